@@ -1,0 +1,86 @@
+/** Resolving a configured profile (preset + overrides) into the one shape the runtime uses. */
+import { existsSync, statSync } from "node:fs";
+import { delimiter, isAbsolute, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type Config, parseDuration } from "../../config/schema.js";
+import { PRESETS, type PromptDelivery } from "./presets.js";
+
+export interface ResolvedProfile {
+  name: string;
+  preset: string | null;
+  command: string[];
+  prompt: PromptDelivery;
+  env: string[];
+  allowHosts: string[];
+  writable: string[];
+  maxSessions: number | null;
+  fallback: string | null;
+  enabled: boolean;
+  timeoutMs: number;
+}
+
+export class ProfileError extends Error {
+  override name = "ProfileError";
+}
+
+export function resolveProfile(config: Config, name: string): ResolvedProfile {
+  const p = config.agents.profiles[name];
+  if (!p) {
+    throw new ProfileError(
+      `no agent profile "${name}" (configured: ${Object.keys(config.agents.profiles).join(", ")}); add it under agents.profiles in .ballador/config.yaml`,
+    );
+  }
+  const preset = p.preset ? PRESETS[p.preset] : undefined;
+  if (p.preset && !preset) {
+    throw new ProfileError(
+      `profile "${name}" names preset "${p.preset}", which does not exist (presets: ${Object.keys(PRESETS).join(", ")})`,
+    );
+  }
+  const command = p.command ?? preset?.command;
+  if (!command || command.length === 0)
+    throw new ProfileError(`profile "${name}" has neither a preset nor a command`);
+  return {
+    name,
+    preset: p.preset ?? null,
+    command,
+    prompt: p.prompt ?? preset?.prompt ?? "arg",
+    env: p.env ?? preset?.env ?? [],
+    allowHosts: [...(preset?.allowHosts ?? []), ...(p.allow_hosts ?? [])],
+    writable: p.writable ?? preset?.writable ?? [],
+    maxSessions: p.max_sessions ?? null,
+    fallback: p.fallback ?? null,
+    enabled: p.enabled ?? true,
+    timeoutMs: parseDuration(p.timeout ?? config.run_timeout),
+  };
+}
+
+/** The program a profile starts, found the way a shell would (PATH), or the shipped scripted agent. */
+export function findProgram(
+  program: string,
+  cwd: string,
+  env: NodeJS.ProcessEnv = process.env,
+): string | null {
+  if (program === "ballador-scripted-agent") {
+    const shipped = fileURLToPath(new URL("../../../bin/ballador-scripted-agent.js", import.meta.url));
+    if (existsSync(shipped)) return shipped;
+  }
+  if (program.includes("/")) {
+    const full = isAbsolute(program) ? program : resolve(cwd, program);
+    return isExecutable(full) ? full : null;
+  }
+  for (const dir of (env.PATH ?? "").split(delimiter)) {
+    if (!dir) continue;
+    const full = join(dir, program);
+    if (isExecutable(full)) return full;
+  }
+  return null;
+}
+
+function isExecutable(path: string): boolean {
+  try {
+    const st = statSync(path);
+    return st.isFile() && (st.mode & 0o111) !== 0;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,63 @@
+/** Reading part files from disk: folders are walked for *.md, files are taken as given. */
+import { createHash } from "node:crypto";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
+import { type Part, type PartParseError, parsePart } from "../../core/part.js";
+
+export interface LoadedParts {
+  parts: Array<Part & { hash: string; absPath: string }>;
+  errors: PartParseError[];
+}
+
+export function collectPartFiles(
+  inputs: readonly string[],
+  cwd: string,
+): { files: string[]; missing: string[] } {
+  const files: string[] = [];
+  const missing: string[] = [];
+  for (const input of inputs) {
+    const abs = resolve(cwd, input);
+    if (!existsSync(abs)) {
+      missing.push(input);
+      continue;
+    }
+    if (statSync(abs).isDirectory()) files.push(...walk(abs));
+    else files.push(abs);
+  }
+  return { files: [...new Set(files)].sort(), missing };
+}
+
+function walk(dir: string): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name.startsWith(".")) continue;
+    const full = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...walk(full));
+    else if (entry.isFile() && entry.name.endsWith(".md") && entry.name.toLowerCase() !== "readme.md")
+      out.push(full);
+  }
+  return out;
+}
+
+export function loadParts(root: string, files: readonly string[]): LoadedParts {
+  const parts: LoadedParts["parts"] = [];
+  const errors: PartParseError[] = [];
+  for (const abs of files) {
+    const rel = relative(root, abs) || abs;
+    let text: string;
+    try {
+      text = readFileSync(abs, "utf8");
+    } catch (err) {
+      errors.push({ path: rel, line: null, field: null, message: `cannot read: ${(err as Error).message}` });
+      continue;
+    }
+    const result = parsePart(text, rel);
+    if (!result.ok) {
+      errors.push(...result.errors);
+      continue;
+    }
+    const hash = createHash("sha256").update(text).digest("hex").slice(0, 16);
+    parts.push({ ...result.part, hash, absPath: abs });
+  }
+  return { parts, errors };
+}

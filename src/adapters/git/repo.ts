@@ -1,0 +1,134 @@
+import { tmpdir } from "node:os";
+import { basename, dirname } from "node:path";
+import { assertNotOption, type GitError, git, gitFailure, NotAGitRepoError } from "./run.js";
+
+/** The top of the main checkout, even when `cwd` is inside a linked worktree. */
+export async function mainCheckoutRoot(cwd: string): Promise<string> {
+  const args = ["rev-parse", "--path-format=absolute", "--git-common-dir"];
+  const res = await git(args, { cwd, allowFail: true });
+  if (res.code !== 0) throw notARepoOr(args, res, cwd);
+  const commonDir = res.stdout.trim();
+  // A linked worktree shares the main checkout's .git directory; its parent is that checkout.
+  if (basename(commonDir) === ".git") return dirname(commonDir);
+  // Separate git dir (--separate-git-dir) or bare repository: no parent to lean on.
+  return worktreeTopLevel(cwd);
+}
+
+/** The top of the worktree that contains `cwd` (linked or main). */
+export async function worktreeTopLevel(cwd: string): Promise<string> {
+  const args = ["rev-parse", "--show-toplevel"];
+  const res = await git(args, { cwd, allowFail: true });
+  if (res.code !== 0) throw notARepoOr(args, res, cwd);
+  return res.stdout.trim();
+}
+
+function notARepoOr(
+  args: string[],
+  res: { stdout: string; stderr: string; code: number },
+  cwd: string,
+): GitError {
+  const stderr = res.stderr.trim();
+  // "dubious ownership" also exits 128, but the fix differs (safe.directory), so keep its text.
+  if (/not a git repository/i.test(stderr)) {
+    return new NotAGitRepoError(
+      `not a git repository: ${cwd} (run inside a git checkout, or \`git init\` first)`,
+      args,
+      res.code,
+      stderr,
+      cwd,
+    );
+  }
+  return gitFailure(args, res, cwd);
+}
+
+/** The checked-out branch's short name, or null when HEAD is detached. */
+export async function currentBranch(cwd: string): Promise<string | null> {
+  const args = ["symbolic-ref", "--quiet", "HEAD"];
+  const res = await git(args, { cwd, allowFail: true });
+  // Exit 1 with --quiet means "HEAD is not a symbolic ref", i.e. detached.
+  if (res.code === 1) return null;
+  if (res.code !== 0) throw gitFailure(args, res, cwd);
+  const ref = res.stdout.trim();
+  // Not using --short: it may answer "heads/x" when a tag shares the name.
+  return ref.startsWith("refs/heads/") ? ref.slice("refs/heads/".length) : ref;
+}
+
+/** The full sha of the commit `rev` names, or null when it names no commit. */
+export async function resolveCommit(cwd: string, rev: string): Promise<string | null> {
+  assertNotOption("revision", rev);
+  const args = ["rev-parse", "--verify", "--quiet", "--end-of-options", `${rev}^{commit}`];
+  const res = await git(args, { cwd, allowFail: true });
+  if (res.code === 0) return res.stdout.trim();
+  // --verify --quiet exits 1 for "does not resolve"; anything else is a real failure.
+  if (res.code === 1) return null;
+  throw gitFailure(args, res, cwd);
+}
+
+/** Whether `name` is acceptable as a new branch name. */
+export async function isValidBranchName(name: string): Promise<boolean> {
+  // "-x" would be read as an option; "@" and "@{...}" are revision shorthands that
+  // check-ref-format --branch accepts or expands but that make confusing branch names.
+  if (name === "" || name.startsWith("-") || name === "@" || name.includes("@{")) return false;
+  // check-ref-format needs no repository; any directory that surely exists will do.
+  const res = await git(["check-ref-format", "--branch", name], {
+    cwd: tmpdir(),
+    allowFail: true,
+  });
+  return res.code === 0 && res.stdout.trim() === name;
+}
+
+/** Whether the local branch `branch` exists in `repo`. */
+export async function branchExists(repo: string, branch: string): Promise<boolean> {
+  const args = ["show-ref", "--verify", "--quiet", `refs/heads/${branch}`];
+  const res = await git(args, { cwd: repo, allowFail: true });
+  if (res.code === 0) return true;
+  if (res.code === 1) return false;
+  throw gitFailure(args, res, repo);
+}
+
+/** Deletes a local branch; `force` deletes it even when unmerged. */
+export async function deleteBranch(
+  repo: string,
+  branch: string,
+  opts: { force?: boolean } = {},
+): Promise<void> {
+  assertNotOption("branch", branch);
+  await git(["branch", opts.force ? "-D" : "-d", "--end-of-options", branch], { cwd: repo });
+}
+
+/** Whether commit `a` is an ancestor of (or equal to) commit `b`. */
+export async function isAncestor(repo: string, a: string, b: string): Promise<boolean> {
+  assertNotOption("revision", a);
+  assertNotOption("revision", b);
+  const args = ["merge-base", "--is-ancestor", "--end-of-options", a, b];
+  const res = await git(args, { cwd: repo, allowFail: true });
+  if (res.code === 0) return true;
+  if (res.code === 1) return false;
+  throw gitFailure(args, res, repo);
+}
+
+/** How many commits `branch` has that `base` does not. */
+export async function commitsAhead(repo: string, base: string, branch: string): Promise<number> {
+  assertNotOption("revision", base);
+  assertNotOption("revision", branch);
+  const res = await git(["rev-list", "--count", "--end-of-options", `${base}..${branch}`, "--"], {
+    cwd: repo,
+  });
+  return Number.parseInt(res.stdout.trim(), 10);
+}
+
+/** Files changed on `branch` since it forked from `base` (three-dot diff). */
+export async function changedFiles(repo: string, base: string, branch: string): Promise<string[]> {
+  assertNotOption("revision", base);
+  assertNotOption("revision", branch);
+  // --no-renames lists both sides of a rename, which is what conflict prediction needs.
+  const res = await git(
+    ["diff", "--name-only", "-z", "--no-renames", "--end-of-options", `${base}...${branch}`, "--"],
+    { cwd: repo },
+  );
+  return splitNul(res.stdout);
+}
+
+export function splitNul(text: string): string[] {
+  return text.split("\0").filter((part) => part !== "");
+}

@@ -1,0 +1,148 @@
+import { stat } from "node:fs/promises";
+import { branchExists, isValidBranchName, resolveCommit, splitNul } from "./repo.js";
+import { assertNotOption, GitError, git } from "./run.js";
+
+export interface AddWorktreeOptions {
+  /** Any directory of the repository (usually the main checkout). */
+  repo: string;
+  /** Where the new worktree goes; must not exist yet (or be an empty directory). */
+  path: string;
+  branch: string;
+  /** Revision to cut `branch` from when it does not exist yet. */
+  base: string;
+}
+
+/**
+ * Adds a worktree on `branch`. An existing branch is checked out as it is (its commits kept,
+ * never reset); a missing one is created from `base`.
+ */
+export async function addWorktree(opts: AddWorktreeOptions): Promise<{ createdBranch: boolean }> {
+  const { repo, path, branch, base } = opts;
+  if (!(await isValidBranchName(branch))) {
+    throw new GitError(`invalid branch name: "${branch}"`, [], null, "", repo);
+  }
+  if (await branchExists(repo, branch)) {
+    // With a plain local branch name, `worktree add` checks that branch out (no detach, no reset).
+    await git(["worktree", "add", "--", path, branch], { cwd: repo });
+    return { createdBranch: false };
+  }
+  assertNotOption("base", base);
+  // Resolving first pins the base to one commit, so a base that is also a path or an odd
+  // revision expression cannot change what `worktree add` does.
+  const sha = await resolveCommit(repo, base);
+  if (sha === null) {
+    throw new GitError(`base "${base}" does not name a commit`, [], null, "", repo);
+  }
+  // --no-track: a task branch should not adopt the base (maybe a remote branch) as upstream.
+  await git(["worktree", "add", "--no-track", "-b", branch, "--", path, sha], { cwd: repo });
+  return { createdBranch: true };
+}
+
+/**
+ * Removes a worktree. `force` removes it even with local changes (a locked worktree still
+ * refuses). A worktree whose directory is already gone is pruned instead.
+ */
+export async function removeWorktree(
+  repo: string,
+  path: string,
+  opts: { force?: boolean } = {},
+): Promise<void> {
+  if (!(await exists(path))) {
+    await pruneWorktrees(repo);
+    return;
+  }
+  const args = ["worktree", "remove"];
+  if (opts.force) args.push("--force");
+  args.push("--", path);
+  await git(args, { cwd: repo });
+}
+
+/** Forgets worktrees whose directories no longer exist. */
+export async function pruneWorktrees(repo: string): Promise<void> {
+  await git(["worktree", "prune"], { cwd: repo });
+}
+
+export interface WorktreeInfo {
+  path: string;
+  /** Commit checked out; null for a bare repository entry. */
+  head: string | null;
+  /** Short branch name; null when detached or bare. */
+  branch: string | null;
+  locked: boolean;
+  prunable: boolean;
+}
+
+/** All worktrees of the repository, the main checkout first. */
+export async function listWorktrees(repo: string): Promise<WorktreeInfo[]> {
+  const res = await git(["worktree", "list", "--porcelain", "-z"], { cwd: repo });
+  return parseWorktreeList(res.stdout);
+}
+
+/**
+ * Parses `git worktree list --porcelain -z`: attribute lines end in NUL and an empty
+ * field (two NULs in a row) closes each worktree.
+ */
+export function parseWorktreeList(text: string): WorktreeInfo[] {
+  const out: WorktreeInfo[] = [];
+  let current: WorktreeInfo | null = null;
+  for (const field of text.split("\0")) {
+    if (field === "") {
+      if (current) out.push(current);
+      current = null;
+      continue;
+    }
+    const space = field.indexOf(" ");
+    const key = space === -1 ? field : field.slice(0, space);
+    const value = space === -1 ? "" : field.slice(space + 1);
+    if (key === "worktree") {
+      if (current) out.push(current);
+      current = { path: value, head: null, branch: null, locked: false, prunable: false };
+      continue;
+    }
+    if (!current) continue;
+    if (key === "HEAD") current.head = value;
+    else if (key === "branch")
+      current.branch = value.startsWith("refs/heads/") ? value.slice("refs/heads/".length) : value;
+    else if (key === "locked") current.locked = true;
+    else if (key === "prunable") current.prunable = true;
+  }
+  if (current) out.push(current);
+  return out;
+}
+
+/** Paths with uncommitted changes or untracked files (not ignored ones) in a worktree. */
+export async function dirtyFiles(worktree: string): Promise<string[]> {
+  const res = await git(["status", "--porcelain", "-z", "--untracked-files=all"], {
+    cwd: worktree,
+  });
+  return parseStatus(res.stdout);
+}
+
+/**
+ * Parses `git status --porcelain -z` (v1): "XY path" entries; a rename or copy is followed
+ * by one more field holding the source path, which is reported too.
+ */
+export function parseStatus(text: string): string[] {
+  const fields = splitNul(text);
+  const paths = new Set<string>();
+  for (let i = 0; i < fields.length; i++) {
+    const entry = fields[i] ?? "";
+    const xy = entry.slice(0, 2);
+    paths.add(entry.slice(3));
+    if (xy.includes("R") || xy.includes("C")) {
+      const source = fields[i + 1];
+      if (source !== undefined) paths.add(source);
+      i++;
+    }
+  }
+  return [...paths];
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

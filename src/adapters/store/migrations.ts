@@ -1,0 +1,87 @@
+/**
+ * Schema migrations, applied in order inside one immediate transaction. PRAGMA user_version
+ * records how far a database has come; a database newer than this code is refused.
+ */
+export const MIGRATIONS: readonly string[] = [
+  // 1: tasks, dependencies, the append-only event log, runs and notes.
+  `
+  CREATE TABLE tasks (
+    id TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL UNIQUE,
+    title TEXT NOT NULL,
+    spec TEXT,
+    agent TEXT,
+    role TEXT,
+    scope TEXT NOT NULL DEFAULT '[]',
+    needs TEXT NOT NULL DEFAULT '[]',
+    verify TEXT,
+    priority INTEGER NOT NULL DEFAULT 0,
+    body TEXT NOT NULL DEFAULT '',
+    part_path TEXT,
+    part_hash TEXT NOT NULL,
+    state TEXT NOT NULL,
+    reason TEXT,
+    attempt INTEGER NOT NULL DEFAULT 0,
+    branch TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    state_changed_at TEXT NOT NULL
+  );
+  CREATE INDEX tasks_state ON tasks(state);
+  CREATE TABLE deps (
+    task_id TEXT NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
+    dep_id TEXT NOT NULL,
+    PRIMARY KEY (task_id, dep_id)
+  );
+  CREATE INDEX deps_dep ON deps(dep_id);
+  CREATE TABLE events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    task_id TEXT NOT NULL,
+    from_state TEXT,
+    to_state TEXT NOT NULL,
+    cause TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    run_id TEXT,
+    detail TEXT
+  );
+  CREATE INDEX events_task ON events(task_id, seq);
+  -- The log is append-only: history is never rewritten, by Ballador or anyone with sqlite3.
+  CREATE TRIGGER events_no_update BEFORE UPDATE ON events BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+  CREATE TRIGGER events_no_delete BEFORE DELETE ON events BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+  CREATE TABLE runs (
+    id TEXT PRIMARY KEY,
+    task_id TEXT NOT NULL REFERENCES tasks(id),
+    attempt INTEGER NOT NULL,
+    profile TEXT NOT NULL,
+    status TEXT NOT NULL,
+    worktree TEXT NOT NULL,
+    branch TEXT NOT NULL,
+    base TEXT NOT NULL,
+    session TEXT NOT NULL,
+    run_dir TEXT NOT NULL,
+    supervisor_pid INTEGER,
+    agent_pid INTEGER,
+    created_worktree INTEGER NOT NULL DEFAULT 0,
+    created_branch INTEGER NOT NULL DEFAULT 0,
+    started_at TEXT NOT NULL,
+    ended_at TEXT,
+    exit_code INTEGER,
+    outcome TEXT,
+    detail TEXT
+  );
+  CREATE INDEX runs_task ON runs(task_id, started_at);
+  CREATE INDEX runs_status ON runs(status);
+  -- At most one live run per task, enforced by the database itself.
+  CREATE UNIQUE INDEX runs_one_live ON runs(task_id) WHERE status IN ('provisioning', 'running');
+  CREATE TABLE notes (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    task_id TEXT NOT NULL,
+    run_id TEXT,
+    kind TEXT NOT NULL,
+    text TEXT NOT NULL
+  );
+  CREATE INDEX notes_task ON notes(task_id, seq);
+  `,
+];

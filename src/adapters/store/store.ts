@@ -1,0 +1,449 @@
+/**
+ * The task store: one SQLite file in WAL mode, shared by every Ballador process.
+ * Each state change is one immediate transaction that checks the move with the pure state
+ * machine, writes the task, appends the event and refreshes the readiness of its dependents.
+ */
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { assertTransition, EDITABLE_STATES, satisfiesDependency, type TaskState } from "../../core/states.js";
+import { MIGRATIONS } from "./migrations.js";
+import type { EventRow, NoteRow, RunRow, RunStatus, TaskRow } from "./types.js";
+
+export const STORE_FILE = "ballador.db";
+
+export interface TransitionOptions {
+  cause: string;
+  actor: string;
+  reason?: string | null;
+  runId?: string | null;
+  detail?: string | null;
+  /** Refuse unless the task is in one of these states (guards races between processes). */
+  expectFrom?: readonly TaskState[];
+  /** Extra column updates made in the same transaction. */
+  attempt?: number;
+  branch?: string | null;
+}
+
+export interface QueuedPart {
+  id: string;
+  title: string;
+  spec: string | null;
+  agent: string | null;
+  role: string | null;
+  scope: string[];
+  needs: string[];
+  verify: string | null;
+  priority: number;
+  body: string;
+  partPath: string | null;
+  partHash: string;
+}
+
+export class StoreError extends Error {
+  override name = "StoreError";
+}
+
+type SqlRow = Record<string, unknown>;
+
+function now(): string {
+  return new Date().toISOString();
+}
+
+function toTask(r: SqlRow): TaskRow {
+  return {
+    id: r.id as string,
+    seq: r.seq as number,
+    title: r.title as string,
+    spec: (r.spec as string | null) ?? null,
+    agent: (r.agent as string | null) ?? null,
+    role: (r.role as string | null) ?? null,
+    scope: JSON.parse(r.scope as string) as string[],
+    needs: JSON.parse(r.needs as string) as string[],
+    verify: (r.verify as string | null) ?? null,
+    priority: r.priority as number,
+    body: r.body as string,
+    partPath: (r.part_path as string | null) ?? null,
+    partHash: r.part_hash as string,
+    state: r.state as TaskState,
+    reason: (r.reason as string | null) ?? null,
+    attempt: r.attempt as number,
+    branch: (r.branch as string | null) ?? null,
+    createdAt: r.created_at as string,
+    updatedAt: r.updated_at as string,
+    stateChangedAt: r.state_changed_at as string,
+  };
+}
+
+function toRun(r: SqlRow): RunRow {
+  return {
+    id: r.id as string,
+    taskId: r.task_id as string,
+    attempt: r.attempt as number,
+    profile: r.profile as string,
+    status: r.status as RunStatus,
+    worktree: r.worktree as string,
+    branch: r.branch as string,
+    base: r.base as string,
+    session: r.session as string,
+    runDir: r.run_dir as string,
+    supervisorPid: (r.supervisor_pid as number | null) ?? null,
+    agentPid: (r.agent_pid as number | null) ?? null,
+    createdWorktree: r.created_worktree === 1,
+    createdBranch: r.created_branch === 1,
+    startedAt: r.started_at as string,
+    endedAt: (r.ended_at as string | null) ?? null,
+    exitCode: (r.exit_code as number | null) ?? null,
+    outcome: (r.outcome as string | null) ?? null,
+    detail: (r.detail as string | null) ?? null,
+  };
+}
+
+export class TaskStore {
+  readonly db: Database.Database;
+
+  private constructor(
+    readonly path: string,
+    readonly stack: boolean,
+  ) {
+    this.db = new Database(path);
+    this.db.pragma("journal_mode = WAL");
+    // Agents report concurrently; wait for the lock rather than fail.
+    this.db.pragma("busy_timeout = 15000");
+    this.db.pragma("synchronous = NORMAL");
+    this.db.pragma("foreign_keys = ON");
+    this.migrate();
+  }
+
+  static open(stateDir: string, opts: { stack?: boolean } = {}): TaskStore {
+    mkdirSync(stateDir, { recursive: true });
+    return new TaskStore(join(stateDir, STORE_FILE), opts.stack ?? false);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  private migrate(): void {
+    const version = this.db.pragma("user_version", { simple: true }) as number;
+    if (version > MIGRATIONS.length) {
+      throw new StoreError(
+        `${this.path}: the task store is at schema version ${version}, newer than this Ballador (${MIGRATIONS.length}); upgrade Ballador`,
+      );
+    }
+    if (version === MIGRATIONS.length) return;
+    this.tx(() => {
+      // Another process may have migrated while we waited for the lock.
+      const current = this.db.pragma("user_version", { simple: true }) as number;
+      for (let v = current; v < MIGRATIONS.length; v++) {
+        this.db.exec(MIGRATIONS[v] as string);
+        this.db.pragma(`user_version = ${v + 1}`);
+      }
+    });
+  }
+
+  /** Runs fn in an immediate transaction: writers queue on the lock instead of failing at commit. */
+  tx<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
+  // ---- tasks -------------------------------------------------------------------------------
+
+  tasks(): TaskRow[] {
+    return (this.db.prepare("SELECT * FROM tasks ORDER BY seq").all() as SqlRow[]).map(toTask);
+  }
+
+  task(id: string): TaskRow | null {
+    const r = this.db.prepare("SELECT * FROM tasks WHERE id = ?").get(id) as SqlRow | undefined;
+    return r ? toTask(r) : null;
+  }
+
+  /** id -> needs for every task, for graph validation without loading bodies. */
+  dependencyMap(): Map<string, string[]> {
+    const rows = this.db.prepare("SELECT id, needs FROM tasks").all() as Array<{ id: string; needs: string }>;
+    return new Map(rows.map((r) => [r.id, JSON.parse(r.needs) as string[]]));
+  }
+
+  stateMap(): Map<string, TaskState> {
+    const rows = this.db.prepare("SELECT id, state FROM tasks").all() as Array<{
+      id: string;
+      state: TaskState;
+    }>;
+    return new Map(rows.map((r) => [r.id, r.state]));
+  }
+
+  /**
+   * Inserts new parts and replaces not-yet-started ones, in one transaction, then settles
+   * readiness. The caller has validated the graph; this re-checks that edited tasks have not
+   * started meanwhile, so a part can never change under a running agent.
+   */
+  queueParts(
+    parts: readonly QueuedPart[],
+    actor: string,
+  ): { inserted: string[]; updated: string[]; unchanged: string[] } {
+    const inserted: string[] = [];
+    const updated: string[] = [];
+    const unchanged: string[] = [];
+    this.tx(() => {
+      const at = now();
+      let seq =
+        ((this.db.prepare("SELECT MAX(seq) AS m FROM tasks").get() as { m: number | null }).m ?? 0) + 1;
+      const insert = this.db.prepare(
+        `INSERT INTO tasks (id, seq, title, spec, agent, role, scope, needs, verify, priority, body, part_path, part_hash, state, created_at, updated_at, state_changed_at)
+         VALUES (@id, @seq, @title, @spec, @agent, @role, @scope, @needs, @verify, @priority, @body, @partPath, @partHash, 'queued', @at, @at, @at)`,
+      );
+      const update = this.db.prepare(
+        `UPDATE tasks SET title=@title, spec=@spec, agent=@agent, role=@role, scope=@scope, needs=@needs, verify=@verify,
+           priority=@priority, body=@body, part_path=@partPath, part_hash=@partHash, updated_at=@at WHERE id=@id`,
+      );
+      const delDeps = this.db.prepare("DELETE FROM deps WHERE task_id = ?");
+      const addDep = this.db.prepare("INSERT OR IGNORE INTO deps (task_id, dep_id) VALUES (?, ?)");
+      const event = this.db.prepare(
+        "INSERT INTO events (at, task_id, from_state, to_state, cause, actor) VALUES (?, ?, ?, ?, ?, ?)",
+      );
+      const existing = this.db.prepare("SELECT state, part_hash FROM tasks WHERE id = ?");
+      for (const p of parts) {
+        const row = { ...p, scope: JSON.stringify(p.scope), needs: JSON.stringify(p.needs), at };
+        const cur = existing.get(p.id) as { state: TaskState; part_hash: string } | undefined;
+        if (!cur) {
+          insert.run({ ...row, seq: seq++ });
+          event.run(at, p.id, null, "queued", "queued", actor);
+          inserted.push(p.id);
+        } else if (cur.part_hash === p.partHash) {
+          unchanged.push(p.id);
+          continue;
+        } else if (EDITABLE_STATES.includes(cur.state)) {
+          update.run(row);
+          event.run(at, p.id, cur.state, cur.state, "part updated by re-queue", actor);
+          updated.push(p.id);
+        } else {
+          throw new StoreError(`task ${p.id} is ${cur.state}: its part cannot change now`);
+        }
+        delDeps.run(p.id);
+        for (const d of p.needs) addDep.run(p.id, d);
+      }
+      this.settleReadiness(null, actor);
+    });
+    return { inserted, updated, unchanged };
+  }
+
+  /**
+   * Moves queued tasks whose dependencies are satisfied to ready, and ready tasks whose
+   * dependencies no longer are back to queued. `ids` limits the check (null: every task).
+   * Must run inside a transaction.
+   */
+  private settleReadiness(ids: readonly string[] | null, actor: string): void {
+    const candidates =
+      ids === null
+        ? (this.db
+            .prepare("SELECT id, state, needs FROM tasks WHERE state IN ('queued','ready')")
+            .all() as SqlRow[])
+        : ids
+            .map(
+              (id) =>
+                this.db.prepare("SELECT id, state, needs FROM tasks WHERE id = ?").get(id) as
+                  | SqlRow
+                  | undefined,
+            )
+            .filter((r): r is SqlRow => r !== undefined && (r.state === "queued" || r.state === "ready"));
+    if (candidates.length === 0) return;
+    const states = ids === null ? this.stateMap() : null;
+    const stateOf = this.db.prepare("SELECT state FROM tasks WHERE id = ?");
+    const lookup = (id: string): TaskState | undefined =>
+      states ? states.get(id) : (stateOf.get(id) as { state: TaskState } | undefined)?.state;
+    const set = this.db.prepare(
+      "UPDATE tasks SET state = ?, updated_at = ?, state_changed_at = ? WHERE id = ?",
+    );
+    const event = this.db.prepare(
+      "INSERT INTO events (at, task_id, from_state, to_state, cause, actor) VALUES (?, ?, ?, ?, ?, ?)",
+    );
+    const at = now();
+    for (const r of candidates) {
+      const needs = JSON.parse(r.needs as string) as string[];
+      const ok = needs.every((d) => {
+        const s = lookup(d);
+        return s !== undefined && satisfiesDependency(s, this.stack);
+      });
+      const from = r.state as TaskState;
+      const to: TaskState = ok ? "ready" : "queued";
+      if (from === to) continue;
+      set.run(to, at, at, r.id);
+      event.run(
+        at,
+        r.id,
+        from,
+        to,
+        ok ? "dependencies satisfied" : "a dependency is no longer satisfied",
+        actor,
+      );
+    }
+  }
+
+  /** One state change: checked, written, logged and propagated in a single transaction. */
+  transition(id: string, to: TaskState, opts: TransitionOptions): TaskRow {
+    return this.tx(() => {
+      const cur = this.task(id);
+      if (!cur) throw new StoreError(`no task "${id}" in the queue`);
+      if (opts.expectFrom && !opts.expectFrom.includes(cur.state)) {
+        throw new StoreError(`task ${id} is ${cur.state}, expected ${opts.expectFrom.join(" or ")}`);
+      }
+      assertTransition(id, cur.state, to);
+      const at = now();
+      this.db
+        .prepare(
+          `UPDATE tasks SET state = @to, reason = @reason, attempt = @attempt, branch = @branch,
+             updated_at = @at, state_changed_at = @at WHERE id = @id`,
+        )
+        .run({
+          id,
+          to,
+          at,
+          reason: opts.reason ?? null,
+          attempt: opts.attempt ?? cur.attempt,
+          branch: opts.branch === undefined ? cur.branch : opts.branch,
+        });
+      this.db
+        .prepare(
+          "INSERT INTO events (at, task_id, from_state, to_state, cause, actor, run_id, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .run(at, id, cur.state, to, opts.cause, opts.actor, opts.runId ?? null, opts.detail ?? null);
+      const dependents = (
+        this.db.prepare("SELECT task_id FROM deps WHERE dep_id = ?").all(id) as SqlRow[]
+      ).map((r) => r.task_id as string);
+      this.settleReadiness(dependents, "ballador");
+      return this.task(id) as TaskRow;
+    });
+  }
+
+  events(taskId?: string): EventRow[] {
+    const rows = (
+      taskId
+        ? this.db.prepare("SELECT * FROM events WHERE task_id = ? ORDER BY seq").all(taskId)
+        : this.db.prepare("SELECT * FROM events ORDER BY seq").all()
+    ) as SqlRow[];
+    return rows.map((r) => ({
+      seq: r.seq as number,
+      at: r.at as string,
+      taskId: r.task_id as string,
+      from: (r.from_state as TaskState | null) ?? null,
+      to: r.to_state as TaskState,
+      cause: r.cause as string,
+      actor: r.actor as string,
+      runId: (r.run_id as string | null) ?? null,
+      detail: (r.detail as string | null) ?? null,
+    }));
+  }
+
+  // ---- runs --------------------------------------------------------------------------------
+
+  createRun(run: Omit<RunRow, "endedAt" | "exitCode" | "outcome" | "detail" | "agentPid">): RunRow {
+    this.db
+      .prepare(
+        `INSERT INTO runs (id, task_id, attempt, profile, status, worktree, branch, base, session, run_dir, supervisor_pid,
+           created_worktree, created_branch, started_at)
+         VALUES (@id, @taskId, @attempt, @profile, @status, @worktree, @branch, @base, @session, @runDir, @supervisorPid,
+           @createdWorktree, @createdBranch, @startedAt)`,
+      )
+      .run({
+        ...run,
+        createdWorktree: run.createdWorktree ? 1 : 0,
+        createdBranch: run.createdBranch ? 1 : 0,
+      });
+    return this.run(run.id) as RunRow;
+  }
+
+  updateRun(
+    id: string,
+    fields: Partial<
+      Pick<
+        RunRow,
+        | "status"
+        | "supervisorPid"
+        | "agentPid"
+        | "endedAt"
+        | "exitCode"
+        | "outcome"
+        | "detail"
+        | "createdWorktree"
+        | "createdBranch"
+      >
+    >,
+  ): void {
+    const columns: Record<string, string> = {
+      status: "status",
+      supervisorPid: "supervisor_pid",
+      agentPid: "agent_pid",
+      endedAt: "ended_at",
+      exitCode: "exit_code",
+      outcome: "outcome",
+      detail: "detail",
+      createdWorktree: "created_worktree",
+      createdBranch: "created_branch",
+    };
+    const sets: string[] = [];
+    const values: Record<string, unknown> = { id };
+    for (const [k, v] of Object.entries(fields)) {
+      const col = columns[k];
+      if (!col || v === undefined) continue;
+      sets.push(`${col} = @${k}`);
+      values[k] = typeof v === "boolean" ? (v ? 1 : 0) : v;
+    }
+    if (sets.length === 0) return;
+    this.db.prepare(`UPDATE runs SET ${sets.join(", ")} WHERE id = @id`).run(values);
+  }
+
+  run(id: string): RunRow | null {
+    const r = this.db.prepare("SELECT * FROM runs WHERE id = ?").get(id) as SqlRow | undefined;
+    return r ? toRun(r) : null;
+  }
+
+  runsOf(taskId: string): RunRow[] {
+    return (
+      this.db
+        .prepare("SELECT * FROM runs WHERE task_id = ? ORDER BY started_at, rowid")
+        .all(taskId) as SqlRow[]
+    ).map(toRun);
+  }
+
+  liveRuns(): RunRow[] {
+    return (
+      this.db
+        .prepare("SELECT * FROM runs WHERE status IN ('provisioning','running') ORDER BY started_at")
+        .all() as SqlRow[]
+    ).map(toRun);
+  }
+
+  latestRun(taskId: string): RunRow | null {
+    const r = this.db
+      .prepare("SELECT * FROM runs WHERE task_id = ? ORDER BY started_at DESC, rowid DESC LIMIT 1")
+      .get(taskId) as SqlRow | undefined;
+    return r ? toRun(r) : null;
+  }
+
+  allRuns(): RunRow[] {
+    return (this.db.prepare("SELECT * FROM runs ORDER BY started_at").all() as SqlRow[]).map(toRun);
+  }
+
+  // ---- notes -------------------------------------------------------------------------------
+
+  addNote(taskId: string, runId: string | null, kind: NoteRow["kind"], text: string): void {
+    this.tx(() => {
+      this.db
+        .prepare("INSERT INTO notes (at, task_id, run_id, kind, text) VALUES (?, ?, ?, ?, ?)")
+        .run(now(), taskId, runId, kind, text);
+    });
+  }
+
+  notes(taskId: string): NoteRow[] {
+    return (
+      this.db.prepare("SELECT * FROM notes WHERE task_id = ? ORDER BY seq").all(taskId) as SqlRow[]
+    ).map((r) => ({
+      seq: r.seq as number,
+      at: r.at as string,
+      taskId: r.task_id as string,
+      runId: (r.run_id as string | null) ?? null,
+      kind: r.kind as NoteRow["kind"],
+      text: r.text as string,
+    }));
+  }
+}

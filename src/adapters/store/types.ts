@@ -1,0 +1,69 @@
+import type { TaskState } from "../../core/states.js";
+
+export interface TaskRow {
+  id: string;
+  seq: number;
+  title: string;
+  spec: string | null;
+  agent: string | null;
+  role: string | null;
+  scope: string[];
+  needs: string[];
+  verify: string | null;
+  priority: number;
+  body: string;
+  partPath: string | null;
+  partHash: string;
+  state: TaskState;
+  reason: string | null;
+  attempt: number;
+  branch: string | null;
+  createdAt: string;
+  updatedAt: string;
+  stateChangedAt: string;
+}
+
+export interface EventRow {
+  seq: number;
+  at: string;
+  taskId: string;
+  from: TaskState | null;
+  to: TaskState;
+  cause: string;
+  actor: string;
+  runId: string | null;
+  detail: string | null;
+}
+
+export type RunStatus = "provisioning" | "running" | "ended";
+
+export interface RunRow {
+  id: string;
+  taskId: string;
+  attempt: number;
+  profile: string;
+  status: RunStatus;
+  worktree: string;
+  branch: string;
+  base: string;
+  session: string;
+  runDir: string;
+  supervisorPid: number | null;
+  agentPid: number | null;
+  createdWorktree: boolean;
+  createdBranch: boolean;
+  startedAt: string;
+  endedAt: string | null;
+  exitCode: number | null;
+  outcome: string | null;
+  detail: string | null;
+}
+
+export interface NoteRow {
+  seq: number;
+  at: string;
+  taskId: string;
+  runId: string | null;
+  kind: "note" | "summary" | "blocked" | "system";
+  text: string;
+}

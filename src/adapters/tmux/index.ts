@@ -1,0 +1,303 @@
+// The tmux adapter: Ballador's own tmux server (one socket via -L), argv only, never a shell.
+import { execFile } from "node:child_process";
+import { escapeFormat, shellQuote, tmuxArg } from "./quote.js";
+
+export { escapeFormat, shellQuote, tmuxArg } from "./quote.js";
+
+/** A tmux command failed. */
+export class TmuxError extends Error {
+  override name = "TmuxError";
+  constructor(
+    message: string,
+    readonly args: readonly string[],
+    readonly code: number | null,
+    readonly stderr: string,
+  ) {
+    super(message);
+  }
+
+  get command(): string {
+    return ["tmux", ...this.args].join(" ");
+  }
+}
+
+/** The tmux binary is not on PATH. */
+export class TmuxMissingError extends TmuxError {
+  override name = "TmuxMissingError";
+}
+
+export interface TmuxOptions {
+  /** Socket name passed as `-L`, so a person's own tmux server is never touched. */
+  socket: string;
+  /** Config file for a server this adapter starts (`-f`); tmux's usual lookup when unset. */
+  configFile?: string;
+}
+
+export interface NewSessionOptions {
+  name: string;
+  cwd: string;
+  /** argv of the pane's process, run as given (no shell). */
+  command: string[];
+  env?: Record<string, string>;
+  width?: number;
+  height?: number;
+  /** Keep the pane (and session) after the process exits. Off by default. */
+  remainOnExit?: boolean;
+  /** Append all pane output to this file, from the very first byte. */
+  logFile?: string;
+}
+
+export interface SessionInfo {
+  name: string;
+  /** Creation time, seconds since the epoch. */
+  created: number;
+  panePid: number | null;
+  dead: boolean;
+}
+
+// Marks a command separator; a plain ";" string is an argument and gets escaped.
+const SEP: unique symbol = Symbol("tmux command separator");
+type Arg = string | typeof SEP;
+
+interface RunResult {
+  stdout: string;
+  stderr: string;
+  code: number;
+}
+
+const SESSION_NAME = /^[A-Za-z0-9_-]+$/;
+const SOCKET_NAME = /^[A-Za-z0-9_.-]+$/;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+// All mean "no server on this socket": socket file missing, stale, or the server quit (as it
+// does when its last session ends) while this client was connecting.
+const NO_SERVER = /no server running|error connecting to|server exited unexpectedly/i;
+const NO_SESSION = /can't find (session|pane|window)/i;
+// Client commands return at once; a hang means a wedged server, better reported than waited on.
+const TIMEOUT_MS = 30_000;
+
+/** A tmux session name for a task: "bl-" plus the id with anything unsafe mapped to "_". */
+export function sessionNameFor(taskId: string): string {
+  // tmux forbids "." and ":" in names; the narrower set also keeps targets and formats inert.
+  return `bl-${taskId.replace(/[^A-Za-z0-9_-]/g, "_")}`;
+}
+
+export class Tmux {
+  readonly socket: string;
+  private readonly configFile: string | undefined;
+
+  constructor(opts: TmuxOptions) {
+    if (!SOCKET_NAME.test(opts.socket)) {
+      throw new TmuxError(`invalid tmux socket name: "${opts.socket}"`, [], null, "");
+    }
+    this.socket = opts.socket;
+    this.configFile = opts.configFile;
+  }
+
+  /** Starts a detached session whose only pane runs `command`. */
+  async newSession(opts: NewSessionOptions): Promise<void> {
+    assertSessionName(opts.name);
+    const [program] = opts.command;
+    if (program === undefined) throw new TmuxError("newSession: empty command", [], null, "");
+    // tmux runs a single-element command through `sh -c`, but execs two or more elements
+    // directly; `env --` makes even a lone program take the direct path (env then execs it).
+    const argv = opts.command.length === 1 ? ["env", "--", program] : opts.command;
+    const args: Arg[] = [
+      "new-session",
+      "-d",
+      "-s",
+      opts.name,
+      // -c is format-expanded, where "#(...)" would run a shell command.
+      "-c",
+      escapeFormat(opts.cwd),
+      "-x",
+      String(opts.width ?? 200),
+      "-y",
+      String(opts.height ?? 50),
+    ];
+    for (const [key, value] of Object.entries(opts.env ?? {})) {
+      if (!ENV_NAME.test(key)) throw new TmuxError(`invalid environment name: "${key}"`, [], null, "");
+      args.push("-e", `${key}=${value}`);
+    }
+    args.push("--", ...argv);
+    // Chained in the same invocation so both apply before the process can exit or print.
+    const target = `=${opts.name}:`;
+    args.push(SEP, "set-option", "-w", "-t", target, "remain-on-exit", opts.remainOnExit ? "on" : "off");
+    if (opts.logFile !== undefined) args.push(SEP, "pipe-pane", "-t", target, pipeCommand(opts.logFile));
+    await this.run(args);
+  }
+
+  /** Whether a session with exactly this name exists. */
+  async hasSession(name: string): Promise<boolean> {
+    if (!SESSION_NAME.test(name)) return false;
+    const res = await this.run(["has-session", "-t", `=${name}`], { allowFail: true });
+    if (res.code === 0) return true;
+    if (NO_SERVER.test(res.stderr) || NO_SESSION.test(res.stderr)) return false;
+    throw this.failure(["has-session", "-t", `=${name}`], res);
+  }
+
+  /** Sessions on this socket; empty when no server runs. */
+  async listSessions(): Promise<SessionInfo[]> {
+    // The name goes last: it is the only field that could hold a tab.
+    const format = "#{session_created}\t#{pane_pid}\t#{pane_dead}\t#{session_name}";
+    const args = ["list-sessions", "-F", format];
+    const res = await this.run(args, { allowFail: true });
+    if (res.code !== 0) {
+      if (NO_SERVER.test(res.stderr)) return [];
+      throw this.failure(args, res);
+    }
+    return res.stdout
+      .split("\n")
+      .filter((line) => line !== "")
+      .map((line) => {
+        const [created = "", pid = "", dead = "", ...rest] = line.split("\t");
+        return {
+          name: rest.join("\t"),
+          created: Number.parseInt(created, 10),
+          panePid: toPid(pid),
+          dead: dead === "1",
+        };
+      });
+  }
+
+  /** Kills a session; no error when it (or the whole server) is already gone. */
+  async killSession(name: string): Promise<void> {
+    if (!SESSION_NAME.test(name)) return;
+    const args = ["kill-session", "-t", `=${name}`];
+    const res = await this.run(args, { allowFail: true });
+    if (res.code === 0 || NO_SERVER.test(res.stderr) || NO_SESSION.test(res.stderr)) return;
+    throw this.failure(args, res);
+  }
+
+  /** The pid of the session's pane process, or null when there is no such session. */
+  async panePid(name: string): Promise<number | null> {
+    assertSessionName(name);
+    const args = ["display-message", "-p", "-t", `=${name}:`, "#{pane_pid}"];
+    const res = await this.run(args, { allowFail: true });
+    if (res.code === 0) return toPid(res.stdout.trim());
+    if (NO_SERVER.test(res.stderr) || NO_SESSION.test(res.stderr)) return null;
+    throw this.failure(args, res);
+  }
+
+  /**
+   * The pane's text, trailing blanks removed. Without `lines`: the visible screen; with it:
+   * the last `lines` lines of screen plus scrollback.
+   */
+  async capturePane(name: string, opts: { lines?: number } = {}): Promise<string> {
+    assertSessionName(name);
+    // -J joins lines that the terminal width wrapped.
+    const args = ["capture-pane", "-p", "-J", "-t", `=${name}:`];
+    if (opts.lines !== undefined) args.push("-S", "-");
+    const res = await this.run(args);
+    const rows = res.stdout.split("\n").map((row) => row.trimEnd());
+    while (rows.length > 0 && rows[rows.length - 1] === "") rows.pop();
+    const kept = opts.lines === undefined ? rows : rows.slice(-Math.max(0, opts.lines));
+    return kept.join("\n");
+  }
+
+  /**
+   * Appends the pane's output to `file` from now on, replacing any earlier pipe. Not `-o`:
+   * with it tmux toggles, so a second call would silently stop the logging.
+   */
+  async pipePaneTo(name: string, file: string): Promise<void> {
+    assertSessionName(name);
+    await this.run(["pipe-pane", "-t", `=${name}:`, pipeCommand(file)]);
+  }
+
+  /** Sends keys to the pane: tmux key names ("Enter", "C-c"), or text as is with `literal`. */
+  async sendKeys(name: string, keys: string[], opts: { literal?: boolean } = {}): Promise<void> {
+    assertSessionName(name);
+    const args = ["send-keys", "-t", `=${name}:`];
+    if (opts.literal) args.push("-l");
+    args.push("--", ...keys);
+    await this.run(args);
+  }
+
+  /** The argv a person runs to attach to the session. */
+  attachArgs(name: string): string[] {
+    assertSessionName(name);
+    return ["tmux", ...this.globalArgs(), "attach-session", "-t", `=${name}`];
+  }
+
+  /** Stops this socket's server and every session on it (no error when none runs). */
+  async killServer(): Promise<void> {
+    const res = await this.run(["kill-server"], { allowFail: true });
+    if (res.code === 0 || NO_SERVER.test(res.stderr)) return;
+    throw this.failure(["kill-server"], res);
+  }
+
+  private globalArgs(): string[] {
+    const args = ["-L", this.socket];
+    if (this.configFile !== undefined) args.push("-f", this.configFile);
+    return args;
+  }
+
+  private run(args: Arg[], opts: { allowFail?: boolean } = {}): Promise<RunResult> {
+    const full = [...this.globalArgs(), ...args.map((a) => (a === SEP ? ";" : tmuxArg(a)))];
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    // Set when Ballador runs inside someone's tmux; it has no business in this server.
+    delete env.TMUX;
+    delete env.TMUX_PANE;
+    return new Promise((resolve, reject) => {
+      execFile(
+        "tmux",
+        full,
+        { env, encoding: "utf8", timeout: TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 },
+        (error, stdout, stderr) => {
+          if (!error) {
+            resolve({ stdout, stderr, code: 0 });
+            return;
+          }
+          if ((error as NodeJS.ErrnoException).code === "ENOENT") {
+            reject(
+              new TmuxMissingError(
+                "tmux was not found on PATH (install it, e.g. `apt-get install tmux` or `brew install tmux`)",
+                args.map((a) => (a === SEP ? ";" : a)),
+                null,
+                "",
+              ),
+            );
+            return;
+          }
+          const code = typeof error.code === "number" ? error.code : null;
+          const res = { stdout, stderr, code: code ?? -1 };
+          if (code !== null && opts.allowFail) resolve(res);
+          else reject(this.failure(args, res, error.message));
+        },
+      );
+    });
+  }
+
+  private failure(args: Arg[], res: RunResult, fallback = ""): TmuxError {
+    const stderr = res.stderr.trim();
+    const detail = stderr || fallback.trim();
+    const words = args.map((a) => (a === SEP ? ";" : a));
+    return new TmuxError(
+      `tmux -L ${this.socket} ${words.join(" ")} failed (exit ${res.code})${detail ? `: ${detail}` : ""}`,
+      words,
+      res.code,
+      stderr,
+    );
+  }
+}
+
+/** The shell command pipe-pane runs (tmux uses /bin/sh) to append to `file`. */
+function pipeCommand(file: string): string {
+  // pipe-pane's command is format-expanded before the shell sees it.
+  return escapeFormat(`exec cat >> ${shellQuote(file)}`);
+}
+
+function assertSessionName(name: string): void {
+  if (!SESSION_NAME.test(name)) {
+    throw new TmuxError(
+      `invalid tmux session name: "${name}" (use sessionNameFor to derive one)`,
+      [],
+      null,
+      "",
+    );
+  }
+}
+
+function toPid(text: string): number | null {
+  const pid = Number.parseInt(text, 10);
+  return Number.isInteger(pid) && pid > 0 ? pid : null;
+}

@@ -1,0 +1,149 @@
+import type { Command } from "commander";
+import { color, printJson, table } from "../output.js";
+import { collect, examples, globals, withProject } from "./common.js";
+
+export function registerSetupCommands(program: Command): void {
+  program
+    .command("init")
+    .description("set up Ballador in this git repository (config, spec folder, state ignore rules)")
+    .option("--force", "rewrite the config with fresh defaults")
+    .option("--json", "print the result as JSON")
+    .addHelpText("after", examples("ballador init", "ballador init --force"))
+    .action(async (opts: { force?: boolean; json?: boolean }, cmd: Command) => {
+      const { init } = await import("../../usecases/init.js");
+      const result = await init(globals(cmd).cwd, { force: opts.force === true });
+      if (opts.json) return printJson(result);
+      if (!result.changed) {
+        console.log(
+          `Ballador is already set up in ${result.root}; nothing changed (use --force to rewrite the config).`,
+        );
+        return;
+      }
+      console.log(`Ballador set up in ${result.root}`);
+      for (const f of result.written) console.log(`  wrote ${f}`);
+      for (const f of result.unchanged) console.log(color.dim(`  kept  ${f}`));
+      console.log(
+        result.detectedAgents.length > 0
+          ? `Agent CLIs found on PATH: ${result.detectedAgents.join(", ")}`
+          : "No agent CLI found on PATH; the config names claude. Run `ballador doctor` for what is missing.",
+      );
+      console.log('Next: ballador spec new "Title"');
+    });
+
+  program
+    .command("doctor")
+    .description("check git, tmux, node, the sandbox tools, the config and every agent binary")
+    .option("--json", "print the checks as JSON")
+    .addHelpText(
+      "after",
+      examples("ballador doctor", "ballador doctor --json | jq '.checks[] | select(.ok == false)'"),
+    )
+    .action(async (opts: { json?: boolean }, cmd: Command) => {
+      const { doctor } = await import("../../usecases/doctor.js");
+      const result = await doctor(globals(cmd).cwd);
+      if (opts.json) printJson(result);
+      else {
+        for (const c of result.checks) {
+          const mark = !c.ok ? color.red("✗") : c.warn ? color.yellow("!") : color.green("✓");
+          console.log(`${mark} ${c.name.padEnd(16)} ${c.detail}`);
+          if (c.fix && (!c.ok || c.warn)) console.log(`  ${"".padEnd(16)} fix: ${c.fix}`);
+        }
+        const bad = result.checks.filter((c) => !c.ok).length;
+        console.log(bad === 0 ? "All checks passed." : `${bad} problem${bad === 1 ? "" : "s"} found.`);
+      }
+      if (!result.ok) process.exitCode = 1;
+    });
+
+  const spec = program.command("spec").description("living specs: new, list, check");
+  spec
+    .command("new")
+    .description("create a numbered living spec from the template (status draft)")
+    .argument("<title>", "the spec's title")
+    .option("--json", "print the result as JSON")
+    .addHelpText("after", examples('ballador spec new "Data extraction"'))
+    .action(async (title: string, opts: { json?: boolean }, cmd: Command) => {
+      const { newSpec } = await import("../../usecases/specs.js");
+      await withProject(cmd, (p) => {
+        const r = newSpec(p, title);
+        if (opts.json) return printJson(r);
+        console.log(`Created ${r.path}`);
+        console.log(
+          `Parts for it go in ${p.config.parts_dir}/${r.name}/ (ballador part new ID --spec ${r.number})`,
+        );
+      });
+    });
+  spec
+    .command("list")
+    .description("list specs: number, title, status, part count")
+    .option("--json", "print the list as JSON")
+    .addHelpText("after", examples("ballador spec list"))
+    .action(async (opts: { json?: boolean }, cmd: Command) => {
+      const { listSpecSummaries } = await import("../../usecases/specs.js");
+      await withProject(cmd, (p) => {
+        const specs = listSpecSummaries(p);
+        if (opts.json) return printJson(specs);
+        if (specs.length === 0) return console.log('No specs yet. Create one: ballador spec new "Title"');
+        console.log(
+          table(
+            ["#", "TITLE", "STATUS", "PARTS", "FILE"],
+            specs.map((s) => [String(s.number).padStart(4, "0"), s.title, s.status, String(s.parts), s.path]),
+          ),
+        );
+      });
+    });
+  spec
+    .command("check")
+    .description("find missing sections in specs and parts that link to specs that do not exist")
+    .option("--json", "print the problems as JSON")
+    .addHelpText("after", examples("ballador spec check"))
+    .action(async (opts: { json?: boolean }, cmd: Command) => {
+      const { checkSpecs } = await import("../../usecases/specs.js");
+      await withProject(cmd, (p) => {
+        const problems = checkSpecs(p);
+        if (opts.json) printJson({ ok: problems.length === 0, problems });
+        else if (problems.length === 0) console.log("Specs and parts are consistent.");
+        else for (const x of problems) console.log(`${x.file}: ${x.problem}\n  fix: ${x.fix}`);
+        if (problems.length > 0) process.exitCode = 1;
+      });
+    });
+
+  const part = program.command("part").description("parts: the small tasks cut from a spec");
+  part
+    .command("new")
+    .description("scaffold a part file (markdown with front matter) in .ballador/parts/<spec>/")
+    .argument("<id>", "unique id: a-z, 0-9 and -")
+    .requiredOption("-t, --title <title>", "one-line title")
+    .option("-s, --spec <spec>", "spec number, name or path it belongs to")
+    .option("-n, --needs <ids>", "dependencies, comma separated (repeatable)", collect, [])
+    .option("-a, --agent <profile>", 'agent profile, or "any"')
+    .option("-r, --role <role>", "implementer, test-author, reviewer, ...")
+    .option("--scope <globs>", "files it expects to touch, comma separated (repeatable)", collect, [])
+    .option("--verify <command>", "override of the project's verify command")
+    .option("-p, --priority <n>", "higher starts first", (v) => Number.parseInt(v, 10), 0)
+    .option("--json", "print the result as JSON")
+    .addHelpText(
+      "after",
+      examples(
+        'ballador part new classify-store --spec 1 --title "Classify and store" --scope "src/store/**"',
+        'ballador part new extract-events --spec 1 --title "Emit events" --needs classify-store --agent claude',
+      ),
+    )
+    .action(async (id: string, opts: Record<string, unknown>, cmd: Command) => {
+      const { newPart } = await import("../../usecases/parts.js");
+      await withProject(cmd, (p) => {
+        const r = newPart(p, {
+          id,
+          title: opts.title as string,
+          needs: opts.needs as string[],
+          scope: opts.scope as string[],
+          priority: Number.isFinite(opts.priority) ? (opts.priority as number) : 0,
+          ...(opts.spec ? { spec: opts.spec as string } : {}),
+          ...(opts.agent ? { agent: opts.agent as string } : {}),
+          ...(opts.role ? { role: opts.role as string } : {}),
+          ...(opts.verify ? { verify: opts.verify as string } : {}),
+        });
+        if (opts.json) return printJson(r);
+        console.log(`Created ${r.path}; describe the goal and acceptance criteria, then: ballador queue`);
+      });
+    });
+}

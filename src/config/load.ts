@@ -1,0 +1,214 @@
+/**
+ * Loading the configuration. Layers, lowest first:
+ *   1. built-in defaults
+ *   2. the global file  $XDG_CONFIG_HOME/ballador/config.yaml (or ~/.config/ballador/config.yaml)
+ *   3. environment variables BALLADOR_* (see ENV_KEYS)
+ *   4. the repository's  .ballador/config.yaml
+ * The repository wins: a project's settings (its sandbox above all) cannot be loosened from outside.
+ * Mappings merge key by key; lists and scalars replace.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { parseDocument } from "yaml";
+import type { z } from "zod";
+import { ConfigError, type ConfigProblem, problemsFromZod } from "./errors.js";
+import { type Config, type ConfigLayer, ConfigLayerSchema, DEFAULT_CONFIG } from "./schema.js";
+
+export const REPO_CONFIG_PATH = ".ballador/config.yaml";
+
+export function globalConfigPath(env: NodeJS.ProcessEnv = process.env): string {
+  const base =
+    env.XDG_CONFIG_HOME && env.XDG_CONFIG_HOME.length > 0
+      ? env.XDG_CONFIG_HOME
+      : join(env.HOME ?? homedir(), ".config");
+  return join(base, "ballador", "config.yaml");
+}
+
+/** Environment variables that set a top-level key, with how to read them. */
+export const ENV_KEYS: Record<string, { key: string; type: "string" | "int" | "bool" }> = {
+  BALLADOR_BASE: { key: "base", type: "string" },
+  BALLADOR_BRANCH_PREFIX: { key: "branch_prefix", type: "string" },
+  BALLADOR_WORKTREE_ROOT: { key: "worktree_root", type: "string" },
+  BALLADOR_MAX_PARALLEL: { key: "max_parallel", type: "int" },
+  BALLADOR_MAX_ATTEMPTS: { key: "max_attempts", type: "int" },
+  BALLADOR_STACK: { key: "stack", type: "bool" },
+  BALLADOR_VERIFY: { key: "verify", type: "string" },
+  BALLADOR_RUN_TIMEOUT: { key: "run_timeout", type: "string" },
+  BALLADOR_TMUX_SOCKET: { key: "tmux_socket", type: "string" },
+};
+
+export interface LoadedConfig {
+  config: Config;
+  /** Where each layer came from, for doctor and `config --json`. */
+  sources: string[];
+  /** Problems that do not stop loading, e.g. a profile that names a missing fallback. */
+  warnings: string[];
+}
+
+export function loadConfig(repoRoot: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+  const problems: ConfigProblem[] = [];
+  const sources: string[] = ["defaults"];
+  let merged: Record<string, unknown> = structuredClone(DEFAULT_CONFIG) as unknown as Record<string, unknown>;
+
+  const globalPath = globalConfigPath(env);
+  const globalLayer = readLayer(globalPath, problems);
+  if (globalLayer) {
+    merged = mergeLayer(merged, globalLayer);
+    sources.push(globalPath);
+  }
+  const envLayer = readEnvLayer(env, problems);
+  if (Object.keys(envLayer).length > 0) {
+    merged = mergeLayer(merged, envLayer);
+    sources.push("environment");
+  }
+  const repoPath = join(repoRoot, REPO_CONFIG_PATH);
+  const repoLayer = readLayer(repoPath, problems);
+  if (repoLayer) {
+    // A repo that lists its own profiles means exactly those: the default claude profile does not linger.
+    if (repoLayer.agents?.profiles) (merged.agents as Record<string, unknown>).profiles = {};
+    merged = mergeLayer(merged, repoLayer);
+    sources.push(repoPath);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const config = merged as unknown as Config;
+  const warnings: string[] = [];
+  const names = Object.keys(config.agents.profiles);
+  const file = repoLayer ? repoPath : globalLayer ? globalPath : "defaults";
+  if (!names.includes(config.agents.default)) {
+    throw new ConfigError([
+      {
+        file,
+        key: "agents.default",
+        message: `names profile "${config.agents.default}", which is not defined under agents.profiles (defined: ${names.join(", ") || "none"})`,
+      },
+    ]);
+  }
+  for (const [name, profile] of Object.entries(config.agents.profiles)) {
+    if (profile.fallback && !names.includes(profile.fallback)) {
+      problems.push({
+        file,
+        key: `agents.profiles.${name}.fallback`,
+        message: `names profile "${profile.fallback}", which is not defined under agents.profiles`,
+      });
+    }
+    if (!profile.preset && !profile.command) {
+      problems.push({
+        file,
+        key: `agents.profiles.${name}`,
+        message:
+          "needs a preset (claude, codex, gemini, aider, opencode, cursor-agent, scripted) or a command list",
+      });
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { config, sources, warnings };
+}
+
+function readLayer(path: string, problems: ConfigProblem[]): ConfigLayer | null {
+  if (!existsSync(path)) return null;
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    problems.push({ file: path, key: "", message: `cannot read: ${(err as Error).message}` });
+    return null;
+  }
+  const doc = parseDocument(text, { prettyErrors: false });
+  if (doc.errors.length > 0) {
+    for (const e of doc.errors) {
+      const line = e.linePos ? `line ${e.linePos[0].line}: ` : "";
+      problems.push({ file: path, key: "", message: `${line}not valid YAML: ${e.message.split("\n")[0]}` });
+    }
+    return null;
+  }
+  const data: unknown = doc.toJS() ?? {};
+  const parsed = ConfigLayerSchema.safeParse(data);
+  if (!parsed.success) {
+    problems.push(...problemsFromZod(path, parsed.error.issues, knownKeysAt));
+    return null;
+  }
+  return parsed.data;
+}
+
+function readEnvLayer(env: NodeJS.ProcessEnv, problems: ConfigProblem[]): ConfigLayer {
+  const layer: Record<string, unknown> = {};
+  for (const [name, spec] of Object.entries(ENV_KEYS)) {
+    const raw = env[name];
+    if (raw === undefined || raw === "") continue;
+    if (spec.type === "int") {
+      if (!/^\d+$/.test(raw)) {
+        problems.push({
+          file: `environment ${name}`,
+          key: spec.key,
+          message: `expected a whole number, got "${raw}"`,
+        });
+        continue;
+      }
+      layer[spec.key] = Number(raw);
+    } else if (spec.type === "bool") {
+      if (!/^(true|false|1|0)$/.test(raw)) {
+        problems.push({
+          file: `environment ${name}`,
+          key: spec.key,
+          message: `expected true or false, got "${raw}"`,
+        });
+        continue;
+      }
+      layer[spec.key] = raw === "true" || raw === "1";
+    } else {
+      layer[spec.key] = raw;
+    }
+  }
+  const parsed = ConfigLayerSchema.safeParse(layer);
+  if (!parsed.success) {
+    problems.push(...problemsFromZod("environment", parsed.error.issues, knownKeysAt));
+    return {};
+  }
+  return parsed.data;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+export function mergeLayer(base: Record<string, unknown>, layer: object): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(layer)) {
+    if (v === undefined) continue;
+    const current = out[k];
+    out[k] = isPlainObject(current) && isPlainObject(v) ? mergeLayer(current, v) : v;
+  }
+  return out;
+}
+
+/** The keys a mapping accepts at a path, for "unknown key" messages. */
+function knownKeysAt(path: PropertyKey[]): string[] {
+  let schema: z.ZodType = ConfigLayerSchema;
+  for (const step of path) {
+    const inner = unwrap(schema);
+    const def = inner._zod.def as { type: string; shape?: Record<string, z.ZodType>; valueType?: z.ZodType };
+    if (def.type === "object" && def.shape) {
+      const next = def.shape[String(step)];
+      if (!next) return [];
+      schema = next;
+    } else if (def.type === "record" && def.valueType) {
+      schema = def.valueType;
+    } else {
+      return [];
+    }
+  }
+  const def = unwrap(schema)._zod.def as { type: string; shape?: Record<string, unknown> };
+  return def.type === "object" && def.shape ? Object.keys(def.shape) : [];
+}
+
+function unwrap(schema: z.ZodType): z.ZodType {
+  let s = schema;
+  for (;;) {
+    const def = s._zod.def as { type: string; innerType?: z.ZodType };
+    if ((def.type === "optional" || def.type === "nullable" || def.type === "default") && def.innerType)
+      s = def.innerType;
+    else return s;
+  }
+}

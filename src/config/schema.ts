@@ -1,0 +1,135 @@
+/**
+ * The configuration contract. Every key a person or script may write is declared here, strict:
+ * unknown keys are errors that name the file and the key path.
+ */
+import { z } from "zod";
+
+const Command = z.string().min(1, { message: "an empty command; remove the key or give a command" });
+
+export const PROMPT_DELIVERIES = ["arg", "file", "stdin"] as const;
+
+const SecretSource = z.union([
+  z.strictObject({ env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/) }),
+  z.strictObject({ file: z.string().min(1) }),
+  z.strictObject({ command: z.array(z.string()).min(1) }),
+]);
+
+export const ProfileSchema = z.strictObject({
+  preset: z.string().min(1).optional(),
+  command: z.array(z.string()).min(1, { message: "a command needs at least the program" }).optional(),
+  prompt: z.enum(PROMPT_DELIVERIES).optional(),
+  env: z
+    .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: "an environment variable name" }))
+    .optional(),
+  secrets: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), SecretSource).optional(),
+  allow_hosts: z.array(z.string().min(1)).optional(),
+  writable: z.array(z.string().min(1)).optional(),
+  max_sessions: z.number().int().positive().optional(),
+  fallback: z.string().min(1).optional(),
+  enabled: z.boolean().optional(),
+  timeout: z
+    .string()
+    .regex(/^\d+(ms|s|m|h)$/, { message: 'a duration such as "90s", "45m" or "2h"' })
+    .optional(),
+});
+export type ProfileConfig = z.infer<typeof ProfileSchema>;
+
+const Hooks = z.strictObject({
+  before_launch: z.string().optional(),
+  after_run: z.string().optional(),
+  on_review: z.string().optional(),
+  on_fail: z.string().optional(),
+});
+
+/** One layer as written in a file: every key optional, nothing unknown. */
+export const ConfigLayerSchema = z.strictObject({
+  base: z.string().min(1).optional(),
+  branch_prefix: z
+    .string()
+    .regex(/^[A-Za-z0-9._/-]*$/, { message: "letters, digits and . _ / - only" })
+    .optional(),
+  worktree_root: z.string().min(1).optional(),
+  specs_dir: z.string().min(1).optional(),
+  parts_dir: z.string().min(1).optional(),
+  max_parallel: z.number().int().min(1).max(500).optional(),
+  max_attempts: z.number().int().min(1).max(50).optional(),
+  stack: z.boolean().optional(),
+  verify: z.string().nullable().optional(),
+  bootstrap: z.array(Command).optional(),
+  copy: z.array(z.string().min(1)).optional(),
+  hooks: Hooks.optional(),
+  run_timeout: z
+    .string()
+    .regex(/^\d+(ms|s|m|h)$/, { message: 'a duration such as "90s", "45m" or "2h"' })
+    .optional(),
+  tmux_socket: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, { message: "letters, digits, _ and - only" })
+    .optional(),
+  agents: z
+    .strictObject({
+      default: z.string().min(1).optional(),
+      profiles: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/), ProfileSchema).optional(),
+    })
+    .optional(),
+  sandbox: z
+    .strictObject({
+      mode: z.enum(["bwrap", "none"]).optional(),
+      allow_hosts: z.array(z.string().min(1)).optional(),
+      allow_write: z.array(z.string().min(1)).optional(),
+      deny_read: z.array(z.string().min(1)).optional(),
+    })
+    .optional(),
+});
+export type ConfigLayer = z.infer<typeof ConfigLayerSchema>;
+
+export interface Config {
+  base: string;
+  branch_prefix: string;
+  worktree_root: string;
+  specs_dir: string;
+  parts_dir: string;
+  max_parallel: number;
+  max_attempts: number;
+  stack: boolean;
+  verify: string | null;
+  bootstrap: string[];
+  copy: string[];
+  hooks: { before_launch: string; after_run: string; on_review: string; on_fail: string };
+  run_timeout: string;
+  tmux_socket: string;
+  agents: { default: string; profiles: Record<string, ProfileConfig> };
+  sandbox: { mode: "bwrap" | "none"; allow_hosts: string[]; allow_write: string[]; deny_read: string[] };
+}
+
+export const DEFAULT_CONFIG: Config = {
+  base: "main",
+  branch_prefix: "ballador/",
+  worktree_root: "../{repo}.ballador",
+  specs_dir: "specs",
+  parts_dir: ".ballador/parts",
+  max_parallel: 5,
+  max_attempts: 3,
+  stack: false,
+  verify: null,
+  bootstrap: [],
+  copy: [],
+  hooks: { before_launch: "", after_run: "", on_review: "", on_fail: "" },
+  run_timeout: "2h",
+  tmux_socket: "ballador",
+  agents: { default: "claude", profiles: { claude: { preset: "claude" } } },
+  sandbox: {
+    mode: "bwrap",
+    allow_hosts: ["registry.npmjs.org"],
+    allow_write: [],
+    deny_read: ["~/.ssh", "~/.aws"],
+  },
+};
+
+export function parseDuration(text: string): number {
+  const m = /^(\d+)(ms|s|m|h)$/.exec(text);
+  if (!m) throw new Error(`not a duration: ${text}`);
+  const n = Number(m[1]);
+  const unit = m[2] as "ms" | "s" | "m" | "h";
+  return n * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit];
+}

@@ -1,0 +1,69 @@
+/** The commented configuration that `ballador init` writes: every key with its default and meaning. */
+
+export interface TemplateInput {
+  base: string;
+  detectedAgents: string[];
+  verify: string | null;
+}
+
+export function renderDefaultConfig(input: TemplateInput): string {
+  const agents = input.detectedAgents.length > 0 ? input.detectedAgents : ["claude"];
+  const defaultAgent = agents[0] as string;
+  const profiles = agents.map((name) => `    ${name}: { preset: ${name} }`).join("\n");
+  return `# Ballador configuration. Every key is optional; the values shown are the defaults.
+# Layers, lowest first: built-in defaults, $XDG_CONFIG_HOME/ballador/config.yaml,
+# BALLADOR_* environment variables, then this file (this file wins).
+
+# Branch, tag or commit that new task worktrees start from.
+base: ${input.base}
+# Task branch = <branch_prefix><task-id>
+branch_prefix: ballador/
+# Where task worktrees are created; {repo} is this repository's folder name.
+worktree_root: ../{repo}.ballador
+# Living specs and the parts cut from them.
+specs_dir: specs
+parts_dir: .ballador/parts
+
+# How many agents run at once, and how often a task is tried before it fails.
+max_parallel: 5
+max_attempts: 3
+# true: a task may start once its dependencies are in review, from their branches.
+stack: false
+# The contract of done: a command run in the task's worktree; exit 0 means verified.
+verify: ${input.verify === null ? "null   # e.g. ./verify.sh or npm test" : JSON.stringify(input.verify)}
+# How long one run may take before it is stopped and failed (reason: timeout).
+run_timeout: 2h
+
+# Commands run in each new worktree before the agent starts (e.g. npm ci).
+bootstrap: []
+# Untracked files copied from this checkout into each new worktree (e.g. .env).
+copy: []
+# Shell commands run at each step; they get BALLADOR_TASK_ID, BALLADOR_RUN_ID,
+# BALLADOR_WORKTREE, BALLADOR_BRANCH and BALLADOR_ATTEMPT in their environment.
+hooks:
+  before_launch: ""
+  after_run: ""
+  on_review: ""
+  on_fail: ""
+
+agents:
+  # Profile used by parts that name no agent.
+  default: ${defaultAgent}
+  profiles:
+${profiles}
+    # A profile is a preset or a command (an argument list, never a shell line):
+    # script:
+    #   command: ["./tools/agent.sh", "{prompt_file}"]   # {prompt} {prompt_file} {task} {worktree}
+    #   prompt: file            # arg | file | stdin
+    #   env: [FOO]              # host variables passed through (everything else is withheld)
+    #   max_sessions: 2         # at most this many runs of this profile at once
+    #   fallback: claude        # profile that takes over after max_attempts
+
+sandbox:
+  # bwrap: every run inside bubblewrap with a network allowlist. none: no isolation (loud).
+  mode: bwrap
+  allow_hosts: ["registry.npmjs.org"]
+  allow_write: []
+  deny_read: ["~/.ssh", "~/.aws"]
+`;
+}

@@ -1,0 +1,144 @@
+/**
+ * A part: one small, self-contained piece of a spec, written as markdown with YAML front matter.
+ * This module holds its schema and the front-matter split; reading files is an adapter's job.
+ */
+import { parseDocument } from "yaml";
+import { z } from "zod";
+import { TASK_ID_PATTERN } from "./ids.js";
+
+export const PartFrontMatter = z.strictObject({
+  id: z.string().regex(TASK_ID_PATTERN, {
+    message: 'use 1-64 characters of a-z, 0-9 and "-", starting and ending with a letter or digit',
+  }),
+  title: z.string().trim().min(1, { message: "a title is required" }).max(200),
+  spec: z.string().min(1).optional(),
+  needs: z.array(z.string()).default([]),
+  agent: z.string().min(1).optional(),
+  role: z.string().min(1).optional(),
+  scope: z.array(z.string().min(1)).default([]),
+  verify: z.string().min(1).optional(),
+  priority: z.number().int().min(-1000).max(1000).default(0),
+});
+
+export type PartFields = z.infer<typeof PartFrontMatter>;
+
+export interface Part extends PartFields {
+  body: string;
+  /** Path of the part file, relative to the repository root. */
+  path: string;
+}
+
+export interface PartParseError {
+  path: string;
+  line: number | null;
+  field: string | null;
+  message: string;
+}
+
+export type PartParseResult = { ok: true; part: Part } | { ok: false; errors: PartParseError[] };
+
+/** Splits `---\nyaml\n---\nbody` and validates the front matter. Lines are 1-based file lines. */
+export function parsePart(text: string, path: string): PartParseResult {
+  const normalized = text.replace(/^\uFEFF/, "").replace(/\r\n/g, "\n");
+  const lines = normalized.split("\n");
+  if (lines[0]?.trim() !== "---") {
+    return fail(path, 1, null, 'the file must start with a "---" line opening the front matter');
+  }
+  const end = lines.findIndex((l, i) => i > 0 && (l.trim() === "---" || l.trim() === "..."));
+  if (end < 0) return fail(path, lines.length, null, 'the front matter is not closed by a "---" line');
+  const yamlText = lines.slice(1, end).join("\n");
+  const doc = parseDocument(yamlText, { prettyErrors: false });
+  if (doc.errors.length > 0) {
+    return {
+      ok: false,
+      errors: doc.errors.map((e) => ({
+        path,
+        // +1 for the opening "---" line, +1 because linePos is 1-based already counted from yaml start.
+        line: e.linePos ? e.linePos[0].line + 1 : null,
+        field: null,
+        message: `malformed front matter: ${e.message.split("\n")[0]}`,
+      })),
+    };
+  }
+  const data: unknown = doc.toJS();
+  if (data === null || typeof data !== "object" || Array.isArray(data)) {
+    return fail(path, 2, null, "the front matter must be a mapping of keys (id, title, needs, ...)");
+  }
+  const parsed = PartFrontMatter.safeParse(data);
+  if (!parsed.success) {
+    return {
+      ok: false,
+      errors: parsed.error.issues.map((issue) => {
+        const key = issue.path[0] !== undefined ? String(issue.path[0]) : null;
+        const unknownKey = issue.code === "unrecognized_keys" ? (issue.keys[0] ?? null) : null;
+        const field = unknownKey ?? (issue.path.length > 0 ? issue.path.join(".") : null);
+        return {
+          path,
+          line: lineOfKey(lines, end, unknownKey ?? key),
+          field,
+          message: describeIssue(issue),
+        };
+      }),
+    };
+  }
+  const body = lines
+    .slice(end + 1)
+    .join("\n")
+    .trim();
+  return { ok: true, part: { ...parsed.data, body, path } };
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === "unrecognized_keys") {
+    return `unknown key ${issue.keys.map((k) => `"${k}"`).join(", ")}: known keys are ${Object.keys(PartFrontMatter.shape).join(", ")}`;
+  }
+  if (issue.code === "invalid_type") return `expected ${issue.expected}`;
+  return issue.message;
+}
+
+function lineOfKey(lines: string[], end: number, key: string | null): number | null {
+  if (key === null) return null;
+  for (let i = 1; i < end; i++) if (lines[i]?.startsWith(`${key}:`)) return i + 1;
+  return null;
+}
+
+function fail(path: string, line: number | null, field: string | null, message: string): PartParseResult {
+  return { ok: false, errors: [{ path, line, field, message }] };
+}
+
+export function formatPartError(e: PartParseError): string {
+  const where = e.line !== null ? `${e.path}:${e.line}` : e.path;
+  return `${where}: ${e.field ? `${e.field}: ` : ""}${e.message}`;
+}
+
+/** The front matter a new part starts with, written so a person can fill it in. */
+export function renderPartFile(fields: {
+  id: string;
+  title: string;
+  spec?: string;
+  needs: string[];
+  agent?: string;
+  role?: string;
+  scope: string[];
+  verify?: string;
+  priority: number;
+  body: string;
+}): string {
+  const q = (s: string) => JSON.stringify(s);
+  const lines = [
+    "---",
+    `id: ${fields.id}`,
+    `title: ${q(fields.title)}`,
+    ...(fields.spec ? [`spec: ${q(fields.spec)}`] : []),
+    `needs: [${fields.needs.join(", ")}]`,
+    ...(fields.agent ? [`agent: ${q(fields.agent)}`] : []),
+    ...(fields.role ? [`role: ${q(fields.role)}`] : []),
+    `scope: [${fields.scope.map(q).join(", ")}]`,
+    ...(fields.verify ? [`verify: ${q(fields.verify)}`] : []),
+    `priority: ${fields.priority}`,
+    "---",
+    fields.body.trim(),
+    "",
+  ];
+  return lines.join("\n");
+}

@@ -1,0 +1,176 @@
+/** `ballador doctor`: every problem named with its fix. Observed facts only; nothing is changed. */
+import { execFile } from "node:child_process";
+import { accessSync, constants, existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { findProgram, resolveProfile } from "../adapters/agents/profiles.js";
+import { ConfigError } from "../config/errors.js";
+import { loadConfig, REPO_CONFIG_PATH } from "../config/load.js";
+import type { Config } from "../config/schema.js";
+import { findRoot, stateDirFor } from "./project.js";
+
+const run = promisify(execFile);
+
+export interface Check {
+  name: string;
+  ok: boolean;
+  /** ok but worth a person's attention (e.g. sandbox off). */
+  warn?: boolean;
+  detail: string;
+  fix?: string;
+}
+
+async function versionOf(program: string, args: string[]): Promise<string | null> {
+  try {
+    const { stdout, stderr } = await run(program, args, { timeout: 10_000 });
+    return (stdout || stderr).trim().split("\n")[0] ?? "";
+  } catch {
+    return null;
+  }
+}
+
+export async function doctor(cwd: string): Promise<{ root: string | null; checks: Check[]; ok: boolean }> {
+  const checks: Check[] = [];
+  const gitVersion = await versionOf("git", ["--version"]);
+  checks.push(
+    gitVersion
+      ? { name: "git", ok: true, detail: gitVersion }
+      : { name: "git", ok: false, detail: "git not found on PATH", fix: "apt-get install git" },
+  );
+  const major = Number(process.versions.node.split(".")[0]);
+  checks.push(
+    major >= 20
+      ? { name: "node", ok: true, detail: `Node.js ${process.versions.node}` }
+      : {
+          name: "node",
+          ok: false,
+          detail: `Node.js ${process.versions.node} is too old`,
+          fix: "install Node.js 20 or newer",
+        },
+  );
+  const tmuxVersion = await versionOf("tmux", ["-V"]);
+  checks.push(
+    tmuxVersion
+      ? { name: "tmux", ok: true, detail: tmuxVersion }
+      : {
+          name: "tmux",
+          ok: false,
+          detail: "tmux not found on PATH (agents run in tmux sessions)",
+          fix: "apt-get install tmux",
+        },
+  );
+
+  let root: string | null = null;
+  try {
+    root = await findRoot(cwd);
+    checks.push({ name: "repository", ok: true, detail: root });
+  } catch (err) {
+    checks.push({
+      name: "repository",
+      ok: false,
+      detail: (err as Error).message,
+      fix: "cd into a git repository",
+    });
+  }
+  let config: Config | null = null;
+  if (root) {
+    if (!existsSync(join(root, REPO_CONFIG_PATH))) {
+      checks.push({ name: "config", ok: false, detail: `no ${REPO_CONFIG_PATH}`, fix: "run: ballador init" });
+    } else {
+      try {
+        const loaded = loadConfig(root);
+        config = loaded.config;
+        checks.push({ name: "config", ok: true, detail: `valid (${loaded.sources.join(" < ")})` });
+      } catch (err) {
+        const detail = err instanceof ConfigError ? err.message : (err as Error).message;
+        checks.push({
+          name: "config",
+          ok: false,
+          detail,
+          fix: `edit ${REPO_CONFIG_PATH} as the message says`,
+        });
+      }
+    }
+    const stateDir = stateDirFor(root);
+    try {
+      mkdirSync(stateDir, { recursive: true });
+      accessSync(stateDir, constants.W_OK);
+      checks.push({ name: "state", ok: true, detail: `task store in ${stateDir}` });
+    } catch (err) {
+      checks.push({
+        name: "state",
+        ok: false,
+        detail: `${stateDir}: ${(err as Error).message}`,
+        fix: "make the folder writable",
+      });
+    }
+  }
+  if (config && root) {
+    for (const name of Object.keys(config.agents.profiles)) {
+      try {
+        const profile = resolveProfile(config, name);
+        const program = profile.command[0] as string;
+        const found = findProgram(program, root);
+        if (!profile.enabled) {
+          checks.push({ name: `agent ${name}`, ok: true, warn: true, detail: "disabled in config" });
+        } else if (found) {
+          checks.push({ name: `agent ${name}`, ok: true, detail: `${program} found at ${found}` });
+        } else {
+          checks.push({
+            name: `agent ${name}`,
+            ok: false,
+            detail: `${program} not found on PATH`,
+            fix: installHint(profile.preset ?? program),
+          });
+        }
+      } catch (err) {
+        checks.push({
+          name: `agent ${name}`,
+          ok: false,
+          detail: (err as Error).message,
+          fix: "correct the profile in config",
+        });
+      }
+    }
+    if (config.sandbox.mode === "none") {
+      checks.push({
+        name: "sandbox",
+        ok: true,
+        warn: true,
+        detail:
+          "SANDBOX OFF (sandbox.mode: none): agents run with your user's full access to files, network and credentials",
+        fix: "set sandbox.mode: bwrap",
+      });
+    } else {
+      for (const [bin, pkg] of [
+        ["bwrap", "bubblewrap"],
+        ["socat", "socat"],
+      ] as const) {
+        const found = findProgram(bin, root);
+        checks.push(
+          found
+            ? { name: bin, ok: true, detail: found }
+            : {
+                name: bin,
+                ok: false,
+                detail: `${bin} not found (the sandbox needs it)`,
+                fix: `apt-get install ${pkg}`,
+              },
+        );
+      }
+    }
+  }
+  return { root, checks, ok: checks.every((c) => c.ok) };
+}
+
+function installHint(preset: string): string {
+  const hints: Record<string, string> = {
+    claude: "npm install -g @anthropic-ai/claude-code",
+    codex: "npm install -g @openai/codex",
+    gemini: "npm install -g @google/gemini-cli",
+    aider: "pipx install aider-chat",
+    opencode: "npm install -g opencode-ai",
+    "cursor-agent": "see https://cursor.com/cli",
+  };
+  return hints[preset] ?? `install ${preset} or fix the profile's command`;
+}

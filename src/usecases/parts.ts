@@ -1,0 +1,61 @@
+import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { listSpecs } from "../adapters/files/specs.js";
+import { taskIdProblem } from "../core/ids.js";
+import { renderPartFile } from "../core/part.js";
+import { UserError } from "./errors.js";
+import type { Project } from "./project.js";
+
+export interface NewPartInput {
+  id: string;
+  title: string;
+  spec?: string;
+  needs: string[];
+  agent?: string;
+  role?: string;
+  scope: string[];
+  verify?: string;
+  priority: number;
+}
+
+export function newPart(project: Project, input: NewPartInput): { path: string } {
+  const idProblem = taskIdProblem(input.id);
+  if (idProblem) throw new UserError(idProblem);
+  for (const n of input.needs) {
+    const p = taskIdProblem(n);
+    if (p) throw new UserError(`--needs: ${p}`);
+  }
+  const specs = listSpecs(project.paths.specsDir);
+  let folder = "unsorted";
+  let specPath: string | undefined;
+  if (input.spec) {
+    const s = specs.find(
+      (x) =>
+        x.name === input.spec ||
+        String(x.number) === input.spec?.replace(/^0+/, "") ||
+        relative(project.paths.root, x.path) === input.spec,
+    );
+    if (!s) {
+      throw new UserError(
+        `no spec "${input.spec}" in ${relative(project.paths.root, project.paths.specsDir) || "."} (specs: ${specs.map((x) => x.name).join(", ") || "none; create one with ballador spec new"})`,
+      );
+    }
+    folder = s.name;
+    specPath = relative(project.paths.root, s.path);
+  }
+  if (input.agent && input.agent !== "any" && !project.config.agents.profiles[input.agent]) {
+    throw new UserError(
+      `--agent: no profile "${input.agent}" (configured: ${Object.keys(project.config.agents.profiles).join(", ")}, or "any")`,
+    );
+  }
+  const dir = join(project.paths.partsDir, folder);
+  const path = join(dir, `${input.id}.md`);
+  if (existsSync(path))
+    throw new UserError(`${relative(project.paths.root, path)} already exists; edit it instead`);
+  mkdirSync(dir, { recursive: true });
+  const body = `## Goal\n${input.title}\n\n## Context\n\n## Constraints\n\n## Acceptance criteria\n- \n\n## How to verify\n${input.verify ?? project.config.verify ?? "Run the project's verify command."}\n`;
+  const text = renderPartFile({ ...input, ...(specPath ? { spec: specPath } : {}), body });
+  writeFileSync(`${path}.tmp`, text, { flag: "wx" });
+  renameSync(`${path}.tmp`, path);
+  return { path: relative(project.paths.root, path) };
+}

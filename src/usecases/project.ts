@@ -1,0 +1,101 @@
+/**
+ * Where a project's files live, found from any directory inside the main checkout or one of
+ * its task worktrees. The state (task store, run folders) sits in the main checkout under
+ * .ballador/state, ignored by git and never inside a task worktree.
+ */
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { mainCheckoutRoot, NotAGitRepoError } from "../adapters/git/index.js";
+import type { TaskStore } from "../adapters/store/index.js";
+import { ConfigError } from "../config/errors.js";
+import { type LoadedConfig, loadConfig, REPO_CONFIG_PATH } from "../config/load.js";
+import type { Config } from "../config/schema.js";
+import { UserError } from "./errors.js";
+
+export interface ProjectPaths {
+  root: string;
+  balladorDir: string;
+  configFile: string;
+  stateDir: string;
+  runsDir: string;
+  partsDir: string;
+  specsDir: string;
+}
+
+export interface Project {
+  paths: ProjectPaths;
+  config: Config;
+  loaded: LoadedConfig;
+  /** Opened on first use, so read-only commands that do not need it stay fast. */
+  store(): TaskStore;
+  close(): void;
+}
+
+export async function findRoot(cwd: string): Promise<string> {
+  try {
+    return await mainCheckoutRoot(cwd);
+  } catch (err) {
+    if (err instanceof NotAGitRepoError) {
+      throw new UserError(
+        `${cwd} is not inside a git repository. Run "git init" first, or cd into your project.`,
+      );
+    }
+    throw err;
+  }
+}
+
+export function stateDirFor(root: string, env: NodeJS.ProcessEnv = process.env): string {
+  return env.BALLADOR_STATE_DIR ? resolve(env.BALLADOR_STATE_DIR) : join(root, ".ballador", "state");
+}
+
+export function pathsFor(
+  root: string,
+  config: Pick<Config, "parts_dir" | "specs_dir">,
+  env = process.env,
+): ProjectPaths {
+  const stateDir = stateDirFor(root, env);
+  return {
+    root,
+    balladorDir: join(root, ".ballador"),
+    configFile: join(root, REPO_CONFIG_PATH),
+    stateDir,
+    runsDir: join(stateDir, "runs"),
+    partsDir: resolve(root, config.parts_dir),
+    specsDir: resolve(root, config.specs_dir),
+  };
+}
+
+export async function openProject(cwd: string, opts: { requireInit?: boolean } = {}): Promise<Project> {
+  const root = await findRoot(cwd);
+  if (opts.requireInit !== false && !existsSync(join(root, REPO_CONFIG_PATH))) {
+    throw new UserError(`${root} has no ${REPO_CONFIG_PATH}. Run "ballador init" there first.`);
+  }
+  let loaded: LoadedConfig;
+  try {
+    loaded = loadConfig(root);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      throw new UserError(`the configuration is not valid:\n${err.message}`, 1);
+    }
+    throw err;
+  }
+  const paths = pathsFor(root, loaded.config);
+  // Imported here, not at the top: better-sqlite3 is a native module that --help and --version never need.
+  const storeModule = await import("../adapters/store/index.js");
+  let store: TaskStore | null = null;
+  return {
+    paths,
+    config: loaded.config,
+    loaded,
+    store() {
+      if (!store) {
+        store = storeModule.TaskStore.open(paths.stateDir, { stack: loaded.config.stack });
+      }
+      return store;
+    },
+    close() {
+      store?.close();
+      store = null;
+    },
+  };
+}

@@ -1,0 +1,120 @@
+/**
+ * Loading parts into the task store. Everything is validated first (front matter, ids,
+ * dependencies, cycles, profiles); any problem rejects the whole batch and nothing is written.
+ */
+import { relative } from "node:path";
+import { collectPartFiles, loadParts } from "../adapters/files/parts.js";
+import type { QueuedPart } from "../adapters/store/index.js";
+import { validateGraph } from "../core/graph.js";
+import { formatPartError } from "../core/part.js";
+import { EDITABLE_STATES } from "../core/states.js";
+import { UserError } from "./errors.js";
+import type { Project } from "./project.js";
+
+export interface QueueResult {
+  files: number;
+  inserted: string[];
+  updated: string[];
+  unchanged: string[];
+  /** Parts whose file changed but whose task has started: left as they were, loudly. */
+  skipped: Array<{ id: string; state: string; path: string }>;
+  dryRun: boolean;
+}
+
+export function queueParts(
+  project: Project,
+  inputs: readonly string[],
+  cwd: string,
+  opts: { dryRun?: boolean; actor?: string } = {},
+): QueueResult {
+  const targets = inputs.length > 0 ? inputs : [project.paths.partsDir];
+  const { files, missing } = collectPartFiles(targets, cwd);
+  if (missing.length > 0) throw new UserError(`no such file or folder: ${missing.join(", ")}`);
+  if (files.length === 0) {
+    throw new UserError(
+      `no part files (*.md) found in ${targets.map((t) => relative(project.paths.root, t) || ".").join(", ")}; create one with "ballador part new"`,
+    );
+  }
+  const { parts, errors } = loadParts(project.paths.root, files);
+  const problems = errors.map(formatPartError);
+
+  const profiles = project.config.agents.profiles;
+  for (const p of parts) {
+    if (p.agent && p.agent !== "any" && !profiles[p.agent]) {
+      problems.push(
+        `${p.path}: agent: no profile "${p.agent}"; configured profiles: ${Object.keys(profiles).join(", ")} (or "any"), in .ballador/config.yaml`,
+      );
+    }
+  }
+
+  const store = project.store();
+  const current = store.dependencyMap();
+  const states = store.stateMap();
+  const batch = new Set(parts.map((p) => p.id));
+  const known = new Map([...current].filter(([id]) => !batch.has(id)));
+  const byId = new Map<string, string[]>();
+  for (const p of parts) byId.set(p.id, [...(byId.get(p.id) ?? []), p.path]);
+  for (const problem of validateGraph(parts, known)) {
+    if (problem.kind === "duplicate") {
+      const id = problem.ids[0] as string;
+      const paths = byId.get(id) ?? [];
+      // Report each duplicate once, with every file that claims the id.
+      if (problems.some((x) => x.startsWith(`duplicate id "${id}"`))) continue;
+      problems.push(`duplicate id "${id}" in ${paths.join(" and ")}; ids must be unique`);
+    } else if (problem.kind === "cycle") {
+      const lines = problem.ids.slice(0, -1).map((id, i) => {
+        const next = problem.ids[i + 1] as string;
+        const where = parts.find((p) => p.id === id)?.path ?? "(already queued)";
+        return `  ${id} needs ${next}    (${where})`;
+      });
+      problems.push(
+        `${problem.message}\n${lines.join("\n")}\n  break the cycle by removing one of these needs`,
+      );
+    } else {
+      const part = parts.find((p) => p.id === problem.ids[0]);
+      problems.push(`${part?.path ?? ""}: needs: ${problem.message}`);
+    }
+  }
+  if (problems.length > 0) {
+    throw new UserError(
+      `nothing was queued; ${problems.length} problem${problems.length === 1 ? "" : "s"}:`,
+      1,
+      problems,
+    );
+  }
+
+  const skipped: QueueResult["skipped"] = [];
+  const toWrite: QueuedPart[] = [];
+  const hashes = new Map(store.tasks().map((t) => [t.id, t.partHash]));
+  for (const p of parts) {
+    const state = states.get(p.id);
+    if (state && !EDITABLE_STATES.includes(state) && hashes.get(p.id) !== p.hash) {
+      skipped.push({ id: p.id, state, path: p.path });
+      continue;
+    }
+    toWrite.push({
+      id: p.id,
+      title: p.title,
+      spec: p.spec ?? null,
+      agent: p.agent ?? null,
+      role: p.role ?? null,
+      scope: p.scope,
+      needs: p.needs,
+      verify: p.verify ?? null,
+      priority: p.priority,
+      body: p.body,
+      partPath: p.path,
+      partHash: p.hash,
+    });
+  }
+  if (opts.dryRun) {
+    const inserted = toWrite.filter((p) => !states.has(p.id)).map((p) => p.id);
+    const updated = toWrite
+      .filter((p) => states.has(p.id) && hashes.get(p.id) !== p.partHash)
+      .map((p) => p.id);
+    const unchanged = toWrite.filter((p) => hashes.get(p.id) === p.partHash).map((p) => p.id);
+    return { files: files.length, inserted, updated, unchanged, skipped, dryRun: true };
+  }
+  const written = store.queueParts(toWrite, opts.actor ?? "cli");
+  return { files: files.length, ...written, skipped, dryRun: false };
+}

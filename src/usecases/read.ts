@@ -1,0 +1,110 @@
+/** Reading the queue: status, next, graph and show. No writes. */
+import type { EventRow, NoteRow, RunRow, TaskRow } from "../adapters/store/index.js";
+import { drawDot, drawMermaid, drawTree } from "../core/graph.js";
+import { launchOrder } from "../core/schedule.js";
+import { satisfiesDependency } from "../core/states.js";
+import { UserError } from "./errors.js";
+import type { Project } from "./project.js";
+
+export interface StatusRow {
+  id: string;
+  title: string;
+  state: string;
+  reason: string | null;
+  agent: string;
+  attempt: number;
+  since: string;
+  branch: string | null;
+}
+
+export function status(project: Project): StatusRow[] {
+  const def = project.config.agents.default;
+  return project
+    .store()
+    .tasks()
+    .map((t) => ({
+      id: t.id,
+      title: t.title,
+      state: t.state,
+      reason: t.reason,
+      agent: t.agent ?? def,
+      attempt: t.attempt,
+      since: t.stateChangedAt,
+      branch: t.branch,
+    }));
+}
+
+export interface NextReport {
+  ready: Array<{ id: string; title: string; priority: number; agent: string }>;
+  running: Array<{ id: string; title: string; state: string; since: string }>;
+  waiting: Array<{ id: string; title: string; on: Array<{ id: string; state: string }> }>;
+  review: Array<{ id: string; title: string; since: string }>;
+  stuck: Array<{ id: string; title: string; state: string; reason: string | null }>;
+}
+
+export function next(project: Project): NextReport {
+  const tasks = project.store().tasks();
+  const byId = new Map(tasks.map((t) => [t.id, t]));
+  const stack = project.config.stack;
+  const def = project.config.agents.default;
+  const report: NextReport = { ready: [], running: [], waiting: [], review: [], stuck: [] };
+  for (const t of launchOrder(tasks.filter((x) => x.state === "ready"))) {
+    report.ready.push({ id: t.id, title: t.title, priority: t.priority, agent: t.agent ?? def });
+  }
+  for (const t of tasks) {
+    if (t.state === "running" || t.state === "verifying")
+      report.running.push({ id: t.id, title: t.title, state: t.state, since: t.stateChangedAt });
+    else if (t.state === "queued") {
+      const on = t.needs
+        .map((d) => ({ id: d, state: byId.get(d)?.state ?? "missing" }))
+        .filter((d) => d.state === "missing" || !satisfiesDependency(d.state as TaskRow["state"], stack));
+      report.waiting.push({ id: t.id, title: t.title, on });
+    } else if (t.state === "blocked" || t.state === "failed" || t.state === "stopped") {
+      report.stuck.push({ id: t.id, title: t.title, state: t.state, reason: t.reason });
+    }
+  }
+  // Review first what others wait on (dependency order), then the oldest.
+  const reviews = tasks.filter((t) => t.state === "review");
+  const depth = (t: TaskRow, seen = new Set<string>()): number => {
+    if (seen.has(t.id)) return 0;
+    seen.add(t.id);
+    return t.needs.reduce((m, d) => {
+      const dep = byId.get(d);
+      return dep && dep.state !== "merged" ? Math.max(m, 1 + depth(dep, seen)) : m;
+    }, 0);
+  };
+  reviews.sort((a, b) => depth(a) - depth(b) || a.stateChangedAt.localeCompare(b.stateChangedAt));
+  for (const t of reviews) report.review.push({ id: t.id, title: t.title, since: t.stateChangedAt });
+  return report;
+}
+
+export type GraphFormat = "tree" | "mermaid" | "dot";
+
+export function graph(project: Project, format: GraphFormat): string {
+  const nodes = project
+    .store()
+    .tasks()
+    .map((t) => ({ id: t.id, needs: t.needs, title: t.title, state: t.state }));
+  if (format === "mermaid") return drawMermaid(nodes);
+  if (format === "dot") return drawDot(nodes);
+  return drawTree(nodes);
+}
+
+export interface ShowReport {
+  task: TaskRow;
+  events: EventRow[];
+  runs: RunRow[];
+  notes: NoteRow[];
+  dependents: string[];
+}
+
+export function show(project: Project, id: string): ShowReport {
+  const store = project.store();
+  const task = store.task(id);
+  if (!task) throw new UserError(`no task "${id}" in the queue (see "ballador status")`);
+  const dependents = store
+    .tasks()
+    .filter((t) => t.needs.includes(id))
+    .map((t) => t.id);
+  return { task, events: store.events(id), runs: store.runsOf(id), notes: store.notes(id), dependents };
+}

@@ -1,0 +1,12 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts"],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    // Integration tests spawn git, tmux and node processes; two cores do not gain from more workers.
+    maxWorkers: 2,
+    globalSetup: ["test/global-setup.ts"],
+  },
+});
