@@ -10,7 +10,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { parseDocument } from "yaml";
+import { LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
 import { ConfigError, type ConfigProblem, problemsFromZod } from "./errors.js";
 import { type Config, type ConfigLayer, ConfigLayerSchema, DEFAULT_CONFIG } from "./schema.js";
@@ -115,16 +115,19 @@ function readLayer(path: string, problems: ConfigProblem[]): ConfigLayer | null 
     problems.push({ file: path, key: "", message: `cannot read: ${(err as Error).message}` });
     return null;
   }
-  const doc = parseDocument(text, { prettyErrors: false });
+  // linePos is only filled in with prettyErrors; a LineCounter gives lines without the noisy message.
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { prettyErrors: false, lineCounter });
   if (doc.errors.length > 0) {
     for (const e of doc.errors) {
-      const line = e.linePos ? `line ${e.linePos[0].line}: ` : "";
+      const line = `line ${lineCounter.linePos(e.pos[0]).line}: `;
       problems.push({ file: path, key: "", message: `${line}not valid YAML: ${e.message.split("\n")[0]}` });
     }
     return null;
   }
   const data: unknown = doc.toJS() ?? {};
-  const parsed = ConfigLayerSchema.safeParse(data);
+  // reportInput: lets messages say what was found ("expected number, got string \"five\"").
+  const parsed = ConfigLayerSchema.safeParse(data, { reportInput: true });
   if (!parsed.success) {
     problems.push(...problemsFromZod(path, parsed.error.issues, knownKeysAt));
     return null;

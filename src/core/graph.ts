@@ -152,8 +152,9 @@ export function drawTree(nodes: readonly DrawNode[]): string {
       const node = byId.get(item.id) as DrawNode;
       const branch = item.depth === 0 ? "" : item.last ? "└── " : "├── ";
       if (drawn.has(item.id)) {
+        const others = node.needs.filter((d) => d !== item.via);
         lines.push(
-          `${item.prefix}${branch}${item.id} (also needs ${node.needs.filter((d) => d !== item.via).join(", ")}; shown above)`,
+          `${item.prefix}${branch}${item.id} (${others.length > 0 ? `also needs ${others.join(", ")}; ` : ""}shown above)`,
         );
         continue;
       }

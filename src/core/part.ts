@@ -2,7 +2,7 @@
  * A part: one small, self-contained piece of a spec, written as markdown with YAML front matter.
  * This module holds its schema and the front-matter split; reading files is an adapter's job.
  */
-import { parseDocument } from "yaml";
+import { LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
 import { TASK_ID_PATTERN } from "./ids.js";
 
@@ -47,14 +47,16 @@ export function parsePart(text: string, path: string): PartParseResult {
   const end = lines.findIndex((l, i) => i > 0 && (l.trim() === "---" || l.trim() === "..."));
   if (end < 0) return fail(path, lines.length, null, 'the front matter is not closed by a "---" line');
   const yamlText = lines.slice(1, end).join("\n");
-  const doc = parseDocument(yamlText, { prettyErrors: false });
+  // linePos is only filled in with prettyErrors; a LineCounter gives lines without the noisy message.
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(yamlText, { prettyErrors: false, lineCounter });
   if (doc.errors.length > 0) {
     return {
       ok: false,
       errors: doc.errors.map((e) => ({
         path,
-        // +1 for the opening "---" line, +1 because linePos is 1-based already counted from yaml start.
-        line: e.linePos ? e.linePos[0].line + 1 : null,
+        // The YAML starts on file line 2 (after the opening "---"); linePos lines are 1-based.
+        line: lineCounter.linePos(e.pos[0]).line + 1,
         field: null,
         message: `malformed front matter: ${e.message.split("\n")[0]}`,
       })),

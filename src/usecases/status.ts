@@ -1,5 +1,6 @@
 import type { Project } from "./project.js";
 import { type StatusRow, status } from "./read.js";
+import { reconcile } from "./reconcile.js";
 
 export interface StatusReport {
   tasks: StatusRow[];
@@ -13,5 +14,7 @@ export async function statusReport(project: Project): Promise<StatusReport> {
   const tasks = status(project);
   const counts: Record<string, number> = {};
   for (const t of tasks) counts[t.state] = (counts[t.state] ?? 0) + 1;
-  return { tasks, counts, sandbox: project.config.sandbox.mode, disagreements: [] };
+  // Status observes and reports; the next command that acts repairs.
+  const { disagreements } = await reconcile(project, { repair: false });
+  return { tasks, counts, sandbox: project.config.sandbox.mode, disagreements };
 }

@@ -392,6 +392,21 @@ export class TaskStore {
     this.db.prepare(`UPDATE runs SET ${sets.join(", ")} WHERE id = @id`).run(values);
   }
 
+  /** provisioning -> running, only if nothing else (the supervisor ending it) came first. */
+  markRunStarted(id: string): void {
+    this.db.prepare("UPDATE runs SET status = 'running' WHERE id = ? AND status = 'provisioning'").run(id);
+  }
+
+  /** Ends a live run once; returns false when it had already ended. */
+  endRun(id: string, fields: { outcome: string; exitCode?: number | null; detail?: string | null }): boolean {
+    const r = this.db
+      .prepare(
+        "UPDATE runs SET status = 'ended', ended_at = ?, outcome = ?, exit_code = ?, detail = ? WHERE id = ? AND status != 'ended'",
+      )
+      .run(new Date().toISOString(), fields.outcome, fields.exitCode ?? null, fields.detail ?? null, id);
+    return r.changes > 0;
+  }
+
   run(id: string): RunRow | null {
     const r = this.db.prepare("SELECT * FROM runs WHERE id = ?").get(id) as SqlRow | undefined;
     return r ? toRun(r) : null;

@@ -120,8 +120,7 @@ export function registerQueueCommands(program: Command): void {
         section(
           "Awaiting review (review in this order):",
           r.review.map(
-            (t) =>
-              `${t.id}  ${t.title}  ${color.dim(`${age(t.since)} in review`)}  -> ballador review ${t.id}`,
+            (t) => `${t.id}  ${t.title}  ${color.dim(`${age(t.since)} in review`)}  -> ballador show ${t.id}`,
           ),
         );
         section(

@@ -1,3 +1,336 @@
+import { spawn } from "node:child_process";
 import type { Command } from "commander";
+import { color, printJson, stateColor } from "../output.js";
+import { examples, globals, withProject } from "./common.js";
 
-export function registerRunCommands(_program: Command): void {}
+function positiveInt(flag: string) {
+  return (v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1)
+      throw new Error(`${flag} must be a whole number of at least 1, got "${v}"`);
+    return n;
+  };
+}
+
+export function registerRunCommands(program: Command): void {
+  program
+    .command("launch")
+    .description("the downbeat: start ready tasks, each in its own worktree and tmux session")
+    .argument("[tasks...]", "task ids to start (default: every ready task, by priority then queue order)")
+    .option("-m, --max <n>", "start at most n runs (within max_parallel)", positiveInt("--max"))
+    .option("-w, --watch", "keep conducting: start tasks as others finish, until nothing is left")
+    .option("--base <rev>", "branch, tag or commit to cut new branches from (overrides config base)")
+    .option("--dry-run", "show what would start, start nothing")
+    .option("--json", "print the result as JSON")
+    .addHelpText(
+      "after",
+      examples(
+        "ballador launch",
+        "ballador launch --max 2",
+        "ballador launch extract-events --base v1.2",
+        "ballador launch --watch",
+      ),
+    )
+    .action(
+      async (
+        tasks: string[],
+        opts: { max?: number; watch?: boolean; base?: string; dryRun?: boolean; json?: boolean },
+        cmd: Command,
+      ) => {
+        const { launch } = await import("../../usecases/launch.js");
+        const print = (r: import("../../usecases/launch.js").LaunchResult) => {
+          for (const s of r.started)
+            console.log(
+              `${color.green("started")} ${s.id}  ${s.profile}  ${s.branch}  (attach: ballador attach ${s.id})`,
+            );
+          for (const f of r.failed)
+            console.log(
+              `${color.red("failed")}  ${f.id}: ${f.reason}${f.log ? `\n        log: ${f.log}` : ""}`,
+            );
+        };
+        await withProject(cmd, async (p) => {
+          const base = {
+            tasks,
+            ...(opts.max ? { max: opts.max } : {}),
+            ...(opts.base ? { base: opts.base } : {}),
+          };
+          if (!opts.watch || opts.dryRun) {
+            const r = await launch(p, {
+              ...base,
+              dryRun: opts.dryRun === true,
+              onProgress: opts.json ? undefined : (l) => console.log(color.dim(l)),
+            });
+            if (opts.json) return printJson(r);
+            if (r.dryRun) for (const a of r.plan) console.log(`would start ${a.id} with ${a.profile}`);
+            else print(r);
+            for (const d of r.deferred) console.log(color.dim(`waiting ${d.id}: ${d.why}`));
+            if (r.plan.length === 0 && r.started.length === 0 && r.failed.length === 0) {
+              console.log('Nothing to start now (see "ballador next").');
+            }
+            if (r.failed.length > 0) process.exitCode = 1;
+            return;
+          }
+          const { conduct } = await import("../../usecases/conduct.js");
+          const abort = new AbortController();
+          process.once("SIGINT", () => {
+            console.log("\nStopped conducting; running agents keep running (ballador status).");
+            abort.abort();
+          });
+          const r = await conduct(
+            p,
+            {
+              ...base,
+              signal: abort.signal,
+              onProgress: opts.json ? undefined : (l) => console.log(color.dim(l)),
+            },
+            {
+              onLaunch: (x) => (opts.json ? undefined : print(x)),
+              onChange: (id, from, to, reason) => {
+                if (opts.json)
+                  console.log(JSON.stringify({ event: "state", id, from: from ?? null, to, reason }));
+                else
+                  console.log(
+                    `${new Date().toLocaleTimeString()}  ${id}: ${from ?? "new"} -> ${stateColor(to)}${reason ? ` (${reason})` : ""}`,
+                  );
+              },
+            },
+          );
+          if (opts.json) console.log(JSON.stringify({ event: "end", states: r.states }));
+          else
+            console.log(
+              `Done conducting: ${Object.entries(r.states)
+                .map(([s, n]) => `${n} ${s}`)
+                .join(", ")}`,
+            );
+        });
+      },
+    );
+
+  for (const [name, description, example] of [
+    [
+      "note",
+      "record a decision and its reason (from inside a run)",
+      'ballador note "kept the v1 API: clients depend on it"',
+    ],
+    [
+      "blocked",
+      "report that there is truly no way forward, and why (from inside a run)",
+      'ballador blocked "needs the STRIPE_KEY secret"',
+    ],
+  ] as const) {
+    program
+      .command(name)
+      .description(description)
+      .argument("<text...>", name === "note" ? "the note" : "why")
+      .option("--json", "print the result as JSON")
+      .addHelpText("after", examples(example))
+      .action(async (words: string[], opts: { json?: boolean }, cmd: Command) => {
+        const { report } = await import("../../usecases/report.js");
+        const r = await report(globals(cmd).cwd, name, words.join(" "));
+        if (opts.json) return printJson(r);
+        console.log(
+          name === "note"
+            ? `Noted for ${r.taskId}.`
+            : `Reported blocked for ${r.taskId}; Ballador will end this run.`,
+        );
+      });
+  }
+  program
+    .command("done")
+    .description("report the work as done (from inside a run); refused while changes are uncommitted")
+    .option("-s, --summary <text>", "what you did, for the reviewer")
+    .option("--allow-dirty", "report done even with uncommitted changes")
+    .option("--json", "print the result as JSON")
+    .addHelpText("after", examples('ballador done --summary "events emitted for every extraction"'))
+    .action(async (opts: { summary?: string; allowDirty?: boolean; json?: boolean }, cmd: Command) => {
+      const { report } = await import("../../usecases/report.js");
+      const r = await report(globals(cmd).cwd, "done", opts.summary ?? "", {
+        allowDirty: opts.allowDirty === true,
+      });
+      if (opts.json) return printJson(r);
+      console.log(`Reported done for ${r.taskId}; Ballador verifies the work and ends this run.`);
+    });
+
+  program
+    .command("stop")
+    .description("close a task's session and keep its worktree (state stopped; resume continues)")
+    .argument("<task>", "task id")
+    .option("--json", "print the result as JSON")
+    .addHelpText("after", examples("ballador stop extract-events"))
+    .action(async (id: string, opts: { json?: boolean }, cmd: Command) => {
+      const { stop } = await import("../../usecases/lifecycle.js");
+      await withProject(cmd, async (p) => {
+        const r = await stop(p, id);
+        if (opts.json) return printJson(r);
+        console.log(
+          `Stopped ${id}; worktree kept${r.worktree ? ` at ${r.worktree}` : ""}. Continue with: ballador resume ${id}`,
+        );
+      });
+    });
+
+  program
+    .command("resume")
+    .description("continue a stopped, blocked or failed task in its worktree, in a new session")
+    .argument("<task>", "task id")
+    .option("--json", "print the result as JSON")
+    .addHelpText("after", examples("ballador resume extract-events"))
+    .action(async (id: string, opts: { json?: boolean }, cmd: Command) => {
+      const { resume } = await import("../../usecases/lifecycle.js");
+      await withProject(cmd, async (p) => {
+        const r = await resume(p, id);
+        if (opts.json) return printJson(r);
+        for (const s of r.started) console.log(`Resumed ${s.id} (attempt ${s.attempt}) in ${s.worktree}`);
+        for (const f of r.failed) console.log(color.red(`failed ${f.id}: ${f.reason}`));
+        for (const d of r.deferred) console.log(`not started: ${d.why}`);
+        if (r.started.length === 0) process.exitCode = 1;
+      });
+    });
+
+  program
+    .command("retry")
+    .description("start a new attempt of a failed, blocked, stopped or reviewed task")
+    .argument("<task>", "task id")
+    .option("--no-launch", "only mark it ready; the next launch starts it")
+    .option("--json", "print the result as JSON")
+    .addHelpText(
+      "after",
+      examples("ballador retry extract-events", "ballador retry extract-events --no-launch"),
+    )
+    .action(async (id: string, opts: { launch: boolean; json?: boolean }, cmd: Command) => {
+      const { retry } = await import("../../usecases/lifecycle.js");
+      await withProject(cmd, async (p) => {
+        const r = await retry(p, id, { launch: opts.launch });
+        if (opts.json) return printJson(r);
+        if (!r.launched) return console.log(`${id} is ready again.`);
+        for (const s of r.launched.started) console.log(`Retrying ${s.id}: attempt ${s.attempt} started.`);
+        for (const f of r.launched.failed) console.log(color.red(`failed ${f.id}: ${f.reason}`));
+        for (const d of r.launched.deferred) console.log(`${id} is ready; not started now: ${d.why}`);
+      });
+    });
+
+  program
+    .command("abandon")
+    .description("give a task up (its session is closed; cleanup removes its worktree)")
+    .argument("<task>", "task id")
+    .option("--json", "print the result as JSON")
+    .addHelpText("after", examples("ballador abandon extract-events"))
+    .action(async (id: string, opts: { json?: boolean }, cmd: Command) => {
+      const { abandon } = await import("../../usecases/lifecycle.js");
+      await withProject(cmd, async (p) => {
+        const r = await abandon(p, id);
+        if (opts.json) return printJson(r);
+        console.log(`Abandoned ${id}. Remove its worktree with: ballador cleanup ${id}`);
+      });
+    });
+
+  program
+    .command("logs")
+    .description("the terminal output of a task's latest run")
+    .argument("<task>", "task id")
+    .option("-f, --follow", "keep printing until the run ends")
+    .option("--json", "print the log and its location as JSON")
+    .addHelpText("after", examples("ballador logs extract-events", "ballador logs extract-events -f"))
+    .action(async (id: string, opts: { follow?: boolean; json?: boolean }, cmd: Command) => {
+      const { logFile, readLog } = await import("../../usecases/lifecycle.js");
+      await withProject(cmd, async (p) => {
+        const { run, file } = logFile(p, id);
+        if (opts.json) return printJson({ task: id, run: run.id, file, log: readLog(file) });
+        let printed = 0;
+        const flush = () => {
+          const text = readLog(file);
+          process.stdout.write(text.slice(printed));
+          printed = text.length;
+        };
+        flush();
+        if (!opts.follow) return;
+        while (p.store().run(run.id)?.status !== "ended") {
+          await new Promise((r) => setTimeout(r, 300));
+          flush();
+        }
+        await new Promise((r) => setTimeout(r, 300));
+        flush();
+      });
+    });
+
+  program
+    .command("attach")
+    .description("jump into a task's live session (or print the command when not in a terminal)")
+    .argument("<task>", "task id")
+    .option("--json", "print the attach command as JSON")
+    .addHelpText("after", examples("ballador attach extract-events   # detach again with Ctrl-b d"))
+    .action(async (id: string, opts: { json?: boolean }, cmd: Command) => {
+      const { attachArgs } = await import("../../usecases/lifecycle.js");
+      await withProject(cmd, async (p) => {
+        const { args, live } = attachArgs(p, id);
+        const { UserError } = await import("../../usecases/errors.js");
+        if (opts.json) return printJson({ task: id, live, command: args });
+        if (!live)
+          throw new UserError(`task ${id} has no live session; see its output with: ballador logs ${id}`);
+        if (!process.stdin.isTTY || !process.stdout.isTTY) {
+          console.log(
+            args.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`)).join(" "),
+          );
+          return;
+        }
+        await new Promise<void>((resolve) => {
+          const child = spawn(args[0] as string, args.slice(1), { stdio: "inherit" });
+          child.on("exit", () => resolve());
+        });
+      });
+    });
+
+  program
+    .command("cleanup")
+    .description("remove worktrees and branches of merged or abandoned tasks; refuses unmerged or dirty work")
+    .argument("[tasks...]", "task ids")
+    .option("--all", "every merged or abandoned task")
+    .option("--force", "also remove dirty or unmerged work (it is lost)")
+    .option("--json", "print the result as JSON")
+    .addHelpText(
+      "after",
+      examples(
+        "ballador cleanup --all",
+        "ballador cleanup extract-events",
+        "ballador cleanup old-spike --force",
+      ),
+    )
+    .action(
+      async (tasks: string[], opts: { all?: boolean; force?: boolean; json?: boolean }, cmd: Command) => {
+        const { cleanup } = await import("../../usecases/lifecycle.js");
+        await withProject(cmd, async (p) => {
+          const r = await cleanup(p, { tasks, all: opts.all === true, force: opts.force === true });
+          if (opts.json) printJson(r);
+          else {
+            for (const x of r.removed)
+              console.log(
+                `removed ${x.id}: ${[x.worktree, x.branch].filter(Boolean).join(", ") || "nothing left"}`,
+              );
+            for (const x of r.refused) console.log(color.yellow(`kept ${x.id}: ${x.why}`));
+            for (const s of r.sessionsClosed) console.log(`closed orphan session ${s}`);
+            if (r.removed.length + r.refused.length + r.sessionsClosed.length === 0)
+              console.log("Nothing to clean up.");
+          }
+          if (r.refused.length > 0) process.exitCode = 1;
+        });
+      },
+    );
+
+  program
+    .command("demo")
+    .description(
+      "the whole journey on a throwaway repo: spec, four parts, scripted agents in parallel, review queue",
+    )
+    .option("--keep", "keep the throwaway repo and its sessions (otherwise removed at the end)")
+    .option("--dir <dir>", "where to create the throwaway repo (default: a new temp folder)")
+    .option("--json", "print the final status and next as JSON")
+    .addHelpText("after", examples("ballador demo", "ballador demo --keep"))
+    .action(async (opts: { keep?: boolean; dir?: string; json?: boolean }) => {
+      const { demo } = await import("../../usecases/demo.js");
+      const r = await demo({
+        keep: opts.keep === true,
+        ...(opts.dir ? { dir: opts.dir } : {}),
+        json: opts.json === true,
+      });
+      if (!r.ok) process.exitCode = 1;
+    });
+}

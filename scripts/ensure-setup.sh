@@ -1,0 +1,34 @@
+#!/bin/sh
+# Makes a fresh clone runnable: system tools, npm packages, and a current build.
+# Run by `npm run demo`, `npm test` and `npm run bench`; each step is skipped when already done.
+set -e
+cd "$(dirname "$0")/.."
+
+missing=""
+for tool in git tmux bwrap socat; do
+  command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"
+done
+if [ -n "$missing" ]; then
+  pkgs=$(echo "$missing" | sed 's/bwrap/bubblewrap/')
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "ballador setup: installing$pkgs with apt-get" >&2
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $pkgs >/dev/null
+  else
+    echo "ballador setup: missing$missing; install them (Debian/Ubuntu: sudo apt-get install$pkgs)" >&2
+    exit 1
+  fi
+fi
+
+# better-sqlite3 compiles from source here (about two minutes): install only when needed.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ] \
+   || [ ! -f node_modules/better-sqlite3/build/Release/better_sqlite3.node ]; then
+  echo "ballador setup: npm ci (compiles better-sqlite3; takes a few minutes the first time)" >&2
+  npm ci --no-audit --no-fund >&2
+fi
+
+# Rebuild when any source file is newer than the build.
+if [ ! -f dist/cli/main.js ] || [ -n "$(find src -newer dist/cli/main.js -name '*.ts' 2>/dev/null | head -1)" ]; then
+  echo "ballador setup: building" >&2
+  node node_modules/typescript/bin/tsc -p tsconfig.build.json >&2
+fi

@@ -1,0 +1,92 @@
+/**
+ * Running the project's own shell commands (bootstrap, hooks, verify). These are written by
+ * the repository's owner in the config, so a shell is intended; task data only ever reaches
+ * them through environment variables, never spliced into the command text.
+ */
+import { spawn } from "node:child_process";
+import { appendFileSync, mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+
+export interface ShellResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  output: string;
+  timedOut: boolean;
+  ms: number;
+}
+
+const KEEP_OUTPUT = 64 * 1024;
+
+export function runShell(
+  command: string,
+  opts: { cwd: string; env: NodeJS.ProcessEnv; logFile?: string; timeoutMs?: number; label?: string },
+): Promise<ShellResult> {
+  const started = Date.now();
+  if (opts.logFile) {
+    mkdirSync(dirname(opts.logFile), { recursive: true });
+    appendFileSync(opts.logFile, `\n$ ${opts.label ? `[${opts.label}] ` : ""}${command}\n`);
+  }
+  return new Promise((resolve) => {
+    // detached: its own process group, so a timeout kills the whole tree, not just sh.
+    const child = spawn("/bin/sh", ["-c", command], {
+      cwd: opts.cwd,
+      env: opts.env,
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
+    let output = "";
+    let timedOut = false;
+    const onData = (chunk: Buffer) => {
+      const text = chunk.toString("utf8");
+      output = (output + text).slice(-KEEP_OUTPUT);
+      if (opts.logFile) appendFileSync(opts.logFile, text);
+    };
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
+    const timer =
+      opts.timeoutMs !== undefined
+        ? setTimeout(() => {
+            timedOut = true;
+            killGroup(child.pid, "SIGKILL");
+          }, opts.timeoutMs)
+        : null;
+    child.on("error", (err) => {
+      if (timer) clearTimeout(timer);
+      resolve({
+        code: 127,
+        signal: null,
+        output: `${output}${err.message}\n`,
+        timedOut,
+        ms: Date.now() - started,
+      });
+    });
+    child.on("close", (code, signal) => {
+      if (timer) clearTimeout(timer);
+      if (opts.logFile) appendFileSync(opts.logFile, `[exit ${code ?? signal}]\n`);
+      resolve({ code, signal, output, timedOut, ms: Date.now() - started });
+    });
+  });
+}
+
+export function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (!pid) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+export function isAlive(pid: number | null | undefined): boolean {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}

@@ -1,0 +1,16 @@
+/** Entry of the run supervisor, started by launch inside the task's tmux session. */
+import { supervise } from "../usecases/supervise.js";
+
+const runDir = process.argv[2];
+if (!runDir) {
+  process.stderr.write("usage: supervisor-main.js RUN_DIR (started by ballador launch, not by hand)\n");
+  process.exit(2);
+}
+try {
+  process.exitCode = await supervise(runDir);
+} catch (err) {
+  process.stderr.write(`[ballador] supervisor failed: ${(err as Error).stack ?? err}\n`);
+  // Leave the pane readable for a moment so a person attached can see why.
+  await new Promise((r) => setTimeout(r, 5000));
+  process.exitCode = 1;
+}

@@ -1,0 +1,95 @@
+/**
+ * The prompt an agent receives: unattended-execution rules, the part, the spec, the verify
+ * command and how to report. Pure, so exactly what an agent was told can be tested and shown.
+ */
+
+export interface PromptInput {
+  task: {
+    id: string;
+    title: string;
+    body: string;
+    role: string | null;
+    scope: readonly string[];
+    needs: readonly string[];
+  };
+  /** Path of the spec inside the worktree (relative), if the part names one. */
+  specPath: string | null;
+  /** The spec's text, included when short enough to read in full. */
+  specText: string | null;
+  verify: string | null;
+  branch: string;
+  attempt: number;
+  /** Why the previous attempt did not pass, fed back to the agent. */
+  previousFailure: string | null;
+}
+
+const SPEC_INLINE_LIMIT = 12_000;
+
+export function assemblePrompt(input: PromptInput): string {
+  const { task } = input;
+  const out: string[] = [];
+  out.push(`# Task ${task.id}: ${task.title}`, "");
+  out.push(
+    "## How you work here",
+    "- You are running unattended. No human is watching this session and nobody will answer questions: do not ask for permission or confirmation, decide and proceed.",
+    "- You are in your own git worktree on branch `" +
+      input.branch +
+      "`. Work only here. Commit your work on this branch with clear messages; do not push, do not switch branches, do not touch other branches.",
+    "- When something is in your way (a missing tool, a failing command, an unclear detail), try hard to get around it: read the code, look for another way, make a reasonable choice and record it with `ballador note`.",
+    '- Only when there is truly no way forward, stop cleanly: `ballador blocked "what stops you and what would unblock it"`, then exit.',
+    "- Network access and credentials may be limited to what this task needs. If a host is refused, note it; do not try to work around the sandbox.",
+    "",
+  );
+  if (task.role) out.push(`Your role: **${task.role}**.`, "");
+  if (input.attempt > 1) {
+    out.push(`## This is attempt ${input.attempt}`);
+    out.push(
+      input.previousFailure
+        ? `The previous attempt did not pass. What went wrong:\n\n\`\`\`\n${input.previousFailure.trim()}\n\`\`\`\n\nStart from the work already on this branch and fix it.`
+        : "An earlier attempt did not finish. Start from the work already on this branch.",
+      "",
+    );
+  }
+  out.push("## The part", "", task.body.trim() || "(no description beyond the title)", "");
+  if (task.scope.length > 0) {
+    out.push(
+      `Files you are expected to touch: ${task.scope.map((s) => `\`${s}\``).join(", ")}. Say why in a note if you must go beyond them.`,
+      "",
+    );
+  }
+  if (task.needs.length > 0) out.push(`This part builds on: ${task.needs.join(", ")}.`, "");
+  if (input.specPath) {
+    out.push(
+      "## The spec",
+      "",
+      `This part belongs to the living spec \`${input.specPath}\` (in your worktree).`,
+    );
+    if (input.specText && input.specText.length <= SPEC_INLINE_LIMIT) {
+      out.push("", "<spec>", input.specText.trim(), "</spec>");
+    } else {
+      out.push("Read it before you start.");
+    }
+    out.push(
+      "",
+      "After your work, update the spec where your work changed or taught something (Decision, Tried and did not work, History): it is a living spec.",
+      "",
+    );
+  }
+  out.push("## Definition of done");
+  out.push(
+    input.verify
+      ? `Your work is done when this command passes in your worktree: \`${input.verify}\`. Run it yourself before you report.`
+      : "The project has no verify command: make sure the project's own tests pass before you report.",
+    "All your changes must be committed: uncommitted work is not delivered.",
+    "",
+  );
+  out.push(
+    "## How to report",
+    "Use the `ballador` command (it is on your PATH); it knows which task you are:",
+    '- `ballador note "decision and reason"`: record a decision, an assumption or something the reviewer should know. Use it as you go.',
+    '- `ballador done --summary "what you did"`: when the work is committed and verified. Then stop.',
+    '- `ballador blocked "why"`: when there is truly no way forward. Then stop.',
+    "",
+  );
+  return out.join("\n");
+}

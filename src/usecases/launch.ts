@@ -1,0 +1,444 @@
+/**
+ * The downbeat: start ready tasks, each in its own worktree and tmux session, up to the limits.
+ * Provisioning is claimed in the store first (one live run per task, enforced by SQLite), and
+ * every step it takes is recorded so a crash at any point can be rolled back by reconcile.
+ */
+import { randomBytes } from "node:crypto";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { dirname, isAbsolute, join, relative, resolve } from "node:path";
+import { findProgram, type ResolvedProfile, resolveProfile } from "../adapters/agents/profiles.js";
+import {
+  addWorktree,
+  branchExists,
+  git,
+  isValidBranchName,
+  listWorktrees,
+  resolveCommit,
+} from "../adapters/git/index.js";
+import { runShell } from "../adapters/process/shell.js";
+import { RUN_POINTER, type RunSpec, writeAtomic, writeRunSpec } from "../adapters/runfolder/index.js";
+import type { RunRow, TaskRow } from "../adapters/store/index.js";
+import { sessionNameFor, Tmux } from "../adapters/tmux/index.js";
+import { parseDuration } from "../config/schema.js";
+import { newRunId } from "../core/ids.js";
+import { assemblePrompt } from "../core/prompt.js";
+import { type Deferred, planLaunch } from "../core/schedule.js";
+import { UserError } from "./errors.js";
+import type { Project } from "./project.js";
+import { reconcile } from "./reconcile.js";
+import { rollbackProvisioning } from "./rollback.js";
+import {
+  baseEnvironment,
+  branchFor,
+  ensureShimDir,
+  expandCommand,
+  hookEnvironment,
+  type RunIdentity,
+  runVariables,
+  SUPERVISOR_ENTRY,
+  worktreePathFor,
+} from "./run-env.js";
+
+export interface LaunchOptions {
+  tasks?: string[];
+  max?: number;
+  base?: string;
+  dryRun?: boolean;
+  actor?: string;
+  /** A note fed back into the prompt (retry after a failure). */
+  previousFailure?: string | null;
+  /** Launch an existing worktree again with the same attempt (resume). */
+  resume?: boolean;
+  onProgress?: (line: string) => void;
+}
+
+export interface Started {
+  id: string;
+  runId: string;
+  profile: string;
+  branch: string;
+  worktree: string;
+  session: string;
+  attempt: number;
+}
+
+export interface LaunchResult {
+  started: Started[];
+  failed: Array<{ id: string; reason: string; log: string | null }>;
+  deferred: Deferred[];
+  dryRun: boolean;
+  plan: Array<{ id: string; profile: string }>;
+}
+
+export function tmuxFor(project: Project): Tmux {
+  return new Tmux({ socket: project.config.tmux_socket });
+}
+
+export async function launch(project: Project, opts: LaunchOptions = {}): Promise<LaunchResult> {
+  const store = project.store();
+  await reconcile(project, { repair: true });
+  const config = project.config;
+  const tasks = store.tasks();
+  const byId = new Map(tasks.map((t) => [t.id, t]));
+  let candidates: TaskRow[];
+  const launchable = opts.resume ? ["stopped", "blocked", "failed"] : ["ready"];
+  if (opts.tasks && opts.tasks.length > 0) {
+    candidates = [];
+    for (const id of opts.tasks) {
+      const t = byId.get(id);
+      if (!t) throw new UserError(`no task "${id}" in the queue (see "ballador status")`);
+      if (!launchable.includes(t.state)) {
+        const waits =
+          t.state === "queued"
+            ? `; it waits on ${t.needs.filter((d) => byId.get(d)?.state !== "merged").join(", ")}`
+            : "";
+        throw new UserError(`task ${id} is ${t.state}, not ${launchable.join(" or ")}${waits}`);
+      }
+      candidates.push(t);
+    }
+  } else {
+    candidates = tasks.filter((t) => t.state === "ready");
+  }
+  const live = store.liveRuns();
+  const limit = Math.min(config.max_parallel, opts.max ?? Number.POSITIVE_INFINITY);
+  const freeSlots = Math.max(0, limit - live.length);
+  const profiles = Object.keys(config.agents.profiles).map((name) => {
+    const p = config.agents.profiles[name];
+    return {
+      name,
+      enabled: p?.enabled ?? true,
+      maxSessions: p?.max_sessions ?? null,
+      running: live.filter((r) => r.profile === name).length,
+    };
+  });
+  const { start, deferred } = planLaunch(
+    candidates.map((t) => ({
+      id: t.id,
+      priority: t.priority,
+      seq: t.seq,
+      agent: t.agent ?? config.agents.default,
+    })),
+    { freeSlots, profiles },
+  );
+  const result: LaunchResult = {
+    started: [],
+    failed: [],
+    deferred,
+    dryRun: opts.dryRun === true,
+    plan: start,
+  };
+  if (opts.dryRun) return result;
+  for (const a of start) {
+    const task = byId.get(a.id) as TaskRow;
+    const outcome = await provision(project, task, a.profile, opts);
+    if ("runId" in outcome) result.started.push(outcome);
+    else result.failed.push(outcome);
+  }
+  return result;
+}
+
+class LaunchStepError extends Error {
+  override name = "LaunchStepError";
+}
+
+async function chooseBase(
+  project: Project,
+  task: TaskRow,
+  override: string | undefined,
+): Promise<{ base: string; merge: string[] }> {
+  if (override) return { base: override, merge: [] };
+  const config = project.config;
+  if (!config.stack) return { base: config.base, merge: [] };
+  // Stacking: start from the branches of dependencies still in review (merged ones are in base).
+  const store = project.store();
+  const inReview = task.needs
+    .map((d) => store.task(d))
+    .filter((d): d is TaskRow => d !== null && d.state === "review" && d.branch !== null);
+  if (inReview.length === 0) return { base: config.base, merge: [] };
+  const [first, ...rest] = inReview as [TaskRow, ...TaskRow[]];
+  return { base: first.branch as string, merge: rest.map((d) => d.branch as string) };
+}
+
+async function provision(
+  project: Project,
+  task: TaskRow,
+  profileName: string,
+  opts: LaunchOptions,
+): Promise<Started | { id: string; reason: string; log: string | null }> {
+  const store = project.store();
+  const config = project.config;
+  const root = project.paths.root;
+  const say = opts.onProgress ?? (() => {});
+  const attempt = opts.resume ? Math.max(1, task.attempt) : task.attempt + 1;
+  const runId = newRunId(task.id, attempt, new Date(), randomBytes(2).toString("hex"));
+  const runDir = join(project.paths.runsDir, runId);
+  const launchLog = join(runDir, "launch.log");
+  const branch = branchFor(config, task.id);
+  const worktree = worktreePathFor(config, root, task.id);
+  const session = sessionNameFor(task.id);
+  const fail = (reason: string) => {
+    // A resume that cannot start leaves the task as it was; a fresh launch fails it truthfully.
+    if (opts.resume) throw new UserError(`task ${task.id}: ${reason}`);
+    store.transition(task.id, "failed", {
+      cause: "launch failed",
+      actor: opts.actor ?? "launch",
+      reason: `launch: ${reason}`,
+      expectFrom: [task.state],
+      attempt,
+    });
+    return { id: task.id, reason, log: null };
+  };
+
+  // Checks that need no claim: nothing is created if these fail.
+  let profile: ResolvedProfile;
+  try {
+    profile = resolveProfile(config, profileName);
+  } catch (err) {
+    return fail((err as Error).message);
+  }
+  const program = findProgram(profile.command[0] as string, root);
+  if (!program) {
+    return fail(
+      `agent binary "${profile.command[0]}" for profile ${profile.name} not found on PATH; install it or fix the profile (ballador doctor)`,
+    );
+  }
+  if (!(await isValidBranchName(branch)))
+    return fail(`"${branch}" is not a valid branch name; check branch_prefix`);
+  const { base, merge } = await chooseBase(project, task, opts.base);
+  const baseCommit = await resolveCommit(root, base);
+  if (!baseCommit)
+    return fail(
+      `base "${base}" does not resolve to a commit; set base in .ballador/config.yaml or pass --base`,
+    );
+
+  const worktreeExisted = existsSync(worktree);
+  if (worktreeExisted) {
+    const registered = (await listWorktrees(root)).find((w) => w.path === worktree);
+    if (!registered)
+      return fail(`${worktree} exists but is not a git worktree of this repository; move it away`);
+    if (registered.branch !== `refs/heads/${branch}` && registered.branch !== branch) {
+      return fail(`${worktree} is a worktree on ${registered.branch ?? "a detached HEAD"}, not ${branch}`);
+    }
+  } else if (opts.resume) {
+    throw new UserError(
+      `task ${task.id}: its worktree ${worktree} is gone, so there is nothing to resume; use "ballador retry ${task.id}"`,
+    );
+  }
+  const branchExisted = await branchExists(root, branch);
+
+  // Claim: the run row (unique while live) and the task's move to running, in one transaction.
+  let run: RunRow;
+  try {
+    run = store.tx(() => {
+      const r = store.createRun({
+        id: runId,
+        taskId: task.id,
+        attempt,
+        profile: profile.name,
+        status: "provisioning",
+        worktree,
+        branch,
+        base,
+        session,
+        runDir,
+        supervisorPid: process.pid,
+        createdWorktree: !worktreeExisted,
+        createdBranch: !branchExisted,
+        startedAt: new Date().toISOString(),
+      });
+      store.transition(task.id, "running", {
+        cause: opts.resume ? "resumed" : "launched",
+        actor: opts.actor ?? "launch",
+        runId,
+        expectFrom: [task.state],
+        attempt,
+        branch,
+      });
+      return r;
+    });
+  } catch (err) {
+    return { id: task.id, reason: `not claimed: ${(err as Error).message}`, log: null };
+  }
+
+  const identity: RunIdentity = {
+    taskId: task.id,
+    runId,
+    worktree,
+    branch,
+    attempt,
+    runDir,
+    promptFile: join(runDir, "prompt.md"),
+  };
+  const shimDir = ensureShimDir(project.paths.stateDir);
+  const hookEnv = hookEnvironment(process.env, shimDir, identity);
+  const step = async (label: string, command: string) => {
+    if (!command.trim()) return;
+    say(`  ${task.id}: ${label}: ${command}`);
+    const r = await runShell(command, {
+      cwd: worktree,
+      env: hookEnv,
+      logFile: launchLog,
+      label,
+      timeoutMs: 30 * 60_000,
+    });
+    if (r.code !== 0) {
+      const tail = r.output.trim().split("\n").slice(-15).join("\n");
+      throw new LaunchStepError(
+        `${label} "${command}" failed (exit ${r.code ?? r.signal})${tail ? `:\n${tail}` : ""}`,
+      );
+    }
+  };
+  try {
+    mkdirSync(runDir, { recursive: true });
+    writeFileSync(
+      launchLog,
+      `launch ${runId} of ${task.id} (attempt ${attempt}) at ${new Date().toISOString()}\n`,
+    );
+    if (!worktreeExisted) {
+      say(
+        `  ${task.id}: worktree ${worktree} on ${branch}${branchExisted ? " (existing branch)" : ` from ${base}`}`,
+      );
+      mkdirSync(dirname(worktree), { recursive: true });
+      await addWorktree({ repo: root, path: worktree, branch, base: baseCommit });
+      for (const other of merge) {
+        const r = await git(
+          [
+            "merge",
+            "--no-edit",
+            "--no-ff",
+            "-m",
+            `ballador: stack ${other} for ${task.id}`,
+            "--end-of-options",
+            other,
+          ],
+          {
+            cwd: worktree,
+            allowFail: true,
+          },
+        );
+        if (r.code !== 0)
+          throw new LaunchStepError(
+            `stacking: merging ${other} into ${branch} conflicts:\n${r.stdout}${r.stderr}`,
+          );
+      }
+    }
+    const gitDir = (await git(["rev-parse", "--absolute-git-dir"], { cwd: worktree })).stdout.trim();
+    writeAtomic(join(gitDir, RUN_POINTER), JSON.stringify({ runId, runDir, taskId: task.id }));
+    copyUntracked(root, worktree, config.copy, launchLog);
+    for (const command of config.bootstrap) await step("bootstrap", command);
+    await step("before_launch", config.hooks.before_launch);
+
+    const specPath = task.spec && existsSync(resolve(worktree, task.spec)) ? task.spec : null;
+    const prompt = assemblePrompt({
+      task,
+      specPath,
+      specText: specPath ? readFileSync(resolve(worktree, specPath), "utf8") : null,
+      verify: verifyCommandFor(project, task, worktree),
+      branch,
+      attempt,
+      previousFailure: opts.previousFailure ?? null,
+    });
+    writeFileSync(identity.promptFile, prompt);
+    const argv = expandCommand(profile.command, {
+      prompt,
+      promptFile: identity.promptFile,
+      task: task.id,
+      worktree,
+    });
+    argv[0] = program;
+    const env = baseEnvironment(process.env, shimDir);
+    for (const name of profile.env) {
+      const v = process.env[name];
+      if (v !== undefined) env[name] = v;
+    }
+    Object.assign(env, runVariables(identity));
+    const spec: RunSpec = {
+      runId,
+      taskId: task.id,
+      attempt,
+      profile: profile.name,
+      worktree,
+      branch,
+      base,
+      repoRoot: root,
+      stateDir: project.paths.stateDir,
+      runDir,
+      command: argv,
+      prompt: profile.prompt,
+      promptFile: identity.promptFile,
+      env,
+      timeoutMs: profile.timeoutMs,
+      verify: verifyCommandFor(project, task, worktree),
+      verifyTimeoutMs: parseDuration("30m"),
+      hooks: {
+        after_run: config.hooks.after_run,
+        on_review: config.hooks.on_review,
+        on_fail: config.hooks.on_fail,
+      },
+      stack: config.stack,
+    };
+    writeRunSpec(spec);
+    const tmux = tmuxFor(project);
+    // A session of that name with no live run is an orphan from a crash: never run two.
+    if (await tmux.hasSession(session)) await tmux.killSession(session);
+    say(`  ${task.id}: session ${session} (agent ${profile.name})`);
+    await tmux.newSession({
+      name: session,
+      cwd: worktree,
+      command: [process.execPath, SUPERVISOR_ENTRY, runDir],
+      env: { BALLADOR_RUN_DIR: runDir, BALLADOR_STATE_DIR: project.paths.stateDir },
+      logFile: join(runDir, "session.log"),
+    });
+    store.markRunStarted(runId);
+    return { id: task.id, runId, profile: profile.name, branch, worktree, session, attempt };
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    try {
+      writeFileSync(launchLog, `\nlaunch failed: ${message}\n`, { flag: "a" });
+    } catch {
+      // the run folder itself may be what failed
+    }
+    await rollbackProvisioning(
+      project,
+      store.run(runId) ?? run,
+      `launch: ${message.split("\n")[0]}`,
+      message,
+    );
+    if (config.hooks.on_fail.trim()) {
+      await runShell(config.hooks.on_fail, { cwd: root, env: hookEnv, logFile: launchLog, label: "on_fail" });
+    }
+    return { id: task.id, reason: message, log: launchLog };
+  }
+}
+
+/** The verify command for a task: the part's override, the config's, or ./verify.sh when present. */
+export function verifyCommandFor(
+  project: Project,
+  task: Pick<TaskRow, "verify">,
+  worktree: string,
+): string | null {
+  if (task.verify) return task.verify;
+  if (project.config.verify) return project.config.verify;
+  return existsSync(join(worktree, "verify.sh")) ? "./verify.sh" : null;
+}
+
+function copyUntracked(root: string, worktree: string, files: readonly string[], log: string): void {
+  for (const file of files) {
+    const from = resolve(root, file);
+    const rel = relative(root, from);
+    if (rel.startsWith("..") || isAbsolute(rel)) {
+      throw new LaunchStepError(
+        `copy: "${file}" is outside the repository; only files inside it can be copied`,
+      );
+    }
+    if (!existsSync(from)) {
+      writeFileSync(log, `copy: ${file} does not exist in the main checkout; skipped\n`, { flag: "a" });
+      continue;
+    }
+    if (!statSync(from).isFile()) throw new LaunchStepError(`copy: "${file}" is not a file`);
+    const to = join(worktree, rel);
+    mkdirSync(dirname(to), { recursive: true });
+    copyFileSync(from, to);
+    writeFileSync(log, `copy: ${file}\n`, { flag: "a" });
+  }
+}

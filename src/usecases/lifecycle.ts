@@ -1,0 +1,197 @@
+/** What a person does to a task after launch: stop, resume, retry, abandon, logs, attach, cleanup. */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import {
+  deleteBranch,
+  dirtyFiles,
+  isAncestor,
+  pruneWorktrees,
+  removeWorktree,
+  resolveCommit,
+} from "../adapters/git/index.js";
+import { killGroup } from "../adapters/process/shell.js";
+import type { RunRow, TaskRow } from "../adapters/store/index.js";
+import { sessionNameFor } from "../adapters/tmux/index.js";
+import { UserError } from "./errors.js";
+import { type LaunchResult, launch, tmuxFor } from "./launch.js";
+import type { Project } from "./project.js";
+import { reconcile } from "./reconcile.js";
+import { branchFor, worktreePathFor } from "./run-env.js";
+
+function requireTask(project: Project, id: string): TaskRow {
+  const t = project.store().task(id);
+  if (!t) throw new UserError(`no task "${id}" in the queue (see "ballador status")`);
+  return t;
+}
+
+async function endLiveRun(project: Project, task: TaskRow, outcome: string): Promise<RunRow | null> {
+  const store = project.store();
+  const run = store.liveRuns().find((r) => r.taskId === task.id) ?? null;
+  if (!run) return null;
+  // The state changed first: the supervisor sees a stopped task and records nothing over it.
+  killGroup(run.agentPid ?? undefined, "SIGTERM");
+  await tmuxFor(project).killSession(run.session);
+  store.endRun(run.id, { outcome, detail: `${outcome} by a person` });
+  return run;
+}
+
+export async function stop(
+  project: Project,
+  id: string,
+  actor = "cli",
+): Promise<{ id: string; worktree: string | null }> {
+  await reconcile(project, { repair: true });
+  const task = requireTask(project, id);
+  if (task.state !== "running" && task.state !== "verifying") {
+    throw new UserError(`task ${id} is ${task.state}; only a running task can be stopped`);
+  }
+  project.store().transition(id, "stopped", { cause: "stopped by a person", actor });
+  const run = await endLiveRun(project, task, "stopped");
+  return { id, worktree: run?.worktree ?? null };
+}
+
+export async function resume(project: Project, id: string, actor = "cli"): Promise<LaunchResult> {
+  const task = requireTask(project, id);
+  if (!["stopped", "blocked", "failed"].includes(task.state)) {
+    throw new UserError(`task ${id} is ${task.state}; resume continues a stopped, blocked or failed task`);
+  }
+  const worktree = worktreePathFor(project.config, project.paths.root, id);
+  if (!existsSync(worktree)) {
+    throw new UserError(
+      `task ${id}: its worktree ${worktree} is gone, so there is nothing to resume; use "ballador retry ${id}"`,
+    );
+  }
+  return launch(project, { tasks: [id], resume: true, actor });
+}
+
+export async function retry(
+  project: Project,
+  id: string,
+  opts: { launch: boolean; actor?: string },
+): Promise<{ id: string; launched: LaunchResult | null }> {
+  await reconcile(project, { repair: true });
+  const task = requireTask(project, id);
+  if (!["failed", "blocked", "stopped", "review"].includes(task.state)) {
+    throw new UserError(
+      `task ${id} is ${task.state}; retry starts a new attempt of a failed, blocked, stopped or reviewed task`,
+    );
+  }
+  const store = project.store();
+  const last = store.latestRun(id);
+  const why = task.reason ?? last?.detail ?? null;
+  store.transition(id, "ready", { cause: "retry requested", actor: opts.actor ?? "cli" });
+  if (!opts.launch) return { id, launched: null };
+  return {
+    id,
+    launched: await launch(project, { tasks: [id], actor: opts.actor ?? "cli", previousFailure: why }),
+  };
+}
+
+export async function abandon(project: Project, id: string, actor = "cli"): Promise<{ id: string }> {
+  await reconcile(project, { repair: true });
+  const task = requireTask(project, id);
+  if (task.state === "merged" || task.state === "abandoned")
+    throw new UserError(`task ${id} is already ${task.state}`);
+  project.store().transition(id, "abandoned", { cause: "abandoned by a person", actor });
+  await endLiveRun(project, task, "abandoned");
+  return { id };
+}
+
+export function logFile(project: Project, id: string): { run: RunRow; file: string } {
+  requireTask(project, id);
+  const run = project.store().latestRun(id);
+  if (!run) throw new UserError(`task ${id} has never run; there are no logs yet`);
+  return { run, file: join(run.runDir, "session.log") };
+}
+
+export function readLog(file: string): string {
+  return existsSync(file) ? readFileSync(file, "utf8") : "";
+}
+
+export function attachArgs(project: Project, id: string): { args: string[]; live: boolean } {
+  const task = requireTask(project, id);
+  const run = project
+    .store()
+    .liveRuns()
+    .find((r) => r.taskId === id);
+  const session = run?.session ?? sessionNameFor(task.id);
+  return { args: tmuxFor(project).attachArgs(session), live: run !== undefined };
+}
+
+export interface CleanupResult {
+  removed: Array<{ id: string; worktree: string | null; branch: string | null }>;
+  refused: Array<{ id: string; why: string }>;
+  sessionsClosed: string[];
+}
+
+export async function cleanup(
+  project: Project,
+  opts: { tasks: string[]; all: boolean; force: boolean },
+): Promise<CleanupResult> {
+  const report = await reconcile(project, { repair: true });
+  void report;
+  const store = project.store();
+  const config = project.config;
+  const root = project.paths.root;
+  const result: CleanupResult = { removed: [], refused: [], sessionsClosed: [] };
+  let targets: TaskRow[];
+  if (opts.tasks.length > 0) targets = opts.tasks.map((id) => requireTask(project, id));
+  else if (opts.all) targets = store.tasks().filter((t) => t.state === "merged" || t.state === "abandoned");
+  else throw new UserError("name the tasks to clean up, or pass --all for every merged or abandoned task");
+  const baseCommit = await resolveCommit(root, config.base);
+  for (const t of targets) {
+    if (t.state !== "merged" && t.state !== "abandoned" && !opts.force) {
+      result.refused.push({
+        id: t.id,
+        why: `it is ${t.state}; only merged or abandoned tasks are cleaned up (--force to override)`,
+      });
+      continue;
+    }
+    if (store.liveRuns().some((r) => r.taskId === t.id)) {
+      result.refused.push({ id: t.id, why: "it has a live run; stop or abandon it first" });
+      continue;
+    }
+    const worktree = worktreePathFor(config, root, t.id);
+    const branch = branchFor(config, t.id);
+    if (existsSync(worktree)) {
+      const dirty = await dirtyFiles(worktree).catch(() => []);
+      if (dirty.length > 0 && !opts.force) {
+        result.refused.push({
+          id: t.id,
+          why: `its worktree has ${dirty.length} uncommitted change(s): ${dirty.slice(0, 5).join(", ")} (--force deletes them)`,
+        });
+        continue;
+      }
+    }
+    const branchCommit = await resolveCommit(root, branch);
+    if (branchCommit && baseCommit && !opts.force && !(await isAncestor(root, branchCommit, baseCommit))) {
+      result.refused.push({
+        id: t.id,
+        why: `branch ${branch} has commits not merged into ${config.base} (--force deletes them)`,
+      });
+      continue;
+    }
+    let removedWorktree: string | null = null;
+    if (existsSync(worktree)) {
+      await removeWorktree(root, worktree, { force: true });
+      removedWorktree = worktree;
+    }
+    let removedBranch: string | null = null;
+    if (branchCommit) {
+      await deleteBranch(root, branch, { force: true });
+      removedBranch = branch;
+    }
+    result.removed.push({ id: t.id, worktree: removedWorktree, branch: removedBranch });
+  }
+  await pruneWorktrees(root).catch(() => undefined);
+  // Sessions with no live run are leftovers of crashes.
+  const tmux = tmuxFor(project);
+  const live = new Set(store.liveRuns().map((r) => r.session));
+  for (const s of await tmux.listSessions().catch(() => [])) {
+    if (!live.has(s.name)) {
+      await tmux.killSession(s.name);
+      result.sessionsClosed.push(s.name);
+    }
+  }
+  return result;
+}

@@ -1,0 +1,74 @@
+/**
+ * `ballador done | blocked | note` from inside a run. The report goes to the run folder for
+ * the supervisor; the agent never writes the task store.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { dirtyFiles, git } from "../adapters/git/index.js";
+import {
+  type ReportKind,
+  RUN_POINTER,
+  type RunSpec,
+  readRunSpec,
+  writeReport,
+} from "../adapters/runfolder/index.js";
+import { UserError } from "./errors.js";
+
+export async function findOwnRun(cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<RunSpec> {
+  let runDir = env.BALLADOR_RUN_DIR && env.BALLADOR_RUN_DIR.length > 0 ? env.BALLADOR_RUN_DIR : null;
+  if (!runDir) {
+    const r = await git(["rev-parse", "--absolute-git-dir"], { cwd, allowFail: true }).catch(() => null);
+    const pointer = r && r.code === 0 ? join(r.stdout.trim(), RUN_POINTER) : null;
+    if (pointer && existsSync(pointer)) {
+      runDir = (JSON.parse(readFileSync(pointer, "utf8")) as { runDir: string }).runDir;
+    }
+  }
+  if (!runDir || !existsSync(join(runDir, "run.json"))) {
+    throw new UserError(
+      "not inside a Ballador run: this command is for agents, run from a task's worktree (or with BALLADOR_RUN_DIR set by Ballador)",
+      2,
+    );
+  }
+  return readRunSpec(runDir);
+}
+
+export interface ReportResult {
+  taskId: string;
+  runId: string;
+  kind: ReportKind;
+  file: string;
+}
+
+export async function report(
+  cwd: string,
+  kind: ReportKind,
+  text: string,
+  opts: { allowDirty?: boolean; env?: NodeJS.ProcessEnv } = {},
+): Promise<ReportResult> {
+  const spec = await findOwnRun(cwd, opts.env);
+  if (existsSync(join(spec.runDir, "ended"))) {
+    throw new UserError(`run ${spec.runId} has already ended; this report would not be read`, 3);
+  }
+  if (kind === "blocked" && text.trim().length === 0) {
+    throw new UserError('say why you are blocked: ballador blocked "the API key for X is missing"');
+  }
+  if (kind === "note" && text.trim().length === 0)
+    throw new UserError('a note needs text: ballador note "decision and reason"');
+  if (kind === "done" && !opts.allowDirty) {
+    const dirty = await dirtyFiles(spec.worktree);
+    if (dirty.length > 0) {
+      throw new UserError(
+        `refused: ${dirty.length} uncommitted change${dirty.length === 1 ? "" : "s"} in the worktree; commit them first (or pass --allow-dirty):`,
+        3,
+        dirty.slice(0, 50),
+      );
+    }
+  }
+  const file = writeReport(spec.runDir, {
+    kind,
+    text,
+    at: new Date().toISOString(),
+    ...(opts.allowDirty ? { allowDirty: true } : {}),
+  });
+  return { taskId: spec.taskId, runId: spec.runId, kind, file };
+}

@@ -1,0 +1,51 @@
+/** Undoing a half-made launch: what provisioning created is removed, the task fails truthfully. */
+import { existsSync } from "node:fs";
+import { commitsAhead, deleteBranch, pruneWorktrees, removeWorktree } from "../adapters/git/index.js";
+import type { RunRow } from "../adapters/store/index.js";
+import { Tmux } from "../adapters/tmux/index.js";
+import type { Project } from "./project.js";
+
+export async function rollbackProvisioning(
+  project: Project,
+  run: RunRow,
+  reason: string,
+  detail: string,
+): Promise<string[]> {
+  const store = project.store();
+  const done: string[] = [];
+  const tmux = new Tmux({ socket: project.config.tmux_socket });
+  try {
+    if (await tmux.hasSession(run.session)) {
+      await tmux.killSession(run.session);
+      done.push(`killed session ${run.session}`);
+    }
+  } catch {
+    // tmux missing: there is no session to remove
+  }
+  const root = project.paths.root;
+  if (run.createdWorktree && existsSync(run.worktree)) {
+    await removeWorktree(root, run.worktree, { force: true }).catch(() => undefined);
+    done.push(`removed worktree ${run.worktree}`);
+  }
+  await pruneWorktrees(root).catch(() => undefined);
+  if (run.createdBranch) {
+    // Only a branch this launch made, and only while it holds no work.
+    const ahead = await commitsAhead(root, run.base, run.branch).catch(() => -1);
+    if (ahead === 0) {
+      await deleteBranch(root, run.branch, { force: true }).catch(() => undefined);
+      done.push(`deleted branch ${run.branch}`);
+    }
+  }
+  store.endRun(run.id, { outcome: "launch-failed", detail });
+  const task = store.task(run.taskId);
+  if (task && (task.state === "running" || task.state === "verifying")) {
+    store.transition(run.taskId, "failed", {
+      cause: "launch rolled back",
+      actor: "ballador",
+      reason,
+      runId: run.id,
+      detail,
+    });
+  }
+  return done;
+}

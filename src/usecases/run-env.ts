@@ -1,0 +1,123 @@
+/**
+ * Paths and environments shared by launch, the supervisor and the lifecycle commands.
+ */
+import { chmodSync, existsSync, mkdirSync, readFileSync } from "node:fs";
+import { basename, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { fileURLToPath } from "node:url";
+import { writeAtomic } from "../adapters/runfolder/index.js";
+import type { Config } from "../config/schema.js";
+import { UserError } from "./errors.js";
+
+export const PACKAGE_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+export const CLI_ENTRY = join(PACKAGE_ROOT, "bin", "ballador.js");
+export const SUPERVISOR_ENTRY = join(PACKAGE_ROOT, "dist", "cli", "supervisor-main.js");
+
+export function worktreeRootFor(config: Config, repoRoot: string): string {
+  const raw = config.worktree_root.replaceAll("{repo}", basename(repoRoot));
+  return resolve(repoRoot, raw);
+}
+
+/** The worktree of a task; ids are validated, and the result is checked to stay under the root. */
+export function worktreePathFor(config: Config, repoRoot: string, taskId: string): string {
+  const root = worktreeRootFor(config, repoRoot);
+  const path = resolve(root, taskId);
+  const rel = relative(root, path);
+  if (rel === "" || rel.startsWith("..") || isAbsolute(rel) || rel.includes(sep)) {
+    throw new UserError(`task id "${taskId}" would leave the worktree root ${root}`);
+  }
+  return path;
+}
+
+export function branchFor(config: Config, taskId: string): string {
+  return `${config.branch_prefix}${taskId}`;
+}
+
+/**
+ * A folder with `ballador` and `ballador-scripted-agent` shims, put first on every agent's PATH,
+ * so agents reach the same Ballador that launched them.
+ */
+export function ensureShimDir(stateDir: string): string {
+  const dir = join(stateDir, "bin");
+  mkdirSync(dir, { recursive: true });
+  const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+  const shims: Record<string, string> = {
+    ballador: CLI_ENTRY,
+    "ballador-scripted-agent": join(PACKAGE_ROOT, "bin", "ballador-scripted-agent.js"),
+  };
+  for (const [name, target] of Object.entries(shims)) {
+    const path = join(dir, name);
+    const text = `#!/bin/sh\nexec ${q(process.execPath)} ${q(target)} "$@"\n`;
+    if (existsSync(path) && readFileSync(path, "utf8") === text) continue;
+    writeAtomic(path, text);
+    chmodSync(path, 0o755);
+  }
+  return dir;
+}
+
+/** Variables every run, hook and verify command receives. */
+export interface RunIdentity {
+  taskId: string;
+  runId: string;
+  worktree: string;
+  branch: string;
+  attempt: number;
+  runDir: string;
+  promptFile: string;
+}
+
+export function runVariables(id: RunIdentity): Record<string, string> {
+  return {
+    BALLADOR_TASK_ID: id.taskId,
+    BALLADOR_RUN_ID: id.runId,
+    BALLADOR_WORKTREE: id.worktree,
+    BALLADOR_BRANCH: id.branch,
+    BALLADOR_ATTEMPT: String(id.attempt),
+    BALLADOR_RUN_DIR: id.runDir,
+    BALLADOR_PROMPT_FILE: id.promptFile,
+  };
+}
+
+/** The minimal base environment (default-deny): what any program needs to run, nothing secret. */
+export function baseEnvironment(host: NodeJS.ProcessEnv, shimDir: string): Record<string, string> {
+  const env: Record<string, string> = {
+    PATH: `${shimDir}:${host.PATH ?? "/usr/local/bin:/usr/bin:/bin"}`,
+    HOME: host.HOME ?? "/tmp",
+    TERM: host.TERM && host.TERM !== "dumb" ? host.TERM : "xterm-256color",
+    LANG: host.LANG ?? "C.UTF-8",
+  };
+  for (const k of ["USER", "LOGNAME", "SHELL", "TZ", "LC_ALL", "TMPDIR", "COLORTERM"]) {
+    const v = host[k];
+    if (v) env[k] = v;
+  }
+  return env;
+}
+
+/** Environment for hooks, bootstrap and verify: the host's, plus the run's identity. */
+export function hookEnvironment(
+  host: NodeJS.ProcessEnv,
+  shimDir: string,
+  id: RunIdentity,
+): NodeJS.ProcessEnv {
+  return { ...host, PATH: `${shimDir}:${host.PATH ?? ""}`, ...runVariables(id) };
+}
+
+/** Expands {prompt}, {prompt_file}, {task}, {worktree} inside each argument (never re-split). */
+export function expandCommand(
+  command: readonly string[],
+  values: { prompt: string; promptFile: string; task: string; worktree: string },
+): string[] {
+  return command.map((arg) =>
+    arg.replace(/\{(prompt|prompt_file|task|worktree)\}/g, (_, key: string) => {
+      switch (key) {
+        case "prompt":
+          return values.prompt;
+        case "prompt_file":
+          return values.promptFile;
+        case "task":
+          return values.task;
+        default:
+          return values.worktree;
+      }
+    }),
+  );
+}
