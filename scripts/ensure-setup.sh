@@ -5,11 +5,11 @@ set -e
 cd "$(dirname "$0")/.."
 
 missing=""
-for tool in git tmux bwrap socat; do
+for tool in git tmux bwrap socat rg; do
   command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"
 done
 if [ -n "$missing" ]; then
-  pkgs=$(echo "$missing" | sed 's/bwrap/bubblewrap/')
+  pkgs=$(echo "$missing" | sed "s/bwrap/bubblewrap/; s/ rg/ ripgrep/")
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
     echo "ballador setup: installing$pkgs with apt-get" >&2
     apt-get update -qq >/dev/null

@@ -27,7 +27,7 @@ const PARTS: Array<{ id: string; title: string; needs: string[]; scope: string; 
     script: step("write the greeting, commit, report", [
       'print: "reading the part and the spec"',
       "sleep: 800",
-      'write: { path: src/greet.js, content: "export function greet(name) {\\n  return `Hello, ${name}!`;\\n}\\n" }',
+      'write: { path: src/greet.js, content: "export function greet(name) {\\n  return \\"Hello, \\" + name + \\"!\\";\\n}\\n" }',
       'note: "greet() returns a string rather than printing, so the CLI part can decide where output goes"',
       'commit: "feat: greet a person by name"',
       'done: { summary: "src/greet.js exports greet(name)" }',
@@ -40,7 +40,7 @@ const PARTS: Array<{ id: string; title: string; needs: string[]; scope: string; 
     scope: "src/farewell.js",
     script: step("write the farewell, commit, report", [
       "sleep: 1200",
-      'write: { path: src/farewell.js, content: "export function farewell(name) {\\n  return `Goodbye, ${name}.`;\\n}\\n" }',
+      'write: { path: src/farewell.js, content: "export function farewell(name) {\\n  return \\"Goodbye, \\" + name + \\".\\";\\n}\\n" }',
       'commit: "feat: say goodbye"',
       'done: { summary: "src/farewell.js exports farewell(name)" }',
     ]),
@@ -120,7 +120,8 @@ agents:
   profiles:
     scripted: { preset: scripted }
 sandbox:
-  mode: none         # the sandbox arrives with the isolation work; until then this is said loudly
+  mode: bwrap        # each agent, its verify and hooks run in bubblewrap; network only via the proxy
+  allow_hosts: []    # the scripted agents need no network
 `,
   );
   const project = await openProject(repo);

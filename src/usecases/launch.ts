@@ -17,6 +17,7 @@ import {
 } from "../adapters/git/index.js";
 import { runShell } from "../adapters/process/shell.js";
 import { RUN_POINTER, type RunSpec, writeAtomic, writeRunSpec } from "../adapters/runfolder/index.js";
+import { RunSandbox } from "../adapters/sandbox/index.js";
 import type { RunRow, TaskRow } from "../adapters/store/index.js";
 import { sessionNameFor, Tmux } from "../adapters/tmux/index.js";
 import { parseDuration } from "../config/schema.js";
@@ -28,16 +29,15 @@ import type { Project } from "./project.js";
 import { reconcile } from "./reconcile.js";
 import { rollbackProvisioning } from "./rollback.js";
 import {
-  baseEnvironment,
   branchFor,
   ensureShimDir,
   expandCommand,
-  hookEnvironment,
   type RunIdentity,
-  runVariables,
+  runEnvironment,
   SUPERVISOR_ENTRY,
   worktreePathFor,
 } from "./run-env.js";
+import { policyForRun } from "./sandboxing.js";
 
 export interface LaunchOptions {
   tasks?: string[];
@@ -128,11 +128,16 @@ export async function launch(project: Project, opts: LaunchOptions = {}): Promis
     plan: start,
   };
   if (opts.dryRun) return result;
-  for (const a of start) {
-    const task = byId.get(a.id) as TaskRow;
-    const outcome = await provision(project, task, a.profile, opts);
-    if ("runId" in outcome) result.started.push(outcome);
-    else result.failed.push(outcome);
+  try {
+    for (const a of start) {
+      const task = byId.get(a.id) as TaskRow;
+      const outcome = await provision(project, task, a.profile, opts);
+      if ("runId" in outcome) result.started.push(outcome);
+      else result.failed.push(outcome);
+    }
+  } finally {
+    // The sandbox's proxy lives in this process: stop it so the command can exit.
+    await RunSandbox.stopAll();
   }
   return result;
 }
@@ -270,16 +275,22 @@ async function provision(
     promptFile: join(runDir, "prompt.md"),
   };
   const shimDir = ensureShimDir(project.paths.stateDir);
-  const hookEnv = hookEnvironment(process.env, shimDir, identity);
+  const sandboxed = config.sandbox.mode !== "none";
+  const home = sandboxed ? join(runDir, "home") : (process.env.HOME ?? join(runDir, "home"));
+  const tmp = join(runDir, "tmp");
+  const env = runEnvironment(process.env, shimDir, home, identity);
+  let sandbox: RunSandbox | null = null;
   const step = async (label: string, command: string) => {
     if (!command.trim()) return;
     say(`  ${task.id}: ${label}: ${command}`);
+    const wrapped = sandbox ? await sandbox.wrapShell(command, worktree) : undefined;
     const r = await runShell(command, {
       cwd: worktree,
-      env: hookEnv,
+      env,
       logFile: launchLog,
       label,
       timeoutMs: 30 * 60_000,
+      ...(wrapped ? { wrapped } : {}),
     });
     if (r.code !== 0) {
       const tail = r.output.trim().split("\n").slice(-15).join("\n");
@@ -325,15 +336,26 @@ async function provision(
     const gitDir = (await git(["rev-parse", "--absolute-git-dir"], { cwd: worktree })).stdout.trim();
     writeAtomic(join(gitDir, RUN_POINTER), JSON.stringify({ runId, runDir, taskId: task.id }));
     copyUntracked(root, worktree, config.copy, launchLog);
+    const policy = await policyForRun(project, { worktree, runDir, branch, home, tmp, profile });
+    if (policy) {
+      writeFileSync(join(runDir, "sandbox.json"), `${JSON.stringify(policy, null, 2)}\n`);
+      // Bootstrap and hooks execute code from the branch: they run inside the run's sandbox too.
+      if (config.bootstrap.some((c) => c.trim()) || config.hooks.before_launch.trim()) {
+        sandbox = await RunSandbox.start(policy, { runDir, tmp });
+      }
+    } else {
+      mkdirSync(tmp, { recursive: true });
+    }
     for (const command of config.bootstrap) await step("bootstrap", command);
     await step("before_launch", config.hooks.before_launch);
 
     const specPath = task.spec && existsSync(resolve(worktree, task.spec)) ? task.spec : null;
+    const verify = verifyCommandFor(project, task, worktree);
     const prompt = assemblePrompt({
       task,
       specPath,
       specText: specPath ? readFileSync(resolve(worktree, specPath), "utf8") : null,
-      verify: verifyCommandFor(project, task, worktree),
+      verify,
       branch,
       attempt,
       previousFailure: opts.previousFailure ?? null,
@@ -346,12 +368,6 @@ async function provision(
       worktree,
     });
     argv[0] = program;
-    const env = baseEnvironment(process.env, shimDir);
-    for (const name of profile.env) {
-      const v = process.env[name];
-      if (v !== undefined) env[name] = v;
-    }
-    Object.assign(env, runVariables(identity));
     const spec: RunSpec = {
       runId,
       taskId: task.id,
@@ -367,8 +383,13 @@ async function provision(
       prompt: profile.prompt,
       promptFile: identity.promptFile,
       env,
+      passEnv: profile.env,
+      secrets: profile.secrets,
+      sandbox: policy,
+      home,
+      tmp,
       timeoutMs: profile.timeoutMs,
-      verify: verifyCommandFor(project, task, worktree),
+      verify,
       verifyTimeoutMs: parseDuration("30m"),
       hooks: {
         after_run: config.hooks.after_run,
@@ -378,15 +399,29 @@ async function provision(
       stack: config.stack,
     };
     writeRunSpec(spec);
+    // Values of passed variables and env-sourced secrets reach the supervisor through tmux's
+    // memory, never through a file.
+    const carried: Record<string, string> = {
+      BALLADOR_RUN_DIR: runDir,
+      BALLADOR_STATE_DIR: project.paths.stateDir,
+    };
+    const names = [
+      ...profile.env,
+      ...Object.values(profile.secrets).flatMap((src) => ("env" in src ? [src.env] : [])),
+    ];
+    for (const name of names) {
+      const v = process.env[name];
+      if (v !== undefined) carried[name] = v;
+    }
     const tmux = tmuxFor(project);
     // A session of that name with no live run is an orphan from a crash: never run two.
     if (await tmux.hasSession(session)) await tmux.killSession(session);
-    say(`  ${task.id}: session ${session} (agent ${profile.name})`);
+    say(`  ${task.id}: session ${session} (agent ${profile.name}${policy ? ", sandboxed" : ", NO SANDBOX"})`);
     await tmux.newSession({
       name: session,
       cwd: worktree,
       command: [process.execPath, SUPERVISOR_ENTRY, runDir],
-      env: { BALLADOR_RUN_DIR: runDir, BALLADOR_STATE_DIR: project.paths.stateDir },
+      env: carried,
       logFile: join(runDir, "session.log"),
     });
     store.markRunStarted(runId);
@@ -405,7 +440,16 @@ async function provision(
       message,
     );
     if (config.hooks.on_fail.trim()) {
-      await runShell(config.hooks.on_fail, { cwd: root, env: hookEnv, logFile: launchLog, label: "on_fail" });
+      const wrapped = sandbox
+        ? await sandbox.wrapShell(config.hooks.on_fail, root).catch(() => undefined)
+        : undefined;
+      await runShell(config.hooks.on_fail, {
+        cwd: root,
+        env,
+        logFile: launchLog,
+        label: "on_fail",
+        ...(wrapped ? { wrapped } : {}),
+      });
     }
     return { id: task.id, reason: message, log: launchLog };
   }

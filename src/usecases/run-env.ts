@@ -6,6 +6,7 @@ import { basename, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { writeAtomic } from "../adapters/runfolder/index.js";
 import type { Config } from "../config/schema.js";
+import { shellQuote } from "../core/shell.js";
 import { UserError } from "./errors.js";
 
 export const PACKAGE_ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -39,14 +40,13 @@ export function branchFor(config: Config, taskId: string): string {
 export function ensureShimDir(stateDir: string): string {
   const dir = join(stateDir, "bin");
   mkdirSync(dir, { recursive: true });
-  const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
   const shims: Record<string, string> = {
     ballador: CLI_ENTRY,
     "ballador-scripted-agent": join(PACKAGE_ROOT, "bin", "ballador-scripted-agent.js"),
   };
   for (const [name, target] of Object.entries(shims)) {
     const path = join(dir, name);
-    const text = `#!/bin/sh\nexec ${q(process.execPath)} ${q(target)} "$@"\n`;
+    const text = `#!/bin/sh\nexec ${shellQuote(process.execPath)} ${shellQuote(target)} "$@"\n`;
     if (existsSync(path) && readFileSync(path, "utf8") === text) continue;
     writeAtomic(path, text);
     chmodSync(path, 0o755);
@@ -92,13 +92,18 @@ export function baseEnvironment(host: NodeJS.ProcessEnv, shimDir: string): Recor
   return env;
 }
 
-/** Environment for hooks, bootstrap and verify: the host's, plus the run's identity. */
-export function hookEnvironment(
+/**
+ * The environment of everything a run executes (agent, bootstrap, hooks, verify): the minimal
+ * base, the run's HOME, and the run's identity. Profile variables and secrets are added only
+ * for the agent, by the supervisor.
+ */
+export function runEnvironment(
   host: NodeJS.ProcessEnv,
   shimDir: string,
+  home: string,
   id: RunIdentity,
-): NodeJS.ProcessEnv {
-  return { ...host, PATH: `${shimDir}:${host.PATH ?? ""}`, ...runVariables(id) };
+): Record<string, string> {
+  return { ...baseEnvironment(host, shimDir), HOME: home, ...runVariables(id) };
 }
 
 /** Expands {prompt}, {prompt_file}, {task}, {worktree} inside each argument (never re-split). */

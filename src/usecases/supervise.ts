@@ -14,8 +14,9 @@ import {
   type RunSpec,
   readRunSpec,
 } from "../adapters/runfolder/index.js";
+import { RunSandbox, readDenials } from "../adapters/sandbox/index.js";
 import { TaskStore } from "../adapters/store/index.js";
-import { hookEnvironment } from "./run-env.js";
+import { resolveSecrets } from "./sandboxing.js";
 
 const POLL_MS = 250;
 const GRACE_MS = 3000;
@@ -40,15 +41,40 @@ export async function supervise(runDir: string): Promise<number> {
   say(`branch ${spec.branch} in ${spec.worktree}`);
   say("detach with Ctrl-b d; the agent keeps working");
 
+  if (spec.sandbox) {
+    say(
+      `sandbox: writes only in the worktree and run folder; network only to ${spec.sandbox.network.allowedDomains.join(", ") || "no host"}`,
+    );
+  } else {
+    say("\x1b[31mSANDBOX OFF (sandbox.mode: none): this agent has your full access\x1b[0m");
+  }
+  // Default-deny: the base environment, the variables the profile names, and its secrets.
+  const agentEnv: Record<string, string> = { ...spec.env };
+  for (const name of spec.passEnv) {
+    const v = process.env[name];
+    if (v !== undefined) agentEnv[name] = v;
+  }
+  let startError: string | null = null;
+  let sandbox: RunSandbox | null = null;
+  let command = { file: spec.command[0] as string, args: spec.command.slice(1) };
+  try {
+    Object.assign(agentEnv, await resolveSecrets(spec, process.env));
+    if (spec.sandbox) {
+      sandbox = await RunSandbox.start(spec.sandbox, { runDir, tmp: spec.tmp });
+      command = await sandbox.wrapArgv(spec.command, spec.worktree);
+    }
+  } catch (err) {
+    startError = (err as Error).message;
+  }
   const stdin = spec.prompt === "stdin" ? openSync(spec.promptFile, "r") : "inherit";
-  const agent = spawn(spec.command[0] as string, spec.command.slice(1), {
+  const agent = spawn(startError ? "false" : command.file, startError ? [] : command.args, {
     cwd: spec.worktree,
-    env: spec.env,
+    env: agentEnv,
     stdio: [stdin, "inherit", "inherit"],
   });
   store.updateRun(spec.runId, { agentPid: agent.pid ?? null });
   let exited: { code: number | null; signal: string | null } | null = null;
-  let spawnError: string | null = null;
+  let spawnError: string | null = startError;
   agent.on("error", (err) => {
     spawnError = err.message;
     exited = { code: 127, signal: null };
@@ -81,34 +107,28 @@ export async function supervise(runDir: string): Promise<number> {
 
   if (!exited) await stopAgent(agent.pid, () => exited !== null);
   const exitCode = (exited as { code: number | null } | null)?.code ?? null;
-  const identity = {
-    taskId: spec.taskId,
-    runId: spec.runId,
-    worktree: spec.worktree,
-    branch: spec.branch,
-    attempt: spec.attempt,
-    runDir,
-    promptFile: spec.promptFile,
-  };
-  const hookEnv = hookEnvironment(process.env, join(spec.stateDir, "bin"), identity);
+  const hookEnv = spec.env;
   const hook = async (name: "after_run" | "on_review" | "on_fail") => {
     const command = spec.hooks[name];
     if (!command.trim()) return;
     say(`hook ${name}: ${command}`);
+    const wrapped = sandbox ? await sandbox.wrapShell(command, spec.worktree) : undefined;
     await runShell(command, {
       cwd: spec.worktree,
       env: hookEnv,
       logFile: join(runDir, "hooks.log"),
       label: name,
+      ...(wrapped ? { wrapped } : {}),
     });
   };
   await hook("after_run");
 
   // The person may have stopped or abandoned the task meanwhile: their decision stands.
   const current = store.task(spec.taskId);
-  if (!current || current.state !== "running") {
+  if (current?.state !== "running") {
     store.endRun(spec.runId, { outcome: `ended while ${current?.state ?? "gone"}`, exitCode });
     say(`the task is ${current?.state ?? "gone"}; nothing more to do`);
+    await RunSandbox.stopAll();
     store.close();
     return 0;
   }
@@ -120,7 +140,7 @@ export async function supervise(runDir: string): Promise<number> {
       runId: spec.runId,
       detail: outcome.summary,
     });
-    const verdict = await verify(spec, runDir, hookEnv);
+    const verdict = await verify(spec, runDir, hookEnv, sandbox);
     if (verdict.ok) {
       store.transition(spec.taskId, "review", {
         cause: verdict.command ? `verified: ${verdict.command} passed` : "no verify command configured",
@@ -170,7 +190,14 @@ export async function supervise(runDir: string): Promise<number> {
     say(reason);
     await hook("on_fail");
   }
+  const denials = readDenials(runDir);
+  if (denials.length > 0) {
+    say(
+      `the sandbox denied ${denials.length} request(s): ${[...new Set(denials.map((d) => d.host))].join(", ")} (ballador sandbox denials ${spec.taskId})`,
+    );
+  }
   writeFileSync(join(runDir, "ended"), `${new Date().toISOString()}\n`);
+  await RunSandbox.stopAll();
   store.close();
   return 0;
 }
@@ -198,10 +225,13 @@ async function verify(
   spec: RunSpec,
   runDir: string,
   env: NodeJS.ProcessEnv,
+  sandbox: RunSandbox | null,
 ): Promise<{ ok: boolean; command: string | null; code: number | null; tail: string }> {
   if (!spec.verify) return { ok: true, command: null, code: 0, tail: "" };
-  say(`verifying: ${spec.verify}`);
+  say(`verifying: ${spec.verify}${sandbox ? " (in the sandbox)" : ""}`);
+  const wrapped = sandbox ? await sandbox.wrapShell(spec.verify, spec.worktree) : undefined;
   const r = await runShell(spec.verify, {
+    ...(wrapped ? { wrapped } : {}),
     cwd: spec.worktree,
     env,
     logFile: join(runDir, "verify.log"),

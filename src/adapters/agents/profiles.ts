@@ -11,6 +11,7 @@ export interface ResolvedProfile {
   command: string[];
   prompt: PromptDelivery;
   env: string[];
+  secrets: Record<string, { env: string } | { file: string } | { command: string[] }>;
   allowHosts: string[];
   writable: string[];
   maxSessions: number | null;
@@ -45,6 +46,7 @@ export function resolveProfile(config: Config, name: string): ResolvedProfile {
     command,
     prompt: p.prompt ?? preset?.prompt ?? "arg",
     env: p.env ?? preset?.env ?? [],
+    secrets: p.secrets ?? {},
     allowHosts: [...(preset?.allowHosts ?? []), ...(p.allow_hosts ?? [])],
     writable: p.writable ?? preset?.writable ?? [],
     maxSessions: p.max_sessions ?? null,

@@ -17,18 +17,27 @@ export interface ShellResult {
 
 const KEEP_OUTPUT = 64 * 1024;
 
-export function runShell(
-  command: string,
-  opts: { cwd: string; env: NodeJS.ProcessEnv; logFile?: string; timeoutMs?: number; label?: string },
-): Promise<ShellResult> {
+export interface ShellOptions {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  logFile?: string;
+  timeoutMs?: number;
+  label?: string;
+  /** The program that really runs the command (e.g. the sandbox's wrapper); default /bin/sh -c. */
+  wrapped?: { file: string; args: string[] };
+}
+
+export function runShell(command: string, opts: ShellOptions): Promise<ShellResult> {
   const started = Date.now();
   if (opts.logFile) {
     mkdirSync(dirname(opts.logFile), { recursive: true });
     appendFileSync(opts.logFile, `\n$ ${opts.label ? `[${opts.label}] ` : ""}${command}\n`);
   }
+  const file = opts.wrapped?.file ?? "/bin/sh";
+  const args = opts.wrapped?.args ?? ["-c", command];
   return new Promise((resolve) => {
     // detached: its own process group, so a timeout kills the whole tree, not just sh.
-    const child = spawn("/bin/sh", ["-c", command], {
+    const child = spawn(file, args, {
       cwd: opts.cwd,
       env: opts.env,
       stdio: ["ignore", "pipe", "pipe"],

@@ -27,7 +27,16 @@ export interface RunSpec {
   command: string[];
   prompt: "arg" | "file" | "stdin";
   promptFile: string;
+  /** The run's base environment (no secrets: this file is on disk). */
   env: Record<string, string>;
+  /** Host variables passed by name; their values reach the supervisor through tmux, never a file. */
+  passEnv: string[];
+  /** Secret sources by variable name; values are resolved by the supervisor at spawn time. */
+  secrets: Record<string, { env: string } | { file: string } | { command: string[] }>;
+  /** The sandbox policy, or null when sandbox.mode is none. */
+  sandbox: import("../sandbox/index.js").Policy | null;
+  home: string;
+  tmp: string;
   timeoutMs: number;
   verify: string | null;
   verifyTimeoutMs: number;

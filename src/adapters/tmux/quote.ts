@@ -1,10 +1,4 @@
-/**
- * Quotes one word for a POSIX shell: single quotes keep everything literal, and a single
- * quote inside is written as '\'' (close, escaped quote, reopen).
- */
-export function shellQuote(word: string): string {
-  return `'${word.replaceAll("'", "'\\''")}'`;
-}
+export { shellQuote } from "../../core/shell.js";
 
 /**
  * tmux splits its command line on arguments that END in ";" (command chaining) and turns a

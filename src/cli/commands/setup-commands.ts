@@ -54,7 +54,13 @@ export function registerSetupCommands(program: Command): void {
       if (!result.ok) process.exitCode = 1;
     });
 
-  const spec = program.command("spec").description("living specs: new, list, check");
+  const spec = program
+    .command("spec")
+    .description("living specs: new, list, check")
+    .addHelpText(
+      "after",
+      examples('ballador spec new "Data extraction"', "ballador spec list --json", "ballador spec check"),
+    );
   spec
     .command("new")
     .description("create a numbered living spec from the template (status draft)")
@@ -107,7 +113,13 @@ export function registerSetupCommands(program: Command): void {
       });
     });
 
-  const part = program.command("part").description("parts: the small tasks cut from a spec");
+  const part = program
+    .command("part")
+    .description("parts: the small tasks cut from a spec")
+    .addHelpText(
+      "after",
+      examples('ballador part new extract-events --spec 1 --title "Emit extraction events"'),
+    );
   part
     .command("new")
     .description("scaffold a part file (markdown with front matter) in .ballador/parts/<spec>/")
