@@ -6,6 +6,7 @@ import { Command, Option } from "commander";
 import { VERSION } from "../version.js";
 import { registerQueueCommands } from "./commands/queue-commands.js";
 import { registerRunCommands } from "./commands/run-commands.js";
+import { registerSandboxCommands } from "./commands/sandbox-commands.js";
 import { registerSetupCommands } from "./commands/setup-commands.js";
 import { handleError } from "./errors.js";
 
@@ -35,6 +36,7 @@ Every command speaks --json. State: <repo>/.ballador/state (or $BALLADOR_STATE_D
   registerSetupCommands(program);
   registerQueueCommands(program);
   registerRunCommands(program);
+  registerSandboxCommands(program);
   try {
     await program.parseAsync(argv);
   } catch (err) {

@@ -158,6 +158,48 @@ export async function doctor(cwd: string): Promise<{ root: string | null; checks
               },
         );
       }
+      if (findProgram("bwrap", root)) {
+        // A real start proves user namespaces are usable here, not only that the binary exists.
+        const ns = await versionOf("bwrap", [
+          "--ro-bind",
+          "/",
+          "/",
+          "--unshare-net",
+          "--unshare-pid",
+          "--dev",
+          "/dev",
+          "--proc",
+          "/proc",
+          "echo",
+          "ok",
+        ]);
+        checks.push(
+          ns === "ok"
+            ? {
+                name: "namespaces",
+                ok: true,
+                detail: "bubblewrap can create user, network and pid namespaces",
+              }
+            : {
+                name: "namespaces",
+                ok: false,
+                detail:
+                  "bubblewrap cannot create namespaces here (user namespaces disabled, or an unprivileged container)",
+                fix: "allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1), or accept no isolation with sandbox.mode: none",
+              },
+        );
+      }
+      const rg = findProgram("rg", root);
+      checks.push(
+        rg
+          ? { name: "ripgrep", ok: true, detail: rg }
+          : {
+              name: "ripgrep",
+              ok: false,
+              detail: "rg not found (the sandbox runtime uses it to find files to protect)",
+              fix: "apt-get install ripgrep",
+            },
+      );
     }
   }
   return { root, checks, ok: checks.every((c) => c.ok) };

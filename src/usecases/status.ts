@@ -1,9 +1,10 @@
+import { denialCounts } from "./denials.js";
 import type { Project } from "./project.js";
 import { type StatusRow, status } from "./read.js";
 import { reconcile } from "./reconcile.js";
 
 export interface StatusReport {
-  tasks: StatusRow[];
+  tasks: Array<StatusRow & { denials: number }>;
   counts: Record<string, number>;
   sandbox: "bwrap" | "none";
   /** Where the store and the world (sessions, worktrees, processes) disagree. */
@@ -11,7 +12,8 @@ export interface StatusReport {
 }
 
 export async function statusReport(project: Project): Promise<StatusReport> {
-  const tasks = status(project);
+  const denials = denialCounts(project);
+  const tasks = status(project).map((t) => ({ ...t, denials: denials.get(t.id) ?? 0 }));
   const counts: Record<string, number> = {};
   for (const t of tasks) counts[t.state] = (counts[t.state] ?? 0) + 1;
   // Status observes and reports; the next command that acts repairs.

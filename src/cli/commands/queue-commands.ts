@@ -74,7 +74,9 @@ export function registerQueueCommands(program: Command): void {
                   report.tasks.map((t) => [
                     t.id,
                     truncate(t.title, 40),
-                    stateColor(t.state) + (t.reason ? color.dim(` (${t.reason})`) : ""),
+                    stateColor(t.state) +
+                      (t.reason ? color.dim(` (${t.reason})`) : "") +
+                      (t.denials > 0 ? color.yellow(` [${t.denials} denied]`) : ""),
                     t.agent,
                     String(t.attempt),
                     age(t.since),

@@ -1,0 +1,39 @@
+import type { Command } from "commander";
+import { color, printJson } from "../output.js";
+import { examples, withProject } from "./common.js";
+
+export function registerSandboxCommands(program: Command): void {
+  const sandbox = program
+    .command("sandbox")
+    .description("the sandbox: what its network allowlist denied")
+    .addHelpText(
+      "after",
+      examples("ballador sandbox denials", "ballador sandbox denials extract-events --json"),
+    );
+  sandbox
+    .command("denials")
+    .description("requests the allowlist refused, per run, with the config lines that would allow them")
+    .argument("[task]", "only this task's runs")
+    .option("--json", "print the report as JSON")
+    .addHelpText("after", examples("ballador sandbox denials", "ballador sandbox denials extract-events"))
+    .action(async (task: string | undefined, opts: { json?: boolean }, cmd: Command) => {
+      const { denialReport } = await import("../../usecases/denials.js");
+      await withProject(cmd, (p) => {
+        const r = denialReport(p, task);
+        if (opts.json) return printJson(r);
+        if (r.runs.length === 0) return console.log("No denied requests recorded.");
+        for (const run of r.runs) {
+          console.log(`${color.bold(run.task)}  run ${run.run}  (profile ${run.profile})`);
+          for (const d of run.denials) {
+            console.log(`  denied ${d.host}${d.port ? `:${d.port}` : ""}  ${d.count}x, last ${d.at}`);
+          }
+        }
+        console.log(color.bold("\nTo allow, add to .ballador/config.yaml, for every agent:"));
+        console.log(
+          `  sandbox:\n    allow_hosts: [${r.suggestions.map((s) => JSON.stringify(s.host)).join(", ")}]`,
+        );
+        console.log(color.bold("or only for the profile that needed it:"));
+        for (const s of r.suggestions) for (const line of s.perProfile) console.log(`  ${line}`);
+      });
+    });
+}

@@ -1,0 +1,62 @@
+/** `ballador sandbox denials`: what the allowlist refused, per run, and the config lines that would allow it. */
+import { readDenials } from "../adapters/sandbox/index.js";
+import { UserError } from "./errors.js";
+import type { Project } from "./project.js";
+
+export interface DenialReport {
+  runs: Array<{
+    task: string;
+    run: string;
+    profile: string;
+    denials: Array<{ host: string; port: number | null; at: string; count: number }>;
+  }>;
+  /** Hosts denied, with the lines that would allow them globally or for the profile alone. */
+  suggestions: Array<{ host: string; profiles: string[]; global: string; perProfile: string[] }>;
+}
+
+export function denialReport(project: Project, taskId?: string): DenialReport {
+  const store = project.store();
+  if (taskId && !store.task(taskId))
+    throw new UserError(`no task "${taskId}" in the queue (see "ballador status")`);
+  const runs = taskId ? store.runsOf(taskId) : store.allRuns();
+  const report: DenialReport = { runs: [], suggestions: [] };
+  const byHost = new Map<string, Set<string>>();
+  for (const run of runs) {
+    const denials = readDenials(run.runDir);
+    if (denials.length === 0) continue;
+    const grouped = new Map<string, { host: string; port: number | null; at: string; count: number }>();
+    for (const d of denials) {
+      const key = `${d.host}:${d.port ?? ""}`;
+      const g = grouped.get(key);
+      if (g) g.count++;
+      else grouped.set(key, { ...d, count: 1 });
+      const profiles = byHost.get(d.host) ?? new Set<string>();
+      profiles.add(run.profile);
+      byHost.set(d.host, profiles);
+    }
+    report.runs.push({ task: run.taskId, run: run.id, profile: run.profile, denials: [...grouped.values()] });
+  }
+  for (const [host, profiles] of byHost) {
+    report.suggestions.push({
+      host,
+      profiles: [...profiles],
+      global: `sandbox.allow_hosts: add "${host}"`,
+      perProfile: [...profiles].map((p) => `agents.profiles.${p}.allow_hosts: add "${host}"`),
+    });
+  }
+  return report;
+}
+
+/** Denied request counts per task (latest run), for status and briefs. */
+export function denialCounts(project: Project): Map<string, number> {
+  const out = new Map<string, number>();
+  const store = project.store();
+  for (const t of store.tasks()) {
+    if (t.attempt === 0) continue;
+    const run = store.latestRun(t.id);
+    if (!run) continue;
+    const n = readDenials(run.runDir).length;
+    if (n > 0) out.set(t.id, n);
+  }
+  return out;
+}
