@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
+import { prepareAgentHome } from "../adapters/agents/home.js";
 import { findProgram, type ResolvedProfile, resolveProfile } from "../adapters/agents/profiles.js";
 import {
   addWorktree,
@@ -361,6 +362,17 @@ async function provision(
       previousFailure: opts.previousFailure ?? null,
     });
     writeFileSync(identity.promptFile, prompt);
+    // Only when sandboxed is the run's HOME its own; unsandboxed agents use the person's HOME as is.
+    const prepared = sandboxed
+      ? await prepareAgentHome(profile, {
+          home,
+          realHome: process.env.HOME ?? home,
+          worktree,
+          sandboxed,
+          env: Object.fromEntries(profile.env.map((n) => [n, process.env[n]])),
+        })
+      : { env: {} };
+    Object.assign(env, prepared.env);
     const argv = expandCommand(profile.command, {
       prompt,
       promptFile: identity.promptFile,
