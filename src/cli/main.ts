@@ -4,6 +4,7 @@
  */
 import { Command, Option } from "commander";
 import { VERSION } from "../version.js";
+import { registerDeliveryCommands } from "./commands/delivery-commands.js";
 import { registerQueueCommands } from "./commands/queue-commands.js";
 import { registerRunCommands } from "./commands/run-commands.js";
 import { registerSandboxCommands } from "./commands/sandbox-commands.js";
@@ -11,6 +12,11 @@ import { registerSetupCommands } from "./commands/setup-commands.js";
 import { handleError } from "./errors.js";
 
 export async function main(argv: string[]): Promise<void> {
+  // `ballador status | head` closes the pipe early: that is not an error.
+  process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE") process.exit(0);
+    throw err;
+  });
   const program = new Command("ballador")
     .description(
       "Run many coding agents in parallel, isolated and verified, from living specs cut into parts.",
@@ -36,6 +42,7 @@ Every command speaks --json. State: <repo>/.ballador/state (or $BALLADOR_STATE_D
   registerSetupCommands(program);
   registerQueueCommands(program);
   registerRunCommands(program);
+  registerDeliveryCommands(program);
   registerSandboxCommands(program);
   try {
     await program.parseAsync(argv);

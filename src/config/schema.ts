@@ -54,6 +54,11 @@ export const ConfigLayerSchema = z.strictObject({
   max_parallel: z.number().int().min(1).max(500).optional(),
   max_attempts: z.number().int().min(1).max(50).optional(),
   stack: z.boolean().optional(),
+  merge_strategy: z.enum(["merge", "ff"]).optional(),
+  remote: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]+$/, { message: "a git remote name such as origin" })
+    .optional(),
   verify: z.string().nullable().optional(),
   bootstrap: z.array(Command).optional(),
   copy: z.array(z.string().min(1)).optional(),
@@ -92,6 +97,8 @@ export interface Config {
   max_parallel: number;
   max_attempts: number;
   stack: boolean;
+  merge_strategy: "merge" | "ff";
+  remote: string;
   verify: string | null;
   bootstrap: string[];
   copy: string[];
@@ -111,6 +118,8 @@ export const DEFAULT_CONFIG: Config = {
   max_parallel: 5,
   max_attempts: 3,
   stack: false,
+  merge_strategy: "merge",
+  remote: "origin",
   verify: null,
   bootstrap: [],
   copy: [],

@@ -29,6 +29,10 @@ max_parallel: 5
 max_attempts: 3
 # true: a task may start once its dependencies are in review, from their branches.
 stack: false
+# ballador merge: "merge" always makes a merge commit; "ff" fast-forwards when it can.
+merge_strategy: merge
+# ballador pr pushes task branches to this remote.
+remote: origin
 # The contract of done: a command run in the task's worktree; exit 0 means verified.
 verify: ${input.verify === null ? "null   # e.g. ./verify.sh or npm test" : JSON.stringify(input.verify)}
 # How long one run may take before it is stopped and failed (reason: timeout).

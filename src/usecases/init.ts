@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import { PRESETS } from "../adapters/agents/presets.js";
+import { AGENTS, PRESETS, type Preset, presetBinary } from "../adapters/agents/presets.js";
 import { findProgram } from "../adapters/agents/profiles.js";
 import { currentBranch } from "../adapters/git/index.js";
 import { REPO_CONFIG_PATH } from "../config/load.js";
@@ -23,9 +23,9 @@ export async function init(
 ): Promise<InitResult> {
   const root = await findRoot(cwd);
   const env = opts.env ?? process.env;
-  const detectedAgents = Object.entries(PRESETS)
-    .filter(([name, p]) => name !== "scripted" && findProgram(p.command[0] as string, root, env) !== null)
-    .map(([name]) => name);
+  const detectedAgents = AGENTS.filter(
+    (name) => findProgram(presetBinary(PRESETS[name] as Preset), root, env) !== null,
+  );
   const written: string[] = [];
   const unchanged: string[] = [];
   const write = (path: string, content: string, overwrite: boolean) => {

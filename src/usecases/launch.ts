@@ -7,6 +7,7 @@ import { randomBytes } from "node:crypto";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { prepareAgentHome } from "../adapters/agents/home.js";
+import { PRESETS } from "../adapters/agents/presets.js";
 import { findProgram, type ResolvedProfile, resolveProfile } from "../adapters/agents/profiles.js";
 import {
   addWorktree,
@@ -18,13 +19,14 @@ import {
 } from "../adapters/git/index.js";
 import { runShell } from "../adapters/process/shell.js";
 import { RUN_POINTER, type RunSpec, writeAtomic, writeRunSpec } from "../adapters/runfolder/index.js";
-import { RunSandbox } from "../adapters/sandbox/index.js";
+import { type Policy, RunSandbox } from "../adapters/sandbox/index.js";
 import type { RunRow, TaskRow } from "../adapters/store/index.js";
 import { sessionNameFor, Tmux } from "../adapters/tmux/index.js";
 import { parseDuration } from "../config/schema.js";
 import { newRunId } from "../core/ids.js";
 import { assemblePrompt } from "../core/prompt.js";
 import { type Deferred, planLaunch } from "../core/schedule.js";
+import { scopeWarnings } from "./conflicts.js";
 import { UserError } from "./errors.js";
 import type { Project } from "./project.js";
 import { reconcile } from "./reconcile.js";
@@ -65,6 +67,8 @@ export interface Started {
 
 export interface LaunchResult {
   started: Started[];
+  /** Overlapping declared scopes with running or in-review tasks: a warning, not a refusal. */
+  warnings: string[];
   failed: Array<{ id: string; reason: string; log: string | null }>;
   deferred: Deferred[];
   dryRun: boolean;
@@ -123,11 +127,19 @@ export async function launch(project: Project, opts: LaunchOptions = {}): Promis
   );
   const result: LaunchResult = {
     started: [],
+    warnings: [],
     failed: [],
     deferred,
     dryRun: opts.dryRun === true,
     plan: start,
   };
+  const busy = tasks.filter((t) => ["running", "verifying", "review"].includes(t.state));
+  for (const a of start) {
+    const task = byId.get(a.id) as TaskRow;
+    const others = [...busy, ...start.filter((x) => x.id !== a.id).map((x) => byId.get(x.id) as TaskRow)];
+    for (const w of scopeWarnings(task, others))
+      if (!result.warnings.includes(w.message)) result.warnings.push(w.message);
+  }
   if (opts.dryRun) return result;
   try {
     for (const a of start) {
@@ -350,66 +362,20 @@ async function provision(
     for (const command of config.bootstrap) await step("bootstrap", command);
     await step("before_launch", config.hooks.before_launch);
 
-    const specPath = task.spec && existsSync(resolve(worktree, task.spec)) ? task.spec : null;
-    const verify = verifyCommandFor(project, task, worktree);
-    const prompt = assemblePrompt({
+    const spec = await buildRunSpec(project, {
       task,
-      specPath,
-      specText: specPath ? readFileSync(resolve(worktree, specPath), "utf8") : null,
-      verify,
-      branch,
-      attempt,
-      previousFailure: opts.previousFailure ?? null,
-    });
-    writeFileSync(identity.promptFile, prompt);
-    // Only when sandboxed is the run's HOME its own; unsandboxed agents use the person's HOME as is.
-    const prepared = sandboxed
-      ? await prepareAgentHome(profile, {
-          home,
-          realHome: process.env.HOME ?? home,
-          worktree,
-          sandboxed,
-          env: Object.fromEntries(profile.env.map((n) => [n, process.env[n]])),
-        })
-      : { env: {} };
-    Object.assign(env, prepared.env);
-    const argv = expandCommand(profile.command, {
-      prompt,
-      promptFile: identity.promptFile,
-      task: task.id,
-      worktree,
-    });
-    argv[0] = program;
-    const spec: RunSpec = {
-      runId,
-      taskId: task.id,
-      attempt,
-      profile: profile.name,
-      worktree,
-      branch,
-      base,
-      repoRoot: root,
-      stateDir: project.paths.stateDir,
-      runDir,
-      command: argv,
-      prompt: profile.prompt,
-      promptFile: identity.promptFile,
+      profile,
+      program,
+      identity,
       env,
-      passEnv: profile.env,
-      secrets: profile.secrets,
-      sandbox: policy,
       home,
       tmp,
-      timeoutMs: profile.timeoutMs,
-      verify,
-      verifyTimeoutMs: parseDuration("30m"),
-      hooks: {
-        after_run: config.hooks.after_run,
-        on_review: config.hooks.on_review,
-        on_fail: config.hooks.on_fail,
-      },
-      stack: config.stack,
-    };
+      policy,
+      base,
+      sandboxed,
+      previousFailure: opts.previousFailure ?? null,
+      resume: false,
+    });
     writeRunSpec(spec);
     // Values of passed variables and env-sourced secrets reach the supervisor through tmux's
     // memory, never through a file.
@@ -417,10 +383,7 @@ async function provision(
       BALLADOR_RUN_DIR: runDir,
       BALLADOR_STATE_DIR: project.paths.stateDir,
     };
-    const names = [
-      ...profile.env,
-      ...Object.values(profile.secrets).flatMap((src) => ("env" in src ? [src.env] : [])),
-    ];
+    const names = carriedNames(project, profile);
     for (const name of names) {
       const v = process.env[name];
       if (v !== undefined) carried[name] = v;
@@ -497,4 +460,109 @@ function copyUntracked(root: string, worktree: string, files: readonly string[],
     copyFileSync(from, to);
     writeFileSync(log, `copy: ${file}\n`, { flag: "a" });
   }
+}
+
+/** Host variable names a run may need: its profile's and its fallbacks' (values travel via tmux). */
+function carriedNames(project: Project, profile: ResolvedProfile): string[] {
+  const names = new Set<string>();
+  const seen = new Set<string>();
+  let current: ResolvedProfile | null = profile;
+  while (current && !seen.has(current.name)) {
+    seen.add(current.name);
+    for (const n of current.env) names.add(n);
+    for (const src of Object.values(current.secrets)) if ("env" in src) names.add(src.env);
+    current = current.fallback ? resolveProfile(project.config, current.fallback) : null;
+  }
+  return [...names];
+}
+
+export interface RunSpecInput {
+  task: TaskRow;
+  profile: ResolvedProfile;
+  program: string;
+  identity: RunIdentity;
+  env: Record<string, string>;
+  home: string;
+  tmp: string;
+  policy: Policy | null;
+  base: string;
+  sandboxed: boolean;
+  previousFailure: string | null;
+  /** Continue the agent's previous conversation where its preset knows how. */
+  resume: boolean;
+}
+
+/** The prompt and the run file of one attempt; used by launch and by the supervisor's retries. */
+export async function buildRunSpec(project: Project, input: RunSpecInput): Promise<RunSpec> {
+  const { task, profile, identity, home, tmp, policy } = input;
+  const config = project.config;
+  const worktree = identity.worktree;
+  const specPath = task.spec && existsSync(resolve(worktree, task.spec)) ? task.spec : null;
+  const verify = verifyCommandFor(project, task, worktree);
+  const prompt = assemblePrompt({
+    task,
+    specPath,
+    specText: specPath ? readFileSync(resolve(worktree, specPath), "utf8") : null,
+    verify,
+    branch: identity.branch,
+    attempt: identity.attempt,
+    previousFailure: input.previousFailure,
+  });
+  mkdirSync(identity.runDir, { recursive: true });
+  writeFileSync(identity.promptFile, prompt);
+  const env = { ...input.env };
+  // Only when sandboxed is the run's HOME its own; unsandboxed agents use the person's HOME as is.
+  if (input.sandboxed) {
+    const prepared = await prepareAgentHome(profile, {
+      home,
+      realHome: process.env.HOME ?? home,
+      worktree,
+      sandboxed: input.sandboxed,
+      env: Object.fromEntries(profile.env.map((n) => [n, process.env[n]])),
+    });
+    Object.assign(env, prepared.env);
+  }
+  const argv = expandCommand(profile.command, {
+    prompt,
+    promptFile: identity.promptFile,
+    task: task.id,
+    worktree,
+  });
+  argv[0] = input.program;
+  const resumeArgs = input.resume ? (PRESETS[profile.preset ?? ""]?.resume ?? []) : [];
+  if (resumeArgs.length > 0) argv.splice(1, 0, ...resumeArgs);
+  return {
+    runId: identity.runId,
+    taskId: task.id,
+    attempt: identity.attempt,
+    profile: profile.name,
+    worktree,
+    branch: identity.branch,
+    base: input.base,
+    projectBase: config.base,
+    repoRoot: project.paths.root,
+    stateDir: project.paths.stateDir,
+    runDir: identity.runDir,
+    command: argv,
+    prompt: profile.prompt,
+    promptFile: identity.promptFile,
+    env,
+    passEnv: profile.env,
+    secrets: profile.secrets,
+    sandbox: policy,
+    home,
+    tmp,
+    timeoutMs: profile.timeoutMs,
+    verify,
+    verifyTimeoutMs: parseDuration("30m"),
+    bootstrap: config.bootstrap,
+    copy: config.copy,
+    maxAttempts: config.max_attempts,
+    hooks: {
+      after_run: config.hooks.after_run,
+      on_review: config.hooks.on_review,
+      on_fail: config.hooks.on_fail,
+    },
+    stack: config.stack,
+  };
 }

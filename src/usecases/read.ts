@@ -108,3 +108,27 @@ export function show(project: Project, id: string): ShowReport {
     .map((t) => t.id);
   return { task, events: store.events(id), runs: store.runsOf(id), notes: store.notes(id), dependents };
 }
+
+export interface ConductorReport extends NextReport {
+  conflicts: Array<{ kind: string; tasks: string[]; files: string[]; message: string }>;
+  mergeOrder: string[];
+}
+
+/** `next` as the conductor's one screen: review order follows the suggested merge order. */
+export async function nextWithConflicts(project: Project): Promise<ConductorReport> {
+  const report = next(project);
+  const { predictConflicts } = await import("./conflicts.js");
+  const prediction = await predictConflicts(project);
+  const rank = new Map(prediction.mergeOrder.map((id, i) => [id, i]));
+  report.review.sort((a, b) => (rank.get(a.id) ?? 0) - (rank.get(b.id) ?? 0));
+  return {
+    ...report,
+    conflicts: prediction.conflicts.map((c) => ({
+      kind: c.kind,
+      tasks: [...c.tasks],
+      files: c.files,
+      message: c.message,
+    })),
+    mergeOrder: prediction.mergeOrder,
+  };
+}

@@ -2,9 +2,10 @@
  * `ballador done | blocked | note` from inside a run. The report goes to the run folder for
  * the supervisor; the agent never writes the task store.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { appendFileSync, existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { dirtyFiles, git } from "../adapters/git/index.js";
+import { runShell } from "../adapters/process/shell.js";
 import {
   type ReportKind,
   RUN_POINTER,
@@ -13,6 +14,37 @@ import {
   writeReport,
 } from "../adapters/runfolder/index.js";
 import { UserError } from "./errors.js";
+import { trimOutput } from "./verification.js";
+
+/**
+ * The verify gate on `done`: the project's verify command runs here, in the worktree; on
+ * failure `done` is refused with the failing output and the agent goes on working. Ballador
+ * verifies again on a clean checkout afterwards, so passing here is necessary, not sufficient.
+ */
+async function gate(spec: import("../adapters/runfolder/index.js").RunSpec): Promise<void> {
+  const command = spec.verify as string;
+  const commit = (await git(["rev-parse", "HEAD"], { cwd: spec.worktree })).stdout.trim();
+  const log = join(spec.runDir, `gate-${Date.now()}.log`);
+  process.stderr.write(`ballador: verifying before done: ${command}\n`);
+  const r = await runShell(command, {
+    cwd: spec.worktree,
+    env: process.env,
+    logFile: log,
+    label: "verify",
+    timeoutMs: spec.verifyTimeoutMs,
+  });
+  appendFileSync(
+    join(spec.runDir, "gate.jsonl"),
+    `${JSON.stringify({ commit, passed: r.code === 0, code: r.code, ms: r.ms, command })}\n`,
+  );
+  if (r.code !== 0) {
+    throw new UserError(
+      `done refused: ${command} failed (exit ${r.code ?? r.signal}${r.timedOut ? ", timed out" : ""}). Fix it, commit, and run ballador done again. Full log: ${log}`,
+      4,
+      trimOutput(r.output).split("\n"),
+    );
+  }
+}
 
 export async function findOwnRun(cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<RunSpec> {
   let runDir = env.BALLADOR_RUN_DIR && env.BALLADOR_RUN_DIR.length > 0 ? env.BALLADOR_RUN_DIR : null;
@@ -64,6 +96,7 @@ export async function report(
       );
     }
   }
+  if (kind === "done" && spec.verify) await gate(spec);
   const file = writeReport(spec.runDir, {
     kind,
     text,

@@ -1,11 +1,14 @@
 /**
  * The run supervisor: the process inside each tmux session. It starts the agent on the
  * session's terminal, handles the agent's reports (done, blocked, note) from the run folder,
- * verifies, records every outcome in the store, and keeps the pane readable for a person.
+ * verifies on a clean checkout, records every outcome in the store, and when an attempt does
+ * not pass, starts the next one (same worktree, the failure fed back), up to max_attempts,
+ * then the profile's fallback, then failed.
  */
 import { spawn } from "node:child_process";
-import { openSync, writeFileSync } from "node:fs";
+import { existsSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { findProgram, resolveProfile } from "../adapters/agents/profiles.js";
 import { runShell } from "../adapters/process/shell.js";
 import {
   markReportHandled,
@@ -13,10 +16,16 @@ import {
   type Report,
   type RunSpec,
   readRunSpec,
+  writeRunSpec,
 } from "../adapters/runfolder/index.js";
 import { RunSandbox, readDenials } from "../adapters/sandbox/index.js";
 import { TaskStore } from "../adapters/store/index.js";
-import { resolveSecrets } from "./sandboxing.js";
+import { newRunId } from "../core/ids.js";
+import { writeBrief } from "./brief.js";
+import { buildRunSpec } from "./launch.js";
+import { openProject } from "./project.js";
+import { policyForRun, resolveSecrets } from "./sandboxing.js";
+import { type Verdict, verifyClean } from "./verification.js";
 
 const POLL_MS = 250;
 const GRACE_MS = 3000;
@@ -24,7 +33,7 @@ const GRACE_MS = 3000;
 type Outcome =
   | { kind: "done"; summary: string }
   | { kind: "blocked"; reason: string }
-  | { kind: "exited"; code: number | null; signal: string | null }
+  | { kind: "exited"; code: number | null; signal: string | null; error: string | null }
   | { kind: "timeout" };
 
 function say(text: string): void {
@@ -32,15 +41,46 @@ function say(text: string): void {
 }
 
 export async function supervise(runDir: string): Promise<number> {
-  const spec = readRunSpec(runDir);
+  let spec = readRunSpec(runDir);
   const store = TaskStore.open(spec.stateDir, { stack: spec.stack });
+  try {
+    for (;;) {
+      const next = await superviseAttempt(store, spec);
+      if (!next) break;
+      spec = next;
+    }
+  } catch (err) {
+    // Record what is known rather than leave it to reconcile to guess.
+    const message = `supervisor error: ${(err as Error).message.split("\n")[0]}`;
+    say(message);
+    store.endRun(spec.runId, { outcome: "supervisor-error", detail: (err as Error).stack ?? message });
+    const t = store.task(spec.taskId);
+    if (t && (t.state === "running" || t.state === "verifying")) {
+      store.transition(spec.taskId, "failed", {
+        cause: message,
+        actor: `supervisor:${spec.runId}`,
+        reason: `agent: ${message}`,
+        runId: spec.runId,
+      });
+    }
+    markEnded(spec.runDir);
+    throw err;
+  } finally {
+    await RunSandbox.stopAll();
+    store.close();
+  }
+  return 0;
+}
+
+/** One attempt: start the agent, wait for its report, verify, conclude. Returns the next attempt, if any. */
+async function superviseAttempt(store: TaskStore, spec: RunSpec): Promise<RunSpec | null> {
+  const runDir = spec.runDir;
   const actor = `supervisor:${spec.runId}`;
   store.updateRun(spec.runId, { supervisorPid: process.pid });
   store.markRunStarted(spec.runId);
-  say(`task ${spec.taskId}, attempt ${spec.attempt}, agent ${spec.profile}`);
+  say(`task ${spec.taskId}, attempt ${spec.attempt} of ${spec.maxAttempts}, agent ${spec.profile}`);
   say(`branch ${spec.branch} in ${spec.worktree}`);
   say("detach with Ctrl-b d; the agent keeps working");
-
   if (spec.sandbox) {
     say(
       `sandbox: writes only in the worktree and run folder; network only to ${spec.sandbox.network.allowedDomains.join(", ") || "no host"}`,
@@ -48,6 +88,7 @@ export async function supervise(runDir: string): Promise<number> {
   } else {
     say("\x1b[31mSANDBOX OFF (sandbox.mode: none): this agent has your full access\x1b[0m");
   }
+
   // Default-deny: the base environment, the variables the profile names, and its secrets.
   const agentEnv: Record<string, string> = { ...spec.env };
   for (const name of spec.passEnv) {
@@ -66,104 +107,95 @@ export async function supervise(runDir: string): Promise<number> {
   } catch (err) {
     startError = (err as Error).message;
   }
-  const stdin = spec.prompt === "stdin" ? openSync(spec.promptFile, "r") : "inherit";
-  const agent = spawn(startError ? "false" : command.file, startError ? [] : command.args, {
-    cwd: spec.worktree,
-    env: agentEnv,
-    stdio: [stdin, "inherit", "inherit"],
-  });
-  store.updateRun(spec.runId, { agentPid: agent.pid ?? null });
-  let exited: { code: number | null; signal: string | null } | null = null;
-  let spawnError: string | null = startError;
-  agent.on("error", (err) => {
-    spawnError = err.message;
-    exited = { code: 127, signal: null };
-  });
-  agent.on("exit", (code, signal) => {
-    exited = { code, signal };
-  });
 
-  const deadline = Date.now() + spec.timeoutMs;
-  let outcome: Outcome | null = null;
-  while (outcome === null) {
-    await sleep(POLL_MS);
-    for (const { name, report } of pendingReports(runDir)) {
-      outcome = handleReport(store, spec, report) ?? outcome;
-      markReportHandled(runDir, name);
-      if (outcome) break;
-    }
-    if (outcome) break;
-    if (exited) {
-      // Reports written just before exiting still count.
-      for (const { name, report } of pendingReports(runDir)) {
-        outcome = handleReport(store, spec, report) ?? outcome;
-        markReportHandled(runDir, name);
-      }
-      outcome ??= { kind: "exited", ...(exited as { code: number | null; signal: string | null }) };
-      break;
-    }
-    if (Date.now() > deadline) outcome = { kind: "timeout" };
+  let outcome: Outcome;
+  let exitCode: number | null = null;
+  if (startError) {
+    say(`cannot start the agent: ${startError}`);
+    outcome = { kind: "exited", code: null, signal: null, error: startError };
+  } else {
+    const r = await runAgent(store, spec, command, agentEnv);
+    outcome = r.outcome;
+    exitCode = r.exitCode;
   }
 
-  if (!exited) await stopAgent(agent.pid, () => exited !== null);
-  const exitCode = (exited as { code: number | null } | null)?.code ?? null;
-  const hookEnv = spec.env;
   const hook = async (name: "after_run" | "on_review" | "on_fail") => {
-    const command = spec.hooks[name];
-    if (!command.trim()) return;
-    say(`hook ${name}: ${command}`);
-    const wrapped = sandbox ? await sandbox.wrapShell(command, spec.worktree) : undefined;
-    await runShell(command, {
+    const cmd = spec.hooks[name];
+    if (!cmd.trim()) return;
+    say(`hook ${name}: ${cmd}`);
+    const wrapped = sandbox ? await sandbox.wrapShell(cmd, spec.worktree) : undefined;
+    await runShell(cmd, {
       cwd: spec.worktree,
-      env: hookEnv,
+      env: spec.env,
       logFile: join(runDir, "hooks.log"),
       label: name,
       ...(wrapped ? { wrapped } : {}),
     });
   };
   await hook("after_run");
+  reportDenials(spec);
 
   // The person may have stopped or abandoned the task meanwhile: their decision stands.
   const current = store.task(spec.taskId);
   if (current?.state !== "running") {
     store.endRun(spec.runId, { outcome: `ended while ${current?.state ?? "gone"}`, exitCode });
     say(`the task is ${current?.state ?? "gone"}; nothing more to do`);
-    await RunSandbox.stopAll();
-    store.close();
-    return 0;
+    markEnded(runDir);
+    return null;
   }
 
+  let failure: { reason: string; feedback: string; outcome: string; from: "running" | "verifying" };
   if (outcome.kind === "done") {
+    importGateResults(store, spec);
     store.transition(spec.taskId, "verifying", {
       cause: "agent reported done",
       actor,
       runId: spec.runId,
-      detail: outcome.summary,
+      detail: outcome.summary || null,
     });
-    const verdict = await verify(spec, runDir, hookEnv, sandbox);
+    say(
+      spec.verify
+        ? `verifying on a clean checkout: ${spec.verify}${sandbox ? " (in the sandbox)" : ""}`
+        : "no verify command configured",
+    );
+    const verdict = await verifyClean({
+      repoRoot: spec.repoRoot,
+      worktree: spec.worktree,
+      runDir,
+      projectBase: spec.projectBase,
+      verify: spec.verify,
+      bootstrap: spec.bootstrap,
+      copy: spec.copy,
+      env: spec.env,
+      timeoutMs: spec.verifyTimeoutMs,
+      sandbox,
+      say,
+    });
+    recordVerdict(store, spec, verdict);
     if (verdict.ok) {
       store.transition(spec.taskId, "review", {
-        cause: verdict.command ? `verified: ${verdict.command} passed` : "no verify command configured",
+        cause: verdict.command
+          ? `verified: ${verdict.command} passed on a clean checkout of ${verdict.commit.slice(0, 10)}`
+          : "no verify command configured",
         actor,
         runId: spec.runId,
       });
       store.endRun(spec.runId, { outcome: "done", exitCode });
-      say(`verified; ${spec.taskId} is ready for review (ballador show ${spec.taskId})`);
+      markEnded(runDir);
+      await writeBriefSafely(spec);
+      say(`verified; ${spec.taskId} is ready for review (ballador review ${spec.taskId})`);
       await hook("on_review");
-    } else {
-      store.transition(spec.taskId, "failed", {
-        cause: "verification failed",
-        actor,
-        runId: spec.runId,
-        reason: `verify: ${verdict.command} exited ${verdict.code}`,
-        detail: verdict.tail,
-      });
-      store.endRun(spec.runId, { outcome: "verify-failed", exitCode, detail: verdict.tail });
-      say(
-        `verification failed: ${verdict.command} exited ${verdict.code} (log: ${join(runDir, "verify.log")})`,
-      );
-      await hook("on_fail");
+      return null;
     }
+    say(
+      `verification failed: ${verdict.command} exited ${verdict.code ?? "(timeout)"} (log: ${verdict.log})`,
+    );
+    failure = {
+      reason: `verify: ${verdict.command} exited ${verdict.code ?? "by timeout"}`,
+      feedback: `Ballador ran \`${verdict.command}\` on a clean checkout of your last commit ${verdict.commit.slice(0, 10)} and it failed (exit ${verdict.code ?? "timeout"}):\n\n${verdict.tail}${verdict.tampered.length ? `\n\nNote: ${verdict.tampered.join(", ")} differ from the base; verification always uses the base's version.` : ""}`,
+      outcome: "verify-failed",
+      from: "verifying",
+    };
   } else if (outcome.kind === "blocked") {
     store.transition(spec.taskId, "blocked", {
       cause: "agent reported blocked",
@@ -172,34 +204,199 @@ export async function supervise(runDir: string): Promise<number> {
       reason: outcome.reason,
     });
     store.endRun(spec.runId, { outcome: "blocked", exitCode, detail: outcome.reason });
+    markEnded(runDir);
     say(`blocked: ${outcome.reason}`);
     await hook("on_fail");
+    return null;
+  } else if (outcome.kind === "timeout") {
+    const reason = `timeout: the run took longer than ${Math.round(spec.timeoutMs / 1000)} s`;
+    failure = {
+      reason,
+      feedback: `${reason}; the agent was stopped. Work in smaller steps and report with ballador done.`,
+      outcome: "timeout",
+      from: "running",
+    };
   } else {
-    const reason =
-      outcome.kind === "timeout"
-        ? `timeout: the run took longer than ${Math.round(spec.timeoutMs / 1000)} s`
-        : spawnError
-          ? `agent: could not start ${spec.command[0]}: ${spawnError}`
-          : `agent: exited with ${outcome.code !== null ? `code ${outcome.code}` : `signal ${outcome.signal}`} without reporting done or blocked`;
-    store.transition(spec.taskId, "failed", { cause: reason, actor, runId: spec.runId, reason });
-    store.endRun(spec.runId, {
-      outcome: outcome.kind === "timeout" ? "timeout" : "exited",
-      exitCode,
-      detail: reason,
+    const reason = outcome.error
+      ? `agent: could not start ${spec.command[0]}: ${outcome.error}`
+      : `agent: exited with ${outcome.code !== null ? `code ${outcome.code}` : `signal ${outcome.signal}`} without reporting done or blocked`;
+    failure = {
+      reason,
+      feedback: `${reason}. Finish the work, commit it, and report with ballador done (or ballador blocked).`,
+      outcome: "exited",
+      from: "running",
+    };
+  }
+
+  store.endRun(spec.runId, { outcome: failure.outcome, exitCode, detail: failure.reason });
+  markEnded(runDir);
+  const next =
+    outcome.kind === "exited" && outcome.error ? null : await nextAttempt(store, spec, failure.feedback);
+  if (!next) {
+    store.transition(spec.taskId, "failed", {
+      cause: failure.reason,
+      actor,
+      runId: spec.runId,
+      reason: failure.reason,
     });
-    say(reason);
+    say(`failed: ${failure.reason}`);
     await hook("on_fail");
+    return null;
   }
-  const denials = readDenials(runDir);
-  if (denials.length > 0) {
-    say(
-      `the sandbox denied ${denials.length} request(s): ${[...new Set(denials.map((d) => d.host))].join(", ")} (ballador sandbox denials ${spec.taskId})`,
-    );
+  // A failed attempt is a fact in the log; so is the next one starting.
+  if (failure.from === "running") {
+    store.transition(spec.taskId, "failed", {
+      cause: failure.reason,
+      actor,
+      runId: spec.runId,
+      reason: failure.reason,
+    });
   }
-  writeFileSync(join(runDir, "ended"), `${new Date().toISOString()}\n`);
+  store.createRun({
+    id: next.runId,
+    taskId: spec.taskId,
+    attempt: next.attempt,
+    profile: next.profile,
+    status: "running",
+    worktree: spec.worktree,
+    branch: spec.branch,
+    base: spec.base,
+    session: store.run(spec.runId)?.session ?? "",
+    runDir: next.runDir,
+    supervisorPid: process.pid,
+    createdWorktree: false,
+    createdBranch: false,
+    startedAt: new Date().toISOString(),
+  });
+  store.transition(spec.taskId, "running", {
+    cause:
+      next.profile === spec.profile
+        ? `attempt ${next.attempt}: ${failure.reason}`
+        : `fallback to ${next.profile}: ${failure.reason}`,
+    actor,
+    runId: next.runId,
+    attempt: next.attempt,
+  });
   await RunSandbox.stopAll();
-  store.close();
-  return 0;
+  say(`starting attempt ${next.attempt} with ${next.profile}, the failure fed back`);
+  return next;
+}
+
+async function runAgent(
+  store: TaskStore,
+  spec: RunSpec,
+  command: { file: string; args: string[] },
+  env: Record<string, string>,
+): Promise<{ outcome: Outcome; exitCode: number | null }> {
+  const stdin = spec.prompt === "stdin" ? openSync(spec.promptFile, "r") : "inherit";
+  const agent = spawn(command.file, command.args, {
+    cwd: spec.worktree,
+    env,
+    stdio: [stdin, "inherit", "inherit"],
+  });
+  store.updateRun(spec.runId, { agentPid: agent.pid ?? null });
+  let exited: { code: number | null; signal: string | null; error: string | null } | null = null;
+  agent.on("error", (err) => {
+    exited = { code: 127, signal: null, error: err.message };
+  });
+  agent.on("exit", (code, signal) => {
+    exited ??= { code, signal, error: null };
+  });
+  const deadline = Date.now() + spec.timeoutMs;
+  let outcome: Outcome | null = null;
+  const drain = () => {
+    for (const { name, report } of pendingReports(spec.runDir)) {
+      const o = handleReport(store, spec, report);
+      markReportHandled(spec.runDir, name);
+      if (o) return o;
+    }
+    return null;
+  };
+  while (outcome === null) {
+    await sleep(POLL_MS);
+    outcome = drain();
+    if (outcome) break;
+    if (exited) {
+      // Reports written just before exiting still count.
+      outcome = drain() ?? {
+        kind: "exited",
+        ...(exited as { code: number | null; signal: string | null; error: string | null }),
+      };
+      break;
+    }
+    if (Date.now() > deadline) outcome = { kind: "timeout" };
+  }
+  if (!exited) await stopAgent(agent.pid, () => exited !== null);
+  return { outcome, exitCode: (exited as { code: number | null } | null)?.code ?? null };
+}
+
+/** The next attempt's run file: same profile while attempts remain, then the fallback, else null. */
+async function nextAttempt(store: TaskStore, spec: RunSpec, feedback: string): Promise<RunSpec | null> {
+  const runs = store.runsOf(spec.taskId);
+  const project = await openProject(spec.repoRoot);
+  try {
+    const task = store.task(spec.taskId);
+    if (!task) return null;
+    const current = resolveProfile(project.config, spec.profile);
+    const usedBy = (name: string) =>
+      runs.filter((r) => r.profile === name && r.outcome !== "launch-failed").length;
+    let profile = current;
+    if (usedBy(current.name) >= spec.maxAttempts) {
+      const fallback = current.fallback ? resolveProfile(project.config, current.fallback) : null;
+      if (!fallback || usedBy(fallback.name) >= spec.maxAttempts) return null;
+      profile = fallback;
+    }
+    const program = findProgram(profile.command[0] as string, spec.repoRoot);
+    if (!program) return null;
+    const attempt = spec.attempt + 1;
+    const runId = newRunId(spec.taskId, attempt, new Date(), Math.random().toString(16).slice(2, 6));
+    const runDir = join(project.paths.runsDir, runId);
+    const identity = {
+      taskId: spec.taskId,
+      runId,
+      worktree: spec.worktree,
+      branch: spec.branch,
+      attempt,
+      runDir,
+      promptFile: join(runDir, "prompt.md"),
+    };
+    const home = spec.sandbox ? join(runDir, "home") : spec.home;
+    const tmp = join(runDir, "tmp");
+    const env = {
+      ...spec.env,
+      BALLADOR_RUN_ID: runId,
+      BALLADOR_ATTEMPT: String(attempt),
+      BALLADOR_RUN_DIR: runDir,
+      BALLADOR_PROMPT_FILE: identity.promptFile,
+      HOME: home,
+    };
+    const policy = await policyForRun(project, {
+      worktree: spec.worktree,
+      runDir,
+      branch: spec.branch,
+      home,
+      tmp,
+      profile,
+    });
+    const next = await buildRunSpec(project, {
+      task,
+      profile,
+      program,
+      identity,
+      env,
+      home,
+      tmp,
+      policy,
+      base: spec.base,
+      sandboxed: policy !== null,
+      previousFailure: feedback,
+      resume: profile.name === spec.profile,
+    });
+    writeRunSpec(next);
+    return next;
+  } finally {
+    project.close();
+  }
 }
 
 function handleReport(store: TaskStore, spec: RunSpec, report: Report): Outcome | null {
@@ -221,25 +418,84 @@ function handleReport(store: TaskStore, spec: RunSpec, report: Report): Outcome 
   return null;
 }
 
-async function verify(
-  spec: RunSpec,
-  runDir: string,
-  env: NodeJS.ProcessEnv,
-  sandbox: RunSandbox | null,
-): Promise<{ ok: boolean; command: string | null; code: number | null; tail: string }> {
-  if (!spec.verify) return { ok: true, command: null, code: 0, tail: "" };
-  say(`verifying: ${spec.verify}${sandbox ? " (in the sandbox)" : ""}`);
-  const wrapped = sandbox ? await sandbox.wrapShell(spec.verify, spec.worktree) : undefined;
-  const r = await runShell(spec.verify, {
-    ...(wrapped ? { wrapped } : {}),
-    cwd: spec.worktree,
-    env,
-    logFile: join(runDir, "verify.log"),
-    label: "verify",
-    timeoutMs: spec.verifyTimeoutMs,
+/** Gate results written by `ballador done` inside the run, imported as facts about commits. */
+function importGateResults(store: TaskStore, spec: RunSpec): void {
+  const file = join(spec.runDir, "gate.jsonl");
+  if (!existsSync(file)) return;
+  for (const line of readFileSync(file, "utf8").split("\n")) {
+    if (!line.trim()) continue;
+    try {
+      const g = JSON.parse(line) as {
+        commit: string;
+        passed: boolean;
+        code: number | null;
+        ms: number;
+        command: string;
+      };
+      store.addVerification({
+        taskId: spec.taskId,
+        runId: spec.runId,
+        commit: g.commit,
+        kind: "gate",
+        command: g.command,
+        passed: g.passed,
+        exitCode: g.code,
+        ms: g.ms,
+        detail: null,
+      });
+    } catch {
+      // a line the agent garbled is not a fact
+    }
+  }
+  writeFileSync(file, "");
+}
+
+function recordVerdict(store: TaskStore, spec: RunSpec, v: Verdict): void {
+  store.addVerification({
+    taskId: spec.taskId,
+    runId: spec.runId,
+    commit: v.commit,
+    kind: "clean",
+    command: v.command,
+    passed: v.ok,
+    exitCode: v.code,
+    ms: v.ms,
+    detail: v.tampered.length ? `judged by the base's ${v.tampered.join(", ")}` : null,
   });
-  const tail = r.output.trim().split("\n").slice(-30).join("\n");
-  return { ok: r.code === 0, command: spec.verify, code: r.timedOut ? null : r.code, tail };
+  if (v.tampered.length) {
+    store.addNote(
+      spec.taskId,
+      spec.runId,
+      "system",
+      `changed on the branch, judged by the base's version instead: ${v.tampered.join(", ")}`,
+    );
+  }
+}
+
+async function writeBriefSafely(spec: RunSpec): Promise<void> {
+  try {
+    const project = await openProject(spec.repoRoot);
+    try {
+      await writeBrief(project, spec.taskId);
+    } finally {
+      project.close();
+    }
+  } catch (err) {
+    say(`could not write the review brief: ${(err as Error).message}`);
+  }
+}
+
+function reportDenials(spec: RunSpec): void {
+  const denials = readDenials(spec.runDir);
+  if (denials.length > 0) {
+    say(
+      `the sandbox denied ${denials.length} request(s): ${[...new Set(denials.map((d) => d.host))].join(", ")} (ballador sandbox denials ${spec.taskId})`,
+    );
+  }
+}
+
+function markEnded(runDir: string): void {
+  writeFileSync(join(runDir, "ended"), `${new Date().toISOString()}\n`);
 }
 
 /**

@@ -1,10 +1,17 @@
 /**
  * Built-in agent profiles: how each agent CLI is started unattended. A configured profile
  * names a preset and may override any field.
+ *
+ * Each agent has its default preset (interactive in tmux where the agent has a TUI that takes
+ * a first prompt) and, where it has one, a headless variant (`<agent>-headless`: runs the
+ * prompt and exits) that a person may choose instead. Everything here is data, so the README's
+ * agent table (docs/agents.md) and `ballador doctor` read the same facts.
  */
 import type { PROMPT_DELIVERIES } from "../../config/schema.js";
 
 export type PromptDelivery = (typeof PROMPT_DELIVERIES)[number];
+
+export type AgentMode = "interactive" | "headless";
 
 export interface Preset {
   command: string[];
@@ -15,57 +22,239 @@ export interface Preset {
   allowHosts: string[];
   /** Folders (under $HOME) the agent writes its own config and cache into. */
   writable: string[];
+  /**
+   * Arguments that continue the previous conversation (after a failed verify), when the agent
+   * has them: inserted into the expanded command at `resumeAt` (default 1, right after the
+   * program); use `withResume`. The conversation lives in the agent's HOME, so the previous
+   * run's `sessionState` must be carried into the new HOME (prepareAgentHome's previousHome).
+   */
+  resume?: string[];
+  /** Where `resume` goes in the command when not right after the program (e.g. after a subcommand). */
+  resumeAt?: number;
   description: string;
+  /** The agent's own program (what doctor and init look for); the command may wrap it. */
+  binary?: string;
+  /** interactive: a TUI in the tmux pane that stays open; headless: runs the prompt and exits. */
+  mode?: AgentMode;
+  /** Paths under HOME holding the agent's conversations, carried to a resumed run's HOME. */
+  sessionState?: string[];
+  /** How first-run dialogs (onboarding, trust, permission warnings) are kept away. */
+  firstRun?: string;
+  /**
+   * What makes it usable unattended: any one of these variables set (and passed by the
+   * profile), or one of these files in the person's HOME (a login that is copied into the run).
+   */
+  credentials?: { env: string[]; files: string[] };
+  /** Arguments that print the version without touching the network. */
+  versionArgs?: string[];
+  /** How to install it. */
+  install?: string;
+  /** What was proven here with the real binary; absent: not tested with a real binary. */
+  tested?: string;
 }
+
+const CLAUDE_ENV = [
+  "ANTHROPIC_API_KEY",
+  "ANTHROPIC_AUTH_TOKEN",
+  "ANTHROPIC_BASE_URL",
+  "ANTHROPIC_MODEL",
+  "CLAUDE_CODE_OAUTH_TOKEN",
+];
+const CLAUDE = {
+  env: CLAUDE_ENV,
+  // platform.claude.com: refreshing a subscription login's token; downloads.claude.ai: the
+  // model catalog.
+  allowHosts: ["api.anthropic.com", "platform.claude.com", "downloads.claude.ai"],
+  writable: ["~/.claude", "~/.claude.json"],
+  resume: ["--continue"],
+  binary: "claude",
+  sessionState: ["~/.claude/projects"],
+  firstRun:
+    "~/.claude.json seeded: onboarding done, the worktree trusted, the API key pre-approved; ~/.claude/settings.json: skipDangerousModePermissionPrompt; IS_SANDBOX=1",
+  credentials: {
+    env: ["ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "CLAUDE_CODE_OAUTH_TOKEN"],
+    files: ["~/.claude/.credentials.json"],
+  },
+  versionArgs: ["--version"],
+  install: "npm install -g @anthropic-ai/claude-code",
+} satisfies Partial<Preset>;
+
+const CODEX = {
+  env: ["OPENAI_API_KEY", "CODEX_API_KEY", "OPENAI_BASE_URL"],
+  // chatgpt.com and auth.openai.com: a ChatGPT login and its token refresh.
+  allowHosts: ["api.openai.com", "chatgpt.com", "auth.openai.com"],
+  writable: ["~/.codex"],
+  binary: "codex",
+  sessionState: ["~/.codex/sessions"],
+  firstRun:
+    '~/.codex seeded from yours (config.toml, auth.json) with the worktree trusted ([projects."<worktree>"] trust_level = "trusted")',
+  credentials: { env: ["OPENAI_API_KEY", "CODEX_API_KEY"], files: ["~/.codex/auth.json"] },
+  versionArgs: ["--version"],
+  install: "npm install -g @openai/codex",
+} satisfies Partial<Preset>;
+
+const GEMINI = {
+  env: ["GEMINI_API_KEY", "GOOGLE_API_KEY", "GOOGLE_GEMINI_BASE_URL", "GOOGLE_CLOUD_PROJECT"],
+  allowHosts: ["generativelanguage.googleapis.com", "oauth2.googleapis.com", "cloudcode-pa.googleapis.com"],
+  writable: ["~/.gemini"],
+  resume: ["--resume", "latest"],
+  binary: "gemini",
+  sessionState: ["~/.gemini/tmp"],
+  firstRun:
+    "--skip-trust; ~/.gemini seeded from yours (settings.json, oauth_creds.json) with the auth type chosen from the key present and auto-update off",
+  credentials: { env: ["GEMINI_API_KEY", "GOOGLE_API_KEY"], files: ["~/.gemini/oauth_creds.json"] },
+  versionArgs: ["--version"],
+  install: "npm install -g @google/gemini-cli",
+} satisfies Partial<Preset>;
+
+const OPENCODE = {
+  env: ["ANTHROPIC_API_KEY", "OPENAI_API_KEY", "GEMINI_API_KEY", "OPENROUTER_API_KEY", "OPENCODE_CONFIG"],
+  allowHosts: ["api.anthropic.com", "api.openai.com", "models.dev"],
+  writable: ["~/.local/share/opencode", "~/.config/opencode", "~/.cache/opencode", "~/.local/state/opencode"],
+  resume: ["--continue"],
+  binary: "opencode",
+  sessionState: ["~/.local/share/opencode"],
+  firstRun:
+    "~/.config/opencode and ~/.local/share/opencode/auth.json seeded from yours; the headless run passes --auto",
+  credentials: {
+    env: ["ANTHROPIC_API_KEY", "OPENAI_API_KEY", "GEMINI_API_KEY", "OPENROUTER_API_KEY"],
+    files: ["~/.local/share/opencode/auth.json"],
+  },
+  versionArgs: ["--version"],
+  install: "npm install -g opencode-ai",
+} satisfies Partial<Preset>;
+
+const CURSOR = {
+  env: ["CURSOR_API_KEY"],
+  allowHosts: ["api2.cursor.sh", "api2direct.cursor.sh", "api.cursor.com"],
+  writable: ["~/.cursor", "~/.config/cursor"],
+  resume: ["--continue"],
+  binary: "cursor-agent",
+  sessionState: ["~/.cursor/chats"],
+  firstRun:
+    "--trust (workspace trust) and --force (commands allowed); ~/.cursor/cli-config.json seeded from yours",
+  credentials: { env: ["CURSOR_API_KEY"], files: ["~/.config/cursor/auth.json"] },
+  versionArgs: ["--version"],
+  install: "curl https://cursor.com/install -fsS | bash",
+} satisfies Partial<Preset>;
+
+/**
+ * Aider never runs shell commands under --yes-always, so it cannot call `ballador done`
+ * itself: the wrapper reports done when aider exits 0, and verification decides.
+ */
+const AIDER_WRAPPER =
+  'aider "$@" && exec ballador done --summary "aider finished its run (reported by the preset)"';
 
 export const PRESETS: Readonly<Record<string, Preset>> = {
   claude: {
+    ...CLAUDE,
     command: ["claude", "--dangerously-skip-permissions", "{prompt}"],
     prompt: "arg",
-    env: ["ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "CLAUDE_CODE_OAUTH_TOKEN"],
-    allowHosts: ["api.anthropic.com", "statsig.anthropic.com"],
-    writable: ["~/.claude", "~/.claude.json"],
+    mode: "interactive",
     description: "Claude Code, interactive in tmux, permissions skipped",
+    tested:
+      "Claude Code 2.1.330, interactive in tmux and sandboxed, against a local fake Messages API (test/agents/claude.e2e.test.ts)",
+  },
+  "claude-headless": {
+    ...CLAUDE,
+    command: ["claude", "-p", "--dangerously-skip-permissions", "{prompt}"],
+    prompt: "arg",
+    mode: "headless",
+    description: "Claude Code, one headless run (-p), permissions skipped",
+    tested:
+      "Claude Code 2.1.330, headless (-p) and sandboxed, against a local fake Messages API (test/agents/claude.e2e.test.ts)",
   },
   codex: {
+    ...CODEX,
     command: ["codex", "--dangerously-bypass-approvals-and-sandbox", "{prompt}"],
     prompt: "arg",
-    env: ["OPENAI_API_KEY", "OPENAI_BASE_URL"],
-    allowHosts: ["api.openai.com"],
-    writable: ["~/.codex"],
-    description: "OpenAI Codex CLI, approvals bypassed (Ballador's sandbox is the boundary)",
+    mode: "interactive",
+    resume: ["resume", "--last"],
+    description: "OpenAI Codex CLI, interactive, approvals bypassed (Ballador's sandbox is the boundary)",
+  },
+  "codex-headless": {
+    ...CODEX,
+    command: ["codex", "exec", "--dangerously-bypass-approvals-and-sandbox", "{prompt}"],
+    prompt: "arg",
+    mode: "headless",
+    resume: ["resume", "--last"],
+    resumeAt: 2,
+    description: "OpenAI Codex CLI, one headless run (codex exec), approvals bypassed",
   },
   gemini: {
-    command: ["gemini", "--yolo", "--prompt-interactive", "{prompt}"],
+    ...GEMINI,
+    command: ["gemini", "--yolo", "--skip-trust", "--prompt-interactive", "{prompt}"],
     prompt: "arg",
-    env: ["GEMINI_API_KEY", "GOOGLE_API_KEY"],
-    allowHosts: ["generativelanguage.googleapis.com"],
-    writable: ["~/.gemini"],
-    description: "Gemini CLI in yolo mode",
+    mode: "interactive",
+    description: "Gemini CLI, interactive in yolo mode",
+  },
+  "gemini-headless": {
+    ...GEMINI,
+    command: ["gemini", "--yolo", "--skip-trust", "--prompt", "{prompt}"],
+    prompt: "arg",
+    mode: "headless",
+    description: "Gemini CLI, one headless run (--prompt) in yolo mode",
   },
   aider: {
-    command: ["aider", "--yes-always", "--message-file", "{prompt_file}"],
+    command: [
+      "sh",
+      "-c",
+      AIDER_WRAPPER,
+      "aider",
+      "--yes-always",
+      "--restore-chat-history",
+      "--message-file",
+      "{prompt_file}",
+    ],
     prompt: "file",
-    env: ["ANTHROPIC_API_KEY", "OPENAI_API_KEY"],
+    env: ["ANTHROPIC_API_KEY", "OPENAI_API_KEY", "GEMINI_API_KEY", "OPENROUTER_API_KEY", "AIDER_MODEL"],
     allowHosts: ["api.anthropic.com", "api.openai.com"],
     writable: ["~/.aider"],
-    description: "Aider with every confirmation answered yes",
+    // --restore-chat-history is always on: the history file lives in HOME and only a resumed
+    // run (whose HOME received the previous one's) has one.
+    resume: [],
+    binary: "aider",
+    mode: "headless",
+    sessionState: ["~/.aider"],
+    firstRun:
+      "AIDER_* variables: no update check, no analytics prompt, no .gitignore edit; chat history kept in HOME, not the worktree",
+    credentials: {
+      env: ["ANTHROPIC_API_KEY", "OPENAI_API_KEY", "GEMINI_API_KEY", "OPENROUTER_API_KEY"],
+      files: [],
+    },
+    versionArgs: ["--version"],
+    install: "pipx install aider-chat",
+    description:
+      "Aider, one headless run with every confirmation answered yes; done is reported when it exits 0",
   },
   opencode: {
-    command: ["opencode", "run", "{prompt}"],
+    ...OPENCODE,
+    command: ["opencode", "--prompt", "{prompt}"],
     prompt: "arg",
-    env: ["ANTHROPIC_API_KEY", "OPENAI_API_KEY"],
-    allowHosts: ["api.anthropic.com", "api.openai.com"],
-    writable: ["~/.local/share/opencode", "~/.config/opencode"],
-    description: "OpenCode, one non-interactive run",
+    mode: "interactive",
+    description: "OpenCode, interactive TUI with the prompt submitted",
+  },
+  "opencode-headless": {
+    ...OPENCODE,
+    command: ["opencode", "run", "--auto", "{prompt}"],
+    prompt: "arg",
+    mode: "headless",
+    resumeAt: 2,
+    description: "OpenCode, one headless run (opencode run --auto)",
   },
   "cursor-agent": {
-    command: ["cursor-agent", "--force", "{prompt}"],
+    ...CURSOR,
+    command: ["cursor-agent", "--force", "--trust", "{prompt}"],
     prompt: "arg",
-    env: ["CURSOR_API_KEY"],
-    allowHosts: ["api.cursor.com", "api2.cursor.sh"],
-    writable: ["~/.cursor"],
-    description: "Cursor's agent CLI with commands allowed",
+    mode: "interactive",
+    description: "Cursor's agent CLI, interactive, commands allowed",
+  },
+  "cursor-agent-headless": {
+    ...CURSOR,
+    command: ["cursor-agent", "-p", "--force", "--trust", "{prompt}"],
+    prompt: "arg",
+    mode: "headless",
+    description: "Cursor's agent CLI, one headless run (-p), commands allowed",
   },
   scripted: {
     command: ["ballador-scripted-agent", "{prompt_file}"],
@@ -73,10 +262,33 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
     env: [],
     allowHosts: [],
     writable: [],
+    mode: "headless",
     description: "Ballador's scripted agent: follows the ballador-script block in its prompt (tests, demo)",
   },
 };
 
+/** The agents Ballador knows (one default preset each), in the order init lists them. */
+export const AGENTS = ["claude", "codex", "gemini", "aider", "opencode", "cursor-agent"] as const;
+
 export function presetNames(): string[] {
   return Object.keys(PRESETS);
+}
+
+/** The program a preset's agent is (what to look for on PATH). */
+export function presetBinary(preset: Preset): string {
+  return preset.binary ?? (preset.command[0] as string);
+}
+
+/**
+ * The command that continues the previous conversation: `resume` inserted at `resumeAt`, or
+ * null when the preset cannot resume or the command no longer has the preset's shape there.
+ */
+export function withResume(argv: readonly string[], preset: Preset): string[] | null {
+  if (!preset.resume) return null;
+  const at = preset.resumeAt ?? 1;
+  if (argv.length < at) return null;
+  // The words before the insertion point (subcommands) must be the preset's; the program
+  // itself may have been resolved to a full path.
+  for (let i = 1; i < at; i++) if (argv[i] !== preset.command[i]) return null;
+  return [...argv.slice(0, at), ...preset.resume, ...argv.slice(at)];
 }

@@ -20,6 +20,8 @@ export interface RunSpec {
   worktree: string;
   branch: string;
   base: string;
+  /** The project's base (config), whose verify script judges every branch. */
+  projectBase: string;
   repoRoot: string;
   stateDir: string;
   runDir: string;
@@ -40,6 +42,10 @@ export interface RunSpec {
   timeoutMs: number;
   verify: string | null;
   verifyTimeoutMs: number;
+  /** For the clean verification checkout. */
+  bootstrap: string[];
+  copy: string[];
+  maxAttempts: number;
   hooks: { after_run: string; on_review: string; on_fail: string };
   stack: boolean;
 }

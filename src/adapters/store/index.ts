@@ -1,2 +1,2 @@
 export { type QueuedPart, STORE_FILE, StoreError, TaskStore, type TransitionOptions } from "./store.js";
-export type { EventRow, NoteRow, RunRow, RunStatus, TaskRow } from "./types.js";
+export type { ArtifactRow, EventRow, NoteRow, RunRow, RunStatus, TaskRow, VerificationRow } from "./types.js";

@@ -84,4 +84,29 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX notes_task ON notes(task_id, seq);
   `,
+  // 2: verification results (flaky detection, briefs) and task artifacts (pull requests, merges).
+  `
+  CREATE TABLE verifications (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    task_id TEXT NOT NULL,
+    run_id TEXT,
+    commit_sha TEXT,
+    kind TEXT NOT NULL,
+    command TEXT,
+    passed INTEGER NOT NULL,
+    exit_code INTEGER,
+    ms INTEGER NOT NULL,
+    detail TEXT
+  );
+  CREATE INDEX verifications_task ON verifications(task_id, seq);
+  CREATE TABLE artifacts (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    task_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    value TEXT NOT NULL
+  );
+  CREATE INDEX artifacts_task ON artifacts(task_id, seq);
+  `,
 ];

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { assertTransition, EDITABLE_STATES, satisfiesDependency, type TaskState } from "../../core/states.js";
 import { MIGRATIONS } from "./migrations.js";
-import type { EventRow, NoteRow, RunRow, RunStatus, TaskRow } from "./types.js";
+import type { ArtifactRow, EventRow, NoteRow, RunRow, RunStatus, TaskRow, VerificationRow } from "./types.js";
 
 export const STORE_FILE = "ballador.db";
 
@@ -459,6 +459,68 @@ export class TaskStore {
       runId: (r.run_id as string | null) ?? null,
       kind: r.kind as NoteRow["kind"],
       text: r.text as string,
+    }));
+  }
+
+  // ---- verifications and artifacts ---------------------------------------------------------
+
+  addVerification(v: Omit<VerificationRow, "seq" | "at">): void {
+    this.tx(() => {
+      this.db
+        .prepare(
+          `INSERT INTO verifications (at, task_id, run_id, commit_sha, kind, command, passed, exit_code, ms, detail)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          now(),
+          v.taskId,
+          v.runId,
+          v.commit,
+          v.kind,
+          v.command,
+          v.passed ? 1 : 0,
+          v.exitCode,
+          v.ms,
+          v.detail,
+        );
+    });
+  }
+
+  verifications(taskId: string): VerificationRow[] {
+    return (
+      this.db.prepare("SELECT * FROM verifications WHERE task_id = ? ORDER BY seq").all(taskId) as SqlRow[]
+    ).map((r) => ({
+      seq: r.seq as number,
+      at: r.at as string,
+      taskId: r.task_id as string,
+      runId: (r.run_id as string | null) ?? null,
+      commit: (r.commit_sha as string | null) ?? null,
+      kind: r.kind as VerificationRow["kind"],
+      command: (r.command as string | null) ?? null,
+      passed: r.passed === 1,
+      exitCode: (r.exit_code as number | null) ?? null,
+      ms: r.ms as number,
+      detail: (r.detail as string | null) ?? null,
+    }));
+  }
+
+  addArtifact(taskId: string, kind: string, value: string): void {
+    this.tx(() => {
+      this.db
+        .prepare("INSERT INTO artifacts (at, task_id, kind, value) VALUES (?, ?, ?, ?)")
+        .run(now(), taskId, kind, value);
+    });
+  }
+
+  artifacts(taskId: string): ArtifactRow[] {
+    return (
+      this.db.prepare("SELECT * FROM artifacts WHERE task_id = ? ORDER BY seq").all(taskId) as SqlRow[]
+    ).map((r) => ({
+      seq: r.seq as number,
+      at: r.at as string,
+      taskId: r.task_id as string,
+      kind: r.kind as string,
+      value: r.value as string,
     }));
   }
 }

@@ -67,3 +67,26 @@ export interface NoteRow {
   kind: "note" | "summary" | "blocked" | "system";
   text: string;
 }
+
+export interface VerificationRow {
+  seq: number;
+  at: string;
+  taskId: string;
+  runId: string | null;
+  commit: string | null;
+  /** gate: run by `ballador done` inside the agent's run; clean: Ballador's own, on a fresh checkout; merge: on the merged result. */
+  kind: "gate" | "clean" | "merge";
+  command: string | null;
+  passed: boolean;
+  exitCode: number | null;
+  ms: number;
+  detail: string | null;
+}
+
+export interface ArtifactRow {
+  seq: number;
+  at: string;
+  taskId: string;
+  kind: string;
+  value: string;
+}

@@ -111,9 +111,9 @@ export function registerQueueCommands(program: Command): void {
     .option("--json", "print the report as JSON")
     .addHelpText("after", examples("ballador next", "ballador next --json"))
     .action(async (opts: { json?: boolean }, cmd: Command) => {
-      const { next } = await import("../../usecases/read.js");
-      await withProject(cmd, (p) => {
-        const r = next(p);
+      const { nextWithConflicts } = await import("../../usecases/read.js");
+      await withProject(cmd, async (p) => {
+        const r = await nextWithConflicts(p);
         if (opts.json) return printJson(r);
         const section = (title: string, lines: string[]) => {
           console.log(color.bold(title));
@@ -122,7 +122,8 @@ export function registerQueueCommands(program: Command): void {
         section(
           "Awaiting review (review in this order):",
           r.review.map(
-            (t) => `${t.id}  ${t.title}  ${color.dim(`${age(t.since)} in review`)}  -> ballador show ${t.id}`,
+            (t) =>
+              `${t.id}  ${t.title}  ${color.dim(`${age(t.since)} in review`)}  -> ballador review ${t.id}`,
           ),
         );
         section(
@@ -141,6 +142,11 @@ export function registerQueueCommands(program: Command): void {
           "Blocked, failed or stopped:",
           r.stuck.map((t) => `${t.id}  ${stateColor(t.state)}${t.reason ? `: ${t.reason}` : ""}`),
         );
+        section(
+          "Conflicts:",
+          r.conflicts.map((c) => (c.kind === "textual" ? color.red(c.message) : color.yellow(c.message))),
+        );
+        if (r.mergeOrder.length > 1) console.log(`Suggested merge order: ${r.mergeOrder.join(" -> ")}`);
       });
     });
 

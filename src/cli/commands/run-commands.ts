@@ -43,6 +43,7 @@ export function registerRunCommands(program: Command): void {
             console.log(
               `${color.green("started")} ${s.id}  ${s.profile}  ${s.branch}  (attach: ballador attach ${s.id})`,
             );
+          for (const w of r.warnings) console.log(color.yellow(`warning: ${w}`));
           for (const f of r.failed)
             console.log(
               `${color.red("failed")}  ${f.id}: ${f.reason}${f.log ? `\n        log: ${f.log}` : ""}`,
@@ -60,6 +61,7 @@ export function registerRunCommands(program: Command): void {
               dryRun: opts.dryRun === true,
               onProgress: opts.json ? undefined : (l) => console.log(color.dim(l)),
             });
+            if (r.failed.length > 0) process.exitCode = 1;
             if (opts.json) return printJson(r);
             if (r.dryRun) for (const a of r.plan) console.log(`would start ${a.id} with ${a.profile}`);
             else print(r);
@@ -67,7 +69,6 @@ export function registerRunCommands(program: Command): void {
             if (r.plan.length === 0 && r.started.length === 0 && r.failed.length === 0) {
               console.log('Nothing to start now (see "ballador next").');
             }
-            if (r.failed.length > 0) process.exitCode = 1;
             return;
           }
           const { conduct } = await import("../../usecases/conduct.js");

@@ -1,0 +1,77 @@
+import type { Command } from "commander";
+import { color, printJson } from "../output.js";
+import { examples, withProject } from "./common.js";
+
+export function registerDeliveryCommands(program: Command): void {
+  program
+    .command("review")
+    .description(
+      "a task's review brief (part, spec, notes, verification, diff stat, scope, denials, conflicts) and its diff",
+    )
+    .argument("<task>", "task id")
+    .option("--no-diff", "the brief only")
+    .option("--json", "print the brief's data and markdown as JSON")
+    .addHelpText(
+      "after",
+      examples("ballador review extract-events", "ballador review extract-events --no-diff > brief.md"),
+    )
+    .action(async (id: string, opts: { diff: boolean; json?: boolean }, cmd: Command) => {
+      const { writeBrief } = await import("../../usecases/brief.js");
+      await withProject(cmd, async (p) => {
+        const brief = await writeBrief(p, id);
+        if (opts.json) return printJson({ path: brief.path, data: brief.data, markdown: brief.markdown });
+        console.log(brief.markdown);
+        console.log(color.dim(`(brief saved to ${brief.path})`));
+        if (opts.diff && brief.data.head) {
+          const { git, resolveCommit } = await import("../../adapters/git/index.js");
+          const base = await resolveCommit(p.paths.root, p.config.base);
+          if (base) {
+            const d = await git(["diff", "--no-color", `${base}...${brief.data.head}`], {
+              cwd: p.paths.root,
+              allowFail: true,
+            });
+            console.log(d.stdout);
+          }
+        }
+      });
+    });
+
+  program
+    .command("merge")
+    .description(
+      "merge a reviewed task into the base: in a temporary worktree, re-verified, in dependency order",
+    )
+    .argument("<task>", "task id")
+    .option("--json", "print the result as JSON")
+    .addHelpText("after", examples("ballador merge extract-events"))
+    .action(async (id: string, opts: { json?: boolean }, cmd: Command) => {
+      const { merge } = await import("../../usecases/delivery.js");
+      await withProject(cmd, async (p) => {
+        const r = await merge(p, id, { say: opts.json ? undefined : (l) => console.log(color.dim(l)) });
+        if (opts.json) return printJson(r);
+        console.log(
+          `Merged ${id} into ${r.base} at ${r.commit.slice(0, 10)}${r.fastForward ? " (fast-forward)" : ""}${r.verified ? ", verified" : ""}.`,
+        );
+        if (r.unblocked.length) console.log(`Now ready: ${r.unblocked.join(", ")} (ballador launch)`);
+        console.log(`Remove its worktree with: ballador cleanup ${id}`);
+      });
+    });
+
+  program
+    .command("pr")
+    .description(
+      "push a reviewed task's branch and open a pull request with its brief as the body (needs gh)",
+    )
+    .argument("<task>", "task id")
+    .option("--draft", "open it as a draft")
+    .option("--json", "print the result as JSON")
+    .addHelpText("after", examples("ballador pr extract-events", "ballador pr extract-events --draft"))
+    .action(async (id: string, opts: { draft?: boolean; json?: boolean }, cmd: Command) => {
+      const { openPullRequest } = await import("../../usecases/delivery.js");
+      await withProject(cmd, async (p) => {
+        const r = await openPullRequest(p, id, { draft: opts.draft === true });
+        if (opts.json) return printJson(r);
+        console.log(`Pull request for ${id}: ${r.url}`);
+      });
+    });
+}

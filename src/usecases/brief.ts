@@ -1,0 +1,230 @@
+/**
+ * The review brief: everything a person needs to judge a task's branch, in one markdown file
+ * that can also be a pull request's body. Observed facts (git, verification runs, denials) are
+ * kept apart from the agent's claims (its summary and notes).
+ */
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { changedFiles, git, resolveCommit } from "../adapters/git/index.js";
+import { readDenials } from "../adapters/sandbox/index.js";
+import { inScope } from "../core/scope.js";
+import { ownChangedFiles, predictConflicts } from "./conflicts.js";
+import { UserError } from "./errors.js";
+import type { Project } from "./project.js";
+import { branchFor } from "./run-env.js";
+import { protectedPaths, tamperedFiles } from "./verification.js";
+
+export interface BriefData {
+  task: string;
+  branch: string;
+  base: string;
+  head: string | null;
+  attempts: number;
+  profiles: string[];
+  summary: string | null;
+  notes: string[];
+  verification: Array<{
+    kind: string;
+    command: string | null;
+    passed: boolean;
+    ms: number;
+    commit: string | null;
+    at: string;
+  }>;
+  flaky: string[];
+  tampered: string[];
+  diffStat: string;
+  changed: string[];
+  outsideScope: string[];
+  denials: Array<{ host: string; port: number | null; count: number }>;
+  conflicts: string[];
+  mergeOrder: string[];
+  reviewer: string | null;
+}
+
+function section(text: string, heading: string): string | null {
+  const m = new RegExp(`^##\\s+${heading}\\s*$([\\s\\S]*?)(?=^##\\s|$(?![\\s\\S]))`, "mi").exec(text);
+  const body = m?.[1]?.replace(/<!--[\s\S]*?-->/g, "").trim();
+  return body ? body : null;
+}
+
+export async function buildBrief(
+  project: Project,
+  taskId: string,
+): Promise<{ markdown: string; data: BriefData }> {
+  const store = project.store();
+  const task = store.task(taskId);
+  if (!task) throw new UserError(`no task "${taskId}" in the queue (see "ballador status")`);
+  const root = project.paths.root;
+  const config = project.config;
+  const branch = task.branch ?? branchFor(config, task.id);
+  const head = await resolveCommit(root, branch);
+  const base = config.base;
+  const baseCommit = await resolveCommit(root, base);
+  const runs = store.runsOf(task.id);
+  const notes = store.notes(task.id);
+  const verifications = store.verifications(task.id);
+  const summary = [...notes].reverse().find((n) => n.kind === "summary")?.text ?? null;
+  const byCommit = new Map<string, Set<boolean>>();
+  for (const v of verifications) {
+    if (!v.commit || v.kind === "merge") continue;
+    const set = byCommit.get(v.commit) ?? new Set<boolean>();
+    set.add(v.passed);
+    byCommit.set(v.commit, set);
+  }
+  const flaky = [...byCommit].filter(([, s]) => s.size > 1).map(([c]) => c);
+  const changed = head && baseCommit ? await changedFiles(root, baseCommit, head).catch(() => []) : [];
+  const diffStat =
+    head && baseCommit
+      ? (
+          await git(["diff", "--stat", "--no-color", `${baseCommit}...${head}`], {
+            cwd: root,
+            allowFail: true,
+          })
+        ).stdout.trim()
+      : "";
+  // Scope is judged on the task's own commits: a stacked branch also carries its dependencies'.
+  const own = head ? await ownChangedFiles(project, task, head) : [];
+  const outsideScope = task.scope.length > 0 ? own.filter((f) => !inScope(f, task.scope)) : [];
+  const tampered =
+    head && baseCommit
+      ? await tamperedFiles(
+          root,
+          baseCommit,
+          head,
+          protectedPaths(config.verify ?? (task.verify || "./verify.sh")),
+        )
+      : [];
+  const denialMap = new Map<string, { host: string; port: number | null; count: number }>();
+  for (const r of runs) {
+    for (const d of readDenials(r.runDir)) {
+      const k = `${d.host}:${d.port}`;
+      const cur = denialMap.get(k) ?? { host: d.host, port: d.port, count: 0 };
+      cur.count++;
+      denialMap.set(k, cur);
+    }
+  }
+  const prediction = await predictConflicts(project, task.id);
+  const data: BriefData = {
+    task: task.id,
+    branch,
+    base,
+    head,
+    attempts: runs.filter((r) => r.outcome !== "launch-failed").length,
+    profiles: [...new Set(runs.map((r) => r.profile))],
+    summary,
+    notes: notes.filter((n) => n.kind === "note" || n.kind === "system").map((n) => n.text),
+    verification: verifications.map((v) => ({
+      kind: v.kind,
+      command: v.command,
+      passed: v.passed,
+      ms: v.ms,
+      commit: v.commit,
+      at: v.at,
+    })),
+    flaky,
+    tampered,
+    diffStat,
+    changed,
+    outsideScope,
+    denials: [...denialMap.values()],
+    conflicts: prediction.conflicts.map((c) => c.message),
+    mergeOrder: prediction.mergeOrder,
+    reviewer:
+      notes
+        .filter((n) => n.kind === "system" && n.text.startsWith("reviewer:"))
+        .map((n) => n.text)
+        .pop() ?? null,
+  };
+
+  const specFile = task.spec ? resolve(root, task.spec) : null;
+  const specText = specFile && existsSync(specFile) ? readFileSync(specFile, "utf8") : null;
+  const lines: string[] = [];
+  lines.push(`# ${task.title}`, "");
+  lines.push(
+    `Task \`${task.id}\` on branch \`${branch}\`${head ? ` at ${head.slice(0, 10)}` : ""}, for \`${base}\`. ${data.attempts} attempt${data.attempts === 1 ? "" : "s"} by ${data.profiles.join(", ") || "no agent"}.`,
+    "",
+  );
+  lines.push("## The part", "", task.body || "(no description)", "");
+  if (task.scope.length) lines.push(`Declared scope: ${task.scope.map((s) => `\`${s}\``).join(", ")}`, "");
+  lines.push("## The spec", "");
+  if (specText) {
+    lines.push(`From \`${task.spec}\`:`, "");
+    for (const h of ["Problem", "Decision"]) {
+      const body = section(specText, h);
+      if (body) lines.push(`**${h}.** ${body.split("\n").slice(0, 15).join("\n")}`, "");
+    }
+  } else {
+    lines.push(task.spec ? `\`${task.spec}\` (not found)` : "This part names no spec.", "");
+  }
+  lines.push(
+    "## What the agent says",
+    "",
+    "(the agent's own claims; the sections after this one are observed by Ballador)",
+    "",
+  );
+  lines.push(summary ? `Summary: ${summary}` : "No summary given.", "");
+  if (data.notes.length) for (const n of data.notes) lines.push(`- ${n}`);
+  else lines.push("No notes.");
+  lines.push("");
+  lines.push("## Verification", "");
+  if (verifications.length === 0) lines.push("No verification recorded.");
+  for (const v of data.verification) {
+    lines.push(
+      `- ${v.passed ? "passed" : "FAILED"}: \`${v.command ?? "(no verify command)"}\` (${v.kind === "gate" ? "run by the agent's `ballador done`" : v.kind === "clean" ? "Ballador, clean checkout" : "merged result"}) on ${v.commit?.slice(0, 10) ?? "?"}, ${(v.ms / 1000).toFixed(1)} s`,
+    );
+  }
+  if (flaky.length)
+    lines.push(
+      "",
+      `**Flaky:** the same commit both passed and failed: ${flaky.map((c) => c.slice(0, 10)).join(", ")}.`,
+    );
+  if (tampered.length) {
+    lines.push(
+      "",
+      `**Changed on this branch, not used to judge it:** ${tampered.map((t) => `\`${t}\``).join(", ")}. Verification used the base's version; accept or refuse the change when you review the diff.`,
+    );
+  }
+  lines.push("", "## Diff", "", "```", diffStat || "(no changes)", "```", "");
+  if (task.scope.length) {
+    lines.push(
+      outsideScope.length
+        ? `**Outside the declared scope:** ${outsideScope.map((f) => `\`${f}\``).join(", ")}`
+        : "All changed files are within the declared scope.",
+      "",
+    );
+  }
+  lines.push("## Sandbox", "");
+  lines.push(
+    data.denials.length
+      ? data.denials
+          .map(
+            (d) =>
+              `- denied ${d.host}${d.port ? `:${d.port}` : ""} (${d.count}x); allow with \`sandbox.allow_hosts\` if it was needed`,
+          )
+          .join("\n")
+      : "No denied network requests.",
+    "",
+  );
+  lines.push("## Predicted conflicts", "");
+  lines.push(
+    data.conflicts.length
+      ? data.conflicts.map((c) => `- ${c}`).join("\n")
+      : "None with other running or in-review branches.",
+    "",
+  );
+  if (data.mergeOrder.length > 1) lines.push(`Suggested merge order: ${data.mergeOrder.join(" → ")}`, "");
+  lines.push("## Reviewer", "", data.reviewer ?? "No reviewer profile has read this change.", "");
+  return { markdown: lines.join("\n"), data };
+}
+
+export async function writeBrief(
+  project: Project,
+  taskId: string,
+): Promise<{ path: string; markdown: string; data: BriefData }> {
+  const { markdown, data } = await buildBrief(project, taskId);
+  const run = project.store().latestRun(taskId);
+  const path = join(run ? run.runDir : project.paths.stateDir, "brief.md");
+  writeFileSync(path, markdown);
+  return { path, markdown, data };
+}

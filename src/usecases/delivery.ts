@@ -1,0 +1,296 @@
+/**
+ * Delivery: `merge` (locally, re-verified on the merged result, in dependency order) and `pr`
+ * (push and open a pull request with the brief as its body, through gh).
+ */
+import { execFile } from "node:child_process";
+import { mkdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { findProgram, resolveProfile } from "../adapters/agents/profiles.js";
+import {
+  currentBranch,
+  dirtyFiles,
+  git,
+  isAncestor,
+  pruneWorktrees,
+  removeWorktree,
+  resolveCommit,
+  worktreeTopLevel,
+} from "../adapters/git/index.js";
+import { RunSandbox } from "../adapters/sandbox/index.js";
+import { writeBrief } from "./brief.js";
+import { UserError } from "./errors.js";
+import type { Project } from "./project.js";
+import { branchFor, ensureShimDir, runEnvironment } from "./run-env.js";
+import { policyForRun } from "./sandboxing.js";
+import { verifyClean } from "./verification.js";
+
+const exec = promisify(execFile);
+
+export interface MergeResult {
+  task: string;
+  commit: string;
+  base: string;
+  fastForward: boolean;
+  verified: boolean;
+  unblocked: string[];
+}
+
+export async function merge(
+  project: Project,
+  id: string,
+  opts: { actor?: string; say?: (l: string) => void } = {},
+): Promise<MergeResult> {
+  const say = opts.say ?? (() => {});
+  const store = project.store();
+  const config = project.config;
+  const root = project.paths.root;
+  const task = store.task(id);
+  if (!task) throw new UserError(`no task "${id}" in the queue (see "ballador status")`);
+  if (task.state !== "review")
+    throw new UserError(`task ${id} is ${task.state}; only a task in review can be merged`);
+  const unmerged = task.needs.filter((d) => store.task(d)?.state !== "merged");
+  if (unmerged.length > 0) {
+    throw new UserError(
+      `task ${id} needs ${unmerged.join(", ")}, not merged yet: merge ${unmerged.length === 1 ? "it" : "them"} first (dependency order)`,
+    );
+  }
+  const baseRef = `refs/heads/${config.base}`;
+  const baseCommit = await resolveCommit(root, baseRef);
+  if (!baseCommit)
+    throw new UserError(
+      `base "${config.base}" is not a local branch; merge needs a branch to move (set base in .ballador/config.yaml)`,
+    );
+  const branch = task.branch ?? branchFor(config, id);
+  const head = await resolveCommit(root, branch);
+  if (!head) throw new UserError(`branch ${branch} of ${id} does not exist`);
+
+  // Moving the base must not trample a person's work in the main checkout.
+  const checkedOut = (await currentBranch(root)) === config.base;
+  if (checkedOut) {
+    const dirty = await dirtyFiles(root);
+    if (dirty.length > 0) {
+      throw new UserError(
+        `${root} has ${config.base} checked out with uncommitted changes (${dirty.slice(0, 5).join(", ")}); commit or stash them first`,
+      );
+    }
+  }
+
+  const mergeDir = join(project.paths.stateDir, "merges", `${id}-${Date.now()}`);
+  const tree = join(mergeDir, "tree");
+  mkdirSync(mergeDir, { recursive: true });
+  const fastForward = config.merge_strategy === "ff" && (await isAncestor(root, baseCommit, head));
+  await git(["worktree", "add", "--detach", "--quiet", tree, fastForward ? head : baseCommit], { cwd: root });
+  let sandbox: RunSandbox | null = null;
+  try {
+    if (!fastForward) {
+      say(`merging ${branch} into ${config.base} in a temporary worktree`);
+      const ident = ["-c", "user.name=Ballador", "-c", "user.email=ballador@localhost"];
+      const hasIdent = (await git(["config", "user.email"], { cwd: root, allowFail: true })).code === 0;
+      const r = await git(
+        [
+          ...(hasIdent ? [] : ident),
+          "merge",
+          "--no-ff",
+          "-m",
+          `Merge ${branch}: ${task.title}`,
+          "--end-of-options",
+          head,
+        ],
+        {
+          cwd: tree,
+          allowFail: true,
+        },
+      );
+      if (r.code !== 0) {
+        const files = (
+          await git(["diff", "--name-only", "--diff-filter=U"], { cwd: tree, allowFail: true })
+        ).stdout
+          .trim()
+          .split("\n")
+          .filter(Boolean);
+        await git(["merge", "--abort"], { cwd: tree, allowFail: true });
+        throw new UserError(
+          `${branch} does not merge cleanly into ${config.base}${files.length ? `: conflicts in ${files.join(", ")}` : ""}. Retry the task (ballador retry ${id}) or resolve by hand.`,
+        );
+      }
+    }
+    const mergeCommit = (await git(["rev-parse", "HEAD"], { cwd: tree })).stdout.trim();
+    // Re-verify the merged result, inside the sandbox, judged by the base's verify script.
+    const profile = resolveProfile(
+      config,
+      task.agent && task.agent !== "any" ? task.agent : config.agents.default,
+    );
+    const home = join(mergeDir, "home");
+    const tmp = join(mergeDir, "tmp");
+    const policy = await policyForRun(project, {
+      worktree: tree,
+      runDir: mergeDir,
+      branch: config.base,
+      home,
+      tmp,
+      profile,
+    });
+    if (policy) sandbox = await RunSandbox.start(policy, { runDir: mergeDir, tmp });
+    const env = runEnvironment(
+      process.env,
+      ensureShimDir(project.paths.stateDir),
+      policy ? home : (process.env.HOME ?? home),
+      {
+        taskId: id,
+        runId: `merge-${id}`,
+        worktree: tree,
+        branch: config.base,
+        attempt: task.attempt,
+        runDir: mergeDir,
+        promptFile: "",
+      },
+    );
+    say(`verifying the merged result${config.verify ? `: ${config.verify}` : ""}`);
+    const verify =
+      task.verify ??
+      config.verify ??
+      ((await resolveCommit(root, `${baseCommit}:verify.sh`)) ? "./verify.sh" : null);
+    const verdict = await verifyClean({
+      repoRoot: root,
+      worktree: tree,
+      runDir: mergeDir,
+      projectBase: baseCommit,
+      verify,
+      bootstrap: config.bootstrap,
+      copy: config.copy,
+      env,
+      timeoutMs: 30 * 60_000,
+      sandbox,
+      say,
+    });
+    store.addVerification({
+      taskId: id,
+      runId: null,
+      commit: mergeCommit,
+      kind: "merge",
+      command: verdict.command,
+      passed: verdict.ok,
+      exitCode: verdict.code,
+      ms: verdict.ms,
+      detail: null,
+    });
+    if (!verdict.ok) {
+      throw new UserError(
+        `the merged result fails verification (${verdict.command} exited ${verdict.code}); ${config.base} was not moved. Log: ${verdict.log}`,
+        1,
+        verdict.tail.split("\n"),
+      );
+    }
+    // Move the base only now, and only if nobody moved it meanwhile.
+    if (checkedOut) {
+      const top = await worktreeTopLevel(root);
+      await git(["merge", "--ff-only", "--quiet", mergeCommit], { cwd: top });
+    } else {
+      await git(["update-ref", "-m", `ballador merge ${id}`, baseRef, mergeCommit, baseCommit], {
+        cwd: root,
+      });
+    }
+    const before = new Set(
+      store
+        .tasks()
+        .filter((t) => t.state === "ready")
+        .map((t) => t.id),
+    );
+    store.transition(id, "merged", {
+      cause: `merged into ${config.base} at ${mergeCommit.slice(0, 10)}`,
+      actor: opts.actor ?? "cli",
+    });
+    store.addArtifact(id, "merge", mergeCommit);
+    const unblocked = store
+      .tasks()
+      .filter((t) => t.state === "ready" && !before.has(t.id))
+      .map((t) => t.id);
+    return {
+      task: id,
+      commit: mergeCommit,
+      base: config.base,
+      fastForward,
+      verified: verdict.command !== null,
+      unblocked,
+    };
+  } finally {
+    await RunSandbox.stopAll();
+    await removeWorktree(root, tree, { force: true }).catch(() => undefined);
+    await pruneWorktrees(root).catch(() => undefined);
+    rmSync(mergeDir, { recursive: true, force: true });
+  }
+}
+
+export interface PrResult {
+  task: string;
+  url: string;
+  branch: string;
+  remote: string;
+}
+
+export async function openPullRequest(
+  project: Project,
+  id: string,
+  opts: { draft?: boolean } = {},
+): Promise<PrResult> {
+  const store = project.store();
+  const config = project.config;
+  const root = project.paths.root;
+  const task = store.task(id);
+  if (!task) throw new UserError(`no task "${id}" in the queue (see "ballador status")`);
+  if (task.state !== "review")
+    throw new UserError(`task ${id} is ${task.state}; a pull request is opened for a task in review`);
+  const gh = findProgram("gh", root);
+  if (!gh)
+    throw new UserError(
+      "gh (GitHub CLI) is not installed; install it (https://cli.github.com) and run gh auth login",
+    );
+  try {
+    await exec(gh, ["auth", "status"], { cwd: root, timeout: 30_000 });
+  } catch {
+    throw new UserError("gh is not authenticated; run: gh auth login");
+  }
+  if ((await git(["remote", "get-url", config.remote], { cwd: root, allowFail: true })).code !== 0) {
+    throw new UserError(
+      `no git remote "${config.remote}"; add one (git remote add ${config.remote} URL) or set remote in .ballador/config.yaml`,
+    );
+  }
+  const branch = task.branch ?? branchFor(config, id);
+  const push = await git(["push", "--quiet", config.remote, `refs/heads/${branch}:refs/heads/${branch}`], {
+    cwd: root,
+    allowFail: true,
+  });
+  if (push.code !== 0)
+    throw new UserError(`git push ${config.remote} ${branch} failed:\n${push.stderr.trim()}`);
+  const brief = await writeBrief(project, id);
+  const args = [
+    "pr",
+    "create",
+    "--base",
+    config.base,
+    "--head",
+    branch,
+    "--title",
+    task.title,
+    "--body-file",
+    brief.path,
+    ...(opts.draft ? ["--draft"] : []),
+  ];
+  let stdout: string;
+  try {
+    ({ stdout } = await exec(gh, args, { cwd: root, timeout: 120_000 }));
+  } catch (err) {
+    throw new UserError(
+      `gh pr create failed: ${((err as { stderr?: string }).stderr ?? (err as Error).message).trim()}`,
+    );
+  }
+  const url = stdout
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => /^https?:\/\//.test(l))
+    .pop();
+  if (!url) throw new UserError(`gh pr create printed no pull request URL:\n${stdout}`);
+  store.addArtifact(id, "pull-request", url);
+  return { task: id, url, branch, remote: config.remote };
+}
