@@ -85,6 +85,13 @@ export function loadConfig(repoRoot: string, env: NodeJS.ProcessEnv = process.en
       },
     ]);
   }
+  if (config.reviewer && !names.includes(config.reviewer)) {
+    problems.push({
+      file,
+      key: "reviewer",
+      message: `names profile "${config.reviewer}", which is not defined under agents.profiles`,
+    });
+  }
   for (const [name, profile] of Object.entries(config.agents.profiles)) {
     if (profile.fallback && !names.includes(profile.fallback)) {
       problems.push({

@@ -55,6 +55,7 @@ export const ConfigLayerSchema = z.strictObject({
   max_attempts: z.number().int().min(1).max(50).optional(),
   stack: z.boolean().optional(),
   merge_strategy: z.enum(["merge", "ff"]).optional(),
+  reviewer: z.string().min(1).nullable().optional(),
   remote: z
     .string()
     .regex(/^[A-Za-z0-9._-]+$/, { message: "a git remote name such as origin" })
@@ -98,6 +99,7 @@ export interface Config {
   max_attempts: number;
   stack: boolean;
   merge_strategy: "merge" | "ff";
+  reviewer: string | null;
   remote: string;
   verify: string | null;
   bootstrap: string[];
@@ -119,6 +121,7 @@ export const DEFAULT_CONFIG: Config = {
   max_attempts: 3,
   stack: false,
   merge_strategy: "merge",
+  reviewer: null,
   remote: "origin",
   verify: null,
   bootstrap: [],

@@ -35,6 +35,8 @@ merge_strategy: merge
 remote: origin
 # The contract of done: a command run in the task's worktree; exit 0 means verified.
 verify: ${input.verify === null ? "null   # e.g. ./verify.sh or npm test" : JSON.stringify(input.verify)}
+# A profile that reads verified work (read-only) and approves or requests changes; null: none.
+reviewer: null
 # How long one run may take before it is stopped and failed (reason: timeout).
 run_timeout: 2h
 

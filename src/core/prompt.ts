@@ -93,3 +93,41 @@ export function assemblePrompt(input: PromptInput): string {
   );
   return out.join("\n");
 }
+
+export interface ReviewPromptInput {
+  task: { id: string; title: string };
+  brief: string;
+  diff: string;
+}
+
+const DIFF_LIMIT = 100_000;
+
+/** What a reviewer agent is told: read, judge, and answer with a verdict. Pure. */
+export function assembleReviewPrompt(input: ReviewPromptInput): string {
+  const diff =
+    input.diff.length > DIFF_LIMIT
+      ? `${input.diff.slice(0, DIFF_LIMIT)}\n... (diff truncated; read the rest in the worktree)`
+      : input.diff;
+  return [
+    `# Review of task ${input.task.id}: ${input.task.title}`,
+    "",
+    "## How you work here",
+    "- You are a reviewer, running unattended: nobody will answer questions. Decide.",
+    "- The worktree is read-only for you. Read the code, run read-only commands, but change nothing.",
+    "- The change already passed the project's verify command. Judge what verification cannot: does it do what the part asks, is it correct and maintainable, does it stay in scope, are the agent's decisions sound?",
+    "- Answer with exactly one verdict, then stop:",
+    '  - `ballador approve "what you checked and why it is good"`',
+    '  - `ballador request-changes "what must change, concretely, and why"` (the implementer gets your words)',
+    "",
+    "## The review brief",
+    "",
+    input.brief.trim(),
+    "",
+    "## The diff",
+    "",
+    "```diff",
+    diff.trim(),
+    "```",
+    "",
+  ].join("\n");
+}

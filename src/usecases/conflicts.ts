@@ -11,7 +11,7 @@ import type { Project } from "./project.js";
 import { branchFor } from "./run-env.js";
 
 export interface Conflict {
-  kind: "scope" | "files" | "textual";
+  kind: "scope" | "files" | "textual" | "stack";
   tasks: [string, string] | [string];
   /** "base" when a branch no longer merges cleanly into the base. */
   with: string;
@@ -150,6 +150,30 @@ export async function predictConflicts(project: Project, only?: string): Promise
           with: "base",
           files,
           message: `${t.id} no longer merges cleanly into ${config.base}: ${files.join(", ")}`,
+        });
+      }
+    }
+  }
+  // Stacked dependents built on an older state of a dependency still in review.
+  for (const t of active) {
+    const head = heads.get(t.id);
+    if (!head || !relevant(t.id)) continue;
+    for (const d of t.needs) {
+      const dep = tasks.find((x) => x.id === d);
+      const depHead = dep && dep.state === "review" ? heads.get(dep.id) : undefined;
+      if (!depHead) continue;
+      const includes =
+        (await git(["merge-base", "--is-ancestor", depHead, head], { cwd: root, allowFail: true })).code ===
+        0;
+      const startedOnIt =
+        (await git(["merge-base", head, depHead], { cwd: root, allowFail: true })).stdout.trim() !== base;
+      if (!includes && startedOnIt) {
+        conflicts.push({
+          kind: "stack",
+          tasks: [t.id, d],
+          with: d,
+          files: [],
+          message: `${t.id} was built on an older ${d}: ${d} changed since; retry ${t.id} (or rebase it) after reviewing ${d}`,
         });
       }
     }

@@ -3,7 +3,8 @@ import { execFile } from "node:child_process";
 import { accessSync, constants, existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { findProgram, resolveProfile } from "../adapters/agents/profiles.js";
+import { findProgram, type ResolvedProfile, resolveProfile } from "../adapters/agents/profiles.js";
+import { agentReadiness } from "../adapters/agents/readiness.js";
 import { ConfigError } from "../config/errors.js";
 import { loadConfig, REPO_CONFIG_PATH } from "../config/load.js";
 import type { Config } from "../config/schema.js";
@@ -106,32 +107,11 @@ export async function doctor(cwd: string): Promise<{ root: string | null; checks
     }
   }
   if (config && root) {
-    for (const name of Object.keys(config.agents.profiles)) {
-      try {
-        const profile = resolveProfile(config, name);
-        const program = profile.command[0] as string;
-        const found = findProgram(program, root);
-        if (!profile.enabled) {
-          checks.push({ name: `agent ${name}`, ok: true, warn: true, detail: "disabled in config" });
-        } else if (found) {
-          checks.push({ name: `agent ${name}`, ok: true, detail: `${program} found at ${found}` });
-        } else {
-          checks.push({
-            name: `agent ${name}`,
-            ok: false,
-            detail: `${program} not found on PATH`,
-            fix: installHint(profile.preset ?? program),
-          });
-        }
-      } catch (err) {
-        checks.push({
-          name: `agent ${name}`,
-          ok: false,
-          detail: (err as Error).message,
-          fix: "correct the profile in config",
-        });
-      }
-    }
+    // Side by side: a version query may take seconds (Node-based CLIs on a busy machine).
+    const names = Object.keys(config.agents.profiles);
+    checks.push(
+      ...(await Promise.all(names.map((name) => agentCheck(config as Config, name, root as string)))),
+    );
     if (config.sandbox.mode === "none") {
       checks.push({
         name: "sandbox",
@@ -205,14 +185,47 @@ export async function doctor(cwd: string): Promise<{ root: string | null; checks
   return { root, checks, ok: checks.every((c) => c.ok) };
 }
 
-function installHint(preset: string): string {
-  const hints: Record<string, string> = {
-    claude: "npm install -g @anthropic-ai/claude-code",
-    codex: "npm install -g @openai/codex",
-    gemini: "npm install -g @google/gemini-cli",
-    aider: "pipx install aider-chat",
-    opencode: "npm install -g opencode-ai",
-    "cursor-agent": "see https://cursor.com/cli",
-  };
-  return hints[preset] ?? `install ${preset} or fix the profile's command`;
+/**
+ * One configured agent profile: its program found or not, the version of a built-in agent, and
+ * what is missing for unattended use (credentials that will not reach it).
+ */
+const VERSION_TIMEOUT_MS = 10_000;
+
+async function agentCheck(config: Config, name: string, root: string): Promise<Check> {
+  const check = `agent ${name}`;
+  let profile: ResolvedProfile;
+  try {
+    profile = resolveProfile(config, name);
+  } catch (err) {
+    return { name: check, ok: false, detail: (err as Error).message, fix: "correct the profile in config" };
+  }
+  if (!profile.enabled) return { name: check, ok: true, warn: true, detail: "disabled in config" };
+  const r = await agentReadiness(profile, { cwd: root, versionTimeoutMs: VERSION_TIMEOUT_MS });
+  if (!r.path) {
+    return {
+      name: check,
+      ok: false,
+      detail: `${r.program} not found on PATH`,
+      fix: r.preset?.install ?? `install ${r.program} or fix the profile's command`,
+    };
+  }
+  const parts = [
+    r.version
+      ? `${r.program} ${r.version.replace(/^v(?=\d)/, "")} at ${r.path}`
+      : `${r.program} found at ${r.path}`,
+  ];
+  if (r.preset?.mode) parts.push(r.preset.mode);
+  if (r.preset?.credentials && r.credentials.length > 0)
+    parts.push(`credentials: ${r.credentials.join(", ")}`);
+  if (r.preset?.versionArgs && !r.version)
+    parts.push(`${r.preset.versionArgs.join(" ")} gave no answer within ${VERSION_TIMEOUT_MS / 1000} s`);
+  if (r.missing.length > 0) {
+    return {
+      name: check,
+      ok: false,
+      detail: [...parts, ...r.missing.map((m) => m.problem)].join("; "),
+      fix: r.missing.map((m) => m.fix).join("; "),
+    };
+  }
+  return { name: check, ok: true, detail: parts.join("; ") };
 }

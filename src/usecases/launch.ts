@@ -490,6 +490,9 @@ export interface RunSpecInput {
   previousFailure: string | null;
   /** Continue the agent's previous conversation where its preset knows how. */
   resume: boolean;
+  /** A reviewer's prompt instead of the implementer's. */
+  promptOverride?: string;
+  role?: "implementer" | "reviewer";
 }
 
 /** The prompt and the run file of one attempt; used by launch and by the supervisor's retries. */
@@ -499,15 +502,17 @@ export async function buildRunSpec(project: Project, input: RunSpecInput): Promi
   const worktree = identity.worktree;
   const specPath = task.spec && existsSync(resolve(worktree, task.spec)) ? task.spec : null;
   const verify = verifyCommandFor(project, task, worktree);
-  const prompt = assemblePrompt({
-    task,
-    specPath,
-    specText: specPath ? readFileSync(resolve(worktree, specPath), "utf8") : null,
-    verify,
-    branch: identity.branch,
-    attempt: identity.attempt,
-    previousFailure: input.previousFailure,
-  });
+  const prompt =
+    input.promptOverride ??
+    assemblePrompt({
+      task,
+      specPath,
+      specText: specPath ? readFileSync(resolve(worktree, specPath), "utf8") : null,
+      verify,
+      branch: identity.branch,
+      attempt: identity.attempt,
+      previousFailure: input.previousFailure,
+    });
   mkdirSync(identity.runDir, { recursive: true });
   writeFileSync(identity.promptFile, prompt);
   const env = { ...input.env };
@@ -564,5 +569,7 @@ export async function buildRunSpec(project: Project, input: RunSpecInput): Promi
       on_fail: config.hooks.on_fail,
     },
     stack: config.stack,
+    reviewer: config.reviewer,
+    role: input.role ?? "implementer",
   };
 }

@@ -81,6 +81,22 @@ export async function report(
   if (existsSync(join(spec.runDir, "ended"))) {
     throw new UserError(`run ${spec.runId} has already ended; this report would not be read`, 3);
   }
+  const reviewer = spec.role === "reviewer";
+  if (reviewer && (kind === "done" || kind === "blocked")) {
+    throw new UserError(
+      'you are reviewing this change: answer with ballador approve "why" or ballador request-changes "what must change"',
+      2,
+    );
+  }
+  if (!reviewer && (kind === "approve" || kind === "changes")) {
+    throw new UserError(
+      "approve and request-changes are for reviewer runs; report your own work with ballador done",
+      2,
+    );
+  }
+  if (kind === "changes" && text.trim().length === 0) {
+    throw new UserError('say what must change: ballador request-changes "the parser drops empty lines"');
+  }
   if (kind === "blocked" && text.trim().length === 0) {
     throw new UserError('say why you are blocked: ballador blocked "the API key for X is missing"');
   }

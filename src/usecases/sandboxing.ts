@@ -20,6 +20,8 @@ export async function policyForRun(
     home: string;
     tmp: string;
     profile: ResolvedProfile;
+    /** A reviewer reads the worktree and its git data but writes only its run folder. */
+    readOnly?: boolean;
   },
 ): Promise<Policy | null> {
   const config = project.config;
@@ -35,7 +37,7 @@ export async function policyForRun(
   });
   mkdirSync(run.home, { recursive: true });
   mkdirSync(run.tmp, { recursive: true });
-  return buildPolicy({
+  const policy = buildPolicy({
     worktree: run.worktree,
     runDir: run.runDir,
     home: run.home,
@@ -51,6 +53,13 @@ export async function policyForRun(
     allowWrite: [...config.sandbox.allow_write, ...run.profile.writable.map((p) => expandHome(p, run.home))],
     denyRead: config.sandbox.deny_read,
   });
+  if (run.readOnly) {
+    const keep = new Set([run.runDir, run.home, run.tmp]);
+    policy.filesystem.allowWrite = policy.filesystem.allowWrite.filter(
+      (p) => keep.has(p) || p.startsWith(`${run.runDir}/`),
+    );
+  }
+  return policy;
 }
 
 const exec = promisify(execFile);

@@ -9,6 +9,7 @@ import { spawn } from "node:child_process";
 import { existsSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { findProgram, resolveProfile } from "../adapters/agents/profiles.js";
+import { git } from "../adapters/git/index.js";
 import { runShell } from "../adapters/process/shell.js";
 import {
   markReportHandled,
@@ -21,7 +22,8 @@ import {
 import { RunSandbox, readDenials } from "../adapters/sandbox/index.js";
 import { TaskStore } from "../adapters/store/index.js";
 import { newRunId } from "../core/ids.js";
-import { writeBrief } from "./brief.js";
+import { assembleReviewPrompt } from "../core/prompt.js";
+import { buildBrief, writeBrief } from "./brief.js";
 import { buildRunSpec } from "./launch.js";
 import { openProject } from "./project.js";
 import { policyForRun, resolveSecrets } from "./sandboxing.js";
@@ -34,7 +36,8 @@ type Outcome =
   | { kind: "done"; summary: string }
   | { kind: "blocked"; reason: string }
   | { kind: "exited"; code: number | null; signal: string | null; error: string | null }
-  | { kind: "timeout" };
+  | { kind: "timeout" }
+  | { kind: "verdict"; approve: boolean; notes: string };
 
 function say(text: string): void {
   process.stdout.write(`\x1b[1m[ballador]\x1b[0m ${text}\n`);
@@ -172,11 +175,17 @@ async function superviseAttempt(store: TaskStore, spec: RunSpec): Promise<RunSpe
       say,
     });
     recordVerdict(store, spec, verdict);
-    if (verdict.ok) {
+    let review: { approve: boolean; notes: string } | null = null;
+    if (verdict.ok && spec.reviewer && spec.role !== "reviewer") {
+      // The implementer's run is over (verified); the reviewer's run is the task's live run now.
+      store.endRun(spec.runId, { outcome: "verified", exitCode });
+      review = await runReviewer(store, spec);
+    }
+    if (verdict.ok && review?.approve !== false) {
       store.transition(spec.taskId, "review", {
         cause: verdict.command
-          ? `verified: ${verdict.command} passed on a clean checkout of ${verdict.commit.slice(0, 10)}`
-          : "no verify command configured",
+          ? `verified: ${verdict.command} passed on a clean checkout of ${verdict.commit.slice(0, 10)}${review ? "; reviewer approved" : ""}`
+          : `no verify command configured${review ? "; reviewer approved" : ""}`,
         actor,
         runId: spec.runId,
       });
@@ -187,15 +196,24 @@ async function superviseAttempt(store: TaskStore, spec: RunSpec): Promise<RunSpe
       await hook("on_review");
       return null;
     }
-    say(
-      `verification failed: ${verdict.command} exited ${verdict.code ?? "(timeout)"} (log: ${verdict.log})`,
-    );
-    failure = {
-      reason: `verify: ${verdict.command} exited ${verdict.code ?? "by timeout"}`,
-      feedback: `Ballador ran \`${verdict.command}\` on a clean checkout of your last commit ${verdict.commit.slice(0, 10)} and it failed (exit ${verdict.code ?? "timeout"}):\n\n${verdict.tail}${verdict.tampered.length ? `\n\nNote: ${verdict.tampered.join(", ")} differ from the base; verification always uses the base's version.` : ""}`,
-      outcome: "verify-failed",
-      from: "verifying",
-    };
+    if (review && !review.approve) {
+      failure = {
+        reason: "review: changes requested",
+        feedback: `Your work passed verification, but a reviewer read it and requested changes:\n\n${review.notes}`,
+        outcome: "changes-requested",
+        from: "verifying",
+      };
+    } else {
+      say(
+        `verification failed: ${verdict.command} exited ${verdict.code ?? "(timeout)"} (log: ${verdict.log})`,
+      );
+      failure = {
+        reason: `verify: ${verdict.command} exited ${verdict.code ?? "by timeout"}`,
+        feedback: `Ballador ran \`${verdict.command}\` on a clean checkout of your last commit ${verdict.commit.slice(0, 10)} and it failed (exit ${verdict.code ?? "timeout"}):\n\n${verdict.tail}${verdict.tampered.length ? `\n\nNote: ${verdict.tampered.join(", ")} differ from the base; verification always uses the base's version.` : ""}`,
+        outcome: "verify-failed",
+        from: "verifying",
+      };
+    }
   } else if (outcome.kind === "blocked") {
     store.transition(spec.taskId, "blocked", {
       cause: "agent reported blocked",
@@ -208,6 +226,14 @@ async function superviseAttempt(store: TaskStore, spec: RunSpec): Promise<RunSpe
     say(`blocked: ${outcome.reason}`);
     await hook("on_fail");
     return null;
+  } else if (outcome.kind === "verdict") {
+    const reason = "agent: reported a review verdict instead of done";
+    failure = {
+      reason,
+      feedback: `${reason}; you are the implementer: report with ballador done.`,
+      outcome: "exited",
+      from: "running",
+    };
   } else if (outcome.kind === "timeout") {
     const reason = `timeout: the run took longer than ${Math.round(spec.timeoutMs / 1000)} s`;
     failure = {
@@ -399,6 +425,133 @@ async function nextAttempt(store: TaskStore, spec: RunSpec, feedback: string): P
   }
 }
 
+/**
+ * The reviewer pass: a reviewer profile reads the verified change in a read-only sandbox and
+ * approves or requests changes. No verdict (it exited, timed out) counts as no objection,
+ * and the brief says so.
+ */
+async function runReviewer(store: TaskStore, spec: RunSpec): Promise<{ approve: boolean; notes: string }> {
+  const project = await openProject(spec.repoRoot);
+  try {
+    const task = store.task(spec.taskId);
+    const name = spec.reviewer as string;
+    const profile = resolveProfile(project.config, name);
+    const program = findProgram(profile.command[0] as string, spec.repoRoot);
+    if (!task || !program) {
+      const why = !program ? `${profile.command[0]} not found` : "the task is gone";
+      store.addNote(spec.taskId, spec.runId, "system", `reviewer: no verdict from ${name} (${why})`);
+      return { approve: true, notes: why };
+    }
+    const runId = newRunId(
+      spec.taskId,
+      spec.attempt,
+      new Date(),
+      `r${Math.random().toString(16).slice(2, 5)}`,
+    );
+    const runDir = join(project.paths.runsDir, runId);
+    const home = spec.sandbox ? join(runDir, "home") : spec.home;
+    const tmp = join(runDir, "tmp");
+    const identity = {
+      taskId: spec.taskId,
+      runId,
+      worktree: spec.worktree,
+      branch: spec.branch,
+      attempt: spec.attempt,
+      runDir,
+      promptFile: join(runDir, "prompt.md"),
+    };
+    const env = {
+      ...spec.env,
+      BALLADOR_RUN_ID: runId,
+      BALLADOR_RUN_DIR: runDir,
+      BALLADOR_PROMPT_FILE: identity.promptFile,
+      HOME: home,
+    };
+    const policy = await policyForRun(project, {
+      worktree: spec.worktree,
+      runDir,
+      branch: spec.branch,
+      home,
+      tmp,
+      profile,
+      readOnly: true,
+    });
+    const { markdown } = await buildBrief(project, spec.taskId);
+    const diff = (
+      await git(["diff", "--no-color", `${spec.projectBase}...HEAD`], { cwd: spec.worktree, allowFail: true })
+    ).stdout;
+    const reviewSpec = await buildRunSpec(project, {
+      task,
+      profile,
+      program,
+      identity,
+      env,
+      home,
+      tmp,
+      policy,
+      base: spec.base,
+      sandboxed: policy !== null,
+      previousFailure: null,
+      resume: false,
+      promptOverride: assembleReviewPrompt({ task, brief: markdown, diff }),
+      role: "reviewer",
+    });
+    writeRunSpec(reviewSpec);
+    store.createRun({
+      id: runId,
+      taskId: spec.taskId,
+      attempt: spec.attempt,
+      profile: name,
+      status: "running",
+      worktree: spec.worktree,
+      branch: spec.branch,
+      base: spec.base,
+      session: store.run(spec.runId)?.session ?? "",
+      runDir,
+      supervisorPid: process.pid,
+      createdWorktree: false,
+      createdBranch: false,
+      startedAt: new Date().toISOString(),
+    });
+    say(`reviewer ${name} reads the change (read-only)`);
+    const reviewEnv: Record<string, string> = { ...reviewSpec.env };
+    for (const n of reviewSpec.passEnv) {
+      const v = process.env[n];
+      if (v !== undefined) reviewEnv[n] = v;
+    }
+    Object.assign(reviewEnv, await resolveSecrets(reviewSpec, process.env));
+    let command = { file: reviewSpec.command[0] as string, args: reviewSpec.command.slice(1) };
+    // One sandbox per process: the reviewer's read-only policy replaces the implementer's for now.
+    if (policy)
+      command = await (await RunSandbox.start(policy, { runDir, tmp })).wrapArgv(
+        reviewSpec.command,
+        spec.worktree,
+      );
+    const { outcome, exitCode } = await runAgent(store, reviewSpec, command, reviewEnv);
+    markEnded(runDir);
+    if (spec.sandbox) await RunSandbox.start(spec.sandbox, { runDir: spec.runDir, tmp: spec.tmp });
+    if (outcome.kind === "verdict") {
+      store.endRun(runId, {
+        outcome: outcome.approve ? "approved" : "changes-requested",
+        exitCode,
+        detail: outcome.notes,
+      });
+      store.addNote(
+        spec.taskId,
+        runId,
+        "system",
+        `reviewer: ${outcome.approve ? "approved" : "changes requested"} by ${name}${outcome.notes ? `: ${outcome.notes}` : ""}`,
+      );
+      return { approve: outcome.approve, notes: outcome.notes };
+    }
+    store.endRun(runId, { outcome: "no-verdict", exitCode, detail: outcome.kind });
+    store.addNote(spec.taskId, runId, "system", `reviewer: no verdict from ${name} (${outcome.kind})`);
+    return { approve: true, notes: "" };
+  } finally {
+    project.close();
+  }
+}
+
 function handleReport(store: TaskStore, spec: RunSpec, report: Report): Outcome | null {
   const text = String(report.text ?? "").slice(0, 20_000);
   if (report.kind === "note") {
@@ -414,6 +567,12 @@ function handleReport(store: TaskStore, spec: RunSpec, report: Report): Outcome 
   if (report.kind === "blocked") {
     store.addNote(spec.taskId, spec.runId, "blocked", text);
     return { kind: "blocked", reason: text };
+  }
+  if (report.kind === "approve" || report.kind === "changes") {
+    say(
+      `reviewer: ${report.kind === "approve" ? "approved" : "requested changes"}${text ? `: ${text.split("\n")[0]}` : ""}`,
+    );
+    return { kind: "verdict", approve: report.kind === "approve", notes: text };
   }
   return null;
 }

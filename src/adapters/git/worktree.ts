@@ -112,9 +112,22 @@ export function parseWorktreeList(text: string): WorktreeInfo[] {
 
 /** Paths with uncommitted changes or untracked files (not ignored ones) in a worktree. */
 export async function dirtyFiles(worktree: string): Promise<string[]> {
-  const res = await git(["status", "--porcelain", "-z", "--untracked-files=all"], {
-    cwd: worktree,
-  });
+  // An agent wrote this tree: no fsmonitor hook, and no descent into nested repositories, whose
+  // config (and its hooks) the agent controls.
+  const res = await git(
+    [
+      "-c",
+      "core.fsmonitor=false",
+      "status",
+      "--porcelain",
+      "-z",
+      "--untracked-files=all",
+      "--ignore-submodules=all",
+    ],
+    {
+      cwd: worktree,
+    },
+  );
   return parseStatus(res.stdout);
 }
 

@@ -48,9 +48,14 @@ export interface RunSpec {
   maxAttempts: number;
   hooks: { after_run: string; on_review: string; on_fail: string };
   stack: boolean;
+  /** The reviewer profile that reads verified work before review, or null. */
+  reviewer: string | null;
+  /** "reviewer" for a reviewer's run: read-only worktree, verdict instead of done. */
+  role?: "implementer" | "reviewer";
 }
 
-export type ReportKind = "done" | "blocked" | "note";
+/** approve and changes come from a reviewer run. */
+export type ReportKind = "done" | "blocked" | "note" | "approve" | "changes";
 
 export interface Report {
   kind: ReportKind;

@@ -81,9 +81,16 @@ export function buildPolicy(input: PolicyInput): Policy {
   ];
   const allowRead = [input.worktree, input.runDir, input.shimDir];
   const allowedDomains = [...new Set(input.allowHosts)];
+  // The links between the worktree and its git data stay as git made them: rewired, they would
+  // point later sandboxes (and host-side git) at a repository the agent wrote.
+  const denyWrite = [
+    join(input.worktree, ".git"),
+    join(input.gitWorktreeDir, "gitdir"),
+    join(input.gitWorktreeDir, "commondir"),
+  ];
   return {
     network: { allowedDomains, deniedDomains: [] },
-    filesystem: { denyRead, allowRead, allowWrite: [...new Set(allowWrite)], denyWrite: [] },
+    filesystem: { denyRead, allowRead, allowWrite: [...new Set(allowWrite)], denyWrite },
     loopbackAllowed: LOOPBACK_HOSTS.filter((h) => allowedDomains.includes(h)),
   };
 }

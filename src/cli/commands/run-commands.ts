@@ -136,6 +136,36 @@ export function registerRunCommands(program: Command): void {
         );
       });
   }
+  for (const [name, kind, description, example] of [
+    [
+      "approve",
+      "approve",
+      "a reviewer's verdict: the change is good (from inside a reviewer run)",
+      'ballador approve "checked the parser edge cases"',
+    ],
+    [
+      "request-changes",
+      "changes",
+      "a reviewer's verdict: the implementer must change something (from inside a reviewer run)",
+      'ballador request-changes "empty lines are dropped"',
+    ],
+  ] as const) {
+    program
+      .command(name)
+      .description(description)
+      .argument(
+        kind === "approve" ? "[text...]" : "<text...>",
+        kind === "approve" ? "what you checked" : "what must change and why",
+      )
+      .option("--json", "print the result as JSON")
+      .addHelpText("after", examples(example))
+      .action(async (words: string[] | undefined, opts: { json?: boolean }, cmd: Command) => {
+        const { report } = await import("../../usecases/report.js");
+        const r = await report(globals(cmd).cwd, kind, (words ?? []).join(" "));
+        if (opts.json) return printJson(r);
+        console.log(`Verdict recorded for ${r.taskId}.`);
+      });
+  }
   program
     .command("done")
     .description("report the work as done (from inside a run); refused while changes are uncommitted")
