@@ -76,6 +76,16 @@ export function loadConfig(repoRoot: string, env: NodeJS.ProcessEnv = process.en
   const warnings: string[] = [];
   const names = Object.keys(config.agents.profiles);
   const file = repoLayer ? repoPath : globalLayer ? globalPath : "defaults";
+  // A repository that defines its own profiles but names no default means its first one.
+  const defaultNamed = repoLayer?.agents?.default ?? globalLayer?.agents?.default ?? envLayer.agents?.default;
+  if (
+    !defaultNamed &&
+    repoLayer?.agents?.profiles &&
+    names.length > 0 &&
+    !names.includes(config.agents.default)
+  ) {
+    config.agents.default = names[0] as string;
+  }
   if (!names.includes(config.agents.default)) {
     throw new ConfigError([
       {

@@ -133,6 +133,8 @@ export interface DrawNode extends GraphNode {
   state: string;
 }
 
+const MAX_INDENT = 24;
+
 /** A terminal tree: roots first, each dependent under its first dependency, repeats marked. */
 export function drawTree(nodes: readonly DrawNode[]): string {
   if (nodes.length === 0) return "(no tasks)";
@@ -164,7 +166,13 @@ export function drawTree(nodes: readonly DrawNode[]): string {
         `${item.prefix}${branch}${label(node)}${item.via && extra.length > 0 ? `  (also needs ${extra.join(", ")})` : ""}`,
       );
       const kids = dependents.get(item.id) ?? [];
-      const childPrefix = item.depth === 0 ? "" : item.prefix + (item.last ? "    " : "│   ");
+      // Past MAX_INDENT levels the indentation stops growing (a 10,000-long chain stays readable).
+      const childPrefix =
+        item.depth === 0
+          ? ""
+          : item.depth >= MAX_INDENT
+            ? item.prefix
+            : item.prefix + (item.last ? "    " : "│   ");
       for (let i = kids.length - 1; i >= 0; i--) {
         stack.push({
           id: kids[i] as string,

@@ -1,5 +1,5 @@
 /** Reading the queue: status, next, graph and show. No writes. */
-import type { EventRow, NoteRow, RunRow, TaskRow } from "../adapters/store/index.js";
+import type { ArtifactRow, EventRow, NoteRow, RunRow, TaskRow } from "../adapters/store/index.js";
 import { drawDot, drawMermaid, drawTree } from "../core/graph.js";
 import { launchOrder } from "../core/schedule.js";
 import { satisfiesDependency } from "../core/states.js";
@@ -96,6 +96,8 @@ export interface ShowReport {
   runs: RunRow[];
   notes: NoteRow[];
   dependents: string[];
+  /** What delivery produced: pull request URLs, merge commits. */
+  artifacts: ArtifactRow[];
 }
 
 export function show(project: Project, id: string): ShowReport {
@@ -106,7 +108,14 @@ export function show(project: Project, id: string): ShowReport {
     .tasks()
     .filter((t) => t.needs.includes(id))
     .map((t) => t.id);
-  return { task, events: store.events(id), runs: store.runsOf(id), notes: store.notes(id), dependents };
+  return {
+    task,
+    events: store.events(id),
+    runs: store.runsOf(id),
+    notes: store.notes(id),
+    dependents,
+    artifacts: store.artifacts(id),
+  };
 }
 
 export interface ConductorReport extends NextReport {

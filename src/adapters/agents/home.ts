@@ -44,9 +44,18 @@ export async function prepareAgentHome(
   // The person's own HOME is only ever read: an unsandboxed run keeps it as it is.
   if (resolve(ctx.home) === resolve(ctx.realHome)) return { env: {} };
   mkdirSync(ctx.home, { recursive: true });
-  await seedGitIdentity(ctx);
+  const identity = await seedGitIdentity(ctx);
   const preset = profile.preset ? PRESETS[profile.preset] : undefined;
   if (preset && ctx.previousHome) carrySessionState(preset, ctx.previousHome, ctx.home);
+  const seeded = seedAgent(profile, preset, ctx);
+  return { env: { ...identity, ...seeded.env } };
+}
+
+function seedAgent(
+  profile: ResolvedProfile,
+  preset: Preset | undefined,
+  ctx: AgentHomeContext,
+): AgentHomeResult {
   // A command profile that starts a known agent gets the same seeding as its preset.
   const agent = preset ? presetBinary(preset) : basename(profile.command[0] ?? "");
   switch (agent) {
@@ -163,7 +172,7 @@ function seedCodex(ctx: AgentHomeContext): AgentHomeResult {
   return { env: {} };
 }
 
-/** Gemini CLI (~/.gemini): the person's settings and login, auth chosen, no auto-update. */
+/** Gemini CLI (~/.gemini): the person's settings and login, auth chosen, no auto-update or usage statistics. */
 function seedGemini(ctx: AgentHomeContext): AgentHomeResult {
   const dir = join(ctx.home, ".gemini");
   const personal = join(ctx.realHome, ".gemini");
@@ -175,6 +184,7 @@ function seedGemini(ctx: AgentHomeContext): AgentHomeResult {
   const general = isObject(settings.general) ? settings.general : {};
   const security = isObject(settings.security) ? settings.security : {};
   const auth = isObject(security.auth) ? security.auth : {};
+  const privacy = isObject(settings.privacy) ? settings.privacy : {};
   const hasKey = Boolean(ctx.env.GEMINI_API_KEY || ctx.env.GOOGLE_API_KEY);
   writePrivate(
     join(dir, "settings.json"),
@@ -182,6 +192,8 @@ function seedGemini(ctx: AgentHomeContext): AgentHomeResult {
       {
         ...settings,
         general: { ...general, enableAutoUpdate: false, enableAutoUpdateNotification: false },
+        // Usage statistics go to play.googleapis.com, which the allowlist would deny.
+        privacy: { ...privacy, usageStatisticsEnabled: false },
         security: {
           ...security,
           auth: { ...auth, ...(hasKey && !auth.selectedType ? { selectedType: "gemini-api-key" } : {}) },
@@ -244,18 +256,29 @@ function seedCursor(ctx: AgentHomeContext): AgentHomeResult {
 }
 
 /**
- * The run's HOME has no ~/.gitconfig, so an agent's commit would have no author: the identity
- * the person's git would use in this worktree (config, or GIT_AUTHOR_* of the launcher) is
- * written there, and nothing else of their git config.
+ * The run's HOME has no ~/.gitconfig, so an agent's commit would have no author. The identity
+ * the person's git would use in this worktree (config, or GIT_AUTHOR_* of the launcher) goes
+ * into a ~/.gitconfig there (nothing else of their git config) and into GIT_AUTHOR_* and
+ * GIT_COMMITTER_* for the agent: some agents (Gemini CLI) run git with GIT_CONFIG_GLOBAL=/dev/null.
  */
-async function seedGitIdentity(ctx: AgentHomeContext): Promise<void> {
-  const file = join(ctx.home, ".gitconfig");
-  if (existsSync(file)) return;
+async function seedGitIdentity(ctx: AgentHomeContext): Promise<Record<string, string>> {
   const name = (await gitConfig(ctx.worktree, "user.name")) ?? process.env.GIT_AUTHOR_NAME;
   const email = (await gitConfig(ctx.worktree, "user.email")) ?? process.env.GIT_AUTHOR_EMAIL;
-  if (!name && !email) return;
-  if (name) await exec("git", ["config", "--file", file, "user.name", name]);
-  if (email) await exec("git", ["config", "--file", file, "user.email", email]);
+  const file = join(ctx.home, ".gitconfig");
+  if (!existsSync(file)) {
+    if (name) await exec("git", ["config", "--file", file, "user.name", name]);
+    if (email) await exec("git", ["config", "--file", file, "user.email", email]);
+  }
+  const env: Record<string, string> = {};
+  if (name) {
+    env.GIT_AUTHOR_NAME = name;
+    env.GIT_COMMITTER_NAME = process.env.GIT_COMMITTER_NAME ?? name;
+  }
+  if (email) {
+    env.GIT_AUTHOR_EMAIL = email;
+    env.GIT_COMMITTER_EMAIL = process.env.GIT_COMMITTER_EMAIL ?? email;
+  }
+  return env;
 }
 
 async function gitConfig(cwd: string, key: string): Promise<string | undefined> {

@@ -101,7 +101,7 @@ const GEMINI = {
   binary: "gemini",
   sessionState: ["~/.gemini/tmp"],
   firstRun:
-    "--skip-trust; ~/.gemini seeded from yours (settings.json, oauth_creds.json) with the auth type chosen from the key present and auto-update off",
+    "--skip-trust; ~/.gemini seeded from yours (settings.json, oauth_creds.json) with the auth type chosen from the key present, auto-update and usage statistics off",
   credentials: { env: ["GEMINI_API_KEY", "GOOGLE_API_KEY"], files: ["~/.gemini/oauth_creds.json"] },
   versionArgs: ["--version"],
   install: "npm install -g @google/gemini-cli",
@@ -187,6 +187,8 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
     prompt: "arg",
     mode: "interactive",
     description: "Gemini CLI, interactive in yolo mode",
+    tested:
+      "Gemini CLI 0.61.0 (installed outside the project), interactive in tmux and sandboxed, against a local fake Gemini API (test/agents/gemini.e2e.test.ts, run when gemini is on PATH or GEMINI_BIN names it)",
   },
   "gemini-headless": {
     ...GEMINI,
@@ -194,6 +196,8 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
     prompt: "arg",
     mode: "headless",
     description: "Gemini CLI, one headless run (--prompt) in yolo mode",
+    tested:
+      "Gemini CLI 0.61.0 (installed outside the project), headless and sandboxed, against a local fake Gemini API (test/agents/gemini.e2e.test.ts, run when gemini is on PATH or GEMINI_BIN names it)",
   },
   aider: {
     command: [

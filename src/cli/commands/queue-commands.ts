@@ -225,6 +225,10 @@ export function registerQueueCommands(program: Command): void {
           console.log(color.bold("Notes:"));
           for (const n of r.notes) console.log(`  ${n.at}  [${n.kind}] ${n.text}`);
         }
+        if (r.artifacts.length) {
+          console.log(color.bold("Artifacts:"));
+          for (const a of r.artifacts) console.log(`  ${a.at}  ${a.kind}  ${a.value}`);
+        }
       });
     });
 }
