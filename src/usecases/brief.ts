@@ -92,7 +92,7 @@ export async function buildBrief(
           root,
           baseCommit,
           head,
-          protectedPaths(config.verify ?? (task.verify || "./verify.sh")),
+          protectedPaths(task.verify || config.verify || "./verify.sh"),
         )
       : [];
   const denialMap = new Map<string, { host: string; port: number | null; count: number }>();

@@ -150,7 +150,10 @@ export async function merge(
     const verify =
       task.verify ??
       config.verify ??
-      ((await resolveCommit(root, `${baseCommit}:verify.sh`)) ? "./verify.sh" : null);
+      // A blob, not a commit: resolveCommit would peel it to ^{commit} and never find it.
+      ((await git(["cat-file", "-e", `${baseCommit}:verify.sh`], { cwd: root, allowFail: true })).code === 0
+        ? "./verify.sh"
+        : null);
     const verdict = await verifyClean({
       repoRoot: root,
       worktree: tree,

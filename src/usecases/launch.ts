@@ -4,10 +4,10 @@
  * every step it takes is recorded so a crash at any point can be rolled back by reconcile.
  */
 import { randomBytes } from "node:crypto";
-import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { prepareAgentHome } from "../adapters/agents/home.js";
-import { PRESETS } from "../adapters/agents/presets.js";
+import { PRESETS, withResume } from "../adapters/agents/presets.js";
 import { findProgram, type ResolvedProfile, resolveProfile } from "../adapters/agents/profiles.js";
 import {
   addWorktree,
@@ -30,7 +30,7 @@ import { scopeWarnings } from "./conflicts.js";
 import { UserError } from "./errors.js";
 import type { Project } from "./project.js";
 import { reconcile } from "./reconcile.js";
-import { rollbackProvisioning } from "./rollback.js";
+import { rollbackProvisioning, STEP_PID_FILE } from "./rollback.js";
 import {
   branchFor,
   ensureShimDir,
@@ -146,6 +146,7 @@ export async function launch(project: Project, opts: LaunchOptions = {}): Promis
       const task = byId.get(a.id) as TaskRow;
       const outcome = await provision(project, task, a.profile, opts);
       if ("runId" in outcome) result.started.push(outcome);
+      else if (outcome.skipped) result.deferred.push({ id: outcome.id, why: outcome.reason });
       else result.failed.push(outcome);
     }
   } finally {
@@ -182,7 +183,7 @@ async function provision(
   task: TaskRow,
   profileName: string,
   opts: LaunchOptions,
-): Promise<Started | { id: string; reason: string; log: string | null }> {
+): Promise<Started | { id: string; reason: string; log: string | null; skipped?: boolean }> {
   const store = project.store();
   const config = project.config;
   const root = project.paths.root;
@@ -275,7 +276,13 @@ async function provision(
       return r;
     });
   } catch (err) {
-    return { id: task.id, reason: `not claimed: ${(err as Error).message}`, log: null };
+    // Another launcher claimed it first (one live run per task): not a failure of this task.
+    return {
+      id: task.id,
+      reason: `not started here: ${(err as Error).message.includes("UNIQUE") ? "another launcher started it first" : (err as Error).message}`,
+      log: null,
+      skipped: true,
+    };
   }
 
   const identity: RunIdentity = {
@@ -304,7 +311,10 @@ async function provision(
       label,
       timeoutMs: 30 * 60_000,
       ...(wrapped ? { wrapped } : {}),
+      // If this launcher dies, reconcile ends the step's whole process group from this file.
+      onSpawn: (pgid) => writeFileSync(join(runDir, STEP_PID_FILE), String(pgid)),
     });
+    rmSync(join(runDir, STEP_PID_FILE), { force: true });
     if (r.code !== 0) {
       const tail = r.output.trim().split("\n").slice(-15).join("\n");
       throw new LaunchStepError(
@@ -430,15 +440,22 @@ async function provision(
   }
 }
 
-/** The verify command for a task: the part's override, the config's, or ./verify.sh when present. */
-export function verifyCommandFor(
+/**
+ * The verify command for a task: the part's override, the config's, or ./verify.sh when the
+ * base has one. Decided by the base, never the branch: deleting verify.sh on a branch must not
+ * switch verification off for its next attempt.
+ */
+export async function verifyCommandFor(
   project: Project,
   task: Pick<TaskRow, "verify">,
-  worktree: string,
-): string | null {
+): Promise<string | null> {
   if (task.verify) return task.verify;
   if (project.config.verify) return project.config.verify;
-  return existsSync(join(worktree, "verify.sh")) ? "./verify.sh" : null;
+  const r = await git(["cat-file", "-e", `${project.config.base}:verify.sh`], {
+    cwd: project.paths.root,
+    allowFail: true,
+  });
+  return r.code === 0 ? "./verify.sh" : null;
 }
 
 function copyUntracked(root: string, worktree: string, files: readonly string[], log: string): void {
@@ -490,6 +507,8 @@ export interface RunSpecInput {
   previousFailure: string | null;
   /** Continue the agent's previous conversation where its preset knows how. */
   resume: boolean;
+  /** The previous attempt's HOME, whose conversations a resumed agent needs. */
+  previousHome?: string | null;
   /** A reviewer's prompt instead of the implementer's. */
   promptOverride?: string;
   role?: "implementer" | "reviewer";
@@ -501,7 +520,7 @@ export async function buildRunSpec(project: Project, input: RunSpecInput): Promi
   const config = project.config;
   const worktree = identity.worktree;
   const specPath = task.spec && existsSync(resolve(worktree, task.spec)) ? task.spec : null;
-  const verify = verifyCommandFor(project, task, worktree);
+  const verify = await verifyCommandFor(project, task);
   const prompt =
     input.promptOverride ??
     assemblePrompt({
@@ -524,6 +543,7 @@ export async function buildRunSpec(project: Project, input: RunSpecInput): Promi
       worktree,
       sandboxed: input.sandboxed,
       env: Object.fromEntries(profile.env.map((n) => [n, process.env[n]])),
+      previousHome: input.resume ? (input.previousHome ?? null) : null,
     });
     Object.assign(env, prepared.env);
   }
@@ -534,8 +554,9 @@ export async function buildRunSpec(project: Project, input: RunSpecInput): Promi
     worktree,
   });
   argv[0] = input.program;
-  const resumeArgs = input.resume ? (PRESETS[profile.preset ?? ""]?.resume ?? []) : [];
-  if (resumeArgs.length > 0) argv.splice(1, 0, ...resumeArgs);
+  // The preset knows where its resume arguments go (after the program, or after a subcommand).
+  const preset = input.resume ? PRESETS[profile.preset ?? ""] : undefined;
+  const command = (preset && withResume(argv, preset)) || argv;
   return {
     runId: identity.runId,
     taskId: task.id,
@@ -548,7 +569,7 @@ export async function buildRunSpec(project: Project, input: RunSpecInput): Promi
     repoRoot: project.paths.root,
     stateDir: project.paths.stateDir,
     runDir: identity.runDir,
-    command: argv,
+    command,
     prompt: profile.prompt,
     promptFile: identity.promptFile,
     env,

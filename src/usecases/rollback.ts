@@ -1,9 +1,14 @@
 /** Undoing a half-made launch: what provisioning created is removed, the task fails truthfully. */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import { commitsAhead, deleteBranch, pruneWorktrees, removeWorktree } from "../adapters/git/index.js";
+import { isAlive, killGroup } from "../adapters/process/shell.js";
 import type { RunRow } from "../adapters/store/index.js";
 import { Tmux } from "../adapters/tmux/index.js";
 import type { Project } from "./project.js";
+
+/** The process group of the bootstrap or hook step a launcher is running, in the run folder. */
+export const STEP_PID_FILE = "step.pgid";
 
 export async function rollbackProvisioning(
   project: Project,
@@ -13,6 +18,16 @@ export async function rollbackProvisioning(
 ): Promise<string[]> {
   const store = project.store();
   const done: string[] = [];
+  // A bootstrap step of a dead launcher may still be running in the worktree: end it first.
+  const stepFile = join(run.runDir, STEP_PID_FILE);
+  if (existsSync(stepFile)) {
+    const pgid = Number(readFileSync(stepFile, "utf8"));
+    if (Number.isInteger(pgid) && pgid > 1 && isAlive(pgid)) {
+      killGroup(pgid, "SIGKILL");
+      done.push(`ended the interrupted step (process group ${pgid})`);
+    }
+    rmSync(stepFile, { force: true });
+  }
   const tmux = new Tmux({ socket: project.config.tmux_socket });
   try {
     if (await tmux.hasSession(run.session)) {

@@ -26,6 +26,7 @@ import { assembleReviewPrompt } from "../core/prompt.js";
 import { buildBrief, writeBrief } from "./brief.js";
 import { buildRunSpec } from "./launch.js";
 import { openProject } from "./project.js";
+import { guardRefs, snapshotRefs } from "./ref-guard.js";
 import { policyForRun, resolveSecrets } from "./sandboxing.js";
 import { type Verdict, verifyClean } from "./verification.js";
 
@@ -117,9 +118,16 @@ async function superviseAttempt(store: TaskStore, spec: RunSpec): Promise<RunSpe
     say(`cannot start the agent: ${startError}`);
     outcome = { kind: "exited", code: null, signal: null, error: startError };
   } else {
+    const refsBefore = spec.sandbox ? await snapshotRefs(spec.repoRoot, spec.branch) : null;
     const r = await runAgent(store, spec, command, agentEnv);
     outcome = r.outcome;
     exitCode = r.exitCode;
+    if (refsBefore) {
+      for (const v of await guardRefs(spec.repoRoot, store, spec.branch, refsBefore)) {
+        say(`sandbox: the agent changed another branch: ${v}`);
+        store.addNote(spec.taskId, spec.runId, "system", `sandbox violation: ${v}`);
+      }
+    }
   }
 
   const hook = async (name: "after_run" | "on_review" | "on_fail") => {
@@ -137,6 +145,8 @@ async function superviseAttempt(store: TaskStore, spec: RunSpec): Promise<RunSpe
   };
   await hook("after_run");
   reportDenials(spec);
+  // Gate results are facts whatever the outcome: a refused done of a run that then gave up counts too.
+  importGateResults(store, spec);
 
   // The person may have stopped or abandoned the task meanwhile: their decision stands.
   const current = store.task(spec.taskId);
@@ -149,7 +159,6 @@ async function superviseAttempt(store: TaskStore, spec: RunSpec): Promise<RunSpe
 
   let failure: { reason: string; feedback: string; outcome: string; from: "running" | "verifying" };
   if (outcome.kind === "done") {
-    importGateResults(store, spec);
     store.transition(spec.taskId, "verifying", {
       cause: "agent reported done",
       actor,
@@ -177,8 +186,6 @@ async function superviseAttempt(store: TaskStore, spec: RunSpec): Promise<RunSpe
     recordVerdict(store, spec, verdict);
     let review: { approve: boolean; notes: string } | null = null;
     if (verdict.ok && spec.reviewer && spec.role !== "reviewer") {
-      // The implementer's run is over (verified); the reviewer's run is the task's live run now.
-      store.endRun(spec.runId, { outcome: "verified", exitCode });
       review = await runReviewer(store, spec);
     }
     if (verdict.ok && review?.approve !== false) {
@@ -254,54 +261,61 @@ async function superviseAttempt(store: TaskStore, spec: RunSpec): Promise<RunSpe
     };
   }
 
-  store.endRun(spec.runId, { outcome: failure.outcome, exitCode, detail: failure.reason });
-  markEnded(runDir);
+  // The next attempt is prepared before this one is ended, and the switch is one transaction:
+  // at no moment does the task look like it runs with no live run (reconcile would fail it).
   const next =
     outcome.kind === "exited" && outcome.error ? null : await nextAttempt(store, spec, failure.feedback);
+  markEnded(runDir);
   if (!next) {
-    store.transition(spec.taskId, "failed", {
-      cause: failure.reason,
-      actor,
-      runId: spec.runId,
-      reason: failure.reason,
+    store.tx(() => {
+      store.endRun(spec.runId, { outcome: failure.outcome, exitCode, detail: failure.reason });
+      store.transition(spec.taskId, "failed", {
+        cause: failure.reason,
+        actor,
+        runId: spec.runId,
+        reason: failure.reason,
+      });
     });
     say(`failed: ${failure.reason}`);
     await hook("on_fail");
     return null;
   }
-  // A failed attempt is a fact in the log; so is the next one starting.
-  if (failure.from === "running") {
-    store.transition(spec.taskId, "failed", {
-      cause: failure.reason,
-      actor,
-      runId: spec.runId,
-      reason: failure.reason,
+  store.tx(() => {
+    store.endRun(spec.runId, { outcome: failure.outcome, exitCode, detail: failure.reason });
+    // A failed attempt is a fact in the log; so is the next one starting.
+    if (failure.from === "running") {
+      store.transition(spec.taskId, "failed", {
+        cause: failure.reason,
+        actor,
+        runId: spec.runId,
+        reason: failure.reason,
+      });
+    }
+    store.createRun({
+      id: next.runId,
+      taskId: spec.taskId,
+      attempt: next.attempt,
+      profile: next.profile,
+      status: "running",
+      worktree: spec.worktree,
+      branch: spec.branch,
+      base: spec.base,
+      session: store.run(spec.runId)?.session ?? "",
+      runDir: next.runDir,
+      supervisorPid: process.pid,
+      createdWorktree: false,
+      createdBranch: false,
+      startedAt: new Date().toISOString(),
     });
-  }
-  store.createRun({
-    id: next.runId,
-    taskId: spec.taskId,
-    attempt: next.attempt,
-    profile: next.profile,
-    status: "running",
-    worktree: spec.worktree,
-    branch: spec.branch,
-    base: spec.base,
-    session: store.run(spec.runId)?.session ?? "",
-    runDir: next.runDir,
-    supervisorPid: process.pid,
-    createdWorktree: false,
-    createdBranch: false,
-    startedAt: new Date().toISOString(),
-  });
-  store.transition(spec.taskId, "running", {
-    cause:
-      next.profile === spec.profile
-        ? `attempt ${next.attempt}: ${failure.reason}`
-        : `fallback to ${next.profile}: ${failure.reason}`,
-    actor,
-    runId: next.runId,
-    attempt: next.attempt,
+    store.transition(spec.taskId, "running", {
+      cause:
+        next.profile === spec.profile
+          ? `attempt ${next.attempt}: ${failure.reason}`
+          : `fallback to ${next.profile}: ${failure.reason}`,
+      actor,
+      runId: next.runId,
+      attempt: next.attempt,
+    });
   });
   await RunSandbox.stopAll();
   say(`starting attempt ${next.attempt} with ${next.profile}, the failure fed back`);
@@ -417,6 +431,7 @@ async function nextAttempt(store: TaskStore, spec: RunSpec, feedback: string): P
       sandboxed: policy !== null,
       previousFailure: feedback,
       resume: profile.name === spec.profile,
+      previousHome: spec.home,
     });
     writeRunSpec(next);
     return next;
@@ -497,21 +512,25 @@ async function runReviewer(store: TaskStore, spec: RunSpec): Promise<{ approve: 
       role: "reviewer",
     });
     writeRunSpec(reviewSpec);
-    store.createRun({
-      id: runId,
-      taskId: spec.taskId,
-      attempt: spec.attempt,
-      profile: name,
-      status: "running",
-      worktree: spec.worktree,
-      branch: spec.branch,
-      base: spec.base,
-      session: store.run(spec.runId)?.session ?? "",
-      runDir,
-      supervisorPid: process.pid,
-      createdWorktree: false,
-      createdBranch: false,
-      startedAt: new Date().toISOString(),
+    // The implementer's run is over (verified); the reviewer's run becomes the live one, atomically.
+    store.tx(() => {
+      store.endRun(spec.runId, { outcome: "verified" });
+      store.createRun({
+        id: runId,
+        taskId: spec.taskId,
+        attempt: spec.attempt,
+        profile: name,
+        status: "running",
+        worktree: spec.worktree,
+        branch: spec.branch,
+        base: spec.base,
+        session: store.run(spec.runId)?.session ?? "",
+        runDir,
+        supervisorPid: process.pid,
+        createdWorktree: false,
+        createdBranch: false,
+        startedAt: new Date().toISOString(),
+      });
     });
     say(`reviewer ${name} reads the change (read-only)`);
     const reviewEnv: Record<string, string> = { ...reviewSpec.env };

@@ -23,6 +23,8 @@ export interface ShellOptions {
   logFile?: string;
   timeoutMs?: number;
   label?: string;
+  /** Told the process group id as soon as the command starts, e.g. to record it for a crash. */
+  onSpawn?: (pgid: number) => void;
   /** The program that really runs the command (e.g. the sandbox's wrapper); default /bin/sh -c. */
   wrapped?: { file: string; args: string[] };
 }
@@ -43,6 +45,7 @@ export function runShell(command: string, opts: ShellOptions): Promise<ShellResu
       stdio: ["ignore", "pipe", "pipe"],
       detached: true,
     });
+    if (child.pid) opts.onSpawn?.(child.pid);
     let output = "";
     let timedOut = false;
     const onData = (chunk: Buffer) => {

@@ -4,6 +4,7 @@
  * needs, and what config and profile add. Reads: everything but secrets, other tasks'
  * worktrees and the task store. Network: only the listed hosts, through the proxy.
  */
+import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 
@@ -87,6 +88,11 @@ export function buildPolicy(input: PolicyInput): Policy {
     join(input.worktree, ".git"),
     join(input.gitWorktreeDir, "gitdir"),
     join(input.gitWorktreeDir, "commondir"),
+    // The runtime makes these writable whenever they exist on the host: a channel between runs.
+    // Only existing ones: a deny on an absent path makes the runtime create a stub on the host.
+    ...[join(home, ".npm", "_logs"), join(home, ".claude", "debug"), "/tmp/claude"].filter((p) =>
+      existsSync(p),
+    ),
   ];
   return {
     network: { allowedDomains, deniedDomains: [] },
