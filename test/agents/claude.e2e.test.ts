@@ -1,0 +1,342 @@
+/**
+ * The real Claude Code CLI (the @anthropic-ai/claude-code devDependency) launched by Ballador
+ * through its built-in presets, in tmux, inside the bubblewrap sandbox, against a local fake
+ * Messages API (no network): the fake answers with scripted Bash tool calls that commit and
+ * run `ballador done`, and the task must reach review with the commit on its branch.
+ *
+ * Both presets: `claude-headless` (-p, exits when done) and `claude` (the interactive TUI in the
+ * tmux pane, which must start unattended: no onboarding, trust or permission dialog). And the
+ * preset's resume (`--continue`) with the previous run's HOME carried over, as a retry uses it.
+ * What the fake API received is kept in test-artifacts/ at the package root.
+ */
+import { existsSync } from "node:fs";
+import { copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { prepareAgentHome } from "../../src/adapters/agents/home.js";
+import { PRESETS, withResume } from "../../src/adapters/agents/presets.js";
+import { resolveProfile } from "../../src/adapters/agents/profiles.js";
+import { DEFAULT_CONFIG } from "../../src/config/schema.js";
+import { GIT_IDENTITY, git, makeTempDir, PACKAGE_ROOT, runProgram } from "../helpers/cli.js";
+import {
+  agentTurns,
+  type FakeAnthropic,
+  firstPrompt,
+  type RecordedRequest,
+  startFakeAnthropic,
+  textOf,
+  toolResults,
+} from "../helpers/fake-anthropic.js";
+import { cleanupSandboxTests, makeSandboxProject, type SandboxProject } from "../helpers/sandbox.js";
+
+const CLAUDE_BIN = join(PACKAGE_ROOT, "node_modules", ".bin", "claude");
+const ARTIFACTS = join(PACKAGE_ROOT, "test-artifacts");
+const TEST_TIMEOUT = 90_000;
+
+const apis: FakeAnthropic[] = [];
+afterEach(async () => {
+  await Promise.all(apis.splice(0).map((a) => a.close()));
+  await cleanupSandboxTests();
+});
+
+/** What the person's own Claude Code config looks like; it must come out of the run unchanged. */
+const PERSONAL_STATE = {
+  numStartups: 7,
+  theme: "light",
+  projects: { "/somewhere/else": { hasTrustDialogAccepted: true, history: ["private"] } },
+};
+const PERSONAL_SETTINGS = { env: { SOME_SETTING: "kept" }, includeCoAuthoredBy: false };
+
+async function setUp(mode: "claude" | "claude-headless", id: string) {
+  const marker = `PART-BODY-${mode}-${Date.now().toString(36)}`;
+  const verify = "test -f hello.txt";
+  const api = await startFakeAnthropic({
+    steps: [
+      `printf 'hello from claude\\n' > hello.txt && git add hello.txt && git commit -q -m "add hello.txt" && echo STEP1-COMMITTED`,
+      `ballador done --summary "wrote hello.txt"`,
+    ],
+    finalText: "Done: hello.txt is committed and reported.",
+  });
+  apis.push(api);
+  const env = ["ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL"];
+  const p = await makeSandboxProject({
+    allowHosts: ["127.0.0.1"],
+    config: {
+      agents: {
+        default: mode,
+        profiles: {
+          claude: { preset: "claude", env },
+          "claude-headless": { preset: "claude-headless", env },
+        },
+      },
+    },
+  });
+  // The launcher's environment: the real claude on PATH, the API redirected to the fake.
+  p.env.PATH = `${join(PACKAGE_ROOT, "node_modules", ".bin")}:${p.env.PATH ?? ""}`;
+  p.env.ANTHROPIC_BASE_URL = api.url;
+  p.env.ANTHROPIC_API_KEY = "sk-ant-test-0123456789abcdefghijKEY";
+  // The person's own Claude Code config, to seed from and to leave untouched.
+  await mkdir(join(p.home, ".claude"), { recursive: true });
+  await writeFile(join(p.home, ".claude.json"), JSON.stringify(PERSONAL_STATE));
+  await writeFile(join(p.home, ".claude", "settings.json"), JSON.stringify(PERSONAL_SETTINGS));
+  await p.part(id, {
+    body: `Write hello.txt with a greeting and commit it. ${marker}`,
+    verify,
+  });
+  await p.ok(["queue"]);
+  return { api, p, marker, verify };
+}
+
+/** The pane and session log, for a failure message that shows what the agent saw. */
+async function diagnose(p: SandboxProject, id: string): Promise<string> {
+  const pane = await runProgram("tmux", ["-L", p.socket, "capture-pane", "-p", "-t", `bl-${id}`], {
+    cwd: p.parent,
+    env: p.env,
+  });
+  let log = "(no run)";
+  try {
+    const file = join(await p.runDir(id), "session.log");
+    log = existsSync(file) ? (await readFile(file, "utf8")).slice(-4000) : "(no session.log)";
+  } catch {
+    // no run yet
+  }
+  return `pane:\n${pane.stdout}${pane.stderr}\nsession.log (tail):\n${log}`;
+}
+
+async function keepArtifact(name: string, requests: RecordedRequest[], extra: Record<string, string>) {
+  await mkdir(ARTIFACTS, { recursive: true });
+  await writeFile(join(ARTIFACTS, `${name}.requests.json`), `${JSON.stringify(requests, null, 2)}\n`);
+  for (const [suffix, file] of Object.entries(extra)) {
+    if (existsSync(file)) await copyFile(file, join(ARTIFACTS, `${name}.${suffix}`));
+  }
+}
+
+async function runToReview(mode: "claude" | "claude-headless") {
+  const id = mode === "claude" ? "hello-tui" : "hello-headless";
+  const { api, p, marker, verify } = await setUp(mode, id);
+  const started = Date.now();
+  let runDir = "";
+  try {
+    const launched = await p.run(["launch", "--json"]);
+    expect(launched.code, launched.stdout + launched.stderr).toBe(0);
+    try {
+      await p.waitState(id, ["review", "failed", "blocked"], 75_000);
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\n${await diagnose(p, id)}`);
+    }
+    runDir = await p.runDir(id);
+    const task = await p.task(id);
+    if (task.state !== "review") {
+      throw new Error(`${id} ended ${task.state}: ${task.reason}\n${await diagnose(p, id)}`);
+    }
+    const seconds = (Date.now() - started) / 1000;
+
+    // The commit is on the task's branch, authored with the identity seeded into the run's HOME.
+    const log = await p.git(["log", "--format=%s|%an", `ballador/${id}`, "-n", "3"]);
+    expect(log.split("\n")[0]).toBe("add hello.txt|Ballador Test");
+    expect(await p.git(["show", `ballador/${id}:hello.txt`])).toBe("hello from claude\n");
+    const shown = await p.show(id);
+    expect(shown.notes.map((n) => n.text)).toContain("wrote hello.txt");
+
+    // What the agent was told: the part and the verify command, in its first user message.
+    const prompt = firstPrompt(api.requests);
+    expect(prompt).toContain(marker);
+    expect(prompt).toContain(`# Task ${id}`);
+    expect(prompt).toContain(verify);
+    expect(prompt).toContain("ballador done");
+    // The first Bash call ran inside the sandbox and its result came back to the model.
+    const results = toolResults(api.requests);
+    expect(results[0]).toMatchObject({ toolUseId: expect.stringMatching(/^toolu_fake_/), isError: false });
+    expect(results[0]?.text).toContain("STEP1-COMMITTED");
+
+    // The run's HOME was seeded; the person's own files are as they were.
+    const seeded = JSON.parse(await readFile(join(runDir, "home", ".claude.json"), "utf8"));
+    expect(seeded.hasCompletedOnboarding).toBe(true);
+    expect(seeded.theme).toBe("light");
+    expect(seeded.projects[p.worktree(id)].hasTrustDialogAccepted).toBe(true);
+    expect(seeded.projects["/somewhere/else"]).toBeUndefined();
+    expect(seeded.customApiKeyResponses.approved).toContain("0123456789abcdefghijKEY".slice(-20));
+    const settings = JSON.parse(await readFile(join(runDir, "home", ".claude", "settings.json"), "utf8"));
+    expect(settings).toMatchObject({ ...PERSONAL_SETTINGS, skipDangerousModePermissionPrompt: true });
+    expect(JSON.parse(await readFile(join(p.home, ".claude.json"), "utf8"))).toEqual(PERSONAL_STATE);
+    expect(JSON.parse(await readFile(join(p.home, ".claude", "settings.json"), "utf8"))).toEqual(
+      PERSONAL_SETTINGS,
+    );
+    // The fake API was reached through the sandbox's proxy, and the agent needed no other host.
+    const denials = join(runDir, "denials.jsonl");
+    expect(existsSync(denials) ? await readFile(denials, "utf8") : "").toBe("");
+    const firstRequest = api.requests[0] ? (Date.parse(api.requests[0].at) - started) / 1000 : Number.NaN;
+    return { seconds, firstRequest, requests: api.requests.length };
+  } finally {
+    await keepArtifact(mode, api.requests, runDir ? { "session.log": join(runDir, "session.log") } : {});
+  }
+}
+
+// Not skipped when missing: the devDependency ships the binary, and npm test must prove it runs.
+describe("Claude Code, real binary, sandboxed, against a fake Messages API", () => {
+  it(
+    "headless (claude -p): commits, reports done, and the task reaches review",
+    async () => {
+      const r = await runToReview("claude-headless");
+      console.log(
+        `claude-headless: first API request after ${r.firstRequest.toFixed(1)} s, review after ${r.seconds.toFixed(1)} s, ${r.requests} API requests`,
+      );
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
+    "interactive in tmux (claude): starts unattended, commits, reports done, reaches review",
+    async () => {
+      const r = await runToReview("claude");
+      console.log(
+        `claude (interactive): first API request after ${r.firstRequest.toFixed(1)} s, review after ${r.seconds.toFixed(1)} s, ${r.requests} API requests`,
+      );
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
+    "resume: the preset's --continue, with the previous run's session state carried into the new HOME, continues the conversation",
+    async () => {
+      const api = await startFakeAnthropic({
+        steps: ["echo FIRST-RUN-STEP"],
+        finalText: "first run finished",
+      });
+      apis.push(api);
+      const dir = await makeTempDir("bl-resume-");
+      const repo = join(dir, "repo");
+      await mkdir(repo);
+      await git(["init", "-q", "-b", "main", repo], dir);
+      await git(["commit", "-q", "--allow-empty", "-m", "init"], repo);
+      const config = structuredClone(DEFAULT_CONFIG);
+      config.agents.profiles = {
+        c: { preset: "claude-headless", env: ["ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL"] },
+      };
+      const profile = resolveProfile(config, "c");
+      const hostEnv = { ANTHROPIC_API_KEY: "sk-ant-test-resume", ANTHROPIC_BASE_URL: api.url };
+      const runClaude = async (
+        home: string,
+        previousHome: string | null,
+        prompt: string,
+        resume: boolean,
+      ) => {
+        await mkdir(home, { recursive: true });
+        const prepared = await prepareAgentHome(profile, {
+          home,
+          realHome: join(dir, "person"),
+          worktree: repo,
+          sandboxed: true,
+          env: hostEnv,
+          previousHome,
+        });
+        const argv = [CLAUDE_BIN, ...profile.command.slice(1).map((a) => (a === "{prompt}" ? prompt : a))];
+        const command = resume
+          ? withResume(argv, PRESETS["claude-headless"] as NonNullable<(typeof PRESETS)[string]>)
+          : argv;
+        if (!command) throw new Error("claude-headless has no resume");
+        const r = await runProgram(command[0] as string, command.slice(1), {
+          cwd: repo,
+          env: { PATH: process.env.PATH, ...GIT_IDENTITY, HOME: home, ...prepared.env, ...hostEnv },
+          timeoutMs: 60_000,
+        });
+        expect(r.code, r.stdout + r.stderr).toBe(0);
+        return r.stdout;
+      };
+      expect(await runClaude(join(dir, "run-1", "home"), null, "FIRST-PROMPT", false)).toContain(
+        "first run finished",
+      );
+      const before = api.requests.length;
+      await runClaude(
+        join(dir, "run-2", "home"),
+        join(dir, "run-1", "home"),
+        "SECOND-PROMPT after a failed verify",
+        true,
+      );
+      const resumed = agentTurns(api.requests.slice(before));
+      const messages = resumed[resumed.length - 1]?.messages ?? [];
+      const texts = messages.map((m) => textOf(m.content)).join("\n");
+      expect(texts).toContain("FIRST-PROMPT");
+      expect(texts).toContain("first run finished");
+      expect(texts).toContain("SECOND-PROMPT after a failed verify");
+      expect(toolResults(api.requests.slice(before))[0]?.text).toContain("FIRST-RUN-STEP");
+      await keepArtifact("claude-resume", api.requests, {});
+    },
+    TEST_TIMEOUT,
+  );
+
+  it("an attempt that ends without passing is retried in the same conversation (--continue, previous HOME carried)", async () => {
+    const id = "hello-retry";
+    const api = await startFakeAnthropic({
+      // Attempt 1 writes the wrong greeting, its done is refused (verify fails) and claude -p
+      // exits; the retry's prompt (with the failure) gets the fix.
+      steps: [
+        `printf 'wrong\\n' > hello.txt && git add hello.txt && git commit -q -m "first try" && echo FIRST-TRY`,
+        `ballador done --summary "first try"`,
+      ],
+      onPrompt: {
+        marker: "This is attempt 2",
+        steps: [
+          `printf 'hello\\n' > hello.txt && git commit -q -am "fix the greeting" && echo FIXED`,
+          `ballador done --summary "fixed the greeting"`,
+        ],
+      },
+    });
+    apis.push(api);
+    const p = await makeSandboxProject({
+      allowHosts: ["127.0.0.1"],
+      config: {
+        max_attempts: 2,
+        agents: {
+          default: "claude-headless",
+          profiles: {
+            "claude-headless": {
+              preset: "claude-headless",
+              env: ["ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL"],
+            },
+          },
+        },
+      },
+    });
+    p.env.PATH = `${join(PACKAGE_ROOT, "node_modules", ".bin")}:${p.env.PATH ?? ""}`;
+    p.env.ANTHROPIC_BASE_URL = api.url;
+    p.env.ANTHROPIC_API_KEY = "sk-ant-test-retry";
+    await p.part(id, { body: "Write hello.txt saying hello.", verify: "grep -qx hello hello.txt" });
+    await p.ok(["queue"]);
+    try {
+      const launched = await p.run(["launch", "--json"]);
+      expect(launched.code, launched.stdout + launched.stderr).toBe(0);
+      try {
+        await p.waitState(id, ["review", "failed", "blocked"], 120_000);
+      } catch (err) {
+        throw new Error(`${(err as Error).message}\n${await diagnose(p, id)}`);
+      }
+      const task = await p.task(id);
+      if (task.state !== "review")
+        throw new Error(`${id} ended ${task.state}: ${task.reason}\n${await diagnose(p, id)}`);
+      expect(task.attempt).toBe(2);
+      expect(
+        (await p.git(["log", "--format=%s", `ballador/${id}`, "-n", "2"])).split("\n").slice(0, 2),
+      ).toEqual(["fix the greeting", "first try"]);
+      // The retry's conversation holds the first attempt's (its prompt, its tool calls and their
+      // results, the refused done), and then the new prompt with the failure.
+      const retry = agentTurns(api.requests).find((b) =>
+        (b.messages ?? []).some((m) => m.role === "user" && textOf(m.content).includes("This is attempt 2")),
+      );
+      const messages = retry?.messages ?? [];
+      const at = messages.findIndex(
+        (m) => m.role === "user" && textOf(m.content).includes("This is attempt 2"),
+      );
+      const before = JSON.stringify(messages.slice(0, at));
+      expect(at).toBeGreaterThan(0);
+      expect(before).toContain("Write hello.txt saying hello.");
+      expect(before).toContain("FIRST-TRY");
+      expect(before).toContain("ballador done --summary");
+      expect(toolResults(api.requests).map((r) => r.text)).toEqual(
+        expect.arrayContaining([expect.stringContaining("FIRST-TRY"), expect.stringContaining("FIXED")]),
+      );
+    } finally {
+      await keepArtifact("claude-retry", api.requests, {});
+    }
+  }, 150_000);
+});

@@ -1,0 +1,99 @@
+/**
+ * `ballador doctor` on built-in agents, through the real executable: found or not, the version,
+ * and what is missing for unattended use. A stand-in `claude` on PATH answers --version, so
+ * these facts do not depend on what the machine has installed.
+ */
+import { chmod, mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { cleanupTempDirs, makeGitRepo, parseJson, type TestRepo } from "../helpers/cli.js";
+
+afterEach(cleanupTempDirs);
+
+interface Check {
+  name: string;
+  ok: boolean;
+  warn?: boolean;
+  detail: string;
+  fix?: string;
+}
+
+async function project(
+  profiles: Record<string, unknown>,
+): Promise<{ repo: TestRepo; env: NodeJS.ProcessEnv }> {
+  const repo = await makeGitRepo();
+  const bin = join(repo.parent, "bin");
+  const home = join(repo.parent, "home");
+  await mkdir(bin);
+  await mkdir(home);
+  await writeFile(join(bin, "claude"), '#!/bin/sh\n[ "$1" = --version ] && echo "9.9.9 (Claude Code)"\n');
+  await chmod(join(bin, "claude"), 0o755);
+  await repo.write(
+    ".ballador/config.yaml",
+    `agents:\n  default: ${Object.keys(profiles)[0]}\n  profiles: ${JSON.stringify(profiles)}\nsandbox:\n  mode: none\n`,
+  );
+  const env: NodeJS.ProcessEnv = { PATH: `${bin}:/usr/bin:/bin`, HOME: home };
+  for (const name of ["ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "CLAUDE_CODE_OAUTH_TOKEN"])
+    env[name] = undefined;
+  return { repo, env };
+}
+
+async function agentChecks(repo: TestRepo, env: NodeJS.ProcessEnv): Promise<Record<string, Check>> {
+  const r = await repo.run(["doctor", "--json"], { env });
+  const checks = parseJson<{ checks: Check[] }>(r).checks.filter((c) => c.name.startsWith("agent "));
+  return Object.fromEntries(checks.map((c) => [c.name.slice("agent ".length), c]));
+}
+
+describe("doctor: built-in agents", () => {
+  it("names the version and the missing credentials, then passes once the key is there", async () => {
+    const { repo, env } = await project({ claude: { preset: "claude" } });
+    const without = (await agentChecks(repo, env)).claude;
+    expect(without?.ok).toBe(false);
+    expect(without?.detail).toContain("claude 9.9.9 (Claude Code) at ");
+    expect(without?.detail).toContain("interactive");
+    expect(without?.detail).toContain(
+      "no credentials: none of ANTHROPIC_API_KEY, ANTHROPIC_AUTH_TOKEN, CLAUDE_CODE_OAUTH_TOKEN is set and there is no ~/.claude/.credentials.json",
+    );
+    expect(without?.fix).toBe(
+      "set ANTHROPIC_API_KEY in the environment you launch from, or log in once with claude (~/.claude/.credentials.json)",
+    );
+
+    const withKey = (await agentChecks(repo, { ...env, ANTHROPIC_API_KEY: "sk-test" })).claude;
+    expect(withKey).toMatchObject({ ok: true });
+    expect(withKey?.detail).toContain("credentials: ANTHROPIC_API_KEY");
+    expect(withKey?.detail).not.toContain("sk-test");
+  });
+
+  it("a login file in HOME counts; a key the profile does not pass is named with the line to add", async () => {
+    const { repo, env } = await project({ solo: { preset: "claude-headless", env: ["ANTHROPIC_BASE_URL"] } });
+    const notPassed = (await agentChecks(repo, { ...env, ANTHROPIC_API_KEY: "sk-test" })).solo;
+    expect(notPassed?.ok).toBe(false);
+    expect(notPassed?.detail).toContain("headless");
+    expect(notPassed?.detail).toContain("ANTHROPIC_API_KEY is set here but the profile does not pass it");
+    expect(notPassed?.fix).toBe("add ANTHROPIC_API_KEY to agents.profiles.solo.env");
+
+    await mkdir(join(env.HOME as string, ".claude"));
+    await writeFile(join(env.HOME as string, ".claude", ".credentials.json"), "{}");
+    const loggedIn = (await agentChecks(repo, env)).solo;
+    expect(loggedIn).toMatchObject({ ok: true });
+    expect(loggedIn?.detail).toContain("credentials: ~/.claude/.credentials.json");
+  });
+
+  it("looks for the agent itself, not the wrapper its preset runs, and names how to install it", async () => {
+    const { repo, env } = await project({
+      aider: { preset: "aider" },
+      codex: { preset: "codex" },
+      mine: { command: ["claude", "--model", "x", "{prompt}"] },
+    });
+    const checks = await agentChecks(repo, env);
+    expect(checks.aider).toMatchObject({
+      ok: false,
+      detail: "aider not found on PATH",
+      fix: "pipx install aider-chat",
+    });
+    expect(checks.codex).toMatchObject({ ok: false, fix: "npm install -g @openai/codex" });
+    // A command profile: found, no version or credentials claims.
+    expect(checks.mine?.ok).toBe(true);
+    expect(checks.mine?.detail).toMatch(/^claude found at /);
+  });
+});

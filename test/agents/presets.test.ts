@@ -1,0 +1,241 @@
+/**
+ * The built-in agent presets as data, the resume command they describe, and what
+ * prepareAgentHome seeds into a run's HOME for each agent (the person's own files are read,
+ * never written).
+ */
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { type AgentHomeContext, prepareAgentHome } from "../../src/adapters/agents/home.js";
+import { AGENTS, PRESETS, presetBinary, withResume } from "../../src/adapters/agents/presets.js";
+import { type ResolvedProfile, resolveProfile } from "../../src/adapters/agents/profiles.js";
+import { DEFAULT_CONFIG } from "../../src/config/schema.js";
+import { cleanupTempDirs, GIT_IDENTITY, makeTempDir } from "../helpers/cli.js";
+
+afterEach(cleanupTempDirs);
+
+function profileOf(preset: string | null, command?: string[]): ResolvedProfile {
+  const config = structuredClone(DEFAULT_CONFIG);
+  config.agents.profiles = { p: preset ? { preset, ...(command ? { command } : {}) } : { command } };
+  return resolveProfile(config, "p");
+}
+
+/** A person's HOME, a run's HOME and a worktree (a git repository with an identity). */
+async function setting(env: Record<string, string> = {}) {
+  const dir = await makeTempDir("bl-home-");
+  const realHome = join(dir, "real");
+  const home = join(dir, "run", "home");
+  const worktree = join(dir, "worktree");
+  mkdirSync(realHome, { recursive: true });
+  mkdirSync(worktree, { recursive: true });
+  execFileSync("git", ["init", "-q", worktree]);
+  execFileSync("git", ["-C", worktree, "config", "user.name", "Person Name"]);
+  execFileSync("git", ["-C", worktree, "config", "user.email", "person@example.invalid"]);
+  const ctx: AgentHomeContext = { home, realHome, worktree, sandboxed: true, env };
+  return { dir, realHome, home, worktree, ctx };
+}
+
+const read = (path: string) => readFileSync(path, "utf8");
+const readJson = (path: string) => JSON.parse(read(path));
+
+describe("presets", () => {
+  it("describe every built-in agent completely, with a headless variant where the agent has one", () => {
+    for (const name of AGENTS) {
+      const p = PRESETS[name];
+      expect(p, name).toBeDefined();
+      if (!p) continue;
+      expect(p.mode, name).toBe(name === "aider" ? "headless" : "interactive");
+      expect(p.credentials?.env.length, name).toBeGreaterThan(0);
+      expect(p.allowHosts.length, name).toBeGreaterThan(0);
+      expect(p.install, name).toBeTruthy();
+      expect(p.firstRun, name).toBeTruthy();
+      expect(p.resume, name).toBeDefined();
+      expect(p.versionArgs, name).toEqual(["--version"]);
+      // The prompt reaches the command the way the preset says.
+      const placeholder = p.prompt === "file" ? "{prompt_file}" : "{prompt}";
+      expect(
+        p.command.some((a) => a.includes(placeholder)),
+        name,
+      ).toBe(true);
+      if (name !== "aider") {
+        const headless = PRESETS[`${name}-headless`];
+        expect(headless?.mode, `${name}-headless`).toBe("headless");
+        expect(presetBinary(headless as NonNullable<typeof headless>)).toBe(presetBinary(p));
+      }
+    }
+    expect(presetBinary(PRESETS.aider as NonNullable<(typeof PRESETS)["aider"]>)).toBe("aider");
+    // Only Claude Code and Gemini CLI were run for real here; the others claim nothing.
+    expect(
+      Object.entries(PRESETS)
+        .filter(([, p]) => p.tested)
+        .map(([n]) => n),
+    ).toEqual(["claude", "claude-headless", "gemini", "gemini-headless"]);
+  });
+
+  it("resume: the arguments go right after the program, or after the subcommand they belong to", () => {
+    const argv = (name: string) => (PRESETS[name] as NonNullable<(typeof PRESETS)[string]>).command;
+    const resumed = (name: string, a = argv(name)) =>
+      withResume(a, PRESETS[name] as NonNullable<(typeof PRESETS)[string]>);
+    expect(resumed("claude")).toEqual(["claude", "--continue", "--dangerously-skip-permissions", "{prompt}"]);
+    expect(
+      resumed("claude-headless", ["/usr/bin/claude", "-p", "--dangerously-skip-permissions", "do it"]),
+    ).toEqual(["/usr/bin/claude", "--continue", "-p", "--dangerously-skip-permissions", "do it"]);
+    expect(resumed("codex")?.slice(0, 3)).toEqual(["codex", "resume", "--last"]);
+    expect(resumed("codex-headless")?.slice(0, 4)).toEqual(["codex", "exec", "resume", "--last"]);
+    expect(resumed("opencode-headless")?.slice(0, 3)).toEqual(["opencode", "run", "--continue"]);
+    expect(resumed("gemini")?.slice(1, 3)).toEqual(["--resume", "latest"]);
+    // A command that no longer has the subcommand cannot be resumed safely.
+    expect(resumed("codex-headless", ["codex", "--model", "x", "{prompt}"])).toBeNull();
+    expect(withResume(["x"], PRESETS.scripted as NonNullable<(typeof PRESETS)["scripted"]>)).toBeNull();
+  });
+});
+
+describe("prepareAgentHome", () => {
+  it("claude: seeds onboarding, trust, the key's last 20 characters and the permission prompt, from the person's files", async () => {
+    const key = "sk-ant-api03-abcdefghijklmnopqrstuvwxyz0123456789";
+    const s = await setting({ ANTHROPIC_API_KEY: key });
+    mkdirSync(join(s.realHome, ".claude"));
+    const state = { numStartups: 3, oauthAccount: { emailAddress: "p@x" }, projects: { "/x": { a: 1 } } };
+    writeFileSync(join(s.realHome, ".claude.json"), JSON.stringify(state));
+    writeFileSync(join(s.realHome, ".claude", "settings.json"), JSON.stringify({ model: "opus" }));
+    writeFileSync(join(s.realHome, ".claude", ".credentials.json"), '{"claudeAiOauth":{}}');
+    const before = [".claude.json", ".claude/settings.json", ".claude/.credentials.json"].map((f) =>
+      read(join(s.realHome, f)),
+    );
+
+    const r = await prepareAgentHome(profileOf("claude"), s.ctx);
+    expect(r.env).toMatchObject({ IS_SANDBOX: "1", DISABLE_AUTOUPDATER: "1" });
+    const seeded = readJson(join(s.home, ".claude.json"));
+    expect(seeded).toMatchObject({
+      numStartups: 3,
+      oauthAccount: { emailAddress: "p@x" },
+      hasCompletedOnboarding: true,
+      customApiKeyResponses: { approved: [key.slice(-20)], rejected: [] },
+    });
+    expect(Object.keys(seeded.projects)).toEqual([s.worktree]);
+    expect(seeded.projects[s.worktree]).toMatchObject({ hasTrustDialogAccepted: true });
+    expect(readJson(join(s.home, ".claude", "settings.json"))).toEqual({
+      model: "opus",
+      skipDangerousModePermissionPrompt: true,
+    });
+    expect(read(join(s.home, ".claude", ".credentials.json"))).toBe('{"claudeAiOauth":{}}');
+    expect(statSync(join(s.home, ".claude.json")).mode & 0o777).toBe(0o600);
+    // The person's files are exactly as they were.
+    expect(
+      [".claude.json", ".claude/settings.json", ".claude/.credentials.json"].map((f) =>
+        read(join(s.realHome, f)),
+      ),
+    ).toEqual(before);
+    // The run's git identity is the person's.
+    expect(read(join(s.home, ".gitconfig"))).toContain("name = Person Name");
+    expect(read(join(s.home, ".gitconfig"))).toContain("email = person@example.invalid");
+
+    // Seeding again (a second launch into the same HOME) keeps what the run has written.
+    const again = { ...readJson(join(s.home, ".claude.json")), lastSessionId: "abc" };
+    writeFileSync(join(s.home, ".claude.json"), JSON.stringify(again));
+    await prepareAgentHome(profileOf("claude-headless"), s.ctx);
+    expect(readJson(join(s.home, ".claude.json"))).toMatchObject({
+      lastSessionId: "abc",
+      customApiKeyResponses: { approved: [key.slice(-20)] },
+    });
+  });
+
+  it("claude without any config of the person's, and a command profile that runs claude", async () => {
+    const s = await setting();
+    await prepareAgentHome(profileOf(null, ["claude", "--model", "opus", "{prompt}"]), s.ctx);
+    const seeded = readJson(join(s.home, ".claude.json"));
+    expect(seeded).toMatchObject({ hasCompletedOnboarding: true, customApiKeyResponses: { approved: [] } });
+    expect(readJson(join(s.home, ".claude", "settings.json"))).toEqual({
+      skipDangerousModePermissionPrompt: true,
+    });
+  });
+
+  it("never writes into the person's HOME (an unsandboxed run uses it as it is)", async () => {
+    const s = await setting({ ANTHROPIC_API_KEY: "k" });
+    const r = await prepareAgentHome(profileOf("claude"), { ...s.ctx, home: s.realHome, sandboxed: false });
+    expect(r.env).toEqual({});
+    expect(() => statSync(join(s.realHome, ".claude.json"))).toThrow();
+  });
+
+  it("resume: the previous run's conversations are carried into the new HOME", async () => {
+    const s = await setting();
+    const previous = join(s.dir, "previous-home");
+    mkdirSync(join(previous, ".claude", "projects", "-wt"), { recursive: true });
+    writeFileSync(join(previous, ".claude", "projects", "-wt", "session.jsonl"), "{}\n");
+    await prepareAgentHome(profileOf("claude"), { ...s.ctx, previousHome: previous });
+    expect(read(join(s.home, ".claude", "projects", "-wt", "session.jsonl"))).toBe("{}\n");
+  });
+
+  it("codex: the person's config and login, with the worktree trusted", async () => {
+    const s = await setting();
+    mkdirSync(join(s.realHome, ".codex"));
+    writeFileSync(join(s.realHome, ".codex", "config.toml"), 'model = "o3"');
+    writeFileSync(join(s.realHome, ".codex", "auth.json"), "{}");
+    await prepareAgentHome(profileOf("codex"), s.ctx);
+    const config = read(join(s.home, ".codex", "config.toml"));
+    expect(config).toBe(
+      `model = "o3"\n\n[projects.${JSON.stringify(s.worktree)}]\ntrust_level = "trusted"\n`,
+    );
+    expect(read(join(s.home, ".codex", "auth.json"))).toBe("{}");
+    expect(read(join(s.realHome, ".codex", "config.toml"))).toBe('model = "o3"');
+    // Idempotent: the table is not added twice.
+    await prepareAgentHome(profileOf("codex-headless"), s.ctx);
+    expect(read(join(s.home, ".codex", "config.toml"))).toBe(config);
+  });
+
+  it("gemini: auth type from the key present, auto-update off, the worktree trusted", async () => {
+    const s = await setting({ GEMINI_API_KEY: "g" });
+    mkdirSync(join(s.realHome, ".gemini"));
+    writeFileSync(join(s.realHome, ".gemini", "settings.json"), JSON.stringify({ ui: { theme: "Dracula" } }));
+    await prepareAgentHome(profileOf("gemini"), s.ctx);
+    expect(readJson(join(s.home, ".gemini", "settings.json"))).toEqual({
+      ui: { theme: "Dracula" },
+      general: { enableAutoUpdate: false, enableAutoUpdateNotification: false },
+      privacy: { usageStatisticsEnabled: false },
+      security: { auth: { selectedType: "gemini-api-key" } },
+    });
+    expect(readJson(join(s.home, ".gemini", "trustedFolders.json"))).toEqual({
+      [s.worktree]: "TRUST_FOLDER",
+    });
+  });
+
+  it("aider: its histories in HOME and ignored by git, no update check or analytics prompt", async () => {
+    const s = await setting();
+    const r = await prepareAgentHome(profileOf("aider"), s.ctx);
+    expect(r.env).toMatchObject({
+      AIDER_CHECK_UPDATE: "false",
+      AIDER_ANALYTICS_DISABLE: "true",
+      AIDER_GITIGNORE: "false",
+      AIDER_CHAT_HISTORY_FILE: join(s.home, ".aider", "chat.history.md"),
+    });
+    // git in the run (HOME = the run's) ignores what aider leaves in the worktree.
+    writeFileSync(join(s.worktree, ".aider.tags.cache.v4"), "x");
+    const status = execFileSync("git", ["-C", s.worktree, "status", "--porcelain"], {
+      env: { ...process.env, ...GIT_IDENTITY, HOME: s.home, XDG_CONFIG_HOME: "" },
+      encoding: "utf8",
+    });
+    expect(status).toBe("");
+  });
+
+  it("the launcher's GIT_AUTHOR_* is the identity when git config has none", async () => {
+    const s = await setting();
+    execFileSync("git", ["-C", s.worktree, "config", "--unset", "user.name"]);
+    execFileSync("git", ["-C", s.worktree, "config", "--unset", "user.email"]);
+    const saved = { name: process.env.GIT_AUTHOR_NAME, email: process.env.GIT_AUTHOR_EMAIL };
+    const savedHome = process.env.HOME;
+    process.env.GIT_AUTHOR_NAME = "Env Name";
+    process.env.GIT_AUTHOR_EMAIL = "env@example.invalid";
+    process.env.HOME = s.realHome; // no ~/.gitconfig of the test machine's
+    try {
+      await prepareAgentHome(profileOf("scripted"), s.ctx);
+    } finally {
+      process.env.GIT_AUTHOR_NAME = saved.name;
+      process.env.GIT_AUTHOR_EMAIL = saved.email;
+      process.env.HOME = savedHome;
+      if (saved.name === undefined) delete process.env.GIT_AUTHOR_NAME;
+      if (saved.email === undefined) delete process.env.GIT_AUTHOR_EMAIL;
+    }
+    expect(read(join(s.home, ".gitconfig"))).toContain("name = Env Name");
+  });
+});

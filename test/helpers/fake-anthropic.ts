@@ -1,0 +1,309 @@
+/**
+ * A local fake of the Anthropic Messages API, for running the real Claude Code CLI offline.
+ *
+ *   const api = await startFakeAnthropic({ steps: ["echo hi > a.txt && git add -A && git commit -qm a"] });
+ *   // ANTHROPIC_BASE_URL=api.url ANTHROPIC_API_KEY=test claude -p "..."
+ *   api.requests;            // every request received, bodies parsed
+ *   await api.close();
+ *
+ * It listens on 127.0.0.1 on a random port and answers `POST /v1/messages` with server-sent
+ * events (message_start, content_block_start/delta/stop, message_delta, message_stop) or, when
+ * the request does not ask for a stream, one JSON message. The script is stateless per
+ * request, so side requests (titles, summaries, retries) never shift it:
+ * - a request without tools gets a short text answer;
+ * - a request with tools whose conversation holds n tool results gets a Bash tool call running
+ *   `steps[n]`, or the final text once every step has its result;
+ * - with `onPrompt`, a conversation that has gone on to a later prompt holding its marker (a
+ *   retry's) follows that script, counting the tool results after that prompt.
+ * `HEAD /` and count_tokens are answered; anything else gets a 404 in the API's error shape.
+ * Every request is recorded (and, with `recordTo`, written to that JSON file after each one).
+ */
+import { writeFileSync } from "node:fs";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+export interface FakeAnthropicOptions {
+  /** Bash commands, one tool call each, in order. */
+  steps: readonly string[];
+  /** The answer after the last step's result. */
+  finalText?: string;
+  /** A JSON file that holds every request received so far (rewritten after each). */
+  recordTo?: string;
+  /** The model name echoed in answers. */
+  model?: string;
+  /**
+   * Another script for a later prompt in the same conversation (a retry): once a user message
+   * containing `marker` is in the conversation, the tool results after it count for `steps`.
+   */
+  onPrompt?: { marker: string; steps: readonly string[]; finalText?: string };
+}
+
+export interface RecordedRequest {
+  at: string;
+  method: string;
+  path: string;
+  /** Request headers without credentials (x-api-key, authorization). */
+  headers: Record<string, string | string[] | undefined>;
+  /** The parsed JSON body, or the raw text when it is not JSON, or null when empty. */
+  body: unknown;
+  /** What the fake answered with: "text", "tool_use:<n>", "final", "head", "count_tokens", "404". */
+  answer: string;
+}
+
+export interface FakeAnthropic {
+  url: string;
+  port: number;
+  requests: RecordedRequest[];
+  close(): Promise<void>;
+}
+
+interface ContentBlock {
+  type: string;
+  text?: string;
+  content?: unknown;
+  tool_use_id?: string;
+  [k: string]: unknown;
+}
+
+interface Message {
+  role: string;
+  content: string | ContentBlock[];
+}
+
+interface MessagesBody {
+  model?: string;
+  stream?: boolean;
+  tools?: unknown[];
+  messages?: Message[];
+}
+
+export async function startFakeAnthropic(opts: FakeAnthropicOptions): Promise<FakeAnthropic> {
+  const requests: RecordedRequest[] = [];
+  let messageCounter = 0;
+  const record = (req: IncomingMessage, body: unknown, answer: string) => {
+    const headers: Record<string, string | string[] | undefined> = { ...req.headers };
+    delete headers["x-api-key"];
+    delete headers.authorization;
+    requests.push({
+      at: new Date().toISOString(),
+      method: req.method ?? "",
+      path: req.url ?? "",
+      headers,
+      body,
+      answer,
+    });
+    if (opts.recordTo) writeFileSync(opts.recordTo, `${JSON.stringify(requests, null, 2)}\n`);
+  };
+
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const raw = Buffer.concat(chunks).toString("utf8");
+      let body: unknown = null;
+      if (raw) {
+        try {
+          body = JSON.parse(raw);
+        } catch {
+          body = raw;
+        }
+      }
+      const path = (req.url ?? "/").split("?")[0] as string;
+      if (req.method === "HEAD") {
+        record(req, body, "head");
+        res.writeHead(200).end();
+        return;
+      }
+      if (req.method === "POST" && path === "/v1/messages/count_tokens") {
+        record(req, body, "count_tokens");
+        sendJson(res, 200, { input_tokens: Math.ceil(raw.length / 4) });
+        return;
+      }
+      if (req.method === "POST" && path === "/v1/messages") {
+        messageCounter += 1;
+        const b = (body ?? {}) as MessagesBody;
+        const reply = answerFor(b, opts, messageCounter);
+        record(req, body, reply.label);
+        const model = b.model ?? opts.model ?? "claude-fake";
+        const id = `msg_fake_${messageCounter}`;
+        if (b.stream) sendStream(res, id, model, reply.blocks, reply.stop);
+        else sendJson(res, 200, messageJson(id, model, reply.blocks, reply.stop));
+        return;
+      }
+      record(req, body, "404");
+      sendJson(res, 404, {
+        type: "error",
+        error: { type: "not_found_error", message: `the fake API has no ${req.method} ${path}` },
+      });
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", resolve);
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+type Block = { type: "text"; text: string } | { type: "tool_use"; id: string; name: string; input: unknown };
+
+function answerFor(
+  body: MessagesBody,
+  opts: FakeAnthropicOptions,
+  requestNumber: number,
+): { blocks: Block[]; stop: string; label: string } {
+  if (!Array.isArray(body.tools) || body.tools.length === 0) {
+    return { blocks: [{ type: "text", text: "OK" }], stop: "end_turn", label: "text" };
+  }
+  const messages = body.messages ?? [];
+  const later = opts.onPrompt;
+  let from = -1;
+  if (later) {
+    messages.forEach((m, i) => {
+      if (m.role === "user" && textOf(m.content).includes(later.marker)) from = i;
+    });
+  }
+  const script = later && from >= 0 ? later : opts;
+  const n = toolResultsIn(messages.slice(Math.max(0, from))).length;
+  const command = script.steps[n];
+  if (command === undefined) {
+    return {
+      blocks: [{ type: "text", text: script.finalText ?? "All steps are done." }],
+      stop: "end_turn",
+      label: "final",
+    };
+  }
+  return {
+    blocks: [
+      { type: "text", text: `Step ${n + 1}.` },
+      {
+        type: "tool_use",
+        // Unique in the conversation: a resumed one holds the earlier attempt's calls too.
+        id: `toolu_fake_${requestNumber}`,
+        name: "Bash",
+        input: { command, description: `scripted step ${n + 1}` },
+      },
+    ],
+    stop: "tool_use",
+    label: `tool_use:${n + 1}`,
+  };
+}
+
+function toolResultsIn(messages: readonly Message[]): ContentBlock[] {
+  return messages.flatMap((m) =>
+    m.role === "user" && Array.isArray(m.content) ? m.content.filter((c) => c.type === "tool_result") : [],
+  );
+}
+
+function usage(output: number) {
+  return {
+    input_tokens: 10,
+    output_tokens: output,
+    cache_creation_input_tokens: 0,
+    cache_read_input_tokens: 0,
+  };
+}
+
+function messageJson(id: string, model: string, blocks: Block[], stop: string) {
+  return {
+    id,
+    type: "message",
+    role: "assistant",
+    model,
+    content: blocks,
+    stop_reason: stop,
+    stop_sequence: null,
+    usage: usage(20),
+  };
+}
+
+function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  const text = JSON.stringify(value);
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function sendStream(res: ServerResponse, id: string, model: string, blocks: Block[], stop: string): void {
+  res.writeHead(200, {
+    "content-type": "text/event-stream",
+    "cache-control": "no-cache",
+    connection: "keep-alive",
+  });
+  const event = (type: string, data: Record<string, unknown>) =>
+    res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
+  event("message_start", {
+    message: { ...messageJson(id, model, [], stop), stop_reason: null, usage: usage(1) },
+  });
+  blocks.forEach((block, index) => {
+    if (block.type === "text") {
+      event("content_block_start", { index, content_block: { type: "text", text: "" } });
+      event("content_block_delta", { index, delta: { type: "text_delta", text: block.text } });
+    } else {
+      event("content_block_start", {
+        index,
+        content_block: { type: "tool_use", id: block.id, name: block.name, input: {} },
+      });
+      event("content_block_delta", {
+        index,
+        delta: { type: "input_json_delta", partial_json: JSON.stringify(block.input) },
+      });
+    }
+    event("content_block_stop", { index });
+  });
+  event("message_delta", { delta: { stop_reason: stop, stop_sequence: null }, usage: { output_tokens: 20 } });
+  event("message_stop", {});
+  res.end();
+}
+
+/** Helpers for assertions on what the agent sent. */
+
+/** Requests to /v1/messages that carried tools: the agent's own conversation turns. */
+export function agentTurns(requests: readonly RecordedRequest[]): MessagesBody[] {
+  return requests
+    .filter((r) => r.method === "POST" && r.path.split("?")[0] === "/v1/messages")
+    .map((r) => r.body as MessagesBody)
+    .filter((b) => Array.isArray(b?.tools) && b.tools.length > 0);
+}
+
+/** All text of a message's content (text blocks joined; strings as they are). */
+export function textOf(content: Message["content"] | undefined): string {
+  if (content === undefined) return "";
+  if (typeof content === "string") return content;
+  return content
+    .map((c) => (c.type === "text" && typeof c.text === "string" ? c.text : ""))
+    .filter(Boolean)
+    .join("\n");
+}
+
+/** The text of the user messages of the agent's first turn (the prompt it was given). */
+export function firstPrompt(requests: readonly RecordedRequest[]): string {
+  const first = agentTurns(requests)[0];
+  return (first?.messages ?? [])
+    .filter((m) => m.role === "user")
+    .map((m) => textOf(m.content))
+    .join("\n");
+}
+
+/** Every tool result the agent sent back, with its text (content strings or text blocks). */
+export function toolResults(
+  requests: readonly RecordedRequest[],
+): Array<{ toolUseId: string; text: string; isError: boolean }> {
+  const seen = new Map<string, { toolUseId: string; text: string; isError: boolean }>();
+  for (const body of agentTurns(requests)) {
+    for (const block of toolResultsIn(body.messages ?? [])) {
+      const id = String(block.tool_use_id ?? "");
+      const content = block.content as Message["content"] | undefined;
+      seen.set(id, { toolUseId: id, text: textOf(content), isError: block.is_error === true });
+    }
+  }
+  return [...seen.values()];
+}

@@ -1,0 +1,180 @@
+/**
+ * A local fake of the Gemini API (generativelanguage), for running the real Gemini CLI offline
+ * (GEMINI_API_KEY=anything GOOGLE_GEMINI_BASE_URL=<url>).
+ *
+ *   const api = await startFakeGemini({ steps: ["git commit ..."] });
+ *   api.requests;            // every request received, bodies parsed
+ *
+ * It answers `POST /v1beta/models/<model>:streamGenerateContent?alt=sse` with server-sent
+ * events and `:generateContent` with JSON. Like the fake Anthropic API it is stateless per
+ * request: a request with tools whose conversation holds n function responses gets a
+ * `run_shell_command` call running `steps[n]`, or the final text once every step has its
+ * response; a request without tools (the CLI's routing and checks) gets a JSON object that
+ * satisfies its `responseJsonSchema`, or a short text.
+ */
+import { writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+
+export interface FakeGeminiOptions {
+  steps: readonly string[];
+  finalText?: string;
+  /** A JSON file that holds every request received so far. */
+  recordTo?: string;
+}
+
+export interface GeminiRequest {
+  at: string;
+  method: string;
+  path: string;
+  body: unknown;
+  answer: string;
+}
+
+export interface FakeGemini {
+  url: string;
+  requests: GeminiRequest[];
+  close(): Promise<void>;
+}
+
+interface Part {
+  text?: string;
+  functionCall?: { name: string; args: unknown };
+  functionResponse?: { name: string; response: unknown };
+}
+
+interface GenerateBody {
+  contents?: Array<{ role?: string; parts?: Part[] }>;
+  tools?: unknown[];
+  generationConfig?: { responseJsonSchema?: Schema; responseSchema?: Schema };
+}
+
+interface Schema {
+  type?: string;
+  properties?: Record<string, Schema>;
+  items?: Schema;
+  enum?: unknown[];
+}
+
+export async function startFakeGemini(opts: FakeGeminiOptions): Promise<FakeGemini> {
+  const requests: GeminiRequest[] = [];
+  const server = createServer((req, res) => {
+    let raw = "";
+    req.setEncoding("utf8");
+    req.on("data", (c: string) => {
+      raw += c;
+    });
+    req.on("end", () => {
+      let body: unknown = null;
+      try {
+        body = raw ? JSON.parse(raw) : null;
+      } catch {
+        body = raw;
+      }
+      const path = req.url ?? "/";
+      const b = (body ?? {}) as GenerateBody;
+      const reply = answerFor(b, opts);
+      requests.push({
+        at: new Date().toISOString(),
+        method: req.method ?? "",
+        path,
+        body,
+        answer: reply.label,
+      });
+      if (opts.recordTo) writeFileSync(opts.recordTo, `${JSON.stringify(requests, null, 2)}\n`);
+      if (path.includes(":countTokens")) {
+        send(res, 200, "application/json", JSON.stringify({ totalTokens: Math.ceil(raw.length / 4) }));
+        return;
+      }
+      const chunk = {
+        candidates: [{ content: { role: "model", parts: reply.parts }, finishReason: "STOP", index: 0 }],
+        usageMetadata: { promptTokenCount: 10, candidatesTokenCount: 5, totalTokenCount: 15 },
+        modelVersion: "gemini-fake",
+      };
+      if (path.includes(":streamGenerateContent")) {
+        send(res, 200, "text/event-stream", `data: ${JSON.stringify(chunk)}\r\n\r\n`);
+      } else if (path.includes(":generateContent")) {
+        send(res, 200, "application/json", JSON.stringify(chunk));
+      } else {
+        send(res, 404, "application/json", JSON.stringify({ error: { code: 404, message: `no ${path}` } }));
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function send(res: import("node:http").ServerResponse, status: number, type: string, text: string): void {
+  res.writeHead(status, { "content-type": type });
+  res.end(text);
+}
+
+function answerFor(body: GenerateBody, opts: FakeGeminiOptions): { parts: Part[]; label: string } {
+  if (!Array.isArray(body.tools) || body.tools.length === 0) {
+    const schema = body.generationConfig?.responseJsonSchema ?? body.generationConfig?.responseSchema;
+    return { parts: [{ text: schema ? JSON.stringify(sample(schema)) : "OK" }], label: "text" };
+  }
+  const n = functionResponses(body).length;
+  const command = opts.steps[n];
+  if (command === undefined)
+    return { parts: [{ text: opts.finalText ?? "All steps are done." }], label: "final" };
+  return {
+    parts: [
+      {
+        functionCall: { name: "run_shell_command", args: { command, description: `scripted step ${n + 1}` } },
+      },
+    ],
+    label: `tool_use:${n + 1}`,
+  };
+}
+
+/** A minimal value of a (Gemini- or JSON-) schema: what the CLI's side requests parse. */
+function sample(schema: Schema): unknown {
+  if (schema.enum && schema.enum.length > 0) return schema.enum[0];
+  switch ((schema.type ?? "").toLowerCase()) {
+    case "object":
+      return Object.fromEntries(Object.entries(schema.properties ?? {}).map(([k, v]) => [k, sample(v)]));
+    case "array":
+      return [];
+    case "integer":
+    case "number":
+      return 1;
+    case "boolean":
+      return false;
+    default:
+      return "fake";
+  }
+}
+
+function functionResponses(body: GenerateBody): Part[] {
+  return (body.contents ?? []).flatMap((c) => (c.parts ?? []).filter((p) => p.functionResponse));
+}
+
+/** The text of the user turns of the first request with tools (the prompt the CLI sent). */
+export function geminiPrompt(requests: readonly GeminiRequest[]): string {
+  const first = requests
+    .map((r) => r.body as GenerateBody)
+    .find((b) => Array.isArray(b?.tools) && b.tools.length > 0);
+  return (first?.contents ?? [])
+    .filter((c) => c.role === "user")
+    .flatMap((c) => (c.parts ?? []).map((p) => p.text ?? ""))
+    .join("\n");
+}
+
+/** Every function response the CLI sent back (the output of the scripted shell commands). */
+export function geminiFunctionResponses(requests: readonly GeminiRequest[]): string[] {
+  const last = [...requests]
+    .map((r) => r.body as GenerateBody)
+    .reverse()
+    .find((b) => Array.isArray(b?.tools) && b.tools.length > 0);
+  return last ? functionResponses(last).map((p) => JSON.stringify(p.functionResponse?.response)) : [];
+}
