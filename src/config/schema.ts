@@ -64,6 +64,10 @@ export const ConfigLayerSchema = z.strictObject({
   bootstrap: z.array(Command).optional(),
   copy: z.array(z.string().min(1)).optional(),
   hooks: Hooks.optional(),
+  idle_timeout: z
+    .string()
+    .regex(/^\d+(ms|s|m|h)$/, { message: 'a duration such as "90s", "20m" or "1h"' })
+    .optional(),
   run_timeout: z
     .string()
     .regex(/^\d+(ms|s|m|h)$/, { message: 'a duration such as "90s", "45m" or "2h"' })
@@ -106,6 +110,7 @@ export interface Config {
   copy: string[];
   hooks: { before_launch: string; after_run: string; on_review: string; on_fail: string };
   run_timeout: string;
+  idle_timeout: string;
   tmux_socket: string;
   agents: { default: string; profiles: Record<string, ProfileConfig> };
   sandbox: { mode: "bwrap" | "none"; allow_hosts: string[]; allow_write: string[]; deny_read: string[] };
@@ -128,6 +133,7 @@ export const DEFAULT_CONFIG: Config = {
   copy: [],
   hooks: { before_launch: "", after_run: "", on_review: "", on_fail: "" },
   run_timeout: "2h",
+  idle_timeout: "20m",
   tmux_socket: "ballador",
   agents: { default: "claude", profiles: { claude: { preset: "claude" } } },
   sandbox: {

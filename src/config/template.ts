@@ -39,6 +39,9 @@ verify: ${input.verify === null ? "null   # e.g. ./verify.sh or npm test" : JSON
 reviewer: null
 # How long one run may take before it is stopped and failed (reason: timeout).
 run_timeout: 2h
+# A run whose terminal shows nothing new for this long, without reporting, is stopped and retried
+# (an interactive agent that ended its turn without "ballador done").
+idle_timeout: 20m
 
 # Commands run in each new worktree before the agent starts (e.g. npm ci).
 bootstrap: []

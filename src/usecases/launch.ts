@@ -579,6 +579,7 @@ export async function buildRunSpec(project: Project, input: RunSpecInput): Promi
     home,
     tmp,
     timeoutMs: profile.timeoutMs,
+    idleTimeoutMs: parseDuration(config.idle_timeout),
     verify,
     verifyTimeoutMs: parseDuration("30m"),
     bootstrap: config.bootstrap,

@@ -6,7 +6,7 @@
  * then the profile's fallback, then failed.
  */
 import { spawn } from "node:child_process";
-import { existsSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, openSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { findProgram, resolveProfile } from "../adapters/agents/profiles.js";
 import { git } from "../adapters/git/index.js";
@@ -38,6 +38,7 @@ type Outcome =
   | { kind: "blocked"; reason: string }
   | { kind: "exited"; code: number | null; signal: string | null; error: string | null }
   | { kind: "timeout" }
+  | { kind: "idle"; minutes: number }
   | { kind: "verdict"; approve: boolean; notes: string };
 
 function say(text: string): void {
@@ -241,6 +242,14 @@ async function superviseAttempt(store: TaskStore, spec: RunSpec): Promise<RunSpe
       outcome: "exited",
       from: "running",
     };
+  } else if (outcome.kind === "idle") {
+    const reason = `timeout: idle for ${outcome.minutes} min without reporting done or blocked`;
+    failure = {
+      reason,
+      feedback: `${reason}. When the work is committed and verified, run ballador done --summary "..."; if you cannot go on, run ballador blocked "why".`,
+      outcome: "idle",
+      from: "running",
+    };
   } else if (outcome.kind === "timeout") {
     const reason = `timeout: the run took longer than ${Math.round(spec.timeoutMs / 1000)} s`;
     failure = {
@@ -343,6 +352,9 @@ async function runAgent(
     exited ??= { code, signal, error: null };
   });
   const deadline = Date.now() + spec.timeoutMs;
+  // Activity is what a person attached would see: new output in the session's terminal.
+  let lastSize = logSize(spec.runDir);
+  let lastActivity = Date.now();
   let outcome: Outcome | null = null;
   const drain = () => {
     for (const { name, report } of pendingReports(spec.runDir)) {
@@ -365,6 +377,13 @@ async function runAgent(
       break;
     }
     if (Date.now() > deadline) outcome = { kind: "timeout" };
+    const size = logSize(spec.runDir);
+    if (size !== lastSize) {
+      lastSize = size;
+      lastActivity = Date.now();
+    } else if (spec.idleTimeoutMs > 0 && Date.now() - lastActivity > spec.idleTimeoutMs) {
+      outcome = { kind: "idle", minutes: Math.round(spec.idleTimeoutMs / 60_000) };
+    }
   }
   if (!exited) await stopAgent(agent.pid, () => exited !== null);
   return { outcome, exitCode: (exited as { code: number | null } | null)?.code ?? null };
@@ -669,6 +688,14 @@ function reportDenials(spec: RunSpec): void {
     say(
       `the sandbox denied ${denials.length} request(s): ${[...new Set(denials.map((d) => d.host))].join(", ")} (ballador sandbox denials ${spec.taskId})`,
     );
+  }
+}
+
+function logSize(runDir: string): number {
+  try {
+    return statSync(join(runDir, "session.log")).size;
+  } catch {
+    return 0;
   }
 }
 

@@ -40,6 +40,8 @@ export interface RunSpec {
   home: string;
   tmp: string;
   timeoutMs: number;
+  /** No new terminal output and no report for this long: the run is stopped as idle. */
+  idleTimeoutMs: number;
   verify: string | null;
   verifyTimeoutMs: number;
   /** For the clean verification checkout. */
