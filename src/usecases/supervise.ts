@@ -8,6 +8,7 @@
 import { spawn } from "node:child_process";
 import { existsSync, openSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { prepareAgentHome } from "../adapters/agents/home.js";
 import { findProgram, resolveProfile } from "../adapters/agents/profiles.js";
 import { git } from "../adapters/git/index.js";
 import { runShell } from "../adapters/process/shell.js";
@@ -105,6 +106,22 @@ async function superviseAttempt(store: TaskStore, spec: RunSpec): Promise<RunSpe
   let command = { file: spec.command[0] as string, args: spec.command.slice(1) };
   try {
     Object.assign(agentEnv, await resolveSecrets(spec, process.env));
+    if (spec.sandbox && Object.keys(spec.secrets).length > 0 && spec.role !== "reviewer") {
+      // Seeding again now that secrets are known: e.g. Claude Code must see its API key approved.
+      const project = await openProject(spec.repoRoot);
+      try {
+        const seeded = await prepareAgentHome(resolveProfile(project.config, spec.profile), {
+          home: spec.home,
+          realHome: process.env.HOME ?? spec.home,
+          worktree: spec.worktree,
+          sandboxed: true,
+          env: agentEnv,
+        });
+        Object.assign(agentEnv, seeded.env);
+      } finally {
+        project.close();
+      }
+    }
     if (spec.sandbox) {
       sandbox = await RunSandbox.start(spec.sandbox, { runDir, tmp: spec.tmp });
       command = await sandbox.wrapArgv(spec.command, spec.worktree);
