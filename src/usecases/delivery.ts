@@ -9,7 +9,6 @@ import { promisify } from "node:util";
 import { findProgram, resolveProfile } from "../adapters/agents/profiles.js";
 import {
   currentBranch,
-  dirtyFiles,
   git,
   isAncestor,
   pruneWorktrees,
@@ -68,7 +67,11 @@ export async function merge(
   // Moving the base must not trample a person's work in the main checkout.
   const checkedOut = (await currentBranch(root)) === config.base;
   if (checkedOut) {
-    const dirty = await dirtyFiles(root);
+    // Untracked files (new parts, notes) are no obstacle to a fast-forward; changes to tracked ones are.
+    const dirty = (await git(["status", "--porcelain", "--untracked-files=no"], { cwd: root })).stdout
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => l.slice(3));
     if (dirty.length > 0) {
       throw new UserError(
         `${root} has ${config.base} checked out with uncommitted changes (${dirty.slice(0, 5).join(", ")}); commit or stash them first`,

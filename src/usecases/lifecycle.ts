@@ -101,7 +101,14 @@ export function logFile(project: Project, id: string): { run: RunRow; file: stri
   requireTask(project, id);
   const run = project.store().latestRun(id);
   if (!run) throw new UserError(`task ${id} has never run; there are no logs yet`);
-  return { run, file: join(run.runDir, "session.log") };
+  // Attempts started inside a session (retries, the reviewer) write to the log of the run that
+  // opened the session: the newest log there is is the current session's.
+  const withLog = project
+    .store()
+    .runsOf(id)
+    .reverse()
+    .find((r) => existsSync(join(r.runDir, "session.log")));
+  return { run, file: join((withLog ?? run).runDir, "session.log") };
 }
 
 export function readLog(file: string): string {

@@ -10,7 +10,7 @@
 import { git } from "../adapters/git/index.js";
 import type { TaskStore } from "../adapters/store/index.js";
 
-export type RefSnapshot = Map<string, string>;
+export type RefSnapshot = Map<string, string> & { takenAt: number };
 
 function guardedPrefix(branch: string): string {
   const slash = branch.lastIndexOf("/");
@@ -25,7 +25,7 @@ export async function snapshotRefs(repo: string, ownBranch: string): Promise<Ref
     cwd: repo,
     allowFail: true,
   });
-  const map: RefSnapshot = new Map();
+  const map = Object.assign(new Map<string, string>(), { takenAt: Date.now() });
   for (const line of r.stdout.split("\n")) {
     const [ref, sha] = line.trim().split(" ");
     if (ref && sha) map.set(ref, sha);
@@ -39,9 +39,16 @@ export async function guardRefs(
   ownBranch: string,
   before: RefSnapshot,
 ): Promise<string[]> {
-  const after = await snapshotRefs(repo, ownBranch);
+  const after: Map<string, string> = await snapshotRefs(repo, ownBranch);
   const own = `refs/heads/${ownBranch}`;
-  const liveBranches = new Set(store.liveRuns().map((r) => `refs/heads/${r.branch}`));
+  // Any task with a run live at some moment since the snapshot may have moved its own branch.
+  const since = before.takenAt;
+  const liveBranches = new Set(
+    store
+      .allRuns()
+      .filter((r) => r.endedAt === null || Date.parse(r.endedAt) >= since)
+      .map((r) => `refs/heads/${r.branch}`),
+  );
   const byBranch = new Map(
     store
       .tasks()

@@ -402,7 +402,7 @@ async function runAgent(
       outcome = { kind: "idle", minutes: Math.round(spec.idleTimeoutMs / 60_000) };
     }
   }
-  if (!exited) await stopAgent(agent.pid, () => exited !== null);
+  if (!exited) await stopAgent(agent.pid, () => exited !== null, spec.sandbox !== null);
   return { outcome, exitCode: (exited as { code: number | null } | null)?.code ?? null };
 }
 
@@ -721,16 +721,18 @@ function markEnded(runDir: string): void {
 }
 
 /**
- * Ends the agent and everything it started. They share the supervisor's process group (the
- * pane's), so the group is signalled while the supervisor itself ignores the signal.
+ * Ends the agent and everything it started. Unsandboxed they share the supervisor's process
+ * group (the pane's), so the group is signalled while the supervisor itself ignores the signal.
  */
-async function stopAgent(pid: number | undefined, gone: () => boolean): Promise<void> {
+async function stopAgent(pid: number | undefined, gone: () => boolean, sandboxed: boolean): Promise<void> {
   if (!pid) return;
   const ignore = () => {};
   process.on("SIGTERM", ignore);
   process.on("SIGHUP", ignore);
   try {
-    process.kill(0, "SIGTERM");
+    // Sandboxed, the agent lives in bubblewrap's own session and pid namespace, which ends with
+    // its wrapper; signalling our group would also end the sandbox runtime's socat bridges.
+    process.kill(sandboxed ? pid : 0, "SIGTERM");
   } catch {
     process.kill(pid, "SIGTERM");
   }

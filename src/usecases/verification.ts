@@ -22,19 +22,26 @@ export interface Verdict {
   log: string;
 }
 
-/** The files that decide what "verified" means: the config and the verify script it names. */
+/**
+ * The files that decide what "verified" means: the config, every repository path the verify
+ * command names (`./verify.sh`, `sh scripts/check.sh`), and the manifest of the runner it
+ * calls (`npm test` reads package.json, `make` the Makefile).
+ */
 export function protectedPaths(verify: string | null): string[] {
-  const paths = [".ballador/config.yaml"];
-  const first = verify?.trim().split(/\s+/)[0];
-  if (
-    first &&
-    !isAbsolute(first) &&
-    (first.startsWith("./") || first.includes("/") || /\.(sh|js|mjs|ts|py)$/.test(first))
-  ) {
-    const p = normalize(first);
-    if (!p.startsWith("..")) paths.push(p);
+  const paths = new Set([".ballador/config.yaml"]);
+  const words = verify?.trim().split(/\s+/) ?? [];
+  for (const w of words) {
+    const word = w.replace(/^['"]|['"]$/g, "");
+    if (!word || isAbsolute(word) || word.startsWith("-")) continue;
+    if (word.startsWith("./") || word.includes("/") || /\.(sh|js|mjs|cjs|ts|py|rb|pl)$/.test(word)) {
+      const p = normalize(word);
+      if (!p.startsWith("..")) paths.add(p);
+    }
   }
-  return paths;
+  const runner = words[0];
+  if (runner && ["npm", "yarn", "pnpm", "bun", "npx"].includes(runner)) paths.add("package.json");
+  if (runner === "make") paths.add("Makefile");
+  return [...paths];
 }
 
 async function blob(repo: string, rev: string, path: string): Promise<string | null> {
