@@ -23,8 +23,10 @@ fi
 # better-sqlite3 compiles from source here (about two minutes): install only when needed.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ] \
    || [ ! -f node_modules/better-sqlite3/build/Release/better_sqlite3.node ]; then
-  echo "ballador setup: npm ci (compiles better-sqlite3; takes a few minutes the first time)" >&2
-  npm ci --no-audit --no-fund >&2
+  echo "ballador setup: npm install (compiles better-sqlite3; takes a few minutes the first time)" >&2
+  # Not `npm ci`: the registry mirror here lacks some platform-only optional packages (e.g.
+  # @biomejs/cli-android-arm64), which `npm ci` reports as a lock file out of sync.
+  npm install --no-audit --no-fund >&2
 fi
 
 # Rebuild when any source file is newer than the build.
