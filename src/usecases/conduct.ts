@@ -19,14 +19,14 @@ export async function conduct(
 ): Promise<{ states: Record<string, number> }> {
   const store = project.store();
   const interval = opts.intervalMs ?? 1000;
-  let previous = new Map(store.tasks().map((t) => [t.id, t.state]));
+  let previous = new Map(store.tasks({ lean: true }).map((t) => [t.id, t.state]));
   let first = true;
   for (;;) {
     if (opts.signal?.aborted) break;
     const result = await launch(project, first ? opts : { ...opts, tasks: [] });
     first = false;
     if (result.started.length > 0 || result.failed.length > 0) events.onLaunch(result);
-    const tasks = store.tasks();
+    const tasks = store.tasks({ lean: true });
     for (const t of tasks) {
       const before = previous.get(t.id);
       if (before !== t.state) events.onChange(t.id, before, t.state, t.reason);
@@ -45,6 +45,6 @@ export async function conduct(
     });
   }
   const states: Record<string, number> = {};
-  for (const t of store.tasks()) states[t.state] = (states[t.state] ?? 0) + 1;
+  for (const t of store.tasks({ lean: true })) states[t.state] = (states[t.state] ?? 0) + 1;
   return { states };
 }

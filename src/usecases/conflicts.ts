@@ -89,7 +89,8 @@ export function scopeWarnings(task: TaskRow, others: readonly TaskRow[]): Confli
 export async function predictConflicts(project: Project, only?: string): Promise<ConflictReport> {
   const root = project.paths.root;
   const config = project.config;
-  const tasks = project.store().tasks();
+  // Only tasks with a branch in play matter here: one indexed query, not the whole queue.
+  const tasks = project.store().tasks({ states: ["running", "verifying", "review"] });
   const active = tasks.filter((t) => ["running", "verifying", "review"].includes(t.state));
   const base = await resolveCommit(root, config.base);
   const heads = new Map<string, string>();

@@ -51,7 +51,7 @@ export function denialReport(project: Project, taskId?: string): DenialReport {
 export function denialCounts(project: Project): Map<string, number> {
   const out = new Map<string, number>();
   const store = project.store();
-  for (const t of store.tasks()) {
+  for (const t of store.tasks({ lean: true })) {
     if (t.attempt === 0) continue;
     const run = store.latestRun(t.id);
     if (!run) continue;

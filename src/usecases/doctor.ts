@@ -6,8 +6,9 @@ import { promisify } from "node:util";
 import { findProgram, type ResolvedProfile, resolveProfile } from "../adapters/agents/profiles.js";
 import { agentReadiness } from "../adapters/agents/readiness.js";
 import { ConfigError } from "../config/errors.js";
-import { loadConfig, REPO_CONFIG_PATH } from "../config/load.js";
+import { loadConfig } from "../config/load.js";
 import type { Config } from "../config/schema.js";
+import { REPO_CONFIG_PATH } from "../config/sources.js";
 import { findRoot, stateDirFor } from "./project.js";
 
 const run = promisify(execFile);

@@ -3,7 +3,7 @@ import { join, relative } from "node:path";
 import { AGENTS, PRESETS, type Preset, presetBinary } from "../adapters/agents/presets.js";
 import { findProgram } from "../adapters/agents/profiles.js";
 import { currentBranch } from "../adapters/git/index.js";
-import { REPO_CONFIG_PATH } from "../config/load.js";
+import { REPO_CONFIG_PATH } from "../config/sources.js";
 import { renderDefaultConfig } from "../config/template.js";
 import { findRoot } from "./project.js";
 

@@ -7,9 +7,11 @@ import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { mainCheckoutRoot, NotAGitRepoError } from "../adapters/git/index.js";
 import type { TaskStore } from "../adapters/store/index.js";
+import { loadConfigCached } from "../config/cached.js";
 import { ConfigError } from "../config/errors.js";
-import { type LoadedConfig, loadConfig, REPO_CONFIG_PATH } from "../config/load.js";
+import type { LoadedConfig } from "../config/load.js";
 import type { Config } from "../config/schema.js";
+import { REPO_CONFIG_PATH } from "../config/sources.js";
 import { UserError } from "./errors.js";
 
 export interface ProjectPaths {
@@ -72,7 +74,7 @@ export async function openProject(cwd: string, opts: { requireInit?: boolean } =
   }
   let loaded: LoadedConfig;
   try {
-    loaded = loadConfig(root);
+    loaded = await loadConfigCached(root, stateDirFor(root));
   } catch (err) {
     if (err instanceof ConfigError) {
       throw new UserError(`the configuration is not valid:\n${err.message}`, 1);

@@ -85,7 +85,7 @@ export function queueParts(
 
   const skipped: QueueResult["skipped"] = [];
   const toWrite: QueuedPart[] = [];
-  const hashes = new Map(store.tasks().map((t) => [t.id, t.partHash]));
+  const hashes = store.partHashes();
   for (const p of parts) {
     const state = states.get(p.id);
     if (state && !EDITABLE_STATES.includes(state) && hashes.get(p.id) !== p.hash) {

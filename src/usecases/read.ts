@@ -21,7 +21,7 @@ export function status(project: Project): StatusRow[] {
   const def = project.config.agents.default;
   return project
     .store()
-    .tasks()
+    .tasks({ lean: true })
     .map((t) => ({
       id: t.id,
       title: t.title,
@@ -43,7 +43,7 @@ export interface NextReport {
 }
 
 export function next(project: Project): NextReport {
-  const tasks = project.store().tasks();
+  const tasks = project.store().tasks({ lean: true });
   const byId = new Map(tasks.map((t) => [t.id, t]));
   const stack = project.config.stack;
   const def = project.config.agents.default;
@@ -83,7 +83,7 @@ export type GraphFormat = "tree" | "mermaid" | "dot";
 export function graph(project: Project, format: GraphFormat): string {
   const nodes = project
     .store()
-    .tasks()
+    .tasks({ lean: true })
     .map((t) => ({ id: t.id, needs: t.needs, title: t.title, state: t.state }));
   if (format === "mermaid") return drawMermaid(nodes);
   if (format === "dot") return drawDot(nodes);

@@ -77,7 +77,7 @@ export async function reconcile(project: Project, opts: { repair: boolean }): Pr
     );
   }
 
-  for (const t of store.tasks()) {
+  for (const t of store.tasks({ states: ["running", "verifying"], lean: true })) {
     if (t.state !== "running" && t.state !== "verifying") continue;
     if (store.liveRuns().some((r) => r.taskId === t.id)) continue;
     if (!opts.repair) {

@@ -50,6 +50,9 @@ function now(): string {
   return new Date().toISOString();
 }
 
+const LEAN_COLUMNS =
+  "id, seq, title, spec, agent, role, needs, verify, priority, part_path, part_hash, state, reason, attempt, branch, created_at, updated_at, state_changed_at";
+
 function toTask(r: SqlRow): TaskRow {
   return {
     id: r.id as string,
@@ -58,11 +61,11 @@ function toTask(r: SqlRow): TaskRow {
     spec: (r.spec as string | null) ?? null,
     agent: (r.agent as string | null) ?? null,
     role: (r.role as string | null) ?? null,
-    scope: JSON.parse(r.scope as string) as string[],
+    scope: r.scope === undefined ? [] : (JSON.parse(r.scope as string) as string[]),
     needs: JSON.parse(r.needs as string) as string[],
     verify: (r.verify as string | null) ?? null,
     priority: r.priority as number,
-    body: r.body as string,
+    body: (r.body as string | undefined) ?? "",
     partPath: (r.part_path as string | null) ?? null,
     partHash: r.part_hash as string,
     state: r.state as TaskState,
@@ -149,8 +152,27 @@ export class TaskStore {
 
   // ---- tasks -------------------------------------------------------------------------------
 
-  tasks(): TaskRow[] {
-    return (this.db.prepare("SELECT * FROM tasks ORDER BY seq").all() as SqlRow[]).map(toTask);
+  /**
+   * Tasks in queue order. `states` limits them (through the state index); `lean` leaves out the
+   * part's body and scope, which whole-queue views (status, next, graph) never show: at 10,000
+   * tasks that is most of the bytes read and parsed.
+   */
+  tasks(opts: { states?: readonly TaskState[]; lean?: boolean } = {}): TaskRow[] {
+    const columns = opts.lean ? LEAN_COLUMNS : "*";
+    const where = opts.states ? ` WHERE state IN (${opts.states.map(() => "?").join(", ")})` : "";
+    const rows = this.db
+      .prepare(`SELECT ${columns} FROM tasks${where} ORDER BY seq`)
+      .all(...(opts.states ?? [])) as SqlRow[];
+    return rows.map(toTask);
+  }
+
+  /** id -> hash of the part file it was queued from. */
+  partHashes(): Map<string, string> {
+    const rows = this.db.prepare("SELECT id, part_hash FROM tasks").all() as Array<{
+      id: string;
+      part_hash: string;
+    }>;
+    return new Map(rows.map((r) => [r.id, r.part_hash]));
   }
 
   task(id: string): TaskRow | null {
