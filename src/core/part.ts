@@ -47,22 +47,25 @@ export function parsePart(text: string, path: string): PartParseResult {
   const end = lines.findIndex((l, i) => i > 0 && (l.trim() === "---" || l.trim() === "..."));
   if (end < 0) return fail(path, lines.length, null, 'the front matter is not closed by a "---" line');
   const yamlText = lines.slice(1, end).join("\n");
-  // linePos is only filled in with prettyErrors; a LineCounter gives lines without the noisy message.
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(yamlText, { prettyErrors: false, lineCounter });
-  if (doc.errors.length > 0) {
-    return {
-      ok: false,
-      errors: doc.errors.map((e) => ({
-        path,
-        // The YAML starts on file line 2 (after the opening "---"); linePos lines are 1-based.
-        line: lineCounter.linePos(e.pos[0]).line + 1,
-        field: null,
-        message: `malformed front matter: ${e.message.split("\n")[0]}`,
-      })),
-    };
+  let data: unknown = simpleFrontMatter(lines.slice(1, end));
+  if (data === undefined) {
+    // linePos is only filled in with prettyErrors; a LineCounter gives lines without the noisy message.
+    const lineCounter = new LineCounter();
+    const doc = parseDocument(yamlText, { prettyErrors: false, lineCounter });
+    if (doc.errors.length > 0) {
+      return {
+        ok: false,
+        errors: doc.errors.map((e) => ({
+          path,
+          // The YAML starts on file line 2 (after the opening "---"); linePos lines are 1-based.
+          line: lineCounter.linePos(e.pos[0]).line + 1,
+          field: null,
+          message: `malformed front matter: ${e.message.split("\n")[0]}`,
+        })),
+      };
+    }
+    data = doc.toJS();
   }
-  const data: unknown = doc.toJS();
   if (data === null || typeof data !== "object" || Array.isArray(data)) {
     return fail(path, 2, null, "the front matter must be a mapping of keys (id, title, needs, ...)");
   }
@@ -88,6 +91,94 @@ export function parsePart(text: string, path: string): PartParseResult {
     .join("\n")
     .trim();
   return { ok: true, part: { ...parsed.data, body, path } };
+}
+
+/** A plain scalar YAML would read as a string exactly as written (no bool, null, number, date, ...). */
+const PLAIN = /^[A-Za-z_./~][^#:{}[\]&*!|>'"%@`,]*$/;
+const YAML_SPECIAL = /^(true|false|yes|no|on|off|null|~|y|n)$/i;
+
+function simpleScalar(raw: string): string | number | undefined {
+  const v = raw.trim();
+  if (/^-?(0|[1-9]\d{0,8})$/.test(v)) return Number(v);
+  if (v.startsWith('"')) {
+    try {
+      const parsed: unknown = JSON.parse(v);
+      return typeof parsed === "string" ? parsed : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  if (v.startsWith("'")) return /^'[^']*'$/.test(v) ? v.slice(1, -1) : undefined;
+  if (PLAIN.test(v) && !YAML_SPECIAL.test(v) && !/\s$/.test(v)) return v;
+  return undefined;
+}
+
+/**
+ * The common front matter (one `key: value` per line, values plain or quoted strings, small
+ * integers, or flow lists of those) read without the YAML library: queueing 10,000 parts spent
+ * most of its time there. Anything else returns undefined and goes to the real YAML parser,
+ * so what is accepted means exactly what YAML says it means.
+ */
+export function simpleFrontMatter(lines: readonly string[]): Record<string, unknown> | undefined {
+  const out: Record<string, unknown> = {};
+  for (const line of lines) {
+    if (line.trim() === "" || /^#/.test(line)) continue;
+    const m = /^([a-z_]+):(?: (.*))?$/.exec(line);
+    if (!m) return undefined;
+    const key = m[1] as string;
+    const raw = (m[2] ?? "").trim();
+    if (key in out) return undefined; // YAML reports duplicate keys: let it
+    if (raw === "") return undefined; // null or a block value: YAML decides
+    if (raw.startsWith("[")) {
+      if (!raw.endsWith("]")) return undefined;
+      const inner = raw.slice(1, -1).trim();
+      if (inner === "") {
+        out[key] = [];
+        continue;
+      }
+      const items: Array<string | number> = [];
+      for (const part of splitFlow(inner)) {
+        const v = simpleScalar(part);
+        if (v === undefined) return undefined;
+        items.push(v);
+      }
+      out[key] = items;
+      continue;
+    }
+    const v = simpleScalar(raw);
+    if (v === undefined) return undefined;
+    out[key] = v;
+  }
+  // Empty front matter is YAML's null, not an empty mapping.
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+/** Splits a flow list's inside on commas outside quotes (each item is then checked on its own). */
+function splitFlow(inner: string): string[] {
+  const parts: string[] = [];
+  let current = "";
+  let quote: string | null = null;
+  for (let i = 0; i < inner.length; i++) {
+    const c = inner[i] as string;
+    if (quote) {
+      current += c;
+      if (c === "\\" && quote === '"') {
+        current += inner[++i] ?? "";
+      } else if (c === quote) {
+        quote = null;
+      }
+    } else if (c === '"' || c === "'") {
+      quote = c;
+      current += c;
+    } else if (c === ",") {
+      parts.push(current);
+      current = "";
+    } else {
+      current += c;
+    }
+  }
+  parts.push(current);
+  return parts;
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {

@@ -27,8 +27,9 @@ export function registerQueueCommands(program: Command): void {
         console.log(
           `${r.files} part file${r.files === 1 ? "" : "s"}: ${verb} ${r.inserted.length} new, ${r.dryRun ? "would update" : "updated"} ${r.updated.length}, ${r.unchanged.length} unchanged.`,
         );
-        for (const id of r.inserted) console.log(`  + ${id}`);
-        for (const id of r.updated) console.log(`  ~ ${id}`);
+        // One write: 10,000 console.log calls cost more than the queueing they report.
+        const lines = [...r.inserted.map((id) => `  + ${id}`), ...r.updated.map((id) => `  ~ ${id}`)];
+        if (lines.length > 0) process.stdout.write(`${lines.join("\n")}\n`);
         for (const s of r.skipped) {
           console.log(
             color.yellow(
