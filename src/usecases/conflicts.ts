@@ -92,6 +92,8 @@ export async function predictConflicts(project: Project, only?: string): Promise
   // Only tasks with a branch in play matter here: one indexed query, not the whole queue.
   const tasks = project.store().tasks({ states: ["running", "verifying", "review"] });
   const active = tasks.filter((t) => ["running", "verifying", "review"].includes(t.state));
+  // Nothing in play, nothing to compare: no git process at all.
+  if (active.length === 0) return { conflicts: [], mergeOrder: [] };
   const base = await resolveCommit(root, config.base);
   const heads = new Map<string, string>();
   for (const t of active) {
