@@ -9,7 +9,7 @@ import { spawn } from "node:child_process";
 import { existsSync, openSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { prepareAgentHome } from "../adapters/agents/home.js";
-import { findProgram, resolveProfile } from "../adapters/agents/profiles.js";
+import { findProgram, type ResolvedProfile, resolveProfile } from "../adapters/agents/profiles.js";
 import { git } from "../adapters/git/index.js";
 import { runShell } from "../adapters/process/shell.js";
 import {
@@ -26,7 +26,7 @@ import { newRunId } from "../core/ids.js";
 import { assembleReviewPrompt } from "../core/prompt.js";
 import { buildBrief, writeBrief } from "./brief.js";
 import { buildRunSpec } from "./launch.js";
-import { openProject } from "./project.js";
+import { openProject, type Project } from "./project.js";
 import { guardRefs, snapshotRefs } from "./ref-guard.js";
 import { policyForRun, resolveSecrets } from "./sandboxing.js";
 import { type Verdict, verifyClean } from "./verification.js";
@@ -95,17 +95,12 @@ async function superviseAttempt(store: TaskStore, spec: RunSpec): Promise<RunSpe
     say("\x1b[31mSANDBOX OFF (sandbox.mode: none): this agent has your full access\x1b[0m");
   }
 
-  // Default-deny: the base environment, the variables the profile names, and its secrets.
-  const agentEnv: Record<string, string> = { ...spec.env };
-  for (const name of spec.passEnv) {
-    const v = process.env[name];
-    if (v !== undefined) agentEnv[name] = v;
-  }
+  let agentEnv: Record<string, string> = { ...spec.env };
   let startError: string | null = null;
   let sandbox: RunSandbox | null = null;
   let command = { file: spec.command[0] as string, args: spec.command.slice(1) };
   try {
-    Object.assign(agentEnv, await resolveSecrets(spec, process.env));
+    agentEnv = await agentEnvironment(spec);
     if (spec.sandbox && Object.keys(spec.secrets).length > 0 && spec.role !== "reviewer") {
       // Seeding again now that secrets are known: e.g. Claude Code must see its API key approved.
       const project = await openProject(spec.repoRoot);
@@ -425,34 +420,10 @@ async function nextAttempt(store: TaskStore, spec: RunSpec, feedback: string): P
     const program = findProgram(profile.command[0] as string, spec.repoRoot);
     if (!program) return null;
     const attempt = spec.attempt + 1;
-    const runId = newRunId(spec.taskId, attempt, new Date(), Math.random().toString(16).slice(2, 6));
-    const runDir = join(project.paths.runsDir, runId);
-    const identity = {
-      taskId: spec.taskId,
-      runId,
-      worktree: spec.worktree,
-      branch: spec.branch,
+    const { identity, env, home, tmp, policy } = await followUpRun(project, spec, profile, {
       attempt,
-      runDir,
-      promptFile: join(runDir, "prompt.md"),
-    };
-    const home = spec.sandbox ? join(runDir, "home") : spec.home;
-    const tmp = join(runDir, "tmp");
-    const env = {
-      ...spec.env,
-      BALLADOR_RUN_ID: runId,
-      BALLADOR_ATTEMPT: String(attempt),
-      BALLADOR_RUN_DIR: runDir,
-      BALLADOR_PROMPT_FILE: identity.promptFile,
-      HOME: home,
-    };
-    const policy = await policyForRun(project, {
-      worktree: spec.worktree,
-      runDir,
-      branch: spec.branch,
-      home,
-      tmp,
-      profile,
+      suffix: Math.random().toString(16).slice(2, 6),
+      readOnly: false,
     });
     const next = await buildRunSpec(project, {
       task,
@@ -476,6 +447,59 @@ async function nextAttempt(store: TaskStore, spec: RunSpec, feedback: string): P
   }
 }
 
+/** Default-deny: the run's base environment, the host variables its profile names, its secrets. */
+async function agentEnvironment(spec: RunSpec): Promise<Record<string, string>> {
+  const env: Record<string, string> = { ...spec.env };
+  for (const name of spec.passEnv) {
+    const v = process.env[name];
+    if (v !== undefined) env[name] = v;
+  }
+  return { ...env, ...(await resolveSecrets(spec, process.env)) };
+}
+
+/**
+ * The folder, identity, environment and sandbox policy of a run that follows another in the same
+ * session: the next attempt, or the reviewer's run.
+ */
+async function followUpRun(
+  project: Project,
+  spec: RunSpec,
+  profile: ResolvedProfile,
+  opts: { attempt: number; suffix: string; readOnly: boolean },
+) {
+  const runId = newRunId(spec.taskId, opts.attempt, new Date(), opts.suffix);
+  const runDir = join(project.paths.runsDir, runId);
+  const identity = {
+    taskId: spec.taskId,
+    runId,
+    worktree: spec.worktree,
+    branch: spec.branch,
+    attempt: opts.attempt,
+    runDir,
+    promptFile: join(runDir, "prompt.md"),
+  };
+  const home = spec.sandbox ? join(runDir, "home") : spec.home;
+  const tmp = join(runDir, "tmp");
+  const env = {
+    ...spec.env,
+    BALLADOR_RUN_ID: runId,
+    BALLADOR_ATTEMPT: String(opts.attempt),
+    BALLADOR_RUN_DIR: runDir,
+    BALLADOR_PROMPT_FILE: identity.promptFile,
+    HOME: home,
+  };
+  const policy = await policyForRun(project, {
+    worktree: spec.worktree,
+    runDir,
+    branch: spec.branch,
+    home,
+    tmp,
+    profile,
+    readOnly: opts.readOnly,
+  });
+  return { identity, env, home, tmp, policy };
+}
+
 /**
  * The reviewer pass: a reviewer profile reads the verified change in a read-only sandbox and
  * approves or requests changes. No verdict (it exited, timed out) counts as no objection,
@@ -493,40 +517,12 @@ async function runReviewer(store: TaskStore, spec: RunSpec): Promise<{ approve: 
       store.addNote(spec.taskId, spec.runId, "system", `reviewer: no verdict from ${name} (${why})`);
       return { approve: true, notes: why };
     }
-    const runId = newRunId(
-      spec.taskId,
-      spec.attempt,
-      new Date(),
-      `r${Math.random().toString(16).slice(2, 5)}`,
-    );
-    const runDir = join(project.paths.runsDir, runId);
-    const home = spec.sandbox ? join(runDir, "home") : spec.home;
-    const tmp = join(runDir, "tmp");
-    const identity = {
-      taskId: spec.taskId,
-      runId,
-      worktree: spec.worktree,
-      branch: spec.branch,
+    const { identity, env, home, tmp, policy } = await followUpRun(project, spec, profile, {
       attempt: spec.attempt,
-      runDir,
-      promptFile: join(runDir, "prompt.md"),
-    };
-    const env = {
-      ...spec.env,
-      BALLADOR_RUN_ID: runId,
-      BALLADOR_RUN_DIR: runDir,
-      BALLADOR_PROMPT_FILE: identity.promptFile,
-      HOME: home,
-    };
-    const policy = await policyForRun(project, {
-      worktree: spec.worktree,
-      runDir,
-      branch: spec.branch,
-      home,
-      tmp,
-      profile,
+      suffix: `r${Math.random().toString(16).slice(2, 5)}`,
       readOnly: true,
     });
+    const { runId, runDir } = identity;
     const { markdown } = await buildBrief(project, spec.taskId);
     const diff = (
       await git(["diff", "--no-color", `${spec.projectBase}...HEAD`], { cwd: spec.worktree, allowFail: true })
@@ -569,12 +565,7 @@ async function runReviewer(store: TaskStore, spec: RunSpec): Promise<{ approve: 
       });
     });
     say(`reviewer ${name} reads the change (read-only)`);
-    const reviewEnv: Record<string, string> = { ...reviewSpec.env };
-    for (const n of reviewSpec.passEnv) {
-      const v = process.env[n];
-      if (v !== undefined) reviewEnv[n] = v;
-    }
-    Object.assign(reviewEnv, await resolveSecrets(reviewSpec, process.env));
+    const reviewEnv = await agentEnvironment(reviewSpec);
     let command = { file: reviewSpec.command[0] as string, args: reviewSpec.command.slice(1) };
     // One sandbox per process: the reviewer's read-only policy replaces the implementer's for now.
     if (policy)

@@ -45,6 +45,7 @@ export interface RunJson {
   id: string;
   taskId: string;
   attempt: number;
+  profile: string;
   status: string;
   worktree: string;
   branch: string;
