@@ -1,0 +1,595 @@
+/**
+ * Launch (issue 4): what `ballador launch <task>` costs a person, against a bare
+ * `git worktree add` of the same commit on the same repository, on a small repository
+ * (200 files) and one of 20,000 files; where the time of one launch goes; and 20 scripted
+ * agents launched at once.
+ *
+ * The launched profile is a trivial agent (`sleep 30`), so the run stays alive while it is
+ * measured; each launch is of a fresh task and is abandoned right after (its session closed).
+ * Worktrees are not removed between launches: on ext4, creating files shortly after deleting
+ * many makes inode allocation crawl (the kernel's recently_deleted() check in
+ * __ext4_new_inode), which would measure the file system's memory of our own cleanups rather
+ * than the launch. Everything goes with the temporary folders at the end.
+ */
+import { spawn } from "node:child_process";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { ballador, CLI, figure, makeRepo, msSince, run, stats, tempDir, timeCli } from "../lib.js";
+
+const SECTION = "launch";
+
+// ---- repositories ----------------------------------------------------------------------------
+
+/** Writes `count` tracked files (100 per folder) and commits them. */
+function addFiles(repo, count) {
+  for (let d = 0; d * 100 < count; d++) {
+    const dir = join(repo.dir, "src", `m${d}`);
+    mkdirSync(dir, { recursive: true });
+    for (let i = 0; i < 100 && d * 100 + i < count; i++) {
+      writeFileSync(join(dir, `f${i}.js`), `export const v${i} = ${d * 100 + i};\n`);
+    }
+  }
+  run("git", ["add", "-A"], { cwd: repo.dir, env: repo.env });
+  run("git", ["commit", "-q", "-m", `${count} files`], { cwd: repo.dir, env: repo.env });
+}
+
+function writeConfig(repo, { socket, mode, maxParallel = 100, profile }) {
+  writeFileSync(
+    join(repo.dir, ".ballador", "config.yaml"),
+    [
+      "base: main",
+      `tmux_socket: ${socket}`,
+      `max_parallel: ${maxParallel}`,
+      "agents:",
+      `  default: ${profile === "scripted" ? "scripted" : "sleeper"}`,
+      "  profiles:",
+      profile === "scripted"
+        ? "    scripted: { preset: scripted }"
+        : '    sleeper: { command: ["sleep", "30"], prompt: file }',
+      "sandbox:",
+      `  mode: ${mode}`,
+      "  allow_hosts: []",
+      "",
+    ].join("\n"),
+  );
+}
+
+function writeParts(repo, parts) {
+  const dir = join(repo.dir, ".ballador", "parts", "bench");
+  mkdirSync(dir, { recursive: true });
+  for (const p of parts) {
+    writeFileSync(
+      join(dir, `${p.id}.md`),
+      `---\nid: ${p.id}\ntitle: "Bench ${p.id}"\n---\n${p.body ?? "Goal: be launched."}\n`,
+    );
+  }
+  ballador(repo, ["queue"]);
+}
+
+/** A repository with `files` tracked files, the sleeper profile and `tasks` ready tasks. */
+function launchRepo(name, files, tasks, socket) {
+  const repo = makeRepo(name);
+  addFiles(repo, files);
+  repo.socket = socket;
+  repo.sha = run("git", ["rev-parse", "HEAD"], { cwd: repo.dir, env: repo.env }).stdout.trim();
+  writeConfig(repo, { socket, mode: "bwrap" });
+  repo.ids = Array.from({ length: tasks }, (_, i) => `t${String(i).padStart(3, "0")}`);
+  writeParts(
+    repo,
+    repo.ids.map((id) => ({ id })),
+  );
+  return repo;
+}
+
+const killTmux = (socket) => run("tmux", ["-L", socket, "kill-server"], { allowFail: true });
+
+// ---- one launch, several ways ----------------------------------------------------------------
+
+/**
+ * Bare worktree adds and launches (sandbox none and bwrap) of fresh tasks, interleaved and
+ * rotated so that a noisy moment hits all three alike. Returns their stats.
+ */
+function measureLaunches(repo, n, { warmup = 1 } = {}) {
+  const times = { bare: [], none: [], bwrap: [] };
+  const cpu = { bare: [], none: [], bwrap: [] };
+  let bareNo = 0;
+  const bareRoot = join(repo.base, "bare");
+  mkdirSync(bareRoot, { recursive: true });
+  const ways = {
+    bare: () => {
+      const i = bareNo++;
+      return run(
+        "git",
+        ["worktree", "add", "-q", "--no-track", "-b", `bare/${i}`, "--", join(bareRoot, `w${i}`), repo.sha],
+        { cwd: repo.dir, env: repo.env },
+      );
+    },
+    none: () => launchOne(repo, "none"),
+    bwrap: () => launchOne(repo, "bwrap"),
+  };
+  const order = ["bare", "none", "bwrap"];
+  for (let i = -warmup; i < n; i++) {
+    const rot = ((i % 3) + 3) % 3;
+    for (const way of [...order.slice(rot), ...order.slice(0, rot)]) {
+      const r = ways[way]();
+      if (i >= 0) {
+        times[way].push(r.ms);
+        cpu[way].push(r.cpuMs);
+      }
+    }
+  }
+  return Object.fromEntries(order.map((w) => [w, stats(times[w], cpu[w])]));
+}
+
+function nextTask(repo) {
+  const id = repo.ids.shift();
+  if (!id) throw new Error("the bench ran out of prepared tasks");
+  return id;
+}
+
+/** `ballador launch <fresh task>` with the given sandbox mode, timed; then abandoned (untimed). */
+function launchOne(repo, mode, { wrap = null } = {}) {
+  writeConfig(repo, { socket: repo.socket, mode });
+  const id = nextTask(repo);
+  const r = wrap ? wrap(id) : ballador(repo, ["launch", id]);
+  if (!/started/.test(r.stdout)) throw new Error(`launch ${id} did not start:\n${r.stdout}${r.stderr}`);
+  ballador(repo, ["abandon", id]);
+  return r;
+}
+
+// ---- where the time of one launch goes --------------------------------------------------------
+
+/**
+ * Preloaded into a traced launch: records every child process (argv, start, end) and the
+ * moments the preload ran (node is booted) and the process exits, relative to process start.
+ * Node's builtin ESM exports are synced from the CommonJS object, so Ballador's own
+ * `import { execFile } from "node:child_process"` sees the wrapper.
+ */
+const TRACE_PRELOAD = `
+import { appendFileSync } from "node:fs";
+import { createRequire, syncBuiltinESMExports } from "node:module";
+import { performance } from "node:perf_hooks";
+import { promisify } from "node:util";
+const cp = createRequire(import.meta.url)("node:child_process");
+const out = process.env.BALLADOR_BENCH_TRACE;
+const log = (o) => appendFileSync(out, JSON.stringify(o) + "\\n");
+for (const name of ["spawn", "execFile", "spawnSync", "execFileSync"]) {
+  const orig = cp[name];
+  const wrapped = function (file, args, ...rest) {
+    const t0 = performance.now();
+    const argv = [file, ...(Array.isArray(args) ? args : [])].map(String);
+    const r = orig.call(this, file, args, ...rest);
+    if (name.endsWith("Sync")) log({ ev: "child", argv, t0, t1: performance.now() });
+    else r.once("close", () => log({ ev: "child", argv, t0, t1: performance.now() }));
+    return r;
+  };
+  for (const k of Reflect.ownKeys(orig)) {
+    if (k === promisify.custom) continue;
+    try { Object.defineProperty(wrapped, k, Object.getOwnPropertyDescriptor(orig, k)); } catch {}
+  }
+  if (orig[promisify.custom]) {
+    // execFile's own promisified form calls the original directly: route it through the wrapper.
+    Object.defineProperty(wrapped, promisify.custom, {
+      value: (...args) => {
+        let child;
+        const p = new Promise((resolve, reject) => {
+          child = wrapped(...args, (err, stdout, stderr) => {
+            if (err) reject(Object.assign(err, { stdout, stderr }));
+            else resolve({ stdout, stderr });
+          });
+        });
+        p.child = child;
+        return p;
+      },
+    });
+  }
+  cp[name] = wrapped;
+}
+syncBuiltinESMExports();
+log({ ev: "preload", t: performance.now() });
+process.on("exit", () => log({ ev: "exit", t: performance.now() }));
+`;
+
+/** Total length of the union of [t0, t1] intervals. */
+function unionMs(intervals) {
+  const s = [...intervals].sort((a, b) => a.t0 - b.t0);
+  let total = 0;
+  let end = Number.NEGATIVE_INFINITY;
+  for (const { t0, t1 } of s) {
+    if (t1 <= end) continue;
+    total += t1 - Math.max(t0, end);
+    end = t1;
+  }
+  return total;
+}
+
+const label = (argv) => {
+  const prog = argv[0].split("/").pop();
+  if (prog === "tmux") {
+    const i = argv.indexOf("-L");
+    return `tmux ${argv[i >= 0 ? i + 2 : 1]}`;
+  }
+  return `${prog} ${argv[1] ?? ""}`.trim();
+};
+
+const countList = (labels) => {
+  const m = new Map();
+  for (const l of labels) m.set(l, (m.get(l) ?? 0) + 1);
+  return [...m].map(([l, c]) => (c > 1 ? `${l} x${c}` : l)).join(", ");
+};
+
+/** Phases of traced launches (sandbox bwrap): figures per phase, medians over the runs. */
+function tracedLaunches(repo, n, dir) {
+  const preload = join(dir, "trace-preload.mjs");
+  writeFileSync(preload, TRACE_PRELOAD);
+  const phases = [];
+  for (let i = -1; i < n; i++) {
+    const file = join(dir, `trace-${repo.files}-${i + 1}.jsonl`);
+    const r = launchOne(repo, "bwrap", {
+      wrap: (id) =>
+        run(process.execPath, ["--import", preload, CLI, "launch", id], {
+          cwd: repo.dir,
+          env: { ...repo.env, BALLADOR_BENCH_TRACE: file },
+        }),
+    });
+    if (i < 0) continue;
+    const events = readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    const boot = events.find((e) => e.ev === "preload").t;
+    const exit = events.find((e) => e.ev === "exit").t;
+    const children = events.filter((e) => e.ev === "child").sort((a, b) => a.t0 - b.t0);
+    const isAdd = (c) => c.argv[1] === "worktree" && c.argv[2] === "add";
+    const isNew = (c) => label(c.argv) === "tmux new-session";
+    const add = children.filter(isAdd);
+    const newSession = children.filter(isNew);
+    const otherGit = children.filter((c) => !isAdd(c) && label(c.argv).startsWith("git "));
+    const otherTmux = children.filter((c) => !isNew(c) && label(c.argv).startsWith("tmux "));
+    const others = children.filter((c) => ![...add, ...newSession, ...otherGit, ...otherTmux].includes(c));
+    const first = children[0].t0;
+    const last = Math.max(...children.map((c) => c.t1));
+    phases.push({
+      wall: r.ms,
+      boot,
+      beforeFirstChild: first - boot,
+      add: unionMs(add),
+      newSession: unionMs(newSession),
+      otherGit: unionMs(otherGit),
+      otherTmux: unionMs(otherTmux),
+      others: unionMs(others),
+      jsBetween: last - first - unionMs(children),
+      afterLastChild: exit - last,
+      teardown: r.ms - exit,
+      labels: {
+        otherGit: countList(otherGit.map((c) => label(c.argv))),
+        otherTmux: countList(otherTmux.map((c) => label(c.argv))),
+        others: countList(others.map((c) => label(c.argv))),
+      },
+    });
+  }
+  const col = (k) => stats(phases.map((p) => p[k]));
+  const L = phases[0].labels;
+  const where = `traced bwrap launches, ${repo.files} files`;
+  const rows = [
+    ["wall, under trace", "wall", ""],
+    ["node boot until the first line of JS", "boot", ""],
+    ["imports + config + store open, until the first child process", "beforeFirstChild", ""],
+    ["git worktree add (the bare equivalent)", "add", ""],
+    ["other git calls", "otherGit", L.otherGit],
+    ["tmux new-session (supervisor starts inside)", "newSession", ""],
+    ["other tmux calls", "otherTmux", L.otherTmux],
+    ["JS between child processes", "jsBetween", ""],
+    ["JS after the last child process, until exit", "afterLastChild", ""],
+    ["process teardown after the exit event", "teardown", ""],
+  ];
+  if (L.others) rows.push(["other child processes", "others", L.others]);
+  return rows.map(([name, key, note]) => figure(`${SECTION} phases`, `${name} (${where})`, col(key), { note }));
+}
+
+/** Ballador functions whose CPU time (sampled, inclusive) a profiled launch reports. */
+const PROFILED = [
+  "openProject",
+  "loadConfigCached",
+  "loadConfig",
+  "TaskStore",
+  "reconcile",
+  "launch",
+  "provision",
+  "policyForRun",
+  "buildRunSpec",
+  "prepareAgentHome",
+  "seedGitIdentity",
+  "assemblePrompt",
+];
+
+/**
+ * What a CPU sample was doing, from its whole stack: loading modules (anything under Node's
+ * module loader: resolve, read, compile, evaluate top-level code), starting child processes,
+ * or else by where its innermost frame's code comes from.
+ */
+function category(stack) {
+  const leaf = stack[0];
+  if (leaf.functionName === "(garbage collector)") return "garbage collector";
+  if (stack.some((cf) => cf.url.startsWith("node:internal/modules/")))
+    return "module loading (resolve, read, compile, evaluate)";
+  if (stack.some((cf) => cf.url === "node:child_process" || cf.url.startsWith("node:internal/child_process")))
+    return "starting child processes (spawn, pipes)";
+  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(leaf.url);
+  if (pkg) return `package ${pkg[1]}`;
+  if (leaf.url.includes("/dist/")) return "Ballador's own code (dist/)";
+  if (leaf.url.startsWith("node:")) return "other node internals (streams, fs, timers)";
+  if (leaf.functionName === "(program)") return "(program): V8 and node native";
+  return `native: ${leaf.functionName || "?"}`;
+}
+
+/**
+ * `node --cpu-prof` of bwrap launches: CPU time by activity (see category), and
+ * per named Ballador function its inclusive time. Inclusive covers each function's own
+ * synchronous stretches: after an await, a callee's work is counted at the callee. Idle time
+ * (waiting on child processes) is not CPU time and is left out.
+ */
+function profiledLaunches(repo, n, dir) {
+  const per = new Map();
+  const add = (k, ms) => {
+    if (!per.has(k)) per.set(k, []);
+    per.get(k).push(ms);
+  };
+  for (let i = 0; i < n; i++) {
+    const pdir = join(dir, `prof-${repo.files}-${i}`);
+    launchOne(repo, "bwrap", {
+      wrap: (id) =>
+        run(
+          process.execPath,
+          ["--cpu-prof", "--cpu-prof-dir", pdir, "--cpu-prof-interval", "250", CLI, "launch", id],
+          { cwd: repo.dir, env: repo.env },
+        ),
+    });
+    const file = readdirSync(pdir).find((f) => f.endsWith(".cpuprofile"));
+    const prof = JSON.parse(readFileSync(join(pdir, file), "utf8"));
+    const nodes = new Map(prof.nodes.map((nd) => [nd.id, nd]));
+    const parent = new Map();
+    for (const nd of prof.nodes) for (const c of nd.children ?? []) parent.set(c, nd.id);
+    const selfMs = new Map();
+    prof.samples.forEach((id, k) => selfMs.set(id, (selfMs.get(id) ?? 0) + prof.timeDeltas[k] / 1000));
+    const totals = new Map(PROFILED.map((f) => [`${f}()`, 0]));
+    const origins = new Map();
+    let cpuTotal = 0;
+    for (const [id, ms] of selfMs) {
+      const leaf = nodes.get(id).callFrame;
+      if (leaf.functionName === "(idle)" || leaf.functionName === "(root)") continue;
+      cpuTotal += ms;
+      const stack = [];
+      for (let cur = id; cur !== undefined; cur = parent.get(cur)) stack.push(nodes.get(cur).callFrame);
+      const o = category(stack);
+      origins.set(o, (origins.get(o) ?? 0) + ms);
+      const seen = new Set();
+      for (const cf of stack) {
+        const key = `${cf.functionName}()`;
+        if (cf.url.includes("/dist/") && !cf.url.includes("/node_modules/") && totals.has(key) && !seen.has(key)) {
+          seen.add(key);
+          totals.set(key, totals.get(key) + ms);
+        }
+      }
+    }
+    add("CPU total, all samples but idle", cpuTotal);
+    for (const [o, ms] of origins) add(`by activity: ${o}`, ms);
+    for (const [f, ms] of totals) add(`inclusive: ${f}`, ms);
+  }
+  const where = `cpu-prof of ${n} bwrap launches, ${repo.files} files; CPU ms`;
+  const rows = [...per].map(([name, list]) => [name, stats([...list, ...Array(n - list.length).fill(0)])]);
+  const byActivity = rows
+    .filter(([name]) => name.startsWith("by activity: "))
+    .sort((a, b) => b[1].median - a[1].median);
+  return [
+    ...rows.filter(([name]) => name.startsWith("CPU total")),
+    ...byActivity.slice(0, 7),
+    ...rows.filter(([name, s]) => name.startsWith("inclusive: ") && s.median >= 2),
+  ].map(([name, s]) => figure(`${SECTION} cpu`, `${name} (${where})`, s));
+}
+
+// ---- 20 agents at once -----------------------------------------------------------------------
+
+/** Async spawn (keeps the event loop free for sampling) with wall time. */
+function runAsync(file, args, { cwd, env }) {
+  return new Promise((resolvePromise, reject) => {
+    const start = process.hrtime.bigint();
+    const child = spawn(file, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d) => {
+      stdout += d;
+    });
+    child.stderr.setEncoding("utf8").on("data", (d) => {
+      stderr += d;
+    });
+    child.on("error", reject);
+    child.on("close", (code) => {
+      if (code !== 0) reject(new Error(`${args.join(" ")} exited ${code}: ${stderr}${stdout.slice(0, 2000)}`));
+      else resolvePromise({ ms: msSince(start), stdout, stderr });
+    });
+  });
+}
+
+/** VmRSS (KiB) of the run supervisors of this state folder, and of them with all descendants. */
+function sampleRss(stateDir) {
+  const ppid = new Map();
+  const supervisors = [];
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
+      ppid.set(Number(name), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
+      const argv = readFileSync(`/proc/${name}/cmdline`, "utf8").split("\0");
+      if (argv[1]?.endsWith("supervisor-main.js") && argv[2]?.startsWith(stateDir)) supervisors.push(Number(name));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const rss = (pid) => {
+    try {
+      const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+      return m ? Number(m[1]) : 0;
+    } catch {
+      return 0;
+    }
+  };
+  const children = new Map();
+  for (const [pid, pp] of ppid) {
+    if (!children.has(pp)) children.set(pp, []);
+    children.get(pp).push(pid);
+  }
+  const tree = [];
+  const stack = [...supervisors];
+  while (stack.length > 0) {
+    const pid = stack.pop();
+    tree.push(pid);
+    stack.push(...(children.get(pid) ?? []));
+  }
+  const supRss = supervisors.map(rss);
+  return {
+    supervisors: supervisors.length,
+    supervisorsKiB: supRss.reduce((a, b) => a + b, 0),
+    maxSupervisorKiB: Math.max(0, ...supRss),
+    processes: tree.length,
+    treeKiB: tree.map(rss).reduce((a, b) => a + b, 0),
+  };
+}
+
+const mib = (kib) => `${(kib / 1024).toFixed(0)} MiB`;
+
+async function twentyAgents(socket) {
+  const COUNT = 20;
+  const repo = makeRepo("twenty");
+  writeConfig(repo, { socket, mode: "bwrap", maxParallel: COUNT, profile: "scripted" });
+  const ids = Array.from({ length: COUNT }, (_, i) => `agent-${String(i + 1).padStart(2, "0")}`);
+  writeParts(
+    repo,
+    ids.map((id) => ({
+      id,
+      body: [
+        "Goal: write a file, commit it, report done.",
+        "",
+        "```ballador-script",
+        "steps:",
+        `  - write: { path: out/${id}.txt, content: "written by ${id}\\n" }`,
+        `  - commit: "bench: ${id}"`,
+        `  - done: { summary: "out/${id}.txt" }`,
+        "```",
+      ].join("\n"),
+    })),
+  );
+  const peak = { supervisors: 0, supervisorsKiB: 0, maxSupervisorKiB: 0, processes: 0, treeKiB: 0 };
+  const sampler = setInterval(() => {
+    const s = sampleRss(repo.stateDir);
+    for (const k of Object.keys(peak)) peak[k] = Math.max(peak[k], s[k]);
+  }, 100);
+  const start = process.hrtime.bigint();
+  let launchMs;
+  let allMs = null;
+  let states = {};
+  try {
+    const l = await runAsync(process.execPath, [CLI, "launch", "--json"], { cwd: repo.dir, env: repo.env });
+    launchMs = msSince(start);
+    const started = JSON.parse(l.stdout).started?.length;
+    if (started !== COUNT) throw new Error(`launch started ${started} of ${COUNT}:\n${l.stdout.slice(0, 3000)}`);
+    const deadline = Date.now() + 180_000;
+    while (Date.now() < deadline) {
+      const s = await runAsync(process.execPath, [CLI, "status", "--json"], { cwd: repo.dir, env: repo.env });
+      states = {};
+      for (const t of JSON.parse(s.stdout).tasks) states[t.state] = (states[t.state] ?? 0) + 1;
+      if ((states.review ?? 0) === COUNT) {
+        allMs = msSince(start);
+        break;
+      }
+      if ((states.failed ?? 0) + (states.blocked ?? 0) > 0) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  } finally {
+    clearInterval(sampler);
+    killTmux(socket);
+  }
+  if (allMs === null) throw new Error(`20 agents: not all in review: ${JSON.stringify(states)} (repo ${repo.dir})`);
+  const rssNote = `peak sum of VmRSS: ${peak.supervisors} supervisors ${mib(peak.supervisorsKiB)} (largest ${mib(peak.maxSupervisorKiB)}); with their ${peak.processes - peak.supervisors} descendants (bwrap, socat, agents, git) ${mib(peak.treeKiB)}`;
+  return [
+    figure(SECTION, `ballador launch: ${COUNT} scripted agents at once (bwrap, max_parallel ${COUNT})`, launchMs, {
+      note: `${(launchMs / COUNT).toFixed(0)} ms per agent`,
+    }),
+    figure(SECTION, `${COUNT} scripted agents: launch until all ${COUNT} in review (status --json polled)`, allMs, {
+      note: rssNote,
+    }),
+  ];
+}
+
+// ---- the section -----------------------------------------------------------------------------
+
+export const section = {
+  name: "launch",
+  order: 70,
+  description:
+    "ballador launch (sandbox none and bwrap) vs bare git worktree add on 200 and 20,000 files; phases of one launch; 20 scripted agents at once",
+  async run(ctx) {
+    const out = [];
+    const sockets = [];
+    const socket = (name) => {
+      const s = `bl-bench-${process.pid}-${name}`;
+      sockets.push(s);
+      return s;
+    };
+    const work = tempDir("ballador-bench-launch-");
+    try {
+      const overhead = (repo, n) => {
+        const s = measureLaunches(repo, n);
+        const where = `${repo.files} files`;
+        const target = 1.5 * s.bare.median;
+        out.push(figure(SECTION, `bare git worktree add (${where})`, s.bare));
+        for (const mode of ["none", "bwrap"]) {
+          out.push(
+            figure(SECTION, `ballador launch <task>, sandbox ${mode} (${where})`, s[mode], {
+              target,
+              note: `${(s[mode].median / s.bare.median).toFixed(2)}x bare add, +${(s[mode].median - s.bare.median).toFixed(0)} ms`,
+            }),
+          );
+        }
+        ctx.log(
+          `${where}: bare ${s.bare.median.toFixed(0)} ms, none ${s.none.median.toFixed(0)} ms, bwrap ${s.bwrap.median.toFixed(0)} ms`,
+        );
+      };
+
+      // Small repository: the overhead, its baselines, and where the time goes.
+      const N = 7;
+      const TRACED = 5;
+      const PROFILED_RUNS = 3;
+      const small = launchRepo("small", 200, 2 * (N + 1) + TRACED + 1 + PROFILED_RUNS + 1, socket("small"));
+      small.files = 200;
+      overhead(small, N);
+      const spare = small.ids[small.ids.length - 1];
+      const floor = ctx.floor();
+      const dry = timeCli(small, ["launch", "--dry-run", spare], N);
+      const status = timeCli(small, ["status"], N);
+      out.push(
+        figure(SECTION, "node -e 0 (floor)", floor),
+        figure(SECTION, "ballador launch --dry-run <task> (CLI start, store, reconcile, plan)", dry, {
+          note: `+${(dry.median - floor).toFixed(0)} ms over floor`,
+        }),
+        figure(SECTION, "ballador status (CLI start, store open, reconcile, table)", status, {
+          note: `+${(status.median - floor).toFixed(0)} ms over floor`,
+        }),
+      );
+      out.push(...tracedLaunches(small, TRACED, work));
+      out.push(...profiledLaunches(small, PROFILED_RUNS, work));
+      killTmux(small.socket);
+
+      // 20 agents at once.
+      out.push(...(await twentyAgents(socket("twenty"))));
+
+      // 20,000 files: last, since it creates the most files.
+      const big = launchRepo("big", 20000, 2 * 6 + 3 + 1, socket("big"));
+      big.files = 20000;
+      overhead(big, 5);
+      out.push(...tracedLaunches(big, 3, work));
+      killTmux(big.socket);
+    } finally {
+      for (const s of sockets) killTmux(s);
+    }
+    for (const f of out) ctx.log(`${f.name}: median ${f.median.toFixed(0)} ms${f.note ? ` (${f.note})` : ""}`);
+    return out;
+  },
+};
