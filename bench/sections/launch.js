@@ -12,7 +12,7 @@
  * than the launch. Everything goes with the temporary folders at the end.
  */
 import { spawn } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ballador, CLI, figure, makeRepo, msSince, run, stats, tempDir, timeCli } from "../lib.js";
 
@@ -81,7 +81,12 @@ function launchRepo(name, files, tasks, socket) {
   return repo;
 }
 
-const killTmux = (socket) => run("tmux", ["-L", socket, "kill-server"], { allowFail: true });
+/** Ends the tmux server of a socket and removes the socket file it leaves behind. */
+function killTmux(socket) {
+  run("tmux", ["-L", socket, "kill-server"], { allowFail: true });
+  const dir = join(process.env.TMUX_TMPDIR || "/tmp", `tmux-${process.getuid?.() ?? 0}`);
+  rmSync(join(dir, socket), { force: true });
+}
 
 // ---- one launch, several ways ----------------------------------------------------------------
 
@@ -233,7 +238,10 @@ function tracedLaunches(repo, n, dir) {
         }),
     });
     if (i < 0) continue;
-    const events = readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    const events = readFileSync(file, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     const boot = events.find((e) => e.ev === "preload").t;
     const exit = events.find((e) => e.ev === "exit").t;
     const children = events.filter((e) => e.ev === "child").sort((a, b) => a.t0 - b.t0);
@@ -248,6 +256,7 @@ function tracedLaunches(repo, n, dir) {
     const last = Math.max(...children.map((c) => c.t1));
     phases.push({
       wall: r.ms,
+      beyondAdd: r.ms - unionMs(add),
       boot,
       beforeFirstChild: first - boot,
       add: unionMs(add),
@@ -270,6 +279,7 @@ function tracedLaunches(repo, n, dir) {
   const where = `traced bwrap launches, ${repo.files} files`;
   const rows = [
     ["wall, under trace", "wall", ""],
+    ["launch overhead: wall minus its own git worktree add", "beyondAdd", ""],
     ["node boot until the first line of JS", "boot", ""],
     ["imports + config + store open, until the first child process", "beforeFirstChild", ""],
     ["git worktree add (the bare equivalent)", "add", ""],
@@ -281,7 +291,9 @@ function tracedLaunches(repo, n, dir) {
     ["process teardown after the exit event", "teardown", ""],
   ];
   if (L.others) rows.push(["other child processes", "others", L.others]);
-  return rows.map(([name, key, note]) => figure(`${SECTION} phases`, `${name} (${where})`, col(key), { note }));
+  return rows.map(([name, key, note]) =>
+    figure(`${SECTION} phases`, `${name} (${where})`, col(key), { note }),
+  );
 }
 
 /** Ballador functions whose CPU time (sampled, inclusive) a profiled launch reports. */
@@ -348,7 +360,9 @@ function profiledLaunches(repo, n, dir) {
     const parent = new Map();
     for (const nd of prof.nodes) for (const c of nd.children ?? []) parent.set(c, nd.id);
     const selfMs = new Map();
-    prof.samples.forEach((id, k) => selfMs.set(id, (selfMs.get(id) ?? 0) + prof.timeDeltas[k] / 1000));
+    for (const [k, id] of prof.samples.entries()) {
+      selfMs.set(id, (selfMs.get(id) ?? 0) + prof.timeDeltas[k] / 1000);
+    }
     const totals = new Map(PROFILED.map((f) => [`${f}()`, 0]));
     const origins = new Map();
     let cpuTotal = 0;
@@ -363,7 +377,12 @@ function profiledLaunches(repo, n, dir) {
       const seen = new Set();
       for (const cf of stack) {
         const key = `${cf.functionName}()`;
-        if (cf.url.includes("/dist/") && !cf.url.includes("/node_modules/") && totals.has(key) && !seen.has(key)) {
+        if (
+          cf.url.includes("/dist/") &&
+          !cf.url.includes("/node_modules/") &&
+          totals.has(key) &&
+          !seen.has(key)
+        ) {
           seen.add(key);
           totals.set(key, totals.get(key) + ms);
         }
@@ -402,7 +421,8 @@ function runAsync(file, args, { cwd, env }) {
     });
     child.on("error", reject);
     child.on("close", (code) => {
-      if (code !== 0) reject(new Error(`${args.join(" ")} exited ${code}: ${stderr}${stdout.slice(0, 2000)}`));
+      if (code !== 0)
+        reject(new Error(`${args.join(" ")} exited ${code}: ${stderr}${stdout.slice(0, 2000)}`));
       else resolvePromise({ ms: msSince(start), stdout, stderr });
     });
   });
@@ -418,7 +438,8 @@ function sampleRss(stateDir) {
       const stat = readFileSync(`/proc/${name}/stat`, "utf8");
       ppid.set(Number(name), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
       const argv = readFileSync(`/proc/${name}/cmdline`, "utf8").split("\0");
-      if (argv[1]?.endsWith("supervisor-main.js") && argv[2]?.startsWith(stateDir)) supervisors.push(Number(name));
+      if (argv[1]?.endsWith("supervisor-main.js") && argv[2]?.startsWith(stateDir))
+        supervisors.push(Number(name));
     } catch {
       // gone meanwhile
     }
@@ -489,7 +510,8 @@ async function twentyAgents(socket) {
     const l = await runAsync(process.execPath, [CLI, "launch", "--json"], { cwd: repo.dir, env: repo.env });
     launchMs = msSince(start);
     const started = JSON.parse(l.stdout).started?.length;
-    if (started !== COUNT) throw new Error(`launch started ${started} of ${COUNT}:\n${l.stdout.slice(0, 3000)}`);
+    if (started !== COUNT)
+      throw new Error(`launch started ${started} of ${COUNT}:\n${l.stdout.slice(0, 3000)}`);
     const deadline = Date.now() + 180_000;
     while (Date.now() < deadline) {
       const s = await runAsync(process.execPath, [CLI, "status", "--json"], { cwd: repo.dir, env: repo.env });
@@ -506,15 +528,26 @@ async function twentyAgents(socket) {
     clearInterval(sampler);
     killTmux(socket);
   }
-  if (allMs === null) throw new Error(`20 agents: not all in review: ${JSON.stringify(states)} (repo ${repo.dir})`);
+  if (allMs === null)
+    throw new Error(`20 agents: not all in review: ${JSON.stringify(states)} (repo ${repo.dir})`);
   const rssNote = `peak sum of VmRSS: ${peak.supervisors} supervisors ${mib(peak.supervisorsKiB)} (largest ${mib(peak.maxSupervisorKiB)}); with their ${peak.processes - peak.supervisors} descendants (bwrap, socat, agents, git) ${mib(peak.treeKiB)}`;
   return [
-    figure(SECTION, `ballador launch: ${COUNT} scripted agents at once (bwrap, max_parallel ${COUNT})`, launchMs, {
-      note: `${(launchMs / COUNT).toFixed(0)} ms per agent`,
-    }),
-    figure(SECTION, `${COUNT} scripted agents: launch until all ${COUNT} in review (status --json polled)`, allMs, {
-      note: rssNote,
-    }),
+    figure(
+      SECTION,
+      `ballador launch: ${COUNT} scripted agents at once (bwrap, max_parallel ${COUNT})`,
+      launchMs,
+      {
+        note: `${(launchMs / COUNT).toFixed(0)} ms per agent`,
+      },
+    ),
+    figure(
+      SECTION,
+      `${COUNT} scripted agents: launch until all ${COUNT} in review (status --json polled)`,
+      allMs,
+      {
+        note: rssNote,
+      },
+    ),
   ];
 }
 
@@ -589,7 +622,8 @@ export const section = {
     } finally {
       for (const s of sockets) killTmux(s);
     }
-    for (const f of out) ctx.log(`${f.name}: median ${f.median.toFixed(0)} ms${f.note ? ` (${f.note})` : ""}`);
+    for (const f of out)
+      ctx.log(`${f.name}: median ${f.median.toFixed(0)} ms${f.note ? ` (${f.note})` : ""}`);
     return out;
   },
 };

@@ -12,7 +12,7 @@
  * NO_PROXY, otherwise curl would look for the server on the sandbox's own loopback).
  */
 import { spawn } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { DIST, figure, msSince, ROOT, run, stats, tempDir } from "../lib.js";
@@ -139,7 +139,12 @@ export const section = {
       cwd: repo,
       env: gitEnv,
     });
-    for (const d of [home, tmp, join(stateDir, "bin"), join(repo, ".git", "logs", "refs", "heads", "ballador")])
+    for (const d of [
+      home,
+      tmp,
+      join(stateDir, "bin"),
+      join(repo, ".git", "logs", "refs", "heads", "ballador"),
+    ])
       mkdirSync(d, { recursive: true });
     const policy = buildPolicy({
       worktree,
@@ -157,6 +162,9 @@ export const section = {
       denyRead: [],
     });
 
+    const runtimeVersion = JSON.parse(
+      readFileSync(join(ROOT, "node_modules", "@anthropic-ai", "sandbox-runtime", "package.json"), "utf8"),
+    ).version;
     const out = [];
     const server = await startServer();
     const savedCwd = process.cwd();
@@ -166,7 +174,9 @@ export const section = {
       // What a fresh supervisor pays once: loading the runtime.
       const importCost = [];
       const floorRuns = [];
-      const runtimeUrl = pathToFileURL(join(ROOT, "node_modules", "@anthropic-ai", "sandbox-runtime", "dist", "index.js"));
+      const runtimeUrl = pathToFileURL(
+        join(ROOT, "node_modules", "@anthropic-ai", "sandbox-runtime", "dist", "index.js"),
+      );
       const importArgs = ["--input-type=module", "-e", `await import(${JSON.stringify(runtimeUrl.href)})`];
       run(process.execPath, importArgs, { cwd: ROOT });
       for (let i = 0; i < 5; i++) {
@@ -208,8 +218,12 @@ export const section = {
         figure("sandbox", "wrapArgv + spawn `true` in the sandbox", wr, {
           note: `+${(wr.median - pl.median).toFixed(1)} ms per command over no sandbox`,
         }),
-        figure("sandbox", "  of which wrapArgv (runtime builds the bwrap command)", stats(wrapOnly)),
-        figure("sandbox", "RunSandbox.start: manager + proxy, once per run's supervisor", stats(starts)),
+        figure("sandbox", "  of which wrapArgv (runtime builds the bwrap command)", stats(wrapOnly), {
+          note: `runtime ${runtimeVersion}: each wrap runs rg --files --max-depth 3 over the cwd and which /bin/sh`,
+        }),
+        figure("sandbox", "RunSandbox.start: manager + proxy, once per run's supervisor", stats(starts), {
+          note: `runtime ${runtimeVersion}: starts 2 socat bridges, then polls for their sockets with setTimeout(i * 100 ms)`,
+        }),
         figure("sandbox", "import @anthropic-ai/sandbox-runtime in a fresh node, over node -e 0", imp),
       );
 
@@ -225,8 +239,16 @@ export const section = {
       // Latency: one curl making SMALL_REQUESTS requests, a new connection each; per request.
       await direct(curlMany(small, 3));
       await inside(curlMany(small, 3));
-      const latDirect = perRequest((await direct(curlMany(small, SMALL_REQUESTS))).stdout, SMALL_REQUESTS, "direct");
-      const latProxy = perRequest((await inside(curlMany(small, SMALL_REQUESTS))).stdout, SMALL_REQUESTS, "proxied");
+      const latDirect = perRequest(
+        (await direct(curlMany(small, SMALL_REQUESTS))).stdout,
+        SMALL_REQUESTS,
+        "direct",
+      );
+      const latProxy = perRequest(
+        (await inside(curlMany(small, SMALL_REQUESTS))).stdout,
+        SMALL_REQUESTS,
+        "proxied",
+      );
       const ld = stats(latDirect);
       const lp = stats(latProxy);
       out.push(
@@ -239,7 +261,14 @@ export const section = {
       );
 
       // Throughput: BIG_MIB MiB, five downloads each way, interleaved.
-      const dlArgs = ["-s", "-o", "/dev/null", "-w", "%{time_total} %{speed_download} %{size_download} %{http_code}", bigUrl];
+      const dlArgs = [
+        "-s",
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{time_total} %{speed_download} %{size_download} %{http_code}",
+        bigUrl,
+      ];
       const dlDirect = [];
       const dlProxy = [];
       await direct(dlArgs);
@@ -266,7 +295,8 @@ export const section = {
       if (savedTmp === undefined) delete process.env.CLAUDE_TMPDIR;
       else process.env.CLAUDE_TMPDIR = savedTmp;
     }
-    for (const f of out) ctx.log(`${f.name}: median ${f.median.toFixed(1)} ms${f.note ? ` (${f.note})` : ""}`);
+    for (const f of out)
+      ctx.log(`${f.name}: median ${f.median.toFixed(1)} ms${f.note ? ` (${f.note})` : ""}`);
     return out;
   },
 };
