@@ -19,7 +19,7 @@ import {
 } from "../adapters/git/index.js";
 import { runShell } from "../adapters/process/shell.js";
 import { RUN_POINTER, type RunSpec, writeAtomic, writeRunSpec } from "../adapters/runfolder/index.js";
-import { type Policy, RunSandbox } from "../adapters/sandbox/index.js";
+import { gitObjectEnv, type Policy, RunSandbox } from "../adapters/sandbox/index.js";
 import type { RunRow, TaskRow } from "../adapters/store/index.js";
 import { sessionNameFor, Tmux } from "../adapters/tmux/index.js";
 import { parseDuration } from "../config/schema.js";
@@ -361,6 +361,7 @@ async function provision(
     copyUntracked(root, worktree, config.copy, launchLog);
     const policy = await policyForRun(project, { worktree, runDir, branch, home, tmp, profile });
     if (policy) {
+      Object.assign(env, gitObjectEnv(policy));
       writeFileSync(join(runDir, "sandbox.json"), `${JSON.stringify(policy, null, 2)}\n`);
       // Bootstrap and hooks execute code from the branch: they run inside the run's sandbox too.
       if (config.bootstrap.some((c) => c.trim()) || config.hooks.before_launch.trim()) {

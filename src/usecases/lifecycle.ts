@@ -17,6 +17,7 @@ import { type LaunchResult, launch, tmuxFor } from "./launch.js";
 import type { Project } from "./project.js";
 import { reconcile } from "./reconcile.js";
 import { branchFor, worktreePathFor } from "./run-env.js";
+import { adoptRunObjects } from "./run-objects.js";
 
 function requireTask(project: Project, id: string): TaskRow {
   const t = project.store().task(id);
@@ -31,6 +32,7 @@ async function endLiveRun(project: Project, task: TaskRow, outcome: string): Pro
   // The state changed first: the supervisor sees a stopped task and records nothing over it.
   killGroup(run.agentPid ?? undefined, "SIGTERM");
   await tmuxFor(project).killSession(run.session);
+  adoptRunObjects(run.runDir);
   store.endRun(run.id, { outcome, detail: `${outcome} by a person` });
   return run;
 }

@@ -9,6 +9,7 @@ import type { RunRow } from "../adapters/store/index.js";
 import { type SessionInfo, Tmux, TmuxMissingError } from "../adapters/tmux/index.js";
 import type { Project } from "./project.js";
 import { rollbackProvisioning } from "./rollback.js";
+import { adoptRunObjects } from "./run-objects.js";
 
 export interface ReconcileReport {
   repaired: string[];
@@ -98,6 +99,8 @@ function markLost(project: Project, run: RunRow): void {
   const store = project.store();
   const worktreeNote = existsSync(run.worktree) ? `worktree kept at ${run.worktree}` : "worktree is gone";
   const detail = `the tmux session died without the supervisor recording an end; ${worktreeNote}`;
+  // Its commits are in the run's own object folder: the branch must not point at missing objects.
+  adoptRunObjects(run.runDir);
   store.endRun(run.id, { outcome: "session-lost", detail });
   const task = store.task(run.taskId);
   if (task && (task.state === "running" || task.state === "verifying")) {

@@ -37,6 +37,7 @@ export async function policyForRun(
   });
   mkdirSync(run.home, { recursive: true });
   mkdirSync(run.tmp, { recursive: true });
+  mkdirSync(join(run.runDir, "objects"), { recursive: true });
   const policy = buildPolicy({
     worktree: run.worktree,
     runDir: run.runDir,

@@ -20,7 +20,7 @@ import {
   readRunSpec,
   writeRunSpec,
 } from "../adapters/runfolder/index.js";
-import { RunSandbox, readDenials } from "../adapters/sandbox/index.js";
+import { gitObjectEnv, RunSandbox, readDenials } from "../adapters/sandbox/index.js";
 import { TaskStore } from "../adapters/store/index.js";
 import { newRunId } from "../core/ids.js";
 import { assembleReviewPrompt } from "../core/prompt.js";
@@ -28,6 +28,7 @@ import { buildBrief, writeBrief } from "./brief.js";
 import { buildRunSpec } from "./launch.js";
 import { openProject, type Project } from "./project.js";
 import { guardRefs, snapshotRefs } from "./ref-guard.js";
+import { adoptRunObjects } from "./run-objects.js";
 import { policyForRun, resolveSecrets } from "./sandboxing.js";
 import { type Verdict, verifyClean } from "./verification.js";
 
@@ -57,6 +58,7 @@ export async function supervise(runDir: string): Promise<number> {
     }
   } catch (err) {
     // Record what is known rather than leave it to reconcile to guess.
+    adoptRunObjects(spec.runDir);
     const message = `supervisor error: ${(err as Error).message.split("\n")[0]}`;
     say(message);
     store.endRun(spec.runId, { outcome: "supervisor-error", detail: (err as Error).stack ?? message });
@@ -135,6 +137,7 @@ async function superviseAttempt(store: TaskStore, spec: RunSpec): Promise<RunSpe
     const r = await runAgent(store, spec, command, agentEnv);
     outcome = r.outcome;
     exitCode = r.exitCode;
+    adoptRunObjects(spec.runDir);
     if (refsBefore) {
       for (const v of await guardRefs(spec.repoRoot, store, spec.branch, refsBefore)) {
         say(`sandbox: the agent changed another branch: ${v}`);
@@ -497,6 +500,7 @@ async function followUpRun(
     profile,
     readOnly: opts.readOnly,
   });
+  if (policy) Object.assign(env, gitObjectEnv(policy));
   return { identity, env, home, tmp, policy };
 }
 

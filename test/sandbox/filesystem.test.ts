@@ -193,10 +193,8 @@ describe("sandbox: filesystem", () => {
     expect(JSON.stringify(shown.notes)).toContain("sandbox violation: refs/heads/ballador/first was moved");
   });
 
-  // Known gap (docs/specs/0004-sandbox.md): the shared object folder is writable so commits
-  // work, so an agent can delete loose objects of other history. Kept as the failing check the
-  // fix (a private object folder per run, migrated by the supervisor) must turn green.
-  it.skip("git from inside: the shared object store keeps the main branch's objects", async () => {
+  // The run writes objects to its own folder and reads the shared store through alternates.
+  it("git from inside: the shared object store keeps the main branch's objects, and the run's commits are adopted", async () => {
     const p = await makeSandboxProject();
     const blob = (await p.git(["rev-parse", "main:README.md"])).trim();
     const loose = join(p.dir, ".git", "objects", blob.slice(0, 2), blob.slice(2));
@@ -213,5 +211,14 @@ describe("sandbox: filesystem", () => {
     await p.waitState("vandal", ["review", "failed"]);
     expect(existsSync(loose), "an agent deleted an object of main's history").toBe(true);
     expect(await p.git(["show", "main:README.md"])).toBe("# test repo\n");
+    // A committing run: its objects were written privately, then adopted into the repository.
+    await p.part("committer", {
+      steps: [{ write: { path: "c.txt", content: "c\n" } }, { commit: "add c" }, { done: "c" }],
+    });
+    await p.ok(["queue"]);
+    await p.ok(["launch", "committer"]);
+    expect((await p.waitState("committer", ["review", "failed"])).state).toBe("review");
+    expect(await p.git(["show", "ballador/committer:c.txt"])).toBe("c\n");
+    await p.git(["fsck", "--connectivity-only", "--no-dangling"]);
   });
 });

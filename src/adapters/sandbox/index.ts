@@ -3,6 +3,7 @@ export {
   buildPolicy,
   DEFAULT_DENY_READ,
   expandHome,
+  gitObjectEnv,
   LOOPBACK_HOSTS,
   type Policy,
   type PolicyInput,

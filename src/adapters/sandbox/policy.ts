@@ -48,6 +48,8 @@ export interface Policy {
   filesystem: { denyRead: string[]; allowRead: string[]; allowWrite: string[]; denyWrite: string[] };
   /** Loopback hosts the allowlist names: requests to them go through the proxy to the host. */
   loopbackAllowed: string[];
+  /** Where the run's git writes objects, and the repository's store it reads through alternates. */
+  gitObjects: { own: string; shared: string };
 }
 
 export function expandHome(path: string, home: string): string {
@@ -69,7 +71,9 @@ export function buildPolicy(input: PolicyInput): Policy {
     input.runDir,
     input.home,
     input.tmp,
-    join(input.gitCommonDir, "objects"),
+    // New objects go to the run's own folder (GIT_OBJECT_DIRECTORY), the shared store is read
+    // through alternates: an agent cannot delete or rewrite objects of other history.
+    join(input.runDir, "objects"),
     input.gitWorktreeDir,
     refDir(input.gitCommonDir),
     refDir(join(input.gitCommonDir, "logs")),
@@ -98,5 +102,14 @@ export function buildPolicy(input: PolicyInput): Policy {
     network: { allowedDomains, deniedDomains: [] },
     filesystem: { denyRead, allowRead, allowWrite: [...new Set(allowWrite)], denyWrite },
     loopbackAllowed: LOOPBACK_HOSTS.filter((h) => allowedDomains.includes(h)),
+    gitObjects: { own: join(input.runDir, "objects"), shared: join(input.gitCommonDir, "objects") },
+  };
+}
+
+/** The variables that send a sandboxed run's git objects to its own folder. */
+export function gitObjectEnv(policy: Pick<Policy, "gitObjects">): Record<string, string> {
+  return {
+    GIT_OBJECT_DIRECTORY: policy.gitObjects.own,
+    GIT_ALTERNATE_OBJECT_DIRECTORIES: policy.gitObjects.shared,
   };
 }
