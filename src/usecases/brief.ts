@@ -9,8 +9,7 @@ import { changedFiles, git, resolveCommit } from "../adapters/git/index.js";
 import { readDenials } from "../adapters/sandbox/index.js";
 import { inScope } from "../core/scope.js";
 import { ownChangedFiles, predictConflicts } from "./conflicts.js";
-import { UserError } from "./errors.js";
-import type { Project } from "./project.js";
+import { type Project, requireTask } from "./project.js";
 import { branchFor } from "./run-env.js";
 import { protectedPaths, tamperedFiles } from "./verification.js";
 
@@ -53,8 +52,7 @@ export async function buildBrief(
   taskId: string,
 ): Promise<{ markdown: string; data: BriefData }> {
   const store = project.store();
-  const task = store.task(taskId);
-  if (!task) throw new UserError(`no task "${taskId}" in the queue (see "ballador status")`);
+  const task = requireTask(project, taskId);
   const root = project.paths.root;
   const config = project.config;
   const branch = task.branch ?? branchFor(config, task.id);

@@ -19,7 +19,7 @@ import {
 import { RunSandbox } from "../adapters/sandbox/index.js";
 import { writeBrief } from "./brief.js";
 import { UserError } from "./errors.js";
-import type { Project } from "./project.js";
+import { type Project, requireTask } from "./project.js";
 import { branchFor, ensureShimDir, runEnvironment } from "./run-env.js";
 import { policyForRun } from "./sandboxing.js";
 import { verifyClean } from "./verification.js";
@@ -44,8 +44,7 @@ export async function merge(
   const store = project.store();
   const config = project.config;
   const root = project.paths.root;
-  const task = store.task(id);
-  if (!task) throw new UserError(`no task "${id}" in the queue (see "ballador status")`);
+  const task = requireTask(project, id);
   if (task.state !== "review")
     throw new UserError(`task ${id} is ${task.state}; only a task in review can be merged`);
   const unmerged = task.needs.filter((d) => store.task(d)?.state !== "merged");
@@ -243,8 +242,7 @@ export async function openPullRequest(
   const store = project.store();
   const config = project.config;
   const root = project.paths.root;
-  const task = store.task(id);
-  if (!task) throw new UserError(`no task "${id}" in the queue (see "ballador status")`);
+  const task = requireTask(project, id);
   if (task.state !== "review")
     throw new UserError(`task ${id} is ${task.state}; a pull request is opened for a task in review`);
   const gh = findProgram("gh", root);

@@ -1,7 +1,6 @@
 /** `ballador sandbox denials`: what the allowlist refused, per run, and the config lines that would allow it. */
 import { readDenials } from "../adapters/sandbox/index.js";
-import { UserError } from "./errors.js";
-import type { Project } from "./project.js";
+import { type Project, requireTask } from "./project.js";
 
 export interface DenialReport {
   runs: Array<{
@@ -16,8 +15,7 @@ export interface DenialReport {
 
 export function denialReport(project: Project, taskId?: string): DenialReport {
   const store = project.store();
-  if (taskId && !store.task(taskId))
-    throw new UserError(`no task "${taskId}" in the queue (see "ballador status")`);
+  if (taskId) requireTask(project, taskId);
   const runs = taskId ? store.runsOf(taskId) : store.allRuns();
   const report: DenialReport = { runs: [], suggestions: [] };
   const byHost = new Map<string, Set<string>>();

@@ -28,7 +28,7 @@ import { assemblePrompt } from "../core/prompt.js";
 import { type Deferred, planLaunch } from "../core/schedule.js";
 import { scopeWarnings } from "./conflicts.js";
 import { UserError } from "./errors.js";
-import type { Project } from "./project.js";
+import { type Project, requireTask } from "./project.js";
 import { reconcile } from "./reconcile.js";
 import { rollbackProvisioning, STEP_PID_FILE } from "./rollback.js";
 import {
@@ -90,8 +90,8 @@ export async function launch(project: Project, opts: LaunchOptions = {}): Promis
   if (opts.tasks && opts.tasks.length > 0) {
     candidates = [];
     for (const id of opts.tasks) {
-      const t = byId.get(id);
-      if (!t) throw new UserError(`no task "${id}" in the queue (see "ballador status")`);
+      // Unknown ids get the same message as every other command.
+      const t = byId.get(id) ?? requireTask(project, id);
       if (!launchable.includes(t.state)) {
         const waits =
           t.state === "queued"

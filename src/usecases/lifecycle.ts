@@ -14,16 +14,10 @@ import type { RunRow, TaskRow } from "../adapters/store/index.js";
 import { sessionNameFor } from "../adapters/tmux/index.js";
 import { UserError } from "./errors.js";
 import { type LaunchResult, launch, tmuxFor } from "./launch.js";
-import type { Project } from "./project.js";
+import { type Project, requireTask } from "./project.js";
 import { reconcile } from "./reconcile.js";
 import { branchFor, worktreePathFor } from "./run-env.js";
 import { adoptRunObjects } from "./run-objects.js";
-
-function requireTask(project: Project, id: string): TaskRow {
-  const t = project.store().task(id);
-  if (!t) throw new UserError(`no task "${id}" in the queue (see "ballador status")`);
-  return t;
-}
 
 async function endLiveRun(project: Project, task: TaskRow, outcome: string): Promise<RunRow | null> {
   const store = project.store();

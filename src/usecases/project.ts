@@ -6,7 +6,7 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { mainCheckoutRoot, NotAGitRepoError } from "../adapters/git/index.js";
-import type { TaskStore } from "../adapters/store/index.js";
+import type { TaskRow, TaskStore } from "../adapters/store/index.js";
 import { loadConfigCached } from "../config/cached.js";
 import { ConfigError } from "../config/errors.js";
 import type { LoadedConfig } from "../config/load.js";
@@ -100,4 +100,11 @@ export async function openProject(cwd: string, opts: { requireInit?: boolean } =
       store = null;
     },
   };
+}
+
+/** The task named on the command line, or the one error message every command gives. */
+export function requireTask(project: Project, id: string): TaskRow {
+  const task = project.store().task(id);
+  if (!task) throw new UserError(`no task "${id}" in the queue (see "ballador status")`);
+  return task;
 }

@@ -3,8 +3,7 @@ import type { ArtifactRow, EventRow, NoteRow, RunRow, TaskRow } from "../adapter
 import { drawDot, drawMermaid, drawTree } from "../core/graph.js";
 import { launchOrder } from "../core/schedule.js";
 import { satisfiesDependency } from "../core/states.js";
-import { UserError } from "./errors.js";
-import type { Project } from "./project.js";
+import { type Project, requireTask } from "./project.js";
 
 export interface StatusRow {
   id: string;
@@ -102,12 +101,8 @@ export interface ShowReport {
 
 export function show(project: Project, id: string): ShowReport {
   const store = project.store();
-  const task = store.task(id);
-  if (!task) throw new UserError(`no task "${id}" in the queue (see "ballador status")`);
-  const dependents = store
-    .tasks()
-    .filter((t) => t.needs.includes(id))
-    .map((t) => t.id);
+  const task = requireTask(project, id);
+  const dependents = store.dependentsOf(id);
   return {
     task,
     events: store.events(id),

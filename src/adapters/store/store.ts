@@ -166,6 +166,17 @@ export class TaskStore {
     return rows.map(toTask);
   }
 
+  /** Ids of the tasks that need `id`, in queue order (through the deps index). */
+  dependentsOf(id: string): string[] {
+    return (
+      this.db
+        .prepare(
+          "SELECT d.task_id FROM deps d JOIN tasks t ON t.id = d.task_id WHERE d.dep_id = ? ORDER BY t.seq",
+        )
+        .all(id) as SqlRow[]
+    ).map((r) => r.task_id as string);
+  }
+
   /** id -> hash of the part file it was queued from. */
   partHashes(): Map<string, string> {
     const rows = this.db.prepare("SELECT id, part_hash FROM tasks").all() as Array<{
@@ -329,10 +340,7 @@ export class TaskStore {
           "INSERT INTO events (at, task_id, from_state, to_state, cause, actor, run_id, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .run(at, id, cur.state, to, opts.cause, opts.actor, opts.runId ?? null, opts.detail ?? null);
-      const dependents = (
-        this.db.prepare("SELECT task_id FROM deps WHERE dep_id = ?").all(id) as SqlRow[]
-      ).map((r) => r.task_id as string);
-      this.settleReadiness(dependents, "ballador");
+      this.settleReadiness(this.dependentsOf(id), "ballador");
       return this.task(id) as TaskRow;
     });
   }
