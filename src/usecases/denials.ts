@@ -45,11 +45,14 @@ export function denialReport(project: Project, taskId?: string): DenialReport {
   return report;
 }
 
-/** Denied request counts per task (latest run), for status and briefs. */
-export function denialCounts(project: Project): Map<string, number> {
+/** Denied request counts of the given tasks' latest runs, for status (which has the tasks already). */
+export function denialCounts(
+  project: Project,
+  tasks: ReadonlyArray<{ id: string; attempt: number }>,
+): Map<string, number> {
   const out = new Map<string, number>();
   const store = project.store();
-  for (const t of store.tasks({ lean: true })) {
+  for (const t of tasks) {
     if (t.attempt === 0) continue;
     const run = store.latestRun(t.id);
     if (!run) continue;

@@ -12,8 +12,9 @@ export interface StatusReport {
 }
 
 export async function statusReport(project: Project): Promise<StatusReport> {
-  const denials = denialCounts(project);
-  const tasks = status(project).map((t) => ({ ...t, denials: denials.get(t.id) ?? 0 }));
+  const rows = status(project);
+  const denials = denialCounts(project, rows);
+  const tasks = rows.map((t) => ({ ...t, denials: denials.get(t.id) ?? 0 }));
   const counts: Record<string, number> = {};
   for (const t of tasks) counts[t.state] = (counts[t.state] ?? 0) + 1;
   // Status observes and reports; the next command that acts repairs.
