@@ -117,11 +117,28 @@ function readLayer(path: string, problems: ConfigProblem[]): ConfigLayer | null 
   if (doc.errors.length > 0) {
     for (const e of doc.errors) {
       const line = `line ${lineCounter.linePos(e.pos[0]).line}: `;
-      problems.push({ file: path, key: "", message: `${line}not valid YAML: ${e.message.split("\n")[0]}` });
+      const dup =
+        e.code === "DUPLICATE_KEY" ? ` (the key "${keyAt(text, e.pos[0])}" appears twice; keep one)` : "";
+      problems.push({
+        file: path,
+        key: "",
+        message: `${line}not valid YAML: ${e.message.split("\n")[0]}${dup}`,
+      });
     }
     return null;
   }
-  const data: unknown = doc.toJS() ?? {};
+  let data: unknown;
+  try {
+    // yaml refuses documents whose aliases expand past a limit (a "billion laughs" bomb).
+    data = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  } catch (err) {
+    problems.push({
+      file: path,
+      key: "",
+      message: `not usable YAML: ${(err as Error).message}; write the values out instead of repeating aliases`,
+    });
+    return null;
+  }
   // reportInput: lets messages say what was found ("expected number, got string \"five\"").
   const parsed = ConfigLayerSchema.safeParse(data, { reportInput: true });
   if (!parsed.success) {
@@ -210,4 +227,9 @@ function unwrap(schema: z.ZodType): z.ZodType {
       s = def.innerType;
     else return s;
   }
+}
+
+/** The mapping key that starts at an offset of a YAML text (for "appears twice" messages). */
+function keyAt(text: string, offset: number): string {
+  return /^["']?([^"':\n]+)/.exec(text.slice(offset))?.[1]?.trim() ?? "?";
 }

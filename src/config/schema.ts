@@ -72,6 +72,10 @@ export const ConfigLayerSchema = z.strictObject({
     .string()
     .regex(/^\d+(ms|s|m|h)$/, { message: 'a duration such as "90s", "45m" or "2h"' })
     .optional(),
+  refused_idle: z
+    .string()
+    .regex(/^\d+(ms|s|m|h)$/, { message: 'a duration such as "30s" or "2m"' })
+    .optional(),
   tmux_socket: z
     .string()
     .regex(/^[A-Za-z0-9_-]{1,64}$/, { message: "letters, digits, _ and - only" })
@@ -111,6 +115,7 @@ export interface Config {
   hooks: { before_launch: string; after_run: string; on_review: string; on_fail: string };
   run_timeout: string;
   idle_timeout: string;
+  refused_idle: string;
   tmux_socket: string;
   agents: { default: string; profiles: Record<string, ProfileConfig> };
   sandbox: { mode: "bwrap" | "none"; allow_hosts: string[]; allow_write: string[]; deny_read: string[] };
@@ -134,6 +139,7 @@ export const DEFAULT_CONFIG: Config = {
   hooks: { before_launch: "", after_run: "", on_review: "", on_fail: "" },
   run_timeout: "2h",
   idle_timeout: "20m",
+  refused_idle: "1m",
   tmux_socket: "ballador",
   agents: { default: "claude", profiles: { claude: { preset: "claude" } } },
   sandbox: {

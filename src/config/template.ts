@@ -42,6 +42,9 @@ run_timeout: 2h
 # A run whose terminal shows nothing new for this long, without reporting, is stopped and retried
 # (an interactive agent that ended its turn without "ballador done").
 idle_timeout: 20m
+# After "ballador done" was refused (verify failed), a run whose terminal then shows nothing new
+# for this long starts its next attempt at once, with the failure in its prompt.
+refused_idle: 1m
 
 # Commands run in each new worktree before the agent starts (e.g. npm ci).
 bootstrap: []

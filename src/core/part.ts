@@ -11,7 +11,18 @@ export const PartFrontMatter = z.strictObject({
     message: 'use 1-64 characters of a-z, 0-9 and "-", starting and ending with a letter or digit',
   }),
   title: z.string().trim().min(1, { message: "a title is required" }).max(200),
-  spec: z.string().min(1).optional(),
+  // A path inside the repository: the spec is read from the base through git, never followed out.
+  spec: z
+    .string()
+    .min(1)
+    .refine(
+      (s) => !s.startsWith("/") && !s.includes("\\") && !s.includes("\0") && !s.split("/").includes(".."),
+      {
+        message:
+          'use a path relative to the repository root, without ".." (e.g. specs/0001-data-extraction.md)',
+      },
+    )
+    .optional(),
   needs: z.array(z.string()).default([]),
   agent: z.string().min(1).optional(),
   role: z.string().min(1).optional(),
@@ -59,12 +70,20 @@ export function parsePart(text: string, path: string): PartParseResult {
           path,
           // The YAML starts on file line 2 (after the opening "---"); linePos lines are 1-based.
           line: lineCounter.linePos(e.pos[0]).line + 1,
-          field: null,
-          message: `malformed front matter: ${e.message.split("\n")[0]}`,
+          field: e.code === "DUPLICATE_KEY" ? keyAt(yamlText, e.pos[0]) : null,
+          message:
+            e.code === "DUPLICATE_KEY"
+              ? `the key "${keyAt(yamlText, e.pos[0])}" appears twice in the front matter; keep one`
+              : `malformed front matter: ${e.message.split("\n")[0]}`,
         })),
       };
     }
-    data = doc.toJS();
+    try {
+      // yaml refuses documents whose aliases expand past a limit (a "billion laughs" bomb).
+      data = doc.toJS({ maxAliasCount: 100 });
+    } catch (err) {
+      return fail(path, 2, null, `unusable front matter: ${(err as Error).message}; write the values out`);
+    }
   }
   if (data === null || typeof data !== "object" || Array.isArray(data)) {
     return fail(path, 2, null, "the front matter must be a mapping of keys (id, title, needs, ...)");
@@ -234,4 +253,9 @@ export function renderPartFile(fields: {
     "",
   ];
   return lines.join("\n");
+}
+
+/** The mapping key that starts at an offset of a YAML text (for "appears twice" messages). */
+function keyAt(text: string, offset: number): string {
+  return /^["']?([^"':\n]+)/.exec(text.slice(offset))?.[1]?.trim() ?? "?";
 }

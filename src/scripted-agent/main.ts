@@ -161,7 +161,8 @@ export async function main(argv: string[], io: MainIo = processIo()): Promise<nu
     cwd: io.cwd,
     env: io.env,
     log,
-    ...(runDir ? { transcriptPath: path.join(runDir, TRANSCRIPT_FILE) } : {}),
+    // The inbox is the one part of the run folder an agent may write.
+    ...(runDir ? { transcriptPath: path.join(runDir, "inbox", TRANSCRIPT_FILE) } : {}),
   });
 }
 

@@ -3,14 +3,15 @@
  * that can also be a pull request's body. Observed facts (git, verification runs, denials) are
  * kept apart from the agent's claims (its summary and notes).
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { changedFiles, git, resolveCommit } from "../adapters/git/index.js";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { blobAt, changedFiles, git, resolveCommit } from "../adapters/git/index.js";
 import { readDenials } from "../adapters/sandbox/index.js";
 import { inScope } from "../core/scope.js";
 import { ownChangedFiles, predictConflicts } from "./conflicts.js";
 import { type Project, requireTask } from "./project.js";
 import { branchFor } from "./run-env.js";
+import { isReviewerRun } from "./runs.js";
 import { protectedPaths, tamperedFiles } from "./verification.js";
 
 export interface BriefData {
@@ -22,6 +23,8 @@ export interface BriefData {
   profiles: string[];
   summary: string | null;
   notes: string[];
+  /** What the sandbox saw the agent try (another branch moved, objects refused): observed. */
+  violations: string[];
   verification: Array<{
     kind: string;
     command: string | null;
@@ -39,6 +42,10 @@ export interface BriefData {
   conflicts: string[];
   mergeOrder: string[];
   reviewer: string | null;
+}
+
+function isViolation(text: string): boolean {
+  return text.startsWith("sandbox violation") || text.startsWith("sandbox: ");
 }
 
 function section(text: string, heading: string): string | null {
@@ -108,10 +115,15 @@ export async function buildBrief(
     branch,
     base,
     head,
-    attempts: runs.filter((r) => r.outcome !== "launch-failed").length,
+    attempts: new Set(
+      runs.filter((r) => r.outcome !== "launch-failed" && !isReviewerRun(r)).map((r) => r.attempt),
+    ).size,
     profiles: [...new Set(runs.map((r) => r.profile))],
     summary,
-    notes: notes.filter((n) => n.kind === "note" || n.kind === "system").map((n) => n.text),
+    notes: notes
+      .filter((n) => n.kind === "note" || (n.kind === "system" && !isViolation(n.text)))
+      .map((n) => n.text),
+    violations: notes.filter((n) => n.kind === "system" && isViolation(n.text)).map((n) => n.text),
     verification: verifications.map((v) => ({
       kind: v.kind,
       command: v.command,
@@ -135,8 +147,9 @@ export async function buildBrief(
         .pop() ?? null,
   };
 
-  const specFile = task.spec ? resolve(root, task.spec) : null;
-  const specText = specFile && existsSync(specFile) ? readFileSync(specFile, "utf8") : null;
+  // The spec as committed on the base, through git: a file in a checkout could be a link.
+  const specBlob = task.spec ? await blobAt(root, base, task.spec, 256 * 1024) : null;
+  const specText = specBlob && "text" in specBlob ? specBlob.text : null;
   const lines: string[] = [];
   lines.push(`# ${task.title}`, "");
   lines.push(
@@ -153,7 +166,12 @@ export async function buildBrief(
       if (body) lines.push(`**${h}.** ${body.split("\n").slice(0, 15).join("\n")}`, "");
     }
   } else {
-    lines.push(task.spec ? `\`${task.spec}\` (not found)` : "This part names no spec.", "");
+    lines.push(
+      task.spec && specBlob && "missing" in specBlob
+        ? `\`${task.spec}\`: ${specBlob.missing}`
+        : "This part names no spec.",
+      "",
+    );
   }
   lines.push(
     "## What the agent says",
@@ -193,6 +211,14 @@ export async function buildBrief(
     );
   }
   lines.push("## Sandbox", "");
+  if (data.violations.length) {
+    lines.push(
+      "**Sandbox violations** (observed by Ballador; the real refs and files were not changed):",
+      "",
+      ...data.violations.map((v) => `- ${v}`),
+      "",
+    );
+  }
   lines.push(
     data.denials.length
       ? data.denials

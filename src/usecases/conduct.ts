@@ -20,6 +20,7 @@ export async function conduct(
   const store = project.store();
   const interval = opts.intervalMs ?? 1000;
   let previous = new Map(store.tasks({ lean: true }).map((t) => [t.id, t.state]));
+  let attempts = new Map(store.tasks({ lean: true }).map((t) => [t.id, t.attempt]));
   let first = true;
   for (;;) {
     if (opts.signal?.aborted) break;
@@ -29,9 +30,27 @@ export async function conduct(
     const tasks = store.tasks({ lean: true });
     for (const t of tasks) {
       const before = previous.get(t.id);
+      const was = attempts.get(t.id);
+      // A new attempt inside the same session: the person should see it even when the task
+      // never looked anything but running between two beats.
+      if (was !== undefined && was !== t.attempt && (before === "running" || before === "verifying")) {
+        const cause =
+          store
+            .events(t.id)
+            .filter((e) => e.to === "running")
+            .at(-1)
+            ?.cause.replace(/^attempt \d+: /, "") ?? "";
+        events.onChange(
+          t.id,
+          before,
+          "running",
+          `attempt ${t.attempt} of ${project.config.max_attempts}${cause ? `: ${cause}` : ""}`,
+        );
+      }
       if (before !== t.state) events.onChange(t.id, before, t.state, t.reason);
     }
     previous = new Map(tasks.map((t) => [t.id, t.state]));
+    attempts = new Map(tasks.map((t) => [t.id, t.attempt]));
     const live = store.liveRuns().length;
     const ready = tasks.filter((t) => t.state === "ready").length;
     if (live === 0 && ready === 0) break;

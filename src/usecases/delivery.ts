@@ -3,23 +3,17 @@
  * (push and open a pull request with the brief as its body, through gh).
  */
 import { execFile } from "node:child_process";
-import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { findProgram, resolveProfile } from "../adapters/agents/profiles.js";
-import {
-  currentBranch,
-  git,
-  isAncestor,
-  pruneWorktrees,
-  removeWorktree,
-  resolveCommit,
-  worktreeTopLevel,
-} from "../adapters/git/index.js";
+import { currentBranch, git, isAncestor, resolveCommit, worktreeTopLevel } from "../adapters/git/index.js";
+import { makeRunFolder, runPaths } from "../adapters/runfolder/index.js";
 import { RunSandbox } from "../adapters/sandbox/index.js";
 import { writeBrief } from "./brief.js";
 import { UserError } from "./errors.js";
+import { removeMergeDir, writeMergeMarker } from "./merge-leftovers.js";
 import { type Project, requireTask } from "./project.js";
+import { reconcile } from "./reconcile.js";
 import { branchFor, ensureShimDir, runEnvironment } from "./run-env.js";
 import { policyForRun } from "./sandboxing.js";
 import { verifyClean } from "./verification.js";
@@ -44,6 +38,8 @@ export async function merge(
   const store = project.store();
   const config = project.config;
   const root = project.paths.root;
+  // A merge killed earlier may have left its worktrees and a verify behind: clean those first.
+  await reconcile(project, { repair: true });
   const task = requireTask(project, id);
   if (task.state !== "review")
     throw new UserError(`task ${id} is ${task.state}; only a task in review can be merged`);
@@ -78,12 +74,20 @@ export async function merge(
     }
   }
 
+  // The merge folder is host-only (a marker, logs) with the verification's writable children;
+  // the marker lets the next command clean up after a merge that was killed (reconcile).
   const mergeDir = join(project.paths.stateDir, "merges", `${id}-${Date.now()}`);
   const tree = join(mergeDir, "tree");
-  mkdirSync(mergeDir, { recursive: true });
+  makeRunFolder(mergeDir);
+  writeMergeMarker(mergeDir, {
+    pid: process.pid,
+    task: id,
+    startedAt: new Date().toISOString(),
+    pgid: null,
+    sockets: [],
+  });
   const fastForward = config.merge_strategy === "ff" && (await isAncestor(root, baseCommit, head));
   await git(["worktree", "add", "--detach", "--quiet", tree, fastForward ? head : baseCommit], { cwd: root });
-  let sandbox: RunSandbox | null = null;
   try {
     if (!fastForward) {
       say(`merging ${branch} into ${config.base} in a temporary worktree`);
@@ -118,26 +122,18 @@ export async function merge(
       }
     }
     const mergeCommit = (await git(["rev-parse", "HEAD"], { cwd: tree })).stdout.trim();
-    // Re-verify the merged result, inside the sandbox, judged by the base's verify script.
+    // Re-verify the merged result, inside the sandbox, judged by the base's verify script. The
+    // sandbox writes only the verification checkout: no ref, not even the base's, is writable.
     const profile = resolveProfile(
       config,
       task.agent && task.agent !== "any" ? task.agent : config.agents.default,
     );
-    const home = join(mergeDir, "home");
-    const tmp = join(mergeDir, "tmp");
-    const policy = await policyForRun(project, {
-      worktree: tree,
-      runDir: mergeDir,
-      branch: config.base,
-      home,
-      tmp,
-      profile,
-    });
-    if (policy) sandbox = await RunSandbox.start(policy, { runDir: mergeDir, tmp });
+    const home = runPaths(mergeDir).home;
+    const sandboxed = config.sandbox.mode !== "none";
     const env = runEnvironment(
       process.env,
       ensureShimDir(project.paths.stateDir),
-      policy ? home : (process.env.HOME ?? home),
+      sandboxed ? home : (process.env.HOME ?? home),
       {
         taskId: id,
         runId: `merge-${id}`,
@@ -158,7 +154,7 @@ export async function merge(
         : null);
     const verdict = await verifyClean({
       repoRoot: root,
-      worktree: tree,
+      commit: mergeCommit,
       runDir: mergeDir,
       projectBase: baseCommit,
       verify,
@@ -166,7 +162,25 @@ export async function merge(
       copy: config.copy,
       env,
       timeoutMs: 30 * 60_000,
-      sandbox,
+      sandboxFor: async (checkout) => {
+        const policy = await policyForRun(project, {
+          worktree: tree,
+          runDir: mergeDir,
+          branch: config.base,
+          profile,
+          kind: "verify",
+          verifyTree: checkout,
+        });
+        return policy ? RunSandbox.start(policy, { runDir: mergeDir, tmp: runPaths(mergeDir).tmp }) : null;
+      },
+      onSpawn: (pgid) =>
+        writeMergeMarker(mergeDir, {
+          pid: process.pid,
+          task: id,
+          startedAt: new Date().toISOString(),
+          pgid,
+          sockets: RunSandbox.socketPaths(),
+        }),
       say,
     });
     store.addVerification({
@@ -221,9 +235,7 @@ export async function merge(
     };
   } finally {
     await RunSandbox.stopAll();
-    await removeWorktree(root, tree, { force: true }).catch(() => undefined);
-    await pruneWorktrees(root).catch(() => undefined);
-    rmSync(mergeDir, { recursive: true, force: true });
+    await removeMergeDir(root, mergeDir);
   }
 }
 
@@ -232,6 +244,7 @@ export interface PrResult {
   url: string;
   branch: string;
   remote: string;
+  warnings: string[];
 }
 
 export async function openPullRequest(
@@ -267,6 +280,7 @@ export async function openPullRequest(
   });
   if (push.code !== 0)
     throw new UserError(`git push ${config.remote} ${branch} failed:\n${push.stderr.trim()}`);
+  const warnings = await remoteBaseWarnings(project);
   const brief = await writeBrief(project, id);
   const args = [
     "pr",
@@ -296,5 +310,36 @@ export async function openPullRequest(
     .pop();
   if (!url) throw new UserError(`gh pr create printed no pull request URL:\n${stdout}`);
   store.addArtifact(id, "pull-request", url);
-  return { task: id, url, branch, remote: config.remote };
+  return { task: id, url, branch, remote: config.remote, warnings };
+}
+
+/**
+ * A pull request is compared with the remote's base. When the local base has commits the
+ * remote lacks (other tasks merged locally), the PR would carry them too: say so, and what to push.
+ */
+async function remoteBaseWarnings(project: Project): Promise<string[]> {
+  const { base, remote } = project.config;
+  const root = project.paths.root;
+  const local = await resolveCommit(root, `refs/heads/${base}`);
+  const ls = await git(["ls-remote", "--heads", "--end-of-options", remote, `refs/heads/${base}`], {
+    cwd: root,
+    allowFail: true,
+  });
+  const remoteSha = ls.stdout.split(/\s+/)[0] ?? "";
+  if (!local) return [];
+  if (ls.code !== 0 || !/^[0-9a-f]{40,64}$/.test(remoteSha)) {
+    return [
+      `${remote} has no branch ${base}: the pull request has no base to compare with; push it first: git push ${remote} ${base}`,
+    ];
+  }
+  if (remoteSha === local) return [];
+  const known =
+    (await git(["cat-file", "-e", `${remoteSha}^{commit}`], { cwd: root, allowFail: true })).code === 0;
+  if (known && (await isAncestor(root, remoteSha, local))) {
+    const n = (await git(["rev-list", "--count", `${remoteSha}..${local}`], { cwd: root })).stdout.trim();
+    return [
+      `${remote}/${base} is behind your ${base} by ${n} commit${n === "1" ? "" : "s"} (work merged locally): the pull request would carry them too; push the base first: git push ${remote} ${base}`,
+    ];
+  }
+  return [`${remote}/${base} and your ${base} differ; the pull request is compared with ${remote}'s`];
 }

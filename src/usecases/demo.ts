@@ -4,11 +4,12 @@
  * part is verified and in review, then `status` and `next` as a person would run them.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Tmux } from "../adapters/tmux/index.js";
 import { conduct } from "./conduct.js";
+import { UserError } from "./errors.js";
 import { init } from "./init.js";
 import { openProject } from "./project.js";
 import { queueParts } from "./queue.js";
@@ -72,6 +73,10 @@ const PARTS: Array<{ id: string; title: string; needs: string[]; scope: string; 
   },
 ];
 
+/** The demo's own entries in its folder; only these are ever removed from a folder it did not make. */
+const DEMO_MARKER = ".ballador-demo";
+const DEMO_ENTRIES = ["greeter", "greeter.ballador", DEMO_MARKER];
+
 export interface DemoOptions {
   keep: boolean;
   dir?: string;
@@ -87,7 +92,23 @@ export async function demo(
     if (!opts.json) out(l);
   };
   const home = opts.dir ? resolve(opts.dir) : mkdtempSync(join(tmpdir(), "ballador-demo-"));
+  // Never delete what Ballador did not make: a folder given with --dir must be new, empty, or an
+  // earlier demo's (it holds the marker); and only what the demo made in it is removed.
+  const madeHome = !opts.dir || !existsSync(home);
+  if (opts.dir && existsSync(home)) {
+    const entries = readdirSync(home);
+    if (entries.length > 0 && !entries.includes(DEMO_MARKER)) {
+      throw new UserError(
+        `${home} is not empty and was not made by "ballador demo"; pass a new or empty folder with --dir (nothing was changed)`,
+        4,
+      );
+    }
+    if (entries.includes(DEMO_MARKER)) {
+      for (const e of DEMO_ENTRIES) rmSync(join(home, e), { recursive: true, force: true });
+    }
+  }
   mkdirSync(home, { recursive: true });
+  writeFileSync(join(home, DEMO_MARKER), "made by ballador demo; removed with it\n");
   const repo = join(home, "greeter");
   const socket = `ballador-demo-${process.pid}`;
   const git = (...args: string[]) => execFileSync("git", args, { cwd: repo, stdio: "pipe" });
@@ -181,7 +202,8 @@ sandbox:
       say(`Try: cd ${repo} && ballador show greeting-core`);
     } else {
       await new Tmux({ socket }).killServer().catch(() => undefined);
-      rmSync(home, { recursive: true, force: true });
+      if (madeHome) rmSync(home, { recursive: true, force: true });
+      else for (const e of DEMO_ENTRIES) rmSync(join(home, e), { recursive: true, force: true });
       say(`\nCleaned up ${home} (run with --keep to look around).`);
     }
   }

@@ -4,13 +4,14 @@
  * every step it takes is recorded so a crash at any point can be rolled back by reconcile.
  */
 import { randomBytes } from "node:crypto";
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { dirname, isAbsolute, join, relative, resolve } from "node:path";
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
 import { prepareAgentHome } from "../adapters/agents/home.js";
 import { PRESETS, withResume } from "../adapters/agents/presets.js";
 import { findProgram, type ResolvedProfile, resolveProfile } from "../adapters/agents/profiles.js";
 import {
   addWorktree,
+  blobAt,
   branchExists,
   git,
   isValidBranchName,
@@ -18,10 +19,22 @@ import {
   resolveCommit,
 } from "../adapters/git/index.js";
 import { runShell } from "../adapters/process/shell.js";
-import { RUN_POINTER, type RunSpec, writeAtomic, writeRunSpec } from "../adapters/runfolder/index.js";
+import {
+  makeRunFolder,
+  RUN_POINTER,
+  type RunSpec,
+  runPaths,
+  writeRunSpec,
+} from "../adapters/runfolder/index.js";
 import { gitObjectEnv, type Policy, RunSandbox } from "../adapters/sandbox/index.js";
 import type { RunRow, TaskRow } from "../adapters/store/index.js";
 import { sessionNameFor, Tmux } from "../adapters/tmux/index.js";
+import {
+  readUntrusted,
+  safeRelative,
+  UntrustedPathError,
+  writeUntrusted,
+} from "../adapters/untrusted/index.js";
 import { parseDuration } from "../config/schema.js";
 import { newRunId } from "../core/ids.js";
 import { assemblePrompt } from "../core/prompt.js";
@@ -40,6 +53,8 @@ import {
   SUPERVISOR_ENTRY,
   worktreePathFor,
 } from "./run-env.js";
+import { afterSandboxedStep, beforeSandboxedStep } from "./run-steps.js";
+import { isReviewerRun } from "./runs.js";
 import { policyForRun } from "./sandboxing.js";
 
 export interface LaunchOptions {
@@ -52,6 +67,8 @@ export interface LaunchOptions {
   previousFailure?: string | null;
   /** Launch an existing worktree again with the same attempt (resume). */
   resume?: boolean;
+  /** Continue the agent's previous conversation where its preset can (retry and resume). */
+  continueConversation?: boolean;
   onProgress?: (line: string) => void;
 }
 
@@ -133,6 +150,31 @@ export async function launch(project: Project, opts: LaunchOptions = {}): Promis
     dryRun: opts.dryRun === true,
     plan: start,
   };
+  // The worktree is cut from the base: a spec not committed there never reaches the agent.
+  const missingSpecs = new Map<string, string[]>();
+  for (const a of start) {
+    const task = byId.get(a.id) as TaskRow;
+    if (task.spec) {
+      const spec = await specOnBase(project, task.spec);
+      if ("missing" in spec)
+        missingSpecs.set(spec.missing, [...(missingSpecs.get(spec.missing) ?? []), task.id]);
+    }
+    if (task.partPath) {
+      const part = await blobAt(project.paths.root, config.base, task.partPath, 1024 * 1024);
+      if ("missing" in part)
+        result.warnings.push(
+          `${task.partPath} (part ${task.id}) is not committed on ${config.base}; the agent gets its text in the prompt, but not the file (commit .ballador/)`,
+        );
+    }
+  }
+  if (missingSpecs.size > 0) {
+    const lines = [...missingSpecs].map(([why, ids]) => `${why} (spec of ${ids.join(", ")})`);
+    throw new UserError(
+      `refusing to launch: the agents' worktrees start from ${config.base}, which lacks their spec. Commit it first (git add ${config.specs_dir} .ballador && git commit):`,
+      4,
+      lines,
+    );
+  }
   const busy = tasks.filter((t) => ["running", "verifying", "review"].includes(t.state));
   for (const a of start) {
     const task = byId.get(a.id) as TaskRow;
@@ -191,7 +233,7 @@ async function provision(
   const attempt = opts.resume ? Math.max(1, task.attempt) : task.attempt + 1;
   const runId = newRunId(task.id, attempt, new Date(), randomBytes(2).toString("hex"));
   const runDir = join(project.paths.runsDir, runId);
-  const launchLog = join(runDir, "launch.log");
+  const launchLog = runPaths(runDir).launchLog;
   const branch = branchFor(config, task.id);
   const worktree = worktreePathFor(config, root, task.id);
   const session = sessionNameFor(task.id);
@@ -231,6 +273,12 @@ async function provision(
     );
 
   const worktreeExisted = existsSync(worktree);
+  const previous = opts.continueConversation
+    ? (store
+        .runsOf(task.id)
+        .filter((r) => !isReviewerRun(r))
+        .at(-1) ?? null)
+    : null;
   if (worktreeExisted) {
     const registered = (await listWorktrees(root)).find((w) => w.path === worktree);
     if (!registered)
@@ -296,13 +344,14 @@ async function provision(
   };
   const shimDir = ensureShimDir(project.paths.stateDir);
   const sandboxed = config.sandbox.mode !== "none";
-  const home = sandboxed ? join(runDir, "home") : (process.env.HOME ?? join(runDir, "home"));
-  const tmp = join(runDir, "tmp");
+  const home = sandboxed ? runPaths(runDir).home : (process.env.HOME ?? runPaths(runDir).home);
+  const tmp = runPaths(runDir).tmp;
   const env = runEnvironment(process.env, shimDir, home, identity);
   let sandbox: RunSandbox | null = null;
   const step = async (label: string, command: string) => {
     if (!command.trim()) return;
     say(`  ${task.id}: ${label}: ${command}`);
+    const copy = sandbox ? await beforeSandboxedStep(root, runDir, branch) : null;
     const wrapped = sandbox ? await sandbox.wrapShell(command, worktree) : undefined;
     const r = await runShell(command, {
       cwd: worktree,
@@ -315,6 +364,14 @@ async function provision(
       onSpawn: (pgid) => writeFileSync(join(runDir, STEP_PID_FILE), String(pgid)),
     });
     rmSync(join(runDir, STEP_PID_FILE), { force: true });
+    if (copy) {
+      const after = await afterSandboxedStep(root, runDir, copy, runId);
+      if (after.violations.length > 0) {
+        for (const v of after.violations)
+          store.addNote(task.id, runId, "system", `sandbox violation (${label}): ${v}`);
+        throw new LaunchStepError(`sandbox violation during ${label}: ${after.violations.join("; ")}`);
+      }
+    }
     if (r.code !== 0) {
       const tail = r.output.trim().split("\n").slice(-15).join("\n");
       throw new LaunchStepError(
@@ -323,7 +380,7 @@ async function provision(
     }
   };
   try {
-    mkdirSync(runDir, { recursive: true });
+    makeRunFolder(runDir);
     writeFileSync(
       launchLog,
       `launch ${runId} of ${task.id} (attempt ${attempt}) at ${new Date().toISOString()}\n`,
@@ -357,9 +414,10 @@ async function provision(
       }
     }
     const gitDir = (await git(["rev-parse", "--absolute-git-dir"], { cwd: worktree })).stdout.trim();
-    writeAtomic(join(gitDir, RUN_POINTER), JSON.stringify({ runId, runDir, taskId: task.id }));
+    // The worktree's git folder is the agent's to write: written without following a link.
+    writeUntrusted(gitDir, RUN_POINTER, JSON.stringify({ runId, runDir, taskId: task.id }));
     copyUntracked(root, worktree, config.copy, launchLog);
-    const policy = await policyForRun(project, { worktree, runDir, branch, home, tmp, profile });
+    const policy = await policyForRun(project, { worktree, runDir, branch, profile });
     if (policy) {
       Object.assign(env, gitObjectEnv(policy));
       writeFileSync(join(runDir, "sandbox.json"), `${JSON.stringify(policy, null, 2)}\n`);
@@ -385,7 +443,10 @@ async function provision(
       base,
       sandboxed,
       previousFailure: opts.previousFailure ?? null,
-      resume: false,
+      // A person's retry or resume in the same worktree with the same agent continues its
+      // conversation, as an automatic retry does.
+      resume: worktreeExisted && previous !== null && previous.profile === profile.name,
+      previousHome: previous && sandboxed ? runPaths(previous.runDir).home : null,
     });
     writeRunSpec(spec);
     // Values of passed variables and env-sourced secrets reach the supervisor through tmux's
@@ -459,23 +520,42 @@ export async function verifyCommandFor(
   return r.code === 0 ? "./verify.sh" : null;
 }
 
+/**
+ * `copy:` files, from the main checkout into the worktree. The source must be a regular file
+ * with no link on its path (a link committed on the base could name ~/.ssh/id_rsa); the
+ * destination is the agent's tree (on a retry it wrote it): written without following a link.
+ */
 function copyUntracked(root: string, worktree: string, files: readonly string[], log: string): void {
   for (const file of files) {
-    const from = resolve(root, file);
-    const rel = relative(root, from);
-    if (rel.startsWith("..") || isAbsolute(rel)) {
+    let rel: string;
+    try {
+      rel = safeRelative(relative(root, resolve(root, file)));
+    } catch {
       throw new LaunchStepError(
         `copy: "${file}" is outside the repository; only files inside it can be copied`,
       );
     }
-    if (!existsSync(from)) {
+    let data: Buffer | null;
+    try {
+      data = readUntrusted(root, rel, 64 * 1024 * 1024);
+    } catch (err) {
+      if (err instanceof UntrustedPathError)
+        throw new LaunchStepError(
+          `copy: "${file}": ${err.message}; only regular files are copied (fix copy: in .ballador/config.yaml)`,
+        );
+      throw err;
+    }
+    if (!data) {
       writeFileSync(log, `copy: ${file} does not exist in the main checkout; skipped\n`, { flag: "a" });
       continue;
     }
-    if (!statSync(from).isFile()) throw new LaunchStepError(`copy: "${file}" is not a file`);
-    const to = join(worktree, rel);
-    mkdirSync(dirname(to), { recursive: true });
-    copyFileSync(from, to);
+    try {
+      writeUntrusted(worktree, rel, data, statSync(join(root, rel)).mode & 0o777);
+    } catch (err) {
+      if (err instanceof UntrustedPathError)
+        throw new LaunchStepError(`copy: "${file}" into the worktree: ${err.message}`);
+      throw err;
+    }
     writeFileSync(log, `copy: ${file}\n`, { flag: "a" });
   }
 }
@@ -520,21 +600,24 @@ export async function buildRunSpec(project: Project, input: RunSpecInput): Promi
   const { task, profile, identity, home, tmp, policy } = input;
   const config = project.config;
   const worktree = identity.worktree;
-  const specPath = task.spec && existsSync(resolve(worktree, task.spec)) ? task.spec : null;
+  // The spec as it stands on the base, read through git: never a file of the agent's tree,
+  // which could be a link to one the agent may not read.
+  const spec = task.spec ? await specOnBase(project, task.spec) : null;
+  const specPath = spec && "text" in spec ? task.spec : null;
   const verify = await verifyCommandFor(project, task);
   const prompt =
     input.promptOverride ??
     assemblePrompt({
       task,
       specPath,
-      specText: specPath ? readFileSync(resolve(worktree, specPath), "utf8") : null,
+      specText: spec && "text" in spec ? spec.text : null,
       verify,
       branch: identity.branch,
       attempt: identity.attempt,
       previousFailure: input.previousFailure,
     });
   mkdirSync(identity.runDir, { recursive: true });
-  writeFileSync(identity.promptFile, prompt);
+  writeFileSync(identity.promptFile, prompt, { flag: "w" });
   const env = { ...input.env };
   // Only when sandboxed is the run's HOME its own; unsandboxed agents use the person's HOME as is.
   if (input.sandboxed) {
@@ -581,6 +664,7 @@ export async function buildRunSpec(project: Project, input: RunSpecInput): Promi
     tmp,
     timeoutMs: profile.timeoutMs,
     idleTimeoutMs: parseDuration(config.idle_timeout),
+    refusedIdleMs: parseDuration(config.refused_idle),
     verify,
     verifyTimeoutMs: parseDuration("30m"),
     bootstrap: config.bootstrap,
@@ -595,4 +679,12 @@ export async function buildRunSpec(project: Project, input: RunSpecInput): Promi
     reviewer: config.reviewer,
     role: input.role ?? "implementer",
   };
+}
+
+/** A part's spec as committed on the project's base (a regular file), or why it is not there. */
+export async function specOnBase(
+  project: Project,
+  spec: string,
+): Promise<{ text: string } | { missing: string }> {
+  return blobAt(project.paths.root, project.config.base, spec, 256 * 1024);
 }

@@ -1,5 +1,5 @@
 /** What a person does to a task after launch: stop, resume, retry, abandon, logs, attach, cleanup. */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, rmdirSync } from "node:fs";
 import { join } from "node:path";
 import {
   deleteBranch,
@@ -10,14 +10,17 @@ import {
   resolveCommit,
 } from "../adapters/git/index.js";
 import { killGroup } from "../adapters/process/shell.js";
+import { runPaths } from "../adapters/runfolder/index.js";
 import type { RunRow, TaskRow } from "../adapters/store/index.js";
 import { sessionNameFor } from "../adapters/tmux/index.js";
 import { UserError } from "./errors.js";
 import { type LaunchResult, launch, tmuxFor } from "./launch.js";
 import { type Project, requireTask } from "./project.js";
 import { reconcile } from "./reconcile.js";
-import { branchFor, worktreePathFor } from "./run-env.js";
-import { adoptRunObjects } from "./run-objects.js";
+import { branchFor, worktreePathFor, worktreeRootFor } from "./run-env.js";
+import { takeInRunWork } from "./run-steps.js";
+import { isReviewerRun } from "./runs.js";
+import { trimOutput } from "./verification.js";
 
 async function endLiveRun(project: Project, task: TaskRow, outcome: string): Promise<RunRow | null> {
   const store = project.store();
@@ -26,7 +29,10 @@ async function endLiveRun(project: Project, task: TaskRow, outcome: string): Pro
   // The state changed first: the supervisor sees a stopped task and records nothing over it.
   killGroup(run.agentPid ?? undefined, "SIGTERM");
   await tmuxFor(project).killSession(run.session);
-  adoptRunObjects(run.runDir);
+  // The work done so far is kept (objects and commits, checked as after any step).
+  for (const v of await takeInRunWork(project.paths.root, run.runDir, run.id)) {
+    store.addNote(task.id, run.id, "system", `sandbox: ${v}`);
+  }
   store.endRun(run.id, { outcome, detail: `${outcome} by a person` });
   return run;
 }
@@ -57,7 +63,19 @@ export async function resume(project: Project, id: string, actor = "cli"): Promi
       `task ${id}: its worktree ${worktree} is gone, so there is nothing to resume; use "ballador retry ${id}"`,
     );
   }
-  return launch(project, { tasks: [id], resume: true, actor });
+  const last = project
+    .store()
+    .runsOf(id)
+    .filter((r) => !isReviewerRun(r))
+    .at(-1);
+  const why = task.reason ?? last?.detail ?? last?.outcome ?? null;
+  return launch(project, {
+    tasks: [id],
+    resume: true,
+    actor,
+    continueConversation: true,
+    previousFailure: `Your previous session was ${task.state === "stopped" ? "stopped by a person" : `ended (${task.state})`}${why ? `: ${why}` : ""}. Pick up where you left off.`,
+  });
 }
 
 export async function retry(
@@ -73,14 +91,53 @@ export async function retry(
     );
   }
   const store = project.store();
-  const last = store.latestRun(id);
-  const why = task.reason ?? last?.detail ?? null;
+  const why = failureFeedback(project, id);
   store.transition(id, "ready", { cause: "retry requested", actor: opts.actor ?? "cli" });
   if (!opts.launch) return { id, launched: null };
   return {
     id,
-    launched: await launch(project, { tasks: [id], actor: opts.actor ?? "cli", previousFailure: why }),
+    launched: await launch(project, {
+      tasks: [id],
+      actor: opts.actor ?? "cli",
+      previousFailure: why,
+      continueConversation: true,
+    }),
   };
+}
+
+/**
+ * What the next attempt needs to know about the last one, as an automatic retry tells it: the
+ * reason, the end of the clean verification's output, and a reviewer's requested changes.
+ */
+export function failureFeedback(project: Project, id: string): string | null {
+  const store = project.store();
+  const task = requireTask(project, id);
+  const runs = store.runsOf(id);
+  const last = runs.filter((r) => !isReviewerRun(r)).at(-1);
+  const parts: string[] = [];
+  const reason = task.reason ?? last?.detail ?? null;
+  if (reason) parts.push(reason);
+  const verify = last ? runPaths(last.runDir).verifyLog : null;
+  if (verify && existsSync(verify) && /verify/.test(reason ?? "")) {
+    parts.push(`The end of the verification output:\n${trimOutput(readFileSync(verify, "utf8"), 30)}`);
+  }
+  const review = store
+    .notes(id)
+    .filter((n) => n.kind === "system" && n.text.startsWith("reviewer: changes requested"))
+    .at(-1);
+  if (
+    review &&
+    last &&
+    review.runId !== null &&
+    runs.findIndex((r) => r.id === review.runId) > runs.indexOf(last) - 2
+  ) {
+    parts.push(
+      `The reviewer's words: ${review.text.replace(/^reviewer: changes requested by [^:]*: ?/, "")}`,
+    );
+  }
+  if (task.state === "review")
+    parts.unshift("The person asked for another attempt after reviewing your work.");
+  return parts.length ? parts.join("\n\n") : null;
 }
 
 export async function abandon(project: Project, id: string, actor = "cli"): Promise<{ id: string }> {
@@ -187,6 +244,12 @@ export async function cleanup(
     result.removed.push({ id: t.id, worktree: removedWorktree, branch: removedBranch });
   }
   await pruneWorktrees(root).catch(() => undefined);
+  // The worktree root is Ballador's (launch made it): once empty, it goes too (rmdir refuses otherwise).
+  try {
+    rmdirSync(worktreeRootFor(config, root));
+  } catch {
+    // not empty, or not there
+  }
   // Sessions with no live run are leftovers of crashes.
   const tmux = tmuxFor(project);
   const live = new Set(store.liveRuns().map((r) => r.session));

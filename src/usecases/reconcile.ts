@@ -7,9 +7,10 @@ import { existsSync } from "node:fs";
 import { isAlive } from "../adapters/process/shell.js";
 import type { RunRow } from "../adapters/store/index.js";
 import { type SessionInfo, Tmux, TmuxMissingError } from "../adapters/tmux/index.js";
+import { reconcileMerges } from "./merge-leftovers.js";
 import type { Project } from "./project.js";
 import { rollbackProvisioning } from "./rollback.js";
-import { adoptRunObjects } from "./run-objects.js";
+import { takeInRunWork } from "./run-steps.js";
 
 export interface ReconcileReport {
   repaired: string[];
@@ -28,6 +29,8 @@ async function sessionsOf(project: Project): Promise<SessionInfo[] | null> {
 export async function reconcile(project: Project, opts: { repair: boolean }): Promise<ReconcileReport> {
   const store = project.store();
   const report: ReconcileReport = { repaired: [], disagreements: [] };
+  const merges = await reconcileMerges(project.paths.root, project.paths.stateDir, opts.repair);
+  (opts.repair ? report.repaired : report.disagreements).push(...merges);
   const live = store.liveRuns();
   const sessions = await sessionsOf(project);
   const sessionNames = new Set((sessions ?? []).map((s) => s.name));
@@ -61,7 +64,7 @@ export async function reconcile(project: Project, opts: { repair: boolean }): Pr
       report.disagreements.push(`${what} (a run without a session)`);
       continue;
     }
-    markLost(project, run);
+    await markLost(project, run);
     report.repaired.push(`${what}; marked failed (agent)`);
   }
 
@@ -95,12 +98,14 @@ export async function reconcile(project: Project, opts: { repair: boolean }): Pr
   return report;
 }
 
-function markLost(project: Project, run: RunRow): void {
+async function markLost(project: Project, run: RunRow): Promise<void> {
   const store = project.store();
   const worktreeNote = existsSync(run.worktree) ? `worktree kept at ${run.worktree}` : "worktree is gone";
   const detail = `the tmux session died without the supervisor recording an end; ${worktreeNote}`;
   // Its commits are in the run's own object folder: the branch must not point at missing objects.
-  adoptRunObjects(run.runDir);
+  for (const v of await takeInRunWork(project.paths.root, run.runDir, run.id).catch(() => [])) {
+    store.addNote(run.taskId, run.id, "system", `sandbox: ${v}`);
+  }
   store.endRun(run.id, { outcome: "session-lost", detail });
   const task = store.task(run.taskId);
   if (task && (task.state === "running" || task.state === "verifying")) {

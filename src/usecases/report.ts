@@ -2,7 +2,7 @@
  * `ballador done | blocked | note` from inside a run. The report goes to the run folder for
  * the supervisor; the agent never writes the task store.
  */
-import { appendFileSync, existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { dirtyFiles, git } from "../adapters/git/index.js";
 import { runShell } from "../adapters/process/shell.js";
@@ -11,6 +11,7 @@ import {
   RUN_POINTER,
   type RunSpec,
   readRunSpec,
+  runPaths,
   writeReport,
 } from "../adapters/runfolder/index.js";
 import { UserError } from "./errors.js";
@@ -21,10 +22,11 @@ import { trimOutput } from "./verification.js";
  * failure `done` is refused with the failing output and the agent goes on working. Ballador
  * verifies again on a clean checkout afterwards, so passing here is necessary, not sufficient.
  */
-async function gate(spec: import("../adapters/runfolder/index.js").RunSpec): Promise<void> {
+async function gate(spec: RunSpec): Promise<void> {
   const command = spec.verify as string;
   const commit = (await git(["rev-parse", "HEAD"], { cwd: spec.worktree })).stdout.trim();
-  const log = join(spec.runDir, `gate-${Date.now()}.log`);
+  // The gate's log and result go to the run's inbox: the only part of the run folder an agent writes.
+  const log = join(runPaths(spec.runDir).inbox, `gate-${Date.now()}.log`);
   process.stderr.write(`ballador: verifying before done: ${command}\n`);
   const r = await runShell(command, {
     cwd: spec.worktree,
@@ -33,10 +35,12 @@ async function gate(spec: import("../adapters/runfolder/index.js").RunSpec): Pro
     label: "verify",
     timeoutMs: spec.verifyTimeoutMs,
   });
-  appendFileSync(
-    join(spec.runDir, "gate.jsonl"),
-    `${JSON.stringify({ commit, passed: r.code === 0, code: r.code, ms: r.ms, command })}\n`,
-  );
+  writeReport(spec.runDir, {
+    kind: "gate",
+    text: "",
+    at: new Date().toISOString(),
+    gate: { commit, passed: r.code === 0, code: r.code, ms: r.ms, command },
+  });
   if (r.code !== 0) {
     throw new UserError(
       `done refused: ${command} failed (exit ${r.code ?? r.signal}${r.timedOut ? ", timed out" : ""}). Fix it, commit, and run ballador done again. Full log: ${log}`,

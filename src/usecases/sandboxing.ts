@@ -1,65 +1,65 @@
 /** Putting a run inside its sandbox: the policy from config and paths, and secrets resolved late. */
 import { execFile } from "node:child_process";
-import { mkdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import type { ResolvedProfile } from "../adapters/agents/profiles.js";
 import { git } from "../adapters/git/index.js";
-import type { RunSpec } from "../adapters/runfolder/index.js";
-import { buildPolicy, expandHome, type Policy } from "../adapters/sandbox/index.js";
+import { makeRunFolder, type RunSpec } from "../adapters/runfolder/index.js";
+import { buildPolicy, expandHome, type Policy, type StepKind } from "../adapters/sandbox/index.js";
+import { entryKind, writeUntrusted } from "../adapters/untrusted/index.js";
+import { UserError } from "./errors.js";
 import type { Project } from "./project.js";
 import { worktreeRootFor } from "./run-env.js";
+import { commonDirOf } from "./run-refs.js";
 
-export async function policyForRun(
-  project: Project,
-  run: {
-    worktree: string;
-    runDir: string;
-    branch: string;
-    home: string;
-    tmp: string;
-    profile: ResolvedProfile;
-    /** A reviewer reads the worktree and its git data but writes only its run folder. */
-    readOnly?: boolean;
-  },
-): Promise<Policy | null> {
+export interface PolicyRun {
+  worktree: string;
+  runDir: string;
+  branch: string;
+  profile: ResolvedProfile;
+  /** agent (default), reviewer (read-only worktree), or verify (of `verifyTree` only). */
+  kind?: StepKind;
+  verifyTree?: string;
+}
+
+export async function policyForRun(project: Project, run: PolicyRun): Promise<Policy | null> {
   const config = project.config;
   if (config.sandbox.mode === "none") return null;
-  const common = (
-    await git(["rev-parse", "--path-format=absolute", "--git-common-dir"], { cwd: run.worktree })
-  ).stdout.trim();
-  const own = (await git(["rev-parse", "--absolute-git-dir"], { cwd: run.worktree })).stdout.trim();
-  const slash = run.branch.lastIndexOf("/");
-  // Log folders may not exist before the first commit; the sandbox can only open existing paths.
-  mkdirSync(join(common, "logs", "refs", "heads", slash > 0 ? run.branch.slice(0, slash) : ""), {
-    recursive: true,
-  });
-  mkdirSync(run.home, { recursive: true });
-  mkdirSync(run.tmp, { recursive: true });
-  mkdirSync(join(run.runDir, "objects"), { recursive: true });
+  const kind = run.kind ?? "agent";
+  const common = await commonDirOf(project.paths.root);
+  const tree = kind === "verify" ? (run.verifyTree as string) : run.worktree;
+  const own = (await git(["rev-parse", "--absolute-git-dir"], { cwd: tree })).stdout.trim();
+  if (!own.startsWith(`${join(common, "worktrees")}/`)) {
+    throw new UserError(
+      `${tree} is not a linked worktree of ${project.paths.root} (its git folder is ${own})`,
+    );
+  }
+  const paths = makeRunFolder(run.runDir);
+  // Denied for writing below, so it must exist: an empty per-worktree config is no config.
+  if (kind === "agent" && entryKind(join(own, "config.worktree")) === null) {
+    writeUntrusted(own, "config.worktree", "");
+  }
   const policy = buildPolicy({
-    worktree: run.worktree,
+    kind,
+    worktree: tree,
     runDir: run.runDir,
-    home: run.home,
-    tmp: run.tmp,
     stateDir: project.paths.stateDir,
     shimDir: join(project.paths.stateDir, "bin"),
     worktreeRoot: worktreeRootFor(config, project.paths.root),
     gitCommonDir: common,
     gitWorktreeDir: own,
     branch: run.branch,
+    ...(kind === "verify" ? { verifyTree: tree } : {}),
     allowHosts: [...config.sandbox.allow_hosts, ...run.profile.allowHosts],
     // A profile's own folders (e.g. ~/.claude) are under the run's HOME, writable already.
-    allowWrite: [...config.sandbox.allow_write, ...run.profile.writable.map((p) => expandHome(p, run.home))],
+    allowWrite: [
+      ...config.sandbox.allow_write,
+      ...run.profile.writable.map((p) => expandHome(p, paths.home)),
+    ],
     denyRead: config.sandbox.deny_read,
   });
-  if (run.readOnly) {
-    const keep = new Set([run.runDir, run.home, run.tmp]);
-    policy.filesystem.allowWrite = policy.filesystem.allowWrite.filter(
-      (p) => keep.has(p) || p.startsWith(`${run.runDir}/`),
-    );
-  }
   return policy;
 }
 

@@ -6,31 +6,34 @@
  * then the profile's fallback, then failed.
  */
 import { spawn } from "node:child_process";
-import { existsSync, openSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { openSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { prepareAgentHome } from "../adapters/agents/home.js";
 import { findProgram, type ResolvedProfile, resolveProfile } from "../adapters/agents/profiles.js";
-import { git } from "../adapters/git/index.js";
+import { git, resolveCommit } from "../adapters/git/index.js";
 import { runShell } from "../adapters/process/shell.js";
 import {
-  markReportHandled,
-  pendingReports,
+  type GateResult,
   type Report,
   type RunSpec,
   readRunSpec,
+  runPaths,
+  takeReports,
   writeRunSpec,
 } from "../adapters/runfolder/index.js";
 import { gitObjectEnv, RunSandbox, readDenials } from "../adapters/sandbox/index.js";
 import { TaskStore } from "../adapters/store/index.js";
+import { readUntrustedText } from "../adapters/untrusted/index.js";
 import { newRunId } from "../core/ids.js";
 import { assembleReviewPrompt } from "../core/prompt.js";
 import { buildBrief, writeBrief } from "./brief.js";
 import { buildRunSpec } from "./launch.js";
 import { openProject, type Project } from "./project.js";
-import { guardRefs, snapshotRefs } from "./ref-guard.js";
-import { adoptRunObjects } from "./run-objects.js";
+import type { RefCopy } from "./run-refs.js";
+import { afterSandboxedStep, beforeSandboxedStep, takeInRunWork } from "./run-steps.js";
+import { isReviewerRun } from "./runs.js";
 import { policyForRun, resolveSecrets } from "./sandboxing.js";
-import { type Verdict, verifyClean } from "./verification.js";
+import { trimOutput, type Verdict, verifyClean } from "./verification.js";
 
 const POLL_MS = 250;
 const GRACE_MS = 3000;
@@ -41,6 +44,7 @@ type Outcome =
   | { kind: "exited"; code: number | null; signal: string | null; error: string | null }
   | { kind: "timeout" }
   | { kind: "idle"; minutes: number }
+  | { kind: "refused"; gate: GateResult; log: string }
   | { kind: "verdict"; approve: boolean; notes: string };
 
 function say(text: string): void {
@@ -58,7 +62,7 @@ export async function supervise(runDir: string): Promise<number> {
     }
   } catch (err) {
     // Record what is known rather than leave it to reconcile to guess.
-    adoptRunObjects(spec.runDir);
+    await takeInRunWork(spec.repoRoot, spec.runDir, spec.runId).catch(() => []);
     const message = `supervisor error: ${(err as Error).message.split("\n")[0]}`;
     say(message);
     store.endRun(spec.runId, { outcome: "supervisor-error", detail: (err as Error).stack ?? message });
@@ -101,6 +105,8 @@ async function superviseAttempt(store: TaskStore, spec: RunSpec): Promise<RunSpe
   let startError: string | null = null;
   let sandbox: RunSandbox | null = null;
   let command = { file: spec.command[0] as string, args: spec.command.slice(1) };
+  let copy: RefCopy | null = null;
+  const violations: string[] = [];
   try {
     agentEnv = await agentEnvironment(spec);
     if (spec.sandbox && Object.keys(spec.secrets).length > 0 && spec.role !== "reviewer") {
@@ -120,6 +126,7 @@ async function superviseAttempt(store: TaskStore, spec: RunSpec): Promise<RunSpe
       }
     }
     if (spec.sandbox) {
+      copy = await beforeSandboxedStep(spec.repoRoot, runDir, spec.branch);
       sandbox = await RunSandbox.start(spec.sandbox, { runDir, tmp: spec.tmp });
       command = await sandbox.wrapArgv(spec.command, spec.worktree);
     }
@@ -133,36 +140,52 @@ async function superviseAttempt(store: TaskStore, spec: RunSpec): Promise<RunSpe
     say(`cannot start the agent: ${startError}`);
     outcome = { kind: "exited", code: null, signal: null, error: startError };
   } else {
-    const refsBefore = spec.sandbox ? await snapshotRefs(spec.repoRoot, spec.branch) : null;
     const r = await runAgent(store, spec, command, agentEnv);
     outcome = r.outcome;
     exitCode = r.exitCode;
-    adoptRunObjects(spec.runDir);
-    if (refsBefore) {
-      for (const v of await guardRefs(spec.repoRoot, store, spec.branch, refsBefore)) {
-        say(`sandbox: the agent changed another branch: ${v}`);
-        store.addNote(spec.taskId, spec.runId, "system", `sandbox violation: ${v}`);
-      }
-    }
+    if (copy) violations.push(...(await takeInStep(store, spec, copy, "agent")));
   }
 
   const hook = async (name: "after_run" | "on_review" | "on_fail") => {
     const cmd = spec.hooks[name];
     if (!cmd.trim()) return;
     say(`hook ${name}: ${cmd}`);
-    const wrapped = sandbox ? await sandbox.wrapShell(cmd, spec.worktree) : undefined;
+    // The hook runs in the agent's tree with the agent's policy: the same care as the agent.
+    let hookCopy: RefCopy | null = null;
+    let wrapped: { file: string; args: string[] } | undefined;
+    if (spec.sandbox) {
+      hookCopy = await beforeSandboxedStep(spec.repoRoot, runDir, spec.branch);
+      sandbox = await RunSandbox.start(spec.sandbox, { runDir, tmp: spec.tmp });
+      wrapped = await sandbox.wrapShell(cmd, spec.worktree);
+    }
     await runShell(cmd, {
       cwd: spec.worktree,
       env: spec.env,
-      logFile: join(runDir, "hooks.log"),
+      logFile: runPaths(runDir).hooksLog,
       label: name,
       ...(wrapped ? { wrapped } : {}),
     });
+    if (hookCopy) violations.push(...(await takeInStep(store, spec, hookCopy, `hook ${name}`)));
   };
   await hook("after_run");
   reportDenials(spec);
   // Gate results are facts whatever the outcome: a refused done of a run that then gave up counts too.
-  importGateResults(store, spec);
+  for (const report of takeReports(runDir)) if (report.kind === "gate") handleReport(store, spec, report);
+
+  if (violations.length > 0) {
+    const reason = `sandbox violation: ${violations[0]}${violations.length > 1 ? ` (and ${violations.length - 1} more)` : ""}`;
+    const current = store.task(spec.taskId);
+    store.tx(() => {
+      store.endRun(spec.runId, { outcome: "sandbox-violation", exitCode, detail: violations.join("\n") });
+      if (current?.state === "running") {
+        store.transition(spec.taskId, "failed", { cause: reason, actor, runId: spec.runId, reason });
+      }
+    });
+    markEnded(runDir);
+    say(`failed: ${reason}; the real refs are unchanged`);
+    await hook("on_fail");
+    return null;
+  }
 
   // The person may have stopped or abandoned the task meanwhile: their decision stands.
   const current = store.task(spec.taskId);
@@ -186,9 +209,11 @@ async function superviseAttempt(store: TaskStore, spec: RunSpec): Promise<RunSpe
         ? `verifying on a clean checkout: ${spec.verify}${sandbox ? " (in the sandbox)" : ""}`
         : "no verify command configured",
     );
+    const commit = await resolveCommit(spec.repoRoot, `refs/heads/${spec.branch}`);
+    if (!commit) throw new Error(`branch ${spec.branch} does not exist`);
     const verdict = await verifyClean({
       repoRoot: spec.repoRoot,
-      worktree: spec.worktree,
+      commit,
       runDir,
       projectBase: spec.projectBase,
       verify: spec.verify,
@@ -196,7 +221,7 @@ async function superviseAttempt(store: TaskStore, spec: RunSpec): Promise<RunSpe
       copy: spec.copy,
       env: spec.env,
       timeoutMs: spec.verifyTimeoutMs,
-      sandbox,
+      sandboxFor: (tree) => verifySandbox(spec, tree),
       say,
     });
     recordVerdict(store, spec, verdict);
@@ -255,6 +280,14 @@ async function superviseAttempt(store: TaskStore, spec: RunSpec): Promise<RunSpe
       reason,
       feedback: `${reason}; you are the implementer: report with ballador done.`,
       outcome: "exited",
+      from: "running",
+    };
+  } else if (outcome.kind === "refused") {
+    const reason = `verify: ballador done was refused (${outcome.gate.command} exited ${outcome.gate.code ?? "by timeout"} on ${outcome.gate.commit.slice(0, 10)}) and the agent went quiet`;
+    failure = {
+      reason,
+      feedback: `${reason}.${outcome.log ? ` The end of its output:\n\n${outcome.log}` : ""}\n\nFix what fails, commit, and run ballador done again.`,
+      outcome: "verify-failed",
       from: "running",
     };
   } else if (outcome.kind === "idle") {
@@ -371,10 +404,17 @@ async function runAgent(
   let lastSize = logSize(spec.runDir);
   let lastActivity = Date.now();
   let outcome: Outcome | null = null;
+  // Reports after the one that ends the attempt wait for the next drain (or are dropped).
+  const queued: Report[] = [];
+  // A refused done, and the activity mark when it came: quiet after it means the agent gave up.
+  let refusal: { gate: GateResult; at: number } | null = null;
   const drain = () => {
-    for (const { name, report } of pendingReports(spec.runDir)) {
+    queued.push(...takeReports(spec.runDir));
+    while (queued.length > 0) {
+      const report = queued.shift() as Report;
+      if (report.kind === "gate" && report.gate)
+        refusal = report.gate.passed ? null : { gate: report.gate, at: Date.now() };
       const o = handleReport(store, spec, report);
-      markReportHandled(spec.runDir, name);
       if (o) return o;
     }
     return null;
@@ -399,6 +439,11 @@ async function runAgent(
     } else if (spec.idleTimeoutMs > 0 && Date.now() - lastActivity > spec.idleTimeoutMs) {
       outcome = { kind: "idle", minutes: Math.round(spec.idleTimeoutMs / 60_000) };
     }
+    const r = refusal as { gate: GateResult; at: number } | null;
+    const quietFor = spec.refusedIdleMs ?? 60_000;
+    if (!outcome && r && Date.now() - Math.max(lastActivity, r.at) > quietFor) {
+      outcome = { kind: "refused", gate: r.gate, log: latestGateLog(spec.runDir) };
+    }
   }
   if (!exited) await stopAgent(agent.pid, () => exited !== null, spec.sandbox !== null);
   return { outcome, exitCode: (exited as { code: number | null } | null)?.code ?? null };
@@ -412,8 +457,9 @@ async function nextAttempt(store: TaskStore, spec: RunSpec, feedback: string): P
     const task = store.task(spec.taskId);
     if (!task) return null;
     const current = resolveProfile(project.config, spec.profile);
+    // A reviewer's run reads the work; it is never one of the implementer's attempts.
     const usedBy = (name: string) =>
-      runs.filter((r) => r.profile === name && r.outcome !== "launch-failed").length;
+      runs.filter((r) => r.profile === name && r.outcome !== "launch-failed" && !isReviewerRun(r)).length;
     let profile = current;
     if (usedBy(current.name) >= spec.maxAttempts) {
       const fallback = current.fallback ? resolveProfile(project.config, current.fallback) : null;
@@ -481,8 +527,8 @@ async function followUpRun(
     runDir,
     promptFile: join(runDir, "prompt.md"),
   };
-  const home = spec.sandbox ? join(runDir, "home") : spec.home;
-  const tmp = join(runDir, "tmp");
+  const home = spec.sandbox ? runPaths(runDir).home : spec.home;
+  const tmp = runPaths(runDir).tmp;
   const env = {
     ...spec.env,
     BALLADOR_RUN_ID: runId,
@@ -495,10 +541,8 @@ async function followUpRun(
     worktree: spec.worktree,
     runDir,
     branch: spec.branch,
-    home,
-    tmp,
     profile,
-    readOnly: opts.readOnly,
+    kind: opts.readOnly ? "reviewer" : "agent",
   });
   if (policy) Object.assign(env, gitObjectEnv(policy));
   return { identity, env, home, tmp, policy };
@@ -528,8 +572,12 @@ async function runReviewer(store: TaskStore, spec: RunSpec): Promise<{ approve: 
     });
     const { runId, runDir } = identity;
     const { markdown } = await buildBrief(project, spec.taskId);
+    // The branch as the host knows it, from the repository: never the worktree's own HEAD.
     const diff = (
-      await git(["diff", "--no-color", `${spec.projectBase}...HEAD`], { cwd: spec.worktree, allowFail: true })
+      await git(["diff", "--no-color", `${spec.projectBase}...refs/heads/${spec.branch}`], {
+        cwd: spec.repoRoot,
+        allowFail: true,
+      })
     ).stdout;
     const reviewSpec = await buildRunSpec(project, {
       task,
@@ -603,7 +651,23 @@ async function runReviewer(store: TaskStore, spec: RunSpec): Promise<{ approve: 
 }
 
 function handleReport(store: TaskStore, spec: RunSpec, report: Report): Outcome | null {
-  const text = String(report.text ?? "").slice(0, 20_000);
+  const text = report.text;
+  if (report.kind === "gate" && report.gate) {
+    // The agent's own gate: a claim about a commit, kept apart from Ballador's clean runs.
+    const g = report.gate;
+    store.addVerification({
+      taskId: spec.taskId,
+      runId: spec.runId,
+      commit: g.commit,
+      kind: "gate",
+      command: g.command,
+      passed: g.passed,
+      exitCode: g.code,
+      ms: g.ms,
+      detail: null,
+    });
+    return null;
+  }
   if (report.kind === "note") {
     store.addNote(spec.taskId, spec.runId, "note", text);
     say(`note recorded: ${text.split("\n")[0]}`);
@@ -625,38 +689,6 @@ function handleReport(store: TaskStore, spec: RunSpec, report: Report): Outcome 
     return { kind: "verdict", approve: report.kind === "approve", notes: text };
   }
   return null;
-}
-
-/** Gate results written by `ballador done` inside the run, imported as facts about commits. */
-function importGateResults(store: TaskStore, spec: RunSpec): void {
-  const file = join(spec.runDir, "gate.jsonl");
-  if (!existsSync(file)) return;
-  for (const line of readFileSync(file, "utf8").split("\n")) {
-    if (!line.trim()) continue;
-    try {
-      const g = JSON.parse(line) as {
-        commit: string;
-        passed: boolean;
-        code: number | null;
-        ms: number;
-        command: string;
-      };
-      store.addVerification({
-        taskId: spec.taskId,
-        runId: spec.runId,
-        commit: g.commit,
-        kind: "gate",
-        command: g.command,
-        passed: g.passed,
-        exitCode: g.code,
-        ms: g.ms,
-        detail: null,
-      });
-    } catch {
-      // a line the agent garbled is not a fact
-    }
-  }
-  writeFileSync(file, "");
 }
 
 function recordVerdict(store: TaskStore, spec: RunSpec, v: Verdict): void {
@@ -703,6 +735,22 @@ function reportDenials(spec: RunSpec): void {
   }
 }
 
+/** The end of the newest gate log `ballador done` left in the inbox (the agent's own words). */
+function latestGateLog(runDir: string): string {
+  const inbox = runPaths(runDir).inbox;
+  let names: string[] = [];
+  try {
+    names = readdirSync(inbox)
+      .filter((n) => /^gate-\d+\.log$/.test(n))
+      .sort();
+  } catch {
+    return "";
+  }
+  const last = names.at(-1);
+  const text = last ? readUntrustedText(inbox, last, 4 * 1024 * 1024) : null;
+  return text ? trimOutput(text, 30) : "";
+}
+
 function logSize(runDir: string): number {
   try {
     return statSync(join(runDir, "session.log")).size;
@@ -712,7 +760,40 @@ function logSize(runDir: string): number {
 }
 
 function markEnded(runDir: string): void {
-  writeFileSync(join(runDir, "ended"), `${new Date().toISOString()}\n`);
+  writeFileSync(runPaths(runDir).ended, `${new Date().toISOString()}\n`);
+}
+
+/** After a sandboxed step: take in its objects and commits; say and record what it tried. */
+async function takeInStep(store: TaskStore, spec: RunSpec, copy: RefCopy, step: string): Promise<string[]> {
+  const after = await afterSandboxedStep(spec.repoRoot, spec.runDir, copy, spec.runId);
+  if (after.refused) {
+    say(`sandbox: ${after.refused}`);
+    store.addNote(spec.taskId, spec.runId, "system", `branch not moved (${step}): ${after.refused}`);
+  }
+  for (const v of after.violations) {
+    say(`sandbox violation (${step}): ${v}`);
+    store.addNote(spec.taskId, spec.runId, "system", `sandbox violation (${step}): ${v}`);
+  }
+  return after.violations;
+}
+
+/** The sandbox for a clean verification: it writes only the checkout, never the agent's tree. */
+async function verifySandbox(spec: RunSpec, tree: string): Promise<RunSandbox | null> {
+  if (!spec.sandbox) return null;
+  const project = await openProject(spec.repoRoot);
+  try {
+    const policy = await policyForRun(project, {
+      worktree: spec.worktree,
+      runDir: spec.runDir,
+      branch: spec.branch,
+      profile: resolveProfile(project.config, spec.profile),
+      kind: "verify",
+      verifyTree: tree,
+    });
+    return policy ? RunSandbox.start(policy, { runDir: spec.runDir, tmp: spec.tmp }) : null;
+  } finally {
+    project.close();
+  }
 }
 
 /**

@@ -3,11 +3,18 @@
  * a new process, inside the sandbox), judged by the verify command and script as they stand
  * on the project's base, never the branch's own copy. Changes to them are reported, not used.
  */
-import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { basename, dirname, isAbsolute, join, normalize, relative, resolve } from "node:path";
-import { git, pruneWorktrees, removeWorktree } from "../adapters/git/index.js";
+import { existsSync, rmSync, statSync } from "node:fs";
+import { basename, isAbsolute, join, normalize, relative, resolve } from "node:path";
+import { blobAt, git, pruneWorktrees, removeWorktree } from "../adapters/git/index.js";
 import { runShell } from "../adapters/process/shell.js";
 import type { RunSandbox } from "../adapters/sandbox/index.js";
+import {
+  readUntrusted,
+  removeUntrusted,
+  safeRelative,
+  UntrustedPathError,
+  writeUntrusted,
+} from "../adapters/untrusted/index.js";
 
 export interface Verdict {
   ok: boolean;
@@ -84,7 +91,8 @@ export function trimOutput(output: string, maxLines = 40): string {
 
 export interface CleanVerifyInput {
   repoRoot: string;
-  worktree: string;
+  /** The commit to verify, resolved by the caller from the real branch (never from a worktree). */
+  commit: string;
   runDir: string;
   projectBase: string;
   verify: string | null;
@@ -92,13 +100,19 @@ export interface CleanVerifyInput {
   copy: readonly string[];
   env: Record<string, string>;
   timeoutMs: number;
-  sandbox: RunSandbox | null;
+  /** The sandbox for the checkout (a verify policy that can write only that checkout), or null. */
+  sandboxFor: (tree: string) => Promise<RunSandbox | null>;
   say?: (line: string) => void;
+  /** Told each command's process group as it starts (merge records it for a crash). */
+  onSpawn?: (pgid: number) => void;
 }
+
+/** The variables that would send the checkout's git to an agent's object folder. */
+const AGENT_GIT_VARS = ["GIT_OBJECT_DIRECTORY", "GIT_ALTERNATE_OBJECT_DIRECTORIES"];
 
 export async function verifyClean(input: CleanVerifyInput): Promise<Verdict> {
   const say = input.say ?? (() => {});
-  const commit = (await git(["rev-parse", "HEAD"], { cwd: input.worktree })).stdout.trim();
+  const commit = input.commit;
   const log = join(input.runDir, "verify.log");
   const started = Date.now();
   if (!input.verify) {
@@ -111,34 +125,46 @@ export async function verifyClean(input: CleanVerifyInput): Promise<Verdict> {
   await dropTree(input.repoRoot, tree);
   await git(["worktree", "add", "--detach", "--quiet", tree, commit], { cwd: input.repoRoot });
   try {
+    // The checkout is the branch's: any of its files may be a link. Writes below never follow
+    // one (a link in the way of a protected path is replaced by a real folder: this tree is ours).
     for (const p of tampered) {
       // Judge by the base's version: restore it (or remove a file the base does not have).
-      const target = resolve(tree, p);
-      const baseBlob = await blob(input.repoRoot, input.projectBase, p);
-      if (baseBlob) {
-        const content = await git(["cat-file", "blob", baseBlob], { cwd: input.repoRoot });
-        mkdirSync(dirname(target), { recursive: true });
-        writeFileSync(target, content.stdout, { mode: 0o755 });
+      const base = await blobAt(input.repoRoot, input.projectBase, p);
+      if ("text" in base) {
+        const mode = (
+          await git(["ls-tree", "--end-of-options", input.projectBase, "--", p], { cwd: input.repoRoot })
+        ).stdout.startsWith("100755")
+          ? 0o755
+          : 0o644;
+        writeUntrusted(tree, p, base.text, mode, { replaceLinks: true });
       } else {
-        rmSync(target, { force: true });
+        removeUntrusted(tree, p);
       }
       say(`${p} differs from ${input.projectBase}: verifying with the base's version`);
     }
     for (const file of input.copy) {
-      const from = resolve(input.repoRoot, file);
-      const rel = relative(input.repoRoot, from);
-      if (rel.startsWith("..") || !existsSync(from)) continue;
-      mkdirSync(dirname(join(tree, rel)), { recursive: true });
-      copyFileSync(from, join(tree, rel));
+      // From the main checkout: a regular file only, never through a link (it could name ~/.ssh).
+      let rel: string;
+      try {
+        rel = safeRelative(relative(input.repoRoot, resolve(input.repoRoot, file)));
+      } catch {
+        continue;
+      }
+      const data = readUntrustedQuiet(input.repoRoot, rel);
+      if (data) writeUntrusted(tree, rel, data.bytes, data.mode, { replaceLinks: true });
     }
+    const sandbox = await input.sandboxFor(tree);
+    const env: Record<string, string> = { ...input.env, BALLADOR_VERIFY_TREE: tree };
+    for (const v of AGENT_GIT_VARS) delete env[v];
     const run = async (label: string, command: string) => {
-      const wrapped = input.sandbox ? await input.sandbox.wrapShell(command, tree) : undefined;
+      const wrapped = sandbox ? await sandbox.wrapShell(command, tree) : undefined;
       return runShell(command, {
         cwd: tree,
-        env: { ...input.env, BALLADOR_VERIFY_TREE: tree },
+        env,
         logFile: log,
         label,
         timeoutMs: input.timeoutMs,
+        ...(input.onSpawn ? { onSpawn: input.onSpawn } : {}),
         ...(wrapped ? { wrapped } : {}),
       });
     };
@@ -171,6 +197,18 @@ export async function verifyClean(input: CleanVerifyInput): Promise<Verdict> {
     };
   } finally {
     await dropTree(input.repoRoot, tree);
+  }
+}
+
+/** A regular file of the main checkout (no link anywhere on its path), or null. */
+function readUntrustedQuiet(root: string, rel: string): { bytes: Buffer; mode: number } | null {
+  try {
+    const bytes = readUntrusted(root, rel, 64 * 1024 * 1024);
+    if (!bytes) return null;
+    return { bytes, mode: statSync(join(root, rel)).mode & 0o777 };
+  } catch (err) {
+    if (err instanceof UntrustedPathError) return null;
+    throw err;
   }
 }
 

@@ -92,7 +92,7 @@ export interface StepRecord {
 
 /** The step records of the task's latest run, in order. */
 export async function agentSteps(p: SandboxProject, id: string): Promise<StepRecord[]> {
-  const file = join(await p.runDir(id), "agent-transcript.jsonl");
+  const file = join(await p.runDir(id), "inbox", "agent-transcript.jsonl");
   if (!existsSync(file)) throw new Error(`no transcript at ${file}`);
   return (await readFile(file, "utf8"))
     .split("\n")

@@ -111,7 +111,10 @@ describe("sandbox: filesystem", () => {
     // The files exist on the host: the denials were the sandbox's, not missing files.
     for (const f of [p.sshKey, join(p.worktree("first"), "private.txt"), storeFile])
       expect(existsSync(f), f).toBe(true);
-    const transcript = await readFile(join(await p.runDir("second"), "agent-transcript.jsonl"), "utf8");
+    const transcript = await readFile(
+      join(await p.runDir("second"), "inbox", "agent-transcript.jsonl"),
+      "utf8",
+    );
     expect(transcript).not.toContain(p.sshKeyContent.trim());
     expect(await sessionLog(p, "second")).not.toContain(p.sshKeyContent.trim());
   });
@@ -156,7 +159,7 @@ describe("sandbox: filesystem", () => {
     expect((await p.waitState("left", ["review", "failed"])).state).toBe("review");
   });
 
-  it("git from inside: the task's own branch moves; main and tags cannot; another finished task's branch is restored and the violation recorded", async () => {
+  it("git from inside: the task's own branch moves; main and tags cannot; moving another task's branch touches only the sandbox's copy, and fails the task as a violation", async () => {
     const p = await makeSandboxProject();
     await p.part("first", {
       steps: [{ write: { path: "a.txt", content: "a\n" } }, { commit: "first" }, { done: "a" }],
@@ -167,10 +170,10 @@ describe("sandbox: filesystem", () => {
         { commit: "second" },
         { run: "git branch -f main HEAD", expect_fail: true },
         { run: "git tag from-agent", expect_fail: true },
-        // The folder of task refs is writable (git's lock-and-rename needs it), so these succeed
-        // inside; the supervisor's refs guard restores them after the run.
+        // Inside, the folder of task refs is a per-run copy: these succeed there and nowhere else.
         { run: "git update-ref refs/heads/ballador/first HEAD", allow_fail: true },
-        { run: "git branch planted HEAD && git branch -f ballador/planted HEAD", allow_fail: true },
+        { run: "git branch planted HEAD", expect_fail: true },
+        { run: "git branch -f ballador/planted HEAD", allow_fail: true },
         { done: "b" },
       ],
     });
@@ -186,11 +189,14 @@ describe("sandbox: filesystem", () => {
     expect((await p.git(["rev-parse", "ballador/first"])).trim(), "another task's branch was moved").toBe(
       firstTip,
     );
-    expect(t.state, await sessionLog(p, "second")).toBe("review");
+    expect(t.state, await sessionLog(p, "second")).toBe("failed");
+    expect(t.reason).toContain("sandbox violation");
+    // Its own commit still reached its own branch: the work is kept for the person to judge.
     expect((await p.git(["log", "--format=%s", "-1", "ballador/second"])).trim()).toBe("second");
     expect(await p.git(["branch", "--list", "ballador/planted"]), "a planted task branch was left").toBe("");
-    const shown = await p.show("second");
-    expect(JSON.stringify(shown.notes)).toContain("sandbox violation: refs/heads/ballador/first was moved");
+    const notes = JSON.stringify((await p.show("second")).notes);
+    expect(notes).toContain("sandbox violation (agent): tried to move branch ballador/first");
+    expect(notes).toContain("sandbox violation (agent): tried to create branch ballador/planted");
   });
 
   // The run writes objects to its own folder and reads the shared store through alternates.

@@ -330,14 +330,14 @@ steps:
     expect(r.stdout).toContain("attempt=1\n");
   });
 
-  it("writes a JSON-lines transcript to $BALLADOR_RUN_DIR", async () => {
+  it("writes a JSON-lines transcript to $BALLADOR_RUN_DIR/inbox", async () => {
     const runDir = join(base, "runs", "run-7");
     const r = await agent(
       `steps:\n  - print: hi\n  - run: "exit 2"\n    allow_fail: true\n  - sleep: 20\n  - exit: 5\n`,
       { BALLADOR_RUN_DIR: runDir },
     );
     expect(r.code).toBe(5);
-    const lines = (await readFile(join(runDir, "agent-transcript.jsonl"), "utf8"))
+    const lines = (await readFile(join(runDir, "inbox", "agent-transcript.jsonl"), "utf8"))
       .trim()
       .split("\n")
       .map((l) => JSON.parse(l));

@@ -1,6 +1,8 @@
 // The git adapter: every git call Ballador makes goes through here, as argument arrays.
 
+export { type Adoption, adoptObjects, checkLooseObject } from "./objects.js";
 export {
+  blobAt,
   branchExists,
   changedFiles,
   commitsAhead,
@@ -9,7 +11,10 @@ export {
   isAncestor,
   isValidBranchName,
   mainCheckoutRoot,
+  objectType,
+  refsUnder,
   resolveCommit,
+  updateRef,
   worktreeTopLevel,
 } from "./repo.js";
 export {
@@ -18,6 +23,7 @@ export {
   type GitOptions,
   type GitResult,
   git,
+  hardenedArgs,
   NotAGitRepoError,
 } from "./run.js";
 export {

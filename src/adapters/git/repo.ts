@@ -132,3 +132,66 @@ export async function changedFiles(repo: string, base: string, branch: string): 
 export function splitNul(text: string): string[] {
   return text.split("\0").filter((part) => part !== "");
 }
+
+/**
+ * A file's text as it stands at a revision, read through git (never from a checkout, where it
+ * could be a link to a file the reader must not see). Only a regular blob counts: a symlink
+ * (mode 120000), a submodule or a folder is reported as such.
+ */
+export async function blobAt(
+  repo: string,
+  rev: string,
+  path: string,
+  maxBytes = 1024 * 1024,
+): Promise<{ text: string } | { missing: string }> {
+  assertNotOption("revision", rev);
+  const ls = await git(["ls-tree", "-z", "--end-of-options", rev, "--", path], {
+    cwd: repo,
+    allowFail: true,
+  });
+  const entry = splitNul(ls.stdout).find((e) => e.split("\t")[1] === path);
+  if (ls.code !== 0 || !entry) return { missing: `${path} is not committed on ${rev}` };
+  const [mode, type, sha] = (entry.split("\t")[0] ?? "").split(" ");
+  if (type !== "blob" || (mode !== "100644" && mode !== "100755") || !sha) {
+    return {
+      missing: `${path} on ${rev} is not a regular file (${mode === "120000" ? "a symbolic link" : type})`,
+    };
+  }
+  const size = Number((await git(["cat-file", "-s", sha], { cwd: repo })).stdout.trim());
+  if (size > maxBytes) return { missing: `${path} on ${rev} is larger than ${maxBytes} bytes` };
+  return { text: (await git(["cat-file", "blob", sha], { cwd: repo })).stdout };
+}
+
+/** Refs under a prefix (e.g. refs/heads/ballador/) with their commits. */
+export async function refsUnder(repo: string, prefix: string): Promise<Map<string, string>> {
+  const r = await git(["for-each-ref", "--format=%(objectname) %(refname)", prefix], {
+    cwd: repo,
+    allowFail: true,
+  });
+  const map = new Map<string, string>();
+  for (const line of r.stdout.split("\n")) {
+    const space = line.indexOf(" ");
+    if (space > 0) map.set(line.slice(space + 1), line.slice(0, space));
+  }
+  return map;
+}
+
+/** The type of an object ("commit", "tree", ...), or null when the repository lacks it. */
+export async function objectType(repo: string, id: string): Promise<string | null> {
+  if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(id)) return null;
+  const r = await git(["cat-file", "-t", id], { cwd: repo, allowFail: true });
+  return r.code === 0 ? r.stdout.trim() : null;
+}
+
+/** Moves a ref to `to`, only if it still points at `from` (null: only if it does not exist). */
+export async function updateRef(
+  repo: string,
+  ref: string,
+  to: string,
+  from: string | null,
+  message: string,
+): Promise<boolean> {
+  const zero = "0".repeat(to.length);
+  const r = await git(["update-ref", "-m", message, ref, to, from ?? zero], { cwd: repo, allowFail: true });
+  return r.code === 0;
+}

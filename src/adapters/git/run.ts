@@ -74,13 +74,97 @@ async function isDirectory(path: string): Promise<boolean> {
   }
 }
 
-/** Runs git with an argument array (no shell), in `cwd`. */
-export function git(args: string[], opts: GitOptions): Promise<GitResult> {
+/**
+ * Settings every git command Ballador runs gets, because many of them run in trees an agent
+ * wrote: no hooks (a hook is code), no fsmonitor (a hook by another name), no untracked cache
+ * (data an agent wrote), no recursion into submodules (whose URLs and config an agent wrote).
+ */
+const HARDENING = [
+  "-c",
+  "core.hooksPath=/dev/null",
+  "-c",
+  "core.fsmonitor=false",
+  "-c",
+  "core.untrackedCache=false",
+  "-c",
+  "submodule.recurse=false",
+];
+
+/**
+ * Drivers the repository's config defines are run by git wherever a tree's .gitattributes
+ * names them, and an agent writes .gitattributes: every filter becomes a pass-through and
+ * every merge driver git's own three-way text merge, for Ballador's commands only.
+ */
+const driverCache = new Map<string, Promise<string[]>>();
+
+function driverOverrides(cwd: string, env: NodeJS.ProcessEnv): Promise<string[]> {
+  let cached = driverCache.get(cwd);
+  if (!cached) {
+    cached = new Promise((resolve) => {
+      execFile(
+        "git",
+        [...HARDENING, "config", "--null", "--get-regexp", "^(filter|merge)\\."],
+        { cwd, env, maxBuffer: 1024 * 1024, encoding: "utf8" },
+        (error, stdout) => {
+          if (error) {
+            resolve([]);
+            return;
+          }
+          const filters = new Set<string>();
+          const merges = new Set<string>();
+          for (const entry of stdout.split("\0")) {
+            const key = entry.split("\n")[0] ?? "";
+            const m = /^(filter|merge)\.(.+)\.([^.]+)$/.exec(key);
+            if (!m) continue;
+            if (m[1] === "filter") filters.add(m[2] as string);
+            else if (m[3] === "driver") merges.add(m[2] as string);
+          }
+          const out: string[] = [];
+          for (const f of filters)
+            out.push(
+              "-c",
+              `filter.${f}.process=`,
+              "-c",
+              `filter.${f}.clean=cat`,
+              "-c",
+              `filter.${f}.smudge=cat`,
+            );
+          for (const d of merges)
+            out.push("-c", `merge.${d}.driver=git merge-file --marker-size=%L %A %O %B`);
+          resolve(out);
+        },
+      );
+    });
+    driverCache.set(cwd, cached);
+  }
+  return cached;
+}
+
+/** Subcommands that may run an external diff or a textconv driver a tree's attributes name. */
+const DIFFING = new Set(["diff", "log", "show", "format-patch", "diff-tree", "diff-index", "diff-files"]);
+
+/** The arguments git really gets: the hardening, the driver overrides, then the command. */
+export async function hardenedArgs(
+  args: readonly string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+): Promise<string[]> {
+  const overrides = await driverOverrides(cwd, env);
+  const [sub, ...rest] = args;
+  const command =
+    sub !== undefined && DIFFING.has(sub) ? [sub, "--no-ext-diff", "--no-textconv", ...rest] : [...args];
+  return [...HARDENING, ...overrides, ...command];
+}
+
+/** Runs git with an argument array (no shell), in `cwd`, hardened (see HARDENING). */
+export async function git(args: string[], opts: GitOptions): Promise<GitResult> {
+  const env = childEnv(opts.env);
+  const full = await hardenedArgs(args, opts.cwd, env).catch(() => [...HARDENING, ...args]);
   return new Promise((resolve, reject) => {
     execFile(
       "git",
-      args,
-      { cwd: opts.cwd, env: childEnv(opts.env), maxBuffer: MAX_BUFFER, encoding: "utf8" },
+      full,
+      { cwd: opts.cwd, env, maxBuffer: MAX_BUFFER, encoding: "utf8" },
       (error, stdout, stderr) => {
         if (!error) {
           resolve({ stdout, stderr, code: 0 });

@@ -1,16 +1,25 @@
 /**
- * The run folder: everything one run leaves behind, and the only channel between an agent
- * and its supervisor. Agents write report files here; they never touch the task store.
- *   run.json      what the supervisor must do (written by launch)
- *   prompt.md     exactly what the agent was told
- *   session.log   the terminal output of the tmux session
- *   launch.log    bootstrap, hooks and provisioning output
- *   verify.log    verification output
- *   reports/      report files from `ballador done|blocked|note`, one per report
+ * The run folder: everything one run leaves behind. It is split along the trust boundary.
+ *
+ * Host-only (the sandbox may read it, never write it): run.json (what the supervisor must do,
+ * read once at its start), prompt.md, session.log, launch.log, verify.log, hooks.log,
+ * denials.jsonl, sandbox.json, brief.md, ended, step.pgid, and the clean verification checkout.
+ *
+ * Agent-writable, each a direct child of the host-only folder (so the sandbox, which binds each
+ * one on its own, can fill it but never replace it with a link):
+ *   inbox/     report files from `ballador done|blocked|note|approve|request-changes`
+ *   home/      the run's HOME        tmp/   its TMPDIR
+ *   objects/   the git objects the run writes (adopted after checks when it ends)
+ *   refs/      a per-run copy of the folder holding the task's branch ref, bound over the real
+ *              one inside the sandbox; the host reads back only the task's own ref from it
+ *   reflogs/   the same for the reflog folder (never read back)
+ * Host code never takes instructions from these: it reads report files as data (regular files
+ * only, no links), and writes nothing there by name.
  */
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { readUntrusted, UntrustedPathError, unlinkUntrusted } from "../untrusted/index.js";
 
 export interface RunSpec {
   runId: string;
@@ -42,6 +51,8 @@ export interface RunSpec {
   timeoutMs: number;
   /** No new terminal output and no report for this long: the run is stopped as idle. */
   idleTimeoutMs: number;
+  /** After a refused done, this long without new output starts the next attempt. */
+  refusedIdleMs?: number;
   verify: string | null;
   verifyTimeoutMs: number;
   /** For the clean verification checkout. */
@@ -56,61 +67,191 @@ export interface RunSpec {
   role?: "implementer" | "reviewer";
 }
 
-/** approve and changes come from a reviewer run. */
-export type ReportKind = "done" | "blocked" | "note" | "approve" | "changes";
+/** The agent-writable children of a run folder. */
+export const AGENT_DIRS = ["inbox", "home", "tmp", "objects", "refs", "reflogs"] as const;
+
+export interface RunPaths {
+  runDir: string;
+  inbox: string;
+  home: string;
+  tmp: string;
+  objects: string;
+  refs: string;
+  reflogs: string;
+  runFile: string;
+  prompt: string;
+  sessionLog: string;
+  launchLog: string;
+  verifyLog: string;
+  hooksLog: string;
+  brief: string;
+  ended: string;
+  stepPid: string;
+  policy: string;
+}
+
+export function runPaths(runDir: string): RunPaths {
+  return {
+    runDir,
+    inbox: join(runDir, "inbox"),
+    home: join(runDir, "home"),
+    tmp: join(runDir, "tmp"),
+    objects: join(runDir, "objects"),
+    refs: join(runDir, "refs"),
+    reflogs: join(runDir, "reflogs"),
+    runFile: join(runDir, "run.json"),
+    prompt: join(runDir, "prompt.md"),
+    sessionLog: join(runDir, "session.log"),
+    launchLog: join(runDir, "launch.log"),
+    verifyLog: join(runDir, "verify.log"),
+    hooksLog: join(runDir, "hooks.log"),
+    brief: join(runDir, "brief.md"),
+    ended: join(runDir, "ended"),
+    stepPid: join(runDir, "step.pgid"),
+    policy: join(runDir, "sandbox.json"),
+  };
+}
+
+/** Makes the host-only run folder and its agent-writable children (before any sandbox exists). */
+export function makeRunFolder(runDir: string): RunPaths {
+  const paths = runPaths(runDir);
+  mkdirSync(runDir, { recursive: true });
+  for (const d of AGENT_DIRS) mkdirSync(join(runDir, d), { recursive: true });
+  return paths;
+}
+
+/** approve and changes come from a reviewer run; gate is the result of `done`'s verify gate. */
+export type ReportKind = "done" | "blocked" | "note" | "approve" | "changes" | "gate";
+
+export interface GateResult {
+  commit: string;
+  passed: boolean;
+  code: number | null;
+  ms: number;
+  command: string;
+}
 
 export interface Report {
   kind: ReportKind;
   text: string;
   at: string;
   allowDirty?: boolean;
+  gate?: GateResult;
 }
 
+/** Host-side writes into the host-only folder (never an agent-writable one). */
 export function writeAtomic(path: string, content: string): void {
   const tmp = `${path}.${process.pid}.${randomBytes(3).toString("hex")}.tmp`;
-  writeFileSync(tmp, content);
+  writeFileSync(tmp, content, { flag: "wx" });
   renameSync(tmp, path);
 }
 
 export function writeRunSpec(spec: RunSpec): void {
   mkdirSync(spec.runDir, { recursive: true });
-  writeAtomic(join(spec.runDir, "run.json"), `${JSON.stringify(spec, null, 2)}\n`);
+  writeAtomic(runPaths(spec.runDir).runFile, `${JSON.stringify(spec, null, 2)}\n`);
 }
 
 export function readRunSpec(runDir: string): RunSpec {
-  return JSON.parse(readFileSync(join(runDir, "run.json"), "utf8")) as RunSpec;
+  return JSON.parse(readFileSync(runPaths(runDir).runFile, "utf8")) as RunSpec;
 }
 
+/** Agent side: a report file in the run's inbox. */
 export function writeReport(runDir: string, report: Report): string {
-  const dir = join(runDir, "reports");
+  const dir = runPaths(runDir).inbox;
   mkdirSync(dir, { recursive: true });
   // Names sort by time, so the supervisor handles reports in the order they were made.
   const name = `${Date.now().toString().padStart(15, "0")}-${process.pid}-${randomBytes(3).toString("hex")}.json`;
-  writeAtomic(join(dir, name), JSON.stringify(report));
+  const tmp = join(dir, `.${name}.tmp`);
+  writeFileSync(tmp, JSON.stringify(report), { flag: "wx" });
+  renameSync(tmp, join(dir, name));
   return name;
 }
 
-/** Reports not yet handled, oldest first. Handled ones are moved to reports/handled/. */
-export function pendingReports(runDir: string): Array<{ name: string; report: Report }> {
-  const dir = join(runDir, "reports");
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .filter((f) => f.endsWith(".json"))
-    .sort()
-    .flatMap((name) => {
-      try {
-        return [{ name, report: JSON.parse(readFileSync(join(dir, name), "utf8")) as Report }];
-      } catch {
-        return []; // half-written files do not exist (atomic rename); anything else is not ours
-      }
-    });
+const REPORT_NAME = /^\d{15}-\d{1,10}-[0-9a-f]{6}\.json$/;
+const KINDS: readonly string[] = ["done", "blocked", "note", "approve", "changes", "gate"];
+
+/** A report as the host accepts it: known kind, bounded text; anything else is not a report. */
+export function parseReport(raw: string): Report | null {
+  let v: unknown;
+  try {
+    v = JSON.parse(raw);
+  } catch {
+    return null;
+  }
+  if (typeof v !== "object" || v === null) return null;
+  const r = v as Record<string, unknown>;
+  if (typeof r.kind !== "string" || !KINDS.includes(r.kind)) return null;
+  const report: Report = {
+    kind: r.kind as ReportKind,
+    text: typeof r.text === "string" ? r.text.slice(0, 20_000) : "",
+    at: typeof r.at === "string" ? r.at.slice(0, 40) : "",
+  };
+  if (r.allowDirty === true) report.allowDirty = true;
+  if (r.kind === "gate") {
+    const g = r.gate as Record<string, unknown> | undefined;
+    if (
+      !g ||
+      typeof g.commit !== "string" ||
+      !/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(g.commit) ||
+      typeof g.passed !== "boolean" ||
+      typeof g.ms !== "number" ||
+      typeof g.command !== "string"
+    )
+      return null;
+    report.gate = {
+      commit: g.commit,
+      passed: g.passed,
+      code: typeof g.code === "number" ? g.code : null,
+      ms: Math.max(0, Math.round(g.ms)),
+      command: g.command.slice(0, 2000),
+    };
+  }
+  return report;
 }
 
-export function markReportHandled(runDir: string, name: string): void {
-  const handled = join(runDir, "reports", "handled");
-  mkdirSync(handled, { recursive: true });
-  renameSync(join(runDir, "reports", name), join(handled, name));
+/**
+ * Host side: the reports in the inbox, oldest first. Only files named as `writeReport` names
+ * them, regular, not links, at most 1 MiB; each is removed once read (the store keeps what it
+ * said), so nothing is ever written into the inbox by the host.
+ */
+export function takeReports(runDir: string): Report[] {
+  const dir = runPaths(runDir).inbox;
+  let names: string[];
+  try {
+    names = readdirSync(dir)
+      .filter((n) => REPORT_NAME.test(n))
+      .sort();
+  } catch {
+    return [];
+  }
+  const out: Report[] = [];
+  const seen = refused.get(runDir) ?? new Set<string>();
+  refused.set(runDir, seen);
+  for (const name of names) {
+    if (seen.has(name)) continue;
+    let raw: Buffer | null = null;
+    try {
+      raw = readUntrusted(dir, name, 1024 * 1024);
+      unlinkUntrusted(dir, name);
+    } catch (err) {
+      if (!(err instanceof UntrustedPathError)) throw err;
+      // Not a report (a link, a FIFO, a folder): left where it is, never looked at again.
+      seen.add(name);
+      try {
+        unlinkUntrusted(dir, name);
+      } catch {
+        // a folder: stays
+      }
+      continue;
+    }
+    const report = raw ? parseReport(raw.toString("utf8")) : null;
+    if (report) out.push(report);
+  }
+  return out;
 }
+
+/** Names in an inbox that were not reports, per run folder (this process's memory only). */
+const refused = new Map<string, Set<string>>();
 
 /** Where a worktree remembers its run: inside the worktree's private git dir, never in the tree. */
 export const RUN_POINTER = "ballador-run.json";

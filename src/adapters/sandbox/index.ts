@@ -1,5 +1,6 @@
 export { DENIALS_FILE, type Denial, readDenials, recordDenial } from "./denials.js";
 export {
+  type Bind,
   buildPolicy,
   DEFAULT_DENY_READ,
   expandHome,
@@ -7,5 +8,7 @@ export {
   LOOPBACK_HOSTS,
   type Policy,
   type PolicyInput,
+  refFolderOf,
+  type StepKind,
 } from "./policy.js";
-export { RunSandbox, SandboxUnavailableError, type Wrapped } from "./run-sandbox.js";
+export { RunSandbox, SandboxUnavailableError, type Wrapped, withBinds } from "./run-sandbox.js";

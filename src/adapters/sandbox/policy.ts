@@ -1,8 +1,17 @@
 /**
- * The sandbox policy of one run, from the config and the run's paths. Writes: the worktree,
- * the run folder (with its HOME and TMPDIR), the git metadata a commit on the task's branch
- * needs, and what config and profile add. Reads: everything but secrets, other tasks'
- * worktrees and the task store. Network: only the listed hosts, through the proxy.
+ * The sandbox policy of one sandboxed step, from the config and the run's paths.
+ *
+ * Three kinds of step, three write sets (everything else is read-only):
+ * - agent (the agent itself, bootstrap, before_launch, after_run): the worktree, the worktree's
+ *   private git folder (HEAD, index), and the run's agent-writable folders (inbox, home, tmp,
+ *   objects, and per-run copies of the branch's ref and reflog folders bound over the real ones).
+ *   The repository's real refs, objects and config are never writable: the host moves the task's
+ *   own branch after each step, from the copy, after checks.
+ * - reviewer: only its inbox, home and tmp; the worktree is read-only.
+ * - verify (clean verification, merge verification): only the checkout being verified, its
+ *   home and tmp: not the agent's worktree, not any ref.
+ * Reads: everything but secrets, other tasks' worktrees and the task store. Network: only the
+ * listed hosts, through the proxy.
  */
 import { existsSync } from "node:fs";
 import { homedir } from "node:os";
@@ -21,12 +30,12 @@ export const DEFAULT_DENY_READ = [
 
 export const LOOPBACK_HOSTS = ["127.0.0.1", "localhost", "::1"];
 
+export type StepKind = "agent" | "reviewer" | "verify";
+
 export interface PolicyInput {
+  kind: StepKind;
   worktree: string;
   runDir: string;
-  /** HOME and TMPDIR of the run: inside the run folder, writable. */
-  home: string;
-  tmp: string;
   stateDir: string;
   /** Folder of the `ballador` shims, readable inside. */
   shimDir: string;
@@ -34,8 +43,10 @@ export interface PolicyInput {
   /** The repository's common .git folder and this worktree's private folder inside it. */
   gitCommonDir: string;
   gitWorktreeDir: string;
-  /** Branch name, e.g. ballador/extract-events: its ref folder is made writable. */
+  /** Branch name, e.g. ballador/extract-events: its ref folder gets a per-run copy. */
   branch: string;
+  /** For kind verify: the checkout being verified (writable). */
+  verifyTree?: string;
   allowHosts: readonly string[];
   allowWrite: readonly string[];
   denyRead: readonly string[];
@@ -43,9 +54,19 @@ export interface PolicyInput {
   realHome?: string;
 }
 
+export interface Bind {
+  /** A host folder (made anew by the host before each start)... */
+  source: string;
+  /** ...mounted writable at this path inside the sandbox. */
+  dest: string;
+}
+
 export interface Policy {
+  kind: StepKind;
   network: { allowedDomains: string[]; deniedDomains: string[] };
   filesystem: { denyRead: string[]; allowRead: string[]; allowWrite: string[]; denyWrite: string[] };
+  /** Writable per-run copies mounted over real folders (the task's ref and reflog folders). */
+  binds: Bind[];
   /** Loopback hosts the allowlist names: requests to them go through the proxy to the host. */
   loopbackAllowed: string[];
   /** Where the run's git writes objects, and the repository's store it reads through alternates. */
@@ -58,51 +79,69 @@ export function expandHome(path: string, home: string): string {
   return isAbsolute(path) ? path : resolve(path);
 }
 
+/** The folder holding a branch's loose ref: ballador/x -> refs/heads/ballador; x -> refs/heads. */
+export function refFolderOf(branch: string): string {
+  const slash = branch.lastIndexOf("/");
+  return join("refs", "heads", slash > 0 ? branch.slice(0, slash) : "");
+}
+
 export function buildPolicy(input: PolicyInput): Policy {
   const home = input.realHome ?? homedir();
-  const refDir = (root: string) => {
-    // The folder holding the branch's ref: ballador/x -> refs/heads/ballador. A prefix without
-    // a slash puts task refs beside main's, so refs/heads itself must be writable then.
-    const slash = input.branch.lastIndexOf("/");
-    return join(root, "refs", "heads", slash > 0 ? input.branch.slice(0, slash) : "");
-  };
-  const allowWrite = [
-    input.worktree,
-    input.runDir,
-    input.home,
-    input.tmp,
-    // New objects go to the run's own folder (GIT_OBJECT_DIRECTORY), the shared store is read
-    // through alternates: an agent cannot delete or rewrite objects of other history.
-    join(input.runDir, "objects"),
-    input.gitWorktreeDir,
-    refDir(input.gitCommonDir),
-    refDir(join(input.gitCommonDir, "logs")),
-    ...input.allowWrite.map((p) => expandHome(p, home)),
-  ];
+  const run = (name: string) => join(input.runDir, name);
+  const extra = input.allowWrite.map((p) => expandHome(p, home));
+  let allowWrite: string[];
+  let binds: Bind[] = [];
+  if (input.kind === "agent") {
+    allowWrite = [
+      input.worktree,
+      input.gitWorktreeDir,
+      run("inbox"),
+      run("home"),
+      run("tmp"),
+      run("objects"),
+      ...extra,
+    ];
+    binds = [
+      { source: run("refs"), dest: join(input.gitCommonDir, refFolderOf(input.branch)) },
+      { source: run("reflogs"), dest: join(input.gitCommonDir, "logs", refFolderOf(input.branch)) },
+    ];
+  } else if (input.kind === "reviewer") {
+    allowWrite = [run("inbox"), run("home"), run("tmp")];
+  } else {
+    if (!input.verifyTree) throw new Error("a verify policy needs the checkout it verifies");
+    allowWrite = [input.verifyTree, run("home"), run("tmp"), ...extra];
+  }
   const denyRead = [
     ...new Set([...DEFAULT_DENY_READ, ...input.denyRead].map((p) => expandHome(p, home))),
     input.worktreeRoot,
     input.stateDir,
   ];
-  const allowRead = [input.worktree, input.runDir, input.shimDir];
+  // Of the host-only run folder only what the agent reads: its instructions. (Allowing the whole
+  // folder would cover the writable children: the runtime restores reads after writes.)
+  const allowRead = [input.worktree, input.shimDir, run("run.json"), run("prompt.md")];
   const allowedDomains = [...new Set(input.allowHosts)];
   // The links between the worktree and its git data stay as git made them: rewired, they would
-  // point later sandboxes (and host-side git) at a repository the agent wrote.
+  // point later sandboxes (and host-side git) at a repository the agent wrote. config.worktree
+  // (made empty by the host before the first start) would be read by host git when the
+  // repository enables per-worktree config.
   const denyWrite = [
     join(input.worktree, ".git"),
     join(input.gitWorktreeDir, "gitdir"),
     join(input.gitWorktreeDir, "commondir"),
+    join(input.gitWorktreeDir, "config.worktree"),
     // The runtime makes these writable whenever they exist on the host: a channel between runs.
     // Only existing ones: a deny on an absent path makes the runtime create a stub on the host.
     ...[join(home, ".npm", "_logs"), join(home, ".claude", "debug"), "/tmp/claude"].filter((p) =>
       existsSync(p),
     ),
-  ];
+  ].filter((p) => input.kind === "agent" || !p.startsWith(input.gitWorktreeDir));
   return {
+    kind: input.kind,
     network: { allowedDomains, deniedDomains: [] },
     filesystem: { denyRead, allowRead, allowWrite: [...new Set(allowWrite)], denyWrite },
+    binds,
     loopbackAllowed: LOOPBACK_HOSTS.filter((h) => allowedDomains.includes(h)),
-    gitObjects: { own: join(input.runDir, "objects"), shared: join(input.gitCommonDir, "objects") },
+    gitObjects: { own: run("objects"), shared: join(input.gitCommonDir, "objects") },
   };
 }
 

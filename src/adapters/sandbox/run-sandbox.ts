@@ -3,11 +3,11 @@
  * with its HTTP/SOCKS proxy running inside this process. So the process that owns a sandbox
  * must spawn asynchronously and keep its event loop free, or the proxy stalls.
  */
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { shellJoin, shellQuote } from "../../core/shell.js";
 import { recordDenial } from "./denials.js";
-import type { Policy } from "./policy.js";
+import type { Bind, Policy } from "./policy.js";
 
 type Manager = typeof import("@anthropic-ai/sandbox-runtime").SandboxManager;
 
@@ -15,6 +15,7 @@ let manager: Manager | null = null;
 let initialized = false;
 /** Where the current policy's denials go; the ask callback is registered once per process. */
 let denialsTo: string | null = null;
+const sockets = new Set<string>();
 
 export class SandboxUnavailableError extends Error {
   override name = "SandboxUnavailableError";
@@ -44,7 +45,12 @@ export class RunSandbox {
       );
     }
     denialsTo = opts.runDir;
-    const config = { network: policy.network, filesystem: policy.filesystem };
+    // Paths made later (the prompt, the run file) are left out until they exist.
+    const filesystem = {
+      ...policy.filesystem,
+      allowRead: policy.filesystem.allowRead.filter((p) => existsSync(p)),
+    };
+    const config = { network: policy.network, filesystem };
     if (!initialized) {
       await manager.initialize(config, async ({ host, port }) => {
         if (denialsTo) recordDenial(denialsTo, { host, port: port ?? null, at: new Date().toISOString() });
@@ -91,10 +97,23 @@ export class RunSandbox {
     process.chdir(this.scratch);
     try {
       const { argv } = await manager.wrapWithSandboxArgv(inner, "/bin/sh", undefined, undefined, cwd);
-      return { file: argv[0] as string, args: argv.slice(1) };
+      for (const m of (argv[2] ?? "").matchAll(/--bind (\/tmp\/claude-(?:http|socks)-[0-9a-f]+\.sock) /g)) {
+        if (m[1]) sockets.add(m[1]);
+      }
+      return withBinds(argv, this.policy.binds);
     } finally {
       process.chdir(previous);
     }
+  }
+
+  /** The policy this sandbox enforces. */
+  get enforced(): Policy {
+    return this.policy;
+  }
+
+  /** The runtime's proxy sockets this process has bound into sandboxes (for crash clean-up). */
+  static socketPaths(): string[] {
+    return [...sockets];
   }
 
   static async stopAll(): Promise<void> {
@@ -102,4 +121,32 @@ export class RunSandbox {
     initialized = false;
     denialsTo = null;
   }
+}
+
+/**
+ * The runtime answers `/bin/sh -c "bwrap OPTIONS -- COMMAND"`. Two changes, both checked:
+ * - `exec bwrap`: bwrap becomes the direct child of this process, so its --die-with-parent ends
+ *   the whole sandbox when this process dies (a kill -9 of `merge` no longer leaves a verify
+ *   running behind it);
+ * - the per-run binds are added after the runtime's own mounts (later mounts win), before `--`.
+ * A shape that is not the expected one is refused rather than run without the binds.
+ */
+export function withBinds(argv: readonly string[], binds: readonly Bind[]): Wrapped {
+  const [file, flag, script, ...rest] = argv;
+  if (
+    file !== "/bin/sh" ||
+    flag !== "-c" ||
+    typeof script !== "string" ||
+    rest.length > 0 ||
+    !script.startsWith("bwrap ")
+  ) {
+    if (binds.length === 0 && file) return { file, args: argv.slice(1) };
+    throw new SandboxUnavailableError(
+      "the sandbox runtime's command has an unexpected shape; refusing to run without the ref binds",
+    );
+  }
+  const sep = script.indexOf(" -- ");
+  if (sep < 0) throw new SandboxUnavailableError("the sandbox runtime's command has no option separator");
+  const mounts = binds.map((b) => ` --bind ${shellQuote(b.source)} ${shellQuote(b.dest)}`).join("");
+  return { file, args: [flag, `exec ${script.slice(0, sep)}${mounts}${script.slice(sep)}`] };
 }

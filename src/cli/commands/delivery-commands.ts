@@ -72,6 +72,7 @@ export function registerDeliveryCommands(program: Command): void {
         const r = await openPullRequest(p, id, { draft: opts.draft === true });
         if (opts.json) return printJson(r);
         console.log(`Pull request for ${id}: ${r.url}`);
+        for (const w of r.warnings) console.log(`warning: ${w}`);
       });
     });
 }

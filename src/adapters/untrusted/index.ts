@@ -1,0 +1,248 @@
+/**
+ * Files in trees an agent can write (its worktree, the agent-writable folders of its run, a
+ * checkout of its branch): the only doors through which host-side code reads or writes there.
+ *
+ * The rules: a read takes a regular file only, opened without following a link, and checked
+ * afterwards through /proc/self/fd to be the file under `root` that was asked for (so a folder
+ * swapped for a link between a check and the open is caught: what is read is what the fd is).
+ * A write never goes through a link: each folder on the way is created or checked with lstat,
+ * and the content lands in a fresh file created exclusively beside the target, then renamed
+ * over it (rename replaces a link, it never follows one).
+ */
+import { randomBytes } from "node:crypto";
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readlinkSync,
+  readSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
+import { dirname, isAbsolute, join, normalize, relative, sep } from "node:path";
+
+export class UntrustedPathError extends Error {
+  override name = "UntrustedPathError";
+}
+
+/** A path relative to a root, that stays inside it: no absolute path, no `..`, no empty part. */
+export function safeRelative(rel: string): string {
+  const norm = normalize(rel);
+  if (
+    rel.length === 0 ||
+    isAbsolute(rel) ||
+    norm === ".." ||
+    norm.startsWith(`..${sep}`) ||
+    rel.includes("\0") ||
+    norm === "."
+  ) {
+    throw new UntrustedPathError(`"${rel}" is not a path inside the tree`);
+  }
+  return norm;
+}
+
+const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY;
+
+function fdPath(fd: number): string | null {
+  try {
+    return readlinkSync(`/proc/self/fd/${fd}`);
+  } catch {
+    return null; // no /proc (not Linux): the lstat walk below is the check
+  }
+}
+
+/** Every folder from root (exclusive) to the leaf's parent is a real folder, not a link. */
+function assertNoLinkOnTheWay(root: string, rel: string): void {
+  const parts = rel.split(sep).slice(0, -1);
+  let at = root;
+  for (const part of parts) {
+    at = join(at, part);
+    const st = lstatSync(at);
+    if (!st.isDirectory()) throw new UntrustedPathError(`${at} is not a folder (a link or a file)`);
+  }
+}
+
+/**
+ * Reads a regular file under `root`, at most `maxBytes` (more is an error: agent files have no
+ * business being huge). Returns null when it does not exist. A link, a FIFO, a device or a folder
+ * is an UntrustedPathError.
+ */
+export function readUntrusted(root: string, rel: string, maxBytes = 4 * 1024 * 1024): Buffer | null {
+  const safe = safeRelative(rel);
+  const path = join(root, safe);
+  let fd: number;
+  try {
+    fd = openSync(path, READ_FLAGS);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return null;
+    if (code === "ELOOP") throw new UntrustedPathError(`${path} is a symbolic link; not read`);
+    throw err;
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new UntrustedPathError(`${path} is not a regular file; not read`);
+    const actual = fdPath(fd);
+    const expected = join(realpathSync(root), safe);
+    if (actual === null) assertNoLinkOnTheWay(root, safe);
+    else if (actual !== expected) {
+      throw new UntrustedPathError(`${path} resolves outside its tree (to ${actual}); not read`);
+    }
+    if (st.size > maxBytes)
+      throw new UntrustedPathError(`${path} is larger than ${maxBytes} bytes; not read`);
+    const buf = Buffer.alloc(st.size);
+    let off = 0;
+    while (off < st.size) {
+      const n = readSync(fd, buf, off, st.size - off, off);
+      if (n === 0) break;
+      off += n;
+    }
+    return buf.subarray(0, off);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** readUntrusted as text, or null when missing or unreadable for any reason (logged by the caller). */
+export function readUntrustedText(root: string, rel: string, maxBytes?: number): string | null {
+  try {
+    return readUntrusted(root, rel, maxBytes)?.toString("utf8") ?? null;
+  } catch (err) {
+    if (err instanceof UntrustedPathError) return null;
+    throw err;
+  }
+}
+
+/**
+ * Creates the folders of `rel`'s parent under root, refusing any link on the way; with
+ * `replace`, a link or file on the way is removed and a folder made in its place (for trees
+ * Ballador made itself, such as a verification checkout).
+ */
+function makeParents(root: string, rel: string, replace = false): string {
+  const parts = rel.split(sep).slice(0, -1);
+  let at = root;
+  for (const part of parts) {
+    at = join(at, part);
+    let st: ReturnType<typeof lstatSync> | null = null;
+    try {
+      st = lstatSync(at);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+    }
+    if (st !== null && !st.isDirectory() && replace) {
+      unlinkSync(at);
+      st = null;
+    }
+    if (st === null) {
+      mkdirSync(at); // mkdir never follows a link at its own name: EEXIST instead
+      st = lstatSync(at);
+    }
+    if (!st.isDirectory())
+      throw new UntrustedPathError(`${at} is not a folder (a link or a file); not written`);
+  }
+  return at;
+}
+
+/**
+ * Writes `content` to root/rel without following any link: whatever is at the name (a file, a
+ * link, a FIFO) is replaced by a new regular file. A folder at the name is an error.
+ */
+export function writeUntrusted(
+  root: string,
+  rel: string,
+  content: string | Buffer,
+  mode = 0o644,
+  opts: { replaceLinks?: boolean } = {},
+): void {
+  const safe = safeRelative(rel);
+  const parent = makeParents(root, safe, opts.replaceLinks === true);
+  const target = join(root, safe);
+  try {
+    if (lstatSync(target).isDirectory()) throw new UntrustedPathError(`${target} is a folder; not written`);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+  }
+  const tmp = join(parent, `.ballador-${process.pid}-${randomBytes(4).toString("hex")}.tmp`);
+  const fd = openSync(
+    tmp,
+    constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+    mode,
+  );
+  try {
+    const actual = fdPath(fd);
+    if (actual !== null && actual !== join(realpathSync(root), relative(root, tmp))) {
+      throw new UntrustedPathError(`${target}: its folder moved while writing; not written`);
+    }
+    const data = typeof content === "string" ? Buffer.from(content) : content;
+    let off = 0;
+    while (off < data.length) off += writeSync(fd, data, off, data.length - off);
+  } catch (err) {
+    closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+  closeSync(fd);
+  renameSync(tmp, target);
+}
+
+/** Removes root/rel if it is anything but a folder (a link is removed, never followed). */
+export function unlinkUntrusted(root: string, rel: string): void {
+  const safe = safeRelative(rel);
+  const target = join(root, safe);
+  try {
+    assertNoLinkOnTheWay(root, safe);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw err;
+  }
+  try {
+    if (lstatSync(target).isDirectory()) throw new UntrustedPathError(`${target} is a folder; not removed`);
+    unlinkSync(target);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+  }
+}
+
+/** The entry type at a path, without following a link. */
+export function entryKind(path: string): "file" | "dir" | "link" | "other" | null {
+  try {
+    const st = lstatSync(path);
+    if (st.isSymbolicLink()) return "link";
+    if (st.isFile()) return "file";
+    if (st.isDirectory()) return "dir";
+    return "other";
+  } catch {
+    return null;
+  }
+}
+
+/** A host-owned folder made anew (whatever was at its name removed first, links never followed). */
+export function freshFolder(path: string): void {
+  rmSync(path, { recursive: true, force: true });
+  mkdirSync(path, { recursive: true });
+  if (entryKind(path) !== "dir") throw new UntrustedPathError(`${path} could not be made a plain folder`);
+}
+
+/** The parent folder a path would be written in; exported for callers that lstat it themselves. */
+export const parentOf = dirname;
+
+/**
+ * Removes whatever is at root/rel (a folder with everything in it), when no folder on the way is
+ * a link: a link on the way would make the removal land outside the tree.
+ */
+export function removeUntrusted(root: string, rel: string): void {
+  const safe = safeRelative(rel);
+  try {
+    assertNoLinkOnTheWay(root, safe);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw err;
+  }
+  rmSync(join(root, safe), { recursive: true, force: true });
+}

@@ -1,0 +1,70 @@
+/**
+ * Around every sandboxed step of a run (bootstrap, before_launch, the agent, its hooks): before
+ * it, the per-run ref copies are made anew from the real refs; after it, the run's objects are
+ * adopted (checked) and the task's own branch is moved from the copy (checked); anything else
+ * the step did to refs is returned as violations. The copy's starting point is also kept in the
+ * host-only run folder, so a person's `stop` or a reconcile after a crash can take the work in.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Adoption } from "../adapters/git/index.js";
+import { adoptRunObjects } from "./run-objects.js";
+import { prepareRefCopy, type RefCopy, type RefSync, syncOwnRef } from "./run-refs.js";
+
+const COPY_FILE = "refcopy.json";
+
+export async function beforeSandboxedStep(repo: string, runDir: string, branch: string): Promise<RefCopy> {
+  const copy = await prepareRefCopy(repo, runDir, branch);
+  writeFileSync(
+    join(runDir, COPY_FILE),
+    JSON.stringify({ branch: copy.branch, folder: copy.folder, own: copy.own, written: [...copy.written] }),
+  );
+  return copy;
+}
+
+export interface StepAfter extends RefSync {
+  adoption: Adoption;
+}
+
+export async function afterSandboxedStep(
+  repo: string,
+  runDir: string,
+  copy: RefCopy,
+  runId: string,
+): Promise<StepAfter> {
+  // Objects first: the branch may only point at a commit the repository has.
+  const adoption = await adoptRunObjects(repo, runDir);
+  const sync = await syncOwnRef(repo, runDir, copy, runId);
+  for (const r of adoption.refused) sync.violations.push(`git object refused: ${r}`);
+  return { ...sync, adoption };
+}
+
+/** The copy a step started from, as recorded in the host-only run folder, or null. */
+export function recordedCopy(runDir: string): RefCopy | null {
+  try {
+    const raw = JSON.parse(readFileSync(join(runDir, COPY_FILE), "utf8")) as {
+      branch: string;
+      folder: string;
+      own: string | null;
+      written: Array<[string, string]>;
+    };
+    return { branch: raw.branch, folder: raw.folder, own: raw.own, written: new Map(raw.written) };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A run that ended without its supervisor (stopped by a person, or its session died): its
+ * objects and its commits on the task's branch are taken in, as they would have been. Returns
+ * the violations seen, for the caller to record.
+ */
+export async function takeInRunWork(repo: string, runDir: string, runId: string): Promise<string[]> {
+  const copy = recordedCopy(runDir);
+  if (!copy) {
+    const adoption = await adoptRunObjects(repo, runDir);
+    return adoption.refused.map((r) => `git object refused: ${r}`);
+  }
+  const after = await afterSandboxedStep(repo, runDir, copy, runId);
+  return [...after.violations, ...(after.refused ? [after.refused] : [])];
+}

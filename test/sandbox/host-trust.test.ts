@@ -1,0 +1,488 @@
+/**
+ * Host-side trust: the sandbox holds, so an attacker goes after Ballador's own unsandboxed code,
+ * which reads and writes what the agent wrote. Each test is a real sandboxed run of a hostile
+ * scripted agent that tries one class of attack, followed by what a person runs next (review,
+ * retry, merge, cleanup, status), and asserts what the person would check: victim files
+ * outside the worktree unchanged, nothing planted in the repository's .git, no hook ran on the
+ * host, no protected content in any prompt or brief, the base branch moved only by Ballador's
+ * own merge, and the attempt recorded as a sandbox violation where one was tried.
+ */
+import { spawn } from "node:child_process";
+import { existsSync, lstatSync } from "node:fs";
+import { chmod, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { stringify } from "yaml";
+import { BIN, runProgram } from "../helpers/cli.js";
+import {
+  cleanupSandboxTests,
+  filesContaining,
+  makeSandboxProject,
+  type SandboxProject,
+  sessionLog,
+} from "../helpers/sandbox.js";
+
+afterEach(cleanupSandboxTests);
+
+/** A file outside everything the agent may write, and its content. */
+async function victim(p: SandboxProject, name = "victim.txt"): Promise<{ path: string; content: string }> {
+  const path = join(p.home, name);
+  const content = `precious ${name} ${Math.random()}\n`;
+  await writeFile(path, content);
+  return { path, content };
+}
+
+const sh = (run: string, extra: Record<string, unknown> = {}) => ({ run, ...extra });
+
+async function allRunFiles(p: SandboxProject): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (d: string): Promise<void> => {
+    for (const e of await readdir(d, { withFileTypes: true }).catch(() => [])) {
+      const full = join(d, e.name);
+      if (e.isDirectory()) await walk(full);
+      else out.push(full);
+    }
+  };
+  await walk(join(p.dir, ".ballador", "state", "runs"));
+  return out;
+}
+
+describe("host trust: the run folder is not a control channel (class 1)", () => {
+  it("the agent cannot write the host-only run folder, and its inbox cannot point the host at other files", async () => {
+    const p = await makeSandboxProject();
+    const v = await victim(p);
+    // A report-shaped file outside: if the host followed a link to it, this text would be a note.
+    const bait = join(p.home, "bait.json");
+    await writeFile(bait, JSON.stringify({ kind: "note", text: "BAIT-NOTE-TEXT", at: "x" }));
+    await p.part("hostile", {
+      steps: [
+        sh(
+          'echo \'{"runId":"x","repoRoot":"/","sandbox":{"gitObjects":{"shared":"/tmp"}}}\' > "$BALLADOR_RUN_DIR/run.json"',
+          {
+            expect_fail: true,
+          },
+        ),
+        sh(`ln -s '${v.path}' "$BALLADOR_RUN_DIR/brief.md"`, { allow_fail: true }),
+        sh(`ln -s '${v.path}' "$BALLADOR_RUN_DIR/verify.log"`, { allow_fail: true }),
+        sh(`ln -s '${v.path}' "$BALLADOR_RUN_DIR/denials.jsonl"`, { allow_fail: true }),
+        sh(`rm -rf "$BALLADOR_RUN_DIR/inbox" && ln -s '${p.home}' "$BALLADOR_RUN_DIR/inbox"`, {
+          expect_fail: true,
+        }),
+        // (Those fail, or land in the sandbox's private view of the state folder and vanish with it.)
+        // Inside its inbox it may write anything: links, FIFOs, folders, junk.
+        sh(`ln -s '${bait}' "$BALLADOR_RUN_DIR/inbox/000000000000001-1-aaaaaa.json"`),
+        sh(`mkfifo "$BALLADOR_RUN_DIR/inbox/000000000000002-1-bbbbbb.json"`),
+        sh(`mkdir "$BALLADOR_RUN_DIR/inbox/000000000000003-1-cccccc.json"`),
+        sh(`echo '{"kind":"done","text":' > "$BALLADOR_RUN_DIR/inbox/000000000000004-1-dddddd.json"`),
+        sh(`ln -s '${p.home}' "$BALLADOR_RUN_DIR/inbox/handled"`),
+        { write: { path: "work.txt", content: "work\n" } },
+        { commit: "work" },
+        { done: "hostile but done" },
+      ],
+    });
+    await p.ok(["queue"]);
+    await p.ok(["launch"]);
+    const t = await p.waitState("hostile", ["review", "failed"]);
+    expect(t.state, await sessionLog(p, "hostile")).toBe("review");
+    // The follow-ups a person runs.
+    await p.ok(["review", "hostile"]);
+    await p.ok(["status"]);
+    await p.ok(["show", "hostile"]);
+    expect(await readFile(v.path, "utf8")).toBe(v.content);
+    const runDir = await p.runDir("hostile");
+    const spec = JSON.parse(await readFile(join(runDir, "run.json"), "utf8"));
+    expect(spec.taskId).toBe("hostile");
+    for (const f of ["brief.md", "ended"]) {
+      expect(lstatSync(join(runDir, f)).isFile(), `${f} is a plain file the host wrote`).toBe(true);
+    }
+    for (const f of ["verify.log", "denials.jsonl"]) {
+      expect(existsSync(join(runDir, f)) && !lstatSync(join(runDir, f)).isFile(), `${f} is no link`).toBe(
+        false,
+      );
+      expect(lstatSync(runDir).isDirectory()).toBe(true);
+    }
+    expect((await readdir(runDir)).filter((f) => lstatSync(join(runDir, f)).isSymbolicLink())).toEqual([]);
+    expect(lstatSync(join(runDir, "inbox")).isDirectory()).toBe(true);
+    const notes = JSON.stringify((await p.show("hostile")).notes);
+    expect(notes).not.toContain("BAIT-NOTE-TEXT");
+    expect(notes).toContain("hostile but done");
+  });
+});
+
+describe("host trust: host writes and reads never follow a link (class 2)", () => {
+  it("a verify.sh committed as a link: the base's version is restored into the checkout, not through the link", async () => {
+    const p = await makeSandboxProject({
+      files: { "verify.sh": "#!/bin/sh\necho verify-of-the-base\n" },
+      config: { verify: "./verify.sh" },
+    });
+    await chmod(join(p.dir, "verify.sh"), 0o755);
+    await p.git(["add", "-A"]);
+    await p.git(["commit", "-q", "-m", "verify"]);
+    // The victim is a script, so the agent's own gate (which runs the link) passes.
+    const victimPath = join(p.home, "bin-helper.sh");
+    const victimContent = `#!/bin/sh\n# precious ${Math.random()}\nexit 0\n`;
+    await writeFile(victimPath, victimContent);
+    await chmod(victimPath, 0o755);
+    await p.part("linker", {
+      steps: [
+        sh(
+          `rm verify.sh && ln -s '${victimPath}' verify.sh && git add -A && git commit -q -m 'verify is a link'`,
+        ),
+        { done: { summary: "linked" } },
+      ],
+    });
+    await p.ok(["queue"]);
+    await p.ok(["launch"]);
+    const t = await p.waitState("linker", ["review", "failed"]);
+    expect(t.state, await sessionLog(p, "linker")).toBe("review");
+    expect(await readFile(victimPath, "utf8")).toBe(victimContent);
+    const log = await readFile(join(await p.runDir("linker"), "verify.log"), "utf8");
+    expect(log).toContain("verify-of-the-base");
+    await p.ok(["review", "linker"]);
+    expect(await readFile(victimPath, "utf8")).toBe(victimContent);
+  });
+
+  it("copy: never writes through a link the agent left in its worktree, and never copies a link from the main checkout", async () => {
+    const p = await makeSandboxProject({ config: { copy: [".env"], max_attempts: 1 } });
+    await writeFile(join(p.dir, ".env"), "TOKEN=from-main\n");
+    await writeFile(join(p.dir, ".gitignore"), ".env\n");
+    await p.git(["add", ".gitignore"]);
+    await p.git(["commit", "-q", "-m", "ignore env"]);
+    const v = await victim(p, "profile");
+    await p.part("envlink", {
+      steps: [
+        // Attempt 1 leaves .env as a link to the victim; the retry copies .env again.
+        sh(`if [ "$BALLADOR_ATTEMPT" = 1 ]; then rm -f .env && ln -s '${v.path}' .env && exit 3; fi`),
+        { write: { path: "w.txt", content: "w\n" } },
+        { commit: "w" },
+        { done: "ok" },
+      ],
+    });
+    await p.ok(["queue"]);
+    await p.ok(["launch"]);
+    expect((await p.waitState("envlink", ["review", "failed"])).state).toBe("failed");
+    await p.ok(["retry", "envlink"]);
+    const t = await p.waitState("envlink", ["review", "failed"]);
+    expect(t.state, await sessionLog(p, "envlink")).toBe("review");
+    expect(await readFile(v.path, "utf8")).toBe(v.content);
+    const env = join(p.worktree("envlink"), ".env");
+    expect(lstatSync(env).isSymbolicLink()).toBe(false);
+    expect(await readFile(env, "utf8")).toBe("TOKEN=from-main\n");
+
+    // The main checkout's .env becomes a link to the key: launch refuses to copy it.
+    const q = await makeSandboxProject({ config: { copy: [".env"] } });
+    const { symlink } = await import("node:fs/promises");
+    await symlink(q.sshKey, join(q.dir, ".env"));
+    await q.part("leak", { steps: [{ done: "x" }] });
+    await q.ok(["queue"]);
+    const r = await q.run(["launch"]);
+    expect(r.stdout + r.stderr).toMatch(/copy: "\.env"/);
+    expect((await q.task("leak")).state).toBe("failed");
+    expect(await filesContaining(q.parent, q.sshKeyContent.trim())).toEqual([q.sshKey]);
+  });
+});
+
+describe("host trust: adopting git objects (class 3)", () => {
+  it("only objects whose names are their hashes are adopted; links, forgeries and junk are refused and recorded", async () => {
+    const p = await makeSandboxProject();
+    const forged = "ab".padEnd(40, "0");
+    await p.part("objects", {
+      steps: [
+        { write: { path: "real.txt", content: "real\n" } },
+        { commit: "real work" },
+        sh(`o="$GIT_OBJECT_DIRECTORY"; mkdir -p "$o/ab" "$o/cd" "$o/pack"
+            printf 'x' | gzip > "$o/ab/${forged.slice(2)}"
+            ln -s '${p.sshKey}' "$o/cd/${"1".repeat(38)}"
+            echo junk > "$o/not-an-object"
+            echo garbage > "$o/pack/pack-${"2".repeat(40)}.pack"`),
+        { done: "objects planted" },
+      ],
+    });
+    await p.ok(["queue"]);
+    await p.ok(["launch"]);
+    const t = await p.waitState("objects", ["review", "failed"]);
+    expect(t.state).toBe("failed");
+    expect(t.reason).toContain("sandbox violation");
+    const objects = join(p.dir, ".git", "objects");
+    expect(existsSync(join(objects, "ab", forged.slice(2)))).toBe(false);
+    expect(existsSync(join(objects, "cd", "1".repeat(38)))).toBe(false);
+    expect(existsSync(join(objects, "not-an-object"))).toBe(false);
+    expect(existsSync(join(objects, "pack", `pack-${"2".repeat(40)}.pack`))).toBe(false);
+    // The genuine commit was taken in, and the repository is whole.
+    expect(await p.git(["show", "ballador/objects:real.txt"])).toBe("real\n");
+    await p.git(["fsck", "--no-dangling"]);
+    const notes = JSON.stringify((await p.show("objects")).notes);
+    expect(notes).toContain("git object refused");
+    expect(await filesContaining(p.dir, p.sshKeyContent.trim())).toEqual([]);
+  });
+});
+
+describe("host trust: host git runs no hook, fsmonitor or driver an agent can plant (class 4)", () => {
+  it("attributes naming the person's filter and merge drivers, and a per-worktree config, run nothing on the host through review, merge and cleanup", async () => {
+    const p = await makeSandboxProject({ files: { "shared.txt": "1\n2\n3\n4\n5\n6\n7\n" } });
+    const markers = join(p.parent, "markers");
+    await mkdir(markers);
+    // The person's own config defines drivers and hooks: an agent's .gitattributes can name them.
+    await p.git(["config", "filter.evil.clean", `touch ${markers}/filter-clean; cat`]);
+    await p.git(["config", "filter.evil.smudge", `touch ${markers}/filter-smudge; cat`]);
+    await p.git(["config", "merge.evil.driver", `touch ${markers}/merge-driver; false`]);
+    await p.git(["config", "diff.evil.command", `touch ${markers}/diff-command; true`]);
+    await p.git(["config", "extensions.worktreeConfig", "true"]);
+    for (const hook of ["post-checkout", "post-merge", "pre-commit", "reference-transaction"]) {
+      const file = join(p.dir, ".git", "hooks", hook);
+      await writeFile(file, `#!/bin/sh\ntouch ${markers}/hook-${hook}\n`);
+      await chmod(file, 0o755);
+    }
+    const fsmonitor = join(p.parent, "fsmonitor.sh");
+    await writeFile(fsmonitor, `#!/bin/sh\ntouch ${markers}/fsmonitor\n`);
+    await chmod(fsmonitor, 0o755);
+    await p.part("drivers", {
+      steps: [
+        { write: { path: ".gitattributes", content: "* filter=evil merge=evil diff=evil\n" } },
+        { write: { path: "x.txt", content: "x\n" } },
+        { write: { path: "shared.txt", content: "one\n2\n3\n4\n5\n6\n7\n" } },
+        sh(
+          "git -c core.hooksPath=/dev/null -c filter.evil.clean=cat add -A && git -c core.hooksPath=/dev/null -c filter.evil.clean=cat commit -q -m drivers",
+        ),
+        // The per-worktree config is the host's to keep empty: writing it fails.
+        sh(
+          `printf '[core]\\n\\thooksPath = ${markers}\\n\\tfsmonitor = ${fsmonitor}\\n' > "$(git rev-parse --git-dir)/config.worktree"`,
+          { expect_fail: true },
+        ),
+        { done: "drivers" },
+      ],
+    });
+    await p.ok(["queue"]);
+    await p.ok(["launch"]);
+    const t = await p.waitState("drivers", ["review", "failed"]);
+    expect(t.state, await sessionLog(p, "drivers")).toBe("review");
+    await p.ok(["review", "drivers"]);
+    // The base moves on in the same file, so the merge needs a content merge (the driver's place).
+    await writeFile(join(p.dir, "shared.txt"), "1\n2\n3\n4\n5\n6\nseven\n");
+    await p.git(["-c", "core.hooksPath=/dev/null", "commit", "-q", "-am", "seven"]);
+    await p.ok(["merge", "drivers"]);
+    expect(await p.git(["show", "main:shared.txt"])).toBe("one\n2\n3\n4\n5\n6\nseven\n");
+    await p.ok(["cleanup", "drivers"]);
+    await p.ok(["status"]);
+    expect(await readdir(markers)).toEqual([]);
+  });
+});
+
+describe("host trust: refs (class 5)", () => {
+  it("with a prefix that has no folder, moving main touches only the sandbox's copy: recorded, the task failed, main unchanged", async () => {
+    const p = await makeSandboxProject({ config: { branch_prefix: "task-" } });
+    const root = (await p.git(["rev-list", "--max-parents=0", "HEAD"])).trim();
+    const mainBefore = (await p.git(["rev-parse", "main"])).trim();
+    await p.part("mover", {
+      steps: [
+        { write: { path: "m.txt", content: "m\n" } },
+        { commit: "m" },
+        sh(`git update-ref refs/heads/main ${root}`),
+        { done: "moved" },
+      ],
+    });
+    await p.ok(["queue"]);
+    await p.ok(["launch"]);
+    const t = await p.waitState("mover", ["review", "failed"]);
+    expect((await p.git(["rev-parse", "main"])).trim()).toBe(mainBefore);
+    expect(t.state).toBe("failed");
+    expect(t.reason).toContain("sandbox violation");
+    expect(JSON.stringify((await p.show("mover")).notes)).toContain("tried to move branch main");
+    expect((await p.git(["log", "-1", "--format=%s", "task-mover"])).trim()).toBe("m");
+    await p.ok(["status"]);
+  });
+
+  it("bootstrap and the verify of a merge cannot move the base: only Ballador's merge does", async () => {
+    const p = await makeSandboxProject({
+      files: {
+        "verify.sh": "#!/bin/sh\nsh tools/check.sh\n",
+        "tools/check.sh": "exit 0\n",
+      },
+      config: {
+        verify: "./verify.sh",
+        bootstrap: ["git update-ref refs/heads/main $(git rev-list --max-parents=0 HEAD) || true"],
+      },
+    });
+    await chmod(join(p.dir, "verify.sh"), 0o755);
+    await p.git(["add", "-A"]);
+    await p.git(["commit", "-q", "-m", "verify"]);
+    const root = (await p.git(["rev-list", "--max-parents=0", "HEAD"])).trim();
+    const mainBefore = (await p.git(["rev-parse", "main"])).trim();
+    await p.part("mover", {
+      steps: [
+        // The branch's check script (not a protected file) runs in every verification.
+        {
+          write: {
+            path: "tools/check.sh",
+            content: `git update-ref refs/heads/main ${root} 2>/dev/null; exit 0\n`,
+          },
+        },
+        { commit: "check moves refs" },
+        sh(`git branch -f main ${root}`, { expect_fail: true }),
+        { done: "moved" },
+      ],
+    });
+    await p.ok(["queue"]);
+    await p.ok(["launch"]);
+    const t = await p.waitState("mover", ["review", "failed"]);
+    expect(t.state, await sessionLog(p, "mover")).toBe("review");
+    expect((await p.git(["rev-parse", "main"])).trim()).toBe(mainBefore);
+    const head = (await p.git(["rev-parse", "ballador/mover"])).trim();
+    expect((await p.git(["log", "-1", "--format=%s", head])).trim()).toBe("check moves refs");
+    await p.ok(["merge", "mover"]);
+    const parents = (await p.git(["rev-list", "--parents", "-n", "1", "main"])).trim().split(" ");
+    expect(parents.slice(1)).toEqual([mainBefore, head]);
+  });
+});
+
+describe("host trust: the spec reaches the prompt from the base (class 6)", () => {
+  it("a spec path outside the repository is refused; a spec the agent replaced by a link is read from the base; a link on the base is not inlined", async () => {
+    const p = await makeSandboxProject({
+      files: {
+        "specs/0001-real.md": "# Real spec\n\n## Problem\nTHE-REAL-PROBLEM\n",
+      },
+      config: { max_attempts: 2, verify: "test -f ok.txt" },
+    });
+    const { symlink } = await import("node:fs/promises");
+    await symlink(p.sshKey, join(p.dir, "specs", "0002-link.md"));
+    await p.git(["add", "-A"]);
+    await p.git(["commit", "-q", "-m", "specs"]);
+
+    await p.write(
+      ".ballador/parts/escape.md",
+      `---\n${stringify({ id: "escape", title: "Escape", spec: "../home/.ssh/id_rsa" })}---\nx\n`,
+    );
+    const bad = await p.run(["queue"]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.code).not.toBe(70);
+    expect(bad.stdout + bad.stderr).toContain("escape.md");
+    expect(bad.stdout + bad.stderr).toContain("spec");
+    await runProgram("rm", [join(p.dir, ".ballador/parts/escape.md")], { cwd: p.dir, env: p.env });
+
+    const script = {
+      steps: [
+        sh(
+          `if [ "$BALLADOR_ATTEMPT" = 1 ]; then rm specs/0001-real.md && ln -s '${p.sshKey}' specs/0001-real.md && git add -A && git commit -q -m link && exit 4; fi`,
+        ),
+        { write: { path: "ok.txt", content: "ok\n" } },
+        { commit: "ok" },
+        { done: "ok" },
+      ],
+    };
+    const part = (id: string, spec: string) =>
+      p.write(
+        `.ballador/parts/${id}.md`,
+        `---\n${stringify({ id, title: id, spec })}---\nDo ${id}.\n\n\`\`\`ballador-script\n${JSON.stringify(script)}\n\`\`\`\n`,
+      );
+    await part("relinker", "specs/0001-real.md");
+    await part("baselink", "specs/0002-link.md");
+    await p.ok(["queue"]);
+    await p.ok(["launch"]);
+    expect((await p.waitState("relinker", ["review", "failed"], 90_000)).state).toBe("review");
+    expect((await p.waitState("baselink", ["review", "failed"], 90_000)).state).toBe("review");
+    await p.ok(["review", "relinker"]);
+    await p.ok(["review", "baselink"]);
+    const shown = await p.show("relinker");
+    expect(shown.runs.length).toBe(2);
+    const secondPrompt = await readFile(join(shown.runs[1]?.runDir ?? "", "prompt.md"), "utf8");
+    expect(secondPrompt).toContain("THE-REAL-PROBLEM");
+    // No prompt, brief or log anywhere holds the key.
+    const key = p.sshKeyContent.trim();
+    expect(await filesContaining(join(p.dir, ".ballador"), key)).toEqual([]);
+    const brief = (await p.ok(["review", "baselink", "--no-diff"])).stdout;
+    expect(brief).toContain("not a regular file");
+    expect(brief).not.toContain(key);
+    expect((await allRunFiles(p)).length).toBeGreaterThan(0);
+  });
+});
+
+describe("host trust: a merge killed during its verification leaves nothing behind (class 8)", () => {
+  it("the verify dies with the merge, and the next command removes its worktrees and folder", async () => {
+    const token = `sleep 61.${Math.floor(Math.random() * 1e6)}`;
+    const p = await makeSandboxProject({
+      files: { "verify.sh": `#!/bin/sh\nif [ -f slow ]; then ${token}; fi\n` },
+      config: { verify: "./verify.sh" },
+    });
+    await chmod(join(p.dir, "verify.sh"), 0o755);
+    await p.git(["add", "-A"]);
+    await p.git(["commit", "-q", "-m", "verify"]);
+    await p.part("quick", {
+      steps: [{ write: { path: "q.txt", content: "q\n" } }, { commit: "q" }, { done: "q" }],
+    });
+    await p.ok(["queue"]);
+    await p.ok(["launch", "quick"]);
+    expect((await p.waitState("quick", ["review", "failed"])).state).toBe("review");
+    // Now make the base's verify slow for everything, and merge.
+    await writeFile(join(p.dir, "slow"), "1\n");
+    await p.git(["add", "slow"]);
+    await p.git(["commit", "-q", "-m", "slow everywhere"]);
+    const mainBefore = (await p.git(["rev-parse", "main"])).trim();
+    const child = spawn(process.execPath, [BIN, "merge", "quick"], {
+      cwd: p.dir,
+      env: p.env,
+      stdio: "ignore",
+    });
+    const pgrep = async () =>
+      (await runProgram("pgrep", ["-f", token], { cwd: p.dir, env: p.env })).stdout.trim();
+    const until = Date.now() + 45_000;
+    while (!(await pgrep()) && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
+    expect(await pgrep(), "the merge's verify started").not.toBe("");
+    child.kill("SIGKILL");
+    const gone = Date.now() + 10_000;
+    while ((await pgrep()) && Date.now() < gone) await new Promise((r) => setTimeout(r, 100));
+    expect(await pgrep(), "the verify died with the merge").toBe("");
+    const st = await p.run(["status", "--json"]);
+    expect(st.stdout).toContain("merge of quick");
+    await p.ok(["cleanup", "--all"]);
+    expect(await p.git(["worktree", "list"])).not.toContain("/merges/");
+    expect(await readdir(join(p.dir, ".ballador", "state", "merges"))).toEqual([]);
+    expect((await p.git(["rev-parse", "main"])).trim()).toBe(mainBefore);
+    expect((await p.task("quick")).state).toBe("review");
+  });
+});
+
+describe("host trust: bad input and removals (classes 9, 10)", () => {
+  it("a YAML alias bomb in a part or the config is a clear error naming the file", async () => {
+    const p = await makeSandboxProject();
+    const bomb = [
+      "a: &a [x, x, x, x, x, x, x, x, x]",
+      "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]",
+      "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]",
+      "d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]",
+      "e: [*d, *d, *d, *d, *d, *d, *d, *d, *d]",
+    ];
+    await p.write(".ballador/parts/bomb.md", `---\nid: bomb\ntitle: Bomb\n${bomb.join("\n")}\n---\nx\n`);
+    const q = await p.run(["queue"]);
+    expect(q.code).not.toBe(0);
+    expect(q.code).not.toBe(70);
+    expect(q.stdout + q.stderr).toContain("bomb.md");
+    expect(q.stdout + q.stderr).toMatch(/alias/i);
+    const config = await readFile(join(p.dir, ".ballador", "config.yaml"), "utf8");
+    await writeFile(
+      join(p.dir, ".ballador", "config.yaml"),
+      `${config}${bomb.map((l) => `x${l}`).join("\n")}\n`,
+    );
+    const s = await p.run(["status"]);
+    expect(s.code).not.toBe(0);
+    expect(s.code).not.toBe(70);
+    expect(s.stderr).toContain("config.yaml");
+    expect(s.stderr).toMatch(/alias/i);
+  });
+
+  it("demo --dir refuses a folder it did not make, and removes only what it made", async () => {
+    const p = await makeSandboxProject();
+    const dir = join(p.parent, "mine");
+    await mkdir(dir);
+    await writeFile(join(dir, "thesis.tex"), "years of work\n");
+    const r = await p.run(["demo", "--dir", dir]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain("not empty");
+    expect(await readFile(join(dir, "thesis.tex"), "utf8")).toBe("years of work\n");
+    const empty = join(p.parent, "empty");
+    await mkdir(empty);
+    const d = await p.run(["demo", "--dir", empty]);
+    expect(d.code, d.stdout + d.stderr).toBe(0);
+    expect(existsSync(empty), "a folder the person made is kept").toBe(true);
+    expect(await readdir(empty)).toEqual([]);
+  }, 120_000);
+});
