@@ -142,15 +142,18 @@ export const section = {
     for (const d of [
       home,
       tmp,
+      join(runDir, "inbox"),
+      join(runDir, "objects"),
+      join(runDir, "refs"),
+      join(runDir, "reflogs"),
       join(stateDir, "bin"),
       join(repo, ".git", "logs", "refs", "heads", "ballador"),
     ])
       mkdirSync(d, { recursive: true });
     const policy = buildPolicy({
+      kind: "agent",
       worktree,
       runDir,
-      home,
-      tmp,
       stateDir,
       shimDir: join(stateDir, "bin"),
       worktreeRoot,
@@ -225,6 +228,23 @@ export const section = {
           note: `runtime ${runtimeVersion}: starts 2 socat bridges, then polls for their sockets with setTimeout(i * 100 ms)`,
         }),
         figure("sandbox", "import @anthropic-ai/sandbox-runtime in a fresh node, over node -e 0", imp),
+      );
+
+      // ---- host-side care around each sandboxed step (refs copy, objects, own ref) ---------
+      const { beforeSandboxedStep, afterSandboxedStep } = await import(
+        pathToFileURL(join(DIST, "usecases", "run-steps.js")).href
+      );
+      const steps = [];
+      for (let i = -2; i < N; i++) {
+        const t = process.hrtime.bigint();
+        const copy = await beforeSandboxedStep(repo, runDir, "ballador/bench-task");
+        await afterSandboxedStep(repo, runDir, copy, "bench-task-a1");
+        if (i >= 0) steps.push(msSince(t));
+      }
+      out.push(
+        figure("sandbox", "host care per sandboxed step: ref copy before, objects + own ref after", stats(steps), {
+          note: "prepareRefCopy (for-each-ref, write the copy) + adoptObjects (walk, none new) + syncOwnRef (read back, no move)",
+        }),
       );
 
       // ---- network -----------------------------------------------------------------------

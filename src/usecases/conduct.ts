@@ -56,11 +56,14 @@ export async function conduct(
     if (live === 0 && ready === 0) break;
     // Ready tasks that cannot start (no slot, no profile) wait for a run to end.
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, interval);
-      opts.signal?.addEventListener("abort", () => {
+      // One listener per beat, removed when the beat ends: none pile up on the signal.
+      const done = () => {
         clearTimeout(timer);
+        opts.signal?.removeEventListener("abort", done);
         resolve();
-      });
+      };
+      const timer = setTimeout(done, interval);
+      opts.signal?.addEventListener("abort", done, { once: true });
     });
   }
   const states: Record<string, number> = {};

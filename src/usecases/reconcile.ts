@@ -68,22 +68,30 @@ export async function reconcile(project: Project, opts: { repair: boolean }): Pr
     report.repaired.push(`${what}; marked failed (agent)`);
   }
 
-  const liveSessions = new Set(store.liveRuns().map((r) => r.session));
-  for (const s of sessions ?? []) {
-    if (liveSessions.has(s.name)) continue;
+  const stillLive = store.liveRuns();
+  const liveSessions = new Set(stillLive.map((r) => r.session));
+  const stray = (sessions ?? []).filter((s) => !liveSessions.has(s.name));
+  // Runs are read once, and only when some session has no live run (linear, not per session).
+  const lastEnd = new Map<string, number>();
+  if (stray.length > 0) {
+    for (const r of store.allRuns()) {
+      if (r.endedAt === null) continue;
+      const t = Date.parse(r.endedAt);
+      if (t > (lastEnd.get(r.session) ?? 0)) lastEnd.set(r.session, t);
+    }
+  }
+  for (const s of stray) {
     // Just ended runs close their session a moment later; give them a few seconds.
-    const recentlyEnded = store
-      .allRuns()
-      .some((r) => r.session === s.name && r.endedAt !== null && Date.now() - Date.parse(r.endedAt) < 10_000);
-    if (recentlyEnded) continue;
+    if (Date.now() - (lastEnd.get(s.name) ?? 0) < 10_000) continue;
     report.disagreements.push(
       `tmux session ${s.name} has no live run (a session without a run); "ballador cleanup" closes it`,
     );
   }
 
+  const liveTasks = new Set(store.liveRuns().map((r) => r.taskId));
   for (const t of store.tasks({ states: ["running", "verifying"], lean: true })) {
     if (t.state !== "running" && t.state !== "verifying") continue;
-    if (store.liveRuns().some((r) => r.taskId === t.id)) continue;
+    if (liveTasks.has(t.id)) continue;
     if (!opts.repair) {
       report.disagreements.push(`${t.id} is ${t.state} but has no live run`);
       continue;

@@ -14,6 +14,7 @@ import { git, resolveCommit } from "../adapters/git/index.js";
 import { runShell } from "../adapters/process/shell.js";
 import {
   type GateResult,
+  makeRunFolder,
   type Report,
   type RunSpec,
   readRunSpec,
@@ -95,7 +96,7 @@ async function superviseAttempt(store: TaskStore, spec: RunSpec): Promise<RunSpe
   say("detach with Ctrl-b d; the agent keeps working");
   if (spec.sandbox) {
     say(
-      `sandbox: writes only in the worktree and run folder; network only to ${spec.sandbox.network.allowedDomains.join(", ") || "no host"}`,
+      `sandbox: writes only in the worktree and its own folders of the run; network only to ${spec.sandbox.network.allowedDomains.join(", ") || "no host"}`,
     );
   } else {
     say("\x1b[31mSANDBOX OFF (sandbox.mode: none): this agent has your full access\x1b[0m");
@@ -527,6 +528,7 @@ async function followUpRun(
     runDir,
     promptFile: join(runDir, "prompt.md"),
   };
+  makeRunFolder(runDir);
   const home = spec.sandbox ? runPaths(runDir).home : spec.home;
   const tmp = runPaths(runDir).tmp;
   const env = {

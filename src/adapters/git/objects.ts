@@ -25,7 +25,20 @@ const TYPES = new Set(["blob", "tree", "commit", "tag"]);
 const MAX_LOOSE = 256 * 1024 * 1024;
 const MAX_PACK = 1024 * 1024 * 1024;
 
-async function objectStore(repo: string): Promise<{ dir: string; algo: "sha1" | "sha256" }> {
+const stores = new Map<string, Promise<{ dir: string; algo: "sha1" | "sha256" }>>();
+
+/** The repository's own objects folder and hash, found through git (once per process and repo). */
+function objectStore(repo: string): Promise<{ dir: string; algo: "sha1" | "sha256" }> {
+  let s = stores.get(repo);
+  if (!s) {
+    s = findObjectStore(repo);
+    stores.set(repo, s);
+    s.catch(() => stores.delete(repo));
+  }
+  return s;
+}
+
+async function findObjectStore(repo: string): Promise<{ dir: string; algo: "sha1" | "sha256" }> {
   const common = (
     await git(["rev-parse", "--path-format=absolute", "--git-common-dir"], { cwd: repo })
   ).stdout.trim();
