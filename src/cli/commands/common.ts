@@ -32,3 +32,25 @@ export function collect(value: string, previous: string[]): string[] {
       .filter(Boolean),
   ];
 }
+
+/** Continuation lines of a multi-line value, indented under its first line. */
+export function indent(text: string, spaces: number): string {
+  return text.replace(/\n/g, `\n${" ".repeat(spaces)}`);
+}
+
+/**
+ * A command that only groups others (`spec`, `part`, `sandbox`): alone it is a usage error that
+ * names its subcommands (exit 2), as a JSON error document with --json.
+ */
+export function groupCommand(group: Command): Command {
+  return group.option("--json", "print errors as JSON").action(async () => {
+    const { usage } = await import("../../usecases/errors.js");
+    const subs = group.commands.map((c) => c.name());
+    if (!group.opts().json) group.outputHelp({ error: true });
+    throw usage(
+      "missing_subcommand",
+      `${group.name()} needs a subcommand: ${subs.join(", ")}`,
+      group.commands.map((c) => `ballador ${group.name()} ${c.name()}: ${c.description()}`),
+    );
+  });
+}
