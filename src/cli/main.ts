@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError, Option } from "commander";
 import { VERSION } from "../version.js";
+import { jsonRequested } from "./commands/common.js";
 import { registerDeliveryCommands } from "./commands/delivery-commands.js";
 import { registerQueueCommands } from "./commands/queue-commands.js";
 import { registerRunCommands } from "./commands/run-commands.js";
@@ -63,9 +64,7 @@ export async function main(argv: string[]): Promise<void> {
     if (err.code === "EPIPE") process.exit(0);
     throw err;
   });
-  const args = argv.slice(2);
-  const end = args.indexOf("--");
-  const json = (end < 0 ? args : args.slice(0, end)).includes("--json");
+  const json = jsonRequested(argv.slice(2));
   const { program, captured } = buildProgram({ json });
   try {
     await program.parseAsync(argv);
