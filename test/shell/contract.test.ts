@@ -5,7 +5,7 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import Ajv2020 from "ajv/dist/2020.js";
+import { Ajv2020 } from "ajv/dist/2020.js";
 import type { Command } from "commander";
 import { afterEach, describe, expect, it } from "vitest";
 import { buildProgram } from "../../src/cli/main.js";
