@@ -3,6 +3,7 @@ import { join, relative } from "node:path";
 import { listSpecs } from "../adapters/files/specs.js";
 import { taskIdProblem } from "../core/ids.js";
 import { renderPartFile } from "../core/part.js";
+import { scopePatternProblem } from "../core/scope.js";
 import { notFound, refused, usage } from "./errors.js";
 import type { Project } from "./project.js";
 
@@ -24,6 +25,10 @@ export function newPart(project: Project, input: NewPartInput): { path: string }
   for (const n of input.needs) {
     const p = taskIdProblem(n);
     if (p) throw usage("invalid_id", `--needs: ${p}`);
+  }
+  for (const glob of input.scope) {
+    const problem = scopePatternProblem(glob);
+    if (problem) throw usage("invalid_scope", `--scope: ${problem}`);
   }
   const specs = listSpecs(project.paths.specsDir);
   let folder = "unsorted";

@@ -67,3 +67,20 @@ export function groupCommand(group: Command): Command {
       );
     });
 }
+
+/** Like collect, for globs: a comma inside braces (`src/{a,b}/**`) belongs to the glob. */
+export function collectGlobs(value: string, previous: string[]): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let current = "";
+  for (const ch of value) {
+    if (ch === "{") depth++;
+    if (ch === "}" && depth > 0) depth--;
+    if (ch === "," && depth === 0) {
+      out.push(current);
+      current = "";
+    } else current += ch;
+  }
+  out.push(current);
+  return [...previous, ...out.map((v) => v.trim()).filter(Boolean)];
+}

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { block, color, line, printJson, table } from "../output.js";
-import { collect, examples, globals, groupCommand, withProject } from "./common.js";
+import { collect, collectGlobs, examples, globals, groupCommand, withProject } from "./common.js";
 
 export function registerSetupCommands(program: Command): void {
   program
@@ -135,7 +135,7 @@ export function registerSetupCommands(program: Command): void {
     .option("-n, --needs <ids>", "dependencies, comma separated (repeatable)", collect, [])
     .option("-a, --agent <profile>", 'agent profile, or "any"')
     .option("-r, --role <role>", "implementer, test-author, reviewer, ...")
-    .option("--scope <globs>", "files it expects to touch, comma separated (repeatable)", collect, [])
+    .option("--scope <globs>", "files it expects to touch, comma separated (repeatable)", collectGlobs, [])
     .option("--verify <command>", "override of the project's verify command")
     .option("-p, --priority <n>", "higher starts first", (v) => Number.parseInt(v, 10), 0)
     .option("--json", "print the result as JSON")
