@@ -162,6 +162,20 @@ describe("the output contract", () => {
     valid(await p.run(["--version", "--json"]), "version");
   });
 
+  it("colour: none in a pipe, on with FORCE_COLOR, off with NO_COLOR (which wins)", async () => {
+    const p = await makeProject();
+    await p.part("a", { steps: commitAndDone("a.txt") });
+    await p.ok(["queue"]);
+    const status = (env: NodeJS.ProcessEnv) => p.run(["next"], { env });
+    expect((await status({ NO_COLOR: "" })).stdout).not.toContain("\x1b[");
+    expect((await status({ NO_COLOR: "", FORCE_COLOR: "1" })).stdout).toContain("\x1b[1m");
+    expect((await status({ NO_COLOR: "1", FORCE_COLOR: "1" })).stdout).not.toContain("\x1b[");
+    // JSON never carries colour.
+    expect(
+      (await p.run(["next", "--json"], { env: { NO_COLOR: "", FORCE_COLOR: "1" } })).stdout,
+    ).not.toContain("\x1b[");
+  });
+
   it("--watch --json prints NDJSON: one valid document per line", async () => {
     const p = await makeProject();
     await p.part("a", { steps: commitAndDone("a.txt") });
