@@ -34,10 +34,11 @@ export function describeError(err: unknown): { exit: number; doc: ErrorDocument 
   return { exit: EXIT.internal, doc: { error: { code: "internal", message: e.message, details: [] } } };
 }
 
-export function handleError(err: unknown, json: boolean): never {
+/** `ndjson`: the command was printing one document per line (`--watch --json`); so is its error. */
+export function handleError(err: unknown, json: boolean, ndjson = false): never {
   const { exit, doc } = describeError(err);
   if (json) {
-    process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+    process.stdout.write(`${ndjson ? JSON.stringify(doc) : JSON.stringify(doc, null, 2)}\n`);
   } else if (!(err instanceof CommanderError)) {
     // Commander has already printed its own usage message.
     process.stderr.write(`ballador: ${block(doc.error.message)}\n`);

@@ -77,6 +77,7 @@ export async function main(argv: string[]): Promise<void> {
       }
       process.exit(0);
     }
-    handleError(err, json);
+    const args = argv.slice(2);
+    handleError(err, json, json && args.some((a) => a === "--watch" || a === "-w"));
   }
 }

@@ -12,8 +12,8 @@ const WIDE =
 /** Shown as an emoji (two columns): emoji presentation, or any pictograph with VS16 or a ZWJ. */
 const EMOJI =
   /^\p{Emoji_Presentation}|^\p{Extended_Pictographic}.*(?:\ufe0f|\u200d)|^\p{Regional_Indicator}{2}/u;
-/** Takes no column: marks, format characters (ZWJ, bidi, ...), controls, variation selectors. */
-const ZERO = /^[\p{Mn}\p{Me}\p{Cf}\p{Cc}\ufe00-\ufe0f]+$/u;
+/** Takes no column: marks, format characters (ZWJ, bidi, ...), controls (variation selectors are marks). */
+const ZERO = /^[\p{Mn}\p{Me}\p{Cf}\p{Cc}]+$/u;
 const SGR = /\u001b\[[0-9;]*m/g;
 const ASCII = /^[\u0020-\u007e]*$/;
 

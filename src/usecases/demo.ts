@@ -8,6 +8,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Tmux } from "../adapters/tmux/index.js";
+import { terminalBlock, terminalLine } from "../core/terminal-text.js";
 import { conduct } from "./conduct.js";
 import { init } from "./init.js";
 import { openProject } from "./project.js";
@@ -223,15 +224,15 @@ sandbox:
     );
     const r = await conduct(
       project,
-      { intervalMs: 500, onProgress: (l) => say(l) },
+      { intervalMs: 500, onProgress: (l) => say(terminalBlock(l)) },
       {
         onLaunch: (x) => {
           for (const s of x.started)
             say(`started ${s.id} on ${s.branch} (tmux -L ${socket} attach -t ${s.session})`);
-          for (const f of x.failed) say(`FAILED ${f.id}: ${f.reason}`);
+          for (const f of x.failed) say(`FAILED ${f.id}: ${terminalBlock(f.reason)}`);
         },
         onChange: (id, from, to, reason) =>
-          say(`  ${id}: ${from ?? "new"} -> ${to}${reason ? ` (${reason})` : ""}`),
+          say(`  ${id}: ${from ?? "new"} -> ${to}${reason ? ` (${terminalLine(reason)})` : ""}`),
       },
     );
 
