@@ -242,9 +242,14 @@ export const section = {
         if (i >= 0) steps.push(msSince(t));
       }
       out.push(
-        figure("sandbox", "host care per sandboxed step: ref copy before, objects + own ref after", stats(steps), {
-          note: "prepareRefCopy (for-each-ref, write the copy) + adoptObjects (walk, none new) + syncOwnRef (read back, no move)",
-        }),
+        figure(
+          "sandbox",
+          "host care per sandboxed step: ref copy before, objects + own ref after",
+          stats(steps),
+          {
+            note: "prepareRefCopy (for-each-ref, write the copy) + adoptObjects (walk, none new) + syncOwnRef (read back, no move)",
+          },
+        ),
       );
 
       // ---- network -----------------------------------------------------------------------

@@ -2,28 +2,35 @@
  * The `ballador` command line: a thin face on the use cases. Each command imports its use
  * case only when it runs, so `--version` and `--help` stay fast.
  */
-import { Command, Option } from "commander";
+import { Command, CommanderError, Option } from "commander";
 import { VERSION } from "../version.js";
+import { jsonRequested } from "./commands/common.js";
 import { registerDeliveryCommands } from "./commands/delivery-commands.js";
 import { registerQueueCommands } from "./commands/queue-commands.js";
 import { registerRunCommands } from "./commands/run-commands.js";
 import { registerSandboxCommands } from "./commands/sandbox-commands.js";
 import { registerSetupCommands } from "./commands/setup-commands.js";
+import { registerShellCommands } from "./commands/shell-commands.js";
 import { handleError } from "./errors.js";
 
-export async function main(argv: string[]): Promise<void> {
-  // `ballador status | head` closes the pipe early: that is not an error.
-  process.stdout.on("error", (err: NodeJS.ErrnoException) => {
-    if (err.code === "EPIPE") process.exit(0);
-    throw err;
-  });
+/** The whole command tree, without running it (also read by completions and the contract test). */
+export function buildProgram(opts: { json?: boolean } = {}): { program: Command; captured: () => string } {
+  let captured = "";
   const program = new Command("ballador")
     .description(
       "Run many coding agents in parallel, isolated and verified, from living specs cut into parts.",
     )
     .version(VERSION, "-V, --version")
-    .showHelpAfterError('(run "ballador --help" for the list of commands)')
     .addOption(new Option("-C, --cwd <dir>", "run as if started in <dir>").default(process.cwd()))
+    // Commander's own errors come back as exceptions, so usage errors exit 2 and speak JSON too.
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => {
+        if (opts.json) captured += s;
+        else process.stdout.write(s);
+      },
+      writeErr: (s) => (opts.json ? undefined : process.stderr.write(s)),
+    })
     .addHelpText(
       "after",
       `
@@ -36,17 +43,41 @@ The journey:
   $ ballador launch --watch            # the downbeat
   $ ballador demo                      # all of it on a throwaway repo
 
-Every command speaks --json. State: <repo>/.ballador/state (or $BALLADOR_STATE_DIR).`,
+Every command speaks --json: one JSON document on stdout (NDJSON with --watch), errors included.
+Exit codes: 0 ok, 1 a check found problems, 2 usage error, 3 not found, 4 refused, 70 internal.
+State: <repo>/.ballador/state (or $BALLADOR_STATE_DIR).`,
     );
+  if (!opts.json) program.showHelpAfterError('(run "ballador --help" for the list of commands)');
   program.configureHelp({ sortSubcommands: false });
   registerSetupCommands(program);
   registerQueueCommands(program);
   registerRunCommands(program);
   registerDeliveryCommands(program);
   registerSandboxCommands(program);
+  registerShellCommands(program);
+  return { program, captured: () => captured };
+}
+
+export async function main(argv: string[]): Promise<void> {
+  // `ballador status | head` closes the pipe early: that is not an error.
+  process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE") process.exit(0);
+    throw err;
+  });
+  const json = jsonRequested(argv.slice(2));
+  const { program, captured } = buildProgram({ json });
   try {
     await program.parseAsync(argv);
   } catch (err) {
-    handleError(err, argv.includes("--json"));
+    if (err instanceof CommanderError && err.exitCode === 0) {
+      // --help or --version asked for with --json: the text as one document.
+      if (json) {
+        const key = err.code === "commander.version" ? "version" : "help";
+        process.stdout.write(`${JSON.stringify({ [key]: captured().trim() }, null, 2)}\n`);
+      }
+      process.exit(0);
+    }
+    const args = argv.slice(2);
+    handleError(err, json, json && args.some((a) => a === "--watch" || a === "-w"));
   }
 }

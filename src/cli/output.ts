@@ -1,17 +1,36 @@
-/** Presenting results: tables for people, JSON for scripts. */
+/**
+ * Presenting results: tables for people, JSON for scripts. Everything an agent can write goes
+ * to the terminal through `line` (one line) or `block` (many), from src/core/terminal-text.ts;
+ * JSON output keeps text exact.
+ */
+import { displayWidth, padEndDisplay, truncateDisplay } from "../core/display-width.js";
+import { terminalBlock, terminalLine } from "../core/terminal-text.js";
+
+/** Untrusted text shown on one line: controls, newlines and bidi tricks escaped visibly. */
+export const line = terminalLine;
+/** Untrusted text shown as a block: newlines and tabs kept, everything else escaped visibly. */
+export const block = terminalBlock;
 
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
+/** One NDJSON document (a `--watch --json` event): one line, no indentation. */
+export function printJsonLine(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value)}\n`);
+}
+
+/** Cells are measured in terminal columns, so CJK and emoji titles keep the columns aligned. */
 export function table(headers: string[], rows: string[][]): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: string[]) =>
+  const widths = headers.map((h, i) =>
+    Math.max(displayWidth(h), ...rows.map((r) => displayWidth(r[i] ?? ""))),
+  );
+  const fmt = (cells: string[]) =>
     cells
-      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .map((c, i) => (i === cells.length - 1 ? c : padEndDisplay(c, widths[i] ?? 0)))
       .join("  ")
       .trimEnd();
-  return [line(headers), ...rows.map(line)].join("\n");
+  return [fmt(headers), ...rows.map(fmt)].join("\n");
 }
 
 export function age(iso: string, now = Date.now()): string {
@@ -22,11 +41,27 @@ export function age(iso: string, now = Date.now()): string {
   return `${Math.floor(s / 86_400)}d`;
 }
 
+/** At most `max` terminal columns, with an ellipsis when cut. */
 export function truncate(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+  return truncateDisplay(text, max);
 }
 
-const useColor = process.stdout.isTTY && !process.env.NO_COLOR;
+/**
+ * Colour on a terminal, none in a pipe; NO_COLOR (any non-empty value) turns it off and
+ * FORCE_COLOR (anything but "0" or "false") turns it on, NO_COLOR winning, as no-color.org
+ * and the FORCE_COLOR convention say.
+ */
+export function colorEnabled(
+  env: NodeJS.ProcessEnv = process.env,
+  isTTY = process.stdout.isTTY === true,
+): boolean {
+  if (env.NO_COLOR) return false;
+  const force = env.FORCE_COLOR;
+  if (force !== undefined) return force !== "0" && force !== "false";
+  return isTTY && env.TERM !== "dumb";
+}
+
+const useColor = colorEnabled();
 const paint = (code: string) => (s: string) => (useColor ? `\x1b[${code}m${s}\x1b[0m` : s);
 export const color = {
   red: paint("31"),
@@ -50,6 +85,6 @@ export function stateColor(state: string): string {
     case "blocked":
       return color.red(state);
     default:
-      return state;
+      return line(state);
   }
 }

@@ -10,7 +10,8 @@ export function renderDefaultConfig(input: TemplateInput): string {
   const agents = input.detectedAgents.length > 0 ? input.detectedAgents : ["claude"];
   const defaultAgent = agents[0] as string;
   const profiles = agents.map((name) => `    ${name}: { preset: ${name} }`).join("\n");
-  return `# Ballador configuration. Every key is optional; the values shown are the defaults.
+  return `# yaml-language-server: $schema=./config.schema.json
+# Ballador configuration. Every key is optional; the values shown are the defaults.
 # Layers, lowest first: built-in defaults, $XDG_CONFIG_HOME/ballador/config.yaml,
 # BALLADOR_* environment variables, then this file (this file wins).
 

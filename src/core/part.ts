@@ -5,6 +5,7 @@
 import { LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
 import { TASK_ID_PATTERN } from "./ids.js";
+import { scopePatternProblem } from "./scope.js";
 
 export const PartFrontMatter = z.strictObject({
   id: z.string().regex(TASK_ID_PATTERN, {
@@ -26,7 +27,14 @@ export const PartFrontMatter = z.strictObject({
   needs: z.array(z.string()).default([]),
   agent: z.string().min(1).optional(),
   role: z.string().min(1).optional(),
-  scope: z.array(z.string().min(1)).default([]),
+  scope: z
+    .array(
+      z.string().superRefine((glob, ctx) => {
+        const problem = scopePatternProblem(glob);
+        if (problem) ctx.addIssue({ code: "custom", message: problem });
+      }),
+    )
+    .default([]),
   verify: z.string().min(1).optional(),
   priority: z.number().int().min(-1000).max(1000).default(0),
 });

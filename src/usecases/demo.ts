@@ -8,6 +8,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, wri
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Tmux } from "../adapters/tmux/index.js";
+import { terminalBlock, terminalLine } from "../core/terminal-text.js";
 import { conduct } from "./conduct.js";
 import { UserError } from "./errors.js";
 import { init } from "./init.js";
@@ -19,12 +20,20 @@ import { newSpec } from "./specs.js";
 const step = (title: string, lines: string[]) =>
   `\`\`\`ballador-script\n# ${title}\nsteps:\n${lines.map((l) => `  - ${l}`).join("\n")}\n\`\`\``;
 
-const PARTS: Array<{ id: string; title: string; needs: string[]; scope: string; script: string }> = [
+const PARTS: Array<{
+  id: string;
+  title: string;
+  needs: string[];
+  scope: string;
+  accept: string;
+  script: string;
+}> = [
   {
     id: "greeting-core",
     title: "Greet a person by name",
     needs: [],
     scope: "src/greet.js",
+    accept: 'greet("Ada") returns "Hello, Ada!" and prints nothing',
     script: step("write the greeting, commit, report", [
       'print: "reading the part and the spec"',
       "sleep: 800",
@@ -39,6 +48,7 @@ const PARTS: Array<{ id: string; title: string; needs: string[]; scope: string; 
     title: "Say goodbye",
     needs: [],
     scope: "src/farewell.js",
+    accept: 'farewell("Ada") returns "Goodbye, Ada." and prints nothing',
     script: step("write the farewell, commit, report", [
       "sleep: 1200",
       'write: { path: src/farewell.js, content: "export function farewell(name) {\\n  return \\"Goodbye, \\" + name + \\".\\";\\n}\\n" }',
@@ -51,6 +61,7 @@ const PARTS: Array<{ id: string; title: string; needs: string[]; scope: string; 
     title: "A command line that greets",
     needs: ["greeting-core"],
     scope: "src/cli.js",
+    accept: "node src/cli.js Ada prints Hello, Ada!",
     script: step("build on greet(), commit, report", [
       "sleep: 600",
       'write: { path: src/cli.js, content: "import { greet } from \\"./greet.js\\";\\nconsole.log(greet(process.argv[2] ?? \\"world\\"));\\n" }',
@@ -64,6 +75,7 @@ const PARTS: Array<{ id: string; title: string; needs: string[]; scope: string; 
     title: "Document greeting and farewell",
     needs: ["greeting-core", "farewell-core"],
     scope: "docs/USAGE.md",
+    accept: "docs/USAGE.md names greet and farewell and the file of each",
     script: step("document both functions, commit, report", [
       "sleep: 600",
       'write: { path: docs/USAGE.md, content: "# Usage\\n\\n- greet(name) from src/greet.js\\n- farewell(name) from src/farewell.js\\n" }',
@@ -76,6 +88,68 @@ const PARTS: Array<{ id: string; title: string; needs: string[]; scope: string; 
 /** The demo's own entries in its folder; only these are ever removed from a folder it did not make. */
 const DEMO_MARKER = ".ballador-demo";
 const DEMO_ENTRIES = ["greeter", "greeter.ballador", DEMO_MARKER];
+
+/**
+ * The demo's living spec: what a person writes before cutting parts, so the prompt each agent
+ * receives and the review brief show what a spec gives (the why, the options, the decision).
+ */
+function greetingSpec(number: number, date: string): string {
+  const num = String(number).padStart(4, "0");
+  return `---
+number: ${number}
+title: "Greeting service"
+status: accepted
+created: ${date}
+---
+# ${num} Greeting service
+
+## Context
+greeter is a small Node.js project with no code yet: a README and \`verify.sh\`, which checks that
+every JavaScript file under \`src/\` parses. Two teams want to say hello and goodbye to people by
+name: a command line today, a web page later.
+
+## Problem
+Nothing greets anyone. We need a greeting and a farewell that every front end can share, a
+command line that uses the greeting, and documentation a newcomer can follow. Solved when
+\`node src/cli.js Ada\` prints \`Hello, Ada!\`, both functions are documented in \`docs/USAGE.md\`,
+and \`./verify.sh\` passes.
+
+## Options
+1. **One file doing everything** (\`src/cli.js\` builds and prints the text). Smallest, but the web
+   page would have to copy the wording, and two copies drift.
+2. **Pure functions plus thin front ends**: \`greet(name)\` and \`farewell(name)\` return strings in
+   their own modules; each front end decides where the text goes. One more file per function;
+   the wording lives in one place and is testable without a terminal.
+3. **A template file of messages** loaded at run time. Flexible wording, but a file format and a
+   loader to maintain before anyone has asked for a second language.
+
+## Decision
+Option 2. \`src/greet.js\` exports \`greet(name)\` returning \`"Hello, " + name + "!"\`;
+\`src/farewell.js\` exports \`farewell(name)\` returning \`"Goodbye, " + name + "."\`. Neither prints.
+\`src/cli.js\` imports \`greet\` and prints \`greet(process.argv[2] ?? "world")\`. \`docs/USAGE.md\`
+lists both functions with the file each lives in. ES modules throughout (\`import\`/\`export\`).
+The work is cut into four parts: the two functions are independent; the command line needs the
+greeting; the documentation needs both.
+
+## Tried and did not work
+- Printing inside \`greet()\` (option 1 in disguise): the first web page prototype had to capture
+  stdout to get the text back. Functions return; callers print.
+
+## Access patterns
+- \`greet\` and \`farewell\` are called once per request or command, with a short name (under 100
+  characters); no state, no I/O, so any front end may call them from anywhere.
+- The command line runs once per invocation, reads one argument, writes one line to stdout.
+- \`docs/USAGE.md\` is read by newcomers and by agents starting a part: keep it to what exists.
+
+## Consequences
+- Wording changes happen in one file per message, and the web page gets them for free.
+- A second language later means a parameter or a new module, not a rewrite of the front ends.
+- Every new front end is a thin file; its part depends on the functions it uses.
+
+## History
+- ${date}: accepted, cut into four parts (greeting-core, farewell-core, greeting-cli, usage-docs)
+`;
+}
 
 export interface DemoOptions {
   keep: boolean;
@@ -149,10 +223,12 @@ sandbox:
   try {
     say('\n== 3. ballador spec new "Greeting service"');
     const spec = newSpec(project, "Greeting service");
-    say(`created ${spec.path}`);
+    // The template, filled in as a person would before cutting parts.
+    writeFileSync(join(repo, spec.path), greetingSpec(spec.number, new Date().toISOString().slice(0, 10)));
+    say(`created ${spec.path}: context, problem, options, decision, access patterns (cat it to read)`);
     say("\n== 4. Four parts: two independent, two depending on them");
     for (const p of PARTS) {
-      const text = `---\nid: ${p.id}\ntitle: ${JSON.stringify(p.title)}\nspec: ${spec.path}\nneeds: [${p.needs.join(", ")}]\nscope: [${JSON.stringify(p.scope)}]\n---\n## Goal\n${p.title}.\n\n## How to do it\nThe scripted agent follows this script:\n\n${p.script}\n`;
+      const text = `---\nid: ${p.id}\ntitle: ${JSON.stringify(p.title)}\nspec: ${spec.path}\nneeds: [${p.needs.join(", ")}]\nscope: [${JSON.stringify(p.scope)}]\n---\n## Goal\n${p.title}, as the spec's Decision says.\n\n## Acceptance criteria\n- ${p.accept}\n- ./verify.sh passes\n\n## How to do it\nThe scripted agent follows this script:\n\n${p.script}\n`;
       writeFileSync(join(project.paths.partsDir, spec.name, `${p.id}.md`), text);
       say(`  ${p.id}${p.needs.length ? `  (needs ${p.needs.join(", ")})` : ""}`);
     }
@@ -169,15 +245,15 @@ sandbox:
     );
     const r = await conduct(
       project,
-      { intervalMs: 500, onProgress: (l) => say(l) },
+      { intervalMs: 500, onProgress: (l) => say(terminalBlock(l)) },
       {
         onLaunch: (x) => {
           for (const s of x.started)
             say(`started ${s.id} on ${s.branch} (tmux -L ${socket} attach -t ${s.session})`);
-          for (const f of x.failed) say(`FAILED ${f.id}: ${f.reason}`);
+          for (const f of x.failed) say(`FAILED ${f.id}: ${terminalBlock(f.reason)}`);
         },
         onChange: (id, from, to, reason) =>
-          say(`  ${id}: ${from ?? "new"} -> ${to}${reason ? ` (${reason})` : ""}`),
+          say(`  ${id}: ${from ?? "new"} -> ${to}${reason ? ` (${terminalLine(reason)})` : ""}`),
       },
     );
 

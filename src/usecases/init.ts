@@ -3,6 +3,7 @@ import { join, relative } from "node:path";
 import { AGENTS, PRESETS, type Preset, presetBinary } from "../adapters/agents/presets.js";
 import { findProgram } from "../adapters/agents/profiles.js";
 import { currentBranch } from "../adapters/git/index.js";
+import { CONFIG_SCHEMA_FILE, configJsonSchemaText } from "../config/json-schema.js";
 import { REPO_CONFIG_PATH } from "../config/sources.js";
 import { renderDefaultConfig } from "../config/template.js";
 import { findRoot } from "./project.js";
@@ -44,6 +45,8 @@ export async function init(
   const base = (await currentBranch(root)) ?? "main";
   const verify = existsSync(join(root, "verify.sh")) ? "./verify.sh" : null;
   write(configPath, renderDefaultConfig({ base, detectedAgents, verify }), opts.force === true);
+  // Ballador's own file, refreshed to this version's keys: editors validate the config with it.
+  write(join(root, ".ballador", CONFIG_SCHEMA_FILE), configJsonSchemaText(), true);
   write(join(root, ".ballador", ".gitignore"), STATE_IGNORE, opts.force === true);
   write(join(root, "specs", "README.md"), SPECS_README, false);
   write(join(root, ".ballador", "parts", "README.md"), PARTS_README, false);

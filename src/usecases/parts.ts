@@ -3,7 +3,8 @@ import { join, relative } from "node:path";
 import { listSpecs } from "../adapters/files/specs.js";
 import { taskIdProblem } from "../core/ids.js";
 import { renderPartFile } from "../core/part.js";
-import { UserError } from "./errors.js";
+import { scopePatternProblem } from "../core/scope.js";
+import { notFound, refused, usage } from "./errors.js";
 import type { Project } from "./project.js";
 
 export interface NewPartInput {
@@ -20,10 +21,14 @@ export interface NewPartInput {
 
 export function newPart(project: Project, input: NewPartInput): { path: string } {
   const idProblem = taskIdProblem(input.id);
-  if (idProblem) throw new UserError(idProblem);
+  if (idProblem) throw usage("invalid_id", idProblem);
   for (const n of input.needs) {
     const p = taskIdProblem(n);
-    if (p) throw new UserError(`--needs: ${p}`);
+    if (p) throw usage("invalid_id", `--needs: ${p}`);
+  }
+  for (const glob of input.scope) {
+    const problem = scopePatternProblem(glob);
+    if (problem) throw usage("invalid_scope", `--scope: ${problem}`);
   }
   const specs = listSpecs(project.paths.specsDir);
   let folder = "unsorted";
@@ -36,7 +41,8 @@ export function newPart(project: Project, input: NewPartInput): { path: string }
         relative(project.paths.root, x.path) === input.spec,
     );
     if (!s) {
-      throw new UserError(
+      throw notFound(
+        "spec_not_found",
         `no spec "${input.spec}" in ${relative(project.paths.root, project.paths.specsDir) || "."} (specs: ${specs.map((x) => x.name).join(", ") || "none; create one with ballador spec new"})`,
       );
     }
@@ -44,14 +50,15 @@ export function newPart(project: Project, input: NewPartInput): { path: string }
     specPath = relative(project.paths.root, s.path);
   }
   if (input.agent && input.agent !== "any" && !project.config.agents.profiles[input.agent]) {
-    throw new UserError(
+    throw notFound(
+      "profile_not_found",
       `--agent: no profile "${input.agent}" (configured: ${Object.keys(project.config.agents.profiles).join(", ")}, or "any")`,
     );
   }
   const dir = join(project.paths.partsDir, folder);
   const path = join(dir, `${input.id}.md`);
   if (existsSync(path))
-    throw new UserError(`${relative(project.paths.root, path)} already exists; edit it instead`);
+    throw refused("exists", `${relative(project.paths.root, path)} already exists; edit it instead`);
   mkdirSync(dir, { recursive: true });
   const body = `## Goal\n${input.title}\n\n## Context\n\n## Constraints\n\n## Acceptance criteria\n- \n\n## How to verify\n${input.verify ?? project.config.verify ?? "Run the project's verify command."}\n`;
   const text = renderPartFile({ ...input, ...(specPath ? { spec: specPath } : {}), body });

@@ -12,7 +12,7 @@ import { ConfigError } from "../config/errors.js";
 import type { LoadedConfig } from "../config/load.js";
 import type { Config } from "../config/schema.js";
 import { REPO_CONFIG_PATH } from "../config/sources.js";
-import { UserError } from "./errors.js";
+import { notFound, problems } from "./errors.js";
 
 export interface ProjectPaths {
   root: string;
@@ -38,7 +38,8 @@ export async function findRoot(cwd: string): Promise<string> {
     return await mainCheckoutRoot(cwd);
   } catch (err) {
     if (err instanceof NotAGitRepoError) {
-      throw new UserError(
+      throw notFound(
+        "not_a_repository",
         `${cwd} is not inside a git repository. Run "git init" first, or cd into your project.`,
       );
     }
@@ -70,14 +71,14 @@ export function pathsFor(
 export async function openProject(cwd: string, opts: { requireInit?: boolean } = {}): Promise<Project> {
   const root = await findRoot(cwd);
   if (opts.requireInit !== false && !existsSync(join(root, REPO_CONFIG_PATH))) {
-    throw new UserError(`${root} has no ${REPO_CONFIG_PATH}. Run "ballador init" there first.`);
+    throw notFound("not_initialized", `${root} has no ${REPO_CONFIG_PATH}. Run "ballador init" there first.`);
   }
   let loaded: LoadedConfig;
   try {
     loaded = await loadConfigCached(root, stateDirFor(root));
   } catch (err) {
     if (err instanceof ConfigError) {
-      throw new UserError(`the configuration is not valid:\n${err.message}`, 1);
+      throw problems("invalid_config", `the configuration is not valid:\n${err.message}`);
     }
     throw err;
   }
@@ -105,6 +106,6 @@ export async function openProject(cwd: string, opts: { requireInit?: boolean } =
 /** The task named on the command line, or the one error message every command gives. */
 export function requireTask(project: Project, id: string): TaskRow {
   const task = project.store().task(id);
-  if (!task) throw new UserError(`no task "${id}" in the queue (see "ballador status")`);
+  if (!task) throw notFound("task_not_found", `no task "${id}" in the queue (see "ballador status")`);
   return task;
 }

@@ -8,7 +8,7 @@ import type { QueuedPart } from "../adapters/store/index.js";
 import { validateGraph } from "../core/graph.js";
 import { formatPartError } from "../core/part.js";
 import { EDITABLE_STATES } from "../core/states.js";
-import { UserError } from "./errors.js";
+import { notFound, problems as problemsError } from "./errors.js";
 import type { Project } from "./project.js";
 
 export interface QueueResult {
@@ -29,9 +29,10 @@ export function queueParts(
 ): QueueResult {
   const targets = inputs.length > 0 ? inputs : [project.paths.partsDir];
   const { files, missing } = collectPartFiles(targets, cwd);
-  if (missing.length > 0) throw new UserError(`no such file or folder: ${missing.join(", ")}`);
+  if (missing.length > 0) throw notFound("file_not_found", `no such file or folder: ${missing.join(", ")}`);
   if (files.length === 0) {
-    throw new UserError(
+    throw notFound(
+      "no_parts",
       `no part files (*.md) found in ${targets.map((t) => relative(project.paths.root, t) || ".").join(", ")}; create one with "ballador part new"`,
     );
   }
@@ -76,9 +77,9 @@ export function queueParts(
     }
   }
   if (problems.length > 0) {
-    throw new UserError(
+    throw problemsError(
+      "invalid_parts",
       `nothing was queued; ${problems.length} problem${problems.length === 1 ? "" : "s"}:`,
-      1,
       problems,
     );
   }

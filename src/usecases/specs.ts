@@ -9,7 +9,7 @@ import {
   type SpecFile,
 } from "../adapters/files/specs.js";
 import { slugify } from "../core/ids.js";
-import { UserError } from "./errors.js";
+import { refused, usage } from "./errors.js";
 import type { Project } from "./project.js";
 
 export function newSpec(
@@ -18,13 +18,13 @@ export function newSpec(
   today = new Date(),
 ): { path: string; number: number; name: string } {
   if (title.trim().length === 0)
-    throw new UserError('a spec needs a title: ballador spec new "Data extraction"');
+    throw usage("missing_title", 'a spec needs a title: ballador spec new "Data extraction"');
   const dir = project.paths.specsDir;
   mkdirSync(dir, { recursive: true });
   const number = nextSpecNumber(listSpecs(dir));
   const name = `${String(number).padStart(4, "0")}-${slugify(title)}`;
   const path = join(dir, `${name}.md`);
-  if (existsSync(path)) throw new UserError(`${relative(project.paths.root, path)} already exists`);
+  if (existsSync(path)) throw refused("exists", `${relative(project.paths.root, path)} already exists`);
   const text = renderSpec({ number, title: title.trim(), date: today.toISOString().slice(0, 10) });
   writeFileSync(`${path}.tmp`, text, { flag: "wx" });
   renameSync(`${path}.tmp`, path);

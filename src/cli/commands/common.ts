@@ -32,3 +32,55 @@ export function collect(value: string, previous: string[]): string[] {
       .filter(Boolean),
   ];
 }
+
+/** Continuation lines of a multi-line value, indented under its first line. */
+export function indent(text: string, spaces: number): string {
+  return text.replace(/\n/g, `\n${" ".repeat(spaces)}`);
+}
+
+/** Whether --json was asked for (before any `--`): for code that has no parsed options. */
+export function jsonRequested(argv: readonly string[] = process.argv.slice(2)): boolean {
+  const end = argv.indexOf("--");
+  return (end < 0 ? argv : argv.slice(0, end)).includes("--json");
+}
+
+/**
+ * A command that only groups others (`spec`, `part`, `sandbox`): alone it is a usage error that
+ * names its subcommands (exit 2), as a JSON error document with --json. It declares no options
+ * of its own, so `--json` after a subcommand reaches that subcommand.
+ */
+export function groupCommand(group: Command): Command {
+  return group
+    .allowUnknownOption()
+    .argument("[subcommand...]")
+    .action(async (words: string[]) => {
+      // Unknown options (--json) arrive here among the words.
+      const given = words.find((w) => !w.startsWith("-"));
+      const { usage } = await import("../../usecases/errors.js");
+      const { terminalLine } = await import("../../core/terminal-text.js");
+      const subs = group.commands.map((c) => c.name());
+      if (!jsonRequested()) group.outputHelp({ error: true });
+      throw usage(
+        given ? "unknown_subcommand" : "missing_subcommand",
+        `${given ? `${group.name()} has no subcommand "${terminalLine(given)}"` : `${group.name()} needs a subcommand`}: use ${subs.join(", ")}`,
+        group.commands.map((c) => `ballador ${group.name()} ${c.name()}: ${c.description()}`),
+      );
+    });
+}
+
+/** Like collect, for globs: a comma inside braces (`src/{a,b}/**`) belongs to the glob. */
+export function collectGlobs(value: string, previous: string[]): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let current = "";
+  for (const ch of value) {
+    if (ch === "{") depth++;
+    if (ch === "}" && depth > 0) depth--;
+    if (ch === "," && depth === 0) {
+      out.push(current);
+      current = "";
+    } else current += ch;
+  }
+  out.push(current);
+  return [...previous, ...out.map((v) => v.trim()).filter(Boolean)];
+}

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { color, printJson } from "../output.js";
+import { block, color, line, printJson } from "../output.js";
 import { examples, withProject } from "./common.js";
 
 export function registerDeliveryCommands(program: Command): void {
@@ -20,8 +20,8 @@ export function registerDeliveryCommands(program: Command): void {
       await withProject(cmd, async (p) => {
         const brief = await writeBrief(p, id);
         if (opts.json) return printJson({ path: brief.path, data: brief.data, markdown: brief.markdown });
-        console.log(brief.markdown);
-        console.log(color.dim(`(brief saved to ${brief.path})`));
+        console.log(block(brief.markdown));
+        console.log(color.dim(`(brief saved to ${line(brief.path)})`));
         if (opts.diff && brief.data.head) {
           const { git, resolveCommit } = await import("../../adapters/git/index.js");
           const base = await resolveCommit(p.paths.root, p.config.base);
@@ -30,7 +30,8 @@ export function registerDeliveryCommands(program: Command): void {
               cwd: p.paths.root,
               allowFail: true,
             });
-            console.log(d.stdout);
+            // The diff is the agent's text and file names: escaped like the brief.
+            console.log(block(d.stdout));
           }
         }
       });
@@ -47,7 +48,9 @@ export function registerDeliveryCommands(program: Command): void {
     .action(async (id: string, opts: { json?: boolean }, cmd: Command) => {
       const { merge } = await import("../../usecases/delivery.js");
       await withProject(cmd, async (p) => {
-        const r = await merge(p, id, { say: opts.json ? undefined : (l) => console.log(color.dim(l)) });
+        const r = await merge(p, id, {
+          say: opts.json ? undefined : (l) => console.log(color.dim(block(l))),
+        });
         if (opts.json) return printJson(r);
         console.log(
           `Merged ${id} into ${r.base} at ${r.commit.slice(0, 10)}${r.fastForward ? " (fast-forward)" : ""}${r.verified ? ", verified" : ""}.`,
@@ -71,8 +74,8 @@ export function registerDeliveryCommands(program: Command): void {
       await withProject(cmd, async (p) => {
         const r = await openPullRequest(p, id, { draft: opts.draft === true });
         if (opts.json) return printJson(r);
-        console.log(`Pull request for ${id}: ${r.url}`);
-        for (const w of r.warnings) console.log(`warning: ${w}`);
+        console.log(`Pull request for ${id}: ${line(r.url)}`);
+        for (const w of r.warnings) console.log(`warning: ${line(w)}`);
       });
     });
 }

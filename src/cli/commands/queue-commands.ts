@@ -1,6 +1,6 @@
 import type { Command } from "commander";
-import { age, color, printJson, stateColor, table, truncate } from "../output.js";
-import { examples, withProject } from "./common.js";
+import { age, block, color, line, printJson, printJsonLine, stateColor, table, truncate } from "../output.js";
+import { examples, indent, withProject } from "./common.js";
 
 export function registerQueueCommands(program: Command): void {
   program
@@ -33,7 +33,7 @@ export function registerQueueCommands(program: Command): void {
         for (const s of r.skipped) {
           console.log(
             color.yellow(
-              `  ! ${s.id}: ${s.path} changed but the task is ${s.state}; not updated (stop or retry it first)`,
+              `  ! ${s.id}: ${line(s.path)} changed but the task is ${s.state}; not updated (stop or retry it first)`,
             ),
           );
         }
@@ -55,54 +55,43 @@ export function registerQueueCommands(program: Command): void {
     )
     .action(async (opts: { watch?: boolean; json?: boolean }, cmd: Command) => {
       const { statusReport } = await import("../../usecases/status.js");
-      const render = () =>
-        withProject(cmd, async (p) => {
-          const report = await statusReport(p);
-          if (opts.json) return printJson(report);
-          const lines: string[] = [];
-          if (report.sandbox === "none") {
-            lines.push(
-              color.red(
-                "SANDBOX OFF: agents run with full access to your files, network and credentials (sandbox.mode: none)",
-              ),
-            );
-          }
-          lines.push(
-            report.tasks.length === 0
-              ? 'No tasks. Write parts (ballador part new) and run "ballador queue".'
-              : table(
-                  ["ID", "TITLE", "STATE", "AGENT", "ATT", "AGE", "BRANCH"],
-                  report.tasks.map((t) => [
-                    t.id,
-                    truncate(t.title, 40),
-                    stateColor(t.state) +
-                      (t.reason ? color.dim(` (${t.reason})`) : "") +
-                      (t.denials > 0 ? color.yellow(` [${t.denials} denied]`) : ""),
-                    t.agent,
-                    String(t.attempt),
-                    age(t.since),
-                    t.branch ?? "",
-                  ]),
-                ),
-          );
-          const counts = Object.entries(report.counts)
-            .map(([s, n]) => `${n} ${s}`)
-            .join(", ");
-          if (counts) lines.push(color.dim(counts));
-          for (const d of report.disagreements) lines.push(color.yellow(`! ${d}`));
-          return lines.join("\n");
-        });
+      const snapshot = () => withProject(cmd, (p) => statusReport(p));
       if (!opts.watch) {
-        const out = await render();
-        if (typeof out === "string") console.log(out);
+        const report = await snapshot();
+        if (opts.json) return printJson(report);
+        console.log(renderStatus(report));
         return;
       }
+      const tick = () => new Promise((r) => setTimeout(r, 1000));
+      if (opts.json) {
+        // NDJSON: one status document per line, whenever something changed.
+        let last = "";
+        for (;;) {
+          const report = await snapshot();
+          const key = JSON.stringify(report);
+          if (key !== last) printJsonLine({ event: "status", at: new Date().toISOString(), ...report });
+          last = key;
+          await tick();
+        }
+      }
+      if (process.stdout.isTTY) {
+        for (;;) {
+          const text = renderStatus(await snapshot());
+          process.stdout.write(
+            `\x1b[H\x1b[2J${new Date().toLocaleTimeString()}  (Ctrl-C to stop)\n${text}\n`,
+          );
+          await tick();
+        }
+      }
+      // In a pipe or a file: the table once, then one plain line per change.
+      let before = await snapshot();
+      console.log(renderStatus(before));
       for (;;) {
-        const out = await render();
-        process.stdout.write(
-          `\x1b[H\x1b[2J${new Date().toLocaleTimeString()}  (Ctrl-C to stop)\n${out ?? ""}\n`,
-        );
-        await new Promise((r) => setTimeout(r, 1000));
+        await tick();
+        const now = await snapshot();
+        for (const change of statusChanges(before, now))
+          console.log(`${new Date().toLocaleTimeString()}  ${change}`);
+        before = now;
       }
     });
 
@@ -124,16 +113,19 @@ export function registerQueueCommands(program: Command): void {
           "Awaiting review (review in this order):",
           r.review.map(
             (t) =>
-              `${t.id}  ${t.title}  ${color.dim(`${age(t.since)} in review`)}  -> ballador review ${t.id}`,
+              `${t.id}  ${line(t.title)}  ${color.dim(`${age(t.since)} in review`)}  -> ballador review ${t.id}`,
           ),
         );
         section(
           "Ready to launch (launch order):",
-          r.ready.map((t) => `${t.id}  ${t.title}  ${color.dim(`priority ${t.priority}, agent ${t.agent}`)}`),
+          r.ready.map(
+            (t) =>
+              `${t.id}  ${line(t.title)}  ${color.dim(`priority ${t.priority}, agent ${line(t.agent)}`)}`,
+          ),
         );
         section(
           "Running:",
-          r.running.map((t) => `${t.id}  ${t.title}  ${color.dim(`${t.state} for ${age(t.since)}`)}`),
+          r.running.map((t) => `${t.id}  ${line(t.title)}  ${color.dim(`${t.state} for ${age(t.since)}`)}`),
         );
         section(
           "Waiting:",
@@ -141,11 +133,13 @@ export function registerQueueCommands(program: Command): void {
         );
         section(
           "Blocked, failed or stopped:",
-          r.stuck.map((t) => `${t.id}  ${stateColor(t.state)}${t.reason ? `: ${t.reason}` : ""}`),
+          r.stuck.map((t) => `${t.id}  ${stateColor(t.state)}${t.reason ? `: ${line(t.reason)}` : ""}`),
         );
         section(
           "Conflicts:",
-          r.conflicts.map((c) => (c.kind === "textual" ? color.red(c.message) : color.yellow(c.message))),
+          r.conflicts.map((c) =>
+            c.kind === "textual" ? color.red(line(c.message)) : color.yellow(line(c.message)),
+          ),
         );
         if (r.mergeOrder.length > 1) console.log(`Suggested merge order: ${r.mergeOrder.join(" -> ")}`);
       });
@@ -165,9 +159,12 @@ export function registerQueueCommands(program: Command): void {
       ),
     )
     .action(async (opts: { format: string; json?: boolean }, cmd: Command) => {
-      const { UserError } = await import("../../usecases/errors.js");
+      const { usage } = await import("../../usecases/errors.js");
       if (!["tree", "mermaid", "dot"].includes(opts.format)) {
-        throw new UserError(`--format: "${opts.format}" is not a format; use tree, mermaid or dot`);
+        throw usage(
+          "invalid_option",
+          `--format: "${line(opts.format)}" is not a format; use tree, mermaid or dot`,
+        );
       }
       const { graph } = await import("../../usecases/read.js");
       await withProject(cmd, (p) => {
@@ -178,7 +175,7 @@ export function registerQueueCommands(program: Command): void {
             edges: tasks.flatMap((t) => t.needs.map((d) => ({ from: d, to: t.id }))),
           });
         }
-        console.log(graph(p, opts.format as "tree" | "mermaid" | "dot"));
+        console.log(block(graph(p, opts.format as "tree" | "mermaid" | "dot")));
       });
     });
 
@@ -194,42 +191,101 @@ export function registerQueueCommands(program: Command): void {
         const r = show(p, id);
         if (opts.json) return printJson(r);
         const t = r.task;
-        console.log(`${color.bold(t.id)}  ${t.title}`);
+        console.log(`${color.bold(t.id)}  ${line(t.title)}`);
         console.log(
-          `state ${stateColor(t.state)}${t.reason ? ` (${t.reason})` : ""}, attempt ${t.attempt}, priority ${t.priority}`,
+          `state ${stateColor(t.state)}${t.reason ? ` (${line(t.reason)})` : ""}, attempt ${t.attempt}, priority ${t.priority}`,
         );
         console.log(
-          `agent ${t.agent ?? `${p.config.agents.default} (default)`}${t.role ? `, role ${t.role}` : ""}`,
+          `agent ${line(t.agent ?? `${p.config.agents.default} (default)`)}${t.role ? `, role ${line(t.role)}` : ""}`,
         );
-        if (t.spec) console.log(`spec  ${t.spec}`);
-        if (t.partPath) console.log(`part  ${t.partPath}`);
+        if (t.spec) console.log(`spec  ${line(t.spec)}`);
+        if (t.partPath) console.log(`part  ${line(t.partPath)}`);
         if (t.needs.length) console.log(`needs ${t.needs.join(", ")}`);
         if (r.dependents.length) console.log(`needed by ${r.dependents.join(", ")}`);
-        if (t.scope.length) console.log(`scope ${t.scope.join(", ")}`);
-        if (t.branch) console.log(`branch ${t.branch}`);
-        console.log(`\n${t.body}\n`);
+        if (t.scope.length) console.log(`scope ${line(t.scope.join(", "))}`);
+        if (t.branch) console.log(`branch ${line(t.branch)}`);
+        console.log(`\n${block(t.body)}\n`);
         console.log(color.bold("History:"));
         for (const e of r.events) {
           console.log(
-            `  ${e.at}  ${e.from ?? "-"} -> ${e.to}  ${e.cause}  ${color.dim(`by ${e.actor}`)}${e.detail ? `\n      ${e.detail}` : ""}`,
+            `  ${e.at}  ${e.from ?? "-"} -> ${e.to}  ${line(e.cause)}  ${color.dim(`by ${line(e.actor)}`)}${e.detail ? `\n      ${indent(block(e.detail), 6)}` : ""}`,
           );
         }
         if (r.runs.length) {
           console.log(color.bold("Runs:"));
           for (const run of r.runs) {
             console.log(
-              `  ${run.id}  ${run.profile}  ${run.status}${run.outcome ? ` (${run.outcome})` : ""}${run.exitCode !== null ? ` exit ${run.exitCode}` : ""}  ${run.worktree}`,
+              `  ${run.id}  ${line(run.profile)}  ${run.status}${run.outcome ? ` (${line(run.outcome)})` : ""}${run.exitCode !== null ? ` exit ${run.exitCode}` : ""}  ${line(run.worktree)}`,
             );
           }
         }
         if (r.notes.length) {
           console.log(color.bold("Notes:"));
-          for (const n of r.notes) console.log(`  ${n.at}  [${n.kind}] ${n.text}`);
+          for (const n of r.notes) console.log(`  ${n.at}  [${line(n.kind)}] ${indent(block(n.text), 4)}`);
         }
         if (r.artifacts.length) {
           console.log(color.bold("Artifacts:"));
-          for (const a of r.artifacts) console.log(`  ${a.at}  ${a.kind}  ${a.value}`);
+          for (const a of r.artifacts) console.log(`  ${a.at}  ${line(a.kind)}  ${line(a.value)}`);
         }
       });
     });
+}
+
+type StatusReport = import("../../usecases/status.js").StatusReport;
+
+function renderStatus(report: StatusReport): string {
+  const lines: string[] = [];
+  if (report.sandbox === "none") {
+    lines.push(
+      color.red(
+        "SANDBOX OFF: agents run with full access to your files, network and credentials (sandbox.mode: none)",
+      ),
+    );
+  }
+  lines.push(
+    report.tasks.length === 0
+      ? 'No tasks. Write parts (ballador part new) and run "ballador queue".'
+      : table(
+          ["ID", "TITLE", "STATE", "AGENT", "ATT", "AGE", "BRANCH"],
+          report.tasks.map((t) => [
+            t.id,
+            truncate(line(t.title), 40),
+            stateColor(t.state) +
+              (t.reason ? color.dim(` (${line(t.reason)})`) : "") +
+              (t.denials > 0 ? color.yellow(` [${t.denials} denied]`) : ""),
+            line(t.agent),
+            String(t.attempt),
+            age(t.since),
+            line(t.branch ?? ""),
+          ]),
+        ),
+  );
+  const counts = Object.entries(report.counts)
+    .map(([s, n]) => `${n} ${s}`)
+    .join(", ");
+  if (counts) lines.push(color.dim(counts));
+  for (const d of report.disagreements) lines.push(color.yellow(`! ${line(d)}`));
+  return lines.join("\n");
+}
+
+/** What changed between two status reports, one plain line each (agent text escaped). */
+export function statusChanges(before: StatusReport, now: StatusReport): string[] {
+  const out: string[] = [];
+  const old = new Map(before.tasks.map((t) => [t.id, t]));
+  for (const t of now.tasks) {
+    const o = old.get(t.id);
+    old.delete(t.id);
+    const why = t.reason ? ` (${line(t.reason)})` : "";
+    if (!o) out.push(`${t.id}: new -> ${t.state}${why}`);
+    else if (o.state !== t.state || o.reason !== t.reason || o.attempt !== t.attempt)
+      out.push(
+        `${t.id}: ${o.state} -> ${t.state}${why}${o.attempt !== t.attempt ? `, attempt ${t.attempt}` : ""}`,
+      );
+    else if (o.denials !== t.denials)
+      out.push(`${t.id}: ${t.denials} denied request${t.denials === 1 ? "" : "s"}`);
+  }
+  for (const id of old.keys()) out.push(`${id}: removed from the queue`);
+  const seen = new Set(before.disagreements);
+  for (const d of now.disagreements) if (!seen.has(d)) out.push(`! ${line(d)}`);
+  return out;
 }

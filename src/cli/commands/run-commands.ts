@@ -1,13 +1,13 @@
 import { spawn } from "node:child_process";
-import type { Command } from "commander";
-import { color, printJson, stateColor } from "../output.js";
+import { type Command, InvalidArgumentError } from "commander";
+import { block, color, line, printJson, stateColor } from "../output.js";
 import { examples, globals, withProject } from "./common.js";
 
 function positiveInt(flag: string) {
   return (v: string) => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < 1)
-      throw new Error(`${flag} must be a whole number of at least 1, got "${v}"`);
+      throw new InvalidArgumentError(`${flag} must be a whole number of at least 1, got "${v}"`);
     return n;
   };
 }
@@ -41,12 +41,12 @@ export function registerRunCommands(program: Command): void {
         const print = (r: import("../../usecases/launch.js").LaunchResult) => {
           for (const s of r.started)
             console.log(
-              `${color.green("started")} ${s.id}  ${s.profile}  ${s.branch}  (attach: ballador attach ${s.id})`,
+              `${color.green("started")} ${s.id}  ${line(s.profile)}  ${line(s.branch)}  (attach: ballador attach ${s.id})`,
             );
-          for (const w of r.warnings) console.log(color.yellow(`warning: ${w}`));
+          for (const w of r.warnings) console.log(color.yellow(`warning: ${block(w)}`));
           for (const f of r.failed)
             console.log(
-              `${color.red("failed")}  ${f.id}: ${f.reason}${f.log ? `\n        log: ${f.log}` : ""}`,
+              `${color.red("failed")}  ${f.id}: ${block(f.reason)}${f.log ? `\n        log: ${line(f.log)}` : ""}`,
             );
         };
         await withProject(cmd, async (p) => {
@@ -59,13 +59,13 @@ export function registerRunCommands(program: Command): void {
             const r = await launch(p, {
               ...base,
               dryRun: opts.dryRun === true,
-              onProgress: opts.json ? undefined : (l) => console.log(color.dim(l)),
+              onProgress: opts.json ? undefined : (l) => console.log(color.dim(block(l))),
             });
             if (r.failed.length > 0) process.exitCode = 1;
             if (opts.json) return printJson(r);
-            if (r.dryRun) for (const a of r.plan) console.log(`would start ${a.id} with ${a.profile}`);
+            if (r.dryRun) for (const a of r.plan) console.log(`would start ${a.id} with ${line(a.profile)}`);
             else print(r);
-            for (const d of r.deferred) console.log(color.dim(`waiting ${d.id}: ${d.why}`));
+            for (const d of r.deferred) console.log(color.dim(`waiting ${d.id}: ${line(d.why)}`));
             if (r.plan.length === 0 && r.started.length === 0 && r.failed.length === 0) {
               console.log('Nothing to start now (see "ballador next").');
             }
@@ -82,7 +82,7 @@ export function registerRunCommands(program: Command): void {
             {
               ...base,
               signal: abort.signal,
-              onProgress: opts.json ? undefined : (l) => console.log(color.dim(l)),
+              onProgress: opts.json ? undefined : (l) => console.log(color.dim(block(l))),
             },
             {
               onLaunch: (x) => (opts.json ? undefined : print(x)),
@@ -91,7 +91,7 @@ export function registerRunCommands(program: Command): void {
                   console.log(JSON.stringify({ event: "state", id, from: from ?? null, to, reason }));
                 else
                   console.log(
-                    `${new Date().toLocaleTimeString()}  ${id}: ${from ?? "new"} -> ${stateColor(to)}${reason ? ` (${reason})` : ""}`,
+                    `${new Date().toLocaleTimeString()}  ${id}: ${from ?? "new"} -> ${stateColor(to)}${reason ? ` (${line(reason)})` : ""}`,
                   );
               },
             },
@@ -194,7 +194,7 @@ export function registerRunCommands(program: Command): void {
         const r = await stop(p, id);
         if (opts.json) return printJson(r);
         console.log(
-          `Stopped ${id}; worktree kept${r.worktree ? ` at ${r.worktree}` : ""}. Continue with: ballador resume ${id}`,
+          `Stopped ${id}; worktree kept${r.worktree ? ` at ${line(r.worktree)}` : ""}. Continue with: ballador resume ${id}`,
         );
       });
     });
@@ -210,9 +210,10 @@ export function registerRunCommands(program: Command): void {
       await withProject(cmd, async (p) => {
         const r = await resume(p, id);
         if (opts.json) return printJson(r);
-        for (const s of r.started) console.log(`Resumed ${s.id} (attempt ${s.attempt}) in ${s.worktree}`);
-        for (const f of r.failed) console.log(color.red(`failed ${f.id}: ${f.reason}`));
-        for (const d of r.deferred) console.log(`not started: ${d.why}`);
+        for (const s of r.started)
+          console.log(`Resumed ${s.id} (attempt ${s.attempt}) in ${line(s.worktree)}`);
+        for (const f of r.failed) console.log(color.red(`failed ${f.id}: ${block(f.reason)}`));
+        for (const d of r.deferred) console.log(`not started: ${line(d.why)}`);
         if (r.started.length === 0) process.exitCode = 1;
       });
     });
@@ -234,8 +235,8 @@ export function registerRunCommands(program: Command): void {
         if (opts.json) return printJson(r);
         if (!r.launched) return console.log(`${id} is ready again.`);
         for (const s of r.launched.started) console.log(`Retrying ${s.id}: attempt ${s.attempt} started.`);
-        for (const f of r.launched.failed) console.log(color.red(`failed ${f.id}: ${f.reason}`));
-        for (const d of r.launched.deferred) console.log(`${id} is ready; not started now: ${d.why}`);
+        for (const f of r.launched.failed) console.log(color.red(`failed ${f.id}: ${block(f.reason)}`));
+        for (const d of r.launched.deferred) console.log(`${id} is ready; not started now: ${line(d.why)}`);
       });
     });
 
@@ -259,27 +260,39 @@ export function registerRunCommands(program: Command): void {
     .description("the terminal output of a task's latest run")
     .argument("<task>", "task id")
     .option("-f, --follow", "keep printing until the run ends")
+    .option("--raw", "print the stream exactly as recorded, escape sequences and all")
     .option("--json", "print the log and its location as JSON")
-    .addHelpText("after", examples("ballador logs extract-events", "ballador logs extract-events -f"))
-    .action(async (id: string, opts: { follow?: boolean; json?: boolean }, cmd: Command) => {
+    .addHelpText(
+      "after",
+      `${examples("ballador logs extract-events", "ballador logs extract-events -f", "ballador logs extract-events --raw > session.log")}
+
+In a pipe or a file the log is plain text (escape sequences removed). On a terminal it is
+replayed with its colours and cursor moves, but without what an agent could use against the
+terminal (titles, links, clipboard writes, device queries). --raw prints every byte.`,
+    )
+    .action(async (id: string, opts: { follow?: boolean; raw?: boolean; json?: boolean }, cmd: Command) => {
       const { logFile, readLog } = await import("../../usecases/lifecycle.js");
+      const { replayTerminal, stripTerminal } = await import("../../core/terminal-text.js");
       await withProject(cmd, async (p) => {
         const { run, file } = logFile(p, id);
         if (opts.json) return printJson({ task: id, run: run.id, file, log: readLog(file) });
+        const render = opts.raw ? (t: string) => t : process.stdout.isTTY ? replayTerminal : stripTerminal;
         let printed = 0;
-        const flush = () => {
+        // Whole lines only while following, so no escape sequence is cut in two between reads.
+        const flush = (final: boolean) => {
           const text = readLog(file);
-          process.stdout.write(text.slice(printed));
-          printed = text.length;
+          const end = final || opts.raw ? text.length : text.lastIndexOf("\n", text.length - 1) + 1;
+          if (end > printed) process.stdout.write(render(text.slice(printed, end)));
+          printed = Math.max(printed, end);
         };
-        flush();
-        if (!opts.follow) return;
+        if (!opts.follow) return flush(true);
+        flush(false);
         while (p.store().run(run.id)?.status !== "ended") {
           await new Promise((r) => setTimeout(r, 300));
-          flush();
+          flush(false);
         }
         await new Promise((r) => setTimeout(r, 300));
-        flush();
+        flush(true);
       });
     });
 
@@ -293,10 +306,13 @@ export function registerRunCommands(program: Command): void {
       const { attachArgs } = await import("../../usecases/lifecycle.js");
       await withProject(cmd, async (p) => {
         const { args, live } = attachArgs(p, id);
-        const { UserError } = await import("../../usecases/errors.js");
+        const { refused } = await import("../../usecases/errors.js");
         if (opts.json) return printJson({ task: id, live, command: args });
         if (!live)
-          throw new UserError(`task ${id} has no live session; see its output with: ballador logs ${id}`);
+          throw refused(
+            "no_live_session",
+            `task ${id} has no live session; see its output with: ballador logs ${id}`,
+          );
         if (!process.stdin.isTTY || !process.stdout.isTTY) {
           console.log(
             args.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`)).join(" "),
@@ -334,14 +350,15 @@ export function registerRunCommands(program: Command): void {
           else {
             for (const x of r.removed)
               console.log(
-                `removed ${x.id}: ${[x.worktree, x.branch].filter(Boolean).join(", ") || "nothing left"}`,
+                `removed ${x.id}: ${line([x.worktree, x.branch].filter(Boolean).join(", ")) || "nothing left"}`,
               );
-            for (const x of r.refused) console.log(color.yellow(`kept ${x.id}: ${x.why}`));
-            for (const s of r.sessionsClosed) console.log(`closed orphan session ${s}`);
+            for (const x of r.refused) console.log(color.yellow(`kept ${x.id}: ${line(x.why)}`));
+            for (const s of r.sessionsClosed) console.log(`closed orphan session ${line(s)}`);
             if (r.removed.length + r.refused.length + r.sessionsClosed.length === 0)
               console.log("Nothing to clean up.");
           }
-          if (r.refused.length > 0) process.exitCode = 1;
+          // Some work was kept because removing it would lose it: a refusal (exit 4).
+          if (r.refused.length > 0) process.exitCode = 4;
         });
       },
     );

@@ -1,10 +1,9 @@
 import type { Command } from "commander";
-import { color, printJson } from "../output.js";
-import { examples, withProject } from "./common.js";
+import { color, line, printJson } from "../output.js";
+import { examples, groupCommand, withProject } from "./common.js";
 
 export function registerSandboxCommands(program: Command): void {
-  const sandbox = program
-    .command("sandbox")
+  const sandbox = groupCommand(program.command("sandbox"))
     .description("the sandbox: what its network allowlist denied")
     .addHelpText(
       "after",
@@ -23,17 +22,19 @@ export function registerSandboxCommands(program: Command): void {
         if (opts.json) return printJson(r);
         if (r.runs.length === 0) return console.log("No denied requests recorded.");
         for (const run of r.runs) {
-          console.log(`${color.bold(run.task)}  run ${run.run}  (profile ${run.profile})`);
+          console.log(`${color.bold(run.task)}  run ${line(run.run)}  (profile ${line(run.profile)})`);
           for (const d of run.denials) {
-            console.log(`  denied ${d.host}${d.port ? `:${d.port}` : ""}  ${d.count}x, last ${d.at}`);
+            console.log(
+              `  denied ${line(d.host)}${d.port ? `:${d.port}` : ""}  ${d.count}x, last ${line(d.at)}`,
+            );
           }
         }
         console.log(color.bold("\nTo allow, add to .ballador/config.yaml, for every agent:"));
         console.log(
-          `  sandbox:\n    allow_hosts: [${r.suggestions.map((s) => JSON.stringify(s.host)).join(", ")}]`,
+          `  sandbox:\n    allow_hosts: [${r.suggestions.map((s) => line(JSON.stringify(s.host))).join(", ")}]`,
         );
         console.log(color.bold("or only for the profile that needed it:"));
-        for (const s of r.suggestions) for (const line of s.perProfile) console.log(`  ${line}`);
+        for (const s of r.suggestions) for (const l of s.perProfile) console.log(`  ${line(l)}`);
       });
     });
 }

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
-import { color, printJson, table } from "../output.js";
-import { collect, examples, globals, withProject } from "./common.js";
+import { block, color, line, printJson, table } from "../output.js";
+import { collect, collectGlobs, examples, globals, groupCommand, withProject } from "./common.js";
 
 export function registerSetupCommands(program: Command): void {
   program
@@ -45,8 +45,8 @@ export function registerSetupCommands(program: Command): void {
       else {
         for (const c of result.checks) {
           const mark = !c.ok ? color.red("✗") : c.warn ? color.yellow("!") : color.green("✓");
-          console.log(`${mark} ${c.name.padEnd(16)} ${c.detail}`);
-          if (c.fix && (!c.ok || c.warn)) console.log(`  ${"".padEnd(16)} fix: ${c.fix}`);
+          console.log(`${mark} ${c.name.padEnd(16)} ${line(c.detail)}`);
+          if (c.fix && (!c.ok || c.warn)) console.log(`  ${"".padEnd(16)} fix: ${line(c.fix)}`);
         }
         const bad = result.checks.filter((c) => !c.ok).length;
         console.log(bad === 0 ? "All checks passed." : `${bad} problem${bad === 1 ? "" : "s"} found.`);
@@ -54,8 +54,7 @@ export function registerSetupCommands(program: Command): void {
       if (!result.ok) process.exitCode = 1;
     });
 
-  const spec = program
-    .command("spec")
+  const spec = groupCommand(program.command("spec"))
     .description("living specs: new, list, check")
     .addHelpText(
       "after",
@@ -92,7 +91,13 @@ export function registerSetupCommands(program: Command): void {
         console.log(
           table(
             ["#", "TITLE", "STATUS", "PARTS", "FILE"],
-            specs.map((s) => [String(s.number).padStart(4, "0"), s.title, s.status, String(s.parts), s.path]),
+            specs.map((s) => [
+              String(s.number).padStart(4, "0"),
+              line(s.title),
+              line(s.status),
+              String(s.parts),
+              line(s.path),
+            ]),
           ),
         );
       });
@@ -108,13 +113,14 @@ export function registerSetupCommands(program: Command): void {
         const problems = checkSpecs(p);
         if (opts.json) printJson({ ok: problems.length === 0, problems });
         else if (problems.length === 0) console.log("Specs and parts are consistent.");
-        else for (const x of problems) console.log(`${x.file}: ${x.problem}\n  fix: ${x.fix}`);
+        else
+          for (const x of problems)
+            console.log(`${line(x.file)}: ${line(x.problem)}\n  fix: ${block(x.fix)}`);
         if (problems.length > 0) process.exitCode = 1;
       });
     });
 
-  const part = program
-    .command("part")
+  const part = groupCommand(program.command("part"))
     .description("parts: the small tasks cut from a spec")
     .addHelpText(
       "after",
@@ -129,7 +135,7 @@ export function registerSetupCommands(program: Command): void {
     .option("-n, --needs <ids>", "dependencies, comma separated (repeatable)", collect, [])
     .option("-a, --agent <profile>", 'agent profile, or "any"')
     .option("-r, --role <role>", "implementer, test-author, reviewer, ...")
-    .option("--scope <globs>", "files it expects to touch, comma separated (repeatable)", collect, [])
+    .option("--scope <globs>", "files it expects to touch, comma separated (repeatable)", collectGlobs, [])
     .option("--verify <command>", "override of the project's verify command")
     .option("-p, --priority <n>", "higher starts first", (v) => Number.parseInt(v, 10), 0)
     .option("--json", "print the result as JSON")

@@ -1,0 +1,97 @@
+/**
+ * Issue 10, class 7: what a hostile agent writes never reaches the person's terminal as escape
+ * sequences. The agent puts ANSI colours, OSC 8 links, OSC 52 clipboard writes, a title change,
+ * a device query, bidi overrides and zero-width characters in its title, its notes, its done
+ * summary, a file name it commits, its verify output and its terminal stream; every human view
+ * shows them escaped, and --json keeps them exact.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { cleanupProjects, makeProject, waitFor } from "../helpers/runtime.js";
+
+afterEach(cleanupProjects);
+
+/** Any byte a terminal would act on: C0 (but newline), DEL, C1, bidi, zero-width space. */
+const RAW = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\u200b\u200e\u200f\ufeff]/u;
+
+const EVIL =
+  "\x1b[31mred\x1b[0m \x1b]8;;https://evil.test\x1b\\click\x1b]8;;\x1b\\ \x1b]52;c;cm0gLXJmIH4=\x07 \x1b]0;pwned\x07 \x1b[6n \u202egnp.exe\u202c \u2066iso\u2069 ad\u200bmin \x9b2J";
+
+describe("untrusted text on the terminal", () => {
+  it("is escaped in status, show, review, next, graph, logs and status --watch; --json keeps it exact", async () => {
+    const p = await makeProject();
+    const title = `Hostile ${EVIL}`;
+    const file = "evil\x1b]52;c;QQ==\x07\u202ename.txt";
+    await p.part("hostile", {
+      title,
+      // The verify command prints escapes too; it passes, so the task reaches review.
+      verify: "printf '\\033[31mverify\\033]52;c;QUFB\\007 \\342\\200\\256done\\n'",
+      steps: [
+        { print: `terminal ${EVIL}` },
+        { note: `note ${EVIL}` },
+        { write: { path: file, content: `content ${EVIL}\n` } },
+        { commit: `commit ${EVIL}` },
+        { done: { summary: `summary ${EVIL}` } },
+      ],
+    });
+    await p.ok(["queue"]);
+    await p.ok(["launch"]);
+    await p.reaches("hostile", "review");
+
+    const views: Array<[string, string[]]> = [
+      ["status", ["status"]],
+      ["show", ["show", "hostile"]],
+      ["review", ["review", "hostile"]],
+      ["next", ["next"]],
+      ["logs", ["logs", "hostile"]],
+      ["graph", ["graph"]],
+      ["graph mermaid", ["graph", "--format", "mermaid"]],
+      ["denials", ["sandbox", "denials"]],
+    ];
+    for (const [name, args] of views) {
+      const r = await p.run(args);
+      expect(r.code, `${name}: ${r.stderr}`).toBe(0);
+      expect(r.stdout, name).not.toMatch(RAW);
+      expect(r.stderr, name).not.toMatch(RAW);
+    }
+    // Escaped visibly, so the person sees something was there.
+    const shown = (await p.run(["show", "hostile"])).stdout;
+    expect(shown).toContain("\\x1b]52;c;cm0gLXJmIH4=\\x07");
+    expect(shown).toContain("<U+202E>gnp.exe<U+202C>");
+    expect(shown).toContain("ad<U+200B>min");
+    const review = (await p.run(["review", "hostile"])).stdout;
+    expect(review).toContain("summary \\x1b[31mred");
+    expect(review).toContain("note \\x1b[31mred");
+    // The session log in a pipe is plain text: the sequences are gone, the words stay.
+    const logs = (await p.run(["logs", "hostile"])).stdout;
+    expect(logs).toContain("terminal red click");
+    // --raw is the exact stream, for a file.
+    expect((await p.run(["logs", "hostile", "--raw"])).stdout).toContain("\x1b]52;c;cm0gLXJmIH4=\x07");
+
+    // status --watch in a pipe: plain lines, no redraw, nothing raw.
+    const watch = p.spawn(["status", "--watch"]);
+    await waitFor(
+      async () => (watch.output().includes("hostile") ? true : undefined),
+      "status --watch output",
+    );
+    watch.child.kill("SIGTERM");
+    await watch.exited;
+    expect(watch.output()).not.toContain("\x1b[2J");
+    expect(watch.output()).not.toMatch(RAW);
+
+    // JSON is for programs: the text exactly as the agent wrote it.
+    const status = await p.status();
+    expect(status.tasks[0]?.title).toBe(title);
+    const show = await p.show("hostile");
+    expect(show.notes.map((n) => n.text)).toEqual(
+      expect.arrayContaining([`note ${EVIL}`, `summary ${EVIL}`]),
+    );
+    const brief = await p.json<{ data: { summary: string; changed: string[] }; markdown: string }>([
+      "review",
+      "hostile",
+    ]);
+    expect(brief.data.summary).toBe(`summary ${EVIL}`);
+    expect(brief.data.changed).toContain(file);
+    const logJson = await p.json<{ log: string }>(["logs", "hostile"]);
+    expect(logJson.log).toContain(`terminal ${EVIL}`);
+  });
+});
