@@ -88,7 +88,29 @@ describe("presets", () => {
     expect(resumed("codex")?.slice(0, 3)).toEqual(["codex", "resume", "--last"]);
     expect(resumed("codex-headless")?.slice(0, 4)).toEqual(["codex", "exec", "resume", "--last"]);
     expect(resumed("opencode-headless")?.slice(0, 3)).toEqual(["opencode", "run", "--continue"]);
-    expect(resumed("gemini")?.slice(1, 3)).toEqual(["--resume", "latest"]);
+    expect(resumed("gemini-headless")?.slice(1, 3)).toEqual(["--resume", "latest"]);
+    // Interactive Gemini CLI and OpenCode resume headless (their own resume loses the prompt).
+    expect(resumed("gemini", ["/bin/gemini", "--yolo", "--skip-trust", "--prompt-interactive", "P"])).toEqual(
+      ["/bin/gemini", "--resume", "latest", "--yolo", "--skip-trust", "--prompt", "P"],
+    );
+    expect(resumed("opencode", ["/bin/opencode", "--prompt", "P"])).toEqual([
+      "/bin/opencode",
+      "run",
+      "--continue",
+      "--auto",
+      "P",
+    ]);
+    expect(
+      resumed("codex", ["/bin/codex", "--no-daemon", "--dangerously-bypass-approvals-and-sandbox", "P"]),
+    ).toEqual([
+      "/bin/codex",
+      "resume",
+      "--last",
+      "--no-daemon",
+      "--dangerously-bypass-approvals-and-sandbox",
+      "P",
+    ]);
+    expect(resumed("opencode", ["/bin/opencode", "--model", "x", "P"])).toBeNull();
     // A command that no longer has the subcommand cannot be resumed safely.
     expect(resumed("codex-headless", ["codex", "--model", "x", "{prompt}"])).toBeNull();
     expect(withResume(["x"], PRESETS.scripted as NonNullable<(typeof PRESETS)["scripted"]>)).toBeNull();
@@ -186,7 +208,8 @@ describe("prepareAgentHome", () => {
       allow_login_shell: false,
       check_for_update_on_startup: false,
       analytics: { enabled: false },
-      tui: { notifications: true },
+      features: { plugins: false },
+      tui: { notifications: true, show_tooltips: false, animations: false },
       projects: { [s.worktree]: { trust_level: "trusted" } },
     });
     // Without a key, the person's login is what the run has.

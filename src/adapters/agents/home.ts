@@ -158,7 +158,7 @@ function seedClaude(home: HomeFiles, ctx: AgentHomeContext): { env: Record<strin
  * - allow_login_shell = false: it runs commands as `bash -lc`, and Debian's /etc/profile resets
  *   PATH, which loses the `ballador` shim;
  * - openai_base_url from OPENAI_BASE_URL: the variable itself is ignored;
- * - analytics and the update check off: traffic the task does not need;
+ * - analytics, the update check and the plugin sync off: traffic the task does not need;
  * - the worktree trusted;
  * - a login made from OPENAI_API_KEY (or CODEX_API_KEY), in the form `codex login
  *   --with-api-key` writes: without it the TUI stops at a ChatGPT sign-in screen.
@@ -190,6 +190,17 @@ function seedCodex(home: HomeFiles, ctx: AgentHomeContext): { env: Record<string
   const baseUrl = ctx.env.OPENAI_BASE_URL?.trim();
   if (baseUrl) config.openai_base_url = baseUrl;
   config.analytics = { ...(isObject(config.analytics) ? config.analytics : {}), enabled: false };
+  // Its plugin sync asks github.com, api.github.com and chatgpt.com at every start (measured);
+  // off unless the person turned plugins on themselves (then they allowlist those hosts).
+  const features = isObject(config.features) ? config.features : {};
+  if (features.plugins === undefined) features.plugins = false;
+  config.features = features;
+  // The TUI's tips come from raw.githubusercontent.com; its animations would keep an idle
+  // session printing (and its log growing).
+  const tui = isObject(config.tui) ? config.tui : {};
+  if (tui.show_tooltips === undefined) tui.show_tooltips = false;
+  if (tui.animations === undefined) tui.animations = false;
+  config.tui = tui;
   const projects = isObject(config.projects) ? config.projects : {};
   for (const path of pathsOf(ctx.worktree)) {
     projects[path] = { ...(isObject(projects[path]) ? projects[path] : {}), trust_level: "trusted" };
@@ -249,7 +260,11 @@ function seedAider(home: HomeFiles, ctx: AgentHomeContext): { env: Record<string
   };
 }
 
-/** OpenCode: the person's config folder and provider logins. */
+/**
+ * OpenCode: the person's config folder and provider logins; none of the traffic the task does
+ * not need (self-update, the model catalog from models.opencode.ai: its bundled one is used,
+ * language-server downloads, sharing, default plugins installed from npm).
+ */
 function seedOpencode(home: HomeFiles, ctx: AgentHomeContext): { env: Record<string, string> } {
   copyTreeIfMissing(home, join(ctx.realHome, ".config", "opencode"), ".config/opencode");
   copyIfMissing(
@@ -257,7 +272,15 @@ function seedOpencode(home: HomeFiles, ctx: AgentHomeContext): { env: Record<str
     join(ctx.realHome, ".local", "share", "opencode", "auth.json"),
     ".local/share/opencode/auth.json",
   );
-  return { env: {} };
+  return {
+    env: {
+      OPENCODE_DISABLE_AUTOUPDATE: "1",
+      OPENCODE_DISABLE_MODELS_FETCH: "1",
+      OPENCODE_DISABLE_LSP_DOWNLOAD: "1",
+      OPENCODE_DISABLE_SHARE: "1",
+      OPENCODE_DISABLE_DEFAULT_PLUGINS: "1",
+    },
+  };
 }
 
 /** Cursor's agent: the person's CLI config and login. */
