@@ -170,7 +170,7 @@ export async function retried(agent: AgentUnderTest, preset: string, interactive
   // Interactive: the TUI stays open after the refused done; a short idle_timeout ends the attempt.
   const p = await project(agent, preset, api, {
     max_attempts: 2,
-    ...(interactive ? { idle_timeout: "15s" } : {}),
+    ...(interactive ? { idle_timeout: "30s" } : {}),
   });
   await p.part(id, { body: "Write hello.txt saying hello.", verify: "grep -qx hello hello.txt" });
   await p.ok(["queue"]);
