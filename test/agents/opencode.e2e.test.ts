@@ -46,6 +46,9 @@ const OPENCODE: AgentUnderTest = {
   firstPrompt: (api) => firstPrompt(requestsOf(api)),
   toolOutputs: (api) => toolResults(requestsOf(api)).map((r) => r.text),
   turns: (api) => agentTurns(requestsOf(api)),
+  // It installs its plugin package from npm at start (registry.npmjs.org is in Ballador's default
+  // allowlist, not in this test's: nothing here reaches the internet).
+  deniedExtras: ["registry.npmjs.org"],
 };
 
 describe("OpenCode, real binary, sandboxed, against a fake Messages API", () => {

@@ -4,7 +4,7 @@
  * never written).
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse as parseToml } from "smol-toml";
 import { afterEach, describe, expect, it } from "vitest";
@@ -12,7 +12,7 @@ import { type AgentHomeContext, prepareAgentHome } from "../../src/adapters/agen
 import { AGENTS, PRESETS, presetBinary, withResume } from "../../src/adapters/agents/presets.js";
 import { type ResolvedProfile, resolveProfile } from "../../src/adapters/agents/profiles.js";
 import { DEFAULT_CONFIG } from "../../src/config/schema.js";
-import { cleanupTempDirs, GIT_IDENTITY, makeTempDir } from "../helpers/cli.js";
+import { cleanupTempDirs, GIT_IDENTITY, makeTempDir, PACKAGE_ROOT } from "../helpers/cli.js";
 
 afterEach(cleanupTempDirs);
 
@@ -69,12 +69,24 @@ describe("presets", () => {
       }
     }
     expect(presetBinary(PRESETS.aider as NonNullable<(typeof PRESETS)["aider"]>)).toBe("aider");
-    // Only Claude Code and Gemini CLI were run for real here; the others claim nothing.
-    expect(
-      Object.entries(PRESETS)
-        .filter(([, p]) => p.tested)
-        .map(([n]) => n),
-    ).toEqual(["claude", "claude-headless", "gemini", "gemini-headless"]);
+    // Each tested preset names its e2e file; Aider and Cursor's agent (not installable here) claim nothing.
+    const tested = Object.entries(PRESETS).filter(([, p]) => p.tested);
+    expect(tested.map(([n]) => n)).toEqual([
+      "claude",
+      "claude-headless",
+      "codex",
+      "codex-headless",
+      "gemini",
+      "gemini-headless",
+      "opencode",
+      "opencode-headless",
+    ]);
+    for (const [name, p] of tested) {
+      expect(
+        existsSync(join(PACKAGE_ROOT, (p.tested?.match(/test\/agents\/[a-z]+\.e2e\.test\.ts/) ?? [""])[0])),
+        name,
+      ).toBe(true);
+    }
   });
 
   it("resume: the arguments go right after the program, or after the subcommand they belong to", () => {

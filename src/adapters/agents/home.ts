@@ -279,6 +279,10 @@ function seedOpencode(home: HomeFiles, ctx: AgentHomeContext): { env: Record<str
       OPENCODE_DISABLE_LSP_DOWNLOAD: "1",
       OPENCODE_DISABLE_SHARE: "1",
       OPENCODE_DISABLE_DEFAULT_PLUGINS: "1",
+      // It still runs npm installs (its plugin package into the config folder); when the
+      // allowlist denies registry.npmjs.org, npm's retries delay its exit (measured once on a
+      // loaded machine: 51 s instead of 78 s for a one-step headless run).
+      npm_config_fetch_retries: "0",
     },
   };
 }

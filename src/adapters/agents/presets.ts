@@ -162,7 +162,7 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
     mode: "interactive",
     description: "Claude Code, interactive in tmux, permissions skipped",
     tested:
-      "Claude Code 2.1.330, interactive in tmux and sandboxed, against a local fake Messages API (test/agents/claude.e2e.test.ts)",
+      "Claude Code 2.1.330 (devDependency), interactive in tmux and sandboxed, against a local fake Messages API (test/agents/claude.e2e.test.ts)",
   },
   "claude-headless": {
     ...CLAUDE,
@@ -171,7 +171,7 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
     mode: "headless",
     description: "Claude Code, one headless run (-p), permissions skipped",
     tested:
-      "Claude Code 2.1.330, headless (-p) and sandboxed, against a local fake Messages API (test/agents/claude.e2e.test.ts)",
+      "Claude Code 2.1.330 (devDependency), headless (-p) and sandboxed, against a local fake Messages API; retry resumes with --continue (test/agents/claude.e2e.test.ts)",
   },
   codex: {
     ...CODEX,
@@ -182,6 +182,8 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
     mode: "interactive",
     resume: ["resume", "--last"],
     description: "OpenAI Codex CLI, interactive, approvals bypassed (Ballador's sandbox is the boundary)",
+    tested:
+      "Codex 0.169.0 (devDependency), interactive in tmux and sandboxed, against a local fake Responses API; retry resumes with resume --last (test/agents/codex.e2e.test.ts)",
   },
   "codex-headless": {
     ...CODEX,
@@ -191,6 +193,8 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
     resume: ["resume", "--last"],
     resumeAt: 2,
     description: "OpenAI Codex CLI, one headless run (codex exec), approvals bypassed",
+    tested:
+      "Codex 0.169.0 (devDependency), headless (codex exec) and sandboxed, against a local fake Responses API; retry resumes with exec resume --last (test/agents/codex.e2e.test.ts)",
   },
   gemini: {
     ...GEMINI,
@@ -200,7 +204,7 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
     resumeAs: "gemini-headless",
     description: "Gemini CLI, interactive in yolo mode",
     tested:
-      "Gemini CLI 0.61.0 (installed outside the project), interactive in tmux and sandboxed, against a local fake Gemini API (test/agents/gemini.e2e.test.ts, run when gemini is on PATH or GEMINI_BIN names it)",
+      "Gemini CLI 0.61.0 (devDependency), interactive in tmux and sandboxed, against a local fake Gemini API; retry resumes headless (test/agents/gemini.e2e.test.ts)",
   },
   "gemini-headless": {
     ...GEMINI,
@@ -209,7 +213,7 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
     mode: "headless",
     description: "Gemini CLI, one headless run (--prompt) in yolo mode",
     tested:
-      "Gemini CLI 0.61.0 (installed outside the project), headless and sandboxed, against a local fake Gemini API (test/agents/gemini.e2e.test.ts, run when gemini is on PATH or GEMINI_BIN names it)",
+      "Gemini CLI 0.61.0 (devDependency), headless and sandboxed, against a local fake Gemini API; retry resumes with --resume latest (test/agents/gemini.e2e.test.ts)",
   },
   aider: {
     command: [
@@ -250,6 +254,8 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
     mode: "interactive",
     resumeAs: "opencode-headless",
     description: "OpenCode, interactive TUI with the prompt submitted",
+    tested:
+      "OpenCode 1.18.33 (devDependency), interactive in tmux and sandboxed, its anthropic provider against a local fake Messages API; retry resumes headless (test/agents/opencode.e2e.test.ts)",
   },
   "opencode-headless": {
     ...OPENCODE,
@@ -258,6 +264,8 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
     mode: "headless",
     resumeAt: 2,
     description: "OpenCode, one headless run (opencode run --auto)",
+    tested:
+      "OpenCode 1.18.33 (devDependency), headless (run --auto) and sandboxed, its anthropic provider against a local fake Messages API; retry resumes with --continue (test/agents/opencode.e2e.test.ts)",
   },
   "cursor-agent": {
     ...CURSOR,
