@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError, Option } from "commander";
 import { VERSION } from "../version.js";
+import { registerAgentsCommands } from "./commands/agents-commands.js";
 import { jsonRequested } from "./commands/common.js";
 import { registerDeliveryCommands } from "./commands/delivery-commands.js";
 import { registerQueueCommands } from "./commands/queue-commands.js";
@@ -54,6 +55,7 @@ State: <repo>/.ballador/state (or $BALLADOR_STATE_DIR).`,
   registerRunCommands(program);
   registerDeliveryCommands(program);
   registerSandboxCommands(program);
+  registerAgentsCommands(program);
   registerShellCommands(program);
   return { program, captured: () => captured };
 }

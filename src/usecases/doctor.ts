@@ -9,6 +9,7 @@ import { ConfigError } from "../config/errors.js";
 import { loadConfig } from "../config/load.js";
 import type { Config } from "../config/schema.js";
 import { REPO_CONFIG_PATH } from "../config/sources.js";
+import { modelEndpointProblems } from "./model-endpoint.js";
 import { findRoot, stateDirFor } from "./project.js";
 
 const run = promisify(execFile);
@@ -220,6 +221,11 @@ async function agentCheck(config: Config, name: string, root: string): Promise<C
     parts.push(`credentials: ${r.credentials.join(", ")}`);
   if (r.preset?.versionArgs && !r.version)
     parts.push(`${r.preset.versionArgs.join(" ")} gave no answer within ${VERSION_TIMEOUT_MS / 1000} s`);
+  if (r.preset) parts.push(r.preset.tested ? "tested here with its real binary" : "untested here");
+  // A model server the sandbox would not let the agent reach (or a base URL not passed).
+  for (const e of modelEndpointProblems(config, profile, process.env)) {
+    r.missing.push({ problem: e.problem, fix: e.fix });
+  }
   if (r.missing.length > 0) {
     return {
       name: check,

@@ -17,6 +17,7 @@ import { prepareAgentHome } from "../../src/adapters/agents/home.js";
 import { PRESETS, withResume } from "../../src/adapters/agents/presets.js";
 import { resolveProfile } from "../../src/adapters/agents/profiles.js";
 import { DEFAULT_CONFIG } from "../../src/config/schema.js";
+import { type AgentUnderTest, closeApis, retried } from "../helpers/agent-e2e.js";
 import { GIT_IDENTITY, git, makeTempDir, PACKAGE_ROOT, runProgram } from "../helpers/cli.js";
 import {
   agentTurns,
@@ -36,6 +37,7 @@ const TEST_TIMEOUT = 90_000;
 const apis: FakeAnthropic[] = [];
 afterEach(async () => {
   await Promise.all(apis.splice(0).map((a) => a.close()));
+  await closeApis();
   await cleanupSandboxTests();
 });
 
@@ -339,4 +341,21 @@ describe("Claude Code, real binary, sandboxed, against a fake Messages API", () 
       await keepArtifact("claude-retry", api.requests, {});
     }
   }, 150_000);
+
+  it("interactive retry: the TUI goes quiet after its refused done, and the next attempt continues the conversation (--continue)", async () => {
+    const claude: AgentUnderTest = {
+      name: "claude",
+      env: ["ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL"],
+      startApi: (script) => startFakeAnthropic(script),
+      configure: async (p, api) => {
+        p.env.ANTHROPIC_BASE_URL = api.url;
+        p.env.ANTHROPIC_API_KEY = "sk-ant-test-interactive-retry";
+      },
+      firstPrompt: (api) => firstPrompt(api.requests as RecordedRequest[]),
+      toolOutputs: (api) => toolResults(api.requests as RecordedRequest[]).map((r) => r.text),
+      turns: (api) => agentTurns(api.requests as RecordedRequest[]),
+    };
+    const r = await retried(claude, "claude", true);
+    console.log(`claude (interactive) retry: review after ${r.seconds.toFixed(1)} s`);
+  }, 180_000);
 });

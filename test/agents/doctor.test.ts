@@ -20,6 +20,7 @@ interface Check {
 
 async function project(
   profiles: Record<string, unknown>,
+  sandbox = "mode: none",
 ): Promise<{ repo: TestRepo; env: NodeJS.ProcessEnv }> {
   const repo = await makeGitRepo();
   const bin = join(repo.parent, "bin");
@@ -30,7 +31,7 @@ async function project(
   await chmod(join(bin, "claude"), 0o755);
   await repo.write(
     ".ballador/config.yaml",
-    `agents:\n  default: ${Object.keys(profiles)[0]}\n  profiles: ${JSON.stringify(profiles)}\nsandbox:\n  mode: none\n`,
+    `agents:\n  default: ${Object.keys(profiles)[0]}\n  profiles: ${JSON.stringify(profiles)}\nsandbox:\n  ${sandbox}\n`,
   );
   const env: NodeJS.ProcessEnv = { PATH: `${bin}:/usr/bin:/bin`, HOME: home };
   for (const name of ["ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "CLAUDE_CODE_OAUTH_TOKEN"])
@@ -95,5 +96,43 @@ describe("doctor: built-in agents", () => {
     // A command profile: found, no version or credentials claims.
     expect(checks.mine?.ok).toBe(true);
     expect(checks.mine?.detail).toMatch(/^claude found at /);
+  });
+
+  it("a model server on this machine that the allowlist does not list is named, with the line to add", async () => {
+    const env = ["ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL"];
+    const { repo, env: base } = await project({ claude: { preset: "claude", env } }, "mode: bwrap");
+    const local = { ...base, ANTHROPIC_API_KEY: "sk-test", ANTHROPIC_BASE_URL: "http://127.0.0.1:4000" };
+    const blocked = (await agentChecks(repo, local)).claude;
+    expect(blocked?.ok).toBe(false);
+    expect(blocked?.detail).toContain(
+      "ANTHROPIC_BASE_URL points at 127.0.0.1 (this machine), which the sandbox's allowlist does not list",
+    );
+    expect(blocked?.fix).toContain('sandbox.allow_hosts: ["127.0.0.1"]');
+    expect(blocked?.fix).toContain('agents.profiles.claude.allow_hosts: ["127.0.0.1"]');
+    // localhost: the proxy refuses names that resolve to loopback, so the URL should say 127.0.0.1.
+    const named = (await agentChecks(repo, { ...local, ANTHROPIC_BASE_URL: "http://localhost:4000" })).claude;
+    expect(named?.fix).toContain("and set ANTHROPIC_BASE_URL to http://127.0.0.1:4000");
+
+    const allowed = await project(
+      { claude: { preset: "claude", env, allow_hosts: ["127.0.0.1"] } },
+      "mode: bwrap",
+    );
+    expect((await agentChecks(allowed.repo, { ...allowed.env, ...local })).claude).toMatchObject({
+      ok: true,
+    });
+  });
+
+  it("a base URL set here that the profile does not pass is named (the agent would use its default endpoint)", async () => {
+    const { repo, env } = await project({ claude: { preset: "claude", env: ["ANTHROPIC_API_KEY"] } });
+    const r = (
+      await agentChecks(repo, { ...env, ANTHROPIC_API_KEY: "k", ANTHROPIC_BASE_URL: "http://127.0.0.1:4000" })
+    ).claude;
+    expect(r?.ok).toBe(false);
+    expect(r?.fix).toBe("add ANTHROPIC_BASE_URL to agents.profiles.claude.env");
+    // OPENAI_BASE_URL is not Claude Code's business.
+    const other = (
+      await agentChecks(repo, { ...env, ANTHROPIC_API_KEY: "k", OPENAI_BASE_URL: "http://x/v1" })
+    ).claude;
+    expect(other?.ok).toBe(true);
   });
 });

@@ -4,14 +4,15 @@
  * never written).
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { parse as parseToml } from "smol-toml";
 import { afterEach, describe, expect, it } from "vitest";
 import { type AgentHomeContext, prepareAgentHome } from "../../src/adapters/agents/home.js";
 import { AGENTS, PRESETS, presetBinary, withResume } from "../../src/adapters/agents/presets.js";
 import { type ResolvedProfile, resolveProfile } from "../../src/adapters/agents/profiles.js";
 import { DEFAULT_CONFIG } from "../../src/config/schema.js";
-import { cleanupTempDirs, GIT_IDENTITY, makeTempDir } from "../helpers/cli.js";
+import { cleanupTempDirs, GIT_IDENTITY, makeTempDir, PACKAGE_ROOT } from "../helpers/cli.js";
 
 afterEach(cleanupTempDirs);
 
@@ -37,6 +38,9 @@ async function setting(env: Record<string, string> = {}) {
 }
 
 const read = (path: string) => readFileSync(path, "utf8");
+/** What git itself reads from a config file. */
+const gitGet = (file: string, key: string) =>
+  execFileSync("git", ["config", "--file", file, "--get", key], { encoding: "utf8" }).trim();
 const readJson = (path: string) => JSON.parse(read(path));
 
 describe("presets", () => {
@@ -65,12 +69,24 @@ describe("presets", () => {
       }
     }
     expect(presetBinary(PRESETS.aider as NonNullable<(typeof PRESETS)["aider"]>)).toBe("aider");
-    // Only Claude Code and Gemini CLI were run for real here; the others claim nothing.
-    expect(
-      Object.entries(PRESETS)
-        .filter(([, p]) => p.tested)
-        .map(([n]) => n),
-    ).toEqual(["claude", "claude-headless", "gemini", "gemini-headless"]);
+    // Each tested preset names its e2e file; Aider and Cursor's agent (not installable here) claim nothing.
+    const tested = Object.entries(PRESETS).filter(([, p]) => p.tested);
+    expect(tested.map(([n]) => n)).toEqual([
+      "claude",
+      "claude-headless",
+      "codex",
+      "codex-headless",
+      "gemini",
+      "gemini-headless",
+      "opencode",
+      "opencode-headless",
+    ]);
+    for (const [name, p] of tested) {
+      expect(
+        existsSync(join(PACKAGE_ROOT, (p.tested?.match(/test\/agents\/[a-z]+\.e2e\.test\.ts/) ?? [""])[0])),
+        name,
+      ).toBe(true);
+    }
   });
 
   it("resume: the arguments go right after the program, or after the subcommand they belong to", () => {
@@ -84,7 +100,29 @@ describe("presets", () => {
     expect(resumed("codex")?.slice(0, 3)).toEqual(["codex", "resume", "--last"]);
     expect(resumed("codex-headless")?.slice(0, 4)).toEqual(["codex", "exec", "resume", "--last"]);
     expect(resumed("opencode-headless")?.slice(0, 3)).toEqual(["opencode", "run", "--continue"]);
-    expect(resumed("gemini")?.slice(1, 3)).toEqual(["--resume", "latest"]);
+    expect(resumed("gemini-headless")?.slice(1, 3)).toEqual(["--resume", "latest"]);
+    // Interactive Gemini CLI and OpenCode resume headless (their own resume loses the prompt).
+    expect(resumed("gemini", ["/bin/gemini", "--yolo", "--skip-trust", "--prompt-interactive", "P"])).toEqual(
+      ["/bin/gemini", "--resume", "latest", "--yolo", "--skip-trust", "--prompt", "P"],
+    );
+    expect(resumed("opencode", ["/bin/opencode", "--prompt", "P"])).toEqual([
+      "/bin/opencode",
+      "run",
+      "--continue",
+      "--auto",
+      "P",
+    ]);
+    expect(
+      resumed("codex", ["/bin/codex", "--no-daemon", "--dangerously-bypass-approvals-and-sandbox", "P"]),
+    ).toEqual([
+      "/bin/codex",
+      "resume",
+      "--last",
+      "--no-daemon",
+      "--dangerously-bypass-approvals-and-sandbox",
+      "P",
+    ]);
+    expect(resumed("opencode", ["/bin/opencode", "--model", "x", "P"])).toBeNull();
     // A command that no longer has the subcommand cannot be resumed safely.
     expect(resumed("codex-headless", ["codex", "--model", "x", "{prompt}"])).toBeNull();
     expect(withResume(["x"], PRESETS.scripted as NonNullable<(typeof PRESETS)["scripted"]>)).toBeNull();
@@ -128,8 +166,8 @@ describe("prepareAgentHome", () => {
       ),
     ).toEqual(before);
     // The run's git identity is the person's.
-    expect(read(join(s.home, ".gitconfig"))).toContain("name = Person Name");
-    expect(read(join(s.home, ".gitconfig"))).toContain("email = person@example.invalid");
+    expect(gitGet(join(s.home, ".gitconfig"), "user.name")).toBe("Person Name");
+    expect(gitGet(join(s.home, ".gitconfig"), "user.email")).toBe("person@example.invalid");
 
     // Seeding again (a second launch into the same HOME) keeps what the run has written.
     const again = { ...readJson(join(s.home, ".claude.json")), lastSessionId: "abc" };
@@ -167,21 +205,56 @@ describe("prepareAgentHome", () => {
     expect(read(join(s.home, ".claude", "projects", "-wt", "session.jsonl"))).toBe("{}\n");
   });
 
-  it("codex: the person's config and login, with the worktree trusted", async () => {
+  it("codex: the person's config and login, the worktree trusted, no login shell, no update check or analytics", async () => {
     const s = await setting();
     mkdirSync(join(s.realHome, ".codex"));
-    writeFileSync(join(s.realHome, ".codex", "config.toml"), 'model = "o3"');
+    writeFileSync(
+      join(s.realHome, ".codex", "config.toml"),
+      'model = "o3"\nallow_login_shell = true\n[analytics]\nenabled = true\n[tui]\nnotifications = true\n',
+    );
     writeFileSync(join(s.realHome, ".codex", "auth.json"), "{}");
     await prepareAgentHome(profileOf("codex"), s.ctx);
-    const config = read(join(s.home, ".codex", "config.toml"));
-    expect(config).toBe(
-      `model = "o3"\n\n[projects.${JSON.stringify(s.worktree)}]\ntrust_level = "trusted"\n`,
-    );
+    const text = read(join(s.home, ".codex", "config.toml"));
+    expect(parseToml(text)).toEqual({
+      model: "o3",
+      allow_login_shell: false,
+      check_for_update_on_startup: false,
+      analytics: { enabled: false },
+      features: { plugins: false },
+      tui: { notifications: true, show_tooltips: false, animations: false },
+      projects: { [s.worktree]: { trust_level: "trusted" } },
+    });
+    // Without a key, the person's login is what the run has.
     expect(read(join(s.home, ".codex", "auth.json"))).toBe("{}");
-    expect(read(join(s.realHome, ".codex", "config.toml"))).toBe('model = "o3"');
-    // Idempotent: the table is not added twice.
+    expect(read(join(s.realHome, ".codex", "config.toml"))).toContain("allow_login_shell = true");
+    // Idempotent.
     await prepareAgentHome(profileOf("codex-headless"), s.ctx);
-    expect(read(join(s.home, ".codex", "config.toml"))).toBe(config);
+    expect(read(join(s.home, ".codex", "config.toml"))).toBe(text);
+  });
+
+  it("codex: a key becomes the login `codex login --with-api-key` writes; OPENAI_BASE_URL becomes openai_base_url", async () => {
+    const s = await setting({ OPENAI_API_KEY: "sk-test-key", OPENAI_BASE_URL: "http://127.0.0.1:9/v1" });
+    mkdirSync(join(s.realHome, ".codex"));
+    writeFileSync(join(s.realHome, ".codex", "auth.json"), '{"tokens":"chatgpt"}');
+    writeFileSync(join(s.realHome, ".codex", "config.toml"), 'openai_base_url = "https://elsewhere/v1"\n');
+    await prepareAgentHome(profileOf("codex"), s.ctx);
+    expect(readJson(join(s.home, ".codex", "auth.json"))).toEqual({
+      auth_mode: "apikey",
+      OPENAI_API_KEY: "sk-test-key",
+    });
+    expect(statSync(join(s.home, ".codex", "auth.json")).mode & 0o777).toBe(0o600);
+    expect(parseToml(read(join(s.home, ".codex", "config.toml")))).toMatchObject({
+      openai_base_url: "http://127.0.0.1:9/v1",
+    });
+  });
+
+  it("codex: a person's config.toml that is not TOML is named, with the fix", async () => {
+    const s = await setting();
+    mkdirSync(join(s.realHome, ".codex"));
+    writeFileSync(join(s.realHome, ".codex", "config.toml"), "model = \n[[[");
+    await expect(prepareAgentHome(profileOf("codex"), s.ctx)).rejects.toThrow(
+      /\.codex\/config\.toml is not valid TOML .*fix it/,
+    );
   });
 
   it("gemini: auth type from the key present, auto-update off, the worktree trusted", async () => {
@@ -236,6 +309,6 @@ describe("prepareAgentHome", () => {
       if (saved.name === undefined) delete process.env.GIT_AUTHOR_NAME;
       if (saved.email === undefined) delete process.env.GIT_AUTHOR_EMAIL;
     }
-    expect(read(join(s.home, ".gitconfig"))).toContain("name = Env Name");
+    expect(gitGet(join(s.home, ".gitconfig"), "user.name")).toBe("Env Name");
   });
 });

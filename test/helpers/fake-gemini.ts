@@ -19,6 +19,11 @@ import type { AddressInfo } from "node:net";
 export interface FakeGeminiOptions {
   steps: readonly string[];
   finalText?: string;
+  /**
+   * Another script for a later prompt in the same conversation (a retry): once a user turn
+   * containing `marker` is in the conversation, the function responses after it count.
+   */
+  onPrompt?: { marker: string; steps: readonly string[]; finalText?: string };
   /** A JSON file that holds every request received so far. */
   recordTo?: string;
 }
@@ -123,10 +128,19 @@ function answerFor(body: GenerateBody, opts: FakeGeminiOptions): { parts: Part[]
     const schema = body.generationConfig?.responseJsonSchema ?? body.generationConfig?.responseSchema;
     return { parts: [{ text: schema ? JSON.stringify(sample(schema)) : "OK" }], label: "text" };
   }
-  const n = functionResponses(body).length;
-  const command = opts.steps[n];
+  const contents = body.contents ?? [];
+  const later = opts.onPrompt;
+  let from = -1;
+  if (later) {
+    contents.forEach((c, i) => {
+      if (c.role === "user" && (c.parts ?? []).some((p) => p.text?.includes(later.marker))) from = i;
+    });
+  }
+  const script = later && from >= 0 ? later : opts;
+  const n = functionResponses({ contents: contents.slice(Math.max(0, from)) }).length;
+  const command = script.steps[n];
   if (command === undefined)
-    return { parts: [{ text: opts.finalText ?? "All steps are done." }], label: "final" };
+    return { parts: [{ text: script.finalText ?? "All steps are done." }], label: "final" };
   return {
     parts: [
       {
@@ -172,9 +186,16 @@ export function geminiPrompt(requests: readonly GeminiRequest[]): string {
 
 /** Every function response the CLI sent back (the output of the scripted shell commands). */
 export function geminiFunctionResponses(requests: readonly GeminiRequest[]): string[] {
-  const last = [...requests]
+  const seen = new Set<string>();
+  for (const body of geminiTurns(requests)) {
+    for (const p of functionResponses(body)) seen.add(JSON.stringify(p.functionResponse?.response));
+  }
+  return [...seen];
+}
+
+/** The bodies of requests that carried tools: the CLI's own conversation turns. */
+export function geminiTurns(requests: readonly GeminiRequest[]): GenerateBody[] {
+  return requests
     .map((r) => r.body as GenerateBody)
-    .reverse()
-    .find((b) => Array.isArray(b?.tools) && b.tools.length > 0);
-  return last ? functionResponses(last).map((p) => JSON.stringify(p.functionResponse?.response)) : [];
+    .filter((b) => Array.isArray(b?.tools) && b.tools.length > 0);
 }

@@ -1,15 +1,22 @@
 /**
  * Preparing an agent's per-run HOME before it starts: agents keep their config there, and
- * first-run dialogs (onboarding, trust prompts) must not stop an unattended run. The person's
- * own config is read to seed it, never written.
+ * first-run dialogs (onboarding, trust prompts, sign-in screens) must not stop an unattended
+ * run. The person's own config is read to seed it, never written.
  *
- * What each agent gets is listed in docs/agents.md; only Claude Code's seeding is proven with
- * the real binary here (test/agents/claude.e2e.test.ts).
+ * The run's HOME belongs to a sandboxed agent, and so does the previous attempt's: every file
+ * here is read and written through HomeFiles (no symbolic link is ever followed), and what a
+ * resumed run inherits from the previous HOME is carried by carryInto (regular files and
+ * folders only, bounded).
+ *
+ * What each agent gets is listed in the README's agent table; the seeding of Claude Code,
+ * Codex, Gemini CLI and OpenCode is proven with their real binaries (test/agents/*.e2e.test.ts).
  */
 import { execFile } from "node:child_process";
-import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
-import { basename, dirname, join, resolve } from "node:path";
+import { readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { basename, join, resolve } from "node:path";
 import { promisify } from "node:util";
+import { parse as parseToml, stringify as stringifyToml } from "smol-toml";
+import { type CarryReport, carryInto, HomeFiles } from "./home-files.js";
 import { PRESETS, type Preset, presetBinary } from "./presets.js";
 import type { ResolvedProfile } from "./profiles.js";
 
@@ -27,7 +34,7 @@ export interface AgentHomeContext {
   env: Readonly<Record<string, string | undefined>>;
   /**
    * The HOME of the task's previous run, when this run continues its conversation (resume):
-   * the preset's `sessionState` folders are copied from it.
+   * the preset's `sessionState` folders are carried from it (hostile: written by an agent).
    */
   previousHome?: string | null;
 }
@@ -35,6 +42,8 @@ export interface AgentHomeContext {
 /** Extra variables for the agent, e.g. IS_SANDBOX=1 for Claude Code inside the sandbox. */
 export interface AgentHomeResult {
   env: Record<string, string>;
+  /** What carrying the previous HOME left out (links, special files, over the size budget). */
+  carried?: CarryReport;
 }
 
 export async function prepareAgentHome(
@@ -43,35 +52,40 @@ export async function prepareAgentHome(
 ): Promise<AgentHomeResult> {
   // The person's own HOME is only ever read: an unsandboxed run keeps it as it is.
   if (resolve(ctx.home) === resolve(ctx.realHome)) return { env: {} };
-  mkdirSync(ctx.home, { recursive: true });
-  const identity = await seedGitIdentity(ctx);
+  const home = new HomeFiles(ctx.home);
+  const identity = await seedGitIdentity(home, ctx);
   const preset = profile.preset ? PRESETS[profile.preset] : undefined;
-  if (preset && ctx.previousHome) carrySessionState(preset, ctx.previousHome, ctx.home);
-  const seeded = seedAgent(profile, preset, ctx);
-  return { env: { ...identity, ...seeded.env } };
+  let carried: CarryReport | undefined;
+  if (preset && ctx.previousHome && resolve(ctx.previousHome) !== resolve(ctx.home)) {
+    carried = { files: 0, bytes: 0, skipped: [], truncated: false };
+    for (const path of preset.sessionState ?? []) carryInto(ctx.previousHome, path, home, carried);
+  }
+  const seeded = seedAgent(profile, preset, home, ctx);
+  return { env: { ...identity, ...seeded.env }, ...(carried ? { carried } : {}) };
 }
 
 function seedAgent(
   profile: ResolvedProfile,
   preset: Preset | undefined,
+  home: HomeFiles,
   ctx: AgentHomeContext,
-): AgentHomeResult {
+): { env: Record<string, string> } {
   // A command profile that starts a known agent gets the same seeding as its preset.
   const agent = preset ? presetBinary(preset) : basename(profile.command[0] ?? "");
   switch (agent) {
     case "claude":
-      return seedClaude(ctx);
+      return seedClaude(home, ctx);
     case "codex":
-      return seedCodex(ctx);
+      return seedCodex(home, ctx);
     case "gemini":
-      return seedGemini(ctx);
+      return seedGemini(home, ctx);
     case "aider":
-      return seedAider(ctx);
+      return seedAider(home, ctx);
     case "opencode":
-      return seedOpencode(ctx);
+      return seedOpencode(home, ctx);
     case "cursor-agent":
     case "agent":
-      return seedCursor(ctx);
+      return seedCursor(home, ctx);
     default:
       return { env: {} };
   }
@@ -82,16 +96,14 @@ function seedAgent(
  * starts straight into the prompt: onboarding done, the worktree trusted, the bypass-permissions
  * warning accepted, the API key approved (by its last 20 characters, as Claude Code records it).
  */
-function seedClaude(ctx: AgentHomeContext): AgentHomeResult {
-  const dir = join(ctx.home, ".claude");
+function seedClaude(home: HomeFiles, ctx: AgentHomeContext): { env: Record<string, string> } {
   const personal = join(ctx.realHome, ".claude");
-  mkdirSync(dir, { recursive: true });
+  home.dir(".claude");
 
-  const state =
-    readJson(join(ctx.home, ".claude.json")) ?? readJson(join(ctx.realHome, ".claude.json")) ?? {};
+  const own = jsonOf(home.read(".claude.json"));
+  const state = own ?? readPersonalJson(join(ctx.realHome, ".claude.json")) ?? {};
   // Other projects' histories and settings are the person's business, not this run's.
-  const projects: Record<string, unknown> =
-    existsSync(join(ctx.home, ".claude.json")) && isObject(state.projects) ? state.projects : {};
+  const projects: Record<string, unknown> = own && isObject(state.projects) ? state.projects : {};
   for (const path of pathsOf(ctx.worktree)) {
     projects[path] = {
       allowedTools: [],
@@ -113,28 +125,19 @@ function seedClaude(ctx: AgentHomeContext): AgentHomeResult {
     if (!approved.includes(tail)) approved.push(tail);
     rejected = rejected.filter((k) => k !== tail);
   }
-  writePrivate(
-    join(ctx.home, ".claude.json"),
-    JSON.stringify(
-      {
-        ...state,
-        hasCompletedOnboarding: true,
-        theme: typeof state.theme === "string" ? state.theme : "dark",
-        projects,
-        customApiKeyResponses: { approved, rejected },
-      },
-      null,
-      2,
-    ),
-  );
+  writeJson(home, ".claude.json", {
+    ...state,
+    hasCompletedOnboarding: true,
+    theme: typeof state.theme === "string" ? state.theme : "dark",
+    projects,
+    customApiKeyResponses: { approved, rejected },
+  });
 
-  const settings = readJson(join(dir, "settings.json")) ?? readJson(join(personal, "settings.json")) ?? {};
-  writePrivate(
-    join(dir, "settings.json"),
-    JSON.stringify({ ...settings, skipDangerousModePermissionPrompt: true }, null, 2),
-  );
-  copyIfMissing(join(personal, ".credentials.json"), join(dir, ".credentials.json"));
-  copyIfMissing(join(personal, "CLAUDE.md"), join(dir, "CLAUDE.md"));
+  const settings =
+    jsonOf(home.read(".claude/settings.json")) ?? readPersonalJson(join(personal, "settings.json")) ?? {};
+  writeJson(home, ".claude/settings.json", { ...settings, skipDangerousModePermissionPrompt: true });
+  copyIfMissing(home, join(personal, ".credentials.json"), ".claude/.credentials.json");
+  copyIfMissing(home, join(personal, "CLAUDE.md"), ".claude/CLAUDE.md");
   return {
     env: {
       // Ballador's bubblewrap is the sandbox: as root, Claude Code accepts
@@ -149,64 +152,91 @@ function seedClaude(ctx: AgentHomeContext): AgentHomeResult {
   };
 }
 
-/** Codex (CODEX_HOME = ~/.codex): the person's config and login, and the worktree trusted. */
-function seedCodex(ctx: AgentHomeContext): AgentHomeResult {
-  const dir = join(ctx.home, ".codex");
+/**
+ * Codex (CODEX_HOME = ~/.codex): the person's config.toml and AGENTS.md, then what an unattended
+ * run needs (measured with codex 0.169.0, see docs/specs/0007-agents.md):
+ * - allow_login_shell = false: it runs commands as `bash -lc`, and Debian's /etc/profile resets
+ *   PATH, which loses the `ballador` shim;
+ * - openai_base_url from OPENAI_BASE_URL: the variable itself is ignored;
+ * - analytics, the update check and the plugin sync off: traffic the task does not need;
+ * - the worktree trusted;
+ * - a login made from OPENAI_API_KEY (or CODEX_API_KEY), in the form `codex login
+ *   --with-api-key` writes: without it the TUI stops at a ChatGPT sign-in screen.
+ */
+function seedCodex(home: HomeFiles, ctx: AgentHomeContext): { env: Record<string, string> } {
   const personal = join(ctx.realHome, ".codex");
-  mkdirSync(dir, { recursive: true });
-  copyIfMissing(join(personal, "auth.json"), join(dir, "auth.json"));
-  copyIfMissing(join(personal, "AGENTS.md"), join(dir, "AGENTS.md"));
-  const configPath = join(dir, "config.toml");
-  let config = existsSync(configPath)
-    ? readFileSync(configPath, "utf8")
-    : existsSync(join(personal, "config.toml"))
-      ? readFileSync(join(personal, "config.toml"), "utf8")
-      : "";
-  for (const path of pathsOf(ctx.worktree)) {
-    const table = `[projects.${JSON.stringify(path)}]`;
-    if (!config.includes(table)) {
-      config += `${config && !config.endsWith("\n") ? "\n" : ""}\n${table}\ntrust_level = "trusted"\n`;
-    }
+  home.dir(".codex");
+  const key = (ctx.env.OPENAI_API_KEY ?? ctx.env.CODEX_API_KEY)?.trim();
+  if (key) {
+    writeJson(home, ".codex/auth.json", { auth_mode: "apikey", OPENAI_API_KEY: key });
+  } else {
+    copyIfMissing(home, join(personal, "auth.json"), ".codex/auth.json");
   }
-  writePrivate(configPath, config);
+  copyIfMissing(home, join(personal, "AGENTS.md"), ".codex/AGENTS.md");
+
+  const ownText = home.read(".codex/config.toml");
+  const source = ownText !== null ? "the run's ~/.codex/config.toml" : join(personal, "config.toml");
+  const text = ownText ?? readPersonal(join(personal, "config.toml")) ?? "";
+  let config: Record<string, unknown>;
+  try {
+    config = parseToml(text) as Record<string, unknown>;
+  } catch (err) {
+    throw new Error(
+      `${source} is not valid TOML (${(err as Error).message.split("\n")[0]}): fix it (Codex would refuse it too) or move it away`,
+    );
+  }
+  config.allow_login_shell = false;
+  config.check_for_update_on_startup = false;
+  const baseUrl = ctx.env.OPENAI_BASE_URL?.trim();
+  if (baseUrl) config.openai_base_url = baseUrl;
+  config.analytics = { ...(isObject(config.analytics) ? config.analytics : {}), enabled: false };
+  // Its plugin sync asks github.com, api.github.com and chatgpt.com at every start (measured);
+  // off unless the person turned plugins on themselves (then they allowlist those hosts).
+  const features = isObject(config.features) ? config.features : {};
+  if (features.plugins === undefined) features.plugins = false;
+  config.features = features;
+  // The TUI's tips come from raw.githubusercontent.com; its animations would keep an idle
+  // session printing (and its log growing).
+  const tui = isObject(config.tui) ? config.tui : {};
+  if (tui.show_tooltips === undefined) tui.show_tooltips = false;
+  if (tui.animations === undefined) tui.animations = false;
+  config.tui = tui;
+  const projects = isObject(config.projects) ? config.projects : {};
+  for (const path of pathsOf(ctx.worktree)) {
+    projects[path] = { ...(isObject(projects[path]) ? projects[path] : {}), trust_level: "trusted" };
+  }
+  config.projects = projects;
+  home.write(".codex/config.toml", `${stringifyToml(config)}\n`);
   return { env: {} };
 }
 
 /** Gemini CLI (~/.gemini): the person's settings and login, auth chosen, no auto-update or usage statistics. */
-function seedGemini(ctx: AgentHomeContext): AgentHomeResult {
-  const dir = join(ctx.home, ".gemini");
+function seedGemini(home: HomeFiles, ctx: AgentHomeContext): { env: Record<string, string> } {
   const personal = join(ctx.realHome, ".gemini");
-  mkdirSync(dir, { recursive: true });
+  home.dir(".gemini");
   for (const file of ["oauth_creds.json", "google_accounts.json", "GEMINI.md"]) {
-    copyIfMissing(join(personal, file), join(dir, file));
+    copyIfMissing(home, join(personal, file), `.gemini/${file}`);
   }
-  const settings = readJson(join(dir, "settings.json")) ?? readJson(join(personal, "settings.json")) ?? {};
+  const settings =
+    jsonOf(home.read(".gemini/settings.json")) ?? readPersonalJson(join(personal, "settings.json")) ?? {};
   const general = isObject(settings.general) ? settings.general : {};
   const security = isObject(settings.security) ? settings.security : {};
   const auth = isObject(security.auth) ? security.auth : {};
   const privacy = isObject(settings.privacy) ? settings.privacy : {};
   const hasKey = Boolean(ctx.env.GEMINI_API_KEY || ctx.env.GOOGLE_API_KEY);
-  writePrivate(
-    join(dir, "settings.json"),
-    JSON.stringify(
-      {
-        ...settings,
-        general: { ...general, enableAutoUpdate: false, enableAutoUpdateNotification: false },
-        // Usage statistics go to play.googleapis.com, which the allowlist would deny.
-        privacy: { ...privacy, usageStatisticsEnabled: false },
-        security: {
-          ...security,
-          auth: { ...auth, ...(hasKey && !auth.selectedType ? { selectedType: "gemini-api-key" } : {}) },
-        },
-      },
-      null,
-      2,
-    ),
-  );
-  const trustedPath = join(dir, "trustedFolders.json");
-  const trusted = readJson(trustedPath) ?? {};
+  writeJson(home, ".gemini/settings.json", {
+    ...settings,
+    general: { ...general, enableAutoUpdate: false, enableAutoUpdateNotification: false },
+    // Usage statistics go to play.googleapis.com, which the allowlist would deny.
+    privacy: { ...privacy, usageStatisticsEnabled: false },
+    security: {
+      ...security,
+      auth: { ...auth, ...(hasKey && !auth.selectedType ? { selectedType: "gemini-api-key" } : {}) },
+    },
+  });
+  const trusted = jsonOf(home.read(".gemini/trustedFolders.json")) ?? {};
   for (const path of pathsOf(ctx.worktree)) trusted[path] = "TRUST_FOLDER";
-  writePrivate(trustedPath, JSON.stringify(trusted, null, 2));
+  writeJson(home, ".gemini/trustedFolders.json", trusted);
   return { env: {} };
 }
 
@@ -214,15 +244,10 @@ function seedGemini(ctx: AgentHomeContext): AgentHomeResult {
  * Aider writes its histories beside the code and offers to edit .gitignore; both would leave
  * the worktree dirty. Its files go to HOME instead, and git there ignores what remains.
  */
-function seedAider(ctx: AgentHomeContext): AgentHomeResult {
-  const dir = join(ctx.home, ".aider");
-  mkdirSync(dir, { recursive: true });
-  const ignore = join(ctx.home, ".config", "git", "ignore");
-  if (!existsSync(ignore)) {
-    mkdirSync(dirname(ignore), { recursive: true });
-    writeFileSync(ignore, ".aider*\n");
-  }
-  copyIfMissing(join(ctx.realHome, ".aider.conf.yml"), join(ctx.home, ".aider.conf.yml"));
+function seedAider(home: HomeFiles, ctx: AgentHomeContext): { env: Record<string, string> } {
+  const dir = home.dir(".aider");
+  if (!home.isFile(".config/git/ignore")) home.write(".config/git/ignore", ".aider*\n", 0o644);
+  copyIfMissing(home, join(ctx.realHome, ".aider.conf.yml"), ".aider.conf.yml");
   return {
     env: {
       AIDER_CHECK_UPDATE: "false",
@@ -235,23 +260,37 @@ function seedAider(ctx: AgentHomeContext): AgentHomeResult {
   };
 }
 
-/** OpenCode: the person's config folder and provider logins. */
-function seedOpencode(ctx: AgentHomeContext): AgentHomeResult {
-  copyTreeIfMissing(join(ctx.realHome, ".config", "opencode"), join(ctx.home, ".config", "opencode"));
+/**
+ * OpenCode: the person's config folder and provider logins; none of the traffic the task does
+ * not need (self-update, the model catalog from models.opencode.ai: its bundled one is used,
+ * language-server downloads, sharing, default plugins installed from npm).
+ */
+function seedOpencode(home: HomeFiles, ctx: AgentHomeContext): { env: Record<string, string> } {
+  copyTreeIfMissing(home, join(ctx.realHome, ".config", "opencode"), ".config/opencode");
   copyIfMissing(
+    home,
     join(ctx.realHome, ".local", "share", "opencode", "auth.json"),
-    join(ctx.home, ".local", "share", "opencode", "auth.json"),
+    ".local/share/opencode/auth.json",
   );
-  return { env: {} };
+  return {
+    env: {
+      OPENCODE_DISABLE_AUTOUPDATE: "1",
+      OPENCODE_DISABLE_MODELS_FETCH: "1",
+      OPENCODE_DISABLE_LSP_DOWNLOAD: "1",
+      OPENCODE_DISABLE_SHARE: "1",
+      OPENCODE_DISABLE_DEFAULT_PLUGINS: "1",
+      // It still runs npm installs (its plugin package into the config folder); when the
+      // allowlist denies registry.npmjs.org, npm's retries delay its exit (measured once on a
+      // loaded machine: 51 s instead of 78 s for a one-step headless run).
+      npm_config_fetch_retries: "0",
+    },
+  };
 }
 
 /** Cursor's agent: the person's CLI config and login. */
-function seedCursor(ctx: AgentHomeContext): AgentHomeResult {
-  copyIfMissing(
-    join(ctx.realHome, ".cursor", "cli-config.json"),
-    join(ctx.home, ".cursor", "cli-config.json"),
-  );
-  copyTreeIfMissing(join(ctx.realHome, ".config", "cursor"), join(ctx.home, ".config", "cursor"));
+function seedCursor(home: HomeFiles, ctx: AgentHomeContext): { env: Record<string, string> } {
+  copyIfMissing(home, join(ctx.realHome, ".cursor", "cli-config.json"), ".cursor/cli-config.json");
+  copyTreeIfMissing(home, join(ctx.realHome, ".config", "cursor"), ".config/cursor");
   return { env: {} };
 }
 
@@ -260,14 +299,16 @@ function seedCursor(ctx: AgentHomeContext): AgentHomeResult {
  * the person's git would use in this worktree (config, or GIT_AUTHOR_* of the launcher) goes
  * into a ~/.gitconfig there (nothing else of their git config) and into GIT_AUTHOR_* and
  * GIT_COMMITTER_* for the agent: some agents (Gemini CLI) run git with GIT_CONFIG_GLOBAL=/dev/null.
+ * Written by Ballador rather than `git config --file`, which would write through a link.
  */
-async function seedGitIdentity(ctx: AgentHomeContext): Promise<Record<string, string>> {
-  const name = (await gitConfig(ctx.worktree, "user.name")) ?? process.env.GIT_AUTHOR_NAME;
-  const email = (await gitConfig(ctx.worktree, "user.email")) ?? process.env.GIT_AUTHOR_EMAIL;
-  const file = join(ctx.home, ".gitconfig");
-  if (!existsSync(file)) {
-    if (name) await exec("git", ["config", "--file", file, "user.name", name]);
-    if (email) await exec("git", ["config", "--file", file, "user.email", email]);
+async function seedGitIdentity(home: HomeFiles, ctx: AgentHomeContext): Promise<Record<string, string>> {
+  const name = oneLine((await gitConfig(ctx.worktree, "user.name")) ?? process.env.GIT_AUTHOR_NAME);
+  const email = oneLine((await gitConfig(ctx.worktree, "user.email")) ?? process.env.GIT_AUTHOR_EMAIL);
+  if (!home.isFile(".gitconfig") && (name || email)) {
+    const lines = ["[user]"];
+    if (name) lines.push(`\tname = ${gitQuote(name)}`);
+    if (email) lines.push(`\temail = ${gitQuote(email)}`);
+    home.write(".gitconfig", `${lines.join("\n")}\n`, 0o644);
   }
   const env: Record<string, string> = {};
   if (name) {
@@ -281,20 +322,22 @@ async function seedGitIdentity(ctx: AgentHomeContext): Promise<Record<string, st
   return env;
 }
 
+function oneLine(v: string | undefined): string | undefined {
+  const s = v?.replace(/[\r\n]+/g, " ").trim();
+  return s || undefined;
+}
+
+/** A git config value in double quotes (backslash and quote escaped). */
+function gitQuote(v: string): string {
+  return `"${v.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`;
+}
+
 async function gitConfig(cwd: string, key: string): Promise<string | undefined> {
   try {
     const { stdout } = await exec("git", ["config", "--get", key], { cwd, timeout: 10_000 });
     return stdout.trim() || undefined;
   } catch {
     return undefined;
-  }
-}
-
-function carrySessionState(preset: Preset, from: string, to: string): void {
-  for (const path of preset.sessionState ?? []) {
-    const rel = path.replace(/^~\//, "");
-    const src = join(from, rel);
-    if (existsSync(src)) cpSync(src, join(to, rel), { recursive: true, force: true });
   }
 }
 
@@ -320,31 +363,63 @@ function stringList(v: unknown): string[] {
   return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
 }
 
-/** A JSON object from a file; null when absent or unreadable (a broken file is not copied). */
-function readJson(path: string): Json | null {
+/** A JSON object from text; null when absent or not an object (a broken file is not kept). */
+function jsonOf(text: string | null): Json | null {
+  if (text === null) return null;
   try {
-    const value: unknown = JSON.parse(readFileSync(path, "utf8"));
+    const value: unknown = JSON.parse(text);
     return isObject(value) ? value : null;
   } catch {
     return null;
   }
 }
 
-function writePrivate(path: string, text: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, text.endsWith("\n") ? text : `${text}\n`, { mode: 0o600 });
-  chmodSync(path, 0o600);
+/** A file of the person's own HOME (trusted: their links are theirs to follow); null when absent. */
+function readPersonal(path: string): string | null {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return null;
+  }
 }
 
-function copyIfMissing(from: string, to: string): void {
-  if (!existsSync(from) || existsSync(to)) return;
-  mkdirSync(dirname(to), { recursive: true });
-  cpSync(from, to, { dereference: true });
-  chmodSync(to, 0o600);
+function readPersonalJson(path: string): Json | null {
+  return jsonOf(readPersonal(path));
 }
 
-function copyTreeIfMissing(from: string, to: string): void {
-  if (!existsSync(from) || existsSync(to)) return;
-  mkdirSync(dirname(to), { recursive: true });
-  cpSync(from, to, { recursive: true, dereference: true });
+function writeJson(home: HomeFiles, rel: string, value: unknown): void {
+  home.write(rel, `${JSON.stringify(value, null, 2)}\n`, 0o600);
+}
+
+/** The person's file copied into the run's HOME unless a regular file is already there. */
+function copyIfMissing(home: HomeFiles, from: string, rel: string): void {
+  if (home.isFile(rel)) return;
+  let data: Buffer;
+  try {
+    if (!statSync(from).isFile()) return;
+    data = readFileSync(from);
+  } catch {
+    return;
+  }
+  home.write(rel, data, 0o600);
+}
+
+/** The person's folder copied into the run's HOME unless that folder is already there. */
+function copyTreeIfMissing(home: HomeFiles, from: string, rel: string, depth = 0): void {
+  if (depth === 0 && home.isDirectory(rel)) return;
+  if (depth > 16 || !isDir(from)) return;
+  home.dir(rel);
+  for (const name of readdirSync(from)) {
+    const src = join(from, name);
+    if (isDir(src)) copyTreeIfMissing(home, src, `${rel}/${name}`, depth + 1);
+    else copyIfMissing(home, src, `${rel}/${name}`);
+  }
+}
+
+function isDir(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }

@@ -31,6 +31,14 @@ export interface Preset {
   resume?: string[];
   /** Where `resume` goes in the command when not right after the program (e.g. after a subcommand). */
   resumeAt?: number;
+  /**
+   * The preset whose command (and resume) a resumed attempt runs instead, with the same prompt:
+   * for an interactive agent whose own resume loses the new prompt (measured: Gemini CLI's
+   * `--resume latest --prompt-interactive P` drops P once the old history is swapped in;
+   * OpenCode's `--continue --prompt P` never sends P), the retry runs headless, which resumes
+   * correctly. The tmux pane still shows it; it exits when done.
+   */
+  resumeAs?: string;
   description: string;
   /** The agent's own program (what doctor and init look for); the command may wrap it. */
   binary?: string;
@@ -87,7 +95,7 @@ const CODEX = {
   binary: "codex",
   sessionState: ["~/.codex/sessions"],
   firstRun:
-    '~/.codex seeded from yours (config.toml, auth.json) with the worktree trusted ([projects."<worktree>"] trust_level = "trusted")',
+    "~/.codex seeded from yours (config.toml, AGENTS.md) with: the worktree trusted, allow_login_shell = false (Debian's login profile would reset PATH and lose the ballador shim), openai_base_url from OPENAI_BASE_URL (Codex ignores the variable), update check, analytics and plugin sync off; a login made from OPENAI_API_KEY or CODEX_API_KEY (as `codex login --with-api-key` writes it) so the TUI does not stop at sign-in, else your auth.json; the interactive preset runs with --no-daemon (needed inside bubblewrap)",
   credentials: { env: ["OPENAI_API_KEY", "CODEX_API_KEY"], files: ["~/.codex/auth.json"] },
   versionArgs: ["--version"],
   install: "npm install -g @openai/codex",
@@ -109,13 +117,14 @@ const GEMINI = {
 
 const OPENCODE = {
   env: ["ANTHROPIC_API_KEY", "OPENAI_API_KEY", "GEMINI_API_KEY", "OPENROUTER_API_KEY", "OPENCODE_CONFIG"],
-  allowHosts: ["api.anthropic.com", "api.openai.com", "models.dev"],
+  // Its model catalog (models.opencode.ai) is not fetched: OPENCODE_DISABLE_MODELS_FETCH.
+  allowHosts: ["api.anthropic.com", "api.openai.com"],
   writable: ["~/.local/share/opencode", "~/.config/opencode", "~/.cache/opencode", "~/.local/state/opencode"],
   resume: ["--continue"],
   binary: "opencode",
   sessionState: ["~/.local/share/opencode"],
   firstRun:
-    "~/.config/opencode and ~/.local/share/opencode/auth.json seeded from yours; the headless run passes --auto",
+    "~/.config/opencode and ~/.local/share/opencode/auth.json seeded from yours; the headless run passes --auto; no auto-update, model catalog fetch, LSP download or sharing (OPENCODE_DISABLE_*)",
   credentials: {
     env: ["ANTHROPIC_API_KEY", "OPENAI_API_KEY", "GEMINI_API_KEY", "OPENROUTER_API_KEY"],
     files: ["~/.local/share/opencode/auth.json"],
@@ -153,7 +162,7 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
     mode: "interactive",
     description: "Claude Code, interactive in tmux, permissions skipped",
     tested:
-      "Claude Code 2.1.330, interactive in tmux and sandboxed, against a local fake Messages API (test/agents/claude.e2e.test.ts)",
+      "Claude Code 2.1.330 (devDependency), interactive in tmux and sandboxed, against a local fake Messages API (test/agents/claude.e2e.test.ts)",
   },
   "claude-headless": {
     ...CLAUDE,
@@ -162,15 +171,19 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
     mode: "headless",
     description: "Claude Code, one headless run (-p), permissions skipped",
     tested:
-      "Claude Code 2.1.330, headless (-p) and sandboxed, against a local fake Messages API (test/agents/claude.e2e.test.ts)",
+      "Claude Code 2.1.330 (devDependency), headless (-p) and sandboxed, against a local fake Messages API; retry resumes with --continue (test/agents/claude.e2e.test.ts)",
   },
   codex: {
     ...CODEX,
-    command: ["codex", "--dangerously-bypass-approvals-and-sandbox", "{prompt}"],
+    // --no-daemon: inside bubblewrap the TUI cannot record its pid-managed app-server and exits
+    // at once; the flag is valid after `resume --last` too.
+    command: ["codex", "--no-daemon", "--dangerously-bypass-approvals-and-sandbox", "{prompt}"],
     prompt: "arg",
     mode: "interactive",
     resume: ["resume", "--last"],
     description: "OpenAI Codex CLI, interactive, approvals bypassed (Ballador's sandbox is the boundary)",
+    tested:
+      "Codex 0.169.0 (devDependency), interactive in tmux and sandboxed, against a local fake Responses API; retry resumes with resume --last (test/agents/codex.e2e.test.ts)",
   },
   "codex-headless": {
     ...CODEX,
@@ -180,15 +193,18 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
     resume: ["resume", "--last"],
     resumeAt: 2,
     description: "OpenAI Codex CLI, one headless run (codex exec), approvals bypassed",
+    tested:
+      "Codex 0.169.0 (devDependency), headless (codex exec) and sandboxed, against a local fake Responses API; retry resumes with exec resume --last (test/agents/codex.e2e.test.ts)",
   },
   gemini: {
     ...GEMINI,
     command: ["gemini", "--yolo", "--skip-trust", "--prompt-interactive", "{prompt}"],
     prompt: "arg",
     mode: "interactive",
+    resumeAs: "gemini-headless",
     description: "Gemini CLI, interactive in yolo mode",
     tested:
-      "Gemini CLI 0.61.0 (installed outside the project), interactive in tmux and sandboxed, against a local fake Gemini API (test/agents/gemini.e2e.test.ts, run when gemini is on PATH or GEMINI_BIN names it)",
+      "Gemini CLI 0.61.0 (devDependency), interactive in tmux and sandboxed, against a local fake Gemini API; retry resumes headless (test/agents/gemini.e2e.test.ts)",
   },
   "gemini-headless": {
     ...GEMINI,
@@ -197,7 +213,7 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
     mode: "headless",
     description: "Gemini CLI, one headless run (--prompt) in yolo mode",
     tested:
-      "Gemini CLI 0.61.0 (installed outside the project), headless and sandboxed, against a local fake Gemini API (test/agents/gemini.e2e.test.ts, run when gemini is on PATH or GEMINI_BIN names it)",
+      "Gemini CLI 0.61.0 (devDependency), headless and sandboxed, against a local fake Gemini API; retry resumes with --resume latest (test/agents/gemini.e2e.test.ts)",
   },
   aider: {
     command: [
@@ -236,7 +252,10 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
     command: ["opencode", "--prompt", "{prompt}"],
     prompt: "arg",
     mode: "interactive",
+    resumeAs: "opencode-headless",
     description: "OpenCode, interactive TUI with the prompt submitted",
+    tested:
+      "OpenCode 1.18.33 (devDependency), interactive in tmux and sandboxed, its anthropic provider against a local fake Messages API; retry resumes headless (test/agents/opencode.e2e.test.ts)",
   },
   "opencode-headless": {
     ...OPENCODE,
@@ -245,6 +264,8 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
     mode: "headless",
     resumeAt: 2,
     description: "OpenCode, one headless run (opencode run --auto)",
+    tested:
+      "OpenCode 1.18.33 (devDependency), headless (run --auto) and sandboxed, its anthropic provider against a local fake Messages API; retry resumes with --continue (test/agents/opencode.e2e.test.ts)",
   },
   "cursor-agent": {
     ...CURSOR,
@@ -288,6 +309,19 @@ export function presetBinary(preset: Preset): string {
  * null when the preset cannot resume or the command no longer has the preset's shape there.
  */
 export function withResume(argv: readonly string[], preset: Preset): string[] | null {
+  const other = preset.resumeAs ? PRESETS[preset.resumeAs] : undefined;
+  if (other) {
+    // Only a command still of the preset's shape: its placeholders' values carry over.
+    if (argv.length !== preset.command.length) return null;
+    const values = new Map<string, string>();
+    for (let i = 1; i < argv.length; i++) {
+      const word = preset.command[i] as string;
+      if (/^\{[a-z_]+\}$/.test(word)) values.set(word, argv[i] as string);
+      else if (argv[i] !== word) return null;
+    }
+    const expanded = [argv[0] as string, ...other.command.slice(1).map((w) => values.get(w) ?? w)];
+    return withResume(expanded, other);
+  }
   if (!preset.resume) return null;
   const at = preset.resumeAt ?? 1;
   if (argv.length < at) return null;

@@ -26,7 +26,14 @@ export interface AgentReadiness {
 
 export async function agentReadiness(
   profile: ResolvedProfile,
-  opts: { cwd: string; env?: NodeJS.ProcessEnv; home?: string; versionTimeoutMs?: number },
+  opts: {
+    cwd: string;
+    env?: NodeJS.ProcessEnv;
+    home?: string;
+    versionTimeoutMs?: number;
+    /** false: do not run the program for its version (the caller does, once per program). */
+    version?: boolean;
+  },
 ): Promise<AgentReadiness> {
   const env = opts.env ?? process.env;
   const home = opts.home ?? env.HOME ?? "";
@@ -36,8 +43,8 @@ export async function agentReadiness(
   const program = preset && own === preset.command[0] ? presetBinary(preset) : own;
   const path = findProgram(program, opts.cwd, env);
   const version =
-    path && preset?.versionArgs
-      ? await firstLine(path, preset.versionArgs, opts.versionTimeoutMs ?? 5000)
+    path && preset?.versionArgs && opts.version !== false
+      ? await programVersion(path, preset.versionArgs, opts.versionTimeoutMs ?? 5000)
       : null;
   const credentials: string[] = [];
   const missing: AgentReadiness["missing"] = [];
@@ -74,7 +81,12 @@ export async function agentReadiness(
   return { program, path, version, preset, credentials, missing };
 }
 
-function firstLine(program: string, args: readonly string[], timeoutMs: number): Promise<string | null> {
+/** The first line a program prints for its version arguments, or null when it does not answer in time. */
+export function programVersion(
+  program: string,
+  args: readonly string[],
+  timeoutMs: number,
+): Promise<string | null> {
   return new Promise((resolve) => {
     execFile(program, [...args], { timeout: timeoutMs }, (err, stdout, stderr) => {
       if (err) return resolve(null);

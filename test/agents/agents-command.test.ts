@@ -1,0 +1,75 @@
+/**
+ * `ballador agents` through the real executable: every built-in preset, its binary found or
+ * not (a stand-in `codex` on PATH answers --version), the credentials that would reach it,
+ * tested here or untested, and the profile line that adds it.
+ */
+import { chmod, mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { PRESETS } from "../../src/adapters/agents/presets.js";
+import { cleanupTempDirs, makeGitRepo, parseJson } from "../helpers/cli.js";
+
+afterEach(cleanupTempDirs);
+
+interface Listed {
+  preset: string;
+  binary: string;
+  mode: string;
+  path: string | null;
+  version: string | null;
+  credentials: string[];
+  tested: string | null;
+  profileLines: string[];
+  profiles: string[];
+}
+
+describe("ballador agents", () => {
+  it("lists every preset with its binary, version, mode, credentials, tested or not, and the line to add it", async () => {
+    const repo = await makeGitRepo();
+    const bin = join(repo.parent, "bin");
+    const home = join(repo.parent, "home");
+    await mkdir(bin);
+    await mkdir(home);
+    await writeFile(join(bin, "codex"), '#!/bin/sh\n[ "$1" = --version ] && echo "codex-cli 9.8.7"\n');
+    await chmod(join(bin, "codex"), 0o755);
+    await repo.write(
+      ".ballador/config.yaml",
+      "agents:\n  default: mine\n  profiles:\n    mine: { preset: codex }\n",
+    );
+    const env: NodeJS.ProcessEnv = { PATH: `${bin}:/usr/bin:/bin`, HOME: home, OPENAI_API_KEY: "sk-x" };
+
+    const r = await repo.run(["agents", "--json"], { env });
+    const listed = parseJson<{ agents: Listed[] }>(r).agents;
+    const by = Object.fromEntries(listed.map((a) => [a.preset, a]));
+    expect(Object.keys(by).sort()).toEqual(
+      Object.keys(PRESETS)
+        .filter((n) => n !== "scripted")
+        .sort(),
+    );
+    expect(by.codex).toMatchObject({
+      binary: "codex",
+      mode: "interactive",
+      path: join(bin, "codex"),
+      version: "codex-cli 9.8.7",
+      credentials: ["OPENAI_API_KEY"],
+      profiles: ["mine"],
+      profileLines: ["agents:", "  profiles:", "    codex: { preset: codex }"],
+    });
+    expect(by["codex-headless"]?.mode).toBe("headless");
+    expect(by.aider).toMatchObject({ path: null, tested: null });
+    expect(by["cursor-agent"]).toMatchObject({ path: null, tested: null });
+    for (const name of ["claude", "claude-headless", "codex", "codex-headless", "gemini", "opencode"]) {
+      expect(by[name]?.tested, name).toMatch(/real binary|test\/agents/);
+    }
+    // The key's value never appears.
+    expect(r.stdout).not.toContain("sk-x");
+
+    const human = await repo.run(["agents"], { env });
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(/aider\s+headless\s+aider: not on PATH\s+OPENAI_API_KEY\s+untested/);
+    expect(human.stdout).toMatch(
+      /codex\s+interactive\s+codex codex-cli 9\.8\.7\s+OPENAI_API_KEY\s+tested\s+mine/,
+    );
+    expect(human.stdout).toContain("Install aider: pipx install aider-chat");
+  });
+});

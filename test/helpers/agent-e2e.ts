@@ -1,0 +1,204 @@
+/**
+ * One end-to-end journey for every real agent CLI, so each agent's test file only says how its
+ * binary is reached and which fake API it talks to. Sandboxed (bubblewrap), in tmux, with the
+ * real binary from node_modules/.bin and a local fake model server (127.0.0.1 allowlisted):
+ *
+ * - toReview: the preset's agent commits through the fake's scripted tool calls, reports done,
+ *   and the task reaches review with its commit; the part reached the agent's first prompt;
+ *   the tool output came back to the model; no host was denied.
+ * - retried: the first attempt's commit fails verify (headless: the agent exits after its
+ *   refused done; interactive: it goes quiet and idle_timeout ends the attempt), and the
+ *   automatic retry continues the same conversation: the retry's request holds the first
+ *   attempt's prompt and tool output, then the new prompt saying what failed.
+ *
+ * What the fake received is kept in test-artifacts/<preset>[-retry].requests.json.
+ */
+import { existsSync } from "node:fs";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { expect } from "vitest";
+import { PACKAGE_ROOT, runProgram } from "./cli.js";
+import { makeSandboxProject, type SandboxProject } from "./sandbox.js";
+
+export const AGENT_BIN = join(PACKAGE_ROOT, "node_modules", ".bin");
+const ARTIFACTS = join(PACKAGE_ROOT, "test-artifacts");
+
+export interface Script {
+  steps: readonly string[];
+  finalText?: string;
+  onPrompt?: { marker: string; steps: readonly string[]; finalText?: string };
+}
+
+export interface FakeApi {
+  url: string;
+  requests: Array<{ body: unknown }>;
+  close(): Promise<void>;
+}
+
+export interface AgentUnderTest {
+  /** The agent's own name (its preset; `<name>-headless` is the headless one). */
+  name: string;
+  /** Variables the profile passes (names). */
+  env: string[];
+  startApi(script: Script): Promise<FakeApi>;
+  /** Points the launcher's environment (and the person's HOME) at the fake. */
+  configure(p: SandboxProject, api: FakeApi): Promise<void>;
+  /** The text of the first prompt the agent sent. */
+  firstPrompt(api: FakeApi): string;
+  /** The tool outputs the agent sent back. */
+  toolOutputs(api: FakeApi): string[];
+  /** The bodies of the agent's own turns (requests that carry its tools). */
+  turns(api: FakeApi): unknown[];
+  /** Hosts the agent asks although the task does not need them (denied, recorded; not needed). */
+  deniedExtras?: string[];
+}
+
+const opened: FakeApi[] = [];
+export async function closeApis(): Promise<void> {
+  await Promise.all(opened.splice(0).map((a) => a.close()));
+}
+
+async function project(
+  agent: AgentUnderTest,
+  preset: string,
+  api: FakeApi,
+  config: Record<string, unknown> = {},
+) {
+  const p = await makeSandboxProject({
+    allowHosts: ["127.0.0.1"],
+    config: { ...config, agents: { default: preset, profiles: { [preset]: { preset, env: agent.env } } } },
+  });
+  p.env.PATH = `${AGENT_BIN}:${p.env.PATH ?? ""}`;
+  await agent.configure(p, api);
+  return p;
+}
+
+export async function diagnose(p: SandboxProject, id: string): Promise<string> {
+  const pane = await runProgram("tmux", ["-L", p.socket, "capture-pane", "-p", "-t", `bl-${id}`], {
+    cwd: p.parent,
+    env: p.env,
+  });
+  let log = "(no run)";
+  try {
+    const file = join(await p.runDir(id), "session.log");
+    log = existsSync(file) ? (await readFile(file, "utf8")).slice(-3000) : "(no session.log)";
+  } catch {
+    // no run yet
+  }
+  return `pane:\n${pane.stdout}${pane.stderr}\nsession.log (tail):\n${log}`;
+}
+
+async function settle(p: SandboxProject, id: string, ms: number) {
+  try {
+    await p.waitState(id, ["review", "failed", "blocked"], ms);
+  } catch (err) {
+    throw new Error(`${(err as Error).message}\n${await diagnose(p, id)}`);
+  }
+  const task = await p.task(id);
+  if (task.state !== "review")
+    throw new Error(`${id} ended ${task.state}: ${task.reason}\n${await diagnose(p, id)}`);
+  return task;
+}
+
+async function keep(name: string, api: FakeApi) {
+  await mkdir(ARTIFACTS, { recursive: true });
+  await writeFile(join(ARTIFACTS, `${name}.requests.json`), `${JSON.stringify(api.requests, null, 2)}\n`);
+}
+
+export async function toReview(agent: AgentUnderTest, preset: string, ms = 100_000) {
+  const id = `hello-${preset}`;
+  const marker = `PART-BODY-${preset}-${Date.now().toString(36)}`;
+  const api = await agent.startApi({
+    steps: [
+      `printf 'hello from ${agent.name}\\n' > hello.txt && git add hello.txt && git commit -q -m "add hello.txt" && echo STEP1-COMMITTED`,
+      `ballador done --summary "wrote hello.txt"`,
+    ],
+    finalText: "Done: hello.txt is committed and reported.",
+  });
+  opened.push(api);
+  const p = await project(agent, preset, api);
+  await p.part(id, {
+    body: `Write hello.txt with a greeting and commit it. ${marker}`,
+    verify: "test -f hello.txt",
+  });
+  await p.ok(["queue"]);
+  const started = Date.now();
+  try {
+    const launched = await p.run(["launch", "--json"]);
+    expect(launched.code, launched.stdout + launched.stderr).toBe(0);
+    await settle(p, id, ms);
+    expect((await p.git(["log", "--format=%s|%an", `ballador/${id}`, "-n", "1"])).trim()).toBe(
+      "add hello.txt|Ballador Test",
+    );
+    expect(await p.git(["show", `ballador/${id}:hello.txt`])).toBe(`hello from ${agent.name}\n`);
+    expect((await p.show(id)).notes.map((n) => n.text)).toContain("wrote hello.txt");
+    const prompt = agent.firstPrompt(api);
+    expect(prompt).toContain(marker);
+    expect(prompt).toContain("test -f hello.txt");
+    expect(prompt).toContain("ballador done");
+    expect(agent.toolOutputs(api).join("\n")).toContain("STEP1-COMMITTED");
+    const denials = join(await p.runDir(id), "denials.jsonl");
+    const denied = (existsSync(denials) ? await readFile(denials, "utf8") : "")
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => (JSON.parse(l) as { host: string }).host);
+    expect(denied.filter((h) => !(agent.deniedExtras ?? []).includes(h))).toEqual([]);
+    return { p, id, seconds: (Date.now() - started) / 1000 };
+  } finally {
+    await keep(preset, api);
+  }
+}
+
+export async function retried(agent: AgentUnderTest, preset: string, interactive: boolean, ms = 150_000) {
+  const id = `retry-${preset}`;
+  const api = await agent.startApi({
+    steps: [
+      `printf 'wrong\\n' > hello.txt && git add hello.txt && git commit -q -m "first try" && echo FIRST-TRY`,
+      `ballador done --summary "first try"`,
+    ],
+    finalText: "I reported done.",
+    onPrompt: {
+      marker: "This is attempt 2",
+      steps: [
+        `printf 'hello\\n' > hello.txt && git commit -q -am "fix the greeting" && echo FIXED`,
+        `ballador done --summary "fixed the greeting"`,
+      ],
+      finalText: "Fixed and reported.",
+    },
+  });
+  opened.push(api);
+  // Interactive: the TUI stays open after the refused done; a short idle_timeout ends the attempt.
+  const p = await project(agent, preset, api, {
+    max_attempts: 2,
+    ...(interactive ? { idle_timeout: "30s" } : {}),
+  });
+  await p.part(id, { body: "Write hello.txt saying hello.", verify: "grep -qx hello hello.txt" });
+  await p.ok(["queue"]);
+  const started = Date.now();
+  try {
+    const launched = await p.run(["launch", "--json"]);
+    expect(launched.code, launched.stdout + launched.stderr).toBe(0);
+    const task = await settle(p, id, ms);
+    expect(task.attempt).toBe(2);
+    expect(
+      (await p.git(["log", "--format=%s", `ballador/${id}`, "-n", "2"])).split("\n").slice(0, 2),
+    ).toEqual(["fix the greeting", "first try"]);
+    // The retry's conversation: the first attempt's prompt and tool output, then the new prompt.
+    const retry = agent
+      .turns(api)
+      .map((b) => JSON.stringify(b))
+      .find((text) => text.includes("This is attempt 2"));
+    expect(retry, "no request carried the retry's prompt").toBeDefined();
+    const text = retry as string;
+    const at = text.indexOf("This is attempt 2");
+    expect(text.indexOf("Write hello.txt saying hello.")).toBeGreaterThanOrEqual(0);
+    expect(text.indexOf("Write hello.txt saying hello.")).toBeLessThan(at);
+    expect(text.indexOf("FIRST-TRY")).toBeGreaterThanOrEqual(0);
+    expect(text.indexOf("FIRST-TRY")).toBeLessThan(at);
+    expect(text.slice(at)).toContain("The previous attempt did not pass");
+    expect(agent.toolOutputs(api).join("\n")).toContain("FIXED");
+    return { p, id, seconds: (Date.now() - started) / 1000 };
+  } finally {
+    await keep(`${preset}-retry`, api);
+  }
+}
