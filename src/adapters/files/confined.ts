@@ -14,6 +14,8 @@ export class ConfinedPathError extends Error {
 
 /** A path segment a tool may name: no leading dot, no separators, no control characters. */
 const SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
+/** The same, also allowing a leading dot (for files Ballador itself places, like .mcp.json). */
+const HIDDEN_OK = /^(?!\.\.?$)[A-Za-z0-9_.][A-Za-z0-9._-]{0,127}$/;
 
 /**
  * Checks `rel` (as given by a tool call) against `folder`, itself under `root`, and returns
@@ -24,7 +26,7 @@ export function confinedPath(
   root: string,
   folder: string,
   rel: string,
-  opts: { maxDepth: number; label: string },
+  opts: { maxDepth: number; label: string; allowHidden?: boolean },
 ): string {
   if (rel.length === 0) throw new ConfinedPathError(`${opts.label}: an empty path`);
   if (isAbsolute(rel) || rel.startsWith("~")) {
@@ -35,7 +37,7 @@ export function confinedPath(
   const segments = rel.split(/[\\/]+/);
   if (segments.includes("..")) throw new ConfinedPathError(`${opts.label}: "${rel}" climbs out with ".."`);
   for (const s of segments) {
-    if (!SEGMENT.test(s)) {
+    if (!(opts.allowHidden ? HIDDEN_OK : SEGMENT).test(s)) {
       throw new ConfinedPathError(
         `${opts.label}: "${s}" in "${rel}" is not a plain name (letters, digits, . _ -, not starting with a dot)`,
       );
