@@ -5,7 +5,18 @@
  * repository root down to the file is a symbolic link: a link planted by an agent must not
  * turn a write "under the parts folder" into a write anywhere.
  */
-import { closeSync, constants, lstatSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from "node:fs";
 import { isAbsolute, join, relative, sep } from "node:path";
 
 export class ConfinedPathError extends Error {
@@ -119,5 +130,30 @@ export function entryKind(path: string): "file" | "missing" | "link" | "folder" 
     return "other";
   } catch {
     return "missing";
+  }
+}
+
+/**
+ * Reads a file an agent may have written: opened without following a link (O_NOFOLLOW) and
+ * without blocking on a FIFO, then checked to be a regular file no larger than `max`.
+ * Returns the text, or the reason it was not read.
+ */
+export function readAgentFile(path: string, max: number): { text: string } | { problem: string } {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return { problem: "was not written" };
+    if (code === "ELOOP") return { problem: "is a symbolic link" };
+    return { problem: `cannot be read (${code ?? "error"})` };
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) return { problem: "is not a regular file" };
+    if (st.size > max) return { problem: `is ${st.size} bytes, more than ${max}` };
+    return { text: readFileSync(fd, "utf8") };
+  } finally {
+    closeSync(fd);
   }
 }

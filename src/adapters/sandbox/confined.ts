@@ -1,0 +1,51 @@
+/**
+ * The policy of a conductor run (`ballador plan`, `ballador spec draft`): the repository and
+ * the rest of the machine readable (secrets, the task store and task worktrees excepted), and
+ * exactly the given folders writable: the one output folder, the run's HOME and TMPDIR. No git
+ * metadata, no worktree, no config: a conductor writes parts or a spec, nothing else.
+ */
+import { existsSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { DEFAULT_DENY_READ, expandHome, LOOPBACK_HOSTS, type Policy } from "./policy.js";
+
+export interface ConfinedPolicyInput {
+  /** The only folders the conductor writes besides its HOME and TMPDIR. */
+  output: readonly string[];
+  /** The run's folder (host-only: readable inside, for the prompt file, never writable). */
+  runDir: string;
+  home: string;
+  tmp: string;
+  /** Unreadable inside: the task store and run folders, and the task worktrees. */
+  stateDir: string;
+  worktreeRoot: string;
+  gitCommonDir: string;
+  allowHosts: readonly string[];
+  denyRead: readonly string[];
+  realHome?: string;
+}
+
+export function buildConfinedPolicy(input: ConfinedPolicyInput): Policy {
+  const home = input.realHome ?? homedir();
+  const allowedDomains = [...new Set(input.allowHosts)];
+  return {
+    network: { allowedDomains, deniedDomains: [] },
+    filesystem: {
+      denyRead: [
+        ...new Set([...DEFAULT_DENY_READ, ...input.denyRead].map((p) => expandHome(p, home))),
+        input.worktreeRoot,
+        input.stateDir,
+      ],
+      // The run folder sits in the state folder: its own folder is readable again.
+      allowRead: [input.runDir],
+      allowWrite: [...new Set([...input.output, input.home, input.tmp])],
+      // The runtime makes these writable whenever they exist on the host (see policy.ts).
+      denyWrite: [join(home, ".npm", "_logs"), join(home, ".claude", "debug"), "/tmp/claude"].filter((p) =>
+        existsSync(p),
+      ),
+    },
+    loopbackAllowed: LOOPBACK_HOSTS.filter((h) => allowedDomains.includes(h)),
+    // A conductor makes no commits; new objects would have nowhere writable to go.
+    gitObjects: { own: join(input.tmp, "no-objects"), shared: join(input.gitCommonDir, "objects") },
+  };
+}
