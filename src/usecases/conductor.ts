@@ -226,7 +226,7 @@ async function startSession(
     id,
     kind,
     profile: profile.name,
-    command: [program, ...profile.command.slice(1)].join(" "),
+    command: [program, ...profile.command.slice(1)].map((a) => (a === "{prompt}" ? "<prompt>" : a)).join(" "),
     runDir,
     target,
     attempts: [],
@@ -252,7 +252,9 @@ async function runOnce(
   prompt: string,
 ): Promise<Pick<ConductorAttempt, "exitCode" | "timedOut" | "log" | "seconds">> {
   const runDir = s.record.runDir;
-  const promptFile = join(runDir, `prompt-${n}.md`);
+  writeFileSync(join(runDir, `prompt-${n}.md`), prompt);
+  // The copy the agent may read lives in its TMPDIR: the run folder itself is host-only.
+  const promptFile = join(runDir, "tmp", `prompt-${n}.md`);
   writeFileSync(promptFile, prompt);
   let argv = s.profile.command.map((a) =>
     a

@@ -12,7 +12,7 @@ import { DEFAULT_DENY_READ, expandHome, LOOPBACK_HOSTS, type Policy } from "./po
 export interface ConfinedPolicyInput {
   /** The only folders the conductor writes besides its HOME and TMPDIR. */
   output: readonly string[];
-  /** The run's folder (host-only: readable inside, for the prompt file, never writable). */
+  /** The run's folder: host-only, neither readable nor writable inside (HOME and TMPDIR are subfolders). */
   runDir: string;
   home: string;
   tmp: string;
@@ -36,8 +36,10 @@ export function buildConfinedPolicy(input: ConfinedPolicyInput): Policy {
         input.worktreeRoot,
         input.stateDir,
       ],
-      // The run folder sits in the state folder: its own folder is readable again.
-      allowRead: [input.runDir],
+      // The run folder sits in the (unreadable) state folder; its agent-writable subfolders
+      // are readable again. The run folder itself stays host-only: the runtime would mount it
+      // read-only over the writable subfolders.
+      allowRead: [...new Set([input.home, input.tmp, ...input.output])],
       allowWrite: [...new Set([...input.output, input.home, input.tmp])],
       // The runtime makes these writable whenever they exist on the host (see policy.ts).
       denyWrite: [join(home, ".npm", "_logs"), join(home, ".claude", "debug"), "/tmp/claude"].filter((p) =>
