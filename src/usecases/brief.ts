@@ -4,7 +4,7 @@
  * kept apart from the agent's claims (its summary and notes).
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { changedFiles, git, resolveCommit } from "../adapters/git/index.js";
 import { readDenials } from "../adapters/sandbox/index.js";
 import { inScope } from "../core/scope.js";
@@ -39,6 +39,8 @@ export interface BriefData {
   conflicts: string[];
   mergeOrder: string[];
   reviewer: string | null;
+  /** Whether the branch changed the task's spec (living specs), and the diff stat of that file. */
+  specChange: { path: string; changed: boolean; stat: string } | null;
 }
 
 function section(text: string, heading: string): string | null {
@@ -103,6 +105,19 @@ export async function buildBrief(
     }
   }
   const prediction = await predictConflicts(project, task.id);
+  const specRel = task.spec ? relative(root, resolve(root, task.spec)) : null;
+  let specChange: BriefData["specChange"] = null;
+  if (specRel && head && baseCommit && !specRel.startsWith("..")) {
+    const stat = changed.includes(specRel)
+      ? (
+          await git(["diff", "--stat", "--no-color", `${baseCommit}...${head}`, "--", specRel], {
+            cwd: root,
+            allowFail: true,
+          })
+        ).stdout.trim()
+      : "";
+    specChange = { path: specRel, changed: changed.includes(specRel), stat };
+  }
   const data: BriefData = {
     task: task.id,
     branch,
@@ -133,6 +148,7 @@ export async function buildBrief(
         .filter((n) => n.kind === "system" && n.text.startsWith("reviewer:"))
         .map((n) => n.text)
         .pop() ?? null,
+    specChange,
   };
 
   const specFile = task.spec ? resolve(root, task.spec) : null;
@@ -154,6 +170,13 @@ export async function buildBrief(
     }
   } else {
     lines.push(task.spec ? `\`${task.spec}\` (not found)` : "This part names no spec.", "");
+  }
+  if (specChange) {
+    lines.push(
+      specChange.changed
+        ? `**This branch changed the spec:**\n\n\`\`\`\n${specChange.stat}\n\`\`\`\n`
+        : "This branch did not change the spec (a living spec records what the work taught: check its Decision and History).\n",
+    );
   }
   lines.push(
     "## What the agent says",
