@@ -224,6 +224,42 @@ describe("the conductor, with the real Claude Code in the sandbox", () => {
     }
   }, 120_000);
 
+  it("re-planning updates parts of tasks not started and puts back the part of a started one", async () => {
+    const api = await startFakeAnthropic({
+      steps: [
+        `printf 'tampered\\n' > "$BALLADOR_CONDUCTOR_OUTPUT/core.md"\n${writeParts([{ id: "extra", needs: ["core"], scope: "src/extra/**" }])}`,
+      ],
+      finalText: "Rewrote core, added extra.",
+      onPrompt: { marker: "This is attempt 2", steps: [], finalText: "Left core alone." },
+    });
+    apis.push(api);
+    const p = await conductorProject(api);
+    const core = await p.write(
+      ".ballador/parts/0001-greeter/core.md",
+      '---\nid: core\ntitle: "Core"\nspec: specs/0001-greeter.md\nscope: ["src/core/**"]\n---\nThe core.\n',
+    );
+    const original = await readFile(core, "utf8");
+    await p.ok(["queue"]);
+    await p.ok(["abandon", "core"]);
+    try {
+      const r = await p.run(["plan", "1", "--queue", "--json"]);
+      const plan = JSON.parse(r.stdout) as PlanJson & { restored: string[] };
+      expect(r.code, `${r.stdout}\n${await attemptLog(p, plan)}`).toBe(0);
+      expect(plan.run.attempts[0]?.problems.join("\n")).toContain(
+        '.ballador/parts/0001-greeter/core.md is the part of task "core", which is abandoned: it was put back',
+      );
+      expect(plan.restored).toEqual([".ballador/parts/0001-greeter/core.md"]);
+      expect(await readFile(core, "utf8")).toBe(original);
+      expect(firstPrompt(api.requests)).toContain(
+        "core (task abandoned: started, do not change or remove it)",
+      );
+      expect(plan.queued?.inserted).toEqual(["extra"]);
+      expect((await p.task("core")).state).toBe("abandoned");
+    } finally {
+      await keep("conductor-replan", api);
+    }
+  }, 180_000);
+
   it("spec draft: a draft that fails spec check is sent back, corrected, and copied out to specs/", async () => {
     const full = [
       "---",
