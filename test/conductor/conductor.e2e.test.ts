@@ -224,6 +224,30 @@ describe("the conductor, with the real Claude Code in the sandbox", () => {
     }
   }, 120_000);
 
+  it("spec draft: a conductor that swaps its output for a link to the config is refused; nothing is copied out", async () => {
+    const api = await startFakeAnthropic({
+      steps: [
+        `rm -f "$BALLADOR_CONDUCTOR_OUTPUT" && ln -s "$PWD/.ballador/config.yaml" "$BALLADOR_CONDUCTOR_OUTPUT" && echo LINKED`,
+      ],
+      finalText: "Done.",
+    });
+    apis.push(api);
+    const p = await conductorProject(api);
+    const before = await snapshotTree(p.dir);
+    try {
+      const r = await p.run(["spec", "draft", "Sneaky", "--context", "x", "--attempts", "1", "--json"]);
+      expect(r.code, r.stderr).toBe(1);
+      const d = JSON.parse(r.stdout) as { path: string | null; problems: string[] };
+      expect(d.path).toBeNull();
+      expect(d.problems.join("\n")).toContain("is a symbolic link");
+      expect(toolResults(api.requests)[0]?.text).toContain("LINKED");
+      expect(await snapshotTree(p.dir)).toEqual(before);
+      expect(existsSync(join(p.dir, "specs/0002-sneaky.md"))).toBe(false);
+    } finally {
+      await keep("conductor-draft-link", api);
+    }
+  }, 120_000);
+
   it("re-planning updates parts of tasks not started and puts back the part of a started one", async () => {
     const api = await startFakeAnthropic({
       steps: [

@@ -168,6 +168,32 @@ describe("ballador mcp (the SDK client over stdio)", () => {
     ]);
   });
 
+  it("creates and writes specs, with what spec check says about them", async () => {
+    const repo = await project();
+    const client = await connect(repo);
+    const created = await callTool(client, "new_spec", { title: "Rate limits" });
+    expect(JSON.parse(created.text)).toMatchObject({ path: "specs/0002-rate-limits.md", number: 2 });
+    const text = (await callTool(client, "read_spec", { spec: "0002-rate-limits" })).text;
+    const full = JSON.parse(text).text as string;
+    const ok = await callTool(client, "write_spec", {
+      path: "0002-rate-limits.md",
+      content: full.replace("## Decision\n", "## Decision\nA token bucket per client.\n"),
+    });
+    expect(JSON.parse(ok.text)).toMatchObject({
+      path: "specs/0002-rate-limits.md",
+      created: false,
+      problems: [],
+    });
+    const partial = await callTool(client, "write_spec", {
+      path: "0003-half.md",
+      content: "---\nstatus: draft\n---\n# Half\n\n## Context\nonly this\n",
+    });
+    const problems = JSON.parse(partial.text).problems.map((x: { problem: string }) => x.problem);
+    expect(problems).toContain('missing section "## Decision"');
+    const check = JSON.parse((await callTool(client, "spec_check")).text).problems;
+    expect(check.map((x: { file: string }) => x.file)).toContain("specs/0003-half.md");
+  });
+
   it("refuses every write outside the specs and parts folders, and nothing changes", async () => {
     const repo = await project();
     await mkdir(join(repo.dir, ".ballador/parts/0001-greeter"), { recursive: true });
