@@ -1,5 +1,5 @@
 /**
- * The layers of docs/specs (core < adapters < usecases < cli), checked on the source text:
+ * The layers of docs/specs (core < adapters < usecases < cli, mcp), checked on the source text:
  * every import, export-from and dynamic import() in src/ is read with a regex and resolved.
  */
 import { readdirSync, readFileSync } from "node:fs";
@@ -103,9 +103,23 @@ describe("architecture", () => {
     expect(show(bad)).toEqual([]);
   });
 
-  it("never lets src/usecases reach up into cli", () => {
-    const bad = from("usecases").filter((i) => i.target?.startsWith("cli/"));
+  it("never lets src/usecases reach up into cli or mcp", () => {
+    const bad = from("usecases").filter((i) => i.target?.startsWith("cli/") || i.target?.startsWith("mcp/"));
     expect(show(bad)).toEqual([]);
+  });
+
+  it("keeps src/mcp a face: it calls use cases (and core), never adapters, config or the cli", () => {
+    const mcp = from("mcp");
+    expect(mcp.map((i) => i.spec)).toEqual(expect.arrayContaining(["../usecases/chamber.js"]));
+    const bad = mcp.filter((i) =>
+      i.target === null
+        ? !(i.spec === "zod" || i.spec.startsWith("@modelcontextprotocol/sdk/"))
+        : !["usecases/", "core/", "mcp/", "version.js"].some((ok) => (i.target as string).startsWith(ok)),
+    );
+    expect(show(bad)).toEqual([]);
+    // Nothing but the mcp command reaches the server, and adapters never do.
+    const into = all.filter((i) => i.target?.startsWith("mcp/") && !i.file.startsWith("mcp/"));
+    expect(show(into)).toEqual(['cli/commands/conductor-commands.ts imports "../../mcp/server.js"']);
   });
 
   it("resolves every relative import inside src/", () => {

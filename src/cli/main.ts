@@ -6,6 +6,7 @@ import { Command, CommanderError, Option } from "commander";
 import { VERSION } from "../version.js";
 import { registerAgentsCommands } from "./commands/agents-commands.js";
 import { jsonRequested } from "./commands/common.js";
+import { registerConductorCommands } from "./commands/conductor-commands.js";
 import { registerDeliveryCommands } from "./commands/delivery-commands.js";
 import { registerQueueCommands } from "./commands/queue-commands.js";
 import { registerRunCommands } from "./commands/run-commands.js";
@@ -55,6 +56,7 @@ State: <repo>/.ballador/state (or $BALLADOR_STATE_DIR).`,
   registerRunCommands(program);
   registerDeliveryCommands(program);
   registerSandboxCommands(program);
+  registerConductorCommands(program);
   registerAgentsCommands(program);
   registerShellCommands(program);
   return { program, captured: () => captured };

@@ -81,6 +81,13 @@ export function loadConfig(repoRoot: string, env: NodeJS.ProcessEnv = process.en
       message: `names profile "${config.reviewer}", which is not defined under agents.profiles`,
     });
   }
+  if (config.conductor && !names.includes(config.conductor)) {
+    problems.push({
+      file,
+      key: "conductor",
+      message: `names profile "${config.conductor}", which is not defined under agents.profiles`,
+    });
+  }
   for (const [name, profile] of Object.entries(config.agents.profiles)) {
     if (profile.fallback && !names.includes(profile.fallback)) {
       problems.push({

@@ -56,6 +56,7 @@ export const ConfigLayerSchema = z.strictObject({
   stack: z.boolean().optional(),
   merge_strategy: z.enum(["merge", "ff"]).optional(),
   reviewer: z.string().min(1).nullable().optional(),
+  conductor: z.string().min(1).nullable().optional(),
   remote: z
     .string()
     .regex(/^[A-Za-z0-9._-]+$/, { message: "a git remote name such as origin" })
@@ -108,6 +109,8 @@ export interface Config {
   stack: boolean;
   merge_strategy: "merge" | "ff";
   reviewer: string | null;
+  /** The profile `plan` and `spec draft` run (headless); null: agents.default. */
+  conductor: string | null;
   remote: string;
   verify: string | null;
   bootstrap: string[];
@@ -132,6 +135,7 @@ export const DEFAULT_CONFIG: Config = {
   stack: false,
   merge_strategy: "merge",
   reviewer: null,
+  conductor: null,
   remote: "origin",
   verify: null,
   bootstrap: [],

@@ -38,6 +38,9 @@ remote: origin
 verify: ${input.verify === null ? "null   # e.g. ./verify.sh or npm test" : JSON.stringify(input.verify)}
 # A profile that reads verified work (read-only) and approves or requests changes; null: none.
 reviewer: null
+# The profile that drafts specs and cuts them into parts (ballador spec draft, ballador plan),
+# run headless in the sandbox with only its output folder writable; null: agents.default.
+conductor: null
 # How long one run may take before it is stopped and failed (reason: timeout).
 run_timeout: 2h
 # A run whose terminal shows nothing new for this long, without reporting, is stopped and retried

@@ -4,7 +4,7 @@
  * kept apart from the agent's claims (its summary and notes).
  */
 import { writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { blobAt, changedFiles, git, resolveCommit } from "../adapters/git/index.js";
 import { readDenials } from "../adapters/sandbox/index.js";
 import { inScope } from "../core/scope.js";
@@ -42,6 +42,8 @@ export interface BriefData {
   conflicts: string[];
   mergeOrder: string[];
   reviewer: string | null;
+  /** Whether the branch changed the task's spec (living specs), and the diff stat of that file. */
+  specChange: { path: string; changed: boolean; stat: string } | null;
 }
 
 function isViolation(text: string): boolean {
@@ -110,6 +112,19 @@ export async function buildBrief(
     }
   }
   const prediction = await predictConflicts(project, task.id);
+  const specRel = task.spec ? relative(root, resolve(root, task.spec)) : null;
+  let specChange: BriefData["specChange"] = null;
+  if (specRel && head && baseCommit && !specRel.startsWith("..")) {
+    const stat = changed.includes(specRel)
+      ? (
+          await git(["diff", "--stat", "--no-color", `${baseCommit}...${head}`, "--", specRel], {
+            cwd: root,
+            allowFail: true,
+          })
+        ).stdout.trim()
+      : "";
+    specChange = { path: specRel, changed: changed.includes(specRel), stat };
+  }
   const data: BriefData = {
     task: task.id,
     branch,
@@ -145,6 +160,7 @@ export async function buildBrief(
         .filter((n) => n.kind === "system" && n.text.startsWith("reviewer:"))
         .map((n) => n.text)
         .pop() ?? null,
+    specChange,
   };
 
   // The spec as committed on the base, through git: a file in a checkout could be a link.
@@ -171,6 +187,13 @@ export async function buildBrief(
         ? `\`${task.spec}\`: ${specBlob.missing}`
         : "This part names no spec.",
       "",
+    );
+  }
+  if (specChange) {
+    lines.push(
+      specChange.changed
+        ? `**This branch changed the spec:**\n\n\`\`\`\n${specChange.stat}\n\`\`\`\n`
+        : "This branch did not change the spec (a living spec records what the work taught: check its Decision and History).\n",
     );
   }
   lines.push(

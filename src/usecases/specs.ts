@@ -46,13 +46,17 @@ function partsBySpec(project: Project, specs: SpecFile[]) {
   const { files } = collectPartFiles([project.paths.partsDir], project.paths.root);
   const { parts, errors } = loadParts(project.paths.root, files);
   const counts = new Map<string, number>();
+  const owners = new Map<string, string[]>();
   for (const p of parts) {
     const owner = p.spec
       ? specs.find((s) => resolve(project.paths.root, p.spec as string) === s.path)
       : specs.find((s) => resolve(project.paths.partsDir, s.name) === resolve(p.absPath, ".."));
-    if (owner) counts.set(owner.name, (counts.get(owner.name) ?? 0) + 1);
+    if (owner) {
+      counts.set(owner.name, (counts.get(owner.name) ?? 0) + 1);
+      owners.set(owner.name, [...(owners.get(owner.name) ?? []), p.id]);
+    }
   }
-  return { parts, errors, counts };
+  return { parts, errors, counts, owners };
 }
 
 export function listSpecSummaries(project: Project): SpecSummary[] {
@@ -74,29 +78,43 @@ export interface SpecCheckProblem {
   fix: string;
 }
 
-export function checkSpecs(project: Project): SpecCheckProblem[] {
-  const specs = listSpecs(project.paths.specsDir);
+/** The problems of one spec on its own: its sections and its status. */
+export function checkSpecFile(s: SpecFile, file: string): SpecCheckProblem[] {
   const problems: SpecCheckProblem[] = [];
-  for (const s of specs) {
-    const file = relative(project.paths.root, s.path);
-    for (const section of SPEC_SECTIONS) {
-      if (!s.sections.some((h) => h.toLowerCase() === section.toLowerCase())) {
-        problems.push({
-          file,
-          problem: `missing section "## ${section}"`,
-          fix: `add a "## ${section}" heading`,
-        });
-      }
-    }
-    if (s.status === "unknown") {
+  for (const section of SPEC_SECTIONS) {
+    if (!s.sections.some((h) => h.toLowerCase() === section.toLowerCase())) {
       problems.push({
         file,
-        problem: "no status in the front matter",
-        fix: "add `status: draft` (or accepted, superseded)",
+        problem: `missing section "## ${section}"`,
+        fix: `add a "## ${section}" heading`,
       });
     }
   }
-  const { parts, errors } = partsBySpec(project, specs);
+  if (s.status === "unknown") {
+    problems.push({
+      file,
+      problem: "no status in the front matter",
+      fix: "add `status: draft` (or accepted, superseded)",
+    });
+  }
+  return problems;
+}
+
+/** The dates (YYYY-MM-DD) of a spec's History entries, latest first. */
+export function historyDates(text: string): string[] {
+  const m = /^##\s+History\s*$([\s\S]*?)(?=^##\s|(?![\s\S]))/im.exec(text);
+  const body = m?.[1] ?? "";
+  return [...body.matchAll(/^\s*[-*]\s*(\d{4}-\d{2}-\d{2})/gm)]
+    .map((x) => x[1] as string)
+    .sort()
+    .reverse();
+}
+
+export function checkSpecs(project: Project): SpecCheckProblem[] {
+  const specs = listSpecs(project.paths.specsDir);
+  const problems: SpecCheckProblem[] = [];
+  for (const s of specs) problems.push(...checkSpecFile(s, relative(project.paths.root, s.path)));
+  const { parts, errors, owners } = partsBySpec(project, specs);
   for (const e of errors) {
     problems.push({
       file: e.line ? `${e.path}:${e.line}` : e.path,
@@ -113,5 +131,44 @@ export function checkSpecs(project: Project): SpecCheckProblem[] {
       });
     }
   }
+  problems.push(...staleHistories(project, specs, owners));
   return problems;
+}
+
+/**
+ * A living spec stays alive: once every part of a spec is merged, its History should have an
+ * entry dated on or after the last merge (dates are days, so the same day counts).
+ */
+function staleHistories(
+  project: Project,
+  specs: SpecFile[],
+  owners: Map<string, string[]>,
+): SpecCheckProblem[] {
+  const out: SpecCheckProblem[] = [];
+  const store = project.store();
+  const states = store.stateMap();
+  for (const s of specs) {
+    const ids = owners.get(s.name) ?? [];
+    if (ids.length === 0 || !ids.every((id) => states.get(id) === "merged")) continue;
+    const lastMerge = ids
+      .flatMap((id) =>
+        store
+          .events(id)
+          .filter((e) => e.to === "merged")
+          .map((e) => e.at),
+      )
+      .sort()
+      .pop();
+    if (!lastMerge) continue;
+    const day = lastMerge.slice(0, 10);
+    const latest = historyDates(s.text)[0];
+    if (!latest || latest < day) {
+      out.push({
+        file: relative(project.paths.root, s.path),
+        problem: `all ${ids.length} part${ids.length === 1 ? " is" : "s are"} merged (last on ${day}) but History has no entry since${latest ? ` (latest: ${latest})` : ""}`,
+        fix: `add "- ${day}: what was built and what changed in the design" under ## History`,
+      });
+    }
+  }
+  return out;
 }

@@ -23,8 +23,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 
 export interface FakeAnthropicOptions {
-  /** Bash commands, one tool call each, in order. */
-  steps: readonly string[];
+  /** Bash commands (or other tool calls: `{ tool, input }`), one tool call each, in order. */
+  steps: readonly Step[];
   /** The answer after the last step's result. */
   finalText?: string;
   /** A JSON file that holds every request received so far (rewritten after each). */
@@ -35,8 +35,11 @@ export interface FakeAnthropicOptions {
    * Another script for a later prompt in the same conversation (a retry): once a user message
    * containing `marker` is in the conversation, the tool results after it count for `steps`.
    */
-  onPrompt?: { marker: string; steps: readonly string[]; finalText?: string };
+  onPrompt?: { marker: string; steps: readonly Step[]; finalText?: string };
 }
+
+/** A Bash command, or any tool call by name (e.g. an MCP tool: `mcp__ballador__status`). */
+export type Step = string | { tool: string; input: Record<string, unknown> };
 
 export interface RecordedRequest {
   at: string;
@@ -174,8 +177,8 @@ function answerFor(
   }
   const script = later && from >= 0 ? later : opts;
   const n = toolResultsIn(messages.slice(Math.max(0, from))).length;
-  const command = script.steps[n];
-  if (command === undefined) {
+  const step = script.steps[n];
+  if (step === undefined) {
     return {
       blocks: [{ type: "text", text: script.finalText ?? "All steps are done." }],
       stop: "end_turn",
@@ -189,8 +192,9 @@ function answerFor(
         type: "tool_use",
         // Unique in the conversation: a resumed one holds the earlier attempt's calls too.
         id: `toolu_fake_${requestNumber}`,
-        name: "Bash",
-        input: { command, description: `scripted step ${n + 1}` },
+        name: typeof step === "string" ? "Bash" : step.tool,
+        input:
+          typeof step === "string" ? { command: step, description: `scripted step ${n + 1}` } : step.input,
       },
     ],
     stop: "tool_use",

@@ -37,9 +37,13 @@ export function listSpecs(specsDir: string): SpecFile[] {
 }
 
 export function readSpec(path: string): SpecFile {
+  return specFromText(path, readFileSync(path, "utf8"));
+}
+
+/** A spec as read from its text (the file at `path` is not opened: a caller may have read it safely). */
+export function specFromText(path: string, text: string): SpecFile {
   const file = basename(path);
   const m = SPEC_FILE_PATTERN.exec(file);
-  const text = readFileSync(path, "utf8");
   let title = m ? (m[2] as string).replace(/-/g, " ") : file;
   let status = "unknown";
   const fm = /^---\n([\s\S]*?)\n---\n/.exec(text.replace(/\r\n/g, "\n"));
