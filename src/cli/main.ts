@@ -4,6 +4,7 @@
  */
 import { Command, Option } from "commander";
 import { VERSION } from "../version.js";
+import { registerDashboardCommands } from "./commands/dashboard-commands.js";
 import { registerDeliveryCommands } from "./commands/delivery-commands.js";
 import { registerQueueCommands } from "./commands/queue-commands.js";
 import { registerRunCommands } from "./commands/run-commands.js";
@@ -44,6 +45,7 @@ Every command speaks --json. State: <repo>/.ballador/state (or $BALLADOR_STATE_D
   registerRunCommands(program);
   registerDeliveryCommands(program);
   registerSandboxCommands(program);
+  registerDashboardCommands(program);
   try {
     await program.parseAsync(argv);
   } catch (err) {

@@ -22,6 +22,8 @@ export interface BriefData {
   profiles: string[];
   summary: string | null;
   notes: string[];
+  /** Notes a person left (from the dashboard): not the agent's claims, not observed facts. */
+  personNotes: string[];
   verification: Array<{
     kind: string;
     command: string | null;
@@ -112,6 +114,7 @@ export async function buildBrief(
     profiles: [...new Set(runs.map((r) => r.profile))],
     summary,
     notes: notes.filter((n) => n.kind === "note" || n.kind === "system").map((n) => n.text),
+    personNotes: notes.filter((n) => n.kind === "person").map((n) => n.text),
     verification: verifications.map((v) => ({
       kind: v.kind,
       command: v.command,
@@ -165,6 +168,11 @@ export async function buildBrief(
   if (data.notes.length) for (const n of data.notes) lines.push(`- ${n}`);
   else lines.push("No notes.");
   lines.push("");
+  if (data.personNotes.length) {
+    lines.push("## The person's notes", "", "(left by a person on the dashboard)", "");
+    for (const n of data.personNotes) lines.push(`- ${n}`);
+    lines.push("");
+  }
   lines.push("## Verification", "");
   if (verifications.length === 0) lines.push("No verification recorded.");
   for (const v of data.verification) {

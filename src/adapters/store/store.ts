@@ -492,6 +492,20 @@ export class TaskStore {
     }));
   }
 
+  /** task id -> how many notes it has, in one query: a cheap change marker for whole-queue views. */
+  noteCounts(): Map<string, number> {
+    const rows = this.db.prepare("SELECT task_id, COUNT(*) AS n FROM notes GROUP BY task_id").all() as Array<{
+      task_id: string;
+      n: number;
+    }>;
+    return new Map(rows.map((r) => [r.task_id, r.n]));
+  }
+
+  /** SQLite's data_version: changes whenever another connection commits (one cheap read). */
+  dataVersion(): number {
+    return this.db.pragma("data_version", { simple: true }) as number;
+  }
+
   // ---- verifications and artifacts ---------------------------------------------------------
 
   addVerification(v: Omit<VerificationRow, "seq" | "at">): void {
