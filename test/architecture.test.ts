@@ -126,7 +126,8 @@ describe("architecture", () => {
 
   it("lets only the CLI reach the dashboard face", () => {
     const bad = all.filter(
-      (i) => i.target?.startsWith("dashboard/") && !i.file.startsWith("cli/") && !i.file.startsWith("dashboard/"),
+      (i) =>
+        i.target?.startsWith("dashboard/") && !i.file.startsWith("cli/") && !i.file.startsWith("dashboard/"),
     );
     expect(show(bad)).toEqual([]);
   });

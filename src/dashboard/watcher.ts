@@ -1,10 +1,19 @@
 /**
  * One watcher per dashboard process: it polls the store's data_version (one pragma read) a few
  * times a second, rebuilds the board only when another process committed (or when told that
- * this one did), and hands each change as a patch to every open page. Viewers never query the
+ * this one did), re-reading only the tasks written since its last read, and hands each change
+ * as a patch to every open page. Viewers never query the
  * store themselves, so ten pages cost what one does.
  */
-import { type Board, type BoardRow, board, boardVersion, mergeOrder } from "../usecases/dashboard.js";
+import {
+  type Board,
+  type BoardRow,
+  board,
+  boardChanges,
+  boardVersion,
+  mergeOrder,
+  reviewIds,
+} from "../usecases/dashboard.js";
 import type { Project } from "../usecases/project.js";
 
 export interface BoardPatch {
@@ -40,6 +49,7 @@ export class BoardWatcher {
     this.version = boardVersion(project);
     this.current = board(project);
     for (const r of this.current.rows) this.rowJson.set(r.id, JSON.stringify(r));
+    this.byId = new Map(this.current.rows.map((r) => [r.id, r]));
     this.refreshOrder();
   }
 
@@ -73,27 +83,42 @@ export class BoardWatcher {
   private tick(): void {
     if (this.busy) return;
     const version = boardVersion(this.project);
-    const live = this.current.rows.some((r) => r.state === "running" || r.state === "verifying");
-    const due = live && Date.now() - this.lastFull >= LIVE_REFRESH_MS;
+    const active = this.current.rows.filter((r) => r.state === "running" || r.state === "verifying");
+    const due = active.length > 0 && Date.now() - this.lastFull >= LIVE_REFRESH_MS;
     if (version === this.version && !this.forced && !due) return;
     this.busy = true;
     try {
       this.version = version;
       this.forced = false;
       this.lastFull = Date.now();
-      const next = board(this.project);
+      const ch = boardChanges(this.project, this.current.mark, active);
+      const rows = new Map(this.current.rows.map((r) => [r.id, r]));
+      for (const r of ch.rows) rows.set(r.id, r);
+      for (const [id, r] of rows) {
+        const notes = ch.notes.get(id) ?? 0;
+        const denials = ch.denials.get(id) ?? r.denials;
+        if (r.notes !== notes || r.denials !== denials) rows.set(id, { ...r, notes, denials });
+      }
+      // A count that does not add up (tasks removed, or a clock far behind): read it all again.
+      const next: Board =
+        rows.size === ch.count
+          ? { ...this.current, rows: [...rows.values()], mark: ch.mark }
+          : board(this.project);
+      if (next.rows !== this.current.rows && rows.size === ch.count) next.review = reviewIds(next.rows);
       const upsert: BoardRow[] = [];
       const seen = new Set<string>();
       const json = new Map<string, string>();
       for (const r of next.rows) {
         seen.add(r.id);
-        const j = JSON.stringify(r);
+        const before = this.rowJson.get(r.id);
+        const j = before !== undefined && this.rowById(r.id) === r ? before : JSON.stringify(r);
         json.set(r.id, j);
-        if (this.rowJson.get(r.id) !== j) upsert.push(r);
+        if (before !== j) upsert.push(r);
       }
       const remove = [...this.rowJson.keys()].filter((id) => !seen.has(id));
       const reviewChanged = next.review.join("\n") !== this.current.review.join("\n");
       this.current = next;
+      this.byId = new Map(next.rows.map((r) => [r.id, r]));
       this.rowJson = json;
       if (upsert.length || remove.length || reviewChanged) {
         this.emit({ upsert, remove, review: next.review });
@@ -102,6 +127,13 @@ export class BoardWatcher {
     } finally {
       this.busy = false;
     }
+  }
+
+  private byId = new Map<string, BoardRow>();
+
+  /** The row object held before this tick (same object: unchanged, no need to serialise it again). */
+  private rowById(id: string): BoardRow | undefined {
+    return this.byId.get(id);
   }
 
   private refreshOrder(): void {

@@ -13,7 +13,7 @@ import { UserError } from "./errors.js";
 import { tmuxFor } from "./launch.js";
 import { logFile, readLog } from "./lifecycle.js";
 import { type Project, requireTask } from "./project.js";
-import { next, show } from "./read.js";
+import { reviewOrder, show } from "./read.js";
 
 export interface BoardRow {
   id: string;
@@ -37,6 +37,8 @@ export interface Board {
   rows: BoardRow[];
   /** Ids in review, in the order to review them: what others wait on first, then the oldest. */
   review: string[];
+  /** The newest updated_at read: where the next boardChanges starts. */
+  mark: string;
 }
 
 /** Needs a person: a verdict (review) or a decision (blocked, failed, stopped). */
@@ -47,32 +49,90 @@ export function boardVersion(project: Project): number {
   return project.store().dataVersion();
 }
 
+function toRow(t: TaskRow, agent: string, denials: number, notes: number): BoardRow {
+  return {
+    id: t.id,
+    title: t.title,
+    state: t.state,
+    reason: t.reason,
+    agent: t.agent ?? agent,
+    role: t.role,
+    attempt: t.attempt,
+    priority: t.priority,
+    since: t.stateChangedAt,
+    needs: t.needs,
+    branch: t.branch,
+    denials,
+    notes,
+  };
+}
+
+/** The latest updated_at (ISO strings compare as times). */
+function newest(tasks: readonly TaskRow[], mark = ""): string {
+  let m = mark;
+  for (const t of tasks) if (t.updatedAt > m) m = t.updatedAt;
+  return m;
+}
+
 export function board(project: Project): Board {
   const store = project.store();
   const def = project.config.agents.default;
   const tasks = store.tasks({ lean: true });
   const denials = denialCounts(project, tasks);
   const notes = store.noteCounts();
+  const rows = tasks.map((t) => toRow(t, def, denials.get(t.id) ?? 0, notes.get(t.id) ?? 0));
   return {
     root: project.paths.root,
     sandbox: project.config.sandbox.mode,
-    rows: tasks.map((t) => ({
-      id: t.id,
-      title: t.title,
-      state: t.state,
-      reason: t.reason,
-      agent: t.agent ?? def,
-      role: t.role,
-      attempt: t.attempt,
-      priority: t.priority,
-      since: t.stateChangedAt,
-      needs: t.needs,
-      branch: t.branch,
-      denials: denials.get(t.id) ?? 0,
-      notes: notes.get(t.id) ?? 0,
-    })),
-    review: next(project).review.map((r) => r.id),
+    rows,
+    review: reviewIds(rows),
+    mark: newest(tasks),
   };
+}
+
+/**
+ * Every write takes its time inside the store's write lock, so times follow commit order on one
+ * machine; a second of slack covers a clock step. Rows re-read in it are compared and dropped.
+ */
+const SLACK_MS = 1000;
+
+export interface BoardChanges {
+  /** Rows of the tasks written since the mark (some may be unchanged: the caller compares). */
+  rows: BoardRow[];
+  mark: string;
+  /** How many tasks the queue has: a different count than the caller holds means reload. */
+  count: number;
+  notes: Map<string, number>;
+  /** Denied-request counts of the `recheck` tasks (denials are files, not store writes). */
+  denials: Map<string, number>;
+}
+
+/** What changed since `mark`, without reading the whole queue: the watcher's cheap path at 10,000 tasks. */
+export function boardChanges(
+  project: Project,
+  mark: string,
+  recheck: ReadonlyArray<{ id: string; attempt: number }> = [],
+): BoardChanges {
+  const store = project.store();
+  const since = mark ? new Date(Date.parse(mark) - SLACK_MS).toISOString() : "";
+  const tasks = store.tasksUpdatedSince(since);
+  const notes = store.noteCounts();
+  const denials = denialCounts(project, [...tasks, ...recheck]);
+  const def = project.config.agents.default;
+  return {
+    rows: tasks.map((t) => toRow(t, def, denials.get(t.id) ?? 0, notes.get(t.id) ?? 0)),
+    mark: newest(tasks, mark),
+    count: store.taskCount(),
+    notes,
+    denials,
+  };
+}
+
+/** The review queue of these rows, in `next`'s order. */
+export function reviewIds(rows: readonly BoardRow[]): string[] {
+  return reviewOrder(
+    rows.map((r) => ({ id: r.id, state: r.state, needs: r.needs, stateChangedAt: r.since })),
+  ).map((r) => r.id);
 }
 
 /** The suggested merge order (conflict prediction runs git): computed only when the review set changes. */

@@ -166,6 +166,21 @@ export class TaskStore {
     return rows.map(toTask);
   }
 
+  /**
+   * Lean tasks written at or after `iso` (every write to a task sets updated_at): what a
+   * watcher re-reads instead of the whole queue.
+   */
+  tasksUpdatedSince(iso: string): TaskRow[] {
+    const rows = this.db
+      .prepare(`SELECT ${LEAN_COLUMNS} FROM tasks WHERE updated_at >= ? ORDER BY seq`)
+      .all(iso) as SqlRow[];
+    return rows.map(toTask);
+  }
+
+  taskCount(): number {
+    return (this.db.prepare("SELECT COUNT(*) AS n FROM tasks").get() as { n: number }).n;
+  }
+
   /** Ids of the tasks that need `id`, in queue order (through the deps index). */
   dependentsOf(id: string): string[] {
     return (

@@ -1,7 +1,15 @@
 /** The dashboard page: one event stream from the server, an overview and a page per task. */
 import { age, clear, h, taskHref } from "./dom.js";
-import { drawGraph, type Layout, waves } from "./graph.js";
-import { ACTIVE, type BoardMessage, BoardModel, NEEDS_YOU, type PatchMessage, STATE_ORDER } from "./model.js";
+import { drawGraph, drawNode, type Layout, MAX_PER_WAVE, waves } from "./graph.js";
+import {
+  ACTIVE,
+  type BoardMessage,
+  BoardModel,
+  FINISHED,
+  NEEDS_YOU,
+  type PatchMessage,
+  STATE_ORDER,
+} from "./model.js";
 import { TaskTable } from "./table.js";
 import { TaskView } from "./task.js";
 import { flash, runAction } from "./ui.js";
@@ -94,20 +102,26 @@ function legend(): HTMLElement {
 
 let layout: Layout | null = null;
 let layoutShape = -1;
+let drawnStates = new Map<string, string>();
 
-function drawOverview(): void {
+function drawOverview(changed: Set<string> | null = null): void {
   if (layoutShape !== model.shape || !layout) {
     layout = waves(model);
     layoutShape = model.shape;
+    changed = null;
   }
-  const scroll = graphBox.scrollLeft;
-  clear(graphBox);
-  if (model.ids.length === 0)
-    graphBox.appendChild(
-      h("p", { class: "muted empty" }, 'No tasks queued yet. Write parts, then run "ballador queue".'),
-    );
-  else graphBox.appendChild(drawGraph(model, layout));
-  graphBox.scrollLeft = scroll;
+  // A few states changed and each node can change in place: no new drawing of the whole graph.
+  if (!changed || !(changed.size <= 50 && [...changed].every((id) => updateNode(id)))) {
+    const scroll = graphBox.scrollLeft;
+    clear(graphBox);
+    if (model.ids.length === 0)
+      graphBox.appendChild(
+        h("p", { class: "muted empty" }, 'No tasks queued yet. Write parts, then run "ballador queue".'),
+      );
+    else graphBox.appendChild(drawGraph(model, layout));
+    graphBox.scrollLeft = scroll;
+    drawnStates = new Map(model.ids.map((id) => [id, model.rows.get(id)?.state ?? ""]));
+  }
   graphInfo.textContent = `${model.ids.length} tasks in ${layout.waves.length} wave${layout.waves.length === 1 ? "" : "s"}`;
   const ready = [...model.rows.values()].filter((r) => r.state === "ready").length;
   launchBtn.textContent = `Launch ready (${ready})`;
@@ -126,6 +140,27 @@ function drawOverview(): void {
       ),
     );
   table.refresh();
+}
+
+/**
+ * Redraws one task's node where it stands, when its move cannot change the layout: the node is
+ * drawn, its wave is not crowded (which nodes show would change) and it neither finishes nor
+ * un-finishes (a finished wave collapses).
+ */
+function updateNode(id: string): boolean {
+  const r = model.rows.get(id);
+  const before = drawnStates.get(id);
+  if (!r || before === undefined || !layout) return false;
+  if (before === r.state) return true;
+  if (FINISHED.has(before) || FINISHED.has(r.state)) return false;
+  const w = layout.wave.get(id);
+  if (w === undefined || (layout.waves[w]?.length ?? 0) > MAX_PER_WAVE) return false;
+  const old = graphBox.querySelector(`svg.graph [data-id="${CSS.escape(id)}"]`)?.closest("a");
+  if (!old) return false;
+  const fresh = drawNode(r, old.firstElementChild?.getAttribute("transform") ?? "");
+  old.replaceWith(fresh);
+  drawnStates.set(id, r.state);
+  return true;
 }
 
 function drawCounts(): void {
@@ -177,7 +212,7 @@ function schedule(changed: Set<string> | null): void {
     drawCounts();
     if (taskView) {
       if (ids.has("*") || ids.has(taskView.id)) void taskView.load();
-    } else drawOverview();
+    } else drawOverview(ids.has("*") ? null : ids);
   });
 }
 

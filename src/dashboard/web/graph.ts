@@ -13,6 +13,8 @@ const NODE_H = 46;
 const COL_GAP = 70;
 const ROW_GAP = 12;
 const PAD = 16;
+/** Room above the columns for their wave labels. */
+const TOP = 22;
 export const MAX_PER_WAVE = 30;
 
 interface Placed {
@@ -113,7 +115,7 @@ export function drawGraph(model: BoardModel, layout: Layout): SVGElement {
         id: r.id,
         row: r,
         label: r.id,
-        sub: `${r.state}${r.attempt > 1 ? ` · attempt ${r.attempt}` : ""} · ${r.agent}`,
+        sub: subline(r),
         x,
         y: 0,
       }));
@@ -128,14 +130,14 @@ export function drawGraph(model: BoardModel, layout: Layout): SVGElement {
         });
     }
     items.forEach((it, i) => {
-      it.y = PAD + i * (NODE_H + ROW_GAP);
+      it.y = TOP + PAD + i * (NODE_H + ROW_GAP);
       if (it.row) pos.set(it.row.id, i);
       placed.push(it);
     });
     tallest = Math.max(tallest, items.length);
   });
   const width = PAD * 2 + layout.waves.length * (NODE_W + COL_GAP) - COL_GAP;
-  const height = PAD * 2 + tallest * (NODE_H + ROW_GAP) - ROW_GAP;
+  const height = TOP + PAD * 2 + tallest * (NODE_H + ROW_GAP) - ROW_GAP;
   const svg = s("svg", {
     class: "graph",
     width: Math.max(width, 200),
@@ -176,9 +178,34 @@ export function drawGraph(model: BoardModel, layout: Layout): SVGElement {
     }
   }
   svg.appendChild(edges);
+  layout.waves.forEach((col, w) =>
+    svg.appendChild(
+      s(
+        "text",
+        { x: PAD + w * (NODE_W + COL_GAP), y: PAD + 6, class: "wave-label" },
+        `WAVE ${w + 1} · ${col.length}`,
+      ),
+    ),
+  );
   for (const p of placed) svg.appendChild(node(p));
   return svg;
 }
+
+/** One task's node, drawn again at the same place (see updateNode in app.ts). */
+export function drawNode(r: Row, transform: string): SVGElement {
+  const m = /translate\(([-\d.]+),([-\d.]+)\)/.exec(transform);
+  return node({
+    kind: "task",
+    id: r.id,
+    row: r,
+    label: r.id,
+    sub: subline(r),
+    x: Number(m?.[1] ?? 0),
+    y: Number(m?.[2] ?? 0),
+  });
+}
+
+const subline = (r: Row) => `${r.state}${r.attempt > 1 ? ` · attempt ${r.attempt}` : ""} · ${r.agent}`;
 
 function node(p: Placed): SVGElement {
   const state = p.row?.state ?? (p.kind === "collapsed" ? "merged" : "more");

@@ -18,7 +18,7 @@ const COLUMNS: Array<{ key: Key; label: string; cls: string }> = [
   { key: "role", label: "Role", cls: "c-role" },
   { key: "attempt", label: "Attempt", cls: "c-num" },
   { key: "age", label: "Age", cls: "c-num" },
-  { key: "denials", label: "Denials", cls: "c-num" },
+  { key: "denials", label: "Denied", cls: "c-num" },
   { key: "notes", label: "Notes", cls: "c-num" },
   { key: "flags", label: "Flags", cls: "c-flags" },
 ];

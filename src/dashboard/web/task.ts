@@ -222,7 +222,7 @@ export class TaskView {
       cursorBlink: false,
       convertEol: false,
       scrollback: 5000,
-      fontSize: 12,
+      fontSize: 11,
       fontFamily: "ui-monospace, 'DejaVu Sans Mono', Menlo, monospace",
       theme: { background: "#0d1117", foreground: "#d1d7e0" },
       cols: 120,
