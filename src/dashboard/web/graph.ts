@@ -178,15 +178,10 @@ export function drawGraph(model: BoardModel, layout: Layout): SVGElement {
     }
   }
   svg.appendChild(edges);
-  layout.waves.forEach((col, w) =>
-    svg.appendChild(
-      s(
-        "text",
-        { x: PAD + w * (NODE_W + COL_GAP), y: PAD + 6, class: "wave-label" },
-        `WAVE ${w + 1} · ${col.length}`,
-      ),
-    ),
-  );
+  layout.waves.forEach((col, w) => {
+    const x = PAD + w * (NODE_W + COL_GAP);
+    svg.appendChild(s("text", { x, y: PAD + 6, class: "wave-label" }, `WAVE ${w + 1} · ${col.length}`));
+  });
   for (const p of placed) svg.appendChild(node(p));
   return svg;
 }
