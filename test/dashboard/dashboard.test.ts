@@ -3,6 +3,7 @@
  * would, on projects run by scripted agents: access control, live updates, notes between two
  * browsers, actions, hostile text, the terminal, and screenshots for a person to look at.
  */
+import { mkdir, writeFile } from "node:fs/promises";
 import { request } from "node:http";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
@@ -342,6 +343,41 @@ describe.skipIf(!HAVE_CHROMIUM)("ballador dashboard in Chromium", () => {
       .toBe("stopped");
     await page.context().close();
   });
+
+  it("stays responsive at 10,000 tasks: a virtualised table and a graph that caps crowded waves", async () => {
+    const p = await makeProject();
+    const dir = join(p.dir, ".ballador", "parts", "big");
+    await mkdir(dir, { recursive: true });
+    const id = (i: number) => `t${String(i).padStart(5, "0")}`;
+    let seed = 7;
+    const rand = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    for (let i = 0; i < 10_000; i++) {
+      const needs = i === 0 ? [] : [...new Set([id(Math.floor(rand() * i)), id(Math.floor(rand() * i))])];
+      await writeFile(
+        join(dir, `${id(i)}.md`),
+        `---\nid: ${id(i)}\ntitle: Task ${i}\nneeds: [${needs.join(", ")}]\n---\nPart ${i}.\n`,
+      );
+    }
+    await p.ok(["queue"]);
+    const d = await serve(p);
+    const page = await openPage(d.url);
+    await expect
+      .poll(() => page.locator(".table-count").textContent(), { timeout: 30_000 })
+      .toBe("10000 of 10000");
+    expect(await page.locator(".tbody .trow").count()).toBeLessThan(100);
+    expect(await page.locator("svg.graph .node").count()).toBeLessThan(1500);
+    expect(await page.locator("svg.graph .node.more").count()).toBeGreaterThan(0);
+    // Scrolled to the end, the last rows are drawn (and still only a window of them).
+    await page.locator(".tbody").evaluate((el) => {
+      el.scrollTop = el.scrollHeight;
+    });
+    await expect.poll(() => row(page, "t09999").count()).toBe(1);
+    expect(await page.locator(".tbody .trow").count()).toBeLessThan(100);
+    await page.context().close();
+  }, 120_000);
 
   it("renders hostile titles, parts, notes and terminal output as text, and runs none of it", async () => {
     const evil = `<img src=x onerror="window.__pwned=1"><script>window.__pwned=1</script>`;

@@ -104,6 +104,19 @@ let layout: Layout | null = null;
 let layoutShape = -1;
 let drawnStates = new Map<string, string>();
 
+function drawGraphNow(): void {
+  if (!layout) return;
+  const scroll = graphBox.scrollLeft;
+  clear(graphBox);
+  if (model.ids.length === 0)
+    graphBox.appendChild(
+      h("p", { class: "muted empty" }, 'No tasks queued yet. Write parts, then run "ballador queue".'),
+    );
+  else graphBox.appendChild(drawGraph(model, layout));
+  graphBox.scrollLeft = scroll;
+  drawnStates = new Map(model.ids.map((id) => [id, model.rows.get(id)?.state ?? ""]));
+}
+
 function drawOverview(changed: Set<string> | null = null): void {
   if (layoutShape !== model.shape || !layout) {
     layout = waves(model);
@@ -111,17 +124,7 @@ function drawOverview(changed: Set<string> | null = null): void {
     changed = null;
   }
   // A few states changed and each node can change in place: no new drawing of the whole graph.
-  if (!changed || !(changed.size <= 50 && [...changed].every((id) => updateNode(id)))) {
-    const scroll = graphBox.scrollLeft;
-    clear(graphBox);
-    if (model.ids.length === 0)
-      graphBox.appendChild(
-        h("p", { class: "muted empty" }, 'No tasks queued yet. Write parts, then run "ballador queue".'),
-      );
-    else graphBox.appendChild(drawGraph(model, layout));
-    graphBox.scrollLeft = scroll;
-    drawnStates = new Map(model.ids.map((id) => [id, model.rows.get(id)?.state ?? ""]));
-  }
+  if (!changed || !(changed.size <= 50 && [...changed].every((id) => updateNode(id)))) drawGraphNow();
   graphInfo.textContent = `${model.ids.length} tasks in ${layout.waves.length} wave${layout.waves.length === 1 ? "" : "s"}`;
   const ready = [...model.rows.values()].filter((r) => r.state === "ready").length;
   launchBtn.textContent = `Launch ready (${ready})`;
@@ -154,13 +157,25 @@ function updateNode(id: string): boolean {
   if (before === r.state) return true;
   if (FINISHED.has(before) || FINISHED.has(r.state)) return false;
   const w = layout.wave.get(id);
-  if (w === undefined || (layout.waves[w]?.length ?? 0) > MAX_PER_WAVE) return false;
-  const old = graphBox.querySelector(`svg.graph [data-id="${CSS.escape(id)}"]`)?.closest("a");
-  if (!old) return false;
-  const fresh = drawNode(r, old.firstElementChild?.getAttribute("transform") ?? "");
-  old.replaceWith(fresh);
+  if (w === undefined) return false;
+  // In a crowded wave the move may change which nodes deserve a place: draw it all again soon.
+  if ((layout.waves[w]?.length ?? 0) > MAX_PER_WAVE) redrawSoon();
   drawnStates.set(id, r.state);
+  const old = graphBox.querySelector(`svg.graph [data-id="${CSS.escape(id)}"]`)?.closest("a");
+  if (!old) return true;
+  old.replaceWith(drawNode(r, old.firstElementChild?.getAttribute("transform") ?? ""));
   return true;
+}
+
+let redrawTimer: number | null = null;
+
+/** A full redraw of the graph within a second, at most one a second, off the update's path. */
+function redrawSoon(): void {
+  if (redrawTimer !== null) return;
+  redrawTimer = window.setTimeout(() => {
+    redrawTimer = null;
+    if (!taskView) drawGraphNow();
+  }, 1000);
 }
 
 function drawCounts(): void {
