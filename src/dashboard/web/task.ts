@@ -297,7 +297,7 @@ export class TaskView {
         "div",
         { class: "facts" },
         fact("task", t.id),
-        fact("agent", t.agent ?? "default"),
+        fact("agent", t.agent ?? d.runs.at(-1)?.profile ?? "default profile"),
         t.role ? fact("role", t.role) : null,
         fact("attempt", String(t.attempt)),
         fact("in state for", age(t.stateChangedAt)),
