@@ -18,6 +18,7 @@ import {
   type Project,
   waitFor,
 } from "../helpers/runtime.js";
+import { makeSandboxProject } from "../helpers/sandbox.js";
 
 let browser: Browser;
 
@@ -195,7 +196,14 @@ describe.skipIf(!HAVE_CHROMIUM)("ballador dashboard in Chromium", () => {
       .toBe("ready");
     expect(await node(page, "ui").getAttribute("data-state")).toBe("queued");
 
-    await p.ok(["launch"]);
+    // The downbeat from the page: the same launch as the CLI's.
+    await expect
+      .poll(() => page.locator('button[data-action="launch-ready"]').textContent())
+      .toBe("Launch ready (3)");
+    await confirm(page, "launch-ready");
+    await expect
+      .poll(() => page.locator(".flash.ok").textContent(), { timeout: 30_000 })
+      .toContain("started schema");
     await expect
       .poll(() => node(page, "schema").getAttribute("data-state"), { timeout: 15_000 })
       .toBe("running");
@@ -341,6 +349,30 @@ describe.skipIf(!HAVE_CHROMIUM)("ballador dashboard in Chromium", () => {
     await expect
       .poll(() => page.locator('[data-testid="task-state"]').textContent(), { timeout: 15_000 })
       .toBe("stopped");
+
+    // Opening a pull request without a remote (or without gh): the page says what the CLI says.
+    await p.ok(["retry", "base"]);
+    await p.open("base");
+    await expect
+      .poll(() => page.locator('[data-testid="task-state"]').textContent(), { timeout: 30_000 })
+      .toBe("review");
+    const cli = await p.run(["pr", "base"]);
+    expect(cli.code).not.toBe(0);
+    await confirm(page, "pr");
+    await expect
+      .poll(() => page.locator(".flash.error .flash-text").textContent(), { timeout: 15_000 })
+      .toBe(cli.stderr.split("\n")[0]?.replace(/^ballador: /, ""));
+    // An empty note is refused with the reason.
+    const empty = await page.evaluate(async () => {
+      const csrf = document.querySelector<HTMLMetaElement>('meta[name="ballador-csrf"]')?.content ?? "";
+      const res = await fetch("/api/tasks/base/notes", {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "X-Ballador-CSRF": csrf },
+        body: JSON.stringify({ text: "  " }),
+      });
+      return { status: res.status, body: await res.json() };
+    });
+    expect(empty).toEqual({ status: 400, body: { error: "a note needs some text", details: [] } });
     await page.context().close();
   });
 
@@ -378,6 +410,33 @@ describe.skipIf(!HAVE_CHROMIUM)("ballador dashboard in Chromium", () => {
     expect(await page.locator(".tbody .trow").count()).toBeLessThan(100);
     await page.context().close();
   }, 120_000);
+
+  it("shows a sandboxed run's denied requests with the config lines that would allow them", async () => {
+    const p = await makeSandboxProject();
+    await p.part("net", {
+      title: "Fetch the feed",
+      steps: [
+        { http: { url: "http://blocked.example.test/feed", timeout_ms: 5000 }, expect_fail: true },
+        { done: "fetched nothing" },
+      ],
+    });
+    await p.ok(["queue"]);
+    await p.ok(["launch"]);
+    await p.reaches("net", "review");
+    const d = await serve(p);
+    const page = await openPage(d.url);
+    await expect.poll(() => row(page, "net").locator(".flag-denied").count(), { timeout: 15_000 }).toBe(1);
+    await page.evaluate(() => {
+      location.hash = "#/task/net";
+    });
+    await expect
+      .poll(() => page.locator(".denials li").allTextContents(), { timeout: 15_000 })
+      .toEqual(["blocked.example.test:80 denied 1× (scripted)"]);
+    expect(await page.locator("pre.suggestions").textContent()).toBe(
+      'sandbox.allow_hosts: add "blocked.example.test"\nagents.profiles.scripted.allow_hosts: add "blocked.example.test"',
+    );
+    await page.context().close();
+  });
 
   it("renders hostile titles, parts, notes and terminal output as text, and runs none of it", async () => {
     const evil = `<img src=x onerror="window.__pwned=1"><script>window.__pwned=1</script>`;
