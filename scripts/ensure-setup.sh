@@ -20,6 +20,17 @@ if [ -n "$missing" ]; then
   fi
 fi
 
+# Debian's chromium runs the dashboard's browser tests; without it they are skipped (loudly).
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "ballador setup: installing chromium with apt-get (for the dashboard's browser tests)" >&2
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "ballador setup: chromium is missing, so the dashboard's browser tests will be skipped (Debian/Ubuntu: sudo apt-get install chromium)" >&2
+  fi
+fi
+
 # better-sqlite3 compiles from source here (about two minutes): install only when needed.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ] \
    || [ ! -f node_modules/better-sqlite3/build/Release/better_sqlite3.node ]; then
@@ -33,4 +44,9 @@ fi
 if [ ! -f dist/cli/main.js ] || [ -n "$(find src -newer dist/cli/main.js -name '*.ts' 2>/dev/null | head -1)" ]; then
   echo "ballador setup: building" >&2
   node node_modules/typescript/bin/tsc -p tsconfig.build.json >&2
+fi
+# The dashboard's page (bundled with esbuild into dist/dashboard/web).
+if [ ! -f dist/dashboard/web/app.js ] || [ -n "$(find src/dashboard/web -newer dist/dashboard/web/app.js 2>/dev/null | head -1)" ]; then
+  echo "ballador setup: building the dashboard's page" >&2
+  node scripts/build-dashboard.mjs >&2
 fi

@@ -122,6 +122,32 @@ describe("architecture", () => {
     expect(show(into)).toEqual(['cli/commands/conductor-commands.ts imports "../../mcp/server.js"']);
   });
 
+  it("keeps src/dashboard a thin face: use cases, never adapters or the CLI", () => {
+    const server = from("dashboard");
+    expect(server.map((i) => i.spec)).toEqual(expect.arrayContaining(["../usecases/dashboard.js"]));
+    const bad = server.filter(
+      (i) => i.target !== null && (i.target.startsWith("adapters/") || i.target.startsWith("cli/")),
+    );
+    expect(show(bad)).toEqual([]);
+  });
+
+  it("keeps the dashboard's page (src/dashboard/web) browser-only: its own modules and xterm", () => {
+    const web = from("dashboard/web");
+    expect(web.length).toBeGreaterThan(5);
+    const bad = web.filter((i) =>
+      i.target === null ? i.spec !== "@xterm/xterm" : !i.target.startsWith("dashboard/web/"),
+    );
+    expect(show(bad)).toEqual([]);
+  });
+
+  it("lets only the CLI reach the dashboard face", () => {
+    const bad = all.filter(
+      (i) =>
+        i.target?.startsWith("dashboard/") && !i.file.startsWith("cli/") && !i.file.startsWith("dashboard/"),
+    );
+    expect(show(bad)).toEqual([]);
+  });
+
   it("resolves every relative import inside src/", () => {
     const outside = all.filter((i) => i.target?.startsWith(".."));
     expect(show(outside)).toEqual([]);

@@ -1,4 +1,4 @@
-/** Builds dist/ once before the suite: end-to-end tests run the real `ballador` executable. */
+/** Builds dist/ once before the suite (the CLI and the dashboard's page): end-to-end tests run the real `ballador` executable. */
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
@@ -8,4 +8,5 @@ export default function setup(): void {
     cwd: root,
     stdio: "inherit",
   });
+  execFileSync(process.execPath, [`${root}scripts/build-dashboard.mjs`], { cwd: root, stdio: "inherit" });
 }

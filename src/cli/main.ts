@@ -7,6 +7,7 @@ import { VERSION } from "../version.js";
 import { registerAgentsCommands } from "./commands/agents-commands.js";
 import { jsonRequested } from "./commands/common.js";
 import { registerConductorCommands } from "./commands/conductor-commands.js";
+import { registerDashboardCommands } from "./commands/dashboard-commands.js";
 import { registerDeliveryCommands } from "./commands/delivery-commands.js";
 import { registerQueueCommands } from "./commands/queue-commands.js";
 import { registerRunCommands } from "./commands/run-commands.js";
@@ -56,6 +57,7 @@ State: <repo>/.ballador/state (or $BALLADOR_STATE_DIR).`,
   registerRunCommands(program);
   registerDeliveryCommands(program);
   registerSandboxCommands(program);
+  registerDashboardCommands(program);
   registerConductorCommands(program);
   registerAgentsCommands(program);
   registerShellCommands(program);

@@ -25,6 +25,8 @@ export interface BriefData {
   notes: string[];
   /** What the sandbox saw the agent try (another branch moved, objects refused): observed. */
   violations: string[];
+  /** Notes a person left (from the dashboard): not the agent's claims, not observed facts. */
+  personNotes: string[];
   verification: Array<{
     kind: string;
     command: string | null;
@@ -139,6 +141,7 @@ export async function buildBrief(
       .filter((n) => n.kind === "note" || (n.kind === "system" && !isViolation(n.text)))
       .map((n) => n.text),
     violations: notes.filter((n) => n.kind === "system" && isViolation(n.text)).map((n) => n.text),
+    personNotes: notes.filter((n) => n.kind === "person").map((n) => n.text),
     verification: verifications.map((v) => ({
       kind: v.kind,
       command: v.command,
@@ -206,6 +209,11 @@ export async function buildBrief(
   if (data.notes.length) for (const n of data.notes) lines.push(`- ${n}`);
   else lines.push("No notes.");
   lines.push("");
+  if (data.personNotes.length) {
+    lines.push("## The person's notes", "", "(left by a person on the dashboard)", "");
+    for (const n of data.personNotes) lines.push(`- ${n}`);
+    lines.push("");
+  }
   lines.push("## Verification", "");
   if (verifications.length === 0) lines.push("No verification recorded.");
   for (const v of data.verification) {

@@ -62,9 +62,20 @@ export function next(project: Project): NextReport {
       report.stuck.push({ id: t.id, title: t.title, state: t.state, reason: t.reason });
     }
   }
-  // Review first what others wait on (dependency order), then the oldest.
+  for (const t of reviewOrder(tasks, byId))
+    report.review.push({ id: t.id, title: t.title, since: t.stateChangedAt });
+  return report;
+}
+
+type Reviewable = Pick<TaskRow, "id" | "state" | "needs" | "stateChangedAt">;
+
+/** Tasks in review, what others wait on first (dependency order), then the oldest. */
+export function reviewOrder<T extends Reviewable>(
+  tasks: readonly T[],
+  byId: ReadonlyMap<string, Reviewable> = new Map(tasks.map((t) => [t.id, t])),
+): T[] {
   const reviews = tasks.filter((t) => t.state === "review");
-  const depth = (t: TaskRow, seen = new Set<string>()): number => {
+  const depth = (t: Reviewable, seen = new Set<string>()): number => {
     if (seen.has(t.id)) return 0;
     seen.add(t.id);
     return t.needs.reduce((m, d) => {
@@ -72,9 +83,7 @@ export function next(project: Project): NextReport {
       return dep && dep.state !== "merged" ? Math.max(m, 1 + depth(dep, seen)) : m;
     }, 0);
   };
-  reviews.sort((a, b) => depth(a) - depth(b) || a.stateChangedAt.localeCompare(b.stateChangedAt));
-  for (const t of reviews) report.review.push({ id: t.id, title: t.title, since: t.stateChangedAt });
-  return report;
+  return reviews.sort((a, b) => depth(a) - depth(b) || a.stateChangedAt.localeCompare(b.stateChangedAt));
 }
 
 export type GraphFormat = "tree" | "mermaid" | "dot";

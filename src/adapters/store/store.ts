@@ -166,6 +166,21 @@ export class TaskStore {
     return rows.map(toTask);
   }
 
+  /**
+   * Lean tasks written at or after `iso` (every write to a task sets updated_at): what a
+   * watcher re-reads instead of the whole queue.
+   */
+  tasksUpdatedSince(iso: string): TaskRow[] {
+    const rows = this.db
+      .prepare(`SELECT ${LEAN_COLUMNS} FROM tasks WHERE updated_at >= ? ORDER BY seq`)
+      .all(iso) as SqlRow[];
+    return rows.map(toTask);
+  }
+
+  taskCount(): number {
+    return (this.db.prepare("SELECT COUNT(*) AS n FROM tasks").get() as { n: number }).n;
+  }
+
   /** Ids of the tasks that need `id`, in queue order (through the deps index). */
   dependentsOf(id: string): string[] {
     return (
@@ -490,6 +505,20 @@ export class TaskStore {
       kind: r.kind as NoteRow["kind"],
       text: r.text as string,
     }));
+  }
+
+  /** task id -> how many notes it has, in one query: a cheap change marker for whole-queue views. */
+  noteCounts(): Map<string, number> {
+    const rows = this.db.prepare("SELECT task_id, COUNT(*) AS n FROM notes GROUP BY task_id").all() as Array<{
+      task_id: string;
+      n: number;
+    }>;
+    return new Map(rows.map((r) => [r.task_id, r.n]));
+  }
+
+  /** SQLite's data_version: changes whenever another connection commits (one cheap read). */
+  dataVersion(): number {
+    return this.db.pragma("data_version", { simple: true }) as number;
   }
 
   // ---- verifications and artifacts ---------------------------------------------------------

@@ -64,7 +64,8 @@ export interface NoteRow {
   at: string;
   taskId: string;
   runId: string | null;
-  kind: "note" | "summary" | "blocked" | "system";
+  /** person: written by a person (the dashboard), never by an agent. */
+  kind: "note" | "summary" | "blocked" | "system" | "person";
   text: string;
 }
 

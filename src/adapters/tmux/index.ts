@@ -195,6 +195,29 @@ export class Tmux {
   }
 
   /**
+   * The visible screen with its colours and attributes as escape sequences (`-e`), for a
+   * terminal emulator to draw; plus the pane's size. Null when there is no such session.
+   */
+  async captureScreen(name: string): Promise<{ text: string; width: number; height: number } | null> {
+    assertSessionName(name);
+    const target = `=${name}:`;
+    const args: Arg[] = ["display-message", "-p", "-t", target, "#{pane_width} #{pane_height}"];
+    args.push(SEP, "capture-pane", "-p", "-e", "-t", target);
+    const res = await this.run(args, { allowFail: true });
+    if (res.code !== 0) {
+      if (NO_SERVER.test(res.stderr) || NO_SESSION.test(res.stderr)) return null;
+      throw this.failure(args, res);
+    }
+    const nl = res.stdout.indexOf("\n");
+    const [w = "", h = ""] = res.stdout.slice(0, nl).split(" ");
+    return {
+      text: res.stdout.slice(nl + 1).replace(/\n$/, ""),
+      width: Number.parseInt(w, 10) || 80,
+      height: Number.parseInt(h, 10) || 24,
+    };
+  }
+
+  /**
    * Appends the pane's output to `file` from now on, replacing any earlier pipe. Not `-o`:
    * with it tmux toggles, so a second call would silently stop the logging.
    */

@@ -1,0 +1,467 @@
+/**
+ * The dashboard's web server (plain node:http: a dozen routes, server-sent events and a cookie
+ * need no framework). Security model, in order of the checks every request meets:
+ * - Host header: only the loopback names of this port (blocks DNS rebinding), unless bound
+ *   elsewhere on purpose.
+ * - Authentication: the random token of the printed URL, traded on first visit for a session
+ *   cookie (HttpOnly, SameSite=Strict); nothing but a 403 without one of them.
+ * - State-changing requests (POST only): same Origin as the Host, JSON body, and the session's
+ *   CSRF token in the X-Ballador-CSRF header.
+ * - Every page carries a strict Content-Security-Policy (no inline script, no eval, Trusted
+ *   Types): the page renders agent text as text nodes, and the browser refuses the rest.
+ */
+import { randomBytes, timingSafeEqual } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { fileURLToPath } from "node:url";
+import { addPersonNote, taskPage, terminalFrame } from "../usecases/dashboard.js";
+import { UserError } from "../usecases/errors.js";
+import { openProject, type Project } from "../usecases/project.js";
+import { BoardWatcher } from "./watcher.js";
+
+export interface DashboardOptions {
+  cwd: string;
+  host: string;
+  port: number;
+  /** Accept any Host header (the server is bound to a non-loopback address on purpose). */
+  allowRemote?: boolean;
+  /** The URL token; random when unset. */
+  token?: string;
+  pollMs?: number;
+}
+
+export interface Dashboard {
+  url: string;
+  host: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+const ASSETS_DIR = fileURLToPath(new URL("./web/", import.meta.url));
+const ASSETS: Record<string, string> = {
+  "app.js": "text/javascript; charset=utf-8",
+  "app.css": "text/css; charset=utf-8",
+  "xterm.css": "text/css; charset=utf-8",
+};
+
+/**
+ * The page's policy. Styles: our stylesheet, plus the <style> elements the terminal emulator
+ * creates for its theme and cell sizes, which the page marks with this response's nonce (their
+ * content changes, so no hash fits); style attributes stay refused.
+ */
+export function csp(nonce?: string): string {
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    `style-src 'self'${nonce ? ` 'nonce-${nonce}'` : ""}`,
+    "connect-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+    "require-trusted-types-for 'script'",
+    "trusted-types 'none'",
+  ].join("; ");
+}
+
+const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
+
+export function isLoopback(host: string): boolean {
+  return LOOPBACK.has(host) || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+interface Session {
+  csrf: string;
+}
+
+const MAX_BODY = 64 * 1024;
+
+export async function startDashboard(opts: DashboardOptions): Promise<Dashboard> {
+  for (const name of Object.keys(ASSETS)) {
+    if (!existsSync(`${ASSETS_DIR}${name}`))
+      throw new UserError(
+        `the dashboard's page is not built: ${ASSETS_DIR}${name} is missing (run "npm run build" in the Ballador checkout)`,
+      );
+  }
+  const assets = new Map(Object.keys(ASSETS).map((n) => [n, readFileSync(`${ASSETS_DIR}${n}`)]));
+  const project = await openProject(opts.cwd);
+  const watcher = new BoardWatcher(project, opts.pollMs);
+  const token = opts.token ?? randomBytes(24).toString("base64url");
+  const sessions = new Map<string, Session>();
+  const streams = new Set<ServerResponse>();
+  const terminals = new TerminalHub(project);
+  let cookieName = "ballador_dashboard";
+  let allowedHosts = new Set<string>();
+  // Actions run one at a time: two clicks on merge must not race inside one process.
+  let actions: Promise<unknown> = Promise.resolve();
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      if (!res.headersSent) sendJson(res, 500, { error: (err as Error).message });
+      else res.end();
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    res.setHeader("Content-Security-Policy", csp());
+    res.setHeader("X-Content-Type-Options", "nosniff");
+    res.setHeader("Referrer-Policy", "no-referrer");
+    res.setHeader("X-Frame-Options", "DENY");
+    res.setHeader("Cache-Control", "no-store");
+    const host = req.headers.host ?? "";
+    if (!opts.allowRemote && !allowedHosts.has(host)) return sendText(res, 403, "Forbidden: unknown Host.\n");
+    const url = new URL(req.url ?? "/", "http://localhost");
+    const path = url.pathname;
+
+    // The printed URL: trade the token for a session cookie, then drop it from the address bar.
+    const given = url.searchParams.get("token");
+    if (req.method === "GET" && path === "/" && given !== null) {
+      if (!same(given, token))
+        return sendText(res, 403, "Forbidden: wrong token. Open the URL ballador printed.\n");
+      const id = randomBytes(24).toString("base64url");
+      sessions.set(id, { csrf: randomBytes(24).toString("base64url") });
+      res.setHeader("Set-Cookie", `${cookieName}=${id}; HttpOnly; SameSite=Strict; Path=/`);
+      res.writeHead(303, { Location: "/" });
+      res.end();
+      return;
+    }
+    const session = sessionOf(req);
+    if (!session)
+      return sendText(
+        res,
+        403,
+        "Forbidden: open the dashboard with the URL that `ballador dashboard` printed (it carries the token).\n",
+      );
+
+    if (req.method === "POST") {
+      if (req.headers.origin !== `http://${host}`)
+        return sendJson(res, 403, { error: "cross-origin request refused" });
+      const csrf = req.headers["x-ballador-csrf"];
+      if (typeof csrf !== "string" || !same(csrf, session.csrf))
+        return sendJson(res, 403, { error: "missing or wrong CSRF token (reload the page)" });
+      if (!(req.headers["content-type"] ?? "").startsWith("application/json"))
+        return sendJson(res, 415, { error: "send JSON" });
+      const body = await readBody(req);
+      if (body === null) return sendJson(res, 413, { error: "request too large" });
+      return post(path, body, res);
+    }
+    if (req.method !== "GET") return sendJson(res, 405, { error: "method not allowed" });
+
+    if (path === "/") return sendHtml(res, session);
+    const asset = /^\/assets\/([a-z]+\.(?:js|css))$/.exec(path)?.[1];
+    if (asset && assets.has(asset)) {
+      res.writeHead(200, { "Content-Type": ASSETS[asset] as string });
+      res.end(assets.get(asset));
+      return;
+    }
+    if (path === "/api/board") return sendJson(res, 200, watcher.snapshot());
+    if (path === "/api/events") return openEvents(req, res);
+    const task = /^\/api\/tasks\/([^/]+)$/.exec(path)?.[1];
+    if (task) return guarded(res, () => taskPage(project, decodeURIComponent(task)));
+    const term = /^\/api\/tasks\/([^/]+)\/terminal$/.exec(path)?.[1];
+    if (term) return terminals.open(decodeURIComponent(term), req, res);
+    return sendJson(res, 404, { error: "not found" });
+  }
+
+  async function post(path: string, body: Record<string, unknown>, res: ServerResponse): Promise<void> {
+    const note = /^\/api\/tasks\/([^/]+)\/notes$/.exec(path)?.[1];
+    if (note) {
+      return guarded(res, () => {
+        const r = addPersonNote(project, decodeURIComponent(note), String(body.text ?? ""));
+        watcher.poke();
+        return r;
+      });
+    }
+    const m = /^\/api\/tasks\/([^/]+)\/(launch|stop|resume|retry|merge|pr)$/.exec(path);
+    if (m || path === "/api/launch") {
+      const id = m ? decodeURIComponent(m[1] as string) : null;
+      const action = m ? (m[2] as string) : "launch";
+      const run = actions.then(() => act(opts.cwd, action, id));
+      actions = run.catch(() => undefined);
+      return guarded(res, async () => {
+        try {
+          return await run;
+        } finally {
+          watcher.poke();
+        }
+      });
+    }
+    return sendJson(res, 404, { error: "not found" });
+  }
+
+  function sessionOf(req: IncomingMessage): Session | null {
+    for (const part of (req.headers.cookie ?? "").split(";")) {
+      const [k, v] = part.trim().split("=");
+      if (k === cookieName && v) return sessions.get(v) ?? null;
+    }
+    return null;
+  }
+
+  function sendHtml(res: ServerResponse, session: Session): void {
+    const nonce = randomBytes(18).toString("base64url");
+    res.writeHead(200, { "Content-Type": "text/html; charset=utf-8", "Content-Security-Policy": csp(nonce) });
+    // The CSRF token and nonce are base64url: nothing in them can leave the attribute.
+    res.end(`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="ballador-csrf" content="${session.csrf}">
+<meta name="ballador-style-nonce" content="${nonce}">
+<title>Ballador</title>
+<link rel="stylesheet" href="/assets/xterm.css">
+<link rel="stylesheet" href="/assets/app.css">
+<script type="module" src="/assets/app.js"></script>
+</head>
+<body><div id="app"><p class="loading">Loading…</p></div></body>
+</html>
+`);
+  }
+
+  function openEvents(req: IncomingMessage, res: ServerResponse): void {
+    res.writeHead(200, { "Content-Type": "text/event-stream", Connection: "keep-alive" });
+    res.write(`retry: 1000\nevent: board\ndata: ${JSON.stringify(watcher.snapshot())}\n\n`);
+    streams.add(res);
+    req.on("close", () => streams.delete(res));
+  }
+
+  const unsubscribe = watcher.subscribe((patch) => {
+    const frame = `event: patch\ndata: ${JSON.stringify(patch)}\n\n`;
+    for (const s of streams) s.write(frame);
+  });
+  // Proxies and browsers drop silent streams; a comment line every 15 s keeps them open.
+  const keepAlive = setInterval(() => {
+    for (const s of streams) s.write(": keep-alive\n\n");
+  }, 15_000);
+  keepAlive.unref();
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", (err: NodeJS.ErrnoException) =>
+      reject(
+        err.code === "EADDRINUSE"
+          ? new UserError(`port ${opts.port} on ${opts.host} is in use; pick another with --port`)
+          : err,
+      ),
+    );
+    server.listen(opts.port, opts.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  // Cookies ignore ports: name the cookie after this one, so two dashboards do not clash.
+  cookieName = `ballador_dashboard_${port}`;
+  allowedHosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]);
+  watcher.start();
+  const shownHost = opts.host.includes(":") ? `[${opts.host}]` : opts.host;
+  const urlHost = shownHost === "0.0.0.0" || shownHost === "[::]" ? "127.0.0.1" : shownHost;
+  return {
+    url: `http://${urlHost}:${port}/?token=${token}`,
+    host: opts.host,
+    port,
+    close: async () => {
+      unsubscribe();
+      watcher.stop();
+      clearInterval(keepAlive);
+      terminals.closeAll();
+      for (const s of streams) s.end();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      project.close();
+    },
+  };
+}
+
+/** A person's action, through the same use case (and so the same checks and errors) as the CLI. */
+async function act(
+  cwd: string,
+  action: string,
+  id: string | null,
+): Promise<{ message: string; result: unknown }> {
+  const actor = "dashboard";
+  // A fresh project per action: it reads the config as it is now, like a CLI command would.
+  const project = await openProject(cwd);
+  try {
+    if (action === "launch") {
+      const { launch } = await import("../usecases/launch.js");
+      const r = await launch(project, { tasks: id ? [id] : [], actor });
+      const lines = [
+        ...r.started.map((s) => `started ${s.id} with ${s.profile} on ${s.branch}`),
+        ...r.warnings.map((w) => `warning: ${w}`),
+        ...r.failed.map((f) => `failed ${f.id}: ${f.reason}`),
+        ...r.deferred.map((d) => `waiting ${d.id}: ${d.why}`),
+      ];
+      if (r.started.length === 0 && r.failed.length === 0 && r.deferred.length === 0)
+        lines.push("Nothing to start now.");
+      if (r.started.length === 0 && (r.failed.length > 0 || id))
+        throw new UserError(lines[0] ?? "nothing started", 1, lines.slice(1));
+      return { message: lines.join("\n"), result: r };
+    }
+    const task = id as string;
+    const lifecycle = await import("../usecases/lifecycle.js");
+    if (action === "stop") {
+      const r = await lifecycle.stop(project, task, actor);
+      return {
+        message: `Stopped ${task}; worktree kept${r.worktree ? ` at ${r.worktree}` : ""}.`,
+        result: r,
+      };
+    }
+    if (action === "resume" || action === "retry") {
+      const r =
+        action === "resume"
+          ? await lifecycle.resume(project, task, actor)
+          : (await lifecycle.retry(project, task, { launch: true, actor })).launched;
+      const started = r?.started ?? [];
+      const failed = (r?.failed ?? []).map((f) => `failed ${f.id}: ${f.reason}`);
+      const deferred = (r?.deferred ?? []).map((d) => `not started now: ${d.why}`);
+      if (started.length === 0 && action === "resume")
+        throw new UserError(
+          failed[0] ?? deferred[0] ?? `${task} did not start`,
+          1,
+          [...failed, ...deferred].slice(1),
+        );
+      const verb = action === "resume" ? "Resumed" : "Retrying";
+      return {
+        message: [
+          ...started.map((s) => `${verb} ${s.id}: attempt ${s.attempt} started.`),
+          ...failed,
+          ...deferred,
+        ]
+          .join("\n")
+          .trim(),
+        result: r,
+      };
+    }
+    const delivery = await import("../usecases/delivery.js");
+    if (action === "merge") {
+      const r = await delivery.merge(project, task, { actor });
+      return {
+        message: `Merged ${task} into ${r.base} at ${r.commit.slice(0, 10)}${r.verified ? ", verified" : ""}.${r.unblocked.length ? ` Now ready: ${r.unblocked.join(", ")}.` : ""}`,
+        result: r,
+      };
+    }
+    const r = await delivery.openPullRequest(project, task, {});
+    return { message: `Pull request for ${task}: ${r.url}`, result: r };
+  } finally {
+    project.close();
+  }
+}
+
+/**
+ * Live terminals: one poller per task being watched (not per viewer), sending the screen only
+ * when it changed. What it sends is terminal data for the page's emulator, never HTML.
+ */
+class TerminalHub {
+  private watched = new Map<string, { clients: Set<ServerResponse>; timer: NodeJS.Timeout; last: string }>();
+
+  constructor(private readonly project: Project) {}
+
+  async open(id: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      await terminalFrame(this.project, id);
+    } catch (err) {
+      if (err instanceof UserError) return sendJson(res, 404, { error: err.message });
+      throw err;
+    }
+    res.writeHead(200, { "Content-Type": "text/event-stream", Connection: "keep-alive" });
+    res.write("retry: 2000\n\n");
+    let w = this.watched.get(id);
+    if (!w) {
+      const entry = {
+        clients: new Set<ServerResponse>(),
+        timer: setInterval(() => this.poll(id), 300),
+        last: "",
+      };
+      entry.timer.unref();
+      this.watched.set(id, entry);
+      w = entry;
+    }
+    w.clients.add(res);
+    if (w.last) res.write(w.last);
+    else void this.poll(id);
+    req.on("close", () => {
+      const cur = this.watched.get(id);
+      if (!cur) return;
+      cur.clients.delete(res);
+      if (cur.clients.size === 0) {
+        clearInterval(cur.timer);
+        this.watched.delete(id);
+      }
+    });
+  }
+
+  private polling = new Set<string>();
+
+  private async poll(id: string): Promise<void> {
+    if (this.polling.has(id)) return;
+    this.polling.add(id);
+    try {
+      const frame = await terminalFrame(this.project, id).catch((err: Error) => ({
+        live: false as const,
+        log: `(terminal unavailable: ${err.message})`,
+      }));
+      const w = this.watched.get(id);
+      if (!w) return;
+      const text = `event: frame\ndata: ${JSON.stringify(frame)}\n\n`;
+      if (text === w.last) return;
+      w.last = text;
+      for (const c of w.clients) c.write(text);
+    } finally {
+      this.polling.delete(id);
+    }
+  }
+
+  closeAll(): void {
+    for (const w of this.watched.values()) {
+      clearInterval(w.timer);
+      for (const c of w.clients) c.end();
+    }
+    this.watched.clear();
+  }
+}
+
+function same(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+async function guarded(res: ServerResponse, fn: () => unknown): Promise<void> {
+  try {
+    sendJson(res, 200, await fn());
+  } catch (err) {
+    if (err instanceof UserError) sendJson(res, 400, { error: err.message, details: err.details });
+    else sendJson(res, 500, { error: (err as Error).message });
+  }
+}
+
+function readBody(req: IncomingMessage): Promise<Record<string, unknown> | null> {
+  return new Promise((resolve) => {
+    let size = 0;
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) {
+        resolve(null);
+        req.destroy();
+      } else chunks.push(c);
+    });
+    req.on("end", () => {
+      try {
+        const v = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}") as unknown;
+        resolve(v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+      } catch {
+        resolve({});
+      }
+    });
+  });
+}
+
+function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  res.writeHead(status, { "Content-Type": "application/json; charset=utf-8" });
+  res.end(JSON.stringify(value));
+}
+
+function sendText(res: ServerResponse, status: number, text: string): void {
+  res.writeHead(status, { "Content-Type": "text/plain; charset=utf-8" });
+  res.end(text);
+}

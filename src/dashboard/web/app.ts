@@ -1,0 +1,260 @@
+/** The dashboard page: one event stream from the server, an overview and a page per task. */
+import { age, clear, h, taskHref } from "./dom.js";
+import { drawGraph, drawNode, type Layout, MAX_PER_WAVE, waves } from "./graph.js";
+import {
+  ACTIVE,
+  type BoardMessage,
+  BoardModel,
+  FINISHED,
+  NEEDS_YOU,
+  type PatchMessage,
+  STATE_ORDER,
+} from "./model.js";
+import { TaskTable } from "./table.js";
+import { TaskView } from "./task.js";
+import { flash, runAction } from "./ui.js";
+
+const model = new BoardModel();
+const app = document.getElementById("app") as HTMLElement;
+const live = h("span", { class: "live off", title: "live updates" }, "connecting");
+const counts = h("div", { class: "counts" });
+const project = h("span", { class: "project muted" });
+const header = h(
+  "header",
+  { class: "top" },
+  h("a", { href: "#/", class: "brand" }, "Ballador"),
+  project,
+  counts,
+  h("div", { class: "grow" }),
+  live,
+);
+const main = h("main");
+clear(app);
+app.append(header, flash, main);
+
+// ---- the overview ----------------------------------------------------------------------------
+const graphBox = h("div", { class: "graph-box" });
+const graphInfo = h("span", { class: "muted" });
+const reviewList = h("ol", { class: "review-list" });
+const launchBtn = h(
+  "button",
+  {
+    type: "button",
+    class: "btn primary",
+    "data-action": "launch-ready",
+    onclick: () => {
+      const n = [...model.rows.values()].filter((r) => r.state === "ready").length;
+      return runAction(
+        "/api/launch",
+        "Launch ready tasks",
+        `Start up to ${n} ready task${n === 1 ? "" : "s"} (within max_parallel), highest priority first?`,
+        "Launch",
+      );
+    },
+  },
+  "Launch ready",
+);
+const table = new TaskTable(model);
+const overview = h(
+  "div",
+  { class: "overview" },
+  h(
+    "section",
+    { class: "panel graph-panel", "aria-label": "dependency graph" },
+    h(
+      "div",
+      { class: "panel-head" },
+      h("h2", null, "Graph"),
+      graphInfo,
+      h("div", { class: "grow" }),
+      legend(),
+      launchBtn,
+    ),
+    graphBox,
+  ),
+  h(
+    "div",
+    { class: "split" },
+    table.el,
+    h(
+      "section",
+      { class: "panel review-panel", "aria-label": "review queue" },
+      h(
+        "div",
+        { class: "panel-head" },
+        h("h2", null, "Review queue"),
+        h("span", { class: "muted" }, "in suggested merge order"),
+      ),
+      reviewList,
+    ),
+  ),
+);
+
+function legend(): HTMLElement {
+  return h(
+    "div",
+    { class: "legend" },
+    ["running", "review", "ready", "queued", "blocked", "failed", "merged"].map((st) =>
+      h("span", { class: "legend-item" }, h("span", { class: `swatch state-${st}` }), st),
+    ),
+  );
+}
+
+let layout: Layout | null = null;
+let layoutShape = -1;
+let drawnStates = new Map<string, string>();
+
+function drawGraphNow(): void {
+  if (!layout) return;
+  const scroll = graphBox.scrollLeft;
+  clear(graphBox);
+  if (model.ids.length === 0)
+    graphBox.appendChild(
+      h("p", { class: "muted empty" }, 'No tasks queued yet. Write parts, then run "ballador queue".'),
+    );
+  else graphBox.appendChild(drawGraph(model, layout));
+  graphBox.scrollLeft = scroll;
+  drawnStates = new Map(model.ids.map((id) => [id, model.rows.get(id)?.state ?? ""]));
+}
+
+function drawOverview(changed: Set<string> | null = null): void {
+  if (layoutShape !== model.shape || !layout) {
+    layout = waves(model);
+    layoutShape = model.shape;
+    changed = null;
+  }
+  // A few states changed and each node can change in place: no new drawing of the whole graph.
+  if (!changed || !(changed.size <= 50 && [...changed].every((id) => updateNode(id)))) drawGraphNow();
+  graphInfo.textContent = `${model.ids.length} tasks in ${layout.waves.length} wave${layout.waves.length === 1 ? "" : "s"}`;
+  const ready = [...model.rows.values()].filter((r) => r.state === "ready").length;
+  launchBtn.textContent = `Launch ready (${ready})`;
+  launchBtn.disabled = ready === 0;
+  clear(reviewList);
+  const queue = model.reviewQueue();
+  if (queue.length === 0) reviewList.appendChild(h("li", { class: "muted empty" }, "Nothing awaits review."));
+  for (const r of queue)
+    reviewList.appendChild(
+      h(
+        "li",
+        { "data-id": r.id },
+        h("a", { href: taskHref(r.id), class: "rq-id" }, r.id),
+        h("span", { class: "rq-title" }, r.title),
+        h("span", { class: "muted rq-age" }, `in review for ${age(r.since)}`),
+      ),
+    );
+  table.refresh();
+}
+
+/**
+ * Redraws one task's node where it stands, when its move cannot change the layout: the node is
+ * drawn, its wave is not crowded (which nodes show would change) and it neither finishes nor
+ * un-finishes (a finished wave collapses).
+ */
+function updateNode(id: string): boolean {
+  const r = model.rows.get(id);
+  const before = drawnStates.get(id);
+  if (!r || before === undefined || !layout) return false;
+  if (before === r.state) return true;
+  if (FINISHED.has(before) || FINISHED.has(r.state)) return false;
+  const w = layout.wave.get(id);
+  if (w === undefined) return false;
+  // In a crowded wave the move may change which nodes deserve a place: draw it all again soon.
+  if ((layout.waves[w]?.length ?? 0) > MAX_PER_WAVE) redrawSoon();
+  drawnStates.set(id, r.state);
+  const old = graphBox.querySelector(`svg.graph [data-id="${CSS.escape(id)}"]`)?.closest("a");
+  if (!old) return true;
+  old.replaceWith(drawNode(r, old.firstElementChild?.getAttribute("transform") ?? ""));
+  return true;
+}
+
+let redrawTimer: number | null = null;
+
+/** A full redraw of the graph within a second, at most one a second, off the update's path. */
+function redrawSoon(): void {
+  if (redrawTimer !== null) return;
+  redrawTimer = window.setTimeout(() => {
+    redrawTimer = null;
+    if (!taskView) drawGraphNow();
+  }, 1000);
+}
+
+function drawCounts(): void {
+  const c = model.counts();
+  clear(counts);
+  for (const st of STATE_ORDER) {
+    if (!c[st]) continue;
+    counts.appendChild(
+      h("span", { class: `count state-${st}`, "data-state": st }, h("b", null, c[st]), ` ${st}`),
+    );
+  }
+  const needs = [...model.rows.values()].filter((r) => NEEDS_YOU.has(r.state)).length;
+  if (needs) counts.appendChild(h("span", { class: "count needs" }, h("b", null, needs), " need you"));
+  project.textContent = model.root;
+  const active = [...model.rows.values()].filter((r) => ACTIVE.has(r.state)).length;
+  document.title = `${active ? `(${active} running) ` : ""}Ballador`;
+}
+
+// ---- routing ---------------------------------------------------------------------------------
+let taskView: TaskView | null = null;
+
+function route(): void {
+  const m = /^#\/task\/(.+)$/.exec(location.hash);
+  taskView?.unmount();
+  taskView = null;
+  clear(main);
+  if (m) {
+    taskView = new TaskView(decodeURIComponent(m[1] as string));
+    main.appendChild(taskView.el);
+    taskView.mount();
+  } else {
+    main.appendChild(overview);
+    drawOverview();
+  }
+  window.scrollTo(0, 0);
+}
+
+let pending = false;
+let changedIds = new Set<string>();
+function schedule(changed: Set<string> | null): void {
+  if (changed) for (const id of changed) changedIds.add(id);
+  else changedIds.add("*");
+  if (pending) return;
+  pending = true;
+  requestAnimationFrame(() => {
+    pending = false;
+    const ids = changedIds;
+    changedIds = new Set();
+    drawCounts();
+    if (taskView) {
+      if (ids.has("*") || ids.has(taskView.id)) void taskView.load();
+    } else drawOverview(ids.has("*") ? null : ids);
+  });
+}
+
+// ---- live ------------------------------------------------------------------------------------
+function connect(): void {
+  const es = new EventSource("/api/events");
+  es.addEventListener("open", () => {
+    live.textContent = "live";
+    live.className = "live on";
+  });
+  es.addEventListener("error", () => {
+    live.textContent = "reconnecting";
+    live.className = "live off";
+  });
+  es.addEventListener("board", (e) => {
+    model.load(JSON.parse((e as MessageEvent<string>).data) as BoardMessage);
+    schedule(null);
+  });
+  es.addEventListener("patch", (e) => {
+    schedule(model.apply(JSON.parse((e as MessageEvent<string>).data) as PatchMessage));
+  });
+}
+
+window.addEventListener("hashchange", route);
+// Ages move on even when nothing changes.
+setInterval(() => {
+  if (!taskView) table.paint();
+}, 5000);
+route();
+connect();

@@ -1,0 +1,113 @@
+/** The board as the page holds it, fed by the server's events. */
+
+export interface Row {
+  id: string;
+  title: string;
+  state: string;
+  reason: string | null;
+  agent: string;
+  role: string | null;
+  attempt: number;
+  priority: number;
+  since: string;
+  needs: string[];
+  branch: string | null;
+  denials: number;
+  notes: number;
+}
+
+export interface BoardMessage {
+  root: string;
+  sandbox: string;
+  rows: Row[];
+  review: string[];
+  order: string[] | null;
+}
+
+export interface PatchMessage {
+  upsert: Row[];
+  remove: string[];
+  review: string[];
+  order?: string[];
+}
+
+export const NEEDS_YOU = new Set(["review", "blocked", "failed", "stopped"]);
+export const ACTIVE = new Set(["running", "verifying"]);
+export const FINISHED = new Set(["merged", "abandoned"]);
+
+export const STATE_ORDER = [
+  "running",
+  "verifying",
+  "review",
+  "blocked",
+  "failed",
+  "stopped",
+  "ready",
+  "queued",
+  "merged",
+  "abandoned",
+];
+
+export class BoardModel {
+  rows = new Map<string, Row>();
+  /** Queue order. */
+  ids: string[] = [];
+  review: string[] = [];
+  order: string[] | null = null;
+  root = "";
+  sandbox = "";
+  /** Bumped when ids or dependencies change (the graph must be laid out again). */
+  shape = 0;
+
+  load(m: BoardMessage): void {
+    this.rows = new Map(m.rows.map((r) => [r.id, r]));
+    this.ids = m.rows.map((r) => r.id);
+    this.review = m.review;
+    this.order = m.order;
+    this.root = m.root;
+    this.sandbox = m.sandbox;
+    this.shape++;
+  }
+
+  /** Applies a patch; returns the ids whose rows changed. */
+  apply(p: PatchMessage): Set<string> {
+    const changed = new Set<string>();
+    for (const r of p.upsert) {
+      const old = this.rows.get(r.id);
+      if (!old) {
+        this.ids.push(r.id);
+        this.shape++;
+      } else if (old.needs.join(",") !== r.needs.join(",")) this.shape++;
+      this.rows.set(r.id, r);
+      changed.add(r.id);
+    }
+    if (p.remove.length) {
+      const gone = new Set(p.remove);
+      for (const id of gone) {
+        this.rows.delete(id);
+        changed.add(id);
+      }
+      this.ids = this.ids.filter((id) => !gone.has(id));
+      this.shape++;
+    }
+    this.review = p.review;
+    if (p.order) this.order = p.order;
+    return changed;
+  }
+
+  /** Review queue in the suggested merge order when it is known for this review set. */
+  reviewQueue(): Row[] {
+    const set = new Set(this.review);
+    const ordered =
+      this.order && this.order.length === this.review.length && this.order.every((id) => set.has(id))
+        ? this.order
+        : this.review;
+    return ordered.map((id) => this.rows.get(id)).filter((r): r is Row => r !== undefined);
+  }
+
+  counts(): Record<string, number> {
+    const c: Record<string, number> = {};
+    for (const r of this.rows.values()) c[r.state] = (c[r.state] ?? 0) + 1;
+    return c;
+  }
+}
