@@ -151,7 +151,7 @@ export interface TestRepo {
   /** Runs ballador in the repository (or in `cwd`), with `env` added to the repo's environment. */
   run(
     args: readonly string[],
-    opts?: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string },
+    opts?: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number },
   ): Promise<CliResult>;
   /** Runs ballador with --json added and returns the parsed stdout, whatever the exit code. */
   json<T = unknown>(args: readonly string[], opts?: { cwd?: string; env?: NodeJS.ProcessEnv }): Promise<T>;
@@ -189,6 +189,7 @@ export async function makeGitRepo(opts: { files?: Record<string, string> } = {})
         cwd: o.cwd ?? dir,
         env: { ...env, ...o.env },
         ...(o.input !== undefined ? { input: o.input } : {}),
+        ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}),
       }),
     json: async <T>(args: readonly string[], o: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) =>
       parseJson<T>(await repo.run([...args, "--json"], o)),

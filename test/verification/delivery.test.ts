@@ -199,8 +199,23 @@ describe("pr", () => {
 
     const r = await p.run(["pr", "ship", "--json"], { env: gh.env });
     expect(r.code, r.stderr).toBe(0);
-    const pr = JSON.parse(r.stdout) as { task: string; url: string; branch: string; remote: string };
-    expect(pr).toEqual({ task: "ship", url: gh.url, branch: "ballador/ship", remote: "origin" });
+    const pr = JSON.parse(r.stdout) as {
+      task: string;
+      url: string;
+      branch: string;
+      remote: string;
+      warnings: string[];
+    };
+    // The remote has no main yet: the pull request would have nothing to compare with, and pr says so.
+    expect(pr).toEqual({
+      task: "ship",
+      url: gh.url,
+      branch: "ballador/ship",
+      remote: "origin",
+      warnings: [
+        "origin has no branch main: the pull request has no base to compare with; push it first: git push origin main",
+      ],
+    });
 
     // The branch is on the remote, at the task's head.
     const remote = await git(["ls-remote", bare, "refs/heads/ballador/ship"], p.parent, p.env);
