@@ -79,8 +79,11 @@ describe("ballador init", () => {
     expect(r.stderr).toContain("is not inside a git repository");
     expect(r.stderr).toContain("git init");
     expect(await readdir(dir)).toEqual([]);
-    const j = parseJson<{ error: string }>(await runCli(["init", "--json"], { cwd: dir, env }));
-    expect(j.error).toContain("not inside a git repository");
+    const j = parseJson<{ error: { code: string; message: string } }>(
+      await runCli(["init", "--json"], { cwd: dir, env }),
+    );
+    expect(j.error).toMatchObject({ code: "not_a_repository" });
+    expect(j.error.message).toContain("not inside a git repository");
   });
 
   it("writes the commented config, the state ignore rules and the spec folder", async () => {
@@ -386,9 +389,12 @@ describe("ballador queue", () => {
     expect(rejected.stderr).toContain(`c needs b    (${dir}/c.md)`);
     // Nothing half-written: not even the valid part "a".
     expect(await taskIds(repo)).toEqual([]);
-    const j = parseJson<{ error: string; details: string[] }>(await repo.run(["queue", "--json"]));
-    expect(j.error).toContain("nothing was queued");
-    expect(j.details.join("\n")).toContain("dependency cycle: b -> c -> b");
+    const j = parseJson<{ error: { code: string; message: string; details: string[] } }>(
+      await repo.run(["queue", "--json"]),
+    );
+    expect(j.error.code).toBe("invalid_parts");
+    expect(j.error.message).toContain("nothing was queued");
+    expect(j.error.details.join("\n")).toContain("dependency cycle: b -> c -> b");
 
     // Remove the cycle: c no longer needs b.
     await repo.write(`${dir}/c.md`, partText({ id: "c", title: "Close the loop" }));
@@ -648,14 +654,14 @@ describe("every command", () => {
       [["next"], 0],
       [["graph"], 0],
       [["show", "b"], 0],
-      [["show", "nope"], 1],
-      [["part", "new", "Bad!", "--title", "x"], 1],
+      [["show", "nope"], 3],
+      [["part", "new", "Bad!", "--title", "x"], 2],
     ];
     for (const [args, code] of runs) {
       const r = await repo.run([...args, "--json"]);
       expect(r.code, `ballador ${args.join(" ")} --json\n${r.stderr}`).toBe(code);
       const value = parseJson<Record<string, unknown>>(r);
-      if (code !== 0) expect(typeof value.error).toBe("string");
+      if (code !== 0) expect(typeof (value.error as { message?: unknown }).message).toBe("string");
     }
     const doctor = await repo.run(["doctor", "--json"]);
     expect(parseJson<DoctorJson>(doctor).checks.length).toBeGreaterThan(3);

@@ -67,7 +67,7 @@ printf '%s\\n' "\${COMPREPLY[@]}"`,
     expect(await complete(["__"])).toEqual([]);
     // -C points completion at another repository.
     expect(await complete(["-C", p.dir, "show", "cl"])).toEqual(["classify-store"]);
-  });
+  }, 120_000);
 
   it.skipIf(!has("zsh"))("zsh: the function passes the words and offers the candidates", async () => {
     const p = await project();

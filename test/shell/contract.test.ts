@@ -160,7 +160,7 @@ describe("the output contract", () => {
     // Help and version with --json are documents too.
     valid(await p.run(["status", "--help", "--json"]), "help");
     valid(await p.run(["--version", "--json"]), "version");
-  });
+  }, 240_000);
 
   it("colour: none in a pipe, on with FORCE_COLOR, off with NO_COLOR (which wins)", async () => {
     const p = await makeProject();
@@ -196,5 +196,5 @@ describe("the output contract", () => {
     expect(events.length).toBeGreaterThan(1);
     for (const l of events) valid({ code: 0, stdout: l, stderr: "" }, "launch-watch", l);
     expect(JSON.parse(events.at(-1) as string).event).toBe("end");
-  });
+  }, 120_000);
 });

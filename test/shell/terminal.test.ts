@@ -93,5 +93,5 @@ describe("untrusted text on the terminal", () => {
     expect(brief.data.changed).toContain(file);
     const logJson = await p.json<{ log: string }>(["logs", "hostile"]);
     expect(logJson.log).toContain(`terminal ${EVIL}`);
-  });
+  }, 180_000);
 });
