@@ -42,7 +42,12 @@ export async function merge(
   await reconcile(project, { repair: true });
   const task = requireTask(project, id);
   if (task.state !== "review")
-    throw new UserError(`task ${id} is ${task.state}; only a task in review can be merged`);
+    throw new UserError(
+      `task ${id} is ${task.state}; only a task in review can be merged`,
+      4,
+      [],
+      "wrong_state",
+    );
   const unmerged = task.needs.filter((d) => store.task(d)?.state !== "merged");
   if (unmerged.length > 0) {
     throw new UserError(
@@ -257,7 +262,12 @@ export async function openPullRequest(
   const root = project.paths.root;
   const task = requireTask(project, id);
   if (task.state !== "review")
-    throw new UserError(`task ${id} is ${task.state}; a pull request is opened for a task in review`);
+    throw new UserError(
+      `task ${id} is ${task.state}; a pull request is opened for a task in review`,
+      4,
+      [],
+      "wrong_state",
+    );
   const gh = findProgram("gh", root);
   if (!gh)
     throw new UserError(

@@ -114,7 +114,12 @@ export async function launch(project: Project, opts: LaunchOptions = {}): Promis
           t.state === "queued"
             ? `; it waits on ${t.needs.filter((d) => byId.get(d)?.state !== "merged").join(", ")}`
             : "";
-        throw new UserError(`task ${id} is ${t.state}, not ${launchable.join(" or ")}${waits}`);
+        throw new UserError(
+          `task ${id} is ${t.state}, not ${launchable.join(" or ")}${waits}`,
+          4,
+          [],
+          "wrong_state",
+        );
       }
       candidates.push(t);
     }

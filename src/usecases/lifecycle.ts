@@ -45,7 +45,12 @@ export async function stop(
   await reconcile(project, { repair: true });
   const task = requireTask(project, id);
   if (task.state !== "running" && task.state !== "verifying") {
-    throw new UserError(`task ${id} is ${task.state}; only a running task can be stopped`);
+    throw new UserError(
+      `task ${id} is ${task.state}; only a running task can be stopped`,
+      4,
+      [],
+      "wrong_state",
+    );
   }
   project.store().transition(id, "stopped", { cause: "stopped by a person", actor });
   const run = await endLiveRun(project, task, "stopped");
@@ -55,7 +60,12 @@ export async function stop(
 export async function resume(project: Project, id: string, actor = "cli"): Promise<LaunchResult> {
   const task = requireTask(project, id);
   if (!["stopped", "blocked", "failed"].includes(task.state)) {
-    throw new UserError(`task ${id} is ${task.state}; resume continues a stopped, blocked or failed task`);
+    throw new UserError(
+      `task ${id} is ${task.state}; resume continues a stopped, blocked or failed task`,
+      4,
+      [],
+      "wrong_state",
+    );
   }
   const worktree = worktreePathFor(project.config, project.paths.root, id);
   if (!existsSync(worktree)) {
@@ -88,6 +98,9 @@ export async function retry(
   if (!["failed", "blocked", "stopped", "review"].includes(task.state)) {
     throw new UserError(
       `task ${id} is ${task.state}; retry starts a new attempt of a failed, blocked, stopped or reviewed task`,
+      4,
+      [],
+      "wrong_state",
     );
   }
   const store = project.store();
@@ -144,7 +157,7 @@ export async function abandon(project: Project, id: string, actor = "cli"): Prom
   await reconcile(project, { repair: true });
   const task = requireTask(project, id);
   if (task.state === "merged" || task.state === "abandoned")
-    throw new UserError(`task ${id} is already ${task.state}`);
+    throw new UserError(`task ${id} is already ${task.state}`, 4, [], "wrong_state");
   project.store().transition(id, "abandoned", { cause: "abandoned by a person", actor });
   await endLiveRun(project, task, "abandoned");
   return { id };
