@@ -55,7 +55,7 @@ Stop the server with Ctrl-C.`,
           if (remote)
             console.log(
               color.yellow(
-                `warning: bound to ${opts.host}: every machine that can reach port ${d.port} gets the login page's 403, and whoever has the URL sees every task, diff and terminal and can launch, stop, retry and merge. The traffic is plain HTTP: on an untrusted network the token can be read.`,
+                `warning: bound to ${opts.host}: any machine that can reach port ${d.port} can try it, and whoever has this URL sees every task, diff and terminal and can launch, stop, retry and merge. The traffic is plain HTTP: on an untrusted network the token can be read.`,
               ),
             );
           console.log(color.dim("Ctrl-C stops it; running agents keep running."));

@@ -168,10 +168,17 @@ export function drawGraph(model: BoardModel, layout: Layout): SVGElement {
       const x2 = p.x;
       const y2 = p.y + NODE_H / 2;
       const mx = (x1 + x2) / 2;
+      // An edge that skips waves runs in the gap between rows (free in every column), not
+      // behind the nodes of the waves it crosses.
+      const lane = Math.min(from.y, p.y) - ROW_GAP / 2;
+      const path =
+        x2 - x1 > COL_GAP + 1
+          ? `M${x1},${y1} C${x1 + 24},${y1} ${x1 + 16},${lane} ${x1 + 40},${lane} L${x2 - 40},${lane} C${x2 - 16},${lane} ${x2 - 24},${y2} ${x2},${y2}`
+          : `M${x1},${y1} C${mx},${y1} ${mx},${y2} ${x2},${y2}`;
       const depState = model.rows.get(d)?.state ?? "";
       edges.appendChild(
         s("path", {
-          d: `M${x1},${y1} C${mx},${y1} ${mx},${y2} ${x2},${y2}`,
+          d: path,
           class: `edge${FINISHED.has(depState) ? " done" : ""}`,
         }),
       );
