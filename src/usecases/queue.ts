@@ -4,6 +4,7 @@
  */
 import { relative } from "node:path";
 import { collectPartFiles, loadParts } from "../adapters/files/parts.js";
+import { git } from "../adapters/git/index.js";
 import type { QueuedPart } from "../adapters/store/index.js";
 import { validateGraph } from "../core/graph.js";
 import { formatPartError } from "../core/part.js";
@@ -118,4 +119,45 @@ export function queueParts(
   }
   const written = store.queueParts(toWrite, opts.actor ?? "cli");
   return { files: files.length, ...written, skipped, dryRun: false };
+}
+
+/**
+ * Worktrees are cut from the base: a spec or part file that is not committed there never
+ * reaches the agents (launch refuses a missing spec). One `ls-tree` of the base answers for all.
+ */
+export async function notOnBase(project: Project, ids: readonly string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const base = project.config.base;
+  const r = await git(["ls-tree", "-r", "-z", "--full-tree", "--end-of-options", base], {
+    cwd: project.paths.root,
+    allowFail: true,
+  });
+  if (r.code !== 0) return [`the base ${base} cannot be read (${r.stderr.trim().split("\n")[0] ?? ""})`];
+  const modes = new Map<string, string>();
+  for (const entry of r.stdout.split("\0")) {
+    const tab = entry.indexOf("\t");
+    if (tab > 0) modes.set(entry.slice(tab + 1), entry.slice(0, entry.indexOf(" ")));
+  }
+  const store = project.store();
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const id of ids) {
+    const t = store.task(id);
+    if (!t) continue;
+    for (const [path, what] of [
+      [t.spec, "spec"],
+      [t.partPath, "part"],
+    ] as const) {
+      if (!path || seen.has(path)) continue;
+      seen.add(path);
+      const mode = modes.get(path);
+      if (mode === undefined)
+        out.push(
+          `${path} (${what} of ${id}) is not committed on ${base}: commit it before launching (git add ${path} && git commit)`,
+        );
+      else if (mode === "120000")
+        out.push(`${path} (${what} of ${id}) is a symbolic link on ${base}: it is never followed`);
+    }
+  }
+  return out;
 }

@@ -18,11 +18,12 @@ export function registerQueueCommands(program: Command): void {
       ),
     )
     .action(async (paths: string[], opts: { dryRun?: boolean; json?: boolean }, cmd: Command) => {
-      const { queueParts } = await import("../../usecases/queue.js");
+      const { queueParts, notOnBase } = await import("../../usecases/queue.js");
       const { globals } = await import("./common.js");
-      await withProject(cmd, (p) => {
+      await withProject(cmd, async (p) => {
         const r = queueParts(p, paths, globals(cmd).cwd, { dryRun: opts.dryRun === true });
-        if (opts.json) return printJson(r);
+        const warnings = r.dryRun ? [] : await notOnBase(p, [...r.inserted, ...r.updated]);
+        if (opts.json) return printJson({ ...r, warnings });
         const verb = r.dryRun ? "would queue" : "queued";
         console.log(
           `${r.files} part file${r.files === 1 ? "" : "s"}: ${verb} ${r.inserted.length} new, ${r.dryRun ? "would update" : "updated"} ${r.updated.length}, ${r.unchanged.length} unchanged.`,
@@ -37,6 +38,7 @@ export function registerQueueCommands(program: Command): void {
             ),
           );
         }
+        for (const w of warnings) process.stderr.write(`${color.yellow(`warning: ${line(w)}`)}\n`);
       });
     });
 
@@ -246,17 +248,18 @@ function renderStatus(report: StatusReport): string {
     report.tasks.length === 0
       ? 'No tasks. Write parts (ballador part new) and run "ballador queue".'
       : table(
-          ["ID", "TITLE", "STATE", "AGENT", "ATT", "AGE", "BRANCH"],
+          // The reason goes last and short, so a long failure never widens the STATE column
+          // (ballador show TASK has it whole).
+          ["ID", "TITLE", "STATE", "AGENT", "ATT", "AGE", "BRANCH", "WHY"],
           report.tasks.map((t) => [
             t.id,
             truncate(line(t.title), 40),
-            stateColor(t.state) +
-              (t.reason ? color.dim(` (${line(t.reason)})`) : "") +
-              (t.denials > 0 ? color.yellow(` [${t.denials} denied]`) : ""),
+            stateColor(t.state) + (t.denials > 0 ? color.yellow(` [${t.denials} denied]`) : ""),
             line(t.agent),
             String(t.attempt),
             age(t.since),
             line(t.branch ?? ""),
+            t.reason ? color.dim(truncate(line(t.reason.split("\n")[0] ?? ""), 60)) : "",
           ]),
         ),
   );
