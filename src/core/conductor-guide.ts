@@ -41,7 +41,7 @@ this order: \`## Context\` (what is true today, links to code and earlier specs)
 and writes what, how often, how big), \`## Consequences\`, \`## History\` (dated entries
 \`- YYYY-MM-DD: what changed\`). Create one with \`ballador spec new "Title"\` (MCP: \`new_spec\`),
 fill it in (\`write_spec\`), and check it with \`ballador spec check\` (\`spec_check\`).
-Agents ask for one for you: \`ballador spec draft "Title" --context-file notes.md\`.
+The person can also have a headless conductor draft one: \`ballador spec draft "Title" --context-file notes.md\`.
 
 ## Parts (\`${g.partsDir}/<spec-name>/<id>.md\`)
 A part is a small, self-contained mini-spec that one agent can finish alone in one sitting:

@@ -33,7 +33,7 @@ import { collectPartFiles, loadParts } from "../adapters/files/parts.js";
 import { listSpecs, nextSpecNumber, renderSpec, specFromText } from "../adapters/files/specs.js";
 import { git } from "../adapters/git/index.js";
 import { buildConfinedPolicy } from "../adapters/sandbox/confined.js";
-import { RunSandbox } from "../adapters/sandbox/index.js";
+import { RunSandbox, SandboxUnavailableError } from "../adapters/sandbox/index.js";
 import type { GuideInput } from "../core/conductor-guide.js";
 import { draftPrompt, planPrompt, retryPrompt, type SpecListing } from "../core/conductor-prompt.js";
 import { drawTree } from "../core/graph.js";
@@ -221,7 +221,13 @@ async function startSession(
     BALLADOR_CONDUCTOR: kind,
     BALLADOR_CONDUCTOR_OUTPUT: outputEnv,
   });
-  const sandbox = await RunSandbox.start(policy, { runDir, tmp });
+  let sandbox: RunSandbox;
+  try {
+    sandbox = await RunSandbox.start(policy, { runDir, tmp });
+  } catch (err) {
+    if (err instanceof SandboxUnavailableError) throw new UserError(err.message);
+    throw err;
+  }
   const record: ConductorRecord = {
     id,
     kind,

@@ -90,8 +90,10 @@ describe("Claude Code with the server registered by conductor install", () => {
           // -p connects MCP servers in the background and may send its first turn before
           // `ballador mcp` is up (the machine is loaded): wait for the connection.
           MCP_CONNECTION_NONBLOCKING: "false",
+          MCP_TIMEOUT: "60000",
+          MCP_CONNECT_TIMEOUT_MS: "60000",
         },
-        timeoutMs: 90_000,
+        timeoutMs: 150_000,
       },
     );
     await writeFile(
@@ -110,5 +112,5 @@ describe("Claude Code with the server registered by conductor install", () => {
     const status = await repo.json<{ tasks: Array<{ id: string; state: string }> }>(["status"]);
     expect(status.tasks.map((t) => [t.id, t.state])).toEqual([["greet", "ready"]]);
     expect(r.stdout).toContain("Queued greet");
-  }, 120_000);
+  }, 200_000);
 });

@@ -9,7 +9,7 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { PACKAGE_ROOT } from "../helpers/cli.js";
+import { type CliResult, PACKAGE_ROOT, runCli } from "../helpers/cli.js";
 import {
   agentTurns,
   type FakeAnthropic,
@@ -97,6 +97,11 @@ async function attemptLog(
   return log ? readFile(join(p.dir, log), "utf8").catch(() => "(no log)") : "(no attempt)";
 }
 
+/** `ballador ...` with room for a few sandboxed Claude Code attempts on a loaded machine. */
+function conduct(p: SandboxProject, args: readonly string[]): Promise<CliResult> {
+  return runCli(args, { cwd: p.dir, env: p.env, timeoutMs: 170_000 });
+}
+
 async function keep(name: string, api: FakeAnthropic): Promise<void> {
   const { mkdir, writeFile } = await import("node:fs/promises");
   await mkdir(join(PACKAGE_ROOT, "test-artifacts"), { recursive: true });
@@ -131,7 +136,7 @@ describe("the conductor, with the real Claude Code in the sandbox", () => {
     apis.push(api);
     const p = await conductorProject(api);
     try {
-      const r = await p.run(["plan", "1", "--json"]);
+      const r = await conduct(p, ["plan", "1", "--json"]);
       const plan = JSON.parse(r.stdout) as PlanJson;
       expect(r.code, `${r.stdout}\n${r.stderr}\n${await attemptLog(p, plan)}`).toBe(0);
       expect(plan.valid).toBe(true);
@@ -163,7 +168,7 @@ describe("the conductor, with the real Claude Code in the sandbox", () => {
       expect((await p.status()).tasks).toEqual([]);
 
       // Again, as a person would: the text form, queued in the same command.
-      const text = await p.run(["plan", "1", "--queue"]);
+      const text = await conduct(p, ["plan", "1", "--queue"]);
       expect(text.code, text.stdout + text.stderr).toBe(0);
       expect(text.stdout).toContain("valid after 2 attempts");
       expect(text.stdout).toContain(
@@ -182,7 +187,7 @@ describe("the conductor, with the real Claude Code in the sandbox", () => {
     } finally {
       await keep("conductor-plan", api);
     }
-  }, 180_000);
+  }, 400_000);
 
   it("plan: a conductor that writes a source file, the config or another spec's parts is refused; recorded, nothing changed", async () => {
     const api = await startFakeAnthropic({
@@ -201,7 +206,7 @@ describe("the conductor, with the real Claude Code in the sandbox", () => {
     await p.ok(["spec", "new", "Other"]);
     const before = await snapshotTree(p.dir);
     try {
-      const r = await p.run(["plan", "1", "--attempts", "1", "--json"]);
+      const r = await conduct(p, ["plan", "1", "--attempts", "1", "--json"]);
       expect(r.code, r.stderr).toBe(1);
       const plan = JSON.parse(r.stdout) as PlanJson;
       expect(plan.valid).toBe(false);
@@ -222,7 +227,7 @@ describe("the conductor, with the real Claude Code in the sandbox", () => {
     } finally {
       await keep("conductor-outside", api);
     }
-  }, 120_000);
+  }, 200_000);
 
   it("spec draft: a conductor that swaps its output for a link to the config is refused; nothing is copied out", async () => {
     const api = await startFakeAnthropic({
@@ -235,7 +240,7 @@ describe("the conductor, with the real Claude Code in the sandbox", () => {
     const p = await conductorProject(api);
     const before = await snapshotTree(p.dir);
     try {
-      const r = await p.run(["spec", "draft", "Sneaky", "--context", "x", "--attempts", "1", "--json"]);
+      const r = await conduct(p, ["spec", "draft", "Sneaky", "--context", "x", "--attempts", "1", "--json"]);
       expect(r.code, r.stderr).toBe(1);
       const d = JSON.parse(r.stdout) as { path: string | null; problems: string[] };
       expect(d.path).toBeNull();
@@ -246,7 +251,7 @@ describe("the conductor, with the real Claude Code in the sandbox", () => {
     } finally {
       await keep("conductor-draft-link", api);
     }
-  }, 120_000);
+  }, 200_000);
 
   it("re-planning updates parts of tasks not started and puts back the part of a started one", async () => {
     const api = await startFakeAnthropic({
@@ -266,7 +271,7 @@ describe("the conductor, with the real Claude Code in the sandbox", () => {
     await p.ok(["queue"]);
     await p.ok(["abandon", "core"]);
     try {
-      const r = await p.run(["plan", "1", "--queue", "--json"]);
+      const r = await conduct(p, ["plan", "1", "--queue", "--json"]);
       const plan = JSON.parse(r.stdout) as PlanJson & { restored: string[] };
       expect(r.code, `${r.stdout}\n${await attemptLog(p, plan)}`).toBe(0);
       expect(plan.run.attempts[0]?.problems.join("\n")).toContain(
@@ -282,7 +287,7 @@ describe("the conductor, with the real Claude Code in the sandbox", () => {
     } finally {
       await keep("conductor-replan", api);
     }
-  }, 180_000);
+  }, 400_000);
 
   it("spec draft: a draft that fails spec check is sent back, corrected, and copied out to specs/", async () => {
     const full = [
@@ -321,7 +326,7 @@ describe("the conductor, with the real Claude Code in the sandbox", () => {
     apis.push(api);
     const p = await conductorProject(api);
     try {
-      const r = await p.run([
+      const r = await conduct(p, [
         "spec",
         "draft",
         "Rate limits",
@@ -345,5 +350,5 @@ describe("the conductor, with the real Claude Code in the sandbox", () => {
     } finally {
       await keep("conductor-draft", api);
     }
-  }, 180_000);
+  }, 400_000);
 });
