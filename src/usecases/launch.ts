@@ -41,6 +41,7 @@ import { assemblePrompt } from "../core/prompt.js";
 import { type Deferred, planLaunch } from "../core/schedule.js";
 import { scopeWarnings } from "./conflicts.js";
 import { UserError } from "./errors.js";
+import { modelEndpointProblems } from "./model-endpoint.js";
 import { type Project, requireTask } from "./project.js";
 import { reconcile } from "./reconcile.js";
 import { rollbackProvisioning, STEP_PID_FILE } from "./rollback.js";
@@ -171,6 +172,30 @@ export async function launch(project: Project, opts: LaunchOptions = {}): Promis
           `${task.partPath} (part ${task.id}) is not committed on ${config.base}; the agent gets its text in the prompt, but not the file (commit .ballador/)`,
         );
     }
+  }
+  // A base URL (a local gateway, a fake, Ollama) the sandbox would refuse: the agent would retry
+  // for minutes with nothing recorded. Refused here, with the line that fixes it.
+  const endpoints: string[] = [];
+  for (const name of new Set(start.map((a) => a.profile))) {
+    let profile: ResolvedProfile;
+    try {
+      profile = resolveProfile(config, name);
+    } catch {
+      continue; // provision reports an unknown profile on the task itself
+    }
+    for (const e of modelEndpointProblems(config, profile, process.env)) {
+      const line = `profile ${name}: ${e.problem}; fix: ${e.fix}`;
+      if (e.kind === "not-passed") result.warnings.push(line);
+      else if (!endpoints.includes(line)) endpoints.push(line);
+    }
+  }
+  if (endpoints.length > 0) {
+    throw new UserError(
+      "refusing to launch: an agent's model endpoint is out of the sandbox's reach:",
+      4,
+      endpoints,
+      "endpoint_not_allowed",
+    );
   }
   if (missingSpecs.size > 0) {
     const lines = [...missingSpecs].map(([why, ids]) => `${why} (spec of ${ids.join(", ")})`);

@@ -119,6 +119,35 @@ describe("what the person is told", () => {
     expect(existsSync(p.worktreeRoot), "the empty worktree root was removed").toBe(false);
   });
 
+  it("launch refuses an agent whose model endpoint on loopback the allowlist does not list, printing the line to add", async () => {
+    const p = await makeVerifyProject({
+      sandbox: "bwrap",
+      config: {
+        agents: {
+          default: "scripted",
+          profiles: { scripted: { preset: "scripted", env: ["ANTHROPIC_BASE_URL"] } },
+        },
+      },
+    });
+    await writePart(p, "local", { steps: [{ done: "x" }] });
+    await p.ok(["queue"]);
+    const r = await p.run(["launch"], { env: { ANTHROPIC_BASE_URL: "http://127.0.0.1:4000" } });
+    expect(r.code, r.stdout + r.stderr).toBe(4);
+    expect(r.stderr).toContain("ANTHROPIC_BASE_URL");
+    expect(r.stderr).toContain("127.0.0.1");
+    expect(r.stderr).toMatch(/allow_hosts/);
+    expect((await p.task("local")).state).toBe("ready");
+  });
+
+  it("queue warns about a part and spec not committed on the base", async () => {
+    const p = await makeVerifyProject();
+    await writePart(p, "fresh", { spec: "specs/0001-new.md", steps: [{ done: "x" }] });
+    await p.write("specs/0001-new.md", "# New\n");
+    const r = await p.ok(["queue"]);
+    expect(r.stderr).toContain("specs/0001-new.md (spec of fresh) is not committed on main");
+    expect(r.stderr).toContain(".ballador/parts/fresh.md (part of fresh) is not committed on main");
+  });
+
   it("a duplicate key in a part names the key", async () => {
     const p = await makeVerifyProject();
     await p.write(".ballador/parts/dup.md", "---\nid: dup\ntitle: One\ntitle: Two\n---\nx\n");
