@@ -254,8 +254,6 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
     mode: "interactive",
     resumeAs: "opencode-headless",
     description: "OpenCode, interactive TUI with the prompt submitted",
-    tested:
-      "OpenCode 1.18.33 (devDependency), interactive in tmux and sandboxed, its anthropic provider against a local fake Messages API; retry resumes headless (test/agents/opencode.e2e.test.ts)",
   },
   "opencode-headless": {
     ...OPENCODE,
