@@ -58,7 +58,15 @@ describe("ballador agents", () => {
     expect(by["codex-headless"]?.mode).toBe("headless");
     expect(by.aider).toMatchObject({ path: null, tested: null });
     expect(by["cursor-agent"]).toMatchObject({ path: null, tested: null });
-    for (const name of ["claude", "claude-headless", "codex", "codex-headless", "gemini", "opencode"]) {
+    expect(by.opencode?.tested).toBeNull();
+    for (const name of [
+      "claude",
+      "claude-headless",
+      "codex",
+      "codex-headless",
+      "gemini",
+      "opencode-headless",
+    ]) {
       expect(by[name]?.tested, name).toMatch(/real binary|test\/agents/);
     }
     // The key's value never appears.

@@ -51,6 +51,8 @@ export interface AgentUnderTest {
   turns(api: FakeApi): unknown[];
   /** Hosts the agent asks although the task does not need them (denied, recorded; not needed). */
   deniedExtras?: string[];
+  /** idle_timeout of the interactive retry: longer than the agent's silent start (default 30s). */
+  idleTimeout?: string;
 }
 
 const opened: FakeApi[] = [];
@@ -170,7 +172,7 @@ export async function retried(agent: AgentUnderTest, preset: string, interactive
   // Interactive: the TUI stays open after the refused done; a short idle_timeout ends the attempt.
   const p = await project(agent, preset, api, {
     max_attempts: 2,
-    ...(interactive ? { idle_timeout: "30s" } : {}),
+    ...(interactive ? { idle_timeout: agent.idleTimeout ?? "30s" } : {}),
   });
   await p.part(id, { body: "Write hello.txt saying hello.", verify: "grep -qx hello hello.txt" });
   await p.ok(["queue"]);

@@ -9,7 +9,7 @@
  * folders only, bounded).
  *
  * What each agent gets is listed in the README's agent table; the seeding of Claude Code,
- * Codex, Gemini CLI and OpenCode is proven with their real binaries (test/agents/*.e2e.test.ts).
+ * Codex, Gemini CLI and OpenCode (headless) is proven with their real binaries (test/agents/*.e2e.test.ts).
  */
 import { execFile } from "node:child_process";
 import { readdirSync, readFileSync, realpathSync, statSync } from "node:fs";

@@ -162,7 +162,7 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
     mode: "interactive",
     description: "Claude Code, interactive in tmux, permissions skipped",
     tested:
-      "Claude Code 2.1.330 (devDependency), interactive in tmux and sandboxed, against a local fake Messages API (test/agents/claude.e2e.test.ts)",
+      "Claude Code 2.1.330 (devDependency), interactive in tmux and sandboxed, against a local fake Messages API; retry resumes with --continue (test/agents/claude.e2e.test.ts)",
   },
   "claude-headless": {
     ...CLAUDE,
@@ -254,8 +254,6 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
     mode: "interactive",
     resumeAs: "opencode-headless",
     description: "OpenCode, interactive TUI with the prompt submitted",
-    tested:
-      "OpenCode 1.18.33 (devDependency), interactive in tmux and sandboxed, its anthropic provider against a local fake Messages API; retry resumes headless (test/agents/opencode.e2e.test.ts)",
   },
   "opencode-headless": {
     ...OPENCODE,
