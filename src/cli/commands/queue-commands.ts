@@ -244,13 +244,14 @@ function renderStatus(report: StatusReport): string {
       ),
     );
   }
+  const anyReason = report.tasks.some((t) => t.reason);
   lines.push(
     report.tasks.length === 0
       ? 'No tasks. Write parts (ballador part new) and run "ballador queue".'
       : table(
           // The reason goes last and short, so a long failure never widens the STATE column
-          // (ballador show TASK has it whole).
-          ["ID", "TITLE", "STATE", "AGENT", "ATT", "AGE", "BRANCH", "WHY"],
+          // (ballador show TASK has it whole); the column is there only when some task has one.
+          ["ID", "TITLE", "STATE", "AGENT", "ATT", "AGE", "BRANCH", ...(anyReason ? ["WHY"] : [])],
           report.tasks.map((t) => [
             t.id,
             truncate(line(t.title), 40),
@@ -259,7 +260,9 @@ function renderStatus(report: StatusReport): string {
             String(t.attempt),
             age(t.since),
             line(t.branch ?? ""),
-            t.reason ? color.dim(truncate(line(t.reason.split("\n")[0] ?? ""), 60)) : "",
+            ...(anyReason
+              ? [t.reason ? color.dim(truncate(line(t.reason.split("\n")[0] ?? ""), 60)) : ""]
+              : []),
           ]),
         ),
   );
