@@ -154,7 +154,7 @@ function seedClaude(home: HomeFiles, ctx: AgentHomeContext): { env: Record<strin
 
 /**
  * Codex (CODEX_HOME = ~/.codex): the person's config.toml and AGENTS.md, then what an unattended
- * run needs (measured with codex 0.169.0, see docs/specs/0007-agents.md):
+ * run needs (measured with codex 0.169.0, see docs/specs/0010-agents.md):
  * - allow_login_shell = false: it runs commands as `bash -lc`, and Debian's /etc/profile resets
  *   PATH, which loses the `ballador` shim;
  * - openai_base_url from OPENAI_BASE_URL: the variable itself is ignored;
