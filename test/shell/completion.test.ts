@@ -58,7 +58,7 @@ printf '%s\\n' "\${COMPREPLY[@]}"`,
     expect(await complete(["review", "ex"])).toEqual(["extract-events"]);
     expect(await complete(["launch", "--max", "2", "c"])).toEqual(["classify-store"]);
     expect(await complete(["status", "--"])).toEqual(expect.arrayContaining(["--json", "--watch", "--help"]));
-    expect(await complete(["spec", ""])).toEqual(["check", "list", "new"]);
+    expect(await complete(["spec", ""])).toEqual(["check", "draft", "list", "new"]);
     expect(await complete(["part", "new", "x", "--spec", ""])).toEqual(["0001-data-extraction", "1"]);
     expect(await complete(["part", "new", "x", "--agent", ""])).toEqual(["any", "scripted"]);
     expect(await complete(["graph", "--format", ""])).toEqual(["dot", "mermaid", "tree"]);

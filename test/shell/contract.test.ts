@@ -59,6 +59,12 @@ const SCHEMA_OF: Record<string, string> = {
   "sandbox denials": "sandbox-denials",
   completion: "completion",
   __complete: "complete",
+  agents: "agents",
+  "conductor install": "conductor-install",
+  dashboard: "dashboard",
+  mcp: "mcp",
+  plan: "plan",
+  "spec draft": "spec-draft",
 };
 
 /** Parses stdout as exactly one JSON document and validates it; returns it. */
@@ -114,6 +120,9 @@ describe("the output contract", () => {
     await j(["spec", "list"], "spec-list");
     await j(["spec", "check"], "spec-check");
     await j(["part", "new", "c", "--title", "C", "--spec", "1"], "part-new");
+    // Launch refuses a spec the base lacks: commit it as the README's journey says.
+    await p.git(["add", "-A"]);
+    await p.git(["commit", "-q", "-m", "spec and parts"]);
     await j(["queue", "--dry-run"], "queue");
     await j(["queue"], "queue");
     await j(["status"], "status");
@@ -130,7 +139,7 @@ describe("the output contract", () => {
     await j(["sandbox", "denials", "a"], "sandbox-denials");
     await j(["merge", "a"], "merge");
     await j(["cleanup", "a"], "cleanup");
-    await j(["retry", "c", "--no-launch"], "retry", 1);
+    await j(["retry", "c", "--no-launch"], "retry", 4);
     await j(["abandon", "c"], "abandon");
     await j(["completion", "bash"], "completion");
     // __complete reads its words after "--", so its own --json comes first.
@@ -140,7 +149,7 @@ describe("the output contract", () => {
     for (const c of [["note", "x"], ["blocked", "x"], ["approve"], ["request-changes", "x"], ["done"]]) {
       await j(c, "report", 2);
     }
-    await j(["stop", "b"], "stop", 1);
+    await j(["stop", "b"], "stop", 4);
 
     // Each documented exit code from a real case, and the error's stable code.
     const err = async (args: string[], exit: number, code: string, env: NodeJS.ProcessEnv = {}) => {

@@ -13,6 +13,8 @@ export function registerConductorCommands(program: Command): void {
     .description(
       "serve the conductor's chamber over MCP (stdio): read and write specs and parts, queue, status, next, graph, show, brief, denials; no launch, stop, merge or done",
     )
+    // Every command accepts --json; this one speaks JSON-RPC on stdio either way.
+    .option("--json", "accepted for the output contract; the server speaks JSON-RPC on stdio either way")
     .addHelpText(
       "after",
       `${examples(
