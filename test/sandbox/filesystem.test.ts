@@ -65,6 +65,27 @@ describe("sandbox: filesystem", () => {
     expect((await p.git(["log", "--format=%s", "-1", "main"])).trim()).toBe("ballador config");
   });
 
+  // zsh writes here-documents to files under TMPPREFIX (default /tmp/zsh), and /tmp is read-only
+  // inside: Claude Code runs its Bash tool in the person's zsh, and its `cat <<EOF` failed in CI.
+  it.skipIf(!existsSync("/usr/bin/zsh") && !existsSync("/bin/zsh"))(
+    "an agent whose shell is zsh can use here-documents inside the sandbox",
+    async () => {
+      const p = await makeSandboxProject();
+      await p.part("zsh", {
+        steps: [
+          { run: "zsh -c 'cat > heredoc.txt <<EOF\nmade by a zsh here-document\nEOF'" },
+          { commit: "zsh here-document" },
+          { done: "zsh wrote heredoc.txt" },
+        ],
+      });
+      await p.ok(["queue"]);
+      await p.ok(["launch"]);
+      const t = await p.waitState("zsh", ["review", "failed"]);
+      expect(t.state, await sessionLog(p, "zsh")).toBe("review");
+      expect(await p.git(["show", "ballador/zsh:heredoc.txt"])).toBe("made by a zsh here-document\n");
+    },
+  );
+
   it("reads of ~/.ssh, another task's worktree and run folder, and the task store are denied", async () => {
     const p = await makeSandboxProject();
     const storeFile = join(p.dir, ".ballador", "state", "ballador.db");

@@ -30,6 +30,7 @@ export class RunSandbox {
   private constructor(
     private readonly policy: Policy,
     private readonly scratch: string,
+    private readonly tmp: string,
   ) {}
 
   /** Starts (or re-targets) this process's sandbox with the policy of one run. */
@@ -62,7 +63,7 @@ export class RunSandbox {
     }
     const scratch = join(opts.runDir, "sandbox-cwd");
     mkdirSync(scratch, { recursive: true });
-    return new RunSandbox(policy, scratch);
+    return new RunSandbox(policy, scratch, opts.tmp);
   }
 
   /** An argv, run inside the sandbox exactly as given. */
@@ -73,7 +74,10 @@ export class RunSandbox {
   /** A shell command line (verify, hooks) run inside the sandbox. */
   async wrapShell(command: string, cwd: string): Promise<Wrapped> {
     if (!manager) throw new SandboxUnavailableError("sandbox not started");
-    let inner = command;
+    // /tmp is read-only inside; the runtime points TMPDIR at the run's tmp, but zsh makes its
+    // here-document files under TMPPREFIX (default /tmp/zsh), so an agent whose shell is zsh
+    // could not use `cat <<EOF` at all without this.
+    let inner = `export TMPPREFIX=${shellQuote(join(this.tmp, "zsh"))}; ${command}`;
     if (this.policy.loopbackAllowed.length > 0) {
       // The runtime exempts loopback from the proxy, but inside the sandbox loopback is the
       // sandbox's own: an allowlisted loopback host must go through the proxy to reach the host.
@@ -87,7 +91,7 @@ export class RunSandbox {
         "192.168.0.0/16",
       ].filter((h) => !this.policy.loopbackAllowed.includes(h));
       const list = shellQuote(keep.join(","));
-      inner = `export NO_PROXY=${list} no_proxy=${list}; ${command}`;
+      inner = `export NO_PROXY=${list} no_proxy=${list}; ${inner}`;
     }
     // The runtime protects dotfiles (.bashrc, .gitmodules, .mcp.json, ...) of the process's
     // current folder by mounting stubs over them. In a task worktree those stubs break
