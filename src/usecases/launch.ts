@@ -1,62 +1,41 @@
 /**
  * The downbeat: start ready tasks, each in its own worktree and tmux session, up to the limits.
- * Provisioning is claimed in the store first (one live run per task, enforced by SQLite), and
- * every step it takes is recorded so a crash at any point can be rolled back by reconcile.
+ * The launcher claims every task in the store (one live run per task, enforced by SQLite) and
+ * opens its session, all at once; each session then provisions itself (provision.ts). Every
+ * step is recorded so a crash at any point can be rolled back by reconcile.
  */
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { dirname, join, relative, resolve } from "node:path";
-import { prepareAgentHome } from "../adapters/agents/home.js";
-import { PRESETS, withResume } from "../adapters/agents/presets.js";
+import { existsSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { findProgram, type ResolvedProfile, resolveProfile } from "../adapters/agents/profiles.js";
 import {
-  addWorktree,
   blobAt,
   branchExists,
-  git,
   isValidBranchName,
   listWorktrees,
   resolveCommit,
 } from "../adapters/git/index.js";
-import { runShell } from "../adapters/process/shell.js";
-import {
-  makeRunFolder,
-  RUN_POINTER,
-  type RunSpec,
-  runPaths,
-  writeRunSpec,
-} from "../adapters/runfolder/index.js";
-import { gitObjectEnv, type Policy, RunSandbox } from "../adapters/sandbox/index.js";
+import { makeRunFolder, runPaths, writeProvisionSpec } from "../adapters/runfolder/index.js";
 import type { RunRow, TaskRow } from "../adapters/store/index.js";
 import { sessionNameFor, Tmux } from "../adapters/tmux/index.js";
-import {
-  readUntrusted,
-  safeRelative,
-  UntrustedPathError,
-  writeUntrusted,
-} from "../adapters/untrusted/index.js";
-import { parseDuration } from "../config/schema.js";
 import { newRunId } from "../core/ids.js";
-import { assemblePrompt } from "../core/prompt.js";
 import { type Deferred, planLaunch } from "../core/schedule.js";
 import { scopeWarnings } from "./conflicts.js";
 import { UserError } from "./errors.js";
 import { modelEndpointProblems } from "./model-endpoint.js";
 import { type Project, requireTask } from "./project.js";
 import { reconcile } from "./reconcile.js";
-import { rollbackProvisioning, STEP_PID_FILE } from "./rollback.js";
+import { rollbackProvisioning } from "./rollback.js";
 import {
   branchFor,
   ensureShimDir,
-  expandCommand,
   type RunIdentity,
   runEnvironment,
   SUPERVISOR_ENTRY,
   worktreePathFor,
 } from "./run-env.js";
-import { afterSandboxedStep, beforeSandboxedStep } from "./run-steps.js";
+import { carriedNames, specOnBase } from "./run-spec.js";
 import { isReviewerRun } from "./runs.js";
-import { policyForRun } from "./sandboxing.js";
 
 export interface LaunchOptions {
   tasks?: string[];
@@ -71,6 +50,8 @@ export interface LaunchOptions {
   /** Continue the agent's previous conversation where its preset can (retry and resume). */
   continueConversation?: boolean;
   onProgress?: (line: string) => void;
+  /** Return only when every started task has provisioned (its agent started) or failed. */
+  wait?: boolean;
 }
 
 export interface Started {
@@ -213,23 +194,18 @@ export async function launch(project: Project, opts: LaunchOptions = {}): Promis
       if (!result.warnings.includes(w.message)) result.warnings.push(w.message);
   }
   if (opts.dryRun) return result;
-  try {
-    for (const a of start) {
-      const task = byId.get(a.id) as TaskRow;
-      const outcome = await provision(project, task, a.profile, opts);
-      if ("runId" in outcome) result.started.push(outcome);
-      else if (outcome.skipped) result.deferred.push({ id: outcome.id, why: outcome.reason });
-      else result.failed.push(outcome);
-    }
-  } finally {
-    // The sandbox's proxy lives in this process: stop it so the command can exit.
-    await RunSandbox.stopAll();
+  // Every claim at once: each session then provisions itself, in parallel with the others.
+  const facts = await launchFacts(project);
+  const outcomes = await Promise.all(
+    start.map((a) => claimAndOpen(project, byId.get(a.id) as TaskRow, a.profile, opts, facts)),
+  );
+  for (const outcome of outcomes) {
+    if ("runId" in outcome) result.started.push(outcome);
+    else if (outcome.skipped) result.deferred.push({ id: outcome.id, why: outcome.reason });
+    else result.failed.push(outcome);
   }
+  if (opts.wait) await awaitProvisioned(project, result, opts);
   return result;
-}
-
-class LaunchStepError extends Error {
-  override name = "LaunchStepError";
 }
 
 async function chooseBase(
@@ -250,20 +226,23 @@ async function chooseBase(
   return { base: first.branch as string, merge: rest.map((d) => d.branch as string) };
 }
 
-async function provision(
+/**
+ * Claims one task and opens its session; the session provisions itself (provision.ts). Checks
+ * that need no claim come first, so nothing is created when they fail.
+ */
+async function claimAndOpen(
   project: Project,
   task: TaskRow,
   profileName: string,
   opts: LaunchOptions,
+  shared: LaunchFacts,
 ): Promise<Started | { id: string; reason: string; log: string | null; skipped?: boolean }> {
   const store = project.store();
   const config = project.config;
   const root = project.paths.root;
-  const say = opts.onProgress ?? (() => {});
   const attempt = opts.resume ? Math.max(1, task.attempt) : task.attempt + 1;
   const runId = newRunId(task.id, attempt, new Date(), randomBytes(2).toString("hex"));
   const runDir = join(project.paths.runsDir, runId);
-  const launchLog = runPaths(runDir).launchLog;
   const branch = branchFor(config, task.id);
   const worktree = worktreePathFor(config, root, task.id);
   const session = sessionNameFor(task.id);
@@ -280,7 +259,6 @@ async function provision(
     return { id: task.id, reason, log: null };
   };
 
-  // Checks that need no claim: nothing is created if these fail.
   let profile: ResolvedProfile;
   try {
     profile = resolveProfile(config, profileName);
@@ -296,7 +274,7 @@ async function provision(
   if (!(await isValidBranchName(branch)))
     return fail(`"${branch}" is not a valid branch name; check branch_prefix`);
   const { base, merge } = await chooseBase(project, task, opts.base);
-  const baseCommit = await resolveCommit(root, base);
+  const baseCommit = await shared.commitOf(base);
   if (!baseCommit)
     return fail(
       `base "${base}" does not resolve to a commit; set base in .ballador/config.yaml or pass --base`,
@@ -310,7 +288,7 @@ async function provision(
         .at(-1) ?? null)
     : null;
   if (worktreeExisted) {
-    const registered = (await listWorktrees(root)).find((w) => w.path === worktree);
+    const registered = (await shared.worktrees()).find((w) => w.path === worktree);
     if (!registered)
       return fail(`${worktree} exists but is not a git worktree of this repository; move it away`);
     if (registered.branch !== `refs/heads/${branch}` && registered.branch !== branch) {
@@ -321,9 +299,10 @@ async function provision(
       `task ${task.id}: its worktree ${worktree} is gone, so there is nothing to resume; use "ballador retry ${task.id}"`,
     );
   }
-  const branchExisted = await branchExists(root, branch);
+  const branchExisted = worktreeExisted || (await branchExists(root, branch));
 
   // Claim: the run row (unique while live) and the task's move to running, in one transaction.
+  const claimedAt = new Date().toISOString();
   let run: RunRow;
   try {
     run = store.tx(() => {
@@ -341,7 +320,7 @@ async function provision(
         supervisorPid: process.pid,
         createdWorktree: !worktreeExisted,
         createdBranch: !branchExisted,
-        startedAt: new Date().toISOString(),
+        startedAt: claimedAt,
       });
       store.transition(task.id, "running", {
         cause: opts.resume ? "resumed" : "launched",
@@ -363,145 +342,70 @@ async function provision(
     };
   }
 
-  const identity: RunIdentity = {
-    taskId: task.id,
-    runId,
-    worktree,
-    branch,
-    attempt,
-    runDir,
-    promptFile: join(runDir, "prompt.md"),
-  };
-  const shimDir = ensureShimDir(project.paths.stateDir);
   const sandboxed = config.sandbox.mode !== "none";
-  const home = sandboxed ? runPaths(runDir).home : (process.env.HOME ?? runPaths(runDir).home);
-  const tmp = runPaths(runDir).tmp;
-  const env = runEnvironment(process.env, shimDir, home, identity);
-  let sandbox: RunSandbox | null = null;
-  const step = async (label: string, command: string) => {
-    if (!command.trim()) return;
-    say(`  ${task.id}: ${label}: ${command}`);
-    const copy = sandbox ? await beforeSandboxedStep(root, runDir, branch) : null;
-    const wrapped = sandbox ? await sandbox.wrapShell(command, worktree) : undefined;
-    const r = await runShell(command, {
-      cwd: worktree,
-      env,
-      logFile: launchLog,
-      label,
-      timeoutMs: 30 * 60_000,
-      ...(wrapped ? { wrapped } : {}),
-      // If this launcher dies, reconcile ends the step's whole process group from this file.
-      onSpawn: (pgid) => writeFileSync(join(runDir, STEP_PID_FILE), String(pgid)),
-    });
-    rmSync(join(runDir, STEP_PID_FILE), { force: true });
-    if (copy) {
-      const after = await afterSandboxedStep(root, runDir, copy, runId);
-      if (after.violations.length > 0) {
-        for (const v of after.violations)
-          store.addNote(task.id, runId, "system", `sandbox violation (${label}): ${v}`);
-        throw new LaunchStepError(`sandbox violation during ${label}: ${after.violations.join("; ")}`);
-      }
-    }
-    if (r.code !== 0) {
-      const tail = r.output.trim().split("\n").slice(-15).join("\n");
-      throw new LaunchStepError(
-        `${label} "${command}" failed (exit ${r.code ?? r.signal})${tail ? `:\n${tail}` : ""}`,
-      );
-    }
-  };
+  const launchLog = runPaths(runDir).launchLog;
   try {
     makeRunFolder(runDir);
-    writeFileSync(
-      launchLog,
-      `launch ${runId} of ${task.id} (attempt ${attempt}) at ${new Date().toISOString()}\n`,
-    );
-    if (!worktreeExisted) {
-      say(
-        `  ${task.id}: worktree ${worktree} on ${branch}${branchExisted ? " (existing branch)" : ` from ${base}`}`,
-      );
-      mkdirSync(dirname(worktree), { recursive: true });
-      await addWorktree({ repo: root, path: worktree, branch, base: baseCommit });
-      for (const other of merge) {
-        const r = await git(
-          [
-            "merge",
-            "--no-edit",
-            "--no-ff",
-            "-m",
-            `ballador: stack ${other} for ${task.id}`,
-            "--end-of-options",
-            other,
-          ],
-          {
-            cwd: worktree,
-            allowFail: true,
-          },
-        );
-        if (r.code !== 0)
-          throw new LaunchStepError(
-            `stacking: merging ${other} into ${branch} conflicts:\n${r.stdout}${r.stderr}`,
-          );
-      }
-    }
-    const gitDir = (await git(["rev-parse", "--absolute-git-dir"], { cwd: worktree })).stdout.trim();
-    // The worktree's git folder is the agent's to write: written without following a link.
-    writeUntrusted(gitDir, RUN_POINTER, JSON.stringify({ runId, runDir, taskId: task.id }));
-    copyUntracked(root, worktree, config.copy, launchLog);
-    const policy = await policyForRun(project, { worktree, runDir, branch, profile });
-    if (policy) {
-      Object.assign(env, gitObjectEnv(policy));
-      writeFileSync(join(runDir, "sandbox.json"), `${JSON.stringify(policy, null, 2)}\n`);
-      // Bootstrap and hooks execute code from the branch: they run inside the run's sandbox too.
-      if (config.bootstrap.some((c) => c.trim()) || config.hooks.before_launch.trim()) {
-        sandbox = await RunSandbox.start(policy, { runDir, tmp });
-      }
-    } else {
-      mkdirSync(tmp, { recursive: true });
-    }
-    for (const command of config.bootstrap) await step("bootstrap", command);
-    await step("before_launch", config.hooks.before_launch);
-
-    const spec = await buildRunSpec(project, {
-      task,
-      profile,
+    writeFileSync(launchLog, `launch ${runId} of ${task.id} (attempt ${attempt}) at ${claimedAt}\n`);
+    const identity: RunIdentity = {
+      taskId: task.id,
+      runId,
+      worktree,
+      branch,
+      attempt,
+      runDir,
+      promptFile: join(runDir, "prompt.md"),
+    };
+    const home = sandboxed ? runPaths(runDir).home : (process.env.HOME ?? runPaths(runDir).home);
+    writeProvisionSpec({
+      runId,
+      taskId: task.id,
+      attempt,
+      profile: profile.name,
       program,
-      identity,
-      env,
-      home,
-      tmp,
-      policy,
+      worktree,
+      branch,
       base,
-      sandboxed,
+      baseCommit,
+      merge,
+      worktreeExisted,
+      branchExisted,
+      repoRoot: root,
+      stateDir: project.paths.stateDir,
+      runDir,
+      session,
+      env: runEnvironment(process.env, shared.shimDir, home, identity),
+      realHome: process.env.HOME ?? home,
       previousFailure: opts.previousFailure ?? null,
       // A person's retry or resume in the same worktree with the same agent continues its
       // conversation, as an automatic retry does.
       resume: worktreeExisted && previous !== null && previous.profile === profile.name,
-      previousHome: previous && sandboxed ? runPaths(previous.runDir).home : null,
+      previousRunDir: previous?.runDir ?? null,
+      actor: opts.actor ?? "launch",
+      claimedAt,
     });
-    writeRunSpec(spec);
-    // Values of passed variables and env-sourced secrets reach the supervisor through tmux's
+    // Values of passed variables and env-sourced secrets reach the session through tmux's
     // memory, never through a file.
     const carried: Record<string, string> = {
       BALLADOR_RUN_DIR: runDir,
       BALLADOR_STATE_DIR: project.paths.stateDir,
     };
-    const names = carriedNames(project, profile);
-    for (const name of names) {
+    for (const name of carriedNames(project, profile)) {
       const v = process.env[name];
       if (v !== undefined) carried[name] = v;
     }
-    const tmux = tmuxFor(project);
     // A session of that name with no live run is an orphan from a crash: never run two.
-    if (await tmux.hasSession(session)) await tmux.killSession(session);
-    say(`  ${task.id}: session ${session} (agent ${profile.name}${policy ? ", sandboxed" : ", NO SANDBOX"})`);
-    await tmux.newSession({
+    if (shared.sessions.has(session)) await shared.tmux.killSession(session).catch(() => undefined);
+    opts.onProgress?.(
+      `  ${task.id}: session ${session} (agent ${profile.name}${sandboxed ? ", sandboxed" : ", NO SANDBOX"}) provisions itself`,
+    );
+    await shared.tmux.newSession({
       name: session,
-      cwd: worktree,
+      cwd: worktreeExisted ? worktree : root,
       command: [process.execPath, SUPERVISOR_ENTRY, runDir],
       env: carried,
       logFile: join(runDir, "session.log"),
     });
-    store.markRunStarted(runId);
     return { id: task.id, runId, profile: profile.name, branch, worktree, session, attempt };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
@@ -516,205 +420,95 @@ async function provision(
       `launch: ${message.split("\n")[0]}`,
       message,
     );
-    if (config.hooks.on_fail.trim()) {
-      const wrapped = sandbox
-        ? await sandbox.wrapShell(config.hooks.on_fail, root).catch(() => undefined)
-        : undefined;
-      await runShell(config.hooks.on_fail, {
-        cwd: root,
-        env,
-        logFile: launchLog,
-        label: "on_fail",
-        ...(wrapped ? { wrapped } : {}),
-      });
-    }
     return { id: task.id, reason: message, log: launchLog };
   }
 }
 
-/**
- * The verify command for a task: the part's override, the config's, or ./verify.sh when the
- * base has one. Decided by the base, never the branch: deleting verify.sh on a branch must not
- * switch verification off for its next attempt.
- */
-export async function verifyCommandFor(
-  project: Project,
-  task: Pick<TaskRow, "verify">,
-): Promise<string | null> {
-  if (task.verify) return task.verify;
-  if (project.config.verify) return project.config.verify;
-  const r = await git(["cat-file", "-e", `${project.config.base}:verify.sh`], {
-    cwd: project.paths.root,
-    allowFail: true,
-  });
-  return r.code === 0 ? "./verify.sh" : null;
+/** Facts every claim of one launch needs, looked up once and shared. */
+interface LaunchFacts {
+  tmux: Tmux;
+  sessions: Set<string>;
+  shimDir: string;
+  commitOf(rev: string): Promise<string | null>;
+  worktrees(): ReturnType<typeof listWorktrees>;
 }
 
-/**
- * `copy:` files, from the main checkout into the worktree. The source must be a regular file
- * with no link on its path (a link committed on the base could name ~/.ssh/id_rsa); the
- * destination is the agent's tree (on a retry it wrote it): written without following a link.
- */
-function copyUntracked(root: string, worktree: string, files: readonly string[], log: string): void {
-  for (const file of files) {
-    let rel: string;
-    try {
-      rel = safeRelative(relative(root, resolve(root, file)));
-    } catch {
-      throw new LaunchStepError(
-        `copy: "${file}" is outside the repository; only files inside it can be copied`,
-      );
-    }
-    let data: Buffer | null;
-    try {
-      data = readUntrusted(root, rel, 64 * 1024 * 1024);
-    } catch (err) {
-      if (err instanceof UntrustedPathError)
-        throw new LaunchStepError(
-          `copy: "${file}": ${err.message}; only regular files are copied (fix copy: in .ballador/config.yaml)`,
-        );
-      throw err;
-    }
-    if (!data) {
-      writeFileSync(log, `copy: ${file} does not exist in the main checkout; skipped\n`, { flag: "a" });
-      continue;
-    }
-    try {
-      writeUntrusted(worktree, rel, data, statSync(join(root, rel)).mode & 0o777);
-    } catch (err) {
-      if (err instanceof UntrustedPathError)
-        throw new LaunchStepError(`copy: "${file}" into the worktree: ${err.message}`);
-      throw err;
-    }
-    writeFileSync(log, `copy: ${file}\n`, { flag: "a" });
-  }
-}
-
-/** Host variable names a run may need: its profile's and its fallbacks' (values travel via tmux). */
-function carriedNames(project: Project, profile: ResolvedProfile): string[] {
-  const names = new Set<string>();
-  const seen = new Set<string>();
-  let current: ResolvedProfile | null = profile;
-  while (current && !seen.has(current.name)) {
-    seen.add(current.name);
-    for (const n of current.env) names.add(n);
-    for (const src of Object.values(current.secrets)) if ("env" in src) names.add(src.env);
-    current = current.fallback ? resolveProfile(project.config, current.fallback) : null;
-  }
-  return [...names];
-}
-
-export interface RunSpecInput {
-  task: TaskRow;
-  profile: ResolvedProfile;
-  program: string;
-  identity: RunIdentity;
-  env: Record<string, string>;
-  home: string;
-  tmp: string;
-  policy: Policy | null;
-  base: string;
-  sandboxed: boolean;
-  previousFailure: string | null;
-  /** Continue the agent's previous conversation where its preset knows how. */
-  resume: boolean;
-  /** The previous attempt's HOME, whose conversations a resumed agent needs. */
-  previousHome?: string | null;
-  /** A reviewer's prompt instead of the implementer's. */
-  promptOverride?: string;
-  role?: "implementer" | "reviewer";
-}
-
-/** The prompt and the run file of one attempt; used by launch and by the supervisor's retries. */
-export async function buildRunSpec(project: Project, input: RunSpecInput): Promise<RunSpec> {
-  const { task, profile, identity, home, tmp, policy } = input;
-  const config = project.config;
-  const worktree = identity.worktree;
-  // The spec as it stands on the base, read through git: never a file of the agent's tree,
-  // which could be a link to one the agent may not read.
-  const spec = task.spec ? await specOnBase(project, task.spec) : null;
-  const specPath = spec && "text" in spec ? task.spec : null;
-  const verify = await verifyCommandFor(project, task);
-  const prompt =
-    input.promptOverride ??
-    assemblePrompt({
-      task,
-      specPath,
-      specText: spec && "text" in spec ? spec.text : null,
-      verify,
-      branch: identity.branch,
-      attempt: identity.attempt,
-      previousFailure: input.previousFailure,
-    });
-  mkdirSync(identity.runDir, { recursive: true });
-  writeFileSync(identity.promptFile, prompt, { flag: "w" });
-  const env = { ...input.env };
-  // Only when sandboxed is the run's HOME its own; unsandboxed agents use the person's HOME as is.
-  if (input.sandboxed) {
-    const prepared = await prepareAgentHome(profile, {
-      home,
-      realHome: process.env.HOME ?? home,
-      worktree,
-      sandboxed: input.sandboxed,
-      env: Object.fromEntries(profile.env.map((n) => [n, process.env[n]])),
-      previousHome: input.resume ? (input.previousHome ?? null) : null,
-    });
-    Object.assign(env, prepared.env);
-  }
-  const argv = expandCommand(profile.command, {
-    prompt,
-    promptFile: identity.promptFile,
-    task: task.id,
-    worktree,
-  });
-  argv[0] = input.program;
-  // The preset knows where its resume arguments go (after the program, or after a subcommand).
-  const preset = input.resume ? PRESETS[profile.preset ?? ""] : undefined;
-  const command = (preset && withResume(argv, preset)) || argv;
+async function launchFacts(project: Project): Promise<LaunchFacts> {
+  const tmux = tmuxFor(project);
+  const commits = new Map<string, Promise<string | null>>();
+  let worktrees: ReturnType<typeof listWorktrees> | null = null;
+  const sessions = new Set(
+    await tmux
+      .listSessions()
+      .then((l) => l.map((s) => s.name))
+      .catch(() => [] as string[]),
+  );
   return {
-    runId: identity.runId,
-    taskId: task.id,
-    attempt: identity.attempt,
-    profile: profile.name,
-    worktree,
-    branch: identity.branch,
-    base: input.base,
-    projectBase: config.base,
-    repoRoot: project.paths.root,
-    stateDir: project.paths.stateDir,
-    runDir: identity.runDir,
-    command,
-    prompt: profile.prompt,
-    promptFile: identity.promptFile,
-    env,
-    passEnv: profile.env,
-    secrets: profile.secrets,
-    sandbox: policy,
-    home,
-    tmp,
-    timeoutMs: profile.timeoutMs,
-    idleTimeoutMs: parseDuration(config.idle_timeout),
-    refusedIdleMs: parseDuration(config.refused_idle),
-    verify,
-    verifyTimeoutMs: parseDuration("30m"),
-    bootstrap: config.bootstrap,
-    copy: config.copy,
-    maxAttempts: config.max_attempts,
-    hooks: {
-      after_run: config.hooks.after_run,
-      on_review: config.hooks.on_review,
-      on_fail: config.hooks.on_fail,
+    tmux,
+    sessions,
+    shimDir: ensureShimDir(project.paths.stateDir),
+    commitOf(rev) {
+      let c = commits.get(rev);
+      if (!c) {
+        c = resolveCommit(project.paths.root, rev);
+        commits.set(rev, c);
+      }
+      return c;
     },
-    stack: config.stack,
-    reviewer: config.reviewer,
-    role: input.role ?? "implementer",
+    worktrees() {
+      worktrees ??= listWorktrees(project.paths.root);
+      return worktrees;
+    },
   };
 }
 
-/** A part's spec as committed on the project's base (a regular file), or why it is not there. */
-export async function specOnBase(
-  project: Project,
-  spec: string,
-): Promise<{ text: string } | { missing: string }> {
-  return blobAt(project.paths.root, project.config.base, spec, 256 * 1024);
+/**
+ * Waits until each started run has provisioned (its agent started) or failed, printing each
+ * step as the sessions report it. The sessions work in parallel; this only watches the store.
+ */
+async function awaitProvisioned(project: Project, result: LaunchResult, opts: LaunchOptions): Promise<void> {
+  const store = project.store();
+  const pending = new Map(result.started.map((s) => [s.runId, s]));
+  const phases = new Map<string, string | null>();
+  let lastCheck = Date.now();
+  while (pending.size > 0) {
+    for (const [runId, s] of pending) {
+      const run = store.run(runId);
+      if (!run) {
+        pending.delete(runId);
+        continue;
+      }
+      if (run.phase !== (phases.get(runId) ?? null) && run.phase) {
+        opts.onProgress?.(`  ${s.id}: ${run.phase}`);
+      }
+      phases.set(runId, run.phase);
+      if (run.status === "provisioning") continue;
+      pending.delete(runId);
+      if (run.status === "ended" && run.outcome === "launch-failed") {
+        result.started = result.started.filter((x) => x.runId !== runId);
+        result.failed.push({
+          id: s.id,
+          reason: run.detail ?? "launch failed",
+          log: runPaths(run.runDir).launchLog,
+        });
+      }
+    }
+    if (pending.size === 0) break;
+    if (Date.now() - lastCheck > 2000) {
+      // A session that died while provisioning (kill -9, a crash) is rolled back by reconcile.
+      lastCheck = Date.now();
+      const alive = new Set(
+        (
+          await tmuxFor(project)
+            .listSessions()
+            .catch(() => [])
+        ).map((x) => x.name),
+      );
+      if ([...pending.values()].some((s) => !alive.has(s.session)))
+        await reconcile(project, { repair: true });
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
+
+export { buildRunSpec, type RunSpecInput, specOnBase, verifyCommandFor } from "./run-spec.js";

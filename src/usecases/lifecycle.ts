@@ -83,6 +83,7 @@ export async function resume(project: Project, id: string, actor = "cli"): Promi
     tasks: [id],
     resume: true,
     actor,
+    wait: true,
     continueConversation: true,
     previousFailure: `Your previous session was ${task.state === "stopped" ? "stopped by a person" : `ended (${task.state})`}${why ? `: ${why}` : ""}. Pick up where you left off.`,
   });
@@ -114,6 +115,7 @@ export async function retry(
       actor: opts.actor ?? "cli",
       previousFailure: why,
       continueConversation: true,
+      wait: true,
     }),
   };
 }

@@ -14,10 +14,21 @@ export interface StatusRow {
   attempt: number;
   since: string;
   branch: string | null;
+  /** While its session provisions itself: the step (worktree, copy, bootstrap, ...). */
+  phase: string | null;
+}
+
+/** Tasks whose live run is still provisioning, with its step (a few rows: the live runs). */
+export function provisioningPhases(project: Project): Map<string, string> {
+  const phases = new Map<string, string>();
+  for (const r of project.store().liveRuns())
+    if (r.status === "provisioning") phases.set(r.taskId, r.phase ?? "starting");
+  return phases;
 }
 
 export function status(project: Project): StatusRow[] {
   const def = project.config.agents.default;
+  const phases = provisioningPhases(project);
   return project
     .store()
     .tasks({ lean: true })
@@ -30,12 +41,13 @@ export function status(project: Project): StatusRow[] {
       attempt: t.attempt,
       since: t.stateChangedAt,
       branch: t.branch,
+      phase: phases.get(t.id) ?? null,
     }));
 }
 
 export interface NextReport {
   ready: Array<{ id: string; title: string; priority: number; agent: string }>;
-  running: Array<{ id: string; title: string; state: string; since: string }>;
+  running: Array<{ id: string; title: string; state: string; since: string; phase: string | null }>;
   waiting: Array<{ id: string; title: string; on: Array<{ id: string; state: string }> }>;
   review: Array<{ id: string; title: string; since: string }>;
   stuck: Array<{ id: string; title: string; state: string; reason: string | null }>;
@@ -47,12 +59,19 @@ export function next(project: Project): NextReport {
   const stack = project.config.stack;
   const def = project.config.agents.default;
   const report: NextReport = { ready: [], running: [], waiting: [], review: [], stuck: [] };
+  const phases = provisioningPhases(project);
   for (const t of launchOrder(tasks.filter((x) => x.state === "ready"))) {
     report.ready.push({ id: t.id, title: t.title, priority: t.priority, agent: t.agent ?? def });
   }
   for (const t of tasks) {
     if (t.state === "running" || t.state === "verifying")
-      report.running.push({ id: t.id, title: t.title, state: t.state, since: t.stateChangedAt });
+      report.running.push({
+        id: t.id,
+        title: t.title,
+        state: t.state,
+        since: t.stateChangedAt,
+        phase: phases.get(t.id) ?? null,
+      });
     else if (t.state === "queued") {
       const on = t.needs
         .map((d) => ({ id: d, state: byId.get(d)?.state ?? "missing" }))

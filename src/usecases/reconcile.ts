@@ -42,14 +42,14 @@ export async function reconcile(project: Project, opts: { repair: boolean }): Pr
       if (sessionNames.has(run.session)) continue; // the supervisor started; launch just did not record it
       if (!opts.repair) {
         report.disagreements.push(
-          `run ${run.id} of ${run.taskId} was interrupted while provisioning (launcher ${run.supervisorPid} is gone)`,
+          `run ${run.id} of ${run.taskId} was interrupted while provisioning (process ${run.supervisorPid} is gone)`,
         );
         continue;
       }
       const steps = await rollbackProvisioning(
         project,
         run,
-        "launch: interrupted (the launching process died)",
+        "launch: interrupted (the process provisioning it died)",
         "provisioning was interrupted",
       );
       report.repaired.push(

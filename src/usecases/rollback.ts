@@ -15,6 +15,7 @@ export async function rollbackProvisioning(
   run: RunRow,
   reason: string,
   detail: string,
+  opts: { ownSession?: boolean } = {},
 ): Promise<string[]> {
   const store = project.store();
   const done: string[] = [];
@@ -30,7 +31,9 @@ export async function rollbackProvisioning(
   }
   const tmux = new Tmux({ socket: project.config.tmux_socket });
   try {
-    if (await tmux.hasSession(run.session)) {
+    // From inside the run's own session (it failed while provisioning itself), the session
+    // closes when this process exits: killing it now would end the clean-up half-way.
+    if (!opts.ownSession && (await tmux.hasSession(run.session))) {
       await tmux.killSession(run.session);
       done.push(`killed session ${run.session}`);
     }

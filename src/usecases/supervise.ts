@@ -6,7 +6,7 @@
  * then the profile's fallback, then failed.
  */
 import { spawn } from "node:child_process";
-import { openSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, openSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { prepareAgentHome } from "../adapters/agents/home.js";
 import { findProgram, type ResolvedProfile, resolveProfile } from "../adapters/agents/profiles.js";
@@ -17,6 +17,7 @@ import {
   makeRunFolder,
   type Report,
   type RunSpec,
+  readProvisionSpec,
   readRunSpec,
   runPaths,
   takeReports,
@@ -28,9 +29,10 @@ import { readUntrustedText } from "../adapters/untrusted/index.js";
 import { newRunId } from "../core/ids.js";
 import { assembleReviewPrompt } from "../core/prompt.js";
 import { buildBrief, writeBrief } from "./brief.js";
-import { buildRunSpec } from "./launch.js";
 import { openProject, type Project } from "./project.js";
+import { provisionInSession } from "./provision.js";
 import type { RefCopy } from "./run-refs.js";
+import { buildRunSpec } from "./run-spec.js";
 import { afterSandboxedStep, beforeSandboxedStep, takeInRunWork } from "./run-steps.js";
 import { isReviewerRun } from "./runs.js";
 import { policyForRun, resolveSecrets } from "./sandboxing.js";
@@ -53,6 +55,18 @@ function say(text: string): void {
 }
 
 export async function supervise(runDir: string): Promise<number> {
+  // A fresh launch hands over a claim: this session provisions its run first (provision.ts).
+  const claim = existsSync(runPaths(runDir).runFile) ? null : readProvisionSpec(runDir);
+  if (claim) {
+    const project = await openProject(claim.repoRoot);
+    try {
+      const provisioned = await provisionInSession(project, claim, (text) => say(text));
+      if (!provisioned) return 1;
+    } finally {
+      await RunSandbox.stopAll();
+      project.close();
+    }
+  }
   let spec = readRunSpec(runDir);
   const store = TaskStore.open(spec.stateDir, { stack: spec.stack });
   try {

@@ -33,6 +33,8 @@ export interface TaskStatus {
   agent: string;
   attempt: number;
   branch: string | null;
+  /** While its session provisions itself: the step. */
+  phase?: string | null;
 }
 
 export interface StatusJson {
@@ -56,6 +58,9 @@ export interface RunJson {
   agentPid: number | null;
   outcome: string | null;
   detail: string | null;
+  phase: string | null;
+  startedAt: string;
+  agentStartedAt: string | null;
 }
 
 export interface ShowJson {

@@ -94,9 +94,9 @@ describe("a dead session is reported and repaired", () => {
 });
 
 describe("kill -9", () => {
-  it("of the launcher during provisioning: the half-made worktree is rolled back, the task fails (launch: interrupted), retry succeeds once", async () => {
+  it("of the launcher during provisioning changes nothing; of the session provisioning itself, the half-made worktree is rolled back, the task fails (launch: interrupted), retry succeeds once", async () => {
     const p = await makeProject();
-    // The bootstrap waits on a gate (a minute at most): the launcher is killed while inside it.
+    // The bootstrap waits on a gate (a minute at most): the processes are killed while inside it.
     const bootGate = join(p.gates, "bootstrap");
     await p.write(
       ".ballador/config.yaml",
@@ -118,15 +118,29 @@ describe("kill -9", () => {
     const run = await waitFor(async () => {
       const r = (await p.show("slow")).runs[0];
       return r && (await fileContains(join(r.runDir, "launch.log"), "[bootstrap]")) ? r : undefined;
-    }, "the launcher to reach the bootstrap");
+    }, "the session to reach the bootstrap");
     expect(run.status).toBe("provisioning");
+    expect(run.phase).toBe("bootstrap");
     expect(existsSync(p.worktree("slow"))).toBe(true);
+    // The session provisions itself: the launcher only waits for it.
+    expect(run.supervisorPid).not.toBe(launcher.child.pid);
     launcher.child.kill("SIGKILL");
     await launcher.exited;
+    const meanwhile = await p.status();
+    expect(meanwhile.disagreements).toEqual([]);
+    expect(await p.sessions()).toEqual(["bl-slow"]);
+    expect((await p.show("slow")).runs[0]?.status).toBe("provisioning");
+
+    // Now the session's own process dies in the middle of its bootstrap.
+    process.kill(run.supervisorPid as number, "SIGKILL");
+    await waitFor(async () => ((await p.sessions()).length === 0 ? true : undefined), "the session to close");
 
     const seen = await p.status();
     expect(seen.tasks.find((t) => t.id === "slow")?.state).toBe("running");
-    expect(seen.disagreements.some((d) => d.includes("slow") && d.includes("provisioning"))).toBe(true);
+    expect(
+      seen.disagreements.some((d) => d.includes("slow") && d.includes("provisioning")),
+      JSON.stringify(seen.disagreements),
+    ).toBe(true);
 
     const next = await p.run(["launch"]);
     expect(next.code, next.stdout + next.stderr).toBe(0);
@@ -152,7 +166,7 @@ describe("kill -9", () => {
     expect((await p.status()).disagreements).toEqual([]);
   });
 
-  it("of the launcher during provisioning: the bootstrap it was running does not keep running after the rollback", async () => {
+  it("of the session during provisioning: the bootstrap it was running does not keep running after the rollback", async () => {
     const p = await makeProject();
     const marker = `bootstrap-marker-${process.pid}-${Date.now()}`;
     await p.write(
@@ -167,12 +181,15 @@ describe("kill -9", () => {
     );
     await p.part("orphaned", { steps: commitAndDone("o.txt") });
     await p.ok(["queue"]);
+    // The launcher waits for the session to provision; it lives on and sees the session die.
     const launcher = p.spawn(["launch"]);
     await waitFor(
       async () => ((await processesWith(marker)).length > 0 ? true : undefined),
       "the bootstrap to start",
     );
-    launcher.child.kill("SIGKILL");
+    const provisioner = (await p.show("orphaned")).runs[0]?.supervisorPid as number;
+    process.kill(provisioner, "SIGKILL");
+    await waitFor(async () => ((await p.sessions()).length === 0 ? true : undefined), "the session to close");
     await launcher.exited;
     try {
       await p.ok(["launch"]);

@@ -7,7 +7,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { git, parseJson } from "../helpers/cli.js";
-import { cleanupProjects, commitAndDone, gate, makeProject } from "../helpers/runtime.js";
+import { cleanupProjects, commitAndDone, gate, makeProject, waitFor } from "../helpers/runtime.js";
 
 afterEach(cleanupProjects);
 
@@ -71,6 +71,47 @@ describe("launch: slots and order", () => {
     await p.open("low-2");
     await p.reaches("low-2", "review");
     expect((await p.task("low-3")).state).toBe("ready");
+  });
+});
+
+describe("launch: every session provisions itself, in parallel", () => {
+  it("three parts with a 1.5 s bootstrap provision at once: each run's provisioning overlaps the others'; status shows the step; the launch reports when all agents started", async () => {
+    const p = await makeProject({
+      config: { max_parallel: 3, bootstrap: ["echo bootstrapping-$BALLADOR_TASK_ID; sleep 1.5"] },
+    });
+    for (const id of ["one", "two", "three"])
+      await p.part(id, { steps: [gate(p, id), ...commitAndDone(`${id}.txt`)] });
+    await p.ok(["queue"]);
+    const launcher = p.spawn(["launch", "--json"]);
+    // While they bootstrap, status names the step of each.
+    const during = await waitFor(async () => {
+      const s = await p.status();
+      return s.tasks.every((t) => t.phase === "bootstrap") ? s : undefined;
+    }, "all three to be in their bootstrap");
+    expect(during.tasks.map((t) => t.state)).toEqual(["running", "running", "running"]);
+    const table = await p.run(["status"]);
+    expect(table.stdout).toContain("running (provisioning: bootstrap)");
+    expect(await launcher.exited).toBe(0);
+    const launched = JSON.parse(launcher.output()) as LaunchJson;
+    expect(launched.started.map((s) => s.id).sort()).toEqual(["one", "three", "two"]);
+
+    const runs = await Promise.all(["one", "two", "three"].map(async (id) => (await p.show(id)).runs[0]));
+    for (const r of runs) {
+      expect(r?.status).toBe("running");
+      expect(r?.phase).toBeNull();
+      expect(r?.agentStartedAt).not.toBeNull();
+    }
+    // Every run was claimed before any of them finished provisioning: they overlapped.
+    const lastClaim = Math.max(...runs.map((r) => Date.parse(r?.startedAt ?? "")));
+    const firstAgent = Math.min(...runs.map((r) => Date.parse(r?.agentStartedAt ?? "")));
+    expect(lastClaim).toBeLessThan(firstAgent);
+    // The bootstrap's output went to each session's terminal, for a person attached.
+    for (const r of runs)
+      expect(await readFile(join(r?.runDir ?? "", "session.log"), "utf8")).toContain(
+        `bootstrapping-${r?.taskId}`,
+      );
+    for (const id of ["one", "two", "three"]) await p.open(id);
+    for (const id of ["one", "two", "three"]) await p.reaches(id, "review");
   });
 });
 

@@ -10,6 +10,8 @@ export interface AddWorktreeOptions {
   branch: string;
   /** Revision to cut `branch` from when it does not exist yet. */
   base: string;
+  /** What the caller already checked: the name is valid, whether the branch exists, the base's commit. */
+  checked?: { branchExists: boolean; baseCommit: string };
 }
 
 /**
@@ -18,10 +20,13 @@ export interface AddWorktreeOptions {
  */
 export async function addWorktree(opts: AddWorktreeOptions): Promise<{ createdBranch: boolean }> {
   const { repo, path, branch, base } = opts;
-  if (!(await isValidBranchName(branch))) {
+  // A caller that has just checked the name, the branch and the base (launch) passes what it
+  // found: three git processes fewer per task.
+  const known = opts.checked;
+  if (!known && !(await isValidBranchName(branch))) {
     throw new GitError(`invalid branch name: "${branch}"`, [], null, "", repo);
   }
-  if (await branchExists(repo, branch)) {
+  if (known ? known.branchExists : await branchExists(repo, branch)) {
     // With a plain local branch name, `worktree add` checks that branch out (no detach, no reset).
     await git(["worktree", "add", "--", path, branch], { cwd: repo });
     return { createdBranch: false };
@@ -29,8 +34,8 @@ export async function addWorktree(opts: AddWorktreeOptions): Promise<{ createdBr
   assertNotOption("base", base);
   // Resolving first pins the base to one commit, so a base that is also a path or an odd
   // revision expression cannot change what `worktree add` does.
-  const sha = await resolveCommit(repo, base);
-  if (sha === null) {
+  const sha = known ? known.baseCommit : await resolveCommit(repo, base);
+  if (sha === null || !/^[0-9a-f]{40,64}$/.test(sha)) {
     throw new GitError(`base "${base}" does not name a commit`, [], null, "", repo);
   }
   // --no-track: a task branch should not adopt the base (maybe a remote branch) as upstream.

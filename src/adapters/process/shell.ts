@@ -4,7 +4,7 @@
  * them through environment variables, never spliced into the command text.
  */
 import { spawn } from "node:child_process";
-import { appendFileSync, mkdirSync } from "node:fs";
+import { appendFileSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
 
 export interface ShellResult {
@@ -27,6 +27,8 @@ export interface ShellOptions {
   onSpawn?: (pgid: number) => void;
   /** The program that really runs the command (e.g. the sandbox's wrapper); default /bin/sh -c. */
   wrapped?: { file: string; args: string[] };
+  /** Each chunk of output as it comes (e.g. to the session's terminal, for a person attached). */
+  onOutput?: (text: string) => void;
 }
 
 export function runShell(command: string, opts: ShellOptions): Promise<ShellResult> {
@@ -52,6 +54,7 @@ export function runShell(command: string, opts: ShellOptions): Promise<ShellResu
       const text = chunk.toString("utf8");
       output = (output + text).slice(-KEEP_OUTPUT);
       if (opts.logFile) appendFileSync(opts.logFile, text);
+      opts.onOutput?.(text);
     };
     child.stdout.on("data", onData);
     child.stderr.on("data", onData);
@@ -97,8 +100,15 @@ export function isAlive(pid: number | null | undefined): boolean {
   if (!pid) return false;
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+  // A killed process whose parent is gone is re-parented to pid 1, which in a container is
+  // often no init that reaps: it stays a zombie and still answers signal 0. A zombie is dead.
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return true; // no /proc (not Linux): signal 0 is all there is
   }
 }

@@ -17,7 +17,7 @@
  * only, no links), and writes nothing there by name.
  */
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { readUntrusted, UntrustedPathError, unlinkUntrusted } from "../untrusted/index.js";
 
@@ -79,6 +79,8 @@ export interface RunPaths {
   refs: string;
   reflogs: string;
   runFile: string;
+  /** What launch claimed, for the session to provision (host-only, read once). */
+  provisionFile: string;
   prompt: string;
   sessionLog: string;
   launchLog: string;
@@ -100,6 +102,7 @@ export function runPaths(runDir: string): RunPaths {
     refs: join(runDir, "refs"),
     reflogs: join(runDir, "reflogs"),
     runFile: join(runDir, "run.json"),
+    provisionFile: join(runDir, "provision.json"),
     prompt: join(runDir, "prompt.md"),
     sessionLog: join(runDir, "session.log"),
     launchLog: join(runDir, "launch.log"),
@@ -149,6 +152,54 @@ export function writeAtomic(path: string, content: string): void {
 export function writeRunSpec(spec: RunSpec): void {
   mkdirSync(spec.runDir, { recursive: true });
   writeAtomic(runPaths(spec.runDir).runFile, `${JSON.stringify(spec, null, 2)}\n`);
+}
+
+/**
+ * What the launcher claimed and checked, handed to the task's own session, which provisions
+ * the worktree, copies, bootstraps and then becomes the run's supervisor. Nothing secret: the
+ * values of passed variables travel through tmux's memory, as for the run spec.
+ */
+export interface ProvisionSpec {
+  runId: string;
+  taskId: string;
+  attempt: number;
+  profile: string;
+  /** The agent's program, found on the launcher's PATH. */
+  program: string;
+  worktree: string;
+  branch: string;
+  /** The branch or revision the worktree starts from, and the commit it resolved to. */
+  base: string;
+  baseCommit: string;
+  /** Stacking: more dependency branches merged in after the base. */
+  merge: string[];
+  worktreeExisted: boolean;
+  branchExisted: boolean;
+  repoRoot: string;
+  stateDir: string;
+  runDir: string;
+  session: string;
+  /** The run's base environment (default-deny: PATH, HOME, TERM, LANG, identity). */
+  env: Record<string, string>;
+  /** The person's HOME, whose agent settings seed the run's own. */
+  realHome: string;
+  previousFailure: string | null;
+  /** Continue the agent's previous conversation (same worktree, same agent). */
+  resume: boolean;
+  previousRunDir: string | null;
+  actor: string;
+  /** When the launcher claimed the run. */
+  claimedAt: string;
+}
+
+export function writeProvisionSpec(spec: ProvisionSpec): void {
+  writeAtomic(runPaths(spec.runDir).provisionFile, `${JSON.stringify(spec, null, 2)}\n`);
+}
+
+export function readProvisionSpec(runDir: string): ProvisionSpec | null {
+  const path = runPaths(runDir).provisionFile;
+  if (!existsSync(path)) return null;
+  return JSON.parse(readFileSync(path, "utf8")) as ProvisionSpec;
 }
 
 export function readRunSpec(runDir: string): RunSpec {

@@ -109,4 +109,10 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX artifacts_task ON artifacts(task_id, seq);
   `,
+  // 3: provisioning runs inside each task's session (issue 11): the step it is at, and when
+  // the agent itself started (provisioning is startedAt .. agentStartedAt).
+  `
+  ALTER TABLE runs ADD COLUMN phase TEXT;
+  ALTER TABLE runs ADD COLUMN agent_started_at TEXT;
+  `,
 ];

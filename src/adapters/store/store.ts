@@ -99,6 +99,8 @@ function toRun(r: SqlRow): RunRow {
     exitCode: (r.exit_code as number | null) ?? null,
     outcome: (r.outcome as string | null) ?? null,
     detail: (r.detail as string | null) ?? null,
+    phase: (r.phase as string | null) ?? null,
+    agentStartedAt: (r.agent_started_at as string | null) ?? null,
   };
 }
 
@@ -381,7 +383,12 @@ export class TaskStore {
 
   // ---- runs --------------------------------------------------------------------------------
 
-  createRun(run: Omit<RunRow, "endedAt" | "exitCode" | "outcome" | "detail" | "agentPid">): RunRow {
+  createRun(
+    run: Omit<
+      RunRow,
+      "endedAt" | "exitCode" | "outcome" | "detail" | "agentPid" | "phase" | "agentStartedAt"
+    >,
+  ): RunRow {
     this.db
       .prepare(
         `INSERT INTO runs (id, task_id, attempt, profile, status, worktree, branch, base, session, run_dir, supervisor_pid,
@@ -411,6 +418,7 @@ export class TaskStore {
         | "detail"
         | "createdWorktree"
         | "createdBranch"
+        | "phase"
       >
     >,
   ): void {
@@ -424,6 +432,7 @@ export class TaskStore {
       detail: "detail",
       createdWorktree: "created_worktree",
       createdBranch: "created_branch",
+      phase: "phase",
     };
     const sets: string[] = [];
     const values: Record<string, unknown> = { id };
@@ -439,7 +448,11 @@ export class TaskStore {
 
   /** provisioning -> running, only if nothing else (the supervisor ending it) came first. */
   markRunStarted(id: string): void {
-    this.db.prepare("UPDATE runs SET status = 'running' WHERE id = ? AND status = 'provisioning'").run(id);
+    this.db
+      .prepare(
+        "UPDATE runs SET status = 'running', phase = NULL, agent_started_at = COALESCE(agent_started_at, ?) WHERE id = ? AND status = 'provisioning'",
+      )
+      .run(new Date().toISOString(), id);
   }
 
   /** Ends a live run once; returns false when it had already ended. */

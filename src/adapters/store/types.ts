@@ -57,6 +57,10 @@ export interface RunRow {
   exitCode: number | null;
   outcome: string | null;
   detail: string | null;
+  /** While provisioning: the step it is at (worktree, copy, bootstrap, before_launch). */
+  phase: string | null;
+  /** When the agent itself started, after provisioning. */
+  agentStartedAt: string | null;
 }
 
 export interface NoteRow {

@@ -127,7 +127,10 @@ export function registerQueueCommands(program: Command): void {
         );
         section(
           "Running:",
-          r.running.map((t) => `${t.id}  ${line(t.title)}  ${color.dim(`${t.state} for ${age(t.since)}`)}`),
+          r.running.map(
+            (t) =>
+              `${t.id}  ${line(t.title)}  ${color.dim(`${t.state} for ${age(t.since)}${t.phase ? `, provisioning: ${line(t.phase)}` : ""}`)}`,
+          ),
         );
         section(
           "Waiting:",
@@ -255,7 +258,9 @@ function renderStatus(report: StatusReport): string {
           report.tasks.map((t) => [
             t.id,
             truncate(line(t.title), 40),
-            stateColor(t.state) + (t.denials > 0 ? color.yellow(` [${t.denials} denied]`) : ""),
+            stateColor(t.state) +
+              (t.phase ? color.dim(` (provisioning: ${line(t.phase)})`) : "") +
+              (t.denials > 0 ? color.yellow(` [${t.denials} denied]`) : ""),
             line(t.agent),
             String(t.attempt),
             age(t.since),
@@ -283,6 +288,7 @@ export function statusChanges(before: StatusReport, now: StatusReport): string[]
     old.delete(t.id);
     const why = t.reason ? ` (${line(t.reason)})` : "";
     if (!o) out.push(`${t.id}: new -> ${t.state}${why}`);
+    else if (o.phase !== t.phase && t.phase) out.push(`${t.id}: provisioning: ${line(t.phase)}`);
     else if (o.state !== t.state || o.reason !== t.reason || o.attempt !== t.attempt)
       out.push(
         `${t.id}: ${o.state} -> ${t.state}${why}${o.attempt !== t.attempt ? `, attempt ${t.attempt}` : ""}`,

@@ -59,6 +59,8 @@ export function registerRunCommands(program: Command): void {
             const r = await launch(p, {
               ...base,
               dryRun: opts.dryRun === true,
+              // The sessions provision in parallel; the command reports how each one went.
+              wait: true,
               onProgress: opts.json ? undefined : (l) => console.log(color.dim(block(l))),
             });
             if (r.failed.length > 0) process.exitCode = 1;

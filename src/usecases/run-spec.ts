@@ -1,0 +1,218 @@
+/**
+ * What one attempt of a run is made of: the run file (command, environment, policy, prompt) the
+ * supervisor executes, the verify command, the `copy:` files, the spec as committed on the base.
+ * Shared by the launcher, the session that provisions itself, and the supervisor's retries.
+ */
+import { mkdirSync, statSync, writeFileSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
+import { prepareAgentHome } from "../adapters/agents/home.js";
+import { PRESETS, withResume } from "../adapters/agents/presets.js";
+import { type ResolvedProfile, resolveProfile } from "../adapters/agents/profiles.js";
+import { blobAt, git } from "../adapters/git/index.js";
+import type { RunSpec } from "../adapters/runfolder/index.js";
+import type { Policy } from "../adapters/sandbox/index.js";
+import type { TaskRow } from "../adapters/store/index.js";
+import {
+  readUntrusted,
+  safeRelative,
+  UntrustedPathError,
+  writeUntrusted,
+} from "../adapters/untrusted/index.js";
+import { parseDuration } from "../config/schema.js";
+import { assemblePrompt } from "../core/prompt.js";
+import type { Project } from "./project.js";
+import { expandCommand, type RunIdentity } from "./run-env.js";
+
+/** A provisioning step that failed: its message is the task's failure reason. */
+export class ProvisionStepError extends Error {
+  override name = "ProvisionStepError";
+}
+
+/**
+ * The verify command for a task: the part's override, the config's, or ./verify.sh when the
+ * base has one. Decided by the base, never the branch: deleting verify.sh on a branch must not
+ * switch verification off for its next attempt.
+ */
+export async function verifyCommandFor(
+  project: Project,
+  task: Pick<TaskRow, "verify">,
+): Promise<string | null> {
+  if (task.verify) return task.verify;
+  if (project.config.verify) return project.config.verify;
+  const r = await git(["cat-file", "-e", `${project.config.base}:verify.sh`], {
+    cwd: project.paths.root,
+    allowFail: true,
+  });
+  return r.code === 0 ? "./verify.sh" : null;
+}
+
+/**
+ * `copy:` files, from the main checkout into the worktree. The source must be a regular file
+ * with no link on its path (a link committed on the base could name ~/.ssh/id_rsa); the
+ * destination is the agent's tree (on a retry it wrote it): written without following a link.
+ */
+export function copyUntracked(root: string, worktree: string, files: readonly string[], log: string): void {
+  for (const file of files) {
+    let rel: string;
+    try {
+      rel = safeRelative(relative(root, resolve(root, file)));
+    } catch {
+      throw new ProvisionStepError(
+        `copy: "${file}" is outside the repository; only files inside it can be copied`,
+      );
+    }
+    let data: Buffer | null;
+    try {
+      data = readUntrusted(root, rel, 64 * 1024 * 1024);
+    } catch (err) {
+      if (err instanceof UntrustedPathError)
+        throw new ProvisionStepError(
+          `copy: "${file}": ${err.message}; only regular files are copied (fix copy: in .ballador/config.yaml)`,
+        );
+      throw err;
+    }
+    if (!data) {
+      writeFileSync(log, `copy: ${file} does not exist in the main checkout; skipped\n`, { flag: "a" });
+      continue;
+    }
+    try {
+      writeUntrusted(worktree, rel, data, statSync(join(root, rel)).mode & 0o777);
+    } catch (err) {
+      if (err instanceof UntrustedPathError)
+        throw new ProvisionStepError(`copy: "${file}" into the worktree: ${err.message}`);
+      throw err;
+    }
+    writeFileSync(log, `copy: ${file}\n`, { flag: "a" });
+  }
+}
+
+/** Host variable names a run may need: its profile's and its fallbacks' (values travel via tmux). */
+export function carriedNames(project: Project, profile: ResolvedProfile): string[] {
+  const names = new Set<string>();
+  const seen = new Set<string>();
+  let current: ResolvedProfile | null = profile;
+  while (current && !seen.has(current.name)) {
+    seen.add(current.name);
+    for (const n of current.env) names.add(n);
+    for (const src of Object.values(current.secrets)) if ("env" in src) names.add(src.env);
+    current = current.fallback ? resolveProfile(project.config, current.fallback) : null;
+  }
+  return [...names];
+}
+
+export interface RunSpecInput {
+  task: TaskRow;
+  profile: ResolvedProfile;
+  program: string;
+  identity: RunIdentity;
+  env: Record<string, string>;
+  home: string;
+  tmp: string;
+  policy: Policy | null;
+  base: string;
+  sandboxed: boolean;
+  previousFailure: string | null;
+  /** Continue the agent's previous conversation where its preset knows how. */
+  resume: boolean;
+  /** The previous attempt's HOME, whose conversations a resumed agent needs. */
+  previousHome?: string | null;
+  /** The person's HOME (whose agent settings seed the run's); default this process's HOME. */
+  realHome?: string;
+  /** A reviewer's prompt instead of the implementer's. */
+  promptOverride?: string;
+  role?: "implementer" | "reviewer";
+}
+
+/** The prompt and the run file of one attempt; used by launch and by the supervisor's retries. */
+export async function buildRunSpec(project: Project, input: RunSpecInput): Promise<RunSpec> {
+  const { task, profile, identity, home, tmp, policy } = input;
+  const config = project.config;
+  const worktree = identity.worktree;
+  // The spec as it stands on the base, read through git: never a file of the agent's tree,
+  // which could be a link to one the agent may not read.
+  const spec = task.spec ? await specOnBase(project, task.spec) : null;
+  const specPath = spec && "text" in spec ? task.spec : null;
+  const verify = await verifyCommandFor(project, task);
+  const prompt =
+    input.promptOverride ??
+    assemblePrompt({
+      task,
+      specPath,
+      specText: spec && "text" in spec ? spec.text : null,
+      verify,
+      branch: identity.branch,
+      attempt: identity.attempt,
+      previousFailure: input.previousFailure,
+    });
+  mkdirSync(identity.runDir, { recursive: true });
+  writeFileSync(identity.promptFile, prompt, { flag: "w" });
+  const env = { ...input.env };
+  // Only when sandboxed is the run's HOME its own; unsandboxed agents use the person's HOME as is.
+  if (input.sandboxed) {
+    const prepared = await prepareAgentHome(profile, {
+      home,
+      realHome: input.realHome ?? process.env.HOME ?? home,
+      worktree,
+      sandboxed: input.sandboxed,
+      env: Object.fromEntries(profile.env.map((n) => [n, process.env[n]])),
+      previousHome: input.resume ? (input.previousHome ?? null) : null,
+    });
+    Object.assign(env, prepared.env);
+  }
+  const argv = expandCommand(profile.command, {
+    prompt,
+    promptFile: identity.promptFile,
+    task: task.id,
+    worktree,
+  });
+  argv[0] = input.program;
+  // The preset knows where its resume arguments go (after the program, or after a subcommand).
+  const preset = input.resume ? PRESETS[profile.preset ?? ""] : undefined;
+  const command = (preset && withResume(argv, preset)) || argv;
+  return {
+    runId: identity.runId,
+    taskId: task.id,
+    attempt: identity.attempt,
+    profile: profile.name,
+    worktree,
+    branch: identity.branch,
+    base: input.base,
+    projectBase: config.base,
+    repoRoot: project.paths.root,
+    stateDir: project.paths.stateDir,
+    runDir: identity.runDir,
+    command,
+    prompt: profile.prompt,
+    promptFile: identity.promptFile,
+    env,
+    passEnv: profile.env,
+    secrets: profile.secrets,
+    sandbox: policy,
+    home,
+    tmp,
+    timeoutMs: profile.timeoutMs,
+    idleTimeoutMs: parseDuration(config.idle_timeout),
+    refusedIdleMs: parseDuration(config.refused_idle),
+    verify,
+    verifyTimeoutMs: parseDuration("30m"),
+    bootstrap: config.bootstrap,
+    copy: config.copy,
+    maxAttempts: config.max_attempts,
+    hooks: {
+      after_run: config.hooks.after_run,
+      on_review: config.hooks.on_review,
+      on_fail: config.hooks.on_fail,
+    },
+    stack: config.stack,
+    reviewer: config.reviewer,
+    role: input.role ?? "implementer",
+  };
+}
+
+/** A part's spec as committed on the project's base (a regular file), or why it is not there. */
+export async function specOnBase(
+  project: Project,
+  spec: string,
+): Promise<{ text: string } | { missing: string }> {
+  return blobAt(project.paths.root, project.config.base, spec, 256 * 1024);
+}
