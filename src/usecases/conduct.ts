@@ -1,39 +1,116 @@
 /**
- * `launch --watch`: keep conducting. Each beat reconciles, starts what became ready, and
- * reports what changed, until nothing is running or ready, or the person interrupts.
+ * `launch --watch`: keep conducting until nothing is running or ready, or the person interrupts.
  * Interrupting leaves running agents running: they live in their own tmux sessions.
+ *
+ * Event-driven: every change that matters (a run ends, a task becomes ready, a part is queued,
+ * a slot frees) is a commit to the store by some Ballador process. The watcher sleeps until the
+ * state folder changes (a file event on the database's WAL), confirms with SQLite's
+ * data_version (one pragma read) that another process committed, and only then reads what
+ * changed (tasks written since its mark, by index) and launches, and only if a ready task has a
+ * free slot. What no commit announces (a tmux session killed from outside) is caught by a slow
+ * periodic reconcile, the safety net.
  */
+import { type FSWatcher, watch } from "node:fs";
+import type { TaskRow } from "../adapters/store/index.js";
 import type { TaskState } from "../core/states.js";
 import { type LaunchOptions, type LaunchResult, launch } from "./launch.js";
 import type { Project } from "./project.js";
+import { reconcile } from "./reconcile.js";
 
 export interface ConductEvents {
   onLaunch(result: LaunchResult): void;
   onChange(id: string, from: TaskState | undefined, to: TaskState, reason: string | null): void;
 }
 
+export interface ConductOptions extends LaunchOptions {
+  signal?: AbortSignal;
+  /** How often the world (tmux sessions, processes) is reconciled when no commit says anything. */
+  reconcileMs?: number;
+  /** A fallback look at data_version, should a file event be missed (network file systems). */
+  pollMs?: number;
+}
+
+/** A commit by another process is visible to readers at once; a second covers clock steps. */
+const SLACK_MS = 1000;
+
+/** Wakes on any change in one folder, on a timeout, or on abort; never more than one waiter. */
+class Waker {
+  private watcher: FSWatcher | null = null;
+  private wake: (() => void) | null = null;
+  private pending = false;
+
+  constructor(dir: string) {
+    try {
+      this.watcher = watch(dir, { persistent: false }, () => this.fire());
+      this.watcher.on("error", () => this.close());
+    } catch {
+      this.watcher = null; // no inotify here: the poll alone serves
+    }
+  }
+
+  private fire(): void {
+    if (this.wake) this.wake();
+    else this.pending = true;
+  }
+
+  /** Resolves at the next change (or at once if one came since the last call), timeout or abort. */
+  next(ms: number, signal?: AbortSignal): Promise<void> {
+    if (this.pending || signal?.aborted) {
+      this.pending = false;
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", done);
+        this.wake = null;
+        this.pending = false;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal?.addEventListener("abort", done, { once: true });
+      this.wake = done;
+    });
+  }
+
+  close(): void {
+    this.watcher?.close();
+    this.watcher = null;
+  }
+}
+
 export async function conduct(
   project: Project,
-  opts: LaunchOptions & { intervalMs?: number; signal?: AbortSignal },
+  opts: ConductOptions,
   events: ConductEvents,
 ): Promise<{ states: Record<string, number> }> {
   const store = project.store();
-  const interval = opts.intervalMs ?? 1000;
-  let previous = new Map(store.tasks({ lean: true }).map((t) => [t.id, t.state]));
-  let attempts = new Map(store.tasks({ lean: true }).map((t) => [t.id, t.attempt]));
-  let first = true;
-  for (;;) {
-    if (opts.signal?.aborted) break;
-    const result = await launch(project, first ? opts : { ...opts, tasks: [] });
-    first = false;
-    if (result.started.length > 0 || result.failed.length > 0) events.onLaunch(result);
-    const tasks = store.tasks({ lean: true });
-    for (const t of tasks) {
-      const before = previous.get(t.id);
-      const was = attempts.get(t.id);
+  const reconcileMs = opts.reconcileMs ?? 10_000;
+  const pollMs = opts.pollMs ?? 2000;
+  const limit = Math.min(project.config.max_parallel, opts.max ?? Number.POSITIVE_INFINITY);
+  const known = new Map<string, { state: TaskState; attempt: number }>();
+  let mark = "";
+  const remember = (rows: readonly TaskRow[]) => {
+    for (const t of rows) {
+      known.set(t.id, { state: t.state, attempt: t.attempt });
+      if (t.updatedAt > mark) mark = t.updatedAt;
+    }
+  };
+  remember(store.tasks({ lean: true }));
+
+  /** Reports what changed since the last look: the rows written since the mark, by index. */
+  const report = () => {
+    const since = mark ? new Date(Date.parse(mark) - SLACK_MS).toISOString() : "";
+    const rows = store.tasksUpdatedSince(since);
+    for (const t of rows) {
+      const before = known.get(t.id);
       // A new attempt inside the same session: the person should see it even when the task
-      // never looked anything but running between two beats.
-      if (was !== undefined && was !== t.attempt && (before === "running" || before === "verifying")) {
+      // never looked anything but running between two looks.
+      if (
+        before &&
+        before.attempt !== t.attempt &&
+        (before.state === "running" || before.state === "verifying")
+      ) {
         const cause =
           store
             .events(t.id)
@@ -42,31 +119,52 @@ export async function conduct(
             ?.cause.replace(/^attempt \d+: /, "") ?? "";
         events.onChange(
           t.id,
-          before,
+          before.state,
           "running",
           `attempt ${t.attempt} of ${project.config.max_attempts}${cause ? `: ${cause}` : ""}`,
         );
       }
-      if (before !== t.state) events.onChange(t.id, before, t.state, t.reason);
+      if (before?.state !== t.state) events.onChange(t.id, before?.state, t.state, t.reason);
     }
-    previous = new Map(tasks.map((t) => [t.id, t.state]));
-    attempts = new Map(tasks.map((t) => [t.id, t.attempt]));
-    const live = store.liveRuns().length;
-    const ready = tasks.filter((t) => t.state === "ready").length;
-    if (live === 0 && ready === 0) break;
-    // Ready tasks that cannot start (no slot, no profile) wait for a run to end.
-    await new Promise<void>((resolve) => {
-      // One listener per beat, removed when the beat ends: none pile up on the signal.
-      const done = () => {
-        clearTimeout(timer);
-        opts.signal?.removeEventListener("abort", done);
-        resolve();
-      };
-      const timer = setTimeout(done, interval);
-      opts.signal?.addEventListener("abort", done, { once: true });
-    });
+    remember(rows);
+  };
+
+  const beat = async (launchOpts: LaunchOptions) => {
+    const result = await launch(project, launchOpts);
+    if (result.started.length > 0 || result.failed.length > 0) events.onLaunch(result);
+  };
+
+  const waker = new Waker(project.paths.stateDir);
+  try {
+    // The downbeat: reconcile, start what is ready, with the person's own options.
+    let version = store.dataVersion();
+    let lastReconcile = Date.now();
+    await beat(opts);
+    report();
+    const finished = () => store.liveRuns().length === 0 && (store.stateCounts().ready ?? 0) === 0;
+    let done = finished();
+    while (!done && !opts.signal?.aborted) {
+      const sinceReconcile = Date.now() - lastReconcile;
+      await waker.next(Math.max(0, Math.min(pollMs, reconcileMs - sinceReconcile)), opts.signal);
+      if (opts.signal?.aborted) break;
+      const due = Date.now() - lastReconcile >= reconcileMs;
+      const now = store.dataVersion();
+      // Our own commits and files other than the store wake us too: nothing to do for them.
+      if (!due && now === version) continue;
+      version = now;
+      if (due) {
+        await reconcile(project, { repair: true });
+        lastReconcile = Date.now();
+      }
+      const ready = store.stateCounts().ready ?? 0;
+      if (ready > 0 && store.liveRuns().length < limit) await beat({ ...opts, tasks: [], reconciled: true });
+      report();
+      done = finished();
+    }
+  } finally {
+    waker.close();
   }
   const states: Record<string, number> = {};
-  for (const t of store.tasks({ lean: true })) states[t.state] = (states[t.state] ?? 0) + 1;
+  for (const [s, n] of Object.entries(store.stateCounts())) states[s] = n;
   return { states };
 }

@@ -245,7 +245,7 @@ sandbox:
     );
     const r = await conduct(
       project,
-      { intervalMs: 500, onProgress: (l) => say(terminalBlock(l)) },
+      { onProgress: (l) => say(terminalBlock(l)) },
       {
         onLaunch: (x) => {
           for (const s of x.started)

@@ -52,6 +52,8 @@ export interface LaunchOptions {
   onProgress?: (line: string) => void;
   /** Return only when every started task has provisioned (its agent started) or failed. */
   wait?: boolean;
+  /** The caller has just reconciled (the watcher's beat): skip it here. */
+  reconciled?: boolean;
 }
 
 export interface Started {
@@ -80,21 +82,20 @@ export function tmuxFor(project: Project): Tmux {
 
 export async function launch(project: Project, opts: LaunchOptions = {}): Promise<LaunchResult> {
   const store = project.store();
-  await reconcile(project, { repair: true });
+  if (!opts.reconciled) await reconcile(project, { repair: true });
   const config = project.config;
-  const tasks = store.tasks();
-  const byId = new Map(tasks.map((t) => [t.id, t]));
-  let candidates: TaskRow[];
   const launchable = opts.resume ? ["stopped", "blocked", "failed"] : ["ready"];
+  // Lean rows decide what starts; full rows (scope, body) are read only for those.
+  let candidates: TaskRow[];
   if (opts.tasks && opts.tasks.length > 0) {
     candidates = [];
     for (const id of opts.tasks) {
       // Unknown ids get the same message as every other command.
-      const t = byId.get(id) ?? requireTask(project, id);
+      const t = requireTask(project, id);
       if (!launchable.includes(t.state)) {
         const waits =
           t.state === "queued"
-            ? `; it waits on ${t.needs.filter((d) => byId.get(d)?.state !== "merged").join(", ")}`
+            ? `; it waits on ${t.needs.filter((d) => store.task(d)?.state !== "merged").join(", ")}`
             : "";
         throw new UserError(
           `task ${id} is ${t.state}, not ${launchable.join(" or ")}${waits}`,
@@ -106,7 +107,7 @@ export async function launch(project: Project, opts: LaunchOptions = {}): Promis
       candidates.push(t);
     }
   } else {
-    candidates = tasks.filter((t) => t.state === "ready");
+    candidates = store.tasks({ states: ["ready"], lean: true });
   }
   const live = store.liveRuns();
   const limit = Math.min(config.max_parallel, opts.max ?? Number.POSITIVE_INFINITY);
@@ -137,6 +138,13 @@ export async function launch(project: Project, opts: LaunchOptions = {}): Promis
     dryRun: opts.dryRun === true,
     plan: start,
   };
+  const byId = new Map<string, TaskRow>();
+  for (const a of [...start]) {
+    const full = store.task(a.id);
+    if (full) byId.set(a.id, full);
+    // Removed between the two reads (a re-queue): nothing to start.
+    else start.splice(start.indexOf(a), 1);
+  }
   // The worktree is cut from the base: a spec not committed there never reaches the agent.
   const missingSpecs = new Map<string, string[]>();
   for (const a of start) {
@@ -186,7 +194,7 @@ export async function launch(project: Project, opts: LaunchOptions = {}): Promis
       lines,
     );
   }
-  const busy = tasks.filter((t) => ["running", "verifying", "review"].includes(t.state));
+  const busy = start.length > 0 ? store.tasks({ states: ["running", "verifying", "review"] }) : [];
   for (const a of start) {
     const task = byId.get(a.id) as TaskRow;
     const others = [...busy, ...start.filter((x) => x.id !== a.id).map((x) => byId.get(x.id) as TaskRow)];

@@ -71,15 +71,8 @@ export async function reconcile(project: Project, opts: { repair: boolean }): Pr
   const stillLive = store.liveRuns();
   const liveSessions = new Set(stillLive.map((r) => r.session));
   const stray = (sessions ?? []).filter((s) => !liveSessions.has(s.name));
-  // Runs are read once, and only when some session has no live run (linear, not per session).
-  const lastEnd = new Map<string, number>();
-  if (stray.length > 0) {
-    for (const r of store.allRuns()) {
-      if (r.endedAt === null) continue;
-      const t = Date.parse(r.endedAt);
-      if (t > (lastEnd.get(r.session) ?? 0)) lastEnd.set(r.session, t);
-    }
-  }
+  // Only the stray sessions' own runs are looked up (by index): linear in sessions, not in runs.
+  const lastEnd = store.lastEndedBySession(stray.map((s) => s.name));
   for (const s of stray) {
     // Just ended runs close their session a moment later; give them a few seconds.
     if (Date.now() - (lastEnd.get(s.name) ?? 0) < 10_000) continue;

@@ -201,6 +201,18 @@ describe("branch names", () => {
 });
 
 describe("worktrees", () => {
+  it("twenty added at once (every session provisions itself) all succeed, each on its own new branch", async () => {
+    // Concurrent adds can catch one another's administrative folder half made; git then dies
+    // before changing anything, and the adapter tries again.
+    const ids = Array.from({ length: 20 }, (_, i) => `bl/par-${i}`);
+    const results = await Promise.all(
+      ids.map((branch, i) => addWorktree({ repo, path: join(root, `wt-par-${i}`), branch, base: "main" })),
+    );
+    expect(results.every((r) => r.createdBranch)).toBe(true);
+    for (const [i, branch] of ids.entries())
+      expect(await currentBranch(join(root, `wt-par-${i}`))).toBe(branch);
+  });
+
   it("adds a worktree on a new branch cut from the base", async () => {
     const base = await resolveCommit(repo, "main");
     await commitFile(repo, "later.txt", "later\n", "after base");

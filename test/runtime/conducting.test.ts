@@ -38,11 +38,41 @@ describe("kill -9 of launch --watch", () => {
   });
 });
 
+describe("launch --watch is woken by changes", () => {
+  /**
+   * The safety-net reconcile is set to ten minutes, so only the store's changes can wake the
+   * watcher: a dependency merged by the person and a part queued while it watches must start
+   * at once. A gated task keeps the watcher alive meanwhile.
+   */
+  it("starts a dependent once its dependency merges and a part queued while it watches", async () => {
+    const p = await makeProject({ config: { stack: false } });
+    await p.part("keeper", { steps: [gate(p, "keeper"), ...commitAndDone("keeper.txt")] });
+    await p.part("first", { steps: commitAndDone("first.txt") });
+    await p.part("second", { needs: ["first"], steps: commitAndDone("second.txt") });
+    await p.ok(["queue"]);
+    const watcher = p.spawn(["launch", "--watch", "--reconcile-every", "600"]);
+    await p.reaches("first", "review");
+    expect((await p.task("second")).state).toBe("queued");
+    await p.ok(["merge", "first"]);
+    await p.reaches("second", "review");
+    await p.part("late", { steps: commitAndDone("late.txt") });
+    await p.ok(["queue"]);
+    await p.reaches("late", "review");
+    await p.open("keeper");
+    expect(await watcher.exited).toBe(0);
+    const out = watcher.output();
+    expect(out).toMatch(/started second /);
+    expect(out).toMatch(/started late /);
+    expect(out).toMatch(/Done conducting: .*merged/);
+    expect(out).not.toMatch(/MaxListenersExceeded/);
+  });
+});
+
 describe("launch --watch beside a supervisor's next attempt", () => {
   /**
    * With max_attempts 2 the supervisor ends attempt 1 and starts attempt 2 itself. While it
    * prepares attempt 2 the task is still running, with no live run for a moment; `--watch`
-   * reconciles every second. The real git is put behind a wrapper that makes the supervisor's
+   * reconciles every half second here. The real git is put behind a wrapper that makes the supervisor's
    * own `rev-parse --git-common-dir` (it opens the project to prepare the next attempt) take
    * 2 s, so the watcher's reconcile always falls into that moment.
    */
@@ -66,7 +96,9 @@ describe("launch --watch beside a supervisor's next attempt", () => {
     await p.part("second-time", { steps: [{ run: "test {attempt} -ge 2" }, ...commitAndDone("s.txt")] });
     await p.ok(["queue"]);
     // The watcher starts the tmux server, so the supervisors inherit its PATH.
-    const watcher = p.spawn(["launch", "--watch"], { PATH: `${bin}:${p.env.PATH ?? ""}` });
+    const watcher = p.spawn(["launch", "--watch", "--reconcile-every", "0.5"], {
+      PATH: `${bin}:${p.env.PATH ?? ""}`,
+    });
     await watcher.exited;
     const t = await p.reaches("second-time", "review");
     expect(t.attempt).toBe(2);

@@ -28,7 +28,7 @@ export async function addWorktree(opts: AddWorktreeOptions): Promise<{ createdBr
   }
   if (known ? known.branchExists : await branchExists(repo, branch)) {
     // With a plain local branch name, `worktree add` checks that branch out (no detach, no reset).
-    await git(["worktree", "add", "--", path, branch], { cwd: repo });
+    await racing(() => git(["worktree", "add", "--", path, branch], { cwd: repo }));
     return { createdBranch: false };
   }
   assertNotOption("base", base);
@@ -39,8 +39,34 @@ export async function addWorktree(opts: AddWorktreeOptions): Promise<{ createdBr
     throw new GitError(`base "${base}" does not name a commit`, [], null, "", repo);
   }
   // --no-track: a task branch should not adopt the base (maybe a remote branch) as upstream.
-  await git(["worktree", "add", "--no-track", "-b", branch, "--", path, sha], { cwd: repo });
+  let first = true;
+  await racing(async () => {
+    // `-b` makes the branch before it looks at the other worktrees, where the race is lost: a
+    // second try checks out the branch the first one made.
+    if (first || !(await branchExists(repo, branch))) {
+      first = false;
+      await git(["worktree", "add", "--no-track", "-b", branch, "--", path, sha], { cwd: repo });
+    } else await git(["worktree", "add", "--", path, branch], { cwd: repo });
+  });
   return { createdBranch: true };
+}
+
+/**
+ * Several `worktree add` at once (every session provisions itself) can catch another's
+ * administrative folder half made: git then dies with "failed to read .git/worktrees/X/commondir"
+ * before it changed anything. That one error is retried, after a short random pause.
+ */
+async function racing(add: () => Promise<unknown>): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await add();
+      return;
+    } catch (err) {
+      const text = err instanceof GitError ? `${err.message}\n${err.stderr}` : String(err);
+      if (attempt >= 8 || !/worktrees\/[^/\s]+\/(commondir|gitdir|HEAD)/.test(text)) throw err;
+      await new Promise((r) => setTimeout(r, 20 + Math.floor(Math.random() * 80) * attempt));
+    }
+  }
 }
 
 /**

@@ -114,5 +114,9 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE runs ADD COLUMN phase TEXT;
   ALTER TABLE runs ADD COLUMN agent_started_at TEXT;
+  -- What the watcher reads on every change, and reconcile's lookup of a stray session's last
+  -- run: by index, not by scanning every task or every run.
+  CREATE INDEX tasks_updated ON tasks(updated_at);
+  CREATE INDEX runs_session ON runs(session, ended_at);
   `,
 ];

@@ -179,6 +179,15 @@ export class TaskStore {
     return rows.map(toTask);
   }
 
+  /** How many tasks are in each state (through the state index; no rows read). */
+  stateCounts(): Partial<Record<TaskState, number>> {
+    const rows = this.db.prepare("SELECT state, COUNT(*) AS n FROM tasks GROUP BY state").all() as Array<{
+      state: TaskState;
+      n: number;
+    }>;
+    return Object.fromEntries(rows.map((r) => [r.state, r.n]));
+  }
+
   taskCount(): number {
     return (this.db.prepare("SELECT COUNT(*) AS n FROM tasks").get() as { n: number }).n;
   }
@@ -491,6 +500,19 @@ export class TaskStore {
       .prepare("SELECT * FROM runs WHERE task_id = ? ORDER BY started_at DESC, rowid DESC LIMIT 1")
       .get(taskId) as SqlRow | undefined;
     return r ? toRun(r) : null;
+  }
+
+  /** When each of these sessions' runs last ended (epoch ms), through the session index. */
+  lastEndedBySession(sessions: readonly string[]): Map<string, number> {
+    const out = new Map<string, number>();
+    const q = this.db.prepare(
+      "SELECT MAX(ended_at) AS at FROM runs WHERE session = ? AND ended_at IS NOT NULL",
+    );
+    for (const s of sessions) {
+      const at = (q.get(s) as { at: string | null }).at;
+      if (at) out.set(s, Date.parse(at));
+    }
+    return out;
   }
 
   allRuns(): RunRow[] {

@@ -12,6 +12,15 @@ function positiveInt(flag: string) {
   };
 }
 
+function positiveSeconds(flag: string) {
+  return (v: string) => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n <= 0)
+      throw new InvalidArgumentError(`${flag} must be a number of seconds above 0, got "${v}"`);
+    return n;
+  };
+}
+
 export function registerRunCommands(program: Command): void {
   program
     .command("launch")
@@ -19,6 +28,12 @@ export function registerRunCommands(program: Command): void {
     .argument("[tasks...]", "task ids to start (default: every ready task, by priority then queue order)")
     .option("-m, --max <n>", "start at most n runs (within max_parallel)", positiveInt("--max"))
     .option("-w, --watch", "keep conducting: start tasks as others finish, until nothing is left")
+    .option(
+      "--reconcile-every <seconds>",
+      "with --watch: how often to check sessions that died without a word (changes in the store wake it at once)",
+      positiveSeconds("--reconcile-every"),
+      10,
+    )
     .option("--base <rev>", "branch, tag or commit to cut new branches from (overrides config base)")
     .option("--dry-run", "show what would start, start nothing")
     .option("--json", "print the result as JSON")
@@ -29,12 +44,20 @@ export function registerRunCommands(program: Command): void {
         "ballador launch --max 2",
         "ballador launch extract-events --base v1.2",
         "ballador launch --watch",
+        "ballador launch --watch --reconcile-every 2",
       ),
     )
     .action(
       async (
         tasks: string[],
-        opts: { max?: number; watch?: boolean; base?: string; dryRun?: boolean; json?: boolean },
+        opts: {
+          max?: number;
+          watch?: boolean;
+          reconcileEvery: number;
+          base?: string;
+          dryRun?: boolean;
+          json?: boolean;
+        },
         cmd: Command,
       ) => {
         const { launch } = await import("../../usecases/launch.js");
@@ -84,6 +107,7 @@ export function registerRunCommands(program: Command): void {
             {
               ...base,
               signal: abort.signal,
+              reconcileMs: opts.reconcileEvery * 1000,
               onProgress: opts.json ? undefined : (l) => console.log(color.dim(block(l))),
             },
             {
