@@ -16,7 +16,7 @@ import { type Project, requireTask } from "./project.js";
 import { reconcile } from "./reconcile.js";
 import { branchFor, ensureShimDir, runEnvironment } from "./run-env.js";
 import { policyForRun } from "./sandboxing.js";
-import { verifyClean } from "./verification.js";
+import { type Verdict, verificationKey, verifyClean } from "./verification.js";
 
 const exec = promisify(execFile);
 
@@ -26,6 +26,8 @@ export interface MergeResult {
   base: string;
   fastForward: boolean;
   verified: boolean;
+  /** Why verification was not run again (an identical tree verified the same way), or null. */
+  verificationReused: string | null;
   unblocked: string[];
 }
 
@@ -149,7 +151,6 @@ export async function merge(
         promptFile: "",
       },
     );
-    say(`verifying the merged result${config.verify ? `: ${config.verify}` : ""}`);
     const verify =
       task.verify ??
       config.verify ??
@@ -157,37 +158,63 @@ export async function merge(
       ((await git(["cat-file", "-e", `${baseCommit}:verify.sh`], { cwd: root, allowFail: true })).code === 0
         ? "./verify.sh"
         : null);
-    const verdict = await verifyClean({
+    const what = {
       repoRoot: root,
       commit: mergeCommit,
-      runDir: mergeDir,
       projectBase: baseCommit,
       verify,
       bootstrap: config.bootstrap,
       copy: config.copy,
-      env,
-      timeoutMs: 30 * 60_000,
-      sandboxFor: async (checkout) => {
-        const policy = await policyForRun(project, {
-          worktree: tree,
-          runDir: mergeDir,
-          branch: config.base,
-          profile,
-          kind: "verify",
-          verifyTree: checkout,
-        });
-        return policy ? RunSandbox.start(policy, { runDir: mergeDir, tmp: runPaths(mergeDir).tmp }) : null;
-      },
-      onSpawn: (pgid) =>
-        writeMergeMarker(mergeDir, {
-          pid: process.pid,
-          task: id,
-          startedAt: new Date().toISOString(),
-          pgid,
-          sockets: RunSandbox.socketPaths(),
-        }),
-      say,
-    });
+    };
+    // The same bytes verified the same way before (the branch's clean verification when this
+    // is a fast-forward): that verdict stands, and the merge says so.
+    const key = await verificationKey(what);
+    const earlier = key ? store.passedVerification(key) : null;
+    let reused: string | null = null;
+    let verdict: Verdict;
+    if (earlier) {
+      reused = `the merged tree is identical to the one verified by ${earlier.kind} verification #${earlier.seq} of ${earlier.taskId} (${earlier.commit?.slice(0, 10) ?? "?"}, ${earlier.at}), with the same verify command, base verify files, bootstrap and copies`;
+      say(`verification reused: ${reused}; not run again`);
+      verdict = {
+        ok: true,
+        command: verify,
+        code: 0,
+        ms: 0,
+        tail: "",
+        commit: mergeCommit,
+        tampered: [],
+        log: "",
+        key,
+      };
+    } else {
+      say(`verifying the merged result${verify ? `: ${verify}` : ""}`);
+      verdict = await verifyClean({
+        ...what,
+        runDir: mergeDir,
+        env,
+        timeoutMs: 30 * 60_000,
+        sandboxFor: async (checkout) => {
+          const policy = await policyForRun(project, {
+            worktree: tree,
+            runDir: mergeDir,
+            branch: config.base,
+            profile,
+            kind: "verify",
+            verifyTree: checkout,
+          });
+          return policy ? RunSandbox.start(policy, { runDir: mergeDir, tmp: runPaths(mergeDir).tmp }) : null;
+        },
+        onSpawn: (pgid) =>
+          writeMergeMarker(mergeDir, {
+            pid: process.pid,
+            task: id,
+            startedAt: new Date().toISOString(),
+            pgid,
+            sockets: RunSandbox.socketPaths(),
+          }),
+        say,
+      });
+    }
     store.addVerification({
       taskId: id,
       runId: null,
@@ -197,7 +224,8 @@ export async function merge(
       passed: verdict.ok,
       exitCode: verdict.code,
       ms: verdict.ms,
-      detail: null,
+      detail: reused ? `reused: ${reused}` : null,
+      key: verdict.key,
     });
     if (!verdict.ok) {
       throw new UserError(
@@ -236,6 +264,7 @@ export async function merge(
       base: config.base,
       fastForward,
       verified: verdict.command !== null,
+      verificationReused: reused,
       unblocked,
     };
   } finally {

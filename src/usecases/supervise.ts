@@ -718,6 +718,7 @@ function recordVerdict(store: TaskStore, spec: RunSpec, v: Verdict): void {
     exitCode: v.code,
     ms: v.ms,
     detail: v.tampered.length ? `judged by the base's ${v.tampered.join(", ")}` : null,
+    key: v.key,
   });
   if (v.tampered.length) {
     store.addNote(

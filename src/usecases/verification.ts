@@ -3,6 +3,7 @@
  * a new process, inside the sandbox), judged by the verify command and script as they stand
  * on the project's base, never the branch's own copy. Changes to them are reported, not used.
  */
+import { createHash } from "node:crypto";
 import { existsSync, rmSync, statSync } from "node:fs";
 import { basename, isAbsolute, join, normalize, relative, resolve } from "node:path";
 import { blobAt, git, pruneWorktrees, removeWorktree } from "../adapters/git/index.js";
@@ -27,6 +28,54 @@ export interface Verdict {
   /** Files that decide verification, changed on the branch (judged by the base's version instead). */
   tampered: string[];
   log: string;
+  /** What was verified (see verificationKey); null when nothing was run. */
+  key: string | null;
+}
+
+/**
+ * What a clean verification's verdict depends on, from host-side facts only: the tree of the
+ * commit (content-addressed by git: an equal hash is equal content), the verify command, the
+ * base's version of every file that decides verification (the checkout is judged by those), the
+ * bootstrap commands and the `copy` files of the main checkout. Nothing an agent wrote is read
+ * except through git's hash of it, so an equal key means the same bytes verified the same way.
+ */
+export async function verificationKey(input: {
+  repoRoot: string;
+  commit: string;
+  projectBase: string;
+  verify: string | null;
+  bootstrap: readonly string[];
+  copy: readonly string[];
+}): Promise<string | null> {
+  if (!input.verify) return null;
+  const tree = (
+    await git(["log", "-1", "--format=%T", "--end-of-options", input.commit], { cwd: input.repoRoot })
+  ).stdout.trim();
+  // Mode, blob id and path of each deciding file on the base (absent ones print nothing).
+  const judges = (
+    await git(["ls-tree", "--end-of-options", input.projectBase, "--", ...protectedPaths(input.verify)], {
+      cwd: input.repoRoot,
+    })
+  ).stdout
+    .split("\n")
+    .filter(Boolean)
+    .sort();
+  const copies: Array<[string, string]> = [];
+  for (const file of input.copy) {
+    let rel: string;
+    try {
+      rel = safeRelative(relative(input.repoRoot, resolve(input.repoRoot, file)));
+    } catch {
+      continue;
+    }
+    const data = readUntrustedQuiet(input.repoRoot, rel);
+    copies.push([
+      rel,
+      data ? `${data.mode}:${createHash("sha256").update(data.bytes).digest("hex")}` : "absent",
+    ]);
+  }
+  const what = { v: 1, tree, verify: input.verify, judges, bootstrap: input.bootstrap, copies };
+  return createHash("sha256").update(JSON.stringify(what)).digest("hex");
 }
 
 /**
@@ -116,8 +165,9 @@ export async function verifyClean(input: CleanVerifyInput): Promise<Verdict> {
   const log = join(input.runDir, "verify.log");
   const started = Date.now();
   if (!input.verify) {
-    return { ok: true, command: null, code: 0, ms: 0, tail: "", commit, tampered: [], log };
+    return { ok: true, command: null, code: 0, ms: 0, tail: "", commit, tampered: [], log, key: null };
   }
+  const key = await verificationKey(input);
   const paths = protectedPaths(input.verify);
   const tampered = await tamperedFiles(input.repoRoot, input.projectBase, commit, paths);
   // A unique name: git names the tree's admin folder after it, and runs verify concurrently.
@@ -181,6 +231,7 @@ export async function verifyClean(input: CleanVerifyInput): Promise<Verdict> {
           commit,
           tampered,
           log,
+          key,
         };
       }
     }
@@ -194,6 +245,7 @@ export async function verifyClean(input: CleanVerifyInput): Promise<Verdict> {
       commit,
       tampered,
       log,
+      key,
     };
   } finally {
     await dropTree(input.repoRoot, tree);

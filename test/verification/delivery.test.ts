@@ -37,6 +37,7 @@ interface MergeJson {
   base: string;
   fastForward: boolean;
   verified: boolean;
+  verificationReused: string | null;
   unblocked: string[];
 }
 
@@ -96,6 +97,35 @@ describe("conflicts before merge", () => {
 });
 
 describe("merge", () => {
+  it("reuses a verification only for the identical tree verified the same way: merging a verified branch into the base it started from skips it and says so; a merge whose tree differs verifies", async () => {
+    const p = await makeVerifyProject();
+    await writePart(p, "first", { steps: commitAndDone("first.txt") });
+    await writePart(p, "second", { steps: commitAndDone("second.txt") });
+    await p.commitAll("parts");
+    await p.ok(["queue"]);
+    await p.ok(["launch"]);
+    expect((await p.waitState("first", ["review", "failed"])).state).toBe("review");
+    expect((await p.waitState("second", ["review", "failed"])).state).toBe("review");
+
+    // first's branch is main plus its commit: merging it makes the very tree Ballador verified
+    // on a clean checkout at review (a merge commit, but the same tree).
+    const text = await p.ok(["merge", "first"]);
+    expect(text.stdout).toContain("verification reused: the merged tree is identical");
+    expect(text.stdout).toContain("not run again");
+    expect(text.stdout).not.toContain("verifying the merged result");
+    expect(text.stdout).toMatch(/clean verification #\d+ of first/);
+    expect(text.stdout).toContain("verification reused (identical tree already verified)");
+    expect(await p.rev("main^{tree}")).toBe(await p.rev("ballador/first^{tree}"));
+
+    // second now merges into a main that has first.txt: a tree nobody verified, so it runs.
+    const second = JSON.parse((await p.ok(["merge", "second", "--json"])).stdout) as MergeJson;
+    expect(second.fastForward).toBe(false);
+    expect(second.verified).toBe(true);
+    expect(second.verificationReused).toBeNull();
+    // Merging the same tree again would be reused: the merge's own verdict now counts too.
+    expect(await p.rev("main")).toBe(second.commit);
+  });
+
   it("re-verifies the merged result, in dependency order: a dependent before its dependency and a result that fails verify are refused with the base unmoved; then main moves", async () => {
     // verify left to the default (./verify.sh when the base has one), which merge must find too.
     const p = await makeVerifyProject({ sandbox: "bwrap", config: { stack: true, verify: null } });

@@ -118,5 +118,9 @@ export const MIGRATIONS: readonly string[] = [
   -- run: by index, not by scanning every task or every run.
   CREATE INDEX tasks_updated ON tasks(updated_at);
   CREATE INDEX runs_session ON runs(session, ended_at);
+  -- What a clean or merge verification verified (see verificationKey): a result is reused only
+  -- for an equal key.
+  ALTER TABLE verifications ADD COLUMN key TEXT;
+  CREATE INDEX verifications_key ON verifications(key) WHERE key IS NOT NULL;
   `,
 ];

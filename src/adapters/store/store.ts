@@ -53,6 +53,23 @@ function now(): string {
 const LEAN_COLUMNS =
   "id, seq, title, spec, agent, role, needs, verify, priority, part_path, part_hash, state, reason, attempt, branch, created_at, updated_at, state_changed_at";
 
+function toVerification(r: SqlRow): VerificationRow {
+  return {
+    seq: r.seq as number,
+    at: r.at as string,
+    taskId: r.task_id as string,
+    runId: (r.run_id as string | null) ?? null,
+    commit: (r.commit_sha as string | null) ?? null,
+    kind: r.kind as VerificationRow["kind"],
+    command: (r.command as string | null) ?? null,
+    passed: r.passed === 1,
+    exitCode: (r.exit_code as number | null) ?? null,
+    ms: r.ms as number,
+    detail: (r.detail as string | null) ?? null,
+    key: (r.key as string | null) ?? null,
+  };
+}
+
 function toTask(r: SqlRow): TaskRow {
   return {
     id: r.id as string,
@@ -558,12 +575,12 @@ export class TaskStore {
 
   // ---- verifications and artifacts ---------------------------------------------------------
 
-  addVerification(v: Omit<VerificationRow, "seq" | "at">): void {
+  addVerification(v: Omit<VerificationRow, "seq" | "at" | "key"> & { key?: string | null }): void {
     this.tx(() => {
       this.db
         .prepare(
-          `INSERT INTO verifications (at, task_id, run_id, commit_sha, kind, command, passed, exit_code, ms, detail)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO verifications (at, task_id, run_id, commit_sha, kind, command, passed, exit_code, ms, detail, key)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           now(),
@@ -576,26 +593,28 @@ export class TaskStore {
           v.exitCode,
           v.ms,
           v.detail,
+          v.key ?? null,
         );
     });
+  }
+
+  /**
+   * The newest passing verification Ballador itself ran (clean or merge, never an agent's gate)
+   * with this key, or null.
+   */
+  passedVerification(key: string): VerificationRow | null {
+    const r = this.db
+      .prepare(
+        "SELECT * FROM verifications WHERE key = ? AND passed = 1 AND kind IN ('clean', 'merge') ORDER BY seq DESC LIMIT 1",
+      )
+      .get(key) as SqlRow | undefined;
+    return r ? toVerification(r) : null;
   }
 
   verifications(taskId: string): VerificationRow[] {
     return (
       this.db.prepare("SELECT * FROM verifications WHERE task_id = ? ORDER BY seq").all(taskId) as SqlRow[]
-    ).map((r) => ({
-      seq: r.seq as number,
-      at: r.at as string,
-      taskId: r.task_id as string,
-      runId: (r.run_id as string | null) ?? null,
-      commit: (r.commit_sha as string | null) ?? null,
-      kind: r.kind as VerificationRow["kind"],
-      command: (r.command as string | null) ?? null,
-      passed: r.passed === 1,
-      exitCode: (r.exit_code as number | null) ?? null,
-      ms: r.ms as number,
-      detail: (r.detail as string | null) ?? null,
-    }));
+    ).map(toVerification);
   }
 
   addArtifact(taskId: string, kind: string, value: string): void {

@@ -86,6 +86,8 @@ export interface VerificationRow {
   exitCode: number | null;
   ms: number;
   detail: string | null;
+  /** Ballador's own verifications: what was verified (tree, command, the base's verify files). */
+  key: string | null;
 }
 
 export interface ArtifactRow {

@@ -53,7 +53,7 @@ export function registerDeliveryCommands(program: Command): void {
         });
         if (opts.json) return printJson(r);
         console.log(
-          `Merged ${id} into ${r.base} at ${r.commit.slice(0, 10)}${r.fastForward ? " (fast-forward)" : ""}${r.verified ? ", verified" : ""}.`,
+          `Merged ${id} into ${r.base} at ${r.commit.slice(0, 10)}${r.fastForward ? " (fast-forward)" : ""}${r.verified ? (r.verificationReused ? ", verification reused (identical tree already verified)" : ", verified") : ""}.`,
         );
         if (r.unblocked.length) console.log(`Now ready: ${r.unblocked.join(", ")} (ballador launch)`);
         console.log(`Remove its worktree with: ballador cleanup ${id}`);
