@@ -37,22 +37,39 @@ export function queueParts(
       `no part files (*.md) found in ${targets.map((t) => relative(project.paths.root, t) || ".").join(", ")}; create one with "ballador part new"`,
     );
   }
-  const { parts, errors } = loadParts(project.paths.root, files);
+  const store = project.store();
+  const index = store.partIndex();
+  const {
+    parts,
+    errors,
+    unchanged: same,
+  } = loadParts(project.paths.root, files, new Map([...index].map(([path, t]) => [path, t.hash])));
   const problems = errors.map(formatPartError);
+  // Unchanged files stand for the tasks the store already holds for them.
+  const sameTasks = same.map((path) => ({
+    path,
+    ...(index.get(path) as { id: string; agent: string | null }),
+  }));
 
   const profiles = project.config.agents.profiles;
-  for (const p of parts) {
+  for (const p of [...parts, ...sameTasks]) {
     if (p.agent && p.agent !== "any" && !profiles[p.agent]) {
       problems.push(
         `${p.path}: agent: no profile "${p.agent}"; configured profiles: ${Object.keys(profiles).join(", ")} (or "any"), in .ballador/config.yaml`,
       );
     }
   }
+  // A changed or new file claiming the id of an unchanged one is the duplicate it always was.
+  const sameById = new Map(sameTasks.map((t) => [t.id, t.path]));
+  for (const p of parts) {
+    const other = sameById.get(p.id);
+    if (other) problems.push(`duplicate id "${p.id}" in ${other} and ${p.path}; ids must be unique`);
+  }
 
-  const store = project.store();
   const current = store.dependencyMap();
   const states = store.stateMap();
   const batch = new Set(parts.map((p) => p.id));
+  // (Unchanged files' tasks are in `known`: the graph is checked with them as queued tasks.)
   const known = new Map([...current].filter(([id]) => !batch.has(id)));
   const byId = new Map<string, string[]>();
   for (const p of parts) byId.set(p.id, [...(byId.get(p.id) ?? []), p.path]);
@@ -115,9 +132,11 @@ export function queueParts(
       .filter((p) => states.has(p.id) && hashes.get(p.id) !== p.partHash)
       .map((p) => p.id);
     const unchanged = toWrite.filter((p) => hashes.get(p.id) === p.partHash).map((p) => p.id);
+    unchanged.push(...sameTasks.map((t) => t.id));
     return { files: files.length, inserted, updated, unchanged, skipped, dryRun: true };
   }
   const written = store.queueParts(toWrite, opts.actor ?? "cli");
+  written.unchanged.push(...sameTasks.map((t) => t.id));
   return { files: files.length, ...written, skipped, dryRun: false };
 }
 

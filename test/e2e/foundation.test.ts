@@ -524,6 +524,31 @@ describe("ballador queue", () => {
     expect(missing.stderr).toContain("no such file or folder: no/such/dir");
   });
 
+  it("re-queueing skips unchanged files, yet a new file claiming an unchanged part's id, or a dependency cycle through it, is still refused", async () => {
+    const repo = await initRepo();
+    await repo.write(".ballador/parts/x/a.md", partText({ id: "a", title: "A" }));
+    await repo.write(".ballador/parts/x/b.md", partText({ id: "b", title: "B", needs: ["a"] }));
+    expectOk(await repo.run(["queue"]));
+    expect(await repo.json<QueueJson>(["queue"])).toMatchObject({
+      inserted: [],
+      updated: [],
+      unchanged: ["a", "b"],
+    });
+
+    await repo.write(".ballador/parts/x/a2.md", partText({ id: "a", title: "Another A" }));
+    const dup = await repo.run(["queue"]);
+    expect(dup.code).not.toBe(0);
+    expect(dup.stderr).toContain('duplicate id "a" in .ballador/parts/x/a.md and .ballador/parts/x/a2.md');
+    await rm(join(repo.dir, ".ballador/parts/x/a2.md"));
+
+    // a now needs b, which (unchanged) needs a.
+    await repo.write(".ballador/parts/x/a.md", partText({ id: "a", title: "A", needs: ["b"] }));
+    const cycle = await repo.run(["queue"]);
+    expect(cycle.code).not.toBe(0);
+    expect(cycle.stderr).toMatch(/cycle/);
+    expect((await repo.json<{ task: { needs: string[] } }>(["show", "a"])).task.needs).toEqual([]);
+  });
+
   it("updates an edited part that has not started, and skips, loudly, one whose task is running", async () => {
     const repo = await initRepo();
     await repo.write(".ballador/parts/x/a.md", partText({ id: "a", title: "Old A" }));

@@ -7,6 +7,8 @@ import { type Part, type PartParseError, parsePart } from "../../core/part.js";
 export interface LoadedParts {
   parts: Array<Part & { hash: string; absPath: string }>;
   errors: PartParseError[];
+  /** Files whose content hash is the one `known` gives for their path: read, hashed, not parsed. */
+  unchanged: string[];
 }
 
 export function collectPartFiles(
@@ -39,9 +41,14 @@ function walk(dir: string): string[] {
   return out;
 }
 
-export function loadParts(root: string, files: readonly string[]): LoadedParts {
+export function loadParts(
+  root: string,
+  files: readonly string[],
+  known: ReadonlyMap<string, string> = new Map(),
+): LoadedParts {
   const parts: LoadedParts["parts"] = [];
   const errors: PartParseError[] = [];
+  const unchanged: string[] = [];
   for (const abs of files) {
     const rel = relative(root, abs) || abs;
     let text: string;
@@ -51,13 +58,18 @@ export function loadParts(root: string, files: readonly string[]): LoadedParts {
       errors.push({ path: rel, line: null, field: null, message: `cannot read: ${(err as Error).message}` });
       continue;
     }
+    const hash = createHash("sha256").update(text).digest("hex").slice(0, 16);
+    // Queued before from this very text: parsing it again would give what the store holds.
+    if (known.get(rel) === hash) {
+      unchanged.push(rel);
+      continue;
+    }
     const result = parsePart(text, rel);
     if (!result.ok) {
       errors.push(...result.errors);
       continue;
     }
-    const hash = createHash("sha256").update(text).digest("hex").slice(0, 16);
     parts.push({ ...result.part, hash, absPath: abs });
   }
-  return { parts, errors };
+  return { parts, errors, unchanged };
 }

@@ -221,6 +221,20 @@ export class TaskStore {
   }
 
   /** id -> hash of the part file it was queued from. */
+  /** Every task by its part file: what re-queueing needs to skip files that did not change. */
+  partIndex(): Map<string, { id: string; hash: string; agent: string | null }> {
+    const rows = this.db.prepare("SELECT id, part_path, part_hash, agent FROM tasks").all() as Array<{
+      id: string;
+      part_path: string | null;
+      part_hash: string;
+      agent: string | null;
+    }>;
+    const out = new Map<string, { id: string; hash: string; agent: string | null }>();
+    for (const r of rows)
+      if (r.part_path) out.set(r.part_path, { id: r.id, hash: r.part_hash, agent: r.agent });
+    return out;
+  }
+
   partHashes(): Map<string, string> {
     const rows = this.db.prepare("SELECT id, part_hash FROM tasks").all() as Array<{
       id: string;
