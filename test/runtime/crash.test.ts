@@ -117,7 +117,10 @@ describe("kill -9", () => {
     const launcher = p.spawn(["launch"]);
     const run = await waitFor(async () => {
       const r = (await p.show("slow")).runs[0];
-      return r && (await fileContains(join(r.runDir, "launch.log"), "[bootstrap]")) ? r : undefined;
+      // (The phase is recorded before the step's output starts: both, from one read.)
+      return r?.phase === "bootstrap" && (await fileContains(join(r.runDir, "launch.log"), "[bootstrap]"))
+        ? r
+        : undefined;
     }, "the session to reach the bootstrap");
     expect(run.status).toBe("provisioning");
     expect(run.phase).toBe("bootstrap");
