@@ -3,12 +3,13 @@
  * sequences. The agent puts ANSI colours, OSC 8 links, OSC 52 clipboard writes, a title change,
  * a device query, bidi overrides and zero-width characters in its title, its notes, its done
  * summary, a file name it commits, its verify output and its terminal stream; every human view
- * shows them escaped, and --json keeps them exact.
+ * shows them escaped, and --json keeps them exact. The run is a real sandboxed one.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { cleanupProjects, makeProject, waitFor } from "../helpers/runtime.js";
+import { waitFor } from "../helpers/runtime.js";
+import { cleanupSandboxTests, makeSandboxProject } from "../helpers/sandbox.js";
 
-afterEach(cleanupProjects);
+afterEach(cleanupSandboxTests);
 
 /** Any byte a terminal would act on: C0 (but newline), DEL, C1, bidi, zero-width space. */
 const RAW = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\u200b\u200e\u200f\ufeff]/u;
@@ -18,7 +19,7 @@ const EVIL =
 
 describe("untrusted text on the terminal", () => {
   it("is escaped in status, show, review, next, graph, logs and status --watch; --json keeps it exact", async () => {
-    const p = await makeProject();
+    const p = await makeSandboxProject();
     const title = `Hostile ${EVIL}`;
     const file = "evil\x1b]52;c;QQ==\x07\u202ename.txt";
     await p.part("hostile", {
