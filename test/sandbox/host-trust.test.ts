@@ -294,6 +294,39 @@ describe("host trust: host writes and reads never follow a link (class 2)", () =
   });
 });
 
+describe("host trust: the hooks of a launch that failed (classes 2, 5)", () => {
+  it("on_fail after a refused copy: runs inside the run's sandbox, never on the host", async () => {
+    // $BALLADOR_RUN_DIR/../../../.. is the main checkout: writable on the host, not in a sandbox.
+    const p = await makeSandboxProject({
+      config: {
+        copy: [".env"],
+        hooks: {
+          on_fail:
+            'echo ran > "$BALLADOR_RUN_DIR/tmp/on-fail-ran"; echo out > "$BALLADOR_RUN_DIR/../../../../on-fail-escaped"',
+        },
+      },
+    });
+    const host = await watchHost(p);
+    const { symlink } = await import("node:fs/promises");
+    await symlink(p.sshKey, join(p.dir, ".env"));
+    await p.part("failing", { steps: [{ done: "x" }] });
+    await p.ok(["queue"]);
+    const l = await p.run(["launch"]);
+    expect(l.stdout + l.stderr).toMatch(/copy: "\.env"/);
+    expect((await p.waitState("failing", ["review", "failed"])).state).toBe("failed");
+    const runDir = await p.runDir("failing");
+    // on_fail ran (its own trace, in the run's TMPDIR), and only where a sandbox may write.
+    const until = Date.now() + 20_000;
+    while (!existsSync(join(runDir, "tmp", "on-fail-ran")) && Date.now() < until)
+      await new Promise((r) => setTimeout(r, 200));
+    const launchLog = await readFile(join(runDir, "launch.log"), "utf8");
+    expect(existsSync(join(runDir, "tmp", "on-fail-ran")), `on_fail ran:\n${launchLog}`).toBe(true);
+    expect(existsSync(join(p.dir, "on-fail-escaped")), "on_fail ran on the host").toBe(false);
+    await p.ok(["status"]);
+    await host.check();
+  });
+});
+
 describe("host trust: adopting git objects (class 3)", () => {
   it("only objects whose names are their hashes are adopted; links, forgeries and junk are refused and recorded", async () => {
     const p = await makeSandboxProject();
