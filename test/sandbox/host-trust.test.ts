@@ -294,6 +294,44 @@ describe("host trust: host writes and reads never follow a link (class 2)", () =
   });
 });
 
+describe("host trust: copy: through a folder link (class 2)", () => {
+  it("a committed link in the way of a copy: file: the verification checkout gets a real folder, the worktree refuses, nothing lands behind the link", async () => {
+    const p = await makeSandboxProject({ config: { copy: ["conf/app.env"] } });
+    await mkdir(join(p.dir, "conf"));
+    await writeFile(join(p.dir, "conf", "app.env"), "TOKEN=from-main\n");
+    await writeFile(join(p.dir, ".gitignore"), "conf/app.env\n");
+    await p.git(["add", ".gitignore"]);
+    await p.git(["commit", "-q", "-m", "ignore conf"]);
+    const host = await watchHost(p);
+    const behind = join(p.parent, "behind-the-link");
+    await mkdir(behind);
+    await p.part("way", {
+      steps: [
+        // The worktree got conf/app.env at launch; conf becomes a committed link to a folder outside.
+        sh(`rm -rf conf && ln -s '${behind}' conf && git add -A && git commit -q -m 'conf is a link'`),
+        { done: "linked" },
+      ],
+    });
+    await p.ok(["queue"]);
+    await p.ok(["launch"]);
+    const t = await p.waitState("way", ["review", "failed"]);
+    // Verified on a clean checkout, which got the file in a real folder of its own.
+    expect(t.state, await sessionLog(p, "way")).toBe("review");
+    expect(await readdir(behind)).toEqual([]);
+    await p.ok(["review", "way"]);
+    // The person's retry provisions the worktree again: the copy is refused, naming the file.
+    const r = await p.run(["retry", "way"]);
+    expect((await p.waitState("way", ["review", "failed", "running"])).state).not.toBe("review");
+    const reason = (await p.waitState("way", ["failed"])).reason ?? "";
+    expect(r.stdout + r.stderr + reason).toContain('copy: "conf/app.env" into the worktree');
+    expect(await readdir(behind)).toEqual([]);
+    await p.ok(["status"]);
+    await p.ok(["cleanup", "way", "--force"]);
+    expect(await readdir(behind)).toEqual([]);
+    await host.check();
+  });
+});
+
 describe("host trust: the hooks of a launch that failed (classes 2, 5)", () => {
   it("on_fail after a refused copy: runs inside the run's sandbox, never on the host", async () => {
     // $BALLADOR_RUN_DIR/../../../.. is the main checkout: writable on the host, not in a sandbox.
