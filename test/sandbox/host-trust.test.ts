@@ -469,11 +469,15 @@ describe("host trust: refs (class 5)", () => {
     await p.git(["branch", "task-other"]);
     await p.part("mover", {
       steps: [
+        // Links in the worktree to the person's files: cleanup removes the links, not them.
+        sh(`ln -s '${p.home}' home-link && ln -s '${p.sshKey}' key-link`),
         { write: { path: "m.txt", content: "m\n" } },
         { commit: "m" },
         sh(`git update-ref refs/heads/main ${root}`),
         sh(`git branch -f task-other ${root}`),
         sh(`git branch task-planted ${root}`),
+        // A link in the ref copy to a folder outside: reported, and the copy's removal keeps it.
+        sh(`ln -s '${p.home}' "$(git rev-parse --git-common-dir)/refs/heads/task-link"`),
         { done: "moved" },
       ],
     });
@@ -487,6 +491,7 @@ describe("host trust: refs (class 5)", () => {
     expect(notes).toContain("tried to move branch main");
     expect(notes).toContain("tried to move branch task-other");
     expect(notes).toContain("tried to create branch task-planted");
+    expect(notes).toContain("task-link is a symbolic link");
     expect((await p.git(["rev-parse", "task-other"])).trim()).toBe(mainBefore);
     expect(await p.branches()).toEqual(["main", "task-mover", "task-other"]);
     expect((await p.git(["log", "-1", "--format=%s", "task-mover"])).trim()).toBe("m");
@@ -496,6 +501,8 @@ describe("host trust: refs (class 5)", () => {
     expect(brief).toContain("tried to move branch main");
     await p.ok(["status"]);
     await p.ok(["cleanup", "mover", "--force"]);
+    expect(existsSync(p.worktree("mover"))).toBe(false);
+    expect(await readFile(p.sshKey, "utf8")).toBe(p.sshKeyContent);
     expect((await p.git(["rev-parse", "main"])).trim()).toBe(mainBefore);
     await host.check();
   });
@@ -560,7 +567,8 @@ describe("host trust: refs (class 5)", () => {
         {
           write: {
             path: "tools/check.sh",
-            content: `git update-ref refs/heads/main ${root} 2>/dev/null; exit 0\n`,
+            // It also leaves links to the person's files in the checkout Ballador later removes.
+            content: `git update-ref refs/heads/main ${root} 2>/dev/null; ln -s '${p.home}' home-link 2>/dev/null; ln -s '${p.sshKey}' key-link 2>/dev/null; exit 0\n`,
           },
         },
         { commit: "check moves refs" },
@@ -578,7 +586,12 @@ describe("host trust: refs (class 5)", () => {
     await p.ok(["merge", "mover"]);
     const parents = (await p.git(["rev-list", "--parents", "-n", "1", "main"])).trim().split(" ");
     expect(parents.slice(1)).toEqual([mainBefore, head]);
-    await p.ok(["cleanup", "mover"]);
+    expect(await readFile(p.sshKey, "utf8")).toBe(p.sshKeyContent);
+    expect(await p.git(["worktree", "list"])).not.toContain("verify-");
+    // The agent's own gate ran the script in the worktree too: its links are kept without --force.
+    expect((await p.run(["cleanup", "mover"])).stdout).toContain("home-link");
+    await p.ok(["cleanup", "mover", "--force"]);
+    expect(await readFile(p.sshKey, "utf8")).toBe(p.sshKeyContent);
     await p.ok(["status"]);
     await host.check();
   });
@@ -602,12 +615,19 @@ describe("host trust: the spec reaches the prompt from the base (class 6)", () =
       ".ballador/parts/escape.md",
       `---\n${stringify({ id: "escape", title: "Escape", spec: "../home/.ssh/id_rsa" })}---\nx\n`,
     );
+    await p.write(
+      ".ballador/parts/absolute.md",
+      `---\n${stringify({ id: "absolute", title: "Absolute", spec: p.sshKey })}---\nx\n`,
+    );
     const bad = await p.run(["queue"]);
     expect(bad.code).not.toBe(0);
     expect(bad.code).not.toBe(70);
     expect(bad.stdout + bad.stderr).toContain("escape.md");
+    expect(bad.stdout + bad.stderr).toContain("absolute.md");
     expect(bad.stdout + bad.stderr).toContain("spec");
-    await runProgram("rm", [join(p.dir, ".ballador/parts/escape.md")], { cwd: p.dir, env: p.env });
+    expect((await p.status()).tasks).toEqual([]);
+    for (const f of ["escape", "absolute"])
+      await runProgram("rm", [join(p.dir, `.ballador/parts/${f}.md`)], { cwd: p.dir, env: p.env });
 
     const script = {
       steps: [
@@ -689,11 +709,19 @@ describe("host trust: a merge killed during its verification leaves nothing behi
     const gone = Date.now() + 10_000;
     while ((await pgrep()) && Date.now() < gone) await new Promise((r) => setTimeout(r, 100));
     expect(await pgrep(), "the verify died with the merge").toBe("");
+    const merges = join(p.dir, ".ballador", "state", "merges");
+    const left = (await readdir(merges)).filter((n) => n !== "not-ours");
+    expect(left.length).toBe(1);
+    const marker = JSON.parse(await readFile(join(merges, left[0] as string, "merge.json"), "utf8")) as {
+      sockets: string[];
+    };
     const st = await p.run(["status", "--json"]);
     expect(st.stdout).toContain("merge of quick");
     await p.ok(["cleanup", "--all"]);
     expect(await p.git(["worktree", "list"])).not.toContain("/merges/");
     expect(await readdir(join(p.dir, ".ballador", "state", "merges"))).toEqual(["not-ours"]);
+    expect(marker.sockets.length, "the merge recorded its sandbox's sockets").toBeGreaterThan(0);
+    for (const sock of marker.sockets) expect(existsSync(sock), `${sock} left behind`).toBe(false);
     expect(await readFile(join(notOurs, "keep.txt"), "utf8")).toBe("keep\n");
     expect((await p.git(["rev-parse", "main"])).trim()).toBe(mainBefore);
     expect((await p.task("quick")).state).toBe("review");
