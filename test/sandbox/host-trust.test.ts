@@ -294,6 +294,30 @@ describe("host trust: host writes and reads never follow a link (class 2)", () =
   });
 });
 
+describe("host trust: the brief is never written through a link (class 2)", () => {
+  it("even unsandboxed (sandbox.mode: none), where the agent can write its run folder, a link at brief.md is replaced", async () => {
+    const p = await makeSandboxProject({ config: { sandbox: { mode: "none" } } });
+    const v = await victim(p);
+    await p.part("brieflink", {
+      steps: [
+        sh(`ln -s '${v.path}' "$BALLADOR_RUN_DIR/brief.md"`),
+        { write: { path: "b.txt", content: "b\n" } },
+        { commit: "b" },
+        { done: "b" },
+      ],
+    });
+    await p.ok(["queue"]);
+    await p.ok(["launch"]);
+    const t = await p.waitState("brieflink", ["review", "failed"]);
+    expect(t.state, await sessionLog(p, "brieflink")).toBe("review");
+    await p.ok(["review", "brieflink"]);
+    expect(await readFile(v.path, "utf8")).toBe(v.content);
+    const brief = join(await p.runDir("brieflink"), "brief.md");
+    expect(lstatSync(brief).isFile()).toBe(true);
+    expect(await readFile(brief, "utf8")).toContain("brieflink");
+  });
+});
+
 describe("host trust: copy: through a folder link (class 2)", () => {
   it("a committed link in the way of a copy: file: the verification checkout gets a real folder, the worktree refuses, nothing lands behind the link", async () => {
     const p = await makeSandboxProject({ config: { copy: ["conf/app.env"] } });
