@@ -758,6 +758,39 @@ describe("host trust: a merge killed during its verification leaves nothing behi
   });
 });
 
+describe("host trust: the worktree's private git folder is the agent's (classes 4, 10)", () => {
+  it("a lock the agent wrote neither blocks cleanup --force nor makes it fail obscurely; HEAD moved to main is not followed", async () => {
+    const p = await makeSandboxProject();
+    const host = await watchHost(p);
+    const mainBefore = (await p.git(["rev-parse", "main"])).trim();
+    await p.part("locker", {
+      steps: [
+        { write: { path: "l.txt", content: "l\n" } },
+        { commit: "l" },
+        sh(`echo 'mine forever' > "$(git rev-parse --git-dir)/locked"`),
+        // The worktree's HEAD now names main: a host git that followed it would write main.
+        sh(`printf 'ref: refs/heads/main\\n' > "$(git rev-parse --git-dir)/HEAD"`),
+        { blocked: "locked it" },
+      ],
+    });
+    await p.ok(["queue"]);
+    await p.ok(["launch"]);
+    expect((await p.waitState("locker", ["blocked", "failed"])).state, await sessionLog(p, "locker")).toBe(
+      "blocked",
+    );
+    await p.ok(["status"]);
+    await p.ok(["abandon", "locker"]);
+    const plain = await p.run(["cleanup", "locker"]);
+    expect(plain.code, plain.stdout + plain.stderr).not.toBe(70);
+    const forced = await p.run(["cleanup", "locker", "--force"]);
+    expect(forced.code, forced.stdout + forced.stderr).toBe(0);
+    expect(existsSync(p.worktree("locker"))).toBe(false);
+    expect(await p.branches()).toEqual(["main"]);
+    expect((await p.git(["rev-parse", "main"])).trim()).toBe(mainBefore);
+    await host.check();
+  });
+});
+
 describe("host trust: bad input and removals (classes 9, 10)", () => {
   it("a YAML alias bomb in a part or the config is a clear error naming the file", async () => {
     const p = await makeSandboxProject();
