@@ -568,6 +568,33 @@ describe("host trust: refs (class 5)", () => {
     await host.check();
   });
 
+  it("an after_run hook (the agent's tree, the agent's policy) moving main is a recorded violation too", async () => {
+    const p = await makeSandboxProject({
+      config: {
+        branch_prefix: "task-",
+        hooks: { after_run: "git update-ref refs/heads/main $(git rev-list --max-parents=0 HEAD)" },
+      },
+    });
+    const host = await watchHost(p);
+    const mainBefore = (await p.git(["rev-parse", "main"])).trim();
+    await p.part("hooked", {
+      steps: [{ write: { path: "h.txt", content: "h\n" } }, { commit: "h" }, { done: "h" }],
+    });
+    await p.ok(["queue"]);
+    await p.ok(["launch"]);
+    const t = await p.waitState("hooked", ["review", "failed"]);
+    expect(t.state).toBe("failed");
+    expect(t.reason).toContain("sandbox violation");
+    expect(JSON.stringify((await p.show("hooked")).notes)).toContain(
+      "sandbox violation (hook after_run): tried to move branch main",
+    );
+    expect((await p.git(["rev-parse", "main"])).trim()).toBe(mainBefore);
+    // The agent's own commit still reached its branch.
+    expect((await p.git(["log", "-1", "--format=%s", "task-hooked"])).trim()).toBe("h");
+    await p.ok(["status"]);
+    await host.check();
+  });
+
   it("bootstrap and the verify of a merge cannot move the base: only Ballador's merge does", async () => {
     const p = await makeSandboxProject({
       files: {
