@@ -483,6 +483,52 @@ describe("host trust: host git runs no hook, fsmonitor or driver an agent can pl
   });
 });
 
+describe("host trust: stacking in the task's session runs no driver a dependency planted (class 4)", () => {
+  it("a dependency's .gitattributes naming the person's merge driver: the stacking merge uses git's own", async () => {
+    const p = await makeSandboxProject({
+      files: { "shared.txt": "1\n2\n3\n4\n5\n6\n7\n" },
+      config: { stack: true },
+    });
+    const markers = join(p.parent, "driver-markers");
+    await mkdir(markers);
+    await p.git(["config", "merge.evil.driver", `touch ${markers}/merge-driver; false`]);
+    await p.git(["config", "filter.evil.smudge", `touch ${markers}/filter-smudge; cat`]);
+    await p.git(["config", "filter.evil.clean", `touch ${markers}/filter-clean; cat`]);
+    const host = await watchHost(p);
+    const raw = "git -c core.hooksPath=/dev/null -c filter.evil.clean=cat";
+    await p.part("a", {
+      steps: [
+        { write: { path: ".gitattributes", content: "* merge=evil filter=evil\n" } },
+        { write: { path: "shared.txt", content: "one\n2\n3\n4\n5\n6\n7\n" } },
+        sh(`${raw} add -A && ${raw} commit -q -m a`),
+        { done: "a" },
+      ],
+    });
+    await p.part("c", {
+      steps: [
+        { write: { path: "shared.txt", content: "1\n2\n3\n4\n5\n6\nseven\n" } },
+        { commit: "c" },
+        { done: "c" },
+      ],
+    });
+    await p.part("b", {
+      needs: ["a", "c"],
+      steps: [{ write: { path: "b.txt", content: "b\n" } }, { commit: "b" }, { done: "b" }],
+    });
+    await p.ok(["queue"]);
+    await p.ok(["launch", "a", "c"]);
+    expect((await p.waitState("a", ["review", "failed"])).state, await sessionLog(p, "a")).toBe("review");
+    expect((await p.waitState("c", ["review", "failed"])).state, await sessionLog(p, "c")).toBe("review");
+    await p.ok(["launch", "b"]);
+    const t = await p.waitState("b", ["review", "failed"]);
+    expect(t.state, `${t.reason ?? ""}\n${await sessionLog(p, "b")}`).toBe("review");
+    expect(await p.git(["show", "ballador/b:shared.txt"])).toBe("one\n2\n3\n4\n5\n6\nseven\n");
+    await p.ok(["status"]);
+    expect(await readdir(markers)).toEqual([]);
+    await host.check();
+  });
+});
+
 describe("host trust: refs (class 5)", () => {
   it("with a prefix that has no folder, moving main touches only the sandbox's copy: recorded, the task failed, main unchanged", async () => {
     const p = await makeSandboxProject({ config: { branch_prefix: "task-" } });
