@@ -3,9 +3,9 @@
  * that can also be a pull request's body. Observed facts (git, verification runs, denials) are
  * kept apart from the agent's claims (its summary and notes).
  */
-import { writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { blobAt, changedFiles, git, resolveCommit } from "../adapters/git/index.js";
+import { writeAtomic } from "../adapters/runfolder/index.js";
 import { readDenials } from "../adapters/sandbox/index.js";
 import { inScope } from "../core/scope.js";
 import { ownChangedFiles, predictConflicts } from "./conflicts.js";
@@ -280,6 +280,8 @@ export async function writeBrief(
   const { markdown, data } = await buildBrief(project, taskId);
   const run = project.store().latestRun(taskId);
   const path = join(run ? run.runDir : project.paths.stateDir, "brief.md");
-  writeFileSync(path, markdown);
+  // A fresh file renamed into place: whatever is at the name (a link, under sandbox.mode: none,
+  // where the agent writes anything) is replaced, never written through.
+  writeAtomic(path, markdown);
   return { path, markdown, data };
 }

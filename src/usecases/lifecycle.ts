@@ -5,6 +5,7 @@ import {
   deleteBranch,
   dirtyFiles,
   isAncestor,
+  listWorktrees,
   pruneWorktrees,
   removeWorktree,
   resolveCommit,
@@ -246,9 +247,19 @@ export async function cleanup(
       });
       continue;
     }
+    // A lock is a file in the worktree's private git folder, which the agent writes: without
+    // --force it keeps the worktree (it may be the person's), with --force it does not.
+    const locked = existsSync(worktree) && (await worktreeLocked(root, worktree));
+    if (locked && !opts.force) {
+      result.refused.push({
+        id: t.id,
+        why: `its worktree ${worktree} is locked (git worktree lock, or the agent wrote the lock) (--force removes it)`,
+      });
+      continue;
+    }
     let removedWorktree: string | null = null;
     if (existsSync(worktree)) {
-      await removeWorktree(root, worktree, { force: true });
+      await removeWorktree(root, worktree, { force: true, evenLocked: locked });
       removedWorktree = worktree;
     }
     let removedBranch: string | null = null;
@@ -275,4 +286,9 @@ export async function cleanup(
     }
   }
   return result;
+}
+
+async function worktreeLocked(root: string, worktree: string): Promise<boolean> {
+  const all = await listWorktrees(root).catch(() => []);
+  return all.some((w) => w.path === worktree && w.locked);
 }

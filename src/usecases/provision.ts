@@ -26,6 +26,7 @@ import type { RunRow } from "../adapters/store/index.js";
 import { writeUntrusted } from "../adapters/untrusted/index.js";
 import type { Project } from "./project.js";
 import { rollbackProvisioning, STEP_PID_FILE } from "./rollback.js";
+import type { RefCopy } from "./run-refs.js";
 import { buildRunSpec, copyUntracked, ProvisionStepError } from "./run-spec.js";
 import { afterSandboxedStep, beforeSandboxedStep } from "./run-steps.js";
 import { policyForRun } from "./sandboxing.js";
@@ -49,7 +50,7 @@ export async function provisionInSession(
     return null;
   }
   store.updateRun(ps.runId, { supervisorPid: process.pid });
-  const state: StepState = { sandbox: null, env: { ...ps.env } };
+  const state: StepState = { sandbox: null, policy: null, env: { ...ps.env } };
   try {
     return await provisionStages(project, ps, state, say);
   } catch (err) {
@@ -60,6 +61,8 @@ export async function provisionInSession(
 
 interface StepState {
   sandbox: RunSandbox | null;
+  /** The run's policy once its worktree exists: on_fail of a failed launch runs under it too. */
+  policy: Policy | null;
   env: Record<string, string>;
 }
 
@@ -99,15 +102,17 @@ async function provisionStages(
     RUN_POINTER,
     JSON.stringify({ runId: ps.runId, runDir: ps.runDir, taskId: ps.taskId }),
   );
-  if (config.copy.length > 0) phase("copy");
-  copyUntracked(root, ps.worktree, config.copy, paths.launchLog);
-
+  // The policy before anything can fail on the worktree, so that on_fail is sandboxed too.
   const policy = await policyForRun(project, {
     worktree: ps.worktree,
     runDir: ps.runDir,
     branch: ps.branch,
     profile,
   });
+  state.policy = policy;
+  if (config.copy.length > 0) phase("copy");
+  copyUntracked(root, ps.worktree, config.copy, paths.launchLog);
+
   await startStepSandbox(config, policy, ps, state);
   for (const command of config.bootstrap) await step(project, ps, state, "bootstrap", command, say);
   await step(project, ps, state, "before_launch", config.hooks.before_launch, say);
@@ -256,16 +261,46 @@ async function failProvisioning(
     message,
     { ownSession: true },
   );
-  if (config.hooks.on_fail.trim()) {
-    const wrapped = state.sandbox
-      ? await state.sandbox.wrapShell(config.hooks.on_fail, ps.repoRoot).catch(() => undefined)
-      : undefined;
-    await runShell(config.hooks.on_fail, {
-      cwd: ps.repoRoot,
-      env: state.env,
-      logFile: launchLog,
-      label: "on_fail",
-      ...(wrapped ? { wrapped } : {}),
-    });
+  if (config.hooks.on_fail.trim()) await runOnFail(project, ps, state, say);
+}
+
+/**
+ * on_fail is a hook like the others: inside the run's sandbox whenever the run has a policy
+ * (started for it if bootstrap did not need one), and not at all if that sandbox cannot be had.
+ * Only a launch that failed before its worktree existed (rolled back: no agent tree left) runs
+ * it unsandboxed, in the main checkout.
+ */
+async function runOnFail(project: Project, ps: ProvisionSpec, state: StepState, say: Say): Promise<void> {
+  const command = project.config.hooks.on_fail;
+  const launchLog = runPaths(ps.runDir).launchLog;
+  let wrapped: { file: string; args: string[] } | undefined;
+  let copy: RefCopy | null = null;
+  if (state.policy) {
+    try {
+      // The ref copies anew (rollback may have removed the branch and its folder).
+      copy = await beforeSandboxedStep(ps.repoRoot, ps.runDir, ps.branch);
+      state.sandbox ??= await RunSandbox.start(state.policy, {
+        runDir: ps.runDir,
+        tmp: runPaths(ps.runDir).tmp,
+      });
+      wrapped = await state.sandbox.wrapShell(command, ps.repoRoot);
+    } catch (err) {
+      const why = `on_fail not run: its sandbox could not start (${err instanceof Error ? err.message : String(err)})`;
+      say(why);
+      writeFileSync(launchLog, `${why}\n`, { flag: "a" });
+      return;
+    }
+  }
+  await runShell(command, {
+    cwd: ps.repoRoot,
+    env: state.env,
+    logFile: launchLog,
+    label: "on_fail",
+    ...(wrapped ? { wrapped } : {}),
+  });
+  if (copy) {
+    const after = await afterSandboxedStep(ps.repoRoot, ps.runDir, copy, ps.runId);
+    for (const v of after.violations)
+      project.store().addNote(ps.taskId, ps.runId, "system", `sandbox violation (on_fail): ${v}`);
   }
 }

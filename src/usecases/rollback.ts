@@ -42,7 +42,9 @@ export async function rollbackProvisioning(
   }
   const root = project.paths.root;
   if (run.createdWorktree && existsSync(run.worktree)) {
-    await removeWorktree(root, run.worktree, { force: true }).catch(() => undefined);
+    // This launch made it: a lock in it came from its own bootstrap (sandboxed, but the
+    // worktree's private git folder is writable there).
+    await removeWorktree(root, run.worktree, { force: true, evenLocked: true }).catch(() => undefined);
     done.push(`removed worktree ${run.worktree}`);
   }
   await pruneWorktrees(root).catch(() => undefined);

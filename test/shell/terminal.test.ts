@@ -3,12 +3,18 @@
  * sequences. The agent puts ANSI colours, OSC 8 links, OSC 52 clipboard writes, a title change,
  * a device query, bidi overrides and zero-width characters in its title, its notes, its done
  * summary, a file name it commits, its verify output and its terminal stream; every human view
- * shows them escaped, and --json keeps them exact.
+ * shows them escaped, and --json keeps them exact. The run is a real sandboxed one.
  */
-import { afterEach, describe, expect, it } from "vitest";
-import { cleanupProjects, makeProject, waitFor } from "../helpers/runtime.js";
 
-afterEach(cleanupProjects);
+import { spawn } from "node:child_process";
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { BIN } from "../helpers/cli.js";
+import { gate, waitFor } from "../helpers/runtime.js";
+import { cleanupSandboxTests, makeSandboxProject } from "../helpers/sandbox.js";
+
+afterEach(cleanupSandboxTests);
 
 /** Any byte a terminal would act on: C0 (but newline), DEL, C1, bidi, zero-width space. */
 const RAW = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\u200b\u200e\u200f\ufeff]/u;
@@ -18,7 +24,7 @@ const EVIL =
 
 describe("untrusted text on the terminal", () => {
   it("is escaped in status, show, review, next, graph, logs and status --watch; --json keeps it exact", async () => {
-    const p = await makeProject();
+    const p = await makeSandboxProject();
     const title = `Hostile ${EVIL}`;
     const file = "evil\x1b]52;c;QQ==\x07\u202ename.txt";
     await p.part("hostile", {
@@ -94,4 +100,52 @@ describe("untrusted text on the terminal", () => {
     const logJson = await p.json<{ log: string }>(["logs", "hostile"]);
     expect(logJson.log).toContain(`terminal ${EVIL}`);
   }, 180_000);
+});
+
+describe("untrusted text in the live session", () => {
+  it("attach: the agent's OSC 52, passthrough and title never reach the person's terminal, even with a tmux.conf that allows them", async () => {
+    const p = await makeSandboxProject();
+    // A person's own tmux settings that would hand an application's sequences to the terminal.
+    await writeFile(
+      join(p.home, ".tmux.conf"),
+      "set -s set-clipboard on\nset -g allow-passthrough on\nset -g set-titles on\nset -g set-titles-string '#T'\n",
+    );
+    const osc52 = "\x1b]52;c;cm0gLXJmIH4=\x07";
+    const passthrough = "\x1bPtmux;\x1b\x1b]52;c;UEFTU1RIUlU=\x07\x1b\\";
+    const title = "\x1b]2;AGENT-TITLE\x07";
+    await p.part("live", {
+      steps: [
+        gate(p, "attached"),
+        { print: `${osc52}${passthrough}${title}VISIBLE-MARK` },
+        gate(p, "seen"),
+        { done: "live" },
+      ],
+    });
+    await p.ok(["queue"]);
+    await p.ok(["launch"]);
+    await p.waitState("live", "running");
+    const out = join(p.parent, "terminal.out");
+    // The person's terminal: a pseudo-terminal running `ballador attach`, recording every byte.
+    const attach = spawn("script", ["-qfc", `${process.execPath} ${BIN} attach live`, out], {
+      cwd: p.dir,
+      env: { ...p.env, TERM: "xterm-256color" },
+      stdio: ["pipe", "ignore", "ignore"],
+    });
+    const bytes = async () => (await readFile(out, "latin1").catch(() => "")) as string;
+    await waitFor(async () => ((await bytes()).includes("\x1b[?1049h") ? true : undefined), "attached");
+    await p.open("attached");
+    await waitFor(
+      async () => ((await bytes()).includes("VISIBLE-MARK") ? true : undefined),
+      "the mark shown",
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    attach.kill("SIGKILL");
+    const seen = await bytes();
+    expect(seen).not.toContain("\x1b]52");
+    // (tmux may draw the pane's title as text in its status line: characters, not a sequence.)
+    expect(seen).not.toMatch(/\x1b\][012];AGENT-TITLE/);
+    expect(seen).not.toContain("UEFTU1RIUlU");
+    await p.open("seen");
+    await p.waitState("live", "review");
+  }, 120_000);
 });

@@ -71,19 +71,21 @@ async function racing(add: () => Promise<unknown>): Promise<void> {
 
 /**
  * Removes a worktree. `force` removes it even with local changes (a locked worktree still
- * refuses). A worktree whose directory is already gone is pruned instead.
+ * refuses); `evenLocked` also past a lock (the lock file is in the worktree's private git folder,
+ * which a sandboxed agent writes). A worktree whose directory is already gone is pruned instead.
  */
 export async function removeWorktree(
   repo: string,
   path: string,
-  opts: { force?: boolean } = {},
+  opts: { force?: boolean; evenLocked?: boolean } = {},
 ): Promise<void> {
   if (!(await exists(path))) {
     await pruneWorktrees(repo);
     return;
   }
   const args = ["worktree", "remove"];
-  if (opts.force) args.push("--force");
+  if (opts.force || opts.evenLocked) args.push("--force");
+  if (opts.evenLocked) args.push("--force");
   args.push("--", path);
   await git(args, { cwd: repo });
 }

@@ -122,6 +122,12 @@ export class Tmux {
     // Chained in the same invocation so both apply before the process can exit or print.
     const target = `=${opts.name}:`;
     args.push(SEP, "set-option", "-w", "-t", target, "remain-on-exit", opts.remainOnExit ? "on" : "off");
+    // What runs in the pane is untrusted: whatever a person's tmux.conf says, none of its
+    // sequences reaches the terminal of a person who attaches (clipboard, passthrough, title).
+    // -q: an older tmux without one of these options starts the session all the same.
+    args.push(SEP, "set-option", "-q", "-s", "set-clipboard", "off");
+    args.push(SEP, "set-option", "-q", "-w", "-t", target, "allow-passthrough", "off");
+    args.push(SEP, "set-option", "-q", "-t", target, "set-titles", "off");
     if (opts.logFile !== undefined) args.push(SEP, "pipe-pane", "-t", target, pipeCommand(opts.logFile));
     await this.run(args);
   }
