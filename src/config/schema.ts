@@ -24,6 +24,13 @@ export const ProfileSchema = z.strictObject({
   secrets: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), SecretSource).optional(),
   allow_hosts: z.array(z.string().min(1)).optional(),
   writable: z.array(z.string().min(1)).optional(),
+  /** Claude Code MCP servers (by name, from any scope, or "all") that reach this profile's sandboxed runs. */
+  mcp_servers: z
+    .union([
+      z.literal("all"),
+      z.array(z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, { message: "an MCP server name" })),
+    ])
+    .optional(),
   max_sessions: z.number().int().positive().optional(),
   fallback: z.string().min(1).optional(),
   enabled: z.boolean().optional(),

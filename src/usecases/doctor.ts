@@ -1,14 +1,17 @@
 /** `ballador doctor`: every problem named with its fix. Observed facts only; nothing is changed. */
 import { execFile } from "node:child_process";
 import { accessSync, constants, existsSync, mkdirSync } from "node:fs";
+import { homedir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { startsClaude } from "../adapters/agents/claude-mcp.js";
 import { findProgram, type ResolvedProfile, resolveProfile } from "../adapters/agents/profiles.js";
 import { agentReadiness } from "../adapters/agents/readiness.js";
 import { ConfigError } from "../config/errors.js";
 import { loadConfig } from "../config/load.js";
 import type { Config } from "../config/schema.js";
 import { REPO_CONFIG_PATH } from "../config/sources.js";
+import { mcpSelection } from "./mcp-servers.js";
 import { modelEndpointProblems } from "./model-endpoint.js";
 import { findRoot, stateDirFor } from "./project.js";
 
@@ -114,6 +117,7 @@ export async function doctor(cwd: string): Promise<{ root: string | null; checks
     checks.push(
       ...(await Promise.all(names.map((name) => agentCheck(config as Config, name, root as string)))),
     );
+    checks.push(...(await mcpChecks(config as Config, names, root as string)));
     if (config.sandbox.mode === "none") {
       checks.push({
         name: "sandbox",
@@ -185,6 +189,51 @@ export async function doctor(cwd: string): Promise<{ root: string | null; checks
     }
   }
   return { root, checks, ok: checks.every((c) => c.ok) };
+}
+
+/**
+ * Claude Code MCP servers: a sandboxed run gets only those its profile names (`mcp_servers`);
+ * the person hears which of theirs will not be there, and which named ones do not exist.
+ */
+async function mcpChecks(config: Config, names: readonly string[], root: string): Promise<Check[]> {
+  if (config.sandbox.mode === "none") return [];
+  const out: Check[] = [];
+  for (const name of names) {
+    let profile: ResolvedProfile;
+    try {
+      profile = resolveProfile(config, name);
+    } catch {
+      continue; // agentCheck reports it
+    }
+    if (!profile.enabled || !startsClaude(profile)) continue;
+    const m = await mcpSelection({ root, base: config.base }, profile, process.env.HOME ?? homedir());
+    if (m.available.length === 0 && m.missing.length === 0) continue;
+    const passed = new Set(m.selected.map((s) => s.name));
+    const left = m.available.filter((s) => !passed.has(s.name));
+    const label = (s: { name: string; scope: string }) => `${s.name} (${s.scope})`;
+    const detail = [
+      m.selected.length > 0 ? `reach its runs: ${m.selected.map(label).join(", ")}` : "",
+      left.length > 0 ? `will not reach its runs: ${left.map(label).join(", ")}` : "",
+      m.missing.length > 0 ? `named but configured nowhere: ${m.missing.join(", ")}` : "",
+      m.hosts.length > 0 ? `hosts allowed for them: ${m.hosts.join(", ")}` : "",
+    ]
+      .filter(Boolean)
+      .join("; ");
+    const fix =
+      m.missing.length > 0
+        ? `remove ${m.missing.join(", ")} from agents.profiles.${name}.mcp_servers, or configure them (claude mcp add)`
+        : left.length > 0
+          ? `to pass them: agents.profiles.${name}.mcp_servers: [${[...passed, ...left.map((s) => s.name)].join(", ")}] (or "all")`
+          : undefined;
+    out.push({
+      name: `mcp ${name}`,
+      ok: m.missing.length === 0,
+      ...(left.length > 0 && m.missing.length === 0 ? { warn: true } : {}),
+      detail: `Claude Code MCP servers: ${detail}`,
+      ...(fix ? { fix } : {}),
+    });
+  }
+  return out;
 }
 
 /**

@@ -108,6 +108,7 @@ async function provisionStages(
     runDir: ps.runDir,
     branch: ps.branch,
     profile,
+    realHome: ps.realHome,
   });
   state.policy = policy;
   if (config.copy.length > 0) phase("copy");

@@ -20,6 +20,7 @@ import {
 } from "../adapters/untrusted/index.js";
 import { parseDuration } from "../config/schema.js";
 import { assemblePrompt } from "../core/prompt.js";
+import { type McpSelection, mcpSelection } from "./mcp-servers.js";
 import type { Project } from "./project.js";
 import { expandCommand, type RunIdentity } from "./run-env.js";
 
@@ -124,6 +125,17 @@ export interface RunSpecInput {
 }
 
 /** The prompt and the run file of one attempt; used by launch and by the supervisor's retries. */
+/** The selected servers as the run's Claude Code reads them. */
+export function mcpForHome(m: McpSelection): {
+  servers: Record<string, Record<string, unknown>>;
+  projectNames: string[];
+} {
+  return {
+    servers: Object.fromEntries(m.selected.map((s) => [s.name, s.config])),
+    projectNames: m.projectNames,
+  };
+}
+
 export async function buildRunSpec(project: Project, input: RunSpecInput): Promise<RunSpec> {
   const { task, profile, identity, home, tmp, policy } = input;
   const config = project.config;
@@ -149,9 +161,11 @@ export async function buildRunSpec(project: Project, input: RunSpecInput): Promi
   const env = { ...input.env };
   // Only when sandboxed is the run's HOME its own; unsandboxed agents use the person's HOME as is.
   if (input.sandboxed) {
+    const realHome = input.realHome ?? process.env.HOME ?? home;
     const prepared = await prepareAgentHome(profile, {
       home,
-      realHome: input.realHome ?? process.env.HOME ?? home,
+      realHome,
+      mcp: mcpForHome(await mcpSelection(project, profile, realHome)),
       worktree,
       sandboxed: input.sandboxed,
       env: Object.fromEntries(profile.env.map((n) => [n, process.env[n]])),

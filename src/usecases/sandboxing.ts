@@ -10,6 +10,7 @@ import { makeRunFolder, type RunSpec } from "../adapters/runfolder/index.js";
 import { buildPolicy, expandHome, type Policy, type StepKind } from "../adapters/sandbox/index.js";
 import { entryKind, writeUntrusted } from "../adapters/untrusted/index.js";
 import { UserError } from "./errors.js";
+import { mcpSelection } from "./mcp-servers.js";
 import type { Project } from "./project.js";
 import { worktreeRootFor } from "./run-env.js";
 import { commonDirOf } from "./run-refs.js";
@@ -22,6 +23,8 @@ export interface PolicyRun {
   /** agent (default), reviewer (read-only worktree), or verify (of `verifyTree` only). */
   kind?: StepKind;
   verifyTree?: string;
+  /** The person's HOME, where their Claude Code MCP servers are configured (default $HOME). */
+  realHome?: string;
 }
 
 export async function policyForRun(project: Project, run: PolicyRun): Promise<Policy | null> {
@@ -52,7 +55,14 @@ export async function policyForRun(project: Project, run: PolicyRun): Promise<Po
     gitWorktreeDir: own,
     branch: run.branch,
     ...(kind === "verify" ? { verifyTree: tree } : {}),
-    allowHosts: [...config.sandbox.allow_hosts, ...run.profile.allowHosts],
+    allowHosts: [
+      ...config.sandbox.allow_hosts,
+      ...run.profile.allowHosts,
+      // The hosts of the Claude Code MCP servers the profile passes (agent steps only).
+      ...(kind === "agent"
+        ? (await mcpSelection(project, run.profile, run.realHome ?? process.env.HOME ?? homedir())).hosts
+        : []),
+    ],
     // A profile's own folders (e.g. ~/.claude) are under the run's HOME, writable already.
     allowWrite: [
       ...config.sandbox.allow_write,

@@ -29,10 +29,11 @@ import { readUntrustedText } from "../adapters/untrusted/index.js";
 import { newRunId } from "../core/ids.js";
 import { assembleReviewPrompt } from "../core/prompt.js";
 import { buildBrief, writeBrief } from "./brief.js";
+import { mcpSelection } from "./mcp-servers.js";
 import { openProject, type Project } from "./project.js";
 import { provisionInSession } from "./provision.js";
 import type { RefCopy } from "./run-refs.js";
-import { buildRunSpec } from "./run-spec.js";
+import { buildRunSpec, mcpForHome } from "./run-spec.js";
 import { afterSandboxedStep, beforeSandboxedStep, takeInRunWork } from "./run-steps.js";
 import { isReviewerRun } from "./runs.js";
 import { policyForRun, resolveSecrets } from "./sandboxing.js";
@@ -128,9 +129,12 @@ async function superviseAttempt(store: TaskStore, spec: RunSpec): Promise<RunSpe
       // Seeding again now that secrets are known: e.g. Claude Code must see its API key approved.
       const project = await openProject(spec.repoRoot);
       try {
-        const seeded = await prepareAgentHome(resolveProfile(project.config, spec.profile), {
+        const profile = resolveProfile(project.config, spec.profile);
+        const realHome = process.env.HOME ?? spec.home;
+        const seeded = await prepareAgentHome(profile, {
           home: spec.home,
-          realHome: process.env.HOME ?? spec.home,
+          realHome,
+          mcp: mcpForHome(await mcpSelection(project, profile, realHome)),
           worktree: spec.worktree,
           sandboxed: true,
           env: agentEnv,

@@ -37,6 +37,12 @@ export interface AgentHomeContext {
    * the preset's `sessionState` folders are carried from it (hostile: written by an agent).
    */
   previousHome?: string | null;
+  /**
+   * Claude Code's MCP servers for this run (the profile's `mcp_servers`), and the names the
+   * base's `.mcp.json` defines (loaded from the run's own copy, never from the worktree's file).
+   * Absent: a HOME seeded before keeps what it has; a fresh one gets none of the person's.
+   */
+  mcp?: { servers: Record<string, Record<string, unknown>>; projectNames: string[] };
 }
 
 /** Extra variables for the agent, e.g. IS_SANDBOX=1 for Claude Code inside the sandbox. */
@@ -114,8 +120,14 @@ function seedClaude(home: HomeFiles, ctx: AgentHomeContext): { env: Record<strin
       ...(isObject(projects[path]) ? projects[path] : {}),
       hasTrustDialogAccepted: true,
       hasCompletedProjectOnboarding: true,
+      // The worktree's .mcp.json is the agent's to edit: its servers are neither asked about
+      // nor loaded; the ones passed come from the base, in the user scope below.
+      ...(ctx.mcp ? { enabledMcpjsonServers: [], disabledMcpjsonServers: ctx.mcp.projectNames } : {}),
+      enableAllProjectMcpServers: false,
     };
   }
+  // Only the servers the profile names reach the run: the person's others stay theirs.
+  const mcpServers = ctx.mcp ? ctx.mcp.servers : own && isObject(state.mcpServers) ? state.mcpServers : {};
   const responses = isObject(state.customApiKeyResponses) ? state.customApiKeyResponses : {};
   const approved = stringList(responses.approved);
   let rejected = stringList(responses.rejected);
@@ -130,6 +142,7 @@ function seedClaude(home: HomeFiles, ctx: AgentHomeContext): { env: Record<strin
     hasCompletedOnboarding: true,
     theme: typeof state.theme === "string" ? state.theme : "dark",
     projects,
+    mcpServers,
     customApiKeyResponses: { approved, rejected },
   });
 

@@ -14,6 +14,8 @@ export interface ResolvedProfile {
   secrets: Record<string, { env: string } | { file: string } | { command: string[] }>;
   allowHosts: string[];
   writable: string[];
+  /** Claude Code MCP servers passed to sandboxed runs: names, or every configured one. */
+  mcpServers: string[] | "all";
   maxSessions: number | null;
   fallback: string | null;
   enabled: boolean;
@@ -49,6 +51,7 @@ export function resolveProfile(config: Config, name: string): ResolvedProfile {
     secrets: p.secrets ?? {},
     allowHosts: [...(preset?.allowHosts ?? []), ...(p.allow_hosts ?? [])],
     writable: p.writable ?? preset?.writable ?? [],
+    mcpServers: p.mcp_servers ?? [],
     maxSessions: p.max_sessions ?? null,
     fallback: p.fallback ?? null,
     enabled: p.enabled ?? true,
