@@ -8,10 +8,23 @@ const Command = z.string().min(1, { message: "an empty command; remove the key o
 
 export const PROMPT_DELIVERIES = ["arg", "file", "stdin"] as const;
 
+/**
+ * How a secret reaches the agent: `mask` (the agent holds a per-run stand-in; the sandbox's proxy
+ * puts the real value into requests to `hosts` only) or `pass` (the real value in its
+ * environment). Mask is the default where `hosts` are declared.
+ */
+const SecretDelivery = {
+  mode: z.enum(["mask", "pass"]).optional(),
+  hosts: z
+    .array(z.string().min(1))
+    .min(1, { message: "an empty list; name the hosts whose requests get the real value, or remove it" })
+    .optional(),
+};
+
 const SecretSource = z.union([
-  z.strictObject({ env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/) }),
-  z.strictObject({ file: z.string().min(1) }),
-  z.strictObject({ command: z.array(z.string()).min(1) }),
+  z.strictObject({ env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), ...SecretDelivery }),
+  z.strictObject({ file: z.string().min(1), ...SecretDelivery }),
+  z.strictObject({ command: z.array(z.string()).min(1), ...SecretDelivery }),
 ]);
 
 export const ProfileSchema = z.strictObject({

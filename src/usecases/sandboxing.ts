@@ -7,8 +7,15 @@ import { promisify } from "node:util";
 import type { ResolvedProfile } from "../adapters/agents/profiles.js";
 import { git } from "../adapters/git/index.js";
 import { makeRunFolder, type RunSpec } from "../adapters/runfolder/index.js";
-import { buildPolicy, expandHome, type Policy, type StepKind } from "../adapters/sandbox/index.js";
+import {
+  buildPolicy,
+  expandHome,
+  type MaskedSecret,
+  type Policy,
+  type StepKind,
+} from "../adapters/sandbox/index.js";
 import { entryKind, writeUntrusted } from "../adapters/untrusted/index.js";
+import { type SecretSpec, secretMode } from "../core/secrets.js";
 import { UserError } from "./errors.js";
 import type { Project } from "./project.js";
 import { worktreeRootFor } from "./run-env.js";
@@ -108,4 +115,19 @@ export async function resolveSecrets(
     }
   }
   return out;
+}
+
+/** Splits resolved secret values: the ones the agent holds, and the masked ones it never sees. */
+export function splitSecrets(
+  specs: Readonly<Record<string, SecretSpec>>,
+  values: Readonly<Record<string, string>>,
+): { passed: Record<string, string>; masked: MaskedSecret[] } {
+  const passed: Record<string, string> = {};
+  const masked: MaskedSecret[] = [];
+  for (const [name, value] of Object.entries(values)) {
+    const spec = specs[name];
+    if (spec && secretMode(spec) === "mask") masked.push({ name, value, hosts: spec.hosts ?? [] });
+    else passed[name] = value;
+  }
+  return { passed, masked };
 }
