@@ -185,6 +185,48 @@ describe("loadConfig errors", () => {
     expect(p?.message).toContain('"ghost"');
   });
 
+  it("refuses a masked secret without hosts, and one without the sandbox, naming the key and the fix", async () => {
+    await writeFile(
+      repoFile,
+      [
+        "agents:",
+        "  default: s",
+        "  profiles:",
+        "    s:",
+        '      command: ["true"]',
+        "      secrets:",
+        "        TOKEN: { env: TOKEN, mode: mask }",
+        "        OK: { env: OK, hosts: [api.example.com], mode: pass }",
+        "",
+      ].join("\n"),
+    );
+    const problems = problemsOf(() => loadConfig(root, env));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatchObject({ file: repoFile, key: "agents.profiles.s.secrets.TOKEN.hosts" });
+    expect(problems[0]?.message).toContain("mode: mask needs hosts");
+    expect(problems[0]?.message).toContain("mode: pass");
+
+    await writeFile(
+      repoFile,
+      'sandbox: { mode: none }\nagents:\n  default: s\n  profiles:\n    s: { command: ["true"], secrets: { TOKEN: { env: TOKEN, hosts: [api.example.com] } } }\n',
+    );
+    const [none] = problemsOf(() => loadConfig(root, env));
+    expect(none).toMatchObject({ file: repoFile, key: "agents.profiles.s.secrets.TOKEN.mode" });
+    expect(none?.message).toContain("sandbox.mode is none");
+  });
+
+  it("masks a secret that names its hosts unless it says mode: pass", async () => {
+    await writeFile(
+      repoFile,
+      'agents:\n  default: s\n  profiles:\n    s: { command: ["true"], secrets: { A: { env: A, hosts: [h.example] }, B: { env: B } } }\n',
+    );
+    const { config } = loadConfig(root, env);
+    const { secretMode } = await import("../../src/core/secrets.js");
+    const secrets = config.agents.profiles.s?.secrets ?? {};
+    expect(secretMode(secrets.A ?? { env: "A" })).toBe("mask");
+    expect(secretMode(secrets.B ?? { env: "B" })).toBe("pass");
+  });
+
   it("refuses a profile with neither preset nor command", async () => {
     await writeFile(repoFile, "agents:\n  default: s\n  profiles:\n    s: { prompt: file }\n");
     const [p] = problemsOf(() => loadConfig(root, env));

@@ -224,4 +224,30 @@ describe("sandbox: masked secrets", () => {
     // The per-run CA is gone with the run's sandbox.
     expect(await filesContaining(join(await p.runDir("leak")), "PRIVATE KEY")).toEqual([]);
   }, 150_000);
+
+  it("a masked secret for a host the sandbox does not reach fails the run, naming the secret, the host and the fix", async () => {
+    const p = await makeSandboxProject({
+      allowHosts: ["127.0.0.1"],
+      config: {
+        agents: {
+          default: "deployer",
+          profiles: {
+            deployer: {
+              preset: "scripted",
+              secrets: { API_TOKEN: { env: "API_TOKEN", hosts: ["api.example.com"] } },
+            },
+          },
+        },
+      },
+    });
+    await p.part("far", { steps: [{ done: "never" }] });
+    await p.ok(["queue"]);
+    const real = uniqueValue("tok-");
+    await p.run(["launch"], { env: { API_TOKEN: real } });
+    const t = await p.waitState("far", ["review", "failed"]);
+    expect(t.state).toBe("failed");
+    expect(t.reason).toContain('secret API_TOKEN: its host "api.example.com" is not one the sandbox reaches');
+    expect(t.reason).toContain("allow_hosts");
+    expect(await filesContaining(join(p.dir, ".ballador", "state"), real)).toEqual([]);
+  });
 });
