@@ -7,7 +7,7 @@
  * allowlisted host (as localhost). Then every folder Ballador and the agent wrote is searched.
  */
 import { execFileSync } from "node:child_process";
-import { createHash } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
@@ -39,6 +39,43 @@ interface Seen {
   host: string;
   authorization: string;
   body: string;
+  method: string;
+  headers: Record<string, string>;
+}
+
+const hmac = (key: string | Buffer, data: string) => createHmac("sha256", key).update(data).digest();
+
+/**
+ * Checks an AWS Signature Version 4 header signature the way AWS does, with `secret`: the
+ * canonical request from what arrived, the scope's derived key, the signature compared.
+ */
+function sigv4Valid(s: Seen, secret: string): { keyId: string; valid: boolean } {
+  const m =
+    /^AWS4-HMAC-SHA256 Credential=([^/]+)\/([^,]+), ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]+)$/.exec(
+      s.authorization,
+    );
+  if (!m) return { keyId: "", valid: false };
+  const [, keyId, scope, signedHeaders, signature] = m as unknown as [string, string, string, string, string];
+  const [date, region, service] = scope.split("/") as [string, string, string];
+  const url = new URL(s.path, "https://x");
+  const query = [...url.searchParams]
+    .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`)
+    .sort()
+    .join("&");
+  const names = signedHeaders.split(";");
+  const canonicalHeaders = names
+    .map((n) => `${n}:${(s.headers[n] ?? "").trim().replace(/\s+/g, " ")}\n`)
+    .join("");
+  const payload = s.headers["x-amz-content-sha256"] ?? createHash("sha256").update(s.body).digest("hex");
+  const canonical = [s.method, url.pathname, query, canonicalHeaders, signedHeaders, payload].join("\n");
+  const toSign = [
+    "AWS4-HMAC-SHA256",
+    s.headers["x-amz-date"] ?? "",
+    scope,
+    createHash("sha256").update(canonical).digest("hex"),
+  ].join("\n");
+  const key = hmac(hmac(hmac(hmac(`AWS4${secret}`, date), region), service), "aws4_request");
+  return { keyId, valid: hmac(key, toSign).toString("hex") === signature };
 }
 
 /** A CA of the test's own and an HTTPS server on 127.0.0.1 whose certificate names 127.0.0.1 and localhost. */
@@ -104,6 +141,10 @@ async function startTlsServer(): Promise<{ port: number; caFile: string; seen: S
           host: req.headers.host ?? "",
           authorization: req.headers.authorization ?? "",
           body: Buffer.concat(chunks).toString("utf8"),
+          method: req.method ?? "",
+          headers: Object.fromEntries(
+            Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(",") : (v ?? "")]),
+          ),
         });
         res.writeHead(200, { "content-type": "text/plain" });
         res.end("ok\n");
@@ -250,4 +291,55 @@ describe("sandbox: masked secrets", () => {
     expect(t.reason).toContain("allow_hosts");
     expect(await filesContaining(join(p.dir, ".ballador", "state"), real)).toEqual([]);
   });
+
+  it("an AWS-signed request made with masked keys is re-signed by the proxy with the real ones", async () => {
+    const keyId = `AKIA${uniqueValue("").toUpperCase()}`;
+    const secret = uniqueValue("aws-secret-");
+    const tls = await startTlsServer();
+    const p = await makeSandboxProject({
+      allowHosts: ["127.0.0.1"],
+      config: {
+        agents: {
+          default: "deployer",
+          profiles: {
+            deployer: {
+              preset: "scripted",
+              secrets: {
+                AWS_ACCESS_KEY_ID: { env: "AWS_ACCESS_KEY_ID", hosts: ["127.0.0.1"] },
+                AWS_SECRET_ACCESS_KEY: { env: "AWS_SECRET_ACCESS_KEY", hosts: ["127.0.0.1"] },
+              },
+            },
+          },
+        },
+      },
+    });
+    const signed = (path: string) =>
+      `curl -sS --fail --max-time 20 --aws-sigv4 'aws:amz:us-east-1:s3' --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" 'https://127.0.0.1:${tls.port}${path}' >/dev/null`;
+    await p.part("deploy", {
+      steps: [
+        {
+          run: 'case "$AWS_ACCESS_KEY_ID$AWS_SECRET_ACCESS_KEY" in fake_value_*fake_value_*) ;; *) exit 1 ;; esac',
+        },
+        { run: signed("/bucket/object?list-type=2") },
+        { done: "deployed" },
+      ],
+    });
+    await p.ok(["queue"]);
+    await p.run(["launch"], {
+      env: { AWS_ACCESS_KEY_ID: keyId, AWS_SECRET_ACCESS_KEY: secret, NODE_EXTRA_CA_CERTS: tls.caFile },
+    });
+    const t = await p.waitState("deploy", ["review", "failed"], 90_000);
+    expect(t.state, `${t.reason}\n${await sessionLog(p, "deploy")}`).toBe("review");
+    const arrived = tls.seen.find((s) => s.path.startsWith("/bucket/object"));
+    expect(arrived, JSON.stringify(tls.seen)).toBeDefined();
+    // Signed with the real pair (the server checks it as AWS would), with the real key id.
+    expect(sigv4Valid(arrived as Seen, secret)).toEqual({ keyId, valid: true });
+    // And the check can fail: the same request does not verify with another secret.
+    expect(sigv4Valid(arrived as Seen, "not-the-secret").valid).toBe(false);
+    for (const value of [keyId, secret]) {
+      for (const dir of [join(p.dir, ".ballador", "state"), p.worktreeRoot, p.home]) {
+        expect(await filesContaining(dir, value), `${value} in ${dir}`).toEqual([]);
+      }
+    }
+  }, 150_000);
 });
