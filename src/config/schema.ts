@@ -14,11 +14,19 @@ export const PROMPT_DELIVERIES = ["arg", "file", "stdin"] as const;
  * environment). Mask is the default where `hosts` are declared.
  */
 const SecretDelivery = {
-  mode: z.enum(["mask", "pass"]).optional(),
+  mode: z
+    .enum(["mask", "pass"])
+    .optional()
+    .describe(
+      "mask: the agent holds a stand-in, the proxy adds the real value to requests to `hosts`; pass: the real value in its environment. Default: mask when hosts are given, else pass",
+    ),
   hosts: z
     .array(z.string().min(1))
     .min(1, { message: "an empty list; name the hosts whose requests get the real value, or remove it" })
-    .optional(),
+    .optional()
+    .describe(
+      "The only hosts whose requests get the real value of a masked secret (wildcards like *.example.com)",
+    ),
 };
 
 const SecretSource = z.union([
