@@ -40,3 +40,19 @@ export function hostCovered(pattern: string, allowed: readonly string[]): boolea
     return hostMatches(bare, q);
   });
 }
+
+/** One line for people: which secrets a profile passes and which it masks, for which hosts. */
+export function describeSecrets(secrets: Readonly<Record<string, SecretSpec>>): string | null {
+  const names = Object.keys(secrets);
+  if (names.length === 0) return null;
+  const masked = names.filter((n) => secretMode(secrets[n] as SecretSpec) === "mask");
+  const passed = names.filter((n) => !masked.includes(n));
+  const parts: string[] = [];
+  if (masked.length > 0) {
+    parts.push(
+      `masked ${masked.map((n) => `${n} (for ${(secrets[n]?.hosts ?? []).join(", ")})`).join(", ")}`,
+    );
+  }
+  if (passed.length > 0) parts.push(`passed ${passed.join(", ")}`);
+  return `secrets: ${parts.join("; ")}`;
+}
