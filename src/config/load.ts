@@ -11,7 +11,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
-import { secretMode } from "../core/secrets.js";
+import { maskedFileProblem, secretMode } from "../core/secrets.js";
 import { ConfigError, type ConfigProblem, problemsFromZod } from "./errors.js";
 import { type Config, type ConfigLayer, ConfigLayerSchema, DEFAULT_CONFIG } from "./schema.js";
 import { ENV_KEYS, globalConfigPath, REPO_CONFIG_PATH } from "./sources.js";
@@ -99,6 +99,9 @@ export function loadConfig(repoRoot: string, env: NodeJS.ProcessEnv = process.en
     }
     for (const [secret, source] of Object.entries(profile.secrets ?? {})) {
       const key = `agents.profiles.${name}.secrets.${secret}`;
+      const fileProblem = maskedFileProblem(source);
+      if (fileProblem)
+        problems.push({ file, key: `${key}.${fileProblem.key}`, message: fileProblem.message });
       if (secretMode(source) !== "mask") continue;
       if (!source.hosts) {
         problems.push({

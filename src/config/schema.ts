@@ -27,6 +27,20 @@ const SecretDelivery = {
     .describe(
       "The only hosts whose requests get the real value of a masked secret (wildcards like *.example.com)",
     ),
+  at: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      "Give a masked secret as a file in the run's HOME (e.g. ~/.config/tool/token.json) instead of a variable: the file holds the stand-in",
+    ),
+  extract: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'With at: a regular expression whose group 1 is the credential inside the value (e.g. "token": *"([^"]+)"); only those spans are masked, the rest of the file stays as it is',
+    ),
 };
 
 const SecretSource = z.union([

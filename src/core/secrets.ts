@@ -4,7 +4,71 @@
  */
 
 export type SecretOrigin = { env: string } | { file: string } | { command: string[] };
-export type SecretSpec = SecretOrigin & { mode?: "mask" | "pass"; hosts?: string[] };
+export type SecretSpec = SecretOrigin & {
+  mode?: "mask" | "pass";
+  hosts?: string[];
+  /** A masked secret given as this file of the run's HOME (`~/...`) instead of a variable. */
+  at?: string;
+  /** With `at`: group 1 of each match is the credential; only those spans are masked. */
+  extract?: string;
+};
+
+/** Why a masked file's `at`/`extract` cannot be used, or null. */
+export function maskedFileProblem(
+  spec: SecretSpec,
+): { key: "at" | "extract" | "mode"; message: string } | null {
+  if (spec.extract !== undefined && spec.at === undefined) {
+    return {
+      key: "extract",
+      message: "extract applies to a masked file: add at: ~/path/of/the/file, or remove extract",
+    };
+  }
+  if (spec.at === undefined) return null;
+  if (secretMode(spec) !== "mask") {
+    return {
+      key: "mode",
+      message:
+        "at gives a masked secret as a file; it needs hosts (and mode: mask). For the real value, remove at and pass it as a variable",
+    };
+  }
+  const rel = spec.at.startsWith("~/") ? spec.at.slice(2) : null;
+  if (!rel || rel.split("/").some((part) => part === ".." || part === "" || part === ".")) {
+    return { key: "at", message: "must be a path inside the run's HOME, such as ~/.config/tool/token.json" };
+  }
+  if (spec.extract !== undefined) {
+    let groups = 0;
+    try {
+      groups = new RegExp(`${spec.extract}|`).exec("")?.length ?? 1;
+    } catch (err) {
+      return { key: "extract", message: `not a valid regular expression (${(err as Error).message})` };
+    }
+    if (groups < 2) {
+      return {
+        key: "extract",
+        message: 'needs a group, e.g. "token": *"([^"]+)": group 1 is the credential',
+      };
+    }
+  }
+  return null;
+}
+
+/**
+ * The content of a masked file: the value with each credential span (group 1 of `extract`, or
+ * the whole value) replaced by the stand-in `mint` gives for it. Null when `extract` matches nothing.
+ */
+export function maskContent(
+  value: string,
+  extract: string | undefined,
+  mint: (real: string, index: number) => string,
+): string | null {
+  if (extract === undefined) return mint(value, 0);
+  let index = 0;
+  const out = value.replace(new RegExp(extract, "g"), (whole: string, cap: unknown) => {
+    if (typeof cap !== "string" || cap.length === 0) return whole;
+    return whole.replace(cap, mint(cap, index++));
+  });
+  return index === 0 ? null : out;
+}
 export type SecretMode = "mask" | "pass";
 
 /** Mask where the secret names the hosts it is for; otherwise pass (the behaviour before masking). */

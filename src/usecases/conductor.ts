@@ -45,7 +45,7 @@ import { UserError } from "./errors.js";
 import type { Project } from "./project.js";
 import { type QueueResult, queueParts } from "./queue.js";
 import { worktreeRootFor } from "./run-env.js";
-import { resolveSecrets, splitSecrets } from "./sandboxing.js";
+import { resolveSecrets, splitSecrets, writeStandInFiles } from "./sandboxing.js";
 import { checkSpecFile } from "./specs.js";
 
 export const DEFAULT_CONDUCTOR_ATTEMPTS = 3;
@@ -211,6 +211,7 @@ async function startSession(
   }
   // Masked secrets: the conductor, and its seeded home, hold only their stand-ins.
   Object.assign(secrets, sandbox.standIns());
+  writeStandInFiles(home, sandbox.standInFiles());
   const prepared = await prepareAgentHome(profile, {
     home,
     realHome: host.HOME ?? homedir(),

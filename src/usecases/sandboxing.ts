@@ -126,8 +126,21 @@ export function splitSecrets(
   const masked: MaskedSecret[] = [];
   for (const [name, value] of Object.entries(values)) {
     const spec = specs[name];
-    if (spec && secretMode(spec) === "mask") masked.push({ name, value, hosts: spec.hosts ?? [] });
-    else passed[name] = value;
+    if (spec && secretMode(spec) === "mask") {
+      masked.push({
+        name,
+        value,
+        hosts: spec.hosts ?? [],
+        ...(spec.at !== undefined ? { at: spec.at } : {}),
+        ...(spec.extract !== undefined ? { extract: spec.extract } : {}),
+      });
+    } else passed[name] = value;
   }
   return { passed, masked };
+}
+
+/** Writes the masked files of a run into its HOME (never through a link the agent left there). */
+export function writeStandInFiles(home: string, files: ReadonlyArray<{ at: string; content: string }>): void {
+  for (const f of files)
+    writeUntrusted(home, f.at.replace(/^~\//, ""), f.content, 0o600, { replaceLinks: true });
 }

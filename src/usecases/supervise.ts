@@ -35,7 +35,7 @@ import type { RefCopy } from "./run-refs.js";
 import { buildRunSpec } from "./run-spec.js";
 import { afterSandboxedStep, beforeSandboxedStep, takeInRunWork } from "./run-steps.js";
 import { isReviewerRun } from "./runs.js";
-import { policyForRun, resolveSecrets, splitSecrets } from "./sandboxing.js";
+import { policyForRun, resolveSecrets, splitSecrets, writeStandInFiles } from "./sandboxing.js";
 import { trimOutput, type Verdict, verifyClean } from "./verification.js";
 
 const POLL_MS = 250;
@@ -130,6 +130,7 @@ async function superviseAttempt(store: TaskStore, spec: RunSpec): Promise<RunSpe
       sandbox = await RunSandbox.start(spec.sandbox, { runDir, tmp: spec.tmp, masked: prepared.masked });
       // The agent, and what its home is seeded with, hold the stand-ins of masked secrets.
       Object.assign(agentEnv, sandbox.standIns());
+      writeStandInFiles(spec.home, sandbox.standInFiles());
     }
     if (spec.sandbox && Object.keys(spec.secrets).length > 0 && spec.role !== "reviewer") {
       // Seeding again now that secrets are known: e.g. Claude Code must see its API key approved.
@@ -651,6 +652,7 @@ async function runReviewer(store: TaskStore, spec: RunSpec): Promise<{ approve: 
     if (policy) {
       const sandbox = await RunSandbox.start(policy, { runDir, tmp, masked });
       Object.assign(reviewEnv, sandbox.standIns());
+      writeStandInFiles(reviewSpec.home, sandbox.standInFiles());
       command = await sandbox.wrapArgv(reviewSpec.command, spec.worktree);
     }
     const { outcome, exitCode } = await runAgent(store, reviewSpec, command, reviewEnv);

@@ -215,6 +215,26 @@ describe("loadConfig errors", () => {
     expect(none?.message).toContain("sandbox.mode is none");
   });
 
+  it("refuses a masked file outside the run's HOME, a pattern without a group, and at on a passed secret", async () => {
+    const profile = (secret: string) =>
+      `agents:\n  default: s\n  profiles:\n    s: { command: ["true"], secrets: { T: ${secret} } }\n`;
+    await writeFile(repoFile, profile("{ file: /k, hosts: [h.example], at: /etc/token }"));
+    expect(problemsOf(() => loadConfig(root, env))[0]).toMatchObject({
+      key: "agents.profiles.s.secrets.T.at",
+      message: expect.stringContaining("inside the run's HOME"),
+    });
+    await writeFile(repoFile, profile("{ file: /k, hosts: [h.example], at: ~/t, extract: 'token' }"));
+    expect(problemsOf(() => loadConfig(root, env))[0]).toMatchObject({
+      key: "agents.profiles.s.secrets.T.extract",
+      message: expect.stringContaining("needs a group"),
+    });
+    await writeFile(repoFile, profile("{ file: /k, at: ~/t }"));
+    expect(problemsOf(() => loadConfig(root, env))[0]).toMatchObject({
+      key: "agents.profiles.s.secrets.T.mode",
+      message: expect.stringContaining("needs hosts"),
+    });
+  });
+
   it("masks a secret that names its hosts unless it says mode: pass", async () => {
     await writeFile(
       repoFile,

@@ -9,6 +9,7 @@
 import { execFileSync } from "node:child_process";
 import { createHash, createHmac } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -340,6 +341,55 @@ describe("sandbox: masked secrets", () => {
       for (const dir of [join(p.dir, ".ballador", "state"), p.worktreeRoot, p.home]) {
         expect(await filesContaining(dir, value), `${value} in ${dir}`).toEqual([]);
       }
+    }
+  }, 150_000);
+
+  it("a masked credential file: the agent's tool parses it with the stand-in in place, its request gets the real token", async () => {
+    const real = uniqueValue("login-");
+    const tls = await startTlsServer();
+    const p = await makeSandboxProject({
+      allowHosts: ["127.0.0.1"],
+      config: {
+        agents: {
+          default: "deployer",
+          profiles: {
+            deployer: {
+              preset: "scripted",
+              secrets: {
+                TOOL_LOGIN: {
+                  file: "~/.aws/tool-login.json",
+                  at: "~/.config/tool/login.json",
+                  extract: '"token": *"([^"]+)"',
+                  hosts: ["127.0.0.1"],
+                },
+              },
+            },
+          },
+        },
+      },
+    });
+    await mkdir(join(p.home, ".aws"), { recursive: true });
+    await writeFile(join(p.home, ".aws", "tool-login.json"), `{"user": "me", "token": "${real}"}\n`);
+    const token = `sed -n 's/.*"token": *"\\([^"]*\\)".*/\\1/p' "$HOME/.config/tool/login.json"`;
+    await p.part("login", {
+      steps: [
+        // The rest of the file is intact; the token is a stand-in; no variable holds it.
+        { run: 'grep -q \'"user": "me"\' "$HOME/.config/tool/login.json"' },
+        { run: `case "$(${token})" in fake_value_*) ;; *) exit 1 ;; esac` },
+        { run: 'test -z "${TOOL_LOGIN+set}"' },
+        {
+          run: `curl -sS --fail --max-time 20 -H "Authorization: Bearer $(${token})" 'https://127.0.0.1:${tls.port}/with-login' >/dev/null`,
+        },
+        { done: "logged in" },
+      ],
+    });
+    await p.ok(["queue"]);
+    await p.run(["launch"], { env: { NODE_EXTRA_CA_CERTS: tls.caFile } });
+    const t = await p.waitState("login", ["review", "failed"], 90_000);
+    expect(t.state, `${t.reason}\n${await sessionLog(p, "login")}`).toBe("review");
+    expect(tls.seen.find((s) => s.path === "/with-login")?.authorization).toBe(`Bearer ${real}`);
+    for (const dir of [join(p.dir, ".ballador", "state"), p.worktreeRoot, p.dir]) {
+      expect(await filesContaining(dir, real), `the real token in ${dir}`).toEqual([]);
     }
   }, 150_000);
 });

@@ -5,7 +5,7 @@
  */
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { hostCovered, hostMatches, hostOnly } from "../../core/secrets.js";
+import { hostCovered, hostMatches, hostOnly, maskContent } from "../../core/secrets.js";
 import { shellJoin, shellQuote } from "../../core/shell.js";
 import { recordDenial } from "./denials.js";
 import type { Bind, Policy } from "./policy.js";
@@ -21,6 +21,8 @@ const sockets = new Set<string>();
 let masked: readonly MaskedSecret[] = [];
 /** Stand-in -> the secret it stands for and its hosts, for the request watch. */
 const standIns = new Map<string, { name: string; hosts: string[] }>();
+/** Masked files: where in the run's HOME, and their content (stand-ins in place of credentials). */
+let files: Array<{ at: string; content: string }> = [];
 /** The per-run CA's folder (host-only, in the run folder), removed when the sandbox stops. */
 let caDir: string | null = null;
 
@@ -29,6 +31,10 @@ export interface MaskedSecret {
   name: string;
   value: string;
   hosts: string[];
+  /** Given as this file (`~/...` of the run's HOME) instead of a variable. */
+  at?: string;
+  /** With `at`: group 1 of each match is the credential; only those spans are masked. */
+  extract?: string;
 }
 
 export class SandboxUnavailableError extends Error {
@@ -96,7 +102,9 @@ export class RunSandbox {
       ...(wanted.length > 0
         ? {
             credentials: {
-              envVars: wanted.map((m) => ({ name: m.name, mode: "mask" as const, injectHosts: m.hosts })),
+              envVars: wanted
+                .filter((m) => m.at === undefined)
+                .map((m) => ({ name: m.name, mode: "mask" as const, injectHosts: m.hosts })),
             },
           }
         : {}),
@@ -113,9 +121,26 @@ export class RunSandbox {
     // The stand-ins are minted now (the runtime keeps them per name), so the agent's home can be
     // seeded with them before the agent starts; wrapping finds the same ones.
     const registry = manager.getSentinelRegistry();
+    files = [];
     for (const m of wanted) {
-      const standIn = registry.register(m.name, m.value, m.hosts);
-      standIns.set(standIn, { name: m.name, hosts: m.hosts });
+      if (m.at === undefined) {
+        const standIn = registry.register(m.name, m.value, m.hosts);
+        standIns.set(standIn, { name: m.name, hosts: m.hosts });
+        continue;
+      }
+      const content = maskContent(m.value, m.extract, (real, i) => {
+        // Keys of their own: a file's spans never share a stand-in with a variable.
+        const standIn = registry.register(`ballador-file:${m.name}#${i}`, real, m.hosts);
+        standIns.set(standIn, { name: m.name, hosts: m.hosts });
+        return standIn;
+      });
+      // Fail closed: a pattern that finds nothing gives no file rather than the real content.
+      if (content === null) {
+        throw new SandboxUnavailableError(
+          `secret ${m.name}: its extract pattern matched nothing in the value, so there is nothing to mask and no file is given; fix agents.profiles.<profile>.secrets.${m.name}.extract`,
+        );
+      }
+      files.push({ at: m.at, content });
     }
     const scratch = join(opts.runDir, "sandbox-cwd");
     mkdirSync(scratch, { recursive: true });
@@ -125,8 +150,15 @@ export class RunSandbox {
   /** The stand-ins of the masked secrets, by variable name: what the agent's environment holds. */
   standIns(): Record<string, string> {
     const out: Record<string, string> = {};
-    for (const [standIn, m] of standIns) if (masked.some((x) => x.name === m.name)) out[m.name] = standIn;
+    for (const [standIn, m] of standIns) {
+      if (masked.some((x) => x.name === m.name && x.at === undefined)) out[m.name] = standIn;
+    }
     return out;
+  }
+
+  /** The masked files to put in the run's HOME (`at` is `~/...`): stand-ins only. */
+  standInFiles(): Array<{ at: string; content: string }> {
+    return [...files];
   }
 
   /** An argv, run inside the sandbox exactly as given. */
@@ -196,6 +228,7 @@ export class RunSandbox {
     initialized = false;
     denialsTo = null;
     masked = [];
+    files = [];
     standIns.clear();
     manager?.getSentinelRegistry().clear();
     if (caDir) rmSync(caDir, { recursive: true, force: true });
