@@ -376,7 +376,7 @@ describe("sandbox: masked secrets", () => {
         // The rest of the file is intact; the token is a stand-in; no variable holds it.
         { run: 'grep -q \'"user": "me"\' "$HOME/.config/tool/login.json"' },
         { run: `case "$(${token})" in fake_value_*) ;; *) exit 1 ;; esac` },
-        { run: 'test -z "${TOOL_LOGIN+set}"' },
+        { run: `test -z "\${TOOL_LOGIN+set}"` },
         {
           run: `curl -sS --fail --max-time 20 -H "Authorization: Bearer $(${token})" 'https://127.0.0.1:${tls.port}/with-login' >/dev/null`,
         },
