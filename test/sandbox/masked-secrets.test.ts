@@ -22,6 +22,7 @@ import {
   filesContaining,
   makeSandboxProject,
   sessionLog,
+  startServer,
   uniqueValue,
 } from "../helpers/sandbox.js";
 
@@ -173,6 +174,7 @@ describe("sandbox: masked secrets", () => {
     const real = uniqueValue("tok-");
     const passed = uniqueValue("pass-");
     const tls = await startTlsServer();
+    const plain = await startServer();
     const p = await makeSandboxProject({
       allowHosts: ["127.0.0.1", "localhost"],
       config: {
@@ -214,6 +216,8 @@ describe("sandbox: masked secrets", () => {
       { run: curl(`${otherHost}/other-host`) },
       // The other host, claiming to be the secret's host in its Host header.
       { run: curl(`${otherHost}/spoofed-host`, `-H 'Host: 127.0.0.1:${tls.port}'`) },
+      // The secret's host, but over plain http: never the real value.
+      { run: curl(`${plain.url}/plain-http`) },
       // Into a file and a commit.
       { run: 'printf "%s\\n" "$API_TOKEN" > leaked.txt && env > env-dump.txt' },
       { commit: "leak attempt" },
@@ -244,6 +248,8 @@ describe("sandbox: masked secrets", () => {
       expect(JSON.stringify(s)).not.toContain(real);
     }
     const standIn = (byPath("/other-host")?.authorization ?? "").slice("Bearer ".length);
+    expect(plain.paths).toEqual(["/plain-http"]);
+    expect(plain.authorizations).toEqual([`Bearer ${standIn}`]);
 
     // Recorded: the stand-in went toward a host it is not for.
     const report = await p.json<{
@@ -251,7 +257,10 @@ describe("sandbox: masked secrets", () => {
       suggestions: unknown[];
     }>(["sandbox", "denials", "leak"]);
     const events = report.runs.flatMap((r) => r.denials).filter((d) => d.secret);
-    expect(events).toEqual([expect.objectContaining({ host: "localhost", secret: "API_TOKEN", count: 2 })]);
+    expect(events).toEqual([
+      expect.objectContaining({ host: "localhost", secret: "API_TOKEN", count: 2 }),
+      expect.objectContaining({ host: "127.0.0.1", port: plain.port, secret: "API_TOKEN", count: 1 }),
+    ]);
     expect(report.suggestions).toEqual([]);
 
     // The real value is nowhere on disk: store, run folders (logs, transcripts, the agent's
