@@ -262,6 +262,13 @@ describe("sandbox: masked secrets", () => {
       expect.objectContaining({ host: "127.0.0.1", port: plain.port, secret: "API_TOKEN", count: 1 }),
     ]);
     expect(report.suggestions).toEqual([]);
+    // The brief says what the profile masks and passes, and what went where.
+    const review = await p.json<{ brief: { secrets: string[] }; markdown: string }>(["review", "leak"]);
+    expect(review.markdown).toContain(
+      "deployer: secrets: masked API_TOKEN (for 127.0.0.1); passed PASS_TOKEN",
+    );
+    expect(review.markdown).toContain("the stand-in of masked secret API_TOKEN was sent to localhost");
+    expect(review.markdown).not.toContain(real);
 
     // The real value is nowhere on disk: store, run folders (logs, transcripts, the agent's
     // HOME), worktrees, repository, the launcher's HOME; the commit holds the stand-in.
