@@ -128,6 +128,12 @@ export const ConfigLayerSchema = z.strictObject({
       allow_hosts: z.array(z.string().min(1)).optional(),
       allow_write: z.array(z.string().min(1)).optional(),
       deny_read: z.array(z.string().min(1)).optional(),
+      tls_passthrough: z
+        .array(z.string().min(1))
+        .optional()
+        .describe(
+          "Hosts whose HTTPS the proxy never terminates (they pin certificates, or need the client's own certificate); no masked secret can be for them",
+        ),
     })
     .optional(),
 });
@@ -156,7 +162,14 @@ export interface Config {
   refused_idle: string;
   tmux_socket: string;
   agents: { default: string; profiles: Record<string, ProfileConfig> };
-  sandbox: { mode: "bwrap" | "none"; allow_hosts: string[]; allow_write: string[]; deny_read: string[] };
+  sandbox: {
+    mode: "bwrap" | "none";
+    allow_hosts: string[];
+    allow_write: string[];
+    deny_read: string[];
+    /** Optional only for hand-built configs (tests); loading fills it. */
+    tls_passthrough?: string[];
+  };
 }
 
 export const DEFAULT_CONFIG: Config = {
@@ -186,6 +199,7 @@ export const DEFAULT_CONFIG: Config = {
     allow_hosts: ["registry.npmjs.org"],
     allow_write: [],
     deny_read: ["~/.ssh", "~/.aws"],
+    tls_passthrough: [],
   },
 };
 

@@ -66,6 +66,7 @@ export async function policyForRun(project: Project, run: PolicyRun): Promise<Po
       ...run.profile.writable.map((p) => expandHome(p, paths.home)),
     ],
     denyRead: config.sandbox.deny_read,
+    tlsPassthrough: config.sandbox.tls_passthrough,
   });
   return policy;
 }

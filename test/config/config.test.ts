@@ -235,6 +235,17 @@ describe("loadConfig errors", () => {
     });
   });
 
+  it("refuses a masked secret for a host the proxy must not open (sandbox.tls_passthrough)", async () => {
+    await writeFile(
+      repoFile,
+      'sandbox: { tls_passthrough: ["*.pinned.example"] }\nagents:\n  default: s\n  profiles:\n    s: { command: ["true"], secrets: { T: { env: T, hosts: [api.pinned.example] } } }\n',
+    );
+    const [p] = problemsOf(() => loadConfig(root, env));
+    expect(p).toMatchObject({ file: repoFile, key: "agents.profiles.s.secrets.T.hosts" });
+    expect(p?.message).toContain('"api.pinned.example" is in sandbox.tls_passthrough');
+    expect(p?.message).toContain("mode: pass");
+  });
+
   it("masks a secret that names its hosts unless it says mode: pass", async () => {
     await writeFile(
       repoFile,

@@ -408,4 +408,47 @@ describe("sandbox: masked secrets", () => {
       expect(await filesContaining(dir, real), `the real token in ${dir}`).toEqual([]);
     }
   }, 150_000);
+
+  it("a host in sandbox.tls_passthrough is tunnelled untouched: its client sees the server's own certificate", async () => {
+    const tls = await startTlsServer();
+    const p = await makeSandboxProject({
+      allowHosts: ["127.0.0.1", "localhost"],
+      config: {
+        sandbox: { tls_passthrough: ["localhost"] },
+        agents: {
+          default: "deployer",
+          profiles: {
+            deployer: {
+              preset: "scripted",
+              secrets: { API_TOKEN: { env: "API_TOKEN", hosts: ["127.0.0.1"] } },
+            },
+          },
+        },
+      },
+    });
+    await mkdir(join(p.home, "ca"), { recursive: true });
+    const ca = join(p.home, "ca", "test-ca.crt");
+    await writeFile(ca, readFileSync(tls.caFile));
+    const url = (host: string, path: string) => `https://${host}:${tls.port}${path}`;
+    await p.part("pinned", {
+      steps: [
+        // Terminated: the proxy's leaf, which the test server's CA alone does not verify.
+        {
+          run: `curl -sS --fail --max-time 20 --cacert '${ca}' '${url("127.0.0.1", "/terminated")}'`,
+          expect_fail: true,
+        },
+        // Passed through: the server's own certificate, verified with its CA alone.
+        {
+          run: `curl -sS --fail --max-time 20 --cacert '${ca}' -H "Authorization: Bearer $API_TOKEN" '${url("localhost", "/passthrough")}' >/dev/null`,
+        },
+        { done: "ok" },
+      ],
+    });
+    await p.ok(["queue"]);
+    await p.run(["launch"], { env: { API_TOKEN: uniqueValue("tok-"), NODE_EXTRA_CA_CERTS: tls.caFile } });
+    const t = await p.waitState("pinned", ["review", "failed"], 90_000);
+    expect(t.state, `${t.reason}\n${await sessionLog(p, "pinned")}`).toBe("review");
+    expect(tls.seen.map((s) => s.path)).toEqual(["/passthrough"]);
+    expect(tls.seen[0]?.authorization).toMatch(/^Bearer fake_value_/);
+  }, 150_000);
 });

@@ -76,6 +76,12 @@ export class RunSandbox {
     const wanted = (opts.masked ?? []).map((m) => ({ ...m, hosts: [...new Set(m.hosts.map(hostOnly))] }));
     for (const m of wanted) {
       const outside = m.hosts.find((h) => !hostCovered(h, policy.network.allowedDomains));
+      const passthrough = m.hosts.find((h) => hostCovered(h, policy.tlsPassthrough ?? []));
+      if (passthrough !== undefined) {
+        throw new SandboxUnavailableError(
+          `secret ${m.name}: its host "${passthrough}" is in sandbox.tls_passthrough, where the proxy cannot add the real value; remove it from one of the two, or set mode: pass`,
+        );
+      }
       if (outside !== undefined) {
         throw new SandboxUnavailableError(
           `secret ${m.name}: its host "${outside}" is not one the sandbox reaches; add it to sandbox.allow_hosts or the profile's allow_hosts in .ballador/config.yaml, or remove it from the secret's hosts`,
@@ -93,7 +99,13 @@ export class RunSandbox {
       // Registered once per runtime start (the runtime keeps the first one): it reads `standIns`.
       filterRequest: watchStandIns,
       ...(caDir
-        ? { tlsTerminate: { caCertPath: join(caDir, "ca.crt"), caKeyPath: join(caDir, "ca.key") } }
+        ? {
+            tlsTerminate: {
+              caCertPath: join(caDir, "ca.crt"),
+              caKeyPath: join(caDir, "ca.key"),
+              ...(policy.tlsPassthrough?.length ? { excludeDomains: policy.tlsPassthrough } : {}),
+            },
+          }
         : {}),
     };
     const config = {
