@@ -164,6 +164,27 @@ async function startTlsServer(): Promise<{ port: number; caFile: string; seen: S
   return { port: (server.address() as AddressInfo).port, caFile: join(dir, "ca.crt"), seen };
 }
 
+/**
+ * A Node HTTPS request through the sandbox's proxy (HTTPS_PROXY): CONNECT, then TLS verified
+ * with Node's roots plus NODE_EXTRA_CA_CERTS, with the masked variable as its bearer token.
+ */
+function nodeThroughProxy(url: string): string {
+  return `
+    const http = require("node:http"), https = require("node:https");
+    const target = new URL(${JSON.stringify(url)}), proxy = new URL(process.env.HTTPS_PROXY || process.env.https_proxy);
+    http.request({ host: proxy.hostname, port: proxy.port, method: "CONNECT", path: target.host,
+        headers: proxy.username ? { "proxy-authorization": "Basic " + Buffer.from(decodeURIComponent(proxy.username) + ":" + decodeURIComponent(proxy.password)).toString("base64") } : {} })
+      .on("connect", (res, socket) => {
+        if (res.statusCode !== 200) { console.error("CONNECT", res.statusCode); process.exit(1); }
+        https.get({ host: target.hostname, port: target.port, path: target.pathname, socket, agent: false,
+            headers: { authorization: "Bearer " + process.env.API_TOKEN } }, (r) => { r.resume(); r.on("end", () => process.exit(r.statusCode === 200 ? 0 : 1)); })
+          .on("error", (e) => { console.error(e.message); process.exit(1); });
+      })
+      .on("error", (e) => { console.error(e.message); process.exit(1); })
+      .end();
+  `;
+}
+
 /** The sha256 of every environment value of every process the agent can see, one per line. */
 const procValueHashes =
   "for f in /proc/[0-9]*/environ /proc/[0-9]*/cmdline; do tr '\\0' '\\n' < \"$f\" 2>/dev/null; echo; done | " +
@@ -214,6 +235,16 @@ describe("sandbox: masked secrets", () => {
       { run: curl(`${secretHost}/secret-host`) },
       { run: curl(`${secretHost}/secret-body`, '--data-binary "token=$API_TOKEN"') },
       { run: curl(`${otherHost}/other-host`) },
+      // Python and Node clients trust the run's CA too (Python through HTTPS_PROXY and
+      // SSL_CERT_FILE; Node through NODE_EXTRA_CA_CERTS, over a CONNECT it makes itself).
+      {
+        run: [
+          "/usr/bin/python3",
+          "-c",
+          `import os, urllib.request as u; u.urlopen(u.Request("${secretHost}/python", headers={"Authorization": "Bearer " + os.environ["API_TOKEN"]}), timeout=20).read()`,
+        ],
+      },
+      { run: ["node", "-e", nodeThroughProxy(`${secretHost}/node`)] },
       // The other host, claiming to be the secret's host in its Host header.
       { run: curl(`${otherHost}/spoofed-host`, `-H 'Host: 127.0.0.1:${tls.port}'`) },
       // The secret's host, but over plain http: never the real value.
@@ -241,6 +272,8 @@ describe("sandbox: masked secrets", () => {
     // The secret's host got the real value, in the header and in the body.
     expect(byPath("/secret-host")?.authorization).toBe(`Bearer ${real}`);
     expect(byPath("/secret-body")?.body).toBe(`token=${real}`);
+    expect(byPath("/python")?.authorization).toBe(`Bearer ${real}`);
+    expect(byPath("/node")?.authorization).toBe(`Bearer ${real}`);
     // The other host got the stand-in only, even when the request claimed the secret's host.
     for (const path of ["/other-host", "/spoofed-host"]) {
       const s = byPath(path);
