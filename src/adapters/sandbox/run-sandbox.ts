@@ -96,10 +96,11 @@ export class RunSandbox {
     masked = wanted;
     const network = {
       ...policy.network,
-      // Registered once per runtime start (the runtime keeps the first one): it reads `standIns`.
-      filterRequest: watchStandIns,
+      // Only where TLS is terminated for masked secrets (the runtime keeps the first start's
+      // hook): without it, request bodies are not teed through a watch that has nothing to see.
       ...(caDir
         ? {
+            filterRequest: watchStandIns,
             tlsTerminate: {
               caCertPath: join(caDir, "ca.crt"),
               caKeyPath: join(caDir, "ca.key"),
