@@ -6,13 +6,11 @@
  * HTTPS server on 127.0.0.1 with its own CA plays the secret's host (as 127.0.0.1) and another
  * allowlisted host (as localhost). Then every folder Ballador and the agent wrote is searched.
  */
-import { execFileSync } from "node:child_process";
 import { createHash, createHmac } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Step } from "../helpers/runtime.js";
@@ -25,13 +23,13 @@ import {
   startServer,
   uniqueValue,
 } from "../helpers/sandbox.js";
+import { cleanupTls, testCertificates } from "../helpers/tls.js";
 
-const dirs: string[] = [];
 const closers: Array<() => Promise<void>> = [];
 afterEach(async () => {
   await Promise.all(closers.splice(0).map((c) => c()));
   await cleanupSandboxTests();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  cleanupTls();
 });
 
 const sha = (v: string) => createHash("sha256").update(v).digest("hex");
@@ -80,79 +78,28 @@ function sigv4Valid(s: Seen, secret: string): { keyId: string; valid: boolean } 
   return { keyId, valid: hmac(key, toSign).toString("hex") === signature };
 }
 
-/** A CA of the test's own and an HTTPS server on 127.0.0.1 whose certificate names 127.0.0.1 and localhost. */
+/** An HTTPS server on 127.0.0.1 with a CA of the test's own; its certificate names 127.0.0.1 and localhost. */
 async function startTlsServer(): Promise<{ port: number; caFile: string; seen: Seen[] }> {
-  const dir = mkdtempSync(join(tmpdir(), "ballador-tls-"));
-  dirs.push(dir);
-  const ssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
-  ssl(
-    "req",
-    "-x509",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-keyout",
-    "ca.key",
-    "-out",
-    "ca.crt",
-    "-days",
-    "2",
-    "-subj",
-    "/CN=test CA",
-  );
-  ssl(
-    "req",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-keyout",
-    "srv.key",
-    "-out",
-    "srv.csr",
-    "-subj",
-    "/CN=localhost",
-  );
-  const ext = join(dir, "san.ext");
-  execFileSync("sh", ["-c", `printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\\n' > '${ext}'`]);
-  ssl(
-    "x509",
-    "-req",
-    "-in",
-    "srv.csr",
-    "-CA",
-    "ca.crt",
-    "-CAkey",
-    "ca.key",
-    "-CAcreateserial",
-    "-out",
-    "srv.crt",
-    "-days",
-    "2",
-    "-extfile",
-    ext,
-  );
+  const { caFile, key, cert } = testCertificates();
   const seen: Seen[] = [];
-  const server = https.createServer(
-    { key: readFileSync(join(dir, "srv.key")), cert: readFileSync(join(dir, "srv.crt")) },
-    (req, res) => {
-      const chunks: Buffer[] = [];
-      req.on("data", (c: Buffer) => chunks.push(c));
-      req.on("end", () => {
-        seen.push({
-          path: req.url ?? "",
-          host: req.headers.host ?? "",
-          authorization: req.headers.authorization ?? "",
-          body: Buffer.concat(chunks).toString("utf8"),
-          method: req.method ?? "",
-          headers: Object.fromEntries(
-            Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(",") : (v ?? "")]),
-          ),
-        });
-        res.writeHead(200, { "content-type": "text/plain" });
-        res.end("ok\n");
+  const server = https.createServer({ key, cert }, (req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      seen.push({
+        path: req.url ?? "",
+        host: req.headers.host ?? "",
+        authorization: req.headers.authorization ?? "",
+        body: Buffer.concat(chunks).toString("utf8"),
+        method: req.method ?? "",
+        headers: Object.fromEntries(
+          Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(",") : (v ?? "")]),
+        ),
       });
-    },
-  );
+      res.writeHead(200, { "content-type": "text/plain" });
+      res.end("ok\n");
+    });
+  });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   closers.push(
     () =>
@@ -161,7 +108,7 @@ async function startTlsServer(): Promise<{ port: number; caFile: string; seen: S
         server.close(() => resolve());
       }),
   );
-  return { port: (server.address() as AddressInfo).port, caFile: join(dir, "ca.crt"), seen };
+  return { port: (server.address() as AddressInfo).port, caFile, seen };
 }
 
 /**
