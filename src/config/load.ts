@@ -11,6 +11,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
+import { hostCovered, maskedFileProblem, secretMode } from "../core/secrets.js";
 import { ConfigError, type ConfigProblem, problemsFromZod } from "./errors.js";
 import { type Config, type ConfigLayer, ConfigLayerSchema, DEFAULT_CONFIG } from "./schema.js";
 import { ENV_KEYS, globalConfigPath, REPO_CONFIG_PATH } from "./sources.js";
@@ -95,6 +96,35 @@ export function loadConfig(repoRoot: string, env: NodeJS.ProcessEnv = process.en
         key: `agents.profiles.${name}.fallback`,
         message: `names profile "${profile.fallback}", which is not defined under agents.profiles`,
       });
+    }
+    for (const [secret, source] of Object.entries(profile.secrets ?? {})) {
+      const key = `agents.profiles.${name}.secrets.${secret}`;
+      const fileProblem = maskedFileProblem(source);
+      if (fileProblem)
+        problems.push({ file, key: `${key}.${fileProblem.key}`, message: fileProblem.message });
+      if (secretMode(source) !== "mask") continue;
+      if (!source.hosts) {
+        problems.push({
+          file,
+          key: `${key}.hosts`,
+          message:
+            "mode: mask needs hosts: the hosts whose requests get the real value (e.g. hosts: [api.example.com]); or set mode: pass to give the agent the real value",
+        });
+      } else if (source.hosts.some((h) => hostCovered(h, config.sandbox.tls_passthrough ?? []))) {
+        const host = source.hosts.find((h) => hostCovered(h, config.sandbox.tls_passthrough ?? []));
+        problems.push({
+          file,
+          key: `${key}.hosts`,
+          message: `"${host}" is in sandbox.tls_passthrough: the proxy does not open its HTTPS, so it cannot add the real value there; remove it from one of the two, or set mode: pass`,
+        });
+      } else if (config.sandbox.mode === "none") {
+        problems.push({
+          file,
+          key: `${key}.mode`,
+          message:
+            "a masked secret needs the sandbox (its proxy adds the real value), and sandbox.mode is none: turn the sandbox on (sandbox.mode: bwrap) or set mode: pass",
+        });
+      }
     }
     if (!profile.preset && !profile.command) {
       problems.push({

@@ -8,10 +8,45 @@ const Command = z.string().min(1, { message: "an empty command; remove the key o
 
 export const PROMPT_DELIVERIES = ["arg", "file", "stdin"] as const;
 
+/**
+ * How a secret reaches the agent: `mask` (the agent holds a per-run stand-in; the sandbox's proxy
+ * puts the real value into requests to `hosts` only) or `pass` (the real value in its
+ * environment). Mask is the default where `hosts` are declared.
+ */
+const SecretDelivery = {
+  mode: z
+    .enum(["mask", "pass"])
+    .optional()
+    .describe(
+      "mask: the agent holds a stand-in, the proxy adds the real value to requests to `hosts`; pass: the real value in its environment. Default: mask when hosts are given, else pass",
+    ),
+  hosts: z
+    .array(z.string().min(1))
+    .min(1, { message: "an empty list; name the hosts whose requests get the real value, or remove it" })
+    .optional()
+    .describe(
+      "The only hosts whose requests get the real value of a masked secret (wildcards like *.example.com)",
+    ),
+  at: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      "Give a masked secret as a file in the run's HOME (e.g. ~/.config/tool/token.json) instead of a variable: the file holds the stand-in",
+    ),
+  extract: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'With at: a regular expression whose group 1 is the credential inside the value (e.g. "token": *"([^"]+)"); only those spans are masked, the rest of the file stays as it is',
+    ),
+};
+
 const SecretSource = z.union([
-  z.strictObject({ env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/) }),
-  z.strictObject({ file: z.string().min(1) }),
-  z.strictObject({ command: z.array(z.string()).min(1) }),
+  z.strictObject({ env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), ...SecretDelivery }),
+  z.strictObject({ file: z.string().min(1), ...SecretDelivery }),
+  z.strictObject({ command: z.array(z.string()).min(1), ...SecretDelivery }),
 ]);
 
 export const ProfileSchema = z.strictObject({
@@ -100,6 +135,12 @@ export const ConfigLayerSchema = z.strictObject({
       allow_hosts: z.array(z.string().min(1)).optional(),
       allow_write: z.array(z.string().min(1)).optional(),
       deny_read: z.array(z.string().min(1)).optional(),
+      tls_passthrough: z
+        .array(z.string().min(1))
+        .optional()
+        .describe(
+          "Hosts whose HTTPS the proxy never terminates (they pin certificates, or need the client's own certificate); no masked secret can be for them",
+        ),
     })
     .optional(),
 });
@@ -128,7 +169,14 @@ export interface Config {
   refused_idle: string;
   tmux_socket: string;
   agents: { default: string; profiles: Record<string, ProfileConfig> };
-  sandbox: { mode: "bwrap" | "none"; allow_hosts: string[]; allow_write: string[]; deny_read: string[] };
+  sandbox: {
+    mode: "bwrap" | "none";
+    allow_hosts: string[];
+    allow_write: string[];
+    deny_read: string[];
+    /** Optional only for hand-built configs (tests); loading fills it. */
+    tls_passthrough?: string[];
+  };
 }
 
 export const DEFAULT_CONFIG: Config = {
@@ -158,6 +206,7 @@ export const DEFAULT_CONFIG: Config = {
     allow_hosts: ["registry.npmjs.org"],
     allow_write: [],
     deny_read: ["~/.ssh", "~/.aws"],
+    tls_passthrough: [],
   },
 };
 

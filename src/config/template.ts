@@ -72,6 +72,8 @@ ${profiles}
     #   command: ["./tools/agent.sh", "{prompt_file}"]   # {prompt} {prompt_file} {task} {worktree}
     #   prompt: file            # arg | file | stdin
     #   env: [FOO]              # host variables passed through (everything else is withheld)
+    #   secrets:                # resolved on the host: { env: VAR } | { file: PATH } | { command: [argv] }
+    #     API_TOKEN: { env: API_TOKEN, hosts: [api.example.com] }   # masked: the agent sees a stand-in
     #   max_sessions: 2         # at most this many runs of this profile at once
     #   fallback: claude        # profile that takes over after max_attempts
 

@@ -8,6 +8,7 @@ import { blobAt, changedFiles, git, resolveCommit } from "../adapters/git/index.
 import { writeAtomic } from "../adapters/runfolder/index.js";
 import { readDenials } from "../adapters/sandbox/index.js";
 import { inScope } from "../core/scope.js";
+import { describeSecrets } from "../core/secrets.js";
 import { ownChangedFiles, predictConflicts } from "./conflicts.js";
 import { type Project, requireTask } from "./project.js";
 import { branchFor } from "./run-env.js";
@@ -21,6 +22,8 @@ export interface BriefData {
   head: string | null;
   attempts: number;
   profiles: string[];
+  /** Per profile that ran: which secrets it masks (for which hosts) and which it passes. */
+  secrets: string[];
   summary: string | null;
   notes: string[];
   /** What the sandbox saw the agent try (another branch moved, objects refused): observed. */
@@ -40,7 +43,8 @@ export interface BriefData {
   diffStat: string;
   changed: string[];
   outsideScope: string[];
-  denials: Array<{ host: string; port: number | null; count: number }>;
+  /** `secret`: a masked secret's stand-in sent toward a host it is not for (not a refusal). */
+  denials: Array<{ host: string; port: number | null; count: number; secret?: string }>;
   conflicts: string[];
   mergeOrder: string[];
   reviewer: string | null;
@@ -104,11 +108,16 @@ export async function buildBrief(
           protectedPaths(task.verify || config.verify || "./verify.sh"),
         )
       : [];
-  const denialMap = new Map<string, { host: string; port: number | null; count: number }>();
+  const denialMap = new Map<string, { host: string; port: number | null; count: number; secret?: string }>();
   for (const r of runs) {
     for (const d of readDenials(r.runDir)) {
-      const k = `${d.host}:${d.port}`;
-      const cur = denialMap.get(k) ?? { host: d.host, port: d.port, count: 0 };
+      const k = `${d.host}:${d.port}:${d.secret ?? ""}`;
+      const cur = denialMap.get(k) ?? {
+        host: d.host,
+        port: d.port,
+        count: 0,
+        ...(d.secret ? { secret: d.secret } : {}),
+      };
       cur.count++;
       denialMap.set(k, cur);
     }
@@ -136,6 +145,11 @@ export async function buildBrief(
       runs.filter((r) => r.outcome !== "launch-failed" && !isReviewerRun(r)).map((r) => r.attempt),
     ).size,
     profiles: [...new Set(runs.map((r) => r.profile))],
+    secrets: [...new Set(runs.map((r) => r.profile))].flatMap((name) => {
+      const profile = project.config.agents.profiles[name];
+      const line = profile ? describeSecrets(profile.secrets ?? {}) : null;
+      return line ? [`${name}: ${line}`] : [];
+    }),
     summary,
     notes: notes
       .filter((n) => n.kind === "note" || (n.kind === "system" && !isViolation(n.text)))
@@ -175,6 +189,7 @@ export async function buildBrief(
     `Task \`${task.id}\` on branch \`${branch}\`${head ? ` at ${head.slice(0, 10)}` : ""}, for \`${base}\`. ${data.attempts} attempt${data.attempts === 1 ? "" : "s"} by ${data.profiles.join(", ") || "no agent"}.`,
     "",
   );
+  if (data.secrets.length) lines.push(...data.secrets.map((l) => `- ${l}`), "");
   lines.push("## The part", "", task.body || "(no description)", "");
   if (task.scope.length) lines.push(`Declared scope: ${task.scope.map((s) => `\`${s}\``).join(", ")}`, "");
   lines.push("## The spec", "");
@@ -253,9 +268,10 @@ export async function buildBrief(
   lines.push(
     data.denials.length
       ? data.denials
-          .map(
-            (d) =>
-              `- denied ${d.host}${d.port ? `:${d.port}` : ""} (${d.count}x); allow with \`sandbox.allow_hosts\` if it was needed`,
+          .map((d) =>
+            d.secret
+              ? `- the stand-in of masked secret ${d.secret} was sent to ${d.host}${d.port ? `:${d.port}` : ""} (${d.count}x), a host it is not for: it got the stand-in only`
+              : `- denied ${d.host}${d.port ? `:${d.port}` : ""} (${d.count}x); allow with \`sandbox.allow_hosts\` if it was needed`,
           )
           .join("\n")
       : "No denied network requests.",

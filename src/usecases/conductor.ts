@@ -33,7 +33,7 @@ import { collectPartFiles, loadParts } from "../adapters/files/parts.js";
 import { listSpecs, nextSpecNumber, renderSpec, specFromText } from "../adapters/files/specs.js";
 import { git } from "../adapters/git/index.js";
 import { buildConfinedPolicy } from "../adapters/sandbox/confined.js";
-import { RunSandbox, SandboxUnavailableError } from "../adapters/sandbox/index.js";
+import { type MaskedSecret, RunSandbox, SandboxUnavailableError } from "../adapters/sandbox/index.js";
 import type { GuideInput } from "../core/conductor-guide.js";
 import { draftPrompt, planPrompt, retryPrompt, type SpecListing } from "../core/conductor-prompt.js";
 import { drawTree } from "../core/graph.js";
@@ -45,7 +45,7 @@ import { UserError } from "./errors.js";
 import type { Project } from "./project.js";
 import { type QueueResult, queueParts } from "./queue.js";
 import { worktreeRootFor } from "./run-env.js";
-import { resolveSecrets } from "./sandboxing.js";
+import { resolveSecrets, splitSecrets, writeStandInFiles } from "./sandboxing.js";
 import { checkSpecFile } from "./specs.js";
 
 export const DEFAULT_CONDUCTOR_ATTEMPTS = 3;
@@ -193,11 +193,25 @@ async function startSession(
     if (v !== undefined) passed[name] = v;
   }
   let secrets: Record<string, string>;
+  let masked: MaskedSecret[];
   try {
-    secrets = await resolveSecrets({ secrets: profile.secrets }, host);
+    ({ passed: secrets, masked } = splitSecrets(
+      profile.secrets,
+      await resolveSecrets({ secrets: profile.secrets }, host),
+    ));
   } catch (err) {
     throw new UserError(`conductor: ${(err as Error).message}`);
   }
+  let sandbox: RunSandbox;
+  try {
+    sandbox = await RunSandbox.start(policy, { runDir, tmp, masked });
+  } catch (err) {
+    if (err instanceof SandboxUnavailableError) throw new UserError(err.message);
+    throw err;
+  }
+  // Masked secrets: the conductor, and its seeded home, hold only their stand-ins.
+  Object.assign(secrets, sandbox.standIns());
+  writeStandInFiles(home, sandbox.standInFiles());
   const prepared = await prepareAgentHome(profile, {
     home,
     realHome: host.HOME ?? homedir(),
@@ -221,13 +235,6 @@ async function startSession(
     BALLADOR_CONDUCTOR: kind,
     BALLADOR_CONDUCTOR_OUTPUT: outputEnv,
   });
-  let sandbox: RunSandbox;
-  try {
-    sandbox = await RunSandbox.start(policy, { runDir, tmp });
-  } catch (err) {
-    if (err instanceof SandboxUnavailableError) throw new UserError(err.message);
-    throw err;
-  }
   const record: ConductorRecord = {
     id,
     kind,

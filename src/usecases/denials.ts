@@ -7,7 +7,8 @@ export interface DenialReport {
     task: string;
     run: string;
     profile: string;
-    denials: Array<{ host: string; port: number | null; at: string; count: number }>;
+    /** `secret`: not a refusal; a masked secret's stand-in went toward a host it is not for. */
+    denials: Array<{ host: string; port: number | null; at: string; count: number; secret?: string }>;
   }>;
   /** Hosts denied, with the lines that would allow them globally or for the profile alone. */
   suggestions: Array<{ host: string; profiles: string[]; global: string; perProfile: string[] }>;
@@ -22,12 +23,17 @@ export function denialReport(project: Project, taskId?: string): DenialReport {
   for (const run of runs) {
     const denials = readDenials(run.runDir);
     if (denials.length === 0) continue;
-    const grouped = new Map<string, { host: string; port: number | null; at: string; count: number }>();
+    const grouped = new Map<
+      string,
+      { host: string; port: number | null; at: string; count: number; secret?: string }
+    >();
     for (const d of denials) {
-      const key = `${d.host}:${d.port ?? ""}`;
+      const key = `${d.host}:${d.port ?? ""}:${d.secret ?? ""}`;
       const g = grouped.get(key);
       if (g) g.count++;
       else grouped.set(key, { ...d, count: 1 });
+      // A stand-in that went elsewhere is no host to allow.
+      if (d.secret) continue;
       const profiles = byHost.get(d.host) ?? new Set<string>();
       profiles.add(run.profile);
       byHost.set(d.host, profiles);

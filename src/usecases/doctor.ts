@@ -11,6 +11,7 @@ import { ConfigError } from "../config/errors.js";
 import { loadConfig } from "../config/load.js";
 import type { Config } from "../config/schema.js";
 import { REPO_CONFIG_PATH } from "../config/sources.js";
+import { describeSecrets, hostCovered, secretMode } from "../core/secrets.js";
 import { mcpSelection } from "./mcp-servers.js";
 import { modelEndpointProblems } from "./model-endpoint.js";
 import { findRoot, stateDirFor } from "./project.js";
@@ -268,6 +269,18 @@ async function agentCheck(config: Config, name: string, root: string): Promise<C
   if (r.preset?.mode) parts.push(r.preset.mode);
   if (r.preset?.credentials && r.credentials.length > 0)
     parts.push(`credentials: ${r.credentials.join(", ")}`);
+  const secretLine = describeSecrets(profile.secrets);
+  if (secretLine) parts.push(secretLine);
+  const reachable = [...config.sandbox.allow_hosts, ...profile.allowHosts];
+  for (const [secret, spec] of Object.entries(profile.secrets)) {
+    if (secretMode(spec) !== "mask" || config.sandbox.mode === "none") continue;
+    for (const host of (spec.hosts ?? []).filter((h) => !hostCovered(h, reachable))) {
+      r.missing.push({
+        problem: `masked secret ${secret} is for ${host}, which the sandbox does not reach (its runs would fail)`,
+        fix: `add "${host}" to agents.profiles.${name}.allow_hosts or sandbox.allow_hosts`,
+      });
+    }
+  }
   if (r.preset?.versionArgs && !r.version)
     parts.push(`${r.preset.versionArgs.join(" ")} gave no answer within ${VERSION_TIMEOUT_MS / 1000} s`);
   if (r.preset) parts.push(r.preset.tested ? "tested here with its real binary" : "untested here");

@@ -20,6 +20,7 @@ import {
 } from "../adapters/untrusted/index.js";
 import { parseDuration } from "../config/schema.js";
 import { assemblePrompt } from "../core/prompt.js";
+import { secretMode } from "../core/secrets.js";
 import { type McpSelection, mcpSelection } from "./mcp-servers.js";
 import type { Project } from "./project.js";
 import { expandCommand, type RunIdentity } from "./run-env.js";
@@ -95,7 +96,12 @@ export function carriedNames(project: Project, profile: ResolvedProfile): string
   while (current && !seen.has(current.name)) {
     seen.add(current.name);
     for (const n of current.env) names.add(n);
-    for (const src of Object.values(current.secrets)) if ("env" in src) names.add(src.env);
+    for (const src of Object.values(current.secrets)) {
+      if ("env" in src) names.add(src.env);
+      // The proxy that adds masked values verifies upstream certificates with Node's roots plus
+      // this file, read when the supervisor starts (a company's CA, a test server's).
+      if (secretMode(src) === "mask") names.add("NODE_EXTRA_CA_CERTS");
+    }
     current = current.fallback ? resolveProfile(project.config, current.fallback) : null;
   }
   return [...names];

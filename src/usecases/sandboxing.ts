@@ -7,8 +7,15 @@ import { promisify } from "node:util";
 import type { ResolvedProfile } from "../adapters/agents/profiles.js";
 import { git } from "../adapters/git/index.js";
 import { makeRunFolder, type RunSpec } from "../adapters/runfolder/index.js";
-import { buildPolicy, expandHome, type Policy, type StepKind } from "../adapters/sandbox/index.js";
+import {
+  buildPolicy,
+  expandHome,
+  type MaskedSecret,
+  type Policy,
+  type StepKind,
+} from "../adapters/sandbox/index.js";
 import { entryKind, writeUntrusted } from "../adapters/untrusted/index.js";
+import { type SecretSpec, secretMode } from "../core/secrets.js";
 import { UserError } from "./errors.js";
 import { mcpSelection } from "./mcp-servers.js";
 import type { Project } from "./project.js";
@@ -69,6 +76,7 @@ export async function policyForRun(project: Project, run: PolicyRun): Promise<Po
       ...run.profile.writable.map((p) => expandHome(p, paths.home)),
     ],
     denyRead: config.sandbox.deny_read,
+    tlsPassthrough: config.sandbox.tls_passthrough,
   });
   return policy;
 }
@@ -118,4 +126,32 @@ export async function resolveSecrets(
     }
   }
   return out;
+}
+
+/** Splits resolved secret values: the ones the agent holds, and the masked ones it never sees. */
+export function splitSecrets(
+  specs: Readonly<Record<string, SecretSpec>>,
+  values: Readonly<Record<string, string>>,
+): { passed: Record<string, string>; masked: MaskedSecret[] } {
+  const passed: Record<string, string> = {};
+  const masked: MaskedSecret[] = [];
+  for (const [name, value] of Object.entries(values)) {
+    const spec = specs[name];
+    if (spec && secretMode(spec) === "mask") {
+      masked.push({
+        name,
+        value,
+        hosts: spec.hosts ?? [],
+        ...(spec.at !== undefined ? { at: spec.at } : {}),
+        ...(spec.extract !== undefined ? { extract: spec.extract } : {}),
+      });
+    } else passed[name] = value;
+  }
+  return { passed, masked };
+}
+
+/** Writes the masked files of a run into its HOME (never through a link the agent left there). */
+export function writeStandInFiles(home: string, files: ReadonlyArray<{ at: string; content: string }>): void {
+  for (const f of files)
+    writeUntrusted(home, f.at.replace(/^~\//, ""), f.content, 0o600, { replaceLinks: true });
 }

@@ -23,7 +23,7 @@ import {
   takeReports,
   writeRunSpec,
 } from "../adapters/runfolder/index.js";
-import { gitObjectEnv, RunSandbox, readDenials } from "../adapters/sandbox/index.js";
+import { gitObjectEnv, type MaskedSecret, RunSandbox, readDenials } from "../adapters/sandbox/index.js";
 import { TaskStore } from "../adapters/store/index.js";
 import { readUntrustedText } from "../adapters/untrusted/index.js";
 import { newRunId } from "../core/ids.js";
@@ -36,7 +36,7 @@ import type { RefCopy } from "./run-refs.js";
 import { buildRunSpec, mcpForHome } from "./run-spec.js";
 import { afterSandboxedStep, beforeSandboxedStep, takeInRunWork } from "./run-steps.js";
 import { isReviewerRun } from "./runs.js";
-import { policyForRun, resolveSecrets } from "./sandboxing.js";
+import { policyForRun, resolveSecrets, splitSecrets, writeStandInFiles } from "./sandboxing.js";
 import { trimOutput, type Verdict, verifyClean } from "./verification.js";
 
 const POLL_MS = 250;
@@ -124,7 +124,15 @@ async function superviseAttempt(store: TaskStore, spec: RunSpec): Promise<RunSpe
   let copy: RefCopy | null = null;
   const violations: string[] = [];
   try {
-    agentEnv = await agentEnvironment(spec);
+    const prepared = await agentEnvironment(spec);
+    agentEnv = prepared.env;
+    if (spec.sandbox) {
+      copy = await beforeSandboxedStep(spec.repoRoot, runDir, spec.branch);
+      sandbox = await RunSandbox.start(spec.sandbox, { runDir, tmp: spec.tmp, masked: prepared.masked });
+      // The agent, and what its home is seeded with, hold the stand-ins of masked secrets.
+      Object.assign(agentEnv, sandbox.standIns());
+      writeStandInFiles(spec.home, sandbox.standInFiles());
+    }
     if (spec.sandbox && Object.keys(spec.secrets).length > 0 && spec.role !== "reviewer") {
       // Seeding again now that secrets are known: e.g. Claude Code must see its API key approved.
       const project = await openProject(spec.repoRoot);
@@ -144,11 +152,7 @@ async function superviseAttempt(store: TaskStore, spec: RunSpec): Promise<RunSpe
         project.close();
       }
     }
-    if (spec.sandbox) {
-      copy = await beforeSandboxedStep(spec.repoRoot, runDir, spec.branch);
-      sandbox = await RunSandbox.start(spec.sandbox, { runDir, tmp: spec.tmp });
-      command = await sandbox.wrapArgv(spec.command, spec.worktree);
-    }
+    if (sandbox) command = await sandbox.wrapArgv(spec.command, spec.worktree);
   } catch (err) {
     startError = (err as Error).message;
   }
@@ -515,14 +519,23 @@ async function nextAttempt(store: TaskStore, spec: RunSpec, feedback: string): P
   }
 }
 
-/** Default-deny: the run's base environment, the host variables its profile names, its secrets. */
-async function agentEnvironment(spec: RunSpec): Promise<Record<string, string>> {
+/**
+ * Default-deny: the run's base environment, the host variables its profile names, its passed
+ * secrets. Masked secrets are returned apart: the agent gets their stand-ins, never the values.
+ */
+async function agentEnvironment(
+  spec: RunSpec,
+): Promise<{ env: Record<string, string>; masked: MaskedSecret[] }> {
   const env: Record<string, string> = { ...spec.env };
   for (const name of spec.passEnv) {
     const v = process.env[name];
     if (v !== undefined) env[name] = v;
   }
-  return { ...env, ...(await resolveSecrets(spec, process.env)) };
+  const { passed, masked } = splitSecrets(spec.secrets, await resolveSecrets(spec, process.env));
+  if (masked.length > 0 && !spec.sandbox) {
+    throw new Error(`secret ${masked[0]?.name} is masked, which needs the sandbox (sandbox.mode is none)`);
+  }
+  return { env: { ...env, ...passed }, masked };
 }
 
 /**
@@ -637,14 +650,15 @@ async function runReviewer(store: TaskStore, spec: RunSpec): Promise<{ approve: 
       });
     });
     say(`reviewer ${name} reads the change (read-only)`);
-    const reviewEnv = await agentEnvironment(reviewSpec);
+    const { env: reviewEnv, masked } = await agentEnvironment(reviewSpec);
     let command = { file: reviewSpec.command[0] as string, args: reviewSpec.command.slice(1) };
     // One sandbox per process: the reviewer's read-only policy replaces the implementer's for now.
-    if (policy)
-      command = await (await RunSandbox.start(policy, { runDir, tmp })).wrapArgv(
-        reviewSpec.command,
-        spec.worktree,
-      );
+    if (policy) {
+      const sandbox = await RunSandbox.start(policy, { runDir, tmp, masked });
+      Object.assign(reviewEnv, sandbox.standIns());
+      writeStandInFiles(reviewSpec.home, sandbox.standInFiles());
+      command = await sandbox.wrapArgv(reviewSpec.command, spec.worktree);
+    }
     const { outcome, exitCode } = await runAgent(store, reviewSpec, command, reviewEnv);
     markEnded(runDir);
     if (spec.sandbox) await RunSandbox.start(spec.sandbox, { runDir: spec.runDir, tmp: spec.tmp });

@@ -122,6 +122,38 @@ describe("doctor: built-in agents", () => {
     });
   });
 
+  it("says which secrets a profile masks (for which hosts) and passes; a masked host outside the allowlist is named with the fix", async () => {
+    const secrets = {
+      ANTHROPIC_API_KEY: { env: "ANTHROPIC_API_KEY", hosts: ["api.anthropic.com"] },
+      DEPLOY_TOKEN: { env: "DEPLOY_TOKEN", hosts: ["deploy.example.com"], mode: "pass" },
+    };
+    const { repo, env } = await project({ claude: { preset: "claude", secrets } }, "mode: bwrap");
+    const keyed = { ...env, ANTHROPIC_API_KEY: "sk-test", DEPLOY_TOKEN: "t" };
+    const ok = (await agentChecks(repo, keyed)).claude;
+    expect(ok?.ok, ok?.detail).toBe(true);
+    expect(ok?.detail).toContain(
+      "secrets: masked ANTHROPIC_API_KEY (for api.anthropic.com); passed DEPLOY_TOKEN",
+    );
+
+    const far = await project(
+      {
+        claude: {
+          preset: "claude",
+          secrets: { ANTHROPIC_API_KEY: { env: "ANTHROPIC_API_KEY", hosts: ["llm.example.com"] } },
+        },
+      },
+      "mode: bwrap",
+    );
+    const bad = (await agentChecks(far.repo, { ...far.env, ANTHROPIC_API_KEY: "sk-test" })).claude;
+    expect(bad?.ok).toBe(false);
+    expect(bad?.detail).toContain(
+      "masked secret ANTHROPIC_API_KEY is for llm.example.com, which the sandbox does not reach",
+    );
+    expect(bad?.fix).toContain(
+      'add "llm.example.com" to agents.profiles.claude.allow_hosts or sandbox.allow_hosts',
+    );
+  });
+
   it("a base URL set here that the profile does not pass is named (the agent would use its default endpoint)", async () => {
     const { repo, env } = await project({ claude: { preset: "claude", env: ["ANTHROPIC_API_KEY"] } });
     const r = (

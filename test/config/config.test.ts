@@ -185,6 +185,79 @@ describe("loadConfig errors", () => {
     expect(p?.message).toContain('"ghost"');
   });
 
+  it("refuses a masked secret without hosts, and one without the sandbox, naming the key and the fix", async () => {
+    await writeFile(
+      repoFile,
+      [
+        "agents:",
+        "  default: s",
+        "  profiles:",
+        "    s:",
+        '      command: ["true"]',
+        "      secrets:",
+        "        TOKEN: { env: TOKEN, mode: mask }",
+        "        OK: { env: OK, hosts: [api.example.com], mode: pass }",
+        "",
+      ].join("\n"),
+    );
+    const problems = problemsOf(() => loadConfig(root, env));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatchObject({ file: repoFile, key: "agents.profiles.s.secrets.TOKEN.hosts" });
+    expect(problems[0]?.message).toContain("mode: mask needs hosts");
+    expect(problems[0]?.message).toContain("mode: pass");
+
+    await writeFile(
+      repoFile,
+      'sandbox: { mode: none }\nagents:\n  default: s\n  profiles:\n    s: { command: ["true"], secrets: { TOKEN: { env: TOKEN, hosts: [api.example.com] } } }\n',
+    );
+    const [none] = problemsOf(() => loadConfig(root, env));
+    expect(none).toMatchObject({ file: repoFile, key: "agents.profiles.s.secrets.TOKEN.mode" });
+    expect(none?.message).toContain("sandbox.mode is none");
+  });
+
+  it("refuses a masked file outside the run's HOME, a pattern without a group, and at on a passed secret", async () => {
+    const profile = (secret: string) =>
+      `agents:\n  default: s\n  profiles:\n    s: { command: ["true"], secrets: { T: ${secret} } }\n`;
+    await writeFile(repoFile, profile("{ file: /k, hosts: [h.example], at: /etc/token }"));
+    expect(problemsOf(() => loadConfig(root, env))[0]).toMatchObject({
+      key: "agents.profiles.s.secrets.T.at",
+      message: expect.stringContaining("inside the run's HOME"),
+    });
+    await writeFile(repoFile, profile("{ file: /k, hosts: [h.example], at: ~/t, extract: 'token' }"));
+    expect(problemsOf(() => loadConfig(root, env))[0]).toMatchObject({
+      key: "agents.profiles.s.secrets.T.extract",
+      message: expect.stringContaining("needs a group"),
+    });
+    await writeFile(repoFile, profile("{ file: /k, at: ~/t }"));
+    expect(problemsOf(() => loadConfig(root, env))[0]).toMatchObject({
+      key: "agents.profiles.s.secrets.T.mode",
+      message: expect.stringContaining("needs hosts"),
+    });
+  });
+
+  it("refuses a masked secret for a host the proxy must not open (sandbox.tls_passthrough)", async () => {
+    await writeFile(
+      repoFile,
+      'sandbox: { tls_passthrough: ["*.pinned.example"] }\nagents:\n  default: s\n  profiles:\n    s: { command: ["true"], secrets: { T: { env: T, hosts: [api.pinned.example] } } }\n',
+    );
+    const [p] = problemsOf(() => loadConfig(root, env));
+    expect(p).toMatchObject({ file: repoFile, key: "agents.profiles.s.secrets.T.hosts" });
+    expect(p?.message).toContain('"api.pinned.example" is in sandbox.tls_passthrough');
+    expect(p?.message).toContain("mode: pass");
+  });
+
+  it("masks a secret that names its hosts unless it says mode: pass", async () => {
+    await writeFile(
+      repoFile,
+      'agents:\n  default: s\n  profiles:\n    s: { command: ["true"], secrets: { A: { env: A, hosts: [h.example] }, B: { env: B } } }\n',
+    );
+    const { config } = loadConfig(root, env);
+    const { secretMode } = await import("../../src/core/secrets.js");
+    const secrets = config.agents.profiles.s?.secrets ?? {};
+    expect(secretMode(secrets.A ?? { env: "A" })).toBe("mask");
+    expect(secretMode(secrets.B ?? { env: "B" })).toBe("pass");
+  });
+
   it("refuses a profile with neither preset nor command", async () => {
     await writeFile(repoFile, "agents:\n  default: s\n  profiles:\n    s: { prompt: file }\n");
     const [p] = problemsOf(() => loadConfig(root, env));

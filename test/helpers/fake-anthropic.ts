@@ -18,8 +18,11 @@
  * `HEAD /` and count_tokens are answered; anything else gets a 404 in the API's error shape.
  * Every request is recorded (and, with `recordTo`, written to that JSON file after each one).
  */
+
+import { createHash } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 
 export interface FakeAnthropicOptions {
@@ -36,6 +39,8 @@ export interface FakeAnthropicOptions {
    * containing `marker` is in the conversation, the tool results after it count for `steps`.
    */
   onPrompt?: { marker: string; steps: readonly Step[]; finalText?: string };
+  /** Serve HTTPS with this key and certificate instead of plain HTTP. */
+  tls?: { key: Buffer; cert: Buffer };
 }
 
 /** A Bash command, or any tool call by name (e.g. an MCP tool: `mcp__ballador__status`). */
@@ -47,6 +52,8 @@ export interface RecordedRequest {
   path: string;
   /** Request headers without credentials (x-api-key, authorization). */
   headers: Record<string, string | string[] | undefined>;
+  /** sha256 of the x-api-key header (or of authorization's bearer token), "" without one. */
+  keySha256: string;
   /** The parsed JSON body, or the raw text when it is not JSON, or null when empty. */
   body: unknown;
   /** What the fake answered with: "text", "tool_use:<n>", "final", "head", "count_tokens", "404". */
@@ -85,6 +92,8 @@ export async function startFakeAnthropic(opts: FakeAnthropicOptions): Promise<Fa
   let messageCounter = 0;
   const record = (req: IncomingMessage, body: unknown, answer: string) => {
     const headers: Record<string, string | string[] | undefined> = { ...req.headers };
+    const key = String(req.headers["x-api-key"] ?? req.headers.authorization?.replace(/^Bearer /, "") ?? "");
+    const keySha256 = key ? createHash("sha256").update(key).digest("hex") : "";
     delete headers["x-api-key"];
     delete headers.authorization;
     requests.push({
@@ -92,13 +101,14 @@ export async function startFakeAnthropic(opts: FakeAnthropicOptions): Promise<Fa
       method: req.method ?? "",
       path: req.url ?? "",
       headers,
+      keySha256,
       body,
       answer,
     });
     if (opts.recordTo) writeFileSync(opts.recordTo, `${JSON.stringify(requests, null, 2)}\n`);
   };
 
-  const server = createServer((req, res) => {
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
@@ -139,14 +149,15 @@ export async function startFakeAnthropic(opts: FakeAnthropicOptions): Promise<Fa
         error: { type: "not_found_error", message: `the fake API has no ${req.method} ${path}` },
       });
     });
-  });
+  };
+  const server = opts.tls ? createHttpsServer(opts.tls, handler) : createServer(handler);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(0, "127.0.0.1", resolve);
   });
   const port = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${opts.tls ? "https" : "http"}://127.0.0.1:${port}`,
     port,
     requests,
     close: () =>

@@ -112,6 +112,8 @@ export interface RecordingServer {
   url: string;
   /** Paths of the requests that reached the server, in order. */
   paths: string[];
+  /** Their Authorization headers ("" when none), in the same order. */
+  authorizations: string[];
   close(): Promise<void>;
 }
 
@@ -120,8 +122,10 @@ const servers: RecordingServer[] = [];
 /** An HTTP server on 127.0.0.1 (a free port) answering 200 "hello" and recording request paths. */
 export async function startServer(): Promise<RecordingServer> {
   const paths: string[] = [];
+  const authorizations: string[] = [];
   const server = http.createServer((req, res) => {
     paths.push(req.url ?? "");
+    authorizations.push(req.headers.authorization ?? "");
     res.writeHead(200, { "content-type": "text/plain" });
     res.end("hello from the host\n");
   });
@@ -131,6 +135,7 @@ export async function startServer(): Promise<RecordingServer> {
     port,
     url: `http://127.0.0.1:${port}`,
     paths,
+    authorizations,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -3,6 +3,7 @@ import { existsSync, statSync } from "node:fs";
 import { delimiter, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Config, parseDuration } from "../../config/schema.js";
+import type { SecretSpec } from "../../core/secrets.js";
 import { PRESETS, type PromptDelivery } from "./presets.js";
 
 export interface ResolvedProfile {
@@ -11,7 +12,7 @@ export interface ResolvedProfile {
   command: string[];
   prompt: PromptDelivery;
   env: string[];
-  secrets: Record<string, { env: string } | { file: string } | { command: string[] }>;
+  secrets: Record<string, SecretSpec>;
   allowHosts: string[];
   writable: string[];
   /** Claude Code MCP servers passed to sandboxed runs: names, or every configured one. */

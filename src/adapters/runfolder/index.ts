@@ -19,6 +19,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { SecretSpec } from "../../core/secrets.js";
 import { readUntrusted, UntrustedPathError, unlinkUntrusted } from "../untrusted/index.js";
 
 export interface RunSpec {
@@ -43,7 +44,7 @@ export interface RunSpec {
   /** Host variables passed by name; their values reach the supervisor through tmux, never a file. */
   passEnv: string[];
   /** Secret sources by variable name; values are resolved by the supervisor at spawn time. */
-  secrets: Record<string, { env: string } | { file: string } | { command: string[] }>;
+  secrets: Record<string, SecretSpec>;
   /** The sandbox policy, or null when sandbox.mode is none. */
   sandbox: import("../sandbox/index.js").Policy | null;
   home: string;

@@ -6,6 +6,11 @@ export interface Denial {
   host: string;
   port: number | null;
   at: string;
+  /**
+   * Set when the request was not refused but carried the stand-in of this masked secret toward a
+   * host it is not for (or over plain http): the proxy left the stand-in, the host got no secret.
+   */
+  secret?: string;
 }
 
 export const DENIALS_FILE = "denials.jsonl";

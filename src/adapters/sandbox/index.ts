@@ -11,4 +11,10 @@ export {
   refFolderOf,
   type StepKind,
 } from "./policy.js";
-export { RunSandbox, SandboxUnavailableError, type Wrapped, withBinds } from "./run-sandbox.js";
+export {
+  type MaskedSecret,
+  RunSandbox,
+  SandboxUnavailableError,
+  type Wrapped,
+  withBinds,
+} from "./run-sandbox.js";

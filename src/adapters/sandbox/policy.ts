@@ -48,6 +48,8 @@ export interface PolicyInput {
   /** For kind verify: the checkout being verified (writable). */
   verifyTree?: string;
   allowHosts: readonly string[];
+  /** Hosts whose HTTPS the proxy never terminates (when it terminates any). */
+  tlsPassthrough?: readonly string[];
   allowWrite: readonly string[];
   denyRead: readonly string[];
   /** The real home, for ~ in config paths. */
@@ -67,6 +69,8 @@ export interface Policy {
   filesystem: { denyRead: string[]; allowRead: string[]; allowWrite: string[]; denyWrite: string[] };
   /** Writable per-run copies mounted over real folders (the task's ref and reflog folders). */
   binds: Bind[];
+  /** Hosts whose HTTPS the proxy tunnels untouched even when it terminates TLS for masked secrets. */
+  tlsPassthrough?: string[];
   /** Loopback hosts the allowlist names: requests to them go through the proxy to the host. */
   loopbackAllowed: string[];
   /** Where the run's git writes objects, and the repository's store it reads through alternates. */
@@ -140,6 +144,7 @@ export function buildPolicy(input: PolicyInput): Policy {
     network: { allowedDomains, deniedDomains: [] },
     filesystem: { denyRead, allowRead, allowWrite: [...new Set(allowWrite)], denyWrite },
     binds,
+    tlsPassthrough: [...new Set(input.tlsPassthrough ?? [])],
     loopbackAllowed: LOOPBACK_HOSTS.filter((h) => allowedDomains.includes(h)),
     gitObjects: { own: run("objects"), shared: join(input.gitCommonDir, "objects") },
   };

@@ -3,8 +3,9 @@
  * with its HTTP/SOCKS proxy running inside this process. So the process that owns a sandbox
  * must spawn asynchronously and keep its event loop free, or the proxy stalls.
  */
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { hostCovered, hostMatches, hostOnly, maskContent } from "../../core/secrets.js";
 import { shellJoin, shellQuote } from "../../core/shell.js";
 import { recordDenial } from "./denials.js";
 import type { Bind, Policy } from "./policy.js";
@@ -16,6 +17,25 @@ let initialized = false;
 /** Where the current policy's denials go; the ask callback is registered once per process. */
 let denialsTo: string | null = null;
 const sockets = new Set<string>();
+/** The masked secrets of the current policy (real values: host memory only, never a file). */
+let masked: readonly MaskedSecret[] = [];
+/** Stand-in -> the secret it stands for and its hosts, for the request watch. */
+const standIns = new Map<string, { name: string; hosts: string[] }>();
+/** Masked files: where in the run's HOME, and their content (stand-ins in place of credentials). */
+let files: Array<{ at: string; content: string }> = [];
+/** The per-run CA's folder (host-only, in the run folder), removed when the sandbox stops. */
+let caDir: string | null = null;
+
+/** A secret the agent must not hold: it sees a stand-in, requests to `hosts` get `value`. */
+export interface MaskedSecret {
+  name: string;
+  value: string;
+  hosts: string[];
+  /** Given as this file (`~/...` of the run's HOME) instead of a variable. */
+  at?: string;
+  /** With `at`: group 1 of each match is the credential; only those spans are masked. */
+  extract?: string;
+}
 
 export class SandboxUnavailableError extends Error {
   override name = "SandboxUnavailableError";
@@ -34,7 +54,10 @@ export class RunSandbox {
   ) {}
 
   /** Starts (or re-targets) this process's sandbox with the policy of one run. */
-  static async start(policy: Policy, opts: { runDir: string; tmp: string }): Promise<RunSandbox> {
+  static async start(
+    policy: Policy,
+    opts: { runDir: string; tmp: string; masked?: readonly MaskedSecret[] },
+  ): Promise<RunSandbox> {
     // The runtime reads CLAUDE_TMPDIR when wrapping: TMPDIR inside must be writable.
     process.env.CLAUDE_TMPDIR = opts.tmp;
     mkdirSync(opts.tmp, { recursive: true });
@@ -45,13 +68,60 @@ export class RunSandbox {
         `the sandbox cannot start: ${deps.errors.join("; ")}. Install bubblewrap and socat (apt-get install bubblewrap socat) or run "ballador doctor"`,
       );
     }
-    denialsTo = opts.runDir;
     // Paths made later (the prompt, the run file) are left out until they exist.
     const filesystem = {
       ...policy.filesystem,
       allowRead: policy.filesystem.allowRead.filter((p) => existsSync(p)),
     };
-    const config = { network: policy.network, filesystem };
+    const wanted = (opts.masked ?? []).map((m) => ({ ...m, hosts: [...new Set(m.hosts.map(hostOnly))] }));
+    for (const m of wanted) {
+      const outside = m.hosts.find((h) => !hostCovered(h, policy.network.allowedDomains));
+      const passthrough = m.hosts.find((h) => hostCovered(h, policy.tlsPassthrough ?? []));
+      if (passthrough !== undefined) {
+        throw new SandboxUnavailableError(
+          `secret ${m.name}: its host "${passthrough}" is in sandbox.tls_passthrough, where the proxy cannot add the real value; remove it from one of the two, or set mode: pass`,
+        );
+      }
+      if (outside !== undefined) {
+        throw new SandboxUnavailableError(
+          `secret ${m.name}: its host "${outside}" is not one the sandbox reaches; add it to sandbox.allow_hosts or the profile's allow_hosts in .ballador/config.yaml, or remove it from the secret's hosts`,
+        );
+      }
+    }
+    // TLS termination (and with it the injector) is fixed when the runtime starts: a process
+    // that started without it restarts the runtime for a run with masked secrets.
+    if (initialized && wanted.length > 0 && !manager.getMitmCA()) await RunSandbox.stopAll();
+    if (!initialized && wanted.length > 0) caDir = await writeRunCa(opts.runDir);
+    denialsTo = opts.runDir;
+    masked = wanted;
+    const network = {
+      ...policy.network,
+      // Only where TLS is terminated for masked secrets (the runtime keeps the first start's
+      // hook): without it, request bodies are not teed through a watch that has nothing to see.
+      ...(caDir
+        ? {
+            filterRequest: watchStandIns,
+            tlsTerminate: {
+              caCertPath: join(caDir, "ca.crt"),
+              caKeyPath: join(caDir, "ca.key"),
+              ...(policy.tlsPassthrough?.length ? { excludeDomains: policy.tlsPassthrough } : {}),
+            },
+          }
+        : {}),
+    };
+    const config = {
+      network,
+      filesystem,
+      ...(wanted.length > 0
+        ? {
+            credentials: {
+              envVars: wanted
+                .filter((m) => m.at === undefined)
+                .map((m) => ({ name: m.name, mode: "mask" as const, injectHosts: m.hosts })),
+            },
+          }
+        : {}),
+    };
     if (!initialized) {
       await manager.initialize(config, async ({ host, port }) => {
         if (denialsTo) recordDenial(denialsTo, { host, port: port ?? null, at: new Date().toISOString() });
@@ -61,9 +131,47 @@ export class RunSandbox {
     } else {
       manager.updateConfig(config);
     }
+    // The stand-ins are minted now (the runtime keeps them per name), so the agent's home can be
+    // seeded with them before the agent starts; wrapping finds the same ones.
+    const registry = manager.getSentinelRegistry();
+    files = [];
+    for (const m of wanted) {
+      if (m.at === undefined) {
+        const standIn = registry.register(m.name, m.value, m.hosts);
+        standIns.set(standIn, { name: m.name, hosts: m.hosts });
+        continue;
+      }
+      const content = maskContent(m.value, m.extract, (real, i) => {
+        // Keys of their own: a file's spans never share a stand-in with a variable.
+        const standIn = registry.register(`ballador-file:${m.name}#${i}`, real, m.hosts);
+        standIns.set(standIn, { name: m.name, hosts: m.hosts });
+        return standIn;
+      });
+      // Fail closed: a pattern that finds nothing gives no file rather than the real content.
+      if (content === null) {
+        throw new SandboxUnavailableError(
+          `secret ${m.name}: its extract pattern matched nothing in the value, so there is nothing to mask and no file is given; fix agents.profiles.<profile>.secrets.${m.name}.extract`,
+        );
+      }
+      files.push({ at: m.at, content });
+    }
     const scratch = join(opts.runDir, "sandbox-cwd");
     mkdirSync(scratch, { recursive: true });
     return new RunSandbox(policy, scratch, opts.tmp);
+  }
+
+  /** The stand-ins of the masked secrets, by variable name: what the agent's environment holds. */
+  standIns(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [standIn, m] of standIns) {
+      if (masked.some((x) => x.name === m.name && x.at === undefined)) out[m.name] = standIn;
+    }
+    return out;
+  }
+
+  /** The masked files to put in the run's HOME (`at` is `~/...`): stand-ins only. */
+  standInFiles(): Array<{ at: string; content: string }> {
+    return [...files];
   }
 
   /** An argv, run inside the sandbox exactly as given. */
@@ -99,6 +207,10 @@ export class RunSandbox {
     // wrap happens from a scratch folder in the run folder instead.
     const previous = process.cwd();
     process.chdir(this.scratch);
+    // The runtime reads a masked secret's real value from this process's environment while it
+    // wraps (and sets the stand-in inside): present for that moment only, never in a child's.
+    const saved = new Map(masked.map((m) => [m.name, process.env[m.name]]));
+    for (const m of masked) process.env[m.name] = m.value;
     try {
       const { argv } = await manager.wrapWithSandboxArgv(inner, "/bin/sh", undefined, undefined, cwd);
       for (const m of (argv[2] ?? "").matchAll(/--bind (\/tmp\/claude-(?:http|socks)-[0-9a-f]+\.sock) /g)) {
@@ -106,6 +218,10 @@ export class RunSandbox {
       }
       return withBinds(argv, this.policy.binds);
     } finally {
+      for (const [name, value] of saved) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
       process.chdir(previous);
     }
   }
@@ -124,6 +240,12 @@ export class RunSandbox {
     if (manager && initialized) await manager.reset();
     initialized = false;
     denialsTo = null;
+    masked = [];
+    files = [];
+    standIns.clear();
+    manager?.getSentinelRegistry().clear();
+    if (caDir) rmSync(caDir, { recursive: true, force: true });
+    caDir = null;
   }
 }
 
@@ -153,4 +275,41 @@ export function withBinds(argv: readonly string[], binds: readonly Bind[]): Wrap
   if (sep < 0) throw new SandboxUnavailableError("the sandbox runtime's command has no option separator");
   const mounts = binds.map((b) => ` --bind ${shellQuote(b.source)} ${shellQuote(b.dest)}`).join("");
   return { file, args: [flag, `exec ${script.slice(0, sep)}${mounts}${script.slice(sep)}`] };
+}
+
+/**
+ * The run's own CA for TLS termination, in a host-only folder of the run folder: the sandbox
+ * reads its certificate (the runtime allows exactly that file), never its key.
+ */
+async function writeRunCa(runDir: string): Promise<string> {
+  const { generateCa } = await import("@anthropic-ai/sandbox-runtime");
+  const dir = join(runDir, "proxy-ca");
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { mode: 0o700 });
+  const ca = generateCa({ cn: "ballador run CA", validityDays: 7 });
+  writeFileSync(join(dir, "ca.crt"), ca.certPem, { mode: 0o644 });
+  writeFileSync(join(dir, "ca.key"), ca.keyPem, { mode: 0o600 });
+  return dir;
+}
+
+/**
+ * Sees every request the proxy parses (plain http, and terminated https): a stand-in sent
+ * toward a host its secret is not for stays a stand-in (the runtime substitutes per secret and
+ * host), and is recorded so `sandbox denials` can show it. Plain http never gets a real value.
+ */
+async function watchStandIns(request: Request): Promise<{ action: "allow" | "deny"; reason?: string }> {
+  if (standIns.size === 0 || !denialsTo) return { action: "allow" };
+  const url = new URL(request.url);
+  const host = url.hostname.replace(/^\[|\]$/g, "");
+  const port = url.port ? Number(url.port) : url.protocol === "https:" ? 443 : 80;
+  const texts = [request.url];
+  request.headers.forEach((value, name) => {
+    texts.push(`${name}: ${value}`);
+  });
+  for (const [standIn, m] of standIns) {
+    if (!texts.some((t) => t.includes(standIn))) continue;
+    const forHost = url.protocol === "https:" && m.hosts.some((h) => hostMatches(host, h));
+    if (!forHost) recordDenial(denialsTo, { host, port, at: new Date().toISOString(), secret: m.name });
+  }
+  return { action: "allow" };
 }

@@ -11,7 +11,9 @@ export function registerSandboxCommands(program: Command): void {
     );
   sandbox
     .command("denials")
-    .description("requests the allowlist refused, per run, with the config lines that would allow them")
+    .description(
+      "requests the allowlist refused, per run, with the config lines that would allow them; and masked secrets' stand-ins sent toward hosts they are not for",
+    )
     .argument("[task]", "only this task's runs")
     .option("--json", "print the report as JSON")
     .addHelpText("after", examples("ballador sandbox denials", "ballador sandbox denials extract-events"))
@@ -24,11 +26,15 @@ export function registerSandboxCommands(program: Command): void {
         for (const run of r.runs) {
           console.log(`${color.bold(run.task)}  run ${line(run.run)}  (profile ${line(run.profile)})`);
           for (const d of run.denials) {
+            const where = `${line(d.host)}${d.port ? `:${d.port}` : ""}`;
             console.log(
-              `  denied ${line(d.host)}${d.port ? `:${d.port}` : ""}  ${d.count}x, last ${line(d.at)}`,
+              d.secret
+                ? `  stand-in of masked secret ${line(d.secret)} sent to ${where} (not a host it is for; it got the stand-in only)  ${d.count}x, last ${line(d.at)}`
+                : `  denied ${where}  ${d.count}x, last ${line(d.at)}`,
             );
           }
         }
+        if (r.suggestions.length === 0) return;
         console.log(color.bold("\nTo allow, add to .ballador/config.yaml, for every agent:"));
         console.log(
           `  sandbox:\n    allow_hosts: [${r.suggestions.map((s) => line(JSON.stringify(s.host))).join(", ")}]`,

@@ -1,0 +1,137 @@
+/**
+ * Child of bench/sections/masked-secrets.js, started with NODE_EXTRA_CA_CERTS naming the test
+ * server's CA (the proxy verifies upstream certificates with Node's roots plus that file, read
+ * at process start). argv: <work folder> <server port> <test CA file>. Prints one JSON document:
+ * per mode ("tunnel": HTTPS through the proxy untouched; "terminated": the proxy terminates TLS
+ * with the run's CA and substitutes a masked secret), per-request times and download times.
+ */
+import { spawn } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { DIST, msSince, run } from "./lib.js";
+
+const [base, portText, caFile] = process.argv.slice(2);
+const port = Number(portText);
+const REQUESTS = 50;
+const DOWNLOADS = 5;
+
+function spawnAsync(file, args, env) {
+  return new Promise((resolvePromise, reject) => {
+    const start = process.hrtime.bigint();
+    const child = spawn(file, args, { env: env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d) => {
+      stdout += d;
+    });
+    child.stderr.setEncoding("utf8").on("data", (d) => {
+      stderr += d;
+    });
+    child.on("error", reject);
+    child.on("close", (code) => {
+      if (code !== 0) reject(new Error(`exited ${code}: ${stderr.slice(0, 1500)}`));
+      else resolvePromise({ stdout, ms: msSince(start) });
+    });
+  });
+}
+
+const { buildPolicy, RunSandbox } = await import(
+  pathToFileURL(join(DIST, "adapters", "sandbox", "index.js")).href
+);
+const repo = join(base, "repo");
+const worktreeRoot = join(base, "repo.ballador");
+const worktree = join(worktreeRoot, "bench-task");
+const stateDir = join(repo, ".ballador", "state");
+const runDir = join(stateDir, "runs", "bench-task-a1");
+const tmp = join(runDir, "tmp");
+const gitEnv = {
+  ...process.env,
+  GIT_AUTHOR_NAME: "bench",
+  GIT_AUTHOR_EMAIL: "bench@example.invalid",
+  GIT_COMMITTER_NAME: "bench",
+  GIT_COMMITTER_EMAIL: "bench@example.invalid",
+  GIT_CONFIG_NOSYSTEM: "1",
+};
+mkdirSync(repo, { recursive: true });
+run("git", ["init", "-q", "-b", "main"], { cwd: repo, env: gitEnv });
+run("git", ["commit", "-q", "--allow-empty", "-m", "init"], { cwd: repo, env: gitEnv });
+mkdirSync(worktreeRoot, { recursive: true });
+run("git", ["worktree", "add", "-q", "-b", "ballador/bench-task", worktree, "main"], {
+  cwd: repo,
+  env: gitEnv,
+});
+for (const d of ["home", "tmp", "inbox", "objects", "refs", "reflogs"])
+  mkdirSync(join(runDir, d), { recursive: true });
+mkdirSync(join(stateDir, "bin"), { recursive: true });
+const policy = buildPolicy({
+  kind: "agent",
+  worktree,
+  runDir,
+  stateDir,
+  shimDir: join(stateDir, "bin"),
+  worktreeRoot,
+  gitCommonDir: join(repo, ".git"),
+  gitWorktreeDir: join(repo, ".git", "worktrees", "bench-task"),
+  branch: "ballador/bench-task",
+  allowHosts: ["127.0.0.1"],
+  allowWrite: [],
+  denyRead: [],
+});
+
+const small = `https://127.0.0.1:${port}/small`;
+const big = `https://127.0.0.1:${port}/big`;
+const many = [
+  "-s",
+  "-w",
+  "%{time_total} %{http_code}\\n",
+  ...Array.from({ length: REQUESTS }, () => [
+    "-o",
+    "/dev/null",
+    "-H",
+    'Authorization: Bearer "$TOKEN"',
+    small,
+  ]).flat(),
+];
+const dl = ["-s", "-o", "/dev/null", "-w", "%{time_total} %{speed_download} %{http_code}", big];
+const shq = (s) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`);
+
+async function measure(sandbox, prefix) {
+  const inside = async (args) => {
+    // The Authorization header names $TOKEN: expanded by the shell inside (a stand-in, or empty).
+    const line = `${prefix}curl ${args.map((a) => (a.includes('"$TOKEN"') ? `"Authorization: Bearer $TOKEN"` : shq(a))).join(" ")}`;
+    const w = await sandbox.wrapShell(line, worktree);
+    return (await spawnAsync(w.file, w.args)).stdout;
+  };
+  await inside(many.slice(0, 8));
+  const lines = (await inside(many)).trim().split("\n");
+  if (lines.length !== REQUESTS || lines.some((l) => !l.endsWith(" 200")))
+    throw new Error(`bad answers: ${lines.slice(0, 3)}`);
+  const latency = lines.map((l) => Number.parseFloat(l) * 1000);
+  await inside(dl);
+  const downloads = [];
+  for (let i = 0; i < DOWNLOADS; i++) {
+    const [total, speed, code] = (await inside(dl)).trim().split(" ");
+    if (code !== "200") throw new Error(`download: ${code}`);
+    downloads.push({ ms: Number.parseFloat(total) * 1000, bps: Number.parseFloat(speed) });
+  }
+  return { latency, downloads };
+}
+
+const out = {};
+try {
+  // The tunnel: curl verifies the server itself (its CA given inside).
+  const tunnel = await RunSandbox.start(policy, { runDir, tmp });
+  out.tunnel = await measure(tunnel, `CURL_CA_BUNDLE=${shq(caFile)} `);
+  await RunSandbox.stopAll();
+  const terminated = await RunSandbox.start(policy, {
+    runDir,
+    tmp,
+    masked: [{ name: "TOKEN", value: "real-token-value-for-the-bench", hosts: ["127.0.0.1"] }],
+  });
+  out.terminated = await measure(terminated, "");
+} finally {
+  await RunSandbox.stopAll();
+}
+process.stdout.write(`${JSON.stringify(out)}\n`);
+process.exit(0);
