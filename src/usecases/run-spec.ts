@@ -22,6 +22,7 @@ import { parseDuration } from "../config/schema.js";
 import { assemblePrompt } from "../core/prompt.js";
 import type { Project } from "./project.js";
 import { expandCommand, type RunIdentity } from "./run-env.js";
+import { openRequests } from "./steering.js";
 
 /** A provisioning step that failed: its message is the task's failure reason. */
 export class ProvisionStepError extends Error {
@@ -143,6 +144,8 @@ export async function buildRunSpec(project: Project, input: RunSpecInput): Promi
       branch: identity.branch,
       attempt: identity.attempt,
       previousFailure: input.previousFailure,
+      // Read from the store for every attempt, so the supervisor's automatic retries carry them too.
+      personRequests: openRequests(project.store(), task.id),
     });
   mkdirSync(identity.runDir, { recursive: true });
   writeFileSync(identity.promptFile, prompt, { flag: "w" });

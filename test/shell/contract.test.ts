@@ -43,7 +43,7 @@ const SCHEMA_OF: Record<string, string> = {
   note: "report",
   blocked: "report",
   approve: "report",
-  "request-changes": "report",
+  "request-changes": "request-changes",
   done: "report",
   stop: "stop",
   resume: "resume",
@@ -146,9 +146,11 @@ describe("the output contract", () => {
     const completed = valid(await p.run(["__complete", "--json", "--", "show", ""]), "complete");
     expect(completed).toEqual({ candidates: ["a", "b", "c"] });
     // Agent commands outside a run: a usage error (exit 2).
-    for (const c of [["note", "x"], ["blocked", "x"], ["approve"], ["request-changes", "x"], ["done"]]) {
+    for (const c of [["note", "x"], ["blocked", "x"], ["approve"], ["done"]]) {
       await j(c, "report", 2);
     }
+    // Outside a run request-changes is the person's: a task and no words is a usage error.
+    await j(["request-changes", "b"], "request-changes", 2);
     await j(["stop", "b"], "stop", 4);
 
     // Each documented exit code from a real case, and the error's stable code.

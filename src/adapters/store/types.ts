@@ -68,8 +68,8 @@ export interface NoteRow {
   at: string;
   taskId: string;
   runId: string | null;
-  /** person: written by a person (the dashboard), never by an agent. */
-  kind: "note" | "summary" | "blocked" | "system" | "person";
+  /** person: written by a person (the dashboard), never by an agent; request: a person's requested changes (request-changes, retry --message), carried into the next prompt. */
+  kind: "note" | "summary" | "blocked" | "system" | "person" | "request";
   text: string;
 }
 
