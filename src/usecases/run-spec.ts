@@ -209,6 +209,7 @@ export async function buildRunSpec(project: Project, input: RunSpecInput): Promi
     stack: config.stack,
     reviewer: config.reviewer,
     role: input.role ?? "implementer",
+    needsYou: { ...profile.needsYou, tmuxSocket: config.tmux_socket },
   };
 }
 

@@ -44,6 +44,7 @@ const SCHEMA_OF: Record<string, string> = {
   blocked: "report",
   approve: "report",
   "request-changes": "request-changes",
+  hook: "hook",
   done: "report",
   stop: "stop",
   resume: "resume",

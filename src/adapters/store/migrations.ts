@@ -115,4 +115,11 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE runs ADD COLUMN phase TEXT;
   ALTER TABLE runs ADD COLUMN agent_started_at TEXT;
   `,
+  // 4: needs you (issue 15): since when the run's agent waits for a person, what it asked (the
+  // agent's words: hostile, escaped wherever shown), and when Ballador nudged it.
+  `
+  ALTER TABLE runs ADD COLUMN waiting_since TEXT;
+  ALTER TABLE runs ADD COLUMN waiting_for TEXT;
+  ALTER TABLE runs ADD COLUMN nudged_at TEXT;
+  `,
 ];

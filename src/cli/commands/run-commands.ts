@@ -224,6 +224,43 @@ Inside a reviewer run (BALLADOR_RUN_DIR is set) the command is the reviewer's ve
     );
 
   program
+    .command("hook")
+    .description(
+      "for an agent's own hooks, from inside a run: it waits for a person, or works again (prints nothing)",
+    )
+    .argument(
+      "[event]",
+      "Notification, Stop, UserPromptSubmit or PreToolUse (default: hook_event_name on stdin)",
+    )
+    .option("--json", "print the report written, and errors, as JSON (a hook never does)")
+    .addHelpText(
+      "after",
+      `${examples('echo \'{"hook_event_name":"Notification","message":"Claude needs your permission"}\' | ballador hook')}
+
+Ballador seeds these hooks into a sandboxed Claude Code run's settings. Without --json it
+prints nothing on stdout and always exits 0, so it can never change what the agent does.`,
+    )
+    .action(async (event: string | undefined, opts: { json?: boolean }, cmd: Command) => {
+      const { hookReport } = await import("../../usecases/report.js");
+      let input = "";
+      if (!process.stdin.isTTY) {
+        for await (const chunk of process.stdin) {
+          input += String(chunk);
+          if (input.length > 1024 * 1024) break;
+        }
+      }
+      if (opts.json) {
+        const r = await hookReport(globals(cmd).cwd, event, input);
+        return printJson(r ?? { ignored: true });
+      }
+      try {
+        await hookReport(globals(cmd).cwd, event, input);
+      } catch (err) {
+        process.stderr.write(`ballador hook: ${(err as Error).message}\n`);
+      }
+    });
+
+  program
     .command("done")
     .description("report the work as done (from inside a run); refused while changes are uncommitted")
     .option("-s, --summary <text>", "what you did, for the reviewer")
