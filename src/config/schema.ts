@@ -45,6 +45,19 @@ export const ProfileSchema = z.strictObject({
 });
 export type ProfileConfig = z.infer<typeof ProfileSchema>;
 
+export const NotifySchema = z.strictObject({
+  events: z.array(z.enum(["needs_you", "review", "failed", "blocked", "all_done"])).optional(),
+  bell: z.boolean().optional(),
+  desktop: z.boolean().optional(),
+  command: z.string().optional(),
+  webhook: z
+    .string()
+    .regex(/^https?:\/\/\S+$/, { message: "an http:// or https:// URL (empty: no webhook)" })
+    .or(z.literal(""))
+    .optional(),
+  coalesce: Duration('"2s"').optional(),
+});
+
 const Hooks = z.strictObject({
   before_launch: z.string().optional(),
   after_run: z.string().optional(),
@@ -89,6 +102,7 @@ export const ConfigLayerSchema = z.strictObject({
     .regex(/^\d+(ms|s|m|h)$/, { message: 'a duration such as "30s" or "2m"' })
     .optional(),
   needs_you: NeedsYouSchema.optional(),
+  notify: NotifySchema.optional(),
   tmux_socket: z
     .string()
     .regex(/^[A-Za-z0-9_-]{1,64}$/, { message: "letters, digits, _ and - only" })
@@ -137,6 +151,15 @@ export interface Config {
    * `nudge` into its terminal; idle_timeout still ends the attempt and retries.
    */
   needs_you: { quiet: string; nudge_after: string; nudge: string };
+  /** Where events go while `launch --watch` conducts; events within `coalesce` are one message. */
+  notify: {
+    events: Array<"needs_you" | "review" | "failed" | "blocked" | "all_done">;
+    bell: boolean;
+    desktop: boolean;
+    command: string;
+    webhook: string;
+    coalesce: string;
+  };
   tmux_socket: string;
   agents: { default: string; profiles: Record<string, ProfileConfig> };
   sandbox: { mode: "bwrap" | "none"; allow_hosts: string[]; allow_write: string[]; deny_read: string[] };
@@ -167,6 +190,14 @@ export const DEFAULT_CONFIG: Config = {
     nudge_after: "2m",
     nudge:
       'Nobody is watching this session: no person will answer. Do not wait for input. Decide and continue the task; if you truly cannot go on, run: ballador blocked "why"',
+  },
+  notify: {
+    events: ["needs_you", "review", "failed", "blocked", "all_done"],
+    bell: true,
+    desktop: true,
+    command: "",
+    webhook: "",
+    coalesce: "2s",
   },
   tmux_socket: "ballador",
   agents: { default: "claude", profiles: { claude: { preset: "claude" } } },

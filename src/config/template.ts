@@ -55,6 +55,15 @@ refused_idle: 1m
 needs_you:
   quiet: 30s
   nudge_after: 2m
+# While "ballador launch --watch" conducts, events (needs_you, review, failed, blocked,
+# all_done) ring its terminal bell, show on the desktop (notify-send, where installed), run a
+# command (the events as JSON on stdin) and POST to a webhook; events within "coalesce" are one.
+notify:
+  bell: true
+  desktop: true
+  command: ""
+  webhook: ""
+  coalesce: 2s
 
 # Commands run in each new worktree before the agent starts (e.g. npm ci).
 bootstrap: []

@@ -88,6 +88,13 @@ export function registerRunCommands(program: Command): void {
             },
             {
               onLaunch: (x) => (opts.json ? undefined : print(x)),
+              // The bell only on a terminal: in a pipe or with --json it would be noise.
+              onBell: (text) => {
+                if (!opts.json && process.stdout.isTTY) process.stdout.write(`\x07${color.bold(text)}\n`);
+              },
+              onProblem: (text) => {
+                if (!opts.json) console.log(color.yellow(line(text)));
+              },
               onChange: (id, from, to, reason) => {
                 if (opts.json)
                   console.log(JSON.stringify({ event: "state", id, from: from ?? null, to, reason }));
