@@ -150,6 +150,12 @@ describe("the output contract", () => {
     for (const c of [["note", "x"], ["blocked", "x"], ["approve"], ["done"]]) {
       await j(c, "report", 2);
     }
+    // A hook outside a run: an error with --json (a hook itself never passes it); an event
+    // Ballador does not use is ignored.
+    await j(["hook", "Stop"], "hook", 2);
+    expect(await j(["hook", "SessionStart"], "hook")).toEqual({ ignored: true });
+    const silent = await p.run(["hook", "Stop"]);
+    expect([silent.code, silent.stdout], "a hook prints nothing and never fails").toEqual([0, ""]);
     // Outside a run request-changes is the person's: a task and no words is a usage error.
     await j(["request-changes", "b"], "request-changes", 2);
     await j(["stop", "b"], "stop", 4);
