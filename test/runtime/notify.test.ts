@@ -96,4 +96,37 @@ describe("notify", () => {
     expect(doc.events).toEqual([expect.objectContaining({ event: "failed", task: "bad" })]);
     expect(doc.events[0]?.detail).toContain("exited with code 3");
   }, 60_000);
+
+  it("an agent that needs you is an event with what it asked, while the run goes on", async () => {
+    const p = await makeProject({ config: { needs_you: { quiet: "1m", nudge_after: "0s" } } });
+    const out = join(p.parent, "notified.jsonl");
+    await p.write(
+      ".ballador/config.yaml",
+      `${readFileSync(join(p.dir, ".ballador/config.yaml"), "utf8")}notify:\n  bell: false\n  desktop: false\n  command: "cat >> '${out}'"\n  coalesce: 200ms\n  events: [needs_you]\n`,
+    );
+    await p.git(["commit", "-qam", "notify"]);
+    const asked = JSON.stringify({ hook_event_name: "Notification", message: "Which port should I use?" });
+    await p.part("asks", {
+      steps: [
+        { write: { path: "n.json", content: asked } },
+        { run: "ballador hook < n.json && rm n.json" },
+        gate(p, "answered"),
+        ...commitAndDone("asks.txt"),
+      ],
+    });
+    await p.ok(["queue"]);
+    const watch = p.spawn(["launch", "--watch"]);
+    const doc = await waitFor(async () => {
+      const line = existsSync(out) ? readFileSync(out, "utf8").split("\n").find(Boolean) : undefined;
+      return line ? (JSON.parse(line) as Message) : undefined;
+    }, "the needs-you notification");
+    expect(doc.events).toEqual([
+      expect.objectContaining({ event: "needs_you", task: "asks", detail: "Which port should I use?" }),
+    ]);
+    expect((await p.task("asks")).state).toBe("running");
+    await p.open("answered");
+    expect(await watch.exited, watch.output()).toBe(0);
+    // Only needs_you was asked for: review and all_done sent nothing more.
+    expect(readFileSync(out, "utf8").split("\n").filter(Boolean)).toHaveLength(1);
+  }, 60_000);
 });
