@@ -49,6 +49,16 @@ const SecretSource = z.union([
   z.strictObject({ command: z.array(z.string()).min(1), ...SecretDelivery }),
 ]);
 
+const Duration = (example: string) =>
+  z.string().regex(/^\d+(ms|s|m|h)$/, { message: `a duration such as ${example}` });
+
+/** What Ballador does when an agent waits for a person (issue 15); a profile may override keys. */
+export const NeedsYouSchema = z.strictObject({
+  quiet: Duration('"30s" or "2m"').optional(),
+  nudge_after: Duration('"2m"; "0s" never nudges').optional(),
+  nudge: z.string().min(1).max(2000).optional(),
+});
+
 export const ProfileSchema = z.strictObject({
   preset: z.string().min(1).optional(),
   command: z.array(z.string()).min(1, { message: "a command needs at least the program" }).optional(),
@@ -73,8 +83,22 @@ export const ProfileSchema = z.strictObject({
     .string()
     .regex(/^\d+(ms|s|m|h)$/, { message: 'a duration such as "90s", "45m" or "2h"' })
     .optional(),
+  needs_you: NeedsYouSchema.optional(),
 });
 export type ProfileConfig = z.infer<typeof ProfileSchema>;
+
+export const NotifySchema = z.strictObject({
+  events: z.array(z.enum(["needs_you", "review", "failed", "blocked", "all_done"])).optional(),
+  bell: z.boolean().optional(),
+  desktop: z.boolean().optional(),
+  command: z.string().optional(),
+  webhook: z
+    .string()
+    .regex(/^https?:\/\/\S+$/, { message: "an http:// or https:// URL (empty: no webhook)" })
+    .or(z.literal(""))
+    .optional(),
+  coalesce: Duration('"2s"').optional(),
+});
 
 const Hooks = z.strictObject({
   before_launch: z.string().optional(),
@@ -119,6 +143,8 @@ export const ConfigLayerSchema = z.strictObject({
     .string()
     .regex(/^\d+(ms|s|m|h)$/, { message: 'a duration such as "30s" or "2m"' })
     .optional(),
+  needs_you: NeedsYouSchema.optional(),
+  notify: NotifySchema.optional(),
   tmux_socket: z
     .string()
     .regex(/^[A-Za-z0-9_-]{1,64}$/, { message: "letters, digits, _ and - only" })
@@ -167,6 +193,21 @@ export interface Config {
   run_timeout: string;
   idle_timeout: string;
   refused_idle: string;
+  /**
+   * An agent waiting for a person: after `quiet` with a question on its screen (or at once when
+   * its own hook says so) the task shows "needs you"; after `nudge_after` more Ballador types
+   * `nudge` into its terminal; idle_timeout still ends the attempt and retries.
+   */
+  needs_you: { quiet: string; nudge_after: string; nudge: string };
+  /** Where events go while `launch --watch` conducts; events within `coalesce` are one message. */
+  notify: {
+    events: Array<"needs_you" | "review" | "failed" | "blocked" | "all_done">;
+    bell: boolean;
+    desktop: boolean;
+    command: string;
+    webhook: string;
+    coalesce: string;
+  };
   tmux_socket: string;
   agents: { default: string; profiles: Record<string, ProfileConfig> };
   sandbox: {
@@ -199,6 +240,20 @@ export const DEFAULT_CONFIG: Config = {
   run_timeout: "2h",
   idle_timeout: "20m",
   refused_idle: "1m",
+  needs_you: {
+    quiet: "30s",
+    nudge_after: "2m",
+    nudge:
+      'Nobody is watching this session: no person will answer. Do not wait for input. Decide and continue the task; if you truly cannot go on, run: ballador blocked "why"',
+  },
+  notify: {
+    events: ["needs_you", "review", "failed", "blocked", "all_done"],
+    bell: true,
+    desktop: true,
+    command: "",
+    webhook: "",
+    coalesce: "2s",
+  },
   tmux_socket: "ballador",
   agents: { default: "claude", profiles: { claude: { preset: "claude" } } },
   sandbox: {

@@ -49,6 +49,21 @@ idle_timeout: 20m
 # After "ballador done" was refused (verify failed), a run whose terminal then shows nothing new
 # for this long starts its next attempt at once, with the failure in its prompt.
 refused_idle: 1m
+# An agent that waits for a person (its hook says so, or a question stays on its screen for
+# "quiet") shows "needs you" in status and next; after "nudge_after" more Ballador types "nudge"
+# into its terminal; idle_timeout still ends the attempt. A profile may override these keys.
+needs_you:
+  quiet: 30s
+  nudge_after: 2m
+# While "ballador launch --watch" conducts, events (needs_you, review, failed, blocked,
+# all_done) ring its terminal bell, show on the desktop (notify-send, where installed), run a
+# command (the events as JSON on stdin) and POST to a webhook; events within "coalesce" are one.
+notify:
+  bell: true
+  desktop: true
+  command: ""
+  webhook: ""
+  coalesce: 2s
 
 # Commands run in each new worktree before the agent starts (e.g. npm ci).
 bootstrap: []

@@ -21,6 +21,11 @@ export interface PromptInput {
   attempt: number;
   /** Why the previous attempt did not pass, fed back to the agent. */
   previousFailure: string | null;
+  /**
+   * The person's requested changes (`request-changes`, `retry --message`), oldest first. The
+   * person's own words: trusted, given as instructions, unlike anything an agent wrote.
+   */
+  personRequests?: readonly string[];
 }
 
 const SPEC_INLINE_LIMIT = 12_000;
@@ -41,7 +46,17 @@ export function assemblePrompt(input: PromptInput): string {
     "",
   );
   if (task.role) out.push(`Your role: **${task.role}**.`, "");
-  if (input.attempt > 1) {
+  const requests = (input.personRequests ?? []).map((r) => r.trim()).filter(Boolean);
+  if (requests.length > 0) {
+    out.push(
+      "## The person's requested changes",
+      "",
+      "The person conducting this work read what is on this branch and sends it back to you. These are their own words: do what they ask (where they differ from the part below, they win), starting from the work already on this branch.",
+      "",
+    );
+    for (const r of requests) out.push(r, "");
+  }
+  if (input.attempt > 1 && (requests.length === 0 || input.previousFailure)) {
     out.push(`## This is attempt ${input.attempt}`);
     out.push(
       input.previousFailure

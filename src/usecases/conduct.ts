@@ -14,13 +14,25 @@ import { type FSWatcher, watch } from "node:fs";
 import type { TaskRow } from "../adapters/store/index.js";
 import type { TaskState } from "../core/states.js";
 import { type LaunchOptions, type LaunchResult, launch } from "./launch.js";
+import { needsYouByTask } from "./needs-you.js";
+import { Notifier } from "./notify.js";
 import type { Project } from "./project.js";
 import { reconcile } from "./reconcile.js";
 
 export interface ConductEvents {
   onLaunch(result: LaunchResult): void;
   onChange(id: string, from: TaskState | undefined, to: TaskState, reason: string | null): void;
+  /** notify.bell: the face rings its terminal's bell with this (escaped) text. */
+  onBell?(text: string): void;
+  /** A notification channel that failed. */
+  onProblem?(text: string): void;
 }
+
+const NOTIFIED: Partial<Record<TaskState, "review" | "failed" | "blocked">> = {
+  review: "review",
+  failed: "failed",
+  blocked: "blocked",
+};
 
 export interface ConductOptions extends LaunchOptions {
   signal?: AbortSignal;
@@ -97,6 +109,8 @@ export async function conduct(
     }
   };
   remember(store.tasks({ lean: true }));
+  const notifier = new Notifier(project, events.onBell ?? null, events.onProblem);
+  let waiting = new Set(needsYouByTask(project).keys());
 
   /** Reports what changed since the last look: the rows written since the mark, by index. */
   const report = () => {
@@ -124,9 +138,24 @@ export async function conduct(
           `attempt ${t.attempt} of ${project.config.max_attempts}${cause ? `: ${cause}` : ""}`,
         );
       }
-      if (before?.state !== t.state) events.onChange(t.id, before?.state, t.state, t.reason);
+      if (before?.state !== t.state) {
+        events.onChange(t.id, before?.state, t.state, t.reason);
+        const kind = NOTIFIED[t.state];
+        if (kind) notifier.push({ event: kind, task: t.id, title: t.title, detail: t.reason });
+      }
     }
     remember(rows);
+    // An agent that began to wait for a person (its run records it; a commit woke us).
+    const asks = needsYouByTask(project);
+    for (const [id, a] of asks)
+      if (!waiting.has(id))
+        notifier.push({
+          event: "needs_you",
+          task: id,
+          title: store.task(id)?.title ?? null,
+          detail: a.asked,
+        });
+    waiting = new Set(asks.keys());
   };
 
   const beat = async (launchOpts: LaunchOptions) => {
@@ -161,8 +190,16 @@ export async function conduct(
       report();
       done = finished();
     }
+    if (done) {
+      const counts = store.stateCounts();
+      const total = Object.values(counts).reduce((a, b) => a + (b ?? 0), 0);
+      const settled = (counts.review ?? 0) + (counts.merged ?? 0) + (counts.abandoned ?? 0);
+      if (total > 0 && settled === total)
+        notifier.push({ event: "all_done", task: null, title: null, detail: `${total} tasks` });
+    }
   } finally {
     waker.close();
+    await notifier.close();
   }
   const states: Record<string, number> = {};
   for (const [s, n] of Object.entries(store.stateCounts())) states[s] = n;

@@ -90,27 +90,49 @@ export async function resume(project: Project, id: string, actor = "cli"): Promi
   });
 }
 
+export interface RetryResult {
+  id: string;
+  /** The person's requested changes recorded for the next attempt, if any. */
+  message: string | null;
+  launched: LaunchResult | null;
+}
+
 export async function retry(
   project: Project,
   id: string,
-  opts: { launch: boolean; actor?: string },
-): Promise<{ id: string; launched: LaunchResult | null }> {
+  opts: { launch: boolean; actor?: string; message?: string | null; verb?: string },
+): Promise<RetryResult> {
   await reconcile(project, { repair: true });
   const task = requireTask(project, id);
+  const verb = opts.verb ?? "retry";
   if (!["failed", "blocked", "stopped", "review"].includes(task.state)) {
     throw new UserError(
-      `task ${id} is ${task.state}; retry starts a new attempt of a failed, blocked, stopped or reviewed task`,
+      verb === "retry"
+        ? `task ${id} is ${task.state}; retry starts a new attempt of a failed, blocked, stopped or reviewed task`
+        : `task ${id} is ${task.state}; request-changes sends back a task in review (or a failed, blocked or stopped one)`,
       4,
       [],
       "wrong_state",
     );
   }
   const store = project.store();
-  const why = failureFeedback(project, id);
-  store.transition(id, "ready", { cause: "retry requested", actor: opts.actor ?? "cli" });
-  if (!opts.launch) return { id, launched: null };
+  const message = opts.message ?? null;
+  // In review the work passed: what the person asks is the feedback, not a failure.
+  const why = message && task.state === "review" ? null : failureFeedback(project, id);
+  const last = store
+    .runsOf(id)
+    .filter((r) => !isReviewerRun(r))
+    .at(-1);
+  // Recorded before the state changes, so a crash in between loses nothing the person wrote.
+  if (message) store.addNote(id, last?.id ?? null, "request", message);
+  store.transition(id, "ready", {
+    cause: message ? "changes requested by a person" : "retry requested",
+    actor: opts.actor ?? "cli",
+  });
+  if (!opts.launch) return { id, message, launched: null };
   return {
     id,
+    message,
     launched: await launch(project, {
       tasks: [id],
       actor: opts.actor ?? "cli",

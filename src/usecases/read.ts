@@ -3,6 +3,7 @@ import type { ArtifactRow, EventRow, NoteRow, RunRow, TaskRow } from "../adapter
 import { drawDot, drawMermaid, drawTree } from "../core/graph.js";
 import { launchOrder } from "../core/schedule.js";
 import { satisfiesDependency } from "../core/states.js";
+import { type NeedsYou, needsYouByTask } from "./needs-you.js";
 import { type Project, requireTask } from "./project.js";
 
 export interface StatusRow {
@@ -16,6 +17,8 @@ export interface StatusRow {
   branch: string | null;
   /** While its session provisions itself: the step (worktree, copy, bootstrap, ...). */
   phase: string | null;
+  /** Its agent waits for a person: since when and what it asked (agent's words). */
+  needsYou: NeedsYou | null;
 }
 
 /** Tasks whose live run is still provisioning, with its step (a few rows: the live runs). */
@@ -29,6 +32,7 @@ export function provisioningPhases(project: Project): Map<string, string> {
 export function status(project: Project): StatusRow[] {
   const def = project.config.agents.default;
   const phases = provisioningPhases(project);
+  const waiting = needsYouByTask(project);
   return project
     .store()
     .tasks({ lean: true })
@@ -42,12 +46,15 @@ export function status(project: Project): StatusRow[] {
       since: t.stateChangedAt,
       branch: t.branch,
       phase: phases.get(t.id) ?? null,
+      needsYou: waiting.get(t.id) ?? null,
     }));
 }
 
 export interface NextReport {
   ready: Array<{ id: string; title: string; priority: number; agent: string }>;
   running: Array<{ id: string; title: string; state: string; since: string; phase: string | null }>;
+  /** Running tasks whose agent waits for a person (also listed in running). */
+  needsYou: Array<{ id: string; title: string } & NeedsYou>;
   waiting: Array<{ id: string; title: string; on: Array<{ id: string; state: string }> }>;
   review: Array<{ id: string; title: string; since: string }>;
   stuck: Array<{ id: string; title: string; state: string; reason: string | null }>;
@@ -58,13 +65,14 @@ export function next(project: Project): NextReport {
   const byId = new Map(tasks.map((t) => [t.id, t]));
   const stack = project.config.stack;
   const def = project.config.agents.default;
-  const report: NextReport = { ready: [], running: [], waiting: [], review: [], stuck: [] };
+  const report: NextReport = { ready: [], running: [], needsYou: [], waiting: [], review: [], stuck: [] };
   const phases = provisioningPhases(project);
+  const waiting = needsYouByTask(project);
   for (const t of launchOrder(tasks.filter((x) => x.state === "ready"))) {
     report.ready.push({ id: t.id, title: t.title, priority: t.priority, agent: t.agent ?? def });
   }
   for (const t of tasks) {
-    if (t.state === "running" || t.state === "verifying")
+    if (t.state === "running" || t.state === "verifying") {
       report.running.push({
         id: t.id,
         title: t.title,
@@ -72,7 +80,9 @@ export function next(project: Project): NextReport {
         since: t.stateChangedAt,
         phase: phases.get(t.id) ?? null,
       });
-    else if (t.state === "queued") {
+      const asks = waiting.get(t.id);
+      if (asks) report.needsYou.push({ id: t.id, title: t.title, ...asks });
+    } else if (t.state === "queued") {
       const on = t.needs
         .map((d) => ({ id: d, state: byId.get(d)?.state ?? "missing" }))
         .filter((d) => d.state === "missing" || !satisfiesDependency(d.state as TaskRow["state"], stack));

@@ -125,3 +125,53 @@ export async function report(
   });
   return { taskId: spec.taskId, runId: spec.runId, kind, file };
 }
+
+/** What a hook event means for Ballador: the agent waits for a person, or works again. */
+const HOOK_EVENTS: Record<string, "waiting" | "moving"> = {
+  notification: "waiting",
+  stop: "waiting",
+  userpromptsubmit: "moving",
+  pretooluse: "moving",
+};
+
+/**
+ * `ballador hook [EVENT]`: called by the agent's own hooks (Claude Code's Notification, Stop,
+ * UserPromptSubmit, PreToolUse) from inside the sandbox, with the hook's JSON on stdin. It
+ * writes a waiting or moving report to the run's inbox; the supervisor reads it as hostile
+ * input (known kind, bounded text) like any report. Unknown events are ignored.
+ */
+export async function hookReport(
+  cwd: string,
+  event: string | undefined,
+  input: string,
+  opts: { env?: NodeJS.ProcessEnv } = {},
+): Promise<ReportResult | null> {
+  let data: Record<string, unknown> = {};
+  try {
+    const v: unknown = JSON.parse(input);
+    if (typeof v === "object" && v !== null && !Array.isArray(v)) data = v as Record<string, unknown>;
+  } catch {
+    // no JSON: the event comes from the argument
+  }
+  const name = (event ?? (typeof data.hook_event_name === "string" ? data.hook_event_name : ""))
+    .toLowerCase()
+    .replace(/[^a-z]/g, "");
+  const kind = HOOK_EVENTS[name];
+  if (!kind) return null;
+  const spec = await findOwnRun(cwd, opts.env);
+  if (existsSync(join(spec.runDir, "ended"))) return null;
+  const said =
+    typeof data.message === "string"
+      ? data.message
+      : typeof data.last_assistant_message === "string"
+        ? data.last_assistant_message
+        : "";
+  const text =
+    kind === "moving"
+      ? ""
+      : name === "stop"
+        ? `it ended its turn without ballador done or blocked${said ? `: ${said}` : ""}`
+        : said || "it waits for input";
+  const file = writeReport(spec.runDir, { kind, text: text.slice(0, 2000), at: new Date().toISOString() });
+  return { taskId: spec.taskId, runId: spec.runId, kind, file };
+}

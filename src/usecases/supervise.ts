@@ -15,6 +15,7 @@ import { runShell } from "../adapters/process/shell.js";
 import {
   type GateResult,
   makeRunFolder,
+  type NeedsYouPolicy,
   type Report,
   type RunSpec,
   readProvisionSpec,
@@ -25,9 +26,12 @@ import {
 } from "../adapters/runfolder/index.js";
 import { gitObjectEnv, type MaskedSecret, RunSandbox, readDenials } from "../adapters/sandbox/index.js";
 import { TaskStore } from "../adapters/store/index.js";
+import { Tmux } from "../adapters/tmux/index.js";
 import { readUntrustedText } from "../adapters/untrusted/index.js";
 import { newRunId } from "../core/ids.js";
+import { boundAsked, screenQuestion } from "../core/needs-you.js";
 import { assembleReviewPrompt } from "../core/prompt.js";
+import { terminalLine } from "../core/terminal-text.js";
 import { buildBrief, writeBrief } from "./brief.js";
 import { mcpSelection } from "./mcp-servers.js";
 import { openProject, type Project } from "./project.js";
@@ -431,12 +435,15 @@ async function runAgent(
   const queued: Report[] = [];
   // A refused done, and the activity mark when it came: quiet after it means the agent gave up.
   let refusal: { gate: GateResult; at: number } | null = null;
+  const needs = new NeedsYou(store, spec);
   const drain = () => {
     queued.push(...takeReports(spec.runDir));
     while (queued.length > 0) {
       const report = queued.shift() as Report;
       if (report.kind === "gate" && report.gate)
         refusal = report.gate.passed ? null : { gate: report.gate, at: Date.now() };
+      if (report.kind === "waiting") needs.wait(report.text || "it waits for input", "hook");
+      else needs.moved();
       const o = handleReport(store, spec, report);
       if (o) return o;
     }
@@ -456,12 +463,17 @@ async function runAgent(
     }
     if (Date.now() > deadline) outcome = { kind: "timeout" };
     const size = logSize(spec.runDir);
-    if (size !== lastSize) {
+    if (size !== lastSize && needs.ownOutput()) {
+      // Ballador's own lines and the nudge's echo: not the agent moving.
+      lastSize = size;
+    } else if (size !== lastSize) {
       lastSize = size;
       lastActivity = Date.now();
+      needs.output(size);
     } else if (spec.idleTimeoutMs > 0 && Date.now() - lastActivity > spec.idleTimeoutMs) {
       outcome = { kind: "idle", minutes: Math.round(spec.idleTimeoutMs / 60_000) };
     }
+    if (!outcome) await needs.tick(lastActivity, size);
     const r = refusal as { gate: GateResult; at: number } | null;
     const quietFor = spec.refusedIdleMs ?? 60_000;
     if (!outcome && r && Date.now() - Math.max(lastActivity, r.at) > quietFor) {
@@ -681,6 +693,102 @@ async function runReviewer(store: TaskStore, spec: RunSpec): Promise<{ approve: 
     return { approve: true, notes: "" };
   } finally {
     project.close();
+  }
+}
+
+/**
+ * Needs you (issue 15): the run's agent waits for a person, said by its own hook (a "waiting"
+ * report) or seen on its screen (a question on the last line after needs_you.quiet of
+ * silence). Recorded on the run for status, next and show until it moves again (new output,
+ * any other report); after needs_you.nudge_after Ballador types the nudge into its terminal,
+ * once. idle_timeout still ends the attempt. What it asked is the agent's text: stored
+ * bounded, escaped wherever shown.
+ */
+class NeedsYou {
+  private waiting: { since: number; size: number; source: "hook" | "screen" } | null = null;
+  private nudged = false;
+  private quietUntil = 0;
+  private readonly policy: NeedsYouPolicy | undefined;
+  private readonly tmux: Tmux | null;
+  private readonly session: string;
+
+  constructor(
+    private readonly store: TaskStore,
+    private readonly spec: RunSpec,
+  ) {
+    this.policy = spec.role === "reviewer" ? undefined : spec.needsYou;
+    this.session = store.run(spec.runId)?.session ?? "";
+    this.tmux = this.policy && this.session ? new Tmux({ socket: this.policy.tmuxSocket }) : null;
+  }
+
+  /** True while the log grows by Ballador's own doing (its lines, the nudge's echo). */
+  ownOutput(): boolean {
+    return Date.now() < this.quietUntil;
+  }
+
+  wait(asked: string, source: "hook" | "screen", size?: number): void {
+    if (!this.policy) return;
+    const text = boundAsked(asked);
+    const first = this.waiting === null;
+    this.waiting = {
+      since: this.waiting?.since ?? Date.now(),
+      size: size ?? this.waiting?.size ?? 0,
+      source,
+    };
+    this.store.updateRun(this.spec.runId, {
+      ...(first ? { waitingSince: new Date().toISOString() } : {}),
+      waitingFor: text,
+    });
+    if (first) this.say(`needs you: ${terminalLine(text)} (ballador attach ${this.spec.taskId})`);
+  }
+
+  /** Something new from the agent: a report, or (for a question seen on screen) output. */
+  moved(): void {
+    if (!this.waiting) return;
+    this.waiting = null;
+    this.store.updateRun(this.spec.runId, { waitingSince: null, waitingFor: null });
+  }
+
+  output(size: number): void {
+    // A hook's "waiting" ends with its "moving" (or another report); a TUI may redraw a little
+    // after its turn, so only a screenful of new output counts as moving again.
+    if (this.waiting && (this.waiting.source === "screen" || size - this.waiting.size > 4096)) this.moved();
+  }
+
+  async tick(lastActivity: number, size: number): Promise<void> {
+    const p = this.policy;
+    if (!p || !this.tmux) return;
+    const now = Date.now();
+    if (!this.waiting && p.quietMs > 0 && now - lastActivity > p.quietMs) {
+      const screen = await this.tmux.capturePane(this.session).catch(() => "");
+      const asked = screenQuestion(screen, p.pattern);
+      if (asked) this.wait(asked, "screen", size);
+    }
+    if (this.waiting && !this.nudged && p.nudgeAfterMs > 0 && now - this.waiting.since > p.nudgeAfterMs) {
+      this.nudged = true;
+      this.say("nobody answers here: typing the unattended nudge into the agent's terminal");
+      this.quietUntil = Date.now() + 3000;
+      try {
+        await this.tmux.sendKeys(this.session, [p.nudge], { literal: true });
+        // A TUI reads a fast burst as a paste: the Enter comes on its own.
+        await sleep(300);
+        await this.tmux.sendKeys(this.session, ["Enter"]);
+        this.store.updateRun(this.spec.runId, { nudgedAt: new Date().toISOString() });
+        this.store.addNote(
+          this.spec.taskId,
+          this.spec.runId,
+          "system",
+          "needs you: nudged (nobody answered)",
+        );
+      } catch (err) {
+        this.say(`could not nudge: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  private say(text: string): void {
+    this.quietUntil = Math.max(this.quietUntil, Date.now() + 1000);
+    say(text);
   }
 }
 

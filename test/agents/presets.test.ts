@@ -43,6 +43,15 @@ const gitGet = (file: string, key: string) =>
   execFileSync("git", ["config", "--file", file, "--get", key], { encoding: "utf8" }).trim();
 const readJson = (path: string) => JSON.parse(read(path));
 
+/** The hooks Ballador seeds into a Claude run's settings (needs you, issue 15). */
+const balladorHook = { hooks: [{ type: "command", command: "ballador hook", timeout: 10 }] };
+const SEEDED_HOOKS = {
+  Notification: [balladorHook],
+  Stop: [balladorHook],
+  UserPromptSubmit: [balladorHook],
+  PreToolUse: [balladorHook],
+};
+
 describe("presets", () => {
   it("describe every built-in agent completely, with a headless variant where the agent has one", () => {
     for (const name of AGENTS) {
@@ -136,7 +145,11 @@ describe("prepareAgentHome", () => {
     mkdirSync(join(s.realHome, ".claude"));
     const state = { numStartups: 3, oauthAccount: { emailAddress: "p@x" }, projects: { "/x": { a: 1 } } };
     writeFileSync(join(s.realHome, ".claude.json"), JSON.stringify(state));
-    writeFileSync(join(s.realHome, ".claude", "settings.json"), JSON.stringify({ model: "opus" }));
+    const ownHook = { matcher: "Bash", hooks: [{ type: "command", command: "my-audit" }] };
+    writeFileSync(
+      join(s.realHome, ".claude", "settings.json"),
+      JSON.stringify({ model: "opus", hooks: { PreToolUse: [ownHook] } }),
+    );
     writeFileSync(join(s.realHome, ".claude", ".credentials.json"), '{"claudeAiOauth":{}}');
     const before = [".claude.json", ".claude/settings.json", ".claude/.credentials.json"].map((f) =>
       read(join(s.realHome, f)),
@@ -153,9 +166,12 @@ describe("prepareAgentHome", () => {
     });
     expect(Object.keys(seeded.projects)).toEqual([s.worktree]);
     expect(seeded.projects[s.worktree]).toMatchObject({ hasTrustDialogAccepted: true });
+    // The person's own hooks stay; Ballador's are added.
+    const withOwn = { ...SEEDED_HOOKS, PreToolUse: [ownHook, balladorHook] };
     expect(readJson(join(s.home, ".claude", "settings.json"))).toEqual({
       model: "opus",
       skipDangerousModePermissionPrompt: true,
+      hooks: withOwn,
     });
     expect(read(join(s.home, ".claude", ".credentials.json"))).toBe('{"claudeAiOauth":{}}');
     expect(statSync(join(s.home, ".claude.json")).mode & 0o777).toBe(0o600);
@@ -177,6 +193,8 @@ describe("prepareAgentHome", () => {
       lastSessionId: "abc",
       customApiKeyResponses: { approved: [key.slice(-20)] },
     });
+    // ... and adds Ballador's hooks once, however often it seeds.
+    expect(readJson(join(s.home, ".claude", "settings.json")).hooks).toEqual(withOwn);
   });
 
   it("claude without any config of the person's, and a command profile that runs claude", async () => {
@@ -186,6 +204,7 @@ describe("prepareAgentHome", () => {
     expect(seeded).toMatchObject({ hasCompletedOnboarding: true, customApiKeyResponses: { approved: [] } });
     expect(readJson(join(s.home, ".claude", "settings.json"))).toEqual({
       skipDangerousModePermissionPrompt: true,
+      hooks: SEEDED_HOOKS,
     });
   });
 

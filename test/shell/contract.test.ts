@@ -43,7 +43,8 @@ const SCHEMA_OF: Record<string, string> = {
   note: "report",
   blocked: "report",
   approve: "report",
-  "request-changes": "report",
+  "request-changes": "request-changes",
+  hook: "hook",
   done: "report",
   stop: "stop",
   resume: "resume",
@@ -146,9 +147,17 @@ describe("the output contract", () => {
     const completed = valid(await p.run(["__complete", "--json", "--", "show", ""]), "complete");
     expect(completed).toEqual({ candidates: ["a", "b", "c"] });
     // Agent commands outside a run: a usage error (exit 2).
-    for (const c of [["note", "x"], ["blocked", "x"], ["approve"], ["request-changes", "x"], ["done"]]) {
+    for (const c of [["note", "x"], ["blocked", "x"], ["approve"], ["done"]]) {
       await j(c, "report", 2);
     }
+    // A hook outside a run: an error with --json (a hook itself never passes it); an event
+    // Ballador does not use is ignored.
+    await j(["hook", "Stop"], "hook", 2);
+    expect(await j(["hook", "SessionStart"], "hook")).toEqual({ ignored: true });
+    const silent = await p.run(["hook", "Stop"]);
+    expect([silent.code, silent.stdout], "a hook prints nothing and never fails").toEqual([0, ""]);
+    // Outside a run request-changes is the person's: a task and no words is a usage error.
+    await j(["request-changes", "b"], "request-changes", 2);
     await j(["stop", "b"], "stop", 4);
 
     // Each documented exit code from a real case, and the error's stable code.

@@ -148,7 +148,11 @@ function seedClaude(home: HomeFiles, ctx: AgentHomeContext): { env: Record<strin
 
   const settings =
     jsonOf(home.read(".claude/settings.json")) ?? readPersonalJson(join(personal, "settings.json")) ?? {};
-  writeJson(home, ".claude/settings.json", { ...settings, skipDangerousModePermissionPrompt: true });
+  writeJson(home, ".claude/settings.json", {
+    ...settings,
+    skipDangerousModePermissionPrompt: true,
+    hooks: withBalladorHooks(settings.hooks),
+  });
   copyIfMissing(home, join(personal, ".credentials.json"), ".claude/.credentials.json");
   copyIfMissing(home, join(personal, "CLAUDE.md"), ".claude/CLAUDE.md");
   return {
@@ -435,4 +439,28 @@ function isDir(path: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Claude Code's hooks that tell Ballador when the agent waits for a person (Notification: it
+ * asks; Stop: it ended its turn) and when it works again (UserPromptSubmit, PreToolUse), through
+ * `ballador hook` (the run's shim on PATH), which writes the run's inbox and prints nothing.
+ * Hooks already in the settings stay; ours are added once.
+ */
+export const BALLADOR_HOOK_EVENTS = ["Notification", "Stop", "UserPromptSubmit", "PreToolUse"] as const;
+export const BALLADOR_HOOK_COMMAND = "ballador hook";
+
+function withBalladorHooks(existing: unknown): Record<string, unknown> {
+  const hooks: Record<string, unknown> =
+    typeof existing === "object" && existing !== null && !Array.isArray(existing)
+      ? { ...(existing as Record<string, unknown>) }
+      : {};
+  for (const event of BALLADOR_HOOK_EVENTS) {
+    const groups = Array.isArray(hooks[event]) ? (hooks[event] as unknown[]) : [];
+    const ours = JSON.stringify(groups).includes(JSON.stringify(BALLADOR_HOOK_COMMAND));
+    hooks[event] = ours
+      ? groups
+      : [...groups, { hooks: [{ type: "command", command: BALLADOR_HOOK_COMMAND, timeout: 10 }] }];
+  }
+  return hooks;
 }

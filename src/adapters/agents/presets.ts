@@ -44,6 +44,12 @@ export interface Preset {
   binary?: string;
   /** interactive: a TUI in the tmux pane that stays open; headless: runs the prompt and exits. */
   mode?: AgentMode;
+  /**
+   * The question pattern (regular expression source, case-insensitive) that, on the last line
+   * of its screen after needs_you.quiet of silence, means it waits for a person; default
+   * DEFAULT_WAIT_PATTERN (src/core/needs-you.ts).
+   */
+  waitPattern?: string;
   /** Paths under HOME holding the agent's conversations, carried to a resumed run's HOME. */
   sessionState?: string[];
   /** How first-run dialogs (onboarding, trust, permission warnings) are kept away. */

@@ -3,6 +3,7 @@ import { existsSync, statSync } from "node:fs";
 import { delimiter, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Config, parseDuration } from "../../config/schema.js";
+import { DEFAULT_WAIT_PATTERN } from "../../core/needs-you.js";
 import type { SecretSpec } from "../../core/secrets.js";
 import { PRESETS, type PromptDelivery } from "./presets.js";
 
@@ -21,6 +22,8 @@ export interface ResolvedProfile {
   fallback: string | null;
   enabled: boolean;
   timeoutMs: number;
+  /** needs_you: the config's keys with the profile's over them, and the preset's pattern. */
+  needsYou: { quietMs: number; nudgeAfterMs: number; nudge: string; pattern: string };
 }
 
 export class ProfileError extends Error {
@@ -57,6 +60,12 @@ export function resolveProfile(config: Config, name: string): ResolvedProfile {
     fallback: p.fallback ?? null,
     enabled: p.enabled ?? true,
     timeoutMs: parseDuration(p.timeout ?? config.run_timeout),
+    needsYou: {
+      quietMs: parseDuration(p.needs_you?.quiet ?? config.needs_you.quiet),
+      nudgeAfterMs: parseDuration(p.needs_you?.nudge_after ?? config.needs_you.nudge_after),
+      nudge: p.needs_you?.nudge ?? config.needs_you.nudge,
+      pattern: preset?.waitPattern ?? DEFAULT_WAIT_PATTERN,
+    },
   };
 }
 

@@ -66,6 +66,20 @@ export interface RunSpec {
   reviewer: string | null;
   /** "reviewer" for a reviewer's run: read-only worktree, verdict instead of done. */
   role?: "implementer" | "reviewer";
+  /** The needs-you policy (issue 15); absent in run files written before it. */
+  needsYou?: NeedsYouPolicy;
+}
+
+export interface NeedsYouPolicy {
+  /** Quiet this long with a question on screen (the pattern): the agent needs you; 0: never. */
+  quietMs: number;
+  /** Waiting this long: the nudge is typed into its terminal (once); 0: never. */
+  nudgeAfterMs: number;
+  nudge: string;
+  /** The question pattern (a regular expression source) for the screen. */
+  pattern: string;
+  /** The tmux socket of the run's session (for capture-pane and send-keys). */
+  tmuxSocket: string;
 }
 
 /** The agent-writable children of a run folder. */
@@ -124,8 +138,12 @@ export function makeRunFolder(runDir: string): RunPaths {
   return paths;
 }
 
-/** approve and changes come from a reviewer run; gate is the result of `done`'s verify gate. */
-export type ReportKind = "done" | "blocked" | "note" | "approve" | "changes" | "gate";
+/**
+ * approve and changes come from a reviewer run; gate is the result of `done`'s verify gate;
+ * waiting and moving come from the agent's own hooks (`ballador hook`): it waits for a person,
+ * or it works again.
+ */
+export type ReportKind = "done" | "blocked" | "note" | "approve" | "changes" | "gate" | "waiting" | "moving";
 
 export interface GateResult {
   commit: string;
@@ -220,7 +238,16 @@ export function writeReport(runDir: string, report: Report): string {
 }
 
 const REPORT_NAME = /^\d{15}-\d{1,10}-[0-9a-f]{6}\.json$/;
-const KINDS: readonly string[] = ["done", "blocked", "note", "approve", "changes", "gate"];
+const KINDS: readonly string[] = [
+  "done",
+  "blocked",
+  "note",
+  "approve",
+  "changes",
+  "gate",
+  "waiting",
+  "moving",
+];
 
 /** A report as the host accepts it: known kind, bounded text; anything else is not a report. */
 export function parseReport(raw: string): Report | null {

@@ -123,4 +123,11 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE verifications ADD COLUMN key TEXT;
   CREATE INDEX verifications_key ON verifications(key) WHERE key IS NOT NULL;
   `,
+  // 4: needs you (issue 15): since when the run's agent waits for a person, what it asked (the
+  // agent's words: hostile, escaped wherever shown), and when Ballador nudged it.
+  `
+  ALTER TABLE runs ADD COLUMN waiting_since TEXT;
+  ALTER TABLE runs ADD COLUMN waiting_for TEXT;
+  ALTER TABLE runs ADD COLUMN nudged_at TEXT;
+  `,
 ];

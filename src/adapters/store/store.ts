@@ -118,6 +118,9 @@ function toRun(r: SqlRow): RunRow {
     detail: (r.detail as string | null) ?? null,
     phase: (r.phase as string | null) ?? null,
     agentStartedAt: (r.agent_started_at as string | null) ?? null,
+    waitingSince: (r.waiting_since as string | null) ?? null,
+    waitingFor: (r.waiting_for as string | null) ?? null,
+    nudgedAt: (r.nudged_at as string | null) ?? null,
   };
 }
 
@@ -426,7 +429,16 @@ export class TaskStore {
   createRun(
     run: Omit<
       RunRow,
-      "endedAt" | "exitCode" | "outcome" | "detail" | "agentPid" | "phase" | "agentStartedAt"
+      | "endedAt"
+      | "exitCode"
+      | "outcome"
+      | "detail"
+      | "agentPid"
+      | "phase"
+      | "agentStartedAt"
+      | "waitingSince"
+      | "waitingFor"
+      | "nudgedAt"
     >,
   ): RunRow {
     this.db
@@ -459,6 +471,9 @@ export class TaskStore {
         | "createdWorktree"
         | "createdBranch"
         | "phase"
+        | "waitingSince"
+        | "waitingFor"
+        | "nudgedAt"
       >
     >,
   ): void {
@@ -473,6 +488,9 @@ export class TaskStore {
       createdWorktree: "created_worktree",
       createdBranch: "created_branch",
       phase: "phase",
+      waitingSince: "waiting_since",
+      waitingFor: "waiting_for",
+      nudgedAt: "nudged_at",
     };
     const sets: string[] = [];
     const values: Record<string, unknown> = { id };

@@ -61,6 +61,12 @@ export interface RunRow {
   phase: string | null;
   /** When the agent itself started, after provisioning. */
   agentStartedAt: string | null;
+  /** Needs you: since when the agent waits for a person (null: it is working or ended). */
+  waitingSince: string | null;
+  /** What it asked, as the agent or its terminal said it: hostile text, escape it. */
+  waitingFor: string | null;
+  /** When Ballador typed the unattended nudge into its terminal. */
+  nudgedAt: string | null;
 }
 
 export interface NoteRow {
@@ -68,8 +74,8 @@ export interface NoteRow {
   at: string;
   taskId: string;
   runId: string | null;
-  /** person: written by a person (the dashboard), never by an agent. */
-  kind: "note" | "summary" | "blocked" | "system" | "person";
+  /** person: written by a person (the dashboard), never by an agent; request: a person's requested changes (request-changes, retry --message), carried into the next prompt. */
+  kind: "note" | "summary" | "blocked" | "system" | "person" | "request";
   text: string;
 }
 

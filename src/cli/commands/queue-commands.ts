@@ -111,6 +111,15 @@ export function registerQueueCommands(program: Command): void {
           console.log(color.bold(title));
           console.log(lines.length > 0 ? lines.map((l) => `  ${l}`).join("\n") : color.dim("  (none)"));
         };
+        // Only when some agent waits: the first thing the person should see.
+        if (r.needsYou.length > 0)
+          section(
+            "Needs you:",
+            r.needsYou.map(
+              (t) =>
+                `${t.id}  ${color.yellow(`asks: ${line(t.asked)}`)}  ${color.dim(`for ${age(t.since)}${t.nudgedAt ? ", nudged" : ""}`)}  -> ballador attach ${t.id}`,
+            ),
+          );
         section(
           "Awaiting review (review in this order):",
           r.review.map(
@@ -200,6 +209,13 @@ export function registerQueueCommands(program: Command): void {
         console.log(
           `state ${stateColor(t.state)}${t.reason ? ` (${line(t.reason)})` : ""}, attempt ${t.attempt}, priority ${t.priority}`,
         );
+        const waiting = r.runs.find((run) => run.status !== "ended" && run.waitingSince);
+        if (waiting)
+          console.log(
+            color.yellow(
+              `needs you since ${waiting.waitingSince}${waiting.nudgedAt ? ` (nudged ${waiting.nudgedAt})` : ""}: ${indent(block(waiting.waitingFor ?? ""), 4)}`,
+            ) + `\n  -> ballador attach ${t.id}`,
+          );
         console.log(
           `agent ${line(t.agent ?? `${p.config.agents.default} (default)`)}${t.role ? `, role ${line(t.role)}` : ""}`,
         );
@@ -247,7 +263,7 @@ function renderStatus(report: StatusReport): string {
       ),
     );
   }
-  const anyReason = report.tasks.some((t) => t.reason);
+  const anyReason = report.tasks.some((t) => t.reason || t.needsYou);
   lines.push(
     report.tasks.length === 0
       ? 'No tasks. Write parts (ballador part new) and run "ballador queue".'
@@ -260,13 +276,20 @@ function renderStatus(report: StatusReport): string {
             truncate(line(t.title), 40),
             stateColor(t.state) +
               (t.phase ? color.dim(` (provisioning: ${line(t.phase)})`) : "") +
+              (t.needsYou ? color.yellow(" needs you") : "") +
               (t.denials > 0 ? color.yellow(` [${t.denials} denied]`) : ""),
             line(t.agent),
             String(t.attempt),
             age(t.since),
             line(t.branch ?? ""),
             ...(anyReason
-              ? [t.reason ? color.dim(truncate(line(t.reason.split("\n")[0] ?? ""), 60)) : ""]
+              ? [
+                  t.needsYou
+                    ? color.yellow(truncate(`asks: ${line(t.needsYou.asked)}`, 60))
+                    : t.reason
+                      ? color.dim(truncate(line(t.reason.split("\n")[0] ?? ""), 60))
+                      : "",
+                ]
               : []),
           ]),
         ),
@@ -289,6 +312,8 @@ export function statusChanges(before: StatusReport, now: StatusReport): string[]
     const why = t.reason ? ` (${line(t.reason)})` : "";
     if (!o) out.push(`${t.id}: new -> ${t.state}${why}`);
     else if (o.phase !== t.phase && t.phase) out.push(`${t.id}: provisioning: ${line(t.phase)}`);
+    else if (!o.needsYou && t.needsYou) out.push(`${t.id}: needs you: ${line(t.needsYou.asked)}`);
+    else if (o.needsYou && !t.needsYou && o.state === t.state) out.push(`${t.id}: moving again`);
     else if (o.state !== t.state || o.reason !== t.reason || o.attempt !== t.attempt)
       out.push(
         `${t.id}: ${o.state} -> ${t.state}${why}${o.attempt !== t.attempt ? `, attempt ${t.attempt}` : ""}`,

@@ -112,6 +112,13 @@ export function registerRunCommands(program: Command): void {
             },
             {
               onLaunch: (x) => (opts.json ? undefined : print(x)),
+              // The bell only on a terminal: in a pipe or with --json it would be noise.
+              onBell: (text) => {
+                if (!opts.json && process.stdout.isTTY) process.stdout.write(`\x07${color.bold(text)}\n`);
+              },
+              onProblem: (text) => {
+                if (!opts.json) console.log(color.yellow(line(text)));
+              },
               onChange: (id, from, to, reason) => {
                 if (opts.json)
                   console.log(JSON.stringify({ event: "state", id, from: from ?? null, to, reason }));
@@ -169,12 +176,6 @@ export function registerRunCommands(program: Command): void {
       "a reviewer's verdict: the change is good (from inside a reviewer run)",
       'ballador approve "checked the parser edge cases"',
     ],
-    [
-      "request-changes",
-      "changes",
-      "a reviewer's verdict: the implementer must change something (from inside a reviewer run)",
-      'ballador request-changes "empty lines are dropped"',
-    ],
   ] as const) {
     program
       .command(name)
@@ -192,6 +193,104 @@ export function registerRunCommands(program: Command): void {
         console.log(`Verdict recorded for ${r.taskId}.`);
       });
   }
+  program
+    .command("request-changes")
+    .description(
+      "send a task's work back to its agent with what must change (a person, outside any run); inside a reviewer run: the reviewer's verdict",
+    )
+    .argument("<words...>", 'TASK "what must change" (inside a reviewer run: only "what must change")')
+    .option("-f, --file <file>", "read what must change from a file (the person's form)")
+    .option("--no-launch", "only record the request and mark the task ready; the next launch starts it")
+    .option("--json", "print the result as JSON")
+    .addHelpText(
+      "after",
+      `${examples(
+        'ballador request-changes extract-events "keep empty lines; add a test for them"',
+        "ballador request-changes extract-events --file review.md",
+        'ballador request-changes extract-events --no-launch "rename the flag to --strict"',
+      )}
+
+The person's words go into the prompt of the task's next attempt (and of its automatic retries
+until the work is back in review), continuing the agent's conversation where its preset can.
+Inside a reviewer run (BALLADOR_RUN_DIR is set) the command is the reviewer's verdict:
+  ballador request-changes "empty lines are dropped"`,
+    )
+    .action(
+      async (words: string[], opts: { file?: string; launch: boolean; json?: boolean }, cmd: Command) => {
+        const { UserError } = await import("../../usecases/errors.js");
+        // Every run has BALLADOR_RUN_DIR; a person's shell has not. The agent's form only ever
+        // writes its own run's inbox, so an agent gains nothing by dropping the variable.
+        if (process.env.BALLADOR_RUN_DIR) {
+          if (opts.file !== undefined || !opts.launch)
+            throw new UserError(
+              'inside a run, request-changes is the reviewer\'s verdict: ballador request-changes "what must change" (no --file, no --no-launch)',
+              2,
+            );
+          const { report } = await import("../../usecases/report.js");
+          const r = await report(globals(cmd).cwd, "changes", words.join(" "));
+          if (opts.json) return printJson(r);
+          return console.log(`Verdict recorded for ${r.taskId}.`);
+        }
+        const [id, ...rest] = words as [string, ...string[]];
+        const { requestText } = await import("../../usecases/steering.js");
+        const message = requestText({
+          ...(rest.length > 0 ? { text: rest.join(" ") } : {}),
+          ...(opts.file !== undefined ? { file: opts.file } : {}),
+          cwd: globals(cmd).cwd,
+        });
+        if (message === null)
+          throw new UserError(
+            `say what must change: ballador request-changes ${id} "what must change" (or --file FILE)`,
+            2,
+            [],
+            "missing_message",
+          );
+        const { retry } = await import("../../usecases/lifecycle.js");
+        await withProject(cmd, async (p) => {
+          const r = await retry(p, id, { launch: opts.launch, message, verb: "request-changes" });
+          if (opts.json) return printJson(r);
+          printRetry(id, r, "Sent back");
+        });
+      },
+    );
+
+  program
+    .command("hook")
+    .description(
+      "for an agent's own hooks, from inside a run: it waits for a person, or works again (prints nothing)",
+    )
+    .argument(
+      "[event]",
+      "Notification, Stop, UserPromptSubmit or PreToolUse (default: hook_event_name on stdin)",
+    )
+    .option("--json", "print the report written, and errors, as JSON (a hook never does)")
+    .addHelpText(
+      "after",
+      `${examples('echo \'{"hook_event_name":"Notification","message":"Claude needs your permission"}\' | ballador hook')}
+
+Ballador seeds these hooks into a sandboxed Claude Code run's settings. Without --json it
+prints nothing on stdout and always exits 0, so it can never change what the agent does.`,
+    )
+    .action(async (event: string | undefined, opts: { json?: boolean }, cmd: Command) => {
+      const { hookReport } = await import("../../usecases/report.js");
+      let input = "";
+      if (!process.stdin.isTTY) {
+        for await (const chunk of process.stdin) {
+          input += String(chunk);
+          if (input.length > 1024 * 1024) break;
+        }
+      }
+      if (opts.json) {
+        const r = await hookReport(globals(cmd).cwd, event, input);
+        return printJson(r ?? { ignored: true });
+      }
+      try {
+        await hookReport(globals(cmd).cwd, event, input);
+      } catch (err) {
+        process.stderr.write(`ballador hook: ${(err as Error).message}\n`);
+      }
+    });
+
   program
     .command("done")
     .description("report the work as done (from inside a run); refused while changes are uncommitted")
@@ -249,20 +348,25 @@ export function registerRunCommands(program: Command): void {
     .description("start a new attempt of a failed, blocked, stopped or reviewed task")
     .argument("<task>", "task id")
     .option("--no-launch", "only mark it ready; the next launch starts it")
+    .option("-m, --message <text>", "what the next attempt must do differently (goes into its prompt)")
     .option("--json", "print the result as JSON")
     .addHelpText(
       "after",
-      examples("ballador retry extract-events", "ballador retry extract-events --no-launch"),
+      examples(
+        "ballador retry extract-events",
+        "ballador retry extract-events --no-launch",
+        'ballador retry extract-events --message "the fixture moved to test/data; use it"',
+      ),
     )
-    .action(async (id: string, opts: { launch: boolean; json?: boolean }, cmd: Command) => {
+    .action(async (id: string, opts: { launch: boolean; message?: string; json?: boolean }, cmd: Command) => {
       const { retry } = await import("../../usecases/lifecycle.js");
+      const { requestText } = await import("../../usecases/steering.js");
+      const message =
+        opts.message !== undefined ? requestText({ text: opts.message, cwd: globals(cmd).cwd }) : null;
       await withProject(cmd, async (p) => {
-        const r = await retry(p, id, { launch: opts.launch });
+        const r = await retry(p, id, { launch: opts.launch, message });
         if (opts.json) return printJson(r);
-        if (!r.launched) return console.log(`${id} is ready again.`);
-        for (const s of r.launched.started) console.log(`Retrying ${s.id}: attempt ${s.attempt} started.`);
-        for (const f of r.launched.failed) console.log(color.red(`failed ${f.id}: ${block(f.reason)}`));
-        for (const d of r.launched.deferred) console.log(`${id} is ready; not started now: ${line(d.why)}`);
+        printRetry(id, r, "Retrying");
       });
     });
 
@@ -407,4 +511,16 @@ terminal (titles, links, clipboard writes, device queries). --raw prints every b
       });
       if (!r.ok) process.exitCode = 1;
     });
+}
+
+function printRetry(id: string, r: import("../../usecases/lifecycle.js").RetryResult, verb: string): void {
+  if (r.message)
+    console.log(`Recorded your requested changes for ${id}; its next attempt's prompt carries them.`);
+  if (!r.launched) {
+    console.log(`${id} is ready again; the next launch starts it.`);
+    return;
+  }
+  for (const s of r.launched.started) console.log(`${verb} ${s.id}: attempt ${s.attempt} started.`);
+  for (const f of r.launched.failed) console.log(color.red(`failed ${f.id}: ${block(f.reason)}`));
+  for (const d of r.launched.deferred) console.log(`${id} is ready; not started now: ${line(d.why)}`);
 }

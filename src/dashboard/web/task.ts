@@ -493,6 +493,7 @@ function links(ids: string[]): HTMLElement[] {
 
 function noteLabel(kind: string): string {
   if (kind === "person") return "person";
+  if (kind === "request") return "person: requested changes";
   if (kind === "summary") return "agent's summary";
   if (kind === "blocked") return "agent: blocked";
   if (kind === "system") return "ballador";

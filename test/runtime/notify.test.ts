@@ -1,0 +1,132 @@
+/**
+ * Notifications (issue 15): while `launch --watch` conducts, events reach a command (the
+ * events as JSON on stdin) and a webhook served on loopback (POSTed by Ballador's own process),
+ * coalesced: tasks that finish together are one message, not one each.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { cleanupProjects, commitAndDone, gate, makeProject, waitFor } from "../helpers/runtime.js";
+
+const servers: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((close) => close()));
+  await cleanupProjects();
+});
+
+interface Message {
+  source: string;
+  text: string;
+  events: Array<{ event: string; task: string | null; detail: string | null }>;
+}
+
+async function webhook(): Promise<{ url: string; bodies: Message[] }> {
+  const bodies: Message[] = [];
+  const server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (d) => {
+      body += d;
+    });
+    req.on("end", () => {
+      if (req.method === "POST") bodies.push(JSON.parse(body) as Message);
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  servers.push(() => new Promise((resolve) => server.close(() => resolve())));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, bodies };
+}
+
+describe("notify", () => {
+  it("three tasks finishing together reach the command and the webhook as one message each", async () => {
+    const hook = await webhook();
+    const p = await makeProject({ config: {} });
+    const out = join(p.parent, "notified.jsonl");
+    await p.write(
+      ".ballador/config.yaml",
+      `${readFileSync(join(p.dir, ".ballador/config.yaml"), "utf8")}notify:\n  bell: false\n  desktop: false\n  command: "cat >> '${out}'"\n  webhook: "${hook.url}"\n  coalesce: 6s\n`,
+    );
+    await p.git(["commit", "-qam", "notify"]);
+    for (const id of ["a", "b", "c"])
+      await p.part(id, { steps: [gate(p, "go"), ...commitAndDone(`${id}.txt`)] });
+    await p.ok(["queue"]);
+    const watch = p.spawn(["launch", "--watch"]);
+    await waitFor(async () => {
+      const s = await p.status();
+      return s.tasks.every((t) => t.state === "running") ? true : undefined;
+    }, "all three running");
+    await p.open("go");
+    expect(await watch.exited, watch.output()).toBe(0);
+
+    const lines = existsSync(out) ? readFileSync(out, "utf8").split("\n").filter(Boolean) : [];
+    expect(lines, watch.output()).toHaveLength(1);
+    const doc = JSON.parse(lines[0] as string) as Message;
+    expect(doc.source).toBe("ballador");
+    expect(
+      doc.events
+        .filter((e) => e.event === "review")
+        .map((e) => e.task)
+        .sort(),
+    ).toEqual(["a", "b", "c"]);
+    expect(doc.events.map((e) => e.event)).toContain("all_done");
+    expect(doc.text).toContain("a: ready for review");
+    // The webhook got the same one message, from Ballador's process.
+    await waitFor(async () => (hook.bodies.length > 0 ? true : undefined), "the webhook's POST");
+    expect(hook.bodies).toHaveLength(1);
+    expect(hook.bodies[0]?.events).toEqual(doc.events);
+  }, 120_000);
+
+  it("a failed task is an event; a webhook that cannot be reached is said, and conducting goes on", async () => {
+    const p = await makeProject();
+    const out = join(p.parent, "notified.jsonl");
+    await p.write(
+      ".ballador/config.yaml",
+      `${readFileSync(join(p.dir, ".ballador/config.yaml"), "utf8")}notify:\n  bell: false\n  desktop: false\n  command: "cat > '${out}'"\n  webhook: "http://127.0.0.1:9/nobody"\n  coalesce: 500ms\n`,
+    );
+    await p.git(["commit", "-qam", "notify"]);
+    await p.part("bad", { steps: [{ exit: 3 }] });
+    await p.ok(["queue"]);
+    const watch = p.spawn(["launch", "--watch"], {});
+    expect(await watch.exited).toBe(0);
+    expect(watch.output()).toMatch(/notify: webhook: .*ECONNREFUSED/);
+    expect((await p.task("bad")).state).toBe("failed");
+    const doc = JSON.parse(readFileSync(out, "utf8")) as Message;
+    expect(doc.events).toEqual([expect.objectContaining({ event: "failed", task: "bad" })]);
+    expect(doc.events[0]?.detail).toContain("exited with code 3");
+  }, 60_000);
+
+  it("an agent that needs you is an event with what it asked, while the run goes on", async () => {
+    const p = await makeProject({ config: { needs_you: { quiet: "1m", nudge_after: "0s" } } });
+    const out = join(p.parent, "notified.jsonl");
+    await p.write(
+      ".ballador/config.yaml",
+      `${readFileSync(join(p.dir, ".ballador/config.yaml"), "utf8")}notify:\n  bell: false\n  desktop: false\n  command: "cat >> '${out}'"\n  coalesce: 200ms\n  events: [needs_you]\n`,
+    );
+    await p.git(["commit", "-qam", "notify"]);
+    const asked = JSON.stringify({ hook_event_name: "Notification", message: "Which port should I use?" });
+    await p.part("asks", {
+      steps: [
+        { write: { path: "n.json", content: asked } },
+        { run: "ballador hook < n.json && rm n.json" },
+        gate(p, "answered"),
+        ...commitAndDone("asks.txt"),
+      ],
+    });
+    await p.ok(["queue"]);
+    const watch = p.spawn(["launch", "--watch"]);
+    const doc = await waitFor(async () => {
+      const line = existsSync(out) ? readFileSync(out, "utf8").split("\n").find(Boolean) : undefined;
+      return line ? (JSON.parse(line) as Message) : undefined;
+    }, "the needs-you notification");
+    expect(doc.events).toEqual([
+      expect.objectContaining({ event: "needs_you", task: "asks", detail: "Which port should I use?" }),
+    ]);
+    expect((await p.task("asks")).state).toBe("running");
+    await p.open("answered");
+    expect(await watch.exited, watch.output()).toBe(0);
+    // Only needs_you was asked for: review and all_done sent nothing more.
+    expect(readFileSync(out, "utf8").split("\n").filter(Boolean)).toHaveLength(1);
+  }, 60_000);
+});
