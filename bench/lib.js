@@ -5,7 +5,7 @@
  * Plain ESM JavaScript on purpose: the bench runs against the built CLI (dist/) and needs no
  * compile step of its own.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
@@ -300,4 +300,33 @@ export function markdownTable(figures) {
     `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`,
     ...rows.slice(1).map(line),
   ].join("\n");
+}
+
+/** An async spawn (keeps the event loop free for sampling): wall time, stdout and stderr; rejects on a non-zero exit. */
+export function runAsync(file, args, { cwd, env }) {
+  return new Promise((resolvePromise, reject) => {
+    const start = process.hrtime.bigint();
+    const child = spawn(file, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d) => {
+      stdout += d;
+    });
+    child.stderr.setEncoding("utf8").on("data", (d) => {
+      stderr += d;
+    });
+    child.on("error", reject);
+    child.on("close", (code) => {
+      if (code !== 0)
+        reject(new Error(`${args.join(" ")} exited ${code}: ${stderr}${stdout.slice(0, 2000)}`));
+      else resolvePromise({ ms: msSince(start), stdout, stderr });
+    });
+  });
+}
+
+/** Ends a bench's own tmux server and removes its socket. */
+export function killTmux(socket) {
+  run("tmux", ["-L", socket, "kill-server"], { allowFail: true });
+  const dir = join(process.env.TMUX_TMPDIR || "/tmp", `tmux-${process.getuid?.() ?? 0}`);
+  rmSync(join(dir, socket), { force: true });
 }

@@ -1,20 +1,18 @@
-/**
- * Launch (issue 4): what `ballador launch <task>` costs a person, against a bare
- * `git worktree add` of the same commit on the same repository, on a small repository
- * (200 files) and one of 20,000 files; where the time of one launch goes; and 20 scripted
- * agents launched at once.
- *
- * The launched profile is a trivial agent (`sleep 30`), so the run stays alive while it is
- * measured; each launch is of a fresh task and is abandoned right after (its session closed).
- * Worktrees are not removed between launches: on ext4, creating files shortly after deleting
- * many makes inode allocation crawl (the kernel's recently_deleted() check in
- * __ext4_new_inode), which would measure the file system's memory of our own cleanups rather
- * than the launch. Everything goes with the temporary folders at the end.
- */
-import { spawn } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ballador, CLI, figure, makeRepo, msSince, run, stats, tempDir, timeCli } from "../lib.js";
+import {
+  ballador,
+  CLI,
+  figure,
+  killTmux,
+  makeRepo,
+  msSince,
+  run,
+  runAsync,
+  stats,
+  tempDir,
+  timeCli,
+} from "../lib.js";
 
 const SECTION = "launch";
 
@@ -82,11 +80,6 @@ function launchRepo(name, files, tasks, socket) {
 }
 
 /** Ends the tmux server of a socket and removes the socket file it leaves behind. */
-function killTmux(socket) {
-  run("tmux", ["-L", socket, "kill-server"], { allowFail: true });
-  const dir = join(process.env.TMUX_TMPDIR || "/tmp", `tmux-${process.getuid?.() ?? 0}`);
-  rmSync(join(dir, socket), { force: true });
-}
 
 // ---- one launch, several ways ----------------------------------------------------------------
 
@@ -405,28 +398,6 @@ function profiledLaunches(repo, n, dir) {
 }
 
 // ---- 20 agents at once -----------------------------------------------------------------------
-
-/** Async spawn (keeps the event loop free for sampling) with wall time. */
-function runAsync(file, args, { cwd, env }) {
-  return new Promise((resolvePromise, reject) => {
-    const start = process.hrtime.bigint();
-    const child = spawn(file, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d) => {
-      stdout += d;
-    });
-    child.stderr.setEncoding("utf8").on("data", (d) => {
-      stderr += d;
-    });
-    child.on("error", reject);
-    child.on("close", (code) => {
-      if (code !== 0)
-        reject(new Error(`${args.join(" ")} exited ${code}: ${stderr}${stdout.slice(0, 2000)}`));
-      else resolvePromise({ ms: msSince(start), stdout, stderr });
-    });
-  });
-}
 
 /** VmRSS (KiB) of the run supervisors of this state folder, and of them with all descendants. */
 function sampleRss(stateDir) {

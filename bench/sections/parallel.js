@@ -9,7 +9,7 @@
  * - `status` with 20,000 ended runs and 50 stray tmux sessions against the same repository with
  *   neither (target 1.5x); `next` at 10,000 tasks against `node -e 0` (target 2x).
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
@@ -18,10 +18,12 @@ import {
   CLI,
   figure,
   generateParts,
+  killTmux,
   makeRepo,
   msSince,
   ROOT,
   run,
+  runAsync,
   stats,
   timeCli,
 } from "../lib.js";
@@ -61,35 +63,16 @@ function writeParts(repo, ids, body) {
   ballador(repo, ["queue"]);
 }
 
-function killTmux(socket) {
-  spawnSync("tmux", ["-L", socket, "kill-server"], { stdio: "ignore" });
-}
-
-function runAsync(file, args, { cwd, env }) {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(file, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d) => {
-      stdout += d;
-    });
-    child.stderr.setEncoding("utf8").on("data", (d) => {
-      stderr += d;
-    });
-    child.on("error", reject);
-    child.on("close", (code) =>
-      code === 0 ? resolvePromise(stdout) : reject(new Error(`${args.join(" ")} exited ${code}: ${stderr}`)),
-    );
-  });
-}
-
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function allInReview(repo, count, startedAt) {
   const deadline = Date.now() + 180_000;
   let states = {};
   while (Date.now() < deadline) {
-    const out = await runAsync(process.execPath, [CLI, "status", "--json"], { cwd: repo.dir, env: repo.env });
+    const { stdout: out } = await runAsync(process.execPath, [CLI, "status", "--json"], {
+      cwd: repo.dir,
+      env: repo.env,
+    });
     states = {};
     for (const t of JSON.parse(out).tasks) states[t.state] = (states[t.state] ?? 0) + 1;
     if ((states.review ?? 0) === count) return msSince(startedAt);

@@ -61,14 +61,7 @@ export async function verificationKey(input: {
     .filter(Boolean)
     .sort();
   const copies: Array<[string, string]> = [];
-  for (const file of input.copy) {
-    let rel: string;
-    try {
-      rel = safeRelative(relative(input.repoRoot, resolve(input.repoRoot, file)));
-    } catch {
-      continue;
-    }
-    const data = readUntrustedQuiet(input.repoRoot, rel);
+  for (const { rel, data } of mainCopies(input.repoRoot, input.copy)) {
     copies.push([
       rel,
       data ? `${data.mode}:${createHash("sha256").update(data.bytes).digest("hex")}` : "absent",
@@ -192,15 +185,7 @@ export async function verifyClean(input: CleanVerifyInput): Promise<Verdict> {
       }
       say(`${p} differs from ${input.projectBase}: verifying with the base's version`);
     }
-    for (const file of input.copy) {
-      // From the main checkout: a regular file only, never through a link (it could name ~/.ssh).
-      let rel: string;
-      try {
-        rel = safeRelative(relative(input.repoRoot, resolve(input.repoRoot, file)));
-      } catch {
-        continue;
-      }
-      const data = readUntrustedQuiet(input.repoRoot, rel);
+    for (const { rel, data } of mainCopies(input.repoRoot, input.copy)) {
       if (data) writeUntrusted(tree, rel, data.bytes, data.mode, { replaceLinks: true });
     }
     const sandbox = await input.sandboxFor(tree);
@@ -250,6 +235,27 @@ export async function verifyClean(input: CleanVerifyInput): Promise<Verdict> {
   } finally {
     await dropTree(input.repoRoot, tree);
   }
+}
+
+/**
+ * The `copy` files as the main checkout has them: a regular file only, never through a link (it
+ * could name ~/.ssh); a path outside the repository is skipped, a missing file has no data.
+ */
+function mainCopies(
+  root: string,
+  copy: readonly string[],
+): Array<{ rel: string; data: { bytes: Buffer; mode: number } | null }> {
+  const out: Array<{ rel: string; data: { bytes: Buffer; mode: number } | null }> = [];
+  for (const file of copy) {
+    let rel: string;
+    try {
+      rel = safeRelative(relative(root, resolve(root, file)));
+    } catch {
+      continue;
+    }
+    out.push({ rel, data: readUntrustedQuiet(root, rel) });
+  }
+  return out;
 }
 
 /** A regular file of the main checkout (no link anywhere on its path), or null. */
