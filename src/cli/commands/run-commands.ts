@@ -266,7 +266,7 @@ Inside a reviewer run (BALLADOR_RUN_DIR is set) the command is the reviewer's ve
     .option("--json", "print the report written, and errors, as JSON (a hook never does)")
     .addHelpText(
       "after",
-      `${examples('echo \'{"hook_event_name":"Notification","message":"Claude needs your permission"}\' | ballador hook')}
+      `${examples("ballador hook Stop < event.json", 'echo \'{"hook_event_name":"Notification","message":"Claude needs your permission"}\' | ballador hook')}
 
 Ballador seeds these hooks into a sandboxed Claude Code run's settings. Without --json it
 prints nothing on stdout and always exits 0, so it can never change what the agent does.`,
