@@ -226,11 +226,16 @@ export function readRunSpec(runDir: string): RunSpec {
 }
 
 /** Agent side: a report file in the run's inbox. */
+let reportSeq = 0;
+
 export function writeReport(runDir: string, report: Report): string {
   const dir = runPaths(runDir).inbox;
   mkdirSync(dir, { recursive: true });
-  // Names sort by time, so the supervisor handles reports in the order they were made.
-  const name = `${Date.now().toString().padStart(15, "0")}-${process.pid}-${randomBytes(3).toString("hex")}.json`;
+  // Names sort by time, so the supervisor handles reports in the order they were made; within
+  // one millisecond of one process (a gate, then its done) by a counter, never by chance.
+  reportSeq = (reportSeq + 1) & 0xffff;
+  const order = `${reportSeq.toString(16).padStart(4, "0")}${randomBytes(1).toString("hex")}`;
+  const name = `${Date.now().toString().padStart(15, "0")}-${process.pid}-${order}.json`;
   const tmp = join(dir, `.${name}.tmp`);
   writeFileSync(tmp, JSON.stringify(report), { flag: "wx" });
   renameSync(tmp, join(dir, name));
