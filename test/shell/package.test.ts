@@ -39,7 +39,10 @@ describe("the npm package", () => {
       npm_config_update_notifier: "false",
     };
     for (const k of Object.keys(env)) if (k.startsWith("BALLADOR_")) delete env[k];
-    const pack = await runProgram("npm", ["pack", "--json", "--pack-destination", tmp], {
+    // --ignore-scripts: prepack would rebuild dist/ in place while the other test files run the
+    // CLI from it (tsc rewrites each module, and a process importing it meanwhile sees half a
+    // module). The suite's global setup has just built it.
+    const pack = await runProgram("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", tmp], {
       cwd: PACKAGE_ROOT,
       env,
       timeoutMs: 120_000,
