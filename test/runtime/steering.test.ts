@@ -141,5 +141,6 @@ describe("request-changes from outside a run", () => {
     const missing = await p.run(["request-changes", "nobody", "x"]);
     expect(missing.code).toBe(3);
     await p.open("d");
+    await p.reaches("d", "review");
   }, 120_000);
 });
