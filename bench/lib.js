@@ -330,3 +330,17 @@ export function killTmux(socket) {
   const dir = join(process.env.TMUX_TMPDIR || "/tmp", `tmux-${process.getuid?.() ?? 0}`);
   rmSync(join(dir, socket), { force: true });
 }
+
+/** A scripted agent's part body: write out/<id>.txt, commit it, report done (the trivial task). */
+export function trivialScript(id, content = `${id}\n`) {
+  return [
+    "Goal: write a file, commit it, report done.",
+    "",
+    "```ballador-script",
+    "steps:",
+    `  - write: { path: out/${id}.txt, content: ${JSON.stringify(content)} }`,
+    `  - commit: "bench: ${id}"`,
+    `  - done: { summary: "out/${id}.txt" }`,
+    "```",
+  ].join("\n");
+}

@@ -5,36 +5,15 @@
  * per mode ("tunnel": HTTPS through the proxy untouched; "terminated": the proxy terminates TLS
  * with the run's CA and substitutes a masked secret), per-request times and download times.
  */
-import { spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { DIST, msSince, run } from "./lib.js";
+import { DIST, run, runAsync } from "./lib.js";
 
 const [base, portText, caFile] = process.argv.slice(2);
 const port = Number(portText);
 const REQUESTS = 50;
 const DOWNLOADS = 5;
-
-function spawnAsync(file, args, env) {
-  return new Promise((resolvePromise, reject) => {
-    const start = process.hrtime.bigint();
-    const child = spawn(file, args, { env: env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d) => {
-      stdout += d;
-    });
-    child.stderr.setEncoding("utf8").on("data", (d) => {
-      stderr += d;
-    });
-    child.on("error", reject);
-    child.on("close", (code) => {
-      if (code !== 0) reject(new Error(`exited ${code}: ${stderr.slice(0, 1500)}`));
-      else resolvePromise({ stdout, ms: msSince(start) });
-    });
-  });
-}
 
 const { buildPolicy, RunSandbox } = await import(
   pathToFileURL(join(DIST, "adapters", "sandbox", "index.js")).href
@@ -101,7 +80,7 @@ async function measure(sandbox, prefix) {
     // The Authorization header names $TOKEN: expanded by the shell inside (a stand-in, or empty).
     const line = `${prefix}curl ${args.map((a) => (a.includes('"$TOKEN"') ? `"Authorization: Bearer $TOKEN"` : shq(a))).join(" ")}`;
     const w = await sandbox.wrapShell(line, worktree);
-    return (await spawnAsync(w.file, w.args)).stdout;
+    return (await runAsync(w.file, w.args, { env: process.env })).stdout;
   };
   await inside(many.slice(0, 8));
   const lines = (await inside(many)).trim().split("\n");

@@ -12,6 +12,7 @@ import {
   stats,
   tempDir,
   timeCli,
+  trivialScript,
 } from "../lib.js";
 
 const SECTION = "launch";
@@ -456,16 +457,7 @@ async function twentyAgents(socket) {
     repo,
     ids.map((id) => ({
       id,
-      body: [
-        "Goal: write a file, commit it, report done.",
-        "",
-        "```ballador-script",
-        "steps:",
-        `  - write: { path: out/${id}.txt, content: "written by ${id}\\n" }`,
-        `  - commit: "bench: ${id}"`,
-        `  - done: { summary: "out/${id}.txt" }`,
-        "```",
-      ].join("\n"),
+      body: trivialScript(id, `written by ${id}\n`),
     })),
   );
   const peak = { supervisors: 0, supervisorsKiB: 0, maxSupervisorKiB: 0, processes: 0, treeKiB: 0 };

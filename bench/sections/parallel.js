@@ -26,6 +26,7 @@ import {
   runAsync,
   stats,
   timeCli,
+  trivialScript,
 } from "../lib.js";
 
 const SECTION = "parallel";
@@ -147,18 +148,7 @@ async function balladorTwenty(count, socket) {
   const repo = makeRepo("twenty");
   writeConfig(repo, { socket, maxParallel: count, profile: "{ preset: scripted }" });
   const ids = Array.from({ length: count }, (_, i) => `t${String(i).padStart(2, "0")}`);
-  writeParts(repo, ids, (id) =>
-    [
-      "Goal: write a file, commit it, report done.",
-      "",
-      "```ballador-script",
-      "steps:",
-      `  - write: { path: out/${id}.txt, content: "${id}\\n" }`,
-      `  - commit: "bench: ${id}"`,
-      `  - done: { summary: "out/${id}.txt" }`,
-      "```",
-    ].join("\n"),
-  );
+  writeParts(repo, ids, (id) => trivialScript(id));
   const start = process.hrtime.bigint();
   try {
     await runAsync(process.execPath, [CLI, "launch", "--json"], { cwd: repo.dir, env: repo.env });

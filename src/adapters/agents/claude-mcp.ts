@@ -3,8 +3,9 @@
  * ~/.claude.json), local (`projects[<repo>].mcpServers` there) and project (`.mcp.json` of the
  * repository, read from the base commit by the caller, never from an agent's worktree).
  */
-import { readFileSync, realpathSync } from "node:fs";
+import { realpathSync } from "node:fs";
 import { basename, join } from "node:path";
+import { isObject, jsonOf, readPersonalJson } from "./home.js";
 import { PRESETS, presetBinary } from "./presets.js";
 import type { ResolvedProfile } from "./profiles.js";
 
@@ -17,26 +18,12 @@ export interface McpServer {
   config: Record<string, unknown>;
 }
 
-type Json = Record<string, unknown>;
-
-function isObject(v: unknown): v is Json {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-function parse(text: string | null): Json | null {
-  if (text === null) return null;
-  try {
-    const v: unknown = JSON.parse(text);
-    return isObject(v) ? v : null;
-  } catch {
-    return null;
-  }
-}
-
 function serversOf(v: unknown, scope: McpScope): McpServer[] {
   if (!isObject(v)) return [];
   return Object.entries(v)
-    .filter((e): e is [string, Json] => isObject(e[1]) && /^[A-Za-z0-9_.-]{1,100}$/.test(e[0]))
+    .filter(
+      (e): e is [string, Record<string, unknown>] => isObject(e[1]) && /^[A-Za-z0-9_.-]{1,100}$/.test(e[0]),
+    )
     .map(([name, config]) => ({ name, scope, config }));
 }
 
@@ -48,13 +35,7 @@ export function startsClaude(profile: Pick<ResolvedProfile, "preset" | "command"
 
 /** The user- and local-scope servers of the person's ~/.claude.json (their own file). */
 export function personalMcpServers(realHome: string, repoRoot: string): McpServer[] {
-  let text: string | null = null;
-  try {
-    text = readFileSync(join(realHome, ".claude.json"), "utf8");
-  } catch {
-    return [];
-  }
-  const state = parse(text);
+  const state = readPersonalJson(join(realHome, ".claude.json"));
   if (!state) return [];
   const out = serversOf(state.mcpServers, "user");
   const projects = isObject(state.projects) ? state.projects : {};
@@ -71,7 +52,7 @@ export function personalMcpServers(realHome: string, repoRoot: string): McpServe
 
 /** The project-scope servers of a `.mcp.json` text. */
 export function projectMcpServers(text: string | null): McpServer[] {
-  return serversOf(parse(text)?.mcpServers, "project");
+  return serversOf(jsonOf(text)?.mcpServers, "project");
 }
 
 /** Host names of the servers reached over the network (http, sse): the run's allowlist needs them. */

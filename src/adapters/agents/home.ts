@@ -372,7 +372,7 @@ function pathsOf(worktree: string): string[] {
 
 type Json = Record<string, unknown>;
 
-function isObject(v: unknown): v is Json {
+export function isObject(v: unknown): v is Json {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
@@ -381,7 +381,7 @@ function stringList(v: unknown): string[] {
 }
 
 /** A JSON object from text; null when absent or not an object (a broken file is not kept). */
-function jsonOf(text: string | null): Json | null {
+export function jsonOf(text: string | null): Json | null {
   if (text === null) return null;
   try {
     const value: unknown = JSON.parse(text);
@@ -400,7 +400,8 @@ function readPersonal(path: string): string | null {
   }
 }
 
-function readPersonalJson(path: string): Json | null {
+/** A JSON object in a file of the person's own HOME; null when absent, broken or not an object. */
+export function readPersonalJson(path: string): Json | null {
   return jsonOf(readPersonal(path));
 }
 
