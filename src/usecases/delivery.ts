@@ -190,6 +190,7 @@ export async function merge(
       say(`verifying the merged result${verify ? `: ${verify}` : ""}`);
       verdict = await verifyClean({
         ...what,
+        key,
         runDir: mergeDir,
         env,
         timeoutMs: 30 * 60_000,

@@ -147,6 +147,8 @@ export interface CleanVerifyInput {
   say?: (line: string) => void;
   /** Told each command's process group as it starts (merge records it for a crash). */
   onSpawn?: (pgid: number) => void;
+  /** The verificationKey of these inputs, when the caller has computed it already (merge). */
+  key?: string | null;
 }
 
 /** The variables that would send the checkout's git to an agent's object folder. */
@@ -160,7 +162,7 @@ export async function verifyClean(input: CleanVerifyInput): Promise<Verdict> {
   if (!input.verify) {
     return { ok: true, command: null, code: 0, ms: 0, tail: "", commit, tampered: [], log, key: null };
   }
-  const key = await verificationKey(input);
+  const key = input.key !== undefined ? input.key : await verificationKey(input);
   const paths = protectedPaths(input.verify);
   const tampered = await tamperedFiles(input.repoRoot, input.projectBase, commit, paths);
   // A unique name: git names the tree's admin folder after it, and runs verify concurrently.
