@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { HomeFiles } from "../adapters/agents/home-files.js";
 import type { ResolvedProfile } from "../adapters/agents/profiles.js";
 import { git } from "../adapters/git/index.js";
 import { makeRunFolder, type RunSpec } from "../adapters/runfolder/index.js";
@@ -51,6 +52,13 @@ export async function policyForRun(project: Project, run: PolicyRun): Promise<Po
   if (kind === "agent" && entryKind(join(own, "config.worktree")) === null) {
     writeUntrusted(own, "config.worktree", "");
   }
+  // Read-only folders of the run's HOME exist before any step: the runtime would otherwise bind
+  // a placeholder over the first missing folder (all of ~/.config) during bootstrap.
+  const readOnly = kind === "agent" ? run.profile.readOnlyHome : [];
+  if (readOnly.length > 0) {
+    const home = new HomeFiles(paths.home);
+    for (const p of readOnly) home.dir(p.replace(/^~\//, ""));
+  }
   const policy = buildPolicy({
     kind,
     worktree: tree,
@@ -75,6 +83,7 @@ export async function policyForRun(project: Project, run: PolicyRun): Promise<Po
       ...config.sandbox.allow_write,
       ...run.profile.writable.map((p) => expandHome(p, paths.home)),
     ],
+    readOnly: readOnly.map((p) => expandHome(p, paths.home)),
     denyRead: config.sandbox.deny_read,
     tlsPassthrough: config.sandbox.tls_passthrough,
   });

@@ -62,6 +62,8 @@ export async function makeTempDir(prefix = "bl-test-"): Promise<string> {
 /** Removes every folder made by makeTempDir / makeGitRepo. Use as afterEach(cleanupTempDirs). */
 export async function cleanupTempDirs(): Promise<void> {
   const dirs = tempDirs.splice(0);
+  // For looking into a failed run: BALLADOR_KEEP_TEMP=1 keeps every temp folder.
+  if (process.env.BALLADOR_KEEP_TEMP) return;
   // A process of the test's (an agent whose session was just killed) may still be writing in
   // there for a moment: retried rather than failing the test on ENOTEMPTY.
   await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 })));

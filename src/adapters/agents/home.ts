@@ -284,6 +284,17 @@ function seedAider(home: HomeFiles, ctx: AgentHomeContext): { env: Record<string
  */
 function seedOpencode(home: HomeFiles, ctx: AgentHomeContext): { env: Record<string, string> } {
   copyTreeIfMissing(home, join(ctx.realHome, ".config", "opencode"), ".config/opencode");
+  // Mounted read-only in the sandbox (the preset's readOnlyHome), so it installs nothing there.
+  // At start it writes this ignore file into each config folder unless present (and cannot
+  // start when that fails): written here, with the content it would write.
+  home.dir(".config/opencode");
+  if (!home.isFile(".config/opencode/.gitignore")) {
+    home.write(
+      ".config/opencode/.gitignore",
+      "node_modules\npackage.json\npackage-lock.json\nbun.lock\n.gitignore",
+      0o644,
+    );
+  }
   copyIfMissing(
     home,
     join(ctx.realHome, ".local", "share", "opencode", "auth.json"),
@@ -296,9 +307,8 @@ function seedOpencode(home: HomeFiles, ctx: AgentHomeContext): { env: Record<str
       OPENCODE_DISABLE_LSP_DOWNLOAD: "1",
       OPENCODE_DISABLE_SHARE: "1",
       OPENCODE_DISABLE_DEFAULT_PLUGINS: "1",
-      // It still runs npm installs (its plugin package into the config folder); when the
-      // allowlist denies registry.npmjs.org, npm's retries delay its exit (measured once on a
-      // loaded machine: 51 s instead of 78 s for a one-step headless run).
+      // Should it still run an npm install (a writable config folder of the project's own,
+      // .opencode/), npm's retries against a denied registry delay it by tens of seconds.
       npm_config_fetch_retries: "0",
     },
   };
@@ -422,9 +432,10 @@ function copyIfMissing(home: HomeFiles, from: string, rel: string): void {
   home.write(rel, data, 0o600);
 }
 
-/** The person's folder copied into the run's HOME unless that folder is already there. */
+/** The person's folder copied into the run's HOME, file by file where not there yet. */
 function copyTreeIfMissing(home: HomeFiles, from: string, rel: string, depth = 0): void {
-  if (depth === 0 && home.isDirectory(rel)) return;
+  // Files already there stay (copyIfMissing): a folder made earlier (a read-only one made
+  // before the first step) still receives the person's files.
   if (depth > 16 || !isDir(from)) return;
   home.dir(rel);
   for (const name of readdirSync(from)) {

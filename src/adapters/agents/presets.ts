@@ -23,6 +23,13 @@ export interface Preset {
   /** Folders (under $HOME) the agent writes its own config and cache into. */
   writable: string[];
   /**
+   * Folders of the run's HOME the agent may read but never write (mounted read-only), each made
+   * by the seeding before the agent starts: for an agent that skips work it does not need
+   * when it finds them so (OpenCode installs its plugin package from npm into every writable
+   * config folder, and waits for that before it sends the first prompt).
+   */
+  readOnlyHome?: string[];
+  /**
    * Arguments that continue the previous conversation (after a failed verify), when the agent
    * has them: inserted into the expanded command at `resumeAt` (default 1, right after the
    * program); use `withResume`. The conversation lives in the agent's HOME, so the previous
@@ -125,7 +132,10 @@ const OPENCODE = {
   env: ["ANTHROPIC_API_KEY", "OPENAI_API_KEY", "GEMINI_API_KEY", "OPENROUTER_API_KEY", "OPENCODE_CONFIG"],
   // Its model catalog (models.opencode.ai) is not fetched: OPENCODE_DISABLE_MODELS_FETCH.
   allowHosts: ["api.anthropic.com", "api.openai.com"],
-  writable: ["~/.local/share/opencode", "~/.config/opencode", "~/.cache/opencode", "~/.local/state/opencode"],
+  writable: ["~/.local/share/opencode", "~/.cache/opencode", "~/.local/state/opencode"],
+  // Read-only, so it installs nothing there: writable, its TUI waited 40-100 s for an npm
+  // install (of @opencode-ai/plugin) that the allowlist denies, before sending the prompt.
+  readOnlyHome: ["~/.config/opencode"],
   resume: ["--continue"],
   binary: "opencode",
   sessionState: ["~/.local/share/opencode"],
@@ -260,6 +270,8 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
     mode: "interactive",
     resumeAs: "opencode-headless",
     description: "OpenCode, interactive TUI with the prompt submitted",
+    tested:
+      "OpenCode 1.18.33 (devDependency), its TUI in tmux, sandboxed, its anthropic provider against a local fake Messages API; the retry runs headless with --continue (test/agents/opencode.e2e.test.ts)",
   },
   "opencode-headless": {
     ...OPENCODE,
@@ -306,6 +318,12 @@ export function presetNames(): string[] {
 /** The program a preset's agent is (what to look for on PATH). */
 export function presetBinary(preset: Preset): string {
   return preset.binary ?? (preset.command[0] as string);
+}
+
+/** The default preset of the agent a command starts (`opencode` for ["opencode", ...]), if any. */
+export function presetOfProgram(program: string | undefined): Preset | undefined {
+  const name = program?.split("/").pop();
+  return AGENTS.find((a) => a === name) ? PRESETS[name as string] : undefined;
 }
 
 /**

@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { type Config, parseDuration } from "../../config/schema.js";
 import { DEFAULT_WAIT_PATTERN } from "../../core/needs-you.js";
 import type { SecretSpec } from "../../core/secrets.js";
-import { PRESETS, type PromptDelivery } from "./presets.js";
+import { PRESETS, type PromptDelivery, presetOfProgram } from "./presets.js";
 
 export interface ResolvedProfile {
   name: string;
@@ -16,6 +16,8 @@ export interface ResolvedProfile {
   secrets: Record<string, SecretSpec>;
   allowHosts: string[];
   writable: string[];
+  /** Folders of the run's HOME mounted read-only (the preset's, also for a command starting its agent). */
+  readOnlyHome: string[];
   /** Claude Code MCP servers passed to sandboxed runs: names, or every configured one. */
   mcpServers: string[] | "all";
   maxSessions: number | null;
@@ -55,6 +57,7 @@ export function resolveProfile(config: Config, name: string): ResolvedProfile {
     secrets: p.secrets ?? {},
     allowHosts: [...(preset?.allowHosts ?? []), ...(p.allow_hosts ?? [])],
     writable: p.writable ?? preset?.writable ?? [],
+    readOnlyHome: (preset ?? presetOfProgram(command[0]))?.readOnlyHome ?? [],
     mcpServers: p.mcp_servers ?? [],
     maxSessions: p.max_sessions ?? null,
     fallback: p.fallback ?? null,

@@ -51,6 +51,8 @@ export interface PolicyInput {
   /** Hosts whose HTTPS the proxy never terminates (when it terminates any). */
   tlsPassthrough?: readonly string[];
   allowWrite: readonly string[];
+  /** Paths inside writable folders that stay read-only (agent steps; e.g. a seeded config folder). */
+  readOnly?: readonly string[];
   denyRead: readonly string[];
   /** The real home, for ~ in config paths. */
   realHome?: string;
@@ -133,6 +135,7 @@ export function buildPolicy(input: PolicyInput): Policy {
     join(input.gitWorktreeDir, "gitdir"),
     join(input.gitWorktreeDir, "commondir"),
     join(input.gitWorktreeDir, "config.worktree"),
+    ...(input.kind === "agent" ? (input.readOnly ?? []) : []),
     // The runtime makes these writable whenever they exist on the host: a channel between runs.
     // Only existing ones: a deny on an absent path makes the runtime create a stub on the host.
     ...[join(home, ".npm", "_logs"), join(home, ".claude", "debug"), "/tmp/claude"].filter((p) =>
