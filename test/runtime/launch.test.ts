@@ -239,3 +239,37 @@ describe("launch: base", () => {
     expect((await p.show("old-base")).runs[0]?.base).toBe("v1");
   });
 });
+
+describe("logs", () => {
+  it("shows a full-screen agent's session as the screens it showed; -f and --raw give the stream", async () => {
+    const p = await makeProject();
+    // A TUI on the alternate screen: a spinner redrawn in place, then its final screen.
+    const tui = [
+      "\x1b[?1049h\x1b[2J\x1b[H",
+      "Thinking |",
+      ...["/", "-", "\\"].map((c) => `\x1b[1;10H${c}`),
+      "\x1b[2J\x1b[HEdited one.txt\r\n\x1b[32mall checks pass\x1b[0m",
+      "\x1b[?1049l",
+    ].join("");
+    await p.part("tui", { steps: [{ print: tui }, ...commitAndDone("one.txt")] });
+    await p.ok(["queue"]);
+    await p.ok(["launch"]);
+    await p.reaches("tui", "review");
+
+    const logs = await p.run(["logs", "tui"]);
+    expect(logs.code).toBe(0);
+    const lines = logs.stdout.split("\n");
+    expect(lines).toContain("Thinking \\");
+    expect(lines).toContain("Edited one.txt");
+    expect(lines).toContain("all checks pass");
+    // Not the redraw debris that removing the escapes leaves.
+    expect(logs.stdout).not.toContain("Thinking |/-");
+    expect(logs.stdout).not.toContain("\x1b");
+    const followed = await p.run(["logs", "tui", "-f"]);
+    expect(followed.stdout).toContain("Thinking |/-\\");
+    expect((await p.run(["logs", "tui", "--raw"])).stdout).toContain("\x1b[?1049h");
+    const json = await p.json<{ log: string; text: string }>(["logs", "tui"]);
+    expect(json.log).toContain("\x1b[?1049h");
+    expect(json.text.split("\n")).toContain("Edited one.txt");
+  });
+});

@@ -110,9 +110,9 @@ export class Tmux {
       "-c",
       escapeFormat(opts.cwd),
       "-x",
-      String(opts.width ?? 200),
+      String(opts.width ?? SESSION_SIZE.cols),
       "-y",
-      String(opts.height ?? 50),
+      String(opts.height ?? SESSION_SIZE.rows),
     ];
     for (const [key, value] of Object.entries(opts.env ?? {})) {
       if (!ENV_NAME.test(key)) throw new TmuxError(`invalid environment name: "${key}"`, [], null, "");
@@ -308,6 +308,9 @@ export class Tmux {
     );
   }
 }
+
+/** The size of every session Ballador opens (its log is rendered at this size). */
+export const SESSION_SIZE = { cols: 200, rows: 50 } as const;
 
 /** The shell command pipe-pane runs (tmux uses /bin/sh) to append to `file`. */
 function pipeCommand(file: string): string {

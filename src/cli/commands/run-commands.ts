@@ -391,20 +391,32 @@ prints nothing on stdout and always exits 0, so it can never change what the age
     .argument("<task>", "task id")
     .option("-f, --follow", "keep printing until the run ends")
     .option("--raw", "print the stream exactly as recorded, escape sequences and all")
-    .option("--json", "print the log and its location as JSON")
+    .option("--json", "print the log (the stream, and its screen text) and its location as JSON")
     .addHelpText(
       "after",
       `${examples("ballador logs extract-events", "ballador logs extract-events -f", "ballador logs extract-events --raw > session.log")}
 
-In a pipe or a file the log is plain text (escape sequences removed). On a terminal it is
-replayed with its colours and cursor moves, but without what an agent could use against the
-terminal (titles, links, clipboard writes, device queries). --raw prints every byte.`,
+By default the log is the session's screen history as plain text: the recorded stream played
+through a terminal emulator of the session's size, so a full-screen agent's redraws read as
+the screens it showed, not as fragments. --follow prints the stream as it comes: replayed with
+its colours on a terminal (without what an agent could use against the terminal: titles,
+links, clipboard writes, device queries), escape sequences removed in a pipe. --raw prints
+every byte.`,
     )
     .action(async (id: string, opts: { follow?: boolean; raw?: boolean; json?: boolean }, cmd: Command) => {
       const { logFile, readLog } = await import("../../usecases/lifecycle.js");
-      const { replayTerminal, stripTerminal } = await import("../../core/terminal-text.js");
+      const { replayTerminal, stripTerminal, terminalBlock } = await import("../../core/terminal-text.js");
       await withProject(cmd, async (p) => {
         const { run, file } = logFile(p, id);
+        if (!opts.follow && !opts.raw) {
+          const { screenText } = await import("../../adapters/terminal/screen-text.js");
+          const { SESSION_SIZE } = await import("../../adapters/tmux/index.js");
+          const log = readLog(file);
+          const text = await screenText(log, SESSION_SIZE);
+          if (opts.json) return printJson({ task: id, run: run.id, file, log, text });
+          process.stdout.write(terminalBlock(text));
+          return;
+        }
         if (opts.json) return printJson({ task: id, run: run.id, file, log: readLog(file) });
         const render = opts.raw ? (t: string) => t : process.stdout.isTTY ? replayTerminal : stripTerminal;
         let printed = 0;
