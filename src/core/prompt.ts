@@ -64,6 +64,9 @@ export function assemblePrompt(input: PromptInput): string {
         : "An earlier attempt did not finish. Start from the work already on this branch.",
       "",
     );
+  } else if (input.previousFailure) {
+    // A resumed session keeps its attempt number: it still says why the earlier one stopped.
+    out.push("## This session continues an earlier one", "", input.previousFailure.trim(), "");
   }
   out.push("## The part", "", task.body.trim() || "(no description beyond the title)", "");
   if (task.scope.length > 0) {

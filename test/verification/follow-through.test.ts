@@ -67,6 +67,67 @@ describe("retries keep everything", () => {
     await watch.exited;
     expect(watch.output()).toMatch(/quiet: running -> running \(attempt 2 of 2: /);
   });
+  it("a person's retry after a reviewer's requested changes carries the reviewer's words; the reviewer's run is no attempt", async () => {
+    const p = await makeVerifyProject({ sandbox: "bwrap", config: { max_attempts: 1 } });
+    const script = join(p.parent, "review.yaml");
+    await writeFile(
+      script,
+      "steps:\n  - run: \"grep -q v2 notes.txt && ballador approve 'fine' || ballador request-changes 'REVIEWER-SAYS: write v2 into notes.txt'\"\n",
+    );
+    const config = (await p.git(["show", "HEAD:.ballador/config.yaml"])).replace(
+      "profiles:\n    scripted:",
+      `profiles:\n    critic:\n      command: [ballador-scripted-agent, --script, ${JSON.stringify(script)}]\n    scripted:`,
+    );
+    await p.write(".ballador/config.yaml", `${config}reviewer: critic\n`);
+    await p.git(["commit", "-qam", "reviewer"]);
+    await writePart(p, "reviewed", {
+      steps: [
+        {
+          run: `echo v{attempt} > notes.txt; ${gitCommit("try {attempt}")}`,
+        },
+        { ballador: ["done", "--summary", "attempt {attempt}"] },
+      ],
+    });
+    await p.ok(["queue"]);
+    await p.ok(["launch"]);
+    const failed = await p.waitState("reviewed", ["review", "failed"]);
+    expect(failed.state).toBe("failed");
+    await p.ok(["retry", "reviewed"]);
+    expect((await p.waitState("reviewed", ["review", "failed"])).state).toBe("review");
+    const shown = await p.show("reviewed");
+    const implementer = shown.runs.filter((r) => r.profile === "scripted");
+    expect(implementer.map((r) => r.attempt)).toEqual([1, 2]);
+    const prompt2 = await readFile(join(implementer[1]?.runDir ?? "", "prompt.md"), "utf8");
+    expect(prompt2).toContain("## This is attempt 2");
+    expect(prompt2).toContain("REVIEWER-SAYS: write v2 into notes.txt");
+    const brief = await p.ok(["review", "reviewed", "--no-diff"]);
+    // Two implementer attempts: the reviewer's runs count as none.
+    expect(brief.stdout).toContain("2 attempts by scripted");
+  }, 120_000);
+
+  it("resume tells the agent why its earlier session stopped", async () => {
+    const p = await makeVerifyProject();
+    const gateFile = join(p.parent, "gate-open");
+    await writePart(p, "paused", {
+      steps: [
+        { run: `test -f ${gateFile} || sleep 300` },
+        { write: { path: "work.txt", content: "work\n" } },
+        { run: gitCommit("work") },
+        { ballador: ["done", "--summary", "resumed"] },
+      ],
+    });
+    await p.ok(["queue"]);
+    await p.ok(["launch"]);
+    await p.waitState("paused", ["running"]);
+    await p.ok(["stop", "paused"]);
+    await writeFile(gateFile, "");
+    await p.ok(["resume", "paused"]);
+    expect((await p.waitState("paused", ["review", "failed"])).state).toBe("review");
+    const runs = (await p.show("paused")).runs;
+    const prompt2 = await readFile(join(runs[1]?.runDir ?? "", "prompt.md"), "utf8");
+    expect(prompt2).toContain("## This session continues an earlier one");
+    expect(prompt2).toContain("Your previous session was stopped by a person");
+  });
 });
 
 describe("what the person is told", () => {
