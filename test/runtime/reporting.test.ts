@@ -55,6 +55,14 @@ describe("run outcomes", () => {
     const fv = await p.reaches("fails-verify", "failed");
     expect(fv.reason).toMatch(/^verify: /);
     expect(fv.reason).toContain("exited 3");
+    // status: the state stays a word; the reason goes last, one line of at most 60 columns.
+    const statusLines = (await p.ok(["status"])).stdout.split("\n");
+    const header = statusLines.find((l) => l.startsWith("ID"))!;
+    const row = statusLines.find((l) => l.startsWith("fails-verify"))!;
+    expect(header).toMatch(/STATE\s+AGENT\s+ATT\s+AGE\s+BRANCH\s+WHY$/);
+    expect(row.slice(header.indexOf("STATE"), header.indexOf("AGENT")).trim()).toBe("failed");
+    expect(row.slice(header.indexOf("WHY")).length).toBeLessThanOrEqual(60);
+    expect(row.slice(header.indexOf("WHY"))).toMatch(/^verify: /);
     const fvRun = (await p.show("fails-verify")).runs[0]!;
     expect(await fileContains(join(fvRun.runDir, "verify.log"), "verify-said-no")).toBe(true);
 
