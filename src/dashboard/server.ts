@@ -174,11 +174,12 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
         return r;
       });
     }
-    const m = /^\/api\/tasks\/([^/]+)\/(launch|stop|resume|retry|merge|pr)$/.exec(path);
+    const m = /^\/api\/tasks\/([^/]+)\/(launch|stop|resume|retry|request-changes|merge|pr)$/.exec(path);
     if (m || path === "/api/launch") {
       const id = m ? decodeURIComponent(m[1] as string) : null;
       const action = m ? (m[2] as string) : "launch";
-      const run = actions.then(() => act(opts.cwd, action, id));
+      const text = typeof body.text === "string" ? body.text : undefined;
+      const run = actions.then(() => act(opts.cwd, action, id, text));
       actions = run.catch(() => undefined);
       return guarded(res, async () => {
         try {
@@ -276,6 +277,7 @@ async function act(
   cwd: string,
   action: string,
   id: string | null,
+  text?: string,
 ): Promise<{ message: string; result: unknown }> {
   const actor = "dashboard";
   // A fresh project per action: it reads the config as it is now, like a CLI command would.
@@ -305,11 +307,17 @@ async function act(
         result: r,
       };
     }
-    if (action === "resume" || action === "retry") {
+    if (action === "resume" || action === "retry" || action === "request-changes") {
+      let message: string | null = null;
+      if (action === "request-changes") {
+        // The same checks as the CLI's: empty or too long is refused, nothing recorded.
+        const { requestText } = await import("../usecases/steering.js");
+        message = requestText({ text: text ?? "", cwd });
+      }
       const r =
         action === "resume"
           ? await lifecycle.resume(project, task, actor)
-          : (await lifecycle.retry(project, task, { launch: true, actor })).launched;
+          : (await lifecycle.retry(project, task, { launch: true, actor, message, verb: action })).launched;
       const started = r?.started ?? [];
       const failed = (r?.failed ?? []).map((f) => `failed ${f.id}: ${f.reason}`);
       const deferred = (r?.deferred ?? []).map((d) => `not started now: ${d.why}`);
@@ -319,7 +327,8 @@ async function act(
           1,
           [...failed, ...deferred].slice(1),
         );
-      const verb = action === "resume" ? "Resumed" : "Retrying";
+      const verb =
+        action === "resume" ? "Resumed" : action === "retry" ? "Retrying" : "Changes requested; retrying";
       return {
         message: [
           ...started.map((s) => `${verb} ${s.id}: attempt ${s.attempt} started.`),

@@ -97,7 +97,13 @@ export class BoardWatcher {
       for (const [id, r] of rows) {
         const notes = ch.notes.get(id) ?? 0;
         const denials = ch.denials.get(id) ?? r.denials;
-        if (r.notes !== notes || r.denials !== denials) rows.set(id, { ...r, notes, denials });
+        const waiting = ch.waiting.get(id) ?? null;
+        if (
+          r.notes !== notes ||
+          r.denials !== denials ||
+          JSON.stringify(r.waiting) !== JSON.stringify(waiting)
+        )
+          rows.set(id, { ...r, notes, denials, waiting });
       }
       // A count that does not add up (tasks removed, or a clock far behind): read it all again.
       const next: Board =

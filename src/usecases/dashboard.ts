@@ -12,6 +12,7 @@ import { type DenialReport, denialCounts, denialReport } from "./denials.js";
 import { UserError } from "./errors.js";
 import { tmuxFor } from "./launch.js";
 import { logFile, readLog } from "./lifecycle.js";
+import { type NeedsYou, needsYouByTask } from "./needs-you.js";
 import { type Project, requireTask } from "./project.js";
 import { reviewOrder, show } from "./read.js";
 
@@ -29,6 +30,8 @@ export interface BoardRow {
   branch: string | null;
   denials: number;
   notes: number;
+  /** The agent waits for a person (its question), while its run is live. */
+  waiting: NeedsYou | null;
 }
 
 export interface Board {
@@ -49,7 +52,13 @@ export function boardVersion(project: Project): number {
   return project.store().dataVersion();
 }
 
-function toRow(t: TaskRow, agent: string, denials: number, notes: number): BoardRow {
+function toRow(
+  t: TaskRow,
+  agent: string,
+  denials: number,
+  notes: number,
+  waiting: NeedsYou | null,
+): BoardRow {
   return {
     id: t.id,
     title: t.title,
@@ -64,6 +73,7 @@ function toRow(t: TaskRow, agent: string, denials: number, notes: number): Board
     branch: t.branch,
     denials,
     notes,
+    waiting,
   };
 }
 
@@ -80,7 +90,10 @@ export function board(project: Project): Board {
   const tasks = store.tasks({ lean: true });
   const denials = denialCounts(project, tasks);
   const notes = store.noteCounts();
-  const rows = tasks.map((t) => toRow(t, def, denials.get(t.id) ?? 0, notes.get(t.id) ?? 0));
+  const waiting = needsYouByTask(project);
+  const rows = tasks.map((t) =>
+    toRow(t, def, denials.get(t.id) ?? 0, notes.get(t.id) ?? 0, waiting.get(t.id) ?? null),
+  );
   return {
     root: project.paths.root,
     sandbox: project.config.sandbox.mode,
@@ -105,6 +118,8 @@ export interface BoardChanges {
   notes: Map<string, number>;
   /** Denied-request counts of the `recheck` tasks (denials are files, not store writes). */
   denials: Map<string, number>;
+  /** What each waiting agent asked (a run's write, not a task's: read from the live runs). */
+  waiting: Map<string, NeedsYou>;
 }
 
 /** What changed since `mark`, without reading the whole queue: the watcher's cheap path at 10,000 tasks. */
@@ -119,12 +134,16 @@ export function boardChanges(
   const notes = store.noteCounts();
   const denials = denialCounts(project, [...tasks, ...recheck]);
   const def = project.config.agents.default;
+  const waiting = needsYouByTask(project);
   return {
-    rows: tasks.map((t) => toRow(t, def, denials.get(t.id) ?? 0, notes.get(t.id) ?? 0)),
+    rows: tasks.map((t) =>
+      toRow(t, def, denials.get(t.id) ?? 0, notes.get(t.id) ?? 0, waiting.get(t.id) ?? null),
+    ),
     mark: newest(tasks, mark),
     count: store.taskCount(),
     notes,
     denials,
+    waiting,
   };
 }
 
@@ -163,6 +182,7 @@ export interface TaskPage {
   diff: FileDiff[];
   spec: { path: string; text: string | null } | null;
   live: boolean;
+  waiting: NeedsYou | null;
 }
 
 const MAX_FILE_DIFF = 200_000;
@@ -192,6 +212,7 @@ export async function taskPage(project: Project, id: string): Promise<TaskPage> 
     diff: brief?.data.head ? await diffPerFile(project, brief.data.head) : [],
     spec: specOf(project, shown.task),
     live: store.liveRuns().some((r) => r.taskId === id),
+    waiting: needsYouByTask(project).get(id) ?? null,
   };
 }
 

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ARTIFACTS, HAVE_CHROMIUM, launchBrowser } from "../helpers/browser.js";
+import { runProgram } from "../helpers/cli.js";
 import {
   type Background,
   cleanupProjects,
@@ -315,6 +316,75 @@ describe.skipIf(!HAVE_CHROMIUM)("ballador dashboard in Chromium", () => {
     await confirm(page, "merge");
     await expect.poll(() => state.textContent(), { timeout: 30_000 }).toBe("merged");
     await expect.poll(() => page.locator(".flash.ok").textContent()).toContain("Merged w");
+    await page.context().close();
+  });
+
+  it("marks an agent that asks a question in the graph, the table and its page; request changes sends words back", async () => {
+    const p = await makeProject({
+      config: { needs_you: { quiet: "1s", nudge_after: "10m" }, idle_timeout: "10m" },
+    });
+    await p.part("asks", {
+      title: "Asks first",
+      steps: [
+        {
+          run: "printf 'Overwrite <b>the</b> config? [y/N] ' > /dev/tty; read answer < /dev/tty; printf '%s\\n' \"$answer\" > answer.txt",
+        },
+        { commit: "answer" },
+        { done: { summary: "went on" } },
+      ],
+    });
+    await p.part("done-first", { title: "Done first", steps: commitAndDone("first.txt") });
+    await p.ok(["queue"]);
+    await p.ok(["launch"]);
+    await p.waitState("done-first", "review");
+    const d = await serve(p);
+    const page = await openPage(d.url);
+    // Graph: the question mark badge, the question on the node; table: the flag with the words.
+    await expect
+      .poll(() => node(page, "asks").getAttribute("class"), { timeout: 20_000 })
+      .toContain("asking");
+    expect(await node(page, "asks").locator("text.sub").textContent()).toContain("asks: Overwrite");
+    await expect
+      .poll(() => row(page, "asks").textContent())
+      .toContain("asks: Overwrite <b>the</b> config? [y/N]");
+    expect(await page.locator(".count.needs").textContent()).toMatch(/^2 need you/);
+    await page.evaluate(() => {
+      location.hash = "#/task/asks";
+    });
+    const waiting = page.locator('[data-testid="waiting"]');
+    await expect
+      .poll(() => waiting.textContent(), { timeout: 15_000 })
+      .toContain("Overwrite <b>the</b> config?");
+    expect(await page.locator('[data-testid="waiting"] b').count()).toBe(1);
+    // The answer typed in its terminal: it goes on, and the mark goes away.
+    await runProgram("tmux", ["-L", p.socket, "send-keys", "-t", "=bl-asks:", "y", "Enter"], {
+      cwd: p.parent,
+      env: p.env,
+    });
+    await p.waitState("asks", "review");
+    await expect.poll(() => waiting.count(), { timeout: 15_000 }).toBe(0);
+
+    // Request changes on the other task, from its page: an empty message is refused as the CLI does.
+    await page.evaluate(() => {
+      location.hash = "#/task/done-first";
+    });
+    const state = page.locator('[data-testid="task-state"]');
+    await expect.poll(() => state.textContent(), { timeout: 15_000 }).toBe("review");
+    await page.locator('button[data-action="request-changes"]').click();
+    await page.locator('dialog.confirm button[data-answer="ok"]').click();
+    await expect.poll(() => page.locator(".flash.error").textContent()).toContain("the message is empty");
+    expect((await p.task("done-first")).state).toBe("review");
+    await page.locator('button[data-action="request-changes"]').click();
+    await page.locator("dialog.confirm textarea").fill("PERSON-SAYS: name the file second.txt");
+    await page.locator('dialog.confirm button[data-answer="ok"]').click();
+    await expect
+      .poll(() => page.locator(".flash.ok").textContent(), { timeout: 20_000 })
+      .toContain("Changes requested");
+    const runs = (await p.show("done-first")).runs;
+    const { readFile } = await import("node:fs/promises");
+    expect(await readFile(join(runs.at(-1)?.runDir ?? "", "prompt.md"), "utf8")).toContain(
+      "PERSON-SAYS: name the file second.txt",
+    );
     await page.context().close();
   });
 

@@ -19,6 +19,7 @@ function model(tasks: Array<[string, string[]]>): BoardModel {
     branch: null,
     denials: 0,
     notes: 0,
+    waiting: null,
   }));
   m.load({ root: "/r", sandbox: "none", rows, review: [], order: null });
   return m;

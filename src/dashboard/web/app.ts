@@ -6,8 +6,9 @@ import {
   type BoardMessage,
   BoardModel,
   FINISHED,
-  NEEDS_YOU,
+  needsYou,
   type PatchMessage,
+  type Row,
   STATE_ORDER,
 } from "./model.js";
 import { TaskTable } from "./table.js";
@@ -103,6 +104,10 @@ function legend(): HTMLElement {
 let layout: Layout | null = null;
 let layoutShape = -1;
 let drawnStates = new Map<string, string>();
+/** What each drawn node shows besides its state: a change redraws the node in place. */
+let drawnLooks = new Map<string, string>();
+const lookOf = (r: Row | undefined) =>
+  r ? JSON.stringify([r.title, r.attempt, r.agent, r.waiting?.asked ?? null]) : "";
 
 function drawGraphNow(): void {
   if (!layout) return;
@@ -115,6 +120,7 @@ function drawGraphNow(): void {
   else graphBox.appendChild(drawGraph(model, layout));
   graphBox.scrollLeft = scroll;
   drawnStates = new Map(model.ids.map((id) => [id, model.rows.get(id)?.state ?? ""]));
+  drawnLooks = new Map(model.ids.map((id) => [id, lookOf(model.rows.get(id))]));
 }
 
 function drawOverview(changed: Set<string> | null = null): void {
@@ -154,13 +160,14 @@ function updateNode(id: string): boolean {
   const r = model.rows.get(id);
   const before = drawnStates.get(id);
   if (!r || before === undefined || !layout) return false;
-  if (before === r.state) return true;
+  if (before === r.state && drawnLooks.get(id) === lookOf(r)) return true;
   if (FINISHED.has(before) || FINISHED.has(r.state)) return false;
   const w = layout.wave.get(id);
   if (w === undefined) return false;
   // In a crowded wave the move may change which nodes deserve a place: draw it all again soon.
   if ((layout.waves[w]?.length ?? 0) > MAX_PER_WAVE) redrawSoon();
   drawnStates.set(id, r.state);
+  drawnLooks.set(id, lookOf(r));
   const old = graphBox.querySelector(`svg.graph [data-id="${CSS.escape(id)}"]`)?.closest("a");
   if (!old) return true;
   old.replaceWith(drawNode(r, old.firstElementChild?.getAttribute("transform") ?? ""));
@@ -187,7 +194,7 @@ function drawCounts(): void {
       h("span", { class: `count state-${st}`, "data-state": st }, h("b", null, c[st]), ` ${st}`),
     );
   }
-  const needs = [...model.rows.values()].filter((r) => NEEDS_YOU.has(r.state)).length;
+  const needs = [...model.rows.values()].filter(needsYou).length;
   if (needs) counts.appendChild(h("span", { class: "count needs" }, h("b", null, needs), " need you"));
   project.textContent = model.root;
   const active = [...model.rows.values()].filter((r) => ACTIVE.has(r.state)).length;

@@ -6,7 +6,7 @@
  * not. Finished waves collapse to one node; a crowded wave shows what needs eyes first.
  */
 import { s, taskHref } from "./dom.js";
-import { ACTIVE, type BoardModel, FINISHED, NEEDS_YOU, type Row } from "./model.js";
+import { ACTIVE, type BoardModel, FINISHED, NEEDS_YOU, needsYou, type Row } from "./model.js";
 
 const NODE_W = 190;
 const NODE_H = 46;
@@ -207,7 +207,10 @@ export function drawNode(r: Row, transform: string): SVGElement {
   });
 }
 
-const subline = (r: Row) => `${r.state}${r.attempt > 1 ? ` · attempt ${r.attempt}` : ""} · ${r.agent}`;
+const subline = (r: Row) =>
+  r.waiting
+    ? `asks: ${r.waiting.asked}`
+    : `${r.state}${r.attempt > 1 ? ` · attempt ${r.attempt}` : ""} · ${r.agent}`;
 
 function node(p: Placed): SVGElement {
   const state = p.row?.state ?? (p.kind === "collapsed" ? "merged" : "more");
@@ -216,7 +219,8 @@ function node(p: Placed): SVGElement {
     `state-${state}`,
     p.kind !== "task" ? p.kind : "",
     p.row && ACTIVE.has(p.row.state) ? "active" : "",
-    p.row && NEEDS_YOU.has(p.row.state) ? "needs-you" : "",
+    p.row && needsYou(p.row) ? "needs-you" : "",
+    p.row?.waiting ? "asking" : "",
   ]
     .filter(Boolean)
     .join(" ");
@@ -226,14 +230,15 @@ function node(p: Placed): SVGElement {
     "data-id": p.row ? p.row.id : null,
     "data-state": p.row ? p.row.state : null,
   });
-  g.appendChild(s("title", null, p.row ? `${p.row.id}: ${p.row.title} (${p.row.state})` : p.label));
+  const asks = p.row?.waiting ? `\nasks: ${p.row.waiting.asked}` : "";
+  g.appendChild(s("title", null, p.row ? `${p.row.id}: ${p.row.title} (${p.row.state})${asks}` : p.label));
   g.appendChild(s("rect", { width: NODE_W, height: NODE_H, rx: 8, ry: 8 }));
   g.appendChild(s("rect", { class: "bar", width: 5, height: NODE_H, rx: 2 }));
   g.appendChild(s("text", { x: 14, y: 19, class: "label" }, clip(p.label, 24)));
   g.appendChild(s("text", { x: 14, y: 36, class: "sub" }, clip(p.sub, 30)));
-  if (p.row && NEEDS_YOU.has(p.row.state)) {
+  if (p.row && needsYou(p.row)) {
     g.appendChild(s("circle", { cx: NODE_W - 12, cy: 12, r: 8, class: "badge" }));
-    g.appendChild(s("text", { x: NODE_W - 12, y: 16, class: "badge-text" }, "!"));
+    g.appendChild(s("text", { x: NODE_W - 12, y: 16, class: "badge-text" }, p.row.waiting ? "?" : "!"));
   }
   if (p.row) {
     const a = s("a", { href: taskHref(p.row.id) });

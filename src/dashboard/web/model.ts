@@ -14,6 +14,8 @@ export interface Row {
   branch: string | null;
   denials: number;
   notes: number;
+  /** The agent waits for a person: what it asked (agent text: rendered as text only). */
+  waiting: { since: string; asked: string; nudgedAt: string | null } | null;
 }
 
 export interface BoardMessage {
@@ -32,6 +34,11 @@ export interface PatchMessage {
 }
 
 export const NEEDS_YOU = new Set(["review", "blocked", "failed", "stopped"]);
+
+/** A person is needed: a verdict or decision (the state), or a running agent that asks. */
+export function needsYou(r: Row): boolean {
+  return NEEDS_YOU.has(r.state) || r.waiting !== null;
+}
 export const ACTIVE = new Set(["running", "verifying"]);
 export const FINISHED = new Set(["merged", "abandoned"]);
 

@@ -3,7 +3,7 @@
  * 10,000 tasks cost what 40 do. Sorting and filtering work on the model's rows.
  */
 import { age, clear, h, taskHref } from "./dom.js";
-import { type BoardModel, NEEDS_YOU, type Row, STATE_ORDER } from "./model.js";
+import { type BoardModel, needsYou, type Row, STATE_ORDER } from "./model.js";
 
 export const ROW_H = 30;
 const MARGIN = 10;
@@ -25,7 +25,8 @@ const COLUMNS: Array<{ key: Key; label: string; cls: string }> = [
 
 export function flags(r: Row): string[] {
   const f: string[] = [];
-  if (NEEDS_YOU.has(r.state)) f.push("needs you");
+  if (r.waiting) f.push(`asks: ${r.waiting.asked}`);
+  else if (needsYou(r)) f.push("needs you");
   if (r.denials > 0) f.push("denied");
   if (r.attempt > 1) f.push("retried");
   return f;
@@ -136,7 +137,7 @@ export class TaskTable {
     for (const id of this.model.ids) {
       const r = this.model.rows.get(id);
       if (!r) continue;
-      if (st === "needs-you" ? !NEEDS_YOU.has(r.state) : st && r.state !== st) continue;
+      if (st === "needs-you" ? !needsYou(r) : st && r.state !== st) continue;
       if (q && !`${r.id}\n${r.title}\n${r.agent}\n${r.role ?? ""}`.toLowerCase().includes(q)) continue;
       rows.push(r);
     }

@@ -2,7 +2,7 @@
 import { Terminal } from "@xterm/xterm";
 import { type ApiError, get, post } from "./api.js";
 import { age, clear, h, markdown, taskHref } from "./dom.js";
-import { runAction, say } from "./ui.js";
+import { requestChanges, runAction, say } from "./ui.js";
 
 interface Note {
   seq: number;
@@ -13,6 +13,7 @@ interface Note {
 }
 
 interface TaskPageData {
+  waiting: { since: string; asked: string; nudgedAt: string | null } | null;
   task: {
     id: string;
     title: string;
@@ -292,6 +293,22 @@ export class TaskView {
         h("h1", null, t.title),
       ),
     );
+    if (d.waiting) {
+      // The agent's own words: text, never markup.
+      this.head.appendChild(
+        h(
+          "div",
+          { class: "waiting", "data-testid": "waiting" },
+          h("b", null, "Waiting for you: "),
+          d.waiting.asked || "(no question shown)",
+          h(
+            "span",
+            { class: "muted" },
+            ` since ${d.waiting.since}${d.waiting.nudgedAt ? "; nudged to continue" : ""}. Answer with ballador attach ${t.id}, or request changes.`,
+          ),
+        ),
+      );
+    }
     this.head.appendChild(
       h(
         "div",
@@ -340,6 +357,20 @@ export class TaskView {
                 ),
             },
             a.label,
+          ),
+        );
+      }
+      if (["review", "failed", "blocked", "stopped"].includes(t.state)) {
+        this.actions.appendChild(
+          h(
+            "button",
+            {
+              type: "button",
+              class: "btn",
+              "data-action": "request-changes",
+              onclick: () => requestChanges(t.id),
+            },
+            "Request changes",
           ),
         );
       }

@@ -64,3 +64,60 @@ export async function runAction(path: string, title: string, text: string, ok: s
     say("error", e.message, e.details ?? []);
   }
 }
+
+/**
+ * Request changes: the person's words go back to the agent in its next attempt (the CLI's
+ * `ballador request-changes TASK "…"`, with the same checks).
+ */
+export async function requestChanges(id: string): Promise<void> {
+  dialog?.remove();
+  const text = h("textarea", {
+    class: "request-input",
+    rows: 6,
+    maxlength: 65536,
+    "aria-label": "what must change",
+    placeholder: "What must change: the agent reads your words in its next attempt",
+  }) as HTMLTextAreaElement;
+  const d = h(
+    "dialog",
+    { class: "confirm", "aria-label": `Request changes to ${id}` },
+    h("h3", null, `Request changes to ${id}`),
+    h(
+      "p",
+      null,
+      "The task goes back to its agent, continuing its conversation, with your words in the prompt.",
+    ),
+    text,
+    h(
+      "div",
+      { class: "dialog-buttons" },
+      h("button", { type: "button", class: "btn", "data-answer": "cancel" }, "Cancel"),
+      h("button", { type: "button", class: "btn primary", "data-answer": "ok" }, "Send back"),
+    ),
+  );
+  dialog = d;
+  document.body.appendChild(d);
+  const words = await new Promise<string | null>((resolve) => {
+    d.addEventListener("click", (e) => {
+      const answer = (e.target as HTMLElement).closest("button")?.dataset.answer;
+      if (!answer) return;
+      d.close();
+      d.remove();
+      resolve(answer === "ok" ? text.value : null);
+    });
+    d.addEventListener("cancel", () => resolve(null));
+    d.showModal();
+    text.focus();
+  });
+  if (words === null) return;
+  say("busy", `Requesting changes to ${id}…`);
+  try {
+    const r = await post<{ message: string }>(`/api/tasks/${encodeURIComponent(id)}/request-changes`, {
+      text: words,
+    });
+    say("ok", r.message || "Done.");
+  } catch (err) {
+    const e = err as ApiError;
+    say("error", e.message, e.details ?? []);
+  }
+}
