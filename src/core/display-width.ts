@@ -17,7 +17,11 @@ const ZERO = /^[\p{Mn}\p{Me}\p{Cf}\p{Cc}]+$/u;
 const SGR = /\u001b\[[0-9;]*m/g;
 const ASCII = /^[\u0020-\u007e]*$/;
 
-const segmenter = new Intl.Segmenter(undefined, { granularity: "grapheme" });
+// Made on first use: creating it loads ICU's break data (about 7 ms of start-up), which an
+// all-ASCII table (the usual case, and every --json) never needs.
+let segmenter: Intl.Segmenter | undefined;
+const graphemes = (text: string) =>
+  (segmenter ??= new Intl.Segmenter(undefined, { granularity: "grapheme" })).segment(text);
 
 function graphemeWidth(g: string): number {
   if (ZERO.test(g)) return 0;
@@ -29,7 +33,7 @@ export function displayWidth(text: string): number {
   const plain = text.includes("\u001b") ? text.replace(SGR, "") : text;
   if (ASCII.test(plain)) return plain.length;
   let w = 0;
-  for (const { segment } of segmenter.segment(plain)) w += graphemeWidth(segment);
+  for (const { segment } of graphemes(plain)) w += graphemeWidth(segment);
   return w;
 }
 
@@ -43,7 +47,7 @@ export function truncateDisplay(text: string, max: number): string {
   if (displayWidth(text) <= max) return text;
   let out = "";
   let used = 0;
-  for (const { segment } of segmenter.segment(text)) {
+  for (const { segment } of graphemes(text)) {
     const w = graphemeWidth(segment);
     if (used + w > max - 1) break;
     out += segment;
