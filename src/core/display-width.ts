@@ -20,8 +20,10 @@ const ASCII = /^[\u0020-\u007e]*$/;
 // Made on first use: creating it loads ICU's break data (about 7 ms of start-up), which an
 // all-ASCII table (the usual case, and every --json) never needs.
 let segmenter: Intl.Segmenter | undefined;
-const graphemes = (text: string) =>
-  (segmenter ??= new Intl.Segmenter(undefined, { granularity: "grapheme" })).segment(text);
+function graphemes(text: string): Intl.Segments {
+  segmenter ??= new Intl.Segmenter(undefined, { granularity: "grapheme" });
+  return segmenter.segment(text);
+}
 
 function graphemeWidth(g: string): number {
   if (ZERO.test(g)) return 0;
