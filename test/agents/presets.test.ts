@@ -78,8 +78,8 @@ describe("presets", () => {
       }
     }
     expect(presetBinary(PRESETS.aider as NonNullable<(typeof PRESETS)["aider"]>)).toBe("aider");
-    // Each tested preset names its e2e file; Aider and Cursor's agent (not installable here) and
-    // OpenCode's TUI (too slow to start here to prove) claim nothing.
+    // Each tested preset names its e2e file; Aider and Cursor's agent (not installable here)
+    // claim nothing.
     const tested = Object.entries(PRESETS).filter(([, p]) => p.tested);
     expect(tested.map(([n]) => n)).toEqual([
       "claude",
@@ -88,6 +88,7 @@ describe("presets", () => {
       "codex-headless",
       "gemini",
       "gemini-headless",
+      "opencode",
       "opencode-headless",
     ]);
     for (const [name, p] of tested) {
