@@ -24,7 +24,7 @@ import { secretMode } from "../core/secrets.js";
 import { type McpSelection, mcpSelection } from "./mcp-servers.js";
 import type { Project } from "./project.js";
 import { expandCommand, type RunIdentity } from "./run-env.js";
-import { openRequests } from "./steering.js";
+import { openPrReview, openRequests } from "./steering.js";
 
 /** A provisioning step that failed: its message is the task's failure reason. */
 export class ProvisionStepError extends Error {
@@ -164,6 +164,7 @@ export async function buildRunSpec(project: Project, input: RunSpecInput): Promi
       previousFailure: input.previousFailure,
       // Read from the store for every attempt, so the supervisor's automatic retries carry them too.
       personRequests: openRequests(project.store(), task.id),
+      prReview: openPrReview(project.store(), task.id),
     });
   mkdirSync(identity.runDir, { recursive: true });
   writeFileSync(identity.promptFile, prompt, { flag: "w" });

@@ -44,11 +44,20 @@ export function requestText(opts: { text?: string; file?: string; cwd: string })
  * brings the work back to review, the person has seen the answer and the request is settled.
  */
 export function openRequests(store: TaskStore, taskId: string): string[] {
+  return openNotes(store, taskId, "request");
+}
+
+/** The pull request's review comments the person sent back, open by the same rule as requests. */
+export function openPrReview(store: TaskStore, taskId: string): string[] {
+  return openNotes(store, taskId, "pr-review");
+}
+
+function openNotes(store: TaskStore, taskId: string, kind: "request" | "pr-review"): string[] {
   const lastReview = store
     .events(taskId)
     .filter((e) => e.to === "review")
     .at(-1);
-  const notes = store.notes(taskId).filter((n) => n.kind === "request");
+  const notes = store.notes(taskId).filter((n) => n.kind === kind);
   if (!lastReview) return notes.map((n) => n.text);
   // Notes and events have their own sequences; their times (ms) order them.
   return notes.filter((n) => n.at >= lastReview.at).map((n) => n.text);

@@ -74,8 +74,8 @@ export interface NoteRow {
   at: string;
   taskId: string;
   runId: string | null;
-  /** person: written by a person (the dashboard), never by an agent; request: a person's requested changes (request-changes, retry --message), carried into the next prompt. */
-  kind: "note" | "summary" | "blocked" | "system" | "person" | "request";
+  /** person: written by a person (the dashboard), never by an agent; request: a person's requested changes (request-changes, retry --message), carried into the next prompt; pr-review: review comments of the task's pull request that the person sent back (feedback --from-pr), quoted in the next prompt. */
+  kind: "note" | "summary" | "blocked" | "system" | "person" | "request" | "pr-review";
   text: string;
 }
 

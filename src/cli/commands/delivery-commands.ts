@@ -78,4 +78,34 @@ export function registerDeliveryCommands(program: Command): void {
         for (const w of r.warnings) console.log(`warning: ${line(w)}`);
       });
     });
+
+  program
+    .command("sync")
+    .description(
+      "follow the pull requests through gh: merged on the forge → the task is merged and its dependents ready; closed, new review comments, failing checks → flagged",
+    )
+    .option("--json", "print the result as JSON")
+    .addHelpText("after", examples("ballador sync", "ballador sync --json"))
+    .action(async (opts: { json?: boolean }, cmd: Command) => {
+      const { sync } = await import("../../usecases/forge.js");
+      await withProject(cmd, async (p) => {
+        const r = await sync(p);
+        if (opts.json) return printJson(r);
+        if (r.pulls.length === 0)
+          return console.log("No open task has a pull request (ballador pr TASK opens one).");
+        if (r.baseMoved)
+          console.log(
+            `${p.config.base} fast-forwarded to ${p.config.remote}/${p.config.base} (${r.baseMoved.from.slice(0, 10)} → ${r.baseMoved.to.slice(0, 10)}).`,
+          );
+        for (const e of r.pulls) {
+          const merged = r.merged.includes(e.task);
+          console.log(
+            `${e.task}: ${e.state}${merged ? color.green(" → merged here") : ""}  ${color.dim(line(e.url))}`,
+          );
+          for (const f of e.flags) console.log(`  ! ${line(f)}`);
+        }
+        if (r.unblocked.length) console.log(`Now ready: ${r.unblocked.join(", ")} (ballador launch)`);
+        for (const w of r.warnings) console.log(`warning: ${line(w)}`);
+      });
+    });
 }
