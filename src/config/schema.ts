@@ -100,6 +100,10 @@ export const NotifySchema = z.strictObject({
   coalesce: Duration('"2s"').optional(),
 });
 
+export const SyncSchema = z.strictObject({
+  every: Duration('"5m"; "0s" never').optional(),
+});
+
 const Hooks = z.strictObject({
   before_launch: z.string().optional(),
   after_run: z.string().optional(),
@@ -145,6 +149,7 @@ export const ConfigLayerSchema = z.strictObject({
     .optional(),
   needs_you: NeedsYouSchema.optional(),
   notify: NotifySchema.optional(),
+  sync: SyncSchema.optional(),
   tmux_socket: z
     .string()
     .regex(/^[A-Za-z0-9_-]{1,64}$/, { message: "letters, digits, _ and - only" })
@@ -208,6 +213,8 @@ export interface Config {
     webhook: string;
     coalesce: string;
   };
+  /** `launch --watch` runs `sync` (pull request state through gh) this often; "0s": never. */
+  sync: { every: string };
   tmux_socket: string;
   agents: { default: string; profiles: Record<string, ProfileConfig> };
   sandbox: {
@@ -254,6 +261,7 @@ export const DEFAULT_CONFIG: Config = {
     webhook: "",
     coalesce: "2s",
   },
+  sync: { every: "0s" },
   tmux_socket: "ballador",
   agents: { default: "claude", profiles: { claude: { preset: "claude" } } },
   sandbox: {

@@ -64,6 +64,10 @@ notify:
   command: ""
   webhook: ""
   coalesce: 2s
+# "ballador launch --watch" runs "ballador sync" this often (pull request state through gh: a
+# merge on the forge marks the task merged); 0s never.
+sync:
+  every: 0s
 
 # Commands run in each new worktree before the agent starts (e.g. npm ci).
 bootstrap: []

@@ -12,6 +12,7 @@
  */
 import { type FSWatcher, watch } from "node:fs";
 import type { TaskRow } from "../adapters/store/index.js";
+import { parseDuration } from "../config/schema.js";
 import type { TaskState } from "../core/states.js";
 import { type LaunchOptions, type LaunchResult, launch } from "./launch.js";
 import { needsYouByTask } from "./needs-you.js";
@@ -168,18 +169,42 @@ export async function conduct(
     // The downbeat: reconcile, start what is ready, with the person's own options.
     let version = store.dataVersion();
     let lastReconcile = Date.now();
+    // sync.every: pull request state through gh (a merge on the forge makes dependents ready).
+    const syncMs = parseDuration(project.config.sync.every);
+    let lastSync = 0;
+    // Tasks in review whose pull request is open: with sync on, conducting waits for them too.
+    let openPulls = 0;
+    /** True when sync changed the store (our own commits do not move data_version). */
+    const syncIfDue = async (): Promise<boolean> => {
+      if (syncMs <= 0 || Date.now() - lastSync < syncMs) return false;
+      lastSync = Date.now();
+      try {
+        const { sync } = await import("./forge.js");
+        const r = await sync(project);
+        for (const w of r.warnings) events.onProblem?.(`sync: ${w}`);
+        openPulls = r.pulls.filter((e) => e.state === "open" && e.taskState === "review").length;
+        return r.merged.length > 0;
+      } catch (err) {
+        events.onProblem?.(`sync: ${(err as Error).message}`);
+        return false;
+      }
+    };
+    await syncIfDue();
     await beat(opts);
     report();
-    const finished = () => store.liveRuns().length === 0 && (store.stateCounts().ready ?? 0) === 0;
+    const finished = () =>
+      store.liveRuns().length === 0 && (store.stateCounts().ready ?? 0) === 0 && openPulls === 0;
     let done = finished();
     while (!done && !opts.signal?.aborted) {
       const sinceReconcile = Date.now() - lastReconcile;
-      await waker.next(Math.max(0, Math.min(pollMs, reconcileMs - sinceReconcile)), opts.signal);
+      const untilSync = syncMs > 0 ? syncMs - (Date.now() - lastSync) : Number.POSITIVE_INFINITY;
+      await waker.next(Math.max(0, Math.min(pollMs, reconcileMs - sinceReconcile, untilSync)), opts.signal);
       if (opts.signal?.aborted) break;
+      const synced = await syncIfDue();
       const due = Date.now() - lastReconcile >= reconcileMs;
       const now = store.dataVersion();
       // Our own commits and files other than the store wake us too: nothing to do for them.
-      if (!due && now === version) continue;
+      if (!due && !synced && now === version) continue;
       version = now;
       if (due) {
         await reconcile(project, { repair: true });

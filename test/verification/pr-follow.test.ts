@@ -318,4 +318,50 @@ describe("sync", () => {
     await git(["merge-base", "--is-ancestor", merged, "ballador/child"], p.dir, p.env);
     expect(await p.ownCommits("child")).toEqual(["add child.txt"]);
   }, 120_000);
+
+  it("launch --watch with sync.every follows an open pull request until the forge merges it, then starts the dependent", async () => {
+    const p = await makeVerifyProject({ config: { sync: { every: "1s" } } });
+    await writePart(p, "core", { steps: commitAndDone("core.txt") });
+    await writePart(p, "child", { needs: ["core"], steps: commitAndDone("child.txt") });
+    await p.commitAll("parts");
+    await p.ok(["queue"]);
+    await p.ok(["launch", "core"]);
+    expect((await p.waitState("core", ["review", "failed"])).state).toBe("review");
+    const bare = await addBareRemote(p);
+    await p.git(["push", "-q", "origin", "main"]);
+    const gh = await ghStandIn(p);
+    await reviewedWithPr(p, gh, "core");
+    const head = await p.rev("ballador/core");
+    await gh.serve(`${gh.repo}/pulls/1`, { number: 1, state: "open", merged: false, head: { sha: head } });
+    for (const list of ["pulls/1/comments", "pulls/1/reviews", "issues/1/comments"])
+      await gh.serve(`${gh.repo}/${list}?per_page=100&page=1`, []);
+
+    // Nothing is running or ready, but a pull request is open: conducting waits for it.
+    const watch = p.spawn(["launch", "--watch"], gh.env);
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(watch.child.exitCode, watch.output()).toBeNull();
+    expect((await gh.apiCalls()).filter((c) => c === `${gh.repo}/pulls/1`).length).toBeGreaterThanOrEqual(2);
+
+    const forge = join(p.parent, "forge");
+    await git(["clone", "-q", bare, forge], p.parent, p.env);
+    await git(
+      ["merge", "-q", "--no-ff", "-m", "Merge pull request #1", "origin/ballador/core"],
+      forge,
+      p.env,
+    );
+    await git(["push", "-q", "origin", "main"], forge, p.env);
+    const merged = (await git(["rev-parse", "HEAD"], forge, p.env)).trim();
+    await gh.serve(`${gh.repo}/pulls/1`, {
+      number: 1,
+      state: "closed",
+      merged: true,
+      merge_commit_sha: merged,
+      head: { sha: head },
+    });
+
+    expect(await watch.exited, watch.output()).toBe(0);
+    expect((await p.task("core")).state).toBe("merged");
+    expect((await p.task("child")).state).toBe("review");
+    await git(["merge-base", "--is-ancestor", merged, "ballador/child"], p.dir, p.env);
+  }, 120_000);
 });
