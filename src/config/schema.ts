@@ -59,6 +59,18 @@ export const NeedsYouSchema = z.strictObject({
   nudge: z.string().min(1).max(2000).optional(),
 });
 
+export const BudgetSchema = z.strictObject({
+  tokens: z.number().int().min(1).optional(),
+  usd: z.number().positive().optional(),
+});
+
+export const PriceSchema = z.strictObject({
+  input: z.number().min(0),
+  output: z.number().min(0),
+  cache_read: z.number().min(0).optional(),
+  cache_write: z.number().min(0).optional(),
+});
+
 export const ProfileSchema = z.strictObject({
   preset: z.string().min(1).optional(),
   command: z.array(z.string()).min(1, { message: "a command needs at least the program" }).optional(),
@@ -84,6 +96,7 @@ export const ProfileSchema = z.strictObject({
     .regex(/^\d+(ms|s|m|h)$/, { message: 'a duration such as "90s", "45m" or "2h"' })
     .optional(),
   needs_you: NeedsYouSchema.optional(),
+  budget: BudgetSchema.optional(),
 });
 export type ProfileConfig = z.infer<typeof ProfileSchema>;
 
@@ -150,6 +163,8 @@ export const ConfigLayerSchema = z.strictObject({
   needs_you: NeedsYouSchema.optional(),
   notify: NotifySchema.optional(),
   sync: SyncSchema.optional(),
+  budget: BudgetSchema.optional(),
+  prices: z.record(z.string().min(1), PriceSchema).optional(),
   tmux_socket: z
     .string()
     .regex(/^[A-Za-z0-9_-]{1,64}$/, { message: "letters, digits, _ and - only" })
@@ -215,6 +230,13 @@ export interface Config {
   };
   /** `launch --watch` runs `sync` (pull request state through gh) this often; "0s": never. */
   sync: { every: string };
+  /**
+   * Per task (every attempt since a person last started it): a run that passes it is stopped
+   * and the task blocked with reason "budget". A profile's `budget` overrides it for its tasks.
+   */
+  budget: { tokens?: number; usd?: number };
+  /** USD per million tokens, per model name or glob, for the cost of a run's recorded usage. */
+  prices: Record<string, { input: number; output: number; cache_read?: number; cache_write?: number }>;
   tmux_socket: string;
   agents: { default: string; profiles: Record<string, ProfileConfig> };
   sandbox: {
@@ -262,6 +284,8 @@ export const DEFAULT_CONFIG: Config = {
     coalesce: "2s",
   },
   sync: { every: "0s" },
+  budget: {},
+  prices: {},
   tmux_socket: "ballador",
   agents: { default: "claude", profiles: { claude: { preset: "claude" } } },
   sandbox: {

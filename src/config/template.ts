@@ -68,6 +68,13 @@ notify:
 # merge on the forge marks the task merged); 0s never.
 sync:
   every: 0s
+# A task's budget (every attempt since a person last started it; a profile's budget overrides):
+# a run that passes it is stopped and the task blocked with reason "budget". tokens counts every
+# kind (input, output, cache reads and writes) from the agent's own records; usd needs prices.
+budget: {}
+# USD per million tokens, per model name or glob, e.g.
+#   "claude-sonnet-*": { input: 3, output: 15, cache_read: 0.3, cache_write: 3.75 }
+prices: {}
 
 # Commands run in each new worktree before the agent starts (e.g. npm ci).
 bootstrap: []

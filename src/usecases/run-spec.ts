@@ -231,6 +231,8 @@ export async function buildRunSpec(project: Project, input: RunSpecInput): Promi
     reviewer: config.reviewer,
     role: input.role ?? "implementer",
     needsYou: { ...profile.needsYou, tmuxSocket: config.tmux_socket },
+    budget: profile.budget,
+    prices: config.prices ?? {},
   };
 }
 

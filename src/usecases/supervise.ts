@@ -10,6 +10,7 @@ import { existsSync, openSync, readdirSync, statSync, writeFileSync } from "node
 import { join } from "node:path";
 import { prepareAgentHome } from "../adapters/agents/home.js";
 import { findProgram, type ResolvedProfile, resolveProfile } from "../adapters/agents/profiles.js";
+import { UsageReader } from "../adapters/agents/usage.js";
 import { git, resolveCommit } from "../adapters/git/index.js";
 import { runShell } from "../adapters/process/shell.js";
 import {
@@ -32,7 +33,9 @@ import { newRunId } from "../core/ids.js";
 import { boundAsked, screenQuestion } from "../core/needs-you.js";
 import { assembleReviewPrompt } from "../core/prompt.js";
 import { terminalLine } from "../core/terminal-text.js";
+import { costOf, overBudget, type RunUsage, sumUsage, totalTokens } from "../core/usage.js";
 import { buildBrief, writeBrief } from "./brief.js";
+import { budgetRuns, costOfRuns } from "./cost.js";
 import { mcpSelection } from "./mcp-servers.js";
 import { openProject, type Project } from "./project.js";
 import { provisionInSession } from "./provision.js";
@@ -44,6 +47,8 @@ import { policyForRun, resolveSecrets, splitSecrets, writeStandInFiles } from ".
 import { trimOutput, type Verdict, verifyClean } from "./verification.js";
 
 const POLL_MS = 250;
+/** How often the agent's session records are read for its usage (re-read only when they grew). */
+const USAGE_MS = 2000;
 const GRACE_MS = 3000;
 
 type Outcome =
@@ -53,7 +58,8 @@ type Outcome =
   | { kind: "timeout" }
   | { kind: "idle"; minutes: number }
   | { kind: "refused"; gate: GateResult; log: string }
-  | { kind: "verdict"; approve: boolean; notes: string };
+  | { kind: "verdict"; approve: boolean; notes: string }
+  | { kind: "budget"; reason: string };
 
 function say(text: string): void {
   process.stdout.write(`\x1b[1m[ballador]\x1b[0m ${text}\n`);
@@ -301,6 +307,19 @@ async function superviseAttempt(store: TaskStore, spec: RunSpec): Promise<RunSpe
     say(`blocked: ${outcome.reason}`);
     await hook("on_fail");
     return null;
+  } else if (outcome.kind === "budget") {
+    const reason = `budget: ${outcome.reason} (the agent's own records)`;
+    store.transition(spec.taskId, "blocked", {
+      cause: "the task's budget is spent; the run was stopped",
+      actor,
+      runId: spec.runId,
+      reason,
+    });
+    store.endRun(spec.runId, { outcome: "budget", exitCode, detail: reason });
+    markEnded(runDir);
+    say(`stopped: ${reason}; raise budget: in .ballador/config.yaml, or retry to start a new count`);
+    await hook("on_fail");
+    return null;
   } else if (outcome.kind === "verdict") {
     const reason = "agent: reported a review verdict instead of done";
     failure = {
@@ -436,6 +455,7 @@ async function runAgent(
   // A refused done, and the activity mark when it came: quiet after it means the agent gave up.
   let refusal: { gate: GateResult; at: number } | null = null;
   const needs = new NeedsYou(store, spec);
+  const usage = new RunCost(store, spec, env.HOME ?? spec.home);
   const drain = () => {
     queued.push(...takeReports(spec.runDir));
     while (queued.length > 0) {
@@ -474,6 +494,10 @@ async function runAgent(
       outcome = { kind: "idle", minutes: Math.round(spec.idleTimeoutMs / 60_000) };
     }
     if (!outcome) await needs.tick(lastActivity, size);
+    if (!outcome) {
+      const over = usage.tick();
+      if (over) outcome = { kind: "budget", reason: over };
+    }
     const r = refusal as { gate: GateResult; at: number } | null;
     const quietFor = spec.refusedIdleMs ?? 60_000;
     if (!outcome && r && Date.now() - Math.max(lastActivity, r.at) > quietFor) {
@@ -481,6 +505,7 @@ async function runAgent(
     }
   }
   if (!exited) await stopAgent(agent.pid, () => exited !== null, spec.sandbox !== null);
+  usage.record();
   return { outcome, exitCode: (exited as { code: number | null } | null)?.code ?? null };
 }
 
@@ -789,6 +814,62 @@ class NeedsYou {
   private say(text: string): void {
     this.quietUntil = Math.max(this.quietUntil, Date.now() + 1000);
     say(text);
+  }
+}
+
+/**
+ * The run's usage from its agent's own session records (Claude Code's transcript in its HOME),
+ * read every USAGE_MS, recorded on the run when it changed, and held against the task's budget
+ * (the earlier runs of the count plus this one). Reviewer runs are recorded, never stopped.
+ */
+class RunCost {
+  private readonly reader: UsageReader;
+  private readonly before: RunUsage | null;
+  private last = 0;
+  private recorded = -1;
+  private current: RunUsage | null = null;
+
+  constructor(
+    private readonly store: TaskStore,
+    private readonly spec: RunSpec,
+    home: string,
+  ) {
+    this.reader = new UsageReader(home, spec.worktree, new Date().toISOString());
+    const earlier = budgetRuns(store, spec.taskId).filter((r) => r.id !== spec.runId);
+    this.before = costOfRuns(earlier, spec.prices ?? {}).usage;
+  }
+
+  /** Why the budget is passed, or null. */
+  tick(): string | null {
+    if (Date.now() - this.last < USAGE_MS) return null;
+    this.last = Date.now();
+    this.read();
+    const budget = this.spec.budget ?? {};
+    if (!this.current || this.spec.role === "reviewer") return null;
+    if (budget.tokens === undefined && budget.usd === undefined) return null;
+    const all = sumUsage(this.before ? [this.before, this.current] : [this.current]);
+    return overBudget(all, costOf(all.byModel, this.spec.prices ?? {}), budget);
+  }
+
+  /** The last look, after the agent ended. */
+  record(): void {
+    this.read();
+  }
+
+  private read(): void {
+    let u: RunUsage | null = null;
+    try {
+      u = this.reader.read();
+    } catch {
+      u = null; // the records are the agent's: unreadable is no reason to stop supervising
+    }
+    if (!u) return;
+    this.current = u;
+    const n = totalTokens(u);
+    if (n !== this.recorded) {
+      this.store.updateRun(this.spec.runId, { usage: u });
+      this.recorded = n;
+    }
   }
 }
 

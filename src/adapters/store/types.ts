@@ -1,4 +1,5 @@
 import type { TaskState } from "../../core/states.js";
+import type { RunUsage } from "../../core/usage.js";
 
 export interface TaskRow {
   id: string;
@@ -67,6 +68,8 @@ export interface RunRow {
   waitingFor: string | null;
   /** When Ballador typed the unattended nudge into its terminal. */
   nudgedAt: string | null;
+  /** Tokens per model from the agent's own session records (a claim), or null. */
+  usage: RunUsage | null;
 }
 
 export interface NoteRow {
