@@ -17,6 +17,7 @@ import type { TaskState } from "../core/states.js";
 import { type LaunchOptions, type LaunchResult, launch } from "./launch.js";
 import { needsYouByTask } from "./needs-you.js";
 import { Notifier } from "./notify.js";
+import { announceWatcher, claim, eventKey } from "./outbox.js";
 import type { Project } from "./project.js";
 import { reconcile } from "./reconcile.js";
 
@@ -142,7 +143,16 @@ export async function conduct(
       if (before?.state !== t.state) {
         events.onChange(t.id, before?.state, t.state, t.reason);
         const kind = NOTIFIED[t.state];
-        if (kind) notifier.push({ event: kind, task: t.id, title: t.title, detail: t.reason });
+        // Claimed by the key of the state change, so a supervisor that saw no watcher in the
+        // moment this one ended does not send it too (see outbox.ts).
+        const seq = kind
+          ? store
+              .events(t.id)
+              .filter((e) => e.to === t.state)
+              .at(-1)?.seq
+          : undefined;
+        if (kind && (seq === undefined || claim(project.paths.stateDir, eventKey(t.id, seq))))
+          notifier.push({ event: kind, task: t.id, title: t.title, detail: t.reason });
       }
     }
     remember(rows);
@@ -165,6 +175,8 @@ export async function conduct(
   };
 
   const waker = new Waker(project.paths.stateDir);
+  // While this process conducts, supervisors leave their events to it (outbox.ts).
+  let withdraw: (() => void) | null = announceWatcher(project.paths.stateDir);
   try {
     // The downbeat: reconcile, start what is ready, with the person's own options.
     let version = store.dataVersion();
@@ -215,6 +227,10 @@ export async function conduct(
       report();
       done = finished();
     }
+    // Withdrawn before the last look: whatever a supervisor left to this watcher, it sees now.
+    withdraw();
+    withdraw = null;
+    report();
     if (done) {
       const counts = store.stateCounts();
       const total = Object.values(counts).reduce((a, b) => a + (b ?? 0), 0);
@@ -223,6 +239,7 @@ export async function conduct(
         notifier.push({ event: "all_done", task: null, title: null, detail: `${total} tasks` });
     }
   } finally {
+    withdraw?.();
     waker.close();
     await notifier.close();
   }

@@ -37,6 +37,7 @@ import { costOf, overBudget, type RunUsage, sumUsage, totalTokens } from "../cor
 import { buildBrief, writeBrief } from "./brief.js";
 import { budgetRuns, costOfRuns } from "./cost.js";
 import { mcpSelection } from "./mcp-servers.js";
+import { eventKey, notifyFromSupervisor } from "./outbox.js";
 import { openProject, type Project } from "./project.js";
 import { provisionInSession } from "./provision.js";
 import type { RefCopy } from "./run-refs.js";
@@ -216,6 +217,7 @@ async function superviseAttempt(store: TaskStore, spec: RunSpec): Promise<RunSpe
     });
     markEnded(runDir);
     say(`failed: ${reason}; the real refs are unchanged`);
+    await notifyEnd(store, spec, "failed", reason);
     await hook("on_fail");
     return null;
   }
@@ -274,6 +276,7 @@ async function superviseAttempt(store: TaskStore, spec: RunSpec): Promise<RunSpe
       markEnded(runDir);
       await writeBriefSafely(spec);
       say(`verified; ${spec.taskId} is ready for review (ballador review ${spec.taskId})`);
+      await notifyEnd(store, spec, "review", null);
       await hook("on_review");
       return null;
     }
@@ -305,6 +308,7 @@ async function superviseAttempt(store: TaskStore, spec: RunSpec): Promise<RunSpe
     store.endRun(spec.runId, { outcome: "blocked", exitCode, detail: outcome.reason });
     markEnded(runDir);
     say(`blocked: ${outcome.reason}`);
+    await notifyEnd(store, spec, "blocked", outcome.reason);
     await hook("on_fail");
     return null;
   } else if (outcome.kind === "budget") {
@@ -318,6 +322,7 @@ async function superviseAttempt(store: TaskStore, spec: RunSpec): Promise<RunSpe
     store.endRun(spec.runId, { outcome: "budget", exitCode, detail: reason });
     markEnded(runDir);
     say(`stopped: ${reason}; raise budget: in .ballador/config.yaml, or retry to start a new count`);
+    await notifyEnd(store, spec, "blocked", reason);
     await hook("on_fail");
     return null;
   } else if (outcome.kind === "verdict") {
@@ -380,6 +385,7 @@ async function superviseAttempt(store: TaskStore, spec: RunSpec): Promise<RunSpe
       });
     });
     say(`failed: ${failure.reason}`);
+    await notifyEnd(store, spec, "failed", failure.reason);
     await hook("on_fail");
     return null;
   }
@@ -870,6 +876,41 @@ class RunCost {
       this.store.updateRun(this.spec.runId, { usage: u });
       this.recorded = n;
     }
+  }
+}
+
+/**
+ * The task ended here (review, failed, blocked): when no `launch --watch` sends notifications,
+ * this supervisor does, coalesced with the others through the outbox (outbox.ts). Never fails
+ * the run: a notification that cannot go out is said in the session.
+ */
+async function notifyEnd(
+  store: TaskStore,
+  spec: RunSpec,
+  event: "review" | "failed" | "blocked",
+  detail: string | null,
+): Promise<void> {
+  if (spec.role === "reviewer") return;
+  try {
+    const task = store.task(spec.taskId);
+    const seq = store
+      .events(spec.taskId)
+      .filter((e) => e.to === event)
+      .at(-1)?.seq;
+    if (!task || task.state !== event || seq === undefined) return;
+    const project = await openProject(spec.repoRoot);
+    try {
+      await notifyFromSupervisor(
+        project,
+        { event, task: task.id, title: task.title, detail },
+        eventKey(task.id, seq),
+        (problem) => say(problem),
+      );
+    } finally {
+      project.close();
+    }
+  } catch (err) {
+    say(`notify: ${(err as Error).message}`);
   }
 }
 
