@@ -101,7 +101,9 @@ export const ProfileSchema = z.strictObject({
 export type ProfileConfig = z.infer<typeof ProfileSchema>;
 
 export const NotifySchema = z.strictObject({
-  events: z.array(z.enum(["needs_you", "review", "failed", "blocked", "all_done"])).optional(),
+  events: z
+    .array(z.enum(["needs_you", "review", "failed", "blocked", "conflict_predicted", "all_done"]))
+    .optional(),
   bell: z.boolean().optional(),
   desktop: z.boolean().optional(),
   command: z.string().optional(),
@@ -221,7 +223,7 @@ export interface Config {
   needs_you: { quiet: string; nudge_after: string; nudge: string };
   /** Where events go while `launch --watch` conducts; events within `coalesce` are one message. */
   notify: {
-    events: Array<"needs_you" | "review" | "failed" | "blocked" | "all_done">;
+    events: Array<"needs_you" | "review" | "failed" | "blocked" | "conflict_predicted" | "all_done">;
     bell: boolean;
     desktop: boolean;
     command: string;
@@ -276,7 +278,7 @@ export const DEFAULT_CONFIG: Config = {
       'Nobody is watching this session: no person will answer. Do not wait for input. Decide and continue the task; if you truly cannot go on, run: ballador blocked "why"',
   },
   notify: {
-    events: ["needs_you", "review", "failed", "blocked", "all_done"],
+    events: ["needs_you", "review", "failed", "blocked", "conflict_predicted", "all_done"],
     bell: true,
     desktop: true,
     command: "",

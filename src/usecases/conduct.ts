@@ -114,6 +114,27 @@ export async function conduct(
   const notifier = new Notifier(project, events.onBell ?? null, events.onProblem);
   let waiting = new Set(needsYouByTask(project).keys());
 
+  // Conflicts already announced (kind, tasks, files), and whether work reached review since the
+  // last look: only then can a new textual conflict appear among review branches or the base.
+  const announced = new Set<string>();
+  let reviewed = false;
+  const conflicts = async () => {
+    if (!reviewed || !project.config.notify.events.includes("conflict_predicted")) return;
+    reviewed = false;
+    try {
+      const { predictConflicts } = await import("./conflicts.js");
+      for (const c of (await predictConflicts(project)).conflicts) {
+        if (c.kind !== "textual") continue; // overlapping scopes and files are warnings, not conflicts
+        const key = `${[...c.tasks].sort().join("+")}|${c.with}|${c.files.join(",")}`;
+        if (announced.has(key)) continue;
+        announced.add(key);
+        notifier.push({ event: "conflict_predicted", task: c.tasks[0], title: null, detail: c.message });
+      }
+    } catch (err) {
+      events.onProblem?.(`conflict prediction: ${(err as Error).message}`);
+    }
+  };
+
   /** Reports what changed since the last look: the rows written since the mark, by index. */
   const report = () => {
     const since = mark ? new Date(Date.parse(mark) - SLACK_MS).toISOString() : "";
@@ -141,6 +162,7 @@ export async function conduct(
         );
       }
       if (before?.state !== t.state) {
+        if (t.state === "review") reviewed = true;
         events.onChange(t.id, before?.state, t.state, t.reason);
         const kind = NOTIFIED[t.state];
         // Claimed by the key of the state change, so a supervisor that saw no watcher in the
@@ -204,6 +226,7 @@ export async function conduct(
     await syncIfDue();
     await beat(opts);
     report();
+    await conflicts();
     const finished = () =>
       store.liveRuns().length === 0 && (store.stateCounts().ready ?? 0) === 0 && openPulls === 0;
     let done = finished();
@@ -225,12 +248,14 @@ export async function conduct(
       const ready = store.stateCounts().ready ?? 0;
       if (ready > 0 && store.liveRuns().length < limit) await beat({ ...opts, tasks: [], reconciled: true });
       report();
+      await conflicts();
       done = finished();
     }
     // Withdrawn before the last look: whatever a supervisor left to this watcher, it sees now.
     withdraw();
     withdraw = null;
     report();
+    await conflicts();
     if (done) {
       const counts = store.stateCounts();
       const total = Object.values(counts).reduce((a, b) => a + (b ?? 0), 0);

@@ -9,7 +9,14 @@ import { parseDuration } from "../config/schema.js";
 import { terminalLine } from "../core/terminal-text.js";
 import type { Project } from "./project.js";
 
-export const NOTIFY_EVENTS = ["needs_you", "review", "failed", "blocked", "all_done"] as const;
+export const NOTIFY_EVENTS = [
+  "needs_you",
+  "review",
+  "failed",
+  "blocked",
+  "conflict_predicted",
+  "all_done",
+] as const;
 export type NotifyEventKind = (typeof NOTIFY_EVENTS)[number];
 
 export interface NotifyEvent {
@@ -36,6 +43,7 @@ export function summarize(events: readonly NotifyEvent[]): string {
     review: "ready for review",
     failed: "failed",
     blocked: "blocked",
+    conflict_predicted: "conflict predicted",
     all_done: "all parts done",
   };
   return events

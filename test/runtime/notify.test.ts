@@ -181,4 +181,31 @@ describe("notify", () => {
         .flatMap((m) => m.events.map((e) => e.event)),
     ).not.toContain("review");
   }, 120_000);
+
+  it("a textual conflict between two branches in review is a conflict_predicted event, once", async () => {
+    const p = await makeProject({ files: { "shared.txt": "one\ntwo\nthree\n" } });
+    const out = join(p.parent, "notified.jsonl");
+    await p.write(
+      ".ballador/config.yaml",
+      `${readFileSync(join(p.dir, ".ballador/config.yaml"), "utf8")}notify:\n  bell: false\n  desktop: false\n  command: "cat >> '${out}'"\n  coalesce: 300ms\n  events: [conflict_predicted]\n`,
+    );
+    await p.git(["commit", "-qam", "notify"]);
+    for (const side of ["left", "right"])
+      await p.part(side, {
+        steps: [
+          { edit: { path: "shared.txt", find: "two", replace: `two (${side})` } },
+          { commit: `${side}'s line` },
+          { done: side },
+        ],
+      });
+    await p.ok(["queue"]);
+    const watch = p.spawn(["launch", "--watch"]);
+    expect(await watch.exited, watch.output()).toBe(0);
+    const lines = existsSync(out) ? readFileSync(out, "utf8").split("\n").filter(Boolean) : [];
+    const events = lines.flatMap((l) => (JSON.parse(l) as Message).events);
+    expect(events, watch.output()).toHaveLength(1);
+    expect(events[0]?.event).toBe("conflict_predicted");
+    expect(events[0]?.detail).toContain("shared.txt");
+    expect(["left", "right"]).toContain(events[0]?.task);
+  }, 60_000);
 });
