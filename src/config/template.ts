@@ -55,9 +55,10 @@ refused_idle: 1m
 needs_you:
   quiet: 30s
   nudge_after: 2m
-# While "ballador launch --watch" conducts, events (needs_you, review, failed, blocked,
-# all_done) ring its terminal bell, show on the desktop (notify-send, where installed), run a
+# Events (needs_you, review, failed, blocked, conflict_predicted, all_done) ring the terminal
+# bell of "ballador launch --watch", show on the desktop (notify-send, where installed), run a
 # command (the events as JSON on stdin) and POST to a webhook; events within "coalesce" are one.
+# Without a watcher, each run's supervisor sends review, failed and blocked itself.
 notify:
   bell: true
   desktop: true
