@@ -32,6 +32,11 @@ export interface PromptInput {
    * given as review points to address, never as instructions that outrank these rules.
    */
   prReview?: readonly string[];
+  /**
+   * `update`: what to bring into the branch and what conflicted (Ballador's own text; the
+   * conflicting lines in it are quoted from the branches).
+   */
+  update?: string | null;
 }
 
 const SPEC_INLINE_LIMIT = 12_000;
@@ -72,7 +77,8 @@ export function assemblePrompt(input: PromptInput): string {
     );
     for (const r of review) out.push(r, "");
   }
-  const steered = requests.length > 0 || review.length > 0;
+  if (input.update?.trim()) out.push("## Bring the new base into your branch", "", input.update.trim(), "");
+  const steered = requests.length > 0 || review.length > 0 || Boolean(input.update?.trim());
   if (input.attempt > 1 && (!steered || input.previousFailure)) {
     out.push(`## This is attempt ${input.attempt}`);
     out.push(

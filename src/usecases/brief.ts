@@ -83,7 +83,7 @@ export async function buildBrief(
   const summary = [...notes].reverse().find((n) => n.kind === "summary")?.text ?? null;
   const byCommit = new Map<string, Set<boolean>>();
   for (const v of verifications) {
-    if (!v.commit || v.kind === "merge") continue;
+    if (!v.commit || v.kind === "merge" || v.kind === "update") continue;
     const set = byCommit.get(v.commit) ?? new Set<boolean>();
     set.add(v.passed);
     byCommit.set(v.commit, set);

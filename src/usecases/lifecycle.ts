@@ -110,6 +110,10 @@ export async function retry(
     verb?: string;
     /** Review comments of the pull request, quoted (formatPrFeedback), sent back with or without words. */
     prReview?: string | null;
+    /** update: Ballador's instructions to bring the base in (conflicts, or a failed verification). */
+    update?: string | null;
+    /** The state change's cause, when the verb's own words say it better. */
+    cause?: string;
     /** Records what goes with the words (which comments were sent), with them, before the state changes. */
     onRecord?: () => void;
   },
@@ -130,8 +134,10 @@ export async function retry(
   const store = project.store();
   const message = opts.message ?? null;
   const prReview = opts.prReview ?? null;
+  const update = opts.update ?? null;
   // In review the work passed: what the person asks is the feedback, not a failure.
-  const why = (message || prReview) && task.state === "review" ? null : failureFeedback(project, id);
+  const why =
+    (message || prReview || update) && task.state === "review" ? null : failureFeedback(project, id);
   const last = store
     .runsOf(id)
     .filter((r) => !isReviewerRun(r))
@@ -139,13 +145,18 @@ export async function retry(
   // Recorded before the state changes, so a crash in between loses nothing the person wrote.
   if (message) store.addNote(id, last?.id ?? null, "request", message);
   if (prReview) store.addNote(id, last?.id ?? null, "pr-review", prReview);
+  if (update) store.addNote(id, last?.id ?? null, "update", update);
   opts.onRecord?.();
   store.transition(id, "ready", {
-    cause: prReview
-      ? "pull request review sent back by a person"
-      : message
-        ? "changes requested by a person"
-        : "retry requested",
+    cause:
+      opts.cause ??
+      (update
+        ? "update: the base does not merge cleanly; sent to the agent"
+        : prReview
+          ? "pull request review sent back by a person"
+          : message
+            ? "changes requested by a person"
+            : "retry requested"),
     actor: opts.actor ?? "cli",
   });
   if (!opts.launch) return { id, message, launched: null };

@@ -52,7 +52,25 @@ export function openPrReview(store: TaskStore, taskId: string): string[] {
   return openNotes(store, taskId, "pr-review");
 }
 
-function openNotes(store: TaskStore, taskId: string, kind: "request" | "pr-review"): string[] {
+/**
+ * An `update` that still stands: its instructions (the newest) and the commits the branch must
+ * contain before its work can come back to review (every open one's).
+ */
+export function openUpdate(store: TaskStore, taskId: string): { text: string; mustContain: string[] } | null {
+  const texts = openNotes(store, taskId, "update");
+  if (texts.length === 0) return null;
+  const since = store
+    .events(taskId)
+    .filter((e) => e.to === "review")
+    .at(-1)?.at;
+  const mustContain = store
+    .artifacts(taskId)
+    .filter((a) => a.kind === "update-target" && (!since || a.at >= since))
+    .map((a) => a.value);
+  return { text: texts.at(-1) as string, mustContain: [...new Set(mustContain)] };
+}
+
+function openNotes(store: TaskStore, taskId: string, kind: "request" | "pr-review" | "update"): string[] {
   const lastReview = store
     .events(taskId)
     .filter((e) => e.to === "review")

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { prepareAgentHome } from "../adapters/agents/home.js";
 import { findProgram, type ResolvedProfile, resolveProfile } from "../adapters/agents/profiles.js";
 import { UsageReader } from "../adapters/agents/usage.js";
-import { git, resolveCommit } from "../adapters/git/index.js";
+import { git, isAncestor, resolveCommit } from "../adapters/git/index.js";
 import { runShell } from "../adapters/process/shell.js";
 import {
   type GateResult,
@@ -246,57 +246,74 @@ async function superviseAttempt(store: TaskStore, spec: RunSpec): Promise<RunSpe
     );
     const commit = await resolveCommit(spec.repoRoot, `refs/heads/${spec.branch}`);
     if (!commit) throw new Error(`branch ${spec.branch} does not exist`);
-    const verdict = await verifyClean({
-      repoRoot: spec.repoRoot,
-      commit,
-      runDir,
-      projectBase: spec.projectBase,
-      verify: spec.verify,
-      bootstrap: spec.bootstrap,
-      copy: spec.copy,
-      env: spec.env,
-      timeoutMs: spec.verifyTimeoutMs,
-      sandboxFor: (tree) => verifySandbox(spec, tree),
-      say,
-    });
-    recordVerdict(store, spec, verdict);
-    let review: { approve: boolean; notes: string } | null = null;
-    if (verdict.ok && spec.reviewer && spec.role !== "reviewer") {
-      review = await runReviewer(store, spec);
-    }
-    if (verdict.ok && review?.approve !== false) {
-      store.transition(spec.taskId, "review", {
-        cause: verdict.command
-          ? `verified: ${verdict.command} passed on a clean checkout of ${verdict.commit.slice(0, 10)}${review ? "; reviewer approved" : ""}`
-          : `no verify command configured${review ? "; reviewer approved" : ""}`,
-        actor,
-        runId: spec.runId,
-      });
-      store.endRun(spec.runId, { outcome: "done", exitCode });
-      markEnded(runDir);
-      await writeBriefSafely(spec);
-      say(`verified; ${spec.taskId} is ready for review (ballador review ${spec.taskId})`);
-      await notifyEnd(store, spec, "review", null);
-      await hook("on_review");
-      return null;
-    }
-    if (review && !review.approve) {
+    // An update's attempt must bring the new base in: work without it is not verified at all.
+    const missing: string[] = [];
+    for (const c of spec.mustContain ?? [])
+      if (!(await isAncestor(spec.repoRoot, c, commit).catch(() => false))) missing.push(c);
+    const verdict: Verdict | null = missing.length
+      ? null
+      : await verifyClean({
+          repoRoot: spec.repoRoot,
+          commit,
+          runDir,
+          projectBase: spec.projectBase,
+          verify: spec.verify,
+          bootstrap: spec.bootstrap,
+          copy: spec.copy,
+          env: spec.env,
+          timeoutMs: spec.verifyTimeoutMs,
+          sandboxFor: (tree) => verifySandbox(spec, tree),
+          say,
+        });
+    if (!verdict) {
+      const what = missing.map((c) => c.slice(0, 10)).join(", ");
+      say(`not verified: the branch does not contain ${what}, which this update brings in`);
       failure = {
-        reason: "review: changes requested",
-        feedback: `Your work passed verification, but a reviewer read it and requested changes:\n\n${review.notes}`,
-        outcome: "changes-requested",
-        from: "verifying",
-      };
-    } else {
-      say(
-        `verification failed: ${verdict.command} exited ${verdict.code ?? "(timeout)"} (log: ${verdict.log})`,
-      );
-      failure = {
-        reason: `verify: ${verdict.command} exited ${verdict.code ?? "by timeout"}`,
-        feedback: `Ballador ran \`${verdict.command}\` on a clean checkout of your last commit ${verdict.commit.slice(0, 10)} and it failed (exit ${verdict.code ?? "timeout"}):\n\n${verdict.tail}${verdict.tampered.length ? `\n\nNote: ${verdict.tampered.join(", ")} differ from the base; verification always uses the base's version.` : ""}`,
+        reason: `update: the branch does not contain ${what}; the conflicts are not resolved`,
+        feedback: `Your branch does not contain ${missing.join(", ")}. Merge ${missing.length === 1 ? "it" : "them"} into your branch (git merge ${missing.join(" ")}), resolve the conflicts, commit the merge, then run ballador done.`,
         outcome: "verify-failed",
         from: "verifying",
       };
+    } else {
+      recordVerdict(store, spec, verdict);
+      let review: { approve: boolean; notes: string } | null = null;
+      if (verdict.ok && spec.reviewer && spec.role !== "reviewer") {
+        review = await runReviewer(store, spec);
+      }
+      if (verdict.ok && review?.approve !== false) {
+        store.transition(spec.taskId, "review", {
+          cause: verdict.command
+            ? `verified: ${verdict.command} passed on a clean checkout of ${verdict.commit.slice(0, 10)}${review ? "; reviewer approved" : ""}`
+            : `no verify command configured${review ? "; reviewer approved" : ""}`,
+          actor,
+          runId: spec.runId,
+        });
+        store.endRun(spec.runId, { outcome: "done", exitCode });
+        markEnded(runDir);
+        await writeBriefSafely(spec);
+        say(`verified; ${spec.taskId} is ready for review (ballador review ${spec.taskId})`);
+        await notifyEnd(store, spec, "review", null);
+        await hook("on_review");
+        return null;
+      }
+      if (review && !review.approve) {
+        failure = {
+          reason: "review: changes requested",
+          feedback: `Your work passed verification, but a reviewer read it and requested changes:\n\n${review.notes}`,
+          outcome: "changes-requested",
+          from: "verifying",
+        };
+      } else {
+        say(
+          `verification failed: ${verdict.command} exited ${verdict.code ?? "(timeout)"} (log: ${verdict.log})`,
+        );
+        failure = {
+          reason: `verify: ${verdict.command} exited ${verdict.code ?? "by timeout"}`,
+          feedback: `Ballador ran \`${verdict.command}\` on a clean checkout of your last commit ${verdict.commit.slice(0, 10)} and it failed (exit ${verdict.code ?? "timeout"}):\n\n${verdict.tail}${verdict.tampered.length ? `\n\nNote: ${verdict.tampered.join(", ")} differ from the base; verification always uses the base's version.` : ""}`,
+          outcome: "verify-failed",
+          from: "verifying",
+        };
+      }
     }
   } else if (outcome.kind === "blocked") {
     store.transition(spec.taskId, "blocked", {

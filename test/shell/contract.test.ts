@@ -59,6 +59,7 @@ const SCHEMA_OF: Record<string, string> = {
   merge: "merge",
   pr: "pr",
   sync: "sync",
+  update: "update",
   "sandbox denials": "sandbox-denials",
   completion: "completion",
   __complete: "complete",

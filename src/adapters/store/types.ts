@@ -77,8 +77,8 @@ export interface NoteRow {
   at: string;
   taskId: string;
   runId: string | null;
-  /** person: written by a person (the dashboard), never by an agent; request: a person's requested changes (request-changes, retry --message), carried into the next prompt; pr-review: review comments of the task's pull request that the person sent back (feedback --from-pr), quoted in the next prompt. */
-  kind: "note" | "summary" | "blocked" | "system" | "person" | "request" | "pr-review";
+  /** person: written by a person (the dashboard), never by an agent; request: a person's requested changes (request-changes, retry --message), carried into the next prompt; pr-review: review comments of the task's pull request that the person sent back (feedback --from-pr), quoted in the next prompt; update: Ballador's instructions to bring the base into the branch (update), carried into the next prompt. */
+  kind: "note" | "summary" | "blocked" | "system" | "person" | "request" | "pr-review" | "update";
   text: string;
 }
 
@@ -88,8 +88,8 @@ export interface VerificationRow {
   taskId: string;
   runId: string | null;
   commit: string | null;
-  /** gate: run by `ballador done` inside the agent's run; clean: Ballador's own, on a fresh checkout; merge: on the merged result. */
-  kind: "gate" | "clean" | "merge";
+  /** gate: run by `ballador done` inside the agent's run; clean: Ballador's own, on a fresh checkout; merge: on the merged result; update: on the branch with the base merged in (update). */
+  kind: "gate" | "clean" | "merge" | "update";
   command: string | null;
   passed: boolean;
   exitCode: number | null;
