@@ -164,4 +164,42 @@ describe("update", () => {
     // The automatic retry was told what is missing.
     expect((await prompts(p, "right"))[2]).toContain(`Merge it into your branch (git merge ${main})`);
   }, 150_000);
+
+  it("stacked: a dependent built on an older dependency is offered update by next, which brings the dependency's new branch in", async () => {
+    const p = await makeVerifyProject({ config: { stack: true, max_attempts: 3 } });
+    await writePart(p, "core", {
+      steps: [{ run: `echo "$BALLADOR_RUN_ID" >> core.txt && ${gitCommit("core work")}` }, { done: "core" }],
+    });
+    await writePart(p, "child", { needs: ["core"], steps: commitAndDone("child.txt") });
+    await p.commitAll("parts");
+    await p.ok(["queue"]);
+    await p.ok(["launch"]);
+    expect((await p.waitState("core", ["review", "failed"])).state).toBe("review");
+    await p.ok(["launch"]);
+    expect((await p.waitState("child", ["review", "failed"])).state).toBe("review");
+    // core changes after child started on it.
+    await p.ok(["request-changes", "core", "one more line"]);
+    expect((await p.waitState("core", ["review", "failed"])).state).toBe("review");
+    const core = await p.rev("ballador/core");
+    const next = JSON.parse((await p.ok(["next", "--json"])).stdout) as {
+      conflicts: Array<{ kind: string; tasks: string[]; message: string }>;
+    };
+    expect(next.conflicts).toContainEqual(
+      expect.objectContaining({
+        kind: "stack",
+        tasks: ["child", "core"],
+        message: expect.stringContaining("ballador update child"),
+      }),
+    );
+
+    const r = parseJson<UpdateJson>(await p.ok(["update", "child", "--json"]));
+    expect(r.outcome).toBe("updated");
+    expect(r.targets.map((t) => [t.name, t.commit])).toEqual([["core", core]]);
+    await p.git(["merge-base", "--is-ancestor", core, "ballador/child"]);
+    const after = JSON.parse((await p.ok(["next", "--json"])).stdout) as {
+      conflicts: Array<{ kind: string }>;
+    };
+    expect(after.conflicts.filter((c) => c.kind === "stack")).toEqual([]);
+    expect((await p.task("child")).state).toBe("review");
+  }, 150_000);
 });
