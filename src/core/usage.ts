@@ -14,7 +14,7 @@ export interface Tokens {
 }
 
 export interface RunUsage extends Tokens {
-  /** Whose records: "claude" (Claude Code's session transcript). */
+  /** Whose records: "claude" (Claude Code's session transcript), "codex" (its rollout). */
   source: string;
   /** Tokens per model, as the records name them. */
   byModel: Record<string, Tokens>;
@@ -95,6 +95,54 @@ export function addClaudeTranscript(
     const model =
       typeof m.model === "string" && m.model.length > 0 ? m.model.slice(0, 100) : "(unknown model)";
     if (add(u, model, t as Tokens)) opts.seen.add(key);
+  }
+}
+
+/**
+ * Codex's session rollout (`~/.codex/sessions/YYYY/MM/DD/rollout-*.jsonl`, Codex 0.169.0): the
+ * first line (`session_meta`) names the `cwd`, and a file of another working directory is not
+ * this run's (the person's HOME holds every session); `turn_context` lines name the `model`;
+ * each model answer is a `token_usage_record` with `payload.response_id` and `payload.usage`
+ * (`input_tokens` including `cached_input_tokens`, `cache_write_input_tokens`, `output_tokens`
+ * including reasoning). Counted once per response id, since `since`.
+ */
+export function addCodexRollout(
+  u: RunUsage,
+  text: string,
+  opts: { since: string | null; seen: Set<string>; cwd: string },
+): void {
+  let model = "(unknown model)";
+  let first = true;
+  for (const raw of text.split("\n")) {
+    if (!raw.trim()) continue;
+    let d: unknown;
+    try {
+      d = JSON.parse(raw);
+    } catch {
+      continue;
+    }
+    if (!isObj(d) || !isObj(d.payload)) continue;
+    const p = d.payload;
+    if (first) {
+      first = false;
+      if (d.type !== "session_meta" || p.cwd !== opts.cwd) return;
+      continue;
+    }
+    if (d.type === "turn_context" && typeof p.model === "string" && p.model.length > 0) {
+      model = p.model.slice(0, 100);
+      continue;
+    }
+    if (d.type !== "token_usage_record" || !isObj(p.usage) || typeof p.response_id !== "string") continue;
+    if (opts.since && !(typeof d.timestamp === "string" && d.timestamp >= opts.since)) continue;
+    const key = p.response_id.slice(0, 200);
+    if (opts.seen.has(key)) continue;
+    const input = count(p.usage.input_tokens);
+    const cached = count(p.usage.cached_input_tokens);
+    const written = count(p.usage.cache_write_input_tokens);
+    const output = count(p.usage.output_tokens);
+    if (input === null || cached === null || written === null || output === null || cached > input) continue;
+    const t = { input: input - cached, output, cacheRead: cached, cacheWrite: written };
+    if (add(u, model, t)) opts.seen.add(key);
   }
 }
 

@@ -6,7 +6,13 @@
  */
 import { lstatSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { addClaudeTranscript, emptyUsage, type RunUsage, sumUsage } from "../../core/usage.js";
+import {
+  addClaudeTranscript,
+  addCodexRollout,
+  emptyUsage,
+  type RunUsage,
+  sumUsage,
+} from "../../core/usage.js";
 import { entryKind, readUntrustedText } from "../untrusted/index.js";
 
 /** Claude Code names a project's folder after its working directory, every other character a dash. */
@@ -17,8 +23,8 @@ export function claudeProjectFolder(cwd: string): string {
 const MAX_FILES = 200;
 const MAX_FILE = 64 * 1024 * 1024;
 
-/** Session files (*.jsonl) under a folder, two levels at most (sub-agents write below), no links. */
-function transcripts(dir: string): string[] {
+/** Session files (*.jsonl) under a folder, `maxDepth` levels at most, no links. */
+function transcripts(dir: string, maxDepth = 2, newestFirst = false): string[] {
   const out: string[] = [];
   const walk = (rel: string, depth: number) => {
     let names: string[];
@@ -27,12 +33,14 @@ function transcripts(dir: string): string[] {
     } catch {
       return;
     }
-    for (const name of names.sort()) {
+    names.sort();
+    if (newestFirst) names.reverse();
+    for (const name of names) {
       if (out.length >= MAX_FILES) return;
       const r = rel ? join(rel, name) : name;
       const kind = entryKind(join(dir, r));
       if (kind === "file" && name.endsWith(".jsonl")) out.push(r);
-      else if (kind === "dir" && depth < 2) walk(r, depth + 1);
+      else if (kind === "dir" && depth < maxDepth) walk(r, depth + 1);
     }
   };
   walk("", 0);
@@ -49,24 +57,44 @@ export class UsageReader {
     private readonly since: string | null,
   ) {}
 
-  /** Claude Code's records of this run, or null when there are none. */
+  /** The agents' records of this run (Claude Code's, Codex's), or null when there are none. */
   read(): RunUsage | null {
-    const projects = join(this.home, ".claude", "projects");
-    if (entryKind(join(this.home, ".claude")) !== "dir" || entryKind(projects) !== "dir") return null;
-    const folder = claudeProjectFolder(this.worktree);
-    if (entryKind(join(projects, folder)) !== "dir") return null;
-    const root = join(projects, folder);
-    const files = transcripts(root);
-    if (files.length === 0) return null;
     const parts: RunUsage[] = [];
-    for (const rel of files) {
+    const claude = this.folder([".claude", "projects", claudeProjectFolder(this.worktree)]);
+    if (claude) parts.push(...this.files(claude, 2, "claude"));
+    // Codex keeps every session of a HOME by date; the rollout's first line names its cwd.
+    const codex = this.folder([".codex", "sessions"]);
+    if (codex) parts.push(...this.files(codex, 3, "codex"));
+    if (parts.length === 0) return null;
+    const sources = [...new Set(parts.filter((p) => p.messages > 0).map((p) => p.source))];
+    return { ...sumUsage(parts), source: sources.join("+") || (parts[0]?.source ?? "none") };
+  }
+
+  /** A folder under HOME reached through real folders only, or null. */
+  private folder(names: string[]): string | null {
+    let at = this.home;
+    for (const n of names) {
+      at = join(at, n);
+      if (entryKind(at) !== "dir") return null;
+    }
+    return at;
+  }
+
+  private files(root: string, depth: number, source: "claude" | "codex"): RunUsage[] {
+    const out: RunUsage[] = [];
+    // Codex's folders are dates: the newest first, should there be more than MAX_FILES.
+    for (const rel of transcripts(root, depth, source === "codex")) {
+      const key = `${source}:${rel}`;
       let size: number;
       try {
-        size = lstatSync(join(root, rel)).size;
+        const st = lstatSync(join(root, rel));
+        // Untouched since the run began: none of this run's answers are in it.
+        if (this.since && st.mtimeMs < Date.parse(this.since) - 1000) continue;
+        size = st.size;
       } catch {
         continue;
       }
-      let entry = this.cache.get(rel);
+      let entry = this.cache.get(key);
       if (!entry || entry.size !== size) {
         let text: string | null = null;
         try {
@@ -76,13 +104,14 @@ export class UsageReader {
         }
         if (text === null) continue;
         // Parsed per file, kept as counts (not text): a file is read again only when it grew.
-        const usage = emptyUsage("claude");
-        addClaudeTranscript(usage, text, { since: this.since, seen: new Set() });
+        const usage = emptyUsage(source);
+        if (source === "claude") addClaudeTranscript(usage, text, { since: this.since, seen: new Set() });
+        else addCodexRollout(usage, text, { since: this.since, seen: new Set(), cwd: this.worktree });
         entry = { size, usage };
-        this.cache.set(rel, entry);
+        this.cache.set(key, entry);
       }
-      parts.push(entry.usage);
+      out.push(entry.usage);
     }
-    return { ...sumUsage(parts), source: "claude" };
+    return out;
   }
 }
