@@ -1,7 +1,8 @@
-/** The pure part of cost: parsing Claude Code's transcript lines, prices by glob, budgets. */
+/** The pure part of cost: parsing Claude Code's transcript and Codex's rollout lines, prices by glob, budgets. */
 import { describe, expect, it } from "vitest";
 import {
   addClaudeTranscript,
+  addCodexRollout,
   costOf,
   emptyUsage,
   overBudget,
@@ -47,6 +48,32 @@ describe("usage from a Claude Code transcript", () => {
     addClaudeTranscript(u, lines.join("\n"), { since: null, seen: new Set() });
     expect(Object.keys(u.byModel)).toHaveLength(20);
     expect(u.input).toBe(20);
+  });
+});
+
+describe("usage from a Codex rollout", () => {
+  const meta = (cwd: string) => JSON.stringify({ type: "session_meta", payload: { cwd } });
+  const record = (id: string, usage: Record<string, unknown>) =>
+    JSON.stringify({
+      timestamp: "2026-12-02T10:00:00.000Z",
+      type: "token_usage_record",
+      payload: { response_id: id, usage },
+    });
+  it("counts each response once, input net of cached, under the turn's model, only for the run's worktree", () => {
+    const text = [
+      meta("/w/task"),
+      JSON.stringify({ type: "turn_context", payload: { model: "gpt-5.5" } }),
+      record("r1", { input_tokens: 100, cached_input_tokens: 40, output_tokens: 7 }),
+      record("r1", { input_tokens: 100, cached_input_tokens: 40, output_tokens: 7 }),
+      record("r2", { input_tokens: 5, cached_input_tokens: 9, output_tokens: 1 }),
+    ].join("\n");
+    const u = emptyUsage("codex");
+    addCodexRollout(u, text, { since: null, seen: new Set(), cwd: "/w/task" });
+    expect(u).toMatchObject({ input: 60, cacheRead: 40, output: 7, messages: 1 });
+    expect(Object.keys(u.byModel)).toEqual(["gpt-5.5"]);
+    const other = emptyUsage("codex");
+    addCodexRollout(other, text, { since: null, seen: new Set(), cwd: "/w/elsewhere" });
+    expect(other.messages).toBe(0);
   });
 });
 
