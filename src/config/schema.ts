@@ -59,6 +59,18 @@ export const NeedsYouSchema = z.strictObject({
   nudge: z.string().min(1).max(2000).optional(),
 });
 
+export const BudgetSchema = z.strictObject({
+  tokens: z.number().int().min(1).optional(),
+  usd: z.number().positive().optional(),
+});
+
+export const PriceSchema = z.strictObject({
+  input: z.number().min(0),
+  output: z.number().min(0),
+  cache_read: z.number().min(0).optional(),
+  cache_write: z.number().min(0).optional(),
+});
+
 export const ProfileSchema = z.strictObject({
   preset: z.string().min(1).optional(),
   command: z.array(z.string()).min(1, { message: "a command needs at least the program" }).optional(),
@@ -84,11 +96,14 @@ export const ProfileSchema = z.strictObject({
     .regex(/^\d+(ms|s|m|h)$/, { message: 'a duration such as "90s", "45m" or "2h"' })
     .optional(),
   needs_you: NeedsYouSchema.optional(),
+  budget: BudgetSchema.optional(),
 });
 export type ProfileConfig = z.infer<typeof ProfileSchema>;
 
 export const NotifySchema = z.strictObject({
-  events: z.array(z.enum(["needs_you", "review", "failed", "blocked", "all_done"])).optional(),
+  events: z
+    .array(z.enum(["needs_you", "review", "failed", "blocked", "conflict_predicted", "all_done"]))
+    .optional(),
   bell: z.boolean().optional(),
   desktop: z.boolean().optional(),
   command: z.string().optional(),
@@ -98,6 +113,10 @@ export const NotifySchema = z.strictObject({
     .or(z.literal(""))
     .optional(),
   coalesce: Duration('"2s"').optional(),
+});
+
+export const SyncSchema = z.strictObject({
+  every: Duration('"5m"; "0s" never').optional(),
 });
 
 const Hooks = z.strictObject({
@@ -145,6 +164,9 @@ export const ConfigLayerSchema = z.strictObject({
     .optional(),
   needs_you: NeedsYouSchema.optional(),
   notify: NotifySchema.optional(),
+  sync: SyncSchema.optional(),
+  budget: BudgetSchema.optional(),
+  prices: z.record(z.string().min(1), PriceSchema).optional(),
   tmux_socket: z
     .string()
     .regex(/^[A-Za-z0-9_-]{1,64}$/, { message: "letters, digits, _ and - only" })
@@ -201,13 +223,22 @@ export interface Config {
   needs_you: { quiet: string; nudge_after: string; nudge: string };
   /** Where events go while `launch --watch` conducts; events within `coalesce` are one message. */
   notify: {
-    events: Array<"needs_you" | "review" | "failed" | "blocked" | "all_done">;
+    events: Array<"needs_you" | "review" | "failed" | "blocked" | "conflict_predicted" | "all_done">;
     bell: boolean;
     desktop: boolean;
     command: string;
     webhook: string;
     coalesce: string;
   };
+  /** `launch --watch` runs `sync` (pull request state through gh) this often; "0s": never. */
+  sync: { every: string };
+  /**
+   * Per task (every attempt since a person last started it): a run that passes it is stopped
+   * and the task blocked with reason "budget". A profile's `budget` overrides it for its tasks.
+   */
+  budget: { tokens?: number; usd?: number };
+  /** USD per million tokens, per model name or glob, for the cost of a run's recorded usage. */
+  prices: Record<string, { input: number; output: number; cache_read?: number; cache_write?: number }>;
   tmux_socket: string;
   agents: { default: string; profiles: Record<string, ProfileConfig> };
   sandbox: {
@@ -247,13 +278,16 @@ export const DEFAULT_CONFIG: Config = {
       'Nobody is watching this session: no person will answer. Do not wait for input. Decide and continue the task; if you truly cannot go on, run: ballador blocked "why"',
   },
   notify: {
-    events: ["needs_you", "review", "failed", "blocked", "all_done"],
+    events: ["needs_you", "review", "failed", "blocked", "conflict_predicted", "all_done"],
     bell: true,
     desktop: true,
     command: "",
     webhook: "",
     coalesce: "2s",
   },
+  sync: { every: "0s" },
+  budget: {},
+  prices: {},
   tmux_socket: "ballador",
   agents: { default: "claude", profiles: { claude: { preset: "claude" } } },
   sandbox: {

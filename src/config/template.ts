@@ -55,15 +55,27 @@ refused_idle: 1m
 needs_you:
   quiet: 30s
   nudge_after: 2m
-# While "ballador launch --watch" conducts, events (needs_you, review, failed, blocked,
-# all_done) ring its terminal bell, show on the desktop (notify-send, where installed), run a
+# Events (needs_you, review, failed, blocked, conflict_predicted, all_done) ring the terminal
+# bell of "ballador launch --watch", show on the desktop (notify-send, where installed), run a
 # command (the events as JSON on stdin) and POST to a webhook; events within "coalesce" are one.
+# Without a watcher, each run's supervisor sends review, failed and blocked itself.
 notify:
   bell: true
   desktop: true
   command: ""
   webhook: ""
   coalesce: 2s
+# "ballador launch --watch" runs "ballador sync" this often (pull request state through gh: a
+# merge on the forge marks the task merged); 0s never.
+sync:
+  every: 0s
+# A task's budget (every attempt since a person last started it; a profile's budget overrides):
+# a run that passes it is stopped and the task blocked with reason "budget". tokens counts every
+# kind (input, output, cache reads and writes) from the agent's own records; usd needs prices.
+budget: {}
+# USD per million tokens, per model name or glob, e.g.
+#   "claude-sonnet-*": { input: 3, output: 15, cache_read: 0.3, cache_write: 3.75 }
+prices: {}
 
 # Commands run in each new worktree before the agent starts (e.g. npm ci).
 bootstrap: []

@@ -10,6 +10,7 @@ import { readDenials } from "../adapters/sandbox/index.js";
 import { inScope } from "../core/scope.js";
 import { describeSecrets } from "../core/secrets.js";
 import { ownChangedFiles, predictConflicts } from "./conflicts.js";
+import { costOfRuns } from "./cost.js";
 import { type Project, requireTask } from "./project.js";
 import { branchFor } from "./run-env.js";
 import { isReviewerRun } from "./runs.js";
@@ -25,6 +26,8 @@ export interface BriefData {
   /** Per profile that ran: which secrets it masks (for which hosts) and which it passes. */
   secrets: string[];
   summary: string | null;
+  /** What the runs used, from the agent's own session records (a claim), e.g. "12.3k tokens, $0.42". */
+  cost: string | null;
   notes: string[];
   /** What the sandbox saw the agent try (another branch moved, objects refused): observed. */
   violations: string[];
@@ -80,7 +83,7 @@ export async function buildBrief(
   const summary = [...notes].reverse().find((n) => n.kind === "summary")?.text ?? null;
   const byCommit = new Map<string, Set<boolean>>();
   for (const v of verifications) {
-    if (!v.commit || v.kind === "merge") continue;
+    if (!v.commit || v.kind === "merge" || v.kind === "update") continue;
     const set = byCommit.get(v.commit) ?? new Set<boolean>();
     set.add(v.passed);
     byCommit.set(v.commit, set);
@@ -151,6 +154,7 @@ export async function buildBrief(
       return line ? [`${name}: ${line}`] : [];
     }),
     summary,
+    cost: costOfRuns(runs, project.config.prices ?? {}).text,
     notes: notes
       .filter((n) => n.kind === "note" || (n.kind === "system" && !isViolation(n.text)))
       .map((n) => n.text),
@@ -221,6 +225,7 @@ export async function buildBrief(
     "",
   );
   lines.push(summary ? `Summary: ${summary}` : "No summary given.", "");
+  if (data.cost) lines.push(`Usage, from its own session records: ${data.cost}`, "");
   if (data.notes.length) for (const n of data.notes) lines.push(`- ${n}`);
   else lines.push("No notes.");
   lines.push("");

@@ -12,10 +12,12 @@
  */
 import { type FSWatcher, watch } from "node:fs";
 import type { TaskRow } from "../adapters/store/index.js";
+import { parseDuration } from "../config/schema.js";
 import type { TaskState } from "../core/states.js";
 import { type LaunchOptions, type LaunchResult, launch } from "./launch.js";
 import { needsYouByTask } from "./needs-you.js";
 import { Notifier } from "./notify.js";
+import { announceWatcher, claim, eventKey } from "./outbox.js";
 import type { Project } from "./project.js";
 import { reconcile } from "./reconcile.js";
 
@@ -112,6 +114,27 @@ export async function conduct(
   const notifier = new Notifier(project, events.onBell ?? null, events.onProblem);
   let waiting = new Set(needsYouByTask(project).keys());
 
+  // Conflicts already announced (kind, tasks, files), and whether work reached review since the
+  // last look: only then can a new textual conflict appear among review branches or the base.
+  const announced = new Set<string>();
+  let reviewed = false;
+  const conflicts = async () => {
+    if (!reviewed || !project.config.notify.events.includes("conflict_predicted")) return;
+    reviewed = false;
+    try {
+      const { predictConflicts } = await import("./conflicts.js");
+      for (const c of (await predictConflicts(project)).conflicts) {
+        if (c.kind !== "textual") continue; // overlapping scopes and files are warnings, not conflicts
+        const key = `${[...c.tasks].sort().join("+")}|${c.with}|${c.files.join(",")}`;
+        if (announced.has(key)) continue;
+        announced.add(key);
+        notifier.push({ event: "conflict_predicted", task: c.tasks[0], title: null, detail: c.message });
+      }
+    } catch (err) {
+      events.onProblem?.(`conflict prediction: ${(err as Error).message}`);
+    }
+  };
+
   /** Reports what changed since the last look: the rows written since the mark, by index. */
   const report = () => {
     const since = mark ? new Date(Date.parse(mark) - SLACK_MS).toISOString() : "";
@@ -139,9 +162,19 @@ export async function conduct(
         );
       }
       if (before?.state !== t.state) {
+        if (t.state === "review") reviewed = true;
         events.onChange(t.id, before?.state, t.state, t.reason);
         const kind = NOTIFIED[t.state];
-        if (kind) notifier.push({ event: kind, task: t.id, title: t.title, detail: t.reason });
+        // Claimed by the key of the state change, so a supervisor that saw no watcher in the
+        // moment this one ended does not send it too (see outbox.ts).
+        const seq = kind
+          ? store
+              .events(t.id)
+              .filter((e) => e.to === t.state)
+              .at(-1)?.seq
+          : undefined;
+        if (kind && (seq === undefined || claim(project.paths.stateDir, eventKey(t.id, seq))))
+          notifier.push({ event: kind, task: t.id, title: t.title, detail: t.reason });
       }
     }
     remember(rows);
@@ -164,22 +197,49 @@ export async function conduct(
   };
 
   const waker = new Waker(project.paths.stateDir);
+  // While this process conducts, supervisors leave their events to it (outbox.ts).
+  let withdraw: (() => void) | null = announceWatcher(project.paths.stateDir);
   try {
     // The downbeat: reconcile, start what is ready, with the person's own options.
     let version = store.dataVersion();
     let lastReconcile = Date.now();
+    // sync.every: pull request state through gh (a merge on the forge makes dependents ready).
+    const syncMs = parseDuration(project.config.sync.every);
+    let lastSync = 0;
+    // Tasks in review whose pull request is open: with sync on, conducting waits for them too.
+    let openPulls = 0;
+    /** True when sync changed the store (our own commits do not move data_version). */
+    const syncIfDue = async (): Promise<boolean> => {
+      if (syncMs <= 0 || Date.now() - lastSync < syncMs) return false;
+      lastSync = Date.now();
+      try {
+        const { sync } = await import("./forge.js");
+        const r = await sync(project);
+        for (const w of r.warnings) events.onProblem?.(`sync: ${w}`);
+        openPulls = r.pulls.filter((e) => e.state === "open" && e.taskState === "review").length;
+        return r.merged.length > 0;
+      } catch (err) {
+        events.onProblem?.(`sync: ${(err as Error).message}`);
+        return false;
+      }
+    };
+    await syncIfDue();
     await beat(opts);
     report();
-    const finished = () => store.liveRuns().length === 0 && (store.stateCounts().ready ?? 0) === 0;
+    await conflicts();
+    const finished = () =>
+      store.liveRuns().length === 0 && (store.stateCounts().ready ?? 0) === 0 && openPulls === 0;
     let done = finished();
     while (!done && !opts.signal?.aborted) {
       const sinceReconcile = Date.now() - lastReconcile;
-      await waker.next(Math.max(0, Math.min(pollMs, reconcileMs - sinceReconcile)), opts.signal);
+      const untilSync = syncMs > 0 ? syncMs - (Date.now() - lastSync) : Number.POSITIVE_INFINITY;
+      await waker.next(Math.max(0, Math.min(pollMs, reconcileMs - sinceReconcile, untilSync)), opts.signal);
       if (opts.signal?.aborted) break;
+      const synced = await syncIfDue();
       const due = Date.now() - lastReconcile >= reconcileMs;
       const now = store.dataVersion();
       // Our own commits and files other than the store wake us too: nothing to do for them.
-      if (!due && now === version) continue;
+      if (!due && !synced && now === version) continue;
       version = now;
       if (due) {
         await reconcile(project, { repair: true });
@@ -188,8 +248,14 @@ export async function conduct(
       const ready = store.stateCounts().ready ?? 0;
       if (ready > 0 && store.liveRuns().length < limit) await beat({ ...opts, tasks: [], reconciled: true });
       report();
+      await conflicts();
       done = finished();
     }
+    // Withdrawn before the last look: whatever a supervisor left to this watcher, it sees now.
+    withdraw();
+    withdraw = null;
+    report();
+    await conflicts();
     if (done) {
       const counts = store.stateCounts();
       const total = Object.values(counts).reduce((a, b) => a + (b ?? 0), 0);
@@ -198,6 +264,7 @@ export async function conduct(
         notifier.push({ event: "all_done", task: null, title: null, detail: `${total} tasks` });
     }
   } finally {
+    withdraw?.();
     waker.close();
     await notifier.close();
   }

@@ -176,7 +176,7 @@ export async function predictConflicts(project: Project, only?: string): Promise
           tasks: [t.id, d],
           with: d,
           files: [],
-          message: `${t.id} was built on an older ${d}: ${d} changed since; retry ${t.id} (or rebase it) after reviewing ${d}`,
+          message: `${t.id} was built on an older ${d}: ${d} changed since; bring it in with: ballador update ${t.id}`,
         });
       }
     }

@@ -9,6 +9,7 @@ import { findProgram, resolveProfile } from "../adapters/agents/profiles.js";
 import { currentBranch, git, isAncestor, resolveCommit, worktreeTopLevel } from "../adapters/git/index.js";
 import { makeRunFolder, runPaths } from "../adapters/runfolder/index.js";
 import { RunSandbox } from "../adapters/sandbox/index.js";
+import type { TaskRow } from "../adapters/store/index.js";
 import { writeBrief } from "./brief.js";
 import { UserError } from "./errors.js";
 import { removeMergeDir, writeMergeMarker } from "./merge-leftovers.js";
@@ -124,98 +125,20 @@ export async function merge(
           .filter(Boolean);
         await git(["merge", "--abort"], { cwd: tree, allowFail: true });
         throw new UserError(
-          `${branch} does not merge cleanly into ${config.base}${files.length ? `: conflicts in ${files.join(", ")}` : ""}. Retry the task (ballador retry ${id}) or resolve by hand.`,
+          `${branch} does not merge cleanly into ${config.base}${files.length ? `: conflicts in ${files.join(", ")}` : ""}. Bring ${config.base} into it first: ballador update ${id} (its agent resolves the conflicts, and the result is verified before it is back in review).`,
         );
       }
     }
     const mergeCommit = (await git(["rev-parse", "HEAD"], { cwd: tree })).stdout.trim();
-    // Re-verify the merged result, inside the sandbox, judged by the base's verify script. The
-    // sandbox writes only the verification checkout: no ref, not even the base's, is writable.
-    const profile = resolveProfile(
-      config,
-      task.agent && task.agent !== "any" ? task.agent : config.agents.default,
-    );
-    const home = runPaths(mergeDir).home;
-    const sandboxed = config.sandbox.mode !== "none";
-    const env = runEnvironment(
-      process.env,
-      ensureShimDir(project.paths.stateDir),
-      sandboxed ? home : (process.env.HOME ?? home),
-      {
-        taskId: id,
-        runId: `merge-${id}`,
-        worktree: tree,
-        branch: config.base,
-        attempt: task.attempt,
-        runDir: mergeDir,
-        promptFile: "",
-      },
-    );
-    const verify =
-      task.verify ??
-      config.verify ??
-      // A blob, not a commit: resolveCommit would peel it to ^{commit} and never find it.
-      ((await git(["cat-file", "-e", `${baseCommit}:verify.sh`], { cwd: root, allowFail: true })).code === 0
-        ? "./verify.sh"
-        : null);
-    const what = {
-      repoRoot: root,
+    const { verdict, reused } = await verifyHostCommit(project, task, {
+      tree,
+      dir: mergeDir,
       commit: mergeCommit,
-      projectBase: baseCommit,
-      verify,
-      bootstrap: config.bootstrap,
-      copy: config.copy,
-    };
-    // The same bytes verified the same way before (the branch's clean verification when this
-    // is a fast-forward): that verdict stands, and the merge says so.
-    const key = await verificationKey(what);
-    const earlier = key ? store.passedVerification(key) : null;
-    let reused: string | null = null;
-    let verdict: Verdict;
-    if (earlier) {
-      reused = `the merged tree is identical to the one verified by ${earlier.kind} verification #${earlier.seq} of ${earlier.taskId} (${earlier.commit?.slice(0, 10) ?? "?"}, ${earlier.at}), with the same verify command, base verify files, bootstrap and copies`;
-      say(`verification reused: ${reused}; not run again`);
-      verdict = {
-        ok: true,
-        command: verify,
-        code: 0,
-        ms: 0,
-        tail: "",
-        commit: mergeCommit,
-        tampered: [],
-        log: "",
-        key,
-      };
-    } else {
-      say(`verifying the merged result${verify ? `: ${verify}` : ""}`);
-      verdict = await verifyClean({
-        ...what,
-        key,
-        runDir: mergeDir,
-        env,
-        timeoutMs: 30 * 60_000,
-        sandboxFor: async (checkout) => {
-          const policy = await policyForRun(project, {
-            worktree: tree,
-            runDir: mergeDir,
-            branch: config.base,
-            profile,
-            kind: "verify",
-            verifyTree: checkout,
-          });
-          return policy ? RunSandbox.start(policy, { runDir: mergeDir, tmp: runPaths(mergeDir).tmp }) : null;
-        },
-        onSpawn: (pgid) =>
-          writeMergeMarker(mergeDir, {
-            pid: process.pid,
-            task: id,
-            startedAt: new Date().toISOString(),
-            pgid,
-            sockets: RunSandbox.socketPaths(),
-          }),
-        say,
-      });
-    }
+      baseCommit,
+      what: "merged tree",
+      doing: "the merged result",
+      say,
+    });
     store.addVerification({
       taskId: id,
       runId: null,
@@ -382,4 +305,117 @@ async function remoteBaseWarnings(project: Project): Promise<string[]> {
     ];
   }
   return [`${remote}/${base} and your ${base} differ; the pull request is compared with ${remote}'s`];
+}
+
+/**
+ * Verifies a commit Ballador made in a host-only worktree (a merge, an update), in the sandbox,
+ * judged by the base's verify script; an identical tree verified the same way before is reused.
+ */
+export async function verifyHostCommit(
+  project: Project,
+  task: TaskRow,
+  opts: {
+    tree: string;
+    dir: string;
+    commit: string;
+    baseCommit: string;
+    /** "merged tree": what an earlier verification's tree is identical to. */
+    what: string;
+    /** "the merged result": what is being verified, for the progress line. */
+    doing: string;
+    say: (l: string) => void;
+  },
+): Promise<{ verdict: Verdict; reused: string | null }> {
+  const config = project.config;
+  const root = project.paths.root;
+  const store = project.store();
+  // Re-verify the merged result, inside the sandbox, judged by the base's verify script. The
+  // sandbox writes only the verification checkout: no ref, not even the base's, is writable.
+  const profile = resolveProfile(
+    config,
+    task.agent && task.agent !== "any" ? task.agent : config.agents.default,
+  );
+  const home = runPaths(opts.dir).home;
+  const sandboxed = config.sandbox.mode !== "none";
+  const env = runEnvironment(
+    process.env,
+    ensureShimDir(project.paths.stateDir),
+    sandboxed ? home : (process.env.HOME ?? home),
+    {
+      taskId: task.id,
+      runId: `merge-${task.id}`,
+      worktree: opts.tree,
+      branch: config.base,
+      attempt: task.attempt,
+      runDir: opts.dir,
+      promptFile: "",
+    },
+  );
+  const verify =
+    task.verify ??
+    config.verify ??
+    // A blob, not a commit: resolveCommit would peel it to ^{commit} and never find it.
+    ((await git(["cat-file", "-e", `${opts.baseCommit}:verify.sh`], { cwd: root, allowFail: true })).code ===
+    0
+      ? "./verify.sh"
+      : null);
+  const what = {
+    repoRoot: root,
+    commit: opts.commit,
+    projectBase: opts.baseCommit,
+    verify,
+    bootstrap: config.bootstrap,
+    copy: config.copy,
+  };
+  // The same bytes verified the same way before (the branch's clean verification when this
+  // is a fast-forward): that verdict stands, and the merge says so.
+  const key = await verificationKey(what);
+  const earlier = key ? store.passedVerification(key) : null;
+  let reused: string | null = null;
+  let verdict: Verdict;
+  if (earlier) {
+    reused = `the ${opts.what} is identical to the one verified by ${earlier.kind} verification #${earlier.seq} of ${earlier.taskId} (${earlier.commit?.slice(0, 10) ?? "?"}, ${earlier.at}), with the same verify command, base verify files, bootstrap and copies`;
+    opts.say(`verification reused: ${reused}; not run again`);
+    verdict = {
+      ok: true,
+      command: verify,
+      code: 0,
+      ms: 0,
+      tail: "",
+      commit: opts.commit,
+      tampered: [],
+      log: "",
+      key,
+    };
+  } else {
+    opts.say(`verifying ${opts.doing}${verify ? `: ${verify}` : ""}`);
+    verdict = await verifyClean({
+      ...what,
+      key,
+      runDir: opts.dir,
+      env,
+      timeoutMs: 30 * 60_000,
+      sandboxFor: async (checkout) => {
+        const policy = await policyForRun(project, {
+          worktree: opts.tree,
+          runDir: opts.dir,
+          branch: config.base,
+          profile,
+          kind: "verify",
+          verifyTree: checkout,
+        });
+        return policy ? RunSandbox.start(policy, { runDir: opts.dir, tmp: runPaths(opts.dir).tmp }) : null;
+      },
+      onSpawn: (pgid) =>
+        writeMergeMarker(opts.dir, {
+          pid: process.pid,
+          task: task.id,
+          startedAt: new Date().toISOString(),
+          pgid,
+          sockets: RunSandbox.socketPaths(),
+        }),
+      say: opts.say,
+    });
+  }
+  return { verdict, reused };
 }

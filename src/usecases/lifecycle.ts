@@ -97,19 +97,35 @@ export interface RetryResult {
   launched: LaunchResult | null;
 }
 
+/** The states a new attempt (retry, request-changes, feedback) starts from. */
+export const RETRYABLE: readonly string[] = ["failed", "blocked", "stopped", "review"];
+
 export async function retry(
   project: Project,
   id: string,
-  opts: { launch: boolean; actor?: string; message?: string | null; verb?: string },
+  opts: {
+    launch: boolean;
+    actor?: string;
+    message?: string | null;
+    verb?: string;
+    /** Review comments of the pull request, quoted (formatPrFeedback), sent back with or without words. */
+    prReview?: string | null;
+    /** update: Ballador's instructions to bring the base in (conflicts, or a failed verification). */
+    update?: string | null;
+    /** The state change's cause, when the verb's own words say it better. */
+    cause?: string;
+    /** Records what goes with the words (which comments were sent), with them, before the state changes. */
+    onRecord?: () => void;
+  },
 ): Promise<RetryResult> {
   await reconcile(project, { repair: true });
   const task = requireTask(project, id);
   const verb = opts.verb ?? "retry";
-  if (!["failed", "blocked", "stopped", "review"].includes(task.state)) {
+  if (!RETRYABLE.includes(task.state)) {
     throw new UserError(
       verb === "retry"
         ? `task ${id} is ${task.state}; retry starts a new attempt of a failed, blocked, stopped or reviewed task`
-        : `task ${id} is ${task.state}; request-changes sends back a task in review (or a failed, blocked or stopped one)`,
+        : `task ${id} is ${task.state}; ${verb} sends back a task in review (or a failed, blocked or stopped one)`,
       4,
       [],
       "wrong_state",
@@ -117,16 +133,30 @@ export async function retry(
   }
   const store = project.store();
   const message = opts.message ?? null;
+  const prReview = opts.prReview ?? null;
+  const update = opts.update ?? null;
   // In review the work passed: what the person asks is the feedback, not a failure.
-  const why = message && task.state === "review" ? null : failureFeedback(project, id);
+  const why =
+    (message || prReview || update) && task.state === "review" ? null : failureFeedback(project, id);
   const last = store
     .runsOf(id)
     .filter((r) => !isReviewerRun(r))
     .at(-1);
   // Recorded before the state changes, so a crash in between loses nothing the person wrote.
   if (message) store.addNote(id, last?.id ?? null, "request", message);
+  if (prReview) store.addNote(id, last?.id ?? null, "pr-review", prReview);
+  if (update) store.addNote(id, last?.id ?? null, "update", update);
+  opts.onRecord?.();
   store.transition(id, "ready", {
-    cause: message ? "changes requested by a person" : "retry requested",
+    cause:
+      opts.cause ??
+      (update
+        ? "update: the base does not merge cleanly; sent to the agent"
+        : prReview
+          ? "pull request review sent back by a person"
+          : message
+            ? "changes requested by a person"
+            : "retry requested"),
     actor: opts.actor ?? "cli",
   });
   if (!opts.launch) return { id, message, launched: null };

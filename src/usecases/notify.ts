@@ -9,7 +9,14 @@ import { parseDuration } from "../config/schema.js";
 import { terminalLine } from "../core/terminal-text.js";
 import type { Project } from "./project.js";
 
-export const NOTIFY_EVENTS = ["needs_you", "review", "failed", "blocked", "all_done"] as const;
+export const NOTIFY_EVENTS = [
+  "needs_you",
+  "review",
+  "failed",
+  "blocked",
+  "conflict_predicted",
+  "all_done",
+] as const;
 export type NotifyEventKind = (typeof NOTIFY_EVENTS)[number];
 
 export interface NotifyEvent {
@@ -36,6 +43,7 @@ export function summarize(events: readonly NotifyEvent[]): string {
     review: "ready for review",
     failed: "failed",
     blocked: "blocked",
+    conflict_predicted: "conflict predicted",
     all_done: "all parts done",
   };
   return events
@@ -88,33 +96,44 @@ export class Notifier {
   private async flush(): Promise<void> {
     const events = this.pending.splice(0);
     if (events.length === 0) return;
-    const n = this.project.config.notify;
-    const text = summarize(events);
-    const message: NotifyMessage = {
-      source: "ballador",
-      project: this.project.paths.root,
-      text,
-      events,
-    };
-    const doc = JSON.stringify(message);
-    if (n.bell && this.onBell) this.onBell(text);
-    const deliveries: Array<Promise<[string, string | null]>> = [];
-    if (n.desktop)
-      deliveries.push(
-        desktopNotify(
-          events.length === 1 ? "Ballador" : `Ballador: ${events.length} events`,
-          text,
-          process.env,
-        ).then((r) => ["desktop", r]),
-      );
-    if (n.command)
-      deliveries.push(
-        commandWithInput(n.command, `${doc}\n`, { cwd: this.project.paths.root, env: process.env }).then(
-          (r) => ["command", r],
-        ),
-      );
-    if (n.webhook) deliveries.push(postJson(n.webhook, doc).then((r) => ["webhook", r]));
-    for (const [channel, problem] of await Promise.all(deliveries))
-      if (problem) this.onProblem(`notify: ${channel}: ${problem}`);
+    await deliver(this.project, events, this.onBell, this.onProblem);
   }
+}
+
+/** One message with these events to every channel of `notify:`; problems are reported, never thrown. */
+export async function deliver(
+  project: Project,
+  events: readonly NotifyEvent[],
+  onBell: ((text: string) => void) | null,
+  onProblem: (text: string) => void,
+): Promise<void> {
+  const n = project.config.notify;
+  const text = summarize(events);
+  const message: NotifyMessage = {
+    source: "ballador",
+    project: project.paths.root,
+    text,
+    events: [...events],
+  };
+  const doc = JSON.stringify(message);
+  if (n.bell && onBell) onBell(text);
+  const deliveries: Array<Promise<[string, string | null]>> = [];
+  if (n.desktop)
+    deliveries.push(
+      desktopNotify(
+        events.length === 1 ? "Ballador" : `Ballador: ${events.length} events`,
+        text,
+        process.env,
+      ).then((r) => ["desktop", r]),
+    );
+  if (n.command)
+    deliveries.push(
+      commandWithInput(n.command, `${doc}\n`, { cwd: project.paths.root, env: process.env }).then((r) => [
+        "command",
+        r,
+      ]),
+    );
+  if (n.webhook) deliveries.push(postJson(n.webhook, doc).then((r) => ["webhook", r]));
+  for (const [channel, problem] of await Promise.all(deliveries))
+    if (problem) onProblem(`notify: ${channel}: ${problem}`);
 }

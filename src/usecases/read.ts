@@ -3,6 +3,8 @@ import type { ArtifactRow, EventRow, NoteRow, RunRow, TaskRow } from "../adapter
 import { drawDot, drawMermaid, drawTree } from "../core/graph.js";
 import { launchOrder } from "../core/schedule.js";
 import { satisfiesDependency } from "../core/states.js";
+import { totalTokens } from "../core/usage.js";
+import { costByTask, costOfRuns, type TaskCost } from "./cost.js";
 import { type NeedsYou, needsYouByTask } from "./needs-you.js";
 import { type Project, requireTask } from "./project.js";
 
@@ -19,6 +21,30 @@ export interface StatusRow {
   phase: string | null;
   /** Its agent waits for a person: since when and what it asked (agent's words). */
   needsYou: NeedsYou | null;
+  /** What its runs used, from the agents' own records (a claim), or null when none kept any. */
+  cost: CostSummary | null;
+}
+
+/** A task's usage as shown: tokens of every kind together, USD when every model has a price. */
+export interface CostSummary {
+  tokens: number;
+  usd: number | null;
+  /** Models without a price in the config. */
+  unpriced: string[];
+  /** "12.3k tokens, $0.42". */
+  text: string;
+  source: "the agent's own records";
+}
+
+function summary(c: TaskCost): CostSummary | null {
+  if (!c.usage || !c.cost || !c.text) return null;
+  return {
+    tokens: totalTokens(c.usage),
+    usd: c.cost.usd,
+    unpriced: c.cost.unpriced,
+    text: c.text,
+    source: "the agent's own records",
+  };
 }
 
 /** Tasks whose live run is still provisioning, with its step (a few rows: the live runs). */
@@ -33,6 +59,7 @@ export function status(project: Project): StatusRow[] {
   const def = project.config.agents.default;
   const phases = provisioningPhases(project);
   const waiting = needsYouByTask(project);
+  const costs = costByTask(project.store(), project.config.prices ?? {});
   return project
     .store()
     .tasks({ lean: true })
@@ -47,6 +74,7 @@ export function status(project: Project): StatusRow[] {
       branch: t.branch,
       phase: phases.get(t.id) ?? null,
       needsYou: waiting.get(t.id) ?? null,
+      cost: ((c) => (c ? summary(c) : null))(costs.get(t.id)),
     }));
 }
 
@@ -135,6 +163,8 @@ export interface ShowReport {
   dependents: string[];
   /** What delivery produced: pull request URLs, merge commits. */
   artifacts: ArtifactRow[];
+  /** Every run's usage together (each run's is in runs[].usage); null when none kept records. */
+  cost: CostSummary | null;
 }
 
 export function show(project: Project, id: string): ShowReport {
@@ -148,6 +178,7 @@ export function show(project: Project, id: string): ShowReport {
     notes: store.notes(id),
     dependents,
     artifacts: store.artifacts(id),
+    cost: summary(costOfRuns(store.runsOf(id), project.config.prices ?? {})),
   };
 }
 

@@ -24,7 +24,7 @@ import { secretMode } from "../core/secrets.js";
 import { type McpSelection, mcpSelection } from "./mcp-servers.js";
 import type { Project } from "./project.js";
 import { expandCommand, type RunIdentity } from "./run-env.js";
-import { openRequests } from "./steering.js";
+import { openPrReview, openRequests, openUpdate } from "./steering.js";
 
 /** A provisioning step that failed: its message is the task's failure reason. */
 export class ProvisionStepError extends Error {
@@ -164,6 +164,8 @@ export async function buildRunSpec(project: Project, input: RunSpecInput): Promi
       previousFailure: input.previousFailure,
       // Read from the store for every attempt, so the supervisor's automatic retries carry them too.
       personRequests: openRequests(project.store(), task.id),
+      prReview: openPrReview(project.store(), task.id),
+      update: openUpdate(project.store(), task.id)?.text ?? null,
     });
   mkdirSync(identity.runDir, { recursive: true });
   writeFileSync(identity.promptFile, prompt, { flag: "w" });
@@ -230,6 +232,9 @@ export async function buildRunSpec(project: Project, input: RunSpecInput): Promi
     reviewer: config.reviewer,
     role: input.role ?? "implementer",
     needsYou: { ...profile.needsYou, tmuxSocket: config.tmux_socket },
+    budget: profile.budget,
+    mustContain: openUpdate(project.store(), task.id)?.mustContain ?? [],
+    prices: config.prices ?? {},
   };
 }
 

@@ -44,11 +44,38 @@ export function requestText(opts: { text?: string; file?: string; cwd: string })
  * brings the work back to review, the person has seen the answer and the request is settled.
  */
 export function openRequests(store: TaskStore, taskId: string): string[] {
+  return openNotes(store, taskId, "request");
+}
+
+/** The pull request's review comments the person sent back, open by the same rule as requests. */
+export function openPrReview(store: TaskStore, taskId: string): string[] {
+  return openNotes(store, taskId, "pr-review");
+}
+
+/**
+ * An `update` that still stands: its instructions (the newest) and the commits the branch must
+ * contain before its work can come back to review (every open one's).
+ */
+export function openUpdate(store: TaskStore, taskId: string): { text: string; mustContain: string[] } | null {
+  const texts = openNotes(store, taskId, "update");
+  if (texts.length === 0) return null;
+  const since = store
+    .events(taskId)
+    .filter((e) => e.to === "review")
+    .at(-1)?.at;
+  const mustContain = store
+    .artifacts(taskId)
+    .filter((a) => a.kind === "update-target" && (!since || a.at >= since))
+    .map((a) => a.value);
+  return { text: texts.at(-1) as string, mustContain: [...new Set(mustContain)] };
+}
+
+function openNotes(store: TaskStore, taskId: string, kind: "request" | "pr-review" | "update"): string[] {
   const lastReview = store
     .events(taskId)
     .filter((e) => e.to === "review")
     .at(-1);
-  const notes = store.notes(taskId).filter((n) => n.kind === "request");
+  const notes = store.notes(taskId).filter((n) => n.kind === kind);
   if (!lastReview) return notes.map((n) => n.text);
   // Notes and events have their own sequences; their times (ms) order them.
   return notes.filter((n) => n.at >= lastReview.at).map((n) => n.text);

@@ -10,7 +10,8 @@ import { existsSync, openSync, readdirSync, statSync, writeFileSync } from "node
 import { join } from "node:path";
 import { prepareAgentHome } from "../adapters/agents/home.js";
 import { findProgram, type ResolvedProfile, resolveProfile } from "../adapters/agents/profiles.js";
-import { git, resolveCommit } from "../adapters/git/index.js";
+import { UsageReader } from "../adapters/agents/usage.js";
+import { git, isAncestor, resolveCommit } from "../adapters/git/index.js";
 import { runShell } from "../adapters/process/shell.js";
 import {
   type GateResult,
@@ -32,8 +33,11 @@ import { newRunId } from "../core/ids.js";
 import { boundAsked, screenQuestion } from "../core/needs-you.js";
 import { assembleReviewPrompt } from "../core/prompt.js";
 import { terminalLine } from "../core/terminal-text.js";
+import { costOf, overBudget, type RunUsage, sumUsage, totalTokens } from "../core/usage.js";
 import { buildBrief, writeBrief } from "./brief.js";
+import { budgetRuns, costOfRuns } from "./cost.js";
 import { mcpSelection } from "./mcp-servers.js";
+import { eventKey, notifyFromSupervisor } from "./outbox.js";
 import { openProject, type Project } from "./project.js";
 import { provisionInSession } from "./provision.js";
 import type { RefCopy } from "./run-refs.js";
@@ -44,6 +48,8 @@ import { policyForRun, resolveSecrets, splitSecrets, writeStandInFiles } from ".
 import { trimOutput, type Verdict, verifyClean } from "./verification.js";
 
 const POLL_MS = 250;
+/** How often the agent's session records are read for its usage (re-read only when they grew). */
+const USAGE_MS = 2000;
 const GRACE_MS = 3000;
 
 type Outcome =
@@ -53,7 +59,8 @@ type Outcome =
   | { kind: "timeout" }
   | { kind: "idle"; minutes: number }
   | { kind: "refused"; gate: GateResult; log: string }
-  | { kind: "verdict"; approve: boolean; notes: string };
+  | { kind: "verdict"; approve: boolean; notes: string }
+  | { kind: "budget"; reason: string };
 
 function say(text: string): void {
   process.stdout.write(`\x1b[1m[ballador]\x1b[0m ${text}\n`);
@@ -210,6 +217,7 @@ async function superviseAttempt(store: TaskStore, spec: RunSpec): Promise<RunSpe
     });
     markEnded(runDir);
     say(`failed: ${reason}; the real refs are unchanged`);
+    await notifyEnd(store, spec, "failed", reason);
     await hook("on_fail");
     return null;
   }
@@ -238,56 +246,74 @@ async function superviseAttempt(store: TaskStore, spec: RunSpec): Promise<RunSpe
     );
     const commit = await resolveCommit(spec.repoRoot, `refs/heads/${spec.branch}`);
     if (!commit) throw new Error(`branch ${spec.branch} does not exist`);
-    const verdict = await verifyClean({
-      repoRoot: spec.repoRoot,
-      commit,
-      runDir,
-      projectBase: spec.projectBase,
-      verify: spec.verify,
-      bootstrap: spec.bootstrap,
-      copy: spec.copy,
-      env: spec.env,
-      timeoutMs: spec.verifyTimeoutMs,
-      sandboxFor: (tree) => verifySandbox(spec, tree),
-      say,
-    });
-    recordVerdict(store, spec, verdict);
-    let review: { approve: boolean; notes: string } | null = null;
-    if (verdict.ok && spec.reviewer && spec.role !== "reviewer") {
-      review = await runReviewer(store, spec);
-    }
-    if (verdict.ok && review?.approve !== false) {
-      store.transition(spec.taskId, "review", {
-        cause: verdict.command
-          ? `verified: ${verdict.command} passed on a clean checkout of ${verdict.commit.slice(0, 10)}${review ? "; reviewer approved" : ""}`
-          : `no verify command configured${review ? "; reviewer approved" : ""}`,
-        actor,
-        runId: spec.runId,
-      });
-      store.endRun(spec.runId, { outcome: "done", exitCode });
-      markEnded(runDir);
-      await writeBriefSafely(spec);
-      say(`verified; ${spec.taskId} is ready for review (ballador review ${spec.taskId})`);
-      await hook("on_review");
-      return null;
-    }
-    if (review && !review.approve) {
+    // An update's attempt must bring the new base in: work without it is not verified at all.
+    const missing: string[] = [];
+    for (const c of spec.mustContain ?? [])
+      if (!(await isAncestor(spec.repoRoot, c, commit).catch(() => false))) missing.push(c);
+    const verdict: Verdict | null = missing.length
+      ? null
+      : await verifyClean({
+          repoRoot: spec.repoRoot,
+          commit,
+          runDir,
+          projectBase: spec.projectBase,
+          verify: spec.verify,
+          bootstrap: spec.bootstrap,
+          copy: spec.copy,
+          env: spec.env,
+          timeoutMs: spec.verifyTimeoutMs,
+          sandboxFor: (tree) => verifySandbox(spec, tree),
+          say,
+        });
+    if (!verdict) {
+      const what = missing.map((c) => c.slice(0, 10)).join(", ");
+      say(`not verified: the branch does not contain ${what}, which this update brings in`);
       failure = {
-        reason: "review: changes requested",
-        feedback: `Your work passed verification, but a reviewer read it and requested changes:\n\n${review.notes}`,
-        outcome: "changes-requested",
-        from: "verifying",
-      };
-    } else {
-      say(
-        `verification failed: ${verdict.command} exited ${verdict.code ?? "(timeout)"} (log: ${verdict.log})`,
-      );
-      failure = {
-        reason: `verify: ${verdict.command} exited ${verdict.code ?? "by timeout"}`,
-        feedback: `Ballador ran \`${verdict.command}\` on a clean checkout of your last commit ${verdict.commit.slice(0, 10)} and it failed (exit ${verdict.code ?? "timeout"}):\n\n${verdict.tail}${verdict.tampered.length ? `\n\nNote: ${verdict.tampered.join(", ")} differ from the base; verification always uses the base's version.` : ""}`,
+        reason: `update: the branch does not contain ${what}; the conflicts are not resolved`,
+        feedback: `Your branch does not contain ${missing.join(", ")}. Merge ${missing.length === 1 ? "it" : "them"} into your branch (git merge ${missing.join(" ")}), resolve the conflicts, commit the merge, then run ballador done.`,
         outcome: "verify-failed",
         from: "verifying",
       };
+    } else {
+      recordVerdict(store, spec, verdict);
+      let review: { approve: boolean; notes: string } | null = null;
+      if (verdict.ok && spec.reviewer && spec.role !== "reviewer") {
+        review = await runReviewer(store, spec);
+      }
+      if (verdict.ok && review?.approve !== false) {
+        store.transition(spec.taskId, "review", {
+          cause: verdict.command
+            ? `verified: ${verdict.command} passed on a clean checkout of ${verdict.commit.slice(0, 10)}${review ? "; reviewer approved" : ""}`
+            : `no verify command configured${review ? "; reviewer approved" : ""}`,
+          actor,
+          runId: spec.runId,
+        });
+        store.endRun(spec.runId, { outcome: "done", exitCode });
+        markEnded(runDir);
+        await writeBriefSafely(spec);
+        say(`verified; ${spec.taskId} is ready for review (ballador review ${spec.taskId})`);
+        await notifyEnd(store, spec, "review", null);
+        await hook("on_review");
+        return null;
+      }
+      if (review && !review.approve) {
+        failure = {
+          reason: "review: changes requested",
+          feedback: `Your work passed verification, but a reviewer read it and requested changes:\n\n${review.notes}`,
+          outcome: "changes-requested",
+          from: "verifying",
+        };
+      } else {
+        say(
+          `verification failed: ${verdict.command} exited ${verdict.code ?? "(timeout)"} (log: ${verdict.log})`,
+        );
+        failure = {
+          reason: `verify: ${verdict.command} exited ${verdict.code ?? "by timeout"}`,
+          feedback: `Ballador ran \`${verdict.command}\` on a clean checkout of your last commit ${verdict.commit.slice(0, 10)} and it failed (exit ${verdict.code ?? "timeout"}):\n\n${verdict.tail}${verdict.tampered.length ? `\n\nNote: ${verdict.tampered.join(", ")} differ from the base; verification always uses the base's version.` : ""}`,
+          outcome: "verify-failed",
+          from: "verifying",
+        };
+      }
     }
   } else if (outcome.kind === "blocked") {
     store.transition(spec.taskId, "blocked", {
@@ -299,6 +325,21 @@ async function superviseAttempt(store: TaskStore, spec: RunSpec): Promise<RunSpe
     store.endRun(spec.runId, { outcome: "blocked", exitCode, detail: outcome.reason });
     markEnded(runDir);
     say(`blocked: ${outcome.reason}`);
+    await notifyEnd(store, spec, "blocked", outcome.reason);
+    await hook("on_fail");
+    return null;
+  } else if (outcome.kind === "budget") {
+    const reason = `budget: ${outcome.reason} (the agent's own records)`;
+    store.transition(spec.taskId, "blocked", {
+      cause: "the task's budget is spent; the run was stopped",
+      actor,
+      runId: spec.runId,
+      reason,
+    });
+    store.endRun(spec.runId, { outcome: "budget", exitCode, detail: reason });
+    markEnded(runDir);
+    say(`stopped: ${reason}; raise budget: in .ballador/config.yaml, or retry to start a new count`);
+    await notifyEnd(store, spec, "blocked", reason);
     await hook("on_fail");
     return null;
   } else if (outcome.kind === "verdict") {
@@ -361,6 +402,7 @@ async function superviseAttempt(store: TaskStore, spec: RunSpec): Promise<RunSpe
       });
     });
     say(`failed: ${failure.reason}`);
+    await notifyEnd(store, spec, "failed", failure.reason);
     await hook("on_fail");
     return null;
   }
@@ -436,6 +478,7 @@ async function runAgent(
   // A refused done, and the activity mark when it came: quiet after it means the agent gave up.
   let refusal: { gate: GateResult; at: number } | null = null;
   const needs = new NeedsYou(store, spec);
+  const usage = new RunCost(store, spec, env.HOME ?? spec.home);
   const drain = () => {
     queued.push(...takeReports(spec.runDir));
     while (queued.length > 0) {
@@ -474,6 +517,10 @@ async function runAgent(
       outcome = { kind: "idle", minutes: Math.round(spec.idleTimeoutMs / 60_000) };
     }
     if (!outcome) await needs.tick(lastActivity, size);
+    if (!outcome) {
+      const over = usage.tick();
+      if (over) outcome = { kind: "budget", reason: over };
+    }
     const r = refusal as { gate: GateResult; at: number } | null;
     const quietFor = spec.refusedIdleMs ?? 60_000;
     if (!outcome && r && Date.now() - Math.max(lastActivity, r.at) > quietFor) {
@@ -481,6 +528,7 @@ async function runAgent(
     }
   }
   if (!exited) await stopAgent(agent.pid, () => exited !== null, spec.sandbox !== null);
+  usage.record();
   return { outcome, exitCode: (exited as { code: number | null } | null)?.code ?? null };
 }
 
@@ -789,6 +837,97 @@ class NeedsYou {
   private say(text: string): void {
     this.quietUntil = Math.max(this.quietUntil, Date.now() + 1000);
     say(text);
+  }
+}
+
+/**
+ * The run's usage from its agent's own session records (Claude Code's transcript in its HOME),
+ * read every USAGE_MS, recorded on the run when it changed, and held against the task's budget
+ * (the earlier runs of the count plus this one). Reviewer runs are recorded, never stopped.
+ */
+class RunCost {
+  private readonly reader: UsageReader;
+  private readonly before: RunUsage | null;
+  private last = 0;
+  private recorded = -1;
+  private current: RunUsage | null = null;
+
+  constructor(
+    private readonly store: TaskStore,
+    private readonly spec: RunSpec,
+    home: string,
+  ) {
+    this.reader = new UsageReader(home, spec.worktree, new Date().toISOString());
+    const earlier = budgetRuns(store, spec.taskId).filter((r) => r.id !== spec.runId);
+    this.before = costOfRuns(earlier, spec.prices ?? {}).usage;
+  }
+
+  /** Why the budget is passed, or null. */
+  tick(): string | null {
+    if (Date.now() - this.last < USAGE_MS) return null;
+    this.last = Date.now();
+    this.read();
+    const budget = this.spec.budget ?? {};
+    if (!this.current || this.spec.role === "reviewer") return null;
+    if (budget.tokens === undefined && budget.usd === undefined) return null;
+    const all = sumUsage(this.before ? [this.before, this.current] : [this.current]);
+    return overBudget(all, costOf(all.byModel, this.spec.prices ?? {}), budget);
+  }
+
+  /** The last look, after the agent ended. */
+  record(): void {
+    this.read();
+  }
+
+  private read(): void {
+    let u: RunUsage | null = null;
+    try {
+      u = this.reader.read();
+    } catch {
+      u = null; // the records are the agent's: unreadable is no reason to stop supervising
+    }
+    if (!u) return;
+    this.current = u;
+    const n = totalTokens(u);
+    if (n !== this.recorded) {
+      this.store.updateRun(this.spec.runId, { usage: u });
+      this.recorded = n;
+    }
+  }
+}
+
+/**
+ * The task ended here (review, failed, blocked): when no `launch --watch` sends notifications,
+ * this supervisor does, coalesced with the others through the outbox (outbox.ts). Never fails
+ * the run: a notification that cannot go out is said in the session.
+ */
+async function notifyEnd(
+  store: TaskStore,
+  spec: RunSpec,
+  event: "review" | "failed" | "blocked",
+  detail: string | null,
+): Promise<void> {
+  if (spec.role === "reviewer") return;
+  try {
+    const task = store.task(spec.taskId);
+    const seq = store
+      .events(spec.taskId)
+      .filter((e) => e.to === event)
+      .at(-1)?.seq;
+    if (!task || task.state !== event || seq === undefined) return;
+    const project = await openProject(spec.repoRoot);
+    try {
+      await notifyFromSupervisor(
+        project,
+        { event, task: task.id, title: task.title, detail },
+        eventKey(task.id, seq),
+        (problem) => say(problem),
+      );
+    } finally {
+      project.close();
+    }
+  } catch (err) {
+    say(`notify: ${(err as Error).message}`);
   }
 }
 

@@ -185,33 +185,54 @@ export interface GhStandIn {
   calls(): Promise<string[][]>;
   /** The content of the --body-file of the last `gh pr create`. */
   body(): Promise<string>;
+  /** What `gh api --hostname example.test PATH` answers from now on (JSON); unserved paths are 404. */
+  serve(path: string, answer: unknown): Promise<void>;
+  /** The PATH of every `gh api` call, in order. */
+  apiCalls(): Promise<string[]>;
+  /** The first pull request's URL. */
   url: string;
+  /** The pull request's API path prefix: repos/acme/widgets/pulls/1 (and .../issues/1 for conversation). */
+  repo: string;
 }
+
+/** File name under which the stand-in keeps the answer for an API path. */
+const answerFile = (path: string) => path.replace(/[^A-Za-z0-9._-]/g, "_");
 
 /**
  * A `gh` executable that answers `gh auth status` with 0, and `gh pr create ...` by recording
  * its argv (one line per argument, calls separated by a line "--call--") and the --body-file
- * content, then printing a pull request URL. Anything else exits 2.
+ * content, then printing a pull request URL (pull/1, then pull/2, ...). `gh api --hostname HOST PATH` prints what `serve`
+ * set for PATH (recording the call), or fails as gh does on a 404. Anything else exits 2.
  */
 export async function ghStandIn(p: Project): Promise<GhStandIn> {
   const binDir = join(p.parent, "gh-bin");
   const record = join(p.parent, "gh-record");
+  const answers = join(record, "api");
   await mkdir(binDir, { recursive: true });
-  await mkdir(record, { recursive: true });
-  const url = "https://example.test/pr/1";
+  await mkdir(answers, { recursive: true });
+  const url = "https://example.test/acme/widgets/pull/1";
   const script = `#!/bin/sh
 record='${record}'
 if [ "$1" = auth ] && [ "$2" = status ]; then echo "Logged in to example.test"; exit 0; fi
 if [ "$1" = pr ] && [ "$2" = create ]; then
-  for a in "$@"; do printf '%s\\n' "$a"; done >> "$record/argv"
+  for a in "$@"; do printf '%s\n' "$a"; done >> "$record/argv"
   echo "--call--" >> "$record/argv"
   while [ $# -gt 0 ]; do
     if [ "$1" = --body-file ]; then cp "$2" "$record/body.md"; fi
     shift
   done
+  n=$(( $(cat "$record/count" 2>/dev/null || echo 0) + 1 )); echo $n > "$record/count"
   echo "Creating pull request"
-  echo "${url}"
+  echo "https://example.test/acme/widgets/pull/$n"
   exit 0
+fi
+if [ "$1" = api ] && [ "$2" = --hostname ] && [ "$3" = example.test ] && [ $# -eq 4 ]; then
+  printf '%s\n' "$4" >> "$record/api-calls"
+  f="$record/api/$(printf '%s' "$4" | tr -c 'A-Za-z0-9._-' '_')"
+  if [ -f "$f" ]; then cat "$f"; exit 0; fi
+  echo '{"message":"Not Found","status":"404"}'
+  echo "gh: Not Found (HTTP 404)" >&2
+  exit 1
 fi
 echo "gh stand-in: unexpected arguments: $*" >&2
 exit 2
@@ -223,6 +244,7 @@ exit 2
     binDir,
     env: { PATH: `${binDir}:${p.env.PATH ?? process.env.PATH ?? ""}` },
     url,
+    repo: "repos/acme/widgets",
     calls: async () => {
       const text = await readFile(join(record, "argv"), "utf8").catch(() => "");
       return text
@@ -231,5 +253,8 @@ exit 2
         .map((c) => c.split("\n").filter((l, i, all) => i < all.length - 1 || l !== ""));
     },
     body: () => readFile(join(record, "body.md"), "utf8"),
+    serve: (path, answer) => writeFile(join(answers, answerFile(path)), JSON.stringify(answer)),
+    apiCalls: async () =>
+      (await readFile(join(record, "api-calls"), "utf8").catch(() => "")).split("\n").filter(Boolean),
   };
 }

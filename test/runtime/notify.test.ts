@@ -129,4 +129,83 @@ describe("notify", () => {
     // Only needs_you was asked for: review and all_done sent nothing more.
     expect(readFileSync(out, "utf8").split("\n").filter(Boolean)).toHaveLength(1);
   }, 60_000);
+
+  it("without launch --watch the supervisors send: three tasks finishing together are one message, a failure another, none twice", async () => {
+    const hook = await webhook();
+    const p = await makeProject();
+    const out = join(p.parent, "notified.jsonl");
+    await p.write(
+      ".ballador/config.yaml",
+      `${readFileSync(join(p.dir, ".ballador/config.yaml"), "utf8")}notify:\n  bell: false\n  desktop: false\n  command: "cat >> '${out}'"\n  webhook: "${hook.url}"\n  coalesce: 3s\n`,
+    );
+    await p.git(["commit", "-qam", "notify"]);
+    for (const id of ["a", "b", "c"])
+      await p.part(id, { steps: [gate(p, "go"), ...commitAndDone(`${id}.txt`)] });
+    await p.part("bad", { steps: [gate(p, "later"), { exit: 3 }] });
+    await p.ok(["queue"]);
+    await p.ok(["launch"]);
+    await waitFor(async () => {
+      const s = await p.status();
+      return s.tasks.every((t) => t.state === "running") ? true : undefined;
+    }, "all four running");
+    await p.open("go");
+    for (const id of ["a", "b", "c"]) await p.reaches(id, "review");
+    const read = () =>
+      (existsSync(out) ? readFileSync(out, "utf8").split("\n").filter(Boolean) : []).map(
+        (l) => JSON.parse(l) as Message,
+      );
+    const first = await waitFor(async () => read()[0], "the supervisors' message");
+    expect(first.events.map((e) => [e.event, e.task]).sort()).toEqual([
+      ["review", "a"],
+      ["review", "b"],
+      ["review", "c"],
+    ]);
+    // Later, alone: its own message.
+    await p.open("later");
+    await p.reaches("bad", "failed");
+    const second = await waitFor(async () => read()[1], "the failure's message");
+    expect(second.events).toEqual([expect.objectContaining({ event: "failed", task: "bad" })]);
+    await waitFor(async () => (hook.bodies.length >= 2 ? true : undefined), "the webhook's POSTs");
+    // Nothing more comes, and no all_done: that is the watcher's.
+    await new Promise((r) => setTimeout(r, 4000));
+    expect(read()).toHaveLength(2);
+    expect(hook.bodies.map((b) => b.events.length)).toEqual([3, 1]);
+    // A watcher started now sees them all settled: it sends what it alone knows (all done), never
+    // the events the supervisors sent.
+    const watch = p.spawn(["launch", "--watch"]);
+    expect(await watch.exited, watch.output()).toBe(0);
+    await new Promise((r) => setTimeout(r, 3500));
+    expect(
+      read()
+        .slice(2)
+        .flatMap((m) => m.events.map((e) => e.event)),
+    ).not.toContain("review");
+  }, 120_000);
+
+  it("a textual conflict between two branches in review is a conflict_predicted event, once", async () => {
+    const p = await makeProject({ files: { "shared.txt": "one\ntwo\nthree\n" } });
+    const out = join(p.parent, "notified.jsonl");
+    await p.write(
+      ".ballador/config.yaml",
+      `${readFileSync(join(p.dir, ".ballador/config.yaml"), "utf8")}notify:\n  bell: false\n  desktop: false\n  command: "cat >> '${out}'"\n  coalesce: 300ms\n  events: [conflict_predicted]\n`,
+    );
+    await p.git(["commit", "-qam", "notify"]);
+    for (const side of ["left", "right"])
+      await p.part(side, {
+        steps: [
+          { edit: { path: "shared.txt", find: "two", replace: `two (${side})` } },
+          { commit: `${side}'s line` },
+          { done: side },
+        ],
+      });
+    await p.ok(["queue"]);
+    const watch = p.spawn(["launch", "--watch"]);
+    expect(await watch.exited, watch.output()).toBe(0);
+    const lines = existsSync(out) ? readFileSync(out, "utf8").split("\n").filter(Boolean) : [];
+    const events = lines.flatMap((l) => (JSON.parse(l) as Message).events);
+    expect(events, watch.output()).toHaveLength(1);
+    expect(events[0]?.event).toBe("conflict_predicted");
+    expect(events[0]?.detail).toContain("shared.txt");
+    expect(["left", "right"]).toContain(events[0]?.task);
+  }, 60_000);
 });

@@ -26,6 +26,8 @@ export interface ResolvedProfile {
   timeoutMs: number;
   /** needs_you: the config's keys with the profile's over them, and the preset's pattern. */
   needsYou: { quietMs: number; nudgeAfterMs: number; nudge: string; pattern: string };
+  /** budget: the profile's, else the config's (per task); empty: none. */
+  budget: { tokens?: number; usd?: number };
 }
 
 export class ProfileError extends Error {
@@ -69,6 +71,7 @@ export function resolveProfile(config: Config, name: string): ResolvedProfile {
       nudge: p.needs_you?.nudge ?? config.needs_you.nudge,
       pattern: preset?.waitPattern ?? DEFAULT_WAIT_PATTERN,
     },
+    budget: { ...(config.budget ?? {}), ...(p.budget ?? {}) },
   };
 }
 

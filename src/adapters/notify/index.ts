@@ -79,6 +79,11 @@ export function postJson(url: string, body: string): Promise<string | null> {
 }
 
 /** notify-send where it is installed; null when shown or when there is no desktop to show it on. */
+/** Whether a desktop notification can be shown here (notify-send on PATH). */
+export function hasDesktop(env: NodeJS.ProcessEnv): boolean {
+  return findProgram("notify-send", process.cwd(), env) !== null;
+}
+
 export function desktopNotify(title: string, text: string, env: NodeJS.ProcessEnv): Promise<string | null> {
   const program = findProgram("notify-send", process.cwd(), env);
   if (!program) return Promise.resolve(null);

@@ -68,6 +68,11 @@ export interface RunSpec {
   role?: "implementer" | "reviewer";
   /** The needs-you policy (issue 15); absent in run files written before it. */
   needsYou?: NeedsYouPolicy;
+  /** `update`: commits the branch must contain before its work is verified (absent: none). */
+  mustContain?: string[];
+  /** The task's budget and the prices to judge it (issue 15); absent in older run files. */
+  budget?: { tokens?: number; usd?: number };
+  prices?: Record<string, { input: number; output: number; cache_read?: number; cache_write?: number }>;
 }
 
 export interface NeedsYouPolicy {

@@ -130,4 +130,9 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE runs ADD COLUMN waiting_for TEXT;
   ALTER TABLE runs ADD COLUMN nudged_at TEXT;
   `,
+  // 5: cost (issue 15): a run's token usage per model, read from the agent's own session records
+  // (a claim, not an observation), as JSON (core/usage.ts RunUsage); null when it keeps none.
+  `
+  ALTER TABLE runs ADD COLUMN usage TEXT;
+  `,
 ];

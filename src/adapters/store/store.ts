@@ -7,6 +7,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { assertTransition, EDITABLE_STATES, satisfiesDependency, type TaskState } from "../../core/states.js";
+import type { RunUsage } from "../../core/usage.js";
 import { MIGRATIONS } from "./migrations.js";
 import type { ArtifactRow, EventRow, NoteRow, RunRow, RunStatus, TaskRow, VerificationRow } from "./types.js";
 
@@ -151,6 +152,7 @@ function toRun(r: SqlRow): RunRow {
     waitingSince: (r.waiting_since as string | null) ?? null,
     waitingFor: (r.waiting_for as string | null) ?? null,
     nudgedAt: (r.nudged_at as string | null) ?? null,
+    usage: typeof r.usage === "string" ? (JSON.parse(r.usage) as RunUsage) : null,
   };
 }
 
@@ -476,6 +478,7 @@ export class TaskStore {
       | "waitingSince"
       | "waitingFor"
       | "nudgedAt"
+      | "usage"
     >,
   ): RunRow {
     this.db
@@ -511,6 +514,7 @@ export class TaskStore {
         | "waitingSince"
         | "waitingFor"
         | "nudgedAt"
+        | "usage"
       >
     >,
   ): void {
@@ -528,6 +532,7 @@ export class TaskStore {
       waitingSince: "waiting_since",
       waitingFor: "waiting_for",
       nudgedAt: "nudged_at",
+      usage: "usage",
     };
     const sets: string[] = [];
     const values: Record<string, unknown> = { id };
@@ -535,7 +540,8 @@ export class TaskStore {
       const col = columns[k];
       if (!col || v === undefined) continue;
       sets.push(`${col} = @${k}`);
-      values[k] = typeof v === "boolean" ? (v ? 1 : 0) : v;
+      values[k] =
+        typeof v === "boolean" ? (v ? 1 : 0) : typeof v === "object" && v !== null ? JSON.stringify(v) : v;
     }
     if (sets.length === 0) return;
     this.db.prepare(`UPDATE runs SET ${sets.join(", ")} WHERE id = @id`).run(values);

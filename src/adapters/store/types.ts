@@ -1,4 +1,5 @@
 import type { TaskState } from "../../core/states.js";
+import type { RunUsage } from "../../core/usage.js";
 
 export interface TaskRow {
   id: string;
@@ -67,6 +68,8 @@ export interface RunRow {
   waitingFor: string | null;
   /** When Ballador typed the unattended nudge into its terminal. */
   nudgedAt: string | null;
+  /** Tokens per model from the agent's own session records (a claim), or null. */
+  usage: RunUsage | null;
 }
 
 export interface NoteRow {
@@ -74,8 +77,8 @@ export interface NoteRow {
   at: string;
   taskId: string;
   runId: string | null;
-  /** person: written by a person (the dashboard), never by an agent; request: a person's requested changes (request-changes, retry --message), carried into the next prompt. */
-  kind: "note" | "summary" | "blocked" | "system" | "person" | "request";
+  /** person: written by a person (the dashboard), never by an agent; request: a person's requested changes (request-changes, retry --message), carried into the next prompt; pr-review: review comments of the task's pull request that the person sent back (feedback --from-pr), quoted in the next prompt; update: Ballador's instructions to bring the base into the branch (update), carried into the next prompt. */
+  kind: "note" | "summary" | "blocked" | "system" | "person" | "request" | "pr-review" | "update";
   text: string;
 }
 
@@ -85,8 +88,8 @@ export interface VerificationRow {
   taskId: string;
   runId: string | null;
   commit: string | null;
-  /** gate: run by `ballador done` inside the agent's run; clean: Ballador's own, on a fresh checkout; merge: on the merged result. */
-  kind: "gate" | "clean" | "merge";
+  /** gate: run by `ballador done` inside the agent's run; clean: Ballador's own, on a fresh checkout; merge: on the merged result; update: on the branch with the base merged in (update). */
+  kind: "gate" | "clean" | "merge" | "update";
   command: string | null;
   passed: boolean;
   exitCode: number | null;

@@ -78,4 +78,72 @@ export function registerDeliveryCommands(program: Command): void {
         for (const w of r.warnings) console.log(`warning: ${line(w)}`);
       });
     });
+
+  program
+    .command("update")
+    .description(
+      "bring the base (or a stacked task's dependencies) into a reviewed task's branch: clean, re-verified; conflicting, its agent resolves them and the result is verified",
+    )
+    .argument("<task>", "task id")
+    .option("--no-launch", "when the agent must resolve: only record it and mark the task ready")
+    .option("--json", "print the result as JSON")
+    .addHelpText(
+      "after",
+      examples("ballador update extract-events", "ballador update extract-events --no-launch"),
+    )
+    .action(async (id: string, opts: { launch: boolean; json?: boolean }, cmd: Command) => {
+      const { update } = await import("../../usecases/update.js");
+      await withProject(cmd, async (p) => {
+        const r = await update(p, id, {
+          launch: opts.launch,
+          say: opts.json ? undefined : (l) => console.log(color.dim(block(l))),
+        });
+        if (opts.json) return printJson(r);
+        if (r.outcome === "up-to-date")
+          return console.log(
+            `${id} already contains ${p.config.base} and its dependencies; nothing to bring in.`,
+          );
+        if (r.outcome === "updated")
+          return console.log(
+            `Updated ${id}: ${r.targets.map((t) => line(t.name)).join(", ")} merged in at ${r.commit?.slice(0, 10)}, verified; it stays in review.`,
+          );
+        console.log(
+          r.conflicts.length
+            ? `${id}: conflicts in ${r.conflicts.map((f) => line(f)).join(", ")}; its agent resolves them (the result is verified before it is back in review).`
+            : `${id}: merged in, but the result fails verification (${line(r.verifyFailed ?? "")}); its agent fixes it.`,
+        );
+        if (!r.launched) console.log(`${id} is ready; the next launch starts it.`);
+        else for (const s of r.launched.started) console.log(`Started ${s.id}: attempt ${s.attempt}.`);
+      });
+    });
+
+  program
+    .command("sync")
+    .description(
+      "follow the pull requests through gh: merged on the forge → the task is merged and its dependents ready; closed, new review comments, failing checks → flagged",
+    )
+    .option("--json", "print the result as JSON")
+    .addHelpText("after", examples("ballador sync", "ballador sync --json"))
+    .action(async (opts: { json?: boolean }, cmd: Command) => {
+      const { sync } = await import("../../usecases/forge.js");
+      await withProject(cmd, async (p) => {
+        const r = await sync(p);
+        if (opts.json) return printJson(r);
+        if (r.pulls.length === 0)
+          return console.log("No open task has a pull request (ballador pr TASK opens one).");
+        if (r.baseMoved)
+          console.log(
+            `${p.config.base} fast-forwarded to ${p.config.remote}/${p.config.base} (${r.baseMoved.from.slice(0, 10)} → ${r.baseMoved.to.slice(0, 10)}).`,
+          );
+        for (const e of r.pulls) {
+          const merged = r.merged.includes(e.task);
+          console.log(
+            `${e.task}: ${e.state}${merged ? color.green(" → merged here") : ""}  ${color.dim(line(e.url))}`,
+          );
+          for (const f of e.flags) console.log(`  ! ${line(f)}`);
+        }
+        if (r.unblocked.length) console.log(`Now ready: ${r.unblocked.join(", ")} (ballador launch)`);
+        for (const w of r.warnings) console.log(`warning: ${line(w)}`);
+      });
+    });
 }

@@ -238,7 +238,19 @@ export function registerQueueCommands(program: Command): void {
             console.log(
               `  ${run.id}  ${line(run.profile)}  ${run.status}${run.outcome ? ` (${line(run.outcome)})` : ""}${run.exitCode !== null ? ` exit ${run.exitCode}` : ""}  ${line(run.worktree)}`,
             );
+            if (run.usage) {
+              const u = run.usage;
+              console.log(
+                color.dim(
+                  `      used ${u.input} input, ${u.output} output, ${u.cacheRead} cache-read, ${u.cacheWrite} cache-write tokens (${line(Object.keys(u.byModel).join(", "))}; the agent's own records)`,
+                ),
+              );
+            }
           }
+          if (r.cost)
+            console.log(
+              `  cost: ${r.cost.text}${r.cost.unpriced.length ? ` (no price for ${line(r.cost.unpriced.join(", "))}: add it under prices:)` : ""}, from the agent's own records`,
+            );
         }
         if (r.notes.length) {
           console.log(color.bold("Notes:"));
@@ -264,13 +276,25 @@ function renderStatus(report: StatusReport): string {
     );
   }
   const anyReason = report.tasks.some((t) => t.reason || t.needsYou);
+  // The agents' own records: a claim (marked *), shown only when some run kept any.
+  const anyCost = report.tasks.some((t) => t.cost);
   lines.push(
     report.tasks.length === 0
       ? 'No tasks. Write parts (ballador part new) and run "ballador queue".'
       : table(
           // The reason goes last and short, so a long failure never widens the STATE column
           // (ballador show TASK has it whole); the column is there only when some task has one.
-          ["ID", "TITLE", "STATE", "AGENT", "ATT", "AGE", "BRANCH", ...(anyReason ? ["WHY"] : [])],
+          [
+            "ID",
+            "TITLE",
+            "STATE",
+            "AGENT",
+            "ATT",
+            "AGE",
+            "BRANCH",
+            ...(anyCost ? ["COST*"] : []),
+            ...(anyReason ? ["WHY"] : []),
+          ],
           report.tasks.map((t) => [
             t.id,
             truncate(line(t.title), 40),
@@ -282,6 +306,7 @@ function renderStatus(report: StatusReport): string {
             String(t.attempt),
             age(t.since),
             line(t.branch ?? ""),
+            ...(anyCost ? [t.cost ? t.cost.text : ""] : []),
             ...(anyReason
               ? [
                   t.needsYou
@@ -298,6 +323,8 @@ function renderStatus(report: StatusReport): string {
     .map(([s, n]) => `${n} ${s}`)
     .join(", ");
   if (counts) lines.push(color.dim(counts));
+  if (anyCost)
+    lines.push(color.dim("* COST: from the agents' own session records (a claim); prices from the config"));
   for (const d of report.disagreements) lines.push(color.yellow(`! ${line(d)}`));
   return lines.join("\n");
 }

@@ -255,6 +255,80 @@ Inside a reviewer run (BALLADOR_RUN_DIR is set) the command is the reviewer's ve
     );
 
   program
+    .command("feedback")
+    .description(
+      "send a task's work back to its agent with the review comments of its pull request (--from-pr, through gh) and/or your own words",
+    )
+    .argument("<task>", "task id")
+    .argument("[words...]", "your own words, sent with the comments (optional with --from-pr)")
+    .option(
+      "--from-pr",
+      "pull the review comments of the task's pull request (file, line, author) through gh",
+    )
+    .option("--all", "with --from-pr: send every comment again, not only those not sent before")
+    .option("-f, --file <file>", "read your own words from a file")
+    .option("--no-launch", "only record the feedback and mark the task ready; the next launch starts it")
+    .option("--json", "print the result as JSON")
+    .addHelpText(
+      "after",
+      `${examples(
+        "ballador feedback extract-events --from-pr",
+        'ballador feedback extract-events --from-pr "the second comment is wrong; ignore it"',
+        "ballador feedback extract-events --from-pr --no-launch",
+      )}
+
+The comments are quoted in the next attempt's prompt as review points written by their authors
+(anyone on the pull request), not as your instructions; your own words are. Each comment is sent
+once: a later feedback --from-pr sends only new ones (--all: every one again). Without --from-pr
+this is request-changes.`,
+    )
+    .action(
+      async (
+        id: string,
+        words: string[],
+        opts: { fromPr?: boolean; all?: boolean; file?: string; launch: boolean; json?: boolean },
+        cmd: Command,
+      ) => {
+        const { UserError } = await import("../../usecases/errors.js");
+        if (process.env.BALLADOR_RUN_DIR)
+          throw new UserError("feedback is the person's command; inside a run, report with ballador note", 2);
+        const { requestText } = await import("../../usecases/steering.js");
+        const message = requestText({
+          ...(words.length > 0 ? { text: words.join(" ") } : {}),
+          ...(opts.file !== undefined ? { file: opts.file } : {}),
+          cwd: globals(cmd).cwd,
+        });
+        if (!opts.fromPr && message === null)
+          throw new UserError(
+            `say what to send back: ballador feedback ${id} --from-pr, or ballador feedback ${id} "what must change"`,
+            2,
+            [],
+            "missing_message",
+          );
+        await withProject(cmd, async (p) => {
+          if (!opts.fromPr) {
+            const { retry } = await import("../../usecases/lifecycle.js");
+            const r = await retry(p, id, { launch: opts.launch, message, verb: "feedback" });
+            if (opts.json) return printJson(r);
+            return printRetry(id, r, "Sent back");
+          }
+          const { feedbackFromPr } = await import("../../usecases/forge.js");
+          const { commentPlace } = await import("../../core/pr-review.js");
+          const r = await feedbackFromPr(p, id, { launch: opts.launch, message, all: opts.all === true });
+          if (opts.json) return printJson(r);
+          console.log(
+            `Sent back ${r.sent.length} review comment${r.sent.length === 1 ? "" : "s"} from ${line(r.pullRequest)}${r.alreadySent ? ` (${r.alreadySent} sent before, not again)` : ""}:`,
+          );
+          for (const c of r.sent)
+            console.log(`  ${commentPlace({ ...c, body: "", at: null })}, by ${line(c.author)}`);
+          if (r.omitted)
+            console.log(`  (${r.omitted} more left out for size; the next feedback --from-pr sends them)`);
+          printRetry(id, r, "Sent back");
+        });
+      },
+    );
+
+  program
     .command("hook")
     .description(
       "for an agent's own hooks, from inside a run: it waits for a person, or works again (prints nothing)",

@@ -525,6 +525,8 @@ function links(ids: string[]): HTMLElement[] {
 function noteLabel(kind: string): string {
   if (kind === "person") return "person";
   if (kind === "request") return "person: requested changes";
+  if (kind === "pr-review") return "pull request comments, sent back by the person";
+  if (kind === "update") return "ballador: bring the base in (update)";
   if (kind === "summary") return "agent's summary";
   if (kind === "blocked") return "agent: blocked";
   if (kind === "system") return "ballador";

@@ -1,0 +1,239 @@
+/**
+ * What a run cost, from the agent's own session records: token counts per model, and a price
+ * from the config. Pure. The records are written by the agent (its HOME is its own): a claim,
+ * not an observation. Every number is checked (a non-negative whole number below a bound) and
+ * the number of models is bounded, so a forged record can mislead the count but not break it.
+ */
+import picomatch from "picomatch";
+
+export interface Tokens {
+  input: number;
+  output: number;
+  cacheRead: number;
+  cacheWrite: number;
+}
+
+export interface RunUsage extends Tokens {
+  /** Whose records: "claude" (Claude Code's session transcript), "codex" (its rollout). */
+  source: string;
+  /** Tokens per model, as the records name them. */
+  byModel: Record<string, Tokens>;
+  /** Model answers counted. */
+  messages: number;
+}
+
+/** One answer of more than this many tokens of one kind is not believed. */
+const MAX_TOKENS = 10_000_000;
+const MAX_MODELS = 20;
+
+const zero = (): Tokens => ({ input: 0, output: 0, cacheRead: 0, cacheWrite: 0 });
+
+export function emptyUsage(source: string): RunUsage {
+  return { source, ...zero(), byModel: {}, messages: 0 };
+}
+
+const count = (v: unknown): number | null =>
+  v === undefined || v === null
+    ? 0
+    : typeof v === "number" && Number.isSafeInteger(v) && v >= 0 && v <= MAX_TOKENS
+      ? v
+      : null;
+
+type Json = Record<string, unknown>;
+const isObj = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** Adds one answer's tokens; false when the model table is full (the answer is then not counted). */
+function add(u: RunUsage, model: string, t: Tokens): boolean {
+  if (!u.byModel[model] && Object.keys(u.byModel).length >= MAX_MODELS) return false;
+  const m = u.byModel[model] ?? zero();
+  u.byModel[model] = m;
+  for (const k of ["input", "output", "cacheRead", "cacheWrite"] as const) {
+    m[k] += t[k];
+    u[k] += t[k];
+  }
+  u.messages += 1;
+  return true;
+}
+
+/**
+ * Claude Code's session transcript (`~/.claude/projects/<cwd>/<session>.jsonl`, Claude Code
+ * 2.1.330): one JSON object per line; `type: "assistant"` lines carry `message.id`,
+ * `message.model` and `message.usage` (input_tokens, output_tokens, cache_read_input_tokens,
+ * cache_creation_input_tokens). One answer with several content blocks is written as several
+ * lines with the same message id and the same usage: counted once (`seen`, shared across the
+ * files of a run). Lines stamped before `since` (a conversation carried from an earlier run)
+ * are not this run's.
+ */
+export function addClaudeTranscript(
+  u: RunUsage,
+  text: string,
+  opts: { since: string | null; seen: Set<string> },
+): void {
+  for (const raw of text.split("\n")) {
+    if (!raw.includes('"assistant"')) continue;
+    let d: unknown;
+    try {
+      d = JSON.parse(raw);
+    } catch {
+      continue; // a line being written, or garbage
+    }
+    if (!isObj(d) || d.type !== "assistant" || !isObj(d.message)) continue;
+    const m = d.message;
+    if (!isObj(m.usage) || typeof m.id !== "string" || m.id.length > 200) continue;
+    if (opts.since && !(typeof d.timestamp === "string" && d.timestamp >= opts.since)) continue;
+    const ref =
+      typeof d.requestRef === "string" ? d.requestRef : typeof d.requestId === "string" ? d.requestId : "";
+    const key = `${m.id}|${ref.slice(0, 200)}`;
+    if (opts.seen.has(key)) continue;
+    const t = {
+      input: count(m.usage.input_tokens),
+      output: count(m.usage.output_tokens),
+      cacheRead: count(m.usage.cache_read_input_tokens),
+      cacheWrite: count(m.usage.cache_creation_input_tokens),
+    };
+    if (t.input === null || t.output === null || t.cacheRead === null || t.cacheWrite === null) continue;
+    const model =
+      typeof m.model === "string" && m.model.length > 0 ? m.model.slice(0, 100) : "(unknown model)";
+    if (add(u, model, t as Tokens)) opts.seen.add(key);
+  }
+}
+
+/**
+ * Codex's session rollout (`~/.codex/sessions/YYYY/MM/DD/rollout-*.jsonl`, Codex 0.169.0): the
+ * first line (`session_meta`) names the `cwd`, and a file of another working directory is not
+ * this run's (the person's HOME holds every session); `turn_context` lines name the `model`;
+ * each model answer is a `token_usage_record` with `payload.response_id` and `payload.usage`
+ * (`input_tokens` including `cached_input_tokens`, `cache_write_input_tokens`, `output_tokens`
+ * including reasoning). Counted once per response id, since `since`.
+ */
+export function addCodexRollout(
+  u: RunUsage,
+  text: string,
+  opts: { since: string | null; seen: Set<string>; cwd: string },
+): void {
+  let model = "(unknown model)";
+  let first = true;
+  for (const raw of text.split("\n")) {
+    if (!raw.trim()) continue;
+    let d: unknown;
+    try {
+      d = JSON.parse(raw);
+    } catch {
+      continue;
+    }
+    if (!isObj(d) || !isObj(d.payload)) continue;
+    const p = d.payload;
+    if (first) {
+      first = false;
+      if (d.type !== "session_meta" || p.cwd !== opts.cwd) return;
+      continue;
+    }
+    if (d.type === "turn_context" && typeof p.model === "string" && p.model.length > 0) {
+      model = p.model.slice(0, 100);
+      continue;
+    }
+    if (d.type !== "token_usage_record" || !isObj(p.usage) || typeof p.response_id !== "string") continue;
+    if (opts.since && !(typeof d.timestamp === "string" && d.timestamp >= opts.since)) continue;
+    const key = p.response_id.slice(0, 200);
+    if (opts.seen.has(key)) continue;
+    const input = count(p.usage.input_tokens);
+    const cached = count(p.usage.cached_input_tokens);
+    const written = count(p.usage.cache_write_input_tokens);
+    const output = count(p.usage.output_tokens);
+    if (input === null || cached === null || written === null || output === null || cached > input) continue;
+    const t = { input: input - cached, output, cacheRead: cached, cacheWrite: written };
+    if (add(u, model, t)) opts.seen.add(key);
+  }
+}
+
+export function totalTokens(t: Tokens): number {
+  return t.input + t.output + t.cacheRead + t.cacheWrite;
+}
+
+/** USD per million tokens, per model name or glob (the config's `prices:`). */
+export interface Price {
+  input: number;
+  output: number;
+  cache_read?: number | undefined;
+  cache_write?: number | undefined;
+}
+
+export interface Cost {
+  /** null when some model has no price. */
+  usd: number | null;
+  /** Models the config has no price for. */
+  unpriced: string[];
+}
+
+/** The first price whose key is the model's name or a glob matching it. */
+function priceFor(model: string, prices: Readonly<Record<string, Price>>): Price | null {
+  if (prices[model]) return prices[model] ?? null;
+  for (const [pattern, p] of Object.entries(prices)) if (picomatch.isMatch(model, pattern)) return p;
+  return null;
+}
+
+export function costOf(
+  byModel: Readonly<Record<string, Tokens>>,
+  prices: Readonly<Record<string, Price>>,
+): Cost {
+  let usd = 0;
+  const unpriced: string[] = [];
+  for (const [model, t] of Object.entries(byModel)) {
+    if (totalTokens(t) === 0) continue;
+    const p = priceFor(model, prices);
+    if (!p) {
+      unpriced.push(model);
+      continue;
+    }
+    usd +=
+      (t.input * p.input +
+        t.output * p.output +
+        t.cacheRead * (p.cache_read ?? p.input) +
+        t.cacheWrite * (p.cache_write ?? p.input)) /
+      1_000_000;
+  }
+  return { usd: unpriced.length > 0 ? null : usd, unpriced };
+}
+
+/** Several runs' usage together (a task's). */
+export function sumUsage(list: readonly RunUsage[]): RunUsage {
+  const out = emptyUsage(list.length === 0 ? "none" : [...new Set(list.map((u) => u.source))].join("+"));
+  for (const u of list) {
+    for (const [model, t] of Object.entries(u.byModel)) {
+      const m = out.byModel[model] ?? zero();
+      out.byModel[model] = m;
+      for (const k of ["input", "output", "cacheRead", "cacheWrite"] as const) m[k] += t[k];
+    }
+    for (const k of ["input", "output", "cacheRead", "cacheWrite"] as const) out[k] += u[k];
+    out.messages += u.messages;
+  }
+  return out;
+}
+
+/** "12.3k tokens, $0.42" (or "no price for X"), for a table cell or a line. */
+export function usageText(u: Tokens, cost: Cost): string {
+  const n = totalTokens(u);
+  const tokens =
+    n >= 1_000_000 ? `${(n / 1_000_000).toFixed(1)}M` : n >= 1000 ? `${(n / 1000).toFixed(1)}k` : String(n);
+  const usd =
+    cost.usd !== null
+      ? `, $${cost.usd < 0.01 && cost.usd > 0 ? cost.usd.toFixed(4) : cost.usd.toFixed(2)}`
+      : "";
+  return `${tokens} tokens${usd}`;
+}
+
+/** What a budget allows: tokens (every kind together) and/or USD (needs prices). */
+export interface Budget {
+  tokens?: number | undefined;
+  usd?: number | undefined;
+}
+
+/** Why the usage passed the budget, or null while within it. */
+export function overBudget(u: RunUsage, cost: Cost, budget: Budget): string | null {
+  const n = totalTokens(u);
+  if (budget.tokens !== undefined && n > budget.tokens)
+    return `${n} tokens used, over the budget of ${budget.tokens}`;
+  if (budget.usd !== undefined && cost.usd !== null && cost.usd > budget.usd)
+    return `$${cost.usd.toFixed(2)} spent, over the budget of $${budget.usd.toFixed(2)}`;
+  return null;
+}
