@@ -1,9 +1,10 @@
 /** Reading the queue: status, next, graph and show. No writes. */
-import type { ArtifactRow, EventRow, NoteRow, RunRow, TaskRow } from "../adapters/store/index.js";
+import type { ArtifactRow, EventRow, GateRow, NoteRow, RunRow, TaskRow } from "../adapters/store/index.js";
 import { drawDot, drawMermaid, drawTree } from "../core/graph.js";
 import { launchOrder } from "../core/schedule.js";
 import { satisfiesDependency } from "../core/states.js";
 import { type NeedsYou, needsYouByTask } from "./needs-you.js";
+import { stageLabel } from "./pipeline.js";
 import { type Project, requireTask } from "./project.js";
 
 export interface StatusRow {
@@ -19,6 +20,34 @@ export interface StatusRow {
   phase: string | null;
   /** Its agent waits for a person: since when and what it asked (agent's words). */
   needsYou: NeedsYou | null;
+  /** A pipeline's stage ("2/3 implementer", "paused after test-author"); null without one. */
+  stage: string | null;
+  /** Every stage's latest gate result, in pipeline order (issue 16); empty without a pipeline. */
+  gates: StageGate[];
+}
+
+export interface StageGate {
+  stage: number;
+  role: string;
+  passed: boolean;
+  summary: string;
+}
+
+/** The latest gate result of each stage of every task that has any, in one query per task. */
+function latestGates(project: Project, ids: readonly string[]): Map<string, StageGate[]> {
+  const store = project.store();
+  const out = new Map<string, StageGate[]>();
+  for (const id of ids) {
+    const byStage = new Map<number, StageGate>();
+    for (const g of store.gates(id))
+      byStage.set(g.stage, { stage: g.stage, role: g.role, passed: g.passed, summary: g.summary });
+    if (byStage.size > 0)
+      out.set(
+        id,
+        [...byStage.values()].sort((a, b) => a.stage - b.stage),
+      );
+  }
+  return out;
 }
 
 /** Tasks whose live run is still provisioning, with its step (a few rows: the live runs). */
@@ -33,30 +62,43 @@ export function status(project: Project): StatusRow[] {
   const def = project.config.agents.default;
   const phases = provisioningPhases(project);
   const waiting = needsYouByTask(project);
-  return project
-    .store()
-    .tasks({ lean: true })
-    .map((t) => ({
-      id: t.id,
-      title: t.title,
-      state: t.state,
-      reason: t.reason,
-      agent: t.agent ?? def,
-      attempt: t.attempt,
-      since: t.stateChangedAt,
-      branch: t.branch,
-      phase: phases.get(t.id) ?? null,
-      needsYou: waiting.get(t.id) ?? null,
-    }));
+  const tasks = project.store().tasks({ lean: true });
+  const labels = new Map(tasks.map((t) => [t.id, stageLabel(project.config, t)]));
+  const gates = latestGates(
+    project,
+    tasks.filter((t) => labels.get(t.id)).map((t) => t.id),
+  );
+  return tasks.map((t) => ({
+    id: t.id,
+    title: t.title,
+    state: t.state,
+    reason: t.reason,
+    agent: t.agent ?? def,
+    attempt: t.attempt,
+    since: t.stateChangedAt,
+    branch: t.branch,
+    phase: phases.get(t.id) ?? null,
+    needsYou: waiting.get(t.id) ?? null,
+    stage: labels.get(t.id) ?? null,
+    gates: gates.get(t.id) ?? [],
+  }));
 }
 
 export interface NextReport {
   ready: Array<{ id: string; title: string; priority: number; agent: string }>;
-  running: Array<{ id: string; title: string; state: string; since: string; phase: string | null }>;
+  running: Array<{
+    id: string;
+    title: string;
+    state: string;
+    since: string;
+    phase: string | null;
+    /** A pipeline's stage (issue 16), or null. */
+    stage: string | null;
+  }>;
   /** Running tasks whose agent waits for a person (also listed in running). */
   needsYou: Array<{ id: string; title: string } & NeedsYou>;
   waiting: Array<{ id: string; title: string; on: Array<{ id: string; state: string }> }>;
-  review: Array<{ id: string; title: string; since: string }>;
+  review: Array<{ id: string; title: string; since: string; stage: string | null }>;
   stuck: Array<{ id: string; title: string; state: string; reason: string | null }>;
 }
 
@@ -79,6 +121,7 @@ export function next(project: Project): NextReport {
         state: t.state,
         since: t.stateChangedAt,
         phase: phases.get(t.id) ?? null,
+        stage: stageLabel(project.config, t),
       });
       const asks = waiting.get(t.id);
       if (asks) report.needsYou.push({ id: t.id, title: t.title, ...asks });
@@ -92,7 +135,12 @@ export function next(project: Project): NextReport {
     }
   }
   for (const t of reviewOrder(tasks, byId))
-    report.review.push({ id: t.id, title: t.title, since: t.stateChangedAt });
+    report.review.push({
+      id: t.id,
+      title: t.title,
+      since: t.stateChangedAt,
+      stage: stageLabel(project.config, t),
+    });
   return report;
 }
 
@@ -121,7 +169,13 @@ export function graph(project: Project, format: GraphFormat): string {
   const nodes = project
     .store()
     .tasks({ lean: true })
-    .map((t) => ({ id: t.id, needs: t.needs, title: t.title, state: t.state }));
+    .map((t) => ({
+      id: t.id,
+      needs: t.needs,
+      title: t.title,
+      state: t.state,
+      stage: stageLabel(project.config, t),
+    }));
   if (format === "mermaid") return drawMermaid(nodes);
   if (format === "dot") return drawDot(nodes);
   return drawTree(nodes);
@@ -135,6 +189,10 @@ export interface ShowReport {
   dependents: string[];
   /** What delivery produced: pull request URLs, merge commits. */
   artifacts: ArtifactRow[];
+  /** A pipeline's stage (issue 16), or null. */
+  stage: string | null;
+  /** Every gate result of its pipeline's stages, oldest first. */
+  gates: GateRow[];
 }
 
 export function show(project: Project, id: string): ShowReport {
@@ -148,6 +206,8 @@ export function show(project: Project, id: string): ShowReport {
     notes: store.notes(id),
     dependents,
     artifacts: store.artifacts(id),
+    stage: stageLabel(project.config, task),
+    gates: store.gates(id),
   };
 }
 

@@ -68,6 +68,15 @@ export interface RunSpec {
   role?: "implementer" | "reviewer";
   /** The needs-you policy (issue 15); absent in run files written before it. */
   needsYou?: NeedsYouPolicy;
+  /** The pipeline stage this run plays (issue 16); absent without a pipeline. */
+  stage?: RunStage;
+}
+
+export interface RunStage {
+  index: number;
+  count: number;
+  role: string;
+  kind: "tests" | "build" | "refactor" | "audit";
 }
 
 export interface NeedsYouPolicy {
