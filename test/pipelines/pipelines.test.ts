@@ -48,7 +48,7 @@ const AUDITOR_OK: Step[] = [{ run: "ballador approve 'read src/shout.txt: nothin
 interface PipelineProject extends Project {
   /** [profile, stage, outcome] of every run, in order. */
   runs(id: string): Promise<Array<[string, string | null, string | null]>>;
-  gates(id: string): Promise<Array<{ stage: number; role: string; passed: boolean; summary: string }>>;
+  gateResults(id: string): Promise<Array<{ stage: number; role: string; passed: boolean; summary: string }>>;
 }
 
 /**
@@ -110,7 +110,7 @@ async function pipelineProject(
     };
     return shown.runs.map((r) => [r.profile, r.stage, r.outcome]);
   };
-  pp.gates = async (id) => {
+  pp.gateResults = async (id) => {
     const shown = (await p.show(id)) as unknown as {
       gates: Array<{ stage: number; role: string; passed: boolean; summary: string }>;
     };
@@ -142,7 +142,7 @@ describe("pipelines", () => {
       ["builder", "implementer", "verified"],
       ["auditor", "security-auditor", "approved"],
     ]);
-    const gates = await p.gates("shout");
+    const gates = await p.gateResults("shout");
     expect(gates.map((g) => [g.role, g.passed])).toEqual([
       ["test-author", true],
       ["implementer", true],
@@ -201,7 +201,7 @@ describe("pipelines", () => {
       ["builder", "implementer", "gate-failed"],
       ["builder", "implementer", "done"],
     ]);
-    const gates = await p.gates("shout");
+    const gates = await p.gateResults("shout");
     expect(gates.map((g) => [g.role, g.passed])).toEqual([
       ["test-author", true],
       ["implementer", false],
@@ -293,7 +293,7 @@ describe("pipelines", () => {
       ["builder", "implementer", "verified"],
       ["auditor", "security-auditor", "approved"],
     ]);
-    expect((await p.gates("shout")).map((g) => [g.role, g.passed])).toEqual([
+    expect((await p.gateResults("shout")).map((g) => [g.role, g.passed])).toEqual([
       ["test-author", true],
       ["implementer", true],
       ["security-auditor", false],
