@@ -11,6 +11,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
+import { pipelineConfigProblems } from "../core/pipeline.js";
 import { hostCovered, maskedFileProblem, secretMode } from "../core/secrets.js";
 import { ConfigError, type ConfigProblem, problemsFromZod } from "./errors.js";
 import { type Config, type ConfigLayer, ConfigLayerSchema, DEFAULT_CONFIG } from "./schema.js";
@@ -89,6 +90,7 @@ export function loadConfig(repoRoot: string, env: NodeJS.ProcessEnv = process.en
       message: `names profile "${config.conductor}", which is not defined under agents.profiles`,
     });
   }
+  for (const [key, message] of pipelineConfigProblems(config, names)) problems.push({ file, key, message });
   for (const [name, profile] of Object.entries(config.agents.profiles)) {
     if (profile.fallback && !names.includes(profile.fallback)) {
       problems.push({

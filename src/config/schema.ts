@@ -126,6 +126,36 @@ const Hooks = z.strictObject({
   on_fail: z.string().optional(),
 });
 
+const RoleName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]*$/, { message: "a role name such as test-author (a-z, 0-9, _ and -)" });
+
+/** A role (issue 16): who plays it, what it is told on top of its built-in prompt, what it may change. */
+export const RoleSchema = z.strictObject({
+  like: z
+    .enum(["test-author", "implementer", "refactorer", "security-auditor"])
+    .optional()
+    .describe("For a role of your own: the built-in role whose prompt and gate it takes"),
+  profile: z.string().min(1).optional().describe("The agent profile that plays this role"),
+  prompt: z.string().min(1).max(20_000).optional().describe("Extra prompt text for this role"),
+  paths: z
+    .array(z.string().min(1))
+    .min(1, { message: "an empty list; name the paths this role may change, or remove the key" })
+    .optional()
+    .describe("Globs of the paths this role may change; its gate refuses changes elsewhere"),
+});
+export type RoleConfig = z.infer<typeof RoleSchema>;
+
+/** A named pipeline: its stages (roles, in order) and the stages after which a person checks. */
+export const PipelineSchema = z.union([
+  z.array(RoleName).min(1, { message: "a pipeline needs at least one role" }),
+  z.strictObject({
+    stages: z.array(RoleName).min(1, { message: "a pipeline needs at least one role" }),
+    pause_after: z.union([RoleName, z.array(RoleName)]).optional(),
+  }),
+]);
+export type PipelineConfig = z.infer<typeof PipelineSchema>;
+
 /** One layer as written in a file: every key optional, nothing unknown. */
 export const ConfigLayerSchema = z.strictObject({
   base: z.string().min(1).optional(),
@@ -167,6 +197,17 @@ export const ConfigLayerSchema = z.strictObject({
   sync: SyncSchema.optional(),
   budget: BudgetSchema.optional(),
   prices: z.record(z.string().min(1), PriceSchema).optional(),
+  tests: z
+    .array(z.string().min(1))
+    .optional()
+    .describe('What counts as test code (globs), for the pipelines\' gates: ["test/**", "**/*.test.ts"]'),
+  roles: z.record(RoleName, RoleSchema).optional(),
+  pipelines: z
+    .record(RoleName, z.union([RoleName, PipelineSchema]))
+    .optional()
+    .describe(
+      "Named pipelines (a list of roles, or { stages, pause_after }); default: the pipeline of parts that name none",
+    ),
   tmux_socket: z
     .string()
     .regex(/^[A-Za-z0-9_-]{1,64}$/, { message: "letters, digits, _ and - only" })
@@ -240,6 +281,12 @@ export interface Config {
   /** USD per million tokens, per model name or glob, for the cost of a run's recorded usage. */
   prices: Record<string, { input: number; output: number; cache_read?: number; cache_write?: number }>;
   tmux_socket: string;
+  /** What counts as test code (globs): the test author may change only these (issue 16). */
+  tests: string[];
+  /** Roles configured on top of (or beside) the built-in ones. */
+  roles: Record<string, RoleConfig>;
+  /** Named pipelines; `default` (a name) is the pipeline of parts that name none. */
+  pipelines: Record<string, string | PipelineConfig>;
   agents: { default: string; profiles: Record<string, ProfileConfig> };
   sandbox: {
     mode: "bwrap" | "none";
@@ -289,6 +336,9 @@ export const DEFAULT_CONFIG: Config = {
   budget: {},
   prices: {},
   tmux_socket: "ballador",
+  tests: ["test/**", "tests/**", "**/*.test.*", "**/*.spec.*", "**/test_*.py", "**/*_test.go"],
+  roles: {},
+  pipelines: {},
   agents: { default: "claude", profiles: { claude: { preset: "claude" } } },
   sandbox: {
     mode: "bwrap",

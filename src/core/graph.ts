@@ -131,6 +131,12 @@ export function topologicalOrder(nodes: readonly GraphNode[]): string[] {
 export interface DrawNode extends GraphNode {
   title: string;
   state: string;
+  /** A pipeline's stage ("2/3 implementer"), shown beside the state (issue 16). */
+  stage?: string | null;
+}
+
+function stateText(n: DrawNode): string {
+  return n.stage ? `${n.state}: ${n.stage}` : n.state;
 }
 
 const MAX_INDENT = 24;
@@ -142,7 +148,7 @@ export function drawTree(nodes: readonly DrawNode[]): string {
   const dependents = dependentsOf(nodes);
   const lines: string[] = [];
   const drawn = new Set<string>();
-  const label = (n: DrawNode) => `${n.id} [${n.state}] ${n.title}`;
+  const label = (n: DrawNode) => `${n.id} [${stateText(n)}] ${n.title}`;
   const roots = nodes.filter((n) => n.needs.every((d) => !byId.has(d)));
   // Iterative walk with explicit prefixes so deep chains stay safe.
   const walk = (rootId: string) => {
@@ -201,7 +207,7 @@ export function drawMermaid(nodes: readonly DrawNode[]): string {
   const lines = ["graph TD"];
   for (const n of nodes) {
     // Mermaid labels: HTML entities are the only safe way to show quotes.
-    const text = `${n.id}: ${n.title} (${n.state})`.replace(/"/g, "#quot;").replace(/[\r\n]+/g, " ");
+    const text = `${n.id}: ${n.title} (${stateText(n)})`.replace(/"/g, "#quot;").replace(/[\r\n]+/g, " ");
     lines.push(`  ${mermaidId(n.id)}["${text}"]:::${n.state}`);
   }
   for (const n of nodes) for (const d of n.needs) lines.push(`  ${mermaidId(d)} --> ${mermaidId(n.id)}`);
@@ -223,7 +229,7 @@ function mermaidId(id: string): string {
 export function drawDot(nodes: readonly DrawNode[]): string {
   const lines = ["digraph ballador {", "  rankdir=LR;", "  node [shape=box];"];
   for (const n of nodes) {
-    const label = [n.id, n.title, `[${n.state}]`].map(quoteLabel).join("\\n");
+    const label = [n.id, n.title, `[${stateText(n)}]`].map(quoteLabel).join("\\n");
     lines.push(`  "${quoteLabel(n.id)}" [label="${label}"];`);
   }
   for (const n of nodes)

@@ -36,6 +36,19 @@ export const PartFrontMatter = z.strictObject({
     )
     .default([]),
   verify: z.string().min(1).optional(),
+  // Roles and pipelines (issue 16): a named pipeline of the config, or the roles in order.
+  pipeline: z
+    .union([
+      z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, { message: "a pipeline name such as tdd" }),
+      z
+        .array(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, { message: "a role name such as test-author" }))
+        .min(1),
+    ])
+    .optional(),
+  pause_after: z
+    .union([z.string().min(1), z.array(z.string().min(1))])
+    .transform((v) => (typeof v === "string" ? [v] : v))
+    .optional(),
   priority: z.number().int().min(-1000).max(1000).default(0),
 });
 

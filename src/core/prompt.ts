@@ -37,6 +37,10 @@ export interface PromptInput {
    * conflicting lines in it are quoted from the branches).
    */
   update?: string | null;
+  /** A pipeline stage's own section (issue 16): who the agent is in the pipeline, what its gate checks. */
+  stageSection?: readonly string[];
+  /** False for a test author, whose gate allows test paths only: it leaves the spec alone. */
+  updateSpec?: boolean;
 }
 
 const SPEC_INLINE_LIMIT = 12_000;
@@ -56,7 +60,8 @@ export function assemblePrompt(input: PromptInput): string {
     "- Network access and credentials may be limited to what this task needs. If a host is refused, note it; do not try to work around the sandbox.",
     "",
   );
-  if (task.role) out.push(`Your role: **${task.role}**.`, "");
+  if (input.stageSection) out.push(...input.stageSection);
+  else if (task.role) out.push(`Your role: **${task.role}**.`, "");
   const requests = (input.personRequests ?? []).map((r) => r.trim()).filter(Boolean);
   if (requests.length > 0) {
     out.push(
@@ -112,15 +117,19 @@ export function assemblePrompt(input: PromptInput): string {
     }
     out.push(
       "",
-      "After your work, update the spec where your work changed or taught something (Decision, Tried and did not work, History): it is a living spec.",
+      input.updateSpec === false
+        ? "Do not change the spec: later stages update it."
+        : "After your work, update the spec where your work changed or taught something (Decision, Tried and did not work, History): it is a living spec.",
       "",
     );
   }
   out.push("## Definition of done");
   out.push(
-    input.verify
-      ? `Your work is done when this command passes in your worktree: \`${input.verify}\`. Run it yourself before you report.`
-      : "The project has no verify command: make sure the project's own tests pass before you report.",
+    input.updateSpec === false
+      ? `Your work is done when your tests are committed and they fail on the code as it is${input.verify ? ` (Ballador runs \`${input.verify}\` and requires it to fail)` : ""}.`
+      : input.verify
+        ? `Your work is done when this command passes in your worktree: \`${input.verify}\`. Run it yourself before you report.`
+        : "The project has no verify command: make sure the project's own tests pass before you report.",
     "All your changes must be committed: uncommitted work is not delivered.",
     "",
   );
@@ -139,6 +148,8 @@ export interface ReviewPromptInput {
   task: { id: string; title: string };
   brief: string;
   diff: string;
+  /** A pipeline's auditor (issue 16): its role's section replaces the reviewer's judgement line. */
+  stageSection?: readonly string[];
 }
 
 const DIFF_LIMIT = 100_000;
@@ -155,7 +166,16 @@ export function assembleReviewPrompt(input: ReviewPromptInput): string {
     "## How you work here",
     "- You are a reviewer, running unattended: nobody will answer questions. Decide.",
     "- The worktree is read-only for you. Read the code, run read-only commands, but change nothing.",
-    "- The change already passed the project's verify command. Judge what verification cannot: does it do what the part asks, is it correct and maintainable, does it stay in scope, are the agent's decisions sound?",
+    ...(input.stageSection
+      ? [
+          "- The change already passed the project's verify command and its pipeline's gates so far.",
+          ...input.stageSection
+            .map((l) => (l.startsWith("- ") || l.startsWith("#") || l === "" ? l : `- ${l}`))
+            .filter((l) => !l.startsWith("#") && l !== ""),
+        ]
+      : [
+          "- The change already passed the project's verify command. Judge what verification cannot: does it do what the part asks, is it correct and maintainable, does it stay in scope, are the agent's decisions sound?",
+        ]),
     "- Answer with exactly one verdict, then stop:",
     '  - `ballador approve "what you checked and why it is good"`',
     '  - `ballador request-changes "what must change, concretely, and why"` (the implementer gets your words)',

@@ -7,10 +7,12 @@ import { join, relative, resolve } from "node:path";
 import { blobAt, changedFiles, git, resolveCommit } from "../adapters/git/index.js";
 import { writeAtomic } from "../adapters/runfolder/index.js";
 import { readDenials } from "../adapters/sandbox/index.js";
+import type { NoteRow, RunRow, TaskRow } from "../adapters/store/index.js";
 import { inScope } from "../core/scope.js";
 import { describeSecrets } from "../core/secrets.js";
 import { ownChangedFiles, predictConflicts } from "./conflicts.js";
 import { costOfRuns } from "./cost.js";
+import { taskPipeline } from "./pipeline.js";
 import { type Project, requireTask } from "./project.js";
 import { branchFor } from "./run-env.js";
 import { isReviewerRun } from "./runs.js";
@@ -53,6 +55,56 @@ export interface BriefData {
   reviewer: string | null;
   /** Whether the branch changed the task's spec (living specs), and the diff stat of that file. */
   specChange: { path: string; changed: boolean; stat: string } | null;
+  /** A pipeline's stages (issue 16): who played each, what they claimed, what each gate observed. */
+  stages: BriefStage[];
+}
+
+export interface BriefStage {
+  index: number;
+  role: string;
+  profiles: string[];
+  /** The last summary a run of the stage gave: its claim. */
+  claim: string | null;
+  gates: Array<{
+    passed: boolean;
+    summary: string;
+    commit: string | null;
+    checks: Array<{ name: string; ok: boolean; detail: string }>;
+  }>;
+}
+
+function briefStages(
+  project: Project,
+  task: TaskRow,
+  runs: readonly RunRow[],
+  notes: readonly NoteRow[],
+): BriefStage[] {
+  let pipeline: ReturnType<typeof taskPipeline>;
+  try {
+    pipeline = taskPipeline(project.config, task);
+  } catch {
+    return [];
+  }
+  if (!pipeline) return [];
+  const gates = project.store().gates(task.id);
+  return pipeline.stages.map((stage) => {
+    const own = runs.filter((r) => r.stage === stage.role);
+    const ids = new Set(own.map((r) => r.id));
+    const claims = notes.filter((n) => n.runId !== null && ids.has(n.runId) && n.kind === "summary");
+    const verdicts = notes.filter(
+      (n) =>
+        n.runId !== null && ids.has(n.runId) && n.kind === "system" && n.text.startsWith(`${stage.role}: `),
+    );
+    return {
+      index: stage.index,
+      role: stage.role,
+      profiles: [...new Set(own.map((r) => r.profile))],
+      claim: claims.at(-1)?.text ?? verdicts.at(-1)?.text ?? null,
+      gates: gates
+        .filter((g) => g.stage === stage.index)
+        .map((g) => ({ passed: g.passed, summary: g.summary, commit: g.commit, checks: g.checks })),
+    };
+  });
 }
 
 function isViolation(text: string): boolean {
@@ -182,6 +234,7 @@ export async function buildBrief(
         .map((n) => n.text)
         .pop() ?? null,
     specChange,
+    stages: briefStages(project, task, runs, notes),
   };
 
   // The spec as committed on the base, through git: a file in a checkout could be a link.
@@ -251,6 +304,18 @@ export async function buildBrief(
       "",
       `**Changed on this branch, not used to judge it:** ${tampered.map((t) => `\`${t}\``).join(", ")}. Verification used the base's version; accept or refuse the change when you review the diff.`,
     );
+  }
+  for (const st of data.stages) {
+    lines.push("", `## Stage ${st.index + 1}: ${st.role}`, "");
+    lines.push(`Who: ${st.profiles.length ? st.profiles.join(", ") : "not run yet"}.`, "");
+    lines.push(`What they claimed: ${st.claim ?? "nothing yet"}`, "");
+    if (st.gates.length === 0) lines.push("Gate: not reached yet.");
+    for (const [i, g] of st.gates.entries()) {
+      lines.push(
+        `Gate${st.gates.length > 1 ? ` (round ${i + 1})` : ""}: ${g.passed ? "passed" : "REFUSED"}${g.commit ? ` on ${g.commit.slice(0, 10)}` : ""} (observed by Ballador):`,
+      );
+      for (const c of g.checks) lines.push(`- ${c.ok ? "ok" : "FAILED"}: ${c.name}: ${c.detail}`);
+    }
   }
   lines.push("", "## Diff", "", "```", diffStat || "(no changes)", "```", "");
   if (task.scope.length) {

@@ -13,6 +13,7 @@ import type { TaskRow } from "../adapters/store/index.js";
 import { writeBrief } from "./brief.js";
 import { UserError } from "./errors.js";
 import { removeMergeDir, writeMergeMarker } from "./merge-leftovers.js";
+import { pausedAt } from "./pipeline.js";
 import { type Project, requireTask } from "./project.js";
 import { reconcile } from "./reconcile.js";
 import { branchFor, ensureShimDir, runEnvironment } from "./run-env.js";
@@ -47,6 +48,14 @@ export async function merge(
   if (task.state !== "review")
     throw new UserError(
       `task ${id} is ${task.state}; only a task in review can be merged`,
+      4,
+      [],
+      "wrong_state",
+    );
+  const paused = pausedAt(config, task);
+  if (paused)
+    throw new UserError(
+      `task ${id} is paused after ${paused} for your check, with stages still to run: ballador approve ${id} continues its pipeline (or ballador request-changes ${id} "..." sends it back)`,
       4,
       [],
       "wrong_state",

@@ -23,6 +23,7 @@ import { type Deferred, planLaunch } from "../core/schedule.js";
 import { scopeWarnings } from "./conflicts.js";
 import { UserError } from "./errors.js";
 import { modelEndpointProblems } from "./model-endpoint.js";
+import { launchProfile, taskStage } from "./pipeline.js";
 import { type Project, requireTask } from "./project.js";
 import { reconcile } from "./reconcile.js";
 import { rollbackProvisioning } from "./rollback.js";
@@ -36,6 +37,15 @@ import {
 } from "./run-env.js";
 import { carriedNames, specOnBase } from "./run-spec.js";
 import { isReviewerRun } from "./runs.js";
+
+/** The role of the stage a launch starts, or null (no pipeline, or one the config lacks). */
+function stageRole(project: Project, task: TaskRow): string | null {
+  try {
+    return taskStage(project.config, task)?.role ?? null;
+  } catch {
+    return null;
+  }
+}
 
 export interface LaunchOptions {
   tasks?: string[];
@@ -126,7 +136,8 @@ export async function launch(project: Project, opts: LaunchOptions = {}): Promis
       id: t.id,
       priority: t.priority,
       seq: t.seq,
-      agent: t.agent ?? config.agents.default,
+      // A pipeline's stage names its own profile (issue 16).
+      agent: launchProfile(config, t),
     })),
     { freeSlots, profiles },
   );
@@ -329,6 +340,7 @@ async function claimAndOpen(
         createdWorktree: !worktreeExisted,
         createdBranch: !branchExisted,
         startedAt: claimedAt,
+        stage: stageRole(project, task),
       });
       store.transition(task.id, "running", {
         cause: opts.resume ? "resumed" : "launched",

@@ -16,6 +16,7 @@ import type { RunRow, TaskRow } from "../adapters/store/index.js";
 import { sessionNameFor } from "../adapters/tmux/index.js";
 import { UserError } from "./errors.js";
 import { type LaunchResult, launch, tmuxFor } from "./launch.js";
+import { retryStage, taskPipeline } from "./pipeline.js";
 import { type Project, requireTask } from "./project.js";
 import { reconcile } from "./reconcile.js";
 import { branchFor, worktreePathFor, worktreeRootFor } from "./run-env.js";
@@ -135,6 +136,9 @@ export async function retry(
   const message = opts.message ?? null;
   const prReview = opts.prReview ?? null;
   const update = opts.update ?? null;
+  // In a pipeline the new attempt is of the stage the person sends it back to (issue 16).
+  const back = retryStage(project.config, store, task);
+  if (back) store.setStage(id, back.index, back.start);
   // In review the work passed: what the person asks is the feedback, not a failure.
   const why =
     (message || prReview || update) && task.state === "review" ? null : failureFeedback(project, id);
@@ -343,4 +347,56 @@ export async function cleanup(
 async function worktreeLocked(root: string, worktree: string): Promise<boolean> {
   const all = await listWorktrees(root).catch(() => []);
   return all.some((w) => w.path === worktree && w.locked);
+}
+
+/**
+ * `ballador approve TASK` (a person, outside any run): the task paused after a stage for the
+ * person's check; the pipeline continues with the next stage.
+ */
+export async function approve(
+  project: Project,
+  id: string,
+  opts: { launch: boolean; actor?: string },
+): Promise<{ id: string; stage: string; launched: LaunchResult | null }> {
+  await reconcile(project, { repair: true });
+  const task = requireTask(project, id);
+  const p = (() => {
+    try {
+      return taskPipeline(project.config, task);
+    } catch (err) {
+      throw new UserError(`task ${id}: ${(err as Error).message}`, 4);
+    }
+  })();
+  const next = p?.stages[task.stage];
+  if (!p || task.state !== "review" || !next || task.stage === 0) {
+    throw new UserError(
+      !p
+        ? `task ${id} has no pipeline: approve continues a pipeline paused for your check (merge it with ballador merge ${id})`
+        : task.state !== "review" || !next
+          ? `task ${id} is ${task.state === "review" ? "at the end of its pipeline" : task.state}; approve continues a pipeline paused after a stage (pause_after)`
+          : `task ${id} has not started its pipeline`,
+      4,
+      [],
+      "wrong_state",
+    );
+  }
+  const store = project.store();
+  const done = p.stages[task.stage - 1]?.role ?? "?";
+  // The next stage starts from the branch as the person approved it.
+  const head = await resolveCommit(
+    project.paths.root,
+    `refs/heads/${task.branch ?? branchFor(project.config, id)}`,
+  );
+  store.setStage(id, task.stage, head);
+  store.transition(id, "ready", {
+    cause: `approved by a person after ${done}: the pipeline continues with ${next.role}`,
+    actor: opts.actor ?? "cli",
+    expectFrom: ["review"],
+  });
+  if (!opts.launch) return { id, stage: next.role, launched: null };
+  return {
+    id,
+    stage: next.role,
+    launched: await launch(project, { tasks: [id], actor: opts.actor ?? "cli", wait: true }),
+  };
 }

@@ -8,6 +8,7 @@ import { git } from "../adapters/git/index.js";
 import type { QueuedPart } from "../adapters/store/index.js";
 import { validateGraph } from "../core/graph.js";
 import { formatPartError } from "../core/part.js";
+import { resolvePipeline } from "../core/pipeline.js";
 import { EDITABLE_STATES } from "../core/states.js";
 import { notFound, problems as problemsError } from "./errors.js";
 import type { Project } from "./project.js";
@@ -57,6 +58,14 @@ export function queueParts(
       problems.push(
         `${p.path}: agent: no profile "${p.agent}"; configured profiles: ${Object.keys(profiles).join(", ")} (or "any"), in .ballador/config.yaml`,
       );
+    }
+  }
+  // A pipeline the config does not have is refused here, not when its first stage would start.
+  for (const p of parts) {
+    try {
+      resolvePipeline(project.config, { pipeline: p.pipeline ?? null, pauseAfter: p.pause_after ?? null });
+    } catch (err) {
+      problems.push(`${p.path}: ${(err as Error).message}`);
     }
   }
   // A changed or new file claiming the id of an unchanged one is the duplicate it always was.
@@ -124,6 +133,8 @@ export function queueParts(
       body: p.body,
       partPath: p.path,
       partHash: p.hash,
+      pipeline: p.pipeline ?? null,
+      pauseAfter: p.pause_after ?? null,
     });
   }
   if (opts.dryRun) {

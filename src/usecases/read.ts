@@ -1,11 +1,12 @@
 /** Reading the queue: status, next, graph and show. No writes. */
-import type { ArtifactRow, EventRow, NoteRow, RunRow, TaskRow } from "../adapters/store/index.js";
+import type { ArtifactRow, EventRow, GateRow, NoteRow, RunRow, TaskRow } from "../adapters/store/index.js";
 import { drawDot, drawMermaid, drawTree } from "../core/graph.js";
 import { launchOrder } from "../core/schedule.js";
 import { satisfiesDependency } from "../core/states.js";
 import { totalTokens } from "../core/usage.js";
 import { costByTask, costOfRuns, type TaskCost } from "./cost.js";
 import { type NeedsYou, needsYouByTask } from "./needs-you.js";
+import { stageLabel } from "./pipeline.js";
 import { type Project, requireTask } from "./project.js";
 
 export interface StatusRow {
@@ -23,6 +24,10 @@ export interface StatusRow {
   needsYou: NeedsYou | null;
   /** What its runs used, from the agents' own records (a claim), or null when none kept any. */
   cost: CostSummary | null;
+  /** A pipeline's stage ("2/3 implementer", "paused after test-author"); null without one. */
+  stage: string | null;
+  /** Every stage's latest gate result, in pipeline order (issue 16); empty without a pipeline. */
+  gates: StageGate[];
 }
 
 /** A task's usage as shown: tokens of every kind together, USD when every model has a price. */
@@ -47,6 +52,30 @@ function summary(c: TaskCost): CostSummary | null {
   };
 }
 
+export interface StageGate {
+  stage: number;
+  role: string;
+  passed: boolean;
+  summary: string;
+}
+
+/** The latest gate result of each stage of every task that has any, in one query per task. */
+function latestGates(project: Project, ids: readonly string[]): Map<string, StageGate[]> {
+  const store = project.store();
+  const out = new Map<string, StageGate[]>();
+  for (const id of ids) {
+    const byStage = new Map<number, StageGate>();
+    for (const g of store.gates(id))
+      byStage.set(g.stage, { stage: g.stage, role: g.role, passed: g.passed, summary: g.summary });
+    if (byStage.size > 0)
+      out.set(
+        id,
+        [...byStage.values()].sort((a, b) => a.stage - b.stage),
+      );
+  }
+  return out;
+}
+
 /** Tasks whose live run is still provisioning, with its step (a few rows: the live runs). */
 export function provisioningPhases(project: Project): Map<string, string> {
   const phases = new Map<string, string>();
@@ -60,31 +89,44 @@ export function status(project: Project): StatusRow[] {
   const phases = provisioningPhases(project);
   const waiting = needsYouByTask(project);
   const costs = costByTask(project.store(), project.config.prices ?? {});
-  return project
-    .store()
-    .tasks({ lean: true })
-    .map((t) => ({
-      id: t.id,
-      title: t.title,
-      state: t.state,
-      reason: t.reason,
-      agent: t.agent ?? def,
-      attempt: t.attempt,
-      since: t.stateChangedAt,
-      branch: t.branch,
-      phase: phases.get(t.id) ?? null,
-      needsYou: waiting.get(t.id) ?? null,
-      cost: ((c) => (c ? summary(c) : null))(costs.get(t.id)),
-    }));
+  const tasks = project.store().tasks({ lean: true });
+  const labels = new Map(tasks.map((t) => [t.id, stageLabel(project.config, t)]));
+  const gates = latestGates(
+    project,
+    tasks.filter((t) => labels.get(t.id)).map((t) => t.id),
+  );
+  return tasks.map((t) => ({
+    id: t.id,
+    title: t.title,
+    state: t.state,
+    reason: t.reason,
+    agent: t.agent ?? def,
+    attempt: t.attempt,
+    since: t.stateChangedAt,
+    branch: t.branch,
+    phase: phases.get(t.id) ?? null,
+    needsYou: waiting.get(t.id) ?? null,
+    cost: ((c) => (c ? summary(c) : null))(costs.get(t.id)),
+    stage: labels.get(t.id) ?? null,
+    gates: gates.get(t.id) ?? [],
+  }));
 }
 
 export interface NextReport {
   ready: Array<{ id: string; title: string; priority: number; agent: string }>;
-  running: Array<{ id: string; title: string; state: string; since: string; phase: string | null }>;
+  running: Array<{
+    id: string;
+    title: string;
+    state: string;
+    since: string;
+    phase: string | null;
+    /** A pipeline's stage (issue 16), or null. */
+    stage: string | null;
+  }>;
   /** Running tasks whose agent waits for a person (also listed in running). */
   needsYou: Array<{ id: string; title: string } & NeedsYou>;
   waiting: Array<{ id: string; title: string; on: Array<{ id: string; state: string }> }>;
-  review: Array<{ id: string; title: string; since: string }>;
+  review: Array<{ id: string; title: string; since: string; stage: string | null }>;
   stuck: Array<{ id: string; title: string; state: string; reason: string | null }>;
 }
 
@@ -107,6 +149,7 @@ export function next(project: Project): NextReport {
         state: t.state,
         since: t.stateChangedAt,
         phase: phases.get(t.id) ?? null,
+        stage: stageLabel(project.config, t),
       });
       const asks = waiting.get(t.id);
       if (asks) report.needsYou.push({ id: t.id, title: t.title, ...asks });
@@ -120,7 +163,12 @@ export function next(project: Project): NextReport {
     }
   }
   for (const t of reviewOrder(tasks, byId))
-    report.review.push({ id: t.id, title: t.title, since: t.stateChangedAt });
+    report.review.push({
+      id: t.id,
+      title: t.title,
+      since: t.stateChangedAt,
+      stage: stageLabel(project.config, t),
+    });
   return report;
 }
 
@@ -149,7 +197,13 @@ export function graph(project: Project, format: GraphFormat): string {
   const nodes = project
     .store()
     .tasks({ lean: true })
-    .map((t) => ({ id: t.id, needs: t.needs, title: t.title, state: t.state }));
+    .map((t) => ({
+      id: t.id,
+      needs: t.needs,
+      title: t.title,
+      state: t.state,
+      stage: stageLabel(project.config, t),
+    }));
   if (format === "mermaid") return drawMermaid(nodes);
   if (format === "dot") return drawDot(nodes);
   return drawTree(nodes);
@@ -165,6 +219,10 @@ export interface ShowReport {
   artifacts: ArtifactRow[];
   /** Every run's usage together (each run's is in runs[].usage); null when none kept records. */
   cost: CostSummary | null;
+  /** A pipeline's stage (issue 16), or null. */
+  stage: string | null;
+  /** Every gate result of its pipeline's stages, oldest first. */
+  gates: GateRow[];
 }
 
 export function show(project: Project, id: string): ShowReport {
@@ -179,6 +237,8 @@ export function show(project: Project, id: string): ShowReport {
     dependents,
     artifacts: store.artifacts(id),
     cost: summary(costOfRuns(store.runsOf(id), project.config.prices ?? {})),
+    stage: stageLabel(project.config, task),
+    gates: store.gates(id),
   };
 }
 

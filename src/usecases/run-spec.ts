@@ -19,9 +19,11 @@ import {
   writeUntrusted,
 } from "../adapters/untrusted/index.js";
 import { parseDuration } from "../config/schema.js";
+import { type Pipeline, type Stage, stagePromptSection } from "../core/pipeline.js";
 import { assemblePrompt } from "../core/prompt.js";
 import { secretMode } from "../core/secrets.js";
 import { type McpSelection, mcpSelection } from "./mcp-servers.js";
+import { taskPipeline } from "./pipeline.js";
 import type { Project } from "./project.js";
 import { expandCommand, type RunIdentity } from "./run-env.js";
 import { openPrReview, openRequests, openUpdate } from "./steering.js";
@@ -129,6 +131,8 @@ export interface RunSpecInput {
   /** A reviewer's prompt instead of the implementer's. */
   promptOverride?: string;
   role?: "implementer" | "reviewer";
+  /** The pipeline stage this run plays, when not the task's current one (the supervisor's advance). */
+  stageIndex?: number;
 }
 
 /** The prompt and the run file of one attempt; used by launch and by the supervisor's retries. */
@@ -152,6 +156,27 @@ export async function buildRunSpec(project: Project, input: RunSpecInput): Promi
   const spec = task.spec ? await specOnBase(project, task.spec) : null;
   const specPath = spec && "text" in spec ? task.spec : null;
   const verify = await verifyCommandFor(project, task);
+  // Roles and pipelines (issue 16): the stage this run plays, and its section of the prompt.
+  let pipeline: Pipeline | null;
+  try {
+    pipeline = taskPipeline(config, task);
+  } catch (err) {
+    throw new ProvisionStepError(`pipeline: ${(err as Error).message}`);
+  }
+  const stage = pipeline?.stages[input.stageIndex ?? task.stage] ?? null;
+  if (pipeline && !stage)
+    throw new ProvisionStepError(
+      `pipeline: task ${task.id} has passed every stage of its pipeline; merge it or retry it`,
+    );
+  const stageSection =
+    pipeline && stage
+      ? stagePromptSection({
+          stage,
+          roles: pipeline.stages.map((s) => s.role),
+          tests: config.tests,
+          earlier: earlierClaims(project, task.id, pipeline.stages.slice(0, stage.index)),
+        })
+      : undefined;
   const prompt =
     input.promptOverride ??
     assemblePrompt({
@@ -166,6 +191,8 @@ export async function buildRunSpec(project: Project, input: RunSpecInput): Promi
       personRequests: openRequests(project.store(), task.id),
       prReview: openPrReview(project.store(), task.id),
       update: openUpdate(project.store(), task.id)?.text ?? null,
+      ...(stageSection ? { stageSection } : {}),
+      ...(stage?.kind === "tests" ? { updateSpec: false } : {}),
     });
   mkdirSync(identity.runDir, { recursive: true });
   writeFileSync(identity.promptFile, prompt, { flag: "w" });
@@ -235,7 +262,41 @@ export async function buildRunSpec(project: Project, input: RunSpecInput): Promi
     budget: profile.budget,
     mustContain: openUpdate(project.store(), task.id)?.mustContain ?? [],
     prices: config.prices ?? {},
+    ...(pipeline && stage
+      ? { stage: { index: stage.index, count: pipeline.stages.length, role: stage.role, kind: stage.kind } }
+      : {}),
   };
+}
+
+/** What the runs of earlier stages claimed (their last summaries), for the next stage's prompt. */
+function earlierClaims(
+  project: Project,
+  taskId: string,
+  stages: readonly Stage[],
+): Array<{ role: string; summary: string | null }> {
+  const store = project.store();
+  const runs = store.runsOf(taskId);
+  const notes = store.notes(taskId).filter((n) => n.kind === "summary");
+  return stages.map((s) => {
+    const ids = new Set(runs.filter((r) => r.stage === s.role).map((r) => r.id));
+    return {
+      role: s.role,
+      summary: notes.filter((n) => n.runId !== null && ids.has(n.runId)).at(-1)?.text ?? null,
+    };
+  });
+}
+
+/** The section of a pipeline's auditor prompt (issue 16), for the reviewer machinery. */
+export function auditPromptSection(project: Project, task: TaskRow, index: number): string[] | undefined {
+  const pipeline = taskPipeline(project.config, task);
+  const stage = pipeline?.stages[index];
+  if (!pipeline || !stage) return undefined;
+  return stagePromptSection({
+    stage,
+    roles: pipeline.stages.map((s) => s.role),
+    tests: project.config.tests,
+    earlier: [],
+  });
 }
 
 /** A part's spec as committed on the project's base (a regular file), or why it is not there. */

@@ -31,6 +31,14 @@ import { Tmux } from "../adapters/tmux/index.js";
 import { readUntrustedText } from "../adapters/untrusted/index.js";
 import { newRunId } from "../core/ids.js";
 import { boundAsked, screenQuestion } from "../core/needs-you.js";
+import {
+  type GateOutcome,
+  gateFeedback,
+  gateOutcome,
+  type Stage,
+  sendBackTarget,
+  stageProfile,
+} from "../core/pipeline.js";
 import { assembleReviewPrompt } from "../core/prompt.js";
 import { terminalLine } from "../core/terminal-text.js";
 import { costOf, overBudget, type RunUsage, sumUsage, totalTokens } from "../core/usage.js";
@@ -38,19 +46,22 @@ import { buildBrief, writeBrief } from "./brief.js";
 import { budgetRuns, costOfRuns } from "./cost.js";
 import { mcpSelection } from "./mcp-servers.js";
 import { eventKey, notifyFromSupervisor } from "./outbox.js";
+import { stageChecks, stageStartOf, taskPipeline, taskStage } from "./pipeline.js";
 import { openProject, type Project } from "./project.js";
 import { provisionInSession } from "./provision.js";
 import type { RefCopy } from "./run-refs.js";
-import { buildRunSpec, mcpForHome } from "./run-spec.js";
+import { auditPromptSection, buildRunSpec, mcpForHome } from "./run-spec.js";
 import { afterSandboxedStep, beforeSandboxedStep, takeInRunWork } from "./run-steps.js";
 import { isReviewerRun } from "./runs.js";
 import { policyForRun, resolveSecrets, splitSecrets, writeStandInFiles } from "./sandboxing.js";
-import { trimOutput, type Verdict, verifyClean } from "./verification.js";
+import { trimOutput, type Verdict, verificationKey, verifyClean } from "./verification.js";
 
 const POLL_MS = 250;
 /** How often the agent's session records are read for its usage (re-read only when they grew). */
 const USAGE_MS = 2000;
 const GRACE_MS = 3000;
+
+type Failure = { reason: string; feedback: string; outcome: string; from: "running" | "verifying" };
 
 type Outcome =
   | { kind: "done"; summary: string }
@@ -118,6 +129,13 @@ async function superviseAttempt(store: TaskStore, spec: RunSpec): Promise<RunSpe
   store.updateRun(spec.runId, { supervisorPid: process.pid });
   store.markRunStarted(spec.runId);
   say(`task ${spec.taskId}, attempt ${spec.attempt} of ${spec.maxAttempts}, agent ${spec.profile}`);
+  if (spec.stage) {
+    say(`stage ${spec.stage.index + 1} of ${spec.stage.count}: ${spec.stage.role}`);
+    // The stage's gate judges what changed since it started: the branch as its first attempt found it.
+    const t = store.task(spec.taskId);
+    if (t && t.stageStart === null)
+      store.setStage(spec.taskId, t.stage, await resolveCommit(spec.repoRoot, `refs/heads/${spec.branch}`));
+  }
   say(`branch ${spec.branch} in ${spec.worktree}`);
   say("detach with Ctrl-b d; the agent keeps working");
   if (spec.sandbox) {
@@ -231,7 +249,9 @@ async function superviseAttempt(store: TaskStore, spec: RunSpec): Promise<RunSpe
     return null;
   }
 
-  let failure: { reason: string; feedback: string; outcome: string; from: "running" | "verifying" };
+  let failure: Failure;
+  // A send-back to an earlier stage (an auditor's findings): the next attempt is of that stage.
+  let stageTarget: number | undefined;
   if (outcome.kind === "done") {
     store.transition(spec.taskId, "verifying", {
       cause: "agent reported done",
@@ -276,43 +296,66 @@ async function superviseAttempt(store: TaskStore, spec: RunSpec): Promise<RunSpe
       };
     } else {
       recordVerdict(store, spec, verdict);
-      let review: { approve: boolean; notes: string } | null = null;
-      if (verdict.ok && spec.reviewer && spec.role !== "reviewer") {
-        review = await runReviewer(store, spec);
-      }
-      if (verdict.ok && review?.approve !== false) {
-        store.transition(spec.taskId, "review", {
-          cause: verdict.command
-            ? `verified: ${verdict.command} passed on a clean checkout of ${verdict.commit.slice(0, 10)}${review ? "; reviewer approved" : ""}`
-            : `no verify command configured${review ? "; reviewer approved" : ""}`,
-          actor,
-          runId: spec.runId,
-        });
-        store.endRun(spec.runId, { outcome: "done", exitCode });
-        markEnded(runDir);
-        await writeBriefSafely(spec);
-        say(`verified; ${spec.taskId} is ready for review (ballador review ${spec.taskId})`);
-        await notifyEnd(store, spec, "review", null);
-        await hook("on_review");
-        return null;
-      }
-      if (review && !review.approve) {
-        failure = {
-          reason: "review: changes requested",
-          feedback: `Your work passed verification, but a reviewer read it and requested changes:\n\n${review.notes}`,
-          outcome: "changes-requested",
-          from: "verifying",
-        };
+      if (spec.stage) {
+        // A pipeline's stage (issue 16): its gate decides, then the next stage, a pause, or review.
+        const gate = await stageGate(store, spec, commit, verdict);
+        if (gate.passed) {
+          const step = await advance(store, spec, commit, exitCode);
+          if (step.kind === "next") return step.spec;
+          if (step.kind === "ended") {
+            if (step.hook === "on_review") await notifyEnd(store, spec, "review", null);
+            await hook(step.hook);
+            return null;
+          }
+          failure = step.failure;
+          stageTarget = step.index;
+        } else {
+          failure = {
+            reason: `gate (${spec.stage.role}): ${gate.summary}`,
+            feedback: `${gateFeedback(spec.stage.role, gate)}${!verdict.ok && spec.stage.kind !== "tests" ? `\n\nThe end of the verification output (${verdict.command} on ${verdict.commit.slice(0, 10)}):\n\n${verdict.tail}` : ""}`,
+            outcome: "gate-failed",
+            from: "verifying",
+          };
+        }
       } else {
-        say(
-          `verification failed: ${verdict.command} exited ${verdict.code ?? "(timeout)"} (log: ${verdict.log})`,
-        );
-        failure = {
-          reason: `verify: ${verdict.command} exited ${verdict.code ?? "by timeout"}`,
-          feedback: `Ballador ran \`${verdict.command}\` on a clean checkout of your last commit ${verdict.commit.slice(0, 10)} and it failed (exit ${verdict.code ?? "timeout"}):\n\n${verdict.tail}${verdict.tampered.length ? `\n\nNote: ${verdict.tampered.join(", ")} differ from the base; verification always uses the base's version.` : ""}`,
-          outcome: "verify-failed",
-          from: "verifying",
-        };
+        let review: { approve: boolean; notes: string } | null = null;
+        if (verdict.ok && spec.reviewer && spec.role !== "reviewer") {
+          review = await runReviewer(store, spec);
+        }
+        if (verdict.ok && review?.approve !== false) {
+          store.transition(spec.taskId, "review", {
+            cause: verdict.command
+              ? `verified: ${verdict.command} passed on a clean checkout of ${verdict.commit.slice(0, 10)}${review ? "; reviewer approved" : ""}`
+              : `no verify command configured${review ? "; reviewer approved" : ""}`,
+            actor,
+            runId: spec.runId,
+          });
+          store.endRun(spec.runId, { outcome: "done", exitCode });
+          markEnded(runDir);
+          await writeBriefSafely(spec);
+          say(`verified; ${spec.taskId} is ready for review (ballador review ${spec.taskId})`);
+          await notifyEnd(store, spec, "review", null);
+          await hook("on_review");
+          return null;
+        }
+        if (review && !review.approve) {
+          failure = {
+            reason: "review: changes requested",
+            feedback: `Your work passed verification, but a reviewer read it and requested changes:\n\n${review.notes}`,
+            outcome: "changes-requested",
+            from: "verifying",
+          };
+        } else {
+          say(
+            `verification failed: ${verdict.command} exited ${verdict.code ?? "(timeout)"} (log: ${verdict.log})`,
+          );
+          failure = {
+            reason: `verify: ${verdict.command} exited ${verdict.code ?? "by timeout"}`,
+            feedback: `Ballador ran \`${verdict.command}\` on a clean checkout of your last commit ${verdict.commit.slice(0, 10)} and it failed (exit ${verdict.code ?? "timeout"}):\n\n${verdict.tail}${verdict.tampered.length ? `\n\nNote: ${verdict.tampered.join(", ")} differ from the base; verification always uses the base's version.` : ""}`,
+            outcome: "verify-failed",
+            from: "verifying",
+          };
+        }
       }
     }
   } else if (outcome.kind === "blocked") {
@@ -389,7 +432,9 @@ async function superviseAttempt(store: TaskStore, spec: RunSpec): Promise<RunSpe
   // The next attempt is prepared before this one is ended, and the switch is one transaction:
   // at no moment does the task look like it runs with no live run (reconcile would fail it).
   const next =
-    outcome.kind === "exited" && outcome.error ? null : await nextAttempt(store, spec, failure.feedback);
+    outcome.kind === "exited" && outcome.error
+      ? null
+      : await nextAttempt(store, spec, failure.feedback, stageTarget);
   markEnded(runDir);
   if (!next) {
     store.tx(() => {
@@ -422,6 +467,7 @@ async function superviseAttempt(store: TaskStore, spec: RunSpec): Promise<RunSpe
       taskId: spec.taskId,
       attempt: next.attempt,
       profile: next.profile,
+      stage: next.stage?.role ?? null,
       status: "running",
       worktree: spec.worktree,
       branch: spec.branch,
@@ -435,9 +481,11 @@ async function superviseAttempt(store: TaskStore, spec: RunSpec): Promise<RunSpe
     });
     store.transition(spec.taskId, "running", {
       cause:
-        next.profile === spec.profile
-          ? `attempt ${next.attempt}: ${failure.reason}`
-          : `fallback to ${next.profile}: ${failure.reason}`,
+        next.stage && next.stage.index !== spec.stage?.index
+          ? `back to ${next.stage.role} (${next.profile}): ${failure.reason}`
+          : next.profile === spec.profile
+            ? `attempt ${next.attempt}: ${failure.reason}`
+            : `fallback to ${next.profile}: ${failure.reason}`,
       actor,
       runId: next.runId,
       attempt: next.attempt,
@@ -532,17 +580,34 @@ async function runAgent(
   return { outcome, exitCode: (exited as { code: number | null } | null)?.code ?? null };
 }
 
-/** The next attempt's run file: same profile while attempts remain, then the fallback, else null. */
-async function nextAttempt(store: TaskStore, spec: RunSpec, feedback: string): Promise<RunSpec | null> {
+/**
+ * The next attempt's run file: same profile while attempts remain, then the fallback, else null.
+ * In a pipeline, attempts count per stage; `stageIndex` names another stage (the next one, or
+ * the one an auditor sends the work back to), whose own profile then starts.
+ */
+async function nextAttempt(
+  store: TaskStore,
+  spec: RunSpec,
+  feedback: string | null,
+  stageIndex?: number,
+): Promise<RunSpec | null> {
   const runs = store.runsOf(spec.taskId);
   const project = await openProject(spec.repoRoot);
   try {
     const task = store.task(spec.taskId);
     if (!task) return null;
-    const current = resolveProfile(project.config, spec.profile);
+    const other = stageIndex !== undefined && stageIndex !== spec.stage?.index;
+    const stage = other ? taskStage(project.config, task, stageIndex) : null;
+    const current = resolveProfile(
+      project.config,
+      stage ? stageProfile(stage, task.agent, project.config.agents.default) : spec.profile,
+    );
+    const role = stage ? stage.role : (spec.stage?.role ?? null);
     // A reviewer's run reads the work; it is never one of the implementer's attempts.
     const usedBy = (name: string) =>
-      runs.filter((r) => r.profile === name && r.outcome !== "launch-failed" && !isReviewerRun(r)).length;
+      runs.filter(
+        (r) => r.profile === name && r.outcome !== "launch-failed" && !isReviewerRun(r) && r.stage === role,
+      ).length;
     let profile = current;
     if (usedBy(current.name) >= spec.maxAttempts) {
       const fallback = current.fallback ? resolveProfile(project.config, current.fallback) : null;
@@ -569,8 +634,10 @@ async function nextAttempt(store: TaskStore, spec: RunSpec, feedback: string): P
       base: spec.base,
       sandboxed: policy !== null,
       previousFailure: feedback,
-      resume: profile.name === spec.profile,
+      // Another stage is another role: it starts its own conversation.
+      resume: profile.name === spec.profile && !other,
       previousHome: spec.home,
+      ...(stageIndex !== undefined ? { stageIndex } : {}),
     });
     writeRunSpec(next);
     return next;
@@ -646,17 +713,25 @@ async function followUpRun(
  * approves or requests changes. No verdict (it exited, timed out) counts as no objection,
  * and the brief says so.
  */
-async function runReviewer(store: TaskStore, spec: RunSpec): Promise<{ approve: boolean; notes: string }> {
+async function runReviewer(
+  store: TaskStore,
+  spec: RunSpec,
+  audit?: { stage: Stage },
+): Promise<{ approve: boolean; notes: string; verdict: boolean; profile: string }> {
   const project = await openProject(spec.repoRoot);
   try {
     const task = store.task(spec.taskId);
-    const name = spec.reviewer as string;
+    // A pipeline's auditor is this same pass with its role's prompt and profile (issue 16).
+    const name = audit
+      ? stageProfile(audit.stage, task?.agent ?? null, project.config.agents.default)
+      : (spec.reviewer as string);
+    const who = audit ? audit.stage.role : "reviewer";
     const profile = resolveProfile(project.config, name);
     const program = findProgram(profile.command[0] as string, spec.repoRoot);
     if (!task || !program) {
       const why = !program ? `${profile.command[0]} not found` : "the task is gone";
-      store.addNote(spec.taskId, spec.runId, "system", `reviewer: no verdict from ${name} (${why})`);
-      return { approve: true, notes: why };
+      store.addNote(spec.taskId, spec.runId, "system", `${who}: no verdict from ${name} (${why})`);
+      return { approve: !audit, notes: why, verdict: false, profile: name };
     }
     const { identity, env, home, tmp, policy } = await followUpRun(project, spec, profile, {
       attempt: spec.attempt,
@@ -685,7 +760,12 @@ async function runReviewer(store: TaskStore, spec: RunSpec): Promise<{ approve: 
       sandboxed: policy !== null,
       previousFailure: null,
       resume: false,
-      promptOverride: assembleReviewPrompt({ task, brief: markdown, diff }),
+      promptOverride: assembleReviewPrompt({
+        task,
+        brief: markdown,
+        diff,
+        ...(audit ? { stageSection: auditPromptSection(project, task, audit.stage.index) ?? [] } : {}),
+      }),
       role: "reviewer",
     });
     writeRunSpec(reviewSpec);
@@ -697,6 +777,7 @@ async function runReviewer(store: TaskStore, spec: RunSpec): Promise<{ approve: 
         taskId: spec.taskId,
         attempt: spec.attempt,
         profile: name,
+        stage: audit?.stage.role ?? null,
         status: "running",
         worktree: spec.worktree,
         branch: spec.branch,
@@ -709,7 +790,7 @@ async function runReviewer(store: TaskStore, spec: RunSpec): Promise<{ approve: 
         startedAt: new Date().toISOString(),
       });
     });
-    say(`reviewer ${name} reads the change (read-only)`);
+    say(`${who} ${name} reads the change (read-only)`);
     const { env: reviewEnv, masked } = await agentEnvironment(reviewSpec);
     let command = { file: reviewSpec.command[0] as string, args: reviewSpec.command.slice(1) };
     // One sandbox per process: the reviewer's read-only policy replaces the implementer's for now.
@@ -732,13 +813,13 @@ async function runReviewer(store: TaskStore, spec: RunSpec): Promise<{ approve: 
         spec.taskId,
         runId,
         "system",
-        `reviewer: ${outcome.approve ? "approved" : "changes requested"} by ${name}${outcome.notes ? `: ${outcome.notes}` : ""}`,
+        `${who}: ${outcome.approve ? "approved" : "changes requested"} by ${name}${outcome.notes ? `: ${outcome.notes}` : ""}`,
       );
-      return { approve: outcome.approve, notes: outcome.notes };
+      return { approve: outcome.approve, notes: outcome.notes, verdict: true, profile: name };
     }
     store.endRun(runId, { outcome: "no-verdict", exitCode, detail: outcome.kind });
-    store.addNote(spec.taskId, runId, "system", `reviewer: no verdict from ${name} (${outcome.kind})`);
-    return { approve: true, notes: "" };
+    store.addNote(spec.taskId, runId, "system", `${who}: no verdict from ${name} (${outcome.kind})`);
+    return { approve: !audit, notes: "", verdict: false, profile: name };
   } finally {
     project.close();
   }
@@ -992,6 +1073,293 @@ function recordVerdict(store: TaskStore, spec: RunSpec, v: Verdict): void {
       "system",
       `changed on the branch, judged by the base's version instead: ${v.tampered.join(", ")}`,
     );
+  }
+}
+
+/**
+ * A stage's gate (issue 16), from host-side facts only: the files the stage changed (git, from
+ * the commit it started from to the branch's commit), the test author's files as its gate
+ * recorded them, and the clean verification just run. The test author's tests must fail on the
+ * code as it is; every later stage must pass verify and keep the test author's files.
+ */
+async function stageGate(
+  store: TaskStore,
+  spec: RunSpec,
+  commit: string,
+  verdict: Verdict,
+): Promise<GateOutcome> {
+  const stageSpec = spec.stage as NonNullable<RunSpec["stage"]>;
+  const project = await openProject(spec.repoRoot);
+  try {
+    const task = store.task(spec.taskId);
+    const pipeline = task ? taskPipeline(project.config, task) : null;
+    const stage = pipeline?.stages[stageSpec.index];
+    if (!task || !pipeline || !stage) {
+      const gone = gateOutcome([{ name: "pipeline", ok: false, detail: "the task or its pipeline is gone" }]);
+      return gone;
+    }
+    const gates = store.gates(task.id);
+    const facts = await stageChecks({
+      repo: spec.repoRoot,
+      config: project.config,
+      stage,
+      stages: pipeline.stages,
+      start: task.stageStart,
+      head: commit,
+      gates,
+    });
+    const checks = [...facts.checks];
+    if (stage.kind === "tests") {
+      checks.push({
+        name: "the tests fail on the code as it is",
+        ok: verdict.command !== null && !verdict.ok,
+        detail:
+          verdict.command === null
+            ? "no verify command is configured: nothing can show that the tests fail (set verify in .ballador/config.yaml)"
+            : verdict.ok
+              ? `${verdict.command} passed on a clean checkout of ${commit.slice(0, 10)}: these tests codify nothing yet`
+              : `${verdict.command} failed (exit ${verdict.code ?? "timeout"}) on a clean checkout of ${commit.slice(0, 10)}`,
+      });
+    } else {
+      if (stage.kind === "refactor") checks.unshift(await verifiedBefore(store, spec, task.stageStart));
+      checks.unshift({
+        name: "verify passes on a clean checkout",
+        ok: verdict.ok,
+        detail: verdict.command
+          ? `${verdict.command} ${verdict.ok ? "passed" : `exited ${verdict.code ?? "by timeout"}`} on ${commit.slice(0, 10)}`
+          : "no verify command configured",
+      });
+    }
+    const outcome = gateOutcome(checks);
+    store.addGate({
+      taskId: task.id,
+      runId: spec.runId,
+      stage: stage.index,
+      role: stage.role,
+      passed: outcome.passed,
+      startCommit: task.stageStart,
+      commit,
+      summary: outcome.summary,
+      checks: outcome.checks,
+      files: stage.kind === "tests" ? facts.files : [],
+    });
+    say(`gate of ${stage.role}: ${outcome.passed ? "passed" : "refused"} (${outcome.summary})`);
+    return outcome;
+  } finally {
+    project.close();
+  }
+}
+
+/** The refactorer's "verify passed before": on the commit its stage started from. */
+async function verifiedBefore(store: TaskStore, spec: RunSpec, start: string | null) {
+  const name = "verify passed before the stage";
+  if (!start || !spec.verify)
+    return { name, ok: true, detail: spec.verify ? "no start commit" : "no verify command" };
+  const key = await verificationKey({
+    repoRoot: spec.repoRoot,
+    commit: start,
+    projectBase: spec.projectBase,
+    verify: spec.verify,
+    bootstrap: spec.bootstrap,
+    copy: spec.copy,
+  });
+  if (key && store.passedVerification(key))
+    return { name, ok: true, detail: `${spec.verify} passed on ${start.slice(0, 10)} (recorded)` };
+  const before = await verifyClean({
+    repoRoot: spec.repoRoot,
+    commit: start,
+    runDir: spec.runDir,
+    projectBase: spec.projectBase,
+    verify: spec.verify,
+    bootstrap: spec.bootstrap,
+    copy: spec.copy,
+    env: spec.env,
+    timeoutMs: spec.verifyTimeoutMs,
+    sandboxFor: (tree) => verifySandbox(spec, tree),
+    say,
+    key,
+  });
+  recordVerdict(store, spec, before);
+  return {
+    name,
+    ok: before.ok,
+    detail: `${spec.verify} ${before.ok ? "passed" : `exited ${before.code ?? "by timeout"}`} on ${start.slice(0, 10)}`,
+  };
+}
+
+type Step =
+  | { kind: "ended"; hook: "on_review" | "on_fail" }
+  | { kind: "next"; spec: RunSpec }
+  | { kind: "back"; index: number; failure: Failure };
+
+/**
+ * After a stage's gate passed: a pause for the person (pause_after), the auditor's read (its
+ * findings send the work back to the implementer), the next stage's first run in this session,
+ * or, past the last stage, review.
+ */
+async function advance(
+  store: TaskStore,
+  spec: RunSpec,
+  head: string,
+  exitCode: number | null,
+): Promise<Step> {
+  const actor = `supervisor:${spec.runId}`;
+  const project = await openProject(spec.repoRoot);
+  try {
+    const task = store.task(spec.taskId);
+    const pipeline = task ? taskPipeline(project.config, task) : null;
+    if (!task || !pipeline) throw new Error(`task ${spec.taskId} or its pipeline is gone`);
+    const stages = pipeline.stages;
+    let index = (spec.stage as NonNullable<RunSpec["stage"]>).index;
+    for (;;) {
+      const stage = stages[index] as Stage;
+      const nextIndex = index + 1;
+      const next = stages[nextIndex];
+      if (!next) {
+        // Past the last stage: the reviewer pass as for any task, unless an auditor just read it.
+        const review = spec.reviewer && stage.kind !== "audit" ? await runReviewer(store, spec) : null;
+        if (review && !review.approve) {
+          const target = sendBackTarget(stages, nextIndex);
+          store.setStage(task.id, target, stageStartOf(store.gates(task.id), target));
+          return {
+            kind: "back",
+            index: target,
+            failure: {
+              reason: "review: changes requested",
+              feedback: `Your work passed its gate, but a reviewer read it and requested changes:\n\n${review.notes}`,
+              outcome: "changes-requested",
+              from: "verifying",
+            },
+          };
+        }
+        store.tx(() => {
+          store.setStage(task.id, nextIndex, head);
+          store.transition(task.id, "review", {
+            cause: `pipeline ${pipeline.name ?? stages.map((s) => s.role).join(" → ")}: every stage passed its gate (last: ${stage.role} on ${head.slice(0, 10)})${review ? "; reviewer approved" : ""}`,
+            actor,
+            runId: spec.runId,
+          });
+          store.endRun(spec.runId, { outcome: "done", exitCode });
+        });
+        markEnded(spec.runDir);
+        await writeBriefSafely(spec);
+        say(`every stage passed; ${task.id} is ready for review (ballador review ${task.id})`);
+        return { kind: "ended", hook: "on_review" };
+      }
+      if (stage.pauseAfter) {
+        store.tx(() => {
+          store.setStage(task.id, nextIndex, head);
+          store.transition(task.id, "review", {
+            cause: `paused after ${stage.role} for the person's check: ballador approve ${task.id} continues with ${next.role}; ballador request-changes ${task.id} "..." sends it back to ${stage.role}`,
+            actor,
+            runId: spec.runId,
+          });
+          store.endRun(spec.runId, { outcome: "gate-passed", exitCode });
+        });
+        markEnded(spec.runDir);
+        await writeBriefSafely(spec);
+        say(`${stage.role} passed its gate; paused for your check (ballador approve ${task.id})`);
+        return { kind: "ended", hook: "on_review" };
+      }
+      store.setStage(task.id, nextIndex, head);
+      if (next.kind === "audit") {
+        // No verdict is no audit: the auditor reads again, up to max_attempts.
+        let v = await runReviewer(store, spec, { stage: next });
+        for (let i = 1; !v.verdict && i < spec.maxAttempts; i++)
+          v = await runReviewer(store, spec, { stage: next });
+        const outcome = gateOutcome([
+          {
+            name: "the auditor's verdict",
+            ok: v.verdict && v.approve,
+            detail: v.verdict
+              ? `${v.approve ? "approved" : "changes requested"} by ${v.profile}${v.notes ? `: ${v.notes.split("\n")[0]}` : ""}`
+              : `no verdict from ${v.profile}`,
+          },
+        ]);
+        store.addGate({
+          taskId: task.id,
+          runId: store.latestRun(task.id)?.id ?? null,
+          stage: nextIndex,
+          role: next.role,
+          passed: outcome.passed,
+          startCommit: head,
+          commit: head,
+          summary: outcome.summary,
+          checks: outcome.checks,
+          files: [],
+        });
+        if (outcome.passed) {
+          index = nextIndex;
+          continue;
+        }
+        if (!v.verdict) {
+          const reason = `audit: no verdict from ${v.profile} (${next.role}) after ${spec.maxAttempts} run(s)`;
+          store.tx(() => {
+            store.endRun(spec.runId, { outcome: "gate-passed", exitCode });
+            store.transition(task.id, "failed", { cause: reason, actor, runId: spec.runId, reason });
+          });
+          markEnded(spec.runDir);
+          say(`failed: ${reason}`);
+          return { kind: "ended", hook: "on_fail" };
+        }
+        const target = sendBackTarget(stages, nextIndex);
+        store.setStage(task.id, target, stageStartOf(store.gates(task.id), target));
+        return {
+          kind: "back",
+          index: target,
+          failure: {
+            reason: `audit (${next.role}): changes requested by ${v.profile}`,
+            feedback: `Your work passed its gate, but the ${next.role} read it and found problems that must be fixed:\n\n${v.notes}`,
+            outcome: "changes-requested",
+            from: "verifying",
+          },
+        };
+      }
+      // The next stage's first run, in this session: prepared before this one ends.
+      const nextSpec = await nextAttempt(store, spec, null, nextIndex);
+      if (!nextSpec) {
+        const reason = `agent: the ${next.role} stage cannot start (its profile's program is not found, or its attempts are used up)`;
+        store.tx(() => {
+          store.endRun(spec.runId, { outcome: "gate-passed", exitCode });
+          store.transition(task.id, "failed", { cause: reason, actor, runId: spec.runId, reason });
+        });
+        markEnded(spec.runDir);
+        say(`failed: ${reason}`);
+        return { kind: "ended", hook: "on_fail" };
+      }
+      markEnded(spec.runDir);
+      store.tx(() => {
+        store.endRun(spec.runId, { outcome: "gate-passed", exitCode });
+        store.createRun({
+          id: nextSpec.runId,
+          taskId: task.id,
+          attempt: nextSpec.attempt,
+          profile: nextSpec.profile,
+          stage: next.role,
+          status: "running",
+          worktree: spec.worktree,
+          branch: spec.branch,
+          base: spec.base,
+          session: store.run(spec.runId)?.session ?? "",
+          runDir: nextSpec.runDir,
+          supervisorPid: process.pid,
+          createdWorktree: false,
+          createdBranch: false,
+          startedAt: new Date().toISOString(),
+        });
+        store.transition(task.id, "running", {
+          cause: `stage ${nextIndex + 1} of ${stages.length}: ${next.role} (${nextSpec.profile}) starts; ${stage.role} passed its gate on ${head.slice(0, 10)}`,
+          actor,
+          runId: nextSpec.runId,
+          attempt: nextSpec.attempt,
+        });
+      });
+      await RunSandbox.stopAll();
+      say(`${stage.role} passed its gate; stage ${nextIndex + 1}: ${next.role} with ${nextSpec.profile}`);
+      return { kind: "next", spec: nextSpec };
+    }
+  } finally {
+    project.close();
   }
 }
 

@@ -8,6 +8,7 @@ export {
   commitsAhead,
   currentBranch,
   deleteBranch,
+  entriesAt,
   isAncestor,
   isValidBranchName,
   mainCheckoutRoot,

@@ -129,6 +129,33 @@ export async function changedFiles(repo: string, base: string, branch: string): 
   return splitNul(res.stdout);
 }
 
+/**
+ * What each path is at a commit, as `<mode> <object id>` (null: absent), read from the object
+ * store through ls-tree: byte-for-byte identity without reading any checkout.
+ */
+export async function entriesAt(
+  repo: string,
+  commit: string,
+  paths: readonly string[],
+): Promise<Map<string, string | null>> {
+  assertNotOption("revision", commit);
+  const out = new Map<string, string | null>(paths.map((p) => [p, null]));
+  // In batches: a test author may write many files, and argument lists have limits.
+  for (let i = 0; i < paths.length; i += 500) {
+    const batch = paths.slice(i, i + 500);
+    const ls = await git(["ls-tree", "-z", "--full-tree", "--end-of-options", commit, "--", ...batch], {
+      cwd: repo,
+    });
+    for (const entry of splitNul(ls.stdout)) {
+      const tab = entry.indexOf("\t");
+      const [mode, , sha] = entry.slice(0, tab).split(" ");
+      const path = entry.slice(tab + 1);
+      if (out.has(path)) out.set(path, `${mode} ${sha}`);
+    }
+  }
+  return out;
+}
+
 export function splitNul(text: string): string[] {
   return text.split("\0").filter((part) => part !== "");
 }

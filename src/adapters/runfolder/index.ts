@@ -73,6 +73,15 @@ export interface RunSpec {
   /** The task's budget and the prices to judge it (issue 15); absent in older run files. */
   budget?: { tokens?: number; usd?: number };
   prices?: Record<string, { input: number; output: number; cache_read?: number; cache_write?: number }>;
+  /** The pipeline stage this run plays (issue 16); absent without a pipeline. */
+  stage?: RunStage;
+}
+
+export interface RunStage {
+  index: number;
+  count: number;
+  role: string;
+  kind: "tests" | "build" | "refactor" | "audit";
 }
 
 export interface NeedsYouPolicy {

@@ -1,2 +1,11 @@
 export { type QueuedPart, STORE_FILE, StoreError, TaskStore, type TransitionOptions } from "./store.js";
-export type { ArtifactRow, EventRow, NoteRow, RunRow, RunStatus, TaskRow, VerificationRow } from "./types.js";
+export type {
+  ArtifactRow,
+  EventRow,
+  GateRow,
+  NoteRow,
+  RunRow,
+  RunStatus,
+  TaskRow,
+  VerificationRow,
+} from "./types.js";

@@ -135,4 +135,29 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE runs ADD COLUMN usage TEXT;
   `,
+  // 6: roles and pipelines (issue 16): the part's
+  // pipeline as written (JSON: a name or a list of roles) and its pause_after; the stage the task
+  // is at and the branch commit it started from; each run's stage (its role); every gate's result.
+  `
+  ALTER TABLE tasks ADD COLUMN pipeline TEXT;
+  ALTER TABLE tasks ADD COLUMN pause_after TEXT;
+  ALTER TABLE tasks ADD COLUMN stage INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE tasks ADD COLUMN stage_start TEXT;
+  ALTER TABLE runs ADD COLUMN stage TEXT;
+  CREATE TABLE stage_gates (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    task_id TEXT NOT NULL,
+    run_id TEXT,
+    stage INTEGER NOT NULL,
+    role TEXT NOT NULL,
+    passed INTEGER NOT NULL,
+    start_commit TEXT,
+    commit_sha TEXT,
+    summary TEXT NOT NULL,
+    checks TEXT NOT NULL DEFAULT '[]',
+    files TEXT NOT NULL DEFAULT '[]'
+  );
+  CREATE INDEX stage_gates_task ON stage_gates(task_id, seq);
+  `,
 ];

@@ -9,7 +9,16 @@ import Database from "better-sqlite3";
 import { assertTransition, EDITABLE_STATES, satisfiesDependency, type TaskState } from "../../core/states.js";
 import type { RunUsage } from "../../core/usage.js";
 import { MIGRATIONS } from "./migrations.js";
-import type { ArtifactRow, EventRow, NoteRow, RunRow, RunStatus, TaskRow, VerificationRow } from "./types.js";
+import type {
+  ArtifactRow,
+  EventRow,
+  GateRow,
+  NoteRow,
+  RunRow,
+  RunStatus,
+  TaskRow,
+  VerificationRow,
+} from "./types.js";
 
 export const STORE_FILE = "ballador.db";
 
@@ -39,6 +48,8 @@ export interface QueuedPart {
   body: string;
   partPath: string | null;
   partHash: string;
+  pipeline?: string | string[] | null;
+  pauseAfter?: string[] | null;
 }
 
 export class StoreError extends Error {
@@ -52,7 +63,7 @@ function now(): string {
 }
 
 const LEAN_COLUMNS =
-  "id, seq, title, spec, agent, role, needs, verify, priority, part_path, part_hash, state, reason, attempt, branch, created_at, updated_at, state_changed_at";
+  "id, seq, title, spec, agent, role, needs, verify, priority, part_path, part_hash, state, reason, attempt, branch, created_at, updated_at, state_changed_at, pipeline, pause_after, stage, stage_start";
 
 /**
  * A lean row read as an array in LEAN_COLUMNS order (better-sqlite3's raw mode): at 10,000
@@ -81,6 +92,10 @@ function toLeanTask(r: unknown[]): TaskRow {
     createdAt: r[15] as string,
     updatedAt: r[16] as string,
     stateChangedAt: r[17] as string,
+    pipeline: r[18] ? (JSON.parse(r[18] as string) as string | string[]) : null,
+    pauseAfter: r[19] ? (JSON.parse(r[19] as string) as string[]) : null,
+    stage: (r[20] as number | null) ?? 0,
+    stageStart: (r[21] as string | null) ?? null,
   };
 }
 
@@ -123,6 +138,10 @@ function toTask(r: SqlRow): TaskRow {
     createdAt: r.created_at as string,
     updatedAt: r.updated_at as string,
     stateChangedAt: r.state_changed_at as string,
+    pipeline: r.pipeline ? (JSON.parse(r.pipeline as string) as string | string[]) : null,
+    pauseAfter: r.pause_after ? (JSON.parse(r.pause_after as string) as string[]) : null,
+    stage: (r.stage as number | null) ?? 0,
+    stageStart: (r.stage_start as string | null) ?? null,
   };
 }
 
@@ -153,6 +172,7 @@ function toRun(r: SqlRow): RunRow {
     waitingFor: (r.waiting_for as string | null) ?? null,
     nudgedAt: (r.nudged_at as string | null) ?? null,
     usage: typeof r.usage === "string" ? (JSON.parse(r.usage) as RunUsage) : null,
+    stage: (r.stage as string | null) ?? null,
   };
 }
 
@@ -321,12 +341,13 @@ export class TaskStore {
       let seq =
         ((this.db.prepare("SELECT MAX(seq) AS m FROM tasks").get() as { m: number | null }).m ?? 0) + 1;
       const insert = this.db.prepare(
-        `INSERT INTO tasks (id, seq, title, spec, agent, role, scope, needs, verify, priority, body, part_path, part_hash, state, created_at, updated_at, state_changed_at)
-         VALUES (@id, @seq, @title, @spec, @agent, @role, @scope, @needs, @verify, @priority, @body, @partPath, @partHash, 'queued', @at, @at, @at)`,
+        `INSERT INTO tasks (id, seq, title, spec, agent, role, scope, needs, verify, priority, body, part_path, part_hash, pipeline, pause_after, state, created_at, updated_at, state_changed_at)
+         VALUES (@id, @seq, @title, @spec, @agent, @role, @scope, @needs, @verify, @priority, @body, @partPath, @partHash, @pipeline, @pauseAfter, 'queued', @at, @at, @at)`,
       );
       const update = this.db.prepare(
         `UPDATE tasks SET title=@title, spec=@spec, agent=@agent, role=@role, scope=@scope, needs=@needs, verify=@verify,
-           priority=@priority, body=@body, part_path=@partPath, part_hash=@partHash, updated_at=@at WHERE id=@id`,
+           priority=@priority, body=@body, part_path=@partPath, part_hash=@partHash, pipeline=@pipeline, pause_after=@pauseAfter,
+           stage=0, stage_start=NULL, updated_at=@at WHERE id=@id`,
       );
       const delDeps = this.db.prepare("DELETE FROM deps WHERE task_id = ?");
       const addDep = this.db.prepare("INSERT OR IGNORE INTO deps (task_id, dep_id) VALUES (?, ?)");
@@ -335,7 +356,14 @@ export class TaskStore {
       );
       const existing = this.db.prepare("SELECT state, part_hash FROM tasks WHERE id = ?");
       for (const p of parts) {
-        const row = { ...p, scope: JSON.stringify(p.scope), needs: JSON.stringify(p.needs), at };
+        const row = {
+          ...p,
+          scope: JSON.stringify(p.scope),
+          needs: JSON.stringify(p.needs),
+          pipeline: p.pipeline ? JSON.stringify(p.pipeline) : null,
+          pauseAfter: p.pauseAfter ? JSON.stringify(p.pauseAfter) : null,
+          at,
+        };
         const cur = existing.get(p.id) as { state: TaskState; part_hash: string } | undefined;
         if (!cur) {
           insert.run({ ...row, seq: seq++ });
@@ -463,6 +491,57 @@ export class TaskStore {
     }));
   }
 
+  /** Moves a task to a pipeline stage (and the commit it starts from); no state change. */
+  setStage(id: string, stage: number, start: string | null): void {
+    this.tx(() => {
+      this.db
+        .prepare("UPDATE tasks SET stage = ?, stage_start = ?, updated_at = ? WHERE id = ?")
+        .run(stage, start, now(), id);
+    });
+  }
+
+  addGate(g: Omit<GateRow, "seq" | "at">): void {
+    this.tx(() => {
+      this.db
+        .prepare(
+          `INSERT INTO stage_gates (at, task_id, run_id, stage, role, passed, start_commit, commit_sha, summary, checks, files)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          now(),
+          g.taskId,
+          g.runId,
+          g.stage,
+          g.role,
+          g.passed ? 1 : 0,
+          g.startCommit,
+          g.commit,
+          g.summary,
+          JSON.stringify(g.checks),
+          JSON.stringify(g.files),
+        );
+    });
+  }
+
+  gates(taskId: string): GateRow[] {
+    return (
+      this.db.prepare("SELECT * FROM stage_gates WHERE task_id = ? ORDER BY seq").all(taskId) as SqlRow[]
+    ).map((r) => ({
+      seq: r.seq as number,
+      at: r.at as string,
+      taskId: r.task_id as string,
+      runId: (r.run_id as string | null) ?? null,
+      stage: r.stage as number,
+      role: r.role as string,
+      passed: r.passed === 1,
+      startCommit: (r.start_commit as string | null) ?? null,
+      commit: (r.commit_sha as string | null) ?? null,
+      summary: r.summary as string,
+      checks: JSON.parse(r.checks as string) as GateRow["checks"],
+      files: JSON.parse(r.files as string) as GateRow["files"],
+    }));
+  }
+
   // ---- runs --------------------------------------------------------------------------------
 
   createRun(
@@ -479,17 +558,19 @@ export class TaskStore {
       | "waitingFor"
       | "nudgedAt"
       | "usage"
-    >,
+      | "stage"
+    > & { stage?: string | null },
   ): RunRow {
     this.db
       .prepare(
         `INSERT INTO runs (id, task_id, attempt, profile, status, worktree, branch, base, session, run_dir, supervisor_pid,
-           created_worktree, created_branch, started_at)
+           created_worktree, created_branch, started_at, stage)
          VALUES (@id, @taskId, @attempt, @profile, @status, @worktree, @branch, @base, @session, @runDir, @supervisorPid,
-           @createdWorktree, @createdBranch, @startedAt)`,
+           @createdWorktree, @createdBranch, @startedAt, @stage)`,
       )
       .run({
         ...run,
+        stage: run.stage ?? null,
         createdWorktree: run.createdWorktree ? 1 : 0,
         createdBranch: run.createdBranch ? 1 : 0,
       });

@@ -22,6 +22,31 @@ export interface TaskRow {
   createdAt: string;
   updatedAt: string;
   stateChangedAt: string;
+  /** The part's pipeline as written (a name or roles); null: none named (the config's default applies). */
+  pipeline: string | string[] | null;
+  /** The part's pause_after; null: the pipeline's own. */
+  pauseAfter: string[] | null;
+  /** The index of the stage the task is at (0 without a pipeline). */
+  stage: number;
+  /** The branch commit the current stage started from (null until it starts). */
+  stageStart: string | null;
+}
+
+/** A stage's gate result (issue 16): observed by Ballador on the branch, never the agent's claim. */
+export interface GateRow {
+  seq: number;
+  at: string;
+  taskId: string;
+  runId: string | null;
+  stage: number;
+  role: string;
+  passed: boolean;
+  startCommit: string | null;
+  commit: string | null;
+  summary: string;
+  checks: Array<{ name: string; ok: boolean; detail: string }>;
+  /** The test author's files as its passing gate saw them (blob ids; null: deleted). */
+  files: Array<{ path: string; blob: string | null }>;
 }
 
 export interface EventRow {
@@ -70,6 +95,8 @@ export interface RunRow {
   nudgedAt: string | null;
   /** Tokens per model from the agent's own session records (a claim), or null. */
   usage: RunUsage | null;
+  /** The pipeline stage (its role) this run served; null without a pipeline. */
+  stage: string | null;
 }
 
 export interface NoteRow {

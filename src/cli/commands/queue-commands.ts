@@ -124,7 +124,7 @@ export function registerQueueCommands(program: Command): void {
           "Awaiting review (review in this order):",
           r.review.map(
             (t) =>
-              `${t.id}  ${line(t.title)}  ${color.dim(`${age(t.since)} in review`)}  -> ballador review ${t.id}`,
+              `${t.id}  ${line(t.title)}  ${color.dim(`${age(t.since)} in review${t.stage ? `, ${line(t.stage)}` : ""}`)}  -> ${t.stage?.startsWith("paused") ? `ballador approve ${t.id}` : `ballador review ${t.id}`}`,
           ),
         );
         section(
@@ -138,7 +138,7 @@ export function registerQueueCommands(program: Command): void {
           "Running:",
           r.running.map(
             (t) =>
-              `${t.id}  ${line(t.title)}  ${color.dim(`${t.state} for ${age(t.since)}${t.phase ? `, provisioning: ${line(t.phase)}` : ""}`)}`,
+              `${t.id}  ${line(t.title)}  ${color.dim(`${t.state} for ${age(t.since)}${t.stage ? `, stage ${line(t.stage)}` : ""}${t.phase ? `, provisioning: ${line(t.phase)}` : ""}`)}`,
           ),
         );
         section(
@@ -225,6 +225,7 @@ export function registerQueueCommands(program: Command): void {
         if (r.dependents.length) console.log(`needed by ${r.dependents.join(", ")}`);
         if (t.scope.length) console.log(`scope ${line(t.scope.join(", "))}`);
         if (t.branch) console.log(`branch ${line(t.branch)}`);
+        if (r.stage) console.log(`stage ${line(r.stage)}`);
         console.log(`\n${block(t.body)}\n`);
         console.log(color.bold("History:"));
         for (const e of r.events) {
@@ -232,11 +233,18 @@ export function registerQueueCommands(program: Command): void {
             `  ${e.at}  ${e.from ?? "-"} -> ${e.to}  ${line(e.cause)}  ${color.dim(`by ${line(e.actor)}`)}${e.detail ? `\n      ${indent(block(e.detail), 6)}` : ""}`,
           );
         }
+        if (r.gates.length) {
+          console.log(color.bold("Gates (observed by Ballador):"));
+          for (const g of r.gates)
+            console.log(
+              `  ${g.at}  stage ${g.stage + 1} ${line(g.role)}  ${g.passed ? color.green("passed") : color.red("refused")}  ${line(g.summary)}`,
+            );
+        }
         if (r.runs.length) {
           console.log(color.bold("Runs:"));
           for (const run of r.runs) {
             console.log(
-              `  ${run.id}  ${line(run.profile)}  ${run.status}${run.outcome ? ` (${line(run.outcome)})` : ""}${run.exitCode !== null ? ` exit ${run.exitCode}` : ""}  ${line(run.worktree)}`,
+              `  ${run.id}  ${line(run.profile)}${run.stage ? ` [${line(run.stage)}]` : ""}  ${run.status}${run.outcome ? ` (${line(run.outcome)})` : ""}${run.exitCode !== null ? ` exit ${run.exitCode}` : ""}  ${line(run.worktree)}`,
             );
             if (run.usage) {
               const u = run.usage;
@@ -299,6 +307,7 @@ function renderStatus(report: StatusReport): string {
             t.id,
             truncate(line(t.title), 40),
             stateColor(t.state) +
+              (t.stage ? color.dim(` [${line(t.stage)}]`) : "") +
               (t.phase ? color.dim(` (provisioning: ${line(t.phase)})`) : "") +
               (t.needsYou ? color.yellow(" needs you") : "") +
               (t.denials > 0 ? color.yellow(` [${t.denials} denied]`) : ""),

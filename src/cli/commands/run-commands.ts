@@ -169,30 +169,60 @@ export function registerRunCommands(program: Command): void {
         );
       });
   }
-  for (const [name, kind, description, example] of [
-    [
-      "approve",
-      "approve",
-      "a reviewer's verdict: the change is good (from inside a reviewer run)",
-      'ballador approve "checked the parser edge cases"',
-    ],
-  ] as const) {
-    program
-      .command(name)
-      .description(description)
-      .argument(
-        kind === "approve" ? "[text...]" : "<text...>",
-        kind === "approve" ? "what you checked" : "what must change and why",
-      )
-      .option("--json", "print the result as JSON")
-      .addHelpText("after", examples(example))
-      .action(async (words: string[] | undefined, opts: { json?: boolean }, cmd: Command) => {
+  program
+    .command("approve")
+    .description(
+      "continue a task's pipeline paused for your check (a person, outside any run); inside a reviewer or auditor run: the verdict that the change is good",
+    )
+    .argument("[words...]", 'TASK (inside a reviewer run: "what you checked")')
+    .option("--no-launch", "only mark the task ready for its next stage; the next launch starts it")
+    .option("--json", "print the result as JSON")
+    .addHelpText(
+      "after",
+      `${examples("ballador approve extract-events", "ballador approve extract-events --no-launch")}
+
+A pipeline with pause_after stops in review after that stage (say, once the test author's tests
+are written); approve starts its next stage, request-changes sends it back to the stage it
+paused after. Inside a reviewer or auditor run (BALLADOR_RUN_DIR is set) the command is the
+verdict:
+  ballador approve "checked the parser edge cases"`,
+    )
+    .action(async (words: string[] | undefined, opts: { launch: boolean; json?: boolean }, cmd: Command) => {
+      // Every run has BALLADOR_RUN_DIR; a person's shell has not (see request-changes).
+      if (process.env.BALLADOR_RUN_DIR) {
         const { report } = await import("../../usecases/report.js");
-        const r = await report(globals(cmd).cwd, kind, (words ?? []).join(" "));
+        const r = await report(globals(cmd).cwd, "approve", (words ?? []).join(" "));
         if (opts.json) return printJson(r);
-        console.log(`Verdict recorded for ${r.taskId}.`);
+        return console.log(`Verdict recorded for ${r.taskId}.`);
+      }
+      const { UserError } = await import("../../usecases/errors.js");
+      const [id, ...rest] = words ?? [];
+      if (!id || rest.length > 0)
+        throw new UserError(
+          id
+            ? `approve takes one task id, got "${[id, ...rest].join(" ")}"`
+            : "name the task: ballador approve TASK",
+          2,
+          [],
+          "missing_task",
+        );
+      const { approve } = await import("../../usecases/lifecycle.js");
+      await withProject(cmd, async (p) => {
+        const r = await approve(p, id, { launch: opts.launch });
+        if (opts.json) return printJson(r);
+        console.log(`Approved ${id}: its pipeline continues with ${r.stage}.`);
+        if (r.launched) {
+          for (const s of r.launched.started)
+            console.log(
+              `${color.green("started")} ${s.id}  ${line(s.profile)}  (attach: ballador attach ${s.id})`,
+            );
+          for (const f of r.launched.failed) {
+            console.log(`${color.red("failed")}  ${f.id}: ${block(f.reason)}`);
+            process.exitCode = 1;
+          }
+        } else console.log(`Ready; start it with: ballador launch ${id}`);
       });
-  }
+    });
   program
     .command("request-changes")
     .description(
