@@ -2,6 +2,7 @@
 import type { ArtifactRow, EventRow, NoteRow, RunRow, TaskRow } from "../adapters/store/index.js";
 import { drawDot, drawMermaid, drawTree } from "../core/graph.js";
 import { launchOrder } from "../core/schedule.js";
+import { type SecretsSummary, summarizeSecrets } from "../core/secrets.js";
 import { satisfiesDependency } from "../core/states.js";
 import { type NeedsYou, needsYouByTask } from "./needs-you.js";
 import { type Project, requireTask } from "./project.js";
@@ -135,20 +136,37 @@ export interface ShowReport {
   dependents: string[];
   /** What delivery produced: pull request URLs, merge commits. */
   artifacts: ArtifactRow[];
+  /**
+   * Per profile the task runs with (its agent, then any other its runs used): the secrets it
+   * masks, for which hosts, and the ones it passes. Names only, never values.
+   */
+  secrets: Array<{ profile: string } & SecretsSummary>;
 }
 
 export function show(project: Project, id: string): ShowReport {
   const store = project.store();
   const task = requireTask(project, id);
   const dependents = store.dependentsOf(id);
+  const runs = store.runsOf(id);
   return {
     task,
     events: store.events(id),
-    runs: store.runsOf(id),
+    runs,
     notes: store.notes(id),
     dependents,
     artifacts: store.artifacts(id),
+    secrets: profileSecrets(project, [
+      task.agent ?? project.config.agents.default,
+      ...runs.map((r) => r.profile),
+    ]),
   };
+}
+
+function profileSecrets(project: Project, names: readonly string[]): ShowReport["secrets"] {
+  return [...new Set(names)].flatMap((profile) => {
+    const secrets = project.config.agents.profiles[profile]?.secrets ?? {};
+    return Object.keys(secrets).length > 0 ? [{ profile, ...summarizeSecrets(secrets) }] : [];
+  });
 }
 
 export interface ConductorReport extends NextReport {
