@@ -8,9 +8,11 @@
  * Mappings merge key by key; lists and scalars replace.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { homedir } from "node:os";
+import { isAbsolute, join, resolve } from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
+import { pemCertificates } from "../core/pem.js";
 import { pipelineConfigProblems } from "../core/pipeline.js";
 import { hostCovered, maskedFileProblem, secretMode } from "../core/secrets.js";
 import { ConfigError, type ConfigProblem, problemsFromZod } from "./errors.js";
@@ -137,8 +139,55 @@ export function loadConfig(repoRoot: string, env: NodeJS.ProcessEnv = process.en
       });
     }
   }
+  // Lists replace: the layer that set upstream_ca last is the one to name.
+  const caFile = repoLayer?.sandbox?.upstream_ca
+    ? repoPath
+    : envLayer.sandbox?.upstream_ca
+      ? "environment"
+      : globalLayer?.sandbox?.upstream_ca
+        ? globalPath
+        : file;
+  config.sandbox.upstream_ca = (config.sandbox.upstream_ca ?? []).map((given, i) => {
+    const { path, problem } = readUpstreamCa(given, repoRoot, env);
+    if (problem) problems.push({ file: caFile, key: `sandbox.upstream_ca.${i}`, message: problem });
+    return path;
+  });
   if (problems.length > 0) throw new ConfigError(problems);
   return { config, sources, warnings };
+}
+
+/**
+ * One entry of sandbox.upstream_ca: its absolute path (`~/` is the person's HOME, a relative
+ * path is the repository's), and why it cannot be used, if so. Read now so a typo is a config
+ * error rather than a proxy that silently refuses the company's hosts.
+ */
+function readUpstreamCa(
+  given: string,
+  repoRoot: string,
+  env: NodeJS.ProcessEnv,
+): { path: string; problem: string | null } {
+  const path =
+    given === "~" || given.startsWith("~/")
+      ? join(env.HOME ?? homedir(), given.slice(1))
+      : isAbsolute(given)
+        ? given
+        : resolve(repoRoot, given);
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    return {
+      path,
+      problem: `cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? "error"}): name a PEM file holding the CA's certificate (absolute, ~/..., or relative to the repository), or remove the entry`,
+    };
+  }
+  if (pemCertificates(text).length === 0) {
+    return {
+      path,
+      problem: `${path} holds no PEM certificate (no "-----BEGIN CERTIFICATE-----" block): give the CA's certificate in PEM form (openssl x509 -in ca.der -inform der -out ca.pem), or remove the entry`,
+    };
+  }
+  return { path, problem: null };
 }
 
 function readLayer(path: string, problems: ConfigProblem[]): ConfigLayer | null {

@@ -230,6 +230,12 @@ export const ConfigLayerSchema = z.strictObject({
         .describe(
           "Hosts whose HTTPS the proxy never terminates (they pin certificates, or need the client's own certificate); no masked secret can be for them",
         ),
+      upstream_ca: z
+        .array(z.string().min(1))
+        .optional()
+        .describe(
+          "PEM files of extra CAs (a company's internal CA, a test server's) the host-side proxy trusts, beside Node's roots and NODE_EXTRA_CA_CERTS, when it verifies the real hosts of masked secrets; also trusted inside the sandbox. Absolute, ~/..., or relative to the repository",
+        ),
     })
     .optional(),
 });
@@ -295,6 +301,8 @@ export interface Config {
     deny_read: string[];
     /** Optional only for hand-built configs (tests); loading fills it. */
     tls_passthrough?: string[];
+    /** Absolute paths once loaded (checked to hold PEM certificates). Optional as tls_passthrough. */
+    upstream_ca?: string[];
   };
 }
 
@@ -346,6 +354,7 @@ export const DEFAULT_CONFIG: Config = {
     allow_write: [],
     deny_read: ["~/.ssh", "~/.aws"],
     tls_passthrough: [],
+    upstream_ca: [],
   },
 };
 

@@ -110,5 +110,8 @@ sandbox:
   allow_hosts: ["registry.npmjs.org"]
   allow_write: []
   deny_read: ["~/.ssh", "~/.aws"]
+  # Masked secrets' hosts signed by a CA of your own (a company's internal CA): its PEM file,
+  # trusted by the proxy that adds the real values (beside NODE_EXTRA_CA_CERTS) and inside.
+  # upstream_ca: ["~/certs/corp-ca.pem"]
 `;
 }

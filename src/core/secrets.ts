@@ -105,18 +105,41 @@ export function hostCovered(pattern: string, allowed: readonly string[]): boolea
   });
 }
 
-/** One line for people: which secrets a profile passes and which it masks, for which hosts. */
+/** Which secrets a profile masks (for which hosts; `at`: given as that file) and which it passes. Names only. */
+export interface SecretsSummary {
+  masked: Array<{ name: string; hosts: string[]; at?: string }>;
+  passed: string[];
+}
+
+export function summarizeSecrets(secrets: Readonly<Record<string, SecretSpec>>): SecretsSummary {
+  const out: SecretsSummary = { masked: [], passed: [] };
+  for (const [name, spec] of Object.entries(secrets)) {
+    if (secretMode(spec) !== "mask") out.passed.push(name);
+    else
+      out.masked.push({
+        name,
+        hosts: [...(spec.hosts ?? [])],
+        ...(spec.at !== undefined ? { at: spec.at } : {}),
+      });
+  }
+  return out;
+}
+
+/** "secrets: masked A (for h); passed B": which secrets a profile passes and masks, for which hosts. */
 export function describeSecrets(secrets: Readonly<Record<string, SecretSpec>>): string | null {
-  const names = Object.keys(secrets);
-  if (names.length === 0) return null;
-  const masked = names.filter((n) => secretMode(secrets[n] as SecretSpec) === "mask");
-  const passed = names.filter((n) => !masked.includes(n));
+  const text = describeSummary(summarizeSecrets(secrets));
+  return text === null ? null : `secrets: ${text}`;
+}
+
+/** "masked A (for h); passed B", or null when there is none. */
+export function describeSummary({ masked, passed }: SecretsSummary): string | null {
+  if (masked.length === 0 && passed.length === 0) return null;
   const parts: string[] = [];
   if (masked.length > 0) {
     parts.push(
-      `masked ${masked.map((n) => `${n} (for ${(secrets[n]?.hosts ?? []).join(", ")})`).join(", ")}`,
+      `masked ${masked.map((m) => `${m.name} (for ${m.hosts.join(", ")}${m.at ? `; as the file ${m.at}` : ""})`).join(", ")}`,
     );
   }
   if (passed.length > 0) parts.push(`passed ${passed.join(", ")}`);
-  return `secrets: ${parts.join("; ")}`;
+  return parts.join("; ");
 }

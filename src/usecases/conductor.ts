@@ -185,6 +185,8 @@ async function startSession(
     gitCommonDir: common,
     allowHosts: [...project.config.sandbox.allow_hosts, ...profile.allowHosts],
     denyRead: project.config.sandbox.deny_read,
+    tlsPassthrough: project.config.sandbox.tls_passthrough ?? [],
+    upstreamCa: project.config.sandbox.upstream_ca ?? [],
   });
   writeFileSync(join(runDir, "sandbox.json"), `${JSON.stringify(policy, null, 2)}\n`);
   const passed: Record<string, string> = {};

@@ -51,19 +51,34 @@ export function denialReport(project: Project, taskId?: string): DenialReport {
   return report;
 }
 
-/** Denied request counts of the given tasks' latest runs, for status (which has the tasks already). */
-export function denialCounts(
+/**
+ * Per task (its latest run): requests the allowlist refused, and stand-ins of masked secrets sent
+ * toward a host they are not for (not refused: the host got only the stand-in). For status, which
+ * has the tasks already.
+ */
+export function sandboxEventCounts(
   project: Project,
   tasks: ReadonlyArray<{ id: string; attempt: number }>,
-): Map<string, number> {
-  const out = new Map<string, number>();
+): Map<string, { denied: number; standIns: number }> {
+  const out = new Map<string, { denied: number; standIns: number }>();
   const store = project.store();
   for (const t of tasks) {
     if (t.attempt === 0) continue;
     const run = store.latestRun(t.id);
     if (!run) continue;
-    const n = readDenials(run.runDir).length;
-    if (n > 0) out.set(t.id, n);
+    const all = readDenials(run.runDir);
+    const standIns = all.filter((d) => d.secret).length;
+    if (all.length > 0) out.set(t.id, { denied: all.length - standIns, standIns });
   }
+  return out;
+}
+
+/** Both kinds together, one count per task (the dashboard's Denied column). */
+export function denialCounts(
+  project: Project,
+  tasks: ReadonlyArray<{ id: string; attempt: number }>,
+): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [id, c] of sandboxEventCounts(project, tasks)) out.set(id, c.denied + c.standIns);
   return out;
 }

@@ -37,6 +37,7 @@ import {
 } from "./run-env.js";
 import { carriedNames, specOnBase } from "./run-spec.js";
 import { isReviewerRun } from "./runs.js";
+import { upstreamCaBundle } from "./sandboxing.js";
 
 /** The role of the stage a launch starts, or null (no pipeline, or one the config lacks). */
 function stageRole(project: Project, task: TaskRow): string | null {
@@ -410,9 +411,20 @@ async function claimAndOpen(
       BALLADOR_RUN_DIR: runDir,
       BALLADOR_STATE_DIR: project.paths.stateDir,
     };
-    for (const name of carriedNames(project, profile)) {
+    const names = carriedNames(project, profile);
+    for (const name of names) {
       const v = process.env[name];
       if (v !== undefined) carried[name] = v;
+    }
+    // Masked secrets' hosts may be signed by a CA of the config's: the supervisor's proxy trusts
+    // it from its start (see upstreamCaBundle). A file of public certificates, host-only.
+    const bundle = names.includes("NODE_EXTRA_CA_CERTS")
+      ? upstreamCaBundle(config.sandbox.upstream_ca ?? [], process.env.NODE_EXTRA_CA_CERTS)
+      : null;
+    if (bundle !== null) {
+      const file = join(runDir, "upstream-ca.pem");
+      writeFileSync(file, bundle, { mode: 0o644 });
+      carried.NODE_EXTRA_CA_CERTS = file;
     }
     // A session of that name with no live run is an orphan from a crash: never run two.
     if (shared.sessions.has(session)) await shared.tmux.killSession(session).catch(() => undefined);

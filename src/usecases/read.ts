@@ -2,6 +2,7 @@
 import type { ArtifactRow, EventRow, GateRow, NoteRow, RunRow, TaskRow } from "../adapters/store/index.js";
 import { drawDot, drawMermaid, drawTree } from "../core/graph.js";
 import { launchOrder } from "../core/schedule.js";
+import { type SecretsSummary, summarizeSecrets } from "../core/secrets.js";
 import { satisfiesDependency } from "../core/states.js";
 import { totalTokens } from "../core/usage.js";
 import { costByTask, costOfRuns, type TaskCost } from "./cost.js";
@@ -223,23 +224,40 @@ export interface ShowReport {
   stage: string | null;
   /** Every gate result of its pipeline's stages, oldest first. */
   gates: GateRow[];
+  /**
+   * Per profile the task runs with (its agent, then any other its runs used): the secrets it
+   * masks, for which hosts, and the ones it passes. Names only, never values.
+   */
+  secrets: Array<{ profile: string } & SecretsSummary>;
 }
 
 export function show(project: Project, id: string): ShowReport {
   const store = project.store();
   const task = requireTask(project, id);
   const dependents = store.dependentsOf(id);
+  const runs = store.runsOf(id);
   return {
     task,
     events: store.events(id),
-    runs: store.runsOf(id),
+    runs,
     notes: store.notes(id),
     dependents,
     artifacts: store.artifacts(id),
     cost: summary(costOfRuns(store.runsOf(id), project.config.prices ?? {})),
     stage: stageLabel(project.config, task),
     gates: store.gates(id),
+    secrets: profileSecrets(project, [
+      task.agent ?? project.config.agents.default,
+      ...runs.map((r) => r.profile),
+    ]),
   };
+}
+
+function profileSecrets(project: Project, names: readonly string[]): ShowReport["secrets"] {
+  return [...new Set(names)].flatMap((profile) => {
+    const secrets = project.config.agents.profiles[profile]?.secrets ?? {};
+    return Object.keys(secrets).length > 0 ? [{ profile, ...summarizeSecrets(secrets) }] : [];
+  });
 }
 
 export interface ConductorReport extends NextReport {

@@ -16,6 +16,7 @@ import {
   type StepKind,
 } from "../adapters/sandbox/index.js";
 import { entryKind, writeUntrusted } from "../adapters/untrusted/index.js";
+import { pemCertificates } from "../core/pem.js";
 import { type SecretSpec, secretMode } from "../core/secrets.js";
 import { UserError } from "./errors.js";
 import { mcpSelection } from "./mcp-servers.js";
@@ -86,6 +87,7 @@ export async function policyForRun(project: Project, run: PolicyRun): Promise<Po
     readOnly: readOnly.map((p) => expandHome(p, paths.home)),
     denyRead: config.sandbox.deny_read,
     tlsPassthrough: config.sandbox.tls_passthrough,
+    upstreamCa: config.sandbox.upstream_ca,
   });
   return policy;
 }
@@ -163,4 +165,30 @@ export function splitSecrets(
 export function writeStandInFiles(home: string, files: ReadonlyArray<{ at: string; content: string }>): void {
   for (const f of files)
     writeUntrusted(home, f.at.replace(/^~\//, ""), f.content, 0o600, { replaceLinks: true });
+}
+
+/**
+ * The CA bundle a run's supervisor starts with as NODE_EXTRA_CA_CERTS, so the proxy it runs
+ * verifies upstream hosts with sandbox.upstream_ca as well as the launcher's own extra CAs
+ * (Node reads that variable only at start). Certificates only: a combined cert-and-key file
+ * gives its certificate. Null when the config names no extra CA (the launcher's variable is
+ * then passed as it is).
+ */
+export function upstreamCaBundle(files: readonly string[], launcherExtra: string | undefined): string | null {
+  if (files.length === 0) return null;
+  const certs: string[] = [];
+  const add = (path: string, required: boolean) => {
+    try {
+      certs.push(...pemCertificates(readFileSync(path, "utf8")));
+    } catch (err) {
+      // The launcher's own: ignored when unreadable, as Node does.
+      if (required)
+        throw new UserError(
+          `sandbox.upstream_ca: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? "error"}); fix the path in .ballador/config.yaml`,
+        );
+    }
+  };
+  if (launcherExtra) add(launcherExtra, false);
+  for (const f of files) add(f, true);
+  return `${[...new Set(certs)].join("\n")}\n`;
 }

@@ -246,6 +246,35 @@ describe("loadConfig errors", () => {
     expect(p?.message).toContain("mode: pass");
   });
 
+  it("sandbox.upstream_ca: paths resolve (~/, relative to the repository); a missing or non-PEM file is an error naming it, the key and the fix", async () => {
+    const pem = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIU\n-----END CERTIFICATE-----\n";
+    await mkdir(join(root, "certs"), { recursive: true });
+    await writeFile(join(root, "certs", "corp.pem"), pem);
+    await writeFile(join(env.HOME as string, "home-ca.pem"), `a comment\n${pem}`);
+    await writeFile(repoFile, 'sandbox: { upstream_ca: ["certs/corp.pem", "~/home-ca.pem"] }\n');
+    expect(loadConfig(root, env).config.sandbox.upstream_ca).toEqual([
+      join(root, "certs", "corp.pem"),
+      join(env.HOME as string, "home-ca.pem"),
+    ]);
+
+    await writeFile(
+      join(root, "certs", "key-only.pem"),
+      "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+    );
+    await writeFile(
+      repoFile,
+      'sandbox: { upstream_ca: ["certs/corp.pem", "certs/nope.pem", "certs/key-only.pem"] }\n',
+    );
+    const problems = problemsOf(() => loadConfig(root, env));
+    expect(problems).toHaveLength(2);
+    expect(problems[0]).toMatchObject({ file: repoFile, key: "sandbox.upstream_ca.1" });
+    expect(problems[0]?.message).toContain(`cannot read ${join(root, "certs", "nope.pem")} (ENOENT)`);
+    expect(problems[0]?.message).toContain("name a PEM file");
+    expect(problems[1]).toMatchObject({ file: repoFile, key: "sandbox.upstream_ca.2" });
+    expect(problems[1]?.message).toContain("holds no PEM certificate");
+    expect(problems[1]?.message).toContain("openssl x509");
+  });
+
   it("masks a secret that names its hosts unless it says mode: pass", async () => {
     await writeFile(
       repoFile,

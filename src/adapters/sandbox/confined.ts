@@ -22,6 +22,9 @@ export interface ConfinedPolicyInput {
   gitCommonDir: string;
   allowHosts: readonly string[];
   denyRead: readonly string[];
+  /** As for task runs (policy.ts): hosts tunnelled untouched, extra CAs for upstream hosts. */
+  tlsPassthrough?: readonly string[];
+  upstreamCa?: readonly string[];
   realHome?: string;
 }
 
@@ -49,6 +52,8 @@ export function buildConfinedPolicy(input: ConfinedPolicyInput): Policy {
         existsSync(p),
       ),
     },
+    tlsPassthrough: [...new Set(input.tlsPassthrough ?? [])],
+    upstreamCa: [...new Set(input.upstreamCa ?? [])],
     loopbackAllowed: LOOPBACK_HOSTS.filter((h) => allowedDomains.includes(h)),
     // A conductor makes no commits; new objects would have nowhere writable to go.
     gitObjects: { own: join(input.tmp, "no-objects"), shared: join(input.gitCommonDir, "objects") },

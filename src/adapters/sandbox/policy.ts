@@ -50,6 +50,8 @@ export interface PolicyInput {
   allowHosts: readonly string[];
   /** Hosts whose HTTPS the proxy never terminates (when it terminates any). */
   tlsPassthrough?: readonly string[];
+  /** PEM files of extra CAs for the real hosts the proxy re-originates to (absolute paths). */
+  upstreamCa?: readonly string[];
   allowWrite: readonly string[];
   /** Paths inside writable folders that stay read-only (agent steps; e.g. a seeded config folder). */
   readOnly?: readonly string[];
@@ -73,6 +75,8 @@ export interface Policy {
   binds: Bind[];
   /** Hosts whose HTTPS the proxy tunnels untouched even when it terminates TLS for masked secrets. */
   tlsPassthrough?: string[];
+  /** Extra CAs trusted for upstream hosts: by the proxy, and inside (for passed-through hosts). */
+  upstreamCa?: string[];
   /** Loopback hosts the allowlist names: requests to them go through the proxy to the host. */
   loopbackAllowed: string[];
   /** Where the run's git writes objects, and the repository's store it reads through alternates. */
@@ -148,6 +152,7 @@ export function buildPolicy(input: PolicyInput): Policy {
     filesystem: { denyRead, allowRead, allowWrite: [...new Set(allowWrite)], denyWrite },
     binds,
     tlsPassthrough: [...new Set(input.tlsPassthrough ?? [])],
+    upstreamCa: [...new Set(input.upstreamCa ?? [])],
     loopbackAllowed: LOOPBACK_HOSTS.filter((h) => allowedDomains.includes(h)),
     gitObjects: { own: run("objects"), shared: join(input.gitCommonDir, "objects") },
   };

@@ -3,8 +3,9 @@
  * with its HTTP/SOCKS proxy running inside this process. So the process that owns a sandbox
  * must spawn asynchronously and keep its event loop free, or the proxy stalls.
  */
-import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { pemCertificates } from "../../core/pem.js";
 import { hostCovered, hostMatches, hostOnly, maskContent } from "../../core/secrets.js";
 import { shellJoin, shellQuote } from "../../core/shell.js";
 import { recordDenial } from "./denials.js";
@@ -88,6 +89,7 @@ export class RunSandbox {
         );
       }
     }
+    if (wanted.length > 0) upstreamCaInEffect(policy.upstreamCa ?? []);
     // TLS termination (and with it the injector) is fixed when the runtime starts: a process
     // that started without it restarts the runtime for a run with masked secrets.
     if (initialized && wanted.length > 0 && !manager.getMitmCA()) await RunSandbox.stopAll();
@@ -105,6 +107,8 @@ export class RunSandbox {
               caCertPath: join(caDir, "ca.crt"),
               caKeyPath: join(caDir, "ca.key"),
               ...(policy.tlsPassthrough?.length ? { excludeDomains: policy.tlsPassthrough } : {}),
+              // Inside too: a passed-through host of the company's CA is verified by the client.
+              ...(policy.upstreamCa?.length ? { extraCaCertPaths: policy.upstreamCa } : {}),
             },
           }
         : {}),
@@ -275,6 +279,42 @@ export function withBinds(argv: readonly string[], binds: readonly Bind[]): Wrap
   if (sep < 0) throw new SandboxUnavailableError("the sandbox runtime's command has no option separator");
   const mounts = binds.map((b) => ` --bind ${shellQuote(b.source)} ${shellQuote(b.dest)}`).join("");
   return { file, args: [flag, `exec ${script.slice(0, sep)}${mounts}${script.slice(sep)}`] };
+}
+
+/**
+ * The proxy verifies the real hosts it re-originates to with this process's CAs: Node's roots
+ * plus NODE_EXTRA_CA_CERTS, which Node reads once, at start (Node 20 has no way to add roots
+ * later, and the runtime takes no CA for its upstream connections). So the launcher starts each
+ * run's supervisor with NODE_EXTRA_CA_CERTS naming a bundle of its own extras and
+ * sandbox.upstream_ca; here a process whose start-time bundle lacks one of them (e.g. the
+ * conductor, which runs inside the `ballador` the person started) is refused, with the fix,
+ * rather than left to fail each request to the company's hosts.
+ */
+function upstreamCaInEffect(files: readonly string[]): void {
+  if (files.length === 0) return;
+  const flat = (pem: string) => pem.replace(/\s+/g, "");
+  const extra = process.env.NODE_EXTRA_CA_CERTS;
+  let loaded = new Set<string>();
+  try {
+    if (extra) loaded = new Set(pemCertificates(readFileSync(extra, "utf8")).map(flat));
+  } catch {
+    // Unreadable: Node ignored it too; every file below is then missing.
+  }
+  for (const file of files) {
+    let certs: string[] = [];
+    try {
+      certs = pemCertificates(readFileSync(file, "utf8"));
+    } catch (err) {
+      throw new SandboxUnavailableError(
+        `sandbox.upstream_ca: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? "error"}); fix the path in .ballador/config.yaml`,
+      );
+    }
+    if (certs.length === 0 || certs.some((c) => !loaded.has(flat(c)))) {
+      throw new SandboxUnavailableError(
+        `sandbox.upstream_ca: ${file} is not among the CAs this process trusts (Node reads NODE_EXTRA_CA_CERTS only when it starts), so the proxy could not verify hosts it signs; start ballador with NODE_EXTRA_CA_CERTS=${file} (or a bundle holding it)`,
+      );
+    }
+  }
 }
 
 /**

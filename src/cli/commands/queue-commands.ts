@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { describeSummary } from "../../core/secrets.js";
 import { age, block, color, line, printJson, printJsonLine, stateColor, table, truncate } from "../output.js";
 import { examples, indent, withProject } from "./common.js";
 
@@ -226,6 +227,9 @@ export function registerQueueCommands(program: Command): void {
         if (t.scope.length) console.log(`scope ${line(t.scope.join(", "))}`);
         if (t.branch) console.log(`branch ${line(t.branch)}`);
         if (r.stage) console.log(`stage ${line(r.stage)}`);
+        // Names and hosts only (from the config): which secrets it holds and which it never sees.
+        for (const s of r.secrets)
+          console.log(`secrets of ${line(s.profile)}: ${line(describeSummary(s) ?? "")}`);
         console.log(`\n${block(t.body)}\n`);
         console.log(color.bold("History:"));
         for (const e of r.events) {
@@ -310,7 +314,10 @@ function renderStatus(report: StatusReport): string {
               (t.stage ? color.dim(` [${line(t.stage)}]`) : "") +
               (t.phase ? color.dim(` (provisioning: ${line(t.phase)})`) : "") +
               (t.needsYou ? color.yellow(" needs you") : "") +
-              (t.denials > 0 ? color.yellow(` [${t.denials} denied]`) : ""),
+              (t.denials > 0 ? color.yellow(` [${t.denials} denied]`) : "") +
+              (t.standIns > 0
+                ? color.yellow(` [${t.standIns} stand-in${t.standIns === 1 ? "" : "s"} sent elsewhere]`)
+                : ""),
             line(t.agent),
             String(t.attempt),
             age(t.since),
@@ -356,6 +363,10 @@ export function statusChanges(before: StatusReport, now: StatusReport): string[]
       );
     else if (o.denials !== t.denials)
       out.push(`${t.id}: ${t.denials} denied request${t.denials === 1 ? "" : "s"}`);
+    else if (o.standIns !== t.standIns)
+      out.push(
+        `${t.id}: a masked secret's stand-in sent toward a host it is not for (${t.standIns} time${t.standIns === 1 ? "" : "s"}; ballador sandbox denials ${t.id})`,
+      );
   }
   for (const id of old.keys()) out.push(`${id}: removed from the queue`);
   const seen = new Set(before.disagreements);
