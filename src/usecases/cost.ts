@@ -27,7 +27,13 @@ export interface TaskCost {
 }
 
 export function costOfRuns(runs: readonly RunRow[], prices: Readonly<Record<string, Price>>): TaskCost {
-  const recorded = runs.map((r) => r.usage).filter((u): u is RunUsage => u !== null);
+  return costOfUsages(
+    runs.map((r) => r.usage).filter((u): u is RunUsage => u !== null),
+    prices,
+  );
+}
+
+function costOfUsages(recorded: readonly RunUsage[], prices: Readonly<Record<string, Price>>): TaskCost {
   if (recorded.length === 0) return { usage: null, cost: null, text: null };
   const usage = sumUsage(recorded);
   const cost = costOf(usage.byModel, prices);
@@ -36,9 +42,14 @@ export function costOfRuns(runs: readonly RunRow[], prices: Readonly<Record<stri
 
 /** Per task: its runs' usage and cost (every run, reviewer runs included: they cost too). */
 export function costByTask(store: TaskStore, prices: Readonly<Record<string, Price>>): Map<string, TaskCost> {
-  const byTask = new Map<string, RunRow[]>();
-  for (const r of store.allRuns()) if (r.usage) byTask.set(r.taskId, [...(byTask.get(r.taskId) ?? []), r]);
+  // Only the runs that kept records, two columns each: status at 20,000 ended runs reads no more.
+  const byTask = new Map<string, RunUsage[]>();
+  for (const { taskId, usage } of store.usages()) {
+    const list = byTask.get(taskId);
+    if (list) list.push(usage);
+    else byTask.set(taskId, [usage]);
+  }
   const out = new Map<string, TaskCost>();
-  for (const [id, runs] of byTask) out.set(id, costOfRuns(runs, prices));
+  for (const [id, usages] of byTask) out.set(id, costOfUsages(usages, prices));
   return out;
 }

@@ -8,11 +8,13 @@ import { relative, resolve } from "node:path";
 import { git, resolveCommit } from "../adapters/git/index.js";
 import type { EventRow, NoteRow, RunRow, TaskRow, VerificationRow } from "../adapters/store/index.js";
 import { type BriefData, buildBrief } from "./brief.js";
+import { costByTask, type TaskCost } from "./cost.js";
 import { type DenialReport, denialCounts, denialReport } from "./denials.js";
 import { UserError } from "./errors.js";
 import { tmuxFor } from "./launch.js";
 import { logFile, readLog } from "./lifecycle.js";
 import { type NeedsYou, needsYouByTask } from "./needs-you.js";
+import { stageLabel } from "./pipeline.js";
 import { type Project, requireTask } from "./project.js";
 import { reviewOrder, show } from "./read.js";
 
@@ -32,6 +34,10 @@ export interface BoardRow {
   notes: number;
   /** The agent waits for a person (its question), while its run is live. */
   waiting: NeedsYou | null;
+  /** Its pipeline stage ("2/3 implementer"), or null without a pipeline (issue 16). */
+  stage: string | null;
+  /** What its runs used, from the agents' own records ("12.3k tokens, $0.42"), or null. */
+  cost: string | null;
 }
 
 export interface Board {
@@ -52,13 +58,14 @@ export function boardVersion(project: Project): number {
   return project.store().dataVersion();
 }
 
-function toRow(
-  t: TaskRow,
-  agent: string,
-  denials: number,
-  notes: number,
-  waiting: NeedsYou | null,
-): BoardRow {
+interface RowExtras {
+  agent: string;
+  config: Project["config"];
+  costs: Map<string, TaskCost>;
+}
+
+function toRow(t: TaskRow, x: RowExtras, denials: number, notes: number, waiting: NeedsYou | null): BoardRow {
+  const agent = x.agent;
   return {
     id: t.id,
     title: t.title,
@@ -74,6 +81,16 @@ function toRow(
     denials,
     notes,
     waiting,
+    stage: stageLabel(x.config, t),
+    cost: x.costs.get(t.id)?.text ?? null,
+  };
+}
+
+function extras(project: Project): RowExtras {
+  return {
+    agent: project.config.agents.default,
+    config: project.config,
+    costs: costByTask(project.store(), project.config.prices ?? {}),
   };
 }
 
@@ -86,13 +103,13 @@ function newest(tasks: readonly TaskRow[], mark = ""): string {
 
 export function board(project: Project): Board {
   const store = project.store();
-  const def = project.config.agents.default;
   const tasks = store.tasks({ lean: true });
   const denials = denialCounts(project, tasks);
   const notes = store.noteCounts();
   const waiting = needsYouByTask(project);
+  const x = extras(project);
   const rows = tasks.map((t) =>
-    toRow(t, def, denials.get(t.id) ?? 0, notes.get(t.id) ?? 0, waiting.get(t.id) ?? null),
+    toRow(t, x, denials.get(t.id) ?? 0, notes.get(t.id) ?? 0, waiting.get(t.id) ?? null),
   );
   return {
     root: project.paths.root,
@@ -120,6 +137,8 @@ export interface BoardChanges {
   denials: Map<string, number>;
   /** What each waiting agent asked (a run's write, not a task's: read from the live runs). */
   waiting: Map<string, NeedsYou>;
+  /** Each task's cost text (runs' writes too: read from the runs that kept records). */
+  costs: Map<string, string>;
 }
 
 /** What changed since `mark`, without reading the whole queue: the watcher's cheap path at 10,000 tasks. */
@@ -133,11 +152,14 @@ export function boardChanges(
   const tasks = store.tasksUpdatedSince(since);
   const notes = store.noteCounts();
   const denials = denialCounts(project, [...tasks, ...recheck]);
-  const def = project.config.agents.default;
   const waiting = needsYouByTask(project);
+  const x = extras(project);
+  const costs = new Map<string, string>();
+  for (const [id, c] of x.costs) if (c.text) costs.set(id, c.text);
   return {
+    costs,
     rows: tasks.map((t) =>
-      toRow(t, def, denials.get(t.id) ?? 0, notes.get(t.id) ?? 0, waiting.get(t.id) ?? null),
+      toRow(t, x, denials.get(t.id) ?? 0, notes.get(t.id) ?? 0, waiting.get(t.id) ?? null),
     ),
     mark: newest(tasks, mark),
     count: store.taskCount(),

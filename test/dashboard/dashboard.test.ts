@@ -388,6 +388,27 @@ describe.skipIf(!HAVE_CHROMIUM)("ballador dashboard in Chromium", () => {
     await page.context().close();
   });
 
+  it("shows a pipeline task's stage in the table", async () => {
+    const p = await makeProject();
+    const script = JSON.stringify({ steps: [gate(p, "staged"), ...commitAndDone("staged.txt")] });
+    await p.write(
+      ".ballador/parts/staged.md",
+      `---\nid: staged\ntitle: Staged\npipeline: [implementer]\n---\nDo it.\n\n\`\`\`ballador-script\n${script}\n\`\`\`\n`,
+    );
+    await p.part("plain", { title: "Plain", steps: [gate(p, "plain"), ...commitAndDone("plain.txt")] });
+    await p.ok(["queue"]);
+    await p.ok(["launch"]);
+    await p.waitState("staged", "running");
+    const d = await serve(p);
+    const page = await openPage(d.url);
+    await expect
+      .poll(() => row(page, "staged").locator(".c-role").textContent(), { timeout: 15_000 })
+      .toBe("1/1 implementer");
+    expect(await row(page, "plain").locator(".c-role").textContent()).toBe("");
+    expect(await page.locator(".thead").textContent()).toContain("Cost");
+    await page.context().close();
+  });
+
   it("shows an action's refusal with the use case's message", async () => {
     const p = await makeProject();
     await p.part("base", { title: "Base", steps: [gate(p, "base"), ...commitAndDone("base.txt")] });

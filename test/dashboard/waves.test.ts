@@ -20,6 +20,8 @@ function model(tasks: Array<[string, string[]]>): BoardModel {
     denials: 0,
     notes: 0,
     waiting: null,
+    stage: null,
+    cost: null,
   }));
   m.load({ root: "/r", sandbox: "none", rows, review: [], order: null });
   return m;

@@ -688,6 +688,15 @@ export class TaskStore {
     return out;
   }
 
+  /** Each run's recorded usage (only runs that have one): what whole-queue cost views read. */
+  usages(): Array<{ taskId: string; usage: RunUsage }> {
+    const rows = this.db
+      .prepare("SELECT task_id, usage FROM runs WHERE usage IS NOT NULL ORDER BY started_at")
+      .raw(true)
+      .all() as Array<[string, string]>;
+    return rows.map(([taskId, usage]) => ({ taskId, usage: JSON.parse(usage) as RunUsage }));
+  }
+
   allRuns(): RunRow[] {
     return (this.db.prepare("SELECT * FROM runs ORDER BY started_at").all() as SqlRow[]).map(toRun);
   }

@@ -16,6 +16,10 @@ export interface Row {
   notes: number;
   /** The agent waits for a person: what it asked (agent text: rendered as text only). */
   waiting: { since: string; asked: string; nudgedAt: string | null } | null;
+  /** Its pipeline stage ("2/3 implementer"), or null. */
+  stage: string | null;
+  /** What its runs used (the agents' own records), or null. */
+  cost: string | null;
 }
 
 export interface BoardMessage {

@@ -8,15 +8,27 @@ import { type BoardModel, needsYou, type Row, STATE_ORDER } from "./model.js";
 export const ROW_H = 30;
 const MARGIN = 10;
 
-type Key = "state" | "id" | "title" | "agent" | "role" | "attempt" | "age" | "denials" | "notes" | "flags";
+type Key =
+  | "state"
+  | "id"
+  | "title"
+  | "agent"
+  | "stage"
+  | "attempt"
+  | "cost"
+  | "age"
+  | "denials"
+  | "notes"
+  | "flags";
 
 const COLUMNS: Array<{ key: Key; label: string; cls: string }> = [
   { key: "state", label: "State", cls: "c-state" },
   { key: "id", label: "Task", cls: "c-id" },
   { key: "title", label: "Title", cls: "c-title" },
   { key: "agent", label: "Agent", cls: "c-agent" },
-  { key: "role", label: "Role", cls: "c-role" },
+  { key: "stage", label: "Stage", cls: "c-role" },
   { key: "attempt", label: "Attempt", cls: "c-num" },
+  { key: "cost", label: "Cost", cls: "c-num" },
   { key: "age", label: "Age", cls: "c-num" },
   { key: "denials", label: "Denied", cls: "c-num" },
   { key: "notes", label: "Notes", cls: "c-num" },
@@ -138,7 +150,11 @@ export class TaskTable {
       const r = this.model.rows.get(id);
       if (!r) continue;
       if (st === "needs-you" ? !needsYou(r) : st && r.state !== st) continue;
-      if (q && !`${r.id}\n${r.title}\n${r.agent}\n${r.role ?? ""}`.toLowerCase().includes(q)) continue;
+      if (
+        q &&
+        !`${r.id}\n${r.title}\n${r.agent}\n${r.role ?? ""}\n${r.stage ?? ""}`.toLowerCase().includes(q)
+      )
+        continue;
       rows.push(r);
     }
     const k = this.sortKey;
@@ -151,8 +167,10 @@ export class TaskTable {
           return r.since;
         case "flags":
           return -flags(r).length;
-        case "role":
-          return r.role ?? "";
+        case "stage":
+          return r.stage ?? r.role ?? "";
+        case "cost":
+          return r.cost ?? "";
         default:
           return r[k];
       }
@@ -189,8 +207,14 @@ export class TaskTable {
         h("span", { class: "cell c-id" }, h("a", { href: taskHref(r.id) }, r.id)),
         h("span", { class: "cell c-title", title: r.title }, r.title),
         h("span", { class: "cell c-agent" }, r.agent),
-        h("span", { class: "cell c-role" }, r.role ?? ""),
+        // The pipeline stage, or the part's role when it has no pipeline.
+        h("span", { class: "cell c-role", title: r.stage ?? r.role ?? "" }, r.stage ?? r.role ?? ""),
         h("span", { class: "cell c-num" }, r.attempt),
+        h(
+          "span",
+          { class: "cell c-num", title: r.cost ? `${r.cost} (the agent's own records)` : "" },
+          r.cost ?? "",
+        ),
         h("span", { class: "cell c-num" }, age(r.since, now)),
         h("span", { class: `cell c-num${r.denials ? " warn" : ""}` }, r.denials || ""),
         h("span", { class: "cell c-num" }, r.notes || ""),
