@@ -54,6 +54,7 @@ spec: ${g.specsDir}/0003-data-extraction.md
 needs: [classify-store]       # ids that must be merged first; as few as the work allows
 agent: ${g.defaultAgent}                 # a configured profile, or "any" (default: ${g.defaultAgent})
 role: implementer             # optional: test-author, implementer, reviewer, ...
+pipeline: tdd                 # optional: a pipeline of .ballador/config.yaml, or a list of roles
 scope: ["src/extract/**"]     # the files it will touch: parts that may run at once must not share any
 verify: npm test -- extract   # optional: a narrower check than the project's verify
 priority: 0                   # higher starts first
@@ -68,7 +69,8 @@ priority: 0                   # higher starts first
 How to cut: one part per independently reviewable change; order by real dependencies only
 (\`needs\`), so that as many parts as possible run in parallel; give parts that run at the same
 time disjoint \`scope\`s (two parts touching one file is a merge conflict waiting); put shared
-interfaces in an early part the others need; a \`verify\` override only where the project's own
+interfaces in an early part the others need; a \`pipeline\` (e.g. \`tdd\`: the tests written first, then the code, then an audit) where
+the acceptance criteria are best pinned down by tests before any code; a \`verify\` override only where the project's own
 check (${g.verify ? `\`${g.verify}\`` : "the verify command in .ballador/config.yaml"}) is too broad. Write parts with \`write_part\` (validated on write:
 the field is named when something is wrong) or as files; a part of a task that has started is
 never changed. \`ballador plan SPEC\` has a headless conductor do this for a spec.
