@@ -270,21 +270,7 @@ async function superviseAttempt(store: TaskStore, spec: RunSpec): Promise<RunSpe
     const missing: string[] = [];
     for (const c of spec.mustContain ?? [])
       if (!(await isAncestor(spec.repoRoot, c, commit).catch(() => false))) missing.push(c);
-    const verdict: Verdict | null = missing.length
-      ? null
-      : await verifyClean({
-          repoRoot: spec.repoRoot,
-          commit,
-          runDir,
-          projectBase: spec.projectBase,
-          verify: spec.verify,
-          bootstrap: spec.bootstrap,
-          copy: spec.copy,
-          env: spec.env,
-          timeoutMs: spec.verifyTimeoutMs,
-          sandboxFor: (tree) => verifySandbox(spec, tree),
-          say,
-        });
+    const verdict: Verdict | null = missing.length ? null : await verifyRunCommit(spec, commit, say);
     if (!verdict) {
       const what = missing.map((c) => c.slice(0, 10)).join(", ");
       say(`not verified: the branch does not contain ${what}, which this update brings in`);
@@ -1165,20 +1151,7 @@ async function verifiedBefore(store: TaskStore, spec: RunSpec, start: string | n
   });
   if (key && store.passedVerification(key))
     return { name, ok: true, detail: `${spec.verify} passed on ${start.slice(0, 10)} (recorded)` };
-  const before = await verifyClean({
-    repoRoot: spec.repoRoot,
-    commit: start,
-    runDir: spec.runDir,
-    projectBase: spec.projectBase,
-    verify: spec.verify,
-    bootstrap: spec.bootstrap,
-    copy: spec.copy,
-    env: spec.env,
-    timeoutMs: spec.verifyTimeoutMs,
-    sandboxFor: (tree) => verifySandbox(spec, tree),
-    say,
-    key,
-  });
+  const before = await verifyRunCommit(spec, start, say, key);
   recordVerdict(store, spec, before);
   return {
     name,
@@ -1428,6 +1401,29 @@ async function takeInStep(store: TaskStore, spec: RunSpec, copy: RefCopy, step: 
 }
 
 /** The sandbox for a clean verification: it writes only the checkout, never the agent's tree. */
+/** Ballador's clean verification of a commit of this run's branch, with the run's settings. */
+function verifyRunCommit(
+  spec: RunSpec,
+  commit: string,
+  say: (line: string) => void,
+  key?: string | null,
+): Promise<Verdict> {
+  return verifyClean({
+    repoRoot: spec.repoRoot,
+    commit,
+    runDir: spec.runDir,
+    projectBase: spec.projectBase,
+    verify: spec.verify,
+    bootstrap: spec.bootstrap,
+    copy: spec.copy,
+    env: spec.env,
+    timeoutMs: spec.verifyTimeoutMs,
+    sandboxFor: (tree) => verifySandbox(spec, tree),
+    say,
+    ...(key !== undefined ? { key } : {}),
+  });
+}
+
 async function verifySandbox(spec: RunSpec, tree: string): Promise<RunSandbox | null> {
   if (!spec.sandbox) return null;
   const project = await openProject(spec.repoRoot);
