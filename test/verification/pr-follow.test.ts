@@ -230,8 +230,11 @@ describe("sync", () => {
     await p.commitAll("parts");
     await p.ok(["queue"]);
     await p.ok(["launch"]);
-    for (const id of ["core", "dropped", "talked"])
-      expect((await p.waitState(id, ["review", "failed"])).state).toBe("review");
+    for (const id of ["core", "dropped", "talked"]) {
+      const t = await p.waitState(id, ["review", "failed"]);
+      // The reason in the message: a failure here once under load left no trace of why.
+      expect(t.state, `${id}: ${t.reason}`).toBe("review");
+    }
     const bare = await addBareRemote(p);
     await p.git(["push", "-q", "origin", "main"]);
     const gh = await ghStandIn(p);
