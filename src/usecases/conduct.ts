@@ -17,7 +17,7 @@ import type { TaskState } from "../core/states.js";
 import { type LaunchOptions, type LaunchResult, launch } from "./launch.js";
 import { needsYouByTask } from "./needs-you.js";
 import { Notifier } from "./notify.js";
-import { announceWatcher, claim, eventKey } from "./outbox.js";
+import { announceWatcher, claim, conflictKey, eventKey, needsYouKey } from "./outbox.js";
 import type { Project } from "./project.js";
 import { reconcile } from "./reconcile.js";
 
@@ -112,7 +112,8 @@ export async function conduct(
   };
   remember(store.tasks({ lean: true }));
   const notifier = new Notifier(project, events.onBell ?? null, events.onProblem);
-  let waiting = new Set(needsYouByTask(project).keys());
+  const waitKey = (id: string, a: { runId: string; since: string }) => needsYouKey(id, a.runId, a.since);
+  let waiting = new Set([...needsYouByTask(project)].map(([id, a]) => waitKey(id, a)));
 
   // Conflicts already announced (kind, tasks, files), and whether work reached review since the
   // last look: only then can a new textual conflict appear among review branches or the base.
@@ -125,9 +126,11 @@ export async function conduct(
       const { predictConflicts } = await import("./conflicts.js");
       for (const c of (await predictConflicts(project)).conflicts) {
         if (c.kind !== "textual") continue; // overlapping scopes and files are warnings, not conflicts
-        const key = `${[...c.tasks].sort().join("+")}|${c.with}|${c.files.join(",")}`;
+        const key = conflictKey(c);
         if (announced.has(key)) continue;
         announced.add(key);
+        // A supervisor that saw no watcher may have sent it already (outbox.ts).
+        if (!claim(project.paths.stateDir, key)) continue;
         notifier.push({ event: "conflict_predicted", task: c.tasks[0], title: null, detail: c.message });
       }
     } catch (err) {
@@ -181,14 +184,14 @@ export async function conduct(
     // An agent that began to wait for a person (its run records it; a commit woke us).
     const asks = needsYouByTask(project);
     for (const [id, a] of asks)
-      if (!waiting.has(id))
+      if (!waiting.has(waitKey(id, a)) && claim(project.paths.stateDir, waitKey(id, a)))
         notifier.push({
           event: "needs_you",
           task: id,
           title: store.task(id)?.title ?? null,
           detail: a.asked,
         });
-    waiting = new Set(asks.keys());
+    waiting = new Set([...asks].map(([id, a]) => waitKey(id, a)));
   };
 
   const beat = async (launchOpts: LaunchOptions) => {

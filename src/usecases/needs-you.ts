@@ -2,6 +2,8 @@
 import type { Project } from "./project.js";
 
 export interface NeedsYou {
+  /** The run that waits. */
+  runId: string;
   /** Since when it waits (ISO time). */
   since: string;
   /** What it asked: the agent's words, bounded; escape before a terminal. */
@@ -15,6 +17,11 @@ export function needsYouByTask(project: Project): Map<string, NeedsYou> {
   const out = new Map<string, NeedsYou>();
   for (const r of project.store().liveRuns())
     if (r.waitingSince)
-      out.set(r.taskId, { since: r.waitingSince, asked: r.waitingFor ?? "", nudgedAt: r.nudgedAt });
+      out.set(r.taskId, {
+        runId: r.id,
+        since: r.waitingSince,
+        asked: r.waitingFor ?? "",
+        nudgedAt: r.nudgedAt,
+      });
   return out;
 }

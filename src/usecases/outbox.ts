@@ -15,7 +15,7 @@
  *
  * All of it is host-only (the state folder): no agent writes there.
  */
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import {
   closeSync,
   existsSync,
@@ -67,6 +67,17 @@ function pidIn(file: string): number {
 /** The key of a task's state change: the same for the watcher and the supervisor that made it. */
 export function eventKey(taskId: string, seq: number): string {
   return `${taskId}.${seq}`;
+}
+
+/** The key of an agent's wait for a person: its run and since when it waits. */
+export function needsYouKey(taskId: string, runId: string, since: string): string {
+  return `${taskId}.wait.${runId}.${since}`;
+}
+
+/** The key of a predicted conflict: the tasks, what they conflict with, and the files. */
+export function conflictKey(c: { tasks: readonly string[]; with: string; files: readonly string[] }): string {
+  const files = createHash("sha256").update(c.files.join("\n")).digest("hex").slice(0, 16);
+  return `conflict.${[...c.tasks].sort().join("+")}.${c.with}.${files}`;
 }
 
 /** True for the one process that claims the key first. Keys older than a day are forgotten. */

@@ -45,7 +45,6 @@ import { costOf, overBudget, type RunUsage, sumUsage, totalTokens } from "../cor
 import { buildBrief, writeBrief } from "./brief.js";
 import { budgetRuns, costOfRuns } from "./cost.js";
 import { mcpSelection } from "./mcp-servers.js";
-import { eventKey, notifyFromSupervisor } from "./outbox.js";
 import { stageChecks, stageStartOf, taskPipeline, taskStage } from "./pipeline.js";
 import { openProject, type Project } from "./project.js";
 import { provisionInSession } from "./provision.js";
@@ -54,6 +53,7 @@ import { auditPromptSection, buildRunSpec, mcpForHome } from "./run-spec.js";
 import { afterSandboxedStep, beforeSandboxedStep, takeInRunWork } from "./run-steps.js";
 import { isReviewerRun } from "./runs.js";
 import { policyForRun, resolveSecrets, splitSecrets, writeStandInFiles } from "./sandboxing.js";
+import { notifyEnd, notifyNeedsYou, settleNotifications } from "./supervisor-notify.js";
 import { trimOutput, type Verdict, verificationKey, verifyClean } from "./verification.js";
 
 const POLL_MS = 250;
@@ -116,6 +116,7 @@ export async function supervise(runDir: string): Promise<number> {
     markEnded(spec.runDir);
     throw err;
   } finally {
+    await settleNotifications();
     await RunSandbox.stopAll();
     store.close();
   }
@@ -235,7 +236,7 @@ async function superviseAttempt(store: TaskStore, spec: RunSpec): Promise<RunSpe
     });
     markEnded(runDir);
     say(`failed: ${reason}; the real refs are unchanged`);
-    await notifyEnd(store, spec, "failed", reason);
+    await notifyEnd(store, spec, "failed", reason, say);
     await hook("on_fail");
     return null;
   }
@@ -289,7 +290,7 @@ async function superviseAttempt(store: TaskStore, spec: RunSpec): Promise<RunSpe
           const step = await advance(store, spec, commit, exitCode);
           if (step.kind === "next") return step.spec;
           if (step.kind === "ended") {
-            if (step.hook === "on_review") await notifyEnd(store, spec, "review", null);
+            if (step.hook === "on_review") await notifyEnd(store, spec, "review", null, say);
             await hook(step.hook);
             return null;
           }
@@ -320,7 +321,7 @@ async function superviseAttempt(store: TaskStore, spec: RunSpec): Promise<RunSpe
           markEnded(runDir);
           await writeBriefSafely(spec);
           say(`verified; ${spec.taskId} is ready for review (ballador review ${spec.taskId})`);
-          await notifyEnd(store, spec, "review", null);
+          await notifyEnd(store, spec, "review", null, say);
           await hook("on_review");
           return null;
         }
@@ -354,7 +355,7 @@ async function superviseAttempt(store: TaskStore, spec: RunSpec): Promise<RunSpe
     store.endRun(spec.runId, { outcome: "blocked", exitCode, detail: outcome.reason });
     markEnded(runDir);
     say(`blocked: ${outcome.reason}`);
-    await notifyEnd(store, spec, "blocked", outcome.reason);
+    await notifyEnd(store, spec, "blocked", outcome.reason, say);
     await hook("on_fail");
     return null;
   } else if (outcome.kind === "budget") {
@@ -368,7 +369,7 @@ async function superviseAttempt(store: TaskStore, spec: RunSpec): Promise<RunSpe
     store.endRun(spec.runId, { outcome: "budget", exitCode, detail: reason });
     markEnded(runDir);
     say(`stopped: ${reason}; raise budget: in .ballador/config.yaml, or retry to start a new count`);
-    await notifyEnd(store, spec, "blocked", reason);
+    await notifyEnd(store, spec, "blocked", reason, say);
     await hook("on_fail");
     return null;
   } else if (outcome.kind === "verdict") {
@@ -433,7 +434,7 @@ async function superviseAttempt(store: TaskStore, spec: RunSpec): Promise<RunSpe
       });
     });
     say(`failed: ${failure.reason}`);
-    await notifyEnd(store, spec, "failed", failure.reason);
+    await notifyEnd(store, spec, "failed", failure.reason, say);
     await hook("on_fail");
     return null;
   }
@@ -850,11 +851,13 @@ class NeedsYou {
       size: size ?? this.waiting?.size ?? 0,
       source,
     };
-    this.store.updateRun(this.spec.runId, {
-      ...(first ? { waitingSince: new Date().toISOString() } : {}),
-      waitingFor: text,
-    });
-    if (first) this.say(`needs you: ${terminalLine(text)} (ballador attach ${this.spec.taskId})`);
+    const since = first ? new Date().toISOString() : null;
+    this.store.updateRun(this.spec.runId, { ...(since ? { waitingSince: since } : {}), waitingFor: text });
+    if (since) {
+      this.say(`needs you: ${terminalLine(text)} (ballador attach ${this.spec.taskId})`);
+      const title = this.store.task(this.spec.taskId)?.title ?? null;
+      notifyNeedsYou(this.spec, since, text, title, (line) => this.say(line));
+    }
   }
 
   /** Something new from the agent: a report, or (for a question seen on screen) output. */
@@ -960,41 +963,6 @@ class RunCost {
       this.store.updateRun(this.spec.runId, { usage: u });
       this.recorded = n;
     }
-  }
-}
-
-/**
- * The task ended here (review, failed, blocked): when no `launch --watch` sends notifications,
- * this supervisor does, coalesced with the others through the outbox (outbox.ts). Never fails
- * the run: a notification that cannot go out is said in the session.
- */
-async function notifyEnd(
-  store: TaskStore,
-  spec: RunSpec,
-  event: "review" | "failed" | "blocked",
-  detail: string | null,
-): Promise<void> {
-  if (spec.role === "reviewer") return;
-  try {
-    const task = store.task(spec.taskId);
-    const seq = store
-      .events(spec.taskId)
-      .filter((e) => e.to === event)
-      .at(-1)?.seq;
-    if (!task || task.state !== event || seq === undefined) return;
-    const project = await openProject(spec.repoRoot);
-    try {
-      await notifyFromSupervisor(
-        project,
-        { event, task: task.id, title: task.title, detail },
-        eventKey(task.id, seq),
-        (problem) => say(problem),
-      );
-    } finally {
-      project.close();
-    }
-  } catch (err) {
-    say(`notify: ${(err as Error).message}`);
   }
 }
 

@@ -208,4 +208,69 @@ describe("notify", () => {
     expect(events[0]?.detail).toContain("shared.txt");
     expect(["left", "right"]).toContain(events[0]?.task);
   }, 60_000);
+
+  it("without launch --watch a supervisor sends needs_you and a predicted conflict itself, each once", async () => {
+    const p = await makeProject({
+      files: { "shared.txt": "one\ntwo\nthree\n" },
+      config: { needs_you: { quiet: "1m", nudge_after: "0s" } },
+    });
+    const out = join(p.parent, "notified.jsonl");
+    await p.write(
+      ".ballador/config.yaml",
+      `${readFileSync(join(p.dir, ".ballador/config.yaml"), "utf8")}notify:\n  bell: false\n  desktop: false\n  command: "cat >> '${out}'"\n  coalesce: 300ms\n  events: [needs_you, conflict_predicted]\n`,
+    );
+    await p.git(["commit", "-qam", "notify"]);
+    const asked = JSON.stringify({ hook_event_name: "Notification", message: "Which port should I use?" });
+    await p.part("asks", {
+      steps: [
+        { write: { path: "n.json", content: asked } },
+        { run: "ballador hook < n.json && rm n.json" },
+        gate(p, "answered"),
+        ...commitAndDone("asks.txt"),
+      ],
+    });
+    for (const side of ["left", "right"])
+      await p.part(side, {
+        steps: [
+          { edit: { path: "shared.txt", find: "two", replace: `two (${side})` } },
+          { commit: `${side}'s line` },
+          { done: side },
+        ],
+      });
+    await p.ok(["queue"]);
+    await p.ok(["launch"]);
+    const events = () =>
+      (existsSync(out) ? readFileSync(out, "utf8").split("\n").filter(Boolean) : []).flatMap(
+        (l) => (JSON.parse(l) as Message).events,
+      );
+    await p.reaches("left", "review");
+    await p.reaches("right", "review");
+    await waitFor(
+      async () => (events().some((e) => e.event === "conflict_predicted") ? true : undefined),
+      "the supervisors' conflict_predicted",
+    );
+    await waitFor(
+      async () => (events().some((e) => e.event === "needs_you") ? true : undefined),
+      "the supervisor's needs_you",
+    );
+    expect((await p.task("asks")).state).toBe("running");
+    await p.open("answered");
+    await p.reaches("asks", "review");
+    // The sender waits out its window before it sends: give a duplicate the time to show.
+    await new Promise((r) => setTimeout(r, 1500));
+    const sent = events();
+    expect(sent.filter((e) => e.event === "needs_you")).toEqual([
+      expect.objectContaining({ task: "asks", detail: "Which port should I use?" }),
+    ]);
+    const conflicts = sent.filter((e) => e.event === "conflict_predicted");
+    expect(conflicts, JSON.stringify(sent)).toHaveLength(1);
+    expect(conflicts[0]?.detail).toContain("shared.txt");
+    // Only those two kinds were asked for: no review events.
+    expect(sent.map((e) => e.event).sort()).toEqual(["conflict_predicted", "needs_you"]);
+    // A watcher started now sends neither again.
+    const watch = p.spawn(["launch", "--watch"]);
+    expect(await watch.exited, watch.output()).toBe(0);
+    await new Promise((r) => setTimeout(r, 800));
+    expect(events()).toHaveLength(2);
+  }, 90_000);
 });
