@@ -64,6 +64,9 @@ export const BudgetSchema = z.strictObject({
   usd: z.number().positive().optional(),
 });
 
+/** The config's budget: per task, and `launch:` for everything one downbeat starts. */
+export const TaskBudgetSchema = BudgetSchema.extend({ launch: BudgetSchema.optional() });
+
 export const PriceSchema = z.strictObject({
   input: z.number().min(0),
   output: z.number().min(0),
@@ -195,7 +198,7 @@ export const ConfigLayerSchema = z.strictObject({
   needs_you: NeedsYouSchema.optional(),
   notify: NotifySchema.optional(),
   sync: SyncSchema.optional(),
-  budget: BudgetSchema.optional(),
+  budget: TaskBudgetSchema.optional(),
   prices: z.record(z.string().min(1), PriceSchema).optional(),
   tests: z
     .array(z.string().min(1))
@@ -283,7 +286,12 @@ export interface Config {
    * Per task (every attempt since a person last started it): a run that passes it is stopped
    * and the task blocked with reason "budget". A profile's `budget` overrides it for its tasks.
    */
-  budget: { tokens?: number; usd?: number };
+  budget: {
+    tokens?: number;
+    usd?: number;
+    /** Everything one downbeat starts, its automatic retries included: passing it stops them all. */
+    launch?: { tokens?: number; usd?: number };
+  };
   /** USD per million tokens, per model name or glob, for the cost of a run's recorded usage. */
   prices: Record<string, { input: number; output: number; cache_read?: number; cache_write?: number }>;
   tmux_socket: string;

@@ -72,6 +72,9 @@ sync:
 # A task's budget (every attempt since a person last started it; a profile's budget overrides):
 # a run that passes it is stopped and the task blocked with reason "budget". tokens counts every
 # kind (input, output, cache reads and writes) from the agent's own records; usd needs prices.
+# launch: the same for everything one downbeat starts (a launch, or launch --watch with all its
+# waves; automatic retries included): passing it stops those runs and no new work starts.
+#   budget: { tokens: 2000000, launch: { usd: 20 } }
 budget: {}
 # USD per million tokens, per model name or glob, e.g.
 #   "claude-sonnet-*": { input: 3, output: 15, cache_read: 0.3, cache_write: 3.75 }

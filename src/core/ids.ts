@@ -34,3 +34,8 @@ export function newRunId(taskId: string, attempt: number, now: Date, random: str
   const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\..*$/, "");
   return `${taskId}-a${attempt}-${stamp}-${random}`;
 }
+
+/** A launch (downbeat) id: sorts by time, unique without coordination. */
+export function newLaunchId(now: Date, random: string): string {
+  return `launch-${now.toISOString().replace(/[-:]/g, "").replace(/\..*$/, "")}-${random}`;
+}

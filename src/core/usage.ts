@@ -228,12 +228,14 @@ export interface Budget {
   usd?: number | undefined;
 }
 
-/** Why the usage passed the budget, or null while within it. */
-export function overBudget(u: RunUsage, cost: Cost, budget: Budget): string | null {
+/** Why the usage passed the budget, or null while within it. `by`: whose spend ("this launch"). */
+export function overBudget(u: RunUsage, cost: Cost, budget: Budget, by?: string): string | null {
   const n = totalTokens(u);
+  const who = by ? ` by ${by}` : "";
+  const whose = by ? "its budget" : "the budget";
   if (budget.tokens !== undefined && n > budget.tokens)
-    return `${n} tokens used, over the budget of ${budget.tokens}`;
+    return `${n} tokens used${who}, over ${whose} of ${budget.tokens}`;
   if (budget.usd !== undefined && cost.usd !== null && cost.usd > budget.usd)
-    return `$${cost.usd.toFixed(2)} spent, over the budget of $${budget.usd.toFixed(2)}`;
+    return `$${cost.usd.toFixed(2)} spent${who}, over ${whose} of $${budget.usd.toFixed(2)}`;
   return null;
 }

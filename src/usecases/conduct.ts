@@ -10,10 +10,13 @@
  * free slot. What no commit announces (a tmux session killed from outside) is caught by a slow
  * periodic reconcile, the safety net.
  */
+import { randomBytes } from "node:crypto";
 import { type FSWatcher, watch } from "node:fs";
 import type { TaskRow } from "../adapters/store/index.js";
 import { parseDuration } from "../config/schema.js";
+import { newLaunchId } from "../core/ids.js";
 import type { TaskState } from "../core/states.js";
+import { UserError } from "./errors.js";
 import { type LaunchOptions, type LaunchResult, launch } from "./launch.js";
 import { needsYouByTask } from "./needs-you.js";
 import { Notifier } from "./notify.js";
@@ -194,9 +197,20 @@ export async function conduct(
     waiting = new Set([...asks].map(([id, a]) => waitKey(id, a)));
   };
 
+  // One downbeat for every wave: a launch budget counts them all, and once a supervisor finds
+  // it spent no wave starts (what runs is stopped by its supervisor; ready tasks stay ready).
+  const launchId = opts.launchId ?? newLaunchId(new Date(), randomBytes(3).toString("hex"));
+  let spent = false;
   const beat = async (launchOpts: LaunchOptions) => {
-    const result = await launch(project, launchOpts);
-    if (result.started.length > 0 || result.failed.length > 0) events.onLaunch(result);
+    if (spent) return;
+    try {
+      const result = await launch(project, { ...launchOpts, launchId });
+      if (result.started.length > 0 || result.failed.length > 0) events.onLaunch(result);
+    } catch (err) {
+      if (!(err instanceof UserError && err.code === "budget_spent")) throw err;
+      spent = true;
+      events.onProblem?.(`${err.message}; conducting goes on for what runs`);
+    }
   };
 
   const waker = new Waker(project.paths.stateDir);
@@ -231,7 +245,7 @@ export async function conduct(
     report();
     await conflicts();
     const finished = () =>
-      store.liveRuns().length === 0 && (store.stateCounts().ready ?? 0) === 0 && openPulls === 0;
+      store.liveRuns().length === 0 && (spent || (store.stateCounts().ready ?? 0) === 0) && openPulls === 0;
     let done = finished();
     while (!done && !opts.signal?.aborted) {
       const sinceReconcile = Date.now() - lastReconcile;
@@ -249,7 +263,8 @@ export async function conduct(
         lastReconcile = Date.now();
       }
       const ready = store.stateCounts().ready ?? 0;
-      if (ready > 0 && store.liveRuns().length < limit) await beat({ ...opts, tasks: [], reconciled: true });
+      if (!spent && ready > 0 && store.liveRuns().length < limit)
+        await beat({ ...opts, tasks: [], reconciled: true });
       report();
       await conflicts();
       done = finished();

@@ -18,8 +18,9 @@ import {
 import { makeRunFolder, runPaths, writeProvisionSpec } from "../adapters/runfolder/index.js";
 import type { RunRow, TaskRow } from "../adapters/store/index.js";
 import { sessionNameFor, Tmux } from "../adapters/tmux/index.js";
-import { newRunId } from "../core/ids.js";
+import { newLaunchId, newRunId } from "../core/ids.js";
 import { type Deferred, planLaunch } from "../core/schedule.js";
+import type { Budget } from "../core/usage.js";
 import { scopeWarnings } from "./conflicts.js";
 import { UserError } from "./errors.js";
 import { modelEndpointProblems } from "./model-endpoint.js";
@@ -65,6 +66,10 @@ export interface LaunchOptions {
   wait?: boolean;
   /** The caller has just reconciled (the watcher's beat): skip it here. */
   reconciled?: boolean;
+  /** The downbeat these runs belong to (launch --watch: one for all its waves); default: a new one. */
+  launchId?: string;
+  /** This launch's budget, over the config's `budget.launch`. */
+  launchBudget?: Budget;
 }
 
 export interface Started {
@@ -85,6 +90,14 @@ export interface LaunchResult {
   deferred: Deferred[];
   dryRun: boolean;
   plan: Array<{ id: string; profile: string }>;
+  /** The downbeat the started runs belong to, and what it may spend (null: no launch budget). */
+  launch: { id: string; budget: Budget | null } | null;
+}
+
+/** What a launch may spend: the option's, else the config's `budget.launch`; null when neither sets any. */
+export function launchBudgetOf(project: Project, override?: Budget): Budget | null {
+  const b = override ?? project.config.budget.launch ?? {};
+  return b.tokens === undefined && b.usd === undefined ? null : b;
 }
 
 export function tmuxFor(project: Project): Tmux {
@@ -149,7 +162,18 @@ export async function launch(project: Project, opts: LaunchOptions = {}): Promis
     deferred,
     dryRun: opts.dryRun === true,
     plan: start,
+    launch: null,
   };
+  // A downbeat whose budget is spent starts nothing more (launch --watch's later waves).
+  const spent = opts.launchId ? store.launch(opts.launchId) : null;
+  if (spent?.spentAt && start.length > 0) {
+    throw new UserError(
+      `refusing to launch: this launch's budget is spent (${spent.spentReason ?? "over budget"}); raise budget.launch in .ballador/config.yaml, or start a new launch`,
+      4,
+      [],
+      "budget_spent",
+    );
+  }
   const byId = new Map<string, TaskRow>();
   for (const a of [...start]) {
     const full = store.task(a.id);
@@ -214,10 +238,21 @@ export async function launch(project: Project, opts: LaunchOptions = {}): Promis
       if (!result.warnings.includes(w.message)) result.warnings.push(w.message);
   }
   if (opts.dryRun) return result;
+  if (start.length > 0) {
+    const budget = launchBudgetOf(project, opts.launchBudget);
+    const row = store.createLaunch({
+      id: opts.launchId ?? newLaunchId(new Date(), randomBytes(3).toString("hex")),
+      startedAt: new Date().toISOString(),
+      actor: opts.actor ?? "launch",
+      budget,
+    });
+    result.launch = { id: row.id, budget: row.budget };
+  }
+  const launchId = result.launch?.id ?? null;
   // Every claim at once: each session then provisions itself, in parallel with the others.
   const facts = await launchFacts(project);
   const outcomes = await Promise.all(
-    start.map((a) => claimAndOpen(project, byId.get(a.id) as TaskRow, a.profile, opts, facts)),
+    start.map((a) => claimAndOpen(project, byId.get(a.id) as TaskRow, a.profile, opts, facts, launchId)),
   );
   for (const outcome of outcomes) {
     if ("runId" in outcome) result.started.push(outcome);
@@ -256,6 +291,7 @@ async function claimAndOpen(
   profileName: string,
   opts: LaunchOptions,
   shared: LaunchFacts,
+  launchId: string | null,
 ): Promise<Started | { id: string; reason: string; log: string | null; skipped?: boolean }> {
   const store = project.store();
   const config = project.config;
@@ -342,6 +378,7 @@ async function claimAndOpen(
         createdBranch: !branchExisted,
         startedAt: claimedAt,
         stage: stageRole(project, task),
+        launchId,
       });
       store.transition(task.id, "running", {
         cause: opts.resume ? "resumed" : "launched",

@@ -1,3 +1,4 @@
+import { costOf, sumUsage, totalTokens, usageText } from "../core/usage.js";
 import { sandboxEventCounts } from "./denials.js";
 import type { Project } from "./project.js";
 import { type StatusRow, status } from "./read.js";
@@ -14,6 +15,38 @@ export interface StatusReport {
   sandbox: "bwrap" | "none";
   /** Where the store and the world (sessions, worktrees, processes) disagree. */
   disagreements: string[];
+  /** The latest launch that had a budget: what its runs spent (their agents' own records). */
+  launch: LaunchSpend | null;
+}
+
+export interface LaunchSpend {
+  id: string;
+  startedAt: string;
+  budget: { tokens?: number; usd?: number };
+  /** "1.2k tokens, $0.40" of its runs together, or null while none kept records. */
+  text: string | null;
+  tokens: number;
+  usd: number | null;
+  /** Why no more of it may run, once a supervisor found its budget passed. */
+  spent: string | null;
+}
+
+function launchSpend(project: Project): LaunchSpend | null {
+  const store = project.store();
+  const l = store.latestBudgetedLaunch();
+  if (!l?.budget) return null;
+  const usages = store.launchUsages(l.id).map((r) => r.usage);
+  const all = usages.length > 0 ? sumUsage(usages) : null;
+  const cost = all ? costOf(all.byModel, project.config.prices ?? {}) : null;
+  return {
+    id: l.id,
+    startedAt: l.startedAt,
+    budget: l.budget,
+    text: all && cost ? usageText(all, cost) : null,
+    tokens: all ? totalTokens(all) : 0,
+    usd: cost?.usd ?? null,
+    spent: l.spentReason,
+  };
 }
 
 export async function statusReport(project: Project): Promise<StatusReport> {
@@ -28,5 +61,5 @@ export async function statusReport(project: Project): Promise<StatusReport> {
   for (const t of tasks) counts[t.state] = (counts[t.state] ?? 0) + 1;
   // Status observes and reports; the next command that acts repairs.
   const { disagreements } = await reconcile(project, { repair: false });
-  return { tasks, counts, sandbox: project.config.sandbox.mode, disagreements };
+  return { tasks, counts, sandbox: project.config.sandbox.mode, disagreements, launch: launchSpend(project) };
 }

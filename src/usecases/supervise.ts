@@ -10,7 +10,6 @@ import { existsSync, openSync, readdirSync, statSync, writeFileSync } from "node
 import { join } from "node:path";
 import { prepareAgentHome } from "../adapters/agents/home.js";
 import { findProgram, type ResolvedProfile, resolveProfile } from "../adapters/agents/profiles.js";
-import { UsageReader } from "../adapters/agents/usage.js";
 import { git, isAncestor, resolveCommit } from "../adapters/git/index.js";
 import { runShell } from "../adapters/process/shell.js";
 import {
@@ -41,13 +40,12 @@ import {
 } from "../core/pipeline.js";
 import { assembleReviewPrompt } from "../core/prompt.js";
 import { terminalLine } from "../core/terminal-text.js";
-import { costOf, overBudget, type RunUsage, sumUsage, totalTokens } from "../core/usage.js";
 import { buildBrief, writeBrief } from "./brief.js";
-import { budgetRuns, costOfRuns } from "./cost.js";
 import { mcpSelection } from "./mcp-servers.js";
 import { stageChecks, stageStartOf, taskPipeline, taskStage } from "./pipeline.js";
 import { openProject, type Project } from "./project.js";
 import { provisionInSession } from "./provision.js";
+import { launchSpent, RunCost } from "./run-cost.js";
 import type { RefCopy } from "./run-refs.js";
 import { auditPromptSection, buildRunSpec, mcpForHome } from "./run-spec.js";
 import { afterSandboxedStep, beforeSandboxedStep, takeInRunWork } from "./run-steps.js";
@@ -57,8 +55,6 @@ import { notifyEnd, notifyNeedsYou, settleNotifications } from "./supervisor-not
 import { trimOutput, type Verdict, verificationKey, verifyClean } from "./verification.js";
 
 const POLL_MS = 250;
-/** How often the agent's session records are read for its usage (re-read only when they grew). */
-const USAGE_MS = 2000;
 const GRACE_MS = 3000;
 
 type Failure = { reason: string; feedback: string; outcome: string; from: "running" | "verifying" };
@@ -71,7 +67,7 @@ type Outcome =
   | { kind: "idle"; minutes: number }
   | { kind: "refused"; gate: GateResult; log: string }
   | { kind: "verdict"; approve: boolean; notes: string }
-  | { kind: "budget"; reason: string };
+  | { kind: "budget"; scope: "task" | "launch"; reason: string };
 
 function say(text: string): void {
   process.stdout.write(`\x1b[1m[ballador]\x1b[0m ${text}\n`);
@@ -121,6 +117,44 @@ export async function supervise(runDir: string): Promise<number> {
     store.close();
   }
   return 0;
+}
+
+/**
+ * A budget is spent: the task is blocked with reason "budget" (a person raises it, or retries
+ * to start a new count). `stopped`: this run was stopped for it; otherwise the run ended on its
+ * own (`failure`) and its retry is what the budget refuses.
+ */
+async function blockForBudget(
+  store: TaskStore,
+  spec: RunSpec,
+  scope: "task" | "launch",
+  why: string,
+  exitCode: number | null,
+  stopped: boolean,
+  failure?: Failure,
+): Promise<void> {
+  const reason = `budget: ${why} (the agent's own records)`;
+  const whose = scope === "task" ? "the task's budget is spent" : "the launch's budget is spent";
+  store.tx(() => {
+    store.transition(spec.taskId, "blocked", {
+      cause: stopped
+        ? `${whose}; the run was stopped`
+        : `${failure?.reason ?? "the run ended"}; ${whose}, so no retry`,
+      actor: `supervisor:${spec.runId}`,
+      runId: spec.runId,
+      reason,
+    });
+    store.endRun(spec.runId, {
+      outcome: stopped ? "budget" : (failure?.outcome ?? "budget"),
+      exitCode,
+      detail: stopped ? reason : (failure?.reason ?? reason),
+    });
+  });
+  markEnded(spec.runDir);
+  say(
+    `stopped: ${reason}; ${scope === "task" ? "raise budget: in .ballador/config.yaml, or retry to start a new count" : "raise budget.launch in .ballador/config.yaml, or launch again (a new launch, a new count)"}`,
+  );
+  await notifyEnd(store, spec, "blocked", reason, say);
 }
 
 /** One attempt: start the agent, wait for its report, verify, conclude. Returns the next attempt, if any. */
@@ -359,17 +393,7 @@ async function superviseAttempt(store: TaskStore, spec: RunSpec): Promise<RunSpe
     await hook("on_fail");
     return null;
   } else if (outcome.kind === "budget") {
-    const reason = `budget: ${outcome.reason} (the agent's own records)`;
-    store.transition(spec.taskId, "blocked", {
-      cause: "the task's budget is spent; the run was stopped",
-      actor,
-      runId: spec.runId,
-      reason,
-    });
-    store.endRun(spec.runId, { outcome: "budget", exitCode, detail: reason });
-    markEnded(runDir);
-    say(`stopped: ${reason}; raise budget: in .ballador/config.yaml, or retry to start a new count`);
-    await notifyEnd(store, spec, "blocked", reason, say);
+    await blockForBudget(store, spec, outcome.scope, outcome.reason, exitCode, true);
     await hook("on_fail");
     return null;
   } else if (outcome.kind === "verdict") {
@@ -416,6 +440,13 @@ async function superviseAttempt(store: TaskStore, spec: RunSpec): Promise<RunSpe
     };
   }
 
+  // A launch whose budget another run spent starts no retry: the task waits for a person.
+  const spent = launchSpent(store, spec.runId);
+  if (spent) {
+    await blockForBudget(store, spec, "launch", spent, exitCode, false, failure);
+    await hook("on_fail");
+    return null;
+  }
   // The next attempt is prepared before this one is ended, and the switch is one transaction:
   // at no moment does the task look like it runs with no live run (reconcile would fail it).
   const next =
@@ -465,6 +496,7 @@ async function superviseAttempt(store: TaskStore, spec: RunSpec): Promise<RunSpe
       createdWorktree: false,
       createdBranch: false,
       startedAt: new Date().toISOString(),
+      launchId: store.run(spec.runId)?.launchId ?? null,
     });
     store.transition(spec.taskId, "running", {
       cause:
@@ -554,7 +586,7 @@ async function runAgent(
     if (!outcome) await needs.tick(lastActivity, size);
     if (!outcome) {
       const over = usage.tick();
-      if (over) outcome = { kind: "budget", reason: over };
+      if (over) outcome = { kind: "budget", ...over };
     }
     const r = refusal as { gate: GateResult; at: number } | null;
     const quietFor = spec.refusedIdleMs ?? 60_000;
@@ -775,6 +807,7 @@ async function runReviewer(
         createdWorktree: false,
         createdBranch: false,
         startedAt: new Date().toISOString(),
+        launchId: store.run(spec.runId)?.launchId ?? null,
       });
     });
     say(`${who} ${name} reads the change (read-only)`);
@@ -907,62 +940,6 @@ class NeedsYou {
   private say(text: string): void {
     this.quietUntil = Math.max(this.quietUntil, Date.now() + 1000);
     say(text);
-  }
-}
-
-/**
- * The run's usage from its agent's own session records (Claude Code's transcript in its HOME),
- * read every USAGE_MS, recorded on the run when it changed, and held against the task's budget
- * (the earlier runs of the count plus this one). Reviewer runs are recorded, never stopped.
- */
-class RunCost {
-  private readonly reader: UsageReader;
-  private readonly before: RunUsage | null;
-  private last = 0;
-  private recorded = -1;
-  private current: RunUsage | null = null;
-
-  constructor(
-    private readonly store: TaskStore,
-    private readonly spec: RunSpec,
-    home: string,
-  ) {
-    this.reader = new UsageReader(home, spec.worktree, new Date().toISOString());
-    const earlier = budgetRuns(store, spec.taskId).filter((r) => r.id !== spec.runId);
-    this.before = costOfRuns(earlier, spec.prices ?? {}).usage;
-  }
-
-  /** Why the budget is passed, or null. */
-  tick(): string | null {
-    if (Date.now() - this.last < USAGE_MS) return null;
-    this.last = Date.now();
-    this.read();
-    const budget = this.spec.budget ?? {};
-    if (!this.current || this.spec.role === "reviewer") return null;
-    if (budget.tokens === undefined && budget.usd === undefined) return null;
-    const all = sumUsage(this.before ? [this.before, this.current] : [this.current]);
-    return overBudget(all, costOf(all.byModel, this.spec.prices ?? {}), budget);
-  }
-
-  /** The last look, after the agent ended. */
-  record(): void {
-    this.read();
-  }
-
-  private read(): void {
-    let u: RunUsage | null = null;
-    try {
-      u = this.reader.read();
-    } catch {
-      u = null; // the records are the agent's: unreadable is no reason to stop supervising
-    }
-    if (!u) return;
-    this.current = u;
-    const n = totalTokens(u);
-    if (n !== this.recorded) {
-      this.store.updateRun(this.spec.runId, { usage: u });
-      this.recorded = n;
-    }
   }
 }
 
@@ -1287,6 +1264,7 @@ async function advance(
           createdWorktree: false,
           createdBranch: false,
           startedAt: new Date().toISOString(),
+          launchId: store.run(spec.runId)?.launchId ?? null,
         });
         store.transition(task.id, "running", {
           cause: `stage ${nextIndex + 1} of ${stages.length}: ${next.role} (${nextSpec.profile}) starts; ${stage.role} passed its gate on ${head.slice(0, 10)}`,

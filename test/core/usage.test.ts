@@ -101,6 +101,9 @@ describe("cost and budgets", () => {
     );
     expect(overBudget(u, priced, { usd: 5 })).toBe("$5.10 spent, over the budget of $5.00");
     expect(overBudget(u, costOf(byModel, {}), { usd: 5 })).toBeNull();
+    expect(overBudget(u, priced, { usd: 5 }, "launch L1")).toBe(
+      "$5.10 spent by launch L1, over its budget of $5.00",
+    );
     expect(usageText(u, priced)).toBe("3.1M tokens, $5.10");
   });
 });

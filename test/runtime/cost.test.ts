@@ -158,4 +158,48 @@ describe("cost", () => {
       "no price for claude-sonnet-4-5: add it under prices:",
     );
   }, 90_000);
+
+  it("a launch's budget counts every run it started: passing it stops them all, blocks their tasks with reason budget, and launch --watch starts no more", async () => {
+    const p = await makeProject({ config: { max_parallel: 3, budget: { launch: { tokens: 1000 } } } });
+    // Two spend 600 each (1200 in the launch: over 1000) and would go on; a third spends nothing
+    // but belongs to the same launch; a fourth waits its turn.
+    for (const id of ["one", "two"])
+      await p.part(id, {
+        priority: 1,
+        steps: [answer(id, { input: 500, output: 100 }), gate(p, "never"), ...done],
+      });
+    await p.part("late", { priority: 1, steps: [gate(p, "never"), ...done] });
+    await p.part("three", { steps: done });
+    await p.ok(["queue"]);
+    const watch = p.spawn(["launch", "--watch"]);
+    expect(await watch.exited, watch.output()).toBe(0);
+    const out = watch.output();
+    expect(out).toMatch(/launch-\S+: budget 1000 tokens in all/);
+    expect(out).toContain("refusing to launch: this launch's budget is spent");
+    for (const id of ["one", "two", "late"]) {
+      const t = await p.task(id);
+      expect(t.state, id).toBe("blocked");
+      expect(t.reason).toMatch(
+        /^budget: 1200 tokens used by launch launch-\S+, over its budget of 1000 \(the agent's own records\)$/,
+      );
+      const shown = await p.show(id);
+      expect(shown.runs.map((r) => r.outcome)).toEqual(["budget"]);
+      expect(shown.events.map((e) => e.cause)).toContain("the launch's budget is spent; the run was stopped");
+    }
+    // status says what the launch spent, against what, and that it is spent.
+    const st = JSON.parse((await p.ok(["status", "--json"])).stdout) as {
+      launch: { budget: { tokens: number }; tokens: number; spent: string | null } | null;
+    };
+    expect(st.launch).toMatchObject({ budget: { tokens: 1000 }, tokens: 1200 });
+    expect(st.launch?.spent).toContain("over its budget of 1000");
+    expect((await p.ok(["status"])).stdout).toMatch(
+      /launch launch-\S+: 1\.2k tokens.* of its budget of 1000 tokens; spent:/,
+    );
+    // Never started: the launch's budget was spent before a slot freed for it.
+    expect((await p.task("three")).state).toBe("ready");
+    expect((await p.show("three")).runs).toEqual([]);
+    // A new downbeat is a new count: it starts the third.
+    await p.ok(["launch", "three"]);
+    await p.reaches("three", "review");
+  }, 90_000);
 });

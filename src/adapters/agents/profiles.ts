@@ -2,7 +2,7 @@
 import { existsSync, statSync } from "node:fs";
 import { delimiter, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Config, parseDuration } from "../../config/schema.js";
+import { type Config, type ProfileConfig, parseDuration } from "../../config/schema.js";
 import { DEFAULT_WAIT_PATTERN } from "../../core/needs-you.js";
 import type { SecretSpec } from "../../core/secrets.js";
 import { PRESETS, type PromptDelivery, presetOfProgram } from "./presets.js";
@@ -71,8 +71,17 @@ export function resolveProfile(config: Config, name: string): ResolvedProfile {
       nudge: p.needs_you?.nudge ?? config.needs_you.nudge,
       pattern: preset?.waitPattern ?? DEFAULT_WAIT_PATTERN,
     },
-    budget: { ...(config.budget ?? {}), ...(p.budget ?? {}) },
+    budget: taskBudget(config.budget, p.budget),
   };
+}
+
+/** A task's budget: the config's (without its launch budget), overridden key by key by the profile's. */
+function taskBudget(
+  config: Config["budget"] | undefined,
+  profile: ProfileConfig["budget"],
+): { tokens?: number; usd?: number } {
+  const { launch: _launch, ...task } = config ?? {};
+  return { ...task, ...(profile ?? {}) };
 }
 
 /** The program a profile starts, found the way a shell would (PATH), or the shipped scripted agent. */

@@ -3,6 +3,7 @@ export type {
   ArtifactRow,
   EventRow,
   GateRow,
+  LaunchRow,
   NoteRow,
   RunRow,
   RunStatus,

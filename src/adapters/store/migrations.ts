@@ -160,4 +160,19 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX stage_gates_task ON stage_gates(task_id, seq);
   `,
+  // 7: per-launch budgets (issue 15): each downbeat (one `launch`, or one `launch --watch` and
+  // all its waves) is a row with its budget; every run it started, and the supervisor's retries
+  // of those, carries its id, so the launch's spend is the sum of their recorded usage.
+  `
+  CREATE TABLE launches (
+    id TEXT PRIMARY KEY,
+    started_at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    budget TEXT,
+    spent_at TEXT,
+    spent_reason TEXT
+  );
+  ALTER TABLE runs ADD COLUMN launch_id TEXT;
+  CREATE INDEX runs_launch ON runs(launch_id) WHERE launch_id IS NOT NULL;
+  `,
 ];

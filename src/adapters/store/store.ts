@@ -13,6 +13,7 @@ import type {
   ArtifactRow,
   EventRow,
   GateRow,
+  LaunchRow,
   NoteRow,
   RunRow,
   RunStatus,
@@ -173,6 +174,7 @@ function toRun(r: SqlRow): RunRow {
     nudgedAt: (r.nudged_at as string | null) ?? null,
     usage: typeof r.usage === "string" ? (JSON.parse(r.usage) as RunUsage) : null,
     stage: (r.stage as string | null) ?? null,
+    launchId: (r.launch_id as string | null) ?? null,
   };
 }
 
@@ -559,18 +561,20 @@ export class TaskStore {
       | "nudgedAt"
       | "usage"
       | "stage"
-    > & { stage?: string | null },
+      | "launchId"
+    > & { stage?: string | null; launchId?: string | null },
   ): RunRow {
     this.db
       .prepare(
         `INSERT INTO runs (id, task_id, attempt, profile, status, worktree, branch, base, session, run_dir, supervisor_pid,
-           created_worktree, created_branch, started_at, stage)
+           created_worktree, created_branch, started_at, stage, launch_id)
          VALUES (@id, @taskId, @attempt, @profile, @status, @worktree, @branch, @base, @session, @runDir, @supervisorPid,
-           @createdWorktree, @createdBranch, @startedAt, @stage)`,
+           @createdWorktree, @createdBranch, @startedAt, @stage, @launchId)`,
       )
       .run({
         ...run,
         stage: run.stage ?? null,
+        launchId: run.launchId ?? null,
         createdWorktree: run.createdWorktree ? 1 : 0,
         createdBranch: run.createdBranch ? 1 : 0,
       });
@@ -695,6 +699,55 @@ export class TaskStore {
       .raw(true)
       .all() as Array<[string, string]>;
     return rows.map(([taskId, usage]) => ({ taskId, usage: JSON.parse(usage) as RunUsage }));
+  }
+
+  // ---- launches ----------------------------------------------------------------------------
+
+  /** Records a downbeat (idempotent: a second call with the same id changes nothing). */
+  createLaunch(l: { id: string; startedAt: string; actor: string; budget: LaunchRow["budget"] }): LaunchRow {
+    this.db
+      .prepare("INSERT OR IGNORE INTO launches (id, started_at, actor, budget) VALUES (?, ?, ?, ?)")
+      .run(l.id, l.startedAt, l.actor, l.budget ? JSON.stringify(l.budget) : null);
+    return this.launch(l.id) as LaunchRow;
+  }
+
+  launch(id: string): LaunchRow | null {
+    const r = this.db.prepare("SELECT * FROM launches WHERE id = ?").get(id) as SqlRow | undefined;
+    if (!r) return null;
+    return {
+      id: r.id as string,
+      startedAt: r.started_at as string,
+      actor: r.actor as string,
+      budget: typeof r.budget === "string" ? (JSON.parse(r.budget) as LaunchRow["budget"]) : null,
+      spentAt: (r.spent_at as string | null) ?? null,
+      spentReason: (r.spent_reason as string | null) ?? null,
+    };
+  }
+
+  /** The latest launch that had a budget, or null. */
+  latestBudgetedLaunch(): LaunchRow | null {
+    const r = this.db
+      .prepare(
+        "SELECT id FROM launches WHERE budget IS NOT NULL ORDER BY started_at DESC, rowid DESC LIMIT 1",
+      )
+      .get() as { id: string } | undefined;
+    return r ? this.launch(r.id) : null;
+  }
+
+  /** The first supervisor to find the budget passed records it; later ones keep that reason. */
+  markLaunchSpent(id: string, reason: string): void {
+    this.db
+      .prepare("UPDATE launches SET spent_at = ?, spent_reason = ? WHERE id = ? AND spent_at IS NULL")
+      .run(new Date().toISOString(), reason, id);
+  }
+
+  /** The recorded usage of every run of a launch (by index: a launch's runs only). */
+  launchUsages(id: string): Array<{ runId: string; usage: RunUsage }> {
+    const rows = this.db
+      .prepare("SELECT id, usage FROM runs WHERE launch_id = ? AND usage IS NOT NULL")
+      .raw(true)
+      .all(id) as Array<[string, string]>;
+    return rows.map(([runId, usage]) => ({ runId, usage: JSON.parse(usage) as RunUsage }));
   }
 
   allRuns(): RunRow[] {

@@ -97,6 +97,20 @@ export interface RunRow {
   usage: RunUsage | null;
   /** The pipeline stage (its role) this run served; null without a pipeline. */
   stage: string | null;
+  /** The launch (downbeat) that started it, directly or through the supervisor's retries. */
+  launchId: string | null;
+}
+
+/** One downbeat: a `launch`, or a `launch --watch` with all its waves. */
+export interface LaunchRow {
+  id: string;
+  startedAt: string;
+  actor: string;
+  /** What the whole launch may spend (tokens and/or USD), or null: no launch budget. */
+  budget: { tokens?: number; usd?: number } | null;
+  /** When a supervisor found the budget spent, and why; the launch starts nothing after. */
+  spentAt: string | null;
+  spentReason: string | null;
 }
 
 export interface NoteRow {

@@ -341,6 +341,15 @@ function renderStatus(report: StatusReport): string {
   if (counts) lines.push(color.dim(counts));
   if (anyCost)
     lines.push(color.dim("* COST: from the agents' own session records (a claim); prices from the config"));
+  const l = report.launch;
+  if (l) {
+    const allowed = [
+      ...(l.budget.tokens !== undefined ? [`${l.budget.tokens} tokens`] : []),
+      ...(l.budget.usd !== undefined ? [`$${l.budget.usd.toFixed(2)}`] : []),
+    ].join(" or ");
+    const said = `launch ${l.id}: ${l.text ?? "nothing recorded yet"} of its budget of ${allowed}`;
+    lines.push(l.spent ? color.yellow(`${said}; spent: ${line(l.spent)}`) : color.dim(said));
+  }
   for (const d of report.disagreements) lines.push(color.yellow(`! ${line(d)}`));
   return lines.join("\n");
 }

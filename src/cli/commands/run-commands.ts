@@ -12,6 +12,25 @@ function positiveInt(flag: string) {
   };
 }
 
+function budgetText(b: { tokens?: number; usd?: number }): string {
+  const parts = [
+    ...(b.tokens !== undefined ? [`${b.tokens} tokens`] : []),
+    ...(b.usd !== undefined ? [`$${b.usd.toFixed(2)}`] : []),
+  ];
+  return `budget ${parts.join(" or ")}`;
+}
+
+function positiveUsd(flag: string) {
+  return (v: string) => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n <= 0)
+      throw new InvalidArgumentError(
+        `${flag} must be an amount of USD above 0, such as 5 or 0.5, got "${v}"`,
+      );
+    return n;
+  };
+}
+
 function positiveSeconds(flag: string) {
   return (v: string) => {
     const n = Number(v);
@@ -35,6 +54,16 @@ export function registerRunCommands(program: Command): void {
       10,
     )
     .option("--base <rev>", "branch, tag or commit to cut new branches from (overrides config base)")
+    .option(
+      "--budget-tokens <n>",
+      "this launch may use n tokens in all (its runs and their retries; overrides budget.launch)",
+      positiveInt("--budget-tokens"),
+    )
+    .option(
+      "--budget-usd <x>",
+      "this launch may spend x USD in all (needs prices:; overrides budget.launch)",
+      positiveUsd("--budget-usd"),
+    )
     .option("--dry-run", "show what would start, start nothing")
     .option("--json", "print the result as JSON")
     .addHelpText(
@@ -45,6 +74,7 @@ export function registerRunCommands(program: Command): void {
         "ballador launch extract-events --base v1.2",
         "ballador launch --watch",
         "ballador launch --watch --reconcile-every 2",
+        "ballador launch --watch --budget-usd 20",
       ),
     )
     .action(
@@ -55,13 +85,22 @@ export function registerRunCommands(program: Command): void {
           watch?: boolean;
           reconcileEvery: number;
           base?: string;
+          budgetTokens?: number;
+          budgetUsd?: number;
           dryRun?: boolean;
           json?: boolean;
         },
         cmd: Command,
       ) => {
         const { launch } = await import("../../usecases/launch.js");
+        let budgetSaid = false;
         const print = (r: import("../../usecases/launch.js").LaunchResult) => {
+          if (r.launch?.budget && !budgetSaid) {
+            budgetSaid = true;
+            console.log(
+              color.dim(`${r.launch.id}: ${budgetText(r.launch.budget)} in all (the agents' own records)`),
+            );
+          }
           for (const s of r.started)
             console.log(
               `${color.green("started")} ${s.id}  ${line(s.profile)}  ${line(s.branch)}  (attach: ballador attach ${s.id})`,
@@ -77,6 +116,14 @@ export function registerRunCommands(program: Command): void {
             tasks,
             ...(opts.max ? { max: opts.max } : {}),
             ...(opts.base ? { base: opts.base } : {}),
+            ...(opts.budgetTokens !== undefined || opts.budgetUsd !== undefined
+              ? {
+                  launchBudget: {
+                    ...(opts.budgetTokens !== undefined ? { tokens: opts.budgetTokens } : {}),
+                    ...(opts.budgetUsd !== undefined ? { usd: opts.budgetUsd } : {}),
+                  },
+                }
+              : {}),
           };
           if (!opts.watch || opts.dryRun) {
             const r = await launch(p, {
