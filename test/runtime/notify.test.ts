@@ -39,6 +39,31 @@ async function webhook(): Promise<{ url: string; bodies: Message[] }> {
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, bodies };
 }
 
+/** A part whose agent's hook says it waits ("Which port should I use?") until gate "answered" opens. */
+async function askingPart(p: Awaited<ReturnType<typeof makeProject>>): Promise<void> {
+  const asked = JSON.stringify({ hook_event_name: "Notification", message: "Which port should I use?" });
+  await p.part("asks", {
+    steps: [
+      { write: { path: "n.json", content: asked } },
+      { run: "ballador hook < n.json && rm n.json" },
+      gate(p, "answered"),
+      ...commitAndDone("asks.txt"),
+    ],
+  });
+}
+
+/** Two parts that edit the same line of shared.txt: their branches conflict. */
+async function conflictingSides(p: Awaited<ReturnType<typeof makeProject>>): Promise<void> {
+  for (const side of ["left", "right"])
+    await p.part(side, {
+      steps: [
+        { edit: { path: "shared.txt", find: "two", replace: `two (${side})` } },
+        { commit: `${side}'s line` },
+        { done: side },
+      ],
+    });
+}
+
 describe("notify", () => {
   it("three tasks finishing together reach the command and the webhook as one message each", async () => {
     const hook = await webhook();
@@ -105,15 +130,7 @@ describe("notify", () => {
       `${readFileSync(join(p.dir, ".ballador/config.yaml"), "utf8")}notify:\n  bell: false\n  desktop: false\n  command: "cat >> '${out}'"\n  coalesce: 200ms\n  events: [needs_you]\n`,
     );
     await p.git(["commit", "-qam", "notify"]);
-    const asked = JSON.stringify({ hook_event_name: "Notification", message: "Which port should I use?" });
-    await p.part("asks", {
-      steps: [
-        { write: { path: "n.json", content: asked } },
-        { run: "ballador hook < n.json && rm n.json" },
-        gate(p, "answered"),
-        ...commitAndDone("asks.txt"),
-      ],
-    });
+    await askingPart(p);
     await p.ok(["queue"]);
     const watch = p.spawn(["launch", "--watch"]);
     const doc = await waitFor(async () => {
@@ -190,14 +207,7 @@ describe("notify", () => {
       `${readFileSync(join(p.dir, ".ballador/config.yaml"), "utf8")}notify:\n  bell: false\n  desktop: false\n  command: "cat >> '${out}'"\n  coalesce: 300ms\n  events: [conflict_predicted]\n`,
     );
     await p.git(["commit", "-qam", "notify"]);
-    for (const side of ["left", "right"])
-      await p.part(side, {
-        steps: [
-          { edit: { path: "shared.txt", find: "two", replace: `two (${side})` } },
-          { commit: `${side}'s line` },
-          { done: side },
-        ],
-      });
+    await conflictingSides(p);
     await p.ok(["queue"]);
     const watch = p.spawn(["launch", "--watch"]);
     expect(await watch.exited, watch.output()).toBe(0);
@@ -220,23 +230,8 @@ describe("notify", () => {
       `${readFileSync(join(p.dir, ".ballador/config.yaml"), "utf8")}notify:\n  bell: false\n  desktop: false\n  command: "cat >> '${out}'"\n  coalesce: 300ms\n  events: [needs_you, conflict_predicted]\n`,
     );
     await p.git(["commit", "-qam", "notify"]);
-    const asked = JSON.stringify({ hook_event_name: "Notification", message: "Which port should I use?" });
-    await p.part("asks", {
-      steps: [
-        { write: { path: "n.json", content: asked } },
-        { run: "ballador hook < n.json && rm n.json" },
-        gate(p, "answered"),
-        ...commitAndDone("asks.txt"),
-      ],
-    });
-    for (const side of ["left", "right"])
-      await p.part(side, {
-        steps: [
-          { edit: { path: "shared.txt", find: "two", replace: `two (${side})` } },
-          { commit: `${side}'s line` },
-          { done: side },
-        ],
-      });
+    await askingPart(p);
+    await conflictingSides(p);
     await p.ok(["queue"]);
     await p.ok(["launch"]);
     const events = () =>
