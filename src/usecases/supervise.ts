@@ -562,7 +562,7 @@ async function runAgent(
     }
   }
   if (!exited) await stopAgent(agent.pid, () => exited !== null, spec.sandbox !== null);
-  usage.record();
+  await usage.record();
   return { outcome, exitCode: (exited as { code: number | null } | null)?.code ?? null };
 }
 
@@ -908,9 +908,9 @@ class NeedsYou {
 }
 
 /**
- * The run's usage from its agent's own session records (Claude Code's transcript in its HOME),
- * read every USAGE_MS, recorded on the run when it changed, and held against the task's budget
- * (the earlier runs of the count plus this one). Reviewer runs are recorded, never stopped.
+ * The run's usage from its agent's own session records in its HOME (Claude Code's, Codex's,
+ * Gemini CLI's, OpenCode's: UsageReader), read every USAGE_MS, recorded on the run when it
+ * changed, and held against the task's budget (the earlier runs of the count plus this one). Reviewer runs are recorded, never stopped.
  */
 class RunCost {
   private readonly reader: UsageReader;
@@ -941,9 +941,15 @@ class RunCost {
     return overBudget(all, costOf(all.byModel, this.spec.prices ?? {}), budget);
   }
 
-  /** The last look, after the agent ended. */
-  record(): void {
-    this.read();
+  /** The last look, after the agent ended (OpenCode's database read as it is now). */
+  async record(): Promise<void> {
+    let u: RunUsage | null = null;
+    try {
+      u = await this.reader.readFinal();
+    } catch {
+      u = null;
+    }
+    this.keep(u);
   }
 
   private read(): void {
@@ -953,6 +959,10 @@ class RunCost {
     } catch {
       u = null; // the records are the agent's: unreadable is no reason to stop supervising
     }
+    this.keep(u);
+  }
+
+  private keep(u: RunUsage | null): void {
     if (!u) return;
     this.current = u;
     const n = totalTokens(u);
