@@ -14,7 +14,10 @@ export interface Tokens {
 }
 
 export interface RunUsage extends Tokens {
-  /** Whose records: "claude" (Claude Code's session transcript), "codex" (its rollout). */
+  /**
+   * Whose records: "claude" (Claude Code's session transcript), "codex" (its rollout), "gemini"
+   * (Gemini CLI's session file), "opencode" (OpenCode's message table).
+   */
   source: string;
   /** Tokens per model, as the records name them. */
   byModel: Record<string, Tokens>;
@@ -143,6 +146,118 @@ export function addCodexRollout(
     if (input === null || cached === null || written === null || output === null || cached > input) continue;
     const t = { input: input - cached, output, cacheRead: cached, cacheWrite: written };
     if (add(u, model, t)) opts.seen.add(key);
+  }
+}
+
+/** A Gemini session file holds more messages than this: the rest are not counted. */
+const MAX_GEMINI_MESSAGES = 100_000;
+
+/**
+ * Gemini CLI's session file (`~/.gemini/tmp/<project>/chats/session-*.jsonl`, Gemini CLI
+ * 0.61.0): the first line is the session's metadata, whose `projectHash` (the SHA-256 of the
+ * project's folder) must be the run's (`projectHash`; a session of another project is not this
+ * run's); then one message per line, a message written again, whole, each time it changes (its
+ * tool calls, its tokens), and `{"$set": {"messages": [...]}}` lines that restate them. A model
+ * answer is `type: "gemini"` with `model` and `tokens` {input (the prompt, `cached` included),
+ * output, cached, thoughts, tool}: counted once per message id, with its last written tokens,
+ * since `since`. A rewound message still counts: its tokens were spent.
+ */
+export function addGeminiSession(
+  u: RunUsage,
+  text: string,
+  opts: { since: string | null; seen: Set<string>; projectHash: string | null },
+): void {
+  const answers = new Map<string, { model: string; t: Tokens }>();
+  const take = (m: unknown) => {
+    if (!isObj(m) || m.type !== "gemini" || !isObj(m.tokens) || typeof m.id !== "string") return;
+    if (m.id.length === 0 || m.id.length > 200) return;
+    if (opts.since && !(typeof m.timestamp === "string" && m.timestamp >= opts.since)) return;
+    if (!answers.has(m.id) && answers.size >= MAX_GEMINI_MESSAGES) return;
+    const input = count(m.tokens.input);
+    const cached = count(m.tokens.cached);
+    const output = count(m.tokens.output);
+    const thoughts = count(m.tokens.thoughts);
+    const tool = count(m.tokens.tool);
+    if (input === null || cached === null || output === null || thoughts === null || tool === null) return;
+    if (cached > input) return;
+    const model =
+      typeof m.model === "string" && m.model.length > 0 ? m.model.slice(0, 100) : "(unknown model)";
+    // Thoughts are billed as output, the tool-use prompt as input; neither is in the other counts.
+    answers.set(m.id, {
+      model,
+      t: { input: input - cached + tool, output: output + thoughts, cacheRead: cached, cacheWrite: 0 },
+    });
+  };
+  let first = true;
+  for (const raw of text.split("\n")) {
+    if (!raw.trim()) continue;
+    if (!first && !raw.includes('"tokens"')) continue; // a user turn, a time stamp
+    let d: unknown;
+    try {
+      d = JSON.parse(raw);
+    } catch {
+      if (first) return;
+      continue;
+    }
+    if (first) {
+      first = false;
+      if (!isObj(d) || typeof d.sessionId !== "string") return;
+      if (opts.projectHash !== null && d.projectHash !== opts.projectHash) return;
+    }
+    if (!isObj(d)) continue;
+    take(d);
+    const restated = isObj(d.$set) ? d.$set.messages : d.messages;
+    if (Array.isArray(restated)) for (const m of restated) take(m);
+  }
+  for (const [id, a] of answers) {
+    if (opts.seen.has(id)) continue;
+    if (add(u, a.model, a.t)) opts.seen.add(id);
+  }
+}
+
+/**
+ * OpenCode's messages (OpenCode 1.18.33 keeps them in a SQLite database,
+ * `~/.local/share/opencode/opencode.db`, table `message`): one row a line, as JSON
+ * {id, time_created, data}, `data` the message as JSON text. An answer is `role: "assistant"`
+ * with `modelID`, `path.cwd` (another working directory is not this run's) and `tokens`
+ * {input (net of the cache), output (net of reasoning), reasoning, cache {read, write}}.
+ * Counted once per message id, since `since` (`time_created`, milliseconds).
+ */
+export function addOpencodeMessages(
+  u: RunUsage,
+  text: string,
+  opts: { since: string | null; seen: Set<string>; cwd: string },
+): void {
+  const since = opts.since ? Date.parse(opts.since) : null;
+  for (const raw of text.split("\n")) {
+    if (!raw.includes("assistant")) continue;
+    let row: unknown;
+    let m: unknown;
+    try {
+      row = JSON.parse(raw);
+      m = isObj(row) && typeof row.data === "string" ? JSON.parse(row.data) : null;
+    } catch {
+      continue;
+    }
+    if (!isObj(row) || !isObj(m) || m.role !== "assistant" || !isObj(m.tokens)) continue;
+    if (typeof row.id !== "string" || row.id.length === 0 || row.id.length > 200) continue;
+    if (!isObj(m.path) || m.path.cwd !== opts.cwd) continue;
+    if (since !== null && !(typeof row.time_created === "number" && row.time_created >= since)) continue;
+    if (opts.seen.has(row.id)) continue;
+    const cache = isObj(m.tokens.cache) ? m.tokens.cache : {};
+    const input = count(m.tokens.input);
+    const output = count(m.tokens.output);
+    const reasoning = count(m.tokens.reasoning);
+    const cacheRead = count(cache.read);
+    const cacheWrite = count(cache.write);
+    if (input === null || output === null || reasoning === null || cacheRead === null || cacheWrite === null)
+      continue;
+    // An answer still streaming: its tokens are written when it ends.
+    if (input + output + reasoning + cacheRead + cacheWrite === 0) continue;
+    const model =
+      typeof m.modelID === "string" && m.modelID.length > 0 ? m.modelID.slice(0, 100) : "(unknown model)";
+    // Reasoning is billed as output.
+    if (add(u, model, { input, output: output + reasoning, cacheRead, cacheWrite })) opts.seen.add(row.id);
   }
 }
 

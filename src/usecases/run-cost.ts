@@ -1,5 +1,6 @@
 /**
- * A run's cost while it runs: its usage from the agent's own session records (in its HOME),
+ * A run's cost while it runs: its usage from the agent's own session records in its HOME
+ * (Claude Code's, Codex's, Gemini CLI's, OpenCode's: UsageReader),
  * read every USAGE_MS, recorded on the run when it changed, and held against two budgets:
  * the task's (the earlier runs of its count plus this one; see cost.ts) and the launch's (every
  * run the same downbeat started, its retries included, as their supervisors last recorded them,
@@ -82,9 +83,15 @@ export class RunCost {
     return null;
   }
 
-  /** The last look, after the agent ended. */
-  record(): void {
-    this.read();
+  /** The last look, after the agent ended (OpenCode's database read as it is now). */
+  async record(): Promise<void> {
+    let u: RunUsage | null = null;
+    try {
+      u = await this.reader.readFinal();
+    } catch {
+      u = null;
+    }
+    this.keep(u);
   }
 
   private read(): void {
@@ -94,6 +101,10 @@ export class RunCost {
     } catch {
       u = null; // the records are the agent's: unreadable is no reason to stop supervising
     }
+    this.keep(u);
+  }
+
+  private keep(u: RunUsage | null): void {
     if (!u) return;
     this.current = u;
     const n = totalTokens(u);

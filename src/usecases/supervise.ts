@@ -595,7 +595,7 @@ async function runAgent(
     }
   }
   if (!exited) await stopAgent(agent.pid, () => exited !== null, spec.sandbox !== null);
-  usage.record();
+  await usage.record();
   return { outcome, exitCode: (exited as { code: number | null } | null)?.code ?? null };
 }
 

@@ -1,8 +1,13 @@
-/** The pure part of cost: parsing Claude Code's transcript and Codex's rollout lines, prices by glob, budgets. */
+/**
+ * The pure part of cost: parsing Claude Code's transcript, Codex's rollout, Gemini CLI's session
+ * lines and OpenCode's message rows, prices by glob, budgets.
+ */
 import { describe, expect, it } from "vitest";
 import {
   addClaudeTranscript,
   addCodexRollout,
+  addGeminiSession,
+  addOpencodeMessages,
   costOf,
   emptyUsage,
   overBudget,
@@ -74,6 +79,127 @@ describe("usage from a Codex rollout", () => {
     const other = emptyUsage("codex");
     addCodexRollout(other, text, { since: null, seen: new Set(), cwd: "/w/elsewhere" });
     expect(other.messages).toBe(0);
+  });
+});
+
+describe("usage from a Gemini CLI session", () => {
+  // As Gemini CLI 0.61.0 writes them (seen with the real binary against the fake API).
+  const meta = (projectHash: string) =>
+    JSON.stringify({ sessionId: "s1", projectHash, startTime: "2026-12-02T09:59:00.000Z", kind: "main" });
+  const answer = (id: string, tokens: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+    id,
+    timestamp: "2026-12-02T10:00:00.000Z",
+    type: "gemini",
+    content: "",
+    tokens,
+    model: "gemini-3.8-flash",
+    ...extra,
+  });
+  const t = { input: 10, output: 5, cached: 4, thoughts: 3, tool: 0, total: 18 };
+
+  it("counts each answer once (written again as it changes), input net of cached, thoughts as output", () => {
+    const text = [
+      meta("h1"),
+      JSON.stringify({ $set: { messages: [{ id: "u0", type: "user", content: [{ text: "context" }] }] } }),
+      JSON.stringify({ id: "u1", timestamp: "2026-12-02T10:00:00.000Z", type: "user", content: "do it" }),
+      JSON.stringify(answer("a1", t)),
+      JSON.stringify({ $set: { lastUpdated: "2026-12-02T10:00:01.000Z" } }),
+      JSON.stringify(answer("a1", t, { toolCalls: [{ id: "c1", name: "run_shell_command" }] })),
+      JSON.stringify(answer("a2", { ...t, tool: 2 })),
+      // The CLI restates the history: the same answers, not new ones.
+      JSON.stringify({ $set: { messages: [answer("a1", t), answer("a2", { ...t, tool: 2 })] } }),
+      JSON.stringify({ $rewindTo: "a2" }),
+      "{ broken",
+      "",
+    ].join("\n");
+    const u = emptyUsage("gemini");
+    addGeminiSession(u, text, { since: null, seen: new Set(), projectHash: "h1" });
+    expect(u).toMatchObject({ input: 6 + 8, cacheRead: 8, output: 16, cacheWrite: 0, messages: 2 });
+    expect(Object.keys(u.byModel)).toEqual(["gemini-3.8-flash"]);
+  });
+
+  it("keeps an answer's last written tokens, skips what is older than the run or not believable", () => {
+    const text = [
+      meta("h1"),
+      JSON.stringify(answer("a1", { input: 1, output: 1 })),
+      JSON.stringify(answer("a1", { input: 20, output: 2 })),
+      JSON.stringify(answer("old", t, { timestamp: "2026-12-01T00:00:00.000Z" })),
+      JSON.stringify(answer("bad", { ...t, input: -1 })),
+      JSON.stringify(answer("more-cached", { ...t, cached: 11 })),
+      JSON.stringify(answer("huge", { ...t, output: 1e12 })),
+      JSON.stringify(answer("str", { ...t, output: "5" })),
+      JSON.stringify({ ...answer("user", t), type: "user" }),
+      JSON.stringify(answer("nomodel", { input: 1 }, { model: undefined })),
+    ].join("\n");
+    const u = emptyUsage("gemini");
+    const seen = new Set<string>();
+    addGeminiSession(u, text, { since: "2026-12-02T00:00:00.000Z", seen, projectHash: "h1" });
+    expect(u).toMatchObject({ input: 21, output: 2, cacheRead: 0, messages: 2 });
+    expect(Object.keys(u.byModel).sort()).toEqual(["(unknown model)", "gemini-3.8-flash"]);
+    // The same answers seen again (another read of the run's records): not counted twice.
+    addGeminiSession(u, text, { since: "2026-12-02T00:00:00.000Z", seen, projectHash: "h1" });
+    expect(u.messages).toBe(2);
+  });
+
+  it("counts nothing from another project's session or a file that is not a session", () => {
+    const text = [meta("h1"), JSON.stringify(answer("a1", t))].join("\n");
+    const other = emptyUsage("gemini");
+    addGeminiSession(other, text, { since: null, seen: new Set(), projectHash: "h2" });
+    expect(other.messages).toBe(0);
+    const headless = emptyUsage("gemini");
+    addGeminiSession(headless, JSON.stringify(answer("a1", t)), {
+      since: null,
+      seen: new Set(),
+      projectHash: null,
+    });
+    expect(headless.messages).toBe(0);
+  });
+
+  it("bounds the number of models a forged session can add", () => {
+    const lines = Array.from({ length: 50 }, (_, i) =>
+      JSON.stringify(answer(`m${i}`, { input: 1 }, { model: `model-${i}` })),
+    );
+    const u = emptyUsage("gemini");
+    addGeminiSession(u, [meta("h1"), ...lines].join("\n"), {
+      since: null,
+      seen: new Set(),
+      projectHash: "h1",
+    });
+    expect(Object.keys(u.byModel)).toHaveLength(20);
+    expect(u.input).toBe(20);
+  });
+});
+
+describe("usage from OpenCode's message rows", () => {
+  // As OpenCode 1.18.33 writes them (its SQLite message table, seen with the real binary).
+  const row = (id: string, data: Record<string, unknown>, created = Date.parse("2026-12-02T10:00:00.000Z")) =>
+    JSON.stringify({ id, time_created: created, data: JSON.stringify(data) });
+  const answer = (tokens: Record<string, unknown>, cwd = "/w/task") => ({
+    role: "assistant",
+    path: { cwd, root: cwd },
+    tokens,
+    modelID: "claude-sonnet-4-5",
+    providerID: "anthropic",
+  });
+  const t = { total: 42, input: 10, output: 20, reasoning: 2, cache: { read: 7, write: 3 } };
+
+  it("counts each answer of the worktree once, reasoning as output, since the run began", () => {
+    const text = [
+      row("msg_u", { role: "user", model: { modelID: "claude-sonnet-4-5" } }),
+      row("msg_a", answer(t)),
+      row("msg_a", answer(t)),
+      row("msg_streaming", answer({ input: 0, output: 0, reasoning: 0, cache: { read: 0, write: 0 } })),
+      row("msg_other", answer(t, "/w/elsewhere")),
+      row("msg_old", answer(t), Date.parse("2026-12-01T00:00:00.000Z")),
+      row("msg_bad", answer({ ...t, output: -3 })),
+      row("msg_bad2", answer({ ...t, cache: { read: "7" } })),
+      JSON.stringify({ id: "msg_raw", time_created: 1, data: answer(t) }),
+      "{ broken",
+    ].join("\n");
+    const u = emptyUsage("opencode");
+    addOpencodeMessages(u, text, { since: "2026-12-02T00:00:00.000Z", seen: new Set(), cwd: "/w/task" });
+    expect(u).toMatchObject({ input: 10, output: 22, cacheRead: 7, cacheWrite: 3, messages: 1 });
+    expect(Object.keys(u.byModel)).toEqual(["claude-sonnet-4-5"]);
   });
 });
 

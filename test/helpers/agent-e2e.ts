@@ -107,7 +107,13 @@ async function keep(name: string, api: FakeApi) {
   await writeFile(join(ARTIFACTS, `${name}.requests.json`), `${JSON.stringify(api.requests, null, 2)}\n`);
 }
 
-export async function toReview(agent: AgentUnderTest, preset: string, ms = 100_000) {
+/** `config`: more of the project's config (e.g. `prices`). */
+export async function toReview(
+  agent: AgentUnderTest,
+  preset: string,
+  ms = 100_000,
+  config: Record<string, unknown> = {},
+) {
   const id = `hello-${preset}`;
   const marker = `PART-BODY-${preset}-${Date.now().toString(36)}`;
   const api = await agent.startApi({
@@ -118,7 +124,7 @@ export async function toReview(agent: AgentUnderTest, preset: string, ms = 100_0
     finalText: "Done: hello.txt is committed and reported.",
   });
   opened.push(api);
-  const p = await project(agent, preset, api);
+  const p = await project(agent, preset, api, config);
   await p.part(id, {
     body: `Write hello.txt with a greeting and commit it. ${marker}`,
     verify: "test -f hello.txt",
@@ -157,7 +163,13 @@ export async function toReview(agent: AgentUnderTest, preset: string, ms = 100_0
   }
 }
 
-export async function retried(agent: AgentUnderTest, preset: string, interactive: boolean, ms = 150_000) {
+export async function retried(
+  agent: AgentUnderTest,
+  preset: string,
+  interactive: boolean,
+  ms = 150_000,
+  config: Record<string, unknown> = {},
+) {
   const id = `retry-${preset}`;
   const api = await agent.startApi({
     steps: [
@@ -177,6 +189,7 @@ export async function retried(agent: AgentUnderTest, preset: string, interactive
   opened.push(api);
   // Interactive: the TUI stays open after the refused done; a short idle_timeout ends the attempt.
   const p = await project(agent, preset, api, {
+    ...config,
     max_attempts: 2,
     ...(interactive ? { idle_timeout: agent.idleTimeout ?? "30s" } : {}),
   });

@@ -11,10 +11,29 @@
  * `run_shell_command` call running `steps[n]`, or the final text once every step has its
  * response; a request without tools (the CLI's routing and checks) gets a JSON object that
  * satisfies its `responseJsonSchema`, or a short text.
+ *
+ * Every answer reports its tokens (`usageMetadata`): a conversation turn (a request with tools)
+ * GEMINI_TURN_USAGE, the CLI's side requests GEMINI_SIDE_USAGE, so a test can tell which the
+ * CLI recorded.
  */
 import { writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+
+/** Tokens of each answer to a request with tools: 10 prompt (4 of them cached), 5 + 3 thought out. */
+export const GEMINI_TURN_USAGE = {
+  promptTokenCount: 10,
+  candidatesTokenCount: 5,
+  cachedContentTokenCount: 4,
+  thoughtsTokenCount: 3,
+  totalTokenCount: 18,
+} as const;
+/** Tokens of each answer to a side request (no tools: routing, checks). */
+export const GEMINI_SIDE_USAGE = {
+  promptTokenCount: 1,
+  candidatesTokenCount: 1,
+  totalTokenCount: 2,
+} as const;
 
 export interface FakeGeminiOptions {
   steps: readonly string[];
@@ -93,7 +112,7 @@ export async function startFakeGemini(opts: FakeGeminiOptions): Promise<FakeGemi
       }
       const chunk = {
         candidates: [{ content: { role: "model", parts: reply.parts }, finishReason: "STOP", index: 0 }],
-        usageMetadata: { promptTokenCount: 10, candidatesTokenCount: 5, totalTokenCount: 15 },
+        usageMetadata: reply.label === "text" ? GEMINI_SIDE_USAGE : GEMINI_TURN_USAGE,
         modelVersion: "gemini-fake",
       };
       if (path.includes(":streamGenerateContent")) {

@@ -2,18 +2,23 @@
  * A run's token usage from the agent's own session records in its HOME (the run's own when
  * sandboxed: agent-written, hostile). Files are read through the untrusted door (no link
  * followed, regular files only, bounded), and re-read only when their size changed, so the
- * supervisor can look every few seconds while the agent works.
+ * supervisor can look every few seconds while the agent works. OpenCode's SQLite database is
+ * copied the same way and read by another process, in the background (opencode-db.ts).
  */
+import { createHash } from "node:crypto";
 import { lstatSync, readdirSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import {
   addClaudeTranscript,
   addCodexRollout,
+  addGeminiSession,
+  addOpencodeMessages,
   emptyUsage,
   type RunUsage,
   sumUsage,
 } from "../../core/usage.js";
 import { entryKind, readUntrustedText } from "../untrusted/index.js";
+import { readOpencodeMessages } from "./opencode-db.js";
 
 /** Claude Code names a project's folder after its working directory, every other character a dash. */
 export function claudeProjectFolder(cwd: string): string {
@@ -22,6 +27,38 @@ export function claudeProjectFolder(cwd: string): string {
 
 const MAX_FILES = 200;
 const MAX_FILE = 64 * 1024 * 1024;
+/** OpenCode's database is copied and opened by another process: not more often than this. */
+const OPENCODE_MS = 10_000;
+/** opencode.db, or opencode-<channel>.db for a build of another channel. */
+const OPENCODE_DB = /^opencode(-[A-Za-z0-9._-]{1,60})?\.db$/;
+
+/**
+ * Gemini CLI's folders under `~/.gemini/tmp` whose `.project_root` names the worktree (Gemini CLI
+ * 0.61.0 names a project's folder after the last part of its path, `-1`, `-2`... when taken, and
+ * writes the path in that marker; `~/.gemini/projects.json` maps it too, but is not carried into
+ * a retry's HOME while the folders are).
+ */
+export function geminiProjectFolders(tmp: string, worktree: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(tmp).sort();
+  } catch {
+    return [];
+  }
+  const want = resolve(worktree);
+  const out: string[] = [];
+  for (const name of names.slice(0, MAX_FILES)) {
+    if (entryKind(join(tmp, name)) !== "dir") continue;
+    let owner: string | null = null;
+    try {
+      owner = readUntrustedText(join(tmp, name), ".project_root", 4096);
+    } catch {
+      owner = null;
+    }
+    if (owner !== null && owner.trim() === want) out.push(name);
+  }
+  return out;
+}
 
 /** Session files (*.jsonl) under a folder, `maxDepth` levels at most, no links. */
 function transcripts(dir: string, maxDepth = 2, newestFirst = false): string[] {
@@ -49,22 +86,43 @@ function transcripts(dir: string, maxDepth = 2, newestFirst = false): string[] {
 
 export class UsageReader {
   private cache = new Map<string, { size: number; usage: RunUsage }>();
+  private opencodeCache = new Map<string, { stamp: string; at: number; usage: RunUsage; failures: number }>();
+  private pending: Promise<void> | null = null;
+  /** Gemini CLI stamps each session with the SHA-256 of its project's folder. */
+  private readonly geminiHash: string;
 
   constructor(
     private readonly home: string,
     private readonly worktree: string,
     /** The run's start: records stamped earlier were carried from an earlier run. */
     private readonly since: string | null,
-  ) {}
+  ) {
+    this.geminiHash = createHash("sha256").update(resolve(worktree)).digest("hex");
+  }
 
-  /** The agents' records of this run (Claude Code's, Codex's), or null when there are none. */
+  /**
+   * The agents' records of this run (Claude Code's, Codex's, Gemini CLI's, OpenCode's), or null
+   * when there are none. OpenCode's database is read in the background: as last read.
+   */
   read(): RunUsage | null {
+    return this.collect(true);
+  }
+
+  private collect(startReads: boolean): RunUsage | null {
     const parts: RunUsage[] = [];
     const claude = this.folder([".claude", "projects", claudeProjectFolder(this.worktree)]);
     if (claude) parts.push(...this.files(claude, 2, "claude"));
     // Codex keeps every session of a HOME by date; the rollout's first line names its cwd.
     const codex = this.folder([".codex", "sessions"]);
     if (codex) parts.push(...this.files(codex, 3, "codex"));
+    // Gemini CLI: the project's folder, its sessions in chats/ (a subagent's one folder deeper).
+    const gemini = this.folder([".gemini", "tmp"]);
+    for (const name of gemini ? geminiProjectFolders(gemini, this.worktree) : []) {
+      const chats = this.folder([".gemini", "tmp", name, "chats"]);
+      if (chats) parts.push(...this.files(chats, 1, "gemini"));
+    }
+    const opencode = this.folder([".local", "share", "opencode"]);
+    if (opencode) parts.push(...this.opencode(opencode, startReads));
     if (parts.length === 0) return null;
     const sources = [...new Set(parts.filter((p) => p.messages > 0).map((p) => p.source))];
     return { ...sumUsage(parts), source: sources.join("+") || (parts[0]?.source ?? "none") };
@@ -80,11 +138,11 @@ export class UsageReader {
     return at;
   }
 
-  private files(root: string, depth: number, source: "claude" | "codex"): RunUsage[] {
+  private files(root: string, depth: number, source: "claude" | "codex" | "gemini"): RunUsage[] {
     const out: RunUsage[] = [];
     // Codex's folders are dates: the newest first, should there be more than MAX_FILES.
     for (const rel of transcripts(root, depth, source === "codex")) {
-      const key = `${source}:${rel}`;
+      const key = `${root}:${rel}`;
       let size: number;
       try {
         const st = lstatSync(join(root, rel));
@@ -106,12 +164,83 @@ export class UsageReader {
         // Parsed per file, kept as counts (not text): a file is read again only when it grew.
         const usage = emptyUsage(source);
         if (source === "claude") addClaudeTranscript(usage, text, { since: this.since, seen: new Set() });
-        else addCodexRollout(usage, text, { since: this.since, seen: new Set(), cwd: this.worktree });
+        else if (source === "codex")
+          addCodexRollout(usage, text, { since: this.since, seen: new Set(), cwd: this.worktree });
+        else
+          addGeminiSession(usage, text, { since: this.since, seen: new Set(), projectHash: this.geminiHash });
         entry = { size, usage };
         this.cache.set(key, entry);
       }
       out.push(entry.usage);
     }
     return out;
+  }
+
+  /**
+   * The last look, after the agent ended: read() once OpenCode's database, if any, has been read
+   * as it is now.
+   */
+  async readFinal(): Promise<RunUsage | null> {
+    await this.pending;
+    const dir = this.folder([".local", "share", "opencode"]);
+    if (dir) await this.refreshOpencode(dir, true).catch(() => undefined);
+    return this.collect(false);
+  }
+
+  /** OpenCode's databases as last read; a new read started when one changed and is due. */
+  private opencode(dir: string, startRead: boolean): RunUsage[] {
+    if (startRead && !this.pending) {
+      this.pending = this.refreshOpencode(dir, false)
+        .catch(() => undefined) // the records are the agent's: unreadable is not counted
+        .finally(() => {
+          this.pending = null;
+        });
+    }
+    return [...this.opencodeCache.values()].map((e) => e.usage);
+  }
+
+  private async refreshOpencode(dir: string, fresh: boolean): Promise<void> {
+    let names: string[];
+    try {
+      names = readdirSync(dir)
+        .filter((n) => OPENCODE_DB.test(n))
+        .sort()
+        .slice(0, 5);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      // The database and its write-ahead log: whether either changed, and since the run began.
+      const stats = [name, `${name}-wal`].map((n) => {
+        try {
+          const st = lstatSync(join(dir, n));
+          return st.isFile() ? { size: st.size, mtime: st.mtimeMs } : null;
+        } catch {
+          return null;
+        }
+      });
+      if (!stats[0]) continue;
+      if (this.since && Math.max(...stats.map((st) => st?.mtime ?? 0)) < Date.parse(this.since) - 1000)
+        continue;
+      const stamp = stats.map((st) => (st ? `${st.size}:${st.mtime}` : "-")).join("|");
+      const entry = this.opencodeCache.get(name);
+      if (entry?.stamp === stamp) continue;
+      // Each failed read (a database made to stop its reader) doubles the wait before the next.
+      const wait = OPENCODE_MS * 2 ** Math.min(entry?.failures ?? 0, 6);
+      if (entry && !fresh && Date.now() - entry.at < wait) continue;
+      const text = await readOpencodeMessages(dir, name, MAX_FILE);
+      if (text === null) {
+        this.opencodeCache.set(name, {
+          stamp: "",
+          at: Date.now(),
+          usage: entry?.usage ?? emptyUsage("opencode"),
+          failures: (entry?.failures ?? 0) + 1,
+        });
+        continue;
+      }
+      const usage = emptyUsage("opencode");
+      addOpencodeMessages(usage, text, { since: this.since, seen: new Set(), cwd: this.worktree });
+      this.opencodeCache.set(name, { stamp, at: Date.now(), usage, failures: 0 });
+    }
   }
 }

@@ -1,0 +1,123 @@
+/**
+ * Cost with the real OpenCode (issue 15): `opencode-headless`, sandboxed, in tmux, its anthropic
+ * provider against the fake Messages API (each answer: 10 input, 20 output tokens). Each run's
+ * usage comes from OpenCode's own database in the run's HOME (`~/.local/share/opencode/opencode.db`
+ * and its write-ahead log, copied and read by a separate process): the answers of the run's
+ * worktree, each once, priced; over a retry that continues the conversation (the database carried
+ * into the new HOME) nothing is counted twice.
+ */
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { type AgentUnderTest, closeApis, retried, toReview } from "../helpers/agent-e2e.js";
+import {
+  agentTurns,
+  firstPrompt,
+  type RecordedRequest,
+  startFakeAnthropic,
+  toolResults,
+} from "../helpers/fake-anthropic.js";
+import { cleanupSandboxTests } from "../helpers/sandbox.js";
+
+afterEach(async () => {
+  await closeApis();
+  await cleanupSandboxTests();
+});
+
+const requestsOf = (api: { requests: unknown[] }) => api.requests as RecordedRequest[];
+let lastApi: { requests: unknown[] } | null = null;
+
+const OPENCODE: AgentUnderTest = {
+  name: "opencode",
+  env: ["ANTHROPIC_API_KEY"],
+  startApi: async (script) => {
+    const api = await startFakeAnthropic(script);
+    lastApi = api;
+    return api;
+  },
+  configure: async (p, api) => {
+    p.env.ANTHROPIC_API_KEY = "sk-ant-test-opencode";
+    const dir = join(p.home, ".config", "opencode");
+    await mkdir(dir, { recursive: true });
+    await writeFile(
+      join(dir, "opencode.json"),
+      JSON.stringify({
+        $schema: "https://opencode.ai/config.json",
+        model: "anthropic/claude-sonnet-4-5",
+        provider: { anthropic: { options: { baseURL: `${api.url}/v1` } } },
+      }),
+    );
+  },
+  firstPrompt: (api) => firstPrompt(requestsOf(api)),
+  toolOutputs: (api) => toolResults(requestsOf(api)).map((r) => r.text),
+  turns: (api) => agentTurns(requestsOf(api)),
+};
+
+interface Usage {
+  source: string;
+  input: number;
+  output: number;
+  cacheRead: number;
+  cacheWrite: number;
+  messages: number;
+  byModel: Record<string, unknown>;
+}
+
+interface Shown {
+  runs: Array<{ id: string; usage: Usage | null }>;
+  cost: { tokens: number; usd: number | null } | null;
+}
+
+const PRICES = { "claude-*": { input: 3, output: 15 } };
+
+/** The answers the fake gave to the agent's conversation (its requests with tools). */
+function answered(): number {
+  return agentTurns(requestsOf(lastApi as { requests: unknown[] })).length;
+}
+
+function expectAnswers(u: Usage | null, runId: string): Usage {
+  expect(u, `run ${runId} has no usage`).not.toBeNull();
+  const usage = u as Usage;
+  expect(usage.source).toBe("opencode");
+  expect(Object.keys(usage.byModel)).toEqual(["claude-sonnet-4-5"]);
+  // OpenCode writes an answer's tokens when its step ends, after its tool ran: the answer whose
+  // tool was the accepted `ballador done` may be stopped before (seen in one of two runs).
+  expect(usage.messages).toBeGreaterThanOrEqual(1);
+  expect(usage).toMatchObject({ input: 10 * usage.messages, output: 20 * usage.messages, cacheRead: 0 });
+  return usage;
+}
+
+describe("cost, with the real OpenCode", () => {
+  it("a run's usage is its answers in OpenCode's database, each once, at the fake's numbers, priced", async () => {
+    const r = await toReview(OPENCODE, "opencode-headless", 100_000, { prices: PRICES });
+    const shown = (await r.p.show(r.id)) as unknown as Shown;
+    const runs = shown.runs.filter((run) => !run.id.includes("review"));
+    expect(runs).toHaveLength(1);
+    const n = answered();
+    console.log(`opencode-headless: ${n} answers, usage ${JSON.stringify(runs[0]?.usage)}`);
+    const u = expectAnswers(runs[0]?.usage ?? null, runs[0]?.id ?? "?");
+    // The last answer may be missing: Ballador stops the agent once it has reported, and what
+    // OpenCode never wrote down is not in its records.
+    expect(u.messages).toBeLessThanOrEqual(n);
+    expect(u.messages).toBeGreaterThanOrEqual(n - 1);
+    expect(shown.cost?.tokens).toBe(30 * u.messages);
+    expect(shown.cost?.usd).toBeCloseTo((u.messages * (10 * 3 + 20 * 15)) / 1e6, 12);
+  }, 150_000);
+
+  it("over a continued retry each attempt counts its own answers, none twice", async () => {
+    const r = await retried(OPENCODE, "opencode-headless", false, 150_000, { prices: PRICES });
+    const shown = (await r.p.show(r.id)) as unknown as Shown;
+    const runs = shown.runs.filter((run) => !run.id.includes("review"));
+    expect(runs).toHaveLength(2);
+    const n = answered();
+    console.log(
+      `opencode-headless retry: ${n} answers, ${runs.map((run) => run.usage?.messages).join(" + ")} counted`,
+    );
+    for (const run of runs) expectAnswers(run.usage, run.id);
+    // The second run's database holds the first's answers too (carried): counted in the first only.
+    const counted = runs.reduce((k, run) => k + (run.usage?.messages ?? 0), 0);
+    expect(counted).toBeLessThanOrEqual(n);
+    expect(counted).toBeGreaterThanOrEqual(n - runs.length);
+    expect(shown.cost?.tokens).toBe(30 * counted);
+  }, 200_000);
+});
