@@ -135,8 +135,10 @@ async function blockForBudget(
 ): Promise<void> {
   const reason = `budget: ${why} (the agent's own records)`;
   const whose = scope === "task" ? "the task's budget is spent" : "the launch's budget is spent";
+  // A task whose verification failed cannot be blocked from there (states.ts): it fails, same reason.
+  const to = store.task(spec.taskId)?.state === "verifying" ? "failed" : "blocked";
   store.tx(() => {
-    store.transition(spec.taskId, "blocked", {
+    store.transition(spec.taskId, to, {
       cause: stopped
         ? `${whose}; the run was stopped`
         : `${failure?.reason ?? "the run ended"}; ${whose}, so no retry`,
@@ -154,7 +156,7 @@ async function blockForBudget(
   say(
     `stopped: ${reason}; ${scope === "task" ? "raise budget: in .ballador/config.yaml, or retry to start a new count" : "raise budget.launch in .ballador/config.yaml, or launch again (a new launch, a new count)"}`,
   );
-  await notifyEnd(store, spec, "blocked", reason, say);
+  await notifyEnd(store, spec, to, reason, say);
 }
 
 /** One attempt: start the agent, wait for its report, verify, conclude. Returns the next attempt, if any. */
