@@ -1,5 +1,7 @@
 #!/usr/bin/env node
-// Launcher only: the code is compiled from src/scripted-agent into dist/ by `npm run build`.
-import { main } from "../dist/scripted-agent/main.js";
+// Launcher only: `npm run build` compiles src/scripted-agent into dist/ and bundles it into
+// dist/bundle/; without the bundle, the compiled modules.
+import { existsSync } from "node:fs";
 
-process.exitCode = await main(process.argv.slice(2));
+const bundle = new URL("../dist/bundle/scripted-agent.js", import.meta.url);
+await import(existsSync(bundle) ? bundle.href : "../dist/scripted-agent/entry.js");

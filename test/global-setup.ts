@@ -1,4 +1,4 @@
-/** Builds dist/ once before the suite (the CLI and the dashboard's page): end-to-end tests run the real `ballador` executable. */
+/** Builds dist/ once before the suite (the CLI, its bundle and the dashboard's page): end-to-end tests run the real `ballador` executable. */
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
@@ -8,5 +8,6 @@ export default function setup(): void {
     cwd: root,
     stdio: "inherit",
   });
+  execFileSync(process.execPath, [`${root}scripts/build-bundle.mjs`], { cwd: root, stdio: "inherit" });
   execFileSync(process.execPath, [`${root}scripts/build-dashboard.mjs`], { cwd: root, stdio: "inherit" });
 }

@@ -14,7 +14,8 @@ import { randomBytes, timingSafeEqual } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { PACKAGE_ROOT } from "../package-root.js";
 import { addPersonNote, taskPage, terminalFrame } from "../usecases/dashboard.js";
 import { UserError } from "../usecases/errors.js";
 import { openProject, type Project } from "../usecases/project.js";
@@ -38,7 +39,8 @@ export interface Dashboard {
   close(): Promise<void>;
 }
 
-const ASSETS_DIR = fileURLToPath(new URL("./web/", import.meta.url));
+// The built page (esbuild), wherever this module runs from (dist/, the bundle, src/ in tests).
+const ASSETS_DIR = `${join(PACKAGE_ROOT, "dist", "dashboard", "web")}/`;
 const ASSETS: Record<string, string> = {
   "app.js": "text/javascript; charset=utf-8",
   "app.css": "text/css; charset=utf-8",

@@ -1,7 +1,6 @@
 /** Reading the queue: status, next, graph and show. No writes. */
 import type { ArtifactRow, EventRow, GateRow, NoteRow, RunRow, TaskRow } from "../adapters/store/index.js";
 import { drawDot, drawMermaid, drawTree } from "../core/graph.js";
-import { launchOrder } from "../core/schedule.js";
 import { type SecretsSummary, summarizeSecrets } from "../core/secrets.js";
 import { satisfiesDependency } from "../core/states.js";
 import { totalTokens } from "../core/usage.js";
@@ -129,20 +128,44 @@ export interface NextReport {
   waiting: Array<{ id: string; title: string; on: Array<{ id: string; state: string }> }>;
   review: Array<{ id: string; title: string; since: string; stage: string | null }>;
   stuck: Array<{ id: string; title: string; state: string; reason: string | null }>;
+  /** How many ready and waiting tasks the limit left out of those lists (0: complete). */
+  more: { ready: number; waiting: number };
 }
 
-export function next(project: Project): NextReport {
-  const tasks = project.store().tasks({ lean: true });
-  const byId = new Map(tasks.map((t) => [t.id, t]));
+export interface NextOptions {
+  /** Most entries of the two long lists (ready, waiting); the rest are counted in `more`. */
+  limit?: number;
+}
+
+/**
+ * The report reads only what it shows: the active states in full (few), the ready and waiting
+ * lists up to the limit, and the dependencies those name; never the whole queue.
+ */
+export function next(project: Project, opts: NextOptions = {}): NextReport {
+  const store = project.store();
+  const limit = opts.limit ?? -1;
   const stack = project.config.stack;
   const def = project.config.agents.default;
-  const report: NextReport = { ready: [], running: [], needsYou: [], waiting: [], review: [], stuck: [] };
+  const report: NextReport = {
+    ready: [],
+    running: [],
+    needsYou: [],
+    waiting: [],
+    review: [],
+    stuck: [],
+    more: { ready: 0, waiting: 0 },
+  };
   const phases = provisioningPhases(project);
   const waiting = needsYouByTask(project);
-  for (const t of launchOrder(tasks.filter((x) => x.state === "ready"))) {
+  const ready = store.tasksPage(["ready"], "launch", limit);
+  for (const t of ready.tasks)
     report.ready.push({ id: t.id, title: t.title, priority: t.priority, agent: t.agent ?? def });
-  }
-  for (const t of tasks) {
+  report.more.ready = ready.total - ready.tasks.length;
+  const active = store.tasks({
+    states: ["running", "verifying", "review", "blocked", "failed", "stopped"],
+    lean: true,
+  });
+  for (const t of active) {
     if (t.state === "running" || t.state === "verifying") {
       report.running.push({
         id: t.id,
@@ -154,16 +177,31 @@ export function next(project: Project): NextReport {
       });
       const asks = waiting.get(t.id);
       if (asks) report.needsYou.push({ id: t.id, title: t.title, ...asks });
-    } else if (t.state === "queued") {
-      const on = t.needs
-        .map((d) => ({ id: d, state: byId.get(d)?.state ?? "missing" }))
-        .filter((d) => d.state === "missing" || !satisfiesDependency(d.state as TaskRow["state"], stack));
-      report.waiting.push({ id: t.id, title: t.title, on });
-    } else if (t.state === "blocked" || t.state === "failed" || t.state === "stopped") {
+    } else if (t.state !== "review") {
       report.stuck.push({ id: t.id, title: t.title, state: t.state, reason: t.reason });
     }
   }
-  for (const t of reviewOrder(tasks, byId))
+  const queued = store.tasksPage(["queued"], "queue", limit);
+  report.more.waiting = queued.total - queued.tasks.length;
+  const deps = store.leanTasks([...new Set(queued.tasks.flatMap((t) => t.needs))]);
+  for (const t of queued.tasks) {
+    const on = t.needs
+      .map((d) => ({ id: d, state: deps.get(d)?.state ?? "missing" }))
+      .filter((d) => d.state === "missing" || !satisfiesDependency(d.state as TaskRow["state"], stack));
+    report.waiting.push({ id: t.id, title: t.title, on });
+  }
+  // Review order looks down each reviewed task's dependencies: looked up as needed, once each.
+  const known = new Map(active.map((t) => [t.id, t as Reviewable]));
+  const lookup = {
+    get(id: string): Reviewable | undefined {
+      if (!known.has(id)) {
+        const row = store.leanTasks([id]).get(id);
+        if (row) known.set(id, row);
+      }
+      return known.get(id);
+    },
+  };
+  for (const t of reviewOrder(active, lookup))
     report.review.push({
       id: t.id,
       title: t.title,
@@ -178,7 +216,7 @@ type Reviewable = Pick<TaskRow, "id" | "state" | "needs" | "stateChangedAt">;
 /** Tasks in review, what others wait on first (dependency order), then the oldest. */
 export function reviewOrder<T extends Reviewable>(
   tasks: readonly T[],
-  byId: ReadonlyMap<string, Reviewable> = new Map(tasks.map((t) => [t.id, t])),
+  byId: { get(id: string): Reviewable | undefined } = new Map(tasks.map((t) => [t.id, t])),
 ): T[] {
   const reviews = tasks.filter((t) => t.state === "review");
   const depth = (t: Reviewable, seen = new Set<string>()): number => {
@@ -266,8 +304,8 @@ export interface ConductorReport extends NextReport {
 }
 
 /** `next` as the conductor's one screen: review order follows the suggested merge order. */
-export async function nextWithConflicts(project: Project): Promise<ConductorReport> {
-  const report = next(project);
+export async function nextWithConflicts(project: Project, opts: NextOptions = {}): Promise<ConductorReport> {
+  const report = next(project, opts);
   const { predictConflicts } = await import("./conflicts.js");
   const prediction = await predictConflicts(project);
   const rank = new Map(prediction.mergeOrder.map((id, i) => [id, i]));

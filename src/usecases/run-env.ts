@@ -3,15 +3,19 @@
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { basename, isAbsolute, join, relative, resolve, sep } from "node:path";
-import { fileURLToPath } from "node:url";
 import { writeAtomic } from "../adapters/runfolder/index.js";
 import type { Config } from "../config/schema.js";
 import { shellQuote } from "../core/shell.js";
+import { PACKAGE_ROOT } from "../package-root.js";
 import { UserError } from "./errors.js";
 
-export const PACKAGE_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+export { PACKAGE_ROOT };
 export const CLI_ENTRY = join(PACKAGE_ROOT, "bin", "ballador.js");
-export const SUPERVISOR_ENTRY = join(PACKAGE_ROOT, "dist", "cli", "supervisor-main.js");
+/** The bundle's entry when built (one file to load, not eighty), else the compiled module. */
+export const SUPERVISOR_ENTRY = ((bundled) =>
+  existsSync(bundled) ? bundled : join(PACKAGE_ROOT, "dist", "cli", "supervisor-main.js"))(
+  join(PACKAGE_ROOT, "dist", "bundle", "supervisor.js"),
+);
 
 export function worktreeRootFor(config: Config, repoRoot: string): string {
   const raw = config.worktree_root.replaceAll("{repo}", basename(repoRoot));

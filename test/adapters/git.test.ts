@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, realpath, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, realpath, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -92,6 +92,25 @@ describe("repository queries", () => {
     expect(await resolveCommit(repo, "does-not-exist")).toBeNull();
     await git(["checkout", "-q", "--detach"], { cwd: repo });
     expect(await currentBranch(repo)).toBeNull();
+  });
+
+  it("leaves a .git it cannot read as plain (a symlink, a discovery variable) to git itself", async () => {
+    const elsewhere = join(root, "elsewhere");
+    await mkdir(elsewhere);
+    await git(["init", "-q", "-b", "main"], { cwd: elsewhere });
+    const linked = join(root, "linked");
+    await mkdir(linked);
+    await symlink(join(elsewhere, ".git"), join(linked, ".git"));
+    // git resolves the link to the repository it names: so does Ballador.
+    expect(await mainCheckoutRoot(linked)).toBe(elsewhere);
+    // A ceiling above the checkout: git no longer looks there, and neither does Ballador.
+    await mkdir(join(repo, "deep"), { recursive: true });
+    process.env.GIT_CEILING_DIRECTORIES = repo;
+    try {
+      await expect(mainCheckoutRoot(join(repo, "deep"))).rejects.toThrow(NotAGitRepoError);
+    } finally {
+      delete process.env.GIT_CEILING_DIRECTORIES;
+    }
   });
 
   it("throws NotAGitRepoError outside a repository", async () => {

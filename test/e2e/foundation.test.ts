@@ -460,6 +460,44 @@ describe("ballador queue", () => {
     });
   });
 
+  it("next lists the first --limit ready and waiting tasks and counts the rest; --all lists every one", async () => {
+    const repo = await initRepo();
+    const dir = ".ballador/parts/many";
+    for (let i = 1; i <= 5; i++)
+      await repo.write(`${dir}/r${i}.md`, partText({ id: `r${i}`, extra: `priority: ${i}` }));
+    for (let i = 1; i <= 3; i++)
+      await repo.write(`${dir}/w${i}.md`, partText({ id: `w${i}`, needs: ["r1"] }));
+    expectOk(await repo.run(["queue"]));
+    type Next = {
+      ready: Array<{ id: string }>;
+      waiting: Array<{ id: string; on: Array<{ id: string; state: string }> }>;
+      more: { ready: number; waiting: number };
+    };
+    const page = await repo.json<Next>(["next", "--limit", "2"]);
+    // Launch order: highest priority first.
+    expect(page.ready.map((t) => t.id)).toEqual(["r5", "r4"]);
+    expect(page.waiting.map((t) => [t.id, t.on])).toEqual([
+      ["w1", [{ id: "r1", state: "ready" }]],
+      ["w2", [{ id: "r1", state: "ready" }]],
+    ]);
+    expect(page.more).toEqual({ ready: 3, waiting: 1 });
+    const text = expectOk(await repo.run(["next", "--limit", "2"])).stdout;
+    expect(text).toContain("... and 3 more (ballador next --all)");
+    expect(text).toContain("... and 1 more (ballador next --all)");
+    expect(text).not.toContain("r3  ");
+
+    const all = await repo.json<Next>(["next", "--all"]);
+    expect(all.ready.map((t) => t.id)).toEqual(["r5", "r4", "r3", "r2", "r1"]);
+    expect(all.waiting.map((t) => t.id)).toEqual(["w1", "w2", "w3"]);
+    expect(all.more).toEqual({ ready: 0, waiting: 0 });
+    // The default (50) shows all of these.
+    expect((await repo.json<Next>(["next"])).more).toEqual({ ready: 0, waiting: 0 });
+
+    const bad = await repo.run(["next", "--limit", "0"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--limit must be a whole number of at least 1");
+  });
+
   it("rejects one id claimed by two files, naming both, and queues nothing of the batch", async () => {
     const repo = await initRepo();
     await repo.write(".ballador/parts/one/dup.md", partText({ id: "dup" }));

@@ -52,7 +52,16 @@ describe("the npm package", () => {
     const { filename, files } = packed as NonNullable<typeof packed>;
     const paths = files.map((f) => f.path);
     expect(paths).toEqual(
-      expect.arrayContaining(["LICENSE", "README.md", "bin/ballador.js", "schemas/config.schema.json"]),
+      expect.arrayContaining([
+        "LICENSE",
+        "README.md",
+        "bin/ballador.js",
+        "schemas/config.schema.json",
+        // The bundle the launchers load (the demo below runs from it: CLI, supervisor, agent).
+        "dist/bundle/cli.js",
+        "dist/bundle/supervisor.js",
+        "dist/bundle/scripted-agent.js",
+      ]),
     );
     expect(paths.filter((p) => p.startsWith("src/") || p.startsWith("test/"))).toEqual([]);
 

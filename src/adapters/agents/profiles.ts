@@ -1,10 +1,10 @@
 /** Resolving a configured profile (preset + overrides) into the one shape the runtime uses. */
 import { existsSync, statSync } from "node:fs";
 import { delimiter, isAbsolute, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { type Config, type ProfileConfig, parseDuration } from "../../config/schema.js";
 import { DEFAULT_WAIT_PATTERN } from "../../core/needs-you.js";
 import type { SecretSpec } from "../../core/secrets.js";
+import { PACKAGE_ROOT } from "../../package-root.js";
 import { PRESETS, type PromptDelivery, presetOfProgram } from "./presets.js";
 
 export interface ResolvedProfile {
@@ -91,7 +91,7 @@ export function findProgram(
   env: NodeJS.ProcessEnv = process.env,
 ): string | null {
   if (program === "ballador-scripted-agent") {
-    const shipped = fileURLToPath(new URL("../../../bin/ballador-scripted-agent.js", import.meta.url));
+    const shipped = join(PACKAGE_ROOT, "bin", "ballador-scripted-agent.js");
     if (existsSync(shipped)) return shipped;
   }
   if (program.includes("/")) {

@@ -1,9 +1,12 @@
+import { existsSync, lstatSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { basename, dirname } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { assertNotOption, type GitError, git, gitFailure, NotAGitRepoError } from "./run.js";
 
 /** The top of the main checkout, even when `cwd` is inside a linked worktree. */
 export async function mainCheckoutRoot(cwd: string): Promise<string> {
+  const found = plainCheckoutAbove(cwd);
+  if (found !== null) return found;
   const args = ["rev-parse", "--path-format=absolute", "--git-common-dir"];
   const res = await git(args, { cwd, allowFail: true });
   if (res.code !== 0) throw notARepoOr(args, res, cwd);
@@ -12,6 +15,36 @@ export async function mainCheckoutRoot(cwd: string): Promise<string> {
   if (basename(commonDir) === ".git") return dirname(commonDir);
   // Separate git dir (--separate-git-dir) or bare repository: no parent to lean on.
   return worktreeTopLevel(cwd);
+}
+
+/** Variables that change how git finds a repository and that Ballador's git calls keep (the
+ * location variables, GIT_DIR and the like, are dropped from every call: run.ts). */
+const DISCOVERY_ENV = ["GIT_CEILING_DIRECTORIES", "GIT_DISCOVERY_ACROSS_FILESYSTEM"];
+
+/**
+ * The common case without a git process (each read command would otherwise spawn two before
+ * its first query): the nearest folder above `cwd` with a `.git` directory of its own (not a
+ * symlink, owned by this user, with a HEAD) is the main checkout. Anything else (a linked
+ * worktree's `.git` file, another owner, discovery variables) is left to git: null.
+ */
+function plainCheckoutAbove(cwd: string): string | null {
+  if (DISCOVERY_ENV.some((v) => process.env[v] !== undefined)) return null;
+  const uid = process.getuid?.();
+  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
+    const dotGit = join(dir, ".git");
+    let st: ReturnType<typeof lstatSync> | undefined;
+    try {
+      st = lstatSync(dotGit);
+    } catch {
+      st = undefined;
+    }
+    if (st !== undefined) {
+      const plain =
+        st.isDirectory() && (uid === undefined || st.uid === uid) && existsSync(join(dotGit, "HEAD"));
+      return plain ? dir : null;
+    }
+    if (dirname(dir) === dir) return null;
+  }
 }
 
 /** The top of the worktree that contains `cwd` (linked or main). */

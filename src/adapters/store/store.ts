@@ -249,6 +249,43 @@ export class TaskStore {
   }
 
   /**
+   * At most `limit` lean tasks in the given states (all with a negative limit), in launch order
+   * (priority, then queue order: core/schedule.ts's launchOrder) or queue order, and how many are
+   * in those states in all.
+   */
+  tasksPage(
+    states: readonly TaskState[],
+    order: "launch" | "queue",
+    limit: number,
+  ): { tasks: TaskRow[]; total: number } {
+    const marks = states.map(() => "?").join(", ");
+    const by = order === "launch" ? "priority DESC, seq" : "seq";
+    const rows = this.db
+      .prepare(`SELECT ${LEAN_COLUMNS} FROM tasks WHERE state IN (${marks}) ORDER BY ${by} LIMIT ?`)
+      .raw(true)
+      .all(...states, limit < 0 ? -1 : limit) as unknown[][];
+    const total =
+      limit < 0 || rows.length < limit
+        ? rows.length
+        : (
+            this.db.prepare(`SELECT COUNT(*) AS n FROM tasks WHERE state IN (${marks})`).get(...states) as {
+              n: number;
+            }
+          ).n;
+    return { tasks: rows.map(toLeanTask), total };
+  }
+
+  /** The lean rows of the given ids (those that exist), in one query whatever their number. */
+  leanTasks(ids: readonly string[]): Map<string, TaskRow> {
+    if (ids.length === 0) return new Map();
+    const rows = this.db
+      .prepare(`SELECT ${LEAN_COLUMNS} FROM tasks WHERE id IN (SELECT value FROM json_each(?))`)
+      .raw(true)
+      .all(JSON.stringify(ids)) as unknown[][];
+    return new Map(rows.map((r) => [r[0] as string, toLeanTask(r)]));
+  }
+
+  /**
    * Lean tasks written at or after `iso` (every write to a task sets updated_at): what a
    * watcher re-reads instead of the whole queue.
    */

@@ -1,4 +1,4 @@
-import type { Command } from "commander";
+import { type Command, InvalidArgumentError } from "commander";
 import type { Project } from "../../usecases/project.js";
 
 export interface GlobalOpts {
@@ -83,4 +83,14 @@ export function collectGlobs(value: string, previous: string[]): string[] {
   }
   out.push(current);
   return [...previous, ...out.map((v) => v.trim()).filter(Boolean)];
+}
+
+/** A commander parser for a whole number of at least 1, naming the flag when it is not. */
+export function positiveInt(flag: string) {
+  return (v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1)
+      throw new InvalidArgumentError(`${flag} must be a whole number of at least 1, got "${v}"`);
+    return n;
+  };
 }

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { describeSummary } from "../../core/secrets.js";
 import { age, block, color, line, printJson, printJsonLine, stateColor, table, truncate } from "../output.js";
-import { examples, indent, withProject } from "./common.js";
+import { examples, indent, positiveInt, withProject } from "./common.js";
 
 export function registerQueueCommands(program: Command): void {
   program
@@ -102,15 +102,26 @@ export function registerQueueCommands(program: Command): void {
     .command("next")
     .description("what can start now, what waits on what, what awaits review, what is stuck")
     .option("--json", "print the report as JSON")
-    .addHelpText("after", examples("ballador next", "ballador next --json"))
-    .action(async (opts: { json?: boolean }, cmd: Command) => {
+    .option(
+      "-n, --limit <n>",
+      "list at most n ready and n waiting tasks (the rest are counted)",
+      positiveInt("--limit"),
+      50,
+    )
+    .option("--all", "list every ready and waiting task")
+    .addHelpText(
+      "after",
+      examples("ballador next", "ballador next --json", "ballador next --all --json | jq '.ready[].id'"),
+    )
+    .action(async (opts: { json?: boolean; limit: number; all?: boolean }, cmd: Command) => {
       const { nextWithConflicts } = await import("../../usecases/read.js");
       await withProject(cmd, async (p) => {
-        const r = await nextWithConflicts(p);
+        const r = await nextWithConflicts(p, { limit: opts.all ? -1 : opts.limit });
         if (opts.json) return printJson(r);
-        const section = (title: string, lines: string[]) => {
+        const section = (title: string, lines: string[], more = 0) => {
           console.log(color.bold(title));
           console.log(lines.length > 0 ? lines.map((l) => `  ${l}`).join("\n") : color.dim("  (none)"));
+          if (more > 0) console.log(color.dim(`  ... and ${more} more (ballador next --all)`));
         };
         // Only when some agent waits: the first thing the person should see.
         if (r.needsYou.length > 0)
@@ -134,6 +145,7 @@ export function registerQueueCommands(program: Command): void {
             (t) =>
               `${t.id}  ${line(t.title)}  ${color.dim(`priority ${t.priority}, agent ${line(t.agent)}`)}`,
           ),
+          r.more.ready,
         );
         section(
           "Running:",
@@ -145,6 +157,7 @@ export function registerQueueCommands(program: Command): void {
         section(
           "Waiting:",
           r.waiting.map((t) => `${t.id}  waits on ${t.on.map((d) => `${d.id} (${d.state})`).join(", ")}`),
+          r.more.waiting,
         );
         section(
           "Blocked, failed or stopped:",

@@ -1,16 +1,7 @@
 import { spawn } from "node:child_process";
 import { type Command, InvalidArgumentError } from "commander";
 import { block, color, line, printJson, stateColor } from "../output.js";
-import { examples, globals, withProject } from "./common.js";
-
-function positiveInt(flag: string) {
-  return (v: string) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1)
-      throw new InvalidArgumentError(`${flag} must be a whole number of at least 1, got "${v}"`);
-    return n;
-  };
-}
+import { examples, globals, positiveInt, withProject } from "./common.js";
 
 function budgetText(b: { tokens?: number; usd?: number }): string {
   const parts = [
