@@ -66,19 +66,28 @@ function writeParts(repo, ids, body) {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Waits until every task is in review, reading the task store directly (read-only): the floor
+ * checks its marker files in-process, so this side must not pay a CLI process per poll either
+ * (polling `status --json` every 50 ms kept most of a core busy while the runs competed for it).
+ */
 async function allInReview(repo, count, startedAt) {
+  const Database = require("better-sqlite3");
   const deadline = Date.now() + 180_000;
+  let db = null;
   let states = {};
-  while (Date.now() < deadline) {
-    const { stdout: out } = await runAsync(process.execPath, [CLI, "status", "--json"], {
-      cwd: repo.dir,
-      env: repo.env,
-    });
-    states = {};
-    for (const t of JSON.parse(out).tasks) states[t.state] = (states[t.state] ?? 0) + 1;
-    if ((states.review ?? 0) === count) return msSince(startedAt);
-    if ((states.failed ?? 0) + (states.blocked ?? 0) > 0) break;
-    await sleep(50);
+  try {
+    while (Date.now() < deadline) {
+      db ??= new Database(join(repo.stateDir, "ballador.db"), { readonly: true, fileMustExist: true });
+      states = {};
+      for (const r of db.prepare("SELECT state, COUNT(*) AS n FROM tasks GROUP BY state").all())
+        states[r.state] = r.n;
+      if ((states.review ?? 0) === count) return msSince(startedAt);
+      if ((states.failed ?? 0) + (states.blocked ?? 0) > 0) break;
+      await sleep(10);
+    }
+  } finally {
+    db?.close();
   }
   throw new Error(`not all ${count} in review: ${JSON.stringify(states)} (repo ${repo.dir})`);
 }

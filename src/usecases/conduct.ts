@@ -47,9 +47,6 @@ export interface ConductOptions extends LaunchOptions {
   pollMs?: number;
 }
 
-/** A commit by another process is visible to readers at once; a second covers clock steps. */
-const SLACK_MS = 1000;
-
 /** Wakes on any change in one folder, on a timeout, or on abort; never more than one waiter. */
 class Waker {
   private watcher: FSWatcher | null = null;
@@ -106,13 +103,11 @@ export async function conduct(
   const pollMs = opts.pollMs ?? 2000;
   const limit = Math.min(project.config.max_parallel, opts.max ?? Number.POSITIVE_INFINITY);
   const known = new Map<string, { state: TaskState; attempt: number }>();
-  let mark = "";
-  const remember = (rows: readonly TaskRow[]) => {
-    for (const t of rows) {
-      known.set(t.id, { state: t.state, attempt: t.attempt });
-      if (t.updatedAt > mark) mark = t.updatedAt;
-    }
+  const remember = (rows: Iterable<TaskRow>) => {
+    for (const t of rows) known.set(t.id, { state: t.state, attempt: t.attempt });
   };
+  // The seq first: a change committed between the two reads is then seen twice, never missed.
+  let seen = store.lastEventSeq();
   remember(store.tasks({ lean: true }));
   const notifier = new Notifier(project, events.onBell ?? null, events.onProblem);
   const waitKey = (id: string, a: { runId: string; since: string }) => needsYouKey(id, a.runId, a.since);
@@ -141,10 +136,11 @@ export async function conduct(
     }
   };
 
-  /** Reports what changed since the last look: the rows written since the mark, by index. */
+  /** Reports what changed since the last look: the tasks with new events, by seq. */
   const report = () => {
-    const since = mark ? new Date(Date.parse(mark) - SLACK_MS).toISOString() : "";
-    const rows = store.tasksUpdatedSince(since);
+    const changed = store.changedSince(seen);
+    seen = changed.seq;
+    const rows = [...store.leanTasks(changed.ids).values()].sort((a, b) => a.seq - b.seq);
     for (const t of rows) {
       const before = known.get(t.id);
       // A new attempt inside the same session: the person should see it even when the task

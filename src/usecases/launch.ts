@@ -9,8 +9,8 @@ import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { findProgram, type ResolvedProfile, resolveProfile } from "../adapters/agents/profiles.js";
 import {
-  blobAt,
   branchExists,
+  committedProblems,
   isValidBranchName,
   listWorktrees,
   resolveCommit,
@@ -36,7 +36,7 @@ import {
   SUPERVISOR_ENTRY,
   worktreePathFor,
 } from "./run-env.js";
-import { carriedNames, specOnBase } from "./run-spec.js";
+import { carriedNames, SPEC_MAX_BYTES } from "./run-spec.js";
 import { isReviewerRun } from "./runs.js";
 import { upstreamCaBundle } from "./sandboxing.js";
 
@@ -182,21 +182,30 @@ export async function launch(project: Project, opts: LaunchOptions = {}): Promis
     else start.splice(start.indexOf(a), 1);
   }
   // The worktree is cut from the base: a spec not committed there never reaches the agent.
+  // One git call for every spec and part of this launch, not three per file.
   const missingSpecs = new Map<string, string[]>();
-  for (const a of start) {
-    const task = byId.get(a.id) as TaskRow;
-    if (task.spec) {
-      const spec = await specOnBase(project, task.spec);
-      if ("missing" in spec)
-        missingSpecs.set(spec.missing, [...(missingSpecs.get(spec.missing) ?? []), task.id]);
-    }
-    if (task.partPath) {
-      const part = await blobAt(project.paths.root, config.base, task.partPath, 1024 * 1024);
-      if ("missing" in part)
-        result.warnings.push(
-          `${task.partPath} (part ${task.id}) is not committed on ${config.base}; the agent gets its text in the prompt, but not the file (commit .ballador/)`,
-        );
-    }
+  const startTasks = start.map((a) => byId.get(a.id) as TaskRow);
+  const [specProblems, partProblems] = await Promise.all([
+    committedProblems(
+      project.paths.root,
+      config.base,
+      [...new Set(startTasks.flatMap((t) => (t.spec ? [t.spec] : [])))],
+      SPEC_MAX_BYTES,
+    ),
+    committedProblems(
+      project.paths.root,
+      config.base,
+      [...new Set(startTasks.flatMap((t) => (t.partPath ? [t.partPath] : [])))],
+      1024 * 1024,
+    ),
+  ]);
+  for (const task of startTasks) {
+    const specProblem = task.spec ? specProblems.get(task.spec) : null;
+    if (specProblem) missingSpecs.set(specProblem, [...(missingSpecs.get(specProblem) ?? []), task.id]);
+    if (task.partPath && partProblems.get(task.partPath))
+      result.warnings.push(
+        `${task.partPath} (part ${task.id}) is not committed on ${config.base}; the agent gets its text in the prompt, but not the file (commit .ballador/)`,
+      );
   }
   // A base URL (a local gateway, a fake, Ollama) the sandbox would refuse: the agent would retry
   // for minutes with nothing recorded. Refused here, with the line that fixes it.

@@ -29,10 +29,19 @@ export interface RefCopy {
   own: string | null;
 }
 
-export async function commonDirOf(repo: string): Promise<string> {
-  return (
-    await git(["rev-parse", "--path-format=absolute", "--git-common-dir"], { cwd: repo })
-  ).stdout.trim();
+const commonDirs = new Map<string, Promise<string>>();
+
+/** The repository's own git folder (asked once per process: every sandboxed step needs it). */
+export function commonDirOf(repo: string): Promise<string> {
+  let dir = commonDirs.get(repo);
+  if (!dir) {
+    dir = git(["rev-parse", "--path-format=absolute", "--git-common-dir"], { cwd: repo }).then((r) =>
+      r.stdout.trim(),
+    );
+    commonDirs.set(repo, dir);
+    dir.catch(() => commonDirs.delete(repo));
+  }
+  return dir;
 }
 
 function leafOf(branch: string): string {

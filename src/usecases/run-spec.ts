@@ -300,9 +300,12 @@ export function auditPromptSection(project: Project, task: TaskRow, index: numbe
 }
 
 /** A part's spec as committed on the project's base (a regular file), or why it is not there. */
+/** The largest spec an agent's prompt carries. */
+export const SPEC_MAX_BYTES = 256 * 1024;
+
 export async function specOnBase(
   project: Project,
   spec: string,
 ): Promise<{ text: string } | { missing: string }> {
-  return blobAt(project.paths.root, project.config.base, spec, 256 * 1024);
+  return blobAt(project.paths.root, project.config.base, spec, SPEC_MAX_BYTES);
 }

@@ -7,6 +7,7 @@ import {
   branchExists,
   changedFiles,
   commitsAhead,
+  committedProblems,
   currentBranch,
   deleteBranch,
   dirtyFiles,
@@ -111,6 +112,27 @@ describe("repository queries", () => {
     } finally {
       delete process.env.GIT_CEILING_DIRECTORIES;
     }
+  });
+
+  it("checks many paths at a revision in one call: committed, missing, a link, too large", async () => {
+    await mkdir(join(repo, "docs"), { recursive: true });
+    await writeFile(join(repo, "docs", "small.md"), "small\n");
+    await writeFile(join(repo, "docs", "big.md"), "x".repeat(2048));
+    await symlink("small.md", join(repo, "docs", "link.md"));
+    await git(["add", "docs"], { cwd: repo });
+    await git(["commit", "-q", "-m", "docs"], { cwd: repo, env: IDENTITY });
+    const problems = await committedProblems(
+      repo,
+      "main",
+      ["docs/small.md", "docs/big.md", "docs/link.md", "docs/none.md"],
+      1024,
+    );
+    expect(Object.fromEntries(problems)).toEqual({
+      "docs/small.md": null,
+      "docs/big.md": "docs/big.md on main is larger than 1024 bytes",
+      "docs/link.md": "docs/link.md on main is not a regular file (a symbolic link)",
+      "docs/none.md": "docs/none.md is not committed on main",
+    });
   });
 
   it("throws NotAGitRepoError outside a repository", async () => {

@@ -93,6 +93,24 @@ describe("the event log", () => {
     expect(store.events()).toEqual(before);
   });
 
+  it("tells a watcher which tasks changed since the seq it kept, each once, and nothing twice", () => {
+    const store = openStore();
+    store.queueParts([part("a"), part("b", ["a"]), part("c")], "cli");
+    const start = store.lastEventSeq();
+    expect(store.changedSince(start)).toEqual({ ids: [], seq: start });
+    walk(store, "a", ["running", "verifying", "review"]);
+    walk(store, "c", ["running"]);
+    const first = store.changedSince(start);
+    expect(first.ids.sort()).toEqual(["a", "c"]);
+    expect(first.seq).toBe(store.lastEventSeq());
+    expect(store.changedSince(first.seq)).toEqual({ ids: [], seq: first.seq });
+    // Another handle (another process) commits: seen on the next look, with the dependent.
+    const other = TaskStore.open(dir, {});
+    open.push(other);
+    other.transition("a", "merged", by);
+    expect(store.changedSince(first.seq).ids.sort()).toEqual(["a", "b"]);
+  });
+
   it("records a transition with time, task, from, to, cause, actor, run and detail", () => {
     const store = openStore();
     store.queueParts([part("a")], "cli");

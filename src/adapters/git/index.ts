@@ -6,6 +6,7 @@ export {
   branchExists,
   changedFiles,
   commitsAhead,
+  committedProblems,
   currentBranch,
   deleteBranch,
   entriesAt,

@@ -222,6 +222,47 @@ export async function blobAt(
   return { text: (await git(["cat-file", "blob", sha], { cwd: repo })).stdout };
 }
 
+/**
+ * What keeps each path from being a regular committed file of at most `maxBytes` at `rev`
+ * (null: nothing), for many paths in one `git ls-tree -l` (blobAt's checks without the text).
+ */
+export async function committedProblems(
+  repo: string,
+  rev: string,
+  paths: readonly string[],
+  maxBytes: number,
+): Promise<Map<string, string | null>> {
+  assertNotOption("revision", rev);
+  const out = new Map<string, string | null>();
+  if (paths.length === 0) return out;
+  const ls = await git(["ls-tree", "-l", "-z", "--end-of-options", rev, "--", ...paths], {
+    cwd: repo,
+    allowFail: true,
+  });
+  const entries = new Map<string, string>();
+  if (ls.code === 0)
+    for (const e of splitNul(ls.stdout)) {
+      const tab = e.indexOf("\t");
+      if (tab > 0) entries.set(e.slice(tab + 1), e.slice(0, tab));
+    }
+  for (const path of paths) {
+    const meta = entries.get(path);
+    if (meta === undefined) {
+      out.set(path, `${path} is not committed on ${rev}`);
+      continue;
+    }
+    const [mode, type, , size] = meta.split(/ +/);
+    if (type !== "blob" || (mode !== "100644" && mode !== "100755"))
+      out.set(
+        path,
+        `${path} on ${rev} is not a regular file (${mode === "120000" ? "a symbolic link" : type})`,
+      );
+    else if (Number(size) > maxBytes) out.set(path, `${path} on ${rev} is larger than ${maxBytes} bytes`);
+    else out.set(path, null);
+  }
+  return out;
+}
+
 /** Refs under a prefix (e.g. refs/heads/ballador/) with their commits. */
 export async function refsUnder(repo: string, prefix: string): Promise<Map<string, string>> {
   const r = await git(["for-each-ref", "--format=%(objectname) %(refname)", prefix], {

@@ -297,6 +297,30 @@ export class TaskStore {
     return rows.map(toLeanTask);
   }
 
+  /**
+   * Ids of the tasks with events after `seq`, and the last seq seen. The log is append-only and
+   * its seq grows in commit order, so a watcher that keeps the seq misses nothing and re-reads
+   * nothing (a timestamp needs slack for writers that stamped before they committed).
+   */
+  changedSince(seq: number): { ids: string[]; seq: number } {
+    const rows = this.db
+      .prepare("SELECT seq, task_id FROM events WHERE seq > ? ORDER BY seq")
+      .raw(true)
+      .all(seq) as Array<[number, string]>;
+    const ids = new Set<string>();
+    let last = seq;
+    for (const [s, id] of rows) {
+      ids.add(id);
+      last = s;
+    }
+    return { ids: [...ids], seq: last };
+  }
+
+  /** The seq of the newest event (0 with none). */
+  lastEventSeq(): number {
+    return (this.db.prepare("SELECT MAX(seq) AS m FROM events").get() as { m: number | null }).m ?? 0;
+  }
+
   /** How many tasks are in each state (through the state index; no rows read). */
   stateCounts(): Partial<Record<TaskState, number>> {
     const rows = this.db.prepare("SELECT state, COUNT(*) AS n FROM tasks GROUP BY state").all() as Array<{
