@@ -3,6 +3,7 @@
  * unknown keys are errors that name the file and the key path.
  */
 import { z } from "zod";
+import { parseDuration } from "../core/duration.js";
 
 const Command = z.string().min(1, { message: "an empty command; remove the key or give a command" });
 
@@ -366,10 +367,5 @@ export const DEFAULT_CONFIG: Config = {
   },
 };
 
-export function parseDuration(text: string): number {
-  const m = /^(\d+)(ms|s|m|h)$/.exec(text);
-  if (!m) throw new Error(`not a duration: ${text}`);
-  const n = Number(m[1]);
-  const unit = m[2] as "ms" | "s" | "m" | "h";
-  return n * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit];
-}
+// Here for the config's own users; the runtime imports it from core, without zod.
+export { parseDuration };

@@ -13,7 +13,7 @@
 import { randomBytes } from "node:crypto";
 import { type FSWatcher, watch } from "node:fs";
 import type { TaskRow } from "../adapters/store/index.js";
-import { parseDuration } from "../config/schema.js";
+import { parseDuration } from "../core/duration.js";
 import { newLaunchId } from "../core/ids.js";
 import type { TaskState } from "../core/states.js";
 import { UserError } from "./errors.js";

@@ -5,7 +5,7 @@
  * within `notify.coalesce` of the first go out as one message.
  */
 import { commandWithInput, desktopNotify, postJson } from "../adapters/notify/index.js";
-import { parseDuration } from "../config/schema.js";
+import { parseDuration } from "../core/duration.js";
 import { terminalLine } from "../core/terminal-text.js";
 import type { Project } from "./project.js";
 

@@ -31,7 +31,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { hasDesktop } from "../adapters/notify/index.js";
-import { parseDuration } from "../config/schema.js";
+import { parseDuration } from "../core/duration.js";
 import { deliver, type NotifyEvent } from "./notify.js";
 import type { Project } from "./project.js";
 

@@ -18,7 +18,7 @@ import {
   UntrustedPathError,
   writeUntrusted,
 } from "../adapters/untrusted/index.js";
-import { parseDuration } from "../config/schema.js";
+import { parseDuration } from "../core/duration.js";
 import { type Pipeline, type Stage, stagePromptSection } from "../core/pipeline.js";
 import { assemblePrompt } from "../core/prompt.js";
 import { secretMode } from "../core/secrets.js";

@@ -1,7 +1,8 @@
 /** Resolving a configured profile (preset + overrides) into the one shape the runtime uses. */
 import { existsSync, statSync } from "node:fs";
 import { delimiter, isAbsolute, join, resolve } from "node:path";
-import { type Config, type ProfileConfig, parseDuration } from "../../config/schema.js";
+import type { Config, ProfileConfig } from "../../config/schema.js";
+import { parseDuration } from "../../core/duration.js";
 import { DEFAULT_WAIT_PATTERN } from "../../core/needs-you.js";
 import type { SecretSpec } from "../../core/secrets.js";
 import { PACKAGE_ROOT } from "../../package-root.js";
