@@ -6,6 +6,7 @@
  * once, in the run that received it (the carried transcript is not counted again), and priced.
  */
 import { afterEach, describe, expect, it } from "vitest";
+import type { ShownUsage } from "../helpers/agents-under-test.js";
 import { PACKAGE_ROOT } from "../helpers/cli.js";
 import { type FakeAnthropic, startFakeAnthropic } from "../helpers/fake-anthropic.js";
 import { cleanupSandboxTests, makeSandboxProject } from "../helpers/sandbox.js";
@@ -16,15 +17,7 @@ afterEach(async () => {
   await cleanupSandboxTests();
 });
 
-interface Usage {
-  source: string;
-  input: number;
-  output: number;
-  cacheRead: number;
-  cacheWrite: number;
-  messages: number;
-  byModel: Record<string, unknown>;
-}
+type Usage = ShownUsage;
 
 describe("cost, with the real Claude Code", () => {
   it("each attempt's usage comes from its own transcript in the run's HOME, every answer once", async () => {

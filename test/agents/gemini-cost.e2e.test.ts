@@ -8,15 +8,14 @@
  * into the new HOME and appended to) nothing is counted twice.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { type AgentUnderTest, closeApis, retried, toReview } from "../helpers/agent-e2e.js";
+import { closeApis, retried, toReview } from "../helpers/agent-e2e.js";
 import {
-  GEMINI_TURN_USAGE,
-  type GeminiRequest,
-  geminiFunctionResponses,
-  geminiPrompt,
-  geminiTurns,
-  startFakeGemini,
-} from "../helpers/fake-gemini.js";
+  GEMINI as GEMINI_AGENT,
+  type ShownCost,
+  type ShownUsage,
+  tracked,
+} from "../helpers/agents-under-test.js";
+import { GEMINI_TURN_USAGE, type GeminiRequest } from "../helpers/fake-gemini.js";
 import { cleanupSandboxTests } from "../helpers/sandbox.js";
 
 afterEach(async () => {
@@ -25,39 +24,9 @@ afterEach(async () => {
 });
 
 const requestsOf = (api: { requests: unknown[] }) => api.requests as GeminiRequest[];
-let lastApi: { requests: unknown[] } | null = null;
-
-const GEMINI: AgentUnderTest = {
-  name: "gemini",
-  env: ["GEMINI_API_KEY", "GOOGLE_GEMINI_BASE_URL"],
-  startApi: async (script) => {
-    const api = await startFakeGemini(script);
-    lastApi = api;
-    return api;
-  },
-  configure: async (p, api) => {
-    p.env.GEMINI_API_KEY = "test-gemini-key";
-    p.env.GOOGLE_GEMINI_BASE_URL = api.url;
-  },
-  firstPrompt: (api) => geminiPrompt(requestsOf(api)),
-  toolOutputs: (api) => geminiFunctionResponses(requestsOf(api)),
-  turns: (api) => geminiTurns(requestsOf(api)),
-};
-
-interface Usage {
-  source: string;
-  input: number;
-  output: number;
-  cacheRead: number;
-  cacheWrite: number;
-  messages: number;
-  byModel: Record<string, unknown>;
-}
-
-interface Shown {
-  runs: Array<{ id: string; usage: Usage | null }>;
-  cost: { tokens: number; usd: number | null } | null;
-}
+const { agent: GEMINI, last } = tracked(GEMINI_AGENT);
+type Usage = ShownUsage;
+type Shown = ShownCost;
 
 // What one turn costs in Ballador's terms: the prompt net of the cached part, thoughts as output.
 const T = GEMINI_TURN_USAGE;
@@ -70,7 +39,7 @@ const PRICES = { "gemini-*": { input: 0.3, output: 2.5, cache_read: 0.03 } };
 
 /** The fake's conversation turns (requests with tools): how many, and the models they asked. */
 function turnsAnswered(): { count: number; models: string[] } {
-  const turns = requestsOf(lastApi as { requests: unknown[] }).filter((r) => r.answer !== "text");
+  const turns = requestsOf(last()).filter((r) => r.answer !== "text");
   const models = turns.map((r) => /\/models\/([^:]+):/.exec(r.path)?.[1] ?? "?");
   return { count: turns.length, models: [...new Set(models)] };
 }

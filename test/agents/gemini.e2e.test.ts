@@ -6,35 +6,14 @@
  * headless (`--resume latest --prompt`), since its own resume drops the new prompt.
  */
 import { afterEach, describe, it } from "vitest";
-import { type AgentUnderTest, closeApis, retried, toReview } from "../helpers/agent-e2e.js";
-import {
-  type GeminiRequest,
-  geminiFunctionResponses,
-  geminiPrompt,
-  geminiTurns,
-  startFakeGemini,
-} from "../helpers/fake-gemini.js";
+import { closeApis, retried, toReview } from "../helpers/agent-e2e.js";
+import { GEMINI } from "../helpers/agents-under-test.js";
 import { cleanupSandboxTests } from "../helpers/sandbox.js";
 
 afterEach(async () => {
   await closeApis();
   await cleanupSandboxTests();
 });
-
-const requestsOf = (api: { requests: unknown[] }) => api.requests as GeminiRequest[];
-
-const GEMINI: AgentUnderTest = {
-  name: "gemini",
-  env: ["GEMINI_API_KEY", "GOOGLE_GEMINI_BASE_URL"],
-  startApi: (script) => startFakeGemini(script),
-  configure: async (p, api) => {
-    p.env.GEMINI_API_KEY = "test-gemini-key";
-    p.env.GOOGLE_GEMINI_BASE_URL = api.url;
-  },
-  firstPrompt: (api) => geminiPrompt(requestsOf(api)),
-  toolOutputs: (api) => geminiFunctionResponses(requestsOf(api)),
-  turns: (api) => geminiTurns(requestsOf(api)),
-};
 
 describe("Gemini CLI, real binary, sandboxed, against a fake Gemini API", () => {
   it("headless (gemini --prompt): commits, reports done, reaches review", async () => {

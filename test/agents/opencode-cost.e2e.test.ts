@@ -1,22 +1,12 @@
-/**
- * Cost with the real OpenCode (issue 15): `opencode-headless`, sandboxed, in tmux, its anthropic
- * provider against the fake Messages API (each answer: 10 input, 20 output tokens). Each run's
- * usage comes from OpenCode's own database in the run's HOME (`~/.local/share/opencode/opencode.db`
- * and its write-ahead log, copied and read by a separate process): the answers of the run's
- * worktree, each once, priced; over a retry that continues the conversation (the database carried
- * into the new HOME) nothing is counted twice.
- */
-import { mkdir, writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { type AgentUnderTest, closeApis, retried, toReview } from "../helpers/agent-e2e.js";
+import { closeApis, retried, toReview } from "../helpers/agent-e2e.js";
 import {
-  agentTurns,
-  firstPrompt,
-  type RecordedRequest,
-  startFakeAnthropic,
-  toolResults,
-} from "../helpers/fake-anthropic.js";
+  OPENCODE as OPENCODE_AGENT,
+  type ShownCost,
+  type ShownUsage,
+  tracked,
+} from "../helpers/agents-under-test.js";
+import { agentTurns, type RecordedRequest } from "../helpers/fake-anthropic.js";
 import { cleanupSandboxTests } from "../helpers/sandbox.js";
 
 afterEach(async () => {
@@ -25,54 +15,15 @@ afterEach(async () => {
 });
 
 const requestsOf = (api: { requests: unknown[] }) => api.requests as RecordedRequest[];
-let lastApi: { requests: unknown[] } | null = null;
-
-const OPENCODE: AgentUnderTest = {
-  name: "opencode",
-  env: ["ANTHROPIC_API_KEY"],
-  startApi: async (script) => {
-    const api = await startFakeAnthropic(script);
-    lastApi = api;
-    return api;
-  },
-  configure: async (p, api) => {
-    p.env.ANTHROPIC_API_KEY = "sk-ant-test-opencode";
-    const dir = join(p.home, ".config", "opencode");
-    await mkdir(dir, { recursive: true });
-    await writeFile(
-      join(dir, "opencode.json"),
-      JSON.stringify({
-        $schema: "https://opencode.ai/config.json",
-        model: "anthropic/claude-sonnet-4-5",
-        provider: { anthropic: { options: { baseURL: `${api.url}/v1` } } },
-      }),
-    );
-  },
-  firstPrompt: (api) => firstPrompt(requestsOf(api)),
-  toolOutputs: (api) => toolResults(requestsOf(api)).map((r) => r.text),
-  turns: (api) => agentTurns(requestsOf(api)),
-};
-
-interface Usage {
-  source: string;
-  input: number;
-  output: number;
-  cacheRead: number;
-  cacheWrite: number;
-  messages: number;
-  byModel: Record<string, unknown>;
-}
-
-interface Shown {
-  runs: Array<{ id: string; usage: Usage | null }>;
-  cost: { tokens: number; usd: number | null } | null;
-}
+const { agent: OPENCODE, last } = tracked(OPENCODE_AGENT);
+type Usage = ShownUsage;
+type Shown = ShownCost;
 
 const PRICES = { "claude-*": { input: 3, output: 15 } };
 
 /** The answers the fake gave to the agent's conversation (its requests with tools). */
 function answered(): number {
-  return agentTurns(requestsOf(lastApi as { requests: unknown[] })).length;
+  return agentTurns(requestsOf(last())).length;
 }
 
 function expectAnswers(u: Usage | null, runId: string): Usage {

@@ -1,52 +1,12 @@
-/**
- * The real OpenCode CLI (the opencode-ai devDependency) through the `opencode` and
- * `opencode-headless` presets, sandboxed, in tmux, with its built-in anthropic provider pointed
- * at a local fake Messages API by the person's opencode.json (seeded into the run). Each
- * reaches review, and a failed attempt is retried in the same conversation: the interactive
- * preset's retry runs headless (`opencode run --continue`), since `--continue --prompt` never
- * sends the new prompt.
- */
-import { mkdir, writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import { afterEach, describe, it } from "vitest";
-import { type AgentUnderTest, closeApis, retried, toReview } from "../helpers/agent-e2e.js";
-import {
-  agentTurns,
-  firstPrompt,
-  type RecordedRequest,
-  startFakeAnthropic,
-  toolResults,
-} from "../helpers/fake-anthropic.js";
+import { closeApis, retried, toReview } from "../helpers/agent-e2e.js";
+import { OPENCODE } from "../helpers/agents-under-test.js";
 import { cleanupSandboxTests } from "../helpers/sandbox.js";
 
 afterEach(async () => {
   await closeApis();
   await cleanupSandboxTests();
 });
-
-const requestsOf = (api: { requests: unknown[] }) => api.requests as RecordedRequest[];
-
-const OPENCODE: AgentUnderTest = {
-  name: "opencode",
-  env: ["ANTHROPIC_API_KEY"],
-  startApi: (script) => startFakeAnthropic(script),
-  configure: async (p, api) => {
-    p.env.ANTHROPIC_API_KEY = "sk-ant-test-opencode";
-    const dir = join(p.home, ".config", "opencode");
-    await mkdir(dir, { recursive: true });
-    await writeFile(
-      join(dir, "opencode.json"),
-      JSON.stringify({
-        $schema: "https://opencode.ai/config.json",
-        model: "anthropic/claude-sonnet-4-5",
-        provider: { anthropic: { options: { baseURL: `${api.url}/v1` } } },
-      }),
-    );
-  },
-  firstPrompt: (api) => firstPrompt(requestsOf(api)),
-  toolOutputs: (api) => toolResults(requestsOf(api)).map((r) => r.text),
-  turns: (api) => agentTurns(requestsOf(api)),
-};
 
 describe("OpenCode, real binary, sandboxed, against a fake Messages API", () => {
   it("headless (opencode run --auto): commits, reports done, reaches review", async () => {

@@ -1,0 +1,120 @@
+/**
+ * The built-in agents as the end-to-end tests drive them (agent-e2e.ts): each against its fake
+ * model server, with the person's own settings pointed at it. Shared by the agents' own tests
+ * and their cost tests, so both exercise the same set-up.
+ */
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { AgentUnderTest } from "./agent-e2e.js";
+import {
+  agentTurns,
+  firstPrompt,
+  type RecordedRequest,
+  startFakeAnthropic,
+  toolResults,
+} from "./fake-anthropic.js";
+import {
+  type GeminiRequest,
+  geminiFunctionResponses,
+  geminiPrompt,
+  geminiTurns,
+  startFakeGemini,
+} from "./fake-gemini.js";
+import {
+  functionOutputs,
+  type ResponsesRequest,
+  responsesPrompt,
+  responsesTurns,
+  startFakeResponses,
+} from "./fake-openai-responses.js";
+
+const anthropicRequests = (api: { requests: unknown[] }) => api.requests as RecordedRequest[];
+const geminiRequests = (api: { requests: unknown[] }) => api.requests as GeminiRequest[];
+const responsesRequests = (api: { requests: unknown[] }) => api.requests as ResponsesRequest[];
+
+export const CODEX: AgentUnderTest = {
+  name: "codex",
+  env: ["OPENAI_API_KEY", "OPENAI_BASE_URL"],
+  startApi: (script) => startFakeResponses(script),
+  configure: async (p, api) => {
+    p.env.OPENAI_API_KEY = "sk-test-codex-0123456789";
+    p.env.OPENAI_BASE_URL = `${api.url}/v1`;
+    // The person's own config: only the model (the fake's tool shape); the rest is Ballador's.
+    await mkdir(join(p.home, ".codex"), { recursive: true });
+    await writeFile(join(p.home, ".codex", "config.toml"), 'model = "fake-model"\n');
+  },
+  firstPrompt: (api) => responsesPrompt(responsesRequests(api)),
+  toolOutputs: (api) => functionOutputs(responsesRequests(api)),
+  turns: (api) => responsesTurns(responsesRequests(api)),
+  // The TUI's announcement tip (raw.githubusercontent.com/openai/codex/main/announcement_tip.toml):
+  // no setting of 0.169.0 turns it off (show_tooltips = false does not).
+  deniedExtras: ["raw.githubusercontent.com"],
+};
+
+export const GEMINI: AgentUnderTest = {
+  name: "gemini",
+  env: ["GEMINI_API_KEY", "GOOGLE_GEMINI_BASE_URL"],
+  startApi: (script) => startFakeGemini(script),
+  configure: async (p, api) => {
+    p.env.GEMINI_API_KEY = "test-gemini-key";
+    p.env.GOOGLE_GEMINI_BASE_URL = api.url;
+  },
+  firstPrompt: (api) => geminiPrompt(geminiRequests(api)),
+  toolOutputs: (api) => geminiFunctionResponses(geminiRequests(api)),
+  turns: (api) => geminiTurns(geminiRequests(api)),
+};
+
+export const OPENCODE: AgentUnderTest = {
+  name: "opencode",
+  env: ["ANTHROPIC_API_KEY"],
+  startApi: (script) => startFakeAnthropic(script),
+  configure: async (p, api) => {
+    p.env.ANTHROPIC_API_KEY = "sk-ant-test-opencode";
+    const dir = join(p.home, ".config", "opencode");
+    await mkdir(dir, { recursive: true });
+    await writeFile(
+      join(dir, "opencode.json"),
+      JSON.stringify({
+        $schema: "https://opencode.ai/config.json",
+        model: "anthropic/claude-sonnet-4-5",
+        provider: { anthropic: { options: { baseURL: `${api.url}/v1` } } },
+      }),
+    );
+  },
+  firstPrompt: (api) => firstPrompt(anthropicRequests(api)),
+  toolOutputs: (api) => toolResults(anthropicRequests(api)).map((r) => r.text),
+  turns: (api) => agentTurns(anthropicRequests(api)),
+};
+
+/** The agent, and the fake server its latest test started (a cost test counts its answers). */
+export function tracked(agent: AgentUnderTest): { agent: AgentUnderTest; last(): { requests: unknown[] } } {
+  let last: { requests: unknown[] } | null = null;
+  return {
+    agent: {
+      ...agent,
+      startApi: async (script) => {
+        const api = await agent.startApi(script);
+        last = api;
+        return api;
+      },
+    },
+    last: () => last ?? { requests: [] },
+  };
+}
+
+/** A run's usage as `show --json` gives it (the agent's own records). */
+export interface ShownUsage {
+  source: string;
+  input: number;
+  output: number;
+  cacheRead: number;
+  cacheWrite: number;
+  messages: number;
+  byModel: Record<string, unknown>;
+}
+
+/** What the cost tests read of `show --json`. */
+export interface ShownCost {
+  runs: Array<{ id: string; usage: ShownUsage | null }>;
+  cost: { tokens: number; usd: number | null } | null;
+}
