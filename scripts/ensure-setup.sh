@@ -44,9 +44,8 @@ fi
 if [ ! -f dist/cli/main.js ] || [ -n "$(find src -newer dist/cli/main.js -name '*.ts' 2>/dev/null | head -1)" ]; then
   echo "ballador setup: building" >&2
   node node_modules/typescript/bin/tsc -p tsconfig.build.json >&2
-  node scripts/build-bundle.mjs >&2
 fi
-# The bundle of the entries (dist/bundle), made from the compiled modules.
+# The bundle of the entries (dist/bundle), made from the compiled modules (again after tsc).
 if [ ! -f dist/bundle/cli.js ] || [ dist/cli/main.js -nt dist/bundle/cli.js ]; then
   node scripts/build-bundle.mjs >&2
 fi

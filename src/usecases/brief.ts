@@ -15,6 +15,7 @@ import { costOfRuns } from "./cost.js";
 import { taskPipeline } from "./pipeline.js";
 import { type Project, requireTask } from "./project.js";
 import { branchFor } from "./run-env.js";
+import { SPEC_MAX_BYTES } from "./run-spec.js";
 import { isReviewerRun } from "./runs.js";
 import { protectedPaths, tamperedFiles } from "./verification.js";
 
@@ -238,7 +239,7 @@ export async function buildBrief(
   };
 
   // The spec as committed on the base, through git: a file in a checkout could be a link.
-  const specBlob = task.spec ? await blobAt(root, base, task.spec, 256 * 1024) : null;
+  const specBlob = task.spec ? await blobAt(root, base, task.spec, SPEC_MAX_BYTES) : null;
   const specText = specBlob && "text" in specBlob ? specBlob.text : null;
   const lines: string[] = [];
   lines.push(`# ${task.title}`, "");

@@ -45,6 +45,7 @@ import { UserError } from "./errors.js";
 import type { Project } from "./project.js";
 import { type QueueResult, queueParts } from "./queue.js";
 import { worktreeRootFor } from "./run-env.js";
+import { commonDirOf } from "./run-refs.js";
 import { resolveSecrets, splitSecrets, writeStandInFiles } from "./sandboxing.js";
 import { checkSpecFile } from "./specs.js";
 
@@ -172,9 +173,7 @@ async function startSession(
   const home = join(runDir, "home");
   const tmp = join(runDir, "tmp");
   for (const d of [runDir, home, tmp]) mkdirSync(d, { recursive: true });
-  const common = (
-    await git(["rev-parse", "--path-format=absolute", "--git-common-dir"], { cwd: project.paths.root })
-  ).stdout.trim();
+  const common = await commonDirOf(project.paths.root);
   const policy = buildConfinedPolicy({
     output: [output],
     runDir,

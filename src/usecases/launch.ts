@@ -36,7 +36,7 @@ import {
   SUPERVISOR_ENTRY,
   worktreePathFor,
 } from "./run-env.js";
-import { carriedNames, SPEC_MAX_BYTES } from "./run-spec.js";
+import { carriedNames, PART_MAX_BYTES, SPEC_MAX_BYTES } from "./run-spec.js";
 import { isReviewerRun } from "./runs.js";
 import { upstreamCaBundle } from "./sandboxing.js";
 
@@ -185,24 +185,16 @@ export async function launch(project: Project, opts: LaunchOptions = {}): Promis
   // One git call for every spec and part of this launch, not three per file.
   const missingSpecs = new Map<string, string[]>();
   const startTasks = start.map((a) => byId.get(a.id) as TaskRow);
-  const [specProblems, partProblems] = await Promise.all([
-    committedProblems(
-      project.paths.root,
-      config.base,
-      [...new Set(startTasks.flatMap((t) => (t.spec ? [t.spec] : [])))],
-      SPEC_MAX_BYTES,
-    ),
-    committedProblems(
-      project.paths.root,
-      config.base,
-      [...new Set(startTasks.flatMap((t) => (t.partPath ? [t.partPath] : [])))],
-      1024 * 1024,
-    ),
-  ]);
+  const limits = new Map<string, number>();
+  for (const t of startTasks) {
+    if (t.partPath) limits.set(t.partPath, PART_MAX_BYTES);
+    if (t.spec) limits.set(t.spec, SPEC_MAX_BYTES);
+  }
+  const problems = await committedProblems(project.paths.root, config.base, limits);
   for (const task of startTasks) {
-    const specProblem = task.spec ? specProblems.get(task.spec) : null;
+    const specProblem = task.spec ? problems.get(task.spec) : null;
     if (specProblem) missingSpecs.set(specProblem, [...(missingSpecs.get(specProblem) ?? []), task.id]);
-    if (task.partPath && partProblems.get(task.partPath))
+    if (task.partPath && problems.get(task.partPath))
       result.warnings.push(
         `${task.partPath} (part ${task.id}) is not committed on ${config.base}; the agent gets its text in the prompt, but not the file (commit .ballador/)`,
       );

@@ -191,13 +191,10 @@ export function next(project: Project, opts: NextOptions = {}): NextReport {
     report.waiting.push({ id: t.id, title: t.title, on });
   }
   // Review order looks down each reviewed task's dependencies: looked up as needed, once each.
-  const known = new Map(active.map((t) => [t.id, t as Reviewable]));
+  const known = new Map<string, Reviewable | undefined>(active.map((t) => [t.id, t]));
   const lookup = {
     get(id: string): Reviewable | undefined {
-      if (!known.has(id)) {
-        const row = store.leanTasks([id]).get(id);
-        if (row) known.set(id, row);
-      }
+      if (!known.has(id)) known.set(id, store.leanTasks([id]).get(id));
       return known.get(id);
     },
   };

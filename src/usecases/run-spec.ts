@@ -302,6 +302,8 @@ export function auditPromptSection(project: Project, task: TaskRow, index: numbe
 /** A part's spec as committed on the project's base (a regular file), or why it is not there. */
 /** The largest spec an agent's prompt carries. */
 export const SPEC_MAX_BYTES = 256 * 1024;
+/** The largest part file launch expects to find committed on the base. */
+export const PART_MAX_BYTES = 1024 * 1024;
 
 export async function specOnBase(
   project: Project,

@@ -124,8 +124,7 @@ describe("repository queries", () => {
     const problems = await committedProblems(
       repo,
       "main",
-      ["docs/small.md", "docs/big.md", "docs/link.md", "docs/none.md"],
-      1024,
+      new Map(["docs/small.md", "docs/big.md", "docs/link.md", "docs/none.md"].map((p) => [p, 1024])),
     );
     expect(Object.fromEntries(problems)).toEqual({
       "docs/small.md": null,

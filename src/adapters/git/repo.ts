@@ -193,6 +193,51 @@ export function splitNul(text: string): string[] {
   return text.split("\0").filter((part) => part !== "");
 }
 
+interface TreeEntry {
+  mode: string;
+  type: string;
+  sha: string;
+  /** Bytes of a blob; NaN for a tree or a submodule. */
+  size: number;
+}
+
+/** The entries at `rev` of the paths that exist there, from one `git ls-tree -l`. */
+async function treeEntries(
+  repo: string,
+  rev: string,
+  paths: readonly string[],
+): Promise<Map<string, TreeEntry>> {
+  assertNotOption("revision", rev);
+  const out = new Map<string, TreeEntry>();
+  if (paths.length === 0) return out;
+  const ls = await git(["ls-tree", "-l", "-z", "--end-of-options", rev, "--", ...paths], {
+    cwd: repo,
+    allowFail: true,
+  });
+  if (ls.code !== 0) return out;
+  for (const e of splitNul(ls.stdout)) {
+    const tab = e.indexOf("\t");
+    if (tab <= 0) continue;
+    const [mode = "", type = "", sha = "", size = ""] = e.slice(0, tab).split(/ +/);
+    out.set(e.slice(tab + 1), { mode, type, sha, size: Number(size) });
+  }
+  return out;
+}
+
+/** Why `path` is not a regular committed file of at most `maxBytes` at `rev`, or null. */
+function entryProblem(
+  path: string,
+  rev: string,
+  entry: TreeEntry | undefined,
+  maxBytes: number,
+): string | null {
+  if (!entry) return `${path} is not committed on ${rev}`;
+  if (entry.type !== "blob" || (entry.mode !== "100644" && entry.mode !== "100755") || !entry.sha)
+    return `${path} on ${rev} is not a regular file (${entry.mode === "120000" ? "a symbolic link" : entry.type})`;
+  if (entry.size > maxBytes) return `${path} on ${rev} is larger than ${maxBytes} bytes`;
+  return null;
+}
+
 /**
  * A file's text as it stands at a revision, read through git (never from a checkout, where it
  * could be a link to a file the reader must not see). Only a regular blob counts: a symlink
@@ -204,63 +249,23 @@ export async function blobAt(
   path: string,
   maxBytes = 1024 * 1024,
 ): Promise<{ text: string } | { missing: string }> {
-  assertNotOption("revision", rev);
-  const ls = await git(["ls-tree", "-z", "--end-of-options", rev, "--", path], {
-    cwd: repo,
-    allowFail: true,
-  });
-  const entry = splitNul(ls.stdout).find((e) => e.split("\t")[1] === path);
-  if (ls.code !== 0 || !entry) return { missing: `${path} is not committed on ${rev}` };
-  const [mode, type, sha] = (entry.split("\t")[0] ?? "").split(" ");
-  if (type !== "blob" || (mode !== "100644" && mode !== "100755") || !sha) {
-    return {
-      missing: `${path} on ${rev} is not a regular file (${mode === "120000" ? "a symbolic link" : type})`,
-    };
-  }
-  const size = Number((await git(["cat-file", "-s", sha], { cwd: repo })).stdout.trim());
-  if (size > maxBytes) return { missing: `${path} on ${rev} is larger than ${maxBytes} bytes` };
-  return { text: (await git(["cat-file", "blob", sha], { cwd: repo })).stdout };
+  const entry = (await treeEntries(repo, rev, [path])).get(path);
+  const problem = entryProblem(path, rev, entry, maxBytes);
+  if (problem !== null || !entry) return { missing: problem ?? `${path} is not committed on ${rev}` };
+  return { text: (await git(["cat-file", "blob", entry.sha], { cwd: repo })).stdout };
 }
 
 /**
- * What keeps each path from being a regular committed file of at most `maxBytes` at `rev`
- * (null: nothing), for many paths in one `git ls-tree -l` (blobAt's checks without the text).
+ * blobAt's checks without the text, for many paths (each with its own size limit) in one git
+ * call: what keeps each from being a regular committed file at `rev` (null: nothing).
  */
 export async function committedProblems(
   repo: string,
   rev: string,
-  paths: readonly string[],
-  maxBytes: number,
+  limits: ReadonlyMap<string, number>,
 ): Promise<Map<string, string | null>> {
-  assertNotOption("revision", rev);
-  const out = new Map<string, string | null>();
-  if (paths.length === 0) return out;
-  const ls = await git(["ls-tree", "-l", "-z", "--end-of-options", rev, "--", ...paths], {
-    cwd: repo,
-    allowFail: true,
-  });
-  const entries = new Map<string, string>();
-  if (ls.code === 0)
-    for (const e of splitNul(ls.stdout)) {
-      const tab = e.indexOf("\t");
-      if (tab > 0) entries.set(e.slice(tab + 1), e.slice(0, tab));
-    }
-  for (const path of paths) {
-    const meta = entries.get(path);
-    if (meta === undefined) {
-      out.set(path, `${path} is not committed on ${rev}`);
-      continue;
-    }
-    const [mode, type, , size] = meta.split(/ +/);
-    if (type !== "blob" || (mode !== "100644" && mode !== "100755"))
-      out.set(
-        path,
-        `${path} on ${rev} is not a regular file (${mode === "120000" ? "a symbolic link" : type})`,
-      );
-    else if (Number(size) > maxBytes) out.set(path, `${path} on ${rev} is larger than ${maxBytes} bytes`);
-    else out.set(path, null);
-  }
-  return out;
+  const entries = await treeEntries(repo, rev, [...limits.keys()]);
+  return new Map([...limits].map(([path, max]) => [path, entryProblem(path, rev, entries.get(path), max)]));
 }
 
 /** Refs under a prefix (e.g. refs/heads/ballador/) with their commits. */
