@@ -6,7 +6,14 @@ import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { findProgram, resolveProfile } from "../adapters/agents/profiles.js";
-import { currentBranch, git, isAncestor, resolveCommit, worktreeTopLevel } from "../adapters/git/index.js";
+import {
+  addDetachedWorktree,
+  currentBranch,
+  git,
+  isAncestor,
+  resolveCommit,
+  worktreeTopLevel,
+} from "../adapters/git/index.js";
 import { makeRunFolder, runPaths } from "../adapters/runfolder/index.js";
 import { RunSandbox } from "../adapters/sandbox/index.js";
 import type { TaskRow } from "../adapters/store/index.js";
@@ -104,7 +111,7 @@ export async function merge(
     sockets: [],
   });
   const fastForward = config.merge_strategy === "ff" && (await isAncestor(root, baseCommit, head));
-  await git(["worktree", "add", "--detach", "--quiet", tree, fastForward ? head : baseCommit], { cwd: root });
+  await addDetachedWorktree(root, tree, fastForward ? head : baseCommit);
   try {
     if (!fastForward) {
       say(`merging ${branch} into ${config.base} in a temporary worktree`);

@@ -9,7 +9,7 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { dirtyFiles, git, isAncestor, resolveCommit } from "../adapters/git/index.js";
+import { addDetachedWorktree, dirtyFiles, git, isAncestor, resolveCommit } from "../adapters/git/index.js";
 import { makeRunFolder } from "../adapters/runfolder/index.js";
 import { RunSandbox } from "../adapters/sandbox/index.js";
 import type { TaskRow } from "../adapters/store/index.js";
@@ -200,7 +200,7 @@ export async function update(
     pgid: null,
     sockets: [],
   });
-  await git(["worktree", "add", "--detach", "--quiet", tree, head], { cwd: root });
+  await addDetachedWorktree(root, tree, head);
   try {
     const hasIdent = (await git(["config", "user.email"], { cwd: root, allowFail: true })).code === 0;
     const ident = hasIdent ? [] : ["-c", "user.name=Ballador", "-c", "user.email=ballador@localhost"];

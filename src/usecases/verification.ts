@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, rmSync, statSync } from "node:fs";
 import { basename, isAbsolute, join, normalize, relative, resolve } from "node:path";
-import { blobAt, git, pruneWorktrees, removeWorktree } from "../adapters/git/index.js";
+import { addDetachedWorktree, blobAt, git, pruneWorktrees, removeWorktree } from "../adapters/git/index.js";
 import { runShell } from "../adapters/process/shell.js";
 import type { RunSandbox } from "../adapters/sandbox/index.js";
 import {
@@ -168,7 +168,7 @@ export async function verifyClean(input: CleanVerifyInput): Promise<Verdict> {
   // A unique name: git names the tree's admin folder after it, and runs verify concurrently.
   const tree = join(input.runDir, `verify-${basename(input.runDir)}`);
   await dropTree(input.repoRoot, tree);
-  await git(["worktree", "add", "--detach", "--quiet", tree, commit], { cwd: input.repoRoot });
+  await addDetachedWorktree(input.repoRoot, tree, commit);
   try {
     // The checkout is the branch's: any of its files may be a link. Writes below never follow
     // one (a link in the way of a protected path is replaced by a real folder: this tree is ours).

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
+  addDetachedWorktree,
   addWorktree,
   branchExists,
   changedFiles,
@@ -18,6 +19,7 @@ import {
   listWorktrees,
   mainCheckoutRoot,
   NotAGitRepoError,
+  pruneWorktrees,
   removeWorktree,
   resolveCommit,
   worktreeTopLevel,
@@ -251,6 +253,20 @@ describe("worktrees", () => {
     expect(results.every((r) => r.createdBranch)).toBe(true);
     for (const [i, branch] of ids.entries())
       expect(await currentBranch(join(root, `wt-par-${i}`))).toBe(branch);
+  });
+
+  it("detached adds beside prunes (verifications ending and starting at once) all succeed", async () => {
+    // The demo once lost a verification this way: a prune removed the admin folder another
+    // add was still writing ("could not open .git/worktrees/X/gitdir").
+    const head = (await resolveCommit(repo, "main")) as string;
+    const adds = Array.from({ length: 12 }, (_, i) =>
+      addDetachedWorktree(repo, join(root, `wt-detached-${i}`), head),
+    );
+    const prunes = Array.from({ length: 12 }, () => pruneWorktrees(repo));
+    await Promise.all([...adds, ...prunes]);
+    for (let i = 0; i < 12; i++)
+      expect(await resolveCommit(join(root, `wt-detached-${i}`), "HEAD")).toBe(head);
+    await expect(addDetachedWorktree(repo, join(root, "wt-opt"), "--orphan")).rejects.toThrow();
   });
 
   it("adds a worktree on a new branch cut from the base", async () => {

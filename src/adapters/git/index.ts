@@ -30,6 +30,7 @@ export {
 } from "./run.js";
 export {
   type AddWorktreeOptions,
+  addDetachedWorktree,
   addWorktree,
   dirtyFiles,
   listWorktrees,

@@ -52,9 +52,18 @@ export async function addWorktree(opts: AddWorktreeOptions): Promise<{ createdBr
 }
 
 /**
- * Several `worktree add` at once (every session provisions itself) can catch another's
- * administrative folder half made: git then dies with "failed to read .git/worktrees/X/commondir"
- * before it changed anything. That one error is retried, after a short random pause.
+ * Adds a detached worktree at `commit` (a verification, a merge or an update tree, Ballador's
+ * own), with the same retry as addWorktree: other adds and prunes run at the same time.
+ */
+export async function addDetachedWorktree(repo: string, path: string, commit: string): Promise<void> {
+  assertNotOption("commit", commit);
+  await racing(() => git(["worktree", "add", "--detach", "--quiet", path, commit], { cwd: repo }));
+}
+
+/**
+ * Several `worktree add` at once (every session provisions itself), or one beside a `worktree
+ * prune`, can catch an administrative folder half made: git then dies with "failed to read
+ * .git/worktrees/X/commondir" (or cannot write its gitdir) before it changed anything. That one error is retried, after a short random pause.
  */
 async function racing(add: () => Promise<unknown>): Promise<void> {
   for (let attempt = 1; ; attempt++) {
