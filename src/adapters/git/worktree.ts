@@ -63,7 +63,9 @@ export async function addDetachedWorktree(repo: string, path: string, commit: st
 /**
  * Several `worktree add` at once (every session provisions itself), or one beside a `worktree
  * prune`, can catch an administrative folder half made: git then dies with "failed to read
- * .git/worktrees/X/commondir" (or cannot write its gitdir) before it changed anything. That one error is retried, after a short random pause.
+ * .git/worktrees/X/commondir", or cannot write its gitdir or its "locked" marker (a prune
+ * removed the folder between its mkdir and that first write), before it changed anything. That
+ * one error is retried, after a short random pause.
  */
 async function racing(add: () => Promise<unknown>): Promise<void> {
   for (let attempt = 1; ; attempt++) {
@@ -72,7 +74,7 @@ async function racing(add: () => Promise<unknown>): Promise<void> {
       return;
     } catch (err) {
       const text = err instanceof GitError ? `${err.message}\n${err.stderr}` : String(err);
-      if (attempt >= 8 || !/worktrees\/[^/\s]+\/(commondir|gitdir|HEAD)/.test(text)) throw err;
+      if (attempt >= 8 || !/worktrees\/[^/\s]+\/(commondir|gitdir|HEAD|locked)/.test(text)) throw err;
       await new Promise((r) => setTimeout(r, 20 + Math.floor(Math.random() * 80) * attempt));
     }
   }
