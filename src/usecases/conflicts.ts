@@ -45,27 +45,110 @@ export async function mergeTreeConflicts(repo: string, a: string, b: string): Pr
  * its dependencies' branches (a stacked branch carries those, and they are not its work).
  */
 export async function ownChangedFiles(project: Project, task: TaskRow, head: string): Promise<string[]> {
-  const config = project.config;
-  const exclude = [config.base];
-  for (const d of task.needs) {
-    const dep = project.store().task(d);
-    const ref = dep?.branch ?? branchFor(config, d);
-    if (await resolveCommit(project.paths.root, ref)) exclude.push(ref);
+  const base = await resolveCommit(project.paths.root, project.config.base);
+  if (!base) return [];
+  return (await ownChangedFilesOf(project, base, [task], new Map([[task.id, head]]))).get(task.id) ?? [];
+}
+
+/** The branch each task works on, and the branches of its dependencies. */
+function branchOf(project: Project, id: string, row?: TaskRow | null): string {
+  const task = row ?? project.store().task(id);
+  return task?.branch ?? branchFor(project.config, id);
+}
+
+/**
+ * The commits of local branches, by branch name, in one git call (a branch that does not
+ * exist, or does not point at a commit, is absent).
+ */
+async function branchCommits(root: string, names: Iterable<string>): Promise<Map<string, string>> {
+  const wanted = new Set(names);
+  const out = new Map<string, string>();
+  if (wanted.size === 0) return out;
+  // Each pattern also matches refs below it (refs/heads/x/...): only exact names are kept.
+  const r = await git(
+    [
+      "for-each-ref",
+      "--format=%(objectname) %(objecttype) %(refname)",
+      ...[...wanted].map((n) => `refs/heads/${n}`),
+    ],
+    { cwd: root, allowFail: true },
+  );
+  for (const line of r.stdout.split("\n")) {
+    // A ref name has no spaces.
+    const [sha, type, ref] = line.split(" ");
+    const name = ref?.startsWith("refs/heads/") ? ref.slice("refs/heads/".length) : null;
+    if (sha && type === "commit" && name !== null && wanted.has(name)) out.set(name, sha);
   }
-  const r = await git(["log", "--no-merges", "--name-only", "--format=", head, "--not", ...exclude], {
-    cwd: project.paths.root,
+  return out;
+}
+
+/**
+ * ownChangedFiles for many tasks with one `git log`: every commit reachable from one of the
+ * heads (or a dependency's branch) and not from the base, with its parents and files; each
+ * task's own commits are then those its head reaches in that set minus those its
+ * dependencies' branches reach. A commit outside the set is reachable from the base, and so
+ * is everything below it, so a walk that stops at the set's edge misses none. Merges list no
+ * files (as with --no-merges) but keep the walk connected. Before, this was a `rev-parse` per
+ * dependency and a `git log` per task: with 20 tasks in review every brief cost 40 git
+ * processes (docs/specs/0006).
+ */
+export async function ownChangedFilesOf(
+  project: Project,
+  base: string,
+  tasks: readonly TaskRow[],
+  heads: ReadonlyMap<string, string>,
+): Promise<Map<string, string[]>> {
+  const root = project.paths.root;
+  const depBranches = new Map<string, string[]>();
+  for (const t of tasks)
+    if (heads.has(t.id))
+      depBranches.set(
+        t.id,
+        t.needs.map((d) => branchOf(project, d)),
+      );
+  const depCommits = await branchCommits(root, [...depBranches.values()].flat());
+  // Commits named by hash only (from git itself): none can be read as an option.
+  const starts = new Set(
+    [...heads.values(), ...depCommits.values()].filter((c) => /^[0-9a-f]{40,64}$/.test(c)),
+  );
+  const out = new Map<string, string[]>();
+  if (starts.size === 0) return out;
+  const r = await git(["log", "--name-only", "--format=%x01%H %P", ...starts, "--not", base, "--"], {
+    cwd: root,
     allowFail: true,
   });
-  return r.code === 0
-    ? [
-        ...new Set(
-          r.stdout
-            .split("\n")
-            .map((l) => l.trim())
-            .filter(Boolean),
-        ),
-      ].sort()
-    : [];
+  if (r.code !== 0) return out;
+  const parents = new Map<string, string[]>();
+  const files = new Map<string, string[]>();
+  let current: string[] | null = null;
+  for (const line of r.stdout.split("\n")) {
+    if (line.startsWith("\x01")) {
+      const [sha = "", ...ps] = line.slice(1).trim().split(" ");
+      parents.set(sha, ps);
+      current = [];
+      files.set(sha, current);
+    } else if (line.trim() && current) current.push(line.trim());
+  }
+  const reach = (from: string): Set<string> => {
+    const seen = new Set<string>();
+    const stack = parents.has(from) ? [from] : [];
+    while (stack.length > 0) {
+      const c = stack.pop() as string;
+      if (seen.has(c)) continue;
+      seen.add(c);
+      for (const p of parents.get(c) ?? []) if (parents.has(p) && !seen.has(p)) stack.push(p);
+    }
+    return seen;
+  };
+  for (const [id, head] of heads) {
+    const own = reach(head);
+    for (const b of depBranches.get(id) ?? []) {
+      const dep = depCommits.get(b);
+      if (dep) for (const c of reach(dep)) own.delete(c);
+    }
+    out.set(id, [...new Set([...own].flatMap((c) => files.get(c) ?? []))].sort());
+  }
+  return out;
 }
 
 export function scopeWarnings(task: TaskRow, others: readonly TaskRow[]): Conflict[] {
@@ -95,17 +178,19 @@ export async function predictConflicts(project: Project, only?: string): Promise
   // Nothing in play, nothing to compare: no git process at all.
   if (active.length === 0) return { conflicts: [], mergeOrder: [] };
   const base = await resolveCommit(root, config.base);
+  // Every head in one call, every task's own files in one more: not two git processes per
+  // task in play, for each brief and each notification.
+  const byBranch = await branchCommits(
+    root,
+    active.map((t) => branchOf(project, t.id, t)),
+  );
   const heads = new Map<string, string>();
   for (const t of active) {
-    const head = await resolveCommit(root, t.branch ?? branchFor(config, t.id));
+    const head = byBranch.get(branchOf(project, t.id, t));
     if (head) heads.set(t.id, head);
   }
   const conflicts: Conflict[] = [];
-  const changed = new Map<string, string[]>();
-  for (const t of active) {
-    const head = heads.get(t.id);
-    if (head && base) changed.set(t.id, await ownChangedFiles(project, t, head));
-  }
+  const changed = base ? await ownChangedFilesOf(project, base, active, heads) : new Map<string, string[]>();
   const relevant = (a: string, b?: string) => !only || a === only || b === only;
   for (let i = 0; i < active.length; i++) {
     const a = active[i] as TaskRow;
