@@ -11,7 +11,7 @@
  */
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { resolveProfile } from "../adapters/agents/profiles.js";
+import { type ResolvedProfile, resolveProfile } from "../adapters/agents/profiles.js";
 import { addWorktree, git } from "../adapters/git/index.js";
 import { runShell } from "../adapters/process/shell.js";
 import {
@@ -24,6 +24,7 @@ import {
 import { gitObjectEnv, type Policy, RunSandbox } from "../adapters/sandbox/index.js";
 import type { RunRow } from "../adapters/store/index.js";
 import { writeUntrusted } from "../adapters/untrusted/index.js";
+import { secretMode } from "../core/secrets.js";
 import type { Project } from "./project.js";
 import { rollbackProvisioning, STEP_PID_FILE } from "./rollback.js";
 import type { RefCopy } from "./run-refs.js";
@@ -86,15 +87,18 @@ async function provisionStages(
       `worktree ${ps.worktree} on ${ps.branch}${ps.branchExisted ? " (existing branch)" : ` from ${ps.base}`}`,
     );
     mkdirSync(dirname(ps.worktree), { recursive: true });
-    await addWorktree({
+    const adding = addWorktree({
       repo: root,
       path: ps.worktree,
       branch: ps.branch,
       base: ps.baseCommit,
       checked: { branchExists: ps.branchExisted, baseCommit: ps.baseCommit },
     });
+    // git is already adding it: the sandbox runtime starts meanwhile.
+    warmSandbox(config, profile);
+    await adding;
     for (const other of ps.merge) await stackBranch(ps, other);
-  }
+  } else warmSandbox(config, profile);
   const gitDir = (await git(["rev-parse", "--absolute-git-dir"], { cwd: ps.worktree })).stdout.trim();
   // The worktree's git folder is the agent's to write: written without following a link.
   writeUntrusted(
@@ -146,6 +150,17 @@ async function provisionStages(
   });
   writeRunSpec(spec);
   return spec;
+}
+
+/**
+ * The run's sandbox runtime starts ahead of its policy (RunSandbox.prewarm), for the bootstrap
+ * and then the agent: unless the profile masks secrets, whose TLS termination must be there
+ * from the runtime's first start.
+ */
+function warmSandbox(config: Project["config"], profile: ResolvedProfile): void {
+  if (config.sandbox.mode === "none") return;
+  if (Object.values(profile.secrets).some((s) => secretMode(s) === "mask")) return;
+  RunSandbox.prewarm();
 }
 
 function failNow(message: string): never {

@@ -78,11 +78,13 @@ export async function supervise(runDir: string): Promise<number> {
   const claim = existsSync(runPaths(runDir).runFile) ? null : readProvisionSpec(runDir);
   if (claim) {
     const project = await openProject(claim.repoRoot);
+    let provisioned = false;
     try {
-      const provisioned = await provisionInSession(project, claim, (text) => say(text));
+      provisioned = (await provisionInSession(project, claim, (text) => say(text))) !== null;
       if (!provisioned) return 1;
     } finally {
-      await RunSandbox.stopAll();
+      // Kept for the agent (start() re-targets it): a second start costs its bridges again.
+      if (!provisioned) await RunSandbox.stopAll();
       project.close();
     }
   }

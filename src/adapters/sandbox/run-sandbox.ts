@@ -3,8 +3,17 @@
  * with its HTTP/SOCKS proxy running inside this process. So the process that owns a sandbox
  * must spawn asynchronously and keep its event loop free, or the proxy stalls.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import {
+  accessSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { isAbsolute, join } from "node:path";
 import { pemCertificates } from "../../core/pem.js";
 import { hostCovered, hostMatches, hostOnly, maskContent } from "../../core/secrets.js";
 import { shellJoin, shellQuote } from "../../core/shell.js";
@@ -26,6 +35,46 @@ const standIns = new Map<string, { name: string; hosts: string[] }>();
 let files: Array<{ at: string; content: string }> = [];
 /** The per-run CA's folder (host-only, in the run folder), removed when the sandbox stops. */
 let caDir: string | null = null;
+/** A prewarm in flight: start() waits for it, then re-targets what it started. */
+let warming: Promise<void> | null = null;
+interface Binaries {
+  bwrapPath?: string;
+  socatPath?: string;
+}
+let binaries: Binaries | null = null;
+
+/**
+ * bwrap and socat, found on PATH here: given to the runtime, it checks them in place instead of
+ * running `which` for each (a process spawned from the supervisor costs a fork of all of it).
+ */
+function runtimeBinaries(): Binaries {
+  if (binaries) return binaries;
+  const find = (name: string): string | undefined => {
+    for (const dir of (process.env.PATH ?? "").split(":")) {
+      if (!isAbsolute(dir)) continue; // as which: a relative PATH entry is not looked in
+      const file = join(dir, name);
+      try {
+        accessSync(file, constants.X_OK);
+        if (statSync(file).isFile()) return file;
+      } catch {
+        // not here
+      }
+    }
+    return undefined;
+  };
+  // Only a path the runtime's shell quoting leaves as it is: withBinds looks for it verbatim.
+  const plain = (path: string | undefined) => (path && /^[A-Za-z0-9_./+-]+$/.test(path) ? path : undefined);
+  const bwrap = plain(find("bwrap"));
+  const socat = plain(find("socat"));
+  binaries = { ...(bwrap ? { bwrapPath: bwrap } : {}), ...(socat ? { socatPath: socat } : {}) };
+  return binaries;
+}
+
+/** Blocked requests go to the current run's denials; registered once, when the runtime starts. */
+const askAboutHost = async ({ host, port }: { host: string; port?: number }): Promise<boolean> => {
+  if (denialsTo) recordDenial(denialsTo, { host, port: port ?? null, at: new Date().toISOString() });
+  return false;
+};
 
 /** A secret the agent must not hold: it sees a stand-in, requests to `hosts` get `value`. */
 export interface MaskedSecret {
@@ -40,6 +89,12 @@ export interface MaskedSecret {
 
 export class SandboxUnavailableError extends Error {
   override name = "SandboxUnavailableError";
+}
+
+function unavailable(why: string): SandboxUnavailableError {
+  return new SandboxUnavailableError(
+    `the sandbox cannot start: ${why}. Install bubblewrap and socat (apt-get install bubblewrap socat) or run "ballador doctor"`,
+  );
 }
 
 export interface Wrapped {
@@ -62,12 +117,13 @@ export class RunSandbox {
     // The runtime reads CLAUDE_TMPDIR when wrapping: TMPDIR inside must be writable.
     process.env.CLAUDE_TMPDIR = opts.tmp;
     mkdirSync(opts.tmp, { recursive: true });
+    if (warming) await warming;
     manager ??= (await import("@anthropic-ai/sandbox-runtime")).SandboxManager;
-    const deps = manager.checkDependencies();
-    if (deps.errors.length > 0) {
-      throw new SandboxUnavailableError(
-        `the sandbox cannot start: ${deps.errors.join("; ")}. Install bubblewrap and socat (apt-get install bubblewrap socat) or run "ballador doctor"`,
-      );
+    if (!initialized) {
+      const found = runtimeBinaries();
+      const missing = [found.bwrapPath ? null : "bubblewrap (bwrap)", found.socatPath ? null : "socat"];
+      if (missing.some((m) => m))
+        throw unavailable(`${missing.filter((m) => m).join(" and ")} not found on PATH`);
     }
     // Paths made later (the prompt, the run file) are left out until they exist.
     const filesystem = {
@@ -114,6 +170,7 @@ export class RunSandbox {
         : {}),
     };
     const config = {
+      ...runtimeBinaries(),
       network,
       filesystem,
       ...(wanted.length > 0
@@ -127,10 +184,14 @@ export class RunSandbox {
         : {}),
     };
     if (!initialized) {
-      await manager.initialize(config, async ({ host, port }) => {
-        if (denialsTo) recordDenial(denialsTo, { host, port: port ?? null, at: new Date().toISOString() });
-        return false;
-      });
+      try {
+        // It checks its dependencies first (ripgrep, and being root without CAP_SETFCAP).
+        await manager.initialize(config, askAboutHost);
+      } catch (err) {
+        const m = /^Sandbox dependencies not available: (.*)$/s.exec((err as Error).message);
+        if (m?.[1]) throw unavailable(m[1]);
+        throw err;
+      }
       initialized = true;
     } else {
       manager.updateConfig(config);
@@ -220,7 +281,7 @@ export class RunSandbox {
       for (const m of (argv[2] ?? "").matchAll(/--bind (\/tmp\/claude-(?:http|socks)-[0-9a-f]+\.sock) /g)) {
         if (m[1]) sockets.add(m[1]);
       }
-      return withBinds(argv, this.policy.binds);
+      return withBinds(argv, this.policy.binds, runtimeBinaries().bwrapPath);
     } finally {
       for (const [name, value] of saved) {
         if (value === undefined) delete process.env[name];
@@ -228,6 +289,37 @@ export class RunSandbox {
       }
       process.chdir(previous);
     }
+  }
+
+  /**
+   * Starts this process's runtime ahead of its first policy, while the caller does other work
+   * (a session adds its worktree meanwhile): loading the runtime, its dependency check and its
+   * proxies and bridges take ~0.2 s, most of it waiting for the bridges' sockets. It starts
+   * with no host allowed and no folder writable; start() then re-targets it to the run's
+   * policy, so nothing is ever wrapped under the warm-up's settings but a stricter one. Not
+   * for a run with masked secrets: TLS termination is fixed when the runtime starts, and
+   * start() would restart it. Failures are left for start() to report.
+   */
+  static prewarm(): void {
+    if (initialized || warming) return;
+    warming = (async () => {
+      manager ??= (await import("@anthropic-ai/sandbox-runtime")).SandboxManager;
+      // initialize checks the dependencies itself and refuses when one is missing; start()
+      // then tries again, and its message names the fix.
+      await manager.initialize(
+        {
+          ...runtimeBinaries(),
+          network: { allowedDomains: [], deniedDomains: [] },
+          filesystem: { denyRead: [], allowWrite: [], denyWrite: [] },
+        },
+        askAboutHost,
+      );
+      initialized = true;
+    })()
+      .catch(() => undefined)
+      .finally(() => {
+        warming = null;
+      });
   }
 
   /** The policy this sandbox enforces. */
@@ -241,6 +333,7 @@ export class RunSandbox {
   }
 
   static async stopAll(): Promise<void> {
+    if (warming) await warming;
     if (manager && initialized) await manager.reset();
     initialized = false;
     denialsTo = null;
@@ -254,21 +347,22 @@ export class RunSandbox {
 }
 
 /**
- * The runtime answers `/bin/sh -c "bwrap OPTIONS -- COMMAND"`. Two changes, both checked:
+ * The runtime answers `/bin/sh -c "bwrap OPTIONS -- COMMAND"` (bwrap by the path runtimeBinaries
+ * found, when it found one). Two changes, both checked:
  * - `exec bwrap`: bwrap becomes the direct child of this process, so its --die-with-parent ends
  *   the whole sandbox when this process dies (a kill -9 of `merge` no longer leaves a verify
  *   running behind it);
  * - the per-run binds are added after the runtime's own mounts (later mounts win), before `--`.
  * A shape that is not the expected one is refused rather than run without the binds.
  */
-export function withBinds(argv: readonly string[], binds: readonly Bind[]): Wrapped {
+export function withBinds(argv: readonly string[], binds: readonly Bind[], bwrapPath?: string): Wrapped {
   const [file, flag, script, ...rest] = argv;
   if (
     file !== "/bin/sh" ||
     flag !== "-c" ||
     typeof script !== "string" ||
     rest.length > 0 ||
-    !script.startsWith("bwrap ")
+    !(script.startsWith("bwrap ") || (bwrapPath !== undefined && script.startsWith(`${bwrapPath} `)))
   ) {
     if (binds.length === 0 && file) return { file, args: argv.slice(1) };
     throw new SandboxUnavailableError(
