@@ -3,15 +3,39 @@
  * Bundles the compiled entries (dist/cli/entry.js, the supervisor, the scripted agent) into
  * dist/bundle/: with code splitting, so each lazily imported use case stays a chunk loaded only
  * when its command runs, and with npm packages left outside (resolved from node_modules as
- * usual). Node loads a few large files much faster than ninety small ones (docs/specs/0006).
+ * usual) but for the sandbox runtime (below). Node loads a few large files much faster than ninety small ones (docs/specs/0006).
  * Run by `npm run build`, ensure-setup and the test set-up, after tsc.
  */
-import { rmSync } from "node:fs";
+import { cpSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const RUNTIME = "@anthropic-ai/sandbox-runtime";
+
+/**
+ * npm packages stay outside the bundle (resolved from node_modules at run time), except the
+ * sandbox runtime with what it imports: its ~80 files (44 of them node-forge) took ~110 ms to
+ * load in each supervisor, one file of them ~55 ms. It finds files of its own (apply-seccomp,
+ * the JVM proxy agent) in a vendor folder beside its module first, so that folder is copied
+ * beside the bundle (its documented layout when bundled): from the same install as the code
+ * inlined, so the two always match. Without it the runtime runs `npm root -g` (a Node process)
+ * in every supervisor, and without apply-seccomp, unix sockets are not blocked inside.
+ */
+const inlineSandboxRuntime = {
+  name: "inline-sandbox-runtime",
+  setup(b) {
+    b.onResolve({ filter: /^[^./]/ }, (args) => {
+      if (args.path.startsWith("node:")) return { external: true };
+      // Imported from inside node_modules: by the runtime or one of its own, inlined with it.
+      const inlined = args.importer.includes("/node_modules/");
+      if (args.path === RUNTIME || args.path.startsWith(`${RUNTIME}/`) || inlined) return null;
+      return { external: true };
+    });
+  },
+};
 const dist = join(root, "dist");
 const out = join(dist, "bundle");
 rmSync(out, { recursive: true, force: true });
@@ -27,7 +51,15 @@ await build({
   format: "esm",
   platform: "node",
   target: "node20",
-  packages: "external",
+  plugins: [inlineSandboxRuntime],
+  // The inlined CommonJS (node-forge) requires Node's built-ins: ESM has no `require` of its own.
+  banner: {
+    js: 'import { createRequire as __ballador_require } from "node:module"; const require = __ballador_require(import.meta.url);',
+  },
   chunkNames: "chunk-[hash]",
   logLevel: "warning",
 });
+const vendor = join(dirname(createRequire(import.meta.url).resolve(`${RUNTIME}/package.json`)), "vendor");
+for (const part of ["seccomp", "java-proxy-agent"]) {
+  cpSync(join(vendor, part), join(out, "vendor", part), { recursive: true });
+}

@@ -6,6 +6,7 @@
  */
 import { existsSync } from "node:fs";
 import { readFile, symlink, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { runProgram } from "../helpers/cli.js";
@@ -166,6 +167,41 @@ describe("sandbox: escapes", () => {
     const t = await p.waitState("tmux", ["review", "failed"]);
     expect(t.state, await sessionLog(p, "tmux")).toBe("review");
     expect(existsSync(pwned)).toBe(false);
+  });
+
+  it("no unix socket of the host can be reached: a server beside the repository, visible read-only inside, sees no connection", async () => {
+    // A socket on a read-only mount still accepts connections: what blocks them is the
+    // runtime's seccomp filter (apply-seccomp, which the bundled CLI must find in its vendor
+    // folder). Without it, connect() below succeeds; with it, socket(AF_UNIX) is refused.
+    const p = await makeSandboxProject();
+    const path = join(p.parent, "host.sock");
+    let connections = 0;
+    const server = createServer((c) => {
+      connections++;
+      c.end();
+    });
+    await new Promise<void>((r) => server.listen(path, r));
+    try {
+      const probe = [
+        `const c = require("net").createConnection(${JSON.stringify(path)});`,
+        `c.on("connect", () => { console.log("connected"); process.exit(3); });`,
+        `c.on("error", (e) => { console.log("unix socket: " + e.code); process.exit(e.code === "EPERM" ? 0 : 4); });`,
+      ].join(" ");
+      await p.part("unix", {
+        steps: [
+          { run: `test -S ${JSON.stringify(path)}` },
+          { run: `${JSON.stringify(process.execPath)} -e ${JSON.stringify(probe).replace(/\$/g, "\\$")}` },
+          { done: "no unix socket reached" },
+        ],
+      });
+      await p.ok(["queue"]);
+      await p.ok(["launch"]);
+      const t = await p.waitState("unix", ["review", "failed"]);
+      expect(t.state, JSON.stringify(await agentSteps(p, "unix"))).toBe("review");
+      expect(connections).toBe(0);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
   });
 
   it("an agent cannot report for another run by pointing BALLADOR_RUN_DIR at it", async () => {
