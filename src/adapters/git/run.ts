@@ -78,6 +78,8 @@ async function isDirectory(path: string): Promise<boolean> {
  * Settings every git command Ballador runs gets, because many of them run in trees an agent
  * wrote: no hooks (a hook is code), no fsmonitor (a hook by another name), no untracked cache
  * (data an agent wrote), no recursion into submodules (whose URLs and config an agent wrote).
+ * And no `git maintenance run --auto` after a commit or merge of Ballador's: one more process
+ * per run for housekeeping the person's own git does anyway.
  */
 const HARDENING = [
   "-c",
@@ -88,6 +90,8 @@ const HARDENING = [
   "core.untrackedCache=false",
   "-c",
   "submodule.recurse=false",
+  "-c",
+  "maintenance.auto=false",
 ];
 
 /**
