@@ -30,7 +30,7 @@ const inlineSandboxRuntime = {
     b.onResolve({ filter: /^[^./]/ }, (args) => {
       if (args.path.startsWith("node:")) return { external: true };
       // Imported from inside node_modules: by the runtime or one of its own, inlined with it.
-      const inlined = args.importer.includes("/node_modules/");
+      const inlined = args.importer.startsWith(`${join(root, "node_modules")}/`);
       if (args.path === RUNTIME || args.path.startsWith(`${RUNTIME}/`) || inlined) return null;
       return { external: true };
     });

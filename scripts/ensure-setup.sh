@@ -45,8 +45,10 @@ if [ ! -f dist/cli/main.js ] || [ -n "$(find src -newer dist/cli/main.js -name '
   echo "ballador setup: building" >&2
   node node_modules/typescript/bin/tsc -p tsconfig.build.json >&2
 fi
-# The bundle of the entries (dist/bundle), made from the compiled modules (again after tsc).
-if [ ! -f dist/bundle/cli.js ] || [ dist/cli/main.js -nt dist/bundle/cli.js ]; then
+# The bundle of the entries (dist/bundle), made from the compiled modules (again after tsc),
+# and holding the sandbox runtime: again after an install that may have updated it.
+if [ ! -f dist/bundle/cli.js ] || [ dist/cli/main.js -nt dist/bundle/cli.js ] ||
+  [ node_modules/.package-lock.json -nt dist/bundle/cli.js ]; then
   node scripts/build-bundle.mjs >&2
 fi
 # The dashboard's page (bundled with esbuild into dist/dashboard/web).

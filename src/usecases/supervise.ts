@@ -88,8 +88,15 @@ export async function supervise(runDir: string): Promise<number> {
       project.close();
     }
   }
-  let spec = readRunSpec(runDir);
-  const store = TaskStore.open(spec.stateDir, { stack: spec.stack });
+  let spec: RunSpec;
+  let store: TaskStore;
+  try {
+    spec = readRunSpec(runDir);
+    store = TaskStore.open(spec.stateDir, { stack: spec.stack });
+  } catch (err) {
+    await RunSandbox.stopAll(); // kept up after provisioning: its proxy would hold this process
+    throw err;
+  }
   try {
     for (;;) {
       const next = await superviseAttempt(store, spec);

@@ -40,6 +40,8 @@ let warming: Promise<void> | null = null;
 interface Binaries {
   bwrapPath?: string;
   socatPath?: string;
+  /** Not found on PATH at all. */
+  missing: string[];
 }
 let binaries: Binaries | null = null;
 
@@ -62,11 +64,16 @@ function runtimeBinaries(): Binaries {
     }
     return undefined;
   };
-  // Only a path the runtime's shell quoting leaves as it is: withBinds looks for it verbatim.
-  const plain = (path: string | undefined) => (path && /^[A-Za-z0-9_./+-]+$/.test(path) ? path : undefined);
-  const bwrap = plain(find("bwrap"));
-  const socat = plain(find("socat"));
-  binaries = { ...(bwrap ? { bwrapPath: bwrap } : {}), ...(socat ? { socatPath: socat } : {}) };
+  const bwrap = find("bwrap");
+  const socat = find("socat");
+  // Named to the runtime only when its shell quoting leaves the path as it is (withBinds looks
+  // for it verbatim); another is left to the runtime's own lookup, as before.
+  const plain = (path: string | undefined) => path !== undefined && /^[A-Za-z0-9_./+-]+$/.test(path);
+  binaries = {
+    ...(plain(bwrap) ? { bwrapPath: bwrap } : {}),
+    ...(socat ? { socatPath: socat } : {}),
+    missing: [bwrap ? null : "bubblewrap (bwrap)", socat ? null : "socat"].filter((m) => m !== null),
+  };
   return binaries;
 }
 
@@ -119,12 +126,8 @@ export class RunSandbox {
     mkdirSync(opts.tmp, { recursive: true });
     if (warming) await warming;
     manager ??= (await import("@anthropic-ai/sandbox-runtime")).SandboxManager;
-    if (!initialized) {
-      const found = runtimeBinaries();
-      const missing = [found.bwrapPath ? null : "bubblewrap (bwrap)", found.socatPath ? null : "socat"];
-      if (missing.some((m) => m))
-        throw unavailable(`${missing.filter((m) => m).join(" and ")} not found on PATH`);
-    }
+    const { missing, ...named } = runtimeBinaries();
+    if (!initialized && missing.length > 0) throw unavailable(`${missing.join(" and ")} not found on PATH`);
     // Paths made later (the prompt, the run file) are left out until they exist.
     const filesystem = {
       ...policy.filesystem,
@@ -170,7 +173,7 @@ export class RunSandbox {
         : {}),
     };
     const config = {
-      ...runtimeBinaries(),
+      ...named,
       network,
       filesystem,
       ...(wanted.length > 0
@@ -306,9 +309,10 @@ export class RunSandbox {
       manager ??= (await import("@anthropic-ai/sandbox-runtime")).SandboxManager;
       // initialize checks the dependencies itself and refuses when one is missing; start()
       // then tries again, and its message names the fix.
+      const { missing: _missing, ...named } = runtimeBinaries();
       await manager.initialize(
         {
-          ...runtimeBinaries(),
+          ...named,
           network: { allowedDomains: [], deniedDomains: [] },
           filesystem: { denyRead: [], allowWrite: [], denyWrite: [] },
         },
@@ -316,7 +320,9 @@ export class RunSandbox {
       );
       initialized = true;
     })()
-      .catch(() => undefined)
+      // A failed initialize resets the runtime without waiting for it: waited for here, so that
+      // reset cannot land on the start() that retries next.
+      .catch(() => manager?.reset().catch(() => undefined))
       .finally(() => {
         warming = null;
       });
