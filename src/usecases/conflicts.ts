@@ -3,7 +3,7 @@
  * files changed on more than one branch, and real textual conflicts from `git merge-tree`
  * (against the base and between review branches), with a suggested merge order.
  */
-import { git, resolveCommit } from "../adapters/git/index.js";
+import { git, refsUnder, resolveCommit } from "../adapters/git/index.js";
 import type { TaskRow } from "../adapters/store/index.js";
 import { topologicalOrder } from "../core/graph.js";
 import { scopesOverlap } from "../core/scope.js";
@@ -62,22 +62,16 @@ function branchOf(project: Project, id: string, row?: TaskRow | null): string {
  */
 async function branchCommits(root: string, names: Iterable<string>): Promise<Map<string, string>> {
   const wanted = new Set(names);
-  const out = new Map<string, string>();
-  if (wanted.size === 0) return out;
   // Each pattern also matches refs below it (refs/heads/x/...): only exact names are kept.
-  const r = await git(
-    [
-      "for-each-ref",
-      "--format=%(objectname) %(objecttype) %(refname)",
-      ...[...wanted].map((n) => `refs/heads/${n}`),
-    ],
-    { cwd: root, allowFail: true },
+  const refs = await refsUnder(
+    root,
+    [...wanted].map((n) => `refs/heads/${n}`),
+    { commitsOnly: true },
   );
-  for (const line of r.stdout.split("\n")) {
-    // A ref name has no spaces.
-    const [sha, type, ref] = line.split(" ");
-    const name = ref?.startsWith("refs/heads/") ? ref.slice("refs/heads/".length) : null;
-    if (sha && type === "commit" && name !== null && wanted.has(name)) out.set(name, sha);
+  const out = new Map<string, string>();
+  for (const name of wanted) {
+    const sha = refs.get(`refs/heads/${name}`);
+    if (sha) out.set(name, sha);
   }
   return out;
 }

@@ -268,16 +268,26 @@ export async function committedProblems(
   return new Map([...limits].map(([path, max]) => [path, entryProblem(path, rev, entries.get(path), max)]));
 }
 
-/** Refs under a prefix (e.g. refs/heads/ballador/) with their commits. */
-export async function refsUnder(repo: string, prefix: string): Promise<Map<string, string>> {
-  const r = await git(["for-each-ref", "--format=%(objectname) %(refname)", prefix], {
+/**
+ * Refs under a prefix (e.g. refs/heads/ballador/), or under any of several, with the objects
+ * they name, in one git call. `commitsOnly` leaves out refs that do not name a commit.
+ */
+export async function refsUnder(
+  repo: string,
+  prefix: string | readonly string[],
+  opts: { commitsOnly?: boolean } = {},
+): Promise<Map<string, string>> {
+  const patterns = typeof prefix === "string" ? [prefix] : [...prefix];
+  const map = new Map<string, string>();
+  if (patterns.length === 0) return map; // no pattern would list every ref
+  const r = await git(["for-each-ref", "--format=%(objectname) %(objecttype) %(refname)", ...patterns], {
     cwd: repo,
     allowFail: true,
   });
-  const map = new Map<string, string>();
   for (const line of r.stdout.split("\n")) {
-    const space = line.indexOf(" ");
-    if (space > 0) map.set(line.slice(space + 1), line.slice(0, space));
+    // A ref name has no spaces.
+    const [sha, type, ref] = line.split(" ");
+    if (sha && ref && (!opts.commitsOnly || type === "commit")) map.set(ref, sha);
   }
   return map;
 }

@@ -3,20 +3,12 @@
  * with its HTTP/SOCKS proxy running inside this process. So the process that owns a sandbox
  * must spawn asynchronously and keep its event loop free, or the proxy stalls.
  */
-import {
-  accessSync,
-  constants,
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import { pemCertificates } from "../../core/pem.js";
 import { hostCovered, hostMatches, hostOnly, maskContent } from "../../core/secrets.js";
 import { shellJoin, shellQuote } from "../../core/shell.js";
+import { findProgram } from "../agents/profiles.js";
 import { recordDenial } from "./denials.js";
 import type { Bind, Policy } from "./policy.js";
 
@@ -38,8 +30,8 @@ let caDir: string | null = null;
 /** A prewarm in flight: start() waits for it, then re-targets what it started. */
 let warming: Promise<void> | null = null;
 interface Binaries {
-  bwrapPath?: string;
-  socatPath?: string;
+  /** What the runtime is told (see runtimeBinaries). */
+  named: { bwrapPath?: string; socatPath?: string };
   /** Not found on PATH at all. */
   missing: string[];
 }
@@ -51,30 +43,27 @@ let binaries: Binaries | null = null;
  */
 function runtimeBinaries(): Binaries {
   if (binaries) return binaries;
-  const find = (name: string): string | undefined => {
-    for (const dir of (process.env.PATH ?? "").split(":")) {
-      if (!isAbsolute(dir)) continue; // as which: a relative PATH entry is not looked in
-      const file = join(dir, name);
-      try {
-        accessSync(file, constants.X_OK);
-        if (statSync(file).isFile()) return file;
-      } catch {
-        // not here
-      }
-    }
-    return undefined;
-  };
-  const bwrap = find("bwrap");
-  const socat = find("socat");
-  // Named to the runtime only when its shell quoting leaves the path as it is (withBinds looks
-  // for it verbatim); another is left to the runtime's own lookup, as before.
-  const plain = (path: string | undefined) => path !== undefined && /^[A-Za-z0-9_./+-]+$/.test(path);
+  const bwrap = findProgram("bwrap", process.cwd());
+  const socat = findProgram("socat", process.cwd());
+  // Named to the runtime only by an absolute path, and bwrap only when the runtime's shell
+  // quoting leaves its path as it is (withBinds looks for it verbatim); another is left to the
+  // runtime's own lookup.
+  const absolute = (path: string | null): path is string => path !== null && isAbsolute(path);
+  const plain = (path: string | null): path is string => absolute(path) && /^[A-Za-z0-9_./+-]+$/.test(path);
   binaries = {
-    ...(plain(bwrap) ? { bwrapPath: bwrap } : {}),
-    ...(socat ? { socatPath: socat } : {}),
+    named: {
+      ...(plain(bwrap) ? { bwrapPath: bwrap } : {}),
+      ...(absolute(socat) ? { socatPath: socat } : {}),
+    },
     missing: [bwrap ? null : "bubblewrap (bwrap)", socat ? null : "socat"].filter((m) => m !== null),
   };
   return binaries;
+}
+
+/** The runtime's manager, loaded once per process. */
+async function loadManager(): Promise<Manager> {
+  manager ??= (await import("@anthropic-ai/sandbox-runtime")).SandboxManager;
+  return manager;
 }
 
 /** Blocked requests go to the current run's denials; registered once, when the runtime starts. */
@@ -125,8 +114,8 @@ export class RunSandbox {
     process.env.CLAUDE_TMPDIR = opts.tmp;
     mkdirSync(opts.tmp, { recursive: true });
     if (warming) await warming;
-    manager ??= (await import("@anthropic-ai/sandbox-runtime")).SandboxManager;
-    const { missing, ...named } = runtimeBinaries();
+    const manager = await loadManager();
+    const { missing, named } = runtimeBinaries();
     if (!initialized && missing.length > 0) throw unavailable(`${missing.join(" and ")} not found on PATH`);
     // Paths made later (the prompt, the run file) are left out until they exist.
     const filesystem = {
@@ -284,7 +273,7 @@ export class RunSandbox {
       for (const m of (argv[2] ?? "").matchAll(/--bind (\/tmp\/claude-(?:http|socks)-[0-9a-f]+\.sock) /g)) {
         if (m[1]) sockets.add(m[1]);
       }
-      return withBinds(argv, this.policy.binds, runtimeBinaries().bwrapPath);
+      return withBinds(argv, this.policy.binds, runtimeBinaries().named.bwrapPath);
     } finally {
       for (const [name, value] of saved) {
         if (value === undefined) delete process.env[name];
@@ -306,13 +295,11 @@ export class RunSandbox {
   static prewarm(): void {
     if (initialized || warming) return;
     warming = (async () => {
-      manager ??= (await import("@anthropic-ai/sandbox-runtime")).SandboxManager;
       // initialize checks the dependencies itself and refuses when one is missing; start()
       // then tries again, and its message names the fix.
-      const { missing: _missing, ...named } = runtimeBinaries();
-      await manager.initialize(
+      await (await loadManager()).initialize(
         {
-          ...named,
+          ...runtimeBinaries().named,
           network: { allowedDomains: [], deniedDomains: [] },
           filesystem: { denyRead: [], allowWrite: [], denyWrite: [] },
         },
