@@ -14,6 +14,8 @@ import { build } from "esbuild";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const RUNTIME = "@anthropic-ai/sandbox-runtime";
+const dist = join(root, "dist");
+const runtimeDir = `${dirname(createRequire(import.meta.url).resolve(`${RUNTIME}/package.json`))}/`;
 
 /**
  * npm packages stay outside the bundle (resolved from node_modules at run time), except the
@@ -27,6 +29,10 @@ const RUNTIME = "@anthropic-ai/sandbox-runtime";
 const inlineSandboxRuntime = {
   name: "inline-sandbox-runtime",
   setup(b) {
+    // Its `which` spawns a process per lookup (blocking); ours looks on PATH in process.
+    b.onResolve({ filter: /\/utils\/which\.js$/ }, (args) =>
+      args.importer.startsWith(runtimeDir) ? { path: join(dist, "adapters", "sandbox", "which.js") } : null,
+    );
     b.onResolve({ filter: /^[^./]/ }, (args) => {
       if (args.path.startsWith("node:")) return { external: true };
       // Imported from inside node_modules: by the runtime or one of its own, inlined with it.
@@ -36,7 +42,6 @@ const inlineSandboxRuntime = {
     });
   },
 };
-const dist = join(root, "dist");
 const out = join(dist, "bundle");
 rmSync(out, { recursive: true, force: true });
 await build({
@@ -59,7 +64,7 @@ await build({
   chunkNames: "chunk-[hash]",
   logLevel: "warning",
 });
-const vendor = join(dirname(createRequire(import.meta.url).resolve(`${RUNTIME}/package.json`)), "vendor");
+const vendor = join(runtimeDir, "vendor");
 for (const part of ["seccomp", "java-proxy-agent"]) {
   cpSync(join(vendor, part), join(out, "vendor", part), { recursive: true });
 }

@@ -94,7 +94,7 @@ async function allInReview(repo, count, startedAt) {
 
 // ---- the floor: git worktree add + tmux + bwrap, 20 at once ------------------------------------
 
-async function bareTwenty(count, socket) {
+export async function bareTwenty(count, socket) {
   const repo = makeRepo("bare");
   const wt = join(repo.base, "wt");
   const marks = join(repo.base, "marks");
@@ -153,7 +153,7 @@ async function bareTwenty(count, socket) {
   return ms;
 }
 
-async function balladorTwenty(count, socket) {
+export async function balladorTwenty(count, socket) {
   const repo = makeRepo("twenty");
   writeConfig(repo, { socket, maxParallel: count, profile: "{ preset: scripted }" });
   const ids = Array.from({ length: count }, (_, i) => `t${String(i).padStart(2, "0")}`);
@@ -169,7 +169,7 @@ async function balladorTwenty(count, socket) {
 
 // ---- 5 tasks with a 3 s bootstrap -----------------------------------------------------------
 
-async function bootstrapFive(socket) {
+export async function bootstrapFive(socket) {
   const repo = makeRepo("bootstrap");
   writeConfig(repo, {
     socket,

@@ -31,7 +31,7 @@ import {
 } from "../adapters/files/confined.js";
 import { collectPartFiles, loadParts } from "../adapters/files/parts.js";
 import { listSpecs, nextSpecNumber, renderSpec, specFromText } from "../adapters/files/specs.js";
-import { git } from "../adapters/git/index.js";
+import { commonDirOf, git } from "../adapters/git/index.js";
 import { buildConfinedPolicy } from "../adapters/sandbox/confined.js";
 import { type MaskedSecret, RunSandbox, SandboxUnavailableError } from "../adapters/sandbox/index.js";
 import type { GuideInput } from "../core/conductor-guide.js";
@@ -45,7 +45,6 @@ import { UserError } from "./errors.js";
 import type { Project } from "./project.js";
 import { type QueueResult, queueParts } from "./queue.js";
 import { worktreeRootFor } from "./run-env.js";
-import { commonDirOf } from "./run-refs.js";
 import { resolveSecrets, splitSecrets, writeStandInFiles } from "./sandboxing.js";
 import { checkSpecFile } from "./specs.js";
 

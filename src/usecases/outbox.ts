@@ -159,18 +159,28 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * A supervisor's event: left to a live watcher; otherwise claimed, put in the outbox, and sent
  * (by this process if it becomes the sender) coalesced with the other supervisors' events.
  */
+/**
+ * Whether a supervisor would send this kind of event now: it is asked for, a channel of the
+ * supervisor's own is set, and no watcher (which sends them itself) runs. Lets a caller skip
+ * the work of an event nobody would receive, such as conflict prediction at review.
+ */
+export function supervisorSends(project: Project, event: NotifyEvent["event"]): boolean {
+  const n = project.config.notify;
+  if (!n.events.includes(event)) return false;
+  // The bell is the watcher's terminal's; a desktop without notify-send shows nothing.
+  if (!(n.desktop && hasDesktop(process.env)) && !n.command && !n.webhook) return false;
+  return !watcherRuns(project.paths.stateDir);
+}
+
 export async function notifyFromSupervisor(
   project: Project,
   event: Omit<NotifyEvent, "at">,
   key: string,
   onProblem: (text: string) => void,
 ): Promise<void> {
+  if (!supervisorSends(project, event.event)) return;
   const n = project.config.notify;
-  if (!n.events.includes(event.event)) return;
-  // The bell is the watcher's terminal's; a desktop without notify-send shows nothing.
-  if (!(n.desktop && hasDesktop(process.env)) && !n.command && !n.webhook) return;
   const stateDir = project.paths.stateDir;
-  if (watcherRuns(stateDir)) return;
   if (!claim(stateDir, key)) return;
   const d = dirs(stateDir);
   mkdirSync(d.outbox, { recursive: true });

@@ -10,7 +10,7 @@
  */
 import { mkdirSync, readdirSync } from "node:fs";
 import { join, relative } from "node:path";
-import { git, objectType, refsUnder, updateRef } from "../adapters/git/index.js";
+import { commonDirOf, objectType, refsUnder, updateRef } from "../adapters/git/index.js";
 import { runPaths } from "../adapters/runfolder/index.js";
 import { refFolderOf } from "../adapters/sandbox/index.js";
 import {
@@ -27,21 +27,6 @@ export interface RefCopy {
   folder: string;
   written: Map<string, string>;
   own: string | null;
-}
-
-const commonDirs = new Map<string, Promise<string>>();
-
-/** The repository's own git folder (asked once per process: every sandboxed step needs it). */
-export function commonDirOf(repo: string): Promise<string> {
-  let dir = commonDirs.get(repo);
-  if (!dir) {
-    dir = git(["rev-parse", "--path-format=absolute", "--git-common-dir"], { cwd: repo }).then((r) =>
-      r.stdout.trim(),
-    );
-    commonDirs.set(repo, dir);
-    dir.catch(() => commonDirs.delete(repo));
-  }
-  return dir;
 }
 
 function leafOf(branch: string): string {

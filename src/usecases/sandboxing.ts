@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { HomeFiles } from "../adapters/agents/home-files.js";
 import type { ResolvedProfile } from "../adapters/agents/profiles.js";
-import { git } from "../adapters/git/index.js";
+import { commonDirOf, git } from "../adapters/git/index.js";
 import { makeRunFolder, type RunSpec } from "../adapters/runfolder/index.js";
 import {
   buildPolicy,
@@ -22,7 +22,6 @@ import { UserError } from "./errors.js";
 import { mcpSelection } from "./mcp-servers.js";
 import type { Project } from "./project.js";
 import { worktreeRootFor } from "./run-env.js";
-import { commonDirOf } from "./run-refs.js";
 
 export interface PolicyRun {
   worktree: string;

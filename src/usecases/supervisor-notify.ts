@@ -8,7 +8,7 @@
 import type { RunSpec } from "../adapters/runfolder/index.js";
 import type { TaskStore } from "../adapters/store/index.js";
 import type { NotifyEvent } from "./notify.js";
-import { conflictKey, eventKey, needsYouKey, notifyFromSupervisor } from "./outbox.js";
+import { conflictKey, eventKey, needsYouKey, notifyFromSupervisor, supervisorSends } from "./outbox.js";
 import { openProject, type Project } from "./project.js";
 
 type Say = (text: string) => void;
@@ -67,7 +67,8 @@ export function notifyEnd(
       const sends: Array<[Omit<NotifyEvent, "at">, string]> = [
         [{ event, task: task.id, title: task.title, detail }, eventKey(task.id, seq)],
       ];
-      if (event === "review" && project.config.notify.events.includes("conflict_predicted")) {
+      // Predicting costs git processes: only for a message that would go out.
+      if (event === "review" && supervisorSends(project, "conflict_predicted")) {
         try {
           const { predictConflicts } = await import("./conflicts.js");
           for (const c of (await predictConflicts(project, task.id)).conflicts)

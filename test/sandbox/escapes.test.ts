@@ -5,7 +5,7 @@
  * secret no profile names, so every route is also checked for leaking it.
  */
 import { existsSync } from "node:fs";
-import { readFile, symlink, writeFile } from "node:fs/promises";
+import { mkdir, readFile, symlink, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -202,6 +202,30 @@ describe("sandbox: escapes", () => {
     } finally {
       await new Promise((r) => server.close(r));
     }
+  });
+
+  it("the bundled runtime looks programs up in process: a sandboxed run and its verification start no `which`", async () => {
+    // The runtime's own lookup spawns `which` (blocking its process) for ripgrep and for the
+    // shell of every wrap; the bundle routes it to an in-process PATH search. A `which` first
+    // on PATH records every call and then answers as the real one would.
+    const p = await makeSandboxProject();
+    const bin = join(p.parent, "spy-bin");
+    const calls = join(p.parent, "which-calls");
+    await mkdir(bin);
+    await writeFile(
+      join(bin, "which"),
+      `#!/bin/sh\necho "$*" >> ${JSON.stringify(calls)}\nexec /usr/bin/which "$@"\n`,
+      {
+        mode: 0o755,
+      },
+    );
+    p.env.PATH = `${bin}:${p.env.PATH}`;
+    await p.part("lookup", { steps: [{ run: "test -w ." }, { done: "looked nothing up" }] });
+    await p.ok(["queue"]);
+    await p.ok(["launch"]);
+    const t = await p.waitState("lookup", ["review", "failed"]);
+    expect(t.state, await sessionLog(p, "lookup")).toBe("review");
+    expect(existsSync(calls) ? await readFile(calls, "utf8") : "").toBe("");
   });
 
   it("an agent cannot report for another run by pointing BALLADOR_RUN_DIR at it", async () => {

@@ -13,6 +13,7 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync }
 import { join } from "node:path";
 import { inflateSync } from "node:zlib";
 import { entryKind, readUntrusted, UntrustedPathError } from "../untrusted/index.js";
+import { repoLayout } from "./repo.js";
 import { git } from "./run.js";
 
 export interface Adoption {
@@ -25,27 +26,10 @@ const TYPES = new Set(["blob", "tree", "commit", "tag"]);
 const MAX_LOOSE = 256 * 1024 * 1024;
 const MAX_PACK = 1024 * 1024 * 1024;
 
-const stores = new Map<string, Promise<{ dir: string; algo: "sha1" | "sha256" }>>();
-
 /** The repository's own objects folder and hash, found through git (once per process and repo). */
-function objectStore(repo: string): Promise<{ dir: string; algo: "sha1" | "sha256" }> {
-  let s = stores.get(repo);
-  if (!s) {
-    s = findObjectStore(repo);
-    stores.set(repo, s);
-    s.catch(() => stores.delete(repo));
-  }
-  return s;
-}
-
-async function findObjectStore(repo: string): Promise<{ dir: string; algo: "sha1" | "sha256" }> {
-  const common = (
-    await git(["rev-parse", "--path-format=absolute", "--git-common-dir"], { cwd: repo })
-  ).stdout.trim();
-  const format = (
-    await git(["rev-parse", "--show-object-format"], { cwd: repo, allowFail: true })
-  ).stdout.trim();
-  return { dir: join(common, "objects"), algo: format === "sha256" ? "sha256" : "sha1" };
+async function objectStore(repo: string): Promise<{ dir: string; algo: "sha1" | "sha256" }> {
+  const { commonDir, objectFormat } = await repoLayout(repo);
+  return { dir: join(commonDir, "objects"), algo: objectFormat };
 }
 
 /** A loose object's compressed bytes, if they are exactly the object `id` names. */

@@ -17,6 +17,32 @@ export async function mainCheckoutRoot(cwd: string): Promise<string> {
   return worktreeTopLevel(cwd);
 }
 
+const layouts = new Map<string, Promise<{ commonDir: string; objectFormat: "sha1" | "sha256" }>>();
+
+/**
+ * The repository's own git folder and object format, asked in one git process once per
+ * process and path (every sandboxed step and every adoption of objects needs them).
+ */
+export function repoLayout(repo: string): Promise<{ commonDir: string; objectFormat: "sha1" | "sha256" }> {
+  let layout = layouts.get(repo);
+  if (!layout) {
+    layout = git(["rev-parse", "--path-format=absolute", "--git-common-dir", "--show-object-format"], {
+      cwd: repo,
+    }).then((r) => {
+      const [commonDir = "", format = ""] = r.stdout.trim().split("\n");
+      return { commonDir, objectFormat: format.trim() === "sha256" ? "sha256" : "sha1" };
+    });
+    layouts.set(repo, layout);
+    layout.catch(() => layouts.delete(repo));
+  }
+  return layout;
+}
+
+/** The repository's own git folder (see repoLayout). */
+export async function commonDirOf(repo: string): Promise<string> {
+  return (await repoLayout(repo)).commonDir;
+}
+
 /** Variables that change how git finds a repository and that Ballador's git calls keep (the
  * location variables, GIT_DIR and the like, are dropped from every call: run.ts). */
 const DISCOVERY_ENV = ["GIT_CEILING_DIRECTORIES", "GIT_DISCOVERY_ACROSS_FILESYSTEM"];
