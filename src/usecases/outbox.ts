@@ -156,10 +156,6 @@ function outboxFiles(outbox: string): string[] {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * A supervisor's event: left to a live watcher; otherwise claimed, put in the outbox, and sent
- * (by this process if it becomes the sender) coalesced with the other supervisors' events.
- */
-/**
  * Whether a supervisor would send this kind of event now: it is asked for, a channel of the
  * supervisor's own is set, and no watcher (which sends them itself) runs. Lets a caller skip
  * the work of an event nobody would receive, such as conflict prediction at review.
@@ -172,6 +168,10 @@ export function supervisorSends(project: Project, event: NotifyEvent["event"]): 
   return !watcherRuns(project.paths.stateDir);
 }
 
+/**
+ * A supervisor's event: left to a live watcher; otherwise claimed, put in the outbox, and sent
+ * (by this process if it becomes the sender) coalesced with the other supervisors' events.
+ */
 export async function notifyFromSupervisor(
   project: Project,
   event: Omit<NotifyEvent, "at">,

@@ -112,7 +112,17 @@ export async function tamperedFiles(
   // One tree comparison for all of them (literal pathspecs: a path is never a pattern). A
   // protected path made a folder shows as the files inside it, which count for the path.
   const r = await git(
-    ["diff", "--name-only", "-z", "--no-renames", base, commit, "--", ...paths.map((p) => `:(literal)${p}`)],
+    [
+      "diff",
+      "--name-only",
+      "-z",
+      "--no-renames",
+      "--end-of-options",
+      base,
+      commit,
+      "--",
+      ...paths.map((p) => `:(literal)${p}`),
+    ],
     { cwd: repo, allowFail: true },
   );
   if (r.code === 0) {
