@@ -208,7 +208,7 @@ describe("sandbox: escapes", () => {
     // The runtime's own lookup spawns `which` (blocking its process) for ripgrep and for the
     // shell of every wrap; the bundle routes it to an in-process PATH search. A `which` first
     // on PATH records every call and then answers as the real one would.
-    const p = await makeSandboxProject();
+    const p = await makeSandboxProject({ config: { verify: "test -d ." } });
     const bin = join(p.parent, "spy-bin");
     const calls = join(p.parent, "which-calls");
     await mkdir(bin);
@@ -225,6 +225,8 @@ describe("sandbox: escapes", () => {
     await p.ok(["launch"]);
     const t = await p.waitState("lookup", ["review", "failed"]);
     expect(t.state, await sessionLog(p, "lookup")).toBe("review");
+    // The clean verification ran (its own sandboxed wrap), and passed.
+    expect(await readFile(join(await p.runDir("lookup"), "verify.log"), "utf8")).toContain("test -d .");
     expect(existsSync(calls) ? await readFile(calls, "utf8") : "").toBe("");
   });
 
