@@ -113,6 +113,26 @@ describe("launch: every session provisions itself, in parallel", () => {
     for (const id of ["one", "two", "three"]) await p.open(id);
     for (const id of ["one", "two", "three"]) await p.reaches(id, "review");
   });
+
+  it("launch --no-wait returns once the session is open: the run is still provisioning, and goes on to its agent and to review", async () => {
+    const p = await makeProject({ config: { bootstrap: ["sleep 3"] } });
+    await p.part("slow", { steps: [gate(p, "slow"), ...commitAndDone("slow.txt")] });
+    await p.ok(["queue"]);
+    const r = await p.ok(["launch", "--no-wait"]);
+    expect(r.stdout).toMatch(/started slow .*\(provisioning; attach: ballador attach slow\)/);
+    // The command did not wait for the 3 s bootstrap: the run is claimed, its session open.
+    const run = (await p.show("slow")).runs[0];
+    expect(run?.status).toBe("provisioning");
+    expect(run?.agentStartedAt).toBeNull();
+    expect(await p.sessions()).toEqual(["bl-slow"]);
+    const started = await waitFor(async () => {
+      const x = (await p.show("slow")).runs[0];
+      return x?.agentStartedAt ? x : undefined;
+    }, "the agent to start after the bootstrap");
+    expect(started.status).toBe("running");
+    await p.open("slow");
+    await p.reaches("slow", "review");
+  });
 });
 
 describe("launch: dependencies", () => {

@@ -55,12 +55,17 @@ export function registerRunCommands(program: Command): void {
       "this launch may spend x USD in all (needs prices:; overrides budget.launch)",
       positiveUsd("--budget-usd"),
     )
+    .option(
+      "--no-wait",
+      "return once each session is open: it provisions itself (worktree, copy, bootstrap) while you go on (follow with ballador status)",
+    )
     .option("--dry-run", "show what would start, start nothing")
     .option("--json", "print the result as JSON")
     .addHelpText(
       "after",
       examples(
         "ballador launch",
+        "ballador launch --no-wait",
         "ballador launch --max 2",
         "ballador launch extract-events --base v1.2",
         "ballador launch --watch",
@@ -74,6 +79,7 @@ export function registerRunCommands(program: Command): void {
         opts: {
           max?: number;
           watch?: boolean;
+          wait: boolean;
           reconcileEvery: number;
           base?: string;
           budgetTokens?: number;
@@ -85,7 +91,7 @@ export function registerRunCommands(program: Command): void {
       ) => {
         const { launch } = await import("../../usecases/launch.js");
         let budgetSaid = false;
-        const print = (r: import("../../usecases/launch.js").LaunchResult) => {
+        const print = (r: import("../../usecases/launch.js").LaunchResult, provisioning = false) => {
           if (r.launch?.budget && !budgetSaid) {
             budgetSaid = true;
             console.log(
@@ -94,7 +100,7 @@ export function registerRunCommands(program: Command): void {
           }
           for (const s of r.started)
             console.log(
-              `${color.green("started")} ${s.id}  ${line(s.profile)}  ${line(s.branch)}  (attach: ballador attach ${s.id})`,
+              `${color.green("started")} ${s.id}  ${line(s.profile)}  ${line(s.branch)}  (${provisioning ? "provisioning; " : ""}attach: ballador attach ${s.id})`,
             );
           for (const w of r.warnings) console.log(color.yellow(`warning: ${block(w)}`));
           for (const f of r.failed)
@@ -120,14 +126,15 @@ export function registerRunCommands(program: Command): void {
             const r = await launch(p, {
               ...base,
               dryRun: opts.dryRun === true,
-              // The sessions provision in parallel; the command reports how each one went.
-              wait: true,
+              // The sessions provision in parallel; the command reports how each one went, unless
+              // told not to wait (then status and next show each one's provisioning step).
+              wait: opts.wait,
               onProgress: opts.json ? undefined : (l) => console.log(color.dim(block(l))),
             });
             if (r.failed.length > 0) process.exitCode = 1;
             if (opts.json) return printJson(r);
             if (r.dryRun) for (const a of r.plan) console.log(`would start ${a.id} with ${line(a.profile)}`);
-            else print(r);
+            else print(r, !opts.wait);
             for (const d of r.deferred) console.log(color.dim(`waiting ${d.id}: ${line(d.why)}`));
             if (r.plan.length === 0 && r.started.length === 0 && r.failed.length === 0) {
               console.log('Nothing to start now (see "ballador next").');
