@@ -1,4 +1,5 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join } from "node:path";
 import {
   ballador,
@@ -7,6 +8,7 @@ import {
   killTmux,
   makeRepo,
   msSince,
+  ROOT,
   run,
   runAsync,
   stats,
@@ -88,25 +90,62 @@ function launchRepo(name, files, tasks, socket) {
  * Bare worktree adds and launches (sandbox none and bwrap) of fresh tasks, interleaved and
  * rotated so that a noisy moment hits all three alike. Returns their stats.
  */
-function measureLaunches(repo, n, { warmup = 1 } = {}) {
-  const times = { bare: [], none: [], bwrap: [] };
-  const cpu = { bare: [], none: [], bwrap: [] };
+function measureLaunches(repo, n, { warmup = 1, dir } = {}) {
+  const order = ["bare", "session", "least", "none", "bwrap", "nowait"];
+  const times = Object.fromEntries(order.map((w) => [w, []]));
+  const cpu = Object.fromEntries(order.map((w) => [w, []]));
   let bareNo = 0;
   const bareRoot = join(repo.base, "bare");
   mkdirSync(bareRoot, { recursive: true });
+  const least = join(dir, "least-launch.mjs");
+  writeFileSync(least, LEAST_LAUNCH);
+  const add = (prefix, i) =>
+    run(
+      "git",
+      [
+        "worktree",
+        "add",
+        "-q",
+        "--no-track",
+        "-b",
+        `${prefix}/${i}`,
+        "--",
+        join(bareRoot, `${prefix}${i}`),
+        repo.sha,
+      ],
+      { cwd: repo.dir, env: repo.env },
+    );
   const ways = {
-    bare: () => {
+    bare: () => add("bare", bareNo++),
+    // The issue's floor: the worktree and its session, one program after the other.
+    session: () => {
+      const i = bareNo++;
+      const a = add("session", i);
+      const t = run("tmux", ["-L", repo.socket, "new-session", "-d", "-s", `bare-${i}`, "sleep 30"], {
+        cwd: repo.dir,
+        env: repo.env,
+      });
+      return { ms: a.ms + t.ms, cpuMs: a.cpuMs === null || t.cpuMs === null ? null : a.cpuMs + t.cpuMs };
+    },
+    least: () => {
       const i = bareNo++;
       return run(
-        "git",
-        ["worktree", "add", "-q", "--no-track", "-b", `bare/${i}`, "--", join(bareRoot, `w${i}`), repo.sha],
-        { cwd: repo.dir, env: repo.env },
+        process.execPath,
+        [
+          least,
+          join(repo.base, "least.db"),
+          join(bareRoot, `least${i}`),
+          `least/${i}`,
+          repo.sha,
+          repo.socket,
+        ],
+        { cwd: repo.dir, env: { ...repo.env, BALLADOR_BENCH_ROOT: ROOT } },
       );
     },
     none: () => launchOne(repo, "none"),
     bwrap: () => launchOne(repo, "bwrap"),
+    nowait: () => launchOne(repo, "bwrap", { noWait: true }),
   };
-  const order = ["bare", "none", "bwrap"];
   for (let i = -warmup; i < n; i++) {
     const rot = ((i % 3) + 3) % 3;
     for (const way of [...order.slice(rot), ...order.slice(0, rot)]) {
@@ -126,12 +165,49 @@ function nextTask(repo) {
   return id;
 }
 
+/**
+ * The least a Node program can spend on one launch: start, open a SQLite file in WAL mode, claim
+ * in a transaction, run the same git worktree add and tmux new-session, exit. No config, no
+ * checks, no sandbox: a bound for any launch written for Node, Ballador's or not.
+ */
+const LEAST_LAUNCH = `
+import { execFileSync } from "node:child_process";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+const Database = createRequire(join(process.env.BALLADOR_BENCH_ROOT, "package.json"))("better-sqlite3");
+const [file, worktree, branch, base, socket] = process.argv.slice(2);
+const db = new Database(file);
+db.pragma("journal_mode = WAL");
+db.exec("CREATE TABLE IF NOT EXISTS claims (id TEXT PRIMARY KEY, state TEXT)");
+db.transaction(() => db.prepare("INSERT OR REPLACE INTO claims VALUES (?, 'running')").run(branch))();
+execFileSync("git", ["worktree", "add", "-q", "--no-track", "-b", branch, "--", worktree, base]);
+execFileSync("tmux", ["-L", socket, "new-session", "-d", "-s", branch.replace("/", "-"), "sleep 30"]);
+db.close();
+`;
+
+/** Waits (untimed) until no run of this task is still provisioning, reading the store read-only. */
+function provisioned(repo, id) {
+  const Database = createRequire(join(ROOT, "package.json"))("better-sqlite3");
+  const db = new Database(join(repo.stateDir, "ballador.db"), { readonly: true, fileMustExist: true });
+  try {
+    const q = db.prepare("SELECT COUNT(*) AS n FROM runs WHERE task_id = ? AND status = 'provisioning'");
+    const deadline = Date.now() + 60_000;
+    while (q.get(id).n > 0) {
+      if (Date.now() > deadline) throw new Error(`${id} still provisioning after 60 s (${repo.dir})`);
+      run("sleep", ["0.05"]);
+    }
+  } finally {
+    db.close();
+  }
+}
+
 /** `ballador launch <fresh task>` with the given sandbox mode, timed; then abandoned (untimed). */
-function launchOne(repo, mode, { wrap = null } = {}) {
+function launchOne(repo, mode, { wrap = null, noWait = false } = {}) {
   writeConfig(repo, { socket: repo.socket, mode });
   const id = nextTask(repo);
-  const r = wrap ? wrap(id) : ballador(repo, ["launch", id]);
+  const r = wrap ? wrap(id) : ballador(repo, ["launch", id, ...(noWait ? ["--no-wait"] : [])]);
   if (!/started/.test(r.stdout)) throw new Error(`launch ${id} did not start:\n${r.stdout}${r.stderr}`);
+  if (noWait) provisioned(repo, id);
   ballador(repo, ["abandon", id]);
   return r;
 }
@@ -532,7 +608,7 @@ export const section = {
     const work = tempDir("ballador-bench-launch-");
     try {
       const overhead = (repo, n) => {
-        const s = measureLaunches(repo, n);
+        const s = measureLaunches(repo, n, { dir: work });
         const where = `${repo.files} files`;
         const target = 1.5 * s.bare.median;
         out.push(figure(SECTION, `bare git worktree add (${where})`, s.bare));
@@ -544,8 +620,34 @@ export const section = {
             }),
           );
         }
+        // Issue 11's comparison: against the worktree add and its tmux session (3x on 200 files,
+        // 1.3x on 20,000), with the least any Node launch costs beside it.
+        const ratio = repo.files >= 20000 ? 1.3 : 3;
+        const vsSession = (x) => `${(x.median / s.session.median).toFixed(2)}x bare add + new-session`;
+        out.push(
+          figure(SECTION, `bare git worktree add + tmux new-session (${where}) (floor)`, s.session),
+          figure(
+            SECTION,
+            `least Node launch: open SQLite, claim, the same add + new-session (${where})`,
+            s.least,
+            {
+              target: ratio * s.session.median,
+              note: vsSession(s.least),
+            },
+          ),
+          figure(SECTION, `ballador launch <task>, sandbox bwrap (${where}), against the floor`, s.bwrap, {
+            target: ratio * s.session.median,
+            note: vsSession(s.bwrap),
+          }),
+          figure(
+            SECTION,
+            `ballador launch <task> --no-wait, sandbox bwrap (${where}): returns once the session is open`,
+            s.nowait,
+            { target: ratio * s.session.median, note: vsSession(s.nowait) },
+          ),
+        );
         ctx.log(
-          `${where}: bare ${s.bare.median.toFixed(0)} ms, none ${s.none.median.toFixed(0)} ms, bwrap ${s.bwrap.median.toFixed(0)} ms`,
+          `${where}: bare ${s.bare.median.toFixed(0)} ms, +session ${s.session.median.toFixed(0)} ms, least node ${s.least.median.toFixed(0)} ms, none ${s.none.median.toFixed(0)} ms, bwrap ${s.bwrap.median.toFixed(0)} ms, --no-wait ${s.nowait.median.toFixed(0)} ms`,
         );
       };
 
@@ -553,7 +655,7 @@ export const section = {
       const N = 7;
       const TRACED = 5;
       const PROFILED_RUNS = 3;
-      const small = launchRepo("small", 200, 2 * (N + 1) + TRACED + 1 + PROFILED_RUNS + 1, socket("small"));
+      const small = launchRepo("small", 200, 3 * (N + 1) + TRACED + 1 + PROFILED_RUNS + 1, socket("small"));
       small.files = 200;
       overhead(small, N);
       const spare = small.ids[small.ids.length - 1];
@@ -577,7 +679,7 @@ export const section = {
       out.push(...(await twentyAgents(socket("twenty"))));
 
       // 20,000 files: last, since it creates the most files.
-      const big = launchRepo("big", 20000, 2 * 6 + 3 + 1, socket("big"));
+      const big = launchRepo("big", 20000, 3 * 6 + 3 + 1, socket("big"));
       big.files = 20000;
       overhead(big, 5);
       out.push(...tracedLaunches(big, 3, work));
