@@ -87,8 +87,9 @@ function launchRepo(name, files, tasks, socket) {
 // ---- one launch, several ways ----------------------------------------------------------------
 
 /**
- * Bare worktree adds and launches (sandbox none and bwrap) of fresh tasks, interleaved and
- * rotated so that a noisy moment hits all three alike. Returns their stats.
+ * Bare worktree adds (alone and with their tmux session), the least Node launch, and launches
+ * (sandbox none, bwrap, bwrap --no-wait) of fresh tasks, interleaved and rotated so that a noisy
+ * moment hits every way alike. Returns their stats.
  */
 function measureLaunches(repo, n, { warmup = 1, dir } = {}) {
   const order = ["bare", "session", "least", "none", "bwrap", "nowait"];
@@ -147,7 +148,7 @@ function measureLaunches(repo, n, { warmup = 1, dir } = {}) {
     nowait: () => launchOne(repo, "bwrap", { noWait: true }),
   };
   for (let i = -warmup; i < n; i++) {
-    const rot = ((i % 3) + 3) % 3;
+    const rot = ((i % order.length) + order.length) % order.length;
     for (const way of [...order.slice(rot), ...order.slice(0, rot)]) {
       const r = ways[way]();
       if (i >= 0) {
@@ -486,7 +487,8 @@ function sampleRss(stateDir) {
       const stat = readFileSync(`/proc/${name}/stat`, "utf8");
       ppid.set(Number(name), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
       const argv = readFileSync(`/proc/${name}/cmdline`, "utf8").split("\0");
-      if (argv[1]?.endsWith("supervisor-main.js") && argv[2]?.startsWith(stateDir))
+      // The bundled supervisor (dist/bundle/supervisor.js), or the unbundled one as a fallback.
+      if (/\/(supervisor|supervisor-main)\.js$/.test(argv[1] ?? "") && argv[2]?.startsWith(stateDir))
         supervisors.push(Number(name));
     } catch {
       // gone meanwhile
