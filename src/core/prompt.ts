@@ -2,6 +2,7 @@
  * The prompt an agent receives: unattended-execution rules, the part, the spec, the verify
  * command and how to report. Pure, so exactly what an agent was told can be tested and shown.
  */
+import { fenced } from "./check-output.js";
 
 export interface PromptInput {
   task: {
@@ -88,7 +89,8 @@ export function assemblePrompt(input: PromptInput): string {
     out.push(`## This is attempt ${input.attempt}`);
     out.push(
       input.previousFailure
-        ? `The previous attempt did not pass. What went wrong:\n\n\`\`\`\n${input.previousFailure.trim()}\n\`\`\`\n\nStart from the work already on this branch and fix it.`
+        ? // Its own fence may hold a fenced tail of verify output: a longer one keeps both closed.
+          `The previous attempt did not pass. What went wrong:\n\n${fenced(input.previousFailure.trim())}\n\nStart from the work already on this branch and fix it.`
         : "An earlier attempt did not finish. Start from the work already on this branch.",
       "",
     );

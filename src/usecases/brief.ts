@@ -8,6 +8,7 @@ import { blobAt, changedFiles, git, resolveCommit } from "../adapters/git/index.
 import { writeAtomic } from "../adapters/runfolder/index.js";
 import { readDenials } from "../adapters/sandbox/index.js";
 import type { NoteRow, RunRow, TaskRow } from "../adapters/store/index.js";
+import { flakyCommits, tailMarkdown } from "../core/check-output.js";
 import { inScope } from "../core/scope.js";
 import { describeSecrets } from "../core/secrets.js";
 import { ownChangedFiles, predictConflicts } from "./conflicts.js";
@@ -43,7 +44,12 @@ export interface BriefData {
     ms: number;
     commit: string | null;
     at: string;
+    /** A failed check's output, its end only (bounded, escaped when kept); null when none was kept. */
+    tail: string | null;
+    /** The whole log of the check. */
+    log: string | null;
   }>;
+  /** Commits that both passed and failed Ballador's own verification (never the agent's gate). */
   flaky: string[];
   tampered: string[];
   diffStat: string;
@@ -108,6 +114,26 @@ function briefStages(
   });
 }
 
+/** The newest failed checks whose output was kept: more would crowd the brief (and a pull request's body). */
+const BRIEF_TAILS = 3;
+
+/** The end of each failed check's output (the newest few), fenced and escaped, with its whole log. */
+function failedOutputs(checks: BriefData["verification"]): string[] {
+  const failed = checks.filter((v) => !v.passed && (v.tail || v.log));
+  const out: string[] = [];
+  if (failed.length > BRIEF_TAILS)
+    out.push("", `(${failed.length - BRIEF_TAILS} earlier failed checks: \`ballador show\` lists them)`);
+  for (const v of failed.slice(-BRIEF_TAILS)) {
+    out.push(
+      "",
+      `Output of the failed check on ${v.commit?.slice(0, 10) ?? "?"} (${v.kind === "clean" ? "Ballador, clean checkout" : v.kind === "merge" ? "merged result" : v.kind === "update" ? "updated branch" : "the agent's gate"}), its end:`,
+      "",
+      tailMarkdown(v.tail, v.log),
+    );
+  }
+  return out;
+}
+
 function isViolation(text: string): boolean {
   return text.startsWith("sandbox violation") || text.startsWith("sandbox: ");
 }
@@ -134,14 +160,7 @@ export async function buildBrief(
   const notes = store.notes(task.id);
   const verifications = store.verifications(task.id);
   const summary = [...notes].reverse().find((n) => n.kind === "summary")?.text ?? null;
-  const byCommit = new Map<string, Set<boolean>>();
-  for (const v of verifications) {
-    if (!v.commit || v.kind === "merge" || v.kind === "update") continue;
-    const set = byCommit.get(v.commit) ?? new Set<boolean>();
-    set.add(v.passed);
-    byCommit.set(v.commit, set);
-  }
-  const flaky = [...byCommit].filter(([, s]) => s.size > 1).map(([c]) => c);
+  const flaky = flakyCommits(verifications);
   const changed = head && baseCommit ? await changedFiles(root, baseCommit, head).catch(() => []) : [];
   const diffStat =
     head && baseCommit
@@ -220,6 +239,8 @@ export async function buildBrief(
       ms: v.ms,
       commit: v.commit,
       at: v.at,
+      tail: v.tail,
+      log: v.log,
     })),
     flaky,
     tampered,
@@ -295,10 +316,11 @@ export async function buildBrief(
       `- ${v.passed ? "passed" : "FAILED"}: \`${v.command ?? "(no verify command)"}\` (${v.kind === "gate" ? "run by the agent's `ballador done`" : v.kind === "clean" ? "Ballador, clean checkout" : "merged result"}) on ${v.commit?.slice(0, 10) ?? "?"}, ${(v.ms / 1000).toFixed(1)} s`,
     );
   }
+  lines.push(...failedOutputs(data.verification));
   if (flaky.length)
     lines.push(
       "",
-      `**Flaky:** the same commit both passed and failed: ${flaky.map((c) => c.slice(0, 10)).join(", ")}.`,
+      `**Flaky:** the same commit both passed and failed Ballador's own verification: ${flaky.map((c) => c.slice(0, 10)).join(", ")}.`,
     );
   if (tampered.length) {
     lines.push(

@@ -166,6 +166,8 @@ export async function merge(
       ms: verdict.ms,
       detail: reused ? `reused: ${reused}` : null,
       key: verdict.key,
+      tail: verdict.ok ? null : verdict.tail,
+      log: verdict.log,
     });
     if (!verdict.ok) {
       throw new UserError(

@@ -14,6 +14,7 @@ import { killGroup } from "../adapters/process/shell.js";
 import { runPaths } from "../adapters/runfolder/index.js";
 import type { RunRow, TaskRow } from "../adapters/store/index.js";
 import { sessionNameFor } from "../adapters/tmux/index.js";
+import { tailMarkdown } from "../core/check-output.js";
 import { UserError } from "./errors.js";
 import { type LaunchResult, launch, tmuxFor } from "./launch.js";
 import { retryStage, taskPipeline } from "./pipeline.js";
@@ -189,9 +190,20 @@ export function failureFeedback(project: Project, id: string): string | null {
   const parts: string[] = [];
   const reason = task.reason ?? last?.detail ?? null;
   if (reason) parts.push(reason);
+  // The last run's failed clean verification, as kept when it ran (bounded and escaped).
+  const kept = last
+    ? store
+        .verifications(id)
+        .filter((v) => v.runId === last.id && v.kind === "clean" && !v.passed)
+        .at(-1)
+    : undefined;
   const verify = last ? runPaths(last.runDir).verifyLog : null;
-  if (verify && existsSync(verify) && /verify/.test(reason ?? "")) {
-    parts.push(`The end of the verification output:\n${trimOutput(readFileSync(verify, "utf8"), 30)}`);
+  if (kept?.tail) {
+    parts.push(`The end of the verification output:\n\n${tailMarkdown(kept.tail, kept.log)}`);
+  } else if (verify && existsSync(verify) && /verify/.test(reason ?? "")) {
+    parts.push(
+      `The end of the verification output:\n\n${tailMarkdown(trimOutput(readFileSync(verify, "utf8"), 30), verify)}`,
+    );
   }
   const review = store
     .notes(id)

@@ -1,5 +1,14 @@
 /** Reading the queue: status, next, graph and show. No writes. */
-import type { ArtifactRow, EventRow, GateRow, NoteRow, RunRow, TaskRow } from "../adapters/store/index.js";
+import type {
+  ArtifactRow,
+  EventRow,
+  GateRow,
+  NoteRow,
+  RunRow,
+  TaskRow,
+  VerificationRow,
+} from "../adapters/store/index.js";
+import { flakyCommits } from "../core/check-output.js";
 import { drawDot, drawMermaid, drawTree } from "../core/graph.js";
 import { type SecretsSummary, summarizeSecrets } from "../core/secrets.js";
 import { satisfiesDependency } from "../core/states.js";
@@ -264,6 +273,10 @@ export interface ShowReport {
    * masks, for which hosts, and the ones it passes. Names only, never values.
    */
   secrets: Array<{ profile: string } & SecretsSummary>;
+  /** Every verification, oldest first; a failed one of Ballador's carries the end of its output and its log. */
+  verifications: VerificationRow[];
+  /** Commits that both passed and failed Ballador's own verification (core/check-output.ts). */
+  flaky: string[];
 }
 
 export function show(project: Project, id: string): ShowReport {
@@ -271,6 +284,7 @@ export function show(project: Project, id: string): ShowReport {
   const task = requireTask(project, id);
   const dependents = store.dependentsOf(id);
   const runs = store.runsOf(id);
+  const verifications = store.verifications(id);
   return {
     task,
     events: store.events(id),
@@ -285,6 +299,8 @@ export function show(project: Project, id: string): ShowReport {
       task.agent ?? project.config.agents.default,
       ...runs.map((r) => r.profile),
     ]),
+    verifications,
+    flaky: flakyCommits(verifications),
   };
 }
 

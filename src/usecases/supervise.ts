@@ -28,6 +28,7 @@ import { gitObjectEnv, type MaskedSecret, RunSandbox, readDenials } from "../ada
 import { TaskStore } from "../adapters/store/index.js";
 import { Tmux } from "../adapters/tmux/index.js";
 import { readUntrustedText } from "../adapters/untrusted/index.js";
+import { tailMarkdown } from "../core/check-output.js";
 import { newRunId } from "../core/ids.js";
 import { boundAsked, screenQuestion } from "../core/needs-you.js";
 import {
@@ -344,7 +345,7 @@ async function superviseAttempt(store: TaskStore, spec: RunSpec): Promise<RunSpe
         } else {
           failure = {
             reason: `gate (${spec.stage.role}): ${gate.summary}`,
-            feedback: `${gateFeedback(spec.stage.role, gate)}${!verdict.ok && spec.stage.kind !== "tests" ? `\n\nThe end of the verification output (${verdict.command} on ${verdict.commit.slice(0, 10)}):\n\n${verdict.tail}` : ""}`,
+            feedback: `${gateFeedback(spec.stage.role, gate)}${!verdict.ok && spec.stage.kind !== "tests" ? `\n\nThe end of the verification output (${verdict.command} on ${verdict.commit.slice(0, 10)}):\n\n${tailMarkdown(verdict.tail, verdict.log)}` : ""}`,
             outcome: "gate-failed",
             from: "verifying",
           };
@@ -383,7 +384,7 @@ async function superviseAttempt(store: TaskStore, spec: RunSpec): Promise<RunSpe
           );
           failure = {
             reason: `verify: ${verdict.command} exited ${verdict.code ?? "by timeout"}`,
-            feedback: `Ballador ran \`${verdict.command}\` on a clean checkout of your last commit ${verdict.commit.slice(0, 10)} and it failed (exit ${verdict.code ?? "timeout"}):\n\n${verdict.tail}${verdict.tampered.length ? `\n\nNote: ${verdict.tampered.join(", ")} differ from the base; verification always uses the base's version.` : ""}`,
+            feedback: `Ballador ran \`${verdict.command}\` on a clean checkout of your last commit ${verdict.commit.slice(0, 10)} and it failed (exit ${verdict.code ?? "timeout"}):\n\n${tailMarkdown(verdict.tail, verdict.log)}${verdict.tampered.length ? `\n\nNote: ${verdict.tampered.join(", ")} differ from the base; verification always uses the base's version.` : ""}`,
             outcome: "verify-failed",
             from: "verifying",
           };
@@ -419,7 +420,7 @@ async function superviseAttempt(store: TaskStore, spec: RunSpec): Promise<RunSpe
     const reason = `verify: ballador done was refused (${outcome.gate.command} exited ${outcome.gate.code ?? "by timeout"} on ${outcome.gate.commit.slice(0, 10)}) and the agent went quiet`;
     failure = {
       reason,
-      feedback: `${reason}.${outcome.log ? ` The end of its output:\n\n${outcome.log}` : ""}\n\nFix what fails, commit, and run ballador done again.`,
+      feedback: `${reason}.${outcome.log ? ` The end of its output:\n\n${tailMarkdown(outcome.log, null)}` : ""}\n\nFix what fails, commit, and run ballador done again.`,
       outcome: "verify-failed",
       from: "running",
     };
@@ -1007,6 +1008,8 @@ function recordVerdict(store: TaskStore, spec: RunSpec, v: Verdict): void {
     ms: v.ms,
     detail: v.tampered.length ? `judged by the base's ${v.tampered.join(", ")}` : null,
     key: v.key,
+    tail: v.ok ? null : v.tail,
+    log: v.log,
   });
   if (v.tampered.length) {
     store.addNote(

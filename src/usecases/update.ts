@@ -258,6 +258,8 @@ export async function update(
       ms: verdict.ms,
       detail: null,
       key: verdict.key,
+      tail: verdict.ok ? null : verdict.tail,
+      log: verdict.log,
     });
     // The branch moves only if nobody moved it meanwhile; the task's worktree follows it.
     await git(["update-ref", "-m", `ballador update ${id}`, `refs/heads/${branch}`, merged, head], {

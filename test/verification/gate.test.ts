@@ -2,7 +2,8 @@
  * The verify gate the agent cannot talk its way past: `ballador done` refuses while verify
  * fails; Ballador re-verifies on a clean checkout judged by the base's verify.sh; an agent
  * that lies (a report file written by hand, a verify.sh rewritten to pass) never reaches
- * review; the same commit passing and failing is shown as flaky. Agents run in bubblewrap.
+ * review; the agent's gate passing where Ballador's clean run fails is not "flaky". Agents run
+ * in bubblewrap.
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -229,7 +230,7 @@ describe("the verify gate", () => {
     expect(b.data.tampered).toEqual(["verify.sh"]);
   });
 
-  it("flaky is visible: the same commit passing the gate and failing the clean checkout is shown as Flaky in the brief", async () => {
+  it("not flaky: the agent's gate passing and Ballador's clean checkout failing on the same commit is a failure, not flakiness", async () => {
     // A test that passes only with a cache left by an earlier run (.warm, ignored by git):
     // deterministic in the agent's worktree (warm), failing on Ballador's fresh checkout (cold).
     const p = await makeVerifyProject({
@@ -264,9 +265,8 @@ describe("the verify gate", () => {
       ["gate", true, false],
       ["clean", true, false],
     ]);
-    expect(b.data.flaky).toEqual([first]);
-    expect(briefSection(b.markdown, "Verification")).toContain(
-      `**Flaky:** the same commit both passed and failed: ${first.slice(0, 10)}`,
-    );
+    // The gate is the agent's claim in its own worktree (warm): only Ballador's own runs decide.
+    expect(b.data.flaky).toEqual([]);
+    expect(briefSection(b.markdown, "Verification")).not.toContain("Flaky");
   });
 });

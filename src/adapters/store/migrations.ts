@@ -175,4 +175,10 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE runs ADD COLUMN launch_id TEXT;
   CREATE INDEX runs_launch ON runs(launch_id) WHERE launch_id IS NOT NULL;
   `,
+  // 8: a failed check's output where a reviewer looks (issue 28): the tail of a verification's
+  // output (bounded, already escaped: core/check-output.ts checkTail) and the path of its whole log.
+  `
+  ALTER TABLE verifications ADD COLUMN tail TEXT;
+  ALTER TABLE verifications ADD COLUMN log TEXT;
+  `,
 ];

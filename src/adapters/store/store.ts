@@ -6,6 +6,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
+import { checkTail } from "../../core/check-output.js";
 import { assertTransition, EDITABLE_STATES, satisfiesDependency, type TaskState } from "../../core/states.js";
 import type { RunUsage } from "../../core/usage.js";
 import { MIGRATIONS } from "./migrations.js";
@@ -114,6 +115,8 @@ function toVerification(r: SqlRow): VerificationRow {
     ms: r.ms as number,
     detail: (r.detail as string | null) ?? null,
     key: (r.key as string | null) ?? null,
+    tail: (r.tail as string | null) ?? null,
+    log: (r.log as string | null) ?? null,
   };
 }
 
@@ -854,12 +857,18 @@ export class TaskStore {
 
   // ---- verifications and artifacts ---------------------------------------------------------
 
-  addVerification(v: Omit<VerificationRow, "seq" | "at" | "key"> & { key?: string | null }): void {
+  addVerification(
+    v: Omit<VerificationRow, "seq" | "at" | "key" | "tail" | "log"> & {
+      key?: string | null;
+      tail?: string | null;
+      log?: string | null;
+    },
+  ): void {
     this.tx(() => {
       this.db
         .prepare(
-          `INSERT INTO verifications (at, task_id, run_id, commit_sha, kind, command, passed, exit_code, ms, detail, key)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO verifications (at, task_id, run_id, commit_sha, kind, command, passed, exit_code, ms, detail, key, tail, log)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           now(),
@@ -873,6 +882,9 @@ export class TaskStore {
           v.ms,
           v.detail,
           v.key ?? null,
+          // Escaped (and bounded) on the way in too: whoever reads the row gets inert text.
+          v.tail ? checkTail(v.tail) : null,
+          v.log || null,
         );
     });
   }

@@ -138,6 +138,10 @@ export interface VerificationRow {
   detail: string | null;
   /** Ballador's own verifications: what was verified (tree, command, the base's verify files). */
   key: string | null;
+  /** A failed verification's output, its end only: bounded and escaped when kept (checkTail); the agent's code wrote it. */
+  tail: string | null;
+  /** Path of the verification's whole log (in its run folder), when one was written. */
+  log: string | null;
 }
 
 export interface ArtifactRow {

@@ -257,6 +257,7 @@ export function registerQueueCommands(program: Command): void {
               `  ${g.at}  stage ${g.stage + 1} ${line(g.role)}  ${g.passed ? color.green("passed") : color.red("refused")}  ${line(g.summary)}`,
             );
         }
+        printVerifications(r);
         if (r.runs.length) {
           console.log(color.bold("Runs:"));
           for (const run of r.runs) {
@@ -287,6 +288,34 @@ export function registerQueueCommands(program: Command): void {
         }
       });
     });
+}
+
+type ShowReport = import("../../usecases/read.js").ShowReport;
+
+const CHECK_KIND: Record<string, string> = {
+  gate: "agent's gate",
+  clean: "clean checkout",
+  merge: "merged result",
+  update: "updated branch",
+};
+
+/** `show`'s verifications: each check, a failed one's output (its end, escaped) and its whole log. */
+function printVerifications(r: ShowReport): void {
+  if (!r.verifications.length) return;
+  console.log(color.bold("Verification:"));
+  for (const v of r.verifications) {
+    console.log(
+      `  ${v.at}  ${v.passed ? color.green("passed") : color.red("FAILED")}  ${CHECK_KIND[v.kind] ?? v.kind}  ${line(v.command ?? "(no verify command)")}  on ${v.commit?.slice(0, 10) ?? "?"}${v.exitCode !== null && !v.passed ? `  exit ${v.exitCode}` : ""}  ${(v.ms / 1000).toFixed(1)} s`,
+    );
+    if (v.tail) console.log(`      ${indent(block(v.tail), 6)}`);
+    if (v.log && !v.passed) console.log(color.dim(`      whole log: ${line(v.log)}`));
+  }
+  if (r.flaky.length)
+    console.log(
+      color.yellow(
+        `  flaky: ${r.flaky.map((c) => c.slice(0, 10)).join(", ")} (the same commit both passed and failed Ballador's own verification)`,
+      ),
+    );
 }
 
 type StatusReport = import("../../usecases/status.js").StatusReport;

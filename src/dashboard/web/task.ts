@@ -61,6 +61,9 @@ interface TaskPageData {
     ms: number;
     commit: string | null;
     detail: string | null;
+    /** A failed check's output, its end (escaped when kept): the agent's code wrote it, shown as text. */
+    tail: string | null;
+    log: string | null;
   }>;
   brief: {
     markdown: string;
@@ -434,7 +437,13 @@ export class TaskView {
                   h("code", null, v.command ?? "(no verify command)"),
                   ` · ${(v.ms / 1000).toFixed(1)} s · ${v.commit?.slice(0, 10) ?? "?"}`,
                 ),
-                h("pre", { class: "log" }, v.detail ?? "(no output kept)"),
+                v.detail ? h("p", { class: "muted" }, v.detail) : null,
+                h(
+                  "pre",
+                  { class: "log" },
+                  v.tail ?? (v.passed ? "(passed: no output kept)" : "(no output kept)"),
+                ),
+                v.log ? h("p", { class: "muted" }, "The whole log: ", h("code", null, v.log)) : null,
               ),
             ),
           ),
