@@ -1,6 +1,7 @@
 /** Reading the queue: status, next, graph and show. No writes. */
 import type { ArtifactRow, EventRow, GateRow, NoteRow, RunRow, TaskRow } from "../adapters/store/index.js";
 import { drawDot, drawMermaid, drawTree } from "../core/graph.js";
+import { type PartVerifyOverride, partVerifyOverride } from "../core/part-verify.js";
 import { type SecretsSummary, summarizeSecrets } from "../core/secrets.js";
 import { satisfiesDependency } from "../core/states.js";
 import { totalTokens } from "../core/usage.js";
@@ -28,6 +29,8 @@ export interface StatusRow {
   stage: string | null;
   /** Every stage's latest gate result, in pipeline order (issue 16); empty without a pipeline. */
   gates: StageGate[];
+  /** The part's own verify command when it is not the project's (a person's choice to review). */
+  partVerify: PartVerifyOverride | null;
 }
 
 /** A task's usage as shown: tokens of every kind together, USD when every model has a price. */
@@ -109,6 +112,7 @@ export function status(project: Project): StatusRow[] {
     cost: ((c) => (c ? summary(c) : null))(costs.get(t.id)),
     stage: labels.get(t.id) ?? null,
     gates: gates.get(t.id) ?? [],
+    partVerify: partVerifyOverride(t.verify, project.config.verify),
   }));
 }
 
@@ -264,6 +268,8 @@ export interface ShowReport {
    * masks, for which hosts, and the ones it passes. Names only, never values.
    */
   secrets: Array<{ profile: string } & SecretsSummary>;
+  /** The part's own verify command when it is not the project's. */
+  partVerify: PartVerifyOverride | null;
 }
 
 export function show(project: Project, id: string): ShowReport {
@@ -285,6 +291,7 @@ export function show(project: Project, id: string): ShowReport {
       task.agent ?? project.config.agents.default,
       ...runs.map((r) => r.profile),
     ]),
+    partVerify: partVerifyOverride(task.verify, project.config.verify),
   };
 }
 
