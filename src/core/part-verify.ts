@@ -57,3 +57,12 @@ export function partVerifyMergeRefusal(
     ],
   };
 }
+
+/**
+ * Whether a markdown file's front matter sets `verify` (a drafted spec: the field means nothing
+ * there, and a conductor's text is not where a verify command comes from).
+ */
+export function frontMatterSetsVerify(text: string): boolean {
+  const fm = /^\uFEFF?---\r?\n([\s\S]*?)\r?\n---\r?\n/.exec(text);
+  return fm !== null && /^["']?verify["']?\s*:/m.test(fm[1] as string);
+}
