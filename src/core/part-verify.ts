@@ -66,3 +66,12 @@ export function frontMatterSetsVerify(text: string): boolean {
   const fm = /^\uFEFF?---\r?\n([\s\S]*?)\r?\n---\r?\n/.exec(text);
   return fm !== null && /^["']?verify["']?\s*:/m.test(fm[1] as string);
 }
+
+/** The problem sent back for a drafted spec whose front matter sets `verify`, if it does. */
+export function draftVerifyProblems(text: string, path: string): string[] {
+  return frontMatterSetsVerify(text)
+    ? [
+        `${path}: verify: a drafted spec cannot carry a verify command (what decides "done" is the person's); remove the verify line from its front matter`,
+      ]
+    : [];
+}

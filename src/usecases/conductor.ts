@@ -38,7 +38,7 @@ import type { GuideInput } from "../core/conductor-guide.js";
 import { draftPrompt, planPrompt, retryPrompt, type SpecListing } from "../core/conductor-prompt.js";
 import { drawTree } from "../core/graph.js";
 import { slugify } from "../core/ids.js";
-import { frontMatterSetsVerify } from "../core/part-verify.js";
+import { draftVerifyProblems } from "../core/part-verify.js";
 import { concurrentOverlaps, parallelWaves, type ScopeOverlap } from "../core/plan.js";
 import { EDITABLE_STATES } from "../core/states.js";
 import { dryRunProblems, findSpec, MAX_CHAMBER_FILE } from "./chamber.js";
@@ -439,10 +439,7 @@ export async function draftSpec(
       (p) => `${p.problem} (fix: ${p.fix})`,
     );
     if (others.length > 0) problems.push(`only ${name}.md belongs in ${outDir}; remove ${others.join(", ")}`);
-    if (frontMatterSetsVerify(read.text))
-      problems.push(
-        `${targetRel}: verify: a drafted spec cannot carry a verify command (what decides "done" is the person's); remove the verify line from its front matter`,
-      );
+    problems.push(...draftVerifyProblems(read.text, targetRel));
     if (!/^---\n[\s\S]*?\n---\n/.test(read.text.replace(/\r\n/g, "\n"))) {
       problems.push("the front matter (number, title, status, created) between --- lines is missing");
     }

@@ -82,13 +82,7 @@ export function queueParts(
       problems.push(`${p.path}: ${(err as Error).message}`);
     }
   }
-  // What decides "done" is the person's: the conductor does not queue a verify of its own.
-  if (opts.conductor) {
-    const person = opts.conductor.personFiles ?? new Map<string, string>();
-    for (const p of parts)
-      if (p.verify !== undefined && person.get(p.path) !== p.hash)
-        problems.push(conductorVerifyProblem(p.path));
-  }
+  if (opts.conductor) problems.push(...conductorVerifyProblems(parts, opts.conductor));
   // A changed or new file claiming the id of an unchanged one is the duplicate it always was.
   const sameById = new Map(sameTasks.map((t) => [t.id, t.path]));
   for (const p of parts) {
@@ -158,10 +152,7 @@ export function queueParts(
       pauseAfter: p.pause_after ?? null,
     });
   }
-  const verifyOverrides = toWrite.flatMap((p) => {
-    const o = partVerifyOverride(p.verify, project.config.verify);
-    return o ? [{ id: p.id, ...o }] : [];
-  });
+  const verifyOverrides = overridesOf(toWrite, project.config.verify);
   if (opts.dryRun) {
     const inserted = toWrite.filter((p) => !states.has(p.id)).map((p) => p.id);
     const updated = toWrite
@@ -174,6 +165,24 @@ export function queueParts(
   const written = store.queueParts(toWrite, opts.actor ?? "cli");
   written.unchanged.push(...sameTasks.map((t) => t.id));
   return { files: files.length, ...written, skipped, dryRun: false, verifyOverrides };
+}
+
+/** What decides "done" is the person's: the conductor does not queue a verify of its own. */
+function conductorVerifyProblems(
+  parts: ReadonlyArray<{ path: string; hash: string; verify?: string }>,
+  conductor: NonNullable<QueueOptions["conductor"]>,
+): string[] {
+  const person = conductor.personFiles ?? new Map<string, string>();
+  return parts
+    .filter((p) => p.verify !== undefined && person.get(p.path) !== p.hash)
+    .map((p) => conductorVerifyProblem(p.path));
+}
+
+function overridesOf(parts: readonly QueuedPart[], project: string | null): QueueResult["verifyOverrides"] {
+  return parts.flatMap((p) => {
+    const o = partVerifyOverride(p.verify, project);
+    return o ? [{ id: p.id, ...o }] : [];
+  });
 }
 
 /**

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   conductorVerifyProblem,
+  draftVerifyProblems,
   frontMatterSetsVerify,
   overrideText,
   partVerifyMergeRefusal,
@@ -42,5 +43,9 @@ describe("a part's own verify command", () => {
     expect(frontMatterSetsVerify('---\n"verify": "true"\n---\n')).toBe(true);
     expect(frontMatterSetsVerify("---\nnumber: 3\n---\nverify: true\n")).toBe(false);
     expect(frontMatterSetsVerify("no front matter\nverify: x\n")).toBe(false);
+    expect(draftVerifyProblems("---\nverify: true\n---\n", "specs/0002-x.md")[0]).toMatch(
+      /^specs\/0002-x\.md: verify: a drafted spec cannot carry a verify command/,
+    );
+    expect(draftVerifyProblems("---\ntitle: x\n---\n", "specs/0002-x.md")).toEqual([]);
   });
 });
