@@ -221,6 +221,26 @@ describe("the conductor, with the real Claude Code in the sandbox", () => {
     }
   }, 400_000);
 
+  it("plan --queue: a conductor that keeps verify: to its last attempt queues nothing", async () => {
+    const api = await startFakeAnthropic({
+      steps: [writeParts([{ id: "core", scope: "src/core/**", extra: "verify: exit 0" }])],
+      finalText: "One part.",
+    });
+    apis.push(api);
+    const p = await conductorProject(api);
+    try {
+      const r = await conduct(p, ["plan", "1", "--queue", "--attempts", "1", "--json"]);
+      const plan = JSON.parse(r.stdout) as PlanJson;
+      expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(1);
+      expect(plan.valid).toBe(false);
+      expect(plan.queued).toBeNull();
+      expect(plan.problems.join("\n")).toContain("core.md: verify: a part written by the conductor");
+      expect((await p.status()).tasks).toEqual([]);
+    } finally {
+      await keep("conductor-plan-verify-kept", api);
+    }
+  }, 200_000);
+
   it("plan: a conductor that writes a source file, the config or another spec's parts is refused; recorded, nothing changed", async () => {
     const api = await startFakeAnthropic({
       steps: [
