@@ -56,7 +56,6 @@ agent: ${g.defaultAgent}                 # a configured profile, or "any" (defau
 role: implementer             # optional: test-author, implementer, reviewer, ...
 pipeline: tdd                 # optional: a pipeline of .ballador/config.yaml, or a list of roles
 scope: ["src/extract/**"]     # the files it will touch: parts that may run at once must not share any
-verify: npm test -- extract   # optional: a narrower check than the project's verify
 priority: 0                   # higher starts first
 ---
 ## Goal
@@ -70,8 +69,9 @@ How to cut: one part per independently reviewable change; order by real dependen
 (\`needs\`), so that as many parts as possible run in parallel; give parts that run at the same
 time disjoint \`scope\`s (two parts touching one file is a merge conflict waiting); put shared
 interfaces in an early part the others need; a \`pipeline\` (e.g. \`tdd\`: the tests written first, then the code, then an audit) where
-the acceptance criteria are best pinned down by tests before any code; a \`verify\` override only where the project's own
-check (${g.verify ? `\`${g.verify}\`` : "the verify command in .ballador/config.yaml"}) is too broad. Write parts with \`write_part\` (validated on write:
+the acceptance criteria are best pinned down by tests before any code. Never write \`verify:\`: every
+part is judged by the project's own check (${g.verify ? `\`${g.verify}\`` : "the verify command in .ballador/config.yaml"}), and
+a part carrying \`verify:\` is refused (only the person sets one). Write parts with \`write_part\` (validated on write:
 the field is named when something is wrong) or as files; a part of a task that has started is
 never changed. \`ballador plan SPEC\` has a headless conductor do this for a spec.
 
@@ -98,7 +98,7 @@ by task, with your recommendation (merge, or what to change). They merge.
 export function skillFile(g: GuideInput): string {
   return `---
 name: ${SKILL_NAME}
-description: Prepare work for Ballador's parallel agents - draft living specs, cut them into parts (needs, scope, verify), queue them, read next and review briefs. Use when asked to plan, spec, split work into tasks, queue work, or check what is next or in review. Never launches, stops, merges or marks done.
+description: Prepare work for Ballador's parallel agents - draft living specs, cut them into parts (needs, scope), queue them, read next and review briefs. Use when asked to plan, spec, split work into tasks, queue work, or check what is next or in review. Never launches, stops, merges or marks done.
 ---
 ${conductorGuide(g)}`;
 }

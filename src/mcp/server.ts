@@ -149,7 +149,7 @@ export function createChamberServer(cwd: string): McpServer {
     "write_part",
     {
       description:
-        "Write a part file <spec-name>/<id>.md under the parts folder: markdown with front matter (id, title, spec, needs, agent, role, scope, verify, priority). Validated on write with the queue's schema; refused with the field named when invalid. Returns what queue --dry-run says about all parts.",
+        "Write a part file <spec-name>/<id>.md under the parts folder: markdown with front matter (id, title, spec, needs, agent, role, scope, pipeline, priority). Validated on write with the queue's schema; refused with the field named when invalid. A part may not carry verify: the project's verify command judges it, and only a person sets another. Returns what queue --dry-run says about all parts.",
       inputSchema: { path: RelPath, content: z.string() },
     },
     ({ path, content }) => call(async (p) => (await chamber()).writePartFile(p, path, content)),
@@ -158,7 +158,7 @@ export function createChamberServer(cwd: string): McpServer {
     "queue",
     {
       description:
-        "Validate parts and load them into the task store, all or nothing (dry_run: validate only). Paths relative to the parts folder; default all.",
+        "Validate parts and load them into the task store, all or nothing (dry_run: validate only). Paths relative to the parts folder; default all. A new or changed part carrying verify is refused (a person queues it with ballador queue).",
       inputSchema: { dry_run: z.boolean().default(false), paths: z.array(RelPath).max(1000).default([]) },
     },
     ({ dry_run, paths }) =>

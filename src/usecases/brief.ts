@@ -3,12 +3,14 @@
  * that can also be a pull request's body. Observed facts (git, verification runs, denials) are
  * kept apart from the agent's claims (its summary and notes).
  */
+
 import { join, relative, resolve } from "node:path";
 import { blobAt, changedFiles, git, resolveCommit } from "../adapters/git/index.js";
 import { writeAtomic } from "../adapters/runfolder/index.js";
 import { readDenials } from "../adapters/sandbox/index.js";
 import type { NoteRow, RunRow, TaskRow } from "../adapters/store/index.js";
 import { flakyCommits, tailMarkdown } from "../core/check-output.js";
+import { type PartVerifyOverride, partVerifyOverride } from "../core/part-verify.js";
 import { inScope } from "../core/scope.js";
 import { describeSecrets } from "../core/secrets.js";
 import { ownChangedFiles, predictConflicts } from "./conflicts.js";
@@ -64,6 +66,8 @@ export interface BriefData {
   specChange: { path: string; changed: boolean; stat: string } | null;
   /** A pipeline's stages (issue 16): who played each, what they claimed, what each gate observed. */
   stages: BriefStage[];
+  /** The part's own verify command when it is not the project's: `merge` asks to accept it. */
+  partVerify: PartVerifyOverride | null;
 }
 
 export interface BriefStage {
@@ -257,6 +261,7 @@ export async function buildBrief(
         .pop() ?? null,
     specChange,
     stages: briefStages(project, task, runs, notes),
+    partVerify: partVerifyOverride(task.verify, config.verify),
   };
 
   // The spec as committed on the base, through git: a file in a checkout could be a link.
@@ -310,6 +315,7 @@ export async function buildBrief(
     lines.push("");
   }
   lines.push("## Verification", "");
+  if (data.partVerify) lines.push(...partVerifyLines(data.partVerify, task.id), "");
   if (verifications.length === 0) lines.push("No verification recorded.");
   for (const v of data.verification) {
     lines.push(
@@ -393,4 +399,11 @@ export async function writeBrief(
   // where the agent writes anything) is replaced, never written through.
   writeAtomic(path, markdown);
   return { path, markdown, data };
+}
+
+/** Said first under Verification: what decided this task is not what the project decides by. */
+function partVerifyLines(o: PartVerifyOverride, id: string): string[] {
+  return [
+    `**The part's own verify command decided this task:** \`${o.part}\`, not the project's ${o.project === null ? "(none set)" : `\`${o.project}\``}. \`ballador merge ${id}\` asks you to accept it with \`--accept-part-verify\`.`,
+  ];
 }

@@ -11,10 +11,11 @@ import { ConfinedPathError, confinedPath, entryKind, writeConfined } from "../ad
 import { collectPartFiles, loadParts } from "../adapters/files/parts.js";
 import { listSpecs, SPEC_FILE_PATTERN } from "../adapters/files/specs.js";
 import { formatPartError, parsePart } from "../core/part.js";
+import { conductorVerifyProblem } from "../core/part-verify.js";
 import { EDITABLE_STATES } from "../core/states.js";
 import { UserError } from "./errors.js";
 import type { Project } from "./project.js";
-import { type QueueResult, queueParts } from "./queue.js";
+import { type QueueOptions, type QueueResult, queueParts } from "./queue.js";
 import { checkSpecs, type SpecCheckProblem } from "./specs.js";
 
 /** A part or spec file larger than this is not a part or a spec. */
@@ -144,7 +145,7 @@ export interface PartWriteResult {
 /**
  * Writes one part file under the parts folder (`<folder>/<id>.md`). Refused, with nothing
  * written: a bad path, front matter that does not parse or validate (the queue's own schema,
- * the field named), a file name that is not the id, an unknown profile, an id another file
+ * the field named), a `verify:` (the person's to set, never the conductor's), a file name that is not the id, an unknown profile, an id another file
  * already has, and a change to the part of a task that has started.
  */
 export function writePartFile(project: Project, rel: string, content: string): PartWriteResult {
@@ -167,6 +168,9 @@ export function writePartFile(project: Project, rel: string, content: string): P
     );
   }
   const part = parsed.part;
+  if (part.verify !== undefined) {
+    throw new UserError(`nothing was written; ${file} is refused:`, 1, [conductorVerifyProblem(file)]);
+  }
   if (basename(path) !== `${part.id}.md`) {
     throw new UserError(
       `path: the file of part "${part.id}" must be named ${part.id}.md, not ${basename(path)}`,
@@ -203,9 +207,13 @@ export function writePartFile(project: Project, rel: string, content: string): P
 }
 
 /** The problems `queue --dry-run` reports for the whole parts folder (none: it would queue). */
-export function dryRunProblems(project: Project, targets: readonly string[] = []): string[] {
+export function dryRunProblems(
+  project: Project,
+  targets: readonly string[] = [],
+  conductor: QueueOptions["conductor"] = {},
+): string[] {
   try {
-    queueParts(project, targets, project.paths.root, { dryRun: true });
+    queueParts(project, targets, project.paths.root, { dryRun: true, conductor });
     return [];
   } catch (err) {
     if (err instanceof UserError) return err.details.length > 0 ? err.details : [err.message];
@@ -222,5 +230,5 @@ export function chamberQueue(
   const targets = paths.map((p) =>
     p === "." || p === "" ? project.paths.partsDir : confined(project, project.paths.partsDir, p, 2, "paths"),
   );
-  return queueParts(project, targets, project.paths.root, opts);
+  return queueParts(project, targets, project.paths.root, { ...opts, conductor: {} });
 }

@@ -38,6 +38,7 @@ import type { GuideInput } from "../core/conductor-guide.js";
 import { draftPrompt, planPrompt, retryPrompt, type SpecListing } from "../core/conductor-prompt.js";
 import { drawTree } from "../core/graph.js";
 import { slugify } from "../core/ids.js";
+import { draftVerifyProblems } from "../core/part-verify.js";
 import { concurrentOverlaps, parallelWaves, type ScopeOverlap } from "../core/plan.js";
 import { EDITABLE_STATES } from "../core/states.js";
 import { dryRunProblems, findSpec, MAX_CHAMBER_FILE } from "./chamber.js";
@@ -438,6 +439,7 @@ export async function draftSpec(
       (p) => `${p.problem} (fix: ${p.fix})`,
     );
     if (others.length > 0) problems.push(`only ${name}.md belongs in ${outDir}; remove ${others.join(", ")}`);
+    problems.push(...draftVerifyProblems(read.text, targetRel));
     if (!/^---\n[\s\S]*?\n---\n/.test(read.text.replace(/\r\n/g, "\n"))) {
       problems.push("the front matter (number, title, status, created) between --- lines is missing");
     }
@@ -546,7 +548,10 @@ export async function planSpec(
   };
   // Started tasks' parts are not the conductor's to change: kept here, put back after each attempt.
   const started = new Map<string, { id: string; state: string; text: string }>();
-  const existing = load().parts.map((p) => {
+  const before = load().parts;
+  // A verify the person wrote before the conductor ran stays theirs; any other is refused.
+  const conductor = { personFiles: new Map(before.map((p) => [p.path, p.hash])) };
+  const existing = before.map((p) => {
     const state = states.get(p.id) ?? null;
     const isStarted = state !== null && !EDITABLE_STATES.includes(state);
     if (isStarted) {
@@ -589,7 +594,7 @@ export async function planSpec(
     if (parts.length === 0) {
       problems.push(`no part files were written in ${folderRel}: write one <id>.md per part there`);
     } else {
-      problems.push(...dryRunProblems(project, [folder]));
+      problems.push(...dryRunProblems(project, [folder], conductor));
     }
     for (const p of parts) {
       if (p.spec && p.spec !== specRel)
@@ -622,7 +627,8 @@ export async function planSpec(
     state: now.get(p.id) ?? null,
   }));
   let queued: QueueResult | null = null;
-  if (valid && opts.queue) queued = queueParts(project, [folder], project.paths.root, { actor: "conductor" });
+  if (valid && opts.queue)
+    queued = queueParts(project, [folder], project.paths.root, { actor: "conductor", conductor });
   const after = project.store().stateMap();
   const graph = drawTree(
     planned.map((p) => ({ id: p.id, needs: p.needs, title: p.title, state: after.get(p.id) ?? "planned" })),

@@ -3,10 +3,12 @@
  * server), a task's page, its terminal, and the one write a person makes there besides the
  * lifecycle actions: a note. Everything returned is data; the page renders agent text as text.
  */
+
 import { existsSync, lstatSync, readFileSync } from "node:fs";
 import { relative, resolve } from "node:path";
 import { git, resolveCommit } from "../adapters/git/index.js";
 import type { EventRow, NoteRow, RunRow, TaskRow, VerificationRow } from "../adapters/store/index.js";
+import { type PartVerifyOverride, partVerifyOverride } from "../core/part-verify.js";
 import { type BriefData, buildBrief } from "./brief.js";
 import { costByTask, type TaskCost } from "./cost.js";
 import { type DenialReport, denialCounts, denialReport } from "./denials.js";
@@ -38,6 +40,8 @@ export interface BoardRow {
   stage: string | null;
   /** What its runs used, from the agents' own records ("12.3k tokens, $0.42"), or null. */
   cost: string | null;
+  /** The part's own verify command when it is not the project's (issue 28), or null. */
+  partVerify: PartVerifyOverride | null;
 }
 
 export interface Board {
@@ -83,6 +87,7 @@ function toRow(t: TaskRow, x: RowExtras, denials: number, notes: number, waiting
     waiting,
     stage: stageLabel(x.config, t),
     cost: x.costs.get(t.id)?.text ?? null,
+    partVerify: partVerifyOverride(t.verify, x.config.verify),
   };
 }
 
@@ -205,6 +210,7 @@ export interface TaskPage {
   spec: { path: string; text: string | null } | null;
   live: boolean;
   waiting: NeedsYou | null;
+  partVerify: PartVerifyOverride | null;
 }
 
 const MAX_FILE_DIFF = 200_000;
@@ -235,6 +241,7 @@ export async function taskPage(project: Project, id: string): Promise<TaskPage> 
     spec: specOf(project, shown.task),
     live: store.liveRuns().some((r) => r.taskId === id),
     waiting: needsYouByTask(project).get(id) ?? null,
+    partVerify: shown.partVerify,
   };
 }
 

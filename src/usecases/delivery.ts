@@ -17,9 +17,11 @@ import {
 import { makeRunFolder, runPaths } from "../adapters/runfolder/index.js";
 import { RunSandbox } from "../adapters/sandbox/index.js";
 import type { TaskRow } from "../adapters/store/index.js";
+import type { PartVerifyOverride } from "../core/part-verify.js";
 import { writeBrief } from "./brief.js";
 import { UserError } from "./errors.js";
 import { removeMergeDir, writeMergeMarker } from "./merge-leftovers.js";
+import { checkPartVerify } from "./merge-part-verify.js";
 import { pausedAt } from "./pipeline.js";
 import { type Project, requireTask } from "./project.js";
 import { reconcile } from "./reconcile.js";
@@ -38,12 +40,14 @@ export interface MergeResult {
   /** Why verification was not run again (an identical tree verified the same way), or null. */
   verificationReused: string | null;
   unblocked: string[];
+  /** The part's own verify command the person accepted (--accept-part-verify), or null. */
+  partVerify: PartVerifyOverride | null;
 }
 
 export async function merge(
   project: Project,
   id: string,
-  opts: { actor?: string; say?: (l: string) => void } = {},
+  opts: { actor?: string; say?: (l: string) => void; acceptPartVerify?: boolean } = {},
 ): Promise<MergeResult> {
   const say = opts.say ?? (() => {});
   const store = project.store();
@@ -67,6 +71,7 @@ export async function merge(
       [],
       "wrong_state",
     );
+  const partVerify = checkPartVerify(project, task, opts.acceptPartVerify === true);
   const unmerged = task.needs.filter((d) => store.task(d)?.state !== "merged");
   if (unmerged.length > 0) {
     throw new UserError(
@@ -208,6 +213,7 @@ export async function merge(
       verified: verdict.command !== null,
       verificationReused: reused,
       unblocked,
+      partVerify,
     };
   } finally {
     await RunSandbox.stopAll();

@@ -8,6 +8,7 @@ import { git } from "../adapters/git/index.js";
 import type { QueuedPart } from "../adapters/store/index.js";
 import { validateGraph } from "../core/graph.js";
 import { formatPartError } from "../core/part.js";
+import { conductorVerifyProblem, type PartVerifyOverride, partVerifyOverride } from "../core/part-verify.js";
 import { resolvePipeline } from "../core/pipeline.js";
 import { EDITABLE_STATES } from "../core/states.js";
 import { notFound, problems as problemsError } from "./errors.js";
@@ -21,13 +22,26 @@ export interface QueueResult {
   /** Parts whose file changed but whose task has started: left as they were, loudly. */
   skipped: Array<{ id: string; state: string; path: string }>;
   dryRun: boolean;
+  /** Parts queued (or that would be) with a verify command that is not the project's. */
+  verifyOverrides: Array<{ id: string } & PartVerifyOverride>;
+}
+
+export interface QueueOptions {
+  dryRun?: boolean;
+  actor?: string;
+  /**
+   * Queued for the conductor (the MCP queue tool, plan): a new or changed part carrying
+   * `verify:` is refused, except files in `personFiles` (path -> hash: the person's own text,
+   * unchanged since before the conductor ran).
+   */
+  conductor?: { personFiles?: ReadonlyMap<string, string> };
 }
 
 export function queueParts(
   project: Project,
   inputs: readonly string[],
   cwd: string,
-  opts: { dryRun?: boolean; actor?: string } = {},
+  opts: QueueOptions = {},
 ): QueueResult {
   const targets = inputs.length > 0 ? inputs : [project.paths.partsDir];
   const { files, missing } = collectPartFiles(targets, cwd);
@@ -68,6 +82,7 @@ export function queueParts(
       problems.push(`${p.path}: ${(err as Error).message}`);
     }
   }
+  if (opts.conductor) problems.push(...conductorVerifyProblems(parts, opts.conductor));
   // A changed or new file claiming the id of an unchanged one is the duplicate it always was.
   const sameById = new Map(sameTasks.map((t) => [t.id, t.path]));
   for (const p of parts) {
@@ -137,6 +152,7 @@ export function queueParts(
       pauseAfter: p.pause_after ?? null,
     });
   }
+  const verifyOverrides = overridesOf(toWrite, project.config.verify);
   if (opts.dryRun) {
     const inserted = toWrite.filter((p) => !states.has(p.id)).map((p) => p.id);
     const updated = toWrite
@@ -144,11 +160,29 @@ export function queueParts(
       .map((p) => p.id);
     const unchanged = toWrite.filter((p) => hashes.get(p.id) === p.partHash).map((p) => p.id);
     unchanged.push(...sameTasks.map((t) => t.id));
-    return { files: files.length, inserted, updated, unchanged, skipped, dryRun: true };
+    return { files: files.length, inserted, updated, unchanged, skipped, dryRun: true, verifyOverrides };
   }
   const written = store.queueParts(toWrite, opts.actor ?? "cli");
   written.unchanged.push(...sameTasks.map((t) => t.id));
-  return { files: files.length, ...written, skipped, dryRun: false };
+  return { files: files.length, ...written, skipped, dryRun: false, verifyOverrides };
+}
+
+/** What decides "done" is the person's: the conductor does not queue a verify of its own. */
+function conductorVerifyProblems(
+  parts: ReadonlyArray<{ path: string; hash: string; verify?: string }>,
+  conductor: NonNullable<QueueOptions["conductor"]>,
+): string[] {
+  const person = conductor.personFiles ?? new Map<string, string>();
+  return parts
+    .filter((p) => p.verify !== undefined && person.get(p.path) !== p.hash)
+    .map((p) => conductorVerifyProblem(p.path));
+}
+
+function overridesOf(parts: readonly QueuedPart[], project: string | null): QueueResult["verifyOverrides"] {
+  return parts.flatMap((p) => {
+    const o = partVerifyOverride(p.verify, project);
+    return o ? [{ id: p.id, ...o }] : [];
+  });
 }
 
 /**

@@ -10,6 +10,7 @@ import type {
 } from "../adapters/store/index.js";
 import { flakyCommits } from "../core/check-output.js";
 import { drawDot, drawMermaid, drawTree } from "../core/graph.js";
+import { type PartVerifyOverride, partVerifyOverride } from "../core/part-verify.js";
 import { type SecretsSummary, summarizeSecrets } from "../core/secrets.js";
 import { satisfiesDependency } from "../core/states.js";
 import { totalTokens } from "../core/usage.js";
@@ -37,6 +38,8 @@ export interface StatusRow {
   stage: string | null;
   /** Every stage's latest gate result, in pipeline order (issue 16); empty without a pipeline. */
   gates: StageGate[];
+  /** The part's own verify command when it is not the project's (a person's choice to review). */
+  partVerify: PartVerifyOverride | null;
 }
 
 /** A task's usage as shown: tokens of every kind together, USD when every model has a price. */
@@ -118,6 +121,7 @@ export function status(project: Project): StatusRow[] {
     cost: ((c) => (c ? summary(c) : null))(costs.get(t.id)),
     stage: labels.get(t.id) ?? null,
     gates: gates.get(t.id) ?? [],
+    partVerify: partVerifyOverride(t.verify, project.config.verify),
   }));
 }
 
@@ -277,6 +281,8 @@ export interface ShowReport {
   verifications: VerificationRow[];
   /** Commits that both passed and failed Ballador's own verification (core/check-output.ts). */
   flaky: string[];
+  /** The part's own verify command when it is not the project's. */
+  partVerify: PartVerifyOverride | null;
 }
 
 export function show(project: Project, id: string): ShowReport {
@@ -301,6 +307,7 @@ export function show(project: Project, id: string): ShowReport {
     ]),
     verifications,
     flaky: flakyCommits(verifications),
+    partVerify: partVerifyOverride(task.verify, project.config.verify),
   };
 }
 

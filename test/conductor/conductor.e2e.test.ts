@@ -30,7 +30,7 @@ afterEach(async () => {
 const SPEC_MARKER = "GREETER-SPEC-BODY";
 
 /** A Bash command that writes part files into the conductor's output folder. */
-function writeParts(parts: Array<{ id: string; needs?: string[]; scope: string }>): string {
+function writeParts(parts: Array<{ id: string; needs?: string[]; scope: string; extra?: string }>): string {
   return parts
     .map(
       (p) => `cat > "$BALLADOR_CONDUCTOR_OUTPUT/${p.id}.md" <<'EOF'
@@ -39,7 +39,7 @@ id: ${p.id}
 title: "Part ${p.id}"
 spec: specs/0001-greeter.md
 needs: [${(p.needs ?? []).join(", ")}]
-scope: ["${p.scope}"]
+scope: ["${p.scope}"]${p.extra ? `\n${p.extra}` : ""}
 ---
 ## Goal
 Build ${p.id}.
@@ -188,6 +188,58 @@ describe("the conductor, with the real Claude Code in the sandbox", () => {
       await keep("conductor-plan", api);
     }
   }, 400_000);
+
+  it("plan: a part the conductor writes with verify: is sent back with the field named; nothing queued with it", async () => {
+    const api = await startFakeAnthropic({
+      steps: [writeParts([{ id: "core", scope: "src/core/**", extra: 'verify: "true"' }])],
+      finalText: "One part, verified by true.",
+      onPrompt: {
+        marker: "This is attempt 2",
+        steps: [writeParts([{ id: "core", scope: "src/core/**" }])],
+        finalText: "The verify line is gone.",
+      },
+    });
+    apis.push(api);
+    const p = await conductorProject(api);
+    try {
+      const r = await conduct(p, ["plan", "1", "--queue", "--json"]);
+      const plan = JSON.parse(r.stdout) as PlanJson;
+      expect(r.code, `${r.stdout}\n${r.stderr}\n${await attemptLog(p, plan)}`).toBe(0);
+      expect(plan.run.attempts.map((a) => a.n)).toEqual([1, 2]);
+      const first = plan.run.attempts[0]?.problems.join("\n") ?? "";
+      expect(first).toContain(
+        ".ballador/parts/0001-greeter/core.md: verify: a part written by the conductor cannot set its own verify command",
+      );
+      // Sent back like any other problem: the second attempt's prompt carries it.
+      const second = api.requests.map((q) => JSON.stringify(q)).find((q) => q.includes("This is attempt 2"));
+      expect(second).toContain("cannot set its own verify command");
+      expect(plan.queued?.inserted).toEqual(["core"]);
+      const shown = await p.json<{ task: { verify: string | null } }>(["show", "core"]);
+      expect(shown.task.verify).toBeNull();
+    } finally {
+      await keep("conductor-plan-verify", api);
+    }
+  }, 400_000);
+
+  it("plan --queue: a conductor that keeps verify: to its last attempt queues nothing", async () => {
+    const api = await startFakeAnthropic({
+      steps: [writeParts([{ id: "core", scope: "src/core/**", extra: "verify: exit 0" }])],
+      finalText: "One part.",
+    });
+    apis.push(api);
+    const p = await conductorProject(api);
+    try {
+      const r = await conduct(p, ["plan", "1", "--queue", "--attempts", "1", "--json"]);
+      const plan = JSON.parse(r.stdout) as PlanJson;
+      expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(1);
+      expect(plan.valid).toBe(false);
+      expect(plan.queued).toBeNull();
+      expect(plan.problems.join("\n")).toContain("core.md: verify: a part written by the conductor");
+      expect((await p.status()).tasks).toEqual([]);
+    } finally {
+      await keep("conductor-plan-verify-kept", api);
+    }
+  }, 200_000);
 
   it("plan: a conductor that writes a source file, the config or another spec's parts is refused; recorded, nothing changed", async () => {
     const api = await startFakeAnthropic({

@@ -6,7 +6,7 @@
  */
 
 import { existsSync } from "node:fs";
-import { mkdir, symlink } from "node:fs/promises";
+import { mkdir, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
@@ -229,5 +229,40 @@ describe("ballador mcp (the SDK client over stdio)", () => {
       expect(r.text).toMatch(message);
     }
     expect(await snapshotTree(repo.dir)).toEqual(before);
+  });
+  it("refuses a part carrying verify: from write_part and from the queue tool; a person's queue takes it", async () => {
+    const repo = await project();
+    const client = await connect(repo);
+    // Through write_part: refused with the field named, nothing written.
+    const off = await callTool(client, "write_part", {
+      path: "0001-greeter/lazy.md",
+      content: partText({ id: "lazy", extra: 'verify: "true"' }),
+    });
+    expect(off.isError).toBe(true);
+    expect(off.text).toContain("nothing was written");
+    expect(off.text).toMatch(/verify: a part written by the conductor cannot set its own verify command/);
+    expect(existsSync(join(repo.dir, ".ballador/parts/0001-greeter/lazy.md"))).toBe(false);
+
+    // The same part written as a file by another route: the queue tool refuses it, nothing queued.
+    await mkdir(join(repo.dir, ".ballador/parts/0001-greeter"), { recursive: true });
+    await writeFile(
+      join(repo.dir, ".ballador/parts/0001-greeter/lazy.md"),
+      partText({ id: "lazy", extra: 'verify: "true"' }),
+    );
+    await writeFile(join(repo.dir, ".ballador/parts/0001-greeter/fine.md"), partText({ id: "fine" }));
+    for (const args of [{}, { paths: ["0001-greeter/lazy.md"] }, { dry_run: true }]) {
+      const q = await callTool(client, "queue", args);
+      expect(q.isError, JSON.stringify(args)).toBe(true);
+      expect(q.text).toContain("nothing was queued");
+      expect(q.text).toContain(".ballador/parts/0001-greeter/lazy.md: verify:");
+    }
+    expect((await repo.json<{ tasks: unknown[] }>(["status"])).tasks).toEqual([]);
+
+    // A person's ballador queue takes it; the conductor's queue then passes over it unchanged.
+    const person = await repo.run(["queue"]);
+    expect(person.code, person.stderr).toBe(0);
+    expect(person.stdout).toContain('part verify "true" instead of the project');
+    const again = await callTool(client, "queue", {});
+    expect(again.isError, again.text).toBe(false);
   });
 });

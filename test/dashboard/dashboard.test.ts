@@ -409,6 +409,31 @@ describe.skipIf(!HAVE_CHROMIUM)("ballador dashboard in Chromium", () => {
     await page.context().close();
   });
 
+  it("shows a part's own verify command in the table and on its page, as text", async () => {
+    const evil = `true <img src=x onerror="window.__pwned=1">`;
+    const p = await makeProject();
+    await p.part("own", { title: "Own verify", verify: evil, steps: commitAndDone("own.txt") });
+    await p.part("plain", { title: "Plain", steps: commitAndDone("plain.txt") });
+    await p.ok(["queue"]);
+    const d = await serve(p);
+    const page = await openPage(d.url);
+    await expect
+      .poll(() => row(page, "own").locator(".c-flags").textContent(), { timeout: 15_000 })
+      .toContain("own verify");
+    expect(await row(page, "plain").locator(".c-flags").textContent()).not.toContain("own verify");
+    await page.evaluate(() => {
+      location.hash = "#/task/own";
+    });
+    await expect
+      .poll(() => page.locator(".part-verify").textContent(), { timeout: 15_000 })
+      .toContain(`Verified by the part's own command ${evil}, not the project's`);
+    expect(await page.locator(".part-verify code").first().textContent()).toBe(evil);
+    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await page.locator("main img").count()).toBe(0);
+    expect(refused.get(page)).toEqual([]);
+    await page.context().close();
+  });
+
   it("shows an action's refusal with the use case's message", async () => {
     const p = await makeProject();
     await p.part("base", { title: "Base", steps: [gate(p, "base"), ...commitAndDone("base.txt")] });

@@ -22,6 +22,7 @@ function model(tasks: Array<[string, string[]]>): BoardModel {
     waiting: null,
     stage: null,
     cost: null,
+    partVerify: null,
   }));
   m.load({ root: "/r", sandbox: "none", rows, review: [], order: null });
   return m;

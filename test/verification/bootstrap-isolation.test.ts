@@ -45,8 +45,8 @@ describe("bootstrap products", () => {
     expect(readFileSync(join(p.worktree("victim"), "deps", "marker"), "utf8")).toBe("built\n");
 
     // And at merge, the merged result verifies from its own bootstrap as well.
-    await p.ok(["merge", "poisoner"]);
-    const merged = await p.ok(["merge", "victim"]);
+    await p.ok(["merge", "poisoner", "--accept-part-verify"]);
+    const merged = await p.ok(["merge", "victim", "--accept-part-verify"]);
     expect(merged.stdout).toContain("verifying the merged result");
     expect(merged.stdout).toContain("Merged victim");
   });

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { overrideText } from "../../core/part-verify.js";
 import { block, color, line, printJson } from "../output.js";
 import { examples, withProject } from "./common.js";
 
@@ -43,18 +44,27 @@ export function registerDeliveryCommands(program: Command): void {
       "merge a reviewed task into the base: in a temporary worktree, re-verified, in dependency order",
     )
     .argument("<task>", "task id")
+    .option(
+      "--accept-part-verify",
+      "merge a task whose part sets its own verify command, not the project's (you checked it)",
+    )
     .option("--json", "print the result as JSON")
-    .addHelpText("after", examples("ballador merge extract-events"))
-    .action(async (id: string, opts: { json?: boolean }, cmd: Command) => {
+    .addHelpText(
+      "after",
+      examples("ballador merge extract-events", "ballador merge extract-events --accept-part-verify"),
+    )
+    .action(async (id: string, opts: { json?: boolean; acceptPartVerify?: boolean }, cmd: Command) => {
       const { merge } = await import("../../usecases/delivery.js");
       await withProject(cmd, async (p) => {
         const r = await merge(p, id, {
           say: opts.json ? undefined : (l) => console.log(color.dim(block(l))),
+          acceptPartVerify: opts.acceptPartVerify === true,
         });
         if (opts.json) return printJson(r);
         console.log(
           `Merged ${id} into ${r.base} at ${r.commit.slice(0, 10)}${r.fastForward ? " (fast-forward)" : ""}${r.verified ? (r.verificationReused ? ", verification reused (identical tree already verified)" : ", verified") : ""}.`,
         );
+        if (r.partVerify) console.log(color.yellow(`accepted: ${line(overrideText(r.partVerify))}`));
         if (r.unblocked.length) console.log(`Now ready: ${r.unblocked.join(", ")} (ballador launch)`);
         console.log(`Remove its worktree with: ballador cleanup ${id}`);
       });

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { overrideText } from "../../core/part-verify.js";
 import { describeSummary } from "../../core/secrets.js";
 import { age, block, color, line, printJson, printJsonLine, stateColor, table, truncate } from "../output.js";
 import { examples, indent, positiveInt, withProject } from "./common.js";
@@ -32,6 +33,8 @@ export function registerQueueCommands(program: Command): void {
         // One write: 10,000 console.log calls cost more than the queueing they report.
         const lines = [...r.inserted.map((id) => `  + ${id}`), ...r.updated.map((id) => `  ~ ${id}`)];
         if (lines.length > 0) process.stdout.write(`${lines.join("\n")}\n`);
+        // What decides "done" changed for these: said where the person queues them.
+        for (const o of r.verifyOverrides) console.log(color.yellow(`  ! ${o.id}: ${line(overrideText(o))}`));
         for (const s of r.skipped) {
           console.log(
             color.yellow(
@@ -240,6 +243,7 @@ export function registerQueueCommands(program: Command): void {
         if (t.scope.length) console.log(`scope ${line(t.scope.join(", "))}`);
         if (t.branch) console.log(`branch ${line(t.branch)}`);
         if (r.stage) console.log(`stage ${line(r.stage)}`);
+        if (r.partVerify) console.log(color.yellow(`verify ${line(overrideText(r.partVerify))}`));
         // Names and hosts only (from the config): which secrets it holds and which it never sees.
         for (const s of r.secrets)
           console.log(`secrets of ${line(s.profile)}: ${line(describeSummary(s) ?? "")}`);
@@ -356,6 +360,7 @@ function renderStatus(report: StatusReport): string {
               (t.stage ? color.dim(` [${line(t.stage)}]`) : "") +
               (t.phase ? color.dim(` (provisioning: ${line(t.phase)})`) : "") +
               (t.needsYou ? color.yellow(" needs you") : "") +
+              (t.partVerify ? color.yellow(" [own verify]") : "") +
               (t.denials > 0 ? color.yellow(` [${t.denials} denied]`) : "") +
               (t.standIns > 0
                 ? color.yellow(` [${t.standIns} stand-in${t.standIns === 1 ? "" : "s"} sent elsewhere]`)
@@ -381,6 +386,8 @@ function renderStatus(report: StatusReport): string {
     .map(([s, n]) => `${n} ${s}`)
     .join(", ");
   if (counts) lines.push(color.dim(counts));
+  for (const t of report.tasks)
+    if (t.partVerify) lines.push(color.yellow(`own verify: ${t.id}: ${line(overrideText(t.partVerify))}`));
   if (anyCost)
     lines.push(color.dim("* COST: from the agents' own session records (a claim); prices from the config"));
   const l = report.launch;

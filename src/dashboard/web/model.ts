@@ -20,6 +20,8 @@ export interface Row {
   stage: string | null;
   /** What its runs used (the agents' own records), or null. */
   cost: string | null;
+  /** The part's own verify command when it is not the project's, or null. */
+  partVerify: { part: string; project: string | null } | null;
 }
 
 export interface BoardMessage {

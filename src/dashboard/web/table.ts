@@ -41,6 +41,7 @@ export function flags(r: Row): string[] {
   else if (needsYou(r)) f.push("needs you");
   if (r.denials > 0) f.push("denied");
   if (r.attempt > 1) f.push("retried");
+  if (r.partVerify) f.push("own verify");
   return f;
 }
 

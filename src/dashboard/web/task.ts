@@ -1,7 +1,9 @@
 /** A task's page: the part, its spec, the brief, the diff, verification, denials, history and its terminal. */
+
 import { Terminal } from "@xterm/xterm";
 import { type ApiError, get, post } from "./api.js";
 import { age, clear, h, markdown, taskHref } from "./dom.js";
+import { type PartVerify, partVerifyNote } from "./part-verify.js";
 import { requestChanges, runAction, say } from "./ui.js";
 
 interface Note {
@@ -81,6 +83,7 @@ interface TaskPageData {
   diff: Array<{ file: string; text: string; truncated: boolean; added: number; removed: number }>;
   spec: { path: string; text: string | null } | null;
   live: boolean;
+  partVerify: PartVerify | null;
 }
 
 /**
@@ -416,6 +419,7 @@ export class TaskView {
     );
     sec(
       "Verification",
+      partVerifyNote(d.partVerify),
       d.verifications.length === 0
         ? h("p", { class: "muted" }, "No verification recorded.")
         : h(
