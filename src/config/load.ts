@@ -14,6 +14,7 @@ import { LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
 import { pemCertificates } from "../core/pem.js";
 import { pipelineConfigProblems } from "../core/pipeline.js";
+import { sandboxWeakenings } from "../core/sandbox-weakening.js";
 import { hostCovered, maskedFileProblem, secretMode } from "../core/secrets.js";
 import { ConfigError, type ConfigProblem, problemsFromZod } from "./errors.js";
 import { type Config, type ConfigLayer, ConfigLayerSchema, DEFAULT_CONFIG } from "./schema.js";
@@ -139,6 +140,16 @@ export function loadConfig(repoRoot: string, env: NodeJS.ProcessEnv = process.en
       });
     }
   }
+  // Lists replace: the layer that set a key last is the one to name.
+  const layerOf = (has: (l: ConfigLayer) => unknown): string =>
+    repoLayer && has(repoLayer) !== undefined
+      ? repoPath
+      : has(envLayer) !== undefined
+        ? "environment"
+        : globalLayer && has(globalLayer) !== undefined
+          ? globalPath
+          : file;
+  problems.push(...boundaryProblems(config, repoRoot, env, layerOf));
   // Lists replace: the layer that set upstream_ca last is the one to name.
   const caFile = repoLayer?.sandbox?.upstream_ca
     ? repoPath
@@ -154,6 +165,54 @@ export function loadConfig(repoRoot: string, env: NodeJS.ProcessEnv = process.en
   });
   if (problems.length > 0) throw new ConfigError(problems);
   return { config, sources, warnings };
+}
+
+/**
+ * Paths and hosts that reach past the repository or the sandbox: a `copy:` entry outside the
+ * repository (it would be skipped, not copied), and settings that switch most of the sandbox
+ * off without `sandbox.i_know_this_disables_the_sandbox: true` (issue 29).
+ */
+function boundaryProblems(
+  config: Config,
+  repoRoot: string,
+  env: NodeJS.ProcessEnv,
+  layerOf: (has: (l: ConfigLayer) => unknown) => string,
+): ConfigProblem[] {
+  const out: ConfigProblem[] = [];
+  config.copy.forEach((given, i) => {
+    if (
+      given.startsWith("/") ||
+      given.startsWith("~") ||
+      !resolve(repoRoot, given).startsWith(`${repoRoot}/`)
+    )
+      out.push({
+        file: layerOf((l) => l.copy),
+        key: `copy.${i}`,
+        message: `"${given}" is outside the repository; copy: takes files inside it, relative to its root (e.g. .env): move the file into the repository or remove the entry`,
+      });
+  });
+  if (config.sandbox.mode === "none" || config.sandbox.i_know_this_disables_the_sandbox === true) return out;
+  const found = sandboxWeakenings({
+    sandbox: config.sandbox,
+    profiles: config.agents.profiles,
+    home: env.HOME ?? homedir(),
+    repoRoot,
+  });
+  for (const w of found) {
+    const fix = w.key.includes("allow_hosts")
+      ? "list the hosts the agents need (e.g. registry.npmjs.org)"
+      : "name only the folder the agents need to write";
+    out.push({
+      file: w.key.startsWith("sandbox.allow_write")
+        ? layerOf((l) => l.sandbox?.allow_write)
+        : w.key.startsWith("sandbox.allow_hosts")
+          ? layerOf((l) => l.sandbox?.allow_hosts)
+          : layerOf((l) => l.agents?.profiles),
+      key: w.key,
+      message: `${w.what}, which switches most of the sandbox off: ${fix}; or, if you mean it, add sandbox.i_know_this_disables_the_sandbox: true (status and doctor then say so)`,
+    });
+  }
+  return out;
 }
 
 /**

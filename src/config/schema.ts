@@ -53,9 +53,15 @@ const SecretSource = z.union([
 const Duration = (example: string) =>
   z.string().regex(/^\d+(ms|s|m|h)$/, { message: `a duration such as ${example}` });
 
+/** A duration where zero makes no sense (a timeout, a quiet period): "0s" is refused, with the fix. */
+const PositiveDuration = (example: string) =>
+  Duration(example).refine((d) => !/^0+(ms|s|m|h)$/.test(d), {
+    message: `must be more than zero (a duration such as ${example}); remove the key for the default`,
+  });
+
 /** What Ballador does when an agent waits for a person (issue 15); a profile may override keys. */
 export const NeedsYouSchema = z.strictObject({
-  quiet: Duration('"30s" or "2m"').optional(),
+  quiet: PositiveDuration('"30s" or "2m"').optional(),
   nudge_after: Duration('"2m"; "0s" never nudges').optional(),
   nudge: z.string().min(1).max(2000).optional(),
 });
@@ -95,10 +101,7 @@ export const ProfileSchema = z.strictObject({
   max_sessions: z.number().int().positive().optional(),
   fallback: z.string().min(1).optional(),
   enabled: z.boolean().optional(),
-  timeout: z
-    .string()
-    .regex(/^\d+(ms|s|m|h)$/, { message: 'a duration such as "90s", "45m" or "2h"' })
-    .optional(),
+  timeout: PositiveDuration('"90s", "45m" or "2h"').optional(),
   needs_you: NeedsYouSchema.optional(),
   budget: BudgetSchema.optional(),
 });
@@ -162,7 +165,12 @@ export type PipelineConfig = z.infer<typeof PipelineSchema>;
 
 /** One layer as written in a file: every key optional, nothing unknown. */
 export const ConfigLayerSchema = z.strictObject({
-  base: z.string().min(1).optional(),
+  base: z
+    .string()
+    .regex(/^(?!-)[A-Za-z0-9._/@{}^~-]+$/, {
+      message: 'a branch (or commit) name such as main; it cannot start with "-" or hold spaces',
+    })
+    .optional(),
   branch_prefix: z
     .string()
     .regex(/^[A-Za-z0-9._/-]*$/, { message: "letters, digits and . _ / - only" })
@@ -184,18 +192,9 @@ export const ConfigLayerSchema = z.strictObject({
   bootstrap: z.array(Command).optional(),
   copy: z.array(z.string().min(1)).optional(),
   hooks: Hooks.optional(),
-  idle_timeout: z
-    .string()
-    .regex(/^\d+(ms|s|m|h)$/, { message: 'a duration such as "90s", "20m" or "1h"' })
-    .optional(),
-  run_timeout: z
-    .string()
-    .regex(/^\d+(ms|s|m|h)$/, { message: 'a duration such as "90s", "45m" or "2h"' })
-    .optional(),
-  refused_idle: z
-    .string()
-    .regex(/^\d+(ms|s|m|h)$/, { message: 'a duration such as "30s" or "2m"' })
-    .optional(),
+  idle_timeout: PositiveDuration('"90s", "20m" or "1h"').optional(),
+  run_timeout: PositiveDuration('"90s", "45m" or "2h"').optional(),
+  refused_idle: PositiveDuration('"30s" or "2m"').optional(),
   needs_you: NeedsYouSchema.optional(),
   notify: NotifySchema.optional(),
   sync: SyncSchema.optional(),
@@ -228,6 +227,12 @@ export const ConfigLayerSchema = z.strictObject({
       allow_hosts: z.array(z.string().min(1)).optional(),
       allow_write: z.array(z.string().min(1)).optional(),
       deny_read: z.array(z.string().min(1)).optional(),
+      i_know_this_disables_the_sandbox: z
+        .boolean()
+        .optional()
+        .describe(
+          'Allow settings that switch most of the sandbox off: allow_write covering /, your HOME or a credentials folder, allow_hosts ["*"]; status and doctor then say so as loudly as mode: none',
+        ),
       tls_passthrough: z
         .array(z.string().min(1))
         .optional()
@@ -308,6 +313,7 @@ export interface Config {
     allow_hosts: string[];
     allow_write: string[];
     deny_read: string[];
+    i_know_this_disables_the_sandbox?: boolean;
     /** Optional only for hand-built configs (tests); loading fills it. */
     tls_passthrough?: string[];
     /** Absolute paths once loaded (checked to hold PEM certificates). Optional as tls_passthrough. */

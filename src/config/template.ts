@@ -111,8 +111,11 @@ sandbox:
   # bwrap: every run inside bubblewrap with a network allowlist. none: no isolation (loud).
   mode: bwrap
   allow_hosts: ["registry.npmjs.org"]
+  # Not "/", your HOME or a credentials folder (~/.ssh, ~/.aws, ...); allow_hosts not "*":
+  # those switch most of the sandbox off and are refused unless you say so below.
   allow_write: []
   deny_read: ["~/.ssh", "~/.aws"]
+  # i_know_this_disables_the_sandbox: true   # status, doctor and the dashboard then say so in red
   # Masked secrets' hosts signed by a CA of your own (a company's internal CA): its PEM file,
   # trusted by the proxy that adds the real values (beside NODE_EXTRA_CA_CERTS) and inside.
   # upstream_ca: ["~/certs/corp-ca.pem"]

@@ -72,7 +72,7 @@ export function hasTerminalControls(text: string): boolean {
  * or ST (ESC \ or 0x9C) or, when unterminated, the end of the text; and two- or three-byte
  * ESC sequences (charset selection, keypad modes, RIS).
  */
-const SEQUENCE =
+export const SEQUENCE =
   /(?:\u001b\[|\u009b)[\u0030-\u003f]*[\u0020-\u002f]*[\u0040-\u007e]?|(?:\u001b[\]PX^_]|[\u009d\u0090\u0098\u009e\u009f])[\s\S]*?(?:\u0007|\u001b\\|\u009c|$)|\u001b[\u0020-\u002f]*[\u0030-\u007e]?/gu;
 
 /**
@@ -94,31 +94,7 @@ export function stripTerminal(text: string): string {
   return terminalBlock(lines.join("\n"));
 }
 
-/** CSI final bytes that only draw: cursor moves, erases, scrolling, SGR colours, modes. */
-const DRAWING_CSI = /^(?:\u001b\[|\u009b)[\u0030-\u003f]*[\u0020-\u002f]*[@A-HJKLMPSTXZ`abdefhlmr]$/u;
-
-/**
- * A terminal stream replayed on the person's terminal so it looks as it did: sequences that
- * only draw (cursor, erase, colours, modes) are kept; everything else is escaped visibly:
- * OSC (titles, OSC 8 links, OSC 52 clipboard), DCS/APC/PM/SOS strings, device and window
- * queries whose replies a terminal types into the person's shell (`ESC [ 6 n`, `ESC [ c`,
- * `ESC [ 21 t`), RIS, and bidi and invisible characters.
- */
-export function replayTerminal(text: string): string {
-  let out = "";
-  let last = 0;
-  for (const m of text.matchAll(SEQUENCE)) {
-    const seq = m[0];
-    const at = m.index as number;
-    out += escapeLoose(text.slice(last, at));
-    // Private-mode set/reset (`?1049h`) draws; `DECRQM` (`$p`) and window ops (`t`) ask.
-    out += DRAWING_CSI.test(seq) && !/[$]/.test(seq) ? seq : terminalLine(seq);
-    last = at + seq.length;
-  }
-  return out + escapeLoose(text.slice(last));
-}
-
 /** Controls a terminal stream legitimately carries (BEL, BS, TAB, LF, CR) kept; the rest escaped. */
-function escapeLoose(text: string): string {
+export function escapeLoose(text: string): string {
   return text.replace(DANGEROUS, (ch) => (/[\u0007\b\t\n\r]/.test(ch) ? ch : visible(ch)));
 }

@@ -19,6 +19,7 @@ import { type NeedsYou, needsYouByTask } from "./needs-you.js";
 import { stageLabel } from "./pipeline.js";
 import { type Project, requireTask } from "./project.js";
 import { reviewOrder, show } from "./read.js";
+import { sandboxWeakenedLine } from "./sandbox-warning.js";
 
 export interface BoardRow {
   id: string;
@@ -47,6 +48,8 @@ export interface BoardRow {
 export interface Board {
   root: string;
   sandbox: "bwrap" | "none";
+  /** Set while the config switches most of the sandbox off on purpose (issue 29). */
+  sandboxWarning: string | null;
   rows: BoardRow[];
   /** Ids in review, in the order to review them: what others wait on first, then the oldest. */
   review: string[];
@@ -119,6 +122,7 @@ export function board(project: Project): Board {
   return {
     root: project.paths.root,
     sandbox: project.config.sandbox.mode,
+    sandboxWarning: sandboxWeakenedLine(project.config, project.paths.root),
     rows,
     review: reviewIds(rows),
     mark: newest(tasks),

@@ -15,6 +15,7 @@ import { describeSecrets, hostCovered, secretMode } from "../core/secrets.js";
 import { mcpSelection } from "./mcp-servers.js";
 import { modelEndpointProblems } from "./model-endpoint.js";
 import { findRoot, stateDirFor } from "./project.js";
+import { sandboxWeakenedLine } from "./sandbox-warning.js";
 
 const run = promisify(execFile);
 
@@ -129,6 +130,15 @@ export async function doctor(cwd: string): Promise<{ root: string | null; checks
         fix: "set sandbox.mode: bwrap",
       });
     } else {
+      const weakened = sandboxWeakenedLine(config, root);
+      if (weakened)
+        checks.push({
+          name: "sandbox",
+          ok: true,
+          warn: true,
+          detail: weakened,
+          fix: "remove those entries and sandbox.i_know_this_disables_the_sandbox",
+        });
       for (const [bin, pkg] of [
         ["bwrap", "bubblewrap"],
         ["socat", "socat"],

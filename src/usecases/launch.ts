@@ -105,6 +105,14 @@ export function tmuxFor(project: Project): Tmux {
 }
 
 export async function launch(project: Project, opts: LaunchOptions = {}): Promise<LaunchResult> {
+  // A base that names nothing is the config's fault: said before anything is written (issue 29).
+  if (!opts.base && !(await resolveCommit(project.paths.root, project.config.base)))
+    throw new UserError(
+      `${project.paths.configFile}: base: "${project.config.base}" is not a branch or commit of this repository; set base: to the branch the agents' worktrees start from (git branch --list shows them), or pass --base`,
+      1,
+      [],
+      "invalid_config",
+    );
   const store = project.store();
   if (!opts.reconciled) await reconcile(project, { repair: true });
   const config = project.config;

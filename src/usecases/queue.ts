@@ -3,7 +3,7 @@
  * dependencies, cycles, profiles); any problem rejects the whole batch and nothing is written.
  */
 import { relative } from "node:path";
-import { collectPartFiles, loadParts } from "../adapters/files/parts.js";
+import { collectPartFiles, loadParts, specLinkProblem } from "../adapters/files/parts.js";
 import { git } from "../adapters/git/index.js";
 import type { QueuedPart } from "../adapters/store/index.js";
 import { validateGraph } from "../core/graph.js";
@@ -83,6 +83,11 @@ export function queueParts(
     }
   }
   if (opts.conductor) problems.push(...conductorVerifyProblems(parts, opts.conductor));
+  // A spec that is a link in the checkout may lead out of the repository (issue 29).
+  for (const p of parts) {
+    const linked = p.spec ? specLinkProblem(project.paths.root, p.spec) : null;
+    if (linked) problems.push(`${p.path}: spec: ${linked}`);
+  }
   // A changed or new file claiming the id of an unchanged one is the duplicate it always was.
   const sameById = new Map(sameTasks.map((t) => [t.id, t.path]));
   for (const p of parts) {

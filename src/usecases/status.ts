@@ -3,6 +3,7 @@ import { sandboxEventCounts } from "./denials.js";
 import type { Project } from "./project.js";
 import { type StatusRow, status } from "./read.js";
 import { reconcile } from "./reconcile.js";
+import { sandboxWeakenedLine } from "./sandbox-warning.js";
 
 export interface StatusReport {
   /**
@@ -13,6 +14,8 @@ export interface StatusReport {
   tasks: Array<StatusRow & { denials: number; standIns: number }>;
   counts: Record<string, number>;
   sandbox: "bwrap" | "none";
+  /** Set while the config switches most of the sandbox off on purpose (issue 29): shown in red. */
+  sandboxWarning: string | null;
   /** Where the store and the world (sessions, worktrees, processes) disagree. */
   disagreements: string[];
   /** The latest launch that had a budget: what its runs spent (their agents' own records). */
@@ -61,5 +64,12 @@ export async function statusReport(project: Project): Promise<StatusReport> {
   for (const t of tasks) counts[t.state] = (counts[t.state] ?? 0) + 1;
   // Status observes and reports; the next command that acts repairs.
   const { disagreements } = await reconcile(project, { repair: false });
-  return { tasks, counts, sandbox: project.config.sandbox.mode, disagreements, launch: launchSpend(project) };
+  return {
+    tasks,
+    counts,
+    sandbox: project.config.sandbox.mode,
+    sandboxWarning: sandboxWeakenedLine(project.config, project.paths.root),
+    disagreements,
+    launch: launchSpend(project),
+  };
 }

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
   hasTerminalControls,
-  replayTerminal,
   stripTerminal,
   terminalBlock,
   terminalLine,
@@ -86,26 +85,5 @@ describe("stripTerminal", () => {
   it("leaves nothing a terminal would act on", () => {
     const hostile = "\x1b[6n\x1b[21t\x1bc\x07\x9b\x1bP1$r\x1b\\\u202e\u2066x\x00\x7f";
     expect(stripTerminal(hostile)).not.toMatch(RAW);
-  });
-});
-
-describe("replayTerminal", () => {
-  it("keeps drawing sequences (colours, cursor, erase, modes)", () => {
-    expect(replayTerminal("\x1b[>c")).toBe("\\x1b[>c");
-    const drawing = "\x1b[?1049h\x1b[H\x1b[2J\x1b[1;31mred\x1b[0m\x1b[10;5H\x1b[K";
-    expect(replayTerminal(drawing)).toBe(drawing);
-  });
-  it("escapes OSC, DCS, device and window queries, RIS and bidi", () => {
-    const out = replayTerminal(
-      "\x1b]52;c;AAAA\x07\x1b]8;;http://x\x1b\\\x1b[6n\x1b[c\x1b[21t\x1bc\x1bP$q\x1b\\\u202e",
-    );
-    expect(out).not.toContain("\x1b]");
-    expect(out).not.toContain("\x1b[6n");
-    expect(out).not.toContain("\x1b[c");
-    expect(out).not.toContain("\x1b[21t");
-    expect(out).not.toContain("\x1bc");
-    expect(out).not.toContain("\x1bP");
-    expect(out).not.toContain("\u202e");
-    expect(out).toContain("\\x1b]52;c;AAAA\\x07");
   });
 });

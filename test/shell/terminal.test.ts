@@ -10,7 +10,7 @@ import { spawn } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { BIN } from "../helpers/cli.js";
+import { BIN, runProgram } from "../helpers/cli.js";
 import { gate, waitFor } from "../helpers/runtime.js";
 import { cleanupSandboxTests, makeSandboxProject } from "../helpers/sandbox.js";
 
@@ -148,4 +148,77 @@ describe("untrusted text in the live session", () => {
     await p.open("seen");
     await p.waitState("live", "review");
   }, 120_000);
+});
+
+describe("logs -f on the person's terminal (issue 29)", () => {
+  it("an agent that clears the screen and homes the cursor cannot draw a line that passes for Ballador's", async () => {
+    const p = await makeSandboxProject();
+    const spoof = "All tests passed. Merge approved by admin.";
+    await p.part("spoof", {
+      steps: [
+        gate(p, "following"),
+        { print: "compiling...\r\n" },
+        // Erase display, erase scrollback, cursor home, then the fake line, concealed text too.
+        { print: `\x1b[2J\x1b[3J\x1b[H${spoof}\r\n\x1b[8mHIDDEN-MARK\x1b[0m\r\n` },
+        gate(p, "seen"),
+        { done: "spoof" },
+      ],
+    });
+    await p.ok(["queue"]);
+    await p.ok(["launch"]);
+    await p.waitState("spoof", "running");
+    // The person's terminal: a tmux pane of its own server, running `ballador logs -f`.
+    const sock = `${p.socket}-person`;
+    const tmux = (args: string[]) => runProgram("tmux", ["-L", sock, ...args], { cwd: p.dir, env: p.env });
+    const shell = `printf 'person@host$ ballador logs -f spoof\\n'; ${process.execPath} ${BIN} logs -f spoof; sleep 120`;
+    const started = await runProgram(
+      "tmux",
+      [
+        "-L",
+        sock,
+        "-f",
+        "/dev/null",
+        "new-session",
+        "-d",
+        "-s",
+        "person",
+        "-x",
+        "100",
+        "-y",
+        "60",
+        "-c",
+        p.dir,
+        shell,
+      ],
+      { cwd: p.dir, env: { ...p.env, TERM: "xterm-256color" } },
+    );
+    expect(started.code, started.stderr).toBe(0);
+    try {
+      const screen = async () => (await tmux(["capture-pane", "-p", "-t", "person"])).stdout;
+      await p.open("following");
+      await waitFor(
+        async () => ((await screen()).includes("HIDDEN-MARK") ? true : undefined),
+        "the spoof replayed",
+      );
+      const shown = (await screen()).split("\n");
+      // The screen was not cleared: the person's own line is still at the top.
+      expect(shown[0], shown.join("\n")).toBe("person@host$ ballador logs -f spoof");
+      // The fake line is on a row that says whose it is, never alone at the left margin.
+      const rows = shown.filter((l) => l.includes(spoof));
+      expect(rows.length, shown.join("\n")).toBeGreaterThan(0);
+      for (const row of rows) expect(row.startsWith("spoof │ "), row).toBe(true);
+      expect(shown.some((l) => l.startsWith("── spoof: the agent's terminal"))).toBe(true);
+      // Concealed text is shown: no cell of the pane carries SGR 8.
+      const cells = (await tmux(["capture-pane", "-p", "-e", "-t", "person"])).stdout;
+      expect(cells).not.toMatch(/\x1b\[(?:[\d;]*;)?8(?:;[\d;]*)?m/);
+      await p.open("seen");
+      await waitFor(
+        async () => ((await screen()).includes("── end of spoof's terminal") ? true : undefined),
+        "the end",
+      );
+    } finally {
+      await tmux(["kill-server"]);
+    }
+    await p.waitState("spoof", "review");
+  }, 180_000);
 });

@@ -1,6 +1,6 @@
 /** Reading part files from disk: folders are walked for *.md, files are taken as given. */
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { type Part, type PartParseError, parsePart } from "../../core/part.js";
 
@@ -72,4 +72,33 @@ export function loadParts(
     parts.push({ ...result.part, hash, absPath: abs });
   }
   return { parts, errors, unchanged };
+}
+
+/**
+ * Why a part's `spec:` cannot be used as written, or null: a symbolic link anywhere along the
+ * path in the checkout (the link may lead out of the repository: to ~/.ssh or /etc). The spec is
+ * read from the base through git, but a person reading the checkout would read the link's
+ * target, and queueing it would pass a file outside the repository off as the spec.
+ */
+export function specLinkProblem(root: string, spec: string): string | null {
+  let at = root;
+  for (const part of spec.split("/").filter((x) => x !== "" && x !== ".")) {
+    at = join(at, part);
+    let st: ReturnType<typeof lstatSync>;
+    try {
+      st = lstatSync(at);
+    } catch {
+      return null; // not in the checkout: launch says whether the base has it
+    }
+    if (st.isSymbolicLink()) {
+      let target = "";
+      try {
+        target = readlinkSync(at);
+      } catch {
+        // unreadable: named without its target
+      }
+      return `"${spec}" is a symbolic link in the checkout (${relative(root, at)}${target ? ` -> ${target}` : ""}); name the spec file itself, a regular file inside the repository`;
+    }
+  }
+  return null;
 }

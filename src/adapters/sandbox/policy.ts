@@ -16,17 +16,10 @@
 import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
+import { CREDENTIAL_FOLDERS } from "../../core/sandbox-weakening.js";
 
-/** Secrets no agent reads unless a person says otherwise. */
-export const DEFAULT_DENY_READ = [
-  "~/.ssh",
-  "~/.aws",
-  "~/.config/gh",
-  "~/.gnupg",
-  "~/.netrc",
-  "~/.docker",
-  "~/.kube",
-];
+/** Secrets no agent reads unless a person says otherwise (one list with the config's checks). */
+export const DEFAULT_DENY_READ: string[] = [...CREDENTIAL_FOLDERS];
 
 export const LOOPBACK_HOSTS = ["127.0.0.1", "localhost", "::1"];
 

@@ -333,6 +333,7 @@ function renderStatus(report: StatusReport): string {
       ),
     );
   }
+  if (report.sandboxWarning) lines.push(color.red(line(report.sandboxWarning)));
   const anyReason = report.tasks.some((t) => t.reason || t.needsYou);
   // The agents' own records: a claim (marked *), shown only when some run kept any.
   const anyCost = report.tasks.some((t) => t.cost);

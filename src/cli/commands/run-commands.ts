@@ -548,13 +548,16 @@ prints nothing on stdout and always exits 0, so it can never change what the age
 By default the log is the session's screen history as plain text: the recorded stream played
 through a terminal emulator of the session's size, so a full-screen agent's redraws read as
 the screens it showed, not as fragments. --follow prints the stream as it comes: replayed with
-its colours on a terminal (without what an agent could use against the terminal: titles,
-links, clipboard writes, device queries), escape sequences removed in a pipe. --raw prints
+its colours on a terminal, framed as the agent's (a header and a "TASK │" gutter on every line),
+without what an agent could use against the terminal: titles, links, clipboard writes, device
+queries, clearing the screen, moving the cursor outside its own lines, concealed text;
+escape sequences removed in a pipe. --raw prints
 every byte.`,
     )
     .action(async (id: string, opts: { follow?: boolean; raw?: boolean; json?: boolean }, cmd: Command) => {
       const { logFile, readLog } = await import("../../usecases/lifecycle.js");
-      const { replayTerminal, stripTerminal, terminalBlock } = await import("../../core/terminal-text.js");
+      const { stripTerminal, terminalBlock } = await import("../../core/terminal-text.js");
+      const { TerminalReplay } = await import("../../core/terminal-replay.js");
       await withProject(cmd, async (p) => {
         const { run, file } = logFile(p, id);
         if (!opts.follow && !opts.raw) {
@@ -567,7 +570,20 @@ every byte.`,
           return;
         }
         if (opts.json) return printJson({ task: id, run: run.id, file, log: readLog(file) });
-        const render = opts.raw ? (t: string) => t : process.stdout.isTTY ? replayTerminal : stripTerminal;
+        // On a terminal the stream is replayed inside a frame naming the task (issue 29).
+        const replay =
+          opts.raw || !process.stdout.isTTY
+            ? undefined
+            : new TerminalReplay({ task: id, run: run.id, columns: process.stdout.columns });
+        const render = opts.raw ? (t: string) => t : replay ? (t: string) => replay.write(t) : stripTerminal;
+        if (replay) {
+          process.stdout.write(replay.start());
+          // Ctrl-C closes the frame: the terminal's autowrap and colours come back.
+          process.once("SIGINT", () => {
+            process.stdout.write(replay.end());
+            process.exit(130);
+          });
+        }
         let printed = 0;
         // Whole lines only while following, so no escape sequence is cut in two between reads.
         const flush = (final: boolean) => {
@@ -584,6 +600,7 @@ every byte.`,
         }
         await new Promise((r) => setTimeout(r, 300));
         flush(true);
+        if (replay) process.stdout.write(replay.end());
       });
     });
 

@@ -30,8 +30,11 @@ const header = h(
   live,
 );
 const main = h("main");
+// Sandbox off (mode: none) or mostly off on purpose (issue 29): said on every page, in red.
+const sandboxBanner = h("div", { class: "sandbox-off", role: "alert" });
+sandboxBanner.hidden = true;
 clear(app);
-app.append(header, flash, main);
+app.append(header, sandboxBanner, flash, main);
 
 // ---- the overview ----------------------------------------------------------------------------
 const graphBox = h("div", { class: "graph-box" });
@@ -197,6 +200,12 @@ function drawCounts(): void {
   const needs = [...model.rows.values()].filter(needsYou).length;
   if (needs) counts.appendChild(h("span", { class: "count needs" }, h("b", null, needs), " need you"));
   project.textContent = model.root;
+  const off =
+    model.sandbox === "none"
+      ? "SANDBOX OFF (sandbox.mode: none): agents run with your user's full access to files, network and credentials"
+      : (model.sandboxWarning ?? "");
+  sandboxBanner.textContent = off;
+  sandboxBanner.hidden = off === "";
   const active = [...model.rows.values()].filter((r) => ACTIVE.has(r.state)).length;
   document.title = `${active ? `(${active} running) ` : ""}Ballador`;
 }

@@ -27,6 +27,8 @@ export interface Row {
 export interface BoardMessage {
   root: string;
   sandbox: string;
+  /** Set while the config switches most of the sandbox off on purpose (issue 29). */
+  sandboxWarning?: string | null;
   rows: Row[];
   review: string[];
   order: string[] | null;
@@ -69,6 +71,7 @@ export class BoardModel {
   order: string[] | null = null;
   root = "";
   sandbox = "";
+  sandboxWarning: string | null = null;
   /** Bumped when ids or dependencies change (the graph must be laid out again). */
   shape = 0;
 
@@ -79,6 +82,7 @@ export class BoardModel {
     this.order = m.order;
     this.root = m.root;
     this.sandbox = m.sandbox;
+    this.sandboxWarning = m.sandboxWarning ?? null;
     this.shape++;
   }
 

@@ -1,0 +1,64 @@
+/**
+ * Issue 29: the dashboard says, on every page, that the sandbox is off (mode: none) or mostly
+ * off on purpose (sandbox.i_know_this_disables_the_sandbox: true), as status and doctor do.
+ */
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { Browser } from "playwright-core";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { parse, stringify } from "yaml";
+import { HAVE_CHROMIUM, launchBrowser } from "../helpers/browser.js";
+import { cleanupProjects, makeProject, type Project, waitFor } from "../helpers/runtime.js";
+
+let browser: Browser;
+beforeAll(async () => {
+  if (HAVE_CHROMIUM) browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+afterEach(cleanupProjects);
+
+async function bannerOf(p: Project): Promise<string | null> {
+  const server = p.spawn(["dashboard", "--port", "0", "--json"]);
+  const url = await waitFor(
+    async () => /"url":\s*"([^"]+)"/.exec(server.output())?.[1],
+    () => `the dashboard's URL (output: ${server.output()})`,
+  );
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    await page.goto(url);
+    const banner = page.locator(".sandbox-off");
+    await page.waitForFunction(() => document.querySelector("header.top .project")?.textContent !== "");
+    return (await banner.isVisible()) ? await banner.textContent() : null;
+  } finally {
+    await context.close();
+    server.child.kill("SIGTERM");
+    await server.exited;
+  }
+}
+
+async function setSandbox(p: Project, sandbox: Record<string, unknown>): Promise<void> {
+  const file = join(p.dir, ".ballador", "config.yaml");
+  const config = parse(await readFile(file, "utf8")) as Record<string, unknown>;
+  await writeFile(file, stringify({ ...config, sandbox }));
+}
+
+describe.skipIf(!HAVE_CHROMIUM)("the dashboard's sandbox banner (issue 29)", () => {
+  it("shows SANDBOX OFF for mode: none, SANDBOX MOSTLY OFF for an acknowledged weakening, nothing otherwise", async () => {
+    const p = await makeProject();
+    expect(await bannerOf(p)).toContain("SANDBOX OFF (sandbox.mode: none)");
+    await setSandbox(p, {
+      mode: "bwrap",
+      allow_hosts: ["*"],
+      allow_write: [],
+      i_know_this_disables_the_sandbox: true,
+    });
+    const weakened = await bannerOf(p);
+    expect(weakened).toContain("SANDBOX MOSTLY OFF");
+    expect(weakened).toContain("sandbox.allow_hosts.0");
+    await setSandbox(p, { mode: "bwrap", allow_hosts: [], allow_write: [] });
+    expect(await bannerOf(p)).toBeNull();
+  }, 120_000);
+});
