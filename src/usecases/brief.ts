@@ -10,6 +10,7 @@ import { readDenials } from "../adapters/sandbox/index.js";
 import type { NoteRow, RunRow, TaskRow } from "../adapters/store/index.js";
 import { inScope } from "../core/scope.js";
 import { describeSecrets } from "../core/secrets.js";
+import { verifiedByNothing } from "../core/unverified.js";
 import { ownChangedFiles, predictConflicts } from "./conflicts.js";
 import { costOfRuns } from "./cost.js";
 import { taskPipeline } from "./pipeline.js";
@@ -45,6 +46,8 @@ export interface BriefData {
     at: string;
   }>;
   flaky: string[];
+  /** Its newest verification ran no verify command: nothing checked the work. */
+  unverified: boolean;
   tampered: string[];
   diffStat: string;
   changed: string[];
@@ -222,6 +225,7 @@ export async function buildBrief(
       at: v.at,
     })),
     flaky,
+    unverified: verifiedByNothing(verifications),
     tampered,
     diffStat,
     changed,
@@ -289,10 +293,15 @@ export async function buildBrief(
     lines.push("");
   }
   lines.push("## Verification", "");
+  if (data.unverified)
+    lines.push(
+      "**Unverified:** no verify command checked this work (no `verify:` in the config, no verify.sh on the base). Set one (`ballador doctor` suggests it), or `ballador merge` asks for `--unverified`.",
+      "",
+    );
   if (verifications.length === 0) lines.push("No verification recorded.");
   for (const v of data.verification) {
     lines.push(
-      `- ${v.passed ? "passed" : "FAILED"}: \`${v.command ?? "(no verify command)"}\` (${v.kind === "gate" ? "run by the agent's `ballador done`" : v.kind === "clean" ? "Ballador, clean checkout" : "merged result"}) on ${v.commit?.slice(0, 10) ?? "?"}, ${(v.ms / 1000).toFixed(1)} s`,
+      `- ${v.command === null ? "unverified: no verify command" : `${v.passed ? "passed" : "FAILED"}: \`${v.command}\``} (${v.kind === "gate" ? "run by the agent's `ballador done`" : v.kind === "clean" ? "Ballador, clean checkout" : "merged result"}) on ${v.commit?.slice(0, 10) ?? "?"}, ${(v.ms / 1000).toFixed(1)} s`,
     );
   }
   if (flaky.length)

@@ -38,6 +38,8 @@ export interface BoardRow {
   stage: string | null;
   /** What its runs used, from the agents' own records ("12.3k tokens, $0.42"), or null. */
   cost: string | null;
+  /** Its newest verification ran no verify command: nothing checked its work. */
+  unverified: boolean;
 }
 
 export interface Board {
@@ -62,6 +64,7 @@ interface RowExtras {
   agent: string;
   config: Project["config"];
   costs: Map<string, TaskCost>;
+  unverified: ReadonlySet<string>;
 }
 
 function toRow(t: TaskRow, x: RowExtras, denials: number, notes: number, waiting: NeedsYou | null): BoardRow {
@@ -83,6 +86,7 @@ function toRow(t: TaskRow, x: RowExtras, denials: number, notes: number, waiting
     waiting,
     stage: stageLabel(x.config, t),
     cost: x.costs.get(t.id)?.text ?? null,
+    unverified: x.unverified.has(t.id),
   };
 }
 
@@ -91,6 +95,7 @@ function extras(project: Project): RowExtras {
     agent: project.config.agents.default,
     config: project.config,
     costs: costByTask(project.store(), project.config.prices ?? {}),
+    unverified: project.store().unverifiedTaskIds(),
   };
 }
 
@@ -205,6 +210,8 @@ export interface TaskPage {
   spec: { path: string; text: string | null } | null;
   live: boolean;
   waiting: NeedsYou | null;
+  /** Its newest verification ran no verify command: nothing checked its work. */
+  unverified: boolean;
 }
 
 const MAX_FILE_DIFF = 200_000;
@@ -235,6 +242,7 @@ export async function taskPage(project: Project, id: string): Promise<TaskPage> 
     spec: specOf(project, shown.task),
     live: store.liveRuns().some((r) => r.taskId === id),
     waiting: needsYouByTask(project).get(id) ?? null,
+    unverified: shown.unverified,
   };
 }
 

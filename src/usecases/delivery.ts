@@ -19,6 +19,7 @@ import { RunSandbox } from "../adapters/sandbox/index.js";
 import type { TaskRow } from "../adapters/store/index.js";
 import { writeBrief } from "./brief.js";
 import { UserError } from "./errors.js";
+import { requireVerifiedOrConsent } from "./merge-checks.js";
 import { removeMergeDir, writeMergeMarker } from "./merge-leftovers.js";
 import { pausedAt } from "./pipeline.js";
 import { type Project, requireTask } from "./project.js";
@@ -37,13 +38,15 @@ export interface MergeResult {
   verified: boolean;
   /** Why verification was not run again (an identical tree verified the same way), or null. */
   verificationReused: string | null;
+  /** Merged with no verify command (the person passed --unverified). */
+  unverified: boolean;
   unblocked: string[];
 }
 
 export async function merge(
   project: Project,
   id: string,
-  opts: { actor?: string; say?: (l: string) => void } = {},
+  opts: { actor?: string; say?: (l: string) => void; unverified?: boolean } = {},
 ): Promise<MergeResult> {
   const say = opts.say ?? (() => {});
   const store = project.store();
@@ -73,6 +76,7 @@ export async function merge(
       `task ${id} needs ${unmerged.join(", ")}, not merged yet: merge ${unmerged.length === 1 ? "it" : "them"} first (dependency order)`,
     );
   }
+  await requireVerifiedOrConsent(project, task, { unverified: opts.unverified === true });
   const baseRef = `refs/heads/${config.base}`;
   const baseCommit = await resolveCommit(root, baseRef);
   if (!baseCommit)
@@ -205,6 +209,7 @@ export async function merge(
       fastForward,
       verified: verdict.command !== null,
       verificationReused: reused,
+      unverified: verdict.command === null,
       unblocked,
     };
   } finally {

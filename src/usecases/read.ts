@@ -3,6 +3,7 @@ import type { ArtifactRow, EventRow, GateRow, NoteRow, RunRow, TaskRow } from ".
 import { drawDot, drawMermaid, drawTree } from "../core/graph.js";
 import { type SecretsSummary, summarizeSecrets } from "../core/secrets.js";
 import { satisfiesDependency } from "../core/states.js";
+import { verifiedByNothing } from "../core/unverified.js";
 import { totalTokens } from "../core/usage.js";
 import { costByTask, costOfRuns, type TaskCost } from "./cost.js";
 import { type NeedsYou, needsYouByTask } from "./needs-you.js";
@@ -28,6 +29,8 @@ export interface StatusRow {
   stage: string | null;
   /** Every stage's latest gate result, in pipeline order (issue 16); empty without a pipeline. */
   gates: StageGate[];
+  /** Its newest verification ran no verify command: nothing checked its work. */
+  unverified: boolean;
 }
 
 /** A task's usage as shown: tokens of every kind together, USD when every model has a price. */
@@ -91,6 +94,7 @@ export function status(project: Project): StatusRow[] {
   const costs = costByTask(project.store(), project.config.prices ?? {});
   const tasks = project.store().tasks({ lean: true });
   const labels = new Map(tasks.map((t) => [t.id, stageLabel(project.config, t)]));
+  const unverified = project.store().unverifiedTaskIds();
   const gates = latestGates(
     project,
     tasks.filter((t) => labels.get(t.id)).map((t) => t.id),
@@ -109,6 +113,7 @@ export function status(project: Project): StatusRow[] {
     cost: ((c) => (c ? summary(c) : null))(costs.get(t.id)),
     stage: labels.get(t.id) ?? null,
     gates: gates.get(t.id) ?? [],
+    unverified: unverified.has(t.id),
   }));
 }
 
@@ -126,7 +131,8 @@ export interface NextReport {
   /** Running tasks whose agent waits for a person (also listed in running). */
   needsYou: Array<{ id: string; title: string } & NeedsYou>;
   waiting: Array<{ id: string; title: string; on: Array<{ id: string; state: string }> }>;
-  review: Array<{ id: string; title: string; since: string; stage: string | null }>;
+  /** unverified: nothing checked it (no verify command); merge asks for --unverified. */
+  review: Array<{ id: string; title: string; since: string; stage: string | null; unverified: boolean }>;
   stuck: Array<{ id: string; title: string; state: string; reason: string | null }>;
   /** How many ready and waiting tasks the limit left out of those lists (0: complete). */
   more: { ready: number; waiting: number };
@@ -198,12 +204,14 @@ export function next(project: Project, opts: NextOptions = {}): NextReport {
       return known.get(id);
     },
   };
+  const unverified = active.some((t) => t.state === "review") ? store.unverifiedTaskIds() : new Set<string>();
   for (const t of reviewOrder(active, lookup))
     report.review.push({
       id: t.id,
       title: t.title,
       since: t.stateChangedAt,
       stage: stageLabel(project.config, t),
+      unverified: unverified.has(t.id),
     });
   return report;
 }
@@ -264,6 +272,8 @@ export interface ShowReport {
    * masks, for which hosts, and the ones it passes. Names only, never values.
    */
   secrets: Array<{ profile: string } & SecretsSummary>;
+  /** Its newest verification ran no verify command: nothing checked its work. */
+  unverified: boolean;
 }
 
 export function show(project: Project, id: string): ShowReport {
@@ -285,6 +295,7 @@ export function show(project: Project, id: string): ShowReport {
       task.agent ?? project.config.agents.default,
       ...runs.map((r) => r.profile),
     ]),
+    unverified: verifiedByNothing(store.verifications(id)),
   };
 }
 

@@ -43,17 +43,22 @@ export function registerDeliveryCommands(program: Command): void {
       "merge a reviewed task into the base: in a temporary worktree, re-verified, in dependency order",
     )
     .argument("<task>", "task id")
+    .option("--unverified", "merge a task that no verify command checks (you checked it yourself)")
     .option("--json", "print the result as JSON")
-    .addHelpText("after", examples("ballador merge extract-events"))
-    .action(async (id: string, opts: { json?: boolean }, cmd: Command) => {
+    .addHelpText(
+      "after",
+      examples("ballador merge extract-events", "ballador merge extract-events --unverified"),
+    )
+    .action(async (id: string, opts: { json?: boolean; unverified?: boolean }, cmd: Command) => {
       const { merge } = await import("../../usecases/delivery.js");
       await withProject(cmd, async (p) => {
         const r = await merge(p, id, {
           say: opts.json ? undefined : (l) => console.log(color.dim(block(l))),
+          unverified: opts.unverified === true,
         });
         if (opts.json) return printJson(r);
         console.log(
-          `Merged ${id} into ${r.base} at ${r.commit.slice(0, 10)}${r.fastForward ? " (fast-forward)" : ""}${r.verified ? (r.verificationReused ? ", verification reused (identical tree already verified)" : ", verified") : ""}.`,
+          `Merged ${id} into ${r.base} at ${r.commit.slice(0, 10)}${r.fastForward ? " (fast-forward)" : ""}${r.verified ? (r.verificationReused ? ", verification reused (identical tree already verified)" : ", verified") : ", unverified (no verify command)"}.`,
         );
         if (r.unblocked.length) console.log(`Now ready: ${r.unblocked.join(", ")} (ballador launch)`);
         console.log(`Remove its worktree with: ballador cleanup ${id}`);

@@ -20,7 +20,13 @@ export interface Row {
   stage: string | null;
   /** What its runs used (the agents' own records), or null. */
   cost: string | null;
+  /** Nothing checked its work (no verify command). */
+  unverified?: boolean;
 }
+
+/** The tooltip of an "unverified" mark. */
+export const UNVERIFIED_TITLE =
+  "No verify command checked this work: set verify: in .ballador/config.yaml; ballador merge asks for --unverified";
 
 export interface BoardMessage {
   root: string;
