@@ -4,6 +4,8 @@ export interface TemplateInput {
   base: string;
   detectedAgents: string[];
   verify: string | null;
+  /** Suggested bootstrap commands (detected with verify); default none. */
+  bootstrap?: readonly string[];
 }
 
 export function renderDefaultConfig(input: TemplateInput): string {
@@ -34,7 +36,8 @@ stack: false
 merge_strategy: merge
 # ballador pr pushes task branches to this remote.
 remote: origin
-# The contract of done: a command run in the task's worktree; exit 0 means verified.
+# The contract of done: a command run in the task's worktree; exit 0 means verified. Without one,
+# tasks reach review "unverified" and ballador merge asks for --unverified.
 verify: ${input.verify === null ? "null   # e.g. ./verify.sh or npm test" : JSON.stringify(input.verify)}
 # A profile that reads verified work (read-only) and approves or requests changes; null: none.
 reviewer: null
@@ -81,7 +84,7 @@ budget: {}
 prices: {}
 
 # Commands run in each new worktree before the agent starts (e.g. npm ci).
-bootstrap: []
+bootstrap: ${JSON.stringify(input.bootstrap ?? [])}
 # Untracked files copied from this checkout into each new worktree (e.g. .env).
 copy: []
 # Shell commands run at each step; they get BALLADOR_TASK_ID, BALLADOR_RUN_ID,

@@ -13,6 +13,7 @@ import { flakyCommits, tailMarkdown } from "../core/check-output.js";
 import { type PartVerifyOverride, partVerifyOverride } from "../core/part-verify.js";
 import { inScope } from "../core/scope.js";
 import { describeSecrets } from "../core/secrets.js";
+import { verifiedByNothing } from "../core/unverified.js";
 import { ownChangedFiles, predictConflicts } from "./conflicts.js";
 import { costOfRuns } from "./cost.js";
 import { taskPipeline } from "./pipeline.js";
@@ -53,6 +54,8 @@ export interface BriefData {
   }>;
   /** Commits that both passed and failed Ballador's own verification (never the agent's gate). */
   flaky: string[];
+  /** Its newest verification ran no verify command: nothing checked the work. */
+  unverified: boolean;
   tampered: string[];
   diffStat: string;
   changed: string[];
@@ -247,6 +250,7 @@ export async function buildBrief(
       log: v.log,
     })),
     flaky,
+    unverified: verifiedByNothing(verifications),
     tampered,
     diffStat,
     changed,
@@ -316,10 +320,15 @@ export async function buildBrief(
   }
   lines.push("## Verification", "");
   if (data.partVerify) lines.push(...partVerifyLines(data.partVerify, task.id), "");
+  if (data.unverified)
+    lines.push(
+      "**Unverified:** no verify command checked this work (no `verify:` in the config, no verify.sh on the base). Set one (`ballador doctor` suggests it), or `ballador merge` asks for `--unverified`.",
+      "",
+    );
   if (verifications.length === 0) lines.push("No verification recorded.");
   for (const v of data.verification) {
     lines.push(
-      `- ${v.passed ? "passed" : "FAILED"}: \`${v.command ?? "(no verify command)"}\` (${v.kind === "gate" ? "run by the agent's `ballador done`" : v.kind === "clean" ? "Ballador, clean checkout" : "merged result"}) on ${v.commit?.slice(0, 10) ?? "?"}, ${(v.ms / 1000).toFixed(1)} s`,
+      `- ${v.command === null ? "unverified: no verify command" : `${v.passed ? "passed" : "FAILED"}: \`${v.command}\``} (${v.kind === "gate" ? "run by the agent's `ballador done`" : v.kind === "clean" ? "Ballador, clean checkout" : "merged result"}) on ${v.commit?.slice(0, 10) ?? "?"}, ${(v.ms / 1000).toFixed(1)} s`,
     );
   }
   lines.push(...failedOutputs(data.verification));

@@ -43,6 +43,8 @@ export interface BoardRow {
   cost: string | null;
   /** The part's own verify command when it is not the project's (issue 28), or null. */
   partVerify: PartVerifyOverride | null;
+  /** Its newest verification ran no verify command: nothing checked its work. */
+  unverified: boolean;
 }
 
 export interface Board {
@@ -69,6 +71,7 @@ interface RowExtras {
   agent: string;
   config: Project["config"];
   costs: Map<string, TaskCost>;
+  unverified: ReadonlySet<string>;
 }
 
 function toRow(t: TaskRow, x: RowExtras, denials: number, notes: number, waiting: NeedsYou | null): BoardRow {
@@ -91,6 +94,7 @@ function toRow(t: TaskRow, x: RowExtras, denials: number, notes: number, waiting
     stage: stageLabel(x.config, t),
     cost: x.costs.get(t.id)?.text ?? null,
     partVerify: partVerifyOverride(t.verify, x.config.verify),
+    unverified: x.unverified.has(t.id),
   };
 }
 
@@ -99,6 +103,7 @@ function extras(project: Project): RowExtras {
     agent: project.config.agents.default,
     config: project.config,
     costs: costByTask(project.store(), project.config.prices ?? {}),
+    unverified: project.store().unverifiedTaskIds(),
   };
 }
 
@@ -215,6 +220,8 @@ export interface TaskPage {
   live: boolean;
   waiting: NeedsYou | null;
   partVerify: PartVerifyOverride | null;
+  /** Its newest verification ran no verify command: nothing checked its work. */
+  unverified: boolean;
 }
 
 const MAX_FILE_DIFF = 200_000;
@@ -246,6 +253,7 @@ export async function taskPage(project: Project, id: string): Promise<TaskPage> 
     live: store.liveRuns().some((r) => r.taskId === id),
     waiting: needsYouByTask(project).get(id) ?? null,
     partVerify: shown.partVerify,
+    unverified: shown.unverified,
   };
 }
 

@@ -20,6 +20,7 @@ import type { TaskRow } from "../adapters/store/index.js";
 import type { PartVerifyOverride } from "../core/part-verify.js";
 import { writeBrief } from "./brief.js";
 import { UserError } from "./errors.js";
+import { requireVerifiedOrConsent } from "./merge-checks.js";
 import { removeMergeDir, writeMergeMarker } from "./merge-leftovers.js";
 import { checkPartVerify } from "./merge-part-verify.js";
 import { pausedAt } from "./pipeline.js";
@@ -39,6 +40,8 @@ export interface MergeResult {
   verified: boolean;
   /** Why verification was not run again (an identical tree verified the same way), or null. */
   verificationReused: string | null;
+  /** Merged with no verify command (the person passed --unverified). */
+  unverified: boolean;
   unblocked: string[];
   /** The part's own verify command the person accepted (--accept-part-verify), or null. */
   partVerify: PartVerifyOverride | null;
@@ -47,7 +50,7 @@ export interface MergeResult {
 export async function merge(
   project: Project,
   id: string,
-  opts: { actor?: string; say?: (l: string) => void; acceptPartVerify?: boolean } = {},
+  opts: { actor?: string; say?: (l: string) => void; acceptPartVerify?: boolean; unverified?: boolean } = {},
 ): Promise<MergeResult> {
   const say = opts.say ?? (() => {});
   const store = project.store();
@@ -78,6 +81,7 @@ export async function merge(
       `task ${id} needs ${unmerged.join(", ")}, not merged yet: merge ${unmerged.length === 1 ? "it" : "them"} first (dependency order)`,
     );
   }
+  await requireVerifiedOrConsent(project, task, { unverified: opts.unverified === true });
   const baseRef = `refs/heads/${config.base}`;
   const baseCommit = await resolveCommit(root, baseRef);
   if (!baseCommit)
@@ -212,6 +216,7 @@ export async function merge(
       fastForward,
       verified: verdict.command !== null,
       verificationReused: reused,
+      unverified: verdict.command === null,
       unblocked,
       partVerify,
     };

@@ -7,11 +7,13 @@ import { promisify } from "node:util";
 import { startsClaude } from "../adapters/agents/claude-mcp.js";
 import { findProgram, type ResolvedProfile, resolveProfile } from "../adapters/agents/profiles.js";
 import { agentReadiness } from "../adapters/agents/readiness.js";
+import { git } from "../adapters/git/index.js";
 import { ConfigError } from "../config/errors.js";
 import { loadConfig } from "../config/load.js";
 import type { Config } from "../config/schema.js";
 import { REPO_CONFIG_PATH } from "../config/sources.js";
 import { describeSecrets, hostCovered, secretMode } from "../core/secrets.js";
+import { detectProjectVerify } from "./detect-verify.js";
 import { mcpSelection } from "./mcp-servers.js";
 import { modelEndpointProblems } from "./model-endpoint.js";
 import { findRoot, stateDirFor } from "./project.js";
@@ -113,6 +115,7 @@ export async function doctor(cwd: string): Promise<{ root: string | null; checks
       });
     }
   }
+  if (config && root) checks.push(await verifyCheck(config, root));
   if (config && root) {
     // Side by side: a version query may take seconds (Node-based CLIs on a busy machine).
     const names = Object.keys(config.agents.profiles);
@@ -307,4 +310,26 @@ async function agentCheck(config: Config, name: string, root: string): Promise<C
     };
   }
   return { name: check, ok: true, detail: parts.join("; ") };
+}
+
+/**
+ * Verification is the pillar: a project with no verify command has every task reach review
+ * "unverified". A warning (the project works), named, with the command init would detect.
+ */
+async function verifyCheck(config: Config, root: string): Promise<Check> {
+  if (config.verify) return { name: "verify", ok: true, detail: `tasks are verified by: ${config.verify}` };
+  const onBase = await git(["cat-file", "-e", `${config.base}:verify.sh`], { cwd: root, allowFail: true });
+  if (onBase.code === 0)
+    return { name: "verify", ok: true, detail: `tasks are verified by: ./verify.sh (on ${config.base})` };
+  const found = await detectProjectVerify(root, process.env);
+  return {
+    name: "verify",
+    ok: true,
+    warn: true,
+    detail:
+      "no verify command is configured: nothing checks the agents' work, tasks reach review unverified and ballador merge asks for --unverified",
+    fix: found.verify
+      ? `set verify: ${found.verify} in ${REPO_CONFIG_PATH} (detected: ${found.reasons[0] ?? found.ecosystem})`
+      : `set verify: in ${REPO_CONFIG_PATH} to the command that runs the project's tests (or commit an executable verify.sh)`,
+  };
 }

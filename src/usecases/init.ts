@@ -6,6 +6,8 @@ import { currentBranch } from "../adapters/git/index.js";
 import { CONFIG_SCHEMA_FILE, configJsonSchemaText } from "../config/json-schema.js";
 import { REPO_CONFIG_PATH } from "../config/sources.js";
 import { renderDefaultConfig } from "../config/template.js";
+import type { VerifyDetection } from "../core/verify-detect.js";
+import { detectProjectVerify } from "./detect-verify.js";
 import { findRoot } from "./project.js";
 
 export interface InitResult {
@@ -13,6 +15,8 @@ export interface InitResult {
   written: string[];
   unchanged: string[];
   detectedAgents: string[];
+  /** The project's test command found for verify (written only when the config was). */
+  verify: VerifyDetection;
   changed: boolean;
 }
 
@@ -43,14 +47,18 @@ export async function init(
   };
   const configPath = join(root, REPO_CONFIG_PATH);
   const base = (await currentBranch(root)) ?? "main";
-  const verify = existsSync(join(root, "verify.sh")) ? "./verify.sh" : null;
-  write(configPath, renderDefaultConfig({ base, detectedAgents, verify }), opts.force === true);
+  const verify = await detectProjectVerify(root, env);
+  write(
+    configPath,
+    renderDefaultConfig({ base, detectedAgents, verify: verify.verify, bootstrap: verify.bootstrap }),
+    opts.force === true,
+  );
   // Ballador's own file, refreshed to this version's keys: editors validate the config with it.
   write(join(root, ".ballador", CONFIG_SCHEMA_FILE), configJsonSchemaText(), true);
   write(join(root, ".ballador", ".gitignore"), STATE_IGNORE, opts.force === true);
   write(join(root, "specs", "README.md"), SPECS_README, false);
   write(join(root, ".ballador", "parts", "README.md"), PARTS_README, false);
-  return { root, written, unchanged, detectedAgents, changed: written.length > 0 };
+  return { root, written, unchanged, detectedAgents, verify, changed: written.length > 0 };
 }
 
 const SPECS_README = `# Living specs

@@ -13,6 +13,7 @@ import { drawDot, drawMermaid, drawTree } from "../core/graph.js";
 import { type PartVerifyOverride, partVerifyOverride } from "../core/part-verify.js";
 import { type SecretsSummary, summarizeSecrets } from "../core/secrets.js";
 import { satisfiesDependency } from "../core/states.js";
+import { verifiedByNothing } from "../core/unverified.js";
 import { totalTokens } from "../core/usage.js";
 import { costByTask, costOfRuns, type TaskCost } from "./cost.js";
 import { type NeedsYou, needsYouByTask } from "./needs-you.js";
@@ -40,6 +41,8 @@ export interface StatusRow {
   gates: StageGate[];
   /** The part's own verify command when it is not the project's (a person's choice to review). */
   partVerify: PartVerifyOverride | null;
+  /** Its newest verification ran no verify command: nothing checked its work. */
+  unverified: boolean;
 }
 
 /** A task's usage as shown: tokens of every kind together, USD when every model has a price. */
@@ -103,6 +106,7 @@ export function status(project: Project): StatusRow[] {
   const costs = costByTask(project.store(), project.config.prices ?? {});
   const tasks = project.store().tasks({ lean: true });
   const labels = new Map(tasks.map((t) => [t.id, stageLabel(project.config, t)]));
+  const unverified = project.store().unverifiedTaskIds();
   const gates = latestGates(
     project,
     tasks.filter((t) => labels.get(t.id)).map((t) => t.id),
@@ -122,6 +126,7 @@ export function status(project: Project): StatusRow[] {
     stage: labels.get(t.id) ?? null,
     gates: gates.get(t.id) ?? [],
     partVerify: partVerifyOverride(t.verify, project.config.verify),
+    unverified: unverified.has(t.id),
   }));
 }
 
@@ -139,7 +144,8 @@ export interface NextReport {
   /** Running tasks whose agent waits for a person (also listed in running). */
   needsYou: Array<{ id: string; title: string } & NeedsYou>;
   waiting: Array<{ id: string; title: string; on: Array<{ id: string; state: string }> }>;
-  review: Array<{ id: string; title: string; since: string; stage: string | null }>;
+  /** unverified: nothing checked it (no verify command); merge asks for --unverified. */
+  review: Array<{ id: string; title: string; since: string; stage: string | null; unverified: boolean }>;
   stuck: Array<{ id: string; title: string; state: string; reason: string | null }>;
   /** How many ready and waiting tasks the limit left out of those lists (0: complete). */
   more: { ready: number; waiting: number };
@@ -211,12 +217,14 @@ export function next(project: Project, opts: NextOptions = {}): NextReport {
       return known.get(id);
     },
   };
+  const unverified = active.some((t) => t.state === "review") ? store.unverifiedTaskIds() : new Set<string>();
   for (const t of reviewOrder(active, lookup))
     report.review.push({
       id: t.id,
       title: t.title,
       since: t.stateChangedAt,
       stage: stageLabel(project.config, t),
+      unverified: unverified.has(t.id),
     });
   return report;
 }
@@ -283,6 +291,8 @@ export interface ShowReport {
   flaky: string[];
   /** The part's own verify command when it is not the project's. */
   partVerify: PartVerifyOverride | null;
+  /** Its newest verification ran no verify command: nothing checked its work. */
+  unverified: boolean;
 }
 
 export function show(project: Project, id: string): ShowReport {
@@ -308,6 +318,7 @@ export function show(project: Project, id: string): ShowReport {
     verifications,
     flaky: flakyCommits(verifications),
     partVerify: partVerifyOverride(task.verify, project.config.verify),
+    unverified: verifiedByNothing(store.verifications(id)),
   };
 }
 

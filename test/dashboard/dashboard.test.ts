@@ -279,7 +279,8 @@ describe.skipIf(!HAVE_CHROMIUM)("ballador dashboard in Chromium", () => {
   });
 
   it("stops a running task and retries it from the page, with the CLI's errors", async () => {
-    const p = await makeProject();
+    // A verify command of its own: the page's merge verifies (an unverified task asks for the CLI's --unverified).
+    const p = await makeProject({ config: { verify: "test -f w.txt" } });
     await p.part("w", {
       title: "Long work",
       steps: [{ print: "working on w: step 1 of 2" }, gate(p, "w"), ...commitAndDone("w.txt")],

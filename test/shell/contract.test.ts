@@ -141,7 +141,9 @@ describe("the output contract", () => {
     await j(["attach", "a"], "attach");
     await j(["sandbox", "denials"], "sandbox-denials");
     await j(["sandbox", "denials", "a"], "sandbox-denials");
-    await j(["merge", "a"], "merge");
+    // The project has no verify command: merge asks for --unverified (an error document, exit 4).
+    expect(await j(["merge", "a"], "merge", 4)).toMatchObject({ error: { code: "unverified" } });
+    await j(["merge", "a", "--unverified"], "merge");
     await j(["cleanup", "a"], "cleanup");
     await j(["retry", "c", "--no-launch"], "retry", 4);
     await j(["abandon", "c"], "abandon");

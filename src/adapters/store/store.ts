@@ -902,6 +902,22 @@ export class TaskStore {
     return r ? toVerification(r) : null;
   }
 
+  /**
+   * Tasks verified by nothing: the newest verification Ballador ran for them (clean, update or
+   * merge; never an agent's gate) had no verify command. One grouped read for the whole queue.
+   */
+  unverifiedTaskIds(): Set<string> {
+    const rows = this.db
+      .prepare(
+        `SELECT v.task_id AS id FROM verifications v
+         JOIN (SELECT task_id, MAX(seq) AS seq FROM verifications
+               WHERE kind IN ('clean', 'update', 'merge') GROUP BY task_id) l ON v.seq = l.seq
+         WHERE v.command IS NULL`,
+      )
+      .all() as Array<{ id: string }>;
+    return new Set(rows.map((r) => r.id));
+  }
+
   verifications(taskId: string): VerificationRow[] {
     return (
       this.db.prepare("SELECT * FROM verifications WHERE task_id = ? ORDER BY seq").all(taskId) as SqlRow[]

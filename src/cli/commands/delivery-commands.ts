@@ -48,27 +48,39 @@ export function registerDeliveryCommands(program: Command): void {
       "--accept-part-verify",
       "merge a task whose part sets its own verify command, not the project's (you checked it)",
     )
+    .option("--unverified", "merge a task that no verify command checks (you checked it yourself)")
     .option("--json", "print the result as JSON")
     .addHelpText(
       "after",
-      examples("ballador merge extract-events", "ballador merge extract-events --accept-part-verify"),
+      examples(
+        "ballador merge extract-events",
+        "ballador merge extract-events --accept-part-verify",
+        "ballador merge extract-events --unverified",
+      ),
     )
-    .action(async (id: string, opts: { json?: boolean; acceptPartVerify?: boolean }, cmd: Command) => {
-      const { merge } = await import("../../usecases/delivery.js");
-      await withProject(cmd, async (p) => {
-        const r = await merge(p, id, {
-          say: opts.json ? undefined : (l) => console.log(color.dim(block(l))),
-          acceptPartVerify: opts.acceptPartVerify === true,
+    .action(
+      async (
+        id: string,
+        opts: { json?: boolean; acceptPartVerify?: boolean; unverified?: boolean },
+        cmd: Command,
+      ) => {
+        const { merge } = await import("../../usecases/delivery.js");
+        await withProject(cmd, async (p) => {
+          const r = await merge(p, id, {
+            say: opts.json ? undefined : (l) => console.log(color.dim(block(l))),
+            acceptPartVerify: opts.acceptPartVerify === true,
+            unverified: opts.unverified === true,
+          });
+          if (opts.json) return printJson(r);
+          console.log(
+            `Merged ${id} into ${r.base} at ${r.commit.slice(0, 10)}${r.fastForward ? " (fast-forward)" : ""}${r.verified ? (r.verificationReused ? ", verification reused (identical tree already verified)" : ", verified") : ", unverified (no verify command)"}.`,
+          );
+          if (r.partVerify) console.log(color.yellow(`accepted: ${line(overrideText(r.partVerify))}`));
+          if (r.unblocked.length) console.log(`Now ready: ${r.unblocked.join(", ")} (ballador launch)`);
+          console.log(`Remove its worktree with: ballador cleanup ${id}`);
         });
-        if (opts.json) return printJson(r);
-        console.log(
-          `Merged ${id} into ${r.base} at ${r.commit.slice(0, 10)}${r.fastForward ? " (fast-forward)" : ""}${r.verified ? (r.verificationReused ? ", verification reused (identical tree already verified)" : ", verified") : ""}.`,
-        );
-        if (r.partVerify) console.log(color.yellow(`accepted: ${line(overrideText(r.partVerify))}`));
-        if (r.unblocked.length) console.log(`Now ready: ${r.unblocked.join(", ")} (ballador launch)`);
-        console.log(`Remove its worktree with: ballador cleanup ${id}`);
-      });
-    });
+      },
+    );
 
   program
     .command("pr")

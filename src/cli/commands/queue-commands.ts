@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { overrideText } from "../../core/part-verify.js";
 import { describeSummary } from "../../core/secrets.js";
+import { UNVERIFIED_TEXT } from "../../core/unverified.js";
 import { age, block, color, line, printJson, printJsonLine, stateColor, table, truncate } from "../output.js";
 import { examples, indent, positiveInt, withProject } from "./common.js";
 
@@ -139,7 +140,7 @@ export function registerQueueCommands(program: Command): void {
           "Awaiting review (review in this order):",
           r.review.map(
             (t) =>
-              `${t.id}  ${line(t.title)}  ${color.dim(`${age(t.since)} in review${t.stage ? `, ${line(t.stage)}` : ""}`)}  -> ${t.stage?.startsWith("paused") ? `ballador approve ${t.id}` : `ballador review ${t.id}`}`,
+              `${t.id}  ${line(t.title)}${t.unverified ? color.yellow("  unverified (no verify command)") : ""}  ${color.dim(`${age(t.since)} in review${t.stage ? `, ${line(t.stage)}` : ""}`)}  -> ${t.stage?.startsWith("paused") ? `ballador approve ${t.id}` : `ballador review ${t.id}`}`,
           ),
         );
         section(
@@ -226,6 +227,7 @@ export function registerQueueCommands(program: Command): void {
         console.log(
           `state ${stateColor(t.state)}${t.reason ? ` (${line(t.reason)})` : ""}, attempt ${t.attempt}, priority ${t.priority}`,
         );
+        if (r.unverified) console.log(color.yellow(UNVERIFIED_TEXT));
         const waiting = r.runs.find((run) => run.status !== "ended" && run.waitingSince);
         if (waiting)
           console.log(
@@ -358,6 +360,7 @@ function renderStatus(report: StatusReport): string {
             t.id,
             truncate(line(t.title), 40),
             stateColor(t.state) +
+              (t.unverified ? color.yellow(" unverified") : "") +
               (t.stage ? color.dim(` [${line(t.stage)}]`) : "") +
               (t.phase ? color.dim(` (provisioning: ${line(t.phase)})`) : "") +
               (t.needsYou ? color.yellow(" needs you") : "") +

@@ -8,7 +8,12 @@ export function registerSetupCommands(program: Command): void {
     .description("set up Ballador in this git repository (config, spec folder, state ignore rules)")
     .option("--force", "rewrite the config with fresh defaults")
     .option("--json", "print the result as JSON")
-    .addHelpText("after", examples("ballador init", "ballador init --force"))
+    .addHelpText(
+      "after",
+      `${examples("ballador init", "ballador init --force", "ballador init --json | jq .verify")}
+It detects the project's test command for verify (first found: an executable verify.sh, a
+Makefile test target, a package.json test script, pytest, Cargo.toml, go.mod) and a bootstrap.`,
+    )
     .action(async (opts: { force?: boolean; json?: boolean }, cmd: Command) => {
       const { init } = await import("../../usecases/init.js");
       const result = await init(globals(cmd).cwd, { force: opts.force === true });
@@ -22,6 +27,7 @@ export function registerSetupCommands(program: Command): void {
       console.log(`Ballador set up in ${result.root}`);
       for (const f of result.written) console.log(`  wrote ${f}`);
       for (const f of result.unchanged) console.log(color.dim(`  kept  ${f}`));
+      if (result.written.includes(".ballador/config.yaml")) printDetectedVerify(result.verify);
       console.log(
         result.detectedAgents.length > 0
           ? `Agent CLIs found on PATH: ${result.detectedAgents.join(", ")}`
@@ -49,7 +55,15 @@ export function registerSetupCommands(program: Command): void {
           if (c.fix && (!c.ok || c.warn)) console.log(`  ${"".padEnd(16)} fix: ${line(c.fix)}`);
         }
         const bad = result.checks.filter((c) => !c.ok).length;
-        console.log(bad === 0 ? "All checks passed." : `${bad} problem${bad === 1 ? "" : "s"} found.`);
+        const warned = result.checks.filter((c) => c.ok && c.warn).length;
+        const warnings = `${warned} warning${warned === 1 ? "" : "s"}`;
+        console.log(
+          bad > 0
+            ? `${bad} problem${bad === 1 ? "" : "s"} found${warned ? `, ${warnings}` : ""}.`
+            : warned > 0
+              ? `No problems; ${warnings} (marked !).`
+              : "All checks passed.",
+        );
       }
       if (!result.ok) process.exitCode = 1;
     });
@@ -164,4 +178,22 @@ export function registerSetupCommands(program: Command): void {
         console.log(`Created ${r.path}; describe the goal and acceptance criteria, then: ballador queue`);
       });
     });
+}
+
+type VerifyDetection = import("../../core/verify-detect.js").VerifyDetection;
+
+/** What init found to verify with, and why: the person checks it before the first run. */
+function printDetectedVerify(d: VerifyDetection): void {
+  if (d.verify) {
+    console.log(
+      `Verify: ${line(d.verify)}${d.bootstrap.length ? `; bootstrap: ${line(d.bootstrap.join(", "))}` : ""}`,
+    );
+  } else {
+    console.log(
+      color.yellow(
+        "No test command found: set verify: in .ballador/config.yaml (until then tasks reach review unverified, and merge asks for --unverified).",
+      ),
+    );
+  }
+  for (const r of d.reasons) console.log(color.dim(`  ${line(r)}`));
 }

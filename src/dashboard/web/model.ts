@@ -22,7 +22,13 @@ export interface Row {
   cost: string | null;
   /** The part's own verify command when it is not the project's, or null. */
   partVerify: { part: string; project: string | null } | null;
+  /** Nothing checked its work (no verify command). */
+  unverified?: boolean;
 }
+
+/** The tooltip of an "unverified" mark. */
+export const UNVERIFIED_TITLE =
+  "No verify command checked this work: set verify: in .ballador/config.yaml; ballador merge asks for --unverified";
 
 export interface BoardMessage {
   root: string;

@@ -3,7 +3,7 @@
  * 10,000 tasks cost what 40 do. Sorting and filtering work on the model's rows.
  */
 import { age, clear, h, taskHref } from "./dom.js";
-import { type BoardModel, needsYou, type Row, STATE_ORDER } from "./model.js";
+import { type BoardModel, needsYou, type Row, STATE_ORDER, UNVERIFIED_TITLE } from "./model.js";
 
 export const ROW_H = 30;
 const MARGIN = 10;
@@ -204,7 +204,14 @@ export class TaskTable {
       const row = h(
         "div",
         { class: `trow state-${r.state}`, role: "row", "data-id": r.id, "data-state": r.state },
-        h("span", { class: "cell c-state" }, h("span", { class: `pill state-${r.state}` }, r.state)),
+        h(
+          "span",
+          { class: "cell c-state" },
+          h("span", { class: `pill state-${r.state}` }, r.state),
+          r.unverified
+            ? h("span", { class: "pill unverified", title: UNVERIFIED_TITLE }, "unverified")
+            : null,
+        ),
         h("span", { class: "cell c-id" }, h("a", { href: taskHref(r.id) }, r.id)),
         h("span", { class: "cell c-title", title: r.title }, r.title),
         h("span", { class: "cell c-agent" }, r.agent),

@@ -3,6 +3,7 @@
 import { Terminal } from "@xterm/xterm";
 import { type ApiError, get, post } from "./api.js";
 import { age, clear, h, markdown, taskHref } from "./dom.js";
+import { UNVERIFIED_TITLE } from "./model.js";
 import { type PartVerify, partVerifyNote } from "./part-verify.js";
 import { requestChanges, runAction, say } from "./ui.js";
 
@@ -16,6 +17,7 @@ interface Note {
 
 interface TaskPageData {
   waiting: { since: string; asked: string; nudgedAt: string | null } | null;
+  unverified?: boolean;
   task: {
     id: string;
     title: string;
@@ -296,6 +298,13 @@ export class TaskView {
         "div",
         { class: "title-line" },
         h("span", { class: `pill big state-${t.state}`, "data-testid": "task-state" }, t.state),
+        d.unverified
+          ? h(
+              "span",
+              { class: "pill big unverified", "data-testid": "task-unverified", title: UNVERIFIED_TITLE },
+              "unverified",
+            )
+          : null,
         h("h1", null, t.title),
       ),
     );
@@ -432,11 +441,13 @@ export class TaskView {
                 h(
                   "summary",
                   null,
-                  h(
-                    "span",
-                    { class: `pill ${v.passed ? "state-merged" : "state-failed"}` },
-                    v.passed ? "passed" : "failed",
-                  ),
+                  v.command === null
+                    ? h("span", { class: "pill unverified" }, "unverified")
+                    : h(
+                        "span",
+                        { class: `pill ${v.passed ? "state-merged" : "state-failed"}` },
+                        v.passed ? "passed" : "failed",
+                      ),
                   ` ${v.kind === "gate" ? "agent's gate" : v.kind === "clean" ? "clean checkout" : "merged result"} · `,
                   h("code", null, v.command ?? "(no verify command)"),
                   ` · ${(v.ms / 1000).toFixed(1)} s · ${v.commit?.slice(0, 10) ?? "?"}`,
