@@ -5,6 +5,7 @@
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -38,20 +39,24 @@ const FILES = {
 };
 
 /** What each agent plants in its HOME, and the wrong answer only that plant would let pass. */
-const ATTACKS: Record<string, { plant: string; answer: { path: string; content: string } }> = {
-  "python-user-site": {
-    plant: `d=$(${PYTHON} -c 'import site; print(site.getusersitepackages())') && mkdir -p "$d" && printf 'import os\\nos._exit(0)\\n' > "$d/usercustomize.py"`,
-    answer: { path: "py.txt", content: "bad\n" },
-  },
-  npmrc: {
-    plant: `printf 'process.exit(0);\\n' > "$HOME/planted.js" && printf 'node-options=--require %s/planted.js\\n' "$HOME" > "$HOME/.npmrc"`,
-    answer: { path: "js.txt", content: "bad\n" },
-  },
-  gitconfig: {
-    plant: `printf '* -diff\\n' > "$HOME/.gitattributes" && git config --global core.attributesFile "$HOME/.gitattributes"`,
-    answer: { path: "notes.txt", content: "WRONG\n" },
-  },
-};
+const ATTACKS: Record<string, { plant: string; answer: { path: string; content: string }; caught: string }> =
+  {
+    "python-user-site": {
+      plant: `d=$(${PYTHON} -c 'import site; print(site.getusersitepackages())') && mkdir -p "$d" && printf 'import os\\nos._exit(0)\\n' > "$d/usercustomize.py"`,
+      answer: { path: "py.txt", content: "bad\n" },
+      caught: "VERIFY-FAIL: python check",
+    },
+    npmrc: {
+      plant: `printf 'process.exit(0);\\n' > "$HOME/planted.js" && printf 'node-options=--require %s/planted.js\\n' "$HOME" > "$HOME/.npmrc"`,
+      answer: { path: "js.txt", content: "bad\n" },
+      caught: "VERIFY-FAIL: npm test",
+    },
+    gitconfig: {
+      plant: `printf '* -diff\\n' > "$HOME/.gitattributes" && git config --global core.attributesFile "$HOME/.gitattributes"`,
+      answer: { path: "notes.txt", content: "WRONG\n" },
+      caught: "VERIFY-FAIL: a wrong answer is committed",
+    },
+  };
 
 async function plantAll(p: VerifyProject, ids: string[]): Promise<void> {
   for (const id of ids) {
@@ -80,13 +85,18 @@ function mainVerifies(p: VerifyProject): { status: number | null; output: string
   return { status: r.status, output: `${r.stdout}${r.stderr}` };
 }
 
-/** Each poisoned task failed its clean verification, is refused by merge, and main is unchanged. */
+/**
+ * Each poisoned task failed its clean verification on the check its plant bends, is refused by
+ * merge, and main is unchanged.
+ */
 async function expectNothingBent(p: VerifyProject, ids: string[]): Promise<void> {
   const before = await p.rev("main");
   const states: Record<string, string> = {};
   for (const id of ids) states[id] = (await p.waitState(id, ["review", "failed", "blocked"], 120_000)).state;
   expect(states).toEqual(Object.fromEntries(ids.map((id) => [id, "failed"])));
   for (const id of ids) {
+    const log = await readFile(join(await p.runDir(id), "verify.log"), "utf8");
+    expect(log).toContain(ATTACKS[id]?.caught);
     const merged = await p.run(["merge", id]);
     expect(merged.code).not.toBe(0);
   }
@@ -98,12 +108,20 @@ async function expectNothingBent(p: VerifyProject, ids: string[]): Promise<void>
 
 describe("the judge's environment", () => {
   it("a sandboxed agent's poisoned HOME (Python user site, .npmrc, .gitconfig) changes no verdict and nothing reaches main", async () => {
-    const p = await makeVerifyProject({ sandbox: "bwrap", config: { max_parallel: 3 }, files: FILES });
+    const p = await makeVerifyProject({ sandbox: "bwrap", config: { max_parallel: 4 }, files: FILES });
     const ids = Object.keys(ATTACKS);
     await plantAll(p, ids);
+    // The control: honest work passes the same checks in the same judge's environment.
+    await writePart(p, "honest", {
+      steps: [{ write: { path: "extra.txt", content: "fine\n" } }, { commit: "extra" }, { done: "honest" }],
+    });
+    await p.commitAll("honest part");
     await p.ok(["queue"]);
     await p.ok(["launch"]);
+    expect((await p.waitState("honest", ["review", "failed", "blocked"], 120_000)).state).toBe("review");
     await expectNothingBent(p, ids);
+    await p.ok(["merge", "honest"]);
+    expect(mainVerifies(p).status).toBe(0);
   }, 300_000);
 
   it("unsandboxed (sandbox: none), the verification still gets a fresh HOME: a planted .gitconfig bends nothing", async () => {
