@@ -5,7 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
-import { basename, isAbsolute, join, normalize, relative, resolve } from "node:path";
+import { basename, dirname, isAbsolute, join, normalize, relative, resolve } from "node:path";
 import { addDetachedWorktree, blobAt, git, pruneWorktrees, removeWorktree } from "../adapters/git/index.js";
 import { runShell } from "../adapters/process/shell.js";
 import { AGENT_DIRS } from "../adapters/runfolder/index.js";
@@ -215,12 +215,7 @@ export async function verifyClean(input: CleanVerifyInput): Promise<Verdict> {
   const tree = join(input.runDir, `verify-${basename(input.runDir)}`);
   await dropTree(input.repoRoot, tree);
   await addDetachedWorktree(input.repoRoot, tree, commit);
-  // Host-only (a new child of the host-only run folder, never an agent-writable one), made
-  // anew for each verification: nothing an agent or an earlier verification wrote is in it.
-  const judgeDir = mkdtempSync(join(input.runDir, "judge-"));
-  const judge: JudgeDirs = { home: join(judgeDir, "home"), tmp: join(judgeDir, "tmp") };
-  mkdirSync(judge.home, { mode: 0o700 });
-  mkdirSync(judge.tmp, { mode: 0o700 });
+  const judge = freshJudgeDirs(input.runDir);
   try {
     // The checkout is the branch's: any of its files may be a link. Writes below never follow
     // one (a link in the way of a protected path is replaced by a real folder: this tree is ours).
@@ -243,15 +238,7 @@ export async function verifyClean(input: CleanVerifyInput): Promise<Verdict> {
       if (data) writeUntrusted(tree, rel, data.bytes, data.mode, { replaceLinks: true });
     }
     const sandbox = await input.sandboxFor(tree, judge);
-    const env: Record<string, string> = {
-      ...judgeEnvironment({
-        host: process.env,
-        identity: input.env,
-        ...judge,
-        agentWritten: [...AGENT_DIRS.map((d) => join(input.runDir, d)), ...(input.agentWritten ?? [])],
-      }),
-      BALLADOR_VERIFY_TREE: tree,
-    };
+    const env = { ...judgeEnv(input, judge), BALLADOR_VERIFY_TREE: tree };
     const run = async (label: string, command: string) => {
       const wrapped = sandbox ? await sandbox.wrapShell(command, tree) : undefined;
       return runShell(command, {
@@ -295,13 +282,40 @@ export async function verifyClean(input: CleanVerifyInput): Promise<Verdict> {
     };
   } finally {
     await dropTree(input.repoRoot, tree);
-    // rm never follows a link the verify command left; what it cannot remove is never used again.
-    try {
-      rmSync(judgeDir, { recursive: true, force: true });
-    } catch {
-      // left behind, unread
-    }
+    dropJudgeDirs(judge);
   }
+}
+
+/**
+ * The judge's HOME and TMPDIR for one verification: host-only (a new child of the host-only run
+ * folder, never one of its agent-writable children) and made anew, so nothing an agent or an
+ * earlier verification wrote is in them.
+ */
+function freshJudgeDirs(runDir: string): JudgeDirs {
+  const dir = mkdtempSync(join(runDir, "judge-"));
+  const judge = { home: join(dir, "home"), tmp: join(dir, "tmp") };
+  mkdirSync(judge.home, { mode: 0o700 });
+  mkdirSync(judge.tmp, { mode: 0o700 });
+  return judge;
+}
+
+function dropJudgeDirs(judge: JudgeDirs): void {
+  // rm never follows a link the verify command left; what it cannot remove is never used again.
+  try {
+    rmSync(dirname(judge.home), { recursive: true, force: true });
+  } catch {
+    // left behind, unread
+  }
+}
+
+/** The verification's environment: from scratch (core/judge-env.ts), never the run's. */
+function judgeEnv(input: CleanVerifyInput, judge: JudgeDirs): Record<string, string> {
+  return judgeEnvironment({
+    host: process.env,
+    identity: input.env,
+    ...judge,
+    agentWritten: [...AGENT_DIRS.map((d) => join(input.runDir, d)), ...(input.agentWritten ?? [])],
+  });
 }
 
 /**
