@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { buildPolicy } from "../../src/adapters/sandbox/index.js";
-import { verificationKey } from "../../src/usecases/verification.js";
+import { verificationKey, verifyClean } from "../../src/usecases/verification.js";
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -105,5 +105,58 @@ describe("the verify sandbox policy", () => {
     for (const d of ["inbox", "home", "tmp", "objects", "refs", "reflogs"]) {
       expect(policy.filesystem.denyRead).toContain(join(runDir, d));
     }
+  });
+});
+
+describe("verifyClean (the clean verification, gates, update's and merge's)", () => {
+  it("ignores the caller's HOME, TMPDIR and variables: a poisoned run environment bends no verdict", async () => {
+    const { dir, git } = repo();
+    writeFileSync(
+      join(dir, "verify.sh"),
+      [
+        "#!/bin/sh",
+        // Shell ${X-unset} expansions: "unset" when the variable is not in the environment.
+        `echo "HOME=$HOME TMPDIR=$TMPDIR GCG=\${GIT_CONFIG_GLOBAL-unset} NO=\${NODE_OPTIONS-unset} BW=\${BALLADOR_WORKTREE-unset} ID=$BALLADOR_TASK_ID"`,
+        "if git grep -I -q -e 'WRO''NG' -- '*.txt'; then echo VERIFY-FAIL; exit 1; fi",
+        "",
+      ].join("\n"),
+      { mode: 0o755 },
+    );
+    git("add", "-A");
+    git("commit", "-qm", "verify");
+    writeFileSync(join(dir, "notes.txt"), "WRONG\n");
+    git("add", "-A");
+    git("commit", "-qm", "wrong answer");
+    const runDir = join(temp(), "run");
+    const home = join(runDir, "home");
+    mkdirSync(home, { recursive: true });
+    writeFileSync(join(home, ".gitattributes"), "* -diff\n");
+    writeFileSync(join(home, ".gitconfig"), `[core]\n\tattributesFile = ${home}/.gitattributes\n`);
+    const verdict = await verifyClean({
+      repoRoot: dir,
+      commit: git("rev-parse", "HEAD"),
+      runDir,
+      projectBase: "HEAD",
+      verify: "./verify.sh",
+      bootstrap: [],
+      copy: [],
+      env: {
+        PATH: process.env.PATH ?? "/usr/bin:/bin",
+        HOME: home,
+        TMPDIR: join(runDir, "tmp"),
+        GIT_CONFIG_GLOBAL: join(home, ".gitconfig"),
+        NODE_OPTIONS: "--require /nowhere.js",
+        BALLADOR_WORKTREE: "/somewhere",
+        BALLADOR_TASK_ID: "t1",
+      },
+      timeoutMs: 60_000,
+      sandboxFor: async () => null,
+    });
+    expect(verdict.tail).toContain("VERIFY-FAIL");
+    expect(verdict.ok).toBe(false);
+    const seen = /HOME=(\S+) TMPDIR=(\S+) GCG=(\S+) NO=(\S+) BW=(\S+) ID=(\S+)/.exec(verdict.tail);
+    expect(seen?.slice(3)).toEqual(["unset", "unset", "unset", "t1"]);
+    expect(seen?.[1]).toMatch(new RegExp(`^${runDir}/judge-[^/]+/home$`));
+    expect(seen?.[2]).toMatch(new RegExp(`^${runDir}/judge-[^/]+/tmp$`));
   });
 });
