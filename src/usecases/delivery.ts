@@ -14,7 +14,7 @@ import {
   resolveCommit,
   worktreeTopLevel,
 } from "../adapters/git/index.js";
-import { makeRunFolder, runPaths } from "../adapters/runfolder/index.js";
+import { makeRunFolder } from "../adapters/runfolder/index.js";
 import { RunSandbox } from "../adapters/sandbox/index.js";
 import type { TaskRow } from "../adapters/store/index.js";
 import type { PartVerifyOverride } from "../core/part-verify.js";
@@ -26,7 +26,7 @@ import { checkPartVerify } from "./merge-part-verify.js";
 import { pausedAt } from "./pipeline.js";
 import { type Project, requireTask } from "./project.js";
 import { reconcile } from "./reconcile.js";
-import { branchFor, ensureShimDir, runEnvironment } from "./run-env.js";
+import { branchFor, runVariables, worktreeRootFor } from "./run-env.js";
 import { policyForRun } from "./sandboxing.js";
 import { type Verdict, verificationKey, verifyClean } from "./verification.js";
 
@@ -364,22 +364,16 @@ export async function verifyHostCommit(
     config,
     task.agent && task.agent !== "any" ? task.agent : config.agents.default,
   );
-  const home = runPaths(opts.dir).home;
-  const sandboxed = config.sandbox.mode !== "none";
-  const env = runEnvironment(
-    process.env,
-    ensureShimDir(project.paths.stateDir),
-    sandboxed ? home : (process.env.HOME ?? home),
-    {
-      taskId: task.id,
-      runId: `merge-${task.id}`,
-      worktree: opts.tree,
-      branch: config.base,
-      attempt: task.attempt,
-      runDir: opts.dir,
-      promptFile: "",
-    },
-  );
+  // Only the identity: verifyClean builds the judge's environment (fresh HOME and TMPDIR).
+  const env = runVariables({
+    taskId: task.id,
+    runId: `merge-${task.id}`,
+    worktree: opts.tree,
+    branch: config.base,
+    attempt: task.attempt,
+    runDir: opts.dir,
+    promptFile: "",
+  });
   const verify =
     task.verify ??
     config.verify ??
@@ -423,8 +417,9 @@ export async function verifyHostCommit(
       key,
       runDir: opts.dir,
       env,
+      agentWritten: [worktreeRootFor(config, root), project.paths.runsDir],
       timeoutMs: 30 * 60_000,
-      sandboxFor: async (checkout) => {
+      sandboxFor: async (checkout, judge) => {
         const policy = await policyForRun(project, {
           worktree: opts.tree,
           runDir: opts.dir,
@@ -432,8 +427,9 @@ export async function verifyHostCommit(
           profile,
           kind: "verify",
           verifyTree: checkout,
+          judge,
         });
-        return policy ? RunSandbox.start(policy, { runDir: opts.dir, tmp: runPaths(opts.dir).tmp }) : null;
+        return policy ? RunSandbox.start(policy, { runDir: opts.dir, tmp: judge.tmp }) : null;
       },
       onSpawn: (pgid) =>
         writeMergeMarker(opts.dir, {

@@ -31,6 +31,8 @@ export interface PolicyRun {
   /** agent (default), reviewer (read-only worktree), or verify (of `verifyTree` only). */
   kind?: StepKind;
   verifyTree?: string;
+  /** For kind verify: the judge's fresh HOME and TMPDIR (see verifyClean). */
+  judge?: { home: string; tmp: string };
   /** The person's HOME, where their Claude Code MCP servers are configured (default $HOME). */
   realHome?: string;
 }
@@ -69,7 +71,7 @@ export async function policyForRun(project: Project, run: PolicyRun): Promise<Po
     gitCommonDir: common,
     gitWorktreeDir: own,
     branch: run.branch,
-    ...(kind === "verify" ? { verifyTree: tree } : {}),
+    ...(kind === "verify" ? { verifyTree: tree, ...(run.judge ? { judge: run.judge } : {}) } : {}),
     allowHosts: [
       ...config.sandbox.allow_hosts,
       ...run.profile.allowHosts,
@@ -78,10 +80,11 @@ export async function policyForRun(project: Project, run: PolicyRun): Promise<Po
         ? (await mcpSelection(project, run.profile, run.realHome ?? process.env.HOME ?? homedir())).hosts
         : []),
     ],
-    // A profile's own folders (e.g. ~/.claude) are under the run's HOME, writable already.
+    // A profile's own folders (e.g. ~/.claude) are under the run's HOME, writable already; the
+    // judge's HOME is a fresh one, and the run's is not even readable to it.
     allowWrite: [
       ...config.sandbox.allow_write,
-      ...run.profile.writable.map((p) => expandHome(p, paths.home)),
+      ...(kind === "verify" ? [] : run.profile.writable.map((p) => expandHome(p, paths.home))),
     ],
     readOnly: readOnly.map((p) => expandHome(p, paths.home)),
     denyRead: config.sandbox.deny_read,

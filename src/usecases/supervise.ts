@@ -7,7 +7,7 @@
  */
 import { spawn } from "node:child_process";
 import { existsSync, openSync, readdirSync, statSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { prepareAgentHome } from "../adapters/agents/home.js";
 import { findProgram, type ResolvedProfile, resolveProfile } from "../adapters/agents/profiles.js";
 import { git, isAncestor, resolveCommit } from "../adapters/git/index.js";
@@ -53,7 +53,7 @@ import { afterSandboxedStep, beforeSandboxedStep, takeInRunWork } from "./run-st
 import { isReviewerRun } from "./runs.js";
 import { policyForRun, resolveSecrets, splitSecrets, writeStandInFiles } from "./sandboxing.js";
 import { notifyEnd, notifyNeedsYou, settleNotifications } from "./supervisor-notify.js";
-import { trimOutput, type Verdict, verificationKey, verifyClean } from "./verification.js";
+import { type JudgeDirs, trimOutput, type Verdict, verificationKey, verifyClean } from "./verification.js";
 
 const POLL_MS = 250;
 const GRACE_MS = 3000;
@@ -1360,7 +1360,6 @@ async function takeInStep(store: TaskStore, spec: RunSpec, copy: RefCopy, step: 
   return after.violations;
 }
 
-/** The sandbox for a clean verification: it writes only the checkout, never the agent's tree. */
 /** Ballador's clean verification of a commit of this run's branch, with the run's settings. */
 function verifyRunCommit(
   spec: RunSpec,
@@ -1377,14 +1376,19 @@ function verifyRunCommit(
     bootstrap: spec.bootstrap,
     copy: spec.copy,
     env: spec.env,
+    agentWritten: [dirname(spec.worktree), dirname(spec.runDir)],
     timeoutMs: spec.verifyTimeoutMs,
-    sandboxFor: (tree) => verifySandbox(spec, tree),
+    sandboxFor: (tree, judge) => verifySandbox(spec, tree, judge),
     say,
     ...(key !== undefined ? { key } : {}),
   });
 }
 
-async function verifySandbox(spec: RunSpec, tree: string): Promise<RunSandbox | null> {
+/**
+ * The sandbox for a clean verification: it writes only the checkout and the judge's fresh HOME
+ * and TMPDIR, never the agent's tree, and reads none of the run's agent-writable folders.
+ */
+async function verifySandbox(spec: RunSpec, tree: string, judge: JudgeDirs): Promise<RunSandbox | null> {
   if (!spec.sandbox) return null;
   const project = await openProject(spec.repoRoot);
   try {
@@ -1395,8 +1399,9 @@ async function verifySandbox(spec: RunSpec, tree: string): Promise<RunSandbox | 
       profile: resolveProfile(project.config, spec.profile),
       kind: "verify",
       verifyTree: tree,
+      judge,
     });
-    return policy ? RunSandbox.start(policy, { runDir: spec.runDir, tmp: spec.tmp }) : null;
+    return policy ? RunSandbox.start(policy, { runDir: spec.runDir, tmp: judge.tmp }) : null;
   } finally {
     project.close();
   }

@@ -4,10 +4,11 @@
  * on the project's base, never the branch's own copy. Changes to them are reported, not used.
  */
 import { createHash } from "node:crypto";
-import { existsSync, rmSync, statSync } from "node:fs";
-import { basename, isAbsolute, join, normalize, relative, resolve } from "node:path";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { basename, dirname, isAbsolute, join, normalize, relative, resolve } from "node:path";
 import { addDetachedWorktree, blobAt, git, pruneWorktrees, removeWorktree } from "../adapters/git/index.js";
 import { runShell } from "../adapters/process/shell.js";
+import { AGENT_DIRS } from "../adapters/runfolder/index.js";
 import type { RunSandbox } from "../adapters/sandbox/index.js";
 import {
   readUntrusted,
@@ -16,6 +17,7 @@ import {
   UntrustedPathError,
   writeUntrusted,
 } from "../adapters/untrusted/index.js";
+import { judgeEnvironment, judgeEnvironmentId } from "../core/judge-env.js";
 
 export interface Verdict {
   ok: boolean;
@@ -36,8 +38,10 @@ export interface Verdict {
  * What a clean verification's verdict depends on, from host-side facts only: the tree of the
  * commit (content-addressed by git: an equal hash is equal content), the verify command, the
  * base's version of every file that decides verification (the checkout is judged by those), the
- * bootstrap commands and the `copy` files of the main checkout. Nothing an agent wrote is read
- * except through git's hash of it, so an equal key means the same bytes verified the same way.
+ * bootstrap commands, the `copy` files of the main checkout, and the judge's environment (its
+ * rule's identity: a verdict reached in another environment, e.g. the run's own HOME before
+ * version 2 of this key, is never reused). Nothing an agent wrote is read except through git's
+ * hash of it, so an equal key means the same bytes verified the same way.
  */
 export async function verificationKey(input: {
   repoRoot: string;
@@ -67,7 +71,15 @@ export async function verificationKey(input: {
       data ? `${data.mode}:${createHash("sha256").update(data.bytes).digest("hex")}` : "absent",
     ]);
   }
-  const what = { v: 1, tree, verify: input.verify, judges, bootstrap: input.bootstrap, copies };
+  const what = {
+    v: 2,
+    tree,
+    verify: input.verify,
+    judges,
+    bootstrap: input.bootstrap,
+    copies,
+    judge: judgeEnvironmentId(),
+  };
   return createHash("sha256").update(JSON.stringify(what)).digest("hex");
 }
 
@@ -162,10 +174,19 @@ export interface CleanVerifyInput {
   verify: string | null;
   bootstrap: readonly string[];
   copy: readonly string[];
+  /**
+   * The caller's run environment: only its identity variables (task, run, branch, attempt) are
+   * used; the judge's environment is built from scratch (see core/judge-env.ts).
+   */
   env: Record<string, string>;
+  /** Folders agents write besides this run folder's (the worktree root, all runs' folders). */
+  agentWritten?: readonly string[];
   timeoutMs: number;
-  /** The sandbox for the checkout (a verify policy that can write only that checkout), or null. */
-  sandboxFor: (tree: string) => Promise<RunSandbox | null>;
+  /**
+   * The sandbox for the checkout (a verify policy that can write only that checkout and the
+   * judge's fresh HOME and TMPDIR), or null.
+   */
+  sandboxFor: (tree: string, judge: JudgeDirs) => Promise<RunSandbox | null>;
   say?: (line: string) => void;
   /** Told each command's process group as it starts (merge records it for a crash). */
   onSpawn?: (pgid: number) => void;
@@ -173,8 +194,11 @@ export interface CleanVerifyInput {
   key?: string | null;
 }
 
-/** The variables that would send the checkout's git to an agent's object folder. */
-const AGENT_GIT_VARS = ["GIT_OBJECT_DIRECTORY", "GIT_ALTERNATE_OBJECT_DIRECTORIES"];
+/** The judge's HOME and TMPDIR: made empty by the host for one verification, in the run folder. */
+export interface JudgeDirs {
+  home: string;
+  tmp: string;
+}
 
 export async function verifyClean(input: CleanVerifyInput): Promise<Verdict> {
   const say = input.say ?? (() => {});
@@ -191,6 +215,7 @@ export async function verifyClean(input: CleanVerifyInput): Promise<Verdict> {
   const tree = join(input.runDir, `verify-${basename(input.runDir)}`);
   await dropTree(input.repoRoot, tree);
   await addDetachedWorktree(input.repoRoot, tree, commit);
+  const judge = freshJudgeDirs(input.runDir);
   try {
     // The checkout is the branch's: any of its files may be a link. Writes below never follow
     // one (a link in the way of a protected path is replaced by a real folder: this tree is ours).
@@ -212,9 +237,8 @@ export async function verifyClean(input: CleanVerifyInput): Promise<Verdict> {
     for (const { rel, data } of mainCopies(input.repoRoot, input.copy)) {
       if (data) writeUntrusted(tree, rel, data.bytes, data.mode, { replaceLinks: true });
     }
-    const sandbox = await input.sandboxFor(tree);
-    const env: Record<string, string> = { ...input.env, BALLADOR_VERIFY_TREE: tree };
-    for (const v of AGENT_GIT_VARS) delete env[v];
+    const sandbox = await input.sandboxFor(tree, judge);
+    const env = { ...judgeEnv(input, judge), BALLADOR_VERIFY_TREE: tree };
     const run = async (label: string, command: string) => {
       const wrapped = sandbox ? await sandbox.wrapShell(command, tree) : undefined;
       return runShell(command, {
@@ -258,7 +282,40 @@ export async function verifyClean(input: CleanVerifyInput): Promise<Verdict> {
     };
   } finally {
     await dropTree(input.repoRoot, tree);
+    dropJudgeDirs(judge);
   }
+}
+
+/**
+ * The judge's HOME and TMPDIR for one verification: host-only (a new child of the host-only run
+ * folder, never one of its agent-writable children) and made anew, so nothing an agent or an
+ * earlier verification wrote is in them.
+ */
+function freshJudgeDirs(runDir: string): JudgeDirs {
+  const dir = mkdtempSync(join(runDir, "judge-"));
+  const judge = { home: join(dir, "home"), tmp: join(dir, "tmp") };
+  mkdirSync(judge.home, { mode: 0o700 });
+  mkdirSync(judge.tmp, { mode: 0o700 });
+  return judge;
+}
+
+function dropJudgeDirs(judge: JudgeDirs): void {
+  // rm never follows a link the verify command left; what it cannot remove is never used again.
+  try {
+    rmSync(dirname(judge.home), { recursive: true, force: true });
+  } catch {
+    // left behind, unread
+  }
+}
+
+/** The verification's environment: from scratch (core/judge-env.ts), never the run's. */
+function judgeEnv(input: CleanVerifyInput, judge: JudgeDirs): Record<string, string> {
+  return judgeEnvironment({
+    host: process.env,
+    identity: input.env,
+    ...judge,
+    agentWritten: [...AGENT_DIRS.map((d) => join(input.runDir, d)), ...(input.agentWritten ?? [])],
+  });
 }
 
 /**

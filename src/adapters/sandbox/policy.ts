@@ -8,8 +8,9 @@
  *   The repository's real refs, objects and config are never writable: the host moves the task's
  *   own branch after each step, from the copy, after checks.
  * - reviewer: only its inbox, home and tmp; the worktree is read-only.
- * - verify (clean verification, merge verification): only the checkout being verified, its
- *   home and tmp: not the agent's worktree, not any ref.
+ * - verify (clean verification, gates, update's and merge's): only the checkout being verified
+ *   and the judge's own HOME and TMPDIR (made empty by the host for that verification): not
+ *   the agent's worktree, not any ref; the run's agent-writable folders are not even readable.
  * Reads: everything but secrets, other tasks' worktrees and the task store. Network: only the
  * listed hosts, through the proxy.
  */
@@ -17,6 +18,7 @@ import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import { CREDENTIAL_FOLDERS } from "../../core/sandbox-weakening.js";
+import { AGENT_DIRS } from "../runfolder/index.js";
 
 /** Secrets no agent reads unless a person says otherwise (one list with the config's checks). */
 export const DEFAULT_DENY_READ: string[] = [...CREDENTIAL_FOLDERS];
@@ -40,6 +42,8 @@ export interface PolicyInput {
   branch: string;
   /** For kind verify: the checkout being verified (writable). */
   verifyTree?: string;
+  /** For kind verify: the judge's fresh HOME and TMPDIR (writable), made by the host. */
+  judge?: { home: string; tmp: string };
   allowHosts: readonly string[];
   /** Hosts whose HTTPS the proxy never terminates (when it terminates any). */
   tlsPassthrough?: readonly string[];
@@ -112,12 +116,16 @@ export function buildPolicy(input: PolicyInput): Policy {
     allowWrite = [run("inbox"), run("home"), run("tmp")];
   } else {
     if (!input.verifyTree) throw new Error("a verify policy needs the checkout it verifies");
-    allowWrite = [input.verifyTree, run("home"), run("tmp"), ...extra];
+    if (!input.judge) throw new Error("a verify policy needs the judge's fresh HOME and TMPDIR");
+    allowWrite = [input.verifyTree, input.judge.home, input.judge.tmp, ...extra];
   }
   const denyRead = [
     ...new Set([...DEFAULT_DENY_READ, ...input.denyRead].map((p) => expandHome(p, home))),
     input.worktreeRoot,
     input.stateDir,
+    // The judge reads nothing an agent wrote (its HOME, TMPDIR, reports, objects): already
+    // under the state folder, named too so a run folder elsewhere stays covered.
+    ...(input.kind === "verify" ? AGENT_DIRS.map((d) => run(d)).filter((p) => existsSync(p)) : []),
   ];
   // Of the host-only run folder only what the agent reads: its instructions. (Allowing the whole
   // folder would cover the writable children: the runtime restores reads after writes.)
