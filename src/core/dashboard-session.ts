@@ -43,3 +43,8 @@ export function toEvict<T extends { lastSeen: string }>(sessions: readonly T[], 
 export function dashboardActor(name: string | null, sessionId: string): string {
   return name ? `${name} (dashboard)` : `dashboard session ${sessionId}`;
 }
+
+/** Whether an event's actor is a person on the dashboard (named, unnamed, or before names). */
+export function isDashboardActor(actor: string): boolean {
+  return actor === "dashboard" || actor.endsWith(" (dashboard)") || actor.startsWith("dashboard session ");
+}

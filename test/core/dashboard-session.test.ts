@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { checkSessionName, dashboardActor, isIdle, toEvict } from "../../src/core/dashboard-session.js";
+import {
+  checkSessionName,
+  dashboardActor,
+  isDashboardActor,
+  isIdle,
+  toEvict,
+} from "../../src/core/dashboard-session.js";
 
 describe("dashboard session rules", () => {
   it("accepts names of any script and cleans spaces", () => {
@@ -29,5 +35,7 @@ describe("dashboard session rules", () => {
     expect(toEvict(s, 2).map((x) => x.id)).toEqual(["b", "a"]);
     expect(dashboardActor("Sam", "s1")).toBe("Sam (dashboard)");
     expect(dashboardActor(null, "s1")).toBe("dashboard session s1");
+    expect(["Sam (dashboard)", "dashboard session s1", "dashboard"].every(isDashboardActor)).toBe(true);
+    expect(["cli", "supervisor", "dashboards"].some(isDashboardActor)).toBe(false);
   });
 });

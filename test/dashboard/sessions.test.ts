@@ -4,12 +4,15 @@
  * server, the session's name in the task history, `--open` without the token in any process's
  * argv, and 400 (not 500) on malformed URLs.
  */
+import { readFileSync } from "node:fs";
 import { chmod, readdir, readFile, writeFile } from "node:fs/promises";
 import { request } from "node:http";
 import { join } from "node:path";
+import { Ajv2020 } from "ajv/dist/2020.js";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { HAVE_CHROMIUM, launchBrowser } from "../helpers/browser.js";
+import { PACKAGE_ROOT } from "../helpers/cli.js";
 import {
   cleanupProjects,
   commitAndDone,
@@ -18,6 +21,16 @@ import {
   type Project,
   waitFor,
 } from "../helpers/runtime.js";
+
+const schema = new Ajv2020({ allErrors: true, strict: true }).compile(
+  JSON.parse(readFileSync(join(PACKAGE_ROOT, "schemas", "cli", "dashboard-sessions.schema.json"), "utf8")),
+);
+/** `dashboard sessions --json` output, checked against its schema. */
+function documented<T>(stdout: string): T {
+  const doc = JSON.parse(stdout) as T;
+  expect(schema(doc), JSON.stringify(schema.errors)).toBe(true);
+  return doc;
+}
 
 let browser: Browser;
 beforeAll(async () => {
@@ -117,7 +130,7 @@ interface Listed {
 }
 
 async function listed(p: Project): Promise<Listed[]> {
-  return (JSON.parse((await p.ok(["dashboard", "sessions", "--json"])).stdout) as { sessions: Listed[] })
+  return documented<{ sessions: Listed[] }>((await p.ok(["dashboard", "sessions", "--json"])).stdout)
     .sessions;
 }
 
@@ -208,9 +221,9 @@ describe("dashboard sessions", () => {
       const p = await makeProject();
       const d = await serve(p);
       const page = await openPage(d.url, "Ana");
-      const r = JSON.parse((await p.ok(["dashboard", "sessions", "--rotate-token", "--json"])).stdout) as {
-        rotated: Array<{ url: string; ended: number }>;
-      };
+      const r = documented<{ rotated: Array<{ url: string; ended: number }> }>(
+        (await p.ok(["dashboard", "sessions", "--rotate-token", "--json"])).stdout,
+      );
       expect(r.rotated).toHaveLength(1);
       expect(r.rotated[0]?.ended).toBe(1);
       const fresh = new URL(r.rotated[0]?.url as string);
