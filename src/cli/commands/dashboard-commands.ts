@@ -78,55 +78,54 @@ page asks for your name, which the task history records beside every action you 
 Share the URL only with whoever may see every task, diff and terminal, and launch, stop or merge.
 List, revoke and rotate with \`ballador dashboard sessions\`. Stop the server with Ctrl-C.`,
     )
-    .action(
-      async (
-        opts: {
-          port: number;
-          host: string;
-          allowRemote?: boolean;
-          open?: boolean;
-          json?: boolean;
-          sessionIdle: number;
-          maxSessions: number;
-        },
-        cmd: Command,
-      ) => {
-        const { isLoopback, startDashboard } = await import("../../dashboard/server.js");
-        const { UserError } = await import("../../usecases/errors.js");
-        const remote = !isLoopback(opts.host);
-        if (remote && !opts.allowRemote)
-          throw new UserError(
-            `--host ${opts.host} is not a loopback address: anyone who can reach it could try the dashboard. Add --allow-remote to bind it anyway, or leave --host out (127.0.0.1).`,
-          );
-        const d = await startDashboard({
-          cwd: globals(cmd).cwd,
-          host: opts.host,
-          port: opts.port,
-          allowRemote: remote,
-          sessionIdleMs: opts.sessionIdle,
-          maxSessions: opts.maxSessions,
-        });
-        if (opts.json) printJson({ url: d.url, host: d.host, port: d.port, remote });
-        else {
-          console.log(`Ballador dashboard: ${color.bold(d.url)}`);
-          if (remote)
-            console.log(
-              color.yellow(
-                `warning: bound to ${opts.host}: any machine that can reach port ${d.port} can try it, and whoever has this URL sees every task, diff and terminal and can launch, stop, retry and merge. The traffic is plain HTTP: on an untrusted network the token can be read.`,
-              ),
-            );
-          console.log(color.dim("Ctrl-C stops it; running agents keep running."));
-        }
-        if (opts.open) openBrowser(d.openUrl());
-        await new Promise<void>((resolve) => {
-          const stop = () => resolve();
-          process.once("SIGINT", stop);
-          process.once("SIGTERM", stop);
-        });
-        await d.close();
-      },
-    );
+    .action(serve);
   registerSessionsCommand(dashboard);
+}
+
+interface ServeOptions {
+  port: number;
+  host: string;
+  allowRemote?: boolean;
+  open?: boolean;
+  json?: boolean;
+  sessionIdle: number;
+  maxSessions: number;
+}
+
+async function serve(opts: ServeOptions, cmd: Command): Promise<void> {
+  const { isLoopback, startDashboard } = await import("../../dashboard/server.js");
+  const { UserError } = await import("../../usecases/errors.js");
+  const remote = !isLoopback(opts.host);
+  if (remote && !opts.allowRemote)
+    throw new UserError(
+      `--host ${opts.host} is not a loopback address: anyone who can reach it could try the dashboard. Add --allow-remote to bind it anyway, or leave --host out (127.0.0.1).`,
+    );
+  const d = await startDashboard({
+    cwd: globals(cmd).cwd,
+    host: opts.host,
+    port: opts.port,
+    allowRemote: remote,
+    sessionIdleMs: opts.sessionIdle,
+    maxSessions: opts.maxSessions,
+  });
+  if (opts.json) printJson({ url: d.url, host: d.host, port: d.port, remote });
+  else {
+    console.log(`Ballador dashboard: ${color.bold(d.url)}`);
+    if (remote)
+      console.log(
+        color.yellow(
+          `warning: bound to ${opts.host}: any machine that can reach port ${d.port} can try it, and whoever has this URL sees every task, diff and terminal and can launch, stop, retry and merge. The traffic is plain HTTP: on an untrusted network the token can be read.`,
+        ),
+      );
+    console.log(color.dim("Ctrl-C stops it; running agents keep running."));
+  }
+  if (opts.open) openBrowser(d.openUrl());
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+  await d.close();
 }
 
 function registerSessionsCommand(dashboard: Command): void {
