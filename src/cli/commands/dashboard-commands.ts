@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import type { Command } from "commander";
+import { type Command, InvalidArgumentError } from "commander";
 import { parseDuration } from "../../core/duration.js";
 import { color, printJson, table } from "../output.js";
 import { examples, globals, withProject } from "./common.js";
@@ -9,13 +9,13 @@ function duration(v: string): number {
     const ms = parseDuration(v);
     if (ms >= 1000) return ms;
   } catch {}
-  throw new Error(`--session-idle must be a duration of at least 1s such as 30m or 8h, got "${v}"`);
+  throw new InvalidArgumentError(`--session-idle must be a duration of at least 1s such as 30m or 8h, got "${v}"`);
 }
 
 function count(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1 || n > 1000)
-    throw new Error(`--max-sessions must be a whole number from 1 to 1000, got "${v}"`);
+    throw new InvalidArgumentError(`--max-sessions must be a whole number from 1 to 1000, got "${v}"`);
   return n;
 }
 
@@ -35,7 +35,7 @@ function openBrowser(url: string): void {
 function port(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0 || n > 65535)
-    throw new Error(`--port must be a whole number from 0 to 65535, got "${v}"`);
+    throw new InvalidArgumentError(`--port must be a whole number from 0 to 65535, got "${v}"`);
   return n;
 }
 
