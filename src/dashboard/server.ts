@@ -16,9 +16,19 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { PACKAGE_ROOT } from "../package-root.js";
-import { addPersonNote, taskPage, terminalFrame } from "../usecases/dashboard.js";
+import { addPersonNote, taskPage } from "../usecases/dashboard.js";
+import {
+  type DashboardSession,
+  DEFAULT_MAX_SESSIONS,
+  DEFAULT_SESSION_IDLE_MS,
+  dashboardActor,
+  nameSession,
+} from "../usecases/dashboard-sessions.js";
 import { UserError } from "../usecases/errors.js";
-import { openProject, type Project } from "../usecases/project.js";
+import { openProject } from "../usecases/project.js";
+import { act } from "./actions.js";
+import { SessionGate } from "./auth.js";
+import { TerminalHub } from "./terminals.js";
 import { BoardWatcher } from "./watcher.js";
 
 export interface DashboardOptions {
@@ -30,12 +40,18 @@ export interface DashboardOptions {
   /** The URL token; random when unset. */
   token?: string;
   pollMs?: number;
+  /** A session unused this long ends (default 8h). */
+  sessionIdleMs?: number;
+  /** At most this many sessions; a new login ends the least recently seen (default 10). */
+  maxSessions?: number;
 }
 
 export interface Dashboard {
   url: string;
   host: string;
   port: number;
+  /** A URL for `--open`: a one-time code, good once and for a minute, instead of the token. */
+  openUrl(): string;
   close(): Promise<void>;
 }
 
@@ -74,10 +90,6 @@ export function isLoopback(host: string): boolean {
   return LOOPBACK.has(host) || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
-interface Session {
-  csrf: string;
-}
-
 const MAX_BODY = 64 * 1024;
 
 export async function startDashboard(opts: DashboardOptions): Promise<Dashboard> {
@@ -90,19 +102,21 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
   const assets = new Map(Object.keys(ASSETS).map((n) => [n, readFileSync(`${ASSETS_DIR}${n}`)]));
   const project = await openProject(opts.cwd);
   const watcher = new BoardWatcher(project, opts.pollMs);
-  const token = opts.token ?? randomBytes(24).toString("base64url");
-  const sessions = new Map<string, Session>();
+  const gate = new SessionGate(project, {
+    idleMs: opts.sessionIdleMs ?? DEFAULT_SESSION_IDLE_MS,
+    maxSessions: opts.maxSessions ?? DEFAULT_MAX_SESSIONS,
+  });
   const streams = new Set<ServerResponse>();
   const terminals = new TerminalHub(project);
-  let cookieName = "ballador_dashboard";
   let allowedHosts = new Set<string>();
   // Actions run one at a time: two clicks on merge must not race inside one process.
   let actions: Promise<unknown> = Promise.resolve();
 
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
-      if (!res.headersSent) sendJson(res, 500, { error: (err as Error).message });
-      else res.end();
+      if (res.headersSent) res.end();
+      else if (err instanceof URIError) sendJson(res, 400, { error: "malformed URL" });
+      else sendJson(res, 500, { error: (err as Error).message });
     });
   });
 
@@ -114,22 +128,11 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
     res.setHeader("Cache-Control", "no-store");
     const host = req.headers.host ?? "";
     if (!opts.allowRemote && !allowedHosts.has(host)) return sendText(res, 403, "Forbidden: unknown Host.\n");
-    const url = new URL(req.url ?? "/", "http://localhost");
+    const url = parseUrl(req.url);
+    if (!url) return sendText(res, 400, "Bad request: malformed URL.\n");
     const path = url.pathname;
-
-    // The printed URL: trade the token for a session cookie, then drop it from the address bar.
-    const given = url.searchParams.get("token");
-    if (req.method === "GET" && path === "/" && given !== null) {
-      if (!same(given, token))
-        return sendText(res, 403, "Forbidden: wrong token. Open the URL ballador printed.\n");
-      const id = randomBytes(24).toString("base64url");
-      sessions.set(id, { csrf: randomBytes(24).toString("base64url") });
-      res.setHeader("Set-Cookie", `${cookieName}=${id}; HttpOnly; SameSite=Strict; Path=/`);
-      res.writeHead(303, { Location: "/" });
-      res.end();
-      return;
-    }
-    const session = sessionOf(req);
+    if (gate.login(req, res, url)) return;
+    const session = gate.session(req);
     if (!session)
       return sendText(
         res,
@@ -147,7 +150,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
         return sendJson(res, 415, { error: "send JSON" });
       const body = await readBody(req);
       if (body === null) return sendJson(res, 413, { error: "request too large" });
-      return post(path, body, res);
+      return post(path, body, res, session);
     }
     if (req.method !== "GET") return sendJson(res, 405, { error: "method not allowed" });
 
@@ -159,19 +162,35 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
       return;
     }
     if (path === "/api/board") return sendJson(res, 200, watcher.snapshot());
-    if (path === "/api/events") return openEvents(req, res);
+    if (path === "/api/session") return sendJson(res, 200, { id: session.id, name: session.name });
+    if (path === "/api/events") {
+      gate.watch(req, res, session);
+      return openEvents(req, res);
+    }
     const task = /^\/api\/tasks\/([^/]+)$/.exec(path)?.[1];
     if (task) return guarded(res, () => taskPage(project, decodeURIComponent(task)));
     const term = /^\/api\/tasks\/([^/]+)\/terminal$/.exec(path)?.[1];
-    if (term) return terminals.open(decodeURIComponent(term), req, res);
+    if (term) {
+      gate.watch(req, res, session);
+      return terminals.open(decodeURIComponent(term), req, res);
+    }
     return sendJson(res, 404, { error: "not found" });
   }
 
-  async function post(path: string, body: Record<string, unknown>, res: ServerResponse): Promise<void> {
+  async function post(
+    path: string,
+    body: Record<string, unknown>,
+    res: ServerResponse,
+    session: DashboardSession,
+  ): Promise<void> {
+    if (path === "/api/session/name")
+      return guarded(res, () => ({ id: session.id, name: nameSession(project, session, body.name) }));
+    // Every write names who made it: the session's name, or its id until it has one.
+    const actor = dashboardActor(session.name, session.id);
     const note = /^\/api\/tasks\/([^/]+)\/notes$/.exec(path)?.[1];
     if (note) {
       return guarded(res, () => {
-        const r = addPersonNote(project, decodeURIComponent(note), String(body.text ?? ""));
+        const r = addPersonNote(project, decodeURIComponent(note), String(body.text ?? ""), actor);
         watcher.poke();
         return r;
       });
@@ -181,7 +200,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
       const id = m ? decodeURIComponent(m[1] as string) : null;
       const action = m ? (m[2] as string) : "launch";
       const text = typeof body.text === "string" ? body.text : undefined;
-      const run = actions.then(() => act(opts.cwd, action, id, text));
+      const run = actions.then(() => act(opts.cwd, action, id, actor, text));
       actions = run.catch(() => undefined);
       return guarded(res, async () => {
         try {
@@ -194,15 +213,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
     return sendJson(res, 404, { error: "not found" });
   }
 
-  function sessionOf(req: IncomingMessage): Session | null {
-    for (const part of (req.headers.cookie ?? "").split(";")) {
-      const [k, v] = part.trim().split("=");
-      if (k === cookieName && v) return sessions.get(v) ?? null;
-    }
-    return null;
-  }
-
-  function sendHtml(res: ServerResponse, session: Session): void {
+  function sendHtml(res: ServerResponse, session: DashboardSession): void {
     const nonce = randomBytes(18).toString("base64url");
     res.writeHead(200, { "Content-Type": "text/html; charset=utf-8", "Content-Security-Policy": csp(nonce) });
     // The CSRF token and nonce are base64url: nothing in them can leave the attribute.
@@ -251,17 +262,19 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
     server.listen(opts.port, opts.host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
-  // Cookies ignore ports: name the cookie after this one, so two dashboards do not clash.
-  cookieName = `ballador_dashboard_${port}`;
   allowedHosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]);
   watcher.start();
   const shownHost = opts.host.includes(":") ? `[${opts.host}]` : opts.host;
   const urlHost = shownHost === "0.0.0.0" || shownHost === "[::]" ? "127.0.0.1" : shownHost;
+  const origin = `http://${urlHost}:${port}`;
+  const token = gate.start(origin, port, opts.token);
   return {
-    url: `http://${urlHost}:${port}/?token=${token}`,
+    url: `${origin}/?token=${token}`,
     host: opts.host,
     port,
+    openUrl: () => `${origin}/?code=${gate.mintCode()}`,
     close: async () => {
+      gate.stop();
       unsubscribe();
       watcher.stop();
       clearInterval(keepAlive);
@@ -274,159 +287,14 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
   };
 }
 
-/** A person's action, through the same use case (and so the same checks and errors) as the CLI. */
-async function act(
-  cwd: string,
-  action: string,
-  id: string | null,
-  text?: string,
-): Promise<{ message: string; result: unknown }> {
-  const actor = "dashboard";
-  // A fresh project per action: it reads the config as it is now, like a CLI command would.
-  const project = await openProject(cwd);
+/** The request's URL, or null when it is malformed (a bad %-escape anywhere in its path: 400, not 500). */
+function parseUrl(raw: string | undefined): URL | null {
   try {
-    if (action === "launch") {
-      const { launch } = await import("../usecases/launch.js");
-      const r = await launch(project, { tasks: id ? [id] : [], actor });
-      const lines = [
-        ...r.started.map((s) => `started ${s.id} with ${s.profile} on ${s.branch}`),
-        ...r.warnings.map((w) => `warning: ${w}`),
-        ...r.failed.map((f) => `failed ${f.id}: ${f.reason}`),
-        ...r.deferred.map((d) => `waiting ${d.id}: ${d.why}`),
-      ];
-      if (r.started.length === 0 && r.failed.length === 0 && r.deferred.length === 0)
-        lines.push("Nothing to start now.");
-      if (r.started.length === 0 && (r.failed.length > 0 || id))
-        throw new UserError(lines[0] ?? "nothing started", 1, lines.slice(1));
-      return { message: lines.join("\n"), result: r };
-    }
-    const task = id as string;
-    const lifecycle = await import("../usecases/lifecycle.js");
-    if (action === "stop") {
-      const r = await lifecycle.stop(project, task, actor);
-      return {
-        message: `Stopped ${task}; worktree kept${r.worktree ? ` at ${r.worktree}` : ""}.`,
-        result: r,
-      };
-    }
-    if (action === "resume" || action === "retry" || action === "request-changes") {
-      let message: string | null = null;
-      if (action === "request-changes") {
-        // The same checks as the CLI's: empty or too long is refused, nothing recorded.
-        const { requestText } = await import("../usecases/steering.js");
-        message = requestText({ text: text ?? "", cwd });
-      }
-      const r =
-        action === "resume"
-          ? await lifecycle.resume(project, task, actor)
-          : (await lifecycle.retry(project, task, { launch: true, actor, message, verb: action })).launched;
-      const started = r?.started ?? [];
-      const failed = (r?.failed ?? []).map((f) => `failed ${f.id}: ${f.reason}`);
-      const deferred = (r?.deferred ?? []).map((d) => `not started now: ${d.why}`);
-      if (started.length === 0 && action === "resume")
-        throw new UserError(
-          failed[0] ?? deferred[0] ?? `${task} did not start`,
-          1,
-          [...failed, ...deferred].slice(1),
-        );
-      const verb =
-        action === "resume" ? "Resumed" : action === "retry" ? "Retrying" : "Changes requested; retrying";
-      return {
-        message: [
-          ...started.map((s) => `${verb} ${s.id}: attempt ${s.attempt} started.`),
-          ...failed,
-          ...deferred,
-        ]
-          .join("\n")
-          .trim(),
-        result: r,
-      };
-    }
-    const delivery = await import("../usecases/delivery.js");
-    if (action === "merge") {
-      const r = await delivery.merge(project, task, { actor });
-      return {
-        message: `Merged ${task} into ${r.base} at ${r.commit.slice(0, 10)}${r.verified ? ", verified" : ""}.${r.unblocked.length ? ` Now ready: ${r.unblocked.join(", ")}.` : ""}`,
-        result: r,
-      };
-    }
-    const r = await delivery.openPullRequest(project, task, {});
-    return { message: `Pull request for ${task}: ${r.url}`, result: r };
-  } finally {
-    project.close();
-  }
-}
-
-/**
- * Live terminals: one poller per task being watched (not per viewer), sending the screen only
- * when it changed. What it sends is terminal data for the page's emulator, never HTML.
- */
-class TerminalHub {
-  private watched = new Map<string, { clients: Set<ServerResponse>; timer: NodeJS.Timeout; last: string }>();
-
-  constructor(private readonly project: Project) {}
-
-  async open(id: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
-    try {
-      await terminalFrame(this.project, id);
-    } catch (err) {
-      if (err instanceof UserError) return sendJson(res, 404, { error: err.message });
-      throw err;
-    }
-    res.writeHead(200, { "Content-Type": "text/event-stream", Connection: "keep-alive" });
-    res.write("retry: 2000\n\n");
-    let w = this.watched.get(id);
-    if (!w) {
-      const entry = {
-        clients: new Set<ServerResponse>(),
-        timer: setInterval(() => this.poll(id), 300),
-        last: "",
-      };
-      entry.timer.unref();
-      this.watched.set(id, entry);
-      w = entry;
-    }
-    w.clients.add(res);
-    if (w.last) res.write(w.last);
-    else void this.poll(id);
-    req.on("close", () => {
-      const cur = this.watched.get(id);
-      if (!cur) return;
-      cur.clients.delete(res);
-      if (cur.clients.size === 0) {
-        clearInterval(cur.timer);
-        this.watched.delete(id);
-      }
-    });
-  }
-
-  private polling = new Set<string>();
-
-  private async poll(id: string): Promise<void> {
-    if (this.polling.has(id)) return;
-    this.polling.add(id);
-    try {
-      const frame = await terminalFrame(this.project, id).catch((err: Error) => ({
-        live: false as const,
-        log: `(terminal unavailable: ${err.message})`,
-      }));
-      const w = this.watched.get(id);
-      if (!w) return;
-      const text = `event: frame\ndata: ${JSON.stringify(frame)}\n\n`;
-      if (text === w.last) return;
-      w.last = text;
-      for (const c of w.clients) c.write(text);
-    } finally {
-      this.polling.delete(id);
-    }
-  }
-
-  closeAll(): void {
-    for (const w of this.watched.values()) {
-      clearInterval(w.timer);
-      for (const c of w.clients) c.end();
-    }
-    this.watched.clear();
+    const url = new URL(raw ?? "/", "http://localhost");
+    decodeURIComponent(url.pathname);
+    return url;
+  } catch {
+    return null;
   }
 }
 

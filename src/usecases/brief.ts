@@ -10,6 +10,7 @@ import { writeAtomic } from "../adapters/runfolder/index.js";
 import { readDenials } from "../adapters/sandbox/index.js";
 import type { NoteRow, RunRow, TaskRow } from "../adapters/store/index.js";
 import { flakyCommits, tailMarkdown } from "../core/check-output.js";
+import { isDashboardActor } from "../core/dashboard-session.js";
 import { type PartVerifyOverride, partVerifyOverride } from "../core/part-verify.js";
 import { inScope } from "../core/scope.js";
 import { describeSecrets } from "../core/secrets.js";
@@ -40,6 +41,8 @@ export interface BriefData {
   violations: string[];
   /** Notes a person left (from the dashboard): not the agent's claims, not observed facts. */
   personNotes: string[];
+  /** What people did to the task from the dashboard, by the name each session gave (issue 29). */
+  dashboardActions: string[];
   verification: Array<{
     kind: string;
     command: string | null;
@@ -238,7 +241,13 @@ export async function buildBrief(
       .filter((n) => n.kind === "note" || (n.kind === "system" && !isViolation(n.text)))
       .map((n) => n.text),
     violations: notes.filter((n) => n.kind === "system" && isViolation(n.text)).map((n) => n.text),
-    personNotes: notes.filter((n) => n.kind === "person").map((n) => n.text),
+    personNotes: notes
+      .filter((n) => n.kind === "person")
+      .map((n) => (n.author ? `${n.text} (${n.author})` : n.text)),
+    dashboardActions: store
+      .events(task.id)
+      .filter((e) => isDashboardActor(e.actor))
+      .map((e) => `${e.at} ${e.cause} (${e.from ?? "-"} -> ${e.to}), by ${e.actor}`),
     verification: verifications.map((v) => ({
       kind: v.kind,
       command: v.command,
@@ -316,6 +325,11 @@ export async function buildBrief(
   if (data.personNotes.length) {
     lines.push("## The person's notes", "", "(left by a person on the dashboard)", "");
     for (const n of data.personNotes) lines.push(`- ${n}`);
+    lines.push("");
+  }
+  if (data.dashboardActions.length) {
+    lines.push("## Actions from the dashboard", "");
+    for (const a of data.dashboardActions) lines.push(`- ${a}`);
     lines.push("");
   }
   lines.push("## Verification", "");

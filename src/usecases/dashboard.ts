@@ -326,12 +326,17 @@ export async function terminalFrame(project: Project, id: string): Promise<Termi
 export const MAX_NOTE = 10_000;
 
 /** A person's note on a task: stored as kind "person", shown to every viewer, and in the brief. */
-export function addPersonNote(project: Project, id: string, text: string): { id: string; text: string } {
+export function addPersonNote(
+  project: Project,
+  id: string,
+  text: string,
+  author: string | null = null,
+): { id: string; text: string } {
   requireTask(project, id);
   const clean = text.replace(/\r\n?/g, "\n").trim();
   if (clean.length === 0) throw new UserError("a note needs some text");
   if (clean.length > MAX_NOTE)
     throw new UserError(`a note is at most ${MAX_NOTE} characters (this one has ${clean.length})`);
-  project.store().addNote(id, null, "person", clean);
+  project.store().addNote(id, null, "person", clean, author);
   return { id, text: clean };
 }

@@ -66,6 +66,7 @@ const SCHEMA_OF: Record<string, string> = {
   agents: "agents",
   "conductor install": "conductor-install",
   dashboard: "dashboard",
+  "dashboard sessions": "dashboard-sessions",
   mcp: "mcp",
   plan: "plan",
   "spec draft": "spec-draft",
@@ -89,7 +90,10 @@ function valid(r: CliResult, schema: string, what = schema): unknown {
 function leaves(cmd: Command, prefix = ""): Array<[string, Command]> {
   return cmd.commands.flatMap((c) => {
     const name = `${prefix}${c.name()}`;
-    return c.commands.length > 0 ? leaves(c, `${name} `) : [[name, c] as [string, Command]];
+    const self = [[name, c] as [string, Command]];
+    // A command with subcommands that also runs by itself (dashboard) has --json of its own.
+    if (c.commands.length === 0) return self;
+    return [...(c.options.some((o) => o.long === "--json") ? self : []), ...leaves(c, `${name} `)];
   });
 }
 

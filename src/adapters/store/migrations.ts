@@ -181,4 +181,31 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE verifications ADD COLUMN tail TEXT;
   ALTER TABLE verifications ADD COLUMN log TEXT;
   `,
+  // 9: dashboard sessions (issue 29), here rather than in the dashboard's memory so that the CLI
+  // (`dashboard sessions --revoke`, `--rotate-token`) reaches the running server: one row per
+  // running dashboard with the hash of its login token, one per browser session. Keys are
+  // SHA-256 of the cookie: the store never holds a usable cookie or token. A person's note
+  // records which session name wrote it.
+  `
+  CREATE TABLE dashboards (
+    id TEXT PRIMARY KEY,
+    origin TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    started_at TEXT NOT NULL,
+    idle_ms INTEGER NOT NULL,
+    token_hash TEXT NOT NULL
+  );
+  CREATE TABLE dashboard_sessions (
+    key TEXT PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    dashboard TEXT NOT NULL,
+    csrf TEXT NOT NULL,
+    name TEXT,
+    created_at TEXT NOT NULL,
+    last_seen TEXT NOT NULL,
+    remote TEXT NOT NULL
+  );
+  CREATE INDEX dashboard_sessions_seen ON dashboard_sessions(dashboard, last_seen);
+  ALTER TABLE notes ADD COLUMN author TEXT;
+  `,
 ];

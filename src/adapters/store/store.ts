@@ -820,11 +820,17 @@ export class TaskStore {
 
   // ---- notes -------------------------------------------------------------------------------
 
-  addNote(taskId: string, runId: string | null, kind: NoteRow["kind"], text: string): void {
+  addNote(
+    taskId: string,
+    runId: string | null,
+    kind: NoteRow["kind"],
+    text: string,
+    author: string | null = null,
+  ): void {
     this.tx(() => {
       this.db
-        .prepare("INSERT INTO notes (at, task_id, run_id, kind, text) VALUES (?, ?, ?, ?, ?)")
-        .run(now(), taskId, runId, kind, text);
+        .prepare("INSERT INTO notes (at, task_id, run_id, kind, text, author) VALUES (?, ?, ?, ?, ?, ?)")
+        .run(now(), taskId, runId, kind, text, author);
     });
   }
 
@@ -838,6 +844,7 @@ export class TaskStore {
       runId: (r.run_id as string | null) ?? null,
       kind: r.kind as NoteRow["kind"],
       text: r.text as string,
+      author: (r.author as string | null) ?? null,
     }));
   }
 

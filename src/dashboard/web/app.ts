@@ -11,6 +11,7 @@ import {
   type Row,
   STATE_ORDER,
 } from "./model.js";
+import { loadSession, loggedOut, sessionBar } from "./session.js";
 import { TaskTable } from "./table.js";
 import { TaskView } from "./task.js";
 import { flash, runAction } from "./ui.js";
@@ -27,6 +28,7 @@ const header = h(
   project,
   counts,
   h("div", { class: "grow" }),
+  sessionBar,
   live,
 );
 const main = h("main");
@@ -257,6 +259,12 @@ function connect(): void {
   es.addEventListener("error", () => {
     live.textContent = "reconnecting";
     live.className = "live off";
+    // A refused reconnect (403) closes the stream for good: the session has ended.
+    if (es.readyState === EventSource.CLOSED) void loadSession();
+  });
+  es.addEventListener("logout", () => {
+    es.close();
+    loggedOut();
   });
   es.addEventListener("board", (e) => {
     model.load(JSON.parse((e as MessageEvent<string>).data) as BoardMessage);
@@ -274,3 +282,4 @@ setInterval(() => {
 }, 5000);
 route();
 connect();
+void loadSession();

@@ -1,0 +1,147 @@
+/**
+ * Dashboard servers and their browser sessions in the task store (migration 9), so the CLI
+ * reaches a running dashboard: it revokes a session or rotates the token by writing here, and
+ * the server reads here on every request. Keys and token hashes only: never a usable secret.
+ */
+import type { TaskStore } from "./store.js";
+
+export interface DashboardRow {
+  id: string;
+  origin: string;
+  pid: number;
+  startedAt: string;
+  idleMs: number;
+  tokenHash: string;
+}
+
+export interface DashboardSessionRow {
+  key: string;
+  id: string;
+  dashboard: string;
+  csrf: string;
+  name: string | null;
+  createdAt: string;
+  lastSeen: string;
+  remote: string;
+}
+
+type Row = Record<string, unknown>;
+
+function toDashboard(r: Row): DashboardRow {
+  return {
+    id: r.id as string,
+    origin: r.origin as string,
+    pid: r.pid as number,
+    startedAt: r.started_at as string,
+    idleMs: r.idle_ms as number,
+    tokenHash: r.token_hash as string,
+  };
+}
+
+function toSession(r: Row): DashboardSessionRow {
+  return {
+    key: r.key as string,
+    id: r.id as string,
+    dashboard: r.dashboard as string,
+    csrf: r.csrf as string,
+    name: (r.name as string | null) ?? null,
+    createdAt: r.created_at as string,
+    lastSeen: r.last_seen as string,
+    remote: r.remote as string,
+  };
+}
+
+export class DashboardSessionStore {
+  constructor(private readonly store: TaskStore) {}
+
+  private get db() {
+    return this.store.db;
+  }
+
+  addDashboard(d: DashboardRow): void {
+    this.store.tx(() => {
+      this.db
+        .prepare(
+          "INSERT INTO dashboards (id, origin, pid, started_at, idle_ms, token_hash) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .run(d.id, d.origin, d.pid, d.startedAt, d.idleMs, d.tokenHash);
+    });
+  }
+
+  /** Forgets a dashboard and ends its sessions. */
+  removeDashboard(id: string): void {
+    this.store.tx(() => {
+      this.db.prepare("DELETE FROM dashboard_sessions WHERE dashboard = ?").run(id);
+      this.db.prepare("DELETE FROM dashboards WHERE id = ?").run(id);
+    });
+  }
+
+  dashboards(): DashboardRow[] {
+    return (this.db.prepare("SELECT * FROM dashboards ORDER BY started_at").all() as Row[]).map(toDashboard);
+  }
+
+  dashboard(id: string): DashboardRow | null {
+    const r = this.db.prepare("SELECT * FROM dashboards WHERE id = ?").get(id) as Row | undefined;
+    return r ? toDashboard(r) : null;
+  }
+
+  /** A new login token for a dashboard: every session it had ends in the same transaction. */
+  rotate(id: string, tokenHash: string): number {
+    return this.store.tx(() => {
+      this.db.prepare("UPDATE dashboards SET token_hash = ? WHERE id = ?").run(tokenHash, id);
+      return this.db.prepare("DELETE FROM dashboard_sessions WHERE dashboard = ?").run(id).changes;
+    });
+  }
+
+  /** Adds a session, first ending the ones `evict` picks from the dashboard's current sessions. */
+  addSession(
+    s: DashboardSessionRow,
+    evict: (current: DashboardSessionRow[]) => DashboardSessionRow[],
+  ): DashboardSessionRow[] {
+    return this.store.tx(() => {
+      const ended = evict(this.sessions(s.dashboard));
+      const del = this.db.prepare("DELETE FROM dashboard_sessions WHERE key = ?");
+      for (const e of ended) del.run(e.key);
+      this.db
+        .prepare(
+          "INSERT INTO dashboard_sessions (key, id, dashboard, csrf, name, created_at, last_seen, remote) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .run(s.key, s.id, s.dashboard, s.csrf, s.name, s.createdAt, s.lastSeen, s.remote);
+      return ended;
+    });
+  }
+
+  session(key: string): DashboardSessionRow | null {
+    const r = this.db.prepare("SELECT * FROM dashboard_sessions WHERE key = ?").get(key) as Row | undefined;
+    return r ? toSession(r) : null;
+  }
+
+  /** Every session, or one dashboard's, oldest first. */
+  sessions(dashboard?: string): DashboardSessionRow[] {
+    const rows = dashboard
+      ? this.db
+          .prepare("SELECT * FROM dashboard_sessions WHERE dashboard = ? ORDER BY created_at")
+          .all(dashboard)
+      : this.db.prepare("SELECT * FROM dashboard_sessions ORDER BY created_at").all();
+    return (rows as Row[]).map(toSession);
+  }
+
+  touch(key: string, at: string): void {
+    this.store.tx(() => {
+      this.db.prepare("UPDATE dashboard_sessions SET last_seen = ? WHERE key = ?").run(at, key);
+    });
+  }
+
+  setName(key: string, name: string): void {
+    this.store.tx(() => {
+      this.db.prepare("UPDATE dashboard_sessions SET name = ? WHERE key = ?").run(name, key);
+    });
+  }
+
+  removeSessions(keys: readonly string[]): void {
+    this.store.tx(() => {
+      const del = this.db.prepare("DELETE FROM dashboard_sessions WHERE key = ?");
+      for (const k of keys) del.run(k);
+    });
+  }
+}

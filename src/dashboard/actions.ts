@@ -1,0 +1,89 @@
+/**
+ * The page's lifecycle actions, each through the same use case (and so the same checks and
+ * errors) as the CLI, recorded in the task's history under the session's name (issue 29).
+ */
+import { UserError } from "../usecases/errors.js";
+import { openProject } from "../usecases/project.js";
+
+/** A person's action, through the same use case (and so the same checks and errors) as the CLI. */
+export async function act(
+  cwd: string,
+  action: string,
+  id: string | null,
+  actor: string,
+  text?: string,
+): Promise<{ message: string; result: unknown }> {
+  // A fresh project per action: it reads the config as it is now, like a CLI command would.
+  const project = await openProject(cwd);
+  try {
+    if (action === "launch") {
+      const { launch } = await import("../usecases/launch.js");
+      const r = await launch(project, { tasks: id ? [id] : [], actor });
+      const lines = [
+        ...r.started.map((s) => `started ${s.id} with ${s.profile} on ${s.branch}`),
+        ...r.warnings.map((w) => `warning: ${w}`),
+        ...r.failed.map((f) => `failed ${f.id}: ${f.reason}`),
+        ...r.deferred.map((d) => `waiting ${d.id}: ${d.why}`),
+      ];
+      if (r.started.length === 0 && r.failed.length === 0 && r.deferred.length === 0)
+        lines.push("Nothing to start now.");
+      if (r.started.length === 0 && (r.failed.length > 0 || id))
+        throw new UserError(lines[0] ?? "nothing started", 1, lines.slice(1));
+      return { message: lines.join("\n"), result: r };
+    }
+    const task = id as string;
+    const lifecycle = await import("../usecases/lifecycle.js");
+    if (action === "stop") {
+      const r = await lifecycle.stop(project, task, actor);
+      return {
+        message: `Stopped ${task}; worktree kept${r.worktree ? ` at ${r.worktree}` : ""}.`,
+        result: r,
+      };
+    }
+    if (action === "resume" || action === "retry" || action === "request-changes") {
+      let message: string | null = null;
+      if (action === "request-changes") {
+        // The same checks as the CLI's: empty or too long is refused, nothing recorded.
+        const { requestText } = await import("../usecases/steering.js");
+        message = requestText({ text: text ?? "", cwd });
+      }
+      const r =
+        action === "resume"
+          ? await lifecycle.resume(project, task, actor)
+          : (await lifecycle.retry(project, task, { launch: true, actor, message, verb: action })).launched;
+      const started = r?.started ?? [];
+      const failed = (r?.failed ?? []).map((f) => `failed ${f.id}: ${f.reason}`);
+      const deferred = (r?.deferred ?? []).map((d) => `not started now: ${d.why}`);
+      if (started.length === 0 && action === "resume")
+        throw new UserError(
+          failed[0] ?? deferred[0] ?? `${task} did not start`,
+          1,
+          [...failed, ...deferred].slice(1),
+        );
+      const verb =
+        action === "resume" ? "Resumed" : action === "retry" ? "Retrying" : "Changes requested; retrying";
+      return {
+        message: [
+          ...started.map((s) => `${verb} ${s.id}: attempt ${s.attempt} started.`),
+          ...failed,
+          ...deferred,
+        ]
+          .join("\n")
+          .trim(),
+        result: r,
+      };
+    }
+    const delivery = await import("../usecases/delivery.js");
+    if (action === "merge") {
+      const r = await delivery.merge(project, task, { actor });
+      return {
+        message: `Merged ${task} into ${r.base} at ${r.commit.slice(0, 10)}${r.verified ? ", verified" : ""}.${r.unblocked.length ? ` Now ready: ${r.unblocked.join(", ")}.` : ""}`,
+        result: r,
+      };
+    }
+    const r = await delivery.openPullRequest(project, task, {});
+    return { message: `Pull request for ${task}: ${r.url}`, result: r };
+  } finally {
+    project.close();
+  }
+}
