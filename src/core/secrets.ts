@@ -11,6 +11,10 @@ export type SecretSpec = SecretOrigin & {
   at?: string;
   /** With `at`: group 1 of each match is the credential; only those spans are masked. */
   extract?: string;
+  /** The request header the real value goes into; default Authorization. */
+  header?: string;
+  /** Whether request bodies get the real value too; default no. */
+  in_body?: boolean;
 };
 
 /** Why a masked file's `at`/`extract` cannot be used, or null. */
