@@ -128,20 +128,7 @@ export class RunSandbox {
       allowRead: policy.filesystem.allowRead.filter((p) => existsSync(p)),
     };
     const wanted = (opts.masked ?? []).map((m) => ({ ...m, hosts: [...new Set(m.hosts.map(hostOnly))] }));
-    for (const m of wanted) {
-      const outside = m.hosts.find((h) => !hostCovered(h, policy.network.allowedDomains));
-      const passthrough = m.hosts.find((h) => hostCovered(h, policy.tlsPassthrough ?? []));
-      if (passthrough !== undefined) {
-        throw new SandboxUnavailableError(
-          `secret ${m.name}: its host "${passthrough}" is in sandbox.tls_passthrough, where the proxy cannot add the real value; remove it from one of the two, or set mode: pass`,
-        );
-      }
-      if (outside !== undefined) {
-        throw new SandboxUnavailableError(
-          `secret ${m.name}: its host "${outside}" is not one the sandbox reaches; add it to sandbox.allow_hosts or the profile's allow_hosts in .ballador/config.yaml, or remove it from the secret's hosts`,
-        );
-      }
-    }
+    checkMaskedHosts(wanted, policy);
     if (wanted.length > 0) upstreamCaInEffect(policy.upstreamCa ?? []);
     // Fail closed: only the bundle's rewritten runtime puts a secret where its config says and
     // scrubs responses (proxy-hooks.ts); the plain runtime would reflect real values.
@@ -202,33 +189,7 @@ export class RunSandbox {
     }
     // The stand-ins are minted now (the runtime keeps them per name), so the agent's home can be
     // seeded with them before the agent starts; wrapping finds the same ones.
-    const registry = manager.getSentinelRegistry();
-    files = [];
-    const placements: Placement[] = [];
-    const place = (m: MaskedSecret, standIn: string, real: string) => {
-      standIns.set(standIn, { name: m.name, hosts: m.hosts });
-      const header = (m.header ?? "authorization").toLowerCase();
-      placements.push({ standIn, real, hosts: m.hosts, header, inBody: m.inBody === true });
-      return standIn;
-    };
-    for (const m of wanted) {
-      if (m.at === undefined) {
-        place(m, registry.register(m.name, m.value, m.hosts), m.value);
-        continue;
-      }
-      // Keys of their own: a file's spans never share a stand-in with a variable.
-      const content = maskContent(m.value, m.extract, (real, i) =>
-        place(m, registry.register(`ballador-file:${m.name}#${i}`, real, m.hosts), real),
-      );
-      // Fail closed: a pattern that finds nothing gives no file rather than the real content.
-      if (content === null) {
-        throw new SandboxUnavailableError(
-          `secret ${m.name}: its extract pattern matched nothing in the value, so there is nothing to mask and no file is given; fix agents.profiles.<profile>.secrets.${m.name}.extract`,
-        );
-      }
-      files.push({ at: m.at, content });
-    }
-    setPlacements(placements);
+    registerStandIns(manager.getSentinelRegistry(), wanted);
     const scratch = join(opts.runDir, "sandbox-cwd");
     mkdirSync(scratch, { recursive: true });
     return new RunSandbox(policy, scratch, opts.tmp);
@@ -355,6 +316,60 @@ export class RunSandbox {
     if (caDir) rmSync(caDir, { recursive: true, force: true });
     caDir = null;
   }
+}
+
+/** A masked secret's hosts must be reachable and terminated (the proxy adds the value there only). */
+function checkMaskedHosts(wanted: readonly MaskedSecret[], policy: Policy): void {
+  for (const m of wanted) {
+    const outside = m.hosts.find((h) => !hostCovered(h, policy.network.allowedDomains));
+    const passthrough = m.hosts.find((h) => hostCovered(h, policy.tlsPassthrough ?? []));
+    if (passthrough !== undefined) {
+      throw new SandboxUnavailableError(
+        `secret ${m.name}: its host "${passthrough}" is in sandbox.tls_passthrough, where the proxy cannot add the real value; remove it from one of the two, or set mode: pass`,
+      );
+    }
+    if (outside !== undefined) {
+      throw new SandboxUnavailableError(
+        `secret ${m.name}: its host "${outside}" is not one the sandbox reaches; add it to sandbox.allow_hosts or the profile's allow_hosts in .ballador/config.yaml, or remove it from the secret's hosts`,
+      );
+    }
+  }
+}
+
+type Registry = ReturnType<Manager["getSentinelRegistry"]>;
+
+/**
+ * Mints the stand-ins now (the runtime keeps them per name), so the agent's home can be seeded
+ * with them before the agent starts; wrapping finds the same ones. Tells the proxy hooks where
+ * each real value may go, and fills `files` with the masked files' stand-in content.
+ */
+function registerStandIns(registry: Registry, wanted: readonly MaskedSecret[]): void {
+  files = [];
+  const placements: Placement[] = [];
+  const place = (m: MaskedSecret, standIn: string, real: string) => {
+    standIns.set(standIn, { name: m.name, hosts: m.hosts });
+    const header = (m.header ?? "authorization").toLowerCase();
+    placements.push({ standIn, real, hosts: m.hosts, header, inBody: m.inBody === true });
+    return standIn;
+  };
+  for (const m of wanted) {
+    if (m.at === undefined) {
+      place(m, registry.register(m.name, m.value, m.hosts), m.value);
+      continue;
+    }
+    // Keys of their own: a file's spans never share a stand-in with a variable.
+    const content = maskContent(m.value, m.extract, (real, i) =>
+      place(m, registry.register(`ballador-file:${m.name}#${i}`, real, m.hosts), real),
+    );
+    // Fail closed: a pattern that finds nothing gives no file rather than the real content.
+    if (content === null) {
+      throw new SandboxUnavailableError(
+        `secret ${m.name}: its extract pattern matched nothing in the value, so there is nothing to mask and no file is given; fix agents.profiles.<profile>.secrets.${m.name}.extract`,
+      );
+    }
+    files.push({ at: m.at, content });
+  }
+  setPlacements(placements);
 }
 
 /**
