@@ -144,7 +144,11 @@ export class StreamScrubber {
   /** The scrubbed bytes that can be released now. */
   push(chunk: Uint8Array): Buffer {
     if (this.patterns.length === 0) return Buffer.from(chunk);
-    const work = this.carry.length > 0 ? Buffer.concat([this.carry, chunk]) : Buffer.from(chunk);
+    // A view, not a copy, when nothing is carried: most chunks hold no pattern at all.
+    const view = Buffer.isBuffer(chunk)
+      ? chunk
+      : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const work = this.carry.length > 0 ? Buffer.concat([this.carry, view]) : view;
     const { out, held } = this.scan(work, false);
     this.carry = held;
     return out;
@@ -191,7 +195,8 @@ export class StreamScrubber {
     }
     const hold = final ? work.length : this.heldFrom(work, pos);
     parts.push(work.subarray(pos, hold));
-    return { out: Buffer.concat(parts), held: Buffer.from(work.subarray(hold)) };
+    const out = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
+    return { out, held: Buffer.from(work.subarray(hold)) };
   }
 
   /** The first index from which the rest of `work` is a proper prefix of some pattern (or its length). */

@@ -89,6 +89,9 @@ function scrubHeaders(headers: OutgoingHttpHeaders): OutgoingHttpHeaders {
   for (const [name, v] of Object.entries(headers)) {
     if (v === undefined) continue;
     const key = scrubString(name, patterns);
+    // A stand-in's base64 may hold "/", which no header name may: such a header is dropped
+    // (writeHead would throw in the proxy).
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(key)) continue;
     out[key] = Array.isArray(v)
       ? v.map((x) => scrubString(String(x), patterns))
       : scrubString(String(v), patterns);
