@@ -11,37 +11,13 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+import { sandboxRuntimePlugin } from "./sandbox-runtime-plugin.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const RUNTIME = "@anthropic-ai/sandbox-runtime";
 const dist = join(root, "dist");
 const runtimeDir = `${dirname(createRequire(import.meta.url).resolve(`${RUNTIME}/package.json`))}/`;
 
-/**
- * npm packages stay outside the bundle (resolved from node_modules at run time), except the
- * sandbox runtime with what it imports: its ~80 files (44 of them node-forge) took ~110 ms to
- * load in each supervisor, one file of them ~55 ms. It finds files of its own (apply-seccomp,
- * the JVM proxy agent) in a vendor folder beside its module first, so that folder is copied
- * beside the bundle (its documented layout when bundled): from the same install as the code
- * inlined, so the two always match. Without it the runtime runs `npm root -g` (a Node process)
- * in every supervisor, and without apply-seccomp, unix sockets are not blocked inside.
- */
-const inlineSandboxRuntime = {
-  name: "inline-sandbox-runtime",
-  setup(b) {
-    // Its `which` spawns a process per lookup (blocking); ours looks on PATH in process.
-    b.onResolve({ filter: /\/utils\/which\.js$/ }, (args) =>
-      args.importer.startsWith(runtimeDir) ? { path: join(dist, "adapters", "sandbox", "which.js") } : null,
-    );
-    b.onResolve({ filter: /^[^./]/ }, (args) => {
-      if (args.path.startsWith("node:")) return { external: true };
-      // Imported from inside node_modules: by the runtime or one of its own, inlined with it.
-      const inlined = args.importer.startsWith(`${join(root, "node_modules")}/`);
-      if (args.path === RUNTIME || args.path.startsWith(`${RUNTIME}/`) || inlined) return null;
-      return { external: true };
-    });
-  },
-};
 const out = join(dist, "bundle");
 rmSync(out, { recursive: true, force: true });
 await build({
@@ -56,7 +32,7 @@ await build({
   format: "esm",
   platform: "node",
   target: "node20",
-  plugins: [inlineSandboxRuntime],
+  plugins: [sandboxRuntimePlugin(root)],
   // The inlined CommonJS (node-forge) requires Node's built-ins: ESM has no `require` of its own.
   banner: {
     js: 'import { createRequire as __ballador_require } from "node:module"; const require = __ballador_require(import.meta.url);',

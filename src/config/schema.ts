@@ -42,6 +42,19 @@ const SecretDelivery = {
     .describe(
       'With at: a regular expression whose group 1 is the credential inside the value (e.g. "token": *"([^"]+)"); only those spans are masked, the rest of the file stays as it is',
     ),
+  header: z
+    .string()
+    .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, { message: "a header name such as x-api-key" })
+    .optional()
+    .describe(
+      "The one request header a masked secret's real value goes into (e.g. x-api-key); default Authorization. Anywhere else in a request, the host gets the stand-in",
+    ),
+  in_body: z
+    .boolean()
+    .optional()
+    .describe(
+      "Also put a masked secret's real value into request bodies to its hosts (form posts, JSON logins); default false: a body carries the stand-in",
+    ),
 };
 
 const SecretSource = z.union([

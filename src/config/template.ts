@@ -107,6 +107,7 @@ ${profiles}
     #   env: [FOO]              # host variables passed through (everything else is withheld)
     #   secrets:                # resolved on the host: { env: VAR } | { file: PATH } | { command: [argv] }
     #     API_TOKEN: { env: API_TOKEN, hosts: [api.example.com] }   # masked: the agent sees a stand-in
+    #     # the real value goes into Authorization only; header: x-api-key for another, in_body: true for bodies
     #   max_sessions: 2         # at most this many runs of this profile at once
     #   fallback: claude        # profile that takes over after max_attempts
 

@@ -11,12 +11,24 @@ export type SecretSpec = SecretOrigin & {
   at?: string;
   /** With `at`: group 1 of each match is the credential; only those spans are masked. */
   extract?: string;
+  /** The request header the real value goes into; default Authorization. */
+  header?: string;
+  /** Whether request bodies get the real value too; default no. */
+  in_body?: boolean;
 };
 
-/** Why a masked file's `at`/`extract` cannot be used, or null. */
+/** Why a masked secret's `header`/`in_body`, or a masked file's `at`/`extract`, cannot be used, or null. */
 export function maskedFileProblem(
   spec: SecretSpec,
-): { key: "at" | "extract" | "mode"; message: string } | null {
+): { key: "at" | "extract" | "mode" | "header" | "in_body"; message: string } | null {
+  for (const key of ["header", "in_body"] as const) {
+    if (spec[key] !== undefined && secretMode(spec) !== "mask") {
+      return {
+        key,
+        message: `${key} says where the proxy puts a masked secret's real value, but this secret is passed to the agent as it is; add hosts (and mode: mask), or remove ${key}`,
+      };
+    }
+  }
   if (spec.extract !== undefined && spec.at === undefined) {
     return {
       key: "extract",

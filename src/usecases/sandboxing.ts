@@ -157,6 +157,8 @@ export function splitSecrets(
         hosts: spec.hosts ?? [],
         ...(spec.at !== undefined ? { at: spec.at } : {}),
         ...(spec.extract !== undefined ? { extract: spec.extract } : {}),
+        ...(spec.header !== undefined ? { header: spec.header } : {}),
+        ...(spec.in_body !== undefined ? { inBody: spec.in_body } : {}),
       });
     } else passed[name] = value;
   }

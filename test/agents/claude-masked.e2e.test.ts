@@ -48,7 +48,10 @@ describe("Claude Code with a masked API key", () => {
             claude: {
               preset: "claude-headless",
               env: ["ANTHROPIC_BASE_URL"],
-              secrets: { ANTHROPIC_API_KEY: { env: "ANTHROPIC_API_KEY", hosts: ["127.0.0.1"] } },
+              // Claude Code sends its key as x-api-key.
+              secrets: {
+                ANTHROPIC_API_KEY: { env: "ANTHROPIC_API_KEY", hosts: ["127.0.0.1"], header: "x-api-key" },
+              },
             },
           },
         },

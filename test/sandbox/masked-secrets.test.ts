@@ -152,8 +152,8 @@ describe("sandbox: masked secrets", () => {
             deployer: {
               preset: "scripted",
               secrets: {
-                // hosts declared: masked by default.
-                API_TOKEN: { env: "API_TOKEN", hosts: ["127.0.0.1"] },
+                // hosts declared: masked by default; into Authorization, and bodies with in_body.
+                API_TOKEN: { env: "API_TOKEN", hosts: ["127.0.0.1"], in_body: true },
                 // mode: pass keeps today's behaviour: the real value in the agent's environment.
                 PASS_TOKEN: { env: "PASS_TOKEN", hosts: ["127.0.0.1"], mode: "pass" },
               },

@@ -11,6 +11,7 @@ import { shellJoin, shellQuote } from "../../core/shell.js";
 import { findProgram } from "../agents/profiles.js";
 import { recordDenial } from "./denials.js";
 import type { Bind, Policy } from "./policy.js";
+import { type Placement, runtimePatched, setPlacements } from "./proxy-hooks.js";
 
 type Manager = typeof import("@anthropic-ai/sandbox-runtime").SandboxManager;
 
@@ -81,6 +82,10 @@ export interface MaskedSecret {
   at?: string;
   /** With `at`: group 1 of each match is the credential; only those spans are masked. */
   extract?: string;
+  /** The request header the real value goes into (default Authorization). */
+  header?: string;
+  /** Whether a request body's stand-in becomes the real value too (default no). */
+  inBody?: boolean;
 }
 
 export class SandboxUnavailableError extends Error {
@@ -123,21 +128,15 @@ export class RunSandbox {
       allowRead: policy.filesystem.allowRead.filter((p) => existsSync(p)),
     };
     const wanted = (opts.masked ?? []).map((m) => ({ ...m, hosts: [...new Set(m.hosts.map(hostOnly))] }));
-    for (const m of wanted) {
-      const outside = m.hosts.find((h) => !hostCovered(h, policy.network.allowedDomains));
-      const passthrough = m.hosts.find((h) => hostCovered(h, policy.tlsPassthrough ?? []));
-      if (passthrough !== undefined) {
-        throw new SandboxUnavailableError(
-          `secret ${m.name}: its host "${passthrough}" is in sandbox.tls_passthrough, where the proxy cannot add the real value; remove it from one of the two, or set mode: pass`,
-        );
-      }
-      if (outside !== undefined) {
-        throw new SandboxUnavailableError(
-          `secret ${m.name}: its host "${outside}" is not one the sandbox reaches; add it to sandbox.allow_hosts or the profile's allow_hosts in .ballador/config.yaml, or remove it from the secret's hosts`,
-        );
-      }
-    }
+    checkMaskedHosts(wanted, policy);
     if (wanted.length > 0) upstreamCaInEffect(policy.upstreamCa ?? []);
+    // Fail closed: only the bundle's rewritten runtime puts a secret where its config says and
+    // scrubs responses (proxy-hooks.ts); the plain runtime would reflect real values.
+    if (wanted.length > 0 && !runtimePatched()) {
+      throw new SandboxUnavailableError(
+        "masked secrets need Ballador's bundled build (dist/bundle), whose sandbox proxy keeps real values out of responses; run npm run build",
+      );
+    }
     // TLS termination (and with it the injector) is fixed when the runtime starts: a process
     // that started without it restarts the runtime for a run with masked secrets.
     if (initialized && wanted.length > 0 && !manager.getMitmCA()) await RunSandbox.stopAll();
@@ -190,28 +189,7 @@ export class RunSandbox {
     }
     // The stand-ins are minted now (the runtime keeps them per name), so the agent's home can be
     // seeded with them before the agent starts; wrapping finds the same ones.
-    const registry = manager.getSentinelRegistry();
-    files = [];
-    for (const m of wanted) {
-      if (m.at === undefined) {
-        const standIn = registry.register(m.name, m.value, m.hosts);
-        standIns.set(standIn, { name: m.name, hosts: m.hosts });
-        continue;
-      }
-      const content = maskContent(m.value, m.extract, (real, i) => {
-        // Keys of their own: a file's spans never share a stand-in with a variable.
-        const standIn = registry.register(`ballador-file:${m.name}#${i}`, real, m.hosts);
-        standIns.set(standIn, { name: m.name, hosts: m.hosts });
-        return standIn;
-      });
-      // Fail closed: a pattern that finds nothing gives no file rather than the real content.
-      if (content === null) {
-        throw new SandboxUnavailableError(
-          `secret ${m.name}: its extract pattern matched nothing in the value, so there is nothing to mask and no file is given; fix agents.profiles.<profile>.secrets.${m.name}.extract`,
-        );
-      }
-      files.push({ at: m.at, content });
-    }
+    registerStandIns(manager.getSentinelRegistry(), wanted);
     const scratch = join(opts.runDir, "sandbox-cwd");
     mkdirSync(scratch, { recursive: true });
     return new RunSandbox(policy, scratch, opts.tmp);
@@ -333,10 +311,65 @@ export class RunSandbox {
     masked = [];
     files = [];
     standIns.clear();
+    setPlacements([]);
     manager?.getSentinelRegistry().clear();
     if (caDir) rmSync(caDir, { recursive: true, force: true });
     caDir = null;
   }
+}
+
+/** A masked secret's hosts must be reachable and terminated (the proxy adds the value there only). */
+function checkMaskedHosts(wanted: readonly MaskedSecret[], policy: Policy): void {
+  for (const m of wanted) {
+    const outside = m.hosts.find((h) => !hostCovered(h, policy.network.allowedDomains));
+    const passthrough = m.hosts.find((h) => hostCovered(h, policy.tlsPassthrough ?? []));
+    if (passthrough !== undefined) {
+      throw new SandboxUnavailableError(
+        `secret ${m.name}: its host "${passthrough}" is in sandbox.tls_passthrough, where the proxy cannot add the real value; remove it from one of the two, or set mode: pass`,
+      );
+    }
+    if (outside !== undefined) {
+      throw new SandboxUnavailableError(
+        `secret ${m.name}: its host "${outside}" is not one the sandbox reaches; add it to sandbox.allow_hosts or the profile's allow_hosts in .ballador/config.yaml, or remove it from the secret's hosts`,
+      );
+    }
+  }
+}
+
+type Registry = ReturnType<Manager["getSentinelRegistry"]>;
+
+/**
+ * Mints the stand-ins now (the runtime keeps them per name), so the agent's home can be seeded
+ * with them before the agent starts; wrapping finds the same ones. Tells the proxy hooks where
+ * each real value may go, and fills `files` with the masked files' stand-in content.
+ */
+function registerStandIns(registry: Registry, wanted: readonly MaskedSecret[]): void {
+  files = [];
+  const placements: Placement[] = [];
+  const place = (m: MaskedSecret, standIn: string, real: string) => {
+    standIns.set(standIn, { name: m.name, hosts: m.hosts });
+    const header = (m.header ?? "authorization").toLowerCase();
+    placements.push({ standIn, real, hosts: m.hosts, header, inBody: m.inBody === true });
+    return standIn;
+  };
+  for (const m of wanted) {
+    if (m.at === undefined) {
+      place(m, registry.register(m.name, m.value, m.hosts), m.value);
+      continue;
+    }
+    // Keys of their own: a file's spans never share a stand-in with a variable.
+    const content = maskContent(m.value, m.extract, (real, i) =>
+      place(m, registry.register(`ballador-file:${m.name}#${i}`, real, m.hosts), real),
+    );
+    // Fail closed: a pattern that finds nothing gives no file rather than the real content.
+    if (content === null) {
+      throw new SandboxUnavailableError(
+        `secret ${m.name}: its extract pattern matched nothing in the value, so there is nothing to mask and no file is given; fix agents.profiles.<profile>.secrets.${m.name}.extract`,
+      );
+    }
+    files.push({ at: m.at, content });
+  }
+  setPlacements(placements);
 }
 
 /**

@@ -1,0 +1,99 @@
+/**
+ * The esbuild plugin that inlines @anthropic-ai/sandbox-runtime into a bundle (scripts/build-bundle.mjs,
+ * and the masked-secrets bench's child), with its `which` answered in process and its proxy's
+ * masked-secret lines rewritten to call Ballador's hooks.
+ */
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+
+const RUNTIME = "@anthropic-ai/sandbox-runtime";
+
+/**
+ * Masked secrets: the runtime's proxy puts a real value into every header and the whole body of
+ * requests to the secret's hosts, and passes responses untouched, with no option for either. Its
+ * request-injection and response lines are rewritten to call src/adapters/sandbox/proxy-hooks.ts
+ * (a secret only where its config says; every response scrubbed of real values). Each rewrite
+ * must match exactly as many times as written here, or the build fails: a runtime update that
+ * moves these lines must be looked at, never silently left unscrubbed. docs/specs/0004-sandbox.md.
+ */
+const RUNTIME_REWRITES = {
+  "dist/sandbox/tls-terminate-proxy.js": [
+    [
+      /mutateHeaders\?\.\(fwdHeaders, target\.hostname\);/g,
+      "__ballador.injectHeaders(fwdHeaders, target.hostname);",
+      1,
+    ],
+    [
+      /prepareBodySubstitution\(getBodySubstitutions, req, fwdHeaders, target\.hostname\)/g,
+      "prepareBodySubstitution(__ballador.bodySubstitutions, req, fwdHeaders, target.hostname)",
+      1,
+    ],
+    [
+      /res\.writeHead\(upRes\.statusCode \?\? 502, stripHopByHop\(upRes\.headers\)\);\s*upRes\.pipe\(res\);/g,
+      "__ballador.respond(upRes, res, stripHopByHop(upRes.headers), target.hostname, req.method);",
+      1,
+    ],
+  ],
+  "dist/sandbox/http-proxy.js": [
+    [
+      /options\.mutateHeadersPlaintext\?\.\(fwdHeaders, hostname\);/g,
+      "options.mutateHeadersPlaintext?.(fwdHeaders, hostname); __ballador.limitEncodings(fwdHeaders);",
+      1,
+    ],
+    [
+      /res\.writeHead\(proxyRes\.statusCode, stripHopByHop\(proxyRes\.headers\)\);\s*proxyRes\.pipe\(res\);/g,
+      "__ballador.respond(proxyRes, res, stripHopByHop(proxyRes.headers), hostname, req.method);",
+      3,
+    ],
+  ],
+};
+
+/**
+ * npm packages stay outside the bundle (resolved from node_modules at run time), except the
+ * sandbox runtime with what it imports: its ~80 files (44 of them node-forge) took ~110 ms to
+ * load in each supervisor, one file of them ~55 ms. It finds files of its own (apply-seccomp,
+ * the JVM proxy agent) in a vendor folder beside its module first, so that folder is copied
+ * beside the bundle (its documented layout when bundled): from the same install as the code
+ * inlined, so the two always match. Without it the runtime runs `npm root -g` (a Node process)
+ * in every supervisor, and without apply-seccomp, unix sockets are not blocked inside.
+ */
+export function sandboxRuntimePlugin(root) {
+  const dist = join(root, "dist");
+  const runtimeDir = `${dirname(createRequire(join(root, "package.json")).resolve(`${RUNTIME}/package.json`))}/`;
+  const HOOKS = join(dist, "adapters", "sandbox", "proxy-hooks.js");
+  const rewriteRuntime = (path, rel) => {
+    let text = readFileSync(path, "utf8");
+    for (const [pattern, replacement, count] of RUNTIME_REWRITES[rel]) {
+      const found = text.match(pattern)?.length ?? 0;
+      if (found !== count) {
+        throw new Error(
+          `build-bundle: ${RUNTIME} ${rel}: expected ${count} of ${pattern}, found ${found}; the runtime changed, re-check the masked-secret hooks`,
+        );
+      }
+      text = text.replace(pattern, replacement);
+    }
+    return `import * as __ballador from ${JSON.stringify(HOOKS)};\n__ballador.markPatched();\n${text}`;
+  };
+  return {
+    name: "inline-sandbox-runtime",
+    setup(b) {
+      b.onLoad({ filter: /\/dist\/sandbox\/(tls-terminate-proxy|http-proxy)\.js$/ }, (args) => {
+        if (!args.path.startsWith(runtimeDir)) return null;
+        const rel = args.path.slice(runtimeDir.length);
+        return { contents: rewriteRuntime(args.path, rel), loader: "js", resolveDir: dirname(args.path) };
+      });
+      // Its `which` spawns a process per lookup (blocking); ours looks on PATH in process.
+      b.onResolve({ filter: /\/utils\/which\.js$/ }, (args) =>
+        args.importer.startsWith(runtimeDir) ? { path: join(dist, "adapters", "sandbox", "which.js") } : null,
+      );
+      b.onResolve({ filter: /^[^./]/ }, (args) => {
+        if (args.path.startsWith("node:")) return { external: true };
+        // Imported from inside node_modules: by the runtime or one of its own, inlined with it.
+        const inlined = args.importer.startsWith(`${join(root, "node_modules")}/`);
+        if (args.path === RUNTIME || args.path.startsWith(`${RUNTIME}/`) || inlined) return null;
+        return { external: true };
+      });
+    },
+  };
+}
