@@ -9,7 +9,9 @@ function duration(v: string): number {
     const ms = parseDuration(v);
     if (ms >= 1000) return ms;
   } catch {}
-  throw new InvalidArgumentError(`--session-idle must be a duration of at least 1s such as 30m or 8h, got "${v}"`);
+  throw new InvalidArgumentError(
+    `--session-idle must be a duration of at least 1s such as 30m or 8h, got "${v}"`,
+  );
 }
 
 function count(v: string): number {
