@@ -20,6 +20,7 @@ import type { TaskRow } from "../adapters/store/index.js";
 import { writeBrief } from "./brief.js";
 import { UserError } from "./errors.js";
 import { removeMergeDir, writeMergeMarker } from "./merge-leftovers.js";
+import { branchVerifyChanges, checkVerifyChange } from "./merge-verify-change.js";
 import { pausedAt } from "./pipeline.js";
 import { type Project, requireTask } from "./project.js";
 import { reconcile } from "./reconcile.js";
@@ -37,13 +38,15 @@ export interface MergeResult {
   verified: boolean;
   /** Why verification was not run again (an identical tree verified the same way), or null. */
   verificationReused: string | null;
+  /** Verify inputs the branch changed, merged because the person accepted them (--accept-verify-change). */
+  acceptedVerifyChanges: string[];
   unblocked: string[];
 }
 
 export async function merge(
   project: Project,
   id: string,
-  opts: { actor?: string; say?: (l: string) => void } = {},
+  opts: { actor?: string; say?: (l: string) => void; acceptVerifyChange?: boolean } = {},
 ): Promise<MergeResult> {
   const say = opts.say ?? (() => {});
   const store = project.store();
@@ -82,6 +85,8 @@ export async function merge(
   const branch = task.branch ?? branchFor(config, id);
   const head = await resolveCommit(root, branch);
   if (!head) throw new UserError(`branch ${branch} of ${id} does not exist`);
+  const verifyChanges = await branchVerifyChanges(root, config, task, baseCommit, head);
+  checkVerifyChange(id, verifyChanges, opts.acceptVerifyChange === true);
 
   // Moving the base must not trample a person's work in the main checkout.
   const checkedOut = (await currentBranch(root)) === config.base;
@@ -205,6 +210,7 @@ export async function merge(
       fastForward,
       verified: verdict.command !== null,
       verificationReused: reused,
+      acceptedVerifyChanges: verifyChanges,
       unblocked,
     };
   } finally {
@@ -382,6 +388,7 @@ export async function verifyHostCommit(
     verify,
     bootstrap: config.bootstrap,
     copy: config.copy,
+    inputs: config.verify_inputs,
   };
   // The same bytes verified the same way before (the branch's clean verification when this
   // is a fast-forward): that verdict stands, and the merge says so.

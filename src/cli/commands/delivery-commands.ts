@@ -43,18 +43,28 @@ export function registerDeliveryCommands(program: Command): void {
       "merge a reviewed task into the base: in a temporary worktree, re-verified, in dependency order",
     )
     .argument("<task>", "task id")
+    .option(
+      "--accept-verify-change",
+      "merge even though the branch changes how tests run (files judged by the base's version; listed in the brief)",
+    )
     .option("--json", "print the result as JSON")
-    .addHelpText("after", examples("ballador merge extract-events"))
-    .action(async (id: string, opts: { json?: boolean }, cmd: Command) => {
+    .addHelpText(
+      "after",
+      examples("ballador merge extract-events", "ballador merge extract-events --accept-verify-change"),
+    )
+    .action(async (id: string, opts: { json?: boolean; acceptVerifyChange?: boolean }, cmd: Command) => {
       const { merge } = await import("../../usecases/delivery.js");
       await withProject(cmd, async (p) => {
         const r = await merge(p, id, {
           say: opts.json ? undefined : (l) => console.log(color.dim(block(l))),
+          acceptVerifyChange: opts.acceptVerifyChange === true,
         });
         if (opts.json) return printJson(r);
         console.log(
           `Merged ${id} into ${r.base} at ${r.commit.slice(0, 10)}${r.fastForward ? " (fast-forward)" : ""}${r.verified ? (r.verificationReused ? ", verification reused (identical tree already verified)" : ", verified") : ""}.`,
         );
+        if (r.acceptedVerifyChanges.length)
+          console.log(`Accepted changes to how tests run: ${r.acceptedVerifyChanges.map(line).join(", ")}`);
         if (r.unblocked.length) console.log(`Now ready: ${r.unblocked.join(", ")} (ballador launch)`);
         console.log(`Remove its worktree with: ballador cleanup ${id}`);
       });
