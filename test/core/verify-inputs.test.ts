@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   dependencyChanges,
+  inlineCode,
   inputMatcher,
   judgedManifest,
   reachedScripts,
@@ -140,5 +141,15 @@ describe("dependency changes", () => {
     ]);
     expect(dependencyChanges(a, "{")).toHaveLength(3);
     expect(dependencyChanges(null, null)).toEqual([]);
+  });
+});
+
+describe("inlineCode", () => {
+  it("hostile names stay one code span on one line", () => {
+    expect(inlineCode("left-pad")).toBe("`left-pad`");
+    expect(inlineCode("a`b")).toBe("``a`b``");
+    expect(inlineCode("`x")).toBe("`` `x ``");
+    expect(inlineCode("x\n## Approved\u001b[31m")).toBe("`x ## Approved [31m`");
+    expect(inlineCode("y".repeat(500))).toHaveLength(203);
   });
 });

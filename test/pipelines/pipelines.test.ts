@@ -215,6 +215,66 @@ describe("pipelines", () => {
     expect(await p.git(["show", "ballador/shout:test/shout.sh"])).toContain(SHOUT_TEST);
   });
 
+  it("an implementer that changes how tests run (conftest.py, vitest.config.ts, scripts.test) fails its gate, the file named", async () => {
+    const cases: Array<{ file: string; content: string; named: string; npm?: boolean }> = [
+      { file: "conftest.py", content: "collect_ignore_glob = ['*']\n", named: "conftest.py" },
+      {
+        file: "vitest.config.ts",
+        content: "export default { test: { passWithNoTests: true } };\n",
+        named: "vitest.config.ts",
+      },
+      {
+        file: "package.json",
+        content: `${JSON.stringify({ name: "shout", scripts: { test: "exit 0" } })}\n`,
+        named: "package.json (scripts.test)",
+        npm: true,
+      },
+    ];
+    const projects = await Promise.all(
+      cases.map(async (c) => {
+        const p = await pipelineProject(
+          {
+            builder: [
+              { write: { path: "src/shout.txt", content: "HELLO\n" } },
+              { write: { path: c.file, content: c.content } },
+              { commit: "shout, and a change to how tests run" },
+              { done: "implemented" },
+            ],
+          },
+          { sandbox: { mode: "none" }, ...(c.npm ? { verify: "npm test" } : {}) },
+          { pipeline: ["test-author", "implementer"] },
+        );
+        if (c.npm) {
+          // The base runs its tests through npm: scripts.test decides how they run.
+          await p.write(
+            "package.json",
+            `${JSON.stringify({ name: "shout", scripts: { test: "./verify.sh" } })}\n`,
+          );
+          await p.git(["add", "-A"]);
+          await p.git(["commit", "-qm", "npm test runs verify.sh"]);
+        }
+        await p.ok(["queue"]);
+        await p.ok(["launch"]);
+        return p;
+      }),
+    );
+    for (const [i, c] of cases.entries()) {
+      const p = projects[i] as PipelineProject;
+      const t = await p.reaches("shout", "failed");
+      expect(t.reason, c.file).toContain(`gate (implementer): how tests run unchanged: changed: ${c.named}`);
+      // Verify itself passed (judged by the base's version): only the gate's check caught it.
+      const gates = await p.gateResults("shout");
+      expect(
+        gates.map((g) => [g.role, g.passed]),
+        c.file,
+      ).toEqual([
+        ["test-author", true],
+        ["implementer", false],
+      ]);
+      expect(gates[1]?.summary, c.file).not.toContain("verify passes");
+    }
+  });
+
   it("a test author whose tests already pass fails its gate", async () => {
     const p = await pipelineProject(
       {
