@@ -185,7 +185,11 @@ function scriptCalls(words: readonly string[]): { names: string[]; patterns: str
   if (runner === "npm-run-all" || runner === "run-s" || runner === "run-p")
     return { names: [], patterns: args };
   if (!runner || !NPM_LIKE.has(runner)) return { names: [], patterns: [] };
-  if (sub === undefined) return { names: [], patterns: [] };
+  // A bare `yarn` (or `pnpm`/`bun`... with options only) installs.
+  if (sub === undefined)
+    return runner === "yarn"
+      ? { names: ["install", "prepare", "prepublish"], patterns: [] }
+      : { names: [], patterns: [] };
   if (["run", "run-script", "rum", "urn"].includes(sub))
     return { names: args[1] ? [args[1]] : [], patterns: [] };
   // `bun test` is bun's own runner, not the script (bunfig.toml configures it).
@@ -193,6 +197,9 @@ function scriptCalls(words: readonly string[]): { names: string[]; patterns: str
   if (["test", "t", "tst", "it", "install-test", "cit"].includes(sub))
     return { names: ["test"], patterns: [] };
   if (["start", "stop", "restart"].includes(sub)) return { names: [sub], patterns: [] };
+  // An install (a bootstrap's `npm ci`) runs the package's own lifecycle scripts in the checkout.
+  if (["install", "i", "ci", "add", "clean-install"].includes(sub))
+    return { names: ["install", "prepare", "prepublish"], patterns: [] };
   if (runner === "npm" || NOT_SCRIPTS.has(sub) || sub.includes(".") || sub.includes("/"))
     return { names: [], patterns: [] };
   // yarn, pnpm and bun run a script named like an unknown command.

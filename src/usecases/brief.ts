@@ -167,7 +167,7 @@ export async function buildBrief(
             root,
             baseCommit,
             head,
-            await baseVerifyInputs(root, baseCommit, verify, config.verify_inputs),
+            await baseVerifyInputs(root, baseCommit, verify, config.verify_inputs, config.bootstrap),
           )
         ).labels
       : [];

@@ -23,7 +23,7 @@ export async function branchVerifyChanges(
     await git(["merge-base", "--end-of-options", baseCommit, head], { cwd: root, allowFail: true })
   ).stdout.trim();
   const from = fork || baseCommit;
-  const inputs = await baseVerifyInputs(root, baseCommit, verify, config.verify_inputs);
+  const inputs = await baseVerifyInputs(root, baseCommit, verify, config.verify_inputs, config.bootstrap);
   return (await verifyInputChanges(root, from, head, inputs)).labels;
 }
 

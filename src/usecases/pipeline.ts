@@ -129,6 +129,7 @@ export async function stageChecks(input: {
         input.verify.base,
         input.verify.command,
         config.verify_inputs,
+        config.bootstrap,
       );
       checks.push(verifyInputsCheck((await verifyInputChanges(repo, input.start, head, inputs)).labels));
     }

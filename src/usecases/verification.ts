@@ -65,7 +65,7 @@ export async function verificationKey(input: {
   const judges = await verifyInputJudges(
     input.repoRoot,
     input.projectBase,
-    await baseVerifyInputs(input.repoRoot, input.projectBase, input.verify, input.inputs),
+    await baseVerifyInputs(input.repoRoot, input.projectBase, input.verify, input.inputs, input.bootstrap),
   );
   const copies: Array<[string, string]> = [];
   for (const { rel, data } of mainCopies(input.repoRoot, input.copy)) {
@@ -175,7 +175,13 @@ export async function verifyClean(input: CleanVerifyInput): Promise<Verdict> {
     return { ok: true, command: null, code: 0, ms: 0, tail: "", commit, tampered: [], log, key: null };
   }
   const key = input.key !== undefined ? input.key : await verificationKey(input);
-  const inputs = await baseVerifyInputs(input.repoRoot, input.projectBase, input.verify, input.inputs);
+  const inputs = await baseVerifyInputs(
+    input.repoRoot,
+    input.projectBase,
+    input.verify,
+    input.inputs,
+    input.bootstrap,
+  );
   const changes = await verifyInputChanges(input.repoRoot, input.projectBase, commit, inputs);
   const tampered = changes.labels;
   // A unique name: git names the tree's admin folder after it, and runs verify concurrently.

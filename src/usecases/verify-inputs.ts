@@ -46,9 +46,11 @@ export async function baseVerifyInputs(
   base: string,
   verify: string,
   configured: readonly string[] | null | undefined,
+  bootstrap: readonly string[] = [],
 ): Promise<BaseVerifyInputs> {
-  // The verify script as the base has it: what it runs (make, npm test) reaches more inputs.
-  const texts: string[] = [];
+  // The verify script as the base has it: what it runs (make, npm test) reaches more inputs; so
+  // does the bootstrap, which runs in the checkout before verify (`npm ci` runs `postinstall`).
+  const texts: string[] = [...bootstrap];
   for (const p of scriptPaths(verify)) {
     const t = await textAt(repo, base, p, 256 * 1024);
     if (t !== null) texts.push(t);
