@@ -175,14 +175,7 @@ export async function verifyClean(input: CleanVerifyInput): Promise<Verdict> {
     return { ok: true, command: null, code: 0, ms: 0, tail: "", commit, tampered: [], log, key: null };
   }
   const key = input.key !== undefined ? input.key : await verificationKey(input);
-  const inputs = await baseVerifyInputs(
-    input.repoRoot,
-    input.projectBase,
-    input.verify,
-    input.inputs,
-    input.bootstrap,
-  );
-  const changes = await verifyInputChanges(input.repoRoot, input.projectBase, commit, inputs);
+  const changes = await changesToJudge(input, input.verify);
   const tampered = changes.labels;
   // A unique name: git names the tree's admin folder after it, and runs verify concurrently.
   const tree = join(input.runDir, `verify-${basename(input.runDir)}`);
@@ -273,6 +266,13 @@ function readUntrustedQuiet(root: string, rel: string): { bytes: Buffer; mode: n
     if (err instanceof UntrustedPathError) return null;
     throw err;
   }
+}
+
+/** The verify inputs the commit changed from the base (what judgeByBase puts back). */
+async function changesToJudge(input: CleanVerifyInput, verify: string): Promise<VerifyInputChanges> {
+  const { repoRoot, projectBase } = input;
+  const inputs = await baseVerifyInputs(repoRoot, projectBase, verify, input.inputs, input.bootstrap);
+  return verifyInputChanges(repoRoot, projectBase, input.commit, inputs);
 }
 
 /**
