@@ -275,6 +275,37 @@ describe("pipelines", () => {
     }
   });
 
+  it("a verify input the test author writes is judged as it wrote it, and the implementer passes", async () => {
+    const p = await pipelineProject(
+      {
+        author: [
+          // A helper that decides how the tests run (a verify input by the config), new on the branch.
+          { write: { path: "test/lib/want.inc", content: "WANT=HELLO\n" } },
+          {
+            write: {
+              path: "test/shout.sh",
+              content: '. test/lib/want.inc\ngrep -qx "$WANT" src/shout.txt\n',
+            },
+          },
+          { commit: "test: shout says what want.inc wants" },
+          { done: "wrote test/shout.sh" },
+        ],
+      },
+      { sandbox: { mode: "none" }, verify_inputs: ["**/*.inc"] },
+      { pipeline: ["test-author", "implementer"] },
+    );
+    await p.ok(["queue"]);
+    await p.ok(["launch"]);
+    await p.reaches("shout", "review");
+    expect((await p.gateResults("shout")).map((g) => [g.role, g.passed])).toEqual([
+      ["test-author", true],
+      ["implementer", true],
+    ]);
+    // The whole task still changes how tests run: the person sees it.
+    const brief = await reviewBrief(p, "shout");
+    expect(brief.data.tampered).toEqual(["test/lib/want.inc"]);
+  });
+
   it("a test author whose tests already pass fails its gate", async () => {
     const p = await pipelineProject(
       {
