@@ -26,7 +26,10 @@ const DESCRIPTIONS: Record<string, string> = {
     "A profile that reads verified work in a read-only sandbox and approves or requests changes. Default: none",
   remote: "Where `ballador pr` pushes. Default: origin",
   verify: "The contract of done: the command every run must pass. Default: ./verify.sh when present",
-  bootstrap: "Commands run in each new worktree (inside the sandbox).",
+  bootstrap:
+    "Commands run in each new worktree and in each clean verification checkout (inside the sandbox), e.g. npm ci: they install the branch's dependencies.",
+  verify_inputs:
+    "Globs of the files that decide how tests run (conftest.py, vitest.config.*, ...): a clean verification judges the branch with the base's version, a pipeline gate refuses a change, merge asks for --accept-verify-change. Default (null): the built-in list per ecosystem (README, Verification).",
   copy: "Untracked files copied from the main checkout into each worktree (e.g. .env).",
   hooks: "Shell commands run at points of a task's life.",
   idle_timeout:

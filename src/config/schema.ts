@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { parseDuration } from "../core/duration.js";
+import { verifyInputProblem } from "../core/verify-inputs.js";
 
 const Command = z.string().min(1, { message: "an empty command; remove the key or give a command" });
 
@@ -203,6 +204,15 @@ export const ConfigLayerSchema = z.strictObject({
     .optional(),
   verify: z.string().nullable().optional(),
   bootstrap: z.array(Command).optional(),
+  verify_inputs: z
+    .array(
+      z.string().superRefine((g, ctx) => {
+        const problem = verifyInputProblem(g);
+        if (problem) ctx.addIssue({ code: "custom", message: problem });
+      }),
+    )
+    .nullable()
+    .optional(),
   copy: z.array(z.string().min(1)).optional(),
   hooks: Hooks.optional(),
   idle_timeout: PositiveDuration('"90s", "20m" or "1h"').optional(),
@@ -279,6 +289,8 @@ export interface Config {
   remote: string;
   verify: string | null;
   bootstrap: string[];
+  /** Globs of the files that decide how tests run, judged by the base's (null: the defaults). */
+  verify_inputs: string[] | null;
   copy: string[];
   hooks: { before_launch: string; after_run: string; on_review: string; on_fail: string };
   run_timeout: string;
@@ -349,6 +361,7 @@ export const DEFAULT_CONFIG: Config = {
   remote: "origin",
   verify: null,
   bootstrap: [],
+  verify_inputs: null,
   copy: [],
   hooks: { before_launch: "", after_run: "", on_review: "", on_fail: "" },
   run_timeout: "2h",

@@ -83,8 +83,14 @@ budget: {}
 #   "claude-sonnet-*": { input: 3, output: 15, cache_read: 0.3, cache_write: 3.75 }
 prices: {}
 
-# Commands run in each new worktree before the agent starts (e.g. npm ci).
+# Commands run in each new worktree before the agent starts, and in each clean verification
+# checkout before verify (e.g. npm ci): they install the branch's own dependencies.
 bootstrap: ${JSON.stringify(input.bootstrap ?? [])}
+# Files that decide how tests run, judged by the base's version (globs). null: the defaults
+# (conftest.py, pytest.ini, tox.ini, setup.cfg, jest/vitest/vite configs, .mocharc*,
+# tsconfig*.json, .npmrc, .cargo/config.toml; Makefile when verify runs make). From
+# package.json only the scripts verify reaches are pinned, never the dependencies.
+verify_inputs: null
 # Untracked files copied from this checkout into each new worktree (e.g. .env).
 copy: []
 # Shell commands run at each step; they get BALLADOR_TASK_ID, BALLADOR_RUN_ID,

@@ -358,6 +358,21 @@ export function protectedCheck(
   };
 }
 
+/**
+ * Only the test author (or the person) changes how tests run: a later stage's change to a verify
+ * input (conftest.py, vitest.config.ts, the scripts verify reaches) refuses its gate, named.
+ */
+export function verifyInputsCheck(changed: readonly string[]): GateCheck {
+  return {
+    name: "how tests run unchanged",
+    ok: changed.length === 0,
+    detail:
+      changed.length === 0
+        ? "no file that decides how tests run changed"
+        : `changed: ${few(changed)} (these decide how tests run; leave them as the stage found them)`,
+  };
+}
+
 /** The refactorer changes no test. */
 export function testsUnchangedCheck(changed: readonly string[], tests: readonly string[]): GateCheck {
   const touched = changed.filter((f) => inScope(f, tests));

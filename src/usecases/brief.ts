@@ -15,6 +15,7 @@ import { type PartVerifyOverride, partVerifyOverride } from "../core/part-verify
 import { inScope } from "../core/scope.js";
 import { describeSecrets } from "../core/secrets.js";
 import { verifiedByNothing } from "../core/unverified.js";
+import { type DependencyChange, inlineCode } from "../core/verify-inputs.js";
 import { ownChangedFiles, predictConflicts } from "./conflicts.js";
 import { costOfRuns } from "./cost.js";
 import { taskPipeline } from "./pipeline.js";
@@ -22,7 +23,7 @@ import { type Project, requireTask } from "./project.js";
 import { branchFor } from "./run-env.js";
 import { SPEC_MAX_BYTES } from "./run-spec.js";
 import { isReviewerRun } from "./runs.js";
-import { protectedPaths, tamperedFiles } from "./verification.js";
+import { baseVerifyInputs, dependencyChangesBetween, verifyInputChanges } from "./verify-inputs.js";
 
 export interface BriefData {
   task: string;
@@ -59,7 +60,10 @@ export interface BriefData {
   flaky: string[];
   /** Its newest verification ran no verify command: nothing checked the work. */
   unverified: boolean;
+  /** Verify inputs the branch changed ("Changes how tests run"), judged by the base's version. */
   tampered: string[];
+  /** package.json dependencies added, removed or changed, base vs branch. */
+  dependencies: DependencyChange[];
   diffStat: string;
   changed: string[];
   outsideScope: string[];
@@ -184,15 +188,19 @@ export async function buildBrief(
   // Scope is judged on the task's own commits: a stacked branch also carries its dependencies'.
   const own = head ? await ownChangedFiles(project, task, head) : [];
   const outsideScope = task.scope.length > 0 ? own.filter((f) => !inScope(f, task.scope)) : [];
+  const verify = task.verify || config.verify || "./verify.sh";
   const tampered =
     head && baseCommit
-      ? await tamperedFiles(
-          root,
-          baseCommit,
-          head,
-          protectedPaths(task.verify || config.verify || "./verify.sh"),
-        )
+      ? (
+          await verifyInputChanges(
+            root,
+            baseCommit,
+            head,
+            await baseVerifyInputs(root, baseCommit, verify, config.verify_inputs, config.bootstrap),
+          )
+        ).labels
       : [];
+  const dependencies = head && baseCommit ? await dependencyChangesBetween(root, baseCommit, head) : [];
   const denialMap = new Map<string, { host: string; port: number | null; count: number; secret?: string }>();
   for (const r of runs) {
     for (const d of readDenials(r.runDir)) {
@@ -261,6 +269,7 @@ export async function buildBrief(
     flaky,
     unverified: verifiedByNothing(verifications),
     tampered,
+    dependencies,
     diffStat,
     changed,
     outsideScope,
@@ -351,12 +360,7 @@ export async function buildBrief(
       "",
       `**Flaky:** the same commit both passed and failed Ballador's own verification: ${flaky.map((c) => c.slice(0, 10)).join(", ")}.`,
     );
-  if (tampered.length) {
-    lines.push(
-      "",
-      `**Changed on this branch, not used to judge it:** ${tampered.map((t) => `\`${t}\``).join(", ")}. Verification used the base's version; accept or refuse the change when you review the diff.`,
-    );
-  }
+  lines.push(...verifyChangeLines(tampered, data.dependencies));
   for (const st of data.stages) {
     lines.push("", `## Stage ${st.index + 1}: ${st.role}`, "");
     lines.push(`Who: ${st.profiles.length ? st.profiles.join(", ") : "not run yet"}.`, "");
@@ -429,4 +433,32 @@ function partVerifyLines(o: PartVerifyOverride, id: string): string[] {
   return [
     `**The part's own verify command decided this task:** \`${o.part}\`, not the project's ${o.project === null ? "(none set)" : `\`${o.project}\``}. \`ballador merge ${id}\` asks you to accept it with \`--accept-part-verify\`.`,
   ];
+}
+
+/** "Changes how tests run" and the dependency changes, for the brief (hostile names escaped). */
+function verifyChangeLines(tampered: readonly string[], deps: readonly DependencyChange[]): string[] {
+  const lines: string[] = [];
+  if (tampered.length) {
+    lines.push(
+      "",
+      "### Changes how tests run",
+      "",
+      "This branch changes what decides how its tests run. Ballador verified it with the base's version of each; the change itself is not verified: read it in the diff. `ballador merge` asks for `--accept-verify-change`.",
+      "",
+      ...tampered.map((t) => `- ${inlineCode(t)}`),
+    );
+  }
+  if (deps.length) {
+    lines.push("", "### Dependency changes", "");
+    for (const d of deps) {
+      const what =
+        d.from === null
+          ? `added ${inlineCode(d.name)} ${inlineCode(d.to ?? "")}`
+          : d.to === null
+            ? `removed ${inlineCode(d.name)} (was ${inlineCode(d.from)})`
+            : `changed ${inlineCode(d.name)} ${inlineCode(d.from)} -> ${inlineCode(d.to)}`;
+      lines.push(`- ${what} (${d.section})`);
+    }
+  }
+  return lines;
 }

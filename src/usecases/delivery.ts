@@ -23,6 +23,7 @@ import { UserError } from "./errors.js";
 import { requireVerifiedOrConsent } from "./merge-checks.js";
 import { removeMergeDir, writeMergeMarker } from "./merge-leftovers.js";
 import { checkPartVerify } from "./merge-part-verify.js";
+import { branchVerifyChanges, checkVerifyChange } from "./merge-verify-change.js";
 import { pausedAt } from "./pipeline.js";
 import { type Project, requireTask } from "./project.js";
 import { reconcile } from "./reconcile.js";
@@ -42,6 +43,8 @@ export interface MergeResult {
   verificationReused: string | null;
   /** Merged with no verify command (the person passed --unverified). */
   unverified: boolean;
+  /** Verify inputs the branch changed, merged because the person accepted them (--accept-verify-change). */
+  acceptedVerifyChanges: string[];
   unblocked: string[];
   /** The part's own verify command the person accepted (--accept-part-verify), or null. */
   partVerify: PartVerifyOverride | null;
@@ -50,7 +53,13 @@ export interface MergeResult {
 export async function merge(
   project: Project,
   id: string,
-  opts: { actor?: string; say?: (l: string) => void; acceptPartVerify?: boolean; unverified?: boolean } = {},
+  opts: {
+    actor?: string;
+    say?: (l: string) => void;
+    acceptPartVerify?: boolean;
+    unverified?: boolean;
+    acceptVerifyChange?: boolean;
+  } = {},
 ): Promise<MergeResult> {
   const say = opts.say ?? (() => {});
   const store = project.store();
@@ -91,6 +100,8 @@ export async function merge(
   const branch = task.branch ?? branchFor(config, id);
   const head = await resolveCommit(root, branch);
   if (!head) throw new UserError(`branch ${branch} of ${id} does not exist`);
+  const verifyChanges = await branchVerifyChanges(root, config, task, baseCommit, head);
+  checkVerifyChange(id, verifyChanges, opts.acceptVerifyChange === true);
 
   // Moving the base must not trample a person's work in the main checkout.
   const checkedOut = (await currentBranch(root)) === config.base;
@@ -217,6 +228,7 @@ export async function merge(
       verified: verdict.command !== null,
       verificationReused: reused,
       unverified: verdict.command === null,
+      acceptedVerifyChanges: verifyChanges,
       unblocked,
       partVerify,
     };
@@ -389,6 +401,7 @@ export async function verifyHostCommit(
     verify,
     bootstrap: config.bootstrap,
     copy: config.copy,
+    inputs: config.verify_inputs,
   };
   // The same bytes verified the same way before (the branch's clean verification when this
   // is a fast-forward): that verdict stands, and the merge says so.

@@ -18,7 +18,9 @@ import {
   stageProfile,
   testAuthorChecks,
   testsUnchangedCheck,
+  verifyInputsCheck,
 } from "../core/pipeline.js";
+import { baseVerifyInputs, verifyInputChanges } from "./verify-inputs.js";
 
 type PipelineTask = Pick<TaskRow, "pipeline" | "pauseAfter">;
 
@@ -100,6 +102,8 @@ export async function stageChecks(input: {
   start: string | null;
   head: string;
   gates: readonly GateRow[];
+  /** The verify command and the base that decides its inputs (absent: no verify-input check). */
+  verify?: { command: string | null; base: string };
 }): Promise<{ checks: GateCheck[]; changed: string[]; files: GateRow["files"] }> {
   const { repo, config, stage, head } = input;
   const changed = await changedInStage(repo, input.start, head);
@@ -119,6 +123,16 @@ export async function stageChecks(input: {
     );
     if (kept.length > 0 || stage.kind === "build") checks.push(protectedCheck(kept, now));
     if (stage.kind === "refactor") checks.push(testsUnchangedCheck(changed, config.tests));
+    if (input.verify?.command && input.start && input.start !== head) {
+      const inputs = await baseVerifyInputs(
+        repo,
+        input.verify.base,
+        input.verify.command,
+        config.verify_inputs,
+        config.bootstrap,
+      );
+      checks.push(verifyInputsCheck((await verifyInputChanges(repo, input.start, head, inputs)).labels));
+    }
     if (stage.paths) checks.push(pathsCheck(changed, stage.paths));
   }
   return { checks, changed, files };
@@ -127,6 +141,24 @@ export async function stageChecks(input: {
 /** The start commit of a stage as its latest gate recorded it (for a send-back to it). */
 export function stageStartOf(gates: readonly GateRow[], index: number): string | null {
   return gates.filter((g) => g.stage === index).at(-1)?.startCommit ?? null;
+}
+
+/**
+ * The files a stage's clean verification takes as the branch has them even when they are verify
+ * inputs: the test author's (its own stage's changes; for later stages what its passing gate
+ * recorded, which their gates pin byte for byte). A conftest.py the test author wrote is part of
+ * its tests; the whole task's change to it still reaches the person ("Changes how tests run").
+ */
+export async function stageKeptFiles(
+  repo: string,
+  kind: Stage["kind"],
+  start: string | null,
+  head: string,
+  gates: readonly GateRow[],
+): Promise<string[]> {
+  if (kind === "tests") return changedInStage(repo, start, head);
+  const last = gates.filter((g) => g.passed && g.files.length > 0).at(-1);
+  return (last?.files ?? []).map((f) => f.path);
 }
 
 /**

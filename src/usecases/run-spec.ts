@@ -249,6 +249,7 @@ export async function buildRunSpec(project: Project, input: RunSpecInput): Promi
     verifyTimeoutMs: parseDuration("30m"),
     bootstrap: config.bootstrap,
     copy: config.copy,
+    verifyInputs: config.verify_inputs,
     maxAttempts: config.max_attempts,
     hooks: {
       after_run: config.hooks.after_run,

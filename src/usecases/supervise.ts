@@ -43,7 +43,7 @@ import { assembleReviewPrompt } from "../core/prompt.js";
 import { terminalLine } from "../core/terminal-text.js";
 import { buildBrief, writeBrief } from "./brief.js";
 import { mcpSelection } from "./mcp-servers.js";
-import { stageChecks, stageStartOf, taskPipeline, taskStage } from "./pipeline.js";
+import { stageChecks, stageKeptFiles, stageStartOf, taskPipeline, taskStage } from "./pipeline.js";
 import { openProject, type Project } from "./project.js";
 import { provisionInSession } from "./provision.js";
 import { launchSpent, RunCost } from "./run-cost.js";
@@ -317,7 +317,9 @@ async function superviseAttempt(store: TaskStore, spec: RunSpec): Promise<RunSpe
     const missing: string[] = [];
     for (const c of spec.mustContain ?? [])
       if (!(await isAncestor(spec.repoRoot, c, commit).catch(() => false))) missing.push(c);
-    const verdict: Verdict | null = missing.length ? null : await verifyRunCommit(spec, commit, say);
+    const verdict: Verdict | null = missing.length
+      ? null
+      : await verifyRunCommit(spec, commit, say, undefined, await stageKept(store, spec, commit));
     if (!verdict) {
       const what = missing.map((c) => c.slice(0, 10)).join(", ");
       say(`not verified: the branch does not contain ${what}, which this update brings in`);
@@ -1052,6 +1054,7 @@ async function stageGate(
       start: task.stageStart,
       head: commit,
       gates,
+      verify: { command: spec.verify, base: spec.projectBase },
     });
     const checks = [...facts.checks];
     if (stage.kind === "tests") {
@@ -1095,11 +1098,25 @@ async function stageGate(
   }
 }
 
+/** A stage's verify inputs judged as the branch has them (the test author's; none without a pipeline). */
+async function stageKept(store: TaskStore, spec: RunSpec, commit: string): Promise<string[]> {
+  if (!spec.stage) return [];
+  const task = store.task(spec.taskId);
+  return stageKeptFiles(
+    spec.repoRoot,
+    spec.stage.kind,
+    task?.stageStart ?? null,
+    commit,
+    store.gates(spec.taskId),
+  );
+}
+
 /** The refactorer's "verify passed before": on the commit its stage started from. */
 async function verifiedBefore(store: TaskStore, spec: RunSpec, start: string | null) {
   const name = "verify passed before the stage";
   if (!start || !spec.verify)
     return { name, ok: true, detail: spec.verify ? "no start commit" : "no verify command" };
+  const keep = await stageKept(store, spec, start);
   const key = await verificationKey({
     repoRoot: spec.repoRoot,
     commit: start,
@@ -1107,10 +1124,12 @@ async function verifiedBefore(store: TaskStore, spec: RunSpec, start: string | n
     verify: spec.verify,
     bootstrap: spec.bootstrap,
     copy: spec.copy,
+    inputs: spec.verifyInputs ?? null,
+    keep,
   });
   if (key && store.passedVerification(key))
     return { name, ok: true, detail: `${spec.verify} passed on ${start.slice(0, 10)} (recorded)` };
-  const before = await verifyRunCommit(spec, start, say, key);
+  const before = await verifyRunCommit(spec, start, say, key, keep);
   recordVerdict(store, spec, before);
   return {
     name,
@@ -1366,8 +1385,11 @@ function verifyRunCommit(
   commit: string,
   say: (line: string) => void,
   key?: string | null,
+  keep: readonly string[] = [],
 ): Promise<Verdict> {
   return verifyClean({
+    inputs: spec.verifyInputs ?? null,
+    keep,
     repoRoot: spec.repoRoot,
     commit,
     runDir: spec.runDir,

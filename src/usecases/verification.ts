@@ -5,7 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
-import { basename, dirname, isAbsolute, join, normalize, relative, resolve } from "node:path";
+import { basename, dirname, join, relative, resolve } from "node:path";
 import { addDetachedWorktree, blobAt, git, pruneWorktrees, removeWorktree } from "../adapters/git/index.js";
 import { runShell } from "../adapters/process/shell.js";
 import { AGENT_DIRS } from "../adapters/runfolder/index.js";
@@ -18,6 +18,12 @@ import {
   writeUntrusted,
 } from "../adapters/untrusted/index.js";
 import { judgeEnvironment, judgeEnvironmentId } from "../core/judge-env.js";
+import {
+  baseVerifyInputs,
+  type VerifyInputChanges,
+  verifyInputChanges,
+  verifyInputJudges,
+} from "./verify-inputs.js";
 
 export interface Verdict {
   ok: boolean;
@@ -50,20 +56,21 @@ export async function verificationKey(input: {
   verify: string | null;
   bootstrap: readonly string[];
   copy: readonly string[];
+  /** `verify_inputs:` (null: the defaults). */
+  inputs?: readonly string[] | null;
+  /** Verify inputs taken as the commit has them (see CleanVerifyInput.keep). */
+  keep?: readonly string[];
 }): Promise<string | null> {
   if (!input.verify) return null;
   const tree = (
     await git(["log", "-1", "--format=%T", "--end-of-options", input.commit], { cwd: input.repoRoot })
   ).stdout.trim();
-  // Mode, blob id and path of each deciding file on the base (absent ones print nothing).
-  const judges = (
-    await git(["ls-tree", "--end-of-options", input.projectBase, "--", ...protectedPaths(input.verify)], {
-      cwd: input.repoRoot,
-    })
-  ).stdout
-    .split("\n")
-    .filter(Boolean)
-    .sort();
+  // The base's verify inputs (mode, blob id, path) and the package scripts the command reaches.
+  const judges = await verifyInputJudges(
+    input.repoRoot,
+    input.projectBase,
+    await baseVerifyInputs(input.repoRoot, input.projectBase, input.verify, input.inputs, input.bootstrap),
+  );
   const copies: Array<[string, string]> = [];
   for (const { rel, data } of mainCopies(input.repoRoot, input.copy)) {
     copies.push([
@@ -71,38 +78,18 @@ export async function verificationKey(input: {
       data ? `${data.mode}:${createHash("sha256").update(data.bytes).digest("hex")}` : "absent",
     ]);
   }
+  const keep = [...new Set(input.keep ?? [])].sort();
   const what = {
     v: 2,
     tree,
     verify: input.verify,
     judges,
+    keep,
     bootstrap: input.bootstrap,
     copies,
     judge: judgeEnvironmentId(),
   };
   return createHash("sha256").update(JSON.stringify(what)).digest("hex");
-}
-
-/**
- * The files that decide what "verified" means: the config, every repository path the verify
- * command names (`./verify.sh`, `sh scripts/check.sh`), and the manifest of the runner it
- * calls (`npm test` reads package.json, `make` the Makefile).
- */
-export function protectedPaths(verify: string | null): string[] {
-  const paths = new Set([".ballador/config.yaml"]);
-  const words = verify?.trim().split(/\s+/) ?? [];
-  for (const w of words) {
-    const word = w.replace(/^['"]|['"]$/g, "");
-    if (!word || isAbsolute(word) || word.startsWith("-")) continue;
-    if (word.startsWith("./") || word.includes("/") || /\.(sh|js|mjs|cjs|ts|py|rb|pl)$/.test(word)) {
-      const p = normalize(word);
-      if (!p.startsWith("..")) paths.add(p);
-    }
-  }
-  const runner = words[0];
-  if (runner && ["npm", "yarn", "pnpm", "bun", "npx"].includes(runner)) paths.add("package.json");
-  if (runner === "make") paths.add("Makefile");
-  return [...paths];
 }
 
 async function blob(repo: string, rev: string, path: string): Promise<string | null> {
@@ -192,6 +179,10 @@ export interface CleanVerifyInput {
   onSpawn?: (pgid: number) => void;
   /** The verificationKey of these inputs, when the caller has computed it already (merge). */
   key?: string | null;
+  /** `verify_inputs:` (null or absent: the defaults). */
+  inputs?: readonly string[] | null;
+  /** Verify inputs judged as the commit has them (a pipeline's test author's files, pinned by its gate). */
+  keep?: readonly string[];
 }
 
 /** The judge's HOME and TMPDIR: made empty by the host for one verification, in the run folder. */
@@ -209,31 +200,15 @@ export async function verifyClean(input: CleanVerifyInput): Promise<Verdict> {
     return { ok: true, command: null, code: 0, ms: 0, tail: "", commit, tampered: [], log, key: null };
   }
   const key = input.key !== undefined ? input.key : await verificationKey(input);
-  const paths = protectedPaths(input.verify);
-  const tampered = await tamperedFiles(input.repoRoot, input.projectBase, commit, paths);
+  const changes = await changesToJudge(input, input.verify);
+  const tampered = changes.labels;
   // A unique name: git names the tree's admin folder after it, and runs verify concurrently.
   const tree = join(input.runDir, `verify-${basename(input.runDir)}`);
   await dropTree(input.repoRoot, tree);
   await addDetachedWorktree(input.repoRoot, tree, commit);
   const judge = freshJudgeDirs(input.runDir);
   try {
-    // The checkout is the branch's: any of its files may be a link. Writes below never follow
-    // one (a link in the way of a protected path is replaced by a real folder: this tree is ours).
-    for (const p of tampered) {
-      // Judge by the base's version: restore it (or remove a file the base does not have).
-      const base = await blobAt(input.repoRoot, input.projectBase, p);
-      if ("text" in base) {
-        const mode = (
-          await git(["ls-tree", "--end-of-options", input.projectBase, "--", p], { cwd: input.repoRoot })
-        ).stdout.startsWith("100755")
-          ? 0o755
-          : 0o644;
-        writeUntrusted(tree, p, base.text, mode, { replaceLinks: true });
-      } else {
-        removeUntrusted(tree, p);
-      }
-      say(`${p} differs from ${input.projectBase}: verifying with the base's version`);
-    }
+    await judgeByBase(input, tree, changes, say);
     for (const { rel, data } of mainCopies(input.repoRoot, input.copy)) {
       if (data) writeUntrusted(tree, rel, data.bytes, data.mode, { replaceLinks: true });
     }
@@ -348,6 +323,51 @@ function readUntrustedQuiet(root: string, rel: string): { bytes: Buffer; mode: n
   } catch (err) {
     if (err instanceof UntrustedPathError) return null;
     throw err;
+  }
+}
+
+/** The verify inputs the commit changed from the base (what judgeByBase puts back). */
+async function changesToJudge(input: CleanVerifyInput, verify: string): Promise<VerifyInputChanges> {
+  const { repoRoot, projectBase } = input;
+  const inputs = await baseVerifyInputs(repoRoot, projectBase, verify, input.inputs, input.bootstrap);
+  return verifyInputChanges(repoRoot, projectBase, input.commit, inputs);
+}
+
+/**
+ * Puts the base's verify inputs into the checkout: each changed file as the base has it (or
+ * removed when the base has none), and package.json with the base's reached scripts. The
+ * checkout is the branch's, so any of its files may be a link: writes never follow one (a link
+ * in the way is replaced by a real folder: this tree is ours).
+ */
+async function judgeByBase(
+  input: CleanVerifyInput,
+  tree: string,
+  changes: VerifyInputChanges,
+  say: (line: string) => void,
+): Promise<void> {
+  const keep = new Set(input.keep ?? []);
+  for (const p of changes.files) {
+    if (keep.has(p)) continue;
+    const base = await blobAt(input.repoRoot, input.projectBase, p, 64 * 1024 * 1024);
+    if ("text" in base) {
+      const mode = (
+        await git(["ls-tree", "--end-of-options", input.projectBase, "--", p], { cwd: input.repoRoot })
+      ).stdout.startsWith("100755")
+        ? 0o755
+        : 0o644;
+      writeUntrusted(tree, p, base.text, mode, { replaceLinks: true });
+    } else {
+      removeUntrusted(tree, p);
+    }
+    say(`${p} differs from ${input.projectBase}: verifying with the base's version`);
+  }
+  const manifest = changes.manifest;
+  if (manifest) {
+    if (manifest.text === null) removeUntrusted(tree, "package.json");
+    else writeUntrusted(tree, "package.json", manifest.text, 0o644, { replaceLinks: true });
+    say(
+      `package.json's ${manifest.changed.join(", ")} differ from ${input.projectBase}: verifying with the base's (the branch's dependencies stay)`,
+    );
   }
 }
 

@@ -215,6 +215,97 @@ describe("pipelines", () => {
     expect(await p.git(["show", "ballador/shout:test/shout.sh"])).toContain(SHOUT_TEST);
   });
 
+  it("an implementer that changes how tests run (conftest.py, vitest.config.ts, scripts.test) fails its gate, the file named", async () => {
+    const cases: Array<{ file: string; content: string; named: string; npm?: boolean }> = [
+      { file: "conftest.py", content: "collect_ignore_glob = ['*']\n", named: "conftest.py" },
+      {
+        file: "vitest.config.ts",
+        content: "export default { test: { passWithNoTests: true } };\n",
+        named: "vitest.config.ts",
+      },
+      {
+        file: "package.json",
+        content: `${JSON.stringify({ name: "shout", scripts: { test: "exit 0" } })}\n`,
+        named: "package.json (scripts.test)",
+        npm: true,
+      },
+    ];
+    const projects = await Promise.all(
+      cases.map(async (c) => {
+        const p = await pipelineProject(
+          {
+            builder: [
+              { write: { path: "src/shout.txt", content: "HELLO\n" } },
+              { write: { path: c.file, content: c.content } },
+              { commit: "shout, and a change to how tests run" },
+              { done: "implemented" },
+            ],
+          },
+          { sandbox: { mode: "none" }, ...(c.npm ? { verify: "npm test" } : {}) },
+          { pipeline: ["test-author", "implementer"] },
+        );
+        if (c.npm) {
+          // The base runs its tests through npm: scripts.test decides how they run.
+          await p.write(
+            "package.json",
+            `${JSON.stringify({ name: "shout", scripts: { test: "./verify.sh" } })}\n`,
+          );
+          await p.git(["add", "-A"]);
+          await p.git(["commit", "-qm", "npm test runs verify.sh"]);
+        }
+        await p.ok(["queue"]);
+        await p.ok(["launch"]);
+        return p;
+      }),
+    );
+    for (const [i, c] of cases.entries()) {
+      const p = projects[i] as PipelineProject;
+      const t = await p.reaches("shout", "failed");
+      expect(t.reason, c.file).toContain(`gate (implementer): how tests run unchanged: changed: ${c.named}`);
+      // Verify itself passed (judged by the base's version): only the gate's check caught it.
+      const gates = await p.gateResults("shout");
+      expect(
+        gates.map((g) => [g.role, g.passed]),
+        c.file,
+      ).toEqual([
+        ["test-author", true],
+        ["implementer", false],
+      ]);
+      expect(gates[1]?.summary, c.file).not.toContain("verify passes");
+    }
+  });
+
+  it("a verify input the test author writes is judged as it wrote it, and the implementer passes", async () => {
+    const p = await pipelineProject(
+      {
+        author: [
+          // A helper that decides how the tests run (a verify input by the config), new on the branch.
+          { write: { path: "test/lib/want.inc", content: "WANT=HELLO\n" } },
+          {
+            write: {
+              path: "test/shout.sh",
+              content: '. test/lib/want.inc\ngrep -qx "$WANT" src/shout.txt\n',
+            },
+          },
+          { commit: "test: shout says what want.inc wants" },
+          { done: "wrote test/shout.sh" },
+        ],
+      },
+      { sandbox: { mode: "none" }, verify_inputs: ["**/*.inc"] },
+      { pipeline: ["test-author", "implementer"] },
+    );
+    await p.ok(["queue"]);
+    await p.ok(["launch"]);
+    await p.reaches("shout", "review");
+    expect((await p.gateResults("shout")).map((g) => [g.role, g.passed])).toEqual([
+      ["test-author", true],
+      ["implementer", true],
+    ]);
+    // The whole task still changes how tests run: the person sees it.
+    const brief = await reviewBrief(p, "shout");
+    expect(brief.data.tampered).toEqual(["test/lib/want.inc"]);
+  });
+
   it("a test author whose tests already pass fails its gate", async () => {
     const p = await pipelineProject(
       {

@@ -185,7 +185,7 @@ describe("the verify gate", () => {
     expect(flagged[0]).toContain(".ballador/config.yaml");
     expect(b.data.tampered.sort()).toEqual([".ballador/config.yaml", "verify.sh"]);
     expect(briefSection(b.markdown, "Verification")).toMatch(
-      /\*\*Changed on this branch, not used to judge it:\*\* .*`verify\.sh`/,
+      /### Changes how tests run\n[\s\S]*\n- `verify\.sh`/,
     );
     // Attempt 2 was told why.
     const prompt2 = await readFile(join(shown.runs[1]?.runDir ?? "", "prompt.md"), "utf8");

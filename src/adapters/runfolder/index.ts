@@ -60,6 +60,8 @@ export interface RunSpec {
   /** For the clean verification checkout. */
   bootstrap: string[];
   copy: string[];
+  /** `verify_inputs:` (null or absent, as in older run files: the defaults). */
+  verifyInputs?: string[] | null;
   maxAttempts: number;
   hooks: { after_run: string; on_review: string; on_fail: string };
   stack: boolean;

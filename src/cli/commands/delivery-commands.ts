@@ -48,6 +48,10 @@ export function registerDeliveryCommands(program: Command): void {
       "--accept-part-verify",
       "merge a task whose part sets its own verify command, not the project's (you checked it)",
     )
+    .option(
+      "--accept-verify-change",
+      "merge even though the branch changes how tests run (files judged by the base's version; listed in the brief)",
+    )
     .option("--unverified", "merge a task that no verify command checks (you checked it yourself)")
     .option("--json", "print the result as JSON")
     .addHelpText(
@@ -56,12 +60,18 @@ export function registerDeliveryCommands(program: Command): void {
         "ballador merge extract-events",
         "ballador merge extract-events --accept-part-verify",
         "ballador merge extract-events --unverified",
+        "ballador merge extract-events --accept-verify-change",
       ),
     )
     .action(
       async (
         id: string,
-        opts: { json?: boolean; acceptPartVerify?: boolean; unverified?: boolean },
+        opts: {
+          json?: boolean;
+          acceptPartVerify?: boolean;
+          unverified?: boolean;
+          acceptVerifyChange?: boolean;
+        },
         cmd: Command,
       ) => {
         const { merge } = await import("../../usecases/delivery.js");
@@ -70,12 +80,15 @@ export function registerDeliveryCommands(program: Command): void {
             say: opts.json ? undefined : (l) => console.log(color.dim(block(l))),
             acceptPartVerify: opts.acceptPartVerify === true,
             unverified: opts.unverified === true,
+            acceptVerifyChange: opts.acceptVerifyChange === true,
           });
           if (opts.json) return printJson(r);
           console.log(
             `Merged ${id} into ${r.base} at ${r.commit.slice(0, 10)}${r.fastForward ? " (fast-forward)" : ""}${r.verified ? (r.verificationReused ? ", verification reused (identical tree already verified)" : ", verified") : ", unverified (no verify command)"}.`,
           );
           if (r.partVerify) console.log(color.yellow(`accepted: ${line(overrideText(r.partVerify))}`));
+          if (r.acceptedVerifyChanges.length)
+            console.log(`Accepted changes to how tests run: ${r.acceptedVerifyChanges.map(line).join(", ")}`);
           if (r.unblocked.length) console.log(`Now ready: ${r.unblocked.join(", ")} (ballador launch)`);
           console.log(`Remove its worktree with: ballador cleanup ${id}`);
         });
