@@ -743,12 +743,26 @@ describe("host trust: the spec reaches the prompt from the base (class 6)", () =
         `---\n${stringify({ id, title: id, spec })}---\nDo ${id}.\n\n\`\`\`ballador-script\n${JSON.stringify(script)}\n\`\`\`\n`,
       );
     await part("relinker", "specs/0001-real.md");
+    // A spec that is a link in the checkout is refused at queue (issue 29), naming the part and the key.
     await part("baselink", "specs/0002-link.md");
+    const linked = await p.run(["queue"]);
+    expect(linked.code).toBe(1);
+    expect(linked.stdout + linked.stderr).toContain("baselink.md");
+    expect(linked.stdout + linked.stderr).toContain("spec");
+    expect((await p.status()).tasks).toEqual([]);
+    // A spec made a link on the base after queueing is never followed: the launch is refused, naming it.
+    await p.write("specs/0003-later.md", "# Later\n");
+    await p.git(["add", "-A", "specs"]);
+    await p.git(["commit", "-q", "-m", "later spec"]);
+    await part("baselink", "specs/0003-later.md");
     await p.ok(["queue"]);
-    // A spec that is a link on the base is never followed: the launch is refused, naming it.
+    await runProgram("rm", [join(p.dir, "specs/0003-later.md")], { cwd: p.dir, env: p.env });
+    await symlink(p.sshKey, join(p.dir, "specs", "0003-later.md"));
+    await p.git(["add", "-A", "specs"]);
+    await p.git(["commit", "-q", "-m", "later spec is a link"]);
     const refused = await p.run(["launch", "baselink"]);
     expect(refused.code).toBe(4);
-    expect(refused.stderr).toContain("specs/0002-link.md on main is not a regular file (a symbolic link)");
+    expect(refused.stderr).toContain("specs/0003-later.md on main is not a regular file (a symbolic link)");
     await p.ok(["launch", "relinker"]);
     expect((await p.waitState("relinker", ["review", "failed"], 90_000)).state).toBe("review");
     await p.ok(["review", "relinker"]);
