@@ -18,6 +18,7 @@ import { makeRunFolder } from "../adapters/runfolder/index.js";
 import { RunSandbox } from "../adapters/sandbox/index.js";
 import type { TaskRow } from "../adapters/store/index.js";
 import type { PartVerifyOverride } from "../core/part-verify.js";
+import { type Progress, silentProgress } from "../core/progress.js";
 import { writeBrief } from "./brief.js";
 import { UserError } from "./errors.js";
 import { requireVerifiedOrConsent } from "./merge-checks.js";
@@ -50,7 +51,13 @@ export interface MergeResult {
 export async function merge(
   project: Project,
   id: string,
-  opts: { actor?: string; say?: (l: string) => void; acceptPartVerify?: boolean; unverified?: boolean } = {},
+  opts: {
+    actor?: string;
+    say?: (l: string) => void;
+    progress?: Progress;
+    acceptPartVerify?: boolean;
+    unverified?: boolean;
+  } = {},
 ): Promise<MergeResult> {
   const say = opts.say ?? (() => {});
   const store = project.store();
@@ -163,6 +170,8 @@ export async function merge(
       what: "merged tree",
       doing: "the merged result",
       say,
+      progress: opts.progress,
+      step: "merge.verify",
     });
     store.addVerification({
       taskId: id,
@@ -353,6 +362,9 @@ export async function verifyHostCommit(
     /** "the merged result": what is being verified, for the progress line. */
     doing: string;
     say: (l: string) => void;
+    /** The long part, the verify command, as a step named `step` (merge.verify, update.verify). */
+    progress?: Progress;
+    step?: string;
   },
 ): Promise<{ verdict: Verdict; reused: string | null }> {
   const config = project.config;
@@ -411,7 +423,9 @@ export async function verifyHostCommit(
       key,
     };
   } else {
-    opts.say(`verifying ${opts.doing}${verify ? `: ${verify}` : ""}`);
+    const doing = `verifying ${opts.doing}${verify ? `: ${verify}` : ""}`;
+    opts.say(doing);
+    const step = (opts.progress ?? silentProgress)(opts.step ?? "verify", doing);
     verdict = await verifyClean({
       ...what,
       key,
@@ -440,7 +454,7 @@ export async function verifyHostCommit(
           sockets: RunSandbox.socketPaths(),
         }),
       say: opts.say,
-    });
+    }).finally(() => step.end());
   }
   return { verdict, reused };
 }
