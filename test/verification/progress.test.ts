@@ -24,14 +24,14 @@ const PROGRESS_LINE = /verifying the merged result: \.\/verify\.sh \(\d+ s\)/;
 describe("progress on merge's re-verification", () => {
   it("a slow verify shows progress on stderr (a line in a pipe, NDJSON with --json); a fast merge and cleanup show none", async () => {
     const p = await makeVerifyProject({ files: { "verify.sh": SLOW_VERIFY } });
-    for (const id of ["fast", "piped", "scripted"]) {
+    for (const id of ["fast", "piped", "scripted", "updated"]) {
       await writePart(p, id, {
         steps: [{ write: { path: `${id}.txt`, content: `${id}\n` } }, { commit: id }, { done: id }],
       });
     }
     await p.ok(["queue"]);
     await p.ok(["launch"]);
-    for (const id of ["fast", "piped", "scripted"])
+    for (const id of ["fast", "piped", "scripted", "updated"])
       expect((await p.waitState(id, ["review", "failed"])).state).toBe("review");
     await p.commitAll("parts");
 
@@ -62,6 +62,12 @@ describe("progress on merge's re-verification", () => {
     });
     expect(events[0]?.elapsedMs).toBeGreaterThanOrEqual(2000);
     expect(events.at(-1)).toMatchObject({ progress: "merge.verify", done: true });
+
+    // update verifies the updated branch: the same progress, as update.verify.
+    const updated = await p.ok(["update", "updated", "--json"]);
+    expect(JSON.parse(updated.stdout)).toMatchObject({ outcome: "updated" });
+    expect(updated.stderr).toContain('"progress":"update.verify"');
+    expect(updated.stderr).toContain('"message":"verifying the updated branch: ./verify.sh"');
 
     // Cleaning up three tasks takes well under two seconds: no progress.
     const cleanup = await p.ok(["cleanup", "--all"]);
