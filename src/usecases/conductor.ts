@@ -40,6 +40,7 @@ import { drawTree } from "../core/graph.js";
 import { slugify } from "../core/ids.js";
 import { draftVerifyProblems } from "../core/part-verify.js";
 import { concurrentOverlaps, parallelWaves, type ScopeOverlap } from "../core/plan.js";
+import { during, type Progress } from "../core/progress.js";
 import { EDITABLE_STATES } from "../core/states.js";
 import { dryRunProblems, findSpec, MAX_CHAMBER_FILE } from "./chamber.js";
 import { UserError } from "./errors.js";
@@ -349,6 +350,7 @@ async function conduct(
   firstPrompt: string,
   where: string,
   validate: () => { problems: string[]; overlaps: string[] },
+  progress?: Progress,
 ): Promise<ConductorAttempt[]> {
   const before = await worktreeState(project, where);
   let feedback: string[] = [];
@@ -362,7 +364,12 @@ async function conduct(
             ? retryPrompt(n, maxAttempts, feedback, where)
             : `${firstPrompt}\n${retryPrompt(n, maxAttempts, feedback, where)}`;
       const startedAt = new Date().toISOString();
-      const ran = await runOnce(project, s, n, prompt);
+      const ran = await during(
+        progress,
+        s.record.kind === "draft" ? "spec.draft" : "plan",
+        `conductor ${s.record.kind === "draft" ? "drafting" : "planning"} ${s.record.target}, attempt ${n}/${maxAttempts}`,
+        () => runOnce(project, s, n, prompt),
+      );
       const { problems, overlaps } = validate();
       if (ran.timedOut)
         problems.unshift(`the conductor was stopped after ${s.profile.timeoutMs / 1000} s (timeout)`);
@@ -404,7 +411,7 @@ export async function draftSpec(
   project: Project,
   title: string,
   context: string,
-  opts: { attempts?: number } = {},
+  opts: { attempts?: number; progress?: Progress } = {},
 ): Promise<DraftResult> {
   if (title.trim() === "")
     throw new UserError('a spec needs a title: ballador spec draft "Data extraction" --context "..."');
@@ -461,6 +468,7 @@ export async function draftSpec(
     }),
     relative(project.paths.root, outDir),
     validate,
+    opts.progress,
   );
   const last = attempts[attempts.length - 1];
   const text = accepted.text;
@@ -532,7 +540,7 @@ function oddEntries(dir: string, root: string): string[] {
 export async function planSpec(
   project: Project,
   specRef: string,
-  opts: { queue?: boolean; attempts?: number } = {},
+  opts: { queue?: boolean; attempts?: number; progress?: Progress } = {},
 ): Promise<PlanResult> {
   const spec = findSpec(project, specRef);
   const specRel = relative(project.paths.root, spec.path);
@@ -612,7 +620,15 @@ export async function planSpec(
     folder,
     existing,
   });
-  await conduct(project, s, opts.attempts ?? DEFAULT_CONDUCTOR_ATTEMPTS, prompt, folderRel, validate);
+  await conduct(
+    project,
+    s,
+    opts.attempts ?? DEFAULT_CONDUCTOR_ATTEMPTS,
+    prompt,
+    folderRel,
+    validate,
+    opts.progress,
+  );
   const valid = hard.length === 0 && s.record.outsideChanges.length === 0;
   finish(s, valid);
 

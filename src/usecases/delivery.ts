@@ -18,6 +18,7 @@ import { makeRunFolder } from "../adapters/runfolder/index.js";
 import { RunSandbox } from "../adapters/sandbox/index.js";
 import type { TaskRow } from "../adapters/store/index.js";
 import type { PartVerifyOverride } from "../core/part-verify.js";
+import { type Progress, silentProgress } from "../core/progress.js";
 import { writeBrief } from "./brief.js";
 import { UserError } from "./errors.js";
 import { requireVerifiedOrConsent } from "./merge-checks.js";
@@ -56,6 +57,7 @@ export async function merge(
   opts: {
     actor?: string;
     say?: (l: string) => void;
+    progress?: Progress;
     acceptPartVerify?: boolean;
     unverified?: boolean;
     acceptVerifyChange?: boolean;
@@ -174,6 +176,8 @@ export async function merge(
       what: "merged tree",
       doing: "the merged result",
       say,
+      progress: opts.progress,
+      step: "merge.verify",
     });
     store.addVerification({
       taskId: id,
@@ -365,6 +369,9 @@ export async function verifyHostCommit(
     /** "the merged result": what is being verified, for the progress line. */
     doing: string;
     say: (l: string) => void;
+    /** The long part, the verify command, as a step named `step` (merge.verify, update.verify). */
+    progress?: Progress;
+    step?: string;
   },
 ): Promise<{ verdict: Verdict; reused: string | null }> {
   const config = project.config;
@@ -424,7 +431,9 @@ export async function verifyHostCommit(
       key,
     };
   } else {
-    opts.say(`verifying ${opts.doing}${verify ? `: ${verify}` : ""}`);
+    const doing = `verifying ${opts.doing}${verify ? `: ${verify}` : ""}`;
+    opts.say(doing);
+    const step = (opts.progress ?? silentProgress)(opts.step ?? "verify", doing);
     verdict = await verifyClean({
       ...what,
       key,
@@ -453,7 +462,7 @@ export async function verifyHostCommit(
           sockets: RunSandbox.socketPaths(),
         }),
       say: opts.say,
-    });
+    }).finally(() => step.end());
   }
   return { verdict, reused };
 }

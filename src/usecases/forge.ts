@@ -9,6 +9,7 @@ import { GhError, ghApi, ghApiList, type PullRef, parsePullUrl } from "../adapte
 import { currentBranch, git, isAncestor, resolveCommit, worktreeTopLevel } from "../adapters/git/index.js";
 import type { TaskRow } from "../adapters/store/index.js";
 import { formatPrFeedback, type PrComment, parsePrComments } from "../core/pr-review.js";
+import { type Progress, silentProgress } from "../core/progress.js";
 import { UserError } from "./errors.js";
 import { RETRYABLE, type RetryResult, retry } from "./lifecycle.js";
 import { type Project, requireTask } from "./project.js";
@@ -204,9 +205,11 @@ async function failingChecks(gh: string, ref: PullRef, head: string | null, cwd:
  * (dependents become ready, as after `merge`), after bringing the remote's base into the local
  * base when that is a fast-forward (dependents start from the local base).
  */
-export async function sync(project: Project, opts: { actor?: string } = {}): Promise<SyncResult> {
+export async function sync(
+  project: Project,
+  opts: { actor?: string; progress?: Progress } = {},
+): Promise<SyncResult> {
   const store = project.store();
-  const root = project.paths.root;
   const actor = opts.actor ?? "sync";
   const withPr = store
     .tasks()
@@ -216,8 +219,66 @@ export async function sync(project: Project, opts: { actor?: string } = {}): Pro
   const result: SyncResult = { pulls: [], merged: [], unblocked: [], baseMoved: null, warnings: [] };
   if (withPr.length === 0) return result;
   const gh = requireGh(project);
-  const mergedOnForge: Array<{ task: TaskRow; ref: PullRef; commit: string | null; entry: SyncEntry }> = [];
+  const mergedOnForge: MergedOnForge = [];
+  const reading = (n: number) => `reading pull requests on the forge: ${n} of ${withPr.length}`;
+  const step = (opts.progress ?? silentProgress)("sync", reading(0));
+  try {
+    await readPulls(project, gh, withPr, result, mergedOnForge, (n) => step.update(reading(n)));
+    if (mergedOnForge.length > 0) {
+      step.update("bringing the remote's base into the local base");
+      await bringInRemoteBase(
+        project,
+        mergedOnForge.map((m) => m.commit),
+        result,
+      );
+    }
+  } finally {
+    step.end();
+  }
+  const before = new Set(
+    store
+      .tasks()
+      .filter((t) => t.state === "ready")
+      .map((t) => t.id),
+  );
+  for (const m of mergedOnForge) {
+    const now = store.task(m.task.id);
+    if (now?.state !== "review") {
+      m.entry.flags.push(
+        `merged on the forge, but the task is ${now?.state ?? "gone"} here: nothing changed (stop or abandon it)`,
+      );
+      continue;
+    }
+    store.transition(m.task.id, "merged", {
+      cause: `pull request merged on the forge${m.commit ? ` at ${m.commit.slice(0, 10)}` : ""}: ${m.ref.url}`,
+      actor,
+    });
+    if (m.commit) store.addArtifact(m.task.id, "merge", m.commit);
+    m.entry.taskState = "merged";
+    result.merged.push(m.task.id);
+  }
+  result.unblocked = store
+    .tasks()
+    .filter((t) => t.state === "ready" && !before.has(t.id))
+    .map((t) => t.id);
+  return result;
+}
+
+type MergedOnForge = Array<{ task: TaskRow; ref: PullRef; commit: string | null; entry: SyncEntry }>;
+
+/** Reads each pull request's state, comments and checks into `result`; `read(n)` after each. */
+async function readPulls(
+  project: Project,
+  gh: string,
+  withPr: Array<{ task: TaskRow; ref: PullRef }>,
+  result: SyncResult,
+  mergedOnForge: MergedOnForge,
+  read: (n: number) => void,
+): Promise<void> {
+  const store = project.store();
+  const root = project.paths.root;
   for (const { task, ref } of withPr) {
+    read(result.pulls.length);
     const entry: SyncEntry = {
       task: task.id,
       url: ref.url,
@@ -269,40 +330,6 @@ export async function sync(project: Project, opts: { actor?: string } = {}): Pro
         `failing checks (${entry.failingChecks.join(", ")}): ballador feedback ${task.id} --from-pr, or retry --message`,
       );
   }
-  if (mergedOnForge.length > 0) {
-    await bringInRemoteBase(
-      project,
-      mergedOnForge.map((m) => m.commit),
-      result,
-    );
-  }
-  const before = new Set(
-    store
-      .tasks()
-      .filter((t) => t.state === "ready")
-      .map((t) => t.id),
-  );
-  for (const m of mergedOnForge) {
-    const now = store.task(m.task.id);
-    if (now?.state !== "review") {
-      m.entry.flags.push(
-        `merged on the forge, but the task is ${now?.state ?? "gone"} here: nothing changed (stop or abandon it)`,
-      );
-      continue;
-    }
-    store.transition(m.task.id, "merged", {
-      cause: `pull request merged on the forge${m.commit ? ` at ${m.commit.slice(0, 10)}` : ""}: ${m.ref.url}`,
-      actor,
-    });
-    if (m.commit) store.addArtifact(m.task.id, "merge", m.commit);
-    m.entry.taskState = "merged";
-    result.merged.push(m.task.id);
-  }
-  result.unblocked = store
-    .tasks()
-    .filter((t) => t.state === "ready" && !before.has(t.id))
-    .map((t) => t.id);
-  return result;
 }
 
 /**

@@ -19,6 +19,7 @@ import { makeRunFolder, runPaths, writeProvisionSpec } from "../adapters/runfold
 import type { RunRow, TaskRow } from "../adapters/store/index.js";
 import { sessionNameFor, Tmux } from "../adapters/tmux/index.js";
 import { newLaunchId, newRunId } from "../core/ids.js";
+import { type Progress, silentProgress } from "../core/progress.js";
 import { type Deferred, planLaunch } from "../core/schedule.js";
 import type { Budget } from "../core/usage.js";
 import { scopeWarnings } from "./conflicts.js";
@@ -62,6 +63,8 @@ export interface LaunchOptions {
   /** Continue the agent's previous conversation where its preset can (retry and resume). */
   continueConversation?: boolean;
   onProgress?: (line: string) => void;
+  /** The wait for sessions to provision (with `wait`), as the step launch.wait. */
+  progress?: Progress;
   /** Return only when every started task has provisioned (its agent started) or failed. */
   wait?: boolean;
   /** The caller has just reconciled (the watcher's beat): skip it here. */
@@ -545,11 +548,31 @@ async function launchFacts(project: Project): Promise<LaunchFacts> {
  * step as the sessions report it. The sessions work in parallel; this only watches the store.
  */
 async function awaitProvisioned(project: Project, result: LaunchResult, opts: LaunchOptions): Promise<void> {
-  const store = project.store();
   const pending = new Map(result.started.map((s) => [s.runId, s]));
   const phases = new Map<string, string | null>();
+  const total = pending.size;
+  const waiting = () => `waiting for ${pending.size} of ${total} agent session(s) to start`;
+  const step = (opts.progress ?? silentProgress)("launch.wait", waiting());
+  try {
+    await watchProvisioning(project, result, opts, pending, phases, () => step.update(waiting()));
+  } finally {
+    step.end();
+  }
+}
+
+async function watchProvisioning(
+  project: Project,
+  result: LaunchResult,
+  opts: LaunchOptions,
+  pending: Map<string, Started>,
+  phases: Map<string, string | null>,
+  /** Called each beat: the step's message follows how many are still pending. */
+  changed: () => void,
+): Promise<void> {
+  const store = project.store();
   let lastCheck = Date.now();
   while (pending.size > 0) {
+    changed();
     for (const [runId, s] of pending) {
       const run = store.run(runId);
       if (!run) {

@@ -15,6 +15,7 @@ import { runPaths } from "../adapters/runfolder/index.js";
 import type { RunRow, TaskRow } from "../adapters/store/index.js";
 import { sessionNameFor } from "../adapters/tmux/index.js";
 import { tailMarkdown } from "../core/check-output.js";
+import { type Progress, silentProgress } from "../core/progress.js";
 import { UserError } from "./errors.js";
 import { type LaunchResult, launch, tmuxFor } from "./launch.js";
 import { retryStage, taskPipeline } from "./pipeline.js";
@@ -270,7 +271,7 @@ export interface CleanupResult {
 
 export async function cleanup(
   project: Project,
-  opts: { tasks: string[]; all: boolean; force: boolean },
+  opts: { tasks: string[]; all: boolean; force: boolean; progress?: Progress },
 ): Promise<CleanupResult> {
   const report = await reconcile(project, { repair: true });
   void report;
@@ -283,7 +284,10 @@ export async function cleanup(
   else if (opts.all) targets = store.tasks().filter((t) => t.state === "merged" || t.state === "abandoned");
   else throw new UserError("name the tasks to clean up, or pass --all for every merged or abandoned task");
   const baseCommit = await resolveCommit(root, config.base);
-  for (const t of targets) {
+  // Not ended on a throw: its timer never holds the process, and the error ends the command.
+  const step = (opts.progress ?? silentProgress)("cleanup", `cleaning up ${targets.length} task(s)`);
+  for (const [n, t] of targets.entries()) {
+    step.update(`cleaning up ${t.id}: ${n + 1} of ${targets.length}`);
     if (t.state !== "merged" && t.state !== "abandoned" && !opts.force) {
       result.refused.push({
         id: t.id,
@@ -337,6 +341,7 @@ export async function cleanup(
     }
     result.removed.push({ id: t.id, worktree: removedWorktree, branch: removedBranch });
   }
+  step.update("pruning worktrees and closing leftover sessions");
   await pruneWorktrees(root).catch(() => undefined);
   // The worktree root is Ballador's (launch made it): once empty, it goes too (rmdir refuses otherwise).
   try {
@@ -353,6 +358,7 @@ export async function cleanup(
       result.sessionsClosed.push(s.name);
     }
   }
+  step.end();
   return result;
 }
 

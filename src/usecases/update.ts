@@ -14,6 +14,7 @@ import { makeRunFolder } from "../adapters/runfolder/index.js";
 import { RunSandbox } from "../adapters/sandbox/index.js";
 import type { TaskRow } from "../adapters/store/index.js";
 import { readUntrustedText } from "../adapters/untrusted/index.js";
+import type { Progress } from "../core/progress.js";
 import { terminalBlock, terminalLine } from "../core/terminal-text.js";
 import { verifyHostCommit } from "./delivery.js";
 import { UserError } from "./errors.js";
@@ -148,7 +149,7 @@ function conflictText(
 export async function update(
   project: Project,
   id: string,
-  opts: { launch: boolean; actor?: string; say?: (l: string) => void },
+  opts: { launch: boolean; actor?: string; say?: (l: string) => void; progress?: Progress },
 ): Promise<UpdateResult> {
   const say = opts.say ?? (() => {});
   await reconcile(project, { repair: true });
@@ -246,6 +247,8 @@ export async function update(
       what: "updated tree",
       doing: "the updated branch",
       say,
+      progress: opts.progress,
+      step: "update.verify",
     });
     store.addVerification({
       taskId: id,

@@ -5,6 +5,7 @@
 import type { Command } from "commander";
 import { UserError } from "../../usecases/errors.js";
 import { color, printJson } from "../output.js";
+import { progressWriter } from "../progress.js";
 import { examples, globals, withProject } from "./common.js";
 
 export function registerConductorCommands(program: Command): void {
@@ -89,7 +90,11 @@ run with its preset's headless variant. It never launches anything; review the p
         const attempts = attemptsOption(opts.attempts);
         const { planSpec } = await import("../../usecases/conductor.js");
         await withProject(cmd, async (p) => {
-          const r = await planSpec(p, spec, { queue: opts.queue === true, attempts });
+          const r = await planSpec(p, spec, {
+            queue: opts.queue === true,
+            attempts,
+            progress: progressWriter({ json: opts.json === true }).progress,
+          });
           if (!r.valid) process.exitCode = 1;
           if (opts.json) return printJson(r);
           const n = r.run.attempts.length;
@@ -180,7 +185,10 @@ run with its preset's headless variant. It never launches anything; review the p
         }
         const { draftSpec } = await import("../../usecases/conductor.js");
         await withProject(cmd, async (p) => {
-          const r = await draftSpec(p, title, context, { attempts });
+          const r = await draftSpec(p, title, context, {
+            attempts,
+            progress: progressWriter({ json: opts.json === true }).progress,
+          });
           if (!r.path) process.exitCode = 1;
           if (opts.json) return printJson(r);
           const n = r.run.attempts.length;

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { overrideText } from "../../core/part-verify.js";
 import { block, color, line, printJson } from "../output.js";
+import { progressWriter } from "../progress.js";
 import { examples, withProject } from "./common.js";
 
 export function registerDeliveryCommands(program: Command): void {
@@ -75,9 +76,11 @@ export function registerDeliveryCommands(program: Command): void {
         cmd: Command,
       ) => {
         const { merge } = await import("../../usecases/delivery.js");
+        const face = progressWriter({ json: opts.json === true });
         await withProject(cmd, async (p) => {
           const r = await merge(p, id, {
-            say: opts.json ? undefined : (l) => console.log(color.dim(block(l))),
+            say: face.say,
+            progress: face.progress,
             acceptPartVerify: opts.acceptPartVerify === true,
             unverified: opts.unverified === true,
             acceptVerifyChange: opts.acceptVerifyChange === true,
@@ -128,10 +131,12 @@ export function registerDeliveryCommands(program: Command): void {
     )
     .action(async (id: string, opts: { launch: boolean; json?: boolean }, cmd: Command) => {
       const { update } = await import("../../usecases/update.js");
+      const face = progressWriter({ json: opts.json === true });
       await withProject(cmd, async (p) => {
         const r = await update(p, id, {
           launch: opts.launch,
-          say: opts.json ? undefined : (l) => console.log(color.dim(block(l))),
+          say: face.say,
+          progress: face.progress,
         });
         if (opts.json) return printJson(r);
         if (r.outcome === "up-to-date")
@@ -162,7 +167,7 @@ export function registerDeliveryCommands(program: Command): void {
     .action(async (opts: { json?: boolean }, cmd: Command) => {
       const { sync } = await import("../../usecases/forge.js");
       await withProject(cmd, async (p) => {
-        const r = await sync(p);
+        const r = await sync(p, { progress: progressWriter({ json: opts.json === true }).progress });
         if (opts.json) return printJson(r);
         if (r.pulls.length === 0)
           return console.log("No open task has a pull request (ballador pr TASK opens one).");

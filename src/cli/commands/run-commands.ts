@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { type Command, InvalidArgumentError } from "commander";
 import { block, color, line, printJson, stateColor } from "../output.js";
+import { progressWriter } from "../progress.js";
 import { examples, globals, positiveInt, withProject } from "./common.js";
 
 function budgetText(b: { tokens?: number; usd?: number }): string {
@@ -123,13 +124,15 @@ export function registerRunCommands(program: Command): void {
               : {}),
           };
           if (!opts.watch || opts.dryRun) {
+            const face = progressWriter({ json: opts.json === true });
             const r = await launch(p, {
               ...base,
               dryRun: opts.dryRun === true,
               // The sessions provision in parallel; the command reports how each one went, unless
               // told not to wait (then status and next show each one's provisioning step).
               wait: opts.wait,
-              onProgress: opts.json ? undefined : (l) => console.log(color.dim(block(l))),
+              onProgress: face.say,
+              progress: face.progress,
             });
             if (r.failed.length > 0) process.exitCode = 1;
             if (opts.json) return printJson(r);
@@ -653,7 +656,12 @@ every byte.`,
       async (tasks: string[], opts: { all?: boolean; force?: boolean; json?: boolean }, cmd: Command) => {
         const { cleanup } = await import("../../usecases/lifecycle.js");
         await withProject(cmd, async (p) => {
-          const r = await cleanup(p, { tasks, all: opts.all === true, force: opts.force === true });
+          const r = await cleanup(p, {
+            tasks,
+            all: opts.all === true,
+            force: opts.force === true,
+            progress: progressWriter({ json: opts.json === true }).progress,
+          });
           if (opts.json) printJson(r);
           else {
             for (const x of r.removed)
