@@ -295,7 +295,10 @@ describe("launch --watch prints each change once", () => {
         const retries = states.filter((e) => e.to === "running" && /attempt 2 of 2/.test(e.reason ?? ""));
         expect(retries, out).toHaveLength(1);
         // Started, then the retry: each once.
-        expect(states.filter((e) => e.to === "running"), out).toHaveLength(2);
+        expect(
+          states.filter((e) => e.to === "running"),
+          out,
+        ).toHaveLength(2);
       } else {
         expect(out.match(/twice: \S+ -> running \(attempt 2 of 2/g), out).toHaveLength(1);
         // Started, then the retry: each once.
