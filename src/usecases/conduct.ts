@@ -1,5 +1,6 @@
 /**
- * `launch --watch`: keep conducting until nothing is running or ready, or the person interrupts.
+ * `launch --watch`: keep conducting until nothing can become ready without the person (see
+ * core/outlook.ts: work queued behind a review keeps it up), or the person interrupts.
  * Interrupting leaves running agents running: they live in their own tmux sessions.
  *
  * Event-driven: every change that matters (a run ends, a task becomes ready, a part is queued,
@@ -15,6 +16,7 @@ import { type FSWatcher, watch } from "node:fs";
 import type { TaskRow } from "../adapters/store/index.js";
 import { parseDuration } from "../core/duration.js";
 import { newLaunchId } from "../core/ids.js";
+import { type Outlook, outlook, stopWords } from "../core/outlook.js";
 import type { TaskState } from "../core/states.js";
 import { UserError } from "./errors.js";
 import { type LaunchOptions, type LaunchResult, launch } from "./launch.js";
@@ -97,7 +99,7 @@ export async function conduct(
   project: Project,
   opts: ConductOptions,
   events: ConductEvents,
-): Promise<{ states: Record<string, number> }> {
+): Promise<{ states: Record<string, number>; end: ConductEnd }> {
   const store = project.store();
   const reconcileMs = opts.reconcileMs ?? 10_000;
   const pollMs = opts.pollMs ?? 2000;
@@ -144,12 +146,13 @@ export async function conduct(
     for (const t of rows) {
       const before = known.get(t.id);
       // A new attempt inside the same session: the person should see it even when the task
-      // never looked anything but running between two looks.
-      if (
-        before &&
+      // never looked anything but running between two looks. Said with its attempt, the move
+      // back to running is then not said again as a plain state change.
+      const retried =
+        before !== undefined &&
         before.attempt !== t.attempt &&
-        (before.state === "running" || before.state === "verifying")
-      ) {
+        (before.state === "running" || before.state === "verifying");
+      if (retried) {
         const cause =
           store
             .events(t.id)
@@ -165,7 +168,7 @@ export async function conduct(
       }
       if (before?.state !== t.state) {
         if (t.state === "review") reviewed = true;
-        events.onChange(t.id, before?.state, t.state, t.reason);
+        if (!(retried && t.state === "running")) events.onChange(t.id, before?.state, t.state, t.reason);
         const kind = NOTIFIED[t.state];
         // Claimed by the key of the state change, so a supervisor that saw no watcher in the
         // moment this one ended does not send it too (see outbox.ts).
@@ -209,6 +212,7 @@ export async function conduct(
     }
   };
 
+  let last: Outlook | null = null;
   const waker = new Waker(project.paths.stateDir);
   // While this process conducts, supervisors leave their events to it (outbox.ts).
   let withdraw: (() => void) | null = announceWatcher(project.paths.stateDir);
@@ -240,8 +244,15 @@ export async function conduct(
     await beat(opts);
     report();
     await conflicts();
-    const finished = () =>
-      store.liveRuns().length === 0 && (spent || (store.stateCounts().ready ?? 0) === 0) && openPulls === 0;
+    // Done only when nothing can become ready without the person (core/outlook.ts); the whole
+    // queue is read only once nothing runs and nothing is ready, the cheap checks first.
+    const finished = () => {
+      if (store.liveRuns().length > 0 || openPulls > 0) return false;
+      if (!spent && (store.stateCounts().ready ?? 0) > 0) return false;
+      const tasks = store.tasks({ lean: true }).map((t) => ({ id: t.id, state: t.state, needs: t.needs }));
+      last = outlook(tasks, { stack: project.config.stack, canStart: !spent });
+      return !last.goesOn;
+    };
     let done = finished();
     while (!done && !opts.signal?.aborted) {
       const sinceReconcile = Date.now() - lastReconcile;
@@ -284,5 +295,27 @@ export async function conduct(
   }
   const states: Record<string, number> = {};
   for (const [s, n] of Object.entries(store.stateCounts())) states[s] = n;
-  return { states };
+  return { states, end: ending(opts.signal?.aborted === true ? null : last) };
+}
+
+/** Why conducting ended: what `launch --watch` prints last (and its --json end event). */
+export interface ConductEnd {
+  /**
+   * interrupted: Ctrl-C or SIGTERM; settled: every task merged or abandoned; reviews: only
+   * reviews are left, nothing queued; waits-on-you: the rest waits on failed, blocked, stopped or
+   * abandoned tasks, or on a spent budget.
+   */
+  why: "interrupted" | "settled" | "reviews" | "waits-on-you";
+  /** For the person, one line each (plain: the face escapes them). */
+  words: string[];
+  stuck: Outlook["stuck"];
+  halted: Outlook["halted"];
+  review: string[];
+}
+
+function ending(o: Outlook | null): ConductEnd {
+  if (!o) return { why: "interrupted", words: [], stuck: [], halted: [], review: [] };
+  const rest = o.stuck.length + o.halted.length + o.ready.length + o.waiting.length;
+  const why = o.settled ? "settled" : rest === 0 ? "reviews" : "waits-on-you";
+  return { why, words: stopWords(o), stuck: o.stuck, halted: o.halted, review: o.review };
 }

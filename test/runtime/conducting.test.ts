@@ -14,6 +14,7 @@ import {
   makeProject,
   type Project,
 } from "../helpers/runtime.js";
+import { gitCommit, makeVerifyProject, writePart } from "../helpers/verification.js";
 
 afterEach(cleanupProjects);
 
@@ -183,4 +184,126 @@ describe("never two runs of one task", () => {
     expect(results.flatMap((r) => r.out.failed)).toEqual([]);
     expect(results.map((r) => r.code)).toEqual([0, 0]);
   });
+});
+
+describe("launch --watch stays up as a conductor (issue 31)", () => {
+  /**
+   * a <- b, no stacking: once a is in review nothing runs and nothing is ready, but b waits only
+   * on a's merge. The watcher stays up; a merge in another process makes b ready and the
+   * watcher starts it; with everything merged or in review and nothing queued it says why it
+   * stops.
+   */
+  it("stays up while a dependent waits on a review, starts it after a merge elsewhere, then says why it stops", async () => {
+    const p = await makeProject({ config: { stack: false } });
+    await p.part("a", { steps: commitAndDone("a.txt") });
+    await p.part("b", { needs: ["a"], steps: commitAndDone("b.txt") });
+    await p.ok(["queue"]);
+    const watcher = p.spawn(["launch", "--watch", "--reconcile-every", "600"]);
+    await p.reaches("a", "review");
+    // Long enough for a watcher that would stop to have stopped (it stops within a wake).
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(watcher.child.exitCode, watcher.output()).toBeNull();
+    expect((await p.task("b")).state).toBe("queued");
+
+    await p.ok(["merge", "a", "--unverified"]);
+    await p.reaches("b", "review");
+    expect(await watcher.exited, watcher.output()).toBe(0);
+    const out = watcher.output();
+    expect(out.match(/started b /g)).toHaveLength(1);
+    expect(out).toContain(
+      "Nothing more can become ready: nothing is queued; in review: b (ballador review <id>, then merge or request-changes).",
+    );
+    expect(out).toMatch(/Done conducting: 1 merged, 1 review/);
+  });
+
+  it("stops when what is queued waits on a failed task, names it and says what to do (--json: the same, as NDJSON)", async () => {
+    const p = await makeProject({ config: { stack: false, max_attempts: 1 } });
+    await p.part("broken", { steps: [{ run: "exit 3" }] });
+    await p.part("after", { needs: ["broken"], steps: commitAndDone("after.txt") });
+    await p.ok(["queue"]);
+    const watcher = p.spawn(["launch", "--watch", "--json"]);
+    expect(await watcher.exited, watcher.output()).toBe(0);
+    expect((await p.task("broken")).state).toBe("failed");
+    const lines = watcher
+      .output()
+      .split("\n")
+      .filter((l) => l.startsWith("{"))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const end = lines.at(-1) as {
+      event: string;
+      why: string;
+      words: string[];
+      stuck: Array<{ id: string; on: Array<{ id: string; state: string }> }>;
+    };
+    expect(end.event).toBe("end");
+    expect(end.why).toBe("waits-on-you");
+    expect(end.stuck).toEqual([{ id: "after", on: [{ id: "broken", state: "failed" }] }]);
+    expect(end.words).toEqual([
+      "Nothing more can become ready without you:",
+      "  after waits on broken (failed: ballador retry broken)",
+    ]);
+    // Every line is JSON: nothing for a person slipped into the stream.
+    expect(
+      watcher
+        .output()
+        .trim()
+        .split("\n")
+        .every((l) => l.startsWith("{")),
+    ).toBe(true);
+  });
+
+  it("stops on SIGTERM like on Ctrl-C: says so, exits 0, leaves the agents running", async () => {
+    const p = await makeProject();
+    await p.part("long", { steps: [gate(p, "long"), ...commitAndDone("long.txt")] });
+    await p.ok(["queue"]);
+    const watcher = p.spawn(["launch", "--watch"]);
+    await p.waitState("long", "running");
+    watcher.child.kill("SIGTERM");
+    expect(await watcher.exited, watcher.output()).toBe(0);
+    expect(watcher.output()).toContain("Stopped conducting; running agents keep running");
+    expect(await p.sessions()).toEqual(["bl-long"]);
+    await p.open("long");
+    await p.reaches("long", "review");
+  });
+});
+
+describe("launch --watch prints each change once", () => {
+  it("a verification failure and the next attempt appear once each, in text and in --json", async () => {
+    for (const json of [false, true]) {
+      const p = await makeVerifyProject({ config: { max_attempts: 2 } });
+      // Attempt 1 commits a broken app.txt and fixes it only in the worktree: its gate passes on
+      // the dirty tree, Ballador's clean checkout fails, and the supervisor starts attempt 2.
+      await writePart(p, "twice", {
+        steps: [
+          { run: `if [ {attempt} -eq 1 ]; then echo bad > app.txt && ${gitCommit("first try")}; fi` },
+          { write: { path: "app.txt", content: "good\n" } },
+          { run: `if [ {attempt} -ge 2 ]; then ${gitCommit("the fix")}; fi` },
+          { ballador: ["done", "--allow-dirty", "--summary", "attempt {attempt}"] },
+        ],
+      });
+      await p.ok(["queue"]);
+      const watcher = p.spawn(["launch", "--watch", ...(json ? ["--json"] : [])]);
+      expect(await watcher.exited, watcher.output()).toBe(0);
+      expect((await p.task("twice")).state).toBe("review");
+      const out = watcher.output();
+      if (json) {
+        const states = out
+          .split("\n")
+          .filter((l) => l.startsWith("{"))
+          .map((l) => JSON.parse(l) as { event: string; to?: string; reason?: string })
+          .filter((e) => e.event === "state");
+        const retries = states.filter((e) => e.to === "running" && /attempt 2 of 2/.test(e.reason ?? ""));
+        expect(retries, out).toHaveLength(1);
+        // Started, then the retry: each once.
+        expect(
+          states.filter((e) => e.to === "running"),
+          out,
+        ).toHaveLength(2);
+      } else {
+        expect(out.match(/twice: \S+ -> running \(attempt 2 of 2/g), out).toHaveLength(1);
+        // Started, then the retry: each once.
+        expect(out.match(/twice: \S+ -> running/g), out).toHaveLength(2);
+      }
+    }
+  }, 180_000);
 });

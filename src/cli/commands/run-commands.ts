@@ -38,7 +38,10 @@ export function registerRunCommands(program: Command): void {
     .description("the downbeat: start ready tasks, each in its own worktree and tmux session")
     .argument("[tasks...]", "task ids to start (default: every ready task, by priority then queue order)")
     .option("-m, --max <n>", "start at most n runs (within max_parallel)", positiveInt("--max"))
-    .option("-w, --watch", "keep conducting: start tasks as others finish, until nothing is left")
+    .option(
+      "-w, --watch",
+      "keep conducting: start tasks as others finish or merge, until you stop it (Ctrl-C) or nothing can become ready without you",
+    )
     .option(
       "--reconcile-every <seconds>",
       "with --watch: how often to check sessions that died without a word (changes in the store wake it at once)",
@@ -146,10 +149,15 @@ export function registerRunCommands(program: Command): void {
           }
           const { conduct } = await import("../../usecases/conduct.js");
           const abort = new AbortController();
-          process.once("SIGINT", () => {
-            console.log("\nStopped conducting; running agents keep running (ballador status).");
+          // Ctrl-C or SIGTERM (a service manager, `kill`): the conductor stops, the agents do not.
+          const stop = () => {
+            if (abort.signal.aborted) return;
+            if (!opts.json)
+              console.log("\nStopped conducting; running agents keep running (ballador status).");
             abort.abort();
-          });
+          };
+          process.once("SIGINT", stop);
+          process.once("SIGTERM", stop);
           const r = await conduct(
             p,
             {
@@ -177,13 +185,15 @@ export function registerRunCommands(program: Command): void {
               },
             },
           );
-          if (opts.json) console.log(JSON.stringify({ event: "end", states: r.states }));
-          else
+          if (opts.json) console.log(JSON.stringify({ event: "end", states: r.states, ...r.end }));
+          else {
+            for (const w of r.end.words) console.log(line(w));
             console.log(
               `Done conducting: ${Object.entries(r.states)
                 .map(([s, n]) => `${n} ${s}`)
                 .join(", ")}`,
             );
+          }
         });
       },
     );
