@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Installs the real agent CLIs that the agent end-to-end tests drive (Claude Code, Codex, Gemini
- * CLI, OpenCode: about 650 MB) into .cache/agent-clis, at the versions pinned with a lock in
+ * CLI, OpenCode: about 1.2 GB) into .cache/agent-clis, at the versions pinned with a lock in
  * test/agent-clis/. Ballador itself, the demo and every other test need none of them, so they are
  * not devDependencies: a fresh clone's `npm install` stays small, and these install the first time
  * a test that uses them runs (test/helpers/agent-clis.ts) or when CI asks (.ci/run).
@@ -116,7 +116,7 @@ function relay(stream) {
           else process.stderr.write(`${text}\n`);
           block = null;
         }
-      } else process.stderr.write(`${line}\n`);
+      } else if (line.trim()) process.stderr.write(`${line}\n`);
     }
   });
   stream.on("end", () => pending && process.stderr.write(`${pending}\n`));
@@ -137,7 +137,7 @@ function du(path) {
 async function install() {
   const started = Date.now();
   say(
-    `installing the real agent CLIs for the tests that drive them (once, about 650 MB, into ${shown(DEST)}; pinned in test/agent-clis/; the demo and the other tests need none of them):`,
+    `installing the real agent CLIs for the tests that drive them (once, about 1.2 GB, into ${shown(DEST)}; pinned in test/agent-clis/; the demo and the other tests need none of them):`,
   );
   for (const [name, why] of Object.entries(WHY))
     say(`  ${name} ${pins[name]} (\`${why.bin}\`): ${why.tests}`);

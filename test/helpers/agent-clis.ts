@@ -14,7 +14,7 @@ const CACHE = process.env.BALLADOR_AGENT_CLIS_DIR || join(PACKAGE_ROOT, ".cache"
 /** Where `claude`, `codex`, `gemini` and `opencode` are (put it first on the launcher's PATH). */
 export const AGENT_BIN = join(CACHE, "node_modules", ".bin");
 
-/** The first install downloads about 650 MB and compiles node-pty; later calls take milliseconds. */
+/** The first install downloads about 1.2 GB and compiles node-pty; later calls take milliseconds. */
 export const AGENT_CLIS_TIMEOUT = 20 * 60_000;
 
 export async function installAgentClis(): Promise<void> {

@@ -1,6 +1,6 @@
 /**
  * scripts/install-agent-clis.mjs: the agent CLIs' on-demand install (issue 31). The real install
- * downloads about 650 MB from the registry, and tests reach no network: `npm` here is a stand-in
+ * downloads about 1.2 GB from the registry, and tests reach no network: `npm` here is a stand-in
  * on PATH that records its call, prints what npm prints on this machine (EBADENGINE for Claude
  * Code) and leaves the four commands in node_modules/.bin. Everything else is the real script.
  */
