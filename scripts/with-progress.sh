@@ -10,11 +10,15 @@ every=${BALLADOR_PROGRESS_EVERY:-10}
 pid=$!
 # One-second sleeps with their output on /dev/null: when the ticker is killed, no orphaned sleep
 # keeps the caller's pipe open (a `npm run demo | tee` would otherwise wait for it).
+start=$(date +%s)
 (
-  elapsed=0
+  next=$every
   while sleep 1 </dev/null >/dev/null 2>&1; do
-    elapsed=$((elapsed + 1))
-    [ $((elapsed % every)) -eq 0 ] && echo "$label: still working, $elapsed s" >&2
+    elapsed=$(($(date +%s) - start))
+    if [ "$elapsed" -ge "$next" ]; then
+      echo "$label: still working, $elapsed s" >&2
+      next=$((elapsed + every))
+    fi
   done
 ) &
 ticker=$!
