@@ -37,7 +37,7 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   echo "ballador setup: npm install (the first time about two minutes: better-sqlite3 compiles from source; no agent CLI: the tests that drive one install it on demand)" >&2
   # Not `npm ci`: the registry mirror here lacks some platform-only optional packages (e.g.
   # @biomejs/cli-android-arm64), which `npm ci` reports as a lock file out of sync.
-  # A line every 10 s: npm itself says nothing while it compiles. JOBS=max: node-gyp compiles
+  # A line every 8 s: npm itself says nothing while it compiles. JOBS=max: node-gyp compiles
   # better-sqlite3's two sources (SQLite's amalgamation and the binding) side by side.
   JOBS=max sh scripts/with-progress.sh "ballador setup: npm install" npm install --no-audit --no-fund >&2
 fi

@@ -23,7 +23,8 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const PINS = join(ROOT, "test", "agent-clis");
 const DEST = process.env.BALLADOR_AGENT_CLIS_DIR || join(ROOT, ".cache", "agent-clis");
 const LOCK = `${DEST}.lock`;
-const TICK_MS = Number(process.env.BALLADOR_PROGRESS_EVERY_MS) || 10_000;
+// 8 s: a line at least every 10 s even when a loaded machine delays the timer.
+const TICK_MS = Number(process.env.BALLADOR_PROGRESS_EVERY_MS) || 8_000;
 const quiet = process.argv.includes("--quiet");
 
 /** Why each CLI is installed: the tests that drive it. The versions come from the pins. */

@@ -1,11 +1,12 @@
 #!/bin/sh
-# Runs a command and, while it runs, prints "<label>: still working, N s" to stderr every 10 s
-# (BALLADOR_PROGRESS_EVERY seconds), so a long set-up step (npm install compiling better-sqlite3)
-# is never silent. Exits with the command's status.
+# Runs a command and, while it runs, prints "<label>: still working, N s" to stderr every 8 s
+# (BALLADOR_PROGRESS_EVERY seconds: under 10 even when a loaded machine delays the ticks), so a
+# long set-up step (npm install compiling better-sqlite3) is never silent. Exits with the
+# command's status.
 # Usage: sh scripts/with-progress.sh "ballador setup: npm install" npm install ...
 label=$1
 shift
-every=${BALLADOR_PROGRESS_EVERY:-10}
+every=${BALLADOR_PROGRESS_EVERY:-8}
 "$@" &
 pid=$!
 # One-second sleeps with their output on /dev/null: when the ticker is killed, no orphaned sleep
