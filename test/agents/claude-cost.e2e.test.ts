@@ -5,9 +5,9 @@
  * session transcript Claude Code wrote in the run's own HOME: every answer the fake gave counted
  * once, in the run that received it (the carried transcript is not counted again), and priced.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { AGENT_BIN, AGENT_CLIS_TIMEOUT, installAgentClis } from "../helpers/agent-clis.js";
 import type { ShownUsage } from "../helpers/agents-under-test.js";
-import { PACKAGE_ROOT } from "../helpers/cli.js";
 import { type FakeAnthropic, startFakeAnthropic } from "../helpers/fake-anthropic.js";
 import { cleanupSandboxTests, makeSandboxProject } from "../helpers/sandbox.js";
 
@@ -18,6 +18,9 @@ afterEach(async () => {
 });
 
 type Usage = ShownUsage;
+
+// The real CLI: installed on demand (pinned, cached in .cache/agent-clis) the first time.
+beforeAll(installAgentClis, AGENT_CLIS_TIMEOUT);
 
 describe("cost, with the real Claude Code", () => {
   it("each attempt's usage comes from its own transcript in the run's HOME, every answer once", async () => {
@@ -52,7 +55,7 @@ describe("cost, with the real Claude Code", () => {
         },
       },
     });
-    p.env.PATH = `${PACKAGE_ROOT}/node_modules/.bin:${p.env.PATH ?? ""}`;
+    p.env.PATH = `${AGENT_BIN}:${p.env.PATH ?? ""}`;
     p.env.ANTHROPIC_BASE_URL = api.url;
     p.env.ANTHROPIC_API_KEY = "sk-ant-test-cost";
     await p.part(id, { body: "Write hello.txt saying hello.", verify: "grep -qx hello hello.txt" });

@@ -5,8 +5,8 @@
  */
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { PACKAGE_ROOT } from "../helpers/cli.js";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { AGENT_BIN, AGENT_CLIS_TIMEOUT, installAgentClis } from "../helpers/agent-clis.js";
 import { type FakeAnthropic, startFakeAnthropic } from "../helpers/fake-anthropic.js";
 import {
   cleanupSandboxTests,
@@ -25,6 +25,9 @@ afterEach(async () => {
 });
 
 const sha = (v: string) => createHash("sha256").update(v).digest("hex");
+
+// The real CLI: installed on demand (pinned, cached in .cache/agent-clis) the first time.
+beforeAll(installAgentClis, AGENT_CLIS_TIMEOUT);
 
 describe("Claude Code with a masked API key", () => {
   it("works holding a stand-in; every request reaches the API with the real key; the key is in no file", async () => {
@@ -57,7 +60,7 @@ describe("Claude Code with a masked API key", () => {
         },
       },
     });
-    p.env.PATH = `${join(PACKAGE_ROOT, "node_modules", ".bin")}:${p.env.PATH ?? ""}`;
+    p.env.PATH = `${AGENT_BIN}:${p.env.PATH ?? ""}`;
     await p.part("hello", { body: "Write hello.txt and commit it.", verify: "test -f hello.txt" });
     await p.ok(["queue"]);
     await p.run(["launch"], {

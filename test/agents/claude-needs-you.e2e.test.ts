@@ -9,8 +9,9 @@
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { PACKAGE_ROOT, runProgram } from "../helpers/cli.js";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { AGENT_BIN, AGENT_CLIS_TIMEOUT, installAgentClis } from "../helpers/agent-clis.js";
+import { runProgram } from "../helpers/cli.js";
 import { agentTurns, type FakeAnthropic, startFakeAnthropic, textOf } from "../helpers/fake-anthropic.js";
 import { waitFor } from "../helpers/runtime.js";
 import { cleanupSandboxTests, makeSandboxProject } from "../helpers/sandbox.js";
@@ -26,6 +27,9 @@ interface Asks {
   asked: string;
   nudgedAt: string | null;
 }
+
+// The real CLI: installed on demand (pinned, cached in .cache/agent-clis) the first time.
+beforeAll(installAgentClis, AGENT_CLIS_TIMEOUT);
 
 describe("needs you, with the real Claude Code", () => {
   it("ends its turn without done: needs you within seconds, nudged, then reports done", async () => {
@@ -46,7 +50,7 @@ describe("needs you, with the real Claude Code", () => {
         agents: { default: "claude", profiles: { claude: { preset: "claude", env } } },
       },
     });
-    p.env.PATH = `${join(PACKAGE_ROOT, "node_modules", ".bin")}:${p.env.PATH ?? ""}`;
+    p.env.PATH = `${AGENT_BIN}:${p.env.PATH ?? ""}`;
     p.env.ANTHROPIC_BASE_URL = api.url;
     p.env.ANTHROPIC_API_KEY = "sk-ant-test-0123456789abcdefghijKEY";
     await p.part(id, { body: "Write hello.txt with a greeting and commit it.", verify: "test -f hello.txt" });

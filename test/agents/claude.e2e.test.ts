@@ -1,5 +1,5 @@
 /**
- * The real Claude Code CLI (the @anthropic-ai/claude-code devDependency) launched by Ballador
+ * The real Claude Code CLI (@anthropic-ai/claude-code, pinned in test/agent-clis/) launched by Ballador
  * through its built-in presets, in tmux, inside the bubblewrap sandbox, against a local fake
  * Messages API (no network): the fake answers with scripted Bash tool calls that commit and
  * run `ballador done`, and the task must reach review with the commit on its branch.
@@ -12,11 +12,12 @@
 import { existsSync } from "node:fs";
 import { copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { prepareAgentHome } from "../../src/adapters/agents/home.js";
 import { PRESETS, withResume } from "../../src/adapters/agents/presets.js";
 import { resolveProfile } from "../../src/adapters/agents/profiles.js";
 import { DEFAULT_CONFIG } from "../../src/config/schema.js";
+import { AGENT_BIN, AGENT_CLIS_TIMEOUT, installAgentClis } from "../helpers/agent-clis.js";
 import { type AgentUnderTest, closeApis, retried } from "../helpers/agent-e2e.js";
 import { GIT_IDENTITY, git, makeTempDir, PACKAGE_ROOT, runProgram } from "../helpers/cli.js";
 import {
@@ -30,7 +31,7 @@ import {
 } from "../helpers/fake-anthropic.js";
 import { cleanupSandboxTests, makeSandboxProject, type SandboxProject } from "../helpers/sandbox.js";
 
-const CLAUDE_BIN = join(PACKAGE_ROOT, "node_modules", ".bin", "claude");
+const CLAUDE_BIN = join(AGENT_BIN, "claude");
 const ARTIFACTS = join(PACKAGE_ROOT, "test-artifacts");
 const TEST_TIMEOUT = 90_000;
 
@@ -74,7 +75,7 @@ async function setUp(mode: "claude" | "claude-headless", id: string) {
     },
   });
   // The launcher's environment: the real claude on PATH, the API redirected to the fake.
-  p.env.PATH = `${join(PACKAGE_ROOT, "node_modules", ".bin")}:${p.env.PATH ?? ""}`;
+  p.env.PATH = `${AGENT_BIN}:${p.env.PATH ?? ""}`;
   p.env.ANTHROPIC_BASE_URL = api.url;
   p.env.ANTHROPIC_API_KEY = "sk-ant-test-0123456789abcdefghijKEY";
   // The person's own Claude Code config, to seed from and to leave untouched.
@@ -174,7 +175,10 @@ async function runToReview(mode: "claude" | "claude-headless") {
   }
 }
 
-// Not skipped when missing: the devDependency ships the binary, and npm test must prove it runs.
+// Not skipped when missing: installed on demand (pinned in test/agent-clis, cached in
+// .cache/agent-clis) the first time, so npm test proves it runs.
+beforeAll(installAgentClis, AGENT_CLIS_TIMEOUT);
+
 describe("Claude Code, real binary, sandboxed, against a fake Messages API", () => {
   it(
     "headless (claude -p): commits, reports done, and the task reaches review",
@@ -300,7 +304,7 @@ describe("Claude Code, real binary, sandboxed, against a fake Messages API", () 
         },
       },
     });
-    p.env.PATH = `${join(PACKAGE_ROOT, "node_modules", ".bin")}:${p.env.PATH ?? ""}`;
+    p.env.PATH = `${AGENT_BIN}:${p.env.PATH ?? ""}`;
     p.env.ANTHROPIC_BASE_URL = api.url;
     p.env.ANTHROPIC_API_KEY = "sk-ant-test-retry";
     await p.part(id, { body: "Write hello.txt saying hello.", verify: "grep -qx hello hello.txt" });

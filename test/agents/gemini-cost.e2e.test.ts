@@ -7,7 +7,8 @@
  * the CLI asked for, priced; over a retry that resumes the conversation (the session carried
  * into the new HOME and appended to) nothing is counted twice.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { AGENT_CLIS_TIMEOUT, installAgentClis } from "../helpers/agent-clis.js";
 import { closeApis, retried, toReview } from "../helpers/agent-e2e.js";
 import {
   GEMINI as GEMINI_AGENT,
@@ -58,6 +59,9 @@ function expectTurns(u: Usage | null, runId: string, models: string[]): Usage {
   });
   return usage;
 }
+
+// The real CLI: installed on demand (pinned, cached in .cache/agent-clis) the first time.
+beforeAll(installAgentClis, AGENT_CLIS_TIMEOUT);
 
 describe("cost, with the real Gemini CLI", () => {
   it("a run's usage is its session's turns, each once, at the fake's numbers, priced", async () => {

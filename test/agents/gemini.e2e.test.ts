@@ -1,11 +1,12 @@
 /**
- * The real Gemini CLI (the @google/gemini-cli devDependency) through the `gemini` and
+ * The real Gemini CLI (@google/gemini-cli, pinned in test/agent-clis/) through the `gemini` and
  * `gemini-headless` presets, sandboxed, in tmux, against a local fake Gemini API
  * (GEMINI_API_KEY and GOOGLE_GEMINI_BASE_URL passed by the profile). Each reaches review, and a
  * failed attempt is retried in the same conversation: the interactive preset's retry runs
  * headless (`--resume latest --prompt`), since its own resume drops the new prompt.
  */
-import { afterEach, describe, it } from "vitest";
+import { afterEach, beforeAll, describe, it } from "vitest";
+import { AGENT_CLIS_TIMEOUT, installAgentClis } from "../helpers/agent-clis.js";
 import { closeApis, retried, toReview } from "../helpers/agent-e2e.js";
 import { GEMINI } from "../helpers/agents-under-test.js";
 import { cleanupSandboxTests } from "../helpers/sandbox.js";
@@ -14,6 +15,9 @@ afterEach(async () => {
   await closeApis();
   await cleanupSandboxTests();
 });
+
+// The real CLI: installed on demand (pinned, cached in .cache/agent-clis) the first time.
+beforeAll(installAgentClis, AGENT_CLIS_TIMEOUT);
 
 describe("Gemini CLI, real binary, sandboxed, against a fake Gemini API", () => {
   it("headless (gemini --prompt): commits, reports done, reaches review", async () => {

@@ -1,4 +1,5 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { AGENT_CLIS_TIMEOUT, installAgentClis } from "../helpers/agent-clis.js";
 import { closeApis, retried, toReview } from "../helpers/agent-e2e.js";
 import {
   OPENCODE as OPENCODE_AGENT,
@@ -37,6 +38,9 @@ function expectAnswers(u: Usage | null, runId: string): Usage {
   expect(usage).toMatchObject({ input: 10 * usage.messages, output: 20 * usage.messages, cacheRead: 0 });
   return usage;
 }
+
+// The real CLI: installed on demand (pinned, cached in .cache/agent-clis) the first time.
+beforeAll(installAgentClis, AGENT_CLIS_TIMEOUT);
 
 describe("cost, with the real OpenCode", () => {
   it("a run's usage is its answers in OpenCode's database, each once, at the fake's numbers, priced", async () => {

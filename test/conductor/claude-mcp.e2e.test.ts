@@ -1,15 +1,16 @@
 /**
- * The real Claude Code (the devDependency) in a repository where `ballador conductor install`
- * registered the server (.mcp.json): it starts `ballador mcp` itself, and a tool call scripted
+ * The real Claude Code (pinned in test/agent-clis, installed on demand) in a repository where
+ * `ballador conductor install` registered the server (.mcp.json): it starts `ballador mcp` itself, and a tool call scripted
  * by the fake Messages API reaches Ballador: the part it writes through MCP lands in the parts
  * folder, and queue through MCP loads it into the store.
  */
 import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { prepareAgentHome } from "../../src/adapters/agents/home.js";
 import { resolveProfile } from "../../src/adapters/agents/profiles.js";
 import { DEFAULT_CONFIG } from "../../src/config/schema.js";
+import { AGENT_BIN, AGENT_CLIS_TIMEOUT, installAgentClis } from "../helpers/agent-clis.js";
 import { BIN, cleanupTempDirs, makeGitRepo, PACKAGE_ROOT, runProgram } from "../helpers/cli.js";
 import {
   agentTurns,
@@ -18,7 +19,7 @@ import {
   toolResults,
 } from "../helpers/fake-anthropic.js";
 
-const CLAUDE_BIN = join(PACKAGE_ROOT, "node_modules", ".bin", "claude");
+const CLAUDE_BIN = join(AGENT_BIN, "claude");
 const apis: FakeAnthropic[] = [];
 afterEach(async () => {
   await Promise.all(apis.splice(0).map((a) => a.close()));
@@ -36,6 +37,9 @@ const PART = [
   "Write the greeting.",
   "",
 ].join("\n");
+
+// The real CLI: installed on demand (pinned, cached in .cache/agent-clis) the first time.
+beforeAll(installAgentClis, AGENT_CLIS_TIMEOUT);
 
 describe("Claude Code with the server registered by conductor install", () => {
   it("calls Ballador's MCP tools: writes a part and queues it", async () => {

@@ -1,14 +1,16 @@
 /**
- * `ballador plan` and `ballador spec draft` with the real Claude Code (the devDependency) as the
- * conductor, headless, inside the bubblewrap sandbox, against the local fake Messages API. The
- * fake's scripted Bash calls write the files; Ballador validates them, sends the problems back
- * (the second attempt's prompt carries them) and queues the corrected plan. A conductor that
- * tries to write outside its folder is refused by the sandbox, and nothing changes.
+ * `ballador plan` and `ballador spec draft` with the real Claude Code (pinned in test/agent-clis,
+ * installed on demand) as the conductor, headless, inside the bubblewrap sandbox, against the
+ * local fake Messages API. The fake's scripted Bash calls write the files; Ballador validates
+ * them, sends the problems back (the second attempt's prompt carries them) and queues the
+ * corrected plan. A conductor that tries to write outside its folder is refused by the sandbox,
+ * and nothing changes.
  */
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { AGENT_BIN, AGENT_CLIS_TIMEOUT, installAgentClis } from "../helpers/agent-clis.js";
 import { type CliResult, PACKAGE_ROOT, runCli } from "../helpers/cli.js";
 import {
   agentTurns,
@@ -60,7 +62,7 @@ async function conductorProject(api: FakeAnthropic): Promise<SandboxProject> {
       agents: { default: "claude", profiles: { claude: { preset: "claude", env } } },
     },
   });
-  p.env.PATH = `${join(PACKAGE_ROOT, "node_modules", ".bin")}:${p.env.PATH ?? ""}`;
+  p.env.PATH = `${AGENT_BIN}:${p.env.PATH ?? ""}`;
   p.env.ANTHROPIC_BASE_URL = api.url;
   p.env.ANTHROPIC_API_KEY = "sk-ant-test-conductor-0123456789abcdefghij";
   await p.ok(["spec", "new", "Greeter"]);
@@ -110,6 +112,9 @@ async function keep(name: string, api: FakeAnthropic): Promise<void> {
     JSON.stringify(api.requests, null, 2),
   );
 }
+
+// The real CLI: installed on demand (pinned, cached in .cache/agent-clis) the first time.
+beforeAll(installAgentClis, AGENT_CLIS_TIMEOUT);
 
 describe("the conductor, with the real Claude Code in the sandbox", () => {
   it("plan: an invalid first plan (a cycle, an unknown dependency) is sent back, corrected, and queued", async () => {

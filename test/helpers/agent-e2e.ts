@@ -1,7 +1,8 @@
 /**
  * One end-to-end journey for every real agent CLI, so each agent's test file only says how its
  * binary is reached and which fake API it talks to. Sandboxed (bubblewrap), in tmux, with the
- * real binary from node_modules/.bin and a local fake model server (127.0.0.1 allowlisted):
+ * real binary (installed on demand into .cache/agent-clis: agent-clis.ts) and a local fake model
+ * server (127.0.0.1 allowlisted):
  *
  * - toReview: the preset's agent commits through the fake's scripted tool calls, reports done,
  *   and the task reaches review with its commit; the part reached the agent's first prompt;
@@ -17,10 +18,10 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { expect } from "vitest";
+import { AGENT_BIN } from "./agent-clis.js";
 import { PACKAGE_ROOT, runProgram } from "./cli.js";
 import { makeSandboxProject, type SandboxProject } from "./sandbox.js";
 
-export const AGENT_BIN = join(PACKAGE_ROOT, "node_modules", ".bin");
 const ARTIFACTS = join(PACKAGE_ROOT, "test-artifacts");
 
 export interface Script {

@@ -178,7 +178,7 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
     mode: "interactive",
     description: "Claude Code, interactive in tmux, permissions skipped",
     tested:
-      "Claude Code 2.1.330 (devDependency), interactive in tmux and sandboxed, against a local fake Messages API; retry resumes with --continue (test/agents/claude.e2e.test.ts)",
+      "Claude Code 2.1.330 (pinned in test/agent-clis), interactive in tmux and sandboxed, against a local fake Messages API; retry resumes with --continue (test/agents/claude.e2e.test.ts)",
   },
   "claude-headless": {
     ...CLAUDE,
@@ -187,7 +187,7 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
     mode: "headless",
     description: "Claude Code, one headless run (-p), permissions skipped",
     tested:
-      "Claude Code 2.1.330 (devDependency), headless (-p) and sandboxed, against a local fake Messages API; retry resumes with --continue (test/agents/claude.e2e.test.ts)",
+      "Claude Code 2.1.330 (pinned in test/agent-clis), headless (-p) and sandboxed, against a local fake Messages API; retry resumes with --continue (test/agents/claude.e2e.test.ts)",
   },
   codex: {
     ...CODEX,
@@ -199,7 +199,7 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
     resume: ["resume", "--last"],
     description: "OpenAI Codex CLI, interactive, approvals bypassed (Ballador's sandbox is the boundary)",
     tested:
-      "Codex 0.169.0 (devDependency), interactive in tmux and sandboxed, against a local fake Responses API; retry resumes with resume --last (test/agents/codex.e2e.test.ts)",
+      "Codex 0.169.0 (pinned in test/agent-clis), interactive in tmux and sandboxed, against a local fake Responses API; retry resumes with resume --last (test/agents/codex.e2e.test.ts)",
   },
   "codex-headless": {
     ...CODEX,
@@ -210,7 +210,7 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
     resumeAt: 2,
     description: "OpenAI Codex CLI, one headless run (codex exec), approvals bypassed",
     tested:
-      "Codex 0.169.0 (devDependency), headless (codex exec) and sandboxed, against a local fake Responses API; retry resumes with exec resume --last (test/agents/codex.e2e.test.ts)",
+      "Codex 0.169.0 (pinned in test/agent-clis), headless (codex exec) and sandboxed, against a local fake Responses API; retry resumes with exec resume --last (test/agents/codex.e2e.test.ts)",
   },
   gemini: {
     ...GEMINI,
@@ -220,7 +220,7 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
     resumeAs: "gemini-headless",
     description: "Gemini CLI, interactive in yolo mode",
     tested:
-      "Gemini CLI 0.61.0 (devDependency), interactive in tmux and sandboxed, against a local fake Gemini API; retry resumes headless (test/agents/gemini.e2e.test.ts)",
+      "Gemini CLI 0.61.0 (pinned in test/agent-clis), interactive in tmux and sandboxed, against a local fake Gemini API; retry resumes headless (test/agents/gemini.e2e.test.ts)",
   },
   "gemini-headless": {
     ...GEMINI,
@@ -229,7 +229,7 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
     mode: "headless",
     description: "Gemini CLI, one headless run (--prompt) in yolo mode",
     tested:
-      "Gemini CLI 0.61.0 (devDependency), headless and sandboxed, against a local fake Gemini API; retry resumes with --resume latest (test/agents/gemini.e2e.test.ts)",
+      "Gemini CLI 0.61.0 (pinned in test/agent-clis), headless and sandboxed, against a local fake Gemini API; retry resumes with --resume latest (test/agents/gemini.e2e.test.ts)",
   },
   aider: {
     command: [
@@ -271,7 +271,7 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
     resumeAs: "opencode-headless",
     description: "OpenCode, interactive TUI with the prompt submitted",
     tested:
-      "OpenCode 1.18.33 (devDependency), its TUI in tmux, sandboxed, its anthropic provider against a local fake Messages API; the retry runs headless with --continue (test/agents/opencode.e2e.test.ts)",
+      "OpenCode 1.18.33 (pinned in test/agent-clis), its TUI in tmux, sandboxed, its anthropic provider against a local fake Messages API; the retry runs headless with --continue (test/agents/opencode.e2e.test.ts)",
   },
   "opencode-headless": {
     ...OPENCODE,
@@ -281,7 +281,7 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
     resumeAt: 2,
     description: "OpenCode, one headless run (opencode run --auto)",
     tested:
-      "OpenCode 1.18.33 (devDependency), headless (run --auto) and sandboxed, its anthropic provider against a local fake Messages API; retry resumes with --continue (test/agents/opencode.e2e.test.ts)",
+      "OpenCode 1.18.33 (pinned in test/agent-clis), headless (run --auto) and sandboxed, its anthropic provider against a local fake Messages API; retry resumes with --continue (test/agents/opencode.e2e.test.ts)",
   },
   "cursor-agent": {
     ...CURSOR,

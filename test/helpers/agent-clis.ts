@@ -1,0 +1,32 @@
+/**
+ * The real agent CLIs (Claude Code, Codex, Gemini CLI, OpenCode) are not devDependencies: the
+ * demo and every other test need none of them. A test file that drives one calls
+ * `beforeAll(installAgentClis, AGENT_CLIS_TIMEOUT)`: the first time, scripts/install-agent-clis.mjs
+ * installs the versions pinned in test/agent-clis/ into .cache/agent-clis (saying why, with a line
+ * at least every 10 s); afterwards it finds them current and returns at once.
+ */
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { PACKAGE_ROOT } from "./cli.js";
+
+const CACHE = process.env.BALLADOR_AGENT_CLIS_DIR || join(PACKAGE_ROOT, ".cache", "agent-clis");
+
+/** Where `claude`, `codex`, `gemini` and `opencode` are (put it first on the launcher's PATH). */
+export const AGENT_BIN = join(CACHE, "node_modules", ".bin");
+
+/** The first install downloads about 1.2 GB and compiles node-pty; later calls take milliseconds. */
+export const AGENT_CLIS_TIMEOUT = 20 * 60_000;
+
+export async function installAgentClis(): Promise<void> {
+  const script = join(PACKAGE_ROOT, "scripts", "install-agent-clis.mjs");
+  const code = await new Promise<number>((resolve, reject) => {
+    // Its lines go straight to the terminal, so a long first install shows its progress.
+    const child = spawn(process.execPath, [script, "--quiet"], { cwd: PACKAGE_ROOT, stdio: "inherit" });
+    child.on("error", reject);
+    child.on("close", (c) => resolve(c ?? 1));
+  });
+  if (code !== 0)
+    throw new Error(
+      `could not install the agent CLIs these tests drive (exit ${code}); run \`node scripts/install-agent-clis.mjs\` to see why`,
+    );
+}
