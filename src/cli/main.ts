@@ -15,6 +15,7 @@ import { registerSandboxCommands } from "./commands/sandbox-commands.js";
 import { registerSetupCommands } from "./commands/setup-commands.js";
 import { registerShellCommands } from "./commands/shell-commands.js";
 import { handleError } from "./errors.js";
+import { applyHelpGroups, groupItemsInOrder } from "./help-groups.js";
 
 /** The whole command tree, without running it (also read by completions and the contract test). */
 export function buildProgram(opts: { json?: boolean } = {}): { program: Command; captured: () => string } {
@@ -24,7 +25,12 @@ export function buildProgram(opts: { json?: boolean } = {}): { program: Command;
       "Run many coding agents in parallel, isolated and verified, from living specs cut into parts.",
     )
     .version(VERSION, "-V, --version")
-    .addOption(new Option("-C, --cwd <dir>", "run as if started in <dir>").default(process.cwd()))
+    .addOption(
+      new Option("-C, --cwd <dir>", "run as if started in <dir>").default(
+        process.cwd(),
+        "the current directory",
+      ),
+    )
     // Commander's own errors come back as exceptions, so usage errors exit 2 and speak JSON too.
     .exitOverride()
     .configureOutput({
@@ -51,7 +57,7 @@ Exit codes: 0 ok, 1 a check found problems, 2 usage error, 3 not found, 4 refuse
 State: <repo>/.ballador/state (or $BALLADOR_STATE_DIR).`,
     );
   if (!opts.json) program.showHelpAfterError('(run "ballador --help" for the list of commands)');
-  program.configureHelp({ sortSubcommands: false });
+  program.configureHelp({ sortSubcommands: false, groupItems: groupItemsInOrder });
   registerSetupCommands(program);
   registerQueueCommands(program);
   registerRunCommands(program);
@@ -61,6 +67,7 @@ State: <repo>/.ballador/state (or $BALLADOR_STATE_DIR).`,
   registerConductorCommands(program);
   registerAgentsCommands(program);
   registerShellCommands(program);
+  applyHelpGroups(program);
   return { program, captured: () => captured };
 }
 

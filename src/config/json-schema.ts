@@ -10,7 +10,7 @@ import { ConfigLayerSchema } from "./schema.js";
 
 export const CONFIG_SCHEMA_FILE = "config.schema.json";
 
-/** What editors show on hover: the README's key table, key by key (dotted paths). */
+/** What editors show on hover: docs/configuration.md's key table, key by key (dotted paths). */
 const DESCRIPTIONS: Record<string, string> = {
   base: "Branch, tag or commit new worktrees start from; `merge` moves it (must be a branch). Default: the branch checked out at init.",
   branch_prefix: "Task branch = prefix + task id. Default: ballador/",
@@ -69,7 +69,7 @@ export function configJsonSchema(): Record<string, unknown> {
     $id: "https://github.com/ballador/ballador/schemas/config.schema.json",
     title: "Ballador configuration (.ballador/config.yaml)",
     description:
-      "Every key is optional; defaults and meanings are in the file ballador init writes and in the README.",
+      "Every key is optional; defaults and meanings are in the file ballador init writes and in docs/configuration.md.",
     ...Object.fromEntries(Object.entries(generated).filter(([k]) => k !== "$schema")),
   };
 }

@@ -23,7 +23,7 @@ const MIN_BASE64_CORE = 8;
  * The characters of base64(k bytes + value) whose 6 bits all come from the value: for each of
  * the 3 alignments a value can have inside a longer base64 text, the part that is the same
  * whatever surrounds it. The 2-4 bits at each end that share a character with a neighbour are
- * not covered (see the README's limits).
+ * not covered (see the limits in docs/isolation.md).
  */
 export function base64Cores(value: Buffer): string[] {
   const out: string[] = [];

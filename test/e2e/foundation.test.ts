@@ -7,6 +7,7 @@ import { mkdir, readdir, readFile, rm, stat, symlink, writeFile } from "node:fs/
 import { join, relative } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { TaskStore as TaskStoreType } from "../../src/adapters/store/index.js";
+import { HELP_GROUPS } from "../../src/cli/help-groups.js";
 import {
   type CliResult,
   cleanEnv,
@@ -661,12 +662,13 @@ describe("hostile ids", () => {
   });
 });
 
-/** Command paths listed under "Commands:" in a help text. */
+/** Command paths listed under "Commands:" (or, at the top, the groups of --help) in a help text. */
 function subcommands(help: string): string[] {
-  const section = help.split(/^Commands:$/m)[1] ?? "";
-  const body = section.split(/\n\S/)[0] ?? "";
-  return [...body.matchAll(/^ {2}([a-z][a-z-]*)/gm)]
-    .map((m) => m[1] as string)
+  const headings = new Set(["Commands:", ...Object.values(HELP_GROUPS)]);
+  return help
+    .split(/^(?=\S)/m)
+    .filter((section) => headings.has(section.split("\n")[0] ?? ""))
+    .flatMap((section) => [...section.matchAll(/^ {2}([a-z][a-z-]*)/gm)].map((m) => m[1] as string))
     .filter((name) => name !== "help");
 }
 
@@ -677,7 +679,18 @@ describe("every command", () => {
     const commands: string[][] = [];
     const groups = subcommands(top).map((c) => [c]);
     expect(groups.map((g) => g[0])).toEqual(
-      expect.arrayContaining(["init", "doctor", "spec", "part", "queue", "status", "next", "graph", "show"]),
+      expect.arrayContaining([
+        "init",
+        "doctor",
+        "spec",
+        "part",
+        "queue",
+        "status",
+        "next",
+        "graph",
+        "show",
+        "done",
+      ]),
     );
     // Breadth first, one level at a time, the helps of a level in parallel.
     while (groups.length > 0) {

@@ -57,6 +57,8 @@ describe("the npm package", () => {
         "README.md",
         "bin/ballador.js",
         "schemas/config.schema.json",
+        // man ballador, linked into the prefix's share/man by npm install -g (checked below).
+        "man/ballador.1",
         // The bundle the launchers load (the demo below runs from it: CLI, supervisor, agent).
         "dist/bundle/cli.js",
         "dist/bundle/supervisor.js",
@@ -83,6 +85,8 @@ describe("the npm package", () => {
     );
     expect(install.code, install.stderr).toBe(0);
     const installed = join(prefix, "lib", "node_modules", "ballador");
+    // `man ballador` finds the page: npm links package.json "man" into the prefix's share/man.
+    expect(existsSync(join(prefix, "share", "man", "man1", "ballador.1"))).toBe(true);
     if (version(installed) === version(PACKAGE_ROOT) && existsSync(join(PACKAGE_ROOT, NATIVE))) {
       await mkdir(join(installed, NATIVE, ".."), { recursive: true });
       copyFileSync(join(PACKAGE_ROOT, NATIVE), join(installed, NATIVE));

@@ -8,7 +8,7 @@
  * resumed run inherits from the previous HOME is carried by carryInto (regular files and
  * folders only, bounded).
  *
- * What each agent gets is listed in the README's agent table; the seeding of Claude Code,
+ * What each agent gets is listed in docs/agents.md's agent table; the seeding of Claude Code,
  * Codex, Gemini CLI and OpenCode (headless) is proven with their real binaries (test/agents/*.e2e.test.ts).
  */
 import { execFile } from "node:child_process";

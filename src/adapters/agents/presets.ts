@@ -4,8 +4,8 @@
  *
  * Each agent has its default preset (interactive in tmux where the agent has a TUI that takes
  * a first prompt) and, where it has one, a headless variant (`<agent>-headless`: runs the
- * prompt and exits) that a person may choose instead. Everything here is data, so the README's
- * agent table (docs/agents.md) and `ballador doctor` read the same facts.
+ * prompt and exits) that a person may choose instead. Everything here is data, so the
+ * agent table in docs/agents.md and `ballador doctor` read the same facts.
  */
 import type { PROMPT_DELIVERIES } from "../../config/schema.js";
 
