@@ -62,17 +62,22 @@ describe("a live interactive session", () => {
     await p.ok(["launch", "quiet-tui"]);
     const tmux = (args: string[]) =>
       runProgram("tmux", ["-L", p.socket, ...args], { cwd: p.parent, env: p.env });
-    // The note was taken in: its status is on the session's status line.
-    const status = await waitFor(async () => {
-      const r = await tmux(["show-options", "-v", "-t", "=bl-quiet-tui", "status-right"]);
-      return r.stdout.includes("note recorded") ? r.stdout : undefined;
-    }, "the status line to show the note");
-    expect(status).toContain("chose the small parser");
+    // The note was taken in (Ballador said so): not on the agent's screen, on the status line.
+    await waitFor(async () => {
+      const notes = (await p.show("quiet-tui")).notes.map((n) => n.text);
+      return notes.includes("chose the small parser") ? true : undefined;
+    }, "the note to be recorded");
+    await new Promise((r) => setTimeout(r, 1000));
     const screen = (await tmux(["capture-pane", "-p", "-t", "=bl-quiet-tui:"])).stdout;
     expect(screen).toContain("AGENT-SCREEN-START");
     // Nothing of Ballador's after the agent took the terminal.
     const after = screen.slice(screen.indexOf("AGENT-SCREEN-START"));
     expect(after).not.toContain("[ballador]");
+    const status = await waitFor(async () => {
+      const r = await tmux(["show-options", "-v", "-t", "=bl-quiet-tui:", "status-right"]);
+      return r.stdout.includes("note recorded") ? r.stdout : undefined;
+    }, "the status line to show the note");
+    expect(status).toContain("chose the small parser");
     await p.open("screen-read");
     await p.reaches("quiet-tui", "review");
     const logs = await p.ok(["logs", "quiet-tui"]);
