@@ -105,11 +105,14 @@ export function latestGateLog(runDir: string): string {
 }
 
 /**
- * A refused `done` goes back into an interactive agent's input at once, as a person's words
- * would: an agent that ended its turn on the refusal goes on now, not after refused_idle. A
- * headless agent (prompt on stdin) reads no terminal: it has the refusal in its own output.
+ * A refused `done` of the running attempt. It goes back into an interactive agent's input at
+ * once, as a person's words would: an agent that ended its turn on the refusal goes on now. Only
+ * quiet for refused_idle after that gives the attempt up. A headless agent (prompt on stdin)
+ * reads no terminal: it has the refusal in its own output.
  */
-export class RefusalInput {
+export class Refusal {
+  private current: { gate: GateResult; at: number } | null = null;
+  private pending: GateResult | null = null;
   private quietUntil = 0;
   private readonly tmux: Tmux | null;
   private readonly session: string;
@@ -124,13 +127,28 @@ export class RefusalInput {
     this.tmux = reads && socket && this.session ? new Tmux({ socket }) : null;
   }
 
+  /** The agent's own gate ran: a pass clears an earlier refusal. */
+  gate(g: GateResult): void {
+    this.current = g.passed ? null : { gate: g, at: Date.now() };
+    this.pending = this.current?.gate ?? null;
+  }
+
   /** True while the log grows by the typed text's echo: not the agent moving. */
   ownOutput(): boolean {
     return Date.now() < this.quietUntil;
   }
 
-  async refused(gate: GateResult): Promise<void> {
-    if (!this.tmux) return;
+  /** The refused gate once the agent has stayed quiet `quietMs` since it was told, else null. */
+  gaveUp(lastActivity: number, quietMs: number): GateResult | null {
+    const c = this.current;
+    return c && Date.now() - Math.max(lastActivity, c.at) > quietMs ? c.gate : null;
+  }
+
+  /** Types a new refusal into the session; the quiet that gives up counts from then. */
+  async deliver(): Promise<void> {
+    const gate = this.pending;
+    this.pending = null;
+    if (!gate || !this.tmux) return;
     const text = refusalInput(gate, latestGateLog(this.spec.runDir));
     this.quietUntil = Date.now() + 3000;
     try {
@@ -147,5 +165,6 @@ export class RefusalInput {
     } catch (err) {
       sessionSay(`could not type the refusal into the session: ${(err as Error).message}`);
     }
+    if (this.current) this.current.at = Date.now();
   }
 }

@@ -46,7 +46,7 @@ import {
   agentLogSize,
   agentTakesTerminal,
   latestGateLog,
-  RefusalInput,
+  Refusal,
   sessionSay,
   typeLine,
 } from "./live-session.js";
@@ -565,21 +565,15 @@ async function runAgent(
   let outcome: Outcome | null = null;
   // Reports after the one that ends the attempt wait for the next drain (or are dropped).
   const queued: Report[] = [];
-  // A refused done, and the activity mark when it came: quiet after it means the agent gave up.
-  let refusal: { gate: GateResult; at: number } | null = null;
-  // A refusal to type into the session (an interactive agent goes on at once).
-  let toSend: GateResult | null = null;
-  const input = new RefusalInput(store, spec);
+  // A refused done: typed into the session at once; quiet after it means the agent gave up.
+  const refusal = new Refusal(store, spec);
   const needs = new NeedsYou(store, spec);
   const usage = new RunCost(store, spec, env.HOME ?? spec.home);
   const drain = () => {
     queued.push(...takeReports(spec.runDir));
     while (queued.length > 0) {
       const report = queued.shift() as Report;
-      if (report.kind === "gate" && report.gate) {
-        refusal = report.gate.passed ? null : { gate: report.gate, at: Date.now() };
-        toSend = refusal?.gate ?? null;
-      }
+      if (report.kind === "gate" && report.gate) refusal.gate(report.gate);
       if (report.kind === "waiting") needs.wait(report.text || "it waits for input", "hook");
       else needs.moved();
       const o = handleReport(store, spec, report);
@@ -599,17 +593,10 @@ async function runAgent(
       };
       break;
     }
-    if (toSend) {
-      const sent: GateResult = toSend;
-      toSend = null;
-      await input.refused(sent);
-      // The quiet that gives up on the attempt counts from the moment the agent was told.
-      const told = refusal as { gate: GateResult; at: number } | null;
-      if (told) told.at = Date.now();
-    }
+    await refusal.deliver();
     if (Date.now() > deadline) outcome = { kind: "timeout" };
     const size = agentLogSize();
-    if (size !== lastSize && (needs.ownOutput() || input.ownOutput())) {
+    if (size !== lastSize && (needs.ownOutput() || refusal.ownOutput())) {
       // Ballador's own lines and the nudge's echo: not the agent moving.
       lastSize = size;
     } else if (size !== lastSize) {
@@ -624,11 +611,8 @@ async function runAgent(
       const over = usage.tick();
       if (over) outcome = { kind: "budget", ...over };
     }
-    const r = refusal as { gate: GateResult; at: number } | null;
-    const quietFor = spec.refusedIdleMs ?? 60_000;
-    if (!outcome && r && Date.now() - Math.max(lastActivity, r.at) > quietFor) {
-      outcome = { kind: "refused", gate: r.gate, log: latestGateLog(spec.runDir) };
-    }
+    const gaveUp = outcome ? null : refusal.gaveUp(lastActivity, spec.refusedIdleMs ?? 60_000);
+    if (gaveUp) outcome = { kind: "refused", gate: gaveUp, log: latestGateLog(spec.runDir) };
   }
   if (!exited) await stopAgent(agent.pid, () => exited !== null, spec.sandbox !== null);
   agentLeavesTerminal();
