@@ -49,8 +49,9 @@ run_timeout: 2h
 # A run whose terminal shows nothing new for this long, without reporting, is stopped and retried
 # (an interactive agent that ended its turn without "ballador done").
 idle_timeout: 20m
-# After "ballador done" was refused (verify failed), a run whose terminal then shows nothing new
-# for this long starts its next attempt at once, with the failure in its prompt.
+# After "ballador done" was refused (verify failed), the refusal is typed into an interactive
+# agent's input at once; a run whose terminal then shows nothing new for this long starts its
+# next attempt, with the failure in its prompt.
 refused_idle: 1m
 # An agent that waits for a person (its hook says so, or a question stays on its screen for
 # "quiet") shows "needs you" in status and next; after "nudge_after" more Ballador types "nudge"

@@ -6,7 +6,7 @@
  * then the profile's fallback, then failed.
  */
 import { spawn } from "node:child_process";
-import { existsSync, openSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, openSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { prepareAgentHome } from "../adapters/agents/home.js";
 import { findProgram, type ResolvedProfile, resolveProfile } from "../adapters/agents/profiles.js";
@@ -27,7 +27,6 @@ import {
 import { gitObjectEnv, type MaskedSecret, RunSandbox, readDenials } from "../adapters/sandbox/index.js";
 import { TaskStore } from "../adapters/store/index.js";
 import { Tmux } from "../adapters/tmux/index.js";
-import { readUntrustedText } from "../adapters/untrusted/index.js";
 import { tailMarkdown } from "../core/check-output.js";
 import { newRunId } from "../core/ids.js";
 import { boundAsked, screenQuestion } from "../core/needs-you.js";
@@ -42,6 +41,15 @@ import {
 import { assembleReviewPrompt } from "../core/prompt.js";
 import { terminalLine } from "../core/terminal-text.js";
 import { buildBrief, writeBrief } from "./brief.js";
+import {
+  agentLeavesTerminal,
+  agentLogSize,
+  agentTakesTerminal,
+  latestGateLog,
+  Refusal,
+  sessionSay,
+  typeLine,
+} from "./live-session.js";
 import { mcpSelection } from "./mcp-servers.js";
 import { stageChecks, stageKeptFiles, stageStartOf, taskPipeline, taskStage } from "./pipeline.js";
 import { openProject, type Project } from "./project.js";
@@ -53,7 +61,7 @@ import { afterSandboxedStep, beforeSandboxedStep, takeInRunWork } from "./run-st
 import { isReviewerRun } from "./runs.js";
 import { policyForRun, resolveSecrets, splitSecrets, writeStandInFiles } from "./sandboxing.js";
 import { notifyEnd, notifyNeedsYou, settleNotifications } from "./supervisor-notify.js";
-import { type JudgeDirs, trimOutput, type Verdict, verificationKey, verifyClean } from "./verification.js";
+import { type JudgeDirs, type Verdict, verificationKey, verifyClean } from "./verification.js";
 
 const POLL_MS = 250;
 const GRACE_MS = 3000;
@@ -71,7 +79,7 @@ type Outcome =
   | { kind: "budget"; scope: "task" | "launch"; reason: string };
 
 function say(text: string): void {
-  process.stdout.write(`\x1b[1m[ballador]\x1b[0m ${text}\n`);
+  sessionSay(text);
 }
 
 export async function supervise(runDir: string): Promise<number> {
@@ -108,6 +116,7 @@ export async function supervise(runDir: string): Promise<number> {
     // Record what is known rather than leave it to reconcile to guess.
     await takeInRunWork(spec.repoRoot, spec.runDir, spec.runId).catch(() => []);
     const message = `supervisor error: ${(err as Error).message.split("\n")[0]}`;
+    agentLeavesTerminal();
     say(message);
     store.endRun(spec.runId, { outcome: "supervisor-error", detail: (err as Error).stack ?? message });
     const t = store.task(spec.taskId);
@@ -536,6 +545,8 @@ async function runAgent(
   env: Record<string, string>,
 ): Promise<{ outcome: Outcome; exitCode: number | null }> {
   const stdin = spec.prompt === "stdin" ? openSync(spec.promptFile, "r") : "inherit";
+  // From here the pane is the agent's: Ballador's lines go to the status line and the log.
+  agentTakesTerminal(store, spec);
   const agent = spawn(command.file, command.args, {
     cwd: spec.worktree,
     env,
@@ -551,21 +562,20 @@ async function runAgent(
   });
   const deadline = Date.now() + spec.timeoutMs;
   // Activity is what a person attached would see: new output in the session's terminal.
-  let lastSize = logSize(spec.runDir);
+  let lastSize = agentLogSize();
   let lastActivity = Date.now();
   let outcome: Outcome | null = null;
   // Reports after the one that ends the attempt wait for the next drain (or are dropped).
   const queued: Report[] = [];
-  // A refused done, and the activity mark when it came: quiet after it means the agent gave up.
-  let refusal: { gate: GateResult; at: number } | null = null;
+  // A refused done: typed into the session at once; quiet after it means the agent gave up.
+  const refusal = new Refusal(store, spec);
   const needs = new NeedsYou(store, spec);
   const usage = new RunCost(store, spec, env.HOME ?? spec.home);
   const drain = () => {
     queued.push(...takeReports(spec.runDir));
     while (queued.length > 0) {
       const report = queued.shift() as Report;
-      if (report.kind === "gate" && report.gate)
-        refusal = report.gate.passed ? null : { gate: report.gate, at: Date.now() };
+      if (report.kind === "gate" && report.gate) refusal.gate(report.gate);
       if (report.kind === "waiting") needs.wait(report.text || "it waits for input", "hook");
       else needs.moved();
       const o = handleReport(store, spec, report);
@@ -585,9 +595,10 @@ async function runAgent(
       };
       break;
     }
+    await refusal.deliver();
     if (Date.now() > deadline) outcome = { kind: "timeout" };
-    const size = logSize(spec.runDir);
-    if (size !== lastSize && needs.ownOutput()) {
+    const size = agentLogSize();
+    if (size !== lastSize && (needs.ownOutput() || refusal.ownOutput())) {
       // Ballador's own lines and the nudge's echo: not the agent moving.
       lastSize = size;
     } else if (size !== lastSize) {
@@ -602,13 +613,11 @@ async function runAgent(
       const over = usage.tick();
       if (over) outcome = { kind: "budget", ...over };
     }
-    const r = refusal as { gate: GateResult; at: number } | null;
-    const quietFor = spec.refusedIdleMs ?? 60_000;
-    if (!outcome && r && Date.now() - Math.max(lastActivity, r.at) > quietFor) {
-      outcome = { kind: "refused", gate: r.gate, log: latestGateLog(spec.runDir) };
-    }
+    const gaveUp = outcome ? null : refusal.gaveUp(lastActivity, spec.refusedIdleMs ?? 60_000);
+    if (gaveUp) outcome = { kind: "refused", gate: gaveUp, log: latestGateLog(spec.runDir) };
   }
   if (!exited) await stopAgent(agent.pid, () => exited !== null, spec.sandbox !== null);
+  agentLeavesTerminal();
   await usage.record();
   return { outcome, exitCode: (exited as { code: number | null } | null)?.code ?? null };
 }
@@ -934,10 +943,7 @@ class NeedsYou {
       this.say("nobody answers here: typing the unattended nudge into the agent's terminal");
       this.quietUntil = Date.now() + 3000;
       try {
-        await this.tmux.sendKeys(this.session, [p.nudge], { literal: true });
-        // A TUI reads a fast burst as a paste: the Enter comes on its own.
-        await sleep(300);
-        await this.tmux.sendKeys(this.session, ["Enter"]);
+        await typeLine(this.tmux, this.session, p.nudge);
         this.store.updateRun(this.spec.runId, { nudgedAt: new Date().toISOString() });
         this.store.addNote(
           this.spec.taskId,
@@ -1334,30 +1340,6 @@ function reportDenials(spec: RunSpec): void {
     say(
       `the sandbox denied ${denials.length} request(s): ${[...new Set(denials.map((d) => d.host))].join(", ")} (ballador sandbox denials ${spec.taskId})`,
     );
-  }
-}
-
-/** The end of the newest gate log `ballador done` left in the inbox (the agent's own words). */
-function latestGateLog(runDir: string): string {
-  const inbox = runPaths(runDir).inbox;
-  let names: string[] = [];
-  try {
-    names = readdirSync(inbox)
-      .filter((n) => /^gate-\d+\.log$/.test(n))
-      .sort();
-  } catch {
-    return "";
-  }
-  const last = names.at(-1);
-  const text = last ? readUntrustedText(inbox, last, 4 * 1024 * 1024) : null;
-  return text ? trimOutput(text, 30) : "";
-}
-
-function logSize(runDir: string): number {
-  try {
-    return statSync(join(runDir, "session.log")).size;
-  } catch {
-    return 0;
   }
 }
 

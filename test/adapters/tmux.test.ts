@@ -241,6 +241,25 @@ describe("Tmux", () => {
     expect((await readWhenPresent(out)).trim()).toBe("hello; $(x) #{y}");
   });
 
+  it("shows hostile text on the session's status line as written: no format, job or style runs", async () => {
+    await tmux.newSession({
+      name: "bl-status",
+      cwd: dir,
+      command: [process.execPath, "-e", "setInterval(() => {}, 1000)"],
+    });
+    const text = "[ballador] note: #(touch pwned) #{pane_id} #[fg=red] ends;";
+    await tmux.setStatus("bl-status", text);
+    const tm = (...args: string[]) => run("tmux", ["-L", tmux.socket, ...args]);
+    expect((await tm("show-options", "-v", "-t", "=bl-status:", "status-right")).stdout.trim()).toBe(
+      "[ballador] note: ##(touch pwned) ##{pane_id} ##[fg=red] ends;",
+    );
+    // Expanded, formats and jobs are text; a style stays doubled until drawn, where "##[" shows "#[".
+    const shown = await tm("display-message", "-p", "-t", "=bl-status:", "#{E:status-right}");
+    expect(shown.stdout.trim()).toBe("[ballador] note: #(touch pwned) #{pane_id} ##[fg=red] ends;");
+    await new Promise((r) => setTimeout(r, 300));
+    await noPwned();
+  });
+
   it("listSessions on a socket with no server is empty", async () => {
     const idle = new Tmux({ socket: `bl-test-${process.pid}-${randomBytes(4).toString("hex")}-idle` });
     expect(await idle.listSessions()).toEqual([]);

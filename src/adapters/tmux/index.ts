@@ -241,6 +241,28 @@ export class Tmux {
     await this.run(args);
   }
 
+  /**
+   * Shows `text` on the session's status line (its right side): where Ballador's own status
+   * goes while an agent owns the pane. Formats and styles in the text stay inert.
+   */
+  async setStatus(name: string, text: string): Promise<void> {
+    assertSessionName(name);
+    const target = `=${name}:`;
+    await this.run([
+      "set-option",
+      "-t",
+      target,
+      "status-right-length",
+      "160",
+      SEP,
+      "set-option",
+      "-t",
+      target,
+      "status-right",
+      escapeFormat(text),
+    ]);
+  }
+
   /** The argv a person runs to attach to the session. */
   attachArgs(name: string): string[] {
     assertSessionName(name);
