@@ -123,6 +123,8 @@ export interface Project extends TestRepo {
 export interface Background {
   child: ChildProcess;
   output(): string;
+  /** What it printed on stdout alone (progress goes to stderr). */
+  stdout(): string;
   exited: Promise<number>;
 }
 
@@ -284,8 +286,10 @@ export async function makeProject(
       });
       children.push(child);
       let out = "";
+      let so = "";
       child.stdout?.setEncoding("utf8").on("data", (d: string) => {
         out += d;
+        so += d;
       });
       child.stderr?.setEncoding("utf8").on("data", (d: string) => {
         out += d;
@@ -293,7 +297,7 @@ export async function makeProject(
       const exited = new Promise<number>((resolve) => {
         child.on("close", (code, signal) => resolve(code ?? (signal === "SIGKILL" ? 137 : 128)));
       });
-      return { child, output: () => out, exited };
+      return { child, output: () => out, stdout: () => so, exited };
     },
     branches: async () =>
       (await repo.git(["branch", "--format=%(refname:short)"])).split("\n").filter(Boolean).sort(),

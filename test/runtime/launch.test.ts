@@ -92,7 +92,7 @@ describe("launch: every session provisions itself, in parallel", () => {
     const table = await p.run(["status"]);
     expect(table.stdout).toContain("running (provisioning: bootstrap)");
     expect(await launcher.exited).toBe(0);
-    const launched = JSON.parse(launcher.output()) as LaunchJson;
+    const launched = JSON.parse(launcher.stdout()) as LaunchJson;
     expect(launched.started.map((s) => s.id).sort()).toEqual(["one", "three", "two"]);
 
     const runs = await Promise.all(["one", "two", "three"].map(async (id) => (await p.show(id)).runs[0]));

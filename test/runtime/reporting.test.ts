@@ -60,7 +60,8 @@ describe("run outcomes", () => {
     const header = statusLines.find((l) => l.startsWith("ID"))!;
     const row = statusLines.find((l) => l.startsWith("fails-verify"))!;
     expect(header).toMatch(/STATE\s+AGENT\s+ATT\s+AGE\s+BRANCH\s+WHY$/);
-    expect(row.slice(header.indexOf("STATE"), header.indexOf("AGENT")).trim()).toBe("failed");
+    // The part sets its own verify (not the project's), which status flags beside the state word.
+    expect(row.slice(header.indexOf("STATE"), header.indexOf("AGENT")).trim()).toBe("failed [own verify]");
     expect(row.slice(header.indexOf("WHY")).length).toBeLessThanOrEqual(60);
     expect(row.slice(header.indexOf("WHY"))).toMatch(/^verify: /);
     const fvRun = (await p.show("fails-verify")).runs[0]!;
