@@ -23,6 +23,7 @@ import { UserError } from "./errors.js";
 import { requireVerifiedOrConsent } from "./merge-checks.js";
 import { removeMergeDir, writeMergeMarker } from "./merge-leftovers.js";
 import { checkPartVerify } from "./merge-part-verify.js";
+import { watcherRuns } from "./outbox.js";
 import { pausedAt } from "./pipeline.js";
 import { type Project, requireTask } from "./project.js";
 import { reconcile } from "./reconcile.js";
@@ -43,6 +44,8 @@ export interface MergeResult {
   /** Merged with no verify command (the person passed --unverified). */
   unverified: boolean;
   unblocked: string[];
+  /** Whether a `launch --watch` is conducting (it starts what became ready). */
+  watcher: boolean;
   /** The part's own verify command the person accepted (--accept-part-verify), or null. */
   partVerify: PartVerifyOverride | null;
 }
@@ -218,6 +221,7 @@ export async function merge(
       verificationReused: reused,
       unverified: verdict.command === null,
       unblocked,
+      watcher: watcherRuns(project.paths.stateDir),
       partVerify,
     };
   } finally {

@@ -15,6 +15,7 @@ import { runPaths } from "../adapters/runfolder/index.js";
 import type { RunRow, TaskRow } from "../adapters/store/index.js";
 import { sessionNameFor } from "../adapters/tmux/index.js";
 import { tailMarkdown } from "../core/check-output.js";
+import type { TaskState } from "../core/states.js";
 import { UserError } from "./errors.js";
 import { type LaunchResult, launch, tmuxFor } from "./launch.js";
 import { retryStage, taskPipeline } from "./pipeline.js";
@@ -252,14 +253,20 @@ export function readLog(file: string): string {
   return existsSync(file) ? readFileSync(file, "utf8") : "";
 }
 
-export function attachArgs(project: Project, id: string): { args: string[]; live: boolean } {
+export function attachArgs(
+  project: Project,
+  id: string,
+): { args: string[]; live: boolean; state: TaskState; ran: boolean } {
   const task = requireTask(project, id);
-  const run = project
-    .store()
-    .liveRuns()
-    .find((r) => r.taskId === id);
+  const store = project.store();
+  const run = store.liveRuns().find((r) => r.taskId === id);
   const session = run?.session ?? sessionNameFor(task.id);
-  return { args: tmuxFor(project).attachArgs(session), live: run !== undefined };
+  return {
+    args: tmuxFor(project).attachArgs(session),
+    live: run !== undefined,
+    state: task.state,
+    ran: run !== undefined || store.runsOf(id).length > 0,
+  };
 }
 
 export interface CleanupResult {

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { nowReadyLine } from "../../core/now-ready.js";
 import { overrideText } from "../../core/part-verify.js";
 import { block, color, line, printJson } from "../output.js";
 import { examples, withProject } from "./common.js";
@@ -76,7 +77,8 @@ export function registerDeliveryCommands(program: Command): void {
             `Merged ${id} into ${r.base} at ${r.commit.slice(0, 10)}${r.fastForward ? " (fast-forward)" : ""}${r.verified ? (r.verificationReused ? ", verification reused (identical tree already verified)" : ", verified") : ", unverified (no verify command)"}.`,
           );
           if (r.partVerify) console.log(color.yellow(`accepted: ${line(overrideText(r.partVerify))}`));
-          if (r.unblocked.length) console.log(`Now ready: ${r.unblocked.join(", ")} (ballador launch)`);
+          const ready = nowReadyLine(r.unblocked, r.watcher);
+          if (ready) console.log(ready);
           console.log(`Remove its worktree with: ballador cleanup ${id}`);
         });
       },
@@ -164,7 +166,8 @@ export function registerDeliveryCommands(program: Command): void {
           );
           for (const f of e.flags) console.log(`  ! ${line(f)}`);
         }
-        if (r.unblocked.length) console.log(`Now ready: ${r.unblocked.join(", ")} (ballador launch)`);
+        const ready = nowReadyLine(r.unblocked, r.watcher);
+        if (ready) console.log(ready);
         for (const w of r.warnings) console.log(`warning: ${line(w)}`);
       });
     });

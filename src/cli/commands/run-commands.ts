@@ -613,14 +613,12 @@ every byte.`,
     .action(async (id: string, opts: { json?: boolean }, cmd: Command) => {
       const { attachArgs } = await import("../../usecases/lifecycle.js");
       await withProject(cmd, async (p) => {
-        const { args, live } = attachArgs(p, id);
+        const { args, live, state, ran } = attachArgs(p, id);
         const { refused } = await import("../../usecases/errors.js");
-        if (opts.json) return printJson({ task: id, live, command: args });
-        if (!live)
-          throw refused(
-            "no_live_session",
-            `task ${id} has no live session; see its output with: ballador logs ${id}`,
-          );
+        const { noSessionMessage } = await import("../../core/attach-hint.js");
+        const message = live ? null : noSessionMessage(id, state, ran);
+        if (opts.json) return printJson({ task: id, live, state, ran, message, command: args });
+        if (message) throw refused("no_live_session", message);
         if (!process.stdin.isTTY || !process.stdout.isTTY) {
           console.log(
             args.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`)).join(" "),
