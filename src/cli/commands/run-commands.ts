@@ -659,8 +659,9 @@ every byte.`,
                 `removed ${x.id}: ${line([x.worktree, x.branch].filter(Boolean).join(", ")) || "nothing left"}`,
               );
             for (const x of r.refused) console.log(color.yellow(`kept ${x.id}: ${line(x.why)}`));
+            for (const x of r.kept) console.log(`kept ${x.id} (${line(x.worktree)}): ${line(x.why)}`);
             for (const s of r.sessionsClosed) console.log(`closed orphan session ${line(s)}`);
-            if (r.removed.length + r.refused.length + r.sessionsClosed.length === 0)
+            if (r.removed.length + r.refused.length + r.kept.length + r.sessionsClosed.length === 0)
               console.log("Nothing to clean up.");
           }
           // Some work was kept because removing it would lose it: a refusal (exit 4).
