@@ -398,6 +398,15 @@ async function conduct(
   return s.record.attempts;
 }
 
+/** A failed draft leaves nothing: not even the specs folder Ballador made for it. */
+function removeIfEmpty(dir: string): void {
+  try {
+    rmdirSync(dir);
+  } catch {
+    // Not empty (someone wrote there meanwhile): theirs, kept.
+  }
+}
+
 /** The end of an attempt's log (written by the host, in the host-only run folder). */
 function logTail(path: string, bytes = 16_384): string {
   let fd: number | undefined;
@@ -511,14 +520,7 @@ export async function draftSpec(
     mkdirSync(join(project.paths.partsDir, name), { recursive: true });
     path = targetRel;
   }
-  // A failed draft leaves nothing: not even the specs folder Ballador made for it (if still empty).
-  if (path === null && madeSpecsDir) {
-    try {
-      rmdirSync(project.paths.specsDir);
-    } catch {
-      // Not empty (someone wrote there meanwhile): theirs, kept.
-    }
-  }
+  if (path === null && madeSpecsDir) removeIfEmpty(project.paths.specsDir);
   finish(s, path !== null);
   return { run: s.record, path, problems: last?.problems ?? [] };
 }
