@@ -183,7 +183,7 @@ export async function buildBrief(
             cwd: root,
             allowFail: true,
           })
-        ).stdout.trim()
+        ).stdout.trimEnd() // git indents every stat line: keep the first line's space
       : "";
   // Scope is judged on the task's own commits: a stacked branch also carries its dependencies'.
   const own = head ? await ownChangedFiles(project, task, head) : [];
@@ -225,7 +225,7 @@ export async function buildBrief(
             cwd: root,
             allowFail: true,
           })
-        ).stdout.trim()
+        ).stdout.trimEnd()
       : "";
     specChange = { path: specRel, changed: changed.includes(specRel), stat };
   }

@@ -11,7 +11,18 @@
  * be regular files, and copied out by the host (draft) after validation.
  */
 import { spawn } from "node:child_process";
-import { closeSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { homedir } from "node:os";
 import { join, relative } from "node:path";
 import { prepareAgentHome } from "../adapters/agents/home.js";
@@ -34,6 +45,7 @@ import { listSpecs, nextSpecNumber, renderSpec, specFromText } from "../adapters
 import { commonDirOf, git } from "../adapters/git/index.js";
 import { buildConfinedPolicy } from "../adapters/sandbox/confined.js";
 import { type MaskedSecret, RunSandbox, SandboxUnavailableError } from "../adapters/sandbox/index.js";
+import { conductorExitProblem } from "../core/conductor-exit.js";
 import type { GuideInput } from "../core/conductor-guide.js";
 import { draftPrompt, planPrompt, retryPrompt, type SpecListing } from "../core/conductor-prompt.js";
 import { drawTree } from "../core/graph.js";
@@ -373,6 +385,13 @@ async function conduct(
       const { problems, overlaps } = validate();
       if (ran.timedOut)
         problems.unshift(`the conductor was stopped after ${s.profile.timeoutMs / 1000} s (timeout)`);
+      // A conductor that failed has not drafted or planned anything, whatever its folder holds.
+      const exited = conductorExitProblem(
+        ran.exitCode,
+        ran.timedOut,
+        logTail(join(project.paths.root, ran.log)),
+      );
+      if (exited) problems.unshift(exited);
       s.record.attempts.push({ n, startedAt, ...ran, problems, overlaps });
       saveRecord(s.record);
       feedback = [...problems, ...overlaps];
@@ -384,6 +403,31 @@ async function conduct(
   const after = await worktreeState(project, where);
   s.record.outsideChanges = [...after].filter((x) => !before.has(x));
   return s.record.attempts;
+}
+
+/** A failed draft leaves nothing: not even the specs folder Ballador made for it. */
+function removeIfEmpty(dir: string): void {
+  try {
+    rmdirSync(dir);
+  } catch {
+    // Not empty (someone wrote there meanwhile): theirs, kept.
+  }
+}
+
+/** The end of an attempt's log (written by the host, in the host-only run folder). */
+function logTail(path: string, bytes = 16_384): string {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, "r");
+    const size = fstatSync(fd).size;
+    const buf = Buffer.alloc(Math.min(size, bytes));
+    readSync(fd, buf, 0, buf.length, size - buf.length);
+    return buf.toString("utf8");
+  } catch {
+    return "";
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 function finish(s: Session, valid: boolean): void {
@@ -419,6 +463,7 @@ export async function draftSpec(
   const specs = listSpecs(project.paths.specsDir);
   const number = nextSpecNumber(specs);
   const name = `${String(number).padStart(4, "0")}-${slugify(title)}`;
+  const madeSpecsDir = entryKind(project.paths.specsDir) === "missing";
   mkdirSync(project.paths.specsDir, { recursive: true });
   const targetRel = relative(project.paths.root, join(project.paths.specsDir, `${name}.md`));
   const target = confinedHost(project, project.paths.specsDir, `${name}.md`);
@@ -430,10 +475,8 @@ export async function draftSpec(
   const outDir = join(conductorRunDir(project, id), "out");
   mkdirSync(outDir, { recursive: true });
   const file = join(outDir, `${name}.md`);
-  writeFileSync(
-    file,
-    renderSpec({ number, title: title.trim(), date: new Date().toISOString().slice(0, 10) }),
-  );
+  const template = renderSpec({ number, title: title.trim(), date: new Date().toISOString().slice(0, 10) });
+  writeFileSync(file, template);
   const s = await startSession(project, "draft", id, targetRel, outDir, file);
   const max = opts.attempts ?? DEFAULT_CONDUCTOR_ATTEMPTS;
   const accepted: { text: string | null } = { text: null };
@@ -450,6 +493,8 @@ export async function draftSpec(
     if (!/^---\n[\s\S]*?\n---\n/.test(read.text.replace(/\r\n/g, "\n"))) {
       problems.push("the front matter (number, title, status, created) between --- lines is missing");
     }
+    // Ballador's own template passes spec check: it is no draft.
+    if (read.text === template) problems.push(`the conductor left ${name}.md as Ballador's empty template`);
     if (problems.length === 0) accepted.text = read.text;
     return { problems, overlaps: [] };
   };
@@ -483,6 +528,7 @@ export async function draftSpec(
     mkdirSync(join(project.paths.partsDir, name), { recursive: true });
     path = targetRel;
   }
+  if (path === null && madeSpecsDir) removeIfEmpty(project.paths.specsDir);
   finish(s, path !== null);
   return { run: s.record, path, problems: last?.problems ?? [] };
 }

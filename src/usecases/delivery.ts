@@ -20,11 +20,12 @@ import type { TaskRow } from "../adapters/store/index.js";
 import type { PartVerifyOverride } from "../core/part-verify.js";
 import { type Progress, silentProgress } from "../core/progress.js";
 import { writeBrief } from "./brief.js";
-import { UserError } from "./errors.js";
+import { refused, UserError } from "./errors.js";
 import { requireVerifiedOrConsent } from "./merge-checks.js";
 import { removeMergeDir, writeMergeMarker } from "./merge-leftovers.js";
 import { checkPartVerify } from "./merge-part-verify.js";
 import { branchVerifyChanges, checkVerifyChange } from "./merge-verify-change.js";
+import { watcherRuns } from "./outbox.js";
 import { pausedAt } from "./pipeline.js";
 import { type Project, requireTask } from "./project.js";
 import { reconcile } from "./reconcile.js";
@@ -47,6 +48,8 @@ export interface MergeResult {
   /** Verify inputs the branch changed, merged because the person accepted them (--accept-verify-change). */
   acceptedVerifyChanges: string[];
   unblocked: string[];
+  /** Whether a `launch --watch` is conducting (it starts what became ready). */
+  watcher: boolean;
   /** The part's own verify command the person accepted (--accept-part-verify), or null. */
   partVerify: PartVerifyOverride | null;
 }
@@ -234,6 +237,7 @@ export async function merge(
       unverified: verdict.command === null,
       acceptedVerifyChanges: verifyChanges,
       unblocked,
+      watcher: watcherRuns(project.paths.stateDir),
       partVerify,
     };
   } finally {
@@ -253,7 +257,7 @@ export interface PrResult {
 export async function openPullRequest(
   project: Project,
   id: string,
-  opts: { draft?: boolean } = {},
+  opts: { draft?: boolean; allowBaseBehind?: boolean; say?: (warning: string) => void } = {},
 ): Promise<PrResult> {
   const store = project.store();
   const config = project.config;
@@ -281,6 +285,15 @@ export async function openPullRequest(
       `no git remote "${config.remote}"; add one (git remote add ${config.remote} URL) or set remote in .ballador/config.yaml`,
     );
   }
+  // Before anything is pushed or opened: a pull request against a remote base that lacks
+  // work merged here would carry that work too.
+  const { warnings, behind } = await remoteBaseWarnings(project);
+  if (behind && !opts.allowBaseBehind)
+    throw refused(
+      "base_behind",
+      `${behind}; nothing was pushed or opened. Push the base first (git push ${config.remote} ${config.base}), or open it as it is: ballador pr ${id} --allow-base-behind`,
+    );
+  for (const w of warnings) opts.say?.(w);
   const branch = task.branch ?? branchFor(config, id);
   const push = await git(["push", "--quiet", config.remote, `refs/heads/${branch}:refs/heads/${branch}`], {
     cwd: root,
@@ -288,7 +301,6 @@ export async function openPullRequest(
   });
   if (push.code !== 0)
     throw new UserError(`git push ${config.remote} ${branch} failed:\n${push.stderr.trim()}`);
-  const warnings = await remoteBaseWarnings(project);
   const brief = await writeBrief(project, id);
   const args = [
     "pr",
@@ -325,7 +337,7 @@ export async function openPullRequest(
  * A pull request is compared with the remote's base. When the local base has commits the
  * remote lacks (other tasks merged locally), the PR would carry them too: say so, and what to push.
  */
-async function remoteBaseWarnings(project: Project): Promise<string[]> {
+async function remoteBaseWarnings(project: Project): Promise<{ warnings: string[]; behind: string | null }> {
   const { base, remote } = project.config;
   const root = project.paths.root;
   const local = await resolveCommit(root, `refs/heads/${base}`);
@@ -334,22 +346,29 @@ async function remoteBaseWarnings(project: Project): Promise<string[]> {
     allowFail: true,
   });
   const remoteSha = ls.stdout.split(/\s+/)[0] ?? "";
-  if (!local) return [];
+  if (!local) return { warnings: [], behind: null };
   if (ls.code !== 0 || !/^[0-9a-f]{40,64}$/.test(remoteSha)) {
-    return [
-      `${remote} has no branch ${base}: the pull request has no base to compare with; push it first: git push ${remote} ${base}`,
-    ];
+    return {
+      warnings: [
+        `${remote} has no branch ${base}: the pull request has no base to compare with; push it first: git push ${remote} ${base}`,
+      ],
+      behind: null,
+    };
   }
-  if (remoteSha === local) return [];
+  if (remoteSha === local) return { warnings: [], behind: null };
   const known =
     (await git(["cat-file", "-e", `${remoteSha}^{commit}`], { cwd: root, allowFail: true })).code === 0;
   if (known && (await isAncestor(root, remoteSha, local))) {
     const n = (await git(["rev-list", "--count", `${remoteSha}..${local}`], { cwd: root })).stdout.trim();
-    return [
-      `${remote}/${base} is behind your ${base} by ${n} commit${n === "1" ? "" : "s"} (work merged locally): the pull request would carry them too; push the base first: git push ${remote} ${base}`,
-    ];
+    const behind = `${remote}/${base} is behind your ${base} by ${n} commit${n === "1" ? "" : "s"} (work merged locally): the pull request would carry them too`;
+    return { warnings: [`${behind}; push the base first: git push ${remote} ${base}`], behind };
   }
-  return [`${remote}/${base} and your ${base} differ; the pull request is compared with ${remote}'s`];
+  return {
+    warnings: [
+      `${remote}/${base} and your ${base} have diverged; the pull request is compared with ${remote}'s`,
+    ],
+    behind: null,
+  };
 }
 
 /**

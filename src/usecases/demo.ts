@@ -185,6 +185,9 @@ export async function demo(
   writeFileSync(join(home, DEMO_MARKER), "made by ballador demo; removed with it\n");
   const repo = join(home, "greeter");
   const socket = `ballador-demo-${process.pid}`;
+  const server = new Tmux({ socket });
+  // Only a socket file the demo's own server creates is removed at the end.
+  const hadSocket = existsSync(server.socketPath());
   const git = (...args: string[]) => execFileSync("git", args, { cwd: repo, stdio: "pipe" });
   say(`\n== 1. A throwaway repository: ${repo}`);
   mkdirSync(repo, { recursive: true });
@@ -277,7 +280,8 @@ sandbox:
       say(`\nKept: the repo at ${repo}, its worktrees in ${repo}.ballador, tmux socket ${socket}.`);
       say(`Try: cd ${repo} && ballador show greeting-core`);
     } else {
-      await new Tmux({ socket }).killServer().catch(() => undefined);
+      await server.killServer().catch(() => undefined);
+      if (!hadSocket) server.removeSocketFile();
       if (madeHome) rmSync(home, { recursive: true, force: true });
       else for (const e of DEMO_ENTRIES) rmSync(join(home, e), { recursive: true, force: true });
       say(`\nCleaned up ${home} (run with --keep to look around).`);

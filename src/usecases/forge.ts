@@ -12,6 +12,7 @@ import { formatPrFeedback, type PrComment, parsePrComments } from "../core/pr-re
 import { type Progress, silentProgress } from "../core/progress.js";
 import { UserError } from "./errors.js";
 import { RETRYABLE, type RetryResult, retry } from "./lifecycle.js";
+import { watcherRuns } from "./outbox.js";
 import { type Project, requireTask } from "./project.js";
 
 /** The task's pull request: the newest one `pr` recorded. */
@@ -170,6 +171,8 @@ export interface SyncResult {
   merged: string[];
   /** Tasks that became ready because of those merges. */
   unblocked: string[];
+  /** Whether a `launch --watch` is conducting (it starts what became ready). */
+  watcher: boolean;
   /** The local base, fast-forwarded to the remote's after a merge on the forge. */
   baseMoved: { from: string; to: string } | null;
   warnings: string[];
@@ -216,7 +219,14 @@ export async function sync(
     .filter((t) => t.state !== "merged" && t.state !== "abandoned")
     .map((t) => ({ task: t, ref: pullRequestOf(project, t.id) }))
     .filter((x): x is { task: TaskRow; ref: PullRef } => x.ref !== null);
-  const result: SyncResult = { pulls: [], merged: [], unblocked: [], baseMoved: null, warnings: [] };
+  const result: SyncResult = {
+    pulls: [],
+    merged: [],
+    unblocked: [],
+    watcher: false,
+    baseMoved: null,
+    warnings: [],
+  };
   if (withPr.length === 0) return result;
   const gh = requireGh(project);
   const mergedOnForge: MergedOnForge = [];
@@ -261,6 +271,7 @@ export async function sync(
     .tasks()
     .filter((t) => t.state === "ready" && !before.has(t.id))
     .map((t) => t.id);
+  result.watcher = watcherRuns(project.paths.stateDir);
   return result;
 }
 

@@ -15,7 +15,9 @@ import { runPaths } from "../adapters/runfolder/index.js";
 import type { RunRow, TaskRow } from "../adapters/store/index.js";
 import { sessionNameFor } from "../adapters/tmux/index.js";
 import { tailMarkdown } from "../core/check-output.js";
+import { keptWhy } from "../core/cleanup-kept.js";
 import { type Progress, silentProgress } from "../core/progress.js";
+import type { TaskState } from "../core/states.js";
 import { UserError } from "./errors.js";
 import { type LaunchResult, launch, tmuxFor } from "./launch.js";
 import { retryStage, taskPipeline } from "./pipeline.js";
@@ -253,19 +255,27 @@ export function readLog(file: string): string {
   return existsSync(file) ? readFileSync(file, "utf8") : "";
 }
 
-export function attachArgs(project: Project, id: string): { args: string[]; live: boolean } {
+export function attachArgs(
+  project: Project,
+  id: string,
+): { args: string[]; live: boolean; state: TaskState; ran: boolean } {
   const task = requireTask(project, id);
-  const run = project
-    .store()
-    .liveRuns()
-    .find((r) => r.taskId === id);
+  const store = project.store();
+  const run = store.liveRuns().find((r) => r.taskId === id);
   const session = run?.session ?? sessionNameFor(task.id);
-  return { args: tmuxFor(project).attachArgs(session), live: run !== undefined };
+  return {
+    args: tmuxFor(project).attachArgs(session),
+    live: run !== undefined,
+    state: task.state,
+    ran: run !== undefined || store.runsOf(id).length > 0,
+  };
 }
 
 export interface CleanupResult {
   removed: Array<{ id: string; worktree: string | null; branch: string | null }>;
   refused: Array<{ id: string; why: string }>;
+  /** With --all: tasks neither merged nor abandoned whose worktree stays, and why. */
+  kept: Array<{ id: string; state: TaskState; worktree: string; why: string }>;
   sessionsClosed: string[];
 }
 
@@ -278,11 +288,17 @@ export async function cleanup(
   const store = project.store();
   const config = project.config;
   const root = project.paths.root;
-  const result: CleanupResult = { removed: [], refused: [], sessionsClosed: [] };
+  const result: CleanupResult = { removed: [], refused: [], kept: [], sessionsClosed: [] };
   let targets: TaskRow[];
   if (opts.tasks.length > 0) targets = opts.tasks.map((id) => requireTask(project, id));
-  else if (opts.all) targets = store.tasks().filter((t) => t.state === "merged" || t.state === "abandoned");
-  else throw new UserError("name the tasks to clean up, or pass --all for every merged or abandoned task");
+  else if (opts.all) {
+    targets = store.tasks().filter((t) => t.state === "merged" || t.state === "abandoned");
+    for (const t of store.tasks()) {
+      const worktree = worktreePathFor(config, root, t.id);
+      if (t.state !== "merged" && t.state !== "abandoned" && existsSync(worktree))
+        result.kept.push({ id: t.id, state: t.state, worktree, why: keptWhy(t.id, t.state) });
+    }
+  } else throw new UserError("name the tasks to clean up, or pass --all for every merged or abandoned task");
   const baseCommit = await resolveCommit(root, config.base);
   // Not ended on a throw: its timer never holds the process, and the error ends the command.
   const step = (opts.progress ?? silentProgress)("cleanup", `cleaning up ${targets.length} task(s)`);

@@ -39,6 +39,7 @@ import {
   stageProfile,
 } from "../core/pipeline.js";
 import { assembleReviewPrompt } from "../core/prompt.js";
+import { tamperedNote } from "../core/tampered-note.js";
 import { terminalLine } from "../core/terminal-text.js";
 import { buildBrief, writeBrief } from "./brief.js";
 import {
@@ -395,7 +396,7 @@ async function superviseAttempt(store: TaskStore, spec: RunSpec): Promise<RunSpe
           );
           failure = {
             reason: `verify: ${verdict.command} exited ${verdict.code ?? "by timeout"}`,
-            feedback: `Ballador ran \`${verdict.command}\` on a clean checkout of your last commit ${verdict.commit.slice(0, 10)} and it failed (exit ${verdict.code ?? "timeout"}):\n\n${tailMarkdown(verdict.tail, verdict.log)}${verdict.tampered.length ? `\n\nNote: ${verdict.tampered.join(", ")} differ from the base; verification always uses the base's version.` : ""}`,
+            feedback: `Ballador ran \`${verdict.command}\` on a clean checkout of your last commit ${verdict.commit.slice(0, 10)} and it failed (exit ${verdict.code ?? "timeout"}):\n\n${tailMarkdown(verdict.tail, verdict.log)}${tamperedNote(verdict.tampered)}`,
             outcome: "verify-failed",
             from: "verifying",
           };

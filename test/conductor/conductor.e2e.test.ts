@@ -310,6 +310,45 @@ describe("the conductor, with the real Claude Code in the sandbox", () => {
     }
   }, 200_000);
 
+  it("spec draft: a conductor that exits with an error having written nothing fails, names its exit and output; no spec", async () => {
+    // A scripted conductor (no model): prints an error with a colour sequence and exits 7.
+    const p = await makeSandboxProject({
+      config: {
+        conductor: "crash",
+        agents: {
+          profiles: {
+            crash: {
+              command: [
+                "sh",
+                "-c",
+                "cat >/dev/null; printf 'starting\\nAPI Error: \\033[31mconnection refused\\n'; exit 7",
+              ],
+              prompt: "stdin",
+            },
+          },
+        },
+      },
+    });
+    const before = await snapshotTree(p.dir);
+    const r = await conduct(p, ["spec", "draft", "Broken", "--context", "x", "--attempts", "1", "--json"]);
+    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(1);
+    const d = JSON.parse(r.stdout) as { path: string | null; problems: string[] };
+    expect(d.path).toBeNull();
+    expect(d.problems[0]).toBe(
+      'the conductor exited with code 7; its last output: "starting / API Error: connection refused"',
+    );
+    expect(d.problems).toContain("the conductor left 0001-broken.md as Ballador's empty template");
+    expect(existsSync(join(p.dir, "specs/0001-broken.md"))).toBe(false);
+    expect(await snapshotTree(p.dir)).toEqual(before);
+    // The person's words: no "Drafted", the exit and its output named, no escape reaching the terminal.
+    const text = await conduct(p, ["spec", "draft", "Broken", "--context", "x", "--attempts", "1"]);
+    expect(text.code).toBe(1);
+    expect(text.stdout).not.toContain("Drafted");
+    expect(text.stdout).toContain("exited with code 7");
+    expect(text.stdout).not.toContain("\x1b");
+    expect(existsSync(join(p.dir, "specs/0001-broken.md"))).toBe(false);
+  }, 200_000);
+
   it("re-planning updates parts of tasks not started and puts back the part of a started one", async () => {
     const api = await startFakeAnthropic({
       steps: [

@@ -152,3 +152,55 @@ describe("abandon and cleanup", () => {
     expect(await p.worktrees()).toEqual([p.dir]);
   });
 });
+
+describe("cleanup --all and attach say what they leave and why", () => {
+  it("cleanup --all names the failed task whose worktree it keeps, with the way to remove it (text and --json)", async () => {
+    const p = await makeProject();
+    await p.part("broken", { steps: [{ run: "exit 1" }] });
+    await p.part("fine", { steps: commitAndDone("fine.txt") });
+    await p.ok(["queue"]);
+    await p.ok(["launch"]);
+    await p.reaches("broken", "failed");
+    await p.reaches("fine", "review");
+    await p.ok(["abandon", "fine"]);
+    expect(existsSync(p.worktree("broken"))).toBe(true);
+
+    const j = parseJson<{
+      removed: Array<{ id: string }>;
+      kept: Array<{ id: string; state: string; worktree: string; why: string }>;
+    }>(await p.run(["cleanup", "--all", "--force", "--json"]));
+    expect(j.removed.map((x) => x.id)).toEqual(["fine"]);
+    expect(j.kept).toEqual([
+      {
+        id: "broken",
+        state: "failed",
+        worktree: p.worktree("broken"),
+        why: "it is failed; its work stays for `ballador retry broken` (to remove it: `ballador abandon broken`, then cleanup)",
+      },
+    ]);
+    const text = await p.ok(["cleanup", "--all"]);
+    expect(text.stdout).toContain(`kept broken (${p.worktree("broken")}): it is failed;`);
+    expect(text.stdout).not.toContain("Nothing to clean up.");
+    expect(existsSync(p.worktree("broken"))).toBe(true);
+  });
+
+  it("attach on a task that never ran says its state and how to start it, not logs", async () => {
+    const p = await makeProject();
+    await p.part("first", { steps: commitAndDone("first.txt") });
+    await p.part("second", { needs: ["first"], steps: commitAndDone("second.txt") });
+    await p.ok(["queue"]);
+    const ready = await p.run(["attach", "first"]);
+    expect(ready.code).not.toBe(0);
+    expect(ready.stderr).toContain(
+      "task first has never run, so there is no session to attach to and no output to read: it is ready; start it with: ballador launch first",
+    );
+    expect(ready.stderr).not.toContain("ballador logs");
+    const queued = await p.run(["attach", "second"]);
+    expect(queued.stderr).toContain("it is queued, waiting for its dependencies");
+    const j = parseJson<{ live: boolean; state: string; ran: boolean; message: string }>(
+      await p.run(["attach", "first", "--json"]),
+    );
+    expect(j).toMatchObject({ live: false, state: "ready", ran: false });
+    expect(j.message).toContain("start it with: ballador launch first");
+  });
+});

@@ -116,6 +116,8 @@ describe("the review brief", () => {
     expect(diff).toMatch(/src\/greeting\.txt\s+\|\s+1 \+/);
     expect(diff).toMatch(/docs\/greeting\.md\s+\|\s+1 \+/);
     expect(diff).toContain("3 files changed");
+    // git indents every stat line; the first keeps its leading space like the others.
+    expect(md).toContain("## Diff\n\n```\n docs/greeting.md ");
     expect(diff).toContain("**Outside the declared scope:** `docs/greeting.md`, `shared.txt`");
     expect(b.data.outsideScope).toEqual(["docs/greeting.md", "shared.txt"]);
 

@@ -7,6 +7,8 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { announceWatcher } from "../../src/usecases/outbox.js";
+import { stateDirFor } from "../../src/usecases/project.js";
 import { git } from "../helpers/cli.js";
 import { cleanupProjects, commitAndDone } from "../helpers/runtime.js";
 import {
@@ -39,6 +41,7 @@ interface MergeJson {
   verified: boolean;
   verificationReused: string | null;
   unblocked: string[];
+  watcher: boolean;
 }
 
 describe("conflicts before merge", () => {
@@ -207,6 +210,7 @@ describe("merge", () => {
     await p.commitAll("parts");
     const m = JSON.parse((await p.ok(["merge", "base-part", "--json"])).stdout) as MergeJson;
     expect(m.unblocked).toEqual(["later"]);
+    expect(m.watcher).toBe(false);
     expect((await p.task("later")).state).toBe("ready");
     const next = JSON.parse((await p.ok(["next", "--json"])).stdout) as NextJson;
     expect(next.ready.map((r) => r.id)).toEqual(["later"]);
@@ -214,6 +218,24 @@ describe("merge", () => {
     await p.ok(["launch"]);
     expect((await p.waitState("later", ["review", "failed"])).state).toBe("review");
     await git(["merge-base", "--is-ancestor", m.commit, "ballador/later"], p.dir, p.env);
+  });
+  it("after a merge while `launch --watch` conducts, the ready dependent is left to the watcher, not to the person", async () => {
+    const p = await makeVerifyProject();
+    await writePart(p, "first", { steps: commitAndDone("first.txt") });
+    await writePart(p, "second", { needs: ["first"], steps: commitAndDone("second.txt") });
+    await p.ok(["queue"]);
+    await p.ok(["launch"]);
+    expect((await p.waitState("first", ["review", "failed"])).state).toBe("review");
+    await p.commitAll("parts");
+    // A watcher conducting, recorded as `launch --watch` records itself (this live process).
+    const withdraw = announceWatcher(stateDirFor(p.dir, p.env));
+    try {
+      const r = await p.ok(["merge", "first"]);
+      expect(r.stdout).toContain("Now ready: second; the running `ballador launch --watch` starts it");
+      expect(r.stdout).not.toContain("(ballador launch)");
+    } finally {
+      withdraw();
+    }
   });
 });
 

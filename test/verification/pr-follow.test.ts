@@ -220,6 +220,38 @@ interface SyncJson {
   warnings: string[];
 }
 
+describe("pr and a remote base behind the local one", () => {
+  it("refuses before pushing or opening anything, names the fix and the flag; with --allow-base-behind it opens and warns", async () => {
+    const p = await makeVerifyProject();
+    await writePart(p, "ship", { steps: commitAndDone("ship.txt") });
+    await p.ok(["queue"]);
+    await p.ok(["launch"]);
+    expect((await p.waitState("ship", ["review", "failed"])).state).toBe("review");
+    const bare = await addBareRemote(p);
+    const gh = await ghStandIn(p);
+    await p.git(["push", "-q", "origin", "main"]);
+    // Work merged here and not pushed: the remote's main is one commit behind.
+    await p.commitAll("merged locally");
+
+    const r = await p.run(["pr", "ship"], { env: gh.env });
+    expect(r.code, r.stdout).toBe(4);
+    expect(r.stderr).toContain(
+      "origin/main is behind your main by 1 commit (work merged locally): the pull request would carry them too; nothing was pushed or opened. Push the base first (git push origin main), or open it as it is: ballador pr ship --allow-base-behind",
+    );
+    expect(await gh.calls()).toEqual([]);
+    expect(await git(["ls-remote", bare, "refs/heads/ballador/ship"], p.parent, p.env)).toBe("");
+    expect((await p.ok(["show", "ship"])).stdout).not.toContain("example.test");
+
+    const ok = await p.run(["pr", "ship", "--allow-base-behind"], { env: gh.env });
+    expect(ok.code, ok.stderr).toBe(0);
+    // The warning comes before the pull request's line (it was said before opening).
+    const warn = ok.stdout.indexOf("warning: origin/main is behind your main by 1 commit");
+    expect(warn).toBeGreaterThanOrEqual(0);
+    expect(warn).toBeLessThan(ok.stdout.indexOf("Pull request for ship:"));
+    expect(await gh.calls()).toHaveLength(1);
+  });
+});
+
 describe("sync", () => {
   it("a pull request merged on the forge marks the task merged, brings the remote's base in, and its dependent becomes ready and starts from it; closed and commented ones are flagged", async () => {
     const p = await makeVerifyProject();

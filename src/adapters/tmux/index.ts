@@ -1,5 +1,7 @@
 // The tmux adapter: Ballador's own tmux server (one socket via -L), argv only, never a shell.
 import { execFile } from "node:child_process";
+import { lstatSync, realpathSync, unlinkSync } from "node:fs";
+import { join } from "node:path";
 import { escapeFormat, shellQuote, tmuxArg } from "./quote.js";
 
 export { escapeFormat, shellQuote, tmuxArg } from "./quote.js";
@@ -274,6 +276,33 @@ export class Tmux {
     const res = await this.run(["kill-server"], { allowFail: true });
     if (res.code === 0 || NO_SERVER.test(res.stderr)) return;
     throw this.failure(["kill-server"], res);
+  }
+
+  /** Where tmux keeps this server's socket file ($TMUX_TMPDIR or /tmp, then tmux-UID). */
+  socketPath(): string {
+    const dir = process.env.TMUX_TMPDIR || "/tmp";
+    let base = dir;
+    try {
+      base = realpathSync(dir); // tmux resolves it the same way
+    } catch {
+      // not there: no socket either
+    }
+    return join(base, `tmux-${process.getuid?.() ?? 0}`, this.socket);
+  }
+
+  /**
+   * Removes the socket file a stopped server leaves behind (tmux does not unlink it): only a
+   * socket, never another kind of file. Returns whether one was removed.
+   */
+  removeSocketFile(): boolean {
+    const path = this.socketPath();
+    try {
+      if (!lstatSync(path).isSocket()) return false;
+      unlinkSync(path);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   private globalArgs(): string[] {

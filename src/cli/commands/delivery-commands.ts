@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { nowReadyLine } from "../../core/now-ready.js";
 import { overrideText } from "../../core/part-verify.js";
 import { block, color, line, printJson } from "../output.js";
 import { progressWriter } from "../progress.js";
@@ -92,7 +93,8 @@ export function registerDeliveryCommands(program: Command): void {
           if (r.partVerify) console.log(color.yellow(`accepted: ${line(overrideText(r.partVerify))}`));
           if (r.acceptedVerifyChanges.length)
             console.log(`Accepted changes to how tests run: ${r.acceptedVerifyChanges.map(line).join(", ")}`);
-          if (r.unblocked.length) console.log(`Now ready: ${r.unblocked.join(", ")} (ballador launch)`);
+          const ready = nowReadyLine(r.unblocked, r.watcher);
+          if (ready) console.log(ready);
           console.log(`Remove its worktree with: ballador cleanup ${id}`);
         });
       },
@@ -105,17 +107,38 @@ export function registerDeliveryCommands(program: Command): void {
     )
     .argument("<task>", "task id")
     .option("--draft", "open it as a draft")
+    .option(
+      "--allow-base-behind",
+      "open it even though the remote's base lacks work merged here (the pull request then carries that work too)",
+    )
     .option("--json", "print the result as JSON")
-    .addHelpText("after", examples("ballador pr extract-events", "ballador pr extract-events --draft"))
-    .action(async (id: string, opts: { draft?: boolean; json?: boolean }, cmd: Command) => {
-      const { openPullRequest } = await import("../../usecases/delivery.js");
-      await withProject(cmd, async (p) => {
-        const r = await openPullRequest(p, id, { draft: opts.draft === true });
-        if (opts.json) return printJson(r);
-        console.log(`Pull request for ${id}: ${line(r.url)}`);
-        for (const w of r.warnings) console.log(`warning: ${line(w)}`);
-      });
-    });
+    .addHelpText(
+      "after",
+      examples(
+        "ballador pr extract-events",
+        "ballador pr extract-events --draft",
+        "ballador pr extract-events --allow-base-behind   # the remote's base lacks local merges: open it anyway",
+      ),
+    )
+    .action(
+      async (
+        id: string,
+        opts: { draft?: boolean; allowBaseBehind?: boolean; json?: boolean },
+        cmd: Command,
+      ) => {
+        const { openPullRequest } = await import("../../usecases/delivery.js");
+        await withProject(cmd, async (p) => {
+          // Warnings come before the pull request is opened (in --json, in the result).
+          const r = await openPullRequest(p, id, {
+            draft: opts.draft === true,
+            allowBaseBehind: opts.allowBaseBehind === true,
+            say: opts.json ? undefined : (w) => console.log(color.yellow(`warning: ${line(w)}`)),
+          });
+          if (opts.json) return printJson(r);
+          console.log(`Pull request for ${id}: ${line(r.url)}`);
+        });
+      },
+    );
 
   program
     .command("update")
@@ -182,7 +205,8 @@ export function registerDeliveryCommands(program: Command): void {
           );
           for (const f of e.flags) console.log(`  ! ${line(f)}`);
         }
-        if (r.unblocked.length) console.log(`Now ready: ${r.unblocked.join(", ")} (ballador launch)`);
+        const ready = nowReadyLine(r.unblocked, r.watcher);
+        if (ready) console.log(ready);
         for (const w of r.warnings) console.log(`warning: ${line(w)}`);
       });
     });

@@ -626,14 +626,12 @@ every byte.`,
     .action(async (id: string, opts: { json?: boolean }, cmd: Command) => {
       const { attachArgs } = await import("../../usecases/lifecycle.js");
       await withProject(cmd, async (p) => {
-        const { args, live } = attachArgs(p, id);
+        const { args, live, state, ran } = attachArgs(p, id);
         const { refused } = await import("../../usecases/errors.js");
-        if (opts.json) return printJson({ task: id, live, command: args });
-        if (!live)
-          throw refused(
-            "no_live_session",
-            `task ${id} has no live session; see its output with: ballador logs ${id}`,
-          );
+        const { noSessionMessage } = await import("../../core/attach-hint.js");
+        const message = live ? null : noSessionMessage(id, state, ran);
+        if (opts.json) return printJson({ task: id, live, state, ran, message, command: args });
+        if (message) throw refused("no_live_session", message);
         if (!process.stdin.isTTY || !process.stdout.isTTY) {
           console.log(
             args.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`)).join(" "),
@@ -679,8 +677,9 @@ every byte.`,
                 `removed ${x.id}: ${line([x.worktree, x.branch].filter(Boolean).join(", ")) || "nothing left"}`,
               );
             for (const x of r.refused) console.log(color.yellow(`kept ${x.id}: ${line(x.why)}`));
+            for (const x of r.kept) console.log(`kept ${x.id} (${line(x.worktree)}): ${line(x.why)}`);
             for (const s of r.sessionsClosed) console.log(`closed orphan session ${line(s)}`);
-            if (r.removed.length + r.refused.length + r.sessionsClosed.length === 0)
+            if (r.removed.length + r.refused.length + r.kept.length + r.sessionsClosed.length === 0)
               console.log("Nothing to clean up.");
           }
           // Some work was kept because removing it would lose it: a refusal (exit 4).
