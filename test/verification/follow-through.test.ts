@@ -172,9 +172,14 @@ describe("what the person is told", () => {
     expect((await p.waitState("one", ["review", "failed"])).state).toBe("review");
     expect((await p.waitState("two", ["review", "failed"])).state).toBe("review");
     await p.ok(["merge", "one"]);
-    const pr = await p.ok(["pr", "two"]);
+    // The remote's base lacks the merge: pr refuses before pushing, naming the fix and the flag.
+    const refused = await p.run(["pr", "two"]);
+    expect(refused.code).toBe(4);
+    expect(refused.stderr).toMatch(/origin\/main is behind your main by \d+ commits?/);
+    expect(refused.stderr).toContain("git push origin main");
+    expect(refused.stderr).toContain("--allow-base-behind");
+    const pr = await p.ok(["pr", "two", "--allow-base-behind"]);
     expect(pr.stdout).toMatch(/origin\/main is behind your main by \d+ commits?/);
-    expect(pr.stdout).toContain("git push origin main");
     await p.ok(["abandon", "two"]);
     await p.ok(["cleanup", "--all", "--force"]);
     expect(existsSync(p.worktreeRoot), "the empty worktree root was removed").toBe(false);
