@@ -181,6 +181,25 @@ function toRun(r: SqlRow): RunRow {
   };
 }
 
+/**
+ * Switches the store to WAL. On a brand-new store that other processes are creating at the same
+ * moment, SQLite can answer SQLITE_BUSY at once without calling the busy handler (seen under load
+ * in CI): wait a little and try again, for as long as the busy timeout.
+ */
+function enableWal(db: Database.Database): void {
+  const until = Date.now() + 15_000;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    try {
+      db.pragma("journal_mode = WAL");
+      return;
+    } catch (err) {
+      if ((err as { code?: string }).code !== "SQLITE_BUSY" || Date.now() > until) throw err;
+      Atomics.wait(pause, 0, 0, 20);
+    }
+  }
+}
+
 export class TaskStore {
   readonly db: Database.Database;
 
@@ -188,10 +207,9 @@ export class TaskStore {
     readonly path: string,
     readonly stack: boolean,
   ) {
-    this.db = new Database(path);
-    this.db.pragma("journal_mode = WAL");
     // Agents report concurrently; wait for the lock rather than fail.
-    this.db.pragma("busy_timeout = 15000");
+    this.db = new Database(path, { timeout: 15_000 });
+    enableWal(this.db);
     this.db.pragma("synchronous = NORMAL");
     this.db.pragma("foreign_keys = ON");
     this.migrate();
