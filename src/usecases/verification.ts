@@ -92,50 +92,6 @@ export async function verificationKey(input: {
   return createHash("sha256").update(JSON.stringify(what)).digest("hex");
 }
 
-async function blob(repo: string, rev: string, path: string): Promise<string | null> {
-  const r = await git(["rev-parse", "--verify", "--quiet", "--end-of-options", `${rev}:${path}`], {
-    cwd: repo,
-    allowFail: true,
-  });
-  return r.code === 0 ? r.stdout.trim() : null;
-}
-
-/** Protected files whose content (or mode, or kind) on `commit` differs from `base`. */
-export async function tamperedFiles(
-  repo: string,
-  base: string,
-  commit: string,
-  paths: readonly string[],
-): Promise<string[]> {
-  if (paths.length === 0) return [];
-  // One tree comparison for all of them (literal pathspecs: a path is never a pattern). A
-  // protected path made a folder shows as the files inside it, which count for the path.
-  const r = await git(
-    [
-      "diff",
-      "--name-only",
-      "-z",
-      "--no-renames",
-      "--end-of-options",
-      base,
-      commit,
-      "--",
-      ...paths.map((p) => `:(literal)${p}`),
-    ],
-    { cwd: repo, allowFail: true },
-  );
-  if (r.code === 0) {
-    const changed = r.stdout.split("\0").filter(Boolean);
-    return paths.filter((p) => changed.some((c) => c === p || c.startsWith(`${p}/`)));
-  }
-  // A revision git cannot compare (not a commit): by object, path by path, as a missing one reads.
-  const out: string[] = [];
-  for (const p of paths) {
-    if ((await blob(repo, base, p)) !== (await blob(repo, commit, p))) out.push(p);
-  }
-  return out;
-}
-
 /** Keeps what a reader needs: the last lines, plus earlier lines that name failures. */
 export function trimOutput(output: string, maxLines = 40): string {
   const lines = output.trimEnd().split("\n");
