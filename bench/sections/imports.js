@@ -11,7 +11,7 @@ const CASES = [
   ["better-sqlite3", "await import('better-sqlite3')"],
   ["dist/cli/main.js (what --version loads)", "await import('./dist/cli/main.js')"],
   ["dist/config/load.js (yaml + zod + schema)", "await import('./dist/config/load.js')"],
-  ["dist/usecases/project.js (every project command)", "await import('./dist/usecases/project.js')"],
+  ["dist/project/index.js (every project command)", "await import('./dist/project/index.js')"],
   [
     "spawn git rev-parse",
     "(await import('node:child_process')).execFileSync('git', ['rev-parse', '--git-common-dir'])",

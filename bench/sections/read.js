@@ -36,8 +36,8 @@ export const section = {
 
     // In-process: open the project (git, config, store) and run the use case, as a
     // long-lived process (dashboard, MCP server, conductor) would.
-    const { openProject } = await import(pathToFileURL(join(DIST, "usecases", "project.js")).href);
-    const read = await import(pathToFileURL(join(DIST, "usecases", "read.js")).href);
+    const { openProject } = await import(pathToFileURL(join(DIST, "project", "index.js")).href);
+    const read = await import(pathToFileURL(join(DIST, "observe", "index.js")).href);
     const savedXdg = process.env.XDG_CONFIG_HOME;
     process.env.XDG_CONFIG_HOME = repo.env.XDG_CONFIG_HOME;
     try {

@@ -232,7 +232,7 @@ export const section = {
 
       // ---- host-side care around each sandboxed step (refs copy, objects, own ref) ---------
       const { beforeSandboxedStep, afterSandboxedStep } = await import(
-        pathToFileURL(join(DIST, "usecases", "run-steps.js")).href
+        pathToFileURL(join(DIST, "run", "run-steps.js")).href
       );
       const steps = [];
       for (let i = -2; i < N; i++) {

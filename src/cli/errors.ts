@@ -1,10 +1,10 @@
 /**
  * How a failure leaves the CLI: a message on stderr for people, or with --json exactly one
  * document on stdout, `{"error": {"code", "message", "details"}}`; and a documented exit code
- * (src/usecases/errors.ts EXIT). Messages can carry agent-written text: escaped for the terminal.
+ * (src/project/errors.ts EXIT). Messages can carry agent-written text: escaped for the terminal.
  */
 import { CommanderError } from "commander";
-import { EXIT, UserError } from "../usecases/errors.js";
+import { EXIT, UserError } from "../project/index.js";
 import { block } from "./output.js";
 
 export interface ErrorDocument {

@@ -1,5 +1,5 @@
 /** Entry of the run supervisor, started by launch inside the task's tmux session. */
-import { supervise } from "../usecases/supervise.js";
+import { supervise } from "../run/index.js";
 
 const runDir = process.argv[2];
 if (!runDir) {

@@ -3,7 +3,7 @@
  * an implementer, a refactorer, a security auditor), each stage a run of its own, the verify
  * command and Ballador's host-side checks the gate between them. Pure: which stages a part has,
  * who plays each, what each is told, and what a gate's observed facts mean. Reading git and
- * running verify are the use cases' job (usecases/pipeline.ts).
+ * running verify are the use cases' job (project/pipeline.ts, verify/stage-gates.ts).
  */
 import { inScope } from "./scope.js";
 

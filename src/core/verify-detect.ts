@@ -1,7 +1,7 @@
 /**
  * Which command is a project's own test suite, and what a fresh worktree needs before it runs:
  * `ballador init` writes it as `verify:` (with a suggested `bootstrap:`), so verification is on
- * from the first run. Pure: the adapter (usecases/detect-verify.ts) reads the files.
+ * from the first run. Pure: the adapter (verify/detect-verify.ts) reads the files.
  *
  * Precedence, first match wins (the most explicit contract first):
  *   1. verify.sh            the project wrote its contract of done itself

@@ -2,8 +2,7 @@
  * The page's lifecycle actions, each through the same use case (and so the same checks and
  * errors) as the CLI, recorded in the task's history under the session's name (issue 29).
  */
-import { UserError } from "../usecases/errors.js";
-import { openProject } from "../usecases/project.js";
+import { openProject, UserError } from "../project/index.js";
 
 /** A person's action, through the same use case (and so the same checks and errors) as the CLI. */
 export async function act(
@@ -17,7 +16,7 @@ export async function act(
   const project = await openProject(cwd);
   try {
     if (action === "launch") {
-      const { launch } = await import("../usecases/launch.js");
+      const { launch } = await import("../run/index.js");
       const r = await launch(project, { tasks: id ? [id] : [], actor });
       const lines = [
         ...r.started.map((s) => `started ${s.id} with ${s.profile} on ${s.branch}`),
@@ -32,7 +31,7 @@ export async function act(
       return { message: lines.join("\n"), result: r };
     }
     const task = id as string;
-    const lifecycle = await import("../usecases/lifecycle.js");
+    const lifecycle = await import("../run/index.js");
     if (action === "stop") {
       const r = await lifecycle.stop(project, task, actor);
       return {
@@ -44,7 +43,7 @@ export async function act(
       let message: string | null = null;
       if (action === "request-changes") {
         // The same checks as the CLI's: empty or too long is refused, nothing recorded.
-        const { requestText } = await import("../usecases/steering.js");
+        const { requestText } = await import("../run/index.js");
         message = requestText({ text: text ?? "", cwd });
       }
       const r =
@@ -73,7 +72,7 @@ export async function act(
         result: r,
       };
     }
-    const delivery = await import("../usecases/delivery.js");
+    const delivery = await import("../deliver/index.js");
     if (action === "merge") {
       const r = await delivery.merge(project, task, { actor });
       return {

@@ -15,8 +15,8 @@ import {
   sessionOf,
   tokenMatches,
   unregisterDashboard,
-} from "../usecases/dashboard-sessions.js";
-import type { Project } from "../usecases/project.js";
+} from "../observe/index.js";
+import type { Project } from "../project/index.js";
 
 /** How long the code in the URL `--open` hands to the browser stays good (it is good once). */
 export const CODE_TTL_MS = 60_000;

@@ -15,17 +15,17 @@ import { existsSync, readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { PACKAGE_ROOT } from "../package-root.js";
-import { addPersonNote, taskPage } from "../usecases/dashboard.js";
 import {
+  addPersonNote,
   type DashboardSession,
   DEFAULT_MAX_SESSIONS,
   DEFAULT_SESSION_IDLE_MS,
   dashboardActor,
   nameSession,
-} from "../usecases/dashboard-sessions.js";
-import { UserError } from "../usecases/errors.js";
-import { openProject } from "../usecases/project.js";
+  taskPage,
+} from "../observe/index.js";
+import { PACKAGE_ROOT } from "../package-root.js";
+import { openProject, UserError } from "../project/index.js";
 import { act } from "./actions.js";
 import { SessionGate } from "./auth.js";
 import { TerminalHub } from "./terminals.js";

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { terminalFrame } from "../usecases/dashboard.js";
-import { UserError } from "../usecases/errors.js";
-import type { Project } from "../usecases/project.js";
+import { terminalFrame } from "../observe/index.js";
+import type { Project } from "../project/index.js";
+import { UserError } from "../project/index.js";
 
 /**
  * Live terminals: one poller per task being watched (not per viewer), sending the screen only

@@ -13,8 +13,8 @@ import {
   boardVersion,
   mergeOrder,
   reviewIds,
-} from "../usecases/dashboard.js";
-import type { Project } from "../usecases/project.js";
+} from "../observe/index.js";
+import type { Project } from "../project/index.js";
 
 export interface BoardPatch {
   upsert: BoardRow[];

@@ -57,10 +57,10 @@ export function createChamberServer(cwd: string): McpServer {
   );
 
   /** Opens the project for one call; a UserError becomes a tool error with its details. */
-  const call = async (fn: (p: import("../usecases/project.js").Project) => unknown): Promise<ToolResult> => {
-    const { openProject } = await import("../usecases/project.js");
-    const { UserError } = await import("../usecases/errors.js");
-    let project: import("../usecases/project.js").Project | null = null;
+  const call = async (fn: (p: import("../project/index.js").Project) => unknown): Promise<ToolResult> => {
+    const { openProject } = await import("../project/index.js");
+    const { UserError } = await import("../project/index.js");
+    let project: import("../project/index.js").Project | null = null;
     try {
       project = await openProject(cwd);
       return ok(await fn(project));
@@ -76,14 +76,14 @@ export function createChamberServer(cwd: string): McpServer {
       project?.close();
     }
   };
-  const chamber = () => import("../usecases/chamber.js");
+  const chamber = () => import("../plan/index.js");
 
   server.registerTool(
     "list_specs",
     { description: "The living specs: number, name, title, status, path, how many parts each has." },
     () =>
       call(async (p) => {
-        const { listSpecSummaries } = await import("../usecases/specs.js");
+        const { listSpecSummaries } = await import("../plan/index.js");
         return listSpecSummaries(p);
       }),
   );
@@ -104,7 +104,7 @@ export function createChamberServer(cwd: string): McpServer {
     },
     ({ title }) =>
       call(async (p) => {
-        const { newSpec } = await import("../usecases/specs.js");
+        const { newSpec } = await import("../plan/index.js");
         return newSpec(p, title);
       }),
   );
@@ -124,7 +124,7 @@ export function createChamberServer(cwd: string): McpServer {
     },
     () =>
       call(async (p) => {
-        const { checkSpecs } = await import("../usecases/specs.js");
+        const { checkSpecs } = await import("../plan/index.js");
         return { problems: checkSpecs(p) };
       }),
   );
@@ -167,12 +167,12 @@ export function createChamberServer(cwd: string): McpServer {
   server.registerTool(
     "status",
     { description: "The task table: id, title, state, agent, attempt, branch." },
-    () => call(async (p) => (await import("../usecases/status.js")).statusReport(p)),
+    () => call(async (p) => (await import("../observe/index.js")).statusReport(p)),
   );
   server.registerTool(
     "next",
     { description: "What can start now, what waits on what, what awaits review, what is stuck, conflicts." },
-    () => call(async (p) => (await import("../usecases/read.js")).nextWithConflicts(p)),
+    () => call(async (p) => (await import("../observe/index.js")).nextWithConflicts(p)),
   );
   server.registerTool(
     "graph",
@@ -180,12 +180,12 @@ export function createChamberServer(cwd: string): McpServer {
       description: "The dependency graph as a terminal tree, Mermaid or DOT.",
       inputSchema: { format: z.enum(["tree", "mermaid", "dot"]).default("tree") },
     },
-    ({ format }) => call(async (p) => (await import("../usecases/read.js")).graph(p, format)),
+    ({ format }) => call(async (p) => (await import("../observe/index.js")).graph(p, format)),
   );
   server.registerTool(
     "show",
     { description: "One task: its part, state history, runs and notes.", inputSchema: { task: TaskId } },
-    ({ task }) => call(async (p) => (await import("../usecases/read.js")).show(p, task)),
+    ({ task }) => call(async (p) => (await import("../observe/index.js")).show(p, task)),
   );
   server.registerTool(
     "brief",
@@ -195,7 +195,7 @@ export function createChamberServer(cwd: string): McpServer {
       inputSchema: { task: TaskId },
     },
     ({ task }) =>
-      call(async (p) => (await (await import("../usecases/brief.js")).buildBrief(p, task)).markdown),
+      call(async (p) => (await (await import("../verify/index.js")).buildBrief(p, task)).markdown),
   );
   server.registerTool(
     "sandbox_denials",
@@ -204,7 +204,7 @@ export function createChamberServer(cwd: string): McpServer {
         "Network requests the sandbox refused, per run, with the config lines that would allow them.",
       inputSchema: { task: TaskId.optional() },
     },
-    ({ task }) => call(async (p) => (await import("../usecases/denials.js")).denialReport(p, task)),
+    ({ task }) => call(async (p) => (await import("../observe/index.js")).denialReport(p, task)),
   );
   return server;
 }

@@ -1,6 +1,6 @@
 /** The base-URL check launch and doctor share: which hosts the sandbox would refuse, and the line to add. */
 import { describe, expect, it } from "vitest";
-import { hostAllowed, hostOf, modelEndpointProblems } from "../../src/usecases/model-endpoint.js";
+import { hostAllowed, hostOf, modelEndpointProblems } from "../../src/run/model-endpoint.js";
 
 const profile = (env: string[], allowHosts: string[] = []) => ({
   name: "local",

@@ -7,8 +7,8 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { announceWatcher } from "../../src/usecases/outbox.js";
-import { stateDirFor } from "../../src/usecases/project.js";
+import { announceWatcher } from "../../src/notify/outbox.js";
+import { stateDirFor } from "../../src/project/open.js";
 import { git } from "../helpers/cli.js";
 import { cleanupProjects, commitAndDone } from "../helpers/runtime.js";
 import {

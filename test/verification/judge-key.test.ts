@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { buildPolicy } from "../../src/adapters/sandbox/index.js";
-import { verificationKey, verifyClean } from "../../src/usecases/verification.js";
+import { verificationKey, verifyClean } from "../../src/verify/verification.js";
 
 const dirs: string[] = [];
 afterEach(() => {

@@ -6,8 +6,8 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { ownChangedFiles, ownChangedFilesOf } from "../../src/usecases/conflicts.js";
-import { openProject } from "../../src/usecases/project.js";
+import { openProject } from "../../src/project/open.js";
+import { ownChangedFiles, ownChangedFilesOf } from "../../src/verify/conflicts.js";
 import { cleanupProjects, commitAndDone } from "../helpers/runtime.js";
 import { makeVerifyProject, writePart } from "../helpers/verification.js";
 

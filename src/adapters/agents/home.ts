@@ -16,7 +16,7 @@ import { readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { parse as parseToml, stringify as stringifyToml } from "smol-toml";
-import { type CarryReport, carryInto, HomeFiles } from "./home-files.js";
+import { type CarryReport, carryInto, HomeFiles } from "../hostile/index.js";
 import { PRESETS, type Preset, presetBinary } from "./presets.js";
 import type { ResolvedProfile } from "./profiles.js";
 

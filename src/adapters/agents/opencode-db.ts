@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { readUntrusted } from "../untrusted/index.js";
+import { readUntrusted } from "../hostile/index.js";
 
 const READ_MS = 15_000;
 const MAX_OUTPUT = 64 * 1024 * 1024;

@@ -17,7 +17,7 @@ import {
   type RunUsage,
   sumUsage,
 } from "../../core/usage.js";
-import { entryKind, readUntrustedText } from "../untrusted/index.js";
+import { entryKind, readUntrustedText } from "../hostile/index.js";
 import { readOpencodeMessages } from "./opencode-db.js";
 
 /** Claude Code names a project's folder after its working directory, every other character a dash. */

@@ -12,7 +12,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { inflateSync } from "node:zlib";
-import { entryKind, readUntrusted, UntrustedPathError } from "../untrusted/index.js";
+import { entryKind, readUntrusted, UntrustedPathError } from "../hostile/index.js";
 import { repoLayout } from "./repo.js";
 import { git } from "./run.js";
 

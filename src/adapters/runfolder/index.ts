@@ -21,7 +21,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { SecretSpec } from "../../core/secrets.js";
-import { readUntrusted, UntrustedPathError, unlinkUntrusted } from "../untrusted/index.js";
+import { readUntrusted, UntrustedPathError, unlinkUntrusted } from "../hostile/index.js";
 
 export interface RunSpec {
   runId: string;

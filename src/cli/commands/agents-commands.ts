@@ -18,7 +18,7 @@ export function registerAgentsCommands(program: Command): void {
       ),
     )
     .action(async (opts: { json?: boolean }, cmd: Command) => {
-      const { listAgents } = await import("../../usecases/agents.js");
+      const { listAgents } = await import("../../setup/index.js");
       const result = await listAgents(globals(cmd).cwd);
       if (opts.json) return printJson(result);
       const rows = result.agents.map((a) => [

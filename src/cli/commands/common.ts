@@ -1,5 +1,5 @@
 import { type Command, InvalidArgumentError } from "commander";
-import type { Project } from "../../usecases/project.js";
+import type { Project } from "../../project/index.js";
 
 export interface GlobalOpts {
   cwd: string;
@@ -14,7 +14,7 @@ export function examples(...lines: string[]): string {
 }
 
 export async function withProject<T>(cmd: Command, fn: (project: Project) => Promise<T> | T): Promise<T> {
-  const { openProject } = await import("../../usecases/project.js");
+  const { openProject } = await import("../../project/index.js");
   const project = await openProject(globals(cmd).cwd);
   try {
     return await fn(project);
@@ -56,7 +56,7 @@ export function groupCommand(group: Command): Command {
     .action(async (words: string[]) => {
       // Unknown options (--json) arrive here among the words.
       const given = words.find((w) => !w.startsWith("-"));
-      const { usage } = await import("../../usecases/errors.js");
+      const { usage } = await import("../../project/index.js");
       const { terminalLine } = await import("../../core/terminal-text.js");
       const subs = group.commands.map((c) => c.name());
       if (!jsonRequested()) group.outputHelp({ error: true });

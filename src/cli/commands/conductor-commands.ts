@@ -3,7 +3,7 @@
  * and guidance files, and the planner (spec draft, plan). None of them launches anything.
  */
 import type { Command } from "commander";
-import { UserError } from "../../usecases/errors.js";
+import { UserError } from "../../project/index.js";
 import { color, printJson } from "../output.js";
 import { progressWriter } from "../progress.js";
 import { examples, globals, withProject } from "./common.js";
@@ -51,7 +51,7 @@ Codex and Gemini CLI read AGENTS.md and GEMINI.md; register the server with them
   $ gemini mcp add ballador ballador mcp`,
     )
     .action(async (opts: { json?: boolean }, cmd: Command) => {
-      const { installConductor } = await import("../../usecases/conductor-install.js");
+      const { installConductor } = await import("../../plan/index.js");
       await withProject(cmd, (p) => {
         const r = installConductor(p);
         if (opts.json) return printJson(r);
@@ -88,7 +88,7 @@ run with its preset's headless variant. It never launches anything; review the p
     .action(
       async (spec: string, opts: { queue?: boolean; attempts: string; json?: boolean }, cmd: Command) => {
         const attempts = attemptsOption(opts.attempts);
-        const { planSpec } = await import("../../usecases/conductor.js");
+        const { planSpec } = await import("../../plan/index.js");
         await withProject(cmd, async (p) => {
           const r = await planSpec(p, spec, {
             queue: opts.queue === true,
@@ -167,7 +167,7 @@ run with its preset's headless variant. It never launches anything; review the p
         cmd: Command,
       ) => {
         const attempts = attemptsOption(opts.attempts);
-        const { UserError } = await import("../../usecases/errors.js");
+        const { UserError } = await import("../../project/index.js");
         if ((opts.context === undefined) === (opts.contextFile === undefined)) {
           throw new UserError("give exactly one of --context TEXT or --context-file FILE");
         }
@@ -183,7 +183,7 @@ run with its preset's headless variant. It never launches anything; review the p
             );
           }
         }
-        const { draftSpec } = await import("../../usecases/conductor.js");
+        const { draftSpec } = await import("../../plan/index.js");
         await withProject(cmd, async (p) => {
           const r = await draftSpec(p, title, context, {
             attempts,

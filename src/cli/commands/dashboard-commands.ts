@@ -96,7 +96,7 @@ interface ServeOptions {
 
 async function serve(opts: ServeOptions, cmd: Command): Promise<void> {
   const { isLoopback, startDashboard } = await import("../../dashboard/server.js");
-  const { UserError } = await import("../../usecases/errors.js");
+  const { UserError } = await import("../../project/index.js");
   const remote = !isLoopback(opts.host);
   if (remote && !opts.allowRemote)
     throw new UserError(
@@ -156,7 +156,7 @@ A revoked browser is logged out at its next request; its open page within a seco
     )
     .action(async (_opts: unknown, cmd: Command) => {
       const o = cmd.optsWithGlobals() as { revoke?: string; rotateToken?: boolean; json?: boolean };
-      const s = await import("../../usecases/dashboard-sessions.js");
+      const s = await import("../../observe/index.js");
       await withProject(cmd, (project) => {
         if (o.rotateToken) {
           const r = s.rotateTokens(project);

@@ -19,7 +19,7 @@ export function registerDeliveryCommands(program: Command): void {
       examples("ballador review extract-events", "ballador review extract-events --no-diff > brief.md"),
     )
     .action(async (id: string, opts: { diff: boolean; json?: boolean }, cmd: Command) => {
-      const { writeBrief } = await import("../../usecases/brief.js");
+      const { writeBrief } = await import("../../verify/index.js");
       await withProject(cmd, async (p) => {
         const brief = await writeBrief(p, id);
         if (opts.json) return printJson({ path: brief.path, data: brief.data, markdown: brief.markdown });
@@ -76,7 +76,7 @@ export function registerDeliveryCommands(program: Command): void {
         },
         cmd: Command,
       ) => {
-        const { merge } = await import("../../usecases/delivery.js");
+        const { merge } = await import("../../deliver/index.js");
         const face = progressWriter({ json: opts.json === true });
         await withProject(cmd, async (p) => {
           const r = await merge(p, id, {
@@ -126,7 +126,7 @@ export function registerDeliveryCommands(program: Command): void {
         opts: { draft?: boolean; allowBaseBehind?: boolean; json?: boolean },
         cmd: Command,
       ) => {
-        const { openPullRequest } = await import("../../usecases/delivery.js");
+        const { openPullRequest } = await import("../../deliver/index.js");
         await withProject(cmd, async (p) => {
           // Warnings come before the pull request is opened (in --json, in the result).
           const r = await openPullRequest(p, id, {
@@ -153,7 +153,7 @@ export function registerDeliveryCommands(program: Command): void {
       examples("ballador update extract-events", "ballador update extract-events --no-launch"),
     )
     .action(async (id: string, opts: { launch: boolean; json?: boolean }, cmd: Command) => {
-      const { update } = await import("../../usecases/update.js");
+      const { update } = await import("../../deliver/index.js");
       const face = progressWriter({ json: opts.json === true });
       await withProject(cmd, async (p) => {
         const r = await update(p, id, {
@@ -188,7 +188,7 @@ export function registerDeliveryCommands(program: Command): void {
     .option("--json", "print the result as JSON")
     .addHelpText("after", examples("ballador sync", "ballador sync --json"))
     .action(async (opts: { json?: boolean }, cmd: Command) => {
-      const { sync } = await import("../../usecases/forge.js");
+      const { sync } = await import("../../deliver/index.js");
       await withProject(cmd, async (p) => {
         const r = await sync(p, { progress: progressWriter({ json: opts.json === true }).progress });
         if (opts.json) return printJson(r);

@@ -21,7 +21,7 @@ export function registerQueueCommands(program: Command): void {
       ),
     )
     .action(async (paths: string[], opts: { dryRun?: boolean; json?: boolean }, cmd: Command) => {
-      const { queueParts, notOnBase } = await import("../../usecases/queue.js");
+      const { queueParts, notOnBase } = await import("../../plan/index.js");
       const { globals } = await import("./common.js");
       await withProject(cmd, async (p) => {
         const r = queueParts(p, paths, globals(cmd).cwd, { dryRun: opts.dryRun === true });
@@ -61,7 +61,7 @@ export function registerQueueCommands(program: Command): void {
       ),
     )
     .action(async (opts: { watch?: boolean; json?: boolean }, cmd: Command) => {
-      const { statusReport } = await import("../../usecases/status.js");
+      const { statusReport } = await import("../../observe/index.js");
       const snapshot = () => withProject(cmd, (p) => statusReport(p));
       if (!opts.watch) {
         const report = await snapshot();
@@ -118,7 +118,7 @@ export function registerQueueCommands(program: Command): void {
       examples("ballador next", "ballador next --json", "ballador next --all --json | jq '.ready[].id'"),
     )
     .action(async (opts: { json?: boolean; limit: number; all?: boolean }, cmd: Command) => {
-      const { nextWithConflicts } = await import("../../usecases/read.js");
+      const { nextWithConflicts } = await import("../../observe/index.js");
       await withProject(cmd, async (p) => {
         const r = await nextWithConflicts(p, { limit: opts.all ? -1 : opts.limit });
         if (opts.json) return printJson(r);
@@ -191,14 +191,14 @@ export function registerQueueCommands(program: Command): void {
       ),
     )
     .action(async (opts: { format: string; json?: boolean }, cmd: Command) => {
-      const { usage } = await import("../../usecases/errors.js");
+      const { usage } = await import("../../project/index.js");
       if (!["tree", "mermaid", "dot"].includes(opts.format)) {
         throw usage(
           "invalid_option",
           `--format: "${line(opts.format)}" is not a format; use tree, mermaid or dot`,
         );
       }
-      const { graph } = await import("../../usecases/read.js");
+      const { graph } = await import("../../observe/index.js");
       await withProject(cmd, (p) => {
         if (opts.json) {
           const tasks = p.store().tasks();
@@ -218,7 +218,7 @@ export function registerQueueCommands(program: Command): void {
     .option("--json", "print everything as JSON")
     .addHelpText("after", examples("ballador show extract-events"))
     .action(async (id: string, opts: { json?: boolean }, cmd: Command) => {
-      const { show } = await import("../../usecases/read.js");
+      const { show } = await import("../../observe/index.js");
       await withProject(cmd, (p) => {
         const r = show(p, id);
         if (opts.json) return printJson(r);
@@ -296,7 +296,7 @@ export function registerQueueCommands(program: Command): void {
     });
 }
 
-type ShowReport = import("../../usecases/read.js").ShowReport;
+type ShowReport = import("../../observe/index.js").ShowReport;
 
 const CHECK_KIND: Record<string, string> = {
   gate: "agent's gate",
@@ -324,7 +324,7 @@ function printVerifications(r: ShowReport): void {
     );
 }
 
-type StatusReport = import("../../usecases/status.js").StatusReport;
+type StatusReport = import("../../observe/index.js").StatusReport;
 
 function renderStatus(report: StatusReport): string {
   const lines: string[] = [];

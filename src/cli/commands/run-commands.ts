@@ -93,9 +93,9 @@ export function registerRunCommands(program: Command): void {
         },
         cmd: Command,
       ) => {
-        const { launch } = await import("../../usecases/launch.js");
+        const { launch } = await import("../../run/index.js");
         let budgetSaid = false;
-        const print = (r: import("../../usecases/launch.js").LaunchResult, provisioning = false) => {
+        const print = (r: import("../../run/index.js").LaunchResult, provisioning = false) => {
           if (r.launch?.budget && !budgetSaid) {
             budgetSaid = true;
             console.log(
@@ -147,7 +147,7 @@ export function registerRunCommands(program: Command): void {
             }
             return;
           }
-          const { conduct } = await import("../../usecases/conduct.js");
+          const { conduct } = await import("../../watch/index.js");
           const abort = new AbortController();
           // Ctrl-C or SIGTERM (a service manager, `kill`): the conductor stops, the agents do not.
           const stop = () => {
@@ -217,7 +217,7 @@ export function registerRunCommands(program: Command): void {
       .option("--json", "print the result as JSON")
       .addHelpText("after", examples(example))
       .action(async (words: string[], opts: { json?: boolean }, cmd: Command) => {
-        const { report } = await import("../../usecases/report.js");
+        const { report } = await import("../../inside/index.js");
         const r = await report(globals(cmd).cwd, name, words.join(" "));
         if (opts.json) return printJson(r);
         console.log(
@@ -248,12 +248,12 @@ verdict:
     .action(async (words: string[] | undefined, opts: { launch: boolean; json?: boolean }, cmd: Command) => {
       // Every run has BALLADOR_RUN_DIR; a person's shell has not (see request-changes).
       if (process.env.BALLADOR_RUN_DIR) {
-        const { report } = await import("../../usecases/report.js");
+        const { report } = await import("../../inside/index.js");
         const r = await report(globals(cmd).cwd, "approve", (words ?? []).join(" "));
         if (opts.json) return printJson(r);
         return console.log(`Verdict recorded for ${r.taskId}.`);
       }
-      const { UserError } = await import("../../usecases/errors.js");
+      const { UserError } = await import("../../project/index.js");
       const [id, ...rest] = words ?? [];
       if (!id || rest.length > 0)
         throw new UserError(
@@ -264,7 +264,7 @@ verdict:
           [],
           "missing_task",
         );
-      const { approve } = await import("../../usecases/lifecycle.js");
+      const { approve } = await import("../../run/index.js");
       await withProject(cmd, async (p) => {
         const r = await approve(p, id, { launch: opts.launch });
         if (opts.json) return printJson(r);
@@ -305,7 +305,7 @@ Inside a reviewer run (BALLADOR_RUN_DIR is set) the command is the reviewer's ve
     )
     .action(
       async (words: string[], opts: { file?: string; launch: boolean; json?: boolean }, cmd: Command) => {
-        const { UserError } = await import("../../usecases/errors.js");
+        const { UserError } = await import("../../project/index.js");
         // Every run has BALLADOR_RUN_DIR; a person's shell has not. The agent's form only ever
         // writes its own run's inbox, so an agent gains nothing by dropping the variable.
         if (process.env.BALLADOR_RUN_DIR) {
@@ -314,13 +314,13 @@ Inside a reviewer run (BALLADOR_RUN_DIR is set) the command is the reviewer's ve
               'inside a run, request-changes is the reviewer\'s verdict: ballador request-changes "what must change" (no --file, no --no-launch)',
               2,
             );
-          const { report } = await import("../../usecases/report.js");
+          const { report } = await import("../../inside/index.js");
           const r = await report(globals(cmd).cwd, "changes", words.join(" "));
           if (opts.json) return printJson(r);
           return console.log(`Verdict recorded for ${r.taskId}.`);
         }
         const [id, ...rest] = words as [string, ...string[]];
-        const { requestText } = await import("../../usecases/steering.js");
+        const { requestText } = await import("../../run/index.js");
         const message = requestText({
           ...(rest.length > 0 ? { text: rest.join(" ") } : {}),
           ...(opts.file !== undefined ? { file: opts.file } : {}),
@@ -333,7 +333,7 @@ Inside a reviewer run (BALLADOR_RUN_DIR is set) the command is the reviewer's ve
             [],
             "missing_message",
           );
-        const { retry } = await import("../../usecases/lifecycle.js");
+        const { retry } = await import("../../run/index.js");
         await withProject(cmd, async (p) => {
           const r = await retry(p, id, { launch: opts.launch, message, verb: "request-changes" });
           if (opts.json) return printJson(r);
@@ -377,10 +377,10 @@ this is request-changes.`,
         opts: { fromPr?: boolean; all?: boolean; file?: string; launch: boolean; json?: boolean },
         cmd: Command,
       ) => {
-        const { UserError } = await import("../../usecases/errors.js");
+        const { UserError } = await import("../../project/index.js");
         if (process.env.BALLADOR_RUN_DIR)
           throw new UserError("feedback is the person's command; inside a run, report with ballador note", 2);
-        const { requestText } = await import("../../usecases/steering.js");
+        const { requestText } = await import("../../run/index.js");
         const message = requestText({
           ...(words.length > 0 ? { text: words.join(" ") } : {}),
           ...(opts.file !== undefined ? { file: opts.file } : {}),
@@ -395,12 +395,12 @@ this is request-changes.`,
           );
         await withProject(cmd, async (p) => {
           if (!opts.fromPr) {
-            const { retry } = await import("../../usecases/lifecycle.js");
+            const { retry } = await import("../../run/index.js");
             const r = await retry(p, id, { launch: opts.launch, message, verb: "feedback" });
             if (opts.json) return printJson(r);
             return printRetry(id, r, "Sent back");
           }
-          const { feedbackFromPr } = await import("../../usecases/forge.js");
+          const { feedbackFromPr } = await import("../../deliver/index.js");
           const { commentPlace } = await import("../../core/pr-review.js");
           const r = await feedbackFromPr(p, id, { launch: opts.launch, message, all: opts.all === true });
           if (opts.json) return printJson(r);
@@ -434,7 +434,7 @@ Ballador seeds these hooks into a sandboxed Claude Code run's settings. Without 
 prints nothing on stdout and always exits 0, so it can never change what the agent does.`,
     )
     .action(async (event: string | undefined, opts: { json?: boolean }, cmd: Command) => {
-      const { hookReport } = await import("../../usecases/report.js");
+      const { hookReport } = await import("../../inside/index.js");
       let input = "";
       if (!process.stdin.isTTY) {
         for await (const chunk of process.stdin) {
@@ -461,7 +461,7 @@ prints nothing on stdout and always exits 0, so it can never change what the age
     .option("--json", "print the result as JSON")
     .addHelpText("after", examples('ballador done --summary "events emitted for every extraction"'))
     .action(async (opts: { summary?: string; allowDirty?: boolean; json?: boolean }, cmd: Command) => {
-      const { report } = await import("../../usecases/report.js");
+      const { report } = await import("../../inside/index.js");
       const r = await report(globals(cmd).cwd, "done", opts.summary ?? "", {
         allowDirty: opts.allowDirty === true,
       });
@@ -476,7 +476,7 @@ prints nothing on stdout and always exits 0, so it can never change what the age
     .option("--json", "print the result as JSON")
     .addHelpText("after", examples("ballador stop extract-events"))
     .action(async (id: string, opts: { json?: boolean }, cmd: Command) => {
-      const { stop } = await import("../../usecases/lifecycle.js");
+      const { stop } = await import("../../run/index.js");
       await withProject(cmd, async (p) => {
         const r = await stop(p, id);
         if (opts.json) return printJson(r);
@@ -493,7 +493,7 @@ prints nothing on stdout and always exits 0, so it can never change what the age
     .option("--json", "print the result as JSON")
     .addHelpText("after", examples("ballador resume extract-events"))
     .action(async (id: string, opts: { json?: boolean }, cmd: Command) => {
-      const { resume } = await import("../../usecases/lifecycle.js");
+      const { resume } = await import("../../run/index.js");
       await withProject(cmd, async (p) => {
         const r = await resume(p, id);
         if (opts.json) return printJson(r);
@@ -521,8 +521,8 @@ prints nothing on stdout and always exits 0, so it can never change what the age
       ),
     )
     .action(async (id: string, opts: { launch: boolean; message?: string; json?: boolean }, cmd: Command) => {
-      const { retry } = await import("../../usecases/lifecycle.js");
-      const { requestText } = await import("../../usecases/steering.js");
+      const { retry } = await import("../../run/index.js");
+      const { requestText } = await import("../../run/index.js");
       const message =
         opts.message !== undefined ? requestText({ text: opts.message, cwd: globals(cmd).cwd }) : null;
       await withProject(cmd, async (p) => {
@@ -539,7 +539,7 @@ prints nothing on stdout and always exits 0, so it can never change what the age
     .option("--json", "print the result as JSON")
     .addHelpText("after", examples("ballador abandon extract-events"))
     .action(async (id: string, opts: { json?: boolean }, cmd: Command) => {
-      const { abandon } = await import("../../usecases/lifecycle.js");
+      const { abandon } = await import("../../run/index.js");
       await withProject(cmd, async (p) => {
         const r = await abandon(p, id);
         if (opts.json) return printJson(r);
@@ -568,7 +568,7 @@ escape sequences removed in a pipe. --raw prints
 every byte.`,
     )
     .action(async (id: string, opts: { follow?: boolean; raw?: boolean; json?: boolean }, cmd: Command) => {
-      const { logFile, readLog } = await import("../../usecases/lifecycle.js");
+      const { logFile, readLog } = await import("../../run/index.js");
       const { stripTerminal, terminalBlock } = await import("../../core/terminal-text.js");
       const { TerminalReplay } = await import("../../core/terminal-replay.js");
       await withProject(cmd, async (p) => {
@@ -624,10 +624,10 @@ every byte.`,
     .option("--json", "print the attach command as JSON")
     .addHelpText("after", examples("ballador attach extract-events   # detach again with Ctrl-b d"))
     .action(async (id: string, opts: { json?: boolean }, cmd: Command) => {
-      const { attachArgs } = await import("../../usecases/lifecycle.js");
+      const { attachArgs } = await import("../../run/index.js");
       await withProject(cmd, async (p) => {
         const { args, live, state, ran } = attachArgs(p, id);
-        const { refused } = await import("../../usecases/errors.js");
+        const { refused } = await import("../../project/index.js");
         const { noSessionMessage } = await import("../../core/attach-hint.js");
         const message = live ? null : noSessionMessage(id, state, ran);
         if (opts.json) return printJson({ task: id, live, state, ran, message, command: args });
@@ -662,7 +662,7 @@ every byte.`,
     )
     .action(
       async (tasks: string[], opts: { all?: boolean; force?: boolean; json?: boolean }, cmd: Command) => {
-        const { cleanup } = await import("../../usecases/lifecycle.js");
+        const { cleanup } = await import("../../run/index.js");
         await withProject(cmd, async (p) => {
           const r = await cleanup(p, {
             tasks,
@@ -698,7 +698,7 @@ every byte.`,
     .option("--json", "print the final status and next as JSON")
     .addHelpText("after", examples("ballador demo", "ballador demo --keep"))
     .action(async (opts: { keep?: boolean; dir?: string; json?: boolean }) => {
-      const { demo } = await import("../../usecases/demo.js");
+      const { demo } = await import("../../setup/index.js");
       const r = await demo({
         keep: opts.keep === true,
         ...(opts.dir ? { dir: opts.dir } : {}),
@@ -708,7 +708,7 @@ every byte.`,
     });
 }
 
-function printRetry(id: string, r: import("../../usecases/lifecycle.js").RetryResult, verb: string): void {
+function printRetry(id: string, r: import("../../run/index.js").RetryResult, verb: string): void {
   if (r.message)
     console.log(`Recorded your requested changes for ${id}; its next attempt's prompt carries them.`);
   if (!r.launched) {

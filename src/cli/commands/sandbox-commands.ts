@@ -18,7 +18,7 @@ export function registerSandboxCommands(program: Command): void {
     .option("--json", "print the report as JSON")
     .addHelpText("after", examples("ballador sandbox denials", "ballador sandbox denials extract-events"))
     .action(async (task: string | undefined, opts: { json?: boolean }, cmd: Command) => {
-      const { denialReport } = await import("../../usecases/denials.js");
+      const { denialReport } = await import("../../observe/index.js");
       await withProject(cmd, (p) => {
         const r = denialReport(p, task);
         if (opts.json) return printJson(r);

@@ -15,7 +15,7 @@ It detects the project's test command for verify (first found: an executable ver
 Makefile test target, a package.json test script, pytest, Cargo.toml, go.mod) and a bootstrap.`,
     )
     .action(async (opts: { force?: boolean; json?: boolean }, cmd: Command) => {
-      const { init } = await import("../../usecases/init.js");
+      const { init } = await import("../../setup/index.js");
       const result = await init(globals(cmd).cwd, { force: opts.force === true });
       if (opts.json) return printJson(result);
       if (!result.changed) {
@@ -45,7 +45,7 @@ Makefile test target, a package.json test script, pytest, Cargo.toml, go.mod) an
       examples("ballador doctor", "ballador doctor --json | jq '.checks[] | select(.ok == false)'"),
     )
     .action(async (opts: { json?: boolean }, cmd: Command) => {
-      const { doctor } = await import("../../usecases/doctor.js");
+      const { doctor } = await import("../../setup/index.js");
       const result = await doctor(globals(cmd).cwd);
       if (opts.json) printJson(result);
       else {
@@ -81,7 +81,7 @@ Makefile test target, a package.json test script, pytest, Cargo.toml, go.mod) an
     .option("--json", "print the result as JSON")
     .addHelpText("after", examples('ballador spec new "Data extraction"'))
     .action(async (title: string, opts: { json?: boolean }, cmd: Command) => {
-      const { newSpec } = await import("../../usecases/specs.js");
+      const { newSpec } = await import("../../plan/index.js");
       await withProject(cmd, (p) => {
         const r = newSpec(p, title);
         if (opts.json) return printJson(r);
@@ -97,7 +97,7 @@ Makefile test target, a package.json test script, pytest, Cargo.toml, go.mod) an
     .option("--json", "print the list as JSON")
     .addHelpText("after", examples("ballador spec list"))
     .action(async (opts: { json?: boolean }, cmd: Command) => {
-      const { listSpecSummaries } = await import("../../usecases/specs.js");
+      const { listSpecSummaries } = await import("../../plan/index.js");
       await withProject(cmd, (p) => {
         const specs = listSpecSummaries(p);
         if (opts.json) return printJson(specs);
@@ -122,7 +122,7 @@ Makefile test target, a package.json test script, pytest, Cargo.toml, go.mod) an
     .option("--json", "print the problems as JSON")
     .addHelpText("after", examples("ballador spec check"))
     .action(async (opts: { json?: boolean }, cmd: Command) => {
-      const { checkSpecs } = await import("../../usecases/specs.js");
+      const { checkSpecs } = await import("../../plan/index.js");
       await withProject(cmd, (p) => {
         const problems = checkSpecs(p);
         if (opts.json) printJson({ ok: problems.length === 0, problems });
@@ -161,7 +161,7 @@ Makefile test target, a package.json test script, pytest, Cargo.toml, go.mod) an
       ),
     )
     .action(async (id: string, opts: Record<string, unknown>, cmd: Command) => {
-      const { newPart } = await import("../../usecases/parts.js");
+      const { newPart } = await import("../../plan/index.js");
       await withProject(cmd, (p) => {
         const r = newPart(p, {
           id,

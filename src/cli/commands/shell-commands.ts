@@ -4,7 +4,7 @@
  * options always match the installed version and task ids come from the store.
  */
 import type { Argument, Command, Option } from "commander";
-import { usage } from "../../usecases/errors.js";
+import { usage } from "../../project/index.js";
 import { printJson } from "../output.js";
 import { examples, globals } from "./common.js";
 
@@ -105,7 +105,7 @@ export async function complete(program: Command, words: string[], cwd: string): 
   } else if (Array.isArray(kind)) values = kind;
   else if (kind === "file") values = [];
   else {
-    const { completionValues } = await import("../../usecases/completion.js");
+    const { completionValues } = await import("../../setup/index.js");
     values = await completionValues(cwd, kind).catch(() => []);
   }
   return [...new Set(values)].filter((v) => v.startsWith(cur)).sort();

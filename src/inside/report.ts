@@ -1,0 +1,179 @@
+/**
+ * `ballador done | blocked | note` from inside a run. The report goes to the run folder for
+ * the supervisor; the agent never writes the task store.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { dirtyFiles, git } from "../adapters/git/index.js";
+import { runShell } from "../adapters/process/shell.js";
+import {
+  type ReportKind,
+  RUN_POINTER,
+  type RunSpec,
+  readRunSpec,
+  runPaths,
+  writeReport,
+} from "../adapters/runfolder/index.js";
+import { UserError } from "../project/index.js";
+import { trimOutput } from "../verify/index.js";
+
+/**
+ * The verify gate on `done`: the project's verify command runs here, in the worktree; on
+ * failure `done` is refused with the failing output and the agent goes on working. Ballador
+ * verifies again on a clean checkout afterwards, so passing here is necessary, not sufficient.
+ */
+async function gate(spec: RunSpec): Promise<void> {
+  const command = spec.verify as string;
+  const commit = (await git(["rev-parse", "HEAD"], { cwd: spec.worktree })).stdout.trim();
+  // The gate's log and result go to the run's inbox: the only part of the run folder an agent writes.
+  const log = join(runPaths(spec.runDir).inbox, `gate-${Date.now()}.log`);
+  process.stderr.write(`ballador: verifying before done: ${command}\n`);
+  const r = await runShell(command, {
+    cwd: spec.worktree,
+    env: process.env,
+    logFile: log,
+    label: "verify",
+    timeoutMs: spec.verifyTimeoutMs,
+  });
+  writeReport(spec.runDir, {
+    kind: "gate",
+    text: "",
+    at: new Date().toISOString(),
+    gate: { commit, passed: r.code === 0, code: r.code, ms: r.ms, command },
+  });
+  if (r.code !== 0) {
+    throw new UserError(
+      `done refused: ${command} failed (exit ${r.code ?? r.signal}${r.timedOut ? ", timed out" : ""}). Fix it, commit, and run ballador done again. Full log: ${log}`,
+      4,
+      trimOutput(r.output).split("\n"),
+    );
+  }
+}
+
+export async function findOwnRun(cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<RunSpec> {
+  let runDir = env.BALLADOR_RUN_DIR && env.BALLADOR_RUN_DIR.length > 0 ? env.BALLADOR_RUN_DIR : null;
+  if (!runDir) {
+    const r = await git(["rev-parse", "--absolute-git-dir"], { cwd, allowFail: true }).catch(() => null);
+    const pointer = r && r.code === 0 ? join(r.stdout.trim(), RUN_POINTER) : null;
+    if (pointer && existsSync(pointer)) {
+      runDir = (JSON.parse(readFileSync(pointer, "utf8")) as { runDir: string }).runDir;
+    }
+  }
+  if (!runDir || !existsSync(join(runDir, "run.json"))) {
+    throw new UserError(
+      "not inside a Ballador run: this command is for agents, run from a task's worktree (or with BALLADOR_RUN_DIR set by Ballador)",
+      2,
+    );
+  }
+  return readRunSpec(runDir);
+}
+
+export interface ReportResult {
+  taskId: string;
+  runId: string;
+  kind: ReportKind;
+  file: string;
+}
+
+export async function report(
+  cwd: string,
+  kind: ReportKind,
+  text: string,
+  opts: { allowDirty?: boolean; env?: NodeJS.ProcessEnv } = {},
+): Promise<ReportResult> {
+  const spec = await findOwnRun(cwd, opts.env);
+  if (existsSync(join(spec.runDir, "ended"))) {
+    throw new UserError(`run ${spec.runId} has already ended; this report would not be read`, 3);
+  }
+  const reviewer = spec.role === "reviewer";
+  if (reviewer && (kind === "done" || kind === "blocked")) {
+    throw new UserError(
+      'you are reviewing this change: answer with ballador approve "why" or ballador request-changes "what must change"',
+      2,
+    );
+  }
+  if (!reviewer && (kind === "approve" || kind === "changes")) {
+    throw new UserError(
+      "approve and request-changes are for reviewer runs; report your own work with ballador done",
+      2,
+    );
+  }
+  if (kind === "changes" && text.trim().length === 0) {
+    throw new UserError('say what must change: ballador request-changes "the parser drops empty lines"');
+  }
+  if (kind === "blocked" && text.trim().length === 0) {
+    throw new UserError('say why you are blocked: ballador blocked "the API key for X is missing"');
+  }
+  if (kind === "note" && text.trim().length === 0)
+    throw new UserError('a note needs text: ballador note "decision and reason"');
+  if (kind === "done" && !opts.allowDirty) {
+    const dirty = await dirtyFiles(spec.worktree);
+    if (dirty.length > 0) {
+      throw new UserError(
+        `refused: ${dirty.length} uncommitted change${dirty.length === 1 ? "" : "s"} in the worktree; commit them first (or pass --allow-dirty):`,
+        3,
+        dirty.slice(0, 50),
+      );
+    }
+  }
+  // A test author's tests must fail on the code as it is: Ballador's own gate checks that, on a
+  // clean checkout; a gate here that refuses until verify passes would refuse the very work asked.
+  if (kind === "done" && spec.verify && spec.stage?.kind !== "tests") await gate(spec);
+  const file = writeReport(spec.runDir, {
+    kind,
+    text,
+    at: new Date().toISOString(),
+    ...(opts.allowDirty ? { allowDirty: true } : {}),
+  });
+  return { taskId: spec.taskId, runId: spec.runId, kind, file };
+}
+
+/** What a hook event means for Ballador: the agent waits for a person, or works again. */
+const HOOK_EVENTS: Record<string, "waiting" | "moving"> = {
+  notification: "waiting",
+  stop: "waiting",
+  userpromptsubmit: "moving",
+  pretooluse: "moving",
+};
+
+/**
+ * `ballador hook [EVENT]`: called by the agent's own hooks (Claude Code's Notification, Stop,
+ * UserPromptSubmit, PreToolUse) from inside the sandbox, with the hook's JSON on stdin. It
+ * writes a waiting or moving report to the run's inbox; the supervisor reads it as hostile
+ * input (known kind, bounded text) like any report. Unknown events are ignored.
+ */
+export async function hookReport(
+  cwd: string,
+  event: string | undefined,
+  input: string,
+  opts: { env?: NodeJS.ProcessEnv } = {},
+): Promise<ReportResult | null> {
+  let data: Record<string, unknown> = {};
+  try {
+    const v: unknown = JSON.parse(input);
+    if (typeof v === "object" && v !== null && !Array.isArray(v)) data = v as Record<string, unknown>;
+  } catch {
+    // no JSON: the event comes from the argument
+  }
+  const name = (event ?? (typeof data.hook_event_name === "string" ? data.hook_event_name : ""))
+    .toLowerCase()
+    .replace(/[^a-z]/g, "");
+  const kind = HOOK_EVENTS[name];
+  if (!kind) return null;
+  const spec = await findOwnRun(cwd, opts.env);
+  if (existsSync(join(spec.runDir, "ended"))) return null;
+  const said =
+    typeof data.message === "string"
+      ? data.message
+      : typeof data.last_assistant_message === "string"
+        ? data.last_assistant_message
+        : "";
+  const text =
+    kind === "moving"
+      ? ""
+      : name === "stop"
+        ? `it ended its turn without ballador done or blocked${said ? `: ${said}` : ""}`
+        : said || "it waits for input";
+  const file = writeReport(spec.runDir, { kind, text: text.slice(0, 2000), at: new Date().toISOString() });
+  return { taskId: spec.taskId, runId: spec.runId, kind, file };
+}

@@ -1,0 +1,3 @@
+/** The door of notify/: what the rest of Ballador may use of it. */
+export * from "./notify.js";
+export * from "./outbox.js";

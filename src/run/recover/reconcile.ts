@@ -1,0 +1,121 @@
+/**
+ * Reconciling the store with the world after a crash. Observed facts (tmux sessions, processes,
+ * worktrees) are compared with recorded claims (live runs, task states); what is certain is
+ * repaired, the rest is reported.
+ */
+import { existsSync } from "node:fs";
+import { isAlive } from "../../adapters/process/shell.js";
+import type { RunRow } from "../../adapters/store/index.js";
+import { type SessionInfo, Tmux, TmuxMissingError } from "../../adapters/tmux/index.js";
+import type { Project } from "../../project/index.js";
+import { reconcileMerges } from "../../project/index.js";
+import { takeInRunWork } from "../run-steps.js";
+import { rollbackProvisioning } from "./rollback.js";
+
+export interface ReconcileReport {
+  repaired: string[];
+  disagreements: string[];
+}
+
+async function sessionsOf(project: Project): Promise<SessionInfo[] | null> {
+  try {
+    return await new Tmux({ socket: project.config.tmux_socket }).listSessions();
+  } catch (err) {
+    if (err instanceof TmuxMissingError) return null;
+    throw err;
+  }
+}
+
+export async function reconcile(project: Project, opts: { repair: boolean }): Promise<ReconcileReport> {
+  const store = project.store();
+  const report: ReconcileReport = { repaired: [], disagreements: [] };
+  const merges = await reconcileMerges(project.paths.root, project.paths.stateDir, opts.repair);
+  (opts.repair ? report.repaired : report.disagreements).push(...merges);
+  const live = store.liveRuns();
+  const sessions = await sessionsOf(project);
+  const sessionNames = new Set((sessions ?? []).map((s) => s.name));
+
+  for (const run of live) {
+    if (run.status === "provisioning") {
+      // Another launcher may be at work right now; only a dead launcher leaves a half-made run.
+      if (run.supervisorPid !== process.pid && isAlive(run.supervisorPid)) continue;
+      if (sessionNames.has(run.session)) continue; // the supervisor started; launch just did not record it
+      if (!opts.repair) {
+        report.disagreements.push(
+          `run ${run.id} of ${run.taskId} was interrupted while provisioning (process ${run.supervisorPid} is gone)`,
+        );
+        continue;
+      }
+      const steps = await rollbackProvisioning(
+        project,
+        run,
+        "launch: interrupted (the process provisioning it died)",
+        "provisioning was interrupted",
+      );
+      report.repaired.push(
+        `${run.taskId}: interrupted launch rolled back${steps.length ? ` (${steps.join(", ")})` : ""}`,
+      );
+      continue;
+    }
+    if (sessions === null || sessionNames.has(run.session)) continue;
+    // The session is gone but the run never ended: its supervisor died with it.
+    const what = `${run.taskId}: session ${run.session} of run ${run.id} is gone but the run never reported an end`;
+    if (!opts.repair) {
+      report.disagreements.push(`${what} (a run without a session)`);
+      continue;
+    }
+    await markLost(project, run);
+    report.repaired.push(`${what}; marked failed (agent)`);
+  }
+
+  const stillLive = store.liveRuns();
+  const liveSessions = new Set(stillLive.map((r) => r.session));
+  const stray = (sessions ?? []).filter((s) => !liveSessions.has(s.name));
+  // Only the stray sessions' own runs are looked up (by index): linear in sessions, not in runs.
+  const lastEnd = store.lastEndedBySession(stray.map((s) => s.name));
+  for (const s of stray) {
+    // Just ended runs close their session a moment later; give them a few seconds.
+    if (Date.now() - (lastEnd.get(s.name) ?? 0) < 10_000) continue;
+    report.disagreements.push(
+      `tmux session ${s.name} has no live run (a session without a run); "ballador cleanup" closes it`,
+    );
+  }
+
+  const liveTasks = new Set(store.liveRuns().map((r) => r.taskId));
+  for (const t of store.tasks({ states: ["running", "verifying"], lean: true })) {
+    if (t.state !== "running" && t.state !== "verifying") continue;
+    if (liveTasks.has(t.id)) continue;
+    if (!opts.repair) {
+      report.disagreements.push(`${t.id} is ${t.state} but has no live run`);
+      continue;
+    }
+    store.transition(t.id, "failed", {
+      cause: "reconcile: no live run",
+      actor: "reconcile",
+      reason: "agent: the run ended without a result (crash)",
+    });
+    report.repaired.push(`${t.id}: was ${t.state} with no live run; marked failed`);
+  }
+  return report;
+}
+
+async function markLost(project: Project, run: RunRow): Promise<void> {
+  const store = project.store();
+  const worktreeNote = existsSync(run.worktree) ? `worktree kept at ${run.worktree}` : "worktree is gone";
+  const detail = `the tmux session died without the supervisor recording an end; ${worktreeNote}`;
+  // Its commits are in the run's own object folder: the branch must not point at missing objects.
+  for (const v of await takeInRunWork(project.paths.root, run.runDir, run.id).catch(() => [])) {
+    store.addNote(run.taskId, run.id, "system", `sandbox: ${v}`);
+  }
+  store.endRun(run.id, { outcome: "session-lost", detail });
+  const task = store.task(run.taskId);
+  if (task && (task.state === "running" || task.state === "verifying")) {
+    store.transition(run.taskId, "failed", {
+      cause: "reconcile: session died",
+      actor: "reconcile",
+      reason: "agent: session died without a report",
+      runId: run.id,
+      detail,
+    });
+  }
+}

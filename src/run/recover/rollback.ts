@@ -1,0 +1,71 @@
+/** Undoing a half-made launch: what provisioning created is removed, the task fails truthfully. */
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { commitsAhead, deleteBranch, pruneWorktrees, removeWorktree } from "../../adapters/git/index.js";
+import { isAlive, killGroup } from "../../adapters/process/shell.js";
+import type { RunRow } from "../../adapters/store/index.js";
+import { Tmux } from "../../adapters/tmux/index.js";
+import type { Project } from "../../project/index.js";
+
+/** The process group of the bootstrap or hook step a launcher is running, in the run folder. */
+export const STEP_PID_FILE = "step.pgid";
+
+export async function rollbackProvisioning(
+  project: Project,
+  run: RunRow,
+  reason: string,
+  detail: string,
+  opts: { ownSession?: boolean } = {},
+): Promise<string[]> {
+  const store = project.store();
+  const done: string[] = [];
+  // A bootstrap step of a dead launcher may still be running in the worktree: end it first.
+  const stepFile = join(run.runDir, STEP_PID_FILE);
+  if (existsSync(stepFile)) {
+    const pgid = Number(readFileSync(stepFile, "utf8"));
+    if (Number.isInteger(pgid) && pgid > 1 && isAlive(pgid)) {
+      killGroup(pgid, "SIGKILL");
+      done.push(`ended the interrupted step (process group ${pgid})`);
+    }
+    rmSync(stepFile, { force: true });
+  }
+  const tmux = new Tmux({ socket: project.config.tmux_socket });
+  try {
+    // From inside the run's own session (it failed while provisioning itself), the session
+    // closes when this process exits: killing it now would end the clean-up half-way.
+    if (!opts.ownSession && (await tmux.hasSession(run.session))) {
+      await tmux.killSession(run.session);
+      done.push(`killed session ${run.session}`);
+    }
+  } catch {
+    // tmux missing: there is no session to remove
+  }
+  const root = project.paths.root;
+  if (run.createdWorktree && existsSync(run.worktree)) {
+    // This launch made it: a lock in it came from its own bootstrap (sandboxed, but the
+    // worktree's private git folder is writable there).
+    await removeWorktree(root, run.worktree, { force: true, evenLocked: true }).catch(() => undefined);
+    done.push(`removed worktree ${run.worktree}`);
+  }
+  await pruneWorktrees(root).catch(() => undefined);
+  if (run.createdBranch) {
+    // Only a branch this launch made, and only while it holds no work.
+    const ahead = await commitsAhead(root, run.base, run.branch).catch(() => -1);
+    if (ahead === 0) {
+      await deleteBranch(root, run.branch, { force: true }).catch(() => undefined);
+      done.push(`deleted branch ${run.branch}`);
+    }
+  }
+  store.endRun(run.id, { outcome: "launch-failed", detail });
+  const task = store.task(run.taskId);
+  if (task && (task.state === "running" || task.state === "verifying")) {
+    store.transition(run.taskId, "failed", {
+      cause: "launch rolled back",
+      actor: "ballador",
+      reason,
+      runId: run.id,
+      detail,
+    });
+  }
+  return done;
+}

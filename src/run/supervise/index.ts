@@ -1,0 +1,2 @@
+/** The door of run/supervise/: what the rest of Ballador may use of it. */
+export * from "./supervise.js";
