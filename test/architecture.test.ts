@@ -298,6 +298,7 @@ describe("each rule fails on a planted violation", () => {
     ["open-project", `only-by: src/observe/index.ts uses openProject (${OPENS})`],
     ["e2e-imports-src", `e2e: test/runtime/launch.ts imports src/core/ids.ts (${E2E})`],
     ["unresolved", 'resolve: src/run/index.ts imports "./missing.js", which is no file of the tree'],
+    ["src-imports-test", "resolve: src/run/index.ts imports test/helpers/clock.ts, outside src/"],
   ];
   it.each(cases)("%s", (name, violation) => {
     expect(keys(checkAll(fixture(name), HOUSE))).toEqual([violation]);

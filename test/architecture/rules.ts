@@ -61,11 +61,16 @@ export function unitOf(path: string, house: House): string | null {
 
 const srcImports = (tree: Tree) => tree.imports.filter((i) => i.from.startsWith("src/"));
 
-/** Every relative import names a file of the tree. */
+/** Every relative import names a file of the tree, and src/ imports only from src/. */
 export function checkResolved(tree: Tree): Violation[] {
-  return tree.imports
-    .filter((i) => i.target !== null && !i.resolved)
-    .map((i) => v("resolve", `${i.from} imports "${i.spec}", which is no file of the tree`, at(i)));
+  return tree.imports.flatMap((i) => {
+    if (i.target === null) return [];
+    if (!i.resolved)
+      return [v("resolve", `${i.from} imports "${i.spec}", which is no file of the tree`, at(i))];
+    if (i.from.startsWith("src/") && !i.target.startsWith("src/"))
+      return [v("resolve", `${i.from} imports ${i.target}, outside src/`, at(i))];
+    return [];
+  });
 }
 
 /** No import goes up a floor or sideways to another unit of the same floor. */
