@@ -59,7 +59,7 @@ export async function findOwnRun(cwd: string, env: NodeJS.ProcessEnv = process.e
       runDir = (JSON.parse(readFileSync(pointer, "utf8")) as { runDir: string }).runDir;
     }
   }
-  if (!runDir || !existsSync(join(runDir, "run.json"))) {
+  if (!runDir || !existsSync(runPaths(runDir).runFile)) {
     throw new UserError(
       "not inside a Ballador run: this command is for agents, run from a task's worktree (or with BALLADOR_RUN_DIR set by Ballador)",
       2,

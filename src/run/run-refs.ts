@@ -8,14 +8,16 @@
  * copy (another task's branch, main when the prefix has no folder) is a sandbox violation: it
  * never reached the real refs, and the step that tried it is recorded and its task fails.
  */
-import { mkdirSync, readdirSync } from "node:fs";
-import { join, relative } from "node:path";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { commonDirOf, objectType, refsUnder, updateRef } from "../adapters/git/index.js";
 import {
   entryKind,
   freshFolder,
   readUntrusted,
+  type TreeEntry,
   UntrustedPathError,
+  walkUntrusted,
   writeUntrusted,
 } from "../adapters/hostile/index.js";
 import { runPaths } from "../adapters/runfolder/index.js";
@@ -68,27 +70,22 @@ export interface RefSync {
 /** Every regular file under the copy (links and odd types are reported, never followed). */
 function listCopy(root: string, violations: string[]): Map<string, string> {
   const out = new Map<string, string>();
-  const walk = (dir: string): void => {
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      const full = join(dir, e.name);
-      const rel = relative(root, full);
-      if (e.name.endsWith(".lock")) continue; // git's own, from an interrupted update
-      if (e.isDirectory()) walk(full);
-      else if (e.isFile()) {
-        let text: string | null = null;
-        try {
-          text = readUntrusted(root, rel, 4096)?.toString("utf8").trim() ?? null;
-        } catch (err) {
-          if (!(err instanceof UntrustedPathError)) throw err;
-        }
-        out.set(rel, text ?? "");
-      } else
-        violations.push(
-          `refs/heads copy: ${rel} is ${e.isSymbolicLink() ? "a symbolic link" : "not a file"}`,
-        );
+  if (entryKind(root) !== "dir") return out;
+  const visit = (e: TreeEntry): void => {
+    if (e.kind !== "file") {
+      violations.push(`refs/heads copy: ${e.rel} is ${e.kind === "link" ? "a symbolic link" : "not a file"}`);
+      return;
     }
+    let text: string | null = null;
+    try {
+      text = readUntrusted(root, e.rel, 4096)?.toString("utf8").trim() ?? null;
+    } catch (err) {
+      if (!(err instanceof UntrustedPathError)) throw err;
+    }
+    out.set(e.rel, text ?? "");
   };
-  if (entryKind(root) === "dir") walk(root);
+  // *.lock: git's own, from an interrupted update
+  walkUntrusted(root, visit, (name) => name.endsWith(".lock"));
   return out;
 }
 

@@ -260,20 +260,8 @@ async function execute(action: StepAction, opts: RunOptions): Promise<StepResult
       await appendFile(file, action.content);
       return { detail: `appended ${Buffer.byteLength(action.content)} bytes to ${action.path}` };
     }
-    case "edit": {
-      const file = resolvePath(action.path, cwd, env);
-      const text = await readFile(file, "utf8");
-      // Split/join rather than String.replace, whose replacement string gives "$&" and friends a meaning.
-      const parts = text.split(action.find);
-      if (parts.length === 1)
-        throw new StepFailure(`${JSON.stringify(oneLine(action.find, 60))} not found in ${action.path}`);
-      const count = action.all ? parts.length - 1 : 1;
-      const edited = action.all
-        ? parts.join(action.replace)
-        : (parts[0] ?? "") + action.replace + parts.slice(1).join(action.find);
-      await writeFile(file, edited);
-      return { detail: `replaced ${count} occurrence${count === 1 ? "" : "s"} in ${action.path}` };
-    }
+    case "edit":
+      return editFile(action, resolvePath(action.path, cwd, env));
     case "delete":
       await rm(resolvePath(action.path, cwd, env), { recursive: true });
       return { detail: `deleted ${action.path}` };
@@ -312,18 +300,8 @@ async function execute(action: StepAction, opts: RunOptions): Promise<StepResult
       return reportToBallador(["blocked", action.reason], opts);
     case "ballador":
       return reportToBallador(action.args, opts);
-    case "http": {
-      const { status, bytes, via } = await httpRequest(action, env);
-      const ok =
-        action.expectStatus === undefined ? status >= 200 && status < 400 : status === action.expectStatus;
-      const detail = `status ${status}, ${bytes} bytes (${via})`;
-      if (!ok) {
-        const wanted =
-          action.expectStatus === undefined ? "a 2xx or 3xx status" : `status ${action.expectStatus}`;
-        throw new StepFailure(`${detail}; expected ${wanted}`);
-      }
-      return { detail };
-    }
+    case "http":
+      return httpStep(action, env);
     case "sleep":
       await sleep(action.ms);
       return { detail: `slept ${action.ms} ms` };
@@ -333,6 +311,38 @@ async function execute(action: StepAction, opts: RunOptions): Promise<StepResult
     case "exit":
       return { detail: `exit code ${action.code}` };
   }
+}
+
+/** Replaces the first (or every) occurrence of a text in a file; fails when it is not there. */
+async function editFile(action: Extract<StepAction, { kind: "edit" }>, file: string): Promise<StepResult> {
+  const text = await readFile(file, "utf8");
+  // Split/join rather than String.replace, whose replacement string gives "$&" and friends a meaning.
+  const parts = text.split(action.find);
+  if (parts.length === 1)
+    throw new StepFailure(`${JSON.stringify(oneLine(action.find, 60))} not found in ${action.path}`);
+  const count = action.all ? parts.length - 1 : 1;
+  const edited = action.all
+    ? parts.join(action.replace)
+    : (parts[0] ?? "") + action.replace + parts.slice(1).join(action.find);
+  await writeFile(file, edited);
+  return { detail: `replaced ${count} occurrence${count === 1 ? "" : "s"} in ${action.path}` };
+}
+
+/** One HTTP request; fails on a status other than the expected one (by default 2xx or 3xx). */
+async function httpStep(
+  action: Extract<StepAction, { kind: "http" }>,
+  env: NodeJS.ProcessEnv,
+): Promise<StepResult> {
+  const { status, bytes, via } = await httpRequest(action, env);
+  const ok =
+    action.expectStatus === undefined ? status >= 200 && status < 400 : status === action.expectStatus;
+  const detail = `status ${status}, ${bytes} bytes (${via})`;
+  if (!ok) {
+    const wanted =
+      action.expectStatus === undefined ? "a 2xx or 3xx status" : `status ${action.expectStatus}`;
+    throw new StepFailure(`${detail}; expected ${wanted}`);
+  }
+  return { detail };
 }
 
 async function reportToBallador(args: readonly string[], opts: RunOptions): Promise<StepResult> {

@@ -1,8 +1,9 @@
 /** Reading part files from disk: folders are walked for *.md, files are taken as given. */
 import { createHash } from "node:crypto";
-import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { type Part, type PartParseError, parsePart } from "../../core/part.js";
+import { firstLinkOnPath } from "../hostile/index.js";
 
 export interface LoadedParts {
   parts: Array<Part & { hash: string; absPath: string }>;
@@ -81,24 +82,8 @@ export function loadParts(
  * target, and queueing it would pass a file outside the repository off as the spec.
  */
 export function specLinkProblem(root: string, spec: string): string | null {
-  let at = root;
-  for (const part of spec.split("/").filter((x) => x !== "" && x !== ".")) {
-    at = join(at, part);
-    let st: ReturnType<typeof lstatSync>;
-    try {
-      st = lstatSync(at);
-    } catch {
-      return null; // not in the checkout: launch says whether the base has it
-    }
-    if (st.isSymbolicLink()) {
-      let target = "";
-      try {
-        target = readlinkSync(at);
-      } catch {
-        // unreadable: named without its target
-      }
-      return `"${spec}" is a symbolic link in the checkout (${relative(root, at)}${target ? ` -> ${target}` : ""}); name the spec file itself, a regular file inside the repository`;
-    }
-  }
-  return null;
+  // Nothing on the way is a link, or the path is not in the checkout (launch says whether the base has it).
+  const link = firstLinkOnPath(root, spec);
+  if (!link) return null;
+  return `"${spec}" is a symbolic link in the checkout (${relative(root, link.at)}${link.target ? ` -> ${link.target}` : ""}); name the spec file itself, a regular file inside the repository`;
 }

@@ -17,6 +17,7 @@ import {
   lstatSync,
   mkdirSync,
   openSync,
+  readdirSync,
   readlinkSync,
   readSync,
   realpathSync,
@@ -220,6 +221,63 @@ export function entryKind(path: string): "file" | "dir" | "link" | "other" | nul
   } catch {
     return null;
   }
+}
+
+/** An entry met by walkUntrusted: its path under the root and its type (a link is never followed). */
+export interface TreeEntry {
+  rel: string;
+  kind: "file" | "link" | "other";
+}
+
+/**
+ * Every entry under root that is not a folder, depth first in readdir order. Folders are walked
+ * into (a link to a folder is a link, never walked through); `skip` passes over entries by name
+ * (a folder with everything in it).
+ */
+export function walkUntrusted(
+  root: string,
+  visit: (entry: TreeEntry) => void,
+  skip: (name: string) => boolean = () => false,
+): void {
+  const walk = (dir: string): void => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      if (skip(e.name)) continue;
+      const full = join(dir, e.name);
+      if (e.isDirectory()) walk(full);
+      else
+        visit({
+          rel: relative(root, full),
+          kind: e.isFile() ? "file" : e.isSymbolicLink() ? "link" : "other",
+        });
+    }
+  };
+  walk(root);
+}
+
+/**
+ * The first symbolic link met walking `rel` down from root (where it is and, when readable, what
+ * it points to), or null when there is none up to the first part that does not exist.
+ */
+export function firstLinkOnPath(root: string, rel: string): { at: string; target: string } | null {
+  let at = root;
+  for (const part of rel.split("/").filter((x) => x !== "" && x !== ".")) {
+    at = join(at, part);
+    let st: ReturnType<typeof lstatSync>;
+    try {
+      st = lstatSync(at);
+    } catch {
+      return null;
+    }
+    if (!st.isSymbolicLink()) continue;
+    let target = "";
+    try {
+      target = readlinkSync(at);
+    } catch {
+      // unreadable: named without its target
+    }
+    return { at, target };
+  }
+  return null;
 }
 
 /** A host-owned folder made anew (whatever was at its name removed first, links never followed). */

@@ -1,3 +1,4 @@
+export { buildConfinedPolicy, type ConfinedPolicyInput } from "./confined.js";
 export { DENIALS_FILE, type Denial, readDenials, recordDenial } from "./denials.js";
 export {
   type Bind,

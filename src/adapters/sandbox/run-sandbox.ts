@@ -103,6 +103,46 @@ export interface Wrapped {
   args: string[];
 }
 
+/**
+ * The runtime's network settings. Only where TLS is terminated for masked secrets (the runtime
+ * keeps the first start's hook): without it, request bodies are not teed through a watch that
+ * has nothing to see.
+ */
+function runtimeNetwork(policy: Policy) {
+  return {
+    ...policy.network,
+    ...(caDir
+      ? {
+          filterRequest: watchStandIns,
+          tlsTerminate: {
+            caCertPath: join(caDir, "ca.crt"),
+            caKeyPath: join(caDir, "ca.key"),
+            ...(policy.tlsPassthrough?.length ? { excludeDomains: policy.tlsPassthrough } : {}),
+            // Inside too: a passed-through host of the company's CA is verified by the client.
+            ...(policy.upstreamCa?.length ? { extraCaCertPaths: policy.upstreamCa } : {}),
+          },
+        }
+      : {}),
+  };
+}
+
+/** Starts the runtime the first time (saying which dependency is missing), re-targets it after. */
+async function applyConfig(runtime: Manager, config: Parameters<Manager["updateConfig"]>[0]): Promise<void> {
+  if (!initialized) {
+    try {
+      // It checks its dependencies first (ripgrep, and being root without CAP_SETFCAP).
+      await runtime.initialize(config, askAboutHost);
+    } catch (err) {
+      const m = /^Sandbox dependencies not available: (.*)$/s.exec((err as Error).message);
+      if (m?.[1]) throw unavailable(m[1]);
+      throw err;
+    }
+    initialized = true;
+  } else {
+    runtime.updateConfig(config);
+  }
+}
+
 export class RunSandbox {
   private constructor(
     private readonly policy: Policy,
@@ -143,23 +183,7 @@ export class RunSandbox {
     if (!initialized && wanted.length > 0) caDir = await writeRunCa(opts.runDir);
     denialsTo = opts.runDir;
     masked = wanted;
-    const network = {
-      ...policy.network,
-      // Only where TLS is terminated for masked secrets (the runtime keeps the first start's
-      // hook): without it, request bodies are not teed through a watch that has nothing to see.
-      ...(caDir
-        ? {
-            filterRequest: watchStandIns,
-            tlsTerminate: {
-              caCertPath: join(caDir, "ca.crt"),
-              caKeyPath: join(caDir, "ca.key"),
-              ...(policy.tlsPassthrough?.length ? { excludeDomains: policy.tlsPassthrough } : {}),
-              // Inside too: a passed-through host of the company's CA is verified by the client.
-              ...(policy.upstreamCa?.length ? { extraCaCertPaths: policy.upstreamCa } : {}),
-            },
-          }
-        : {}),
-    };
+    const network = runtimeNetwork(policy);
     const config = {
       ...named,
       network,
@@ -174,19 +198,7 @@ export class RunSandbox {
           }
         : {}),
     };
-    if (!initialized) {
-      try {
-        // It checks its dependencies first (ripgrep, and being root without CAP_SETFCAP).
-        await manager.initialize(config, askAboutHost);
-      } catch (err) {
-        const m = /^Sandbox dependencies not available: (.*)$/s.exec((err as Error).message);
-        if (m?.[1]) throw unavailable(m[1]);
-        throw err;
-      }
-      initialized = true;
-    } else {
-      manager.updateConfig(config);
-    }
+    await applyConfig(manager, config);
     // The stand-ins are minted now (the runtime keeps them per name), so the agent's home can be
     // seeded with them before the agent starts; wrapping finds the same ones.
     registerStandIns(manager.getSentinelRegistry(), wanted);
