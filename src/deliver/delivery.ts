@@ -3,37 +3,17 @@
  * (push and open a pull request with the brief as its body, through gh).
  */
 import { execFile } from "node:child_process";
-import { join } from "node:path";
 import { promisify } from "node:util";
-import { findProgram, resolveProfile } from "../adapters/agents/profiles.js";
-import {
-  addDetachedWorktree,
-  currentBranch,
-  git,
-  isAncestor,
-  resolveCommit,
-  worktreeTopLevel,
-} from "../adapters/git/index.js";
-import { makeRunFolder } from "../adapters/runfolder/index.js";
-import { RunSandbox } from "../adapters/sandbox/index.js";
+import { findProgram } from "../adapters/agents/profiles.js";
+import { currentBranch, git, isAncestor, resolveCommit, worktreeTopLevel } from "../adapters/git/index.js";
 import type { TaskRow } from "../adapters/store/index.js";
 import type { PartVerifyOverride } from "../core/part-verify.js";
-import { type Progress, silentProgress } from "../core/progress.js";
+import type { Progress } from "../core/progress.js";
 import { watcherRuns } from "../notify/index.js";
-import {
-  branchFor,
-  type Project,
-  pausedAt,
-  refused,
-  removeMergeDir,
-  requireTask,
-  runVariables,
-  UserError,
-  worktreeRootFor,
-  writeMergeMarker,
-} from "../project/index.js";
-import { policyForRun, reconcile } from "../run/index.js";
-import { type Verdict, verificationKey, verifyClean, writeBrief } from "../verify/index.js";
+import { branchFor, type Project, pausedAt, refused, requireTask, UserError } from "../project/index.js";
+import { reconcile } from "../run/index.js";
+import { type Verdict, writeBrief } from "../verify/index.js";
+import { mergeIdentity, recordHostVerification, verifyHostCommit, withHostWorktree } from "./host-merge.js";
 import { requireVerifiedOrConsent } from "./merge-checks.js";
 import { checkPartVerify } from "./merge-part-verify.js";
 import { branchVerifyChanges, checkVerifyChange } from "./merge-verify-change.js";
@@ -59,40 +39,76 @@ export interface MergeResult {
   partVerify: PartVerifyOverride | null;
 }
 
-export async function merge(
-  project: Project,
-  id: string,
-  opts: {
-    actor?: string;
-    say?: (l: string) => void;
-    progress?: Progress;
-    acceptPartVerify?: boolean;
-    unverified?: boolean;
-    acceptVerifyChange?: boolean;
-  } = {},
-): Promise<MergeResult> {
+export interface MergeOptions {
+  actor?: string;
+  say?: (l: string) => void;
+  progress?: Progress;
+  acceptPartVerify?: boolean;
+  unverified?: boolean;
+  acceptVerifyChange?: boolean;
+}
+
+/** What the checks found: the task, the two commits to merge and what the person accepted. */
+interface MergePlan {
+  task: TaskRow;
+  branch: string;
+  baseRef: string;
+  baseCommit: string;
+  head: string;
+  verifyChanges: string[];
+  partVerify: PartVerifyOverride | null;
+  /** The base is checked out in the main checkout (moved there by a fast-forward). */
+  checkedOut: boolean;
+}
+
+/**
+ * `merge`: the checks, the merge in a host-only worktree, the verification of the merged
+ * result, moving the base, and what follows (the task merged, its dependents ready).
+ */
+export async function merge(project: Project, id: string, opts: MergeOptions = {}): Promise<MergeResult> {
   const say = opts.say ?? (() => {});
+  const config = project.config;
+  // A merge killed earlier may have left its worktrees and a verify behind: clean those first.
+  await reconcile(project, { repair: true });
+  const plan = await mergeChecks(project, id, opts);
+  const fastForward =
+    config.merge_strategy === "ff" && (await isAncestor(project.paths.root, plan.baseCommit, plan.head));
+  const start = fastForward ? plan.head : plan.baseCommit;
+  return withHostWorktree(project, id, id, start, async ({ dir, tree }) => {
+    if (!fastForward) await mergeInTree(project, plan, tree, say);
+    const mergeCommit = (await git(["rev-parse", "HEAD"], { cwd: tree })).stdout.trim();
+    const { verdict, reused } = await verifyMergedResult(project, plan, {
+      dir,
+      tree,
+      mergeCommit,
+      say,
+      opts,
+    });
+    await moveBase(project, plan, mergeCommit);
+    const unblocked = afterMerge(project, id, mergeCommit, opts.actor ?? "cli");
+    return {
+      task: id,
+      commit: mergeCommit,
+      base: config.base,
+      fastForward,
+      verified: verdict.command !== null,
+      verificationReused: reused,
+      unverified: verdict.command === null,
+      acceptedVerifyChanges: plan.verifyChanges,
+      unblocked,
+      watcher: watcherRuns(project.paths.stateDir),
+      partVerify: plan.partVerify,
+    };
+  });
+}
+
+/** Everything that must hold before anything is merged; each refusal says what to do. */
+async function mergeChecks(project: Project, id: string, opts: MergeOptions): Promise<MergePlan> {
   const store = project.store();
   const config = project.config;
   const root = project.paths.root;
-  // A merge killed earlier may have left its worktrees and a verify behind: clean those first.
-  await reconcile(project, { repair: true });
   const task = requireTask(project, id);
-  if (task.state !== "review")
-    throw new UserError(
-      `task ${id} is ${task.state}; only a task in review can be merged`,
-      4,
-      [],
-      "wrong_state",
-    );
-  const paused = pausedAt(config, task);
-  if (paused)
-    throw new UserError(
-      `task ${id} is paused after ${paused} for your check, with stages still to run: ballador approve ${id} continues its pipeline (or ballador request-changes ${id} "..." sends it back)`,
-      4,
-      [],
-      "wrong_state",
-    );
+  refuseUnlessInReview(project, task);
   const partVerify = checkPartVerify(project, task, opts.acceptPartVerify === true);
   const unmerged = task.needs.filter((d) => store.task(d)?.state !== "merged");
   if (unmerged.length > 0) {
@@ -112,143 +128,141 @@ export async function merge(
   if (!head) throw new UserError(`branch ${branch} of ${id} does not exist`);
   const verifyChanges = await branchVerifyChanges(root, config, task, baseCommit, head);
   checkVerifyChange(id, verifyChanges, opts.acceptVerifyChange === true);
+  const checkedOut = await baseCheckedOutClean(project);
+  return { task, branch, baseRef, baseCommit, head, verifyChanges, partVerify, checkedOut };
+}
 
-  // Moving the base must not trample a person's work in the main checkout.
-  const checkedOut = (await currentBranch(root)) === config.base;
-  if (checkedOut) {
-    // Untracked files (new parts, notes) are no obstacle to a fast-forward; changes to tracked ones are.
-    const dirty = (await git(["status", "--porcelain", "--untracked-files=no"], { cwd: root })).stdout
-      .split("\n")
-      .filter(Boolean)
-      .map((l) => l.slice(3));
-    if (dirty.length > 0) {
-      throw new UserError(
-        `${root} has ${config.base} checked out with uncommitted changes (${dirty.slice(0, 5).join(", ")}); commit or stash them first`,
-      );
-    }
-  }
-
-  // The merge folder is host-only (a marker, logs) with the verification's writable children;
-  // the marker lets the next command clean up after a merge that was killed (reconcile).
-  const mergeDir = join(project.paths.stateDir, "merges", `${id}-${Date.now()}`);
-  const tree = join(mergeDir, "tree");
-  makeRunFolder(mergeDir);
-  writeMergeMarker(mergeDir, {
-    pid: process.pid,
-    task: id,
-    startedAt: new Date().toISOString(),
-    pgid: null,
-    sockets: [],
-  });
-  const fastForward = config.merge_strategy === "ff" && (await isAncestor(root, baseCommit, head));
-  await addDetachedWorktree(root, tree, fastForward ? head : baseCommit);
-  try {
-    if (!fastForward) {
-      say(`merging ${branch} into ${config.base} in a temporary worktree`);
-      const ident = ["-c", "user.name=Ballador", "-c", "user.email=ballador@localhost"];
-      const hasIdent = (await git(["config", "user.email"], { cwd: root, allowFail: true })).code === 0;
-      const r = await git(
-        [
-          ...(hasIdent ? [] : ident),
-          "merge",
-          "--no-ff",
-          "-m",
-          `Merge ${branch}: ${task.title}`,
-          "--end-of-options",
-          head,
-        ],
-        {
-          cwd: tree,
-          allowFail: true,
-        },
-      );
-      if (r.code !== 0) {
-        const files = (
-          await git(["diff", "--name-only", "--diff-filter=U"], { cwd: tree, allowFail: true })
-        ).stdout
-          .trim()
-          .split("\n")
-          .filter(Boolean);
-        await git(["merge", "--abort"], { cwd: tree, allowFail: true });
-        throw new UserError(
-          `${branch} does not merge cleanly into ${config.base}${files.length ? `: conflicts in ${files.join(", ")}` : ""}. Bring ${config.base} into it first: ballador update ${id} (its agent resolves the conflicts, and the result is verified before it is back in review).`,
-        );
-      }
-    }
-    const mergeCommit = (await git(["rev-parse", "HEAD"], { cwd: tree })).stdout.trim();
-    const { verdict, reused } = await verifyHostCommit(project, task, {
-      tree,
-      dir: mergeDir,
-      commit: mergeCommit,
-      baseCommit,
-      what: "merged tree",
-      doing: "the merged result",
-      say,
-      progress: opts.progress,
-      step: "merge.verify",
-    });
-    store.addVerification({
-      taskId: id,
-      runId: null,
-      commit: mergeCommit,
-      kind: "merge",
-      command: verdict.command,
-      passed: verdict.ok,
-      exitCode: verdict.code,
-      ms: verdict.ms,
-      detail: reused ? `reused: ${reused}` : null,
-      key: verdict.key,
-      tail: verdict.ok ? null : verdict.tail,
-      log: verdict.log,
-    });
-    if (!verdict.ok) {
-      throw new UserError(
-        `the merged result fails verification (${verdict.command} exited ${verdict.code}); ${config.base} was not moved. Log: ${verdict.log}`,
-        1,
-        verdict.tail.split("\n"),
-      );
-    }
-    // Move the base only now, and only if nobody moved it meanwhile.
-    if (checkedOut) {
-      const top = await worktreeTopLevel(root);
-      await git(["merge", "--ff-only", "--quiet", mergeCommit], { cwd: top });
-    } else {
-      await git(["update-ref", "-m", `ballador merge ${id}`, baseRef, mergeCommit, baseCommit], {
-        cwd: root,
-      });
-    }
-    const before = new Set(
-      store
-        .tasks()
-        .filter((t) => t.state === "ready")
-        .map((t) => t.id),
+/** Only a task in review, and not paused between pipeline stages, is merged. */
+function refuseUnlessInReview(project: Project, task: TaskRow): void {
+  const id = task.id;
+  if (task.state !== "review")
+    throw new UserError(
+      `task ${id} is ${task.state}; only a task in review can be merged`,
+      4,
+      [],
+      "wrong_state",
     );
-    store.transition(id, "merged", {
-      cause: `merged into ${config.base} at ${mergeCommit.slice(0, 10)}`,
-      actor: opts.actor ?? "cli",
-    });
-    store.addArtifact(id, "merge", mergeCommit);
-    const unblocked = store
-      .tasks()
-      .filter((t) => t.state === "ready" && !before.has(t.id))
-      .map((t) => t.id);
-    return {
-      task: id,
-      commit: mergeCommit,
-      base: config.base,
-      fastForward,
-      verified: verdict.command !== null,
-      verificationReused: reused,
-      unverified: verdict.command === null,
-      acceptedVerifyChanges: verifyChanges,
-      unblocked,
-      watcher: watcherRuns(project.paths.stateDir),
-      partVerify,
-    };
-  } finally {
-    await RunSandbox.stopAll();
-    await removeMergeDir(root, mergeDir);
+  const paused = pausedAt(project.config, task);
+  if (paused)
+    throw new UserError(
+      `task ${id} is paused after ${paused} for your check, with stages still to run: ballador approve ${id} continues its pipeline (or ballador request-changes ${id} "..." sends it back)`,
+      4,
+      [],
+      "wrong_state",
+    );
+}
+
+/**
+ * Whether the main checkout has the base checked out; then it must have no changes to tracked
+ * files: moving the base must not trample a person's work there.
+ */
+async function baseCheckedOutClean(project: Project): Promise<boolean> {
+  const root = project.paths.root;
+  const base = project.config.base;
+  if ((await currentBranch(root)) !== base) return false;
+  // Untracked files (new parts, notes) are no obstacle to a fast-forward; changes to tracked ones are.
+  const dirty = (await git(["status", "--porcelain", "--untracked-files=no"], { cwd: root })).stdout
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => l.slice(3));
+  if (dirty.length > 0) {
+    throw new UserError(
+      `${root} has ${base} checked out with uncommitted changes (${dirty.slice(0, 5).join(", ")}); commit or stash them first`,
+    );
   }
+  return true;
+}
+
+/** A merge commit of the branch on the base, made in the worktree; conflicts refuse, naming the files. */
+async function mergeInTree(project: Project, plan: MergePlan, tree: string, say: (l: string) => void) {
+  const { base } = project.config;
+  const { branch, task } = plan;
+  say(`merging ${branch} into ${base} in a temporary worktree`);
+  const ident = await mergeIdentity(project.paths.root);
+  const r = await git(
+    [...ident, "merge", "--no-ff", "-m", `Merge ${branch}: ${task.title}`, "--end-of-options", plan.head],
+    { cwd: tree, allowFail: true },
+  );
+  if (r.code === 0) return;
+  const files = (await git(["diff", "--name-only", "--diff-filter=U"], { cwd: tree, allowFail: true })).stdout
+    .trim()
+    .split("\n")
+    .filter(Boolean);
+  await git(["merge", "--abort"], { cwd: tree, allowFail: true });
+  throw new UserError(
+    `${branch} does not merge cleanly into ${base}${files.length ? `: conflicts in ${files.join(", ")}` : ""}. Bring ${base} into it first: ballador update ${task.id} (its agent resolves the conflicts, and the result is verified before it is back in review).`,
+  );
+}
+
+/** The merged result verified (or an identical tree's verdict reused) and recorded; a failure refuses. */
+async function verifyMergedResult(
+  project: Project,
+  plan: MergePlan,
+  at: { dir: string; tree: string; mergeCommit: string; say: (l: string) => void; opts: MergeOptions },
+): Promise<{ verdict: Verdict; reused: string | null }> {
+  const { verdict, reused } = await verifyHostCommit(project, plan.task, {
+    tree: at.tree,
+    dir: at.dir,
+    commit: at.mergeCommit,
+    baseCommit: plan.baseCommit,
+    what: "merged tree",
+    doing: "the merged result",
+    say: at.say,
+    progress: at.opts.progress,
+    step: "merge.verify",
+  });
+  recordHostVerification(
+    project,
+    plan.task.id,
+    at.mergeCommit,
+    "merge",
+    verdict,
+    reused ? `reused: ${reused}` : null,
+  );
+  if (!verdict.ok) {
+    throw new UserError(
+      `the merged result fails verification (${verdict.command} exited ${verdict.code}); ${project.config.base} was not moved. Log: ${verdict.log}`,
+      1,
+      verdict.tail.split("\n"),
+    );
+  }
+  return { verdict, reused };
+}
+
+/** Moves the base only now, and only if nobody moved it meanwhile. */
+async function moveBase(project: Project, plan: MergePlan, mergeCommit: string): Promise<void> {
+  const root = project.paths.root;
+  if (plan.checkedOut) {
+    const top = await worktreeTopLevel(root);
+    await git(["merge", "--ff-only", "--quiet", mergeCommit], { cwd: top });
+  } else {
+    await git(
+      ["update-ref", "-m", `ballador merge ${plan.task.id}`, plan.baseRef, mergeCommit, plan.baseCommit],
+      {
+        cwd: root,
+      },
+    );
+  }
+}
+
+/** The task is merged (its merge commit recorded); returns the tasks that became ready by it. */
+function afterMerge(project: Project, id: string, mergeCommit: string, actor: string): string[] {
+  const store = project.store();
+  const before = new Set(
+    store
+      .tasks()
+      .filter((t) => t.state === "ready")
+      .map((t) => t.id),
+  );
+  store.transition(id, "merged", {
+    cause: `merged into ${project.config.base} at ${mergeCommit.slice(0, 10)}`,
+    actor,
+  });
+  store.addArtifact(id, "merge", mergeCommit);
+  return store
+    .tasks()
+    .filter((t) => t.state === "ready" && !before.has(t.id))
+    .map((t) => t.id);
 }
 
 export interface PrResult {
@@ -374,119 +388,4 @@ async function remoteBaseWarnings(project: Project): Promise<{ warnings: string[
     ],
     behind: null,
   };
-}
-
-/**
- * Verifies a commit Ballador made in a host-only worktree (a merge, an update), in the sandbox,
- * judged by the base's verify script; an identical tree verified the same way before is reused.
- */
-export async function verifyHostCommit(
-  project: Project,
-  task: TaskRow,
-  opts: {
-    tree: string;
-    dir: string;
-    commit: string;
-    baseCommit: string;
-    /** "merged tree": what an earlier verification's tree is identical to. */
-    what: string;
-    /** "the merged result": what is being verified, for the progress line. */
-    doing: string;
-    say: (l: string) => void;
-    /** The long part, the verify command, as a step named `step` (merge.verify, update.verify). */
-    progress?: Progress;
-    step?: string;
-  },
-): Promise<{ verdict: Verdict; reused: string | null }> {
-  const config = project.config;
-  const root = project.paths.root;
-  const store = project.store();
-  // Re-verify the merged result, inside the sandbox, judged by the base's verify script. The
-  // sandbox writes only the verification checkout: no ref, not even the base's, is writable.
-  const profile = resolveProfile(
-    config,
-    task.agent && task.agent !== "any" ? task.agent : config.agents.default,
-  );
-  // Only the identity: verifyClean builds the judge's environment (fresh HOME and TMPDIR).
-  const env = runVariables({
-    taskId: task.id,
-    runId: `merge-${task.id}`,
-    worktree: opts.tree,
-    branch: config.base,
-    attempt: task.attempt,
-    runDir: opts.dir,
-    promptFile: "",
-  });
-  const verify =
-    task.verify ??
-    config.verify ??
-    // A blob, not a commit: resolveCommit would peel it to ^{commit} and never find it.
-    ((await git(["cat-file", "-e", `${opts.baseCommit}:verify.sh`], { cwd: root, allowFail: true })).code ===
-    0
-      ? "./verify.sh"
-      : null);
-  const what = {
-    repoRoot: root,
-    commit: opts.commit,
-    projectBase: opts.baseCommit,
-    verify,
-    bootstrap: config.bootstrap,
-    copy: config.copy,
-    inputs: config.verify_inputs,
-  };
-  // The same bytes verified the same way before (the branch's clean verification when this
-  // is a fast-forward): that verdict stands, and the merge says so.
-  const key = await verificationKey(what);
-  const earlier = key ? store.passedVerification(key) : null;
-  let reused: string | null = null;
-  let verdict: Verdict;
-  if (earlier) {
-    reused = `the ${opts.what} is identical to the one verified by ${earlier.kind} verification #${earlier.seq} of ${earlier.taskId} (${earlier.commit?.slice(0, 10) ?? "?"}, ${earlier.at}), with the same verify command, base verify files, bootstrap and copies`;
-    opts.say(`verification reused: ${reused}; not run again`);
-    verdict = {
-      ok: true,
-      command: verify,
-      code: 0,
-      ms: 0,
-      tail: "",
-      commit: opts.commit,
-      tampered: [],
-      log: "",
-      key,
-    };
-  } else {
-    const doing = `verifying ${opts.doing}${verify ? `: ${verify}` : ""}`;
-    opts.say(doing);
-    const step = (opts.progress ?? silentProgress)(opts.step ?? "verify", doing);
-    verdict = await verifyClean({
-      ...what,
-      key,
-      runDir: opts.dir,
-      env,
-      agentWritten: [worktreeRootFor(config, root), project.paths.runsDir],
-      timeoutMs: 30 * 60_000,
-      sandboxFor: async (checkout, judge) => {
-        const policy = await policyForRun(project, {
-          worktree: opts.tree,
-          runDir: opts.dir,
-          branch: config.base,
-          profile,
-          kind: "verify",
-          verifyTree: checkout,
-          judge,
-        });
-        return policy ? RunSandbox.start(policy, { runDir: opts.dir, tmp: judge.tmp }) : null;
-      },
-      onSpawn: (pgid) =>
-        writeMergeMarker(opts.dir, {
-          pid: process.pid,
-          task: task.id,
-          startedAt: new Date().toISOString(),
-          pgid,
-          sockets: RunSandbox.socketPaths(),
-        }),
-      say: opts.say,
-    }).finally(() => step.end());
-  }
-  return { verdict, reused };
 }

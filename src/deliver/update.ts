@@ -8,27 +8,16 @@
  * update brings in. Nothing unverified comes back to review.
  */
 import { existsSync } from "node:fs";
-import { join } from "node:path";
-import { addDetachedWorktree, dirtyFiles, git, isAncestor, resolveCommit } from "../adapters/git/index.js";
+import { dirtyFiles, git, isAncestor, resolveCommit } from "../adapters/git/index.js";
 import { readUntrustedText } from "../adapters/hostile/index.js";
-import { makeRunFolder } from "../adapters/runfolder/index.js";
-import { RunSandbox } from "../adapters/sandbox/index.js";
 import type { TaskRow } from "../adapters/store/index.js";
 import type { Progress } from "../core/progress.js";
 import { terminalBlock, terminalLine } from "../core/terminal-text.js";
-import {
-  branchFor,
-  type Project,
-  removeMergeDir,
-  requireTask,
-  UserError,
-  worktreePathFor,
-  writeMergeMarker,
-} from "../project/index.js";
+import { branchFor, type Project, requireTask, UserError, worktreePathFor } from "../project/index.js";
 import type { LaunchResult } from "../run/index.js";
 import { reconcile, retry } from "../run/index.js";
-import { trimOutput } from "../verify/index.js";
-import { verifyHostCommit } from "./delivery.js";
+import { trimOutput, type Verdict } from "../verify/index.js";
+import { mergeIdentity, recordHostVerification, verifyHostCommit, withHostWorktree } from "./host-merge.js";
 
 export interface UpdateTarget {
   /** The base's name, or the dependency's id. */
@@ -150,13 +139,83 @@ function conflictText(
   return lines.join("\n").trim();
 }
 
-export async function update(
-  project: Project,
-  id: string,
-  opts: { launch: boolean; actor?: string; say?: (l: string) => void; progress?: Progress },
-): Promise<UpdateResult> {
+type UpdateOptions = { launch: boolean; actor?: string; say?: (l: string) => void; progress?: Progress };
+
+/** What the checks found: the task, its branch's head, and what it lacks (each target's commit). */
+interface UpdatePlan {
+  task: TaskRow;
+  branch: string;
+  head: string;
+  /** The targets the branch does not contain yet, in merge order (the base last). */
+  targets: UpdateTarget[];
+  /** The base's commit (the last of all targets, contained or not): what judges verification. */
+  baseCommit: string;
+  worktree: string;
+}
+
+/**
+ * `update`: the checks, each target merged in a host-only worktree; a conflict goes to the agent,
+ * a clean merge is verified, the branch moves to it, and a failed verification goes to the agent.
+ */
+export async function update(project: Project, id: string, opts: UpdateOptions): Promise<UpdateResult> {
   const say = opts.say ?? (() => {});
   await reconcile(project, { repair: true });
+  const plan = await updateChecks(project, id);
+  const result: UpdateResult = {
+    task: id,
+    targets: plan.targets,
+    outcome: "up-to-date",
+    commit: null,
+    conflicts: [],
+    verifyFailed: null,
+    launched: null,
+  };
+  if (plan.targets.length === 0) return result;
+  await requireCleanWorktree(plan.worktree);
+  return withHostWorktree(project, id, `update-${id}`, plan.head, async ({ dir, tree }) => {
+    const conflict = await bringTargetsIn(project, plan, tree, say);
+    if (conflict) {
+      result.conflicts = conflict.files;
+      result.launched = await sendConflictsToAgent(project, plan, tree, conflict, opts);
+      result.outcome = "sent-to-agent";
+      return result;
+    }
+    const merged = (await git(["rev-parse", "HEAD"], { cwd: tree })).stdout.trim();
+    const { verdict } = await verifyHostCommit(project, plan.task, {
+      tree,
+      dir,
+      commit: merged,
+      baseCommit: plan.baseCommit,
+      what: "updated tree",
+      doing: "the updated branch",
+      say,
+      progress: opts.progress,
+      step: "update.verify",
+    });
+    recordHostVerification(project, id, merged, "update", verdict, null);
+    await moveBranch(project, plan, merged);
+    result.commit = merged;
+    const names = plan.targets.map((t) => t.name).join(", ");
+    if (verdict.ok) {
+      project
+        .store()
+        .addNote(id, null, "system", `update: brought ${names} in at ${merged.slice(0, 10)}; verified`);
+      result.outcome = "updated";
+      return result;
+    }
+    result.verifyFailed = `${verdict.command} exited ${verdict.code ?? "by timeout"}`;
+    say(`the updated branch fails verification (${result.verifyFailed}): sending the task to its agent`);
+    result.launched = await sendToAgent(project, plan, opts, {
+      text: verifyFailedText(names, plan.branch, merged, verdict),
+      cause: `update: ${names} merged in cleanly, but the result fails verification; sent to the agent`,
+    });
+    result.outcome = "sent-to-agent";
+    return result;
+  });
+}
+
+/** A task in review with a branch; which of its targets the branch lacks. */
+async function updateChecks(project: Project, id: string): Promise<UpdatePlan> {
   const task = requireTask(project, id);
   if (task.state !== "review")
     throw new UserError(
@@ -165,7 +224,6 @@ export async function update(
       [],
       "wrong_state",
     );
-  const store = project.store();
   const root = project.paths.root;
   const branch = task.branch ?? branchFor(project.config, id);
   const head = await resolveCommit(root, `refs/heads/${branch}`);
@@ -173,138 +231,112 @@ export async function update(
   const all = await targetsOf(project, task);
   const targets: UpdateTarget[] = [];
   for (const t of all) if (!(await isAncestor(root, t.commit, head))) targets.push(t);
-  const result: UpdateResult = {
-    task: id,
-    targets,
-    outcome: "up-to-date",
-    commit: null,
-    conflicts: [],
-    verifyFailed: null,
-    launched: null,
-  };
-  if (targets.length === 0) return result;
-  const worktree = worktreePathFor(project.config, root, id);
-  if (existsSync(worktree)) {
-    const dirty = await dirtyFiles(worktree).catch(() => []);
-    if (dirty.length > 0)
-      throw new UserError(
-        `${worktree} has uncommitted changes (${dirty.slice(0, 5).join(", ")}); commit or remove them first`,
-        4,
-        [],
-        "dirty",
-      );
-  }
+  const baseCommit = all.at(-1)?.commit as string;
+  return { task, branch, head, targets, baseCommit, worktree: worktreePathFor(project.config, root, id) };
+}
 
-  const dir = join(project.paths.stateDir, "merges", `update-${id}-${Date.now()}`);
-  const tree = join(dir, "tree");
-  makeRunFolder(dir);
-  writeMergeMarker(dir, {
-    pid: process.pid,
-    task: id,
-    startedAt: new Date().toISOString(),
-    pgid: null,
-    sockets: [],
-  });
-  await addDetachedWorktree(root, tree, head);
-  try {
-    const hasIdent = (await git(["config", "user.email"], { cwd: root, allowFail: true })).code === 0;
-    const ident = hasIdent ? [] : ["-c", "user.name=Ballador", "-c", "user.email=ballador@localhost"];
-    for (const t of targets) {
-      say(`bringing ${t.name} (${t.commit.slice(0, 10)}) into ${branch} in a temporary worktree`);
-      const r = await git(
-        [...ident, "merge", "--no-ff", "-m", `Merge ${t.name} into ${branch}`, "--end-of-options", t.commit],
-        { cwd: tree, allowFail: true },
-      );
-      if (r.code === 0) continue;
-      const files = (
-        await git(["diff", "--name-only", "--diff-filter=U", "-z"], { cwd: tree, allowFail: true })
-      ).stdout
-        .split("\0")
-        .filter(Boolean);
-      result.conflicts = files;
-      const others = await otherSide(project, head, t);
-      const text = conflictText(branch, t, files, tree, others);
-      await git(["merge", "--abort"], { cwd: tree, allowFail: true });
-      say(`conflicts in ${files.join(", ") || "(unknown files)"}: sending the task to its agent`);
-      const r2 = await retry(project, id, {
-        launch: opts.launch,
-        update: text,
-        verb: "update",
-        ...(opts.actor ? { actor: opts.actor } : {}),
-        cause: `update: ${t.name} does not merge cleanly (${files.join(", ")}); sent to the agent`,
-        // Every target must be in the branch when the agent's work comes back.
-        onRecord: () => {
-          for (const x of targets) store.addArtifact(id, "update-target", x.commit);
-        },
-      });
-      result.outcome = "sent-to-agent";
-      result.launched = r2.launched;
-      return result;
-    }
-    const merged = (await git(["rev-parse", "HEAD"], { cwd: tree })).stdout.trim();
-    const baseCommit = all.at(-1)?.commit as string;
-    const { verdict } = await verifyHostCommit(project, task, {
-      tree,
-      dir,
-      commit: merged,
-      baseCommit,
-      what: "updated tree",
-      doing: "the updated branch",
-      say,
-      progress: opts.progress,
-      step: "update.verify",
-    });
-    store.addVerification({
-      taskId: id,
-      runId: null,
-      commit: merged,
-      kind: "update",
-      command: verdict.command,
-      passed: verdict.ok,
-      exitCode: verdict.code,
-      ms: verdict.ms,
-      detail: null,
-      key: verdict.key,
-      tail: verdict.ok ? null : verdict.tail,
-      log: verdict.log,
-    });
-    // The branch moves only if nobody moved it meanwhile; the task's worktree follows it.
-    await git(["update-ref", "-m", `ballador update ${id}`, `refs/heads/${branch}`, merged, head], {
-      cwd: root,
-    });
-    if (existsSync(worktree)) await git(["reset", "--hard", "--quiet"], { cwd: worktree });
-    store.addArtifact(id, "update", merged);
-    result.commit = merged;
-    const names = targets.map((t) => t.name).join(", ");
-    if (verdict.ok) {
-      store.addNote(id, null, "system", `update: brought ${names} in at ${merged.slice(0, 10)}; verified`);
-      result.outcome = "updated";
-      return result;
-    }
-    result.verifyFailed = `${verdict.command} exited ${verdict.code ?? "by timeout"}`;
-    say(`the updated branch fails verification (${result.verifyFailed}): sending the task to its agent`);
-    const text = [
-      `Ballador brought ${names} into your branch \`${branch}\` (merge commit ${merged}, no conflicts), and the result fails the verify command \`${verdict.command}\` (exit ${verdict.code ?? "timeout"}). The end of its output:`,
-      "",
-      fenced(terminalBlock(trimOutput(verdict.tail, 40))),
-      "",
-      "Make it pass again on top of the merge (keep the merge commit), commit, and report with `ballador done`.",
-    ].join("\n");
-    const r2 = await retry(project, id, {
-      launch: opts.launch,
-      update: text,
-      verb: "update",
-      ...(opts.actor ? { actor: opts.actor } : {}),
-      cause: `update: ${names} merged in cleanly, but the result fails verification; sent to the agent`,
-      onRecord: () => {
-        for (const x of targets) store.addArtifact(id, "update-target", x.commit);
-      },
-    });
-    result.outcome = "sent-to-agent";
-    result.launched = r2.launched;
-    return result;
-  } finally {
-    await RunSandbox.stopAll();
-    await removeMergeDir(root, dir);
+/** The task's worktree follows the branch (reset): it must hold no uncommitted work. */
+async function requireCleanWorktree(worktree: string): Promise<void> {
+  if (!existsSync(worktree)) return;
+  const dirty = await dirtyFiles(worktree).catch(() => []);
+  if (dirty.length > 0)
+    throw new UserError(
+      `${worktree} has uncommitted changes (${dirty.slice(0, 5).join(", ")}); commit or remove them first`,
+      4,
+      [],
+      "dirty",
+    );
+}
+
+/** Merges each target into the worktree in turn; the first that conflicts stops it, left conflicted. */
+async function bringTargetsIn(
+  project: Project,
+  plan: UpdatePlan,
+  tree: string,
+  say: (l: string) => void,
+): Promise<{ target: UpdateTarget; files: string[] } | null> {
+  const ident = await mergeIdentity(project.paths.root);
+  for (const t of plan.targets) {
+    say(`bringing ${t.name} (${t.commit.slice(0, 10)}) into ${plan.branch} in a temporary worktree`);
+    const r = await git(
+      [
+        ...ident,
+        "merge",
+        "--no-ff",
+        "-m",
+        `Merge ${t.name} into ${plan.branch}`,
+        "--end-of-options",
+        t.commit,
+      ],
+      { cwd: tree, allowFail: true },
+    );
+    if (r.code === 0) continue;
+    const files = (
+      await git(["diff", "--name-only", "--diff-filter=U", "-z"], { cwd: tree, allowFail: true })
+    ).stdout
+      .split("\0")
+      .filter(Boolean);
+    return { target: t, files };
   }
+  return null;
+}
+
+/** The conflicted files as the merge leaves them, and who is on the other side, for the agent. */
+async function sendConflictsToAgent(
+  project: Project,
+  plan: UpdatePlan,
+  tree: string,
+  conflict: { target: UpdateTarget; files: string[] },
+  opts: UpdateOptions,
+): Promise<LaunchResult | null> {
+  const { target: t, files } = conflict;
+  const others = await otherSide(project, plan.head, t);
+  const text = conflictText(plan.branch, t, files, tree, others);
+  await git(["merge", "--abort"], { cwd: tree, allowFail: true });
+  opts.say?.(`conflicts in ${files.join(", ") || "(unknown files)"}: sending the task to its agent`);
+  return sendToAgent(project, plan, opts, {
+    text,
+    cause: `update: ${t.name} does not merge cleanly (${files.join(", ")}); sent to the agent`,
+  });
+}
+
+/** The branch moves only if nobody moved it meanwhile; the task's worktree follows it. */
+async function moveBranch(project: Project, plan: UpdatePlan, merged: string): Promise<void> {
+  const id = plan.task.id;
+  await git(["update-ref", "-m", `ballador update ${id}`, `refs/heads/${plan.branch}`, merged, plan.head], {
+    cwd: project.paths.root,
+  });
+  if (existsSync(plan.worktree)) await git(["reset", "--hard", "--quiet"], { cwd: plan.worktree });
+  project.store().addArtifact(id, "update", merged);
+}
+
+function verifyFailedText(names: string, branch: string, merged: string, verdict: Verdict): string {
+  return [
+    `Ballador brought ${names} into your branch \`${branch}\` (merge commit ${merged}, no conflicts), and the result fails the verify command \`${verdict.command}\` (exit ${verdict.code ?? "timeout"}). The end of its output:`,
+    "",
+    fenced(terminalBlock(trimOutput(verdict.tail, 40))),
+    "",
+    "Make it pass again on top of the merge (keep the merge commit), commit, and report with `ballador done`.",
+  ].join("\n");
+}
+
+/** A new attempt of the task's agent with the update's text; every target must be in the branch when it comes back. */
+async function sendToAgent(
+  project: Project,
+  plan: UpdatePlan,
+  opts: UpdateOptions,
+  why: { text: string; cause: string },
+): Promise<LaunchResult | null> {
+  const id = plan.task.id;
+  const r = await retry(project, id, {
+    launch: opts.launch,
+    update: why.text,
+    verb: "update",
+    ...(opts.actor ? { actor: opts.actor } : {}),
+    cause: why.cause,
+    onRecord: () => {
+      for (const x of plan.targets) project.store().addArtifact(id, "update-target", x.commit);
+    },
+  });
+  return r.launched;
 }

@@ -31,6 +31,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { hasDesktop } from "../adapters/notify/index.js";
+import { isAlive } from "../adapters/process/shell.js";
 import { parseDuration } from "../core/duration.js";
 import type { Project } from "../project/index.js";
 import { deliver, type NotifyEvent } from "./notify.js";
@@ -46,14 +47,9 @@ function dirs(stateDir: string) {
   };
 }
 
+/** A pid read from a file (possibly garbage: never a group, never ours by accident) that still runs. */
 function alive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
+  return Number.isInteger(pid) && pid > 0 && isAlive(pid);
 }
 
 function pidIn(file: string): number {

@@ -5,6 +5,7 @@
  * browser's next request (and its open streams end within a second).
  */
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { isAlive } from "../adapters/process/shell.js";
 import { type DashboardSessionRow, DashboardSessionStore } from "../adapters/store/index.js";
 import { checkSessionName, isIdle, toEvict } from "../core/dashboard-session.js";
 
@@ -28,20 +29,10 @@ const hash = (s: string) => createHash("sha256").update(s).digest("hex");
 const secret = () => randomBytes(24).toString("base64url");
 const store = (project: Project) => new DashboardSessionStore(project.store());
 
-/** The process is still there (a dashboard that died without cleaning up is not). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
-/** Forgets dashboards whose process is gone, with their sessions. */
+/** Forgets dashboards whose process is gone (a dashboard that died without cleaning up), with their sessions. */
 function pruneDead(project: Project): void {
   const s = store(project);
-  for (const d of s.dashboards()) if (!alive(d.pid)) s.removeDashboard(d.id);
+  for (const d of s.dashboards()) if (!isAlive(d.pid)) s.removeDashboard(d.id);
 }
 
 /** A starting dashboard's row and its first login token (only its hash is stored). */

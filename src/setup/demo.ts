@@ -10,7 +10,7 @@ import { join, resolve } from "node:path";
 import { Tmux } from "../adapters/tmux/index.js";
 import { terminalBlock, terminalLine } from "../core/terminal-text.js";
 import { newSpec, queueParts } from "../plan/index.js";
-import { CLI_ENTRY, openProject, UserError } from "../project/index.js";
+import { CLI_ENTRY, openProject, type Project, UserError } from "../project/index.js";
 import { conduct } from "../watch/index.js";
 import { init } from "./init.js";
 
@@ -155,6 +155,14 @@ export interface DemoOptions {
   out?: (line: string) => void;
 }
 
+/** The demo repository's commits are by the demo, whoever runs it. */
+const DEMO_IDENT = ["-c", "user.name=Ballador demo", "-c", "user.email=demo@ballador.invalid"];
+
+function demoGit(repo: string, ...args: string[]): void {
+  execFileSync("git", args, { cwd: repo, stdio: "pipe" });
+}
+
+/** The demo's stages: its folder, the repository and init, the spec and parts, the conducting, then cleanup. */
 export async function demo(
   opts: DemoOptions,
 ): Promise<{ ok: boolean; repo: string; states: Record<string, number> }> {
@@ -162,9 +170,39 @@ export async function demo(
   const say = (l: string) => {
     if (!opts.json) out(l);
   };
+  const { home, madeHome } = prepareHome(opts);
+  const repo = join(home, "greeter");
+  const socket = `ballador-demo-${process.pid}`;
+  const server = new Tmux({ socket });
+  // Only a socket file the demo's own server creates is removed at the end.
+  const hadSocket = existsSync(server.socketPath());
+  await makeRepository(repo, socket, say);
+  const project = await openProject(repo);
+  try {
+    await writeSpecAndParts(project, repo, say);
+    return await conductTheParts(project, repo, socket, opts, say);
+  } finally {
+    project.close();
+    if (opts.keep) {
+      say(`\nKept: the repo at ${repo}, its worktrees in ${repo}.ballador, tmux socket ${socket}.`);
+      say(`Try: cd ${repo} && ballador show greeting-core`);
+    } else {
+      await server.killServer().catch(() => undefined);
+      if (!hadSocket) server.removeSocketFile();
+      if (madeHome) rmSync(home, { recursive: true, force: true });
+      else for (const e of DEMO_ENTRIES) rmSync(join(home, e), { recursive: true, force: true });
+      say(`\nCleaned up ${home} (run with --keep to look around).`);
+    }
+  }
+}
+
+/**
+ * The demo's folder, marked as the demo's. Never deletes what Ballador did not make: a folder
+ * given with --dir must be new, empty, or an earlier demo's (it holds the marker); and only what
+ * the demo made in it is removed.
+ */
+function prepareHome(opts: DemoOptions): { home: string; madeHome: boolean } {
   const home = opts.dir ? resolve(opts.dir) : mkdtempSync(join(tmpdir(), "ballador-demo-"));
-  // Never delete what Ballador did not make: a folder given with --dir must be new, empty, or an
-  // earlier demo's (it holds the marker); and only what the demo made in it is removed.
   const madeHome = !opts.dir || !existsSync(home);
   if (opts.dir && existsSync(home)) {
     const entries = readdirSync(home);
@@ -180,12 +218,11 @@ export async function demo(
   }
   mkdirSync(home, { recursive: true });
   writeFileSync(join(home, DEMO_MARKER), "made by ballador demo; removed with it\n");
-  const repo = join(home, "greeter");
-  const socket = `ballador-demo-${process.pid}`;
-  const server = new Tmux({ socket });
-  // Only a socket file the demo's own server creates is removed at the end.
-  const hadSocket = existsSync(server.socketPath());
-  const git = (...args: string[]) => execFileSync("git", args, { cwd: repo, stdio: "pipe" });
+  return { home, madeHome };
+}
+
+/** Steps 1 and 2: a throwaway repository with a verify.sh, and `ballador init` with the demo's settings. */
+async function makeRepository(repo: string, socket: string, say: (l: string) => void): Promise<void> {
   say(`\n== 1. A throwaway repository: ${repo}`);
   mkdirSync(repo, { recursive: true });
   execFileSync("git", ["init", "-q", "-b", "main", repo]);
@@ -195,9 +232,8 @@ export async function demo(
     '#!/bin/sh\n# The contract of done: every JavaScript file parses.\nset -e\nfor f in $(find src -name "*.js" 2>/dev/null); do node --check "$f"; done\necho "verify: ok"\n',
   );
   chmodSync(join(repo, "verify.sh"), 0o755);
-  const ident = ["-c", "user.name=Ballador demo", "-c", "user.email=demo@ballador.invalid"];
-  git("add", "-A");
-  git(...ident, "commit", "-q", "-m", "initial commit");
+  demoGit(repo, "add", "-A");
+  demoGit(repo, ...DEMO_IDENT, "commit", "-q", "-m", "initial commit");
 
   say("\n== 2. ballador init");
   await init(repo);
@@ -219,71 +255,69 @@ sandbox:
   allow_hosts: []    # the scripted agents need no network
 `,
   );
-  const project = await openProject(repo);
-  try {
-    say('\n== 3. ballador spec new "Greeting service"');
-    const spec = newSpec(project, "Greeting service");
-    // The template, filled in as a person would before cutting parts.
-    writeFileSync(join(repo, spec.path), greetingSpec(spec.number, new Date().toISOString().slice(0, 10)));
-    say(`created ${spec.path}: context, problem, options, decision, access patterns (cat it to read)`);
-    say("\n== 4. Four parts: two independent, two depending on them");
-    for (const p of PARTS) {
-      const text = `---\nid: ${p.id}\ntitle: ${JSON.stringify(p.title)}\nspec: ${spec.path}\nneeds: [${p.needs.join(", ")}]\nscope: [${JSON.stringify(p.scope)}]\n---\n## Goal\n${p.title}, as the spec's Decision says.\n\n## Acceptance criteria\n- ${p.accept}\n- ./verify.sh passes\n\n## How to do it\nThe scripted agent follows this script:\n\n${p.script}\n`;
-      writeFileSync(join(project.paths.partsDir, spec.name, `${p.id}.md`), text);
-      say(`  ${p.id}${p.needs.length ? `  (needs ${p.needs.join(", ")})` : ""}`);
-    }
-    git("add", "-A");
-    git(...ident, "commit", "-q", "-m", "spec and parts for the greeting service");
+}
 
-    say("\n== 5. ballador queue && ballador graph");
-    const q = queueParts(project, [], repo);
-    say(`queued ${q.inserted.length} parts`);
-    runCli(repo, ["graph"], opts.json);
-
-    say(
-      "\n== 6. ballador launch --watch: scripted agents in parallel, each in its own worktree and tmux session",
-    );
-    const r = await conduct(
-      project,
-      { onProgress: (l) => say(terminalBlock(l)) },
-      {
-        onLaunch: (x) => {
-          for (const s of x.started)
-            say(`started ${s.id} on ${s.branch} (tmux -L ${socket} attach -t ${s.session})`);
-          for (const f of x.failed) say(`FAILED ${f.id}: ${terminalBlock(f.reason)}`);
-        },
-        onChange: (id, from, to, reason) =>
-          say(`  ${id}: ${from ?? "new"} -> ${to}${reason ? ` (${terminalLine(reason)})` : ""}`),
-      },
-    );
-
-    say("\n== 7. ballador status");
-    runCli(repo, ["status"], opts.json);
-    say("\n== 8. ballador next");
-    runCli(repo, ["next"], opts.json);
-    const ok = (r.states.review ?? 0) === PARTS.length;
-    if (opts.json) {
-      process.stdout.write(`${JSON.stringify({ ok, repo, states: r.states }, null, 2)}\n`);
-    }
-    say(
-      ok
-        ? `\nAll ${PARTS.length} parts were done by their agents, verified, and wait for review.`
-        : `\nNot every part reached review: ${JSON.stringify(r.states)}. Logs: ballador -C ${repo} logs <task>`,
-    );
-    return { ok, repo, states: r.states };
-  } finally {
-    project.close();
-    if (opts.keep) {
-      say(`\nKept: the repo at ${repo}, its worktrees in ${repo}.ballador, tmux socket ${socket}.`);
-      say(`Try: cd ${repo} && ballador show greeting-core`);
-    } else {
-      await server.killServer().catch(() => undefined);
-      if (!hadSocket) server.removeSocketFile();
-      if (madeHome) rmSync(home, { recursive: true, force: true });
-      else for (const e of DEMO_ENTRIES) rmSync(join(home, e), { recursive: true, force: true });
-      say(`\nCleaned up ${home} (run with --keep to look around).`);
-    }
+/** Steps 3 and 4: the spec, filled in, and its four parts, committed. */
+async function writeSpecAndParts(project: Project, repo: string, say: (l: string) => void): Promise<void> {
+  say('\n== 3. ballador spec new "Greeting service"');
+  const spec = newSpec(project, "Greeting service");
+  // The template, filled in as a person would before cutting parts.
+  writeFileSync(join(repo, spec.path), greetingSpec(spec.number, new Date().toISOString().slice(0, 10)));
+  say(`created ${spec.path}: context, problem, options, decision, access patterns (cat it to read)`);
+  say("\n== 4. Four parts: two independent, two depending on them");
+  for (const p of PARTS) {
+    const text = `---\nid: ${p.id}\ntitle: ${JSON.stringify(p.title)}\nspec: ${spec.path}\nneeds: [${p.needs.join(", ")}]\nscope: [${JSON.stringify(p.scope)}]\n---\n## Goal\n${p.title}, as the spec's Decision says.\n\n## Acceptance criteria\n- ${p.accept}\n- ./verify.sh passes\n\n## How to do it\nThe scripted agent follows this script:\n\n${p.script}\n`;
+    writeFileSync(join(project.paths.partsDir, spec.name, `${p.id}.md`), text);
+    say(`  ${p.id}${p.needs.length ? `  (needs ${p.needs.join(", ")})` : ""}`);
   }
+  demoGit(repo, "add", "-A");
+  demoGit(repo, ...DEMO_IDENT, "commit", "-q", "-m", "spec and parts for the greeting service");
+}
+
+/** Steps 5 to 8: queue, launch --watch until every part is in review, then status and next. */
+async function conductTheParts(
+  project: Project,
+  repo: string,
+  socket: string,
+  opts: DemoOptions,
+  say: (l: string) => void,
+): Promise<{ ok: boolean; repo: string; states: Record<string, number> }> {
+  say("\n== 5. ballador queue && ballador graph");
+  const q = queueParts(project, [], repo);
+  say(`queued ${q.inserted.length} parts`);
+  runCli(repo, ["graph"], opts.json);
+
+  say(
+    "\n== 6. ballador launch --watch: scripted agents in parallel, each in its own worktree and tmux session",
+  );
+  const r = await conduct(
+    project,
+    { onProgress: (l) => say(terminalBlock(l)) },
+    {
+      onLaunch: (x) => {
+        for (const s of x.started)
+          say(`started ${s.id} on ${s.branch} (tmux -L ${socket} attach -t ${s.session})`);
+        for (const f of x.failed) say(`FAILED ${f.id}: ${terminalBlock(f.reason)}`);
+      },
+      onChange: (id, from, to, reason) =>
+        say(`  ${id}: ${from ?? "new"} -> ${to}${reason ? ` (${terminalLine(reason)})` : ""}`),
+    },
+  );
+
+  say("\n== 7. ballador status");
+  runCli(repo, ["status"], opts.json);
+  say("\n== 8. ballador next");
+  runCli(repo, ["next"], opts.json);
+  const ok = (r.states.review ?? 0) === PARTS.length;
+  if (opts.json) {
+    process.stdout.write(`${JSON.stringify({ ok, repo, states: r.states }, null, 2)}\n`);
+  }
+  say(
+    ok
+      ? `\nAll ${PARTS.length} parts were done by their agents, verified, and wait for review.`
+      : `\nNot every part reached review: ${JSON.stringify(r.states)}. Logs: ballador -C ${repo} logs <task>`,
+  );
+  return { ok, repo, states: r.states };
 }
 
 function runCli(repo: string, args: string[], quiet: boolean): void {

@@ -37,16 +37,69 @@ async function versionOf(program: string, args: string[]): Promise<string | null
   }
 }
 
+/** What the checks have found so far: the repository and its config, once found. */
+interface DoctorContext {
+  cwd: string;
+  root: string | null;
+  config: Config | null;
+}
+
+/** A project's root and config, for the checks that need both. */
+type ProjectContext = DoctorContext & { root: string; config: Config };
+
+/** One check (or a family of them, e.g. one per agent profile): what it observed. */
+type DoctorCheck = (ctx: DoctorContext) => Promise<Check[]>;
+
+/** A check that applies only once a project with a valid config was found. */
+function inProject(check: (ctx: ProjectContext) => Promise<Check[]>): DoctorCheck {
+  return async (ctx) => (ctx.root && ctx.config ? check(ctx as ProjectContext) : []);
+}
+
+/** A check of the sandbox's programs and powers: none when the sandbox is off. */
+function sandboxed(check: (ctx: ProjectContext) => Promise<Check[]>): DoctorCheck {
+  return inProject(async (ctx) => (ctx.config.sandbox.mode === "none" ? [] : check(ctx)));
+}
+
+/** `doctor`'s checks, in the order they are shown; each one sees what the earlier ones found. */
+const CHECKS: readonly DoctorCheck[] = [
+  gitCheck,
+  nodeCheck,
+  tmuxCheck,
+  repositoryCheck,
+  configCheck,
+  stateCheck,
+  inProject(async ({ config, root }) => [await verifyCheck(config, root)]),
+  // Side by side: a version query may take seconds (Node-based CLIs on a busy machine).
+  inProject(async ({ config, root }) =>
+    Promise.all(Object.keys(config.agents.profiles).map((name) => agentCheck(config, name, root))),
+  ),
+  inProject(({ config, root }) => mcpChecks(config, Object.keys(config.agents.profiles), root)),
+  inProject(sandboxModeCheck),
+  sandboxed(sandboxProgramChecks),
+  sandboxed(namespacesCheck),
+  sandboxed(ripgrepCheck),
+];
+
 export async function doctor(cwd: string): Promise<{ root: string | null; checks: Check[]; ok: boolean }> {
+  const ctx: DoctorContext = { cwd, root: null, config: null };
   const checks: Check[] = [];
-  const gitVersion = await versionOf("git", ["--version"]);
-  checks.push(
-    gitVersion
-      ? { name: "git", ok: true, detail: gitVersion }
-      : { name: "git", ok: false, detail: "git not found on PATH", fix: "apt-get install git" },
-  );
+  for (const check of CHECKS) checks.push(...(await check(ctx)));
+  return { root: ctx.root, checks, ok: checks.every((c) => c.ok) };
+}
+
+/** Found: ok, saying what was found; else not, with why and the fix. */
+function presence(name: string, found: string | null, absent: { detail: string; fix: string }): Check {
+  return found ? { name, ok: true, detail: found } : { name, ok: false, ...absent };
+}
+
+async function gitCheck(): Promise<Check[]> {
+  const version = await versionOf("git", ["--version"]);
+  return [presence("git", version, { detail: "git not found on PATH", fix: "apt-get install git" })];
+}
+
+async function nodeCheck(): Promise<Check[]> {
   const major = Number(process.versions.node.split(".")[0]);
-  checks.push(
+  return [
     major >= 20
       ? { name: "node", ok: true, detail: `Node.js ${process.versions.node}` }
       : {
@@ -55,152 +108,140 @@ export async function doctor(cwd: string): Promise<{ root: string | null; checks
           detail: `Node.js ${process.versions.node} is too old`,
           fix: "install Node.js 20 or newer",
         },
-  );
-  const tmuxVersion = await versionOf("tmux", ["-V"]);
-  checks.push(
-    tmuxVersion
-      ? { name: "tmux", ok: true, detail: tmuxVersion }
-      : {
-          name: "tmux",
-          ok: false,
-          detail: "tmux not found on PATH (agents run in tmux sessions)",
-          fix: "apt-get install tmux",
-        },
-  );
+  ];
+}
 
-  let root: string | null = null;
+async function tmuxCheck(): Promise<Check[]> {
+  const version = await versionOf("tmux", ["-V"]);
+  return [
+    presence("tmux", version, {
+      detail: "tmux not found on PATH (agents run in tmux sessions)",
+      fix: "apt-get install tmux",
+    }),
+  ];
+}
+
+async function repositoryCheck(ctx: DoctorContext): Promise<Check[]> {
   try {
-    root = await findRoot(cwd);
-    checks.push({ name: "repository", ok: true, detail: root });
+    ctx.root = await findRoot(ctx.cwd);
+    return [{ name: "repository", ok: true, detail: ctx.root }];
   } catch (err) {
-    checks.push({
-      name: "repository",
-      ok: false,
-      detail: (err as Error).message,
-      fix: "cd into a git repository",
-    });
+    return [
+      { name: "repository", ok: false, detail: (err as Error).message, fix: "cd into a git repository" },
+    ];
   }
-  let config: Config | null = null;
-  if (root) {
-    if (!existsSync(join(root, REPO_CONFIG_PATH))) {
-      checks.push({ name: "config", ok: false, detail: `no ${REPO_CONFIG_PATH}`, fix: "run: ballador init" });
-    } else {
-      try {
-        const loaded = loadConfig(root);
-        config = loaded.config;
-        checks.push({ name: "config", ok: true, detail: `valid (${loaded.sources.join(" < ")})` });
-      } catch (err) {
-        const detail = err instanceof ConfigError ? err.message : (err as Error).message;
-        checks.push({
-          name: "config",
-          ok: false,
-          detail,
-          fix: `edit ${REPO_CONFIG_PATH} as the message says`,
-        });
-      }
-    }
-    const stateDir = stateDirFor(root);
-    try {
-      mkdirSync(stateDir, { recursive: true });
-      accessSync(stateDir, constants.W_OK);
-      checks.push({ name: "state", ok: true, detail: `task store in ${stateDir}` });
-    } catch (err) {
-      checks.push({
+}
+
+async function configCheck(ctx: DoctorContext): Promise<Check[]> {
+  const root = ctx.root;
+  if (!root) return [];
+  if (!existsSync(join(root, REPO_CONFIG_PATH)))
+    return [{ name: "config", ok: false, detail: `no ${REPO_CONFIG_PATH}`, fix: "run: ballador init" }];
+  try {
+    const loaded = loadConfig(root);
+    ctx.config = loaded.config;
+    return [{ name: "config", ok: true, detail: `valid (${loaded.sources.join(" < ")})` }];
+  } catch (err) {
+    const detail = err instanceof ConfigError ? err.message : (err as Error).message;
+    return [{ name: "config", ok: false, detail, fix: `edit ${REPO_CONFIG_PATH} as the message says` }];
+  }
+}
+
+async function stateCheck(ctx: DoctorContext): Promise<Check[]> {
+  if (!ctx.root) return [];
+  const stateDir = stateDirFor(ctx.root);
+  try {
+    mkdirSync(stateDir, { recursive: true });
+    accessSync(stateDir, constants.W_OK);
+    return [{ name: "state", ok: true, detail: `task store in ${stateDir}` }];
+  } catch (err) {
+    return [
+      {
         name: "state",
         ok: false,
         detail: `${stateDir}: ${(err as Error).message}`,
         fix: "make the folder writable",
-      });
-    }
+      },
+    ];
   }
-  if (config && root) checks.push(await verifyCheck(config, root));
-  if (config && root) {
-    // Side by side: a version query may take seconds (Node-based CLIs on a busy machine).
-    const names = Object.keys(config.agents.profiles);
-    checks.push(
-      ...(await Promise.all(names.map((name) => agentCheck(config as Config, name, root as string)))),
-    );
-    checks.push(...(await mcpChecks(config as Config, names, root as string)));
-    if (config.sandbox.mode === "none") {
-      checks.push({
+}
+
+/** The sandbox off, or weakened by the config: ok, but a person should know. */
+async function sandboxModeCheck({ config, root }: ProjectContext): Promise<Check[]> {
+  if (config.sandbox.mode === "none")
+    return [
+      {
         name: "sandbox",
         ok: true,
         warn: true,
         detail:
           "SANDBOX OFF (sandbox.mode: none): agents run with your user's full access to files, network and credentials",
         fix: "set sandbox.mode: bwrap",
-      });
-    } else {
-      const weakened = sandboxWeakenedLine(config, root);
-      if (weakened)
-        checks.push({
-          name: "sandbox",
-          ok: true,
-          warn: true,
-          detail: weakened,
-          fix: "remove those entries and sandbox.i_know_this_disables_the_sandbox",
-        });
-      for (const [bin, pkg] of [
-        ["bwrap", "bubblewrap"],
-        ["socat", "socat"],
-      ] as const) {
-        const found = findProgram(bin, root);
-        checks.push(
-          found
-            ? { name: bin, ok: true, detail: found }
-            : {
-                name: bin,
-                ok: false,
-                detail: `${bin} not found (the sandbox needs it)`,
-                fix: `apt-get install ${pkg}`,
-              },
-        );
-      }
-      if (findProgram("bwrap", root)) {
-        // A real start proves user namespaces are usable here, not only that the binary exists.
-        const ns = await versionOf("bwrap", [
-          "--ro-bind",
-          "/",
-          "/",
-          "--unshare-net",
-          "--unshare-pid",
-          "--dev",
-          "/dev",
-          "--proc",
-          "/proc",
-          "echo",
-          "ok",
-        ]);
-        checks.push(
-          ns === "ok"
-            ? {
-                name: "namespaces",
-                ok: true,
-                detail: "bubblewrap can create user, network and pid namespaces",
-              }
-            : {
-                name: "namespaces",
-                ok: false,
-                detail:
-                  "bubblewrap cannot create namespaces here (user namespaces disabled, or an unprivileged container)",
-                fix: "allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1), or accept no isolation with sandbox.mode: none",
-              },
-        );
-      }
-      const rg = findProgram("rg", root);
-      checks.push(
-        rg
-          ? { name: "ripgrep", ok: true, detail: rg }
-          : {
-              name: "ripgrep",
-              ok: false,
-              detail: "rg not found (the sandbox runtime uses it to find files to protect)",
-              fix: "apt-get install ripgrep",
-            },
-      );
-    }
-  }
-  return { root, checks, ok: checks.every((c) => c.ok) };
+      },
+    ];
+  const weakened = sandboxWeakenedLine(config, root);
+  if (!weakened) return [];
+  return [
+    {
+      name: "sandbox",
+      ok: true,
+      warn: true,
+      detail: weakened,
+      fix: "remove those entries and sandbox.i_know_this_disables_the_sandbox",
+    },
+  ];
+}
+
+async function sandboxProgramChecks({ root }: ProjectContext): Promise<Check[]> {
+  return (
+    [
+      ["bwrap", "bubblewrap"],
+      ["socat", "socat"],
+    ] as const
+  ).map(([bin, pkg]) =>
+    presence(bin, findProgram(bin, root), {
+      detail: `${bin} not found (the sandbox needs it)`,
+      fix: `apt-get install ${pkg}`,
+    }),
+  );
+}
+
+/** A real start proves user namespaces are usable here, not only that the binary exists. */
+async function namespacesCheck({ root }: ProjectContext): Promise<Check[]> {
+  if (!findProgram("bwrap", root)) return [];
+  const ns = await versionOf("bwrap", [
+    "--ro-bind",
+    "/",
+    "/",
+    "--unshare-net",
+    "--unshare-pid",
+    "--dev",
+    "/dev",
+    "--proc",
+    "/proc",
+    "echo",
+    "ok",
+  ]);
+  return [
+    ns === "ok"
+      ? { name: "namespaces", ok: true, detail: "bubblewrap can create user, network and pid namespaces" }
+      : {
+          name: "namespaces",
+          ok: false,
+          detail:
+            "bubblewrap cannot create namespaces here (user namespaces disabled, or an unprivileged container)",
+          fix: "allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1), or accept no isolation with sandbox.mode: none",
+        },
+  ];
+}
+
+async function ripgrepCheck({ root }: ProjectContext): Promise<Check[]> {
+  return [
+    presence("ripgrep", findProgram("rg", root), {
+      detail: "rg not found (the sandbox runtime uses it to find files to protect)",
+      fix: "apt-get install ripgrep",
+    }),
+  ];
 }
 
 /**

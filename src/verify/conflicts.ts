@@ -163,15 +163,44 @@ export function scopeWarnings(task: TaskRow, others: readonly TaskRow[]): Confli
   return out;
 }
 
+/** The branches in play, read once: what each stage of the prediction compares. */
+interface InPlay {
+  root: string;
+  /** The base's name, and its commit (null when it does not resolve). */
+  baseName: string;
+  base: string | null;
+  /** Every task in play (running, verifying, review). */
+  active: TaskRow[];
+  heads: Map<string, string>;
+  /** A task's own changed files (not its dependencies'). */
+  changed: Map<string, string[]>;
+  /** With `only`, just what concerns that task. */
+  relevant: (a: string, b?: string) => boolean;
+}
+
+/**
+ * Conflicts among the branches in play (each pair, each review branch against the base, each
+ * stacked dependent against its dependency), and the order to merge the review tasks in.
+ */
 export async function predictConflicts(project: Project, only?: string): Promise<ConflictReport> {
-  const root = project.paths.root;
-  const config = project.config;
   // Only tasks with a branch in play matter here: one indexed query, not the whole queue.
   const tasks = project.store().tasks({ states: ["running", "verifying", "review"] });
   const active = tasks.filter((t) => ["running", "verifying", "review"].includes(t.state));
   // Nothing in play, nothing to compare: no git process at all.
   if (active.length === 0) return { conflicts: [], mergeOrder: [] };
-  const base = await resolveCommit(root, config.base);
+  const play = await readInPlay(project, active, only);
+  const conflicts: Conflict[] = [];
+  for (let i = 0; i < active.length; i++)
+    for (let j = i + 1; j < active.length; j++)
+      conflicts.push(...(await pairConflicts(play, active[i] as TaskRow, active[j] as TaskRow)));
+  conflicts.push(...(await baseConflicts(play)));
+  conflicts.push(...(await stackConflicts(play, tasks)));
+  return { conflicts, mergeOrder: mergeOrderOf(tasks, conflicts) };
+}
+
+async function readInPlay(project: Project, active: TaskRow[], only?: string): Promise<InPlay> {
+  const root = project.paths.root;
+  const base = await resolveCommit(root, project.config.base);
   // Every head in one call, every task's own files in one more: not two git processes per
   // task in play, for each brief and each notification.
   const byBranch = await branchCommits(
@@ -183,63 +212,73 @@ export async function predictConflicts(project: Project, only?: string): Promise
     const head = byBranch.get(branchOf(project, t.id, t));
     if (head) heads.set(t.id, head);
   }
-  const conflicts: Conflict[] = [];
   const changed = base ? await ownChangedFilesOf(project, base, active, heads) : new Map<string, string[]>();
   const relevant = (a: string, b?: string) => !only || a === only || b === only;
-  for (let i = 0; i < active.length; i++) {
-    const a = active[i] as TaskRow;
-    for (let j = i + 1; j < active.length; j++) {
-      const b = active[j] as TaskRow;
-      if (!relevant(a.id, b.id)) continue;
-      // A dependent built on its dependency's branch shares those changes by design.
-      if (a.needs.includes(b.id) || b.needs.includes(a.id)) continue;
-      const fa = changed.get(a.id) ?? [];
-      const fb = new Set(changed.get(b.id) ?? []);
-      const both = fa.filter((f) => fb.has(f));
-      const ha = heads.get(a.id);
-      const hb = heads.get(b.id);
-      const textual = ha && hb && both.length > 0 ? await mergeTreeConflicts(root, ha, hb) : [];
-      if (textual && textual.length > 0) {
-        conflicts.push({
-          kind: "textual",
-          tasks: [a.id, b.id],
-          with: b.id,
-          files: textual,
-          message: `${a.id} and ${b.id} conflict in ${textual.join(", ")}: merge one, then retry or rebase the other`,
-        });
-      } else if (both.length > 0) {
-        conflicts.push({
-          kind: "files",
-          tasks: [a.id, b.id],
-          with: b.id,
-          files: both,
-          message: `${a.id} and ${b.id} both change ${both.join(", ")} (no textual conflict yet)`,
-        });
-      } else {
-        for (const w of scopeWarnings(a, [b])) conflicts.push(w);
-      }
+  return { root, baseName: project.config.base, base, active, heads, changed, relevant };
+}
+
+/** Two branches: a textual conflict, else the files both change, else overlapping scopes. */
+async function pairConflicts(play: InPlay, a: TaskRow, b: TaskRow): Promise<Conflict[]> {
+  if (!play.relevant(a.id, b.id)) return [];
+  // A dependent built on its dependency's branch shares those changes by design.
+  if (a.needs.includes(b.id) || b.needs.includes(a.id)) return [];
+  const fa = play.changed.get(a.id) ?? [];
+  const fb = new Set(play.changed.get(b.id) ?? []);
+  const both = fa.filter((f) => fb.has(f));
+  const ha = play.heads.get(a.id);
+  const hb = play.heads.get(b.id);
+  const textual = ha && hb && both.length > 0 ? await mergeTreeConflicts(play.root, ha, hb) : [];
+  if (textual && textual.length > 0)
+    return [
+      {
+        kind: "textual",
+        tasks: [a.id, b.id],
+        with: b.id,
+        files: textual,
+        message: `${a.id} and ${b.id} conflict in ${textual.join(", ")}: merge one, then retry or rebase the other`,
+      },
+    ];
+  if (both.length > 0)
+    return [
+      {
+        kind: "files",
+        tasks: [a.id, b.id],
+        with: b.id,
+        files: both,
+        message: `${a.id} and ${b.id} both change ${both.join(", ")} (no textual conflict yet)`,
+      },
+    ];
+  return scopeWarnings(a, [b]);
+}
+
+/** Review branches that no longer merge cleanly into the base. */
+async function baseConflicts(play: InPlay): Promise<Conflict[]> {
+  const out: Conflict[] = [];
+  if (!play.base) return out;
+  for (const t of play.active) {
+    const head = play.heads.get(t.id);
+    if (!head || !play.relevant(t.id) || t.state !== "review") continue;
+    const files = await mergeTreeConflicts(play.root, play.base, head);
+    if (files && files.length > 0) {
+      out.push({
+        kind: "textual",
+        tasks: [t.id],
+        with: "base",
+        files,
+        message: `${t.id} no longer merges cleanly into ${play.baseName}: ${files.join(", ")}`,
+      });
     }
   }
-  if (base) {
-    for (const t of active) {
-      const head = heads.get(t.id);
-      if (!head || !relevant(t.id) || t.state !== "review") continue;
-      const files = await mergeTreeConflicts(root, base, head);
-      if (files && files.length > 0) {
-        conflicts.push({
-          kind: "textual",
-          tasks: [t.id],
-          with: "base",
-          files,
-          message: `${t.id} no longer merges cleanly into ${config.base}: ${files.join(", ")}`,
-        });
-      }
-    }
-  }
-  // Stacked dependents built on an older state of a dependency still in review.
-  for (const t of active) {
+  return out;
+}
+
+/** Stacked dependents built on an older state of a dependency still in review. */
+async function stackConflicts(play: InPlay, tasks: readonly TaskRow[]): Promise<Conflict[]> {
+  const { root, heads } = play;
+  const out: Conflict[] = [];
+  for (const t of play.active) {
     const head = heads.get(t.id);
-    if (!head || !relevant(t.id)) continue;
+    if (!head || !play.relevant(t.id)) continue;
     for (const d of t.needs) {
       const dep = tasks.find((x) => x.id === d);
       const depHead = dep && dep.state === "review" ? heads.get(dep.id) : undefined;
@@ -248,9 +287,10 @@ export async function predictConflicts(project: Project, only?: string): Promise
         (await git(["merge-base", "--is-ancestor", depHead, head], { cwd: root, allowFail: true })).code ===
         0;
       const startedOnIt =
-        (await git(["merge-base", head, depHead], { cwd: root, allowFail: true })).stdout.trim() !== base;
+        (await git(["merge-base", head, depHead], { cwd: root, allowFail: true })).stdout.trim() !==
+        play.base;
       if (!includes && startedOnIt) {
-        conflicts.push({
+        out.push({
           kind: "stack",
           tasks: [t.id, d],
           with: d,
@@ -260,11 +300,14 @@ export async function predictConflicts(project: Project, only?: string): Promise
       }
     }
   }
+  return out;
+}
+
+/** Dependencies first (a stable topological order); among equals, those that collide least first. */
+function mergeOrderOf(tasks: readonly TaskRow[], conflicts: readonly Conflict[]): string[] {
   const review = tasks.filter((t) => t.state === "review");
   const conflictCount = (id: string) =>
     conflicts.filter((c) => c.kind === "textual" && (c.tasks as string[]).includes(id)).length;
-  // Dependencies first (a stable topological order); among equals, those that collide least first.
   const sorted = [...review].sort((a, b) => conflictCount(a.id) - conflictCount(b.id) || a.seq - b.seq);
-  const mergeOrder = topologicalOrder(sorted.map((t) => ({ id: t.id, needs: t.needs })));
-  return { conflicts, mergeOrder };
+  return topologicalOrder(sorted.map((t) => ({ id: t.id, needs: t.needs })));
 }
