@@ -1,5 +1,7 @@
+export { STORE_FILE, StoreError } from "./connection.js";
 export { type DashboardRow, type DashboardSessionRow, DashboardSessionStore } from "./dashboard-sessions.js";
-export { type QueuedPart, STORE_FILE, StoreError, TaskStore, type TransitionOptions } from "./store.js";
+export { TaskStore } from "./store.js";
+export type { QueuedPart, TransitionOptions } from "./task-writes.js";
 export type {
   ArtifactRow,
   EventRow,
