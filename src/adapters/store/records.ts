@@ -4,7 +4,7 @@
  */
 import { checkTail } from "../../core/check-output.js";
 import { now, type SqlRow } from "./connection.js";
-import { toVerification } from "./rows.js";
+import { toArtifact, toGate, toNote, toVerification } from "./rows.js";
 import { RunLedger } from "./runs.js";
 import type { ArtifactRow, GateRow, NoteRow, VerificationRow } from "./types.js";
 
@@ -35,22 +35,7 @@ export class TaskRecords extends RunLedger {
   }
 
   gates(taskId: string): GateRow[] {
-    return (
-      this.db.prepare("SELECT * FROM stage_gates WHERE task_id = ? ORDER BY seq").all(taskId) as SqlRow[]
-    ).map((r) => ({
-      seq: r.seq as number,
-      at: r.at as string,
-      taskId: r.task_id as string,
-      runId: (r.run_id as string | null) ?? null,
-      stage: r.stage as number,
-      role: r.role as string,
-      passed: r.passed === 1,
-      startCommit: (r.start_commit as string | null) ?? null,
-      commit: (r.commit_sha as string | null) ?? null,
-      summary: r.summary as string,
-      checks: JSON.parse(r.checks as string) as GateRow["checks"],
-      files: JSON.parse(r.files as string) as GateRow["files"],
-    }));
+    return this.logOf("stage_gates", taskId).map(toGate);
   }
 
   // ---- notes -------------------------------------------------------------------------------
@@ -70,17 +55,7 @@ export class TaskRecords extends RunLedger {
   }
 
   notes(taskId: string): NoteRow[] {
-    return (
-      this.db.prepare("SELECT * FROM notes WHERE task_id = ? ORDER BY seq").all(taskId) as SqlRow[]
-    ).map((r) => ({
-      seq: r.seq as number,
-      at: r.at as string,
-      taskId: r.task_id as string,
-      runId: (r.run_id as string | null) ?? null,
-      kind: r.kind as NoteRow["kind"],
-      text: r.text as string,
-      author: (r.author as string | null) ?? null,
-    }));
+    return this.logOf("notes", taskId).map(toNote);
   }
 
   /** task id -> how many notes it has, in one query: a cheap change marker for whole-queue views. */
@@ -156,9 +131,7 @@ export class TaskRecords extends RunLedger {
   }
 
   verifications(taskId: string): VerificationRow[] {
-    return (
-      this.db.prepare("SELECT * FROM verifications WHERE task_id = ? ORDER BY seq").all(taskId) as SqlRow[]
-    ).map(toVerification);
+    return this.logOf("verifications", taskId).map(toVerification);
   }
 
   addArtifact(taskId: string, kind: string, value: string): void {
@@ -170,14 +143,6 @@ export class TaskRecords extends RunLedger {
   }
 
   artifacts(taskId: string): ArtifactRow[] {
-    return (
-      this.db.prepare("SELECT * FROM artifacts WHERE task_id = ? ORDER BY seq").all(taskId) as SqlRow[]
-    ).map((r) => ({
-      seq: r.seq as number,
-      at: r.at as string,
-      taskId: r.task_id as string,
-      kind: r.kind as string,
-      value: r.value as string,
-    }));
+    return this.logOf("artifacts", taskId).map(toArtifact);
   }
 }

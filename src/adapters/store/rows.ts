@@ -5,7 +5,19 @@
 import type { TaskState } from "../../core/states.js";
 import type { RunUsage } from "../../core/usage.js";
 import type { SqlRow } from "./connection.js";
-import type { RunRow, RunStatus, TaskRow, VerificationRow } from "./types.js";
+import type {
+  ArtifactRow,
+  DashboardRow,
+  DashboardSessionRow,
+  EventRow,
+  GateRow,
+  LaunchRow,
+  NoteRow,
+  RunRow,
+  RunStatus,
+  TaskRow,
+  VerificationRow,
+} from "./types.js";
 
 export const LEAN_COLUMNS =
   "id, seq, title, spec, agent, role, needs, verify, priority, part_path, part_hash, state, reason, attempt, branch, created_at, updated_at, state_changed_at, pipeline, pause_after, stage, stage_start";
@@ -44,11 +56,14 @@ export function toLeanTask(r: unknown[]): TaskRow {
   };
 }
 
+/** The columns every task log (events, gates, notes, verifications, artifacts) starts with. */
+function logHead(r: SqlRow): { seq: number; at: string; taskId: string } {
+  return { seq: r.seq as number, at: r.at as string, taskId: r.task_id as string };
+}
+
 export function toVerification(r: SqlRow): VerificationRow {
   return {
-    seq: r.seq as number,
-    at: r.at as string,
-    taskId: r.task_id as string,
+    ...logHead(r),
     runId: (r.run_id as string | null) ?? null,
     commit: (r.commit_sha as string | null) ?? null,
     kind: r.kind as VerificationRow["kind"],
@@ -121,5 +136,81 @@ export function toRun(r: SqlRow): RunRow {
     usage: typeof r.usage === "string" ? (JSON.parse(r.usage) as RunUsage) : null,
     stage: (r.stage as string | null) ?? null,
     launchId: (r.launch_id as string | null) ?? null,
+  };
+}
+
+export function toEvent(r: SqlRow): EventRow {
+  return {
+    ...logHead(r),
+    from: (r.from_state as TaskState | null) ?? null,
+    to: r.to_state as TaskState,
+    cause: r.cause as string,
+    actor: r.actor as string,
+    runId: (r.run_id as string | null) ?? null,
+    detail: (r.detail as string | null) ?? null,
+  };
+}
+
+export function toGate(r: SqlRow): GateRow {
+  return {
+    ...logHead(r),
+    runId: (r.run_id as string | null) ?? null,
+    stage: r.stage as number,
+    role: r.role as string,
+    passed: r.passed === 1,
+    startCommit: (r.start_commit as string | null) ?? null,
+    commit: (r.commit_sha as string | null) ?? null,
+    summary: r.summary as string,
+    checks: JSON.parse(r.checks as string) as GateRow["checks"],
+    files: JSON.parse(r.files as string) as GateRow["files"],
+  };
+}
+
+export function toNote(r: SqlRow): NoteRow {
+  return {
+    ...logHead(r),
+    runId: (r.run_id as string | null) ?? null,
+    kind: r.kind as NoteRow["kind"],
+    text: r.text as string,
+    author: (r.author as string | null) ?? null,
+  };
+}
+
+export function toArtifact(r: SqlRow): ArtifactRow {
+  return { ...logHead(r), kind: r.kind as string, value: r.value as string };
+}
+
+export function toLaunch(r: SqlRow): LaunchRow {
+  return {
+    id: r.id as string,
+    startedAt: r.started_at as string,
+    actor: r.actor as string,
+    budget: typeof r.budget === "string" ? (JSON.parse(r.budget) as LaunchRow["budget"]) : null,
+    spentAt: (r.spent_at as string | null) ?? null,
+    spentReason: (r.spent_reason as string | null) ?? null,
+  };
+}
+
+export function toDashboard(r: SqlRow): DashboardRow {
+  return {
+    id: r.id as string,
+    origin: r.origin as string,
+    pid: r.pid as number,
+    startedAt: r.started_at as string,
+    idleMs: r.idle_ms as number,
+    tokenHash: r.token_hash as string,
+  };
+}
+
+export function toSession(r: SqlRow): DashboardSessionRow {
+  return {
+    key: r.key as string,
+    id: r.id as string,
+    dashboard: r.dashboard as string,
+    csrf: r.csrf as string,
+    name: (r.name as string | null) ?? null,
+    createdAt: r.created_at as string,
+    lastSeen: r.last_seen as string,
+    remote: r.remote as string,
   };
 }

@@ -4,7 +4,7 @@
  */
 import type { RunUsage } from "../../core/usage.js";
 import type { SqlRow } from "./connection.js";
-import { toRun } from "./rows.js";
+import { toLaunch, toRun } from "./rows.js";
 import { TaskWrites } from "./task-writes.js";
 import type { LaunchRow, RunRow } from "./types.js";
 
@@ -176,15 +176,7 @@ export class RunLedger extends TaskWrites {
 
   launch(id: string): LaunchRow | null {
     const r = this.db.prepare("SELECT * FROM launches WHERE id = ?").get(id) as SqlRow | undefined;
-    if (!r) return null;
-    return {
-      id: r.id as string,
-      startedAt: r.started_at as string,
-      actor: r.actor as string,
-      budget: typeof r.budget === "string" ? (JSON.parse(r.budget) as LaunchRow["budget"]) : null,
-      spentAt: (r.spent_at as string | null) ?? null,
-      spentReason: (r.spent_reason as string | null) ?? null,
-    };
+    return r ? toLaunch(r) : null;
   }
 
   /** The latest launch that had a budget, or null. */

@@ -4,7 +4,7 @@
  */
 import type { TaskState } from "../../core/states.js";
 import { type SqlRow, StoreConnection } from "./connection.js";
-import { LEAN_COLUMNS, toLeanTask, toTask } from "./rows.js";
+import { LEAN_COLUMNS, toEvent, toLeanTask, toTask } from "./rows.js";
 import type { EventRow, TaskRow } from "./types.js";
 
 export class TaskReads extends StoreConnection {
@@ -125,7 +125,6 @@ export class TaskReads extends StoreConnection {
     ).map((r) => r.task_id as string);
   }
 
-  /** id -> hash of the part file it was queued from. */
   /** Every task by its part file: what re-queueing needs to skip files that did not change. */
   partIndex(): Map<string, { id: string; hash: string; agent: string | null }> {
     const rows = this.db.prepare("SELECT id, part_path, part_hash, agent FROM tasks").all() as Array<{
@@ -140,12 +139,9 @@ export class TaskReads extends StoreConnection {
     return out;
   }
 
+  /** id -> hash of the part file it was queued from. */
   partHashes(): Map<string, string> {
-    const rows = this.db.prepare("SELECT id, part_hash FROM tasks").all() as Array<{
-      id: string;
-      part_hash: string;
-    }>;
-    return new Map(rows.map((r) => [r.id, r.part_hash]));
+    return this.columnById<string>("part_hash");
   }
 
   task(id: string): TaskRow | null {
@@ -155,34 +151,31 @@ export class TaskReads extends StoreConnection {
 
   /** id -> needs for every task, for graph validation without loading bodies. */
   dependencyMap(): Map<string, string[]> {
-    const rows = this.db.prepare("SELECT id, needs FROM tasks").all() as Array<{ id: string; needs: string }>;
-    return new Map(rows.map((r) => [r.id, JSON.parse(r.needs) as string[]]));
+    const needs = this.columnById<string>("needs");
+    return new Map([...needs].map(([id, n]) => [id, JSON.parse(n) as string[]]));
   }
 
   stateMap(): Map<string, TaskState> {
-    const rows = this.db.prepare("SELECT id, state FROM tasks").all() as Array<{
-      id: string;
-      state: TaskState;
-    }>;
-    return new Map(rows.map((r) => [r.id, r.state]));
+    return this.columnById<TaskState>("state");
+  }
+
+  /** id -> one column of every task, read as arrays (raw mode): no object per row. */
+  private columnById<T>(column: "part_hash" | "needs" | "state"): Map<string, T> {
+    return new Map(this.db.prepare(`SELECT id, ${column} FROM tasks`).raw(true).all() as Array<[string, T]>);
   }
 
   events(taskId?: string): EventRow[] {
-    const rows = (
-      taskId
-        ? this.db.prepare("SELECT * FROM events WHERE task_id = ? ORDER BY seq").all(taskId)
-        : this.db.prepare("SELECT * FROM events ORDER BY seq").all()
-    ) as SqlRow[];
-    return rows.map((r) => ({
-      seq: r.seq as number,
-      at: r.at as string,
-      taskId: r.task_id as string,
-      from: (r.from_state as TaskState | null) ?? null,
-      to: r.to_state as TaskState,
-      cause: r.cause as string,
-      actor: r.actor as string,
-      runId: (r.run_id as string | null) ?? null,
-      detail: (r.detail as string | null) ?? null,
-    }));
+    const rows = taskId
+      ? this.logOf("events", taskId)
+      : (this.db.prepare("SELECT * FROM events ORDER BY seq").all() as SqlRow[]);
+    return rows.map(toEvent);
+  }
+
+  /** A task's rows in one of its append-only logs, oldest first (through the task_id index). */
+  protected logOf(
+    table: "events" | "stage_gates" | "notes" | "verifications" | "artifacts",
+    taskId: string,
+  ): SqlRow[] {
+    return this.db.prepare(`SELECT * FROM ${table} WHERE task_id = ? ORDER BY seq`).all(taskId) as SqlRow[];
   }
 }
