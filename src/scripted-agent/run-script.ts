@@ -248,59 +248,21 @@ function httpRequest(
 async function execute(action: StepAction, opts: RunOptions): Promise<StepResult> {
   const { cwd, env } = opts;
   switch (action.kind) {
-    case "write": {
-      const file = resolvePath(action.path, cwd, env);
-      await mkdir(path.dirname(file), { recursive: true });
-      await writeFile(file, action.content);
-      return { detail: `wrote ${Buffer.byteLength(action.content)} bytes to ${action.path}` };
-    }
-    case "append": {
-      const file = resolvePath(action.path, cwd, env);
-      await mkdir(path.dirname(file), { recursive: true });
-      await appendFile(file, action.content);
-      return { detail: `appended ${Buffer.byteLength(action.content)} bytes to ${action.path}` };
-    }
-    case "edit": {
-      const file = resolvePath(action.path, cwd, env);
-      const text = await readFile(file, "utf8");
-      // Split/join rather than String.replace, whose replacement string gives "$&" and friends a meaning.
-      const parts = text.split(action.find);
-      if (parts.length === 1)
-        throw new StepFailure(`${JSON.stringify(oneLine(action.find, 60))} not found in ${action.path}`);
-      const count = action.all ? parts.length - 1 : 1;
-      const edited = action.all
-        ? parts.join(action.replace)
-        : (parts[0] ?? "") + action.replace + parts.slice(1).join(action.find);
-      await writeFile(file, edited);
-      return { detail: `replaced ${count} occurrence${count === 1 ? "" : "s"} in ${action.path}` };
-    }
+    case "write":
+    case "append":
+    case "edit":
     case "delete":
-      await rm(resolvePath(action.path, cwd, env), { recursive: true });
-      return { detail: `deleted ${action.path}` };
     case "mkdir":
-      await mkdir(resolvePath(action.path, cwd, env), { recursive: true });
-      return { detail: `created ${action.path}` };
-    case "read": {
-      const data = await readFile(resolvePath(action.path, cwd, env));
-      return { detail: `read ${data.length} bytes from ${action.path}` };
-    }
+    case "read":
+      return fileStep(action, cwd, env);
     case "run": {
       // The string form is the one place a shell is used: the script author wrote a shell command.
       const argv = typeof action.command === "string" ? ["/bin/sh", "-c", action.command] : action.command;
       await mustSucceed(argv, cwd, env);
       return { detail: "exit code 0" };
     }
-    case "commit": {
-      const gitEnv = await commitEnv(cwd, env);
-      await mustSucceed(["git", "add", "-A"], cwd, gitEnv);
-      await mustSucceed(
-        ["git", "commit", "-m", action.message, ...(action.allowEmpty ? ["--allow-empty"] : [])],
-        cwd,
-        gitEnv,
-      );
-      const head = await capture(["git", "rev-parse", "--short", "HEAD"], cwd, gitEnv);
-      return { detail: `committed ${head ?? "(unknown hash)"}` };
-    }
+    case "commit":
+      return commitStep(action, cwd, env);
     case "note":
       return reportToBallador(["note", action.text], opts);
     case "done":
@@ -312,18 +274,8 @@ async function execute(action: StepAction, opts: RunOptions): Promise<StepResult
       return reportToBallador(["blocked", action.reason], opts);
     case "ballador":
       return reportToBallador(action.args, opts);
-    case "http": {
-      const { status, bytes, via } = await httpRequest(action, env);
-      const ok =
-        action.expectStatus === undefined ? status >= 200 && status < 400 : status === action.expectStatus;
-      const detail = `status ${status}, ${bytes} bytes (${via})`;
-      if (!ok) {
-        const wanted =
-          action.expectStatus === undefined ? "a 2xx or 3xx status" : `status ${action.expectStatus}`;
-        throw new StepFailure(`${detail}; expected ${wanted}`);
-      }
-      return { detail };
-    }
+    case "http":
+      return httpStep(action, env);
     case "sleep":
       await sleep(action.ms);
       return { detail: `slept ${action.ms} ms` };
@@ -333,6 +285,80 @@ async function execute(action: StepAction, opts: RunOptions): Promise<StepResult
     case "exit":
       return { detail: `exit code ${action.code}` };
   }
+}
+
+type FileAction = Extract<StepAction, { kind: "write" | "append" | "edit" | "delete" | "mkdir" | "read" }>;
+
+/** The steps on one file or folder (relative to the worktree, or ~/ in the agent's HOME). */
+async function fileStep(action: FileAction, cwd: string, env: NodeJS.ProcessEnv): Promise<StepResult> {
+  const file = resolvePath(action.path, cwd, env);
+  switch (action.kind) {
+    case "write":
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(file, action.content);
+      return { detail: `wrote ${Buffer.byteLength(action.content)} bytes to ${action.path}` };
+    case "append":
+      await mkdir(path.dirname(file), { recursive: true });
+      await appendFile(file, action.content);
+      return { detail: `appended ${Buffer.byteLength(action.content)} bytes to ${action.path}` };
+    case "edit":
+      return editStep(action, file);
+    case "delete":
+      await rm(file, { recursive: true });
+      return { detail: `deleted ${action.path}` };
+    case "mkdir":
+      await mkdir(file, { recursive: true });
+      return { detail: `created ${action.path}` };
+    case "read": {
+      const data = await readFile(file);
+      return { detail: `read ${data.length} bytes from ${action.path}` };
+    }
+  }
+}
+
+async function editStep(action: Extract<StepAction, { kind: "edit" }>, file: string): Promise<StepResult> {
+  const text = await readFile(file, "utf8");
+  // Split/join rather than String.replace, whose replacement string gives "$&" and friends a meaning.
+  const parts = text.split(action.find);
+  if (parts.length === 1)
+    throw new StepFailure(`${JSON.stringify(oneLine(action.find, 60))} not found in ${action.path}`);
+  const count = action.all ? parts.length - 1 : 1;
+  const edited = action.all
+    ? parts.join(action.replace)
+    : (parts[0] ?? "") + action.replace + parts.slice(1).join(action.find);
+  await writeFile(file, edited);
+  return { detail: `replaced ${count} occurrence${count === 1 ? "" : "s"} in ${action.path}` };
+}
+
+/** Commits everything in the worktree (git add -A); commitEnv supplies an identity git config lacks. */
+async function commitStep(
+  action: Extract<StepAction, { kind: "commit" }>,
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+): Promise<StepResult> {
+  const gitEnv = await commitEnv(cwd, env);
+  await mustSucceed(["git", "add", "-A"], cwd, gitEnv);
+  await mustSucceed(
+    ["git", "commit", "-m", action.message, ...(action.allowEmpty ? ["--allow-empty"] : [])],
+    cwd,
+    gitEnv,
+  );
+  const head = await capture(["git", "rev-parse", "--short", "HEAD"], cwd, gitEnv);
+  return { detail: `committed ${head ?? "(unknown hash)"}` };
+}
+
+/** A request that must answer with the status the script expects (by default 2xx or 3xx). */
+async function httpStep(action: HttpAction, env: NodeJS.ProcessEnv): Promise<StepResult> {
+  const { status, bytes, via } = await httpRequest(action, env);
+  const ok =
+    action.expectStatus === undefined ? status >= 200 && status < 400 : status === action.expectStatus;
+  const detail = `status ${status}, ${bytes} bytes (${via})`;
+  if (!ok) {
+    const wanted =
+      action.expectStatus === undefined ? "a 2xx or 3xx status" : `status ${action.expectStatus}`;
+    throw new StepFailure(`${detail}; expected ${wanted}`);
+  }
+  return { detail };
 }
 
 async function reportToBallador(args: readonly string[], opts: RunOptions): Promise<StepResult> {
