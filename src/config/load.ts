@@ -31,6 +31,39 @@ export interface LoadedConfig {
 }
 
 export function loadConfig(repoRoot: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+  const layers = readLayers(repoRoot, env);
+  const config = layers.merged as unknown as Config;
+  settleDefaultProfile(config, layers);
+  const problems = [
+    ...profileProblems(config, layers.file),
+    ...boundaryProblems(config, repoRoot, env, layers.layerOf),
+  ];
+  // Lists replace: the layer that set upstream_ca last is the one to name.
+  const caFile = layers.layerOf((l) => l.sandbox?.upstream_ca);
+  config.sandbox.upstream_ca = (config.sandbox.upstream_ca ?? []).map((given, i) => {
+    const { path, problem } = readUpstreamCa(given, repoRoot, env);
+    if (problem) problems.push({ file: caFile, key: `sandbox.upstream_ca.${i}`, message: problem });
+    return path;
+  });
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { config, sources: layers.sources, warnings: [] };
+}
+
+interface Layers {
+  /** The defaults with every layer merged in. */
+  merged: Record<string, unknown>;
+  sources: string[];
+  global: ConfigLayer | null;
+  env: ConfigLayer;
+  repo: ConfigLayer | null;
+  /** The file to name for a problem of the whole config: the repository's, else the global one. */
+  file: string;
+  /** The layer that set a key last (lists replace), for a problem about that key. */
+  layerOf: (has: (l: ConfigLayer) => unknown) => string;
+}
+
+/** Reads and merges the layers (defaults, global file, environment, repository file). */
+function readLayers(repoRoot: string, env: NodeJS.ProcessEnv): Layers {
   const problems: ConfigProblem[] = [];
   const sources: string[] = ["defaults"];
   let merged: Record<string, unknown> = structuredClone(DEFAULT_CONFIG) as unknown as Record<string, unknown>;
@@ -55,16 +88,29 @@ export function loadConfig(repoRoot: string, env: NodeJS.ProcessEnv = process.en
     sources.push(repoPath);
   }
   if (problems.length > 0) throw new ConfigError(problems);
-
-  const config = merged as unknown as Config;
-  const warnings: string[] = [];
-  const names = Object.keys(config.agents.profiles);
   const file = repoLayer ? repoPath : globalLayer ? globalPath : "defaults";
-  // A repository that defines its own profiles but names no default means its first one.
-  const defaultNamed = repoLayer?.agents?.default ?? globalLayer?.agents?.default ?? envLayer.agents?.default;
+  const layerOf = (has: (l: ConfigLayer) => unknown): string =>
+    repoLayer && has(repoLayer) !== undefined
+      ? repoPath
+      : has(envLayer) !== undefined
+        ? "environment"
+        : globalLayer && has(globalLayer) !== undefined
+          ? globalPath
+          : file;
+  return { merged, sources, global: globalLayer, env: envLayer, repo: repoLayer, file, layerOf };
+}
+
+/**
+ * The default profile: a repository that defines its own profiles but names no default means
+ * its first one. A default that names no profile stops loading here.
+ */
+function settleDefaultProfile(config: Config, layers: Layers): void {
+  const names = Object.keys(config.agents.profiles);
+  const defaultNamed =
+    layers.repo?.agents?.default ?? layers.global?.agents?.default ?? layers.env.agents?.default;
   if (
     !defaultNamed &&
-    repoLayer?.agents?.profiles &&
+    layers.repo?.agents?.profiles &&
     names.length > 0 &&
     !names.includes(config.agents.default)
   ) {
@@ -73,63 +119,33 @@ export function loadConfig(repoRoot: string, env: NodeJS.ProcessEnv = process.en
   if (!names.includes(config.agents.default)) {
     throw new ConfigError([
       {
-        file,
+        file: layers.file,
         key: "agents.default",
         message: `names profile "${config.agents.default}", which is not defined under agents.profiles (defined: ${names.join(", ") || "none"})`,
       },
     ]);
   }
-  if (config.reviewer && !names.includes(config.reviewer)) {
+}
+
+/** Profiles named but not defined (reviewer, conductor, pipelines, fallbacks) and profiles set up wrong. */
+function profileProblems(config: Config, file: string): ConfigProblem[] {
+  const names = Object.keys(config.agents.profiles);
+  const problems: ConfigProblem[] = [];
+  const undefinedProfile = (key: string, name: string) =>
     problems.push({
       file,
-      key: "reviewer",
-      message: `names profile "${config.reviewer}", which is not defined under agents.profiles`,
+      key,
+      message: `names profile "${name}", which is not defined under agents.profiles`,
     });
-  }
-  if (config.conductor && !names.includes(config.conductor)) {
-    problems.push({
-      file,
-      key: "conductor",
-      message: `names profile "${config.conductor}", which is not defined under agents.profiles`,
-    });
-  }
+  if (config.reviewer && !names.includes(config.reviewer)) undefinedProfile("reviewer", config.reviewer);
+  if (config.conductor && !names.includes(config.conductor)) undefinedProfile("conductor", config.conductor);
   for (const [key, message] of pipelineConfigProblems(config, names)) problems.push({ file, key, message });
   for (const [name, profile] of Object.entries(config.agents.profiles)) {
     if (profile.fallback && !names.includes(profile.fallback)) {
-      problems.push({
-        file,
-        key: `agents.profiles.${name}.fallback`,
-        message: `names profile "${profile.fallback}", which is not defined under agents.profiles`,
-      });
+      undefinedProfile(`agents.profiles.${name}.fallback`, profile.fallback);
     }
     for (const [secret, source] of Object.entries(profile.secrets ?? {})) {
-      const key = `agents.profiles.${name}.secrets.${secret}`;
-      const fileProblem = maskedFileProblem(source);
-      if (fileProblem)
-        problems.push({ file, key: `${key}.${fileProblem.key}`, message: fileProblem.message });
-      if (secretMode(source) !== "mask") continue;
-      if (!source.hosts) {
-        problems.push({
-          file,
-          key: `${key}.hosts`,
-          message:
-            "mode: mask needs hosts: the hosts whose requests get the real value (e.g. hosts: [api.example.com]); or set mode: pass to give the agent the real value",
-        });
-      } else if (source.hosts.some((h) => hostCovered(h, config.sandbox.tls_passthrough ?? []))) {
-        const host = source.hosts.find((h) => hostCovered(h, config.sandbox.tls_passthrough ?? []));
-        problems.push({
-          file,
-          key: `${key}.hosts`,
-          message: `"${host}" is in sandbox.tls_passthrough: the proxy does not open its HTTPS, so it cannot add the real value there; remove it from one of the two, or set mode: pass`,
-        });
-      } else if (config.sandbox.mode === "none") {
-        problems.push({
-          file,
-          key: `${key}.mode`,
-          message:
-            "a masked secret needs the sandbox (its proxy adds the real value), and sandbox.mode is none: turn the sandbox on (sandbox.mode: bwrap) or set mode: pass",
-        });
-      }
+      problems.push(...secretProblems(config, `agents.profiles.${name}.secrets.${secret}`, source, file));
     }
     if (!profile.preset && !profile.command) {
       problems.push({
@@ -140,31 +156,40 @@ export function loadConfig(repoRoot: string, env: NodeJS.ProcessEnv = process.en
       });
     }
   }
-  // Lists replace: the layer that set a key last is the one to name.
-  const layerOf = (has: (l: ConfigLayer) => unknown): string =>
-    repoLayer && has(repoLayer) !== undefined
-      ? repoPath
-      : has(envLayer) !== undefined
-        ? "environment"
-        : globalLayer && has(globalLayer) !== undefined
-          ? globalPath
-          : file;
-  problems.push(...boundaryProblems(config, repoRoot, env, layerOf));
-  // Lists replace: the layer that set upstream_ca last is the one to name.
-  const caFile = repoLayer?.sandbox?.upstream_ca
-    ? repoPath
-    : envLayer.sandbox?.upstream_ca
-      ? "environment"
-      : globalLayer?.sandbox?.upstream_ca
-        ? globalPath
-        : file;
-  config.sandbox.upstream_ca = (config.sandbox.upstream_ca ?? []).map((given, i) => {
-    const { path, problem } = readUpstreamCa(given, repoRoot, env);
-    if (problem) problems.push({ file: caFile, key: `sandbox.upstream_ca.${i}`, message: problem });
-    return path;
-  });
-  if (problems.length > 0) throw new ConfigError(problems);
-  return { config, sources, warnings };
+  return problems;
+}
+
+type SecretSource = NonNullable<Config["agents"]["profiles"][string]["secrets"]>[string];
+
+/** A profile's secret: a masked file's shape, and where a masked secret's real value can go. */
+function secretProblems(config: Config, key: string, source: SecretSource, file: string): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const fileProblem = maskedFileProblem(source);
+  if (fileProblem) problems.push({ file, key: `${key}.${fileProblem.key}`, message: fileProblem.message });
+  if (secretMode(source) !== "mask") return problems;
+  if (!source.hosts) {
+    problems.push({
+      file,
+      key: `${key}.hosts`,
+      message:
+        "mode: mask needs hosts: the hosts whose requests get the real value (e.g. hosts: [api.example.com]); or set mode: pass to give the agent the real value",
+    });
+  } else if (source.hosts.some((h) => hostCovered(h, config.sandbox.tls_passthrough ?? []))) {
+    const host = source.hosts.find((h) => hostCovered(h, config.sandbox.tls_passthrough ?? []));
+    problems.push({
+      file,
+      key: `${key}.hosts`,
+      message: `"${host}" is in sandbox.tls_passthrough: the proxy does not open its HTTPS, so it cannot add the real value there; remove it from one of the two, or set mode: pass`,
+    });
+  } else if (config.sandbox.mode === "none") {
+    problems.push({
+      file,
+      key: `${key}.mode`,
+      message:
+        "a masked secret needs the sandbox (its proxy adds the real value), and sandbox.mode is none: turn the sandbox on (sandbox.mode: bwrap) or set mode: pass",
+    });
+  }
+  return problems;
 }
 
 /**

@@ -12,13 +12,29 @@ export function renderDefaultConfig(input: TemplateInput): string {
   const agents = input.detectedAgents.length > 0 ? input.detectedAgents : ["claude"];
   const defaultAgent = agents[0] as string;
   const profiles = agents.map((name) => `    ${name}: { preset: ${name} }`).join("\n");
+  return [
+    whereSection(input.base),
+    runsSection(input.verify),
+    TIMEOUTS,
+    NOTIFY,
+    BUDGET,
+    setupSection(input.bootstrap),
+    agentsSection(defaultAgent, profiles),
+    SANDBOX,
+  ].join("");
+}
+
+// The template's sections, in order; each ends with its newline (and the blank line after it).
+
+/** The header, the base and where branches, worktrees, specs and parts go. */
+function whereSection(base: string): string {
   return `# yaml-language-server: $schema=./config.schema.json
 # Ballador configuration. Every key is optional; the values shown are the defaults.
 # Layers, lowest first: built-in defaults, $XDG_CONFIG_HOME/ballador/config.yaml,
 # BALLADOR_* environment variables, then this file (this file wins).
 
 # Branch, tag or commit that new task worktrees start from.
-base: ${input.base}
+base: ${base}
 # Task branch = <branch_prefix><task-id>
 branch_prefix: ballador/
 # Where task worktrees are created; {repo} is this repository's folder name.
@@ -27,7 +43,12 @@ worktree_root: ../{repo}.ballador
 specs_dir: specs
 parts_dir: .ballador/parts
 
-# How many agents run at once, and how often a task is tried before it fails.
+`;
+}
+
+/** How many run, how often, how work is delivered and verified, and who reviews and conducts. */
+function runsSection(verify: string | null): string {
+  return `# How many agents run at once, and how often a task is tried before it fails.
 max_parallel: 5
 max_attempts: 3
 # true: a task may start once its dependencies are in review, from their branches.
@@ -38,13 +59,17 @@ merge_strategy: merge
 remote: origin
 # The contract of done: a command run in the task's worktree; exit 0 means verified. Without one,
 # tasks reach review "unverified" and ballador merge asks for --unverified.
-verify: ${input.verify === null ? "null   # e.g. ./verify.sh or npm test" : JSON.stringify(input.verify)}
+verify: ${verify === null ? "null   # e.g. ./verify.sh or npm test" : JSON.stringify(verify)}
 # A profile that reads verified work (read-only) and approves or requests changes; null: none.
 reviewer: null
 # The profile that drafts specs and cuts them into parts (ballador spec draft, ballador plan),
 # run headless in the sandbox with only its output folder writable; null: agents.default.
 conductor: null
-# How long one run may take before it is stopped and failed (reason: timeout).
+`;
+}
+
+/** How long a run may take or stay quiet, and when an agent that waits for a person is nudged. */
+const TIMEOUTS = `# How long one run may take before it is stopped and failed (reason: timeout).
 run_timeout: 2h
 # A run whose terminal shows nothing new for this long, without reporting, is stopped and retried
 # (an interactive agent that ended its turn without "ballador done").
@@ -59,7 +84,10 @@ refused_idle: 1m
 needs_you:
   quiet: 30s
   nudge_after: 2m
-# Events (needs_you, review, failed, blocked, conflict_predicted, all_done) ring the terminal
+`;
+
+/** Notifications and the watcher's sync. */
+const NOTIFY = `# Events (needs_you, review, failed, blocked, conflict_predicted, all_done) ring the terminal
 # bell of "ballador launch --watch", show on the desktop (notify-send, where installed), run a
 # command (the events as JSON on stdin) and POST to a webhook; events within "coalesce" are one.
 # Without a watcher, each run's supervisor sends review, failed and blocked itself.
@@ -73,7 +101,10 @@ notify:
 # merge on the forge marks the task merged); 0s never.
 sync:
   every: 0s
-# A task's budget (every attempt since a person last started it; a profile's budget overrides):
+`;
+
+/** Budgets and the prices that turn tokens into USD. */
+const BUDGET = `# A task's budget (every attempt since a person last started it; a profile's budget overrides):
 # a run that passes it is stopped and the task blocked with reason "budget". tokens counts every
 # kind (input, output, cache reads and writes) from the agent's own records; usd needs prices.
 # launch: the same for everything one downbeat starts (a launch, or launch --watch with all its
@@ -84,9 +115,13 @@ budget: {}
 #   "claude-sonnet-*": { input: 3, output: 15, cache_read: 0.3, cache_write: 3.75 }
 prices: {}
 
-# Commands run in each new worktree before the agent starts, and in each clean verification
+`;
+
+/** What each new worktree gets before the agent starts: bootstrap, verify inputs, copies and hooks. */
+function setupSection(bootstrap: readonly string[] | undefined): string {
+  return `# Commands run in each new worktree before the agent starts, and in each clean verification
 # checkout before verify (e.g. npm ci): they install the branch's own dependencies.
-bootstrap: ${JSON.stringify(input.bootstrap ?? [])}
+bootstrap: ${JSON.stringify(bootstrap ?? [])}
 # Files that decide how tests run, judged by the base's version (globs). null: the defaults
 # (conftest.py, pytest.ini, tox.ini, setup.cfg, jest/vitest/vite configs, .mocharc*,
 # tsconfig*.json, .npmrc, .cargo/config.toml; Makefile when verify runs make). From
@@ -102,7 +137,12 @@ hooks:
   on_review: ""
   on_fail: ""
 
-agents:
+`;
+}
+
+/** The agent profiles (the detected agents' presets) and how to write one. */
+function agentsSection(defaultAgent: string, profiles: string): string {
+  return `agents:
   # Profile used by parts that name no agent.
   default: ${defaultAgent}
   profiles:
@@ -118,7 +158,11 @@ ${profiles}
     #   max_sessions: 2         # at most this many runs of this profile at once
     #   fallback: claude        # profile that takes over after max_attempts
 
-sandbox:
+`;
+}
+
+/** The sandbox. */
+const SANDBOX = `sandbox:
   # bwrap: every run inside bubblewrap with a network allowlist. none: no isolation (loud).
   mode: bwrap
   allow_hosts: ["registry.npmjs.org"]
@@ -131,4 +175,3 @@ sandbox:
   # trusted by the proxy that adds the real values (beside NODE_EXTRA_CA_CERTS) and inside.
   # upstream_ca: ["~/certs/corp-ca.pem"]
 `;
-}

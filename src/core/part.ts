@@ -244,8 +244,8 @@ export function formatPartError(e: PartParseError): string {
   return `${where}: ${e.field ? `${e.field}: ` : ""}${e.message}`;
 }
 
-/** The front matter a new part starts with, written so a person can fill it in. */
-export function renderPartFile(fields: {
+/** A new part's front matter fields (its body apart). */
+export interface PartFileFields {
   id: string;
   title: string;
   spec?: string;
@@ -255,8 +255,10 @@ export function renderPartFile(fields: {
   scope: string[];
   verify?: string;
   priority: number;
-  body: string;
-}): string {
+}
+
+/** The front matter a new part starts with, written so a person can fill it in. */
+export function renderPartFile(fields: PartFileFields & { body: string }): string {
   const q = (s: string) => JSON.stringify(s);
   const lines = [
     "---",

@@ -316,22 +316,23 @@ export function testAuthorChecks(
       ok: testFiles.length > 0,
       detail: testFiles.length > 0 ? few(testFiles) : `no file matching ${tests.join(", ")} changed`,
     },
-    {
-      name: "only test paths changed",
-      ok: outside.length === 0,
-      detail:
-        outside.length === 0
-          ? `all within ${paths.join(", ")}`
-          : `changed outside ${paths.join(", ")}: ${few(outside)}`,
-    },
+    withinPaths("only test paths changed", outside, paths),
   ];
 }
 
 /** A role's paths, when it has some: every file its stage changed is within them. */
 export function pathsCheck(changed: readonly string[], paths: readonly string[]): GateCheck {
-  const outside = changed.filter((f) => !inScope(f, paths));
+  return withinPaths(
+    "only the role's paths changed",
+    changed.filter((f) => !inScope(f, paths)),
+    paths,
+  );
+}
+
+/** The check that nothing changed outside `paths` (`outside`: the changed files that are). */
+function withinPaths(name: string, outside: readonly string[], paths: readonly string[]): GateCheck {
   return {
-    name: "only the role's paths changed",
+    name,
     ok: outside.length === 0,
     detail:
       outside.length === 0

@@ -5,6 +5,8 @@
  * Refused unless the config says `sandbox.i_know_this_disables_the_sandbox: true`; then every
  * face says so as loudly as `mode: none`. Pure: paths are compared as written, `~` expanded.
  */
+import { normalizeAbsolute } from "./judge-env.js";
+
 /** Folders of credentials no agent reads unless a person says otherwise (the deny_read default). */
 export const CREDENTIAL_FOLDERS = [
   "~/.ssh",
@@ -30,15 +32,9 @@ export interface WeakeningInput {
   repoRoot: string;
 }
 
-/** An absolute POSIX path with `.`, `..` and repeated or trailing slashes resolved. */
+/** An absolute POSIX path with `.`, `..` and repeated or trailing slashes resolved (a relative one from /). */
 function normal(path: string): string {
-  const parts: string[] = [];
-  for (const part of path.split("/")) {
-    if (part === "" || part === ".") continue;
-    if (part === "..") parts.pop();
-    else parts.push(part);
-  }
-  return `/${parts.join("/")}`;
+  return normalizeAbsolute(`/${path}`) as string;
 }
 
 function expand(path: string, home: string, root: string): string {

@@ -248,47 +248,21 @@ function httpRequest(
 async function execute(action: StepAction, opts: RunOptions): Promise<StepResult> {
   const { cwd, env } = opts;
   switch (action.kind) {
-    case "write": {
-      const file = resolvePath(action.path, cwd, env);
-      await mkdir(path.dirname(file), { recursive: true });
-      await writeFile(file, action.content);
-      return { detail: `wrote ${Buffer.byteLength(action.content)} bytes to ${action.path}` };
-    }
-    case "append": {
-      const file = resolvePath(action.path, cwd, env);
-      await mkdir(path.dirname(file), { recursive: true });
-      await appendFile(file, action.content);
-      return { detail: `appended ${Buffer.byteLength(action.content)} bytes to ${action.path}` };
-    }
+    case "write":
+    case "append":
     case "edit":
-      return editFile(action, resolvePath(action.path, cwd, env));
     case "delete":
-      await rm(resolvePath(action.path, cwd, env), { recursive: true });
-      return { detail: `deleted ${action.path}` };
     case "mkdir":
-      await mkdir(resolvePath(action.path, cwd, env), { recursive: true });
-      return { detail: `created ${action.path}` };
-    case "read": {
-      const data = await readFile(resolvePath(action.path, cwd, env));
-      return { detail: `read ${data.length} bytes from ${action.path}` };
-    }
+    case "read":
+      return fileStep(action, cwd, env);
     case "run": {
       // The string form is the one place a shell is used: the script author wrote a shell command.
       const argv = typeof action.command === "string" ? ["/bin/sh", "-c", action.command] : action.command;
       await mustSucceed(argv, cwd, env);
       return { detail: "exit code 0" };
     }
-    case "commit": {
-      const gitEnv = await commitEnv(cwd, env);
-      await mustSucceed(["git", "add", "-A"], cwd, gitEnv);
-      await mustSucceed(
-        ["git", "commit", "-m", action.message, ...(action.allowEmpty ? ["--allow-empty"] : [])],
-        cwd,
-        gitEnv,
-      );
-      const head = await capture(["git", "rev-parse", "--short", "HEAD"], cwd, gitEnv);
-      return { detail: `committed ${head ?? "(unknown hash)"}` };
-    }
+    case "commit":
+      return commitStep(action, cwd, env);
     case "note":
       return reportToBallador(["note", action.text], opts);
     case "done":
@@ -313,8 +287,36 @@ async function execute(action: StepAction, opts: RunOptions): Promise<StepResult
   }
 }
 
-/** Replaces the first (or every) occurrence of a text in a file; fails when it is not there. */
-async function editFile(action: Extract<StepAction, { kind: "edit" }>, file: string): Promise<StepResult> {
+type FileAction = Extract<StepAction, { kind: "write" | "append" | "edit" | "delete" | "mkdir" | "read" }>;
+
+/** The steps on one file or folder (relative to the worktree, or ~/ in the agent's HOME). */
+async function fileStep(action: FileAction, cwd: string, env: NodeJS.ProcessEnv): Promise<StepResult> {
+  const file = resolvePath(action.path, cwd, env);
+  switch (action.kind) {
+    case "write":
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(file, action.content);
+      return { detail: `wrote ${Buffer.byteLength(action.content)} bytes to ${action.path}` };
+    case "append":
+      await mkdir(path.dirname(file), { recursive: true });
+      await appendFile(file, action.content);
+      return { detail: `appended ${Buffer.byteLength(action.content)} bytes to ${action.path}` };
+    case "edit":
+      return editStep(action, file);
+    case "delete":
+      await rm(file, { recursive: true });
+      return { detail: `deleted ${action.path}` };
+    case "mkdir":
+      await mkdir(file, { recursive: true });
+      return { detail: `created ${action.path}` };
+    case "read": {
+      const data = await readFile(file);
+      return { detail: `read ${data.length} bytes from ${action.path}` };
+    }
+  }
+}
+
+async function editStep(action: Extract<StepAction, { kind: "edit" }>, file: string): Promise<StepResult> {
   const text = await readFile(file, "utf8");
   // Split/join rather than String.replace, whose replacement string gives "$&" and friends a meaning.
   const parts = text.split(action.find);
@@ -328,11 +330,25 @@ async function editFile(action: Extract<StepAction, { kind: "edit" }>, file: str
   return { detail: `replaced ${count} occurrence${count === 1 ? "" : "s"} in ${action.path}` };
 }
 
-/** One HTTP request; fails on a status other than the expected one (by default 2xx or 3xx). */
-async function httpStep(
-  action: Extract<StepAction, { kind: "http" }>,
+/** Commits everything in the worktree (git add -A); commitEnv supplies an identity git config lacks. */
+async function commitStep(
+  action: Extract<StepAction, { kind: "commit" }>,
+  cwd: string,
   env: NodeJS.ProcessEnv,
 ): Promise<StepResult> {
+  const gitEnv = await commitEnv(cwd, env);
+  await mustSucceed(["git", "add", "-A"], cwd, gitEnv);
+  await mustSucceed(
+    ["git", "commit", "-m", action.message, ...(action.allowEmpty ? ["--allow-empty"] : [])],
+    cwd,
+    gitEnv,
+  );
+  const head = await capture(["git", "rev-parse", "--short", "HEAD"], cwd, gitEnv);
+  return { detail: `committed ${head ?? "(unknown hash)"}` };
+}
+
+/** A request that must answer with the status the script expects (by default 2xx or 3xx). */
+async function httpStep(action: HttpAction, env: NodeJS.ProcessEnv): Promise<StepResult> {
   const { status, bytes, via } = await httpRequest(action, env);
   const ok =
     action.expectStatus === undefined ? status >= 200 && status < 400 : status === action.expectStatus;

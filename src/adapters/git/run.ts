@@ -1,5 +1,6 @@
 import { execFile } from "node:child_process";
 import { stat } from "node:fs/promises";
+import { CommandError } from "../process/command-error.js";
 
 export interface GitResult {
   stdout: string;
@@ -15,21 +16,16 @@ export interface GitOptions {
 }
 
 /** A git command failed (non-zero exit, or it could not be started). */
-export class GitError extends Error {
+export class GitError extends CommandError {
   override name = "GitError";
   constructor(
     message: string,
-    readonly args: readonly string[],
-    readonly code: number | null,
-    readonly stderr: string,
+    args: readonly string[],
+    code: number | null,
+    stderr: string,
     readonly cwd: string,
   ) {
-    super(message);
-  }
-
-  /** The command as a person would read it (not meant to be pasted into a shell). */
-  get command(): string {
-    return ["git", ...this.args].join(" ");
+    super(message, "git", args, code, stderr);
   }
 }
 

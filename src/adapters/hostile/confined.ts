@@ -5,19 +5,10 @@
  * repository root down to the file is a symbolic link: a link planted by an agent must not
  * turn a write "under the parts folder" into a write anywhere.
  */
-import {
-  closeSync,
-  constants,
-  fstatSync,
-  lstatSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeSync,
-} from "node:fs";
+import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readFileSync } from "node:fs";
 import { isAbsolute, join, relative, sep } from "node:path";
+import { writeThenRename } from "./fd-io.js";
+import { entryKind } from "./tree.js";
 
 export class ConfinedPathError extends Error {
   override name = "ConfinedPathError";
@@ -104,33 +95,13 @@ export function writeConfined(folder: string, path: string, text: string): void 
       throw new ConfinedPathError(`${current} is a symbolic link; refused`);
   }
   const tmp = `${path}.${process.pid}.${Date.now().toString(36)}.tmp`;
-  const fd = openSync(
-    tmp,
-    constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
-    0o644,
-  );
-  try {
-    writeSync(fd, text);
-  } catch (err) {
-    closeSync(fd);
-    rmSync(tmp, { force: true });
-    throw err;
-  }
-  closeSync(fd);
-  renameSync(tmp, path);
+  writeThenRename(tmp, path, text, 0o644);
 }
 
 /** What sits at a path, without following links: "file", "missing", or what else it is. */
 export function pathKind(path: string): "file" | "missing" | "link" | "folder" | "other" {
-  try {
-    const st = lstatSync(path);
-    if (st.isSymbolicLink()) return "link";
-    if (st.isFile()) return "file";
-    if (st.isDirectory()) return "folder";
-    return "other";
-  } catch {
-    return "missing";
-  }
+  const kind = entryKind(path);
+  return kind === null ? "missing" : kind === "dir" ? "folder" : kind;
 }
 
 /**

@@ -22,7 +22,6 @@ import {
   mkdirSync,
   openSync,
   readdirSync,
-  readSync,
   renameSync,
   rmSync,
   type Stats,
@@ -30,6 +29,7 @@ import {
   writeSync,
 } from "node:fs";
 import { join } from "node:path";
+import { readWhole } from "./fd-io.js";
 
 const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
 const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
@@ -167,14 +167,7 @@ function readRegular(path: string, limit: number): Buffer | null {
   try {
     const st = fstatSync(fd);
     if (!st.isFile() || st.size > limit) return null;
-    const buf = Buffer.alloc(st.size);
-    let off = 0;
-    while (off < st.size) {
-      const n = readSync(fd, buf, off, st.size - off, off);
-      if (n === 0) break;
-      off += n;
-    }
-    return buf.subarray(0, off);
+    return readWhole(fd, st.size);
   } finally {
     closeSync(fd);
   }

@@ -19,14 +19,12 @@ import {
   openSync,
   readdirSync,
   readlinkSync,
-  readSync,
   realpathSync,
-  renameSync,
   rmSync,
   unlinkSync,
-  writeSync,
 } from "node:fs";
 import { dirname, isAbsolute, join, normalize, relative, sep } from "node:path";
+import { readWhole, writeThenRename } from "./fd-io.js";
 
 export class UntrustedPathError extends Error {
   override name = "UntrustedPathError";
@@ -97,14 +95,7 @@ export function readUntrusted(root: string, rel: string, maxBytes = 4 * 1024 * 1
     }
     if (st.size > maxBytes)
       throw new UntrustedPathError(`${path} is larger than ${maxBytes} bytes; not read`);
-    const buf = Buffer.alloc(st.size);
-    let off = 0;
-    while (off < st.size) {
-      const n = readSync(fd, buf, off, st.size - off, off);
-      if (n === 0) break;
-      off += n;
-    }
-    return buf.subarray(0, off);
+    return readWhole(fd, st.size);
   } finally {
     closeSync(fd);
   }
@@ -170,26 +161,12 @@ export function writeUntrusted(
     if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
   }
   const tmp = join(parent, `.ballador-${process.pid}-${randomBytes(4).toString("hex")}.tmp`);
-  const fd = openSync(
-    tmp,
-    constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
-    mode,
-  );
-  try {
+  writeThenRename(tmp, target, content, mode, (fd) => {
     const actual = fdPath(fd);
     if (actual !== null && actual !== join(realpathSync(root), relative(root, tmp))) {
       throw new UntrustedPathError(`${target}: its folder moved while writing; not written`);
     }
-    const data = typeof content === "string" ? Buffer.from(content) : content;
-    let off = 0;
-    while (off < data.length) off += writeSync(fd, data, off, data.length - off);
-  } catch (err) {
-    closeSync(fd);
-    rmSync(tmp, { force: true });
-    throw err;
-  }
-  closeSync(fd);
-  renameSync(tmp, target);
+  });
 }
 
 /** Removes root/rel if it is anything but a folder (a link is removed, never followed). */

@@ -103,46 +103,6 @@ export interface Wrapped {
   args: string[];
 }
 
-/**
- * The runtime's network settings. Only where TLS is terminated for masked secrets (the runtime
- * keeps the first start's hook): without it, request bodies are not teed through a watch that
- * has nothing to see.
- */
-function runtimeNetwork(policy: Policy) {
-  return {
-    ...policy.network,
-    ...(caDir
-      ? {
-          filterRequest: watchStandIns,
-          tlsTerminate: {
-            caCertPath: join(caDir, "ca.crt"),
-            caKeyPath: join(caDir, "ca.key"),
-            ...(policy.tlsPassthrough?.length ? { excludeDomains: policy.tlsPassthrough } : {}),
-            // Inside too: a passed-through host of the company's CA is verified by the client.
-            ...(policy.upstreamCa?.length ? { extraCaCertPaths: policy.upstreamCa } : {}),
-          },
-        }
-      : {}),
-  };
-}
-
-/** Starts the runtime the first time (saying which dependency is missing), re-targets it after. */
-async function applyConfig(runtime: Manager, config: Parameters<Manager["updateConfig"]>[0]): Promise<void> {
-  if (!initialized) {
-    try {
-      // It checks its dependencies first (ripgrep, and being root without CAP_SETFCAP).
-      await runtime.initialize(config, askAboutHost);
-    } catch (err) {
-      const m = /^Sandbox dependencies not available: (.*)$/s.exec((err as Error).message);
-      if (m?.[1]) throw unavailable(m[1]);
-      throw err;
-    }
-    initialized = true;
-  } else {
-    runtime.updateConfig(config);
-  }
-}
-
 export class RunSandbox {
   private constructor(
     private readonly policy: Policy,
@@ -162,45 +122,14 @@ export class RunSandbox {
     const manager = await loadManager();
     const { missing, named } = runtimeBinaries();
     if (!initialized && missing.length > 0) throw unavailable(`${missing.join(" and ")} not found on PATH`);
-    // Paths made later (the prompt, the run file) are left out until they exist.
-    const filesystem = {
-      ...policy.filesystem,
-      allowRead: policy.filesystem.allowRead.filter((p) => existsSync(p)),
-    };
-    const wanted = (opts.masked ?? []).map((m) => ({ ...m, hosts: [...new Set(m.hosts.map(hostOnly))] }));
-    checkMaskedHosts(wanted, policy);
-    if (wanted.length > 0) upstreamCaInEffect(policy.upstreamCa ?? []);
-    // Fail closed: only the bundle's rewritten runtime puts a secret where its config says and
-    // scrubs responses (proxy-hooks.ts); the plain runtime would reflect real values.
-    if (wanted.length > 0 && !runtimePatched()) {
-      throw new SandboxUnavailableError(
-        "masked secrets need Ballador's bundled build (dist/bundle), whose sandbox proxy keeps real values out of responses; run npm run build",
-      );
-    }
+    const wanted = checkedMasked(policy, opts.masked ?? []);
     // TLS termination (and with it the injector) is fixed when the runtime starts: a process
     // that started without it restarts the runtime for a run with masked secrets.
     if (initialized && wanted.length > 0 && !manager.getMitmCA()) await RunSandbox.stopAll();
     if (!initialized && wanted.length > 0) caDir = await writeRunCa(opts.runDir);
     denialsTo = opts.runDir;
     masked = wanted;
-    const network = runtimeNetwork(policy);
-    const config = {
-      ...named,
-      network,
-      filesystem,
-      ...(wanted.length > 0
-        ? {
-            credentials: {
-              envVars: wanted
-                .filter((m) => m.at === undefined)
-                .map((m) => ({ name: m.name, mode: "mask" as const, injectHosts: m.hosts })),
-            },
-          }
-        : {}),
-    };
-    await applyConfig(manager, config);
-    // The stand-ins are minted now (the runtime keeps them per name), so the agent's home can be
-    // seeded with them before the agent starts; wrapping finds the same ones.
+    await startRuntime(manager, runtimeConfig(policy, named, wanted));
     registerStandIns(manager.getSentinelRegistry(), wanted);
     const scratch = join(opts.runDir, "sandbox-cwd");
     mkdirSync(scratch, { recursive: true });
@@ -327,6 +256,87 @@ export class RunSandbox {
     manager?.getSentinelRegistry().clear();
     if (caDir) rmSync(caDir, { recursive: true, force: true });
     caDir = null;
+  }
+}
+
+/**
+ * A run's masked secrets (their hosts as bare host names), checked before anything starts: each
+ * secret's hosts reachable and terminated, the company's CAs in effect, the bundled runtime.
+ */
+function checkedMasked(policy: Policy, asked: readonly MaskedSecret[]): MaskedSecret[] {
+  const wanted = asked.map((m) => ({ ...m, hosts: [...new Set(m.hosts.map(hostOnly))] }));
+  checkMaskedHosts(wanted, policy);
+  if (wanted.length > 0) upstreamCaInEffect(policy.upstreamCa ?? []);
+  // Fail closed: only the bundle's rewritten runtime puts a secret where its config says and
+  // scrubs responses (proxy-hooks.ts); the plain runtime would reflect real values.
+  if (wanted.length > 0 && !runtimePatched()) {
+    throw new SandboxUnavailableError(
+      "masked secrets need Ballador's bundled build (dist/bundle), whose sandbox proxy keeps real values out of responses; run npm run build",
+    );
+  }
+  return wanted;
+}
+
+type RuntimeConfig = Parameters<Manager["initialize"]>[0];
+
+/** What the runtime is told for a policy: binaries, network, filesystem, masked variables. */
+function runtimeConfig(
+  policy: Policy,
+  named: Binaries["named"],
+  wanted: readonly MaskedSecret[],
+): RuntimeConfig {
+  // Paths made later (the prompt, the run file) are left out until they exist.
+  const filesystem = {
+    ...policy.filesystem,
+    allowRead: policy.filesystem.allowRead.filter((p) => existsSync(p)),
+  };
+  const network = {
+    ...policy.network,
+    // Only where TLS is terminated for masked secrets (the runtime keeps the first start's
+    // hook): without it, request bodies are not teed through a watch that has nothing to see.
+    ...(caDir
+      ? {
+          filterRequest: watchStandIns,
+          tlsTerminate: {
+            caCertPath: join(caDir, "ca.crt"),
+            caKeyPath: join(caDir, "ca.key"),
+            ...(policy.tlsPassthrough?.length ? { excludeDomains: policy.tlsPassthrough } : {}),
+            // Inside too: a passed-through host of the company's CA is verified by the client.
+            ...(policy.upstreamCa?.length ? { extraCaCertPaths: policy.upstreamCa } : {}),
+          },
+        }
+      : {}),
+  };
+  return {
+    ...named,
+    network,
+    filesystem,
+    ...(wanted.length > 0
+      ? {
+          credentials: {
+            envVars: wanted
+              .filter((m) => m.at === undefined)
+              .map((m) => ({ name: m.name, mode: "mask" as const, injectHosts: m.hosts })),
+          },
+        }
+      : {}),
+  };
+}
+
+/** Starts the runtime with its first policy (checking its dependencies), or re-targets it. */
+async function startRuntime(manager: Manager, config: RuntimeConfig): Promise<void> {
+  if (!initialized) {
+    try {
+      // It checks its dependencies first (ripgrep, and being root without CAP_SETFCAP).
+      await manager.initialize(config, askAboutHost);
+    } catch (err) {
+      const m = /^Sandbox dependencies not available: (.*)$/s.exec((err as Error).message);
+      if (m?.[1]) throw unavailable(m[1]);
+      throw err;
+    }
+    initialized = true;
+  } else {
+    manager.updateConfig(config);
   }
 }
 

@@ -3,53 +3,12 @@
  * reaches a running dashboard: it revokes a session or rotates the token by writing here, and
  * the server reads here on every request. Keys and token hashes only: never a usable secret.
  */
+import type { SqlRow } from "./connection.js";
+import { toDashboard, toSession } from "./rows.js";
 import type { TaskStore } from "./store.js";
+import type { DashboardRow, DashboardSessionRow } from "./types.js";
 
-export interface DashboardRow {
-  id: string;
-  origin: string;
-  pid: number;
-  startedAt: string;
-  idleMs: number;
-  tokenHash: string;
-}
-
-export interface DashboardSessionRow {
-  key: string;
-  id: string;
-  dashboard: string;
-  csrf: string;
-  name: string | null;
-  createdAt: string;
-  lastSeen: string;
-  remote: string;
-}
-
-type Row = Record<string, unknown>;
-
-function toDashboard(r: Row): DashboardRow {
-  return {
-    id: r.id as string,
-    origin: r.origin as string,
-    pid: r.pid as number,
-    startedAt: r.started_at as string,
-    idleMs: r.idle_ms as number,
-    tokenHash: r.token_hash as string,
-  };
-}
-
-function toSession(r: Row): DashboardSessionRow {
-  return {
-    key: r.key as string,
-    id: r.id as string,
-    dashboard: r.dashboard as string,
-    csrf: r.csrf as string,
-    name: (r.name as string | null) ?? null,
-    createdAt: r.created_at as string,
-    lastSeen: r.last_seen as string,
-    remote: r.remote as string,
-  };
-}
+export type { DashboardRow, DashboardSessionRow };
 
 export class DashboardSessionStore {
   constructor(private readonly store: TaskStore) {}
@@ -77,11 +36,13 @@ export class DashboardSessionStore {
   }
 
   dashboards(): DashboardRow[] {
-    return (this.db.prepare("SELECT * FROM dashboards ORDER BY started_at").all() as Row[]).map(toDashboard);
+    return (this.db.prepare("SELECT * FROM dashboards ORDER BY started_at").all() as SqlRow[]).map(
+      toDashboard,
+    );
   }
 
   dashboard(id: string): DashboardRow | null {
-    const r = this.db.prepare("SELECT * FROM dashboards WHERE id = ?").get(id) as Row | undefined;
+    const r = this.db.prepare("SELECT * FROM dashboards WHERE id = ?").get(id) as SqlRow | undefined;
     return r ? toDashboard(r) : null;
   }
 
@@ -112,7 +73,9 @@ export class DashboardSessionStore {
   }
 
   session(key: string): DashboardSessionRow | null {
-    const r = this.db.prepare("SELECT * FROM dashboard_sessions WHERE key = ?").get(key) as Row | undefined;
+    const r = this.db.prepare("SELECT * FROM dashboard_sessions WHERE key = ?").get(key) as
+      | SqlRow
+      | undefined;
     return r ? toSession(r) : null;
   }
 
@@ -123,7 +86,7 @@ export class DashboardSessionStore {
           .prepare("SELECT * FROM dashboard_sessions WHERE dashboard = ? ORDER BY created_at")
           .all(dashboard)
       : this.db.prepare("SELECT * FROM dashboard_sessions ORDER BY created_at").all();
-    return (rows as Row[]).map(toSession);
+    return (rows as SqlRow[]).map(toSession);
   }
 
   touch(key: string, at: string): void {

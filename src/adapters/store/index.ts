@@ -1,13 +1,6 @@
-export { type DashboardRow, type DashboardSessionRow, DashboardSessionStore } from "./dashboard-sessions.js";
-export { type QueuedPart, STORE_FILE, StoreError, TaskStore, type TransitionOptions } from "./store.js";
-export type {
-  ArtifactRow,
-  EventRow,
-  GateRow,
-  LaunchRow,
-  NoteRow,
-  RunRow,
-  RunStatus,
-  TaskRow,
-  VerificationRow,
-} from "./types.js";
+export { STORE_FILE, StoreError } from "./connection.js";
+export { DashboardSessionStore } from "./dashboard-sessions.js";
+export { TaskStore } from "./store.js";
+export type { QueuedPart, TransitionOptions } from "./task-writes.js";
+// Every row type (tasks, runs, launches, events, gates, notes, verifications, artifacts, dashboards).
+export type * from "./types.js";

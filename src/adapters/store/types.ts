@@ -153,3 +153,25 @@ export interface ArtifactRow {
   kind: string;
   value: string;
 }
+
+/** A running dashboard server (migration 9): its token only as a hash. */
+export interface DashboardRow {
+  id: string;
+  origin: string;
+  pid: number;
+  startedAt: string;
+  idleMs: number;
+  tokenHash: string;
+}
+
+/** A dashboard's browser session (migration 9). */
+export interface DashboardSessionRow {
+  key: string;
+  id: string;
+  dashboard: string;
+  csrf: string;
+  name: string | null;
+  createdAt: string;
+  lastSeen: string;
+  remote: string;
+}

@@ -2,24 +2,16 @@
 import { execFile } from "node:child_process";
 import { lstatSync, realpathSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
+import { CommandError } from "../process/command-error.js";
 import { escapeFormat, shellQuote, tmuxArg } from "./quote.js";
 
 export { escapeFormat, shellQuote, tmuxArg } from "./quote.js";
 
 /** A tmux command failed. */
-export class TmuxError extends Error {
+export class TmuxError extends CommandError {
   override name = "TmuxError";
-  constructor(
-    message: string,
-    readonly args: readonly string[],
-    readonly code: number | null,
-    readonly stderr: string,
-  ) {
-    super(message);
-  }
-
-  get command(): string {
-    return ["tmux", ...this.args].join(" ");
+  constructor(message: string, args: readonly string[], code: number | null, stderr: string) {
+    super(message, "tmux", args, code, stderr);
   }
 }
 
