@@ -1,5 +1,6 @@
 import { type Command, InvalidArgumentError } from "commander";
 import type { Project } from "../../project/index.js";
+import { printJson } from "../output.js";
 
 export interface GlobalOpts {
   cwd: string;
@@ -93,4 +94,58 @@ export function positiveInt(flag: string) {
       throw new InvalidArgumentError(`${flag} must be a whole number of at least 1, got "${v}"`);
     return n;
   };
+}
+
+/** A commander parser for an amount of USD above 0, naming the flag when it is not. */
+export function positiveUsd(flag: string) {
+  return (v: string) => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n <= 0)
+      throw new InvalidArgumentError(
+        `${flag} must be an amount of USD above 0, such as 5 or 0.5, got "${v}"`,
+      );
+    return n;
+  };
+}
+
+/** A commander parser for a number of seconds above 0, naming the flag when it is not. */
+export function positiveSeconds(flag: string) {
+  return (v: string) => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n <= 0)
+      throw new InvalidArgumentError(`${flag} must be a number of seconds above 0, got "${v}"`);
+    return n;
+  };
+}
+
+/** A command on one task whose only option is --json: `<task>`, --json, its examples. */
+export function taskCommand(
+  program: Command,
+  name: string,
+  description: string,
+  ...exampleLines: string[]
+): Command {
+  return program
+    .command(name)
+    .description(description)
+    .argument("<task>", "task id")
+    .option("--json", "print the result as JSON")
+    .addHelpText("after", examples(...exampleLines));
+}
+
+/**
+ * The shape of most commands: compute a result on the opened project, then print it as one
+ * JSON document with --json or for a person through `human`.
+ */
+export async function printResult<R>(
+  cmd: Command,
+  json: boolean | undefined,
+  compute: (project: Project) => Promise<R> | R,
+  human: (result: R, project: Project) => void,
+): Promise<void> {
+  await withProject(cmd, async (p) => {
+    const r = await compute(p);
+    if (json) return printJson(r);
+    human(r, p);
+  });
 }
