@@ -118,19 +118,30 @@ export function positiveSeconds(flag: string) {
   };
 }
 
-/** A command on one task whose only option is --json: `<task>`, --json, its examples. */
-export function taskCommand(
+/**
+ * A command on one task whose only option is --json (`<task>`, --json, one example): it computes
+ * its result on the opened project and prints it through printResult.
+ */
+export function taskCommand<R>(
   program: Command,
-  name: string,
-  description: string,
-  ...exampleLines: string[]
+  spec: { name: string; description: string; example: string },
+  compute: (project: Project, id: string) => Promise<R>,
+  human: (result: R, id: string) => void,
 ): Command {
   return program
-    .command(name)
-    .description(description)
+    .command(spec.name)
+    .description(spec.description)
     .argument("<task>", "task id")
     .option("--json", "print the result as JSON")
-    .addHelpText("after", examples(...exampleLines));
+    .addHelpText("after", examples(spec.example))
+    .action((id: string, opts: { json?: boolean }, cmd: Command) =>
+      printResult(
+        cmd,
+        opts.json,
+        (p) => compute(p, id),
+        (r) => human(r, id),
+      ),
+    );
 }
 
 /**

@@ -2,66 +2,55 @@
 import type { Command } from "commander";
 import { block, color, line, printJson } from "../output.js";
 import { progressWriter } from "../progress.js";
-import { examples, printResult, taskCommand, withProject } from "./common.js";
+import { examples, taskCommand, withProject } from "./common.js";
+
+const run = () => import("../../run/index.js");
 
 export function registerStop(program: Command): void {
   taskCommand(
     program,
-    "stop",
-    "close a task's session and keep its worktree (state stopped; resume continues)",
-    "ballador stop extract-events",
-  ).action(async (id: string, opts: { json?: boolean }, cmd: Command) => {
-    const { stop } = await import("../../run/index.js");
-    await printResult(
-      cmd,
-      opts.json,
-      (p) => stop(p, id),
-      (r) =>
-        console.log(
-          `Stopped ${id}; worktree kept${r.worktree ? ` at ${line(r.worktree)}` : ""}. Continue with: ballador resume ${id}`,
-        ),
-    );
-  });
+    {
+      name: "stop",
+      description: "close a task's session and keep its worktree (state stopped; resume continues)",
+      example: "ballador stop extract-events",
+    },
+    async (p, id) => (await run()).stop(p, id),
+    (r, id) =>
+      console.log(
+        `Stopped ${id}; worktree kept${r.worktree ? ` at ${line(r.worktree)}` : ""}. Continue with: ballador resume ${id}`,
+      ),
+  );
 }
 
 export function registerResume(program: Command): void {
   taskCommand(
     program,
-    "resume",
-    "continue a stopped, blocked or failed task in its worktree, in a new session",
-    "ballador resume extract-events",
-  ).action(async (id: string, opts: { json?: boolean }, cmd: Command) => {
-    const { resume } = await import("../../run/index.js");
-    await printResult(
-      cmd,
-      opts.json,
-      (p) => resume(p, id),
-      (r) => {
-        for (const s of r.started)
-          console.log(`Resumed ${s.id} (attempt ${s.attempt}) in ${line(s.worktree)}`);
-        for (const f of r.failed) console.log(color.red(`failed ${f.id}: ${block(f.reason)}`));
-        for (const d of r.deferred) console.log(`not started: ${line(d.why)}`);
-        if (r.started.length === 0) process.exitCode = 1;
-      },
-    );
-  });
+    {
+      name: "resume",
+      description: "continue a stopped, blocked or failed task in its worktree, in a new session",
+      example: "ballador resume extract-events",
+    },
+    async (p, id) => (await run()).resume(p, id),
+    (r) => {
+      for (const s of r.started) console.log(`Resumed ${s.id} (attempt ${s.attempt}) in ${line(s.worktree)}`);
+      for (const f of r.failed) console.log(color.red(`failed ${f.id}: ${block(f.reason)}`));
+      for (const d of r.deferred) console.log(`not started: ${line(d.why)}`);
+      if (r.started.length === 0) process.exitCode = 1;
+    },
+  );
 }
 
 export function registerAbandon(program: Command): void {
   taskCommand(
     program,
-    "abandon",
-    "give a task up (its session is closed; cleanup removes its worktree)",
-    "ballador abandon extract-events",
-  ).action(async (id: string, opts: { json?: boolean }, cmd: Command) => {
-    const { abandon } = await import("../../run/index.js");
-    await printResult(
-      cmd,
-      opts.json,
-      (p) => abandon(p, id),
-      () => console.log(`Abandoned ${id}. Remove its worktree with: ballador cleanup ${id}`),
-    );
-  });
+    {
+      name: "abandon",
+      description: "give a task up (its session is closed; cleanup removes its worktree)",
+      example: "ballador abandon extract-events",
+    },
+    async (p, id) => (await run()).abandon(p, id),
+    (_r, id) => console.log(`Abandoned ${id}. Remove its worktree with: ballador cleanup ${id}`),
+  );
 }
 
 type CleanupResult = Awaited<ReturnType<typeof import("../../run/index.js").cleanup>>;
@@ -84,7 +73,7 @@ export function registerCleanup(program: Command): void {
     )
     .action(
       async (tasks: string[], opts: { all?: boolean; force?: boolean; json?: boolean }, cmd: Command) => {
-        const { cleanup } = await import("../../run/index.js");
+        const { cleanup } = await run();
         await withProject(cmd, async (p) => {
           const r = await cleanup(p, {
             tasks,
