@@ -12,7 +12,7 @@
  */
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import {
@@ -25,7 +25,7 @@ import {
   taskPage,
 } from "../observe/index.js";
 import { PACKAGE_ROOT } from "../package-root.js";
-import { openProject, UserError } from "../project/index.js";
+import { openProject, type Project, UserError } from "../project/index.js";
 import { act } from "./actions.js";
 import { SessionGate } from "./auth.js";
 import { TerminalHub } from "./terminals.js";
@@ -92,132 +92,238 @@ export function isLoopback(host: string): boolean {
 
 const MAX_BODY = 64 * 1024;
 
-export async function startDashboard(opts: DashboardOptions): Promise<Dashboard> {
+/** What every request of one dashboard reaches: the open project and the live parts around it. */
+interface Served {
+  opts: DashboardOptions;
+  project: Project;
+  assets: Map<string, Buffer>;
+  watcher: BoardWatcher;
+  gate: SessionGate;
+  terminals: TerminalHub;
+  streams: Set<ServerResponse>;
+  /** The loopback Host headers of the bound port (known once it listens). */
+  allowedHosts: Set<string>;
+  /** Actions run one at a time: two clicks on merge must not race inside one process. */
+  actions: Promise<unknown>;
+}
+
+/** The built page's files, read once; refused with a hint when the page was never built. */
+function loadAssets(): Map<string, Buffer> {
   for (const name of Object.keys(ASSETS)) {
     if (!existsSync(`${ASSETS_DIR}${name}`))
       throw new UserError(
         `the dashboard's page is not built: ${ASSETS_DIR}${name} is missing (run "npm run build" in the Ballador checkout)`,
       );
   }
-  const assets = new Map(Object.keys(ASSETS).map((n) => [n, readFileSync(`${ASSETS_DIR}${n}`)]));
+  return new Map(Object.keys(ASSETS).map((n) => [n, readFileSync(`${ASSETS_DIR}${n}`)]));
+}
+
+export async function startDashboard(opts: DashboardOptions): Promise<Dashboard> {
+  const assets = loadAssets();
   const project = await openProject(opts.cwd);
   const watcher = new BoardWatcher(project, opts.pollMs);
   const gate = new SessionGate(project, {
     idleMs: opts.sessionIdleMs ?? DEFAULT_SESSION_IDLE_MS,
     maxSessions: opts.maxSessions ?? DEFAULT_MAX_SESSIONS,
   });
-  const streams = new Set<ServerResponse>();
-  const terminals = new TerminalHub(project);
-  let allowedHosts = new Set<string>();
-  // Actions run one at a time: two clicks on merge must not race inside one process.
-  let actions: Promise<unknown> = Promise.resolve();
-
+  const served: Served = {
+    opts,
+    project,
+    assets,
+    watcher,
+    gate,
+    terminals: new TerminalHub(project),
+    streams: new Set<ServerResponse>(),
+    allowedHosts: new Set<string>(),
+    actions: Promise.resolve(),
+  };
   const server = createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => {
+    handle(served, req, res).catch((err: unknown) => {
       if (res.headersSent) res.end();
       else if (err instanceof URIError) sendJson(res, 400, { error: "malformed URL" });
       else sendJson(res, 500, { error: (err as Error).message });
     });
   });
+  const stopStreams = streamBoard(served);
+  await listen(server, opts);
+  const port = (server.address() as AddressInfo).port;
+  served.allowedHosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]);
+  watcher.start();
+  const shownHost = opts.host.includes(":") ? `[${opts.host}]` : opts.host;
+  const urlHost = shownHost === "0.0.0.0" || shownHost === "[::]" ? "127.0.0.1" : shownHost;
+  const origin = `http://${urlHost}:${port}`;
+  const token = gate.start(origin, port, opts.token);
+  return {
+    url: `${origin}/?token=${token}`,
+    host: opts.host,
+    port,
+    openUrl: () => `${origin}/?code=${gate.mintCode()}`,
+    close: async () => {
+      gate.stop();
+      stopStreams();
+      watcher.stop();
+      served.terminals.closeAll();
+      for (const s of served.streams) s.end();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      project.close();
+    },
+  };
+}
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    res.setHeader("Content-Security-Policy", csp());
-    res.setHeader("X-Content-Type-Options", "nosniff");
-    res.setHeader("Referrer-Policy", "no-referrer");
-    res.setHeader("X-Frame-Options", "DENY");
-    res.setHeader("Cache-Control", "no-store");
-    const host = req.headers.host ?? "";
-    if (!opts.allowRemote && !allowedHosts.has(host)) return sendText(res, 403, "Forbidden: unknown Host.\n");
-    const url = parseUrl(req.url);
-    if (!url) return sendText(res, 400, "Bad request: malformed URL.\n");
-    const path = url.pathname;
-    if (gate.login(req, res, url)) return;
-    const session = gate.session(req);
-    if (!session)
-      return sendText(
-        res,
-        403,
-        "Forbidden: open the dashboard with the URL that `ballador dashboard` printed (it carries the token).\n",
-      );
+function listen(server: Server, opts: DashboardOptions): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once("error", (err: NodeJS.ErrnoException) =>
+      reject(
+        err.code === "EADDRINUSE"
+          ? new UserError(`port ${opts.port} on ${opts.host} is in use; pick another with --port`)
+          : err,
+      ),
+    );
+    server.listen(opts.port, opts.host, () => resolve());
+  });
+}
 
-    if (req.method === "POST") {
-      if (req.headers.origin !== `http://${host}`)
-        return sendJson(res, 403, { error: "cross-origin request refused" });
-      const csrf = req.headers["x-ballador-csrf"];
-      if (typeof csrf !== "string" || !same(csrf, session.csrf))
-        return sendJson(res, 403, { error: "missing or wrong CSRF token (reload the page)" });
-      if (!(req.headers["content-type"] ?? "").startsWith("application/json"))
-        return sendJson(res, 415, { error: "send JSON" });
-      const body = await readBody(req);
-      if (body === null) return sendJson(res, 413, { error: "request too large" });
-      return post(path, body, res, session);
-    }
-    if (req.method !== "GET") return sendJson(res, 405, { error: "method not allowed" });
+/** The board's patches to every open event stream, and a keep-alive; returns the stop. */
+function streamBoard(served: Served): () => void {
+  const unsubscribe = served.watcher.subscribe((patch) => {
+    const frame = `event: patch\ndata: ${JSON.stringify(patch)}\n\n`;
+    for (const s of served.streams) s.write(frame);
+  });
+  // Proxies and browsers drop silent streams; a comment line every 15 s keeps them open.
+  const keepAlive = setInterval(() => {
+    for (const s of served.streams) s.write(": keep-alive\n\n");
+  }, 15_000);
+  keepAlive.unref();
+  return () => {
+    unsubscribe();
+    clearInterval(keepAlive);
+  };
+}
 
-    if (path === "/") return sendHtml(res, session);
-    const asset = /^\/assets\/([a-z]+\.(?:js|css))$/.exec(path)?.[1];
-    if (asset && assets.has(asset)) {
-      res.writeHead(200, { "Content-Type": ASSETS[asset] as string });
-      res.end(assets.get(asset));
-      return;
-    }
-    if (path === "/api/board") return sendJson(res, 200, watcher.snapshot());
-    if (path === "/api/session") return sendJson(res, 200, { id: session.id, name: session.name });
-    if (path === "/api/events") {
-      gate.watch(req, res, session);
-      return openEvents(req, res);
-    }
-    const task = /^\/api\/tasks\/([^/]+)$/.exec(path)?.[1];
-    if (task) return guarded(res, () => taskPage(project, decodeURIComponent(task)));
-    const term = /^\/api\/tasks\/([^/]+)\/terminal$/.exec(path)?.[1];
-    if (term) {
-      gate.watch(req, res, session);
-      return terminals.open(decodeURIComponent(term), req, res);
-    }
-    return sendJson(res, 404, { error: "not found" });
+function securityHeaders(res: ServerResponse): void {
+  res.setHeader("Content-Security-Policy", csp());
+  res.setHeader("X-Content-Type-Options", "nosniff");
+  res.setHeader("Referrer-Policy", "no-referrer");
+  res.setHeader("X-Frame-Options", "DENY");
+  res.setHeader("Cache-Control", "no-store");
+}
+
+/** Every request: the Host, then the session, then the method's own checks and routes. */
+async function handle(served: Served, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  securityHeaders(res);
+  const host = req.headers.host ?? "";
+  if (!served.opts.allowRemote && !served.allowedHosts.has(host))
+    return sendText(res, 403, "Forbidden: unknown Host.\n");
+  const url = parseUrl(req.url);
+  if (!url) return sendText(res, 400, "Bad request: malformed URL.\n");
+  if (served.gate.login(req, res, url)) return;
+  const session = served.gate.session(req);
+  if (!session)
+    return sendText(
+      res,
+      403,
+      "Forbidden: open the dashboard with the URL that `ballador dashboard` printed (it carries the token).\n",
+    );
+  if (req.method === "POST") return checkedPost(served, req, res, host, url.pathname, session);
+  if (req.method !== "GET") return sendJson(res, 405, { error: "method not allowed" });
+  return get(served, req, res, url.pathname, session);
+}
+
+/** A state-changing request: same Origin, the session's CSRF token, a JSON body of bounded size. */
+async function checkedPost(
+  served: Served,
+  req: IncomingMessage,
+  res: ServerResponse,
+  host: string,
+  path: string,
+  session: DashboardSession,
+): Promise<void> {
+  if (req.headers.origin !== `http://${host}`)
+    return sendJson(res, 403, { error: "cross-origin request refused" });
+  const csrf = req.headers["x-ballador-csrf"];
+  if (typeof csrf !== "string" || !same(csrf, session.csrf))
+    return sendJson(res, 403, { error: "missing or wrong CSRF token (reload the page)" });
+  if (!(req.headers["content-type"] ?? "").startsWith("application/json"))
+    return sendJson(res, 415, { error: "send JSON" });
+  const body = await readBody(req);
+  if (body === null) return sendJson(res, 413, { error: "request too large" });
+  return post(served, path, body, res, session);
+}
+
+async function get(
+  served: Served,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  session: DashboardSession,
+): Promise<void> {
+  if (path === "/") return sendHtml(res, session);
+  const asset = /^\/assets\/([a-z]+\.(?:js|css))$/.exec(path)?.[1];
+  if (asset && served.assets.has(asset)) {
+    res.writeHead(200, { "Content-Type": ASSETS[asset] as string });
+    res.end(served.assets.get(asset));
+    return;
   }
+  if (path === "/api/board") return sendJson(res, 200, served.watcher.snapshot());
+  if (path === "/api/session") return sendJson(res, 200, { id: session.id, name: session.name });
+  if (path === "/api/events") {
+    served.gate.watch(req, res, session);
+    return openEvents(served, req, res);
+  }
+  const task = /^\/api\/tasks\/([^/]+)$/.exec(path)?.[1];
+  if (task) return guarded(res, () => taskPage(served.project, decodeURIComponent(task)));
+  const term = /^\/api\/tasks\/([^/]+)\/terminal$/.exec(path)?.[1];
+  if (term) {
+    served.gate.watch(req, res, session);
+    return served.terminals.open(decodeURIComponent(term), req, res);
+  }
+  return sendJson(res, 404, { error: "not found" });
+}
 
-  async function post(
-    path: string,
-    body: Record<string, unknown>,
-    res: ServerResponse,
-    session: DashboardSession,
-  ): Promise<void> {
-    if (path === "/api/session/name")
-      return guarded(res, () => ({ id: session.id, name: nameSession(project, session, body.name) }));
-    // Every write names who made it: the session's name, or its id until it has one.
-    const actor = dashboardActor(session.name, session.id);
-    const note = /^\/api\/tasks\/([^/]+)\/notes$/.exec(path)?.[1];
-    if (note) {
-      return guarded(res, () => {
-        const r = addPersonNote(project, decodeURIComponent(note), String(body.text ?? ""), actor);
+async function post(
+  served: Served,
+  path: string,
+  body: Record<string, unknown>,
+  res: ServerResponse,
+  session: DashboardSession,
+): Promise<void> {
+  const { project, watcher } = served;
+  if (path === "/api/session/name")
+    return guarded(res, () => ({ id: session.id, name: nameSession(project, session, body.name) }));
+  // Every write names who made it: the session's name, or its id until it has one.
+  const actor = dashboardActor(session.name, session.id);
+  const note = /^\/api\/tasks\/([^/]+)\/notes$/.exec(path)?.[1];
+  if (note) {
+    return guarded(res, () => {
+      const r = addPersonNote(project, decodeURIComponent(note), String(body.text ?? ""), actor);
+      watcher.poke();
+      return r;
+    });
+  }
+  const m = /^\/api\/tasks\/([^/]+)\/(launch|stop|resume|retry|request-changes|merge|pr)$/.exec(path);
+  if (m || path === "/api/launch") {
+    const id = m ? decodeURIComponent(m[1] as string) : null;
+    const action = m ? (m[2] as string) : "launch";
+    const text = typeof body.text === "string" ? body.text : undefined;
+    const run = served.actions.then(() => act(served.opts.cwd, action, id, actor, text));
+    served.actions = run.catch(() => undefined);
+    return guarded(res, async () => {
+      try {
+        return await run;
+      } finally {
         watcher.poke();
-        return r;
-      });
-    }
-    const m = /^\/api\/tasks\/([^/]+)\/(launch|stop|resume|retry|request-changes|merge|pr)$/.exec(path);
-    if (m || path === "/api/launch") {
-      const id = m ? decodeURIComponent(m[1] as string) : null;
-      const action = m ? (m[2] as string) : "launch";
-      const text = typeof body.text === "string" ? body.text : undefined;
-      const run = actions.then(() => act(opts.cwd, action, id, actor, text));
-      actions = run.catch(() => undefined);
-      return guarded(res, async () => {
-        try {
-          return await run;
-        } finally {
-          watcher.poke();
-        }
-      });
-    }
-    return sendJson(res, 404, { error: "not found" });
+      }
+    });
   }
+  return sendJson(res, 404, { error: "not found" });
+}
 
-  function sendHtml(res: ServerResponse, session: DashboardSession): void {
-    const nonce = randomBytes(18).toString("base64url");
-    res.writeHead(200, { "Content-Type": "text/html; charset=utf-8", "Content-Security-Policy": csp(nonce) });
-    // The CSRF token and nonce are base64url: nothing in them can leave the attribute.
-    res.end(`<!doctype html>
+function sendHtml(res: ServerResponse, session: DashboardSession): void {
+  const nonce = randomBytes(18).toString("base64url");
+  res.writeHead(200, { "Content-Type": "text/html; charset=utf-8", "Content-Security-Policy": csp(nonce) });
+  // The CSRF token and nonce are base64url: nothing in them can leave the attribute.
+  res.end(`<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -232,59 +338,13 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
 <body><div id="app"><p class="loading">Loading…</p></div></body>
 </html>
 `);
-  }
+}
 
-  function openEvents(req: IncomingMessage, res: ServerResponse): void {
-    res.writeHead(200, { "Content-Type": "text/event-stream", Connection: "keep-alive" });
-    res.write(`retry: 1000\nevent: board\ndata: ${JSON.stringify(watcher.snapshot())}\n\n`);
-    streams.add(res);
-    req.on("close", () => streams.delete(res));
-  }
-
-  const unsubscribe = watcher.subscribe((patch) => {
-    const frame = `event: patch\ndata: ${JSON.stringify(patch)}\n\n`;
-    for (const s of streams) s.write(frame);
-  });
-  // Proxies and browsers drop silent streams; a comment line every 15 s keeps them open.
-  const keepAlive = setInterval(() => {
-    for (const s of streams) s.write(": keep-alive\n\n");
-  }, 15_000);
-  keepAlive.unref();
-
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", (err: NodeJS.ErrnoException) =>
-      reject(
-        err.code === "EADDRINUSE"
-          ? new UserError(`port ${opts.port} on ${opts.host} is in use; pick another with --port`)
-          : err,
-      ),
-    );
-    server.listen(opts.port, opts.host, () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
-  allowedHosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]);
-  watcher.start();
-  const shownHost = opts.host.includes(":") ? `[${opts.host}]` : opts.host;
-  const urlHost = shownHost === "0.0.0.0" || shownHost === "[::]" ? "127.0.0.1" : shownHost;
-  const origin = `http://${urlHost}:${port}`;
-  const token = gate.start(origin, port, opts.token);
-  return {
-    url: `${origin}/?token=${token}`,
-    host: opts.host,
-    port,
-    openUrl: () => `${origin}/?code=${gate.mintCode()}`,
-    close: async () => {
-      gate.stop();
-      unsubscribe();
-      watcher.stop();
-      clearInterval(keepAlive);
-      terminals.closeAll();
-      for (const s of streams) s.end();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      project.close();
-    },
-  };
+function openEvents(served: Served, req: IncomingMessage, res: ServerResponse): void {
+  res.writeHead(200, { "Content-Type": "text/event-stream", Connection: "keep-alive" });
+  res.write(`retry: 1000\nevent: board\ndata: ${JSON.stringify(served.watcher.snapshot())}\n\n`);
+  served.streams.add(res);
+  req.on("close", () => served.streams.delete(res));
 }
 
 /** The request's URL, or null when it is malformed (a bad %-escape anywhere in its path: 400, not 500). */

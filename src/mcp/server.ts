@@ -11,6 +11,7 @@ import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { z } from "zod";
 import { TASK_ID_PATTERN } from "../core/ids.js";
+import type { Project } from "../project/index.js";
 import { VERSION } from "../version.js";
 
 const TaskId = z
@@ -45,6 +46,32 @@ function ok(value: unknown): ToolResult {
   };
 }
 
+/** Opens the project for one call; a UserError becomes a tool error with its details. */
+async function call(cwd: string, fn: (p: Project) => unknown): Promise<ToolResult> {
+  const { openProject, UserError } = await import("../project/index.js");
+  let project: Project | null = null;
+  try {
+    project = await openProject(cwd);
+    return ok(await fn(project));
+  } catch (err) {
+    if (err instanceof UserError) {
+      return { isError: true, content: [{ type: "text", text: [err.message, ...err.details].join("\n") }] };
+    }
+    return {
+      isError: true,
+      content: [{ type: "text", text: `internal error: ${(err as Error).message}` }],
+    };
+  } finally {
+    project?.close();
+  }
+}
+
+/** One tool call on the opened project. */
+type Call = (fn: (p: Project) => unknown) => Promise<ToolResult>;
+
+const chamber = () => import("../plan/index.js");
+const observe = () => import("../observe/index.js");
+
 export function createChamberServer(cwd: string): McpServer {
   const server = new McpServer(
     { name: "ballador", version: VERSION },
@@ -55,37 +82,19 @@ export function createChamberServer(cwd: string): McpServer {
         "folder (specs) or the parts folder (parts).",
     },
   );
+  const run: Call = (fn) => call(cwd, fn);
+  registerSpecTools(server, run);
+  registerPartTools(server, run);
+  registerQueueViews(server, run);
+  return server;
+}
 
-  /** Opens the project for one call; a UserError becomes a tool error with its details. */
-  const call = async (fn: (p: import("../project/index.js").Project) => unknown): Promise<ToolResult> => {
-    const { openProject } = await import("../project/index.js");
-    const { UserError } = await import("../project/index.js");
-    let project: import("../project/index.js").Project | null = null;
-    try {
-      project = await openProject(cwd);
-      return ok(await fn(project));
-    } catch (err) {
-      if (err instanceof UserError) {
-        return { isError: true, content: [{ type: "text", text: [err.message, ...err.details].join("\n") }] };
-      }
-      return {
-        isError: true,
-        content: [{ type: "text", text: `internal error: ${(err as Error).message}` }],
-      };
-    } finally {
-      project?.close();
-    }
-  };
-  const chamber = () => import("../plan/index.js");
-
+/** The specs: list, read, create, write and check them. */
+function registerSpecTools(server: McpServer, call: Call): void {
   server.registerTool(
     "list_specs",
     { description: "The living specs: number, name, title, status, path, how many parts each has." },
-    () =>
-      call(async (p) => {
-        const { listSpecSummaries } = await import("../plan/index.js");
-        return listSpecSummaries(p);
-      }),
+    () => call(async (p) => (await chamber()).listSpecSummaries(p)),
   );
   server.registerTool(
     "read_spec",
@@ -102,11 +111,7 @@ export function createChamberServer(cwd: string): McpServer {
         "Create a numbered spec from the template (context, problem, options, decision, tried and did not work, access patterns, consequences, history); then fill it with write_spec.",
       inputSchema: { title: z.string().trim().min(1).max(200) },
     },
-    ({ title }) =>
-      call(async (p) => {
-        const { newSpec } = await import("../plan/index.js");
-        return newSpec(p, title);
-      }),
+    ({ title }) => call(async (p) => (await chamber()).newSpec(p, title)),
   );
   server.registerTool(
     "write_spec",
@@ -122,12 +127,12 @@ export function createChamberServer(cwd: string): McpServer {
     {
       description: "Every spec's missing sections and status, parts linking to missing specs, stale History.",
     },
-    () =>
-      call(async (p) => {
-        const { checkSpecs } = await import("../plan/index.js");
-        return { problems: checkSpecs(p) };
-      }),
+    () => call(async (p) => ({ problems: (await chamber()).checkSpecs(p) })),
   );
+}
+
+/** The parts: list, read and write them, and queue them (validated, all or nothing). */
+function registerPartTools(server: McpServer, call: Call): void {
   server.registerTool(
     "list_parts",
     {
@@ -164,15 +169,19 @@ export function createChamberServer(cwd: string): McpServer {
     ({ dry_run, paths }) =>
       call(async (p) => (await chamber()).chamberQueue(p, paths, { dryRun: dry_run, actor: "mcp" })),
   );
+}
+
+/** What the queue holds, read only: status, next, graph, a task, its brief, its denials. */
+function registerQueueViews(server: McpServer, call: Call): void {
   server.registerTool(
     "status",
     { description: "The task table: id, title, state, agent, attempt, branch." },
-    () => call(async (p) => (await import("../observe/index.js")).statusReport(p)),
+    () => call(async (p) => (await observe()).statusReport(p)),
   );
   server.registerTool(
     "next",
     { description: "What can start now, what waits on what, what awaits review, what is stuck, conflicts." },
-    () => call(async (p) => (await import("../observe/index.js")).nextWithConflicts(p)),
+    () => call(async (p) => (await observe()).nextWithConflicts(p)),
   );
   server.registerTool(
     "graph",
@@ -180,12 +189,12 @@ export function createChamberServer(cwd: string): McpServer {
       description: "The dependency graph as a terminal tree, Mermaid or DOT.",
       inputSchema: { format: z.enum(["tree", "mermaid", "dot"]).default("tree") },
     },
-    ({ format }) => call(async (p) => (await import("../observe/index.js")).graph(p, format)),
+    ({ format }) => call(async (p) => (await observe()).graph(p, format)),
   );
   server.registerTool(
     "show",
     { description: "One task: its part, state history, runs and notes.", inputSchema: { task: TaskId } },
-    ({ task }) => call(async (p) => (await import("../observe/index.js")).show(p, task)),
+    ({ task }) => call(async (p) => (await observe()).show(p, task)),
   );
   server.registerTool(
     "brief",
@@ -204,9 +213,8 @@ export function createChamberServer(cwd: string): McpServer {
         "Network requests the sandbox refused, per run, with the config lines that would allow them.",
       inputSchema: { task: TaskId.optional() },
     },
-    ({ task }) => call(async (p) => (await import("../observe/index.js")).denialReport(p, task)),
+    ({ task }) => call(async (p) => (await observe()).denialReport(p, task)),
   );
-  return server;
 }
 
 export async function serveStdio(cwd: string): Promise<void> {

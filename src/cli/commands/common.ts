@@ -1,5 +1,6 @@
 import { type Command, InvalidArgumentError } from "commander";
 import type { Project } from "../../project/index.js";
+import { printJson } from "../output.js";
 
 export interface GlobalOpts {
   cwd: string;
@@ -93,4 +94,69 @@ export function positiveInt(flag: string) {
       throw new InvalidArgumentError(`${flag} must be a whole number of at least 1, got "${v}"`);
     return n;
   };
+}
+
+/** A commander parser for an amount of USD above 0, naming the flag when it is not. */
+export function positiveUsd(flag: string) {
+  return (v: string) => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n <= 0)
+      throw new InvalidArgumentError(
+        `${flag} must be an amount of USD above 0, such as 5 or 0.5, got "${v}"`,
+      );
+    return n;
+  };
+}
+
+/** A commander parser for a number of seconds above 0, naming the flag when it is not. */
+export function positiveSeconds(flag: string) {
+  return (v: string) => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n <= 0)
+      throw new InvalidArgumentError(`${flag} must be a number of seconds above 0, got "${v}"`);
+    return n;
+  };
+}
+
+/**
+ * A command on one task whose only option is --json (`<task>`, --json, one example): it computes
+ * its result on the opened project and prints it through printResult.
+ */
+export function taskCommand<R>(
+  program: Command,
+  spec: { name: string; description: string; example: string },
+  compute: (project: Project, id: string) => Promise<R>,
+  human: (result: R, id: string) => void,
+): Command {
+  return program
+    .command(spec.name)
+    .description(spec.description)
+    .argument("<task>", "task id")
+    .option("--json", "print the result as JSON")
+    .addHelpText("after", examples(spec.example))
+    .action((id: string, opts: { json?: boolean }, cmd: Command) =>
+      printResult(
+        cmd,
+        opts.json,
+        (p) => compute(p, id),
+        (r) => human(r, id),
+      ),
+    );
+}
+
+/**
+ * The shape of most commands: compute a result on the opened project, then print it as one
+ * JSON document with --json or for a person through `human`.
+ */
+export async function printResult<R>(
+  cmd: Command,
+  json: boolean | undefined,
+  compute: (project: Project) => Promise<R> | R,
+  human: (result: R, project: Project) => void,
+): Promise<void> {
+  await withProject(cmd, async (p) => {
+    const r = await compute(p);
+    if (json) return printJson(r);
+    human(r, p);
+  });
 }

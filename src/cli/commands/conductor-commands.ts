@@ -9,6 +9,13 @@ import { progressWriter } from "../progress.js";
 import { examples, globals, withProject } from "./common.js";
 
 export function registerConductorCommands(program: Command): void {
+  registerMcp(program);
+  registerConductorInstall(program);
+  registerPlan(program);
+  registerSpecDraft(program);
+}
+
+function registerMcp(program: Command): void {
   program
     .command("mcp")
     .description(
@@ -29,7 +36,9 @@ export function registerConductorCommands(program: Command): void {
       const { serveStdio } = await import("../../mcp/server.js");
       await serveStdio(globals(cmd).cwd);
     });
+}
 
+function registerConductorInstall(program: Command): void {
   const conductor = program
     .command("conductor")
     .description(
@@ -67,7 +76,11 @@ Codex and Gemini CLI read AGENTS.md and GEMINI.md; register the server with them
         );
       });
     });
+}
 
+type PlanResult = Awaited<ReturnType<typeof import("../../plan/index.js").planSpec>>;
+
+function registerPlan(program: Command): void {
   program
     .command("plan")
     .description(
@@ -97,50 +110,57 @@ run with its preset's headless variant. It never launches anything; review the p
           });
           if (!r.valid) process.exitCode = 1;
           if (opts.json) return printJson(r);
-          const n = r.run.attempts.length;
-          const lines = [
-            `${color.bold(`Plan for ${r.spec}`)} in ${r.folder}: ${r.valid ? color.green("valid") : color.red("not valid")} after ${n} attempt${n === 1 ? "" : "s"} (profile ${r.run.profile})`,
-            "",
-            color.bold("Graph:"),
-            safe(r.graph),
-            "",
-            color.bold("Waves (the parts of a wave can run in parallel):"),
-            ...r.waves.map((w, i) => `  ${i + 1}: ${w.join(", ")}`),
-          ];
-          if (r.overlaps.length > 0) {
-            lines.push(
-              "",
-              color.bold("Overlap warnings:"),
-              ...r.overlaps.map((o) => color.yellow(`  ! ${safe(o.message)}`)),
-            );
-          }
-          if (r.restored.length > 0) {
-            lines.push("", color.yellow(`Put back (parts of started tasks): ${r.restored.join(", ")}`));
-          }
-          if (r.problems.length > 0) {
-            lines.push(
-              "",
-              color.bold("Problems:"),
-              ...r.problems.map((x) => color.red(`  - ${safe(x).replace(/\n/g, "\n    ")}`)),
-            );
-          }
-          if (r.run.outsideChanges.length > 0) {
-            lines.push(color.red(`Changed outside ${r.folder}: ${r.run.outsideChanges.join(", ")}`));
-          }
-          lines.push("");
-          if (r.queued) {
-            lines.push(
-              `Queued ${r.queued.inserted.length} new, updated ${r.queued.updated.length}, ${r.queued.unchanged.length} unchanged.${r.queued.skipped.length ? ` Skipped (started): ${r.queued.skipped.map((x) => x.id).join(", ")}.` : ""} Next: ballador next, then ballador launch.`,
-            );
-          } else if (r.valid) {
-            lines.push(`Review the parts in ${r.folder}, then: ballador queue ${r.folder}`);
-          }
-          lines.push(color.dim(`Run folder: ${r.run.runDir}`));
-          console.log(lines.join("\n"));
+          printPlan(r);
         });
       },
     );
+}
 
+/** The plan for a person: its graph and waves, overlaps, problems, and what to do next. */
+function printPlan(r: PlanResult): void {
+  const n = r.run.attempts.length;
+  const lines = [
+    `${color.bold(`Plan for ${r.spec}`)} in ${r.folder}: ${r.valid ? color.green("valid") : color.red("not valid")} after ${n} attempt${n === 1 ? "" : "s"} (profile ${r.run.profile})`,
+    "",
+    color.bold("Graph:"),
+    safe(r.graph),
+    "",
+    color.bold("Waves (the parts of a wave can run in parallel):"),
+    ...r.waves.map((w, i) => `  ${i + 1}: ${w.join(", ")}`),
+  ];
+  if (r.overlaps.length > 0) {
+    lines.push(
+      "",
+      color.bold("Overlap warnings:"),
+      ...r.overlaps.map((o) => color.yellow(`  ! ${safe(o.message)}`)),
+    );
+  }
+  if (r.restored.length > 0) {
+    lines.push("", color.yellow(`Put back (parts of started tasks): ${r.restored.join(", ")}`));
+  }
+  if (r.problems.length > 0) {
+    lines.push(
+      "",
+      color.bold("Problems:"),
+      ...r.problems.map((x) => color.red(`  - ${safe(x).replace(/\n/g, "\n    ")}`)),
+    );
+  }
+  if (r.run.outsideChanges.length > 0) {
+    lines.push(color.red(`Changed outside ${r.folder}: ${r.run.outsideChanges.join(", ")}`));
+  }
+  lines.push("");
+  if (r.queued) {
+    lines.push(
+      `Queued ${r.queued.inserted.length} new, updated ${r.queued.updated.length}, ${r.queued.unchanged.length} unchanged.${r.queued.skipped.length ? ` Skipped (started): ${r.queued.skipped.map((x) => x.id).join(", ")}.` : ""} Next: ballador next, then ballador launch.`,
+    );
+  } else if (r.valid) {
+    lines.push(`Review the parts in ${r.folder}, then: ballador queue ${r.folder}`);
+  }
+  lines.push(color.dim(`Run folder: ${r.run.runDir}`));
+  console.log(lines.join("\n"));
+}
+
+function registerSpecDraft(program: Command): void {
   const spec = program.commands.find((c) => c.name() === "spec");
   if (!spec) throw new Error("the spec command is registered by setup-commands");
   spec
@@ -167,22 +187,7 @@ run with its preset's headless variant. It never launches anything; review the p
         cmd: Command,
       ) => {
         const attempts = attemptsOption(opts.attempts);
-        const { UserError } = await import("../../project/index.js");
-        if ((opts.context === undefined) === (opts.contextFile === undefined)) {
-          throw new UserError("give exactly one of --context TEXT or --context-file FILE");
-        }
-        let context = opts.context ?? "";
-        if (opts.contextFile !== undefined) {
-          const { readFileSync } = await import("node:fs");
-          const { resolve } = await import("node:path");
-          try {
-            context = readFileSync(resolve(globals(cmd).cwd, opts.contextFile), "utf8");
-          } catch (err) {
-            throw new UserError(
-              `--context-file: cannot read ${opts.contextFile}: ${(err as NodeJS.ErrnoException).code ?? "error"}`,
-            );
-          }
-        }
+        const context = await readContext(cmd, opts);
         const { draftSpec } = await import("../../plan/index.js");
         await withProject(cmd, async (p) => {
           const r = await draftSpec(p, title, context, {
@@ -206,6 +211,26 @@ run with its preset's headless variant. It never launches anything; review the p
         });
       },
     );
+}
+
+/** What the spec is about: exactly one of --context TEXT or --context-file FILE. */
+async function readContext(cmd: Command, opts: { context?: string; contextFile?: string }): Promise<string> {
+  if ((opts.context === undefined) === (opts.contextFile === undefined)) {
+    throw new UserError("give exactly one of --context TEXT or --context-file FILE");
+  }
+  let context = opts.context ?? "";
+  if (opts.contextFile !== undefined) {
+    const { readFileSync } = await import("node:fs");
+    const { resolve } = await import("node:path");
+    try {
+      context = readFileSync(resolve(globals(cmd).cwd, opts.contextFile), "utf8");
+    } catch (err) {
+      throw new UserError(
+        `--context-file: cannot read ${opts.contextFile}: ${(err as NodeJS.ErrnoException).code ?? "error"}`,
+      );
+    }
+  }
+  return context;
 }
 
 function attemptsOption(value: string): number {

@@ -6,6 +6,14 @@ import { progressWriter } from "../progress.js";
 import { examples, withProject } from "./common.js";
 
 export function registerDeliveryCommands(program: Command): void {
+  registerReview(program);
+  registerMerge(program);
+  registerPullRequest(program);
+  registerUpdate(program);
+  registerSync(program);
+}
+
+function registerReview(program: Command): void {
   program
     .command("review")
     .description(
@@ -39,7 +47,9 @@ export function registerDeliveryCommands(program: Command): void {
         }
       });
     });
+}
 
+function registerMerge(program: Command): void {
   program
     .command("merge")
     .description(
@@ -99,7 +109,9 @@ export function registerDeliveryCommands(program: Command): void {
         });
       },
     );
+}
 
+function registerPullRequest(program: Command): void {
   program
     .command("pr")
     .description(
@@ -139,7 +151,9 @@ export function registerDeliveryCommands(program: Command): void {
         });
       },
     );
+}
 
+function registerUpdate(program: Command): void {
   program
     .command("update")
     .description(
@@ -179,7 +193,9 @@ export function registerDeliveryCommands(program: Command): void {
         else for (const s of r.launched.started) console.log(`Started ${s.id}: attempt ${s.attempt}.`);
       });
     });
+}
 
+function registerSync(program: Command): void {
   program
     .command("sync")
     .description(

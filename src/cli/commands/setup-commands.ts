@@ -1,8 +1,23 @@
 import type { Command } from "commander";
 import { block, color, line, printJson, table } from "../output.js";
-import { collect, collectGlobs, examples, globals, groupCommand, withProject } from "./common.js";
+import {
+  collect,
+  collectGlobs,
+  examples,
+  globals,
+  groupCommand,
+  printResult,
+  withProject,
+} from "./common.js";
 
 export function registerSetupCommands(program: Command): void {
+  registerInit(program);
+  registerDoctor(program);
+  registerSpec(program);
+  registerPart(program);
+}
+
+function registerInit(program: Command): void {
   program
     .command("init")
     .description("set up Ballador in this git repository (config, spec folder, state ignore rules)")
@@ -35,7 +50,11 @@ Makefile test target, a package.json test script, pytest, Cargo.toml, go.mod) an
       );
       console.log('Next: ballador spec new "Title"');
     });
+}
 
+type DoctorResult = Awaited<ReturnType<typeof import("../../setup/index.js").doctor>>;
+
+function registerDoctor(program: Command): void {
   program
     .command("doctor")
     .description("check git, tmux, node, the sandbox tools, the config and every agent binary")
@@ -48,26 +67,31 @@ Makefile test target, a package.json test script, pytest, Cargo.toml, go.mod) an
       const { doctor } = await import("../../setup/index.js");
       const result = await doctor(globals(cmd).cwd);
       if (opts.json) printJson(result);
-      else {
-        for (const c of result.checks) {
-          const mark = !c.ok ? color.red("✗") : c.warn ? color.yellow("!") : color.green("✓");
-          console.log(`${mark} ${c.name.padEnd(16)} ${line(c.detail)}`);
-          if (c.fix && (!c.ok || c.warn)) console.log(`  ${"".padEnd(16)} fix: ${line(c.fix)}`);
-        }
-        const bad = result.checks.filter((c) => !c.ok).length;
-        const warned = result.checks.filter((c) => c.ok && c.warn).length;
-        const warnings = `${warned} warning${warned === 1 ? "" : "s"}`;
-        console.log(
-          bad > 0
-            ? `${bad} problem${bad === 1 ? "" : "s"} found${warned ? `, ${warnings}` : ""}.`
-            : warned > 0
-              ? `No problems; ${warnings} (marked !).`
-              : "All checks passed.",
-        );
-      }
+      else printDoctor(result);
       if (!result.ok) process.exitCode = 1;
     });
+}
 
+/** One line a check (its fix where it failed or warns), then the count. */
+function printDoctor(result: DoctorResult): void {
+  for (const c of result.checks) {
+    const mark = !c.ok ? color.red("✗") : c.warn ? color.yellow("!") : color.green("✓");
+    console.log(`${mark} ${c.name.padEnd(16)} ${line(c.detail)}`);
+    if (c.fix && (!c.ok || c.warn)) console.log(`  ${"".padEnd(16)} fix: ${line(c.fix)}`);
+  }
+  const bad = result.checks.filter((c) => !c.ok).length;
+  const warned = result.checks.filter((c) => c.ok && c.warn).length;
+  const warnings = `${warned} warning${warned === 1 ? "" : "s"}`;
+  console.log(
+    bad > 0
+      ? `${bad} problem${bad === 1 ? "" : "s"} found${warned ? `, ${warnings}` : ""}.`
+      : warned > 0
+        ? `No problems; ${warnings} (marked !).`
+        : "All checks passed.",
+  );
+}
+
+function registerSpec(program: Command): void {
   const spec = groupCommand(program.command("spec"))
     .description("living specs: new, list, check")
     .addHelpText(
@@ -82,14 +106,17 @@ Makefile test target, a package.json test script, pytest, Cargo.toml, go.mod) an
     .addHelpText("after", examples('ballador spec new "Data extraction"'))
     .action(async (title: string, opts: { json?: boolean }, cmd: Command) => {
       const { newSpec } = await import("../../plan/index.js");
-      await withProject(cmd, (p) => {
-        const r = newSpec(p, title);
-        if (opts.json) return printJson(r);
-        console.log(`Created ${r.path}`);
-        console.log(
-          `Parts for it go in ${p.config.parts_dir}/${r.name}/ (ballador part new ID --spec ${r.number})`,
-        );
-      });
+      await printResult(
+        cmd,
+        opts.json,
+        (p) => newSpec(p, title),
+        (r, p) => {
+          console.log(`Created ${r.path}`);
+          console.log(
+            `Parts for it go in ${p.config.parts_dir}/${r.name}/ (ballador part new ID --spec ${r.number})`,
+          );
+        },
+      );
     });
   spec
     .command("list")
@@ -98,9 +125,7 @@ Makefile test target, a package.json test script, pytest, Cargo.toml, go.mod) an
     .addHelpText("after", examples("ballador spec list"))
     .action(async (opts: { json?: boolean }, cmd: Command) => {
       const { listSpecSummaries } = await import("../../plan/index.js");
-      await withProject(cmd, (p) => {
-        const specs = listSpecSummaries(p);
-        if (opts.json) return printJson(specs);
+      await printResult(cmd, opts.json, listSpecSummaries, (specs) => {
         if (specs.length === 0) return console.log('No specs yet. Create one: ballador spec new "Title"');
         console.log(
           table(
@@ -133,7 +158,9 @@ Makefile test target, a package.json test script, pytest, Cargo.toml, go.mod) an
         if (problems.length > 0) process.exitCode = 1;
       });
     });
+}
 
+function registerPart(program: Command): void {
   const part = groupCommand(program.command("part"))
     .description("parts: the small tasks cut from a spec")
     .addHelpText(

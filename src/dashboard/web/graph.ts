@@ -78,7 +78,56 @@ export function waves(model: BoardModel): Layout {
 const interest = (r: Row) =>
   ACTIVE.has(r.state) ? 0 : NEEDS_YOU.has(r.state) ? 1 : r.state === "ready" ? 2 : 3;
 
-export function drawGraph(model: BoardModel, layout: Layout): SVGElement {
+/** A wave whose tasks all finished: one node standing for them. */
+function collapsedWave(rows: Row[], w: number, x: number): Placed[] {
+  const merged = rows.filter((r) => r.state === "merged").length;
+  return [
+    {
+      kind: "collapsed",
+      id: `wave-${w}`,
+      label: `Wave ${w + 1}: done`,
+      sub: `${merged} merged${rows.length > merged ? `, ${rows.length - merged} abandoned` : ""}`,
+      x,
+      y: 0,
+    },
+  ];
+}
+
+/** A wave's task nodes (the most interesting first when there are too many), ordered near what they need. */
+function taskWave(rows: Row[], w: number, x: number, pos: Map<string, number>): Placed[] {
+  let shown = rows;
+  if (rows.length > MAX_PER_WAVE)
+    shown = [...rows].sort((a, b) => interest(a) - interest(b)).slice(0, MAX_PER_WAVE - 1);
+  // Barycentre: sit near what you need, so edges run mostly straight.
+  const bary = (r: Row) => {
+    const ys = r.needs.map((d) => pos.get(d)).filter((v): v is number => v !== undefined);
+    return ys.length ? ys.reduce((a, b) => a + b, 0) / ys.length : Number.POSITIVE_INFINITY;
+  };
+  const keyed = shown.map((r, i) => ({ r, k: bary(r), i }));
+  keyed.sort((a, b) => (a.k === b.k ? a.i - b.i : a.k - b.k));
+  const items: Placed[] = keyed.map(({ r }) => ({
+    kind: "task" as const,
+    id: r.id,
+    row: r,
+    label: r.id,
+    sub: subline(r),
+    x,
+    y: 0,
+  }));
+  if (shown.length < rows.length)
+    items.push({
+      kind: "more",
+      id: `more-${w}`,
+      label: `+ ${rows.length - shown.length} more`,
+      sub: "in the task table",
+      x,
+      y: 0,
+    });
+  return items;
+}
+
+/** Every wave's nodes, each at its place; pos holds each task's row in its wave. */
+function placeWaves(model: BoardModel, layout: Layout): { placed: Placed[]; tallest: number } {
   const placed: Placed[] = [];
   const pos = new Map<string, number>();
   let tallest = 0;
@@ -87,48 +136,9 @@ export function drawGraph(model: BoardModel, layout: Layout): SVGElement {
     const x = PAD + w * (NODE_W + COL_GAP);
     let items: Placed[];
     if (rows.length > 0 && rows.every((r) => FINISHED.has(r.state))) {
-      const merged = rows.filter((r) => r.state === "merged").length;
-      items = [
-        {
-          kind: "collapsed",
-          id: `wave-${w}`,
-          label: `Wave ${w + 1}: done`,
-          sub: `${merged} merged${rows.length > merged ? `, ${rows.length - merged} abandoned` : ""}`,
-          x,
-          y: 0,
-        },
-      ];
+      items = collapsedWave(rows, w, x);
       for (const r of rows) pos.set(r.id, 0);
-    } else {
-      let shown = rows;
-      if (rows.length > MAX_PER_WAVE)
-        shown = [...rows].sort((a, b) => interest(a) - interest(b)).slice(0, MAX_PER_WAVE - 1);
-      // Barycentre: sit near what you need, so edges run mostly straight.
-      const bary = (r: Row) => {
-        const ys = r.needs.map((d) => pos.get(d)).filter((v): v is number => v !== undefined);
-        return ys.length ? ys.reduce((a, b) => a + b, 0) / ys.length : Number.POSITIVE_INFINITY;
-      };
-      const keyed = shown.map((r, i) => ({ r, k: bary(r), i }));
-      keyed.sort((a, b) => (a.k === b.k ? a.i - b.i : a.k - b.k));
-      items = keyed.map(({ r }) => ({
-        kind: "task" as const,
-        id: r.id,
-        row: r,
-        label: r.id,
-        sub: subline(r),
-        x,
-        y: 0,
-      }));
-      if (shown.length < rows.length)
-        items.push({
-          kind: "more",
-          id: `more-${w}`,
-          label: `+ ${rows.length - shown.length} more`,
-          sub: "in the task table",
-          x,
-          y: 0,
-        });
-    }
+    } else items = taskWave(rows, w, x, pos);
     items.forEach((it, i) => {
       it.y = TOP + PAD + i * (NODE_H + ROW_GAP);
       if (it.row) pos.set(it.row.id, i);
@@ -136,16 +146,11 @@ export function drawGraph(model: BoardModel, layout: Layout): SVGElement {
     });
     tallest = Math.max(tallest, items.length);
   });
-  const width = PAD * 2 + layout.waves.length * (NODE_W + COL_GAP) - COL_GAP;
-  const height = TOP + PAD * 2 + tallest * (NODE_H + ROW_GAP) - ROW_GAP;
-  const svg = s("svg", {
-    class: "graph",
-    width: Math.max(width, 200),
-    height: Math.max(height, 80),
-    viewBox: `0 0 ${Math.max(width, 200)} ${Math.max(height, 80)}`,
-    role: "img",
-    "aria-label": "dependency graph",
-  });
+  return { placed, tallest };
+}
+
+/** One edge a dependency, from where it stands (its collapsed wave, if so) to the task needing it. */
+function drawEdges(model: BoardModel, layout: Layout, placed: Placed[]): SVGElement {
   const at = new Map<string, Placed>();
   for (const p of placed) if (p.row) at.set(p.row.id, p);
   // Collapsed waves stand for all their tasks.
@@ -184,7 +189,22 @@ export function drawGraph(model: BoardModel, layout: Layout): SVGElement {
       );
     }
   }
-  svg.appendChild(edges);
+  return edges;
+}
+
+export function drawGraph(model: BoardModel, layout: Layout): SVGElement {
+  const { placed, tallest } = placeWaves(model, layout);
+  const width = PAD * 2 + layout.waves.length * (NODE_W + COL_GAP) - COL_GAP;
+  const height = TOP + PAD * 2 + tallest * (NODE_H + ROW_GAP) - ROW_GAP;
+  const svg = s("svg", {
+    class: "graph",
+    width: Math.max(width, 200),
+    height: Math.max(height, 80),
+    viewBox: `0 0 ${Math.max(width, 200)} ${Math.max(height, 80)}`,
+    role: "img",
+    "aria-label": "dependency graph",
+  });
+  svg.appendChild(drawEdges(model, layout, placed));
   layout.waves.forEach((col, w) => {
     const x = PAD + w * (NODE_W + COL_GAP);
     svg.appendChild(s("text", { x, y: PAD + 6, class: "wave-label" }, `WAVE ${w + 1} · ${col.length}`));
