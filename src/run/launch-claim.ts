@@ -31,7 +31,7 @@ import {
 } from "../project/index.js";
 import type { LaunchFacts } from "./launch-facts.js";
 import type { LaunchFailure, LaunchOptions, Started } from "./launch-types.js";
-import { rollbackProvisioning } from "./recover/index.js";
+import { rollbackFailedLaunch } from "./recover/index.js";
 import { carriedNames } from "./run-spec.js";
 import { upstreamCaBundle } from "./sandboxing.js";
 
@@ -82,7 +82,7 @@ export async function claimAndOpen(
   try {
     return await openSession({ project, task, place, checked, opts, shared, claimedAt });
   } catch (err) {
-    return rollBack(project, run, runPaths(place.runDir).launchLog, err);
+    return rollBack(project, run, err);
   }
 }
 
@@ -366,23 +366,8 @@ function carriedEnvironment(
 }
 
 /** Opening failed after the claim: the launch log says why, and what was made is undone. */
-async function rollBack(
-  project: Project,
-  run: RunRow,
-  launchLog: string,
-  err: unknown,
-): Promise<LaunchFailure> {
+async function rollBack(project: Project, run: RunRow, err: unknown): Promise<LaunchFailure> {
   const message = err instanceof Error ? err.message : String(err);
-  try {
-    writeFileSync(launchLog, `\nlaunch failed: ${message}\n`, { flag: "a" });
-  } catch {
-    // the run folder itself may be what failed
-  }
-  await rollbackProvisioning(
-    project,
-    project.store().run(run.id) ?? run,
-    `launch: ${message.split("\n")[0]}`,
-    message,
-  );
-  return { id: run.taskId, reason: message, log: launchLog };
+  await rollbackFailedLaunch(project, run, message);
+  return { id: run.taskId, reason: message, log: runPaths(run.runDir).launchLog };
 }
