@@ -244,8 +244,8 @@ export function formatPartError(e: PartParseError): string {
   return `${where}: ${e.field ? `${e.field}: ` : ""}${e.message}`;
 }
 
-/** The front matter a new part starts with, written so a person can fill it in. */
-export function renderPartFile(fields: {
+/** What a new part file says: its front matter's fields and its body. */
+export interface PartFileFields {
   id: string;
   title: string;
   spec?: string;
@@ -256,7 +256,10 @@ export function renderPartFile(fields: {
   verify?: string;
   priority: number;
   body: string;
-}): string {
+}
+
+/** The front matter a new part starts with, written so a person can fill it in. */
+export function renderPartFile(fields: PartFileFields): string {
   const q = (s: string) => JSON.stringify(s);
   const lines = [
     "---",
