@@ -244,7 +244,7 @@ export function formatPartError(e: PartParseError): string {
   return `${where}: ${e.field ? `${e.field}: ` : ""}${e.message}`;
 }
 
-/** A new part's front matter fields (its body apart). */
+/** What a new part file says: its front matter's fields and its body. */
 export interface PartFileFields {
   id: string;
   title: string;
@@ -255,10 +255,11 @@ export interface PartFileFields {
   scope: string[];
   verify?: string;
   priority: number;
+  body: string;
 }
 
 /** The front matter a new part starts with, written so a person can fill it in. */
-export function renderPartFile(fields: PartFileFields & { body: string }): string {
+export function renderPartFile(fields: PartFileFields): string {
   const q = (s: string) => JSON.stringify(s);
   const lines = [
     "---",

@@ -21,7 +21,14 @@ import { checkSpecs, type SpecCheckProblem } from "./specs.js";
 /** A part or spec file larger than this is not a part or a spec. */
 export const MAX_CHAMBER_FILE = 256 * 1024;
 
-function confined(project: Project, folder: string, rel: string, depth: number, label: string): string {
+/** `rel` inside `folder`, at most `depth` deep and through no link; a refusal is the person's error. */
+export function confined(
+  project: Project,
+  folder: string,
+  rel: string,
+  depth: number,
+  label: string,
+): string {
   try {
     return confinedPath(project.paths.root, folder, rel, { maxDepth: depth, label });
   } catch (err) {
@@ -94,6 +101,7 @@ export function writeSpecFile(project: Project, rel: string, content: string): S
   };
 }
 
+/** A part as the conductor sees it: with its task's state once queued. */
 export interface ChamberPart {
   id: string;
   title: string;

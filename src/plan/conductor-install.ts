@@ -26,7 +26,8 @@ export interface InstallResult {
   changed: boolean;
 }
 
-function guideInput(project: Project): GuideInput {
+/** What the conductor's guide says of this project: its folders, verify command and default agent. */
+export function guideInput(project: Project): GuideInput {
   return {
     specsDir: relative(project.paths.root, project.paths.specsDir) || ".",
     partsDir: relative(project.paths.root, project.paths.partsDir) || ".",

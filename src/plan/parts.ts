@@ -2,22 +2,13 @@ import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { listSpecs } from "../adapters/files/specs.js";
 import { taskIdProblem } from "../core/ids.js";
-import { renderPartFile } from "../core/part.js";
+import { type PartFileFields, renderPartFile } from "../core/part.js";
 import { scopePatternProblem } from "../core/scope.js";
 import type { Project } from "../project/index.js";
 import { notFound, refused, usage } from "../project/index.js";
 
-export interface NewPartInput {
-  id: string;
-  title: string;
-  spec?: string;
-  needs: string[];
-  agent?: string;
-  role?: string;
-  scope: string[];
-  verify?: string;
-  priority: number;
-}
+/** A new part as `part new` is asked for it: the file's fields, its body written from them. */
+export type NewPartInput = Omit<PartFileFields, "body">;
 
 export function newPart(project: Project, input: NewPartInput): { path: string } {
   const idProblem = taskIdProblem(input.id);

@@ -1,16 +1,23 @@
 /**
- * Loading parts into the task store. Everything is validated first (front matter, ids,
- * dependencies, cycles, profiles); any problem rejects the whole batch and nothing is written.
+ * Loading parts into the task store, in stages: read the batch, validate all of it (front
+ * matter, ids, dependencies, cycles, profiles; any problem rejects the whole batch and nothing
+ * is written), then write it in one transaction (or, dry, say what would be written).
  */
 import { relative } from "node:path";
-import { collectPartFiles, loadParts, specLinkProblem } from "../adapters/files/parts.js";
+import { collectPartFiles, type LoadedParts, loadParts, specLinkProblem } from "../adapters/files/parts.js";
 import { git } from "../adapters/git/index.js";
 import type { QueuedPart } from "../adapters/store/index.js";
 import { validateGraph } from "../core/graph.js";
-import { formatPartError } from "../core/part.js";
+import { formatPartError, type PartParseError } from "../core/part.js";
 import { conductorVerifyProblem, type PartVerifyOverride, partVerifyOverride } from "../core/part-verify.js";
 import { resolvePipeline } from "../core/pipeline.js";
-import { EDITABLE_STATES } from "../core/states.js";
+import {
+  dryRunCounts,
+  graphProblemLines,
+  partitionWrites,
+  unchangedDuplicateProblems,
+  unknownProfileProblems,
+} from "../core/queue-check.js";
 import type { Project } from "../project/index.js";
 import { notFound, problems as problemsError } from "../project/index.js";
 
@@ -43,6 +50,45 @@ export function queueParts(
   cwd: string,
   opts: QueueOptions = {},
 ): QueueResult {
+  const batch = readBatch(project, inputs, cwd);
+  const problems = batchProblems(project, batch, opts);
+  if (problems.length > 0) {
+    throw problemsError(
+      "invalid_parts",
+      `nothing was queued; ${problems.length} problem${problems.length === 1 ? "" : "s"}:`,
+      problems,
+    );
+  }
+  const store = project.store();
+  const states = store.stateMap();
+  const hashes = store.partHashes();
+  const { write, skipped } = partitionWrites(batch.parts, states, hashes);
+  const toWrite = write.map(queuedPart);
+  const verifyOverrides = overridesOf(toWrite, project.config.verify);
+  const files = batch.files.length;
+  const unchangedIds = batch.sameTasks.map((t) => t.id);
+  if (opts.dryRun) {
+    const counts = dryRunCounts(toWrite, states, hashes, unchangedIds);
+    return { files, ...counts, skipped, dryRun: true, verifyOverrides };
+  }
+  // One transaction: every part of the batch is written, or none.
+  const written = store.queueParts(toWrite, opts.actor ?? "cli");
+  written.unchanged.push(...unchangedIds);
+  return { files, ...written, skipped, dryRun: false, verifyOverrides };
+}
+
+type LoadedPart = LoadedParts["parts"][number];
+
+/** The batch as read: the files, their parts, parse errors, and the unchanged files' tasks. */
+interface Batch {
+  files: string[];
+  parts: LoadedPart[];
+  errors: PartParseError[];
+  /** Unchanged files stand for the tasks the store already holds for them. */
+  sameTasks: Array<{ path: string; id: string; agent: string | null }>;
+}
+
+function readBatch(project: Project, inputs: readonly string[], cwd: string): Batch {
   const targets = inputs.length > 0 ? inputs : [project.paths.partsDir];
   const { files, missing } = collectPartFiles(targets, cwd);
   if (missing.length > 0) throw notFound("file_not_found", `no such file or folder: ${missing.join(", ")}`);
@@ -52,28 +98,31 @@ export function queueParts(
       `no part files (*.md) found in ${targets.map((t) => relative(project.paths.root, t) || ".").join(", ")}; create one with "ballador part new"`,
     );
   }
-  const store = project.store();
-  const index = store.partIndex();
-  const {
-    parts,
-    errors,
-    unchanged: same,
-  } = loadParts(project.paths.root, files, new Map([...index].map(([path, t]) => [path, t.hash])));
-  const problems = errors.map(formatPartError);
-  // Unchanged files stand for the tasks the store already holds for them.
-  const sameTasks = same.map((path) => ({
+  const index = project.store().partIndex();
+  const { parts, errors, unchanged } = loadParts(
+    project.paths.root,
+    files,
+    new Map([...index].map(([path, t]) => [path, t.hash])),
+  );
+  const sameTasks = unchanged.map((path) => ({
     path,
     ...(index.get(path) as { id: string; agent: string | null }),
   }));
+  return { files, parts, errors, sameTasks };
+}
 
+/** Everything that refuses the batch, in the order the person reads it. */
+function batchProblems(project: Project, batch: Batch, opts: QueueOptions): string[] {
+  const { parts, sameTasks } = batch;
   const profiles = project.config.agents.profiles;
-  for (const p of [...parts, ...sameTasks]) {
-    if (p.agent && p.agent !== "any" && !profiles[p.agent]) {
-      problems.push(
-        `${p.path}: agent: no profile "${p.agent}"; configured profiles: ${Object.keys(profiles).join(", ")} (or "any"), in .ballador/config.yaml`,
-      );
-    }
-  }
+  const problems = batch.errors.map(formatPartError);
+  problems.push(
+    ...unknownProfileProblems(
+      [...parts, ...sameTasks],
+      (name) => Boolean(profiles[name]),
+      Object.keys(profiles),
+    ),
+  );
   // A pipeline the config does not have is refused here, not when its first stage would start.
   for (const p of parts) {
     try {
@@ -88,88 +137,31 @@ export function queueParts(
     const linked = p.spec ? specLinkProblem(project.paths.root, p.spec) : null;
     if (linked) problems.push(`${p.path}: spec: ${linked}`);
   }
-  // A changed or new file claiming the id of an unchanged one is the duplicate it always was.
-  const sameById = new Map(sameTasks.map((t) => [t.id, t.path]));
-  for (const p of parts) {
-    const other = sameById.get(p.id);
-    if (other) problems.push(`duplicate id "${p.id}" in ${other} and ${p.path}; ids must be unique`);
-  }
-
-  const current = store.dependencyMap();
-  const states = store.stateMap();
-  const batch = new Set(parts.map((p) => p.id));
+  problems.push(...unchangedDuplicateProblems(parts, sameTasks));
   // (Unchanged files' tasks are in `known`: the graph is checked with them as queued tasks.)
-  const known = new Map([...current].filter(([id]) => !batch.has(id)));
-  const byId = new Map<string, string[]>();
-  for (const p of parts) byId.set(p.id, [...(byId.get(p.id) ?? []), p.path]);
-  for (const problem of validateGraph(parts, known)) {
-    if (problem.kind === "duplicate") {
-      const id = problem.ids[0] as string;
-      const paths = byId.get(id) ?? [];
-      // Report each duplicate once, with every file that claims the id.
-      if (problems.some((x) => x.startsWith(`duplicate id "${id}"`))) continue;
-      problems.push(`duplicate id "${id}" in ${paths.join(" and ")}; ids must be unique`);
-    } else if (problem.kind === "cycle") {
-      const lines = problem.ids.slice(0, -1).map((id, i) => {
-        const next = problem.ids[i + 1] as string;
-        const where = parts.find((p) => p.id === id)?.path ?? "(already queued)";
-        return `  ${id} needs ${next}    (${where})`;
-      });
-      problems.push(
-        `${problem.message}\n${lines.join("\n")}\n  break the cycle by removing one of these needs`,
-      );
-    } else {
-      const part = parts.find((p) => p.id === problem.ids[0]);
-      problems.push(`${part?.path ?? ""}: needs: ${problem.message}`);
-    }
-  }
-  if (problems.length > 0) {
-    throw problemsError(
-      "invalid_parts",
-      `nothing was queued; ${problems.length} problem${problems.length === 1 ? "" : "s"}:`,
-      problems,
-    );
-  }
+  const ids = new Set(parts.map((p) => p.id));
+  const known = new Map([...project.store().dependencyMap()].filter(([id]) => !ids.has(id)));
+  problems.push(...graphProblemLines(validateGraph(parts, known), parts, problems));
+  return problems;
+}
 
-  const skipped: QueueResult["skipped"] = [];
-  const toWrite: QueuedPart[] = [];
-  const hashes = store.partHashes();
-  for (const p of parts) {
-    const state = states.get(p.id);
-    if (state && !EDITABLE_STATES.includes(state) && hashes.get(p.id) !== p.hash) {
-      skipped.push({ id: p.id, state, path: p.path });
-      continue;
-    }
-    toWrite.push({
-      id: p.id,
-      title: p.title,
-      spec: p.spec ?? null,
-      agent: p.agent ?? null,
-      role: p.role ?? null,
-      scope: p.scope,
-      needs: p.needs,
-      verify: p.verify ?? null,
-      priority: p.priority,
-      body: p.body,
-      partPath: p.path,
-      partHash: p.hash,
-      pipeline: p.pipeline ?? null,
-      pauseAfter: p.pause_after ?? null,
-    });
-  }
-  const verifyOverrides = overridesOf(toWrite, project.config.verify);
-  if (opts.dryRun) {
-    const inserted = toWrite.filter((p) => !states.has(p.id)).map((p) => p.id);
-    const updated = toWrite
-      .filter((p) => states.has(p.id) && hashes.get(p.id) !== p.partHash)
-      .map((p) => p.id);
-    const unchanged = toWrite.filter((p) => hashes.get(p.id) === p.partHash).map((p) => p.id);
-    unchanged.push(...sameTasks.map((t) => t.id));
-    return { files: files.length, inserted, updated, unchanged, skipped, dryRun: true, verifyOverrides };
-  }
-  const written = store.queueParts(toWrite, opts.actor ?? "cli");
-  written.unchanged.push(...sameTasks.map((t) => t.id));
-  return { files: files.length, ...written, skipped, dryRun: false, verifyOverrides };
+function queuedPart(p: LoadedPart): QueuedPart {
+  return {
+    id: p.id,
+    title: p.title,
+    spec: p.spec ?? null,
+    agent: p.agent ?? null,
+    role: p.role ?? null,
+    scope: p.scope,
+    needs: p.needs,
+    verify: p.verify ?? null,
+    priority: p.priority,
+    body: p.body,
+    partPath: p.path,
+    partHash: p.hash,
+    pipeline: p.pipeline ?? null,
+    pauseAfter: p.pause_after ?? null,
+  };
 }
 
 /** What decides "done" is the person's: the conductor does not queue a verify of its own. */

@@ -289,99 +289,141 @@ export async function cleanup(
   project: Project,
   opts: { tasks: string[]; all: boolean; force: boolean; progress?: Progress },
 ): Promise<CleanupResult> {
-  const report = await reconcile(project, { repair: true });
-  void report;
-  const store = project.store();
-  const config = project.config;
-  const root = project.paths.root;
+  await reconcile(project, { repair: true });
   const result: CleanupResult = { removed: [], refused: [], kept: [], sessionsClosed: [] };
-  let targets: TaskRow[];
-  if (opts.tasks.length > 0) targets = opts.tasks.map((id) => requireTask(project, id));
-  else if (opts.all) {
-    targets = store.tasks().filter((t) => t.state === "merged" || t.state === "abandoned");
-    for (const t of store.tasks()) {
-      const worktree = worktreePathFor(config, root, t.id);
-      if (t.state !== "merged" && t.state !== "abandoned" && existsSync(worktree))
-        result.kept.push({ id: t.id, state: t.state, worktree, why: keptWhy(t.id, t.state) });
-    }
-  } else throw new UserError("name the tasks to clean up, or pass --all for every merged or abandoned task");
-  const baseCommit = await resolveCommit(root, config.base);
+  const targets = cleanupTargets(project, opts, result.kept);
+  const baseCommit = await resolveCommit(project.paths.root, project.config.base);
   // Not ended on a throw: its timer never holds the process, and the error ends the command.
   const step = (opts.progress ?? silentProgress)("cleanup", `cleaning up ${targets.length} task(s)`);
   for (const [n, t] of targets.entries()) {
     step.update(`cleaning up ${t.id}: ${n + 1} of ${targets.length}`);
-    if (t.state !== "merged" && t.state !== "abandoned" && !opts.force) {
-      result.refused.push({
-        id: t.id,
-        why: `it is ${t.state}; only merged or abandoned tasks are cleaned up (--force to override)`,
-      });
-      continue;
-    }
-    if (store.liveRuns().some((r) => r.taskId === t.id)) {
-      result.refused.push({ id: t.id, why: "it has a live run; stop or abandon it first" });
-      continue;
-    }
-    const worktree = worktreePathFor(config, root, t.id);
-    const branch = branchFor(config, t.id);
-    if (existsSync(worktree)) {
-      const dirty = await dirtyFiles(worktree).catch(() => []);
-      if (dirty.length > 0 && !opts.force) {
-        result.refused.push({
-          id: t.id,
-          why: `its worktree has ${dirty.length} uncommitted change(s): ${dirty.slice(0, 5).join(", ")} (--force deletes them)`,
-        });
-        continue;
-      }
-    }
-    const branchCommit = await resolveCommit(root, branch);
-    if (branchCommit && baseCommit && !opts.force && !(await isAncestor(root, branchCommit, baseCommit))) {
-      result.refused.push({
-        id: t.id,
-        why: `branch ${branch} has commits not merged into ${config.base} (--force deletes them)`,
-      });
-      continue;
-    }
-    // A lock is a file in the worktree's private git folder, which the agent writes: without
-    // --force it keeps the worktree (it may be the person's), with --force it does not.
-    const locked = existsSync(worktree) && (await worktreeLocked(root, worktree));
-    if (locked && !opts.force) {
-      result.refused.push({
-        id: t.id,
-        why: `its worktree ${worktree} is locked (git worktree lock, or the agent wrote the lock) (--force removes it)`,
-      });
-      continue;
-    }
-    let removedWorktree: string | null = null;
-    if (existsSync(worktree)) {
-      await removeWorktree(root, worktree, { force: true, evenLocked: locked });
-      removedWorktree = worktree;
-    }
-    let removedBranch: string | null = null;
-    if (branchCommit) {
-      await deleteBranch(root, branch, { force: true });
-      removedBranch = branch;
-    }
-    result.removed.push({ id: t.id, worktree: removedWorktree, branch: removedBranch });
+    const checked = await checkRemovable(project, t, opts.force, baseCommit);
+    if ("why" in checked) result.refused.push({ id: t.id, why: checked.why });
+    else result.removed.push(await removeTaskWork(project, t, checked));
   }
   step.update("pruning worktrees and closing leftover sessions");
-  await pruneWorktrees(root).catch(() => undefined);
+  await pruneWorktrees(project.paths.root).catch(() => undefined);
   // The worktree root is Ballador's (launch made it): once empty, it goes too (rmdir refuses otherwise).
   try {
-    rmdirSync(worktreeRootFor(config, root));
+    rmdirSync(worktreeRootFor(project.config, project.paths.root));
   } catch {
     // not empty, or not there
   }
-  // Sessions with no live run are leftovers of crashes.
+  result.sessionsClosed.push(...(await closeLeftoverSessions(project)));
+  step.end();
+  return result;
+}
+
+/**
+ * The named tasks, or with --all every merged or abandoned one; with --all the other tasks'
+ * worktrees that stay are noted in `kept`, with why.
+ */
+function cleanupTargets(
+  project: Project,
+  opts: { tasks: string[]; all: boolean },
+  kept: CleanupResult["kept"],
+): TaskRow[] {
+  if (opts.tasks.length > 0) return opts.tasks.map((id) => requireTask(project, id));
+  if (!opts.all)
+    throw new UserError("name the tasks to clean up, or pass --all for every merged or abandoned task");
+  const store = project.store();
+  const targets = store.tasks().filter((t) => t.state === "merged" || t.state === "abandoned");
+  for (const t of store.tasks()) {
+    const worktree = worktreePathFor(project.config, project.paths.root, t.id);
+    if (t.state !== "merged" && t.state !== "abandoned" && existsSync(worktree))
+      kept.push({ id: t.id, state: t.state, worktree, why: keptWhy(t.id, t.state) });
+  }
+  return targets;
+}
+
+/** What a task's cleanup removes: its worktree and branch, as found by the checks. */
+interface Removable {
+  worktree: string;
+  branch: string;
+  branchCommit: string | null;
+  locked: boolean;
+}
+
+/**
+ * Why the task's work stays (first reason found), or what to remove. Without --force only
+ * finished work goes: a merged or abandoned task, a clean worktree, a merged branch, no lock.
+ */
+async function checkRemovable(
+  project: Project,
+  t: TaskRow,
+  force: boolean,
+  baseCommit: string | null,
+): Promise<Removable | { why: string }> {
+  const root = project.paths.root;
+  if (t.state !== "merged" && t.state !== "abandoned" && !force)
+    return { why: `it is ${t.state}; only merged or abandoned tasks are cleaned up (--force to override)` };
+  if (
+    project
+      .store()
+      .liveRuns()
+      .some((r) => r.taskId === t.id)
+  )
+    return { why: "it has a live run; stop or abandon it first" };
+  const worktree = worktreePathFor(project.config, root, t.id);
+  const branch = branchFor(project.config, t.id);
+  if (existsSync(worktree)) {
+    const dirty = await dirtyFiles(worktree).catch(() => []);
+    if (dirty.length > 0 && !force)
+      return {
+        why: `its worktree has ${dirty.length} uncommitted change(s): ${dirty.slice(0, 5).join(", ")} (--force deletes them)`,
+      };
+  }
+  const branchCommit = await resolveCommit(root, branch);
+  if (branchCommit && baseCommit && !force && !(await isAncestor(root, branchCommit, baseCommit)))
+    return {
+      why: `branch ${branch} has commits not merged into ${project.config.base} (--force deletes them)`,
+    };
+  // A lock is a file in the worktree's private git folder, which the agent writes: without
+  // --force it keeps the worktree (it may be the person's), with --force it does not.
+  const locked = existsSync(worktree) && (await worktreeLocked(root, worktree));
+  if (locked && !force)
+    return {
+      why: `its worktree ${worktree} is locked (git worktree lock, or the agent wrote the lock) (--force removes it)`,
+    };
+  return { worktree, branch, branchCommit, locked };
+}
+
+async function removeTaskWork(
+  project: Project,
+  t: TaskRow,
+  r: Removable,
+): Promise<CleanupResult["removed"][number]> {
+  const root = project.paths.root;
+  let removedWorktree: string | null = null;
+  if (existsSync(r.worktree)) {
+    await removeWorktree(root, r.worktree, { force: true, evenLocked: r.locked });
+    removedWorktree = r.worktree;
+  }
+  let removedBranch: string | null = null;
+  if (r.branchCommit) {
+    await deleteBranch(root, r.branch, { force: true });
+    removedBranch = r.branch;
+  }
+  return { id: t.id, worktree: removedWorktree, branch: removedBranch };
+}
+
+/** Sessions with no live run are leftovers of crashes: closed, and named. */
+async function closeLeftoverSessions(project: Project): Promise<string[]> {
   const tmux = tmuxFor(project);
-  const live = new Set(store.liveRuns().map((r) => r.session));
+  const live = new Set(
+    project
+      .store()
+      .liveRuns()
+      .map((r) => r.session),
+  );
+  const closed: string[] = [];
   for (const s of await tmux.listSessions().catch(() => [])) {
     if (!live.has(s.name)) {
       await tmux.killSession(s.name);
-      result.sessionsClosed.push(s.name);
+      closed.push(s.name);
     }
   }
-  step.end();
-  return result;
+  return closed;
 }
 
 async function worktreeLocked(root: string, worktree: string): Promise<boolean> {

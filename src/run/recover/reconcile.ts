@@ -10,6 +10,7 @@ import { type SessionInfo, Tmux, TmuxMissingError } from "../../adapters/tmux/in
 import type { Project } from "../../project/index.js";
 import { reconcileMerges } from "../../project/index.js";
 import { takeInRunWork } from "../run-steps.js";
+import { endRunFailingTask } from "./end-run.js";
 import { rollbackProvisioning } from "./rollback.js";
 
 export interface ReconcileReport {
@@ -107,15 +108,10 @@ async function markLost(project: Project, run: RunRow): Promise<void> {
   for (const v of await takeInRunWork(project.paths.root, run.runDir, run.id).catch(() => [])) {
     store.addNote(run.taskId, run.id, "system", `sandbox: ${v}`);
   }
-  store.endRun(run.id, { outcome: "session-lost", detail });
-  const task = store.task(run.taskId);
-  if (task && (task.state === "running" || task.state === "verifying")) {
-    store.transition(run.taskId, "failed", {
-      cause: "reconcile: session died",
-      actor: "reconcile",
-      reason: "agent: session died without a report",
-      runId: run.id,
-      detail,
-    });
-  }
+  endRunFailingTask(
+    store,
+    run,
+    { outcome: "session-lost", detail },
+    { cause: "reconcile: session died", actor: "reconcile", reason: "agent: session died without a report" },
+  );
 }

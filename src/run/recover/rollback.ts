@@ -1,14 +1,40 @@
 /** Undoing a half-made launch: what provisioning created is removed, the task fails truthfully. */
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { commitsAhead, deleteBranch, pruneWorktrees, removeWorktree } from "../../adapters/git/index.js";
 import { isAlive, killGroup } from "../../adapters/process/shell.js";
+import { runPaths } from "../../adapters/runfolder/index.js";
 import type { RunRow } from "../../adapters/store/index.js";
 import { Tmux } from "../../adapters/tmux/index.js";
 import type { Project } from "../../project/index.js";
+import { endRunFailingTask } from "./end-run.js";
 
 /** The process group of the bootstrap or hook step a launcher is running, in the run folder. */
 export const STEP_PID_FILE = "step.pgid";
+
+/**
+ * A launch that failed after its claim (`message`: why): its launch log says so, then what it
+ * made is undone and the task fails with the message's first line.
+ */
+export async function rollbackFailedLaunch(
+  project: Project,
+  run: RunRow,
+  message: string,
+  opts: { ownSession?: boolean } = {},
+): Promise<void> {
+  try {
+    writeFileSync(runPaths(run.runDir).launchLog, `\nlaunch failed: ${message}\n`, { flag: "a" });
+  } catch {
+    // the run folder itself may be what failed
+  }
+  await rollbackProvisioning(
+    project,
+    project.store().run(run.id) ?? run,
+    `launch: ${message.split("\n")[0]}`,
+    message,
+    opts,
+  );
+}
 
 export async function rollbackProvisioning(
   project: Project,
@@ -56,16 +82,11 @@ export async function rollbackProvisioning(
       done.push(`deleted branch ${run.branch}`);
     }
   }
-  store.endRun(run.id, { outcome: "launch-failed", detail });
-  const task = store.task(run.taskId);
-  if (task && (task.state === "running" || task.state === "verifying")) {
-    store.transition(run.taskId, "failed", {
-      cause: "launch rolled back",
-      actor: "ballador",
-      reason,
-      runId: run.id,
-      detail,
-    });
-  }
+  endRunFailingTask(
+    store,
+    run,
+    { outcome: "launch-failed", detail },
+    { cause: "launch rolled back", actor: "ballador", reason },
+  );
   return done;
 }
