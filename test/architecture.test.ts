@@ -34,31 +34,6 @@ const e2e = (file: string, targets: string[], why: string) =>
  */
 const EXCEPTIONS: { key: string; why: string }[] = [
   {
-    key: "doors: src/plan/conductor-runs.ts imports src/adapters/sandbox/confined.ts, not the door src/adapters/sandbox/index.ts",
-    why: "plan/ is another's; the door now exports buildConfinedPolicy: import it from ../adapters/sandbox/index.js",
-  },
-  // inside/ reaches the store and the sandbox only for two pure helpers behind fat doors.
-  {
-    key: 'never-loads: src/inside/report.ts loads src/adapters/store through "../project/index.js"',
-    why: "UserError: move project/errors.ts (pure) to core/ and import it from there",
-  },
-  {
-    key: 'never-loads: src/inside/report.ts loads src/adapters/store through "../verify/index.js"',
-    why: "trimOutput (pure text) lives in verify/verification.ts: move it to core/",
-  },
-  {
-    key: 'never-loads: src/inside/report.ts loads src/adapters/sandbox through "../verify/index.js"',
-    why: "same trimOutput as above",
-  },
-  {
-    key: `only-by: src/setup/completion.ts uses openProject (${OPENS})`,
-    why: "setup/ is another's: the completion command (a face) should open it and pass the project",
-  },
-  {
-    key: `only-by: src/setup/demo.ts uses openProject (${OPENS})`,
-    why: "setup/ is another's: the demo opens the project it just made; the demo command should",
-  },
-  {
     key: `only-by: src/run/supervise/notify.ts uses openProject (${OPENS})`,
     why: "run/supervise/ is being reworked: the loop's RunContext should reach notify",
   },

@@ -99,3 +99,19 @@ export function flakyCommits(results: readonly CheckResult[]): string[] {
   const flaky = [...outcomes.values()].filter((e) => e.seen.size > 1).map((e) => e.commit);
   return [...new Set(flaky)];
 }
+
+/** Keeps what a reader needs: the last lines, plus earlier lines that name failures. */
+export function trimOutput(output: string, maxLines = 40): string {
+  const lines = output.trimEnd().split("\n");
+  if (lines.length <= maxLines) return lines.join("\n");
+  const tail = lines.slice(-Math.floor(maxLines * 0.6));
+  const head = lines
+    .slice(0, -tail.length)
+    .filter((l) => /\b(fail|failed|error|assert|expected|✗|not ok)\b/i.test(l))
+    .slice(0, maxLines - tail.length);
+  return [
+    ...head,
+    `... (${lines.length - head.length - tail.length} more lines in the full log)`,
+    ...tail,
+  ].join("\n");
+}

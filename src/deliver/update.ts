@@ -11,12 +11,13 @@ import { existsSync } from "node:fs";
 import { dirtyFiles, git, isAncestor, resolveCommit } from "../adapters/git/index.js";
 import { readUntrustedText } from "../adapters/hostile/index.js";
 import type { TaskRow } from "../adapters/store/index.js";
+import { trimOutput } from "../core/check-output.js";
 import type { Progress } from "../core/progress.js";
 import { terminalBlock, terminalLine } from "../core/terminal-text.js";
 import { branchFor, type Project, requireTask, UserError, worktreePathFor } from "../project/index.js";
 import type { LaunchResult } from "../run/index.js";
 import { reconcile, retry } from "../run/index.js";
-import { trimOutput, type Verdict } from "../verify/index.js";
+import type { Verdict } from "../verify/index.js";
 import { mergeIdentity, recordHostVerification, verifyHostCommit, withHostWorktree } from "./host-merge.js";
 
 export interface UpdateTarget {

@@ -14,8 +14,8 @@ import {
   runPaths,
   writeReport,
 } from "../adapters/runfolder/index.js";
-import { UserError } from "../project/index.js";
-import { trimOutput } from "../verify/index.js";
+import { trimOutput } from "../core/check-output.js";
+import { UserError } from "../core/errors.js";
 
 /**
  * The verify gate on `done`: the project's verify command runs here, in the worktree; on

@@ -23,8 +23,12 @@ import {
 } from "../adapters/agents/profiles.js";
 import { listSpecs } from "../adapters/files/specs.js";
 import { commonDirOf, git } from "../adapters/git/index.js";
-import { buildConfinedPolicy } from "../adapters/sandbox/confined.js";
-import { type MaskedSecret, RunSandbox, SandboxUnavailableError } from "../adapters/sandbox/index.js";
+import {
+  buildConfinedPolicy,
+  type MaskedSecret,
+  RunSandbox,
+  SandboxUnavailableError,
+} from "../adapters/sandbox/index.js";
 import { conductorExitProblem } from "../core/conductor-exit.js";
 import type { SpecListing } from "../core/conductor-prompt.js";
 import {

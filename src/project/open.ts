@@ -12,7 +12,7 @@ import { ConfigError } from "../config/errors.js";
 import type { LoadedConfig } from "../config/load.js";
 import type { Config } from "../config/schema.js";
 import { REPO_CONFIG_PATH } from "../config/sources.js";
-import { notFound, problems } from "./errors.js";
+import { notFound, problems } from "../core/errors.js";
 
 export interface ProjectPaths {
   root: string;

@@ -5,9 +5,9 @@ import { chmodSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { basename, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { writeAtomic } from "../adapters/runfolder/index.js";
 import type { Config } from "../config/schema.js";
+import { UserError } from "../core/errors.js";
 import { shellQuote } from "../core/shell.js";
 import { PACKAGE_ROOT } from "../package-root.js";
-import { UserError } from "./errors.js";
 
 export { PACKAGE_ROOT };
 export const CLI_ENTRY = join(PACKAGE_ROOT, "bin", "ballador.js");

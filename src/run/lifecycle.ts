@@ -14,7 +14,7 @@ import { killGroup } from "../adapters/process/shell.js";
 import { runPaths } from "../adapters/runfolder/index.js";
 import type { RunRow, TaskRow } from "../adapters/store/index.js";
 import { sessionNameFor } from "../adapters/tmux/index.js";
-import { tailMarkdown } from "../core/check-output.js";
+import { tailMarkdown, trimOutput } from "../core/check-output.js";
 import { keptWhy } from "../core/cleanup-kept.js";
 import { type Progress, silentProgress } from "../core/progress.js";
 import type { TaskState } from "../core/states.js";
@@ -29,7 +29,6 @@ import {
   worktreePathFor,
   worktreeRootFor,
 } from "../project/index.js";
-import { trimOutput } from "../verify/index.js";
 import { type LaunchResult, launch, tmuxFor } from "./launch.js";
 import { reconcile } from "./recover/index.js";
 import { takeInRunWork } from "./run-steps.js";

@@ -10,8 +10,8 @@ import { readUntrustedText } from "../adapters/hostile/index.js";
 import { type GateResult, type RunSpec, runPaths } from "../adapters/runfolder/index.js";
 import type { TaskStore } from "../adapters/store/index.js";
 import { Tmux } from "../adapters/tmux/index.js";
+import { trimOutput } from "../core/check-output.js";
 import { refusalInput, statusText } from "../core/session-input.js";
-import { trimOutput } from "../verify/index.js";
 
 const BOLD = "\x1b[1m[ballador]\x1b[0m";
 

@@ -4,21 +4,17 @@
  * it runs on every Tab press.
  */
 import { listSpecs } from "../adapters/files/specs.js";
-import { openProject } from "../project/index.js";
+import type { Project } from "../project/index.js";
 
 export type CompletionKind = "task" | "spec" | "profile";
 
-export async function completionValues(cwd: string, kind: CompletionKind): Promise<string[]> {
-  const project = await openProject(cwd);
-  try {
-    if (kind === "task")
-      return project
-        .store()
-        .tasks({ lean: true })
-        .map((t) => t.id);
-    if (kind === "profile") return ["any", ...Object.keys(project.config.agents.profiles)];
-    return listSpecs(project.paths.specsDir).flatMap((s) => [String(s.number), s.name]);
-  } finally {
-    project.close();
-  }
+/** The values of one kind in a project the face opened (and closes). */
+export function completionValues(project: Project, kind: CompletionKind): string[] {
+  if (kind === "task")
+    return project
+      .store()
+      .tasks({ lean: true })
+      .map((t) => t.id);
+  if (kind === "profile") return ["any", ...Object.keys(project.config.agents.profiles)];
+  return listSpecs(project.paths.specsDir).flatMap((s) => [String(s.number), s.name]);
 }

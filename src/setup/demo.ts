@@ -10,7 +10,7 @@ import { join, resolve } from "node:path";
 import { Tmux } from "../adapters/tmux/index.js";
 import { terminalBlock, terminalLine } from "../core/terminal-text.js";
 import { newSpec, queueParts } from "../plan/index.js";
-import { CLI_ENTRY, openProject, type Project, UserError } from "../project/index.js";
+import { CLI_ENTRY, type Project, UserError } from "../project/index.js";
 import { conduct } from "../watch/index.js";
 import { init } from "./init.js";
 
@@ -153,6 +153,8 @@ export interface DemoOptions {
   dir?: string;
   json: boolean;
   out?: (line: string) => void;
+  /** How the face opens the project the demo just made (only faces open projects). */
+  open: (repo: string) => Promise<Project>;
 }
 
 /** The demo repository's commits are by the demo, whoever runs it. */
@@ -177,7 +179,7 @@ export async function demo(
   // Only a socket file the demo's own server creates is removed at the end.
   const hadSocket = existsSync(server.socketPath());
   await makeRepository(repo, socket, say);
-  const project = await openProject(repo);
+  const project = await opts.open(repo);
   try {
     await writeSpecAndParts(project, repo, say);
     return await conductTheParts(project, repo, socket, opts, say);

@@ -17,6 +17,7 @@ import {
 import { runShell } from "../adapters/process/shell.js";
 import { AGENT_DIRS } from "../adapters/runfolder/index.js";
 import type { RunSandbox } from "../adapters/sandbox/index.js";
+import { trimOutput } from "../core/check-output.js";
 import { judgeEnvironment, judgeEnvironmentId } from "../core/judge-env.js";
 import {
   baseVerifyInputs,
@@ -90,22 +91,6 @@ export async function verificationKey(input: {
     judge: judgeEnvironmentId(),
   };
   return createHash("sha256").update(JSON.stringify(what)).digest("hex");
-}
-
-/** Keeps what a reader needs: the last lines, plus earlier lines that name failures. */
-export function trimOutput(output: string, maxLines = 40): string {
-  const lines = output.trimEnd().split("\n");
-  if (lines.length <= maxLines) return lines.join("\n");
-  const tail = lines.slice(-Math.floor(maxLines * 0.6));
-  const head = lines
-    .slice(0, -tail.length)
-    .filter((l) => /\b(fail|failed|error|assert|expected|✗|not ok)\b/i.test(l))
-    .slice(0, maxLines - tail.length);
-  return [
-    ...head,
-    `... (${lines.length - head.length - tail.length} more lines in the full log)`,
-    ...tail,
-  ].join("\n");
 }
 
 export interface CleanVerifyInput {

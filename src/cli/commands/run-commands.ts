@@ -46,7 +46,9 @@ function registerDemo(program: Command): void {
     .addHelpText("after", examples("ballador demo", "ballador demo --keep"))
     .action(async (opts: { keep?: boolean; dir?: string; json?: boolean }) => {
       const { demo } = await import("../../setup/index.js");
+      const { openProject } = await import("../../project/index.js");
       const r = await demo({
+        open: openProject,
         keep: opts.keep === true,
         ...(opts.dir ? { dir: opts.dir } : {}),
         json: opts.json === true,

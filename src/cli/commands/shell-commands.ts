@@ -106,7 +106,16 @@ export async function complete(program: Command, words: string[], cwd: string): 
   else if (kind === "file") values = [];
   else {
     const { completionValues } = await import("../../setup/index.js");
-    values = await completionValues(cwd, kind).catch(() => []);
+    const { openProject } = await import("../../project/index.js");
+    values = await openProject(cwd)
+      .then((project) => {
+        try {
+          return completionValues(project, kind);
+        } finally {
+          project.close();
+        }
+      })
+      .catch(() => []);
   }
   return [...new Set(values)].filter((v) => v.startsWith(cur)).sort();
 }
