@@ -14,7 +14,7 @@ import {
   UntrustedPathError,
   writeUntrusted,
 } from "../adapters/hostile/index.js";
-import type { RunSpec } from "../adapters/runfolder/index.js";
+import type { RunPlan, RunSpec } from "../adapters/runfolder/index.js";
 import type { Policy } from "../adapters/sandbox/index.js";
 import type { TaskRow } from "../adapters/store/index.js";
 import { parseDuration } from "../core/duration.js";
@@ -119,6 +119,8 @@ export interface RunSpecInput {
   role?: "implementer" | "reviewer";
   /** The pipeline stage this run plays, when not the task's current one (the supervisor's advance). */
   stageIndex?: number;
+  /** The plan of the run this one follows (the supervisor's): kept, never resolved again. */
+  plan?: RunPlan;
 }
 
 /** The prompt and the run file of one attempt; used by launch and by the supervisor's retries. */
@@ -143,12 +145,7 @@ export async function buildRunSpec(project: Project, input: RunSpecInput): Promi
   const specPath = spec && "text" in spec ? task.spec : null;
   const verify = await verifyCommandFor(project, task);
   // Roles and pipelines (issue 16): the stage this run plays, and its section of the prompt.
-  let pipeline: Pipeline | null;
-  try {
-    pipeline = taskPipeline(config, task);
-  } catch (err) {
-    throw new ProvisionStepError(`pipeline: ${(err as Error).message}`);
-  }
+  const pipeline = input.plan ? input.plan.pipeline : resolvedPipeline(config, task);
   const stage = pipeline?.stages[input.stageIndex ?? task.stage] ?? null;
   if (pipeline && !stage)
     throw new ProvisionStepError(
@@ -249,10 +246,19 @@ export async function buildRunSpec(project: Project, input: RunSpecInput): Promi
     budget: profile.budget,
     mustContain: openUpdate(project.store(), task.id)?.mustContain ?? [],
     prices: config.prices ?? {},
+    plan: input.plan ?? { config, pipeline },
     ...(pipeline && stage
       ? { stage: { index: stage.index, count: pipeline.stages.length, role: stage.role, kind: stage.kind } }
       : {}),
   };
+}
+
+function resolvedPipeline(config: Project["config"], task: TaskRow): Pipeline | null {
+  try {
+    return taskPipeline(config, task);
+  } catch (err) {
+    throw new ProvisionStepError(`pipeline: ${(err as Error).message}`);
+  }
 }
 
 /** What the runs of earlier stages claimed (their last summaries), for the next stage's prompt. */
@@ -274,8 +280,11 @@ function earlierClaims(
 }
 
 /** The section of a pipeline's auditor prompt (issue 16), for the reviewer machinery. */
-export function auditPromptSection(project: Project, task: TaskRow, index: number): string[] | undefined {
-  const pipeline = taskPipeline(project.config, task);
+export function auditPromptSection(
+  project: Project,
+  pipeline: Pipeline | null,
+  index: number,
+): string[] | undefined {
   const stage = pipeline?.stages[index];
   if (!pipeline || !stage) return undefined;
   return stagePromptSection({

@@ -20,6 +20,8 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { Config } from "../../config/schema.js";
+import type { Pipeline } from "../../core/pipeline.js";
 import type { SecretSpec } from "../../core/secrets.js";
 import { readUntrusted, UntrustedPathError, unlinkUntrusted } from "../hostile/index.js";
 
@@ -78,6 +80,19 @@ export interface RunSpec {
   prices?: Record<string, { input: number; output: number; cache_read?: number; cache_write?: number }>;
   /** The pipeline stage this run plays (issue 16); absent without a pipeline. */
   stage?: RunStage;
+  /**
+   * The run's plan (issue 30): what provisioning resolved, kept for the run's whole life (its
+   * retries, fallbacks, stages and reviewer) whatever happens to the config meanwhile. Absent in
+   * run files written before it: such a run plans with the config as it then stands.
+   */
+  plan?: RunPlan;
+}
+
+export interface RunPlan {
+  /** The configuration as provisioning read it: profiles and their fallbacks, reviewer, roles, limits. */
+  config: Config;
+  /** The task's pipeline as resolved then; null without one. */
+  pipeline: Pipeline | null;
 }
 
 export interface RunStage {
@@ -124,6 +139,54 @@ export interface RunPaths {
   policy: string;
 }
 
+/**
+ * A run folder's paths by whose they are (issue 30): `host` is written only by Ballador (the
+ * sandbox may read some of it); `agent` is agent-writable, hostile input for the host: read
+ * only as data, through the link-safe doors (adapters/hostile).
+ */
+export interface RunFolder {
+  dir: string;
+  host: {
+    /** run.json: the run spec. */
+    spec: string;
+    /** provision.json: what launch claimed, for the session to provision. */
+    provision: string;
+    prompt: string;
+    sessionLog: string;
+    launchLog: string;
+    verifyLog: string;
+    hooksLog: string;
+    brief: string;
+    /** Written when the run ended (reconcile's sign that nothing is left to do). */
+    ended: string;
+    stepPid: string;
+    policy: string;
+  };
+  agent: { inbox: string; home: string; tmp: string; objects: string; refs: string; reflogs: string };
+}
+
+export function runFolder(runDir: string): RunFolder {
+  const p = runPaths(runDir);
+  return {
+    dir: runDir,
+    host: {
+      spec: p.runFile,
+      provision: p.provisionFile,
+      prompt: p.prompt,
+      sessionLog: p.sessionLog,
+      launchLog: p.launchLog,
+      verifyLog: p.verifyLog,
+      hooksLog: p.hooksLog,
+      brief: p.brief,
+      ended: p.ended,
+      stepPid: p.stepPid,
+      policy: p.policy,
+    },
+    agent: { inbox: p.inbox, home: p.home, tmp: p.tmp, objects: p.objects, refs: p.refs, reflogs: p.reflogs },
+  };
+}
+
+/** The flat list of a run folder's paths (older callers; new code says whose with runFolder). */
 export function runPaths(runDir: string): RunPaths {
   return {
     runDir,
