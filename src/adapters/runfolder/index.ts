@@ -161,6 +161,8 @@ export interface RunFolder {
     ended: string;
     stepPid: string;
     policy: string;
+    /** Where the ref copy of the running sandboxed step started (refcopy.json). */
+    refCopy: string;
   };
   agent: { inbox: string; home: string; tmp: string; objects: string; refs: string; reflogs: string };
 }
@@ -181,6 +183,7 @@ export function runFolder(runDir: string): RunFolder {
       ended: p.ended,
       stepPid: p.stepPid,
       policy: p.policy,
+      refCopy: join(runDir, "refcopy.json"),
     },
     agent: { inbox: p.inbox, home: p.home, tmp: p.tmp, objects: p.objects, refs: p.refs, reflogs: p.reflogs },
   };
@@ -250,7 +253,7 @@ export function writeAtomic(path: string, content: string): void {
 
 export function writeRunSpec(spec: RunSpec): void {
   mkdirSync(spec.runDir, { recursive: true });
-  writeAtomic(runPaths(spec.runDir).runFile, `${JSON.stringify(spec, null, 2)}\n`);
+  writeAtomic(runFolder(spec.runDir).host.spec, `${JSON.stringify(spec, null, 2)}\n`);
 }
 
 /**
@@ -292,24 +295,24 @@ export interface ProvisionSpec {
 }
 
 export function writeProvisionSpec(spec: ProvisionSpec): void {
-  writeAtomic(runPaths(spec.runDir).provisionFile, `${JSON.stringify(spec, null, 2)}\n`);
+  writeAtomic(runFolder(spec.runDir).host.provision, `${JSON.stringify(spec, null, 2)}\n`);
 }
 
 export function readProvisionSpec(runDir: string): ProvisionSpec | null {
-  const path = runPaths(runDir).provisionFile;
+  const path = runFolder(runDir).host.provision;
   if (!existsSync(path)) return null;
   return JSON.parse(readFileSync(path, "utf8")) as ProvisionSpec;
 }
 
 export function readRunSpec(runDir: string): RunSpec {
-  return JSON.parse(readFileSync(runPaths(runDir).runFile, "utf8")) as RunSpec;
+  return JSON.parse(readFileSync(runFolder(runDir).host.spec, "utf8")) as RunSpec;
 }
 
 /** Agent side: a report file in the run's inbox. */
 let reportSeq = 0;
 
 export function writeReport(runDir: string, report: Report): string {
-  const dir = runPaths(runDir).inbox;
+  const dir = runFolder(runDir).agent.inbox;
   mkdirSync(dir, { recursive: true });
   // Names sort by time, so the supervisor handles reports in the order they were made; within
   // one millisecond of one process (a gate, then its done) by a counter, never by chance.
@@ -379,7 +382,7 @@ export function parseReport(raw: string): Report | null {
  * said), so nothing is ever written into the inbox by the host.
  */
 export function takeReports(runDir: string): Report[] {
-  const dir = runPaths(runDir).inbox;
+  const dir = runFolder(runDir).agent.inbox;
   let names: string[];
   try {
     names = readdirSync(dir)
