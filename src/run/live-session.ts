@@ -5,9 +5,8 @@
  * refused `done`. The log is the session's (the run that opened it), which `ballador logs` shows.
  */
 import { appendFileSync, existsSync, readdirSync, statSync } from "node:fs";
-import { join } from "node:path";
 import { readUntrustedText } from "../adapters/hostile/index.js";
-import { type GateResult, type RunSpec, runPaths } from "../adapters/runfolder/index.js";
+import { type GateResult, type RunSpec, runFolder } from "../adapters/runfolder/index.js";
 import type { TaskStore } from "../adapters/store/index.js";
 import { Tmux } from "../adapters/tmux/index.js";
 import { trimOutput } from "../core/check-output.js";
@@ -69,13 +68,13 @@ export function agentLogSize(): number {
  * of the run that opened it, the newest log there is (as `ballador logs` finds it).
  */
 export function sessionLog(store: TaskStore, spec: RunSpec): string {
-  const own = runPaths(spec.runDir).sessionLog;
+  const own = runFolder(spec.runDir).host.sessionLog;
   if (existsSync(own)) return own;
   const withLog = store
     .runsOf(spec.taskId)
     .reverse()
-    .find((r) => existsSync(join(r.runDir, "session.log")));
-  return withLog ? join(withLog.runDir, "session.log") : own;
+    .find((r) => existsSync(runFolder(r.runDir).host.sessionLog));
+  return withLog ? runFolder(withLog.runDir).host.sessionLog : own;
 }
 
 /**
@@ -90,7 +89,7 @@ export async function typeLine(tmux: Tmux, session: string, text: string): Promi
 
 /** The end of the newest gate log `ballador done` left in the inbox (the agent's own words). */
 export function latestGateLog(runDir: string): string {
-  const inbox = runPaths(runDir).inbox;
+  const inbox = runFolder(runDir).agent.inbox;
   let names: string[] = [];
   try {
     names = readdirSync(inbox)

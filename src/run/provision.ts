@@ -10,7 +10,7 @@
  * which reconcile rolls back exactly as it did when the launcher provisioned.
  */
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname } from "node:path";
 import { type ResolvedProfile, resolveProfile } from "../adapters/agents/profiles.js";
 import { addWorktree, git } from "../adapters/git/index.js";
 import { writeUntrusted } from "../adapters/hostile/index.js";
@@ -19,14 +19,14 @@ import {
   type ProvisionSpec,
   RUN_POINTER,
   type RunSpec,
-  runPaths,
+  runFolder,
   writeRunSpec,
 } from "../adapters/runfolder/index.js";
 import { gitObjectEnv, type Policy, RunSandbox } from "../adapters/sandbox/index.js";
 import type { RunRow } from "../adapters/store/index.js";
 import { secretMode } from "../core/secrets.js";
 import type { Project } from "../project/index.js";
-import { rollbackProvisioning, STEP_PID_FILE } from "./recover/index.js";
+import { rollbackProvisioning } from "./recover/index.js";
 import type { RefCopy } from "./run-refs.js";
 import { buildRunSpec, copyUntracked, ProvisionStepError } from "./run-spec.js";
 import { afterSandboxedStep, beforeSandboxedStep } from "./run-steps.js";
@@ -77,7 +77,7 @@ async function provisionStages(
   const store = project.store();
   const config = project.config;
   const root = ps.repoRoot;
-  const paths = runPaths(ps.runDir);
+  const paths = runFolder(ps.runDir);
   const phase = (name: string) => store.updateRun(ps.runId, { phase: name });
   const profile = resolveProfile(config, ps.profile);
 
@@ -116,16 +116,31 @@ async function provisionStages(
   });
   state.policy = policy;
   if (config.copy.length > 0) phase("copy");
-  copyUntracked(root, ps.worktree, config.copy, paths.launchLog);
+  copyUntracked(root, ps.worktree, config.copy, paths.host.launchLog);
 
   await startStepSandbox(config, policy, ps, state);
   for (const command of config.bootstrap) await step(project, ps, state, "bootstrap", command, say);
   await step(project, ps, state, "before_launch", config.hooks.before_launch, say);
 
   phase("prompt");
-  const sandboxed = config.sandbox.mode !== "none";
+  return writeFirstRunSpec(project, ps, state, profile, policy);
+}
+
+/**
+ * The run file of the first attempt: the run's plan as provisioning resolves it now (issue 30),
+ * kept by every run that follows it in the session whatever the config says meanwhile.
+ */
+async function writeFirstRunSpec(
+  project: Project,
+  ps: ProvisionSpec,
+  state: StepState,
+  profile: ResolvedProfile,
+  policy: Policy | null,
+): Promise<RunSpec> {
+  const folder = runFolder(ps.runDir);
+  const sandboxed = project.config.sandbox.mode !== "none";
   const spec = await buildRunSpec(project, {
-    task: store.task(ps.taskId) ?? failNow(`task ${ps.taskId} is gone`),
+    task: project.store().task(ps.taskId) ?? failNow(`task ${ps.taskId} is gone`),
     profile,
     program: ps.program,
     identity: {
@@ -135,17 +150,17 @@ async function provisionStages(
       branch: ps.branch,
       attempt: ps.attempt,
       runDir: ps.runDir,
-      promptFile: join(ps.runDir, "prompt.md"),
+      promptFile: folder.host.prompt,
     },
     env: state.env,
-    home: sandboxed ? paths.home : ps.realHome,
-    tmp: paths.tmp,
+    home: sandboxed ? folder.agent.home : ps.realHome,
+    tmp: folder.agent.tmp,
     policy,
     base: ps.base,
     sandboxed,
     previousFailure: ps.previousFailure,
     resume: ps.resume,
-    previousHome: ps.previousRunDir && sandboxed ? runPaths(ps.previousRunDir).home : null,
+    previousHome: ps.previousRunDir && sandboxed ? runFolder(ps.previousRunDir).agent.home : null,
     realHome: ps.realHome,
   });
   writeRunSpec(spec);
@@ -193,16 +208,16 @@ async function startStepSandbox(
   ps: ProvisionSpec,
   state: StepState,
 ): Promise<void> {
-  const paths = runPaths(ps.runDir);
+  const paths = runFolder(ps.runDir);
   if (!policy) {
-    mkdirSync(paths.tmp, { recursive: true });
+    mkdirSync(paths.agent.tmp, { recursive: true });
     return;
   }
   Object.assign(state.env, gitObjectEnv(policy));
-  writeFileSync(paths.policy, `${JSON.stringify(policy, null, 2)}\n`);
+  writeFileSync(paths.host.policy, `${JSON.stringify(policy, null, 2)}\n`);
   // Bootstrap and hooks execute code from the branch: they run inside the run's sandbox too.
   if (config.bootstrap.some((c) => c.trim()) || config.hooks.before_launch.trim()) {
-    state.sandbox = await RunSandbox.start(policy, { runDir: ps.runDir, tmp: paths.tmp });
+    state.sandbox = await RunSandbox.start(policy, { runDir: ps.runDir, tmp: paths.agent.tmp });
   }
 }
 
@@ -226,16 +241,16 @@ async function step(
   const r = await runShell(command, {
     cwd: ps.worktree,
     env: state.env,
-    logFile: runPaths(ps.runDir).launchLog,
+    logFile: runFolder(ps.runDir).host.launchLog,
     label,
     timeoutMs: 30 * 60_000,
     ...(wrapped ? { wrapped } : {}),
     // The session is the step's terminal: a person attached watches it.
     onOutput: (text) => process.stdout.write(text),
     // If this process dies, reconcile ends the step's whole process group from this file.
-    onSpawn: (pgid) => writeFileSync(join(ps.runDir, STEP_PID_FILE), String(pgid)),
+    onSpawn: (pgid) => writeFileSync(runFolder(ps.runDir).host.stepPid, String(pgid)),
   });
-  rmSync(join(ps.runDir, STEP_PID_FILE), { force: true });
+  rmSync(runFolder(ps.runDir).host.stepPid, { force: true });
   if (copy) {
     const after = await afterSandboxedStep(root, ps.runDir, copy, ps.runId);
     if (after.violations.length > 0) {
@@ -263,7 +278,7 @@ async function failProvisioning(
 ): Promise<void> {
   const config = project.config;
   const message = err instanceof Error ? err.message : String(err);
-  const launchLog = runPaths(ps.runDir).launchLog;
+  const launchLog = runFolder(ps.runDir).host.launchLog;
   say(`launch failed: ${message}`);
   try {
     writeFileSync(launchLog, `\nlaunch failed: ${message}\n`, { flag: "a" });
@@ -288,7 +303,7 @@ async function failProvisioning(
  */
 async function runOnFail(project: Project, ps: ProvisionSpec, state: StepState, say: Say): Promise<void> {
   const command = project.config.hooks.on_fail;
-  const launchLog = runPaths(ps.runDir).launchLog;
+  const launchLog = runFolder(ps.runDir).host.launchLog;
   let wrapped: { file: string; args: string[] } | undefined;
   let copy: RefCopy | null = null;
   if (state.policy) {
@@ -297,7 +312,7 @@ async function runOnFail(project: Project, ps: ProvisionSpec, state: StepState, 
       copy = await beforeSandboxedStep(ps.repoRoot, ps.runDir, ps.branch);
       state.sandbox ??= await RunSandbox.start(state.policy, {
         runDir: ps.runDir,
-        tmp: runPaths(ps.runDir).tmp,
+        tmp: runFolder(ps.runDir).agent.tmp,
       });
       wrapped = await state.sandbox.wrapShell(command, ps.repoRoot);
     } catch (err) {

@@ -14,7 +14,7 @@ import {
   UntrustedPathError,
   writeUntrusted,
 } from "../adapters/hostile/index.js";
-import type { RunSpec } from "../adapters/runfolder/index.js";
+import type { RunPlan, RunSpec } from "../adapters/runfolder/index.js";
 import type { Policy } from "../adapters/sandbox/index.js";
 import type { TaskRow } from "../adapters/store/index.js";
 import { parseDuration } from "../core/duration.js";
@@ -119,6 +119,8 @@ export interface RunSpecInput {
   role?: "implementer" | "reviewer";
   /** The pipeline stage this run plays, when not the task's current one (the supervisor's advance). */
   stageIndex?: number;
+  /** The plan of the run this one follows (the supervisor's): kept, never resolved again. */
+  plan?: RunPlan;
 }
 
 /** The prompt and the run file of one attempt; used by launch and by the supervisor's retries. */
@@ -137,66 +139,18 @@ export async function buildRunSpec(project: Project, input: RunSpecInput): Promi
   const { task, profile, identity, home, tmp, policy } = input;
   const config = project.config;
   const worktree = identity.worktree;
-  // The spec as it stands on the base, read through git: never a file of the agent's tree,
-  // which could be a link to one the agent may not read.
-  const spec = task.spec ? await specOnBase(project, task.spec) : null;
-  const specPath = spec && "text" in spec ? task.spec : null;
   const verify = await verifyCommandFor(project, task);
   // Roles and pipelines (issue 16): the stage this run plays, and its section of the prompt.
-  let pipeline: Pipeline | null;
-  try {
-    pipeline = taskPipeline(config, task);
-  } catch (err) {
-    throw new ProvisionStepError(`pipeline: ${(err as Error).message}`);
-  }
+  const pipeline = input.plan ? input.plan.pipeline : resolvedPipeline(config, task);
   const stage = pipeline?.stages[input.stageIndex ?? task.stage] ?? null;
   if (pipeline && !stage)
     throw new ProvisionStepError(
       `pipeline: task ${task.id} has passed every stage of its pipeline; merge it or retry it`,
     );
-  const stageSection =
-    pipeline && stage
-      ? stagePromptSection({
-          stage,
-          roles: pipeline.stages.map((s) => s.role),
-          tests: config.tests,
-          earlier: earlierClaims(project, task.id, pipeline.stages.slice(0, stage.index)),
-        })
-      : undefined;
-  const prompt =
-    input.promptOverride ??
-    assemblePrompt({
-      task,
-      specPath,
-      specText: spec && "text" in spec ? spec.text : null,
-      verify,
-      branch: identity.branch,
-      attempt: identity.attempt,
-      previousFailure: input.previousFailure,
-      // Read from the store for every attempt, so the supervisor's automatic retries carry them too.
-      personRequests: openRequests(project.store(), task.id),
-      prReview: openPrReview(project.store(), task.id),
-      update: openUpdate(project.store(), task.id)?.text ?? null,
-      ...(stageSection ? { stageSection } : {}),
-      ...(stage?.kind === "tests" ? { updateSpec: false } : {}),
-    });
+  const prompt = input.promptOverride ?? (await runPrompt(project, input, verify, pipeline, stage));
   mkdirSync(identity.runDir, { recursive: true });
   writeFileSync(identity.promptFile, prompt, { flag: "w" });
-  const env = { ...input.env };
-  // Only when sandboxed is the run's HOME its own; unsandboxed agents use the person's HOME as is.
-  if (input.sandboxed) {
-    const realHome = input.realHome ?? process.env.HOME ?? home;
-    const prepared = await prepareAgentHome(profile, {
-      home,
-      realHome,
-      mcp: mcpForHome(await mcpSelection(project, profile, realHome)),
-      worktree,
-      sandboxed: input.sandboxed,
-      env: Object.fromEntries(profile.env.map((n) => [n, process.env[n]])),
-      previousHome: input.resume ? (input.previousHome ?? null) : null,
-    });
-    Object.assign(env, prepared.env);
-  }
+  const env = { ...input.env, ...(await seededHomeEnv(project, input)) };
   const argv = expandCommand(profile.command, {
     prompt,
     promptFile: identity.promptFile,
@@ -249,10 +203,75 @@ export async function buildRunSpec(project: Project, input: RunSpecInput): Promi
     budget: profile.budget,
     mustContain: openUpdate(project.store(), task.id)?.mustContain ?? [],
     prices: config.prices ?? {},
+    plan: input.plan ?? { config, pipeline },
     ...(pipeline && stage
       ? { stage: { index: stage.index, count: pipeline.stages.length, role: stage.role, kind: stage.kind } }
       : {}),
   };
+}
+
+/** The implementer's prompt: the part, its spec as on the base, the stage's section, what is asked of it. */
+async function runPrompt(
+  project: Project,
+  input: RunSpecInput,
+  verify: string | null,
+  pipeline: Pipeline | null,
+  stage: Stage | null,
+): Promise<string> {
+  const { task, identity } = input;
+  // The spec as it stands on the base, read through git: never a file of the agent's tree,
+  // which could be a link to one the agent may not read.
+  const spec = task.spec ? await specOnBase(project, task.spec) : null;
+  const specPath = spec && "text" in spec ? task.spec : null;
+  const stageSection =
+    pipeline && stage
+      ? stagePromptSection({
+          stage,
+          roles: pipeline.stages.map((s) => s.role),
+          tests: project.config.tests,
+          earlier: earlierClaims(project, task.id, pipeline.stages.slice(0, stage.index)),
+        })
+      : undefined;
+  return assemblePrompt({
+    task,
+    specPath,
+    specText: spec && "text" in spec ? spec.text : null,
+    verify,
+    branch: identity.branch,
+    attempt: identity.attempt,
+    previousFailure: input.previousFailure,
+    // Read from the store for every attempt, so the supervisor's automatic retries carry them too.
+    personRequests: openRequests(project.store(), task.id),
+    prReview: openPrReview(project.store(), task.id),
+    update: openUpdate(project.store(), task.id)?.text ?? null,
+    ...(stageSection ? { stageSection } : {}),
+    ...(stage?.kind === "tests" ? { updateSpec: false } : {}),
+  });
+}
+
+/** The variables seeding the run's own HOME sets; none unsandboxed (the person's HOME as is). */
+async function seededHomeEnv(project: Project, input: RunSpecInput): Promise<Record<string, string>> {
+  if (!input.sandboxed) return {};
+  const { profile, home } = input;
+  const realHome = input.realHome ?? process.env.HOME ?? home;
+  const prepared = await prepareAgentHome(profile, {
+    home,
+    realHome,
+    mcp: mcpForHome(await mcpSelection(project, profile, realHome)),
+    worktree: input.identity.worktree,
+    sandboxed: input.sandboxed,
+    env: Object.fromEntries(profile.env.map((n) => [n, process.env[n]])),
+    previousHome: input.resume ? (input.previousHome ?? null) : null,
+  });
+  return prepared.env;
+}
+
+function resolvedPipeline(config: Project["config"], task: TaskRow): Pipeline | null {
+  try {
+    return taskPipeline(config, task);
+  } catch (err) {
+    throw new ProvisionStepError(`pipeline: ${(err as Error).message}`);
+  }
 }
 
 /** What the runs of earlier stages claimed (their last summaries), for the next stage's prompt. */
@@ -274,8 +293,11 @@ function earlierClaims(
 }
 
 /** The section of a pipeline's auditor prompt (issue 16), for the reviewer machinery. */
-export function auditPromptSection(project: Project, task: TaskRow, index: number): string[] | undefined {
-  const pipeline = taskPipeline(project.config, task);
+export function auditPromptSection(
+  project: Project,
+  pipeline: Pipeline | null,
+  index: number,
+): string[] | undefined {
   const stage = pipeline?.stages[index];
   if (!pipeline || !stage) return undefined;
   return stagePromptSection({

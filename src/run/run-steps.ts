@@ -6,17 +6,15 @@
  * host-only run folder, so a person's `stop` or a reconcile after a crash can take the work in.
  */
 import { readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import type { Adoption } from "../adapters/git/index.js";
+import { runFolder } from "../adapters/runfolder/index.js";
 import { adoptRunObjects } from "./run-objects.js";
 import { prepareRefCopy, type RefCopy, type RefSync, syncOwnRef } from "./run-refs.js";
-
-const COPY_FILE = "refcopy.json";
 
 export async function beforeSandboxedStep(repo: string, runDir: string, branch: string): Promise<RefCopy> {
   const copy = await prepareRefCopy(repo, runDir, branch);
   writeFileSync(
-    join(runDir, COPY_FILE),
+    runFolder(runDir).host.refCopy,
     JSON.stringify({ branch: copy.branch, folder: copy.folder, own: copy.own, written: [...copy.written] }),
   );
   return copy;
@@ -42,7 +40,7 @@ export async function afterSandboxedStep(
 /** The copy a step started from, as recorded in the host-only run folder, or null. */
 export function recordedCopy(runDir: string): RefCopy | null {
   try {
-    const raw = JSON.parse(readFileSync(join(runDir, COPY_FILE), "utf8")) as {
+    const raw = JSON.parse(readFileSync(runFolder(runDir).host.refCopy, "utf8")) as {
       branch: string;
       folder: string;
       own: string | null;

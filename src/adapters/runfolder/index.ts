@@ -20,6 +20,8 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { Config } from "../../config/schema.js";
+import type { Pipeline } from "../../core/pipeline.js";
 import type { SecretSpec } from "../../core/secrets.js";
 import { readUntrusted, UntrustedPathError, unlinkUntrusted } from "../hostile/index.js";
 
@@ -78,6 +80,19 @@ export interface RunSpec {
   prices?: Record<string, { input: number; output: number; cache_read?: number; cache_write?: number }>;
   /** The pipeline stage this run plays (issue 16); absent without a pipeline. */
   stage?: RunStage;
+  /**
+   * The run's plan (issue 30): what provisioning resolved, kept for the run's whole life (its
+   * retries, fallbacks, stages and reviewer) whatever happens to the config meanwhile. Absent in
+   * run files written before it: such a run plans with the config as it then stands.
+   */
+  plan?: RunPlan;
+}
+
+export interface RunPlan {
+  /** The configuration as provisioning read it: profiles and their fallbacks, reviewer, roles, limits. */
+  config: Config;
+  /** The task's pipeline as resolved then; null without one. */
+  pipeline: Pipeline | null;
 }
 
 export interface RunStage {
@@ -124,6 +139,57 @@ export interface RunPaths {
   policy: string;
 }
 
+/**
+ * A run folder's paths by whose they are (issue 30): `host` is written only by Ballador (the
+ * sandbox may read some of it); `agent` is agent-writable, hostile input for the host: read
+ * only as data, through the link-safe doors (adapters/hostile).
+ */
+export interface RunFolder {
+  dir: string;
+  host: {
+    /** run.json: the run spec. */
+    spec: string;
+    /** provision.json: what launch claimed, for the session to provision. */
+    provision: string;
+    prompt: string;
+    sessionLog: string;
+    launchLog: string;
+    verifyLog: string;
+    hooksLog: string;
+    brief: string;
+    /** Written when the run ended (reconcile's sign that nothing is left to do). */
+    ended: string;
+    stepPid: string;
+    policy: string;
+    /** Where the ref copy of the running sandboxed step started (refcopy.json). */
+    refCopy: string;
+  };
+  agent: { inbox: string; home: string; tmp: string; objects: string; refs: string; reflogs: string };
+}
+
+export function runFolder(runDir: string): RunFolder {
+  const p = runPaths(runDir);
+  return {
+    dir: runDir,
+    host: {
+      spec: p.runFile,
+      provision: p.provisionFile,
+      prompt: p.prompt,
+      sessionLog: p.sessionLog,
+      launchLog: p.launchLog,
+      verifyLog: p.verifyLog,
+      hooksLog: p.hooksLog,
+      brief: p.brief,
+      ended: p.ended,
+      stepPid: p.stepPid,
+      policy: p.policy,
+      refCopy: join(runDir, "refcopy.json"),
+    },
+    agent: { inbox: p.inbox, home: p.home, tmp: p.tmp, objects: p.objects, refs: p.refs, reflogs: p.reflogs },
+  };
+}
+
+/** The flat list of a run folder's paths (older callers; new code says whose with runFolder). */
 export function runPaths(runDir: string): RunPaths {
   return {
     runDir,
@@ -187,7 +253,7 @@ export function writeAtomic(path: string, content: string): void {
 
 export function writeRunSpec(spec: RunSpec): void {
   mkdirSync(spec.runDir, { recursive: true });
-  writeAtomic(runPaths(spec.runDir).runFile, `${JSON.stringify(spec, null, 2)}\n`);
+  writeAtomic(runFolder(spec.runDir).host.spec, `${JSON.stringify(spec, null, 2)}\n`);
 }
 
 /**
@@ -229,24 +295,24 @@ export interface ProvisionSpec {
 }
 
 export function writeProvisionSpec(spec: ProvisionSpec): void {
-  writeAtomic(runPaths(spec.runDir).provisionFile, `${JSON.stringify(spec, null, 2)}\n`);
+  writeAtomic(runFolder(spec.runDir).host.provision, `${JSON.stringify(spec, null, 2)}\n`);
 }
 
 export function readProvisionSpec(runDir: string): ProvisionSpec | null {
-  const path = runPaths(runDir).provisionFile;
+  const path = runFolder(runDir).host.provision;
   if (!existsSync(path)) return null;
   return JSON.parse(readFileSync(path, "utf8")) as ProvisionSpec;
 }
 
 export function readRunSpec(runDir: string): RunSpec {
-  return JSON.parse(readFileSync(runPaths(runDir).runFile, "utf8")) as RunSpec;
+  return JSON.parse(readFileSync(runFolder(runDir).host.spec, "utf8")) as RunSpec;
 }
 
 /** Agent side: a report file in the run's inbox. */
 let reportSeq = 0;
 
 export function writeReport(runDir: string, report: Report): string {
-  const dir = runPaths(runDir).inbox;
+  const dir = runFolder(runDir).agent.inbox;
   mkdirSync(dir, { recursive: true });
   // Names sort by time, so the supervisor handles reports in the order they were made; within
   // one millisecond of one process (a gate, then its done) by a counter, never by chance.
@@ -316,7 +382,7 @@ export function parseReport(raw: string): Report | null {
  * said), so nothing is ever written into the inbox by the host.
  */
 export function takeReports(runDir: string): Report[] {
-  const dir = runPaths(runDir).inbox;
+  const dir = runFolder(runDir).agent.inbox;
   let names: string[];
   try {
     names = readdirSync(dir)

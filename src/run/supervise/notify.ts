@@ -6,7 +6,6 @@
  * run: a notification that cannot go out is said in the session.
  */
 import type { RunSpec } from "../../adapters/runfolder/index.js";
-import type { TaskStore } from "../../adapters/store/index.js";
 import type { NotifyEvent } from "../../notify/index.js";
 import {
   conflictKey,
@@ -15,7 +14,8 @@ import {
   notifyFromSupervisor,
   supervisorSends,
 } from "../../notify/index.js";
-import { openProject, type Project } from "../../project/index.js";
+import type { Project } from "../../project/index.js";
+import type { RunContext } from "./context.js";
 
 type Say = (text: string) => void;
 
@@ -33,18 +33,9 @@ function track(p: Promise<void>): Promise<void> {
   return p;
 }
 
-async function withProject(
-  spec: RunSpec,
-  say: Say,
-  work: (project: Project) => Promise<void>,
-): Promise<void> {
+async function withProject(say: Say, work: () => Promise<void>): Promise<void> {
   try {
-    const project = await openProject(spec.repoRoot);
-    try {
-      await work(project);
-    } finally {
-      project.close();
-    }
+    await work();
   } catch (err) {
     say(`notify: ${(err as Error).message}`);
   }
@@ -55,12 +46,12 @@ async function withProject(
  * play (when `conflict_predicted` is asked for): they go out in the same coalesced message.
  */
 export function notifyEnd(
-  store: TaskStore,
-  spec: RunSpec,
+  ctx: RunContext,
   event: "review" | "failed" | "blocked",
   detail: string | null,
   say: Say,
 ): Promise<void> {
+  const { store, spec, project } = ctx;
   if (spec.role === "reviewer") return Promise.resolve();
   const task = store.task(spec.taskId);
   const seq = store
@@ -69,7 +60,7 @@ export function notifyEnd(
     .at(-1)?.seq;
   if (!task || task.state !== event || seq === undefined) return Promise.resolve();
   return track(
-    withProject(spec, say, async (project) => {
+    withProject(say, async () => {
       const sends: Array<[Omit<NotifyEvent, "at">, string]> = [
         [{ event, task: task.id, title: task.title, detail }, eventKey(task.id, seq)],
       ];
@@ -95,6 +86,7 @@ export function notifyEnd(
 
 /** The agent began to wait for a person (its run records since when): sent in the background. */
 export function notifyNeedsYou(
+  project: Project,
   spec: RunSpec,
   since: string,
   asked: string,
@@ -103,7 +95,7 @@ export function notifyNeedsYou(
 ): void {
   if (spec.role === "reviewer") return;
   void track(
-    withProject(spec, say, (project) =>
+    withProject(say, () =>
       notifyFromSupervisor(
         project,
         { event: "needs_you", task: spec.taskId, title, detail: asked },
