@@ -9,27 +9,25 @@
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { AGENT_BIN, AGENT_CLIS_TIMEOUT, installAgentClis } from "../helpers/agent-clis.js";
+import { describe, expect, it } from "vitest";
+import {
+  closedAfterTest,
+  pointAtFakeClaude,
+  realCliProject,
+  useRealAgentClis,
+} from "../helpers/agent-e2e.js";
 import { runProgram } from "../helpers/cli.js";
-import { agentTurns, type FakeAnthropic, startFakeAnthropic, textOf } from "../helpers/fake-anthropic.js";
+import { agentTurns, startFakeAnthropic, textOf } from "../helpers/fake-anthropic.js";
+import { CLAUDE_ENV } from "../helpers/profiles.js";
 import { waitFor } from "../helpers/runtime.js";
-import { cleanupSandboxTests, makeSandboxProject } from "../helpers/sandbox.js";
 
-const apis: FakeAnthropic[] = [];
-afterEach(async () => {
-  await Promise.all(apis.splice(0).map((a) => a.close()));
-  await cleanupSandboxTests();
-});
+useRealAgentClis();
 
 interface Asks {
   since: string;
   asked: string;
   nudgedAt: string | null;
 }
-
-// The real CLI: installed on demand (pinned, cached in .cache/agent-clis) the first time.
-beforeAll(installAgentClis, AGENT_CLIS_TIMEOUT);
 
 describe("needs you, with the real Claude Code", () => {
   it("ends its turn without done: needs you within seconds, nudged, then reports done", async () => {
@@ -40,19 +38,12 @@ describe("needs you, with the real Claude Code", () => {
       finalText: "Should the greeting be formal or casual?",
       onPrompt: { marker: NUDGE, steps: [`ballador done --summary "chose casual"`], finalText: "Reported." },
     });
-    apis.push(api);
-    const env = ["ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL"];
-    const p = await makeSandboxProject({
-      allowHosts: ["127.0.0.1"],
-      config: {
-        needs_you: { quiet: "1m", nudge_after: "4s" },
-        idle_timeout: "10m",
-        agents: { default: "claude", profiles: { claude: { preset: "claude", env } } },
-      },
-    });
-    p.env.PATH = `${AGENT_BIN}:${p.env.PATH ?? ""}`;
-    p.env.ANTHROPIC_BASE_URL = api.url;
-    p.env.ANTHROPIC_API_KEY = "sk-ant-test-0123456789abcdefghijKEY";
+    closedAfterTest(api);
+    const p = await realCliProject(
+      { claude: { preset: "claude", env: [...CLAUDE_ENV] } },
+      { config: { needs_you: { quiet: "1m", nudge_after: "4s" }, idle_timeout: "10m" } },
+    );
+    pointAtFakeClaude(p, api, "sk-ant-test-0123456789abcdefghijKEY");
     await p.part(id, { body: "Write hello.txt with a greeting and commit it.", verify: "test -f hello.txt" });
     await p.ok(["queue"]);
     const diagnose = async () => {

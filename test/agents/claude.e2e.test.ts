@@ -12,35 +12,37 @@
 import { existsSync } from "node:fs";
 import { copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { prepareAgentHome } from "../../src/adapters/agents/home.js";
 import { PRESETS, withResume } from "../../src/adapters/agents/presets.js";
 import { resolveProfile } from "../../src/adapters/agents/profiles.js";
 import { DEFAULT_CONFIG } from "../../src/config/schema.js";
-import { AGENT_BIN, AGENT_CLIS_TIMEOUT, installAgentClis } from "../helpers/agent-clis.js";
-import { type AgentUnderTest, closeApis, retried } from "../helpers/agent-e2e.js";
+import { AGENT_BIN } from "../helpers/agent-clis.js";
+import {
+  type AgentUnderTest,
+  closedAfterTest,
+  pointAtFakeClaude,
+  realCliProject,
+  retried,
+  useRealAgentClis,
+} from "../helpers/agent-e2e.js";
 import { GIT_IDENTITY, git, makeTempDir, PACKAGE_ROOT, runProgram } from "../helpers/cli.js";
 import {
   agentTurns,
-  type FakeAnthropic,
   firstPrompt,
   type RecordedRequest,
   startFakeAnthropic,
   textOf,
   toolResults,
 } from "../helpers/fake-anthropic.js";
-import { cleanupSandboxTests, makeSandboxProject, type SandboxProject } from "../helpers/sandbox.js";
+import { CLAUDE_ENV } from "../helpers/profiles.js";
+import type { SandboxProject } from "../helpers/sandbox.js";
 
 const CLAUDE_BIN = join(AGENT_BIN, "claude");
 const ARTIFACTS = join(PACKAGE_ROOT, "test-artifacts");
 const TEST_TIMEOUT = 90_000;
 
-const apis: FakeAnthropic[] = [];
-afterEach(async () => {
-  await Promise.all(apis.splice(0).map((a) => a.close()));
-  await closeApis();
-  await cleanupSandboxTests();
-});
+useRealAgentClis();
 
 /** What the person's own Claude Code config looks like; it must come out of the run unchanged. */
 const PERSONAL_STATE = {
@@ -60,24 +62,14 @@ async function setUp(mode: "claude" | "claude-headless", id: string) {
     ],
     finalText: "Done: hello.txt is committed and reported.",
   });
-  apis.push(api);
-  const env = ["ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL"];
-  const p = await makeSandboxProject({
-    allowHosts: ["127.0.0.1"],
-    config: {
-      agents: {
-        default: mode,
-        profiles: {
-          claude: { preset: "claude", env },
-          "claude-headless": { preset: "claude-headless", env },
-        },
-      },
-    },
-  });
+  closedAfterTest(api);
+  const env = [...CLAUDE_ENV];
   // The launcher's environment: the real claude on PATH, the API redirected to the fake.
-  p.env.PATH = `${AGENT_BIN}:${p.env.PATH ?? ""}`;
-  p.env.ANTHROPIC_BASE_URL = api.url;
-  p.env.ANTHROPIC_API_KEY = "sk-ant-test-0123456789abcdefghijKEY";
+  const p = await realCliProject(
+    { claude: { preset: "claude", env }, "claude-headless": { preset: "claude-headless", env } },
+    { defaultName: mode },
+  );
+  pointAtFakeClaude(p, api, "sk-ant-test-0123456789abcdefghijKEY");
   // The person's own Claude Code config, to seed from and to leave untouched.
   await mkdir(join(p.home, ".claude"), { recursive: true });
   await writeFile(join(p.home, ".claude.json"), JSON.stringify(PERSONAL_STATE));
@@ -175,10 +167,6 @@ async function runToReview(mode: "claude" | "claude-headless") {
   }
 }
 
-// Not skipped when missing: installed on demand (pinned in test/agent-clis, cached in
-// .cache/agent-clis) the first time, so npm test proves it runs.
-beforeAll(installAgentClis, AGENT_CLIS_TIMEOUT);
-
 describe("Claude Code, real binary, sandboxed, against a fake Messages API", () => {
   it(
     "headless (claude -p): commits, reports done, and the task reaches review",
@@ -209,7 +197,7 @@ describe("Claude Code, real binary, sandboxed, against a fake Messages API", () 
         steps: ["echo FIRST-RUN-STEP"],
         finalText: "first run finished",
       });
-      apis.push(api);
+      closedAfterTest(api);
       const dir = await makeTempDir("bl-resume-");
       const repo = join(dir, "repo");
       await mkdir(repo);
@@ -288,25 +276,12 @@ describe("Claude Code, real binary, sandboxed, against a fake Messages API", () 
         ],
       },
     });
-    apis.push(api);
-    const p = await makeSandboxProject({
-      allowHosts: ["127.0.0.1"],
-      config: {
-        max_attempts: 2,
-        agents: {
-          default: "claude-headless",
-          profiles: {
-            "claude-headless": {
-              preset: "claude-headless",
-              env: ["ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL"],
-            },
-          },
-        },
-      },
-    });
-    p.env.PATH = `${AGENT_BIN}:${p.env.PATH ?? ""}`;
-    p.env.ANTHROPIC_BASE_URL = api.url;
-    p.env.ANTHROPIC_API_KEY = "sk-ant-test-retry";
+    closedAfterTest(api);
+    const p = await realCliProject(
+      { "claude-headless": { preset: "claude-headless", env: [...CLAUDE_ENV] } },
+      { config: { max_attempts: 2 } },
+    );
+    pointAtFakeClaude(p, api, "sk-ant-test-retry");
     await p.part(id, { body: "Write hello.txt saying hello.", verify: "grep -qx hello hello.txt" });
     await p.ok(["queue"]);
     try {
@@ -351,10 +326,7 @@ describe("Claude Code, real binary, sandboxed, against a fake Messages API", () 
       name: "claude",
       env: ["ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL"],
       startApi: (script) => startFakeAnthropic(script),
-      configure: async (p, api) => {
-        p.env.ANTHROPIC_BASE_URL = api.url;
-        p.env.ANTHROPIC_API_KEY = "sk-ant-test-interactive-retry";
-      },
+      configure: async (p, api) => pointAtFakeClaude(p, api, "sk-ant-test-interactive-retry"),
       firstPrompt: (api) => firstPrompt(api.requests as RecordedRequest[]),
       toolOutputs: (api) => toolResults(api.requests as RecordedRequest[]).map((r) => r.text),
       turns: (api) => agentTurns(api.requests as RecordedRequest[]),

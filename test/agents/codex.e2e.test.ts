@@ -1,16 +1,8 @@
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { AGENT_CLIS_TIMEOUT, installAgentClis } from "../helpers/agent-clis.js";
-import { closeApis, retried, toReview } from "../helpers/agent-e2e.js";
+import { describe, expect, it } from "vitest";
+import { retried, toReview, useRealAgentClis } from "../helpers/agent-e2e.js";
 import { CODEX } from "../helpers/agents-under-test.js";
-import { cleanupSandboxTests } from "../helpers/sandbox.js";
 
-afterEach(async () => {
-  await closeApis();
-  await cleanupSandboxTests();
-});
-
-// The real CLI: installed on demand (pinned, cached in .cache/agent-clis) the first time.
-beforeAll(installAgentClis, AGENT_CLIS_TIMEOUT);
+useRealAgentClis();
 
 describe("Codex, real binary, sandboxed, against a fake Responses API", () => {
   it("headless (codex exec): commits, reports done through the shim, reaches review", async () => {

@@ -5,19 +5,11 @@
  * failed attempt is retried in the same conversation: the interactive preset's retry runs
  * headless (`--resume latest --prompt`), since its own resume drops the new prompt.
  */
-import { afterEach, beforeAll, describe, it } from "vitest";
-import { AGENT_CLIS_TIMEOUT, installAgentClis } from "../helpers/agent-clis.js";
-import { closeApis, retried, toReview } from "../helpers/agent-e2e.js";
+import { describe, it } from "vitest";
+import { retried, toReview, useRealAgentClis } from "../helpers/agent-e2e.js";
 import { GEMINI } from "../helpers/agents-under-test.js";
-import { cleanupSandboxTests } from "../helpers/sandbox.js";
 
-afterEach(async () => {
-  await closeApis();
-  await cleanupSandboxTests();
-});
-
-// The real CLI: installed on demand (pinned, cached in .cache/agent-clis) the first time.
-beforeAll(installAgentClis, AGENT_CLIS_TIMEOUT);
+useRealAgentClis();
 
 describe("Gemini CLI, real binary, sandboxed, against a fake Gemini API", () => {
   it("headless (gemini --prompt): commits, reports done, reaches review", async () => {

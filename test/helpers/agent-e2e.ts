@@ -17,10 +17,11 @@
 import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { expect } from "vitest";
-import { AGENT_BIN } from "./agent-clis.js";
+import { afterEach, beforeAll, expect } from "vitest";
+import { AGENT_BIN, AGENT_CLIS_TIMEOUT, installAgentClis } from "./agent-clis.js";
 import { PACKAGE_ROOT, runProgram } from "./cli.js";
-import { makeSandboxProject, type SandboxProject } from "./sandbox.js";
+import { agentProfiles, type Profile } from "./profiles.js";
+import { cleanupSandboxTests, makeSandboxProject, type SandboxProject } from "./sandbox.js";
 
 const ARTIFACTS = join(PACKAGE_ROOT, "test-artifacts");
 
@@ -56,9 +57,49 @@ export interface AgentUnderTest {
   idleTimeout?: string;
 }
 
-const opened: FakeApi[] = [];
+const opened: Array<{ close(): Promise<void> }> = [];
 export async function closeApis(): Promise<void> {
   await Promise.all(opened.splice(0).map((a) => a.close()));
+}
+
+/** Closes `api` after the test (with closeApis). */
+export function closedAfterTest<T extends { close(): Promise<void> }>(api: T): T {
+  opened.push(api);
+  return api;
+}
+
+/**
+ * The hooks of a test file that runs real agent CLIs: the CLIs installed on demand (pinned,
+ * cached in .cache/agent-clis) before the first test; the fakes, projects and CAs gone after each.
+ */
+export function useRealAgentClis(): void {
+  beforeAll(installAgentClis, AGENT_CLIS_TIMEOUT);
+  afterEach(async () => {
+    await closeApis();
+    await cleanupSandboxTests();
+  });
+}
+
+/**
+ * A sandboxed project whose profiles run real CLIs: their folder first on the launcher's PATH,
+ * 127.0.0.1 (the fake model servers) reachable. `config` is more of the project's config.
+ */
+export async function realCliProject(
+  profiles: Record<string, Profile>,
+  opts: { defaultName?: string; config?: Record<string, unknown> } = {},
+): Promise<SandboxProject> {
+  const p = await makeSandboxProject({
+    allowHosts: ["127.0.0.1"],
+    config: { ...opts.config, ...agentProfiles(profiles, opts.defaultName) },
+  });
+  p.env.PATH = `${AGENT_BIN}:${p.env.PATH ?? ""}`;
+  return p;
+}
+
+/** The launcher's environment: Claude Code's API at the fake `api`, with `key`. */
+export function pointAtFakeClaude(p: SandboxProject, api: { url: string }, key: string): void {
+  p.env.ANTHROPIC_BASE_URL = api.url;
+  p.env.ANTHROPIC_API_KEY = key;
 }
 
 async function project(
@@ -67,11 +108,7 @@ async function project(
   api: FakeApi,
   config: Record<string, unknown> = {},
 ) {
-  const p = await makeSandboxProject({
-    allowHosts: ["127.0.0.1"],
-    config: { ...config, agents: { default: preset, profiles: { [preset]: { preset, env: agent.env } } } },
-  });
-  p.env.PATH = `${AGENT_BIN}:${p.env.PATH ?? ""}`;
+  const p = await realCliProject({ [preset]: { preset, env: agent.env } }, { config });
   await agent.configure(p, api);
   return p;
 }
@@ -124,7 +161,7 @@ export async function toReview(
     ],
     finalText: "Done: hello.txt is committed and reported.",
   });
-  opened.push(api);
+  closedAfterTest(api);
   const p = await project(agent, preset, api, config);
   await p.part(id, {
     body: `Write hello.txt with a greeting and commit it. ${marker}`,
@@ -187,7 +224,7 @@ export async function retried(
       finalText: "Fixed and reported.",
     },
   });
-  opened.push(api);
+  closedAfterTest(api);
   // Interactive: the TUI stays open after the refused done; a short idle_timeout ends the attempt.
   const p = await project(agent, preset, api, {
     ...config,

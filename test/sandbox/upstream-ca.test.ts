@@ -4,11 +4,12 @@
  * loopback with CAs of the test's own play a company's internal hosts: one signed by a CA named
  * only in the config, one by a CA named only in the launcher's NODE_EXTRA_CA_CERTS.
  */
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { buildPolicy, RunSandbox } from "../../src/adapters/sandbox/index.js";
+import { RunSandbox } from "../../src/adapters/sandbox/index.js";
+import { startMaskedSandbox } from "../helpers/bare-sandbox.js";
 import { maskedSecretConfig } from "../helpers/profiles.js";
 import {
   agentSteps,
@@ -94,31 +95,7 @@ describe("sandbox.upstream_ca", () => {
       const { rmSync } = await import("node:fs");
       rmSync(dir, { recursive: true, force: true });
     });
-    for (const d of ["wt", "run", "state", "common", "common/worktrees/wt"])
-      mkdirSync(join(dir, d), { recursive: true });
-    writeFileSync(join(dir, "run", "run.json"), "{}");
-    const policy = buildPolicy({
-      kind: "agent",
-      worktree: join(dir, "wt"),
-      runDir: join(dir, "run"),
-      stateDir: join(dir, "state"),
-      shimDir: join(dir, "state", "bin"),
-      worktreeRoot: join(dir, "wts"),
-      gitCommonDir: join(dir, "common"),
-      gitWorktreeDir: join(dir, "common", "worktrees", "wt"),
-      branch: "ballador/x",
-      allowHosts: ["127.0.0.1"],
-      allowWrite: [],
-      denyRead: [],
-      upstreamCa: [caFile],
-    });
-    await expect(
-      RunSandbox.start(policy, {
-        runDir: join(dir, "run"),
-        tmp: join(dir, "run", "tmp"),
-        masked: [{ name: "API_TOKEN", value: "v", hosts: ["127.0.0.1"] }],
-      }),
-    ).rejects.toThrow(
+    await expect(startMaskedSandbox(dir, { upstreamCa: [caFile] })).rejects.toThrow(
       new RegExp(
         `sandbox.upstream_ca: ${caFile.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} is not among the CAs this process trusts.*NODE_EXTRA_CA_CERTS=`,
       ),
