@@ -6,9 +6,9 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { request } from "node:http";
 import { join } from "node:path";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { ARTIFACTS, HAVE_CHROMIUM, launchBrowser } from "../helpers/browser.js";
+import type { Page } from "playwright-core";
+import { afterEach, describe, expect, it } from "vitest";
+import { ARTIFACTS, HAVE_CHROMIUM, useBrowser } from "../helpers/browser.js";
 import { runProgram } from "../helpers/cli.js";
 import {
   type Background,
@@ -21,14 +21,7 @@ import {
 } from "../helpers/runtime.js";
 import { makeSandboxProject } from "../helpers/sandbox.js";
 
-let browser: Browser;
-
-beforeAll(async () => {
-  if (HAVE_CHROMIUM) browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 afterEach(cleanupProjects);
 
 interface Served {
@@ -82,7 +75,7 @@ function raw(
 const refused = new WeakMap<Page, string[]>();
 
 async function openPage(url: string): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 960 } });
+  const context = await browser().newContext({ viewport: { width: 1440, height: 960 } });
   const page = await context.newPage();
   const list: string[] = [];
   refused.set(page, list);

@@ -9,9 +9,9 @@ import { chmod, readdir, readFile, writeFile } from "node:fs/promises";
 import { request } from "node:http";
 import { join } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { HAVE_CHROMIUM, launchBrowser } from "../helpers/browser.js";
+import type { Page } from "playwright-core";
+import { afterEach, describe, expect, it } from "vitest";
+import { HAVE_CHROMIUM, useBrowser } from "../helpers/browser.js";
 import { PACKAGE_ROOT } from "../helpers/cli.js";
 import {
   cleanupProjects,
@@ -32,13 +32,7 @@ function documented<T>(stdout: string): T {
   return doc;
 }
 
-let browser: Browser;
-beforeAll(async () => {
-  if (HAVE_CHROMIUM) browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 afterEach(cleanupProjects);
 
 interface Served {
@@ -110,7 +104,7 @@ async function csrfOf(d: Served, cookie: string): Promise<string> {
 }
 
 async function openPage(url: string, name?: string): Promise<Page> {
-  const context = await browser.newContext();
+  const context = await browser().newContext();
   const page = await context.newPage();
   await page.goto(url);
   if (name !== undefined) {

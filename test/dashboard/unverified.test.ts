@@ -1,20 +1,8 @@
-/**
- * The dashboard marks work no verify command checked (issue 28): the task's row and its page
- * say "unverified", and its verification is never shown as "passed". Real server, Chromium.
- */
-import type { Browser } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { HAVE_CHROMIUM, launchBrowser } from "../helpers/browser.js";
+import { afterEach, describe, expect, it } from "vitest";
+import { HAVE_CHROMIUM, useBrowser } from "../helpers/browser.js";
 import { cleanupProjects, commitAndDone, makeProject, waitFor } from "../helpers/runtime.js";
 
-let browser: Browser;
-
-beforeAll(async () => {
-  if (HAVE_CHROMIUM) browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 afterEach(cleanupProjects);
 
 describe.skipIf(!HAVE_CHROMIUM)("the dashboard and unverified work", () => {
@@ -35,7 +23,7 @@ describe.skipIf(!HAVE_CHROMIUM)("the dashboard and unverified work", () => {
       },
       () => `the dashboard's URL (output: ${server.output()})`,
     );
-    const context = await browser.newContext({ viewport: { width: 1440, height: 960 } });
+    const context = await browser().newContext({ viewport: { width: 1440, height: 960 } });
     const page = await context.newPage();
     await page.goto(url);
     const mark = page.locator('.tbody .trow[data-id="a"] .pill.unverified');

@@ -17,7 +17,7 @@
 import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, beforeAll, expect } from "vitest";
+import { afterEach, beforeAll, expect, it } from "vitest";
 import { AGENT_BIN, AGENT_CLIS_TIMEOUT, installAgentClis } from "./agent-clis.js";
 import { PACKAGE_ROOT, runProgram } from "./cli.js";
 import { agentProfiles, type Profile } from "./profiles.js";
@@ -260,4 +260,37 @@ export async function retried(
   } finally {
     await keep(`${preset}-retry`, api);
   }
+}
+
+/** The titles of an agent's four journeys: each says how the binary is run. */
+export interface JourneyTitles {
+  headless: string;
+  interactive: string;
+  headlessRetry: string;
+  interactiveRetry: string;
+}
+
+/**
+ * The four journeys of an agent CLI with a headless and an interactive preset (`<name>-headless`,
+ * `<name>`): each reaches review (toReview), and each retries in the same conversation (retried).
+ */
+export function journeyTests(agent: AgentUnderTest, titles: JourneyTitles): void {
+  const headless = `${agent.name}-headless`;
+  it(titles.headless, async () => {
+    const r = await toReview(agent, headless);
+    console.log(`${headless}: review after ${r.seconds.toFixed(1)} s`);
+  }, 120_000);
+  it(titles.interactive, async () => {
+    const r = await toReview(agent, agent.name);
+    console.log(`${agent.name} (interactive): review after ${r.seconds.toFixed(1)} s`);
+  }, 120_000);
+  it(titles.headlessRetry, async () => {
+    const r = await retried(agent, headless, false);
+    console.log(`${headless} retry: review after ${r.seconds.toFixed(1)} s`);
+  }, 180_000);
+  it(titles.interactiveRetry, async () => {
+    const r = await retried(agent, agent.name, true);
+    console.log(`${agent.name} retry: review after ${r.seconds.toFixed(1)} s`);
+    expect(r.id).toBe(`retry-${agent.name}`);
+  }, 180_000);
 }
