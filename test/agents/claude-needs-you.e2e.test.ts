@@ -1,22 +1,12 @@
-/**
- * Needs you with the real Claude Code (issue 15): the interactive `claude` preset in tmux,
- * sandboxed, against the fake Messages API. It commits and then ends its turn with a question
- * instead of `ballador done`: its Stop hook (seeded by Ballador into the run's settings) calls
- * `ballador hook` from inside the sandbox, the task shows needs you within seconds, Ballador
- * nudges it through its terminal, the nudge reaches the model as the next user message, and the
- * agent goes on to report done.
- */
-import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
   closedAfterTest,
+  diagnose,
   pointAtFakeClaude,
   realCliProject,
+  settle,
   useRealAgentClis,
 } from "../helpers/agent-e2e.js";
-import { runProgram } from "../helpers/cli.js";
 import { agentTurns, startFakeAnthropic, textOf } from "../helpers/fake-anthropic.js";
 import { CLAUDE_ENV } from "../helpers/profiles.js";
 import { waitFor } from "../helpers/runtime.js";
@@ -46,18 +36,6 @@ describe("needs you, with the real Claude Code", () => {
     pointAtFakeClaude(p, api, "sk-ant-test-0123456789abcdefghijKEY");
     await p.part(id, { body: "Write hello.txt with a greeting and commit it.", verify: "test -f hello.txt" });
     await p.ok(["queue"]);
-    const diagnose = async () => {
-      const pane = await runProgram("tmux", ["-L", p.socket, "capture-pane", "-p", "-t", `bl-${id}`], {
-        cwd: p.parent,
-        env: p.env,
-      });
-      const run = (await p.show(id).catch(() => undefined))?.runs.at(-1);
-      const log =
-        run && existsSync(join(run.runDir, "session.log"))
-          ? await readFile(join(run.runDir, "session.log"), "utf8")
-          : "";
-      return `pane:\n${pane.stdout}\nsession.log (tail):\n${log.slice(-3000)}`;
-    };
     const launched = await p.run(["launch", "--json"]);
     expect(launched.code, launched.stdout + launched.stderr).toBe(0);
 
@@ -74,21 +52,14 @@ describe("needs you, with the real Claude Code", () => {
         75_000,
       );
     } catch (err) {
-      throw new Error(`${(err as Error).message}\n${await diagnose()}`);
+      throw new Error(`${(err as Error).message}\n${await diagnose(p, id)}`);
     }
     expect(asks.asked).toContain("ended its turn without ballador done");
     // Within seconds of the turn's end (the last API answer), not after a quiet period.
     const lastAnswer = Date.parse(api.requests.at(-1)?.at ?? "");
     expect(Date.parse(asks.since) - lastAnswer).toBeLessThan(15_000);
 
-    try {
-      await p.waitState(id, ["review", "failed", "blocked"], 75_000);
-    } catch (err) {
-      throw new Error(`${(err as Error).message}\n${await diagnose()}`);
-    }
-    const task = await p.task(id);
-    if (task.state !== "review")
-      throw new Error(`${id} ended ${task.state}: ${task.reason}\n${await diagnose()}`);
+    await settle(p, id, 75_000);
     const shown = await p.show(id);
     expect(shown.notes.map((n) => n.text)).toContain("needs you: nudged (nobody answered)");
     expect(shown.notes.map((n) => n.text)).toContain("chose casual");

@@ -113,7 +113,8 @@ async function project(
   return p;
 }
 
-export async function diagnose(p: SandboxProject, id: string): Promise<string> {
+/** The pane and the session log's tail (`tail` characters), for a failure message that shows what the agent saw. */
+export async function diagnose(p: SandboxProject, id: string, tail = 3000): Promise<string> {
   const pane = await runProgram("tmux", ["-L", p.socket, "capture-pane", "-p", "-t", `bl-${id}`], {
     cwd: p.parent,
     env: p.env,
@@ -121,22 +122,23 @@ export async function diagnose(p: SandboxProject, id: string): Promise<string> {
   let log = "(no run)";
   try {
     const file = join(await p.runDir(id), "session.log");
-    log = existsSync(file) ? (await readFile(file, "utf8")).slice(-3000) : "(no session.log)";
+    log = existsSync(file) ? (await readFile(file, "utf8")).slice(-tail) : "(no session.log)";
   } catch {
     // no run yet
   }
   return `pane:\n${pane.stdout}${pane.stderr}\nsession.log (tail):\n${log}`;
 }
 
-async function settle(p: SandboxProject, id: string, ms: number) {
+/** Waits up to `ms` for the task to settle and expects review; else fails with what the agent saw. */
+export async function settle(p: SandboxProject, id: string, ms: number, tail = 3000) {
   try {
     await p.waitState(id, ["review", "failed", "blocked"], ms);
   } catch (err) {
-    throw new Error(`${(err as Error).message}\n${await diagnose(p, id)}`);
+    throw new Error(`${(err as Error).message}\n${await diagnose(p, id, tail)}`);
   }
   const task = await p.task(id);
   if (task.state !== "review")
-    throw new Error(`${id} ended ${task.state}: ${task.reason}\n${await diagnose(p, id)}`);
+    throw new Error(`${id} ended ${task.state}: ${task.reason}\n${await diagnose(p, id, tail)}`);
   return task;
 }
 
