@@ -13,6 +13,8 @@ export const FAST_LANE = [
   "test/adapters/**/*.test.ts",
   "test/architecture.test.ts",
   "test/architecture/**/*.test.ts",
+  // The dashboard's pure layout (no browser, no server).
+  "test/dashboard/waves.test.ts",
 ];
 
 /** Full-stack files inside those folders: a real project and the real CLI per row (launches included). */

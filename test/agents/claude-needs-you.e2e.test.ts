@@ -55,9 +55,10 @@ describe("needs you, with the real Claude Code", () => {
       throw new Error(`${(err as Error).message}\n${await diagnose(p, id)}`);
     }
     expect(asks.asked).toContain("ended its turn without ballador done");
-    // Within seconds of the turn's end (the last API answer), not after a quiet period.
+    // Within seconds of the turn's end (the last API answer), not after the quiet period (1m):
+    // the bound leaves a loaded machine slack and stays well under it.
     const lastAnswer = Date.parse(api.requests.at(-1)?.at ?? "");
-    expect(Date.parse(asks.since) - lastAnswer).toBeLessThan(15_000);
+    expect(Date.parse(asks.since) - lastAnswer).toBeLessThan(40_000);
 
     await settle(p, id, 75_000);
     const shown = await p.show(id);

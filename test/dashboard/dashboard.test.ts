@@ -118,7 +118,7 @@ describe.skipIf(!HAVE_CHROMIUM)("ballador dashboard in Chromium", () => {
     const page = await openPage(d.url);
     // The token is traded for a cookie and leaves the address bar.
     expect(page.url()).toBe(`${d.origin}/`);
-    await expect.poll(() => row(page, "secret-part").count(), { timeout: 15_000 }).toBe(1);
+    await expect.poll(() => row(page, "secret-part").count(), { timeout: 30_000 }).toBe(1);
     const cookies = await page.context().cookies();
     const session = cookies.find((c) => c.name === `ballador_dashboard_${d.port}`);
     expect(session?.httpOnly).toBe(true);
@@ -186,7 +186,7 @@ describe.skipIf(!HAVE_CHROMIUM)("ballador dashboard in Chromium", () => {
     const d = await serve(p);
     const page = await openPage(d.url);
     await expect
-      .poll(() => node(page, "schema").getAttribute("data-state"), { timeout: 15_000 })
+      .poll(() => node(page, "schema").getAttribute("data-state"), { timeout: 30_000 })
       .toBe("ready");
     expect(await node(page, "ui").getAttribute("data-state")).toBe("queued");
 
@@ -199,7 +199,7 @@ describe.skipIf(!HAVE_CHROMIUM)("ballador dashboard in Chromium", () => {
       .poll(() => page.locator(".flash.ok").textContent(), { timeout: 30_000 })
       .toContain("started schema");
     await expect
-      .poll(() => node(page, "schema").getAttribute("data-state"), { timeout: 15_000 })
+      .poll(() => node(page, "schema").getAttribute("data-state"), { timeout: 30_000 })
       .toBe("running");
     await expect.poll(() => row(page, "schema").getAttribute("data-state")).toBe("running");
     expect(await node(page, "schema").getAttribute("class")).toContain("active");
@@ -215,10 +215,11 @@ describe.skipIf(!HAVE_CHROMIUM)("ballador dashboard in Chromium", () => {
       "the graph to show schema in review",
       30_000,
     );
-    // The store said review no later than the page did; the page follows within a second or so.
+    // The store said review no later than the page did; the page follows within a second or so
+    // (the bound also holds the CLI's `show` on a loaded two-core machine).
     const t = await p.task("schema");
     expect(t.state).toBe("review");
-    expect(Date.now() - seen).toBeLessThan(10_000);
+    expect(Date.now() - seen).toBeLessThan(30_000);
     await expect.poll(() => row(page, "schema").getAttribute("data-state")).toBe("review");
     await expect.poll(() => page.locator('.review-list li[data-id="schema"]').count()).toBe(1);
     await page.screenshot({ path: join(ARTIFACTS, "dashboard-overview.png"), fullPage: true });
@@ -254,16 +255,17 @@ describe.skipIf(!HAVE_CHROMIUM)("ballador dashboard in Chromium", () => {
         location.hash = "#/task/a";
       });
       await expect
-        .poll(() => page.locator('[data-testid="task-state"]').textContent(), { timeout: 15_000 })
+        .poll(() => page.locator('[data-testid="task-state"]').textContent(), { timeout: 30_000 })
         .toBe("review");
     }
     await one.locator(".note-input").fill("Checked with Sam: keep the v1 field names.");
     await one.locator(".note-form button[type=submit]").click();
     const start = Date.now();
     await expect
-      .poll(() => two.locator('.note[data-kind="person"] .note-text').textContent(), { timeout: 10_000 })
+      .poll(() => two.locator('.note[data-kind="person"] .note-text').textContent(), { timeout: 20_000 })
       .toBe("Checked with Sam: keep the v1 field names.");
-    expect(Date.now() - start).toBeLessThan(5_000);
+    // Pushed (the page never reloads its data on a timer): seconds, with slack for a loaded machine.
+    expect(Date.now() - start).toBeLessThan(15_000);
     const brief = await p.ok(["review", "a", "--no-diff"]);
     expect(brief.stdout).toContain("## The person's notes");
     expect(brief.stdout).toContain("- Checked with Sam: keep the v1 field names.");
@@ -287,10 +289,10 @@ describe.skipIf(!HAVE_CHROMIUM)("ballador dashboard in Chromium", () => {
       location.hash = "#/task/w";
     });
     const state = page.locator('[data-testid="task-state"]');
-    await expect.poll(() => state.textContent(), { timeout: 15_000 }).toBe("running");
+    await expect.poll(() => state.textContent(), { timeout: 30_000 }).toBe("running");
     // The live terminal, drawn by the emulator from the tmux screen.
     await expect
-      .poll(() => page.locator(".xterm-rows").textContent(), { timeout: 15_000 })
+      .poll(() => page.locator(".xterm-rows").textContent(), { timeout: 30_000 })
       .toContain("working on w: step 1 of 2");
     await page.screenshot({ path: join(ARTIFACTS, "dashboard-task.png"), fullPage: true });
 
@@ -347,7 +349,7 @@ describe.skipIf(!HAVE_CHROMIUM)("ballador dashboard in Chromium", () => {
     });
     const waiting = page.locator('[data-testid="waiting"]');
     await expect
-      .poll(() => waiting.textContent(), { timeout: 15_000 })
+      .poll(() => waiting.textContent(), { timeout: 30_000 })
       .toContain("Overwrite <b>the</b> config?");
     expect(await page.locator('[data-testid="waiting"] b').count()).toBe(1);
     // The answer typed in its terminal: it goes on, and the mark goes away.
@@ -356,14 +358,14 @@ describe.skipIf(!HAVE_CHROMIUM)("ballador dashboard in Chromium", () => {
       env: p.env,
     });
     await p.waitState("asks", "review");
-    await expect.poll(() => waiting.count(), { timeout: 15_000 }).toBe(0);
+    await expect.poll(() => waiting.count(), { timeout: 30_000 }).toBe(0);
 
     // Request changes on the other task, from its page: an empty message is refused as the CLI does.
     await page.evaluate(() => {
       location.hash = "#/task/done-first";
     });
     const state = page.locator('[data-testid="task-state"]');
-    await expect.poll(() => state.textContent(), { timeout: 15_000 }).toBe("review");
+    await expect.poll(() => state.textContent(), { timeout: 30_000 }).toBe("review");
     await page.locator('button[data-action="request-changes"]').click();
     await page.locator('dialog.confirm button[data-answer="ok"]').click();
     await expect.poll(() => page.locator(".flash.error").textContent()).toContain("the message is empty");
@@ -396,7 +398,7 @@ describe.skipIf(!HAVE_CHROMIUM)("ballador dashboard in Chromium", () => {
     const d = await serve(p);
     const page = await openPage(d.url);
     await expect
-      .poll(() => row(page, "staged").locator(".c-role").textContent(), { timeout: 15_000 })
+      .poll(() => row(page, "staged").locator(".c-role").textContent(), { timeout: 30_000 })
       .toBe("1/1 implementer");
     expect(await row(page, "plain").locator(".c-role").textContent()).toBe("");
     expect(await page.locator(".thead").textContent()).toContain("Cost");
@@ -412,14 +414,14 @@ describe.skipIf(!HAVE_CHROMIUM)("ballador dashboard in Chromium", () => {
     const d = await serve(p);
     const page = await openPage(d.url);
     await expect
-      .poll(() => row(page, "own").locator(".c-flags").textContent(), { timeout: 15_000 })
+      .poll(() => row(page, "own").locator(".c-flags").textContent(), { timeout: 30_000 })
       .toContain("own verify");
     expect(await row(page, "plain").locator(".c-flags").textContent()).not.toContain("own verify");
     await page.evaluate(() => {
       location.hash = "#/task/own";
     });
     await expect
-      .poll(() => page.locator(".part-verify").textContent(), { timeout: 15_000 })
+      .poll(() => page.locator(".part-verify").textContent(), { timeout: 30_000 })
       .toContain(`Verified by the part's own command ${evil}, not the project's`);
     expect(await page.locator(".part-verify code").first().textContent()).toBe(evil);
     expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
@@ -442,7 +444,7 @@ describe.skipIf(!HAVE_CHROMIUM)("ballador dashboard in Chromium", () => {
       location.hash = "#/task/base";
     });
     await expect
-      .poll(() => page.locator('[data-testid="task-state"]').textContent(), { timeout: 15_000 })
+      .poll(() => page.locator('[data-testid="task-state"]').textContent(), { timeout: 30_000 })
       .toBe("running");
     await p.ok(["stop", "base"]);
     const r = await page.evaluate(async () => {
@@ -457,7 +459,7 @@ describe.skipIf(!HAVE_CHROMIUM)("ballador dashboard in Chromium", () => {
     expect(r.status).toBe(400);
     expect(r.body.error).toBe("task base is stopped; only a running task can be stopped");
     await expect
-      .poll(() => page.locator('[data-testid="task-state"]').textContent(), { timeout: 15_000 })
+      .poll(() => page.locator('[data-testid="task-state"]').textContent(), { timeout: 30_000 })
       .toBe("stopped");
 
     // Opening a pull request without a remote (or without gh): the page says what the CLI says.
@@ -470,7 +472,7 @@ describe.skipIf(!HAVE_CHROMIUM)("ballador dashboard in Chromium", () => {
     expect(cli.code).not.toBe(0);
     await confirm(page, "pr");
     await expect
-      .poll(() => page.locator(".flash.error .flash-text").textContent(), { timeout: 15_000 })
+      .poll(() => page.locator(".flash.error .flash-text").textContent(), { timeout: 30_000 })
       .toBe(cli.stderr.split("\n")[0]?.replace(/^ballador: /, ""));
     // An empty note is refused with the reason.
     const empty = await page.evaluate(async () => {
@@ -535,12 +537,12 @@ describe.skipIf(!HAVE_CHROMIUM)("ballador dashboard in Chromium", () => {
     await p.reaches("net", "review");
     const d = await serve(p);
     const page = await openPage(d.url);
-    await expect.poll(() => row(page, "net").locator(".flag-denied").count(), { timeout: 15_000 }).toBe(1);
+    await expect.poll(() => row(page, "net").locator(".flag-denied").count(), { timeout: 30_000 }).toBe(1);
     await page.evaluate(() => {
       location.hash = "#/task/net";
     });
     await expect
-      .poll(() => page.locator(".denials li").allTextContents(), { timeout: 15_000 })
+      .poll(() => page.locator(".denials li").allTextContents(), { timeout: 30_000 })
       .toEqual(["blocked.example.test:80 denied 1× (scripted)"]);
     expect(await page.locator("pre.suggestions").textContent()).toBe(
       'sandbox.allow_hosts: add "blocked.example.test"\nagents.profiles.scripted.allow_hosts: add "blocked.example.test"',
@@ -567,19 +569,19 @@ describe.skipIf(!HAVE_CHROMIUM)("ballador dashboard in Chromium", () => {
     await p.reaches("evil", "review");
     const d = await serve(p);
     const page = await openPage(d.url);
-    await expect.poll(() => row(page, "evil").count(), { timeout: 15_000 }).toBe(1);
+    await expect.poll(() => row(page, "evil").count(), { timeout: 30_000 }).toBe(1);
     expect(await row(page, "evil").locator(".c-title").textContent()).toBe(`${evil} title`);
     await page.evaluate(() => {
       location.hash = "#/task/evil";
     });
     await expect
-      .poll(() => page.locator(".note-text").allTextContents(), { timeout: 15_000 })
+      .poll(() => page.locator(".note-text").allTextContents(), { timeout: 30_000 })
       .toContain(`note ${evil}`);
     await page.locator(".note-input").fill(`person ${evil}`);
     await page.locator(".note-form button[type=submit]").click();
     await expect.poll(() => page.locator(".note-text").allTextContents()).toContain(`person ${evil}`);
     await expect
-      .poll(() => page.locator(".xterm-rows").textContent(), { timeout: 15_000 })
+      .poll(() => page.locator(".xterm-rows").textContent(), { timeout: 30_000 })
       .toContain("terminal <b onmouseover");
     const text = (await page.locator("main").textContent()) ?? "";
     expect(text).toContain(`${evil} title`);

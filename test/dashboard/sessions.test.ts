@@ -110,7 +110,7 @@ async function openPage(url: string, name?: string): Promise<Page> {
   if (name !== undefined) {
     await page.locator(".session-name-input").fill(name);
     await page.locator(".session-form button[type=submit]").click();
-    await expect.poll(() => page.locator(".session-name").textContent(), { timeout: 10_000 }).toBe(name);
+    await expect.poll(() => page.locator(".session-name").textContent(), { timeout: 30_000 }).toBe(name);
   }
   return page;
 }
@@ -162,8 +162,8 @@ describe("dashboard sessions", () => {
     expect((await raw(d.port, "/api/board", { headers: { Cookie: idle as string } })).status).toBe(403);
     if (!HAVE_CHROMIUM) return;
     const page = await openPage(d.url);
-    await expect.poll(() => page.locator(".session-name-input").count(), { timeout: 10_000 }).toBe(1);
-    await expect.poll(() => loggedOut(page), { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => page.locator(".session-name-input").count(), { timeout: 30_000 }).toBe(1);
+    await expect.poll(() => loggedOut(page), { timeout: 30_000 }).toBe(1);
     await page.reload();
     expect(await page.content()).toContain("Forbidden");
     await page.context().close();
@@ -187,7 +187,7 @@ describe("dashboard sessions", () => {
 
       const revoked = await p.ok(["dashboard", "sessions", "--revoke", "Ana"]);
       expect(revoked.stdout).toContain("Ana");
-      await expect.poll(() => loggedOut(ana), { timeout: 10_000 }).toBe(1);
+      await expect.poll(() => loggedOut(ana), { timeout: 30_000 }).toBe(1);
       expect(await loggedOut(ben)).toBe(0);
       expect(await ana.locator("body").textContent()).not.toContain("Part a");
       // Ben still works: he can leave a note.
@@ -196,13 +196,13 @@ describe("dashboard sessions", () => {
       });
       await ben.locator(".note-input").fill("still here");
       await ben.locator(".note-form button[type=submit]").click();
-      await expect.poll(async () => (await p.show("a")).notes.length, { timeout: 10_000 }).toBe(1);
+      await expect.poll(async () => (await p.show("a")).notes.length, { timeout: 30_000 }).toBe(1);
 
       const unknown = await p.run(["dashboard", "sessions", "--revoke", "nobody"]);
       expect(unknown.code).toBe(3);
       expect(unknown.stderr).toContain('no dashboard session has the id or name "nobody"');
       await p.ok(["dashboard", "sessions", "--revoke", (list.find((l) => l.name === "Ben") as Listed).id]);
-      await expect.poll(() => loggedOut(ben), { timeout: 10_000 }).toBe(1);
+      await expect.poll(() => loggedOut(ben), { timeout: 30_000 }).toBe(1);
       expect(await listed(p)).toEqual([]);
       await ana.context().close();
       await ben.context().close();
@@ -223,7 +223,7 @@ describe("dashboard sessions", () => {
       const fresh = new URL(r.rotated[0]?.url as string);
       expect(fresh.origin).toBe(d.origin);
       expect(fresh.searchParams.get("token")).not.toBe(d.token);
-      await expect.poll(() => loggedOut(page), { timeout: 10_000 }).toBe(1);
+      await expect.poll(() => loggedOut(page), { timeout: 30_000 }).toBe(1);
       expect(await login(d)).toBeNull();
       expect(await login(d, `/?token=${fresh.searchParams.get("token")}`)).toBeTruthy();
       await page.context().close();
@@ -241,12 +241,12 @@ describe("dashboard sessions", () => {
       await page.locator(".session-name-input").fill("<img src=x onerror=alert(1)>");
       await page.locator(".session-form button[type=submit]").click();
       await expect
-        .poll(() => page.locator(".session-error").textContent(), { timeout: 10_000 })
+        .poll(() => page.locator(".session-error").textContent(), { timeout: 30_000 })
         .toContain("letters, digits");
       expect(await page.locator("img").count()).toBe(0);
       await page.locator(".session-name-input").fill("Zoë Q");
       await page.locator(".session-form button[type=submit]").click();
-      await expect.poll(() => page.locator(".session-name").textContent(), { timeout: 10_000 }).toBe("Zoë Q");
+      await expect.poll(() => page.locator(".session-name").textContent(), { timeout: 30_000 }).toBe("Zoë Q");
 
       await page.locator('button[data-action="launch-ready"]').click();
       await page.locator('dialog.confirm button[data-answer="ok"]').click();

@@ -27,13 +27,13 @@ describe.skipIf(!HAVE_CHROMIUM)("the dashboard and unverified work", () => {
     const page = await context.newPage();
     await page.goto(url);
     const mark = page.locator('.tbody .trow[data-id="a"] .pill.unverified');
-    await expect.poll(() => mark.count(), { timeout: 15_000 }).toBe(1);
+    await expect.poll(() => mark.count(), { timeout: 30_000 }).toBe(1);
     expect(await mark.textContent()).toBe("unverified");
     await page.evaluate(() => {
       location.hash = "#/task/a";
     });
     const pageMark = page.locator('[data-testid="task-unverified"]');
-    await expect.poll(() => pageMark.count(), { timeout: 15_000 }).toBe(1);
+    await expect.poll(() => pageMark.count(), { timeout: 30_000 }).toBe(1);
     expect(await pageMark.getAttribute("title")).toContain("No verify command checked this work");
     const verdicts = await page.locator("details.verify summary .pill").allTextContents();
     expect(verdicts).toContain("unverified");

@@ -135,7 +135,7 @@ describe("a failed check's output", () => {
         location.hash = "#/task/tail";
       });
       const outputs = page.locator(".verify.failed pre.log");
-      await expect.poll(() => outputs.count(), { timeout: 15_000 }).toBe(2);
+      await expect.poll(() => outputs.count(), { timeout: 30_000 }).toBe(2);
       for (const t of await outputs.allTextContents()) expect(t).toContain(SHOWN);
       const main = (await page.locator("main").textContent()) ?? "";
       expect(main).toContain(logs[0]);
