@@ -304,5 +304,5 @@ describe("Claude Code, real binary, sandboxed, against a fake Messages API", () 
     };
     const r = await retried(claude, "claude", true);
     console.log(`claude (interactive) retry: review after ${r.seconds.toFixed(1)} s`);
-  }, 180_000);
+  }, 300_000);
 });

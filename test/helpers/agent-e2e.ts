@@ -151,7 +151,7 @@ async function keep(name: string, api: FakeApi) {
 export async function toReview(
   agent: AgentUnderTest,
   preset: string,
-  ms = 100_000,
+  ms = 180_000,
   config: Record<string, unknown> = {},
 ) {
   const id = `hello-${preset}`;
@@ -207,7 +207,7 @@ export async function retried(
   agent: AgentUnderTest,
   preset: string,
   interactive: boolean,
-  ms = 150_000,
+  ms = 240_000,
   config: Record<string, unknown> = {},
 ) {
   const id = `retry-${preset}`;
@@ -281,18 +281,18 @@ export function journeyTests(agent: AgentUnderTest, titles: JourneyTitles): void
   it(titles.headless, async () => {
     const r = await toReview(agent, headless);
     console.log(`${headless}: review after ${r.seconds.toFixed(1)} s`);
-  }, 120_000);
+  }, 240_000);
   it(titles.interactive, async () => {
     const r = await toReview(agent, agent.name);
     console.log(`${agent.name} (interactive): review after ${r.seconds.toFixed(1)} s`);
-  }, 120_000);
+  }, 240_000);
   it(titles.headlessRetry, async () => {
     const r = await retried(agent, headless, false);
     console.log(`${headless} retry: review after ${r.seconds.toFixed(1)} s`);
-  }, 180_000);
+  }, 300_000);
   it(titles.interactiveRetry, async () => {
     const r = await retried(agent, agent.name, true);
     console.log(`${agent.name} retry: review after ${r.seconds.toFixed(1)} s`);
     expect(r.id).toBe(`retry-${agent.name}`);
-  }, 180_000);
+  }, 300_000);
 }
