@@ -4,72 +4,17 @@
  * browsers, actions, hostile text, the terminal, and screenshots for a person to look at.
  */
 import { mkdir, writeFile } from "node:fs/promises";
-import { request } from "node:http";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { afterEach, describe, expect, it } from "vitest";
 import { ARTIFACTS, HAVE_CHROMIUM, useBrowser } from "../helpers/browser.js";
 import { runProgram } from "../helpers/cli.js";
-import {
-  type Background,
-  cleanupProjects,
-  commitAndDone,
-  gate,
-  makeProject,
-  type Project,
-  waitFor,
-} from "../helpers/runtime.js";
+import { rawRequest as raw, serveDashboard as serve } from "../helpers/dashboard.js";
+import { cleanupProjects, commitAndDone, gate, makeProject, waitFor } from "../helpers/runtime.js";
 import { makeSandboxProject } from "../helpers/sandbox.js";
 
 const browser = useBrowser();
 afterEach(cleanupProjects);
-
-interface Served {
-  url: string;
-  origin: string;
-  port: number;
-  server: Background;
-}
-
-async function serve(p: Project, extra: string[] = []): Promise<Served> {
-  const server = p.spawn(["dashboard", "--port", "0", "--json", ...extra]);
-  const info = await waitFor(
-    async () => {
-      const out = server.output();
-      const end = out.indexOf("}\n");
-      if (end < 0) {
-        if (server.child.exitCode !== null) throw new Error(`dashboard exited: ${out}`);
-        return undefined;
-      }
-      return JSON.parse(out.slice(out.indexOf("{"), end + 1)) as { url: string; port: number };
-    },
-    () => `the dashboard's URL (output: ${server.output()})`,
-  );
-  return { url: info.url, origin: new URL(info.url).origin, port: info.port, server };
-}
-
-/** A raw request, with headers exactly as given (browsers would not let a page forge Host). */
-function raw(
-  port: number,
-  path: string,
-  opts: { method?: string; headers?: Record<string, string>; body?: string } = {},
-): Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined> }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { host: "127.0.0.1", port, path, method: opts.method ?? "GET", headers: opts.headers },
-      (res) => {
-        let body = "";
-        res.setEncoding("utf8");
-        res.on("data", (d: string) => {
-          body += d;
-        });
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
-      },
-    );
-    req.on("error", reject);
-    req.end(opts.body);
-  });
-}
 
 /** What the browser refused under the page's Content-Security-Policy, per page. */
 const refused = new WeakMap<Page, string[]>();

@@ -7,17 +7,14 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { HAVE_CHROMIUM, useBrowser } from "../helpers/browser.js";
-import { cleanupProjects, makeProject, type Project, waitFor } from "../helpers/runtime.js";
+import { serveDashboard } from "../helpers/dashboard.js";
+import { cleanupProjects, makeProject, type Project } from "../helpers/runtime.js";
 
 const browser = useBrowser();
 afterEach(cleanupProjects);
 
 async function bannerOf(p: Project): Promise<string | null> {
-  const server = p.spawn(["dashboard", "--port", "0", "--json"]);
-  const url = await waitFor(
-    async () => /"url":\s*"([^"]+)"/.exec(server.output())?.[1],
-    () => `the dashboard's URL (output: ${server.output()})`,
-  );
+  const { url, server } = await serveDashboard(p);
   const context = await browser().newContext();
   try {
     const page = await context.newPage();

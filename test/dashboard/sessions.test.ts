@@ -6,13 +6,18 @@
  */
 import { readFileSync } from "node:fs";
 import { chmod, readdir, readFile, writeFile } from "node:fs/promises";
-import { request } from "node:http";
 import { join } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import type { Page } from "playwright-core";
 import { afterEach, describe, expect, it } from "vitest";
 import { HAVE_CHROMIUM, useBrowser } from "../helpers/browser.js";
 import { PACKAGE_ROOT } from "../helpers/cli.js";
+import {
+  type RawResponse,
+  rawRequest,
+  type ServedDashboard as Served,
+  serveDashboard as serve,
+} from "../helpers/dashboard.js";
 import {
   cleanupProjects,
   commitAndDone,
@@ -35,59 +40,13 @@ function documented<T>(stdout: string): T {
 const browser = useBrowser();
 afterEach(cleanupProjects);
 
-interface Served {
-  url: string;
-  origin: string;
-  port: number;
-  token: string;
-}
-
-async function serve(p: Project, extra: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<Served> {
-  const server = p.spawn(["dashboard", "--port", "0", "--json", ...extra], env);
-  const info = await waitFor(
-    async () => {
-      const out = server.output();
-      const end = out.indexOf("}\n");
-      if (end < 0) {
-        if (server.child.exitCode !== null) throw new Error(`dashboard exited: ${out}`);
-        return undefined;
-      }
-      return JSON.parse(out.slice(out.indexOf("{"), end + 1)) as { url: string; port: number };
-    },
-    () => `the dashboard's URL (output: ${server.output()})`,
-  );
-  const u = new URL(info.url);
-  return { url: info.url, origin: u.origin, port: info.port, token: u.searchParams.get("token") as string };
-}
-
-type Raw = { status: number; body: string; headers: Record<string, string | string[] | undefined> };
-
+/** A raw request with Host as a browser sends it, unless the test forges one. */
 function raw(
   port: number,
   path: string,
   opts: { method?: string; headers?: Record<string, string>; body?: string } = {},
-): Promise<Raw> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: "127.0.0.1",
-        port,
-        path,
-        method: opts.method ?? "GET",
-        headers: { Host: `127.0.0.1:${port}`, ...opts.headers },
-      },
-      (res) => {
-        let body = "";
-        res.setEncoding("utf8");
-        res.on("data", (d: string) => {
-          body += d;
-        });
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
-      },
-    );
-    req.on("error", reject);
-    req.end(opts.body);
-  });
+): Promise<RawResponse> {
+  return rawRequest(port, path, { ...opts, headers: { Host: `127.0.0.1:${port}`, ...opts.headers } });
 }
 
 /** Logs in as a browser would (the URL's path and query), returning the session cookie. */

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { HAVE_CHROMIUM, useBrowser } from "../helpers/browser.js";
-import { cleanupProjects, commitAndDone, makeProject, waitFor } from "../helpers/runtime.js";
+import { serveDashboard } from "../helpers/dashboard.js";
+import { cleanupProjects, commitAndDone, makeProject } from "../helpers/runtime.js";
 
 const browser = useBrowser();
 afterEach(cleanupProjects);
@@ -12,17 +13,7 @@ describe.skipIf(!HAVE_CHROMIUM)("the dashboard and unverified work", () => {
     await p.ok(["queue"]);
     await p.ok(["launch"]);
     await p.reaches("a", "review");
-    const server = p.spawn(["dashboard", "--port", "0", "--json"]);
-    const url = await waitFor(
-      async () => {
-        const out = server.output();
-        const end = out.indexOf("}\n");
-        return end < 0
-          ? undefined
-          : (JSON.parse(out.slice(out.indexOf("{"), end + 1)) as { url: string }).url;
-      },
-      () => `the dashboard's URL (output: ${server.output()})`,
-    );
+    const { url } = await serveDashboard(p);
     const context = await browser().newContext({ viewport: { width: 1440, height: 960 } });
     const page = await context.newPage();
     await page.goto(url);

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { runProgram } from "../helpers/cli.js";
 import { cleanupProjects } from "../helpers/runtime.js";
-import { gitCommit, makeVerifyProject, writePart } from "../helpers/verification.js";
+import { fixedOnlyInWorktree, gitCommit, makeVerifyProject, writePart } from "../helpers/verification.js";
 
 afterEach(cleanupProjects);
 
@@ -20,12 +20,7 @@ describe("retries keep everything", () => {
     // Attempt 1 commits a broken app.txt and fixes it only in the worktree: its gate passes on
     // the dirty tree, Ballador's clean checkout fails. Attempt 2 (the person's retry) commits it.
     await writePart(p, "again", {
-      steps: [
-        { run: `if [ {attempt} -eq 1 ]; then echo bad > app.txt && ${gitCommit("first try")}; fi` },
-        { write: { path: "app.txt", content: "good\n" } },
-        { run: `if [ {attempt} -ge 2 ]; then ${gitCommit("the fix")}; fi` },
-        { ballador: ["done", "--allow-dirty", "--summary", "attempt {attempt}"] },
-      ],
+      steps: fixedOnlyInWorktree(),
     });
     await p.ok(["queue"]);
     await p.ok(["launch"]);
