@@ -17,7 +17,7 @@ import { join } from "node:path";
 import { expect } from "vitest";
 import { type Handler, type HttpServer, send, serveHttp } from "./fake-http.js";
 import { maskedSecretConfig, type SecretSpec } from "./profiles.js";
-import { cleanupProjects, makeProject, type Project, type StatusJson } from "./runtime.js";
+import { cleanupProjects, makeProject, type Project, type StatusJson, type TaskStatus } from "./runtime.js";
 import { cleanupTls, testCertificates } from "./tls.js";
 
 export interface SandboxProject extends Project {
@@ -133,6 +133,15 @@ export async function startServer(): Promise<RecordingServer> {
   const s: RecordingServer = { ...server, paths, authorizations };
   servers.push(s);
   return s;
+}
+
+/** Queues and launches, then expects `id` in review (failing with its reason and session log). */
+export async function launchToReview(p: SandboxProject, id: string, ms?: number): Promise<TaskStatus> {
+  await p.ok(["queue"]);
+  await p.ok(["launch"]);
+  const t = await p.waitState(id, ["review", "failed"], ms);
+  expect(t.state, `${t.reason}\n${await sessionLog(p, id)}`).toBe("review");
+  return t;
 }
 
 /** Closes the servers, kills every project's tmux server and removes the temporary folders and CAs. */
