@@ -5,22 +5,20 @@
  * session transcript Claude Code wrote in the run's own HOME: every answer the fake gave counted
  * once, in the run that received it (the carried transcript is not counted again), and priced.
  */
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { AGENT_BIN, AGENT_CLIS_TIMEOUT, installAgentClis } from "../helpers/agent-clis.js";
+import { describe, expect, it } from "vitest";
+import {
+  closedAfterTest,
+  pointAtFakeClaude,
+  realCliProject,
+  useRealAgentClis,
+} from "../helpers/agent-e2e.js";
 import type { ShownUsage } from "../helpers/agents-under-test.js";
-import { type FakeAnthropic, startFakeAnthropic } from "../helpers/fake-anthropic.js";
-import { cleanupSandboxTests, makeSandboxProject } from "../helpers/sandbox.js";
+import { startFakeAnthropic } from "../helpers/fake-anthropic.js";
+import { CLAUDE_ENV } from "../helpers/profiles.js";
 
-const apis: FakeAnthropic[] = [];
-afterEach(async () => {
-  await Promise.all(apis.splice(0).map((a) => a.close()));
-  await cleanupSandboxTests();
-});
+useRealAgentClis();
 
 type Usage = ShownUsage;
-
-// The real CLI: installed on demand (pinned, cached in .cache/agent-clis) the first time.
-beforeAll(installAgentClis, AGENT_CLIS_TIMEOUT);
 
 describe("cost, with the real Claude Code", () => {
   it("each attempt's usage comes from its own transcript in the run's HOME, every answer once", async () => {
@@ -38,26 +36,12 @@ describe("cost, with the real Claude Code", () => {
         ],
       },
     });
-    apis.push(api);
-    const p = await makeSandboxProject({
-      allowHosts: ["127.0.0.1"],
-      config: {
-        max_attempts: 2,
-        prices: { "claude-*": { input: 3, output: 15 } },
-        agents: {
-          default: "claude-headless",
-          profiles: {
-            "claude-headless": {
-              preset: "claude-headless",
-              env: ["ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL"],
-            },
-          },
-        },
-      },
-    });
-    p.env.PATH = `${AGENT_BIN}:${p.env.PATH ?? ""}`;
-    p.env.ANTHROPIC_BASE_URL = api.url;
-    p.env.ANTHROPIC_API_KEY = "sk-ant-test-cost";
+    closedAfterTest(api);
+    const p = await realCliProject(
+      { "claude-headless": { preset: "claude-headless", env: [...CLAUDE_ENV] } },
+      { config: { max_attempts: 2, prices: { "claude-*": { input: 3, output: 15 } } } },
+    );
+    pointAtFakeClaude(p, api, "sk-ant-test-cost");
     await p.part(id, { body: "Write hello.txt saying hello.", verify: "grep -qx hello hello.txt" });
     await p.ok(["queue"]);
     await p.ok(["launch"]);

@@ -4,30 +4,15 @@
  * which adds the real key; the task reaches review and the key is in no file.
  */
 import { createHash } from "node:crypto";
-import { join } from "node:path";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { AGENT_BIN, AGENT_CLIS_TIMEOUT, installAgentClis } from "../helpers/agent-clis.js";
-import { type FakeAnthropic, startFakeAnthropic } from "../helpers/fake-anthropic.js";
-import {
-  cleanupSandboxTests,
-  filesContaining,
-  makeSandboxProject,
-  sessionLog,
-  uniqueValue,
-} from "../helpers/sandbox.js";
-import { cleanupTls, testCertificates } from "../helpers/tls.js";
+import { describe, expect, it } from "vitest";
+import { closedAfterTest, realCliProject, useRealAgentClis } from "../helpers/agent-e2e.js";
+import { startFakeAnthropic } from "../helpers/fake-anthropic.js";
+import { expectInNoFile, leakPlaces, sessionLog, uniqueValue } from "../helpers/sandbox.js";
+import { testCertificates } from "../helpers/tls.js";
 
-const apis: FakeAnthropic[] = [];
-afterEach(async () => {
-  await Promise.all(apis.splice(0).map((a) => a.close()));
-  await cleanupSandboxTests();
-  cleanupTls();
-});
+useRealAgentClis();
 
 const sha = (v: string) => createHash("sha256").update(v).digest("hex");
-
-// The real CLI: installed on demand (pinned, cached in .cache/agent-clis) the first time.
-beforeAll(installAgentClis, AGENT_CLIS_TIMEOUT);
 
 describe("Claude Code with a masked API key", () => {
   it("works holding a stand-in; every request reaches the API with the real key; the key is in no file", async () => {
@@ -40,27 +25,18 @@ describe("Claude Code with a masked API key", () => {
       ],
       finalText: "Done.",
     });
-    apis.push(api);
+    closedAfterTest(api);
     const real = `sk-ant-${uniqueValue("masked-")}`;
-    const p = await makeSandboxProject({
-      allowHosts: ["127.0.0.1"],
-      config: {
-        agents: {
-          default: "claude",
-          profiles: {
-            claude: {
-              preset: "claude-headless",
-              env: ["ANTHROPIC_BASE_URL"],
-              // Claude Code sends its key as x-api-key.
-              secrets: {
-                ANTHROPIC_API_KEY: { env: "ANTHROPIC_API_KEY", hosts: ["127.0.0.1"], header: "x-api-key" },
-              },
-            },
-          },
+    const p = await realCliProject({
+      claude: {
+        preset: "claude-headless",
+        env: ["ANTHROPIC_BASE_URL"],
+        // Claude Code sends its key as x-api-key.
+        secrets: {
+          ANTHROPIC_API_KEY: { env: "ANTHROPIC_API_KEY", hosts: ["127.0.0.1"], header: "x-api-key" },
         },
       },
     });
-    p.env.PATH = `${AGENT_BIN}:${p.env.PATH ?? ""}`;
     await p.part("hello", { body: "Write hello.txt and commit it.", verify: "test -f hello.txt" });
     await p.ok(["queue"]);
     await p.run(["launch"], {
@@ -71,10 +47,8 @@ describe("Claude Code with a masked API key", () => {
     const messages = api.requests.filter((r) => r.path.startsWith("/v1/messages"));
     expect(messages.length).toBeGreaterThan(0);
     expect(messages.every((r) => r.keySha256 === sha(real))).toBe(true);
-    for (const dir of [join(p.dir, ".ballador", "state"), p.worktreeRoot, p.dir, p.home]) {
-      expect(await filesContaining(dir, real), `the key in ${dir}`).toEqual([]);
-      // Claude Code's approved-key list holds the last 20 characters: not the real ones either.
-      expect(await filesContaining(dir, real.slice(-20)), `the key's tail in ${dir}`).toEqual([]);
-    }
+    await expectInNoFile(real, leakPlaces(p), "the key");
+    // Claude Code's approved-key list holds the last 20 characters: not the real ones either.
+    await expectInNoFile(real.slice(-20), leakPlaces(p), "the key's tail");
   }, 180_000);
 });

@@ -1,35 +1,23 @@
-/**
- * Needs you with the real Claude Code (issue 15): the interactive `claude` preset in tmux,
- * sandboxed, against the fake Messages API. It commits and then ends its turn with a question
- * instead of `ballador done`: its Stop hook (seeded by Ballador into the run's settings) calls
- * `ballador hook` from inside the sandbox, the task shows needs you within seconds, Ballador
- * nudges it through its terminal, the nudge reaches the model as the next user message, and the
- * agent goes on to report done.
- */
-import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { AGENT_BIN, AGENT_CLIS_TIMEOUT, installAgentClis } from "../helpers/agent-clis.js";
-import { runProgram } from "../helpers/cli.js";
-import { agentTurns, type FakeAnthropic, startFakeAnthropic, textOf } from "../helpers/fake-anthropic.js";
+import { describe, expect, it } from "vitest";
+import {
+  closedAfterTest,
+  diagnose,
+  pointAtFakeClaude,
+  realCliProject,
+  settle,
+  useRealAgentClis,
+} from "../helpers/agent-e2e.js";
+import { agentTurns, startFakeAnthropic, textOf } from "../helpers/fake-anthropic.js";
+import { CLAUDE_ENV } from "../helpers/profiles.js";
 import { waitFor } from "../helpers/runtime.js";
-import { cleanupSandboxTests, makeSandboxProject } from "../helpers/sandbox.js";
 
-const apis: FakeAnthropic[] = [];
-afterEach(async () => {
-  await Promise.all(apis.splice(0).map((a) => a.close()));
-  await cleanupSandboxTests();
-});
+useRealAgentClis();
 
 interface Asks {
   since: string;
   asked: string;
   nudgedAt: string | null;
 }
-
-// The real CLI: installed on demand (pinned, cached in .cache/agent-clis) the first time.
-beforeAll(installAgentClis, AGENT_CLIS_TIMEOUT);
 
 describe("needs you, with the real Claude Code", () => {
   it("ends its turn without done: needs you within seconds, nudged, then reports done", async () => {
@@ -40,33 +28,14 @@ describe("needs you, with the real Claude Code", () => {
       finalText: "Should the greeting be formal or casual?",
       onPrompt: { marker: NUDGE, steps: [`ballador done --summary "chose casual"`], finalText: "Reported." },
     });
-    apis.push(api);
-    const env = ["ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL"];
-    const p = await makeSandboxProject({
-      allowHosts: ["127.0.0.1"],
-      config: {
-        needs_you: { quiet: "1m", nudge_after: "4s" },
-        idle_timeout: "10m",
-        agents: { default: "claude", profiles: { claude: { preset: "claude", env } } },
-      },
-    });
-    p.env.PATH = `${AGENT_BIN}:${p.env.PATH ?? ""}`;
-    p.env.ANTHROPIC_BASE_URL = api.url;
-    p.env.ANTHROPIC_API_KEY = "sk-ant-test-0123456789abcdefghijKEY";
+    closedAfterTest(api);
+    const p = await realCliProject(
+      { claude: { preset: "claude", env: [...CLAUDE_ENV] } },
+      { config: { needs_you: { quiet: "1m", nudge_after: "4s" }, idle_timeout: "10m" } },
+    );
+    pointAtFakeClaude(p, api, "sk-ant-test-0123456789abcdefghijKEY");
     await p.part(id, { body: "Write hello.txt with a greeting and commit it.", verify: "test -f hello.txt" });
     await p.ok(["queue"]);
-    const diagnose = async () => {
-      const pane = await runProgram("tmux", ["-L", p.socket, "capture-pane", "-p", "-t", `bl-${id}`], {
-        cwd: p.parent,
-        env: p.env,
-      });
-      const run = (await p.show(id).catch(() => undefined))?.runs.at(-1);
-      const log =
-        run && existsSync(join(run.runDir, "session.log"))
-          ? await readFile(join(run.runDir, "session.log"), "utf8")
-          : "";
-      return `pane:\n${pane.stdout}\nsession.log (tail):\n${log.slice(-3000)}`;
-    };
     const launched = await p.run(["launch", "--json"]);
     expect(launched.code, launched.stdout + launched.stderr).toBe(0);
 
@@ -83,21 +52,15 @@ describe("needs you, with the real Claude Code", () => {
         75_000,
       );
     } catch (err) {
-      throw new Error(`${(err as Error).message}\n${await diagnose()}`);
+      throw new Error(`${(err as Error).message}\n${await diagnose(p, id)}`);
     }
     expect(asks.asked).toContain("ended its turn without ballador done");
-    // Within seconds of the turn's end (the last API answer), not after a quiet period.
+    // Within seconds of the turn's end (the last API answer), not after the quiet period (1m):
+    // the bound leaves a loaded machine slack and stays well under it.
     const lastAnswer = Date.parse(api.requests.at(-1)?.at ?? "");
-    expect(Date.parse(asks.since) - lastAnswer).toBeLessThan(15_000);
+    expect(Date.parse(asks.since) - lastAnswer).toBeLessThan(40_000);
 
-    try {
-      await p.waitState(id, ["review", "failed", "blocked"], 75_000);
-    } catch (err) {
-      throw new Error(`${(err as Error).message}\n${await diagnose()}`);
-    }
-    const task = await p.task(id);
-    if (task.state !== "review")
-      throw new Error(`${id} ended ${task.state}: ${task.reason}\n${await diagnose()}`);
+    await settle(p, id, 75_000);
     const shown = await p.show(id);
     expect(shown.notes.map((n) => n.text)).toContain("needs you: nudged (nobody answered)");
     expect(shown.notes.map((n) => n.text)).toContain("chose casual");

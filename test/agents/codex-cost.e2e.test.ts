@@ -1,21 +1,13 @@
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { AGENT_CLIS_TIMEOUT, installAgentClis } from "../helpers/agent-clis.js";
-import { closeApis, retried } from "../helpers/agent-e2e.js";
+import { describe, expect, it } from "vitest";
+import { retried, useRealAgentClis } from "../helpers/agent-e2e.js";
 import { CODEX as CODEX_AGENT, type ShownUsage, tracked } from "../helpers/agents-under-test.js";
 import { type ResponsesRequest, responsesTurns } from "../helpers/fake-openai-responses.js";
-import { cleanupSandboxTests } from "../helpers/sandbox.js";
 
-afterEach(async () => {
-  await closeApis();
-  await cleanupSandboxTests();
-});
+useRealAgentClis();
 
 const requestsOf = (api: { requests: unknown[] }) => api.requests as ResponsesRequest[];
 const { agent: CODEX, last } = tracked(CODEX_AGENT);
 type Usage = ShownUsage;
-
-// The real CLI: installed on demand (pinned, cached in .cache/agent-clis) the first time.
-beforeAll(installAgentClis, AGENT_CLIS_TIMEOUT);
 
 describe("cost, with the real Codex CLI", () => {
   it("each attempt's usage comes from its rollout, every response once, none counted twice over the resumed retry", async () => {
@@ -36,5 +28,5 @@ describe("cost, with the real Codex CLI", () => {
     const counted = runs.reduce((n, run) => n + (run.usage?.messages ?? 0), 0);
     expect(counted).toBeLessThanOrEqual(answered);
     expect(counted).toBeGreaterThanOrEqual(answered - runs.length);
-  }, 180_000);
+  }, 300_000);
 });

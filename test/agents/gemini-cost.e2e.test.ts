@@ -7,9 +7,8 @@
  * the CLI asked for, priced; over a retry that resumes the conversation (the session carried
  * into the new HOME and appended to) nothing is counted twice.
  */
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { AGENT_CLIS_TIMEOUT, installAgentClis } from "../helpers/agent-clis.js";
-import { closeApis, retried, toReview } from "../helpers/agent-e2e.js";
+import { describe, expect, it } from "vitest";
+import { retried, toReview, useRealAgentClis } from "../helpers/agent-e2e.js";
 import {
   GEMINI as GEMINI_AGENT,
   type ShownCost,
@@ -17,12 +16,8 @@ import {
   tracked,
 } from "../helpers/agents-under-test.js";
 import { GEMINI_TURN_USAGE, type GeminiRequest } from "../helpers/fake-gemini.js";
-import { cleanupSandboxTests } from "../helpers/sandbox.js";
 
-afterEach(async () => {
-  await closeApis();
-  await cleanupSandboxTests();
-});
+useRealAgentClis();
 
 const requestsOf = (api: { requests: unknown[] }) => api.requests as GeminiRequest[];
 const { agent: GEMINI, last } = tracked(GEMINI_AGENT);
@@ -59,9 +54,6 @@ function expectTurns(u: Usage | null, runId: string, models: string[]): Usage {
   });
   return usage;
 }
-
-// The real CLI: installed on demand (pinned, cached in .cache/agent-clis) the first time.
-beforeAll(installAgentClis, AGENT_CLIS_TIMEOUT);
 
 describe("cost, with the real Gemini CLI", () => {
   it("a run's usage is its session's turns, each once, at the fake's numbers, priced", async () => {

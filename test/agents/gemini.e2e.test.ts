@@ -5,38 +5,17 @@
  * failed attempt is retried in the same conversation: the interactive preset's retry runs
  * headless (`--resume latest --prompt`), since its own resume drops the new prompt.
  */
-import { afterEach, beforeAll, describe, it } from "vitest";
-import { AGENT_CLIS_TIMEOUT, installAgentClis } from "../helpers/agent-clis.js";
-import { closeApis, retried, toReview } from "../helpers/agent-e2e.js";
+import { describe } from "vitest";
+import { journeyTests, useRealAgentClis } from "../helpers/agent-e2e.js";
 import { GEMINI } from "../helpers/agents-under-test.js";
-import { cleanupSandboxTests } from "../helpers/sandbox.js";
 
-afterEach(async () => {
-  await closeApis();
-  await cleanupSandboxTests();
-});
-
-// The real CLI: installed on demand (pinned, cached in .cache/agent-clis) the first time.
-beforeAll(installAgentClis, AGENT_CLIS_TIMEOUT);
+useRealAgentClis();
 
 describe("Gemini CLI, real binary, sandboxed, against a fake Gemini API", () => {
-  it("headless (gemini --prompt): commits, reports done, reaches review", async () => {
-    const r = await toReview(GEMINI, "gemini-headless");
-    console.log(`gemini-headless: review after ${r.seconds.toFixed(1)} s`);
-  }, 120_000);
-
-  it("interactive (gemini --prompt-interactive): starts unattended, reaches review", async () => {
-    const r = await toReview(GEMINI, "gemini");
-    console.log(`gemini (interactive): review after ${r.seconds.toFixed(1)} s`);
-  }, 120_000);
-
-  it("headless retry continues the conversation (--resume latest)", async () => {
-    const r = await retried(GEMINI, "gemini-headless", false);
-    console.log(`gemini-headless retry: review after ${r.seconds.toFixed(1)} s`);
-  }, 180_000);
-
-  it("interactive retry continues the conversation (resumed headless, with the new prompt)", async () => {
-    const r = await retried(GEMINI, "gemini", true);
-    console.log(`gemini retry: review after ${r.seconds.toFixed(1)} s`);
-  }, 180_000);
+  journeyTests(GEMINI, {
+    headless: "headless (gemini --prompt): commits, reports done, reaches review",
+    interactive: "interactive (gemini --prompt-interactive): starts unattended, reaches review",
+    headlessRetry: "headless retry continues the conversation (--resume latest)",
+    interactiveRetry: "interactive retry continues the conversation (resumed headless, with the new prompt)",
+  });
 });

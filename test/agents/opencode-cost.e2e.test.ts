@@ -1,6 +1,5 @@
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { AGENT_CLIS_TIMEOUT, installAgentClis } from "../helpers/agent-clis.js";
-import { closeApis, retried, toReview } from "../helpers/agent-e2e.js";
+import { describe, expect, it } from "vitest";
+import { retried, toReview, useRealAgentClis } from "../helpers/agent-e2e.js";
 import {
   OPENCODE as OPENCODE_AGENT,
   type ShownCost,
@@ -8,12 +7,8 @@ import {
   tracked,
 } from "../helpers/agents-under-test.js";
 import { agentTurns, type RecordedRequest } from "../helpers/fake-anthropic.js";
-import { cleanupSandboxTests } from "../helpers/sandbox.js";
 
-afterEach(async () => {
-  await closeApis();
-  await cleanupSandboxTests();
-});
+useRealAgentClis();
 
 const requestsOf = (api: { requests: unknown[] }) => api.requests as RecordedRequest[];
 const { agent: OPENCODE, last } = tracked(OPENCODE_AGENT);
@@ -38,9 +33,6 @@ function expectAnswers(u: Usage | null, runId: string): Usage {
   expect(usage).toMatchObject({ input: 10 * usage.messages, output: 20 * usage.messages, cacheRead: 0 });
   return usage;
 }
-
-// The real CLI: installed on demand (pinned, cached in .cache/agent-clis) the first time.
-beforeAll(installAgentClis, AGENT_CLIS_TIMEOUT);
 
 describe("cost, with the real OpenCode", () => {
   it("a run's usage is its answers in OpenCode's database, each once, at the fake's numbers, priced", async () => {

@@ -21,6 +21,7 @@ import {
   toolResults,
 } from "../helpers/fake-anthropic.js";
 import { cleanupSandboxTests, makeSandboxProject, type SandboxProject } from "../helpers/sandbox.js";
+import { SPEC_SECTIONS } from "../helpers/specs.js";
 import { snapshotTree } from "../helpers/tree.js";
 
 const apis: FakeAnthropic[] = [];
@@ -395,15 +396,7 @@ describe("the conductor, with the real Claude Code in the sandbox", () => {
       "---",
       "# 0002 Rate limits",
       "",
-      ...[
-        "Context",
-        "Problem",
-        "Options",
-        "Decision",
-        "Tried and did not work",
-        "Access patterns",
-        "Consequences",
-      ].flatMap((s) => [`## ${s}`, `${s} of rate limits. DRAFT-2`, ""]),
+      ...SPEC_SECTIONS.flatMap((s) => [`## ${s}`, `${s} of rate limits. DRAFT-2`, ""]),
       "## History",
       "- 2026-12-01: drafted by the conductor",
       "",

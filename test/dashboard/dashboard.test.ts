@@ -4,85 +4,23 @@
  * browsers, actions, hostile text, the terminal, and screenshots for a person to look at.
  */
 import { mkdir, writeFile } from "node:fs/promises";
-import { request } from "node:http";
 import { join } from "node:path";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { ARTIFACTS, HAVE_CHROMIUM, launchBrowser } from "../helpers/browser.js";
+import type { Page } from "playwright-core";
+import { afterEach, describe, expect, it } from "vitest";
+import { ARTIFACTS, HAVE_CHROMIUM, useBrowser } from "../helpers/browser.js";
 import { runProgram } from "../helpers/cli.js";
-import {
-  type Background,
-  cleanupProjects,
-  commitAndDone,
-  gate,
-  makeProject,
-  type Project,
-  waitFor,
-} from "../helpers/runtime.js";
+import { rawRequest as raw, serveDashboard as serve } from "../helpers/dashboard.js";
+import { cleanupProjects, commitAndDone, gate, makeProject, waitFor } from "../helpers/runtime.js";
 import { makeSandboxProject } from "../helpers/sandbox.js";
 
-let browser: Browser;
-
-beforeAll(async () => {
-  if (HAVE_CHROMIUM) browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 afterEach(cleanupProjects);
-
-interface Served {
-  url: string;
-  origin: string;
-  port: number;
-  server: Background;
-}
-
-async function serve(p: Project, extra: string[] = []): Promise<Served> {
-  const server = p.spawn(["dashboard", "--port", "0", "--json", ...extra]);
-  const info = await waitFor(
-    async () => {
-      const out = server.output();
-      const end = out.indexOf("}\n");
-      if (end < 0) {
-        if (server.child.exitCode !== null) throw new Error(`dashboard exited: ${out}`);
-        return undefined;
-      }
-      return JSON.parse(out.slice(out.indexOf("{"), end + 1)) as { url: string; port: number };
-    },
-    () => `the dashboard's URL (output: ${server.output()})`,
-  );
-  return { url: info.url, origin: new URL(info.url).origin, port: info.port, server };
-}
-
-/** A raw request, with headers exactly as given (browsers would not let a page forge Host). */
-function raw(
-  port: number,
-  path: string,
-  opts: { method?: string; headers?: Record<string, string>; body?: string } = {},
-): Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined> }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { host: "127.0.0.1", port, path, method: opts.method ?? "GET", headers: opts.headers },
-      (res) => {
-        let body = "";
-        res.setEncoding("utf8");
-        res.on("data", (d: string) => {
-          body += d;
-        });
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
-      },
-    );
-    req.on("error", reject);
-    req.end(opts.body);
-  });
-}
 
 /** What the browser refused under the page's Content-Security-Policy, per page. */
 const refused = new WeakMap<Page, string[]>();
 
 async function openPage(url: string): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 960 } });
+  const context = await browser().newContext({ viewport: { width: 1440, height: 960 } });
   const page = await context.newPage();
   const list: string[] = [];
   refused.set(page, list);
@@ -125,7 +63,7 @@ describe.skipIf(!HAVE_CHROMIUM)("ballador dashboard in Chromium", () => {
     const page = await openPage(d.url);
     // The token is traded for a cookie and leaves the address bar.
     expect(page.url()).toBe(`${d.origin}/`);
-    await expect.poll(() => row(page, "secret-part").count(), { timeout: 15_000 }).toBe(1);
+    await expect.poll(() => row(page, "secret-part").count(), { timeout: 30_000 }).toBe(1);
     const cookies = await page.context().cookies();
     const session = cookies.find((c) => c.name === `ballador_dashboard_${d.port}`);
     expect(session?.httpOnly).toBe(true);
@@ -193,7 +131,7 @@ describe.skipIf(!HAVE_CHROMIUM)("ballador dashboard in Chromium", () => {
     const d = await serve(p);
     const page = await openPage(d.url);
     await expect
-      .poll(() => node(page, "schema").getAttribute("data-state"), { timeout: 15_000 })
+      .poll(() => node(page, "schema").getAttribute("data-state"), { timeout: 30_000 })
       .toBe("ready");
     expect(await node(page, "ui").getAttribute("data-state")).toBe("queued");
 
@@ -206,7 +144,7 @@ describe.skipIf(!HAVE_CHROMIUM)("ballador dashboard in Chromium", () => {
       .poll(() => page.locator(".flash.ok").textContent(), { timeout: 30_000 })
       .toContain("started schema");
     await expect
-      .poll(() => node(page, "schema").getAttribute("data-state"), { timeout: 15_000 })
+      .poll(() => node(page, "schema").getAttribute("data-state"), { timeout: 30_000 })
       .toBe("running");
     await expect.poll(() => row(page, "schema").getAttribute("data-state")).toBe("running");
     expect(await node(page, "schema").getAttribute("class")).toContain("active");
@@ -222,10 +160,11 @@ describe.skipIf(!HAVE_CHROMIUM)("ballador dashboard in Chromium", () => {
       "the graph to show schema in review",
       30_000,
     );
-    // The store said review no later than the page did; the page follows within a second or so.
+    // The store said review no later than the page did; the page follows within a second or so
+    // (the bound also holds the CLI's `show` on a loaded two-core machine).
     const t = await p.task("schema");
     expect(t.state).toBe("review");
-    expect(Date.now() - seen).toBeLessThan(10_000);
+    expect(Date.now() - seen).toBeLessThan(30_000);
     await expect.poll(() => row(page, "schema").getAttribute("data-state")).toBe("review");
     await expect.poll(() => page.locator('.review-list li[data-id="schema"]').count()).toBe(1);
     await page.screenshot({ path: join(ARTIFACTS, "dashboard-overview.png"), fullPage: true });
@@ -261,16 +200,17 @@ describe.skipIf(!HAVE_CHROMIUM)("ballador dashboard in Chromium", () => {
         location.hash = "#/task/a";
       });
       await expect
-        .poll(() => page.locator('[data-testid="task-state"]').textContent(), { timeout: 15_000 })
+        .poll(() => page.locator('[data-testid="task-state"]').textContent(), { timeout: 30_000 })
         .toBe("review");
     }
     await one.locator(".note-input").fill("Checked with Sam: keep the v1 field names.");
     await one.locator(".note-form button[type=submit]").click();
     const start = Date.now();
     await expect
-      .poll(() => two.locator('.note[data-kind="person"] .note-text').textContent(), { timeout: 10_000 })
+      .poll(() => two.locator('.note[data-kind="person"] .note-text').textContent(), { timeout: 20_000 })
       .toBe("Checked with Sam: keep the v1 field names.");
-    expect(Date.now() - start).toBeLessThan(5_000);
+    // Pushed (the page never reloads its data on a timer): seconds, with slack for a loaded machine.
+    expect(Date.now() - start).toBeLessThan(15_000);
     const brief = await p.ok(["review", "a", "--no-diff"]);
     expect(brief.stdout).toContain("## The person's notes");
     expect(brief.stdout).toContain("- Checked with Sam: keep the v1 field names.");
@@ -294,10 +234,10 @@ describe.skipIf(!HAVE_CHROMIUM)("ballador dashboard in Chromium", () => {
       location.hash = "#/task/w";
     });
     const state = page.locator('[data-testid="task-state"]');
-    await expect.poll(() => state.textContent(), { timeout: 15_000 }).toBe("running");
+    await expect.poll(() => state.textContent(), { timeout: 30_000 }).toBe("running");
     // The live terminal, drawn by the emulator from the tmux screen.
     await expect
-      .poll(() => page.locator(".xterm-rows").textContent(), { timeout: 15_000 })
+      .poll(() => page.locator(".xterm-rows").textContent(), { timeout: 30_000 })
       .toContain("working on w: step 1 of 2");
     await page.screenshot({ path: join(ARTIFACTS, "dashboard-task.png"), fullPage: true });
 
@@ -354,7 +294,7 @@ describe.skipIf(!HAVE_CHROMIUM)("ballador dashboard in Chromium", () => {
     });
     const waiting = page.locator('[data-testid="waiting"]');
     await expect
-      .poll(() => waiting.textContent(), { timeout: 15_000 })
+      .poll(() => waiting.textContent(), { timeout: 30_000 })
       .toContain("Overwrite <b>the</b> config?");
     expect(await page.locator('[data-testid="waiting"] b').count()).toBe(1);
     // The answer typed in its terminal: it goes on, and the mark goes away.
@@ -363,14 +303,14 @@ describe.skipIf(!HAVE_CHROMIUM)("ballador dashboard in Chromium", () => {
       env: p.env,
     });
     await p.waitState("asks", "review");
-    await expect.poll(() => waiting.count(), { timeout: 15_000 }).toBe(0);
+    await expect.poll(() => waiting.count(), { timeout: 30_000 }).toBe(0);
 
     // Request changes on the other task, from its page: an empty message is refused as the CLI does.
     await page.evaluate(() => {
       location.hash = "#/task/done-first";
     });
     const state = page.locator('[data-testid="task-state"]');
-    await expect.poll(() => state.textContent(), { timeout: 15_000 }).toBe("review");
+    await expect.poll(() => state.textContent(), { timeout: 30_000 }).toBe("review");
     await page.locator('button[data-action="request-changes"]').click();
     await page.locator('dialog.confirm button[data-answer="ok"]').click();
     await expect.poll(() => page.locator(".flash.error").textContent()).toContain("the message is empty");
@@ -403,7 +343,7 @@ describe.skipIf(!HAVE_CHROMIUM)("ballador dashboard in Chromium", () => {
     const d = await serve(p);
     const page = await openPage(d.url);
     await expect
-      .poll(() => row(page, "staged").locator(".c-role").textContent(), { timeout: 15_000 })
+      .poll(() => row(page, "staged").locator(".c-role").textContent(), { timeout: 30_000 })
       .toBe("1/1 implementer");
     expect(await row(page, "plain").locator(".c-role").textContent()).toBe("");
     expect(await page.locator(".thead").textContent()).toContain("Cost");
@@ -419,14 +359,14 @@ describe.skipIf(!HAVE_CHROMIUM)("ballador dashboard in Chromium", () => {
     const d = await serve(p);
     const page = await openPage(d.url);
     await expect
-      .poll(() => row(page, "own").locator(".c-flags").textContent(), { timeout: 15_000 })
+      .poll(() => row(page, "own").locator(".c-flags").textContent(), { timeout: 30_000 })
       .toContain("own verify");
     expect(await row(page, "plain").locator(".c-flags").textContent()).not.toContain("own verify");
     await page.evaluate(() => {
       location.hash = "#/task/own";
     });
     await expect
-      .poll(() => page.locator(".part-verify").textContent(), { timeout: 15_000 })
+      .poll(() => page.locator(".part-verify").textContent(), { timeout: 30_000 })
       .toContain(`Verified by the part's own command ${evil}, not the project's`);
     expect(await page.locator(".part-verify code").first().textContent()).toBe(evil);
     expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
@@ -449,7 +389,7 @@ describe.skipIf(!HAVE_CHROMIUM)("ballador dashboard in Chromium", () => {
       location.hash = "#/task/base";
     });
     await expect
-      .poll(() => page.locator('[data-testid="task-state"]').textContent(), { timeout: 15_000 })
+      .poll(() => page.locator('[data-testid="task-state"]').textContent(), { timeout: 30_000 })
       .toBe("running");
     await p.ok(["stop", "base"]);
     const r = await page.evaluate(async () => {
@@ -464,7 +404,7 @@ describe.skipIf(!HAVE_CHROMIUM)("ballador dashboard in Chromium", () => {
     expect(r.status).toBe(400);
     expect(r.body.error).toBe("task base is stopped; only a running task can be stopped");
     await expect
-      .poll(() => page.locator('[data-testid="task-state"]').textContent(), { timeout: 15_000 })
+      .poll(() => page.locator('[data-testid="task-state"]').textContent(), { timeout: 30_000 })
       .toBe("stopped");
 
     // Opening a pull request without a remote (or without gh): the page says what the CLI says.
@@ -477,7 +417,7 @@ describe.skipIf(!HAVE_CHROMIUM)("ballador dashboard in Chromium", () => {
     expect(cli.code).not.toBe(0);
     await confirm(page, "pr");
     await expect
-      .poll(() => page.locator(".flash.error .flash-text").textContent(), { timeout: 15_000 })
+      .poll(() => page.locator(".flash.error .flash-text").textContent(), { timeout: 30_000 })
       .toBe(cli.stderr.split("\n")[0]?.replace(/^ballador: /, ""));
     // An empty note is refused with the reason.
     const empty = await page.evaluate(async () => {
@@ -542,12 +482,12 @@ describe.skipIf(!HAVE_CHROMIUM)("ballador dashboard in Chromium", () => {
     await p.reaches("net", "review");
     const d = await serve(p);
     const page = await openPage(d.url);
-    await expect.poll(() => row(page, "net").locator(".flag-denied").count(), { timeout: 15_000 }).toBe(1);
+    await expect.poll(() => row(page, "net").locator(".flag-denied").count(), { timeout: 30_000 }).toBe(1);
     await page.evaluate(() => {
       location.hash = "#/task/net";
     });
     await expect
-      .poll(() => page.locator(".denials li").allTextContents(), { timeout: 15_000 })
+      .poll(() => page.locator(".denials li").allTextContents(), { timeout: 30_000 })
       .toEqual(["blocked.example.test:80 denied 1× (scripted)"]);
     expect(await page.locator("pre.suggestions").textContent()).toBe(
       'sandbox.allow_hosts: add "blocked.example.test"\nagents.profiles.scripted.allow_hosts: add "blocked.example.test"',
@@ -574,19 +514,19 @@ describe.skipIf(!HAVE_CHROMIUM)("ballador dashboard in Chromium", () => {
     await p.reaches("evil", "review");
     const d = await serve(p);
     const page = await openPage(d.url);
-    await expect.poll(() => row(page, "evil").count(), { timeout: 15_000 }).toBe(1);
+    await expect.poll(() => row(page, "evil").count(), { timeout: 30_000 }).toBe(1);
     expect(await row(page, "evil").locator(".c-title").textContent()).toBe(`${evil} title`);
     await page.evaluate(() => {
       location.hash = "#/task/evil";
     });
     await expect
-      .poll(() => page.locator(".note-text").allTextContents(), { timeout: 15_000 })
+      .poll(() => page.locator(".note-text").allTextContents(), { timeout: 30_000 })
       .toContain(`note ${evil}`);
     await page.locator(".note-input").fill(`person ${evil}`);
     await page.locator(".note-form button[type=submit]").click();
     await expect.poll(() => page.locator(".note-text").allTextContents()).toContain(`person ${evil}`);
     await expect
-      .poll(() => page.locator(".xterm-rows").textContent(), { timeout: 15_000 })
+      .poll(() => page.locator(".xterm-rows").textContent(), { timeout: 30_000 })
       .toContain("terminal <b onmouseover");
     const text = (await page.locator("main").textContent()) ?? "";
     expect(text).toContain(`${evil} title`);

@@ -4,28 +4,18 @@
  */
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { Browser } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
-import { HAVE_CHROMIUM, launchBrowser } from "../helpers/browser.js";
-import { cleanupProjects, makeProject, type Project, waitFor } from "../helpers/runtime.js";
+import { HAVE_CHROMIUM, useBrowser } from "../helpers/browser.js";
+import { serveDashboard } from "../helpers/dashboard.js";
+import { cleanupProjects, makeProject, type Project } from "../helpers/runtime.js";
 
-let browser: Browser;
-beforeAll(async () => {
-  if (HAVE_CHROMIUM) browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 afterEach(cleanupProjects);
 
 async function bannerOf(p: Project): Promise<string | null> {
-  const server = p.spawn(["dashboard", "--port", "0", "--json"]);
-  const url = await waitFor(
-    async () => /"url":\s*"([^"]+)"/.exec(server.output())?.[1],
-    () => `the dashboard's URL (output: ${server.output()})`,
-  );
-  const context = await browser.newContext();
+  const { url, server } = await serveDashboard(p);
+  const context = await browser().newContext();
   try {
     const page = await context.newPage();
     await page.goto(url);

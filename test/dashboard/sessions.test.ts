@@ -6,13 +6,18 @@
  */
 import { readFileSync } from "node:fs";
 import { chmod, readdir, readFile, writeFile } from "node:fs/promises";
-import { request } from "node:http";
 import { join } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { HAVE_CHROMIUM, launchBrowser } from "../helpers/browser.js";
+import type { Page } from "playwright-core";
+import { afterEach, describe, expect, it } from "vitest";
+import { HAVE_CHROMIUM, useBrowser } from "../helpers/browser.js";
 import { PACKAGE_ROOT } from "../helpers/cli.js";
+import {
+  type RawResponse,
+  rawRequest,
+  type ServedDashboard as Served,
+  serveDashboard as serve,
+} from "../helpers/dashboard.js";
 import {
   cleanupProjects,
   commitAndDone,
@@ -32,68 +37,16 @@ function documented<T>(stdout: string): T {
   return doc;
 }
 
-let browser: Browser;
-beforeAll(async () => {
-  if (HAVE_CHROMIUM) browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 afterEach(cleanupProjects);
 
-interface Served {
-  url: string;
-  origin: string;
-  port: number;
-  token: string;
-}
-
-async function serve(p: Project, extra: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<Served> {
-  const server = p.spawn(["dashboard", "--port", "0", "--json", ...extra], env);
-  const info = await waitFor(
-    async () => {
-      const out = server.output();
-      const end = out.indexOf("}\n");
-      if (end < 0) {
-        if (server.child.exitCode !== null) throw new Error(`dashboard exited: ${out}`);
-        return undefined;
-      }
-      return JSON.parse(out.slice(out.indexOf("{"), end + 1)) as { url: string; port: number };
-    },
-    () => `the dashboard's URL (output: ${server.output()})`,
-  );
-  const u = new URL(info.url);
-  return { url: info.url, origin: u.origin, port: info.port, token: u.searchParams.get("token") as string };
-}
-
-type Raw = { status: number; body: string; headers: Record<string, string | string[] | undefined> };
-
+/** A raw request with Host as a browser sends it, unless the test forges one. */
 function raw(
   port: number,
   path: string,
   opts: { method?: string; headers?: Record<string, string>; body?: string } = {},
-): Promise<Raw> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: "127.0.0.1",
-        port,
-        path,
-        method: opts.method ?? "GET",
-        headers: { Host: `127.0.0.1:${port}`, ...opts.headers },
-      },
-      (res) => {
-        let body = "";
-        res.setEncoding("utf8");
-        res.on("data", (d: string) => {
-          body += d;
-        });
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
-      },
-    );
-    req.on("error", reject);
-    req.end(opts.body);
-  });
+): Promise<RawResponse> {
+  return rawRequest(port, path, { ...opts, headers: { Host: `127.0.0.1:${port}`, ...opts.headers } });
 }
 
 /** Logs in as a browser would (the URL's path and query), returning the session cookie. */
@@ -110,13 +63,13 @@ async function csrfOf(d: Served, cookie: string): Promise<string> {
 }
 
 async function openPage(url: string, name?: string): Promise<Page> {
-  const context = await browser.newContext();
+  const context = await browser().newContext();
   const page = await context.newPage();
   await page.goto(url);
   if (name !== undefined) {
     await page.locator(".session-name-input").fill(name);
     await page.locator(".session-form button[type=submit]").click();
-    await expect.poll(() => page.locator(".session-name").textContent(), { timeout: 10_000 }).toBe(name);
+    await expect.poll(() => page.locator(".session-name").textContent(), { timeout: 30_000 }).toBe(name);
   }
   return page;
 }
@@ -168,8 +121,8 @@ describe("dashboard sessions", () => {
     expect((await raw(d.port, "/api/board", { headers: { Cookie: idle as string } })).status).toBe(403);
     if (!HAVE_CHROMIUM) return;
     const page = await openPage(d.url);
-    await expect.poll(() => page.locator(".session-name-input").count(), { timeout: 10_000 }).toBe(1);
-    await expect.poll(() => loggedOut(page), { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => page.locator(".session-name-input").count(), { timeout: 30_000 }).toBe(1);
+    await expect.poll(() => loggedOut(page), { timeout: 30_000 }).toBe(1);
     await page.reload();
     expect(await page.content()).toContain("Forbidden");
     await page.context().close();
@@ -193,7 +146,7 @@ describe("dashboard sessions", () => {
 
       const revoked = await p.ok(["dashboard", "sessions", "--revoke", "Ana"]);
       expect(revoked.stdout).toContain("Ana");
-      await expect.poll(() => loggedOut(ana), { timeout: 10_000 }).toBe(1);
+      await expect.poll(() => loggedOut(ana), { timeout: 30_000 }).toBe(1);
       expect(await loggedOut(ben)).toBe(0);
       expect(await ana.locator("body").textContent()).not.toContain("Part a");
       // Ben still works: he can leave a note.
@@ -202,13 +155,13 @@ describe("dashboard sessions", () => {
       });
       await ben.locator(".note-input").fill("still here");
       await ben.locator(".note-form button[type=submit]").click();
-      await expect.poll(async () => (await p.show("a")).notes.length, { timeout: 10_000 }).toBe(1);
+      await expect.poll(async () => (await p.show("a")).notes.length, { timeout: 30_000 }).toBe(1);
 
       const unknown = await p.run(["dashboard", "sessions", "--revoke", "nobody"]);
       expect(unknown.code).toBe(3);
       expect(unknown.stderr).toContain('no dashboard session has the id or name "nobody"');
       await p.ok(["dashboard", "sessions", "--revoke", (list.find((l) => l.name === "Ben") as Listed).id]);
-      await expect.poll(() => loggedOut(ben), { timeout: 10_000 }).toBe(1);
+      await expect.poll(() => loggedOut(ben), { timeout: 30_000 }).toBe(1);
       expect(await listed(p)).toEqual([]);
       await ana.context().close();
       await ben.context().close();
@@ -229,7 +182,7 @@ describe("dashboard sessions", () => {
       const fresh = new URL(r.rotated[0]?.url as string);
       expect(fresh.origin).toBe(d.origin);
       expect(fresh.searchParams.get("token")).not.toBe(d.token);
-      await expect.poll(() => loggedOut(page), { timeout: 10_000 }).toBe(1);
+      await expect.poll(() => loggedOut(page), { timeout: 30_000 }).toBe(1);
       expect(await login(d)).toBeNull();
       expect(await login(d, `/?token=${fresh.searchParams.get("token")}`)).toBeTruthy();
       await page.context().close();
@@ -247,12 +200,12 @@ describe("dashboard sessions", () => {
       await page.locator(".session-name-input").fill("<img src=x onerror=alert(1)>");
       await page.locator(".session-form button[type=submit]").click();
       await expect
-        .poll(() => page.locator(".session-error").textContent(), { timeout: 10_000 })
+        .poll(() => page.locator(".session-error").textContent(), { timeout: 30_000 })
         .toContain("letters, digits");
       expect(await page.locator("img").count()).toBe(0);
       await page.locator(".session-name-input").fill("Zoë Q");
       await page.locator(".session-form button[type=submit]").click();
-      await expect.poll(() => page.locator(".session-name").textContent(), { timeout: 10_000 }).toBe("Zoë Q");
+      await expect.poll(() => page.locator(".session-name").textContent(), { timeout: 30_000 }).toBe("Zoë Q");
 
       await page.locator('button[data-action="launch-ready"]').click();
       await page.locator('dialog.confirm button[data-answer="ok"]').click();

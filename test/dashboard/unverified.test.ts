@@ -1,20 +1,9 @@
-/**
- * The dashboard marks work no verify command checked (issue 28): the task's row and its page
- * say "unverified", and its verification is never shown as "passed". Real server, Chromium.
- */
-import type { Browser } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { HAVE_CHROMIUM, launchBrowser } from "../helpers/browser.js";
-import { cleanupProjects, commitAndDone, makeProject, waitFor } from "../helpers/runtime.js";
+import { afterEach, describe, expect, it } from "vitest";
+import { HAVE_CHROMIUM, useBrowser } from "../helpers/browser.js";
+import { serveDashboard } from "../helpers/dashboard.js";
+import { cleanupProjects, commitAndDone, makeProject } from "../helpers/runtime.js";
 
-let browser: Browser;
-
-beforeAll(async () => {
-  if (HAVE_CHROMIUM) browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 afterEach(cleanupProjects);
 
 describe.skipIf(!HAVE_CHROMIUM)("the dashboard and unverified work", () => {
@@ -24,28 +13,18 @@ describe.skipIf(!HAVE_CHROMIUM)("the dashboard and unverified work", () => {
     await p.ok(["queue"]);
     await p.ok(["launch"]);
     await p.reaches("a", "review");
-    const server = p.spawn(["dashboard", "--port", "0", "--json"]);
-    const url = await waitFor(
-      async () => {
-        const out = server.output();
-        const end = out.indexOf("}\n");
-        return end < 0
-          ? undefined
-          : (JSON.parse(out.slice(out.indexOf("{"), end + 1)) as { url: string }).url;
-      },
-      () => `the dashboard's URL (output: ${server.output()})`,
-    );
-    const context = await browser.newContext({ viewport: { width: 1440, height: 960 } });
+    const { url } = await serveDashboard(p);
+    const context = await browser().newContext({ viewport: { width: 1440, height: 960 } });
     const page = await context.newPage();
     await page.goto(url);
     const mark = page.locator('.tbody .trow[data-id="a"] .pill.unverified');
-    await expect.poll(() => mark.count(), { timeout: 15_000 }).toBe(1);
+    await expect.poll(() => mark.count(), { timeout: 30_000 }).toBe(1);
     expect(await mark.textContent()).toBe("unverified");
     await page.evaluate(() => {
       location.hash = "#/task/a";
     });
     const pageMark = page.locator('[data-testid="task-unverified"]');
-    await expect.poll(() => pageMark.count(), { timeout: 15_000 }).toBe(1);
+    await expect.poll(() => pageMark.count(), { timeout: 30_000 }).toBe(1);
     expect(await pageMark.getAttribute("title")).toContain("No verify command checked this work");
     const verdicts = await page.locator("details.verify summary .pill").allTextContents();
     expect(verdicts).toContain("unverified");

@@ -64,6 +64,7 @@ describe("dashboard graph waves", () => {
     const l = waves(model(tasks));
     expect(l.waves).toHaveLength(10_000);
     expect(l.wave.get("t9999")).toBe(9999);
-    expect(performance.now() - start).toBeLessThan(2000);
+    // Linear takes milliseconds; the bound leaves a loaded machine slack and still catches a blow-up.
+    expect(performance.now() - start).toBeLessThan(5000);
   });
 });

@@ -19,6 +19,7 @@ import {
   runCli,
   type TestRepo,
 } from "../helpers/cli.js";
+import { SPEC_SECTIONS } from "../helpers/specs.js";
 
 afterEach(cleanupTempDirs);
 
@@ -240,16 +241,7 @@ describe("ballador spec", () => {
     expectOk(await repo.run(["spec", "new", "Second: the sequel!"]));
     const text = await readFile(join(repo.dir, first.path), "utf8");
     expect(text).toMatch(/^status: draft$/m);
-    for (const section of [
-      "Context",
-      "Problem",
-      "Options",
-      "Decision",
-      "Tried and did not work",
-      "Access patterns",
-      "Consequences",
-      "History",
-    ]) {
+    for (const section of [...SPEC_SECTIONS, "History"]) {
       expect(text).toContain(`## ${section}\n`);
     }
     expectOk(

@@ -17,10 +17,11 @@
 import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { expect } from "vitest";
-import { AGENT_BIN } from "./agent-clis.js";
+import { afterEach, beforeAll, expect, it } from "vitest";
+import { AGENT_BIN, AGENT_CLIS_TIMEOUT, installAgentClis } from "./agent-clis.js";
 import { PACKAGE_ROOT, runProgram } from "./cli.js";
-import { makeSandboxProject, type SandboxProject } from "./sandbox.js";
+import { agentProfiles, type Profile } from "./profiles.js";
+import { cleanupSandboxTests, makeSandboxProject, type SandboxProject } from "./sandbox.js";
 
 const ARTIFACTS = join(PACKAGE_ROOT, "test-artifacts");
 
@@ -56,9 +57,49 @@ export interface AgentUnderTest {
   idleTimeout?: string;
 }
 
-const opened: FakeApi[] = [];
+const opened: Array<{ close(): Promise<void> }> = [];
 export async function closeApis(): Promise<void> {
   await Promise.all(opened.splice(0).map((a) => a.close()));
+}
+
+/** Closes `api` after the test (with closeApis). */
+export function closedAfterTest<T extends { close(): Promise<void> }>(api: T): T {
+  opened.push(api);
+  return api;
+}
+
+/**
+ * The hooks of a test file that runs real agent CLIs: the CLIs installed on demand (pinned,
+ * cached in .cache/agent-clis) before the first test; the fakes, projects and CAs gone after each.
+ */
+export function useRealAgentClis(): void {
+  beforeAll(installAgentClis, AGENT_CLIS_TIMEOUT);
+  afterEach(async () => {
+    await closeApis();
+    await cleanupSandboxTests();
+  });
+}
+
+/**
+ * A sandboxed project whose profiles run real CLIs: their folder first on the launcher's PATH,
+ * 127.0.0.1 (the fake model servers) reachable. `config` is more of the project's config.
+ */
+export async function realCliProject(
+  profiles: Record<string, Profile>,
+  opts: { defaultName?: string; config?: Record<string, unknown> } = {},
+): Promise<SandboxProject> {
+  const p = await makeSandboxProject({
+    allowHosts: ["127.0.0.1"],
+    config: { ...opts.config, ...agentProfiles(profiles, opts.defaultName) },
+  });
+  p.env.PATH = `${AGENT_BIN}:${p.env.PATH ?? ""}`;
+  return p;
+}
+
+/** The launcher's environment: Claude Code's API at the fake `api`, with `key`. */
+export function pointAtFakeClaude(p: SandboxProject, api: { url: string }, key: string): void {
+  p.env.ANTHROPIC_BASE_URL = api.url;
+  p.env.ANTHROPIC_API_KEY = key;
 }
 
 async function project(
@@ -67,16 +108,13 @@ async function project(
   api: FakeApi,
   config: Record<string, unknown> = {},
 ) {
-  const p = await makeSandboxProject({
-    allowHosts: ["127.0.0.1"],
-    config: { ...config, agents: { default: preset, profiles: { [preset]: { preset, env: agent.env } } } },
-  });
-  p.env.PATH = `${AGENT_BIN}:${p.env.PATH ?? ""}`;
+  const p = await realCliProject({ [preset]: { preset, env: agent.env } }, { config });
   await agent.configure(p, api);
   return p;
 }
 
-export async function diagnose(p: SandboxProject, id: string): Promise<string> {
+/** The pane and the session log's tail (`tail` characters), for a failure message that shows what the agent saw. */
+export async function diagnose(p: SandboxProject, id: string, tail = 3000): Promise<string> {
   const pane = await runProgram("tmux", ["-L", p.socket, "capture-pane", "-p", "-t", `bl-${id}`], {
     cwd: p.parent,
     env: p.env,
@@ -84,22 +122,23 @@ export async function diagnose(p: SandboxProject, id: string): Promise<string> {
   let log = "(no run)";
   try {
     const file = join(await p.runDir(id), "session.log");
-    log = existsSync(file) ? (await readFile(file, "utf8")).slice(-3000) : "(no session.log)";
+    log = existsSync(file) ? (await readFile(file, "utf8")).slice(-tail) : "(no session.log)";
   } catch {
     // no run yet
   }
   return `pane:\n${pane.stdout}${pane.stderr}\nsession.log (tail):\n${log}`;
 }
 
-async function settle(p: SandboxProject, id: string, ms: number) {
+/** Waits up to `ms` for the task to settle and expects review; else fails with what the agent saw. */
+export async function settle(p: SandboxProject, id: string, ms: number, tail = 3000) {
   try {
     await p.waitState(id, ["review", "failed", "blocked"], ms);
   } catch (err) {
-    throw new Error(`${(err as Error).message}\n${await diagnose(p, id)}`);
+    throw new Error(`${(err as Error).message}\n${await diagnose(p, id, tail)}`);
   }
   const task = await p.task(id);
   if (task.state !== "review")
-    throw new Error(`${id} ended ${task.state}: ${task.reason}\n${await diagnose(p, id)}`);
+    throw new Error(`${id} ended ${task.state}: ${task.reason}\n${await diagnose(p, id, tail)}`);
   return task;
 }
 
@@ -112,7 +151,7 @@ async function keep(name: string, api: FakeApi) {
 export async function toReview(
   agent: AgentUnderTest,
   preset: string,
-  ms = 100_000,
+  ms = 180_000,
   config: Record<string, unknown> = {},
 ) {
   const id = `hello-${preset}`;
@@ -124,7 +163,7 @@ export async function toReview(
     ],
     finalText: "Done: hello.txt is committed and reported.",
   });
-  opened.push(api);
+  closedAfterTest(api);
   const p = await project(agent, preset, api, config);
   await p.part(id, {
     body: `Write hello.txt with a greeting and commit it. ${marker}`,
@@ -168,7 +207,7 @@ export async function retried(
   agent: AgentUnderTest,
   preset: string,
   interactive: boolean,
-  ms = 150_000,
+  ms = 240_000,
   config: Record<string, unknown> = {},
 ) {
   const id = `retry-${preset}`;
@@ -187,7 +226,7 @@ export async function retried(
       finalText: "Fixed and reported.",
     },
   });
-  opened.push(api);
+  closedAfterTest(api);
   // Interactive: the TUI stays open after the refused done; a short idle_timeout ends the attempt.
   const p = await project(agent, preset, api, {
     ...config,
@@ -223,4 +262,37 @@ export async function retried(
   } finally {
     await keep(`${preset}-retry`, api);
   }
+}
+
+/** The titles of an agent's four journeys: each says how the binary is run. */
+export interface JourneyTitles {
+  headless: string;
+  interactive: string;
+  headlessRetry: string;
+  interactiveRetry: string;
+}
+
+/**
+ * The four journeys of an agent CLI with a headless and an interactive preset (`<name>-headless`,
+ * `<name>`): each reaches review (toReview), and each retries in the same conversation (retried).
+ */
+export function journeyTests(agent: AgentUnderTest, titles: JourneyTitles): void {
+  const headless = `${agent.name}-headless`;
+  it(titles.headless, async () => {
+    const r = await toReview(agent, headless);
+    console.log(`${headless}: review after ${r.seconds.toFixed(1)} s`);
+  }, 240_000);
+  it(titles.interactive, async () => {
+    const r = await toReview(agent, agent.name);
+    console.log(`${agent.name} (interactive): review after ${r.seconds.toFixed(1)} s`);
+  }, 240_000);
+  it(titles.headlessRetry, async () => {
+    const r = await retried(agent, headless, false);
+    console.log(`${headless} retry: review after ${r.seconds.toFixed(1)} s`);
+  }, 300_000);
+  it(titles.interactiveRetry, async () => {
+    const r = await retried(agent, agent.name, true);
+    console.log(`${agent.name} retry: review after ${r.seconds.toFixed(1)} s`);
+    expect(r.id).toBe(`retry-${agent.name}`);
+  }, 300_000);
 }

@@ -6,6 +6,7 @@ import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { type Browser, chromium } from "playwright-core";
+import { afterAll, beforeAll } from "vitest";
 import { PACKAGE_ROOT } from "./cli.js";
 
 export const CHROMIUM = process.env.BALLADOR_CHROMIUM ?? "/usr/bin/chromium";
@@ -32,4 +33,22 @@ export async function launchBrowser(): Promise<Browser> {
       "--disable-sync",
     ],
   });
+}
+
+/**
+ * One browser for a test file (launched before its first test when Chromium is there, closed
+ * after its last). Returns the browser's getter: `const browser = useBrowser(); browser().newPage()`.
+ */
+export function useBrowser(): () => Browser {
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    if (HAVE_CHROMIUM) browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  return () => {
+    if (!browser) throw new Error(`no browser: ${CHROMIUM} is missing (skip the test with HAVE_CHROMIUM)`);
+    return browser;
+  };
 }

@@ -20,10 +20,8 @@
  */
 
 import { createHash } from "node:crypto";
-import { writeFileSync } from "node:fs";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { createServer as createHttpsServer } from "node:https";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { recorder, sendJson, serveHttp } from "./fake-http.js";
 
 export interface FakeAnthropicOptions {
   /** Bash commands (or other tool calls: `{ tool, input }`), one tool call each, in order. */
@@ -89,6 +87,7 @@ interface MessagesBody {
 
 export async function startFakeAnthropic(opts: FakeAnthropicOptions): Promise<FakeAnthropic> {
   const requests: RecordedRequest[] = [];
+  const keep = recorder(requests, opts.recordTo);
   let messageCounter = 0;
   const record = (req: IncomingMessage, body: unknown, answer: string) => {
     const headers: Record<string, string | string[] | undefined> = { ...req.headers };
@@ -96,7 +95,7 @@ export async function startFakeAnthropic(opts: FakeAnthropicOptions): Promise<Fa
     const keySha256 = key ? createHash("sha256").update(key).digest("hex") : "";
     delete headers["x-api-key"];
     delete headers.authorization;
-    requests.push({
+    keep({
       at: new Date().toISOString(),
       method: req.method ?? "",
       path: req.url ?? "",
@@ -105,34 +104,21 @@ export async function startFakeAnthropic(opts: FakeAnthropicOptions): Promise<Fa
       body,
       answer,
     });
-    if (opts.recordTo) writeFileSync(opts.recordTo, `${JSON.stringify(requests, null, 2)}\n`);
   };
 
-  const handler = (req: IncomingMessage, res: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      const raw = Buffer.concat(chunks).toString("utf8");
-      let body: unknown = null;
-      if (raw) {
-        try {
-          body = JSON.parse(raw);
-        } catch {
-          body = raw;
-        }
-      }
-      const path = (req.url ?? "/").split("?")[0] as string;
-      if (req.method === "HEAD") {
+  const server = await serveHttp(
+    ({ req, method, path, raw, body }, res) => {
+      if (method === "HEAD") {
         record(req, body, "head");
         res.writeHead(200).end();
         return;
       }
-      if (req.method === "POST" && path === "/v1/messages/count_tokens") {
+      if (method === "POST" && path === "/v1/messages/count_tokens") {
         record(req, body, "count_tokens");
         sendJson(res, 200, { input_tokens: Math.ceil(raw.length / 4) });
         return;
       }
-      if (req.method === "POST" && path === "/v1/messages") {
+      if (method === "POST" && path === "/v1/messages") {
         messageCounter += 1;
         const b = (body ?? {}) as MessagesBody;
         const reply = answerFor(b, opts, messageCounter);
@@ -146,26 +132,12 @@ export async function startFakeAnthropic(opts: FakeAnthropicOptions): Promise<Fa
       record(req, body, "404");
       sendJson(res, 404, {
         type: "error",
-        error: { type: "not_found_error", message: `the fake API has no ${req.method} ${path}` },
+        error: { type: "not_found_error", message: `the fake API has no ${method} ${path}` },
       });
-    });
-  };
-  const server = opts.tls ? createHttpsServer(opts.tls, handler) : createServer(handler);
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", resolve);
-  });
-  const port = (server.address() as AddressInfo).port;
-  return {
-    url: `${opts.tls ? "https" : "http"}://127.0.0.1:${port}`,
-    port,
-    requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+    },
+    opts.tls ? { tls: opts.tls } : {},
+  );
+  return { url: server.url, port: server.port, requests, close: server.close };
 }
 
 type Block = { type: "text"; text: string } | { type: "tool_use"; id: string; name: string; input: unknown };
@@ -239,12 +211,6 @@ function messageJson(id: string, model: string, blocks: Block[], stop: string) {
     stop_sequence: null,
     usage: usage(20),
   };
-}
-
-function sendJson(res: ServerResponse, status: number, value: unknown): void {
-  const text = JSON.stringify(value);
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
-  res.end(text);
 }
 
 function sendStream(res: ServerResponse, id: string, model: string, blocks: Block[], stop: string): void {

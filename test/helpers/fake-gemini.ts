@@ -16,9 +16,7 @@
  * GEMINI_TURN_USAGE, the CLI's side requests GEMINI_SIDE_USAGE, so a test can tell which the
  * CLI recorded.
  */
-import { writeFileSync } from "node:fs";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
+import { recorder, send, sendJson, serveHttp } from "./fake-http.js";
 
 /** Tokens of each answer to a request with tools: 10 prompt (4 of them cached), 5 + 3 thought out. */
 export const GEMINI_TURN_USAGE = {
@@ -82,64 +80,28 @@ interface Schema {
 
 export async function startFakeGemini(opts: FakeGeminiOptions): Promise<FakeGemini> {
   const requests: GeminiRequest[] = [];
-  const server = createServer((req, res) => {
-    let raw = "";
-    req.setEncoding("utf8");
-    req.on("data", (c: string) => {
-      raw += c;
-    });
-    req.on("end", () => {
-      let body: unknown = null;
-      try {
-        body = raw ? JSON.parse(raw) : null;
-      } catch {
-        body = raw;
-      }
-      const path = req.url ?? "/";
-      const b = (body ?? {}) as GenerateBody;
-      const reply = answerFor(b, opts);
-      requests.push({
-        at: new Date().toISOString(),
-        method: req.method ?? "",
-        path,
-        body,
-        answer: reply.label,
-      });
-      if (opts.recordTo) writeFileSync(opts.recordTo, `${JSON.stringify(requests, null, 2)}\n`);
-      if (path.includes(":countTokens")) {
-        send(res, 200, "application/json", JSON.stringify({ totalTokens: Math.ceil(raw.length / 4) }));
-        return;
-      }
-      const chunk = {
-        candidates: [{ content: { role: "model", parts: reply.parts }, finishReason: "STOP", index: 0 }],
-        usageMetadata: reply.label === "text" ? GEMINI_SIDE_USAGE : GEMINI_TURN_USAGE,
-        modelVersion: "gemini-fake",
-      };
-      if (path.includes(":streamGenerateContent")) {
-        send(res, 200, "text/event-stream", `data: ${JSON.stringify(chunk)}\r\n\r\n`);
-      } else if (path.includes(":generateContent")) {
-        send(res, 200, "application/json", JSON.stringify(chunk));
-      } else {
-        send(res, 404, "application/json", JSON.stringify({ error: { code: 404, message: `no ${path}` } }));
-      }
-    });
+  const record = recorder(requests, opts.recordTo);
+  const server = await serveHttp(({ method, url: path, raw, body }, res) => {
+    const reply = answerFor((body ?? {}) as GenerateBody, opts);
+    record({ at: new Date().toISOString(), method, path, body, answer: reply.label });
+    if (path.includes(":countTokens")) {
+      sendJson(res, 200, { totalTokens: Math.ceil(raw.length / 4) });
+      return;
+    }
+    const chunk = {
+      candidates: [{ content: { role: "model", parts: reply.parts }, finishReason: "STOP", index: 0 }],
+      usageMetadata: reply.label === "text" ? GEMINI_SIDE_USAGE : GEMINI_TURN_USAGE,
+      modelVersion: "gemini-fake",
+    };
+    if (path.includes(":streamGenerateContent")) {
+      send(res, 200, "text/event-stream", `data: ${JSON.stringify(chunk)}\r\n\r\n`);
+    } else if (path.includes(":generateContent")) {
+      sendJson(res, 200, chunk);
+    } else {
+      sendJson(res, 404, { error: { code: 404, message: `no ${path}` } });
+    }
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as AddressInfo).port;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
-
-function send(res: import("node:http").ServerResponse, status: number, type: string, text: string): void {
-  res.writeHead(status, { "content-type": type });
-  res.end(text);
+  return { url: server.url, requests, close: server.close };
 }
 
 function answerFor(body: GenerateBody, opts: FakeGeminiOptions): { parts: Part[]; label: string } {

@@ -15,9 +15,8 @@
  * (a retry's) follows that script, counting the outputs after that message.
  * `GET /v1/models` lists fake-model; anything else gets a 404 in the API's error shape.
  */
-import { writeFileSync } from "node:fs";
-import { createServer, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { ServerResponse } from "node:http";
+import { recorder, sendJson, serveHttp } from "./fake-http.js";
 
 export interface FakeResponsesOptions {
   steps: readonly string[];
@@ -58,58 +57,32 @@ interface ResponsesBody {
 
 export async function startFakeResponses(opts: FakeResponsesOptions): Promise<FakeResponses> {
   const requests: ResponsesRequest[] = [];
+  const keep = recorder(requests, opts.recordTo);
   let counter = 0;
-  const server = createServer((req, res) => {
-    let raw = "";
-    req.setEncoding("utf8");
-    req.on("data", (c: string) => {
-      raw += c;
-    });
-    req.on("end", () => {
-      let body: unknown = null;
-      try {
-        body = raw ? JSON.parse(raw) : null;
-      } catch {
-        body = raw;
-      }
-      const path = (req.url ?? "/").split("?")[0] as string;
-      const record = (answer: string) => {
-        requests.push({ at: new Date().toISOString(), method: req.method ?? "", path, body, answer });
-        if (opts.recordTo) writeFileSync(opts.recordTo, `${JSON.stringify(requests, null, 2)}\n`);
-      };
-      if (req.method === "GET" && path.endsWith("/models")) {
-        record("models");
-        sendJson(res, 200, {
-          object: "list",
-          data: [{ id: "fake-model", object: "model", created: 0, owned_by: "fake" }],
-        });
-        return;
-      }
-      if (req.method === "POST" && path.endsWith("/responses")) {
-        counter += 1;
-        const b = (body ?? {}) as ResponsesBody;
-        const reply = answerFor(b, opts, counter);
-        record(reply.label);
-        sendStream(res, `resp_fake_${counter}`, b.model ?? "fake-model", reply.items);
-        return;
-      }
-      record("404");
-      sendJson(res, 404, {
-        error: { message: `the fake API has no ${req.method} ${path}`, type: "not_found" },
+  const server = await serveHttp(({ method, path, body }, res) => {
+    const record = (answer: string) => keep({ at: new Date().toISOString(), method, path, body, answer });
+    if (method === "GET" && path.endsWith("/models")) {
+      record("models");
+      sendJson(res, 200, {
+        object: "list",
+        data: [{ id: "fake-model", object: "model", created: 0, owned_by: "fake" }],
       });
+      return;
+    }
+    if (method === "POST" && path.endsWith("/responses")) {
+      counter += 1;
+      const b = (body ?? {}) as ResponsesBody;
+      const reply = answerFor(b, opts, counter);
+      record(reply.label);
+      sendStream(res, `resp_fake_${counter}`, b.model ?? "fake-model", reply.items);
+      return;
+    }
+    record("404");
+    sendJson(res, 404, {
+      error: { message: `the fake API has no ${method} ${path}`, type: "not_found" },
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as AddressInfo).port;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return { url: server.url, requests, close: server.close };
 }
 
 type OutputItem = Record<string, unknown>;
@@ -162,12 +135,6 @@ function answerFor(
     ],
     label: `tool_use:${done + 1}`,
   };
-}
-
-function sendJson(res: ServerResponse, status: number, value: unknown): void {
-  const text = JSON.stringify(value);
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
-  res.end(text);
 }
 
 function sendStream(res: ServerResponse, id: string, model: string, items: OutputItem[]): void {

@@ -13,10 +13,12 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { cleanupProjects, makeProject, type Project, type StatusJson } from "./runtime.js";
+import { expect } from "vitest";
+import { type Handler, type HttpServer, send, serveHttp } from "./fake-http.js";
+import { maskedSecretConfig, type SecretSpec } from "./profiles.js";
+import { cleanupProjects, makeProject, type Project, type StatusJson, type TaskStatus } from "./runtime.js";
+import { cleanupTls, testCertificates } from "./tls.js";
 
 export interface SandboxProject extends Project {
   /** <fake HOME>/.ssh/id_rsa, which holds `sshKeyContent`. */
@@ -123,33 +125,74 @@ const servers: RecordingServer[] = [];
 export async function startServer(): Promise<RecordingServer> {
   const paths: string[] = [];
   const authorizations: string[] = [];
-  const server = http.createServer((req, res) => {
-    paths.push(req.url ?? "");
+  const server = await serveHttp(({ req, url }, res) => {
+    paths.push(url);
     authorizations.push(req.headers.authorization ?? "");
-    res.writeHead(200, { "content-type": "text/plain" });
-    res.end("hello from the host\n");
+    send(res, 200, "text/plain", "hello from the host\n");
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as AddressInfo).port;
-  const s: RecordingServer = {
-    port,
-    url: `http://127.0.0.1:${port}`,
-    paths,
-    authorizations,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  const s: RecordingServer = { ...server, paths, authorizations };
   servers.push(s);
   return s;
 }
 
-/** Closes the servers, kills every project's tmux server and removes the temporary folders. */
+/** Queues and launches, then expects `id` in review (failing with its reason and session log). */
+export async function launchToReview(p: SandboxProject, id: string, ms?: number): Promise<TaskStatus> {
+  await p.ok(["queue"]);
+  await p.ok(["launch"]);
+  const t = await p.waitState(id, ["review", "failed"], ms);
+  expect(t.state, `${t.reason}\n${await sessionLog(p, id)}`).toBe("review");
+  return t;
+}
+
+/** Closes the servers, kills every project's tmux server and removes the temporary folders and CAs. */
 export async function cleanupSandboxTests(): Promise<void> {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
+  await Promise.all([...servers.splice(0), ...httpsHosts.splice(0)].map((s) => s.close()));
   await cleanupProjects();
+  cleanupTls();
+}
+
+export interface HttpsHost extends HttpServer {
+  /** The test CA that signed the host's certificate (for 127.0.0.1 and localhost). */
+  caFile: string;
+}
+
+const httpsHosts: HttpsHost[] = [];
+
+/**
+ * An HTTPS host on 127.0.0.1 with a CA of the test's own, answering with `handle` (closed by
+ * cleanupSandboxTests): a secret's host, an internal host, an echoing API.
+ */
+export async function startHttpsHost(handle: Handler): Promise<HttpsHost> {
+  const { caFile, key, cert } = testCertificates();
+  const host = { ...(await serveHttp(handle, { tls: { key, cert } })), caFile };
+  httpsHosts.push(host);
+  return host;
+}
+
+/**
+ * A sandbox project whose default profile, `deployer` (the scripted agent), holds masked
+ * `secrets`; 127.0.0.1 is reachable unless `allowHosts` says otherwise; `more` is more config.
+ */
+export function maskedSecretProject(
+  secrets: Record<string, SecretSpec>,
+  opts: { allowHosts?: string[]; more?: Record<string, unknown> } = {},
+): Promise<SandboxProject> {
+  return makeSandboxProject({
+    allowHosts: opts.allowHosts ?? ["127.0.0.1"],
+    config: maskedSecretConfig(secrets, opts.more),
+  });
+}
+
+/** Where a secret must never land: the store and run folders, the worktrees, the repository, the launcher's HOME. */
+export function leakPlaces(p: SandboxProject): string[] {
+  return [join(p.dir, ".ballador", "state"), p.worktreeRoot, p.dir, p.home];
+}
+
+/** Asserts that no file under any of `dirs` holds `value` (`what` names it in the failure). */
+export async function expectInNoFile(value: string, dirs: readonly string[], what = value): Promise<void> {
+  for (const dir of dirs) {
+    expect(await filesContaining(dir, value), `${what} in ${dir}`).toEqual([]);
+  }
 }
 
 /** Every file under `dir` (recursively, symlinks not followed) whose bytes contain `needle`. */

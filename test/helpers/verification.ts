@@ -122,6 +122,20 @@ export function gitCommit(message: string, addArgs = "-A"): string {
   return `git add ${addArgs} && git -c user.name=Agent -c user.email=agent@example.invalid commit -q -m '${message}'`;
 }
 
+/**
+ * Attempt 1 commits a broken app.txt and fixes it only in the worktree, then reports done with
+ * --allow-dirty: its gate passes on the dirty tree, Ballador's clean checkout of the commit
+ * fails. Attempt 2 on commits the fix (`fix`: its commit message).
+ */
+export function fixedOnlyInWorktree(fix = "the fix"): Step[] {
+  return [
+    { run: `if [ {attempt} -eq 1 ]; then echo bad > app.txt && ${gitCommit("first try")}; fi` },
+    { write: { path: "app.txt", content: "good\n" } },
+    { run: `if [ {attempt} -ge 2 ]; then ${gitCommit(fix)}; fi` },
+    { ballador: ["done", "--allow-dirty", "--summary", "attempt {attempt}"] },
+  ];
+}
+
 export interface BriefJson {
   path: string;
   markdown: string;

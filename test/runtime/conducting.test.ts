@@ -14,7 +14,7 @@ import {
   makeProject,
   type Project,
 } from "../helpers/runtime.js";
-import { gitCommit, makeVerifyProject, writePart } from "../helpers/verification.js";
+import { fixedOnlyInWorktree, makeVerifyProject, writePart } from "../helpers/verification.js";
 
 afterEach(cleanupProjects);
 
@@ -274,12 +274,7 @@ describe("launch --watch prints each change once", () => {
       // Attempt 1 commits a broken app.txt and fixes it only in the worktree: its gate passes on
       // the dirty tree, Ballador's clean checkout fails, and the supervisor starts attempt 2.
       await writePart(p, "twice", {
-        steps: [
-          { run: `if [ {attempt} -eq 1 ]; then echo bad > app.txt && ${gitCommit("first try")}; fi` },
-          { write: { path: "app.txt", content: "good\n" } },
-          { run: `if [ {attempt} -ge 2 ]; then ${gitCommit("the fix")}; fi` },
-          { ballador: ["done", "--allow-dirty", "--summary", "attempt {attempt}"] },
-        ],
+        steps: fixedOnlyInWorktree(),
       });
       await p.ok(["queue"]);
       const watcher = p.spawn(["launch", "--watch", ...(json ? ["--json"] : [])]);

@@ -239,7 +239,7 @@ describe("kill -9", () => {
     process.kill(run.supervisorPid, "SIGKILL");
     await waitFor(async () => ((await p.sessions()).length === 0 ? true : undefined), "the session to close");
     // With its supervisor gone the agent must not keep working unseen in the worktree.
-    await waitFor(async () => (alive(run.agentPid) ? undefined : true), "the orphaned agent to end", 5_000);
+    await waitFor(async () => (alive(run.agentPid) ? undefined : true), "the orphaned agent to end", 20_000);
 
     expect((await p.status()).disagreements.some((d) => d.includes("crashy"))).toBe(true);
     await p.ok(["launch"]);

@@ -33,8 +33,10 @@ describe("a live interactive session", () => {
     await p.ok(["queue"]);
     const started = Date.now();
     await p.ok(["launch", "typo"]);
-    expect((await p.waitState("typo", ["review", "failed"], 60_000)).state).toBe("review");
-    expect(Date.now() - started).toBeLessThan(50_000);
+    expect((await p.waitState("typo", ["review", "failed"], 150_000)).state).toBe("review");
+    // The agent waits on its terminal for good and idle_timeout is 10m: well under that, with
+    // slack for a loaded machine, means the refusal was typed into the session.
+    expect(Date.now() - started).toBeLessThan(150_000);
     const shown = await p.show("typo");
     // The same attempt went on: no new attempt was needed.
     expect(shown.runs.map((r) => r.outcome)).toEqual(["done"]);
@@ -44,7 +46,7 @@ describe("a live interactive session", () => {
     expect(heard).toContain("run ballador done again");
     expect(heard).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
     expect(heard.length).toBeLessThan(2100);
-  }, 90_000);
+  }, 200_000);
 
   it("Ballador's status lines go to the session's status line and log, never into the agent's terminal", async () => {
     const p = await makeProject({ config: { idle_timeout: "10m" } });

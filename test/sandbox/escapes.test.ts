@@ -15,6 +15,7 @@ import {
   agentSteps,
   cleanupSandboxTests,
   filesContaining,
+  launchToReview,
   makeSandboxProject,
   sessionLog,
   uniqueValue,
@@ -55,10 +56,7 @@ describe("sandbox: escapes", () => {
         { done: "links checked" },
       ],
     });
-    await p.ok(["queue"]);
-    await p.ok(["launch"]);
-    const t = await p.waitState("links", ["review", "failed"]);
-    expect(t.state, await sessionLog(p, "links")).toBe("review");
+    await launchToReview(p, "links");
     expect(await readFile(join(p.dir, "README.md"), "utf8")).toBe(readme);
     expect(await readFile(p.sshKey, "utf8")).toBe(p.sshKeyContent);
     const runDir = await p.runDir("links");
@@ -85,10 +83,7 @@ describe("sandbox: escapes", () => {
         { done: "stayed in" },
       ],
     });
-    await p.ok(["queue"]);
-    await p.ok(["launch"]);
-    const t = await p.waitState("dotdot", ["review", "failed"]);
-    expect(t.state, await sessionLog(p, "dotdot")).toBe("review");
+    await launchToReview(p, "dotdot");
     for (const [what, path] of Object.entries(targets)) expect(existsSync(path), what).toBe(false);
   });
 
@@ -221,10 +216,7 @@ describe("sandbox: escapes", () => {
     );
     p.env.PATH = `${bin}:${p.env.PATH}`;
     await p.part("lookup", { steps: [{ run: "test -w ." }, { done: "looked nothing up" }] });
-    await p.ok(["queue"]);
-    await p.ok(["launch"]);
-    const t = await p.waitState("lookup", ["review", "failed"]);
-    expect(t.state, await sessionLog(p, "lookup")).toBe("review");
+    await launchToReview(p, "lookup");
     // The clean verification ran (its own sandboxed wrap), and passed.
     expect(await readFile(join(await p.runDir("lookup"), "verify.log"), "utf8")).toContain("test -d .");
     expect(existsSync(calls) ? await readFile(calls, "utf8") : "").toBe("");

@@ -13,6 +13,7 @@ import { gate, waitFor } from "../helpers/runtime.js";
 import {
   agentSteps,
   cleanupSandboxTests,
+  launchToReview,
   makeSandboxProject,
   sessionLog,
   uniqueValue,
@@ -41,10 +42,7 @@ describe("sandbox: filesystem", () => {
         { done: "wrote inside.txt" },
       ],
     });
-    await p.ok(["queue"]);
-    await p.ok(["launch"]);
-    const t = await p.waitState("writer", ["review", "failed"]);
-    expect(t.state, await sessionLog(p, "writer")).toBe("review");
+    await launchToReview(p, "writer");
 
     // The commit was made from inside the sandbox and landed on the task's branch.
     const log = await p.git(["log", "--format=%s", "ballador/writer"]);
@@ -78,10 +76,7 @@ describe("sandbox: filesystem", () => {
           { done: "zsh wrote heredoc.txt" },
         ],
       });
-      await p.ok(["queue"]);
-      await p.ok(["launch"]);
-      const t = await p.waitState("zsh", ["review", "failed"]);
-      expect(t.state, await sessionLog(p, "zsh")).toBe("review");
+      await launchToReview(p, "zsh");
       expect(await p.git(["show", "ballador/zsh:heredoc.txt"])).toBe("made by a zsh here-document\n");
     },
   );

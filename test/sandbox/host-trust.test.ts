@@ -17,6 +17,7 @@ import { BIN, runProgram } from "../helpers/cli.js";
 import {
   cleanupSandboxTests,
   filesContaining,
+  launchToReview,
   makeSandboxProject,
   type SandboxProject,
   sessionLog,
@@ -179,10 +180,7 @@ describe("host trust: the run folder is not a control channel (class 1)", () => 
         { done: "hostile but done" },
       ],
     });
-    await p.ok(["queue"]);
-    await p.ok(["launch"]);
-    const t = await p.waitState("hostile", ["review", "failed"]);
-    expect(t.state, await sessionLog(p, "hostile")).toBe("review");
+    await launchToReview(p, "hostile");
     // The follow-ups a person runs.
     await p.ok(["review", "hostile"]);
     await p.ok(["status"]);
@@ -237,10 +235,7 @@ describe("host trust: host writes and reads never follow a link (class 2)", () =
         { done: { summary: "linked" } },
       ],
     });
-    await p.ok(["queue"]);
-    await p.ok(["launch"]);
-    const t = await p.waitState("linker", ["review", "failed"]);
-    expect(t.state, await sessionLog(p, "linker")).toBe("review");
+    await launchToReview(p, "linker");
     expect(await readFile(victimPath, "utf8")).toBe(victimContent);
     const log = await readFile(join(await p.runDir("linker"), "verify.log"), "utf8");
     expect(log).toContain("verify-of-the-base");
@@ -308,10 +303,7 @@ describe("host trust: the brief is never written through a link (class 2)", () =
         { done: "b" },
       ],
     });
-    await p.ok(["queue"]);
-    await p.ok(["launch"]);
-    const t = await p.waitState("brieflink", ["review", "failed"]);
-    expect(t.state, await sessionLog(p, "brieflink")).toBe("review");
+    await launchToReview(p, "brieflink");
     await p.ok(["review", "brieflink"]);
     expect(await readFile(v.path, "utf8")).toBe(v.content);
     const brief = join(await p.runDir("brieflink"), "brief.md");
@@ -468,10 +460,7 @@ describe("host trust: host git runs no hook, fsmonitor or driver an agent can pl
         { done: "drivers" },
       ],
     });
-    await p.ok(["queue"]);
-    await p.ok(["launch"]);
-    const t = await p.waitState("drivers", ["review", "failed"]);
-    expect(t.state, await sessionLog(p, "drivers")).toBe("review");
+    await launchToReview(p, "drivers");
     await p.ok(["review", "drivers"]);
     // The base moves on in the same file, so the merge needs a content merge (the driver's place).
     await writeFile(join(p.dir, "shared.txt"), "1\n2\n3\n4\n5\n6\nseven\n");
@@ -676,10 +665,7 @@ describe("host trust: refs (class 5)", () => {
         { done: "moved" },
       ],
     });
-    await p.ok(["queue"]);
-    await p.ok(["launch"]);
-    const t = await p.waitState("mover", ["review", "failed"]);
-    expect(t.state, await sessionLog(p, "mover")).toBe("review");
+    await launchToReview(p, "mover");
     expect((await p.git(["rev-parse", "main"])).trim()).toBe(mainBefore);
     const head = (await p.git(["rev-parse", "ballador/mover"])).trim();
     expect((await p.git(["log", "-1", "--format=%s", head])).trim()).toBe("check moves refs");

@@ -1,34 +1,18 @@
-/**
- * Masked secrets are never reflected back (issue 29): a hostile scripted agent in a real
- * sandboxed run asks the secret's own host (an HTTPS echo server on 127.0.0.1 with a test CA) to
- * hand the real value back through every channel an echoing API has: a custom header and the
- * Authorization header echoed in the body, a request body echoed, Authorization echoed in
- * response headers and a cookie, a streamed response with the value split across chunks, its
- * base64 and base64url, gzip and brotli bodies. Everything it got is written to files, HOME,
- * the session log and a commit; the real value, in any of those encodings, must be in none.
- */
-import https from "node:https";
-import type { AddressInfo } from "node:net";
-import { join } from "node:path";
 import { brotliCompressSync, gzipSync } from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Step } from "../helpers/runtime.js";
 import {
   agentSteps,
   cleanupSandboxTests,
-  filesContaining,
-  makeSandboxProject,
+  expectInNoFile,
+  leakPlaces,
+  maskedSecretProject,
   sessionLog,
+  startHttpsHost,
   uniqueValue,
 } from "../helpers/sandbox.js";
-import { cleanupTls, testCertificates } from "../helpers/tls.js";
 
-const closers: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  await Promise.all(closers.splice(0).map((c) => c()));
-  await cleanupSandboxTests();
-  cleanupTls();
-});
+afterEach(cleanupSandboxTests);
 
 interface Seen {
   path: string;
@@ -40,82 +24,67 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The echo host: each path reflects what it received in another way. */
 async function startEchoServer(): Promise<{ port: number; caFile: string; seen: Seen[] }> {
-  const { caFile, key, cert } = testCertificates();
   const seen: Seen[] = [];
-  const server = https.createServer({ key, cert }, (req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", async () => {
-      const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
-      const body = Buffer.concat(chunks).toString();
-      const path = (req.url ?? "").split("?")[0] ?? "";
-      seen.push({ path, headers, body });
-      const auth = headers.authorization ?? "";
-      const token = auth.replace(/^Bearer /, "");
-      const text = (s: string, extra: Record<string, string> = {}) => {
-        res.writeHead(200, { "content-type": "text/plain", ...extra });
-        res.end(s);
-      };
-      if (path === "/echo-headers") return text(JSON.stringify(headers));
-      if (path === "/echo-body") return text(`you sent: ${body}\n`);
-      if (path === "/header-echo")
-        return text("see the headers\n", {
-          "x-echo-authorization": auth,
-          "www-authenticate": `Bearer error="invalid_token", token="${token}"`,
-          "set-cookie": `session=${token}; Path=/; Secure`,
-        });
-      if (path === "/stream") {
-        // Chunked, the value cut at odd places, each piece flushed on its own.
-        res.writeHead(200, { "content-type": "text/event-stream" });
-        const pieces = [
-          `data: ${auth.slice(0, 9)}`,
-          auth.slice(9, 13),
-          auth.slice(13, 22),
-          `${auth.slice(22)}\n\n`,
-        ];
-        for (const piece of pieces) {
-          res.write(piece);
-          await sleep(60);
-        }
-        const b64 = Buffer.from(`user:${token}`).toString("base64");
-        res.write(`data: ${b64.slice(0, 11)}`);
+  const host = await startHttpsHost(async ({ req, path, raw: body }, res) => {
+    const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
+    seen.push({ path, headers, body });
+    const auth = headers.authorization ?? "";
+    const token = auth.replace(/^Bearer /, "");
+    const text = (s: string, extra: Record<string, string> = {}) => {
+      res.writeHead(200, { "content-type": "text/plain", ...extra });
+      res.end(s);
+    };
+    if (path === "/echo-headers") return text(JSON.stringify(headers));
+    if (path === "/echo-body") return text(`you sent: ${body}\n`);
+    if (path === "/header-echo")
+      return text("see the headers\n", {
+        "x-echo-authorization": auth,
+        "www-authenticate": `Bearer error="invalid_token", token="${token}"`,
+        "set-cookie": `session=${token}; Path=/; Secure`,
+      });
+    if (path === "/stream") {
+      // Chunked, the value cut at odd places, each piece flushed on its own.
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      const pieces = [
+        `data: ${auth.slice(0, 9)}`,
+        auth.slice(9, 13),
+        auth.slice(13, 22),
+        `${auth.slice(22)}\n\n`,
+      ];
+      for (const piece of pieces) {
+        res.write(piece);
         await sleep(60);
-        res.end(`${b64.slice(11)}\n\n`);
-        return;
       }
-      if (path === "/base64") {
-        const json = JSON.stringify({
-          basic: Buffer.from(`user:${token}`).toString("base64"),
-          url: Buffer.from(`x${token}yz`).toString("base64url"),
-          raw: Buffer.from(`ab${token}`).toString("base64"),
-          escaped: encodeURIComponent(auth),
-        });
-        return text(json);
-      }
-      if (path === "/gzip") {
-        res.writeHead(200, { "content-type": "text/plain", "content-encoding": "gzip" });
-        return res.end(gzipSync(`compressed ${auth}\n`));
-      }
-      if (path === "/br") {
-        res.writeHead(200, { "content-type": "text/plain", "content-encoding": "br" });
-        return res.end(brotliCompressSync(`compressed ${auth}\n`));
-      }
-      if (path === "/unknown-encoding") {
-        res.writeHead(200, { "content-type": "text/plain", "content-encoding": "x-mystery" });
-        return res.end(`mystery ${auth}\n`);
-      }
-      text("ok\n");
-    });
+      const b64 = Buffer.from(`user:${token}`).toString("base64");
+      res.write(`data: ${b64.slice(0, 11)}`);
+      await sleep(60);
+      res.end(`${b64.slice(11)}\n\n`);
+      return;
+    }
+    if (path === "/base64") {
+      const json = JSON.stringify({
+        basic: Buffer.from(`user:${token}`).toString("base64"),
+        url: Buffer.from(`x${token}yz`).toString("base64url"),
+        raw: Buffer.from(`ab${token}`).toString("base64"),
+        escaped: encodeURIComponent(auth),
+      });
+      return text(json);
+    }
+    if (path === "/gzip") {
+      res.writeHead(200, { "content-type": "text/plain", "content-encoding": "gzip" });
+      return res.end(gzipSync(`compressed ${auth}\n`));
+    }
+    if (path === "/br") {
+      res.writeHead(200, { "content-type": "text/plain", "content-encoding": "br" });
+      return res.end(brotliCompressSync(`compressed ${auth}\n`));
+    }
+    if (path === "/unknown-encoding") {
+      res.writeHead(200, { "content-type": "text/plain", "content-encoding": "x-mystery" });
+      return res.end(`mystery ${auth}\n`);
+    }
+    text("ok\n");
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  closers.push(
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  );
-  return { port: (server.address() as AddressInfo).port, caFile, seen };
+  return { port: host.port, caFile: host.caFile, seen };
 }
 
 /** Pieces of the value's base64 and base64url at each alignment (well inside, so any text holding the encoded value holds one). */
@@ -135,24 +104,11 @@ describe("sandbox: masked secrets are not reflected back", () => {
     const real = uniqueValue("tok-");
     const realBody = uniqueValue("bodytok-");
     const echo = await startEchoServer();
-    const p = await makeSandboxProject({
-      allowHosts: ["127.0.0.1"],
-      config: {
-        agents: {
-          default: "deployer",
-          profiles: {
-            deployer: {
-              preset: "scripted",
-              secrets: {
-                // Default placement: the Authorization header only.
-                API_TOKEN: { env: "API_TOKEN", hosts: ["127.0.0.1"] },
-                // Its own header, and request bodies too.
-                BODY_TOKEN: { env: "BODY_TOKEN", hosts: ["127.0.0.1"], header: "x-api-key", in_body: true },
-              },
-            },
-          },
-        },
-      },
+    const p = await maskedSecretProject({
+      // Default placement: the Authorization header only.
+      API_TOKEN: { env: "API_TOKEN", hosts: ["127.0.0.1"] },
+      // Its own header, and request bodies too.
+      BODY_TOKEN: { env: "BODY_TOKEN", hosts: ["127.0.0.1"], header: "x-api-key", in_body: true },
     });
     const host = `https://127.0.0.1:${echo.port}`;
     const curl = (name: string, path: string, extra = "") =>
@@ -213,12 +169,9 @@ describe("sandbox: masked secrets are not reflected back", () => {
     }
 
     // Nothing the agent wrote holds a real value in any encoding: files, HOME, logs, commits.
-    const stateDir = join(p.dir, ".ballador", "state");
     const log = await p.git(["log", "-p", "--all"]);
     for (const needle of [...encodedNeedles(real), ...encodedNeedles(realBody)]) {
-      for (const dir of [stateDir, p.worktreeRoot, p.dir, p.home]) {
-        expect(await filesContaining(dir, needle), `${needle} in ${dir}`).toEqual([]);
-      }
+      await expectInNoFile(needle, leakPlaces(p));
       expect(log, needle).not.toContain(needle);
     }
     // Checked after the search: a run that stopped half-way has still written what it got.

@@ -4,9 +4,11 @@
  * shows a stand-in sent toward a host it is not for apart from requests the allowlist refused.
  */
 import { afterEach, describe, expect, it } from "vitest";
+import { agentProfiles } from "../helpers/profiles.js";
 import {
   cleanupSandboxTests,
   makeSandboxProject,
+  maskedSecretProject,
   sessionLog,
   startServer,
   uniqueValue,
@@ -14,22 +16,17 @@ import {
 
 afterEach(cleanupSandboxTests);
 
-const deployer = {
-  agents: {
-    default: "deployer",
-    profiles: {
-      deployer: {
-        preset: "scripted",
-        secrets: {
-          API_TOKEN: { env: "API_TOKEN", hosts: ["127.0.0.1"] },
-          TOOL_LOGIN: { env: "TOOL_LOGIN", hosts: ["127.0.0.1"], at: "~/.config/tool/login" },
-          PASS_TOKEN: { env: "PASS_TOKEN", mode: "pass" },
-        },
-      },
-      plain: { preset: "scripted" },
+const deployer = agentProfiles({
+  deployer: {
+    preset: "scripted",
+    secrets: {
+      API_TOKEN: { env: "API_TOKEN", hosts: ["127.0.0.1"] },
+      TOOL_LOGIN: { env: "TOOL_LOGIN", hosts: ["127.0.0.1"], at: "~/.config/tool/login" },
+      PASS_TOKEN: { env: "PASS_TOKEN", mode: "pass" },
     },
   },
-};
+  plain: { preset: "scripted" },
+});
 
 describe("masked secrets, as the person sees them", () => {
   it("show TASK lists the secrets its profile masks (for which hosts) and passes, never a value", async () => {
@@ -69,20 +66,7 @@ describe("masked secrets, as the person sees them", () => {
 
   it("status shows a stand-in sent elsewhere apart from a refused request", async () => {
     const plain = await startServer();
-    const p = await makeSandboxProject({
-      allowHosts: ["127.0.0.1"],
-      config: {
-        agents: {
-          default: "deployer",
-          profiles: {
-            deployer: {
-              preset: "scripted",
-              secrets: { API_TOKEN: { env: "API_TOKEN", hosts: ["127.0.0.1"] } },
-            },
-          },
-        },
-      },
-    });
+    const p = await maskedSecretProject({ API_TOKEN: { env: "API_TOKEN", hosts: ["127.0.0.1"] } });
     await p.part("leak", {
       steps: [
         // The secret's host, over plain http: it gets the stand-in, and that is recorded.

@@ -9,28 +9,23 @@
 import { createHash, createHmac } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
-import https from "node:https";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Step } from "../helpers/runtime.js";
 import {
   agentSteps,
   cleanupSandboxTests,
+  expectInNoFile,
   filesContaining,
-  makeSandboxProject,
+  leakPlaces,
+  maskedSecretProject,
   sessionLog,
+  startHttpsHost,
   startServer,
   uniqueValue,
 } from "../helpers/sandbox.js";
-import { cleanupTls, testCertificates } from "../helpers/tls.js";
 
-const closers: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  await Promise.all(closers.splice(0).map((c) => c()));
-  await cleanupSandboxTests();
-  cleanupTls();
-});
+afterEach(cleanupSandboxTests);
 
 const sha = (v: string) => createHash("sha256").update(v).digest("hex");
 
@@ -78,37 +73,24 @@ function sigv4Valid(s: Seen, secret: string): { keyId: string; valid: boolean } 
   return { keyId, valid: hmac(key, toSign).toString("hex") === signature };
 }
 
-/** An HTTPS server on 127.0.0.1 with a CA of the test's own; its certificate names 127.0.0.1 and localhost. */
+/** An HTTPS host on 127.0.0.1 with a CA of the test's own (its certificate names 127.0.0.1 and localhost) that records every request. */
 async function startTlsServer(): Promise<{ port: number; caFile: string; seen: Seen[] }> {
-  const { caFile, key, cert } = testCertificates();
   const seen: Seen[] = [];
-  const server = https.createServer({ key, cert }, (req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      seen.push({
-        path: req.url ?? "",
-        host: req.headers.host ?? "",
-        authorization: req.headers.authorization ?? "",
-        body: Buffer.concat(chunks).toString("utf8"),
-        method: req.method ?? "",
-        headers: Object.fromEntries(
-          Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(",") : (v ?? "")]),
-        ),
-      });
-      res.writeHead(200, { "content-type": "text/plain" });
-      res.end("ok\n");
+  const host = await startHttpsHost(({ req, method, url, raw }, res) => {
+    seen.push({
+      path: url,
+      host: req.headers.host ?? "",
+      authorization: req.headers.authorization ?? "",
+      body: raw,
+      method,
+      headers: Object.fromEntries(
+        Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(",") : (v ?? "")]),
+      ),
     });
+    res.writeHead(200, { "content-type": "text/plain" });
+    res.end("ok\n");
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  closers.push(
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  );
-  return { port: (server.address() as AddressInfo).port, caFile, seen };
+  return { port: host.port, caFile: host.caFile, seen };
 }
 
 /**
@@ -143,25 +125,15 @@ describe("sandbox: masked secrets", () => {
     const passed = uniqueValue("pass-");
     const tls = await startTlsServer();
     const plain = await startServer();
-    const p = await makeSandboxProject({
-      allowHosts: ["127.0.0.1", "localhost"],
-      config: {
-        agents: {
-          default: "deployer",
-          profiles: {
-            deployer: {
-              preset: "scripted",
-              secrets: {
-                // hosts declared: masked by default; into Authorization, and bodies with in_body.
-                API_TOKEN: { env: "API_TOKEN", hosts: ["127.0.0.1"], in_body: true },
-                // mode: pass keeps today's behaviour: the real value in the agent's environment.
-                PASS_TOKEN: { env: "PASS_TOKEN", hosts: ["127.0.0.1"], mode: "pass" },
-              },
-            },
-          },
-        },
+    const p = await maskedSecretProject(
+      {
+        // hosts declared: masked by default; into Authorization, and bodies with in_body.
+        API_TOKEN: { env: "API_TOKEN", hosts: ["127.0.0.1"], in_body: true },
+        // mode: pass keeps today's behaviour: the real value in the agent's environment.
+        PASS_TOKEN: { env: "PASS_TOKEN", hosts: ["127.0.0.1"], mode: "pass" },
       },
-    });
+      { allowHosts: ["127.0.0.1", "localhost"] },
+    );
     const secretHost = `https://127.0.0.1:${tls.port}`;
     const otherHost = `https://localhost:${tls.port}`;
     const curl = (url: string, extra = "") =>
@@ -252,10 +224,7 @@ describe("sandbox: masked secrets", () => {
 
     // The real value is nowhere on disk: store, run folders (logs, transcripts, the agent's
     // HOME), worktrees, repository, the launcher's HOME; the commit holds the stand-in.
-    const stateDir = join(p.dir, ".ballador", "state");
-    for (const dir of [stateDir, p.worktreeRoot, p.dir, p.home]) {
-      expect(await filesContaining(dir, real), `the real value in ${dir}`).toEqual([]);
-    }
+    await expectInNoFile(real, leakPlaces(p), "the real value");
     const log = await p.git(["log", "-p", "--all"]);
     expect(log).not.toContain(real);
     expect(log).toContain(standIn);
@@ -264,20 +233,7 @@ describe("sandbox: masked secrets", () => {
   }, 150_000);
 
   it("a masked secret for a host the sandbox does not reach fails the run, naming the secret, the host and the fix", async () => {
-    const p = await makeSandboxProject({
-      allowHosts: ["127.0.0.1"],
-      config: {
-        agents: {
-          default: "deployer",
-          profiles: {
-            deployer: {
-              preset: "scripted",
-              secrets: { API_TOKEN: { env: "API_TOKEN", hosts: ["api.example.com"] } },
-            },
-          },
-        },
-      },
-    });
+    const p = await maskedSecretProject({ API_TOKEN: { env: "API_TOKEN", hosts: ["api.example.com"] } });
     await p.part("far", { steps: [{ done: "never" }] });
     await p.ok(["queue"]);
     const real = uniqueValue("tok-");
@@ -293,22 +249,9 @@ describe("sandbox: masked secrets", () => {
     const keyId = `AKIA${uniqueValue("").toUpperCase()}`;
     const secret = uniqueValue("aws-secret-");
     const tls = await startTlsServer();
-    const p = await makeSandboxProject({
-      allowHosts: ["127.0.0.1"],
-      config: {
-        agents: {
-          default: "deployer",
-          profiles: {
-            deployer: {
-              preset: "scripted",
-              secrets: {
-                AWS_ACCESS_KEY_ID: { env: "AWS_ACCESS_KEY_ID", hosts: ["127.0.0.1"] },
-                AWS_SECRET_ACCESS_KEY: { env: "AWS_SECRET_ACCESS_KEY", hosts: ["127.0.0.1"] },
-              },
-            },
-          },
-        },
-      },
+    const p = await maskedSecretProject({
+      AWS_ACCESS_KEY_ID: { env: "AWS_ACCESS_KEY_ID", hosts: ["127.0.0.1"] },
+      AWS_SECRET_ACCESS_KEY: { env: "AWS_SECRET_ACCESS_KEY", hosts: ["127.0.0.1"] },
     });
     const signed = (path: string) =>
       `curl -sS --fail --max-time 20 --aws-sigv4 'aws:amz:us-east-1:s3' --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" 'https://127.0.0.1:${tls.port}${path}' >/dev/null`;
@@ -333,35 +276,19 @@ describe("sandbox: masked secrets", () => {
     expect(sigv4Valid(arrived as Seen, secret)).toEqual({ keyId, valid: true });
     // And the check can fail: the same request does not verify with another secret.
     expect(sigv4Valid(arrived as Seen, "not-the-secret").valid).toBe(false);
-    for (const value of [keyId, secret]) {
-      for (const dir of [join(p.dir, ".ballador", "state"), p.worktreeRoot, p.home]) {
-        expect(await filesContaining(dir, value), `${value} in ${dir}`).toEqual([]);
-      }
-    }
+    const [stateDir, worktrees, , home] = leakPlaces(p) as [string, string, string, string];
+    for (const value of [keyId, secret]) await expectInNoFile(value, [stateDir, worktrees, home]);
   }, 150_000);
 
   it("a masked credential file: the agent's tool parses it with the stand-in in place, its request gets the real token", async () => {
     const real = uniqueValue("login-");
     const tls = await startTlsServer();
-    const p = await makeSandboxProject({
-      allowHosts: ["127.0.0.1"],
-      config: {
-        agents: {
-          default: "deployer",
-          profiles: {
-            deployer: {
-              preset: "scripted",
-              secrets: {
-                TOOL_LOGIN: {
-                  file: "~/.aws/tool-login.json",
-                  at: "~/.config/tool/login.json",
-                  extract: '"token": *"([^"]+)"',
-                  hosts: ["127.0.0.1"],
-                },
-              },
-            },
-          },
-        },
+    const p = await maskedSecretProject({
+      TOOL_LOGIN: {
+        file: "~/.aws/tool-login.json",
+        at: "~/.config/tool/login.json",
+        extract: '"token": *"([^"]+)"',
+        hosts: ["127.0.0.1"],
       },
     });
     await mkdir(join(p.home, ".aws"), { recursive: true });
@@ -384,28 +311,15 @@ describe("sandbox: masked secrets", () => {
     const t = await p.waitState("login", ["review", "failed"], 90_000);
     expect(t.state, `${t.reason}\n${await sessionLog(p, "login")}`).toBe("review");
     expect(tls.seen.find((s) => s.path === "/with-login")?.authorization).toBe(`Bearer ${real}`);
-    for (const dir of [join(p.dir, ".ballador", "state"), p.worktreeRoot, p.dir]) {
-      expect(await filesContaining(dir, real), `the real token in ${dir}`).toEqual([]);
-    }
+    await expectInNoFile(real, leakPlaces(p).slice(0, 3), "the real token");
   }, 150_000);
 
   it("a host in sandbox.tls_passthrough is tunnelled untouched: its client sees the server's own certificate", async () => {
     const tls = await startTlsServer();
-    const p = await makeSandboxProject({
-      allowHosts: ["127.0.0.1", "localhost"],
-      config: {
-        sandbox: { tls_passthrough: ["localhost"] },
-        agents: {
-          default: "deployer",
-          profiles: {
-            deployer: {
-              preset: "scripted",
-              secrets: { API_TOKEN: { env: "API_TOKEN", hosts: ["127.0.0.1"] } },
-            },
-          },
-        },
-      },
-    });
+    const p = await maskedSecretProject(
+      { API_TOKEN: { env: "API_TOKEN", hosts: ["127.0.0.1"] } },
+      { allowHosts: ["127.0.0.1", "localhost"], more: { sandbox: { tls_passthrough: ["localhost"] } } },
+    );
     await mkdir(join(p.home, "ca"), { recursive: true });
     const ca = join(p.home, "ca", "test-ca.crt");
     await writeFile(ca, readFileSync(tls.caFile));

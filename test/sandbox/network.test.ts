@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import {
   agentSteps,
   cleanupSandboxTests,
+  launchToReview,
   makeSandboxProject,
   sessionLog,
   startServer,
@@ -38,10 +39,7 @@ describe("sandbox: network", () => {
         { done: "network checked" },
       ],
     });
-    await p.ok(["queue"]);
-    await p.ok(["launch"]);
-    const t = await p.waitState("net", ["review", "failed"]);
-    expect(t.state, await sessionLog(p, "net")).toBe("review");
+    await launchToReview(p, "net");
 
     // The server saw the allowed request, and nothing else.
     expect(server.paths).toEqual(["/allowed"]);
@@ -81,10 +79,7 @@ describe("sandbox: network", () => {
     await p.part("noloop", {
       steps: [{ http: { url: `${server.url}/nope`, timeout_ms: 5000 }, expect_fail: true }, { done: "ok" }],
     });
-    await p.ok(["queue"]);
-    await p.ok(["launch"]);
-    const t = await p.waitState("noloop", ["review", "failed"]);
-    expect(t.state, await sessionLog(p, "noloop")).toBe("review");
+    await launchToReview(p, "noloop");
     expect(server.paths).toEqual([]);
   });
 });

@@ -4,14 +4,14 @@
  * forwarding server that calls respond() as the rewritten runtime does. Plus the fail-closed
  * refusal when the runtime in the process is not the rewritten one.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import http, { type OutgoingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
-import { buildPolicy, RunSandbox } from "../../src/adapters/sandbox/index.js";
+import { RunSandbox } from "../../src/adapters/sandbox/index.js";
 import {
   bodySubstitutions,
   injectHeaders,
@@ -19,6 +19,7 @@ import {
   runtimePatched,
   setPlacements,
 } from "../../src/adapters/sandbox/proxy-hooks.js";
+import { startMaskedSandbox } from "../helpers/bare-sandbox.js";
 
 const REAL = "real-token-0123456789abcdef";
 const STAND_IN = "fake_value_00000000-1111-2222-3333-444444444444";
@@ -171,30 +172,9 @@ describe("proxy hooks: placement and response scrubbing", () => {
     expect(runtimePatched()).toBe(false);
     const dir = mkdtempSync(join(tmpdir(), "ballador-hooks-"));
     try {
-      for (const d of ["wt", "run", "state", "common", "common/worktrees/wt"])
-        mkdirSync(join(dir, d), { recursive: true });
-      writeFileSync(join(dir, "run", "run.json"), "{}");
-      const policy = buildPolicy({
-        kind: "agent",
-        worktree: join(dir, "wt"),
-        runDir: join(dir, "run"),
-        stateDir: join(dir, "state"),
-        shimDir: join(dir, "state", "bin"),
-        worktreeRoot: join(dir, "wts"),
-        gitCommonDir: join(dir, "common"),
-        gitWorktreeDir: join(dir, "common", "worktrees", "wt"),
-        branch: "ballador/x",
-        allowHosts: ["127.0.0.1"],
-        allowWrite: [],
-        denyRead: [],
-      });
-      await expect(
-        RunSandbox.start(policy, {
-          runDir: join(dir, "run"),
-          tmp: join(dir, "run", "tmp"),
-          masked: [{ name: "API_TOKEN", value: "v", hosts: ["127.0.0.1"] }],
-        }),
-      ).rejects.toThrow(/masked secrets need Ballador's bundled build.*npm run build/);
+      await expect(startMaskedSandbox(dir)).rejects.toThrow(
+        /masked secrets need Ballador's bundled build.*npm run build/,
+      );
     } finally {
       await RunSandbox.stopAll();
       rmSync(dir, { recursive: true, force: true });

@@ -4,59 +4,43 @@
  * loopback with CAs of the test's own play a company's internal hosts: one signed by a CA named
  * only in the config, one by a CA named only in the launcher's NODE_EXTRA_CA_CERTS.
  */
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import https from "node:https";
-import type { AddressInfo } from "node:net";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { buildPolicy, RunSandbox } from "../../src/adapters/sandbox/index.js";
+import { RunSandbox } from "../../src/adapters/sandbox/index.js";
+import { startMaskedSandbox } from "../helpers/bare-sandbox.js";
+import { maskedSecretConfig } from "../helpers/profiles.js";
 import {
   agentSteps,
   cleanupSandboxTests,
   filesContaining,
   makeSandboxProject,
   sessionLog,
+  startHttpsHost,
   uniqueValue,
 } from "../helpers/sandbox.js";
-import { cleanupTls, testCertificates } from "../helpers/tls.js";
+import { testCertificates } from "../helpers/tls.js";
 
 const closers: Array<() => Promise<void>> = [];
 afterEach(async () => {
   await Promise.all(closers.splice(0).map((c) => c()));
   await cleanupSandboxTests();
-  cleanupTls();
 });
 
 /** An HTTPS server on 127.0.0.1 whose certificate a fresh CA signed; records path and Authorization. */
 async function internalHost(): Promise<{ port: number; caFile: string; seen: Map<string, string> }> {
-  const { caFile, key, cert } = testCertificates();
   const seen = new Map<string, string>();
-  const server = https.createServer({ key, cert }, (req, res) => {
-    seen.set(req.url ?? "", req.headers.authorization ?? "");
+  const host = await startHttpsHost(({ req, url }, res) => {
+    seen.set(url, req.headers.authorization ?? "");
     res.writeHead(200, { "content-type": "text/plain" });
     res.end("ok\n");
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  closers.push(
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  );
-  return { port: (server.address() as AddressInfo).port, caFile, seen };
+  return { port: host.port, caFile: host.caFile, seen };
 }
 
-const deployer = (sandbox: Record<string, unknown>) => ({
-  sandbox,
-  agents: {
-    default: "deployer",
-    profiles: {
-      deployer: { preset: "scripted", secrets: { API_TOKEN: { env: "API_TOKEN", hosts: ["127.0.0.1"] } } },
-    },
-  },
-});
+const deployer = (sandbox: Record<string, unknown>) =>
+  maskedSecretConfig({ API_TOKEN: { env: "API_TOKEN", hosts: ["127.0.0.1"] } }, { sandbox });
 
 /** curl's HTTP status for a request with the masked token, as the step's exit test. */
 const statusIs = (url: string, code: number) =>
@@ -111,31 +95,7 @@ describe("sandbox.upstream_ca", () => {
       const { rmSync } = await import("node:fs");
       rmSync(dir, { recursive: true, force: true });
     });
-    for (const d of ["wt", "run", "state", "common", "common/worktrees/wt"])
-      mkdirSync(join(dir, d), { recursive: true });
-    writeFileSync(join(dir, "run", "run.json"), "{}");
-    const policy = buildPolicy({
-      kind: "agent",
-      worktree: join(dir, "wt"),
-      runDir: join(dir, "run"),
-      stateDir: join(dir, "state"),
-      shimDir: join(dir, "state", "bin"),
-      worktreeRoot: join(dir, "wts"),
-      gitCommonDir: join(dir, "common"),
-      gitWorktreeDir: join(dir, "common", "worktrees", "wt"),
-      branch: "ballador/x",
-      allowHosts: ["127.0.0.1"],
-      allowWrite: [],
-      denyRead: [],
-      upstreamCa: [caFile],
-    });
-    await expect(
-      RunSandbox.start(policy, {
-        runDir: join(dir, "run"),
-        tmp: join(dir, "run", "tmp"),
-        masked: [{ name: "API_TOKEN", value: "v", hosts: ["127.0.0.1"] }],
-      }),
-    ).rejects.toThrow(
+    await expect(startMaskedSandbox(dir, { upstreamCa: [caFile] })).rejects.toThrow(
       new RegExp(
         `sandbox.upstream_ca: ${caFile.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} is not among the CAs this process trusts.*NODE_EXTRA_CA_CERTS=`,
       ),

@@ -7,7 +7,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { commitAndDone } from "../helpers/runtime.js";
-import { cleanupSandboxTests, makeSandboxProject, sessionLog } from "../helpers/sandbox.js";
+import { cleanupSandboxTests, launchToReview, makeSandboxProject, sessionLog } from "../helpers/sandbox.js";
 
 afterEach(cleanupSandboxTests);
 
@@ -40,10 +40,7 @@ describe("sandbox: verify, bootstrap and hooks", () => {
       verify: `test -f work.txt && ! node -e 'require("net").connect(80, "1.1.1.1").on("connect", () => process.exit(0)).on("error", () => process.exit(1))'`,
       steps: commitAndDone("work.txt"),
     });
-    await p.ok(["queue"]);
-    await p.ok(["launch"]);
-    const t = await p.waitState("good-verify", ["review", "failed"]);
-    expect(t.state, `${t.reason}\n${await sessionLog(p, "good-verify")}`).toBe("review");
+    await launchToReview(p, "good-verify");
     expect(await sessionLog(p, "good-verify")).toContain("(in the sandbox)");
   });
 

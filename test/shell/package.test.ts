@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { afterAll, describe, expect, it } from "vitest";
 import { cleanupTempDirs, GIT_IDENTITY, git, makeTempDir, PACKAGE_ROOT, runProgram } from "../helpers/cli.js";
+import { SPEC_SECTIONS } from "../helpers/specs.js";
 
 afterAll(cleanupTempDirs);
 
@@ -137,15 +138,7 @@ describe("the npm package", () => {
       const check = await run(["spec", "check", "--json"], greeter);
       expect(JSON.parse(check.stdout)).toEqual({ ok: true, problems: [] });
       const spec = readFileSync(join(greeter, "specs", "0001-greeting-service.md"), "utf8");
-      for (const h of [
-        "Context",
-        "Problem",
-        "Options",
-        "Decision",
-        "Tried and did not work",
-        "Access patterns",
-        "Consequences",
-      ]) {
+      for (const h of SPEC_SECTIONS) {
         expect(spec, h).toMatch(new RegExp(`## ${h}\\n[^<#\\n]`));
       }
       const brief = await run(["review", "greeting-cli", "--no-diff"], greeter);

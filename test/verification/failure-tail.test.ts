@@ -9,6 +9,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { HAVE_CHROMIUM, launchBrowser } from "../helpers/browser.js";
+import { serveDashboard } from "../helpers/dashboard.js";
 import { cleanupProjects, type Project, type Step, waitFor } from "../helpers/runtime.js";
 import {
   briefHeadings,
@@ -55,17 +56,8 @@ async function failedTwice(p: VerifyProject, id: string) {
 }
 
 async function servePage(p: Project): Promise<{ url: string; stop: () => void }> {
-  const server = p.spawn(["dashboard", "--port", "0", "--json"]);
-  const info = await waitFor(
-    async () => {
-      const out = server.output();
-      const end = out.indexOf("}\n");
-      if (end < 0) return undefined;
-      return JSON.parse(out.slice(out.indexOf("{"), end + 1)) as { url: string };
-    },
-    () => `the dashboard's URL (output: ${server.output()})`,
-  );
-  return { url: info.url, stop: () => server.child.kill("SIGTERM") };
+  const { url, server } = await serveDashboard(p);
+  return { url, stop: () => server.child.kill("SIGTERM") };
 }
 
 describe("a failed check's output", () => {
@@ -135,7 +127,7 @@ describe("a failed check's output", () => {
         location.hash = "#/task/tail";
       });
       const outputs = page.locator(".verify.failed pre.log");
-      await expect.poll(() => outputs.count(), { timeout: 15_000 }).toBe(2);
+      await expect.poll(() => outputs.count(), { timeout: 30_000 }).toBe(2);
       for (const t of await outputs.allTextContents()) expect(t).toContain(SHOWN);
       const main = (await page.locator("main").textContent()) ?? "";
       expect(main).toContain(logs[0]);

@@ -4,7 +4,7 @@
  * the task until the person accepts it with `--accept-part-verify`.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { cleanupProjects } from "../helpers/runtime.js";
+import { cleanupProjects, type Project } from "../helpers/runtime.js";
 import { makeVerifyProject, reviewBrief, writePart } from "../helpers/verification.js";
 
 afterEach(cleanupProjects);
@@ -16,17 +16,22 @@ interface Override {
   project: string | null;
 }
 
+/** The part "narrow": its own verify (NARROW), and a commit that adds `wave` to lib.txt. */
+function writeNarrowPart(p: Project): Promise<string> {
+  return writePart(p, "narrow", {
+    verify: NARROW,
+    steps: [
+      { edit: { path: "lib.txt", find: "api: greet", replace: "api: greet\napi: wave" } },
+      { commit: "wave" },
+      { done: "wave added" },
+    ],
+  });
+}
+
 describe("a person's part verify override", () => {
   it("is shown by queue, status, show and the brief; a plain merge refuses it, --accept-part-verify merges", async () => {
     const p = await makeVerifyProject();
-    await writePart(p, "narrow", {
-      verify: NARROW,
-      steps: [
-        { edit: { path: "lib.txt", find: "api: greet", replace: "api: greet\napi: wave" } },
-        { commit: "wave" },
-        { done: "wave added" },
-      ],
-    });
+    await writeNarrowPart(p);
     await writePart(p, "plain", { steps: [{ done: "nothing to do" }] });
     const said = `part verify "${NARROW}" instead of the project's "./verify.sh"`;
 
@@ -81,14 +86,7 @@ describe("a person's part verify override", () => {
 
   it("a plain merge says the accepted override in its text output", async () => {
     const p = await makeVerifyProject();
-    await writePart(p, "narrow", {
-      verify: NARROW,
-      steps: [
-        { edit: { path: "lib.txt", find: "api: greet", replace: "api: greet\napi: wave" } },
-        { commit: "wave" },
-        { done: "wave added" },
-      ],
-    });
+    await writeNarrowPart(p);
     await p.ok(["queue"]);
     await p.ok(["launch", "narrow"]);
     expect((await p.waitState("narrow", ["review", "failed"])).state).toBe("review");

@@ -10,7 +10,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { git, parseJson } from "../helpers/cli.js";
-import { cleanupProjects, commitAndDone, type Step } from "../helpers/runtime.js";
+import { cleanupProjects, commitAndDone, type Project, type Step, waitFor } from "../helpers/runtime.js";
 import {
   addBareRemote,
   type GhStandIn,
@@ -50,6 +50,15 @@ interface FeedbackJson {
   omitted: number;
   alreadySent: number;
   launched: { started: Array<{ attempt: number }> } | null;
+}
+
+/** Someone merges core's branch into the remote's main on the forge (a clone of `bare`); returns the merge commit. */
+async function mergeOnForge(p: Project, bare: string): Promise<string> {
+  const forge = join(p.parent, "forge");
+  await git(["clone", "-q", bare, forge], p.parent, p.env);
+  await git(["merge", "-q", "--no-ff", "-m", "Merge pull request #1", "origin/ballador/core"], forge, p.env);
+  await git(["push", "-q", "origin", "main"], forge, p.env);
+  return (await git(["rev-parse", "HEAD"], forge, p.env)).trim();
 }
 
 describe("feedback --from-pr", () => {
@@ -275,15 +284,7 @@ describe("sync", () => {
     expect(urls.core).toBe("https://example.test/acme/widgets/pull/1");
 
     // Merged on the forge: someone merges core's branch into the remote's main.
-    const forge = join(p.parent, "forge");
-    await git(["clone", "-q", bare, forge], p.parent, p.env);
-    await git(
-      ["merge", "-q", "--no-ff", "-m", "Merge pull request #1", "origin/ballador/core"],
-      forge,
-      p.env,
-    );
-    await git(["push", "-q", "origin", "main"], forge, p.env);
-    const merged = (await git(["rev-parse", "HEAD"], forge, p.env)).trim();
+    const merged = await mergeOnForge(p, bare);
     const head = (await p.rev("ballador/core")).trim();
     await gh.serve(`${gh.repo}/pulls/1`, {
       number: 1,
@@ -373,19 +374,17 @@ describe("sync", () => {
 
     // Nothing is running or ready, but a pull request is open: conducting waits for it.
     const watch = p.spawn(["launch", "--watch"], gh.env);
-    await new Promise((r) => setTimeout(r, 2500));
-    expect(watch.child.exitCode, watch.output()).toBeNull();
-    expect((await gh.apiCalls()).filter((c) => c === `${gh.repo}/pulls/1`).length).toBeGreaterThanOrEqual(2);
-
-    const forge = join(p.parent, "forge");
-    await git(["clone", "-q", bare, forge], p.parent, p.env);
-    await git(
-      ["merge", "-q", "--no-ff", "-m", "Merge pull request #1", "origin/ballador/core"],
-      forge,
-      p.env,
+    // Polled twice (however long a loaded machine takes), and still waiting.
+    const polls = async () => (await gh.apiCalls()).filter((c) => c === `${gh.repo}/pulls/1`).length;
+    await waitFor(
+      async () => ((await polls()) >= 2 ? true : undefined),
+      "two polls of the pull request",
+      60_000,
     );
-    await git(["push", "-q", "origin", "main"], forge, p.env);
-    const merged = (await git(["rev-parse", "HEAD"], forge, p.env)).trim();
+    expect(watch.child.exitCode, watch.output()).toBeNull();
+    expect(await polls()).toBeGreaterThanOrEqual(2);
+
+    const merged = await mergeOnForge(p, bare);
     await gh.serve(`${gh.repo}/pulls/1`, {
       number: 1,
       state: "closed",

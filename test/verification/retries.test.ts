@@ -7,7 +7,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { cleanupProjects } from "../helpers/runtime.js";
-import { gitCommit, makeVerifyProject, reviewBrief, writePart } from "../helpers/verification.js";
+import { fixedOnlyInWorktree, makeVerifyProject, reviewBrief, writePart } from "../helpers/verification.js";
 
 afterEach(cleanupProjects);
 
@@ -18,12 +18,7 @@ describe("retries and fallback", () => {
     // --allow-dirty: the gate passes on the dirty tree, the clean checkout of the commit fails.
     // Attempt 2 commits the fix.
     await writePart(p, "retry", {
-      steps: [
-        { run: `if [ {attempt} -eq 1 ]; then echo bad > app.txt && ${gitCommit("first try")}; fi` },
-        { write: { path: "app.txt", content: "good\n" } },
-        { run: `if [ {attempt} -ge 2 ]; then ${gitCommit("commit the fix")}; fi` },
-        { ballador: ["done", "--allow-dirty", "--summary", "attempt {attempt}"] },
-      ],
+      steps: fixedOnlyInWorktree("commit the fix"),
     });
     await p.ok(["queue"]);
     await p.ok(["launch"]);

@@ -41,6 +41,17 @@ function sideSteps(side: string, later: string): Step[] {
   ];
 }
 
+/** Commits the parts, runs left and right to review, merges left; returns main after it. */
+async function reviewBothMergeLeft(p: VerifyProject): Promise<string> {
+  await p.commitAll("parts");
+  await p.ok(["queue"]);
+  await p.ok(["launch"]);
+  expect((await p.waitState("left", ["review", "failed"])).state).toBe("review");
+  expect((await p.waitState("right", ["review", "failed"])).state).toBe("review");
+  await p.ok(["merge", "left"]);
+  return p.rev("main");
+}
+
 describe("update", () => {
   it("clean: merges the base into the branch, re-verifies, and the task stays in review; a second update has nothing to do", async () => {
     const p = await makeVerifyProject();
@@ -92,13 +103,7 @@ describe("update", () => {
       gitCommit("merge main, keeping both marks"),
     ].join(" && ");
     await writePart(p, "right", { steps: sideSteps("right", resolve) });
-    await p.commitAll("parts");
-    await p.ok(["queue"]);
-    await p.ok(["launch"]);
-    expect((await p.waitState("left", ["review", "failed"])).state).toBe("review");
-    expect((await p.waitState("right", ["review", "failed"])).state).toBe("review");
-    await p.ok(["merge", "left"]);
-    const main = await p.rev("main");
+    const main = await reviewBothMergeLeft(p);
 
     const refused = await p.run(["merge", "right"]);
     expect(refused.code).not.toBe(0);
@@ -145,13 +150,7 @@ describe("update", () => {
     await writePart(p, "right", {
       steps: sideSteps("right", `echo "$BALLADOR_RUN_ID" >> notes.txt && ${gitCommit("something else")}`),
     });
-    await p.commitAll("parts");
-    await p.ok(["queue"]);
-    await p.ok(["launch"]);
-    expect((await p.waitState("left", ["review", "failed"])).state).toBe("review");
-    expect((await p.waitState("right", ["review", "failed"])).state).toBe("review");
-    await p.ok(["merge", "left"]);
-    const main = await p.rev("main");
+    const main = await reviewBothMergeLeft(p);
     const r = parseJson<UpdateJson>(await p.ok(["update", "right", "--json"]));
     expect(r.outcome).toBe("sent-to-agent");
     const t = await p.waitState("right", ["review", "failed"], 60_000);
