@@ -14,7 +14,7 @@ export const FAST_LANE = [
   "test/architecture.test.ts",
   "test/architecture/**/*.test.ts",
   // The dashboard's pure layout (no browser, no server).
-  "test/dashboard/waves.test.ts",
+  "test/dashboard-web/waves.test.ts",
 ];
 
 /** Full-stack files inside those folders: a real project and the real CLI per row (launches included). */

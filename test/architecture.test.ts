@@ -33,32 +33,6 @@ const e2e = (file: string, targets: string[], why: string) =>
  * on an entry that no longer occurs (remove it then).
  */
 const EXCEPTIONS: { key: string; why: string }[] = [
-  {
-    key: `only-by: src/run/supervise/notify.ts uses openProject (${OPENS})`,
-    why: "run/supervise/ is being reworked: the loop's RunContext should reach notify",
-  },
-  // Unit tests that sit in end-to-end folders: move them to a unit folder (or to test/<unit>/).
-  ...e2e("test/agents/model-endpoint.test.ts", ["src/run/model-endpoint.ts"], "a unit test of run/"),
-  ...e2e(
-    "test/sandbox/proxy-hooks.test.ts",
-    ["src/adapters/sandbox/index.ts", "src/adapters/sandbox/proxy-hooks.ts"],
-    "a unit test of an adapter",
-  ),
-  ...e2e(
-    "test/dashboard/waves.test.ts",
-    ["src/dashboard/web/graph.ts", "src/dashboard/web/model.ts"],
-    "a unit test of the page's model",
-  ),
-  ...e2e(
-    "test/verification/judge-key.test.ts",
-    ["src/adapters/sandbox/index.ts", "src/verify/verification.ts"],
-    "a unit test of verify/",
-  ),
-  ...e2e(
-    "test/shell/help-groups.test.ts",
-    ["src/cli/help-groups.ts", "src/cli/main.ts"],
-    "a unit test of the CLI's help; `--help` output is the end-to-end form",
-  ),
   // End-to-end tests that compute expectations or set up state with src/ code.
   ...e2e(
     "test/agents/agents-command.test.ts",
@@ -104,11 +78,6 @@ const EXCEPTIONS: { key: string; why: string }[] = [
     "test/e2e/foundation.test.ts",
     ["src/adapters/store/index.ts", "src/cli/help-groups.ts"],
     "a store row type and the help groups: use the JSON output's shape and `--help`",
-  ),
-  ...e2e(
-    "test/sandbox/upstream-ca.test.ts",
-    ["src/adapters/sandbox/index.ts"],
-    "starts the sandbox's proxy from src: an adapter test",
   ),
   ...e2e(
     "test/shell/contract.test.ts",

@@ -19,7 +19,7 @@ import {
   runtimePatched,
   setPlacements,
 } from "../../src/adapters/sandbox/proxy-hooks.js";
-import { startMaskedSandbox } from "../helpers/bare-sandbox.js";
+import { startMaskedSandbox } from "./bare-sandbox.js";
 
 const REAL = "real-token-0123456789abcdef";
 const STAND_IN = "fake_value_00000000-1111-2222-3333-444444444444";

@@ -9,7 +9,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { RunSandbox } from "../../src/adapters/sandbox/index.js";
-import { startMaskedSandbox } from "../helpers/bare-sandbox.js";
 import { maskedSecretConfig } from "../helpers/profiles.js";
 import {
   agentSteps,
@@ -21,6 +20,7 @@ import {
   uniqueValue,
 } from "../helpers/sandbox.js";
 import { testCertificates } from "../helpers/tls.js";
+import { startMaskedSandbox } from "./bare-sandbox.js";
 
 const closers: Array<() => Promise<void>> = [];
 afterEach(async () => {
