@@ -3,7 +3,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { commitsAhead, deleteBranch, pruneWorktrees, removeWorktree } from "../../adapters/git/index.js";
 import { isAlive, killGroup } from "../../adapters/process/shell.js";
-import { runPaths } from "../../adapters/runfolder/index.js";
+import { runFolder } from "../../adapters/runfolder/index.js";
 import type { RunRow } from "../../adapters/store/index.js";
 import { Tmux } from "../../adapters/tmux/index.js";
 import type { Project } from "../../project/index.js";
@@ -23,7 +23,7 @@ export async function rollbackFailedLaunch(
   opts: { ownSession?: boolean } = {},
 ): Promise<void> {
   try {
-    writeFileSync(runPaths(run.runDir).launchLog, `\nlaunch failed: ${message}\n`, { flag: "a" });
+    writeFileSync(runFolder(run.runDir).host.launchLog, `\nlaunch failed: ${message}\n`, { flag: "a" });
   } catch {
     // the run folder itself may be what failed
   }
