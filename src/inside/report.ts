@@ -82,7 +82,7 @@ export async function report(
   opts: { allowDirty?: boolean; env?: NodeJS.ProcessEnv } = {},
 ): Promise<ReportResult> {
   const spec = await findOwnRun(cwd, opts.env);
-  if (existsSync(join(spec.runDir, "ended"))) {
+  if (existsSync(runFolder(spec.runDir).host.ended)) {
     throw new UserError(`run ${spec.runId} has already ended; this report would not be read`, 3);
   }
   const reviewer = spec.role === "reviewer";
@@ -161,7 +161,7 @@ export async function hookReport(
   const kind = HOOK_EVENTS[name];
   if (!kind) return null;
   const spec = await findOwnRun(cwd, opts.env);
-  if (existsSync(join(spec.runDir, "ended"))) return null;
+  if (existsSync(runFolder(spec.runDir).host.ended)) return null;
   const said =
     typeof data.message === "string"
       ? data.message

@@ -287,7 +287,7 @@ async function openSession(o: Opening): Promise<Started> {
     cwd: checked.worktreeExisted ? worktree : project.paths.root,
     command: [process.execPath, SUPERVISOR_ENTRY, runDir],
     env: carried,
-    logFile: join(runDir, "session.log"),
+    logFile: runFolder(runDir).host.sessionLog,
   });
   return { id: task.id, runId, profile: checked.profile.name, branch, worktree, session, attempt };
 }
@@ -303,7 +303,7 @@ function writeSpec(o: Opening, sandboxed: boolean): void {
     branch,
     attempt,
     runDir,
-    promptFile: join(runDir, "prompt.md"),
+    promptFile: runFolder(runDir).host.prompt,
   };
   const runHome = runFolder(runDir).agent.home;
   const home = sandboxed ? runHome : (process.env.HOME ?? runHome);

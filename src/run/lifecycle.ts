@@ -252,7 +252,7 @@ export function logFile(project: Project, id: string): { run: RunRow; file: stri
     .store()
     .runsOf(id)
     .reverse()
-    .find((r) => existsSync(join(r.runDir, "session.log")));
+    .find((r) => existsSync(runFolder(r.runDir).host.sessionLog));
   return { run, file: join((withLog ?? run).runDir, "session.log") };
 }
 
