@@ -11,7 +11,7 @@ import {
   RUN_POINTER,
   type RunSpec,
   readRunSpec,
-  runPaths,
+  runFolder,
   writeReport,
 } from "../adapters/runfolder/index.js";
 import { trimOutput } from "../core/check-output.js";
@@ -26,7 +26,7 @@ async function gate(spec: RunSpec): Promise<void> {
   const command = spec.verify as string;
   const commit = (await git(["rev-parse", "HEAD"], { cwd: spec.worktree })).stdout.trim();
   // The gate's log and result go to the run's inbox: the only part of the run folder an agent writes.
-  const log = join(runPaths(spec.runDir).inbox, `gate-${Date.now()}.log`);
+  const log = join(runFolder(spec.runDir).agent.inbox, `gate-${Date.now()}.log`);
   process.stderr.write(`ballador: verifying before done: ${command}\n`);
   const r = await runShell(command, {
     cwd: spec.worktree,
@@ -59,7 +59,7 @@ export async function findOwnRun(cwd: string, env: NodeJS.ProcessEnv = process.e
       runDir = (JSON.parse(readFileSync(pointer, "utf8")) as { runDir: string }).runDir;
     }
   }
-  if (!runDir || !existsSync(runPaths(runDir).runFile)) {
+  if (!runDir || !existsSync(runFolder(runDir).host.spec)) {
     throw new UserError(
       "not inside a Ballador run: this command is for agents, run from a task's worktree (or with BALLADOR_RUN_DIR set by Ballador)",
       2,
@@ -82,7 +82,7 @@ export async function report(
   opts: { allowDirty?: boolean; env?: NodeJS.ProcessEnv } = {},
 ): Promise<ReportResult> {
   const spec = await findOwnRun(cwd, opts.env);
-  if (existsSync(join(spec.runDir, "ended"))) {
+  if (existsSync(runFolder(spec.runDir).host.ended)) {
     throw new UserError(`run ${spec.runId} has already ended; this report would not be read`, 3);
   }
   const reviewer = spec.role === "reviewer";
@@ -161,7 +161,7 @@ export async function hookReport(
   const kind = HOOK_EVENTS[name];
   if (!kind) return null;
   const spec = await findOwnRun(cwd, opts.env);
-  if (existsSync(join(spec.runDir, "ended"))) return null;
+  if (existsSync(runFolder(spec.runDir).host.ended)) return null;
   const said =
     typeof data.message === "string"
       ? data.message

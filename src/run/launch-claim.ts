@@ -8,7 +8,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { findProgram, type ResolvedProfile, resolveProfile } from "../adapters/agents/profiles.js";
 import { branchExists, isValidBranchName } from "../adapters/git/index.js";
-import { makeRunFolder, runPaths, writeProvisionSpec } from "../adapters/runfolder/index.js";
+import { makeRunFolder, runFolder, writeProvisionSpec } from "../adapters/runfolder/index.js";
 import type { RunRow, TaskRow } from "../adapters/store/index.js";
 import { sessionNameFor } from "../adapters/tmux/index.js";
 import { newRunId } from "../core/ids.js";
@@ -272,7 +272,7 @@ async function openSession(o: Opening): Promise<Started> {
   const sandboxed = project.config.sandbox.mode !== "none";
   makeRunFolder(runDir);
   writeFileSync(
-    runPaths(runDir).launchLog,
+    runFolder(runDir).host.launchLog,
     `launch ${runId} of ${task.id} (attempt ${attempt}) at ${o.claimedAt}\n`,
   );
   writeSpec(o, sandboxed);
@@ -287,7 +287,7 @@ async function openSession(o: Opening): Promise<Started> {
     cwd: checked.worktreeExisted ? worktree : project.paths.root,
     command: [process.execPath, SUPERVISOR_ENTRY, runDir],
     env: carried,
-    logFile: join(runDir, "session.log"),
+    logFile: runFolder(runDir).host.sessionLog,
   });
   return { id: task.id, runId, profile: checked.profile.name, branch, worktree, session, attempt };
 }
@@ -303,9 +303,10 @@ function writeSpec(o: Opening, sandboxed: boolean): void {
     branch,
     attempt,
     runDir,
-    promptFile: join(runDir, "prompt.md"),
+    promptFile: runFolder(runDir).host.prompt,
   };
-  const home = sandboxed ? runPaths(runDir).home : (process.env.HOME ?? runPaths(runDir).home);
+  const runHome = runFolder(runDir).agent.home;
+  const home = sandboxed ? runHome : (process.env.HOME ?? runHome);
   const { profile, previous, worktreeExisted } = checked;
   writeProvisionSpec({
     runId,
@@ -369,5 +370,5 @@ function carriedEnvironment(
 async function rollBack(project: Project, run: RunRow, err: unknown): Promise<LaunchFailure> {
   const message = err instanceof Error ? err.message : String(err);
   await rollbackFailedLaunch(project, run, message);
-  return { id: run.taskId, reason: message, log: runPaths(run.runDir).launchLog };
+  return { id: run.taskId, reason: message, log: runFolder(run.runDir).host.launchLog };
 }

@@ -3,7 +3,7 @@
  * or failed, printing each step as the sessions report it. The sessions work in parallel; this
  * only watches.
  */
-import { runPaths } from "../adapters/runfolder/index.js";
+import { runFolder } from "../adapters/runfolder/index.js";
 import { silentProgress } from "../core/progress.js";
 import type { Project } from "../project/index.js";
 import { tmuxFor } from "./launch-facts.js";
@@ -75,7 +75,7 @@ function noteProvisioned(
       result.failed.push({
         id: s.id,
         reason: run.detail ?? "launch failed",
-        log: runPaths(run.runDir).launchLog,
+        log: runFolder(run.runDir).host.launchLog,
       });
     }
   }

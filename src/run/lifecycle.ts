@@ -11,7 +11,7 @@ import {
   resolveCommit,
 } from "../adapters/git/index.js";
 import { killGroup } from "../adapters/process/shell.js";
-import { runPaths } from "../adapters/runfolder/index.js";
+import { runFolder } from "../adapters/runfolder/index.js";
 import type { RunRow, TaskRow } from "../adapters/store/index.js";
 import { sessionNameFor } from "../adapters/tmux/index.js";
 import { tailMarkdown, trimOutput } from "../core/check-output.js";
@@ -205,7 +205,7 @@ export function failureFeedback(project: Project, id: string): string | null {
         .filter((v) => v.runId === last.id && v.kind === "clean" && !v.passed)
         .at(-1)
     : undefined;
-  const verify = last ? runPaths(last.runDir).verifyLog : null;
+  const verify = last ? runFolder(last.runDir).host.verifyLog : null;
   if (kept?.tail) {
     parts.push(`The end of the verification output:\n\n${tailMarkdown(kept.tail, kept.log)}`);
   } else if (verify && existsSync(verify) && /verify/.test(reason ?? "")) {
@@ -252,7 +252,7 @@ export function logFile(project: Project, id: string): { run: RunRow; file: stri
     .store()
     .runsOf(id)
     .reverse()
-    .find((r) => existsSync(join(r.runDir, "session.log")));
+    .find((r) => existsSync(runFolder(r.runDir).host.sessionLog));
   return { run, file: join((withLog ?? run).runDir, "session.log") };
 }
 

@@ -26,7 +26,7 @@ import { gitObjectEnv, type Policy, RunSandbox } from "../adapters/sandbox/index
 import type { RunRow } from "../adapters/store/index.js";
 import { secretMode } from "../core/secrets.js";
 import type { Project } from "../project/index.js";
-import { rollbackProvisioning } from "./recover/index.js";
+import { rollbackFailedLaunch } from "./recover/index.js";
 import type { RefCopy } from "./run-refs.js";
 import { buildRunSpec, copyUntracked, ProvisionStepError } from "./run-spec.js";
 import { afterSandboxedStep, beforeSandboxedStep } from "./run-steps.js";
@@ -278,20 +278,9 @@ async function failProvisioning(
 ): Promise<void> {
   const config = project.config;
   const message = err instanceof Error ? err.message : String(err);
-  const launchLog = runFolder(ps.runDir).host.launchLog;
   say(`launch failed: ${message}`);
-  try {
-    writeFileSync(launchLog, `\nlaunch failed: ${message}\n`, { flag: "a" });
-  } catch {
-    // the run folder itself may be what failed
-  }
-  await rollbackProvisioning(
-    project,
-    project.store().run(ps.runId) ?? run,
-    `launch: ${message.split("\n")[0]}`,
-    message,
-    { ownSession: true },
-  );
+  // The run row is the claim's: same run folder as `ps`; the store's copy is read again there.
+  await rollbackFailedLaunch(project, run, message, { ownSession: true });
   if (config.hooks.on_fail.trim()) await runOnFail(project, ps, state, say);
 }
 

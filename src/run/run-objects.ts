@@ -6,8 +6,8 @@
  * folder is found by convention (the run folder's `objects/`), never from a file in it.
  */
 import { type Adoption, adoptObjects } from "../adapters/git/index.js";
-import { runPaths } from "../adapters/runfolder/index.js";
+import { runFolder } from "../adapters/runfolder/index.js";
 
 export async function adoptRunObjects(repo: string, runDir: string): Promise<Adoption> {
-  return adoptObjects(repo, runPaths(runDir).objects);
+  return adoptObjects(repo, runFolder(runDir).agent.objects);
 }

@@ -20,7 +20,7 @@ import {
   walkUntrusted,
   writeUntrusted,
 } from "../adapters/hostile/index.js";
-import { runPaths } from "../adapters/runfolder/index.js";
+import { runFolder } from "../adapters/runfolder/index.js";
 import { refFolderOf } from "../adapters/sandbox/index.js";
 
 /** What the copy held when the step started: path inside the folder -> object id. */
@@ -41,18 +41,18 @@ function leafOf(branch: string): string {
  * and makes sure the real folders they are mounted over exist.
  */
 export async function prepareRefCopy(repo: string, runDir: string, branch: string): Promise<RefCopy> {
-  const paths = runPaths(runDir);
+  const { agent } = runFolder(runDir);
   const common = await commonDirOf(repo);
   const folder = refFolderOf(branch);
   mkdirSync(join(common, folder), { recursive: true });
   mkdirSync(join(common, "logs", folder), { recursive: true });
-  freshFolder(paths.refs);
-  freshFolder(paths.reflogs);
+  freshFolder(agent.refs);
+  freshFolder(agent.reflogs);
   const prefix = `${folder.split("\\").join("/")}/`;
   const written = new Map<string, string>();
   for (const [ref, id] of await refsUnder(repo, prefix)) {
     const rel = ref.slice(prefix.length);
-    writeUntrusted(paths.refs, rel, `${id}\n`);
+    writeUntrusted(agent.refs, rel, `${id}\n`);
     written.set(rel, id);
   }
   return { branch, folder, written, own: written.get(leafOf(branch)) ?? null };
@@ -97,7 +97,7 @@ export async function syncOwnRef(
   runId: string,
 ): Promise<RefSync> {
   const result: RefSync = { moved: null, violations: [], refused: null };
-  const root = runPaths(runDir).refs;
+  const root = runFolder(runDir).agent.refs;
   const now = listCopy(root, result.violations);
   const leaf = leafOf(copy.branch);
   const under = copy.folder.slice("refs/heads".length).replace(/^\//, "");

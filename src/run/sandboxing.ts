@@ -47,7 +47,7 @@ export async function policyForRun(project: Project, run: PolicyRun): Promise<Po
       `${tree} is not a linked worktree of ${project.paths.root} (its git folder is ${own})`,
     );
   }
-  const paths = makeRunFolder(run.runDir);
+  const { agent } = makeRunFolder(run.runDir);
   // Denied for writing below, so it must exist: an empty per-worktree config is no config.
   if (kind === "agent" && entryKind(join(own, "config.worktree")) === null) {
     writeUntrusted(own, "config.worktree", "");
@@ -56,7 +56,7 @@ export async function policyForRun(project: Project, run: PolicyRun): Promise<Po
   // a placeholder over the first missing folder (all of ~/.config) during bootstrap.
   const readOnly = kind === "agent" ? run.profile.readOnlyHome : [];
   if (readOnly.length > 0) {
-    const home = new HomeFiles(paths.home);
+    const home = new HomeFiles(agent.home);
     for (const p of readOnly) home.dir(p.replace(/^~\//, ""));
   }
   const policy = buildPolicy({
@@ -82,9 +82,9 @@ export async function policyForRun(project: Project, run: PolicyRun): Promise<Po
     // judge's HOME is a fresh one, and the run's is not even readable to it.
     allowWrite: [
       ...config.sandbox.allow_write,
-      ...(kind === "verify" ? [] : run.profile.writable.map((p) => expandHome(p, paths.home))),
+      ...(kind === "verify" ? [] : run.profile.writable.map((p) => expandHome(p, agent.home))),
     ],
-    readOnly: readOnly.map((p) => expandHome(p, paths.home)),
+    readOnly: readOnly.map((p) => expandHome(p, agent.home)),
     denyRead: config.sandbox.deny_read,
     tlsPassthrough: config.sandbox.tls_passthrough,
     upstreamCa: config.sandbox.upstream_ca,

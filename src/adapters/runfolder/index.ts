@@ -117,28 +117,6 @@ export interface NeedsYouPolicy {
 /** The agent-writable children of a run folder. */
 export const AGENT_DIRS = ["inbox", "home", "tmp", "objects", "refs", "reflogs"] as const;
 
-export interface RunPaths {
-  runDir: string;
-  inbox: string;
-  home: string;
-  tmp: string;
-  objects: string;
-  refs: string;
-  reflogs: string;
-  runFile: string;
-  /** What launch claimed, for the session to provision (host-only, read once). */
-  provisionFile: string;
-  prompt: string;
-  sessionLog: string;
-  launchLog: string;
-  verifyLog: string;
-  hooksLog: string;
-  brief: string;
-  ended: string;
-  stepPid: string;
-  policy: string;
-}
-
 /**
  * A run folder's paths by whose they are (issue 30): `host` is written only by Ballador (the
  * sandbox may read some of it); `agent` is agent-writable, hostile input for the host: read
@@ -168,57 +146,40 @@ export interface RunFolder {
 }
 
 export function runFolder(runDir: string): RunFolder {
-  const p = runPaths(runDir);
+  const at = (name: string) => join(runDir, name);
   return {
     dir: runDir,
     host: {
-      spec: p.runFile,
-      provision: p.provisionFile,
-      prompt: p.prompt,
-      sessionLog: p.sessionLog,
-      launchLog: p.launchLog,
-      verifyLog: p.verifyLog,
-      hooksLog: p.hooksLog,
-      brief: p.brief,
-      ended: p.ended,
-      stepPid: p.stepPid,
-      policy: p.policy,
-      refCopy: join(runDir, "refcopy.json"),
+      spec: at("run.json"),
+      provision: at("provision.json"),
+      prompt: at("prompt.md"),
+      sessionLog: at("session.log"),
+      launchLog: at("launch.log"),
+      verifyLog: at("verify.log"),
+      hooksLog: at("hooks.log"),
+      brief: at("brief.md"),
+      ended: at("ended"),
+      stepPid: at("step.pgid"),
+      policy: at("sandbox.json"),
+      refCopy: at("refcopy.json"),
     },
-    agent: { inbox: p.inbox, home: p.home, tmp: p.tmp, objects: p.objects, refs: p.refs, reflogs: p.reflogs },
-  };
-}
-
-/** The flat list of a run folder's paths (older callers; new code says whose with runFolder). */
-export function runPaths(runDir: string): RunPaths {
-  return {
-    runDir,
-    inbox: join(runDir, "inbox"),
-    home: join(runDir, "home"),
-    tmp: join(runDir, "tmp"),
-    objects: join(runDir, "objects"),
-    refs: join(runDir, "refs"),
-    reflogs: join(runDir, "reflogs"),
-    runFile: join(runDir, "run.json"),
-    provisionFile: join(runDir, "provision.json"),
-    prompt: join(runDir, "prompt.md"),
-    sessionLog: join(runDir, "session.log"),
-    launchLog: join(runDir, "launch.log"),
-    verifyLog: join(runDir, "verify.log"),
-    hooksLog: join(runDir, "hooks.log"),
-    brief: join(runDir, "brief.md"),
-    ended: join(runDir, "ended"),
-    stepPid: join(runDir, "step.pgid"),
-    policy: join(runDir, "sandbox.json"),
+    agent: {
+      inbox: at("inbox"),
+      home: at("home"),
+      tmp: at("tmp"),
+      objects: at("objects"),
+      refs: at("refs"),
+      reflogs: at("reflogs"),
+    },
   };
 }
 
 /** Makes the host-only run folder and its agent-writable children (before any sandbox exists). */
-export function makeRunFolder(runDir: string): RunPaths {
-  const paths = runPaths(runDir);
+export function makeRunFolder(runDir: string): RunFolder {
+  const folder = runFolder(runDir);
   mkdirSync(runDir, { recursive: true });
-  for (const d of AGENT_DIRS) mkdirSync(join(runDir, d), { recursive: true });
-  return paths;
+  for (const d of AGENT_DIRS) mkdirSync(folder.agent[d], { recursive: true });
+  return folder;
 }
 
 /**

@@ -1,16 +1,12 @@
 /** Undoing a half-made launch: what provisioning created is removed, the task fails truthfully. */
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { commitsAhead, deleteBranch, pruneWorktrees, removeWorktree } from "../../adapters/git/index.js";
 import { isAlive, killGroup } from "../../adapters/process/shell.js";
-import { runPaths } from "../../adapters/runfolder/index.js";
+import { runFolder } from "../../adapters/runfolder/index.js";
 import type { RunRow } from "../../adapters/store/index.js";
 import { Tmux } from "../../adapters/tmux/index.js";
 import type { Project } from "../../project/index.js";
 import { endRunFailingTask } from "./end-run.js";
-
-/** The process group of the bootstrap or hook step a launcher is running, in the run folder. */
-export const STEP_PID_FILE = "step.pgid";
 
 /**
  * A launch that failed after its claim (`message`: why): its launch log says so, then what it
@@ -23,7 +19,7 @@ export async function rollbackFailedLaunch(
   opts: { ownSession?: boolean } = {},
 ): Promise<void> {
   try {
-    writeFileSync(runPaths(run.runDir).launchLog, `\nlaunch failed: ${message}\n`, { flag: "a" });
+    writeFileSync(runFolder(run.runDir).host.launchLog, `\nlaunch failed: ${message}\n`, { flag: "a" });
   } catch {
     // the run folder itself may be what failed
   }
@@ -46,7 +42,7 @@ export async function rollbackProvisioning(
   const store = project.store();
   const done: string[] = [];
   // A bootstrap step of a dead launcher may still be running in the worktree: end it first.
-  const stepFile = join(run.runDir, STEP_PID_FILE);
+  const stepFile = runFolder(run.runDir).host.stepPid;
   if (existsSync(stepFile)) {
     const pgid = Number(readFileSync(stepFile, "utf8"));
     if (Number.isInteger(pgid) && pgid > 1 && isAlive(pgid)) {

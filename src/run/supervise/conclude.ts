@@ -8,7 +8,7 @@ import { budgetWords, type Failure, nextAttemptCause, violationReason } from "..
 import { writeBrief } from "../../verify/index.js";
 import { launchSpent } from "../run-cost.js";
 import type { Hook } from "./after.js";
-import { markEnded, type RunContext, say } from "./context.js";
+import { markEnded, moveTask, type RunContext, say } from "./context.js";
 import { followingRun, nextAttempt } from "./next-attempt.js";
 import { notifyEnd } from "./notify.js";
 
@@ -23,6 +23,21 @@ export async function writeBriefSafely(ctx: RunContext): Promise<void> {
   }
 }
 
+/**
+ * The attempt is over and so is the loop: said in the session, notified, and the hook of its
+ * end run (on_review for review, on_fail otherwise).
+ */
+async function loopEnds(
+  ctx: RunContext,
+  end: { to: "review" | "failed" | "blocked"; reason: string | null; words: string },
+  hook: Hook,
+): Promise<Next> {
+  say(end.words);
+  await notifyEnd(ctx, end.to, end.reason, say);
+  await hook(end.to === "review" ? "on_review" : "on_fail");
+  return null;
+}
+
 /** A sandboxed step tried what the sandbox refuses: the task fails, the real refs unchanged. */
 export async function concludeViolations(
   ctx: RunContext,
@@ -35,14 +50,14 @@ export async function concludeViolations(
   const current = store.task(spec.taskId);
   store.tx(() => {
     store.endRun(spec.runId, { outcome: "sandbox-violation", exitCode, detail: violations.join("\n") });
-    if (current?.state === "running")
-      store.transition(spec.taskId, "failed", { cause: reason, actor: ctx.actor, runId: spec.runId, reason });
+    if (current?.state === "running") moveTask(ctx, "failed", reason, { reason });
   });
   markEnded(ctx.paths);
-  say(`failed: ${reason}; the real refs are unchanged`);
-  await notifyEnd(ctx, "failed", reason, say);
-  await hook("on_fail");
-  return null;
+  return loopEnds(
+    ctx,
+    { to: "failed", reason, words: `failed: ${reason}; the real refs are unchanged` },
+    hook,
+  );
 }
 
 /** Verified (and approved, if a reviewer read it): the task waits in review. */
@@ -53,14 +68,12 @@ export async function concludeReview(
   hook: Hook,
 ): Promise<Next> {
   const { store, spec } = ctx;
-  store.transition(spec.taskId, "review", { cause, actor: ctx.actor, runId: spec.runId });
+  moveTask(ctx, "review", cause);
   store.endRun(spec.runId, { outcome: "done", exitCode });
   markEnded(ctx.paths);
   await writeBriefSafely(ctx);
-  say(`verified; ${spec.taskId} is ready for review (ballador review ${spec.taskId})`);
-  await notifyEnd(ctx, "review", null, say);
-  await hook("on_review");
-  return null;
+  const words = `verified; ${spec.taskId} is ready for review (ballador review ${spec.taskId})`;
+  return loopEnds(ctx, { to: "review", reason: null, words }, hook);
 }
 
 export async function concludeBlocked(
@@ -70,18 +83,10 @@ export async function concludeBlocked(
   hook: Hook,
 ): Promise<Next> {
   const { store, spec } = ctx;
-  store.transition(spec.taskId, "blocked", {
-    cause: "agent reported blocked",
-    actor: ctx.actor,
-    runId: spec.runId,
-    reason,
-  });
+  moveTask(ctx, "blocked", "agent reported blocked", { reason });
   store.endRun(spec.runId, { outcome: "blocked", exitCode, detail: reason });
   markEnded(ctx.paths);
-  say(`blocked: ${reason}`);
-  await notifyEnd(ctx, "blocked", reason, say);
-  await hook("on_fail");
-  return null;
+  return loopEnds(ctx, { to: "blocked", reason, words: `blocked: ${reason}` }, hook);
 }
 
 /**
@@ -100,12 +105,7 @@ export async function blockForBudget(
   // A task whose verification failed cannot be blocked from there (states.ts): it fails, same reason.
   const to = store.task(spec.taskId)?.state === "verifying" ? "failed" : "blocked";
   store.tx(() => {
-    store.transition(spec.taskId, to, {
-      cause: words.cause,
-      actor: ctx.actor,
-      runId: spec.runId,
-      reason: words.reason,
-    });
+    moveTask(ctx, to, words.cause, { reason: words.reason });
     store.endRun(spec.runId, {
       outcome: spent.stopped ? "budget" : (failure?.outcome ?? "budget"),
       exitCode,
@@ -142,17 +142,9 @@ export async function concludeFailure(
   if (!next) {
     store.tx(() => {
       store.endRun(spec.runId, { outcome: failure.outcome, exitCode: opts.exitCode, detail: failure.reason });
-      store.transition(spec.taskId, "failed", {
-        cause: failure.reason,
-        actor: ctx.actor,
-        runId: spec.runId,
-        reason: failure.reason,
-      });
+      moveTask(ctx, "failed", failure.reason, { reason: failure.reason });
     });
-    say(`failed: ${failure.reason}`);
-    await notifyEnd(ctx, "failed", failure.reason, say);
-    await hook("on_fail");
-    return null;
+    return loopEnds(ctx, { to: "failed", reason: failure.reason, words: `failed: ${failure.reason}` }, hook);
   }
   switchToNext(ctx, failure, next, opts.exitCode);
   await RunSandbox.stopAll();
@@ -165,14 +157,7 @@ function switchToNext(ctx: RunContext, failure: Failure, next: RunSpec, exitCode
   store.tx(() => {
     store.endRun(spec.runId, { outcome: failure.outcome, exitCode, detail: failure.reason });
     // A failed attempt is a fact in the log; so is the next one starting.
-    if (failure.from === "running") {
-      store.transition(spec.taskId, "failed", {
-        cause: failure.reason,
-        actor: ctx.actor,
-        runId: spec.runId,
-        reason: failure.reason,
-      });
-    }
+    if (failure.from === "running") moveTask(ctx, "failed", failure.reason, { reason: failure.reason });
     store.createRun(
       followingRun(ctx, {
         id: next.runId,

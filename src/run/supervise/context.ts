@@ -6,8 +6,9 @@
  */
 import { writeFileSync } from "node:fs";
 import { type RunFolder, type RunSpec, runFolder } from "../../adapters/runfolder/index.js";
-import type { TaskRow, TaskStore } from "../../adapters/store/index.js";
+import type { TaskRow, TaskStore, TransitionOptions } from "../../adapters/store/index.js";
 import type { Pipeline } from "../../core/pipeline.js";
+import type { TaskState } from "../../core/states.js";
 import { type Project, taskPipeline } from "../../project/index.js";
 import { sessionSay } from "../live-session.js";
 
@@ -48,6 +49,16 @@ export function forSpec(ctx: RunContext, spec: RunSpec): RunContext {
 
 export function say(text: string): void {
   sessionSay(text);
+}
+
+/** Moves the run's task in the run's name (its supervisor, this run). */
+export function moveTask(
+  ctx: RunContext,
+  to: TaskState,
+  cause: string,
+  more: Omit<TransitionOptions, "cause" | "actor" | "runId"> = {},
+): void {
+  ctx.store.transition(ctx.spec.taskId, to, { cause, actor: ctx.actor, runId: ctx.spec.runId, ...more });
 }
 
 /** The run is over: reconcile leaves a run folder with this mark alone. */

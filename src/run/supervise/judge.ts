@@ -9,7 +9,7 @@ import type { Verdict } from "../../verify/index.js";
 import { advance } from "./advance.js";
 import type { Hook } from "./after.js";
 import { concludeReview, type Next } from "./conclude.js";
-import { type RunContext, say } from "./context.js";
+import { moveTask, type RunContext, say } from "./context.js";
 import { notifyEnd } from "./notify.js";
 import { runReviewer } from "./reviewer.js";
 import { stageGate } from "./stage-gate.js";
@@ -26,13 +26,8 @@ export async function judgeDone(
   exitCode: number | null,
   hook: Hook,
 ): Promise<Judged> {
-  const { store, spec } = ctx;
-  store.transition(spec.taskId, "verifying", {
-    cause: "agent reported done",
-    actor: ctx.actor,
-    runId: spec.runId,
-    detail: summary || null,
-  });
+  const { spec } = ctx;
+  moveTask(ctx, "verifying", "agent reported done", { detail: summary || null });
   say(
     spec.verify
       ? `verifying on a clean checkout: ${spec.verify}${spec.sandbox ? " (in the sandbox)" : ""}`

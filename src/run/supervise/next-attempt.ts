@@ -6,11 +6,12 @@
 import { join } from "node:path";
 import { findProgram, type ResolvedProfile, resolveProfile } from "../../adapters/agents/profiles.js";
 import { makeRunFolder, type RunSpec, runFolder, writeRunSpec } from "../../adapters/runfolder/index.js";
-import { gitObjectEnv } from "../../adapters/sandbox/index.js";
+import { gitObjectEnv, type Policy } from "../../adapters/sandbox/index.js";
+import type { TaskRow } from "../../adapters/store/index.js";
 import { newRunId } from "../../core/ids.js";
 import { stageProfile } from "../../core/pipeline.js";
 import { isReviewerRun } from "../../project/index.js";
-import { buildRunSpec } from "../run-spec.js";
+import { buildRunSpec, type RunSpecInput } from "../run-spec.js";
 import { policyForRun } from "../sandboxing.js";
 import { type RunContext, runPipeline } from "./context.js";
 
@@ -36,16 +37,51 @@ export async function nextAttempt(
   const profile = attemptProfile(ctx, current, stage ? stage.role : (spec.stage?.role ?? null));
   const program = profile && findProgram(profile.command[0] as string, spec.repoRoot);
   if (!profile || !program) return null;
-  const attempt = spec.attempt + 1;
-  const { identity, env, home, tmp, policy } = await followUpRun(ctx, profile, {
-    attempt,
-    suffix: Math.random().toString(16).slice(2, 6),
-    readOnly: false,
-  });
+  const { next } = await followUpSpec(
+    ctx,
+    { task, profile, program },
+    { attempt: spec.attempt + 1, suffix: Math.random().toString(16).slice(2, 6), readOnly: false },
+    {
+      previousFailure: feedback,
+      // Another stage is another role: it starts its own conversation.
+      resume: profile.name === spec.profile && !other,
+      previousHome: spec.home,
+      ...(stageIndex !== undefined ? { stageIndex } : {}),
+    },
+  );
+  return next;
+}
+
+/** What a follow-up run's spec says beyond what follows from the run it follows. */
+type FollowUpInput = Omit<
+  RunSpecInput,
+  | "task"
+  | "profile"
+  | "program"
+  | "identity"
+  | "env"
+  | "home"
+  | "tmp"
+  | "policy"
+  | "base"
+  | "sandboxed"
+  | "plan"
+>;
+
+/**
+ * A follow-up run's file, written: its own folder, environment and policy (followUpRun), on the
+ * base and the plan of the run it follows.
+ */
+export async function followUpSpec(
+  ctx: RunContext,
+  agent: { task: TaskRow; profile: ResolvedProfile; program: string },
+  run: { attempt: number; suffix: string; readOnly: boolean },
+  input: FollowUpInput,
+): Promise<{ next: RunSpec; policy: Policy | null }> {
+  const { spec, project } = ctx;
+  const { identity, env, home, tmp, policy } = await followUpRun(ctx, agent.profile, run);
   const next = await buildRunSpec(project, {
-    task,
-    profile,
-    program,
+    ...agent,
     identity,
     env,
     home,
@@ -53,15 +89,11 @@ export async function nextAttempt(
     policy,
     base: spec.base,
     sandboxed: policy !== null,
-    previousFailure: feedback,
-    // Another stage is another role: it starts its own conversation.
-    resume: profile.name === spec.profile && !other,
-    previousHome: spec.home,
-    ...(stageIndex !== undefined ? { stageIndex } : {}),
+    ...input,
     ...(spec.plan ? { plan: spec.plan } : {}),
   });
   writeRunSpec(next);
-  return next;
+  return { next, policy };
 }
 
 /** The profile with attempts left for this role: `current`, else its fallback, else none. */
@@ -87,7 +119,7 @@ function attemptProfile(
  * The folder, identity, environment and sandbox policy of a run that follows another in the same
  * session: the next attempt, or the reviewer's run.
  */
-export async function followUpRun(
+async function followUpRun(
   ctx: RunContext,
   profile: ResolvedProfile,
   opts: { attempt: number; suffix: string; readOnly: boolean },

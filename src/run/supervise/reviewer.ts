@@ -6,16 +6,16 @@
  */
 import { findProgram, type ResolvedProfile, resolveProfile } from "../../adapters/agents/profiles.js";
 import { git } from "../../adapters/git/index.js";
-import { type RunSpec, writeRunSpec } from "../../adapters/runfolder/index.js";
+import type { RunSpec } from "../../adapters/runfolder/index.js";
 import { type Policy, RunSandbox } from "../../adapters/sandbox/index.js";
 import type { TaskRow } from "../../adapters/store/index.js";
 import { type Stage, stageProfile } from "../../core/pipeline.js";
 import { assembleReviewPrompt } from "../../core/prompt.js";
 import { buildBrief } from "../../verify/index.js";
-import { auditPromptSection, buildRunSpec } from "../run-spec.js";
+import { auditPromptSection } from "../run-spec.js";
 import { writeStandInFiles } from "../sandboxing.js";
 import { forSpec, markEnded, type RunContext, runPipeline, say } from "./context.js";
-import { followingRun, followUpRun } from "./next-attempt.js";
+import { followingRun, followUpSpec } from "./next-attempt.js";
 import { agentEnvironment } from "./prepare.js";
 import { runAgent } from "./watch.js";
 
@@ -86,11 +86,6 @@ async function reviewerSpec(
   audit?: { stage: Stage },
 ): Promise<{ reviewSpec: RunSpec; policy: Policy | null }> {
   const { spec, project } = ctx;
-  const { identity, env, home, tmp, policy } = await followUpRun(ctx, profile, {
-    attempt: spec.attempt,
-    suffix: `r${Math.random().toString(16).slice(2, 5)}`,
-    readOnly: true,
-  });
   const { markdown } = await buildBrief(project, spec.taskId);
   // The branch as the host knows it, from the repository: never the worktree's own HEAD.
   const diff = (
@@ -102,30 +97,23 @@ async function reviewerSpec(
   const stageSection = audit
     ? (auditPromptSection(project, runPipeline(ctx, task), audit.stage.index) ?? [])
     : undefined;
-  const reviewSpec = await buildRunSpec(project, {
-    task,
-    profile,
-    program,
-    identity,
-    env,
-    home,
-    tmp,
-    policy,
-    base: spec.base,
-    sandboxed: policy !== null,
-    previousFailure: null,
-    resume: false,
-    promptOverride: assembleReviewPrompt({
-      task,
-      brief: markdown,
-      diff,
-      ...(stageSection ? { stageSection } : {}),
-    }),
-    role: "reviewer",
-    ...(spec.plan ? { plan: spec.plan } : {}),
-  });
-  writeRunSpec(reviewSpec);
-  return { reviewSpec, policy };
+  const { next, policy } = await followUpSpec(
+    ctx,
+    { task, profile, program },
+    { attempt: spec.attempt, suffix: `r${Math.random().toString(16).slice(2, 5)}`, readOnly: true },
+    {
+      previousFailure: null,
+      resume: false,
+      promptOverride: assembleReviewPrompt({
+        task,
+        brief: markdown,
+        diff,
+        ...(stageSection ? { stageSection } : {}),
+      }),
+      role: "reviewer",
+    },
+  );
+  return { reviewSpec: next, policy };
 }
 
 /** The reviewer's agent, in its read-only sandbox. */
