@@ -141,6 +141,11 @@ export interface RunFolder {
     policy: string;
     /** Where the ref copy of the running sandboxed step started (refcopy.json). */
     refCopy: string;
+    /**
+     * plan.json: the run's plan, apart from run.json because the agent reads run.json and the
+     * plan holds the whole config (a notification webhook is a credential). Never in the sandbox.
+     */
+    plan: string;
   };
   agent: { inbox: string; home: string; tmp: string; objects: string; refs: string; reflogs: string };
 }
@@ -162,6 +167,7 @@ export function runFolder(runDir: string): RunFolder {
       stepPid: at("step.pgid"),
       policy: at("sandbox.json"),
       refCopy: at("refcopy.json"),
+      plan: at("plan.json"),
     },
     agent: {
       inbox: at("inbox"),
@@ -214,7 +220,11 @@ export function writeAtomic(path: string, content: string): void {
 
 export function writeRunSpec(spec: RunSpec): void {
   mkdirSync(spec.runDir, { recursive: true });
-  writeAtomic(runFolder(spec.runDir).host.spec, `${JSON.stringify(spec, null, 2)}\n`);
+  const { plan, ...agentReadable } = spec;
+  const paths = runFolder(spec.runDir).host;
+  // The plan first: a reader that finds the run file finds its plan.
+  if (plan) writeAtomic(paths.plan, `${JSON.stringify(plan, null, 2)}\n`);
+  writeAtomic(paths.spec, `${JSON.stringify(agentReadable, null, 2)}\n`);
 }
 
 /**
@@ -265,8 +275,21 @@ export function readProvisionSpec(runDir: string): ProvisionSpec | null {
   return JSON.parse(readFileSync(path, "utf8")) as ProvisionSpec;
 }
 
+/** The run file as the agent may read it: without the plan (see readRunPlan). */
 export function readRunSpec(runDir: string): RunSpec {
   return JSON.parse(readFileSync(runFolder(runDir).host.spec, "utf8")) as RunSpec;
+}
+
+/**
+ * Host side: the run file with its plan. A run file written before plans has none (it plans
+ * with the config as it then stands); a plan file that is there but unreadable is an error, never
+ * a silent switch to today's config.
+ */
+export function readPlannedRunSpec(runDir: string): RunSpec {
+  const spec = readRunSpec(runDir);
+  const file = runFolder(runDir).host.plan;
+  if (!existsSync(file)) return spec;
+  return { ...spec, plan: JSON.parse(readFileSync(file, "utf8")) as RunPlan };
 }
 
 /** Agent side: a report file in the run's inbox. */

@@ -12,7 +12,12 @@
  * conclude (conclude.ts, next-attempt.ts).
  */
 import { existsSync } from "node:fs";
-import { type RunSpec, readProvisionSpec, readRunSpec, runFolder } from "../../adapters/runfolder/index.js";
+import {
+  type RunSpec,
+  readPlannedRunSpec,
+  readProvisionSpec,
+  runFolder,
+} from "../../adapters/runfolder/index.js";
 import { RunSandbox } from "../../adapters/sandbox/index.js";
 import { TaskStore } from "../../adapters/store/index.js";
 import { attemptEnd, type Outcome } from "../../core/attempt-outcome.js";
@@ -54,7 +59,7 @@ export async function supervise(runDir: string): Promise<number> {
   let spec: RunSpec;
   let store: TaskStore;
   try {
-    spec = readRunSpec(runDir);
+    spec = readPlannedRunSpec(runDir);
     store = TaskStore.open(spec.stateDir, { stack: spec.stack });
   } catch (err) {
     await RunSandbox.stopAll(); // kept up after provisioning: its proxy would hold this process
