@@ -35,11 +35,6 @@ const e2e = (file: string, targets: string[], why: string) =>
 const EXCEPTIONS: { key: string; why: string }[] = [
   // End-to-end tests that compute expectations or set up state with src/ code.
   ...e2e(
-    "test/agents/agents-command.test.ts",
-    ["src/adapters/agents/presets.ts"],
-    "lists presets from src: read them from `ballador agents --json`",
-  ),
-  ...e2e(
     "test/agents/claude.e2e.test.ts",
     [
       "src/adapters/agents/home.ts",
@@ -73,11 +68,6 @@ const EXCEPTIONS: { key: string; why: string }[] = [
     "test/conductor/claude-mcp.e2e.test.ts",
     ["src/adapters/agents/home.ts", "src/adapters/agents/profiles.ts", "src/config/schema.ts"],
     "builds the agent's home with src, as claude.e2e does",
-  ),
-  ...e2e(
-    "test/e2e/foundation.test.ts",
-    ["src/adapters/store/index.ts", "src/cli/help-groups.ts"],
-    "a store row type and the help groups: use the JSON output's shape and `--help`",
   ),
   ...e2e(
     "test/shell/contract.test.ts",
