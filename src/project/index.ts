@@ -1,6 +1,7 @@
 /** The door of project/: what the rest of Ballador may use of it. */
 
 export * from "../core/errors.js";
+export * from "./completion.js";
 export * from "./cost.js";
 export * from "./merge-leftovers.js";
 export * from "./on-base.js";

@@ -1,6 +1,5 @@
 /** The door of setup/: what the rest of Ballador may use of it. */
 export * from "./agents.js";
-export * from "./completion.js";
 export * from "./demo.js";
 export * from "./doctor.js";
 export * from "./init.js";

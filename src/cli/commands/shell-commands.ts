@@ -105,8 +105,8 @@ export async function complete(program: Command, words: string[], cwd: string): 
   } else if (Array.isArray(kind)) values = kind;
   else if (kind === "file") values = [];
   else {
-    const { completionValues } = await import("../../setup/index.js");
-    const { openProject } = await import("../../project/index.js");
+    // The project's door, not setup's: this runs on every Tab press (setup's door loads doctor and demo too).
+    const { completionValues, openProject } = await import("../../project/index.js");
     values = await openProject(cwd)
       .then((project) => {
         try {

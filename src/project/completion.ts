@@ -4,7 +4,7 @@
  * it runs on every Tab press.
  */
 import { listSpecs } from "../adapters/files/specs.js";
-import type { Project } from "../project/index.js";
+import type { Project } from "./open.js";
 
 export type CompletionKind = "task" | "spec" | "profile";
 
