@@ -4,7 +4,7 @@
  * (src/project/errors.ts EXIT). Messages can carry agent-written text: escaped for the terminal.
  */
 import { CommanderError } from "commander";
-import { EXIT, UserError } from "../project/index.js";
+import { EXIT, UserError } from "../core/errors.js";
 import { block } from "./output.js";
 
 export interface ErrorDocument {

@@ -3,7 +3,7 @@
  * and guidance files, and the planner (spec draft, plan). None of them launches anything.
  */
 import type { Command } from "commander";
-import { UserError } from "../../project/index.js";
+import { UserError } from "../../core/errors.js";
 import { color, printJson } from "../output.js";
 import { progressWriter } from "../progress.js";
 import { examples, globals, withProject } from "./common.js";

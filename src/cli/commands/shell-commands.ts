@@ -4,7 +4,7 @@
  * options always match the installed version and task ids come from the store.
  */
 import type { Argument, Command, Option } from "commander";
-import { usage } from "../../project/index.js";
+import { usage } from "../../core/errors.js";
 import { printJson } from "../output.js";
 import { examples, globals } from "./common.js";
 
