@@ -14,6 +14,8 @@ export interface JjOptions {
   allowFail?: boolean;
   /** The jj program (default `jj` on PATH). */
   program?: string;
+  /** Load the repository at this operation (`--at-op`), not at its heads. */
+  atOp?: string;
 }
 
 export interface JjResult {
@@ -40,6 +42,7 @@ export function hostArgs(repo: string, args: readonly string[], opts: JjOptions 
     "--config",
     'ui.editor="false"',
     ...(opts.touchWorkingCopy ? [] : ["--ignore-working-copy"]),
+    ...(opts.atOp ? ["--at-op", opts.atOp] : []),
     ...args,
   ];
 }
