@@ -25,6 +25,7 @@ import {
   listBookmarks,
   listWorkspaces,
   mergeCandidate,
+  pushBookmark,
   setBookmark,
   squashRange,
   taskHeadRevset,
@@ -217,6 +218,21 @@ describe.skipIf(!version)(`jj adapter with a real jj ${version ?? "(not installe
     const lines = await evolog(repo, squashed);
     expect(lines.length).toBeGreaterThan(1);
     expect(lines[0]).toContain(squashed.slice(0, 12));
+  });
+
+  it("pr: the task's bookmark reaches a git remote through jj's git backend", async () => {
+    const bare = join(dir, "remote.git");
+    execFileSync("git", ["init", "-q", "--bare", bare]);
+    execFileSync(JJ, ["git", "remote", "add", "origin", bare], { cwd: repo, env: ENV, stdio: "ignore" });
+    await pushBookmark(repo, "origin", "ballador/four");
+    const remote = execFileSync(
+      "git",
+      ["--git-dir", bare, "for-each-ref", "--format=%(refname) %(objectname)"],
+      {
+        encoding: "utf8",
+      },
+    );
+    expect(remote.trim()).toBe(`refs/heads/ballador/four ${await commitOf(repo, "ballador/four")}`);
   });
 
   it("cleanup forgets the workspaces (idempotent)", async () => {
