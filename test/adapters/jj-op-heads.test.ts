@@ -149,4 +149,39 @@ describe.skipIf(!version)(`jj operation heads per run, real jj ${version ?? "(no
     expect(missing.op).toBeNull();
     expect(missing.problems[0]).toContain(`operation ${fake.slice(0, 12)} does not load`);
   });
+
+  it("in a colocated repository with git 2.39: the workspace has no git worktree, and the adopted bookmark is a git branch", async () => {
+    const co = join(dir, "colocated");
+    execFileSync("git", ["init", "-q", "-b", "main", co]);
+    writeFileSync(join(co, "a"), "base\n");
+    const g = (args: string[]) => execFileSync("git", args, { cwd: co, encoding: "utf8", env: ENV });
+    g(["add", "a"]);
+    g(["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "base"]);
+    execFileSync(JJ, ["git", "init", "--colocate"], { cwd: co, env: ENV, stdio: "ignore" });
+    const saveRepo = repo;
+    repo = co;
+    try {
+      const ws = join(dir, "co-task");
+      const copy = join(dir, "co-run", "op-heads");
+      await addWorkspace(co, { name: "bl-co", path: ws, parents: ["main"] });
+      const startOp = seedOpHeads(co, copy);
+      const r = agent(
+        ws,
+        copy,
+        "echo co > co && jj commit -m co && jj bookmark set main -r @- --allow-backwards",
+      );
+      expect(r.code, r.out).toBe(0);
+      const got = await readAgentOp(co, copy, { workspace: "bl-co", ownBookmark: "ballador/co", startOp });
+      expect(got.moved.map((m) => m.name)).toEqual(["main"]);
+      await adoptCommit(co, "ballador/co", got.head as string);
+      expect(g(["rev-parse", "refs/heads/ballador/co"]).trim()).toBe(got.head);
+      expect(g(["show", "ballador/co:co"])).toBe("co\n");
+      // main did not move, in git nor in jj; git knows only the main checkout.
+      expect(g(["rev-parse", "main"]).trim()).toBe(await commitOf(co, "main"));
+      expect(g(["log", "-1", "--format=%s", "main"]).trim()).toBe("base");
+      expect(g(["worktree", "list"]).trim().split("\n")).toHaveLength(1);
+    } finally {
+      repo = saveRepo;
+    }
+  });
 });

@@ -30,7 +30,9 @@ export async function addWorkspace(
 ): Promise<string> {
   if (!o.path.startsWith("/")) throw new Error(`workspace path must be absolute: ${o.path}`);
   const revs = o.parents.flatMap((p) => ["-r", p]);
-  await jj(repo, ["workspace", "add", "--name", o.name, ...revs, o.path], {
+  // --no-colocate: no git worktree beside the workspace (in a colocated repository jj would run
+  // `git worktree add --orphan`, which needs git 2.42); the agent works with jj, Ballador reads git.
+  await jj(repo, ["workspace", "add", "--no-colocate", "--name", o.name, ...revs, o.path], {
     ...opts,
     touchWorkingCopy: true,
   });
