@@ -166,7 +166,7 @@ try {
     writeFileSync(STAMP, `${JSON.stringify({ version, git, colocatedWorkspaces: colocated }, null, 2)}\n`);
     say(`jj ${version} installed in ${Math.round((Date.now() - started) / 1000)} s: ${shown(WRAPPER)}`);
     say(
-      `colocated workspaces with ${git}: ${colocated ? "yes" : "no (jj needs git >= 2.42 for them; the tests use non-colocated repositories)"}`,
+      `colocated workspaces with ${git}: ${colocated ? "yes" : "no (jj's git worktrees need git >= 2.42; Ballador adds workspaces with --no-colocate, which work)"}`,
     );
   }
 } catch (err) {

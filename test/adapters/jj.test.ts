@@ -78,7 +78,7 @@ describe.skipIf(!version)(`jj adapter with a real jj ${version ?? "(not installe
     Object.assign(process.env, ENV);
     dir = mkdtempSync(join(tmpdir(), "ballador-jj-"));
     repo = join(dir, "repo");
-    // Non-colocated: git 2.39 cannot host colocated workspaces (jj runs `git worktree add --orphan`).
+    // Non-colocated here; jj-op-heads.test.ts covers a colocated one.
     execFileSync(JJ, ["git", "init", "--no-colocate", repo], { env: ENV, stdio: "ignore" });
     writeFileSync(join(repo, "a"), "base\n");
     execFileSync(JJ, ["commit", "-m", "base"], { cwd: repo, env: ENV, stdio: "ignore" });
