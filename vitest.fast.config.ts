@@ -18,7 +18,11 @@ export const FAST_LANE = [
 ];
 
 /** Full-stack files inside those folders: a real project and the real CLI per row (launches included). */
-export const FULL_STACK_IN_FAST_FOLDERS = ["test/config/bad-input.test.ts"];
+export const FULL_STACK_IN_FAST_FOLDERS = [
+  "test/config/bad-input.test.ts",
+  // A real jj in real bubblewrap sandboxes, repositories and workspaces per test (about 30 s).
+  "test/adapters/jj*.test.ts",
+];
 
 // Not mergeConfig: it would append to `include` instead of narrowing it.
 export default defineConfig({

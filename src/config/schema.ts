@@ -196,6 +196,7 @@ export const ConfigLayerSchema = z.strictObject({
   max_attempts: z.number().int().min(1).max(50).optional(),
   stack: z.boolean().optional(),
   merge_strategy: z.enum(["merge", "ff"]).optional(),
+  vcs: z.enum(["git", "jj"]).nullable().optional(),
   reviewer: z.string().min(1).nullable().optional(),
   conductor: z.string().min(1).nullable().optional(),
   remote: z
@@ -283,6 +284,8 @@ export interface Config {
   max_attempts: number;
   stack: boolean;
   merge_strategy: "merge" | "ff";
+  /** The tool that makes the isolated trees; null: what the repository uses (`.jj` present: jj). */
+  vcs: "git" | "jj" | null;
   reviewer: string | null;
   /** The profile `plan` and `spec draft` run (headless); null: agents.default. */
   conductor: string | null;
@@ -356,6 +359,7 @@ export const DEFAULT_CONFIG: Config = {
   max_attempts: 3,
   stack: false,
   merge_strategy: "merge",
+  vcs: null,
   reviewer: null,
   conductor: null,
   remote: "origin",

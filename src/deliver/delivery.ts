@@ -37,6 +37,8 @@ export interface MergeResult {
   watcher: boolean;
   /** The part's own verify command the person accepted (--accept-part-verify), or null. */
   partVerify: PartVerifyOverride | null;
+  /** The branch's commits became one commit on the base (--squash); how many there were. */
+  squashed: number | null;
 }
 
 export interface MergeOptions {
@@ -46,6 +48,8 @@ export interface MergeOptions {
   acceptPartVerify?: boolean;
   unverified?: boolean;
   acceptVerifyChange?: boolean;
+  /** One commit on the base with the branch's changes, instead of a merge commit. */
+  squash?: boolean;
 }
 
 /** What the checks found: the task, the two commits to merge and what the person accepted. */
@@ -71,11 +75,16 @@ export async function merge(project: Project, id: string, opts: MergeOptions = {
   // A merge killed earlier may have left its worktrees and a verify behind: clean those first.
   await reconcile(project, { repair: true });
   const plan = await mergeChecks(project, id, opts);
+  const squash = opts.squash === true;
   const fastForward =
-    config.merge_strategy === "ff" && (await isAncestor(project.paths.root, plan.baseCommit, plan.head));
+    !squash &&
+    config.merge_strategy === "ff" &&
+    (await isAncestor(project.paths.root, plan.baseCommit, plan.head));
   const start = fastForward ? plan.head : plan.baseCommit;
+  const squashed = squash ? await countCommits(project.paths.root, plan.baseCommit, plan.head) : null;
   return withHostWorktree(project, id, id, start, async ({ dir, tree }) => {
-    if (!fastForward) await mergeInTree(project, plan, tree, say);
+    if (squash) await squashInTree(project, plan, tree, squashed ?? 0, say);
+    else if (!fastForward) await mergeInTree(project, plan, tree, say);
     const mergeCommit = (await git(["rev-parse", "HEAD"], { cwd: tree })).stdout.trim();
     const { verdict, reused } = await verifyMergedResult(project, plan, {
       dir,
@@ -85,6 +94,9 @@ export async function merge(project: Project, id: string, opts: MergeOptions = {
       opts,
     });
     await moveBase(project, plan, mergeCommit);
+    // The branch's head is not an ancestor of the base after a squash: cleanup reads this to
+    // know that its commits are in the base all the same.
+    if (squash) project.store().addArtifact(id, "squashed", plan.head);
     const unblocked = afterMerge(project, id, mergeCommit, opts.actor ?? "cli");
     return {
       task: id,
@@ -98,8 +110,43 @@ export async function merge(project: Project, id: string, opts: MergeOptions = {
       unblocked,
       watcher: watcherRuns(project.paths.stateDir),
       partVerify: plan.partVerify,
+      squashed,
     };
   });
+}
+
+/** How many commits the branch has beyond the base. */
+async function countCommits(root: string, base: string, head: string): Promise<number> {
+  const out = await git(["rev-list", "--count", `${base}..${head}`], { cwd: root });
+  return Number.parseInt(out.stdout.trim(), 10) || 0;
+}
+
+/** One commit on the base with the branch's changes (`git merge --squash`); conflicts refuse as a merge's do. */
+async function squashInTree(
+  project: Project,
+  plan: MergePlan,
+  tree: string,
+  count: number,
+  say: (l: string) => void,
+): Promise<void> {
+  const { base } = project.config;
+  const { branch, task } = plan;
+  say(
+    `squashing ${count} commit${count === 1 ? "" : "s"} of ${branch} into one on ${base} in a temporary worktree`,
+  );
+  const ident = await mergeIdentity(project.paths.root);
+  const r = await git([...ident, "merge", "--squash", "--end-of-options", plan.head], {
+    cwd: tree,
+    allowFail: true,
+  });
+  if (r.code !== 0) {
+    await git(["reset", "--hard", "--quiet"], { cwd: tree, allowFail: true });
+    throw new UserError(
+      `${branch} does not merge cleanly into ${base}. Bring ${base} into it first: ballador update ${task.id} (its agent resolves the conflicts, and the result is verified before it is back in review).`,
+    );
+  }
+  const message = `${task.title} (${task.id}, ${count} commit${count === 1 ? "" : "s"} of ${branch} squashed)`;
+  await git([...ident, "commit", "--allow-empty", "--no-verify", "-m", message], { cwd: tree });
 }
 
 /** Everything that must hold before anything is merged; each refusal says what to do. */

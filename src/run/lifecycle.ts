@@ -373,7 +373,20 @@ async function checkRemovable(
       };
   }
   const branchCommit = await resolveCommit(root, branch);
-  if (branchCommit && baseCommit && !force && !(await isAncestor(root, branchCommit, baseCommit)))
+  // A branch `merge --squash` folded into the base is merged, though not an ancestor of it.
+  const squashed =
+    branchCommit !== null &&
+    project
+      .store()
+      .artifacts(t.id)
+      .some((a) => a.kind === "squashed" && a.value === branchCommit);
+  if (
+    branchCommit &&
+    baseCommit &&
+    !force &&
+    !squashed &&
+    !(await isAncestor(root, branchCommit, baseCommit))
+  )
     return {
       why: `branch ${branch} has commits not merged into ${project.config.base} (--force deletes them)`,
     };

@@ -2,12 +2,13 @@
 import { execFile } from "node:child_process";
 import { accessSync, constants, existsSync, mkdirSync } from "node:fs";
 import { homedir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { startsClaude } from "../adapters/agents/claude-mcp.js";
 import { findProgram, type ResolvedProfile, resolveProfile } from "../adapters/agents/profiles.js";
 import { agentReadiness } from "../adapters/agents/readiness.js";
 import { git } from "../adapters/git/index.js";
+import { atLeast, detectVcs, isColocated, JJ_MINIMUM, jjVersion } from "../adapters/jj/index.js";
 import { ConfigError } from "../config/errors.js";
 import { loadConfig } from "../config/load.js";
 import type { Config } from "../config/schema.js";
@@ -67,6 +68,7 @@ const CHECKS: readonly DoctorCheck[] = [
   tmuxCheck,
   repositoryCheck,
   configCheck,
+  inProject(vcsCheck),
   stateCheck,
   inProject(async ({ config, root }) => [await verifyCheck(config, root)]),
   // Side by side: a version query may take seconds (Node-based CLIs on a busy machine).
@@ -126,10 +128,70 @@ async function repositoryCheck(ctx: DoctorContext): Promise<Check[]> {
     ctx.root = await findRoot(ctx.cwd);
     return [{ name: "repository", ok: true, detail: ctx.root }];
   } catch (err) {
-    return [
-      { name: "repository", ok: false, detail: (err as Error).message, fix: "cd into a git repository" },
-    ];
+    const jjRoot = jjRootAbove(ctx.cwd);
+    const fix = jjRoot
+      ? `${jjRoot} is a Jujutsu repository without a colocated git folder; Ballador finds projects through git: run \`jj git init --colocate\` in a new clone, or use a colocated one (docs/jujutsu.md)`
+      : "cd into a git repository";
+    return [{ name: "repository", ok: false, detail: (err as Error).message, fix }];
   }
+}
+
+/** The nearest folder at or above `cwd` holding a `.jj` repository, or null. */
+function jjRootAbove(cwd: string): string | null {
+  for (let dir = cwd; ; dir = dirname(dir)) {
+    if (detectVcs(dir) === "jj") return dir;
+    if (dirname(dir) === dir) return null;
+  }
+}
+
+/** Which tool makes the isolated trees (`vcs`), and with jj, whether a new enough jj runs. */
+async function vcsCheck({ config, root }: ProjectContext): Promise<Check[]> {
+  const found = detectVcs(root);
+  const vcs = config.vcs ?? found;
+  const why = config.vcs
+    ? "vcs in the config"
+    : found === "jj"
+      ? "the repository has a .jj folder"
+      : "default";
+  if (vcs === "git") return [{ name: "vcs", ok: true, detail: `git worktrees (${why})` }];
+  const version = await jjVersion();
+  const where =
+    found === "jj" ? (isColocated(root) ? "colocated with git" : "not colocated") : "no .jj folder here";
+  if (!version)
+    return [
+      {
+        name: "vcs",
+        ok: false,
+        detail: `jj (${why}), but no jj runs on PATH`,
+        fix: `install jj ${JJ_MINIMUM} or newer, or set vcs: git`,
+      },
+    ];
+  if (!atLeast(version, JJ_MINIMUM))
+    return [
+      {
+        name: "vcs",
+        ok: false,
+        detail: `jj ${version} is older than ${JJ_MINIMUM}`,
+        fix: `install jj ${JJ_MINIMUM} or newer, or set vcs: git`,
+      },
+    ];
+  if (found !== "jj")
+    return [
+      {
+        name: "vcs",
+        ok: false,
+        detail: `vcs: jj, but ${root} has no .jj folder`,
+        fix: "run `jj git init --colocate` here, or set vcs: git",
+      },
+    ];
+  return [
+    {
+      name: "vcs",
+      ok: true,
+      warn: true,
+      detail: `Jujutsu ${version} (${why}; ${where}). runs do not use jj workspaces yet, they use git worktrees as in any git repository (docs/jujutsu.md)`,
+    },
+  ];
 }
 
 async function configCheck(ctx: DoctorContext): Promise<Check[]> {

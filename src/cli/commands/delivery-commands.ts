@@ -65,6 +65,10 @@ function registerMerge(program: Command): void {
       "merge even though the branch changes how tests run (files judged by the base's version; listed in the brief)",
     )
     .option("--unverified", "merge a task that no verify command checks (you checked it yourself)")
+    .option(
+      "--squash",
+      "one commit on the base with the branch's changes instead of a merge commit (the agent's iterative commits folded)",
+    )
     .option("--json", "print the result as JSON")
     .addHelpText(
       "after",
@@ -72,6 +76,7 @@ function registerMerge(program: Command): void {
         "ballador merge extract-events",
         "ballador merge extract-events --accept-part-verify",
         "ballador merge extract-events --unverified",
+        "ballador merge extract-events --squash",
         "ballador merge extract-events --accept-verify-change",
       ),
     )
@@ -83,6 +88,7 @@ function registerMerge(program: Command): void {
           acceptPartVerify?: boolean;
           unverified?: boolean;
           acceptVerifyChange?: boolean;
+          squash?: boolean;
         },
         cmd: Command,
       ) => {
@@ -95,10 +101,15 @@ function registerMerge(program: Command): void {
             acceptPartVerify: opts.acceptPartVerify === true,
             unverified: opts.unverified === true,
             acceptVerifyChange: opts.acceptVerifyChange === true,
+            squash: opts.squash === true,
           });
           if (opts.json) return printJson(r);
+          const how =
+            r.squashed !== null
+              ? ` (${r.squashed} commit${r.squashed === 1 ? "" : "s"} squashed into one)`
+              : "";
           console.log(
-            `Merged ${id} into ${r.base} at ${r.commit.slice(0, 10)}${r.fastForward ? " (fast-forward)" : ""}${r.verified ? (r.verificationReused ? ", verification reused (identical tree already verified)" : ", verified") : ", unverified (no verify command)"}.`,
+            `Merged ${id} into ${r.base} at ${r.commit.slice(0, 10)}${how}${r.fastForward ? " (fast-forward)" : ""}${r.verified ? (r.verificationReused ? ", verification reused (identical tree already verified)" : ", verified") : ", unverified (no verify command)"}.`,
           );
           if (r.partVerify) console.log(color.yellow(`accepted: ${line(overrideText(r.partVerify))}`));
           if (r.acceptedVerifyChanges.length)

@@ -1,0 +1,24 @@
+// The jj adapter: every jj call Ballador makes goes through here (see docs/specs/0015-jujutsu.md).
+
+export { type Expected, expectNow, guardCheck, type Violation } from "./guard.js";
+export { advanceBase, mergeCandidate } from "./merge.js";
+export { type AgentOp, adoptCommit, readAgentOp, realOpHeads, seedOpHeads } from "./op-heads.js";
+export { pushBookmark } from "./push.js";
+export { type ReconcileWorkspaces, reconcileWorkspaces } from "./reconcile.js";
+export { hostArgs, JjError, type JjOptions, type JjResult, jj } from "./run.js";
+export { type AgentPaths, agentPaths } from "./sandbox-paths.js";
+export { squashRange } from "./squash.js";
+export { atLeast, detectVcs, gitStoreOf, isColocated, JJ_MINIMUM, jjVersion, type Vcs } from "./version.js";
+export {
+  type AddWorkspaceOptions,
+  addWorkspace,
+  commitOf,
+  commitsBetween,
+  deleteBookmark,
+  evolog,
+  forgetWorkspace,
+  listBookmarks,
+  listWorkspaces,
+  setBookmark,
+  taskHeadRevset,
+} from "./workspace.js";

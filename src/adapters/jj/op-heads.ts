@@ -1,0 +1,129 @@
+// The per-run copy of jj's operation heads: the jj counterpart of the per-run ref copy. The
+// agent's jj reads and writes `op_heads/heads` through a copy mounted over the real folder, so
+// its operations (a bookmark moved, the base rewritten, another workspace edited) never become
+// the person's repository's state. The host reads the agent's one head back, checks it, and takes
+// from it only the task's commit.
+import { execFile } from "node:child_process";
+import { lstatSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { type JjOptions, jj } from "./run.js";
+import { gitStoreOf } from "./version.js";
+import { listBookmarks } from "./workspace.js";
+
+const execFileAsync = promisify(execFile);
+
+const OP_ID = /^[0-9a-f]{128}$/;
+
+/** The real heads folder, over which the run's copy is mounted. */
+export function realOpHeads(root: string): string {
+  return join(root, ".jj", "repo", "op_heads", "heads");
+}
+
+/** The operation ids in a heads folder: names only, each a regular file with an operation's id. */
+function headsIn(dir: string): { ids: string[]; strays: string[] } {
+  const ids: string[] = [];
+  const strays: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const st = lstatSync(join(dir, name));
+    if (OP_ID.test(name) && st.isFile()) ids.push(name);
+    else strays.push(name);
+  }
+  return { ids, strays };
+}
+
+/**
+ * Makes (or refreshes) the run's copy in `copyDir` from the repository's current heads: the agent
+ * starts from the person's latest operation. Returns the operation it starts from.
+ */
+export function seedOpHeads(root: string, copyDir: string): string {
+  const { ids } = headsIn(realOpHeads(root));
+  if (ids.length === 0) throw new Error(`${realOpHeads(root)} holds no operation head`);
+  rmSync(copyDir, { recursive: true, force: true });
+  mkdirSync(copyDir, { recursive: true });
+  for (const id of ids) writeFileSync(join(copyDir, id), "");
+  return ids.sort()[0] as string;
+}
+
+export interface AgentOp {
+  /** The agent's operation (null: none usable; `problems` says why). */
+  op: string | null;
+  /** The task's commit at that operation. */
+  head: string | null;
+  /** Bookmarks that differ at the agent's operation from where the run started (never adopted). */
+  moved: { name: string; expected: string | null; found: string | null }[];
+  problems: string[];
+}
+
+/**
+ * Reads the run's copy after a step. Exactly one head is expected (jj leaves one after each of
+ * its commands); its name must be an operation id with an operation in the store (jj loads it:
+ * `--at-op` fails on anything else). Anything else in the folder is a problem, recorded.
+ */
+export async function readAgentOp(
+  root: string,
+  copyDir: string,
+  run: { workspace: string; ownBookmark: string; startOp: string },
+  opts: JjOptions = {},
+): Promise<AgentOp> {
+  const { ids, strays } = headsIn(copyDir);
+  const problems = strays.map((s) => `not an operation head: ${JSON.stringify(s)}`);
+  if (ids.length !== 1) problems.push(`${ids.length} operation heads (one expected)`);
+  const op = ids.length === 1 ? (ids[0] as string) : null;
+  if (!op) return { op: null, head: null, moved: [], problems };
+  const at = { ...opts };
+  const atOp = (id: string) => ["--at-op", id];
+  const loaded = await jj(root, [...atOp(op), "op", "log", "-n", "1", "--no-graph", "-T", "id"], {
+    ...at,
+    allowFail: true,
+  });
+  if (loaded.code !== 0 || !loaded.stdout.startsWith(op.slice(0, 12))) {
+    problems.push(`operation ${op.slice(0, 12)} does not load: ${loaded.stderr.trim().split("\n")[0]}`);
+    return { op: null, head: null, moved: [], problems };
+  }
+  const [before, after] = await Promise.all([bookmarksAt(root, run.startOp, at), bookmarksAt(root, op, at)]);
+  const moved = [];
+  for (const name of new Set([...before.keys(), ...after.keys()])) {
+    if (name === run.ownBookmark) continue;
+    const [e, f] = [before.get(name) ?? null, after.get(name) ?? null];
+    if (e !== f) moved.push({ name, expected: e, found: f });
+  }
+  const revset = `coalesce(${run.workspace}@ ~ empty(), ${run.workspace}@-)`;
+  const log = await jj(
+    root,
+    [...atOp(op), "log", "--no-graph", "-r", revset, "-T", 'commit_id ++ "\\n"'],
+    at,
+  );
+  const heads = log.stdout.split("\n").filter(Boolean);
+  if (heads.length !== 1) problems.push(`the workspace's change is ${heads.length} commits (one expected)`);
+  return { op, head: heads.length === 1 ? (heads[0] as string) : null, moved, problems };
+}
+
+function bookmarksAt(root: string, op: string, opts: JjOptions): Promise<Map<string, string | null>> {
+  return listBookmarks(root, { ...opts, atOp: op });
+}
+
+/**
+ * Brings a commit the agent made into the repository's view under a bookmark Ballador owns: the
+ * commit's objects are in the shared git store, but jj knows a commit only through an operation,
+ * and the agent's operations are not taken. So the host points the git store's branch of that
+ * name at it (after git says it is a commit) and lets jj import it (`jj git import`), as jj
+ * imports any git branch. The agent cannot write the git store's refs/heads (read-only inside).
+ */
+export async function adoptCommit(
+  root: string,
+  bookmark: string,
+  commit: string,
+  opts: JjOptions = {},
+): Promise<void> {
+  if (!/^[0-9a-f]{40}$/.test(commit)) throw new Error(`not a commit id: ${JSON.stringify(commit)}`);
+  const gitDir = gitStoreOf(root);
+  const git = (args: string[]) =>
+    execFileAsync("git", ["-c", "core.hooksPath=/dev/null", "--git-dir", gitDir, ...args], {
+      encoding: "utf8",
+    });
+  const type = (await git(["cat-file", "-t", commit])).stdout.trim();
+  if (type !== "commit") throw new Error(`${commit.slice(0, 12)} is a ${type}, not a commit`);
+  await git(["update-ref", "-m", "ballador: adopt the task's commit", `refs/heads/${bookmark}`, commit]);
+  await jj(root, ["git", "import"], opts);
+}

@@ -1,0 +1,47 @@
+// What a run's sandbox must let the agent's jj write, and what it must keep read-only.
+import { join } from "node:path";
+import { gitStoreOf } from "./version.js";
+
+export interface AgentPaths {
+  /** Writable: the workspace and the shared store's content-addressed, append-only folders. */
+  write: string[];
+  /** Read-only inside, though under a writable folder's parent: config, hooks, refs Ballador owns. */
+  readOnly: string[];
+  /** Per-run copies mounted over real folders (`from` on the host, seen at `to` inside). */
+  mounts: { from: string; to: string }[];
+}
+
+/**
+ * Measured with jj 0.46 (`find -newer` around a `jj commit` in a workspace): a commit writes
+ * op_store/operations and views, op_heads/heads, index/, store/extra, the git store's objects and
+ * refs/jj/keep, and the workspace's own .jj/working_copy. Everything else of `.jj/repo` (its
+ * config.toml, the git store's config, hooks and branch refs, the workspace store) stays read-only:
+ * the agent's jj cannot change the repository's settings or plant a hook for the person's git.
+ * With `opHeadsCopy`, the operation heads the agent's jj sees and writes are a per-run copy
+ * (src/adapters/jj/op-heads.ts): its operations never become the repository's.
+ */
+export function agentPaths(root: string, workspace: string, opHeadsCopy?: string): AgentPaths {
+  const repo = join(root, ".jj", "repo");
+  const git = gitStoreOf(root);
+  return {
+    write: [
+      workspace,
+      join(repo, "op_store"),
+      // Without a per-run copy (seedOpHeads), the agent's operations become the repository's heads.
+      ...(opHeadsCopy ? [] : [join(repo, "op_heads")]),
+      join(repo, "index"),
+      join(repo, "store", "extra"),
+      join(git, "objects"),
+      join(git, "refs", "jj"),
+    ],
+    readOnly: [
+      join(repo, "config.toml"),
+      join(repo, "workspace_store"),
+      join(git, "config"),
+      join(git, "hooks"),
+      join(git, "refs", "heads"),
+      join(git, "refs", "tags"),
+    ],
+    mounts: opHeadsCopy ? [{ from: opHeadsCopy, to: join(repo, "op_heads", "heads") }] : [],
+  };
+}

@@ -1,0 +1,187 @@
+// The per-run copy of jj's operation heads, with a real jj and bubblewrap: the agent's operations
+// (its commits, and a bookmark moved, created, deleted, the base rewritten) stay in its copy; the
+// person's repository never takes them; the host reads the agent's one head back and takes only
+// the task's commit. Skips loudly without jj.
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  addWorkspace,
+  adoptCommit,
+  agentPaths,
+  commitOf,
+  forgetWorkspace,
+  listBookmarks,
+  readAgentOp,
+  realOpHeads,
+  seedOpHeads,
+} from "../../src/adapters/jj/index.js";
+import { JJ, JJ_BIN_DIR, jjAvailable } from "../helpers/jj.js";
+
+const version = jjAvailable();
+const ENV = {
+  ...process.env,
+  PATH: `${JJ_BIN_DIR}:${process.env.PATH}`,
+  JJ_CONFIG: "/dev/null",
+  JJ_USER: "Ballador Test",
+  JJ_EMAIL: "test@ballador.invalid",
+};
+const saved = { ...process.env };
+let dir = "";
+let repo = "";
+
+function agent(workspace: string, copy: string, script: string): { code: number; out: string } {
+  const paths = agentPaths(repo, workspace, copy);
+  const args = ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"];
+  for (const p of paths.write) args.push("--bind", p, p);
+  for (const m of paths.mounts) args.push("--bind", m.from, m.to);
+  for (const p of paths.readOnly) if (existsSync(p)) args.push("--ro-bind", p, p);
+  args.push("--chdir", workspace, "--", "sh", "-c", script);
+  const r = spawnSync("bwrap", args, { encoding: "utf8", env: ENV });
+  return { code: r.status ?? 1, out: `${r.stdout}${r.stderr}` };
+}
+
+describe.skipIf(!version)(`jj operation heads per run, real jj ${version ?? "(not installed)"}`, () => {
+  beforeAll(() => {
+    Object.assign(process.env, ENV);
+    dir = mkdtempSync(join(tmpdir(), "ballador-jjop-"));
+    repo = join(dir, "repo");
+    execFileSync(JJ, ["git", "init", "--no-colocate", repo], { env: ENV, stdio: "ignore" });
+    writeFileSync(join(repo, "a"), "base\n");
+    for (const args of [
+      ["commit", "-m", "base"],
+      ["bookmark", "create", "main", "-r", "@-"],
+      ["bookmark", "create", "release", "-r", "@-"],
+    ])
+      execFileSync(JJ, args, { cwd: repo, env: ENV, stdio: "ignore" });
+  });
+  afterAll(() => {
+    process.env = saved;
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("keeps every operation of the agent out of the repository and takes only the task's commit", async () => {
+    const ws = join(dir, "ws-task");
+    const copy = join(dir, "run", "op-heads");
+    await addWorkspace(repo, { name: "bl-task", path: ws, parents: ["main"] });
+    const startOp = seedOpHeads(repo, copy);
+    const before = await listBookmarks(repo);
+    const headsBefore = readdirSync(realOpHeads(repo)).sort();
+    const r = agent(
+      ws,
+      copy,
+      [
+        "echo work > work && jj commit -m work",
+        "jj bookmark set main -r @- --allow-backwards",
+        "jj bookmark create planted -r @-",
+        "jj bookmark delete release",
+        "jj describe -r 'main-' -m rewritten --ignore-immutable",
+      ].join(" && "),
+    );
+    expect(r.code, r.out).toBe(0);
+    // The person's repository: same heads, same bookmarks.
+    expect(readdirSync(realOpHeads(repo)).sort()).toEqual(headsBefore);
+    expect(await listBookmarks(repo)).toEqual(before);
+
+    const got = await readAgentOp(repo, copy, {
+      workspace: "bl-task",
+      ownBookmark: "ballador/task",
+      startOp,
+    });
+    expect(got.problems).toEqual([]);
+    expect(got.moved.map((m) => m.name).sort()).toEqual(["main", "planted", "release"]);
+    expect(got.head).toMatch(/^[0-9a-f]{40}$/);
+    // The host takes the commit (its objects are in the shared store) and bookmarks it itself.
+    await adoptCommit(repo, "ballador/task", got.head as string);
+    expect((await listBookmarks(repo)).get("ballador/task")).toBe(got.head);
+    const verify = join(dir, "verify");
+    await addWorkspace(repo, { name: "verify", path: verify, parents: ["ballador/task"] });
+    expect(readFileSync(join(verify, "work"), "utf8")).toBe("work\n");
+    expect(await commitOf(repo, "main")).toBe(before.get("main"));
+    expect((await listBookmarks(repo)).get("release")).toBe(before.get("release"));
+    expect((await listBookmarks(repo)).has("planted")).toBe(false);
+    await forgetWorkspace(repo, "verify");
+
+    // The agent's next step continues from its own operation (its copy persists).
+    const r2 = agent(
+      ws,
+      copy,
+      "echo more >> work && jj commit -m more && jj log -r 'ballador/task' --no-graph 2>&1 | head -1",
+    );
+    expect(r2.code, r2.out).toBe(0);
+    const got2 = await readAgentOp(repo, copy, {
+      workspace: "bl-task",
+      ownBookmark: "ballador/task",
+      startOp,
+    });
+    expect(got2.head).not.toBe(got.head);
+    expect(got2.problems).toEqual([]);
+  });
+
+  it("a planted name or a second head in the copy is recorded, and no operation is taken", async () => {
+    const copy = join(dir, "run", "op-heads");
+    writeFileSync(join(copy, "not-an-op"), "");
+    const stray = await readAgentOp(repo, copy, {
+      workspace: "bl-task",
+      ownBookmark: "ballador/task",
+      startOp: "",
+    });
+    expect(stray.problems).toContain('not an operation head: "not-an-op"');
+    rmSync(join(copy, "not-an-op"));
+    const fake = "ab".repeat(64);
+    writeFileSync(join(copy, fake), "");
+    const two = await readAgentOp(repo, copy, {
+      workspace: "bl-task",
+      ownBookmark: "ballador/task",
+      startOp: "",
+    });
+    expect(two.op).toBeNull();
+    expect(two.problems).toContain("2 operation heads (one expected)");
+    for (const f of readdirSync(copy)) rmSync(join(copy, f));
+    writeFileSync(join(copy, fake), "");
+    const missing = await readAgentOp(repo, copy, {
+      workspace: "bl-task",
+      ownBookmark: "ballador/task",
+      startOp: "",
+    });
+    expect(missing.op).toBeNull();
+    expect(missing.problems[0]).toContain(`operation ${fake.slice(0, 12)} does not load`);
+  });
+
+  it("in a colocated repository with git 2.39: the workspace has no git worktree, and the adopted bookmark is a git branch", async () => {
+    const co = join(dir, "colocated");
+    execFileSync("git", ["init", "-q", "-b", "main", co]);
+    writeFileSync(join(co, "a"), "base\n");
+    const g = (args: string[]) => execFileSync("git", args, { cwd: co, encoding: "utf8", env: ENV });
+    g(["add", "a"]);
+    g(["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "base"]);
+    execFileSync(JJ, ["git", "init", "--colocate"], { cwd: co, env: ENV, stdio: "ignore" });
+    const saveRepo = repo;
+    repo = co;
+    try {
+      const ws = join(dir, "co-task");
+      const copy = join(dir, "co-run", "op-heads");
+      await addWorkspace(co, { name: "bl-co", path: ws, parents: ["main"] });
+      const startOp = seedOpHeads(co, copy);
+      const r = agent(
+        ws,
+        copy,
+        "echo co > co && jj commit -m co && jj bookmark set main -r @- --allow-backwards",
+      );
+      expect(r.code, r.out).toBe(0);
+      const got = await readAgentOp(co, copy, { workspace: "bl-co", ownBookmark: "ballador/co", startOp });
+      expect(got.moved.map((m) => m.name)).toEqual(["main"]);
+      await adoptCommit(co, "ballador/co", got.head as string);
+      expect(g(["rev-parse", "refs/heads/ballador/co"]).trim()).toBe(got.head);
+      expect(g(["show", "ballador/co:co"])).toBe("co\n");
+      // main did not move, in git nor in jj; git knows only the main checkout.
+      expect(g(["rev-parse", "main"]).trim()).toBe(await commitOf(co, "main"));
+      expect(g(["log", "-1", "--format=%s", "main"]).trim()).toBe("base");
+      expect(g(["worktree", "list"]).trim().split("\n")).toHaveLength(1);
+    } finally {
+      repo = saveRepo;
+    }
+  });
+});

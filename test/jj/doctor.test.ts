@@ -1,0 +1,86 @@
+/**
+ * `ballador doctor` in Jujutsu repositories, through the real executable and a real jj (Debian
+ * unstable's, from scripts/install-jj.mjs; skipped loudly without it): `vcs` names the tool, the
+ * jj version against the stated minimum, and a non-colocated repository gets its fix.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { cleanupTempDirs, makeGitRepo, makeTempDir, parseJson, runCli } from "../helpers/cli.js";
+import { JJ, JJ_BIN_DIR, jjAvailable } from "../helpers/jj.js";
+
+afterEach(cleanupTempDirs);
+
+interface Check {
+  name: string;
+  ok: boolean;
+  warn?: boolean;
+  detail: string;
+  fix?: string;
+}
+
+const version = jjAvailable();
+const PATH = `${JJ_BIN_DIR}:/usr/local/bin:/usr/bin:/bin`;
+
+async function checks(run: (args: string[]) => ReturnType<typeof runCli>): Promise<Record<string, Check>> {
+  const list = parseJson<{ checks: Check[] }>(await run(["doctor", "--json"])).checks;
+  return Object.fromEntries(list.map((c) => [c.name, c]));
+}
+
+describe.skipIf(!version)(`doctor with Jujutsu ${version ?? "(not installed)"}`, () => {
+  it("recognises a colocated jj repository, names jj's version, and says runs do not use workspaces yet", async () => {
+    const repo = await makeGitRepo();
+    execFileSync(JJ, ["git", "init", "--colocate"], {
+      cwd: repo.dir,
+      env: { ...repo.env, JJ_CONFIG: "/dev/null" },
+      stdio: "ignore",
+    });
+    await repo.write(".ballador/config.yaml", "sandbox:\n  mode: none\n");
+    const c = await checks((args) => repo.run(args, { env: { PATH } }));
+    expect(c.vcs?.ok).toBe(true);
+    expect(c.vcs?.detail).toContain(`Jujutsu ${version}`);
+    expect(c.vcs?.detail).toContain("the repository has a .jj folder; colocated with git");
+    expect(c.vcs?.detail).toContain("do not use jj workspaces yet");
+  });
+
+  it("vcs: jj without a .jj folder, or without jj on PATH, fails with the fix", async () => {
+    const repo = await makeGitRepo();
+    await repo.write(".ballador/config.yaml", "vcs: jj\nsandbox:\n  mode: none\n");
+    const withJj = await checks((args) => repo.run(args, { env: { PATH } }));
+    expect(withJj.vcs).toMatchObject({
+      ok: false,
+      fix: "run `jj git init --colocate` here, or set vcs: git",
+    });
+    const noJj = await checks((args) => repo.run(args, { env: { PATH: "/usr/local/bin:/usr/bin:/bin" } }));
+    expect(noJj.vcs?.ok).toBe(false);
+    expect(noJj.vcs?.detail).toContain("no jj runs on PATH");
+    expect(noJj.vcs?.fix).toContain("0.46.0");
+  });
+
+  it("a plain git repository keeps git worktrees", async () => {
+    const repo = await makeGitRepo();
+    await repo.write(".ballador/config.yaml", "sandbox:\n  mode: none\n");
+    const c = await checks((args) => repo.run(args, { env: { PATH } }));
+    expect(c.vcs).toMatchObject({ ok: true, detail: "git worktrees (default)" });
+  });
+
+  it("a non-colocated jj repository is named, with the fix", async () => {
+    const parent = await makeTempDir("bl-jj-");
+    const dir = join(parent, "repo");
+    await mkdir(dir);
+    execFileSync(JJ, ["git", "init", "--no-colocate"], {
+      cwd: dir,
+      env: { ...process.env, JJ_CONFIG: "/dev/null" },
+      stdio: "ignore",
+    });
+    const r = await runCli(["doctor", "--json"], {
+      cwd: dir,
+      env: { PATH, XDG_CONFIG_HOME: join(parent, "xdg") },
+    });
+    const c = Object.fromEntries(parseJson<{ checks: Check[] }>(r).checks.map((x) => [x.name, x]));
+    expect(r.code).not.toBe(0);
+    expect(c.repository?.ok).toBe(false);
+    expect(c.repository?.fix).toContain(`${dir} is a Jujutsu repository without a colocated git folder`);
+  });
+});
