@@ -7,10 +7,8 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { announceWatcher } from "../../src/notify/outbox.js";
-import { stateDirFor } from "../../src/project/open.js";
 import { git } from "../helpers/cli.js";
-import { cleanupProjects, commitAndDone } from "../helpers/runtime.js";
+import { cleanupProjects, commitAndDone, gate } from "../helpers/runtime.js";
 import {
   addBareRemote,
   ghStandIn,
@@ -223,19 +221,21 @@ describe("merge", () => {
     const p = await makeVerifyProject();
     await writePart(p, "first", { steps: commitAndDone("first.txt") });
     await writePart(p, "second", { needs: ["first"], steps: commitAndDone("second.txt") });
+    // A task that works until the test opens its gate keeps the watcher conducting meanwhile.
+    await writePart(p, "long", { steps: [gate(p, "long"), ...commitAndDone("long.txt")] });
     await p.ok(["queue"]);
-    await p.ok(["launch"]);
+    const watcher = p.spawn(["launch", "--watch"]);
     expect((await p.waitState("first", ["review", "failed"])).state).toBe("review");
+    expect((await p.task("long")).state).toBe("running");
     await p.commitAll("parts");
-    // A watcher conducting, recorded as `launch --watch` records itself (this live process).
-    const withdraw = announceWatcher(stateDirFor(p.dir, p.env));
-    try {
-      const r = await p.ok(["merge", "first"]);
-      expect(r.stdout).toContain("Now ready: second; the running `ballador launch --watch` starts it");
-      expect(r.stdout).not.toContain("(ballador launch)");
-    } finally {
-      withdraw();
-    }
+    const r = await p.ok(["merge", "first"]);
+    expect(r.stdout).toContain("Now ready: second; the running `ballador launch --watch` starts it");
+    expect(r.stdout).not.toContain("(ballador launch)");
+    // And it does.
+    expect((await p.waitState("second", ["review", "failed"])).state).toBe("review");
+    await p.open("long");
+    expect((await p.waitState("long", ["review", "failed"])).state).toBe("review");
+    expect(await watcher.exited, watcher.output()).toBe(0);
   });
 });
 
