@@ -173,6 +173,10 @@ describe("each rule fails on a planted violation", () => {
       'never-loads: src/inside/index.ts loads src/adapters/store through "../project/index.js"',
     ],
     [
+      "observe-loads-run",
+      'never-loads: src/observe/status.ts loads src/run/index.ts through "../run/index.js"',
+    ],
+    [
       "run-spec-writer",
       "only-by: src/deliver/index.ts uses writeRunSpec (the run spec is written by provisioning and the supervisor's next attempt only)",
     ],
