@@ -339,9 +339,20 @@ export function gate(p: Project, name: string): Step {
   };
 }
 
-/** Write a file, commit it, report done: the ordinary end of a scripted run. */
-export function commitAndDone(path: string, content = `${path}\n`): Step[] {
-  return [{ write: { path, content } }, { commit: `add ${path}` }, { done: { summary: `wrote ${path}` } }];
+/**
+ * Write a file, commit it, report done: the ordinary end of a scripted run. `commit` and `done`
+ * replace the commit message and the done report (its summary, or its fields).
+ */
+export function commitAndDone(
+  path: string,
+  content = `${path}\n`,
+  o: { commit?: string; done?: string | Record<string, unknown> } = {},
+): Step[] {
+  return [
+    { write: { path, content } },
+    { commit: o.commit ?? `add ${path}` },
+    { done: o.done ?? { summary: `wrote ${path}` } },
+  ];
 }
 
 /** Whether the session log, prompt or any text file exists and contains `text`. */

@@ -10,7 +10,7 @@ import { chmod, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { cleanupProjects, makeProject, type Project, type Step } from "../helpers/runtime.js";
+import { cleanupProjects, commitAndDone, makeProject, type Project, type Step } from "../helpers/runtime.js";
 import { briefSection, reviewBrief } from "../helpers/verification.js";
 
 afterEach(cleanupProjects);
@@ -34,14 +34,13 @@ interface Scripts {
 }
 
 const AUTHOR_OK: Step[] = [
-  { write: { path: "test/shout.sh", content: `# attempt {attempt}\n${SHOUT_TEST}` } },
-  { commit: "test: shout says HELLO" },
-  { done: "wrote test/shout.sh" },
+  ...commitAndDone("test/shout.sh", `# attempt {attempt}\n${SHOUT_TEST}`, {
+    commit: "test: shout says HELLO",
+    done: "wrote test/shout.sh",
+  }),
 ];
 const BUILDER_OK: Step[] = [
-  { write: { path: "src/shout.txt", content: "HELLO\n" } },
-  { commit: "shout" },
-  { done: "wrote src/shout.txt" },
+  ...commitAndDone("src/shout.txt", "HELLO\n", { commit: "shout", done: "wrote src/shout.txt" }),
 ];
 const AUDITOR_OK: Step[] = [{ run: "ballador approve 'read src/shout.txt: nothing unsafe'" }];
 
@@ -310,9 +309,10 @@ describe("pipelines", () => {
     const p = await pipelineProject(
       {
         author: [
-          { write: { path: "test/shout.sh", content: "grep -q hello src/greet.txt\n" } },
-          { commit: "a test that passes already" },
-          { done: "wrote a test" },
+          ...commitAndDone("test/shout.sh", "grep -q hello src/greet.txt\n", {
+            commit: "a test that passes already",
+            done: "wrote a test",
+          }),
         ],
       },
       {},
@@ -330,9 +330,10 @@ describe("pipelines", () => {
       {
         author: [
           { write: { path: "test/shout.sh", content: SHOUT_TEST } },
-          { write: { path: "src/helper.txt", content: "a head start\n" } },
-          { commit: "tests, and a little source" },
-          { done: "wrote tests" },
+          ...commitAndDone("src/helper.txt", "a head start\n", {
+            commit: "tests, and a little source",
+            done: "wrote tests",
+          }),
         ],
       },
       { sandbox: { mode: "none" } },

@@ -8,7 +8,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { parseJson } from "../helpers/cli.js";
-import { cleanupProjects, gate, makeProject, waitFor } from "../helpers/runtime.js";
+import { cleanupProjects, commitAndDone, gate, makeProject, waitFor } from "../helpers/runtime.js";
 
 afterEach(cleanupProjects);
 
@@ -85,9 +85,7 @@ describe("needs you", () => {
         { run: 'echo \'{"hook_event_name":"UserPromptSubmit","prompt":"go on"}\' | ballador hook' },
         gate(p, "finish"),
         { run: "rm notification.json hook-stdout.txt" },
-        { write: { path: "done.txt", content: "done\n" } },
-        { commit: "done" },
-        { done: { summary: "went on" } },
+        ...commitAndDone("done.txt", "done\n", { commit: "done", done: { summary: "went on" } }),
       ],
     });
     await p.ok(["queue"]);

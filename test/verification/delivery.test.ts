@@ -134,11 +134,7 @@ describe("merge", () => {
     await writePart(p, "child", { needs: ["core"], steps: commitAndDone("child.txt") });
     // Uses lib.txt's "greet", which main renames after this branch started.
     await writePart(p, "caller", {
-      steps: [
-        { write: { path: "caller.txt", content: "calls greet\n" } },
-        { commit: "call greet" },
-        { done: "ok" },
-      ],
+      steps: commitAndDone("caller.txt", "calls greet\n", { commit: "call greet", done: "ok" }),
     });
     await p.ok(["queue"]);
     await p.ok(["launch"]);

@@ -8,7 +8,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { cleanupProjects, type Step, waitFor } from "../helpers/runtime.js";
+import { cleanupProjects, commitAndDone, type Step, waitFor } from "../helpers/runtime.js";
 import {
   briefSection,
   gitCommit,
@@ -55,9 +55,10 @@ describe("the verify gate", () => {
         { write: { path: "app.txt", content: "bad\n" } },
         { commit: "feature, app.txt broken on the way" },
         { done: { summary: "first try" }, allow_fail: true },
-        { write: { path: "app.txt", content: "good\n" } },
-        { commit: "fix app.txt" },
-        { done: { summary: "feature added, app.txt fixed" } },
+        ...commitAndDone("app.txt", "good\n", {
+          commit: "fix app.txt",
+          done: { summary: "feature added, app.txt fixed" },
+        }),
       ],
     });
     await p.ok(["queue"]);
