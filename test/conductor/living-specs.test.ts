@@ -6,7 +6,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { cleanupProjects, commitAndDone } from "../helpers/runtime.js";
+import { cleanupProjects, commitAndDone, launchedToReview } from "../helpers/runtime.js";
 import { makeVerifyProject, reviewBrief, writePart } from "../helpers/verification.js";
 
 afterEach(cleanupProjects);
@@ -60,9 +60,7 @@ describe("living specs", () => {
         }),
       ],
     });
-    await p.ok(["queue"]);
-    await p.ok(["launch"]);
-    expect((await p.waitState("keeps-spec", ["review", "failed"])).state).toBe("review");
+    await launchedToReview(p, "keeps-spec");
     expect((await p.waitState("edits-spec", ["review", "failed"])).state).toBe("review");
 
     const edits = await reviewBrief(p, "edits-spec");

@@ -100,6 +100,7 @@ export interface Project extends TestRepo {
   part(id: string, opts?: PartOptions): Promise<string>;
   /** Runs ballador and fails the test (with its output) unless it exits 0. */
   ok(args: readonly string[]): Promise<CliResult>;
+  /** `status --json`; output that is not a task list (an error, a crash) fails with what it printed. */
   status(): Promise<StatusJson>;
   task(id: string): Promise<TaskStatus>;
   show(id: string): Promise<ShowJson>;
@@ -337,6 +338,13 @@ export function gate(p: Project, name: string): Step {
   return {
     run: `i=0; while [ ! -e '${file}' ]; do i=$((i+1)); if [ $i -gt 1200 ]; then echo 'gate ${name} never opened'; exit 1; fi; sleep 0.05; done`,
   };
+}
+
+/** Queues the parts and launches; waits until `id` is in review (else fails with its reason and log). */
+export async function launchedToReview(p: Project, id: string): Promise<TaskStatus> {
+  await p.ok(["queue"]);
+  await p.ok(["launch"]);
+  return p.reaches(id, "review");
 }
 
 /**

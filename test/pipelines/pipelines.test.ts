@@ -10,7 +10,14 @@ import { chmod, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { cleanupProjects, commitAndDone, makeProject, type Project, type Step } from "../helpers/runtime.js";
+import {
+  cleanupProjects,
+  commitAndDone,
+  launchedToReview,
+  makeProject,
+  type Project,
+  type Step,
+} from "../helpers/runtime.js";
 import { briefSection, reviewBrief } from "../helpers/verification.js";
 
 afterEach(cleanupProjects);
@@ -133,9 +140,7 @@ async function statusOf(
 describe("pipelines", () => {
   it("tdd runs test-author → implementer → security-auditor to review, each role with its own profile", async () => {
     const p = await pipelineProject({});
-    await p.ok(["queue"]);
-    await p.ok(["launch"]);
-    await p.reaches("shout", "review");
+    await launchedToReview(p, "shout");
     expect(await p.runs("shout")).toEqual([
       ["author", "test-author", "gate-passed"],
       ["builder", "implementer", "verified"],
@@ -192,9 +197,7 @@ describe("pipelines", () => {
       { max_attempts: 2, sandbox: { mode: "none" } },
       { pipeline: ["test-author", "implementer"] },
     );
-    await p.ok(["queue"]);
-    await p.ok(["launch"]);
-    await p.reaches("shout", "review");
+    await launchedToReview(p, "shout");
     expect(await p.runs("shout")).toEqual([
       ["author", "test-author", "gate-passed"],
       ["builder", "implementer", "gate-failed"],
@@ -293,9 +296,7 @@ describe("pipelines", () => {
       { sandbox: { mode: "none" }, verify_inputs: ["**/*.inc"] },
       { pipeline: ["test-author", "implementer"] },
     );
-    await p.ok(["queue"]);
-    await p.ok(["launch"]);
-    await p.reaches("shout", "review");
+    await launchedToReview(p, "shout");
     expect((await p.gateResults("shout")).map((g) => [g.role, g.passed])).toEqual([
       ["test-author", true],
       ["implementer", true],
@@ -375,9 +376,7 @@ describe("pipelines", () => {
       },
       { max_attempts: 2 },
     );
-    await p.ok(["queue"]);
-    await p.ok(["launch"]);
-    await p.reaches("shout", "review");
+    await launchedToReview(p, "shout");
     expect(await p.runs("shout")).toEqual([
       ["author", "test-author", "gate-passed"],
       ["builder", "implementer", "verified"],
@@ -406,9 +405,7 @@ describe("pipelines", () => {
       { sandbox: { mode: "none" } },
       { pipeline: "tdd", pause_after: "test-author" },
     );
-    await p.ok(["queue"]);
-    await p.ok(["launch"]);
-    await p.reaches("shout", "review");
+    await launchedToReview(p, "shout");
     expect(await statusOf(p, "shout")).toMatchObject({ state: "review", stage: "paused after test-author" });
     expect(await p.runs("shout")).toEqual([["author", "test-author", "gate-passed"]]);
     const next = await p.ok(["next"]);

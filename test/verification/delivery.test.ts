@@ -8,7 +8,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { git } from "../helpers/cli.js";
-import { cleanupProjects, commitAndDone, gate } from "../helpers/runtime.js";
+import { cleanupProjects, commitAndDone, gate, launchedToReview } from "../helpers/runtime.js";
 import {
   addBareRemote,
   ghStandIn,
@@ -59,9 +59,7 @@ describe("conflicts before merge", () => {
         { done: "right" },
       ],
     });
-    await p.ok(["queue"]);
-    await p.ok(["launch"]);
-    expect((await p.waitState("left", ["review", "failed"])).state).toBe("review");
+    await launchedToReview(p, "left");
     expect((await p.waitState("right", ["review", "failed"])).state).toBe("review");
 
     const before = JSON.parse((await p.ok(["next", "--json"])).stdout) as NextJson;
@@ -103,9 +101,7 @@ describe("merge", () => {
     await writePart(p, "first", { steps: commitAndDone("first.txt") });
     await writePart(p, "second", { steps: commitAndDone("second.txt") });
     await p.commitAll("parts");
-    await p.ok(["queue"]);
-    await p.ok(["launch"]);
-    expect((await p.waitState("first", ["review", "failed"])).state).toBe("review");
+    await launchedToReview(p, "first");
     expect((await p.waitState("second", ["review", "failed"])).state).toBe("review");
 
     // first's branch is main plus its commit: merging it makes the very tree Ballador verified
@@ -136,9 +132,7 @@ describe("merge", () => {
     await writePart(p, "caller", {
       steps: commitAndDone("caller.txt", "calls greet\n", { commit: "call greet", done: "ok" }),
     });
-    await p.ok(["queue"]);
-    await p.ok(["launch"]);
-    expect((await p.waitState("core", ["review", "failed"])).state).toBe("review");
+    await launchedToReview(p, "core");
     expect((await p.waitState("caller", ["review", "failed"])).state).toBe("review");
     await p.ok(["launch"]);
     expect((await p.waitState("child", ["review", "failed"])).state).toBe("review");
@@ -193,9 +187,7 @@ describe("merge", () => {
     const p = await makeVerifyProject();
     await writePart(p, "base-part", { steps: commitAndDone("base-part.txt") });
     await writePart(p, "later", { needs: ["base-part"], steps: commitAndDone("later.txt") });
-    await p.ok(["queue"]);
-    await p.ok(["launch"]);
-    expect((await p.waitState("base-part", ["review", "failed"])).state).toBe("review");
+    await launchedToReview(p, "base-part");
     expect((await p.task("later")).state).toBe("queued");
     const refused = await p.run(["merge", "later"]);
     expect(refused.code).not.toBe(0);
@@ -239,9 +231,7 @@ describe("pr", () => {
   it("pushes the branch to a local bare remote and opens the pull request through gh with the brief as its body; the URL is the task's artifact", async () => {
     const p = await makeVerifyProject();
     await writePart(p, "ship", { title: "Ship it", steps: commitAndDone("ship.txt") });
-    await p.ok(["queue"]);
-    await p.ok(["launch"]);
-    expect((await p.waitState("ship", ["review", "failed"])).state).toBe("review");
+    await launchedToReview(p, "ship");
     const bare = await addBareRemote(p);
     const gh = await ghStandIn(p);
 

@@ -10,7 +10,14 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { git, parseJson } from "../helpers/cli.js";
-import { cleanupProjects, commitAndDone, type Project, type Step, waitFor } from "../helpers/runtime.js";
+import {
+  cleanupProjects,
+  commitAndDone,
+  launchedToReview,
+  type Project,
+  type Step,
+  waitFor,
+} from "../helpers/runtime.js";
 import {
   addBareRemote,
   type GhStandIn,
@@ -76,9 +83,7 @@ describe("feedback --from-pr", () => {
   it("carries the pull request's review comments (file, line, author, words) into attempt 2's prompt, quoted and escaped; each comment is sent once", async () => {
     const p = await makeVerifyProject();
     await writePart(p, "ship", { steps: work });
-    await p.ok(["queue"]);
-    await p.ok(["launch"]);
-    expect((await p.waitState("ship", ["review", "failed"])).state).toBe("review");
+    await launchedToReview(p, "ship");
     await addBareRemote(p);
     const gh = await ghStandIn(p);
     const url = await reviewedWithPr(p, gh, "ship");
@@ -244,9 +249,7 @@ describe("pr and a remote base behind the local one", () => {
   it("refuses before pushing or opening anything, names the fix and the flag; with --allow-base-behind it opens and warns", async () => {
     const p = await makeVerifyProject();
     await writePart(p, "ship", { steps: commitAndDone("ship.txt") });
-    await p.ok(["queue"]);
-    await p.ok(["launch"]);
-    expect((await p.waitState("ship", ["review", "failed"])).state).toBe("review");
+    await launchedToReview(p, "ship");
     const bare = await addBareRemote(p);
     const gh = await ghStandIn(p);
     await p.git(["push", "-q", "origin", "main"]);

@@ -5,7 +5,7 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { cleanupProjects, commitAndDone, makeProject } from "../helpers/runtime.js";
+import { cleanupProjects, commitAndDone, launchedToReview, makeProject } from "../helpers/runtime.js";
 
 afterEach(cleanupProjects);
 
@@ -36,9 +36,7 @@ describe("reviewer pass", () => {
         done: "wrote v{attempt}",
       }),
     });
-    await p.ok(["queue"]);
-    await p.ok(["launch"]);
-    await p.reaches("write-a", "review");
+    await launchedToReview(p, "write-a");
     const shown = await p.show("write-a");
     expect(shown.runs.map((r) => [r.profile, r.outcome])).toEqual([
       ["scripted", "verified"],
