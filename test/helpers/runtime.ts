@@ -35,6 +35,14 @@ export interface TaskStatus {
   branch: string | null;
   /** While its session provisions itself: the step. */
   phase?: string | null;
+  /** While its agent waits on a person: since when, what it asked, when it was last nudged. */
+  needsYou?: NeedsYou | null;
+}
+
+export interface NeedsYou {
+  since: string;
+  asked: string;
+  nudgedAt: string | null;
 }
 
 export interface StatusJson {
