@@ -15,14 +15,13 @@ import { existsSync, readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
+import { addPersonNote, taskPage } from "../observe/board/index.js";
 import {
-  addPersonNote,
   type DashboardSession,
   DEFAULT_MAX_SESSIONS,
   DEFAULT_SESSION_IDLE_MS,
   dashboardActor,
   nameSession,
-  taskPage,
 } from "../observe/index.js";
 import { PACKAGE_ROOT } from "../package-root.js";
 import { openProject, type Project, UserError } from "../project/index.js";

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { terminalFrame } from "../observe/index.js";
+import { terminalFrame } from "../observe/board/index.js";
 import type { Project } from "../project/index.js";
 import { UserError } from "../project/index.js";
 

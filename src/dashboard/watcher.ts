@@ -13,7 +13,7 @@ import {
   boardVersion,
   mergeOrder,
   reviewIds,
-} from "../observe/index.js";
+} from "../observe/board/index.js";
 import type { Project } from "../project/index.js";
 
 export interface BoardPatch {

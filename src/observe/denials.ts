@@ -1,5 +1,5 @@
 /** `ballador sandbox denials`: what the allowlist refused, per run, and the config lines that would allow it. */
-import { readDenials } from "../adapters/sandbox/index.js";
+import { readDenials } from "../adapters/runfolder/index.js";
 import { type Project, requireTask } from "../project/index.js";
 
 export interface DenialReport {

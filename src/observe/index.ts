@@ -1,5 +1,8 @@
-/** The door of observe/: what the rest of Ballador may use of it. */
-export * from "./board.js";
+/**
+ * The door of observe/: status, next, show, graph, denials, needs-you and the dashboard's
+ * sessions. It loads no launch or supervisor code (the architecture test holds it): the
+ * dashboard's board, which does, has its own door, observe/board/.
+ */
 export * from "./dashboard-sessions.js";
 export * from "./denials.js";
 export * from "./needs-you.js";

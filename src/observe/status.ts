@@ -1,6 +1,7 @@
 import { costOf, sumUsage, totalTokens, usageText } from "../core/usage.js";
-import type { Project } from "../project/index.js";
-import { reconcile, sandboxWeakenedLine } from "../run/index.js";
+import { type Project, sandboxWeakenedLine } from "../project/index.js";
+// run/recover/ alone, not run/'s door: status loads no launch or supervisor code.
+import { reconcile } from "../run/recover/index.js";
 import { sandboxEventCounts } from "./denials.js";
 import { type StatusRow, status } from "./read.js";
 

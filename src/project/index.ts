@@ -9,3 +9,4 @@ export * from "./open.js";
 export * from "./pipeline.js";
 export * from "./run-env.js";
 export * from "./runs.js";
+export * from "./sandbox-warning.js";

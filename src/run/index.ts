@@ -5,7 +5,6 @@ export * from "./mcp-servers.js";
 export * from "./model-endpoint.js";
 export * from "./recover/index.js";
 export * from "./run-spec.js";
-export * from "./sandbox-warning.js";
 export * from "./sandboxing.js";
 export * from "./steering.js";
 export * from "./supervise/index.js";

@@ -10,7 +10,7 @@
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { commonDirOf, objectType, refsUnder, updateRef } from "../adapters/git/index.js";
+import { commonDirOf, objectType, refFolderOf, refsUnder, updateRef } from "../adapters/git/index.js";
 import {
   entryKind,
   freshFolder,
@@ -21,7 +21,6 @@ import {
   writeUntrusted,
 } from "../adapters/hostile/index.js";
 import { runFolder } from "../adapters/runfolder/index.js";
-import { refFolderOf } from "../adapters/sandbox/index.js";
 
 /** What the copy held when the step started: path inside the folder -> object id. */
 export interface RefCopy {

@@ -14,8 +14,8 @@ import { loadConfig } from "../config/load.js";
 import type { Config } from "../config/schema.js";
 import { REPO_CONFIG_PATH } from "../config/sources.js";
 import { describeSecrets, hostCovered, secretMode } from "../core/secrets.js";
-import { findRoot, stateDirFor } from "../project/index.js";
-import { mcpSelection, modelEndpointProblems, sandboxWeakenedLine } from "../run/index.js";
+import { findRoot, sandboxWeakenedLine, stateDirFor } from "../project/index.js";
+import { mcpSelection, modelEndpointProblems } from "../run/index.js";
 import { detectProjectVerify } from "../verify/index.js";
 
 const run = promisify(execFile);

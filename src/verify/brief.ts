@@ -8,8 +8,7 @@
 
 import { join, relative, resolve } from "node:path";
 import { blobAt, changedFiles, git, resolveCommit } from "../adapters/git/index.js";
-import { writeAtomic } from "../adapters/runfolder/index.js";
-import { readDenials } from "../adapters/sandbox/index.js";
+import { readDenials, writeAtomic } from "../adapters/runfolder/index.js";
 import type { NoteRow, RunRow, TaskRow } from "../adapters/store/index.js";
 import {
   type BriefData,

@@ -1,12 +1,6 @@
-/**
- * `ballador agents` through the real executable: every built-in preset, its binary found or
- * not (a stand-in `codex` on PATH answers --version), the credentials that would reach it,
- * tested here or untested, and the profile line that adds it.
- */
-import { chmod, mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { cleanupTempDirs, makeGitRepo, parseJson } from "../helpers/cli.js";
+import { cleanupTempDirs, parseJson, repoWithStandInAgent } from "../helpers/cli.js";
 
 afterEach(cleanupTempDirs);
 
@@ -24,18 +18,12 @@ interface Listed {
 
 describe("ballador agents", () => {
   it("lists every preset with its binary, version, mode, credentials, tested or not, and the line to add it", async () => {
-    const repo = await makeGitRepo();
-    const bin = join(repo.parent, "bin");
-    const home = join(repo.parent, "home");
-    await mkdir(bin);
-    await mkdir(home);
-    await writeFile(join(bin, "codex"), '#!/bin/sh\n[ "$1" = --version ] && echo "codex-cli 9.8.7"\n');
-    await chmod(join(bin, "codex"), 0o755);
+    const { repo, env: found, bin } = await repoWithStandInAgent("codex", "codex-cli 9.8.7");
     await repo.write(
       ".ballador/config.yaml",
       "agents:\n  default: mine\n  profiles:\n    mine: { preset: codex }\n",
     );
-    const env: NodeJS.ProcessEnv = { PATH: `${bin}:/usr/bin:/bin`, HOME: home, OPENAI_API_KEY: "sk-x" };
+    const env: NodeJS.ProcessEnv = { ...found, OPENAI_API_KEY: "sk-x" };
 
     const r = await repo.run(["agents", "--json"], { env });
     const listed = parseJson<{ agents: Listed[] }>(r).agents;

@@ -9,15 +9,9 @@ import {
 } from "../helpers/agent-e2e.js";
 import { agentTurns, startFakeAnthropic, textOf } from "../helpers/fake-anthropic.js";
 import { CLAUDE_ENV } from "../helpers/profiles.js";
-import { waitFor } from "../helpers/runtime.js";
+import { type NeedsYou, waitFor } from "../helpers/runtime.js";
 
 useRealAgentClis();
-
-interface Asks {
-  since: string;
-  asked: string;
-  nudgedAt: string | null;
-}
 
 describe("needs you, with the real Claude Code", () => {
   it("ends its turn without done: needs you within seconds, nudged, then reports done", async () => {
@@ -39,12 +33,12 @@ describe("needs you, with the real Claude Code", () => {
     const launched = await p.run(["launch", "--json"]);
     expect(launched.code, launched.stdout + launched.stderr).toBe(0);
 
-    let asks: Asks;
+    let asks: NeedsYou;
     try {
       asks = await waitFor(
         async () => {
           const t = (await p.status()).tasks.find((x) => x.id === id) as
-            | { needsYou?: Asks | null }
+            | { needsYou?: NeedsYou | null }
             | undefined;
           return t?.needsYou ?? undefined;
         },

@@ -5,19 +5,15 @@
  * run `ballador done`, and the task must reach review with the commit on its branch.
  *
  * Both presets: `claude-headless` (-p, exits when done) and `claude` (the interactive TUI in the
- * tmux pane, which must start unattended: no onboarding, trust or permission dialog). And the
- * preset's resume (`--continue`) with the previous run's HOME carried over, as a retry uses it.
+ * tmux pane, which must start unattended: no onboarding, trust or permission dialog). And a
+ * retry that continues the conversation (`--continue`, the previous run's HOME carried over);
+ * test/run/claude-resume.test.ts runs the preset's resume command on carried HOMEs directly.
  * What the fake API received is kept in test-artifacts/ at the package root.
  */
 import { existsSync } from "node:fs";
 import { copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { prepareAgentHome } from "../../src/adapters/agents/home.js";
-import { PRESETS, withResume } from "../../src/adapters/agents/presets.js";
-import { resolveProfile } from "../../src/adapters/agents/profiles.js";
-import { DEFAULT_CONFIG } from "../../src/config/schema.js";
-import { AGENT_BIN } from "../helpers/agent-clis.js";
 import {
   type AgentUnderTest,
   closedAfterTest,
@@ -27,7 +23,7 @@ import {
   settle,
   useRealAgentClis,
 } from "../helpers/agent-e2e.js";
-import { GIT_IDENTITY, git, makeTempDir, PACKAGE_ROOT, runProgram } from "../helpers/cli.js";
+import { PACKAGE_ROOT } from "../helpers/cli.js";
 import {
   agentTurns,
   firstPrompt,
@@ -38,7 +34,6 @@ import {
 } from "../helpers/fake-anthropic.js";
 import { CLAUDE_ENV } from "../helpers/profiles.js";
 
-const CLAUDE_BIN = join(AGENT_BIN, "claude");
 const ARTIFACTS = join(PACKAGE_ROOT, "test-artifacts");
 const TEST_TIMEOUT = 90_000;
 
@@ -164,75 +159,6 @@ describe("Claude Code, real binary, sandboxed, against a fake Messages API", () 
       console.log(
         `claude (interactive): first API request after ${r.firstRequest.toFixed(1)} s, review after ${r.seconds.toFixed(1)} s, ${r.requests} API requests`,
       );
-    },
-    TEST_TIMEOUT,
-  );
-
-  it(
-    "resume: the preset's --continue, with the previous run's session state carried into the new HOME, continues the conversation",
-    async () => {
-      const api = await startFakeAnthropic({
-        steps: ["echo FIRST-RUN-STEP"],
-        finalText: "first run finished",
-      });
-      closedAfterTest(api);
-      const dir = await makeTempDir("bl-resume-");
-      const repo = join(dir, "repo");
-      await mkdir(repo);
-      await git(["init", "-q", "-b", "main", repo], dir);
-      await git(["commit", "-q", "--allow-empty", "-m", "init"], repo);
-      const config = structuredClone(DEFAULT_CONFIG);
-      config.agents.profiles = {
-        c: { preset: "claude-headless", env: ["ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL"] },
-      };
-      const profile = resolveProfile(config, "c");
-      const hostEnv = { ANTHROPIC_API_KEY: "sk-ant-test-resume", ANTHROPIC_BASE_URL: api.url };
-      const runClaude = async (
-        home: string,
-        previousHome: string | null,
-        prompt: string,
-        resume: boolean,
-      ) => {
-        await mkdir(home, { recursive: true });
-        const prepared = await prepareAgentHome(profile, {
-          home,
-          realHome: join(dir, "person"),
-          worktree: repo,
-          sandboxed: true,
-          env: hostEnv,
-          previousHome,
-        });
-        const argv = [CLAUDE_BIN, ...profile.command.slice(1).map((a) => (a === "{prompt}" ? prompt : a))];
-        const command = resume
-          ? withResume(argv, PRESETS["claude-headless"] as NonNullable<(typeof PRESETS)[string]>)
-          : argv;
-        if (!command) throw new Error("claude-headless has no resume");
-        const r = await runProgram(command[0] as string, command.slice(1), {
-          cwd: repo,
-          env: { PATH: process.env.PATH, ...GIT_IDENTITY, HOME: home, ...prepared.env, ...hostEnv },
-          timeoutMs: 60_000,
-        });
-        expect(r.code, r.stdout + r.stderr).toBe(0);
-        return r.stdout;
-      };
-      expect(await runClaude(join(dir, "run-1", "home"), null, "FIRST-PROMPT", false)).toContain(
-        "first run finished",
-      );
-      const before = api.requests.length;
-      await runClaude(
-        join(dir, "run-2", "home"),
-        join(dir, "run-1", "home"),
-        "SECOND-PROMPT after a failed verify",
-        true,
-      );
-      const resumed = agentTurns(api.requests.slice(before));
-      const messages = resumed[resumed.length - 1]?.messages ?? [];
-      const texts = messages.map((m) => textOf(m.content)).join("\n");
-      expect(texts).toContain("FIRST-PROMPT");
-      expect(texts).toContain("first run finished");
-      expect(texts).toContain("SECOND-PROMPT after a failed verify");
-      expect(toolResults(api.requests.slice(before))[0]?.text).toContain("FIRST-RUN-STEP");
-      await keepArtifact("claude-resume", api.requests, {});
     },
     TEST_TIMEOUT,
   );

@@ -3,10 +3,10 @@
  * and what is missing for unattended use. A stand-in `claude` on PATH answers --version, so
  * these facts do not depend on what the machine has installed.
  */
-import { chmod, mkdir, writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { cleanupTempDirs, makeGitRepo, parseJson, type TestRepo } from "../helpers/cli.js";
+import { cleanupTempDirs, parseJson, repoWithStandInAgent, type TestRepo } from "../helpers/cli.js";
 
 afterEach(cleanupTempDirs);
 
@@ -22,18 +22,11 @@ async function project(
   profiles: Record<string, unknown>,
   sandbox = "mode: none",
 ): Promise<{ repo: TestRepo; env: NodeJS.ProcessEnv }> {
-  const repo = await makeGitRepo();
-  const bin = join(repo.parent, "bin");
-  const home = join(repo.parent, "home");
-  await mkdir(bin);
-  await mkdir(home);
-  await writeFile(join(bin, "claude"), '#!/bin/sh\n[ "$1" = --version ] && echo "9.9.9 (Claude Code)"\n');
-  await chmod(join(bin, "claude"), 0o755);
+  const { repo, env } = await repoWithStandInAgent("claude", "9.9.9 (Claude Code)");
   await repo.write(
     ".ballador/config.yaml",
     `agents:\n  default: ${Object.keys(profiles)[0]}\n  profiles: ${JSON.stringify(profiles)}\nsandbox:\n  ${sandbox}\n`,
   );
-  const env: NodeJS.ProcessEnv = { PATH: `${bin}:/usr/bin:/bin`, HOME: home };
   for (const name of ["ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "CLAUDE_CODE_OAUTH_TOKEN"])
     env[name] = undefined;
   return { repo, env };

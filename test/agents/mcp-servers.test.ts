@@ -9,7 +9,7 @@ import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
-import { commitAndDone } from "../helpers/runtime.js";
+import { commitAndDone, launchedToReview } from "../helpers/runtime.js";
 import { cleanupSandboxTests, makeSandboxProject, startServer } from "../helpers/sandbox.js";
 
 afterEach(cleanupSandboxTests);
@@ -74,9 +74,7 @@ describe("Claude Code MCP servers in a sandboxed run", () => {
         ...commitAndDone("tools.txt"),
       ],
     });
-    await p.ok(["queue"]);
-    await p.ok(["launch"]);
-    await p.reaches("tools", "review");
+    await launchedToReview(p, "tools");
     expect(server.paths).toEqual(["/mcp"]);
     const denials = await p.json<{ runs: Array<{ denials: Array<{ host: string }> }> }>([
       "sandbox",

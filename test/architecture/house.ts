@@ -58,7 +58,13 @@ export const HOUSE: House = {
       enteredFrom: ["src/cli"],
     },
   },
-  doors: [...STAGES.map((s) => `src/${s}`), "src/run/supervise", "src/run/recover", "src/adapters/hostile"],
+  doors: [
+    ...STAGES.map((s) => `src/${s}`),
+    "src/run/supervise",
+    "src/run/recover",
+    "src/observe/board",
+    "src/adapters/hostile",
+  ],
   // An adapter folder with an index.ts is entered through it (git, store, sandbox, tmux, ...);
   // agents/, files/, process/ and terminal/ are small sets of files, each its own door.
   doorsWhenIndexed: ["src/adapters"],
@@ -75,6 +81,14 @@ export const HOUSE: House = {
       // What runs inside the sandbox as the agent never loads the task store or the sandbox
       // boundary, not even through another module: it reports through the run folder only.
       { from: "src/inside", boundaries: ["src/adapters/store", "src/adapters/sandbox"] },
+      // status and next (observe/'s door) start fast: they load run/recover/ to reconcile, never
+      // run/'s door, launch or the supervisor. The dashboard's board (observe/board/) reads logs
+      // and tmux through run/'s door.
+      {
+        from: "src/observe",
+        except: ["src/observe/board"],
+        boundaries: ["src/run/index.ts", "src/run/launch.ts", "src/run/supervise"],
+      },
     ],
     onlyUsedBy: [
       {

@@ -7,10 +7,8 @@
 import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { prepareAgentHome } from "../../src/adapters/agents/home.js";
-import { resolveProfile } from "../../src/adapters/agents/profiles.js";
-import { DEFAULT_CONFIG } from "../../src/config/schema.js";
 import { AGENT_BIN, AGENT_CLIS_TIMEOUT, installAgentClis } from "../helpers/agent-clis.js";
+import { usedClaudeHome } from "../helpers/agent-e2e.js";
 import { BIN, cleanupTempDirs, makeGitRepo, PACKAGE_ROOT, runProgram } from "../helpers/cli.js";
 import {
   agentTurns,
@@ -62,18 +60,10 @@ describe("Claude Code with the server registered by conductor install", () => {
     await writeFile(join(bin, "ballador"), `#!/bin/sh\nexec ${process.execPath} ${BIN} "$@"\n`);
     await chmod(join(bin, "ballador"), 0o755);
 
-    // A fresh HOME seeded the way Ballador seeds runs (onboarding done, the folder trusted).
+    // The person's own Claude Code, used before: onboarding done, the repository trusted.
     const home = join(repo.parent, "home");
-    const config = structuredClone(DEFAULT_CONFIG);
-    config.agents.profiles = { c: { preset: "claude-headless" } };
     const key = "sk-ant-test-mcp-0123456789abcdefghij";
-    const prepared = await prepareAgentHome(resolveProfile(config, "c"), {
-      home,
-      realHome: join(repo.parent, "person"),
-      worktree: repo.dir,
-      sandboxed: true,
-      env: { ANTHROPIC_API_KEY: key },
-    });
+    const claudeEnv = await usedClaudeHome(home, repo.dir, key);
     // No approval step: with the workspace trusted and -p --dangerously-skip-permissions, Claude
     // Code 2.1.330 starts the project's .mcp.json servers by itself (measured).
     const r = await runProgram(
@@ -83,7 +73,7 @@ describe("Claude Code with the server registered by conductor install", () => {
         cwd: repo.dir,
         env: {
           ...repo.env,
-          ...prepared.env,
+          ...claudeEnv,
           HOME: home,
           PATH: `${bin}:${process.env.PATH}`,
           ANTHROPIC_BASE_URL: api.url,

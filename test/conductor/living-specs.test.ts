@@ -6,7 +6,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { cleanupProjects } from "../helpers/runtime.js";
+import { cleanupProjects, commitAndDone, launchedToReview } from "../helpers/runtime.js";
 import { makeVerifyProject, reviewBrief, writePart } from "../helpers/verification.js";
 
 afterEach(cleanupProjects);
@@ -54,14 +54,13 @@ describe("living specs", () => {
             replace: "Greet in plain text, one line per person.",
           },
         },
-        { write: { path: "people.txt", content: "ada\n" } },
-        { commit: "people, and the decision updated" },
-        { done: "people" },
+        ...commitAndDone("people.txt", "ada\n", {
+          commit: "people, and the decision updated",
+          done: "people",
+        }),
       ],
     });
-    await p.ok(["queue"]);
-    await p.ok(["launch"]);
-    expect((await p.waitState("keeps-spec", ["review", "failed"])).state).toBe("review");
+    await launchedToReview(p, "keeps-spec");
     expect((await p.waitState("edits-spec", ["review", "failed"])).state).toBe("review");
 
     const edits = await reviewBrief(p, "edits-spec");

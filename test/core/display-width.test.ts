@@ -3,20 +3,28 @@ import { colorEnabled, table } from "../../src/cli/output.js";
 import { displayWidth, padEndDisplay, truncateDisplay } from "../../src/core/display-width.js";
 
 describe("display width", () => {
-  it("counts terminal columns: CJK and emoji take two, combining marks none, colours none", () => {
-    expect(displayWidth("abc")).toBe(3);
-    expect(displayWidth("抽出イベント")).toBe(12);
-    expect(displayWidth("✅ ok")).toBe(5);
-    expect(displayWidth("👩‍💻")).toBe(2);
-    expect(displayWidth("e\u0301")).toBe(1);
-    expect(displayWidth("\x1b[31mred\x1b[0m")).toBe(3);
+  it.each([
+    ["abc", 3],
+    ["抽出イベント", 12],
+    ["✅ ok", 5],
+    ["👩‍💻", 2],
+    ["e\u0301", 1],
+    ["\x1b[31mred\x1b[0m", 3],
+    ["ｆｕｌｌ", 8],
+    ["한국어", 6],
+    ["🇫🇷", 2],
+    ["❤️", 2],
+    ["a\u200bb", 2],
+    ["Émettre", 7],
+  ])(
+    "counts terminal columns (CJK and emoji two, combining marks and colours none): %j is %i",
+    (text, width) => {
+      expect(displayWidth(text)).toBe(width);
+    },
+  );
+
+  it("pads to a width in columns", () => {
     expect(padEndDisplay("抽出", 6)).toBe("抽出  ");
-    expect(displayWidth("ｆｕｌｌ")).toBe(8);
-    expect(displayWidth("한국어")).toBe(6);
-    expect(displayWidth("🇫🇷")).toBe(2);
-    expect(displayWidth("❤️")).toBe(2);
-    expect(displayWidth("a\u200bb")).toBe(2);
-    expect(displayWidth("Émettre")).toBe(7);
   });
 
   it("cuts on grapheme boundaries within the width", () => {

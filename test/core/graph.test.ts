@@ -104,26 +104,11 @@ describe("validateGraph", () => {
 });
 
 describe("findCycles", () => {
-  it("ignores edges to ids outside the map and finds nothing in a DAG", () => {
-    expect(
-      findCycles(
-        new Map([
-          ["a", ["missing"]],
-          ["b", ["a"]],
-        ]),
-      ),
-    ).toEqual([]);
-  });
-
-  it("returns closed paths", () => {
-    expect(
-      findCycles(
-        new Map([
-          ["a", ["b"]],
-          ["b", ["a"]],
-        ]),
-      ),
-    ).toEqual([["a", "b", "a"]]);
+  it.each([
+    ["ignores edges to ids outside the map and finds nothing in a DAG", { a: ["missing"], b: ["a"] }, []],
+    ["returns closed paths", { a: ["b"], b: ["a"] }, [["a", "b", "a"]]],
+  ])("%s", (_title, edges: Record<string, string[]>, cycles: string[][]) => {
+    expect(findCycles(new Map(Object.entries(edges)))).toEqual(cycles);
   });
 });
 

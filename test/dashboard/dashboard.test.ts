@@ -10,7 +10,14 @@ import { afterEach, describe, expect, it } from "vitest";
 import { ARTIFACTS, HAVE_CHROMIUM, useBrowser } from "../helpers/browser.js";
 import { runProgram } from "../helpers/cli.js";
 import { rawRequest as raw, serveDashboard as serve } from "../helpers/dashboard.js";
-import { cleanupProjects, commitAndDone, gate, makeProject, waitFor } from "../helpers/runtime.js";
+import {
+  cleanupProjects,
+  commitAndDone,
+  gate,
+  launchedToReview,
+  makeProject,
+  waitFor,
+} from "../helpers/runtime.js";
 import { makeSandboxProject } from "../helpers/sandbox.js";
 
 const browser = useBrowser();
@@ -189,9 +196,7 @@ describe.skipIf(!HAVE_CHROMIUM)("ballador dashboard in Chromium", () => {
   it("shows a note left in one browser in another at once, and puts it in the brief", async () => {
     const p = await makeProject();
     await p.part("a", { title: "Part a", steps: commitAndDone("a.txt") });
-    await p.ok(["queue"]);
-    await p.ok(["launch"]);
-    await p.reaches("a", "review");
+    await launchedToReview(p, "a");
     const d = await serve(p);
     const one = await openPage(`${d.url}`);
     const two = await openPage(`${d.url}`);
@@ -477,9 +482,7 @@ describe.skipIf(!HAVE_CHROMIUM)("ballador dashboard in Chromium", () => {
         { done: "fetched nothing" },
       ],
     });
-    await p.ok(["queue"]);
-    await p.ok(["launch"]);
-    await p.reaches("net", "review");
+    await launchedToReview(p, "net");
     const d = await serve(p);
     const page = await openPage(d.url);
     await expect.poll(() => row(page, "net").locator(".flag-denied").count(), { timeout: 30_000 }).toBe(1);
@@ -509,9 +512,7 @@ describe.skipIf(!HAVE_CHROMIUM)("ballador dashboard in Chromium", () => {
         { done: { summary: `summary ${evil}` } },
       ],
     });
-    await p.ok(["queue"]);
-    await p.ok(["launch"]);
-    await p.reaches("evil", "review");
+    await launchedToReview(p, "evil");
     const d = await serve(p);
     const page = await openPage(d.url);
     await expect.poll(() => row(page, "evil").count(), { timeout: 30_000 }).toBe(1);

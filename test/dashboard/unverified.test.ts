@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { HAVE_CHROMIUM, useBrowser } from "../helpers/browser.js";
 import { serveDashboard } from "../helpers/dashboard.js";
-import { cleanupProjects, commitAndDone, makeProject } from "../helpers/runtime.js";
+import { cleanupProjects, commitAndDone, launchedToReview, makeProject } from "../helpers/runtime.js";
 
 const browser = useBrowser();
 afterEach(cleanupProjects);
@@ -10,9 +10,7 @@ describe.skipIf(!HAVE_CHROMIUM)("the dashboard and unverified work", () => {
   it("marks the row and the page of a task verified by nothing", async () => {
     const p = await makeProject();
     await p.part("a", { title: "Part a", steps: commitAndDone("a.txt") });
-    await p.ok(["queue"]);
-    await p.ok(["launch"]);
-    await p.reaches("a", "review");
+    await launchedToReview(p, "a");
     const { url } = await serveDashboard(p);
     const context = await browser().newContext({ viewport: { width: 1440, height: 960 } });
     const page = await context.newPage();

@@ -14,7 +14,7 @@
  *
  * What the fake received is kept in test-artifacts/<preset>[-retry].requests.json.
  */
-import { existsSync } from "node:fs";
+import { existsSync, realpathSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeAll, expect, it } from "vitest";
@@ -100,6 +100,40 @@ export async function realCliProject(
 export function pointAtFakeClaude(p: SandboxProject, api: { url: string }, key: string): void {
   p.env.ANTHROPIC_BASE_URL = api.url;
   p.env.ANTHROPIC_API_KEY = key;
+}
+
+/**
+ * A person's Claude Code HOME as after its first use: onboarding done, `folder` trusted, the
+ * key approved (Claude Code records its last 20 characters), the bypass-permissions warning
+ * accepted. Returns the variables it then needs to run unattended here: IS_SANDBOX (as root it
+ * refuses --dangerously-skip-permissions otherwise) and no self-update or other traffic the
+ * fake API does not answer. For a claude run outside Ballador (the conductor's MCP server);
+ * Ballador's own seeding of a run's HOME is what claude.e2e.test.ts checks.
+ */
+export async function usedClaudeHome(
+  home: string,
+  folder: string,
+  key: string,
+): Promise<Record<string, string>> {
+  await mkdir(join(home, ".claude"), { recursive: true });
+  const trusted = { hasTrustDialogAccepted: true, hasCompletedProjectOnboarding: true };
+  const state = {
+    hasCompletedOnboarding: true,
+    theme: "dark",
+    projects: { [folder]: trusted, [realpathSync(folder)]: trusted },
+    customApiKeyResponses: { approved: [key.slice(-20)], rejected: [] },
+  };
+  await writeFile(join(home, ".claude.json"), JSON.stringify(state));
+  await writeFile(
+    join(home, ".claude", "settings.json"),
+    JSON.stringify({ skipDangerousModePermissionPrompt: true }),
+  );
+  return {
+    IS_SANDBOX: "1",
+    DISABLE_AUTOUPDATER: "1",
+    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+    CLAUDE_CODE_DISABLE_OFFICIAL_MARKETPLACE_AUTOINSTALL: "1",
+  };
 }
 
 async function project(

@@ -12,7 +12,7 @@
  * git gets a fixed identity so commits work on any machine.
  */
 import { spawn } from "node:child_process";
-import { mkdir, mkdtemp, realpath, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, realpath, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -206,4 +206,23 @@ export async function makeGitRepo(opts: { files?: Record<string, string> } = {})
     git: (args) => git(args, dir, env),
   };
   return repo;
+}
+
+/**
+ * A git repository, and an environment whose PATH holds a stand-in for the agent `program` (it
+ * answers `--version` with `version`) before /usr/bin and /bin, with an empty HOME: what
+ * `ballador agents` and `doctor` find of an agent. `bin` is the stand-in's folder.
+ */
+export async function repoWithStandInAgent(
+  program: string,
+  version: string,
+): Promise<{ repo: TestRepo; env: NodeJS.ProcessEnv; bin: string }> {
+  const repo = await makeGitRepo();
+  const bin = join(repo.parent, "bin");
+  const home = join(repo.parent, "home");
+  await mkdir(bin);
+  await mkdir(home);
+  await writeFile(join(bin, program), `#!/bin/sh\n[ "$1" = --version ] && echo "${version}"\n`);
+  await chmod(join(bin, program), 0o755);
+  return { repo, env: { PATH: `${bin}:/usr/bin:/bin`, HOME: home }, bin };
 }

@@ -21,7 +21,7 @@
 
 import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { recorder, sendJson, serveHttp } from "./fake-http.js";
+import { recorder, scriptAt, sendJson, serveHttp } from "./fake-http.js";
 
 export interface FakeAnthropicOptions {
   /** Bash commands (or other tool calls: `{ tool, input }`), one tool call each, in order. */
@@ -151,15 +151,11 @@ function answerFor(
     return { blocks: [{ type: "text", text: "OK" }], stop: "end_turn", label: "text" };
   }
   const messages = body.messages ?? [];
-  const later = opts.onPrompt;
-  let from = -1;
-  if (later) {
-    messages.forEach((m, i) => {
-      if (m.role === "user" && textOf(m.content).includes(later.marker)) from = i;
-    });
-  }
-  const script = later && from >= 0 ? later : opts;
-  const n = toolResultsIn(messages.slice(Math.max(0, from))).length;
+  const { script, from } = scriptAt(
+    opts,
+    messages.map((m) => (m.role === "user" ? textOf(m.content) : null)),
+  );
+  const n = toolResultsIn(messages.slice(from)).length;
   const step = script.steps[n];
   if (step === undefined) {
     return {

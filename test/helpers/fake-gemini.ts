@@ -16,7 +16,7 @@
  * GEMINI_TURN_USAGE, the CLI's side requests GEMINI_SIDE_USAGE, so a test can tell which the
  * CLI recorded.
  */
-import { recorder, send, sendJson, serveHttp } from "./fake-http.js";
+import { recorder, scriptAt, send, sendJson, serveHttp } from "./fake-http.js";
 
 /** Tokens of each answer to a request with tools: 10 prompt (4 of them cached), 5 + 3 thought out. */
 export const GEMINI_TURN_USAGE = {
@@ -110,15 +110,11 @@ function answerFor(body: GenerateBody, opts: FakeGeminiOptions): { parts: Part[]
     return { parts: [{ text: schema ? JSON.stringify(sample(schema)) : "OK" }], label: "text" };
   }
   const contents = body.contents ?? [];
-  const later = opts.onPrompt;
-  let from = -1;
-  if (later) {
-    contents.forEach((c, i) => {
-      if (c.role === "user" && (c.parts ?? []).some((p) => p.text?.includes(later.marker))) from = i;
-    });
-  }
-  const script = later && from >= 0 ? later : opts;
-  const n = functionResponses({ contents: contents.slice(Math.max(0, from)) }).length;
+  const { script, from } = scriptAt(
+    opts,
+    contents.map((c) => (c.role === "user" ? (c.parts ?? []).map((p) => p.text ?? "").join("\n") : null)),
+  );
+  const n = functionResponses({ contents: contents.slice(from) }).length;
   const command = script.steps[n];
   if (command === undefined)
     return { parts: [{ text: script.finalText ?? "All steps are done." }], label: "final" };

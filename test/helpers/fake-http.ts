@@ -95,3 +95,28 @@ export function recorder<T>(requests: T[], recordTo: string | undefined): (entry
     if (recordTo) writeFileSync(recordTo, `${JSON.stringify(requests, null, 2)}\n`);
   };
 }
+
+/** A fake model's script: the steps it answers with, one a turn, then its final text. */
+export interface ModelScript<Step> {
+  steps: readonly Step[];
+  finalText?: string;
+}
+
+/**
+ * The script a fake model follows in a conversation, and the item it counts turns from: with
+ * `onPrompt`, from the last user message holding its marker on (a later attempt's prompt);
+ * otherwise the first script, from the start. `userTexts[i]` is the text of item i when the
+ * agent's user wrote it, else null.
+ */
+export function scriptAt<Step>(
+  opts: ModelScript<Step> & { onPrompt?: ModelScript<Step> & { marker: string } },
+  userTexts: ReadonlyArray<string | null>,
+): { script: ModelScript<Step>; from: number } {
+  const later = opts.onPrompt;
+  let from = -1;
+  if (later)
+    userTexts.forEach((t, i) => {
+      if (t?.includes(later.marker)) from = i;
+    });
+  return { script: later && from >= 0 ? later : opts, from: Math.max(0, from) };
+}

@@ -16,7 +16,7 @@
  * `GET /v1/models` lists fake-model; anything else gets a 404 in the API's error shape.
  */
 import type { ServerResponse } from "node:http";
-import { recorder, sendJson, serveHttp } from "./fake-http.js";
+import { recorder, scriptAt, sendJson, serveHttp } from "./fake-http.js";
 
 export interface FakeResponsesOptions {
   steps: readonly string[];
@@ -106,15 +106,11 @@ function answerFor(
   });
   if (tools.length === 0) return { items: [text("OK")], label: "text" };
   const input = inputOf(body);
-  const later = opts.onPrompt;
-  let from = -1;
-  if (later) {
-    input.forEach((item, i) => {
-      if (item.role === "user" && textOf(item.content).includes(later.marker)) from = i;
-    });
-  }
-  const script = later && from >= 0 ? later : opts;
-  const done = input.slice(Math.max(0, from)).filter((i) => i.type === "function_call_output").length;
+  const { script, from } = scriptAt(
+    opts,
+    input.map((item) => (item.role === "user" ? textOf(item.content) : null)),
+  );
+  const done = input.slice(from).filter((i) => i.type === "function_call_output").length;
   const command = script.steps[done];
   if (command === undefined) {
     return { items: [text(script.finalText ?? "All steps are done.")], label: "final" };

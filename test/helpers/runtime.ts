@@ -35,6 +35,14 @@ export interface TaskStatus {
   branch: string | null;
   /** While its session provisions itself: the step. */
   phase?: string | null;
+  /** While its agent waits on a person: since when, what it asked, when it was last nudged. */
+  needsYou?: NeedsYou | null;
+}
+
+export interface NeedsYou {
+  since: string;
+  asked: string;
+  nudgedAt: string | null;
 }
 
 export interface StatusJson {
@@ -100,6 +108,7 @@ export interface Project extends TestRepo {
   part(id: string, opts?: PartOptions): Promise<string>;
   /** Runs ballador and fails the test (with its output) unless it exits 0. */
   ok(args: readonly string[]): Promise<CliResult>;
+  /** `status --json`; output that is not a task list (an error, a crash) fails with what it printed. */
   status(): Promise<StatusJson>;
   task(id: string): Promise<TaskStatus>;
   show(id: string): Promise<ShowJson>;
@@ -339,9 +348,27 @@ export function gate(p: Project, name: string): Step {
   };
 }
 
-/** Write a file, commit it, report done: the ordinary end of a scripted run. */
-export function commitAndDone(path: string, content = `${path}\n`): Step[] {
-  return [{ write: { path, content } }, { commit: `add ${path}` }, { done: { summary: `wrote ${path}` } }];
+/** Queues the parts and launches; waits until `id` is in review (else fails with its reason and log). */
+export async function launchedToReview(p: Project, id: string): Promise<TaskStatus> {
+  await p.ok(["queue"]);
+  await p.ok(["launch"]);
+  return p.reaches(id, "review");
+}
+
+/**
+ * Write a file, commit it, report done: the ordinary end of a scripted run. `commit` and `done`
+ * replace the commit message and the done report (its summary, or its fields).
+ */
+export function commitAndDone(
+  path: string,
+  content = `${path}\n`,
+  o: { commit?: string; done?: string | Record<string, unknown> } = {},
+): Step[] {
+  return [
+    { write: { path, content } },
+    { commit: o.commit ?? `add ${path}` },
+    { done: o.done ?? { summary: `wrote ${path}` } },
+  ];
 }
 
 /** Whether the session log, prompt or any text file exists and contains `text`. */

@@ -17,7 +17,7 @@ import { join } from "node:path";
 import { expect } from "vitest";
 import { type Handler, type HttpServer, send, serveHttp } from "./fake-http.js";
 import { maskedSecretConfig, type SecretSpec } from "./profiles.js";
-import { cleanupProjects, makeProject, type Project, type StatusJson, type TaskStatus } from "./runtime.js";
+import { cleanupProjects, makeProject, type Project, type TaskStatus } from "./runtime.js";
 import { cleanupTls, testCertificates } from "./tls.js";
 
 export interface SandboxProject extends Project {
@@ -55,20 +55,6 @@ export async function makeSandboxProject(
   const sp = p as SandboxProject;
   sp.sshKey = sshKey;
   sp.sshKeyContent = sshKeyContent;
-  // status --json that is not a task list (an error, a crash) fails with what it printed.
-  sp.status = async () => {
-    const r = await p.run(["status", "--json"]);
-    let parsed: StatusJson | undefined;
-    try {
-      parsed = JSON.parse(r.stdout) as StatusJson;
-    } catch {
-      // reported below
-    }
-    if (!parsed || !Array.isArray(parsed.tasks)) {
-      throw new Error(`status --json gave no task list (exit ${r.code})\n${r.stdout}\n${r.stderr}`);
-    }
-    return parsed;
-  };
   const waitState = p.waitState;
   sp.waitState = (id, states, ms = 45_000) => waitState(id, states, ms);
   sp.runDir = async (id) => {

@@ -123,6 +123,22 @@ export function gitCommit(message: string, addArgs = "-A"): string {
 }
 
 /**
+ * An agent that forges its done report: writes `path`, commits it (nothing to commit is fine),
+ * then writes a done report with `text` straight into the run folder's inbox (what `ballador
+ * done` writes, minus its gate), so only Ballador's clean verification judges the work.
+ */
+export function commitAndForgeDone(path: string, content: string, commit: string, text: string): Step[] {
+  const report = JSON.stringify({ kind: "done", text, at: "2020-01-01T00:00:00.000Z" });
+  return [
+    { write: { path, content } },
+    { commit, allow_fail: true },
+    {
+      run: `printf '%s' '${report}' > "$BALLADOR_RUN_DIR/inbox/.forged" && mv "$BALLADOR_RUN_DIR/inbox/.forged" "$BALLADOR_RUN_DIR/inbox/000000000000001-1-f0f0f0.json"`,
+    },
+  ];
+}
+
+/**
  * Attempt 1 commits a broken app.txt and fixes it only in the worktree, then reports done with
  * --allow-dirty: its gate passes on the dirty tree, Ballador's clean checkout of the commit
  * fails. Attempt 2 on commits the fix (`fix`: its commit message).

@@ -10,7 +10,14 @@ import { chmod, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { cleanupProjects, makeProject, type Project, type Step } from "../helpers/runtime.js";
+import {
+  cleanupProjects,
+  commitAndDone,
+  launchedToReview,
+  makeProject,
+  type Project,
+  type Step,
+} from "../helpers/runtime.js";
 import { briefSection, reviewBrief } from "../helpers/verification.js";
 
 afterEach(cleanupProjects);
@@ -34,14 +41,13 @@ interface Scripts {
 }
 
 const AUTHOR_OK: Step[] = [
-  { write: { path: "test/shout.sh", content: `# attempt {attempt}\n${SHOUT_TEST}` } },
-  { commit: "test: shout says HELLO" },
-  { done: "wrote test/shout.sh" },
+  ...commitAndDone("test/shout.sh", `# attempt {attempt}\n${SHOUT_TEST}`, {
+    commit: "test: shout says HELLO",
+    done: "wrote test/shout.sh",
+  }),
 ];
 const BUILDER_OK: Step[] = [
-  { write: { path: "src/shout.txt", content: "HELLO\n" } },
-  { commit: "shout" },
-  { done: "wrote src/shout.txt" },
+  ...commitAndDone("src/shout.txt", "HELLO\n", { commit: "shout", done: "wrote src/shout.txt" }),
 ];
 const AUDITOR_OK: Step[] = [{ run: "ballador approve 'read src/shout.txt: nothing unsafe'" }];
 
@@ -134,9 +140,7 @@ async function statusOf(
 describe("pipelines", () => {
   it("tdd runs test-author → implementer → security-auditor to review, each role with its own profile", async () => {
     const p = await pipelineProject({});
-    await p.ok(["queue"]);
-    await p.ok(["launch"]);
-    await p.reaches("shout", "review");
+    await launchedToReview(p, "shout");
     expect(await p.runs("shout")).toEqual([
       ["author", "test-author", "gate-passed"],
       ["builder", "implementer", "verified"],
@@ -193,9 +197,7 @@ describe("pipelines", () => {
       { max_attempts: 2, sandbox: { mode: "none" } },
       { pipeline: ["test-author", "implementer"] },
     );
-    await p.ok(["queue"]);
-    await p.ok(["launch"]);
-    await p.reaches("shout", "review");
+    await launchedToReview(p, "shout");
     expect(await p.runs("shout")).toEqual([
       ["author", "test-author", "gate-passed"],
       ["builder", "implementer", "gate-failed"],
@@ -294,9 +296,7 @@ describe("pipelines", () => {
       { sandbox: { mode: "none" }, verify_inputs: ["**/*.inc"] },
       { pipeline: ["test-author", "implementer"] },
     );
-    await p.ok(["queue"]);
-    await p.ok(["launch"]);
-    await p.reaches("shout", "review");
+    await launchedToReview(p, "shout");
     expect((await p.gateResults("shout")).map((g) => [g.role, g.passed])).toEqual([
       ["test-author", true],
       ["implementer", true],
@@ -310,9 +310,10 @@ describe("pipelines", () => {
     const p = await pipelineProject(
       {
         author: [
-          { write: { path: "test/shout.sh", content: "grep -q hello src/greet.txt\n" } },
-          { commit: "a test that passes already" },
-          { done: "wrote a test" },
+          ...commitAndDone("test/shout.sh", "grep -q hello src/greet.txt\n", {
+            commit: "a test that passes already",
+            done: "wrote a test",
+          }),
         ],
       },
       {},
@@ -330,9 +331,10 @@ describe("pipelines", () => {
       {
         author: [
           { write: { path: "test/shout.sh", content: SHOUT_TEST } },
-          { write: { path: "src/helper.txt", content: "a head start\n" } },
-          { commit: "tests, and a little source" },
-          { done: "wrote tests" },
+          ...commitAndDone("src/helper.txt", "a head start\n", {
+            commit: "tests, and a little source",
+            done: "wrote tests",
+          }),
         ],
       },
       { sandbox: { mode: "none" } },
@@ -374,9 +376,7 @@ describe("pipelines", () => {
       },
       { max_attempts: 2 },
     );
-    await p.ok(["queue"]);
-    await p.ok(["launch"]);
-    await p.reaches("shout", "review");
+    await launchedToReview(p, "shout");
     expect(await p.runs("shout")).toEqual([
       ["author", "test-author", "gate-passed"],
       ["builder", "implementer", "verified"],
@@ -405,9 +405,7 @@ describe("pipelines", () => {
       { sandbox: { mode: "none" } },
       { pipeline: "tdd", pause_after: "test-author" },
     );
-    await p.ok(["queue"]);
-    await p.ok(["launch"]);
-    await p.reaches("shout", "review");
+    await launchedToReview(p, "shout");
     expect(await statusOf(p, "shout")).toMatchObject({ state: "review", stage: "paused after test-author" });
     expect(await p.runs("shout")).toEqual([["author", "test-author", "gate-passed"]]);
     const next = await p.ok(["next"]);

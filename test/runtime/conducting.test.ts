@@ -18,6 +18,18 @@ import { fixedOnlyInWorktree, makeVerifyProject, writePart } from "../helpers/ve
 
 afterEach(cleanupProjects);
 
+/**
+ * A folder `bin` holding `program`: a shell script that runs `before` and then the real program
+ * with its arguments. Put first on PATH, it delays or holds the calls a test aims at.
+ */
+async function wrapped(bin: string, program: string, before: string[]): Promise<string> {
+  const real = execFileSync("sh", ["-c", `command -v ${program}`], { encoding: "utf8" }).trim();
+  await mkdir(bin);
+  await writeFile(join(bin, program), ["#!/bin/sh", ...before, `exec '${real}' "$@"`, ""].join("\n"));
+  await chmod(join(bin, program), 0o755);
+  return bin;
+}
+
 describe("kill -9 of launch --watch", () => {
   it("leaves the running agents running: they reach review without the watcher", async () => {
     const p = await makeProject();
@@ -80,20 +92,10 @@ describe("launch --watch beside a supervisor's next attempt", () => {
    */
   it("the watcher's reconcile does not fail a task whose supervisor is starting its next attempt", async () => {
     const p = await makeProject({ config: { max_attempts: 2 } });
-    const bin = join(p.parent, "slow-git");
-    await mkdir(bin);
-    const real = execFileSync("sh", ["-c", "command -v git"], { encoding: "utf8" }).trim();
-    await writeFile(
-      join(bin, "git"),
-      [
-        "#!/bin/sh",
-        // Only the supervisor has BALLADOR_STATE_DIR (launch gives it to the session).
-        'if [ -n "$BALLADOR_STATE_DIR" ]; then case " $* " in *" --git-common-dir "*) sleep 2;; esac; fi',
-        `exec '${real}' "$@"`,
-        "",
-      ].join("\n"),
-    );
-    await chmod(join(bin, "git"), 0o755);
+    const bin = await wrapped(join(p.parent, "slow-git"), "git", [
+      // Only the supervisor has BALLADOR_STATE_DIR (launch gives it to the session).
+      'if [ -n "$BALLADOR_STATE_DIR" ]; then case " $* " in *" --git-common-dir "*) sleep 2;; esac; fi',
+    ]);
     // Attempt 1 exits without reporting; attempt 2 does the work.
     await p.part("second-time", { steps: [{ run: "test {attempt} -ge 2" }, ...commitAndDone("s.txt")] });
     await p.ok(["queue"]);
@@ -117,24 +119,14 @@ describe("launch --watch beside a supervisor's next attempt", () => {
  * is decided by the claim, every time.
  */
 async function race(p: Project): Promise<Array<{ code: number; out: LaunchOut }>> {
-  const bin = join(p.parent, "barrier-tmux");
   const barrier = join(p.parent, "barrier");
-  await mkdir(bin);
   await mkdir(barrier);
-  const real = execFileSync("sh", ["-c", "command -v tmux"], { encoding: "utf8" }).trim();
-  await writeFile(
-    join(bin, "tmux"),
-    [
-      "#!/bin/sh",
-      'case " $* " in *" list-sessions "*)',
-      `  touch '${barrier}'/$$`,
-      `  i=0; while [ "$(ls '${barrier}' | wc -l)" -lt 2 ] && [ $i -lt 400 ]; do i=$((i+1)); sleep 0.05; done;;`,
-      "esac",
-      `exec '${real}' "$@"`,
-      "",
-    ].join("\n"),
-  );
-  await chmod(join(bin, "tmux"), 0o755);
+  const bin = await wrapped(join(p.parent, "barrier-tmux"), "tmux", [
+    'case " $* " in *" list-sessions "*)',
+    `  touch '${barrier}'/$$`,
+    `  i=0; while [ "$(ls '${barrier}' | wc -l)" -lt 2 ] && [ $i -lt 400 ]; do i=$((i+1)); sleep 0.05; done;;`,
+    "esac",
+  ]);
   const env = { PATH: `${bin}:${p.env.PATH ?? ""}` };
   const launchers: Background[] = [p.spawn(["launch", "--json"], env), p.spawn(["launch", "--json"], env)];
   const codes = await Promise.all(launchers.map((l) => l.exited));

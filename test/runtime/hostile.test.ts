@@ -6,7 +6,13 @@ import { existsSync } from "node:fs";
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { cleanupProjects, commitAndDone, makeProject, type Project } from "../helpers/runtime.js";
+import {
+  cleanupProjects,
+  commitAndDone,
+  launchedToReview,
+  makeProject,
+  type Project,
+} from "../helpers/runtime.js";
 
 afterEach(cleanupProjects);
 
@@ -62,9 +68,7 @@ describe("hostile values", () => {
     await writeFile(canary, "still here\n");
     const title = "Hostile $(touch pwned) `touch pwned` and '; rm -rf ~ ; echo \"done";
     await p.part("hostile-title", { title, steps: commitAndDone("ok.txt") });
-    await p.ok(["queue"]);
-    await p.ok(["launch"]);
-    await p.reaches("hostile-title", "review");
+    await launchedToReview(p, "hostile-title");
 
     const shown = await p.show("hostile-title");
     expect(shown.task.title).toBe(title);

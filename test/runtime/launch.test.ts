@@ -7,7 +7,14 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { git, parseJson } from "../helpers/cli.js";
-import { cleanupProjects, commitAndDone, gate, makeProject, waitFor } from "../helpers/runtime.js";
+import {
+  cleanupProjects,
+  commitAndDone,
+  gate,
+  launchedToReview,
+  makeProject,
+  waitFor,
+} from "../helpers/runtime.js";
 
 afterEach(cleanupProjects);
 
@@ -234,9 +241,7 @@ describe("launch: what each run gets", () => {
     await p.git(["checkout", "-q", "main"]);
 
     await p.part("reuse", { steps: [{ run: "test -f earlier.txt" }, ...commitAndDone("more.txt")] });
-    await p.ok(["queue"]);
-    await p.ok(["launch"]);
-    await p.reaches("reuse", "review");
+    await launchedToReview(p, "reuse");
     await p.git(["merge-base", "--is-ancestor", earlier, "ballador/reuse"]);
     expect((await p.git(["log", "--format=%s", "ballador/reuse"])).split("\n").slice(0, 2)).toEqual([
       "add more.txt",
@@ -274,9 +279,7 @@ describe("logs", () => {
       "\x1b[?1049l",
     ].join("");
     await p.part("tui", { steps: [{ print: tui }, ...commitAndDone("one.txt")] });
-    await p.ok(["queue"]);
-    await p.ok(["launch"]);
-    await p.reaches("tui", "review");
+    await launchedToReview(p, "tui");
 
     const logs = await p.run(["logs", "tui"]);
     expect(logs.code).toBe(0);

@@ -8,7 +8,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { runProgram } from "../helpers/cli.js";
-import { cleanupProjects, gate, makeProject, waitFor } from "../helpers/runtime.js";
+import { cleanupProjects, commitAndDone, gate, makeProject, waitFor } from "../helpers/runtime.js";
 import { gitCommit, makeVerifyProject, writePart } from "../helpers/verification.js";
 
 afterEach(cleanupProjects);
@@ -55,9 +55,7 @@ describe("a live interactive session", () => {
         { print: "AGENT-SCREEN-START" },
         { note: "chose the small parser" },
         gate(p, "screen-read"),
-        { write: { path: "one.txt", content: "one\n" } },
-        { commit: "one" },
-        { done: { summary: "wrote one.txt" } },
+        ...commitAndDone("one.txt", "one\n", { commit: "one", done: { summary: "wrote one.txt" } }),
       ],
     });
     await p.ok(["queue"]);

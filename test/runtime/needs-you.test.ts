@@ -8,15 +8,16 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { parseJson } from "../helpers/cli.js";
-import { cleanupProjects, gate, makeProject, waitFor } from "../helpers/runtime.js";
+import {
+  cleanupProjects,
+  commitAndDone,
+  gate,
+  makeProject,
+  type NeedsYou,
+  waitFor,
+} from "../helpers/runtime.js";
 
 afterEach(cleanupProjects);
-
-interface Asks {
-  since: string;
-  asked: string;
-  nudgedAt: string | null;
-}
 
 describe("needs you", () => {
   it("a scripted agent waiting at a prompt is seen from its terminal, shown escaped, and nudged until it goes on", async () => {
@@ -38,7 +39,7 @@ describe("needs you", () => {
 
     const asks = await waitFor(async () => {
       const t = (await p.status()).tasks.find((x) => x.id === "asks") as
-        | { needsYou?: Asks | null }
+        | { needsYou?: NeedsYou | null }
         | undefined;
       return t?.needsYou ?? undefined;
     }, "asks to need you");
@@ -85,16 +86,14 @@ describe("needs you", () => {
         { run: 'echo \'{"hook_event_name":"UserPromptSubmit","prompt":"go on"}\' | ballador hook' },
         gate(p, "finish"),
         { run: "rm notification.json hook-stdout.txt" },
-        { write: { path: "done.txt", content: "done\n" } },
-        { commit: "done" },
-        { done: { summary: "went on" } },
+        ...commitAndDone("done.txt", "done\n", { commit: "done", done: { summary: "went on" } }),
       ],
     });
     await p.ok(["queue"]);
     await p.ok(["launch", "hooked"]);
     const asks = await waitFor(async () => {
       const t = (await p.status()).tasks.find((x) => x.id === "hooked") as
-        | { needsYou?: Asks | null }
+        | { needsYou?: NeedsYou | null }
         | undefined;
       return t?.needsYou ?? undefined;
     }, "hooked to need you");
@@ -107,7 +106,7 @@ describe("needs you", () => {
     await p.open("answered");
     await waitFor(async () => {
       const t = (await p.status()).tasks.find((x) => x.id === "hooked") as
-        | { needsYou?: Asks | null }
+        | { needsYou?: NeedsYou | null }
         | undefined;
       return t && t.needsYou === null ? true : undefined;
     }, "hooked to move again");

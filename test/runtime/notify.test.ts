@@ -64,16 +64,36 @@ async function conflictingSides(p: Awaited<ReturnType<typeof makeProject>>): Pro
     });
 }
 
+/**
+ * Adds a notify section to the project's config and commits it: no bell or desktop, a command
+ * that writes each message to notified.jsonl (appending, or `>` for the last one only), and the
+ * options given. Returns the file's path.
+ */
+async function notifyTo(
+  p: Awaited<ReturnType<typeof makeProject>>,
+  o: { write?: ">" | ">>"; webhook?: string; coalesce: string; events?: string[] },
+): Promise<string> {
+  const out = join(p.parent, "notified.jsonl");
+  const lines = [
+    "notify:",
+    "  bell: false",
+    "  desktop: false",
+    `  command: "cat ${o.write ?? ">>"} '${out}'"`,
+  ];
+  if (o.webhook) lines.push(`  webhook: "${o.webhook}"`);
+  lines.push(`  coalesce: ${o.coalesce}`);
+  if (o.events) lines.push(`  events: [${o.events.join(", ")}]`);
+  const config = readFileSync(join(p.dir, ".ballador/config.yaml"), "utf8");
+  await p.write(".ballador/config.yaml", `${config}${lines.join("\n")}\n`);
+  await p.git(["commit", "-qam", "notify"]);
+  return out;
+}
+
 describe("notify", () => {
   it("three tasks finishing together reach the command and the webhook as one message each", async () => {
     const hook = await webhook();
     const p = await makeProject({ config: {} });
-    const out = join(p.parent, "notified.jsonl");
-    await p.write(
-      ".ballador/config.yaml",
-      `${readFileSync(join(p.dir, ".ballador/config.yaml"), "utf8")}notify:\n  bell: false\n  desktop: false\n  command: "cat >> '${out}'"\n  webhook: "${hook.url}"\n  coalesce: 6s\n`,
-    );
-    await p.git(["commit", "-qam", "notify"]);
+    const out = await notifyTo(p, { webhook: hook.url, coalesce: "6s" });
     for (const id of ["a", "b", "c"])
       await p.part(id, { steps: [gate(p, "go"), ...commitAndDone(`${id}.txt`)] });
     await p.ok(["queue"]);
@@ -105,12 +125,7 @@ describe("notify", () => {
 
   it("a failed task is an event; a webhook that cannot be reached is said, and conducting goes on", async () => {
     const p = await makeProject();
-    const out = join(p.parent, "notified.jsonl");
-    await p.write(
-      ".ballador/config.yaml",
-      `${readFileSync(join(p.dir, ".ballador/config.yaml"), "utf8")}notify:\n  bell: false\n  desktop: false\n  command: "cat > '${out}'"\n  webhook: "http://127.0.0.1:9/nobody"\n  coalesce: 500ms\n`,
-    );
-    await p.git(["commit", "-qam", "notify"]);
+    const out = await notifyTo(p, { write: ">", webhook: "http://127.0.0.1:9/nobody", coalesce: "500ms" });
     await p.part("bad", { steps: [{ exit: 3 }] });
     await p.ok(["queue"]);
     const watch = p.spawn(["launch", "--watch"], {});
@@ -124,12 +139,7 @@ describe("notify", () => {
 
   it("an agent that needs you is an event with what it asked, while the run goes on", async () => {
     const p = await makeProject({ config: { needs_you: { quiet: "1m", nudge_after: "0s" } } });
-    const out = join(p.parent, "notified.jsonl");
-    await p.write(
-      ".ballador/config.yaml",
-      `${readFileSync(join(p.dir, ".ballador/config.yaml"), "utf8")}notify:\n  bell: false\n  desktop: false\n  command: "cat >> '${out}'"\n  coalesce: 200ms\n  events: [needs_you]\n`,
-    );
-    await p.git(["commit", "-qam", "notify"]);
+    const out = await notifyTo(p, { coalesce: "200ms", events: ["needs_you"] });
     await askingPart(p);
     await p.ok(["queue"]);
     const watch = p.spawn(["launch", "--watch"]);
@@ -150,12 +160,7 @@ describe("notify", () => {
   it("without launch --watch the supervisors send: three tasks finishing together are one message, a failure another, none twice", async () => {
     const hook = await webhook();
     const p = await makeProject();
-    const out = join(p.parent, "notified.jsonl");
-    await p.write(
-      ".ballador/config.yaml",
-      `${readFileSync(join(p.dir, ".ballador/config.yaml"), "utf8")}notify:\n  bell: false\n  desktop: false\n  command: "cat >> '${out}'"\n  webhook: "${hook.url}"\n  coalesce: 3s\n`,
-    );
-    await p.git(["commit", "-qam", "notify"]);
+    const out = await notifyTo(p, { webhook: hook.url, coalesce: "3s" });
     for (const id of ["a", "b", "c"])
       await p.part(id, { steps: [gate(p, "go"), ...commitAndDone(`${id}.txt`)] });
     await p.part("bad", { steps: [gate(p, "later"), { exit: 3 }] });
@@ -201,12 +206,7 @@ describe("notify", () => {
 
   it("a textual conflict between two branches in review is a conflict_predicted event, once", async () => {
     const p = await makeProject({ files: { "shared.txt": "one\ntwo\nthree\n" } });
-    const out = join(p.parent, "notified.jsonl");
-    await p.write(
-      ".ballador/config.yaml",
-      `${readFileSync(join(p.dir, ".ballador/config.yaml"), "utf8")}notify:\n  bell: false\n  desktop: false\n  command: "cat >> '${out}'"\n  coalesce: 300ms\n  events: [conflict_predicted]\n`,
-    );
-    await p.git(["commit", "-qam", "notify"]);
+    const out = await notifyTo(p, { coalesce: "300ms", events: ["conflict_predicted"] });
     await conflictingSides(p);
     await p.ok(["queue"]);
     const watch = p.spawn(["launch", "--watch"]);
@@ -224,12 +224,7 @@ describe("notify", () => {
       files: { "shared.txt": "one\ntwo\nthree\n" },
       config: { needs_you: { quiet: "1m", nudge_after: "0s" } },
     });
-    const out = join(p.parent, "notified.jsonl");
-    await p.write(
-      ".ballador/config.yaml",
-      `${readFileSync(join(p.dir, ".ballador/config.yaml"), "utf8")}notify:\n  bell: false\n  desktop: false\n  command: "cat >> '${out}'"\n  coalesce: 300ms\n  events: [needs_you, conflict_predicted]\n`,
-    );
-    await p.git(["commit", "-qam", "notify"]);
+    const out = await notifyTo(p, { coalesce: "300ms", events: ["needs_you", "conflict_predicted"] });
     await askingPart(p);
     await conflictingSides(p);
     await p.ok(["queue"]);

@@ -7,7 +7,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { parseJson } from "../helpers/cli.js";
-import { cleanupProjects, commitAndDone, makeProject } from "../helpers/runtime.js";
+import { cleanupProjects, commitAndDone, launchedToReview, makeProject } from "../helpers/runtime.js";
 
 afterEach(cleanupProjects);
 
@@ -66,9 +66,7 @@ describe("launch: failures are rolled back", () => {
     const p = await makeProject({ config: { copy: [".env"] }, files: { ".gitignore": ".env\n" } });
     await p.write(".env", "SECRET=42\n");
     await p.part("uses-env", { steps: [{ run: "grep -q SECRET=42 .env" }, ...commitAndDone("env-ok.txt")] });
-    await p.ok(["queue"]);
-    await p.ok(["launch"]);
-    await p.reaches("uses-env", "review");
+    await launchedToReview(p, "uses-env");
     expect(await readFile(join(p.worktree("uses-env"), ".env"), "utf8")).toBe("SECRET=42\n");
   });
 });
@@ -93,9 +91,7 @@ describe("hooks", () => {
       }),
     );
     await p.part("hooked", { steps: commitAndDone("hooked.txt") });
-    await p.ok(["queue"]);
-    await p.ok(["launch"]);
-    await p.reaches("hooked", "review");
+    await launchedToReview(p, "hooked");
     const ident = `hooked ballador/hooked 1 ${p.worktree("hooked")}`;
     const text = await waitForText(trace, "on_review");
     expect(text.trim().split("\n")).toEqual([

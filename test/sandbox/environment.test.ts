@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import type { Step } from "../helpers/runtime.js";
+import { commitAndDone, type Step } from "../helpers/runtime.js";
 import {
   agentSteps,
   cleanupSandboxTests,
@@ -72,9 +72,7 @@ describe("sandbox: environment and secrets", () => {
         // The minimal base is there: PATH, HOME (the run's own), TERM, LANG, the proxy, the run.
         { run: 'test -n "$PATH" && test -n "$TERM" && test -n "$LANG" && test -n "$HTTP_PROXY"' },
         { run: `test "$HOME" != '${p.home}' && test -n "$BALLADOR_TASK_ID" && test -n "$BALLADOR_WORKTREE"` },
-        { write: { path: "deployed.txt", content: "deployed\n" } },
-        { commit: "deploy" },
-        { done: "deployed" },
+        ...commitAndDone("deployed.txt", "deployed\n", { commit: "deploy", done: "deployed" }),
       ],
     });
     await p.part("other", {

@@ -9,7 +9,7 @@ import { readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { gate, waitFor } from "../helpers/runtime.js";
+import { commitAndDone, gate, waitFor } from "../helpers/runtime.js";
 import {
   agentSteps,
   cleanupSandboxTests,
@@ -85,11 +85,7 @@ describe("sandbox: filesystem", () => {
     const p = await makeSandboxProject();
     const storeFile = join(p.dir, ".ballador", "state", "ballador.db");
     await p.part("first", {
-      steps: [
-        { write: { path: "private.txt", content: "first's work\n" } },
-        { commit: "first" },
-        { done: "first done" },
-      ],
+      steps: commitAndDone("private.txt", "first's work\n", { commit: "first", done: "first done" }),
     });
     await p.part("second", {
       steps: [

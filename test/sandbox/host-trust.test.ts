@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { BIN, runProgram } from "../helpers/cli.js";
+import { commitAndDone } from "../helpers/runtime.js";
 import {
   cleanupSandboxTests,
   filesContaining,
@@ -175,9 +176,7 @@ describe("host trust: the run folder is not a control channel (class 1)", () => 
         sh(`mkdir "$BALLADOR_RUN_DIR/inbox/000000000000003-1-cccccc.json"`),
         sh(`echo '{"kind":"done","text":' > "$BALLADOR_RUN_DIR/inbox/000000000000004-1-dddddd.json"`),
         sh(`ln -s '${p.home}' "$BALLADOR_RUN_DIR/inbox/handled"`),
-        { write: { path: "work.txt", content: "work\n" } },
-        { commit: "work" },
-        { done: "hostile but done" },
+        ...commitAndDone("work.txt", "work\n", { commit: "work", done: "hostile but done" }),
       ],
     });
     await launchToReview(p, "hostile");
@@ -260,9 +259,7 @@ describe("host trust: host writes and reads never follow a link (class 2)", () =
       steps: [
         // Attempt 1 leaves .env as a link to the victim; the retry copies .env again.
         sh(`if [ "$BALLADOR_ATTEMPT" = 1 ]; then rm -f .env && ln -s '${v.path}' .env && exit 3; fi`),
-        { write: { path: "w.txt", content: "w\n" } },
-        { commit: "w" },
-        { done: "ok" },
+        ...commitAndDone("w.txt", "w\n", { commit: "w", done: "ok" }),
       ],
     });
     await p.ok(["queue"]);
@@ -298,9 +295,7 @@ describe("host trust: the brief is never written through a link (class 2)", () =
     await p.part("brieflink", {
       steps: [
         sh(`ln -s '${v.path}' "$BALLADOR_RUN_DIR/brief.md"`),
-        { write: { path: "b.txt", content: "b\n" } },
-        { commit: "b" },
-        { done: "b" },
+        ...commitAndDone("b.txt", "b\n", { commit: "b", done: "b" }),
       ],
     });
     await launchToReview(p, "brieflink");
@@ -497,11 +492,7 @@ describe("host trust: stacking in the task's session runs no driver a dependency
       ],
     });
     await p.part("c", {
-      steps: [
-        { write: { path: "shared.txt", content: "1\n2\n3\n4\n5\n6\nseven\n" } },
-        { commit: "c" },
-        { done: "c" },
-      ],
+      steps: commitAndDone("shared.txt", "1\n2\n3\n4\n5\n6\nseven\n", { commit: "c", done: "c" }),
     });
     await p.part("b", {
       needs: ["a", "c"],
@@ -720,9 +711,7 @@ describe("host trust: the spec reaches the prompt from the base (class 6)", () =
         sh(
           `if [ "$BALLADOR_ATTEMPT" = 1 ]; then rm specs/0001-real.md && ln -s '${p.sshKey}' specs/0001-real.md && git add -A && git commit -q -m link && exit 4; fi`,
         ),
-        { write: { path: "ok.txt", content: "ok\n" } },
-        { commit: "ok" },
-        { done: "ok" },
+        ...commitAndDone("ok.txt", "ok\n", { commit: "ok", done: "ok" }),
       ],
     };
     const part = (id: string, spec: string) =>

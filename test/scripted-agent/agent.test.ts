@@ -3,7 +3,6 @@
  * child processes and a real HTTP server. The `ballador` it reports to is a small recorder
  * script, because the real `ballador done` is tested on its own.
  */
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { chmod, mkdir, mkdtemp, readFile, realpath, rm, writeFile } from "node:fs/promises";
 import http from "node:http";
@@ -12,11 +11,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { type CliResult, runProgram } from "../helpers/cli.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const BIN = join(ROOT, "bin", "ballador-scripted-agent.js");
 
-type Result = { code: number | null; stdout: string; stderr: string };
+type Result = CliResult;
 
 let base: string; // temp root: holds the repo, a fake HOME and helper files
 let repo: string;
@@ -24,27 +24,11 @@ let home: string;
 let recordFile: string;
 let recorder: string;
 
-/** Spawns a process asynchronously, so servers in this process keep answering meanwhile. */
+/** Runs a program asynchronously, so servers in this process keep answering meanwhile. */
 function run(argv: string[], opts: { cwd: string; env: NodeJS.ProcessEnv; input?: string }): Promise<Result> {
   const [program, ...args] = argv;
   if (program === undefined) throw new Error("empty argv");
-  return new Promise((resolve, reject) => {
-    const stdin = opts.input === undefined ? "ignore" : "pipe";
-    const child = spawn(program, args, { cwd: opts.cwd, env: opts.env, stdio: [stdin, "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout?.setEncoding("utf8").on("data", (c: string) => {
-      stdout += c;
-    });
-    child.stderr?.setEncoding("utf8").on("data", (c: string) => {
-      stderr += c;
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-    // A child may exit before reading its input; that EPIPE is not the test's concern.
-    child.stdin?.on("error", () => {});
-    child.stdin?.end(opts.input);
-  });
+  return runProgram(program, args, opts);
 }
 
 /**

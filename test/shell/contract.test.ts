@@ -1,117 +1,18 @@
 /**
  * The output contract (issue 14): every command accepts --json and then prints exactly one JSON
  * document on stdout (NDJSON with --watch), errors included, each valid against its schema in
- * schemas/cli/; and each documented exit code comes from a real case.
+ * schemas/cli/; and each documented exit code comes from a real case. That every command of the
+ * tree has --json and a schema is test/cli/json-contract.test.ts.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Ajv2020 } from "ajv/dist/2020.js";
-import type { Command } from "commander";
 import { afterEach, describe, expect, it } from "vitest";
-import { buildProgram } from "../../src/cli/main.js";
-import { type CliResult, PACKAGE_ROOT } from "../helpers/cli.js";
 import { cleanupProjects, commitAndDone, makeProject, waitFor } from "../helpers/runtime.js";
+import { valid } from "../helpers/schemas.js";
 
 afterEach(cleanupProjects);
 
-const SCHEMAS = join(PACKAGE_ROOT, "schemas", "cli");
-const ajv = new Ajv2020({ allErrors: true, strict: true });
-const validators = new Map<string, ReturnType<typeof ajv.compile>>();
-function validator(name: string) {
-  let v = validators.get(name);
-  if (!v) {
-    v = ajv.compile(JSON.parse(readFileSync(join(SCHEMAS, `${name}.schema.json`), "utf8")));
-    validators.set(name, v);
-  }
-  return v;
-}
-
-/** The schema each command's --json output follows (errors follow "error"). */
-const SCHEMA_OF: Record<string, string> = {
-  init: "init",
-  doctor: "doctor",
-  "spec new": "spec-new",
-  "spec list": "spec-list",
-  "spec check": "spec-check",
-  "part new": "part-new",
-  queue: "queue",
-  status: "status",
-  next: "next",
-  graph: "graph",
-  show: "show",
-  launch: "launch",
-  note: "report",
-  blocked: "report",
-  approve: "report",
-  "request-changes": "request-changes",
-  feedback: "feedback",
-  hook: "hook",
-  done: "report",
-  stop: "stop",
-  resume: "resume",
-  retry: "retry",
-  abandon: "abandon",
-  logs: "logs",
-  attach: "attach",
-  cleanup: "cleanup",
-  demo: "demo",
-  review: "review",
-  merge: "merge",
-  pr: "pr",
-  sync: "sync",
-  update: "update",
-  "sandbox denials": "sandbox-denials",
-  completion: "completion",
-  __complete: "complete",
-  agents: "agents",
-  "conductor install": "conductor-install",
-  dashboard: "dashboard",
-  "dashboard sessions": "dashboard-sessions",
-  mcp: "mcp",
-  plan: "plan",
-  "spec draft": "spec-draft",
-};
-
-/** Parses stdout as exactly one JSON document and validates it; returns it. */
-function valid(r: CliResult, schema: string, what = schema): unknown {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(r.stdout);
-  } catch {
-    throw new Error(`${what}: stdout is not one JSON document (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
-  }
-  const name = r.code === 0 || (doc as { error?: unknown }).error === undefined ? schema : "error";
-  const v = validator(name);
-  if (!v(doc))
-    throw new Error(`${what}: not valid against ${name}: ${ajv.errorsText(v.errors)}\n${r.stdout}`);
-  return doc;
-}
-
-function leaves(cmd: Command, prefix = ""): Array<[string, Command]> {
-  return cmd.commands.flatMap((c) => {
-    const name = `${prefix}${c.name()}`;
-    const self = [[name, c] as [string, Command]];
-    // A command with subcommands that also runs by itself (dashboard) has --json of its own.
-    if (c.commands.length === 0) return self;
-    return [...(c.options.some((o) => o.long === "--json") ? self : []), ...leaves(c, `${name} `)];
-  });
-}
-
 describe("the output contract", () => {
-  it("every command has --json and a schema for its output", () => {
-    const { program } = buildProgram();
-    const found = leaves(program);
-    expect(found.map(([n]) => n).sort()).toEqual(Object.keys(SCHEMA_OF).sort());
-    for (const [name, c] of found) {
-      expect(
-        c.options.some((o) => o.long === "--json"),
-        `${name} has --json`,
-      ).toBe(true);
-      validator(SCHEMA_OF[name] as string);
-    }
-    for (const extra of ["error", "help", "version", "status-watch", "launch-watch"]) validator(extra);
-  });
-
   it("prints one valid JSON document per command, errors included, with the documented exit codes", async () => {
     const p = await makeProject();
     await p.part("a", { steps: commitAndDone("a.txt") });

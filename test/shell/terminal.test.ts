@@ -11,7 +11,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { BIN, runProgram } from "../helpers/cli.js";
-import { gate, waitFor } from "../helpers/runtime.js";
+import { gate, launchedToReview, waitFor } from "../helpers/runtime.js";
 import { cleanupSandboxTests, makeSandboxProject } from "../helpers/sandbox.js";
 
 afterEach(cleanupSandboxTests);
@@ -39,9 +39,7 @@ describe("untrusted text on the terminal", () => {
         { done: { summary: `summary ${EVIL}` } },
       ],
     });
-    await p.ok(["queue"]);
-    await p.ok(["launch"]);
-    await p.reaches("hostile", "review");
+    await launchedToReview(p, "hostile");
 
     const views: Array<[string, string[]]> = [
       ["status", ["status"]],

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { cleanupProjects, commitAndDone, gate } from "../helpers/runtime.js";
+import { cleanupProjects, commitAndDone, gate, launchedToReview } from "../helpers/runtime.js";
 import { makeVerifyProject, writePart } from "../helpers/verification.js";
 
 afterEach(cleanupProjects);
@@ -34,9 +34,7 @@ describe("bootstrap products", () => {
       steps: [gate(p, "poisoned"), ...commitAndDone("victim.txt")],
     });
     await p.commitAll("parts");
-    await p.ok(["queue"]);
-    await p.ok(["launch"]);
-    await p.reaches("poisoner", "review");
+    await launchedToReview(p, "poisoner");
     // The poison is in the poisoner's worktree, and only there.
     expect(existsSync(join(p.worktree("poisoner"), "deps", "evil"))).toBe(true);
     expect(existsSync(join(p.worktree("victim"), "deps", "evil"))).toBe(false);

@@ -7,10 +7,8 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { announceWatcher } from "../../src/notify/outbox.js";
-import { stateDirFor } from "../../src/project/open.js";
 import { git } from "../helpers/cli.js";
-import { cleanupProjects, commitAndDone } from "../helpers/runtime.js";
+import { cleanupProjects, commitAndDone, gate, launchedToReview } from "../helpers/runtime.js";
 import {
   addBareRemote,
   ghStandIn,
@@ -61,9 +59,7 @@ describe("conflicts before merge", () => {
         { done: "right" },
       ],
     });
-    await p.ok(["queue"]);
-    await p.ok(["launch"]);
-    expect((await p.waitState("left", ["review", "failed"])).state).toBe("review");
+    await launchedToReview(p, "left");
     expect((await p.waitState("right", ["review", "failed"])).state).toBe("review");
 
     const before = JSON.parse((await p.ok(["next", "--json"])).stdout) as NextJson;
@@ -105,9 +101,7 @@ describe("merge", () => {
     await writePart(p, "first", { steps: commitAndDone("first.txt") });
     await writePart(p, "second", { steps: commitAndDone("second.txt") });
     await p.commitAll("parts");
-    await p.ok(["queue"]);
-    await p.ok(["launch"]);
-    expect((await p.waitState("first", ["review", "failed"])).state).toBe("review");
+    await launchedToReview(p, "first");
     expect((await p.waitState("second", ["review", "failed"])).state).toBe("review");
 
     // first's branch is main plus its commit: merging it makes the very tree Ballador verified
@@ -136,15 +130,9 @@ describe("merge", () => {
     await writePart(p, "child", { needs: ["core"], steps: commitAndDone("child.txt") });
     // Uses lib.txt's "greet", which main renames after this branch started.
     await writePart(p, "caller", {
-      steps: [
-        { write: { path: "caller.txt", content: "calls greet\n" } },
-        { commit: "call greet" },
-        { done: "ok" },
-      ],
+      steps: commitAndDone("caller.txt", "calls greet\n", { commit: "call greet", done: "ok" }),
     });
-    await p.ok(["queue"]);
-    await p.ok(["launch"]);
-    expect((await p.waitState("core", ["review", "failed"])).state).toBe("review");
+    await launchedToReview(p, "core");
     expect((await p.waitState("caller", ["review", "failed"])).state).toBe("review");
     await p.ok(["launch"]);
     expect((await p.waitState("child", ["review", "failed"])).state).toBe("review");
@@ -199,9 +187,7 @@ describe("merge", () => {
     const p = await makeVerifyProject();
     await writePart(p, "base-part", { steps: commitAndDone("base-part.txt") });
     await writePart(p, "later", { needs: ["base-part"], steps: commitAndDone("later.txt") });
-    await p.ok(["queue"]);
-    await p.ok(["launch"]);
-    expect((await p.waitState("base-part", ["review", "failed"])).state).toBe("review");
+    await launchedToReview(p, "base-part");
     expect((await p.task("later")).state).toBe("queued");
     const refused = await p.run(["merge", "later"]);
     expect(refused.code).not.toBe(0);
@@ -223,19 +209,21 @@ describe("merge", () => {
     const p = await makeVerifyProject();
     await writePart(p, "first", { steps: commitAndDone("first.txt") });
     await writePart(p, "second", { needs: ["first"], steps: commitAndDone("second.txt") });
+    // A task that works until the test opens its gate keeps the watcher conducting meanwhile.
+    await writePart(p, "long", { steps: [gate(p, "long"), ...commitAndDone("long.txt")] });
     await p.ok(["queue"]);
-    await p.ok(["launch"]);
+    const watcher = p.spawn(["launch", "--watch"]);
     expect((await p.waitState("first", ["review", "failed"])).state).toBe("review");
+    expect((await p.task("long")).state).toBe("running");
     await p.commitAll("parts");
-    // A watcher conducting, recorded as `launch --watch` records itself (this live process).
-    const withdraw = announceWatcher(stateDirFor(p.dir, p.env));
-    try {
-      const r = await p.ok(["merge", "first"]);
-      expect(r.stdout).toContain("Now ready: second; the running `ballador launch --watch` starts it");
-      expect(r.stdout).not.toContain("(ballador launch)");
-    } finally {
-      withdraw();
-    }
+    const r = await p.ok(["merge", "first"]);
+    expect(r.stdout).toContain("Now ready: second; the running `ballador launch --watch` starts it");
+    expect(r.stdout).not.toContain("(ballador launch)");
+    // And it does.
+    expect((await p.waitState("second", ["review", "failed"])).state).toBe("review");
+    await p.open("long");
+    expect((await p.waitState("long", ["review", "failed"])).state).toBe("review");
+    expect(await watcher.exited, watcher.output()).toBe(0);
   });
 });
 
@@ -243,9 +231,7 @@ describe("pr", () => {
   it("pushes the branch to a local bare remote and opens the pull request through gh with the brief as its body; the URL is the task's artifact", async () => {
     const p = await makeVerifyProject();
     await writePart(p, "ship", { title: "Ship it", steps: commitAndDone("ship.txt") });
-    await p.ok(["queue"]);
-    await p.ok(["launch"]);
-    expect((await p.waitState("ship", ["review", "failed"])).state).toBe("review");
+    await launchedToReview(p, "ship");
     const bare = await addBareRemote(p);
     const gh = await ghStandIn(p);
 

@@ -10,10 +10,11 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { HAVE_CHROMIUM, launchBrowser } from "../helpers/browser.js";
 import { serveDashboard } from "../helpers/dashboard.js";
-import { cleanupProjects, type Project, type Step, waitFor } from "../helpers/runtime.js";
+import { cleanupProjects, type Project, waitFor } from "../helpers/runtime.js";
 import {
   briefHeadings,
   briefSection,
+  commitAndForgeDone,
   makeVerifyProject,
   reviewBrief,
   type VerifyProject,
@@ -21,11 +22,6 @@ import {
 } from "../helpers/verification.js";
 
 afterEach(cleanupProjects);
-
-/** Writes a done report straight into the run folder: no gate, so only Ballador's clean run judges. */
-const forgedDone: Step = {
-  run: `printf '%s' '{"kind":"done","text":"done","at":"2020-01-01T00:00:00.000Z"}' > "$BALLADOR_RUN_DIR/inbox/.forged" && mv "$BALLADOR_RUN_DIR/inbox/.forged" "$BALLADOR_RUN_DIR/inbox/000000000000001-1-f0f0f0.json"`,
-};
 
 /** What verify.sh echoes back from app.txt: OSC 52 (clipboard), a screen clear, HTML, a fence and a heading. */
 const HOSTILE =
@@ -64,11 +60,7 @@ describe("a failed check's output", () => {
   it("the clean verification's failing line is in the brief, show (text and --json), the next prompt and the task page, escaped, with the whole log's path", async () => {
     const p = await makeVerifyProject({ sandbox: "none", config: { max_attempts: 2 } });
     await writePart(p, "tail", {
-      steps: [
-        { write: { path: "app.txt", content: `${HOSTILE}\n` } },
-        { commit: "app.txt as I like it", allow_fail: true },
-        forgedDone,
-      ],
+      steps: commitAndForgeDone("app.txt", `${HOSTILE}\n`, "app.txt as I like it", "done"),
     });
     await p.ok(["queue"]);
     await p.ok(["launch"]);
@@ -159,12 +151,8 @@ describe("flaky", () => {
     );
     await p.commitAll("a verify that fails once");
     await writePart(p, "twice", {
-      steps: [
-        { write: { path: "feature.txt", content: "feature\n" } },
-        // Attempt 2 commits nothing new: Ballador verifies the same commit again.
-        { commit: "add feature", allow_fail: true },
-        forgedDone,
-      ],
+      // Attempt 2 commits nothing new: Ballador verifies the same commit again.
+      steps: commitAndForgeDone("feature.txt", "feature\n", "add feature", "done"),
     });
     await p.ok(["queue"]);
     await p.ok(["launch"]);

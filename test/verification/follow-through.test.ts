@@ -9,7 +9,7 @@ import { chmod, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { runProgram } from "../helpers/cli.js";
-import { cleanupProjects } from "../helpers/runtime.js";
+import { cleanupProjects, launchedToReview } from "../helpers/runtime.js";
 import { fixedOnlyInWorktree, gitCommit, makeVerifyProject, writePart } from "../helpers/verification.js";
 
 afterEach(cleanupProjects);
@@ -164,9 +164,7 @@ describe("what the person is told", () => {
     });
     await p.commitAll("parts");
     await p.git(["push", "-q", "origin", "main"]);
-    await p.ok(["queue"]);
-    await p.ok(["launch"]);
-    expect((await p.waitState("one", ["review", "failed"])).state).toBe("review");
+    await launchedToReview(p, "one");
     expect((await p.waitState("two", ["review", "failed"])).state).toBe("review");
     await p.ok(["merge", "one"]);
     // The remote's base lacks the merge: pr refuses before pushing, naming the fix and the flag.

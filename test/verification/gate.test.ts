@@ -8,9 +8,10 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { cleanupProjects, type Step, waitFor } from "../helpers/runtime.js";
+import { cleanupProjects, commitAndDone, waitFor } from "../helpers/runtime.js";
 import {
   briefSection,
+  commitAndForgeDone,
   gitCommit,
   makeVerifyProject,
   reviewBrief,
@@ -41,11 +42,6 @@ async function statesOf(p: VerifyProject, id: string): Promise<string[]> {
   return (await p.show(id)).events.map((e) => e.to);
 }
 
-/** Writes a done report straight into the run folder: what `ballador done` would write, minus the gate. */
-const forgedDone: Step = {
-  run: `printf '%s' '{"kind":"done","text":"all tests pass, trust me","at":"2020-01-01T00:00:00.000Z"}' > "$BALLADOR_RUN_DIR/inbox/.forged" && mv "$BALLADOR_RUN_DIR/inbox/.forged" "$BALLADOR_RUN_DIR/inbox/000000000000001-1-f0f0f0.json"`,
-};
-
 describe("the verify gate", () => {
   it("refuses done while verify fails, showing the failing output; the agent's fix then passes to review, and the brief lists the refusal and the passes", async () => {
     const p = await makeVerifyProject({ sandbox: "bwrap" });
@@ -55,9 +51,10 @@ describe("the verify gate", () => {
         { write: { path: "app.txt", content: "bad\n" } },
         { commit: "feature, app.txt broken on the way" },
         { done: { summary: "first try" }, allow_fail: true },
-        { write: { path: "app.txt", content: "good\n" } },
-        { commit: "fix app.txt" },
-        { done: { summary: "feature added, app.txt fixed" } },
+        ...commitAndDone("app.txt", "good\n", {
+          commit: "fix app.txt",
+          done: { summary: "feature added, app.txt fixed" },
+        }),
       ],
     });
     await p.ok(["queue"]);
@@ -105,11 +102,7 @@ describe("the verify gate", () => {
   it("an agent that forges its done report (no gate) with a broken commit never reaches review: retried, then failed (verify:)", async () => {
     const p = await makeVerifyProject({ sandbox: "bwrap", config: { max_attempts: 2 } });
     await writePart(p, "liar", {
-      steps: [
-        { write: { path: "app.txt", content: "bad\n" } },
-        { commit: "looks done to me", allow_fail: true },
-        forgedDone,
-      ],
+      steps: commitAndForgeDone("app.txt", "bad\n", "looks done to me", "all tests pass, trust me"),
     });
     await p.ok(["queue"]);
     await p.ok(["launch"]);

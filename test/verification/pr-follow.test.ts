@@ -10,7 +10,14 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { git, parseJson } from "../helpers/cli.js";
-import { cleanupProjects, commitAndDone, type Project, type Step, waitFor } from "../helpers/runtime.js";
+import {
+  cleanupProjects,
+  commitAndDone,
+  launchedToReview,
+  type Project,
+  type Step,
+  waitFor,
+} from "../helpers/runtime.js";
 import {
   addBareRemote,
   type GhStandIn,
@@ -52,22 +59,31 @@ interface FeedbackJson {
   launched: { started: Array<{ attempt: number }> } | null;
 }
 
-/** Someone merges core's branch into the remote's main on the forge (a clone of `bare`); returns the merge commit. */
-async function mergeOnForge(p: Project, bare: string): Promise<string> {
+/**
+ * Someone merges core's branch (at `head`) into the remote's main on the forge (a clone of
+ * `bare`), and the forge's API then answers pull request 1 as merged; returns the merge commit.
+ */
+async function mergeOnForge(p: Project, bare: string, gh: GhStandIn, head: string): Promise<string> {
   const forge = join(p.parent, "forge");
   await git(["clone", "-q", bare, forge], p.parent, p.env);
   await git(["merge", "-q", "--no-ff", "-m", "Merge pull request #1", "origin/ballador/core"], forge, p.env);
   await git(["push", "-q", "origin", "main"], forge, p.env);
-  return (await git(["rev-parse", "HEAD"], forge, p.env)).trim();
+  const merged = (await git(["rev-parse", "HEAD"], forge, p.env)).trim();
+  await gh.serve(`${gh.repo}/pulls/1`, {
+    number: 1,
+    state: "closed",
+    merged: true,
+    merge_commit_sha: merged,
+    head: { sha: head },
+  });
+  return merged;
 }
 
 describe("feedback --from-pr", () => {
   it("carries the pull request's review comments (file, line, author, words) into attempt 2's prompt, quoted and escaped; each comment is sent once", async () => {
     const p = await makeVerifyProject();
     await writePart(p, "ship", { steps: work });
-    await p.ok(["queue"]);
-    await p.ok(["launch"]);
-    expect((await p.waitState("ship", ["review", "failed"])).state).toBe("review");
+    await launchedToReview(p, "ship");
     await addBareRemote(p);
     const gh = await ghStandIn(p);
     const url = await reviewedWithPr(p, gh, "ship");
@@ -233,9 +249,7 @@ describe("pr and a remote base behind the local one", () => {
   it("refuses before pushing or opening anything, names the fix and the flag; with --allow-base-behind it opens and warns", async () => {
     const p = await makeVerifyProject();
     await writePart(p, "ship", { steps: commitAndDone("ship.txt") });
-    await p.ok(["queue"]);
-    await p.ok(["launch"]);
-    expect((await p.waitState("ship", ["review", "failed"])).state).toBe("review");
+    await launchedToReview(p, "ship");
     const bare = await addBareRemote(p);
     const gh = await ghStandIn(p);
     await p.git(["push", "-q", "origin", "main"]);
@@ -284,15 +298,8 @@ describe("sync", () => {
     expect(urls.core).toBe("https://example.test/acme/widgets/pull/1");
 
     // Merged on the forge: someone merges core's branch into the remote's main.
-    const merged = await mergeOnForge(p, bare);
     const head = (await p.rev("ballador/core")).trim();
-    await gh.serve(`${gh.repo}/pulls/1`, {
-      number: 1,
-      state: "closed",
-      merged: true,
-      merge_commit_sha: merged,
-      head: { sha: head },
-    });
+    const merged = await mergeOnForge(p, bare, gh, head);
     await gh.serve(`${gh.repo}/pulls/2`, { number: 2, state: "closed", merged: false, head: { sha: head } });
     const talkedHead = await p.rev("ballador/talked");
     await gh.serve(`${gh.repo}/pulls/3`, {
@@ -384,14 +391,7 @@ describe("sync", () => {
     expect(watch.child.exitCode, watch.output()).toBeNull();
     expect(await polls()).toBeGreaterThanOrEqual(2);
 
-    const merged = await mergeOnForge(p, bare);
-    await gh.serve(`${gh.repo}/pulls/1`, {
-      number: 1,
-      state: "closed",
-      merged: true,
-      merge_commit_sha: merged,
-      head: { sha: head },
-    });
+    const merged = await mergeOnForge(p, bare, gh, head);
 
     expect(await watch.exited, watch.output()).toBe(0);
     expect((await p.task("core")).state).toBe("merged");

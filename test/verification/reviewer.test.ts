@@ -5,7 +5,7 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { cleanupProjects, makeProject } from "../helpers/runtime.js";
+import { cleanupProjects, commitAndDone, launchedToReview, makeProject } from "../helpers/runtime.js";
 
 afterEach(cleanupProjects);
 
@@ -31,15 +31,12 @@ describe("reviewer pass", () => {
     await p.write(".ballador/config.yaml", `${config}reviewer: critic\n`);
     await p.git(["commit", "-qam", "reviewer"]);
     await p.part("write-a", {
-      steps: [
-        { write: { path: "src/a.txt", content: "v{attempt}\n" } },
-        { commit: "write a v{attempt}" },
-        { done: "wrote v{attempt}" },
-      ],
+      steps: commitAndDone("src/a.txt", "v{attempt}\n", {
+        commit: "write a v{attempt}",
+        done: "wrote v{attempt}",
+      }),
     });
-    await p.ok(["queue"]);
-    await p.ok(["launch"]);
-    await p.reaches("write-a", "review");
+    await launchedToReview(p, "write-a");
     const shown = await p.show("write-a");
     expect(shown.runs.map((r) => [r.profile, r.outcome])).toEqual([
       ["scripted", "verified"],

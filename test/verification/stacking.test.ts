@@ -1,13 +1,12 @@
 /**
  * Stacking (stack: true): a dependent whose dependencies are in review starts from their
  * branches: one dependency's branch as is, several merged together. The dependents' scripts
- * check for their dependencies' files themselves, so a wrong start fails the run.
+ * check for their dependencies' files themselves, so a wrong start fails the run. What each
+ * stacked task owns of the changes is test/verify/own-changed-files.test.ts.
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { openProject } from "../../src/project/open.js";
-import { ownChangedFiles, ownChangedFilesOf } from "../../src/verify/conflicts.js";
 import { cleanupProjects, commitAndDone } from "../helpers/runtime.js";
 import { makeVerifyProject, writePart } from "../helpers/verification.js";
 
@@ -57,42 +56,5 @@ describe("stacked dependents", () => {
     expect(await isAncestor("ballador/b", "ballador/both")).toBe(true);
     // The run records where it started.
     expect((await p.show("one")).runs[0]?.base).toBe("ballador/a");
-
-    // Each task's own files leave out what its dependencies' branches brought (and the merge
-    // that stacked "both"), all four read at once, and agree with git's own answer per task.
-    const project = await openProject(p.dir);
-    try {
-      const ids = ["a", "b", "one", "both"];
-      const rows = ids.map((id) => project.store().task(id)).filter((t) => t !== null);
-      const heads = new Map(
-        await Promise.all(ids.map(async (id) => [id, await p.rev(`ballador/${id}`)] as const)),
-      );
-      const base = await p.rev("main");
-      const all = await ownChangedFilesOf(project, base, rows, heads);
-      expect(Object.fromEntries(all)).toEqual({
-        a: ["a.txt"],
-        b: ["b.txt"],
-        one: ["one.txt"],
-        both: ["both.txt"],
-      });
-      for (const t of rows) {
-        const deps = t.needs.map((d) => `ballador/${d}`);
-        const byGit = await p.git([
-          "log",
-          "--no-merges",
-          "--name-only",
-          "--format=",
-          `ballador/${t.id}`,
-          "--not",
-          "main",
-          ...deps,
-        ]);
-        const expected = [...new Set(byGit.split("\n").filter(Boolean))].sort();
-        expect(all.get(t.id)).toEqual(expected);
-        expect(await ownChangedFiles(project, t, heads.get(t.id) as string)).toEqual(expected);
-      }
-    } finally {
-      project.close();
-    }
   });
 });

@@ -9,7 +9,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { parseJson } from "../helpers/cli.js";
-import { cleanupProjects, commitAndDone, type Step } from "../helpers/runtime.js";
+import { cleanupProjects, commitAndDone, launchedToReview, type Step } from "../helpers/runtime.js";
 import { gitCommit, makeVerifyProject, type VerifyProject, writePart } from "../helpers/verification.js";
 
 afterEach(cleanupProjects);
@@ -44,9 +44,7 @@ function sideSteps(side: string, later: string): Step[] {
 /** Commits the parts, runs left and right to review, merges left; returns main after it. */
 async function reviewBothMergeLeft(p: VerifyProject): Promise<string> {
   await p.commitAll("parts");
-  await p.ok(["queue"]);
-  await p.ok(["launch"]);
-  expect((await p.waitState("left", ["review", "failed"])).state).toBe("review");
+  await launchedToReview(p, "left");
   expect((await p.waitState("right", ["review", "failed"])).state).toBe("review");
   await p.ok(["merge", "left"]);
   return p.rev("main");
@@ -56,9 +54,7 @@ describe("update", () => {
   it("clean: merges the base into the branch, re-verifies, and the task stays in review; a second update has nothing to do", async () => {
     const p = await makeVerifyProject();
     await writePart(p, "a", { steps: commitAndDone("a.txt") });
-    await p.ok(["queue"]);
-    await p.ok(["launch"]);
-    expect((await p.waitState("a", ["review", "failed"])).state).toBe("review");
+    await launchedToReview(p, "a");
     const head = await p.rev("ballador/a");
     await p.write("other.txt", "someone else's work\n");
     const main = await p.commitAll("main moves on");
@@ -171,9 +167,7 @@ describe("update", () => {
     });
     await writePart(p, "child", { needs: ["core"], steps: commitAndDone("child.txt") });
     await p.commitAll("parts");
-    await p.ok(["queue"]);
-    await p.ok(["launch"]);
-    expect((await p.waitState("core", ["review", "failed"])).state).toBe("review");
+    await launchedToReview(p, "core");
     await p.ok(["launch"]);
     expect((await p.waitState("child", ["review", "failed"])).state).toBe("review");
     // core changes after child started on it.

@@ -10,7 +10,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { cleanupProjects, type Step } from "../helpers/runtime.js";
+import { cleanupProjects, commitAndDone, type Step } from "../helpers/runtime.js";
 import { briefSection, makeVerifyProject, reviewBrief, writePart } from "../helpers/verification.js";
 
 afterEach(cleanupProjects);
@@ -98,9 +98,7 @@ describe("verify inputs", () => {
     await writePart(p, "tsc", {
       steps: [
         { write: { path: "tsconfig.json", content: '{ "compilerOptions": { "strict": false } }\n' } },
-        { write: { path: "notes.txt", content: "notes\n" } },
-        { commit: "loosen tsconfig" },
-        { done: "notes" },
+        ...commitAndDone("notes.txt", "notes\n", { commit: "loosen tsconfig", done: "notes" }),
       ],
     });
     await p.commitAll("parts");

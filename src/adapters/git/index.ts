@@ -15,6 +15,7 @@ export {
   isValidBranchName,
   mainCheckoutRoot,
   objectType,
+  refFolderOf,
   refsUnder,
   repoLayout,
   resolveCommit,

@@ -337,3 +337,12 @@ export async function updateRef(
   const r = await git(["update-ref", "-m", message, ref, to, from ?? zero], { cwd: repo, allowFail: true });
   return r.code === 0;
 }
+
+/**
+ * The folder holding a branch's loose ref (the sandbox binds a per-run copy over it): ballador/x ->
+ * refs/heads/ballador; x -> refs/heads.
+ */
+export function refFolderOf(branch: string): string {
+  const slash = branch.lastIndexOf("/");
+  return join("refs", "heads", slash > 0 ? branch.slice(0, slash) : "");
+}

@@ -25,6 +25,8 @@ import type { Pipeline } from "../../core/pipeline.js";
 import type { SecretSpec } from "../../core/secrets.js";
 import { readUntrusted, UntrustedPathError, unlinkUntrusted } from "../hostile/index.js";
 
+export { DENIALS_FILE, type Denial, readDenials, recordDenial } from "./denials.js";
+
 export interface RunSpec {
   runId: string;
   taskId: string;

@@ -1,5 +1,4 @@
 export { buildConfinedPolicy, type ConfinedPolicyInput } from "./confined.js";
-export { DENIALS_FILE, type Denial, readDenials, recordDenial } from "./denials.js";
 export {
   type Bind,
   buildPolicy,
@@ -9,7 +8,6 @@ export {
   LOOPBACK_HOSTS,
   type Policy,
   type PolicyInput,
-  refFolderOf,
   type StepKind,
 } from "./policy.js";
 export {

@@ -18,6 +18,7 @@ import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import { CREDENTIAL_FOLDERS } from "../../core/sandbox-weakening.js";
+import { refFolderOf } from "../git/index.js";
 import { AGENT_DIRS } from "../runfolder/index.js";
 
 /** Secrets no agent reads unless a person says otherwise (one list with the config's checks). */
@@ -84,12 +85,6 @@ export function expandHome(path: string, home: string): string {
   if (path === "~") return home;
   if (path.startsWith("~/")) return join(home, path.slice(2));
   return isAbsolute(path) ? path : resolve(path);
-}
-
-/** The folder holding a branch's loose ref: ballador/x -> refs/heads/ballador; x -> refs/heads. */
-export function refFolderOf(branch: string): string {
-  const slash = branch.lastIndexOf("/");
-  return join("refs", "heads", slash > 0 ? branch.slice(0, slash) : "");
 }
 
 export function buildPolicy(input: PolicyInput): Policy {

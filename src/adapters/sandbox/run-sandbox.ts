@@ -9,7 +9,7 @@ import { pemCertificates } from "../../core/pem.js";
 import { hostCovered, hostMatches, hostOnly, maskContent } from "../../core/secrets.js";
 import { shellJoin, shellQuote } from "../../core/shell.js";
 import { findProgram } from "../agents/profiles.js";
-import { recordDenial } from "./denials.js";
+import { recordDenial } from "../runfolder/index.js";
 import type { Bind, Policy } from "./policy.js";
 import { type Placement, runtimePatched, setPlacements } from "./proxy-hooks.js";
 

@@ -4,8 +4,8 @@
  * the gate results it reported.
  */
 import { runShell } from "../../adapters/process/shell.js";
-import { takeReports } from "../../adapters/runfolder/index.js";
-import { RunSandbox, readDenials } from "../../adapters/sandbox/index.js";
+import { readDenials, takeReports } from "../../adapters/runfolder/index.js";
+import { RunSandbox } from "../../adapters/sandbox/index.js";
 import type { RefCopy } from "../run-refs.js";
 import { afterSandboxedStep, beforeSandboxedStep } from "../run-steps.js";
 import { type RunContext, say } from "./context.js";

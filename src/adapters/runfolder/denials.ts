@@ -1,4 +1,8 @@
-/** Denied network requests, recorded per run so the allowlist can explain itself. */
+/**
+ * Denied network requests, recorded per run (denials.jsonl, host-only: the sandbox's proxy writes
+ * it on the host) so the allowlist can explain itself. Here, not in sandbox/: status and the
+ * brief read it without loading the sandbox.
+ */
 import { appendFileSync, existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 

@@ -2,7 +2,8 @@
  * The loud line for a sandbox a person switched mostly off on purpose
  * (`sandbox.i_know_this_disables_the_sandbox: true` with allow_write covering /, HOME or a
  * credentials folder, or allow_hosts "*"): status, doctor and the dashboard show it the way
- * they show `mode: none`.
+ * they show `mode: none`. In project/, which every stage shares: status reads it without loading
+ * run/.
  */
 import { homedir } from "node:os";
 import type { Config } from "../config/schema.js";

@@ -6,22 +6,23 @@
 
 import { existsSync, lstatSync, readFileSync } from "node:fs";
 import { relative, resolve } from "node:path";
-import { git, resolveCommit } from "../adapters/git/index.js";
-import type { EventRow, NoteRow, RunRow, TaskRow, VerificationRow } from "../adapters/store/index.js";
-import { type PartVerifyOverride, partVerifyOverride } from "../core/part-verify.js";
+import { git, resolveCommit } from "../../adapters/git/index.js";
+import type { EventRow, NoteRow, RunRow, TaskRow, VerificationRow } from "../../adapters/store/index.js";
+import { type PartVerifyOverride, partVerifyOverride } from "../../core/part-verify.js";
 import {
   costByTask,
   type Project,
   requireTask,
+  sandboxWeakenedLine,
   stageLabel,
   type TaskCost,
   UserError,
-} from "../project/index.js";
-import { logFile, readLog, sandboxWeakenedLine, tmuxFor } from "../run/index.js";
-import { type BriefData, buildBrief } from "../verify/index.js";
-import { type DenialReport, denialCounts, denialReport } from "./denials.js";
-import { type NeedsYou, needsYouByTask } from "./needs-you.js";
-import { reviewOrder, show } from "./read.js";
+} from "../../project/index.js";
+import { logFile, readLog, tmuxFor } from "../../run/index.js";
+import { type BriefData, buildBrief } from "../../verify/index.js";
+import { type DenialReport, denialCounts, denialReport } from "../denials.js";
+import { type NeedsYou, needsYouByTask } from "../needs-you.js";
+import { reviewOrder, show } from "../read.js";
 
 export interface BoardRow {
   id: string;
@@ -194,7 +195,7 @@ export function reviewIds(rows: readonly BoardRow[]): string[] {
 
 /** The suggested merge order (conflict prediction runs git): computed only when the review set changes. */
 export async function mergeOrder(project: Project): Promise<string[]> {
-  const { nextWithConflicts } = await import("./read.js");
+  const { nextWithConflicts } = await import("../read.js");
   return (await nextWithConflicts(project)).review.map((r) => r.id);
 }
 
