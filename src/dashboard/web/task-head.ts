@@ -51,6 +51,14 @@ export function renderHead(head: HTMLElement, d: TaskPageData): void {
       fact("in state for", age(t.stateChangedAt)),
       t.branch ? fact("branch", t.branch) : null,
       t.reason ? fact("reason", t.reason) : null,
+      d.merged
+        ? h(
+            "span",
+            { class: "fact", "data-testid": "merged-at" },
+            h("span", { class: "k" }, "merged"),
+            `${d.merged.at.replace("T", " ").slice(0, 19)} at ${d.merged.commit.slice(0, 10)}`,
+          )
+        : null,
     ),
   );
   if (t.needs.length || d.dependents.length)

@@ -16,7 +16,11 @@ export function renderPanels(sections: HTMLElement, d: TaskPageData): void {
   sec("Sandbox denials", denialsPanel(d));
   sec(
     "Review brief",
-    d.brief ? markdown(d.brief.markdown) : h("p", { class: "muted" }, d.briefError ?? "No brief."),
+    h(
+      "div",
+      { class: "brief" },
+      d.brief ? markdown(d.brief.markdown) : h("p", { class: "muted" }, d.briefError ?? "No brief."),
+    ),
   );
   sec("The part", markdown(d.task.body || "(no description)"));
   sec("The spec", specPanel(d));
@@ -26,7 +30,11 @@ export function renderPanels(sections: HTMLElement, d: TaskPageData): void {
 
 function diffPanel(d: TaskPageData): HTMLElement {
   return d.diff.length === 0
-    ? h("p", { class: "muted" }, "No changes on the branch yet.")
+    ? h(
+        "p",
+        { class: "muted" },
+        d.merged ? "The task's own commits changed nothing." : "No changes on the branch yet.",
+      )
     : h(
         "div",
         { class: "diff" },

@@ -21,7 +21,9 @@ document.createElement = ((tag: string, options?: ElementCreationOptions) => {
   return el;
 }) as typeof document.createElement;
 
-type Frame = { live: true; text: string; width: number; height: number } | { live: false; log: string };
+type Frame =
+  | { live: true; text: string; width: number; height: number }
+  | { live: false; log: string; width?: number };
 
 export class TaskView {
   readonly el: HTMLElement;
@@ -30,7 +32,7 @@ export class TaskView {
   private sections = h("div", { class: "task-sections" });
   private noteList = h("ul", { class: "notes" });
   private termEl = h("div", { class: "terminal", "aria-label": "terminal (read only)" });
-  private termState = h("span", { class: "muted" });
+  private termState = h("span", { class: "muted term-state" });
   private term: Terminal;
   private termSource: EventSource | null = null;
   private loading = false;
@@ -134,9 +136,11 @@ export class TaskView {
       this.term.write(`\x1b[H\x1b[2J${f.text.replace(/\n/g, "\r\n")}`);
       this.termState.textContent = "live, read only";
     } else {
+      // The server replayed the log through the same emulator as `ballador logs`: plain screens.
       this.term.reset();
+      if (f.width && this.term.cols !== f.width) this.term.resize(Math.min(f.width, 300), this.term.rows);
       this.term.write(f.log.replace(/(?<!\r)\n/g, "\r\n"));
-      this.termState.textContent = f.log ? "session ended: its log" : "no session yet";
+      this.termState.textContent = f.log ? "session ended: its screens, replayed" : "no session yet";
     }
   }
 
