@@ -1,20 +1,23 @@
 /** The dashboard page: one event stream from the server, an overview and a page per task. */
 import { age, clear, h, taskHref } from "./dom.js";
-import { drawGraph, drawNode, type Layout, MAX_PER_WAVE, waves } from "./graph.js";
+import { exportPng, exportSvg } from "./export.js";
+import { drawGraph, drawNode, type GraphView, type Layout, MAX_PER_WAVE, waves } from "./graph.js";
+import { legend } from "./legend.js";
 import {
   ACTIVE,
   type BoardMessage,
   BoardModel,
   FINISHED,
-  needsYou,
   type PatchMessage,
   type Row,
+  readyForReview,
   STATE_ORDER,
+  waitingForYou,
 } from "./model.js";
 import { loadSession, loggedOut, sessionBar } from "./session.js";
 import { TaskTable } from "./table.js";
 import { TaskView } from "./task.js";
-import { flash, runAction } from "./ui.js";
+import { flash, runAction, say } from "./ui.js";
 
 const model = new BoardModel();
 const app = document.getElementById("app") as HTMLElement;
@@ -61,6 +64,49 @@ const launchBtn = h(
   "Launch ready",
 );
 const table = new TaskTable(model);
+const graphView: GraphView = { showDone: false, expanded: new Set() };
+const doneToggle = h("input", {
+  type: "checkbox",
+  class: "show-done",
+  "aria-label": "show done tasks in place",
+  onchange: (e: Event) => {
+    graphView.showDone = (e.target as HTMLInputElement).checked;
+    drawGraphNow();
+  },
+});
+const graphSvg = () => graphBox.querySelector<SVGSVGElement>("svg.graph");
+const exportBtn = (label: string, kind: string, run: (svg: SVGSVGElement) => unknown) =>
+  h(
+    "button",
+    {
+      type: "button",
+      class: "btn",
+      "data-export": kind,
+      title: `Download the graph as drawn now, as ${label}`,
+      onclick: async () => {
+        const svg = graphSvg();
+        if (!svg) return;
+        try {
+          await run(svg);
+        } catch (err) {
+          say("error", `Could not export the graph: ${(err as Error).message}`);
+        }
+      },
+    },
+    label,
+  );
+// A finished wave is one node: a click (or Enter) opens it; its wave label folds it again.
+function toggleWave(e: Event): void {
+  const el = (e.target as Element).closest("[data-wave]");
+  if (!el) return;
+  if (e instanceof KeyboardEvent && e.key !== "Enter" && e.key !== " ") return;
+  const w = Number(el.getAttribute("data-wave"));
+  if (graphView.expanded.has(w)) graphView.expanded.delete(w);
+  else graphView.expanded.add(w);
+  drawGraphNow();
+}
+graphBox.addEventListener("click", toggleWave);
+graphBox.addEventListener("keydown", toggleWave);
 const overview = h(
   "div",
   { class: "overview" },
@@ -73,10 +119,13 @@ const overview = h(
       h("h2", null, "Graph"),
       graphInfo,
       h("div", { class: "grow" }),
-      legend(),
+      h("label", { class: "toggle" }, doneToggle, " done"),
+      exportBtn("SVG", "svg", exportSvg),
+      exportBtn("PNG", "png", exportPng),
       launchBtn,
     ),
     graphBox,
+    legend(),
   ),
   h(
     "div",
@@ -96,16 +145,6 @@ const overview = h(
   ),
 );
 
-function legend(): HTMLElement {
-  return h(
-    "div",
-    { class: "legend" },
-    ["running", "review", "ready", "queued", "blocked", "failed", "merged"].map((st) =>
-      h("span", { class: "legend-item" }, h("span", { class: `swatch state-${st}` }), st),
-    ),
-  );
-}
-
 let layout: Layout | null = null;
 let layoutShape = -1;
 let drawnStates = new Map<string, string>();
@@ -122,7 +161,7 @@ function drawGraphNow(): void {
     graphBox.appendChild(
       h("p", { class: "muted empty" }, 'No tasks queued yet. Write parts, then run "ballador queue".'),
     );
-  else graphBox.appendChild(drawGraph(model, layout));
+  else graphBox.appendChild(drawGraph(model, layout, graphView));
   graphBox.scrollLeft = scroll;
   drawnStates = new Map(model.ids.map((id) => [id, model.rows.get(id)?.state ?? ""]));
   drawnLooks = new Map(model.ids.map((id) => [id, lookOf(model.rows.get(id))]));
@@ -199,8 +238,14 @@ function drawCounts(): void {
       h("span", { class: `count state-${st}`, "data-state": st }, h("b", null, c[st]), ` ${st}`),
     );
   }
-  const needs = [...model.rows.values()].filter(needsYou).length;
-  if (needs) counts.appendChild(h("span", { class: "count needs" }, h("b", null, needs), " need you"));
+  // Split (issue 34): decisions waiting on the person apart from work ready for a verdict.
+  const rows = [...model.rows.values()];
+  const waiting = rows.filter(waitingForYou).length;
+  const review = rows.filter(readyForReview).length;
+  if (waiting)
+    counts.appendChild(h("span", { class: "count needs" }, h("b", null, waiting), " waiting for you"));
+  if (review)
+    counts.appendChild(h("span", { class: "count for-review" }, h("b", null, review), " ready for review"));
   project.textContent = model.root;
   const off =
     model.sandbox === "none"
