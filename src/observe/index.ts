@@ -5,3 +5,4 @@ export * from "./denials.js";
 export * from "./needs-you.js";
 export * from "./read.js";
 export * from "./status.js";
+export * from "./typing.js";

@@ -1,4 +1,6 @@
 /** The dashboard page: one event stream from the server, an overview and a page per task. */
+
+import { drawBoard } from "./board.js";
 import { age, clear, h, taskHref } from "./dom.js";
 import { exportPng, exportSvg } from "./export.js";
 import { drawGraph, drawNode, type GraphView, type Layout, MAX_PER_WAVE, waves } from "./graph.js";
@@ -107,6 +109,35 @@ function toggleWave(e: Event): void {
 }
 graphBox.addEventListener("click", toggleWave);
 graphBox.addEventListener("keydown", toggleWave);
+
+// Graph or board (issue 34): the same tasks, as a DAG or as cards in columns by state.
+const boardBox = h("div", { class: "board", "aria-label": "tasks by state" });
+boardBox.hidden = true;
+let view: "graph" | "board" = "graph";
+const tab = (name: "graph" | "board", label: string) =>
+  h(
+    "button",
+    {
+      type: "button",
+      "data-view": name,
+      "aria-pressed": name === view ? "true" : "false",
+      onclick: () => {
+        view = name;
+        for (const b of tabs.querySelectorAll("button"))
+          b.setAttribute("aria-pressed", b.getAttribute("data-view") === view ? "true" : "false");
+        graphBox.hidden = view !== "graph";
+        boardBox.hidden = view !== "board";
+        drawOverview();
+      },
+    },
+    label,
+  );
+const tabs = h(
+  "div",
+  { class: "tabs", role: "group", "aria-label": "view" },
+  tab("graph", "Graph"),
+  tab("board", "Board"),
+);
 const overview = h(
   "div",
   { class: "overview" },
@@ -116,7 +147,7 @@ const overview = h(
     h(
       "div",
       { class: "panel-head" },
-      h("h2", null, "Graph"),
+      tabs,
       graphInfo,
       h("div", { class: "grow" }),
       h("label", { class: "toggle" }, doneToggle, " done"),
@@ -125,6 +156,7 @@ const overview = h(
       launchBtn,
     ),
     graphBox,
+    boardBox,
     legend(),
   ),
   h(
@@ -173,8 +205,9 @@ function drawOverview(changed: Set<string> | null = null): void {
     layoutShape = model.shape;
     changed = null;
   }
+  if (view === "board") drawBoard(boardBox, model);
   // A few states changed and each node can change in place: no new drawing of the whole graph.
-  if (!changed || !(changed.size <= 50 && [...changed].every((id) => updateNode(id)))) drawGraphNow();
+  else if (!changed || !(changed.size <= 50 && [...changed].every((id) => updateNode(id)))) drawGraphNow();
   graphInfo.textContent = `${model.ids.length} tasks in ${layout.waves.length} wave${layout.waves.length === 1 ? "" : "s"}`;
   const ready = [...model.rows.values()].filter((r) => r.state === "ready").length;
   launchBtn.textContent = `Launch ready (${ready})`;

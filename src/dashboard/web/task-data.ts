@@ -8,6 +8,7 @@ export interface Note {
   kind: string;
   text: string;
   runId: string | null;
+  author?: string | null;
 }
 
 export interface TaskPageData {

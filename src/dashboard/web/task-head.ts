@@ -121,6 +121,13 @@ const ACTIONS: Array<{
     states: ["review"],
     ask: (id) => `Push ${id}'s branch and open a pull request with its brief (needs gh)?`,
   },
+  {
+    action: "abandon",
+    label: "Abandon",
+    states: ["queued", "ready", "running", "verifying", "review", "blocked", "failed", "stopped"],
+    ask: (id) =>
+      `Give ${id} up? Its session ends; its worktree and branch are kept (ballador cleanup removes them). Tasks that need it stay queued.`,
+  },
 ];
 
 /** The buttons the task's state allows, each asking before it acts. */

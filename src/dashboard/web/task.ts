@@ -4,6 +4,7 @@ import { Terminal } from "@xterm/xterm";
 import { type ApiError, get, post } from "./api.js";
 import { clear, h } from "./dom.js";
 import type { TaskPageData } from "./task-data.js";
+import { editorButton, LineComments, TypeBox } from "./task-hands.js";
 import { renderActions, renderHead, renderNotes } from "./task-head.js";
 import { renderPanels } from "./task-panels.js";
 import { say } from "./ui.js";
@@ -38,8 +39,12 @@ export class TaskView {
   private loading = false;
   private again = false;
   private lastState = "";
+  private typeBox: TypeBox;
+  private comments: LineComments;
 
   constructor(readonly id: string) {
+    this.typeBox = new TypeBox(id);
+    this.comments = new LineComments(id);
     const input = h("textarea", {
       class: "note-input",
       rows: 2,
@@ -85,6 +90,7 @@ export class TaskView {
             { class: "panel" },
             h("div", { class: "panel-head" }, h("h2", null, "Terminal"), this.termState),
             this.termEl,
+            this.typeBox.el,
           ),
           this.sections,
         ),
@@ -98,6 +104,7 @@ export class TaskView {
             this.noteList,
             form,
           ),
+          this.comments.el,
         ),
       ),
     );
@@ -134,10 +141,12 @@ export class TaskView {
       if (this.term.cols !== f.width || this.term.rows !== f.height)
         this.term.resize(Math.min(f.width, 300), Math.min(f.height, 200));
       this.term.write(`\x1b[H\x1b[2J${f.text.replace(/\n/g, "\r\n")}`);
-      this.termState.textContent = "live, read only";
+      this.typeBox.update(true);
+      this.termState.textContent = this.typeBox.el.querySelector("form")?.hidden ? "live, read only" : "live";
     } else {
       // The server replayed the log through the same emulator as `ballador logs`: plain screens.
       this.term.reset();
+      this.typeBox.update(false);
       if (f.width && this.term.cols !== f.width) this.term.resize(Math.min(f.width, 300), this.term.rows);
       this.term.write(f.log.replace(/(?<!\r)\n/g, "\r\n"));
       this.termState.textContent = f.log ? "session ended: its screens, replayed" : "no session yet";
@@ -172,8 +181,11 @@ export class TaskView {
     if (this.lastState !== d.task.state) {
       this.lastState = d.task.state;
       renderActions(this.actions, d.task);
+      const editor =
+        d.task.state === "merged" || d.task.state === "abandoned" ? null : editorButton(d.task.id);
+      if (editor) this.actions.appendChild(editor);
     }
     renderNotes(this.noteList, d.notes);
-    renderPanels(this.sections, d);
+    renderPanels(this.sections, d, (file, line, side, code) => this.comments.add(file, line, side, code));
   }
 }
