@@ -30,6 +30,7 @@ import { openProject, type Project, UserError } from "../project/index.js";
 import { act } from "./actions.js";
 import { SessionGate } from "./auth.js";
 import { type Editor, openInEditor, parseEditor, requestWithComments } from "./hands.js";
+import { readPart, savePart } from "./parts.js";
 import { TerminalHub } from "./terminals.js";
 import { BoardWatcher } from "./watcher.js";
 
@@ -288,6 +289,8 @@ async function get(
     served.gate.watch(req, res, session);
     return openEvents(served, req, res);
   }
+  const part = /^\/api\/parts\/([^/]+)$/.exec(path)?.[1];
+  if (part) return guarded(res, () => readPart(served.opts.cwd, decodeURIComponent(part)));
   const task = /^\/api\/tasks\/([^/]+)$/.exec(path)?.[1];
   if (task) return guarded(res, () => taskPage(served.project, decodeURIComponent(task)));
   const term = /^\/api\/tasks\/([^/]+)\/terminal$/.exec(path)?.[1];
@@ -316,6 +319,18 @@ async function post(
       const r = addPersonNote(project, decodeURIComponent(note), String(body.text ?? ""), actor);
       watcher.poke();
       return r;
+    });
+  }
+  if (path === "/api/parts") {
+    // One at a time with the other actions: a part and a launch must not race.
+    const run = served.actions.then(() => savePart(served.opts.cwd, body, actor));
+    served.actions = run.catch(() => undefined);
+    return guarded(res, async () => {
+      try {
+        return await run;
+      } finally {
+        watcher.poke();
+      }
     });
   }
   const hands = await handsPost(served, path, body, res, session, actor);

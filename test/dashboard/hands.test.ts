@@ -69,7 +69,8 @@ describe.skipIf(!HAVE_CHROMIUM)("hands on the agents from the dashboard", () => 
     await page.locator('button[data-action="abandon"]').click();
     await page.locator('dialog.confirm button[data-answer="ok"]').click();
     await expect.poll(() => state.textContent(), { timeout: 30_000 }).toBe("abandoned");
-    expect((await p.show("spare")).events.at(-1)?.actor).toMatch(/dashboard/);
+    const last = (await p.show("spare")).events.at(-1) as { actor?: string } | undefined;
+    expect(last?.actor).toMatch(/dashboard/);
     expect(await pwned(page)).toBeUndefined();
     expect(refused).toEqual([]);
     await page.context().close();

@@ -16,6 +16,7 @@ import {
   STATE_ORDER,
   waitingForYou,
 } from "./model.js";
+import { newPart } from "./part-editor.js";
 import { loadSession, loggedOut, sessionBar } from "./session.js";
 import { TaskTable } from "./table.js";
 import { TaskView } from "./task.js";
@@ -153,6 +154,7 @@ const overview = h(
       h("label", { class: "toggle" }, doneToggle, " done"),
       exportBtn("SVG", "svg", exportSvg),
       exportBtn("PNG", "png", exportPng),
+      h("button", { type: "button", class: "btn", "data-action": "new-part", onclick: newPart }, "New part"),
       launchBtn,
     ),
     graphBox,

@@ -3,6 +3,7 @@
 import { Terminal } from "@xterm/xterm";
 import { type ApiError, get, post } from "./api.js";
 import { clear, h } from "./dom.js";
+import { editPart } from "./part-editor.js";
 import type { TaskPageData } from "./task-data.js";
 import { editorButton, LineComments, TypeBox } from "./task-hands.js";
 import { renderActions, renderHead, renderNotes } from "./task-head.js";
@@ -184,6 +185,15 @@ export class TaskView {
       const editor =
         d.task.state === "merged" || d.task.state === "abandoned" ? null : editorButton(d.task.id);
       if (editor) this.actions.appendChild(editor);
+      // The part of a task not started yet can still change, as `queue` allows.
+      if (d.task.state === "queued" || d.task.state === "ready")
+        this.actions.appendChild(
+          h(
+            "button",
+            { type: "button", class: "btn", "data-action": "edit-part", onclick: () => editPart(this.id) },
+            "Edit part",
+          ),
+        );
     }
     renderNotes(this.noteList, d.notes);
     renderPanels(this.sections, d, (file, line, side, code) => this.comments.add(file, line, side, code));
