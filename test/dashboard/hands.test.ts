@@ -159,6 +159,16 @@ describe.skipIf(!HAVE_CHROMIUM)("hands on the agents from the dashboard", () => 
       .poll(() => existsSync(join(p.worktree("talk"), ".opened-by-editor")), { timeout: 20_000 })
       .toBe(true);
 
+    // Named, but without the page's CSRF token: refused like every other write.
+    const noCsrf = await page.evaluate(async () => {
+      const res = await fetch("/api/tasks/talk/type", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ text: "forged", enter: true }),
+      });
+      return res.status;
+    });
+    expect(noCsrf).toBe(403);
     const said = `yes <b onmouseover="window.__pwned=1">really</b>`;
     await page.locator(".type-input").fill(said);
     await page.locator(".type-form button[type=submit]").click();

@@ -93,6 +93,17 @@ describe.skipIf(!HAVE_CHROMIUM)("parts written from the dashboard", () => {
       return { status: res.status, body: (await res.json()) as { error: string } };
     });
     expect(r.status).toBe(400);
+    // The page's CSRF token is required, as for every other write.
+    const forged = await page.evaluate(async () => {
+      const res = await fetch("/api/parts", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ id: "forged", content: "---\nid: forged\ntitle: Forged\n---\nNo.\n" }),
+      });
+      return res.status;
+    });
+    expect(forged).toBe(403);
+    expect(existsSync(join(p.dir, ".ballador", "parts", "forged.md"))).toBe(false);
     expect(r.body.error).toContain("busy");
     expect(r.body.error).toContain("started task");
     expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
