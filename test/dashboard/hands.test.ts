@@ -10,8 +10,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { afterEach, describe, expect, it } from "vitest";
-import { HAVE_CHROMIUM, useBrowser } from "../helpers/browser.js";
-import { PACKAGE_ROOT } from "../helpers/cli.js";
+import { ARTIFACTS, HAVE_CHROMIUM, useBrowser } from "../helpers/browser.js";
 import { serveDashboard as serve } from "../helpers/dashboard.js";
 import { cleanupProjects, commitAndDone, gate, makeProject } from "../helpers/runtime.js";
 
@@ -57,7 +56,7 @@ describe.skipIf(!HAVE_CHROMIUM)("hands on the agents from the dashboard", () => 
     expect(await cardIn("todo", "w").count()).toBe(0);
     await p.open("w");
     await expect.poll(() => cardIn("review", "w").count(), { timeout: 30_000 }).toBe(1);
-    await page.screenshot({ path: join(PACKAGE_ROOT, "docs", "dashboard-board.png") });
+    await page.screenshot({ path: join(ARTIFACTS, "dashboard-board.png") });
 
     // Abandon: the dialog first; cancelled, nothing happens.
     await goTask(page, "spare");

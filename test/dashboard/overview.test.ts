@@ -9,8 +9,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { afterEach, describe, expect, it } from "vitest";
-import { HAVE_CHROMIUM, useBrowser } from "../helpers/browser.js";
-import { PACKAGE_ROOT } from "../helpers/cli.js";
+import { ARTIFACTS, HAVE_CHROMIUM, useBrowser } from "../helpers/browser.js";
 import { serveDashboard as serve } from "../helpers/dashboard.js";
 import { cleanupProjects, commitAndDone, makeProject } from "../helpers/runtime.js";
 
@@ -18,7 +17,6 @@ const browser = useBrowser();
 afterEach(cleanupProjects);
 
 const EVIL = `<img src=x onerror="window.__pwned=1"><script>window.__pwned=1</script>`;
-const DOCS = join(PACKAGE_ROOT, "docs");
 
 async function openPage(url: string, width = 1440): Promise<{ page: Page; refused: string[] }> {
   const context = await browser().newContext({ viewport: { width, height: 900 }, acceptDownloads: true });
@@ -78,7 +76,7 @@ describe.skipIf(!HAVE_CHROMIUM)("the dashboard's overview, finished and narrow",
     await expect.poll(() => edge(page, "a", "b").count()).toBe(1);
     expect(await edge(page, "b", "c").count()).toBe(1);
     expect(await page.locator('svg.graph [data-id="c"]').getAttribute("data-state")).toBe("merged");
-    await page.locator(".graph-panel").screenshot({ path: join(DOCS, "dashboard-graph-done.png") });
+    await page.locator(".graph-panel").screenshot({ path: join(ARTIFACTS, "dashboard-graph-done.png") });
 
     // The export: the graph as drawn, with its styles, the hostile title as escaped text.
     const svg = (await download(page, "svg")).toString("utf8");
@@ -159,7 +157,7 @@ describe.skipIf(!HAVE_CHROMIUM)("the dashboard's overview, finished and narrow",
     for (const k of ["merged", "abandoned", "!", "?", "unverified", "denied", "edge", "…"])
       expect(legend).toContain(k);
     await row("spike").locator("button.more-cue").click();
-    await page.screenshot({ path: join(DOCS, "dashboard-1024.png"), fullPage: true });
+    await page.screenshot({ path: join(ARTIFACTS, "dashboard-1024.png"), fullPage: true });
     expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
     expect(await page.locator("main img, main script").count()).toBe(0);
     expect(refused).toEqual([]);
