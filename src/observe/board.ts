@@ -340,6 +340,8 @@ export async function terminalFrame(project: Project, id: string): Promise<Termi
   if (cached?.key === key) return { live: false, log: cached.text, width: SESSION_SIZE.cols };
   const text = (await screenText(readLog(file), SESSION_SIZE)).replace(/\n+$/, "");
   const log = text.length > MAX_LOG ? text.slice(-MAX_LOG) : text;
+  // A few pages' worth: a long-running server that was shown many tasks does not keep them all.
+  if (replays.size >= 64) replays.clear();
   replays.set(file, { key, text: log });
   return { live: false, log, width: SESSION_SIZE.cols };
 }
