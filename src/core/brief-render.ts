@@ -15,6 +15,10 @@ export interface BriefData {
   branch: string;
   base: string;
   head: string | null;
+  /** The commit the task's work starts from (its merge base with the base; kept once merged). */
+  fork: string | null;
+  /** When the task merged and the commit the base moved to, or null (issue 34). */
+  merged: { commit: string; at: string } | null;
   attempts: number;
   profiles: string[];
   /** Per profile that ran: which secrets it masks (for which hosts) and which it passes. */
@@ -153,6 +157,11 @@ function headerLines({ data, part }: BriefFacts): string[] {
     `Task \`${data.task}\` on branch \`${data.branch}\`${data.head ? ` at ${data.head.slice(0, 10)}` : ""}, for \`${data.base}\`. ${data.attempts} attempt${data.attempts === 1 ? "" : "s"} by ${data.profiles.join(", ") || "no agent"}.`,
     "",
   ];
+  if (data.merged)
+    lines.push(
+      `Merged into \`${data.base}\` at ${data.merged.commit.slice(0, 10)} on ${data.merged.at}; changes below are its own, from ${data.fork?.slice(0, 10) ?? "its fork point"}.`,
+      "",
+    );
   if (data.secrets.length) lines.push(...data.secrets.map((l) => `- ${l}`), "");
   return lines;
 }

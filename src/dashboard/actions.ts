@@ -20,6 +20,7 @@ export async function act(
     if (action === "launch") return await launchAction(project, id, actor);
     const task = id as string;
     if (action === "stop") return await stopAction(project, task, actor);
+    if (action === "abandon") return await abandonAction(project, task, actor);
     if (action === "resume" || action === "retry" || action === "request-changes")
       return await startAgain(project, cwd, action, task, actor, text);
     return await deliverAction(project, action, task, actor);
@@ -49,6 +50,12 @@ async function stopAction(project: Project, task: string, actor: string): Promis
   const { stop } = await import("../run/index.js");
   const r = await stop(project, task, actor);
   return { message: `Stopped ${task}; worktree kept${r.worktree ? ` at ${r.worktree}` : ""}.`, result: r };
+}
+
+async function abandonAction(project: Project, task: string, actor: string): Promise<ActionResult> {
+  const { abandon } = await import("../run/index.js");
+  const r = await abandon(project, task, actor);
+  return { message: `Abandoned ${task}; its worktree and branch are kept.`, result: r };
 }
 
 /** resume, retry and request-changes: a new session of the task, said attempt by attempt. */

@@ -15,7 +15,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { addPersonNote, taskPage } from "../observe/board/index.js";
+import { addPersonNote, taskPage, typeInto } from "../observe/board/index.js";
 import {
   type DashboardSession,
   DEFAULT_MAX_SESSIONS,
@@ -27,6 +27,8 @@ import { PACKAGE_ROOT } from "../package-root.js";
 import { openProject, type Project, UserError } from "../project/index.js";
 import { act } from "./actions.js";
 import { SessionGate } from "./auth.js";
+import { type Editor, openInEditor, parseEditor, requestWithComments } from "./hands.js";
+import { readPart, savePart } from "./parts.js";
 import { TerminalHub } from "./terminals.js";
 import { BoardWatcher } from "./watcher.js";
 
@@ -43,6 +45,10 @@ export interface DashboardOptions {
   sessionIdleMs?: number;
   /** At most this many sessions; a new login ends the least recently seen (default 10). */
   maxSessions?: number;
+  /** Named sessions may type into running agents (default: on, off with allowRemote). */
+  typing?: boolean;
+  /** The person's editor: a URL template with {path}, or a command (issue 34). */
+  editor?: string;
 }
 
 export interface Dashboard {
@@ -104,6 +110,8 @@ interface Served {
   allowedHosts: Set<string>;
   /** Actions run one at a time: two clicks on merge must not race inside one process. */
   actions: Promise<unknown>;
+  editor: Editor | null;
+  typing: boolean;
 }
 
 /** The built page's files, read once; refused with a hint when the page was never built. */
@@ -135,6 +143,9 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
     streams: new Set<ServerResponse>(),
     allowedHosts: new Set<string>(),
     actions: Promise.resolve(),
+    editor: parseEditor(opts.editor),
+    // A dashboard others can reach types into agents only when told to.
+    typing: opts.typing ?? !opts.allowRemote,
   };
   const server = createServer((req, res) => {
     handle(served, req, res).catch((err: unknown) => {
@@ -265,11 +276,19 @@ async function get(
     return;
   }
   if (path === "/api/board") return sendJson(res, 200, served.watcher.snapshot());
-  if (path === "/api/session") return sendJson(res, 200, { id: session.id, name: session.name });
+  if (path === "/api/session")
+    return sendJson(res, 200, {
+      id: session.id,
+      name: session.name,
+      typing: served.typing,
+      editor: served.editor?.kind ?? null,
+    });
   if (path === "/api/events") {
     served.gate.watch(req, res, session);
     return openEvents(served, req, res);
   }
+  const part = /^\/api\/parts\/([^/]+)$/.exec(path)?.[1];
+  if (part) return guarded(res, () => readPart(served.opts.cwd, decodeURIComponent(part)));
   const task = /^\/api\/tasks\/([^/]+)$/.exec(path)?.[1];
   if (task) return guarded(res, () => taskPage(served.project, decodeURIComponent(task)));
   const term = /^\/api\/tasks\/([^/]+)\/terminal$/.exec(path)?.[1];
@@ -300,11 +319,31 @@ async function post(
       return r;
     });
   }
-  const m = /^\/api\/tasks\/([^/]+)\/(launch|stop|resume|retry|request-changes|merge|pr)$/.exec(path);
+  if (path === "/api/parts") {
+    // One at a time with the other actions: a part and a launch must not race.
+    const run = served.actions.then(() => savePart(served.opts.cwd, body, actor));
+    served.actions = run.catch(() => undefined);
+    return guarded(res, async () => {
+      try {
+        return await run;
+      } finally {
+        watcher.poke();
+      }
+    });
+  }
+  const hands = await handsPost(served, path, body, res, session, actor);
+  if (hands) return;
+  const m = /^\/api\/tasks\/([^/]+)\/(launch|stop|resume|retry|request-changes|merge|pr|abandon)$/.exec(path);
   if (m || path === "/api/launch") {
     const id = m ? decodeURIComponent(m[1] as string) : null;
     const action = m ? (m[2] as string) : "launch";
-    const text = typeof body.text === "string" ? body.text : undefined;
+    // Line comments (issue 34) join the person's words, file and line for each.
+    const text =
+      action === "request-changes"
+        ? requestWithComments(body.text, body.comments)
+        : typeof body.text === "string"
+          ? body.text
+          : undefined;
     const run = served.actions.then(() => act(served.opts.cwd, action, id, actor, text));
     served.actions = run.catch(() => undefined);
     return guarded(res, async () => {
@@ -316,6 +355,40 @@ async function post(
     });
   }
   return sendJson(res, 404, { error: "not found" });
+}
+
+/** Typing into a live agent and opening the editor; false when the path is neither. */
+async function handsPost(
+  served: Served,
+  path: string,
+  body: Record<string, unknown>,
+  res: ServerResponse,
+  session: DashboardSession,
+  actor: string,
+): Promise<boolean> {
+  const m = /^\/api\/tasks\/([^/]+)\/(type|open-editor)$/.exec(path);
+  if (!m) return false;
+  const id = decodeURIComponent(m[1] as string);
+  if (m[2] === "open-editor") {
+    await guarded(res, () => openInEditor(served.project, served.editor, id));
+    return true;
+  }
+  if (!served.typing) {
+    sendJson(res, 403, {
+      error: "typing into agents is off for this dashboard (start it with --typing on)",
+    });
+    return true;
+  }
+  if (!session.name) {
+    sendJson(res, 403, { error: "give this session your name first: what you type is recorded under it" });
+    return true;
+  }
+  await guarded(res, async () => {
+    const r = await typeInto(served.project, id, body, actor);
+    served.watcher.poke();
+    return r;
+  });
+  return true;
 }
 
 function sendHtml(res: ServerResponse, session: DashboardSession): void {

@@ -12,7 +12,7 @@ import type { Progress } from "../core/progress.js";
 import { watcherRuns } from "../notify/index.js";
 import { branchFor, type Project, pausedAt, refused, requireTask, UserError } from "../project/index.js";
 import { reconcile } from "../run/index.js";
-import { type Verdict, writeBrief } from "../verify/index.js";
+import { keepSpan, type Verdict, writeBrief } from "../verify/index.js";
 import { mergeIdentity, recordHostVerification, verifyHostCommit, withHostWorktree } from "./host-merge.js";
 import { requireVerifiedOrConsent } from "./merge-checks.js";
 import { checkPartVerify } from "./merge-part-verify.js";
@@ -93,6 +93,8 @@ export async function merge(project: Project, id: string, opts: MergeOptions = {
       say,
       opts,
     });
+    // The task's own span, before the base contains it: its page and brief stay true (issue 34).
+    await keepSpan(project, id, { head: plan.head, base: plan.baseCommit });
     await moveBase(project, plan, mergeCommit);
     // The branch's head is not an ancestor of the base after a squash: cleanup reads this to
     // know that its commits are in the base all the same.

@@ -7,7 +7,7 @@
  */
 
 import { join, relative, resolve } from "node:path";
-import { blobAt, changedFiles, git, resolveCommit } from "../adapters/git/index.js";
+import { blobAt, changedFiles, git } from "../adapters/git/index.js";
 import { readDenials, writeAtomic } from "../adapters/runfolder/index.js";
 import type { NoteRow, RunRow, TaskRow } from "../adapters/store/index.js";
 import {
@@ -34,6 +34,7 @@ import {
   taskPipeline,
 } from "../project/index.js";
 import { ownChangedFiles, predictConflicts } from "./conflicts.js";
+import { keepSpan, mergedAt, taskSpan } from "./task-span.js";
 import { baseVerifyInputs, dependencyChangesBetween, verifyInputChanges } from "./verify-inputs.js";
 
 export type { BriefData, BriefStage } from "../core/brief-render.js";
@@ -76,39 +77,42 @@ function briefStages(
 /** What git says about the branch against the base: its diff, scope, verify inputs and spec. */
 type BranchFacts = Pick<
   BriefData,
-  "head" | "diffStat" | "changed" | "outsideScope" | "tampered" | "dependencies" | "specChange"
+  "head" | "fork" | "diffStat" | "changed" | "outsideScope" | "tampered" | "dependencies" | "specChange"
 >;
 
 async function branchFacts(project: Project, task: TaskRow, branch: string): Promise<BranchFacts> {
   const root = project.paths.root;
   const config = project.config;
-  const head = await resolveCommit(root, branch);
-  const baseCommit = await resolveCommit(root, config.base);
-  const changed = head && baseCommit ? await changedFiles(root, baseCommit, head).catch(() => []) : [];
-  const diffStat = head && baseCommit ? await diffStatOf(root, baseCommit, head) : "";
+  // Judged from the commit the task forked from: the base may have moved on (its own commits are
+  // not the task's) or contain the branch already (merged: its kept span, issue 34).
+  const span = await taskSpan(project, task.id, branch);
+  const head = span?.head ?? null;
+  const from = span?.fork ?? null;
+  const changed = head && from ? await changedFiles(root, from, head).catch(() => []) : [];
+  const diffStat = head && from ? await diffStatOf(root, from, head) : "";
   // Scope is judged on the task's own commits: a stacked branch also carries its dependencies'.
   const own = head ? await ownChangedFiles(project, task, head) : [];
   const outsideScope = task.scope.length > 0 ? own.filter((f) => !inScope(f, task.scope)) : [];
   const verify = task.verify || config.verify || "./verify.sh";
   const tampered =
-    head && baseCommit
+    head && from
       ? (
           await verifyInputChanges(
             root,
-            baseCommit,
+            from,
             head,
-            await baseVerifyInputs(root, baseCommit, verify, config.verify_inputs, config.bootstrap),
+            await baseVerifyInputs(root, from, verify, config.verify_inputs, config.bootstrap),
           )
         ).labels
       : [];
-  const dependencies = head && baseCommit ? await dependencyChangesBetween(root, baseCommit, head) : [];
+  const dependencies = head && from ? await dependencyChangesBetween(root, from, head) : [];
   const specRel = task.spec ? relative(root, resolve(root, task.spec)) : null;
   let specChange: BriefData["specChange"] = null;
-  if (specRel && head && baseCommit && !specRel.startsWith("..")) {
-    const stat = changed.includes(specRel) ? await diffStatOf(root, baseCommit, head, specRel) : "";
+  if (specRel && head && from && !specRel.startsWith("..")) {
+    const stat = changed.includes(specRel) ? await diffStatOf(root, from, head, specRel) : "";
     specChange = { path: specRel, changed: changed.includes(specRel), stat };
   }
-  return { head, diffStat, changed, outsideScope, tampered, dependencies, specChange };
+  return { head, fork: from, diffStat, changed, outsideScope, tampered, dependencies, specChange };
 }
 
 /** `git diff --stat` of the branch's side since the merge base, of one file when given. */
@@ -130,6 +134,7 @@ type RecordFacts = Omit<
   | "mergeOrder"
   | "stages"
   | "partVerify"
+  | "merged"
 >;
 
 function recordFacts(
@@ -201,6 +206,8 @@ async function gatherBriefFacts(project: Project, taskId: string): Promise<Brief
     branch,
     base: config.base,
     head: branchSide.head,
+    fork: branchSide.fork,
+    merged: mergedAt(project, task.id),
     attempts: records.attempts,
     profiles: records.profiles,
     secrets: records.secrets,
@@ -243,6 +250,8 @@ export async function writeBrief(
   project: Project,
   taskId: string,
 ): Promise<{ path: string; markdown: string; data: BriefData }> {
+  // Written when the task reaches review: its span is kept, so the brief stays true after merge.
+  await keepSpan(project, taskId).catch(() => null);
   const { markdown, data } = await buildBrief(project, taskId);
   const run = project.store().latestRun(taskId);
   const path = join(run ? run.runDir : project.paths.stateDir, "brief.md");

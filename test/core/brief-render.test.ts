@@ -19,6 +19,8 @@ function data(over: Partial<BriefData> = {}): BriefData {
     branch: "ballador/greet",
     base: "main",
     head: HEAD,
+    fork: null,
+    merged: null,
     attempts: 1,
     profiles: ["claude"],
     secrets: [],

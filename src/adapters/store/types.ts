@@ -119,7 +119,7 @@ export interface NoteRow {
   taskId: string;
   runId: string | null;
   /** person: written by a person (the dashboard), never by an agent; request: a person's requested changes (request-changes, retry --message), carried into the next prompt; pr-review: review comments of the task's pull request that the person sent back (feedback --from-pr), quoted in the next prompt; update: Ballador's instructions to bring the base into the branch (update), carried into the next prompt. */
-  kind: "note" | "summary" | "blocked" | "system" | "person" | "request" | "pr-review" | "update";
+  kind: "note" | "summary" | "blocked" | "system" | "person" | "request" | "pr-review" | "update" | "typed";
   text: string;
   /** Who wrote a person's note: the dashboard session's name (null before issue 29, and for agents). */
   author: string | null;

@@ -64,11 +64,22 @@ export function registerDashboardCommands(program: Command): void {
       count,
       10,
     )
+    .option(
+      "--typing <on|off>",
+      "named browser sessions may type into running agents (default: on; off with --allow-remote)",
+      onOff,
+    )
+    .option(
+      "--editor <url-or-command>",
+      'the "Open in editor" button: a URL with {path} (vscode://file{path}) or a command run here (code)',
+      process.env.BALLADOR_EDITOR,
+    )
     .option("--json", "print the URL and address as one JSON line, then keep serving")
     .addHelpText(
       "after",
       `${examples(
         "ballador dashboard",
+        "ballador dashboard --editor 'vscode://file{path}'",
         "ballador dashboard --port 0 --open",
         "ballador dashboard --host 0.0.0.0 --allow-remote   # a pairing partner on your network",
         "ballador dashboard --session-idle 30m --max-sessions 3",
@@ -78,6 +89,9 @@ export function registerDashboardCommands(program: Command): void {
 The printed URL carries a random token; the first visit trades it for a session cookie, and the
 page asks for your name, which the task history records beside every action you take there.
 Share the URL only with whoever may see every task, diff and terminal, and launch, stop or merge.
+A named session can type into a running agent's terminal from its page (recorded in the task's
+history as typed by NAME); --typing off stops that, and --allow-remote turns it off unless
+--typing on. --editor (or $BALLADOR_EDITOR) sets what "Open in editor" does with a worktree.
 List, revoke and rotate with \`ballador dashboard sessions\`. Stop the server with Ctrl-C.`,
     )
     .action(serve);
@@ -92,6 +106,14 @@ interface ServeOptions {
   json?: boolean;
   sessionIdle: number;
   maxSessions: number;
+  typing?: boolean;
+  editor?: string;
+}
+
+function onOff(v: string): boolean {
+  if (v === "on") return true;
+  if (v === "off") return false;
+  throw new InvalidArgumentError(`--typing must be on or off, got "${v}"`);
 }
 
 async function serve(opts: ServeOptions, cmd: Command): Promise<void> {
@@ -109,6 +131,8 @@ async function serve(opts: ServeOptions, cmd: Command): Promise<void> {
     allowRemote: remote,
     sessionIdleMs: opts.sessionIdle,
     maxSessions: opts.maxSessions,
+    typing: opts.typing,
+    editor: opts.editor,
   });
   if (opts.json) printJson({ url: d.url, host: d.host, port: d.port, remote });
   else {

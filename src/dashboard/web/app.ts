@@ -1,20 +1,26 @@
 /** The dashboard page: one event stream from the server, an overview and a page per task. */
+
+import { drawBoard } from "./board.js";
 import { age, clear, h, taskHref } from "./dom.js";
-import { drawGraph, drawNode, type Layout, MAX_PER_WAVE, waves } from "./graph.js";
+import { exportPng, exportSvg } from "./export.js";
+import { drawGraph, drawNode, type GraphView, type Layout, MAX_PER_WAVE, waves } from "./graph.js";
+import { legend } from "./legend.js";
 import {
   ACTIVE,
   type BoardMessage,
   BoardModel,
   FINISHED,
-  needsYou,
   type PatchMessage,
   type Row,
+  readyForReview,
   STATE_ORDER,
+  waitingForYou,
 } from "./model.js";
+import { newPart } from "./part-editor.js";
 import { loadSession, loggedOut, sessionBar } from "./session.js";
 import { TaskTable } from "./table.js";
 import { TaskView } from "./task.js";
-import { flash, runAction } from "./ui.js";
+import { flash, runAction, say } from "./ui.js";
 
 const model = new BoardModel();
 const app = document.getElementById("app") as HTMLElement;
@@ -61,6 +67,78 @@ const launchBtn = h(
   "Launch ready",
 );
 const table = new TaskTable(model);
+const graphView: GraphView = { showDone: false, expanded: new Set() };
+const doneToggle = h("input", {
+  type: "checkbox",
+  class: "show-done",
+  "aria-label": "show done tasks in place",
+  onchange: (e: Event) => {
+    graphView.showDone = (e.target as HTMLInputElement).checked;
+    drawGraphNow();
+  },
+});
+const graphSvg = () => graphBox.querySelector<SVGSVGElement>("svg.graph");
+const exportBtn = (label: string, kind: string, run: (svg: SVGSVGElement) => unknown) =>
+  h(
+    "button",
+    {
+      type: "button",
+      class: "btn",
+      "data-export": kind,
+      title: `Download the graph as drawn now, as ${label}`,
+      onclick: async () => {
+        const svg = graphSvg();
+        if (!svg) return;
+        try {
+          await run(svg);
+        } catch (err) {
+          say("error", `Could not export the graph: ${(err as Error).message}`);
+        }
+      },
+    },
+    label,
+  );
+// A finished wave is one node: a click (or Enter) opens it; its wave label folds it again.
+function toggleWave(e: Event): void {
+  const el = (e.target as Element).closest("[data-wave]");
+  if (!el) return;
+  if (e instanceof KeyboardEvent && e.key !== "Enter" && e.key !== " ") return;
+  const w = Number(el.getAttribute("data-wave"));
+  if (graphView.expanded.has(w)) graphView.expanded.delete(w);
+  else graphView.expanded.add(w);
+  drawGraphNow();
+}
+graphBox.addEventListener("click", toggleWave);
+graphBox.addEventListener("keydown", toggleWave);
+
+// Graph or board (issue 34): the same tasks, as a DAG or as cards in columns by state.
+const boardBox = h("div", { class: "board", "aria-label": "tasks by state" });
+boardBox.hidden = true;
+let view: "graph" | "board" = "graph";
+const tab = (name: "graph" | "board", label: string) =>
+  h(
+    "button",
+    {
+      type: "button",
+      "data-view": name,
+      "aria-pressed": name === view ? "true" : "false",
+      onclick: () => {
+        view = name;
+        for (const b of tabs.querySelectorAll("button"))
+          b.setAttribute("aria-pressed", b.getAttribute("data-view") === view ? "true" : "false");
+        graphBox.hidden = view !== "graph";
+        boardBox.hidden = view !== "board";
+        drawOverview();
+      },
+    },
+    label,
+  );
+const tabs = h(
+  "div",
+  { class: "tabs", role: "group", "aria-label": "view" },
+  tab("graph", "Graph"),
+  tab("board", "Board"),
+);
 const overview = h(
   "div",
   { class: "overview" },
@@ -70,13 +148,18 @@ const overview = h(
     h(
       "div",
       { class: "panel-head" },
-      h("h2", null, "Graph"),
+      tabs,
       graphInfo,
       h("div", { class: "grow" }),
-      legend(),
+      h("label", { class: "toggle" }, doneToggle, " done"),
+      exportBtn("SVG", "svg", exportSvg),
+      exportBtn("PNG", "png", exportPng),
+      h("button", { type: "button", class: "btn", "data-action": "new-part", onclick: newPart }, "New part"),
       launchBtn,
     ),
     graphBox,
+    boardBox,
+    legend(),
   ),
   h(
     "div",
@@ -96,16 +179,6 @@ const overview = h(
   ),
 );
 
-function legend(): HTMLElement {
-  return h(
-    "div",
-    { class: "legend" },
-    ["running", "review", "ready", "queued", "blocked", "failed", "merged"].map((st) =>
-      h("span", { class: "legend-item" }, h("span", { class: `swatch state-${st}` }), st),
-    ),
-  );
-}
-
 let layout: Layout | null = null;
 let layoutShape = -1;
 let drawnStates = new Map<string, string>();
@@ -122,7 +195,7 @@ function drawGraphNow(): void {
     graphBox.appendChild(
       h("p", { class: "muted empty" }, 'No tasks queued yet. Write parts, then run "ballador queue".'),
     );
-  else graphBox.appendChild(drawGraph(model, layout));
+  else graphBox.appendChild(drawGraph(model, layout, graphView));
   graphBox.scrollLeft = scroll;
   drawnStates = new Map(model.ids.map((id) => [id, model.rows.get(id)?.state ?? ""]));
   drawnLooks = new Map(model.ids.map((id) => [id, lookOf(model.rows.get(id))]));
@@ -134,8 +207,9 @@ function drawOverview(changed: Set<string> | null = null): void {
     layoutShape = model.shape;
     changed = null;
   }
+  if (view === "board") drawBoard(boardBox, model);
   // A few states changed and each node can change in place: no new drawing of the whole graph.
-  if (!changed || !(changed.size <= 50 && [...changed].every((id) => updateNode(id)))) drawGraphNow();
+  else if (!changed || !(changed.size <= 50 && [...changed].every((id) => updateNode(id)))) drawGraphNow();
   graphInfo.textContent = `${model.ids.length} tasks in ${layout.waves.length} wave${layout.waves.length === 1 ? "" : "s"}`;
   const ready = [...model.rows.values()].filter((r) => r.state === "ready").length;
   launchBtn.textContent = `Launch ready (${ready})`;
@@ -199,8 +273,14 @@ function drawCounts(): void {
       h("span", { class: `count state-${st}`, "data-state": st }, h("b", null, c[st]), ` ${st}`),
     );
   }
-  const needs = [...model.rows.values()].filter(needsYou).length;
-  if (needs) counts.appendChild(h("span", { class: "count needs" }, h("b", null, needs), " need you"));
+  // Split (issue 34): decisions waiting on the person apart from work ready for a verdict.
+  const rows = [...model.rows.values()];
+  const waiting = rows.filter(waitingForYou).length;
+  const review = rows.filter(readyForReview).length;
+  if (waiting)
+    counts.appendChild(h("span", { class: "count needs" }, h("b", null, waiting), " waiting for you"));
+  if (review)
+    counts.appendChild(h("span", { class: "count for-review" }, h("b", null, review), " ready for review"));
   project.textContent = model.root;
   const off =
     model.sandbox === "none"

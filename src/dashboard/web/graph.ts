@@ -6,7 +6,7 @@
  * not. Finished waves collapse to one node; a crowded wave shows what needs eyes first.
  */
 import { s, taskHref } from "./dom.js";
-import { ACTIVE, type BoardModel, FINISHED, NEEDS_YOU, needsYou, type Row } from "./model.js";
+import { ACTIVE, type BoardModel, FINISHED, NEEDS_YOU, type Row, waitingForYou } from "./model.js";
 
 const NODE_W = 190;
 const NODE_H = 46;
@@ -30,6 +30,12 @@ interface Placed {
 export interface Layout {
   waves: string[][];
   wave: Map<string, number>;
+}
+
+/** What the person chose to see: merged tasks in place ("done" toggle), and waves opened by hand. */
+export interface GraphView {
+  showDone: boolean;
+  expanded: Set<number>;
 }
 
 /** Waves by Kahn's algorithm (no recursion: 10,000-deep chains must not overflow the stack). */
@@ -78,15 +84,15 @@ export function waves(model: BoardModel): Layout {
 const interest = (r: Row) =>
   ACTIVE.has(r.state) ? 0 : NEEDS_YOU.has(r.state) ? 1 : r.state === "ready" ? 2 : 3;
 
-/** A wave whose tasks all finished: one node standing for them. */
+/** A wave whose tasks all finished: one node standing for them (a click opens it). */
 function collapsedWave(rows: Row[], w: number, x: number): Placed[] {
   const merged = rows.filter((r) => r.state === "merged").length;
   return [
     {
       kind: "collapsed",
       id: `wave-${w}`,
-      label: `Wave ${w + 1}: done`,
-      sub: `${merged} merged${rows.length > merged ? `, ${rows.length - merged} abandoned` : ""}`,
+      label: `Wave ${w + 1}: done (${rows.length})`,
+      sub: `${merged} merged${rows.length > merged ? `, ${rows.length - merged} abandoned` : ""} · open`,
       x,
       y: 0,
     },
@@ -127,7 +133,11 @@ function taskWave(rows: Row[], w: number, x: number, pos: Map<string, number>): 
 }
 
 /** Every wave's nodes, each at its place; pos holds each task's row in its wave. */
-function placeWaves(model: BoardModel, layout: Layout): { placed: Placed[]; tallest: number } {
+function placeWaves(
+  model: BoardModel,
+  layout: Layout,
+  view: GraphView,
+): { placed: Placed[]; tallest: number } {
   const placed: Placed[] = [];
   const pos = new Map<string, number>();
   let tallest = 0;
@@ -135,7 +145,7 @@ function placeWaves(model: BoardModel, layout: Layout): { placed: Placed[]; tall
     const rows = col.map((id) => model.rows.get(id)).filter((r): r is Row => r !== undefined);
     const x = PAD + w * (NODE_W + COL_GAP);
     let items: Placed[];
-    if (rows.length > 0 && rows.every((r) => FINISHED.has(r.state))) {
+    if (isCollapsed(rows, w, view)) {
       items = collapsedWave(rows, w, x);
       for (const r of rows) pos.set(r.id, 0);
     } else items = taskWave(rows, w, x, pos);
@@ -149,42 +159,45 @@ function placeWaves(model: BoardModel, layout: Layout): { placed: Placed[]; tall
   return { placed, tallest };
 }
 
-/** One edge a dependency, from where it stands (its collapsed wave, if so) to the task needing it. */
+/** A finished wave stays one node unless the person shows done tasks or opened it. */
+function isCollapsed(rows: Row[], w: number, view: GraphView): boolean {
+  return (
+    !view.showDone && !view.expanded.has(w) && rows.length > 0 && rows.every((r) => FINISHED.has(r.state))
+  );
+}
+
+/**
+ * One edge per dependency, from where it stands (its collapsed wave, if so) to where the task
+ * needing it stands (its collapsed wave too): a finished wave keeps its edges in and out.
+ */
 function drawEdges(model: BoardModel, layout: Layout, placed: Placed[]): SVGElement {
   const at = new Map<string, Placed>();
   for (const p of placed) if (p.row) at.set(p.row.id, p);
-  // Collapsed waves stand for all their tasks.
+  const targets: Array<{ to: Placed; needs: string[] }> = [];
+  for (const p of placed) if (p.row) targets.push({ to: p, needs: p.row.needs });
+  // Collapsed waves stand for all their tasks, at both ends of an edge.
   layout.waves.forEach((col, w) => {
     const c = placed.find((p) => p.id === `wave-${w}` && p.kind === "collapsed");
-    if (c) for (const id of col) at.set(id, c);
+    if (!c) return;
+    for (const id of col) at.set(id, c);
+    targets.push({ to: c, needs: col.flatMap((id) => model.rows.get(id)?.needs ?? []) });
   });
   const edges = s("g", { class: "edges" });
   const drawn = new Set<string>();
-  for (const p of placed) {
-    if (!p.row) continue;
-    for (const d of p.row.needs) {
+  for (const { to: p, needs } of targets) {
+    for (const d of needs) {
       const from = at.get(d);
-      if (!from) continue;
+      if (!from || from === p) continue;
       const key = `${from.id}>${p.id}`;
       if (drawn.has(key)) continue;
       drawn.add(key);
-      const x1 = from.x + NODE_W;
-      const y1 = from.y + NODE_H / 2;
-      const x2 = p.x;
-      const y2 = p.y + NODE_H / 2;
-      const mx = (x1 + x2) / 2;
-      // An edge that skips waves runs in the gap between rows (free in every column), not
-      // behind the nodes of the waves it crosses.
-      const lane = Math.min(from.y, p.y) - ROW_GAP / 2;
-      const path =
-        x2 - x1 > COL_GAP + 1
-          ? `M${x1},${y1} C${x1 + 24},${y1} ${x1 + 16},${lane} ${x1 + 40},${lane} L${x2 - 40},${lane} C${x2 - 16},${lane} ${x2 - 24},${y2} ${x2},${y2}`
-          : `M${x1},${y1} C${mx},${y1} ${mx},${y2} ${x2},${y2}`;
-      const depState = model.rows.get(d)?.state ?? "";
+      const depState = from.kind === "collapsed" ? "merged" : (model.rows.get(d)?.state ?? "");
       edges.appendChild(
         s("path", {
-          d: path,
+          d: edgePath(from, p),
           class: `edge${FINISHED.has(depState) ? " done" : ""}`,
+          "data-from": from.id,
+          "data-to": p.id,
         }),
       );
     }
@@ -192,8 +205,26 @@ function drawEdges(model: BoardModel, layout: Layout, placed: Placed[]): SVGElem
   return edges;
 }
 
-export function drawGraph(model: BoardModel, layout: Layout): SVGElement {
-  const { placed, tallest } = placeWaves(model, layout);
+function edgePath(from: Placed, p: Placed): string {
+  const x1 = from.x + NODE_W;
+  const y1 = from.y + NODE_H / 2;
+  const x2 = p.x;
+  const y2 = p.y + NODE_H / 2;
+  const mx = (x1 + x2) / 2;
+  // An edge that skips waves runs in the gap between rows (free in every column), not behind
+  // the nodes of the waves it crosses.
+  const lane = Math.min(from.y, p.y) - ROW_GAP / 2;
+  return x2 - x1 > COL_GAP + 1
+    ? `M${x1},${y1} C${x1 + 24},${y1} ${x1 + 16},${lane} ${x1 + 40},${lane} L${x2 - 40},${lane} C${x2 - 16},${lane} ${x2 - 24},${y2} ${x2},${y2}`
+    : `M${x1},${y1} C${mx},${y1} ${mx},${y2} ${x2},${y2}`;
+}
+
+export function drawGraph(
+  model: BoardModel,
+  layout: Layout,
+  view: GraphView = { showDone: false, expanded: new Set() },
+): SVGElement {
+  const { placed, tallest } = placeWaves(model, layout, view);
   const width = PAD * 2 + layout.waves.length * (NODE_W + COL_GAP) - COL_GAP;
   const height = TOP + PAD * 2 + tallest * (NODE_H + ROW_GAP) - ROW_GAP;
   const svg = s("svg", {
@@ -207,7 +238,14 @@ export function drawGraph(model: BoardModel, layout: Layout): SVGElement {
   svg.appendChild(drawEdges(model, layout, placed));
   layout.waves.forEach((col, w) => {
     const x = PAD + w * (NODE_W + COL_GAP);
-    svg.appendChild(s("text", { x, y: PAD + 6, class: "wave-label" }, `WAVE ${w + 1} · ${col.length}`));
+    const opened = view.expanded.has(w) && !view.showDone;
+    svg.appendChild(
+      s(
+        "text",
+        { x, y: PAD + 6, class: `wave-label${opened ? " wave-toggle" : ""}`, "data-wave": opened ? w : null },
+        `WAVE ${w + 1} · ${col.length}${opened ? " · fold" : ""}`,
+      ),
+    );
   });
   for (const p of placed) svg.appendChild(node(p));
   return svg;
@@ -239,7 +277,7 @@ function node(p: Placed): SVGElement {
     `state-${state}`,
     p.kind !== "task" ? p.kind : "",
     p.row && ACTIVE.has(p.row.state) ? "active" : "",
-    p.row && needsYou(p.row) ? "needs-you" : "",
+    p.row && waitingForYou(p.row) ? "needs-you" : "",
     p.row?.waiting ? "asking" : "",
   ]
     .filter(Boolean)
@@ -249,6 +287,9 @@ function node(p: Placed): SVGElement {
     transform: `translate(${p.x},${p.y})`,
     "data-id": p.row ? p.row.id : null,
     "data-state": p.row ? p.row.state : null,
+    "data-wave": p.kind === "collapsed" ? p.id.slice("wave-".length) : null,
+    role: p.kind === "collapsed" ? "button" : null,
+    tabindex: p.kind === "collapsed" ? 0 : null,
   });
   const asks = p.row?.waiting ? `\nasks: ${p.row.waiting.asked}` : "";
   g.appendChild(s("title", null, p.row ? `${p.row.id}: ${p.row.title} (${p.row.state})${asks}` : p.label));
@@ -256,7 +297,7 @@ function node(p: Placed): SVGElement {
   g.appendChild(s("rect", { class: "bar", width: 5, height: NODE_H, rx: 2 }));
   g.appendChild(s("text", { x: 14, y: 19, class: "label" }, clip(p.label, 24)));
   g.appendChild(s("text", { x: 14, y: 36, class: "sub" }, clip(p.sub, 30)));
-  if (p.row && needsYou(p.row)) {
+  if (p.row && waitingForYou(p.row)) {
     g.appendChild(s("circle", { cx: NODE_W - 12, cy: 12, r: 8, class: "badge" }));
     g.appendChild(s("text", { x: NODE_W - 12, y: 16, class: "badge-text" }, p.row.waiting ? "?" : "!"));
   }

@@ -53,6 +53,16 @@ export const NEEDS_YOU = new Set(["review", "blocked", "failed", "stopped"]);
 export function needsYou(r: Row): boolean {
   return NEEDS_YOU.has(r.state) || r.waiting !== null;
 }
+
+/** A decision is the person's (issue 34): an agent asks, or the task is blocked, failed or stopped. */
+export function waitingForYou(r: Row): boolean {
+  return r.waiting !== null || r.state === "blocked" || r.state === "failed" || r.state === "stopped";
+}
+
+/** Verified work waits for a verdict: not an alarm, a queue. */
+export function readyForReview(r: Row): boolean {
+  return r.state === "review" && r.waiting === null;
+}
 export const ACTIVE = new Set(["running", "verifying"]);
 export const FINISHED = new Set(["merged", "abandoned"]);
 

@@ -8,7 +8,20 @@ import { clear, h } from "./dom.js";
 
 export const sessionBar = h("div", { class: "session" });
 
+/** What this session may do besides looking (issue 34): type into agents, open an editor. */
+export const sessionInfo: { name: string | null; typing: boolean; editor: "url" | "command" | null } = {
+  name: null,
+  typing: false,
+  editor: null,
+};
+const listeners: Array<() => void> = [];
+export function onSessionChange(f: () => void): void {
+  listeners.push(f);
+}
+
 function showName(name: string): void {
+  sessionInfo.name = name;
+  for (const f of listeners) f();
   clear(sessionBar);
   sessionBar.append(h("span", { class: "muted" }, "as "), h("span", { class: "session-name" }, name));
 }
@@ -47,9 +60,19 @@ function askName(): void {
 
 export async function loadSession(): Promise<void> {
   try {
-    const s = await get<{ id: string; name: string | null }>("/api/session");
+    const s = await get<{
+      id: string;
+      name: string | null;
+      typing: boolean;
+      editor: "url" | "command" | null;
+    }>("/api/session");
+    sessionInfo.typing = s.typing;
+    sessionInfo.editor = s.editor;
     if (s.name) showName(s.name);
-    else askName();
+    else {
+      askName();
+      for (const f of listeners) f();
+    }
   } catch (err) {
     if ((err as ApiError).status === 403) loggedOut();
   }

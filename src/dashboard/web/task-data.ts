@@ -8,6 +8,7 @@ export interface Note {
   kind: string;
   text: string;
   runId: string | null;
+  author?: string | null;
 }
 
 export interface TaskPageData {
@@ -66,7 +67,7 @@ export interface TaskPageData {
   }>;
   brief: {
     markdown: string;
-    data: { head: string | null; outsideScope: string[]; tampered: string[] };
+    data: { head: string | null; fork: string | null; outsideScope: string[]; tampered: string[] };
   } | null;
   briefError: string | null;
   denials: {
@@ -81,4 +82,6 @@ export interface TaskPageData {
   spec: { path: string; text: string | null } | null;
   live: boolean;
   partVerify: PartVerify | null;
+  /** When it merged, and the commit the base moved to (issue 34). */
+  merged: { commit: string; at: string } | null;
 }

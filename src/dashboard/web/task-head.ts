@@ -51,6 +51,14 @@ export function renderHead(head: HTMLElement, d: TaskPageData): void {
       fact("in state for", age(t.stateChangedAt)),
       t.branch ? fact("branch", t.branch) : null,
       t.reason ? fact("reason", t.reason) : null,
+      d.merged
+        ? h(
+            "span",
+            { class: "fact", "data-testid": "merged-at" },
+            h("span", { class: "k" }, "merged"),
+            `${d.merged.at.replace("T", " ").slice(0, 19)} at ${d.merged.commit.slice(0, 10)}`,
+          )
+        : null,
     ),
   );
   if (t.needs.length || d.dependents.length)
@@ -112,6 +120,13 @@ const ACTIONS: Array<{
     label: "Open PR",
     states: ["review"],
     ask: (id) => `Push ${id}'s branch and open a pull request with its brief (needs gh)?`,
+  },
+  {
+    action: "abandon",
+    label: "Abandon",
+    states: ["queued", "ready", "running", "verifying", "review", "blocked", "failed", "stopped"],
+    ask: (id) =>
+      `Give ${id} up? Its session ends; its worktree and branch are kept (ballador cleanup removes them). Tasks that need it stay queued.`,
   },
 ];
 

@@ -5,18 +5,24 @@ import { partVerifyNote } from "./part-verify.js";
 import type { TaskPageData } from "./task-data.js";
 
 /** Draws every panel again from the page's data; agent text goes in as text nodes only. */
-export function renderPanels(sections: HTMLElement, d: TaskPageData): void {
+export type OnLine = (file: string, line: number, side: "new" | "old", code: string) => void;
+
+export function renderPanels(sections: HTMLElement, d: TaskPageData, onLine?: OnLine): void {
   clear(sections);
   const sec = (title: string, ...body: Array<Node | null>) =>
     sections.appendChild(
       h("section", { class: "panel" }, h("div", { class: "panel-head" }, h("h2", null, title)), ...body),
     );
-  sec("Diff", diffPanel(d));
+  sec("Diff", diffPanel(d, onLine));
   sec("Verification", partVerifyNote(d.partVerify), verificationPanel(d));
   sec("Sandbox denials", denialsPanel(d));
   sec(
     "Review brief",
-    d.brief ? markdown(d.brief.markdown) : h("p", { class: "muted" }, d.briefError ?? "No brief."),
+    h(
+      "div",
+      { class: "brief" },
+      d.brief ? markdown(d.brief.markdown) : h("p", { class: "muted" }, d.briefError ?? "No brief."),
+    ),
   );
   sec("The part", markdown(d.task.body || "(no description)"));
   sec("The spec", specPanel(d));
@@ -24,13 +30,17 @@ export function renderPanels(sections: HTMLElement, d: TaskPageData): void {
   sec("History", historyPanel(d));
 }
 
-function diffPanel(d: TaskPageData): HTMLElement {
+function diffPanel(d: TaskPageData, onLine?: OnLine): HTMLElement {
   return d.diff.length === 0
-    ? h("p", { class: "muted" }, "No changes on the branch yet.")
+    ? h(
+        "p",
+        { class: "muted" },
+        d.merged ? "The task's own commits changed nothing." : "No changes on the branch yet.",
+      )
     : h(
         "div",
         { class: "diff" },
-        d.diff.map((f, i) => diffFile(f, i < 3)),
+        d.diff.map((f, i) => diffFile(f, i < 3, onLine)),
       );
 }
 
@@ -122,18 +132,21 @@ function runsPanel(d: TaskPageData): HTMLElement {
       );
 }
 
+/** State changes and, between them, what people typed into the agent (issue 34). */
 function historyPanel(d: TaskPageData): HTMLElement {
+  const rows: Array<{ at: string; cells: string[] }> = [
+    ...d.events.map((e) => ({
+      at: e.at,
+      cells: [e.from ?? "new", e.to, e.cause + (e.detail ? `: ${e.detail}` : ""), e.actor],
+    })),
+    ...d.notes
+      .filter((n) => n.kind === "typed")
+      .map((n) => ({ at: n.at, cells: ["", "", `typed: ${n.text}`, `typed by ${n.author ?? "a person"}`] })),
+  ];
+  rows.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
   return table(
     ["when", "from", "to", "cause", "by"],
-    [...d.events]
-      .reverse()
-      .map((e) => [
-        `${age(e.at)} ago`,
-        e.from ?? "new",
-        e.to,
-        e.cause + (e.detail ? `: ${e.detail}` : ""),
-        e.actor,
-      ]),
+    rows.map((r) => [`${age(r.at)} ago`, ...r.cells]),
   );
 }
 
@@ -164,24 +177,55 @@ function table(headers: string[], rows: string[][]): HTMLElement {
   );
 }
 
-function diffFile(f: TaskPageData["diff"][number], open: boolean): HTMLElement {
+function diffFile(f: TaskPageData["diff"][number], open: boolean, onLine?: OnLine): HTMLElement {
   const pre = h("pre", { class: "diff-text" });
   const fill = () => {
     if (pre.firstChild) return;
+    // Line numbers from the hunk headers: a comment names the line as the file has it.
+    let oldN = 0;
+    let newN = 0;
     for (const line of f.text.split("\n")) {
-      const cls = line.startsWith("@@")
+      const hunk = /^@@ -(\d+)(?:,\d+)? \+(\d+)/.exec(line);
+      const meta =
+        line.startsWith("+++") ||
+        line.startsWith("---") ||
+        line.startsWith("diff ") ||
+        line.startsWith("index ");
+      const cls = hunk
         ? "hunk"
-        : line.startsWith("+++") ||
-            line.startsWith("---") ||
-            line.startsWith("diff ") ||
-            line.startsWith("index ")
+        : meta
           ? "meta"
           : line.startsWith("+")
             ? "add"
             : line.startsWith("-")
               ? "del"
               : "ctx";
-      pre.appendChild(h("span", { class: `dl ${cls}` }, `${line}\n`));
+      if (hunk) {
+        oldN = Number(hunk[1]);
+        newN = Number(hunk[2]);
+      }
+      let at: { line: number; side: "new" | "old" } | null = null;
+      if (!hunk && !meta && newN > 0) {
+        if (cls === "del") at = { line: oldN++, side: "old" };
+        else {
+          at = { line: newN++, side: "new" };
+          if (cls === "ctx") oldN++;
+        }
+      }
+      const where = at;
+      pre.appendChild(
+        h(
+          "span",
+          {
+            class: `dl ${cls}${where && onLine ? " commentable" : ""}`,
+            "data-line": where ? where.line : null,
+            "data-side": where ? where.side : null,
+            title: where && onLine ? `Comment on ${f.file} line ${where.line}` : null,
+            onclick: where && onLine ? () => onLine(f.file, where.line, where.side, line) : null,
+          },
+          `${line}\n`,
+        ),
+      );
     }
     if (f.truncated)
       pre.appendChild(h("span", { class: "dl meta" }, "(cut here: the file's diff is larger)\n"));

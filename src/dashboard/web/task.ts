@@ -3,7 +3,9 @@
 import { Terminal } from "@xterm/xterm";
 import { type ApiError, get, post } from "./api.js";
 import { clear, h } from "./dom.js";
+import { editPart } from "./part-editor.js";
 import type { TaskPageData } from "./task-data.js";
+import { editorButton, LineComments, TypeBox } from "./task-hands.js";
 import { renderActions, renderHead, renderNotes } from "./task-head.js";
 import { renderPanels } from "./task-panels.js";
 import { say } from "./ui.js";
@@ -21,7 +23,9 @@ document.createElement = ((tag: string, options?: ElementCreationOptions) => {
   return el;
 }) as typeof document.createElement;
 
-type Frame = { live: true; text: string; width: number; height: number } | { live: false; log: string };
+type Frame =
+  | { live: true; text: string; width: number; height: number }
+  | { live: false; log: string; width?: number };
 
 export class TaskView {
   readonly el: HTMLElement;
@@ -30,14 +34,18 @@ export class TaskView {
   private sections = h("div", { class: "task-sections" });
   private noteList = h("ul", { class: "notes" });
   private termEl = h("div", { class: "terminal", "aria-label": "terminal (read only)" });
-  private termState = h("span", { class: "muted" });
+  private termState = h("span", { class: "muted term-state" });
   private term: Terminal;
   private termSource: EventSource | null = null;
   private loading = false;
   private again = false;
   private lastState = "";
+  private typeBox: TypeBox;
+  private comments: LineComments;
 
   constructor(readonly id: string) {
+    this.typeBox = new TypeBox(id);
+    this.comments = new LineComments(id);
     const input = h("textarea", {
       class: "note-input",
       rows: 2,
@@ -83,6 +91,7 @@ export class TaskView {
             { class: "panel" },
             h("div", { class: "panel-head" }, h("h2", null, "Terminal"), this.termState),
             this.termEl,
+            this.typeBox.el,
           ),
           this.sections,
         ),
@@ -96,6 +105,7 @@ export class TaskView {
             this.noteList,
             form,
           ),
+          this.comments.el,
         ),
       ),
     );
@@ -132,11 +142,15 @@ export class TaskView {
       if (this.term.cols !== f.width || this.term.rows !== f.height)
         this.term.resize(Math.min(f.width, 300), Math.min(f.height, 200));
       this.term.write(`\x1b[H\x1b[2J${f.text.replace(/\n/g, "\r\n")}`);
-      this.termState.textContent = "live, read only";
+      this.typeBox.update(true);
+      this.termState.textContent = this.typeBox.el.querySelector("form")?.hidden ? "live, read only" : "live";
     } else {
+      // The server replayed the log through the same emulator as `ballador logs`: plain screens.
       this.term.reset();
+      this.typeBox.update(false);
+      if (f.width && this.term.cols !== f.width) this.term.resize(Math.min(f.width, 300), this.term.rows);
       this.term.write(f.log.replace(/(?<!\r)\n/g, "\r\n"));
-      this.termState.textContent = f.log ? "session ended: its log" : "no session yet";
+      this.termState.textContent = f.log ? "session ended: its screens, replayed" : "no session yet";
     }
   }
 
@@ -168,8 +182,20 @@ export class TaskView {
     if (this.lastState !== d.task.state) {
       this.lastState = d.task.state;
       renderActions(this.actions, d.task);
+      const editor =
+        d.task.state === "merged" || d.task.state === "abandoned" ? null : editorButton(d.task.id);
+      if (editor) this.actions.appendChild(editor);
+      // The part of a task not started yet can still change, as `queue` allows.
+      if (d.task.state === "queued" || d.task.state === "ready")
+        this.actions.appendChild(
+          h(
+            "button",
+            { type: "button", class: "btn", "data-action": "edit-part", onclick: () => editPart(this.id) },
+            "Edit part",
+          ),
+        );
     }
     renderNotes(this.noteList, d.notes);
-    renderPanels(this.sections, d);
+    renderPanels(this.sections, d, (file, line, side, code) => this.comments.add(file, line, side, code));
   }
 }

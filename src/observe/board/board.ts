@@ -4,10 +4,12 @@
  * lifecycle actions: a note. Everything returned is data; the page renders agent text as text.
  */
 
-import { existsSync, lstatSync, readFileSync } from "node:fs";
+import { existsSync, lstatSync, readFileSync, statSync } from "node:fs";
 import { relative, resolve } from "node:path";
-import { git, resolveCommit } from "../../adapters/git/index.js";
+import { git } from "../../adapters/git/index.js";
 import type { EventRow, NoteRow, RunRow, TaskRow, VerificationRow } from "../../adapters/store/index.js";
+import { screenText } from "../../adapters/terminal/screen-text.js";
+import { SESSION_SIZE } from "../../adapters/tmux/index.js";
 import { type PartVerifyOverride, partVerifyOverride } from "../../core/part-verify.js";
 import {
   costByTask,
@@ -19,7 +21,7 @@ import {
   UserError,
 } from "../../project/index.js";
 import { logFile, readLog, tmuxFor } from "../../run/index.js";
-import { type BriefData, buildBrief } from "../../verify/index.js";
+import { type BriefData, buildBrief, type MergedAt, mergedAt } from "../../verify/index.js";
 import { type DenialReport, denialCounts, denialReport } from "../denials.js";
 import { type NeedsYou, needsYouByTask } from "../needs-you.js";
 import { reviewOrder, show } from "../read.js";
@@ -225,6 +227,8 @@ export interface TaskPage {
   partVerify: PartVerifyOverride | null;
   /** Its newest verification ran no verify command: nothing checked its work. */
   unverified: boolean;
+  /** When it merged and the commit the base moved to (issue 34), or null. */
+  merged: MergedAt | null;
 }
 
 const MAX_FILE_DIFF = 200_000;
@@ -251,7 +255,9 @@ export async function taskPage(project: Project, id: string): Promise<TaskPage> 
     brief,
     briefError,
     denials: denialReport(project, id),
-    diff: brief?.data.head ? await diffPerFile(project, brief.data.head) : [],
+    diff:
+      brief?.data.head && brief.data.fork ? await diffPerFile(project, brief.data.fork, brief.data.head) : [],
+    merged: mergedAt(project, id),
     spec: specOf(project, shown.task),
     live: store.liveRuns().some((r) => r.taskId === id),
     waiting: needsYouByTask(project).get(id) ?? null,
@@ -270,11 +276,10 @@ function specOf(project: Project, task: TaskRow): TaskPage["spec"] {
   return { path: task.spec, text: readFileSync(file, "utf8").slice(0, MAX_SPEC) };
 }
 
-async function diffPerFile(project: Project, head: string): Promise<FileDiff[]> {
+/** The task's own changes: from the commit it forked from to its head, whatever the base did since. */
+async function diffPerFile(project: Project, fork: string, head: string): Promise<FileDiff[]> {
   const root = project.paths.root;
-  const base = await resolveCommit(root, project.config.base);
-  if (!base) return [];
-  const r = await git(["diff", "--no-color", "--no-ext-diff", "-M", `${base}...${head}`], {
+  const r = await git(["diff", "--no-color", "--no-ext-diff", "-M", `${fork}..${head}`], {
     cwd: root,
     allowFail: true,
   });
@@ -306,11 +311,18 @@ async function diffPerFile(project: Project, head: string): Promise<FileDiff[]> 
 
 export type TerminalFrame =
   | { live: true; text: string; width: number; height: number }
-  | { live: false; log: string };
+  | { live: false; log: string; width?: number };
 
 const MAX_LOG = 256 * 1024;
 
-/** The task's terminal: the live tmux screen (with its escape sequences), or the end of its session log. */
+/** The last replay of each ended session's log (file size and time: a log that ended stays the same). */
+const replays = new Map<string, { key: string; text: string }>();
+
+/**
+ * The task's terminal: the live tmux screen (with its escape sequences), or its ended session's
+ * log played through the same terminal emulator as `ballador logs` (a full-screen agent reads as
+ * the screens it showed, not as overlapping redraws; issue 34), as plain text.
+ */
 export async function terminalFrame(project: Project, id: string): Promise<TerminalFrame> {
   requireTask(project, id);
   const run = project
@@ -322,8 +334,17 @@ export async function terminalFrame(project: Project, id: string): Promise<Termi
     if (screen) return { live: true, ...screen };
   }
   if (!project.store().latestRun(id)) return { live: false, log: "" };
-  const log = readLog(logFile(project, id).file);
-  return { live: false, log: log.length > MAX_LOG ? log.slice(-MAX_LOG) : log };
+  const file = logFile(project, id).file;
+  const st = existsSync(file) ? statSync(file) : null;
+  const key = st ? `${st.size}:${st.mtimeMs}` : "";
+  const cached = replays.get(file);
+  if (cached?.key === key) return { live: false, log: cached.text, width: SESSION_SIZE.cols };
+  const text = (await screenText(readLog(file), SESSION_SIZE)).replace(/\n+$/, "");
+  const log = text.length > MAX_LOG ? text.slice(-MAX_LOG) : text;
+  // A few pages' worth: a long-running server that was shown many tasks does not keep them all.
+  if (replays.size >= 64) replays.clear();
+  replays.set(file, { key, text: log });
+  return { live: false, log, width: SESSION_SIZE.cols };
 }
 
 export const MAX_NOTE = 10_000;

@@ -5,3 +5,4 @@
  * reconcile (docs/specs/0001-architecture.md, cold start).
  */
 export * from "./board.js";
+export * from "./typing.js";

@@ -1,0 +1,91 @@
+/**
+ * What a task's own commits are, kept true after the fact (issue 34): the commit it forked from
+ * the base (its merge base when it reached review, and again when it merged) and its head then,
+ * recorded as a `fork` artifact. Comparing a branch with the base as it is now says wrong things
+ * later: once merged, the base contains the branch (no changes), and once the base moved, a
+ * two-dot diff counts the base's own commits as the task's.
+ */
+import { git, resolveCommit } from "../adapters/git/index.js";
+import { branchFor, type Project, requireTask } from "../project/index.js";
+
+export interface TaskSpan {
+  /** The commit the task's work starts from (its merge base with the base). */
+  fork: string;
+  /** The task's last commit. */
+  head: string;
+}
+
+export interface MergedAt {
+  /** The commit the base moved to. */
+  commit: string;
+  at: string;
+}
+
+async function mergeBase(root: string, a: string, b: string): Promise<string | null> {
+  const r = await git(["merge-base", "--end-of-options", a, b], { cwd: root, allowFail: true });
+  return r.code === 0 ? r.stdout.trim() || null : null;
+}
+
+/** The last kept span of a task, or null (never reviewed before this was recorded). */
+export function keptSpan(project: Project, taskId: string): TaskSpan | null {
+  const last = project
+    .store()
+    .artifacts(taskId)
+    .filter((a) => a.kind === "fork")
+    .at(-1);
+  const [fork, head] = (last?.value ?? "").split(" ");
+  return fork && head ? { fork, head } : null;
+}
+
+/** When and where the task merged (its merge artifact), or null. */
+export function mergedAt(project: Project, taskId: string): MergedAt | null {
+  const m = project
+    .store()
+    .artifacts(taskId)
+    .filter((a) => a.kind === "merge")
+    .at(-1);
+  return m ? { commit: m.value, at: m.at } : null;
+}
+
+/**
+ * Records the task's span as it is now (branch head and its merge base with `base`, or the base
+ * named in the config); nothing when the branch or base is missing or the span is already kept.
+ * `head` and `base` pin the commits when the caller knows them (a merge, before the base moves).
+ */
+export async function keepSpan(
+  project: Project,
+  taskId: string,
+  pinned: { head?: string; base?: string } = {},
+): Promise<TaskSpan | null> {
+  const root = project.paths.root;
+  const task = requireTask(project, taskId);
+  // Once merged the base contains the branch: only the merge itself (pinned) says where it forked.
+  if (task.state === "merged" && !pinned.head) return keptSpan(project, taskId);
+  const head = pinned.head ?? (await resolveCommit(root, task.branch ?? branchFor(project.config, task.id)));
+  const base = pinned.base ?? (await resolveCommit(root, project.config.base));
+  if (!head || !base) return null;
+  const fork = await mergeBase(root, base, head);
+  if (!fork) return null;
+  const last = keptSpan(project, taskId);
+  if (last?.fork !== fork || last.head !== head)
+    project.store().addArtifact(taskId, "fork", `${fork} ${head}`);
+  return { fork, head };
+}
+
+/**
+ * The span to judge the task by: a merged task's kept span (the base contains its branch now);
+ * otherwise the branch as it is and its merge base with the base now. Null: no branch yet.
+ */
+export async function taskSpan(project: Project, taskId: string, branch: string): Promise<TaskSpan | null> {
+  const root = project.paths.root;
+  const task = requireTask(project, taskId);
+  if (task.state === "merged") {
+    const kept = keptSpan(project, taskId);
+    if (kept) return kept;
+  }
+  const head = await resolveCommit(root, branch);
+  const base = await resolveCommit(root, project.config.base);
+  if (!head) return null;
+  if (!base) return { fork: head, head };
+  return { fork: (await mergeBase(root, base, head)) ?? base, head };
+}
