@@ -239,6 +239,11 @@ class WatchSession {
   async lastLook(done: boolean): Promise<void> {
     this.withdraw?.();
     this.withdraw = null;
+    // The states reached since the last sync reach the tracker before conducting ends.
+    if (this.sourcesMs > 0) {
+      this.lastSources = 0;
+      await this.sourcesIfDue();
+    }
     this.report();
     await this.conflicts();
     if (!done) return;

@@ -10,7 +10,7 @@ import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { cleanupProjects, commitAndDone, makeProject, type Project } from "../helpers/runtime.js";
+import { cleanupProjects, commitAndDone, gate, makeProject, type Project } from "../helpers/runtime.js";
 import { type GhStandIn, ghStandIn } from "../helpers/verification.js";
 
 afterEach(cleanupProjects);
@@ -29,10 +29,17 @@ interface Issue {
 }
 
 /** A project with a github source on the stand-in; the scripted agent commits and reports done. */
-async function sourceProject(extra: Record<string, unknown> = {}): Promise<{ p: Project; gh: GhStandIn }> {
+async function sourceProject(
+  extra: Record<string, unknown> = {},
+  sources: Record<string, unknown> = {},
+): Promise<{ p: Project; gh: GhStandIn }> {
   const p = await makeProject();
   const script = join(p.parent, "agent.yaml");
   await writeFile(script, stringify({ steps: commitAndDone("work.txt") }));
+  const gated = join(p.parent, "gated.yaml");
+  await writeFile(gated, stringify({ steps: [gate(p, "g"), ...commitAndDone("gated.txt")] }));
+  const failing = join(p.parent, "failing.yaml");
+  await writeFile(failing, stringify({ steps: [{ run: "echo cannot; exit 3" }] }));
   await p.write(
     ".ballador/config.yaml",
     stringify({
@@ -44,11 +51,14 @@ async function sourceProject(extra: Record<string, unknown> = {}): Promise<{ p: 
         profiles: {
           scripted: { command: ["ballador-scripted-agent", "--script", script] },
           other: { command: ["ballador-scripted-agent", "--script", script] },
+          gated: { command: ["ballador-scripted-agent", "--script", gated] },
+          failing: { command: ["ballador-scripted-agent", "--script", failing] },
         },
       },
       sandbox: { mode: "none" },
       sources: {
         instance: "test-a",
+        ...sources,
         trackers: { gh: { type: "github", repo: "acme/widgets", host: "example.test", ...extra } },
       },
     }),
@@ -268,5 +278,81 @@ describe("source sync (github through gh)", () => {
     const notes = (await p.show("gh-1")).notes.map((n) => n.text);
     expect(notes).toContain("source gh: told issue #1: review");
     expect(notes).toContain("source gh: told issue #1: merged (closed)");
+  });
+
+  it("launch --watch imports the issues every sources.every and writes running, review and failed back, each once", async () => {
+    const { p, gh } = await sourceProject({}, { every: "1s" });
+    await serveIssues(gh, [
+      { number: 1, title: "Held", labels: ["ballador", "agent:gated"] },
+      { number: 2, title: "Fails", labels: ["ballador", "agent:failing"] },
+    ]);
+    await sync(p, gh);
+    await p.git(["add", "-A"]);
+    await p.git(["commit", "-qm", "parts from the tracker"]);
+    const watch = p.spawn(["launch", "--watch"], gh.env);
+    const labels = async () =>
+      (await gh.writes())
+        .filter((w) => w.path.endsWith("/labels"))
+        .map((w) => `${w.path} ${JSON.stringify(w.body)}`);
+    await expect
+      .poll(labels, { timeout: 30_000, interval: 500 })
+      .toContain('repos/acme/widgets/issues/1/labels {"labels":["ballador: in progress"]}');
+    await p.waitState("gh-2", "failed");
+    await p.open("g");
+    await p.waitState("gh-1", "review");
+    const comments = async () =>
+      (await gh.writes())
+        .filter((w) => w.path.endsWith("/comments"))
+        .map((w) => `${w.path}: ${(w.body as { body: string }).body}`);
+    await expect.poll(async () => (await comments()).length, { timeout: 30_000, interval: 500 }).toBe(2);
+    watch.child.kill("SIGINT");
+    await watch.exited;
+    await sync(p, gh);
+    const said = await comments();
+    expect(said.find((c) => c.startsWith("repos/acme/widgets/issues/2/"))).toMatch(/task gh-2 is failed: .+/);
+    expect(said.find((c) => c.startsWith("repos/acme/widgets/issues/1/"))).toContain(
+      "task gh-1 is ready for review",
+    );
+    const all = await labels();
+    // gh-1 was seen running once; gh-2 may have failed between two syncs (never seen running).
+    expect(all.filter((l) => l.includes("issues/1/labels") && l.includes("in progress"))).toHaveLength(1);
+    expect(
+      all.filter((l) => l.includes("issues/2/labels") && l.includes("in progress")).length,
+    ).toBeLessThanOrEqual(1);
+    expect(all.filter((l) => l.includes("in review"))).toEqual([
+      'repos/acme/widgets/issues/1/labels {"labels":["ballador: in review"]}',
+    ]);
+  });
+
+  it("updates the part of an edited issue that has not started, and notes the change on a started one", async () => {
+    const { p, gh } = await sourceProject();
+    await serveIssues(gh, [
+      { number: 1, title: "Started", labels: ["ballador", "agent:gated"] },
+      { number: 2, title: "Waiting", body: "First text" },
+    ]);
+    await sync(p, gh);
+    await p.git(["add", "-A"]);
+    await p.git(["commit", "-qm", "parts"]);
+    await p.ok(["launch", "gh-1"]);
+    await p.waitState("gh-1", "running");
+    const bodyBefore = (await p.show("gh-1")).task.body;
+    await serveIssues(gh, [
+      { number: 1, title: "Started", body: "Changed after the start", labels: ["ballador", "agent:gated"] },
+      { number: 2, title: "Waiting, edited", body: "Second text" },
+    ]);
+    const s = (await sync(p, gh)) as SyncJson & { updated: string[]; changedUpstream: string[] };
+    expect(s.updated).toEqual(["gh-2"]);
+    expect(s.changedUpstream).toEqual(["gh-1"]);
+    expect((await p.show("gh-2")).task.body).toContain("> Second text");
+    expect((await p.task("gh-2")).title).toBe("Waiting, edited");
+    const started = await p.show("gh-1");
+    expect(started.task.body).toBe(bodyBefore);
+    expect(started.notes.map((n) => n.text)).toContain(
+      "source gh: issue #1 changed upstream after this task started; the run keeps its plan (re-read the issue, or retry to start over)",
+    );
+    await sync(p, gh);
+    expect((await p.show("gh-1")).notes.filter((n) => n.text.includes("changed upstream"))).toHaveLength(1);
+    await p.open("g");
+    await p.waitState("gh-1", "review");
   });
 });
