@@ -255,6 +255,10 @@ describe("source sync (github through gh)", () => {
     expect(s.abandoned).toEqual([{ id: "gh-2", why: "issue #2 was closed upstream" }]);
     expect((await p.task("gh-2")).state).toBe("abandoned");
     expect(s.writes.sent).toEqual([{ task: "gh-1", state: "review" }]);
+    const brief = await p.run(["review", "gh-1", "--no-diff", "--json"]);
+    expect((JSON.parse(brief.stdout) as { markdown: string }).markdown).toContain(
+      "source gh: told issue #1: claimed",
+    );
     await p.git(["add", "-A"]); // the abandoned part's file is gone
     await p.git(["commit", "-qm", "the tracker dropped gh-2"]);
     await p.ok(["merge", "gh-1", "--unverified"]);
