@@ -24,6 +24,7 @@ interface Issue {
   labels?: string[];
   assignees?: string[];
   blockedBy?: number[];
+  subIssues?: number[];
   state?: string;
   pull?: boolean;
 }
@@ -79,11 +80,17 @@ async function serveIssues(gh: GhStandIn, issues: Issue[]): Promise<void> {
     labels: (i.labels ?? ["ballador"]).map((name) => ({ name })),
     assignees: (i.assignees ?? ["alice"]).map((login) => ({ login })),
     issue_dependencies_summary: { blocked_by: i.blockedBy?.length ?? 0 },
+    sub_issues_summary: { total: i.subIssues?.length ?? 0 },
     ...(i.pull ? { pull_request: { url: "x" } } : {}),
   });
   await gh.serve(ISSUES, issues.map(shape));
   for (const i of issues) {
     await gh.serve(`repos/acme/widgets/issues/${i.number}`, shape(i));
+    if (i.subIssues?.length)
+      await gh.serve(
+        `repos/acme/widgets/issues/${i.number}/sub_issues?per_page=100&page=1`,
+        i.subIssues.map((n) => ({ number: n, state: "open" })),
+      );
     if (i.blockedBy?.length)
       await gh.serve(
         `repos/acme/widgets/issues/${i.number}/dependencies/blocked_by?per_page=100&page=1`,
@@ -358,5 +365,43 @@ describe("source sync (github through gh)", () => {
     expect((await p.show("gh-1")).notes.filter((n) => n.text.includes("changed upstream"))).toHaveLength(1);
     await p.open("g");
     await p.waitState("gh-1", "review");
+  });
+
+  it("makes a parent's sub-issues its parts, in the parent's folder", async () => {
+    const { p, gh } = await sourceProject();
+    await serveIssues(gh, [
+      { number: 10, title: "Epic: parser", subIssues: [11, 12] },
+      { number: 11, title: "Tokens", labels: [] },
+      { number: 12, title: "Tree", labels: [], blockedBy: [11] },
+    ]);
+    const s = await sync(p, gh);
+    expect(s.inserted.sort()).toEqual(["gh-11", "gh-12"]);
+    expect(s.skipped).toEqual([
+      { key: "#10", title: "Epic: parser", reason: "has sub-issues: they are the parts" },
+    ]);
+    expect((await readdir(join(p.dir, ".ballador/parts/gh/gh-10"))).sort()).toEqual(["gh-11.md", "gh-12.md"]);
+    const part = await readFile(join(p.dir, ".ballador/parts/gh/gh-10/gh-12.md"), "utf8");
+    expect(part).toContain("needs: [gh-11]");
+    expect(part).toContain('part of GitHub issue acme/widgets#10: "Epic: parser"');
+  });
+
+  it("stops the run of an issue closed upstream, keeping its worktree, and abandons the task with the reason", async () => {
+    const { p, gh } = await sourceProject();
+    await serveIssues(gh, [{ number: 3, title: "Held", labels: ["ballador", "agent:gated"] }]);
+    await sync(p, gh);
+    await p.git(["add", "-A"]);
+    await p.git(["commit", "-qm", "parts"]);
+    await p.ok(["launch", "gh-3"]);
+    await p.waitState("gh-3", "running");
+    await serveIssues(gh, []);
+    await gh.serve("repos/acme/widgets/issues/3", { number: 3, title: "Held", state: "closed", labels: [] });
+    const s = await sync(p, gh);
+    expect(s.abandoned).toEqual([{ id: "gh-3", why: "issue #3 was closed upstream" }]);
+    const shown = await p.show("gh-3");
+    expect(shown.task.state).toBe("abandoned");
+    expect(shown.events.at(-1)).toMatchObject({ to: "abandoned", cause: "issue #3 was closed upstream" });
+    expect(await p.sessions()).toEqual([]);
+    expect(existsSync(p.worktree("gh-3"))).toBe(true);
+    expect(await readdir(join(p.dir, ".ballador/parts/gh"))).toEqual(["gh-3.md"]); // a started task's file stays
   });
 });
