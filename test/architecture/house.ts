@@ -58,7 +58,13 @@ export const HOUSE: House = {
       enteredFrom: ["src/cli"],
     },
   },
-  doors: [...STAGES.map((s) => `src/${s}`), "src/run/supervise", "src/run/recover", "src/plan/sources", "src/adapters/hostile"],
+  doors: [
+    ...STAGES.map((s) => `src/${s}`),
+    "src/run/supervise",
+    "src/run/recover",
+    "src/plan/sources",
+    "src/adapters/hostile",
+  ],
   // An adapter folder with an index.ts is entered through it (git, store, sandbox, tmux, ...);
   // agents/, files/, process/ and terminal/ are small sets of files, each its own door.
   doorsWhenIndexed: ["src/adapters"],
