@@ -5,15 +5,29 @@
  * instance skipping a claimed issue, an issue closed upstream abandoning its task, the
  * writeback of review and merged, and hostile issue text staying inert.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { Ajv2020 } from "ajv/dist/2020.js";
 import { afterEach, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
+import { PACKAGE_ROOT } from "../helpers/cli.js";
 import { cleanupProjects, commitAndDone, gate, makeProject, type Project } from "../helpers/runtime.js";
 import { type GhStandIn, ghStandIn } from "../helpers/verification.js";
 
 afterEach(cleanupProjects);
+
+const ajv = new Ajv2020({ allErrors: true, strict: true });
+const schema = (name: string) =>
+  ajv.compile(JSON.parse(readFileSync(join(PACKAGE_ROOT, "schemas/cli", `${name}.schema.json`), "utf8")));
+const syncSchema = schema("source-sync");
+const listSchema = schema("source-list");
+
+/** The document follows its published schema (schemas/cli/). */
+function checked<T>(doc: T, v: ReturnType<typeof schema>): T {
+  expect(v(doc), ajv.errorsText(v.errors)).toBe(true);
+  return doc;
+}
 
 const ISSUES = "repos/acme/widgets/issues?state=open&per_page=100&page=1";
 
@@ -113,7 +127,7 @@ interface SyncJson {
 async function sync(p: Project, gh: GhStandIn): Promise<SyncJson> {
   const r = await p.run(["source", "sync", "gh", "--json"], { env: gh.env });
   expect(r.code, r.stderr).toBe(0);
-  return JSON.parse(r.stdout) as SyncJson;
+  return checked(JSON.parse(r.stdout) as SyncJson, syncSchema);
 }
 
 describe("source sync (github through gh)", () => {
@@ -131,7 +145,7 @@ describe("source sync (github through gh)", () => {
     ]);
     const list = await p.run(["source", "list", "gh", "--json"], { env: gh.env });
     expect(list.code, list.stderr).toBe(0);
-    const listed = JSON.parse(list.stdout) as SyncJson;
+    const listed = checked(JSON.parse(list.stdout) as SyncJson, listSchema);
     expect(listed.imported.map((i) => i.id)).toEqual(["gh-1", "gh-2"]);
     expect(Object.fromEntries(listed.skipped.map((s) => [s.key, s.reason]))).toEqual({
       "#3": 'no "ballador" label',
