@@ -195,7 +195,7 @@ describe("the Jira recipe (docs/recipes/jira-source.mjs) on the shell contract",
 });
 
 describe("the linear source", () => {
-  it("reads issues through GraphQL with the key in the host's requests only, and comments a claim", async () => {
+  it("reads issues through GraphQL with the key in the host's requests only, and comments a claim and a failure", async () => {
     const seen: Array<{ query: string; auth: string | undefined; variables: unknown }> = [];
     const node = (id: string, identifier: string, extra: Record<string, unknown> = {}) => ({
       id,
@@ -263,6 +263,19 @@ describe("the linear source", () => {
       const text = await readFile(join(p.dir, f)).catch(() => Buffer.alloc(0));
       expect(text.includes(key), f).toBe(false);
     }
+    // A failed task is told to Linear as a comment with the reason, once.
+    await p.git(["add", "-A"]);
+    await p.git(["commit", "-qm", "parts"]);
+    await p.ok(["launch", "t-eng-1"]); // the scripted agent finds no script in a quoted issue
+    await p.waitState("t-eng-1", "failed");
+    for (let i = 0; i < 2; i++)
+      expect((await p.run(["source", "sync", "t"], { env: { LINEAR_KEY: key } })).code).toBe(0);
+    const failed = seen
+      .filter((s) => s.query.includes("commentCreate"))
+      .map((s) => (s.variables as { input: { issueId: string; body: string } }).input)
+      .filter((i) => i.body.includes("is failed"));
+    expect(failed).toHaveLength(1);
+    expect(failed[0]?.issueId).toBe("u1");
     const missing = await p.run(["source", "sync", "t"]);
     expect(missing.code).not.toBe(0);
     expect(missing.stderr).toContain(
