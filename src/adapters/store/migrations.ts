@@ -210,7 +210,8 @@ export const MIGRATIONS: readonly string[] = [
   `,
   // 10: task sources (issue 33): which issue each imported task came from (the source's name and
   // the tracker's opaque ref), the hash of the issue as last imported, and the tracker outbox:
-  // one row per write, keyed by task and state, so each is sent once and retried until it is.
+  // one row per write, keyed by task and state, so each is sent once and retried until it is;
+  // a sender leases a row while it sends, so two syncs at once do not both send it.
   `
   CREATE TABLE source_items (
     task_id TEXT PRIMARY KEY,
@@ -232,7 +233,8 @@ export const MIGRATIONS: readonly string[] = [
     created_at TEXT NOT NULL,
     attempts INTEGER NOT NULL DEFAULT 0,
     last_error TEXT,
-    sent_at TEXT
+    sent_at TEXT,
+    lease_until TEXT
   );
   CREATE INDEX source_writes_pending ON source_writes(source, sent_at);
   `,

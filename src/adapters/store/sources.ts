@@ -118,18 +118,37 @@ export class SourceLedger extends TaskRecords {
     ).map(write);
   }
 
+  /**
+   * Takes a pending write for sending: true for the one process that gets it. The lease ends
+   * with sourceWriteDone, or by itself after `ms` (a sender that died: the write is retried).
+   */
+  leaseSourceWrite(key: string, ms: number): boolean {
+    return this.tx(() => {
+      const at = new Date();
+      return (
+        this.db
+          .prepare(
+            "UPDATE source_writes SET lease_until = ? WHERE key = ? AND sent_at IS NULL AND (lease_until IS NULL OR lease_until < ?)",
+          )
+          .run(new Date(at.getTime() + ms).toISOString(), key, at.toISOString()).changes === 1
+      );
+    });
+  }
+
   /** Sent (error null) or failed once more (error: why, for show and the next try). */
   sourceWriteDone(key: string, error: string | null): void {
     this.tx(() => {
       if (error === null)
         this.db
           .prepare(
-            "UPDATE source_writes SET sent_at = ?, last_error = NULL, attempts = attempts + 1 WHERE key = ?",
+            "UPDATE source_writes SET sent_at = ?, last_error = NULL, attempts = attempts + 1, lease_until = NULL WHERE key = ?",
           )
           .run(now(), key);
       else
         this.db
-          .prepare("UPDATE source_writes SET attempts = attempts + 1, last_error = ? WHERE key = ?")
+          .prepare(
+            "UPDATE source_writes SET attempts = attempts + 1, last_error = ?, lease_until = NULL WHERE key = ?",
+          )
           .run(error, key);
     });
   }

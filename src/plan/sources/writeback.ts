@@ -90,7 +90,8 @@ export async function sendWrites(
   const sent: Array<{ task: string; state: string }> = [];
   const failed: Array<{ task: string; state: string; error: string }> = [];
   for (const w of store.pendingSourceWrites(name)) {
-    if (w.attempts >= MAX_ATTEMPTS) continue;
+    // Another sync (launch --watch and a person's source sync) may be sending it right now.
+    if (w.attempts >= MAX_ATTEMPTS || !store.leaseSourceWrite(w.key, 120_000)) continue;
     const payload = JSON.parse(w.payload) as { text: string; url: string | null; close: boolean };
     try {
       await tracker.mark(w.ref, { state: w.state as WriteState, instance: instanceId(project), ...payload });
