@@ -90,7 +90,7 @@ export const SourcesSchema = z.strictObject({
   every: Duration('"5m"; "0s" never').optional().describe("launch --watch syncs every source this often"),
   instance: z
     .string()
-    .regex(/^[A-Za-z0-9._-]{1,40}$/, { message: "1-40 letters, digits, . _ or -" })
+    .regex(/^[A-Za-z0-9._-]{1,35}$/, { message: "1-35 letters, digits, . _ or - (a GitHub label holds 50)" })
     .optional()
     .describe("This Ballador's name in claim markers; default: the host name"),
   trackers: z

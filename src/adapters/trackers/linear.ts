@@ -41,7 +41,7 @@ const DONE = ["completed", "canceled"];
 
 function toTracker(i: LinearIssue): TrackerIssue {
   const claims = (i.comments?.nodes ?? []).flatMap((c) => {
-    const m = /^ballador-claim:([A-Za-z0-9._-]{1,40})\s*$/m.exec(typeof c?.body === "string" ? c.body : "");
+    const m = /^ballador-claim:([A-Za-z0-9._-]{1,35})\s*$/m.exec(typeof c?.body === "string" ? c.body : "");
     return m ? [m[1] as string] : [];
   });
   const r = ContractIssue.safeParse({

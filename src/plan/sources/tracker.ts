@@ -26,7 +26,7 @@ export function instanceId(project: Project): string {
     project.config.sources.instance ??
     (hostname()
       .replace(/[^A-Za-z0-9._-]/g, "-")
-      .slice(0, 40) ||
+      .slice(0, 35) ||
       "ballador")
   );
 }
