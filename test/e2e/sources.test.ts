@@ -55,6 +55,8 @@ async function sourceProject(
   await writeFile(gated, stringify({ steps: [gate(p, "g"), ...commitAndDone("gated.txt")] }));
   const failing = join(p.parent, "failing.yaml");
   await writeFile(failing, stringify({ steps: [{ run: "echo cannot; exit 3" }] }));
+  const blocker = join(p.parent, "blocker.yaml");
+  await writeFile(blocker, stringify({ steps: [{ blocked: "needs the staging database password" }] }));
   await p.write(
     ".ballador/config.yaml",
     stringify({
@@ -68,6 +70,7 @@ async function sourceProject(
           other: { command: ["ballador-scripted-agent", "--script", script] },
           gated: { command: ["ballador-scripted-agent", "--script", gated] },
           failing: { command: ["ballador-scripted-agent", "--script", failing] },
+          blocker: { command: ["ballador-scripted-agent", "--script", blocker] },
         },
       },
       sandbox: { mode: "none" },
@@ -305,11 +308,12 @@ describe("source sync (github through gh)", () => {
     expect(notes).toContain("source gh: told issue #1: merged (closed)");
   });
 
-  it("launch --watch imports the issues every sources.every and writes running, review and failed back, each once", async () => {
+  it("launch --watch imports the issues every sources.every and writes running, review, failed and blocked back, each once", async () => {
     const { p, gh } = await sourceProject({}, { every: "1s" });
     await serveIssues(gh, [
       { number: 1, title: "Held", labels: ["ballador", "agent:gated"] },
       { number: 2, title: "Fails", labels: ["ballador", "agent:failing"] },
+      { number: 3, title: "Stuck", labels: ["ballador", "agent:blocker"] },
     ]);
     await sync(p, gh);
     await p.git(["add", "-A"]);
@@ -323,13 +327,14 @@ describe("source sync (github through gh)", () => {
       .poll(labels, { timeout: 30_000, interval: 500 })
       .toContain('repos/acme/widgets/issues/1/labels {"labels":["ballador: in progress"]}');
     await p.waitState("gh-2", "failed");
+    await p.waitState("gh-3", "blocked");
     await p.open("g");
     await p.waitState("gh-1", "review");
     const comments = async () =>
       (await gh.writes())
         .filter((w) => w.path.endsWith("/comments"))
         .map((w) => `${w.path}: ${(w.body as { body: string }).body}`);
-    await expect.poll(async () => (await comments()).length, { timeout: 30_000, interval: 500 }).toBe(2);
+    await expect.poll(async () => (await comments()).length, { timeout: 30_000, interval: 500 }).toBe(3);
     watch.child.kill("SIGINT");
     await watch.exited;
     await sync(p, gh);
