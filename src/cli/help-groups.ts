@@ -29,6 +29,7 @@ export const COMMAND_GROUPS: Record<string, HelpGroup> = {
   plan: "plan",
   mcp: "plan",
   queue: "plan",
+  source: "plan",
   graph: "plan",
   status: "run",
   next: "run",

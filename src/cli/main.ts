@@ -14,6 +14,7 @@ import { registerRunCommands } from "./commands/run-commands.js";
 import { registerSandboxCommands } from "./commands/sandbox-commands.js";
 import { registerSetupCommands } from "./commands/setup-commands.js";
 import { registerShellCommands } from "./commands/shell-commands.js";
+import { registerSourceCommands } from "./commands/source-commands.js";
 import { handleError } from "./errors.js";
 import { applyHelpGroups, groupItemsInOrder } from "./help-groups.js";
 
@@ -60,6 +61,7 @@ State: <repo>/.ballador/state (or $BALLADOR_STATE_DIR).`,
   program.configureHelp({ sortSubcommands: false, groupItems: groupItemsInOrder });
   registerSetupCommands(program);
   registerQueueCommands(program);
+  registerSourceCommands(program);
   registerRunCommands(program);
   registerDeliveryCommands(program);
   registerSandboxCommands(program);

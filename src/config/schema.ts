@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { parseDuration } from "../core/duration.js";
 import { verifyInputProblem } from "../core/verify-inputs.js";
+import { type SourceConfig, SourcesSchema } from "./source-schema.js";
 
 const Command = z.string().min(1, { message: "an empty command; remove the key or give a command" });
 
@@ -222,6 +223,7 @@ export const ConfigLayerSchema = z.strictObject({
   needs_you: NeedsYouSchema.optional(),
   notify: NotifySchema.optional(),
   sync: SyncSchema.optional(),
+  sources: SourcesSchema.optional(),
   budget: TaskBudgetSchema.optional(),
   prices: z.record(z.string().min(1), PriceSchema).optional(),
   tests: z
@@ -316,6 +318,8 @@ export interface Config {
   };
   /** `launch --watch` runs `sync` (pull request state through gh) this often; "0s": never. */
   sync: { every: string };
+  /** Trackers whose issues become parts (issue 33); `launch --watch` syncs them every `every`. */
+  sources: { every: string; instance: string | null; trackers: Record<string, SourceConfig> };
   /**
    * Per task (every attempt since a person last started it): a run that passes it is stopped
    * and the task blocked with reason "budget". A profile's `budget` overrides it for its tasks.
@@ -386,6 +390,7 @@ export const DEFAULT_CONFIG: Config = {
     coalesce: "2s",
   },
   sync: { every: "0s" },
+  sources: { every: "5m", instance: null, trackers: {} },
   budget: {},
   prices: {},
   tmux_socket: "ballador",
@@ -403,5 +408,6 @@ export const DEFAULT_CONFIG: Config = {
   },
 };
 
+export type { SourceConfig } from "./source-schema.js";
 // Here for the config's own users; the runtime imports it from core, without zod.
 export { parseDuration };

@@ -101,6 +101,14 @@ notify:
 # merge on the forge marks the task merged); 0s never.
 sync:
   every: 0s
+# Task sources: a tracker's issues labelled "ballador" and assigned to you become parts
+# ("ballador source sync"; launch --watch syncs every sources.every). See docs/sources.md.
+# sources:
+#   every: 5m
+#   trackers:
+#     github: { type: github }                                  # the remote's issues, through gh
+#     linear: { type: linear, api_key: { env: LINEAR_API_KEY } }
+#     jira: { type: shell, command: "node scripts/jira-source.mjs" }
 `;
 
 /** Budgets and the prices that turn tokens into USD. */

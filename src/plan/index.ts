@@ -11,4 +11,5 @@ export {
 } from "./conductor-session.js";
 export * from "./parts.js";
 export * from "./queue.js";
+export * from "./sources/index.js";
 export * from "./specs.js";

@@ -232,12 +232,18 @@ export function failureFeedback(project: Project, id: string): string | null {
   return parts.length ? parts.join("\n\n") : null;
 }
 
-export async function abandon(project: Project, id: string, actor = "cli"): Promise<{ id: string }> {
+/** `cause`: why, when not a person's decision (a task source's issue closed upstream). */
+export async function abandon(
+  project: Project,
+  id: string,
+  actor = "cli",
+  cause = "abandoned by a person",
+): Promise<{ id: string }> {
   await reconcile(project, { repair: true });
   const task = requireTask(project, id);
   if (task.state === "merged" || task.state === "abandoned")
     throw new UserError(`task ${id} is already ${task.state}`, 4, [], "wrong_state");
-  project.store().transition(id, "abandoned", { cause: "abandoned by a person", actor });
+  project.store().transition(id, "abandoned", { cause, actor });
   await endLiveRun(project, task, "abandoned");
   return { id };
 }

@@ -156,6 +156,9 @@ class WatchSession {
   private lastSync = 0;
   /** Tasks in review whose pull request is open: with sync on, conducting waits for them too. */
   private openPulls = 0;
+  /** sources.every with trackers configured: their issues become parts (issue 33). */
+  private sourcesMs = 0;
+  private lastSources = 0;
 
   constructor(
     private readonly project: Project,
@@ -181,6 +184,9 @@ class WatchSession {
     this.version = this.store.dataVersion();
     this.lastReconcile = Date.now();
     this.syncMs = parseDuration(this.project.config.sync.every);
+    const sources = this.project.config.sources;
+    this.sourcesMs = Object.keys(sources.trackers).length > 0 ? parseDuration(sources.every) : 0;
+    await this.sourcesIfDue();
     await this.syncIfDue();
     await this.beat(this.opts);
     this.report();
@@ -195,13 +201,23 @@ class WatchSession {
   async round(): Promise<"aborted" | "idle" | "goes-on" | "done"> {
     const { opts, store } = this;
     const sinceReconcile = Date.now() - this.lastReconcile;
-    const untilSync = this.syncMs > 0 ? this.syncMs - (Date.now() - this.lastSync) : Number.POSITIVE_INFINITY;
+    const until = (ms: number, last: number) =>
+      ms > 0 ? ms - (Date.now() - last) : Number.POSITIVE_INFINITY;
     await this.waker.next(
-      Math.max(0, Math.min(this.pollMs, this.reconcileMs - sinceReconcile, untilSync)),
+      Math.max(
+        0,
+        Math.min(
+          this.pollMs,
+          this.reconcileMs - sinceReconcile,
+          until(this.syncMs, this.lastSync),
+          until(this.sourcesMs, this.lastSources),
+        ),
+      ),
       opts.signal,
     );
     if (opts.signal?.aborted) return "aborted";
-    const synced = await this.syncIfDue();
+    const imported = await this.sourcesIfDue();
+    const synced = (await this.syncIfDue()) || imported;
     const due = Date.now() - this.lastReconcile >= this.reconcileMs;
     const now = store.dataVersion();
     // Our own commits and files other than the store wake us too: nothing to do for them.
@@ -223,6 +239,11 @@ class WatchSession {
   async lastLook(done: boolean): Promise<void> {
     this.withdraw?.();
     this.withdraw = null;
+    // The states reached since the last sync reach the tracker before conducting ends.
+    if (this.sourcesMs > 0) {
+      this.lastSources = 0;
+      await this.sourcesIfDue();
+    }
     this.report();
     await this.conflicts();
     if (!done) return;
@@ -257,6 +278,22 @@ class WatchSession {
       this.events.onProblem?.(`sync: ${(err as Error).message}`);
       return false;
     }
+  }
+
+  /** Every source's sync when due; true when it queued, updated or abandoned tasks. */
+  private async sourcesIfDue(): Promise<boolean> {
+    if (this.sourcesMs <= 0 || Date.now() - this.lastSources < this.sourcesMs) return false;
+    this.lastSources = Date.now();
+    const { syncAllSources } = await import("../plan/index.js");
+    let changed = false;
+    for (const s of await syncAllSources(this.project)) {
+      if (s.error) this.events.onProblem?.(`source ${s.source}: ${s.error}`);
+      for (const w of s.result?.writes.failed ?? [])
+        this.events.onProblem?.(`source ${s.source}: ${w.task} ${w.state} not written yet: ${w.error}`);
+      const r = s.result;
+      if (r && r.inserted.length + r.updated.length + r.abandoned.length > 0) changed = true;
+    }
+    return changed;
   }
 
   /** A launch wave; a spent budget stops the waves, not the conducting. */

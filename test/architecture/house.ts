@@ -63,6 +63,7 @@ export const HOUSE: House = {
     "src/run/supervise",
     "src/run/recover",
     "src/observe/board",
+    "src/plan/sources",
     "src/adapters/hostile",
   ],
   // An adapter folder with an index.ts is entered through it (git, store, sandbox, tmux, ...);

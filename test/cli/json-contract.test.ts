@@ -41,6 +41,8 @@ const SCHEMA_OF: Record<string, string> = {
   merge: "merge",
   pr: "pr",
   sync: "sync",
+  "source list": "source-list",
+  "source sync": "source-sync",
   update: "update",
   "sandbox denials": "sandbox-denials",
   completion: "completion",

@@ -219,6 +219,12 @@ export interface GhStandIn {
   serve(path: string, answer: unknown): Promise<void>;
   /** The PATH of every `gh api` call, in order. */
   apiCalls(): Promise<string[]>;
+  /** Every `gh api -X METHOD PATH --input -` (a write), with its JSON body, in order. */
+  writes(): Promise<Array<{ method: string; path: string; body: unknown }>>;
+  /** The next `n` writes fail as gh does on a 502 (nothing recorded). */
+  failWrites(n: number): Promise<void>;
+  /** Reading PATH fails as gh does on a 502 from now on. */
+  failOn(path: string): Promise<void>;
   /** The first pull request's URL. */
   url: string;
   /** The pull request's API path prefix: repos/acme/widgets/pulls/1 (and .../issues/1 for conversation). */
@@ -232,7 +238,9 @@ const answerFile = (path: string) => path.replace(/[^A-Za-z0-9._-]/g, "_");
  * A `gh` executable that answers `gh auth status` with 0, and `gh pr create ...` by recording
  * its argv (one line per argument, calls separated by a line "--call--") and the --body-file
  * content, then printing a pull request URL (pull/1, then pull/2, ...). `gh api --hostname HOST PATH` prints what `serve`
- * set for PATH (recording the call), or fails as gh does on a 404. Anything else exits 2.
+ * set for PATH (recording the call), or fails as gh does on a 404 (or a 502 after `failOn`).
+ * `gh api --hostname HOST -X METHOD PATH --input -` records the write and its stdin (or fails
+ * while `failWrites` counts down). Anything else exits 2.
  */
 export async function ghStandIn(p: Project): Promise<GhStandIn> {
   const binDir = join(p.parent, "gh-bin");
@@ -256,9 +264,19 @@ if [ "$1" = pr ] && [ "$2" = create ]; then
   echo "https://example.test/acme/widgets/pull/$n"
   exit 0
 fi
+if [ "$1" = api ] && [ "$2" = --hostname ] && [ "$3" = example.test ] && [ "$4" = -X ] && [ "$7" = --input ] && [ "$8" = - ]; then
+  f="$record/fail-writes"
+  n=$(cat "$f" 2>/dev/null || echo 0)
+  if [ "$n" -gt 0 ]; then echo $((n - 1)) > "$f"; echo "gh: Server Error (HTTP 502)" >&2; exit 1; fi
+  body=$(cat)
+  printf '%s %s %s\n' "$5" "$6" "$body" >> "$record/api-writes"
+  echo '{}'
+  exit 0
+fi
 if [ "$1" = api ] && [ "$2" = --hostname ] && [ "$3" = example.test ] && [ $# -eq 4 ]; then
   printf '%s\n' "$4" >> "$record/api-calls"
   f="$record/api/$(printf '%s' "$4" | tr -c 'A-Za-z0-9._-' '_')"
+  if [ -f "$f.fail" ]; then echo "gh: Server Error (HTTP 502)" >&2; exit 1; fi
   if [ -f "$f" ]; then cat "$f"; exit 0; fi
   echo '{"message":"Not Found","status":"404"}'
   echo "gh: Not Found (HTTP 404)" >&2
@@ -286,5 +304,19 @@ exit 2
     serve: (path, answer) => writeFile(join(answers, answerFile(path)), JSON.stringify(answer)),
     apiCalls: async () =>
       (await readFile(join(record, "api-calls"), "utf8").catch(() => "")).split("\n").filter(Boolean),
+    writes: async () =>
+      (await readFile(join(record, "api-writes"), "utf8").catch(() => ""))
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => {
+          const [method, path, ...rest] = l.split(" ");
+          return {
+            method: method as string,
+            path: path as string,
+            body: JSON.parse(rest.join(" ")) as unknown,
+          };
+        }),
+    failWrites: (n) => writeFile(join(record, "fail-writes"), String(n)),
+    failOn: (path) => writeFile(join(answers, `${answerFile(path)}.fail`), ""),
   };
 }

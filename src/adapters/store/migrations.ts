@@ -208,4 +208,34 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX dashboard_sessions_seen ON dashboard_sessions(dashboard, last_seen);
   ALTER TABLE notes ADD COLUMN author TEXT;
   `,
+  // 10: task sources (issue 33): which issue each imported task came from (the source's name and
+  // the tracker's opaque ref), the hash of the issue as last imported, and the tracker outbox:
+  // one row per write, keyed by task and state, so each is sent once and retried until it is;
+  // a sender leases a row while it sends, so two syncs at once do not both send it.
+  `
+  CREATE TABLE source_items (
+    task_id TEXT PRIMARY KEY,
+    source TEXT NOT NULL,
+    ref TEXT NOT NULL,
+    key TEXT NOT NULL,
+    url TEXT,
+    issue_hash TEXT NOT NULL,
+    gone TEXT,
+    UNIQUE (source, ref)
+  );
+  CREATE TABLE source_writes (
+    key TEXT PRIMARY KEY,
+    task_id TEXT NOT NULL,
+    source TEXT NOT NULL,
+    ref TEXT NOT NULL,
+    state TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    sent_at TEXT,
+    lease_until TEXT
+  );
+  CREATE INDEX source_writes_pending ON source_writes(source, sent_at);
+  `,
 ];

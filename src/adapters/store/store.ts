@@ -11,9 +11,9 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { STORE_FILE } from "./connection.js";
-import { TaskRecords } from "./records.js";
+import { SourceLedger } from "./sources.js";
 
-export class TaskStore extends TaskRecords {
+export class TaskStore extends SourceLedger {
   // Private as before: a store is had only through open.
   private constructor(path: string, stack: boolean) {
     super(path, stack);

@@ -1,0 +1,155 @@
+/**
+ * Task sources (issue 33): the link from a task to the issue it came from, and the tracker
+ * outbox. A write is queued once per task and state (INSERT OR IGNORE on its key), after the
+ * state change it reports committed; the sender marks it sent or counts the failure.
+ */
+import { now, type SqlRow } from "./connection.js";
+import { TaskRecords } from "./records.js";
+
+export interface SourceItem {
+  taskId: string;
+  source: string;
+  ref: string;
+  key: string;
+  url: string | null;
+  issueHash: string;
+  /** Why the issue no longer counts (closed, unlabelled), once reconciled; null while it does. */
+  gone: string | null;
+}
+
+export interface SourceWrite {
+  key: string;
+  taskId: string;
+  source: string;
+  ref: string;
+  state: string;
+  payload: string;
+  createdAt: string;
+  attempts: number;
+  lastError: string | null;
+  sentAt: string | null;
+}
+
+const item = (r: SqlRow): SourceItem => ({
+  taskId: r.task_id as string,
+  source: r.source as string,
+  ref: r.ref as string,
+  key: r.key as string,
+  url: (r.url as string | null) ?? null,
+  issueHash: r.issue_hash as string,
+  gone: (r.gone as string | null) ?? null,
+});
+
+const write = (r: SqlRow): SourceWrite => ({
+  key: r.key as string,
+  taskId: r.task_id as string,
+  source: r.source as string,
+  ref: r.ref as string,
+  state: r.state as string,
+  payload: r.payload as string,
+  createdAt: r.created_at as string,
+  attempts: r.attempts as number,
+  lastError: (r.last_error as string | null) ?? null,
+  sentAt: (r.sent_at as string | null) ?? null,
+});
+
+export class SourceLedger extends TaskRecords {
+  sourceItems(source?: string): SourceItem[] {
+    const rows = source
+      ? this.db.prepare("SELECT * FROM source_items WHERE source = ? ORDER BY task_id").all(source)
+      : this.db.prepare("SELECT * FROM source_items ORDER BY task_id").all();
+    return (rows as SqlRow[]).map(item);
+  }
+
+  sourceItem(taskId: string): SourceItem | null {
+    const r = this.db.prepare("SELECT * FROM source_items WHERE task_id = ?").get(taskId) as
+      | SqlRow
+      | undefined;
+    return r ? item(r) : null;
+  }
+
+  /** Records (or refreshes) links; call inside the transaction that queues their parts. */
+  linkSourceItems(items: readonly Omit<SourceItem, "gone">[]): void {
+    this.tx(() => {
+      const up = this.db.prepare(
+        `INSERT INTO source_items (task_id, source, ref, key, url, issue_hash, gone) VALUES (?, ?, ?, ?, ?, ?, NULL)
+         ON CONFLICT(task_id) DO UPDATE SET source=excluded.source, ref=excluded.ref, key=excluded.key, url=excluded.url, issue_hash=excluded.issue_hash, gone=NULL`,
+      );
+      for (const i of items) up.run(i.taskId, i.source, i.ref, i.key, i.url, i.issueHash);
+    });
+  }
+
+  markSourceItemGone(taskId: string, why: string): void {
+    this.tx(() => {
+      this.db.prepare("UPDATE source_items SET gone = ? WHERE task_id = ?").run(why, taskId);
+    });
+  }
+
+  setSourceItemHash(taskId: string, hash: string): void {
+    this.tx(() => {
+      this.db.prepare("UPDATE source_items SET issue_hash = ? WHERE task_id = ?").run(hash, taskId);
+    });
+  }
+
+  /** Queues a write unless one with this key exists; true when it was new. */
+  queueSourceWrite(w: Pick<SourceWrite, "key" | "taskId" | "source" | "ref" | "state" | "payload">): boolean {
+    return this.tx(
+      () =>
+        this.db
+          .prepare(
+            `INSERT OR IGNORE INTO source_writes (key, task_id, source, ref, state, payload, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?)`,
+          )
+          .run(w.key, w.taskId, w.source, w.ref, w.state, w.payload, now()).changes === 1,
+    );
+  }
+
+  pendingSourceWrites(source: string): SourceWrite[] {
+    return (
+      this.db
+        .prepare("SELECT * FROM source_writes WHERE source = ? AND sent_at IS NULL ORDER BY rowid")
+        .all(source) as SqlRow[]
+    ).map(write);
+  }
+
+  sourceWrites(taskId: string): SourceWrite[] {
+    return (
+      this.db.prepare("SELECT * FROM source_writes WHERE task_id = ? ORDER BY rowid").all(taskId) as SqlRow[]
+    ).map(write);
+  }
+
+  /**
+   * Takes a pending write for sending: true for the one process that gets it. The lease ends
+   * with sourceWriteDone, or by itself after `ms` (a sender that died: the write is retried).
+   */
+  leaseSourceWrite(key: string, ms: number): boolean {
+    return this.tx(() => {
+      const at = new Date();
+      return (
+        this.db
+          .prepare(
+            "UPDATE source_writes SET lease_until = ? WHERE key = ? AND sent_at IS NULL AND (lease_until IS NULL OR lease_until < ?)",
+          )
+          .run(new Date(at.getTime() + ms).toISOString(), key, at.toISOString()).changes === 1
+      );
+    });
+  }
+
+  /** Sent (error null) or failed once more (error: why, for show and the next try). */
+  sourceWriteDone(key: string, error: string | null): void {
+    this.tx(() => {
+      if (error === null)
+        this.db
+          .prepare(
+            "UPDATE source_writes SET sent_at = ?, last_error = NULL, attempts = attempts + 1, lease_until = NULL WHERE key = ?",
+          )
+          .run(now(), key);
+      else
+        this.db
+          .prepare(
+            "UPDATE source_writes SET attempts = attempts + 1, last_error = ?, lease_until = NULL WHERE key = ?",
+          )
+          .run(error, key);
+    });
+  }
+}

@@ -1,0 +1,10 @@
+/** The door of plan/sources/ (issue 33): trackers' issues as parts. */
+
+export {
+  listSource,
+  type SourceListResult,
+  type SourceSyncResult,
+  syncAllSources,
+  syncSource,
+} from "./sync.js";
+export { instanceId, parseRemote } from "./tracker.js";
