@@ -8,6 +8,7 @@
  * agent table in docs/agents.md and `ballador doctor` read the same facts.
  */
 import type { PROMPT_DELIVERIES } from "../../config/schema.js";
+import { COPILOT_AND_QWEN } from "./presets-more.js";
 
 export type PromptDelivery = (typeof PROMPT_DELIVERIES)[number];
 
@@ -283,6 +284,7 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
     tested:
       "OpenCode 1.18.33 (pinned in test/agent-clis), headless (run --auto) and sandboxed, its anthropic provider against a local fake Messages API; retry resumes with --continue (test/agents/opencode.e2e.test.ts)",
   },
+  ...COPILOT_AND_QWEN,
   "cursor-agent": {
     ...CURSOR,
     command: ["cursor-agent", "--force", "--trust", "{prompt}"],
@@ -309,7 +311,16 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
 };
 
 /** The agents Ballador knows (one default preset each), in the order init lists them. */
-export const AGENTS = ["claude", "codex", "gemini", "aider", "opencode", "cursor-agent"] as const;
+export const AGENTS = [
+  "claude",
+  "codex",
+  "gemini",
+  "aider",
+  "opencode",
+  "cursor-agent",
+  "copilot",
+  "qwen",
+] as const;
 
 export function presetNames(): string[] {
   return Object.keys(PRESETS);
