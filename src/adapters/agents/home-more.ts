@@ -6,28 +6,47 @@
 import { join } from "node:path";
 import type { HomeFiles } from "../hostile/index.js";
 import type { AgentHomeContext } from "./home.js";
-import { copyIfMissing, isObject, jsonOf, pathsOf, readPersonalJson, writeJson } from "./home-json.js";
+import {
+  copyIfMissing,
+  isObject,
+  jsonOf,
+  pathsOf,
+  readPersonal,
+  readPersonalJson,
+  writeJson,
+} from "./home-json.js";
 
 /**
  * Copilot CLI (COPILOT_HOME = ~/.copilot): the person's settings, instructions and config.json
  * (where its login lives when no system keychain is reachable, as inside the sandbox), the
- * worktree trusted (`trustedFolders`: else the TUI asks first), and no self-update. With a
+ * worktree in config.json's `trustedFolders` (else the TUI asks first; settings.json's list is
+ * not read for that), and no self-update. With a
  * model provider of the person's own (COPILOT_PROVIDER_BASE_URL), offline mode: no GitHub login
  * is needed then, and its GitHub traffic (telemetry, the GitHub MCP server) stays off.
  */
 export function seedCopilot(home: HomeFiles, ctx: AgentHomeContext): { env: Record<string, string> } {
   const personal = join(ctx.realHome, ".copilot");
   home.dir(".copilot");
-  // JSON with comments ("managed automatically"): copied as it is, never edited.
-  copyIfMissing(home, join(personal, "config.json"), ".copilot/config.json");
   copyIfMissing(home, join(personal, "copilot-instructions.md"), ".copilot/copilot-instructions.md");
+  const own = home.read(".copilot/config.json");
+  const config = copilotConfig(own ?? readPersonal(join(personal, "config.json")));
+  if (config) {
+    const trusted = Array.isArray(config.trustedFolders)
+      ? config.trustedFolders.filter((f): f is string => typeof f === "string")
+      : [];
+    for (const path of pathsOf(ctx.worktree)) if (!trusted.includes(path)) trusted.push(path);
+    home.write(
+      ".copilot/config.json",
+      `${COPILOT_CONFIG_HEAD}${JSON.stringify({ ...config, trustedFolders: trusted }, null, 2)}\n`,
+      0o600,
+    );
+  } else if (own === null) {
+    // Not JSON as Copilot writes it: copied as it is (the login stays; the TUI asks for trust).
+    copyIfMissing(home, join(personal, "config.json"), ".copilot/config.json");
+  }
   const settings =
-    jsonOf(home.read(".copilot/settings.json")) ?? readPersonalJson(join(personal, "settings.json")) ?? {};
-  const trusted = Array.isArray(settings.trustedFolders)
-    ? settings.trustedFolders.filter((f): f is string => typeof f === "string")
-    : [];
-  for (const path of pathsOf(ctx.worktree)) if (!trusted.includes(path)) trusted.push(path);
-  writeJson(home, ".copilot/settings.json", { ...settings, trustedFolders: trusted });
+    jsonOf(home.read(".copilot/settings.json")) ?? readPersonalJson(join(personal, "settings.json"));
+  if (settings) writeJson(home, ".copilot/settings.json", settings);
   const byok = Boolean(ctx.env.COPILOT_PROVIDER_BASE_URL?.trim());
   return {
     env: {
@@ -35,6 +54,23 @@ export function seedCopilot(home: HomeFiles, ctx: AgentHomeContext): { env: Reco
       ...(byok && ctx.env.COPILOT_OFFLINE === undefined ? { COPILOT_OFFLINE: "true" } : {}),
     },
   };
+}
+
+/** The comment lines Copilot CLI heads its config.json with. */
+const COPILOT_CONFIG_HEAD =
+  "// User settings belong in settings.json.\n// This file is managed automatically.\n";
+
+/**
+ * Copilot CLI's config.json (its state: the login when no keychain is reachable, trusted
+ * folders): JSON after comment lines. Null when absent or not that: an empty object when absent.
+ */
+function copilotConfig(text: string | null): Record<string, unknown> | null {
+  if (text === null) return {};
+  const body = text
+    .split("\n")
+    .filter((line) => !line.trimStart().startsWith("//"))
+    .join("\n");
+  return jsonOf(body);
 }
 
 /** The auth type Qwen Code needs chosen, from the key passed (its order: OpenAI first, its most used). */
