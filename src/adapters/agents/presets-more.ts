@@ -34,7 +34,11 @@ const COPILOT = {
     "~/.copilot seeded from yours (settings.json, config.json: where its login lives without a keychain, copilot-instructions.md) with the worktree in trustedFolders; no auto-update (COPILOT_AUTO_UPDATE=false, --no-auto-update); COPILOT_OFFLINE=true when COPILOT_PROVIDER_BASE_URL (a model provider of your own) is passed",
   credentials: {
     env: ["COPILOT_GITHUB_TOKEN", "GH_TOKEN", "GITHUB_TOKEN", "COPILOT_PROVIDER_BASE_URL"],
+    // Its `copilot login` keeps the token in a system keychain, which a sandboxed run cannot
+    // reach (without one, in ~/.copilot/config.json, which is carried): a file says nothing.
     files: [],
+    otherwise:
+      "point it at a model provider of your own (COPILOT_PROVIDER_BASE_URL, COPILOT_PROVIDER_TYPE, COPILOT_PROVIDER_API_KEY, COPILOT_MODEL; no GitHub login then)",
   },
   versionArgs: ["--version"],
   install: "npm install -g @github/copilot",
@@ -69,7 +73,10 @@ const QWEN = {
     "~/.qwen seeded from yours (settings.json, QWEN.md, AGENTS.md) with the auth type chosen from the key passed (openai, anthropic or gemini) when yours names none, the worktree trusted, auto-update, usage statistics and telemetry off",
   credentials: {
     env: ["OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "DASHSCOPE_API_KEY"],
-    files: ["~/.qwen/oauth_creds.json"],
+    // Its Qwen OAuth sign-in (`qwen auth`) is removed in 0.24: a key it is.
+    files: [],
+    otherwise:
+      "set ANTHROPIC_API_KEY or GEMINI_API_KEY instead (for a gateway of your own, also OPENAI_BASE_URL or ANTHROPIC_BASE_URL)",
   },
   versionArgs: ["--version"],
   install: "npm install -g @qwen-code/qwen-code",

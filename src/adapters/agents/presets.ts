@@ -66,7 +66,12 @@ export interface Preset {
    * What makes it usable unattended: any one of these variables set (and passed by the
    * profile), or one of these files in the person's HOME (a login that is copied into the run).
    */
-  credentials?: { env: string[]; files: string[] };
+  credentials?: {
+    env: string[];
+    files: string[];
+    /** Another way to make it usable, added to doctor's fix when there are no credentials. */
+    otherwise?: string;
+  };
   /** Arguments that print the version without touching the network. */
   versionArgs?: string[];
   /** How to install it. */
