@@ -29,6 +29,9 @@ const COPILOT = {
   writable: ["~/.copilot", "~/.cache/copilot"],
   resume: ["--continue"],
   binary: "copilot",
+  // Its TUI's footer when it waits at its prompt (working, it reads "Working · … interrupt"); a
+  // question it ends its turn with sits above the prompt box, never on the last line.
+  waitPattern: "/ commands · \\? help",
   sessionState: ["~/.copilot/session-state"],
   firstRun:
     "~/.copilot seeded from yours (settings.json, config.json: where its login lives without a keychain, copilot-instructions.md) with the worktree in trustedFolders; no auto-update (COPILOT_AUTO_UPDATE=false, --no-auto-update); COPILOT_OFFLINE=true when COPILOT_PROVIDER_BASE_URL (a model provider of your own) is passed",
@@ -68,6 +71,8 @@ const QWEN = {
   writable: ["~/.qwen"],
   resume: ["--continue"],
   binary: "qwen",
+  // Its TUI's footer at its prompt in yolo mode; working, it reads "Enter to steer · … · YOLO mode".
+  waitPattern: "^\\s*YOLO mode \\(shift \\+ tab to cycle\\)\\s*$",
   sessionState: ["~/.qwen/projects"],
   firstRun:
     "~/.qwen seeded from yours (settings.json, QWEN.md, AGENTS.md) with the auth type chosen from the key passed (openai, anthropic or gemini) when yours names none, the worktree trusted, auto-update, usage statistics and telemetry off",
