@@ -29,7 +29,10 @@ describe("Copilot CLI and Qwen Code detected", () => {
     const env = { PATH: `${AGENT_BIN}:/usr/bin:/bin`, HOME: home };
     // A HOME where Copilot CLI ran before: its first start unpacks its package (about 235 MB)
     // into ~/.cache/copilot, longer than the 5 s doctor waits for a version on a loaded machine.
-    await runProgram(join(AGENT_BIN, "copilot"), ["--version"], { cwd: repo.dir, env: { ...repo.env, ...env } });
+    await runProgram(join(AGENT_BIN, "copilot"), ["--version"], {
+      cwd: repo.dir,
+      env: { ...repo.env, ...env },
+    });
     const r = await repo.run(["agents", "--json"], { env });
     const by = Object.fromEntries(parseJson<{ agents: Listed[] }>(r).agents.map((a) => [a.preset, a]));
     expect(by.copilot).toMatchObject({
