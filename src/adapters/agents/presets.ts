@@ -184,7 +184,7 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
     mode: "interactive",
     description: "Claude Code, interactive in tmux, permissions skipped",
     tested:
-      "Claude Code 2.1.330 (pinned in test/agent-clis), interactive in tmux and sandboxed, against a local fake Messages API; retry resumes with --continue (test/agents/claude.e2e.test.ts)",
+      "Claude Code 2.1.332 (pinned in test/agent-clis), interactive in tmux and sandboxed, against a local fake Messages API; retry resumes with --continue (test/agents/claude.e2e.test.ts)",
   },
   "claude-headless": {
     ...CLAUDE,
@@ -193,7 +193,7 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
     mode: "headless",
     description: "Claude Code, one headless run (-p), permissions skipped",
     tested:
-      "Claude Code 2.1.330 (pinned in test/agent-clis), headless (-p) and sandboxed, against a local fake Messages API; retry resumes with --continue (test/agents/claude.e2e.test.ts)",
+      "Claude Code 2.1.332 (pinned in test/agent-clis), headless (-p) and sandboxed, against a local fake Messages API; retry resumes with --continue (test/agents/claude.e2e.test.ts)",
   },
   codex: {
     ...CODEX,
@@ -205,7 +205,7 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
     resume: ["resume", "--last"],
     description: "OpenAI Codex CLI, interactive, approvals bypassed (Ballador's sandbox is the boundary)",
     tested:
-      "Codex 0.169.0 (pinned in test/agent-clis), interactive in tmux and sandboxed, against a local fake Responses API; retry resumes with resume --last (test/agents/codex.e2e.test.ts)",
+      "Codex 0.171.0 (pinned in test/agent-clis), interactive in tmux and sandboxed, against a local fake Responses API; retry resumes with resume --last (test/agents/codex.e2e.test.ts)",
   },
   "codex-headless": {
     ...CODEX,
@@ -216,7 +216,7 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
     resumeAt: 2,
     description: "OpenAI Codex CLI, one headless run (codex exec), approvals bypassed",
     tested:
-      "Codex 0.169.0 (pinned in test/agent-clis), headless (codex exec) and sandboxed, against a local fake Responses API; retry resumes with exec resume --last (test/agents/codex.e2e.test.ts)",
+      "Codex 0.171.0 (pinned in test/agent-clis), headless (codex exec) and sandboxed, against a local fake Responses API; retry resumes with exec resume --last (test/agents/codex.e2e.test.ts)",
   },
   gemini: {
     ...GEMINI,
