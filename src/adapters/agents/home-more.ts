@@ -20,9 +20,9 @@ import {
  * Copilot CLI (COPILOT_HOME = ~/.copilot): the person's settings, instructions and config.json
  * (where its login lives when no system keychain is reachable, as inside the sandbox), the
  * worktree in config.json's `trustedFolders` (else the TUI asks first; settings.json's list is
- * not read for that), and no self-update. With a
- * model provider of the person's own (COPILOT_PROVIDER_BASE_URL), offline mode: no GitHub login
- * is needed then, and its GitHub traffic (telemetry, the GitHub MCP server) stays off.
+ * not read for that), and no self-update. With a model provider of the person's own
+ * (COPILOT_PROVIDER_BASE_URL), offline mode: no GitHub login is needed then, and its GitHub
+ * traffic (telemetry, the GitHub MCP server) stays off.
  */
 export function seedCopilot(home: HomeFiles, ctx: AgentHomeContext): { env: Record<string, string> } {
   const personal = join(ctx.realHome, ".copilot");
@@ -62,7 +62,7 @@ const COPILOT_CONFIG_HEAD =
 
 /**
  * Copilot CLI's config.json (its state: the login when no keychain is reachable, trusted
- * folders): JSON after comment lines. Null when absent or not that: an empty object when absent.
+ * folders): JSON after comment lines. An empty object when absent; null when it is not that.
  */
 function copilotConfig(text: string | null): Record<string, unknown> | null {
   if (text === null) return {};
