@@ -1,8 +1,8 @@
 /**
  * Needs you, read from an agent's screen (agents without hooks Ballador uses): the real CLI,
  * interactive, sandboxed, ends its turn with a question instead of `ballador done` and sits at
- * its prompt; after `needs_you.quiet` with its preset's wait pattern on the last line the task
- * needs you; nobody answers, so the nudge is typed into its pane, reaches the model as the next
+ * its prompt; after `needs_you.quiet` with its preset's wait pattern (its footer at the prompt)
+ * on the last line the task needs you, with the question from above the footer; nobody answers, so the nudge is typed into its pane, reaches the model as the next
  * message, and the agent reports done.
  */
 import { expect } from "vitest";
@@ -31,11 +31,14 @@ export async function needsYouByScreen(agent: AgentUnderTest): Promise<{ seconds
   const started = Date.now();
   const launched = await p.run(["launch", "--json"]);
   expect(launched.code, launched.stdout + launched.stderr).toBe(0);
+  let asked = "";
   try {
-    await waitFor(
+    asked = await waitFor(
       async () => {
-        const t = (await p.status()).tasks.find((x) => x.id === id) as { needsYou?: unknown } | undefined;
-        return t?.needsYou ?? undefined;
+        const t = (await p.status()).tasks.find((x) => x.id === id) as
+          | { needsYou?: { asked: string } | null }
+          | undefined;
+        return t?.needsYou?.asked ?? undefined;
       },
       `${id} to need you`,
       120_000,
@@ -44,6 +47,8 @@ export async function needsYouByScreen(agent: AgentUnderTest): Promise<{ seconds
     throw new Error(`${(err as Error).message}\n${await diagnose(p, id)}`);
   }
   const seconds = (Date.now() - started) / 1000;
+  // What it asked, read above its footer: the question its turn ended with.
+  expect(asked).toBe("Should the greeting be formal or casual?");
   await settle(p, id, 120_000);
   const notes = (await p.show(id)).notes.map((n) => n.text);
   expect(notes).toContain("needs you: nudged (nobody answered)");
