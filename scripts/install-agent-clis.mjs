@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Installs the real agent CLIs that the agent end-to-end tests drive (Claude Code, Codex, Gemini
- * CLI, OpenCode: about 1.2 GB) into .cache/agent-clis, at the versions pinned with a lock in
+ * CLI, OpenCode, Copilot CLI, Qwen Code: about 1.5 GB) into .cache/agent-clis, at the versions pinned with a lock in
  * test/agent-clis/. Ballador itself, the demo and every other test need none of them, so they are
  * not devDependencies: a fresh clone's `npm install` stays small, and these install the first time
  * a test that uses them runs (test/helpers/agent-clis.ts) or when CI asks (.ci/run).
@@ -33,6 +33,8 @@ const WHY = {
   "@openai/codex": { bin: "codex", tests: "test/agents/codex*.e2e" },
   "@google/gemini-cli": { bin: "gemini", tests: "test/agents/gemini*.e2e" },
   "opencode-ai": { bin: "opencode", tests: "test/agents/opencode*.e2e" },
+  "@github/copilot": { bin: "copilot", tests: "test/agents/copilot*.e2e" },
+  "@qwen-code/qwen-code": { bin: "qwen", tests: "test/agents/qwen*.e2e" },
 };
 
 const say = (line) => process.stderr.write(`agent CLIs: ${line}\n`);
@@ -95,7 +97,7 @@ async function takeLock() {
   }
 }
 
-/** npm's messages, passed on, except its EBADENGINE block for Claude Code, explained in one line. */
+/** npm's messages, passed on, except the EBADENGINE blocks of Claude Code and Qwen Code, each explained in one line. */
 function relay(stream) {
   let pending = "";
   let block = null;
@@ -113,6 +115,10 @@ function relay(stream) {
           if (text.includes("@anthropic-ai/claude-code@"))
             say(
               "npm's EBADENGINE warning for Claude Code is expected: its package asks for Node 22, but it runs its own native binary, which works beside Node 20",
+            );
+          else if (text.includes("@qwen-code/qwen-code@"))
+            say(
+              "npm's EBADENGINE warning for Qwen Code is expected: its package asks for Node 22, but the pinned version runs on Node 20 (its tests prove it)",
             );
           else process.stderr.write(`${text}\n`);
           block = null;
@@ -138,7 +144,7 @@ function du(path) {
 async function install() {
   const started = Date.now();
   say(
-    `installing the real agent CLIs for the tests that drive them (once, about 1.2 GB, into ${shown(DEST)}; pinned in test/agent-clis/; the demo and the other tests need none of them):`,
+    `installing the real agent CLIs for the tests that drive them (once, about 1.5 GB, into ${shown(DEST)}; pinned in test/agent-clis/; the demo and the other tests need none of them):`,
   );
   for (const [name, why] of Object.entries(WHY))
     say(`  ${name} ${pins[name]} (\`${why.bin}\`): ${why.tests}`);

@@ -34,7 +34,27 @@ export function screenQuestion(screen: string, pattern: string): string | null {
   if (last === undefined || !re.test(last)) return null;
   const before = rows.at(-2);
   const asked = last.trim().length < 16 && before ? `${before.trim()}\n${last.trim()}` : last.trim();
-  return boundAsked(asked);
+  // A preset's own pattern may be its TUI's footer: the question is then above it.
+  const above = pattern === DEFAULT_WAIT_PATTERN ? null : questionAbove(rows);
+  return boundAsked(above ?? asked);
+}
+
+/** How far above a TUI's footer its last question is looked for. */
+const ABOVE = 20;
+
+/**
+ * A TUI whose pattern is its footer at the prompt (Copilot CLI, Qwen Code) shows the question it
+ * ended its turn with above the prompt box: the nearest line ending in "?" in the rows above the
+ * footer, without the bullets and box edges drawn around it; null when the last line itself
+ * ends in "?" (it is the question) or no line above asks.
+ */
+function questionAbove(rows: readonly string[]): string | null {
+  if (/\?\s*$/.test(rows.at(-1) ?? "")) return null;
+  for (const row of rows.slice(-ABOVE - 1, -1).reverse()) {
+    const text = row.replace(/^(?:[\s│|>*●◆✦•❯-]|\uFE0E)+|[\s│|]+$/gu, "");
+    if (text.length > 1 && text.endsWith("?")) return text;
+  }
+  return null;
 }
 
 /** An agent's words about what it waits for, bounded for the store and for one status line. */

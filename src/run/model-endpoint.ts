@@ -20,6 +20,8 @@ export const BASE_URL_VARIABLES = [
   "OLLAMA_API_BASE",
   "LITELLM_BASE_URL",
   "OPENROUTER_BASE_URL",
+  // Copilot CLI's own model provider ("bring your own key").
+  "COPILOT_PROVIDER_BASE_URL",
 ] as const;
 
 export interface EndpointProblem {

@@ -90,6 +90,10 @@ describe("presets", () => {
       "gemini-headless",
       "opencode",
       "opencode-headless",
+      "copilot",
+      "copilot-headless",
+      "qwen",
+      "qwen-headless",
     ]);
     for (const [name, p] of tested) {
       expect(

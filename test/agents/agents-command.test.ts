@@ -35,12 +35,16 @@ describe("ballador agents", () => {
       "claude-headless",
       "codex",
       "codex-headless",
+      "copilot",
+      "copilot-headless",
       "cursor-agent",
       "cursor-agent-headless",
       "gemini",
       "gemini-headless",
       "opencode",
       "opencode-headless",
+      "qwen",
+      "qwen-headless",
     ]);
     expect(by.codex).toMatchObject({
       binary: "codex",
@@ -62,6 +66,10 @@ describe("ballador agents", () => {
       "codex-headless",
       "gemini",
       "opencode-headless",
+      "copilot",
+      "copilot-headless",
+      "qwen",
+      "qwen-headless",
     ]) {
       expect(by[name]?.tested, name).toMatch(/real binary|test\/agents/);
     }

@@ -18,6 +18,38 @@ describe("screenQuestion", () => {
     expect(screenQuestion("Continue?", "([")).toBe("Continue?");
   });
 
+  it("reports the question above a TUI's footer when the preset's pattern is that footer", () => {
+    const copilot = [
+      " $ Shell scripted step 1 1 line…",
+      " ● Should the greeting be formal or casual?",
+      " /tmp/w [⎇ master]",
+      "────────",
+      "❯",
+      "────────",
+      " ← open sidebar · Interactive · Allow All · / commands · ? help · tab next tab   claude-sonnet-4.5",
+    ].join("\n");
+    expect(screenQuestion(copilot, "/ commands · \\? help")).toBe("Should the greeting be formal or casual?");
+    const qwen = [
+      "  ◆︎ Should the greeting be formal or casual?",
+      "────────",
+      "* Type your message or @path/to/file",
+      "────────",
+      "  ➜ tw · git:(master) · claude-sonnet-4-5",
+      "  YOLO mode (shift + tab to cycle)",
+    ].join("\n");
+    expect(screenQuestion(qwen, "^\\s*YOLO mode \\(shift \\+ tab to cycle\\)\\s*$")).toBe(
+      "Should the greeting be formal or casual?",
+    );
+    // Working, the footer reads otherwise: no question.
+    expect(
+      screenQuestion(`${qwen}\n  Enter to steer · YOLO mode (shift + tab to cycle)`, "^\\s*YOLO mode"),
+    ).toBeNull();
+    // With no question above, the footer itself is what it shows.
+    expect(screenQuestion("done.\n  YOLO mode (shift + tab to cycle)", "YOLO mode")).toBe(
+      "YOLO mode (shift + tab to cycle)",
+    );
+  });
+
   it("bounds what an agent asked", () => {
     expect(boundAsked(`${"x".repeat(2 * MAX_ASKED)}`)).toHaveLength(MAX_ASKED);
     expect(boundAsked(" a\r\nb ")).toBe("a\nb");

@@ -1,5 +1,5 @@
 /**
- * The real agent CLIs (Claude Code, Codex, Gemini CLI, OpenCode) are not devDependencies: the
+ * The real agent CLIs (Claude Code, Codex, Gemini CLI, OpenCode, Copilot CLI, Qwen Code) are not devDependencies: the
  * demo and every other test need none of them. A test file that drives one calls
  * `beforeAll(installAgentClis, AGENT_CLIS_TIMEOUT)`: the first time, scripts/install-agent-clis.mjs
  * installs the versions pinned in test/agent-clis/ into .cache/agent-clis (saying why, with a line
@@ -11,10 +11,10 @@ import { PACKAGE_ROOT } from "./cli.js";
 
 const CACHE = process.env.BALLADOR_AGENT_CLIS_DIR || join(PACKAGE_ROOT, ".cache", "agent-clis");
 
-/** Where `claude`, `codex`, `gemini` and `opencode` are (put it first on the launcher's PATH). */
+/** Where `claude`, `codex`, `gemini`, `opencode`, `copilot` and `qwen` are (put it first on the launcher's PATH). */
 export const AGENT_BIN = join(CACHE, "node_modules", ".bin");
 
-/** The first install downloads about 1.2 GB and compiles node-pty; later calls take milliseconds. */
+/** The first install downloads about 1.5 GB and compiles node-pty; later calls take milliseconds. */
 export const AGENT_CLIS_TIMEOUT = 20 * 60_000;
 
 export async function installAgentClis(): Promise<void> {

@@ -118,3 +118,37 @@ export interface ShownCost {
   runs: Array<{ id: string; usage: ShownUsage | null }>;
   cost: { tokens: number; usd: number | null } | null;
 }
+
+/**
+ * Copilot CLI against the fake Messages API through its own "bring your own key" provider
+ * (COPILOT_PROVIDER_*): no GitHub login, offline mode (the seeding sets COPILOT_OFFLINE).
+ */
+export const COPILOT: AgentUnderTest = {
+  name: "copilot",
+  env: ["COPILOT_PROVIDER_BASE_URL", "COPILOT_PROVIDER_TYPE", "COPILOT_PROVIDER_API_KEY", "COPILOT_MODEL"],
+  startApi: (script) => startFakeAnthropic(script),
+  configure: async (p, api) => {
+    p.env.COPILOT_PROVIDER_BASE_URL = api.url;
+    p.env.COPILOT_PROVIDER_TYPE = "anthropic";
+    p.env.COPILOT_PROVIDER_API_KEY = "sk-ant-test-copilot";
+    p.env.COPILOT_MODEL = "claude-sonnet-4.5";
+  },
+  firstPrompt: (api) => firstPrompt(anthropicRequests(api)),
+  toolOutputs: (api) => toolResults(anthropicRequests(api)).map((r) => r.text),
+  turns: (api) => agentTurns(anthropicRequests(api)),
+};
+
+/** Qwen Code against the fake Messages API: its anthropic auth type, chosen by the seeding from the key. */
+export const QWEN: AgentUnderTest = {
+  name: "qwen",
+  env: ["ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "ANTHROPIC_MODEL"],
+  startApi: (script) => startFakeAnthropic(script),
+  configure: async (p, api) => {
+    p.env.ANTHROPIC_API_KEY = "sk-ant-test-qwen";
+    p.env.ANTHROPIC_BASE_URL = api.url;
+    p.env.ANTHROPIC_MODEL = "claude-sonnet-4-5";
+  },
+  firstPrompt: (api) => firstPrompt(anthropicRequests(api)),
+  toolOutputs: (api) => toolResults(anthropicRequests(api)).map((r) => r.text),
+  turns: (api) => agentTurns(anthropicRequests(api)),
+};

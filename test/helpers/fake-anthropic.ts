@@ -11,8 +11,9 @@
  * the request does not ask for a stream, one JSON message. The script is stateless per
  * request, so side requests (titles, summaries, retries) never shift it:
  * - a request without tools gets a short text answer;
- * - a request with tools whose conversation holds n tool results gets a Bash tool call running
- *   `steps[n]`, or the final text once every step has its result;
+ * - a request with tools whose conversation holds n tool results gets a call of the shell tool
+ *   it offers (`Bash`, `bash` or `run_shell_command`) running `steps[n]`, or the final text once
+ *   every step has its result;
  * - with `onPrompt`, a conversation that has gone on to a later prompt holding its marker (a
  *   retry's) follows that script, counting the tool results after that prompt.
  * `HEAD /` and count_tokens are answered; anything else gets a 404 in the API's error shape.
@@ -171,7 +172,7 @@ function answerFor(
         type: "tool_use",
         // Unique in the conversation: a resumed one holds the earlier attempt's calls too.
         id: `toolu_fake_${requestNumber}`,
-        name: typeof step === "string" ? "Bash" : step.tool,
+        name: typeof step === "string" ? shellTool(body.tools) : step.tool,
         input:
           typeof step === "string" ? { command: step, description: `scripted step ${n + 1}` } : step.input,
       },
@@ -179,6 +180,15 @@ function answerFor(
     stop: "tool_use",
     label: `tool_use:${n + 1}`,
   };
+}
+
+/**
+ * The shell tool the agent offers: Claude Code's `Bash`, Copilot CLI's `bash`, Qwen Code's
+ * `run_shell_command` (each takes `command` and `description`); `Bash` when none of them.
+ */
+function shellTool(tools: readonly unknown[]): string {
+  const names = new Set(tools.map((t) => (t as { name?: unknown }).name));
+  return ["Bash", "bash", "run_shell_command"].find((n) => names.has(n)) ?? "Bash";
 }
 
 function toolResultsIn(messages: readonly Message[]): ContentBlock[] {

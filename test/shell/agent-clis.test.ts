@@ -1,8 +1,8 @@
 /**
  * scripts/install-agent-clis.mjs: the agent CLIs' on-demand install (issue 31). The real install
- * downloads about 1.2 GB from the registry, and tests reach no network: `npm` here is a stand-in
+ * downloads about 1.5 GB from the registry, and tests reach no network: `npm` here is a stand-in
  * on PATH that records its call, prints what npm prints on this machine (EBADENGINE for Claude
- * Code) and leaves the four commands in node_modules/.bin. Everything else is the real script.
+ * Code and Qwen Code) and leaves the six commands in node_modules/.bin. Everything else is the real script.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { chmod, mkdir, rm, writeFile } from "node:fs/promises";
@@ -23,6 +23,11 @@ npm warn EBADENGINE   required: { node: '>=22.0.0' },
 npm warn EBADENGINE   current: { node: 'v20.20.2', npm: '11.19.1' }
 npm warn EBADENGINE }
 npm warn EBADENGINE Unsupported engine {
+npm warn EBADENGINE   package: '@qwen-code/qwen-code@0.24.4',
+npm warn EBADENGINE   required: { node: '>=22.0.0' },
+npm warn EBADENGINE   current: { node: 'v20.20.2', npm: '11.19.1' }
+npm warn EBADENGINE }
+npm warn EBADENGINE Unsupported engine {
 npm warn EBADENGINE   package: 'something-else@1.0.0',
 npm warn EBADENGINE   required: { node: '>=99' },
 npm warn EBADENGINE   current: { node: 'v20.20.2', npm: '11.19.1' }
@@ -30,7 +35,7 @@ npm warn EBADENGINE }
 EOF
 sleep 1.5
 mkdir -p node_modules/.bin
-for b in claude codex gemini opencode; do printf '#!/bin/sh\\n' > node_modules/.bin/$b; chmod +x node_modules/.bin/$b; done
+for b in claude codex gemini opencode copilot qwen; do printf '#!/bin/sh\\n' > node_modules/.bin/$b; chmod +x node_modules/.bin/$b; done
 echo "added 31 packages in 2s"
 `;
 
@@ -75,6 +80,8 @@ describe("installing the agent CLIs on demand", () => {
     // Claude Code's engine warning is expected and said so in one line; any other passes through.
     expect(r.stderr).toContain("npm's EBADENGINE warning for Claude Code is expected");
     expect(r.stderr).not.toContain("'@anthropic-ai/claude-code@2.1.330'");
+    expect(r.stderr).toContain("npm's EBADENGINE warning for Qwen Code is expected");
+    expect(r.stderr).not.toContain("'@qwen-code/qwen-code@0.24.4'");
     expect(r.stderr).toContain("npm warn EBADENGINE   package: 'something-else@1.0.0',");
     expect(r.stderr).toMatch(/agent CLIs: installed in \d+ s/);
     // npm ran in the cache, from the pinned manifest and lock.

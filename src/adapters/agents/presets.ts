@@ -8,6 +8,7 @@
  * agent table in docs/agents.md and `ballador doctor` read the same facts.
  */
 import type { PROMPT_DELIVERIES } from "../../config/schema.js";
+import { COPILOT_AND_QWEN } from "./presets-more.js";
 
 export type PromptDelivery = (typeof PROMPT_DELIVERIES)[number];
 
@@ -65,7 +66,12 @@ export interface Preset {
    * What makes it usable unattended: any one of these variables set (and passed by the
    * profile), or one of these files in the person's HOME (a login that is copied into the run).
    */
-  credentials?: { env: string[]; files: string[] };
+  credentials?: {
+    env: string[];
+    files: string[];
+    /** Another way to make it usable, added to doctor's fix when there are no credentials. */
+    otherwise?: string;
+  };
   /** Arguments that print the version without touching the network. */
   versionArgs?: string[];
   /** How to install it. */
@@ -178,7 +184,7 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
     mode: "interactive",
     description: "Claude Code, interactive in tmux, permissions skipped",
     tested:
-      "Claude Code 2.1.330 (pinned in test/agent-clis), interactive in tmux and sandboxed, against a local fake Messages API; retry resumes with --continue (test/agents/claude.e2e.test.ts)",
+      "Claude Code 2.1.332 (pinned in test/agent-clis), interactive in tmux and sandboxed, against a local fake Messages API; retry resumes with --continue (test/agents/claude.e2e.test.ts)",
   },
   "claude-headless": {
     ...CLAUDE,
@@ -187,7 +193,7 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
     mode: "headless",
     description: "Claude Code, one headless run (-p), permissions skipped",
     tested:
-      "Claude Code 2.1.330 (pinned in test/agent-clis), headless (-p) and sandboxed, against a local fake Messages API; retry resumes with --continue (test/agents/claude.e2e.test.ts)",
+      "Claude Code 2.1.332 (pinned in test/agent-clis), headless (-p) and sandboxed, against a local fake Messages API; retry resumes with --continue (test/agents/claude.e2e.test.ts)",
   },
   codex: {
     ...CODEX,
@@ -199,7 +205,7 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
     resume: ["resume", "--last"],
     description: "OpenAI Codex CLI, interactive, approvals bypassed (Ballador's sandbox is the boundary)",
     tested:
-      "Codex 0.169.0 (pinned in test/agent-clis), interactive in tmux and sandboxed, against a local fake Responses API; retry resumes with resume --last (test/agents/codex.e2e.test.ts)",
+      "Codex 0.171.0 (pinned in test/agent-clis), interactive in tmux and sandboxed, against a local fake Responses API; retry resumes with resume --last (test/agents/codex.e2e.test.ts)",
   },
   "codex-headless": {
     ...CODEX,
@@ -210,7 +216,7 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
     resumeAt: 2,
     description: "OpenAI Codex CLI, one headless run (codex exec), approvals bypassed",
     tested:
-      "Codex 0.169.0 (pinned in test/agent-clis), headless (codex exec) and sandboxed, against a local fake Responses API; retry resumes with exec resume --last (test/agents/codex.e2e.test.ts)",
+      "Codex 0.171.0 (pinned in test/agent-clis), headless (codex exec) and sandboxed, against a local fake Responses API; retry resumes with exec resume --last (test/agents/codex.e2e.test.ts)",
   },
   gemini: {
     ...GEMINI,
@@ -283,6 +289,7 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
     tested:
       "OpenCode 1.18.33 (pinned in test/agent-clis), headless (run --auto) and sandboxed, its anthropic provider against a local fake Messages API; retry resumes with --continue (test/agents/opencode.e2e.test.ts)",
   },
+  ...COPILOT_AND_QWEN,
   "cursor-agent": {
     ...CURSOR,
     command: ["cursor-agent", "--force", "--trust", "{prompt}"],
@@ -309,7 +316,16 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
 };
 
 /** The agents Ballador knows (one default preset each), in the order init lists them. */
-export const AGENTS = ["claude", "codex", "gemini", "aider", "opencode", "cursor-agent"] as const;
+export const AGENTS = [
+  "claude",
+  "codex",
+  "gemini",
+  "aider",
+  "opencode",
+  "cursor-agent",
+  "copilot",
+  "qwen",
+] as const;
 
 export function presetNames(): string[] {
   return Object.keys(PRESETS);

@@ -74,7 +74,7 @@ export async function agentReadiness(
       const files = preset.credentials.files;
       missing.push({
         problem: `no credentials: none of ${vars.join(", ")} is set${files.length > 0 ? ` and there is no ${files.join(" or ")}` : ""}`,
-        fix: `set ${vars[0]} in the environment you launch from${profile.env.includes(vars[0] as string) ? "" : ` and add it to agents.profiles.${profile.name}.env`}${files.length > 0 ? `, or log in once with ${program} (${files[0]})` : ""}`,
+        fix: `set ${vars[0]} in the environment you launch from${profile.env.includes(vars[0] as string) ? "" : ` and add it to agents.profiles.${profile.name}.env`}${files.length > 0 ? `, or log in once with ${program} (${files[0]})` : ""}${preset.credentials.otherwise ? `, or ${preset.credentials.otherwise}` : ""}`,
       });
     }
   }

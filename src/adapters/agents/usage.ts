@@ -11,8 +11,10 @@ import { join, resolve } from "node:path";
 import {
   addClaudeTranscript,
   addCodexRollout,
+  addCopilotEvents,
   addGeminiSession,
   addOpencodeMessages,
+  addQwenChat,
   emptyUsage,
   type RunUsage,
   sumUsage,
@@ -84,6 +86,8 @@ function transcripts(dir: string, maxDepth = 2, newestFirst = false): string[] {
   return out;
 }
 
+type FileSource = "claude" | "codex" | "gemini" | "copilot" | "qwen";
+
 export class UsageReader {
   private cache = new Map<string, { size: number; usage: RunUsage }>();
   private opencodeCache = new Map<string, { stamp: string; at: number; usage: RunUsage; failures: number }>();
@@ -101,7 +105,8 @@ export class UsageReader {
   }
 
   /**
-   * The agents' records of this run (Claude Code's, Codex's, Gemini CLI's, OpenCode's), or null
+   * The agents' records of this run (Claude Code's, Codex's, Gemini CLI's, OpenCode's, Copilot
+   * CLI's, Qwen Code's), or null
    * when there are none. OpenCode's database is read in the background: as last read.
    */
   read(): RunUsage | null {
@@ -123,6 +128,12 @@ export class UsageReader {
     }
     const opencode = this.folder([".local", "share", "opencode"]);
     if (opencode) parts.push(...this.opencode(opencode, startReads));
+    // Copilot CLI: a folder per session, its events.jsonl naming its cwd.
+    const copilot = this.folder([".copilot", "session-state"]);
+    if (copilot) parts.push(...this.files(copilot, 1, "copilot"));
+    // Qwen Code names a project's folder as Claude Code does.
+    const qwen = this.folder([".qwen", "projects", claudeProjectFolder(this.worktree), "chats"]);
+    if (qwen) parts.push(...this.files(qwen, 0, "qwen"));
     if (parts.length === 0) return null;
     const sources = [...new Set(parts.filter((p) => p.messages > 0).map((p) => p.source))];
     return { ...sumUsage(parts), source: sources.join("+") || (parts[0]?.source ?? "none") };
@@ -138,7 +149,7 @@ export class UsageReader {
     return at;
   }
 
-  private files(root: string, depth: number, source: "claude" | "codex" | "gemini"): RunUsage[] {
+  private files(root: string, depth: number, source: FileSource): RunUsage[] {
     const out: RunUsage[] = [];
     // Codex's folders are dates: the newest first, should there be more than MAX_FILES.
     for (const rel of transcripts(root, depth, source === "codex")) {
@@ -166,6 +177,10 @@ export class UsageReader {
         if (source === "claude") addClaudeTranscript(usage, text, { since: this.since, seen: new Set() });
         else if (source === "codex")
           addCodexRollout(usage, text, { since: this.since, seen: new Set(), cwd: this.worktree });
+        else if (source === "copilot")
+          addCopilotEvents(usage, text, { since: this.since, seen: new Set(), cwd: this.worktree });
+        else if (source === "qwen")
+          addQwenChat(usage, text, { since: this.since, seen: new Set(), cwd: this.worktree });
         else
           addGeminiSession(usage, text, { since: this.since, seen: new Set(), projectHash: this.geminiHash });
         entry = { size, usage };
