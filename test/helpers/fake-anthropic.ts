@@ -168,22 +168,37 @@ function answerFor(
       label: "final",
     };
   }
+  const call =
+    typeof step === "string" ? shellCall(body.tools, step, n) : { name: step.tool, input: step.input };
   return {
     blocks: [
       { type: "text", text: `Step ${n + 1}.` },
-      {
-        type: "tool_use",
-        // Unique in the conversation: a resumed one holds the earlier attempt's calls too.
-        id: `toolu_fake_${requestNumber}`,
-        name: typeof step === "string" ? "Bash" : step.tool,
-        input:
-          typeof step === "string" ? { command: step, description: `scripted step ${n + 1}` } : step.input,
-      },
+      // Unique in the conversation: a resumed one holds the earlier attempt's calls too.
+      { type: "tool_use", id: `toolu_fake_${requestNumber}`, ...call },
     ],
     stop: "tool_use",
     label: `tool_use:${n + 1}`,
   };
 }
+
+/**
+ * The agent's shell tool called with `command`: Claude Code's `Bash`, else another agent's own
+ * shell tool found among the request's tools (Pi's `bash`, Cline's `run_commands`), by name.
+ */
+function shellCall(tools: unknown[], command: string, n: number): { name: string; input: unknown } {
+  const names = tools
+    .map((t) => (t as { name?: unknown }).name)
+    .filter((x): x is string => typeof x === "string");
+  if (names.includes("Bash") || names.length === 0)
+    return { name: "Bash", input: { command, description: `scripted step ${n + 1}` } };
+  const shell = SHELL_TOOLS.find((t) => names.includes(t.name));
+  return shell ? { name: shell.name, input: shell.input(command) } : { name: "Bash", input: { command } };
+}
+
+const SHELL_TOOLS: Array<{ name: string; input(command: string): unknown }> = [
+  { name: "bash", input: (command) => ({ command }) },
+  { name: "run_commands", input: (command) => ({ commands: [command] }) },
+];
 
 function toolResultsIn(messages: readonly Message[]): ContentBlock[] {
   return messages.flatMap((m) =>
