@@ -139,6 +139,9 @@ export const CLINE: AgentUnderTest = {
     ),
   turns: (api) => agentTurns(anthropicRequests(api)),
   resumes: false,
+  // Its feature flags (PostHog at data.cline.bot: off only under its own test variables) and,
+  // in the TUI, its model catalog (models.dev, with a 5 s time limit): denied, not needed.
+  deniedExtras: ["data.cline.bot", "models.dev"],
 };
 
 /** The agent, and the fake server its latest test started (a cost test counts its answers). */

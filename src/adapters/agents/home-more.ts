@@ -52,12 +52,20 @@ export function seedPi(home: HomeFiles, ctx: AgentHomeContext): { env: Record<st
  * the run (measured: detached, parent 1) and that other Cline processes would reach.
  */
 export function seedCline(home: HomeFiles, ctx: AgentHomeContext): { env: Record<string, string> } {
+  const personal = join(ctx.realHome, ".cline", "data", "settings");
   home.dir(".cline/data/settings");
-  copyIfMissing(
-    home,
-    join(ctx.realHome, ".cline", "data", "settings", "providers.json"),
-    ".cline/data/settings/providers.json",
-  );
+  copyIfMissing(home, join(personal, "providers.json"), ".cline/data/settings/providers.json");
+  // Its telemetry (otel.cline.bot) and self-update are settings here; CLINE_TELEMETRY_DISABLED
+  // alone did not stop the telemetry (measured with 3.0.65).
+  const global =
+    jsonOf(home.read(".cline/data/settings/global-settings.json")) ??
+    readPersonalJson(join(personal, "global-settings.json")) ??
+    {};
+  writeJson(home, ".cline/data/settings/global-settings.json", {
+    ...global,
+    telemetryOptOut: true,
+    autoUpdateEnabled: false,
+  });
   return {
     env: {
       CLINE_SESSION_BACKEND_MODE: "local",
