@@ -16,7 +16,8 @@ export interface Tokens {
 export interface RunUsage extends Tokens {
   /**
    * Whose records: "claude" (Claude Code's session transcript), "codex" (its rollout), "gemini"
-   * (Gemini CLI's session file), "opencode" (OpenCode's message table).
+   * (Gemini CLI's session file), "opencode" (OpenCode's message table), "pi" (Pi's session
+   * file), "cline" (Cline's session messages).
    */
   source: string;
   /** Tokens per model, as the records name them. */
@@ -258,6 +259,96 @@ export function addOpencodeMessages(
       typeof m.modelID === "string" && m.modelID.length > 0 ? m.modelID.slice(0, 100) : "(unknown model)";
     // Reasoning is billed as output.
     if (add(u, model, { input, output: output + reasoning, cacheRead, cacheWrite })) opts.seen.add(row.id);
+  }
+}
+
+/** One answer's tokens as Pi and Cline record them; null when a number is not believable. */
+function answerTokens(
+  input: unknown,
+  output: unknown,
+  cacheRead: unknown,
+  cacheWrite: unknown,
+): Tokens | null {
+  const t = {
+    input: count(input),
+    output: count(output),
+    cacheRead: count(cacheRead),
+    cacheWrite: count(cacheWrite),
+  };
+  return t.input === null || t.output === null || t.cacheRead === null || t.cacheWrite === null
+    ? null
+    : (t as Tokens);
+}
+
+/**
+ * Pi's session file (`~/.pi/agent/sessions/--<cwd>--/<time>_<id>.jsonl`, Pi 0.73.1): the first
+ * line `{type: "session", cwd}` (another working directory is not this run's), then entries; an
+ * answer is `{type: "message", id, timestamp, message: {role: "assistant", model, usage: {input
+ * (net of the cache), output, cacheRead, cacheWrite}}}`. Counted once per entry id, since `since`.
+ */
+export function addPiSession(
+  u: RunUsage,
+  text: string,
+  opts: { since: string | null; seen: Set<string>; cwd: string },
+): void {
+  let first = true;
+  for (const raw of text.split("\n")) {
+    if (!raw.trim() || (!first && !raw.includes('"assistant"'))) continue;
+    let d: unknown;
+    try {
+      d = JSON.parse(raw);
+    } catch {
+      if (first) return;
+      continue;
+    }
+    if (first) {
+      first = false;
+      if (!isObj(d) || d.type !== "session" || d.cwd !== opts.cwd) return;
+      continue;
+    }
+    if (!isObj(d) || d.type !== "message" || !isObj(d.message) || d.message.role !== "assistant") continue;
+    const m = d.message;
+    if (!isObj(m.usage) || typeof d.id !== "string" || d.id.length === 0 || d.id.length > 200) continue;
+    if (opts.since && !(typeof d.timestamp === "string" && d.timestamp >= opts.since)) continue;
+    if (opts.seen.has(d.id)) continue;
+    const t = answerTokens(m.usage.input, m.usage.output, m.usage.cacheRead, m.usage.cacheWrite);
+    if (t === null) continue;
+    const model =
+      typeof m.model === "string" && m.model.length > 0 ? m.model.slice(0, 100) : "(unknown model)";
+    if (add(u, model, t)) opts.seen.add(d.id);
+  }
+}
+
+/**
+ * Cline's session (`~/.cline/data/sessions/<id>/<id>.messages.json`, Cline CLI 3.0.65; the
+ * session's `<id>.json` beside it names its `cwd`, checked by the reader): `{messages: [...]}`,
+ * an answer `{id, role: "assistant", ts (milliseconds), modelInfo: {id}, metrics: {inputTokens,
+ * outputTokens, cacheReadTokens, cacheWriteTokens}}`. Counted once per message id, since `since`.
+ */
+export function addClineMessages(
+  u: RunUsage,
+  text: string,
+  opts: { since: string | null; seen: Set<string> },
+): void {
+  let d: unknown;
+  try {
+    d = JSON.parse(text);
+  } catch {
+    return;
+  }
+  if (!isObj(d) || !Array.isArray(d.messages)) return;
+  const since = opts.since ? Date.parse(opts.since) : null;
+  for (const m of d.messages.slice(0, MAX_GEMINI_MESSAGES)) {
+    if (!isObj(m) || m.role !== "assistant" || !isObj(m.metrics)) continue;
+    if (typeof m.id !== "string" || m.id.length === 0 || m.id.length > 200) continue;
+    if (since !== null && !(typeof m.ts === "number" && m.ts >= since)) continue;
+    if (opts.seen.has(m.id)) continue;
+    const x = m.metrics;
+    const t = answerTokens(x.inputTokens, x.outputTokens, x.cacheReadTokens, x.cacheWriteTokens);
+    if (t === null) continue;
+    const id = isObj(m.modelInfo) ? m.modelInfo.id : undefined;
+    const model = typeof id === "string" && id.length > 0 ? id.slice(0, 100) : "(unknown model)";
+    if (add(u, model, t)) opts.seen.add(m.id);
   }
 }
 
