@@ -45,6 +45,8 @@ describe("ballador agents", () => {
       "aider",
       "claude",
       "claude-headless",
+      "cline",
+      "cline-headless",
       "codex",
       "codex-headless",
       "cursor-agent",
@@ -53,6 +55,8 @@ describe("ballador agents", () => {
       "gemini-headless",
       "opencode",
       "opencode-headless",
+      "pi",
+      "pi-headless",
     ]);
     expect(by.codex).toMatchObject({
       binary: "codex",

@@ -1,12 +1,12 @@
 /**
- * Pi's and Cline's presets as a person meets them: the command line of each mode and of a
- * retry (a table), `ballador agents` finding the real pinned binaries with their versions, and
- * `ballador doctor` naming what is missing (a login, an allowlisted base URL) with its fix.
+ * Pi's and Cline's presets as a person meets them, through the real executable: `ballador
+ * agents` lists each mode's command line and a retry's (a table), finding the real pinned
+ * binaries with their versions; `ballador doctor` names what is missing (a login, an
+ * allowlisted base URL) with its fix.
  */
 import { mkdir, symlink } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { PRESETS, withResume } from "../../src/adapters/agents/presets.js";
 import { AGENT_BIN, AGENT_CLIS_TIMEOUT, installAgentClis } from "../helpers/agent-clis.js";
 import { cleanupTempDirs, makeGitRepo, parseJson } from "../helpers/cli.js";
 
@@ -14,47 +14,59 @@ beforeAll(installAgentClis, AGENT_CLIS_TIMEOUT);
 afterEach(cleanupTempDirs);
 
 /** preset, its mode, its command line, the command line of a retry (null: a new conversation). */
-const TABLE: Array<[string, string, string, string | null]> = [
-  ["pi", "interactive", "pi {prompt}", "pi --continue {prompt}"],
-  ["pi-headless", "headless", "pi -p {prompt}", "pi --continue -p {prompt}"],
-  ["cline", "interactive", "cline --tui {prompt}", null],
-  ["cline-headless", "headless", "cline {prompt}", null],
+const TABLE: Array<[string, string, string, string | null, string]> = [
+  ["pi", "interactive", "pi {prompt}", "pi --continue {prompt}", "0.73.1"],
+  ["pi-headless", "headless", "pi -p {prompt}", "pi --continue -p {prompt}", "0.73.1"],
+  ["cline", "interactive", "cline --tui {prompt}", null, "3.0.65"],
+  ["cline-headless", "headless", "cline {prompt}", null, "3.0.65"],
 ];
 
-describe("Pi's and Cline's presets", () => {
-  it.each(TABLE)("%s (%s): `%s`, retried as `%s`", (name, mode, line, retry) => {
-    const preset = PRESETS[name];
-    expect(preset?.mode).toBe(mode);
-    const command = preset?.command ?? [];
-    expect(command.join(" ")).toBe(line);
-    expect(withResume(command, preset as NonNullable<typeof preset>)?.join(" ") ?? null).toBe(retry);
-  });
+interface Listed {
+  preset: string;
+  mode: string;
+  path: string | null;
+  version: string | null;
+  command: string[];
+  retryCommand: string[] | null;
+  tested: string | null;
+}
 
-  it("ballador agents finds the pinned binaries with their versions, tested here", async () => {
-    const repo = await makeGitRepo();
-    const home = join(repo.parent, "home");
-    await mkdir(home);
-    // Only these two on PATH: every other pinned CLI answering --version at once, on a loaded
-    // machine, took longer than the listing waits for one.
-    const bin = join(repo.parent, "bin");
-    await mkdir(bin);
-    for (const b of ["pi", "cline"]) await symlink(join(AGENT_BIN, b), join(bin, b));
-    const r = await repo.run(["agents", "--json"], { env: { PATH: `${bin}:/usr/bin:/bin`, HOME: home } });
-    const listed = parseJson<{
-      agents: Array<{ preset: string; path: string | null; version: string | null; tested: string | null }>;
-    }>(r).agents;
-    const byName = Object.fromEntries(listed.map((a) => [a.preset, a]));
-    for (const [name, version] of [
-      ["pi", "0.73.1"],
-      ["pi-headless", "0.73.1"],
-      ["cline", "3.0.65"],
-      ["cline-headless", "3.0.65"],
-    ] as const) {
-      expect(byName[name]?.path, name).toBe(join(bin, name.split("-")[0] as string));
-      expect(byName[name]?.version, name).toContain(version);
-      expect(byName[name]?.tested, name).toContain(version);
-    }
-  }, 60_000);
+/** `ballador agents --json` with only the pinned pi and cline on PATH, and where they are. */
+async function listed(): Promise<{ byName: Record<string, Listed>; bin: string }> {
+  const repo = await makeGitRepo();
+  const home = join(repo.parent, "home");
+  await mkdir(home);
+  // Only these two on PATH: every other pinned CLI answering --version at once, on a loaded
+  // machine, took longer than the listing waits for one.
+  const bin = join(repo.parent, "bin");
+  await mkdir(bin);
+  for (const b of ["pi", "cline"]) await symlink(join(AGENT_BIN, b), join(bin, b));
+  const r = await repo.run(["agents", "--json"], { env: { PATH: `${bin}:/usr/bin:/bin`, HOME: home } });
+  const agents = parseJson<{ agents: Listed[] }>(r).agents;
+  return { byName: Object.fromEntries(agents.map((a) => [a.preset, a])), bin };
+}
+
+describe("Pi's and Cline's presets", () => {
+  let list: Promise<{ byName: Record<string, Listed>; bin: string }> | null = null;
+  const once = () => {
+    list ??= listed();
+    return list;
+  };
+
+  it.each(TABLE)(
+    "%s (%s): `%s`, retried as `%s`; found with its version %s",
+    async (name, mode, line, retry, version) => {
+      const { byName, bin } = await once();
+      const a = byName[name];
+      expect(a?.mode).toBe(mode);
+      expect(a?.command.join(" ")).toBe(line);
+      expect(a?.retryCommand?.join(" ") ?? null).toBe(retry);
+      expect(a?.path).toBe(join(bin, name.split("-")[0] as string));
+      expect(a?.version).toContain(version);
+      expect(a?.tested).toContain(version);
+    },
+    60_000,
+  );
 
   it("ballador doctor names the missing login and a base URL the sandbox would refuse, each with its fix", async () => {
     const repo = await makeGitRepo();
