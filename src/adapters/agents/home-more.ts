@@ -48,8 +48,9 @@ export function seedPi(home: HomeFiles, ctx: AgentHomeContext): { env: Record<st
 /**
  * Cline's CLI (`~/.cline`): only the person's provider settings (what `cline auth` wrote: the
  * provider, model, key, base URL), not their sessions, databases, hooks or MCP settings. Its
- * sessions run in the process itself: by default it starts a shared hub daemon that outlives
- * the run (measured: detached, parent 1) and that other Cline processes would reach.
+ * headless sessions run in the process itself: by default it starts a shared hub daemon that
+ * outlives the run (measured: detached, parent 1) and that other Cline processes would reach.
+ * Its TUI starts that daemon even so; the sandbox's PID namespace ends it with the run.
  */
 export function seedCline(home: HomeFiles, ctx: AgentHomeContext): { env: Record<string, string> } {
   const personal = join(ctx.realHome, ".cline", "data", "settings");
