@@ -186,16 +186,19 @@ function answerFor(
  * shell tool found among the request's tools (Pi's `bash`, Cline's `run_commands`), by name.
  */
 function shellCall(tools: unknown[], command: string, n: number): { name: string; input: unknown } {
-  const names = tools
-    .map((t) => (t as { name?: unknown }).name)
-    .filter((x): x is string => typeof x === "string");
-  if (names.includes("Bash") || names.length === 0)
-    return { name: "Bash", input: { command, description: `scripted step ${n + 1}` } };
-  const shell = SHELL_TOOLS.find((t) => names.includes(t.name));
-  return shell ? { name: shell.name, input: shell.input(command) } : { name: "Bash", input: { command } };
+  const description = `scripted step ${n + 1}`;
+  const named = (name: string) => tools.find((t) => (t as { name?: unknown }).name === name);
+  if (named("Bash") || tools.length === 0) return { name: "Bash", input: { command, description } };
+  const shell = SHELL_TOOLS.find((t) => named(t.name));
+  if (!shell) return { name: "Bash", input: { command, description } };
+  // A `description` where the tool's schema has one (OpenCode's bash asks for it; Pi's has none).
+  const schema = (named(shell.name) as { input_schema?: { properties?: Record<string, unknown> } })
+    .input_schema;
+  const input = shell.input(command);
+  return { name: shell.name, input: schema?.properties?.description ? { ...input, description } : input };
 }
 
-const SHELL_TOOLS: Array<{ name: string; input(command: string): unknown }> = [
+const SHELL_TOOLS: Array<{ name: string; input(command: string): Record<string, unknown> }> = [
   { name: "bash", input: (command) => ({ command }) },
   { name: "run_commands", input: (command) => ({ commands: [command] }) },
 ];
