@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Installs the real agent CLIs that the agent end-to-end tests drive (Claude Code, Codex, Gemini
- * CLI, OpenCode, Copilot CLI, Qwen Code: about 1.5 GB) into .cache/agent-clis, at the versions pinned with a lock in
+ * CLI, OpenCode, Copilot CLI, Qwen Code, Pi, Cline: about 1.9 GB) into .cache/agent-clis, at the versions pinned with a lock in
  * test/agent-clis/. Ballador itself, the demo and every other test need none of them, so they are
  * not devDependencies: a fresh clone's `npm install` stays small, and these install the first time
  * a test that uses them runs (test/helpers/agent-clis.ts) or when CI asks (.ci/run).
@@ -35,7 +35,18 @@ const WHY = {
   "opencode-ai": { bin: "opencode", tests: "test/agents/opencode*.e2e" },
   "@github/copilot": { bin: "copilot", tests: "test/agents/copilot*.e2e" },
   "@qwen-code/qwen-code": { bin: "qwen", tests: "test/agents/qwen*.e2e" },
+  "@mariozechner/pi-coding-agent": { bin: "pi", tests: "test/agents/pi.e2e" },
+  cline: { bin: "cline", tests: "test/agents/cline.e2e" },
 };
+
+/**
+ * npm's EBADENGINE warnings for packages that ask for Node 22, which are expected here: Claude
+ * Code's package runs its own native binary; Cline's packages and some of Pi's dependencies
+ * (Google's auth libraries, the AI SDK) ask for it too, while `cline` is a compiled binary and
+ * `pi` runs on Node 20 (both proven by their e2e tests). Those blocks are gathered (package
+ * names) and said in one line; any other (a newer Node than 22) passes through.
+ */
+const newerNode = new Set();
 
 const say = (line) => process.stderr.write(`agent CLIs: ${line}\n`);
 const shown = (path) => (path.startsWith(ROOT) ? relative(ROOT, path) || "." : path);
@@ -97,7 +108,7 @@ async function takeLock() {
   }
 }
 
-/** npm's messages, passed on, except the EBADENGINE blocks of Claude Code and Qwen Code, each explained in one line. */
+/** npm's messages, passed on, except its EBADENGINE blocks (gathered in `newerNode`). */
 function relay(stream) {
   let pending = "";
   let block = null;
@@ -112,14 +123,8 @@ function relay(stream) {
         block.push(line);
         if (/^npm warn EBADENGINE }/.test(line)) {
           const text = block.join("\n");
-          if (text.includes("@anthropic-ai/claude-code@"))
-            say(
-              "npm's EBADENGINE warning for Claude Code is expected: its package asks for Node 22, but it runs its own native binary, which works beside Node 20",
-            );
-          else if (text.includes("@qwen-code/qwen-code@"))
-            say(
-              "npm's EBADENGINE warning for Qwen Code is expected: its package asks for Node 22, but the pinned version runs on Node 20 (its tests prove it)",
-            );
+          const name = /package: '([^']+)'/.exec(text)?.[1];
+          if (name && /required: \{ node: '[^']*\b22\b/.test(text)) newerNode.add(name);
           else process.stderr.write(`${text}\n`);
           block = null;
         }
@@ -144,7 +149,7 @@ function du(path) {
 async function install() {
   const started = Date.now();
   say(
-    `installing the real agent CLIs for the tests that drive them (once, about 1.5 GB, into ${shown(DEST)}; pinned in test/agent-clis/; the demo and the other tests need none of them):`,
+    `installing the real agent CLIs for the tests that drive them (once, about 1.9 GB, into ${shown(DEST)}; pinned in test/agent-clis/; the demo and the other tests need none of them):`,
   );
   for (const [name, why] of Object.entries(WHY))
     say(`  ${name} ${pins[name]} (\`${why.bin}\`): ${why.tests}`);
@@ -173,6 +178,16 @@ async function install() {
     });
   });
   clearInterval(ticker);
+  const claude = [...newerNode].filter((n) => n.startsWith("@anthropic-ai/claude-code@"));
+  const others = [...newerNode].filter((n) => !claude.includes(n)).sort();
+  if (claude.length > 0)
+    say(
+      "npm's EBADENGINE warning for Claude Code is expected: its package asks for Node 22, but it runs its own native binary, which works beside Node 20",
+    );
+  if (others.length > 0)
+    say(
+      `npm's EBADENGINE warnings for ${others.join(", ")} are expected: Qwen Code, Cline's packages and some of Pi's dependencies ask for Node 22, but \`cline\` is a compiled binary and \`qwen\` and \`pi\` run on Node 20 (proven by their e2e tests)`,
+    );
   if (code !== 0) throw new Error(`npm install exited ${code} in ${shown(DEST)}`);
   const missing = Object.values(WHY).filter(
     ({ bin }) => !existsSync(join(DEST, "node_modules", ".bin", bin)),

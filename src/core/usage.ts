@@ -17,7 +17,8 @@ export interface RunUsage extends Tokens {
   /**
    * Whose records: "claude" (Claude Code's session transcript), "codex" (its rollout), "gemini"
    * (Gemini CLI's session file), "opencode" (OpenCode's message table), "copilot" (Copilot
-   * CLI's session events), "qwen" (Qwen Code's chat records).
+   * CLI's session events), "qwen" (Qwen Code's chat records), "pi" (Pi's session file),
+   * "cline" (Cline's session messages); the last four are read in usage-records.ts.
    */
   source: string;
   /** Tokens per model, as the records name them. */
@@ -36,18 +37,18 @@ export function emptyUsage(source: string): RunUsage {
   return { source, ...zero(), byModel: {}, messages: 0 };
 }
 
-const count = (v: unknown): number | null =>
+export const count = (v: unknown): number | null =>
   v === undefined || v === null
     ? 0
     : typeof v === "number" && Number.isSafeInteger(v) && v >= 0 && v <= MAX_TOKENS
       ? v
       : null;
 
-type Json = Record<string, unknown>;
-const isObj = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
+export type Json = Record<string, unknown>;
+export const isObj = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** Adds one answer's tokens; false when the model table is full (the answer is then not counted). */
-function add(u: RunUsage, model: string, t: Tokens): boolean {
+export function add(u: RunUsage, model: string, t: Tokens): boolean {
   if (!u.byModel[model] && Object.keys(u.byModel).length >= MAX_MODELS) return false;
   const m = u.byModel[model] ?? zero();
   u.byModel[model] = m;
@@ -151,7 +152,7 @@ export function addCodexRollout(
 }
 
 /** A Gemini session file holds more messages than this: the rest are not counted. */
-const MAX_GEMINI_MESSAGES = 100_000;
+export const MAX_GEMINI_MESSAGES = 100_000;
 
 /**
  * Gemini CLI's session file (`~/.gemini/tmp/<project>/chats/session-*.jsonl`, Gemini CLI
@@ -259,93 +260,6 @@ export function addOpencodeMessages(
       typeof m.modelID === "string" && m.modelID.length > 0 ? m.modelID.slice(0, 100) : "(unknown model)";
     // Reasoning is billed as output.
     if (add(u, model, { input, output: output + reasoning, cacheRead, cacheWrite })) opts.seen.add(row.id);
-  }
-}
-
-/**
- * Copilot CLI's session events (`~/.copilot/session-state/<session>/events.jsonl`, Copilot CLI
- * 1.0.102): the first line (`session.start`) names the `context.cwd` (another working directory
- * is not this run's); each model answer is a `session.usage_record` whose `data.usage` holds
- * `model`, `apiCallId` and `inputTokens`, `outputTokens`, `cacheReadTokens`, `cacheWriteTokens`
- * (read as its status line passes them on: input without the cache, as Anthropic counts).
- * Counted once per call id, since `since` (the event's `timestamp`).
- */
-export function addCopilotEvents(
-  u: RunUsage,
-  text: string,
-  opts: { since: string | null; seen: Set<string>; cwd: string },
-): void {
-  let first = true;
-  for (const raw of text.split("\n")) {
-    if (!raw.trim()) continue;
-    if (!first && !raw.includes('"session.usage_record"')) continue;
-    let d: unknown;
-    try {
-      d = JSON.parse(raw);
-    } catch {
-      if (first) return;
-      continue;
-    }
-    if (first) {
-      first = false;
-      const context = isObj(d) && isObj(d.data) && isObj(d.data.context) ? d.data.context : null;
-      if (!isObj(d) || d.type !== "session.start" || context?.cwd !== opts.cwd) return;
-      continue;
-    }
-    if (!isObj(d) || d.type !== "session.usage_record" || !isObj(d.data) || !isObj(d.data.usage)) continue;
-    const m = d.data.usage;
-    const id = typeof m.apiCallId === "string" ? m.apiCallId : typeof d.id === "string" ? d.id : "";
-    if (id.length === 0 || id.length > 200 || opts.seen.has(id)) continue;
-    if (opts.since && !(typeof d.timestamp === "string" && d.timestamp >= opts.since)) continue;
-    const t = {
-      input: count(m.inputTokens),
-      output: count(m.outputTokens),
-      cacheRead: count(m.cacheReadTokens),
-      cacheWrite: count(m.cacheWriteTokens),
-    };
-    if (t.input === null || t.output === null || t.cacheRead === null || t.cacheWrite === null) continue;
-    const model =
-      typeof m.model === "string" && m.model.length > 0 ? m.model.slice(0, 100) : "(unknown model)";
-    if (add(u, model, t as Tokens)) opts.seen.add(id);
-  }
-}
-
-/**
- * Qwen Code's chat records (`~/.qwen/projects/<cwd, every other character a dash>/chats/
- * <session>.jsonl`, Qwen Code 0.24.4): one record a line; a model answer is `type: "assistant"`
- * with `uuid`, `cwd` (another working directory is not this run's), `model` and
- * `usageMetadata` in Gemini's terms (promptTokenCount, the cache included;
- * cachedContentTokenCount; candidatesTokenCount; thoughtsTokenCount, billed as output).
- * Counted once per uuid, since `since`.
- */
-export function addQwenChat(
-  u: RunUsage,
-  text: string,
-  opts: { since: string | null; seen: Set<string>; cwd: string },
-): void {
-  for (const raw of text.split("\n")) {
-    if (!raw.includes('"usageMetadata"')) continue;
-    let d: unknown;
-    try {
-      d = JSON.parse(raw);
-    } catch {
-      continue;
-    }
-    if (!isObj(d) || d.type !== "assistant" || !isObj(d.usageMetadata) || d.cwd !== opts.cwd) continue;
-    if (typeof d.uuid !== "string" || d.uuid.length === 0 || d.uuid.length > 200) continue;
-    if (opts.since && !(typeof d.timestamp === "string" && d.timestamp >= opts.since)) continue;
-    if (opts.seen.has(d.uuid)) continue;
-    const m = d.usageMetadata;
-    const prompt = count(m.promptTokenCount);
-    const cached = count(m.cachedContentTokenCount);
-    const output = count(m.candidatesTokenCount);
-    const thoughts = count(m.thoughtsTokenCount);
-    if (prompt === null || cached === null || output === null || thoughts === null || cached > prompt)
-      continue;
-    const model =
-      typeof d.model === "string" && d.model.length > 0 ? d.model.slice(0, 100) : "(unknown model)";
-    const t = { input: prompt - cached, output: output + thoughts, cacheRead: cached, cacheWrite: 0 };
-    if (add(u, model, t)) opts.seen.add(d.uuid);
   }
 }
 

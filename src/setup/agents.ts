@@ -6,9 +6,9 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { PRESETS, presetBinary } from "../adapters/agents/presets.js";
+import { PRESETS, presetBinary, withResume } from "../adapters/agents/presets.js";
 import { type ResolvedProfile, resolveProfile } from "../adapters/agents/profiles.js";
-import { agentReadiness, programVersion } from "../adapters/agents/readiness.js";
+import { agentReadiness, programVersion, VERSION_TIMEOUT_MS } from "../adapters/agents/readiness.js";
 import { loadConfig } from "../config/load.js";
 import { type Config, DEFAULT_CONFIG } from "../config/schema.js";
 import { REPO_CONFIG_PATH } from "../config/sources.js";
@@ -24,6 +24,11 @@ export interface AgentPreset {
   path: string | null;
   version: string | null;
   command: string[];
+  /**
+   * The command a retry or `request-changes` runs, continuing the agent's conversation; null
+   * when the agent cannot continue one (each attempt then starts a new conversation).
+   */
+  retryCommand: string[] | null;
   /** The project's profiles that use this preset (empty outside a project). */
   profiles: string[];
   /** Variable names and login files that would reach the agent. */
@@ -68,7 +73,8 @@ export async function listAgents(cwd: string): Promise<{ project: string | null;
       let version: string | null = null;
       if (r.path && preset.versionArgs) {
         const path = r.path;
-        if (!versions.has(path)) versions.set(path, programVersion(path, preset.versionArgs, 10_000));
+        if (!versions.has(path))
+          versions.set(path, programVersion(path, preset.versionArgs, VERSION_TIMEOUT_MS));
         version = (await versions.get(path))?.replace(/^v(?=\d)/, "") ?? null;
       }
       return {
@@ -79,6 +85,7 @@ export async function listAgents(cwd: string): Promise<{ project: string | null;
         path: r.path,
         version,
         command: preset.command,
+        retryCommand: withResume(preset.command, preset),
         profiles: using,
         credentials: r.credentials,
         missing: r.missing,

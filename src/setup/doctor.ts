@@ -6,7 +6,7 @@ import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { startsClaude } from "../adapters/agents/claude-mcp.js";
 import { findProgram, type ResolvedProfile, resolveProfile } from "../adapters/agents/profiles.js";
-import { agentReadiness } from "../adapters/agents/readiness.js";
+import { agentReadiness, VERSION_TIMEOUT_MS } from "../adapters/agents/readiness.js";
 import { git } from "../adapters/git/index.js";
 import { atLeast, detectVcs, isColocated, JJ_MINIMUM, jjVersion } from "../adapters/jj/index.js";
 import { ConfigError } from "../config/errors.js";
@@ -355,7 +355,6 @@ async function mcpChecks(config: Config, names: readonly string[], root: string)
  * One configured agent profile: its program found or not, the version of a built-in agent, and
  * what is missing for unattended use (credentials that will not reach it).
  */
-const VERSION_TIMEOUT_MS = 10_000;
 
 async function agentCheck(config: Config, name: string, root: string): Promise<Check> {
   const check = `agent ${name}`;

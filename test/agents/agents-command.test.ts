@@ -33,6 +33,8 @@ describe("ballador agents", () => {
       "aider",
       "claude",
       "claude-headless",
+      "cline",
+      "cline-headless",
       "codex",
       "codex-headless",
       "copilot",
@@ -45,6 +47,8 @@ describe("ballador agents", () => {
       "opencode-headless",
       "qwen",
       "qwen-headless",
+      "pi",
+      "pi-headless",
     ]);
     expect(by.codex).toMatchObject({
       binary: "codex",

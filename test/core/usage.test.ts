@@ -1,6 +1,7 @@
 /**
  * The pure part of cost: parsing Claude Code's transcript, Codex's rollout, Gemini CLI's session
- * lines and OpenCode's message rows, prices by glob, budgets.
+ * lines, OpenCode's message rows, Pi's session lines and Cline's session messages, prices by
+ * glob, budgets.
  */
 import { describe, expect, it } from "vitest";
 import {
@@ -14,6 +15,7 @@ import {
   sumUsage,
   usageText,
 } from "../../src/core/usage.js";
+import { addClineMessages, addPiSession } from "../../src/core/usage-records.js";
 
 const line = (id: string, usage: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
   JSON.stringify({
@@ -200,6 +202,88 @@ describe("usage from OpenCode's message rows", () => {
     addOpencodeMessages(u, text, { since: "2026-12-02T00:00:00.000Z", seen: new Set(), cwd: "/w/task" });
     expect(u).toMatchObject({ input: 10, output: 22, cacheRead: 7, cacheWrite: 3, messages: 1 });
     expect(Object.keys(u.byModel)).toEqual(["claude-sonnet-4-5"]);
+  });
+});
+
+describe("usage from a Pi session file", () => {
+  const entry = (id: string, usage: Record<string, unknown>, timestamp = "2026-12-02T10:00:01.000Z") =>
+    JSON.stringify({
+      type: "message",
+      id,
+      timestamp,
+      message: { role: "assistant", model: "claude-opus-4-7", usage },
+    });
+  const head = JSON.stringify({ type: "session", id: "s1", cwd: "/w/t" });
+  const ok = { input: 10, output: 20, cacheRead: 5, cacheWrite: 1, cost: { total: 1 } };
+
+  it("counts each answer of the worktree's session once, since the run began, believable numbers only", () => {
+    const u = emptyUsage("pi");
+    const text = [
+      head,
+      entry("a", ok),
+      entry("a", ok), // the same entry twice
+      entry("old", ok, "2026-12-02T09:00:00.000Z"), // carried from an earlier run
+      entry("big", { ...ok, input: 1e12 }),
+      entry("neg", { ...ok, output: -1 }),
+      JSON.stringify({ type: "message", id: "u", message: { role: "user", content: [] } }),
+      "{broken",
+      entry("b", { input: 1, output: 2 }),
+    ].join("\n");
+    addPiSession(u, text, { since: "2026-12-02T10:00:00.000Z", seen: new Set(), cwd: "/w/t" });
+    expect(u).toMatchObject({ input: 11, output: 22, cacheRead: 5, cacheWrite: 1, messages: 2 });
+    expect(Object.keys(u.byModel)).toEqual(["claude-opus-4-7"]);
+  });
+
+  it("counts nothing from another working directory's session or a file that is not a session", () => {
+    const u = emptyUsage("pi");
+    addPiSession(u, [JSON.stringify({ type: "session", cwd: "/elsewhere" }), entry("a", ok)].join("\n"), {
+      since: null,
+      seen: new Set(),
+      cwd: "/w/t",
+    });
+    addPiSession(u, [entry("a", ok), entry("b", ok)].join("\n"), {
+      since: null,
+      seen: new Set(),
+      cwd: "/w/t",
+    });
+    expect(u.messages).toBe(0);
+  });
+});
+
+describe("usage from Cline's session messages", () => {
+  const answer = (id: string, metrics: Record<string, unknown>, ts = Date.parse("2026-12-02T10:00:01Z")) => ({
+    id,
+    role: "assistant",
+    ts,
+    modelInfo: { id: "claude-sonnet-4-5", provider: "anthropic" },
+    metrics,
+  });
+  const ok = { inputTokens: 10, outputTokens: 20, cacheReadTokens: 3, cacheWriteTokens: 0, cost: 0.1 };
+
+  it("counts each answer once, since the run began, believable numbers only", () => {
+    const u = emptyUsage("cline");
+    const text = JSON.stringify({
+      messages: [
+        { id: "q", role: "user", content: [], ts: Date.parse("2026-12-02T10:00:01Z") },
+        answer("a", ok),
+        answer("a", ok),
+        answer("old", ok, Date.parse("2026-12-02T09:00:00Z")),
+        answer("big", { ...ok, outputTokens: 2e9 }),
+        answer("frac", { ...ok, inputTokens: 1.5 }),
+        answer("b", { inputTokens: 1, outputTokens: 2 }),
+        "not a message",
+      ],
+    });
+    addClineMessages(u, text, { since: "2026-12-02T10:00:00.000Z", seen: new Set() });
+    expect(u).toMatchObject({ input: 11, output: 22, cacheRead: 3, cacheWrite: 0, messages: 2 });
+    expect(Object.keys(u.byModel)).toEqual(["claude-sonnet-4-5"]);
+  });
+
+  it("counts nothing from text that is not a session's messages", () => {
+    const u = emptyUsage("cline");
+    for (const text of ["{broken", "[]", JSON.stringify({ messages: "x" })])
+      addClineMessages(u, text, { since: null, seen: new Set() });
+    expect(u.messages).toBe(0);
   });
 });
 

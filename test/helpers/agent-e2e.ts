@@ -53,6 +53,11 @@ export interface AgentUnderTest {
   turns(api: FakeApi): unknown[];
   /** Hosts the agent asks although the task does not need them (denied, recorded; not needed). */
   deniedExtras?: string[];
+  /**
+   * false: the CLI cannot continue its conversation with a new prompt, so a retry starts a new
+   * one whose prompt says what failed (asserted instead of the continued conversation).
+   */
+  resumes?: boolean;
   /** idle_timeout of the interactive retry: longer than the agent's silent start (default 30s). */
   idleTimeout?: string;
 }
@@ -286,12 +291,17 @@ export async function retried(
     expect(retry, "no request carried the retry's prompt").toBeDefined();
     const text = retry as string;
     const at = text.indexOf("This is attempt 2");
+    expect(text.slice(at)).toContain("The previous attempt did not pass");
+    expect(agent.toolOutputs(api).join("\n")).toContain("FIXED");
+    if (agent.resumes === false) {
+      // A new conversation: none of the first attempt's tool output.
+      expect(text).not.toContain("FIRST-TRY");
+      return { p, id, seconds: (Date.now() - started) / 1000 };
+    }
     expect(text.indexOf("Write hello.txt saying hello.")).toBeGreaterThanOrEqual(0);
     expect(text.indexOf("Write hello.txt saying hello.")).toBeLessThan(at);
     expect(text.indexOf("FIRST-TRY")).toBeGreaterThanOrEqual(0);
     expect(text.indexOf("FIRST-TRY")).toBeLessThan(at);
-    expect(text.slice(at)).toContain("The previous attempt did not pass");
-    expect(agent.toolOutputs(api).join("\n")).toContain("FIXED");
     return { p, id, seconds: (Date.now() - started) / 1000 };
   } finally {
     await keep(`${preset}-retry`, api);

@@ -86,6 +86,64 @@ export const OPENCODE: AgentUnderTest = {
   turns: (api) => agentTurns(anthropicRequests(api)),
 };
 
+export const PI: AgentUnderTest = {
+  name: "pi",
+  env: ["ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL"],
+  startApi: (script) => startFakeAnthropic(script),
+  // Nothing of the person's: the seeding writes the anthropic provider's baseUrl into the run's
+  // ~/.pi/agent/models.json from ANTHROPIC_BASE_URL, which Pi itself ignores.
+  configure: async (p, api) => {
+    p.env.ANTHROPIC_API_KEY = "sk-ant-test-pi";
+    p.env.ANTHROPIC_BASE_URL = api.url;
+  },
+  firstPrompt: (api) => firstPrompt(anthropicRequests(api)),
+  toolOutputs: (api) => toolResults(anthropicRequests(api)).map((r) => r.text),
+  turns: (api) => agentTurns(anthropicRequests(api)),
+};
+
+export const CLINE: AgentUnderTest = {
+  name: "cline",
+  env: [],
+  startApi: (script) => startFakeAnthropic(script),
+  // The person's provider settings, as `cline auth` writes them (its anthropic provider takes a
+  // base URL only there, and posts to <baseUrl>/messages).
+  configure: async (p, api) => {
+    const dir = join(p.home, ".cline", "data", "settings");
+    await mkdir(dir, { recursive: true });
+    const settings = { provider: "anthropic", apiKey: "sk-ant-test-cline", model: "claude-sonnet-4-5" };
+    await writeFile(
+      join(dir, "providers.json"),
+      JSON.stringify({
+        version: 1,
+        lastUsedProvider: "anthropic",
+        modes: {},
+        providers: {
+          anthropic: {
+            settings: { ...settings, baseUrl: `${api.url}/v1` },
+            updatedAt: new Date().toISOString(),
+            tokenSource: "manual",
+          },
+        },
+      }),
+    );
+  },
+  firstPrompt: (api) => firstPrompt(anthropicRequests(api)),
+  // run_commands answers with [{query, result, success}] objects, not text blocks.
+  toolOutputs: (api) =>
+    agentTurns(anthropicRequests(api)).flatMap((b) =>
+      (b.messages ?? []).flatMap((m) =>
+        Array.isArray(m.content)
+          ? m.content.filter((c) => c.type === "tool_result").map((c) => JSON.stringify(c.content))
+          : [],
+      ),
+    ),
+  turns: (api) => agentTurns(anthropicRequests(api)),
+  resumes: false,
+  // Its feature flags (PostHog at data.cline.bot: off only under its own test variables) and,
+  // in the TUI, its model catalog (models.dev, with a 5 s time limit): denied, not needed.
+  deniedExtras: ["data.cline.bot", "models.dev"],
+};
+
 /** The agent, and the fake server its latest test started (a cost test counts its answers). */
 export function tracked(agent: AgentUnderTest): { agent: AgentUnderTest; last(): { requests: unknown[] } } {
   let last: { requests: unknown[] } | null = null;

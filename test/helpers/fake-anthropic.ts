@@ -165,17 +165,13 @@ function answerFor(
       label: "final",
     };
   }
+  const call =
+    typeof step === "string" ? shellCall(body.tools, step, n) : { name: step.tool, input: step.input };
   return {
     blocks: [
       { type: "text", text: `Step ${n + 1}.` },
-      {
-        type: "tool_use",
-        // Unique in the conversation: a resumed one holds the earlier attempt's calls too.
-        id: `toolu_fake_${requestNumber}`,
-        name: typeof step === "string" ? shellTool(body.tools) : step.tool,
-        input:
-          typeof step === "string" ? { command: step, description: `scripted step ${n + 1}` } : step.input,
-      },
+      // Unique in the conversation: a resumed one holds the earlier attempt's calls too.
+      { type: "tool_use", id: `toolu_fake_${requestNumber}`, ...call },
     ],
     stop: "tool_use",
     label: `tool_use:${n + 1}`,
@@ -183,13 +179,27 @@ function answerFor(
 }
 
 /**
- * The shell tool the agent offers: Claude Code's `Bash`, Copilot CLI's `bash`, Qwen Code's
- * `run_shell_command` (each takes `command` and `description`); `Bash` when none of them.
+ * The agent's shell tool called with `command`: Claude Code's `Bash`, else another agent's own
+ * shell tool found among the request's tools (Copilot CLI's and Pi's `bash`, Qwen Code's `run_shell_command`, Cline's `run_commands`), by name.
  */
-function shellTool(tools: readonly unknown[]): string {
-  const names = new Set(tools.map((t) => (t as { name?: unknown }).name));
-  return ["Bash", "bash", "run_shell_command"].find((n) => names.has(n)) ?? "Bash";
+function shellCall(tools: unknown[], command: string, n: number): { name: string; input: unknown } {
+  const description = `scripted step ${n + 1}`;
+  const named = (name: string) => tools.find((t) => (t as { name?: unknown }).name === name);
+  if (named("Bash") || tools.length === 0) return { name: "Bash", input: { command, description } };
+  const shell = SHELL_TOOLS.find((t) => named(t.name));
+  if (!shell) return { name: "Bash", input: { command, description } };
+  // A `description` where the tool's schema has one (OpenCode's bash asks for it; Pi's has none).
+  const schema = (named(shell.name) as { input_schema?: { properties?: Record<string, unknown> } })
+    .input_schema;
+  const input = shell.input(command);
+  return { name: shell.name, input: schema?.properties?.description ? { ...input, description } : input };
 }
+
+const SHELL_TOOLS: Array<{ name: string; input(command: string): Record<string, unknown> }> = [
+  { name: "bash", input: (command) => ({ command }) },
+  { name: "run_shell_command", input: (command) => ({ command }) },
+  { name: "run_commands", input: (command) => ({ commands: [command] }) },
+];
 
 function toolResultsIn(messages: readonly Message[]): ContentBlock[] {
   return messages.flatMap((m) =>

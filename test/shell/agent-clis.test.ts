@@ -1,8 +1,8 @@
 /**
  * scripts/install-agent-clis.mjs: the agent CLIs' on-demand install (issue 31). The real install
- * downloads about 1.5 GB from the registry, and tests reach no network: `npm` here is a stand-in
+ * downloads about 1.9 GB from the registry, and tests reach no network: `npm` here is a stand-in
  * on PATH that records its call, prints what npm prints on this machine (EBADENGINE for Claude
- * Code and Qwen Code) and leaves the six commands in node_modules/.bin. Everything else is the real script.
+ * Code, Qwen Code, Cline) and leaves the eight commands in node_modules/.bin. Everything else is the real script.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { chmod, mkdir, rm, writeFile } from "node:fs/promises";
@@ -28,6 +28,16 @@ npm warn EBADENGINE   required: { node: '>=22.0.0' },
 npm warn EBADENGINE   current: { node: 'v20.20.2', npm: '11.19.1' }
 npm warn EBADENGINE }
 npm warn EBADENGINE Unsupported engine {
+npm warn EBADENGINE   package: '@cline/core@0.0.86',
+npm warn EBADENGINE   required: { node: '>=22' },
+npm warn EBADENGINE   current: { node: 'v20.20.2', npm: '11.19.1' }
+npm warn EBADENGINE }
+npm warn EBADENGINE Unsupported engine {
+npm warn EBADENGINE   package: 'opossum@10.0.0',
+npm warn EBADENGINE   required: { node: '^26 || ^24 || ^22' },
+npm warn EBADENGINE   current: { node: 'v20.20.2', npm: '11.19.1' }
+npm warn EBADENGINE }
+npm warn EBADENGINE Unsupported engine {
 npm warn EBADENGINE   package: 'something-else@1.0.0',
 npm warn EBADENGINE   required: { node: '>=99' },
 npm warn EBADENGINE   current: { node: 'v20.20.2', npm: '11.19.1' }
@@ -35,7 +45,7 @@ npm warn EBADENGINE }
 EOF
 sleep 1.5
 mkdir -p node_modules/.bin
-for b in claude codex gemini opencode copilot qwen; do printf '#!/bin/sh\\n' > node_modules/.bin/$b; chmod +x node_modules/.bin/$b; done
+for b in claude codex gemini opencode copilot qwen pi cline; do printf '#!/bin/sh\\n' > node_modules/.bin/$b; chmod +x node_modules/.bin/$b; done
 echo "added 31 packages in 2s"
 `;
 
@@ -77,11 +87,15 @@ describe("installing the agent CLIs on demand", () => {
       expect(line, name).toMatch(/\): test\/\S+\.e2e/);
     }
     expect(r.stderr).toMatch(/agent CLIs: still installing: \d+ s, \d+ MB so far/);
-    // Claude Code's engine warning is expected and said so in one line; any other passes through.
+    // Claude Code's engine warning is expected and said so in one line, the others asking for
+    // Node 22 (Cline's packages, Pi's dependencies) in one more; any other passes through.
     expect(r.stderr).toContain("npm's EBADENGINE warning for Claude Code is expected");
     expect(r.stderr).not.toContain("'@anthropic-ai/claude-code@2.1.330'");
-    expect(r.stderr).toContain("npm's EBADENGINE warning for Qwen Code is expected");
-    expect(r.stderr).not.toContain("'@qwen-code/qwen-code@0.24.4'");
+    expect(r.stderr).toContain(
+      "agent CLIs: npm's EBADENGINE warnings for @cline/core@0.0.86, @qwen-code/qwen-code@0.24.4, opossum@10.0.0 are expected",
+    );
+    expect(r.stderr).not.toContain("package: '@cline/core@0.0.86'");
+    expect(r.stderr).not.toContain("package: '@qwen-code/qwen-code@0.24.4'");
     expect(r.stderr).toContain("npm warn EBADENGINE   package: 'something-else@1.0.0',");
     expect(r.stderr).toMatch(/agent CLIs: installed in \d+ s/);
     // npm ran in the cache, from the pinned manifest and lock.
@@ -89,7 +103,7 @@ describe("installing the agent CLIs on demand", () => {
     expect(readFileSync(join(dest, "package-lock.json"), "utf8")).toBe(
       readFileSync(join(PACKAGE_ROOT, "test", "agent-clis", "package-lock.json"), "utf8"),
     );
-    for (const b of ["claude", "codex", "gemini", "opencode"])
+    for (const b of ["claude", "codex", "gemini", "opencode", "pi", "cline"])
       expect(existsSync(join(dest, "node_modules", ".bin", b)), b).toBe(true);
     expect(existsSync(`${dest}.lock`)).toBe(false);
   });

@@ -28,6 +28,7 @@ import {
   writeJson,
 } from "./home-json.js";
 import { seedCopilot, seedQwen } from "./home-more.js";
+import { seedCline, seedPi } from "./home-pi-cline.js";
 import { PRESETS, type Preset, presetBinary } from "./presets.js";
 import type { ResolvedProfile } from "./profiles.js";
 
@@ -109,6 +110,10 @@ function seedAgent(
     case "cursor-agent":
     case "agent":
       return seedCursor(home, ctx);
+    case "pi":
+      return seedPi(home, ctx);
+    case "cline":
+      return seedCline(home, ctx);
     default:
       return { env: {} };
   }

@@ -169,6 +169,39 @@ const CURSOR = {
   install: "curl https://cursor.com/install -fsS | bash",
 } satisfies Partial<Preset>;
 
+const PI = {
+  env: ["ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "OPENAI_API_KEY", "OPENAI_BASE_URL", "GEMINI_API_KEY"],
+  // PI_OFFLINE: no version check, package check or install ping (pi.dev), which the task does
+  // not need.
+  allowHosts: ["api.anthropic.com", "api.openai.com", "generativelanguage.googleapis.com"],
+  writable: ["~/.pi"],
+  resume: ["--continue"],
+  binary: "pi",
+  sessionState: ["~/.pi/agent/sessions"],
+  firstRun:
+    "~/.pi/agent seeded from yours (settings.json, models.json, auth.json, AGENTS.md) with the install ping off, and the anthropic and openai providers' baseUrl from ANTHROPIC_BASE_URL and OPENAI_BASE_URL (Pi ignores the variables); PI_OFFLINE=1 (no start-up network calls)",
+  credentials: {
+    env: ["ANTHROPIC_API_KEY", "OPENAI_API_KEY", "GEMINI_API_KEY"],
+    files: ["~/.pi/agent/auth.json"],
+  },
+  versionArgs: ["--version"],
+  install: "npm install -g @mariozechner/pi-coding-agent",
+} satisfies Partial<Preset>;
+
+const CLINE = {
+  env: ["CLINE_API_KEY"],
+  // api.cline.bot: its own provider (the default) and sign-in.
+  allowHosts: ["api.anthropic.com", "api.openai.com", "api.cline.bot"],
+  writable: ["~/.cline"],
+  binary: "cline",
+  sessionState: ["~/.cline/data/sessions"],
+  firstRun:
+    "~/.cline/data/settings/providers.json copied from yours (the provider, model, key and base URL `cline auth` wrote; nothing else of ~/.cline); sessions run in-process, not in its shared hub daemon (CLINE_SESSION_BACKEND_MODE=local), no self-update, telemetry or ClinePass notice",
+  credentials: { env: ["CLINE_API_KEY"], files: ["~/.cline/data/settings/providers.json"] },
+  versionArgs: ["--version"],
+  install: "npm install -g cline",
+} satisfies Partial<Preset>;
+
 /**
  * Aider never runs shell commands under --yes-always, so it cannot call `ballador done`
  * itself: the wrapper reports done when aider exits 0, and verification decides.
@@ -290,6 +323,42 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
       "OpenCode 1.18.33 (pinned in test/agent-clis), headless (run --auto) and sandboxed, its anthropic provider against a local fake Messages API; retry resumes with --continue (test/agents/opencode.e2e.test.ts)",
   },
   ...COPILOT_AND_QWEN,
+  pi: {
+    ...PI,
+    command: ["pi", "{prompt}"],
+    prompt: "arg",
+    mode: "interactive",
+    description: "Pi, its TUI with the prompt submitted (tools run without asking)",
+    tested:
+      "Pi 0.73.1 (pinned in test/agent-clis), its TUI in tmux, sandboxed, its anthropic provider against a local fake Messages API; retry resumes with --continue (test/agents/pi.e2e.test.ts)",
+  },
+  "pi-headless": {
+    ...PI,
+    command: ["pi", "-p", "{prompt}"],
+    prompt: "arg",
+    mode: "headless",
+    description: "Pi, one headless run (-p)",
+    tested:
+      "Pi 0.73.1 (pinned in test/agent-clis), headless (-p) and sandboxed, its anthropic provider against a local fake Messages API; retry resumes with --continue (test/agents/pi.e2e.test.ts)",
+  },
+  cline: {
+    ...CLINE,
+    command: ["cline", "--tui", "{prompt}"],
+    prompt: "arg",
+    mode: "interactive",
+    description: "Cline's CLI, its TUI with the prompt submitted, every tool auto-approved",
+    tested:
+      "Cline CLI 3.0.65 (pinned in test/agent-clis), its TUI in tmux, sandboxed, its anthropic provider against a local fake Messages API; no resume: a retry starts a new conversation (test/agents/cline.e2e.test.ts)",
+  },
+  "cline-headless": {
+    ...CLINE,
+    command: ["cline", "{prompt}"],
+    prompt: "arg",
+    mode: "headless",
+    description: "Cline's CLI, one headless run, every tool auto-approved",
+    tested:
+      "Cline CLI 3.0.65 (pinned in test/agent-clis), headless and sandboxed, its anthropic provider against a local fake Messages API; no resume: a retry starts a new conversation (test/agents/cline.e2e.test.ts)",
+  },
   "cursor-agent": {
     ...CURSOR,
     command: ["cursor-agent", "--force", "--trust", "{prompt}"],
@@ -325,6 +394,8 @@ export const AGENTS = [
   "cursor-agent",
   "copilot",
   "qwen",
+  "pi",
+  "cline",
 ] as const;
 
 export function presetNames(): string[] {

@@ -9,6 +9,12 @@ import { join } from "node:path";
 import { PRESETS, type Preset, presetBinary } from "./presets.js";
 import { findProgram, type ResolvedProfile } from "./profiles.js";
 
+/**
+ * How long an agent's `--version` may take: a large CLI on a loaded machine took 6-9 s (Pi
+ * 0.73.1, Cline CLI 3.0.65, at load 27 on 2 cores), several at once longer.
+ */
+export const VERSION_TIMEOUT_MS = 20_000;
+
 export interface AgentReadiness {
   /** The program looked for (the agent's own, even when the preset wraps it). */
   program: string;
@@ -44,7 +50,7 @@ export async function agentReadiness(
   const path = findProgram(program, opts.cwd, env);
   const version =
     path && preset?.versionArgs && opts.version !== false
-      ? await programVersion(path, preset.versionArgs, opts.versionTimeoutMs ?? 5000)
+      ? await programVersion(path, preset.versionArgs, opts.versionTimeoutMs ?? VERSION_TIMEOUT_MS)
       : null;
   const credentials: string[] = [];
   const missing: AgentReadiness["missing"] = [];

@@ -11,14 +11,13 @@ import { join, resolve } from "node:path";
 import {
   addClaudeTranscript,
   addCodexRollout,
-  addCopilotEvents,
   addGeminiSession,
   addOpencodeMessages,
-  addQwenChat,
   emptyUsage,
   type RunUsage,
   sumUsage,
 } from "../../core/usage.js";
+import { addClineMessages, addCopilotEvents, addPiSession, addQwenChat } from "../../core/usage-records.js";
 import { entryKind, readUntrustedText } from "../hostile/index.js";
 import { readOpencodeMessages } from "./opencode-db.js";
 
@@ -33,6 +32,15 @@ const MAX_FILE = 64 * 1024 * 1024;
 const OPENCODE_MS = 10_000;
 /** opencode.db, or opencode-<channel>.db for a build of another channel. */
 const OPENCODE_DB = /^opencode(-[A-Za-z0-9._-]{1,60})?\.db$/;
+
+/** Pi names a working directory's session folder `--<path without its first slash, / as ->--`. */
+export function piProjectFolder(cwd: string): string {
+  return `--${cwd.replace(/^[/\\]/, "").replace(/[/\\:]/g, "-")}--`;
+}
+
+/** A Cline session's folder name (and its files' stem): `<milliseconds>_<suffix>`. */
+const CLINE_SESSION = /^[A-Za-z0-9_-]{1,100}$/;
+const MAX_CLINE_META = 1024 * 1024;
 
 /**
  * Gemini CLI's folders under `~/.gemini/tmp` whose `.project_root` names the worktree (Gemini CLI
@@ -86,7 +94,7 @@ function transcripts(dir: string, maxDepth = 2, newestFirst = false): string[] {
   return out;
 }
 
-type FileSource = "claude" | "codex" | "gemini" | "copilot" | "qwen";
+type FileSource = "claude" | "codex" | "gemini" | "copilot" | "qwen" | "pi";
 
 export class UsageReader {
   private cache = new Map<string, { size: number; usage: RunUsage }>();
@@ -134,6 +142,10 @@ export class UsageReader {
     // Qwen Code names a project's folder as Claude Code does.
     const qwen = this.folder([".qwen", "projects", claudeProjectFolder(this.worktree), "chats"]);
     if (qwen) parts.push(...this.files(qwen, 0, "qwen"));
+    const pi = this.folder([".pi", "agent", "sessions", piProjectFolder(this.worktree)]);
+    if (pi) parts.push(...this.files(pi, 0, "pi"));
+    const cline = this.folder([".cline", "data", "sessions"]);
+    if (cline) parts.push(...this.cline(cline));
     if (parts.length === 0) return null;
     const sources = [...new Set(parts.filter((p) => p.messages > 0).map((p) => p.source))];
     return { ...sumUsage(parts), source: sources.join("+") || (parts[0]?.source ?? "none") };
@@ -181,8 +193,58 @@ export class UsageReader {
           addCopilotEvents(usage, text, { since: this.since, seen: new Set(), cwd: this.worktree });
         else if (source === "qwen")
           addQwenChat(usage, text, { since: this.since, seen: new Set(), cwd: this.worktree });
+        else if (source === "pi")
+          addPiSession(usage, text, { since: this.since, seen: new Set(), cwd: this.worktree });
         else
           addGeminiSession(usage, text, { since: this.since, seen: new Set(), projectHash: this.geminiHash });
+        entry = { size, usage };
+        this.cache.set(key, entry);
+      }
+      out.push(entry.usage);
+    }
+    return out;
+  }
+
+  /**
+   * Cline's sessions (one folder each, the newest first): those whose `<id>.json` names the
+   * worktree as their cwd, their `<id>.messages.json` read again only when its size changed.
+   */
+  private cline(root: string): RunUsage[] {
+    let names: string[];
+    try {
+      names = readdirSync(root)
+        .filter((n) => CLINE_SESSION.test(n))
+        .sort()
+        .reverse()
+        .slice(0, MAX_FILES);
+    } catch {
+      return [];
+    }
+    const out: RunUsage[] = [];
+    for (const name of names) {
+      const rel = join(name, `${name}.messages.json`);
+      let size: number;
+      try {
+        const st = lstatSync(join(root, rel));
+        if (!st.isFile() || (this.since && st.mtimeMs < Date.parse(this.since) - 1000)) continue;
+        size = st.size;
+      } catch {
+        continue;
+      }
+      const key = `${root}:${rel}`;
+      let entry = this.cache.get(key);
+      if (!entry || entry.size !== size) {
+        let meta: string | null;
+        let text: string | null;
+        try {
+          meta = readUntrustedText(root, join(name, `${name}.json`), MAX_CLINE_META);
+          text = readUntrustedText(root, rel, MAX_FILE);
+        } catch {
+          continue; // a link, a folder swapped in, too large: not counted
+        }
+        if (meta === null || text === null || !sameCwd(meta, this.worktree)) continue;
+        const usage = emptyUsage("cline");
+        addClineMessages(usage, text, { since: this.since, seen: new Set() });
         entry = { size, usage };
         this.cache.set(key, entry);
       }
@@ -257,5 +319,15 @@ export class UsageReader {
       addOpencodeMessages(usage, text, { since: this.since, seen: new Set(), cwd: this.worktree });
       this.opencodeCache.set(name, { stamp, at: Date.now(), usage, failures: 0 });
     }
+  }
+}
+
+/** Whether a Cline session's metadata (JSON) names `worktree` as its working directory. */
+function sameCwd(meta: string, worktree: string): boolean {
+  try {
+    const d: unknown = JSON.parse(meta);
+    return typeof d === "object" && d !== null && (d as { cwd?: unknown }).cwd === worktree;
+  } catch {
+    return false;
   }
 }

@@ -1,0 +1,183 @@
+/**
+ * The session records of the agents added after the first four (Copilot CLI, Qwen Code, Pi,
+ * Cline), read into a RunUsage with usage.ts's bounds: a file of their own so usage.ts stays a
+ * screenful per reader. Pure: the text comes from the caller, which reads it untrusted.
+ */
+import { add, count, isObj, MAX_GEMINI_MESSAGES, type RunUsage, type Tokens } from "./usage.js";
+
+/** One answer's tokens as Pi and Cline record them; null when a number is not believable. */
+function answerTokens(
+  input: unknown,
+  output: unknown,
+  cacheRead: unknown,
+  cacheWrite: unknown,
+): Tokens | null {
+  const t = {
+    input: count(input),
+    output: count(output),
+    cacheRead: count(cacheRead),
+    cacheWrite: count(cacheWrite),
+  };
+  return t.input === null || t.output === null || t.cacheRead === null || t.cacheWrite === null
+    ? null
+    : (t as Tokens);
+}
+
+/**
+ * Pi's session file (`~/.pi/agent/sessions/--<cwd>--/<time>_<id>.jsonl`, Pi 0.73.1): the first
+ * line `{type: "session", cwd}` (another working directory is not this run's), then entries; an
+ * answer is `{type: "message", id, timestamp, message: {role: "assistant", model, usage: {input
+ * (net of the cache), output, cacheRead, cacheWrite}}}`. Counted once per entry id, since `since`.
+ */
+export function addPiSession(
+  u: RunUsage,
+  text: string,
+  opts: { since: string | null; seen: Set<string>; cwd: string },
+): void {
+  let first = true;
+  for (const raw of text.split("\n")) {
+    if (!raw.trim() || (!first && !raw.includes('"assistant"'))) continue;
+    let d: unknown;
+    try {
+      d = JSON.parse(raw);
+    } catch {
+      if (first) return;
+      continue;
+    }
+    if (first) {
+      first = false;
+      if (!isObj(d) || d.type !== "session" || d.cwd !== opts.cwd) return;
+      continue;
+    }
+    if (!isObj(d) || d.type !== "message" || !isObj(d.message) || d.message.role !== "assistant") continue;
+    const m = d.message;
+    if (!isObj(m.usage) || typeof d.id !== "string" || d.id.length === 0 || d.id.length > 200) continue;
+    if (opts.since && !(typeof d.timestamp === "string" && d.timestamp >= opts.since)) continue;
+    if (opts.seen.has(d.id)) continue;
+    const t = answerTokens(m.usage.input, m.usage.output, m.usage.cacheRead, m.usage.cacheWrite);
+    if (t === null) continue;
+    const model =
+      typeof m.model === "string" && m.model.length > 0 ? m.model.slice(0, 100) : "(unknown model)";
+    if (add(u, model, t)) opts.seen.add(d.id);
+  }
+}
+
+/**
+ * Cline's session (`~/.cline/data/sessions/<id>/<id>.messages.json`, Cline CLI 3.0.65; the
+ * session's `<id>.json` beside it names its `cwd`, checked by the reader): `{messages: [...]}`,
+ * an answer `{id, role: "assistant", ts (milliseconds), modelInfo: {id}, metrics: {inputTokens,
+ * outputTokens, cacheReadTokens, cacheWriteTokens}}`. Counted once per message id, since `since`.
+ */
+export function addClineMessages(
+  u: RunUsage,
+  text: string,
+  opts: { since: string | null; seen: Set<string> },
+): void {
+  let d: unknown;
+  try {
+    d = JSON.parse(text);
+  } catch {
+    return;
+  }
+  if (!isObj(d) || !Array.isArray(d.messages)) return;
+  const since = opts.since ? Date.parse(opts.since) : null;
+  for (const m of d.messages.slice(0, MAX_GEMINI_MESSAGES)) {
+    if (!isObj(m) || m.role !== "assistant" || !isObj(m.metrics)) continue;
+    if (typeof m.id !== "string" || m.id.length === 0 || m.id.length > 200) continue;
+    if (since !== null && !(typeof m.ts === "number" && m.ts >= since)) continue;
+    if (opts.seen.has(m.id)) continue;
+    const x = m.metrics;
+    const t = answerTokens(x.inputTokens, x.outputTokens, x.cacheReadTokens, x.cacheWriteTokens);
+    if (t === null) continue;
+    const id = isObj(m.modelInfo) ? m.modelInfo.id : undefined;
+    const model = typeof id === "string" && id.length > 0 ? id.slice(0, 100) : "(unknown model)";
+    if (add(u, model, t)) opts.seen.add(m.id);
+  }
+}
+
+/**
+ * Copilot CLI's session events (`~/.copilot/session-state/<session>/events.jsonl`, Copilot CLI
+ * 1.0.102): the first line (`session.start`) names the `context.cwd` (another working directory
+ * is not this run's); each model answer is a `session.usage_record` whose `data.usage` holds
+ * `model`, `apiCallId` and `inputTokens`, `outputTokens`, `cacheReadTokens`, `cacheWriteTokens`
+ * (read as its status line passes them on: input without the cache, as Anthropic counts).
+ * Counted once per call id, since `since` (the event's `timestamp`).
+ */
+export function addCopilotEvents(
+  u: RunUsage,
+  text: string,
+  opts: { since: string | null; seen: Set<string>; cwd: string },
+): void {
+  let first = true;
+  for (const raw of text.split("\n")) {
+    if (!raw.trim()) continue;
+    if (!first && !raw.includes('"session.usage_record"')) continue;
+    let d: unknown;
+    try {
+      d = JSON.parse(raw);
+    } catch {
+      if (first) return;
+      continue;
+    }
+    if (first) {
+      first = false;
+      const context = isObj(d) && isObj(d.data) && isObj(d.data.context) ? d.data.context : null;
+      if (!isObj(d) || d.type !== "session.start" || context?.cwd !== opts.cwd) return;
+      continue;
+    }
+    if (!isObj(d) || d.type !== "session.usage_record" || !isObj(d.data) || !isObj(d.data.usage)) continue;
+    const m = d.data.usage;
+    const id = typeof m.apiCallId === "string" ? m.apiCallId : typeof d.id === "string" ? d.id : "";
+    if (id.length === 0 || id.length > 200 || opts.seen.has(id)) continue;
+    if (opts.since && !(typeof d.timestamp === "string" && d.timestamp >= opts.since)) continue;
+    const t = {
+      input: count(m.inputTokens),
+      output: count(m.outputTokens),
+      cacheRead: count(m.cacheReadTokens),
+      cacheWrite: count(m.cacheWriteTokens),
+    };
+    if (t.input === null || t.output === null || t.cacheRead === null || t.cacheWrite === null) continue;
+    const model =
+      typeof m.model === "string" && m.model.length > 0 ? m.model.slice(0, 100) : "(unknown model)";
+    if (add(u, model, t as Tokens)) opts.seen.add(id);
+  }
+}
+
+/**
+ * Qwen Code's chat records (`~/.qwen/projects/<cwd, every other character a dash>/chats/
+ * <session>.jsonl`, Qwen Code 0.24.4): one record a line; a model answer is `type: "assistant"`
+ * with `uuid`, `cwd` (another working directory is not this run's), `model` and
+ * `usageMetadata` in Gemini's terms (promptTokenCount, the cache included;
+ * cachedContentTokenCount; candidatesTokenCount; thoughtsTokenCount, billed as output).
+ * Counted once per uuid, since `since`.
+ */
+export function addQwenChat(
+  u: RunUsage,
+  text: string,
+  opts: { since: string | null; seen: Set<string>; cwd: string },
+): void {
+  for (const raw of text.split("\n")) {
+    if (!raw.includes('"usageMetadata"')) continue;
+    let d: unknown;
+    try {
+      d = JSON.parse(raw);
+    } catch {
+      continue;
+    }
+    if (!isObj(d) || d.type !== "assistant" || !isObj(d.usageMetadata) || d.cwd !== opts.cwd) continue;
+    if (typeof d.uuid !== "string" || d.uuid.length === 0 || d.uuid.length > 200) continue;
+    if (opts.since && !(typeof d.timestamp === "string" && d.timestamp >= opts.since)) continue;
+    if (opts.seen.has(d.uuid)) continue;
+    const m = d.usageMetadata;
+    const prompt = count(m.promptTokenCount);
+    const cached = count(m.cachedContentTokenCount);
+    const output = count(m.candidatesTokenCount);
+    const thoughts = count(m.thoughtsTokenCount);
+    if (prompt === null || cached === null || output === null || thoughts === null || cached > prompt)
+      continue;
+    const model =
+      typeof d.model === "string" && d.model.length > 0 ? d.model.slice(0, 100) : "(unknown model)";
+    const t = { input: prompt - cached, output: output + thoughts, cacheRead: cached, cacheWrite: 0 };
+    if (add(u, model, t)) opts.seen.add(d.uuid);
+  }
+}
