@@ -106,6 +106,7 @@ export const HOUSE: House = {
       "test/conductor",
       "test/agents",
       "test/shell",
+      "test/runners",
     ],
     mayImport: [],
   },
