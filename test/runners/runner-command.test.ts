@@ -46,6 +46,9 @@ agents:
     ghost: { command: [no-such-agent-anywhere] }
 `;
 
+/** A bwrap that answers with terminal control: a title, a screen clear, a bell. */
+const HOSTILE_BWRAP = "#!/bin/sh\nprintf '\\033]0;pwned\\007\\033[2Jgotcha\\n'\nexit 1\n";
+
 describe.skipIf(!HAVE_RUNNER_HOSTS)("ballador runner (real sshd hosts in network namespaces)", () => {
   let hosts: RunnerHosts;
   let repo: TestRepo;
@@ -53,7 +56,13 @@ describe.skipIf(!HAVE_RUNNER_HOSTS)("ballador runner (real sshd hosts in network
   const run = (args: string[]) => repo.run(args, { env: hosts.env, timeoutMs: 240_000 });
 
   beforeAll(async () => {
-    hosts = await startRunnerHosts({ hosts: [{ name: "r1" }, { name: "nobwrap", pathWithout: ["bwrap"] }] });
+    hosts = await startRunnerHosts({
+      hosts: [
+        { name: "r1" },
+        { name: "nobwrap", pathWithout: ["bwrap"] },
+        { name: "hostile", pathExtra: { bwrap: HOSTILE_BWRAP } },
+      ],
+    });
     repo = await makeGitRepo();
     expect((await repo.run(["init"])).code).toBe(0);
     await repo.write(".ballador/config.yaml", CONFIG);
@@ -129,6 +138,26 @@ describe.skipIf(!HAVE_RUNNER_HOSTS)("ballador runner (real sshd hosts in network
     expect(row?.reason).toMatch(/^bwrap: bwrap not found on the runner's PATH/);
     const human = await run(["runner", "list"]);
     expect(human.stdout).toMatch(/nobwrap +\S+ +4 +failed/);
+  });
+
+  it("shows what a hostile runner prints escaped, never as terminal control, and refuses it", async () => {
+    expect((await run(["runner", "add", "hostile", "--ssh", "hostile"])).code).toBe(0);
+    const raw = await hosts.hosts[2]!.ssh("bwrap");
+    expect(raw.stdout).toContain("\x1b]0;pwned\x07"); // the tool really prints control bytes
+    for (const args of [
+      ["runner", "check", "hostile"],
+      ["runner", "check", "hostile", "--json"],
+      ["runner", "list"],
+    ]) {
+      const r = await run(args);
+      expect(r.stdout, args.join(" ")).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f]/);
+      expect(r.stdout, args.join(" ")).toContain("gotcha");
+    }
+    const listed = parseJson<Listing>(await run(["runner", "list", "--json"]));
+    expect(listed.runners.find((x) => x.name === "hostile")?.reason).toMatch(
+      /^namespaces: bubblewrap cannot create namespaces there: .*pwned.*gotcha/,
+    );
+    expect((await run(["runner", "remove", "hostile"])).code).toBe(0);
   });
 
   it("records a runner ssh cannot reach as failed, with ssh's own words", async () => {
