@@ -4,12 +4,22 @@
  * check and gets this very Ballador installed, answering home's version; a runner whose PATH
  * lacks bwrap is refused with that reason; bad input changes nothing and says what to fix.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { Ajv2020 } from "ajv/dist/2020.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cleanupTempDirs, makeGitRepo, parseJson, type TestRepo } from "../helpers/cli.js";
+import { cleanupTempDirs, makeGitRepo, PACKAGE_ROOT, parseJson, type TestRepo } from "../helpers/cli.js";
 import { HAVE_RUNNER_HOSTS, type RunnerHosts, startRunnerHosts } from "../helpers/runner-hosts.js";
+
+/** A --json document of a real check, valid against its published schema. */
+function validCheck(stdout: string): void {
+  const schema = JSON.parse(
+    readFileSync(join(PACKAGE_ROOT, "schemas", "cli", "runner-check.schema.json"), "utf8"),
+  );
+  const validate = new Ajv2020({ strict: true }).compile(schema);
+  expect(validate(JSON.parse(stdout)), JSON.stringify(validate.errors)).toBe(true);
+}
 
 interface CheckItem {
   name: string;
@@ -94,6 +104,7 @@ describe.skipIf(!HAVE_RUNNER_HOSTS)("ballador runner (real sshd hosts in network
 
     const checked = await run(["runner", "check", "r1", "--json"]);
     const result = parseJson<{ ok: boolean; runners: RunnerRecord[] }>(checked);
+    validCheck(checked.stdout);
     const rec = result.runners[0] as RunnerRecord;
     expect(rec.reason).toBeNull();
     expect(checked.code).toBe(0);
@@ -138,6 +149,17 @@ describe.skipIf(!HAVE_RUNNER_HOSTS)("ballador runner (real sshd hosts in network
     expect(row?.reason).toMatch(/^bwrap: bwrap not found on the runner's PATH/);
     const human = await run(["runner", "list"]);
     expect(human.stdout).toMatch(/nobwrap +\S+ +4 +failed/);
+    // doctor says it too, from the records alone (no ssh): r1 usable, nobwrap a problem.
+    const doctor = parseJson<{ checks: CheckItem[] }>(await run(["doctor", "--json"]));
+    const runners = doctor.checks.filter((c) => c.name.startsWith("runner "));
+    expect(runners).toMatchObject([
+      { name: "runner r1", ok: true },
+      {
+        name: "runner nobwrap",
+        ok: false,
+        detail: expect.stringMatching(/failed its check at .*bwrap not found/),
+      },
+    ]);
   });
 
   it("shows what a hostile runner prints escaped, never as terminal control, and refuses it", async () => {
