@@ -148,6 +148,8 @@ async function installBallador(
     const script = [
       "umask 077",
       `mkdir -p ${parent} || exit 1`,
+      // What an earlier check cut short (its connection lost, its home killed) left behind.
+      `find ${parent} -maxdepth 1 -name '.partial-*' -mmin +60 -exec rm -rf {} + ; true`,
       `T=$(mktemp -d ${parent}/.partial-XXXXXX) || exit 1`,
       `tar -xzf - -C "$T" || { rm -rf "$T"; exit 1; }`,
       `printf '%s\\n' ${build} > "$T/BUILD"`,

@@ -102,7 +102,15 @@ describe.skipIf(!HAVE_RUNNER_HOSTS)("ballador runner (real sshd hosts in network
       /runners:\n {2}- name: r1\n {4}ssh: r1\n {4}max_sessions: 3/,
     );
 
+    // Left by a check cut short two hours ago (removed), and by one under way now (kept).
+    const r1 = hosts.hosts[0]!;
+    await r1.ssh(
+      "mkdir -p .ballador/ballador/.partial-stale .ballador/ballador/.partial-now && touch -d '2 hours ago' .ballador/ballador/.partial-stale",
+    );
     const checked = await run(["runner", "check", "r1", "--json"]);
+    expect((await r1.ssh("ls -a .ballador/ballador")).stdout).toMatch(
+      /^(?![\s\S]*partial-stale)[\s\S]*\.partial-now/,
+    );
     const result = parseJson<{ ok: boolean; runners: RunnerRecord[] }>(checked);
     validCheck(checked.stdout);
     const rec = result.runners[0] as RunnerRecord;
@@ -119,7 +127,7 @@ describe.skipIf(!HAVE_RUNNER_HOSTS)("ballador runner (real sshd hosts in network
 
     const home = (await repo.run(["--version"])).stdout.trim();
     const dir = (rec.ballador?.dir ?? "").replace(/^~\//, "");
-    const there = await hosts.hosts[0]!.ssh(`cd && node ${dir}/bin/ballador.js --version`);
+    const there = await r1.ssh(`cd && node ${dir}/bin/ballador.js --version`);
     expect(there.stdout.trim()).toBe(home);
 
     const listed = parseJson<Listing>(await run(["runner", "list", "--json"]));
