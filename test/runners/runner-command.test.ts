@@ -117,7 +117,18 @@ describe.skipIf(!HAVE_RUNNER_HOSTS)("ballador runner (real sshd hosts in network
     expect(rec.reason).toBeNull();
     expect(checked.code).toBe(0);
     const byName = Object.fromEntries(rec.checks.map((c) => [c.name, c]));
-    for (const name of ["node", "git", "tmux", "bwrap", "socat", "rg", "namespaces", "ballador"])
+    for (const name of [
+      "node",
+      "git",
+      "tmux",
+      "bwrap",
+      "socat",
+      "rg",
+      "namespaces",
+      "ballador",
+      "remote",
+      "remote from home",
+    ])
       expect(byName[name]?.ok, `${name}: ${byName[name]?.detail}`).toBe(true);
     expect(byName.ballador?.detail).toContain("(installed now)");
     // The scripted agent ships in the bundle; the ghost's program is nowhere: a warning, recorded.
@@ -188,6 +199,25 @@ describe.skipIf(!HAVE_RUNNER_HOSTS)("ballador runner (real sshd hosts in network
       /^namespaces: bubblewrap cannot create namespaces there: .*pwned.*gotcha/,
     );
     expect((await run(["runner", "remove", "hostile"])).code).toBe(0);
+  });
+
+  it("refuses a runner that cannot reach runners_remote, with git's words from there", async () => {
+    const before = await readFile(globalFile, "utf8");
+    await writeFile(globalFile, before.replace(hosts.remote.path, `${hosts.remote.path}-missing`));
+    try {
+      const checked = parseJson<{ ok: boolean; runners: RunnerRecord[] }>(
+        await run(["runner", "check", "r1", "--json"]),
+      );
+      const rec = checked.runners[0]!;
+      expect(rec.ok).toBe(false);
+      expect(rec.reason).toMatch(
+        /^remote: cannot reach runners_remote from there: .*(does not appear to be a git repository|not found)/,
+      );
+      expect(rec.checks.find((c) => c.name === "remote from home")).toMatchObject({ ok: false });
+    } finally {
+      await writeFile(globalFile, before);
+    }
+    expect(parseJson<{ ok: boolean }>(await run(["runner", "check", "r1", "--json"])).ok).toBe(true);
   });
 
   it("records a runner ssh cannot reach as failed, with ssh's own words", async () => {
