@@ -8,5 +8,6 @@ export * from "./on-base.js";
 export * from "./open.js";
 export * from "./pipeline.js";
 export * from "./run-env.js";
+export * from "./runners.js";
 export * from "./runs.js";
 export * from "./sandbox-warning.js";

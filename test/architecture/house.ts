@@ -122,6 +122,7 @@ export const HOUSE: House = {
       "test/agents",
       "test/shell",
       "test/jj",
+      "test/runners",
     ],
     mayImport: [],
   },

@@ -25,6 +25,15 @@ describe("the output contract", () => {
     };
     await j(["init"], "init");
     await j(["doctor"], "doctor");
+    // runner check against real hosts is in test/runners/runner-command.test.ts.
+    await j(["runner", "add", "box", "--ssh", "dev@box.invalid"], "runner-edit");
+    expect((await j(["runner", "list"], "runner-list")).runners).toMatchObject([
+      { name: "box", check: "never" },
+    ]);
+    expect((await j(["runner", "check", "nope"], "runner-check", 3)).error).toMatchObject({
+      code: "unknown_runner",
+    });
+    await j(["runner", "remove", "box"], "runner-edit");
     await j(["spec", "new", "Data extraction"], "spec-new");
     await j(["spec", "list"], "spec-list");
     await j(["spec", "check"], "spec-check");
