@@ -45,10 +45,10 @@ describe("ballador agents", () => {
       "gemini-headless",
       "opencode",
       "opencode-headless",
-      "qwen",
-      "qwen-headless",
       "pi",
       "pi-headless",
+      "qwen",
+      "qwen-headless",
     ]);
     expect(by.codex).toMatchObject({
       binary: "codex",

@@ -50,6 +50,10 @@ const COMMANDS: Record<string, { mode: string; command: string[] }> = {
   },
   qwen: { mode: "interactive", command: ["qwen", "--yolo", "--prompt-interactive", "{prompt}"] },
   "qwen-headless": { mode: "headless", command: ["qwen", "--yolo", "{prompt}"] },
+  pi: { mode: "interactive", command: ["pi", "{prompt}"] },
+  "pi-headless": { mode: "headless", command: ["pi", "-p", "{prompt}"] },
+  cline: { mode: "interactive", command: ["cline", "--tui", "{prompt}"] },
+  "cline-headless": { mode: "headless", command: ["cline", "{prompt}"] },
   "cursor-agent": { mode: "interactive", command: ["cursor-agent", "--force", "--trust", "{prompt}"] },
   "cursor-agent-headless": {
     mode: "headless",
