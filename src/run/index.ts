@@ -9,3 +9,4 @@ export * from "./sandbox-warning.js";
 export * from "./sandboxing.js";
 export * from "./steering.js";
 export * from "./supervise/index.js";
+export * from "./remote/index.js";

@@ -208,4 +208,8 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX dashboard_sessions_seen ON dashboard_sessions(dashboard, last_seen);
   ALTER TABLE notes ADD COLUMN author TEXT;
   `,
+  // 10: where a run lives (issue 32): the runner's name for a run on another machine, null at home.
+  `
+  ALTER TABLE runs ADD COLUMN runner TEXT;
+  `,
 ];

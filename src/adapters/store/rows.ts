@@ -136,6 +136,7 @@ export function toRun(r: SqlRow): RunRow {
     usage: typeof r.usage === "string" ? (JSON.parse(r.usage) as RunUsage) : null,
     stage: (r.stage as string | null) ?? null,
     launchId: (r.launch_id as string | null) ?? null,
+    runner: (r.runner as string | null) ?? null,
   };
 }
 

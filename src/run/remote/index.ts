@@ -1,0 +1,5 @@
+/** Runs on other machines (spec 0013): what the rest of run/ and the CLI use of remote/. */
+export { remoteFile } from "./relay-apply.js";
+export { relay } from "./relay.js";
+export { runStatus, serveRun, stopRun } from "./serve.js";
+export { type RunnerEntry, remoteBallador, remoteOf, runnerNamed, runnersOf, sshArgv, sshRun } from "./ssh.js";
