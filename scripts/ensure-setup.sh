@@ -31,6 +31,18 @@ if ! command -v chromium >/dev/null 2>&1; then
   fi
 fi
 
+# openssh-server and iproute2: the runner tests' hosts (network namespaces with sshd in each, run as
+# root); without them those tests are skipped, loudly.
+if [ ! -x /usr/sbin/sshd ] || ! { [ -x /usr/sbin/ip ] || [ -x /sbin/ip ] || [ -x /usr/bin/ip ] || [ -x /bin/ip ]; }; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "ballador setup: installing openssh-server iproute2 with apt-get (for the runner tests' hosts)" >&2
+    sh scripts/with-progress.sh "ballador setup: apt-get" apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive sh scripts/with-progress.sh "ballador setup: apt-get" apt-get install -y -qq openssh-server iproute2 >/dev/null
+  else
+    echo "ballador setup: sshd or ip is missing, so the runner tests will be skipped (Debian/Ubuntu: sudo apt-get install openssh-server iproute2)" >&2
+  fi
+fi
+
 # better-sqlite3 compiles from source here (about two minutes): install only when needed.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ] \
    || [ ! -f node_modules/better-sqlite3/build/Release/better_sqlite3.node ]; then
