@@ -238,6 +238,24 @@ export const ConfigLayerSchema = z.strictObject({
     .string()
     .regex(/^[A-Za-z0-9_-]{1,64}$/, { message: "letters, digits, _ and - only" })
     .optional(),
+  // Runners (spec 0013): other machines a run may live on, reached over SSH.
+  runners: z
+    .array(
+      z.strictObject({
+        name: z
+          .string()
+          .regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, { message: "lowercase letters, digits, _ and -" }),
+        ssh: z
+          .string()
+          .min(1)
+          .regex(/^[^-\s]\S*$/, { message: "user@host or an ssh_config Host, no spaces" }),
+        max_sessions: z.number().int().min(1).max(500),
+        root: z.string().min(1),
+        trusted_verify: z.boolean().optional(),
+      }),
+    )
+    .optional(),
+  runners_remote: z.string().min(1).optional(),
   agents: z
     .strictObject({
       default: z.string().min(1).optional(),

@@ -86,8 +86,18 @@ export const HOUSE: House = {
       {
         name: "openProject",
         home: "src/project/open.ts",
-        by: ["src/cli", "src/mcp", "src/dashboard", "src/watch", "src/run/supervise/supervise.ts"],
-        why: "the project is opened by the faces, the watcher and the supervisor's loop only",
+        by: [
+          "src/cli",
+          "src/mcp",
+          "src/dashboard",
+          "src/watch",
+          "src/run/supervise/supervise.ts",
+          // A remote run's two processes (spec 0013): the relay at home, runner-serve on the runner.
+          "src/run/remote/relay.ts",
+          "src/run/remote/serve.ts",
+          "src/run/remote/serve-prepare.ts",
+        ],
+        why: "the project is opened by the faces, the watcher, the supervisor's loop and a remote run's relay and runner-serve only",
       },
     ],
   },

@@ -31,7 +31,13 @@ export function registerRunnerServeCommands(program: Command): void {
         await serveRun(order, write);
       } catch (err) {
         const message = (err as Error).message.split("\n")[0]?.slice(0, 3000) ?? "error";
-        write({ t: "end", state: "failed", reason: `launch: on the runner: ${message}`, outcome: "runner-error", commit: null });
+        write({
+          t: "end",
+          state: "failed",
+          reason: `launch: on the runner: ${message}`,
+          outcome: "runner-error",
+          commit: null,
+        });
         process.exitCode = 1;
       }
     });

@@ -1,5 +1,14 @@
 /** Runs on other machines (spec 0013): what the rest of run/ and the CLI use of remote/. */
-export { remoteFile } from "./relay-apply.js";
+
 export { relay } from "./relay.js";
+export { remoteFile } from "./relay-apply.js";
 export { runStatus, serveRun, stopRun } from "./serve.js";
-export { type RunnerEntry, remoteBallador, remoteOf, runnerNamed, runnersOf, sshArgv, sshRun } from "./ssh.js";
+export {
+  type RunnerEntry,
+  remoteBallador,
+  remoteOf,
+  runnerNamed,
+  runnersOf,
+  sshArgv,
+  sshRun,
+} from "./ssh.js";

@@ -14,6 +14,7 @@ const REF = /^refs\/ballador\/(base|stack|runs)\/[A-Za-z0-9._/-]{1,200}$/;
 const COMMIT = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 
 const text = (max: number) => z.string().max(max);
+const SEQ = z.number().int().min(0);
 
 /** What home sends: the run order (no secret value, no webhook: those stay home). */
 export const RunOrderSchema = z
@@ -36,12 +37,25 @@ export const RunOrderSchema = z
     /** The runner's own folder for Ballador's runs (its config's root). */
     root: text(1024),
     previousFailure: text(64 * 1024).nullable(),
+    /** What home has applied already (the runner store's seqs): a reattach sends only what is new. */
+    cursor: z.object({ event: SEQ, verification: SEQ, note: SEQ }).strict(),
   })
   .strict();
 export type RunOrder = z.infer<typeof RunOrderSchema>;
 
 /** The states a runner's task may report; home maps them onto its own task's moves. */
-const STATE = z.enum(["ready", "running", "verifying", "review", "failed", "blocked", "stopped", "merged"]);
+const STATE = z.enum([
+  "queued",
+  "ready",
+  "running",
+  "verifying",
+  "review",
+  "failed",
+  "blocked",
+  "stopped",
+  "merged",
+  "abandoned",
+]);
 
 export const RemoteEventSchema = z.discriminatedUnion("t", [
   z
@@ -57,11 +71,27 @@ export const RemoteEventSchema = z.discriminatedUnion("t", [
     .strict(),
   z.object({ t: z.literal("phase"), phase: text(200).nullable() }).strict(),
   z.object({ t: z.literal("agent"), at: text(40) }).strict(),
-  z.object({ t: z.literal("state"), state: STATE, cause: text(500), reason: text(4000).nullable() }).strict(),
-  z.object({ t: z.literal("note"), kind: z.enum(["note", "summary", "blocked", "system"]), text: text(8000) }).strict(),
+  z
+    .object({
+      t: z.literal("state"),
+      seq: SEQ,
+      state: STATE,
+      cause: text(500),
+      reason: text(4000).nullable(),
+    })
+    .strict(),
+  z
+    .object({
+      t: z.literal("note"),
+      seq: SEQ,
+      kind: z.enum(["note", "summary", "blocked", "system"]),
+      text: text(8000),
+    })
+    .strict(),
   z
     .object({
       t: z.literal("verify"),
+      seq: SEQ,
       commit: z.string().regex(COMMIT).nullable(),
       command: text(4096).nullable(),
       passed: z.boolean(),

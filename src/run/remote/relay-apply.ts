@@ -3,7 +3,7 @@
  * the run's name, and the end adopts the pushed branch through a quarantine ref. Everything
  * here came from another machine where an agent ran: data, never instructions.
  */
-import { writeFileSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { git, isAncestor, objectType, resolveCommit, updateRef } from "../../adapters/git/index.js";
 import { runFolder } from "../../adapters/runfolder/index.js";
@@ -27,7 +27,36 @@ export interface RelayRun {
   /** The commit the runner started from (the base, or the task's branch when it existed). */
   startCommit: string;
   baseCommit: string;
+  /** The runner's seqs applied so far (kept in relay.json: a reattach sends only what is new). */
+  cursor: { event: number; verification: number; note: number };
   say: (line: string) => void;
+}
+
+/** The relay's own record in the (host-only) run folder: where the run started, what it applied. */
+export function relayFile(runDir: string): string {
+  return join(runDir, "relay.json");
+}
+
+export function readRelayState(runDir: string): { startCommit: string; cursor: RelayRun["cursor"] } | null {
+  if (!existsSync(relayFile(runDir))) return null;
+  return JSON.parse(readFileSync(relayFile(runDir), "utf8")) as {
+    startCommit: string;
+    cursor: RelayRun["cursor"];
+  };
+}
+
+export function saveRelayState(r: RelayRun): void {
+  const tmp = `${relayFile(r.runDir)}.tmp`;
+  writeFileSync(tmp, JSON.stringify({ startCommit: r.startCommit, cursor: r.cursor }));
+  renameSync(tmp, relayFile(r.runDir));
+}
+
+/** Whether an event of the runner's log was applied before (a reattach's replay); marks it applied. */
+function fresh(r: RelayRun, kind: keyof RelayRun["cursor"], seq: number): boolean {
+  if (seq <= r.cursor[kind]) return false;
+  r.cursor[kind] = seq;
+  saveRelayState(r);
+  return true;
 }
 
 /** Where the runner keeps the run: what attach and logs need (host-only, in the run folder). */
@@ -59,7 +88,9 @@ export function applyEvent(r: RelayRun, e: RemoteEvent): Extract<RemoteEvent, { 
         remoteFile(r.runDir),
         `${JSON.stringify({ runner: r.runner.name, socket: e.socket, session: e.session, runDir: e.runDir, sessionLog: e.sessionLog })}\n`,
       );
-      r.say(`${e.reattached ? "reattached to" : "started on"} runner ${r.runner.name} (session ${e.session})`);
+      r.say(
+        `${e.reattached ? "reattached to" : "started on"} runner ${r.runner.name} (session ${e.session})`,
+      );
       return null;
     case "phase":
       if (store.run(runId)?.status === "provisioning") store.updateRun(runId, { phase: e.phase ?? null });
@@ -69,13 +100,15 @@ export function applyEvent(r: RelayRun, e: RemoteEvent): Extract<RemoteEvent, { 
       r.say(`the agent started on runner ${r.runner.name}`);
       return null;
     case "state":
+      if (!fresh(r, "event", e.seq)) return null;
       if (e.state === "verifying") move(r, "verifying", `runner ${r.runner.name}: ${e.cause}`);
       else if (e.state === "running") move(r, "running", `runner ${r.runner.name}: ${e.cause}`);
       return null;
     case "note":
-      store.addNote(taskId, runId, e.kind, e.text);
+      if (fresh(r, "note", e.seq)) store.addNote(taskId, runId, e.kind, e.text);
       return null;
     case "verify":
+      if (!fresh(r, "verification", e.seq)) return null;
       store.addVerification({
         taskId,
         runId,
@@ -110,20 +143,36 @@ export async function adopt(r: RelayRun, commit: string): Promise<string | null>
   const root = r.project.paths.root;
   const quarantine = `refs/ballador/quarantine/${r.runId}`;
   const fetched = await git(
-    ["-c", "transfer.fsckObjects=true", "fetch", "-q", "--no-tags", "--", r.remote, `+${runRefs(r.runId).result}:${quarantine}`],
+    [
+      "-c",
+      "transfer.fsckObjects=true",
+      "fetch",
+      "-q",
+      "--no-tags",
+      "--",
+      r.remote,
+      `+${runRefs(r.runId).result}:${quarantine}`,
+    ],
     { cwd: root, allowFail: true },
   );
   if (fetched.code !== 0) return `could not fetch the run's branch: ${fetched.stderr.trim().slice(0, 300)}`;
   try {
     const got = await resolveCommit(root, quarantine);
-    if (got !== commit) return `the runner said ${commit.slice(0, 10)} but pushed ${got?.slice(0, 10) ?? "nothing"}`;
+    if (got !== commit)
+      return `the runner said ${commit.slice(0, 10)} but pushed ${got?.slice(0, 10) ?? "nothing"}`;
     if ((await objectType(root, got)) !== "commit") return "what was pushed is not a commit";
     if (!(await isAncestor(root, r.startCommit, got)))
       return `the pushed commit ${got.slice(0, 10)} does not descend from the commit the run started from`;
     const old = await resolveCommit(root, `refs/heads/${r.branch}`);
     if (old === got) return null;
     if (old && !(await isAncestor(root, old, got))) return `the branch ${r.branch} moved at home meanwhile`;
-    const moved = await updateRef(root, `refs/heads/${r.branch}`, got, old, `ballador: adopt ${r.runId} from runner ${r.runner.name}`);
+    const moved = await updateRef(
+      root,
+      `refs/heads/${r.branch}`,
+      got,
+      old,
+      `ballador: adopt ${r.runId} from runner ${r.runner.name}`,
+    );
     return moved ? null : `the branch ${r.branch} moved at home meanwhile`;
   } finally {
     await git(["update-ref", "-d", quarantine], { cwd: root, allowFail: true });
@@ -172,10 +221,20 @@ function placed(reason: string, where: string): string {
 }
 
 /** The run's end at home: the task's final move, the run row ended, the folder marked. */
-export function concludeRemote(r: RelayRun, end: Extract<RemoteEvent, { t: "end" }> | null, why: string | null): void {
+export function concludeRemote(
+  r: RelayRun,
+  end: Extract<RemoteEvent, { t: "end" }> | null,
+  why: string | null,
+): void {
   const where = `runner ${r.runner.name}`;
+  const started = r.store.run(r.runId)?.agentStartedAt != null;
   if (why !== null || end === null) {
-    move(r, "failed", `${where}: ${why ?? "no end"}`, `agent: ${where}: ${why ?? "the run ended without a result"}`);
+    move(
+      r,
+      "failed",
+      `${where}: ${why ?? "no end"}`,
+      `agent: ${where}: ${why ?? "the run ended without a result"}`,
+    );
   } else if (end.state === "review") {
     move(r, "verifying", `${where}: verified there`);
     move(r, "review", `${where}: verified on the runner; merge verifies at home`);
@@ -183,11 +242,19 @@ export function concludeRemote(r: RelayRun, end: Extract<RemoteEvent, { t: "end"
     move(r, "blocked", `${where}: blocked`, end.reason);
   } else if (end.state !== "stopped" || r.store.task(r.taskId)?.state !== "stopped") {
     const to = end.state === "stopped" ? "stopped" : "failed";
-    move(r, to, `${where}: ${end.outcome}`, placed(end.reason ?? `agent: the run ended as ${end.state}`, where));
+    move(
+      r,
+      to,
+      `${where}: ${end.outcome}`,
+      placed(end.reason ?? `agent: the run ended as ${end.state}`, where),
+    );
   }
-  r.store.endRun(r.runId, {
-    outcome: why !== null || end === null ? "session-lost" : `remote: ${end.outcome}`,
-    detail: why ?? `on runner ${r.runner.name}`,
-  });
+  // Ended before its agent started: a launch that failed, as launch --wait reports it.
+  const outcome = !started
+    ? "launch-failed"
+    : why !== null || end === null
+      ? "session-lost"
+      : `remote: ${end.outcome}`;
+  r.store.endRun(r.runId, { outcome, detail: why ?? end?.reason ?? `on runner ${r.runner.name}` });
   writeFileSync(runFolder(r.runDir).host.ended, `${new Date().toISOString()}\n`);
 }

@@ -12,8 +12,16 @@ import { git, resolveCommit } from "../../adapters/git/index.js";
 import { readProvisionSpec } from "../../adapters/runfolder/index.js";
 import { openProject } from "../../project/index.js";
 import { VERSION } from "../../version.js";
-import { adopt, applyEvent, concludeRemote, type RelayRun, trustVerdict } from "./relay-apply.js";
 import { MAX_EVENT_LINE, parseEventLine, type RemoteEvent, type RunOrder, runRefs } from "./protocol.js";
+import {
+  adopt,
+  applyEvent,
+  concludeRemote,
+  type RelayRun,
+  readRelayState,
+  saveRelayState,
+  trustVerdict,
+} from "./relay-apply.js";
 import { remoteBallador, remoteOf, runnerNamed, sshArgv } from "./ssh.js";
 
 type End = Extract<RemoteEvent, { t: "end" }>;
@@ -34,13 +42,28 @@ export async function relay(runDir: string): Promise<number> {
   const runner = row?.runner ? runnerNamed(project.config, row.runner) : null;
   const remote = remoteOf(project.config);
   if (!row || !runner || !remote) {
-    const why = !row ? "its run is not in the store" : !runner ? `runner ${row.runner} is not in the config` : "runners_remote is not set";
-    store.transition(claim.taskId, "failed", { cause: why, actor: "relay", reason: `launch: ${why}`, runId: claim.runId });
+    const why = !row
+      ? "its run is not in the store"
+      : !runner
+        ? `runner ${row.runner} is not in the config`
+        : "runners_remote is not set";
+    store.transition(claim.taskId, "failed", {
+      cause: why,
+      actor: "relay",
+      reason: `launch: ${why}`,
+      runId: claim.runId,
+    });
     store.endRun(claim.runId, { outcome: "launch-failed", detail: why });
     return 1;
   }
-  store.updateRun(claim.runId, { supervisorPid: process.pid, phase: `sending to runner ${runner.name}` });
-  const branchCommit = claim.branchExisted ? await resolveCommit(claim.repoRoot, `refs/heads/${claim.branch}`) : null;
+  store.updateRun(claim.runId, { supervisorPid: process.pid });
+  if (row.status === "provisioning")
+    store.updateRun(claim.runId, { phase: `sending to runner ${runner.name}` });
+  // A relay reopened by reconcile goes on from its record: same start, nothing applied twice.
+  const kept = readRelayState(runDir);
+  const branchCommit = claim.branchExisted
+    ? await resolveCommit(claim.repoRoot, `refs/heads/${claim.branch}`)
+    : null;
   const r: RelayRun = {
     project,
     store,
@@ -50,10 +73,12 @@ export async function relay(runDir: string): Promise<number> {
     taskId: claim.taskId,
     runDir,
     branch: claim.branch,
-    startCommit: branchCommit ?? claim.baseCommit,
+    startCommit: kept?.startCommit ?? branchCommit ?? claim.baseCommit,
     baseCommit: claim.baseCommit,
+    cursor: kept?.cursor ?? { event: 0, verification: 0, note: 0 },
     say,
   };
+  saveRelayState(r);
   try {
     const mergeRefs = await pushStart(r, claim.merge);
     const order = runOrder(r, claim, mergeRefs);
@@ -91,7 +116,11 @@ async function pushStart(r: RelayRun, merge: readonly string[]): Promise<string[
   return mergeRefs;
 }
 
-function runOrder(r: RelayRun, claim: NonNullable<ReturnType<typeof readProvisionSpec>>, mergeRefs: string[]): RunOrder {
+function runOrder(
+  r: RelayRun,
+  claim: NonNullable<ReturnType<typeof readProvisionSpec>>,
+  mergeRefs: string[],
+): RunOrder {
   const task = r.store.task(r.taskId);
   if (!task) throw new Error(`task ${r.taskId} is gone`);
   return {
@@ -111,6 +140,7 @@ function runOrder(r: RelayRun, claim: NonNullable<ReturnType<typeof readProvisio
     config: readFileSync(r.project.paths.configFile, "utf8"),
     root: r.runner.root,
     previousFailure: claim.previousFailure,
+    cursor: r.cursor,
   };
 }
 
@@ -168,7 +198,12 @@ function oneConnection(
     child.on("close", (code, signal) => {
       lines.close();
       const tail = stderr.trim().split("\n").slice(-3).join(" | ").slice(0, 500);
-      resolve(settled ?? { why: `ssh ended (${signal ?? `exit ${code}`})${tail ? `: ${tail}` : ""}`, refused: false });
+      resolve(
+        settled ?? {
+          why: `ssh ended (${signal ?? `exit ${code}`})${tail ? `: ${tail}` : ""}`,
+          refused: false,
+        },
+      );
     });
   });
 }

@@ -40,7 +40,7 @@ async function prepareRepo(order: RunOrder, repo: string): Promise<void> {
   mkdirSync(repo, { recursive: true });
   await git(["init", "-q", repo], { cwd: repo });
   const specs = [`+${order.baseRef}:refs/heads/${RUNNER_BASE}`];
-  order.mergeRefs.forEach((ref, i) => specs.push(`+${ref}:refs/heads/ballador-stack-${i + 1}`));
+  for (const [i, ref] of order.mergeRefs.entries()) specs.push(`+${ref}:refs/heads/ballador-stack-${i + 1}`);
   await git(["fetch", "-q", "--no-tags", "--", order.remote, ...specs], { cwd: repo });
   await git(["checkout", "-q", RUNNER_BASE], { cwd: repo });
   for (let i = 1; i <= order.mergeRefs.length; i++) {
@@ -99,7 +99,8 @@ export async function startOrFind(order: RunOrder): Promise<RunnerRun> {
   const orderFile = join(dir, "order.json");
   if (existsSync(orderFile)) {
     const earlier = JSON.parse(readFileSync(orderFile, "utf8")) as { taskId?: string };
-    if (earlier.taskId !== order.taskId) throw new Error(`run ${order.runId} on this runner is another task's`);
+    if (earlier.taskId !== order.taskId)
+      throw new Error(`run ${order.runId} on this runner is another task's`);
     return { dir, repo, project: await openProject(repo), reattached: true };
   }
   mkdirSync(dir, { recursive: true, mode: 0o700 });

@@ -11,11 +11,11 @@ import { runFolder } from "../../adapters/runfolder/index.js";
 import { sessionNameFor } from "../../adapters/tmux/index.js";
 import type { TaskState } from "../../core/states.js";
 import { branchFor, openProject, type Project } from "../../project/index.js";
-import { reconcile } from "../recover/index.js";
+import { VERSION } from "../../version.js";
 import { stop } from "../lifecycle.js";
+import { reconcile } from "../recover/index.js";
 import { type RemoteEvent, type RunOrder, RunOrderSchema, runRefs } from "./protocol.js";
 import { RUNNER_SOCKET, runnerRunDir, startOrFind } from "./serve-prepare.js";
-import { VERSION } from "../../version.js";
 
 const LIVE: readonly TaskState[] = ["queued", "ready", "running", "verifying"];
 
@@ -31,7 +31,8 @@ interface Cursor {
 
 export function parseOrder(text: string): RunOrder {
   const r = RunOrderSchema.safeParse(JSON.parse(text));
-  if (!r.success) throw new Error(`invalid run order: ${r.error.issues[0]?.path.join(".")}: ${r.error.issues[0]?.message}`);
+  if (!r.success)
+    throw new Error(`invalid run order: ${r.error.issues[0]?.path.join(".")}: ${r.error.issues[0]?.message}`);
   return r.data;
 }
 
@@ -50,7 +51,7 @@ export async function serveRun(orderText: string, emit: (e: RemoteEvent) => void
     sessionLog: first ? runFolder(first.runDir).host.sessionLog : join(run.dir, "none"),
     reattached: run.reattached,
   });
-  const cursor: Cursor = { event: 0, verification: 0, note: 0, phase: undefined, agent: false, needs: null };
+  const cursor: Cursor = { ...order.cursor, phase: undefined, agent: false, needs: null };
   let beat = 0;
   for (;;) {
     const over = watchOnce(run.project, order.taskId, cursor, emit);
@@ -85,19 +86,34 @@ function watchOnce(project: Project, taskId: string, c: Cursor, emit: (e: Remote
   for (const n of store.notes(taskId).filter((n) => n.seq > c.note)) {
     c.note = n.seq;
     if (n.kind === "note" || n.kind === "summary" || n.kind === "blocked" || n.kind === "system")
-      emit({ t: "note", kind: n.kind, text: n.text.slice(0, 8000) });
+      emit({ t: "note", seq: n.seq, kind: n.kind, text: n.text.slice(0, 8000) });
   }
   for (const v of store.verifications(taskId).filter((v) => v.seq > c.verification)) {
     c.verification = v.seq;
     if (v.kind !== "clean") continue;
     const tail = v.tail?.slice(-8000) ?? null;
-    emit({ t: "verify", commit: v.commit, command: v.command, passed: v.passed, exitCode: v.exitCode, ms: v.ms, tail });
+    emit({
+      t: "verify",
+      seq: v.seq,
+      commit: v.commit,
+      command: v.command,
+      passed: v.passed,
+      exitCode: v.exitCode,
+      ms: v.ms,
+      tail,
+    });
   }
   for (const e of store.events(taskId).filter((e) => e.seq > c.event)) {
     c.event = e.seq;
     if (e.to === "queued" || e.to === "ready") continue;
     const reason = e.to === task.state ? task.reason : null;
-    emit({ t: "state", state: e.to, cause: e.cause.slice(0, 500), reason: reason?.slice(0, 4000) ?? null });
+    emit({
+      t: "state",
+      seq: e.seq,
+      state: e.to,
+      cause: e.cause.slice(0, 500),
+      reason: reason?.slice(0, 4000) ?? null,
+    });
   }
   return !LIVE.includes(task.state) && store.liveRuns().every((r) => r.taskId !== taskId);
 }
@@ -112,12 +128,14 @@ async function finish(project: Project, order: RunOrder): Promise<RemoteEvent> {
   let pushed: string | null = null;
   if (commit) {
     const ref = runRefs(order.runId).result;
-    await git(["push", "-q", "--no-verify", "--", order.remote, `+${commit}:${ref}`], { cwd: project.paths.root });
+    await git(["push", "-q", "--no-verify", "--", order.remote, `+${commit}:${ref}`], {
+      cwd: project.paths.root,
+    });
     pushed = commit;
   }
   const end: RemoteEvent = {
     t: "end",
-    state: (task?.state ?? "failed") as Extract<RemoteEvent, { t: "end" }>["state"],
+    state: task?.state ?? "failed",
     reason: task?.reason?.slice(0, 4000) ?? (task ? null : "the runner lost the task"),
     outcome: (last?.outcome ?? "ended").slice(0, 200),
     commit: pushed,
@@ -131,7 +149,8 @@ export async function runStatus(root: string, runId: string): Promise<Record<str
   const dir = runnerRunDir(root, runId);
   if (!existsSync(join(dir, "order.json"))) return { run: runId, known: false };
   const endFile = join(dir, "end.json");
-  if (existsSync(endFile)) return { run: runId, known: true, live: false, end: JSON.parse(readFileSync(endFile, "utf8")) };
+  if (existsSync(endFile))
+    return { run: runId, known: true, live: false, end: JSON.parse(readFileSync(endFile, "utf8")) };
   const project = await openProject(join(dir, "repo"));
   try {
     await reconcile(project, { repair: true });

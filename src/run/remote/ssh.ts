@@ -36,16 +36,20 @@ export function shellWord(word: string): string {
   return /^[A-Za-z0-9_./:=@%+-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
-/** The ssh program and its leading options (BALLADOR_SSH: e.g. "ssh -F /tests/ssh_config"). */
+/** The ssh program and its leading options (BALLADOR_SSH_CONFIG: an ssh_config file of its own). */
 function sshBase(): string[] {
-  const custom = process.env.BALLADOR_SSH?.trim();
-  const base = custom ? custom.split(/\s+/) : ["ssh"];
+  const file = process.env.BALLADOR_SSH_CONFIG;
+  const base = file ? ["ssh", "-F", file] : ["ssh"];
   // No prompt can be answered by a relay; a dead peer is noticed within a minute.
   return [...base, "-o", "BatchMode=yes", "-o", "ServerAliveInterval=15", "-o", "ServerAliveCountMax=4"];
 }
 
 /** The argv that runs `words` on the runner (tty: for a person's attach). */
-export function sshArgv(runner: RunnerEntry, words: readonly string[], opts: { tty?: boolean } = {}): string[] {
+export function sshArgv(
+  runner: RunnerEntry,
+  words: readonly string[],
+  opts: { tty?: boolean } = {},
+): string[] {
   if (runner.ssh.startsWith("-")) throw new Error(`runner ${runner.name}: ssh target may not start with "-"`);
   return [...sshBase(), opts.tty ? "-t" : "-T", "--", runner.ssh, words.map(shellWord).join(" ")];
 }

@@ -1,0 +1,72 @@
+/**
+ * Runs on other machines (issue 32, spec 0013), end to end: home's `ballador` sends parts to
+ * runner hosts (network namespaces, sshd, a Unix user each) through the run protocol, the code
+ * travels through the bare remote over SSH, and the work comes back to review and merges at
+ * home. Home's repository is not readable by the runner users: git over SSH and the protocol
+ * are the only channels. Scripted agents do the work.
+ */
+import { execFileSync } from "node:child_process";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PACKAGE_ROOT } from "../helpers/cli.js";
+import { HAVE_RUNNER_HOSTS, type RunnerHosts, startRunnerHosts } from "../helpers/runner-hosts.js";
+import { cleanupProjects, commitAndDone, makeProject, type Project } from "../helpers/runtime.js";
+
+/** The runner's Ballador: this checkout, readable by the runner users (runner check installs one). */
+const RUNNER_BALLADOR = `${process.execPath} ${PACKAGE_ROOT}bin/ballador.js`;
+
+async function remoteProject(hosts: RunnerHosts, config: Record<string, unknown> = {}): Promise<Project> {
+  const p = await makeProject({
+    config: {
+      stack: true,
+      runners: hosts.hosts.map((h) => ({
+        name: h.name,
+        ssh: h.name,
+        max_sessions: 2,
+        root: `${h.home}/ballador`,
+      })),
+      runners_remote: hosts.remote.url,
+      // Every part writes a .txt file: checked on the runner, and again at home by the merge.
+      verify: "ls *.txt",
+      ...config,
+    },
+  });
+  Object.assign(p.env, hosts.env, { BALLADOR_RUNNER_BALLADOR: RUNNER_BALLADOR });
+  return p;
+}
+
+describe.skipIf(!HAVE_RUNNER_HOSTS)("remote runs over SSH (spec 0013)", () => {
+  let hosts: RunnerHosts;
+  beforeAll(async () => {
+    hosts = await startRunnerHosts({ hosts: [{ name: "r1" }, { name: "r2" }] });
+    // A runner machine the team set up has a git identity for the commits made there.
+    for (const h of hosts.hosts)
+      await h.ssh(
+        "git config --global user.name Runner && git config --global user.email runner@example.com",
+      );
+  }, 120_000);
+  afterAll(async () => {
+    await cleanupProjects();
+    await hosts?.close();
+  });
+
+  it("runs a part on a runner, brings it to review at home, and merges it at home", async () => {
+    const p = await remoteProject(hosts);
+    await p.part("alpha", { steps: commitAndDone("alpha.txt", "from r1\n") });
+    await p.ok(["queue"]);
+    const launched = await p.ok(["launch", "alpha", "--on", "r1"]);
+    expect(launched.stdout).toMatch(/started alpha .* on runner r1/);
+    await p.reaches("alpha", "review");
+    const show = await p.show("alpha");
+    expect(show.runs.at(-1)).toMatchObject({ runner: "r1" });
+    // The work came home through the remote: the task branch holds the runner's commit.
+    expect((await p.git(["show", "ballador/alpha:alpha.txt"])).trim()).toBe("from r1");
+    // Home's repository was never readable there: the runner's copy is its own.
+    const seen = await hosts.hosts[0]!.ssh(`ls ${p.dir} 2>&1 || true`);
+    expect(seen.stdout).toMatch(/Permission denied/);
+    await p.ok(["merge", "alpha"]);
+    expect((await p.task("alpha")).state).toBe("merged");
+    expect(execFileSync("git", ["show", "main:alpha.txt"], { cwd: p.dir, encoding: "utf8" })).toBe(
+      "from r1\n",
+    );
+  }, 180_000);
+});
