@@ -97,7 +97,7 @@ export const HOUSE: House = {
           "src/run/remote/serve.ts",
           "src/run/remote/serve-prepare.ts",
         ],
-        why: "the project is opened by the faces, the watcher, the supervisor's loop and a remote run's relay and runner-serve only",
+        why: "the project is opened by the faces, the watcher and the supervisor's loop only",
       },
     ],
   },
