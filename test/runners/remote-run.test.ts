@@ -6,6 +6,7 @@
  * are the only channels. Scripted agents do the work.
  */
 import { execFileSync } from "node:child_process";
+import { readFile, writeFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PACKAGE_ROOT } from "../helpers/cli.js";
 import { HAVE_RUNNER_HOSTS, type RunnerHosts, startRunnerHosts } from "../helpers/runner-hosts.js";
@@ -69,4 +70,38 @@ describe.skipIf(!HAVE_RUNNER_HOSTS)("remote runs over SSH (spec 0013)", () => {
       "from r1\n",
     );
   }, 180_000);
+  it("conducts six parts across two runners and home in dependency order, stacked, and merges them at home", async () => {
+    const p = await remoteProject(hosts);
+    const part = async (id: string, runner: string, needs: string[] = []) => {
+      const file = await p.part(id, { needs, steps: commitAndDone(`${id}.txt`, `${id} on ${runner}\n`) });
+      // runner: is front matter, where the person writes it.
+      await writeFile(file, (await readFile(file, "utf8")).replace(/^---\n/, `---\nrunner: ${runner}\n`));
+    };
+    await part("a", "r1");
+    await part("b", "r2");
+    await part("c", "local");
+    await part("d", "r1", ["a", "b"]);
+    await part("e", "any", ["c"]);
+    await part("f", "local", ["d", "e"]);
+    await p.ok(["queue"]);
+    const watch = p.spawn(["launch", "--watch", "--reconcile-every", "2"]);
+    for (const id of ["a", "b", "c", "d", "e", "f"]) await p.waitState(id, "review", 150_000);
+    watch.child.kill("SIGTERM");
+    await watch.exited;
+    const where = async (id: string) =>
+      ((await p.show(id)).runs.at(-1) as unknown as { runner: string | null }).runner;
+    expect([
+      await where("a"),
+      await where("b"),
+      await where("c"),
+      await where("d"),
+      await where("f"),
+    ]).toEqual(["r1", "r2", null, "r1", null]);
+    expect(["r1", "r2"]).toContain(await where("e"));
+    // d started from a's branch with b's merged in (stacking): its branch holds all three files.
+    for (const file of ["a.txt", "b.txt", "d.txt"]) await p.git(["cat-file", "-e", `ballador/d:${file}`]);
+    for (const id of ["a", "b", "c", "d", "e", "f"]) await p.ok(["merge", id]);
+    for (const id of ["a", "b", "c", "d", "e", "f"])
+      expect(execFileSync("git", ["show", `main:${id}.txt`], { cwd: p.dir, encoding: "utf8" })).toMatch(id);
+  }, 400_000);
 });

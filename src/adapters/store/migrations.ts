@@ -211,5 +211,6 @@ export const MIGRATIONS: readonly string[] = [
   // 10: where a run lives (issue 32): the runner's name for a run on another machine, null at home.
   `
   ALTER TABLE runs ADD COLUMN runner TEXT;
+  ALTER TABLE tasks ADD COLUMN runner TEXT;
   `,
 ];

@@ -30,6 +30,8 @@ export interface TaskRow {
   stage: number;
   /** The branch commit the current stage started from (null until it starts). */
   stageStart: string | null;
+  /** The part's runner: (spec 0013): a runner's name, any or local; null: not named (local). */
+  runner: string | null;
 }
 
 /** A stage's gate result (issue 16): observed by Ballador on the branch, never the agent's claim. */

@@ -14,7 +14,7 @@ export type RunnerProblem = (project: Project, runner: RunnerEntry) => string | 
 
 /** The person's choice for one task: the launch's --on, else the part's runner, else local. */
 function wanted(task: TaskRow, on: string | undefined): string {
-  return on ?? (task as TaskRow & { runner?: string | null }).runner ?? "local";
+  return on ?? task.runner ?? "local";
 }
 
 function refuse(message: string): never {
