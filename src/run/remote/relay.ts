@@ -10,7 +10,7 @@ import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { git, resolveCommit } from "../../adapters/git/index.js";
 import { readProvisionSpec } from "../../adapters/runfolder/index.js";
-import { openProject } from "../../project/index.js";
+import { openProject, type Project } from "../../project/index.js";
 import { VERSION } from "../../version.js";
 import { MAX_EVENT_LINE, parseEventLine, type RemoteEvent, type RunOrder, runRefs } from "./protocol.js";
 import {
@@ -25,6 +25,7 @@ import {
 import { remoteBallador, remoteOf, runnerNamed, sshArgv } from "./ssh.js";
 
 type End = Extract<RemoteEvent, { t: "end" }>;
+type Claim = NonNullable<ReturnType<typeof readProvisionSpec>>;
 
 function say(line: string): void {
   process.stdout.write(`[ballador] ${line}\n`);
@@ -33,38 +34,24 @@ function say(line: string): void {
 /** How many times a dropped connection is reattached before the run counts as lost. */
 const RECONNECTS = 3;
 
-export async function relay(runDir: string): Promise<number> {
+/** The relay's view of a run from its claim and the store; a string says why there is none. */
+export function relayRunFor(
+  project: Project,
+  runDir: string,
+  branchCommit: string | null,
+): RelayRun | string {
   const claim = readProvisionSpec(runDir);
-  if (!claim) throw new Error(`${runDir} has no provision.json`);
-  const project = await openProject(claim.repoRoot);
+  if (!claim) return `${runDir} has no provision.json`;
   const store = project.store();
   const row = store.run(claim.runId);
   const runner = row?.runner ? runnerNamed(project.config, row.runner) : null;
   const remote = remoteOf(project.config);
-  if (!row || !runner || !remote) {
-    const why = !row
-      ? "its run is not in the store"
-      : !runner
-        ? `runner ${row.runner} is not in the config`
-        : "runners_remote is not set";
-    store.transition(claim.taskId, "failed", {
-      cause: why,
-      actor: "relay",
-      reason: `launch: ${why}`,
-      runId: claim.runId,
-    });
-    store.endRun(claim.runId, { outcome: "launch-failed", detail: why });
-    return 1;
-  }
-  store.updateRun(claim.runId, { supervisorPid: process.pid });
-  if (row.status === "provisioning")
-    store.updateRun(claim.runId, { phase: `sending to runner ${runner.name}` });
+  if (!row) return "its run is not in the store";
+  if (!runner) return `runner ${row.runner} is not in the config`;
+  if (!remote) return "runners_remote is not set";
   // A relay reopened by reconcile goes on from its record: same start, nothing applied twice.
   const kept = readRelayState(runDir);
-  const branchCommit = claim.branchExisted
-    ? await resolveCommit(claim.repoRoot, `refs/heads/${claim.branch}`)
-    : null;
-  const r: RelayRun = {
+  return {
     project,
     store,
     runner,
@@ -78,25 +65,60 @@ export async function relay(runDir: string): Promise<number> {
     cursor: kept?.cursor ?? { event: 0, verification: 0, note: 0 },
     say,
   };
-  saveRelayState(r);
+}
+
+/** The end at home: the pushed branch adopted (a trusted runner's verdict kept), the task moved. */
+export async function finishRemote(r: RelayRun, end: End | null, why: string | null): Promise<string | null> {
+  let problem = why;
+  if (end?.commit && problem === null) {
+    problem = await adopt(r, end.commit);
+    if (problem === null) await trustVerdict(r, end.commit);
+    else say(`not adopted: ${problem}`);
+  }
+  concludeRemote(r, end, problem);
+  return problem;
+}
+
+export async function relay(runDir: string): Promise<number> {
+  const claim = readProvisionSpec(runDir);
+  if (!claim) throw new Error(`${runDir} has no provision.json`);
+  const project = await openProject(claim.repoRoot);
+  try {
+    const branchCommit = claim.branchExisted
+      ? await resolveCommit(claim.repoRoot, `refs/heads/${claim.branch}`)
+      : null;
+    const r = relayRunFor(project, runDir, branchCommit);
+    if (typeof r === "string") {
+      const store = project.store();
+      store.transition(claim.taskId, "failed", {
+        cause: r,
+        actor: "relay",
+        reason: `launch: ${r}`,
+        runId: claim.runId,
+      });
+      store.endRun(claim.runId, { outcome: "launch-failed", detail: r });
+      return 1;
+    }
+    r.store.updateRun(r.runId, { supervisorPid: process.pid });
+    if (r.store.run(r.runId)?.status === "provisioning")
+      r.store.updateRun(r.runId, { phase: `sending to runner ${r.runner.name}` });
+    saveRelayState(r);
+    return await relayTo(r, claim);
+  } finally {
+    project.close();
+  }
+}
+
+async function relayTo(r: RelayRun, claim: Claim): Promise<number> {
   try {
     const mergeRefs = await pushStart(r, claim.merge);
-    const order = runOrder(r, claim, mergeRefs);
-    const { end, why } = await converse(r, order);
-    let problem = why;
-    if (end?.commit && problem === null) {
-      problem = await adopt(r, end.commit);
-      if (problem === null) await trustVerdict(r, end.commit);
-      else say(`not adopted: ${problem}`);
-    }
-    concludeRemote(r, end, problem);
-    say(problem ? `ended: ${problem}` : `ended on runner ${runner.name}: ${end?.state}`);
+    const { end, why } = await converse(r, runOrder(r, claim, mergeRefs));
+    const problem = await finishRemote(r, end, why);
+    say(problem ? `ended: ${problem}` : `ended on runner ${r.runner.name}: ${end?.state}`);
     return problem ? 1 : 0;
   } catch (err) {
     concludeRemote(r, null, (err as Error).message.split("\n")[0] ?? "relay error");
     throw err;
-  } finally {
-    project.close();
   }
 }
 
