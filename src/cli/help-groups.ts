@@ -22,6 +22,7 @@ export const COMMAND_GROUPS: Record<string, HelpGroup> = {
   init: "setup",
   doctor: "setup",
   agents: "setup",
+  runner: "setup",
   completion: "setup",
   spec: "plan",
   part: "plan",

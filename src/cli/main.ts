@@ -11,6 +11,7 @@ import { registerDashboardCommands } from "./commands/dashboard-commands.js";
 import { registerDeliveryCommands } from "./commands/delivery-commands.js";
 import { registerQueueCommands } from "./commands/queue-commands.js";
 import { registerRunCommands } from "./commands/run-commands.js";
+import { registerRunnerCommands } from "./commands/runner-commands.js";
 import { registerRunnerServeCommands } from "./commands/runner-serve-commands.js";
 import { registerSandboxCommands } from "./commands/sandbox-commands.js";
 import { registerSetupCommands } from "./commands/setup-commands.js";
@@ -67,6 +68,7 @@ State: <repo>/.ballador/state (or $BALLADOR_STATE_DIR).`,
   registerDashboardCommands(program);
   registerConductorCommands(program);
   registerAgentsCommands(program);
+  registerRunnerCommands(program);
   registerShellCommands(program);
   registerRunnerServeCommands(program);
   applyHelpGroups(program);

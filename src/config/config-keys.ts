@@ -42,6 +42,8 @@ function walk(node: SchemaNode, prefix: string, out: Map<string, ConfigKey>): vo
     walk(child, key, out);
   }
   if (typeof node.additionalProperties === "object") walk(node.additionalProperties, `${prefix}.<name>`, out);
+  // A list of mappings (runners): its items' keys as `list[].key`.
+  if (node.type === "array" && node.items?.properties) walk(node.items, `${prefix}[]`, out);
 }
 
 /** The keys in schema order, each once. */

@@ -36,10 +36,6 @@ const DESCRIPTIONS: Record<string, string> = {
     "A run whose terminal shows nothing new for this long, with no report, is stopped and retried. Default: 20m",
   run_timeout: "Longest run; a profile's timeout overrides. Default: 2h",
   tmux_socket: "The tmux -L socket Ballador's sessions live on. Default: ballador",
-  runners:
-    "Other machines runs may live on: [{ name, ssh, max_sessions, root, trusted_verify }] (docs/runners.md)",
-  runners_remote:
-    "A git remote (a bare repository over SSH) both home and every runner reach (docs/runners.md)",
   agents: "Agent profiles: how each agent CLI is started, with its environment, secrets and hosts.",
   "agents.default": "Profile for parts that name none. Default: claude",
   "agents.profiles": "Profiles by name: { preset } or { command, prompt, env, secrets, allow_hosts, ... }.",

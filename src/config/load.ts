@@ -17,6 +17,7 @@ import { pipelineConfigProblems } from "../core/pipeline.js";
 import { sandboxWeakenings } from "../core/sandbox-weakening.js";
 import { hostCovered, maskedFileProblem, secretMode } from "../core/secrets.js";
 import { ConfigError, type ConfigProblem, problemsFromZod } from "./errors.js";
+import { withRunnerDefaults } from "./runners-schema.js";
 import { type Config, type ConfigLayer, ConfigLayerSchema, DEFAULT_CONFIG } from "./schema.js";
 import { ENV_KEYS, globalConfigPath, REPO_CONFIG_PATH } from "./sources.js";
 
@@ -34,6 +35,7 @@ export function loadConfig(repoRoot: string, env: NodeJS.ProcessEnv = process.en
   const layers = readLayers(repoRoot, env);
   const config = layers.merged as unknown as Config;
   settleDefaultProfile(config, layers);
+  config.runners = (config.runners ?? []).map(withRunnerDefaults);
   const problems = [
     ...profileProblems(config, layers.file),
     ...boundaryProblems(config, repoRoot, env, layers.layerOf),
@@ -376,8 +378,15 @@ function knownKeysAt(path: PropertyKey[]): string[] {
   let schema: z.ZodType = ConfigLayerSchema;
   for (const step of path) {
     const inner = unwrap(schema);
-    const def = inner._zod.def as { type: string; shape?: Record<string, z.ZodType>; valueType?: z.ZodType };
-    if (def.type === "object" && def.shape) {
+    const def = inner._zod.def as {
+      type: string;
+      shape?: Record<string, z.ZodType>;
+      valueType?: z.ZodType;
+      element?: z.ZodType;
+    };
+    if (def.type === "array" && def.element) {
+      schema = def.element;
+    } else if (def.type === "object" && def.shape) {
       const next = def.shape[String(step)];
       if (!next) return [];
       schema = next;

@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { parseDuration } from "../core/duration.js";
 import { verifyInputProblem } from "../core/verify-inputs.js";
+import { type RunnerConfig, RunnersRemoteSchema, RunnersSchema } from "./runners-schema.js";
 
 const Command = z.string().min(1, { message: "an empty command; remove the key or give a command" });
 
@@ -238,24 +239,12 @@ export const ConfigLayerSchema = z.strictObject({
     .string()
     .regex(/^[A-Za-z0-9_-]{1,64}$/, { message: "letters, digits, _ and - only" })
     .optional(),
-  // Runners (spec 0013): other machines a run may live on, reached over SSH.
-  runners: z
-    .array(
-      z.strictObject({
-        name: z
-          .string()
-          .regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, { message: "lowercase letters, digits, _ and -" }),
-        ssh: z
-          .string()
-          .min(1)
-          .regex(/^[^-\s]\S*$/, { message: "user@host or an ssh_config Host, no spaces" }),
-        max_sessions: z.number().int().min(1).max(500),
-        root: z.string().min(1),
-        trusted_verify: z.boolean().optional(),
-      }),
-    )
-    .optional(),
-  runners_remote: z.string().min(1).optional(),
+  runners: RunnersSchema.optional().describe(
+    "Other machines that run agents, reached over SSH: [{ name, ssh, max_sessions, root, trusted_verify, secrets_at }]; `ballador runner add` writes them",
+  ),
+  runners_remote: RunnersRemoteSchema.nullable()
+    .optional()
+    .describe("The bare git repository over SSH that home and every runner reach; code travels through it"),
   agents: z
     .strictObject({
       default: z.string().min(1).optional(),
@@ -351,6 +340,10 @@ export interface Config {
   /** Named pipelines; `default` (a name) is the pipeline of parts that name none. */
   pipelines: Record<string, string | PipelineConfig>;
   agents: { default: string; profiles: Record<string, ProfileConfig> };
+  /** Other machines that run agents (loading fills every runner's defaults). Optional for hand-built configs. */
+  runners?: RunnerConfig[];
+  /** The bare repository over SSH both home and the runners reach; null: none. */
+  runners_remote?: string | null;
   sandbox: {
     mode: "bwrap" | "none";
     allow_hosts: string[];
@@ -407,6 +400,8 @@ export const DEFAULT_CONFIG: Config = {
   roles: {},
   pipelines: {},
   agents: { default: "claude", profiles: { claude: { preset: "claude" } } },
+  runners: [],
+  runners_remote: null,
   sandbox: {
     mode: "bwrap",
     allow_hosts: ["registry.npmjs.org"],

@@ -151,7 +151,10 @@ function runnerProblems(project: Project, parts: ReadonlyArray<{ path: string; r
   const list = (project.config as unknown as { runners?: Array<{ name: string }> }).runners ?? [];
   const names = list.map((r) => r.name);
   return parts
-    .filter((p) => p.runner !== undefined && p.runner !== "any" && p.runner !== "local" && !names.includes(p.runner))
+    .filter(
+      (p) =>
+        p.runner !== undefined && p.runner !== "any" && p.runner !== "local" && !names.includes(p.runner),
+    )
     .map(
       (p) =>
         `${p.path}: runner: "${p.runner}" is not a runner of ${project.paths.configFile} (runners: ${names.length ? names.join(", ") : "none"}); name one of them, any, or local (ballador runner add NAME --ssh user@host)`,

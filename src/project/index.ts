@@ -8,4 +8,5 @@ export * from "./on-base.js";
 export * from "./open.js";
 export * from "./pipeline.js";
 export * from "./run-env.js";
+export * from "./runners.js";
 export * from "./runs.js";

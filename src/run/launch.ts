@@ -64,7 +64,7 @@ export async function launch(project: Project, opts: LaunchOptions = {}): Promis
   overlapWarnings(project, start, byId, result.warnings);
   const { places, deferred: full } = placeRuns(
     project,
-    start.map((a) => byId.get(a.id) as TaskRow),
+    start.map((a) => ({ task: byId.get(a.id) as TaskRow, profile: a.profile })),
     opts.on,
     runnerProblem,
   );

@@ -3,3 +3,5 @@ export * from "./agents.js";
 export * from "./demo.js";
 export * from "./doctor.js";
 export * from "./init.js";
+export * from "./runner-check.js";
+export * from "./runners.js";

@@ -116,6 +116,7 @@ export const HOUSE: House = {
       "test/conductor",
       "test/agents",
       "test/shell",
+      "test/runners",
     ],
     mayImport: [],
   },

@@ -8,12 +8,8 @@
 import { execFileSync } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PACKAGE_ROOT } from "../helpers/cli.js";
 import { HAVE_RUNNER_HOSTS, type RunnerHosts, startRunnerHosts } from "../helpers/runner-hosts.js";
 import { cleanupProjects, commitAndDone, makeProject, type Project } from "../helpers/runtime.js";
-
-/** The runner's Ballador: this checkout, readable by the runner users (runner check installs one). */
-const RUNNER_BALLADOR = `${process.execPath} ${PACKAGE_ROOT}bin/ballador.js`;
 
 async function remoteProject(hosts: RunnerHosts, config: Record<string, unknown> = {}): Promise<Project> {
   const p = await makeProject({
@@ -31,7 +27,9 @@ async function remoteProject(hosts: RunnerHosts, config: Record<string, unknown>
       ...config,
     },
   });
-  Object.assign(p.env, hosts.env, { BALLADOR_RUNNER_BALLADOR: RUNNER_BALLADOR });
+  Object.assign(p.env, hosts.env);
+  // The runner's Ballador is the bundle check installs there, pinned to this build.
+  for (const h of hosts.hosts) await p.ok(["runner", "check", h.name]);
   return p;
 }
 

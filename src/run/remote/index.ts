@@ -4,8 +4,8 @@ export { relay } from "./relay.js";
 export { remoteFile } from "./relay-apply.js";
 export { runStatus, serveRun, stopRun } from "./serve.js";
 export {
+  balladorCommand,
   type RunnerEntry,
-  remoteBallador,
   remoteOf,
   runnerNamed,
   runnersOf,

@@ -10,7 +10,7 @@ import { type Project, UserError } from "../../project/index.js";
 import { type RunnerEntry, remoteOf, runnerNamed, runnersOf } from "./ssh.js";
 
 /** Why a runner may not take runs now (its last check failed, ...), or null when it may. */
-export type RunnerProblem = (project: Project, runner: RunnerEntry) => string | null;
+export type RunnerProblem = (project: Project, runner: RunnerEntry, profile?: string) => string | null;
 
 /** The person's choice for one task: the launch's --on, else the part's runner, else local. */
 function wanted(task: TaskRow, on: string | undefined): string {
@@ -22,7 +22,7 @@ function refuse(message: string): never {
 }
 
 /** The runner named, checked; refuses the whole launch when it cannot be used. */
-function namedRunner(project: Project, name: string, problem: RunnerProblem): RunnerEntry {
+function namedRunner(project: Project, name: string, problem: RunnerProblem, profile: string): RunnerEntry {
   const runner = runnerNamed(project.config, name);
   if (!runner) {
     const known = runnersOf(project.config).map((r) => r.name);
@@ -34,7 +34,7 @@ function namedRunner(project: Project, name: string, problem: RunnerProblem): Ru
     refuse(
       `runner ${name} needs runners_remote: in ${project.paths.configFile} (a bare repository both sides reach over SSH)`,
     );
-  const why = problem(project, runner);
+  const why = problem(project, runner, profile);
   if (why !== null)
     refuse(`runner ${name} is not usable: ${why}; fix it and run "ballador runner check ${name}"`);
   return runner;
@@ -46,7 +46,7 @@ function namedRunner(project: Project, name: string, problem: RunnerProblem): Ru
  */
 export function placeRuns(
   project: Project,
-  tasks: readonly TaskRow[],
+  tasks: ReadonlyArray<{ task: TaskRow; profile: string }>,
   on: string | undefined,
   problem: RunnerProblem,
 ): { places: Map<string, string | null>; deferred: Deferred[] } {
@@ -56,13 +56,16 @@ export function placeRuns(
   const free = (r: RunnerEntry) => r.max_sessions - (used.get(r.name) ?? 0);
   const places = new Map<string, string | null>();
   const deferred: Deferred[] = [];
-  for (const task of tasks) {
+  for (const { task, profile } of tasks) {
     const want = wanted(task, on);
     if (want === "local") {
       places.set(task.id, null);
       continue;
     }
-    const runner = want === "any" ? anyRunner(project, problem, free) : namedRunner(project, want, problem);
+    const runner =
+      want === "any"
+        ? anyRunner(project, problem, free, profile)
+        : namedRunner(project, want, problem, profile);
     if (!runner || free(runner) <= 0) {
       deferred.push({
         id: task.id,
@@ -83,16 +86,17 @@ function anyRunner(
   project: Project,
   problem: RunnerProblem,
   free: (r: RunnerEntry) => number,
+  profile: string,
 ): RunnerEntry | null {
   const all = runnersOf(project.config);
   if (all.length === 0)
     refuse(
       `--on any: no runners in ${project.paths.configFile}; add one with "ballador runner add NAME --ssh user@host"`,
     );
-  const usable = all.filter((r) => problem(project, r) === null);
+  const usable = all.filter((r) => problem(project, r, profile) === null);
   if (usable.length === 0)
     refuse(
-      `--on any: no runner is usable (${all.map((r) => `${r.name}: ${problem(project, r)}`).join("; ")})`,
+      `--on any: no runner is usable (${all.map((r) => `${r.name}: ${problem(project, r, profile)}`).join("; ")})`,
     );
   if (!remoteOf(project.config)) refuse(`runners need runners_remote: in ${project.paths.configFile}`);
   const best = [...usable].sort((a, b) => free(b) - free(a))[0] as RunnerEntry;

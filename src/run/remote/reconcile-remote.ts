@@ -14,7 +14,7 @@ import { tmuxFor } from "../launch-facts.js";
 import { endRunFailingTask } from "../recover/end-run.js";
 import { RemoteEventSchema } from "./protocol.js";
 import { finishRemote, relayRunFor } from "./relay.js";
-import { remoteBallador, runnerNamed, sshRun } from "./ssh.js";
+import { runnerNamed, sshRun } from "./ssh.js";
 
 const StatusSchema = z.object({
   run: z.string().max(200),
@@ -54,13 +54,9 @@ export async function reconcileRemoteRun(
   const runner = runnerNamed(project.config, run.runner as string);
   if (!runner)
     return lose(project, run, `${where} is no longer in the config; its run ${run.id} cannot be asked`);
-  const asked = await sshRun(
-    runner,
-    [...remoteBallador(runner), "runner-serve", "status", runner.root, run.id],
-    {
-      timeoutMs: 60_000,
-    },
-  );
+  const asked = await sshRun(runner, ["runner-serve", "status", runner.root, run.id], {
+    timeoutMs: 60_000,
+  });
   const last = asked.stdout.trim().split("\n").at(-1) ?? "";
   let parsed: z.infer<typeof StatusSchema> | null = null;
   try {

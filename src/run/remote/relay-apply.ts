@@ -7,6 +7,7 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { git, isAncestor, objectType, resolveCommit, updateRef } from "../../adapters/git/index.js";
 import { runFolder } from "../../adapters/runfolder/index.js";
+import { gitSshEnv } from "../../adapters/ssh/index.js";
 import type { TaskStore } from "../../adapters/store/index.js";
 import type { TaskState } from "../../core/states.js";
 import { type Project, verifyCommandFor } from "../../project/index.js";
@@ -153,7 +154,7 @@ export async function adopt(r: RelayRun, commit: string): Promise<string | null>
       r.remote,
       `+${runRefs(r.runId).result}:${quarantine}`,
     ],
-    { cwd: root, allowFail: true },
+    { cwd: root, allowFail: true, env: gitSshEnv() },
   );
   if (fetched.code !== 0) return `could not fetch the run's branch: ${fetched.stderr.trim().slice(0, 300)}`;
   try {

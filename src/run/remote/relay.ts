@@ -10,6 +10,7 @@ import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { git, resolveCommit } from "../../adapters/git/index.js";
 import { readProvisionSpec } from "../../adapters/runfolder/index.js";
+import { gitSshEnv } from "../../adapters/ssh/index.js";
 import { openProject, type Project } from "../../project/index.js";
 import { VERSION } from "../../version.js";
 import { MAX_EVENT_LINE, parseEventLine, type RemoteEvent, type RunOrder, runRefs } from "./protocol.js";
@@ -22,7 +23,7 @@ import {
   saveRelayState,
   trustVerdict,
 } from "./relay-apply.js";
-import { remoteBallador, remoteOf, runnerNamed, sshArgv } from "./ssh.js";
+import { balladorCommand, remoteOf, runnerNamed, sshArgv } from "./ssh.js";
 
 type End = Extract<RemoteEvent, { t: "end" }>;
 type Claim = NonNullable<ReturnType<typeof readProvisionSpec>>;
@@ -134,7 +135,10 @@ async function pushStart(r: RelayRun, merge: readonly string[]): Promise<string[
     mergeRefs.push(refs.merge(i + 1));
   }
   say(`pushing the run's start to the runners' remote`);
-  await git(["push", "-q", "--no-verify", "--", r.remote, ...specs], { cwd: r.project.paths.root });
+  await git(["push", "-q", "--no-verify", "--", r.remote, ...specs], {
+    cwd: r.project.paths.root,
+    env: gitSshEnv(),
+  });
   return mergeRefs;
 }
 
@@ -187,7 +191,7 @@ function oneConnection(
   r: RelayRun,
   order: RunOrder,
 ): Promise<{ end: End } | { why: string; refused: boolean }> {
-  const [cmd, ...args] = sshArgv(r.runner, [...remoteBallador(r.runner), "runner-serve", "run"]);
+  const [cmd, ...args] = sshArgv(r.runner, balladorCommand(r.runner, ["runner-serve", "run"]));
   const child = spawn(cmd as string, args, { stdio: ["pipe", "pipe", "pipe"] });
   child.stdin.on("error", () => undefined);
   child.stdin.end(JSON.stringify(order));

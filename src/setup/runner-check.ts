@@ -1,0 +1,288 @@
+/**
+ * `ballador runner check [NAME]`: doctor's checks, made on the runner over the system ssh (one
+ * POSIX sh script on stdin: node >= 20, git, tmux, bwrap and a real bwrap start, socat, ripgrep,
+ * the agent programs of the project's profiles), then home's own Ballador installed there under
+ * `<root>/ballador/<version>-<build>/` when it is not yet, and `ballador --version` run there
+ * must answer home's version. Everything the runner prints is its say only: parsed as text,
+ * bounded, and shown escaped. The result is recorded for usableRunner, passing or not.
+ */
+
+import { PRESETS, presetBinary } from "../adapters/agents/presets.js";
+import { resolveProfile } from "../adapters/agents/profiles.js";
+import { runSsh, type SshResult } from "../adapters/ssh/index.js";
+import type { RunnerConfig } from "../config/runners-schema.js";
+import type { Config } from "../config/schema.js";
+import {
+  balladorBuild,
+  notFound,
+  type Project,
+  type RunnerCheckItem,
+  type RunnerRecord,
+  remotePath,
+  runnerInstallDir,
+  writeRunnerRecord,
+} from "../project/index.js";
+import { VERSION } from "../version.js";
+import { bundleTarball } from "./runner-bundle.js";
+
+const TOOLS: Array<{ bin: string; pkg: string; why: string }> = [
+  { bin: "git", pkg: "git", why: "worktrees and the code's way home" },
+  { bin: "tmux", pkg: "tmux", why: "agents run in tmux sessions" },
+  { bin: "bwrap", pkg: "bubblewrap", why: "the sandbox" },
+  { bin: "socat", pkg: "socat", why: "the sandbox's network proxy" },
+  { bin: "rg", pkg: "ripgrep", why: "the sandbox runtime finds files to protect with it" },
+];
+
+const SCRIPTED = "ballador-scripted-agent";
+
+/** Each profile's program (the agent's own name when a preset wraps it), as the runner's PATH would find it. */
+function agentPrograms(config: Config): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of Object.keys(config.agents.profiles)) {
+    try {
+      const profile = resolveProfile(config, name);
+      if (!profile.enabled) continue;
+      const preset = profile.preset ? PRESETS[profile.preset] : undefined;
+      const own = profile.command[0] as string;
+      out[name] = preset && own === preset.command[0] ? presetBinary(preset) : own;
+    } catch {
+      // A profile that does not resolve is doctor's to report, not the runner's.
+    }
+  }
+  return out;
+}
+
+const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/** The probe: one `key<TAB>value` line per fact. Names are quoted; the runner's answers are data. */
+export function probeScript(root: string, programs: string[]): string {
+  const dir = remotePath(runnerInstallDir(root));
+  return [
+    `D=${dir}`,
+    `p() { printf '%s\\t%s\\n' "$1" "$(printf '%s' "$2" | head -n 1 | cut -c1-300)"; }`,
+    `for c in node ${TOOLS.map((t) => t.bin).join(" ")}; do p "path.$c" "$(command -v "$c" 2>/dev/null)"; done`,
+    `command -v node >/dev/null 2>&1 && p version.node "$(node --version 2>&1)"`,
+    `command -v bwrap >/dev/null 2>&1 && p namespaces "$(bwrap --ro-bind / / --unshare-net --unshare-pid --dev /dev --proc /proc echo ok 2>&1)"`,
+    ...programs.map((prog, i) => `p agent.${i} "$(command -v ${q(prog)} 2>/dev/null)"`),
+    `[ -f "$D/BUILD" ] && p installed "$(cat "$D/BUILD")"`,
+    "exit 0",
+    "",
+  ].join("\n");
+}
+
+function parseProbe(stdout: string): Map<string, string> {
+  const facts = new Map<string, string>();
+  for (const line of stdout.split("\n").slice(0, 200)) {
+    const tab = line.indexOf("\t");
+    if (tab > 0) facts.set(line.slice(0, tab), line.slice(tab + 1));
+  }
+  return facts;
+}
+
+/** The checks a probe's facts pass or fail, in doctor's words. */
+function toolChecks(facts: Map<string, string>): RunnerCheckItem[] {
+  const items: RunnerCheckItem[] = [];
+  const nodeVersion = facts.get("version.node") ?? "";
+  const major = Number(/^v(\d+)\./.exec(nodeVersion)?.[1] ?? 0);
+  items.push(
+    !facts.get("path.node")
+      ? {
+          name: "node",
+          ok: false,
+          detail: "node not found on the runner's PATH",
+          fix: "install Node.js 20 or newer there",
+        }
+      : major >= 20
+        ? { name: "node", ok: true, detail: `Node.js ${nodeVersion.replace(/^v/, "")}` }
+        : {
+            name: "node",
+            ok: false,
+            detail: `Node.js ${nodeVersion || "(no version)"} is too old`,
+            fix: "install Node.js 20 or newer there",
+          },
+  );
+  for (const t of TOOLS) {
+    const path = facts.get(`path.${t.bin}`);
+    items.push(
+      path
+        ? { name: t.bin, ok: true, detail: path }
+        : {
+            name: t.bin,
+            ok: false,
+            detail: `${t.bin} not found on the runner's PATH (${t.why})`,
+            fix: `apt-get install ${t.pkg} there`,
+          },
+    );
+  }
+  if (facts.get("path.bwrap")) {
+    items.push(
+      facts.get("namespaces") === "ok"
+        ? {
+            name: "namespaces",
+            ok: true,
+            detail: "bubblewrap can create user, network and pid namespaces there",
+          }
+        : {
+            name: "namespaces",
+            ok: false,
+            detail: `bubblewrap cannot create namespaces there: ${facts.get("namespaces") || "no answer"}`,
+            fix: "allow unprivileged user namespaces on the runner (sysctl kernel.unprivileged_userns_clone=1); a runner never runs agents without the sandbox",
+          },
+    );
+  }
+  return items;
+}
+
+/** Installs home's bundle when the runner lacks this build, then asks that Ballador its version. */
+async function installBallador(
+  runner: RunnerConfig,
+  installed: string | undefined,
+  tarball: () => Promise<Buffer>,
+): Promise<{ item: RunnerCheckItem; dir: string | null }> {
+  const dirPath = runnerInstallDir(runner.root);
+  const dir = remotePath(dirPath);
+  const build = balladorBuild();
+  if (installed !== build) {
+    const parent = remotePath(`${runner.root}/ballador`);
+    // Unpacked beside, then renamed into place: a cut connection leaves no half-installed folder.
+    const script = [
+      "umask 077",
+      `mkdir -p ${parent} || exit 1`,
+      `T=$(mktemp -d ${parent}/.partial-XXXXXX) || exit 1`,
+      `tar -xzf - -C "$T" || { rm -rf "$T"; exit 1; }`,
+      `printf '%s\\n' ${build} > "$T/BUILD"`,
+      `if [ -d ${dir} ]; then rm -rf ${dir}; fi`,
+      `mv "$T" ${dir}`,
+    ].join(" && ");
+    const r = await runSsh(runner.ssh, `sh -c ${q(script)}`, { input: await tarball(), timeoutMs: 600_000 });
+    if (r.code !== 0) {
+      return {
+        item: failed(
+          "ballador",
+          `installing Ballador there failed: ${lastLine(r)}`,
+          "check the runner's disk and its root",
+        ),
+        dir: null,
+      };
+    }
+  }
+  const v = await runSsh(runner.ssh, `node ${dir}/bin/ballador.js --version`, { timeoutMs: 60_000 });
+  const answer = v.stdout.trim().split("\n")[0] ?? "";
+  if (v.code !== 0 || answer !== VERSION) {
+    return {
+      item: failed(
+        "ballador",
+        `Ballador there answers "${answer || lastLine(v)}", home runs ${VERSION}`,
+        `run ballador runner check ${runner.name} again`,
+      ),
+      dir: null,
+    };
+  }
+  return {
+    item: {
+      name: "ballador",
+      ok: true,
+      detail: `Ballador ${VERSION} (build ${build}) at ${dirPath}${installed === build ? "" : " (installed now)"}`,
+    },
+    dir: dirPath,
+  };
+}
+
+function failed(name: string, detail: string, fix: string): RunnerCheckItem {
+  return { name, ok: false, detail, fix };
+}
+
+function lastLine(r: SshResult): string {
+  return (r.stderr.trim() || r.stdout.trim()).split("\n").pop()?.slice(0, 300) || `exit ${r.code}`;
+}
+
+/** Checks one runner, installs Ballador there when needed, and records the outcome. */
+export async function checkOneRunner(
+  project: Project,
+  runner: RunnerConfig,
+  tarball: () => Promise<Buffer>,
+): Promise<RunnerRecord> {
+  const programs = agentPrograms(project.config);
+  const names = Object.keys(programs);
+  const record: RunnerRecord = {
+    name: runner.name,
+    ssh: runner.ssh,
+    root: runner.root,
+    ok: false,
+    checked_at: new Date().toISOString(),
+    reason: null,
+    checks: [],
+    ballador: null,
+    agents: {},
+  };
+  const probe = await runSsh(runner.ssh, "sh -s", {
+    input: probeScript(
+      runner.root,
+      names.map((n) => programs[n] as string),
+    ),
+    timeoutMs: 120_000,
+  });
+  if (probe.code !== 0) {
+    record.checks.push(
+      failed(
+        "ssh",
+        `ssh ${runner.ssh} failed: ${lastLine(probe)}`,
+        "check that `ssh -o BatchMode=yes TARGET true` works from this machine (key, host key, user)",
+      ),
+    );
+  } else {
+    const facts = parseProbe(probe.stdout);
+    record.checks.push(...toolChecks(facts));
+    if (record.checks.find((c) => c.name === "node")?.ok) {
+      const { item, dir } = await installBallador(runner, facts.get("installed"), tarball);
+      record.checks.push(item);
+      if (dir) record.ballador = { version: VERSION, build: balladorBuild(), dir };
+    }
+    names.forEach((profile, i) => {
+      const program = programs[profile] as string;
+      const found =
+        facts.get(`agent.${i}`) ||
+        (program === SCRIPTED && record.ballador ? `${record.ballador.dir}/bin/${SCRIPTED}.js` : "");
+      record.agents[profile] = found || null;
+      record.checks.push(
+        found
+          ? { name: `agent ${profile}`, ok: true, detail: `${program} at ${found}` }
+          : {
+              name: `agent ${profile}`,
+              ok: true,
+              warn: true,
+              detail: `${program} not found there: runs of profile ${profile} are refused on this runner`,
+              fix: `install ${program} on the runner`,
+            },
+      );
+    });
+  }
+  const bad = record.checks.find((c) => !c.ok);
+  record.ok = !bad;
+  record.reason = bad ? `${bad.name}: ${bad.detail}${bad.fix ? ` (fix: ${bad.fix})` : ""}` : null;
+  writeRunnerRecord(project.paths.stateDir, record);
+  return record;
+}
+
+/** `runner check [NAME]`: every runner (or the one named), side by side; the bundle is made once. */
+export async function checkRunners(
+  project: Project,
+  name?: string,
+): Promise<{ ok: boolean; runners: RunnerRecord[] }> {
+  const all = project.config.runners ?? [];
+  const chosen = name === undefined ? all : all.filter((r) => r.name === name);
+  if (name !== undefined && chosen.length === 0) {
+    const known = all.map((r) => r.name).join(", ") || "none";
+    throw notFound(
+      "unknown_runner",
+      `no runner "${name}" in the config (runners: ${known}); add it with: ballador runner add ${name} --ssh USER@HOST`,
+    );
+  }
+  let made: Promise<Buffer> | null = null;
+  const tarball = () => {
+    made ??= bundleTarball();
+    return made;
+  };
+  const runners = await Promise.all(chosen.map((r) => checkOneRunner(project, r, tarball)));
+  return { ok: runners.every((r) => r.ok), runners };
+}
