@@ -31,6 +31,7 @@ import {
 } from "../project/index.js";
 import { type LaunchResult, launch, tmuxFor } from "./launch.js";
 import { reconcile } from "./recover/index.js";
+import { remoteAttachArgs } from "./remote/attach.js";
 import { takeInRunWork } from "./run-steps.js";
 
 async function endLiveRun(project: Project, task: TaskRow, outcome: string): Promise<RunRow | null> {
@@ -268,8 +269,10 @@ export function attachArgs(
   const store = project.store();
   const run = store.liveRuns().find((r) => r.taskId === id);
   const session = run?.session ?? sessionNameFor(task.id);
+  // A remote run's agent is on its runner: attach goes there (the home session is its relay).
+  const remote = run ? remoteAttachArgs(project, run) : null;
   return {
-    args: tmuxFor(project).attachArgs(session),
+    args: remote ?? tmuxFor(project).attachArgs(session),
     live: run !== undefined,
     state: task.state,
     ran: run !== undefined || store.runsOf(id).length > 0,

@@ -133,7 +133,7 @@ function printNext(r: NextReport): void {
     "Running:",
     r.running.map(
       (t) =>
-        `${t.id}  ${line(t.title)}  ${color.dim(`${t.state} for ${age(t.since)}${t.stage ? `, stage ${line(t.stage)}` : ""}${t.phase ? `, provisioning: ${line(t.phase)}` : ""}`)}`,
+        `${t.id}  ${line(t.title)}  ${color.dim(`${t.state} for ${age(t.since)}${t.runner ? ` on runner ${line(t.runner)}` : ""}${t.stage ? `, stage ${line(t.stage)}` : ""}${t.phase ? `, provisioning: ${line(t.phase)}` : ""}`)}`,
     ),
   );
   section(
@@ -193,6 +193,7 @@ function renderStatus(report: StatusReport): string {
               (t.unverified ? color.yellow(" unverified") : "") +
               (t.stage ? color.dim(` [${line(t.stage)}]`) : "") +
               (t.phase ? color.dim(` (provisioning: ${line(t.phase)})`) : "") +
+              (t.runner ? color.dim(` on ${line(t.runner)}`) : "") +
               (t.needsYou ? color.yellow(" needs you") : "") +
               (t.partVerify ? color.yellow(" [own verify]") : "") +
               (t.denials > 0 ? color.yellow(` [${t.denials} denied]`) : "") +

@@ -5,6 +5,7 @@
  * reaches home: the order is all the runner knows.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { parse, stringify } from "yaml";
 import { git } from "../../adapters/git/index.js";
@@ -21,7 +22,10 @@ const IDENTITY = ["-c", "user.name=Ballador", "-c", "user.email=ballador@localho
 
 /** Where a run lives on the runner: its own folder under the root. */
 export function runnerRunDir(root: string, runId: string): string {
-  return join(resolve(root), "runs", runId);
+  // A root of "~/..." is the runner user's home (it arrives quoted, never expanded by a shell).
+  const base =
+    root === "~" ? homedir() : root.startsWith("~/") ? join(homedir(), root.slice(2)) : resolve(root);
+  return join(base, "runs", runId);
 }
 
 /** The plan as the runner's config: home's words, minus what stays home, pointed at the runner's base. */

@@ -156,8 +156,17 @@ export async function runStatus(root: string, runId: string): Promise<Record<str
     await reconcile(project, { repair: true });
     const order = JSON.parse(readFileSync(join(dir, "order.json"), "utf8")) as { taskId: string };
     const task = project.store().task(order.taskId);
-    const live = task !== null && LIVE.includes(task.state);
-    return { run: runId, known: true, live, state: task?.state ?? null };
+    const live =
+      task !== null &&
+      (LIVE.includes(task.state) ||
+        project
+          .store()
+          .liveRuns()
+          .some((r) => r.taskId === task.id));
+    if (live) return { run: runId, known: true, live, state: task?.state ?? null };
+    // Over, but the runner-serve that would have pushed it is gone: its end is made now.
+    const full = { ...(JSON.parse(readFileSync(join(dir, "order.json"), "utf8")) as RunOrder), root };
+    return { run: runId, known: true, live: false, end: await finish(project, full) };
   } finally {
     project.close();
   }
