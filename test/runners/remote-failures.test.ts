@@ -94,10 +94,7 @@ describe.skipIf(!HAVE_RUNNER_HOSTS)("remote run failures (spec 0013)", () => {
     expect(any.stderr).toMatch(/no runner is usable/);
   }, 240_000);
 
-  // Open (issue 32): a second Ballador process on the runner (the reattached runner-serve, or
-  // runner-serve status) reconciles and marks the runner's live run lost although its tmux
-  // session is alive, so the task fails with "session died without a report". Not yet found.
-  it.skip("reattaches when the SSH connection is killed: one run, its events applied once", async () => {
+  it("reattaches when the SSH connection is killed: one run, its events applied once", async () => {
     const p = await remoteProject(hosts, ["r1"]);
     await slowPart(p, "cut");
     await p.ok(["launch", "cut", "--on", "r1"]);
@@ -112,10 +109,7 @@ describe.skipIf(!HAVE_RUNNER_HOSTS)("remote run failures (spec 0013)", () => {
     expect(shown.notes.filter((n) => n.kind === "summary").length).toBe(1);
   }, 240_000);
 
-  // Open (issue 32): a second Ballador process on the runner (the reattached runner-serve, or
-  // runner-serve status) reconciles and marks the runner's live run lost although its tmux
-  // session is alive, so the task fails with "session died without a report". Not yet found.
-  it.skip("reconciles home's relay killed mid-run: the runner is asked, the relay reopens, the work comes home once", async () => {
+  it("reconciles home's relay killed mid-run: the runner is asked, the relay reopens, the work comes home once", async () => {
     const p = await remoteProject(hosts, ["r1"]);
     await slowPart(p, "home", 10);
     await p.ok(["launch", "home", "--on", "r1"]);
