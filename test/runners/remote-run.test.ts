@@ -8,8 +8,9 @@
 import { execFileSync } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runProgram } from "../helpers/cli.js";
 import { HAVE_RUNNER_HOSTS, type RunnerHosts, startRunnerHosts } from "../helpers/runner-hosts.js";
-import { cleanupProjects, commitAndDone, makeProject, type Project } from "../helpers/runtime.js";
+import { cleanupProjects, commitAndDone, makeProject, type Project, waitFor } from "../helpers/runtime.js";
 
 async function remoteProject(hosts: RunnerHosts, config: Record<string, unknown> = {}): Promise<Project> {
   const p = await makeProject({
@@ -102,4 +103,49 @@ describe.skipIf(!HAVE_RUNNER_HOSTS)("remote runs over SSH (spec 0013)", () => {
     for (const id of ["a", "b", "c", "d", "e", "f"])
       expect(execFileSync("git", ["show", `main:${id}.txt`], { cwd: p.dir, encoding: "utf8" })).toMatch(id);
   }, 400_000);
+  it("gives the person's hands a remote run: status names the runner, attach goes there, logs -f follows it, stop stops it there", async () => {
+    const p = await remoteProject(hosts);
+    await p.part("hands", {
+      steps: [{ print: "hello from the runner" }, { sleep: 60_000 }, ...commitAndDone("hands.txt")],
+    });
+    await p.ok(["queue"]);
+    await p.ok(["launch", "hands", "--on", "r2"]);
+    await waitFor(
+      async () => (await p.show("hands")).runs.find((r) => r.agentStartedAt),
+      "the agent",
+      90_000,
+    );
+    expect((await p.run(["status"])).stdout).toMatch(/hands .*running.* on r2/);
+    const attach = JSON.parse((await p.ok(["attach", "hands", "--json"])).stdout) as {
+      command: string[];
+      live: boolean;
+    };
+    expect(attach.live).toBe(true);
+    const remote = attach.command.at(-1) as string;
+    expect(attach.command[0]).toBe("ssh");
+    expect(remote).toBe("tmux -L ballador-runner attach-session -t =bl-hands");
+    // The same command, asking instead of attaching (no terminal here): the session is there.
+    const has = await runProgram(
+      "ssh",
+      [...attach.command.slice(1, -1), remote.replace("attach-session", "has-session")],
+      {
+        cwd: p.dir,
+        env: p.env,
+      },
+    );
+    expect(has.code).toBe(0);
+    const follow = p.spawn(["logs", "-f", "hands"]);
+    await waitFor(
+      async () => follow.stdout().includes("hello from the runner") || undefined,
+      "logs -f to show the agent",
+      60_000,
+    );
+    await p.ok(["stop", "hands"]);
+    expect(await follow.exited).toBe(0);
+    expect((await p.task("hands")).state).toBe("stopped");
+    const left = await hosts.hosts[1]!.ssh(
+      "tmux -L ballador-runner has-session -t =bl-hands && echo still there || echo gone",
+    );
+    expect(left.stdout).toBe("gone\n");
+  }, 240_000);
 });

@@ -4,7 +4,7 @@ import { z } from "zod";
 import type { RunRow } from "../../adapters/store/index.js";
 import type { Project } from "../../project/index.js";
 import { remoteFile } from "./relay-apply.js";
-import { runnerNamed, sshArgv } from "./ssh.js";
+import { runnerNamed, sshArgv, sshRun } from "./ssh.js";
 
 // Written by the relay from a checked hello: the same narrow forms are required again here.
 const RemoteSchema = z.object({
@@ -38,4 +38,14 @@ export function remoteFollowArgs(project: Project, run: RunRow): string[] | null
   if (!where || !runner) return null;
   const quoted = `'${where.sessionLog.replace(/'/g, `'\\''`)}'`;
   return sshArgv(runner, `tail -n +1 -F ${quoted}`);
+}
+
+/** The person stopped (or abandoned) a remote run at home: its run on the runner stops too. */
+export async function stopRemote(project: Project, run: RunRow): Promise<string | null> {
+  const runner = run.runner ? runnerNamed(project.config, run.runner) : null;
+  if (!runner) return run.runner ? `runner ${run.runner} is no longer in the config` : null;
+  const r = await sshRun(runner, ["runner-serve", "stop", runner.root, run.id], { timeoutMs: 60_000 });
+  return r.code === 0
+    ? null
+    : `runner ${runner.name} did not confirm the stop: ${r.stderr.trim().slice(0, 300)}`;
 }
