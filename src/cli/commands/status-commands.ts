@@ -158,13 +158,9 @@ type StatusReport = import("../../observe/index.js").StatusReport;
 
 function renderStatus(report: StatusReport): string {
   const lines: string[] = [];
-  if (report.sandbox === "none") {
-    lines.push(
-      color.red(
-        "SANDBOX OFF: agents run with full access to your files, network and credentials (sandbox.mode: none)",
-      ),
-    );
-  }
+  const off =
+    "SANDBOX OFF: agents run with full access to your files, network and credentials (sandbox.mode: none)";
+  if (report.sandbox === "none") lines.push(color.red(off));
   if (report.sandboxWarning) lines.push(color.red(line(report.sandboxWarning)));
   const anyReason = report.tasks.some((t) => t.reason || t.needsYou);
   // The agents' own records: a claim (marked *), shown only when some run kept any.

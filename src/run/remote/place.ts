@@ -4,6 +4,7 @@
  * the reason; `any` spreads over the runners by free slots (max_sessions less their live runs);
  * nothing ever falls back to this machine by itself.
  */
+import { resolveProfile } from "../../adapters/agents/profiles.js";
 import type { TaskRow } from "../../adapters/store/index.js";
 import type { Deferred } from "../../core/schedule.js";
 import { type Project, UserError } from "../../project/index.js";
@@ -19,6 +20,23 @@ function wanted(task: TaskRow, on: string | undefined): string {
 
 function refuse(message: string): never {
   throw new UserError(`refusing to launch: ${message}`, 4, [], "runner_refused");
+}
+
+/**
+ * Secret values never leave home, and their way to a runner (a reverse tunnel to home's
+ * injecting proxy) is not built yet: a run that needs one stays home, said, never sent blind.
+ */
+function refuseSecrets(project: Project, taskId: string, profile: string): void {
+  let names: string[] = [];
+  try {
+    names = Object.keys(resolveProfile(project.config, profile).secrets);
+  } catch {
+    return; // an unknown profile is the claim's to report, on the task itself
+  }
+  if (names.length > 0)
+    refuse(
+      `${taskId}: profile ${profile} uses secrets (${names.join(", ")}), which runners cannot receive yet (spec 0013); run it --on local`,
+    );
 }
 
 /** The runner named, checked; refuses the whole launch when it cannot be used. */
@@ -62,6 +80,7 @@ export function placeRuns(
       places.set(task.id, null);
       continue;
     }
+    refuseSecrets(project, task.id, profile);
     const runner =
       want === "any"
         ? anyRunner(project, problem, free, profile)

@@ -11,7 +11,6 @@ import { runFolder } from "../../adapters/runfolder/index.js";
 import type { RunRow } from "../../adapters/store/index.js";
 import { CLI_ENTRY, type Project } from "../../project/index.js";
 import { tmuxFor } from "../launch-facts.js";
-import { endRunFailingTask } from "../recover/end-run.js";
 import { RemoteEventSchema } from "./protocol.js";
 import { finishRemote, relayRunFor } from "./relay.js";
 import { runnerNamed, sshRun } from "./ssh.js";
@@ -27,13 +26,19 @@ const StatusSchema = z.object({
 /** The environment a reopened relay needs to reach the runner as the first one did. */
 const CARRIED = ["SSH_AUTH_SOCK", "BALLADOR_SSH_CONFIG", "GIT_SSH_COMMAND", "BALLADOR_RUNNER_BALLADOR"];
 
+/** Ends the run; fails its task unless a person moved it meanwhile (as recover/end-run does). */
 function lose(project: Project, run: RunRow, why: string): string {
-  endRunFailingTask(
-    project.store(),
-    run,
-    { outcome: "session-lost", detail: why },
-    { cause: "reconcile: remote run lost", actor: "reconcile", reason: `agent: ${why}` },
-  );
+  const store = project.store();
+  store.endRun(run.id, { outcome: "session-lost", detail: why });
+  const task = store.task(run.taskId);
+  if (task && (task.state === "running" || task.state === "verifying"))
+    store.transition(run.taskId, "failed", {
+      cause: "reconcile: remote run lost",
+      actor: "reconcile",
+      reason: `agent: ${why}`,
+      runId: run.id,
+      detail: why,
+    });
   return `${run.taskId}: ${why}; marked failed`;
 }
 
