@@ -313,7 +313,7 @@ async function openSession(o: Opening): Promise<Started> {
     cwd: checked.worktreeExisted ? worktree : project.paths.root,
     // A remote run's session holds the relay (spec 0013): the supervisor runs on the runner.
     command: runner
-      ? [process.execPath, CLI_ENTRY, "runner-serve", "relay", runDir]
+      ? [process.execPath, CLI_ENTRY, "__runner-serve", "relay", runDir]
       : [process.execPath, SUPERVISOR_ENTRY, runDir],
     env: carried,
     logFile: runFolder(runDir).host.sessionLog,

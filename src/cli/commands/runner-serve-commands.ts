@@ -1,5 +1,5 @@
 /**
- * `ballador runner-serve`: the hidden runner mode of the run protocol (spec 0013). Home runs
+ * `ballador __runner-serve`: the hidden runner mode of the run protocol (spec 0013). Home runs
  * `run`, `status` and `stop` on a runner over SSH; `relay` is the process of a remote run's
  * session at home. Not for people: the help of `runner` and `launch --on` are theirs.
  */
@@ -18,7 +18,7 @@ async function readStdin(max: number): Promise<string> {
 
 export function registerRunnerServeCommands(program: Command): void {
   const serve = program
-    .command("runner-serve", { hidden: true })
+    .command("__runner-serve", { hidden: true })
     .description("the runner's side of a remote run (run by Ballador over SSH, not by hand)");
   serve
     .command("run")

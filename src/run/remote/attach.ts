@@ -44,7 +44,7 @@ export function remoteFollowArgs(project: Project, run: RunRow): string[] | null
 export async function stopRemote(project: Project, run: RunRow): Promise<string | null> {
   const runner = run.runner ? runnerNamed(project.config, run.runner) : null;
   if (!runner) return run.runner ? `runner ${run.runner} is no longer in the config` : null;
-  const r = await sshRun(runner, ["runner-serve", "stop", runner.root, run.id], { timeoutMs: 60_000 });
+  const r = await sshRun(runner, ["__runner-serve", "stop", runner.root, run.id], { timeoutMs: 60_000 });
   return r.code === 0
     ? null
     : `runner ${runner.name} did not confirm the stop: ${r.stderr.trim().slice(0, 300)}`;

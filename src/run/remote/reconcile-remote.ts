@@ -59,7 +59,7 @@ export async function reconcileRemoteRun(
   const runner = runnerNamed(project.config, run.runner as string);
   if (!runner)
     return lose(project, run, `${where} is no longer in the config; its run ${run.id} cannot be asked`);
-  const asked = await sshRun(runner, ["runner-serve", "status", runner.root, run.id], {
+  const asked = await sshRun(runner, ["__runner-serve", "status", runner.root, run.id], {
     timeoutMs: 60_000,
   });
   const last = asked.stdout.trim().split("\n").at(-1) ?? "";
@@ -103,7 +103,7 @@ async function reopenRelay(project: Project, run: RunRow): Promise<void> {
   await tmuxFor(project).newSession({
     name: run.session,
     cwd: project.paths.root,
-    command: [process.execPath, CLI_ENTRY, "runner-serve", "relay", run.runDir],
+    command: [process.execPath, CLI_ENTRY, "__runner-serve", "relay", run.runDir],
     env,
     logFile: runFolder(run.runDir).host.sessionLog,
   });

@@ -191,7 +191,7 @@ function oneConnection(
   r: RelayRun,
   order: RunOrder,
 ): Promise<{ end: End } | { why: string; refused: boolean }> {
-  const [cmd, ...args] = sshArgv(r.runner, balladorCommand(r.runner, ["runner-serve", "run"]));
+  const [cmd, ...args] = sshArgv(r.runner, balladorCommand(r.runner, ["__runner-serve", "run"]));
   const child = spawn(cmd as string, args, { stdio: ["pipe", "pipe", "pipe"] });
   child.stdin.on("error", () => undefined);
   child.stdin.end(JSON.stringify(order));

@@ -1,5 +1,5 @@
 /**
- * `ballador runner-serve run` (spec 0013): the runner's side of one remote run. It starts the
+ * `ballador __runner-serve run` (spec 0013): the runner's side of one remote run. It starts the
  * run (or finds it again), watches the runner's throwaway store and writes what happens as JSON
  * lines on stdout, and at the end pushes the task's branch to the one ref home reads.
  * `runner-serve status` answers whether a run is still live there, and its end.
