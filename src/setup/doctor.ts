@@ -13,7 +13,7 @@ import { loadConfig } from "../config/load.js";
 import type { Config } from "../config/schema.js";
 import { REPO_CONFIG_PATH } from "../config/sources.js";
 import { describeSecrets, hostCovered, secretMode } from "../core/secrets.js";
-import { findRoot, stateDirFor } from "../project/index.js";
+import { findRoot, readRunnerRecord, stateDirFor, usableRunner } from "../project/index.js";
 import { mcpSelection, modelEndpointProblems, sandboxWeakenedLine } from "../run/index.js";
 import { detectProjectVerify } from "../verify/index.js";
 
@@ -78,6 +78,7 @@ const CHECKS: readonly DoctorCheck[] = [
   sandboxed(sandboxProgramChecks),
   sandboxed(namespacesCheck),
   sandboxed(ripgrepCheck),
+  inProject(async ({ config, root }) => runnerChecks(config, root)),
 ];
 
 export async function doctor(cwd: string): Promise<{ root: string | null; checks: Check[]; ok: boolean }> {
@@ -164,6 +165,29 @@ async function stateCheck(ctx: DoctorContext): Promise<Check[]> {
       },
     ];
   }
+}
+
+/**
+ * Each runner as its last `runner check` left it (no ssh here: doctor observes this machine):
+ * usable, never checked or out of date (a warning), or failed (a problem, with its reason).
+ */
+async function runnerChecks(config: Config, root: string): Promise<Check[]> {
+  const stateDir = stateDirFor(root);
+  return (config.runners ?? []).map((r): Check => {
+    const name = `runner ${r.name}`;
+    const fix = `ballador runner check ${r.name}`;
+    const use = usableRunner(config, stateDir, r.name);
+    if (use.ok)
+      return {
+        name,
+        ok: true,
+        detail: `${r.ssh}: check passed at ${readRunnerRecord(stateDir, r.name)?.checked_at}`,
+      };
+    const failed = readRunnerRecord(stateDir, r.name)?.ok === false;
+    return failed
+      ? { name, ok: false, detail: use.reason, fix }
+      : { name, ok: true, warn: true, detail: use.reason, fix };
+  });
 }
 
 /** The sandbox off, or weakened by the config: ok, but a person should know. */

@@ -7,9 +7,10 @@
  * bounded, and shown escaped. The result is recorded for usableRunner, passing or not.
  */
 
+import { execFile } from "node:child_process";
 import { PRESETS, presetBinary } from "../adapters/agents/presets.js";
 import { resolveProfile } from "../adapters/agents/profiles.js";
-import { runSsh, type SshResult } from "../adapters/ssh/index.js";
+import { gitSshEnv, runSsh, type SshResult } from "../adapters/ssh/index.js";
 import type { RunnerConfig } from "../config/runners-schema.js";
 import type { Config } from "../config/schema.js";
 import {
@@ -55,8 +56,16 @@ function agentPrograms(config: Config): Record<string, string> {
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /** The probe: one `key<TAB>value` line per fact. Names are quoted; the runner's answers are data. */
-export function probeScript(root: string, programs: string[]): string {
+export function probeScript(root: string, programs: string[], remote: string | null): string {
   const dir = remotePath(runnerInstallDir(root));
+  // The runner user's own git and ssh reach the remote (its key, its known_hosts), never a prompt.
+  const reach = remote
+    ? [
+        `if command -v git >/dev/null 2>&1; then o=$(GIT_TERMINAL_PROMPT=0 GIT_SSH_COMMAND='ssh -o BatchMode=yes -o ConnectTimeout=20' git ls-remote ${q(remote)} 2>&1 >/dev/null)`,
+        // git's first "fatal:" line says why (its last one only "Could not read from remote repository").
+        `if [ $? -eq 0 ]; then p remote ok; else p remote "$(printf '%s\\n' "$o" | grep -m 1 '^fatal:' || printf '%s' "$o" | tail -n 1)"; fi; fi`,
+      ]
+    : [];
   return [
     `D=${dir}`,
     `p() { printf '%s\\t%s\\n' "$1" "$(printf '%s' "$2" | head -n 1 | cut -c1-300)"; }`,
@@ -64,6 +73,7 @@ export function probeScript(root: string, programs: string[]): string {
     `command -v node >/dev/null 2>&1 && p version.node "$(node --version 2>&1)"`,
     `command -v bwrap >/dev/null 2>&1 && p namespaces "$(bwrap --ro-bind / / --unshare-net --unshare-pid --dev /dev --proc /proc echo ok 2>&1)"`,
     ...programs.map((prog, i) => `p agent.${i} "$(command -v ${q(prog)} 2>/dev/null)"`),
+    ...reach,
     `[ -f "$D/BUILD" ] && p installed "$(cat "$D/BUILD")"`,
     "exit 0",
     "",
@@ -133,6 +143,68 @@ function toolChecks(facts: Map<string, string>): RunnerCheckItem[] {
   return items;
 }
 
+const REMOTE_FIX =
+  "set runners_remote (ballador runner add NAME --ssh TARGET --remote URL) to a bare repository both reach";
+
+/** runners_remote as the runner reaches it, and as home does (`home`: null when unset). */
+function remoteItems(
+  remote: string | null,
+  facts: Map<string, string>,
+  home: string | null,
+): RunnerCheckItem[] {
+  if (!remote) {
+    return [
+      {
+        name: "remote",
+        ok: true,
+        warn: true,
+        detail: "runners_remote is not set: code has no way to this runner yet",
+        fix: REMOTE_FIX,
+      },
+    ];
+  }
+  const there = facts.get("remote");
+  return [
+    there === "ok"
+      ? { name: "remote", ok: true, detail: `reaches ${remote}` }
+      : failed(
+          "remote",
+          `cannot reach runners_remote from there: ${there ?? "git missing"}`,
+          "give the runner's user a key the remote accepts and its host key in known_hosts, or correct runners_remote",
+        ),
+    home === null
+      ? { name: "remote from home", ok: true, detail: `reaches ${remote}` }
+      : failed(
+          "remote from home",
+          `cannot reach runners_remote from this machine: ${home}`,
+          "check git over ssh to it from here (your key, its host key), or correct runners_remote",
+        ),
+  ];
+}
+
+/** Whether home's git reaches the remote: null when it does, else git's last words. */
+export function homeReachesRemote(remote: string): Promise<string | null> {
+  return new Promise((resolve) => {
+    execFile(
+      "git",
+      ["ls-remote", remote],
+      {
+        env: { ...process.env, ...gitSshEnv(), GIT_TERMINAL_PROMPT: "0" },
+        timeout: 60_000,
+        maxBuffer: 16 << 20,
+      },
+      (err, _stdout, stderr) => {
+        const lines = stderr.trim().split("\n");
+        resolve(
+          err
+            ? (lines.find((l) => l.startsWith("fatal:")) ?? lines.pop())?.slice(0, 300) || err.message
+            : null,
+        );
+      },
+    );
+  });
+}
+
 /** Installs home's bundle when the runner lacks this build, then asks that Ballador its version. */
 async function installBallador(
   runner: RunnerConfig,
@@ -148,6 +220,8 @@ async function installBallador(
     const script = [
       "umask 077",
       `mkdir -p ${parent} || exit 1`,
+      // What an earlier check cut short (its connection lost, its home killed) left behind.
+      `find ${parent} -maxdepth 1 -name '.partial-*' -mmin +60 -exec rm -rf {} + ; true`,
       `T=$(mktemp -d ${parent}/.partial-XXXXXX) || exit 1`,
       `tar -xzf - -C "$T" || { rm -rf "$T"; exit 1; }`,
       `printf '%s\\n' ${build} > "$T/BUILD"`,
@@ -196,14 +270,41 @@ function lastLine(r: SshResult): string {
   return (r.stderr.trim() || r.stdout.trim()).split("\n").pop()?.slice(0, 300) || `exit ${r.code}`;
 }
 
+/** Each profile's program as the probe found it (the scripted agent ships with Ballador). */
+function agentItems(
+  programs: Record<string, string>,
+  facts: Map<string, string>,
+  record: RunnerRecord,
+): RunnerCheckItem[] {
+  return Object.entries(programs).map(([profile, program], i) => {
+    const found =
+      facts.get(`agent.${i}`) ||
+      (program === SCRIPTED && record.ballador ? `${record.ballador.dir}/bin/${SCRIPTED}.js` : "");
+    record.agents[profile] = found || null;
+    return found
+      ? { name: `agent ${profile}`, ok: true, detail: `${program} at ${found}` }
+      : {
+          name: `agent ${profile}`,
+          ok: true,
+          warn: true,
+          detail: `${program} not found there: runs of profile ${profile} are refused on this runner`,
+          fix: `install ${program} on the runner`,
+        };
+  });
+}
+
+/** What one runner check is given: the project, the bundle (made once), home's reach of the remote. */
+interface CheckInputs {
+  project: Project;
+  tarball: () => Promise<Buffer>;
+  homeReach: string | null;
+}
+
 /** Checks one runner, installs Ballador there when needed, and records the outcome. */
-export async function checkOneRunner(
-  project: Project,
-  runner: RunnerConfig,
-  tarball: () => Promise<Buffer>,
-): Promise<RunnerRecord> {
+export async function checkOneRunner(runner: RunnerConfig, inputs: CheckInputs): Promise<RunnerRecord> {
+  const { project, tarball } = inputs;
   const programs = agentPrograms(project.config);
-  const names = Object.keys(programs);
+  const remote = project.config.runners_remote ?? null;
   const record: RunnerRecord = {
     name: runner.name,
     ssh: runner.ssh,
@@ -215,13 +316,8 @@ export async function checkOneRunner(
     ballador: null,
     agents: {},
   };
-  const probe = await runSsh(runner.ssh, "sh -s", {
-    input: probeScript(
-      runner.root,
-      names.map((n) => programs[n] as string),
-    ),
-    timeoutMs: 120_000,
-  });
+  const script = probeScript(runner.root, Object.values(programs), remote);
+  const probe = await runSsh(runner.ssh, "sh -s", { input: script, timeoutMs: 120_000 });
   if (probe.code !== 0) {
     record.checks.push(
       failed(
@@ -238,24 +334,8 @@ export async function checkOneRunner(
       record.checks.push(item);
       if (dir) record.ballador = { version: VERSION, build: balladorBuild(), dir };
     }
-    names.forEach((profile, i) => {
-      const program = programs[profile] as string;
-      const found =
-        facts.get(`agent.${i}`) ||
-        (program === SCRIPTED && record.ballador ? `${record.ballador.dir}/bin/${SCRIPTED}.js` : "");
-      record.agents[profile] = found || null;
-      record.checks.push(
-        found
-          ? { name: `agent ${profile}`, ok: true, detail: `${program} at ${found}` }
-          : {
-              name: `agent ${profile}`,
-              ok: true,
-              warn: true,
-              detail: `${program} not found there: runs of profile ${profile} are refused on this runner`,
-              fix: `install ${program} on the runner`,
-            },
-      );
-    });
+    record.checks.push(...remoteItems(remote, facts, inputs.homeReach));
+    record.checks.push(...agentItems(programs, facts, record));
   }
   const bad = record.checks.find((c) => !c.ok);
   record.ok = !bad;
@@ -283,6 +363,8 @@ export async function checkRunners(
     made ??= bundleTarball();
     return made;
   };
-  const runners = await Promise.all(chosen.map((r) => checkOneRunner(project, r, tarball)));
+  const remote = project.config.runners_remote ?? null;
+  const homeReach = remote && chosen.length > 0 ? await homeReachesRemote(remote) : null;
+  const runners = await Promise.all(chosen.map((r) => checkOneRunner(r, { project, tarball, homeReach })));
   return { ok: runners.every((r) => r.ok), runners };
 }

@@ -64,6 +64,8 @@ export interface HostSpec {
   name: string;
   /** Commands left out of this host's PATH (e.g. ["bwrap"]): a runner that must fail its check. */
   pathWithout?: string[];
+  /** Commands put first on this host's PATH: name -> a shell script's text (a lying or hostile tool). */
+  pathExtra?: Record<string, string>;
 }
 
 export interface SshResult {
@@ -207,11 +209,15 @@ function sshDir(user: string, home: string, authorized: string): string {
   return d;
 }
 
-/** A folder of links to every command of the system's bin folders but `without`. */
-function pathFarm(dir: string, name: string, without: string[]): string {
+/** A folder of links to every command of the system's bin folders but `without`, and `extra` scripts. */
+function pathFarm(dir: string, name: string, without: string[], extra: Record<string, string>): string {
   const farm = join(dir, `path-${name}`);
   mkdirSync(farm, { mode: 0o755 });
   chmodSync(farm, 0o755);
+  for (const [cmd, text] of Object.entries(extra)) {
+    writeFileSync(join(farm, cmd), text, { mode: 0o755 });
+    chmodSync(join(farm, cmd), 0o755);
+  }
   for (const bin of ["/usr/local/bin", "/usr/bin", "/bin", "/usr/sbin", "/sbin"]) {
     if (!existsSync(bin)) continue;
     for (const entry of readdirSync(bin)) {
@@ -255,9 +261,10 @@ async function startHost(
   const hostKey = join(keys, `host-${spec.name}`);
   run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", spec.name, "-f", hostKey]);
   known.push(`[${address}]:${PORT} ${hostPub(hostKey)}`);
-  const path = spec.pathWithout?.length
-    ? pathFarm(made.dir, spec.name, spec.pathWithout)
-    : "/usr/local/bin:/usr/bin:/bin";
+  const path =
+    spec.pathWithout?.length || spec.pathExtra
+      ? pathFarm(made.dir, spec.name, spec.pathWithout ?? [], spec.pathExtra ?? {})
+      : "/usr/local/bin:/usr/bin:/bin";
   const config = sshdConfig(keys, spec.name, address, hostKey, user, path);
   await startSshd([ip, "netns", "exec", netns, SSHD, "-D", "-e", "-f", config], made);
   const host: RunnerHost = {

@@ -4,12 +4,22 @@
  * check and gets this very Ballador installed, answering home's version; a runner whose PATH
  * lacks bwrap is refused with that reason; bad input changes nothing and says what to fix.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { Ajv2020 } from "ajv/dist/2020.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cleanupTempDirs, makeGitRepo, parseJson, type TestRepo } from "../helpers/cli.js";
+import { cleanupTempDirs, makeGitRepo, PACKAGE_ROOT, parseJson, type TestRepo } from "../helpers/cli.js";
 import { HAVE_RUNNER_HOSTS, type RunnerHosts, startRunnerHosts } from "../helpers/runner-hosts.js";
+
+/** A --json document of a real check, valid against its published schema. */
+function validCheck(stdout: string): void {
+  const schema = JSON.parse(
+    readFileSync(join(PACKAGE_ROOT, "schemas", "cli", "runner-check.schema.json"), "utf8"),
+  );
+  const validate = new Ajv2020({ strict: true }).compile(schema);
+  expect(validate(JSON.parse(stdout)), JSON.stringify(validate.errors)).toBe(true);
+}
 
 interface CheckItem {
   name: string;
@@ -46,6 +56,9 @@ agents:
     ghost: { command: [no-such-agent-anywhere] }
 `;
 
+/** A bwrap that answers with terminal control: a title, a screen clear, a bell. */
+const HOSTILE_BWRAP = "#!/bin/sh\nprintf '\\033]0;pwned\\007\\033[2Jgotcha\\n'\nexit 1\n";
+
 describe.skipIf(!HAVE_RUNNER_HOSTS)("ballador runner (real sshd hosts in network namespaces)", () => {
   let hosts: RunnerHosts;
   let repo: TestRepo;
@@ -53,7 +66,13 @@ describe.skipIf(!HAVE_RUNNER_HOSTS)("ballador runner (real sshd hosts in network
   const run = (args: string[]) => repo.run(args, { env: hosts.env, timeoutMs: 240_000 });
 
   beforeAll(async () => {
-    hosts = await startRunnerHosts({ hosts: [{ name: "r1" }, { name: "nobwrap", pathWithout: ["bwrap"] }] });
+    hosts = await startRunnerHosts({
+      hosts: [
+        { name: "r1" },
+        { name: "nobwrap", pathWithout: ["bwrap"] },
+        { name: "hostile", pathExtra: { bwrap: HOSTILE_BWRAP } },
+      ],
+    });
     repo = await makeGitRepo();
     expect((await repo.run(["init"])).code).toBe(0);
     await repo.write(".ballador/config.yaml", CONFIG);
@@ -83,13 +102,33 @@ describe.skipIf(!HAVE_RUNNER_HOSTS)("ballador runner (real sshd hosts in network
       /runners:\n {2}- name: r1\n {4}ssh: r1\n {4}max_sessions: 3/,
     );
 
+    // Left by a check cut short two hours ago (removed), and by one under way now (kept).
+    const r1 = hosts.hosts[0]!;
+    await r1.ssh(
+      "mkdir -p .ballador/ballador/.partial-stale .ballador/ballador/.partial-now && touch -d '2 hours ago' .ballador/ballador/.partial-stale",
+    );
     const checked = await run(["runner", "check", "r1", "--json"]);
+    expect((await r1.ssh("ls -a .ballador/ballador")).stdout).toMatch(
+      /^(?![\s\S]*partial-stale)[\s\S]*\.partial-now/,
+    );
     const result = parseJson<{ ok: boolean; runners: RunnerRecord[] }>(checked);
+    validCheck(checked.stdout);
     const rec = result.runners[0] as RunnerRecord;
     expect(rec.reason).toBeNull();
     expect(checked.code).toBe(0);
     const byName = Object.fromEntries(rec.checks.map((c) => [c.name, c]));
-    for (const name of ["node", "git", "tmux", "bwrap", "socat", "rg", "namespaces", "ballador"])
+    for (const name of [
+      "node",
+      "git",
+      "tmux",
+      "bwrap",
+      "socat",
+      "rg",
+      "namespaces",
+      "ballador",
+      "remote",
+      "remote from home",
+    ])
       expect(byName[name]?.ok, `${name}: ${byName[name]?.detail}`).toBe(true);
     expect(byName.ballador?.detail).toContain("(installed now)");
     // The scripted agent ships in the bundle; the ghost's program is nowhere: a warning, recorded.
@@ -99,7 +138,7 @@ describe.skipIf(!HAVE_RUNNER_HOSTS)("ballador runner (real sshd hosts in network
 
     const home = (await repo.run(["--version"])).stdout.trim();
     const dir = (rec.ballador?.dir ?? "").replace(/^~\//, "");
-    const there = await hosts.hosts[0]!.ssh(`cd && node ${dir}/bin/ballador.js --version`);
+    const there = await r1.ssh(`cd && node ${dir}/bin/ballador.js --version`);
     expect(there.stdout.trim()).toBe(home);
 
     const listed = parseJson<Listing>(await run(["runner", "list", "--json"]));
@@ -129,6 +168,56 @@ describe.skipIf(!HAVE_RUNNER_HOSTS)("ballador runner (real sshd hosts in network
     expect(row?.reason).toMatch(/^bwrap: bwrap not found on the runner's PATH/);
     const human = await run(["runner", "list"]);
     expect(human.stdout).toMatch(/nobwrap +\S+ +4 +failed/);
+    // doctor says it too, from the records alone (no ssh): r1 usable, nobwrap a problem.
+    const doctor = parseJson<{ checks: CheckItem[] }>(await run(["doctor", "--json"]));
+    const runners = doctor.checks.filter((c) => c.name.startsWith("runner "));
+    expect(runners).toMatchObject([
+      { name: "runner r1", ok: true },
+      {
+        name: "runner nobwrap",
+        ok: false,
+        detail: expect.stringMatching(/failed its check at .*bwrap not found/),
+      },
+    ]);
+  });
+
+  it("shows what a hostile runner prints escaped, never as terminal control, and refuses it", async () => {
+    expect((await run(["runner", "add", "hostile", "--ssh", "hostile"])).code).toBe(0);
+    const raw = await hosts.hosts[2]!.ssh("bwrap");
+    expect(raw.stdout).toContain("\x1b]0;pwned\x07"); // the tool really prints control bytes
+    for (const args of [
+      ["runner", "check", "hostile"],
+      ["runner", "check", "hostile", "--json"],
+      ["runner", "list"],
+    ]) {
+      const r = await run(args);
+      expect(r.stdout, args.join(" ")).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f]/);
+      expect(r.stdout, args.join(" ")).toContain("gotcha");
+    }
+    const listed = parseJson<Listing>(await run(["runner", "list", "--json"]));
+    expect(listed.runners.find((x) => x.name === "hostile")?.reason).toMatch(
+      /^namespaces: bubblewrap cannot create namespaces there: .*pwned.*gotcha/,
+    );
+    expect((await run(["runner", "remove", "hostile"])).code).toBe(0);
+  });
+
+  it("refuses a runner that cannot reach runners_remote, with git's words from there", async () => {
+    const before = await readFile(globalFile, "utf8");
+    await writeFile(globalFile, before.replace(hosts.remote.path, `${hosts.remote.path}-missing`));
+    try {
+      const checked = parseJson<{ ok: boolean; runners: RunnerRecord[] }>(
+        await run(["runner", "check", "r1", "--json"]),
+      );
+      const rec = checked.runners[0]!;
+      expect(rec.ok).toBe(false);
+      expect(rec.reason).toMatch(
+        /^remote: cannot reach runners_remote from there: .*(does not appear to be a git repository|not found)/,
+      );
+      expect(rec.checks.find((c) => c.name === "remote from home")).toMatchObject({ ok: false });
+    } finally {
+      await writeFile(globalFile, before);
+    }
+    expect(parseJson<{ ok: boolean }>(await run(["runner", "check", "r1", "--json"])).ok).toBe(true);
   });
 
   it("records a runner ssh cannot reach as failed, with ssh's own words", async () => {

@@ -70,6 +70,10 @@ const SCHEMA_OF: Record<string, string> = {
   mcp: "mcp",
   plan: "plan",
   "spec draft": "spec-draft",
+  "runner add": "runner-edit",
+  "runner remove": "runner-edit",
+  "runner list": "runner-list",
+  "runner check": "runner-check",
 };
 
 /** Parses stdout as exactly one JSON document and validates it; returns it. */
@@ -126,6 +130,15 @@ describe("the output contract", () => {
     };
     await j(["init"], "init");
     await j(["doctor"], "doctor");
+    // runner check against real hosts is in test/runners/runner-command.test.ts.
+    await j(["runner", "add", "box", "--ssh", "dev@box.invalid"], "runner-edit");
+    expect((await j(["runner", "list"], "runner-list")).runners).toMatchObject([
+      { name: "box", check: "never" },
+    ]);
+    expect((await j(["runner", "check", "nope"], "runner-check", 3)).error).toMatchObject({
+      code: "unknown_runner",
+    });
+    await j(["runner", "remove", "box"], "runner-edit");
     await j(["spec", "new", "Data extraction"], "spec-new");
     await j(["spec", "list"], "spec-list");
     await j(["spec", "check"], "spec-check");
