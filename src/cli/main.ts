@@ -12,6 +12,7 @@ import { registerDeliveryCommands } from "./commands/delivery-commands.js";
 import { registerQueueCommands } from "./commands/queue-commands.js";
 import { registerRunCommands } from "./commands/run-commands.js";
 import { registerRunnerCommands } from "./commands/runner-commands.js";
+import { registerRunnerServeCommands } from "./commands/runner-serve-commands.js";
 import { registerSandboxCommands } from "./commands/sandbox-commands.js";
 import { registerSetupCommands } from "./commands/setup-commands.js";
 import { registerShellCommands } from "./commands/shell-commands.js";
@@ -71,6 +72,7 @@ State: <repo>/.ballador/state (or $BALLADOR_STATE_DIR).`,
   registerAgentsCommands(program);
   registerRunnerCommands(program);
   registerShellCommands(program);
+  registerRunnerServeCommands(program);
   applyHelpGroups(program);
   return { program, captured: () => captured };
 }

@@ -50,6 +50,11 @@ export const PartFrontMatter = z.strictObject({
     .transform((v) => (typeof v === "string" ? [v] : v))
     .optional(),
   priority: z.number().int().min(-1000).max(1000).default(0),
+  // Where its runs live (spec 0013): a runner of the config, any, or local.
+  runner: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, { message: "a runner's name, any or local" })
+    .optional(),
 });
 
 export type PartFields = z.infer<typeof PartFrontMatter>;

@@ -36,6 +36,8 @@ export interface StatusRow {
   branch: string | null;
   /** While its session provisions itself: the step (worktree, copy, bootstrap, ...). */
   phase: string | null;
+  /** The runner its live run lives on (spec 0013); null: this machine, or no live run. */
+  runner: string | null;
   /** Its agent waits for a person: since when and what it asked (agent's words). */
   needsYou: NeedsYou | null;
   /** What its runs used, from the agents' own records (a claim), or null when none kept any. */
@@ -96,6 +98,13 @@ function latestGates(project: Project, ids: readonly string[]): Map<string, Stag
   return out;
 }
 
+/** The runner of each task whose live run is on another machine (a few rows: the live runs). */
+export function liveRunners(project: Project): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const r of project.store().liveRuns()) if (r.runner) out.set(r.taskId, r.runner);
+  return out;
+}
+
 /** Tasks whose live run is still provisioning, with its step (a few rows: the live runs). */
 export function provisioningPhases(project: Project): Map<string, string> {
   const phases = new Map<string, string>();
@@ -107,6 +116,7 @@ export function provisioningPhases(project: Project): Map<string, string> {
 export function status(project: Project): StatusRow[] {
   const def = project.config.agents.default;
   const phases = provisioningPhases(project);
+  const runners = liveRunners(project);
   const waiting = needsYouByTask(project);
   const costs = costByTask(project.store(), project.config.prices ?? {});
   const tasks = project.store().tasks({ lean: true });
@@ -126,6 +136,7 @@ export function status(project: Project): StatusRow[] {
     since: t.stateChangedAt,
     branch: t.branch,
     phase: phases.get(t.id) ?? null,
+    runner: runners.get(t.id) ?? null,
     needsYou: waiting.get(t.id) ?? null,
     cost: ((c) => (c ? summary(c) : null))(costs.get(t.id)),
     stage: labels.get(t.id) ?? null,
@@ -145,6 +156,8 @@ export interface NextReport {
     phase: string | null;
     /** A pipeline's stage (issue 16), or null. */
     stage: string | null;
+    /** The runner it lives on (spec 0013), or null: this machine. */
+    runner: string | null;
   }>;
   /** Running tasks whose agent waits for a person (also listed in running). */
   needsYou: Array<{ id: string; title: string } & NeedsYou>;
@@ -180,6 +193,7 @@ export function next(project: Project, opts: NextOptions = {}): NextReport {
     more: { ready: 0, waiting: 0 },
   };
   const phases = provisioningPhases(project);
+  const runners = liveRunners(project);
   const waiting = needsYouByTask(project);
   const ready = store.tasksPage(["ready"], "launch", limit);
   for (const t of ready.tasks)
@@ -198,6 +212,7 @@ export function next(project: Project, opts: NextOptions = {}): NextReport {
         since: t.stateChangedAt,
         phase: phases.get(t.id) ?? null,
         stage: stageLabel(project.config, t),
+        runner: runners.get(t.id) ?? null,
       });
       const asks = waiting.get(t.id);
       if (asks) report.needsYou.push({ id: t.id, title: t.title, ...asks });

@@ -131,6 +131,7 @@ function batchProblems(project: Project, batch: Batch, opts: QueueOptions): stri
       problems.push(`${p.path}: ${(err as Error).message}`);
     }
   }
+  problems.push(...runnerProblems(project, parts));
   if (opts.conductor) problems.push(...conductorVerifyProblems(parts, opts.conductor));
   // A spec that is a link in the checkout may lead out of the repository (issue 29).
   for (const p of parts) {
@@ -143,6 +144,21 @@ function batchProblems(project: Project, batch: Batch, opts: QueueOptions): stri
   const known = new Map([...project.store().dependencyMap()].filter(([id]) => !ids.has(id)));
   problems.push(...graphProblemLines(validateGraph(parts, known), parts, problems));
   return problems;
+}
+
+/** A part's runner: must be one the config names (or any, or local): refused at queue time, not at launch. */
+function runnerProblems(project: Project, parts: ReadonlyArray<{ path: string; runner?: string }>): string[] {
+  const list = (project.config as unknown as { runners?: Array<{ name: string }> }).runners ?? [];
+  const names = list.map((r) => r.name);
+  return parts
+    .filter(
+      (p) =>
+        p.runner !== undefined && p.runner !== "any" && p.runner !== "local" && !names.includes(p.runner),
+    )
+    .map(
+      (p) =>
+        `${p.path}: runner: "${p.runner}" is not a runner of ${project.paths.configFile} (runners: ${names.length ? names.join(", ") : "none"}); name one of them, any, or local (ballador runner add NAME --ssh user@host)`,
+    );
 }
 
 function queuedPart(p: LoadedPart): QueuedPart {
@@ -161,6 +177,7 @@ function queuedPart(p: LoadedPart): QueuedPart {
     partHash: p.hash,
     pipeline: p.pipeline ?? null,
     pauseAfter: p.pause_after ?? null,
+    runner: p.runner ?? null,
   };
 }
 

@@ -4,6 +4,7 @@ export * from "./lifecycle.js";
 export * from "./mcp-servers.js";
 export * from "./model-endpoint.js";
 export * from "./recover/index.js";
+export * from "./remote/index.js";
 export * from "./run-spec.js";
 export * from "./sandboxing.js";
 export * from "./steering.js";

@@ -20,6 +20,7 @@ import {
 } from "../core/launch-rules.js";
 import {
   branchFor,
+  CLI_ENTRY,
   isReviewerRun,
   type Project,
   type RunIdentity,
@@ -46,6 +47,8 @@ interface RunPlace {
   branch: string;
   worktree: string;
   session: string;
+  /** The runner the run lives on (spec 0013); null: this machine. */
+  runner: string | null;
 }
 
 /** What the checks before the claim found: everything the run folder and session are made from. */
@@ -71,9 +74,10 @@ export async function claimAndOpen(
   profileName: string,
   opts: LaunchOptions,
   shared: LaunchFacts,
-  launchId: string | null,
+  where: { launchId: string | null; runner: string | null },
 ): Promise<ClaimOutcome> {
-  const place = runPlace(project, task, opts);
+  const { launchId } = where;
+  const place = runPlace(project, task, opts, where.runner);
   const checked = await checkBeforeClaim(project, task, profileName, place, opts, shared);
   if (typeof checked === "string") return failLaunch(project, task, place, opts, checked);
   const claimedAt = new Date().toISOString();
@@ -86,7 +90,7 @@ export async function claimAndOpen(
   }
 }
 
-function runPlace(project: Project, task: TaskRow, opts: LaunchOptions): RunPlace {
+function runPlace(project: Project, task: TaskRow, opts: LaunchOptions, runner: string | null): RunPlace {
   const attempt = launchAttempt(opts.resume === true, task.attempt);
   const runId = newRunId(task.id, attempt, new Date(), randomBytes(2).toString("hex"));
   return {
@@ -96,6 +100,7 @@ function runPlace(project: Project, task: TaskRow, opts: LaunchOptions): RunPlac
     branch: branchFor(project.config, task.id),
     worktree: worktreePathFor(project.config, project.paths.root, task.id),
     session: sessionNameFor(task.id),
+    runner,
   };
 }
 
@@ -134,7 +139,10 @@ async function checkBeforeClaim(
   } catch (err) {
     return (err as Error).message;
   }
-  const program = findProgram(profile.command[0] as string, root);
+  // A runner finds the agent on its own PATH (its check says whether it has it).
+  const program = place.runner
+    ? (profile.command[0] as string)
+    : findProgram(profile.command[0] as string, root);
   if (!program)
     return `agent binary "${profile.command[0]}" for profile ${profile.name} not found on PATH; install it or fix the profile (ballador doctor)`;
   if (!(await isValidBranchName(place.branch)))
@@ -143,7 +151,8 @@ async function checkBeforeClaim(
   const baseCommit = await shared.commitOf(base);
   if (!baseCommit)
     return `base "${base}" does not resolve to a commit; set base in .ballador/config.yaml or pass --base`;
-  const worktreeExisted = existsSync(place.worktree);
+  // A remote run's worktree is the runner's: none is made here.
+  const worktreeExisted = place.runner === null && existsSync(place.worktree);
   const previous = opts.continueConversation
     ? (project
         .store()
@@ -151,7 +160,9 @@ async function checkBeforeClaim(
         .filter((r) => !isReviewerRun(r))
         .at(-1) ?? null)
     : null;
-  const worktreeProblem = await checkWorktree(task, place, worktreeExisted, opts, shared);
+  const worktreeProblem = place.runner
+    ? null
+    : await checkWorktree(task, place, worktreeExisted, opts, shared);
   if (worktreeProblem) return worktreeProblem;
   const branchExisted = worktreeExisted || (await branchExists(root, place.branch));
   return { profile, program, base, baseCommit, merge, worktreeExisted, branchExisted, previous };
@@ -238,6 +249,7 @@ function claim(
         startedAt: claimedAt,
         stage: stageRole(project, task),
         launchId,
+        runner: place.runner,
       });
       store.transition(task.id, "running", {
         cause: opts.resume ? "resumed" : "launched",
@@ -277,19 +289,36 @@ async function openSession(o: Opening): Promise<Started> {
   );
   writeSpec(o, sandboxed);
   const carried = carriedEnvironment(project, checked.profile, runDir);
+  // The relay reaches the runner with the person's ssh: their agent and Ballador's ssh settings.
+  if (o.place.runner)
+    for (const name of [
+      "SSH_AUTH_SOCK",
+      "BALLADOR_SSH_CONFIG",
+      "GIT_SSH_COMMAND",
+      "BALLADOR_RUNNER_BALLADOR",
+    ]) {
+      const v = process.env[name];
+      if (v !== undefined) carried[name] = v;
+    }
   // A session of that name with no live run is an orphan from a crash: never run two.
   if (shared.sessions.has(session)) await shared.tmux.killSession(session).catch(() => undefined);
+  const runner = o.place.runner;
   opts.onProgress?.(
-    `  ${task.id}: session ${session} (agent ${checked.profile.name}${sandboxed ? ", sandboxed" : ", NO SANDBOX"}) provisions itself`,
+    runner
+      ? `  ${task.id}: session ${session} relays it to runner ${runner} (agent ${checked.profile.name}${sandboxed ? ", sandboxed there" : ", NO SANDBOX"})`
+      : `  ${task.id}: session ${session} (agent ${checked.profile.name}${sandboxed ? ", sandboxed" : ", NO SANDBOX"}) provisions itself`,
   );
   await shared.tmux.newSession({
     name: session,
     cwd: checked.worktreeExisted ? worktree : project.paths.root,
-    command: [process.execPath, SUPERVISOR_ENTRY, runDir],
+    // A remote run's session holds the relay (spec 0013): the supervisor runs on the runner.
+    command: runner
+      ? [process.execPath, CLI_ENTRY, "__runner-serve", "relay", runDir]
+      : [process.execPath, SUPERVISOR_ENTRY, runDir],
     env: carried,
     logFile: runFolder(runDir).host.sessionLog,
   });
-  return { id: task.id, runId, profile: checked.profile.name, branch, worktree, session, attempt };
+  return { id: task.id, runId, profile: checked.profile.name, branch, worktree, session, attempt, runner };
 }
 
 /** The provision spec: what the session's supervisor reads to provision the run. */

@@ -26,6 +26,8 @@ export interface LaunchOptions {
   launchId?: string;
   /** This launch's budget, over the config's `budget.launch`. */
   launchBudget?: Budget;
+  /** Where the runs live: a runner's name, `any` (the freest runner) or `local` (spec 0013); default: each part's runner:, else local. */
+  on?: string;
 }
 
 export interface Started {
@@ -36,6 +38,8 @@ export interface Started {
   worktree: string;
   session: string;
   attempt: number;
+  /** The runner it lives on; null: this machine. */
+  runner: string | null;
 }
 
 /** A task this launch did not start: `log` is its launch log when there is one. */

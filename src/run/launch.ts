@@ -28,6 +28,8 @@ import {
 import type { LaunchOptions, LaunchResult } from "./launch-types.js";
 import { awaitProvisioned } from "./launch-wait.js";
 import { reconcile } from "./recover/index.js";
+import { placeRuns } from "./remote/place.js";
+import { runnerProblem } from "./remote/usable.js";
 
 export { tmuxFor } from "./launch-facts.js";
 export type { LaunchFailure, LaunchOptions, LaunchResult, Started } from "./launch-types.js";
@@ -60,9 +62,21 @@ export async function launch(project: Project, opts: LaunchOptions = {}): Promis
     result.warnings,
   );
   overlapWarnings(project, start, byId, result.warnings);
+  const { places, deferred: full } = placeRuns(
+    project,
+    start.map((a) => ({ task: byId.get(a.id) as TaskRow, profile: a.profile })),
+    opts.on,
+    runnerProblem,
+  );
+  for (const d of full)
+    start.splice(
+      start.findIndex((a) => a.id === d.id),
+      1,
+    );
+  result.deferred.push(...full);
   if (opts.dryRun) return result;
   if (start.length > 0) result.launch = openLaunch(project, opts);
-  sortOutcomes(result, await claimAll(project, start, byId, opts, result.launch?.id ?? null));
+  sortOutcomes(result, await claimAll(project, start, byId, places, opts, result.launch?.id ?? null));
   if (opts.wait) await awaitProvisioned(project, result, opts);
   return result;
 }
@@ -83,12 +97,18 @@ async function claimAll(
   project: Project,
   start: readonly Assignment[],
   byId: ReadonlyMap<string, TaskRow>,
+  places: ReadonlyMap<string, string | null>,
   opts: LaunchOptions,
   launchId: string | null,
 ): Promise<ClaimOutcome[]> {
   const facts = await launchFacts(project);
   return Promise.all(
-    start.map((a) => claimAndOpen(project, byId.get(a.id) as TaskRow, a.profile, opts, facts, launchId)),
+    start.map((a) =>
+      claimAndOpen(project, byId.get(a.id) as TaskRow, a.profile, opts, facts, {
+        launchId,
+        runner: places.get(a.id) ?? null,
+      }),
+    ),
   );
 }
 

@@ -31,6 +31,7 @@ import {
 } from "../project/index.js";
 import { type LaunchResult, launch, tmuxFor } from "./launch.js";
 import { reconcile } from "./recover/index.js";
+import { remoteAttachArgs, stopRemote } from "./remote/attach.js";
 import { takeInRunWork } from "./run-steps.js";
 
 async function endLiveRun(project: Project, task: TaskRow, outcome: string): Promise<RunRow | null> {
@@ -40,6 +41,9 @@ async function endLiveRun(project: Project, task: TaskRow, outcome: string): Pro
   // The state changed first: the supervisor sees a stopped task and records nothing over it.
   killGroup(run.agentPid ?? undefined, "SIGTERM");
   await tmuxFor(project).killSession(run.session);
+  // A remote run's agent is on its runner (spec 0013): stopped there by the runner's Ballador.
+  const remote = await stopRemote(project, run);
+  if (remote) store.addNote(task.id, run.id, "system", remote);
   // The work done so far is kept (objects and commits, checked as after any step).
   for (const v of await takeInRunWork(project.paths.root, run.runDir, run.id)) {
     store.addNote(task.id, run.id, "system", `sandbox: ${v}`);
@@ -274,8 +278,10 @@ export function attachArgs(
   const store = project.store();
   const run = store.liveRuns().find((r) => r.taskId === id);
   const session = run?.session ?? sessionNameFor(task.id);
+  // A remote run's agent is on its runner: attach goes there (the home session is its relay).
+  const remote = run ? remoteAttachArgs(project, run) : null;
   return {
-    args: tmuxFor(project).attachArgs(session),
+    args: remote ?? tmuxFor(project).attachArgs(session),
     live: run !== undefined,
     state: task.state,
     ran: run !== undefined || store.runsOf(id).length > 0,

@@ -168,6 +168,16 @@ describe("Tmux", () => {
       expect(s.created).toBeGreaterThanOrEqual(before - 1);
       expect(s.panePid).toBeGreaterThan(0);
     }
+    // Without a UTF-8 locale (a login over ssh) tmux prints a format's tabs as "_": still listed by name.
+    const locale = { LANG: process.env.LANG, LC_ALL: process.env.LC_ALL, LC_CTYPE: process.env.LC_CTYPE };
+    process.env.LC_ALL = "C";
+    try {
+      expect((await tmux.listSessions()).map((s) => s.name).sort()).toEqual(["bl-one", "bl-one-two"]);
+    } finally {
+      for (const [k, v] of Object.entries(locale))
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+    }
     const pid = await tmux.panePid("bl-one");
     expect(pid).toBe(sessions.find((s) => s.name === "bl-one")?.panePid);
     // The pane process is the program itself, not a shell wrapping it.

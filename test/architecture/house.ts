@@ -101,7 +101,17 @@ export const HOUSE: House = {
       {
         name: "openProject",
         home: "src/project/open.ts",
-        by: ["src/cli", "src/mcp", "src/dashboard", "src/watch", "src/run/supervise/supervise.ts"],
+        by: [
+          "src/cli",
+          "src/mcp",
+          "src/dashboard",
+          "src/watch",
+          "src/run/supervise/supervise.ts",
+          // A remote run's two processes (spec 0013): the relay at home, runner-serve on the runner.
+          "src/run/remote/relay.ts",
+          "src/run/remote/serve.ts",
+          "src/run/remote/serve-prepare.ts",
+        ],
         why: "the project is opened by the faces, the watcher and the supervisor's loop only",
       },
     ],

@@ -238,4 +238,9 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX source_writes_pending ON source_writes(source, sent_at);
   `,
+  // 11: where a run lives (issue 32): the runner's name for a run on another machine, null at home.
+  `
+  ALTER TABLE runs ADD COLUMN runner TEXT;
+  ALTER TABLE tasks ADD COLUMN runner TEXT;
+  `,
 ];

@@ -20,7 +20,7 @@ import type {
 } from "./types.js";
 
 export const LEAN_COLUMNS =
-  "id, seq, title, spec, agent, role, needs, verify, priority, part_path, part_hash, state, reason, attempt, branch, created_at, updated_at, state_changed_at, pipeline, pause_after, stage, stage_start";
+  "id, seq, title, spec, agent, role, needs, verify, priority, part_path, part_hash, state, reason, attempt, branch, created_at, updated_at, state_changed_at, pipeline, pause_after, stage, stage_start, runner";
 
 /**
  * A lean row read as an array in LEAN_COLUMNS order (better-sqlite3's raw mode): at 10,000
@@ -53,6 +53,7 @@ export function toLeanTask(r: unknown[]): TaskRow {
     pauseAfter: r[19] ? (JSON.parse(r[19] as string) as string[]) : null,
     stage: (r[20] as number | null) ?? 0,
     stageStart: (r[21] as string | null) ?? null,
+    runner: (r[22] as string | null) ?? null,
   };
 }
 
@@ -104,6 +105,7 @@ export function toTask(r: SqlRow): TaskRow {
     pauseAfter: r.pause_after ? (JSON.parse(r.pause_after as string) as string[]) : null,
     stage: (r.stage as number | null) ?? 0,
     stageStart: (r.stage_start as string | null) ?? null,
+    runner: (r.runner as string | null) ?? null,
   };
 }
 
@@ -136,6 +138,7 @@ export function toRun(r: SqlRow): RunRow {
     usage: typeof r.usage === "string" ? (JSON.parse(r.usage) as RunUsage) : null,
     stage: (r.stage as string | null) ?? null,
     launchId: (r.launch_id as string | null) ?? null,
+    runner: (r.runner as string | null) ?? null,
   };
 }
 

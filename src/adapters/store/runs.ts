@@ -25,19 +25,21 @@ export class RunLedger extends TaskWrites {
       | "usage"
       | "stage"
       | "launchId"
-    > & { stage?: string | null; launchId?: string | null },
+      | "runner"
+    > & { stage?: string | null; launchId?: string | null; runner?: string | null },
   ): RunRow {
     this.db
       .prepare(
         `INSERT INTO runs (id, task_id, attempt, profile, status, worktree, branch, base, session, run_dir, supervisor_pid,
-           created_worktree, created_branch, started_at, stage, launch_id)
+           created_worktree, created_branch, started_at, stage, launch_id, runner)
          VALUES (@id, @taskId, @attempt, @profile, @status, @worktree, @branch, @base, @session, @runDir, @supervisorPid,
-           @createdWorktree, @createdBranch, @startedAt, @stage, @launchId)`,
+           @createdWorktree, @createdBranch, @startedAt, @stage, @launchId, @runner)`,
       )
       .run({
         ...run,
         stage: run.stage ?? null,
         launchId: run.launchId ?? null,
+        runner: run.runner ?? null,
         createdWorktree: run.createdWorktree ? 1 : 0,
         createdBranch: run.createdBranch ? 1 : 0,
       });

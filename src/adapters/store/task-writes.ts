@@ -39,6 +39,7 @@ export interface QueuedPart
     | "partHash"
   > {
   pipeline?: TaskRow["pipeline"];
+  runner?: TaskRow["runner"];
   pauseAfter?: TaskRow["pauseAfter"];
 }
 
@@ -60,12 +61,12 @@ export class TaskWrites extends TaskReads {
       let seq =
         ((this.db.prepare("SELECT MAX(seq) AS m FROM tasks").get() as { m: number | null }).m ?? 0) + 1;
       const insert = this.db.prepare(
-        `INSERT INTO tasks (id, seq, title, spec, agent, role, scope, needs, verify, priority, body, part_path, part_hash, pipeline, pause_after, state, created_at, updated_at, state_changed_at)
-         VALUES (@id, @seq, @title, @spec, @agent, @role, @scope, @needs, @verify, @priority, @body, @partPath, @partHash, @pipeline, @pauseAfter, 'queued', @at, @at, @at)`,
+        `INSERT INTO tasks (id, seq, title, spec, agent, role, scope, needs, verify, priority, body, part_path, part_hash, pipeline, pause_after, runner, state, created_at, updated_at, state_changed_at)
+         VALUES (@id, @seq, @title, @spec, @agent, @role, @scope, @needs, @verify, @priority, @body, @partPath, @partHash, @pipeline, @pauseAfter, @runner, 'queued', @at, @at, @at)`,
       );
       const update = this.db.prepare(
         `UPDATE tasks SET title=@title, spec=@spec, agent=@agent, role=@role, scope=@scope, needs=@needs, verify=@verify,
-           priority=@priority, body=@body, part_path=@partPath, part_hash=@partHash, pipeline=@pipeline, pause_after=@pauseAfter,
+           priority=@priority, body=@body, part_path=@partPath, part_hash=@partHash, pipeline=@pipeline, pause_after=@pauseAfter, runner=@runner,
            stage=0, stage_start=NULL, updated_at=@at WHERE id=@id`,
       );
       const delDeps = this.db.prepare("DELETE FROM deps WHERE task_id = ?");
@@ -81,6 +82,7 @@ export class TaskWrites extends TaskReads {
           needs: JSON.stringify(p.needs),
           pipeline: p.pipeline ? JSON.stringify(p.pipeline) : null,
           pauseAfter: p.pauseAfter ? JSON.stringify(p.pauseAfter) : null,
+          runner: p.runner ?? null,
           at,
         };
         const cur = existing.get(p.id) as { state: TaskState; part_hash: string } | undefined;

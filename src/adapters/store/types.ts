@@ -30,6 +30,8 @@ export interface TaskRow {
   stage: number;
   /** The branch commit the current stage started from (null until it starts). */
   stageStart: string | null;
+  /** The part's runner: (spec 0013): a runner's name, any or local; null: not named (local). */
+  runner: string | null;
 }
 
 /** A stage's gate result (issue 16): observed by Ballador on the branch, never the agent's claim. */
@@ -99,6 +101,8 @@ export interface RunRow {
   stage: string | null;
   /** The launch (downbeat) that started it, directly or through the supervisor's retries. */
   launchId: string | null;
+  /** The runner (another machine, spec 0013) the run lives on; null: this machine. */
+  runner: string | null;
 }
 
 /** One downbeat: a `launch`, or a `launch --watch` with all its waves. */
@@ -132,7 +136,7 @@ export interface VerificationRow {
   runId: string | null;
   commit: string | null;
   /** gate: run by `ballador done` inside the agent's run; clean: Ballador's own, on a fresh checkout; merge: on the merged result; update: on the branch with the base merged in (update). */
-  kind: "gate" | "clean" | "merge" | "update";
+  kind: "gate" | "clean" | "merge" | "update" | "runner";
   command: string | null;
   passed: boolean;
   exitCode: number | null;

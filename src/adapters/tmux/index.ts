@@ -304,7 +304,9 @@ export class Tmux {
   }
 
   private run(args: Arg[], opts: { allowFail?: boolean } = {}): Promise<RunResult> {
-    const full = [...this.globalArgs(), ...args.map((a) => (a === SEP ? ";" : tmuxArg(a)))];
+    // -u: without a UTF-8 locale (a login over ssh, cron) tmux prints a format's tabs as "_", and
+    // every session listed would lose its name: reconcile then took live runs for lost ones.
+    const full = ["-u", ...this.globalArgs(), ...args.map((a) => (a === SEP ? ";" : tmuxArg(a)))];
     const env: NodeJS.ProcessEnv = { ...process.env };
     // Set when Ballador runs inside someone's tmux; it has no business in this server.
     delete env.TMUX;

@@ -18,6 +18,7 @@ interface LaunchOpts {
   budgetUsd?: number;
   dryRun?: boolean;
   json?: boolean;
+  on?: string;
 }
 
 /** What a launch, once or watched, asks for: the tasks and the person's limits. */
@@ -26,6 +27,7 @@ function launchRequest(tasks: string[], opts: LaunchOpts) {
     tasks,
     ...(opts.max ? { max: opts.max } : {}),
     ...(opts.base ? { base: opts.base } : {}),
+    ...(opts.on ? { on: opts.on } : {}),
     ...(opts.budgetTokens !== undefined || opts.budgetUsd !== undefined
       ? {
           launchBudget: {
@@ -55,6 +57,10 @@ export function registerLaunch(program: Command): void {
     )
     .option("--base <rev>", "branch, tag or commit to cut new branches from (overrides config base)")
     .option(
+      "--on <runner>",
+      "where the runs live: a runner's name, any (the runner with the most free slots) or local (overrides each part's runner:)",
+    )
+    .option(
       "--budget-tokens <n>",
       "this launch may use n tokens in all (its runs and their retries; overrides budget.launch)",
       positiveInt("--budget-tokens"),
@@ -77,6 +83,8 @@ export function registerLaunch(program: Command): void {
         "ballador launch --no-wait",
         "ballador launch --max 2",
         "ballador launch extract-events --base v1.2",
+        "ballador launch extract-events --on big-box",
+        "ballador launch --on any",
         "ballador launch --watch",
         "ballador launch --watch --reconcile-every 2",
         "ballador launch --watch --budget-usd 20",
@@ -112,7 +120,7 @@ function launchPrinter(): LaunchPrinter {
     }
     for (const s of r.started)
       console.log(
-        `${color.green("started")} ${s.id}  ${line(s.profile)}  ${line(s.branch)}  (${provisioning ? "provisioning; " : ""}attach: ballador attach ${s.id})`,
+        `${color.green("started")} ${s.id}  ${line(s.profile)}  ${line(s.branch)}${s.runner ? `  on runner ${line(s.runner)}` : ""}  (${provisioning ? "provisioning; " : ""}attach: ballador attach ${s.id})`,
       );
     for (const w of r.warnings) console.log(color.yellow(`warning: ${block(w)}`));
     for (const f of r.failed)

@@ -38,9 +38,36 @@ every byte.`,
         const { run, file } = logFile(p, id);
         if (!opts.follow && !opts.raw) return printScreenText(id, run.id, file, opts.json);
         if (opts.json) return printJson({ task: id, run: run.id, file, log: readLog(file) });
+        // A remote run's agent writes its log on the runner: -f follows it there (spec 0013).
+        const { remoteFollowArgs } = await import("../../run/index.js");
+        const remote = opts.follow && run.status !== "ended" ? remoteFollowArgs(p, run) : null;
+        if (remote) return followRemote(p, run.id, remote, opts);
         await printStream(p, id, run.id, file, opts);
       });
     });
+}
+
+/**
+ * logs -f of a remote run: the runner's session log over ssh, whole lines at a time, stripped of
+ * escape sequences unless --raw (the agent wrote them), until the run ends at home.
+ */
+async function followRemote(p: Project, run: string, argv: string[], opts: LogsOpts): Promise<void> {
+  const { stripTerminal } = await import("../../core/terminal-text.js");
+  const render = opts.raw ? (t: string) => t : stripTerminal;
+  const child = spawn(argv[0] as string, argv.slice(1), { stdio: ["ignore", "pipe", "inherit"] });
+  let pending = "";
+  child.stdout.setEncoding("utf8").on("data", (d: string) => {
+    pending += d;
+    const end = pending.lastIndexOf("\n") + 1;
+    if (end > 0) process.stdout.write(render(pending.slice(0, end)));
+    pending = pending.slice(end);
+  });
+  const exited = new Promise<void>((resolve) => child.on("close", () => resolve()));
+  while (child.exitCode === null && p.store().run(run)?.status !== "ended")
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 500))]);
+  child.kill("SIGTERM");
+  await exited;
+  if (pending) process.stdout.write(render(pending));
 }
 
 /** The default: the recorded stream played through a terminal emulator, as plain text. */

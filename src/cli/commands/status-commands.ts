@@ -133,7 +133,7 @@ function printNext(r: NextReport): void {
     "Running:",
     r.running.map(
       (t) =>
-        `${t.id}  ${line(t.title)}  ${color.dim(`${t.state} for ${age(t.since)}${t.stage ? `, stage ${line(t.stage)}` : ""}${t.phase ? `, provisioning: ${line(t.phase)}` : ""}`)}`,
+        `${t.id}  ${line(t.title)}  ${color.dim(`${t.state} for ${age(t.since)}${t.runner ? ` on runner ${line(t.runner)}` : ""}${t.stage ? `, stage ${line(t.stage)}` : ""}${t.phase ? `, provisioning: ${line(t.phase)}` : ""}`)}`,
     ),
   );
   section(
@@ -158,13 +158,9 @@ type StatusReport = import("../../observe/index.js").StatusReport;
 
 function renderStatus(report: StatusReport): string {
   const lines: string[] = [];
-  if (report.sandbox === "none") {
-    lines.push(
-      color.red(
-        "SANDBOX OFF: agents run with full access to your files, network and credentials (sandbox.mode: none)",
-      ),
-    );
-  }
+  const off =
+    "SANDBOX OFF: agents run with full access to your files, network and credentials (sandbox.mode: none)";
+  if (report.sandbox === "none") lines.push(color.red(off));
   if (report.sandboxWarning) lines.push(color.red(line(report.sandboxWarning)));
   const anyReason = report.tasks.some((t) => t.reason || t.needsYou);
   // The agents' own records: a claim (marked *), shown only when some run kept any.
@@ -193,6 +189,7 @@ function renderStatus(report: StatusReport): string {
               (t.unverified ? color.yellow(" unverified") : "") +
               (t.stage ? color.dim(` [${line(t.stage)}]`) : "") +
               (t.phase ? color.dim(` (provisioning: ${line(t.phase)})`) : "") +
+              (t.runner ? color.dim(` on ${line(t.runner)}`) : "") +
               (t.needsYou ? color.yellow(" needs you") : "") +
               (t.partVerify ? color.yellow(" [own verify]") : "") +
               (t.denials > 0 ? color.yellow(` [${t.denials} denied]`) : "") +

@@ -9,6 +9,7 @@ import type { RunRow } from "../../adapters/store/index.js";
 import { type SessionInfo, Tmux, TmuxMissingError } from "../../adapters/tmux/index.js";
 import type { Project } from "../../project/index.js";
 import { reconcileMerges } from "../../project/index.js";
+import { reconcileRemoteRun } from "../remote/reconcile-remote.js";
 import { takeInRunWork } from "../run-steps.js";
 import { endRunFailingTask } from "./end-run.js";
 import { rollbackProvisioning } from "./rollback.js";
@@ -37,6 +38,13 @@ export async function reconcile(project: Project, opts: { repair: boolean }): Pr
   const sessionNames = new Set((sessions ?? []).map((s) => s.name));
 
   for (const run of live) {
+    if (run.runner) {
+      // A remote run (spec 0013): its runner is asked, never guessed at from here.
+      if (sessions === null) continue;
+      const line = await reconcileRemoteRun(project, run, sessionNames.has(run.session), opts.repair);
+      if (line) (opts.repair ? report.repaired : report.disagreements).push(line);
+      continue;
+    }
     if (run.status === "provisioning") {
       // Another launcher may be at work right now; only a dead launcher leaves a half-made run.
       if (run.supervisorPid !== process.pid && isAlive(run.supervisorPid)) continue;

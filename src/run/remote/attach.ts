@@ -1,0 +1,51 @@
+/** A person's hands on a remote run (spec 0013): its session lives on the runner, reached over ssh -t. */
+import { existsSync, readFileSync } from "node:fs";
+import { z } from "zod";
+import type { RunRow } from "../../adapters/store/index.js";
+import type { Project } from "../../project/index.js";
+import { remoteFile } from "./relay-apply.js";
+import { runnerNamed, sshArgv, sshRun } from "./ssh.js";
+
+// Written by the relay from a checked hello: the same narrow forms are required again here.
+const RemoteSchema = z.object({
+  runner: z.string().max(64),
+  socket: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/),
+  session: z.string().regex(/^bl-[a-z0-9-]{1,64}$/),
+  sessionLog: z.string().max(1024),
+});
+
+export type RemoteWhere = z.infer<typeof RemoteSchema>;
+
+/** Where a remote run's session lives, once the runner said so; null for a local run or before. */
+export function remoteWhere(run: RunRow): RemoteWhere | null {
+  if (!run.runner || !existsSync(remoteFile(run.runDir))) return null;
+  const r = RemoteSchema.safeParse(JSON.parse(readFileSync(remoteFile(run.runDir), "utf8")));
+  return r.success ? r.data : null;
+}
+
+/** `ssh -t runner tmux -L sock attach -t =session`, or null when the run is not remote (yet). */
+export function remoteAttachArgs(project: Project, run: RunRow): string[] | null {
+  const where = remoteWhere(run);
+  const runner = run.runner ? runnerNamed(project.config, run.runner) : null;
+  if (!where || !runner) return null;
+  return sshArgv(runner, `tmux -L ${where.socket} attach-session -t =${where.session}`, { tty: true });
+}
+
+/** `ssh runner tail -f` of the runner's session log (logs -f of a remote run). */
+export function remoteFollowArgs(project: Project, run: RunRow): string[] | null {
+  const where = remoteWhere(run);
+  const runner = run.runner ? runnerNamed(project.config, run.runner) : null;
+  if (!where || !runner) return null;
+  const quoted = `'${where.sessionLog.replace(/'/g, `'\\''`)}'`;
+  return sshArgv(runner, `tail -n +1 -F ${quoted}`);
+}
+
+/** The person stopped (or abandoned) a remote run at home: its run on the runner stops too. */
+export async function stopRemote(project: Project, run: RunRow): Promise<string | null> {
+  const runner = run.runner ? runnerNamed(project.config, run.runner) : null;
+  if (!runner) return run.runner ? `runner ${run.runner} is no longer in the config` : null;
+  const r = await sshRun(runner, ["__runner-serve", "stop", runner.root, run.id], { timeoutMs: 60_000 });
+  return r.code === 0
+    ? null
+    : `runner ${runner.name} did not confirm the stop: ${r.stderr.trim().slice(0, 300)}`;
+}

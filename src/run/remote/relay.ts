@@ -1,0 +1,235 @@
+/**
+ * The relay (spec 0013): the process in a remote run's home session, in place of a supervisor.
+ * It pushes the run's start to the shared remote, hands the run order to the runner's Ballador
+ * over SSH, applies the events that come back to the home store, and at the end adopts the
+ * pushed branch. A dropped connection is reattached (the runner never starts a run twice);
+ * after that it is a lost session.
+ */
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { createInterface } from "node:readline";
+import { git, resolveCommit } from "../../adapters/git/index.js";
+import { readProvisionSpec } from "../../adapters/runfolder/index.js";
+import { gitSshEnv } from "../../adapters/ssh/index.js";
+import { openProject, type Project } from "../../project/index.js";
+import { VERSION } from "../../version.js";
+import { MAX_EVENT_LINE, parseEventLine, type RemoteEvent, type RunOrder, runRefs } from "./protocol.js";
+import {
+  adopt,
+  applyEvent,
+  concludeRemote,
+  type RelayRun,
+  readRelayState,
+  saveRelayState,
+  trustVerdict,
+} from "./relay-apply.js";
+import { balladorCommand, remoteOf, runnerNamed, sshArgv } from "./ssh.js";
+
+type End = Extract<RemoteEvent, { t: "end" }>;
+type Claim = NonNullable<ReturnType<typeof readProvisionSpec>>;
+
+function say(line: string): void {
+  process.stdout.write(`[ballador] ${line}\n`);
+}
+
+/** How many times a dropped connection is reattached before the run counts as lost. */
+const RECONNECTS = 3;
+
+/** The relay's view of a run from its claim and the store; a string says why there is none. */
+export function relayRunFor(
+  project: Project,
+  runDir: string,
+  branchCommit: string | null,
+): RelayRun | string {
+  const claim = readProvisionSpec(runDir);
+  if (!claim) return `${runDir} has no provision.json`;
+  const store = project.store();
+  const row = store.run(claim.runId);
+  const runner = row?.runner ? runnerNamed(project.config, row.runner) : null;
+  const remote = remoteOf(project.config);
+  if (!row) return "its run is not in the store";
+  if (!runner) return `runner ${row.runner} is not in the config`;
+  if (!remote) return "runners_remote is not set";
+  // A relay reopened by reconcile goes on from its record: same start, nothing applied twice.
+  const kept = readRelayState(runDir);
+  return {
+    project,
+    store,
+    runner,
+    remote,
+    runId: claim.runId,
+    taskId: claim.taskId,
+    runDir,
+    branch: claim.branch,
+    startCommit: kept?.startCommit ?? branchCommit ?? claim.baseCommit,
+    baseCommit: claim.baseCommit,
+    cursor: kept?.cursor ?? { event: 0, verification: 0, note: 0 },
+    say,
+  };
+}
+
+/** The end at home: the pushed branch adopted (a trusted runner's verdict kept), the task moved. */
+export async function finishRemote(r: RelayRun, end: End | null, why: string | null): Promise<string | null> {
+  let problem = why;
+  if (end?.commit && problem === null) {
+    problem = await adopt(r, end.commit);
+    if (problem === null) await trustVerdict(r, end.commit);
+    else say(`not adopted: ${problem}`);
+  }
+  concludeRemote(r, end, problem);
+  return problem;
+}
+
+export async function relay(runDir: string): Promise<number> {
+  const claim = readProvisionSpec(runDir);
+  if (!claim) throw new Error(`${runDir} has no provision.json`);
+  const project = await openProject(claim.repoRoot);
+  try {
+    const branchCommit = claim.branchExisted
+      ? await resolveCommit(claim.repoRoot, `refs/heads/${claim.branch}`)
+      : null;
+    const r = relayRunFor(project, runDir, branchCommit);
+    if (typeof r === "string") {
+      const store = project.store();
+      store.transition(claim.taskId, "failed", {
+        cause: r,
+        actor: "relay",
+        reason: `launch: ${r}`,
+        runId: claim.runId,
+      });
+      store.endRun(claim.runId, { outcome: "launch-failed", detail: r });
+      return 1;
+    }
+    r.store.updateRun(r.runId, { supervisorPid: process.pid });
+    if (r.store.run(r.runId)?.status === "provisioning")
+      r.store.updateRun(r.runId, { phase: `sending to runner ${r.runner.name}` });
+    saveRelayState(r);
+    return await relayTo(r, claim);
+  } finally {
+    project.close();
+  }
+}
+
+async function relayTo(r: RelayRun, claim: Claim): Promise<number> {
+  try {
+    const mergeRefs = await pushStart(r, claim.merge);
+    const { end, why } = await converse(r, runOrder(r, claim, mergeRefs));
+    const problem = await finishRemote(r, end, why);
+    say(problem ? `ended: ${problem}` : `ended on runner ${r.runner.name}: ${end?.state}`);
+    return problem ? 1 : 0;
+  } catch (err) {
+    concludeRemote(r, null, (err as Error).message.split("\n")[0] ?? "relay error");
+    throw err;
+  }
+}
+
+/** The run's start (and stacked branches) to the shared remote, under this run's refs. */
+async function pushStart(r: RelayRun, merge: readonly string[]): Promise<string[]> {
+  const refs = runRefs(r.runId);
+  const specs = [`+${r.startCommit}:${refs.base}`];
+  const mergeRefs: string[] = [];
+  for (const [i, branch] of merge.entries()) {
+    const c = await resolveCommit(r.project.paths.root, `refs/heads/${branch}`);
+    if (!c) throw new Error(`stacked branch ${branch} does not exist`);
+    specs.push(`+${c}:${refs.merge(i + 1)}`);
+    mergeRefs.push(refs.merge(i + 1));
+  }
+  say(`pushing the run's start to the runners' remote`);
+  await git(["push", "-q", "--no-verify", "--", r.remote, ...specs], {
+    cwd: r.project.paths.root,
+    env: gitSshEnv(),
+  });
+  return mergeRefs;
+}
+
+function runOrder(
+  r: RelayRun,
+  claim: NonNullable<ReturnType<typeof readProvisionSpec>>,
+  mergeRefs: string[],
+): RunOrder {
+  const task = r.store.task(r.taskId);
+  if (!task) throw new Error(`task ${r.taskId} is gone`);
+  return {
+    protocol: 1,
+    version: VERSION,
+    runId: r.runId,
+    taskId: r.taskId,
+    attempt: claim.attempt,
+    title: task.title,
+    body: task.body,
+    verify: task.verify,
+    profile: claim.profile,
+    branch: claim.branch,
+    remote: r.remote,
+    baseRef: runRefs(r.runId).base,
+    mergeRefs,
+    config: readFileSync(r.project.paths.configFile, "utf8"),
+    root: r.runner.root,
+    previousFailure: claim.previousFailure,
+    cursor: r.cursor,
+  };
+}
+
+/** Talks to the runner until its end, reattaching a dropped connection a few times. */
+async function converse(r: RelayRun, order: RunOrder): Promise<{ end: End | null; why: string | null }> {
+  let lastWhy = "";
+  for (let attempt = 0; attempt <= RECONNECTS; attempt++) {
+    if (attempt > 0) {
+      say(`connection to runner ${r.runner.name} lost (${lastWhy}); reattaching (${attempt}/${RECONNECTS})`);
+      await new Promise((res) => setTimeout(res, 2000 * attempt));
+    }
+    const got = await oneConnection(r, order);
+    if ("end" in got) return { end: got.end, why: null };
+    if (got.refused) return { end: null, why: got.why };
+    lastWhy = got.why;
+  }
+  return { end: null, why: `the connection to runner ${r.runner.name} was lost: ${lastWhy}` };
+}
+
+/** One SSH connection: the order in, checked events out, until the end or a drop. */
+function oneConnection(
+  r: RelayRun,
+  order: RunOrder,
+): Promise<{ end: End } | { why: string; refused: boolean }> {
+  const [cmd, ...args] = sshArgv(r.runner, balladorCommand(r.runner, ["__runner-serve", "run"]));
+  const child = spawn(cmd as string, args, { stdio: ["pipe", "pipe", "pipe"] });
+  child.stdin.on("error", () => undefined);
+  child.stdin.end(JSON.stringify(order));
+  let stderr = "";
+  child.stderr.on("data", (d: Buffer) => {
+    stderr = (stderr + d.toString("utf8")).slice(-4000);
+  });
+  return new Promise((resolve) => {
+    let settled: { end: End } | { why: string; refused: boolean } | null = null;
+    const lines = createInterface({ input: child.stdout, crlfDelay: Number.POSITIVE_INFINITY });
+    lines.on("line", (line) => {
+      if (settled) return;
+      const e = parseEventLine(line.slice(0, MAX_EVENT_LINE + 1));
+      if (typeof e === "string") {
+        settled = { why: `runner ${r.runner.name} sent ${e}`, refused: true };
+        child.kill("SIGTERM");
+        return;
+      }
+      try {
+        const end = applyEvent(r, e);
+        if (end) settled = { end };
+      } catch (err) {
+        settled = { why: `an event could not be applied: ${(err as Error).message}`, refused: true };
+        child.kill("SIGTERM");
+      }
+    });
+    child.on("error", (err) => {
+      settled ??= { why: err.message, refused: false };
+    });
+    child.on("close", (code, signal) => {
+      lines.close();
+      const tail = stderr.trim().split("\n").slice(-3).join(" | ").slice(0, 500);
+      resolve(
+        settled ?? {
+          why: `ssh ended (${signal ?? `exit ${code}`})${tail ? `: ${tail}` : ""}`,
+          refused: false,
+        },
+      );
+    });
+  });
+}

@@ -1,0 +1,125 @@
+/**
+ * The runner's side, before its run starts (spec 0013): a throwaway repository and store per
+ * run under the runner's root, the base fetched from the shared remote, the plan written as
+ * its config, the one task queued and launched with the runner's own supervisor. Nothing here
+ * reaches home: the order is all the runner knows.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join, resolve } from "node:path";
+import { parse, stringify } from "yaml";
+import { git } from "../../adapters/git/index.js";
+import { openProject, type Project } from "../../project/index.js";
+import { launch } from "../launch.js";
+import type { RunOrder } from "./protocol.js";
+
+/** The branch the runner's throwaway repository starts its task from. */
+export const RUNNER_BASE = "ballador-base";
+/** The runner's tmux socket: every run of this runner user lives there (attach goes there). */
+export const RUNNER_SOCKET = "ballador-runner";
+
+const IDENTITY = ["-c", "user.name=Ballador", "-c", "user.email=ballador@localhost"];
+
+/** Where a run lives on the runner: its own folder under the root. */
+export function runnerRunDir(root: string, runId: string): string {
+  // A root of "~/..." is the runner user's home (it arrives quoted, never expanded by a shell).
+  const base =
+    root === "~" ? homedir() : root.startsWith("~/") ? join(homedir(), root.slice(2)) : resolve(root);
+  return join(base, "runs", runId);
+}
+
+/** The plan as the runner's config: home's words, minus what stays home, pointed at the runner's base. */
+export function runnerConfig(configText: string): string {
+  const doc = (parse(configText) as Record<string, unknown> | null) ?? {};
+  for (const key of ["notify", "runners", "runners_remote"]) delete doc[key];
+  doc.base = RUNNER_BASE;
+  doc.tmux_socket = RUNNER_SOCKET;
+  // The runner's store holds only this task: nothing to stack on.
+  doc.stack = false;
+  return stringify(doc);
+}
+
+/** Fetches the base (and stacked branches) and merges the stacked ones, with no hook and no agent. */
+async function prepareRepo(order: RunOrder, repo: string): Promise<void> {
+  mkdirSync(repo, { recursive: true });
+  await git(["init", "-q", repo], { cwd: repo });
+  const specs = [`+${order.baseRef}:refs/heads/${RUNNER_BASE}`];
+  for (const [i, ref] of order.mergeRefs.entries()) specs.push(`+${ref}:refs/heads/ballador-stack-${i + 1}`);
+  await git(["fetch", "-q", "--no-tags", "--", order.remote, ...specs], { cwd: repo });
+  await git(["checkout", "-q", RUNNER_BASE], { cwd: repo });
+  for (let i = 1; i <= order.mergeRefs.length; i++) {
+    const r = await git([...IDENTITY, "merge", "-q", "--no-edit", `ballador-stack-${i}`], {
+      cwd: repo,
+      allowFail: true,
+    });
+    if (r.code !== 0) {
+      await git(["merge", "--abort"], { cwd: repo, allowFail: true });
+      throw new Error(`the stacked branches do not merge on the runner: ${r.stderr.trim().slice(0, 500)}`);
+    }
+  }
+  mkdirSync(join(repo, ".ballador"), { recursive: true });
+  writeFileSync(join(repo, ".ballador", "config.yaml"), runnerConfig(order.config));
+  // The runner's state and its config edit are its own: never part of what it pushes.
+  writeFileSync(join(repo, ".git", "info", "exclude"), ".ballador/\n", { flag: "a" });
+}
+
+/** Queues the one task in the throwaway store, as the order names it. */
+function queueTask(project: Project, order: RunOrder): void {
+  project.store().queueParts(
+    [
+      {
+        id: order.taskId,
+        title: order.title,
+        spec: null,
+        agent: order.profile,
+        role: null,
+        scope: [],
+        needs: [],
+        verify: order.verify,
+        priority: 0,
+        body: order.body,
+        partPath: null,
+        partHash: `runner:${order.runId}`,
+      },
+    ],
+    "runner",
+  );
+}
+
+export interface RunnerRun {
+  dir: string;
+  repo: string;
+  project: Project;
+  reattached: boolean;
+}
+
+/**
+ * Starts the order's run on this runner, or finds it when it was started before (a reattach:
+ * the order file is written first, so a second order never starts a second run).
+ */
+export async function startOrFind(order: RunOrder): Promise<RunnerRun> {
+  const dir = runnerRunDir(order.root, order.runId);
+  const repo = join(dir, "repo");
+  const orderFile = join(dir, "order.json");
+  if (existsSync(orderFile)) {
+    const earlier = JSON.parse(readFileSync(orderFile, "utf8")) as { taskId?: string };
+    if (earlier.taskId !== order.taskId)
+      throw new Error(`run ${order.runId} on this runner is another task's`);
+    return { dir, repo, project: await openProject(repo), reattached: true };
+  }
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  writeFileSync(orderFile, JSON.stringify({ ...order, config: undefined }), { flag: "wx" });
+  await prepareRepo(order, repo);
+  const project = await openProject(repo);
+  queueTask(project, order);
+  const result = await launch(project, {
+    tasks: [order.taskId],
+    actor: "runner",
+    previousFailure: order.previousFailure,
+  });
+  // A failed start is in the store (the task failed, with the reason) and streams back as its end.
+  const deferred = result.deferred[0];
+  if (result.started.length === 0 && result.failed.length === 0)
+    throw new Error(`the runner could not launch: ${deferred?.why ?? "nothing started"}`);
+  return { dir, repo, project, reattached: false };
+}
