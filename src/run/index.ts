@@ -1,4 +1,6 @@
 /** The door of run/: what the rest of Ballador may use of it. */
+
+export * from "./cleanup.js";
 export * from "./launch.js";
 export * from "./lifecycle.js";
 export * from "./mcp-servers.js";
