@@ -124,6 +124,7 @@ export class TaskView {
 
   mount(): void {
     this.term.open(this.termEl);
+    this.typeBox.attach(this.term);
     this.termSource = new EventSource(`/api/tasks/${encodeURIComponent(this.id)}/terminal`);
     this.termSource.addEventListener("frame", (e) =>
       this.frame(JSON.parse((e as MessageEvent<string>).data) as Frame),
@@ -143,7 +144,9 @@ export class TaskView {
         this.term.resize(Math.min(f.width, 300), Math.min(f.height, 200));
       this.term.write(`\x1b[H\x1b[2J${f.text.replace(/\n/g, "\r\n")}`);
       this.typeBox.update(true);
-      this.termState.textContent = this.typeBox.el.querySelector("form")?.hidden ? "live, read only" : "live";
+      this.termState.textContent = this.typeBox.canType
+        ? "live: click it and type (recorded under your name)"
+        : "live, read only";
     } else {
       // The server replayed the log through the same emulator as `ballador logs`: plain screens.
       this.term.reset();
