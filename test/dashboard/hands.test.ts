@@ -225,6 +225,9 @@ describe.skipIf(!HAVE_CHROMIUM)("hands on the agents from the dashboard", () => 
     ).toBe(true);
     expect(notes.map((t) => t.slice(7)).join("")).toBe(`${said}x⌫⏎^Cby the line⏎`);
     expect(notes.length).toBeLessThan(said.length);
+    const labels = await page.locator(".note.kind-typed .note-kind").allTextContents();
+    expect(labels.length).toBe(notes.length);
+    expect(new Set(labels)).toEqual(new Set(["typed by Sam (dashboard)"]));
     expect(await page.locator("main b[onmouseover]").count()).toBe(0);
     expect(await pwned(page)).toBeUndefined();
     expect(refused).toEqual([]);

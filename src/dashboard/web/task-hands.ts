@@ -11,8 +11,12 @@ import { onSessionChange, sessionInfo } from "./session.js";
 import { toKeys } from "./terminal-keys.js";
 import { say } from "./ui.js";
 
-/** Keystrokes typed within this long go together: one request, one "typed" note in the history. */
+/**
+ * Keystrokes go together (one request, one "typed" note in the history) until a pause of
+ * BURST_MS, or at most BURST_MAX_MS after the first, so the agent is never kept waiting long.
+ */
 const BURST_MS = 100;
+const BURST_MAX_MS = 1000;
 
 /**
  * Typing into the agent: the page's terminal itself takes keystrokes (sent in bursts), and the
@@ -34,6 +38,7 @@ export class TypeBox {
   private term: Terminal | null = null;
   private pending = "";
   private timer: ReturnType<typeof setTimeout> | null = null;
+  private burstStart = 0;
   /** Bursts go one after another, so the agent gets keys in the order they were typed. */
   private sending: Promise<void> = Promise.resolve();
 
@@ -67,8 +72,11 @@ export class TypeBox {
     this.term = term;
     term.onData((data) => {
       if (!this.canType) return;
+      if (!this.pending) this.burstStart = Date.now();
       this.pending += data;
-      this.timer ??= setTimeout(() => this.flush(), BURST_MS);
+      if (this.timer) clearTimeout(this.timer);
+      const wait = Math.min(BURST_MS, Math.max(0, this.burstStart + BURST_MAX_MS - Date.now()));
+      this.timer = setTimeout(() => this.flush(), wait);
     });
     this.update(this.live);
   }
