@@ -1,6 +1,6 @@
 /** What xterm reports for keystrokes, read back into text runs and tmux key names (pure). */
 import { describe, expect, it } from "vitest";
-import { toKeys } from "../../src/dashboard/web/terminal-keys.js";
+import { screenOnly, toKeys } from "../../src/dashboard/web/terminal-keys.js";
 
 describe("terminal keystrokes to tmux keys", () => {
   it("keeps printable text literal and names Enter, Backspace, Tab, Escape, Ctrl keys", () => {
@@ -28,5 +28,15 @@ describe("terminal keystrokes to tmux keys", () => {
     // Alt+x arrives as ESC x: Escape then x, as a terminal would send it.
     expect(toKeys("\x1bx")).toEqual([{ key: "Escape" }, { text: "x" }]);
     expect(toKeys("<b>é 😀</b>")).toEqual([{ text: "<b>é 😀</b>" }]);
+  });
+
+  it("keeps only colours and line breaks of a screen, so nothing on it makes the terminal answer", () => {
+    expect(screenOnly("\x1b[1;31mred\x1b[0m\nok")).toBe("\x1b[1;31mred\x1b[0m\nok");
+    // tmux's capture draws boxes with the line-drawing set: shifts kept.
+    expect(screenOnly("\x1b(0\x0elqk\x0f\x1b(B")).toBe("\x1b(0\x0elqk\x0f\x1b(B");
+    // A device-attributes query, a cursor report request, a clipboard write, an 8-bit CSI.
+    const hostile = "a\x1b[c\x1b[6n\x1b]52;c;aGk=\x07\x9b5nb";
+    expect(screenOnly(hostile)).not.toMatch(/[\x00-\x1f\x7f-\x9f]/);
+    expect(screenOnly(hostile)).toBe("a[c[6n]52;c;aGk=5nb");
   });
 });

@@ -75,3 +75,17 @@ export function toKeys(data: string): Key[] {
   if (text) out.push({ text });
   return out;
 }
+
+/**
+ * A live screen for a write-enabled terminal: colours (SGR), the line-drawing character set
+ * switches tmux emits for boxes (SO/SI, ESC ( 0) and line breaks only. A terminal
+ * answers some sequences (a device-attributes query, a cursor-position report) through the same
+ * channel as keystrokes, so a screen that held one would type into the agent under the person's
+ * name. tmux's capture emits only those, but the page does not rely on that: every other
+ * escape loses its ESC (its remainder shows as text) and other control bytes are dropped.
+ */
+export function screenOnly(text: string): string {
+  return text
+    .replace(/\x1b(?!\[[0-9;:]*m|[()][0AB])/g, "")
+    .replace(/[\x00-\x08\x0b-\x0d\x10-\x1a\x1c-\x1f\x7f-\x9f]/g, "");
+}
