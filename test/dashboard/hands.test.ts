@@ -105,14 +105,21 @@ describe.skipIf(!HAVE_CHROMIUM)("hands on the agents from the dashboard", () => 
     await page.context().close();
   }, 180_000);
 
-  it("types into a running interactive agent for a named session, recorded as typed by NAME", async () => {
+  it("types into a running interactive agent from its terminal, recorded as typed by NAME", async () => {
     const p = await makeProject({ config: { idle_timeout: "10m" } });
+    // A line read in cooked mode (so Backspace edits it), one key read raw (so Ctrl-C arrives
+    // as its byte), then a line from the input under the terminal.
+    const tty = "< /dev/tty";
     await p.part("talk", {
       title: "Talks",
       steps: [
         {
-          run: "printf 'Your answer? ' > /dev/tty; read answer < /dev/tty; printf '%s\\n' \"$answer\" > answer.txt",
+          run: `printf 'Your answer? ' > /dev/tty; read answer ${tty}; printf '%s\\n' "$answer" > answer.txt`,
         },
+        {
+          run: `stty -icanon -isig -echo min 1 ${tty}; printf 'Press Ctrl-C: ' > /dev/tty; head -c 1 ${tty} | od -An -tx1 | tr -d ' ' > key.txt; stty sane ${tty}`,
+        },
+        { run: `printf 'One more line: ' > /dev/tty; read line ${tty}; printf '%s\\n' "$line" > line.txt` },
         { commit: "answer" },
         { done: { summary: "answered" } },
       ],
@@ -120,37 +127,63 @@ describe.skipIf(!HAVE_CHROMIUM)("hands on the agents from the dashboard", () => 
     await p.ok(["queue"]);
     await p.ok(["launch"]);
     await p.waitState("talk", "running");
-    // Shared on purpose: typing is off unless asked for.
+    const xterm = (page: Page) => page.locator(".terminal .xterm-rows");
+    const history = (page: Page) => page.locator(".panel:has(h2:text-is('History'))");
+
+    // Shared on purpose: typing is off unless asked for; the terminal stays read only.
     const off = await serve(p, ["--typing", "off"]);
     const { page: offPage } = await openPage(off.url);
     await goTask(offPage, "talk");
     await expect
       .poll(() => offPage.locator(".type-why").textContent(), { timeout: 30_000 })
       .toContain("Typing into agents is off");
+    await offPage.locator(".session-name-input").fill("Off");
+    await offPage.locator(".session-form button[type=submit]").click();
+    await offPage.locator(".terminal .xterm").click();
+    await offPage.keyboard.type("nope");
+    await offPage.keyboard.press("Enter");
+    const offKeys = await offPage.evaluate(async () => {
+      const csrf = document.querySelector<HTMLMetaElement>('meta[name="ballador-csrf"]')?.content ?? "";
+      const res = await fetch("/api/tasks/talk/type", {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "X-Ballador-CSRF": csrf },
+        body: JSON.stringify({ keys: [{ text: "nope" }, { key: "Enter" }] }),
+      });
+      return res.status;
+    });
+    expect(offKeys).toBe(403);
+    expect(await offPage.locator(".terminal.typing").count()).toBe(0);
     off.server.child.kill("SIGTERM");
     await offPage.context().close();
 
     const d = await serve(p, ["--editor", "touch {path}/.opened-by-editor"]);
     const { page, refused } = await openPage(d.url);
     await goTask(page, "talk");
-    await expect
-      .poll(() => page.locator(".xterm-rows").textContent(), { timeout: 30_000 })
-      .toContain("Your answer?");
-    // No name yet: no typing, and the server refuses a forged request too.
+    await expect.poll(() => xterm(page).textContent(), { timeout: 30_000 }).toContain("Your answer?");
+    // No name yet: the terminal is read only, and the server refuses a forged request too.
     await expect.poll(() => page.locator(".type-why").textContent()).toContain("Give your name");
-    const refusedType = await page.evaluate(async () => {
-      const csrf = document.querySelector<HTMLMetaElement>('meta[name="ballador-csrf"]')?.content ?? "";
-      const res = await fetch("/api/tasks/talk/type", {
-        method: "POST",
-        headers: { "Content-Type": "application/json", "X-Ballador-CSRF": csrf },
-        body: JSON.stringify({ text: "sneaky", enter: true }),
-      });
-      return res.status;
-    });
-    expect(refusedType).toBe(403);
+    expect(await page.locator(".terminal.typing").count()).toBe(0);
+    await page.locator(".terminal .xterm").click();
+    await page.keyboard.type("unnamed");
+    const post = (body: unknown, csrf: boolean) =>
+      page.evaluate(
+        async ([b, withCsrf]) => {
+          const token = document.querySelector<HTMLMetaElement>('meta[name="ballador-csrf"]')?.content ?? "";
+          const headers: Record<string, string> = { "Content-Type": "application/json" };
+          if (withCsrf) headers["X-Ballador-CSRF"] = token;
+          const res = await fetch("/api/tasks/talk/type", {
+            method: "POST",
+            headers,
+            body: JSON.stringify(b),
+          });
+          return res.status;
+        },
+        [body, csrf] as const,
+      );
+    expect(await post({ keys: [{ text: "sneaky" }, { key: "Enter" }] }, true)).toBe(403);
     await page.locator(".session-name-input").fill("Sam");
     await page.locator(".session-form button[type=submit]").click();
-    await expect.poll(() => page.locator(".type-form").isVisible(), { timeout: 20_000 }).toBe(true);
+    await expect.poll(() => page.locator(".terminal.typing").count(), { timeout: 20_000 }).toBe(1);
 
     // Open in editor: the configured command, on the task's worktree.
     await page.locator('button[data-action="open-editor"]').click();
@@ -158,30 +191,47 @@ describe.skipIf(!HAVE_CHROMIUM)("hands on the agents from the dashboard", () => 
       .poll(() => existsSync(join(p.worktree("talk"), ".opened-by-editor")), { timeout: 20_000 })
       .toBe(true);
 
-    // Named, but without the page's CSRF token: refused like every other write.
-    const noCsrf = await page.evaluate(async () => {
-      const res = await fetch("/api/tasks/talk/type", {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ text: "forged", enter: true }),
-      });
-      return res.status;
-    });
-    expect(noCsrf).toBe(403);
+    // Named, but without the page's CSRF token: refused like every other write; a key off the
+    // list and raw control bytes in text are refused, not sent.
+    expect(await post({ keys: [{ text: "forged" }, { key: "Enter" }] }, false)).toBe(403);
+    expect(await post({ keys: [{ key: "C-c; kill-server" }] }, true)).toBe(400);
+    expect(await post({ keys: [{ text: "\u001b]0;title\u0007" }] }, true)).toBe(400);
+
+    // Keystrokes into the terminal itself: text, a typo and its Backspace, Enter.
     const said = `yes <b onmouseover="window.__pwned=1">really</b>`;
-    await page.locator(".type-input").fill(said);
+    await page.locator(".terminal .xterm").click();
+    await page.keyboard.type(`${said}x`);
+    await page.keyboard.press("Backspace");
+    await page.keyboard.press("Enter");
+    await expect.poll(() => xterm(page).textContent(), { timeout: 60_000 }).toContain("Press Ctrl-C:");
+    await page.keyboard.press("Control+c");
+    await expect.poll(() => xterm(page).textContent(), { timeout: 60_000 }).toContain("One more line:");
+    // The line under the terminal still sends a whole line.
+    await page.locator(".type-input").fill("by the line");
     await page.locator(".type-form button[type=submit]").click();
     await p.waitState("talk", "review", 60_000);
     expect(await p.git(["show", "ballador/talk:answer.txt"])).toBe(`${said}\n`);
-    await expect
-      .poll(() => page.locator(".panel:has(h2:text-is('History'))").textContent(), { timeout: 30_000 })
-      .toContain("typed by Sam (dashboard)");
-    expect(await page.locator(".panel:has(h2:text-is('History'))").textContent()).toContain(
-      `typed: ${said} ⏎`,
-    );
+    expect(await p.git(["show", "ballador/talk:key.txt"])).toBe("03\n");
+    expect(await p.git(["show", "ballador/talk:line.txt"])).toBe("by the line\n");
+
+    // The history: who typed, with special keys drawn; one note per burst, not per key.
+    await expect.poll(() => history(page).textContent(), { timeout: 30_000 }).toContain("by the line⏎");
+    const typed = await history(page)
+      .locator("td")
+      .evaluateAll((tds) => tds.map((td) => td.textContent ?? "").filter((t) => t.startsWith("typed")));
+    const notes = typed.filter((t) => t.startsWith("typed: ")).reverse();
+    expect(
+      typed.filter((t) => t.startsWith("typed by ")).every((t) => t === "typed by Sam (dashboard)"),
+    ).toBe(true);
+    expect(notes.map((t) => t.slice(7)).join("")).toBe(`${said}x⌫⏎^Cby the line⏎`);
+    expect(notes.length).toBeLessThan(said.length);
+    const labels = await page.locator(".note.kind-typed .note-kind").allTextContents();
+    expect(labels.length).toBe(notes.length);
+    expect(new Set(labels)).toEqual(new Set(["typed by Sam (dashboard)"]));
     expect(await page.locator("main b[onmouseover]").count()).toBe(0);
     expect(await pwned(page)).toBeUndefined();
     expect(refused).toEqual([]);
+    await page.screenshot({ path: join(ARTIFACTS, "dashboard-typing.png") });
     await page.context().close();
-  }, 240_000);
+  }, 300_000);
 });

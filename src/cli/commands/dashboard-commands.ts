@@ -89,8 +89,8 @@ export function registerDashboardCommands(program: Command): void {
 The printed URL carries a random token; the first visit trades it for a session cookie, and the
 page asks for your name, which the task history records beside every action you take there.
 Share the URL only with whoever may see every task, diff and terminal, and launch, stop or merge.
-A named session can type into a running agent's terminal from its page (recorded in the task's
-history as typed by NAME); --typing off stops that, and --allow-remote turns it off unless
+A named session can type into a running agent's terminal on its page (keys sent in bursts,
+each recorded in the task's history as typed by NAME); --typing off stops that, and --allow-remote turns it off unless
 --typing on. --editor (or $BALLADOR_EDITOR) sets what "Open in editor" does with a worktree.
 List, revoke and rotate with \`ballador dashboard sessions\`. Stop the server with Ctrl-C.`,
     )

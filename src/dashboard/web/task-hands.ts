@@ -4,12 +4,25 @@
  * and opening its worktree in the person's editor. What the person types is sent as data and
  * shown back as text.
  */
+import type { Terminal } from "@xterm/xterm";
 import { type ApiError, post } from "./api.js";
 import { clear, h } from "./dom.js";
 import { onSessionChange, sessionInfo } from "./session.js";
+import { toKeys } from "./terminal-keys.js";
 import { say } from "./ui.js";
 
-/** The line under the terminal: type a line and send it to the agent (Enter included). */
+/**
+ * Keystrokes go together (one request, one "typed" note in the history) until a pause of
+ * BURST_MS, or at most BURST_MAX_MS after the first, so the agent is never kept waiting long.
+ */
+const BURST_MS = 100;
+const BURST_MAX_MS = 1000;
+
+/**
+ * Typing into the agent: the page's terminal itself takes keystrokes (sent in bursts), and the
+ * line under it sends a whole line (for a paste, or a phone). Both only for a live session when
+ * this dashboard lets this named session type.
+ */
 export class TypeBox {
   readonly el: HTMLElement;
   private input = h("input", {
@@ -22,6 +35,12 @@ export class TypeBox {
   private why = h("span", { class: "muted type-why" });
   private form: HTMLElement;
   private live = false;
+  private term: Terminal | null = null;
+  private pending = "";
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private burstStart = 0;
+  /** Bursts go one after another, so the agent gets keys in the order they were typed. */
+  private sending: Promise<void> = Promise.resolve();
 
   constructor(private readonly id: string) {
     this.form = h(
@@ -48,6 +67,39 @@ export class TypeBox {
     onSessionChange(() => this.update(this.live));
   }
 
+  /** The page's terminal: what is typed into it goes to the agent while typing is allowed. */
+  attach(term: Terminal): void {
+    this.term = term;
+    term.onData((data) => {
+      if (!this.canType) return;
+      if (!this.pending) this.burstStart = Date.now();
+      this.pending += data;
+      if (this.timer) clearTimeout(this.timer);
+      const wait = Math.min(BURST_MS, Math.max(0, this.burstStart + BURST_MAX_MS - Date.now()));
+      this.timer = setTimeout(() => this.flush(), wait);
+    });
+    this.update(this.live);
+  }
+
+  get canType(): boolean {
+    return this.live && sessionInfo.typing && !!sessionInfo.name;
+  }
+
+  private flush(): void {
+    this.timer = null;
+    const keys = toKeys(this.pending);
+    this.pending = "";
+    if (keys.length === 0) return;
+    this.sending = this.sending.then(async () => {
+      try {
+        await post(`/api/tasks/${encodeURIComponent(this.id)}/type`, { keys });
+      } catch (err) {
+        const x = err as ApiError;
+        say("error", x.message, x.details);
+      }
+    });
+  }
+
   /** Shown for a live session when this dashboard lets this named session type. */
   update(live: boolean): void {
     this.live = live;
@@ -60,6 +112,15 @@ export class TypeBox {
           : "";
     this.form.hidden = !live || reason !== "";
     this.why.textContent = reason;
+    if (this.term) {
+      this.term.options.disableStdin = !this.canType;
+      this.term.options.cursorBlink = this.canType;
+      this.term.element?.parentElement?.setAttribute(
+        "aria-label",
+        this.canType ? "terminal: what you type goes to the agent" : "terminal (read only)",
+      );
+      this.term.element?.parentElement?.classList.toggle("typing", this.canType);
+    }
   }
 }
 

@@ -183,7 +183,7 @@ export function renderNotes(list: HTMLElement, notes: Note[]): void {
         h(
           "div",
           { class: "note-meta" },
-          h("span", { class: "note-kind" }, noteLabel(n.kind)),
+          h("span", { class: "note-kind" }, noteLabel(n.kind, n.author)),
           h("span", { class: "muted" }, `${age(n.at)} ago`),
         ),
         h("div", { class: "note-text" }, n.text),
@@ -199,8 +199,10 @@ function links(ids: string[]): HTMLElement[] {
   return ids.map((id) => h("a", { href: taskHref(id), class: "v" }, id));
 }
 
-function noteLabel(kind: string): string {
+function noteLabel(kind: string, author?: string | null): string {
   if (kind === "person") return "person";
+  // Keys a person typed into the agent's terminal: theirs, never the agent's.
+  if (kind === "typed") return `typed by ${author ?? "a person"}`;
   if (kind === "request") return "person: requested changes";
   if (kind === "pr-review") return "pull request comments, sent back by the person";
   if (kind === "update") return "ballador: bring the base in (update)";

@@ -8,6 +8,7 @@ import type { TaskPageData } from "./task-data.js";
 import { editorButton, LineComments, TypeBox } from "./task-hands.js";
 import { renderActions, renderHead, renderNotes } from "./task-head.js";
 import { renderPanels } from "./task-panels.js";
+import { screenOnly } from "./terminal-keys.js";
 import { say } from "./ui.js";
 
 /**
@@ -124,6 +125,7 @@ export class TaskView {
 
   mount(): void {
     this.term.open(this.termEl);
+    this.typeBox.attach(this.term);
     this.termSource = new EventSource(`/api/tasks/${encodeURIComponent(this.id)}/terminal`);
     this.termSource.addEventListener("frame", (e) =>
       this.frame(JSON.parse((e as MessageEvent<string>).data) as Frame),
@@ -141,9 +143,11 @@ export class TaskView {
     if (f.live) {
       if (this.term.cols !== f.width || this.term.rows !== f.height)
         this.term.resize(Math.min(f.width, 300), Math.min(f.height, 200));
-      this.term.write(`\x1b[H\x1b[2J${f.text.replace(/\n/g, "\r\n")}`);
+      this.term.write(`\x1b[H\x1b[2J${screenOnly(f.text).replace(/\n/g, "\r\n")}`);
       this.typeBox.update(true);
-      this.termState.textContent = this.typeBox.el.querySelector("form")?.hidden ? "live, read only" : "live";
+      this.termState.textContent = this.typeBox.canType
+        ? "live: click it and type (recorded under your name)"
+        : "live, read only";
     } else {
       // The server replayed the log through the same emulator as `ballador logs`: plain screens.
       this.term.reset();
