@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { PRESETS } from "../../src/adapters/agents/presets.js";
 import { boundAsked, DEFAULT_WAIT_PATTERN, MAX_ASKED, screenQuestion } from "../../src/core/needs-you.js";
 
 describe("screenQuestion", () => {
@@ -48,6 +49,45 @@ describe("screenQuestion", () => {
     expect(screenQuestion("done.\n  YOLO mode (shift + tab to cycle)", "YOLO mode")).toBe(
       "YOLO mode (shift + tab to cycle)",
     );
+  });
+
+  it("reads Pi's and Cline's screens (captured from their TUIs) by their presets' footers", () => {
+    const pi = PRESETS.pi?.waitPattern ?? "";
+    const piScreen = (above: string[]) =>
+      [
+        " $ printf 'hello\\n' > hello.txt && git add hello.txt",
+        ...above,
+        "────────",
+        "────────",
+        "/tmp/w/asks-pi (ballador/asks-pi)",
+        "↑20 ↓40 $0.001 0.0%/1.0M (auto)                              claude-opus-4-7 • medium",
+      ].join("\n");
+    expect(screenQuestion(piScreen([" Took 0.1s", " Should the greeting be formal or casual?"]), pi)).toBe(
+      "Should the greeting be formal or casual?",
+    );
+    // Working, the footer is the same: only its spinner, which keeps the screen from going quiet,
+    // tells working from waiting (the e2e test shows a waiting Pi read so).
+    expect(screenQuestion(piScreen([" Elapsed 13.0s", " ⠹ Working..."]), pi)).toBe(
+      "↑20 ↓40 $0.001 0.0%/1.0M (auto)                              claude-opus-4-7 • medium",
+    );
+    expect(
+      screenQuestion("/tmp/w (main)\n↑1.2k ↓300 $0.020 12.5%/200k   claude-sonnet-4-5", pi),
+    ).not.toBeNull();
+    expect(screenQuestion("Is it done?\nran 12 tests, all passed", pi)).toBeNull();
+    const cline = PRESETS.cline?.waitPattern ?? "";
+    const clineScreen = [
+      " * run_commands(printf 'hello\\n' > hello.txt)",
+      "   ⎿",
+      " * Should the greeting be formal or casual?",
+      "────────",
+      "❯ Ask anything...",
+      "────────",
+      " Claude Sonnet 4.5 (latest) ██████ (10) $0.00                       ○ Plan ● Act (Tab)",
+      " asks-cline (ballador/asks-cline)",
+      " ⏵⏵ Auto-approve all enabled (Shift+Tab)",
+    ].join("\n");
+    expect(screenQuestion(clineScreen, cline)).toBe("Should the greeting be formal or casual?");
+    expect(screenQuestion(`${clineScreen}\n Plan mode`, cline)).toBeNull();
   });
 
   it("bounds what an agent asked", () => {

@@ -4,6 +4,10 @@
  * its prompt; after `needs_you.quiet` with its preset's wait pattern (its footer at the prompt)
  * on the last line the task needs you, with the question from above the footer; nobody answers, so the nudge is typed into its pane, reaches the model as the next
  * message, and the agent reports done.
+ *
+ * `workSeconds`: its command first runs that long (more than `quiet`) for an agent whose footer
+ * reads the same while it works (Pi, Cline): only its spinner keeps the screen from going quiet,
+ * so the first thing the task needs you for must still be the question, not the footer.
  */
 import { expect } from "vitest";
 import type { AgentUnderTest } from "./agent-e2e.js";
@@ -13,10 +17,15 @@ import { waitFor } from "./runtime.js";
 
 const NUDGE = "Nobody is watching this session";
 
-export async function needsYouByScreen(agent: AgentUnderTest): Promise<{ seconds: number }> {
+export async function needsYouByScreen(
+  agent: AgentUnderTest,
+  { workSeconds = 0 }: { workSeconds?: number } = {},
+): Promise<{ seconds: number }> {
   const id = `asks-${agent.name}`;
   const api = await agent.startApi({
-    steps: [`printf 'hello\\n' > hello.txt && git add hello.txt && git commit -q -m "add hello.txt"`],
+    steps: [
+      `${workSeconds > 0 ? `sleep ${workSeconds} && ` : ""}printf 'hello\\n' > hello.txt && git add hello.txt && git commit -q -m "add hello.txt"`,
+    ],
     finalText: "Should the greeting be formal or casual?",
     onPrompt: { marker: NUDGE, steps: [`ballador done --summary "chose casual"`], finalText: "Reported." },
   });

@@ -177,6 +177,10 @@ const PI = {
   writable: ["~/.pi"],
   resume: ["--continue"],
   binary: "pi",
+  // Its TUI's footer (the context gauge, "↑20 ↓40 $0.001 0.0%/1.0M (auto) … model • medium"): the
+  // same while it works, when a "⠹ Working..." spinner above the prompt box keeps the screen
+  // moving, so only quiet with it last means waiting; the question sits above the prompt box.
+  waitPattern: "\\d%/\\d[\\d.]*[kM]?\\b",
   sessionState: ["~/.pi/agent/sessions"],
   firstRun:
     "~/.pi/agent seeded from yours (settings.json, models.json, auth.json, AGENTS.md) with the install ping off, and the anthropic and openai providers' baseUrl from ANTHROPIC_BASE_URL and OPENAI_BASE_URL (Pi ignores the variables); PI_OFFLINE=1 (no start-up network calls)",
@@ -194,6 +198,10 @@ const CLINE = {
   allowHosts: ["api.anthropic.com", "api.openai.com", "api.cline.bot"],
   writable: ["~/.cline"],
   binary: "cline",
+  // Its TUI's last line with every tool auto-approved: the same while it works, when the spinner
+  // on the running tool or request keeps the screen moving, so only quiet with it last means
+  // waiting; the question sits above the prompt box ("❯ Ask anything...").
+  waitPattern: "^\\s*⏵⏵ Auto-approve all enabled \\(Shift\\+Tab\\)\\s*$",
   sessionState: ["~/.cline/data/sessions"],
   firstRun:
     "~/.cline/data/settings/providers.json copied from yours (the provider, model, key and base URL `cline auth` wrote; nothing else of ~/.cline); sessions run in-process, not in its shared hub daemon (CLINE_SESSION_BACKEND_MODE=local), no self-update, telemetry or ClinePass notice",
