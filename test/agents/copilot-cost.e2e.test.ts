@@ -6,7 +6,7 @@
  * answer is counted twice.
  */
 
-import { costTests, messagesAnswered } from "../helpers/agent-cost.js";
+import { costTests, FAKE_ANTHROPIC_COST, messagesAnswered } from "../helpers/agent-cost.js";
 import { useRealAgentClis } from "../helpers/agent-e2e.js";
 import { COPILOT } from "../helpers/agents-under-test.js";
 
@@ -23,10 +23,8 @@ costTests({
   source: "copilot",
   answered: (requests) => messagesAnswered(requests, "claude-sonnet-4.5"),
   minMessages: 2,
-  perAnswer: { input: 10, output: 20, cacheRead: 0, cacheWrite: 0 },
-  tokensPerAnswer: 30,
-  microUsdPerAnswer: 10 * 3 + 20 * 15,
-  prices: { "claude-*": { input: 3, output: 15 } },
+  ...FAKE_ANTHROPIC_COST,
+  perAnswer: { ...FAKE_ANTHROPIC_COST.perAnswer, cacheWrite: 0 },
   allButLast: false,
   ms: { run: [150_000, 200_000], retry: [200_000, 260_000] },
 });

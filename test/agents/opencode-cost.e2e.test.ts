@@ -1,9 +1,8 @@
 /** Cost with the real OpenCode (`opencode-headless`) against the fake Messages API: its database, priced. */
 
-import { costTests } from "../helpers/agent-cost.js";
+import { costTests, FAKE_ANTHROPIC_COST, turnsAnswered } from "../helpers/agent-cost.js";
 import { useRealAgentClis } from "../helpers/agent-e2e.js";
 import { OPENCODE } from "../helpers/agents-under-test.js";
-import { agentTurns, type RecordedRequest } from "../helpers/fake-anthropic.js";
 
 useRealAgentClis();
 
@@ -16,19 +15,11 @@ costTests({
     retry: "over a continued retry each attempt counts its own answers, none twice",
   },
   source: "opencode",
-  // The answers the fake gave to the agent's conversation (its requests with tools).
-  answered: (requests) => ({
-    count: agentTurns(requests as RecordedRequest[]).length,
-    models: ["claude-sonnet-4-5"],
-  }),
+  answered: (requests) => turnsAnswered(requests, "claude-sonnet-4-5"),
   // OpenCode writes an answer's tokens when its step ends, after its tool ran: the answer whose
   // tool was the accepted `ballador done` may be stopped before (seen in one of two runs).
   minMessages: 1,
-  // The fake answers every request with 10 input and 20 output tokens.
-  perAnswer: { input: 10, output: 20, cacheRead: 0 },
-  tokensPerAnswer: 30,
-  microUsdPerAnswer: 10 * 3 + 20 * 15,
-  prices: { "claude-*": { input: 3, output: 15 } },
+  ...FAKE_ANTHROPIC_COST,
   allButLast: true,
   ms: { run: [100_000, 150_000], retry: [150_000, 200_000] },
 });

@@ -1,9 +1,8 @@
 /** Cost with the real Pi (`pi-headless`) against the fake Messages API: its session records, priced. */
 
-import { costTests } from "../helpers/agent-cost.js";
+import { costTests, FAKE_ANTHROPIC_COST, turnsAnswered } from "../helpers/agent-cost.js";
 import { useRealAgentClis } from "../helpers/agent-e2e.js";
 import { PI } from "../helpers/agents-under-test.js";
-import { agentTurns, type RecordedRequest } from "../helpers/fake-anthropic.js";
 
 useRealAgentClis();
 
@@ -16,17 +15,9 @@ costTests({
     retry: "over a retry each attempt counts its own answers, none twice",
   },
   source: "pi",
-  // The answers the fake gave to the agent's conversation (its requests with tools).
-  answered: (requests) => ({
-    count: agentTurns(requests as RecordedRequest[]).length,
-    models: ["claude-opus-4-7"],
-  }),
+  answered: (requests) => turnsAnswered(requests, "claude-opus-4-7"),
   minMessages: 1,
-  // The fake answers every request with 10 input and 20 output tokens.
-  perAnswer: { input: 10, output: 20, cacheRead: 0 },
-  tokensPerAnswer: 30,
-  microUsdPerAnswer: 10 * 3 + 20 * 15,
-  prices: { "claude-*": { input: 3, output: 15 } },
+  ...FAKE_ANTHROPIC_COST,
   allButLast: true,
   ms: { run: [120_000, 150_000], retry: [180_000, 220_000] },
 });

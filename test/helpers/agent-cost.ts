@@ -7,7 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { type AgentUnderTest, retried, toReview } from "./agent-e2e.js";
 import { type ShownCost, type ShownUsage, tracked } from "./agents-under-test.js";
-import type { RecordedRequest } from "./fake-anthropic.js";
+import { agentTurns, type RecordedRequest } from "./fake-anthropic.js";
 
 /** What the fake answered: how many answers count as the agent's, and under which models. */
 export interface Answered {
@@ -41,12 +41,28 @@ export interface CostSpec {
   ms: { run: [number, number]; retry: [number, number] };
 }
 
+/**
+ * What the fake Messages API's answers cost: each reports 10 input and 20 output tokens, priced
+ * at 3 and 15 USD per million (spread into an Anthropic agent's spec).
+ */
+export const FAKE_ANTHROPIC_COST = {
+  perAnswer: { input: 10, output: 20, cacheRead: 0 },
+  tokensPerAnswer: 30,
+  microUsdPerAnswer: 10 * 3 + 20 * 15,
+  prices: { "claude-*": { input: 3, output: 15 } },
+} as const;
+
 /** Anthropic agents: the model requests the fake answered (side requests included). */
 export function messagesAnswered(requests: unknown[], model: string): Answered {
   const count = (requests as RecordedRequest[]).filter(
     (r) => r.method === "POST" && r.path.startsWith("/v1/messages") && r.answer !== "count_tokens",
   ).length;
   return { count, models: [model] };
+}
+
+/** Anthropic agents: the fake's answers to the agent's conversation (its requests with tools). */
+export function turnsAnswered(requests: unknown[], model: string): Answered {
+  return { count: agentTurns(requests as RecordedRequest[]).length, models: [model] };
 }
 
 function expectAnswers(spec: CostSpec, u: ShownUsage | null, runId: string, models: string[]): ShownUsage {
