@@ -3,25 +3,17 @@
  * Cline), read into a RunUsage with usage.ts's bounds: a file of their own so usage.ts stays a
  * screenful per reader. Pure: the text comes from the caller, which reads it untrusted.
  */
-import { add, count, isObj, MAX_GEMINI_MESSAGES, type RunUsage, type Tokens } from "./usage.js";
-
-/** One answer's tokens as Pi and Cline record them; null when a number is not believable. */
-function answerTokens(
-  input: unknown,
-  output: unknown,
-  cacheRead: unknown,
-  cacheWrite: unknown,
-): Tokens | null {
-  const t = {
-    input: count(input),
-    output: count(output),
-    cacheRead: count(cacheRead),
-    cacheWrite: count(cacheWrite),
-  };
-  return t.input === null || t.output === null || t.cacheRead === null || t.cacheWrite === null
-    ? null
-    : (t as Tokens);
-}
+import {
+  add,
+  count,
+  firstJsonLine,
+  isObj,
+  jsonLines,
+  MAX_GEMINI_MESSAGES,
+  modelName,
+  type RunUsage,
+  tokensOf,
+} from "./usage.js";
 
 /**
  * Pi's session file (`~/.pi/agent/sessions/--<cwd>--/<time>_<id>.jsonl`, Pi 0.73.1): the first
@@ -34,31 +26,17 @@ export function addPiSession(
   text: string,
   opts: { since: string | null; seen: Set<string>; cwd: string },
 ): void {
-  let first = true;
-  for (const raw of text.split("\n")) {
-    if (!raw.trim() || (!first && !raw.includes('"assistant"'))) continue;
-    let d: unknown;
-    try {
-      d = JSON.parse(raw);
-    } catch {
-      if (first) return;
-      continue;
-    }
-    if (first) {
-      first = false;
-      if (!isObj(d) || d.type !== "session" || d.cwd !== opts.cwd) return;
-      continue;
-    }
+  const head = firstJsonLine(text);
+  if (!isObj(head) || head.type !== "session" || head.cwd !== opts.cwd) return;
+  for (const d of jsonLines(text, '"assistant"')) {
     if (!isObj(d) || d.type !== "message" || !isObj(d.message) || d.message.role !== "assistant") continue;
     const m = d.message;
     if (!isObj(m.usage) || typeof d.id !== "string" || d.id.length === 0 || d.id.length > 200) continue;
     if (opts.since && !(typeof d.timestamp === "string" && d.timestamp >= opts.since)) continue;
     if (opts.seen.has(d.id)) continue;
-    const t = answerTokens(m.usage.input, m.usage.output, m.usage.cacheRead, m.usage.cacheWrite);
+    const t = tokensOf(m.usage.input, m.usage.output, m.usage.cacheRead, m.usage.cacheWrite);
     if (t === null) continue;
-    const model =
-      typeof m.model === "string" && m.model.length > 0 ? m.model.slice(0, 100) : "(unknown model)";
-    if (add(u, model, t)) opts.seen.add(d.id);
+    if (add(u, modelName(m.model), t)) opts.seen.add(d.id);
   }
 }
 
@@ -87,11 +65,9 @@ export function addClineMessages(
     if (since !== null && !(typeof m.ts === "number" && m.ts >= since)) continue;
     if (opts.seen.has(m.id)) continue;
     const x = m.metrics;
-    const t = answerTokens(x.inputTokens, x.outputTokens, x.cacheReadTokens, x.cacheWriteTokens);
+    const t = tokensOf(x.inputTokens, x.outputTokens, x.cacheReadTokens, x.cacheWriteTokens);
     if (t === null) continue;
-    const id = isObj(m.modelInfo) ? m.modelInfo.id : undefined;
-    const model = typeof id === "string" && id.length > 0 ? id.slice(0, 100) : "(unknown model)";
-    if (add(u, model, t)) opts.seen.add(m.id);
+    if (add(u, modelName(isObj(m.modelInfo) ? m.modelInfo.id : undefined), t)) opts.seen.add(m.id);
   }
 }
 
@@ -108,38 +84,18 @@ export function addCopilotEvents(
   text: string,
   opts: { since: string | null; seen: Set<string>; cwd: string },
 ): void {
-  let first = true;
-  for (const raw of text.split("\n")) {
-    if (!raw.trim()) continue;
-    if (!first && !raw.includes('"session.usage_record"')) continue;
-    let d: unknown;
-    try {
-      d = JSON.parse(raw);
-    } catch {
-      if (first) return;
-      continue;
-    }
-    if (first) {
-      first = false;
-      const context = isObj(d) && isObj(d.data) && isObj(d.data.context) ? d.data.context : null;
-      if (!isObj(d) || d.type !== "session.start" || context?.cwd !== opts.cwd) return;
-      continue;
-    }
+  const head = firstJsonLine(text);
+  const context = isObj(head) && isObj(head.data) && isObj(head.data.context) ? head.data.context : null;
+  if (!isObj(head) || head.type !== "session.start" || context?.cwd !== opts.cwd) return;
+  for (const d of jsonLines(text, '"session.usage_record"')) {
     if (!isObj(d) || d.type !== "session.usage_record" || !isObj(d.data) || !isObj(d.data.usage)) continue;
     const m = d.data.usage;
     const id = typeof m.apiCallId === "string" ? m.apiCallId : typeof d.id === "string" ? d.id : "";
     if (id.length === 0 || id.length > 200 || opts.seen.has(id)) continue;
     if (opts.since && !(typeof d.timestamp === "string" && d.timestamp >= opts.since)) continue;
-    const t = {
-      input: count(m.inputTokens),
-      output: count(m.outputTokens),
-      cacheRead: count(m.cacheReadTokens),
-      cacheWrite: count(m.cacheWriteTokens),
-    };
-    if (t.input === null || t.output === null || t.cacheRead === null || t.cacheWrite === null) continue;
-    const model =
-      typeof m.model === "string" && m.model.length > 0 ? m.model.slice(0, 100) : "(unknown model)";
-    if (add(u, model, t as Tokens)) opts.seen.add(id);
+    const t = tokensOf(m.inputTokens, m.outputTokens, m.cacheReadTokens, m.cacheWriteTokens);
+    if (t === null) continue;
+    if (add(u, modelName(m.model), t)) opts.seen.add(id);
   }
 }
 
@@ -156,14 +112,7 @@ export function addQwenChat(
   text: string,
   opts: { since: string | null; seen: Set<string>; cwd: string },
 ): void {
-  for (const raw of text.split("\n")) {
-    if (!raw.includes('"usageMetadata"')) continue;
-    let d: unknown;
-    try {
-      d = JSON.parse(raw);
-    } catch {
-      continue;
-    }
+  for (const d of jsonLines(text, '"usageMetadata"')) {
     if (!isObj(d) || d.type !== "assistant" || !isObj(d.usageMetadata) || d.cwd !== opts.cwd) continue;
     if (typeof d.uuid !== "string" || d.uuid.length === 0 || d.uuid.length > 200) continue;
     if (opts.since && !(typeof d.timestamp === "string" && d.timestamp >= opts.since)) continue;
@@ -175,9 +124,7 @@ export function addQwenChat(
     const thoughts = count(m.thoughtsTokenCount);
     if (prompt === null || cached === null || output === null || thoughts === null || cached > prompt)
       continue;
-    const model =
-      typeof d.model === "string" && d.model.length > 0 ? d.model.slice(0, 100) : "(unknown model)";
     const t = { input: prompt - cached, output: output + thoughts, cacheRead: cached, cacheWrite: 0 };
-    if (add(u, model, t)) opts.seen.add(d.uuid);
+    if (add(u, modelName(d.model), t)) opts.seen.add(d.uuid);
   }
 }

@@ -47,6 +47,50 @@ export const count = (v: unknown): number | null =>
 export type Json = Record<string, unknown>;
 export const isObj = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
 
+/** One answer's four counts; null when one of them is not believable. */
+export function tokensOf(
+  input: unknown,
+  output: unknown,
+  cacheRead: unknown,
+  cacheWrite: unknown,
+): Tokens | null {
+  const t = {
+    input: count(input),
+    output: count(output),
+    cacheRead: count(cacheRead),
+    cacheWrite: count(cacheWrite),
+  };
+  return t.input === null || t.output === null || t.cacheRead === null || t.cacheWrite === null
+    ? null
+    : (t as Tokens);
+}
+
+/** The model a record names, bounded; "(unknown model)" when it names none. */
+export const modelName = (v: unknown): string =>
+  typeof v === "string" && v.length > 0 ? v.slice(0, 100) : "(unknown model)";
+
+/** The parsed lines of a JSON-lines text that hold `mark`; a line being written, or garbage, is passed over. */
+export function* jsonLines(text: string, mark: string): Generator<unknown> {
+  for (const raw of text.split("\n")) {
+    if (!raw.includes(mark)) continue;
+    try {
+      yield JSON.parse(raw);
+    } catch {
+      // not (yet) a whole record
+    }
+  }
+}
+
+/** The first non-blank line of a JSON-lines text, parsed (a session's header); undefined when it is not JSON. */
+export function firstJsonLine(text: string): unknown {
+  const raw = text.split("\n").find((l) => l.trim());
+  try {
+    return raw === undefined ? undefined : JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Adds one answer's tokens; false when the model table is full (the answer is then not counted). */
 export function add(u: RunUsage, model: string, t: Tokens): boolean {
   if (!u.byModel[model] && Object.keys(u.byModel).length >= MAX_MODELS) return false;
@@ -74,14 +118,7 @@ export function addClaudeTranscript(
   text: string,
   opts: { since: string | null; seen: Set<string> },
 ): void {
-  for (const raw of text.split("\n")) {
-    if (!raw.includes('"assistant"')) continue;
-    let d: unknown;
-    try {
-      d = JSON.parse(raw);
-    } catch {
-      continue; // a line being written, or garbage
-    }
+  for (const d of jsonLines(text, '"assistant"')) {
     if (!isObj(d) || d.type !== "assistant" || !isObj(d.message)) continue;
     const m = d.message;
     if (!isObj(m.usage) || typeof m.id !== "string" || m.id.length > 200) continue;
@@ -90,16 +127,15 @@ export function addClaudeTranscript(
       typeof d.requestRef === "string" ? d.requestRef : typeof d.requestId === "string" ? d.requestId : "";
     const key = `${m.id}|${ref.slice(0, 200)}`;
     if (opts.seen.has(key)) continue;
-    const t = {
-      input: count(m.usage.input_tokens),
-      output: count(m.usage.output_tokens),
-      cacheRead: count(m.usage.cache_read_input_tokens),
-      cacheWrite: count(m.usage.cache_creation_input_tokens),
-    };
-    if (t.input === null || t.output === null || t.cacheRead === null || t.cacheWrite === null) continue;
-    const model =
-      typeof m.model === "string" && m.model.length > 0 ? m.model.slice(0, 100) : "(unknown model)";
-    if (add(u, model, t as Tokens)) opts.seen.add(key);
+    const u1 = m.usage;
+    const t = tokensOf(
+      u1.input_tokens,
+      u1.output_tokens,
+      u1.cache_read_input_tokens,
+      u1.cache_creation_input_tokens,
+    );
+    if (t === null) continue;
+    if (add(u, modelName(m.model), t)) opts.seen.add(key);
   }
 }
 
@@ -182,8 +218,7 @@ export function addGeminiSession(
     const tool = count(m.tokens.tool);
     if (input === null || cached === null || output === null || thoughts === null || tool === null) return;
     if (cached > input) return;
-    const model =
-      typeof m.model === "string" && m.model.length > 0 ? m.model.slice(0, 100) : "(unknown model)";
+    const model = modelName(m.model);
     // Thoughts are billed as output, the tool-use prompt as input; neither is in the other counts.
     answers.set(m.id, {
       model,
@@ -256,10 +291,9 @@ export function addOpencodeMessages(
       continue;
     // An answer still streaming: its tokens are written when it ends.
     if (input + output + reasoning + cacheRead + cacheWrite === 0) continue;
-    const model =
-      typeof m.modelID === "string" && m.modelID.length > 0 ? m.modelID.slice(0, 100) : "(unknown model)";
     // Reasoning is billed as output.
-    if (add(u, model, { input, output: output + reasoning, cacheRead, cacheWrite })) opts.seen.add(row.id);
+    if (add(u, modelName(m.modelID), { input, output: output + reasoning, cacheRead, cacheWrite }))
+      opts.seen.add(row.id);
   }
 }
 

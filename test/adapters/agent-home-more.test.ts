@@ -1,42 +1,13 @@
-/**
- * What a sandboxed run's HOME receives for Copilot CLI and Qwen Code (home-more.ts), and the
- * host reading their cost records (usage.ts): the person's own config and login carried, the
- * worktree trusted, nothing else of theirs; the run's HOME is the agent's, so a link planted
- * there is replaced, never written through, and records of another worktree are not counted.
- */
-import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { type AgentHomeContext, prepareAgentHome } from "../../src/adapters/agents/home.js";
-import { resolveProfile } from "../../src/adapters/agents/profiles.js";
+import { prepareAgentHome } from "../../src/adapters/agents/home.js";
 import { UsageReader } from "../../src/adapters/agents/usage.js";
-import { DEFAULT_CONFIG } from "../../src/config/schema.js";
-import { cleanupTempDirs, makeTempDir } from "../helpers/cli.js";
+import { cleanupTempDirs } from "../helpers/cli.js";
+import { homeSetting, profileOf, put } from "./home-setting.js";
 
 afterEach(cleanupTempDirs);
 
-function profileOf(preset: string) {
-  const config = structuredClone(DEFAULT_CONFIG);
-  config.agents.profiles = { p: { preset } };
-  return resolveProfile(config, "p");
-}
-
-async function setting(env: Record<string, string> = {}) {
-  const dir = await makeTempDir("bl-home-more-");
-  const realHome = join(dir, "real");
-  const home = join(dir, "run", "home");
-  const worktree = join(dir, "worktree");
-  mkdirSync(realHome, { recursive: true });
-  execFileSync("git", ["init", "-q", worktree]);
-  const ctx: AgentHomeContext = { home, realHome, worktree, sandboxed: true, env };
-  return { dir, realHome, home, worktree, ctx };
-}
-
-const put = (path: string, text: string) => {
-  mkdirSync(join(path, ".."), { recursive: true });
-  writeFileSync(path, text);
-};
 const COPILOT_HEAD = "// User settings belong in settings.json.\n// This file is managed automatically.\n";
 const copilotConfig = (path: string) =>
   JSON.parse(
@@ -48,7 +19,7 @@ const copilotConfig = (path: string) =>
 
 describe("Copilot CLI's HOME", () => {
   it("carries the person's login and settings, trusts the worktree, and goes offline with a provider of their own", async () => {
-    const s = await setting({ COPILOT_PROVIDER_BASE_URL: "http://127.0.0.1:9/" });
+    const s = await homeSetting({ COPILOT_PROVIDER_BASE_URL: "http://127.0.0.1:9/" });
     put(
       join(s.realHome, ".copilot", "config.json"),
       `${COPILOT_HEAD}${JSON.stringify({ copilotTokens: { "https://github.com:me": "gho_x" }, trustedFolders: ["/elsewhere"] })}`,
@@ -70,14 +41,14 @@ describe("Copilot CLI's HOME", () => {
     for (const other of [".copilot/mcp-config.json", ".config/gh/hosts.json", ".ssh/id_ed25519"])
       expect(() => readFileSync(join(s.home, other)), other).toThrow();
     // With GitHub's own routing (a login, no provider) it stays online.
-    const t = await setting({ COPILOT_GITHUB_TOKEN: "gho_y" });
+    const t = await homeSetting({ COPILOT_GITHUB_TOKEN: "gho_y" });
     expect(
       (await prepareAgentHome(profileOf("copilot-headless"), t.ctx)).env.COPILOT_OFFLINE,
     ).toBeUndefined();
   });
 
   it("replaces a link the agent planted at its config.json instead of writing through it", async () => {
-    const s = await setting();
+    const s = await homeSetting();
     const outside = join(s.dir, "outside.json");
     writeFileSync(outside, "{}");
     mkdirSync(join(s.home, ".copilot"), { recursive: true });
@@ -90,7 +61,7 @@ describe("Copilot CLI's HOME", () => {
 
 describe("Qwen Code's HOME", () => {
   it("chooses the auth type from the key passed unless the person chose one, trusts the worktree, no telemetry", async () => {
-    const s = await setting({ ANTHROPIC_API_KEY: "sk-ant" });
+    const s = await homeSetting({ ANTHROPIC_API_KEY: "sk-ant" });
     put(join(s.realHome, ".qwen", "QWEN.md"), "be brief");
     await prepareAgentHome(profileOf("qwen"), s.ctx);
     const settings = JSON.parse(readFileSync(join(s.home, ".qwen", "settings.json"), "utf8"));
@@ -103,7 +74,7 @@ describe("Qwen Code's HOME", () => {
     });
     expect(readFileSync(join(s.home, ".qwen", "QWEN.md"), "utf8")).toBe("be brief");
 
-    const t = await setting({ OPENAI_API_KEY: "sk-o" });
+    const t = await homeSetting({ OPENAI_API_KEY: "sk-o" });
     put(
       join(t.realHome, ".qwen", "settings.json"),
       JSON.stringify({ security: { auth: { selectedType: "gemini" } } }),
@@ -130,7 +101,7 @@ describe("cost records of Copilot CLI and Qwen Code", () => {
     ].join("\n");
 
   it("counts the worktree's Copilot sessions only, each call once, and no forged number", async () => {
-    const s = await setting();
+    const s = await homeSetting();
     const state = join(s.home, ".copilot", "session-state");
     put(
       join(state, "a", "events.jsonl"),
@@ -150,7 +121,7 @@ describe("cost records of Copilot CLI and Qwen Code", () => {
   });
 
   it("counts Qwen Code's answers of the worktree, prompt net of the cache, thoughts as output", async () => {
-    const s = await setting();
+    const s = await homeSetting();
     const folder = s.worktree.replace(/[^A-Za-z0-9]/g, "-");
     const answer = (uuid: string, cwd: string, meta: Record<string, number>) =>
       JSON.stringify({

@@ -9,19 +9,12 @@ import { existsSync, lstatSync, mkdirSync, readdirSync, symlinkSync, writeFileSy
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { prepareAgentHome } from "../../src/adapters/agents/home.js";
-import { type ResolvedProfile, resolveProfile } from "../../src/adapters/agents/profiles.js";
 import { carryInto, HomeFiles } from "../../src/adapters/hostile/home-files.js";
-import { DEFAULT_CONFIG } from "../../src/config/schema.js";
 import { cleanupTempDirs, makeTempDir } from "../helpers/cli.js";
 import { allText, victim } from "../helpers/victim.js";
+import { profileOf } from "./home-setting.js";
 
 afterEach(cleanupTempDirs);
-
-function profileOf(preset: string): ResolvedProfile {
-  const config = structuredClone(DEFAULT_CONFIG);
-  config.agents.profiles = { p: { preset } };
-  return resolveProfile(config, "p");
-}
 
 describe("seeding a HOME full of links", () => {
   it("every agent's seeded files replace the links; the victims are unchanged", async () => {

@@ -1,9 +1,3 @@
-/**
- * What prepareAgentHome seeds into a run's HOME for Pi and Cline's CLI: only the files each
- * needs from the person's HOME (no other credentials), the endpoint a base-URL variable names,
- * their start-up traffic off; the person's files never written; a planted link never followed.
- */
-import { execFileSync } from "node:child_process";
 import {
   existsSync,
   lstatSync,
@@ -15,34 +9,12 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { type AgentHomeContext, prepareAgentHome } from "../../src/adapters/agents/home.js";
-import { resolveProfile } from "../../src/adapters/agents/profiles.js";
-import { DEFAULT_CONFIG } from "../../src/config/schema.js";
-import { cleanupTempDirs, makeTempDir } from "../helpers/cli.js";
+import { prepareAgentHome } from "../../src/adapters/agents/home.js";
+import { cleanupTempDirs } from "../helpers/cli.js";
+import { homeSetting, profileOf, put } from "./home-setting.js";
 
 afterEach(cleanupTempDirs);
 
-function profileOf(preset: string) {
-  const config = structuredClone(DEFAULT_CONFIG);
-  config.agents.profiles = { p: { preset } };
-  return resolveProfile(config, "p");
-}
-
-async function setting(env: Record<string, string> = {}) {
-  const dir = await makeTempDir("bl-home-more-");
-  const realHome = join(dir, "real");
-  const home = join(dir, "run", "home");
-  const worktree = join(dir, "worktree");
-  mkdirSync(realHome, { recursive: true });
-  execFileSync("git", ["init", "-q", worktree]);
-  const ctx: AgentHomeContext = { home, realHome, worktree, sandboxed: true, env };
-  return { dir, realHome, home, ctx };
-}
-
-const put = (path: string, text: string) => {
-  mkdirSync(join(path, ".."), { recursive: true });
-  writeFileSync(path, text);
-};
 const json = (path: string) => JSON.parse(readFileSync(path, "utf8"));
 
 /** Every file under a folder, relative to it. */
@@ -56,7 +28,7 @@ function files(root: string, rel = ""): string[] {
 
 describe("prepareAgentHome for Pi", () => {
   it("copies its settings, models, login and AGENTS.md only; the base URL becomes the provider's baseUrl; no start-up traffic", async () => {
-    const s = await setting({
+    const s = await homeSetting({
       ANTHROPIC_BASE_URL: "http://127.0.0.1:9999",
       OPENAI_BASE_URL: "http://127.0.0.1:8888/v1",
     });
@@ -107,7 +79,7 @@ describe("prepareAgentHome for Pi", () => {
   });
 
   it("without config of the person's or a base URL it writes no models.json; a planted link is replaced, not followed", async () => {
-    const s = await setting();
+    const s = await homeSetting();
     const outside = join(s.dir, "outside.json");
     writeFileSync(outside, '{"keep":true}');
     mkdirSync(join(s.home, ".pi", "agent"), { recursive: true });
@@ -122,7 +94,7 @@ describe("prepareAgentHome for Pi", () => {
 
 describe("prepareAgentHome for Cline's CLI", () => {
   it("copies only its provider settings; telemetry and self-update off; sessions in-process, no hub daemon", async () => {
-    const s = await setting();
+    const s = await homeSetting();
     const settings = join(s.realHome, ".cline", "data", "settings");
     const providers = JSON.stringify({ version: 1, lastUsedProvider: "anthropic", providers: {} });
     put(join(settings, "providers.json"), providers);

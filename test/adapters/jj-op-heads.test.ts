@@ -2,11 +2,10 @@
 // (its commits, and a bookmark moved, created, deleted, the base rewritten) stay in its copy; the
 // person's repository never takes them; the host reads the agent's one head back and takes only
 // the task's commit. Skips loudly without jj.
-import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { execFileSync } from "node:child_process";
+import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   addWorkspace,
   adoptCommit,
@@ -18,48 +17,19 @@ import {
   realOpHeads,
   seedOpHeads,
 } from "../../src/adapters/jj/index.js";
-import { JJ, JJ_BIN_DIR, jjAvailable } from "../helpers/jj.js";
+import { inSandbox, JJ, JJ_ENV, jjAvailable, useJjRepo } from "../helpers/jj.js";
 
 const version = jjAvailable();
-const ENV = {
-  ...process.env,
-  PATH: `${JJ_BIN_DIR}:${process.env.PATH}`,
-  JJ_CONFIG: "/dev/null",
-  JJ_USER: "Ballador Test",
-  JJ_EMAIL: "test@ballador.invalid",
-};
-const saved = { ...process.env };
 let dir = "";
 let repo = "";
 
-function agent(workspace: string, copy: string, script: string): { code: number; out: string } {
-  const paths = agentPaths(repo, workspace, copy);
-  const args = ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"];
-  for (const p of paths.write) args.push("--bind", p, p);
-  for (const m of paths.mounts) args.push("--bind", m.from, m.to);
-  for (const p of paths.readOnly) if (existsSync(p)) args.push("--ro-bind", p, p);
-  args.push("--chdir", workspace, "--", "sh", "-c", script);
-  const r = spawnSync("bwrap", args, { encoding: "utf8", env: ENV });
-  return { code: r.status ?? 1, out: `${r.stdout}${r.stderr}` };
-}
+const agent = (workspace: string, copy: string, script: string) =>
+  inSandbox(agentPaths(repo, workspace, copy), workspace, script);
 
 describe.skipIf(!version)(`jj operation heads per run, real jj ${version ?? "(not installed)"}`, () => {
-  beforeAll(() => {
-    Object.assign(process.env, ENV);
-    dir = mkdtempSync(join(tmpdir(), "ballador-jjop-"));
-    repo = join(dir, "repo");
-    execFileSync(JJ, ["git", "init", "--no-colocate", repo], { env: ENV, stdio: "ignore" });
-    writeFileSync(join(repo, "a"), "base\n");
-    for (const args of [
-      ["commit", "-m", "base"],
-      ["bookmark", "create", "main", "-r", "@-"],
-      ["bookmark", "create", "release", "-r", "@-"],
-    ])
-      execFileSync(JJ, args, { cwd: repo, env: ENV, stdio: "ignore" });
-  });
-  afterAll(() => {
-    process.env = saved;
-    if (dir) rmSync(dir, { recursive: true, force: true });
+  useJjRepo("ballador-jjop-", ["main", "release"], (d, r) => {
+    dir = d;
+    repo = r;
   });
 
   it("keeps every operation of the agent out of the repository and takes only the task's commit", async () => {
@@ -154,10 +124,10 @@ describe.skipIf(!version)(`jj operation heads per run, real jj ${version ?? "(no
     const co = join(dir, "colocated");
     execFileSync("git", ["init", "-q", "-b", "main", co]);
     writeFileSync(join(co, "a"), "base\n");
-    const g = (args: string[]) => execFileSync("git", args, { cwd: co, encoding: "utf8", env: ENV });
+    const g = (args: string[]) => execFileSync("git", args, { cwd: co, encoding: "utf8", env: JJ_ENV });
     g(["add", "a"]);
     g(["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "base"]);
-    execFileSync(JJ, ["git", "init", "--colocate"], { cwd: co, env: ENV, stdio: "ignore" });
+    execFileSync(JJ, ["git", "init", "--colocate"], { cwd: co, env: JJ_ENV, stdio: "ignore" });
     const saveRepo = repo;
     repo = co;
     try {

@@ -2,11 +2,10 @@
 // that the next reconcile forgets (its folder removed, a live run's kept); an agent's jj killed in
 // the middle of its commits leaves a copy of the operation heads the host still reads. Skips
 // loudly without jj.
-import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   addWorkspace,
   agentPaths,
@@ -15,17 +14,9 @@ import {
   reconcileWorkspaces,
   seedOpHeads,
 } from "../../src/adapters/jj/index.js";
-import { JJ, JJ_BIN_DIR, jjAvailable } from "../helpers/jj.js";
+import { JJ, JJ_ENV, jjAvailable, sandboxArgs, useJjRepo } from "../helpers/jj.js";
 
 const version = jjAvailable();
-const ENV = {
-  ...process.env,
-  PATH: `${JJ_BIN_DIR}:${process.env.PATH}`,
-  JJ_CONFIG: "/dev/null",
-  JJ_USER: "Ballador Test",
-  JJ_EMAIL: "test@ballador.invalid",
-};
-const saved = { ...process.env };
 let dir = "";
 let repo = "";
 const wsPath = (name: string) => join(dir, "trees", name);
@@ -39,19 +30,10 @@ async function until(what: string, check: () => boolean | Promise<boolean>): Pro
 }
 
 describe.skipIf(!version)(`jj after kill -9, real jj ${version ?? "(not installed)"}`, () => {
-  beforeAll(() => {
-    Object.assign(process.env, ENV);
-    dir = mkdtempSync(join(tmpdir(), "ballador-jjrc-"));
-    repo = join(dir, "repo");
+  useJjRepo("ballador-jjrc-", ["main"], (d, r) => {
+    dir = d;
+    repo = r;
     mkdirSync(join(dir, "trees"));
-    execFileSync(JJ, ["git", "init", "--no-colocate", repo], { env: ENV, stdio: "ignore" });
-    writeFileSync(join(repo, "a"), "base\n");
-    execFileSync(JJ, ["commit", "-m", "base"], { cwd: repo, env: ENV, stdio: "ignore" });
-    execFileSync(JJ, ["bookmark", "create", "main", "-r", "@-"], { cwd: repo, env: ENV, stdio: "ignore" });
-  });
-  afterAll(() => {
-    process.env = saved;
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it("a supervisor killed -9 after making its workspace: reconcile forgets it and removes its folder, keeps the live one, and is idempotent", async () => {
@@ -63,7 +45,7 @@ describe.skipIf(!version)(`jj after kill -9, real jj ${version ?? "(not installe
         "-c",
         `"${JJ}" -R "${repo}" workspace add --name bl-crash -r main "${wsPath("bl-crash")}" && exec sleep 600`,
       ],
-      { env: ENV, stdio: "ignore" },
+      { env: JJ_ENV, stdio: "ignore" },
     );
     await until("the killed run's workspace", async () => (await listWorkspaces(repo)).has("bl-crash"));
     await until("its folder", () => existsSync(join(wsPath("bl-crash"), "a")));
@@ -88,20 +70,16 @@ describe.skipIf(!version)(`jj after kill -9, real jj ${version ?? "(not installe
     const ws = wsPath("bl-alive");
     const copy = join(dir, "run", "op-heads");
     const startOp = seedOpHeads(repo, copy);
-    const paths = agentPaths(repo, ws, copy);
-    const args = ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--die-with-parent"];
-    for (const p of paths.write) args.push("--bind", p, p);
-    for (const m of paths.mounts) args.push("--bind", m.from, m.to);
-    args.push(
-      "--chdir",
-      ws,
-      "--",
-      "sh",
-      "-c",
-      'i=0; while true; do i=$((i+1)); echo $i > n; jj commit -m "n $i" >/dev/null 2>&1; done',
-    );
+    const args = [
+      "--die-with-parent",
+      ...sandboxArgs(
+        agentPaths(repo, ws, copy),
+        ws,
+        'i=0; while true; do i=$((i+1)); echo $i > n; jj commit -m "n $i" >/dev/null 2>&1; done',
+      ),
+    ];
     // Its own process group: the kill reaches bwrap and the shell loop inside alike.
-    const agent = spawn("bwrap", args, { env: ENV, stdio: "ignore", detached: true });
+    const agent = spawn("bwrap", args, { env: JJ_ENV, stdio: "ignore", detached: true });
     await until("a few commits", async () => {
       const got = await readAgentOp(repo, copy, {
         workspace: "bl-alive",

@@ -3,10 +3,9 @@
 // verification of an exact commit on a clean checkout, merge in dependency order, squash, evolog,
 // forget. Skips loudly without jj.
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   addWorkspace,
   advanceBase,
@@ -30,30 +29,15 @@ import {
   squashRange,
   taskHeadRevset,
 } from "../../src/adapters/jj/index.js";
-import { JJ, JJ_BIN_DIR, jjAvailable } from "../helpers/jj.js";
+import { inSandbox, JJ, JJ_ENV, jjAvailable, useJjRepo } from "../helpers/jj.js";
 
 const version = jjAvailable();
-const ENV = {
-  ...process.env,
-  PATH: `${JJ_BIN_DIR}:${process.env.PATH}`,
-  JJ_CONFIG: "/dev/null",
-  JJ_USER: "Ballador Test",
-  JJ_EMAIL: "test@ballador.invalid",
-};
 let dir = "";
 let repo = "";
-const saved = { ...process.env };
 
 /** Runs a scripted agent's shell in its workspace under bubblewrap: writable only what agentPaths says. */
-function agent(workspace: string, script: string): { code: number; out: string } {
-  const paths = agentPaths(repo, workspace);
-  const args = ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"];
-  for (const p of paths.write) args.push("--bind", p, p);
-  for (const p of paths.readOnly) if (existsSync(p)) args.push("--ro-bind", p, p);
-  args.push("--chdir", workspace, "--", "sh", "-c", script);
-  const r = spawnSync("bwrap", args, { encoding: "utf8", env: ENV });
-  return { code: r.status ?? 1, out: `${r.stdout}${r.stderr}` };
-}
+const agent = (workspace: string, script: string) =>
+  inSandbox(agentPaths(repo, workspace), workspace, script);
 
 /** Verification on a clean checkout: a fresh workspace at exactly that commit, the verify command run there, forgotten after. */
 async function verifyCommit(commit: string, name: string): Promise<{ ok: boolean; files: string }> {
@@ -74,20 +58,10 @@ async function verifyCommit(commit: string, name: string): Promise<{ ok: boolean
 }
 
 describe.skipIf(!version)(`jj adapter with a real jj ${version ?? "(not installed)"}`, () => {
-  beforeAll(() => {
-    Object.assign(process.env, ENV);
-    dir = mkdtempSync(join(tmpdir(), "ballador-jj-"));
-    repo = join(dir, "repo");
-    // Non-colocated here; jj-op-heads.test.ts covers a colocated one.
-    execFileSync(JJ, ["git", "init", "--no-colocate", repo], { env: ENV, stdio: "ignore" });
-    writeFileSync(join(repo, "a"), "base\n");
-    execFileSync(JJ, ["commit", "-m", "base"], { cwd: repo, env: ENV, stdio: "ignore" });
-    execFileSync(JJ, ["bookmark", "create", "main", "-r", "@-"], { cwd: repo, env: ENV, stdio: "ignore" });
-    execFileSync(JJ, ["bookmark", "create", "release", "-r", "@-"], { cwd: repo, env: ENV, stdio: "ignore" });
-  });
-  afterAll(() => {
-    process.env = saved;
-    if (dir) rmSync(dir, { recursive: true, force: true });
+  // Non-colocated here; jj-op-heads.test.ts covers a colocated one.
+  useJjRepo("ballador-jj-", ["main", "release"], (d, r) => {
+    dir = d;
+    repo = r;
   });
 
   it("recognises the repository and the version", async () => {
@@ -223,7 +197,7 @@ describe.skipIf(!version)(`jj adapter with a real jj ${version ?? "(not installe
   it("pr: the task's bookmark reaches a git remote through jj's git backend", async () => {
     const bare = join(dir, "remote.git");
     execFileSync("git", ["init", "-q", "--bare", bare]);
-    execFileSync(JJ, ["git", "remote", "add", "origin", bare], { cwd: repo, env: ENV, stdio: "ignore" });
+    execFileSync(JJ, ["git", "remote", "add", "origin", bare], { cwd: repo, env: JJ_ENV, stdio: "ignore" });
     await pushBookmark(repo, "origin", "ballador/four");
     const remote = execFileSync(
       "git",

@@ -5,71 +5,26 @@
  * resumes the conversation (--continue: the records carried into the new HOME and appended to) no
  * answer is counted twice.
  */
-import { describe, expect, it } from "vitest";
-import { retried, toReview, useRealAgentClis } from "../helpers/agent-e2e.js";
-import {
-  QWEN as QWEN_AGENT,
-  type ShownCost,
-  type ShownUsage,
-  tracked,
-} from "../helpers/agents-under-test.js";
-import type { RecordedRequest } from "../helpers/fake-anthropic.js";
+
+import { costTests, FAKE_ANTHROPIC_COST, messagesAnswered } from "../helpers/agent-cost.js";
+import { useRealAgentClis } from "../helpers/agent-e2e.js";
+import { QWEN } from "../helpers/agents-under-test.js";
 
 useRealAgentClis();
 
-const { agent: QWEN, last } = tracked(QWEN_AGENT);
-const PRICES = { "claude-*": { input: 3, output: 15 } };
-
-/** The answers the fake gave to the agent's model requests (side requests included). */
-function answered(): number {
-  return (last().requests as RecordedRequest[]).filter(
-    (r) => r.method === "POST" && r.path.startsWith("/v1/messages") && r.answer !== "count_tokens",
-  ).length;
-}
-
-function expectAnswers(u: ShownUsage | null, runId: string): ShownUsage {
-  expect(u, `run ${runId} has no usage`).not.toBeNull();
-  const usage = u as ShownUsage;
-  expect(usage.source).toBe("qwen");
-  expect(Object.keys(usage.byModel)).toEqual(["claude-sonnet-4-5"]);
-  expect(usage.messages).toBeGreaterThanOrEqual(2);
-  expect(usage).toMatchObject({
-    input: 10 * usage.messages,
-    output: 20 * usage.messages,
-    cacheRead: 0,
-    cacheWrite: 0,
-  });
-  return usage;
-}
-
-describe("cost, with the real Qwen Code", () => {
-  it("a run's usage is its answers in its own records, each once, at the fake's numbers, priced", async () => {
-    const r = await toReview(QWEN, "qwen-headless", 150_000, { prices: PRICES });
-    const shown = (await r.p.show(r.id)) as unknown as ShownCost;
-    const runs = shown.runs.filter((run) => !run.id.includes("review"));
-    expect(runs).toHaveLength(1);
-    const n = answered();
-    console.log(`qwen-headless: ${n} answers, usage ${JSON.stringify(runs[0]?.usage)}`);
-    const u = expectAnswers(runs[0]?.usage ?? null, runs[0]?.id ?? "?");
-    // Never more than the fake answered; the answer after the accepted done may be missing
-    // (Ballador stops the agent once it has reported).
-    expect(u.messages).toBeLessThanOrEqual(n);
-    expect(shown.cost?.tokens).toBe(30 * u.messages);
-    expect(shown.cost?.usd).toBeCloseTo((u.messages * (10 * 3 + 20 * 15)) / 1e6, 12);
-  }, 200_000);
-
-  it("over a resumed retry each attempt counts its own answers, none twice", async () => {
-    const r = await retried(QWEN, "qwen-headless", false, 200_000, { prices: PRICES });
-    const shown = (await r.p.show(r.id)) as unknown as ShownCost;
-    const runs = shown.runs.filter((run) => !run.id.includes("review"));
-    expect(runs).toHaveLength(2);
-    const n = answered();
-    console.log(
-      `qwen-headless retry: ${n} answers, ${runs.map((run) => run.usage?.messages).join(" + ")} counted`,
-    );
-    for (const run of runs) expectAnswers(run.usage, run.id);
-    const counted = runs.reduce((k, run) => k + (run.usage?.messages ?? 0), 0);
-    expect(counted).toBeLessThanOrEqual(n);
-    expect(shown.cost?.tokens).toBe(30 * counted);
-  }, 260_000);
+costTests({
+  agent: QWEN,
+  preset: "qwen-headless",
+  titles: {
+    describe: "cost, with the real Qwen Code",
+    run: "a run's usage is its answers in its own records, each once, at the fake's numbers, priced",
+    retry: "over a resumed retry each attempt counts its own answers, none twice",
+  },
+  source: "qwen",
+  answered: (requests) => messagesAnswered(requests, "claude-sonnet-4-5"),
+  minMessages: 2,
+  ...FAKE_ANTHROPIC_COST,
+  perAnswer: { ...FAKE_ANTHROPIC_COST.perAnswer, cacheWrite: 0 },
+  allButLast: false,
+  ms: { run: [150_000, 200_000], retry: [200_000, 260_000] },
 });
