@@ -10,7 +10,16 @@ import { cleanEnv, cleanupTempDirs, makeTempDir, PACKAGE_ROOT, runCli, runProgra
 
 afterEach(cleanupTempDirs);
 
-const AGENT_PACKAGES = ["@anthropic-ai/claude-code", "@google/gemini-cli", "@openai/codex", "opencode-ai"];
+const AGENT_PACKAGES = [
+  "@anthropic-ai/claude-code",
+  "@github/copilot",
+  "@google/gemini-cli",
+  "@mariozechner/pi-coding-agent",
+  "@openai/codex",
+  "@qwen-code/qwen-code",
+  "cline",
+  "opencode-ai",
+];
 const AGENT_COMMANDS = ["claude", "codex", "gemini", "opencode"];
 
 interface Manifest {
@@ -32,7 +41,9 @@ describe("the first run from a fresh clone", () => {
     // The lock a fresh clone installs from: not one agent CLI, nor one of their platform binaries.
     const lock = json<{ packages: Record<string, unknown> }>("package-lock.json");
     const agentish = Object.keys(lock.packages).filter((p) =>
-      /node_modules\/(@anthropic-ai\/claude-code|@google\/gemini-cli|@openai\/codex|opencode-)/.test(p),
+      /node_modules\/(@anthropic-ai\/claude-code|@google\/gemini-cli|@openai\/codex|opencode-|@github\/copilot|@qwen-code\/|@mariozechner\/pi-|cline(\/|$))/.test(
+        p,
+      ),
     );
     expect(agentish).toEqual([]);
     // Where they went: exact versions, with a lock, for scripts/install-agent-clis.mjs.

@@ -1,13 +1,18 @@
 import type { Command } from "commander";
 import { color, line, printJson } from "../output.js";
-import { examples, withProject } from "./common.js";
+import { examples, groupCommand, withProject } from "./common.js";
 
 /** `ballador source list|sync`: a tracker's issues as parts (issue 33, docs/sources.md). */
 export function registerSourceCommands(program: Command): void {
-  const source = program
-    .command("source")
+  const source = groupCommand(program.command("source"))
     .description(
       "task sources: a tracker's labelled issues (GitHub, Linear, any through a shell contract) as parts",
+    )
+    .addHelpText(
+      "after",
+      `${examples("ballador source list github", "ballador source sync", "ballador source sync github --json")}
+Only issues with the source's label (default: ballador) assigned to the token's owner are
+imported; \`source list\` says why each other one is skipped. See docs/sources.md.`,
     );
   source
     .command("list")
