@@ -9,7 +9,6 @@ import type { RunRow } from "../../adapters/store/index.js";
 import { type SessionInfo, Tmux, TmuxMissingError } from "../../adapters/tmux/index.js";
 import type { Project } from "../../project/index.js";
 import { reconcileMerges } from "../../project/index.js";
-import { reconcileRemoteRun } from "../remote/reconcile-remote.js";
 import { takeInRunWork } from "../run-steps.js";
 import { endRunFailingTask } from "./end-run.js";
 import { rollbackProvisioning } from "./rollback.js";
@@ -28,6 +27,22 @@ async function sessionsOf(project: Project): Promise<SessionInfo[] | null> {
   }
 }
 
+/**
+ * A remote run: its runner is asked. Loaded only then: it brings the protocol's schemas (zod,
+ * 95 files), which `status` and `next` would otherwise load at every call (spec 0006).
+ */
+async function reconcileRemote(
+  project: Project,
+  run: RunRow,
+  relayAlive: boolean,
+  opts: { repair: boolean },
+  report: ReconcileReport,
+): Promise<void> {
+  const { reconcileRemoteRun } = await import("../remote/reconcile-remote.js");
+  const line = await reconcileRemoteRun(project, run, relayAlive, opts.repair);
+  if (line) (opts.repair ? report.repaired : report.disagreements).push(line);
+}
+
 export async function reconcile(project: Project, opts: { repair: boolean }): Promise<ReconcileReport> {
   const store = project.store();
   const report: ReconcileReport = { repaired: [], disagreements: [] };
@@ -40,9 +55,7 @@ export async function reconcile(project: Project, opts: { repair: boolean }): Pr
   for (const run of live) {
     if (run.runner) {
       // A remote run (spec 0013): its runner is asked, never guessed at from here.
-      if (sessions === null) continue;
-      const line = await reconcileRemoteRun(project, run, sessionNames.has(run.session), opts.repair);
-      if (line) (opts.repair ? report.repaired : report.disagreements).push(line);
+      if (sessions !== null) await reconcileRemote(project, run, sessionNames.has(run.session), opts, report);
       continue;
     }
     if (run.status === "provisioning") {
