@@ -1,40 +1,23 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ConfigError, type ConfigProblem } from "../../src/config/errors.js";
+import type { ConfigError } from "../../src/config/errors.js";
 import { globalConfigPath, loadConfig } from "../../src/config/load.js";
 import { DEFAULT_CONFIG } from "../../src/config/schema.js";
 import { renderDefaultConfig } from "../../src/config/template.js";
-import { cleanupTempDirs, makeTempDir } from "../helpers/cli.js";
+import { cleanupTempDirs } from "../helpers/cli.js";
+import { configDirs, problemsOf } from "./config-dirs.js";
 
 let root: string; // the "repository"
-let xdg: string;
 let env: NodeJS.ProcessEnv;
 let repoFile: string;
 let globalFile: string;
 
 beforeEach(async () => {
-  const tmp = await makeTempDir("bl-config-");
-  root = join(tmp, "repo");
-  xdg = join(tmp, "xdg");
-  await mkdir(join(root, ".ballador"), { recursive: true });
-  await mkdir(join(xdg, "ballador"), { recursive: true });
-  env = { XDG_CONFIG_HOME: xdg, HOME: tmp };
-  repoFile = join(root, ".ballador", "config.yaml");
-  globalFile = join(xdg, "ballador", "config.yaml");
+  ({ root, env, repoFile, globalFile } = await configDirs("bl-config-"));
 });
 
 afterEach(cleanupTempDirs);
-
-function problemsOf(fn: () => unknown): ConfigProblem[] {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  throw new Error("expected a ConfigError");
-}
 
 describe("loadConfig layering", () => {
   it("gives the documented defaults when no file exists", () => {

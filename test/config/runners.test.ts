@@ -3,12 +3,11 @@
  * config error naming the file, the key and the fix (an SSH target that ssh would read as an
  * option, a root or remote URL with shell characters, a reserved or repeated name).
  */
-import { mkdir, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { writeFile } from "node:fs/promises";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ConfigError, type ConfigProblem } from "../../src/config/errors.js";
 import { loadConfig } from "../../src/config/load.js";
-import { cleanupTempDirs, makeTempDir } from "../helpers/cli.js";
+import { cleanupTempDirs } from "../helpers/cli.js";
+import { configDirs, problemsOf } from "./config-dirs.js";
 
 let root: string;
 let env: NodeJS.ProcessEnv;
@@ -16,26 +15,9 @@ let repoFile: string;
 let globalFile: string;
 
 beforeEach(async () => {
-  const tmp = await makeTempDir("bl-runners-config-");
-  root = join(tmp, "repo");
-  const xdg = join(tmp, "xdg");
-  await mkdir(join(root, ".ballador"), { recursive: true });
-  await mkdir(join(xdg, "ballador"), { recursive: true });
-  env = { XDG_CONFIG_HOME: xdg, HOME: tmp };
-  repoFile = join(root, ".ballador", "config.yaml");
-  globalFile = join(xdg, "ballador", "config.yaml");
+  ({ root, env, repoFile, globalFile } = await configDirs("bl-runners-config-"));
 });
 afterEach(cleanupTempDirs);
-
-function problemsOf(fn: () => unknown): ConfigProblem[] {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  throw new Error("expected a ConfigError");
-}
 
 describe("runners in the config", () => {
   it("has none by default, and fills each runner's defaults", async () => {
