@@ -116,6 +116,14 @@ const run = (cmd: string, args: string[], input?: string): string =>
   execFileSync(cmd, args, { encoding: "utf8", stdio: ["pipe", "pipe", "pipe"], ...(input ? { input } : {}) });
 
 /** Starts the hosts; on any failure everything made so far is removed before the error is thrown. */
+/** Starts the hosts, each runner user with a git identity (as a machine the team set up has). */
+export async function startRunnerHostsWithGit(hosts: HostSpec[]): Promise<RunnerHosts> {
+  const started = await startRunnerHosts({ hosts });
+  for (const h of started.hosts)
+    await h.ssh("git config --global user.name Runner && git config --global user.email runner@example.com");
+  return started;
+}
+
 export async function startRunnerHosts(opts: { hosts?: HostSpec[] } = {}): Promise<RunnerHosts> {
   if (RUNNER_HOSTS_MISSING) throw new Error(`runner hosts unavailable: ${RUNNER_HOSTS_MISSING}`);
   const specs = opts.hosts ?? [{ name: "r1" }, { name: "r2" }];

@@ -5,7 +5,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { HAVE_RUNNER_HOSTS, type RunnerHosts, startRunnerHosts } from "../helpers/runner-hosts.js";
+import { HAVE_RUNNER_HOSTS, type RunnerHosts, startRunnerHostsWithGit } from "../helpers/runner-hosts.js";
 import {
   cleanupProjects,
   commitAndDone,
@@ -65,11 +65,7 @@ const children = (pid: number): number[] =>
 describe.skipIf(!HAVE_RUNNER_HOSTS)("remote run failures (spec 0013)", () => {
   let hosts: RunnerHosts;
   beforeAll(async () => {
-    hosts = await startRunnerHosts({ hosts: [{ name: "r1" }, { name: "nobwrap", pathWithout: ["bwrap"] }] });
-    for (const h of hosts.hosts)
-      await h.ssh(
-        "git config --global user.name Runner && git config --global user.email runner@example.com",
-      );
+    hosts = await startRunnerHostsWithGit([{ name: "r1" }, { name: "nobwrap", pathWithout: ["bwrap"] }]);
   }, 120_000);
   afterAll(async () => {
     await cleanupProjects();

@@ -9,7 +9,7 @@ import { execFileSync } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runProgram } from "../helpers/cli.js";
-import { HAVE_RUNNER_HOSTS, type RunnerHosts, startRunnerHosts } from "../helpers/runner-hosts.js";
+import { HAVE_RUNNER_HOSTS, type RunnerHosts, startRunnerHostsWithGit } from "../helpers/runner-hosts.js";
 import { cleanupProjects, commitAndDone, makeProject, type Project, waitFor } from "../helpers/runtime.js";
 
 async function remoteProject(hosts: RunnerHosts, config: Record<string, unknown> = {}): Promise<Project> {
@@ -37,12 +37,7 @@ async function remoteProject(hosts: RunnerHosts, config: Record<string, unknown>
 describe.skipIf(!HAVE_RUNNER_HOSTS)("remote runs over SSH (spec 0013)", () => {
   let hosts: RunnerHosts;
   beforeAll(async () => {
-    hosts = await startRunnerHosts({ hosts: [{ name: "r1" }, { name: "r2" }] });
-    // A runner machine the team set up has a git identity for the commits made there.
-    for (const h of hosts.hosts)
-      await h.ssh(
-        "git config --global user.name Runner && git config --global user.email runner@example.com",
-      );
+    hosts = await startRunnerHostsWithGit([{ name: "r1" }, { name: "r2" }]);
   }, 120_000);
   afterAll(async () => {
     await cleanupProjects();
