@@ -39,8 +39,8 @@ async function goTask(page: Page, id: string): Promise<void> {
 const pwned = (page: Page) => page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned);
 
 describe.skipIf(!HAVE_CHROMIUM)("hands on the agents from the dashboard", () => {
-  it("moves a card across the board view; abandon asks first", async () => {
-    const p = await makeProject();
+  it("moves a card across the board view, and a dragged card asks for its move; abandon asks first", async () => {
+    const p = await makeProject({ config: { verify: "true" } });
     await p.part("w", { title: `Work ${EVIL}`, steps: [gate(p, "w"), ...commitAndDone("w.txt")] });
     await p.part("spare", { title: "Spare" });
     await p.ok(["queue"]);
@@ -57,6 +57,20 @@ describe.skipIf(!HAVE_CHROMIUM)("hands on the agents from the dashboard", () => 
     await p.open("w");
     await expect.poll(() => cardIn("review", "w").count(), { timeout: 30_000 }).toBe(1);
     await page.screenshot({ path: join(ARTIFACTS, "dashboard-board.png") });
+
+    // Dragged to a column its task cannot move to: nothing asked, nothing done.
+    const col = (key: string) => page.locator(`.board-col[data-col="${key}"]`);
+    await cardIn("todo", "spare").dragTo(col("review"));
+    expect(await page.locator("dialog.confirm").count()).toBe(0);
+    // Dragged from review to done: the merge, asked first; cancelled, nothing happens.
+    await cardIn("review", "w").dragTo(col("done"));
+    await expect.poll(() => page.locator("dialog.confirm h3").textContent()).toBe("Merge w");
+    await page.locator('dialog.confirm button[data-answer="cancel"]').click();
+    expect((await p.task("w")).state).toBe("review");
+    await cardIn("review", "w").dragTo(col("done"));
+    await page.locator('dialog.confirm button[data-answer="ok"]').click();
+    await expect.poll(() => cardIn("done", "w").count(), { timeout: 60_000 }).toBe(1);
+    expect((await p.task("w")).state).toBe("merged");
 
     // Abandon: the dialog first; cancelled, nothing happens.
     await goTask(page, "spare");
@@ -220,7 +234,9 @@ describe.skipIf(!HAVE_CHROMIUM)("hands on the agents from the dashboard", () => 
     await page.locator(".xterm-helper-textarea").evaluate((area) => {
       const data = new DataTransfer();
       data.setData("text/plain", "one\ntwo");
-      area.dispatchEvent(new ClipboardEvent("paste", { clipboardData: data, bubbles: true, cancelable: true }));
+      area.dispatchEvent(
+        new ClipboardEvent("paste", { clipboardData: data, bubbles: true, cancelable: true }),
+      );
     });
     await expect.poll(() => xterm(page).textContent(), { timeout: 60_000 }).toContain("One more line:");
     // The line under the terminal still sends a whole line.
