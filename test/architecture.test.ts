@@ -158,6 +158,10 @@ describe("each rule fails on a planted violation", () => {
       "island",
       "islands: src/run/index.ts imports src/scripted-agent/script.ts (scripted-agent is imported by nothing)",
     ],
+    [
+      "island-types",
+      'islands: src/dashboard/web/model.ts imports "../../core/board-row.js" (dashboard/web keeps to itself)',
+    ],
     ["cycle", "cycle: src/run/a.ts <-> src/run/b.ts"],
     ["door-bypass", "doors: src/deliver/index.ts imports src/run/launch.ts, not the door src/run/index.ts"],
     [

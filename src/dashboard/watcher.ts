@@ -5,6 +5,8 @@
  * as a patch to every open page. Viewers never query the
  * store themselves, so ten pages cost what one does.
  */
+
+import type { BoardPatch } from "../core/board-row.js";
 import {
   type Board,
   type BoardRow,
@@ -16,13 +18,7 @@ import {
 } from "../observe/board/index.js";
 import type { Project } from "../project/index.js";
 
-export interface BoardPatch {
-  upsert: BoardRow[];
-  remove: string[];
-  review: string[];
-  /** The suggested merge order, when it has been computed for the current review set. */
-  order?: string[];
-}
+export type { BoardPatch };
 
 type Listener = (patch: BoardPatch) => void;
 

@@ -73,8 +73,26 @@ export async function keepSpan(
 }
 
 /**
- * The span to judge the task by: a merged task's kept span (the base contains its branch now);
- * otherwise the branch as it is and its merge base with the base now. Null: no branch yet.
+ * The span of a task merged before spans were kept, read from its merge commit (Ballador merges
+ * with --no-ff): the second parent is the branch as merged, and its merge base with the first
+ * parent (the base just before) is where it forked. Null for anything else (a squash merge, a
+ * commit that is no longer there).
+ */
+async function spanFromMerge(root: string, mergeCommit: string): Promise<TaskSpan | null> {
+  const r = await git(["rev-list", "--parents", "-n", "1", "--end-of-options", mergeCommit], {
+    cwd: root,
+    allowFail: true,
+  });
+  const [, before, head, ...more] = r.code === 0 ? r.stdout.trim().split(" ") : [];
+  if (!before || !head || more.length > 0) return null;
+  const fork = await mergeBase(root, before, head);
+  return fork ? { fork, head } : null;
+}
+
+/**
+ * The span to judge the task by: a merged task's kept span (the base contains its branch now),
+ * or for a task merged before spans were kept, the one its merge commit shows; otherwise the
+ * branch as it is and its merge base with the base now. Null: no branch yet.
  */
 export async function taskSpan(project: Project, taskId: string, branch: string): Promise<TaskSpan | null> {
   const root = project.paths.root;
@@ -82,6 +100,9 @@ export async function taskSpan(project: Project, taskId: string, branch: string)
   if (task.state === "merged") {
     const kept = keptSpan(project, taskId);
     if (kept) return kept;
+    const merge = mergedAt(project, taskId);
+    const fromMerge = merge ? await spanFromMerge(root, merge.commit) : null;
+    if (fromMerge) return fromMerge;
   }
   const head = await resolveCommit(root, branch);
   const base = await resolveCommit(root, project.config.base);

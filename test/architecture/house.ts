@@ -44,6 +44,8 @@ export const HOUSE: House = {
     // The dashboard's page: runs in the browser, bundled apart.
     "dashboard/web": ["@xterm/xterm"],
   },
+  // The page reads the board's rows as the server writes them: their type lives in the pure core.
+  islandTypes: { "dashboard/web": ["core"] },
   pure: { unit: "core", packages: ["yaml", "zod", "picomatch"] },
   faces: {
     // The MCP server and the dashboard are thin faces: use cases (and core), never adapters,

@@ -26,6 +26,11 @@ export interface House {
   floors: string[][];
   /** Units outside the floors that import only themselves and the packages named (prefixes), and that nothing imports. */
   islands: Record<string, string[]>;
+  /**
+   * Units an island may take types from, and only types (`import type`: erased when it is built,
+   * so the island's program still holds nothing of them): one definition of what crosses a wire.
+   */
+  islandTypes: Record<string, string[]>;
   /** Packages the bottom floor's unit may import: the pure core. */
   pure: { unit: string; packages: string[] };
   faces: Record<string, FaceRule>;
@@ -123,7 +128,8 @@ export function checkIslandsAndFaces(tree: Tree, house: House): Violation[] {
     const builtin = i.spec.startsWith("node:");
     if (from in house.islands) {
       const packages = house.islands[from] as string[];
-      const ok = i.target ? to === from : packages.some((p) => i.spec.startsWith(p));
+      const types = i.kind === "type" && to !== null && (house.islandTypes[from] ?? []).includes(to);
+      const ok = i.target ? to === from || types : packages.some((p) => i.spec.startsWith(p));
       if (!ok) out.push(v("islands", `${i.from} imports "${i.spec}" (${from} keeps to itself)`, at(i)));
     } else if (to && to !== from && to in house.islands)
       out.push(v("islands", `${i.from} imports ${i.target} (${to} is imported by nothing)`, at(i)));

@@ -23,11 +23,29 @@ describe("terminal keystrokes to tmux keys", () => {
   });
 
   it("drops what is not on the list instead of sending raw bytes", () => {
-    // F5, a mouse report, NUL and C1 controls: nothing reaches the agent from them.
-    expect(toKeys("\x1b[15~\x1b[<0;10;5M\x00\x9b\x1c")).toEqual([]);
+    // Shift+F5, a mouse report, NUL and C1 controls: nothing reaches the agent from them.
+    expect(toKeys("\x1b[15;2~\x1b[<0;10;5M\x00\x9b\x1c")).toEqual([]);
     // Alt+x arrives as ESC x: Escape then x, as a terminal would send it.
     expect(toKeys("\x1bx")).toEqual([{ key: "Escape" }, { text: "x" }]);
     expect(toKeys("<b>é 😀</b>")).toEqual([{ text: "<b>é 😀</b>" }]);
+  });
+
+  it("names the function keys in both of xterm's forms", () => {
+    expect(toKeys("\x1bOP\x1bOS\x1b[15~\x1b[17~\x1b[21~\x1b[24~\x1b[11~")).toEqual(
+      ["F1", "F4", "F5", "F6", "F10", "F12", "F1"].map((key) => ({ key })),
+    );
+  });
+
+  it("sends a bracketed paste as one paste, its line breaks as \\n and its other controls dropped", () => {
+    expect(toKeys("a\x1b[200~one\rtwo\r\n\tthree\x1b[201~\r")).toEqual([
+      { text: "a" },
+      { paste: "one\ntwo\n\tthree" },
+      { key: "Enter" },
+    ]);
+    // Clipboard text holding an end marker cannot end the paste early and type the rest as keys.
+    expect(toKeys("\x1b[200~x\x1b[201~rm -rf ~\r\x03\x1b[201~")).toEqual([{ paste: "x[201~rm -rf ~\n" }]);
+    // A paste cut off (no end marker) is still a paste, never keys.
+    expect(toKeys("\x1b[200~rm -rf /\r")).toEqual([{ paste: "rm -rf /\n" }]);
   });
 
   it("keeps only colours and line breaks of a screen, so nothing on it makes the terminal answer", () => {

@@ -23,6 +23,7 @@ function model(tasks: Array<[string, string[]]>): BoardModel {
     stage: null,
     cost: null,
     partVerify: null,
+    unverified: false,
   }));
   m.load({ root: "/r", sandbox: "none", rows, review: [], order: null });
   return m;

@@ -2,7 +2,7 @@
  * Hands on the agents from the dashboard (issue 34): the board view moves a card when its task
  * changes state; abandon asks first; a line comment reaches the agent's next prompt with its file
  * and line; typing into a scripted interactive agent reaches it and is recorded under the
- * person's name (and is refused without a name, or when the dashboard turns typing off); "Open
+ * person's name, function keys and a bracketed paste included (and is refused without a name, or when the dashboard turns typing off); "Open
  * in editor" runs the configured command on the worktree. Hostile text stays text throughout.
  */
 import { existsSync } from "node:fs";
@@ -39,8 +39,8 @@ async function goTask(page: Page, id: string): Promise<void> {
 const pwned = (page: Page) => page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned);
 
 describe.skipIf(!HAVE_CHROMIUM)("hands on the agents from the dashboard", () => {
-  it("moves a card across the board view; abandon asks first", async () => {
-    const p = await makeProject();
+  it("moves a card across the board view, and a dragged card asks for its move; abandon asks first", async () => {
+    const p = await makeProject({ config: { verify: "true" } });
     await p.part("w", { title: `Work ${EVIL}`, steps: [gate(p, "w"), ...commitAndDone("w.txt")] });
     await p.part("spare", { title: "Spare" });
     await p.ok(["queue"]);
@@ -57,6 +57,20 @@ describe.skipIf(!HAVE_CHROMIUM)("hands on the agents from the dashboard", () => 
     await p.open("w");
     await expect.poll(() => cardIn("review", "w").count(), { timeout: 30_000 }).toBe(1);
     await page.screenshot({ path: join(ARTIFACTS, "dashboard-board.png") });
+
+    // Dragged to a column its task cannot move to: nothing asked, nothing done.
+    const col = (key: string) => page.locator(`.board-col[data-col="${key}"]`);
+    await cardIn("todo", "spare").dragTo(col("review"));
+    expect(await page.locator("dialog.confirm").count()).toBe(0);
+    // Dragged from review to done: the merge, asked first; cancelled, nothing happens.
+    await cardIn("review", "w").dragTo(col("done"));
+    await expect.poll(() => page.locator("dialog.confirm h3").textContent()).toBe("Merge w");
+    await page.locator('dialog.confirm button[data-answer="cancel"]').click();
+    expect((await p.task("w")).state).toBe("review");
+    await cardIn("review", "w").dragTo(col("done"));
+    await page.locator('dialog.confirm button[data-answer="ok"]').click();
+    await expect.poll(() => cardIn("done", "w").count(), { timeout: 60_000 }).toBe(1);
+    expect((await p.task("w")).state).toBe("merged");
 
     // Abandon: the dialog first; cancelled, nothing happens.
     await goTask(page, "spare");
@@ -118,6 +132,13 @@ describe.skipIf(!HAVE_CHROMIUM)("hands on the agents from the dashboard", () => 
         },
         {
           run: `stty -icanon -isig -echo min 1 ${tty}; printf 'Press Ctrl-C: ' > /dev/tty; head -c 1 ${tty} | od -An -tx1 | tr -d ' ' > key.txt; stty sane ${tty}`,
+        },
+        // A function key, read raw; then a paste into a program that asked for bracketed paste.
+        {
+          run: `stty -icanon -isig -echo min 1 ${tty}; printf 'Press F5: ' > /dev/tty; head -c 5 ${tty} | od -An -tx1 | tr -d ' \\n' > fkey.txt; stty sane ${tty}`,
+        },
+        {
+          run: `stty -icanon -isig -echo min 1 ${tty}; printf '\\033[?2004hPaste here: ' > /dev/tty; head -c 19 ${tty} | od -An -tx1 | tr -d ' \\n' > paste.txt; printf '\\033[?2004l' > /dev/tty; stty sane ${tty}`,
         },
         { run: `printf 'One more line: ' > /dev/tty; read line ${tty}; printf '%s\\n' "$line" > line.txt` },
         { commit: "answer" },
@@ -196,6 +217,8 @@ describe.skipIf(!HAVE_CHROMIUM)("hands on the agents from the dashboard", () => 
     expect(await post({ keys: [{ text: "forged" }, { key: "Enter" }] }, false)).toBe(403);
     expect(await post({ keys: [{ key: "C-c; kill-server" }] }, true)).toBe(400);
     expect(await post({ keys: [{ text: "\u001b]0;title\u0007" }] }, true)).toBe(400);
+    // A paste may hold line breaks and tabs, never an escape (it could end a bracketed paste).
+    expect(await post({ keys: [{ paste: "a\u001b[201~rm -rf ~\r" }] }, true)).toBe(400);
 
     // Keystrokes into the terminal itself: text, a typo and its Backspace, Enter.
     const said = `yes <b onmouseover="window.__pwned=1">really</b>`;
@@ -205,6 +228,16 @@ describe.skipIf(!HAVE_CHROMIUM)("hands on the agents from the dashboard", () => 
     await page.keyboard.press("Enter");
     await expect.poll(() => xterm(page).textContent(), { timeout: 60_000 }).toContain("Press Ctrl-C:");
     await page.keyboard.press("Control+c");
+    await expect.poll(() => xterm(page).textContent(), { timeout: 60_000 }).toContain("Press F5:");
+    await page.keyboard.press("F5");
+    await expect.poll(() => xterm(page).textContent(), { timeout: 60_000 }).toContain("Paste here:");
+    await page.locator(".xterm-helper-textarea").evaluate((area) => {
+      const data = new DataTransfer();
+      data.setData("text/plain", "one\ntwo");
+      area.dispatchEvent(
+        new ClipboardEvent("paste", { clipboardData: data, bubbles: true, cancelable: true }),
+      );
+    });
     await expect.poll(() => xterm(page).textContent(), { timeout: 60_000 }).toContain("One more line:");
     // The line under the terminal still sends a whole line.
     await page.locator(".type-input").fill("by the line");
@@ -213,6 +246,11 @@ describe.skipIf(!HAVE_CHROMIUM)("hands on the agents from the dashboard", () => 
     expect(await p.git(["show", "ballador/talk:answer.txt"])).toBe(`${said}\n`);
     expect(await p.git(["show", "ballador/talk:key.txt"])).toBe("03\n");
     expect(await p.git(["show", "ballador/talk:line.txt"])).toBe("by the line\n");
+    expect(await p.git(["show", "ballador/talk:fkey.txt"])).toBe("1b5b31357e");
+    // The paste reached the program as one, in the markers it asked for (its line break sent as
+    // a CR, which the terminal's icrnl hands over as a line feed, as for a paste from a terminal).
+    const pasted = Buffer.from("\x1b[200~one\ntwo\x1b[201~").toString("hex");
+    expect(await p.git(["show", "ballador/talk:paste.txt"])).toBe(pasted);
 
     // The history: who typed, with special keys drawn; one note per burst, not per key.
     await expect.poll(() => history(page).textContent(), { timeout: 30_000 }).toContain("by the line⏎");
@@ -223,7 +261,7 @@ describe.skipIf(!HAVE_CHROMIUM)("hands on the agents from the dashboard", () => 
     expect(
       typed.filter((t) => t.startsWith("typed by ")).every((t) => t === "typed by Sam (dashboard)"),
     ).toBe(true);
-    expect(notes.map((t) => t.slice(7)).join("")).toBe(`${said}x⌫⏎^Cby the line⏎`);
+    expect(notes.map((t) => t.slice(7)).join("")).toBe(`${said}x⌫⏎^C⟨F5⟩⟦one⏎two⟧by the line⏎`);
     expect(notes.length).toBeLessThan(said.length);
     const labels = await page.locator(".note.kind-typed .note-kind").allTextContents();
     expect(labels.length).toBe(notes.length);

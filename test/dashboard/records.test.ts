@@ -3,6 +3,8 @@
  * when it merged; a task whose base moved on is not blamed for the base's commits; an ended
  * full-screen session replays as the screens it showed, as `ballador logs` prints them.
  */
+import { join } from "node:path";
+import Database from "better-sqlite3";
 import type { Page } from "playwright-core";
 import { afterEach, describe, expect, it } from "vitest";
 import { HAVE_CHROMIUM, useBrowser } from "../helpers/browser.js";
@@ -48,6 +50,32 @@ describe.skipIf(!HAVE_CHROMIUM)("the dashboard's records after the fact", () => 
     expect(brief).toContain("Merged into main");
     expect(brief).toContain("a.txt");
     expect(brief).not.toContain("(no changes)");
+    await page.context().close();
+  });
+
+  it("shows the diff of a task merged before spans were kept, from its merge commit", async () => {
+    const p = await makeProject();
+    await p.part("old", {
+      title: "Merged long ago",
+      steps: [{ write: { path: "lib/old.txt", content: "old\n" } }, ...commitAndDone("old.txt")],
+    });
+    await p.ok(["queue"]);
+    await p.ok(["launch"]);
+    await p.reaches("old", "review");
+    await p.ok(["merge", "old", "--unverified"]);
+    // A store from before this was recorded: the task has its merge, and no kept span.
+    const db = new Database(join(p.dir, ".ballador", "state", "ballador.db"));
+    const gone = db.prepare("DELETE FROM artifacts WHERE task_id = 'old' AND kind = 'fork'").run().changes;
+    db.close();
+    expect(gone).toBeGreaterThan(0);
+    const brief = await p.ok(["review", "old"]);
+    expect(brief.stdout).toContain("lib/old.txt");
+    expect(brief.stdout).not.toContain("(no changes)");
+    const d = await serve(p);
+    const page = await openTask(d.url, "old");
+    await expect
+      .poll(() => page.locator(".diff-file .file").allTextContents(), { timeout: 30_000 })
+      .toEqual(expect.arrayContaining(["old.txt", "lib/old.txt"]));
     await page.context().close();
   });
 

@@ -236,6 +236,32 @@ export class Tmux {
   }
 
   /**
+   * Pastes `text` into the session's pane the way a terminal pastes: tmux adds the bracketed-paste
+   * markers when the program there asked for them (so an editor or a REPL takes a multi-line
+   * paste as one), and line feeds arrive as carriage returns. Through a buffer of the session's
+   * own, deleted once pasted.
+   */
+  async paste(name: string, text: string): Promise<void> {
+    assertSessionName(name);
+    const buffer = `ballador-paste-${name}`;
+    await this.run([
+      "set-buffer",
+      "-b",
+      buffer,
+      "--",
+      text,
+      SEP,
+      "paste-buffer",
+      "-d",
+      "-p",
+      "-b",
+      buffer,
+      "-t",
+      `=${name}:`,
+    ]);
+  }
+
+  /**
    * Shows `text` on the session's status line (its right side): where Ballador's own status
    * goes while an agent owns the pane. Formats and styles in the text stay inert.
    */

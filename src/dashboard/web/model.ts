@@ -1,30 +1,8 @@
 /** The board as the page holds it, fed by the server's events. */
+import type { BoardPatch, BoardRow } from "../../core/board-row.js";
 
-export interface Row {
-  id: string;
-  title: string;
-  state: string;
-  reason: string | null;
-  agent: string;
-  role: string | null;
-  attempt: number;
-  priority: number;
-  since: string;
-  needs: string[];
-  branch: string | null;
-  denials: number;
-  notes: number;
-  /** The agent waits for a person: what it asked (agent text: rendered as text only). */
-  waiting: { since: string; asked: string; nudgedAt: string | null } | null;
-  /** Its pipeline stage ("2/3 implementer"), or null. */
-  stage: string | null;
-  /** What its runs used (the agents' own records), or null. */
-  cost: string | null;
-  /** The part's own verify command when it is not the project's, or null. */
-  partVerify: { part: string; project: string | null } | null;
-  /** Nothing checked its work (no verify command). */
-  unverified?: boolean;
-}
+/** A task's row as the server writes it: the one definition in the pure core (erased when built). */
+export type Row = BoardRow;
 
 /** The tooltip of an "unverified" mark. */
 export const UNVERIFIED_TITLE =
@@ -40,12 +18,7 @@ export interface BoardMessage {
   order: string[] | null;
 }
 
-export interface PatchMessage {
-  upsert: Row[];
-  remove: string[];
-  review: string[];
-  order?: string[];
-}
+export type PatchMessage = BoardPatch;
 
 export const NEEDS_YOU = new Set(["review", "blocked", "failed", "stopped"]);
 

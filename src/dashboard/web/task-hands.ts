@@ -8,7 +8,7 @@ import type { Terminal } from "@xterm/xterm";
 import { type ApiError, post } from "./api.js";
 import { clear, h } from "./dom.js";
 import { onSessionChange, sessionInfo } from "./session.js";
-import { toKeys } from "./terminal-keys.js";
+import { PASTE_START, toKeys } from "./terminal-keys.js";
 import { say } from "./ui.js";
 
 /**
@@ -72,6 +72,14 @@ export class TypeBox {
     this.term = term;
     term.onData((data) => {
       if (!this.canType) return;
+      if (data.startsWith(PASTE_START)) {
+        // A paste goes alone, right away: keys typed around it stay keys, and its text stays text.
+        if (this.timer) clearTimeout(this.timer);
+        this.flush();
+        this.pending = data;
+        this.flush();
+        return;
+      }
       if (!this.pending) this.burstStart = Date.now();
       this.pending += data;
       if (this.timer) clearTimeout(this.timer);
@@ -113,6 +121,9 @@ export class TypeBox {
     this.form.hidden = !live || reason !== "";
     this.why.textContent = reason;
     if (this.term) {
+      // Bracketed paste in the page's own terminal: xterm then marks a paste as one, and it goes
+      // to the agent as a paste (tmux brackets it again if the agent's program asked for that).
+      if (this.canType) this.term.write("\x1b[?2004h");
       this.term.options.disableStdin = !this.canType;
       this.term.options.cursorBlink = this.canType;
       this.term.element?.parentElement?.setAttribute(

@@ -2,6 +2,7 @@
 
 import { age, clear, h, taskHref } from "./dom.js";
 import { UNVERIFIED_TITLE } from "./model.js";
+import { ACTIONS, actionPath } from "./task-actions.js";
 import type { Note, TaskPageData } from "./task-data.js";
 import { requestChanges, runAction } from "./ui.js";
 
@@ -76,60 +77,6 @@ export function renderHead(head: HTMLElement, d: TaskPageData): void {
     );
 }
 
-const ACTIONS: Array<{
-  action: string;
-  label: string;
-  states: string[];
-  ask: (id: string) => string;
-  primary?: boolean;
-}> = [
-  {
-    action: "launch",
-    label: "Launch",
-    states: ["ready"],
-    ask: (id) => `Start ${id} now, in its own worktree and session?`,
-    primary: true,
-  },
-  {
-    action: "stop",
-    label: "Stop",
-    states: ["running", "verifying"],
-    ask: (id) => `Close ${id}'s session? Its worktree is kept; resume continues it.`,
-  },
-  {
-    action: "resume",
-    label: "Resume",
-    states: ["stopped", "blocked", "failed"],
-    ask: (id) => `Continue ${id} in its worktree, in a new session?`,
-  },
-  {
-    action: "retry",
-    label: "Retry",
-    states: ["failed", "blocked", "stopped", "review"],
-    ask: (id) => `Start a new attempt of ${id}?`,
-  },
-  {
-    action: "merge",
-    label: "Merge",
-    states: ["review"],
-    ask: (id) => `Merge ${id} into the base (re-verified on the merged result)?`,
-    primary: true,
-  },
-  {
-    action: "pr",
-    label: "Open PR",
-    states: ["review"],
-    ask: (id) => `Push ${id}'s branch and open a pull request with its brief (needs gh)?`,
-  },
-  {
-    action: "abandon",
-    label: "Abandon",
-    states: ["queued", "ready", "running", "verifying", "review", "blocked", "failed", "stopped"],
-    ask: (id) =>
-      `Give ${id} up? Its session ends; its worktree and branch are kept (ballador cleanup removes them). Tasks that need it stay queued.`,
-  },
-];
-
 /** The buttons the task's state allows, each asking before it acts. */
 export function renderActions(actions: HTMLElement, t: TaskPageData["task"]): void {
   clear(actions);
@@ -142,13 +89,7 @@ export function renderActions(actions: HTMLElement, t: TaskPageData["task"]): vo
           type: "button",
           class: `btn${a.primary ? " primary" : ""}`,
           "data-action": a.action,
-          onclick: () =>
-            runAction(
-              `/api/tasks/${encodeURIComponent(t.id)}/${a.action}`,
-              `${a.label} ${t.id}`,
-              a.ask(t.id),
-              a.label,
-            ),
+          onclick: () => runAction(actionPath(t.id, a.action), `${a.label} ${t.id}`, a.ask(t.id), a.label),
         },
         a.label,
       ),

@@ -1,10 +1,16 @@
 /**
  * What the person types into the page's terminal, as the server takes it: printable text runs,
- * and special keys by their tmux names. xterm reports keys as the bytes a terminal would send
- * (ESC [ A for Up, 0x7f for Backspace, 0x03 for Ctrl-C); those are read back into names here,
- * and anything not on the list (function keys, mouse reports) is dropped, not sent raw.
+ * special keys by their tmux names, and pastes. xterm reports keys as the bytes a terminal would
+ * send (ESC [ A for Up, 0x7f for Backspace, 0x03 for Ctrl-C, ESC [ 1 5 ~ for F5); those are read
+ * back into names here, and anything not on the list (modified function keys, mouse reports) is
+ * dropped, not sent raw. A paste arrives between bracketed-paste markers (the page turns that
+ * mode on in its own terminal) and is sent as one paste, for tmux to bracket again when the
+ * agent's program asked for it.
  */
-export type Key = { text: string } | { key: string };
+export type Key = { text: string } | { key: string } | { paste: string };
+
+export const PASTE_START = "\x1b[200~";
+const PASTE_END = "\x1b[201~";
 
 /** Escape sequences xterm sends, by the tmux key they stand for (normal and application modes). */
 const SEQUENCES: ReadonlyArray<[string, string]> = [
@@ -26,7 +32,31 @@ const SEQUENCES: ReadonlyArray<[string, string]> = [
   ["\x1b[5~", "PPage"],
   ["\x1b[6~", "NPage"],
   ["\x1b[Z", "BTab"],
+  ["\x1bOP", "F1"],
+  ["\x1bOQ", "F2"],
+  ["\x1bOR", "F3"],
+  ["\x1bOS", "F4"],
+  ["\x1b[11~", "F1"],
+  ["\x1b[12~", "F2"],
+  ["\x1b[13~", "F3"],
+  ["\x1b[14~", "F4"],
+  ["\x1b[15~", "F5"],
+  ["\x1b[17~", "F6"],
+  ["\x1b[18~", "F7"],
+  ["\x1b[19~", "F8"],
+  ["\x1b[20~", "F9"],
+  ["\x1b[21~", "F10"],
+  ["\x1b[23~", "F11"],
+  ["\x1b[24~", "F12"],
 ];
+
+/**
+ * A paste as the server takes it: line breaks as \n, tabs kept, every other control dropped (an
+ * escape in a paste could end the agent's bracketed paste early and type the rest as keys).
+ */
+export function pasteText(raw: string): string {
+  return raw.replace(/\r\n?/g, "\n").replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, "");
+}
 
 /** Single control bytes with a key of their own; other C0 bytes are Ctrl+letter. */
 const CONTROLS: Readonly<Record<string, string>> = {
@@ -49,6 +79,16 @@ export function toKeys(data: string): Key[] {
   for (let i = 0; i < data.length; ) {
     const c = data[i] as string;
     const code = c.charCodeAt(0);
+    if (data.startsWith(PASTE_START, i)) {
+      // To the last end marker: one in the pasted text itself cannot end the paste early and have
+      // the rest typed as keys (the page hands each paste over alone, see task-hands).
+      const end = data.lastIndexOf(PASTE_END);
+      const stop = end < i ? data.length : end;
+      const paste = pasteText(data.slice(i + PASTE_START.length, stop));
+      if (paste) push({ paste });
+      i = end < i ? data.length : end + PASTE_END.length;
+      continue;
+    }
     if (c === "\x1b") {
       const seq = SEQUENCES.find(([s]) => data.startsWith(s, i));
       if (seq) {

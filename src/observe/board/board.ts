@@ -10,6 +10,7 @@ import { git } from "../../adapters/git/index.js";
 import type { EventRow, NoteRow, RunRow, TaskRow, VerificationRow } from "../../adapters/store/index.js";
 import { screenText } from "../../adapters/terminal/screen-text.js";
 import { SESSION_SIZE } from "../../adapters/tmux/index.js";
+import type { BoardRow } from "../../core/board-row.js";
 import { type PartVerifyOverride, partVerifyOverride } from "../../core/part-verify.js";
 import {
   costByTask,
@@ -26,31 +27,8 @@ import { type DenialReport, denialCounts, denialReport } from "../denials.js";
 import { type NeedsYou, needsYouByTask } from "../needs-you.js";
 import { reviewOrder, show } from "../read.js";
 
-export interface BoardRow {
-  id: string;
-  title: string;
-  state: TaskRow["state"];
-  reason: string | null;
-  agent: string;
-  role: string | null;
-  attempt: number;
-  priority: number;
-  since: string;
-  needs: string[];
-  branch: string | null;
-  denials: number;
-  notes: number;
-  /** The agent waits for a person (its question), while its run is live. */
-  waiting: NeedsYou | null;
-  /** Its pipeline stage ("2/3 implementer"), or null without a pipeline (issue 16). */
-  stage: string | null;
-  /** What its runs used, from the agents' own records ("12.3k tokens, $0.42"), or null. */
-  cost: string | null;
-  /** The part's own verify command when it is not the project's (issue 28), or null. */
-  partVerify: PartVerifyOverride | null;
-  /** Its newest verification ran no verify command: nothing checked its work. */
-  unverified: boolean;
-}
+/** A task as the board shows it: one definition for the server and the page (core/board-row). */
+export type { BoardRow } from "../../core/board-row.js";
 
 export interface Board {
   root: string;

@@ -28,10 +28,11 @@ const SPECIAL: ReadonlyMap<string, string> = new Map([
   ["PPage", "⇞"],
   ["NPage", "⇟"],
   ...[..."abcdefghijklmnopqrstuvwxyz"].map((c): [string, string] => [`C-${c}`, `^${c.toUpperCase()}`]),
+  ...Array.from({ length: 12 }, (_, n): [string, string] => [`F${n + 1}`, `⟨F${n + 1}⟩`]),
 ]);
 
-/** One piece of a burst: literal text, or one special key by its tmux name. */
-export type TypedKey = { text: string } | { key: string };
+/** One piece of a burst: literal text, one special key by its tmux name, or a paste. */
+export type TypedKey = { text: string } | { key: string } | { paste: string };
 
 export interface TypedInput {
   id: string;
@@ -51,6 +52,19 @@ function typedText(raw: unknown): string {
   return raw;
 }
 
+/**
+ * A paste, checked: text whose only controls are line breaks and tabs. An escape in it could end
+ * the bracketed paste early and run the rest as typed keys, so it is refused, not sent.
+ */
+function pastedText(raw: unknown): string {
+  if (typeof raw !== "string" || raw.length === 0) throw new UserError("send the text to paste as text");
+  if (raw.length > MAX_TYPED)
+    throw new UserError(`at most ${MAX_TYPED} characters at a time (this is ${raw.length})`);
+  if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/.test(raw))
+    throw new UserError("a paste cannot hold control characters other than line breaks and tabs");
+  return raw.replace(/\r\n?/g, "\n");
+}
+
 /** A burst, checked: text runs without controls, keys from SPECIAL only, bounded in size. */
 function typedKeys(raw: unknown): TypedKey[] {
   if (!Array.isArray(raw) || raw.length === 0) throw new UserError("nothing to type");
@@ -58,7 +72,13 @@ function typedKeys(raw: unknown): TypedKey[] {
     throw new UserError(`at most ${MAX_KEYS} keys at a time (this is ${raw.length})`);
   let chars = 0;
   return raw.map((k: unknown): TypedKey => {
-    const o = (k && typeof k === "object" ? k : {}) as { text?: unknown; key?: unknown };
+    const o = (k && typeof k === "object" ? k : {}) as { text?: unknown; key?: unknown; paste?: unknown };
+    if (o.paste !== undefined) {
+      const paste = pastedText(o.paste);
+      chars += paste.length;
+      if (chars > MAX_TYPED) throw new UserError(`at most ${MAX_TYPED} characters at a time`);
+      return { paste };
+    }
     if (typeof o.key === "string") {
       if (!SPECIAL.has(o.key))
         throw new UserError(`the key ${JSON.stringify(o.key.slice(0, 20))} cannot be sent`, undefined, [
@@ -82,9 +102,13 @@ function lineKeys(input: { text?: unknown; enter?: unknown }): TypedKey[] {
   return keys;
 }
 
-/** How the history shows a burst. */
+/** How the history shows a burst: a paste between ⟦ ⟧, its line breaks as ⏎. */
 export function drawTyped(keys: TypedKey[]): string {
-  return keys.map((k) => ("key" in k ? (SPECIAL.get(k.key) ?? "") : k.text)).join("");
+  return keys
+    .map((k) =>
+      "key" in k ? (SPECIAL.get(k.key) ?? "") : "paste" in k ? `⟦${k.paste.replace(/\n/g, "⏎")}⟧` : k.text,
+    )
+    .join("");
 }
 
 export async function typeInto(
@@ -104,8 +128,9 @@ export async function typeInto(
   // In order: each text run literally (-l: never read as key names), special keys in runs.
   for (let i = 0; i < keys.length; ) {
     const k = keys[i] as TypedKey;
-    if ("text" in k) {
-      await tmux.sendKeys(run.session, [k.text], { literal: true });
+    if ("text" in k || "paste" in k) {
+      if ("text" in k) await tmux.sendKeys(run.session, [k.text], { literal: true });
+      else await tmux.paste(run.session, k.paste);
       i++;
       continue;
     }
