@@ -24,6 +24,8 @@ export interface Row {
   partVerify: { part: string; project: string | null } | null;
   /** Nothing checked its work (no verify command). */
   unverified?: boolean;
+  /** The runner (another machine) its newest run was on; null: this machine. */
+  runner?: string | null;
 }
 
 /** The tooltip of an "unverified" mark. */

@@ -50,6 +50,8 @@ export interface BoardRow {
   partVerify: PartVerifyOverride | null;
   /** Its newest verification ran no verify command: nothing checked its work. */
   unverified: boolean;
+  /** The runner its newest run was on (spec 0013), or null: this machine. */
+  runner: string | null;
 }
 
 export interface Board {
@@ -77,6 +79,7 @@ interface RowExtras {
   config: Project["config"];
   costs: Map<string, TaskCost>;
   unverified: ReadonlySet<string>;
+  runners: ReadonlyMap<string, string>;
 }
 
 function toRow(t: TaskRow, x: RowExtras, denials: number, notes: number, waiting: NeedsYou | null): BoardRow {
@@ -100,6 +103,7 @@ function toRow(t: TaskRow, x: RowExtras, denials: number, notes: number, waiting
     cost: x.costs.get(t.id)?.text ?? null,
     partVerify: partVerifyOverride(t.verify, x.config.verify),
     unverified: x.unverified.has(t.id),
+    runner: x.runners.get(t.id) ?? null,
   };
 }
 
@@ -109,6 +113,8 @@ function extras(project: Project): RowExtras {
     config: project.config,
     costs: costByTask(project.store(), project.config.prices ?? {}),
     unverified: project.store().unverifiedTaskIds(),
+    // Only a project with runners has runs on them: the others skip the pass over the runs.
+    runners: (project.config.runners ?? []).length > 0 ? project.store().lastRunners() : new Map(),
   };
 }
 
