@@ -76,10 +76,11 @@ describe.skipIf(!HAVE_RUNNER_HOSTS)("remote runs over SSH (spec 0013)", () => {
   beforeAll(async () => {
     hosts = await startRunnerHostsWithGit([{ name: "r1" }, { name: "r2" }]);
   }, 120_000);
+  // Teardown (the users' processes, userdel, namespaces) is slow on a loaded machine.
   afterAll(async () => {
     await cleanupProjects();
     await hosts?.close();
-  });
+  }, 180_000);
 
   it("runs a part on a runner, brings it to review at home, and merges it at home", async () => {
     const p = await remoteProject(hosts);

@@ -68,10 +68,11 @@ describe.skipIf(!HAVE_RUNNER_HOSTS)("a remote run in the person's hands (spec 00
   beforeAll(async () => {
     hosts = await startRunnerHostsWithGit([{ name: "r1" }]);
   }, 120_000);
+  // Teardown (the users' processes, userdel, namespaces) is slow on a loaded machine.
   afterAll(async () => {
     await cleanupProjects();
     await hosts?.close();
-  });
+  }, 180_000);
 
   it("bounds home's runs by max_parallel and a runner's by its max_sessions: 1 here and 2 there at once, the next of each waits", async () => {
     const p = await remoteProject(hosts, { max_parallel: 1 });
