@@ -18,7 +18,7 @@ const DESCRIPTIONS: Record<string, string> = {
     "Where task worktrees go; {repo} is the repository's folder name. Default: ../{repo}.ballador",
   specs_dir: "The living specs' folder. Default: specs",
   parts_dir: "The parts' folder. Default: .ballador/parts",
-  max_parallel: "Runs at once. Default: 5",
+  max_parallel: "Runs at once on this machine (runs on runners count against their max_sessions). Default: 5",
   max_attempts: "Attempts per profile before the fallback, then failed. Default: 3",
   stack: "true: dependents start once their dependencies are in review, from their branches. Default: false",
   merge_strategy: "merge always makes a merge commit; ff fast-forwards when possible. Default: merge",

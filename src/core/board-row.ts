@@ -43,6 +43,8 @@ export interface BoardRow {
   partVerify: PartVerifyOverride | null;
   /** Its newest verification ran no verify command: nothing checked its work. */
   unverified: boolean;
+  /** The runner its newest run was on (spec 0013), or null: this machine. */
+  runner: string | null;
 }
 
 /** What changed on the board since the page's last message. */

@@ -21,6 +21,8 @@ export interface BriefData {
   merged: { commit: string; at: string } | null;
   attempts: number;
   profiles: string[];
+  /** Where its runs ran, when any was on a runner (spec 0013): runner names, "local" for this machine. */
+  runners?: string[];
   /** Per profile that ran: which secrets it masks (for which hosts) and which it passes. */
   secrets: string[];
   summary: string | null;
@@ -157,6 +159,11 @@ function headerLines({ data, part }: BriefFacts): string[] {
     `Task \`${data.task}\` on branch \`${data.branch}\`${data.head ? ` at ${data.head.slice(0, 10)}` : ""}, for \`${data.base}\`. ${data.attempts} attempt${data.attempts === 1 ? "" : "s"} by ${data.profiles.join(", ") || "no agent"}.`,
     "",
   ];
+  if (data.runners?.some((r) => r !== "local"))
+    lines.push(
+      `Ran on ${data.runners.map((r) => (r === "local" ? "this machine" : `runner \`${r}\``)).join(", ")}: its clean verification there is the runner's, and merge verifies at home.`,
+      "",
+    );
   if (data.merged)
     lines.push(
       `Merged into \`${data.base}\` at ${data.merged.commit.slice(0, 10)} on ${data.merged.at}; changes below are its own, from ${data.fork?.slice(0, 10) ?? "its fork point"}.`,

@@ -9,6 +9,8 @@ export interface Candidate {
   seq: number;
   /** Profile name, or "any" (route to the enabled profile with the most free sessions). */
   agent: string;
+  /** Goes to a runner (spec 0013): its runner's max_sessions bounds it, not home's max_parallel. */
+  remote?: boolean;
 }
 
 export interface ProfileSlots {
@@ -35,7 +37,13 @@ export function launchOrder<T extends Pick<Candidate, "priority" | "seq">>(tasks
 
 export function planLaunch(
   ready: readonly Candidate[],
-  opts: { freeSlots: number; profiles: readonly ProfileSlots[] },
+  opts: {
+    /** Home's free slots (max_parallel less the live runs on this machine). */
+    freeSlots: number;
+    profiles: readonly ProfileSlots[];
+    /** At most this many starts in all, here and on runners (launch --max). */
+    maxStarts?: number;
+  },
 ): { start: Assignment[]; deferred: Deferred[] } {
   const start: Assignment[] = [];
   const deferred: Deferred[] = [];
@@ -44,7 +52,11 @@ export function planLaunch(
     p.maxSessions === null ? Number.POSITIVE_INFINITY : p.maxSessions - (used.get(p.name) ?? 0);
   let slots = opts.freeSlots;
   for (const task of launchOrder(ready)) {
-    if (slots <= 0) {
+    if (start.length >= (opts.maxStarts ?? Number.POSITIVE_INFINITY)) {
+      deferred.push({ id: task.id, why: "this launch starts no more (--max)" });
+      continue;
+    }
+    if (!task.remote && slots <= 0) {
       deferred.push({ id: task.id, why: "all slots are taken (max_parallel)" });
       continue;
     }
@@ -73,7 +85,7 @@ export function planLaunch(
       }
     }
     used.set(profile.name, (used.get(profile.name) ?? 0) + 1);
-    slots--;
+    if (!task.remote) slots--;
     start.push({ id: task.id, profile: profile.name });
   }
   return { start, deferred };

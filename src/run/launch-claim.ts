@@ -91,7 +91,7 @@ export async function claimAndOpen(
 }
 
 function runPlace(project: Project, task: TaskRow, opts: LaunchOptions, runner: string | null): RunPlace {
-  const attempt = launchAttempt(opts.resume === true, task.attempt);
+  const attempt = opts.attempt ?? launchAttempt(opts.resume === true, task.attempt);
   const runId = newRunId(task.id, attempt, new Date(), randomBytes(2).toString("hex"));
   return {
     attempt,

@@ -26,6 +26,7 @@ import {
 import { scopeWarnings } from "../verify/index.js";
 import type { LaunchOptions } from "./launch-types.js";
 import { modelEndpointProblems } from "./model-endpoint.js";
+import { wantedPlace } from "./remote/place.js";
 
 /** A base that names nothing is the config's fault: said before anything is written (issue 29). */
 export async function requireBase(project: Project, opts: LaunchOptions): Promise<void> {
@@ -65,6 +66,8 @@ export function planStart(
 ): { start: Assignment[]; deferred: Deferred[] } {
   const config = project.config;
   const live = project.store().liveRuns();
+  // max_parallel is this machine's: a run on a runner takes one of that runner's max_sessions.
+  const local = live.filter((r) => r.runner === null).length;
   const limit = Math.min(config.max_parallel, opts.max ?? Number.POSITIVE_INFINITY);
   return planLaunch(
     candidates.map((t) => ({
@@ -73,9 +76,11 @@ export function planStart(
       seq: t.seq,
       // A pipeline's stage names its own profile (issue 16).
       agent: launchProfile(config, t),
+      remote: wantedPlace(project, t, opts.on) !== "local",
     })),
     {
-      freeSlots: Math.max(0, limit - live.length),
+      freeSlots: Math.max(0, limit - local),
+      ...(opts.max !== undefined ? { maxStarts: opts.max } : {}),
       profiles: profileSlots(
         config.agents.profiles,
         live.map((r) => r.profile),

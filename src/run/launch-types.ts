@@ -11,6 +11,8 @@ export interface LaunchOptions {
   actor?: string;
   /** A note fed back into the prompt (retry after a failure). */
   previousFailure?: string | null;
+  /** The attempt number home gave this run: a runner's run carries home's (spec 0013). */
+  attempt?: number;
   /** Launch an existing worktree again with the same attempt (resume). */
   resume?: boolean;
   /** Continue the agent's previous conversation where its preset can (retry and resume). */

@@ -76,7 +76,9 @@ export async function launch(project: Project, opts: LaunchOptions = {}): Promis
   result.deferred.push(...full);
   if (opts.dryRun) return result;
   if (start.length > 0) result.launch = openLaunch(project, opts);
-  sortOutcomes(result, await claimAll(project, start, byId, places, opts, result.launch?.id ?? null));
+  // Nothing to start (a conductor's beat with every machine full): no tmux or git call for it.
+  if (start.length > 0)
+    sortOutcomes(result, await claimAll(project, start, byId, places, opts, result.launch?.id ?? null));
   if (opts.wait) await awaitProvisioned(project, result, opts);
   return result;
 }

@@ -11,6 +11,7 @@ import type { TaskState } from "../core/states.js";
 import {
   branchFor,
   isReviewerRun,
+  launchProfile,
   type Project,
   requireTask,
   retryStage,
@@ -21,6 +22,8 @@ import {
 import { type LaunchResult, launch, tmuxFor } from "./launch.js";
 import { reconcile } from "./recover/index.js";
 import { remoteAttachArgs, stopRemote } from "./remote/attach.js";
+import { refuseUnplaceable, wantedPlace } from "./remote/place.js";
+import { runnerProblem } from "./remote/usable.js";
 import { takeInRunWork } from "./run-steps.js";
 
 async function endLiveRun(project: Project, task: TaskRow, outcome: string): Promise<RunRow | null> {
@@ -72,7 +75,8 @@ export async function resume(project: Project, id: string, actor = "cli"): Promi
     );
   }
   const worktree = worktreePathFor(project.config, project.paths.root, id);
-  if (!existsSync(worktree)) {
+  // A run on a runner has no worktree here: it resumes there, from the branch that came home.
+  if (wantedPlace(project, task, undefined) === "local" && !existsSync(worktree)) {
     throw new UserError(
       `task ${id}: its worktree ${worktree} is gone, so there is nothing to resume; use "ballador retry ${id}"`,
     );
@@ -135,6 +139,8 @@ export async function retry(
     );
   }
   const store = project.store();
+  // A new attempt follows its work to its runner: one that cannot take it refuses before anything is written.
+  if (opts.launch) refuseUnplaceable(project, task, launchProfile(project.config, task), runnerProblem);
   const message = opts.message ?? null;
   const prReview = opts.prReview ?? null;
   const update = opts.update ?? null;

@@ -151,6 +151,13 @@ function recordFacts(
       runs.filter((r) => r.outcome !== "launch-failed" && !isReviewerRun(r)).map((r) => r.attempt),
     ).size,
     profiles,
+    runners: [
+      ...new Set(
+        runs
+          .filter((r) => r.outcome !== "launch-failed" && !isReviewerRun(r))
+          .map((r) => r.runner ?? "local"),
+      ),
+    ],
     secrets: profiles.flatMap((name) => {
       const profile = project.config.agents.profiles[name];
       const line = profile ? describeSecrets(profile.secrets ?? {}) : null;
@@ -210,6 +217,7 @@ async function gatherBriefFacts(project: Project, taskId: string): Promise<Brief
     merged: mergedAt(project, task.id),
     attempts: records.attempts,
     profiles: records.profiles,
+    runners: records.runners,
     secrets: records.secrets,
     summary: records.summary,
     cost: records.cost,

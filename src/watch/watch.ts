@@ -228,7 +228,10 @@ class WatchSession {
       this.lastReconcile = Date.now();
     }
     const ready = store.stateCounts().ready ?? 0;
-    if (!this.spent && ready > 0 && store.liveRuns().length < this.limit)
+    // max_parallel bounds this machine's runs; with runners, the launch itself sees their slots.
+    const local = store.liveRuns().filter((r) => r.runner === null).length;
+    const runners = (this.project.config.runners ?? []).length > 0;
+    if (!this.spent && ready > 0 && (local < this.limit || runners))
       await this.beat({ ...opts, tasks: [], reconciled: true });
     this.report();
     await this.conflicts();

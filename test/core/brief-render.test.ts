@@ -206,6 +206,14 @@ describe("renderBrief", () => {
     expect(section(renderBrief(facts({ spec: { text: "" } })), "The spec")).toBe("This part names no spec.");
   });
 
+  it("says where the work ran when any run was on a runner, and nothing when all ran here", () => {
+    expect(renderBrief(facts({}, { runners: ["build-box", "local"] }))).toContain(
+      "Ran on runner `build-box`, this machine: its clean verification there is the runner's, and merge verifies at home.",
+    );
+    expect(renderBrief(facts({}, { runners: ["local"] }))).not.toContain("Ran on");
+    expect(renderBrief(facts())).not.toContain("Ran on");
+  });
+
   it("lists secrets, usage, the person's notes and the dashboard's actions", () => {
     const md = renderBrief(
       facts(

@@ -24,6 +24,7 @@ function model(tasks: Array<[string, string[]]>): BoardModel {
     cost: null,
     partVerify: null,
     unverified: false,
+    runner: null,
   }));
   m.load({ root: "/r", sandbox: "none", rows, review: [], order: null });
   return m;

@@ -120,7 +120,7 @@ describe.skipIf(!HAVE_CHROMIUM)("the dashboard's overview, finished and narrow",
     const shown = await page
       .locator(".thead button.sort")
       .evaluateAll((bs) => bs.map((b) => b.getAttribute("data-key")));
-    expect(new Set([...shown, ...hidden]).size).toBe(11);
+    expect(new Set([...shown, ...hidden]).size).toBe(12);
     expect(await page.locator(".thead .more-cue").getAttribute("title")).toContain("in each row's detail");
 
     // The row's detail holds the columns with no room, live values included.

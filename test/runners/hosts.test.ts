@@ -28,10 +28,11 @@ describe.skipIf(!HAVE_RUNNER_HOSTS)("runner hosts (network namespaces, sshd, one
     });
     repo = await makeGitRepo();
   });
+  // Teardown (the users' processes, userdel, namespaces) is slow on a loaded machine.
   afterAll(async () => {
     await hosts?.close();
     await cleanupTempDirs();
-  });
+  }, 180_000);
 
   it("logs into each host as its own user, with the tools a runner needs and user namespaces working", async () => {
     const [r1, r2, nobwrap] = hosts.hosts;

@@ -67,10 +67,11 @@ describe.skipIf(!HAVE_RUNNER_HOSTS)("remote run failures (spec 0013)", () => {
   beforeAll(async () => {
     hosts = await startRunnerHostsWithGit([{ name: "r1" }, { name: "nobwrap", pathWithout: ["bwrap"] }]);
   }, 120_000);
+  // Teardown (the users' processes, userdel, namespaces) is slow on a loaded machine.
   afterAll(async () => {
     await cleanupProjects();
     await hosts?.close();
-  });
+  }, 180_000);
 
   it("refuses a runner that failed its check, with the reason, and claims nothing", async () => {
     const p = await remoteProject(hosts, []);

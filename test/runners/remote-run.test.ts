@@ -6,9 +6,11 @@
  * are the only channels. Scripted agents do the work.
  */
 import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runProgram } from "../helpers/cli.js";
+import { BIN, runProgram } from "../helpers/cli.js";
 import { HAVE_RUNNER_HOSTS, type RunnerHosts, startRunnerHostsWithGit } from "../helpers/runner-hosts.js";
 import { cleanupProjects, commitAndDone, makeProject, type Project, waitFor } from "../helpers/runtime.js";
 
@@ -34,15 +36,51 @@ async function remoteProject(hosts: RunnerHosts, config: Record<string, unknown>
   return p;
 }
 
+const quote = (v: string) => `'${v.replace(/'/g, "'\\''")}'`;
+
+/** `ballador attach TASK` in a pane of a tmux server of the test's own; the pane's text once it shows the agent. */
+async function attachedScreen(p: Project, task: string): Promise<string> {
+  const socket = `bl-attach-${process.pid}-${randomBytes(3).toString("hex")}`;
+  const script = join(p.parent, `attach-${task}.sh`);
+  const exports = Object.entries(p.env)
+    .filter(([k, v]) => v !== undefined && /^[A-Za-z_][A-Za-z0-9_]*$/.test(k) && k !== "TMUX")
+    .map(([k, v]) => `export ${k}=${quote(v as string)}`);
+  await writeFile(
+    script,
+    [
+      ...exports,
+      `cd ${quote(p.dir)}`,
+      `exec ${quote(process.execPath)} ${quote(BIN)} attach ${task}`,
+      "",
+    ].join("\n"),
+  );
+  const tmux = (args: string[]) =>
+    runProgram("tmux", ["-L", socket, "-f", "/dev/null", ...args], { cwd: p.dir, env: p.env });
+  await tmux(["new-session", "-d", "-x", "160", "-y", "40", `sh ${quote(script)}`]);
+  try {
+    return await waitFor(
+      async () => {
+        const pane = await tmux(["capture-pane", "-p", "-J"]);
+        return pane.stdout.includes("hello from the runner") ? pane.stdout : undefined;
+      },
+      "the runner's session in the attached pane",
+      60_000,
+    );
+  } finally {
+    await tmux(["kill-server"]);
+  }
+}
+
 describe.skipIf(!HAVE_RUNNER_HOSTS)("remote runs over SSH (spec 0013)", () => {
   let hosts: RunnerHosts;
   beforeAll(async () => {
     hosts = await startRunnerHostsWithGit([{ name: "r1" }, { name: "r2" }]);
   }, 120_000);
+  // Teardown (the users' processes, userdel, namespaces) is slow on a loaded machine.
   afterAll(async () => {
     await cleanupProjects();
     await hosts?.close();
-  });
+  }, 180_000);
 
   it("runs a part on a runner, brings it to review at home, and merges it at home", async () => {
     const p = await remoteProject(hosts);
@@ -129,6 +167,10 @@ describe.skipIf(!HAVE_RUNNER_HOSTS)("remote runs over SSH (spec 0013)", () => {
       },
     );
     expect(has.code).toBe(0);
+    // And attached for real, from a terminal: a tmux pane of the test's own server runs
+    // `ballador attach`, and the runner's session shows in it.
+    const screen = await attachedScreen(p, "hands");
+    expect(screen).toContain("hello from the runner");
     const follow = p.spawn(["logs", "-f", "hands"]);
     await waitFor(
       async () => follow.stdout().includes("hello from the runner") || undefined,

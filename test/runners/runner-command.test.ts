@@ -78,10 +78,11 @@ describe.skipIf(!HAVE_RUNNER_HOSTS)("ballador runner (real sshd hosts in network
     await repo.write(".ballador/config.yaml", CONFIG);
     globalFile = join(repo.parent, "xdg", "ballador", "config.yaml");
   });
+  // Teardown (the users' processes, userdel, namespaces) is slow on a loaded machine.
   afterAll(async () => {
     await hosts?.close();
     await cleanupTempDirs();
-  });
+  }, 180_000);
 
   it("add then check: doctor's checks pass there, this Ballador is installed there and answers home's version", async () => {
     const added = await run([

@@ -166,6 +166,20 @@ export class RunLedger extends TaskWrites {
     return rows.map(([taskId, usage]) => ({ taskId, usage: JSON.parse(usage) as RunUsage }));
   }
 
+  /**
+   * The runner of each task whose newest run was on one (spec 0013). SQLite's bare columns take
+   * the row of MAX(rowid): the newest run per task, in one pass over the runs.
+   */
+  lastRunners(): Map<string, string> {
+    const rows = this.db
+      .prepare("SELECT task_id, runner, MAX(rowid) FROM runs GROUP BY task_id")
+      .raw(true)
+      .all() as Array<[string, string | null, number]>;
+    const out = new Map<string, string>();
+    for (const [taskId, runner] of rows) if (runner) out.set(taskId, runner);
+    return out;
+  }
+
   // ---- launches ----------------------------------------------------------------------------
 
   /** Records a downbeat (idempotent: a second call with the same id changes nothing). */

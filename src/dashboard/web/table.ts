@@ -22,6 +22,7 @@ type Key =
   | "agent"
   | "stage"
   | "attempt"
+  | "runner"
   | "cost"
   | "age"
   | "denials"
@@ -36,6 +37,7 @@ const COLUMNS: Array<{ key: Key; label: string; cls: string; width: number }> = 
   { key: "agent", label: "Agent", cls: "c-agent", width: 100 },
   { key: "stage", label: "Stage", cls: "c-role", width: 110 },
   { key: "attempt", label: "Attempt", cls: "c-num", width: 64 },
+  { key: "runner", label: "Runner", cls: "c-agent", width: 90 },
   { key: "cost", label: "Cost", cls: "c-num", width: 120 },
   { key: "age", label: "Age", cls: "c-num", width: 64 },
   { key: "denials", label: "Denied", cls: "c-num", width: 74 },
@@ -43,7 +45,7 @@ const COLUMNS: Array<{ key: Key; label: string; cls: string; width: number }> = 
   { key: "flags", label: "Flags", cls: "c-flags", width: 150 },
 ];
 /** Which columns go first when the table is narrow (issue 34): what asks for attention first. */
-const PRIORITY: Key[] = ["flags", "age", "denials", "agent", "notes", "stage", "attempt", "cost"];
+const PRIORITY: Key[] = ["flags", "age", "denials", "agent", "notes", "stage", "attempt", "runner", "cost"];
 const CUE_W = 30;
 
 /** The columns that fit in `width`; the others go into each row's detail. */
@@ -98,6 +100,9 @@ function cell(key: Key, r: Row, now: number): HTMLElement {
       return span({ title: r.stage ?? r.role ?? "" }, r.stage ?? r.role ?? "");
     case "attempt":
       return span({}, r.attempt);
+    case "runner":
+      // Where its newest run lives or lived (spec 0013); blank: this machine. Config text, shown as text.
+      return span({ title: r.runner ? `runs on runner ${r.runner}` : "" }, r.runner ?? "");
     case "cost":
       return span({ title: r.cost ? `${r.cost} (the agent's own records)` : "" }, r.cost ?? "");
     case "age":
@@ -263,7 +268,9 @@ export class TaskTable {
         continue;
       if (
         q &&
-        !`${r.id}\n${r.title}\n${r.agent}\n${r.role ?? ""}\n${r.stage ?? ""}`.toLowerCase().includes(q)
+        !`${r.id}\n${r.title}\n${r.agent}\n${r.role ?? ""}\n${r.stage ?? ""}\n${r.runner ?? ""}`
+          .toLowerCase()
+          .includes(q)
       )
         continue;
       rows.push(r);
@@ -282,6 +289,8 @@ export class TaskTable {
           return r.stage ?? r.role ?? "";
         case "cost":
           return r.cost ?? "";
+        case "runner":
+          return r.runner ?? "";
         default:
           return r[k];
       }

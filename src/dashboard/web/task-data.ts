@@ -42,6 +42,8 @@ export interface TaskPageData {
     id: string;
     attempt: number;
     profile: string;
+    /** The runner it lived on (spec 0013); null: this machine. */
+    runner?: string | null;
     status: string;
     startedAt: string;
     endedAt: string | null;

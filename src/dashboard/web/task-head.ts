@@ -49,6 +49,8 @@ export function renderHead(head: HTMLElement, d: TaskPageData): void {
       fact("agent", t.agent ?? d.runs.at(-1)?.profile ?? "default profile"),
       t.role ? fact("role", t.role) : null,
       fact("attempt", String(t.attempt)),
+      // Where the newest run lives or lived (spec 0013): the runner's name, as text.
+      d.runs.at(-1)?.runner ? fact("runner", d.runs.at(-1)?.runner as string) : null,
       fact("in state for", age(t.stateChangedAt)),
       t.branch ? fact("branch", t.branch) : null,
       t.reason ? fact("reason", t.reason) : null,

@@ -55,6 +55,7 @@ interface RowExtras {
   config: Project["config"];
   costs: Map<string, TaskCost>;
   unverified: ReadonlySet<string>;
+  runners: ReadonlyMap<string, string>;
 }
 
 function toRow(t: TaskRow, x: RowExtras, denials: number, notes: number, waiting: NeedsYou | null): BoardRow {
@@ -78,6 +79,7 @@ function toRow(t: TaskRow, x: RowExtras, denials: number, notes: number, waiting
     cost: x.costs.get(t.id)?.text ?? null,
     partVerify: partVerifyOverride(t.verify, x.config.verify),
     unverified: x.unverified.has(t.id),
+    runner: x.runners.get(t.id) ?? null,
   };
 }
 
@@ -87,6 +89,8 @@ function extras(project: Project): RowExtras {
     config: project.config,
     costs: costByTask(project.store(), project.config.prices ?? {}),
     unverified: project.store().unverifiedTaskIds(),
+    // Only a project with runners has runs on them: the others skip the pass over the runs.
+    runners: (project.config.runners ?? []).length > 0 ? project.store().lastRunners() : new Map(),
   };
 }
 

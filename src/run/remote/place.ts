@@ -7,15 +7,42 @@
 import { resolveProfile } from "../../adapters/agents/profiles.js";
 import type { TaskRow } from "../../adapters/store/index.js";
 import type { Deferred } from "../../core/schedule.js";
-import { type Project, UserError } from "../../project/index.js";
+import { isReviewerRun, type Project, UserError } from "../../project/index.js";
 import { type RunnerEntry, remoteOf, runnerNamed, runnersOf } from "./ssh.js";
 
 /** Why a runner may not take runs now (its last check failed, ...), or null when it may. */
 export type RunnerProblem = (project: Project, runner: RunnerEntry, profile?: string) => string | null;
 
-/** The person's choice for one task: the launch's --on, else the part's runner, else local. */
-function wanted(task: TaskRow, on: string | undefined): string {
-  return on ?? task.runner ?? "local";
+/**
+ * Where a task's run goes: the launch's --on, else the part's runner, else (a retry, a resume,
+ * request-changes) the runner of its last run, else local. A new attempt follows its work to the
+ * runner it was on; going elsewhere is the person's choice (`launch TASK --on NAME`), never ours.
+ */
+export function wantedPlace(project: Project, task: TaskRow, on: string | undefined): string {
+  if (on ?? task.runner) return (on ?? task.runner) as string;
+  if (task.attempt === 0) return "local";
+  const last = project
+    .store()
+    .runsOf(task.id)
+    .filter((r) => !isReviewerRun(r))
+    .at(-1);
+  return last?.runner ?? "local";
+}
+
+/**
+ * Refuses, before anything is written, a new attempt whose runner cannot take it (retry and
+ * request-changes record the person's words and move the task first: a refusal must come first).
+ */
+export function refuseUnplaceable(
+  project: Project,
+  task: TaskRow,
+  profile: string,
+  problem: RunnerProblem,
+): void {
+  const want = wantedPlace(project, task, undefined);
+  if (want === "local" || want === "any") return;
+  refuseSecrets(project, task.id, profile);
+  namedRunner(project, want, problem, profile);
 }
 
 function refuse(message: string): never {
@@ -75,7 +102,7 @@ export function placeRuns(
   const places = new Map<string, string | null>();
   const deferred: Deferred[] = [];
   for (const { task, profile } of tasks) {
-    const want = wanted(task, on);
+    const want = wantedPlace(project, task, on);
     if (want === "local") {
       places.set(task.id, null);
       continue;

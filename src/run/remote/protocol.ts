@@ -37,6 +37,18 @@ export const RunOrderSchema = z
     /** The runner's own folder for Ballador's runs (its config's root). */
     root: text(1024),
     previousFailure: text(64 * 1024).nullable(),
+    /** The person's steering that stands (request-changes, a pull request's review, update): home's notes, as the prompt needs them. */
+    requests: z
+      .array(text(64 * 1024))
+      .max(64)
+      .default([]),
+    prReview: z
+      .array(text(64 * 1024))
+      .max(64)
+      .default([]),
+    update: text(64 * 1024)
+      .nullable()
+      .default(null),
     /** What home has applied already (the runner store's seqs): a reattach sends only what is new. */
     cursor: z.object({ event: SEQ, verification: SEQ, note: SEQ }).strict(),
   })

@@ -13,6 +13,7 @@ import { readProvisionSpec } from "../../adapters/runfolder/index.js";
 import { gitSshEnv } from "../../adapters/ssh/index.js";
 import { openProject, type Project } from "../../project/index.js";
 import { VERSION } from "../../version.js";
+import { openPrReview, openRequests, openUpdate } from "../steering.js";
 import { MAX_EVENT_LINE, parseEventLine, type RemoteEvent, type RunOrder, runRefs } from "./protocol.js";
 import {
   adopt,
@@ -166,6 +167,9 @@ function runOrder(
     config: readFileSync(r.project.paths.configFile, "utf8"),
     root: r.runner.root,
     previousFailure: claim.previousFailure,
+    requests: openRequests(r.store, r.taskId).slice(-64),
+    prReview: openPrReview(r.store, r.taskId).slice(-64),
+    update: openUpdate(r.store, r.taskId)?.text ?? null,
     cursor: r.cursor,
   };
 }

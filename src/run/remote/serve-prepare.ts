@@ -84,6 +84,11 @@ function queueTask(project: Project, order: RunOrder): void {
     ],
     "runner",
   );
+  // The person's steering is in home's store: the prompt here reads it from this one.
+  const store = project.store();
+  for (const text of order.requests) store.addNote(order.taskId, null, "request", text);
+  for (const text of order.prReview) store.addNote(order.taskId, null, "pr-review", text);
+  if (order.update) store.addNote(order.taskId, null, "update", order.update);
 }
 
 export interface RunnerRun {
@@ -116,6 +121,7 @@ export async function startOrFind(order: RunOrder): Promise<RunnerRun> {
     tasks: [order.taskId],
     actor: "runner",
     previousFailure: order.previousFailure,
+    attempt: order.attempt,
   });
   // A failed start is in the store (the task failed, with the reason) and streams back as its end.
   const deferred = result.deferred[0];
