@@ -13,6 +13,7 @@ import { readProvisionSpec } from "../../adapters/runfolder/index.js";
 import { gitSshEnv } from "../../adapters/ssh/index.js";
 import { openProject, type Project } from "../../project/index.js";
 import { VERSION } from "../../version.js";
+import { type Masking, startMasking } from "./masking.js";
 import { MAX_EVENT_LINE, parseEventLine, type RemoteEvent, type RunOrder, runRefs } from "./protocol.js";
 import {
   adopt,
@@ -27,6 +28,7 @@ import { balladorCommand, remoteOf, runnerNamed, sshArgv } from "./ssh.js";
 
 type End = Extract<RemoteEvent, { t: "end" }>;
 type Claim = NonNullable<ReturnType<typeof readProvisionSpec>>;
+type Tunnel = Masking["tunnel"];
 
 function say(line: string): void {
   process.stdout.write(`[ballador] ${line}\n`);
@@ -111,15 +113,27 @@ export async function relay(runDir: string): Promise<number> {
 }
 
 async function relayTo(r: RelayRun, claim: Claim): Promise<number> {
+  let masking: Masking | null = null;
   try {
     const mergeRefs = await pushStart(r, claim.merge);
-    const { end, why } = await converse(r, runOrder(r, claim, mergeRefs));
+    // Masked secrets stay here: the runner gets stand-ins and a tunnel to this process's proxy.
+    masking = await startMasking(r, claim.profile);
+    if (masking)
+      say(`masked secrets stay home: runner ${r.runner.name} reaches their hosts through an SSH tunnel`);
+    const order = runOrder(r, claim, mergeRefs);
+    const { end, why } = await converse(
+      r,
+      masking ? { ...order, masked: masking.order } : order,
+      masking?.tunnel,
+    );
     const problem = await finishRemote(r, end, why);
     say(problem ? `ended: ${problem}` : `ended on runner ${r.runner.name}: ${end?.state}`);
     return problem ? 1 : 0;
   } catch (err) {
     concludeRemote(r, null, (err as Error).message.split("\n")[0] ?? "relay error");
     throw err;
+  } finally {
+    await masking?.close();
   }
 }
 
@@ -171,14 +185,18 @@ function runOrder(
 }
 
 /** Talks to the runner until its end, reattaching a dropped connection a few times. */
-async function converse(r: RelayRun, order: RunOrder): Promise<{ end: End | null; why: string | null }> {
+async function converse(
+  r: RelayRun,
+  order: RunOrder,
+  tunnel?: Tunnel,
+): Promise<{ end: End | null; why: string | null }> {
   let lastWhy = "";
   for (let attempt = 0; attempt <= RECONNECTS; attempt++) {
     if (attempt > 0) {
       say(`connection to runner ${r.runner.name} lost (${lastWhy}); reattaching (${attempt}/${RECONNECTS})`);
       await new Promise((res) => setTimeout(res, 2000 * attempt));
     }
-    const got = await oneConnection(r, order);
+    const got = await oneConnection(r, order, tunnel);
     if ("end" in got) return { end: got.end, why: null };
     if (got.refused) return { end: null, why: got.why };
     lastWhy = got.why;
@@ -190,8 +208,10 @@ async function converse(r: RelayRun, order: RunOrder): Promise<{ end: End | null
 function oneConnection(
   r: RelayRun,
   order: RunOrder,
+  tunnel?: Tunnel,
 ): Promise<{ end: End } | { why: string; refused: boolean }> {
-  const [cmd, ...args] = sshArgv(r.runner, balladorCommand(r.runner, ["__runner-serve", "run"]));
+  const command = balladorCommand(r.runner, ["__runner-serve", "run"]);
+  const [cmd, ...args] = sshArgv(r.runner, command, tunnel ? { tunnel } : {});
   const child = spawn(cmd as string, args, { stdio: ["pipe", "pipe", "pipe"] });
   child.stdin.on("error", () => undefined);
   child.stdin.end(JSON.stringify(order));
