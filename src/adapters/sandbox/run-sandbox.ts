@@ -1,7 +1,6 @@
 /**
- * One process, one sandbox: @anthropic-ai/sandbox-runtime keeps a single manager per process,
- * with its HTTP/SOCKS proxy running inside this process. So the process that owns a sandbox
- * must spawn asynchronously and keep its event loop free, or the proxy stalls.
+ * One process, one sandbox: the runtime keeps one manager per process, with its HTTP/SOCKS proxy
+ * in this process; so the owner must spawn asynchronously and keep its event loop free.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
