@@ -14,7 +14,18 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { ballador, figure, killTmux, makeRepo, ROOT, run, runAsync, CLI, stats, trivialScript } from "../lib.js";
+import {
+  ballador,
+  CLI,
+  figure,
+  killTmux,
+  makeRepo,
+  ROOT,
+  run,
+  runAsync,
+  stats,
+  trivialScript,
+} from "../lib.js";
 
 const SECTION = "runners";
 const ROUNDS = 3;
@@ -81,7 +92,8 @@ async function until(repo, what, check, ms = 180_000) {
     } finally {
       db.close();
     }
-    if (Date.now() > deadline) throw new Error(`bench runners: ${what} not reached in ${ms / 1000} s (${repo.dir})`);
+    if (Date.now() > deadline)
+      throw new Error(`bench runners: ${what} not reached in ${ms / 1000} s (${repo.dir})`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -94,7 +106,9 @@ async function launchFour(repo, ids, onRunner) {
     env: repo.env,
   });
   const marks = await until(repo, `the agents of ${ids.join(", ")}`, (db) => {
-    const q = db.prepare("SELECT agent_started_at AS at FROM runs WHERE task_id = ? ORDER BY rowid DESC LIMIT 1");
+    const q = db.prepare(
+      "SELECT agent_started_at AS at FROM runs WHERE task_id = ? ORDER BY rowid DESC LIMIT 1",
+    );
     const at = ids.map((id) => q.get(id)?.at ?? null);
     return at.every((a) => a !== null) ? at : null;
   });
@@ -111,7 +125,9 @@ function sshRoundTrips(hosts, n) {
   const times = [];
   for (let i = 0; i < n + 1; i++) {
     const start = process.hrtime.bigint();
-    const r = spawnSync("ssh", ["-F", hosts.sshConfig, "-o", "BatchMode=yes", "r1", "true"], { stdio: "ignore" });
+    const r = spawnSync("ssh", ["-F", hosts.sshConfig, "-o", "BatchMode=yes", "r1", "true"], {
+      stdio: "ignore",
+    });
     if (r.status !== 0) throw new Error("bench runners: ssh r1 true failed");
     if (i > 0) times.push(Number(process.hrtime.bigint() - start) / 1e6);
   }
@@ -121,11 +137,11 @@ function sshRoundTrips(hosts, n) {
 export const section = {
   name: "runners",
   order: 75,
-  description: "launch to the agent's first line: 4 runs on a runner over SSH vs 4 local, and one SSH round trip",
+  description:
+    "launch to the agent's first line: 4 runs on a runner over SSH vs 4 local, and one SSH round trip",
   async run() {
     const helper = await loadHostsHelper();
-    if (helper.RUNNER_HOSTS_MISSING)
-      return [figure(SECTION, `skipped: ${helper.RUNNER_HOSTS_MISSING}`, 0)];
+    if (helper.RUNNER_HOSTS_MISSING) return [figure(SECTION, `skipped: ${helper.RUNNER_HOSTS_MISSING}`, 0)];
     const hosts = await helper.startRunnerHostsWithGit([{ name: "r1" }]);
     const socket = `bl-bench-${process.pid}-runners`;
     try {

@@ -115,17 +115,21 @@ export async function relay(runDir: string): Promise<number> {
 async function relayTo(r: RelayRun, claim: Claim): Promise<number> {
   let masking: Masking | null = null;
   try {
-    const mergeRefs = await pushStart(r, claim.merge);
+    // The start goes to the remote while the runner's connection opens (its handshake and its
+    // Ballador's start): the order is written only once the start is there, which the runner
+    // fetches first thing.
+    const pushed = pushStart(r, claim.merge);
+    pushed.catch(() => undefined);
     // Masked secrets stay here: the runner gets stand-ins and a tunnel to this process's proxy.
     masking = await startMasking(r, claim.profile);
     if (masking)
       say(`masked secrets stay home: runner ${r.runner.name} reaches their hosts through an SSH tunnel`);
-    const order = runOrder(r, claim, mergeRefs);
-    const { end, why } = await converse(
-      r,
-      masking ? { ...order, masked: masking.order } : order,
-      masking?.tunnel,
-    );
+    const masked = masking?.order;
+    const order = pushed.then((mergeRefs) => {
+      const o = runOrder(r, claim, mergeRefs);
+      return masked ? { ...o, masked } : o;
+    });
+    const { end, why } = await converse(r, order, masking?.tunnel);
     const problem = await finishRemote(r, end, why);
     say(problem ? `ended: ${problem}` : `ended on runner ${r.runner.name}: ${end?.state}`);
     return problem ? 1 : 0;
@@ -187,14 +191,18 @@ function runOrder(
 /** Talks to the runner until its end, reattaching a dropped connection a few times. */
 async function converse(
   r: RelayRun,
-  order: RunOrder,
+  first: Promise<RunOrder>,
   tunnel?: Tunnel,
 ): Promise<{ end: End | null; why: string | null }> {
   let lastWhy = "";
+  let order = first;
   for (let attempt = 0; attempt <= RECONNECTS; attempt++) {
     if (attempt > 0) {
       say(`connection to runner ${r.runner.name} lost (${lastWhy}); reattaching (${attempt}/${RECONNECTS})`);
       await new Promise((res) => setTimeout(res, 2000 * attempt));
+      // A reattach sends what has been applied since.
+      const sent = await order;
+      order = Promise.resolve({ ...sent, cursor: { ...r.cursor } });
     }
     const got = await oneConnection(r, order, tunnel);
     if ("end" in got) return { end: got.end, why: null };
@@ -207,19 +215,27 @@ async function converse(
 /** One SSH connection: the order in, checked events out, until the end or a drop. */
 function oneConnection(
   r: RelayRun,
-  order: RunOrder,
+  order: Promise<RunOrder>,
   tunnel?: Tunnel,
 ): Promise<{ end: End } | { why: string; refused: boolean }> {
   const command = balladorCommand(r.runner, ["__runner-serve", "run"]);
   const [cmd, ...args] = sshArgv(r.runner, command, tunnel ? { tunnel } : {});
   const child = spawn(cmd as string, args, { stdio: ["pipe", "pipe", "pipe"] });
   child.stdin.on("error", () => undefined);
-  child.stdin.end(JSON.stringify(order));
+  // Nothing is sent before the order is whole (the start pushed); a failed push ends it here.
+  let orderError: Error | null = null;
+  order.then(
+    (o) => child.stdin.end(JSON.stringify(o)),
+    (err: Error) => {
+      orderError = err;
+      child.kill("SIGTERM");
+    },
+  );
   let stderr = "";
   child.stderr.on("data", (d: Buffer) => {
     stderr = (stderr + d.toString("utf8")).slice(-4000);
   });
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     let settled: { end: End } | { why: string; refused: boolean } | null = null;
     const lines = createInterface({ input: child.stdout, crlfDelay: Number.POSITIVE_INFINITY });
     lines.on("line", (line) => {
@@ -243,6 +259,7 @@ function oneConnection(
     });
     child.on("close", (code, signal) => {
       lines.close();
+      if (orderError) return reject(orderError);
       const tail = stderr.trim().split("\n").slice(-3).join(" | ").slice(0, 500);
       resolve(
         settled ?? {
