@@ -103,8 +103,23 @@ describe.skipIf(!HAVE_RUNNER_HOSTS)("masked secrets of a remote run (spec 0013)"
       res.writeHead(200, { "content-type": "text/plain" });
       res.end(`you sent: ${req.headers.authorization ?? ""}\n`);
     });
-    const p = await remoteSecretProject({ API_TOKEN: { env: "API_TOKEN", hosts: ["127.0.0.1"] } });
+    const realFile = uniqueValue("file-tok-");
+    const p = await remoteSecretProject({
+      API_TOKEN: { env: "API_TOKEN", hosts: ["127.0.0.1"] },
+      // A masked credential file: its content made at home, with the stand-in in the token's place.
+      TOKEN_FILE: {
+        env: "TOKEN_JSON",
+        hosts: ["127.0.0.1"],
+        at: "~/.config/tool/token.json",
+        extract: '"token": *"([^"]+)"',
+      },
+    });
+    const fileToken = `sed -n 's/.*"token": *"\\([^"]*\\)".*/\\1/p' "$HOME/.config/tool/token.json"`;
     const steps: Step[] = [
+      { run: `grep -q '"token": *"fake_value_' "$HOME/.config/tool/token.json"` },
+      {
+        run: `curl -sS --fail --max-time 30 -H "Authorization: Bearer $(${fileToken})" 'https://127.0.0.1:${tls.port}/file-token' > /dev/null`,
+      },
       { run: 'case "$API_TOKEN" in fake_value_*) ;; *) exit 1 ;; esac' },
       { run: `test "$(printf %s "$API_TOKEN" | sha256sum | cut -d' ' -f1)" != ${sha(real)}` },
       // No process the agent can see holds the value: it was never on the runner.
@@ -124,7 +139,7 @@ describe.skipIf(!HAVE_RUNNER_HOSTS)("masked secrets of a remote run (spec 0013)"
     await p.part("leak", { steps });
     await p.ok(["queue"]);
     const launched = await p.run(["launch", "leak", "--on", "r1"], {
-      env: { API_TOKEN: real, NODE_EXTRA_CA_CERTS: tls.caFile },
+      env: { API_TOKEN: real, TOKEN_JSON: `{"token": "${realFile}"}`, NODE_EXTRA_CA_CERTS: tls.caFile },
     });
     expect(launched.code, launched.stdout + launched.stderr).toBe(0);
     const t = await p.waitState("leak", ["review", "failed"], 180_000);
@@ -133,6 +148,7 @@ describe.skipIf(!HAVE_RUNNER_HOSTS)("masked secrets of a remote run (spec 0013)"
 
     // The secret's host got the real value, put in at home.
     expect(seen.find((s) => s.path === "/secret-host")?.authorization).toBe(`Bearer ${real}`);
+    expect(seen.find((s) => s.path === "/file-token")?.authorization).toBe(`Bearer ${realFile}`);
     // What the agent read back holds the stand-in only.
     expect(echo).toMatch(/^you sent: Bearer fake_value_/);
     expect(echo).not.toContain(real);
@@ -148,7 +164,8 @@ describe.skipIf(!HAVE_RUNNER_HOSTS)("masked secrets of a remote run (spec 0013)"
     expect(owned.some((f) => f.startsWith(h.home))).toBe(true);
     const holding = owned.filter((f) => {
       try {
-        return readFileSync(f).includes(Buffer.from(real));
+        const data = readFileSync(f);
+        return data.includes(Buffer.from(real)) || data.includes(Buffer.from(realFile));
       } catch {
         return false;
       }
@@ -156,7 +173,10 @@ describe.skipIf(!HAVE_RUNNER_HOSTS)("masked secrets of a remote run (spec 0013)"
     expect(holding).toEqual([]);
     // Nor at home: store, run folders, worktrees, repository; the branch holds the stand-in.
     await expectInNoFile(real, leakPlaces(p), "the real value");
-    expect(await p.git(["log", "-p", "--all"])).not.toContain(real);
+    await expectInNoFile(realFile, leakPlaces(p), "the file's real token");
+    const history = await p.git(["log", "-p", "--all"]);
+    expect(history).not.toContain(real);
+    expect(history).not.toContain(realFile);
 
     // The host the runner's sandbox refused is recorded at home.
     const report = await p.json<{ runs: Array<{ denials: Array<{ host: string }> }> }>([
