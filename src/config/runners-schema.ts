@@ -89,7 +89,7 @@ export const RunnerSchema = z.strictObject({
     .enum(["home", "runner"])
     .optional()
     .describe(
-      "home: masked secrets are added by a proxy at home, through an SSH tunnel; runner: values are sent per run and kept in memory there. Default: home",
+      "home: masked secrets stay home, added by a proxy at home that the runner reaches through an SSH tunnel. runner: the runner's own secret store (designed, not built: a run with secrets is refused there). Default: home",
     ),
 });
 

@@ -67,7 +67,12 @@ export interface Bind {
 
 export interface Policy {
   kind: StepKind;
-  network: { allowedDomains: string[]; deniedDomains: string[] };
+  network: {
+    allowedDomains: string[];
+    deniedDomains: string[];
+    /** On a runner: the masked secrets' hosts go to home's injecting proxy through this socket. */
+    mitmProxy?: { socketPath: string; domains: string[] };
+  };
   filesystem: { denyRead: string[]; allowRead: string[]; allowWrite: string[]; denyWrite: string[] };
   /** Writable per-run copies mounted over real folders (the task's ref and reflog folders). */
   binds: Bind[];

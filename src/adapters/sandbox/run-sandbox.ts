@@ -1,7 +1,6 @@
 /**
- * One process, one sandbox: @anthropic-ai/sandbox-runtime keeps a single manager per process,
- * with its HTTP/SOCKS proxy running inside this process. So the process that owns a sandbox
- * must spawn asynchronously and keep its event loop free, or the proxy stalls.
+ * One process, one sandbox: the runtime keeps one manager per process, with its HTTP/SOCKS proxy
+ * in this process; so the owner must spawn asynchronously and keep its event loop free.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
@@ -204,12 +203,10 @@ export class RunSandbox {
 
   /**
    * Starts this process's runtime ahead of its first policy, while the caller does other work
-   * (a session adds its worktree meanwhile): loading the runtime, its dependency check and its
-   * proxies and bridges take ~0.2 s, most of it waiting for the bridges' sockets. It starts
-   * with no host allowed and no folder writable; start() then re-targets it to the run's
-   * policy, so nothing is ever wrapped under the warm-up's settings but a stricter one. Not
-   * for a run with masked secrets: TLS termination is fixed when the runtime starts, and
-   * start() would restart it. Failures are left for start() to report.
+   * (a session adds its worktree meanwhile): loading the runtime and starting its proxies and
+   * bridges take ~0.2 s. It starts with no host allowed and no folder writable; start() then
+   * re-targets it to the run's policy (nothing is wrapped under the warm-up's settings). Not for
+   * masked secrets: TLS termination is fixed when the runtime starts. start() reports failures.
    */
   static prewarm(): void {
     if (initialized || warming) return;
@@ -237,6 +234,11 @@ export class RunSandbox {
   /** The policy this sandbox enforces. */
   get enforced(): Policy {
     return this.policy;
+  }
+
+  /** Where this process's proxy listens, with its token: a runner's tunnel at home leads there. */
+  static endpoint(): { port: number | undefined; token: string | undefined } {
+    return { port: manager?.getProxyPort(), token: manager?.getProxyAuthToken() };
   }
 
   /** The runtime's proxy sockets this process has bound into sandboxes (for crash clean-up). */

@@ -7,7 +7,9 @@
 import { resolveProfile } from "../../adapters/agents/profiles.js";
 import type { TaskRow } from "../../adapters/store/index.js";
 import type { Deferred } from "../../core/schedule.js";
+import type { SecretSpec } from "../../core/secrets.js";
 import { isReviewerRun, type Project, UserError } from "../../project/index.js";
+import { remoteSecretsProblem } from "./masking-rules.js";
 import { type RunnerEntry, remoteOf, runnerNamed, runnersOf } from "./ssh.js";
 
 /** Why a runner may not take runs now (its last check failed, ...), or null when it may. */
@@ -41,29 +43,23 @@ export function refuseUnplaceable(
 ): void {
   const want = wantedPlace(project, task, undefined);
   if (want === "local" || want === "any") return;
-  refuseSecrets(project, task.id, profile);
-  namedRunner(project, want, problem, profile);
+  refuseSecrets(project, task.id, profile, namedRunner(project, want, problem, profile));
 }
 
 function refuse(message: string): never {
   throw new UserError(`refusing to launch: ${message}`, 4, [], "runner_refused");
 }
 
-/**
- * Secret values never leave home, and their way to a runner (a reverse tunnel to home's
- * injecting proxy) is not built yet: a run that needs one stays home, said, never sent blind.
- */
-function refuseSecrets(project: Project, taskId: string, profile: string): void {
-  let names: string[] = [];
+/** A run whose secrets cannot go to this runner (a passed value, secrets_at: runner) stays home, said. */
+function refuseSecrets(project: Project, taskId: string, profile: string, runner: RunnerEntry): void {
+  let specs: Record<string, SecretSpec>;
   try {
-    names = Object.keys(resolveProfile(project.config, profile).secrets);
+    specs = resolveProfile(project.config, profile).secrets;
   } catch {
     return; // an unknown profile is the claim's to report, on the task itself
   }
-  if (names.length > 0)
-    refuse(
-      `${taskId}: profile ${profile} uses secrets (${names.join(", ")}), which runners cannot receive yet (spec 0013); run it --on local`,
-    );
+  const why = remoteSecretsProblem(project.config, runner, profile, specs);
+  if (why !== null) refuse(`${taskId}: ${why}`);
 }
 
 /** The runner named, checked; refuses the whole launch when it cannot be used. */
@@ -107,11 +103,11 @@ export function placeRuns(
       places.set(task.id, null);
       continue;
     }
-    refuseSecrets(project, task.id, profile);
     const runner =
       want === "any"
         ? anyRunner(project, problem, free, profile)
         : namedRunner(project, want, problem, profile);
+    if (runner) refuseSecrets(project, task.id, profile, runner);
     if (!runner || free(runner) <= 0) {
       deferred.push({
         id: task.id,

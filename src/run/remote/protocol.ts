@@ -15,6 +15,23 @@ const COMMIT = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 
 const text = (max: number) => z.string().max(max);
 const SEQ = z.number().int().min(0);
+const HOST = z.string().regex(/^[A-Za-z0-9*._:[\]-]{1,255}$/);
+
+/**
+ * A run's masked secrets as the runner gets them (spec 0013): stand-ins and home's public CA,
+ * never a value. The runner's proxy sends the secrets' hosts through `socket`, the end of an
+ * SSH tunnel to home's injecting proxy.
+ */
+export const MaskedOrderSchema = z
+  .object({
+    socket: z.string().regex(/^\/[A-Za-z0-9._/-]{1,100}$/),
+    hosts: z.array(HOST).min(1).max(64),
+    caCert: text(16 * 1024),
+    env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/), text(1024)),
+    files: z.array(z.object({ at: text(1024), content: text(256 * 1024) }).strict()).max(32),
+  })
+  .strict();
+export type MaskedOrder = z.infer<typeof MaskedOrderSchema>;
 
 /** What home sends: the run order (no secret value, no webhook: those stay home). */
 export const RunOrderSchema = z
@@ -50,7 +67,9 @@ export const RunOrderSchema = z
       .nullable()
       .default(null),
     /** What home has applied already (the runner store's seqs): a reattach sends only what is new. */
-    cursor: z.object({ event: SEQ, verification: SEQ, note: SEQ }).strict(),
+    cursor: z.object({ event: SEQ, verification: SEQ, note: SEQ, denial: SEQ.optional() }).strict(),
+    /** The run's masked secrets through home's proxy, when its profile has any. */
+    masked: MaskedOrderSchema.optional(),
   })
   .strict();
 export type RunOrder = z.infer<typeof RunOrderSchema>;
@@ -114,6 +133,20 @@ export const RemoteEventSchema = z.discriminatedUnion("t", [
     .strict(),
   z.object({ t: z.literal("needs"), since: text(40).nullable(), what: text(2000).nullable() }).strict(),
   z.object({ t: z.literal("log"), line: text(2000) }).strict(),
+  /** A request the runner's proxy refused (or a stand-in sent off its hosts): recorded at home. */
+  z
+    .object({
+      t: z.literal("denial"),
+      seq: SEQ,
+      host: text(255),
+      port: z.number().int().min(0).max(65535).nullable(),
+      at: text(40),
+      secret: z
+        .string()
+        .regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/)
+        .optional(),
+    })
+    .strict(),
   z
     .object({
       t: z.literal("end"),

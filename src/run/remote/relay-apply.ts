@@ -6,7 +6,7 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { git, isAncestor, objectType, resolveCommit, updateRef } from "../../adapters/git/index.js";
-import { runFolder } from "../../adapters/runfolder/index.js";
+import { recordDenial, runFolder } from "../../adapters/runfolder/index.js";
 import { gitSshEnv } from "../../adapters/ssh/index.js";
 import type { TaskStore } from "../../adapters/store/index.js";
 import type { TaskState } from "../../core/states.js";
@@ -29,7 +29,7 @@ export interface RelayRun {
   startCommit: string;
   baseCommit: string;
   /** The runner's seqs applied so far (kept in relay.json: a reattach sends only what is new). */
-  cursor: { event: number; verification: number; note: number };
+  cursor: { event: number; verification: number; note: number; denial?: number };
   say: (line: string) => void;
 }
 
@@ -54,7 +54,7 @@ export function saveRelayState(r: RelayRun): void {
 
 /** Whether an event of the runner's log was applied before (a reattach's replay); marks it applied. */
 function fresh(r: RelayRun, kind: keyof RelayRun["cursor"], seq: number): boolean {
-  if (seq <= r.cursor[kind]) return false;
+  if (seq <= (r.cursor[kind] ?? 0)) return false;
   r.cursor[kind] = seq;
   saveRelayState(r);
   return true;
@@ -129,6 +129,16 @@ export function applyEvent(r: RelayRun, e: RemoteEvent): Extract<RemoteEvent, { 
       return null;
     case "log":
       r.say(`runner: ${e.line}`);
+      return null;
+    case "denial":
+      // Home's record, as a local run's: `sandbox denials`, `show` and the brief read it here.
+      if (fresh(r, "denial", e.seq))
+        recordDenial(r.runDir, {
+          host: e.host,
+          port: e.port,
+          at: e.at,
+          ...(e.secret !== undefined ? { secret: e.secret } : {}),
+        });
       return null;
     case "end":
       return e;

@@ -14,6 +14,7 @@ import { gitSshEnv } from "../../adapters/ssh/index.js";
 import { openProject, type Project } from "../../project/index.js";
 import { VERSION } from "../../version.js";
 import { openPrReview, openRequests, openUpdate } from "../steering.js";
+import { type Masking, startMasking } from "./masking.js";
 import { MAX_EVENT_LINE, parseEventLine, type RemoteEvent, type RunOrder, runRefs } from "./protocol.js";
 import {
   adopt,
@@ -28,6 +29,7 @@ import { balladorCommand, remoteOf, runnerNamed, sshArgv } from "./ssh.js";
 
 type End = Extract<RemoteEvent, { t: "end" }>;
 type Claim = NonNullable<ReturnType<typeof readProvisionSpec>>;
+type Tunnel = Masking["tunnel"];
 
 function say(line: string): void {
   process.stdout.write(`[ballador] ${line}\n`);
@@ -112,15 +114,31 @@ export async function relay(runDir: string): Promise<number> {
 }
 
 async function relayTo(r: RelayRun, claim: Claim): Promise<number> {
+  let masking: Masking | null = null;
   try {
-    const mergeRefs = await pushStart(r, claim.merge);
-    const { end, why } = await converse(r, runOrder(r, claim, mergeRefs));
+    // The start goes to the remote while the runner's connection opens (its handshake and its
+    // Ballador's start): the order is written only once the start is there, which the runner
+    // fetches first thing.
+    const pushed = pushStart(r, claim.merge);
+    pushed.catch(() => undefined);
+    // Masked secrets stay here: the runner gets stand-ins and a tunnel to this process's proxy.
+    masking = await startMasking(r, claim.profile);
+    if (masking)
+      say(`masked secrets stay home: runner ${r.runner.name} reaches their hosts through an SSH tunnel`);
+    const masked = masking?.order;
+    const order = pushed.then((mergeRefs) => {
+      const o = runOrder(r, claim, mergeRefs);
+      return masked ? { ...o, masked } : o;
+    });
+    const { end, why } = await converse(r, order, masking?.tunnel);
     const problem = await finishRemote(r, end, why);
     say(problem ? `ended: ${problem}` : `ended on runner ${r.runner.name}: ${end?.state}`);
     return problem ? 1 : 0;
   } catch (err) {
     concludeRemote(r, null, (err as Error).message.split("\n")[0] ?? "relay error");
     throw err;
+  } finally {
+    await masking?.close();
   }
 }
 
@@ -175,14 +193,22 @@ function runOrder(
 }
 
 /** Talks to the runner until its end, reattaching a dropped connection a few times. */
-async function converse(r: RelayRun, order: RunOrder): Promise<{ end: End | null; why: string | null }> {
+async function converse(
+  r: RelayRun,
+  first: Promise<RunOrder>,
+  tunnel?: Tunnel,
+): Promise<{ end: End | null; why: string | null }> {
   let lastWhy = "";
+  let order = first;
   for (let attempt = 0; attempt <= RECONNECTS; attempt++) {
     if (attempt > 0) {
       say(`connection to runner ${r.runner.name} lost (${lastWhy}); reattaching (${attempt}/${RECONNECTS})`);
       await new Promise((res) => setTimeout(res, 2000 * attempt));
+      // A reattach sends what has been applied since.
+      const sent = await order;
+      order = Promise.resolve({ ...sent, cursor: { ...r.cursor } });
     }
-    const got = await oneConnection(r, order);
+    const got = await oneConnection(r, order, tunnel);
     if ("end" in got) return { end: got.end, why: null };
     if (got.refused) return { end: null, why: got.why };
     lastWhy = got.why;
@@ -193,17 +219,27 @@ async function converse(r: RelayRun, order: RunOrder): Promise<{ end: End | null
 /** One SSH connection: the order in, checked events out, until the end or a drop. */
 function oneConnection(
   r: RelayRun,
-  order: RunOrder,
+  order: Promise<RunOrder>,
+  tunnel?: Tunnel,
 ): Promise<{ end: End } | { why: string; refused: boolean }> {
-  const [cmd, ...args] = sshArgv(r.runner, balladorCommand(r.runner, ["__runner-serve", "run"]));
+  const command = balladorCommand(r.runner, ["__runner-serve", "run"]);
+  const [cmd, ...args] = sshArgv(r.runner, command, tunnel ? { tunnel } : {});
   const child = spawn(cmd as string, args, { stdio: ["pipe", "pipe", "pipe"] });
   child.stdin.on("error", () => undefined);
-  child.stdin.end(JSON.stringify(order));
+  // Nothing is sent before the order is whole (the start pushed); a failed push ends it here.
+  let orderError: Error | null = null;
+  order.then(
+    (o) => child.stdin.end(JSON.stringify(o)),
+    (err: Error) => {
+      orderError = err;
+      child.kill("SIGTERM");
+    },
+  );
   let stderr = "";
   child.stderr.on("data", (d: Buffer) => {
     stderr = (stderr + d.toString("utf8")).slice(-4000);
   });
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     let settled: { end: End } | { why: string; refused: boolean } | null = null;
     const lines = createInterface({ input: child.stdout, crlfDelay: Number.POSITIVE_INFINITY });
     lines.on("line", (line) => {
@@ -227,6 +263,7 @@ function oneConnection(
     });
     child.on("close", (code, signal) => {
       lines.close();
+      if (orderError) return reject(orderError);
       const tail = stderr.trim().split("\n").slice(-3).join(" | ").slice(0, 500);
       resolve(
         settled ?? {

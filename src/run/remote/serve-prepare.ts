@@ -12,6 +12,7 @@ import { git } from "../../adapters/git/index.js";
 import { openProject, type Project } from "../../project/index.js";
 import { launch } from "../launch.js";
 import type { RunOrder } from "./protocol.js";
+import { writeRemoteMasked } from "./runner-masked.js";
 
 /** The branch the runner's throwaway repository starts its task from. */
 export const RUNNER_BASE = "ballador-base";
@@ -32,6 +33,10 @@ export function runnerRunDir(root: string, runId: string): string {
 export function runnerConfig(configText: string): string {
   const doc = (parse(configText) as Record<string, unknown> | null) ?? {};
   for (const key of ["notify", "runners", "runners_remote"]) delete doc[key];
+  // Secrets are never had here: their sources are home's, masked ones come as stand-ins.
+  const profiles = (doc.agents as { profiles?: Record<string, Record<string, unknown> | null> } | undefined)
+    ?.profiles;
+  for (const p of Object.values(profiles ?? {})) if (p && typeof p === "object") delete p.secrets;
   doc.base = RUNNER_BASE;
   doc.tmux_socket = RUNNER_SOCKET;
   // The runner's store holds only this task: nothing to stack on.
@@ -116,6 +121,7 @@ export async function startOrFind(order: RunOrder): Promise<RunnerRun> {
   writeFileSync(orderFile, JSON.stringify({ ...order, config: undefined }), { flag: "wx" });
   await prepareRepo(order, repo);
   const project = await openProject(repo);
+  if (order.masked) writeRemoteMasked(project.paths.stateDir, order.masked);
   queueTask(project, order);
   const result = await launch(project, {
     tasks: [order.taskId],

@@ -7,7 +7,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { git, resolveCommit } from "../../adapters/git/index.js";
-import { runFolder } from "../../adapters/runfolder/index.js";
+import { readDenials, runFolder } from "../../adapters/runfolder/index.js";
 import { sessionNameFor } from "../../adapters/tmux/index.js";
 import type { TaskState } from "../../core/states.js";
 import { branchFor, openProject, type Project } from "../../project/index.js";
@@ -24,6 +24,7 @@ interface Cursor {
   event: number;
   verification: number;
   note: number;
+  denial: number;
   phase: string | null | undefined;
   agent: boolean;
   needs: string | null;
@@ -51,7 +52,13 @@ export async function serveRun(orderText: string, emit: (e: RemoteEvent) => void
     sessionLog: first ? runFolder(first.runDir).host.sessionLog : join(run.dir, "none"),
     reattached: run.reattached,
   });
-  const cursor: Cursor = { ...order.cursor, phase: undefined, agent: false, needs: null };
+  const cursor: Cursor = {
+    ...order.cursor,
+    denial: order.cursor.denial ?? 0,
+    phase: undefined,
+    agent: false,
+    needs: null,
+  };
   let beat = 0;
   for (;;) {
     const over = watchOnce(run.project, order.taskId, cursor, emit);
@@ -103,6 +110,7 @@ function watchOnce(project: Project, taskId: string, c: Cursor, emit: (e: Remote
       tail,
     });
   }
+  if (run) sendDenials(run.runDir, c, emit);
   for (const e of store.events(taskId).filter((e) => e.seq > c.event)) {
     c.event = e.seq;
     if (e.to === "queued" || e.to === "ready") continue;
@@ -116,6 +124,24 @@ function watchOnce(project: Project, taskId: string, c: Cursor, emit: (e: Remote
     });
   }
   return !LIVE.includes(task.state) && store.liveRuns().every((r) => r.taskId !== taskId);
+}
+
+/** The runner's proxy's denials go home, each once (its seq is its line in denials.jsonl). */
+function sendDenials(runDir: string, c: Cursor, emit: (e: RemoteEvent) => void): void {
+  const all = readDenials(runDir);
+  for (let i = c.denial; i < all.length; i++) {
+    const d = all[i];
+    c.denial = i + 1;
+    if (!d || typeof d.host !== "string") continue;
+    emit({
+      t: "denial",
+      seq: i + 1,
+      host: d.host.slice(0, 255),
+      port: typeof d.port === "number" ? d.port : null,
+      at: String(d.at).slice(0, 40),
+      ...(typeof d.secret === "string" ? { secret: d.secret } : {}),
+    });
+  }
 }
 
 /** The run is over here: the branch goes to its one ref (Ballador's push, never the agent's). */

@@ -38,9 +38,27 @@ export function balladorCommand(runner: RunnerEntry, args: readonly string[]): s
   return `${balladorWords(runner)} ${args.map(shellWord).join(" ")}`;
 }
 
-/** The argv of `ssh` running `command` on the runner (tty: for a person's attach). */
-export function sshArgv(runner: RunnerEntry, command: string, opts: { tty?: boolean } = {}): string[] {
-  return ["ssh", ...sshOptions(), opts.tty ? "-t" : "-T", "--", runner.ssh, command];
+/**
+ * The argv of `ssh` running `command` on the runner (tty: for a person's attach). `tunnel` makes
+ * the runner's Unix socket `remote` lead to home's socket `local` (masked secrets' way home):
+ * made 0600 by sshd (StreamLocalBindMask), a stale one replaced, and no run without it.
+ */
+export function sshArgv(
+  runner: RunnerEntry,
+  command: string,
+  opts: { tty?: boolean; tunnel?: { remote: string; local: string } } = {},
+): string[] {
+  const tunnel = opts.tunnel
+    ? [
+        "-o",
+        "ExitOnForwardFailure=yes",
+        "-o",
+        "StreamLocalBindUnlink=yes",
+        "-R",
+        `${opts.tunnel.remote}:${opts.tunnel.local}`,
+      ]
+    : [];
+  return ["ssh", ...sshOptions(), ...tunnel, opts.tty ? "-t" : "-T", "--", runner.ssh, command];
 }
 
 /** Runs the runner's Ballador with `args` and collects its output (bounded by the adapter). */

@@ -9,6 +9,7 @@ import { resolveCommit } from "../../adapters/git/index.js";
 import type { RunSpec } from "../../adapters/runfolder/index.js";
 import { type MaskedSecret, RunSandbox } from "../../adapters/sandbox/index.js";
 import { mcpSelection } from "../mcp-servers.js";
+import { readRemoteMasked, remoteMaskedRun } from "../remote/runner-masked.js";
 import type { RefCopy } from "../run-refs.js";
 import { mcpForHome } from "../run-spec.js";
 import { beforeSandboxedStep } from "../run-steps.js";
@@ -61,18 +62,22 @@ export async function prepareAgent(ctx: RunContext): Promise<PreparedAgent> {
   try {
     const prepared = await agentEnvironment(spec);
     agent.env = prepared.env;
+    // On a runner, masked secrets stay at home: stand-ins here, their hosts through the tunnel.
+    const remote = spec.sandbox ? readRemoteMasked(spec.stateDir) : null;
     if (spec.sandbox) {
       agent.copy = await beforeSandboxedStep(spec.repoRoot, paths.dir, spec.branch);
-      agent.sandbox = await RunSandbox.start(spec.sandbox, {
+      const viaHome = remote ? remoteMaskedRun(spec.sandbox, remote, paths.dir) : null;
+      agent.sandbox = await RunSandbox.start(viaHome?.policy ?? spec.sandbox, {
         runDir: paths.dir,
         tmp: spec.tmp,
         masked: prepared.masked,
       });
       // The agent, and what its home is seeded with, hold the stand-ins of masked secrets.
-      Object.assign(agent.env, agent.sandbox.standIns());
-      writeStandInFiles(spec.home, agent.sandbox.standInFiles());
+      Object.assign(agent.env, agent.sandbox.standIns(), viaHome?.env ?? {});
+      writeStandInFiles(spec.home, [...agent.sandbox.standInFiles(), ...(remote?.files ?? [])]);
     }
-    if (spec.sandbox && Object.keys(spec.secrets).length > 0 && spec.role !== "reviewer")
+    const secrets = Object.keys(spec.secrets).length > 0 || remote !== null;
+    if (spec.sandbox && secrets && spec.role !== "reviewer")
       Object.assign(agent.env, await reseedHome(ctx, agent.env));
     if (agent.sandbox) agent.command = await agent.sandbox.wrapArgv(spec.command, spec.worktree);
   } catch (err) {
