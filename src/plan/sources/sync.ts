@@ -20,9 +20,9 @@ import {
   type TrackerIssue,
 } from "../../core/sources.js";
 import { EDITABLE_STATES } from "../../core/states.js";
+import { instanceId, openTracker, sendTrackerWrites, sourceConfig } from "../../notify/index.js";
 import { type Project, problems as problemsError, UserError } from "../../project/index.js";
 import { queueParts } from "../queue.js";
-import { instanceId, openTracker, sourceConfig } from "./tracker.js";
 
 export interface SourceListResult {
   source: string;
@@ -236,8 +236,7 @@ export async function syncSource(project: Project, name: string): Promise<Source
     );
     store.setSourceItemHash(id, hashOf(p.text));
   }
-  const { sendWrites } = await import("./writeback.js");
-  const writes = await sendWrites(project, name, tracker);
+  const writes = await sendTrackerWrites(project, name, tracker);
   return {
     source: name,
     ...shown(plan),
