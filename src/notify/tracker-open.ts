@@ -52,5 +52,6 @@ export async function openTrackerNow(project: Project, name: string, cfg: Source
     url: cfg.url ?? "https://api.linear.app/graphql",
     apiKey: await readHostSecret(project, `sources.trackers.${name}.api_key`, cfg.api_key),
     team: cfg.team ?? null,
+    ...(cfg.states ? { states: cfg.states } : {}),
   });
 }

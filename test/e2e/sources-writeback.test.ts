@@ -65,8 +65,8 @@ describe("writeback at the moment a state changes", () => {
       "unlabel ballador: in progress",
       "comment Ballador (test-a): task gh-1 is ready for review.",
       "unlabel ballador: in review",
-      "comment Ballador (test-a): task gh-1 is merged.",
       "PATCH closed",
+      "comment Ballador (test-a): task gh-1 is merged.",
     ]);
     const notes = (await p.show("gh-1")).notes.map((n) => n.text).filter((t) => t.startsWith("source gh:"));
     expect(notes).toEqual([

@@ -191,7 +191,11 @@ describe("source sync (github through gh)", () => {
     const s = await sync(p, gh);
     expect(s.abandoned).toEqual([{ id: "gh-2", why: "issue #2 was closed upstream" }]);
     expect((await p.task("gh-2")).state).toBe("abandoned");
-    expect(s.writes.sent).toEqual([{ task: "gh-1", state: "review" }]);
+    // launch and the supervisor had no gh on PATH: the sync sends what they could not, in order.
+    expect(s.writes.sent).toEqual([
+      { task: "gh-1", state: "running" },
+      { task: "gh-1", state: "review" },
+    ]);
     const brief = await p.run(["review", "gh-1", "--no-diff", "--json"]);
     expect((JSON.parse(brief.stdout) as { markdown: string }).markdown).toContain(
       "source gh: told issue #1: claimed",
