@@ -5,7 +5,7 @@ import { shellTracker, type Tracker } from "../adapters/trackers/index.js";
 import type { SourceConfig } from "../config/schema.js";
 import { parseDuration } from "../core/duration.js";
 import { type Project, UserError, usage } from "../project/index.js";
-import { parseRemote } from "./trackers.js";
+import { parseRemote } from "./tracker-names.js";
 
 async function githubTarget(project: Project, cfg: { repo?: string; host?: string }) {
   if (cfg.repo) return { host: cfg.host ?? "github.com", repo: cfg.repo };

@@ -12,8 +12,8 @@ import type { SourceWrite, TaskRow } from "../adapters/store/index.js";
 import type { Tracker, TrackerWrite, WriteState } from "../adapters/trackers/index.js";
 import { cleanBlock, cleanLine, STATE_WRITE } from "../core/sources.js";
 import type { Project } from "../project/index.js";
+import { instanceId, sourceConfig, type WritesSent } from "./tracker-names.js";
 import { openTrackerNow } from "./tracker-open.js";
-import { instanceId, sourceConfig, type WritesSent } from "./trackers.js";
 
 /** Give up on a write after this many failures (it stays in show with its last error). */
 const MAX_ATTEMPTS = 20;
