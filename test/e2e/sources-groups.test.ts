@@ -94,5 +94,13 @@ describe("a parent issue with sub-issues", () => {
     expect(await readFile(join(p.dir, ".ballador/parts/gh/gh-10/gh-13.md"), "utf8")).toContain(
       `spec: "${SPEC}"`,
     );
+    // Committed, the spec reaches the prompt of its parts' agents, the parent's words quoted.
+    await p.git(["add", "-A"]);
+    await p.git(["commit", "-qm", "parts and spec from the tracker"]);
+    expect((await p.run(["launch", "gh-11"], { env: gh.env })).code).toBe(0);
+    await p.waitState("gh-11", "review");
+    const prompt = await readFile(join((await p.show("gh-11")).runs[0]?.runDir ?? "", "prompt.md"), "utf8");
+    expect(prompt).toContain("We parse with a Pratt parser.");
+    expect(prompt).toContain("> Build the parser, fast.");
   });
 });

@@ -75,7 +75,9 @@ export class SourceLedger extends TaskRecords {
   protected override afterTransition(id: string, to: TaskState, opts: TransitionOptions): void {
     const state = STATE_WRITE[to];
     if (!state || opts.actor.startsWith("source:")) return;
-    const reason = opts.reason ?? (to === "merged" || to === "review" ? null : opts.cause);
+    // What a block, failure or abandon says; the other writes carry no reason.
+    const reason =
+      state === "blocked" || state === "failed" || state === "abandoned" ? (opts.reason ?? opts.cause) : null;
     const queued = this.db
       .prepare(
         `INSERT OR IGNORE INTO source_writes (key, task_id, source, ref, state, payload, created_at)
