@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { type HttpServer, serveHttp } from "../helpers/fake-http.js";
-import { cleanupProjects, commitAndDone, makeProject, type Project } from "../helpers/runtime.js";
+import { cleanupProjects, commitAndDone, gate, makeProject, type Project } from "../helpers/runtime.js";
 
 const servers: HttpServer[] = [];
 afterEach(async () => {
@@ -97,10 +97,16 @@ async function fakeLinear(): Promise<FakeLinear> {
   return fake;
 }
 
-async function linearProject(fake: FakeLinear, states: Record<string, string>): Promise<Project> {
+async function linearProject(
+  fake: FakeLinear,
+  states: Record<string, string>,
+  opts: { gated?: boolean } = {},
+): Promise<Project> {
   const p = await makeProject();
   const script = join(p.parent, "agent.yaml");
-  await writeFile(script, stringify({ steps: commitAndDone("work.txt") }));
+  // Gated: the agent works until the test ends, so only the test's commands send.
+  const steps = [...(opts.gated ? [gate(p, "never")] : []), ...commitAndDone("work.txt")];
+  await writeFile(script, stringify({ steps }));
   await p.write(
     ".ballador/config.yaml",
     stringify({
@@ -167,7 +173,7 @@ describe("the linear source's state moves", () => {
 
   it("refuses a state name the team does not have, naming the states it has, and keeps the write", async () => {
     const fake = await fakeLinear();
-    const p = await linearProject(fake, { running: "In Progress" });
+    const p = await linearProject(fake, { running: "In Progress" }, { gated: true });
     expect((await p.run(["source", "sync", "lin"], { env })).code).toBe(0);
     await p.git(["add", "-A"]);
     await p.git(["commit", "-qm", "parts from Linear"]);
