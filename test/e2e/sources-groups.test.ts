@@ -102,5 +102,17 @@ describe("a parent issue with sub-issues", () => {
     const prompt = await readFile(join((await p.show("gh-11")).runs[0]?.runDir ?? "", "prompt.md"), "utf8");
     expect(prompt).toContain("We parse with a Pratt parser.");
     expect(prompt).toContain("> Build the parser, fast.");
+
+    // A person who removes the markers takes the spec over: a sync no longer writes it.
+    const owned = now.replace(/^<!-- ballador source: (begin|end).*$/gm, "");
+    await writeFile(join(p.dir, SPEC), owned);
+    await serveIssues(gh, [
+      { number: 10, title: "Epic: parser v3", body: "Changed again.", subIssues: [11, 12, 13] },
+      { number: 11, title: "Tokens", labels: [] },
+      { number: 12, title: "Tree", labels: [], blockedBy: [11] },
+      { number: 13, title: "Errors", labels: [] },
+    ]);
+    expect((await sync(p, gh)).specs).toEqual([{ group: "gh-10", key: "#10", path: SPEC, written: false }]);
+    expect(await readFile(join(p.dir, SPEC), "utf8")).toBe(owned);
   });
 });
