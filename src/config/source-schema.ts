@@ -72,6 +72,16 @@ export const SourceSchema = z.discriminatedUnion("type", [
       .regex(/^https?:\/\/\S+$/, { message: "an http:// or https:// URL" })
       .optional()
       .describe("The GraphQL endpoint; default https://api.linear.app/graphql"),
+    states: z
+      .strictObject({
+        running: z.string().min(1).max(100).optional(),
+        review: z.string().min(1).max(100).optional(),
+        merged: z.string().min(1).max(100).optional(),
+      })
+      .optional()
+      .describe(
+        "The workflow states (their names, any case) issues move to at running, review and merged; default: the team's first started state, a started one whose name says review, the first completed one",
+      ),
     ...SourceCommon,
   }),
   z.strictObject({

@@ -16,6 +16,10 @@ export async function act(
 ): Promise<ActionResult> {
   // A fresh project per action: it reads the config as it is now, like a CLI command would.
   const project = await openProject(cwd);
+  // With task sources, a state this action changes is told to the tracker before it answers.
+  const notify =
+    Object.keys(project.config.sources.trackers).length > 0 ? await import("../notify/index.js") : null;
+  notify?.watchTrackerWrites(project);
   try {
     if (action === "launch") return await launchAction(project, id, actor);
     const task = id as string;
@@ -25,6 +29,7 @@ export async function act(
       return await startAgain(project, cwd, action, task, actor, text);
     return await deliverAction(project, action, task, actor);
   } finally {
+    await notify?.settleTrackerWrites().catch(() => undefined);
     project.close();
   }
 }

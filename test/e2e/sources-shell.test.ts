@@ -216,6 +216,11 @@ describe("the linear source", () => {
       seen.push({ query: body.query, auth: r.req.headers.authorization, variables: body.variables });
       const send = (data: unknown) =>
         res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ data }));
+      if (body.query.includes("states"))
+        return send({
+          issue: { team: { states: { nodes: [{ id: "s1", type: "started", name: "Doing" }] } } },
+        });
+      if (body.query.includes("issueUpdate")) return send({ issueUpdate: { success: true } });
       if (body.query.includes("viewer")) return send({ viewer: { email: "alice@example.test" } });
       if (body.query.includes("issues("))
         return send({

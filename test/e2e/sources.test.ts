@@ -6,14 +6,14 @@
  * writeback of review and merged, and hostile issue text staying inert.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { readdir, readFile, writeFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { afterEach, describe, expect, it } from "vitest";
-import { stringify } from "yaml";
 import { PACKAGE_ROOT } from "../helpers/cli.js";
-import { cleanupProjects, commitAndDone, gate, makeProject, type Project } from "../helpers/runtime.js";
-import { type GhStandIn, ghStandIn } from "../helpers/verification.js";
+import { cleanupProjects, type Project } from "../helpers/runtime.js";
+import { serveIssues, sourceProject } from "../helpers/sources.js";
+import type { GhStandIn } from "../helpers/verification.js";
 
 afterEach(cleanupProjects);
 
@@ -27,93 +27,6 @@ const listSchema = schema("source-list");
 function checked<T>(doc: T, v: ReturnType<typeof schema>): T {
   expect(v(doc), ajv.errorsText(v.errors)).toBe(true);
   return doc;
-}
-
-const ISSUES = "repos/acme/widgets/issues?state=open&per_page=100&page=1";
-
-interface Issue {
-  number: number;
-  title: string;
-  body?: string;
-  labels?: string[];
-  assignees?: string[];
-  blockedBy?: number[];
-  subIssues?: number[];
-  state?: string;
-  pull?: boolean;
-}
-
-/** A project with a github source on the stand-in; the scripted agent commits and reports done. */
-async function sourceProject(
-  extra: Record<string, unknown> = {},
-  sources: Record<string, unknown> = {},
-): Promise<{ p: Project; gh: GhStandIn }> {
-  const p = await makeProject();
-  const script = join(p.parent, "agent.yaml");
-  await writeFile(script, stringify({ steps: commitAndDone("work.txt") }));
-  const gated = join(p.parent, "gated.yaml");
-  await writeFile(gated, stringify({ steps: [gate(p, "g"), ...commitAndDone("gated.txt")] }));
-  const failing = join(p.parent, "failing.yaml");
-  await writeFile(failing, stringify({ steps: [{ run: "echo cannot; exit 3" }] }));
-  const blocker = join(p.parent, "blocker.yaml");
-  await writeFile(blocker, stringify({ steps: [{ blocked: "needs the staging database password" }] }));
-  await p.write(
-    ".ballador/config.yaml",
-    stringify({
-      base: "main",
-      max_attempts: 1,
-      tmux_socket: p.socket,
-      agents: {
-        default: "scripted",
-        profiles: {
-          scripted: { command: ["ballador-scripted-agent", "--script", script] },
-          other: { command: ["ballador-scripted-agent", "--script", script] },
-          gated: { command: ["ballador-scripted-agent", "--script", gated] },
-          failing: { command: ["ballador-scripted-agent", "--script", failing] },
-          blocker: { command: ["ballador-scripted-agent", "--script", blocker] },
-        },
-      },
-      sandbox: { mode: "none" },
-      sources: {
-        instance: "test-a",
-        ...sources,
-        trackers: { gh: { type: "github", repo: "acme/widgets", host: "example.test", ...extra } },
-      },
-    }),
-  );
-  await p.git(["commit", "-qam", "sources"]);
-  const gh = await ghStandIn(p);
-  await gh.serve("user", { login: "alice" });
-  return { p, gh };
-}
-
-async function serveIssues(gh: GhStandIn, issues: Issue[]): Promise<void> {
-  const shape = (i: Issue) => ({
-    number: i.number,
-    title: i.title,
-    body: i.body ?? `Body of ${i.number}`,
-    html_url: `https://example.test/acme/widgets/issues/${i.number}`,
-    state: i.state ?? "open",
-    labels: (i.labels ?? ["ballador"]).map((name) => ({ name })),
-    assignees: (i.assignees ?? ["alice"]).map((login) => ({ login })),
-    issue_dependencies_summary: { blocked_by: i.blockedBy?.length ?? 0 },
-    sub_issues_summary: { total: i.subIssues?.length ?? 0 },
-    ...(i.pull ? { pull_request: { url: "x" } } : {}),
-  });
-  await gh.serve(ISSUES, issues.map(shape));
-  for (const i of issues) {
-    await gh.serve(`repos/acme/widgets/issues/${i.number}`, shape(i));
-    if (i.subIssues?.length)
-      await gh.serve(
-        `repos/acme/widgets/issues/${i.number}/sub_issues?per_page=100&page=1`,
-        i.subIssues.map((n) => ({ number: n, state: "open" })),
-      );
-    if (i.blockedBy?.length)
-      await gh.serve(
-        `repos/acme/widgets/issues/${i.number}/dependencies/blocked_by?per_page=100&page=1`,
-        i.blockedBy.map((n) => ({ number: n, state: "open" })),
-      );
-  }
 }
 
 interface SyncJson {
@@ -278,7 +191,11 @@ describe("source sync (github through gh)", () => {
     const s = await sync(p, gh);
     expect(s.abandoned).toEqual([{ id: "gh-2", why: "issue #2 was closed upstream" }]);
     expect((await p.task("gh-2")).state).toBe("abandoned");
-    expect(s.writes.sent).toEqual([{ task: "gh-1", state: "review" }]);
+    // launch and the supervisor had no gh on PATH: the sync sends what they could not, in order.
+    expect(s.writes.sent).toEqual([
+      { task: "gh-1", state: "running" },
+      { task: "gh-1", state: "review" },
+    ]);
     const brief = await p.run(["review", "gh-1", "--no-diff", "--json"]);
     expect((JSON.parse(brief.stdout) as { markdown: string }).markdown).toContain(
       "source gh: told issue #1: claimed",

@@ -1,6 +1,6 @@
 /** The tracker outbox of task sources (issue 33): each write queued once, sent by one sender. */
 import { afterEach, describe, expect, it } from "vitest";
-import { TaskStore } from "../../src/adapters/store/index.js";
+import { type QueuedPart, TaskStore } from "../../src/adapters/store/index.js";
 import { cleanupTempDirs, makeTempDir } from "../helpers/cli.js";
 
 afterEach(cleanupTempDirs);
@@ -41,6 +41,60 @@ describe("the tracker outbox", () => {
     expect(() => store.linkSourceItems([{ ...link, taskId: "gh-other" }])).toThrow(/UNIQUE/);
     store.markSourceItemGone("gh-1", "closed upstream");
     expect(store.sourceItem("gh-1")?.gone).toBe("closed upstream");
+    store.close();
+  });
+
+  it("queues a state's write in the transaction of the change, once per state, for a live link only and not when the tracker caused it", async () => {
+    const store = TaskStore.open(await makeTempDir());
+    const part = (id: string): QueuedPart => ({
+      id,
+      title: id,
+      spec: null,
+      agent: null,
+      role: null,
+      scope: [],
+      needs: [],
+      verify: null,
+      priority: 0,
+      body: "",
+      partPath: `.ballador/parts/gh/${id}.md`,
+      partHash: id,
+    });
+    store.queueParts([part("gh-1"), part("gh-2"), part("gh-3"), part("local")], "test");
+    const link = (taskId: string, ref: string) => ({
+      taskId,
+      source: "gh",
+      ref,
+      key: `#${ref}`,
+      url: null,
+      issueHash: "h",
+    });
+    store.linkSourceItems([link("gh-1", "1"), link("gh-2", "2"), link("gh-3", "3")]);
+    store.markSourceItemGone("gh-3", "closed upstream");
+    let signals = 0;
+    store.onSourceWriteQueued(() => signals++);
+    const by = { cause: "test", actor: "cli" };
+    store.transition("gh-1", "running", by);
+    store.transition("gh-1", "verifying", by); // still "running" to the tracker: nothing new
+    store.transition("gh-1", "failed", { ...by, reason: "verify failed" });
+    store.transition("gh-1", "ready", by);
+    store.transition("gh-1", "running", by); // announced once: not again
+    store.transition("gh-2", "abandoned", { cause: "issue #2 was closed upstream", actor: "source:gh" });
+    store.transition("gh-3", "running", by); // its issue is gone
+    store.transition("local", "running", by); // not from a tracker
+    // A change that rolls back takes its write with it.
+    expect(() =>
+      store.tx(() => {
+        store.transition("gh-1", "stopped", by);
+        throw new Error("rolled back");
+      }),
+    ).toThrow("rolled back");
+    expect(store.pendingSourceWrites("gh").map((w) => [w.key, JSON.parse(w.payload)])).toEqual([
+      ["gh-1:running", { reason: null }],
+      ["gh-1:failed", { reason: "verify failed" }],
+    ]);
+    await new Promise((r) => setImmediate(r));
+    expect(signals).toBe(2);
     store.close();
   });
 });

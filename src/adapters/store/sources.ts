@@ -3,8 +3,11 @@
  * outbox. A write is queued once per task and state (INSERT OR IGNORE on its key), after the
  * state change it reports committed; the sender marks it sent or counts the failure.
  */
+import { STATE_WRITE } from "../../core/sources.js";
+import type { TaskState } from "../../core/states.js";
 import { now, type SqlRow } from "./connection.js";
 import { TaskRecords } from "./records.js";
+import type { TransitionOptions } from "./task-writes.js";
 
 export interface SourceItem {
   taskId: string;
@@ -54,6 +57,39 @@ const write = (r: SqlRow): SourceWrite => ({
 });
 
 export class SourceLedger extends TaskRecords {
+  private sourceWriteListeners: Array<() => void> = [];
+
+  /**
+   * Called (after the current synchronous work, so after the transaction commits) whenever a
+   * state change queued a write to a tracker: the process that made the change sends it.
+   */
+  onSourceWriteQueued(listener: () => void): void {
+    this.sourceWriteListeners.push(listener);
+  }
+
+  /**
+   * The write a state change of an imported task calls for, queued in the transaction of the
+   * change (once per task and state). A change the tracker itself caused (actor `source:NAME`:
+   * its issue closed upstream) is not told back to it.
+   */
+  protected override afterTransition(id: string, to: TaskState, opts: TransitionOptions): void {
+    const state = STATE_WRITE[to];
+    if (!state || opts.actor.startsWith("source:")) return;
+    // What a block, failure or abandon says; the other writes carry no reason.
+    const reason =
+      state === "blocked" || state === "failed" || state === "abandoned" ? (opts.reason ?? opts.cause) : null;
+    const queued = this.db
+      .prepare(
+        `INSERT OR IGNORE INTO source_writes (key, task_id, source, ref, state, payload, created_at)
+         SELECT ?, task_id, source, ref, ?, ?, ? FROM source_items WHERE task_id = ? AND gone IS NULL`,
+      )
+      .run(`${id}:${state}`, state, JSON.stringify({ reason }), now(), id).changes;
+    if (queued > 0 && this.sourceWriteListeners.length > 0)
+      setImmediate(() => {
+        for (const l of this.sourceWriteListeners) l();
+      });
+  }
+
   sourceItems(source?: string): SourceItem[] {
     const rows = source
       ? this.db.prepare("SELECT * FROM source_items WHERE source = ? ORDER BY task_id").all(source)
@@ -110,6 +146,17 @@ export class SourceLedger extends TaskRecords {
         .prepare("SELECT * FROM source_writes WHERE source = ? AND sent_at IS NULL ORDER BY rowid")
         .all(source) as SqlRow[]
     ).map(write);
+  }
+
+  /** The sources that have writes waiting to be sent (and not given up on). */
+  sourcesWithPendingWrites(maxAttempts: number): string[] {
+    return (
+      this.db
+        .prepare(
+          "SELECT DISTINCT source FROM source_writes WHERE sent_at IS NULL AND attempts < ? ORDER BY source",
+        )
+        .all(maxAttempts) as Array<{ source: string }>
+    ).map((r) => r.source);
   }
 
   sourceWrites(taskId: string): SourceWrite[] {

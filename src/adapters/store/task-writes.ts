@@ -188,10 +188,14 @@ export class TaskWrites extends TaskReads {
           "INSERT INTO events (at, task_id, from_state, to_state, cause, actor, run_id, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .run(at, id, cur.state, to, opts.cause, opts.actor, opts.runId ?? null, opts.detail ?? null);
+      this.afterTransition(id, to, opts);
       this.settleReadiness(this.dependentsOf(id), "ballador");
       return this.task(id) as TaskRow;
     });
   }
+
+  /** What a later layer records in the transaction of a state change (the tracker outbox). */
+  protected afterTransition(_id: string, _to: TaskState, _opts: TransitionOptions): void {}
 
   /** Moves a task to a pipeline stage (and the commit it starts from); no state change. */
   setStage(id: string, stage: number, start: string | null): void {

@@ -146,10 +146,12 @@ export function githubTracker(o: GithubTrackerOptions): Tracker {
         await label(ref, GITHUB_LABELS.review as string);
         await unlabel(ref, GITHUB_LABELS.running as string);
       }
-      if (w.state === "merged") await unlabel(ref, GITHUB_LABELS.review as string);
-      if (w.text) await comment(w.text);
+      if (w.state === "merged" || w.state === "abandoned") await unlabel(ref, GITHUB_LABELS.review as string);
+      if (w.state === "abandoned") await unlabel(ref, GITHUB_LABELS.running as string);
       if (w.state === "merged" && w.close)
         await send("PATCH", `${base}/issues/${ref}`, { state: "closed", state_reason: "completed" });
+      // The comment last: labels and the close change nothing when sent again after a failure.
+      if (w.text) await comment(w.text);
     },
   };
 }

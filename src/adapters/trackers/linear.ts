@@ -12,7 +12,22 @@ export interface LinearTrackerOptions {
   url: string;
   apiKey: string;
   team: string | null;
+  /** The workflow states to move to, by name (any case); unset: found by type (see moves). */
+  states?: { running?: string; review?: string; merged?: string };
 }
+
+interface WorkflowState {
+  id: string;
+  type: string;
+  name: string;
+}
+
+/** Where each write moves an issue when no name is configured: by the state's type and name. */
+const DEFAULT_MOVES: Record<"running" | "review" | "merged", (s: WorkflowState) => boolean> = {
+  running: (s) => s.type === "started" && !/review/i.test(s.name),
+  review: (s) => s.type === "started" && /review/i.test(s.name),
+  merged: (s) => s.type === "completed",
+};
 
 const FIELDS = `id identifier title description url state { type }
   labels(first: 50) { nodes { name } }
@@ -101,18 +116,32 @@ export function linearTracker(o: LinearTrackerOptions): Tracker {
     ask("mutation($input: CommentCreateInput!) { commentCreate(input: $input) { success } }", {
       input: { issueId: id, body },
     });
-  const moveTo = async (id: string, pick: (s: { type: string; name: string }) => boolean) => {
-    const d = await ask<{
-      issue: { team: { states: { nodes: Array<{ id: string; type: string; name: string }> } } };
-    }>("query($id: String!) { issue(id: $id) { team { states { nodes { id type name } } } } }", { id });
-    const state = d.issue.team.states.nodes.find(pick);
+  /**
+   * Moves the issue to the state its team calls `name` (refused, naming the team's states, when
+   * it has none of that name), or to the default's pick (none: no move, as for a team without a
+   * review state).
+   */
+  const moveTo = async (id: string, move: "running" | "review" | "merged") => {
+    const d = await ask<{ issue: { team: { states: { nodes: WorkflowState[] } } } | null }>(
+      "query($id: String!) { issue(id: $id) { team { states { nodes { id type name } } } } }",
+      { id },
+    );
+    const states = d.issue?.team?.states?.nodes ?? [];
+    const name = o.states?.[move];
+    const state = name
+      ? states.find((s) => s.name.toLowerCase() === name.toLowerCase())
+      : states.find(DEFAULT_MOVES[move]);
+    if (!state && name)
+      throw new TrackerError(
+        `Linear: the team of this issue has no workflow state named ${JSON.stringify(name)} (it has: ${states
+          .map((s) => s.name)
+          .join(", ")
+          .slice(0, 300)}); correct states.${move} of the source`,
+      );
     if (state)
       await ask(
         "mutation($id: String!, $input: IssueUpdateInput!) { issueUpdate(id: $id, input: $input) { success } }",
-        {
-          id,
-          input: { stateId: state.id },
-        },
+        { id, input: { stateId: state.id } },
       );
   };
   return {
@@ -146,10 +175,10 @@ export function linearTracker(o: LinearTrackerOptions): Tracker {
     },
     async mark(ref, w: TrackerWrite) {
       if (w.state === "claimed") return void (await comment(ref, `ballador-claim:${w.instance}`));
-      if (w.state === "running") await moveTo(ref, (s) => s.type === "started" && !/review/i.test(s.name));
-      if (w.state === "review") await moveTo(ref, (s) => s.type === "started" && /review/i.test(s.name));
+      // Moves first: sent again they change nothing, so a comment that fails after one is retried alone in effect.
+      if (w.state === "running" || w.state === "review") await moveTo(ref, w.state);
+      if (w.state === "merged" && w.close) await moveTo(ref, "merged");
       if (w.text) await comment(ref, w.text);
-      if (w.state === "merged" && w.close) await moveTo(ref, (s) => s.type === "completed");
     },
   };
 }

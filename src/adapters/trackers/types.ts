@@ -1,10 +1,8 @@
 /** What every tracker adapter offers the sources stage. */
 import { z } from "zod";
-import { CLAIM_PREFIX, ISSUE_LIMITS, type TrackerIssue } from "../../core/sources.js";
+import { CLAIM_PREFIX, ISSUE_LIMITS, type TrackerIssue, type WriteState } from "../../core/sources.js";
 
-/** The states Ballador writes back: the claim, then its own task states. */
-export const WRITE_STATES = ["claimed", "running", "review", "merged", "blocked", "failed"] as const;
-export type WriteState = (typeof WRITE_STATES)[number];
+export { WRITE_STATES, type WriteState } from "../../core/sources.js";
 
 export interface TrackerWrite {
   state: WriteState;

@@ -60,6 +60,7 @@ type ListShape = {
   source: string;
   imported: Array<{ id: string; key: string; title: string }>;
   skipped: Array<{ key: string; title: string; reason: string }>;
+  specs: Array<{ group: string; key: string; path: string; written?: boolean }>;
 };
 
 function printList(r: ListShape): void {
@@ -67,6 +68,10 @@ function printList(r: ListShape): void {
   for (const i of r.imported) console.log(`  + ${line(i.key)} → ${i.id}  ${line(i.title)}`);
   for (const s of r.skipped)
     console.log(`  - ${line(s.key)}  ${line(s.title)}  ${color.dim(`(${line(s.reason)})`)}`);
+  for (const s of r.specs)
+    console.log(
+      `  spec ${line(s.path)} ← ${line(s.key)}: its sub-issues are the parts${s.written ? " (written)" : ""}`,
+    );
 }
 
 function printSync(

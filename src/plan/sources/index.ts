@@ -7,4 +7,3 @@ export {
   syncAllSources,
   syncSource,
 } from "./sync.js";
-export { instanceId, parseRemote } from "./tracker.js";

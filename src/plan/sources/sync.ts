@@ -13,6 +13,7 @@ import type { Tracker } from "../../adapters/trackers/index.js";
 import { TrackerError } from "../../adapters/trackers/index.js";
 import {
   cleanLine,
+  type Describe,
   idClashes,
   type PlannedParts,
   planParts,
@@ -20,14 +21,17 @@ import {
   type TrackerIssue,
 } from "../../core/sources.js";
 import { EDITABLE_STATES } from "../../core/states.js";
+import { instanceId, openTracker, sendTrackerWrites, sourceConfig } from "../../notify/index.js";
 import { type Project, problems as problemsError, UserError } from "../../project/index.js";
 import { queueParts } from "../queue.js";
-import { instanceId, openTracker, sourceConfig } from "./tracker.js";
+import { specFinder, writeGroupSpecs } from "./group-spec.js";
 
 export interface SourceListResult {
   source: string;
   imported: Array<{ id: string; key: string; title: string }>;
   skipped: Array<{ key: string; title: string; reason: string }>;
+  /** Parent issues with imported sub-issues: the living spec each is (sync: and whether it was written now). */
+  specs: Array<{ group: string; key: string; path: string; written?: boolean }>;
 }
 
 export interface SourceSyncResult extends SourceListResult {
@@ -47,6 +51,7 @@ interface Fetched {
   tracker: Tracker;
   issues: TrackerIssue[];
   plan: PlannedParts;
+  describe: Describe;
 }
 
 async function fetchPlan(project: Project, name: string): Promise<Fetched> {
@@ -65,6 +70,7 @@ async function fetchPlan(project: Project, name: string): Promise<Fetched> {
       `source ${name}: the tracker did not say whose token this is; set sources.trackers.${name}.assignee (a login, or "*" for anyone)`,
     );
   const profiles = project.config.agents.profiles;
+  const describe: Describe = { what: (i) => tracker.what(i), specFor: specFinder(project) };
   const plan = planParts(
     name,
     listed.issues,
@@ -74,9 +80,9 @@ async function fetchPlan(project: Project, name: string): Promise<Fetched> {
       instance: instanceId(project),
       hasProfile: (p) => Object.hasOwn(profiles, p),
     },
-    { what: (i) => tracker.what(i) },
+    describe,
   );
-  return { tracker, issues: listed.issues, plan };
+  return { tracker, issues: listed.issues, plan, describe };
 }
 
 export function trackerProblem(name: string, err: unknown): Error {
@@ -99,6 +105,9 @@ function shown(plan: PlannedParts): Omit<SourceListResult, "source"> {
       title: cleanLine(p.issue.title, 200),
     })),
     skipped: plan.skipped,
+    specs: plan.groups.flatMap((g) =>
+      g.spec ? [{ group: g.id, key: cleanLine(g.issue.key, 40), path: g.spec }] : [],
+    ),
   };
 }
 
@@ -183,13 +192,14 @@ function refusal(name: string, err: unknown, parts: readonly SourcePart[]): Erro
 }
 
 /** Writes, validates and queues the parts with their links in one transaction; or nothing. */
-function importParts(project: Project, name: string, plan: PlannedParts) {
+function importParts(project: Project, name: string, plan: PlannedParts, describe: Describe) {
   const clashes = idClashes(plan.parts);
   if (clashes.length)
     throw problemsError("invalid_source_parts", `source ${name}: nothing was imported:`, clashes);
   const changes = new FileChanges();
   try {
     const { dir, changedUpstream } = writeParts(project, name, plan, changes);
+    const specs = writeGroupSpecs(project, plan, describe, (path, text) => changes.write(path, text));
     const store = project.store();
     const queued = store.tx(() => {
       const r =
@@ -210,7 +220,7 @@ function importParts(project: Project, name: string, plan: PlannedParts) {
       );
       return r;
     });
-    return { queued, changedUpstream };
+    return { queued, changedUpstream, specs };
   } catch (err) {
     changes.undo();
     throw refusal(name, err, plan.parts);
@@ -218,12 +228,12 @@ function importParts(project: Project, name: string, plan: PlannedParts) {
 }
 
 export async function syncSource(project: Project, name: string): Promise<SourceSyncResult> {
-  const { tracker, issues, plan } = await fetchPlan(project, name);
+  const { tracker, issues, plan, describe } = await fetchPlan(project, name);
   const { reconcileGone } = await import("./reconcile.js");
   const gone = await reconcileGone(project, name, tracker, issues, plan).catch((err: unknown) => {
     throw trackerProblem(name, err);
   });
-  const { queued, changedUpstream } = importParts(project, name, plan);
+  const { queued, changedUpstream, specs } = importParts(project, name, plan, describe);
   const abandoned = await gone.apply();
   const store = project.store();
   for (const id of changedUpstream) {
@@ -236,11 +246,11 @@ export async function syncSource(project: Project, name: string): Promise<Source
     );
     store.setSourceItemHash(id, hashOf(p.text));
   }
-  const { sendWrites } = await import("./writeback.js");
-  const writes = await sendWrites(project, name, tracker);
+  const writes = await sendTrackerWrites(project, name, tracker);
   return {
     source: name,
     ...shown(plan),
+    specs,
     inserted: queued?.inserted ?? [],
     updated: queued?.updated ?? [],
     unchanged: queued?.unchanged ?? [],

@@ -21,6 +21,7 @@ import {
 import { RunSandbox } from "../../adapters/sandbox/index.js";
 import { TaskStore } from "../../adapters/store/index.js";
 import { attemptEnd, type Outcome } from "../../core/attempt-outcome.js";
+import { settleTrackerWrites, watchTrackerWrites } from "../../notify/index.js";
 import { openProject, type Project } from "../../project/index.js";
 import { agentLeavesTerminal } from "../live-session.js";
 import { provisionInSession } from "../provision.js";
@@ -68,6 +69,8 @@ export async function supervise(runDir: string): Promise<number> {
   try {
     opened ??= await openProject(spec.repoRoot);
     const project = plannedProject(opened, store, spec);
+    // Its task's states (running, review, failed, blocked) are told to a tracker as they change.
+    watchTrackerWrites(project, (text) => say(text));
     for (;;) {
       const next = await superviseAttempt(runContext(project, store, spec));
       if (!next) break;
@@ -77,6 +80,7 @@ export async function supervise(runDir: string): Promise<number> {
     await recordSupervisorError(store, spec, err as Error);
     throw err;
   } finally {
+    await settleTrackerWrites();
     await settleNotifications();
     await RunSandbox.stopAll();
     store.close();

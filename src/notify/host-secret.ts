@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
-import { type Project, UserError } from "../../project/index.js";
+import { type Project, UserError } from "../project/index.js";
 
 export type HostSecret = { env: string } | { file: string } | { command: string[] };
 
