@@ -10,7 +10,7 @@
  */
 import { shellQuote } from "../core/shell.js";
 
-/** Seconds the helper waits for each of the supervisor's answers. */
+/** Seconds the helper waits for each of the supervisor's answers (BALLADOR_REPORT_WAIT: other). */
 export const ANSWER_WAIT_SECONDS = 60;
 
 export function reportShim(node: string, cli: string): string {
@@ -58,8 +58,9 @@ put() { # put NAME.SUFFIX: stdin becomes the inbox file, whole or not at all
   cat >"$inbox/.$1.tmp" && mv -f "$inbox/.$1.tmp" "$inbox/$1"
 }
 wait_answer() { # the first of the answers named that appears, in $got
-  i=0
-  while [ $i -lt ${ANSWER_WAIT_SECONDS * 20} ]; do
+  i=0 patience=\${BALLADOR_REPORT_WAIT:-${ANSWER_WAIT_SECONDS}}
+  case $patience in '' | *[!0-9]*) patience=${ANSWER_WAIT_SECONDS} ;; esac
+  while [ $i -lt $((patience * 20)) ]; do
     for f do
       if [ -f "$answers/$name.$f" ]; then got=$answers/$name.$f; return 0; fi
     done
@@ -67,7 +68,7 @@ wait_answer() { # the first of the answers named that appears, in $got
     i=$((i + 1))
   done
   rm -f "$inbox/$name.req" "$inbox/$name.chk"
-  echo "ballador: the run's supervisor did not answer in ${ANSWER_WAIT_SECONDS} s; nothing was reported: run it again" >&2
+  echo "ballador: the run's supervisor did not answer in $patience s; nothing was reported: run it again" >&2
   exit 70
 }
 finish() { # print the final answer: stdout on 0, stderr otherwise; exit with its code
@@ -81,6 +82,7 @@ finish() { # print the final answer: stdout on 0, stderr otherwise; exit with it
   : >"$inbox/$name.ack"
   exit "$code"
 }
+[ "$kind" != request-changes ] || kind=changes
 name=$(printf '%015d-%d-%06x' "$(now_ms)" "$$" "$(($$ % 16777216))")
 { printf 'ballador-request 1\\n%s\\n%s\\n' "$kind" "$dirty"; printf '%s' "$text"; } | put "$name.req" || exit 70
 wait_answer final check

@@ -79,7 +79,7 @@ export class ReportDesk {
   }
 
   private request(r: AgentRequest): Accepted[] {
-    const kind = r.kind === "request-changes" ? "changes" : r.kind;
+    const kind = r.kind;
     if (!(AGENT_REPORT_KINDS as readonly string[]).includes(kind)) {
       this.answer(r.name, "final", `2\nballador: unknown report kind "${kind}"\n`);
       return [];
