@@ -1,5 +1,5 @@
 /**
- * The report path (spec 0016): the CPU of one `ballador done` from inside a run, through the Node
+ * The report path (spec 0018): the CPU of one `ballador done` from inside a run, through the Node
  * CLI (the path before) and through the shell helper on the agent's PATH, which asks the run's
  * supervisor. Both on the same clean worktree, no verify command, interleaved; the helper's
  * figure is its whole process tree (sh, git, the waits), and the desk's part (the supervisor

@@ -1,6 +1,6 @@
 /**
  * What `ballador done | blocked | note | approve | request-changes` refuses and says, from inside a
- * run (spec 0016). One source for both paths: the Node CLI (src/inside/) and the run's supervisor,
+ * run (spec 0018). One source for both paths: the Node CLI (src/inside/) and the run's supervisor,
  * which answers the shell helper's requests. Pure.
  */
 import { trimOutput } from "./check-output.js";

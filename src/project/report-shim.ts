@@ -1,5 +1,5 @@
 /**
- * The `ballador` command on every agent's PATH (spec 0016). It is a POSIX shell script: `done`,
+ * The `ballador` command on every agent's PATH (spec 0018). It is a POSIX shell script: `done`,
  * `blocked`, `note`, `approve` and `request-changes` inside a run go to the run's supervisor
  * through the run folder (a request in the inbox, the answer in the host-only answers/ folder)
  * without starting Node; everything else, and any form the script does not take on itself
@@ -15,7 +15,7 @@ export const ANSWER_WAIT_SECONDS = 60;
 
 export function reportShim(node: string, cli: string): string {
   return `#!/bin/sh
-# Ballador (spec 0016): reports from inside a run without starting Node; all else: the Node CLI.
+# Ballador (spec 0018): reports from inside a run without starting Node; all else: the Node CLI.
 node=${shellQuote(node)}
 cli=${shellQuote(cli)}
 run=\${BALLADOR_RUN_DIR-}

@@ -41,7 +41,7 @@ export function branchFor(config: Config, taskId: string): string {
 /**
  * A folder with `ballador` and `ballador-scripted-agent` shims, put first on every agent's PATH,
  * so agents reach the same Ballador that launched them. `ballador` takes an agent's reports on
- * itself, without Node (report-shim.ts, spec 0016).
+ * itself, without Node (report-shim.ts, spec 0018).
  */
 export function ensureShimDir(stateDir: string): string {
   const dir = join(stateDir, "bin");

@@ -1,5 +1,5 @@
 /**
- * The report path without Node (spec 0016): the `ballador` shim's shell helper against the
+ * The report path without Node (spec 0018): the `ballador` shim's shell helper against the
  * supervisor's report desk, both real (the desk polled here as the supervisor polls it). The
  * shim is made with a Node that does not exist, so any fallback to the Node CLI fails loudly.
  * Each case is also run through the Node CLI (bin/ballador.js): same exit code, same words.

@@ -1,5 +1,5 @@
 /**
- * The report path without Node (spec 0016), end to end in bubblewrap and tmux: the scripted
+ * The report path without Node (spec 0018), end to end in bubblewrap and tmux: the scripted
  * agent's `ballador` is the shell helper, its supervisor the report desk. The agent attacks the
  * desk from inside its sandbox (a forged answer, a request that is a link, a check with no
  * request, a reviewer's verdict written straight into the inbox) and none of it counts; its

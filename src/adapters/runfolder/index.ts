@@ -4,7 +4,7 @@
  * Host-only (the sandbox may read it, never write it): run.json (what the supervisor must do,
  * read once at its start), prompt.md, session.log, launch.log, verify.log, hooks.log,
  * denials.jsonl, sandbox.json, brief.md, ended, step.pgid, answers/ (the report desk's answers to
- * the agent, spec 0016), the clean verification checkout and the judge's HOME and TMPDIR
+ * the agent, spec 0018), the clean verification checkout and the judge's HOME and TMPDIR
  * (judge-XXXXXX/, made empty for one verification, then removed).
  *
  * Agent-writable, each a direct child of the host-only folder (so the sandbox, which binds each

@@ -1,5 +1,5 @@
 /**
- * The report desk's files (spec 0016): the shell helper behind `ballador done | blocked | note |
+ * The report desk's files (spec 0018): the shell helper behind `ballador done | blocked | note |
  * approve | request-changes` asks, the run's supervisor answers.
  *
  *   inbox/NAME.req      agent: the report asked for ("ballador-request 1", kind, allow-dirty, text)

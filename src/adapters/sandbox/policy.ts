@@ -124,7 +124,7 @@ export function buildPolicy(input: PolicyInput): Policy {
   ];
   // Of the host-only run folder only what the agent reads: its instructions and its answers. (Allowing the whole
   // folder would cover the writable children: the runtime restores reads after writes.)
-  // answers/: the supervisor's answers to the report helper (spec 0016), read-only inside.
+  // answers/: the supervisor's answers to the report helper (spec 0018), read-only inside.
   const allowRead = [input.worktree, input.shimDir, run("run.json"), run("prompt.md"), run("answers")];
   const allowedDomains = [...new Set(input.allowHosts)];
   // The links between the worktree and its git data stay as git made them: rewired, they would

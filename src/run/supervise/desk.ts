@@ -1,5 +1,5 @@
 /**
- * The report desk (spec 0016): the supervisor's side of `ballador done | blocked | note | approve |
+ * The report desk (spec 0018): the supervisor's side of `ballador done | blocked | note | approve |
  * request-changes` run through the shell helper, which starts no Node. The helper asks (a request
  * in the inbox); the desk judges it with the run's own facts (its role, its verify command, never
  * the agent's word for them) and answers in the host-only answers folder: the same refusals and
