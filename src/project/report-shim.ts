@@ -18,7 +18,11 @@ export function reportShim(node: string, cli: string): string {
 # Ballador (spec 0018): reports from inside a run without starting Node; all else: the Node CLI.
 node=${shellQuote(node)}
 cli=${shellQuote(cli)}
-run=\${BALLADOR_RUN_DIR-}
+${SCRIPT}`;
+}
+
+/** The script after its two variables: what the helper does (see the file's comment). */
+const SCRIPT = `run=\${BALLADOR_RUN_DIR-}
 cli() { exec "$node" "$cli" "$@"; }
 case \${1-} in
 done | blocked | note | approve | request-changes) ;;
@@ -123,4 +127,3 @@ fi
 wait_answer final
 finish
 `;
-}
