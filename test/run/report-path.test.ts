@@ -7,7 +7,15 @@
  * binary files, direct reports) never makes the desk accept what it refuses.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { chmod, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -122,6 +130,9 @@ describe("report path without Node: the same refusals and words as the Node CLI"
     expect(note.accepted.map((r) => r.text)).toEqual([`${odd} and more`]);
     const blocked = await expectSame(b, ["blocked", "needs", "the", "key"]);
     expect(blocked.accepted.map((r) => [r.kind, r.text])).toEqual([["blocked", "needs the key"]]);
+    // The helpers' acknowledgements do not pile up in the inbox: the desk's next poll removes them.
+    new ReportDesk({ spec: b.spec, paths: runFolder(b.runDir) } as RunContext).take();
+    expect(readdirSync(join(b.runDir, "inbox")).filter((n) => !n.startsWith("gate-"))).toEqual([]);
   });
 
   it("reviewer: done and blocked refused, approve and request-changes accepted", async () => {

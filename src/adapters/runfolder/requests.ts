@@ -17,6 +17,8 @@ import { readUntrusted, UntrustedPathError, unlinkUntrusted } from "../hostile/i
 
 /** A request's name, as the helper makes it: milliseconds, its pid, six hex digits. */
 const NAME = /^(\d{15}-\d{1,10}-[0-9a-f]{6})\.(req|chk)$/;
+/** The helper's word that it read its answer: waited for only when the report ends the attempt. */
+const ACK = /^\d{15}-\d{1,10}-[0-9a-f]{6}\.ack$/;
 const REQUEST_HEAD = "ballador-request 1";
 /** More is not a request: a report's text is bounded well below this. */
 const MAX_FILE = 256 * 1024;
@@ -55,14 +57,21 @@ const skipped = new Map<string, Set<string>>();
 /** Host side: the requests and check results in the inbox, oldest first; each removed once read. */
 export function takeDeskFiles(inbox: string): DeskFiles {
   const out: DeskFiles = { requests: [], checks: [] };
-  let names: string[];
+  let all: string[];
   try {
-    names = readdirSync(inbox)
-      .filter((n) => NAME.test(n))
-      .sort();
+    all = readdirSync(inbox);
   } catch {
     return out;
   }
+  // Acknowledgements nobody waits for (a note's): removed, so the inbox does not fill with them.
+  for (const n of all.filter((f) => ACK.test(f))) {
+    try {
+      unlinkUntrusted(inbox, n);
+    } catch {
+      // a folder by that name: stays
+    }
+  }
+  const names = all.filter((n) => NAME.test(n)).sort();
   const seen = skipped.get(inbox) ?? new Set<string>();
   skipped.set(inbox, seen);
   for (const file of names) {
