@@ -14,8 +14,15 @@ import {
   runFolder,
   writeReport,
 } from "../adapters/runfolder/index.js";
-import { trimOutput } from "../core/check-output.js";
 import { UserError } from "../core/errors.js";
+import {
+  AGENT_REPORT_KINDS,
+  type AgentReportKind,
+  dirtyRefusal,
+  endedRefusal,
+  gateRefusal,
+  runRefusal,
+} from "../core/report-rules.js";
 
 /**
  * The verify gate on `done`: the project's verify command runs here, in the worktree; on
@@ -42,11 +49,15 @@ async function gate(spec: RunSpec): Promise<void> {
     gate: { commit, passed: r.code === 0, code: r.code, ms: r.ms, command },
   });
   if (r.code !== 0) {
-    throw new UserError(
-      `done refused: ${command} failed (exit ${r.code ?? r.signal}${r.timedOut ? ", timed out" : ""}). Fix it, commit, and run ballador done again. Full log: ${log}`,
-      4,
-      trimOutput(r.output).split("\n"),
-    );
+    const no = gateRefusal({
+      command,
+      code: r.code,
+      signal: r.signal,
+      timedOut: r.timedOut,
+      log,
+      output: r.output,
+    });
+    throw new UserError(no.message, no.exit, no.details);
   }
 }
 
@@ -68,6 +79,10 @@ export async function findOwnRun(cwd: string, env: NodeJS.ProcessEnv = process.e
   return readRunSpec(runDir);
 }
 
+function isAgentReportKind(kind: ReportKind): kind is AgentReportKind {
+  return (AGENT_REPORT_KINDS as readonly string[]).includes(kind);
+}
+
 export interface ReportResult {
   taskId: string;
   runId: string;
@@ -83,37 +98,16 @@ export async function report(
 ): Promise<ReportResult> {
   const spec = await findOwnRun(cwd, opts.env);
   if (existsSync(runFolder(spec.runDir).host.ended)) {
-    throw new UserError(`run ${spec.runId} has already ended; this report would not be read`, 3);
+    const no = endedRefusal(spec.runId);
+    throw new UserError(no.message, no.exit);
   }
-  const reviewer = spec.role === "reviewer";
-  if (reviewer && (kind === "done" || kind === "blocked")) {
-    throw new UserError(
-      'you are reviewing this change: answer with ballador approve "why" or ballador request-changes "what must change"',
-      2,
-    );
-  }
-  if (!reviewer && (kind === "approve" || kind === "changes")) {
-    throw new UserError(
-      "approve and request-changes are for reviewer runs; report your own work with ballador done",
-      2,
-    );
-  }
-  if (kind === "changes" && text.trim().length === 0) {
-    throw new UserError('say what must change: ballador request-changes "the parser drops empty lines"');
-  }
-  if (kind === "blocked" && text.trim().length === 0) {
-    throw new UserError('say why you are blocked: ballador blocked "the API key for X is missing"');
-  }
-  if (kind === "note" && text.trim().length === 0)
-    throw new UserError('a note needs text: ballador note "decision and reason"');
+  const refusal = isAgentReportKind(kind) ? runRefusal(spec.role, kind, text) : null;
+  if (refusal) throw new UserError(refusal.message, refusal.exit, refusal.details);
   if (kind === "done" && !opts.allowDirty) {
     const dirty = await dirtyFiles(spec.worktree);
     if (dirty.length > 0) {
-      throw new UserError(
-        `refused: ${dirty.length} uncommitted change${dirty.length === 1 ? "" : "s"} in the worktree; commit them first (or pass --allow-dirty):`,
-        3,
-        dirty.slice(0, 50),
-      );
+      const no = dirtyRefusal(dirty);
+      throw new UserError(no.message, no.exit, no.details);
     }
   }
   // A test author's tests must fail on the code as it is: Ballador's own gate checks that, on a

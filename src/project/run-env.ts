@@ -8,6 +8,7 @@ import type { Config } from "../config/schema.js";
 import { UserError } from "../core/errors.js";
 import { shellQuote } from "../core/shell.js";
 import { PACKAGE_ROOT } from "../package-root.js";
+import { reportShim } from "./report-shim.js";
 
 export { PACKAGE_ROOT };
 export const CLI_ENTRY = join(PACKAGE_ROOT, "bin", "ballador.js");
@@ -39,18 +40,19 @@ export function branchFor(config: Config, taskId: string): string {
 
 /**
  * A folder with `ballador` and `ballador-scripted-agent` shims, put first on every agent's PATH,
- * so agents reach the same Ballador that launched them.
+ * so agents reach the same Ballador that launched them. `ballador` takes an agent's reports on
+ * itself, without Node (report-shim.ts, spec 0018).
  */
 export function ensureShimDir(stateDir: string): string {
   const dir = join(stateDir, "bin");
   mkdirSync(dir, { recursive: true });
+  const agent = join(PACKAGE_ROOT, "bin", "ballador-scripted-agent.js");
   const shims: Record<string, string> = {
-    ballador: CLI_ENTRY,
-    "ballador-scripted-agent": join(PACKAGE_ROOT, "bin", "ballador-scripted-agent.js"),
+    ballador: reportShim(process.execPath, CLI_ENTRY),
+    "ballador-scripted-agent": `#!/bin/sh\nexec ${shellQuote(process.execPath)} ${shellQuote(agent)} "$@"\n`,
   };
-  for (const [name, target] of Object.entries(shims)) {
+  for (const [name, text] of Object.entries(shims)) {
     const path = join(dir, name);
-    const text = `#!/bin/sh\nexec ${shellQuote(process.execPath)} ${shellQuote(target)} "$@"\n`;
     if (existsSync(path) && readFileSync(path, "utf8") === text) continue;
     writeAtomic(path, text);
     chmodSync(path, 0o755);

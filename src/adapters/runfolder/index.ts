@@ -3,8 +3,9 @@
  *
  * Host-only (the sandbox may read it, never write it): run.json (what the supervisor must do,
  * read once at its start), prompt.md, session.log, launch.log, verify.log, hooks.log,
- * denials.jsonl, sandbox.json, brief.md, ended, step.pgid, the clean verification checkout and
- * the judge's HOME and TMPDIR (judge-XXXXXX/, made empty for one verification, then removed).
+ * denials.jsonl, sandbox.json, brief.md, ended, step.pgid, answers/ (the report desk's answers to
+ * the agent, spec 0018), the clean verification checkout and the judge's HOME and TMPDIR
+ * (judge-XXXXXX/, made empty for one verification, then removed).
  *
  * Agent-writable, each a direct child of the host-only folder (so the sandbox, which binds each
  * one on its own, can fill it but never replace it with a link):
@@ -24,8 +25,18 @@ import type { Config } from "../../config/schema.js";
 import type { Pipeline } from "../../core/pipeline.js";
 import type { SecretSpec } from "../../core/secrets.js";
 import { readUntrusted, UntrustedPathError, unlinkUntrusted } from "../hostile/index.js";
+import { ANSWERS_DIR } from "./requests.js";
 
 export { DENIALS_FILE, type Denial, readDenials, recordDenial } from "./denials.js";
+export {
+  type AgentRequest,
+  ANSWERS_DIR,
+  type CheckResult,
+  parseCheck,
+  parseRequest,
+  takeAck,
+  takeDeskFiles,
+} from "./requests.js";
 
 export interface RunSpec {
   runId: string;
@@ -148,6 +159,8 @@ export interface RunFolder {
      * plan holds the whole config (a notification webhook is a credential). Never in the sandbox.
      */
     plan: string;
+    /** answers/: the supervisor's answers to the report helper's requests (readable inside). */
+    answers: string;
   };
   agent: { inbox: string; home: string; tmp: string; objects: string; refs: string; reflogs: string };
 }
@@ -170,6 +183,7 @@ export function runFolder(runDir: string): RunFolder {
       policy: at("sandbox.json"),
       refCopy: at("refcopy.json"),
       plan: at("plan.json"),
+      answers: at(ANSWERS_DIR),
     },
     agent: {
       inbox: at("inbox"),
@@ -187,6 +201,7 @@ export function makeRunFolder(runDir: string): RunFolder {
   const folder = runFolder(runDir);
   mkdirSync(runDir, { recursive: true });
   for (const d of AGENT_DIRS) mkdirSync(folder.agent[d], { recursive: true });
+  mkdirSync(folder.host.answers, { recursive: true });
   return folder;
 }
 

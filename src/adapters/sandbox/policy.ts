@@ -127,9 +127,10 @@ export function buildPolicy(input: PolicyInput): Policy {
     // under the state folder, named too so a run folder elsewhere stays covered.
     ...(input.kind === "verify" ? AGENT_DIRS.map((d) => run(d)).filter((p) => existsSync(p)) : []),
   ];
-  // Of the host-only run folder only what the agent reads: its instructions. (Allowing the whole
+  // Of the host-only run folder only what the agent reads: its instructions and its answers. (Allowing the whole
   // folder would cover the writable children: the runtime restores reads after writes.)
-  const allowRead = [input.worktree, input.shimDir, run("run.json"), run("prompt.md")];
+  // answers/: the supervisor's answers to the report helper (spec 0018), read-only inside.
+  const allowRead = [input.worktree, input.shimDir, run("run.json"), run("prompt.md"), run("answers")];
   const allowedDomains = [...new Set(input.allowHosts)];
   // The links between the worktree and its git data stay as git made them: rewired, they would
   // point later sandboxes (and host-side git) at a repository the agent wrote. config.worktree

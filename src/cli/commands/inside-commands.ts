@@ -4,6 +4,7 @@
  * never open the project.
  */
 import type { Command } from "commander";
+import { reportedText } from "../../core/report-rules.js";
 import { printJson } from "../output.js";
 import { examples, globals } from "./common.js";
 
@@ -31,11 +32,7 @@ export function registerNoteAndBlocked(program: Command): void {
         const { report } = await import("../../inside/index.js");
         const r = await report(globals(cmd).cwd, name, words.join(" "));
         if (opts.json) return printJson(r);
-        console.log(
-          name === "note"
-            ? `Noted for ${r.taskId}.`
-            : `Reported blocked for ${r.taskId}; Ballador will end this run.`,
-        );
+        console.log(reportedText(name, r.taskId));
       });
   }
 }
@@ -55,7 +52,7 @@ export async function recordVerdict(
   const { report } = await import("../../inside/index.js");
   const r = await report(globals(cmd).cwd, verdict, text);
   if (json) return printJson(r);
-  console.log(`Verdict recorded for ${r.taskId}.`);
+  console.log(reportedText(verdict, r.taskId));
 }
 
 /** Reads a hook's event document from stdin (at most about 1 MiB; nothing on a terminal). */
@@ -117,6 +114,6 @@ export function registerDone(program: Command): void {
         allowDirty: opts.allowDirty === true,
       });
       if (opts.json) return printJson(r);
-      console.log(`Reported done for ${r.taskId}; Ballador verifies the work and ends this run.`);
+      console.log(reportedText("done", r.taskId));
     });
 }

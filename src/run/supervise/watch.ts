@@ -16,6 +16,7 @@ import {
 } from "../live-session.js";
 import { RunCost } from "../run-cost.js";
 import { type RunContext, say } from "./context.js";
+import { type Accepted, ReportDesk } from "./desk.js";
 import { NeedsYou } from "./needs-you.js";
 
 const POLL_MS = 250;
@@ -75,10 +76,10 @@ async function watchUntilEnd(
   const drain = reportDrain(ctx, refusal, needs);
   for (;;) {
     await sleep(POLL_MS);
-    const reported = drain();
+    const reported = await drain();
     if (reported) return reported;
     // Reports written just before exiting still count.
-    if (exit.exited) return drain() ?? { kind: "exited", ...exit.exited };
+    if (exit.exited) return (await drain()) ?? { kind: "exited", ...exit.exited };
     await refusal.deliver();
     let outcome: Outcome | null = Date.now() > deadline ? { kind: "timeout" } : null;
     const size = agentLogSize();
@@ -101,19 +102,31 @@ async function watchUntilEnd(
   }
 }
 
-/** Takes the inbox's reports in order; the first that ends the attempt is returned. */
-function reportDrain(ctx: RunContext, refusal: Refusal, needs: NeedsYou): () => Outcome | null {
+/**
+ * Takes the desk's requests and the inbox's reports in order; the first that ends the attempt is
+ * returned (once its helper has read the answer, or after a short wait).
+ */
+function reportDrain(ctx: RunContext, refusal: Refusal, needs: NeedsYou): () => Promise<Outcome | null> {
   // Reports after the one that ends the attempt wait for the next drain (or are dropped).
-  const queued: Report[] = [];
-  return () => {
-    queued.push(...takeReports(ctx.spec.runDir));
+  const queued: Accepted[] = [];
+  const desk = new ReportDesk(ctx);
+  return async () => {
+    queued.push(...desk.take());
+    for (const report of takeReports(ctx.spec.runDir)) {
+      const no = desk.refuseDirect(report);
+      if (no) ctx.store.addNote(ctx.spec.taskId, ctx.spec.runId, "system", `report refused: ${no.message}`);
+      else queued.push({ report, request: null });
+    }
     while (queued.length > 0) {
-      const report = queued.shift() as Report;
+      const { report, request } = queued.shift() as Accepted;
       if (report.kind === "gate" && report.gate) refusal.gate(report.gate);
       if (report.kind === "waiting") needs.wait(report.text || "it waits for input", "hook");
       else needs.moved();
       const o = handleReport(ctx, report);
-      if (o) return o;
+      if (o) {
+        await desk.heard(request);
+        return o;
+      }
     }
     return null;
   };
