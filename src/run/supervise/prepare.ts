@@ -62,7 +62,7 @@ export async function prepareAgent(ctx: RunContext): Promise<PreparedAgent> {
     const prepared = await agentEnvironment(spec);
     agent.env = prepared.env;
     if (spec.sandbox) {
-      agent.copy = await beforeSandboxedStep(spec.repoRoot, paths.dir, spec.branch);
+      agent.copy = await beforeSandboxedStep(spec.repoRoot, paths.dir, spec.branch, spec.sandbox.jj);
       agent.sandbox = await RunSandbox.start(spec.sandbox, {
         runDir: paths.dir,
         tmp: spec.tmp,
