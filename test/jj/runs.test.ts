@@ -62,6 +62,11 @@ describe.skipIf(!version)(`runs in jj workspaces (jj ${version ?? "not installed
     expect(evolution).toContain("first try at a");
     expect(evolution).toContain("add a");
 
+    // update resets the task's tree with git: refused for a workspace, saying what to do instead.
+    const update = await p.run(["update", "a"]);
+    expect(update.code).not.toBe(0);
+    expect(update.stderr).toContain("update is not available for tasks in jj workspaces yet");
+
     // The person's own work (the parts) is a commit of theirs: jj leaves git's HEAD detached.
     await jjOut(p, ["commit", "-m", "the parts"]);
     const mainBefore = await bookmark("main");

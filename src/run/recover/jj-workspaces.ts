@@ -44,16 +44,24 @@ export async function reconcileJjWorkspaces(project: Project): Promise<string[]>
       // folder gone: its workspace record goes too
     }
   }
-  const gone = await reconcileWorkspaces(project.paths.root, {
-    prefix: JJ_WORKSPACE_PREFIX,
-    live,
-    pathOf: (name) => {
-      try {
-        return worktreePathFor(project.config, project.paths.root, name.slice(JJ_WORKSPACE_PREFIX.length));
-      } catch {
-        return ""; // not a task id: no folder of Ballador's to remove
-      }
-    },
-  });
+  let gone: string[];
+  try {
+    gone = await reconcileWorkspaces(project.paths.root, {
+      prefix: JJ_WORKSPACE_PREFIX,
+      live,
+      pathOf: (name) => {
+        try {
+          return worktreePathFor(project.config, project.paths.root, name.slice(JJ_WORKSPACE_PREFIX.length));
+        } catch {
+          return ""; // not a task id: no folder of Ballador's to remove
+        }
+      },
+    });
+  } catch (err) {
+    // jj missing or failing: the rest of reconcile still runs; the next command tries again.
+    return [
+      `jj workspaces not reconciled: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`,
+    ];
+  }
   return gone.map((name) => `jj workspace ${name}: no task holds it; forgotten`);
 }
