@@ -1,6 +1,6 @@
 /**
  * The jj side of a sandboxed step (vcs: jj; docs/specs/0015-jujutsu.md). Before it, the run's
- * copy of the operation heads is made anew from the repository's; after it, the host reads the
+ * copy of the operation heads is made anew from the task's own chain; after it, the host reads the
  * agent's one operation back (checked: a regular file named as an operation id that jj loads),
  * records every bookmark that differs there from the step's start as a violation (never adopted:
  * the person's repository never saw it), and takes only the task's commit, through the git store's
