@@ -77,7 +77,7 @@ describe.skipIf(!version)(`a hostile agent in a jj workspace (jj ${version ?? "n
     expect(existsSync(join(root, "planted.txt"))).toBe(false);
     // The agent's own commit was still taken: its bookmark holds its work, for a person to judge.
     expect(await p.git(["show", "ballador/evil:evil.txt"])).toBe("evil\n");
-  });
+  }, 300_000);
 
   it("kill -9 of a supervisor mid-run: reconciled (its work taken in), the retry continues in the same workspace", async () => {
     const p = await makeJjProject();
@@ -138,5 +138,5 @@ describe.skipIf(!version)(`a hostile agent in a jj workspace (jj ${version ?? "n
     await p.ok(["launch"]).catch(() => undefined);
     const left = await jjOut(p, ["workspace", "list", "-T", 'name ++ "\\n"']);
     expect(left.split("\n").filter((n) => n.startsWith("bl-"))).toEqual([]);
-  });
+  }, 300_000);
 });

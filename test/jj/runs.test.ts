@@ -86,5 +86,5 @@ describe.skipIf(!version)(`runs in jj workspaces (jj ${version ?? "not installed
     const after = await jjOut(p, ["workspace", "list", "-T", 'name ++ "\\n"']);
     expect(after.split("\n").filter((n) => n.startsWith("bl-"))).toEqual([]);
     expect(await jjOut(p, ["bookmark", "list", "-T", 'name ++ "\\n"'])).not.toContain("ballador/");
-  });
+  }, 300_000);
 });
