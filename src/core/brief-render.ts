@@ -12,6 +12,8 @@ import { type DependencyChange, inlineCode } from "./verify-inputs.js";
 
 export interface BriefData {
   task: string;
+  /** A jj run's change as it evolved (`jj evolog` at the agent's last operation), newest first. */
+  evolution?: string[];
   branch: string;
   base: string;
   head: string | null;
@@ -143,6 +145,7 @@ export function renderBrief(facts: BriefFacts): string {
     ...verificationLines(data),
     ...data.stages.flatMap(stageLines),
     ...diffLines(data, part.scope),
+    ...evolutionLines(data),
     ...sandboxLines(data),
     ...conflictLines(data),
     "## Reviewer",
@@ -150,6 +153,19 @@ export function renderBrief(facts: BriefFacts): string {
     data.reviewer ?? "No reviewer profile has read this change.",
     "",
   ].join("\n");
+}
+
+/** A jj change's earlier versions (their descriptions are the agent's: each an inline code span). */
+function evolutionLines(data: BriefData): string[] {
+  if (!data.evolution?.length) return [];
+  return [
+    "## Evolution",
+    "",
+    "The change's versions as the agent's jj recorded them (`jj evolog`), newest first:",
+    "",
+    ...data.evolution.map((l) => `- ${inlineCode(l)}`),
+    "",
+  ];
 }
 
 function headerLines({ data, part }: BriefFacts): string[] {

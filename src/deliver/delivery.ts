@@ -6,12 +6,13 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { findProgram } from "../adapters/agents/profiles.js";
 import { currentBranch, git, isAncestor, resolveCommit, worktreeTopLevel } from "../adapters/git/index.js";
+import { importGitRefs } from "../adapters/jj/index.js";
 import type { TaskRow } from "../adapters/store/index.js";
 import type { PartVerifyOverride } from "../core/part-verify.js";
 import type { Progress } from "../core/progress.js";
 import { watcherRuns } from "../notify/index.js";
 import { branchFor, type Project, pausedAt, refused, requireTask, UserError } from "../project/index.js";
-import { reconcile } from "../run/index.js";
+import { isJjProject, reconcile } from "../run/index.js";
 import { keepSpan, type Verdict, writeBrief } from "../verify/index.js";
 import { mergeIdentity, recordHostVerification, verifyHostCommit, withHostWorktree } from "./host-merge.js";
 import { requireVerifiedOrConsent } from "./merge-checks.js";
@@ -292,6 +293,9 @@ async function moveBase(project: Project, plan: MergePlan, mergeCommit: string):
       },
     );
   }
+  // In a colocated jj repository the base bookmark follows its git branch: imported now, so the
+  // person's jj shows the merge at once.
+  if (isJjProject(project)) await importGitRefs(root);
 }
 
 /** The task is merged (its merge commit recorded); returns the tasks that became ready by it. */

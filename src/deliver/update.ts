@@ -16,7 +16,7 @@ import type { Progress } from "../core/progress.js";
 import { terminalBlock, terminalLine } from "../core/terminal-text.js";
 import { branchFor, type Project, requireTask, UserError, worktreePathFor } from "../project/index.js";
 import type { LaunchResult } from "../run/index.js";
-import { reconcile, retry } from "../run/index.js";
+import { isJjProject, reconcile, retry } from "../run/index.js";
 import type { Verdict } from "../verify/index.js";
 import { mergeIdentity, recordHostVerification, verifyHostCommit, withHostWorktree } from "./host-merge.js";
 
@@ -160,6 +160,11 @@ interface UpdatePlan {
  */
 export async function update(project: Project, id: string, opts: UpdateOptions): Promise<UpdateResult> {
   const say = opts.say ?? (() => {});
+  // Its last step resets the task's worktree with git; a jj workspace would need jj's (not built).
+  if (isJjProject(project))
+    throw new UserError(
+      `update is not available for tasks in jj workspaces yet; merge ${id} (verified on the merged result) or rebase its change with jj`,
+    );
   await reconcile(project, { repair: true });
   const plan = await updateChecks(project, id);
   const result: UpdateResult = {

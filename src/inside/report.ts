@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { dirtyFiles, git } from "../adapters/git/index.js";
+import { commitOf } from "../adapters/jj/index.js";
 import { runShell } from "../adapters/process/shell.js";
 import {
   type ReportKind,
@@ -29,9 +30,19 @@ import {
  * failure `done` is refused with the failing output and the agent goes on working. Ballador
  * verifies again on a clean checkout afterwards, so passing here is necessary, not sufficient.
  */
+/**
+ * The commit the agent's work is at. In a jj workspace (inside the run's sandbox: the agent's own
+ * jj, which snapshots the working copy here) the task's change: the working-copy commit when it
+ * holds changes, else the one below it.
+ */
+async function headCommit(spec: RunSpec): Promise<string> {
+  if (!spec.sandbox?.jj) return (await git(["rev-parse", "HEAD"], { cwd: spec.worktree })).stdout.trim();
+  return commitOf(spec.worktree, "coalesce(@ ~ empty(), @-)", { touchWorkingCopy: true });
+}
+
 async function gate(spec: RunSpec): Promise<void> {
   const command = spec.verify as string;
-  const commit = (await git(["rev-parse", "HEAD"], { cwd: spec.worktree })).stdout.trim();
+  const commit = await headCommit(spec);
   // The gate's log and result go to the run's inbox: the only part of the run folder an agent writes.
   const log = join(runFolder(spec.runDir).agent.inbox, `gate-${Date.now()}.log`);
   process.stderr.write(`ballador: verifying before done: ${command}\n`);
@@ -103,7 +114,9 @@ export async function report(
   }
   const refusal = isAgentReportKind(kind) ? runRefusal(spec.role, kind, text) : null;
   if (refusal) throw new UserError(refusal.message, refusal.exit, refusal.details);
-  if (kind === "done" && !opts.allowDirty) {
+  // In a jj workspace the working copy is a commit: nothing is uncommitted (snapshotted here).
+  if (kind === "done" && spec.sandbox?.jj) await headCommit(spec);
+  else if (kind === "done" && !opts.allowDirty) {
     const dirty = await dirtyFiles(spec.worktree);
     if (dirty.length > 0) {
       const no = dirtyRefusal(dirty);

@@ -52,6 +52,9 @@ for a do
 done
 [ -z "$want" ] || cli "$@"
 case $kind in blocked | note | request-changes) [ $n -gt 0 ] || cli "$@" ;; esac
+# A done in a jj workspace snapshots its working copy with jj first: the Node CLI does that.
+wt=\${BALLADOR_WORKTREE:-.}
+if [ "$kind" = done ] && [ -d "$wt/.jj" ] && [ ! -e "$wt/.git" ]; then cli "$@"; fi
 inbox=$run/inbox answers=$run/answers
 now_ms() {
   t=$(date +%s%3N)

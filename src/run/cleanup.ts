@@ -13,6 +13,7 @@ import {
   removeWorktree,
   resolveCommit,
 } from "../adapters/git/index.js";
+import { importGitRefs } from "../adapters/jj/index.js";
 import type { TaskRow } from "../adapters/store/index.js";
 import { keptWhy } from "../core/cleanup-kept.js";
 import { type Progress, silentProgress } from "../core/progress.js";
@@ -26,7 +27,7 @@ import {
   worktreeRootFor,
 } from "../project/index.js";
 import { tmuxFor } from "./launch.js";
-import { reconcile } from "./recover/index.js";
+import { isJjProject, reconcile, removeTaskWorkspace } from "./recover/index.js";
 
 export interface CleanupResult {
   removed: Array<{ id: string; worktree: string | null; branch: string | null }>;
@@ -117,7 +118,8 @@ async function checkRemovable(
     return { why: "it has a live run; stop or abandon it first" };
   const worktree = worktreePathFor(project.config, root, t.id);
   const branch = branchFor(project.config, t.id);
-  if (existsSync(worktree)) {
+  // A jj workspace has no uncommitted state: its working copy is a commit.
+  if (existsSync(worktree) && !isJjProject(project)) {
     const dirty = await dirtyFiles(worktree).catch(() => []);
     if (dirty.length > 0 && !force)
       return {
@@ -159,7 +161,12 @@ async function removeTaskWork(
 ): Promise<CleanupResult["removed"][number]> {
   const root = project.paths.root;
   let removedWorktree: string | null = null;
-  if (existsSync(r.worktree)) {
+  const jjRun = isJjProject(project);
+  if (jjRun) {
+    // Forgotten in jj even when its folder is gone already.
+    const forgot = await removeTaskWorkspace(project, t.id, r.worktree);
+    if (forgot || existsSync(r.worktree)) removedWorktree = r.worktree;
+  } else if (existsSync(r.worktree)) {
     await removeWorktree(root, r.worktree, { force: true, evenLocked: r.locked });
     removedWorktree = r.worktree;
   }
@@ -167,6 +174,8 @@ async function removeTaskWork(
   if (r.branchCommit) {
     await deleteBranch(root, r.branch, { force: true });
     removedBranch = r.branch;
+    // The bookmark of the same name goes at once, not at the person's next jj command.
+    if (jjRun) await importGitRefs(root);
   }
   return { id: t.id, worktree: removedWorktree, branch: removedBranch };
 }

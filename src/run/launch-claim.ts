@@ -31,10 +31,11 @@ import {
   worktreePathFor,
 } from "../project/index.js";
 import type { LaunchFacts } from "./launch-facts.js";
+import { existingJjWorkspaceProblem, jjLaunchProblem } from "./launch-jj.js";
 import type { LaunchFailure, LaunchOptions, Started } from "./launch-types.js";
 import { rollbackFailedLaunch } from "./recover/index.js";
 import { carriedNames } from "./run-spec.js";
-import { upstreamCaBundle } from "./sandboxing.js";
+import { projectVcs, upstreamCaBundle } from "./sandboxing.js";
 
 /** A claim's outcome: started, failed, or skipped (another launcher has it: not this task's failure). */
 export type ClaimOutcome = Started | (LaunchFailure & { skipped?: boolean });
@@ -160,9 +161,14 @@ async function checkBeforeClaim(
         .filter((r) => !isReviewerRun(r))
         .at(-1) ?? null)
     : null;
+  const jjRun = place.runner === null && projectVcs(project) === "jj";
+  const jjProblem = jjRun ? jjLaunchProblem(project) : null;
+  if (jjProblem) return jjProblem;
   const worktreeProblem = place.runner
     ? null
-    : await checkWorktree(task, place, worktreeExisted, opts, shared);
+    : jjRun && worktreeExisted
+      ? await existingJjWorkspaceProblem(project, task.id, place.worktree)
+      : await checkWorktree(task, place, worktreeExisted, opts, shared);
   if (worktreeProblem) return worktreeProblem;
   const branchExisted = worktreeExisted || (await branchExists(root, place.branch));
   return { profile, program, base, baseCommit, merge, worktreeExisted, branchExisted, previous };

@@ -12,8 +12,9 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { type ResolvedProfile, resolveProfile } from "../adapters/agents/profiles.js";
-import { addWorktree, git } from "../adapters/git/index.js";
+import { addWorktree, git, resolveCommit, updateRef } from "../adapters/git/index.js";
 import { writeUntrusted } from "../adapters/hostile/index.js";
+import { addWorkspace, importGitRefs } from "../adapters/jj/index.js";
 import { runShell } from "../adapters/process/shell.js";
 import {
   type ProvisionSpec,
@@ -30,7 +31,7 @@ import { rollbackFailedLaunch } from "./recover/index.js";
 import type { RefCopy } from "./run-refs.js";
 import { buildRunSpec, copyUntracked, ProvisionStepError } from "./run-spec.js";
 import { afterSandboxedStep, beforeSandboxedStep } from "./run-steps.js";
-import { policyForRun } from "./sandboxing.js";
+import { JJ_WORKSPACE_PREFIX, jjOpFile, policyForRun, projectVcs } from "./sandboxing.js";
 
 export type Say = (text: string) => void;
 
@@ -81,31 +82,37 @@ async function provisionStages(
   const phase = (name: string) => store.updateRun(ps.runId, { phase: name });
   const profile = resolveProfile(config, ps.profile);
 
+  const jjRun = projectVcs(project) === "jj";
   if (!ps.worktreeExisted) {
     phase("worktree");
     say(
-      `worktree ${ps.worktree} on ${ps.branch}${ps.branchExisted ? " (existing branch)" : ` from ${ps.base}`}`,
+      `${jjRun ? "jj workspace" : "worktree"} ${ps.worktree} on ${ps.branch}${ps.branchExisted ? " (existing branch)" : ` from ${ps.base}`}`,
     );
     mkdirSync(dirname(ps.worktree), { recursive: true });
-    const adding = addWorktree({
-      repo: root,
-      path: ps.worktree,
-      branch: ps.branch,
-      base: ps.baseCommit,
-      checked: { branchExists: ps.branchExisted, baseCommit: ps.baseCommit },
-    });
-    // git is already adding it: the sandbox runtime starts meanwhile.
+    const adding = jjRun
+      ? addJjWorkspace(project, ps)
+      : addWorktree({
+          repo: root,
+          path: ps.worktree,
+          branch: ps.branch,
+          base: ps.baseCommit,
+          checked: { branchExists: ps.branchExisted, baseCommit: ps.baseCommit },
+        });
+    // git (or jj) is already adding it: the sandbox runtime starts meanwhile.
     warmSandbox(config, profile);
     await adding;
-    for (const other of ps.merge) await stackBranch(ps, other);
+    if (!jjRun) for (const other of ps.merge) await stackBranch(ps, other);
   } else warmSandbox(config, profile);
-  const gitDir = (await git(["rev-parse", "--absolute-git-dir"], { cwd: ps.worktree })).stdout.trim();
-  // The worktree's git folder is the agent's to write: written without following a link.
-  writeUntrusted(
-    gitDir,
-    RUN_POINTER,
-    JSON.stringify({ runId: ps.runId, runDir: ps.runDir, taskId: ps.taskId }),
-  );
+  // A jj workspace has no git folder: the run is found through BALLADOR_RUN_DIR there.
+  if (!jjRun) {
+    const gitDir = (await git(["rev-parse", "--absolute-git-dir"], { cwd: ps.worktree })).stdout.trim();
+    // The worktree's git folder is the agent's to write: written without following a link.
+    writeUntrusted(
+      gitDir,
+      RUN_POINTER,
+      JSON.stringify({ runId: ps.runId, runDir: ps.runDir, taskId: ps.taskId }),
+    );
+  }
   // The policy before anything can fail on the worktree, so that on_fail is sandboxed too.
   const policy = await policyForRun(project, {
     worktree: ps.worktree,
@@ -182,6 +189,33 @@ function failNow(message: string): never {
   throw new ProvisionStepError(message);
 }
 
+/**
+ * The jj counterpart of `worktree add -b`: a workspace `bl-<task>` whose first working-copy commit
+ * sits on the base, or on every dependency's commit for a stacked task (their merge), and the
+ * task's branch at the base (a git branch in the colocated store, imported as the bookmark).
+ * The task's chain of operations starts afresh from the repository's.
+ */
+async function addJjWorkspace(project: Project, ps: ProvisionSpec): Promise<void> {
+  const root = ps.repoRoot;
+  const parents = [ps.baseCommit];
+  for (const other of ps.merge) {
+    const id = await resolveCommit(root, `refs/heads/${other}`);
+    if (!id) throw new ProvisionStepError(`stacking: ${other} does not name a commit`);
+    parents.push(id);
+  }
+  rmSync(jjOpFile(project, ps.taskId), { force: true });
+  await addWorkspace(root, {
+    name: `${JJ_WORKSPACE_PREFIX}${ps.taskId}`,
+    path: ps.worktree,
+    parents,
+  });
+  if (!ps.branchExisted) {
+    const ok = await updateRef(root, `refs/heads/${ps.branch}`, ps.baseCommit, null, "ballador: task branch");
+    if (!ok) throw new ProvisionStepError(`${ps.branch} appeared while the workspace was made`);
+    await importGitRefs(root);
+  }
+}
+
 async function stackBranch(ps: ProvisionSpec, other: string): Promise<void> {
   const r = await git(
     [
@@ -236,7 +270,7 @@ async function step(
   say(`${label}: ${command}`);
   const root = ps.repoRoot;
   const sandbox = state.sandbox;
-  const copy = sandbox ? await beforeSandboxedStep(root, ps.runDir, ps.branch) : null;
+  const copy = sandbox ? await beforeSandboxedStep(root, ps.runDir, ps.branch, state.policy?.jj) : null;
   const wrapped = sandbox ? await sandbox.wrapShell(command, ps.worktree) : undefined;
   const r = await runShell(command, {
     cwd: ps.worktree,
@@ -298,7 +332,7 @@ async function runOnFail(project: Project, ps: ProvisionSpec, state: StepState, 
   if (state.policy) {
     try {
       // The ref copies anew (rollback may have removed the branch and its folder).
-      copy = await beforeSandboxedStep(ps.repoRoot, ps.runDir, ps.branch);
+      copy = await beforeSandboxedStep(ps.repoRoot, ps.runDir, ps.branch, state.policy.jj);
       state.sandbox ??= await RunSandbox.start(state.policy, {
         runDir: ps.runDir,
         tmp: runFolder(ps.runDir).agent.tmp,

@@ -21,6 +21,7 @@ import {
   writeUntrusted,
 } from "../adapters/hostile/index.js";
 import { runFolder } from "../adapters/runfolder/index.js";
+import type { JjStepStart } from "./run-jj.js";
 
 /** What the copy held when the step started: path inside the folder -> object id. */
 export interface RefCopy {
@@ -28,6 +29,8 @@ export interface RefCopy {
   folder: string;
   written: Map<string, string>;
   own: string | null;
+  /** A jj run's step: where its copy of the operation heads started (see run-jj.ts). */
+  jj?: JjStepStart;
 }
 
 function leafOf(branch: string): string {

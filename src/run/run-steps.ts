@@ -8,14 +8,31 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import type { Adoption } from "../adapters/git/index.js";
 import { runFolder } from "../adapters/runfolder/index.js";
+import type { JjPolicy } from "../adapters/sandbox/index.js";
+import { afterJjStep, beforeJjStep } from "./run-jj.js";
 import { adoptRunObjects } from "./run-objects.js";
 import { prepareRefCopy, type RefCopy, type RefSync, syncOwnRef } from "./run-refs.js";
 
-export async function beforeSandboxedStep(repo: string, runDir: string, branch: string): Promise<RefCopy> {
-  const copy = await prepareRefCopy(repo, runDir, branch);
+/** `jj`: the run's policy says its tree is a jj workspace (its operation heads are copied instead). */
+export async function beforeSandboxedStep(
+  repo: string,
+  runDir: string,
+  branch: string,
+  jj?: JjPolicy,
+): Promise<RefCopy> {
+  const copy: RefCopy = jj
+    ? { branch, folder: "", written: new Map(), own: null, jj: await beforeJjStep(runDir, jj) }
+    : await prepareRefCopy(repo, runDir, branch);
+  if (copy.jj) copy.own = copy.jj.own;
   writeFileSync(
     runFolder(runDir).host.refCopy,
-    JSON.stringify({ branch: copy.branch, folder: copy.folder, own: copy.own, written: [...copy.written] }),
+    JSON.stringify({
+      branch: copy.branch,
+      folder: copy.folder,
+      own: copy.own,
+      written: [...copy.written],
+      ...(copy.jj ? { jj: copy.jj } : {}),
+    }),
   );
   return copy;
 }
@@ -30,12 +47,16 @@ export async function afterSandboxedStep(
   copy: RefCopy,
   runId: string,
 ): Promise<StepAfter> {
+  if (copy.jj) return { ...(await afterJjStep(runDir, copy.jj, runId)), adoption: NO_ADOPTION };
   // Objects first: the branch may only point at a commit the repository has.
   const adoption = await adoptRunObjects(repo, runDir);
   const sync = await syncOwnRef(repo, runDir, copy, runId);
   for (const r of adoption.refused) sync.violations.push(`git object refused: ${r}`);
   return { ...sync, adoption };
 }
+
+/** A jj step adopts no git objects: jj wrote them in the store; only the commit is taken. */
+const NO_ADOPTION: Adoption = { adopted: 0, packs: 0, refused: [] };
 
 /** The copy a step started from, as recorded in the host-only run folder, or null. */
 export function recordedCopy(runDir: string): RefCopy | null {
@@ -45,8 +66,15 @@ export function recordedCopy(runDir: string): RefCopy | null {
       folder: string;
       own: string | null;
       written: Array<[string, string]>;
+      jj?: RefCopy["jj"];
     };
-    return { branch: raw.branch, folder: raw.folder, own: raw.own, written: new Map(raw.written) };
+    return {
+      branch: raw.branch,
+      folder: raw.folder,
+      own: raw.own,
+      written: new Map(raw.written),
+      ...(raw.jj ? { jj: raw.jj } : {}),
+    };
   } catch {
     return null;
   }

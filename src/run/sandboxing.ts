@@ -2,15 +2,17 @@
 import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { promisify } from "node:util";
 import type { ResolvedProfile } from "../adapters/agents/profiles.js";
 import { commonDirOf, git } from "../adapters/git/index.js";
 import { entryKind, HomeFiles, writeUntrusted } from "../adapters/hostile/index.js";
-import { makeRunFolder, type RunSpec } from "../adapters/runfolder/index.js";
+import { agentPaths, detectVcs, taskOpFile, type Vcs } from "../adapters/jj/index.js";
+import { makeRunFolder, type RunSpec, runFolder } from "../adapters/runfolder/index.js";
 import {
   buildPolicy,
   expandHome,
+  type JjPolicy,
   type MaskedSecret,
   type Policy,
   type StepKind,
@@ -41,15 +43,12 @@ export async function policyForRun(project: Project, run: PolicyRun): Promise<Po
   const kind = run.kind ?? "agent";
   const common = await commonDirOf(project.paths.root);
   const tree = kind === "verify" ? (run.verifyTree as string) : run.worktree;
-  const own = (await git(["rev-parse", "--absolute-git-dir"], { cwd: tree })).stdout.trim();
-  if (!own.startsWith(`${join(common, "worktrees")}/`)) {
-    throw new UserError(
-      `${tree} is not a linked worktree of ${project.paths.root} (its git folder is ${own})`,
-    );
-  }
   const { agent } = makeRunFolder(run.runDir);
+  // A jj run's tree is a jj workspace (no git folder of its own); verification stays a git checkout.
+  const jjRun = kind !== "verify" && projectVcs(project) === "jj" ? jjPolicyFor(project, run) : undefined;
+  const own = jjRun ? join(tree, ".jj") : await linkedWorktreeDir(project, common, tree);
   // Denied for writing below, so it must exist: an empty per-worktree config is no config.
-  if (kind === "agent" && entryKind(join(own, "config.worktree")) === null) {
+  if (!jjRun && kind === "agent" && entryKind(join(own, "config.worktree")) === null) {
     writeUntrusted(own, "config.worktree", "");
   }
   // Read-only folders of the run's HOME exist before any step: the runtime would otherwise bind
@@ -88,8 +87,49 @@ export async function policyForRun(project: Project, run: PolicyRun): Promise<Po
     denyRead: config.sandbox.deny_read,
     tlsPassthrough: config.sandbox.tls_passthrough,
     upstreamCa: config.sandbox.upstream_ca,
+    ...(jjRun ? { jj: jjRun } : {}),
   });
   return policy;
+}
+
+async function linkedWorktreeDir(project: Project, common: string, tree: string): Promise<string> {
+  const own = (await git(["rev-parse", "--absolute-git-dir"], { cwd: tree })).stdout.trim();
+  if (!own.startsWith(`${join(common, "worktrees")}/`)) {
+    throw new UserError(
+      `${tree} is not a linked worktree of ${project.paths.root} (its git folder is ${own})`,
+    );
+  }
+  return own;
+}
+
+/** Which tool makes the project's isolated trees: `vcs` in the config, else what the repository uses. */
+export function projectVcs(project: Project): Vcs {
+  return project.config.vcs ?? detectVcs(project.paths.root);
+}
+
+/** The jj workspace's name for a task (jj names `bl-<task>`; Ballador's prefix for reconcile). */
+export const JJ_WORKSPACE_PREFIX = "bl-";
+
+/**
+ * What a jj run's agent may write: its workspace, the store's append-only folders, and the run's
+ * copy of the operation heads (the run folder's `refs`, mounted over the real heads folder).
+ */
+function jjPolicyFor(project: Project, run: PolicyRun): JjPolicy {
+  const root = project.paths.root;
+  const taskId = basename(run.worktree);
+  const paths = agentPaths(root, run.worktree, runFolder(run.runDir).agent.refs);
+  return {
+    root,
+    workspace: `${JJ_WORKSPACE_PREFIX}${taskId}`,
+    bookmark: run.branch,
+    opFile: jjOpFile(project, taskId),
+    ...paths,
+  };
+}
+
+/** Host-only: the last operation of a task's jj chain that the host checked (see run-jj.ts). */
+export function jjOpFile(project: Project, taskId: string): string {
+  return taskOpFile(project.paths.stateDir, taskId);
 }
 
 const exec = promisify(execFile);

@@ -191,12 +191,22 @@ async function vcsCheck({ config, root }: ProjectContext): Promise<Check[]> {
         fix: "run `jj git init --colocate` here, or set vcs: git",
       },
     ];
+  if (!isColocated(root) || config.sandbox.mode === "none")
+    return [
+      {
+        name: "vcs",
+        ok: false,
+        detail: `Jujutsu ${version} (${why}; ${where}), but runs in jj workspaces need a colocated repository and a sandbox`,
+        fix: isColocated(root)
+          ? "set sandbox.mode: bwrap (or auto) in .ballador/config.yaml, or set vcs: git"
+          : "run `jj git init --colocate` in a git checkout, or set vcs: git",
+      },
+    ];
   return [
     {
       name: "vcs",
       ok: true,
-      warn: true,
-      detail: `Jujutsu ${version} (${why}; ${where}). runs do not use jj workspaces yet, they use git worktrees as in any git repository (docs/jujutsu.md)`,
+      detail: `Jujutsu ${version} (${why}; ${where}): each run gets a jj workspace (docs/jujutsu.md)`,
     },
   ];
 }

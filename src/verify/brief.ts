@@ -8,6 +8,7 @@
 
 import { join, relative, resolve } from "node:path";
 import { blobAt, changedFiles, git } from "../adapters/git/index.js";
+import { detectVcs, evolog, readTaskOp, taskOpFile } from "../adapters/jj/index.js";
 import { readDenials, writeAtomic } from "../adapters/runfolder/index.js";
 import type { NoteRow, RunRow, TaskRow } from "../adapters/store/index.js";
 import {
@@ -241,9 +242,23 @@ async function gatherBriefFacts(project: Project, taskId: string): Promise<Brief
     stages: briefStages(project, task, runs, notes),
     partVerify: partVerifyOverride(task.verify, config.verify),
   };
+  const evolution = await jjEvolution(project, task.id, branchSide.head);
+  if (evolution.length > 0) data.evolution = evolution;
   // The spec as committed on the base, through git: a file in a checkout could be a link.
   const spec = task.spec ? await blobAt(project.paths.root, config.base, task.spec, SPEC_MAX_BYTES) : null;
   return { data, part: { title: task.title, body: task.body, scope: task.scope, spec: task.spec }, spec };
+}
+
+/**
+ * In a jj project, the task's change as the agent's jj saw it evolve: read at the agent's last
+ * operation the host checked (the repository never took the agent's operations in).
+ */
+async function jjEvolution(project: Project, taskId: string, head: string | null): Promise<string[]> {
+  const root = project.paths.root;
+  if (!head || (project.config.vcs ?? detectVcs(root)) !== "jj") return [];
+  const op = readTaskOp(taskOpFile(project.paths.stateDir, taskId));
+  if (!op) return [];
+  return evolog(root, head, { atOp: op }).catch(() => []);
 }
 
 export async function buildBrief(

@@ -29,7 +29,7 @@ async function checks(run: (args: string[]) => ReturnType<typeof runCli>): Promi
 }
 
 describe.skipIf(!version)(`doctor with Jujutsu ${version ?? "(not installed)"}`, () => {
-  it("recognises a colocated jj repository, names jj's version, and says runs do not use workspaces yet", async () => {
+  it("recognises a colocated jj repository, names jj's version, and says runs get jj workspaces (with a sandbox)", async () => {
     const repo = await makeGitRepo();
     execFileSync(JJ, ["git", "init", "--colocate"], {
       cwd: repo.dir,
@@ -38,10 +38,17 @@ describe.skipIf(!version)(`doctor with Jujutsu ${version ?? "(not installed)"}`,
     });
     await repo.write(".ballador/config.yaml", "sandbox:\n  mode: none\n");
     const c = await checks((args) => repo.run(args, { env: { PATH } }));
-    expect(c.vcs?.ok).toBe(true);
     expect(c.vcs?.detail).toContain(`Jujutsu ${version}`);
     expect(c.vcs?.detail).toContain("the repository has a .jj folder; colocated with git");
-    expect(c.vcs?.detail).toContain("do not use jj workspaces yet");
+    // sandbox.mode none: a jj run's ref guard is the sandbox's copy of the operation heads.
+    expect(c.vcs).toMatchObject({
+      ok: false,
+      fix: "set sandbox.mode: bwrap (or auto) in .ballador/config.yaml, or set vcs: git",
+    });
+    await repo.write(".ballador/config.yaml", "sandbox:\n  mode: bwrap\n");
+    const sandboxed = await checks((args) => repo.run(args, { env: { PATH } }));
+    expect(sandboxed.vcs?.ok).toBe(true);
+    expect(sandboxed.vcs?.detail).toContain("each run gets a jj workspace");
   });
 
   it("vcs: jj without a .jj folder, or without jj on PATH, fails with the fix", async () => {

@@ -2,7 +2,16 @@
 
 export { type Expected, expectNow, guardCheck, type Violation } from "./guard.js";
 export { advanceBase, mergeCandidate } from "./merge.js";
-export { type AgentOp, adoptCommit, readAgentOp, realOpHeads, seedOpHeads } from "./op-heads.js";
+export {
+  type AgentOp,
+  adoptCommit,
+  importGitRefs,
+  readAgentOp,
+  readTaskOp,
+  realOpHeads,
+  seedOpHeads,
+  taskOpFile,
+} from "./op-heads.js";
 export { pushBookmark } from "./push.js";
 export { type ReconcileWorkspaces, reconcileWorkspaces } from "./reconcile.js";
 export { hostArgs, JjError, type JjOptions, type JjResult, jj } from "./run.js";

@@ -4,7 +4,7 @@
 // the person's repository's state. The host reads the agent's one head back, checks it, and takes
 // from it only the task's commit.
 import { execFile } from "node:child_process";
-import { lstatSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { type JjOptions, jj } from "./run.js";
@@ -126,4 +126,32 @@ export async function adoptCommit(
   if (type !== "commit") throw new Error(`${commit.slice(0, 12)} is a ${type}, not a commit`);
   await git(["update-ref", "-m", "ballador: adopt the task's commit", `refs/heads/${bookmark}`, commit]);
   await jj(root, ["git", "import"], opts);
+}
+
+/**
+ * Lets jj take in the git store's branches now (`jj git import`), after the host moved one (a
+ * task's adopted commit, a merged base): the bookmark at home moves at once, not at the person's
+ * next jj command.
+ */
+export async function importGitRefs(root: string, opts: JjOptions = {}): Promise<void> {
+  await jj(root, ["git", "import"], opts);
+}
+
+/**
+ * Where the host keeps a task's last checked operation (host-only, under the state folder): a
+ * run's next step, its next attempt and the reviewer's run continue that chain, and the brief
+ * reads the change's evolution at it.
+ */
+export function taskOpFile(stateDir: string, taskId: string): string {
+  return join(stateDir, "jj-ops", taskId);
+}
+
+/** The operation id in a task's op file, or null (none yet, or not an id). */
+export function readTaskOp(file: string): string | null {
+  try {
+    const id = readFileSync(file, "utf8").trim();
+    return OP_ID.test(id) ? id : null;
+  } catch {
+    return null;
+  }
 }

@@ -5,6 +5,7 @@ export {
   DEFAULT_DENY_READ,
   expandHome,
   gitObjectEnv,
+  type JjPolicy,
   LOOPBACK_HOSTS,
   type Policy,
   type PolicyInput,

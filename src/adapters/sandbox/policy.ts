@@ -56,6 +56,24 @@ export interface PolicyInput {
   denyRead: readonly string[];
   /** The real home, for ~ in config paths. */
   realHome?: string;
+  /** A run in a jj workspace (vcs: jj): what its jj may write instead of git's folders. */
+  jj?: JjPolicy;
+}
+
+/**
+ * The jj side of a run's policy (from the jj adapter's agentPaths): `write` the workspace and the
+ * store's append-only folders, `readOnly` what stays read-only under them, `mounts` the per-run
+ * copy of the operation heads. The names are the host's, for the steps after the sandboxed one.
+ */
+export interface JjPolicy {
+  root: string;
+  workspace: string;
+  bookmark: string;
+  /** Host-only file with the task's last checked operation (its chain continues from there). */
+  opFile: string;
+  write: string[];
+  readOnly: string[];
+  mounts: { from: string; to: string }[];
 }
 
 export interface Bind {
@@ -84,6 +102,8 @@ export interface Policy {
   loopbackAllowed: string[];
   /** Where the run's git writes objects, and the repository's store it reads through alternates. */
   gitObjects: { own: string; shared: string };
+  /** Set for a run in a jj workspace: the host reads its operation heads copy after each step. */
+  jj?: JjPolicy;
 }
 
 export function expandHome(path: string, home: string): string {
@@ -98,7 +118,11 @@ export function buildPolicy(input: PolicyInput): Policy {
   const extra = input.allowWrite.map((p) => expandHome(p, home));
   let allowWrite: string[];
   let binds: Bind[] = [];
-  if (input.kind === "agent") {
+  if (input.kind === "agent" && input.jj) {
+    // No git folders: the agent's jj writes its workspace and the store's append-only folders.
+    allowWrite = [...input.jj.write, run("inbox"), run("home"), run("tmp"), ...extra];
+    binds = input.jj.mounts.map((m) => ({ source: m.from, dest: m.to }));
+  } else if (input.kind === "agent") {
     allowWrite = [
       input.worktree,
       input.gitWorktreeDir,
@@ -136,18 +160,25 @@ export function buildPolicy(input: PolicyInput): Policy {
   // point later sandboxes (and host-side git) at a repository the agent wrote. config.worktree
   // (made empty by the host before the first start) would be read by host git when the
   // repository enables per-worktree config.
+  const gitLinks = input.jj
+    ? []
+    : [
+        join(input.worktree, ".git"),
+        join(input.gitWorktreeDir, "gitdir"),
+        join(input.gitWorktreeDir, "commondir"),
+        join(input.gitWorktreeDir, "config.worktree"),
+      ];
   const denyWrite = [
-    join(input.worktree, ".git"),
-    join(input.gitWorktreeDir, "gitdir"),
-    join(input.gitWorktreeDir, "commondir"),
-    join(input.gitWorktreeDir, "config.worktree"),
+    ...gitLinks,
+    // The repository's jj config, the git store's config, hooks and branches (existing ones only).
+    ...(input.jj && input.kind === "agent" ? input.jj.readOnly.filter((p) => existsSync(p)) : []),
     ...(input.kind === "agent" ? (input.readOnly ?? []) : []),
     // The runtime makes these writable whenever they exist on the host: a channel between runs.
     // Only existing ones: a deny on an absent path makes the runtime create a stub on the host.
     ...[join(home, ".npm", "_logs"), join(home, ".claude", "debug"), "/tmp/claude"].filter((p) =>
       existsSync(p),
     ),
-  ].filter((p) => input.kind === "agent" || !p.startsWith(input.gitWorktreeDir));
+  ].filter((p) => input.kind === "agent" || input.jj !== undefined || !p.startsWith(input.gitWorktreeDir));
   return {
     kind: input.kind,
     network: { allowedDomains, deniedDomains: [] },
@@ -157,11 +188,14 @@ export function buildPolicy(input: PolicyInput): Policy {
     upstreamCa: [...new Set(input.upstreamCa ?? [])],
     loopbackAllowed: LOOPBACK_HOSTS.filter((h) => allowedDomains.includes(h)),
     gitObjects: { own: run("objects"), shared: join(input.gitCommonDir, "objects") },
+    ...(input.jj ? { jj: input.jj } : {}),
   };
 }
 
 /** The variables that send a sandboxed run's git objects to its own folder. */
-export function gitObjectEnv(policy: Pick<Policy, "gitObjects">): Record<string, string> {
+export function gitObjectEnv(policy: Pick<Policy, "gitObjects"> & { jj?: JjPolicy }): Record<string, string> {
+  // A jj run's objects go where jj puts them (its git backend); the host adopts only the commit.
+  if (policy.jj) return {};
   return {
     GIT_OBJECT_DIRECTORY: policy.gitObjects.own,
     GIT_ALTERNATE_OBJECT_DIRECTORIES: policy.gitObjects.shared,

@@ -11,6 +11,7 @@ import type { Project } from "../../project/index.js";
 import { reconcileMerges } from "../../project/index.js";
 import { takeInRunWork } from "../run-steps.js";
 import { endRunFailingTask } from "./end-run.js";
+import { reconcileJjWorkspaces } from "./jj-workspaces.js";
 import { rollbackProvisioning } from "./rollback.js";
 
 export interface ReconcileReport {
@@ -118,6 +119,7 @@ export async function reconcile(project: Project, opts: { repair: boolean }): Pr
     });
     report.repaired.push(`${t.id}: was ${t.state} with no live run; marked failed`);
   }
+  if (opts.repair) report.repaired.push(...(await reconcileJjWorkspaces(project)));
   return report;
 }
 

@@ -7,6 +7,7 @@ import type { RunRow } from "../../adapters/store/index.js";
 import { Tmux } from "../../adapters/tmux/index.js";
 import type { Project } from "../../project/index.js";
 import { endRunFailingTask } from "./end-run.js";
+import { isJjProject, removeTaskWorkspace } from "./jj-workspaces.js";
 
 /**
  * A launch that failed after its claim (`message`: why): its launch log says so, then what it
@@ -63,7 +64,11 @@ export async function rollbackProvisioning(
     // tmux missing: there is no session to remove
   }
   const root = project.paths.root;
-  if (run.createdWorktree && existsSync(run.worktree)) {
+  if (run.createdWorktree && isJjProject(project)) {
+    // The jj workspace's record is jj's (made before its folder): forgotten even without the folder.
+    if (await removeTaskWorkspace(project, run.taskId, run.worktree).catch(() => false))
+      done.push(`forgot jj workspace of ${run.taskId}`);
+  } else if (run.createdWorktree && existsSync(run.worktree)) {
     // This launch made it: a lock in it came from its own bootstrap (sandboxed, but the
     // worktree's private git folder is writable there).
     await removeWorktree(root, run.worktree, { force: true, evenLocked: true }).catch(() => undefined);

@@ -25,7 +25,7 @@ export function hookRunner(ctx: RunContext, violations: string[]): Hook {
     let hookCopy: RefCopy | null = null;
     let wrapped: { file: string; args: string[] } | undefined;
     if (spec.sandbox) {
-      hookCopy = await beforeSandboxedStep(spec.repoRoot, paths.dir, spec.branch);
+      hookCopy = await beforeSandboxedStep(spec.repoRoot, paths.dir, spec.branch, spec.sandbox.jj);
       const sandbox = await RunSandbox.start(spec.sandbox, { runDir: paths.dir, tmp: spec.tmp });
       wrapped = await sandbox.wrapShell(cmd, spec.worktree);
     }

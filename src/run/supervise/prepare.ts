@@ -65,7 +65,7 @@ export async function prepareAgent(ctx: RunContext): Promise<PreparedAgent> {
     // On a runner, masked secrets stay at home: stand-ins here, their hosts through the tunnel.
     const remote = spec.sandbox ? readRemoteMasked(spec.stateDir) : null;
     if (spec.sandbox) {
-      agent.copy = await beforeSandboxedStep(spec.repoRoot, paths.dir, spec.branch);
+      agent.copy = await beforeSandboxedStep(spec.repoRoot, paths.dir, spec.branch, spec.sandbox.jj);
       const viaHome = remote ? remoteMaskedRun(spec.sandbox, remote, paths.dir) : null;
       agent.sandbox = await RunSandbox.start(viaHome?.policy ?? spec.sandbox, {
         runDir: paths.dir,

@@ -1,0 +1,105 @@
+/**
+ * The jj side of a sandboxed step (vcs: jj; docs/specs/0015-jujutsu.md). Before it, the run's
+ * copy of the operation heads is made anew from the task's own chain; after it, the host reads the
+ * agent's one operation back (checked: a regular file named as an operation id that jj loads),
+ * records every bookmark that differs there from the step's start as a violation (never adopted:
+ * the person's repository never saw it), and takes only the task's commit, through the git store's
+ * branch moved with its old value as a guard and `jj git import`.
+ */
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import { objectType, refsUnder, updateRef } from "../adapters/git/index.js";
+import { importGitRefs, readAgentOp, readTaskOp, seedOpHeads } from "../adapters/jj/index.js";
+import { runFolder } from "../adapters/runfolder/index.js";
+import type { JjPolicy } from "../adapters/sandbox/index.js";
+
+/** Where a jj step started: the operation the copy was seeded with, and the task's commit then. */
+export interface JjStepStart {
+  root: string;
+  workspace: string;
+  bookmark: string;
+  opFile: string;
+  startOp: string;
+  own: string | null;
+}
+
+async function branchCommit(root: string, bookmark: string): Promise<string | null> {
+  const ref = `refs/heads/${bookmark}`;
+  return (await refsUnder(root, ref)).get(ref) ?? null;
+}
+
+/**
+ * Seeds the copy with the task's own chain: the last operation the host checked for it (so its
+ * workspace is not stale on the next step, the next attempt or the reviewer's run), or the
+ * repository's heads for the task's first step.
+ */
+export async function beforeJjStep(runDir: string, jj: JjPolicy): Promise<JjStepStart> {
+  const copy = runFolder(runDir).agent.refs;
+  const last = readTaskOp(jj.opFile);
+  let startOp: string;
+  if (last) {
+    rmSync(copy, { recursive: true, force: true });
+    mkdirSync(copy, { recursive: true });
+    writeFileSync(`${copy}/${last}`, "");
+    startOp = last;
+  } else startOp = seedOpHeads(jj.root, copy);
+  return {
+    root: jj.root,
+    workspace: jj.workspace,
+    bookmark: jj.bookmark,
+    opFile: jj.opFile,
+    startOp,
+    own: await branchCommit(jj.root, jj.bookmark),
+  };
+}
+
+export interface JjSync {
+  moved: { from: string | null; to: string } | null;
+  violations: string[];
+  refused: string | null;
+}
+
+export async function afterJjStep(runDir: string, start: JjStepStart, runId: string): Promise<JjSync> {
+  const out: JjSync = { moved: null, violations: [], refused: null };
+  const read = await readAgentOp(start.root, runFolder(runDir).agent.refs, {
+    workspace: start.workspace,
+    ownBookmark: start.bookmark,
+    startOp: start.startOp,
+  });
+  // No jj operation in the step: nothing to take (and a stacked workspace's first change is a
+  // merge of its dependencies, two commits below an empty one: not a problem yet).
+  const unchanged = read.op === start.startOp;
+  for (const p of read.problems)
+    if (!(unchanged && p.startsWith("the workspace's change")))
+      out.violations.push(`jj operation heads: ${p}`);
+  if (unchanged) return out;
+  for (const m of read.moved) {
+    if (m.expected === null) out.violations.push(`tried to create bookmark ${m.name}`);
+    else if (m.found === null) out.violations.push(`tried to delete bookmark ${m.name}`);
+    else out.violations.push(`tried to move bookmark ${m.name} to ${m.found.slice(0, 12)}`);
+  }
+  if (!read.op || !read.head) return out;
+  mkdirSync(dirname(start.opFile), { recursive: true });
+  writeFileSync(start.opFile, `${read.op}\n`);
+  if (read.head === start.own) return out;
+  if ((await objectType(start.root, read.head)) !== "commit") {
+    out.refused = `the workspace's change ${read.head.slice(0, 10)} is not a commit in the repository; not taken`;
+    return out;
+  }
+  const now = await branchCommit(start.root, start.bookmark);
+  if (now === read.head) return out; // taken in already (a reconcile after the supervisor's own take)
+  const ok = await updateRef(
+    start.root,
+    `refs/heads/${start.bookmark}`,
+    read.head,
+    start.own,
+    `ballador: the change of run ${runId}`,
+  );
+  if (!ok) {
+    out.refused = `${start.bookmark} was moved by someone else during the run; the agent's ${read.head.slice(0, 10)} was not taken`;
+    return out;
+  }
+  await importGitRefs(start.root);
+  out.moved = { from: start.own, to: read.head };
+  return out;
+}

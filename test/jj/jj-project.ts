@@ -1,0 +1,46 @@
+/**
+ * A Ballador project in a colocated jj repository (vcs: jj, bubblewrap), for the end-to-end jj
+ * tests: the verification project of test/helpers/verification.ts, made a jj repository after
+ * its commits; this jj first on PATH for Ballador and its agents.
+ */
+import { execFileSync } from "node:child_process";
+import { JJ, JJ_BIN_DIR } from "../helpers/jj.js";
+import type { Step } from "../helpers/runtime.js";
+import { makeVerifyProject, type VerifyProject } from "../helpers/verification.js";
+
+export async function makeJjProject(config: Record<string, unknown> = {}): Promise<VerifyProject> {
+  const p = await makeVerifyProject({ sandbox: "bwrap", config: { vcs: "jj", ...config } });
+  p.env.PATH = `${JJ_BIN_DIR}:${p.env.PATH ?? "/usr/bin:/bin"}`;
+  execFileSync(JJ, ["git", "init", "--colocate"], { cwd: p.dir, env: jjEnv(p), stdio: "ignore" });
+  const waitState = p.waitState;
+  p.waitState = (id, states, ms = 90_000) => waitState(id, states, ms);
+  return p;
+}
+
+function jjEnv(p: VerifyProject): NodeJS.ProcessEnv {
+  return { ...p.env, JJ_CONFIG: "/dev/null", JJ_USER: "Person", JJ_EMAIL: "person@example.invalid" };
+}
+
+/** jj at the person's checkout (the default workspace); its output. */
+export async function jjOut(p: VerifyProject, args: string[]): Promise<string> {
+  return execFileSync(JJ, ["--no-pager", "--color", "never", ...args], {
+    cwd: p.dir,
+    env: jjEnv(p),
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+}
+
+/** An agent's jj inside its sandbox: an identity given per command (the run's env has none). */
+export function agentJj(args: string): string {
+  return `JJ_USER=Agent JJ_EMAIL=agent@example.invalid jj --no-pager ${args}`;
+}
+
+/** Writes a file, commits it with jj, reports done: a scripted agent's jj run. */
+export function jjDone(path: string, content: string, message: string): Step[] {
+  return [
+    { write: { path, content } },
+    { run: agentJj(`commit -m '${message}'`) },
+    { done: { summary: `wrote ${path}` } },
+  ];
+}
