@@ -113,6 +113,7 @@ async function provisionStages(
     branch: ps.branch,
     profile,
     realHome: ps.realHome,
+    ownGitDir: gitDir,
   });
   state.policy = policy;
   if (config.copy.length > 0) phase("copy");

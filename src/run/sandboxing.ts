@@ -33,6 +33,8 @@ export interface PolicyRun {
   judge?: { home: string; tmp: string };
   /** The person's HOME, where their Claude Code MCP servers are configured (default $HOME). */
   realHome?: string;
+  /** The tree's own git folder when the caller just asked git for it (one process fewer). */
+  ownGitDir?: string;
 }
 
 export async function policyForRun(project: Project, run: PolicyRun): Promise<Policy | null> {
@@ -41,7 +43,8 @@ export async function policyForRun(project: Project, run: PolicyRun): Promise<Po
   const kind = run.kind ?? "agent";
   const common = await commonDirOf(project.paths.root);
   const tree = kind === "verify" ? (run.verifyTree as string) : run.worktree;
-  const own = (await git(["rev-parse", "--absolute-git-dir"], { cwd: tree })).stdout.trim();
+  const known = kind === "verify" ? undefined : run.ownGitDir;
+  const own = known ?? (await git(["rev-parse", "--absolute-git-dir"], { cwd: tree })).stdout.trim();
   if (!own.startsWith(`${join(common, "worktrees")}/`)) {
     throw new UserError(
       `${tree} is not a linked worktree of ${project.paths.root} (its git folder is ${own})`,

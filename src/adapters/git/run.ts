@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { execFile } from "node:child_process";
 import { stat } from "node:fs/promises";
 import { CommandError } from "../process/command-error.js";
@@ -156,54 +157,121 @@ export async function hardenedArgs(
   return [...HARDENING, ...overrides, ...command];
 }
 
+/** What one git process left: its error (null: exit 0) and its output. */
+interface Outcome {
+  error: (Error & { code?: unknown }) | null;
+  stdout: string;
+  stderr: string;
+}
+
+function spawnGit(full: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<Outcome> {
+  return new Promise((resolve) => {
+    execFile("git", full, { cwd, env, maxBuffer: MAX_BUFFER, encoding: "utf8" }, (error, stdout, stderr) =>
+      resolve({ error, stdout, stderr }),
+    );
+  });
+}
+
+/**
+ * One reading of the repositories (issue 35): inside withGitFacts, a question git answers from
+ * refs and objects alone, asked again with the same arguments in the same folder, gets the
+ * first answer instead of another process. Any other command (one that may move a ref, write
+ * a tree or change config) forgets every answer, so Ballador's own writes are always seen.
+ */
+const factScope = new AsyncLocalStorage<Map<string, Promise<Outcome>>>();
+
+/** Runs `work` as one reading (see factScope); scopes do not nest into each other's answers. */
+export function withGitFacts<T>(work: () => Promise<T>): Promise<T> {
+  return factScope.run(new Map(), work);
+}
+
+/** Subcommands whose answer depends on refs and objects only, never on a checkout's files. */
+const OBJECT_READS = new Set([
+  "rev-parse",
+  "merge-base",
+  "for-each-ref",
+  "ls-tree",
+  "log",
+  "merge-tree",
+  "show-ref",
+]);
+/** Commands that neither move a ref nor write what the reads above see: nothing to forget. */
+const NEUTRAL = [
+  /^check-ref-format /,
+  /^config (--get|--null --get)/,
+  /^status /,
+  /^worktree (prune|list|remove|add --detach)/,
+];
+
+/** Whether an answer to `args` may be reused inside a reading (see factScope). */
+function isObjectRead(args: readonly string[]): boolean {
+  const [sub, ...rest] = args;
+  if (sub === undefined) return false;
+  // rev-parse without --verify can answer about the checkout (--show-toplevel, --git-dir).
+  if (sub === "rev-parse") return rest[0] === "--verify";
+  if (sub === "cat-file") return rest[0] === "-t" || rest[0] === "-e";
+  if (sub === "diff") {
+    // Two commits or a range: never the working tree or the index.
+    if (rest.some((a) => a === "--cached" || a === "--staged" || a === "--no-index")) return false;
+    const end = rest.indexOf("--");
+    const revs = (end < 0 ? rest : rest.slice(0, end)).filter((a) => !a.startsWith("-"));
+    return revs.length >= 2 || revs.some((a) => a.includes(".."));
+  }
+  return OBJECT_READS.has(sub);
+}
+
+/** The process's outcome, asked once per reading when it is an object read. */
+function outcomeOf(
+  args: string[],
+  full: string[],
+  opts: GitOptions,
+  env: NodeJS.ProcessEnv,
+): Promise<Outcome> {
+  const answers = factScope.getStore();
+  if (!answers) return spawnGit(full, opts.cwd, env);
+  if (!isObjectRead(args)) {
+    if (!NEUTRAL.some((re) => re.test(args.join(" ")))) answers.clear();
+    return spawnGit(full, opts.cwd, env);
+  }
+  const key = JSON.stringify([opts.cwd, opts.env ?? null, args]);
+  let answer = answers.get(key);
+  if (!answer) {
+    answer = spawnGit(full, opts.cwd, env);
+    answers.set(key, answer);
+  }
+  return answer;
+}
+
+/** Commands that read no tree and no config of a repository: no driver overrides to look up. */
+const TREELESS = new Set(["check-ref-format"]);
+
 /** Runs git with an argument array (no shell), in `cwd`, hardened (see HARDENING). */
 export async function git(args: string[], opts: GitOptions): Promise<GitResult> {
   const env = childEnv(opts.env);
-  const full = await hardenedArgs(args, opts.cwd, env).catch(() => [...HARDENING, ...args]);
-  return new Promise((resolve, reject) => {
-    execFile(
-      "git",
-      full,
-      { cwd: opts.cwd, env, maxBuffer: MAX_BUFFER, encoding: "utf8" },
-      (error, stdout, stderr) => {
-        if (!error) {
-          resolve({ stdout, stderr, code: 0 });
-          return;
-        }
-        const errno = error as NodeJS.ErrnoException;
-        if (errno.code === "ENOENT") {
-          // Node reports a missing cwd with the same ENOENT as a missing binary; tell them apart.
-          void isDirectory(opts.cwd).then((cwdExists) => {
-            reject(
-              cwdExists
-                ? new GitMissingError(
-                    "git was not found on PATH (install it, e.g. `apt-get install git`)",
-                    args,
-                    null,
-                    "",
-                    opts.cwd,
-                  )
-                : new GitError(
-                    `cannot run git: directory does not exist: ${opts.cwd}`,
-                    args,
-                    null,
-                    "",
-                    opts.cwd,
-                  ),
-            );
-          });
-          return;
-        }
-        // A numeric code is the exit status; otherwise the process could not run or was killed.
-        const code = typeof error.code === "number" ? error.code : null;
-        if (code !== null && opts.allowFail) {
-          resolve({ stdout, stderr, code });
-          return;
-        }
-        reject(failure(args, code, stderr, opts.cwd, error.message));
-      },
-    );
-  });
+  const full = TREELESS.has(args[0] ?? "")
+    ? [...HARDENING, ...args]
+    : await hardenedArgs(args, opts.cwd, env).catch(() => [...HARDENING, ...args]);
+  const { error, stdout, stderr } = await outcomeOf(args, full, opts, env);
+  if (!error) return { stdout, stderr, code: 0 };
+  const errno = error as NodeJS.ErrnoException;
+  if (errno.code === "ENOENT") throw await notStarted(args, opts.cwd);
+  // A numeric code is the exit status; otherwise the process could not run or was killed.
+  const code = typeof error.code === "number" ? error.code : null;
+  if (code !== null && opts.allowFail) return { stdout, stderr, code };
+  throw failure(args, code, stderr, opts.cwd, error.message);
+}
+
+/** Node reports a missing cwd with the same ENOENT as a missing binary; tell them apart. */
+async function notStarted(args: string[], cwd: string): Promise<GitError> {
+  return (await isDirectory(cwd))
+    ? new GitMissingError(
+        "git was not found on PATH (install it, e.g. `apt-get install git`)",
+        args,
+        null,
+        "",
+        cwd,
+      )
+    : new GitError(`cannot run git: directory does not exist: ${cwd}`, args, null, "", cwd);
 }
 
 function failure(

@@ -1,0 +1,248 @@
+/**
+ * The cost of a run (issue 35), each Ballador figure beside its floor measured in the same run:
+ * - 20 trivial tasks, max_parallel 20, bubblewrap, from the downbeat to all in review, against
+ *   bare `git worktree add` + `tmux new-session` + `bwrap` running the same scripted agent (its
+ *   write and commit steps), with the same done report written by hand (target 1.5x);
+ * - the same with `verify` set, against that floor plus the same verify command run in bwrap
+ *   in a fresh clean checkout (`git worktree add --detach`, removed after) (target 1.5x);
+ * - 5 tasks with a 3 s bootstrap: the last agent started within 3.5 s of the downbeat.
+ * The floor's agent is the one Ballador's tasks run (dist's bundle, under the same Node), so
+ * the ratio is Ballador's own share, not Node against `sh` (issue 11's floor).
+ */
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import {
+  ballador,
+  CLI,
+  figure,
+  killTmux,
+  makeRepo,
+  msSince,
+  ROOT,
+  run,
+  runAsync,
+  stats,
+  trivialScript,
+} from "../lib.js";
+import { bootstrapFive } from "./parallel.js";
+
+const SECTION = "cost-launch";
+const require = createRequire(join(ROOT, "package.json"));
+const AGENT = join(ROOT, "bin", "ballador-scripted-agent.js");
+/** The verify command both sides run: trivial, so what is measured is the clean checkout around it. */
+const VERIFY = "test -f README.md";
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const q = (s) => `'${s.replaceAll("'", "'\\''")}'`;
+
+// ---- the floor ---------------------------------------------------------------------------------
+
+/** What runs in one floor session: the agent in bwrap, the report by hand, maybe a clean verify. */
+function floorCommand(repo, { path, script, report, mark, verifyTree }) {
+  // The bench's folders are under /tmp, which the jail replaces: each one it needs is bound.
+  const jail = (binds, inner) =>
+    [
+      "bwrap --ro-bind / / --tmpfs /tmp",
+      `--ro-bind ${join(script, "..")} ${join(script, "..")}`,
+      ...binds.map((b) => `--bind ${b} ${b}`),
+      "--dev /dev --proc /proc --unshare-all --die-with-parent",
+      `--chdir ${binds.at(-1)}`,
+      `sh -c ${q(inner)}`,
+    ].join(" ");
+  const at = `$(date -u +%Y-%m-%dT%H:%M:%SZ)`;
+  const agent = `${q(process.execPath)} ${q(AGENT)} --script ${q(script)} && printf '{"kind":"done","text":"out","at":"%s"}' "${at}" > ${report}`;
+  const steps = [jail([repo.dir, join(report, ".."), path], agent)];
+  if (verifyTree) {
+    steps.push(
+      `git -C ${repo.dir} worktree add --detach --quiet ${verifyTree} $(git -C ${path} rev-parse HEAD)`,
+      jail([verifyTree], VERIFY),
+      `git -C ${repo.dir} worktree remove --force ${verifyTree}`,
+    );
+  }
+  steps.push(`touch ${mark}`);
+  return steps.join(" && ");
+}
+
+/** `git worktree add` for a new branch, retried: concurrent adds can catch another's admin folder half made. */
+async function addTree(repo, path, branch) {
+  for (let attempt = 0; ; attempt++) {
+    const made = attempt > 0 && existsSync(join(repo.dir, ".git", "refs", "heads", ...branch.split("/")));
+    const args = made
+      ? ["worktree", "add", "-q", path, branch]
+      : ["worktree", "add", "-q", "-b", branch, path, "main"];
+    try {
+      await runAsync("git", args, { cwd: repo.dir, env: repo.env });
+      return;
+    } catch (err) {
+      if (attempt >= 8 || !/commondir|gitdir|lock/.test(String(err))) throw err;
+      await sleep(20 + Math.random() * 80);
+    }
+  }
+}
+
+export async function sameAgentFloor(count, socket, { verify = false } = {}) {
+  const repo = makeRepo("floor");
+  const dirs = Object.fromEntries(
+    ["wt", "marks", "scripts", "inbox", "verify"].map((d) => [d, join(repo.base, d)]),
+  );
+  for (const d of Object.values(dirs)) mkdirSync(d);
+  for (let i = 0; i < count; i++) {
+    writeFileSync(
+      join(dirs.scripts, `t${i}.yaml`),
+      `steps:\n  - write: { path: out/t${i}.txt, content: "t${i}\\n" }\n  - commit: "bench: t${i}"\n`,
+    );
+    mkdirSync(join(dirs.inbox, `t${i}`));
+  }
+  const start = process.hrtime.bigint();
+  await runAsync("tmux", ["-L", socket, "new-session", "-d", "-s", "keeper", "sleep 600"], {
+    cwd: repo.dir,
+    env: repo.env,
+  });
+  await Promise.all(
+    Array.from({ length: count }, async (_, i) => {
+      const path = join(dirs.wt, `t${i}`);
+      await addTree(repo, path, `bare/t${i}`);
+      const command = floorCommand(repo, {
+        path,
+        script: join(dirs.scripts, `t${i}.yaml`),
+        report: join(dirs.inbox, `t${i}`, "done.json"),
+        mark: join(dirs.marks, `t${i}`),
+        verifyTree: verify ? join(dirs.verify, `t${i}`) : null,
+      });
+      await runAsync("tmux", ["-L", socket, "new-session", "-d", "-s", `t${i}`, command], {
+        cwd: repo.dir,
+        env: repo.env,
+      });
+    }),
+  );
+  const deadline = Date.now() + 120_000;
+  let done = 0;
+  while (Date.now() < deadline) {
+    done = 0;
+    for (let i = 0; i < count; i++) if (existsSync(join(dirs.marks, `t${i}`))) done++;
+    if (done === count) break;
+    await sleep(10);
+  }
+  const ms = msSince(start);
+  killTmux(socket);
+  if (done !== count) throw new Error(`floor: ${count - done} of ${count} never finished (${repo.base})`);
+  return ms;
+}
+
+// ---- Ballador ----------------------------------------------------------------------------------
+
+/** Waits until every task is in review, reading the store read-only (no CLI process per poll). */
+async function allInReview(repo, count, startedAt) {
+  const Database = require("better-sqlite3");
+  const deadline = Date.now() + 180_000;
+  let db = null;
+  let states = {};
+  try {
+    while (Date.now() < deadline) {
+      db ??= new Database(join(repo.stateDir, "ballador.db"), { readonly: true, fileMustExist: true });
+      states = {};
+      for (const r of db.prepare("SELECT state, COUNT(*) AS n FROM tasks GROUP BY state").all())
+        states[r.state] = r.n;
+      if ((states.review ?? 0) === count) return msSince(startedAt);
+      if ((states.failed ?? 0) + (states.blocked ?? 0) > 0) break;
+      await sleep(10);
+    }
+  } finally {
+    db?.close();
+  }
+  throw new Error(`not all ${count} in review: ${JSON.stringify(states)} (repo ${repo.dir})`);
+}
+
+export async function balladorTasks(count, socket, { verify = false } = {}) {
+  const repo = makeRepo("ours");
+  writeFileSync(
+    join(repo.dir, ".ballador", "config.yaml"),
+    [
+      "base: main",
+      `tmux_socket: ${socket}`,
+      `max_parallel: ${count}`,
+      "agents:",
+      "  default: bench",
+      "  profiles:",
+      "    bench: { preset: scripted }",
+      "sandbox:",
+      "  mode: bwrap",
+      "  allow_hosts: []",
+      ...(verify ? [`verify: ${JSON.stringify(VERIFY)}`] : []),
+      "",
+    ].join("\n"),
+  );
+  const dir = join(repo.dir, ".ballador", "parts", "bench");
+  mkdirSync(dir, { recursive: true });
+  for (let i = 0; i < count; i++)
+    writeFileSync(
+      join(dir, `t${i}.md`),
+      `---\nid: t${i}\ntitle: "Bench t${i}"\n---\n${trivialScript(`t${i}`)}\n`,
+    );
+  run("git", ["add", "-A"], { cwd: repo.dir, env: repo.env });
+  run("git", ["commit", "-q", "-m", "setup"], { cwd: repo.dir, env: repo.env });
+  ballador(repo, ["queue"]);
+  const start = process.hrtime.bigint();
+  try {
+    await runAsync(process.execPath, [CLI, "launch", "--json"], { cwd: repo.dir, env: repo.env });
+    return await allInReview(repo, count, start);
+  } finally {
+    killTmux(socket);
+  }
+}
+
+export const section = {
+  name: SECTION,
+  order: 76,
+  description:
+    "issue 35: 20 tasks (and with verify) vs bare git+tmux+bwrap running the same scripted agent; 5 slow bootstraps (3.5 s)",
+  async run(ctx) {
+    const out = [];
+    const socket = (name) => `bl-bench-${process.pid}-${name}`;
+    const COUNT = 20;
+    const reps = Number(process.env.BENCH_COST_REPS ?? 3);
+    for (const verify of [false, true]) {
+      const floor = [];
+      const ours = [];
+      for (let i = 0; i < reps; i++) {
+        const tag = `${verify ? "v" : "p"}${i}`;
+        floor.push(await sameAgentFloor(COUNT, socket(`floor${tag}`), { verify }));
+        ours.push(await balladorTasks(COUNT, socket(`ours${tag}`), { verify }));
+      }
+      const f = stats(floor);
+      const o = stats(ours);
+      const what = verify ? `, verify set` : "";
+      out.push(
+        figure(
+          SECTION,
+          `${COUNT} at once: git worktree add + tmux + bwrap, the same scripted agent, report by hand${verify ? ", then the verify command in a fresh clean checkout" : ""} (floor)`,
+          f,
+        ),
+        figure(
+          SECTION,
+          `${COUNT} trivial tasks, max_parallel ${COUNT}, bwrap${what}: launch to all in review`,
+          o,
+          {
+            target: 1.5 * f.median,
+            note: `${(o.median / f.median).toFixed(2)}x the floor`,
+          },
+        ),
+      );
+      ctx.log(`20 tasks${what}: floor ${f.median.toFixed(0)} ms, ballador ${o.median.toFixed(0)} ms`);
+    }
+    const boots = [];
+    for (let i = 0; i < reps; i++) boots.push(await bootstrapFive(socket(`boot${i}`)));
+    out.push(
+      figure(
+        SECTION,
+        "5 tasks with a 3 s bootstrap: the last agent started after the downbeat",
+        stats(boots.map((x) => x.last)),
+        {
+          target: 3500,
+          note: `launch returned after ${stats(boots.map((x) => x.launchMs)).median.toFixed(0)} ms (median)`,
+        },
+      ),
+    );
+    return out;
+  },
+};
