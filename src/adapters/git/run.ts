@@ -195,11 +195,14 @@ const OBJECT_READS = new Set([
   "merge-tree",
   "show-ref",
 ]);
-/** Commands that neither move a ref nor write what the reads above see: nothing to forget. */
+/**
+ * Commands that neither move a ref nor write what the reads above see (reads of a checkout, a
+ * clean checkout made or removed): nothing to forget. Anything else forgets every answer.
+ */
 const NEUTRAL = [
-  /^check-ref-format /,
+  /^(rev-parse|diff|cat-file|ls-files|check-ref-format|status) /,
+  /^symbolic-ref --quiet HEAD$/,
   /^config (--get|--null --get)/,
-  /^status /,
   /^worktree (prune|list|remove|add --detach)/,
 ];
 
@@ -242,15 +245,35 @@ function outcomeOf(
   return answer;
 }
 
-/** Commands that read no tree and no config of a repository: no driver overrides to look up. */
-const TREELESS = new Set(["check-ref-format"]);
+/**
+ * Commands that never run a filter, a merge driver or a diff driver, whatever the config and
+ * the attributes say (they read refs and objects as stored): the driver overrides would change
+ * nothing, so their lookup (one `git config` per folder and process) is skipped (issue 35).
+ */
+const DRIVERLESS = new Set([
+  "rev-parse",
+  "for-each-ref",
+  "show-ref",
+  "update-ref",
+  "symbolic-ref",
+  "check-ref-format",
+  "merge-base",
+  "ls-tree",
+  "config",
+]);
+
+function needsOverrides(args: readonly string[]): boolean {
+  const [sub, ...rest] = args;
+  if (sub === "cat-file") return rest.some((a) => a.startsWith("--filters") || a.startsWith("--textconv"));
+  return !DRIVERLESS.has(sub ?? "");
+}
 
 /** Runs git with an argument array (no shell), in `cwd`, hardened (see HARDENING). */
 export async function git(args: string[], opts: GitOptions): Promise<GitResult> {
   const env = childEnv(opts.env);
-  const full = TREELESS.has(args[0] ?? "")
-    ? [...HARDENING, ...args]
-    : await hardenedArgs(args, opts.cwd, env).catch(() => [...HARDENING, ...args]);
+  const full = needsOverrides(args)
+    ? await hardenedArgs(args, opts.cwd, env).catch(() => [...HARDENING, ...args])
+    : [...HARDENING, ...args];
   const { error, stdout, stderr } = await outcomeOf(args, full, opts, env);
   if (!error) return { stdout, stderr, code: 0 };
   const errno = error as NodeJS.ErrnoException;
