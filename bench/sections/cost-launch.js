@@ -144,7 +144,12 @@ async function allInReview(repo, count, startedAt) {
       for (const r of db.prepare("SELECT state, COUNT(*) AS n FROM tasks GROUP BY state").all())
         states[r.state] = r.n;
       if ((states.review ?? 0) === count) return msSince(startedAt);
-      if ((states.failed ?? 0) + (states.blocked ?? 0) > 0) break;
+      if ((states.failed ?? 0) + (states.blocked ?? 0) > 0) {
+        const why = db
+          .prepare("SELECT task_id, cause, detail FROM events WHERE to_state IN ('failed', 'blocked')")
+          .all();
+        throw new Error(`not all ${count} in review: ${JSON.stringify(states)}: ${JSON.stringify(why)}`);
+      }
       await sleep(10);
     }
   } finally {
