@@ -9,7 +9,8 @@
  * The floor's agent is the one Ballador's tasks run (dist's bundle, under the same Node), so
  * the ratio is Ballador's own share, not Node against `sh` (issue 11's floor).
  */
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import {
@@ -33,6 +34,37 @@ const AGENT = join(ROOT, "bin", "ballador-scripted-agent.js");
 /** The verify command both sides run: trivial, so what is measured is the clean checkout around it. */
 const VERIFY = "test -f README.md";
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A cpuacct cgroup (v1, as root) that holds everything one side starts: the tmux server the
+ * first client forks, every session's processes, git. Its CPU is the side's whole CPU, wall
+ * time on a busy machine aside. Without a writable cgroup, no CPU figure (null).
+ */
+function cpuGroup(name) {
+  const dir = join("/sys/fs/cgroup/cpuacct", `ballador-bench-${process.pid}-${name}`);
+  try {
+    mkdirSync(dir);
+  } catch {
+    return { run: (file, args, opts) => runAsync(file, args, opts), usedMs: () => null, close() {} };
+  }
+  const enter = `echo $$ > ${join(dir, "cgroup.procs")} && exec "$@"`;
+  return {
+    run: (file, args, opts) => runAsync("sh", ["-c", enter, "sh", file, ...args], opts),
+    usedMs: () => Number(readFileSync(join(dir, "cpuacct.usage"), "utf8")) / 1e6,
+    close() {
+      // The processes are gone once their tmux server is killed; a group with none is removed.
+      for (let i = 0; i < 50; i++) {
+        try {
+          rmdirSync(dir);
+          return;
+        } catch {
+          spawnSync("sleep", ["0.1"]);
+        }
+      }
+    },
+  };
+}
+
 const q = (s) => `'${s.replaceAll("'", "'\\''")}'`;
 
 // ---- the floor ---------------------------------------------------------------------------------
@@ -53,25 +85,26 @@ function floorCommand(repo, { path, script, report, mark, verifyTree }) {
   const agent = `${q(process.execPath)} ${q(AGENT)} --script ${q(script)} && printf '{"kind":"done","text":"out","at":"%s"}' "${at}" > ${report}`;
   const steps = [jail([repo.dir, join(report, ".."), path], agent)];
   if (verifyTree) {
+    // Concurrent adds can catch another's admin folder half made: retried, as Ballador does.
+    const add = `git -C ${repo.dir} worktree add --detach --quiet ${verifyTree} $(git -C ${path} rev-parse HEAD)`;
     steps.push(
-      `git -C ${repo.dir} worktree add --detach --quiet ${verifyTree} $(git -C ${path} rev-parse HEAD)`,
+      `{ for n in 1 2 3 4 5 6 7 8; do ${add} 2>/dev/null && break; sleep 0.$n; done; test -d ${verifyTree}; }`,
       jail([verifyTree], VERIFY),
       `git -C ${repo.dir} worktree remove --force ${verifyTree}`,
     );
   }
-  steps.push(`touch ${mark}`);
-  return steps.join(" && ");
+  return `${steps.join(" && ")} && touch ${mark} || touch ${mark}.failed`;
 }
 
 /** `git worktree add` for a new branch, retried: concurrent adds can catch another's admin folder half made. */
-async function addTree(repo, path, branch) {
+async function addTree(repo, path, branch, group) {
   for (let attempt = 0; ; attempt++) {
     const made = attempt > 0 && existsSync(join(repo.dir, ".git", "refs", "heads", ...branch.split("/")));
     const args = made
       ? ["worktree", "add", "-q", path, branch]
       : ["worktree", "add", "-q", "-b", branch, path, "main"];
     try {
-      await runAsync("git", args, { cwd: repo.dir, env: repo.env });
+      await group.run("git", args, { cwd: repo.dir, env: repo.env });
       return;
     } catch (err) {
       if (attempt >= 8 || !/commondir|gitdir|lock/.test(String(err))) throw err;
@@ -93,15 +126,16 @@ export async function sameAgentFloor(count, socket, { verify = false } = {}) {
     );
     mkdirSync(join(dirs.inbox, `t${i}`));
   }
+  const group = cpuGroup(socket);
   const start = process.hrtime.bigint();
-  await runAsync("tmux", ["-L", socket, "new-session", "-d", "-s", "keeper", "sleep 600"], {
+  await group.run("tmux", ["-L", socket, "new-session", "-d", "-s", "keeper", "sleep 600"], {
     cwd: repo.dir,
     env: repo.env,
   });
   await Promise.all(
     Array.from({ length: count }, async (_, i) => {
       const path = join(dirs.wt, `t${i}`);
-      await addTree(repo, path, `bare/t${i}`);
+      await addTree(repo, path, `bare/t${i}`, group);
       const command = floorCommand(repo, {
         path,
         script: join(dirs.scripts, `t${i}.yaml`),
@@ -109,7 +143,7 @@ export async function sameAgentFloor(count, socket, { verify = false } = {}) {
         mark: join(dirs.marks, `t${i}`),
         verifyTree: verify ? join(dirs.verify, `t${i}`) : null,
       });
-      await runAsync("tmux", ["-L", socket, "new-session", "-d", "-s", `t${i}`, command], {
+      await group.run("tmux", ["-L", socket, "new-session", "-d", "-s", `t${i}`, command], {
         cwd: repo.dir,
         env: repo.env,
       });
@@ -121,12 +155,18 @@ export async function sameAgentFloor(count, socket, { verify = false } = {}) {
     done = 0;
     for (let i = 0; i < count; i++) if (existsSync(join(dirs.marks, `t${i}`))) done++;
     if (done === count) break;
+    const failed = Array.from({ length: count }, (_, i) => `t${i}`).filter((t) =>
+      existsSync(join(dirs.marks, `${t}.failed`)),
+    );
+    if (failed.length > 0) throw new Error(`floor: ${failed.join(", ")} failed (${repo.base})`);
     await sleep(10);
   }
   const ms = msSince(start);
+  const cpu = group.usedMs();
   killTmux(socket);
+  group.close();
   if (done !== count) throw new Error(`floor: ${count - done} of ${count} never finished (${repo.base})`);
-  return ms;
+  return { ms, cpu };
 }
 
 // ---- Ballador ----------------------------------------------------------------------------------
@@ -187,12 +227,17 @@ export async function balladorTasks(count, socket, { verify = false } = {}) {
   run("git", ["add", "-A"], { cwd: repo.dir, env: repo.env });
   run("git", ["commit", "-q", "-m", "setup"], { cwd: repo.dir, env: repo.env });
   ballador(repo, ["queue"]);
+  const group = cpuGroup(socket);
   const start = process.hrtime.bigint();
   try {
-    await runAsync(process.execPath, [CLI, "launch", "--json"], { cwd: repo.dir, env: repo.env });
-    return await allInReview(repo, count, start);
+    await group.run(process.execPath, [CLI, "launch", "--json"], { cwd: repo.dir, env: repo.env });
+    const ms = await allInReview(repo, count, start);
+    // The supervisors write the brief and end after the move to review: their CPU counts too.
+    await sleep(3000);
+    return { ms, cpu: group.usedMs() };
   } finally {
     killTmux(socket);
+    group.close();
   }
 }
 
@@ -214,8 +259,14 @@ export const section = {
         floor.push(await sameAgentFloor(COUNT, socket(`floor${tag}`), { verify }));
         ours.push(await balladorTasks(COUNT, socket(`ours${tag}`), { verify }));
       }
-      const f = stats(floor);
-      const o = stats(ours);
+      const f = stats(
+        floor.map((x) => x.ms),
+        floor.map((x) => x.cpu),
+      );
+      const o = stats(
+        ours.map((x) => x.ms),
+        ours.map((x) => x.cpu),
+      );
       const what = verify ? `, verify set` : "";
       out.push(
         figure(
