@@ -52,8 +52,9 @@ function cpuGroup(name) {
     run: (file, args, opts) => runAsync("sh", ["-c", enter, "sh", file, ...args], opts),
     usedMs: () => Number(readFileSync(join(dir, "cpuacct.usage"), "utf8")) / 1e6,
     close() {
-      // The processes are gone once their tmux server is killed; a group with none is removed.
-      for (let i = 0; i < 50; i++) {
+      // The processes end once their tmux server is killed (slowly on a loaded machine); a group
+      // with none left is removed.
+      for (let i = 0; i < 300; i++) {
         try {
           rmdirSync(dir);
           return;
