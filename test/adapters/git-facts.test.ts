@@ -88,6 +88,22 @@ describe("withGitFacts", () => {
     expect(resolves(await calls(), "main^{commit}")).toHaveLength(2);
   });
 
+  it("ends with its work: a callback left behind asks git again", async () => {
+    let later: Promise<string | null> | null = null;
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    await withGitFacts(async () => {
+      await resolveCommit(repo, "main");
+      later = gate.then(() => resolveCommit(repo, "main"));
+    });
+    await writeFile(log, "");
+    release();
+    await later;
+    expect(resolves(await calls(), "main^{commit}")).toHaveLength(1);
+  });
+
   it("sees a ref Ballador moves inside the reading: any write forgets every answer", async () => {
     const first = (await resolveCommit(repo, "main")) as string;
     const second = await commitFile("b.txt", "b\n");

@@ -178,11 +178,20 @@ function spawnGit(full: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<
  * first answer instead of another process. Any other command (one that may move a ref, write
  * a tree or change config) forgets every answer, so Ballador's own writes are always seen.
  */
-const factScope = new AsyncLocalStorage<Map<string, Promise<Outcome>>>();
+const factScope = new AsyncLocalStorage<{ answers: Map<string, Promise<Outcome>>; open: boolean }>();
 
-/** Runs `work` as one reading (see factScope); scopes do not nest into each other's answers. */
-export function withGitFacts<T>(work: () => Promise<T>): Promise<T> {
-  return factScope.run(new Map(), work);
+/**
+ * Runs `work` as one reading (see factScope). A callback it left behind that runs git after it
+ * ended (a timer, a child's exit) asks git again: the reading ends with `work`.
+ */
+export async function withGitFacts<T>(work: () => Promise<T>): Promise<T> {
+  const reading = { answers: new Map<string, Promise<Outcome>>(), open: true };
+  try {
+    return await factScope.run(reading, work);
+  } finally {
+    reading.open = false;
+    reading.answers.clear();
+  }
 }
 
 /** Subcommands whose answer depends on refs and objects only, never on a checkout's files. */
@@ -230,8 +239,9 @@ function outcomeOf(
   opts: GitOptions,
   env: NodeJS.ProcessEnv,
 ): Promise<Outcome> {
-  const answers = factScope.getStore();
-  if (!answers) return spawnGit(full, opts.cwd, env);
+  const reading = factScope.getStore();
+  if (!reading?.open) return spawnGit(full, opts.cwd, env);
+  const answers = reading.answers;
   if (!isObjectRead(args)) {
     if (!NEUTRAL.some((re) => re.test(args.join(" ")))) answers.clear();
     return spawnGit(full, opts.cwd, env);
