@@ -259,7 +259,7 @@ export function machine() {
  * One figure. `median`/`min`/`max` in ms (a single measurement sets all three);
  * `target` in ms or null (informational figure).
  */
-export function figure(section, name, s, { target = null, note = "" } = {}) {
+export function figure(section, name, s, { target = null, note = "", unit = "ms" } = {}) {
   const single = typeof s === "number";
   const st = single ? { n: 1, median: s, min: s, max: s, cpu: null } : s;
   return {
@@ -271,27 +271,32 @@ export function figure(section, name, s, { target = null, note = "" } = {}) {
     max: st.max,
     cpu: st.cpu ?? null,
     target,
-    pass: target === null ? null : st.median < target,
+    pass: target === null ? null : unit === "count" ? st.median <= target : st.median < target,
     note,
+    unit,
   };
 }
 
-const fmt = (ms) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`);
+const fmtMs = (ms) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`);
 
 export function markdownTable(figures) {
   const rows = [
     ["Section", "Measure", "N", "Median", "Min", "Max", "CPU", "Target", "Result"],
-    ...figures.map((f) => [
-      f.section,
-      f.name + (f.note ? ` (${f.note})` : ""),
-      String(f.n),
-      fmt(f.median),
-      fmt(f.min),
-      fmt(f.max),
-      f.cpu === null ? "" : fmt(f.cpu),
-      f.target === null ? "" : `< ${fmt(f.target)}`,
-      f.pass === null ? "" : f.pass ? "pass" : "**MISS**",
-    ]),
+    ...figures.map((f) => {
+      // A count (git processes, say) is shown as the number it is, not as milliseconds.
+      const fmt = f.unit === "count" ? (v) => String(v) : fmtMs;
+      return [
+        f.section,
+        f.name + (f.note ? ` (${f.note})` : ""),
+        String(f.n),
+        fmt(f.median),
+        fmt(f.min),
+        fmt(f.max),
+        f.cpu === null ? "" : fmt(f.cpu),
+        f.target === null ? "" : `${f.unit === "count" ? "<=" : "<"} ${fmt(f.target)}`,
+        f.pass === null ? "" : f.pass ? "pass" : "**MISS**",
+      ];
+    }),
   ];
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   const line = (r) => `| ${r.map((c, i) => c.padEnd(widths[i])).join(" | ")} |`;

@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { findProgram, type ResolvedProfile, resolveProfile } from "../adapters/agents/profiles.js";
-import { branchExists, isValidBranchName } from "../adapters/git/index.js";
+import { isValidBranchName } from "../adapters/git/index.js";
 import { makeRunFolder, runFolder, writeProvisionSpec } from "../adapters/runfolder/index.js";
 import type { RunRow, TaskRow } from "../adapters/store/index.js";
 import { sessionNameFor } from "../adapters/tmux/index.js";
@@ -170,7 +170,7 @@ async function checkBeforeClaim(
       ? await existingJjWorkspaceProblem(project, task.id, place.worktree)
       : await checkWorktree(task, place, worktreeExisted, opts, shared);
   if (worktreeProblem) return worktreeProblem;
-  const branchExisted = worktreeExisted || (await branchExists(root, place.branch));
+  const branchExisted = worktreeExisted || (await shared.branchExists(place.branch));
   return { profile, program, base, baseCommit, merge, worktreeExisted, branchExisted, previous };
 }
 

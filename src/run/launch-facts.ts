@@ -1,5 +1,5 @@
 /** Facts every claim of one launch needs (tmux, its sessions, commits, worktrees), looked up once. */
-import { listWorktrees, resolveCommit } from "../adapters/git/index.js";
+import { listWorktrees, refsUnder, resolveCommit } from "../adapters/git/index.js";
 import { Tmux } from "../adapters/tmux/index.js";
 import { ensureShimDir, type Project } from "../project/index.js";
 
@@ -13,6 +13,8 @@ export interface LaunchFacts {
   sessions: Set<string>;
   shimDir: string;
   commitOf(rev: string): Promise<string | null>;
+  /** Whether a local branch exists: every branch listed by one for-each-ref per launch (issue 35). */
+  branchExists(branch: string): Promise<boolean>;
   worktrees(): ReturnType<typeof listWorktrees>;
 }
 
@@ -20,6 +22,7 @@ export async function launchFacts(project: Project): Promise<LaunchFacts> {
   const tmux = tmuxFor(project);
   const commits = new Map<string, Promise<string | null>>();
   let worktrees: ReturnType<typeof listWorktrees> | null = null;
+  let branches: ReturnType<typeof refsUnder> | null = null;
   const sessions = new Set(
     await tmux
       .listSessions()
@@ -37,6 +40,10 @@ export async function launchFacts(project: Project): Promise<LaunchFacts> {
         commits.set(rev, c);
       }
       return c;
+    },
+    async branchExists(branch) {
+      branches ??= refsUnder(project.paths.root, "refs/heads/");
+      return (await branches).has(`refs/heads/${branch}`);
     },
     worktrees() {
       worktrees ??= listWorktrees(project.paths.root);

@@ -9,6 +9,7 @@
  * watch them provision (launch-wait.ts).
  */
 import { randomBytes } from "node:crypto";
+import { withGitFacts } from "../adapters/git/index.js";
 import type { TaskRow } from "../adapters/store/index.js";
 import { newLaunchId } from "../core/ids.js";
 import type { Assignment } from "../core/schedule.js";
@@ -41,6 +42,14 @@ export function launchBudgetOf(project: Project, override?: Budget): Budget | nu
 }
 
 export async function launch(project: Project, opts: LaunchOptions = {}): Promise<LaunchResult> {
+  // One reading of the repository for the claims (the base and each branch asked once, issue
+  // 35); the wait below watches other processes move refs, so it stays outside.
+  const result = await withGitFacts(() => claimReady(project, opts));
+  if (opts.wait && !result.dryRun) await awaitProvisioned(project, result, opts);
+  return result;
+}
+
+async function claimReady(project: Project, opts: LaunchOptions): Promise<LaunchResult> {
   await requireBase(project, opts);
   if (!opts.reconciled) await reconcile(project, { repair: true });
   const { start, deferred } = planStart(project, pickCandidates(project, opts), opts);
@@ -79,7 +88,6 @@ export async function launch(project: Project, opts: LaunchOptions = {}): Promis
   // Nothing to start (a conductor's beat with every machine full): no tmux or git call for it.
   if (start.length > 0)
     sortOutcomes(result, await claimAll(project, start, byId, places, opts, result.launch?.id ?? null));
-  if (opts.wait) await awaitProvisioned(project, result, opts);
   return result;
 }
 

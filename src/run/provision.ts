@@ -104,8 +104,10 @@ async function provisionStages(
     if (!jjRun) for (const other of ps.merge) await stackBranch(ps, other);
   } else warmSandbox(config, profile);
   // A jj workspace has no git folder: the run is found through BALLADOR_RUN_DIR there.
-  if (!jjRun) {
-    const gitDir = (await git(["rev-parse", "--absolute-git-dir"], { cwd: ps.worktree })).stdout.trim();
+  const gitDir = jjRun
+    ? undefined
+    : (await git(["rev-parse", "--absolute-git-dir"], { cwd: ps.worktree })).stdout.trim();
+  if (gitDir !== undefined) {
     // The worktree's git folder is the agent's to write: written without following a link.
     writeUntrusted(
       gitDir,
@@ -120,6 +122,7 @@ async function provisionStages(
     branch: ps.branch,
     profile,
     realHome: ps.realHome,
+    ownGitDir: gitDir,
   });
   state.policy = policy;
   if (config.copy.length > 0) phase("copy");

@@ -35,6 +35,8 @@ export interface PolicyRun {
   judge?: { home: string; tmp: string };
   /** The person's HOME, where their Claude Code MCP servers are configured (default $HOME). */
   realHome?: string;
+  /** The tree's own git folder when the caller just asked git for it (one process fewer). */
+  ownGitDir?: string;
 }
 
 export async function policyForRun(project: Project, run: PolicyRun): Promise<Policy | null> {
@@ -46,7 +48,9 @@ export async function policyForRun(project: Project, run: PolicyRun): Promise<Po
   const { agent } = makeRunFolder(run.runDir);
   // A jj run's tree is a jj workspace (no git folder of its own); verification stays a git checkout.
   const jjRun = kind !== "verify" && projectVcs(project) === "jj" ? jjPolicyFor(project, run) : undefined;
-  const own = jjRun ? join(tree, ".jj") : await linkedWorktreeDir(project, common, tree);
+  // Provisioning passes the worktree's git folder along; a verification's tree is asked.
+  const known = kind === "verify" ? undefined : run.ownGitDir;
+  const own = jjRun ? join(tree, ".jj") : await linkedWorktreeDir(project, common, tree, known);
   // Denied for writing below, so it must exist: an empty per-worktree config is no config.
   if (!jjRun && kind === "agent" && entryKind(join(own, "config.worktree")) === null) {
     writeUntrusted(own, "config.worktree", "");
@@ -92,8 +96,13 @@ export async function policyForRun(project: Project, run: PolicyRun): Promise<Po
   return policy;
 }
 
-async function linkedWorktreeDir(project: Project, common: string, tree: string): Promise<string> {
-  const own = (await git(["rev-parse", "--absolute-git-dir"], { cwd: tree })).stdout.trim();
+async function linkedWorktreeDir(
+  project: Project,
+  common: string,
+  tree: string,
+  known: string | undefined,
+): Promise<string> {
+  const own = known ?? (await git(["rev-parse", "--absolute-git-dir"], { cwd: tree })).stdout.trim();
   if (!own.startsWith(`${join(common, "worktrees")}/`)) {
     throw new UserError(
       `${tree} is not a linked worktree of ${project.paths.root} (its git folder is ${own})`,

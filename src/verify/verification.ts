@@ -4,9 +4,16 @@
  * on the project's base, never the branch's own copy. Changes to them are reported, not used.
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
-import { addDetachedWorktree, blobAt, git, pruneWorktrees, removeWorktree } from "../adapters/git/index.js";
+import {
+  addDetachedWorktree,
+  blobAt,
+  commonDirOf,
+  git,
+  pruneWorktrees,
+  removeWorktree,
+} from "../adapters/git/index.js";
 import {
   readUntrusted,
   removeUntrusted,
@@ -317,5 +324,19 @@ async function dropTree(repo: string, tree: string): Promise<void> {
     await removeWorktree(repo, tree, { force: true }).catch(() => undefined);
     rmSync(tree, { recursive: true, force: true });
   }
-  await pruneWorktrees(repo).catch(() => undefined);
+  // A prune only when git still holds this tree's admin folder (a crash, a removal that failed):
+  // one git process fewer on each side of every verification (issue 35).
+  if (await adminLeft(repo, tree)) await pruneWorktrees(repo).catch(() => undefined);
+}
+
+/** Whether the repository's worktrees/ holds a folder git would have named after `tree`. */
+async function adminLeft(repo: string, tree: string): Promise<boolean> {
+  const name = basename(tree);
+  try {
+    const admin = readdirSync(join(await commonDirOf(repo), "worktrees"));
+    return admin.some((e) => e === name || (e.startsWith(name) && /^\d+$/.test(e.slice(name.length))));
+  } catch (err) {
+    // No worktrees/ folder: nothing registered. Anything else unreadable: prune as before.
+    return (err as NodeJS.ErrnoException).code !== "ENOENT";
+  }
 }

@@ -351,8 +351,9 @@ function seedCursor(home: HomeFiles, ctx: AgentHomeContext): { env: Record<strin
  * Written by Ballador rather than `git config --file`, which would write through a link.
  */
 async function seedGitIdentity(home: HomeFiles, ctx: AgentHomeContext): Promise<Record<string, string>> {
-  const name = oneLine((await gitConfig(ctx.worktree, "user.name")) ?? process.env.GIT_AUTHOR_NAME);
-  const email = oneLine((await gitConfig(ctx.worktree, "user.email")) ?? process.env.GIT_AUTHOR_EMAIL);
+  const ident = await gitIdentity(ctx.worktree);
+  const name = oneLine(ident.get("user.name") || process.env.GIT_AUTHOR_NAME);
+  const email = oneLine(ident.get("user.email") || process.env.GIT_AUTHOR_EMAIL);
   if (!home.isFile(".gitconfig") && (name || email)) {
     const lines = ["[user]"];
     if (name) lines.push(`\tname = ${gitQuote(name)}`);
@@ -381,13 +382,24 @@ function gitQuote(v: string): string {
   return `"${v.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`;
 }
 
-async function gitConfig(cwd: string, key: string): Promise<string | undefined> {
+/**
+ * user.name and user.email as the person's git would read them in this worktree, in one git
+ * process (issue 35); the last value of a key wins, as with `git config --get`.
+ */
+async function gitIdentity(cwd: string): Promise<Map<string, string>> {
+  const found = new Map<string, string>();
   try {
-    const { stdout } = await exec("git", ["config", "--get", key], { cwd, timeout: 10_000 });
-    return stdout.trim() || undefined;
+    const args = ["config", "--null", "--get-regexp", "^user\\.(name|email)$"];
+    const { stdout } = await exec("git", args, { cwd, timeout: 10_000 });
+    for (const entry of stdout.split("\0")) {
+      const nl = entry.indexOf("\n");
+      const value = nl < 0 ? "" : entry.slice(nl + 1).trim();
+      if (nl > 0) found.set(entry.slice(0, nl), value);
+    }
   } catch {
-    return undefined;
+    // No identity configured (exit 1) or no git: the launcher's GIT_AUTHOR_* stand in.
   }
+  return found;
 }
 
 /**

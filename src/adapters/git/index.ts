@@ -30,6 +30,7 @@ export {
   git,
   hardenedArgs,
   NotAGitRepoError,
+  withGitFacts,
 } from "./run.js";
 export {
   type AddWorktreeOptions,

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { execFile } from "node:child_process";
 import { stat } from "node:fs/promises";
 import { CommandError } from "../process/command-error.js";
@@ -156,54 +157,154 @@ export async function hardenedArgs(
   return [...HARDENING, ...overrides, ...command];
 }
 
+/** What one git process left: its error (null: exit 0) and its output. */
+interface Outcome {
+  error: (Error & { code?: unknown }) | null;
+  stdout: string;
+  stderr: string;
+}
+
+function spawnGit(full: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<Outcome> {
+  return new Promise((resolve) => {
+    execFile("git", full, { cwd, env, maxBuffer: MAX_BUFFER, encoding: "utf8" }, (error, stdout, stderr) =>
+      resolve({ error, stdout, stderr }),
+    );
+  });
+}
+
+/**
+ * One reading of the repositories (issue 35): inside withGitFacts, a question git answers from
+ * refs and objects alone, asked again with the same arguments in the same folder, gets the
+ * first answer instead of another process. Any other command (one that may move a ref, write
+ * a tree or change config) forgets every answer, so Ballador's own writes are always seen.
+ */
+const factScope = new AsyncLocalStorage<{ answers: Map<string, Promise<Outcome>>; open: boolean }>();
+
+/**
+ * Runs `work` as one reading (see factScope). A callback it left behind that runs git after it
+ * ended (a timer, a child's exit) asks git again: the reading ends with `work`.
+ */
+export async function withGitFacts<T>(work: () => Promise<T>): Promise<T> {
+  const reading = { answers: new Map<string, Promise<Outcome>>(), open: true };
+  try {
+    return await factScope.run(reading, work);
+  } finally {
+    reading.open = false;
+    reading.answers.clear();
+  }
+}
+
+/** Subcommands whose answer depends on refs and objects only, never on a checkout's files. */
+const OBJECT_READS = new Set([
+  "rev-parse",
+  "merge-base",
+  "for-each-ref",
+  "ls-tree",
+  "log",
+  "merge-tree",
+  "show-ref",
+]);
+/**
+ * Commands that neither move a ref nor write what the reads above see (reads of a checkout, a
+ * clean checkout made or removed): nothing to forget. Anything else forgets every answer.
+ */
+const NEUTRAL = [
+  /^(rev-parse|diff|cat-file|ls-files|check-ref-format|status) /,
+  /^symbolic-ref --quiet HEAD$/,
+  /^config (--get|--null --get)/,
+  /^worktree (prune|list|remove|add --detach)/,
+];
+
+/** Whether an answer to `args` may be reused inside a reading (see factScope). */
+function isObjectRead(args: readonly string[]): boolean {
+  const [sub, ...rest] = args;
+  if (sub === undefined) return false;
+  // rev-parse without --verify can answer about the checkout (--show-toplevel, --git-dir).
+  if (sub === "rev-parse") return rest[0] === "--verify";
+  if (sub === "cat-file") return rest[0] === "-t" || rest[0] === "-e";
+  if (sub === "diff") {
+    // Two commits or a range: never the working tree or the index.
+    if (rest.some((a) => a === "--cached" || a === "--staged" || a === "--no-index")) return false;
+    const end = rest.indexOf("--");
+    const revs = (end < 0 ? rest : rest.slice(0, end)).filter((a) => !a.startsWith("-"));
+    return revs.length >= 2 || revs.some((a) => a.includes(".."));
+  }
+  return OBJECT_READS.has(sub);
+}
+
+/** The process's outcome, asked once per reading when it is an object read. */
+function outcomeOf(
+  args: string[],
+  full: string[],
+  opts: GitOptions,
+  env: NodeJS.ProcessEnv,
+): Promise<Outcome> {
+  const reading = factScope.getStore();
+  if (!reading?.open) return spawnGit(full, opts.cwd, env);
+  const answers = reading.answers;
+  if (!isObjectRead(args)) {
+    if (!NEUTRAL.some((re) => re.test(args.join(" ")))) answers.clear();
+    return spawnGit(full, opts.cwd, env);
+  }
+  const key = JSON.stringify([opts.cwd, opts.env ?? null, args]);
+  let answer = answers.get(key);
+  if (!answer) {
+    answer = spawnGit(full, opts.cwd, env);
+    answers.set(key, answer);
+  }
+  return answer;
+}
+
+/**
+ * Commands that never run a filter, a merge driver or a diff driver, whatever the config and
+ * the attributes say (they read refs and objects as stored): the driver overrides would change
+ * nothing, so their lookup (one `git config` per folder and process) is skipped (issue 35).
+ */
+const DRIVERLESS = new Set([
+  "rev-parse",
+  "for-each-ref",
+  "show-ref",
+  "update-ref",
+  "symbolic-ref",
+  "check-ref-format",
+  "merge-base",
+  "ls-tree",
+  "config",
+]);
+
+function needsOverrides(args: readonly string[]): boolean {
+  const [sub, ...rest] = args;
+  if (sub === "cat-file") return rest.some((a) => a.startsWith("--filters") || a.startsWith("--textconv"));
+  return !DRIVERLESS.has(sub ?? "");
+}
+
 /** Runs git with an argument array (no shell), in `cwd`, hardened (see HARDENING). */
 export async function git(args: string[], opts: GitOptions): Promise<GitResult> {
   const env = childEnv(opts.env);
-  const full = await hardenedArgs(args, opts.cwd, env).catch(() => [...HARDENING, ...args]);
-  return new Promise((resolve, reject) => {
-    execFile(
-      "git",
-      full,
-      { cwd: opts.cwd, env, maxBuffer: MAX_BUFFER, encoding: "utf8" },
-      (error, stdout, stderr) => {
-        if (!error) {
-          resolve({ stdout, stderr, code: 0 });
-          return;
-        }
-        const errno = error as NodeJS.ErrnoException;
-        if (errno.code === "ENOENT") {
-          // Node reports a missing cwd with the same ENOENT as a missing binary; tell them apart.
-          void isDirectory(opts.cwd).then((cwdExists) => {
-            reject(
-              cwdExists
-                ? new GitMissingError(
-                    "git was not found on PATH (install it, e.g. `apt-get install git`)",
-                    args,
-                    null,
-                    "",
-                    opts.cwd,
-                  )
-                : new GitError(
-                    `cannot run git: directory does not exist: ${opts.cwd}`,
-                    args,
-                    null,
-                    "",
-                    opts.cwd,
-                  ),
-            );
-          });
-          return;
-        }
-        // A numeric code is the exit status; otherwise the process could not run or was killed.
-        const code = typeof error.code === "number" ? error.code : null;
-        if (code !== null && opts.allowFail) {
-          resolve({ stdout, stderr, code });
-          return;
-        }
-        reject(failure(args, code, stderr, opts.cwd, error.message));
-      },
-    );
-  });
+  const full = needsOverrides(args)
+    ? await hardenedArgs(args, opts.cwd, env).catch(() => [...HARDENING, ...args])
+    : [...HARDENING, ...args];
+  const { error, stdout, stderr } = await outcomeOf(args, full, opts, env);
+  if (!error) return { stdout, stderr, code: 0 };
+  const errno = error as NodeJS.ErrnoException;
+  if (errno.code === "ENOENT") throw await notStarted(args, opts.cwd);
+  // A numeric code is the exit status; otherwise the process could not run or was killed.
+  const code = typeof error.code === "number" ? error.code : null;
+  if (code !== null && opts.allowFail) return { stdout, stderr, code };
+  throw failure(args, code, stderr, opts.cwd, error.message);
+}
+
+/** Node reports a missing cwd with the same ENOENT as a missing binary; tell them apart. */
+async function notStarted(args: string[], cwd: string): Promise<GitError> {
+  return (await isDirectory(cwd))
+    ? new GitMissingError(
+        "git was not found on PATH (install it, e.g. `apt-get install git`)",
+        args,
+        null,
+        "",
+        cwd,
+      )
+    : new GitError(`cannot run git: directory does not exist: ${cwd}`, args, null, "", cwd);
 }
 
 function failure(

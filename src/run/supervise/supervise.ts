@@ -12,6 +12,7 @@
  * conclude (conclude.ts, next-attempt.ts).
  */
 import { existsSync } from "node:fs";
+import { withGitFacts } from "../../adapters/git/index.js";
 import {
   type RunSpec,
   readPlannedRunSpec,
@@ -152,7 +153,9 @@ async function judgeOrMap(
     return null;
   }
   if (end.kind === "failed") return concludeFailure(ctx, end.failure, { retry: end.retry, exitCode }, hook);
-  const judged = await judgeDone(ctx, end.summary, exitCode, hook);
+  // One reading of the repository from the verdict to the brief (issue 35): the branch, the
+  // base and their merge base asked once, not by each of verify, gates, brief and conflicts.
+  const judged = await withGitFacts(() => judgeDone(ctx, end.summary, exitCode, hook));
   if (judged.kind === "concluded") return judged.next;
   return concludeFailure(
     ctx,
