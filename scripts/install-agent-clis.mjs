@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Installs the real agent CLIs that the agent end-to-end tests drive (Claude Code, Codex, Gemini
- * CLI, OpenCode, Copilot CLI, Qwen Code, Pi, Cline: about 1.9 GB) into .cache/agent-clis, at the versions pinned with a lock in
+ * CLI, OpenCode, Copilot CLI, Qwen Code, Pi, Cline, Kilo, Droid: about 2.4 GB) into .cache/agent-clis, at the versions pinned with a lock in
  * test/agent-clis/. Ballador itself, the demo and every other test need none of them, so they are
  * not devDependencies: a fresh clone's `npm install` stays small, and these install the first time
  * a test that uses them runs (test/helpers/agent-clis.ts) or when CI asks (.ci/run).
@@ -37,6 +37,8 @@ const WHY = {
   "@qwen-code/qwen-code": { bin: "qwen", tests: "test/agents/qwen*.e2e" },
   "@mariozechner/pi-coding-agent": { bin: "pi", tests: "test/agents/pi.e2e" },
   cline: { bin: "cline", tests: "test/agents/cline.e2e" },
+  "@kilocode/cli": { bin: "kilo", tests: "test/agents/kilo.e2e" },
+  "@factory/cli": { bin: "droid", tests: "test/agents/droid.e2e" },
 };
 
 /**

@@ -144,6 +144,53 @@ export const CLINE: AgentUnderTest = {
   deniedExtras: ["data.cline.bot", "models.dev"],
 };
 
+export const KILO: AgentUnderTest = {
+  name: "kilo",
+  env: ["ANTHROPIC_API_KEY"],
+  startApi: (script) => startFakeAnthropic(script),
+  // The person's config as OpenCode's (Kilo is its fork, its folders named kilo).
+  configure: async (p, api) => {
+    p.env.ANTHROPIC_API_KEY = "sk-ant-test-kilo";
+    const dir = join(p.home, ".config", "kilo");
+    await mkdir(dir, { recursive: true });
+    await writeFile(
+      join(dir, "kilo.json"),
+      JSON.stringify({
+        model: "anthropic/claude-sonnet-4-5",
+        provider: { anthropic: { options: { baseURL: `${api.url}/v1` } } },
+      }),
+    );
+  },
+  firstPrompt: (api) => firstPrompt(anthropicRequests(api)),
+  toolOutputs: (api) => toolResults(anthropicRequests(api)).map((r) => r.text),
+  turns: (api) => agentTurns(anthropicRequests(api)),
+};
+
+export const DROID: AgentUnderTest = {
+  name: "droid",
+  env: [],
+  startApi: (script) => startFakeAnthropic(script),
+  // The person's custom model (a model of their own: no Factory login), as Factory documents
+  // customModels; the seeding chooses it, the only one, since the settings name no model.
+  configure: async (p, api) => {
+    const dir = join(p.home, ".factory");
+    await mkdir(dir, { recursive: true });
+    const model = {
+      model: "claude-sonnet-4-5",
+      displayName: "Fake Sonnet",
+      baseUrl: api.url,
+      apiKey: "sk-ant-test-droid",
+      provider: "anthropic",
+      maxOutputTokens: 8192,
+    };
+    await writeFile(join(dir, "settings.json"), JSON.stringify({ customModels: [model] }));
+  },
+  firstPrompt: (api) => firstPrompt(anthropicRequests(api)),
+  toolOutputs: (api) => toolResults(anthropicRequests(api)).map((r) => r.text),
+  turns: (api) => agentTurns(anthropicRequests(api)),
+  resumes: false,
+};
+
 /** The agent, and the fake server its latest test started (a cost test counts its answers). */
 export function tracked(agent: AgentUnderTest): { agent: AgentUnderTest; last(): { requests: unknown[] } } {
   let last: { requests: unknown[] } | null = null;
