@@ -9,7 +9,7 @@ describe("Kilo Code's CLI, real binary, sandboxed, against a fake Messages API",
   // (baseURL); its config folder is read-only in the sandbox, as OpenCode's.
   journeyTests(KILO, {
     headless: "headless (kilo run --auto): commits, reports done, reaches review",
-    interactive: "interactive (kilo --prompt): starts unattended, reaches review",
+    interactive: "interactive (kilo --auto --prompt): starts unattended, reaches review",
     headlessRetry: "headless retry continues the conversation (run --continue)",
     interactiveRetry: "interactive retry continues the conversation (resumed headless, with the new prompt)",
   });

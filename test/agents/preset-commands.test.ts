@@ -54,7 +54,7 @@ const COMMANDS: Record<string, { mode: string; command: string[] }> = {
   "pi-headless": { mode: "headless", command: ["pi", "-p", "{prompt}"] },
   cline: { mode: "interactive", command: ["cline", "--tui", "{prompt}"] },
   "cline-headless": { mode: "headless", command: ["cline", "{prompt}"] },
-  kilo: { mode: "interactive", command: ["kilo", "--prompt", "{prompt}"] },
+  kilo: { mode: "interactive", command: ["kilo", "--auto", "--prompt", "{prompt}"] },
   "kilo-headless": { mode: "headless", command: ["kilo", "run", "--auto", "{prompt}"] },
   droid: { mode: "interactive", command: ["droid", "--auto", "high", "{prompt}"] },
   "droid-headless": { mode: "headless", command: ["droid", "exec", "--skip-permissions-unsafe", "{prompt}"] },

@@ -21,6 +21,13 @@ import {
   startFakeGemini,
 } from "./fake-gemini.js";
 import {
+  type ChatRequest,
+  chatPrompt,
+  chatToolOutputs,
+  chatTurns,
+  startFakeChat,
+} from "./fake-openai-chat.js";
+import {
   functionOutputs,
   type ResponsesRequest,
   responsesPrompt,
@@ -189,6 +196,24 @@ export const DROID: AgentUnderTest = {
   toolOutputs: (api) => toolResults(anthropicRequests(api)).map((r) => r.text),
   turns: (api) => agentTurns(anthropicRequests(api)),
   resumes: false,
+};
+
+/**
+ * Qwen Code through its `openai` auth type (Chat Completions): the seeding chooses it from the
+ * OPENAI_API_KEY passed; the base URL and model come from OPENAI_BASE_URL and OPENAI_MODEL.
+ */
+export const QWEN_CHAT: AgentUnderTest = {
+  name: "qwen",
+  env: ["OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_MODEL"],
+  startApi: (script) => startFakeChat(script),
+  configure: async (p, api) => {
+    p.env.OPENAI_API_KEY = "sk-test-qwen-chat";
+    p.env.OPENAI_BASE_URL = `${api.url}/v1`;
+    p.env.OPENAI_MODEL = "fake-model";
+  },
+  firstPrompt: (api) => chatPrompt(api.requests as ChatRequest[]),
+  toolOutputs: (api) => chatToolOutputs(api.requests as ChatRequest[]),
+  turns: (api) => chatTurns(api.requests as ChatRequest[]),
 };
 
 /** The agent, and the fake server its latest test started (a cost test counts its answers). */

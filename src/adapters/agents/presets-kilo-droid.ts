@@ -81,14 +81,15 @@ const AUGGIE = {
 export const KILO_DROID_AUGGIE: Readonly<Record<string, Preset>> = {
   kilo: {
     ...KILO,
-    command: ["kilo", "--prompt", "{prompt}"],
+    // --auto: its TUI asks before each shell command otherwise (measured; OpenCode's does not).
+    command: ["kilo", "--auto", "--prompt", "{prompt}"],
     prompt: "arg",
     mode: "interactive",
     // Like OpenCode's, its TUI's `--continue --prompt P` is not relied on: the retry runs headless.
     resumeAs: "kilo-headless",
     description: "Kilo Code's CLI, interactive TUI with the prompt submitted",
     tested:
-      "Kilo CLI 7.7.7 (pinned in test/agent-clis), its TUI in tmux, sandboxed, its anthropic provider against a local fake Messages API; the retry runs headless with --continue (test/agents/kilo.e2e.test.ts)",
+      "Kilo CLI 7.7.7 (pinned in test/agent-clis), its TUI (--auto) in tmux, sandboxed, its anthropic provider against a local fake Messages API; the retry runs headless with --continue (test/agents/kilo.e2e.test.ts)",
   },
   "kilo-headless": {
     ...KILO,
