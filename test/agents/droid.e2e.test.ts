@@ -3,8 +3,9 @@
  * what does not (docs/specs/0010-agents.md, Droid). A custom model of the person's
  * (customModels in ~/.factory/settings.json) needs no Factory login, and the run reaches the
  * model with the part's prompt; but inside Ballador's sandbox Droid's shell tool (`Execute`)
- * comes back "terminated by signal: SIGKILL" for every command (outside it, the same commands
- * run), so the agent cannot commit or report done. This file asserts that state: when a Droid
+ * comes back "terminated by signal: SIGKILL" for `git add … && git commit …` and for `ballador
+ * done` (measured three times each), while `echo` and `ls` run; outside the sandbox all of them
+ * run. So the agent cannot commit or report done. This file asserts that state: when a Droid
  * release runs commands here, it fails, and the preset can take the full journey
  * (agent-e2e.ts's toReview and retried).
  */
@@ -18,11 +19,11 @@ import { DROID } from "../helpers/agents-under-test.js";
 useRealAgentClis();
 
 describe("Factory's Droid, real binary, sandboxed, against a fake Messages API", () => {
-  it("headless (droid exec): reaches the local model without a Factory login; its commands are killed in the sandbox", async () => {
+  it("headless (droid exec): reaches the local model without a Factory login; `ballador done` is killed in the sandbox", async () => {
     const marker = `PART-BODY-droid-${Date.now().toString(36)}`;
     const api = closedAfterTest(
       await DROID.startApi({
-        steps: ["echo STEP1-RAN", `ballador done --summary "droid ran"`],
+        steps: ["echo STEP1-RAN", "ls > /dev/null; echo STEP2-RAN", `ballador done --summary "droid ran"`],
         finalText: "Done.",
       }),
     );
@@ -38,10 +39,12 @@ describe("Factory's Droid, real binary, sandboxed, against a fake Messages API",
     // The seeding chose the person's only custom model: the prompt reached the fake.
     expect(DROID.firstPrompt(api)).toContain(marker);
     expect(DROID.firstPrompt(api)).toContain("ballador done");
-    // Its shell tool ran the scripted steps, and the sandbox killed them.
+    // Its shell tool ran `echo` and `ls`; `ballador done` was killed.
     const outputs = DROID.toolOutputs(api);
-    expect(outputs.length).toBe(2);
-    for (const o of outputs) expect(o).toContain("SIGKILL");
+    expect(outputs.length).toBe(3);
+    expect(outputs[0]).toContain("STEP1-RAN");
+    expect(outputs[1]).toContain("STEP2-RAN");
+    expect(outputs[2]).toContain("SIGKILL");
     expect(task.state).toBe("failed");
     expect(task.reason).toContain("without reporting done");
     // Only Factory's own hosts were asked for (its telemetry and backend), all denied.

@@ -68,7 +68,7 @@ export async function startFakeChat(
     if (method === "POST" && path.endsWith("/chat/completions")) {
       counter += 1;
       const b = (body ?? {}) as ChatBody;
-      const reply = answerFor(b, opts, counter);
+      const reply = answerFor(b, opts);
       record(reply.label);
       if (b.stream) sendStream(res, `chatcmpl-fake-${counter}`, b.model ?? "fake-model", reply, counter);
       else
@@ -83,7 +83,7 @@ export async function startFakeChat(
 
 const SHELL_TOOLS = ["run_shell_command", "bash"];
 
-function answerFor(body: ChatBody, opts: FakeChatOptions, n: number): Reply {
+function answerFor(body: ChatBody, opts: FakeChatOptions): Reply {
   const tools = (body.tools ?? []).map((t) => t.function?.name ?? "");
   if (tools.length === 0) return { label: "text", text: "OK", call: null };
   const messages = body.messages ?? [];

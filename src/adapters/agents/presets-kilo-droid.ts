@@ -115,7 +115,7 @@ export const KILO_DROID_AUGGIE: Readonly<Record<string, Preset>> = {
     prompt: "arg",
     mode: "headless",
     description:
-      "Factory's Droid, one headless run (droid exec), every permission skipped (in Ballador's sandbox its commands are killed: see docs/agents.md)",
+      "Factory's Droid, one headless run (droid exec), every permission skipped (in Ballador's sandbox its git commit and ballador done are killed: see docs/agents.md)",
   },
   auggie: {
     ...AUGGIE,
