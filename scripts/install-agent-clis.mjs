@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Installs the real agent CLIs that the agent end-to-end tests drive (Claude Code, Codex, Gemini
- * CLI, OpenCode, Copilot CLI, Qwen Code, Pi, Cline: about 1.9 GB) into .cache/agent-clis, at the versions pinned with a lock in
+ * CLI, OpenCode, Copilot CLI, Qwen Code, Pi, Cline, Kilo, Droid, Auggie: about 2.7 GB) into .cache/agent-clis, at the versions pinned with a lock in
  * test/agent-clis/. Ballador itself, the demo and every other test need none of them, so they are
  * not devDependencies: a fresh clone's `npm install` stays small, and these install the first time
  * a test that uses them runs (test/helpers/agent-clis.ts) or when CI asks (.ci/run).
@@ -37,6 +37,15 @@ const WHY = {
   "@qwen-code/qwen-code": { bin: "qwen", tests: "test/agents/qwen*.e2e" },
   "@mariozechner/pi-coding-agent": { bin: "pi", tests: "test/agents/pi.e2e" },
   cline: { bin: "cline", tests: "test/agents/cline.e2e" },
+  // The binary is in a platform package pinned beside the launcher: the registry here lacks the
+  // one of the launcher's own version (its optional dependency), so npm would skip it.
+  "@kilocode/cli": { bin: "kilo", tests: "test/agents/kilo.e2e", binary: "@kilocode/cli-linux-x64" },
+  "@factory/cli": {
+    bin: "droid",
+    tests: "test/agents/droid.e2e, test/agents/kilo-droid-auggie-detect",
+    binary: "@factory/cli-linux-x64",
+  },
+  "@augmentcode/auggie": { bin: "auggie", tests: "test/agents/kilo-droid-auggie-detect" },
 };
 
 /**
@@ -149,10 +158,12 @@ function du(path) {
 async function install() {
   const started = Date.now();
   say(
-    `installing the real agent CLIs for the tests that drive them (once, about 1.9 GB, into ${shown(DEST)}; pinned in test/agent-clis/; the demo and the other tests need none of them):`,
+    `installing the real agent CLIs for the tests that drive them (once, about 2.7 GB, into ${shown(DEST)}; pinned in test/agent-clis/; the demo and the other tests need none of them):`,
   );
-  for (const [name, why] of Object.entries(WHY))
-    say(`  ${name} ${pins[name]} (\`${why.bin}\`): ${why.tests}`);
+  for (const [name, why] of Object.entries(WHY)) {
+    const binary = why.binary ? ` with ${why.binary} ${pins[why.binary]}` : "";
+    say(`  ${name} ${pins[name]}${binary} (\`${why.bin}\`): ${why.tests}`);
+  }
   mkdirSync(DEST, { recursive: true });
   rmSync(stamp, { force: true });
   copyFileSync(join(PINS, "package.json"), join(DEST, "package.json"));

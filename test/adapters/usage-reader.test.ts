@@ -139,6 +139,22 @@ describe("UsageReader, OpenCode's database", () => {
     expect((await reader.readFinal())?.messages).toBe(3);
   });
 
+  it("reads Kilo's database (an OpenCode fork: ~/.local/share/kilo/kilo.db, the same table) as kilo", async () => {
+    const root = mkdtempSync(join(tmpdir(), "bl-usage-"));
+    roots.push(root);
+    const home = join(root, "home");
+    const worktree = join(root, "wt", "task");
+    const data = join(home, ".local", "share", "kilo");
+    mkdirSync(data, { recursive: true });
+    const db = opencodeDb(join(data, "kilo.db"));
+    addMessage(db, "msg_1", worktree, tokens);
+    addMessage(db, "msg_2", "/somewhere/else", tokens);
+    // A file of another name in that folder is not read.
+    addMessage(opencodeDb(join(data, "other.db")), "msg_9", worktree, tokens);
+    const reader = new UsageReader(home, worktree, new Date(Date.now() - 60_000).toISOString());
+    expect(await reader.readFinal()).toMatchObject({ source: "kilo", input: 10, output: 20, messages: 1 });
+  });
+
   it("follows no link to a database, and reads nothing from a message view", async () => {
     const root = mkdtempSync(join(tmpdir(), "bl-usage-"));
     roots.push(root);

@@ -31,6 +31,8 @@ describe("ballador agents", () => {
     // Every built-in preset but the scripted agent of the demo and the tests.
     expect(Object.keys(by).sort()).toEqual([
       "aider",
+      "auggie",
+      "auggie-headless",
       "claude",
       "claude-headless",
       "cline",
@@ -41,8 +43,12 @@ describe("ballador agents", () => {
       "copilot-headless",
       "cursor-agent",
       "cursor-agent-headless",
+      "droid",
+      "droid-headless",
       "gemini",
       "gemini-headless",
+      "kilo",
+      "kilo-headless",
       "opencode",
       "opencode-headless",
       "pi",

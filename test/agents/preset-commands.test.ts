@@ -54,6 +54,12 @@ const COMMANDS: Record<string, { mode: string; command: string[] }> = {
   "pi-headless": { mode: "headless", command: ["pi", "-p", "{prompt}"] },
   cline: { mode: "interactive", command: ["cline", "--tui", "{prompt}"] },
   "cline-headless": { mode: "headless", command: ["cline", "{prompt}"] },
+  kilo: { mode: "interactive", command: ["kilo", "--auto", "--prompt", "{prompt}"] },
+  "kilo-headless": { mode: "headless", command: ["kilo", "run", "--auto", "{prompt}"] },
+  droid: { mode: "interactive", command: ["droid", "--auto", "high", "{prompt}"] },
+  "droid-headless": { mode: "headless", command: ["droid", "exec", "--skip-permissions-unsafe", "{prompt}"] },
+  auggie: { mode: "interactive", command: ["auggie", "{prompt}"] },
+  "auggie-headless": { mode: "headless", command: ["auggie", "--print", "{prompt}"] },
   "cursor-agent": { mode: "interactive", command: ["cursor-agent", "--force", "--trust", "{prompt}"] },
   "cursor-agent-headless": {
     mode: "headless",

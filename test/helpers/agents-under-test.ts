@@ -21,6 +21,13 @@ import {
   startFakeGemini,
 } from "./fake-gemini.js";
 import {
+  type ChatRequest,
+  chatPrompt,
+  chatToolOutputs,
+  chatTurns,
+  startFakeChat,
+} from "./fake-openai-chat.js";
+import {
   functionOutputs,
   type ResponsesRequest,
   responsesPrompt,
@@ -142,6 +149,71 @@ export const CLINE: AgentUnderTest = {
   // Its feature flags (PostHog at data.cline.bot: off only under its own test variables) and,
   // in the TUI, its model catalog (models.dev, with a 5 s time limit): denied, not needed.
   deniedExtras: ["data.cline.bot", "models.dev"],
+};
+
+export const KILO: AgentUnderTest = {
+  name: "kilo",
+  env: ["ANTHROPIC_API_KEY"],
+  startApi: (script) => startFakeAnthropic(script),
+  // The person's config as OpenCode's (Kilo is its fork, its folders named kilo).
+  configure: async (p, api) => {
+    p.env.ANTHROPIC_API_KEY = "sk-ant-test-kilo";
+    const dir = join(p.home, ".config", "kilo");
+    await mkdir(dir, { recursive: true });
+    await writeFile(
+      join(dir, "kilo.json"),
+      JSON.stringify({
+        model: "anthropic/claude-sonnet-4-5",
+        provider: { anthropic: { options: { baseURL: `${api.url}/v1` } } },
+      }),
+    );
+  },
+  firstPrompt: (api) => firstPrompt(anthropicRequests(api)),
+  toolOutputs: (api) => toolResults(anthropicRequests(api)).map((r) => r.text),
+  turns: (api) => agentTurns(anthropicRequests(api)),
+};
+
+export const DROID: AgentUnderTest = {
+  name: "droid",
+  env: [],
+  startApi: (script) => startFakeAnthropic(script),
+  // The person's custom model (a model of their own: no Factory login), as Factory documents
+  // customModels; the seeding chooses it, the only one, since the settings name no model.
+  configure: async (p, api) => {
+    const dir = join(p.home, ".factory");
+    await mkdir(dir, { recursive: true });
+    const model = {
+      model: "claude-sonnet-4-5",
+      displayName: "Fake Sonnet",
+      baseUrl: api.url,
+      apiKey: "sk-ant-test-droid",
+      provider: "anthropic",
+      maxOutputTokens: 8192,
+    };
+    await writeFile(join(dir, "settings.json"), JSON.stringify({ customModels: [model] }));
+  },
+  firstPrompt: (api) => firstPrompt(anthropicRequests(api)),
+  toolOutputs: (api) => toolResults(anthropicRequests(api)).map((r) => r.text),
+  turns: (api) => agentTurns(anthropicRequests(api)),
+  resumes: false,
+};
+
+/**
+ * Qwen Code through its `openai` auth type (Chat Completions): the seeding chooses it from the
+ * OPENAI_API_KEY passed; the base URL and model come from OPENAI_BASE_URL and OPENAI_MODEL.
+ */
+export const QWEN_CHAT: AgentUnderTest = {
+  name: "qwen",
+  env: ["OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_MODEL"],
+  startApi: (script) => startFakeChat(script),
+  configure: async (p, api) => {
+    p.env.OPENAI_API_KEY = "sk-test-qwen-chat";
+    p.env.OPENAI_BASE_URL = `${api.url}/v1`;
+    p.env.OPENAI_MODEL = "fake-model";
+  },
+  firstPrompt: (api) => chatPrompt(api.requests as ChatRequest[]),
+  toolOutputs: (api) => chatToolOutputs(api.requests as ChatRequest[]),
+  turns: (api) => chatTurns(api.requests as ChatRequest[]),
 };
 
 /** The agent, and the fake server its latest test started (a cost test counts its answers). */

@@ -12,7 +12,7 @@
  * request, so side requests (titles, summaries, retries) never shift it:
  * - a request without tools gets a short text answer;
  * - a request with tools whose conversation holds n tool results gets a call of the shell tool
- *   it offers (`Bash`, `bash` or `run_shell_command`) running `steps[n]`, or the final text once
+ *   it offers (`Bash`, `bash`, `run_shell_command`, `run_commands`, `Execute`) running `steps[n]`, or the final text once
  *   every step has its result;
  * - with `onPrompt`, a conversation that has gone on to a later prompt holding its marker (a
  *   retry's) follows that script, counting the tool results after that prompt.
@@ -180,7 +180,8 @@ function answerFor(
 
 /**
  * The agent's shell tool called with `command`: Claude Code's `Bash`, else another agent's own
- * shell tool found among the request's tools (Copilot CLI's and Pi's `bash`, Qwen Code's `run_shell_command`, Cline's `run_commands`), by name.
+ * shell tool found among the request's tools (Copilot CLI's and Pi's `bash`, Qwen Code's `run_shell_command`, Cline's `run_commands`, Droid's
+ * `Execute`), by name.
  */
 function shellCall(tools: unknown[], command: string, n: number): { name: string; input: unknown } {
   const description = `scripted step ${n + 1}`;
@@ -199,6 +200,8 @@ const SHELL_TOOLS: Array<{ name: string; input(command: string): Record<string, 
   { name: "bash", input: (command) => ({ command }) },
   { name: "run_shell_command", input: (command) => ({ command }) },
   { name: "run_commands", input: (command) => ({ commands: [command] }) },
+  // Droid's shell tool.
+  { name: "Execute", input: (command) => ({ command, summary: "Run the scripted step" }) },
 ];
 
 function toolResultsIn(messages: readonly Message[]): ContentBlock[] {

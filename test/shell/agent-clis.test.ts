@@ -1,8 +1,8 @@
 /**
  * scripts/install-agent-clis.mjs: the agent CLIs' on-demand install (issue 31). The real install
- * downloads about 1.9 GB from the registry, and tests reach no network: `npm` here is a stand-in
+ * downloads about 2.7 GB from the registry, and tests reach no network: `npm` here is a stand-in
  * on PATH that records its call, prints what npm prints on this machine (EBADENGINE for Claude
- * Code, Qwen Code, Cline) and leaves the eight commands in node_modules/.bin. Everything else is the real script.
+ * Code, Qwen Code, Cline) and leaves the eleven commands in node_modules/.bin. Everything else is the real script.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { chmod, mkdir, rm, writeFile } from "node:fs/promises";
@@ -45,7 +45,7 @@ npm warn EBADENGINE }
 EOF
 sleep 1.5
 mkdir -p node_modules/.bin
-for b in claude codex gemini opencode copilot qwen pi cline; do printf '#!/bin/sh\\n' > node_modules/.bin/$b; chmod +x node_modules/.bin/$b; done
+for b in claude codex gemini opencode copilot qwen pi cline kilo droid auggie; do printf '#!/bin/sh\\n' > node_modules/.bin/$b; chmod +x node_modules/.bin/$b; done
 echo "added 31 packages in 2s"
 `;
 
@@ -83,8 +83,14 @@ describe("installing the agent CLIs on demand", () => {
     expect(r.stderr).toMatch(/agent CLIs: installing the real agent CLIs for the tests that drive them/);
     const lines = r.stderr.split("\n");
     for (const [name, version] of Object.entries(pins.dependencies)) {
-      const line = lines.find((l) => l.startsWith(`agent CLIs:   ${name} ${version} (\``));
-      expect(line, name).toMatch(/\): test\/\S+\.e2e/);
+      // A platform package (Kilo's, Droid's binary) is named on its launcher's line.
+      const platform = /-linux-x64$/.test(name);
+      const line = lines.find((l) =>
+        platform
+          ? l.includes(` with ${name} ${version} (\``)
+          : l.startsWith(`agent CLIs:   ${name} ${version}`),
+      );
+      expect(line, name).toMatch(/\): test\/agents\/\S+/);
     }
     expect(r.stderr).toMatch(/agent CLIs: still installing: \d+ s, \d+ MB so far/);
     // Claude Code's engine warning is expected and said so in one line, the others asking for
@@ -103,7 +109,7 @@ describe("installing the agent CLIs on demand", () => {
     expect(readFileSync(join(dest, "package-lock.json"), "utf8")).toBe(
       readFileSync(join(PACKAGE_ROOT, "test", "agent-clis", "package-lock.json"), "utf8"),
     );
-    for (const b of ["claude", "codex", "gemini", "opencode", "pi", "cline"])
+    for (const b of ["claude", "codex", "gemini", "opencode", "pi", "cline", "kilo", "droid", "auggie"])
       expect(existsSync(join(dest, "node_modules", ".bin", b)), b).toBe(true);
     expect(existsSync(`${dest}.lock`)).toBe(false);
   });

@@ -27,6 +27,7 @@ import {
   stringList,
   writeJson,
 } from "./home-json.js";
+import { seedAuggie, seedDroid, seedKilo } from "./home-kilo-droid.js";
 import { seedCopilot, seedQwen } from "./home-more.js";
 import { seedCline, seedPi } from "./home-pi-cline.js";
 import { PRESETS, type Preset, presetBinary } from "./presets.js";
@@ -114,6 +115,12 @@ function seedAgent(
       return seedPi(home, ctx);
     case "cline":
       return seedCline(home, ctx);
+    case "kilo":
+      return seedKilo(home, ctx);
+    case "droid":
+      return seedDroid(home, ctx);
+    case "auggie":
+      return seedAuggie(home, ctx);
     default:
       return { env: {} };
   }

@@ -8,6 +8,7 @@
  * agent table in docs/agents.md and `ballador doctor` read the same facts.
  */
 import type { PROMPT_DELIVERIES } from "../../config/schema.js";
+import { KILO_DROID_AUGGIE } from "./presets-kilo-droid.js";
 import { COPILOT_AND_QWEN } from "./presets-more.js";
 
 export type PromptDelivery = (typeof PROMPT_DELIVERIES)[number];
@@ -367,6 +368,7 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
     tested:
       "Cline CLI 3.0.65 (pinned in test/agent-clis), headless and sandboxed, its anthropic provider against a local fake Messages API; no resume: a retry starts a new conversation (test/agents/cline.e2e.test.ts)",
   },
+  ...KILO_DROID_AUGGIE,
   "cursor-agent": {
     ...CURSOR,
     command: ["cursor-agent", "--force", "--trust", "{prompt}"],
@@ -404,6 +406,9 @@ export const AGENTS = [
   "qwen",
   "pi",
   "cline",
+  "kilo",
+  "droid",
+  "auggie",
 ] as const;
 
 export function presetNames(): string[] {

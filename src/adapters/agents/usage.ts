@@ -30,8 +30,19 @@ const MAX_FILES = 200;
 const MAX_FILE = 64 * 1024 * 1024;
 /** OpenCode's database is copied and opened by another process: not more often than this. */
 const OPENCODE_MS = 10_000;
-/** opencode.db, or opencode-<channel>.db for a build of another channel. */
-const OPENCODE_DB = /^opencode(-[A-Za-z0-9._-]{1,60})?\.db$/;
+/**
+ * OpenCode's and its fork Kilo's databases (the same schema, measured with Kilo CLI 7.7.7):
+ * opencode.db, or opencode-<channel>.db for a build of another channel; kilo.db likewise.
+ */
+const SQLITE_SOURCES = [
+  {
+    folder: [".local", "share", "opencode"],
+    db: /^opencode(-[A-Za-z0-9._-]{1,60})?\.db$/,
+    source: "opencode",
+  },
+  { folder: [".local", "share", "kilo"], db: /^kilo(-[A-Za-z0-9._-]{1,60})?\.db$/, source: "kilo" },
+] as const;
+type SqliteSource = (typeof SQLITE_SOURCES)[number];
 
 /** Pi names a working directory's session folder `--<path without its first slash, / as ->--`. */
 export function piProjectFolder(cwd: string): string {
@@ -134,8 +145,7 @@ export class UsageReader {
       const chats = this.folder([".gemini", "tmp", name, "chats"]);
       if (chats) parts.push(...this.files(chats, 1, "gemini"));
     }
-    const opencode = this.folder([".local", "share", "opencode"]);
-    if (opencode) parts.push(...this.opencode(opencode, startReads));
+    parts.push(...this.opencode(startReads));
     // Copilot CLI: a folder per session, its events.jsonl naming its cwd.
     const copilot = this.folder([".copilot", "session-state"]);
     if (copilot) parts.push(...this.files(copilot, 1, "copilot"));
@@ -259,15 +269,14 @@ export class UsageReader {
    */
   async readFinal(): Promise<RunUsage | null> {
     await this.pending;
-    const dir = this.folder([".local", "share", "opencode"]);
-    if (dir) await this.refreshOpencode(dir, true).catch(() => undefined);
+    await this.refreshOpencode(true).catch(() => undefined);
     return this.collect(false);
   }
 
-  /** OpenCode's databases as last read; a new read started when one changed and is due. */
-  private opencode(dir: string, startRead: boolean): RunUsage[] {
-    if (startRead && !this.pending) {
-      this.pending = this.refreshOpencode(dir, false)
+  /** OpenCode's (and Kilo's) databases as last read; a new read started when one changed and is due. */
+  private opencode(startRead: boolean): RunUsage[] {
+    if (startRead && !this.pending && SQLITE_SOURCES.some((s) => this.folder([...s.folder]))) {
+      this.pending = this.refreshOpencode(false)
         .catch(() => undefined) // the records are the agent's: unreadable is not counted
         .finally(() => {
           this.pending = null;
@@ -276,11 +285,18 @@ export class UsageReader {
     return [...this.opencodeCache.values()].map((e) => e.usage);
   }
 
-  private async refreshOpencode(dir: string, fresh: boolean): Promise<void> {
+  private async refreshOpencode(fresh: boolean): Promise<void> {
+    for (const source of SQLITE_SOURCES) {
+      const dir = this.folder([...source.folder]);
+      if (dir) await this.refreshDatabases(dir, source, fresh);
+    }
+  }
+
+  private async refreshDatabases(dir: string, source: SqliteSource, fresh: boolean): Promise<void> {
     let names: string[];
     try {
       names = readdirSync(dir)
-        .filter((n) => OPENCODE_DB.test(n))
+        .filter((n) => source.db.test(n))
         .sort()
         .slice(0, 5);
     } catch {
@@ -310,12 +326,12 @@ export class UsageReader {
         this.opencodeCache.set(name, {
           stamp: "",
           at: Date.now(),
-          usage: entry?.usage ?? emptyUsage("opencode"),
+          usage: entry?.usage ?? emptyUsage(source.source),
           failures: (entry?.failures ?? 0) + 1,
         });
         continue;
       }
-      const usage = emptyUsage("opencode");
+      const usage = emptyUsage(source.source);
       addOpencodeMessages(usage, text, { since: this.since, seen: new Set(), cwd: this.worktree });
       this.opencodeCache.set(name, { stamp, at: Date.now(), usage, failures: 0 });
     }

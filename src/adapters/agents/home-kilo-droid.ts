@@ -1,0 +1,102 @@
+/**
+ * The seeding of Kilo Code's CLI's, Factory's Droid's and Augment's Auggie's HOME (see home.ts
+ * for the rules every seeding follows: the person's files read, never written; the run's HOME
+ * written through HomeFiles). Measured with Kilo CLI 7.7.7 and Droid 0.225.2 against a local fake
+ * Messages API; Auggie 0.36.0 only up to its login check (docs/specs/0010-agents.md).
+ */
+import { join } from "node:path";
+import type { HomeFiles } from "../hostile/index.js";
+import type { AgentHomeContext } from "./home.js";
+import {
+  copyIfMissing,
+  copyTreeIfMissing,
+  isObject,
+  jsonOf,
+  readPersonalJson,
+  writeJson,
+} from "./home-json.js";
+
+/**
+ * Kilo (an OpenCode fork, its folders named `kilo`): the person's config folder and provider
+ * logins. The config folder is mounted read-only (the preset's readOnlyHome), so the files it
+ * writes there at start are written here first, with the content it writes: the ignore file,
+ * and the empty marker of its one-time permission migration.
+ */
+export function seedKilo(home: HomeFiles, ctx: AgentHomeContext): { env: Record<string, string> } {
+  copyTreeIfMissing(home, join(ctx.realHome, ".config", "kilo"), ".config/kilo");
+  home.dir(".config/kilo");
+  if (!home.isFile(".config/kilo/.gitignore")) {
+    const ignored = ["node_modules", "package.json", "package-lock.json", "pnpm-lock.yaml", "bun.lock"];
+    home.write(
+      ".config/kilo/.gitignore",
+      [...ignored, "yarn.lock", ".gitignore", "agent-manager.json"].join("\n"),
+      0o644,
+    );
+  }
+  if (!home.isFile(".config/kilo/.bash-permission-migrated"))
+    home.write(".config/kilo/.bash-permission-migrated", "", 0o644);
+  copyIfMissing(
+    home,
+    join(ctx.realHome, ".local", "share", "kilo", "auth.json"),
+    ".local/share/kilo/auth.json",
+  );
+  return {
+    env: {
+      KILO_DISABLE_AUTOUPDATE: "1",
+      KILO_DISABLE_MODELS_FETCH: "1",
+      KILO_DISABLE_LSP_DOWNLOAD: "1",
+      KILO_DISABLE_SHARE: "1",
+      KILO_DISABLE_DEFAULT_PLUGINS: "1",
+      KILO_DISABLE_SESSION_INGEST: "1",
+      KILO_DISABLE_PRESENCE: "1",
+      // Its PostHog telemetry (us.i.posthog.com): off when the variable says other than "all".
+      KILO_TELEMETRY_LEVEL: "off",
+      // Its snapshots (a second git store of the worktree) took so long under the sandbox on a
+      // loaded machine that its TUI stopped to ask whether to disable them; git keeps the work.
+      KILO_CONFIG_CONTENT: JSON.stringify({ snapshot: false }),
+      npm_config_fetch_retries: "0",
+    },
+  };
+}
+
+/**
+ * Droid (`~/.factory`): the person's settings (their custom models: a model of their own needs
+ * no Factory login), instructions, droids and commands; not their login (`auth*`), sessions or
+ * logs. With no model chosen and exactly one custom model, that one is chosen: its default model
+ * is Factory's, which needs a login.
+ */
+export function seedDroid(home: HomeFiles, ctx: AgentHomeContext): { env: Record<string, string> } {
+  const personal = join(ctx.realHome, ".factory");
+  home.dir(".factory");
+  copyIfMissing(home, join(personal, "AGENTS.md"), ".factory/AGENTS.md");
+  for (const dir of ["droids", "commands"]) copyTreeIfMissing(home, join(personal, dir), `.factory/${dir}`);
+  const settings =
+    jsonOf(home.read(".factory/settings.json")) ?? readPersonalJson(join(personal, "settings.json")) ?? {};
+  const custom = Array.isArray(settings.customModels) ? settings.customModels.filter(isObject) : [];
+  const chosen = typeof settings.model === "string" && settings.model.length > 0;
+  const only = custom.length === 1 ? custom[0] : undefined;
+  const model =
+    !chosen && only && typeof only.displayName === "string"
+      ? { model: `custom:${only.displayName.trim().replace(/\s+/g, "-")}-0` }
+      : {};
+  writeJson(home, ".factory/settings.json", {
+    // Droid-Shield refuses a `git commit` chained with other commands ("could not determine the
+    // Git repository safely"): off unless the person chose; Ballador's verify and review follow.
+    enableDroidShield: false,
+    ...settings,
+    ...model,
+    cloudSessionSync: false,
+    enableAutoUpdate: false,
+  });
+  // The keychain (libsecret) is out of reach inside the sandbox: it keeps its login in files then.
+  return { env: { FACTORY_DROID_AUTO_UPDATE_ENABLED: "false", FACTORY_DISABLE_KEYRING: "1" } };
+}
+
+/** Auggie (`~/.augment`): the person's login and settings. */
+export function seedAuggie(home: HomeFiles, ctx: AgentHomeContext): { env: Record<string, string> } {
+  const personal = join(ctx.realHome, ".augment");
+  home.dir(".augment");
+  for (const file of ["session.json", "settings.json"])
+    copyIfMissing(home, join(personal, file), `.augment/${file}`);
+  return { env: { AUGMENT_DISABLE_AUTO_UPDATE: "1" } };
+}
