@@ -1,7 +1,7 @@
 /** Living specs on disk: NNNN-slug.md files with a small front matter and fixed sections. */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { basename, join } from "node:path";
 import { createRequire } from "node:module";
+import { basename, join } from "node:path";
 
 type Yaml = typeof import("yaml");
 let yaml: Yaml | null = null;
