@@ -43,8 +43,9 @@ describe("runtime.node", () => {
     await p.ok(["launch"]);
     await p.reaches("a", "review");
     const started = await readFile(node.log, "utf8");
-    // Once for the version check, once per supervisor (its bundle's entry and the run folder).
-    expect(started).toMatch(/^--version$/m);
+    // Once for the probe (version, addon ABI, the store's addon loaded), once per supervisor (its bundle's entry and the run folder).
+    expect(started).toMatch(/^-e /m);
+    expect(started).toMatch(/better_sqlite3\.node$/m);
     expect(started).toMatch(/supervisor(-main)?\.js \S+\/runs\/\S+$/m);
     const doctor = parseJson<{ checks: Array<{ name: string; ok: boolean; detail: string }> }>(
       await p.run(["doctor", "--json"]),
@@ -67,7 +68,8 @@ describe("runtime.node", () => {
 
   it("refuses a launch whose runtime.node is older than Node 20, before anything starts", async () => {
     const p = await makeProject();
-    const node = await wrapper(p, `echo v18.19.1`);
+    // It answers the probe as a Node 18 would (its version, its addon ABI, the addon refused).
+    const node = await wrapper(p, `echo '["18.19.1","108",false]'`);
     const file = await personConfig(p, node.path);
     await p.part("a", { steps: commitAndDone("a.txt") });
     await p.ok(["queue"]);
@@ -80,6 +82,20 @@ describe("runtime.node", () => {
     const doctor = await p.run(["doctor"]);
     expect(doctor.code).toBe(1);
     expect(doctor.stdout + doctor.stderr).toContain("Node.js 18.19.1");
+  });
+
+  it("refuses a Node whose addon ABI cannot load the task store's native module", async () => {
+    const p = await makeProject();
+    // What Node 22 answers here beside Node 20: better-sqlite3 is built for Node 20's ABI.
+    const node = await wrapper(p, `echo '["22.23.5","127",false]'`);
+    const file = await personConfig(p, node.path);
+    await p.part("a", { steps: commitAndDone("a.txt") });
+    await p.ok(["queue"]);
+    const r = await p.run(["launch"]);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toContain(`${file}: runtime.node: ${node.path} is Node.js 22.23.5 (addon ABI 127)`);
+    expect(r.stderr).toContain(`point runtime.node at a Node of ABI ${process.versions.modules}`);
+    expect((await p.task("a")).state).toBe("ready");
   });
 
   it("is a config error naming file, key and fix: a missing program, a relative path, the repository's file", async () => {

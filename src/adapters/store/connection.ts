@@ -13,7 +13,7 @@ import { MIGRATIONS } from "./migrations.js";
  * and a search of a dozen paths at every start); undefined (its own lookup) where the package
  * keeps it elsewhere.
  */
-const NATIVE_BINDING = ((dir) => {
+export const STORE_ADDON_FILE = ((dir) => {
   const file = join(dir, "build", "Release", "better_sqlite3.node");
   return existsSync(file) ? file : undefined;
 })(dirname(createRequire(import.meta.url).resolve("better-sqlite3/package.json")));
@@ -60,7 +60,7 @@ export class StoreConnection {
     // Agents report concurrently; wait for the lock rather than fail.
     this.db = new Database(path, {
       timeout: 15_000,
-      ...(NATIVE_BINDING ? { nativeBinding: NATIVE_BINDING } : {}),
+      ...(STORE_ADDON_FILE ? { nativeBinding: STORE_ADDON_FILE } : {}),
     });
     enableWal(this.db);
     this.db.pragma("synchronous = NORMAL");
