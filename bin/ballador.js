@@ -1,7 +1,18 @@
 #!/usr/bin/env node
 // Launcher only. `npm run build` compiles src/ into dist/ and bundles the entries into
 // dist/bundle/ (a few files to load instead of ninety); without the bundle, the compiled modules.
-import { existsSync } from "node:fs";
+// A runner gets bin/, dist/bundle/ and package.json only (src/setup/runner-bundle.ts).
+import { existsSync, readFileSync } from "node:fs";
 
-const bundle = new URL("../dist/bundle/cli.js", import.meta.url);
-await import(existsSync(bundle) ? bundle.href : "../dist/cli/entry.js");
+const args = process.argv.slice(2);
+if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
+  // The version alone needs none of the command tree (docs/specs/0017-cost-startup.md).
+  const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
+  process.stdout.write(`${version}\n`);
+} else {
+  const bundled = existsSync(new URL("../dist/bundle/cli.js", import.meta.url));
+  // Node 22+: compiled code cached in Ballador's own cache folder; Node 20: nothing.
+  const cache = bundled ? "../dist/bundle/compile-cache.js" : "../dist/cli/compile-cache.js";
+  (await import(cache)).enableCompileCache();
+  await import(bundled ? "../dist/bundle/cli.js" : "../dist/cli/entry.js");
+}

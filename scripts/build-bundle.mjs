@@ -25,6 +25,8 @@ await build({
     cli: join(dist, "cli", "entry.js"),
     supervisor: join(dist, "cli", "supervisor-main.js"),
     "scripted-agent": join(dist, "scripted-agent", "entry.js"),
+    // The launcher switches Node's compile cache on before it loads cli.js (bin/ballador.js).
+    "compile-cache": join(dist, "cli", "compile-cache.js"),
   },
   outdir: out,
   bundle: true,

@@ -87,6 +87,13 @@ export function sandboxRuntimePlugin(root) {
       b.onResolve({ filter: /\/utils\/which\.js$/ }, (args) =>
         args.importer.startsWith(runtimeDir) ? { path: join(dist, "adapters", "sandbox", "which.js") } : null,
       );
+      // Its ripgrep scan of the (empty) folder it wraps from: answered without a process when
+      // the folder is empty, rg as before otherwise (src/adapters/sandbox/ripgrep.ts).
+      b.onResolve({ filter: /\/utils\/ripgrep\.js$/ }, (args) =>
+        args.importer.startsWith(runtimeDir)
+          ? { path: join(dist, "adapters", "sandbox", "ripgrep.js") }
+          : null,
+      );
       b.onResolve({ filter: /^[^./]/ }, (args) => {
         if (args.path.startsWith("node:")) return { external: true };
         // Imported from inside node_modules: by the runtime or one of its own, inlined with it.

@@ -1,11 +1,14 @@
 /** Entry of the run supervisor, started by launch inside the task's tmux session. */
-import { supervise } from "../run/index.js";
+import { enableCompileCache } from "./compile-cache.js";
 
 const runDir = process.argv[2];
 if (!runDir) {
   process.stderr.write("usage: supervisor-main.js RUN_DIR (started by ballador launch, not by hand)\n");
   process.exit(2);
 }
+// Before the supervisor's code loads (below), so Node 22+ takes it from the cache.
+enableCompileCache();
+const { supervise } = await import("../run/index.js");
 try {
   process.exitCode = await supervise(runDir);
 } catch (err) {

@@ -7,7 +7,7 @@
  * The repository wins: a project's settings (its sandbox above all) cannot be loosened from outside.
  * Mappings merge key by key; lists and scalars replace.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { accessSync, constants, existsSync, readFileSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import { LineCounter, parseDocument } from "yaml";
@@ -47,6 +47,7 @@ export function loadConfig(repoRoot: string, env: NodeJS.ProcessEnv = process.en
     if (problem) problems.push({ file: caFile, key: `sandbox.upstream_ca.${i}`, message: problem });
     return path;
   });
+  problems.push(...runtimeNodeProblems(config, layers, env));
   if (problems.length > 0) throw new ConfigError(problems);
   return { config, sources: layers.sources, warnings: [] };
 }
@@ -274,6 +275,41 @@ function readUpstreamCa(
     };
   }
   return { path, problem: null };
+}
+
+/**
+ * runtime.node: a program Ballador runs on the host, outside every sandbox, so only the person's
+ * own layers (their file, the environment) may name it: a repository's file is written by agents'
+ * merged branches. An absolute path (or ~/...) to an executable file; its version (20 or newer)
+ * is checked when a launch starts supervisors with it (a program started per config load would
+ * slow every command). Resolved in place: config.runtime.node becomes the absolute path.
+ */
+function runtimeNodeProblems(config: Config, layers: Layers, env: NodeJS.ProcessEnv): ConfigProblem[] {
+  const given = config.runtime?.node ?? null;
+  if (given === null) return [];
+  const from = layers.layerOf((l) => l.runtime?.node);
+  const problem = (message: string): ConfigProblem[] => [{ file: from, key: "runtime.node", message }];
+  if (layers.repo?.runtime?.node != null) {
+    return problem(
+      `names a program Ballador runs outside the sandbox, which a repository's file may not (agents' branches change it): move runtime.node to ${globalConfigPath(env)}`,
+    );
+  }
+  const path = given === "~" || given.startsWith("~/") ? join(env.HOME ?? homedir(), given.slice(1)) : given;
+  if (!isAbsolute(path)) {
+    return problem(
+      `"${given}" is not an absolute path: name the node program by its full path (e.g. /opt/node-22/bin/node)`,
+    );
+  }
+  try {
+    if (!statSync(path).isFile()) throw Object.assign(new Error("not a file"), { code: "EISDIR" });
+    accessSync(path, constants.X_OK);
+  } catch (err) {
+    return problem(
+      `cannot run ${path} (${(err as NodeJS.ErrnoException).code ?? "error"}): name an installed node program (Node.js 20 or newer), or remove runtime.node to use the Node that runs ballador`,
+    );
+  }
+  config.runtime = { node: path, from };
+  return [];
 }
 
 function readLayer(path: string, problems: ConfigProblem[]): ConfigLayer | null {

@@ -254,6 +254,18 @@ export const ConfigLayerSchema = z.strictObject({
       profiles: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/), ProfileSchema).optional(),
     })
     .optional(),
+  runtime: z
+    .strictObject({
+      node: z
+        .string()
+        .min(1)
+        .nullable()
+        .optional()
+        .describe(
+          "The Node.js (20 or newer) that runs each run's supervisor: an absolute path or ~/..., e.g. a Node 22 installed beside Node 20 (it starts faster); only in your own config file (~/.config/ballador/config.yaml), never the repository's; default: the Node that runs ballador",
+        ),
+    })
+    .optional(),
   sandbox: z
     .strictObject({
       mode: z.enum(["bwrap", "none"]).optional(),
@@ -351,6 +363,11 @@ export interface Config {
   runners?: RunnerConfig[];
   /** The bare repository over SSH both home and the runners reach; null: none. */
   runners_remote?: string | null;
+  /**
+   * The Node that runs the supervisors (an absolute path once loaded; null: this process's).
+   * `from` is the file that set it, for messages. Optional for hand-built configs.
+   */
+  runtime?: { node: string | null; from?: string };
   sandbox: {
     mode: "bwrap" | "none";
     allow_hosts: string[];
@@ -411,6 +428,7 @@ export const DEFAULT_CONFIG: Config = {
   agents: { default: "claude", profiles: { claude: { preset: "claude" } } },
   runners: [],
   runners_remote: null,
+  runtime: { node: null },
   sandbox: {
     mode: "bwrap",
     allow_hosts: ["registry.npmjs.org"],

@@ -11,3 +11,4 @@ export * from "./run-env.js";
 export * from "./runners.js";
 export * from "./runs.js";
 export * from "./sandbox-warning.js";
+export * from "./supervisor-node.js";

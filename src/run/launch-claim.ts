@@ -320,7 +320,7 @@ async function openSession(o: Opening): Promise<Started> {
     // A remote run's session holds the relay (spec 0013): the supervisor runs on the runner.
     command: runner
       ? [process.execPath, CLI_ENTRY, "__runner-serve", "relay", runDir]
-      : [process.execPath, SUPERVISOR_ENTRY, runDir],
+      : [shared.supervisorNode, SUPERVISOR_ENTRY, runDir],
     env: carried,
     logFile: runFolder(runDir).host.sessionLog,
   });

@@ -12,13 +12,15 @@ export interface LaunchFacts {
   tmux: Tmux;
   sessions: Set<string>;
   shimDir: string;
+  /** The node program that runs the supervisors (runtime.node, checked, or this process's). */
+  supervisorNode: string;
   commitOf(rev: string): Promise<string | null>;
   /** Whether a local branch exists: every branch listed by one for-each-ref per launch (issue 35). */
   branchExists(branch: string): Promise<boolean>;
   worktrees(): ReturnType<typeof listWorktrees>;
 }
 
-export async function launchFacts(project: Project): Promise<LaunchFacts> {
+export async function launchFacts(project: Project, supervisorNode = process.execPath): Promise<LaunchFacts> {
   const tmux = tmuxFor(project);
   const commits = new Map<string, Promise<string | null>>();
   let worktrees: ReturnType<typeof listWorktrees> | null = null;
@@ -33,6 +35,7 @@ export async function launchFacts(project: Project): Promise<LaunchFacts> {
     tmux,
     sessions,
     shimDir: ensureShimDir(project.paths.stateDir),
+    supervisorNode,
     commitOf(rev) {
       let c = commits.get(rev);
       if (!c) {

@@ -14,7 +14,7 @@ import type { TaskRow } from "../adapters/store/index.js";
 import { newLaunchId } from "../core/ids.js";
 import type { Assignment } from "../core/schedule.js";
 import type { Budget } from "../core/usage.js";
-import type { Project } from "../project/index.js";
+import { type Project, supervisorNode } from "../project/index.js";
 import { type ClaimOutcome, claimAndOpen } from "./launch-claim.js";
 import { launchFacts } from "./launch-facts.js";
 import {
@@ -83,11 +83,13 @@ async function claimReady(project: Project, opts: LaunchOptions): Promise<Launch
       1,
     );
   result.deferred.push(...full);
+  // Before anything is recorded: a runtime.node that does not run refuses the whole launch.
+  const node = start.length > 0 ? (await supervisorNode(project.config)).path : process.execPath;
   if (opts.dryRun) return result;
   if (start.length > 0) result.launch = openLaunch(project, opts);
   // Nothing to start (a conductor's beat with every machine full): no tmux or git call for it.
   if (start.length > 0)
-    sortOutcomes(result, await claimAll(project, start, byId, places, opts, result.launch?.id ?? null));
+    sortOutcomes(result, await claimAll(project, start, byId, places, opts, result.launch?.id ?? null, node));
   return result;
 }
 
@@ -110,8 +112,9 @@ async function claimAll(
   places: ReadonlyMap<string, string | null>,
   opts: LaunchOptions,
   launchId: string | null,
+  node: string,
 ): Promise<ClaimOutcome[]> {
-  const facts = await launchFacts(project);
+  const facts = await launchFacts(project, node);
   return Promise.all(
     start.map((a) =>
       claimAndOpen(project, byId.get(a.id) as TaskRow, a.profile, opts, facts, {

@@ -19,6 +19,7 @@ import {
   readRunnerRecord,
   sandboxWeakenedLine,
   stateDirFor,
+  supervisorNode,
   usableRunner,
 } from "../project/index.js";
 import { mcpSelection, modelEndpointProblems } from "../run/index.js";
@@ -74,6 +75,7 @@ const CHECKS: readonly DoctorCheck[] = [
   tmuxCheck,
   repositoryCheck,
   configCheck,
+  inProject(supervisorNodeCheck),
   inProject(vcsCheck),
   stateCheck,
   inProject(async ({ config, root }) => [await verifyCheck(config, root)]),
@@ -110,7 +112,7 @@ async function nodeCheck(): Promise<Check[]> {
   const major = Number(process.versions.node.split(".")[0]);
   return [
     major >= 20
-      ? { name: "node", ok: true, detail: `Node.js ${process.versions.node}` }
+      ? { name: "node", ok: true, detail: `Node.js ${process.versions.node} (${process.execPath})` }
       : {
           name: "node",
           ok: false,
@@ -118,6 +120,29 @@ async function nodeCheck(): Promise<Check[]> {
           fix: "install Node.js 20 or newer",
         },
   ];
+}
+
+/** Which Node runs each run's supervisor: runtime.node when set (checked as a launch checks it). */
+async function supervisorNodeCheck({ config }: ProjectContext): Promise<Check[]> {
+  try {
+    const node = await supervisorNode(config);
+    const where = node.from
+      ? `runtime.node in ${node.from}`
+      : "the Node running ballador; runtime.node not set";
+    return [
+      { name: "supervisor node", ok: true, detail: `Node.js ${node.version} (${node.path}), ${where}` },
+    ];
+  } catch (err) {
+    const message = (err as Error).message;
+    return [
+      {
+        name: "supervisor node",
+        ok: false,
+        detail: message,
+        fix: message.slice(message.lastIndexOf("; ") + 2),
+      },
+    ];
+  }
 }
 
 async function tmuxCheck(): Promise<Check[]> {

@@ -2,8 +2,21 @@
  * The task store's connection: one SQLite file in WAL mode, shared by every Ballador process,
  * migrated to this Ballador's schema when opened. Writers use tx (an immediate transaction).
  */
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
 import { MIGRATIONS } from "./migrations.js";
+
+/**
+ * The addon's file, named to better-sqlite3 so it skips its `bindings` lookup (two more packages
+ * and a search of a dozen paths at every start); undefined (its own lookup) where the package
+ * keeps it elsewhere.
+ */
+export const STORE_ADDON_FILE = ((dir) => {
+  const file = join(dir, "build", "Release", "better_sqlite3.node");
+  return existsSync(file) ? file : undefined;
+})(dirname(createRequire(import.meta.url).resolve("better-sqlite3/package.json")));
 
 export const STORE_FILE = "ballador.db";
 
@@ -45,7 +58,10 @@ export class StoreConnection {
     readonly stack: boolean,
   ) {
     // Agents report concurrently; wait for the lock rather than fail.
-    this.db = new Database(path, { timeout: 15_000 });
+    this.db = new Database(path, {
+      timeout: 15_000,
+      ...(STORE_ADDON_FILE ? { nativeBinding: STORE_ADDON_FILE } : {}),
+    });
     enableWal(this.db);
     this.db.pragma("synchronous = NORMAL");
     this.db.pragma("foreign_keys = ON");

@@ -1,4 +1,4 @@
-export { STORE_FILE, StoreError } from "./connection.js";
+export { STORE_ADDON_FILE, STORE_FILE, StoreError } from "./connection.js";
 export { DashboardSessionStore } from "./dashboard-sessions.js";
 export type { SourceItem, SourceWrite } from "./sources.js";
 export { TaskStore } from "./store.js";

@@ -1,25 +1,49 @@
 /** A person's hands on a remote run (spec 0013): its session lives on the runner, reached over ssh -t. */
 import { existsSync, readFileSync } from "node:fs";
-import { z } from "zod";
+import { createRequire } from "node:module";
+import { join } from "node:path";
 import type { RunRow } from "../../adapters/store/index.js";
 import type { Project } from "../../project/index.js";
-import { remoteFile } from "./relay-apply.js";
 import { runnerNamed, sshArgv, sshRun } from "./ssh.js";
 
-// Written by the relay from a checked hello: the same narrow forms are required again here.
-const RemoteSchema = z.object({
-  runner: z.string().max(64),
-  socket: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/),
-  session: z.string().regex(/^bl-[a-z0-9-]{1,64}$/),
-  sessionLog: z.string().max(1024),
-});
+/** Where the runner keeps the run: what attach and logs need (host-only, in the run folder). */
+export function remoteFile(runDir: string): string {
+  return join(runDir, "remote.json");
+}
 
-export type RemoteWhere = z.infer<typeof RemoteSchema>;
+export interface RemoteWhere {
+  runner: string;
+  socket: string;
+  session: string;
+  sessionLog: string;
+}
+
+type Zod = typeof import("zod");
+let remoteSchema: ReturnType<typeof makeRemoteSchema> | null = null;
+
+// Written by the relay from a checked hello: the same narrow forms are required again here.
+function makeRemoteSchema({ z }: Zod) {
+  return z.object({
+    runner: z.string().max(64),
+    socket: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/),
+    session: z.string().regex(/^bl-[a-z0-9-]{1,64}$/),
+    sessionLog: z.string().max(1024),
+  });
+}
+
+/**
+ * zod is required on the first remote run read, not when this module loads: run/'s door brings
+ * this module into every supervisor, and zod's ~100 files cost each one tens of ms (spec 0017).
+ */
+function remoteSchemaNow() {
+  remoteSchema ??= makeRemoteSchema(createRequire(import.meta.url)("zod") as Zod);
+  return remoteSchema;
+}
 
 /** Where a remote run's session lives, once the runner said so; null for a local run or before. */
 export function remoteWhere(run: RunRow): RemoteWhere | null {
   if (!run.runner || !existsSync(remoteFile(run.runDir))) return null;
-  const r = RemoteSchema.safeParse(JSON.parse(readFileSync(remoteFile(run.runDir), "utf8")));
+  const r = remoteSchemaNow().safeParse(JSON.parse(readFileSync(remoteFile(run.runDir), "utf8")));
   return r.success ? r.data : null;
 }
 

@@ -12,6 +12,7 @@ import type { TaskStore } from "../../adapters/store/index.js";
 import type { TaskState } from "../../core/states.js";
 import { type Project, verifyCommandFor } from "../../project/index.js";
 import { verificationKey } from "../../verify/index.js";
+import { remoteFile } from "./attach.js";
 import { type RemoteEvent, runRefs } from "./protocol.js";
 import type { RunnerEntry } from "./ssh.js";
 
@@ -58,11 +59,6 @@ function fresh(r: RelayRun, kind: keyof RelayRun["cursor"], seq: number): boolea
   r.cursor[kind] = seq;
   saveRelayState(r);
   return true;
-}
-
-/** Where the runner keeps the run: what attach and logs need (host-only, in the run folder). */
-export function remoteFile(runDir: string): string {
-  return join(runDir, "remote.json");
 }
 
 function actor(r: RelayRun): string {
