@@ -2,13 +2,12 @@
 import { execFile } from "node:child_process";
 import { accessSync, constants, existsSync, mkdirSync } from "node:fs";
 import { homedir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { promisify } from "node:util";
 import { startsClaude } from "../adapters/agents/claude-mcp.js";
 import { findProgram, type ResolvedProfile, resolveProfile } from "../adapters/agents/profiles.js";
 import { agentReadiness, VERSION_TIMEOUT_MS } from "../adapters/agents/readiness.js";
 import { git } from "../adapters/git/index.js";
-import { atLeast, detectVcs, isColocated, JJ_MINIMUM, jjVersion } from "../adapters/jj/index.js";
 import { ConfigError } from "../config/errors.js";
 import { loadConfig } from "../config/load.js";
 import type { Config } from "../config/schema.js";
@@ -24,6 +23,7 @@ import {
 } from "../project/index.js";
 import { mcpSelection, modelEndpointProblems } from "../run/index.js";
 import { detectProjectVerify } from "../verify/index.js";
+import { jjRootAbove, vcsCheck } from "./doctor-vcs.js";
 
 const run = promisify(execFile);
 
@@ -166,74 +166,6 @@ async function repositoryCheck(ctx: DoctorContext): Promise<Check[]> {
       : "cd into a git repository";
     return [{ name: "repository", ok: false, detail: (err as Error).message, fix }];
   }
-}
-
-/** The nearest folder at or above `cwd` holding a `.jj` repository, or null. */
-function jjRootAbove(cwd: string): string | null {
-  for (let dir = cwd; ; dir = dirname(dir)) {
-    if (detectVcs(dir) === "jj") return dir;
-    if (dirname(dir) === dir) return null;
-  }
-}
-
-/** Which tool makes the isolated trees (`vcs`), and with jj, whether a new enough jj runs. */
-async function vcsCheck({ config, root }: ProjectContext): Promise<Check[]> {
-  const found = detectVcs(root);
-  const vcs = config.vcs ?? found;
-  const why = config.vcs
-    ? "vcs in the config"
-    : found === "jj"
-      ? "the repository has a .jj folder"
-      : "default";
-  if (vcs === "git") return [{ name: "vcs", ok: true, detail: `git worktrees (${why})` }];
-  const version = await jjVersion();
-  const where =
-    found === "jj" ? (isColocated(root) ? "colocated with git" : "not colocated") : "no .jj folder here";
-  if (!version)
-    return [
-      {
-        name: "vcs",
-        ok: false,
-        detail: `jj (${why}), but no jj runs on PATH`,
-        fix: `install jj ${JJ_MINIMUM} or newer, or set vcs: git`,
-      },
-    ];
-  if (!atLeast(version, JJ_MINIMUM))
-    return [
-      {
-        name: "vcs",
-        ok: false,
-        detail: `jj ${version} is older than ${JJ_MINIMUM}`,
-        fix: `install jj ${JJ_MINIMUM} or newer, or set vcs: git`,
-      },
-    ];
-  if (found !== "jj")
-    return [
-      {
-        name: "vcs",
-        ok: false,
-        detail: `vcs: jj, but ${root} has no .jj folder`,
-        fix: "run `jj git init --colocate` here, or set vcs: git",
-      },
-    ];
-  if (!isColocated(root) || config.sandbox.mode === "none")
-    return [
-      {
-        name: "vcs",
-        ok: false,
-        detail: `Jujutsu ${version} (${why}; ${where}), but runs in jj workspaces need a colocated repository and a sandbox`,
-        fix: isColocated(root)
-          ? "set sandbox.mode: bwrap (or auto) in .ballador/config.yaml, or set vcs: git"
-          : "run `jj git init --colocate` in a git checkout, or set vcs: git",
-      },
-    ];
-  return [
-    {
-      name: "vcs",
-      ok: true,
-      detail: `Jujutsu ${version} (${why}; ${where}): each run gets a jj workspace (docs/jujutsu.md)`,
-    },
-  ];
 }
 
 async function configCheck(ctx: DoctorContext): Promise<Check[]> {

@@ -12,8 +12,13 @@ afterEach(cleanupTempDirs);
 
 const AGENT_PACKAGES = [
   "@anthropic-ai/claude-code",
+  "@augmentcode/auggie",
+  "@factory/cli",
+  "@factory/cli-linux-x64",
   "@github/copilot",
   "@google/gemini-cli",
+  "@kilocode/cli",
+  "@kilocode/cli-linux-x64",
   "@mariozechner/pi-coding-agent",
   "@openai/codex",
   "@qwen-code/qwen-code",
