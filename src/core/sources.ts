@@ -240,14 +240,7 @@ export function renderIssuePart(
 ): string {
   const q = (s: string) => JSON.stringify(s);
   const title = cleanLine(p.issue.title, ISSUE_LIMITS.title) || cleanLine(p.issue.key, 40) || p.id;
-  const { text, cut } = cleanBlock(p.body, ISSUE_LIMITS.body);
-  const quoted = text.trim()
-    ? text
-        .trim()
-        .split("\n")
-        .map((l) => (l ? `> ${l}` : ">"))
-        .join("\n")
-    : "> (no description)";
+  const { quoted, cut } = quotedBody(p.body);
   const url = p.issue.url ? cleanLine(p.issue.url, 300) : null;
   const s = p.settings;
   const pipeline = s.pipeline === undefined ? [] : [`pipeline: ${JSON.stringify(s.pipeline)}`];
@@ -404,14 +397,7 @@ export const GROUP_BLOCK = {
  * and its sub-issues, the spec's parts. Every line of tracker text is one clean line or quoted.
  */
 export function renderGroupBlock(g: SourceGroup, describe: Describe): string {
-  const { text, cut } = cleanBlock(g.issue.body, ISSUE_LIMITS.body);
-  const quoted = text.trim()
-    ? text
-        .trim()
-        .split("\n")
-        .map((l) => (l ? `> ${l}` : ">"))
-        .join("\n")
-    : "> (no description)";
+  const { quoted, cut } = quotedBody(g.issue.body);
   const url = g.issue.url ? cleanLine(g.issue.url, 300) : null;
   const parts = [...g.parts]
     .sort((a, b) => a.id.localeCompare(b.id))
@@ -451,4 +437,12 @@ export function idClashes(parts: readonly SourcePart[]): string[] {
     else seen.set(p.id, cleanLine(p.issue.key, 40));
   }
   return out;
+}
+
+/** An issue's body as an outsider's words: cleaned, bounded, every line quoted. */
+function quotedBody(body: string): { quoted: string; cut: boolean } {
+  const { text, cut } = cleanBlock(body, ISSUE_LIMITS.body);
+  const lines = text.trim().split("\n");
+  const quoted = text.trim() ? lines.map((l) => (l ? `> ${l}` : ">")).join("\n") : "> (no description)";
+  return { quoted, cut };
 }
