@@ -23,30 +23,18 @@ import {
  * and the empty marker of its one-time permission migration.
  */
 export function seedKilo(home: HomeFiles, ctx: AgentHomeContext): { env: Record<string, string> } {
-  copyTreeIfMissing(home, join(ctx.realHome, ".config", "kilo"), ".config/kilo");
-  home.dir(".config/kilo");
-  if (!home.isFile(".config/kilo/.gitignore")) {
-    const ignored = ["node_modules", "package.json", "package-lock.json", "pnpm-lock.yaml", "bun.lock"];
-    home.write(
-      ".config/kilo/.gitignore",
-      [...ignored, "yarn.lock", ".gitignore", "agent-manager.json"].join("\n"),
-      0o644,
-    );
-  }
+  const ignored = ["node_modules", "package.json", "package-lock.json", "pnpm-lock.yaml", "bun.lock"];
+  const quiet = seedOpencodeLike(home, ctx, "kilo", [
+    ...ignored,
+    "yarn.lock",
+    ".gitignore",
+    "agent-manager.json",
+  ]);
   if (!home.isFile(".config/kilo/.bash-permission-migrated"))
     home.write(".config/kilo/.bash-permission-migrated", "", 0o644);
-  copyIfMissing(
-    home,
-    join(ctx.realHome, ".local", "share", "kilo", "auth.json"),
-    ".local/share/kilo/auth.json",
-  );
   return {
     env: {
-      KILO_DISABLE_AUTOUPDATE: "1",
-      KILO_DISABLE_MODELS_FETCH: "1",
-      KILO_DISABLE_LSP_DOWNLOAD: "1",
-      KILO_DISABLE_SHARE: "1",
-      KILO_DISABLE_DEFAULT_PLUGINS: "1",
+      ...quiet,
       KILO_DISABLE_SESSION_INGEST: "1",
       KILO_DISABLE_PRESENCE: "1",
       // Its PostHog telemetry (us.i.posthog.com): off when the variable says other than "all".
@@ -57,6 +45,32 @@ export function seedKilo(home: HomeFiles, ctx: AgentHomeContext): { env: Record<
       npm_config_fetch_retries: "0",
     },
   };
+}
+
+/**
+ * OpenCode and its fork Kilo (folders named `name`): the person's config folder and provider
+ * logins, and the variables that turn off the traffic a task does not need (self-update, the
+ * model catalog, language-server downloads, sharing, default plugins from npm). The config
+ * folder is mounted read-only in the sandbox, and at start each writes its ignore file there
+ * (and cannot start when that fails): written here, with the content it would write.
+ */
+export function seedOpencodeLike(
+  home: HomeFiles,
+  ctx: AgentHomeContext,
+  name: "opencode" | "kilo",
+  ignore: string[],
+): Record<string, string> {
+  copyTreeIfMissing(home, join(ctx.realHome, ".config", name), `.config/${name}`);
+  home.dir(`.config/${name}`);
+  if (!home.isFile(`.config/${name}/.gitignore`))
+    home.write(`.config/${name}/.gitignore`, ignore.join("\n"), 0o644);
+  copyIfMissing(
+    home,
+    join(ctx.realHome, ".local", "share", name, "auth.json"),
+    `.local/share/${name}/auth.json`,
+  );
+  const off = ["AUTOUPDATE", "MODELS_FETCH", "LSP_DOWNLOAD", "SHARE", "DEFAULT_PLUGINS"];
+  return Object.fromEntries(off.map((what) => [`${name.toUpperCase()}_DISABLE_${what}`, "1"]));
 }
 
 /**

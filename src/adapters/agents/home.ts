@@ -27,7 +27,7 @@ import {
   stringList,
   writeJson,
 } from "./home-json.js";
-import { seedAuggie, seedDroid, seedKilo } from "./home-kilo-droid.js";
+import { seedAuggie, seedDroid, seedKilo, seedOpencodeLike } from "./home-kilo-droid.js";
 import { seedCopilot, seedQwen } from "./home-more.js";
 import { seedCline, seedPi } from "./home-pi-cline.js";
 import { PRESETS, type Preset, presetBinary } from "./presets.js";
@@ -312,30 +312,10 @@ function seedAider(home: HomeFiles, ctx: AgentHomeContext): { env: Record<string
  * language-server downloads, sharing, default plugins installed from npm).
  */
 function seedOpencode(home: HomeFiles, ctx: AgentHomeContext): { env: Record<string, string> } {
-  copyTreeIfMissing(home, join(ctx.realHome, ".config", "opencode"), ".config/opencode");
-  // Mounted read-only in the sandbox (the preset's readOnlyHome), so it installs nothing there.
-  // At start it writes this ignore file into each config folder unless present (and cannot
-  // start when that fails): written here, with the content it would write.
-  home.dir(".config/opencode");
-  if (!home.isFile(".config/opencode/.gitignore")) {
-    home.write(
-      ".config/opencode/.gitignore",
-      "node_modules\npackage.json\npackage-lock.json\nbun.lock\n.gitignore",
-      0o644,
-    );
-  }
-  copyIfMissing(
-    home,
-    join(ctx.realHome, ".local", "share", "opencode", "auth.json"),
-    ".local/share/opencode/auth.json",
-  );
+  const ignore = ["node_modules", "package.json", "package-lock.json", "bun.lock", ".gitignore"];
   return {
     env: {
-      OPENCODE_DISABLE_AUTOUPDATE: "1",
-      OPENCODE_DISABLE_MODELS_FETCH: "1",
-      OPENCODE_DISABLE_LSP_DOWNLOAD: "1",
-      OPENCODE_DISABLE_SHARE: "1",
-      OPENCODE_DISABLE_DEFAULT_PLUGINS: "1",
+      ...seedOpencodeLike(home, ctx, "opencode", ignore),
       // Should it still run an npm install (a writable config folder of the project's own,
       // .opencode/), npm's retries against a denied registry delay it by tens of seconds.
       npm_config_fetch_retries: "0",
