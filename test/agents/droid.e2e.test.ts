@@ -4,8 +4,8 @@
  * (customModels in ~/.factory/settings.json) needs no Factory login, and the run reaches the
  * model with the part's prompt; but inside Ballador's sandbox Droid's shell tool (`Execute`)
  * comes back "terminated by signal: SIGKILL" for `git add … && git commit …` and for `ballador
- * done` (measured three times each), while `echo` and `ls` run; outside the sandbox all of them
- * run. So the agent cannot commit or report done. This file asserts that state: when a Droid
+ * done` (measured three times each), while `echo` and `ls` usually run (once `echo` was killed
+ * too); outside the sandbox all of them run. So the agent cannot commit or report done. This file asserts that state: when a Droid
  * release runs commands here, it fails, and the preset can take the full journey
  * (agent-e2e.ts's toReview and retried).
  */
@@ -39,11 +39,12 @@ describe("Factory's Droid, real binary, sandboxed, against a fake Messages API",
     // The seeding chose the person's only custom model: the prompt reached the fake.
     expect(DROID.firstPrompt(api)).toContain(marker);
     expect(DROID.firstPrompt(api)).toContain("ballador done");
-    // Its shell tool ran `echo` and `ls`; `ballador done` was killed.
+    // `ballador done` was killed. `echo` and `ls` usually run, but not always: in one of two full
+    // test runs the first `echo` was killed too. Each either ran or was killed, nothing else.
     const outputs = DROID.toolOutputs(api);
     expect(outputs.length).toBe(3);
-    expect(outputs[0]).toContain("STEP1-RAN");
-    expect(outputs[1]).toContain("STEP2-RAN");
+    expect(outputs[0]).toMatch(/STEP1-RAN|SIGKILL/);
+    expect(outputs[1]).toMatch(/STEP2-RAN|SIGKILL/);
     expect(outputs[2]).toContain("SIGKILL");
     expect(task.state).toBe("failed");
     expect(task.reason).toContain("without reporting done");
