@@ -6,41 +6,15 @@
  * before), in turn. Prints one JSON document of per-round milliseconds.
  */
 import { spawn } from "node:child_process";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { buildPolicy, RunSandbox } from "../dist/adapters/sandbox/index.js";
+import { RunSandbox } from "../dist/adapters/sandbox/index.js";
 import { scans } from "../dist/adapters/sandbox/ripgrep.js";
+import { wrapFixture } from "../test/helpers/wrap-fixture.mjs";
 
 const [base, roundsText] = process.argv.slice(2);
 const rounds = Number(roundsText);
-const runDir = join(base, "run");
-const scratch = join(runDir, "sandbox-cwd");
-const worktree = join(base, "wt");
-for (const d of [
-  worktree,
-  scratch,
-  ...["tmp", "refs", "reflogs", "inbox", "home", "objects"].map((f) => join(runDir, f)),
-  join(base, "common", "worktrees", "wt"),
-  join(base, "common", "refs", "heads", "ballador"),
-  join(base, "common", "logs", "refs", "heads", "ballador"),
-]) {
-  mkdirSync(d, { recursive: true });
-}
-writeFileSync(join(runDir, "run.json"), "{}");
-const policy = buildPolicy({
-  kind: "agent",
-  worktree,
-  runDir,
-  stateDir: join(base, "state"),
-  shimDir: join(base, "state", "bin"),
-  worktreeRoot: join(base, "wts"),
-  gitCommonDir: join(base, "common"),
-  gitWorktreeDir: join(base, "common", "worktrees", "wt"),
-  branch: "ballador/x",
-  allowHosts: [],
-  allowWrite: [],
-  denyRead: [],
-});
+const { runDir, scratch, worktree, policy } = wrapFixture(base);
 
 const ms = (t) => Number(process.hrtime.bigint() - t) / 1e6;
 function runWrapped(w) {

@@ -104,3 +104,26 @@ export function sandboxRuntimePlugin(root) {
     },
   };
 }
+
+/**
+ * Bundles `entry` (a bench's or a test's child program) into `outfile` with the sandbox runtime
+ * inlined as dist/bundle has it, so the child runs Ballador's runtime, its scan and its hooks.
+ * `outfile` belongs beside dist/bundle, whose vendor folder (seccomp) the runtime finds there.
+ */
+export async function bundleWithRuntime(root, entry, outfile) {
+  const { build } = await import("esbuild");
+  await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    format: "esm",
+    platform: "node",
+    target: "node20",
+    plugins: [sandboxRuntimePlugin(root)],
+    banner: {
+      js: 'import { createRequire as __ballador_require } from "node:module"; const require = __ballador_require(import.meta.url);',
+    },
+    logLevel: "warning",
+  });
+  return outfile;
+}

@@ -95,25 +95,14 @@ function certificates(dir) {
 
 /** The child, bundled beside dist/bundle (whose vendor folder the runtime finds there). */
 async function bundleChild() {
-  const { build } = await import("esbuild");
-  const { sandboxRuntimePlugin } = await import(
+  const { bundleWithRuntime } = await import(
     pathToFileURL(join(ROOT, "scripts", "sandbox-runtime-plugin.mjs")).href
   );
-  const outfile = join(DIST, "bundle", "bench-masked-child.js");
-  await build({
-    entryPoints: [join(BENCH_DIR, "masked-child.js")],
-    outfile,
-    bundle: true,
-    format: "esm",
-    platform: "node",
-    target: "node20",
-    plugins: [sandboxRuntimePlugin(ROOT)],
-    banner: {
-      js: 'import { createRequire as __ballador_require } from "node:module"; const require = __ballador_require(import.meta.url);',
-    },
-    logLevel: "warning",
-  });
-  return outfile;
+  return bundleWithRuntime(
+    ROOT,
+    join(BENCH_DIR, "masked-child.js"),
+    join(DIST, "bundle", "bench-masked-child.js"),
+  );
 }
 
 const SCRUB_MIB = 64;

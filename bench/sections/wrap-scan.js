@@ -12,25 +12,14 @@ import { BENCH_DIR, DIST, figure, ROOT, run, stats, tempDir } from "../lib.js";
 const ROUNDS = 30;
 
 async function bundleChild() {
-  const { build } = await import("esbuild");
-  const { sandboxRuntimePlugin } = await import(
+  const { bundleWithRuntime } = await import(
     pathToFileURL(join(ROOT, "scripts", "sandbox-runtime-plugin.mjs")).href
   );
-  const outfile = join(DIST, "bundle", "bench-wrap-child.js");
-  await build({
-    entryPoints: [join(BENCH_DIR, "wrap-child.js")],
-    outfile,
-    bundle: true,
-    format: "esm",
-    platform: "node",
-    target: "node20",
-    plugins: [sandboxRuntimePlugin(ROOT)],
-    banner: {
-      js: 'import { createRequire as __ballador_require } from "node:module"; const require = __ballador_require(import.meta.url);',
-    },
-    logLevel: "warning",
-  });
-  return outfile;
+  return bundleWithRuntime(
+    ROOT,
+    join(BENCH_DIR, "wrap-child.js"),
+    join(DIST, "bundle", "bench-wrap-child.js"),
+  );
 }
 
 export const section = {

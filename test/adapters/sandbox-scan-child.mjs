@@ -6,41 +6,15 @@
  * Prints one JSON document: each step's exit and output, the file's content, the scans.
  */
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { buildPolicy, RunSandbox } from "../../dist/adapters/sandbox/index.js";
+import { RunSandbox } from "../../dist/adapters/sandbox/index.js";
 import { scans } from "../../dist/adapters/sandbox/ripgrep.js";
+import { wrapFixture } from "../helpers/wrap-fixture.mjs";
 
 const base = process.argv[2];
-const runDir = join(base, "run");
-const scratch = join(runDir, "sandbox-cwd");
-const worktree = join(base, "wt");
-for (const d of [
-  worktree,
-  scratch,
-  ...["tmp", "refs", "reflogs", "inbox", "home", "objects"].map((f) => join(runDir, f)),
-  join(base, "common", "worktrees", "wt"),
-  join(base, "common", "refs", "heads", "ballador"),
-  join(base, "common", "logs", "refs", "heads", "ballador"),
-]) {
-  mkdirSync(d, { recursive: true });
-}
-writeFileSync(join(runDir, "run.json"), "{}");
-const policy = buildPolicy({
-  kind: "agent",
-  worktree,
-  runDir,
-  stateDir: join(base, "state"),
-  shimDir: join(base, "state", "bin"),
-  worktreeRoot: join(base, "wts"),
-  gitCommonDir: join(base, "common"),
-  gitWorktreeDir: join(base, "common", "worktrees", "wt"),
-  branch: "ballador/x",
-  allowHosts: [],
-  // The attack needs a writable wrap folder; a real run's is neither writable nor readable.
-  allowWrite: [scratch],
-  denyRead: [],
-});
+// The attack needs a writable wrap folder; a real run's is neither writable nor readable.
+const { runDir, scratch, worktree, policy } = wrapFixture(base, { writableScratch: true });
 
 function runStep(wrapped) {
   return new Promise((resolve, reject) => {

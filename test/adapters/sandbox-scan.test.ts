@@ -35,23 +35,13 @@ describe("the sandbox's dangerous-file scan", () => {
 
   it("denies a dangerous file planted after an earlier wrap (bundled runtime, real bwrap)", async () => {
     const dir = await makeTempDir();
-    const { build } = await import("esbuild");
-    const { sandboxRuntimePlugin } = await import(join(ROOT, "scripts", "sandbox-runtime-plugin.mjs"));
+    const { bundleWithRuntime } = await import(join(ROOT, "scripts", "sandbox-runtime-plugin.mjs"));
     // Beside dist/bundle, whose vendor folder (seccomp) the runtime finds there.
-    const outfile = join(ROOT, "dist", "bundle", `test-scan-child-${process.pid}.js`);
-    await build({
-      entryPoints: [join(ROOT, "test", "adapters", "sandbox-scan-child.mjs")],
-      outfile,
-      bundle: true,
-      format: "esm",
-      platform: "node",
-      target: "node20",
-      plugins: [sandboxRuntimePlugin(ROOT)],
-      banner: {
-        js: 'import { createRequire as __ballador_require } from "node:module"; const require = __ballador_require(import.meta.url);',
-      },
-      logLevel: "warning",
-    });
+    const outfile = await bundleWithRuntime(
+      ROOT,
+      join(ROOT, "test", "adapters", "sandbox-scan-child.mjs"),
+      join(ROOT, "dist", "bundle", `test-scan-child-${process.pid}.js`),
+    );
     try {
       const out = await new Promise<string>((resolve, reject) => {
         const child = spawn(process.execPath, [outfile, dir], { stdio: ["ignore", "pipe", "inherit"] });
