@@ -12,29 +12,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BIN, runProgram } from "../helpers/cli.js";
 import { HAVE_RUNNER_HOSTS, type RunnerHosts, startRunnerHostsWithGit } from "../helpers/runner-hosts.js";
-import { cleanupProjects, commitAndDone, makeProject, type Project, waitFor } from "../helpers/runtime.js";
-
-async function remoteProject(hosts: RunnerHosts, config: Record<string, unknown> = {}): Promise<Project> {
-  const p = await makeProject({
-    config: {
-      stack: true,
-      runners: hosts.hosts.map((h) => ({
-        name: h.name,
-        ssh: h.name,
-        max_sessions: 2,
-        root: `${h.home}/ballador`,
-      })),
-      runners_remote: hosts.remote.url,
-      // Every part writes a .txt file: checked on the runner, and again at home by the merge.
-      verify: "ls *.txt",
-      ...config,
-    },
-  });
-  Object.assign(p.env, hosts.env);
-  // The runner's Ballador is the bundle check installs there, pinned to this build.
-  for (const h of hosts.hosts) await p.ok(["runner", "check", h.name]);
-  return p;
-}
+import { remoteProject } from "../helpers/runner-project.js";
+import { cleanupProjects, commitAndDone, type Project, waitFor } from "../helpers/runtime.js";
 
 const quote = (v: string) => `'${v.replace(/'/g, "'\\''")}'`;
 
@@ -83,7 +62,7 @@ describe.skipIf(!HAVE_RUNNER_HOSTS)("remote runs over SSH (spec 0013)", () => {
   }, 180_000);
 
   it("runs a part on a runner, brings it to review at home, and merges it at home", async () => {
-    const p = await remoteProject(hosts);
+    const p = await remoteProject(hosts, { stack: true });
     await p.part("alpha", { steps: commitAndDone("alpha.txt", "from r1\n") });
     await p.ok(["queue"]);
     const launched = await p.ok(["launch", "alpha", "--on", "r1"]);
@@ -103,7 +82,7 @@ describe.skipIf(!HAVE_RUNNER_HOSTS)("remote runs over SSH (spec 0013)", () => {
     );
   }, 180_000);
   it("conducts six parts across two runners and home in dependency order, stacked, and merges them at home", async () => {
-    const p = await remoteProject(hosts);
+    const p = await remoteProject(hosts, { stack: true });
     const part = async (id: string, runner: string, needs: string[] = []) => {
       const file = await p.part(id, { needs, steps: commitAndDone(`${id}.txt`, `${id} on ${runner}\n`) });
       // runner: is front matter, where the person writes it.
@@ -137,7 +116,7 @@ describe.skipIf(!HAVE_RUNNER_HOSTS)("remote runs over SSH (spec 0013)", () => {
       expect(execFileSync("git", ["show", `main:${id}.txt`], { cwd: p.dir, encoding: "utf8" })).toMatch(id);
   }, 400_000);
   it("gives the person's hands a remote run: status names the runner, attach goes there, logs -f follows it, stop stops it there", async () => {
-    const p = await remoteProject(hosts);
+    const p = await remoteProject(hosts, { stack: true });
     await p.part("hands", {
       steps: [{ print: "hello from the runner" }, { sleep: 60_000 }, ...commitAndDone("hands.txt")],
     });

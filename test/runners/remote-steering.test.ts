@@ -11,32 +11,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HAVE_CHROMIUM, useBrowser } from "../helpers/browser.js";
 import { serveDashboard } from "../helpers/dashboard.js";
 import { HAVE_RUNNER_HOSTS, type RunnerHosts, startRunnerHostsWithGit } from "../helpers/runner-hosts.js";
-import { cleanupProjects, makeProject, type Project, type Step, waitFor } from "../helpers/runtime.js";
+import { remoteProject } from "../helpers/runner-project.js";
+import { cleanupProjects, type Project, type Step, waitFor } from "../helpers/runtime.js";
 
 interface RemoteRunJson {
   id: string;
   attempt: number;
   runner: string | null;
   agentStartedAt: string | null;
-}
-
-async function remoteProject(hosts: RunnerHosts, config: Record<string, unknown> = {}): Promise<Project> {
-  const p = await makeProject({
-    config: {
-      runners: hosts.hosts.map((h) => ({
-        name: h.name,
-        ssh: h.name,
-        max_sessions: 2,
-        root: `${h.home}/ballador`,
-      })),
-      runners_remote: hosts.remote.url,
-      verify: "ls *.txt",
-      ...config,
-    },
-  });
-  Object.assign(p.env, hosts.env);
-  for (const h of hosts.hosts) await p.ok(["runner", "check", h.name]);
-  return p;
 }
 
 /** A part whose front matter names its runner (as the person writes it), or none. */
