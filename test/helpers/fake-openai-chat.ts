@@ -16,6 +16,7 @@
  */
 import type { ServerResponse } from "node:http";
 import { recorder, scriptAt, sendJson, serveHttp } from "./fake-http.js";
+import { textOf } from "./fake-openai-responses.js";
 
 export interface FakeChatOptions {
   steps: readonly string[];
@@ -140,16 +141,6 @@ function sendStream(res: ServerResponse, id: string, model: string, reply: Reply
   chunk({}, reply.call ? "tool_calls" : "stop", USAGE);
   res.write("data: [DONE]\n\n");
   res.end();
-}
-
-/** The text of a message's content (a string, or text parts). */
-export function textOf(content: unknown): string {
-  if (typeof content === "string") return content;
-  if (!Array.isArray(content)) return "";
-  return content
-    .map((c) => (c && typeof c === "object" && typeof c.text === "string" ? (c.text as string) : ""))
-    .filter(Boolean)
-    .join("\n");
 }
 
 /** Requests to /chat/completions that offered tools: the agent's own turns. */
