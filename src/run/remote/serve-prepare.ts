@@ -13,6 +13,7 @@ import { openProject, type Project } from "../../project/index.js";
 import { launch } from "../launch.js";
 import type { RunOrder } from "./protocol.js";
 import { writeRemoteMasked } from "./runner-masked.js";
+import { keepSecrets } from "./runner-secrets.js";
 
 /** The branch the runner's throwaway repository starts its task from. */
 export const RUNNER_BASE = "ballador-base";
@@ -115,13 +116,20 @@ export async function startOrFind(order: RunOrder): Promise<RunnerRun> {
     const earlier = JSON.parse(readFileSync(orderFile, "utf8")) as { taskId?: string };
     if (earlier.taskId !== order.taskId)
       throw new Error(`run ${order.runId} on this runner is another task's`);
-    return { dir, repo, project: await openProject(repo), reattached: true };
+    const project = await openProject(repo);
+    // A supervisor that has not asked yet asks this runner-serve (one that has keeps its own).
+    if (order.secrets) await keepSecrets(project.paths.stateDir, order.secrets);
+    return { dir, repo, project, reattached: true };
   }
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  writeFileSync(orderFile, JSON.stringify({ ...order, config: undefined }), { flag: "wx" });
+  // Never a secret's value on the runner's disk: the order is kept without it.
+  writeFileSync(orderFile, JSON.stringify({ ...order, config: undefined, secrets: undefined }), {
+    flag: "wx",
+  });
   await prepareRepo(order, repo);
   const project = await openProject(repo);
   if (order.masked) writeRemoteMasked(project.paths.stateDir, order.masked);
+  if (order.secrets) await keepSecrets(project.paths.stateDir, order.secrets);
   queueTask(project, order);
   const result = await launch(project, {
     tasks: [order.taskId],
