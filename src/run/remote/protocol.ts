@@ -87,6 +87,8 @@ export const RunOrderSchema = z
       .default(null),
     /** What home has applied already (the runner store's seqs): a reattach sends only what is new. */
     cursor: z.object({ event: SEQ, verification: SEQ, note: SEQ, denial: SEQ.optional() }).strict(),
+    /** The earlier run on this runner whose conversation this one continues (resume, retry, request-changes). */
+    continueRun: z.string().regex(RUN_ID).nullable().default(null),
     /** The run's masked secrets through home's proxy, when its profile has any. */
     masked: MaskedOrderSchema.optional(),
     /** The run's secrets with their values, only for a runner with secrets_at: runner. */

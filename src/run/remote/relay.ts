@@ -194,6 +194,10 @@ function runOrder(
     prReview: openPrReview(r.store, r.taskId).slice(-64),
     update: openUpdate(r.store, r.taskId)?.text ?? null,
     cursor: r.cursor,
+    continueRun: claim.resume
+      ? (r.store.runsOf(r.taskId).find((x) => x.id !== r.runId && x.runDir === claim.previousRunDir)?.id ??
+        null)
+      : null,
   };
 }
 
