@@ -30,6 +30,11 @@ export function holdsRunnerSecrets(stateDir: string): boolean {
   return existsSync(join(stateDir, FILE));
 }
 
+/** Drops an earlier run's record (a continued project): a new order brings its own, or none. */
+export function forgetRunnerSecrets(stateDir: string): void {
+  rmSync(join(stateDir, FILE), { force: true });
+}
+
 /** Home: the profile's secrets with their values for the order, or null when it has none. */
 export async function runnerSecretsFor(r: RelayRun, profileName: string): Promise<RunnerSecret[] | null> {
   const config = r.project.config;
@@ -64,6 +69,7 @@ const KeptSchema = z
   .object({
     socket: z.string().max(200),
     token: z.string().regex(/^[0-9a-f]{64}$/),
+    profile: z.string(),
     uses: z.record(
       z.string(),
       z
@@ -84,7 +90,11 @@ const KeptSchema = z
  * The runner: holds the order's values in this process and answers the run's supervisor, which
  * must show the token. Returns the closer (the socket's folder removed with it).
  */
-export async function keepSecrets(stateDir: string, secrets: readonly RunnerSecret[]): Promise<() => void> {
+export async function keepSecrets(
+  stateDir: string,
+  profile: string,
+  secrets: readonly RunnerSecret[],
+): Promise<() => void> {
   const values = JSON.stringify(Object.fromEntries(secrets.map((s) => [s.name, s.value])));
   const uses = Object.fromEntries(secrets.map(({ name, value: _value, ...use }) => [name, use]));
   const token = randomBytes(32).toString("hex");
@@ -109,7 +119,7 @@ export async function keepSecrets(stateDir: string, secrets: readonly RunnerSecr
   });
   server.unref();
   const tmp = join(stateDir, `${FILE}.tmp`);
-  writeFileSync(tmp, JSON.stringify({ socket, token, uses }), { mode: 0o600 });
+  writeFileSync(tmp, JSON.stringify({ socket, token, profile, uses }), { mode: 0o600 });
   renameSync(tmp, join(stateDir, FILE));
   const close = () => {
     server.close();
@@ -139,14 +149,17 @@ function ask(socket: string, token: string): Promise<string> {
 
 /**
  * The supervisor on a runner: its run's secrets (passed ones for the agent, masked ones for its
- * proxy), or null when its runner holds none (a local run, or secrets kept at home).
+ * proxy), or null when its runner holds none (a local run, or secrets kept at home). Only for
+ * the profile they were sent for: another stage's or a fallback's agent gets none of them.
  */
 export async function runnerHeldSecrets(
   stateDir: string,
+  profile: string,
 ): Promise<{ passed: Record<string, string>; masked: MaskedSecret[] } | null> {
   const file = join(stateDir, FILE);
   if (!existsSync(file)) return null;
   const kept = KeptSchema.parse(JSON.parse(readFileSync(file, "utf8")));
+  if (kept.profile !== profile) return null;
   let values = held.get(kept.token);
   if (!values) {
     const answer = await ask(kept.socket, kept.token).catch((err: Error) => {

@@ -12,8 +12,8 @@ import { git } from "../../adapters/git/index.js";
 import { openProject, type Project } from "../../project/index.js";
 import { launch } from "../launch.js";
 import type { RunOrder } from "./protocol.js";
-import { writeRemoteMasked } from "./runner-masked.js";
-import { keepSecrets } from "./runner-secrets.js";
+import { forgetRemoteMasked, writeRemoteMasked } from "./runner-masked.js";
+import { forgetRunnerSecrets, keepSecrets } from "./runner-secrets.js";
 import { continuation, readyAgain, repoOf, type Since, sinceNow, useRepo } from "./serve-continue.js";
 
 /** The branch the runner's throwaway repository starts its task from. */
@@ -124,7 +124,7 @@ export async function startOrFind(order: RunOrder): Promise<RunnerRun> {
     const repo = repoOf(dir);
     const project = await openProject(repo);
     // A supervisor that has not asked yet asks this runner-serve (one that has keeps its own).
-    if (order.secrets) await keepSecrets(project.paths.stateDir, order.secrets);
+    if (order.secrets) await keepSecrets(project.paths.stateDir, order.profile, order.secrets);
     const since = existsSync(sinceFile)
       ? (JSON.parse(readFileSync(sinceFile, "utf8")) as Since)
       : { event: 0, verification: 0, note: 0 };
@@ -143,9 +143,11 @@ export async function startOrFind(order: RunOrder): Promise<RunnerRun> {
   if (start === cont) {
     useRepo(dir, repo);
     readyAgain(project, order);
+    forgetRemoteMasked(project.paths.stateDir);
+    forgetRunnerSecrets(project.paths.stateDir);
   }
   if (order.masked) writeRemoteMasked(project.paths.stateDir, order.masked);
-  if (order.secrets) await keepSecrets(project.paths.stateDir, order.secrets);
+  if (order.secrets) await keepSecrets(project.paths.stateDir, order.profile, order.secrets);
   const since = sinceNow(project, order.taskId);
   writeFileSync(sinceFile, JSON.stringify(since));
   const result = await launch(project, {

@@ -116,7 +116,7 @@ export async function agentEnvironment(
     if (v !== undefined) env[name] = v;
   }
   // On a runner with secrets_at: runner the values came from home, held in memory by runner-serve.
-  const held = await runnerHeldSecrets(spec.stateDir);
+  const held = await runnerHeldSecrets(spec.stateDir, spec.profile);
   const { passed, masked } = held ?? splitSecrets(spec.secrets, await resolveSecrets(spec, process.env));
   if (masked.length > 0 && !spec.sandbox) {
     throw new Error(`secret ${masked[0]?.name} is masked, which needs the sandbox (sandbox.mode is none)`);
