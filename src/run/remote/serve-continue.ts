@@ -15,6 +15,8 @@ import { branchFor, openProject, type Project, worktreePathFor } from "../../pro
 import type { RunOrder } from "./protocol.js";
 
 const LIVE: readonly TaskState[] = ["queued", "ready", "running", "verifying"];
+/** The states a task there may go on from (each may move to ready). */
+const AGAIN: readonly TaskState[] = ["review", "failed", "stopped", "blocked"];
 
 /** Where a run's throwaway repository is: its own, or the one of the run it continued. */
 export function repoOf(dir: string): string {
@@ -79,6 +81,7 @@ async function continuable(project: Project, order: RunOrder): Promise<string | 
   if (!task) return "the task is not in its store";
   if (LIVE.includes(task.state) || store.liveRuns().some((r) => r.taskId === task.id))
     return "its run is still live here";
+  if (!AGAIN.includes(task.state)) return `its task there is ${task.state}`;
   const worktree = worktreePathFor(project.config, project.paths.root, order.taskId);
   if (!existsSync(worktree)) return "its worktree is gone";
   // Home's start must be where that run left the branch: anything else is other work.
