@@ -47,7 +47,7 @@ export function loadConfig(repoRoot: string, env: NodeJS.ProcessEnv = process.en
     if (problem) problems.push({ file: caFile, key: `sandbox.upstream_ca.${i}`, message: problem });
     return path;
   });
-  problems.push(...runtimeNodeProblems(config, layers, env));
+  problems.push(...runtimeNodeProblems(config, layers, env), ...runnerSecretsProblems(layers, env));
   if (problems.length > 0) throw new ConfigError(problems);
   return { config, sources: layers.sources, warnings: [] };
 }
@@ -310,6 +310,25 @@ function runtimeNodeProblems(config: Config, layers: Layers, env: NodeJS.Process
   }
   config.runtime = { node: path, from };
   return [];
+}
+
+/**
+ * `secrets_at: runner` sends the person's secret values to another machine: only the person's
+ * own file may say so, never a repository's, which agents' merged branches change.
+ */
+function runnerSecretsProblems(layers: Layers, env: NodeJS.ProcessEnv): ConfigProblem[] {
+  const runners = layers.repo?.runners ?? [];
+  return runners.flatMap((r, i) =>
+    r.secrets_at === "runner"
+      ? [
+          {
+            file: layers.file,
+            key: `runners.${i}.secrets_at`,
+            message: `sends your secrets' values to runner ${r.name}, which a repository's file may not decide (agents' branches change it): list this runner in ${globalConfigPath(env)} instead, or remove secrets_at (home keeps the values)`,
+          },
+        ]
+      : [],
+  );
 }
 
 function readLayer(path: string, problems: ConfigProblem[]): ConfigLayer | null {

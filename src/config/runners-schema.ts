@@ -89,7 +89,7 @@ export const RunnerSchema = z.strictObject({
     .enum(["home", "runner"])
     .optional()
     .describe(
-      "home: masked secrets stay home, added by a proxy at home that the runner reaches through an SSH tunnel. runner: the runner's own secret store (designed, not built: a run with secrets is refused there). Default: home",
+      "home: masked secrets stay home, added by a proxy at home that the runner reaches through an SSH tunnel. runner: the values are sent to the runner per run over ssh and held in memory there by the run's supervisor, whose own proxy masks them (for a runner that needs direct egress; only your own config file may say so, never the repository's). Default: home",
     ),
 });
 

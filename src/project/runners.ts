@@ -23,6 +23,10 @@ import type { Config } from "../config/schema.js";
 import { PACKAGE_ROOT } from "../package-root.js";
 import { VERSION } from "../version.js";
 
+/** What `doctor`, `runner check` and `runner list` say of a runner with secrets_at: runner. */
+export const RUNNER_HOLDS_SECRETS =
+  "secrets_at: runner: the values of a run's secrets are sent to it per run over ssh and held in memory there by the run's supervisor (never on its disk)";
+
 export interface RunnerCheckItem {
   name: string;
   ok: boolean;

@@ -363,7 +363,10 @@ function writeSpec(o: Opening, sandboxed: boolean): void {
     env: runEnvironment(process.env, o.shared.shimDir, home, identity),
     realHome: process.env.HOME ?? home,
     previousFailure: opts.previousFailure ?? null,
-    resume: continuesConversation(worktreeExisted, previous?.profile ?? null, profile.name),
+    // On a runner, its worktree and HOME are the runner's: it continues there when it can.
+    resume: o.place.runner
+      ? previous?.runner === o.place.runner && previous.profile === profile.name
+      : continuesConversation(worktreeExisted, previous?.profile ?? null, profile.name),
     previousRunDir: previous?.runDir ?? null,
     actor: opts.actor ?? "launch",
     claimedAt: o.claimedAt,

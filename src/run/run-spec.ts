@@ -30,6 +30,7 @@ import {
   verifyCommandFor,
 } from "../project/index.js";
 import { type McpSelection, mcpSelection } from "./mcp-servers.js";
+import { holdsRunnerSecrets } from "./remote/runner-secrets.js";
 import { openPrReview, openRequests, openUpdate } from "./steering.js";
 
 /** A provisioning step that failed: its message is the task's failure reason. */
@@ -93,6 +94,8 @@ export function carriedNames(project: Project, profile: ResolvedProfile): string
     }
     current = current.fallback ? resolveProfile(project.config, current.fallback) : null;
   }
+  // On a runner holding the run's secrets (secrets_at: runner) the profile lists none: same proxy.
+  if (holdsRunnerSecrets(project.paths.stateDir)) names.add("NODE_EXTRA_CA_CERTS");
   return [...names];
 }
 

@@ -188,9 +188,12 @@ export async function resolveSecrets(
   return out;
 }
 
+/** How a secret is used, without where its value comes from (a runner gets values, not sources). */
+export type SecretUse = Pick<SecretSpec, "mode" | "hosts" | "at" | "extract" | "header" | "in_body">;
+
 /** Splits resolved secret values: the ones the agent holds, and the masked ones it never sees. */
 export function splitSecrets(
-  specs: Readonly<Record<string, SecretSpec>>,
+  specs: Readonly<Record<string, SecretUse>>,
   values: Readonly<Record<string, string>>,
 ): { passed: Record<string, string>; masked: MaskedSecret[] } {
   const passed: Record<string, string> = {};

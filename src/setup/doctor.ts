@@ -15,6 +15,7 @@ import { REPO_CONFIG_PATH } from "../config/sources.js";
 import { describeSecrets, hostCovered, secretMode } from "../core/secrets.js";
 import {
   findRoot,
+  RUNNER_HOLDS_SECRETS,
   readRunnerRecord,
   sandboxWeakenedLine,
   stateDirFor,
@@ -216,7 +217,10 @@ async function runnerChecks(config: Config, root: string): Promise<Check[]> {
       return {
         name,
         ok: true,
-        detail: `${r.ssh}: check passed at ${readRunnerRecord(stateDir, r.name)?.checked_at}`,
+        detail: `${r.ssh}: check passed at ${readRunnerRecord(stateDir, r.name)?.checked_at}${r.secrets_at === "runner" ? `; ${RUNNER_HOLDS_SECRETS}` : ""}`,
+        ...(r.secrets_at === "runner"
+          ? { warn: true, fix: "remove secrets_at to keep the values home" }
+          : {}),
       };
     const failed = readRunnerRecord(stateDir, r.name)?.ok === false;
     return failed

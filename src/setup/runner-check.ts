@@ -17,6 +17,7 @@ import {
   balladorBuild,
   notFound,
   type Project,
+  RUNNER_HOLDS_SECRETS,
   type RunnerCheckItem,
   type RunnerRecord,
   remotePath,
@@ -337,6 +338,14 @@ export async function checkOneRunner(runner: RunnerConfig, inputs: CheckInputs):
     record.checks.push(...remoteItems(remote, facts, inputs.homeReach));
     record.checks.push(...agentItems(programs, facts, record));
   }
+  if (runner.secrets_at === "runner")
+    record.checks.push({
+      name: "secrets",
+      ok: true,
+      warn: true,
+      detail: RUNNER_HOLDS_SECRETS,
+      fix: "remove secrets_at to keep the values home",
+    });
   const bad = record.checks.find((c) => !c.ok);
   record.ok = !bad;
   record.reason = bad ? `${bad.name}: ${bad.detail}${bad.fix ? ` (fix: ${bad.fix})` : ""}` : null;

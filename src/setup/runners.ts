@@ -200,3 +200,5 @@ function listing(r: RunnerConfig, record: RunnerRecord | null): RunnerListing {
     ballador: record?.ballador?.version ?? null,
   };
 }
+
+export { RUNNER_HOLDS_SECRETS } from "../project/index.js";

@@ -113,6 +113,7 @@ export const HOUSE: House = {
           "src/run/remote/relay.ts",
           "src/run/remote/serve.ts",
           "src/run/remote/serve-prepare.ts",
+          "src/run/remote/serve-continue.ts",
         ],
         why: "the project is opened by the faces, the watcher and the supervisor's loop only",
       },

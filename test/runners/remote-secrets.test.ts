@@ -8,12 +8,11 @@
  * a host the runner's sandbox refused is recorded at home, where `sandbox denials` and the brief
  * read it.
  */
-import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { maskedSecretConfig, type SecretSpec } from "../helpers/profiles.js";
 import { HAVE_RUNNER_HOSTS, type RunnerHosts, startRunnerHostsWithGit } from "../helpers/runner-hosts.js";
+import { filesHolding, filesOwnedBy, procValueHashes } from "../helpers/runner-leaks.js";
 import type { Step } from "../helpers/runtime.js";
 import {
   cleanupSandboxTests,
@@ -28,11 +27,6 @@ import {
 } from "../helpers/sandbox.js";
 
 const sha = (v: string) => createHash("sha256").update(v).digest("hex");
-
-/** The sha256 of every environment value and argument of every process the agent can see. */
-const procValueHashes =
-  "for f in /proc/[0-9]*/environ /proc/[0-9]*/cmdline; do tr '\\0' '\\n' < \"$f\" 2>/dev/null; echo; done | " +
-  "sed 's/^[A-Za-z_][A-Za-z0-9_]*=//' | while IFS= read -r v; do printf %s \"$v\" | sha256sum; done";
 
 /**
  * Python on the runner, inside the sandbox: connects straight to each tunnel socket it finds
@@ -56,16 +50,6 @@ function tunnelAttack(root: string, port: number): string {
   return `python3 -c "$(printf %s ${b64} | base64 -d)" > tunnel-attack.txt 2>&1; true`;
 }
 
-/** Every regular file the Unix user owns on this machine's root filesystem (the runner's disk). */
-function filesOwnedBy(user: string): string[] {
-  // Other tests' temporary folders come and go meanwhile: find's complaints about them are not ours.
-  const r = spawnSync("find", ["/", "-xdev", "-user", user, "-type", "f", "-size", "-20M"], {
-    encoding: "utf8",
-    maxBuffer: 64 << 20,
-  });
-  return r.stdout.split("\n").filter((l) => l.length > 0);
-}
-
 describe.skipIf(!HAVE_RUNNER_HOSTS)("masked secrets of a remote run (spec 0013)", () => {
   let hosts: RunnerHosts;
   beforeAll(async () => {
@@ -76,16 +60,13 @@ describe.skipIf(!HAVE_RUNNER_HOSTS)("masked secrets of a remote run (spec 0013)"
     await hosts?.close();
   });
 
-  async function remoteSecretProject(
-    secrets: Record<string, SecretSpec>,
-    runner: Record<string, unknown> = {},
-  ): Promise<SandboxProject> {
+  async function remoteSecretProject(secrets: Record<string, SecretSpec>): Promise<SandboxProject> {
     const p = await makeSandboxProject({
       allowHosts: ["127.0.0.1"],
       config: {
         ...maskedSecretConfig(secrets),
         // A root under ~ (as the default is): the tunnel's socket path needs the runner's $HOME.
-        runners: [{ name: "r1", ssh: "r1", root: "~/ballador", ...runner }],
+        runners: [{ name: "r1", ssh: "r1", root: "~/ballador" }],
         runners_remote: hosts.remote.url,
       },
     });
@@ -165,15 +146,7 @@ describe.skipIf(!HAVE_RUNNER_HOSTS)("masked secrets of a remote run (spec 0013)"
     // Nothing on the runner's disk holds it: every file its user owns, its home included.
     const owned = filesOwnedBy(h.user);
     expect(owned.some((f) => f.startsWith(h.home))).toBe(true);
-    const holding = owned.filter((f) => {
-      try {
-        const data = readFileSync(f);
-        return data.includes(Buffer.from(real)) || data.includes(Buffer.from(realFile));
-      } catch {
-        return false;
-      }
-    });
-    expect(holding).toEqual([]);
+    expect(filesHolding(owned, [real, realFile])).toEqual([]);
     // Nor at home: store, run folders, worktrees, repository; the branch holds the stand-in.
     await expectInNoFile(real, leakPlaces(p), "the real value");
     await expectInNoFile(realFile, leakPlaces(p), "the file's real token");
@@ -204,18 +177,5 @@ describe.skipIf(!HAVE_RUNNER_HOSTS)("masked secrets of a remote run (spec 0013)"
     expect(r.stderr).toContain("passes PASS_TOKEN to the agent as it is");
     expect(r.stderr).toContain("--on local");
     expect((await p.task("passed")).state).toBe("ready");
-  }, 120_000);
-
-  it("refuses secrets_at: runner (designed, not built) with the reason and the fix", async () => {
-    const p = await remoteSecretProject(
-      { API_TOKEN: { env: "API_TOKEN", hosts: ["127.0.0.1"] } },
-      { secrets_at: "runner" },
-    );
-    await p.part("own", { steps: [{ done: "never" }] });
-    await p.ok(["queue"]);
-    const r = await p.run(["launch", "own", "--on", "r1"], { env: { API_TOKEN: uniqueValue("t-") } });
-    expect(r.code, r.stdout + r.stderr).not.toBe(0);
-    expect(r.stderr).toContain("secrets_at: runner");
-    expect(r.stderr).toContain("not built yet");
   }, 120_000);
 });

@@ -150,8 +150,15 @@ describe.skipIf(!HAVE_RUNNER_HOSTS)("a remote run in the person's hands (spec 00
     ]);
     // The agent there was given the person's words, in a run of home's attempt number.
     const last = runs.at(-1) as RemoteRunJson;
-    const found = await r1.ssh(`find ~/ballador/runs/${last.id}/repo/.ballador -name prompt.md`);
-    const promptFile = found.stdout.trim().split("\n")[0] as string;
+    // It continued in the first run's throwaway project there (its worktree, store and HOMEs).
+    const repo = (await r1.ssh(`cat ~/ballador/runs/${last.id}/repo.path`)).stdout.trim();
+    expect(repo).toMatch(/\/runs\/again-a1-[^/]*\/repo$/);
+    const found = await r1.ssh(`find ${repo}/.ballador -name prompt.md`);
+    const promptFile =
+      found.stdout
+        .trim()
+        .split("\n")
+        .find((f) => /again-a2-/.test(f)) ?? "";
     expect(promptFile).toMatch(/\/again-a2-[^/]*\/prompt\.md$/);
     expect((await r1.ssh(`cat ${promptFile}`)).stdout).toContain("keep empty lines");
     // The new attempt started from the work that came home and added its own.

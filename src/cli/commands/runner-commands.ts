@@ -73,7 +73,7 @@ function registerList(runner: Command): void {
       examples("ballador runner list", "ballador runner list --json | jq '.runners[].check'"),
     )
     .action(async (opts: { json?: boolean }, cmd: Command) => {
-      const { listRunners } = await import("../../setup/index.js");
+      const { listRunners, RUNNER_HOLDS_SECRETS } = await import("../../setup/index.js");
       const r = await listRunners(globals(cmd).cwd);
       if (opts.json) return printJson(r);
       if (r.runners.length === 0)
@@ -94,6 +94,8 @@ function registerList(runner: Command): void {
       );
       for (const x of r.runners.filter((x) => x.reason))
         console.log(`${line(x.name)}: ${line(x.reason ?? "")}`);
+      for (const x of r.runners.filter((x) => x.secrets_at === "runner"))
+        console.log(`${line(x.name)}: ${RUNNER_HOLDS_SECRETS}`);
       console.log(`runners_remote: ${r.runners_remote ? line(r.runners_remote) : "(not set)"}`);
     });
 }

@@ -12,11 +12,15 @@ export function remoteSecretsProblem(
 ): string | null {
   const names = Object.keys(specs);
   if (names.length === 0) return null;
-  if (runner.secrets_at === "runner")
-    return `runner ${runner.name} has secrets_at: runner (the runner's own secret store), which is designed but not built yet (spec 0013); remove it (the default, home, keeps profile ${profile}'s secrets ${names.join(", ")} at home behind an SSH tunnel), or run it --on local`;
   const passed = names.filter((n) => secretMode(specs[n] as SecretSpec) !== "mask");
+  // The person sends this runner the values (per run, over ssh): it treats them as a local run does.
+  if (runner.secrets_at === "runner") {
+    if (passed.length < names.length && config.sandbox.mode === "none")
+      return `profile ${profile} masks secrets, which needs the sandbox (sandbox.mode is none)`;
+    return null;
+  }
   if (passed.length > 0)
-    return `profile ${profile} passes ${passed.join(", ")} to the agent as ${passed.length > 1 ? "they are" : "it is"}, and a secret's value never goes to a runner; mask it (give its hosts in agents.profiles.${profile}.secrets) or run it --on local`;
+    return `profile ${profile} passes ${passed.join(", ")} to the agent as ${passed.length > 1 ? "they are" : "it is"}, and a secret's value goes to a runner only when your own config opts that runner in (secrets_at: runner); mask it (give its hosts in agents.profiles.${profile}.secrets) or run it --on local`;
   if (config.sandbox.mode === "none")
     return `profile ${profile} masks secrets, which needs the sandbox (sandbox.mode is none)`;
   return null;

@@ -33,6 +33,25 @@ export const MaskedOrderSchema = z
   .strict();
 export type MaskedOrder = z.infer<typeof MaskedOrderSchema>;
 
+/**
+ * A secret of a run on a runner with `secrets_at: runner` (spec 0013): its value, resolved at
+ * home, and how the runner's proxy uses it. Only in the order on ssh's stdin: runner-serve keeps
+ * it in memory for its run's supervisor, never in a file.
+ */
+export const RunnerSecretSchema = z
+  .object({
+    name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/),
+    value: text(256 * 1024),
+    mode: z.enum(["mask", "pass"]),
+    hosts: z.array(HOST).max(64).optional(),
+    at: text(1024).optional(),
+    extract: text(1024).optional(),
+    header: text(256).optional(),
+    in_body: z.boolean().optional(),
+  })
+  .strict();
+export type RunnerSecret = z.infer<typeof RunnerSecretSchema>;
+
 /** What home sends: the run order (no secret value, no webhook: those stay home). */
 export const RunOrderSchema = z
   .object({
@@ -68,8 +87,12 @@ export const RunOrderSchema = z
       .default(null),
     /** What home has applied already (the runner store's seqs): a reattach sends only what is new. */
     cursor: z.object({ event: SEQ, verification: SEQ, note: SEQ, denial: SEQ.optional() }).strict(),
+    /** The earlier run on this runner whose conversation this one continues (resume, retry, request-changes). */
+    continueRun: z.string().regex(RUN_ID).nullable().default(null),
     /** The run's masked secrets through home's proxy, when its profile has any. */
     masked: MaskedOrderSchema.optional(),
+    /** The run's secrets with their values, only for a runner with secrets_at: runner. */
+    secrets: z.array(RunnerSecretSchema).max(64).optional(),
   })
   .strict();
 export type RunOrder = z.infer<typeof RunOrderSchema>;

@@ -25,6 +25,7 @@ import {
   saveRelayState,
   trustVerdict,
 } from "./relay-apply.js";
+import { runnerSecretsFor } from "./runner-secrets.js";
 import { balladorCommand, remoteOf, runnerNamed, sshArgv } from "./ssh.js";
 
 type End = Extract<RemoteEvent, { t: "end" }>;
@@ -121,14 +122,18 @@ async function relayTo(r: RelayRun, claim: Claim): Promise<number> {
     // fetches first thing.
     const pushed = pushStart(r, claim.merge);
     pushed.catch(() => undefined);
-    // Masked secrets stay here: the runner gets stand-ins and a tunnel to this process's proxy.
-    masking = await startMasking(r, claim.profile);
+    // Masked secrets stay here: the runner gets stand-ins and a tunnel to this process's proxy;
+    // unless the person opted the runner in (secrets_at: runner): values in the order, held there.
+    const held = r.runner.secrets_at === "runner" ? await runnerSecretsFor(r, claim.profile) : null;
+    if (held)
+      say(`secrets_at: runner: the secrets' values go to runner ${r.runner.name}, held in memory there`);
+    else masking = await startMasking(r, claim.profile);
     if (masking)
       say(`masked secrets stay home: runner ${r.runner.name} reaches their hosts through an SSH tunnel`);
     const masked = masking?.order;
     const order = pushed.then((mergeRefs) => {
       const o = runOrder(r, claim, mergeRefs);
-      return masked ? { ...o, masked } : o;
+      return { ...o, ...(masked ? { masked } : {}), ...(held ? { secrets: held } : {}) };
     });
     const { end, why } = await converse(r, order, masking?.tunnel);
     const problem = await finishRemote(r, end, why);
@@ -189,6 +194,10 @@ function runOrder(
     prReview: openPrReview(r.store, r.taskId).slice(-64),
     update: openUpdate(r.store, r.taskId)?.text ?? null,
     cursor: r.cursor,
+    continueRun: claim.resume
+      ? (r.store.runsOf(r.taskId).find((x) => x.id !== r.runId && x.runDir === claim.previousRunDir)?.id ??
+        null)
+      : null,
   };
 }
 

@@ -5,7 +5,7 @@
  * hosts at the tunnel and gives the agent the stand-ins and a trust bundle holding home's CA.
  * No value is in any of it.
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { rootCertificates } from "node:tls";
 import type { Policy } from "../../adapters/sandbox/index.js";
@@ -26,6 +26,11 @@ const CA_VARS = [
   "DENO_CERT",
   "CLOUDSDK_CORE_CUSTOM_CA_CERTS_FILE",
 ];
+
+/** Drops an earlier run's record (a continued project): a new order brings its own, or none. */
+export function forgetRemoteMasked(stateDir: string): void {
+  rmSync(join(stateDir, FILE), { force: true });
+}
 
 export function writeRemoteMasked(stateDir: string, masked: MaskedOrder): void {
   writeFileSync(join(stateDir, FILE), JSON.stringify(masked), { mode: 0o600 });

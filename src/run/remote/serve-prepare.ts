@@ -12,7 +12,9 @@ import { git } from "../../adapters/git/index.js";
 import { openProject, type Project } from "../../project/index.js";
 import { launch } from "../launch.js";
 import type { RunOrder } from "./protocol.js";
-import { writeRemoteMasked } from "./runner-masked.js";
+import { forgetRemoteMasked, writeRemoteMasked } from "./runner-masked.js";
+import { forgetRunnerSecrets, keepSecrets } from "./runner-secrets.js";
+import { continuation, readyAgain, repoOf, type Since, sinceNow, useRepo } from "./serve-continue.js";
 
 /** The branch the runner's throwaway repository starts its task from. */
 export const RUNNER_BASE = "ballador-base";
@@ -101,6 +103,10 @@ export interface RunnerRun {
   repo: string;
   project: Project;
   reattached: boolean;
+  /** What the runner's store held for the task before this run: its events start after. */
+  since: Since;
+  /** Why an earlier conversation was not continued, when it was asked for. */
+  note: string | null;
 }
 
 /**
@@ -109,29 +115,61 @@ export interface RunnerRun {
  */
 export async function startOrFind(order: RunOrder): Promise<RunnerRun> {
   const dir = runnerRunDir(order.root, order.runId);
-  const repo = join(dir, "repo");
   const orderFile = join(dir, "order.json");
+  const sinceFile = join(dir, "since.json");
   if (existsSync(orderFile)) {
     const earlier = JSON.parse(readFileSync(orderFile, "utf8")) as { taskId?: string };
     if (earlier.taskId !== order.taskId)
       throw new Error(`run ${order.runId} on this runner is another task's`);
-    return { dir, repo, project: await openProject(repo), reattached: true };
+    const repo = repoOf(dir);
+    const project = await openProject(repo);
+    // A supervisor that has not asked yet asks this runner-serve (one that has keeps its own).
+    if (order.secrets) await keepSecrets(project.paths.stateDir, order.profile, order.secrets);
+    const since = existsSync(sinceFile)
+      ? (JSON.parse(readFileSync(sinceFile, "utf8")) as Since)
+      : { event: 0, verification: 0, note: 0 };
+    return { dir, repo, project, reattached: true, since, note: null };
   }
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  writeFileSync(orderFile, JSON.stringify({ ...order, config: undefined }), { flag: "wx" });
-  await prepareRepo(order, repo);
-  const project = await openProject(repo);
+  // Never a secret's value on the runner's disk: the order is kept without it.
+  writeFileSync(orderFile, JSON.stringify({ ...order, config: undefined, secrets: undefined }), {
+    flag: "wx",
+  });
+  const cont = order.continueRun
+    ? await continuation(order, (id) => runnerRunDir(order.root, id), runnerConfig(order.config))
+    : null;
+  const start = typeof cont === "object" && cont !== null ? cont : await freshStart(order, dir);
+  const { project, repo } = start;
+  if (start === cont) {
+    useRepo(dir, repo);
+    readyAgain(project, order);
+    forgetRemoteMasked(project.paths.stateDir);
+    forgetRunnerSecrets(project.paths.stateDir);
+  }
   if (order.masked) writeRemoteMasked(project.paths.stateDir, order.masked);
-  queueTask(project, order);
+  if (order.secrets) await keepSecrets(project.paths.stateDir, order.profile, order.secrets);
+  const since = sinceNow(project, order.taskId);
+  writeFileSync(sinceFile, JSON.stringify(since));
   const result = await launch(project, {
     tasks: [order.taskId],
     actor: "runner",
     previousFailure: order.previousFailure,
     attempt: order.attempt,
+    continueConversation: start === cont,
   });
   // A failed start is in the store (the task failed, with the reason) and streams back as its end.
   const deferred = result.deferred[0];
   if (result.started.length === 0 && result.failed.length === 0)
     throw new Error(`the runner could not launch: ${deferred?.why ?? "nothing started"}`);
-  return { dir, repo, project, reattached: false };
+  const note = typeof cont === "string" ? `a new conversation on the runner: ${cont}` : null;
+  return { dir, repo, project, reattached: false, since, note };
+}
+
+/** A run of its own: a throwaway repository from the order's refs, the one task queued. */
+async function freshStart(order: RunOrder, dir: string): Promise<{ repo: string; project: Project }> {
+  const repo = join(dir, "repo");
+  await prepareRepo(order, repo);
+  const project = await openProject(repo);
+  queueTask(project, order);
+  return { repo, project };
 }

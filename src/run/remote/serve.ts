@@ -15,6 +15,7 @@ import { VERSION } from "../../version.js";
 import { stop } from "../lifecycle.js";
 import { reconcile } from "../recover/index.js";
 import { type RemoteEvent, type RunOrder, RunOrderSchema, runRefs } from "./protocol.js";
+import { repoOf } from "./serve-continue.js";
 import { RUNNER_SOCKET, runnerRunDir, startOrFind } from "./serve-prepare.js";
 
 const LIVE: readonly TaskState[] = ["queued", "ready", "running", "verifying"];
@@ -52,8 +53,12 @@ export async function serveRun(orderText: string, emit: (e: RemoteEvent) => void
     sessionLog: first ? runFolder(first.runDir).host.sessionLog : join(run.dir, "none"),
     reattached: run.reattached,
   });
+  if (run.note) emit({ t: "log", line: run.note.slice(0, 2000) });
+  // A continued run shares the earlier run's store: what that one sent is not sent again.
   const cursor: Cursor = {
-    ...order.cursor,
+    event: Math.max(order.cursor.event, run.since.event),
+    verification: Math.max(order.cursor.verification, run.since.verification),
+    note: Math.max(order.cursor.note, run.since.note),
     denial: order.cursor.denial ?? 0,
     phase: undefined,
     agent: false,
@@ -177,7 +182,7 @@ export async function runStatus(root: string, runId: string): Promise<Record<str
   const endFile = join(dir, "end.json");
   if (existsSync(endFile))
     return { run: runId, known: true, live: false, end: JSON.parse(readFileSync(endFile, "utf8")) };
-  const project = await openProject(join(dir, "repo"));
+  const project = await openProject(repoOf(dir));
   try {
     await reconcile(project, { repair: true });
     const order = JSON.parse(readFileSync(join(dir, "order.json"), "utf8")) as { taskId: string };
@@ -202,7 +207,7 @@ export async function runStatus(root: string, runId: string): Promise<Record<str
 export async function stopRun(root: string, runId: string): Promise<void> {
   const dir = runnerRunDir(root, runId);
   const order = JSON.parse(readFileSync(join(dir, "order.json"), "utf8")) as { taskId: string };
-  const project = await openProject(join(dir, "repo"));
+  const project = await openProject(repoOf(dir));
   try {
     await stop(project, order.taskId, "runner");
   } finally {

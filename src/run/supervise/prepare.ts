@@ -10,6 +10,7 @@ import type { RunSpec } from "../../adapters/runfolder/index.js";
 import { type MaskedSecret, RunSandbox } from "../../adapters/sandbox/index.js";
 import { mcpSelection } from "../mcp-servers.js";
 import { readRemoteMasked, remoteMaskedRun } from "../remote/runner-masked.js";
+import { runnerHeldSecrets } from "../remote/runner-secrets.js";
 import type { RefCopy } from "../run-refs.js";
 import { mcpForHome } from "../run-spec.js";
 import { beforeSandboxedStep } from "../run-steps.js";
@@ -76,7 +77,7 @@ export async function prepareAgent(ctx: RunContext): Promise<PreparedAgent> {
       Object.assign(agent.env, agent.sandbox.standIns(), viaHome?.env ?? {});
       writeStandInFiles(spec.home, [...agent.sandbox.standInFiles(), ...(remote?.files ?? [])]);
     }
-    const secrets = Object.keys(spec.secrets).length > 0 || remote !== null;
+    const secrets = Object.keys(spec.secrets).length > 0 || remote !== null || prepared.held;
     if (spec.sandbox && secrets && spec.role !== "reviewer")
       Object.assign(agent.env, await reseedHome(ctx, agent.env));
     if (agent.sandbox) agent.command = await agent.sandbox.wrapArgv(spec.command, spec.worktree);
@@ -108,15 +109,17 @@ async function reseedHome(ctx: RunContext, env: Record<string, string>): Promise
  */
 export async function agentEnvironment(
   spec: RunSpec,
-): Promise<{ env: Record<string, string>; masked: MaskedSecret[] }> {
+): Promise<{ env: Record<string, string>; masked: MaskedSecret[]; held: boolean }> {
   const env: Record<string, string> = { ...spec.env };
   for (const name of spec.passEnv) {
     const v = process.env[name];
     if (v !== undefined) env[name] = v;
   }
-  const { passed, masked } = splitSecrets(spec.secrets, await resolveSecrets(spec, process.env));
+  // On a runner with secrets_at: runner the values came from home, held in memory by runner-serve.
+  const held = await runnerHeldSecrets(spec.stateDir, spec.profile);
+  const { passed, masked } = held ?? splitSecrets(spec.secrets, await resolveSecrets(spec, process.env));
   if (masked.length > 0 && !spec.sandbox) {
     throw new Error(`secret ${masked[0]?.name} is masked, which needs the sandbox (sandbox.mode is none)`);
   }
-  return { env: { ...env, ...passed }, masked };
+  return { env: { ...env, ...passed }, masked, held: held !== null };
 }
