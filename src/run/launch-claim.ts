@@ -35,7 +35,8 @@ import { existingJjWorkspaceProblem, jjLaunchProblem } from "./launch-jj.js";
 import type { LaunchFailure, LaunchOptions, Started } from "./launch-types.js";
 import { rollbackFailedLaunch } from "./recover/index.js";
 import { carriedNames } from "./run-spec.js";
-import { projectVcs, upstreamCaBundle } from "./sandboxing.js";
+import { upstreamCaBundle } from "./sandboxing.js";
+import { projectVcs } from "./vcs-names.js";
 
 /** A claim's outcome: started, failed, or skipped (another launcher has it: not this task's failure). */
 export type ClaimOutcome = Started | (LaunchFailure & { skipped?: boolean });
