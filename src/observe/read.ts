@@ -355,10 +355,16 @@ export interface ConductorReport extends NextReport {
 }
 
 /** `next` as the conductor's one screen: review order follows the suggested merge order. */
+/** The states whose tasks have a branch that conflict prediction compares (verify/conflicts.ts). */
+const IN_PLAY = ["running", "verifying", "review"] as const;
+
 export async function nextWithConflicts(project: Project, opts: NextOptions = {}): Promise<ConductorReport> {
   const report = next(project, opts);
-  const { predictConflicts } = await import("../verify/index.js");
-  const prediction = await predictConflicts(project);
+  // Nothing in play, nothing to predict: verify/ (the brief, conflicts) is not even loaded.
+  const inPlay = project.store().tasks({ states: IN_PLAY, lean: true }).length > 0;
+  const prediction = inPlay
+    ? await (await import("../verify/index.js")).predictConflicts(project)
+    : { conflicts: [], mergeOrder: [] };
   const rank = new Map(prediction.mergeOrder.map((id, i) => [id, i]));
   report.review.sort((a, b) => (rank.get(a.id) ?? 0) - (rank.get(b.id) ?? 0));
   return {

@@ -1,7 +1,5 @@
 import { costOf, sumUsage, totalTokens, usageText } from "../core/usage.js";
 import { type Project, sandboxWeakenedLine } from "../project/index.js";
-// run/recover/ alone, not run/'s door: status loads no launch or supervisor code.
-import { reconcile } from "../run/recover/index.js";
 import { sandboxEventCounts } from "./denials.js";
 import { type StatusRow, status } from "./read.js";
 
@@ -63,6 +61,8 @@ export async function statusReport(project: Project): Promise<StatusReport> {
   const counts: Record<string, number> = {};
   for (const t of tasks) counts[t.state] = (counts[t.state] ?? 0) + 1;
   // Status observes and reports; the next command that acts repairs.
+  // run/recover/ alone, not run/'s door, and only here: `next` (same door) loads none of it.
+  const { reconcile } = await import("../run/recover/index.js");
   const { disagreements } = await reconcile(project, { repair: false });
   return {
     tasks,
