@@ -119,13 +119,15 @@ export function status(project: Project): StatusRow[] {
   const runners = liveRunners(project);
   const waiting = needsYouByTask(project);
   const costs = costByTask(project.store(), project.config.prices ?? {});
-  const tasks = project.store().tasks({ lean: true });
-  const labels = new Map(tasks.map((t) => [t.id, stageLabel(project.config, t)]));
+  const tasks = project.store().statusTasks();
+  const labels = new Map<string, string>();
+  for (const t of tasks) {
+    const label = stageLabel(project.config, t);
+    if (label) labels.set(t.id, label);
+  }
   const unverified = project.store().unverifiedTaskIds();
-  const gates = latestGates(
-    project,
-    tasks.filter((t) => labels.get(t.id)).map((t) => t.id),
-  );
+  const gates = latestGates(project, [...labels.keys()]);
+  const verify = project.config.verify;
   return tasks.map((t) => ({
     id: t.id,
     title: t.title,
@@ -141,7 +143,7 @@ export function status(project: Project): StatusRow[] {
     cost: ((c) => (c ? summary(c) : null))(costs.get(t.id)),
     stage: labels.get(t.id) ?? null,
     gates: gates.get(t.id) ?? [],
-    partVerify: partVerifyOverride(t.verify, project.config.verify),
+    partVerify: partVerifyOverride(t.verify, verify),
     unverified: unverified.has(t.id),
   }));
 }

@@ -53,11 +53,13 @@ function launchSpend(project: Project): LaunchSpend | null {
 export async function statusReport(project: Project): Promise<StatusReport> {
   const rows = status(project);
   const events = sandboxEventCounts(project, rows);
-  const tasks = rows.map((t) => ({
-    ...t,
-    denials: events.get(t.id)?.denied ?? 0,
-    standIns: events.get(t.id)?.standIns ?? 0,
-  }));
+  // The rows are this call's own: completed in place, not copied (10,000 objects fewer).
+  const tasks = rows as StatusReport["tasks"];
+  for (const t of tasks) {
+    const e = events.get(t.id);
+    t.denials = e?.denied ?? 0;
+    t.standIns = e?.standIns ?? 0;
+  }
   const counts: Record<string, number> = {};
   for (const t of tasks) counts[t.state] = (counts[t.state] ?? 0) + 1;
   // Status observes and reports; the next command that acts repairs.
