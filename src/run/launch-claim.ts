@@ -26,6 +26,7 @@ import {
   type RunIdentity,
   runEnvironment,
   SUPERVISOR_ENTRY,
+  SUPERVISOR_NODE_FLAGS,
   taskStage,
   UserError,
   worktreePathFor,
@@ -321,7 +322,7 @@ async function openSession(o: Opening): Promise<Started> {
     // A remote run's session holds the relay (spec 0013): the supervisor runs on the runner.
     command: runner
       ? [process.execPath, CLI_ENTRY, "__runner-serve", "relay", runDir]
-      : [shared.supervisorNode, SUPERVISOR_ENTRY, runDir],
+      : [shared.supervisorNode, ...SUPERVISOR_NODE_FLAGS, SUPERVISOR_ENTRY, runDir],
     env: carried,
     logFile: runFolder(runDir).host.sessionLog,
   });
