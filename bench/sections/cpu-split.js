@@ -86,7 +86,13 @@ export function splitByKind(lines, root, cmdlines) {
       const tid = Number(FIELD(line, " pid"));
       const t = tids.get(tid);
       if (!t) continue;
-      let kind = t.exe === "node" ? nodeRole(cmdlines.get(t.proc)) : t.exe;
+      // The scripted agent's launcher script execs node: the agent's either way.
+      let kind =
+        t.exe === "node"
+          ? nodeRole(cmdlines.get(t.proc))
+          : t.exe.includes("scripted-agent")
+            ? "agent"
+            : t.exe;
       if (t.shim) kind = kind === "ballador" ? "report helper" : `report helper's ${kind}`;
       else if (t.agent && kind !== "agent") kind = `agent's ${kind}`;
       cpu.set(kind, (cpu.get(kind) ?? 0) + Number(FIELD(line, "runtime")) / 1e6);
