@@ -271,7 +271,7 @@ export function figure(section, name, s, { target = null, note = "", unit = "ms"
     max: st.max,
     cpu: st.cpu ?? null,
     target,
-    pass: target === null ? null : unit === "count" ? st.median <= target : st.median < target,
+    pass: target === null ? null : unit === "ms" ? st.median < target : st.median <= target,
     note,
     unit,
   };
@@ -284,7 +284,9 @@ export function markdownTable(figures) {
     ["Section", "Measure", "N", "Median", "Min", "Max", "CPU", "Target", "Result"],
     ...figures.map((f) => {
       // A count (git processes, say) is shown as the number it is, not as milliseconds.
-      const fmt = f.unit === "count" ? (v) => String(v) : fmtMs;
+      // A memory figure is shown in its unit (MiB).
+      const fmt =
+        f.unit === "count" ? (v) => String(v) : f.unit === "ms" ? fmtMs : (v) => `${v.toFixed(1)} ${f.unit}`;
       return [
         f.section,
         f.name + (f.note ? ` (${f.note})` : ""),
@@ -293,7 +295,7 @@ export function markdownTable(figures) {
         fmt(f.min),
         fmt(f.max),
         f.cpu === null ? "" : fmt(f.cpu),
-        f.target === null ? "" : `${f.unit === "count" ? "<=" : "<"} ${fmt(f.target)}`,
+        f.target === null ? "" : `${f.unit === "ms" ? "<" : "<="} ${fmt(f.target)}`,
         f.pass === null ? "" : f.pass ? "pass" : "**MISS**",
       ];
     }),

@@ -14,5 +14,10 @@ if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
   // Node 22+: compiled code cached in Ballador's own cache folder; Node 20: nothing.
   const cache = bundled ? "../dist/bundle/compile-cache.js" : "../dist/cli/compile-cache.js";
   (await import(cache)).enableCompileCache();
-  await import(bundled ? "../dist/bundle/cli.js" : "../dist/cli/entry.js");
+  // The reads run most, exactly these words: the same document without commander's tree.
+  const read = args.length === 2 && args[1] === "--json" && (args[0] === "status" || args[0] === "next");
+  if (read) {
+    const fast = await import(bundled ? "../dist/bundle/read-fast.js" : "../dist/cli/read-fast.js");
+    await fast.runFastRead(args[0]);
+  } else await import(bundled ? "../dist/bundle/cli.js" : "../dist/cli/entry.js");
 }

@@ -27,6 +27,8 @@ await build({
     "scripted-agent": join(dist, "scripted-agent", "entry.js"),
     // The launcher switches Node's compile cache on before it loads cli.js (bin/ballador.js).
     "compile-cache": join(dist, "cli", "compile-cache.js"),
+    // `status --json` and `next --json` without the command tree (bin/ballador.js).
+    "read-fast": join(dist, "cli", "read-fast.js"),
   },
   outdir: out,
   bundle: true,

@@ -50,6 +50,39 @@ const RUNTIME_REWRITES = {
 };
 
 /**
+ * node-forge (42 modules, ~20 ms of CPU and ~1.7 MiB of heap in each supervisor) serves only
+ * TLS termination for masked secrets, yet the runtime imports it at the top of the two files
+ * that make the run's CA and leaf certificates. There it is loaded on first use: each forge
+ * namespace the files take becomes an object that loads forge when a property is read (forge's
+ * functions reach their own module through closures, never `this`), and the two values read
+ * at load time become the same lookups deferred. A run without masked secrets never loads it.
+ * Counted like the rewrites above: a runtime that moved these lines fails the build.
+ */
+const LAZY_FORGE =
+  'let __forgeLoaded;\nconst __forge = () => (__forgeLoaded ??= require("node-forge"));\nconst __lazy = (...path) => new Proxy({}, { get: (_, key) => path.reduce((o, k) => o[k], __forge())[key] });\n';
+const FORGE_REWRITES = {
+  "dist/sandbox/mitm-ca.js": [
+    [/^import forge from 'node-forge';$/gm, LAZY_FORGE, 1],
+    [
+      /^const \{ asn1, pki, md, random, util \} = forge;$/gm,
+      'const asn1 = __lazy("asn1"), pki = __lazy("pki"), md = __lazy("md"), random = __lazy("random"), util = __lazy("util");',
+      1,
+    ],
+    [
+      /^const getTBSCertificate = pki\.getTBSCertificate;$/gm,
+      "const getTBSCertificate = (...args) => __forge().pki.getTBSCertificate(...args);",
+      1,
+    ],
+    [/^const C = asn1\.Class;$/gm, 'const C = __lazy("asn1", "Class");', 1],
+    [/^const T = asn1\.Type;$/gm, 'const T = __lazy("asn1", "Type");', 1],
+  ],
+  "dist/sandbox/mitm-leaf.js": [
+    [/^import forge from 'node-forge';$/gm, LAZY_FORGE, 1],
+    [/^const \{ pki \} = forge;$/gm, 'const pki = __lazy("pki");', 1],
+  ],
+};
+
+/**
  * npm packages stay outside the bundle (resolved from node_modules at run time), except the
  * sandbox runtime with what it imports: its ~80 files (44 of them node-forge) took ~110 ms to
  * load in each supervisor, one file of them ~55 ms. It finds files of its own (apply-seccomp,
@@ -62,19 +95,21 @@ export function sandboxRuntimePlugin(root) {
   const dist = join(root, "dist");
   const runtimeDir = `${dirname(createRequire(join(root, "package.json")).resolve(`${RUNTIME}/package.json`))}/`;
   const HOOKS = join(dist, "adapters", "sandbox", "proxy-hooks.js");
-  const rewriteRuntime = (path, rel) => {
+  const rewrite = (path, rel, rules) => {
     let text = readFileSync(path, "utf8");
-    for (const [pattern, replacement, count] of RUNTIME_REWRITES[rel]) {
+    for (const [pattern, replacement, count] of rules[rel]) {
       const found = text.match(pattern)?.length ?? 0;
       if (found !== count) {
         throw new Error(
           `build-bundle: ${RUNTIME} ${rel}: expected ${count} of ${pattern}, found ${found}; the runtime changed, re-check the masked-secret hooks`,
         );
       }
-      text = text.replace(pattern, replacement);
+      text = text.replace(pattern, () => replacement);
     }
-    return `import * as __ballador from ${JSON.stringify(HOOKS)};\n__ballador.markPatched();\n${text}`;
+    return text;
   };
+  const rewriteRuntime = (path, rel) =>
+    `import * as __ballador from ${JSON.stringify(HOOKS)};\n__ballador.markPatched();\n${rewrite(path, rel, RUNTIME_REWRITES)}`;
   return {
     name: "inline-sandbox-runtime",
     setup(b) {
@@ -82,6 +117,15 @@ export function sandboxRuntimePlugin(root) {
         if (!args.path.startsWith(runtimeDir)) return null;
         const rel = args.path.slice(runtimeDir.length);
         return { contents: rewriteRuntime(args.path, rel), loader: "js", resolveDir: dirname(args.path) };
+      });
+      b.onLoad({ filter: /\/dist\/sandbox\/mitm-(ca|leaf)\.js$/ }, (args) => {
+        if (!args.path.startsWith(runtimeDir)) return null;
+        const rel = args.path.slice(runtimeDir.length);
+        return {
+          contents: rewrite(args.path, rel, FORGE_REWRITES),
+          loader: "js",
+          resolveDir: dirname(args.path),
+        };
       });
       // Its `which` spawns a process per lookup (blocking); ours looks on PATH in process.
       b.onResolve({ filter: /\/utils\/which\.js$/ }, (args) =>

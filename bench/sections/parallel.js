@@ -32,7 +32,7 @@ import {
 const SECTION = "parallel";
 const require = createRequire(join(ROOT, "package.json"));
 
-function writeConfig(repo, { socket, maxParallel, profile, extra = [] }) {
+export function writeConfig(repo, { socket, maxParallel, profile, extra = [] }) {
   writeFileSync(
     join(repo.dir, ".ballador", "config.yaml"),
     [
@@ -54,7 +54,7 @@ function writeConfig(repo, { socket, maxParallel, profile, extra = [] }) {
   run("git", ["commit", "-q", "-m", "config"], { cwd: repo.dir, env: repo.env });
 }
 
-function writeParts(repo, ids, body) {
+export function writeParts(repo, ids, body) {
   const dir = join(repo.dir, ".ballador", "parts", "bench");
   mkdirSync(dir, { recursive: true });
   for (const id of ids)
@@ -71,9 +71,9 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
  * checks its marker files in-process, so this side must not pay a CLI process per poll either
  * (polling `status --json` every 50 ms kept most of a core busy while the runs competed for it).
  */
-async function allInReview(repo, count, startedAt) {
+export async function allInReview(repo, count, startedAt, timeoutMs = 180_000) {
   const Database = require("better-sqlite3");
-  const deadline = Date.now() + 180_000;
+  const deadline = Date.now() + timeoutMs;
   let db = null;
   let states = {};
   try {

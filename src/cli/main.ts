@@ -19,6 +19,7 @@ import { registerShellCommands } from "./commands/shell-commands.js";
 import { registerSourceCommands } from "./commands/source-commands.js";
 import { handleError } from "./errors.js";
 import { applyHelpGroups, groupItemsInOrder } from "./help-groups.js";
+import { endOnClosedPipe } from "./output.js";
 
 /** The whole command tree, without running it (also read by completions and the contract test). */
 export function buildProgram(opts: { json?: boolean } = {}): { program: Command; captured: () => string } {
@@ -78,11 +79,7 @@ State: <repo>/.ballador/state (or $BALLADOR_STATE_DIR).`,
 }
 
 export async function main(argv: string[]): Promise<void> {
-  // `ballador status | head` closes the pipe early: that is not an error.
-  process.stdout.on("error", (err: NodeJS.ErrnoException) => {
-    if (err.code === "EPIPE") process.exit(0);
-    throw err;
-  });
+  endOnClosedPipe();
   const json = jsonRequested(argv.slice(2));
   const { program, captured } = buildProgram({ json });
   try {

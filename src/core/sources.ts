@@ -33,31 +33,7 @@ export interface TrackerIssue {
   claimedBy: string[];
 }
 
-/** The states Ballador writes back to a tracker: the claim, then its own task states. */
-export const WRITE_STATES = [
-  "claimed",
-  "running",
-  "review",
-  "merged",
-  "blocked",
-  "failed",
-  "abandoned",
-] as const;
-export type WriteState = (typeof WRITE_STATES)[number];
-
-/**
- * The write a task's new state calls for (verifying is still "in progress" to the tracker). The
- * store queues it in the transaction of the state change, keyed by task and state.
- */
-export const STATE_WRITE: Readonly<Partial<Record<string, WriteState>>> = {
-  running: "running",
-  verifying: "running",
-  review: "review",
-  merged: "merged",
-  blocked: "blocked",
-  failed: "failed",
-  abandoned: "abandoned",
-};
+export { STATE_WRITE, WRITE_STATES, type WriteState } from "./source-states.js";
 
 /** Bounds of what a tracker may hand over (more is cut, or the issue refused). */
 export const ISSUE_LIMITS = { ref: 200, key: 40, title: 200, body: 16_000, labels: 50, label: 100 } as const;

@@ -119,13 +119,15 @@ export function status(project: Project): StatusRow[] {
   const runners = liveRunners(project);
   const waiting = needsYouByTask(project);
   const costs = costByTask(project.store(), project.config.prices ?? {});
-  const tasks = project.store().tasks({ lean: true });
-  const labels = new Map(tasks.map((t) => [t.id, stageLabel(project.config, t)]));
+  const tasks = project.store().statusTasks();
+  const labels = new Map<string, string>();
+  for (const t of tasks) {
+    const label = stageLabel(project.config, t);
+    if (label) labels.set(t.id, label);
+  }
   const unverified = project.store().unverifiedTaskIds();
-  const gates = latestGates(
-    project,
-    tasks.filter((t) => labels.get(t.id)).map((t) => t.id),
-  );
+  const gates = latestGates(project, [...labels.keys()]);
+  const verify = project.config.verify;
   return tasks.map((t) => ({
     id: t.id,
     title: t.title,
@@ -141,7 +143,7 @@ export function status(project: Project): StatusRow[] {
     cost: ((c) => (c ? summary(c) : null))(costs.get(t.id)),
     stage: labels.get(t.id) ?? null,
     gates: gates.get(t.id) ?? [],
-    partVerify: partVerifyOverride(t.verify, project.config.verify),
+    partVerify: partVerifyOverride(t.verify, verify),
     unverified: unverified.has(t.id),
   }));
 }
@@ -355,10 +357,16 @@ export interface ConductorReport extends NextReport {
 }
 
 /** `next` as the conductor's one screen: review order follows the suggested merge order. */
+/** The states whose tasks have a branch that conflict prediction compares (verify/conflicts.ts). */
+const IN_PLAY = ["running", "verifying", "review"] as const;
+
 export async function nextWithConflicts(project: Project, opts: NextOptions = {}): Promise<ConductorReport> {
   const report = next(project, opts);
-  const { predictConflicts } = await import("../verify/index.js");
-  const prediction = await predictConflicts(project);
+  // Nothing in play, nothing to predict: verify/ (the brief, conflicts) is not even loaded.
+  const inPlay = project.store().tasks({ states: IN_PLAY, lean: true }).length > 0;
+  const prediction = inPlay
+    ? await (await import("../verify/index.js")).predictConflicts(project)
+    : { conflicts: [], mergeOrder: [] };
   const rank = new Map(prediction.mergeOrder.map((id, i) => [id, i]));
   report.review.sort((a, b) => (rank.get(a.id) ?? 0) - (rank.get(b.id) ?? 0));
   return {

@@ -1,7 +1,5 @@
 import { costOf, sumUsage, totalTokens, usageText } from "../core/usage.js";
 import { type Project, sandboxWeakenedLine } from "../project/index.js";
-// run/recover/ alone, not run/'s door: status loads no launch or supervisor code.
-import { reconcile } from "../run/recover/index.js";
 import { sandboxEventCounts } from "./denials.js";
 import { type StatusRow, status } from "./read.js";
 
@@ -55,14 +53,18 @@ function launchSpend(project: Project): LaunchSpend | null {
 export async function statusReport(project: Project): Promise<StatusReport> {
   const rows = status(project);
   const events = sandboxEventCounts(project, rows);
-  const tasks = rows.map((t) => ({
-    ...t,
-    denials: events.get(t.id)?.denied ?? 0,
-    standIns: events.get(t.id)?.standIns ?? 0,
-  }));
+  // The rows are this call's own: completed in place, not copied (10,000 objects fewer).
+  const tasks = rows as StatusReport["tasks"];
+  for (const t of tasks) {
+    const e = events.get(t.id);
+    t.denials = e?.denied ?? 0;
+    t.standIns = e?.standIns ?? 0;
+  }
   const counts: Record<string, number> = {};
   for (const t of tasks) counts[t.state] = (counts[t.state] ?? 0) + 1;
   // Status observes and reports; the next command that acts repairs.
+  // run/recover/ alone, not run/'s door, and only here: `next` (same door) loads none of it.
+  const { reconcile } = await import("../run/recover/index.js");
   const { disagreements } = await reconcile(project, { repair: false });
   return {
     tasks,

@@ -46,7 +46,10 @@ export function pausedAt(config: Config, task: TaskRow): string | null {
 }
 
 /** "2/3 implementer", "review after test-author", "done", or null without a pipeline. */
-export function stageLabel(config: Config, task: TaskRow): string | null {
+export function stageLabel(
+  config: Config,
+  task: PipelineTask & Pick<TaskRow, "stage" | "state">,
+): string | null {
   let p: Pipeline | null;
   try {
     p = taskPipeline(config, task);

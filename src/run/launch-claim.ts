@@ -26,6 +26,7 @@ import {
   type RunIdentity,
   runEnvironment,
   SUPERVISOR_ENTRY,
+  SUPERVISOR_NODE_FLAGS,
   taskStage,
   UserError,
   worktreePathFor,
@@ -35,7 +36,8 @@ import { existingJjWorkspaceProblem, jjLaunchProblem } from "./launch-jj.js";
 import type { LaunchFailure, LaunchOptions, Started } from "./launch-types.js";
 import { rollbackFailedLaunch } from "./recover/index.js";
 import { carriedNames } from "./run-spec.js";
-import { projectVcs, upstreamCaBundle } from "./sandboxing.js";
+import { upstreamCaBundle } from "./sandboxing.js";
+import { projectVcs } from "./vcs-names.js";
 
 /** A claim's outcome: started, failed, or skipped (another launcher has it: not this task's failure). */
 export type ClaimOutcome = Started | (LaunchFailure & { skipped?: boolean });
@@ -320,7 +322,7 @@ async function openSession(o: Opening): Promise<Started> {
     // A remote run's session holds the relay (spec 0013): the supervisor runs on the runner.
     command: runner
       ? [process.execPath, CLI_ENTRY, "__runner-serve", "relay", runDir]
-      : [shared.supervisorNode, SUPERVISOR_ENTRY, runDir],
+      : [shared.supervisorNode, ...SUPERVISOR_NODE_FLAGS, SUPERVISOR_ENTRY, runDir],
     env: carried,
     logFile: runFolder(runDir).host.sessionLog,
   });

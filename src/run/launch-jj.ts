@@ -2,7 +2,7 @@
 import { existsSync } from "node:fs";
 import { isColocated, listWorkspaces } from "../adapters/jj/index.js";
 import type { Project } from "../project/index.js";
-import { JJ_WORKSPACE_PREFIX } from "./sandboxing.js";
+import { JJ_WORKSPACE_PREFIX } from "./vcs-names.js";
 
 /**
  * Why this project cannot run tasks in jj workspaces, or null. The run reads the task's change

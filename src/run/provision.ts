@@ -31,7 +31,8 @@ import { rollbackFailedLaunch } from "./recover/index.js";
 import type { RefCopy } from "./run-refs.js";
 import { buildRunSpec, copyUntracked, ProvisionStepError } from "./run-spec.js";
 import { afterSandboxedStep, beforeSandboxedStep } from "./run-steps.js";
-import { JJ_WORKSPACE_PREFIX, jjOpFile, policyForRun, projectVcs } from "./sandboxing.js";
+import { policyForRun } from "./sandboxing.js";
+import { JJ_WORKSPACE_PREFIX, jjOpFile, projectVcs } from "./vcs-names.js";
 
 export type Say = (text: string) => void;
 

@@ -7,7 +7,7 @@ import { promisify } from "node:util";
 import type { ResolvedProfile } from "../adapters/agents/profiles.js";
 import { commonDirOf, git } from "../adapters/git/index.js";
 import { entryKind, HomeFiles, writeUntrusted } from "../adapters/hostile/index.js";
-import { agentPaths, detectVcs, taskOpFile, type Vcs } from "../adapters/jj/index.js";
+import { agentPaths } from "../adapters/jj/index.js";
 import { makeRunFolder, type RunSpec, runFolder } from "../adapters/runfolder/index.js";
 import {
   buildPolicy,
@@ -22,6 +22,7 @@ import { type SecretSpec, secretMode } from "../core/secrets.js";
 import type { Project } from "../project/index.js";
 import { UserError, worktreeRootFor } from "../project/index.js";
 import { mcpSelection } from "./mcp-servers.js";
+import { JJ_WORKSPACE_PREFIX, jjOpFile, projectVcs } from "./vcs-names.js";
 
 export interface PolicyRun {
   worktree: string;
@@ -111,14 +112,6 @@ async function linkedWorktreeDir(
   return own;
 }
 
-/** Which tool makes the project's isolated trees: `vcs` in the config, else what the repository uses. */
-export function projectVcs(project: Project): Vcs {
-  return project.config.vcs ?? detectVcs(project.paths.root);
-}
-
-/** The jj workspace's name for a task (jj names `bl-<task>`; Ballador's prefix for reconcile). */
-export const JJ_WORKSPACE_PREFIX = "bl-";
-
 /**
  * What a jj run's agent may write: its workspace, the store's append-only folders, and the run's
  * copy of the operation heads (the run folder's `refs`, mounted over the real heads folder).
@@ -134,11 +127,6 @@ function jjPolicyFor(project: Project, run: PolicyRun): JjPolicy {
     opFile: jjOpFile(project, taskId),
     ...paths,
   };
-}
-
-/** Host-only: the last operation of a task's jj chain that the host checked (see run-jj.ts). */
-export function jjOpFile(project: Project, taskId: string): string {
-  return taskOpFile(project.paths.stateDir, taskId);
 }
 
 const exec = promisify(execFile);

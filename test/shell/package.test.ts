@@ -64,6 +64,8 @@ describe("the npm package", () => {
         "dist/bundle/cli.js",
         "dist/bundle/supervisor.js",
         "dist/bundle/scripted-agent.js",
+        // `status --json` and `next --json` without the command tree (bin/ballador.js).
+        "dist/bundle/read-fast.js",
       ]),
     );
     expect(paths.filter((p) => p.startsWith("src/") || p.startsWith("test/"))).toEqual([]);

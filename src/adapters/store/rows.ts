@@ -15,6 +15,7 @@ import type {
   NoteRow,
   RunRow,
   RunStatus,
+  StatusTaskRow,
   TaskRow,
   VerificationRow,
 } from "./types.js";
@@ -54,6 +55,24 @@ export function toLeanTask(r: unknown[]): TaskRow {
     stage: (r[20] as number | null) ?? 0,
     stageStart: (r[21] as string | null) ?? null,
     runner: (r[22] as string | null) ?? null,
+  };
+}
+
+/** A row of TaskReads.statusTasks, read as an array in its column order. */
+export function toStatusTask(r: unknown[]): StatusTaskRow {
+  return {
+    id: r[0] as string,
+    title: r[1] as string,
+    state: r[2] as TaskState,
+    reason: (r[3] as string | null) ?? null,
+    agent: (r[4] as string | null) ?? null,
+    attempt: r[5] as number,
+    stateChangedAt: r[6] as string,
+    branch: (r[7] as string | null) ?? null,
+    verify: (r[8] as string | null) ?? null,
+    pipeline: r[9] ? (JSON.parse(r[9] as string) as string | string[]) : null,
+    pauseAfter: r[10] ? (JSON.parse(r[10] as string) as string[]) : null,
+    stage: (r[11] as number | null) ?? 0,
   };
 }
 

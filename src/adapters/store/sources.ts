@@ -3,7 +3,7 @@
  * outbox. A write is queued once per task and state (INSERT OR IGNORE on its key), after the
  * state change it reports committed; the sender marks it sent or counts the failure.
  */
-import { STATE_WRITE } from "../../core/sources.js";
+import { STATE_WRITE } from "../../core/source-states.js";
 import type { TaskState } from "../../core/states.js";
 import { now, type SqlRow } from "./connection.js";
 import { TaskRecords } from "./records.js";

@@ -4,8 +4,8 @@
  */
 import type { TaskState } from "../../core/states.js";
 import { type SqlRow, StoreConnection } from "./connection.js";
-import { LEAN_COLUMNS, toEvent, toLeanTask, toTask } from "./rows.js";
-import type { EventRow, TaskRow } from "./types.js";
+import { LEAN_COLUMNS, toEvent, toLeanTask, toStatusTask, toTask } from "./rows.js";
+import type { EventRow, StatusTaskRow, TaskRow } from "./types.js";
 
 export class TaskReads extends StoreConnection {
   /**
@@ -26,6 +26,21 @@ export class TaskReads extends StoreConnection {
       .prepare(`SELECT * FROM tasks${where} ORDER BY seq`)
       .all(...(opts.states ?? [])) as SqlRow[];
     return rows.map(toTask);
+  }
+
+  /**
+   * Every task, in queue order, with only the columns `status` shows or needs (12 of 23): at
+   * 10,000 tasks the whole-queue read is most of a `status --json`, and parsing each row's
+   * dependencies it never shows was a good part of it (docs/specs/0006-performance.md).
+   */
+  statusTasks(): StatusTaskRow[] {
+    const rows = this.db
+      .prepare(
+        "SELECT id, title, state, reason, agent, attempt, state_changed_at, branch, verify, pipeline, pause_after, stage FROM tasks ORDER BY seq",
+      )
+      .raw(true)
+      .all() as unknown[][];
+    return rows.map(toStatusTask);
   }
 
   /**

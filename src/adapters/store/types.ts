@@ -34,6 +34,23 @@ export interface TaskRow {
   runner: string | null;
 }
 
+/** What `status` reads of each task (TaskReads.statusTasks). */
+export type StatusTaskRow = Pick<
+  TaskRow,
+  | "id"
+  | "title"
+  | "state"
+  | "reason"
+  | "agent"
+  | "attempt"
+  | "stateChangedAt"
+  | "branch"
+  | "verify"
+  | "pipeline"
+  | "pauseAfter"
+  | "stage"
+>;
+
 /** A stage's gate result (issue 16): observed by Ballador on the branch, never the agent's claim. */
 export interface GateRow {
   seq: number;

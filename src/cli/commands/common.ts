@@ -1,6 +1,7 @@
 import { type Command, InvalidArgumentError } from "commander";
 import type { Project } from "../../project/index.js";
-import { line, printJson } from "../output.js";
+import { printJson } from "../output.js";
+import { withProjectAt } from "../project-scope.js";
 
 export interface GlobalOpts {
   cwd: string;
@@ -15,21 +16,7 @@ export function examples(...lines: string[]): string {
 }
 
 export async function withProject<T>(cmd: Command, fn: (project: Project) => Promise<T> | T): Promise<T> {
-  const { openProject } = await import("../../project/index.js");
-  const project = await openProject(globals(cmd).cwd);
-  // With task sources, a state this command changes is told to the tracker before it exits.
-  const tracked = Object.keys(project.config.sources.trackers).length > 0;
-  const notify = tracked ? await import("../../notify/index.js") : null;
-  notify?.watchTrackerWrites(project, (text) => process.stderr.write(`ballador: ${line(text)}\n`));
-  try {
-    return await fn(project);
-  } finally {
-    try {
-      await notify?.settleTrackerWrites();
-    } finally {
-      project.close();
-    }
-  }
+  return withProjectAt(globals(cmd).cwd, fn);
 }
 
 export function collect(value: string, previous: string[]): string[] {

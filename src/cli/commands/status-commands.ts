@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import { overrideText } from "../../core/part-verify.js";
 import { age, color, line, printJson, printJsonLine, stateColor, table, truncate } from "../output.js";
+import { NEXT_LIMIT } from "../read-fast.js";
 import { examples, positiveInt, withProject } from "./common.js";
 
 export function registerStatus(program: Command): void {
@@ -82,7 +83,7 @@ export function registerNext(program: Command): void {
       "-n, --limit <n>",
       "list at most n ready and n waiting tasks (the rest are counted)",
       positiveInt("--limit"),
-      50,
+      NEXT_LIMIT,
     )
     .option("--all", "list every ready and waiting task")
     .addHelpText(

@@ -3,7 +3,7 @@ import { lstatSync, rmSync } from "node:fs";
 import { forgetWorkspace, reconcileWorkspaces } from "../../adapters/jj/index.js";
 import type { Project } from "../../project/index.js";
 import { worktreePathFor } from "../../project/index.js";
-import { JJ_WORKSPACE_PREFIX, jjOpFile, projectVcs } from "../sandboxing.js";
+import { JJ_WORKSPACE_PREFIX, jjOpFile, projectVcs } from "../vcs-names.js";
 
 export function isJjProject(project: Project): boolean {
   return projectVcs(project) === "jj";

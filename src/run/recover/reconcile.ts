@@ -19,9 +19,13 @@ export interface ReconcileReport {
   disagreements: string[];
 }
 
-async function sessionsOf(project: Project): Promise<SessionInfo[] | null> {
+async function sessionsOf(project: Project, liveRuns: number): Promise<SessionInfo[] | null> {
+  const tmux = new Tmux({ socket: project.config.tmux_socket });
+  // No live run and no server socket: no session to find, and no tmux process to ask (what
+  // `status` pays on an idle queue). With live runs tmux is asked, so a missing tmux stays null.
+  if (liveRuns === 0 && !existsSync(tmux.socketPath())) return [];
   try {
-    return await new Tmux({ socket: project.config.tmux_socket }).listSessions();
+    return await tmux.listSessions();
   } catch (err) {
     if (err instanceof TmuxMissingError) return null;
     throw err;
@@ -50,7 +54,7 @@ export async function reconcile(project: Project, opts: { repair: boolean }): Pr
   const merges = await reconcileMerges(project.paths.root, project.paths.stateDir, opts.repair);
   (opts.repair ? report.repaired : report.disagreements).push(...merges);
   const live = store.liveRuns();
-  const sessions = await sessionsOf(project);
+  const sessions = await sessionsOf(project, live.length);
   const sessionNames = new Set((sessions ?? []).map((s) => s.name));
 
   for (const run of live) {
