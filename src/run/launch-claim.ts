@@ -302,6 +302,7 @@ async function openSession(o: Opening): Promise<Started> {
     for (const name of [
       "SSH_AUTH_SOCK",
       "BALLADOR_SSH_CONFIG",
+      "BALLADOR_SSH_SHARE",
       "GIT_SSH_COMMAND",
       "BALLADOR_RUNNER_BALLADOR",
     ]) {

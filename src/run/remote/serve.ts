@@ -67,7 +67,9 @@ function storeWatcher(dir: string): { next(): Promise<void>; close(): void } {
           dirty = false;
           resolve();
         };
+        // Once: a stream of writes must not put the look off for ever.
         const soon = () => {
+          wake = null;
           clearTimeout(timer);
           timer = setTimeout(done, SETTLE_MS);
         };
