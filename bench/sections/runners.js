@@ -5,9 +5,10 @@
  * with esbuild): a network namespace with its own sshd and Unix user, the bare remote behind
  * another sshd; it needs root, `ip` and `sshd` (the section is skipped, saying why, without).
  * "The agent's first line" is the moment home's store marks the run's agent started: for a
- * remote run, when the relay applies the runner's `agent` event (runner-serve looks every
- * 250 ms). The floor beside it: one SSH round trip (`ssh r1 true`, a fresh connection, as each
- * run's relay opens one). Target (issue 32): remote median within 1.5x local + one round trip.
+ * remote run, when the relay applies the runner's `agent` event (runner-serve sends it when the
+ * runner's store changes). The floor beside it: one SSH round trip (`ssh r1 true`, a fresh
+ * connection, the handshake a launch pays once per runner: its runs share it). Target (issue
+ * 32): remote median within 1.5x local + one round trip.
  */
 import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";

@@ -3,6 +3,7 @@
  * worktree), claim it in the store, open its run folder and session (which then provisions
  * itself, provision.ts), and roll back whatever was made when opening fails.
  */
+
 import { randomBytes } from "node:crypto";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -35,6 +36,7 @@ import type { LaunchFacts } from "./launch-facts.js";
 import { existingJjWorkspaceProblem, jjLaunchProblem } from "./launch-jj.js";
 import type { LaunchFailure, LaunchOptions, Started } from "./launch-types.js";
 import { rollbackFailedLaunch } from "./recover/index.js";
+import { prepareRelaySsh } from "./remote/ssh.js";
 import { carriedNames } from "./run-spec.js";
 import { upstreamCaBundle } from "./sandboxing.js";
 import { projectVcs } from "./vcs-names.js";
@@ -302,6 +304,7 @@ async function openSession(o: Opening): Promise<Started> {
     for (const name of [
       "SSH_AUTH_SOCK",
       "BALLADOR_SSH_CONFIG",
+      "BALLADOR_SSH_SHARE",
       "GIT_SSH_COMMAND",
       "BALLADOR_RUNNER_BALLADOR",
     ]) {
@@ -311,6 +314,7 @@ async function openSession(o: Opening): Promise<Started> {
   // A session of that name with no live run is an orphan from a crash: never run two.
   if (shared.sessions.has(session)) await shared.tmux.killSession(session).catch(() => undefined);
   const runner = o.place.runner;
+  if (runner) prepareRelaySsh(project, runDir, runner, Object.keys(checked.profile.secrets).length);
   opts.onProgress?.(
     runner
       ? `  ${task.id}: session ${session} relays it to runner ${runner} (agent ${checked.profile.name}${sandboxed ? ", sandboxed there" : ", NO SANDBOX"})`

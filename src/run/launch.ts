@@ -30,6 +30,7 @@ import type { LaunchOptions, LaunchResult } from "./launch-types.js";
 import { awaitProvisioned } from "./launch-wait.js";
 import { reconcile } from "./recover/index.js";
 import { placeRuns } from "./remote/place.js";
+import { warmRunners } from "./remote/ssh.js";
 import { runnerProblem } from "./remote/usable.js";
 
 export { tmuxFor } from "./launch-facts.js";
@@ -86,6 +87,11 @@ async function claimReady(project: Project, opts: LaunchOptions): Promise<Launch
   // Before anything is recorded: a runtime.node that does not run refuses the whole launch.
   const node = start.length > 0 ? (await supervisorNode(project.config)).path : process.execPath;
   if (opts.dryRun) return result;
+  // The runners' SSH connections open while the claims are made: the relays' sessions share them.
+  warmRunners(
+    project,
+    [...places.values()].filter((p): p is string => p !== null),
+  );
   if (start.length > 0) result.launch = openLaunch(project, opts);
   // Nothing to start (a conductor's beat with every machine full): no tmux or git call for it.
   if (start.length > 0)

@@ -16,7 +16,8 @@ export function registerRunnerCommands(program: Command): void {
 A runner is used only after \`runner check\` passed: doctor's checks there (node, git, tmux,
 bwrap and user namespaces, socat, ripgrep, the agents), and this Ballador installed there.
 Ballador runs the system ssh with your ~/.ssh/config and agent (BALLADOR_SSH_CONFIG: another
-config file). See docs/runners.md.`,
+config file), one shared connection per runner (BALLADOR_SSH_SHARE=0: one per call). See
+docs/runners.md.`,
     );
   registerAdd(runner);
   registerList(runner);

@@ -4,6 +4,7 @@
  * session at home. Not for people: the help of `runner` and `launch --on` are theirs.
  */
 import type { Command } from "commander";
+import { spawnPrepared } from "../../adapters/ssh/index.js";
 
 async function readStdin(max: number): Promise<string> {
   const chunks: Buffer[] = [];
@@ -24,10 +25,12 @@ export function registerRunnerServeCommands(program: Command): void {
     .command("run")
     .description("read a run order on stdin, run it here, stream its events as JSON lines")
     .action(async () => {
-      const { serveRun } = await import("../../run/index.js");
+      // The order is read while the runner's code loads (it comes once home's push is done).
+      const order = readStdin(2 * 1024 * 1024);
+      order.catch(() => undefined);
       const write = (e: unknown) => process.stdout.write(`${JSON.stringify(e)}\n`);
-      const order = await readStdin(2 * 1024 * 1024);
       try {
+        const { serveRun } = await import("../../run/index.js");
         await serveRun(order, write);
       } catch (err) {
         const message = (err as Error).message.split("\n")[0]?.slice(0, 3000) ?? "error";
@@ -64,9 +67,11 @@ export function registerRunnerServeCommands(program: Command): void {
     .description("the process of a remote run's session at home")
     .argument("<run-dir>", "the run's folder")
     .action(async (runDir: string) => {
+      // Its connection first: the runner's side starts while this process loads its code.
+      const early = spawnPrepared(runDir);
       const { relay } = await import("../../run/index.js");
       try {
-        process.exitCode = await relay(runDir);
+        process.exitCode = await relay(runDir, early);
       } catch (err) {
         process.stderr.write(`[ballador] relay failed: ${(err as Error).stack ?? err}\n`);
         await new Promise((r) => setTimeout(r, 5000));

@@ -1,4 +1,5 @@
 /** Runs on other machines (spec 0013): what the rest of run/ and the CLI use of remote/. */
+import type { ChildProcessWithoutNullStreams as ChildProcess } from "node:child_process";
 
 export { remoteAttachArgs, remoteFile, remoteFollowArgs, remoteWhere } from "./attach.js";
 
@@ -6,9 +7,9 @@ export { remoteAttachArgs, remoteFile, remoteFollowArgs, remoteWhere } from "./a
 // processes that run them: this door is in every supervisor's imports (spec 0017).
 type Serve = typeof import("./serve.js");
 
-/** The process of a remote run's home session (see relay.ts). */
-export async function relay(runDir: string): Promise<number> {
-  return (await import("./relay.js")).relay(runDir);
+/** The process of a remote run's home session (see relay.ts); `early`: its connection, opened first. */
+export async function relay(runDir: string, early?: ChildProcess | null): Promise<number> {
+  return (await import("./relay.js")).relay(runDir, early);
 }
 
 export async function serveRun(...args: Parameters<Serve["serveRun"]>): ReturnType<Serve["serveRun"]> {

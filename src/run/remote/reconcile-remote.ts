@@ -24,7 +24,13 @@ const StatusSchema = z.object({
 });
 
 /** The environment a reopened relay needs to reach the runner as the first one did. */
-const CARRIED = ["SSH_AUTH_SOCK", "BALLADOR_SSH_CONFIG", "GIT_SSH_COMMAND", "BALLADOR_RUNNER_BALLADOR"];
+const CARRIED = [
+  "SSH_AUTH_SOCK",
+  "BALLADOR_SSH_CONFIG",
+  "BALLADOR_SSH_SHARE",
+  "GIT_SSH_COMMAND",
+  "BALLADOR_RUNNER_BALLADOR",
+];
 
 /** Ends the run; fails its task unless a person moved it meanwhile (as recover/end-run does). */
 function lose(project: Project, run: RunRow, why: string): string {

@@ -14,7 +14,7 @@ import { type Project, verifyCommandFor } from "../../project/index.js";
 import { verificationKey } from "../../verify/index.js";
 import { remoteFile } from "./attach.js";
 import { type RemoteEvent, runRefs } from "./protocol.js";
-import type { RunnerEntry } from "./ssh.js";
+import { type RunnerEntry, shareOf } from "./ssh.js";
 
 /** What the relay knows of its run while it applies events. */
 export interface RelayRun {
@@ -160,7 +160,11 @@ export async function adopt(r: RelayRun, commit: string): Promise<string | null>
       r.remote,
       `+${runRefs(r.runId).result}:${quarantine}`,
     ],
-    { cwd: root, allowFail: true, env: gitSshEnv() },
+    {
+      cwd: root,
+      allowFail: true,
+      env: gitSshEnv(process.env, { dir: shareOf(r.project), remote: r.remote }),
+    },
   );
   if (fetched.code !== 0) return `could not fetch the run's branch: ${fetched.stderr.trim().slice(0, 300)}`;
   try {

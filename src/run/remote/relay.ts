@@ -5,7 +5,7 @@
  * pushed branch. A dropped connection is reattached (the runner never starts a run twice);
  * after that it is a lost session.
  */
-import { spawn } from "node:child_process";
+import { type ChildProcessWithoutNullStreams as ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { git, resolveCommit } from "../../adapters/git/index.js";
@@ -26,7 +26,7 @@ import {
   trustVerdict,
 } from "./relay-apply.js";
 import { runnerSecretsFor } from "./runner-secrets.js";
-import { balladorCommand, remoteOf, runnerNamed, sshArgv } from "./ssh.js";
+import { balladorCommand, remoteOf, runnerNamed, shareOf, sshArgv } from "./ssh.js";
 
 type End = Extract<RemoteEvent, { t: "end" }>;
 type Claim = NonNullable<ReturnType<typeof readProvisionSpec>>;
@@ -84,7 +84,28 @@ export async function finishRemote(r: RelayRun, end: End | null, why: string | n
   return problem;
 }
 
-export async function relay(runDir: string): Promise<number> {
+/** The connection the relay's process opened before its code loaded (spawnPrepared): the first one used. */
+let early: ChildProcess | null = null;
+
+/** The early connection, once, for a connection without a tunnel; with one it is closed unused. */
+function takeEarly(tunnel: Tunnel | undefined): ChildProcess | null {
+  const child = early;
+  early = null;
+  if (child && tunnel) child.kill("SIGTERM");
+  return tunnel ? null : child;
+}
+
+export async function relay(runDir: string, opened?: ChildProcess | null): Promise<number> {
+  early = opened ?? null;
+  try {
+    return await relayRun(runDir);
+  } finally {
+    // Not used (the relay ended before its order): its runner sees no order and starts nothing.
+    takeEarly(undefined)?.kill("SIGTERM");
+  }
+}
+
+async function relayRun(runDir: string): Promise<number> {
   const claim = readProvisionSpec(runDir);
   if (!claim) throw new Error(`${runDir} has no provision.json`);
   const project = await openProject(claim.repoRoot);
@@ -161,7 +182,7 @@ async function pushStart(r: RelayRun, merge: readonly string[]): Promise<string[
   say(`pushing the run's start to the runners' remote`);
   await git(["push", "-q", "--no-verify", "--", r.remote, ...specs], {
     cwd: r.project.paths.root,
-    env: gitSshEnv(),
+    env: gitSshEnv(process.env, { dir: shareOf(r.project), remote: r.remote }),
   });
   return mergeRefs;
 }
@@ -232,8 +253,8 @@ function oneConnection(
   tunnel?: Tunnel,
 ): Promise<{ end: End } | { why: string; refused: boolean }> {
   const command = balladorCommand(r.runner, ["__runner-serve", "run"]);
-  const [cmd, ...args] = sshArgv(r.runner, command, tunnel ? { tunnel } : {});
-  const child = spawn(cmd as string, args, { stdio: ["pipe", "pipe", "pipe"] });
+  const [cmd, ...args] = sshArgv(r.runner, command, tunnel ? { tunnel } : { share: shareOf(r.project) });
+  const child = takeEarly(tunnel) ?? spawn(cmd as string, args, { stdio: ["pipe", "pipe", "pipe"] });
   child.stdin.on("error", () => undefined);
   // Nothing is sent before the order is whole (the start pushed); a failed push ends it here.
   let orderError: Error | null = null;

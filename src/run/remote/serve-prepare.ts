@@ -9,6 +9,7 @@ import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { parse, stringify } from "yaml";
 import { git } from "../../adapters/git/index.js";
+import { gitSshEnv, shareDir } from "../../adapters/ssh/index.js";
 import { openProject, type Project } from "../../project/index.js";
 import { launch } from "../launch.js";
 import type { RunOrder } from "./protocol.js";
@@ -23,12 +24,30 @@ export const RUNNER_SOCKET = "ballador-runner";
 
 const IDENTITY = ["-c", "user.name=Ballador", "-c", "user.email=ballador@localhost"];
 
+/** The runner's root as a path: "~/..." is the runner user's home (it arrives quoted, never expanded by a shell). */
+function rootPath(root: string): string {
+  return root === "~" ? homedir() : root.startsWith("~/") ? join(homedir(), root.slice(2)) : resolve(root);
+}
+
 /** Where a run lives on the runner: its own folder under the root. */
 export function runnerRunDir(root: string, runId: string): string {
-  // A root of "~/..." is the runner user's home (it arrives quoted, never expanded by a shell).
-  const base =
-    root === "~" ? homedir() : root.startsWith("~/") ? join(homedir(), root.slice(2)) : resolve(root);
-  return join(base, "runs", runId);
+  return join(rootPath(root), "runs", runId);
+}
+
+/**
+ * git's ssh to the shared remote from this runner: one connection shared by the runs here
+ * (its socket under the root), unless the runner user set git's ssh themselves.
+ */
+export async function runnerGitEnv(
+  order: Pick<RunOrder, "root" | "remote">,
+): Promise<Record<string, string>> {
+  if (process.env.GIT_SSH || process.env.GIT_SSH_COMMAND) return {};
+  const own = await git(["config", "--get", "core.sshCommand"], {
+    cwd: rootPath(order.root),
+    allowFail: true,
+  });
+  if (own.stdout.trim()) return {};
+  return gitSshEnv(process.env, { dir: shareDir(join(rootPath(order.root), "ssh")), remote: order.remote });
 }
 
 /** The plan as the runner's config: home's words, minus what stays home, pointed at the runner's base. */
@@ -49,10 +68,11 @@ export function runnerConfig(configText: string): string {
 /** Fetches the base (and stacked branches) and merges the stacked ones, with no hook and no agent. */
 async function prepareRepo(order: RunOrder, repo: string): Promise<void> {
   mkdirSync(repo, { recursive: true });
+  const gitEnv = runnerGitEnv(order);
   await git(["init", "-q", repo], { cwd: repo });
   const specs = [`+${order.baseRef}:refs/heads/${RUNNER_BASE}`];
   for (const [i, ref] of order.mergeRefs.entries()) specs.push(`+${ref}:refs/heads/ballador-stack-${i + 1}`);
-  await git(["fetch", "-q", "--no-tags", "--", order.remote, ...specs], { cwd: repo });
+  await git(["fetch", "-q", "--no-tags", "--", order.remote, ...specs], { cwd: repo, env: await gitEnv });
   await git(["checkout", "-q", RUNNER_BASE], { cwd: repo });
   for (let i = 1; i <= order.mergeRefs.length; i++) {
     const r = await git([...IDENTITY, "merge", "-q", "--no-edit", `ballador-stack-${i}`], {
@@ -153,6 +173,8 @@ export async function startOrFind(order: RunOrder): Promise<RunnerRun> {
   const result = await launch(project, {
     tasks: [order.taskId],
     actor: "runner",
+    // The store was made just now: it holds no run to reconcile.
+    reconciled: true,
     previousFailure: order.previousFailure,
     attempt: order.attempt,
     continueConversation: start === cont,

@@ -4,7 +4,7 @@
  * lines on stdout, and at the end pushes the task's branch to the one ref home reads.
  * `runner-serve status` answers whether a run is still live there, and its end.
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, watch, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { git, resolveCommit } from "../../adapters/git/index.js";
 import { readDenials, runFolder } from "../../adapters/runfolder/index.js";
@@ -16,7 +16,7 @@ import { stop } from "../lifecycle.js";
 import { reconcile } from "../recover/index.js";
 import { type RemoteEvent, type RunOrder, RunOrderSchema, runRefs } from "./protocol.js";
 import { repoOf } from "./serve-continue.js";
-import { RUNNER_SOCKET, runnerRunDir, startOrFind } from "./serve-prepare.js";
+import { RUNNER_SOCKET, runnerGitEnv, runnerRunDir, startOrFind } from "./serve-prepare.js";
 
 const LIVE: readonly TaskState[] = ["queued", "ready", "running", "verifying"];
 
@@ -38,9 +38,56 @@ export function parseOrder(text: string): RunOrder {
   return r.data;
 }
 
+/** How often the store is looked at with no change seen, and how long a burst of writes is let settle. */
+const LOOK_MS = 250;
+const SETTLE_MS = 15;
+
+/**
+ * The next look at the store: after LOOK_MS, or soon after its folder changes (a write by the
+ * run's supervisor: the agent's start goes home when it happens, not at the next tick).
+ */
+function storeWatcher(dir: string): { next(): Promise<void>; close(): void } {
+  let dirty = false;
+  let wake: (() => void) | null = null;
+  let watcher: ReturnType<typeof watch> | null = null;
+  try {
+    watcher = watch(dir, () => {
+      dirty = true;
+      wake?.();
+    });
+    watcher.on("error", () => undefined);
+  } catch {
+    // No inotify here: the timer alone, as before.
+  }
+  return {
+    next: () =>
+      new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          wake = null;
+          dirty = false;
+          resolve();
+        };
+        // Once: a stream of writes must not put the look off for ever.
+        const soon = () => {
+          wake = null;
+          clearTimeout(timer);
+          timer = setTimeout(done, SETTLE_MS);
+        };
+        let timer = setTimeout(done, LOOK_MS);
+        if (dirty) soon();
+        else wake = soon;
+      }),
+    close: () => watcher?.close(),
+  };
+}
+
 /** Serves one order: streams events until the run ends there, then pushes and says its end. */
-export async function serveRun(orderText: string, emit: (e: RemoteEvent) => void): Promise<void> {
-  const order = parseOrder(orderText);
+export async function serveRun(
+  orderText: string | Promise<string>,
+  emit: (e: RemoteEvent) => void,
+): Promise<void> {
+  const order = parseOrder(await orderText);
   const run = await startOrFind(order);
   const store = run.project.store();
   const first = store.runsOf(order.taskId).at(-1);
@@ -64,13 +111,21 @@ export async function serveRun(orderText: string, emit: (e: RemoteEvent) => void
     agent: false,
     needs: null,
   };
-  let beat = 0;
-  for (;;) {
-    const over = watchOnce(run.project, order.taskId, cursor, emit);
-    if (over) break;
-    // The runner's own safety net: a supervisor killed here ends its run as failed.
-    if (++beat % 20 === 0) await reconcile(run.project, { repair: true }).catch(() => undefined);
-    await new Promise((r) => setTimeout(r, 250));
+  let last = Date.now();
+  const looks = storeWatcher(run.project.paths.stateDir);
+  try {
+    for (;;) {
+      const over = watchOnce(run.project, order.taskId, cursor, emit);
+      if (over) break;
+      // The runner's own safety net, every 5 s: a supervisor killed here ends its run as failed.
+      if (Date.now() - last >= 20 * LOOK_MS) {
+        last = Date.now();
+        await reconcile(run.project, { repair: true }).catch(() => undefined);
+      }
+      await looks.next();
+    }
+  } finally {
+    looks.close();
   }
   emit(await finish(run.project, order));
   run.project.close();
@@ -161,6 +216,7 @@ async function finish(project: Project, order: RunOrder): Promise<RemoteEvent> {
     const ref = runRefs(order.runId).result;
     await git(["push", "-q", "--no-verify", "--", order.remote, `+${commit}:${ref}`], {
       cwd: project.paths.root,
+      env: await runnerGitEnv(order),
     });
     pushed = commit;
   }
