@@ -87,6 +87,9 @@ export const KILO_DROID_AUGGIE: Readonly<Record<string, Preset>> = {
     mode: "interactive",
     // Like OpenCode's, its TUI's `--continue --prompt P` is not relied on: the retry runs headless.
     resumeAs: "kilo-headless",
+    // Its TUI's last line, below the prompt box ("ctrl+t variants  30 (0%) · $0.00  ctrl+p
+    // commands  • Kilo 7.7.7"); a question it ends its turn with sits above the box.
+    waitPattern: "ctrl\\+p commands",
     description: "Kilo Code's CLI, interactive TUI with the prompt submitted",
     tested:
       "Kilo CLI 7.7.7 (pinned in test/agent-clis), its TUI (--auto) in tmux, sandboxed, its anthropic provider against a local fake Messages API; the retry runs headless with --continue (test/agents/kilo.e2e.test.ts)",
