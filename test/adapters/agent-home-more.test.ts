@@ -24,7 +24,11 @@ describe("Copilot CLI's HOME", () => {
       join(s.realHome, ".copilot", "config.json"),
       `${COPILOT_HEAD}${JSON.stringify({ copilotTokens: { "https://github.com:me": "gho_x" }, trustedFolders: ["/elsewhere"] })}`,
     );
-    put(join(s.realHome, ".copilot", "settings.json"), JSON.stringify({ model: "mine" }));
+    const theirHook = { hooks: [{ type: "command", command: "my-notifier" }] };
+    put(
+      join(s.realHome, ".copilot", "settings.json"),
+      JSON.stringify({ model: "mine", hooks: { Stop: [theirHook] } }),
+    );
     put(join(s.realHome, ".copilot", "mcp-config.json"), JSON.stringify({ mcpServers: { x: {} } }));
     put(join(s.realHome, ".config", "gh", "hosts.json"), "github.com: {oauth_token: gho_other}");
     put(join(s.realHome, ".ssh", "id_ed25519"), "KEY");
@@ -33,8 +37,11 @@ describe("Copilot CLI's HOME", () => {
     expect(readFileSync(join(s.home, ".copilot", "config.json"), "utf8").startsWith(COPILOT_HEAD)).toBe(true);
     expect(config.copilotTokens).toEqual({ "https://github.com:me": "gho_x" });
     expect(config.trustedFolders).toEqual(["/elsewhere", s.worktree]);
+    // Their hooks stay; ballador hook is added for the events that say it waits or works again.
+    const ours = { hooks: [{ type: "command", command: "ballador hook", timeout: 10 }] };
     expect(JSON.parse(readFileSync(join(s.home, ".copilot", "settings.json"), "utf8"))).toEqual({
       model: "mine",
+      hooks: { Stop: [theirHook, ours], Notification: [ours], UserPromptSubmit: [ours], PreToolUse: [ours] },
     });
     expect(r.env).toMatchObject({ COPILOT_AUTO_UPDATE: "false", COPILOT_OFFLINE: "true" });
     // Nothing else of the person's: no MCP servers, no other tool's login, no keys.
@@ -69,6 +76,10 @@ describe("Qwen Code's HOME", () => {
     expect(settings.privacy.usageStatisticsEnabled).toBe(false);
     expect(settings.telemetry.enabled).toBe(false);
     expect(settings.general.enableAutoUpdate).toBe(false);
+    for (const event of ["Stop", "Notification", "UserPromptSubmit", "PreToolUse"])
+      expect(settings.hooks[event], event).toEqual([
+        { hooks: [{ type: "command", command: "ballador hook", timeout: 10 }] },
+      ]);
     expect(JSON.parse(readFileSync(join(s.home, ".qwen", "trustedFolders.json"), "utf8"))).toEqual({
       [s.worktree]: "TRUST_FOLDER",
     });

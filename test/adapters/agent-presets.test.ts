@@ -103,6 +103,7 @@ describe("presets", () => {
       "cline-headless",
       "kilo",
       "kilo-headless",
+      "droid-headless",
     ]);
     for (const [name, p] of tested) {
       expect(

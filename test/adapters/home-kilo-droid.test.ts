@@ -60,9 +60,12 @@ describe("prepareAgentHome for Kilo, Droid and Auggie", () => {
     const r = await prepareAgentHome(profileOf("droid-headless"), s.ctx);
     expect(files(s.home)).toEqual([
       ".factory/AGENTS.md",
+      ".factory/bin/ps",
       ".factory/droids/reviewer.md",
       ".factory/settings.json",
     ]);
+    // The ps its command watcher asks, answering in the sandbox's inner PID namespace.
+    expect(lstatSync(join(s.home, ".factory", "bin", "ps")).mode & 0o777).toBe(0o755);
     expect(json(join(s.home, ".factory", "settings.json"))).toEqual({
       enableDroidShield: false,
       customModels: [model],

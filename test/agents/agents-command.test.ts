@@ -80,6 +80,7 @@ describe("ballador agents", () => {
       "copilot-headless",
       "qwen",
       "qwen-headless",
+      "droid-headless",
     ]) {
       expect(by[name]?.tested, name).toMatch(/real binary|test\/agents/);
     }

@@ -47,6 +47,7 @@ describe("Kilo, Droid and Auggie detected", () => {
       path: join(bin, "droid"),
       version: expect.stringContaining("0.225.2"),
       retryCommand: null,
+      tested: expect.stringContaining("test/agents/droid.e2e.test.ts"),
     });
     expect(by.auggie).toMatchObject({
       path: join(bin, "auggie"),

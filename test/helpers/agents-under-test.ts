@@ -282,3 +282,22 @@ export const QWEN: AgentUnderTest = {
   toolOutputs: (api) => toolResults(anthropicRequests(api)).map((r) => r.text),
   turns: (api) => agentTurns(anthropicRequests(api)),
 };
+
+/**
+ * Copilot CLI through its `openai` provider type (Chat Completions, its default type) against the
+ * fake Chat Completions API: the base URL ends in /v1, as for any OpenAI-compatible server.
+ */
+export const COPILOT_CHAT: AgentUnderTest = {
+  name: "copilot",
+  env: ["COPILOT_PROVIDER_BASE_URL", "COPILOT_PROVIDER_TYPE", "COPILOT_PROVIDER_API_KEY", "COPILOT_MODEL"],
+  startApi: (script) => startFakeChat(script),
+  configure: async (p, api) => {
+    p.env.COPILOT_PROVIDER_BASE_URL = `${api.url}/v1`;
+    p.env.COPILOT_PROVIDER_TYPE = "openai";
+    p.env.COPILOT_PROVIDER_API_KEY = "sk-test-copilot-chat";
+    p.env.COPILOT_MODEL = "fake-model";
+  },
+  firstPrompt: (api) => chatPrompt(api.requests as ChatRequest[]),
+  toolOutputs: (api) => chatToolOutputs(api.requests as ChatRequest[]),
+  turns: (api) => chatTurns(api.requests as ChatRequest[]),
+};

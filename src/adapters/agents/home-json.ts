@@ -90,3 +90,28 @@ export function isDir(path: string): boolean {
     return false;
   }
 }
+
+/**
+ * Claude Code's hooks that tell Ballador when the agent waits for a person (Notification: it
+ * asks; Stop: it ended its turn) and when it works again (UserPromptSubmit, PreToolUse), through
+ * `ballador hook` (the run's shim on PATH), which writes the run's inbox and prints nothing.
+ * Hooks already in the settings stay; ours are added once. Qwen Code and Copilot CLI read the
+ * same events in the same shape from their settings.json (issue 36).
+ */
+export const BALLADOR_HOOK_EVENTS = ["Notification", "Stop", "UserPromptSubmit", "PreToolUse"] as const;
+export const BALLADOR_HOOK_COMMAND = "ballador hook";
+
+export function withBalladorHooks(existing: unknown): Record<string, unknown> {
+  const hooks: Record<string, unknown> =
+    typeof existing === "object" && existing !== null && !Array.isArray(existing)
+      ? { ...(existing as Record<string, unknown>) }
+      : {};
+  for (const event of BALLADOR_HOOK_EVENTS) {
+    const groups = Array.isArray(hooks[event]) ? (hooks[event] as unknown[]) : [];
+    const ours = JSON.stringify(groups).includes(JSON.stringify(BALLADOR_HOOK_COMMAND));
+    hooks[event] = ours
+      ? groups
+      : [...groups, { hooks: [{ type: "command", command: BALLADOR_HOOK_COMMAND, timeout: 10 }] }];
+  }
+  return hooks;
+}

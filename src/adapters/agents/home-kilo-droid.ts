@@ -102,9 +102,38 @@ export function seedDroid(home: HomeFiles, ctx: AgentHomeContext): { env: Record
     cloudSessionSync: false,
     enableAutoUpdate: false,
   });
+  if (ctx.sandboxed) {
+    home.dir(".factory/bin");
+    home.write(".factory/bin/ps", DROID_PS, 0o755);
+  }
   // The keychain (libsecret) is out of reach inside the sandbox: it keeps its login in files then.
   return { env: { FACTORY_DROID_AUTO_UPDATE_ENABLED: "false", FACTORY_DISABLE_KEYRING: "1" } };
 }
+
+/**
+ * Droid runs every command under a watcher that kills the command's process group (SIGKILL)
+ * unless `ps -o ppid= -p $$` names Droid's PID. Inside the sandbox a process sees its PID in the
+ * runtime's nested PID namespace, but /proc is the sandbox's outer one (the runtime's /proc
+ * remount is refused over bwrap's locked /proc/sys and friends), so that `ps` describes another
+ * process and every command still running at the first check was killed. This `ps`, first on
+ * the PATH Droid gives its commands (~/.factory/bin), answers that one question in the nested
+ * namespace (NSpid's last field) and hands anything else to the system's ps. It runs inside the
+ * sandbox only, with the agent's rights: it changes nothing of the sandbox.
+ */
+const DROID_PS = `#!/bin/sh
+# Written by Ballador for Droid in its sandbox: ps -o ppid= -p PID in the agent's own PID namespace.
+if [ "$#" -eq 4 ] && [ "$1" = "-o" ] && [ "$2" = "ppid=" ] && [ "$3" = "-p" ]; then
+  cat /proc/[0-9]*/status 2>/dev/null | awk -v want="$4" '
+    /^Name:/ { pp = "" }
+    /^PPid:/ { pp = $2 }
+    /^NSpid:/ { inner[$2] = $NF; if (NF > 2 && $NF == want) parent = pp }
+    END { if (parent == "" || !(parent in inner)) exit 1; print inner[parent] }'
+  exit
+fi
+for ps in /usr/bin/ps /bin/ps; do [ -x "$ps" ] && exec "$ps" "$@"; done
+echo "ps: not found" >&2
+exit 127
+`;
 
 /** Auggie (`~/.augment`): the person's login and settings. */
 export function seedAuggie(home: HomeFiles, ctx: AgentHomeContext): { env: Record<string, string> } {

@@ -13,6 +13,7 @@ import {
   pathsOf,
   readPersonal,
   readPersonalJson,
+  withBalladorHooks,
   writeJson,
 } from "./home-json.js";
 
@@ -46,7 +47,12 @@ export function seedCopilot(home: HomeFiles, ctx: AgentHomeContext): { env: Reco
   }
   const settings =
     jsonOf(home.read(".copilot/settings.json")) ?? readPersonalJson(join(personal, "settings.json"));
-  if (settings) writeJson(home, ".copilot/settings.json", settings);
+  // Its settings.json takes Claude Code's hook events and shape (PascalCase events get Claude's
+  // snake_case input, hook_event_name included): needs you comes from them, as for Claude Code.
+  writeJson(home, ".copilot/settings.json", {
+    ...(settings ?? {}),
+    hooks: withBalladorHooks(settings?.hooks),
+  });
   const byok = Boolean(ctx.env.COPILOT_PROVIDER_BASE_URL?.trim());
   return {
     env: {
@@ -105,6 +111,8 @@ export function seedQwen(home: HomeFiles, ctx: AgentHomeContext): { env: Record<
     privacy: { ...privacy, usageStatisticsEnabled: false },
     telemetry: { ...telemetry, enabled: false },
     security: { ...security, auth: { ...auth, ...(chosen ? { selectedType: chosen } : {}) } },
+    // Claude Code's hook events and shape: needs you comes from them, as for Claude Code.
+    hooks: withBalladorHooks(settings.hooks),
   });
   const trusted = jsonOf(home.read(".qwen/trustedFolders.json")) ?? {};
   for (const path of pathsOf(ctx.worktree)) trusted[path] = "TRUST_FOLDER";

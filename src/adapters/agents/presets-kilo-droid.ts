@@ -47,7 +47,7 @@ const DROID = {
   binary: "droid",
   sessionState: ["~/.factory/sessions"],
   firstRun:
-    "~/.factory seeded from yours (settings.json with your customModels, AGENTS.md, droids/, commands/; not your login unless FACTORY_API_KEY is passed) with cloud session sync and auto-update off; when settings.json names no model and has one custom model, that one is chosen",
+    "~/.factory seeded from yours (settings.json with your customModels, AGENTS.md, droids/, commands/; not your login unless FACTORY_API_KEY is passed) with cloud session sync, Droid-Shield and auto-update off; when settings.json names no model and has one custom model, that one is chosen; sandboxed, a ~/.factory/bin/ps that answers its command watcher in the sandbox's own PID namespace (else it kills every command still running at its first check)",
   credentials: {
     env: ["FACTORY_API_KEY"],
     files: ["~/.factory/settings.json"],
@@ -87,6 +87,9 @@ export const KILO_DROID_AUGGIE: Readonly<Record<string, Preset>> = {
     mode: "interactive",
     // Like OpenCode's, its TUI's `--continue --prompt P` is not relied on: the retry runs headless.
     resumeAs: "kilo-headless",
+    // Its TUI's last line, below the prompt box ("ctrl+t variants  30 (0%) · $0.00  ctrl+p
+    // commands  • Kilo 7.7.7"); a question it ends its turn with sits above the box.
+    waitPattern: "ctrl\\+p commands",
     description: "Kilo Code's CLI, interactive TUI with the prompt submitted",
     tested:
       "Kilo CLI 7.7.7 (pinned in test/agent-clis), its TUI (--auto) in tmux, sandboxed, its anthropic provider against a local fake Messages API; the retry runs headless with --continue (test/agents/kilo.e2e.test.ts)",
@@ -107,15 +110,16 @@ export const KILO_DROID_AUGGIE: Readonly<Record<string, Preset>> = {
     prompt: "arg",
     mode: "interactive",
     description:
-      "Factory's Droid, its TUI with the prompt submitted, high autonomy (not tried here: see droid-headless)",
+      "Factory's Droid, its TUI with the prompt submitted, high autonomy (needs a Factory login: with only a model of your own its TUI stops at its login screen)",
   },
   "droid-headless": {
     ...DROID,
     command: ["droid", "exec", "--skip-permissions-unsafe", "{prompt}"],
     prompt: "arg",
     mode: "headless",
-    description:
-      "Factory's Droid, one headless run (droid exec), every permission skipped (in Ballador's sandbox its git commit and ballador done are killed: see docs/agents.md)",
+    description: "Factory's Droid, one headless run (droid exec), every permission skipped",
+    tested:
+      "Droid 0.225.2 (pinned in test/agent-clis), headless (droid exec) and sandboxed, a custom anthropic model against a local fake Messages API; a retry is a new conversation (test/agents/droid.e2e.test.ts)",
   },
   auggie: {
     ...AUGGIE,

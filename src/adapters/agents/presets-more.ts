@@ -34,7 +34,7 @@ const COPILOT = {
   waitPattern: "/ commands · \\? help",
   sessionState: ["~/.copilot/session-state"],
   firstRun:
-    "~/.copilot seeded from yours (settings.json, config.json: where its login lives without a keychain, copilot-instructions.md) with the worktree in trustedFolders; no auto-update (COPILOT_AUTO_UPDATE=false, --no-auto-update); COPILOT_OFFLINE=true when COPILOT_PROVIDER_BASE_URL (a model provider of your own) is passed",
+    "~/.copilot seeded from yours (settings.json, config.json: where its login lives without a keychain, copilot-instructions.md) with the worktree in trustedFolders and ballador hook for Claude Code's hook events in settings.json (needs you from them); no auto-update (COPILOT_AUTO_UPDATE=false, --no-auto-update); COPILOT_OFFLINE=true when COPILOT_PROVIDER_BASE_URL (a model provider of your own) is passed",
   credentials: {
     env: ["COPILOT_GITHUB_TOKEN", "GH_TOKEN", "GITHUB_TOKEN", "COPILOT_PROVIDER_BASE_URL"],
     // Its `copilot login` keeps the token in a system keychain, which a sandboxed run cannot
@@ -75,7 +75,7 @@ const QWEN = {
   waitPattern: "^\\s*YOLO mode \\(shift \\+ tab to cycle\\)\\s*$",
   sessionState: ["~/.qwen/projects"],
   firstRun:
-    "~/.qwen seeded from yours (settings.json, QWEN.md, AGENTS.md) with the auth type chosen from the key passed (openai, anthropic or gemini) when yours names none, the worktree trusted, auto-update, usage statistics and telemetry off",
+    "~/.qwen seeded from yours (settings.json, QWEN.md, AGENTS.md) with the auth type chosen from the key passed (openai, anthropic or gemini) when yours names none, the worktree trusted, ballador hook for Claude Code's hook events (needs you from them), auto-update, usage statistics and telemetry off",
   credentials: {
     env: ["OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "DASHSCOPE_API_KEY"],
     // Its Qwen OAuth sign-in (`qwen auth`) is removed in 0.24: a key it is.

@@ -37,20 +37,17 @@ export class NeedsYou {
   wait(asked: string, source: "hook" | "screen", size?: number): void {
     if (!this.policy) return;
     const { store, spec } = this.ctx;
+    // Already waiting: the first words of the spell say what it asked. A later hook in the same
+    // spell (Qwen Code's and Claude Code's idle Notification after their Stop) only repeats
+    // that it waits ("… is waiting for your input").
+    if (this.waiting) return;
     const text = boundAsked(asked);
-    const first = this.waiting === null;
-    this.waiting = {
-      since: this.waiting?.since ?? Date.now(),
-      size: size ?? this.waiting?.size ?? 0,
-      source,
-    };
-    const since = first ? new Date().toISOString() : null;
-    store.updateRun(spec.runId, { ...(since ? { waitingSince: since } : {}), waitingFor: text });
-    if (since) {
-      this.say(`needs you: ${terminalLine(text)} (ballador attach ${spec.taskId})`);
-      const title = store.task(spec.taskId)?.title ?? null;
-      notifyNeedsYou(this.ctx.project, spec, since, text, title, (line) => this.say(line));
-    }
+    this.waiting = { since: Date.now(), size: size ?? 0, source };
+    const since = new Date().toISOString();
+    store.updateRun(spec.runId, { waitingSince: since, waitingFor: text });
+    this.say(`needs you: ${terminalLine(text)} (ballador attach ${spec.taskId})`);
+    const title = store.task(spec.taskId)?.title ?? null;
+    notifyNeedsYou(this.ctx.project, spec, since, text, title, (line) => this.say(line));
   }
 
   /** Something new from the agent: a report, or (for a question seen on screen) output. */
