@@ -9,7 +9,14 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { objectType, refsUnder, updateRef } from "../adapters/git/index.js";
-import { importGitRefs, readAgentOp, readTaskOp, seedOpHeads } from "../adapters/jj/index.js";
+import {
+  adoptOpStore,
+  importGitRefs,
+  readAgentOp,
+  readTaskOp,
+  seedOpHeads,
+  seedOpStore,
+} from "../adapters/jj/index.js";
 import { runShell } from "../adapters/process/shell.js";
 import { runFolder } from "../adapters/runfolder/index.js";
 import type { JjPolicy, RunSandbox } from "../adapters/sandbox/index.js";
@@ -22,6 +29,8 @@ export interface JjStepStart {
   opFile: string;
   startOp: string;
   own: string | null;
+  /** The per-run copies of the operation store (absent: the agent wrote the real one). */
+  opStoreCopy?: string;
 }
 
 async function branchCommit(root: string, bookmark: string): Promise<string | null> {
@@ -44,6 +53,7 @@ export async function beforeJjStep(runDir: string, jj: JjPolicy): Promise<JjStep
     writeFileSync(`${copy}/${last}`, "");
     startOp = last;
   } else startOp = seedOpHeads(jj.root, copy);
+  if (jj.opStoreCopy) seedOpStore(jj.root, jj.opStoreCopy);
   return {
     root: jj.root,
     workspace: jj.workspace,
@@ -51,6 +61,7 @@ export async function beforeJjStep(runDir: string, jj: JjPolicy): Promise<JjStep
     opFile: jj.opFile,
     startOp,
     own: await branchCommit(jj.root, jj.bookmark),
+    ...(jj.opStoreCopy ? { opStoreCopy: jj.opStoreCopy } : {}),
   };
 }
 
@@ -62,6 +73,10 @@ export interface JjSync {
 
 export async function afterJjStep(runDir: string, start: JjStepStart, runId: string): Promise<JjSync> {
   const out: JjSync = { moved: null, violations: [], refused: null };
+  // The agent's new operations and views first: the host reads its head from the real store.
+  if (start.opStoreCopy)
+    for (const p of adoptOpStore(start.root, start.opStoreCopy).problems)
+      out.violations.push(`jj operation store: ${p}`);
   const read = await readAgentOp(start.root, runFolder(runDir).agent.refs, {
     workspace: start.workspace,
     ownBookmark: start.bookmark,
