@@ -7,6 +7,8 @@
 // read-only mount of the real folder: the agent's jj reads every operation and writes new ones
 // into the copy; it cannot change or remove a real file. After each step the host takes in the
 // new files only (never over an existing name).
+
+import { randomBytes } from "node:crypto";
 import {
   existsSync,
   linkSync,
@@ -83,11 +85,16 @@ function readRegular(dir: string, name: string): Buffer | null {
 }
 
 /** Writes a new file into the real folder: a temporary name, then a link that fails if the name exists. */
-function addNew(real: string, name: string, bytes: Buffer): void {
-  const tmp = join(real, `.ballador-${process.pid}-${name.slice(0, 16)}`);
+function addNew(real: string, name: string, bytes: Buffer): boolean {
+  const tmp = join(real, `.ballador-${process.pid}-${randomBytes(8).toString("hex")}`);
   writeFileSync(tmp, bytes, { flag: "wx" });
   try {
     linkSync(tmp, join(real, name));
+    return true;
+  } catch (err) {
+    // Written meanwhile by jj or another run's adoption: the first one stays.
+    if ((err as NodeJS.ErrnoException).code === "EEXIST") return false;
+    throw err;
   } finally {
     unlinkSync(tmp);
   }
@@ -122,8 +129,7 @@ export function adoptOpStore(root: string, copyDir: string): { adopted: number; 
           problems.push(`rewrote operation ${name.slice(0, 12)}`);
         continue;
       }
-      addNew(f.real, name, bytes);
-      adopted++;
+      if (addNew(f.real, name, bytes)) adopted++;
     }
   }
   return { adopted, problems };
