@@ -275,11 +275,12 @@ async function step(
   const root = ps.repoRoot;
   const sandbox = state.sandbox;
   const copy = sandbox ? await beforeSandboxedStep(root, ps.runDir, ps.branch, state.policy?.jj) : null;
+  const logFile = runFolder(ps.runDir).host.launchLog;
   const wrapped = sandbox ? await sandbox.wrapShell(command, ps.worktree) : undefined;
   const r = await runShell(command, {
     cwd: ps.worktree,
     env: state.env,
-    logFile: runFolder(ps.runDir).host.launchLog,
+    logFile,
     label,
     timeoutMs: 30 * 60_000,
     ...(wrapped ? { wrapped } : {}),
@@ -290,7 +291,10 @@ async function step(
   });
   rmSync(runFolder(ps.runDir).host.stepPid, { force: true });
   if (copy) {
-    const after = await afterSandboxedStep(root, ps.runDir, copy, ps.runId);
+    const snapshot =
+      sandbox && copy.jj ? { sandbox, env: state.env, workspace: ps.worktree, logFile } : undefined;
+    const after = await afterSandboxedStep(root, ps.runDir, copy, ps.runId, snapshot);
+    if (after.snapshotFailed) say(after.snapshotFailed);
     if (after.violations.length > 0) {
       for (const v of after.violations)
         store.addNote(ps.taskId, ps.runId, "system", `sandbox violation (${label}): ${v}`);

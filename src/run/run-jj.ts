@@ -9,9 +9,17 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { objectType, refsUnder, updateRef } from "../adapters/git/index.js";
-import { importGitRefs, readAgentOp, readTaskOp, seedOpHeads } from "../adapters/jj/index.js";
+import {
+  adoptOpStore,
+  importGitRefs,
+  readAgentOp,
+  readTaskOp,
+  seedOpHeads,
+  seedOpStore,
+} from "../adapters/jj/index.js";
+import { runShell } from "../adapters/process/shell.js";
 import { runFolder } from "../adapters/runfolder/index.js";
-import type { JjPolicy } from "../adapters/sandbox/index.js";
+import type { JjPolicy, RunSandbox } from "../adapters/sandbox/index.js";
 
 /** Where a jj step started: the operation the copy was seeded with, and the task's commit then. */
 export interface JjStepStart {
@@ -21,6 +29,8 @@ export interface JjStepStart {
   opFile: string;
   startOp: string;
   own: string | null;
+  /** The per-run copies of the operation store (absent: the agent wrote the real one). */
+  opStoreCopy?: string;
 }
 
 async function branchCommit(root: string, bookmark: string): Promise<string | null> {
@@ -43,6 +53,7 @@ export async function beforeJjStep(runDir: string, jj: JjPolicy): Promise<JjStep
     writeFileSync(`${copy}/${last}`, "");
     startOp = last;
   } else startOp = seedOpHeads(jj.root, copy);
+  if (jj.opStoreCopy) seedOpStore(jj.root, jj.opStoreCopy);
   return {
     root: jj.root,
     workspace: jj.workspace,
@@ -50,6 +61,7 @@ export async function beforeJjStep(runDir: string, jj: JjPolicy): Promise<JjStep
     opFile: jj.opFile,
     startOp,
     own: await branchCommit(jj.root, jj.bookmark),
+    ...(jj.opStoreCopy ? { opStoreCopy: jj.opStoreCopy } : {}),
   };
 }
 
@@ -61,6 +73,10 @@ export interface JjSync {
 
 export async function afterJjStep(runDir: string, start: JjStepStart, runId: string): Promise<JjSync> {
   const out: JjSync = { moved: null, violations: [], refused: null };
+  // The agent's new operations and views first: the host reads its head from the real store.
+  if (start.opStoreCopy)
+    for (const p of adoptOpStore(start.root, start.opStoreCopy).problems)
+      out.violations.push(`jj operation store: ${p}`);
   const read = await readAgentOp(start.root, runFolder(runDir).agent.refs, {
     workspace: start.workspace,
     ownBookmark: start.bookmark,
@@ -102,4 +118,38 @@ export async function afterJjStep(runDir: string, start: JjStepStart, runId: str
   await importGitRefs(start.root);
   out.moved = { from: start.own, to: read.head };
   return out;
+}
+
+/** What a step's snapshot runs in: the step's own sandbox and environment (the agent's). */
+export interface JjSnapshotIn {
+  sandbox: RunSandbox;
+  env: NodeJS.ProcessEnv;
+  workspace: string;
+  logFile: string;
+}
+
+/**
+ * The agent's edits become part of its change only when jj snapshots the workspace, which the
+ * agent's own jj does (any command, and `ballador done`). A step in which it ran none would leave
+ * them out; so after every step `jj util snapshot` runs in the workspace, inside the step's
+ * sandbox with the step's environment. Never host-side: the tree, the workspace's `.jj` and the
+ * run's HOME (jj's user config) are the agent's writing, and a config there can name programs jj
+ * runs (a signing program, for one); inside the sandbox they can do nothing the agent could not.
+ * Its operation lands in the run's copy of the heads, where afterJjStep reads it like any other.
+ * Returns why it failed, or null (a failure is said, not fatal: the step's own operations stand).
+ */
+export async function snapshotJjStep(s: JjSnapshotIn): Promise<string | null> {
+  const argv = ["jj", "--no-pager", "--color", "never", "util", "snapshot"];
+  const wrapped = await s.sandbox.wrapArgv(argv, s.workspace);
+  const r = await runShell(argv.join(" "), {
+    cwd: s.workspace,
+    env: s.env,
+    logFile: s.logFile,
+    label: "jj snapshot",
+    timeoutMs: 10 * 60_000,
+    wrapped,
+  });
+  if (r.code === 0) return null;
+  const tail = r.output.trim().split("\n").slice(-3).join(" ");
+  return `jj util snapshot in the workspace failed (exit ${r.code ?? r.signal})${tail ? `: ${tail}` : ""}`;
 }

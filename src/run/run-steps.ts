@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import type { Adoption } from "../adapters/git/index.js";
 import { runFolder } from "../adapters/runfolder/index.js";
 import type { JjPolicy } from "../adapters/sandbox/index.js";
-import { afterJjStep, beforeJjStep } from "./run-jj.js";
+import { afterJjStep, beforeJjStep, type JjSnapshotIn, snapshotJjStep } from "./run-jj.js";
 import { adoptRunObjects } from "./run-objects.js";
 import { prepareRefCopy, type RefCopy, type RefSync, syncOwnRef } from "./run-refs.js";
 
@@ -39,15 +39,27 @@ export async function beforeSandboxedStep(
 
 export interface StepAfter extends RefSync {
   adoption: Adoption;
+  /** Why the step's jj snapshot failed (its own operations are still taken). */
+  snapshotFailed?: string;
 }
 
+/**
+ * `snapshot`: for a jj step whose sandbox is still at hand, the workspace is snapshotted in it
+ * first (snapshotJjStep), so edits made without a jj command are part of the change. A run
+ * taken in after a stop or a crash has none: its edits wait for the next jj command there.
+ */
 export async function afterSandboxedStep(
   repo: string,
   runDir: string,
   copy: RefCopy,
   runId: string,
+  snapshot?: JjSnapshotIn,
 ): Promise<StepAfter> {
-  if (copy.jj) return { ...(await afterJjStep(runDir, copy.jj, runId)), adoption: NO_ADOPTION };
+  if (copy.jj) {
+    const failed = snapshot ? await snapshotJjStep(snapshot) : null;
+    const sync = await afterJjStep(runDir, copy.jj, runId);
+    return { ...sync, adoption: NO_ADOPTION, ...(failed ? { snapshotFailed: failed } : {}) };
+  }
   // Objects first: the branch may only point at a commit the repository has.
   const adoption = await adoptRunObjects(repo, runDir);
   const sync = await syncOwnRef(repo, runDir, copy, runId);

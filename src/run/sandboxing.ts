@@ -119,7 +119,8 @@ async function linkedWorktreeDir(
 function jjPolicyFor(project: Project, run: PolicyRun): JjPolicy {
   const root = project.paths.root;
   const taskId = basename(run.worktree);
-  const paths = agentPaths(root, run.worktree, runFolder(run.runDir).agent.refs);
+  const folder = runFolder(run.runDir);
+  const paths = agentPaths(root, run.worktree, folder.agent.refs, folder.agent.jjops);
   return {
     root,
     workspace: `${JJ_WORKSPACE_PREFIX}${taskId}`,

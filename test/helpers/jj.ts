@@ -69,14 +69,14 @@ export function useJjRepo(
 export interface SandboxPaths {
   write: string[];
   readOnly: string[];
-  mounts: { from: string; to: string }[];
+  mounts: { from: string; to: string; readOnly?: true }[];
 }
 
 /** bubblewrap's arguments for a scripted agent's shell in `workspace`, as Ballador's sandbox binds it. */
 export function sandboxArgs(paths: SandboxPaths, workspace: string, script: string): string[] {
   const args = ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"];
   for (const p of paths.write) args.push("--bind", p, p);
-  for (const m of paths.mounts) args.push("--bind", m.from, m.to);
+  for (const m of paths.mounts) args.push(m.readOnly ? "--ro-bind" : "--bind", m.from, m.to);
   for (const p of paths.readOnly) if (existsSync(p)) args.push("--ro-bind", p, p);
   args.push("--chdir", workspace, "--", "sh", "-c", script);
   return args;

@@ -28,6 +28,8 @@ export async function jjOut(p: VerifyProject, args: string[]): Promise<string> {
     env: jjEnv(p),
     encoding: "utf8",
     stdio: ["ignore", "pipe", "pipe"],
+    // A repository an attack broke can make jj loop (an operation its own parent): fail, not hang.
+    timeout: 60_000,
   });
 }
 

@@ -81,7 +81,16 @@ export async function readAgentOp(
     problems.push(`operation ${op.slice(0, 12)} does not load: ${loaded.stderr.trim().split("\n")[0]}`);
     return { op: null, head: null, moved: [], problems };
   }
-  const [before, after] = await Promise.all([bookmarksAt(root, run.startOp, at), bookmarksAt(root, op, at)]);
+  let before: Map<string, string | null>;
+  let after: Map<string, string | null>;
+  try {
+    [before, after] = await Promise.all([bookmarksAt(root, run.startOp, at), bookmarksAt(root, op, at)]);
+  } catch (err) {
+    // Its operation names a view (or parents) that is not there: the agent's chain is broken.
+    const why = err instanceof Error ? err.message.split("\n")[0] : String(err);
+    problems.push(`operation ${op.slice(0, 12)} does not load: ${why}`);
+    return { op: null, head: null, moved: [], problems };
+  }
   const moved = [];
   for (const name of new Set([...before.keys(), ...after.keys()])) {
     if (name === run.ownBookmark) continue;

@@ -1,5 +1,6 @@
 // What a run's sandbox must let the agent's jj write, and what it must keep read-only.
 import { join } from "node:path";
+import { opStoreMounts } from "./op-store.js";
 import { gitStoreOf } from "./version.js";
 
 export interface AgentPaths {
@@ -7,8 +8,10 @@ export interface AgentPaths {
   write: string[];
   /** Read-only inside, though under a writable folder's parent: config, hooks, refs Ballador owns. */
   readOnly: string[];
-  /** Per-run copies mounted over real folders (`from` on the host, seen at `to` inside). */
-  mounts: { from: string; to: string }[];
+  /** Per-run copies mounted over real folders (`from` on the host, seen at `to` inside; `readOnly`: not writable there). */
+  mounts: { from: string; to: string; readOnly?: true }[];
+  /** The host folder of the per-run copies of the operation store (op-store.ts), when used. */
+  opStoreCopy?: string;
 }
 
 /**
@@ -18,15 +21,22 @@ export interface AgentPaths {
  * config.toml, the git store's config, hooks and branch refs, the workspace store) stays read-only:
  * the agent's jj cannot change the repository's settings or plant a hook for the person's git.
  * With `opHeadsCopy`, the operation heads the agent's jj sees and writes are a per-run copy
- * (src/adapters/jj/op-heads.ts): its operations never become the repository's.
+ * (src/adapters/jj/op-heads.ts): its operations never become the repository's. With `opStoreCopy`,
+ * `op_store/operations` and `views` are per-run copies too (op-store.ts): the agent adds files,
+ * never changes or removes the person's.
  */
-export function agentPaths(root: string, workspace: string, opHeadsCopy?: string): AgentPaths {
+export function agentPaths(
+  root: string,
+  workspace: string,
+  opHeadsCopy?: string,
+  opStoreCopy?: string,
+): AgentPaths {
   const repo = join(root, ".jj", "repo");
   const git = gitStoreOf(root);
   return {
     write: [
       workspace,
-      join(repo, "op_store"),
+      ...(opStoreCopy ? [] : [join(repo, "op_store")]),
       // Without a per-run copy (seedOpHeads), the agent's operations become the repository's heads.
       ...(opHeadsCopy ? [] : [join(repo, "op_heads")]),
       join(repo, "index"),
@@ -42,6 +52,10 @@ export function agentPaths(root: string, workspace: string, opHeadsCopy?: string
       join(git, "refs", "heads"),
       join(git, "refs", "tags"),
     ],
-    mounts: opHeadsCopy ? [{ from: opHeadsCopy, to: join(repo, "op_heads", "heads") }] : [],
+    mounts: [
+      ...(opHeadsCopy ? [{ from: opHeadsCopy, to: join(repo, "op_heads", "heads") }] : []),
+      ...(opStoreCopy ? opStoreMounts(root, opStoreCopy) : []),
+    ],
+    ...(opStoreCopy ? { opStoreCopy } : {}),
   };
 }

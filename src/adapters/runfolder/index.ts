@@ -128,7 +128,7 @@ export interface NeedsYouPolicy {
 }
 
 /** The agent-writable children of a run folder. */
-export const AGENT_DIRS = ["inbox", "home", "tmp", "objects", "refs", "reflogs"] as const;
+export const AGENT_DIRS = ["inbox", "home", "tmp", "objects", "refs", "reflogs", "jjops"] as const;
 
 /**
  * A run folder's paths by whose they are (issue 30): `host` is written only by Ballador (the
@@ -162,7 +162,16 @@ export interface RunFolder {
     /** answers/: the supervisor's answers to the report helper's requests (readable inside). */
     answers: string;
   };
-  agent: { inbox: string; home: string; tmp: string; objects: string; refs: string; reflogs: string };
+  agent: {
+    inbox: string;
+    home: string;
+    tmp: string;
+    objects: string;
+    refs: string;
+    reflogs: string;
+    /** A jj run's copies of the operation store (jj adapter's op-store.ts). */
+    jjops: string;
+  };
 }
 
 export function runFolder(runDir: string): RunFolder {
@@ -192,6 +201,7 @@ export function runFolder(runDir: string): RunFolder {
       objects: at("objects"),
       refs: at("refs"),
       reflogs: at("reflogs"),
+      jjops: at("jjops"),
     },
   };
 }

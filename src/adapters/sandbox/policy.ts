@@ -73,14 +73,17 @@ export interface JjPolicy {
   opFile: string;
   write: string[];
   readOnly: string[];
-  mounts: { from: string; to: string }[];
+  mounts: { from: string; to: string; readOnly?: true }[];
+  /** The per-run copies of jj's operation store (host folder), seeded and taken in around each step. */
+  opStoreCopy?: string;
 }
 
 export interface Bind {
   /** A host folder (made anew by the host before each start)... */
   source: string;
-  /** ...mounted writable at this path inside the sandbox. */
+  /** ...mounted writable at this path inside the sandbox (read-only with `readOnly`). */
   dest: string;
+  readOnly?: true;
 }
 
 export interface Policy {
@@ -112,6 +115,11 @@ export function expandHome(path: string, home: string): string {
   return isAbsolute(path) ? path : resolve(path);
 }
 
+/** A jj run's per-run copies and their read-only shadows, as the sandbox's binds. */
+function jjBinds(jj: JjPolicy): Bind[] {
+  return jj.mounts.map((m) => ({ source: m.from, dest: m.to, ...(m.readOnly && { readOnly: m.readOnly }) }));
+}
+
 export function buildPolicy(input: PolicyInput): Policy {
   const home = input.realHome ?? homedir();
   const run = (name: string) => join(input.runDir, name);
@@ -121,7 +129,7 @@ export function buildPolicy(input: PolicyInput): Policy {
   if (input.kind === "agent" && input.jj) {
     // No git folders: the agent's jj writes its workspace and the store's append-only folders.
     allowWrite = [...input.jj.write, run("inbox"), run("home"), run("tmp"), ...extra];
-    binds = input.jj.mounts.map((m) => ({ source: m.from, dest: m.to }));
+    binds = jjBinds(input.jj);
   } else if (input.kind === "agent") {
     allowWrite = [
       input.worktree,

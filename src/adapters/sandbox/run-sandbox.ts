@@ -398,12 +398,10 @@ function registerStandIns(registry: Registry, wanted: readonly MaskedSecret[]): 
 
 /**
  * The runtime answers `/bin/sh -c "bwrap OPTIONS -- COMMAND"` (bwrap by the path runtimeBinaries
- * found, when it found one). Two changes, both checked:
- * - `exec bwrap`: bwrap becomes the direct child of this process, so its --die-with-parent ends
- *   the whole sandbox when this process dies (a kill -9 of `merge` no longer leaves a verify
- *   running behind it);
- * - the per-run binds are added after the runtime's own mounts (later mounts win), before `--`.
- * A shape that is not the expected one is refused rather than run without the binds.
+ * found, if any). Two changes, both checked: `exec bwrap` (bwrap is this process's direct child,
+ * so its --die-with-parent ends the whole sandbox when this process dies: a kill -9 of `merge`
+ * leaves no verify behind), and the per-run binds (`--ro-bind` for a read-only one) after the
+ * runtime's own mounts (later mounts win), before `--`. Another shape is refused, not run.
  */
 export function withBinds(argv: readonly string[], binds: readonly Bind[], bwrapPath?: string): Wrapped {
   const [file, flag, script, ...rest] = argv;
@@ -421,8 +419,10 @@ export function withBinds(argv: readonly string[], binds: readonly Bind[], bwrap
   }
   const sep = script.indexOf(" -- ");
   if (sep < 0) throw new SandboxUnavailableError("the sandbox runtime's command has no option separator");
-  const mounts = binds.map((b) => ` --bind ${shellQuote(b.source)} ${shellQuote(b.dest)}`).join("");
-  return { file, args: [flag, `exec ${script.slice(0, sep)}${mounts}${script.slice(sep)}`] };
+  const mounts = binds.map(
+    (b) => ` --${b.readOnly ? "ro-" : ""}bind ${shellQuote(b.source)} ${shellQuote(b.dest)}`,
+  );
+  return { file, args: [flag, `exec ${script.slice(0, sep)}${mounts.join("")}${script.slice(sep)}`] };
 }
 
 /**

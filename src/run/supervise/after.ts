@@ -6,6 +6,7 @@
 import { runShell } from "../../adapters/process/shell.js";
 import { readDenials, takeReports } from "../../adapters/runfolder/index.js";
 import { RunSandbox } from "../../adapters/sandbox/index.js";
+import type { JjSnapshotIn } from "../run-jj.js";
 import type { RefCopy } from "../run-refs.js";
 import { afterSandboxedStep, beforeSandboxedStep } from "../run-steps.js";
 import { type RunContext, say } from "./context.js";
@@ -55,7 +56,17 @@ export function afterAgent(ctx: RunContext): void {
 /** After a sandboxed step: take in its objects and commits; say and record what it tried. */
 export async function takeInStep(ctx: RunContext, copy: RefCopy, step: string): Promise<string[]> {
   const { store, spec } = ctx;
-  const after = await afterSandboxedStep(spec.repoRoot, ctx.paths.dir, copy, spec.runId);
+  const after = await afterSandboxedStep(
+    spec.repoRoot,
+    ctx.paths.dir,
+    copy,
+    spec.runId,
+    await jjSnapshotIn(ctx, copy),
+  );
+  if (after.snapshotFailed) {
+    say(after.snapshotFailed);
+    store.addNote(spec.taskId, spec.runId, "system", `${step}: ${after.snapshotFailed}`);
+  }
   if (after.refused) {
     say(`sandbox: ${after.refused}`);
     store.addNote(spec.taskId, spec.runId, "system", `branch not moved (${step}): ${after.refused}`);
@@ -65,4 +76,16 @@ export async function takeInStep(ctx: RunContext, copy: RefCopy, step: string): 
     store.addNote(spec.taskId, spec.runId, "system", `sandbox violation (${step}): ${v}`);
   }
   return after.violations;
+}
+
+/** A jj step's snapshot runs in the run's sandbox with the agent's environment (snapshotJjStep). */
+async function jjSnapshotIn(ctx: RunContext, copy: RefCopy): Promise<JjSnapshotIn | undefined> {
+  const { spec, paths } = ctx;
+  if (!copy.jj || !spec.sandbox) return undefined;
+  return {
+    sandbox: await RunSandbox.start(spec.sandbox, { runDir: paths.dir, tmp: spec.tmp }),
+    env: spec.env,
+    workspace: spec.worktree,
+    logFile: paths.host.hooksLog,
+  };
 }
