@@ -314,12 +314,7 @@ async function openSession(o: Opening): Promise<Started> {
   // A session of that name with no live run is an orphan from a crash: never run two.
   if (shared.sessions.has(session)) await shared.tmux.killSession(session).catch(() => undefined);
   const runner = o.place.runner;
-  const secrets = Object.keys(checked.profile.secrets).length;
-  if (runner) prepareRelaySsh(project, runDir, runner, secrets);
-  // The start pushed and the order made here, sent by the relay's prepared connection before
-  // the relay's code loads (spec 0013, "Speed"); not for secrets, which the relay sets up.
-  if (runner && secrets === 0)
-    await (await import("./remote/early-order.js")).prepareRelayOrder(project, runDir);
+  if (runner) prepareRelaySsh(project, runDir, runner, Object.keys(checked.profile.secrets).length);
   opts.onProgress?.(
     runner
       ? `  ${task.id}: session ${session} relays it to runner ${runner} (agent ${checked.profile.name}${sandboxed ? ", sandboxed there" : ", NO SANDBOX"})`

@@ -6,7 +6,7 @@
  */
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { lstatSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
+import { lstatSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 export const SSH_CONNECT_TIMEOUT_S = 20;
@@ -150,8 +150,6 @@ export function warmConnection(
 
 /** The file in a run folder holding the argv of the ssh its process opens first (see spawnPrepared). */
 const PREPARED = "early-ssh.json";
-/** What that ssh is given on its stdin as soon as it starts, when launch had it ready. */
-const PREPARED_INPUT = "early-input.json";
 
 /** Writes the argv of an `ssh` that the run folder's process starts before anything else. */
 export function prepareSsh(runDir: string, argv: readonly string[]): void {
@@ -159,28 +157,11 @@ export function prepareSsh(runDir: string, argv: readonly string[]): void {
 }
 
 /**
- * Writes what the prepared ssh is to read on its stdin (written whole under a temporary name, then
- * renamed: a process that starts meanwhile finds all of it or nothing).
- */
-export function prepareSshInput(runDir: string, input: string): void {
-  const tmp = join(runDir, `${PREPARED_INPUT}.tmp`);
-  writeFileSync(tmp, input, { mode: 0o600 });
-  renameSync(tmp, join(runDir, PREPARED_INPUT));
-}
-
-/** A prepared ssh, started; `input`: what was written to its stdin (then closed), if anything. */
-export interface PreparedSsh {
-  child: ChildProcessWithoutNullStreams;
-  input: string | null;
-}
-
-/**
  * Starts the `ssh` prepared in the run folder (by its launch, in home's trusted part of it), with
  * its stdio piped: its connection and the far side's start then overlap this process's own
- * start. A prepared input is sent at once and removed (taken once: a process started again must
- * not send it again). Null when none was prepared or the file is not an argv of ssh.
+ * start. Null when none was prepared or the file is not an argv of ssh.
  */
-export function spawnPrepared(runDir: string): PreparedSsh | null {
+export function spawnPrepared(runDir: string): ChildProcessWithoutNullStreams | null {
   let argv: unknown;
   try {
     argv = JSON.parse(readFileSync(join(runDir, PREPARED), "utf8"));
@@ -188,18 +169,10 @@ export function spawnPrepared(runDir: string): PreparedSsh | null {
     return null;
   }
   if (!Array.isArray(argv) || argv[0] !== "ssh" || !argv.every((a) => typeof a === "string")) return null;
-  let input: string | null = null;
-  try {
-    input = readFileSync(join(runDir, PREPARED_INPUT), "utf8");
-    unlinkSync(join(runDir, PREPARED_INPUT));
-  } catch {
-    input = null;
-  }
   const child = spawn("ssh", argv.slice(1) as string[], { stdio: ["pipe", "pipe", "pipe"] });
   child.on("error", () => undefined);
   child.stdin.on("error", () => undefined);
-  if (input !== null) child.stdin.end(input);
-  return { child, input };
+  return child;
 }
 
 /** A string as one POSIX shell word (single-quoted). */

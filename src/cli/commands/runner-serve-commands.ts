@@ -67,8 +67,7 @@ export function registerRunnerServeCommands(program: Command): void {
     .description("the process of a remote run's session at home")
     .argument("<run-dir>", "the run's folder")
     .action(async (runDir: string) => {
-      // Its connection first (with the order, when launch made it): the runner's side starts
-      // while this process loads its code.
+      // Its connection first: the runner's side starts while this process loads its code.
       const early = spawnPrepared(runDir);
       const { relay } = await import("../../run/index.js");
       try {

@@ -1,5 +1,5 @@
 /** Runs on other machines (spec 0013): what the rest of run/ and the CLI use of remote/. */
-import type { PreparedSsh } from "../../adapters/ssh/index.js";
+import type { ChildProcessWithoutNullStreams as ChildProcess } from "node:child_process";
 
 export { remoteAttachArgs, remoteFile, remoteFollowArgs, remoteWhere } from "./attach.js";
 
@@ -8,7 +8,7 @@ export { remoteAttachArgs, remoteFile, remoteFollowArgs, remoteWhere } from "./a
 type Serve = typeof import("./serve.js");
 
 /** The process of a remote run's home session (see relay.ts); `early`: its connection, opened first. */
-export async function relay(runDir: string, early?: PreparedSsh | null): Promise<number> {
+export async function relay(runDir: string, early?: ChildProcess | null): Promise<number> {
   return (await import("./relay.js")).relay(runDir, early);
 }
 

@@ -5,14 +5,15 @@
  * pushed branch. A dropped connection is reattached (the runner never starts a run twice);
  * after that it is a lost session.
  */
-import { spawn } from "node:child_process";
+import { type ChildProcessWithoutNullStreams as ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
-import { resolveProfile } from "../../adapters/agents/profiles.js";
-import { resolveCommit } from "../../adapters/git/index.js";
+import { git, resolveCommit } from "../../adapters/git/index.js";
 import { readProvisionSpec } from "../../adapters/runfolder/index.js";
-import type { PreparedSsh } from "../../adapters/ssh/index.js";
+import { gitSshEnv } from "../../adapters/ssh/index.js";
 import { openProject, type Project } from "../../project/index.js";
-import { pushStart, relayRunFor as relayRunOf, runOrder } from "./early-order.js";
+import { VERSION } from "../../version.js";
+import { openPrReview, openRequests, openUpdate } from "../steering.js";
 import { type Masking, startMasking } from "./masking.js";
 import { MAX_EVENT_LINE, parseEventLine, type RemoteEvent, type RunOrder, runRefs } from "./protocol.js";
 import {
@@ -20,11 +21,12 @@ import {
   applyEvent,
   concludeRemote,
   type RelayRun,
+  readRelayState,
   saveRelayState,
   trustVerdict,
 } from "./relay-apply.js";
 import { runnerSecretsFor } from "./runner-secrets.js";
-import { balladorCommand, shareOf, sshArgv } from "./ssh.js";
+import { balladorCommand, remoteOf, runnerNamed, shareOf, sshArgv } from "./ssh.js";
 
 type End = Extract<RemoteEvent, { t: "end" }>;
 type Claim = NonNullable<ReturnType<typeof readProvisionSpec>>;
@@ -43,7 +45,31 @@ export function relayRunFor(
   runDir: string,
   branchCommit: string | null,
 ): RelayRun | string {
-  return relayRunOf(project, runDir, branchCommit, say);
+  const claim = readProvisionSpec(runDir);
+  if (!claim) return `${runDir} has no provision.json`;
+  const store = project.store();
+  const row = store.run(claim.runId);
+  const runner = row?.runner ? runnerNamed(project.config, row.runner) : null;
+  const remote = remoteOf(project.config);
+  if (!row) return "its run is not in the store";
+  if (!runner) return `runner ${row.runner} is not in the config`;
+  if (!remote) return "runners_remote is not set";
+  // A relay reopened by reconcile goes on from its record: same start, nothing applied twice.
+  const kept = readRelayState(runDir);
+  return {
+    project,
+    store,
+    runner,
+    remote,
+    runId: claim.runId,
+    taskId: claim.taskId,
+    runDir,
+    branch: claim.branch,
+    startCommit: kept?.startCommit ?? branchCommit ?? claim.baseCommit,
+    baseCommit: claim.baseCommit,
+    cursor: kept?.cursor ?? { event: 0, verification: 0, note: 0 },
+    say,
+  };
 }
 
 /** The end at home: the pushed branch adopted (a trusted runner's verdict kept), the task moved. */
@@ -58,27 +84,24 @@ export async function finishRemote(r: RelayRun, end: End | null, why: string | n
   return problem;
 }
 
-/**
- * The connection the relay's process opened before its code loaded (spawnPrepared): the first
- * one used. `input`: the order launch made, already sent on it.
- */
-let early: PreparedSsh | null = null;
+/** The connection the relay's process opened before its code loaded (spawnPrepared): the first one used. */
+let early: ChildProcess | null = null;
 
 /** The early connection, once, for a connection without a tunnel; with one it is closed unused. */
-function takeEarly(tunnel: Tunnel | undefined): PreparedSsh | null {
-  const got = early;
+function takeEarly(tunnel: Tunnel | undefined): ChildProcess | null {
+  const child = early;
   early = null;
-  if (got && tunnel) got.child.kill("SIGTERM");
-  return tunnel ? null : got;
+  if (child && tunnel) child.kill("SIGTERM");
+  return tunnel ? null : child;
 }
 
-export async function relay(runDir: string, opened?: PreparedSsh | null): Promise<number> {
+export async function relay(runDir: string, opened?: ChildProcess | null): Promise<number> {
   early = opened ?? null;
   try {
     return await relayRun(runDir);
   } finally {
     // Not used (the relay ended before its order): its runner sees no order and starts nothing.
-    takeEarly(undefined)?.child.kill("SIGTERM");
+    takeEarly(undefined)?.kill("SIGTERM");
   }
 }
 
@@ -115,32 +138,24 @@ async function relayRun(runDir: string): Promise<number> {
 async function relayTo(r: RelayRun, claim: Claim): Promise<number> {
   let masking: Masking | null = null;
   try {
-    const made = early?.input ? madeAtLaunch(r, claim, early.input) : null;
-    if (made) say(`the run's start was pushed and its order sent at launch`);
     // The start goes to the remote while the runner's connection opens (its handshake and its
     // Ballador's start): the order is written only once the start is there, which the runner
     // fetches first thing.
-    const pushed = made ? Promise.resolve(made.mergeRefs) : pushStart(r, claim.merge);
+    const pushed = pushStart(r, claim.merge);
     pushed.catch(() => undefined);
     // Masked secrets stay here: the runner gets stand-ins and a tunnel to this process's proxy;
     // unless the person opted the runner in (secrets_at: runner): values in the order, held there.
-    const held = made
-      ? null
-      : r.runner.secrets_at === "runner"
-        ? await runnerSecretsFor(r, claim.profile)
-        : null;
+    const held = r.runner.secrets_at === "runner" ? await runnerSecretsFor(r, claim.profile) : null;
     if (held)
       say(`secrets_at: runner: the secrets' values go to runner ${r.runner.name}, held in memory there`);
-    else if (!made) masking = await startMasking(r, claim.profile);
+    else masking = await startMasking(r, claim.profile);
     if (masking)
       say(`masked secrets stay home: runner ${r.runner.name} reaches their hosts through an SSH tunnel`);
     const masked = masking?.order;
-    const order = made
-      ? Promise.resolve(made)
-      : pushed.then((mergeRefs) => {
-          const o = runOrder(r, claim, mergeRefs);
-          return { ...o, ...(masked ? { masked } : {}), ...(held ? { secrets: held } : {}) };
-        });
+    const order = pushed.then((mergeRefs) => {
+      const o = runOrder(r, claim, mergeRefs);
+      return { ...o, ...(masked ? { masked } : {}), ...(held ? { secrets: held } : {}) };
+    });
     const { end, why } = await converse(r, order, masking?.tunnel);
     const problem = await finishRemote(r, end, why);
     say(problem ? `ended: ${problem}` : `ended on runner ${r.runner.name}: ${end?.state}`);
@@ -153,19 +168,58 @@ async function relayTo(r: RelayRun, claim: Claim): Promise<number> {
   }
 }
 
-/**
- * The order launch made and the early connection already sent (launch makes one only for a
- * profile without secrets). Checked against this run: a profile that gained secrets since, or
- * an order of another run, ends the run here with the reason (the runner has its order; what it
- * does with it comes back as hostile events and is never adopted).
- */
-function madeAtLaunch(r: RelayRun, claim: Claim, input: string): RunOrder {
-  const o = JSON.parse(input) as RunOrder;
-  if (o.runId !== r.runId || o.baseRef !== runRefs(r.runId).base)
-    throw new Error(`the order sent at launch is not run ${r.runId}'s`);
-  if (Object.keys(resolveProfile(r.project.config, claim.profile).secrets).length > 0)
-    throw new Error(`profile ${claim.profile} has secrets now, not at launch: launch it again`);
-  return o;
+/** The run's start (and stacked branches) to the shared remote, under this run's refs. */
+async function pushStart(r: RelayRun, merge: readonly string[]): Promise<string[]> {
+  const refs = runRefs(r.runId);
+  const specs = [`+${r.startCommit}:${refs.base}`];
+  const mergeRefs: string[] = [];
+  for (const [i, branch] of merge.entries()) {
+    const c = await resolveCommit(r.project.paths.root, `refs/heads/${branch}`);
+    if (!c) throw new Error(`stacked branch ${branch} does not exist`);
+    specs.push(`+${c}:${refs.merge(i + 1)}`);
+    mergeRefs.push(refs.merge(i + 1));
+  }
+  say(`pushing the run's start to the runners' remote`);
+  await git(["push", "-q", "--no-verify", "--", r.remote, ...specs], {
+    cwd: r.project.paths.root,
+    env: gitSshEnv(process.env, { dir: shareOf(r.project), remote: r.remote }),
+  });
+  return mergeRefs;
+}
+
+function runOrder(
+  r: RelayRun,
+  claim: NonNullable<ReturnType<typeof readProvisionSpec>>,
+  mergeRefs: string[],
+): RunOrder {
+  const task = r.store.task(r.taskId);
+  if (!task) throw new Error(`task ${r.taskId} is gone`);
+  return {
+    protocol: 1,
+    version: VERSION,
+    runId: r.runId,
+    taskId: r.taskId,
+    attempt: claim.attempt,
+    title: task.title,
+    body: task.body,
+    verify: task.verify,
+    profile: claim.profile,
+    branch: claim.branch,
+    remote: r.remote,
+    baseRef: runRefs(r.runId).base,
+    mergeRefs,
+    config: readFileSync(r.project.paths.configFile, "utf8"),
+    root: r.runner.root,
+    previousFailure: claim.previousFailure,
+    requests: openRequests(r.store, r.taskId).slice(-64),
+    prReview: openPrReview(r.store, r.taskId).slice(-64),
+    update: openUpdate(r.store, r.taskId)?.text ?? null,
+    cursor: r.cursor,
+    continueRun: claim.resume
+      ? (r.store.runsOf(r.taskId).find((x) => x.id !== r.runId && x.runDir === claim.previousRunDir)?.id ??
+        null)
+      : null,
+  };
 }
 
 /** Talks to the runner until its end, reattaching a dropped connection a few times. */
@@ -200,14 +254,12 @@ function oneConnection(
 ): Promise<{ end: End } | { why: string; refused: boolean }> {
   const command = balladorCommand(r.runner, ["__runner-serve", "run"]);
   const [cmd, ...args] = sshArgv(r.runner, command, tunnel ? { tunnel } : { share: shareOf(r.project) });
-  const got = takeEarly(tunnel);
-  const child = got?.child ?? spawn(cmd as string, args, { stdio: ["pipe", "pipe", "pipe"] });
+  const child = takeEarly(tunnel) ?? spawn(cmd as string, args, { stdio: ["pipe", "pipe", "pipe"] });
   child.stdin.on("error", () => undefined);
   // Nothing is sent before the order is whole (the start pushed); a failed push ends it here.
-  // An early connection that carried launch's order has had it.
   let orderError: Error | null = null;
   order.then(
-    (o) => (got?.input ? undefined : child.stdin.end(JSON.stringify(o))),
+    (o) => child.stdin.end(JSON.stringify(o)),
     (err: Error) => {
       orderError = err;
       child.kill("SIGTERM");
