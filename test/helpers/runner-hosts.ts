@@ -115,7 +115,6 @@ interface Made {
 const run = (cmd: string, args: string[], input?: string): string =>
   execFileSync(cmd, args, { encoding: "utf8", stdio: ["pipe", "pipe", "pipe"], ...(input ? { input } : {}) });
 
-/** Starts the hosts; on any failure everything made so far is removed before the error is thrown. */
 /** Starts the hosts, each runner user with a git identity (as a machine the team set up has). */
 export async function startRunnerHostsWithGit(hosts: HostSpec[]): Promise<RunnerHosts> {
   const started = await startRunnerHosts({ hosts });
@@ -124,6 +123,7 @@ export async function startRunnerHostsWithGit(hosts: HostSpec[]): Promise<Runner
   return started;
 }
 
+/** Starts the hosts; on any failure everything made so far is removed before the error is thrown. */
 export async function startRunnerHosts(opts: { hosts?: HostSpec[] } = {}): Promise<RunnerHosts> {
   if (RUNNER_HOSTS_MISSING) throw new Error(`runner hosts unavailable: ${RUNNER_HOSTS_MISSING}`);
   const specs = opts.hosts ?? [{ name: "r1" }, { name: "r2" }];

@@ -4,8 +4,9 @@
  * and of the runner's supervisor each end truthfully, with nothing run twice and nothing lost.
  */
 import { execFileSync } from "node:child_process";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { HAVE_RUNNER_HOSTS, type RunnerHosts, startRunnerHostsWithGit } from "../helpers/runner-hosts.js";
+import { describe, expect, it } from "vitest";
+import { HAVE_RUNNER_HOSTS, type RunnerHosts } from "../helpers/runner-hosts.js";
+import { useRunnerHosts } from "../helpers/runner-project.js";
 import {
   cleanupProjects,
   commitAndDone,
@@ -63,15 +64,10 @@ const children = (pid: number): number[] =>
     .filter((n) => n > 0);
 
 describe.skipIf(!HAVE_RUNNER_HOSTS)("remote run failures (spec 0013)", () => {
-  let hosts: RunnerHosts;
-  beforeAll(async () => {
-    hosts = await startRunnerHostsWithGit([{ name: "r1" }, { name: "nobwrap", pathWithout: ["bwrap"] }]);
-  }, 120_000);
-  // Teardown (the users' processes, userdel, namespaces) is slow on a loaded machine.
-  afterAll(async () => {
-    await cleanupProjects();
-    await hosts?.close();
-  }, 180_000);
+  const hosts = useRunnerHosts(
+    [{ name: "r1" }, { name: "nobwrap", pathWithout: ["bwrap"] }],
+    cleanupProjects,
+  );
 
   it("refuses a runner that failed its check, with the reason, and claims nothing", async () => {
     const p = await remoteProject(hosts, []);

@@ -6,9 +6,9 @@
  * preset's resume and session state, its own command): it keeps a conversation id under
  * ~/.claude/projects/<its worktree>/ and, when given --continue, says which one it found.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { HAVE_RUNNER_HOSTS, type RunnerHosts, startRunnerHostsWithGit } from "../helpers/runner-hosts.js";
-import { remoteProject } from "../helpers/runner-project.js";
+import { describe, expect, it } from "vitest";
+import { HAVE_RUNNER_HOSTS } from "../helpers/runner-hosts.js";
+import { remoteProject, useRunnerHosts } from "../helpers/runner-project.js";
 import type { Project } from "../helpers/runtime.js";
 
 /** A Claude Code stand-in: its conversation lives in HOME under a key of its working folder. */
@@ -37,13 +37,7 @@ async function branchFile(p: Project, file: string): Promise<string | null> {
 describe.skipIf(!HAVE_RUNNER_HOSTS)(
   "a new attempt on a runner continues the conversation (spec 0013)",
   () => {
-    let hosts: RunnerHosts;
-    beforeAll(async () => {
-      hosts = await startRunnerHostsWithGit([{ name: "r1", pathExtra: { "fake-claude": FAKE_CLAUDE } }]);
-    }, 120_000);
-    afterAll(async () => {
-      await hosts?.close();
-    });
+    const hosts = useRunnerHosts([{ name: "r1", pathExtra: { "fake-claude": FAKE_CLAUDE } }]);
 
     it("request-changes on the runner resumes the same conversation (--continue, the earlier HOME carried)", async () => {
       const p = await remoteProject(hosts, {

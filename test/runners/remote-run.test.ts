@@ -9,10 +9,10 @@ import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { BIN, runProgram } from "../helpers/cli.js";
-import { HAVE_RUNNER_HOSTS, type RunnerHosts, startRunnerHostsWithGit } from "../helpers/runner-hosts.js";
-import { remoteProject } from "../helpers/runner-project.js";
+import { HAVE_RUNNER_HOSTS } from "../helpers/runner-hosts.js";
+import { remoteProject, useRunnerHosts } from "../helpers/runner-project.js";
 import { cleanupProjects, commitAndDone, type Project, waitFor } from "../helpers/runtime.js";
 
 const quote = (v: string) => `'${v.replace(/'/g, "'\\''")}'`;
@@ -51,15 +51,7 @@ async function attachedScreen(p: Project, task: string): Promise<string> {
 }
 
 describe.skipIf(!HAVE_RUNNER_HOSTS)("remote runs over SSH (spec 0013)", () => {
-  let hosts: RunnerHosts;
-  beforeAll(async () => {
-    hosts = await startRunnerHostsWithGit([{ name: "r1" }, { name: "r2" }]);
-  }, 120_000);
-  // Teardown (the users' processes, userdel, namespaces) is slow on a loaded machine.
-  afterAll(async () => {
-    await cleanupProjects();
-    await hosts?.close();
-  }, 180_000);
+  const hosts = useRunnerHosts([{ name: "r1" }, { name: "r2" }], cleanupProjects);
 
   it("runs a part on a runner, brings it to review at home, and merges it at home", async () => {
     const p = await remoteProject(hosts, { stack: true });

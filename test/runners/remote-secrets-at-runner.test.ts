@@ -11,11 +11,12 @@ import { createHash } from "node:crypto";
 import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { maskedSecretConfig } from "../helpers/profiles.js";
-import { HAVE_RUNNER_HOSTS, type RunnerHosts, startRunnerHostsWithGit } from "../helpers/runner-hosts.js";
+import { HAVE_RUNNER_HOSTS } from "../helpers/runner-hosts.js";
 import { filesHolding, filesOwnedBy, procValueHashes } from "../helpers/runner-leaks.js";
+import { useRunnerHosts } from "../helpers/runner-project.js";
 import type { Step } from "../helpers/runtime.js";
 import {
   cleanupSandboxTests,
@@ -83,14 +84,7 @@ function keeperAttack(root: string): string {
 }
 
 describe.skipIf(!HAVE_RUNNER_HOSTS)("secrets_at: runner (spec 0013)", () => {
-  let hosts: RunnerHosts;
-  beforeAll(async () => {
-    hosts = await startRunnerHostsWithGit([{ name: "r1" }]);
-  }, 120_000);
-  afterAll(async () => {
-    await cleanupSandboxTests();
-    await hosts?.close();
-  });
+  const hosts = useRunnerHosts([{ name: "r1" }], cleanupSandboxTests);
 
   it("the runner gets the value per run over ssh, holds it in memory only, and its agent gets a stand-in", async () => {
     const h = hosts.hosts[0]!;

@@ -9,10 +9,11 @@
  * read it.
  */
 import { createHash } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { maskedSecretConfig, type SecretSpec } from "../helpers/profiles.js";
-import { HAVE_RUNNER_HOSTS, type RunnerHosts, startRunnerHostsWithGit } from "../helpers/runner-hosts.js";
+import { HAVE_RUNNER_HOSTS } from "../helpers/runner-hosts.js";
 import { filesHolding, filesOwnedBy, procValueHashes } from "../helpers/runner-leaks.js";
+import { useRunnerHosts } from "../helpers/runner-project.js";
 import type { Step } from "../helpers/runtime.js";
 import {
   cleanupSandboxTests,
@@ -51,14 +52,7 @@ function tunnelAttack(root: string, port: number): string {
 }
 
 describe.skipIf(!HAVE_RUNNER_HOSTS)("masked secrets of a remote run (spec 0013)", () => {
-  let hosts: RunnerHosts;
-  beforeAll(async () => {
-    hosts = await startRunnerHostsWithGit([{ name: "r1" }]);
-  }, 120_000);
-  afterAll(async () => {
-    await cleanupSandboxTests();
-    await hosts?.close();
-  });
+  const hosts = useRunnerHosts([{ name: "r1" }], cleanupSandboxTests);
 
   async function remoteSecretProject(secrets: Record<string, SecretSpec>): Promise<SandboxProject> {
     const p = await makeSandboxProject({

@@ -7,11 +7,11 @@
  * where the work ran.
  */
 import { readFile, writeFile } from "node:fs/promises";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { HAVE_CHROMIUM, useBrowser } from "../helpers/browser.js";
 import { serveDashboard } from "../helpers/dashboard.js";
-import { HAVE_RUNNER_HOSTS, type RunnerHosts, startRunnerHostsWithGit } from "../helpers/runner-hosts.js";
-import { remoteProject } from "../helpers/runner-project.js";
+import { HAVE_RUNNER_HOSTS } from "../helpers/runner-hosts.js";
+import { remoteProject, useRunnerHosts } from "../helpers/runner-project.js";
 import { cleanupProjects, type Project, type Step, waitFor } from "../helpers/runtime.js";
 
 interface RemoteRunJson {
@@ -46,15 +46,7 @@ async function agentStarted(p: Project, id: string, count = 1): Promise<RemoteRu
 const browser = useBrowser();
 
 describe.skipIf(!HAVE_RUNNER_HOSTS)("a remote run in the person's hands (spec 0013)", () => {
-  let hosts: RunnerHosts;
-  beforeAll(async () => {
-    hosts = await startRunnerHostsWithGit([{ name: "r1" }]);
-  }, 120_000);
-  // Teardown (the users' processes, userdel, namespaces) is slow on a loaded machine.
-  afterAll(async () => {
-    await cleanupProjects();
-    await hosts?.close();
-  }, 180_000);
+  const hosts = useRunnerHosts([{ name: "r1" }], cleanupProjects);
 
   it("bounds home's runs by max_parallel and a runner's by its max_sessions: 1 here and 2 there at once, the next of each waits", async () => {
     const p = await remoteProject(hosts, { max_parallel: 1 });

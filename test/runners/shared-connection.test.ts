@@ -8,9 +8,9 @@
  */
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { HAVE_RUNNER_HOSTS, type RunnerHosts, startRunnerHostsWithGit } from "../helpers/runner-hosts.js";
-import { remoteProject } from "../helpers/runner-project.js";
+import { describe, expect, it } from "vitest";
+import { HAVE_RUNNER_HOSTS, type RunnerHosts } from "../helpers/runner-hosts.js";
+import { remoteProject, useRunnerHosts } from "../helpers/runner-project.js";
 import { cleanupProjects, commitAndDone, type Project, waitFor } from "../helpers/runtime.js";
 
 interface RunJson {
@@ -58,14 +58,7 @@ function sharedMasters(dir: string): number[] {
 }
 
 describe.skipIf(!HAVE_RUNNER_HOSTS)("one shared SSH connection per runner (spec 0013)", () => {
-  let hosts: RunnerHosts;
-  beforeAll(async () => {
-    hosts = await startRunnerHostsWithGit([{ name: "r1" }]);
-  }, 120_000);
-  afterAll(async () => {
-    await cleanupProjects();
-    await hosts?.close();
-  }, 180_000);
+  const hosts = useRunnerHosts([{ name: "r1" }], cleanupProjects);
 
   it("carries every run's session over one connection; kill -9 of it is a dropped connection, and the next launch works", async () => {
     const h = hosts.hosts[0]!;
