@@ -143,6 +143,9 @@ export function sandboxRuntimePlugin(root) {
         // Imported from inside node_modules: by the runtime or one of its own, inlined with it.
         const inlined = args.importer.startsWith(`${join(root, "node_modules")}/`);
         if (args.path === RUNTIME || args.path.startsWith(`${RUNTIME}/`) || inlined) return null;
+        // The task store's JavaScript (14 files read at every command that opens the store) is
+        // inlined too; its native addon stays in node_modules, named by the store (spec 0017).
+        if (args.path === "better-sqlite3") return null;
         return { external: true };
       });
     },

@@ -16,7 +16,7 @@ export type FastRead = "status" | "next";
 export async function runFastRead(command: FastRead): Promise<void> {
   endOnClosedPipe();
   try {
-    const observe = await import("../observe/index.js");
+    const observe = await import("../observe/reading/index.js");
     const report = await withProjectAt<unknown>(process.cwd(), (p) =>
       command === "status" ? observe.statusReport(p) : observe.nextWithConflicts(p, { limit: NEXT_LIMIT }),
     );

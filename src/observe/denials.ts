@@ -1,6 +1,6 @@
 /** `ballador sandbox denials`: what the allowlist refused, per run, and the config lines that would allow it. */
 import { readDenials } from "../adapters/runfolder/index.js";
-import { type Project, requireTask } from "../project/index.js";
+import { type Project, requireTask } from "../project/reading/index.js";
 
 export interface DenialReport {
   runs: Array<{

@@ -1,5 +1,5 @@
 /** Needs you, as the read commands show it: the live runs whose agent waits for a person. */
-import type { Project } from "../project/index.js";
+import type { Project } from "../project/reading/index.js";
 
 export interface NeedsYou {
   /** The run that waits. */

@@ -22,7 +22,7 @@ import {
   requireTask,
   stageLabel,
   type TaskCost,
-} from "../project/index.js";
+} from "../project/reading/index.js";
 import { type NeedsYou, needsYouByTask } from "./needs-you.js";
 
 export interface StatusRow {

@@ -1,5 +1,5 @@
 import { costOf, sumUsage, totalTokens, usageText } from "../core/usage.js";
-import { type Project, sandboxWeakenedLine } from "../project/index.js";
+import { type Project, sandboxWeakenedLine } from "../project/reading/index.js";
 import { sandboxEventCounts } from "./denials.js";
 import { type StatusRow, status } from "./read.js";
 

@@ -64,6 +64,9 @@ export const HOUSE: House = {
     ...STAGES.map((s) => `src/${s}`),
     "src/run/supervise",
     "src/run/recover",
+    // Reading the queue without the rest of the stage: the read fast path (spec 0017).
+    "src/project/reading",
+    "src/observe/reading",
     "src/observe/board",
     "src/plan/sources",
     "src/adapters/hostile",

@@ -12,9 +12,11 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { inflateSync } from "node:zlib";
-import { entryKind, readUntrusted, UntrustedPathError } from "../hostile/index.js";
 import { repoLayout } from "./repo.js";
 import { git } from "./run.js";
+
+/** The hostile door, loaded by the adoption that reads a run's objects: commands that only open the project need none of it. */
+const hostile = () => import("../hostile/index.js");
 
 export interface Adoption {
   adopted: number;
@@ -51,6 +53,7 @@ export function checkLooseObject(compressed: Buffer, id: string, algo: "sha1" | 
 
 export async function adoptObjects(repo: string, ownDir: string): Promise<Adoption> {
   const result: Adoption = { adopted: 0, packs: 0, refused: [] };
+  const { entryKind, readUntrusted, UntrustedPathError } = await hostile();
   if (entryKind(ownDir) !== "dir") return result;
   const { dir: shared, algo } = await objectStore(repo);
   const idLength = algo === "sha1" ? 38 : 62;
@@ -101,6 +104,7 @@ export async function adoptObjects(repo: string, ownDir: string): Promise<Adopti
 
 async function adoptPacks(repo: string, ownDir: string, shared: string, result: Adoption): Promise<void> {
   const packDir = join(ownDir, "pack");
+  const { entryKind, readUntrusted, UntrustedPathError } = await hostile();
   if (entryKind(packDir) !== "dir") {
     result.refused.push("pack: not a folder");
     return;

@@ -18,6 +18,15 @@ export const STORE_ADDON_FILE = ((dir) => {
   return existsSync(file) ? file : undefined;
 })(dirname(createRequire(import.meta.url).resolve("better-sqlite3/package.json")));
 
+/**
+ * The bundle inlines better-sqlite3's JavaScript (scripts/sandbox-runtime-plugin.mjs); its own
+ * `bindings` lookup searches from the file that calls it, which would be the bundle's. Without
+ * the addon's file named, the package is loaded from node_modules as is, lookup and all.
+ */
+const DatabaseClass: typeof Database = STORE_ADDON_FILE
+  ? Database
+  : (createRequire(import.meta.url)("better-sqlite3") as typeof Database);
+
 export const STORE_FILE = "ballador.db";
 
 export class StoreError extends Error {
@@ -58,7 +67,7 @@ export class StoreConnection {
     readonly stack: boolean,
   ) {
     // Agents report concurrently; wait for the lock rather than fail.
-    this.db = new Database(path, {
+    this.db = new DatabaseClass(path, {
       timeout: 15_000,
       ...(STORE_ADDON_FILE ? { nativeBinding: STORE_ADDON_FILE } : {}),
     });

@@ -243,4 +243,12 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE runs ADD COLUMN runner TEXT;
   ALTER TABLE tasks ADD COLUMN runner TEXT;
   `,
+  // 12: \`next\`'s pages (the first ready tasks by priority, the first queued by queue order) read
+  // in index order instead of sorting every task of the state (spec 0017); (state, seq) serves
+  // every look-up by state that tasks_state served.
+  `
+  DROP INDEX tasks_state;
+  CREATE INDEX tasks_state_seq ON tasks(state, seq);
+  CREATE INDEX tasks_state_priority ON tasks(state, priority DESC, seq);
+  `,
 ];
