@@ -128,3 +128,59 @@ export function addQwenChat(
     if (add(u, modelName(d.model), t)) opts.seen.add(d.uuid);
   }
 }
+
+/**
+ * Droid's session (`~/.factory/sessions/<cwd, / as ->/<id>.jsonl` beside `<id>.settings.json`,
+ * Droid 0.225.2): the jsonl's first line `{type: "session_start", cwd}` (another working
+ * directory is not this run's), its answers `{type: "message", timestamp, message: {role:
+ * "assistant", modelId}}`; the settings' `tokenUsage` holds the session's totals (inputTokens net
+ * of the cache, outputTokens, cacheReadTokens, cacheCreationTokens, thinkingTokens billed as
+ * output), not per answer. `models` names a custom model's `custom:<name>-<i>` by its own model.
+ */
+export function addDroidSession(
+  u: RunUsage,
+  jsonl: string,
+  settings: string,
+  opts: { since: string | null; cwd: string; models: ReadonlyMap<string, string> },
+): void {
+  const head = firstJsonLine(jsonl);
+  if (!isObj(head) || head.type !== "session_start" || head.cwd !== opts.cwd) return;
+  let answers = 0;
+  let model: unknown;
+  for (const d of jsonLines(jsonl, '"assistant"')) {
+    if (!isObj(d) || d.type !== "message" || !isObj(d.message) || d.message.role !== "assistant") continue;
+    if (opts.since && !(typeof d.timestamp === "string" && d.timestamp >= opts.since)) continue;
+    answers += 1;
+    model ??= d.message.modelId;
+  }
+  const s = parseJson(settings);
+  if (answers === 0 || !isObj(s) || !isObj(s.tokenUsage)) return;
+  const t = s.tokenUsage;
+  const tokens = tokensOf(t.inputTokens, t.outputTokens, t.cacheReadTokens, t.cacheCreationTokens);
+  const thinking = count(t.thinkingTokens);
+  if (tokens === null || thinking === null) return;
+  tokens.output += thinking;
+  const name = typeof model === "string" ? (opts.models.get(model) ?? model) : model;
+  // One record per session: its answers counted as the jsonl holds them.
+  if (add(u, modelName(name), tokens)) u.messages += answers - 1;
+}
+
+/** Droid's names of the custom models in its settings.json: `custom:<displayName, spaces as ->-<i>`. */
+export function droidCustomModels(settings: string | null): Map<string, string> {
+  const out = new Map<string, string>();
+  const s = settings === null ? undefined : parseJson(settings);
+  if (!isObj(s) || !Array.isArray(s.customModels)) return out;
+  s.customModels.slice(0, 100).forEach((m: unknown, i: number) => {
+    if (!isObj(m) || typeof m.displayName !== "string" || typeof m.model !== "string") return;
+    out.set(`custom:${m.displayName.trim().replace(/\s+/g, "-")}-${i}`, m.model);
+  });
+  return out;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

@@ -18,7 +18,8 @@ export interface RunUsage extends Tokens {
    * Whose records: "claude" (Claude Code's session transcript), "codex" (its rollout), "gemini"
    * (Gemini CLI's session file), "opencode" (OpenCode's message table), "copilot" (Copilot
    * CLI's session events), "qwen" (Qwen Code's chat records), "pi" (Pi's session file),
-   * "cline" (Cline's session messages); the last four are read in usage-records.ts.
+   * "cline" (Cline's session messages), "droid" (Droid's session totals); the last five are
+   * read in usage-records.ts.
    */
   source: string;
   /** Tokens per model, as the records name them. */

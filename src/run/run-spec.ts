@@ -5,8 +5,9 @@
  */
 import { mkdirSync, statSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
+import { latestDroidSession } from "../adapters/agents/droid-session.js";
 import { prepareAgentHome } from "../adapters/agents/home.js";
-import { PRESETS, withResume } from "../adapters/agents/presets.js";
+import { PRESETS, type Preset, withResume } from "../adapters/agents/presets.js";
 import { type ResolvedProfile, resolveProfile } from "../adapters/agents/profiles.js";
 import {
   readUntrusted,
@@ -163,7 +164,7 @@ export async function buildRunSpec(project: Project, input: RunSpecInput): Promi
   argv[0] = input.program;
   // The preset knows where its resume arguments go (after the program, or after a subcommand).
   const preset = input.resume ? PRESETS[profile.preset ?? ""] : undefined;
-  const command = (preset && withResume(argv, preset)) || argv;
+  const command = (preset && withResume(argv, preset, resumedSession(preset, input))) || argv;
   return {
     runId: identity.runId,
     taskId: task.id,
@@ -250,6 +251,16 @@ async function runPrompt(
     ...(stageSection ? { stageSection } : {}),
     ...(stage?.kind === "tests" ? { updateSpec: false } : {}),
   });
+}
+
+/**
+ * The id of the conversation a resumed attempt continues, for a preset that names it (Droid):
+ * from the run's own HOME (the earlier HOME's sessions carried in) when sandboxed, else the person's.
+ */
+function resumedSession(preset: Preset, input: RunSpecInput): string | undefined {
+  if (preset.resumeSession !== "droid") return undefined;
+  const home = input.sandboxed ? input.home : (input.realHome ?? process.env.HOME ?? input.home);
+  return latestDroidSession(home, input.identity.worktree) ?? undefined;
 }
 
 /** The variables seeding the run's own HOME sets; none unsandboxed (the person's HOME as is). */

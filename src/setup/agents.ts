@@ -85,7 +85,7 @@ export async function listAgents(cwd: string): Promise<{ project: string | null;
         path: r.path,
         version,
         command: preset.command,
-        retryCommand: withResume(preset.command, preset),
+        retryCommand: withResume(preset.command, preset, "{session}"),
         profiles: using,
         credentials: r.credentials,
         missing: r.missing,

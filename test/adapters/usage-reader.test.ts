@@ -178,3 +178,54 @@ describe("UsageReader, OpenCode's database", () => {
     expect((await new UsageReader(viewed, worktree, null).readFinal())?.messages ?? 0).toBe(0);
   });
 });
+
+/** A Droid session as Droid 0.225.2 writes it: `<id>.jsonl` (cwd, answers) and `<id>.settings.json` (totals). */
+function droidSession(dir: string, id: string, cwd: string, input: number, answers: number): void {
+  mkdirSync(dir, { recursive: true });
+  const lines = [JSON.stringify({ type: "session_start", id, cwd, version: 2 })];
+  for (let i = 0; i < answers; i++)
+    lines.push(
+      JSON.stringify({
+        type: "message",
+        id: `${id}-${i}`,
+        timestamp: new Date().toISOString(),
+        message: {
+          role: "assistant",
+          content: [{ type: "text", text: "ok" }],
+          modelId: "custom:Fake-Sonnet-0",
+        },
+      }),
+    );
+  writeFileSync(join(dir, `${id}.jsonl`), `${lines.join("\n")}\n`);
+  const tokenUsage = { inputTokens: input, outputTokens: 5, cacheReadTokens: 2, thinkingTokens: 1 };
+  writeFileSync(
+    join(dir, `${id}.settings.json`),
+    JSON.stringify({ model: "custom:Fake-Sonnet-0", tokenUsage }),
+  );
+}
+
+describe("UsageReader, Droid's sessions", () => {
+  it("reads the totals of the worktree's sessions under the custom model's own name; another cwd's and a linked file are not counted", () => {
+    const root = mkdtempSync(join(tmpdir(), "bl-usage-"));
+    roots.push(root);
+    const home = join(root, "home");
+    const worktree = join(root, "wt", "task");
+    const customModels = [{ model: "claude-sonnet-4-5", displayName: "Fake Sonnet", baseUrl: "http://x" }];
+    mkdirSync(join(home, ".factory"), { recursive: true });
+    writeFileSync(join(home, ".factory", "settings.json"), JSON.stringify({ customModels }));
+    const sessions = join(home, ".factory", "sessions");
+    droidSession(join(sessions, worktree.replace(/\//g, "-")), "s1", worktree, 10, 2);
+    // Another working directory's session, put in the worktree's folder: its first line says so.
+    droidSession(join(sessions, worktree.replace(/\//g, "-")), "s2", join(root, "other"), 900, 1);
+    // A session whose totals are a link to a file outside: not read.
+    const outside = join(root, "outside");
+    droidSession(outside, "s3", worktree, 700, 1);
+    const linked = join(sessions, "linked");
+    droidSession(linked, "s3", worktree, 1, 1);
+    rmSync(join(linked, "s3.settings.json"));
+    symlinkSync(join(outside, "s3.settings.json"), join(linked, "s3.settings.json"));
+    const u = new UsageReader(home, worktree, null).read();
+    expect(u).toMatchObject({ source: "droid", input: 10, output: 6, cacheRead: 2, messages: 2 });
+    expect(Object.keys(u?.byModel ?? {})).toEqual(["claude-sonnet-4-5"]);
+  });
+});

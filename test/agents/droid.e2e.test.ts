@@ -20,9 +20,9 @@ describe("Factory's Droid, real binary, sandboxed, against a fake Messages API",
     console.log(`droid-headless: review after ${r.seconds.toFixed(1)} s`);
   }, 240_000);
 
-  // `droid exec -s <id>` continues only a session named by id: each attempt is a new
-  // conversation whose prompt says what failed.
-  it("headless retry: a new conversation whose prompt carries the feedback", async () => {
+  // `droid exec --fork <id>` continues a session named by id: Ballador finds the worktree's in
+  // the earlier attempt's records (carried into the retry's HOME).
+  it("headless retry: continues the conversation (--fork <its session>), the feedback in its prompt", async () => {
     const r = await retried(DROID, "droid-headless", false);
     console.log(`droid-headless retry: review after ${r.seconds.toFixed(1)} s`);
   }, 300_000);

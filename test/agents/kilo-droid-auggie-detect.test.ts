@@ -46,7 +46,8 @@ describe("Kilo, Droid and Auggie detected", () => {
     expect(by["droid-headless"]).toMatchObject({
       path: join(bin, "droid"),
       version: expect.stringContaining("0.225.2"),
-      retryCommand: null,
+      // The session's id is found in the earlier attempt's records when it retries.
+      retryCommand: ["droid", "exec", "--fork", "{session}", "--skip-permissions-unsafe", "{prompt}"],
       tested: expect.stringContaining("test/agents/droid.e2e.test.ts"),
     });
     expect(by.auggie).toMatchObject({

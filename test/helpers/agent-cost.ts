@@ -37,6 +37,12 @@ export interface CostSpec {
    * a run). Off where the fake also counts side requests that need not reach the records.
    */
   allButLast: boolean;
+  /**
+   * How many answers more than its answer lines a run's token totals may hold: Droid keeps a
+   * session's totals apart from its answers and writes them first, so an answer Ballador stopped
+   * it after is in the totals only. 0 (the default) where each answer carries its own tokens.
+   */
+  totalsAhead?: number;
   /** [budget, test timeout] in ms, for the run and for the retry. */
   ms: { run: [number, number]; retry: [number, number] };
 }
@@ -65,17 +71,25 @@ export function turnsAnswered(requests: unknown[], model: string): Answered {
   return { count: agentTurns(requests as RecordedRequest[]).length, models: [model] };
 }
 
-function expectAnswers(spec: CostSpec, u: ShownUsage | null, runId: string, models: string[]): ShownUsage {
+/** The run's usage checked; `answers`: how many of the fake's answers its tokens hold. */
+function expectAnswers(
+  spec: CostSpec,
+  u: ShownUsage | null,
+  runId: string,
+  models: string[],
+): { usage: ShownUsage; answers: number } {
   expect(u, `run ${runId} has no usage`).not.toBeNull();
   const usage = u as ShownUsage;
   expect(usage.source).toBe(spec.source);
   expect(Object.keys(usage.byModel)).toEqual(models);
   expect(usage.messages).toBeGreaterThanOrEqual(spec.minMessages);
-  const expected = Object.fromEntries(
-    Object.entries(spec.perAnswer).map(([k, v]) => [k, v * usage.messages]),
-  );
+  const output = spec.perAnswer.output ?? 0;
+  const answers = spec.totalsAhead && output > 0 ? usage.output / output : usage.messages;
+  expect(answers).toBeGreaterThanOrEqual(usage.messages);
+  expect(answers).toBeLessThanOrEqual(usage.messages + (spec.totalsAhead ?? 0));
+  const expected = Object.fromEntries(Object.entries(spec.perAnswer).map(([k, v]) => [k, v * answers]));
   expect(usage).toMatchObject(expected);
-  return usage;
+  return { usage, answers };
 }
 
 /** The agent's two cost tests, in a describe block of their own. */
@@ -94,14 +108,14 @@ export function costTests(spec: CostSpec): void {
         const a = answered();
         console.log(`${spec.preset}: ${a.count} answers, usage ${JSON.stringify(runs[0]?.usage)}`);
         expect(a.models).toHaveLength(1);
-        const u = expectAnswers(spec, runs[0]?.usage ?? null, runs[0]?.id ?? "?", a.models);
+        const { answers: n } = expectAnswers(spec, runs[0]?.usage ?? null, runs[0]?.id ?? "?", a.models);
         // Never more than the fake answered; the answer after the accepted done may be missing
         // (Ballador stops the agent once it has reported, and what it never wrote down is not in
         // its records).
-        expect(u.messages).toBeLessThanOrEqual(a.count);
-        if (spec.allButLast) expect(u.messages).toBeGreaterThanOrEqual(a.count - 1);
-        expect(shown.cost?.tokens).toBe(spec.tokensPerAnswer * u.messages);
-        expect(shown.cost?.usd).toBeCloseTo((u.messages * spec.microUsdPerAnswer) / 1e6, 12);
+        expect(n).toBeLessThanOrEqual(a.count);
+        if (spec.allButLast) expect(n).toBeGreaterThanOrEqual(a.count - 1);
+        expect(shown.cost?.tokens).toBe(spec.tokensPerAnswer * n);
+        expect(shown.cost?.usd).toBeCloseTo((n * spec.microUsdPerAnswer) / 1e6, 12);
       },
       spec.ms.run[1],
     );
@@ -116,10 +130,10 @@ export function costTests(spec: CostSpec): void {
         const a = answered();
         const each = runs.map((run) => run.usage?.messages).join(" + ");
         console.log(`${spec.preset} retry: ${a.count} answers, ${each} counted`);
-        for (const run of runs) expectAnswers(spec, run.usage, run.id, a.models);
+        const held = runs.map((run) => expectAnswers(spec, run.usage, run.id, a.models).answers);
         // A resumed attempt's records hold the earlier attempt's answers too (carried): counted in
         // the earlier attempt only.
-        const counted = runs.reduce((k, run) => k + (run.usage?.messages ?? 0), 0);
+        const counted = held.reduce((k, n) => k + n, 0);
         expect(counted).toBeLessThanOrEqual(a.count);
         if (spec.allButLast) expect(counted).toBeGreaterThanOrEqual(a.count - runs.length);
         expect(shown.cost?.tokens).toBe(spec.tokensPerAnswer * counted);

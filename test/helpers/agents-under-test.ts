@@ -195,7 +195,6 @@ export const DROID: AgentUnderTest = {
   firstPrompt: (api) => firstPrompt(anthropicRequests(api)),
   toolOutputs: (api) => toolResults(anthropicRequests(api)).map((r) => r.text),
   turns: (api) => agentTurns(anthropicRequests(api)),
-  resumes: false,
 };
 
 /**

@@ -117,9 +117,14 @@ export const KILO_DROID_AUGGIE: Readonly<Record<string, Preset>> = {
     command: ["droid", "exec", "--skip-permissions-unsafe", "{prompt}"],
     prompt: "arg",
     mode: "headless",
+    // `--fork <id>`: the earlier session's conversation in a new session, whose token totals are
+    // its own (`-s <id>` would add to the earlier session's totals: counted twice).
+    resume: ["--fork", "{session}"],
+    resumeAt: 2,
+    resumeSession: "droid",
     description: "Factory's Droid, one headless run (droid exec), every permission skipped",
     tested:
-      "Droid 0.225.2 (pinned in test/agent-clis), headless (droid exec) and sandboxed, a custom anthropic model against a local fake Messages API; a retry is a new conversation (test/agents/droid.e2e.test.ts)",
+      "Droid 0.225.2 (pinned in test/agent-clis), headless (droid exec) and sandboxed, a custom anthropic model against a local fake Messages API; a retry continues the conversation with --fork <its session> (test/agents/droid.e2e.test.ts)",
   },
   auggie: {
     ...AUGGIE,

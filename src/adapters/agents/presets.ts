@@ -36,8 +36,12 @@ export interface Preset {
    * has them: inserted into the expanded command at `resumeAt` (default 1, right after the
    * program); use `withResume`. The conversation lives in the agent's HOME, so the previous
    * run's `sessionState` must be carried into the new HOME (prepareAgentHome's previousHome).
+   * `{session}` in it stands for the id of the conversation to continue, found in the agent's
+   * records (`resumeSession`).
    */
   resume?: string[];
+  /** Whose records name the session `{session}` stands for (droid-session.ts). */
+  resumeSession?: "droid";
   /** Where `resume` goes in the command when not right after the program (e.g. after a subcommand). */
   resumeAt?: number;
   /**
@@ -429,8 +433,9 @@ export function presetOfProgram(program: string | undefined): Preset | undefined
 /**
  * The command that continues the previous conversation: `resume` inserted at `resumeAt`, or
  * null when the preset cannot resume or the command no longer has the preset's shape there.
+ * `session` replaces `{session}` in `resume`; without one such a preset cannot resume.
  */
-export function withResume(argv: readonly string[], preset: Preset): string[] | null {
+export function withResume(argv: readonly string[], preset: Preset, session?: string): string[] | null {
   const other = preset.resumeAs ? PRESETS[preset.resumeAs] : undefined;
   if (other) {
     // Only a command still of the preset's shape: its placeholders' values carry over.
@@ -442,13 +447,15 @@ export function withResume(argv: readonly string[], preset: Preset): string[] | 
       else if (argv[i] !== word) return null;
     }
     const expanded = [argv[0] as string, ...other.command.slice(1).map((w) => values.get(w) ?? w)];
-    return withResume(expanded, other);
+    return withResume(expanded, other, session);
   }
   if (!preset.resume) return null;
+  const resume = preset.resume.map((w) => (w === "{session}" ? session : w));
+  if (resume.some((w) => w === undefined)) return null;
   const at = preset.resumeAt ?? 1;
   if (argv.length < at) return null;
   // The words before the insertion point (subcommands) must be the preset's; the program
   // itself may have been resolved to a full path.
   for (let i = 1; i < at; i++) if (argv[i] !== preset.command[i]) return null;
-  return [...argv.slice(0, at), ...preset.resume, ...argv.slice(at)];
+  return [...argv.slice(0, at), ...(resume as string[]), ...argv.slice(at)];
 }

@@ -17,7 +17,14 @@ import {
   type RunUsage,
   sumUsage,
 } from "../../core/usage.js";
-import { addClineMessages, addCopilotEvents, addPiSession, addQwenChat } from "../../core/usage-records.js";
+import {
+  addClineMessages,
+  addCopilotEvents,
+  addDroidSession,
+  addPiSession,
+  addQwenChat,
+  droidCustomModels,
+} from "../../core/usage-records.js";
 import { entryKind, readUntrustedText } from "../hostile/index.js";
 import { readOpencodeMessages } from "./opencode-db.js";
 
@@ -109,6 +116,7 @@ type FileSource = "claude" | "codex" | "gemini" | "copilot" | "qwen" | "pi";
 
 export class UsageReader {
   private cache = new Map<string, { size: number; usage: RunUsage }>();
+  private droidCache = new Map<string, { stamp: string; usage: RunUsage }>();
   private opencodeCache = new Map<string, { stamp: string; at: number; usage: RunUsage; failures: number }>();
   private pending: Promise<void> | null = null;
   /** Gemini CLI stamps each session with the SHA-256 of its project's folder. */
@@ -156,6 +164,10 @@ export class UsageReader {
     if (pi) parts.push(...this.files(pi, 0, "pi"));
     const cline = this.folder([".cline", "data", "sessions"]);
     if (cline) parts.push(...this.cline(cline));
+    // Droid: a folder per working directory (its path, slashes as dashes); each session's first
+    // line names its cwd, which is checked rather than the folder's name.
+    const droid = this.folder([".factory", "sessions"]);
+    if (droid) parts.push(...this.droid(droid));
     if (parts.length === 0) return null;
     const sources = [...new Set(parts.filter((p) => p.messages > 0).map((p) => p.source))];
     return { ...sumUsage(parts), source: sources.join("+") || (parts[0]?.source ?? "none") };
@@ -261,6 +273,53 @@ export class UsageReader {
       out.push(entry.usage);
     }
     return out;
+  }
+
+  /**
+   * Droid's sessions: each `<id>.jsonl` (its cwd and answers) with its
+   * `<id>.settings.json` (the session's token totals), read again when either's size changed.
+   */
+  private droid(root: string): RunUsage[] {
+    const out: RunUsage[] = [];
+    let models: Map<string, string> | null = null;
+    for (const rel of transcripts(root, 1)) {
+      const settingsRel = rel.replace(/\.jsonl$/, ".settings.json");
+      let stamp: string;
+      try {
+        const st = [lstatSync(join(root, rel)), lstatSync(join(root, settingsRel))];
+        if (!st.every((x) => x.isFile())) continue;
+        if (this.since && Math.max(...st.map((x) => x.mtimeMs)) < Date.parse(this.since) - 1000) continue;
+        stamp = st.map((x) => x.size).join(":");
+      } catch {
+        continue;
+      }
+      const key = `${root}:${rel}`;
+      let entry = this.droidCache.get(key);
+      if (!entry || entry.stamp !== stamp) {
+        let jsonl: string | null;
+        let settings: string | null;
+        try {
+          jsonl = readUntrustedText(root, rel, MAX_FILE);
+          settings = readUntrustedText(root, settingsRel, MAX_CLINE_META);
+          models ??= droidCustomModels(this.droidSettings());
+        } catch {
+          continue; // a link, a folder swapped in, too large: not counted
+        }
+        if (jsonl === null || settings === null) continue;
+        const usage = emptyUsage("droid");
+        addDroidSession(usage, jsonl, settings, { since: this.since, cwd: this.worktree, models });
+        entry = { stamp, usage };
+        this.droidCache.set(key, entry);
+      }
+      out.push(entry.usage);
+    }
+    return out;
+  }
+
+  /** Droid's settings.json (its custom models' names), untrusted and bounded, or null. */
+  private droidSettings(): string | null {
+    const dir = this.folder([".factory"]);
+    return dir ? readUntrustedText(dir, "settings.json", MAX_CLINE_META) : null;
   }
 
   /**
