@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { jjAvailable } from "../helpers/jj.js";
 import { cleanupProjects } from "../helpers/runtime.js";
 import { writePart } from "../helpers/verification.js";
-import { agentJj, jjDone, jjOut, makeJjProject } from "./jj-project.js";
+import { jjDone, jjOut, makeJjProject } from "./jj-project.js";
 
 afterEach(cleanupProjects);
 

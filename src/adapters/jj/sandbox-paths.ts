@@ -22,8 +22,8 @@ export interface AgentPaths {
  * the agent's jj cannot change the repository's settings or plant a hook for the person's git.
  * With `opHeadsCopy`, the operation heads the agent's jj sees and writes are a per-run copy
  * (src/adapters/jj/op-heads.ts): its operations never become the repository's. With `opStoreCopy`,
- * `op_store/operations` and `views` are per-run copies too (op-store.ts): the agent adds files,
- * never changes or removes the person's.
+ * `op_store/operations`, `views`, `store/extra` and `index` are per-run copies too (op-store.ts):
+ * the agent adds files, never changes or removes the person's (and its index is discarded).
  */
 export function agentPaths(
   root: string,
@@ -39,8 +39,8 @@ export function agentPaths(
       ...(opStoreCopy ? [] : [join(repo, "op_store")]),
       // Without a per-run copy (seedOpHeads), the agent's operations become the repository's heads.
       ...(opHeadsCopy ? [] : [join(repo, "op_heads")]),
-      join(repo, "index"),
-      join(repo, "store", "extra"),
+      // With the copies (op-store.ts) these are per-run copies too, mounted below.
+      ...(opStoreCopy ? [] : [join(repo, "index"), join(repo, "store", "extra")]),
       join(git, "objects"),
       join(git, "refs", "jj"),
     ],
