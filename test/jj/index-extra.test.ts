@@ -31,11 +31,12 @@ function snapshot(dir: string): Map<string, string> {
 }
 
 describe.skipIf(!version)(`the shared index and commit metadata (jj ${version ?? "not installed"})`, () => {
-  it("an agent deleting and rewriting the person's index and metadata tables changes nothing at home; its own commit is taken", async () => {
+  it("an agent deleting and rewriting the person's index, metadata tables and git objects changes nothing at home; its own commit is taken", async () => {
     const p = await makeJjProject();
     const repo = join(p.dir, ".jj", "repo");
     const index = join(repo, "index");
     const extra = join(repo, "store", "extra");
+    const objects = join(p.dir, ".git", "objects");
     await writePart(p, "vandal", {
       steps: [
         ...jjDone("vandal.txt", "v\n", "vandal work"),
@@ -47,11 +48,16 @@ describe.skipIf(!version)(`the shared index and commit metadata (jj ${version ??
         },
         // ...and every index file and the tables' heads deleted.
         { run: `find ${index} ${extra}/heads -type l -delete && echo junk > ${index}/type` },
+        // The git store's objects: the person's deleted where its jj reads them (its alternate:
+        // read-only), and a forged loose object.
+        { run: `rm -f $(cat ${objects}/info/alternates)/??/*`, allow_fail: true },
+        { run: `mkdir -p ${objects}/ab && echo junk > ${objects}/ab/${"0".repeat(38)}` },
       ],
     });
     const mainBefore = (await jjOut(p, ["log", "--no-graph", "-r", "main", "-T", "commit_id"])).trim();
     const extraBefore = snapshot(extra);
     const indexBefore = snapshot(index);
+    const objectsBefore = snapshot(objects);
     await p.ok(["queue"]);
     await p.ok(["launch"]);
     expect((await p.waitState("vandal", ["review", "failed"])).state).toBe("failed");
@@ -62,6 +68,10 @@ describe.skipIf(!version)(`the shared index and commit metadata (jj ${version ??
       if (!name.startsWith("heads/")) expect(extraAfter.get(name), name).toBe(bytes);
     const indexAfter = snapshot(index);
     for (const [name, bytes] of indexBefore) expect(indexAfter.get(name), name).toBe(bytes);
+    const objectsAfter = snapshot(objects);
+    for (const [name, bytes] of objectsBefore) expect(objectsAfter.get(name), name).toBe(bytes);
+    expect(objectsAfter.has(`ab/${"0".repeat(38)}`)).toBe(false);
+    await p.git(["fsck", "--no-dangling"]);
     // The person's jj still works: log, op log, main where it was, the agent's change readable.
     expect((await jjOut(p, ["log", "--no-graph", "-r", "main", "-T", "commit_id"])).trim()).toBe(mainBefore);
     expect(await jjOut(p, ["op", "log", "--no-graph", "-n", "3"])).not.toBe("");
@@ -70,6 +80,7 @@ describe.skipIf(!version)(`the shared index and commit metadata (jj ${version ??
     );
     const notes = (await p.show("vandal")).notes.map((n) => n.text).join("\n");
     expect(notes).toMatch(/rewrote commit metadata table [0-9a-f]{12}/);
+    expect(notes).toContain("git object refused: ab/");
     expect(await p.git(["show", "ballador/vandal:vandal.txt"])).toBe("v\n");
   }, 300_000);
 });

@@ -176,3 +176,31 @@ export function adoptOpStore(root: string, copyDir: string): { adopted: number; 
   }
   return { adopted, problems };
 }
+
+/**
+ * The git store's objects: jj's git backend ignores GIT_OBJECT_DIRECTORY (measured with 0.46) but
+ * reads `info/alternates`. So the run's own objects folder is mounted over the real one, naming a
+ * read-only mount of it as its alternate: jj reads the person's objects and writes new ones into
+ * the run's folder, adopted after each step with the git runs' checks (run-objects.ts).
+ */
+export function objectsMounts(
+  gitStore: string,
+  copyDir: string,
+  own: string,
+): { from: string; to: string; readOnly?: true }[] {
+  const real = join(gitStore, "objects");
+  return [
+    { from: own, to: real },
+    { from: real, to: join(copyDir, "real-objects"), readOnly: true },
+  ];
+}
+
+/** Before a step: the run's objects folder names the read-only mount of the real one as its alternate. */
+export function seedRunObjects(copyDir: string, own: string): void {
+  const shadow = join(copyDir, "real-objects");
+  mkdirSync(shadow, { recursive: true });
+  mkdirSync(join(own, "info"), { recursive: true });
+  mkdirSync(join(own, "pack"), { recursive: true });
+  rmSync(join(own, "info", "alternates"), { force: true });
+  writeFileSync(join(own, "info", "alternates"), `${shadow}\n`);
+}

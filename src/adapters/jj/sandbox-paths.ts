@@ -1,6 +1,6 @@
 // What a run's sandbox must let the agent's jj write, and what it must keep read-only.
 import { join } from "node:path";
-import { opStoreMounts } from "./op-store.js";
+import { objectsMounts, opStoreMounts } from "./op-store.js";
 import { gitStoreOf } from "./version.js";
 
 export interface AgentPaths {
@@ -23,13 +23,16 @@ export interface AgentPaths {
  * With `opHeadsCopy`, the operation heads the agent's jj sees and writes are a per-run copy
  * (src/adapters/jj/op-heads.ts): its operations never become the repository's. With `opStoreCopy`,
  * `op_store/operations`, `views`, `store/extra` and `index` are per-run copies too (op-store.ts):
- * the agent adds files, never changes or removes the person's (and its index is discarded).
+ * the agent adds files, never changes or removes the person's (and its index is discarded). With
+ * `objectsCopy` as well, the git store's `objects` is the run's own folder with the real one as
+ * its alternate (objectsMounts), adopted with the git runs' checks.
  */
 export function agentPaths(
   root: string,
   workspace: string,
   opHeadsCopy?: string,
   opStoreCopy?: string,
+  objectsCopy?: string,
 ): AgentPaths {
   const repo = join(root, ".jj", "repo");
   const git = gitStoreOf(root);
@@ -41,7 +44,8 @@ export function agentPaths(
       ...(opHeadsCopy ? [] : [join(repo, "op_heads")]),
       // With the copies (op-store.ts) these are per-run copies too, mounted below.
       ...(opStoreCopy ? [] : [join(repo, "index"), join(repo, "store", "extra")]),
-      join(git, "objects"),
+      // With the run's own objects folder mounted over it (objectsMounts), not writable.
+      ...(objectsCopy && opStoreCopy ? [] : [join(git, "objects")]),
       join(git, "refs", "jj"),
     ],
     readOnly: [
@@ -55,6 +59,7 @@ export function agentPaths(
     mounts: [
       ...(opHeadsCopy ? [{ from: opHeadsCopy, to: join(repo, "op_heads", "heads") }] : []),
       ...(opStoreCopy ? opStoreMounts(root, opStoreCopy) : []),
+      ...(objectsCopy && opStoreCopy ? objectsMounts(git, opStoreCopy, objectsCopy) : []),
     ],
     ...(opStoreCopy ? { opStoreCopy } : {}),
   };
