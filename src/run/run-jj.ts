@@ -16,6 +16,7 @@ import {
   readTaskOp,
   seedOpHeads,
   seedOpStore,
+  seedRunObjects,
 } from "../adapters/jj/index.js";
 import { runShell } from "../adapters/process/shell.js";
 import { runFolder } from "../adapters/runfolder/index.js";
@@ -53,7 +54,10 @@ export async function beforeJjStep(runDir: string, jj: JjPolicy): Promise<JjStep
     writeFileSync(`${copy}/${last}`, "");
     startOp = last;
   } else startOp = seedOpHeads(jj.root, copy);
-  if (jj.opStoreCopy) seedOpStore(jj.root, jj.opStoreCopy);
+  if (jj.opStoreCopy) {
+    seedOpStore(jj.root, jj.opStoreCopy);
+    seedRunObjects(jj.opStoreCopy, runFolder(runDir).agent.objects);
+  }
   return {
     root: jj.root,
     workspace: jj.workspace,

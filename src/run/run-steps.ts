@@ -57,8 +57,11 @@ export async function afterSandboxedStep(
 ): Promise<StepAfter> {
   if (copy.jj) {
     const failed = snapshot ? await snapshotJjStep(snapshot) : null;
+    // Objects first (jj wrote them into the run's folder when it was mounted over the store's).
+    const adoption = copy.jj.opStoreCopy ? await adoptRunObjects(repo, runDir) : NO_ADOPTION;
     const sync = await afterJjStep(runDir, copy.jj, runId);
-    return { ...sync, adoption: NO_ADOPTION, ...(failed ? { snapshotFailed: failed } : {}) };
+    for (const r of adoption.refused) sync.violations.push(`git object refused: ${r}`);
+    return { ...sync, adoption, ...(failed ? { snapshotFailed: failed } : {}) };
   }
   // Objects first: the branch may only point at a commit the repository has.
   const adoption = await adoptRunObjects(repo, runDir);
@@ -67,7 +70,7 @@ export async function afterSandboxedStep(
   return { ...sync, adoption };
 }
 
-/** A jj step adopts no git objects: jj wrote them in the store; only the commit is taken. */
+/** A jj step without the copies adopts no git objects: jj wrote them in the store. */
 const NO_ADOPTION: Adoption = { adopted: 0, packs: 0, refused: [] };
 
 /** The copy a step started from, as recorded in the host-only run folder, or null. */

@@ -120,7 +120,7 @@ function jjPolicyFor(project: Project, run: PolicyRun): JjPolicy {
   const root = project.paths.root;
   const taskId = basename(run.worktree);
   const folder = runFolder(run.runDir);
-  const paths = agentPaths(root, run.worktree, folder.agent.refs, folder.agent.jjops);
+  const paths = agentPaths(root, run.worktree, folder.agent.refs, folder.agent.jjops, folder.agent.objects);
   return {
     root,
     workspace: `${JJ_WORKSPACE_PREFIX}${taskId}`,

@@ -12,7 +12,7 @@ export {
   seedOpHeads,
   taskOpFile,
 } from "./op-heads.js";
-export { adoptOpStore, seedOpStore } from "./op-store.js";
+export { adoptOpStore, seedOpStore, seedRunObjects } from "./op-store.js";
 export { pushBookmark } from "./push.js";
 export { type ReconcileWorkspaces, reconcileWorkspaces } from "./reconcile.js";
 export { hostArgs, JjError, type JjOptions, type JjResult, jj } from "./run.js";

@@ -1,4 +1,4 @@
-// The per-run copies of jj's operation store (`op_store/operations` and `op_store/views`).
+// The per-run copies of jj's shared store folders (`op_store/operations` and `views`, `store/extra`, `index`).
 // jj names each file by its content's hash but does not check a file against its name when it
 // reads one (measured with 0.46: another operation's content under the head's name is loaded as
 // the head). An agent that could write the real folders could put a view with `main` moved under
@@ -22,13 +22,25 @@ import {
 import { join } from "node:path";
 import { entryKind, readUntrusted, UntrustedPathError } from "../hostile/index.js";
 
-const KINDS = ["operations", "views"] as const;
-type Kind = (typeof KINDS)[number];
-const SINGULAR: Record<Kind, string> = { operations: "operation", views: "view" };
+/**
+ * The shared folders a run gets per-run copies of. `take`: new files are taken in after each step
+ * (`what` names one in problems; `rewrite`: other bytes under an existing name are a problem), or
+ * null: the copy is discarded (the index: jj rebuilds what it lacks from the operations).
+ * store/extra's `heads` subfolder names the current tables; a head is taken only when its table is
+ * in the real folder.
+ */
+const COPIES = [
+  { key: "operations", rel: ["op_store", "operations"], take: { what: "operation", rewrite: true } },
+  // jj writes a view again when one with its id exists, not always with the same bytes (measured).
+  { key: "views", rel: ["op_store", "views"], take: { what: "view", rewrite: false } },
+  { key: "extra", rel: ["store", "extra"], take: { what: "commit metadata table", rewrite: true } },
+  { key: "index", rel: ["index"], take: null },
+] as const;
+type Copy = (typeof COPIES)[number];
 
-/** jj's operation and view ids: 128 hex digits (BLAKE2b-512). */
+/** jj's operation, view, index and table ids: 128 hex digits (BLAKE2b-512). */
 const ID = /^[0-9a-f]{128}$/;
-/** An operation or a view is small; anything larger is not taken. */
+/** An operation, a view or a table is small; anything larger is not taken. */
 const MAX_BYTES = 64 * 1024 * 1024;
 
 interface Folders {
@@ -40,11 +52,11 @@ interface Folders {
   shadow: string;
 }
 
-function folders(root: string, copyDir: string, kind: Kind): Folders {
+function folders(root: string, copyDir: string, c: Copy): Folders {
   return {
-    real: join(root, ".jj", "repo", "op_store", kind),
-    copy: join(copyDir, kind),
-    shadow: join(copyDir, `real-${kind}`),
+    real: join(root, ".jj", "repo", ...c.rel),
+    copy: join(copyDir, c.key),
+    shadow: join(copyDir, `real-${c.key}`),
   };
 }
 
@@ -53,8 +65,8 @@ export function opStoreMounts(
   root: string,
   copyDir: string,
 ): { from: string; to: string; readOnly?: true }[] {
-  return KINDS.flatMap((kind) => {
-    const f = folders(root, copyDir, kind);
+  return COPIES.flatMap((c) => {
+    const f = folders(root, copyDir, c);
     return [
       { from: f.copy, to: f.real },
       { from: f.real, to: f.shadow, readOnly: true as const },
@@ -62,15 +74,27 @@ export function opStoreMounts(
   });
 }
 
-/** Makes the copies anew before a step: one link per file of the real folders (the shadows are empty mount points here). */
+/** One link per regular file of `real` (and of its subfolders, one level), pointing into `shadow`. */
+function linkTree(real: string, copy: string, shadow: string, depth: number): void {
+  mkdirSync(copy, { recursive: true });
+  for (const e of readdirSync(real, { withFileTypes: true })) {
+    if (e.isFile()) symlinkSync(join(shadow, e.name), join(copy, e.name));
+    else if (e.isDirectory() && depth > 0)
+      linkTree(join(real, e.name), join(copy, e.name), join(shadow, e.name), depth - 1);
+  }
+}
+
+/**
+ * Makes the copies anew before a step: one link per file of the real folders (the shadows are
+ * empty mount points here). A real folder jj has not made yet is made (empty), to be mounted.
+ */
 export function seedOpStore(root: string, copyDir: string): void {
-  for (const kind of KINDS) {
-    const f = folders(root, copyDir, kind);
+  for (const c of COPIES) {
+    const f = folders(root, copyDir, c);
     rmSync(f.copy, { recursive: true, force: true });
-    mkdirSync(f.copy, { recursive: true });
+    mkdirSync(f.real, { recursive: true });
     mkdirSync(f.shadow, { recursive: true });
-    for (const name of readdirSync(f.real))
-      if (ID.test(name)) symlinkSync(join(f.shadow, name), join(f.copy, name));
+    linkTree(f.real, f.copy, f.shadow, 1);
   }
 }
 
@@ -100,37 +124,83 @@ function addNew(real: string, name: string, bytes: Buffer): boolean {
   }
 }
 
+/** Takes in the new files of one folder of a copy; returns how many. */
+function takeFolder(
+  real: string,
+  copy: string,
+  take: NonNullable<Copy["take"]>,
+  problems: string[],
+  needs?: string,
+): number {
+  let adopted = 0;
+  if (!existsSync(copy) || entryKind(copy) !== "dir") return 0;
+  mkdirSync(real, { recursive: true });
+  for (const name of readdirSync(copy)) {
+    if (entryKind(join(copy, name)) === "link" || !ID.test(name)) continue;
+    const bytes = readRegular(copy, name);
+    if (!bytes) {
+      problems.push(`${take.what} ${name.slice(0, 12)} is not a regular file of at most ${MAX_BYTES} bytes`);
+      continue;
+    }
+    const existing = readRegular(real, name);
+    if (existing) {
+      // The real one is kept either way.
+      if (take.rewrite && !existing.equals(bytes)) problems.push(`rewrote ${take.what} ${name.slice(0, 12)}`);
+      continue;
+    }
+    // A table head naming no table would stop the person's jj from loading the metadata.
+    if (needs && !existsSync(join(needs, name))) {
+      problems.push(`${take.what} head ${name.slice(0, 12)} names no table`);
+      continue;
+    }
+    if (addNew(real, name, bytes)) adopted++;
+  }
+  return adopted;
+}
+
 /**
  * After a step: every regular file of the copies named as an id and absent from the real folder
  * is taken in (links are the existing files; anything else is not taken). Nothing is written over
- * an existing name; an operation under an existing name with other content is an attempt to
- * rewrite the person's history, returned as a problem.
+ * an existing name; an operation or a table under an existing name with other content is an
+ * attempt to rewrite the person's history, returned as a problem. The index copy is not read.
  */
 export function adoptOpStore(root: string, copyDir: string): { adopted: number; problems: string[] } {
   const problems: string[] = [];
   let adopted = 0;
-  for (const kind of KINDS) {
-    const f = folders(root, copyDir, kind);
-    if (!existsSync(f.copy)) continue;
-    for (const name of readdirSync(f.copy)) {
-      if (entryKind(join(f.copy, name)) === "link" || !ID.test(name)) continue;
-      const bytes = readRegular(f.copy, name);
-      if (!bytes) {
-        problems.push(
-          `${SINGULAR[kind]} ${name.slice(0, 12)} is not a regular file of at most ${MAX_BYTES} bytes`,
-        );
-        continue;
-      }
-      const existing = readRegular(f.real, name);
-      if (existing) {
-        // jj writes a view again when one with its id exists, not always with the same bytes
-        // (measured); the real one is kept either way. An operation is never written twice.
-        if (kind === "operations" && !existing.equals(bytes))
-          problems.push(`rewrote operation ${name.slice(0, 12)}`);
-        continue;
-      }
-      if (addNew(f.real, name, bytes)) adopted++;
-    }
+  for (const c of COPIES) {
+    if (!c.take) continue;
+    const f = folders(root, copyDir, c);
+    adopted += takeFolder(f.real, f.copy, c.take, problems);
+    if (c.key === "extra")
+      adopted += takeFolder(join(f.real, "heads"), join(f.copy, "heads"), c.take, problems, f.real);
   }
   return { adopted, problems };
+}
+
+/**
+ * The git store's objects: jj's git backend ignores GIT_OBJECT_DIRECTORY (measured with 0.46) but
+ * reads `info/alternates`. So the run's own objects folder is mounted over the real one, naming a
+ * read-only mount of it as its alternate: jj reads the person's objects and writes new ones into
+ * the run's folder, adopted after each step with the git runs' checks (run-objects.ts).
+ */
+export function objectsMounts(
+  gitStore: string,
+  copyDir: string,
+  own: string,
+): { from: string; to: string; readOnly?: true }[] {
+  const real = join(gitStore, "objects");
+  return [
+    { from: own, to: real },
+    { from: real, to: join(copyDir, "real-objects"), readOnly: true },
+  ];
+}
+
+/** Before a step: the run's objects folder names the read-only mount of the real one as its alternate. */
+export function seedRunObjects(copyDir: string, own: string): void {
+  const shadow = join(copyDir, "real-objects");
+  mkdirSync(shadow, { recursive: true });
+  mkdirSync(join(own, "info"), { recursive: true });
+  mkdirSync(join(own, "pack"), { recursive: true });
+  rmSync(join(own, "info", "alternates"), { force: true });
+  writeFileSync(join(own, "info", "alternates"), `${shadow}\n`);
 }

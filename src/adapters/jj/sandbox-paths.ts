@@ -1,6 +1,6 @@
 // What a run's sandbox must let the agent's jj write, and what it must keep read-only.
 import { join } from "node:path";
-import { opStoreMounts } from "./op-store.js";
+import { objectsMounts, opStoreMounts } from "./op-store.js";
 import { gitStoreOf } from "./version.js";
 
 export interface AgentPaths {
@@ -22,14 +22,17 @@ export interface AgentPaths {
  * the agent's jj cannot change the repository's settings or plant a hook for the person's git.
  * With `opHeadsCopy`, the operation heads the agent's jj sees and writes are a per-run copy
  * (src/adapters/jj/op-heads.ts): its operations never become the repository's. With `opStoreCopy`,
- * `op_store/operations` and `views` are per-run copies too (op-store.ts): the agent adds files,
- * never changes or removes the person's.
+ * `op_store/operations`, `views`, `store/extra` and `index` are per-run copies too (op-store.ts):
+ * the agent adds files, never changes or removes the person's (and its index is discarded). With
+ * `objectsCopy` as well, the git store's `objects` is the run's own folder with the real one as
+ * its alternate (objectsMounts), adopted with the git runs' checks.
  */
 export function agentPaths(
   root: string,
   workspace: string,
   opHeadsCopy?: string,
   opStoreCopy?: string,
+  objectsCopy?: string,
 ): AgentPaths {
   const repo = join(root, ".jj", "repo");
   const git = gitStoreOf(root);
@@ -39,9 +42,10 @@ export function agentPaths(
       ...(opStoreCopy ? [] : [join(repo, "op_store")]),
       // Without a per-run copy (seedOpHeads), the agent's operations become the repository's heads.
       ...(opHeadsCopy ? [] : [join(repo, "op_heads")]),
-      join(repo, "index"),
-      join(repo, "store", "extra"),
-      join(git, "objects"),
+      // With the copies (op-store.ts) these are per-run copies too, mounted below.
+      ...(opStoreCopy ? [] : [join(repo, "index"), join(repo, "store", "extra")]),
+      // With the run's own objects folder mounted over it (objectsMounts), not writable.
+      ...(objectsCopy && opStoreCopy ? [] : [join(git, "objects")]),
       join(git, "refs", "jj"),
     ],
     readOnly: [
@@ -55,6 +59,7 @@ export function agentPaths(
     mounts: [
       ...(opHeadsCopy ? [{ from: opHeadsCopy, to: join(repo, "op_heads", "heads") }] : []),
       ...(opStoreCopy ? opStoreMounts(root, opStoreCopy) : []),
+      ...(objectsCopy && opStoreCopy ? objectsMounts(git, opStoreCopy, objectsCopy) : []),
     ],
     ...(opStoreCopy ? { opStoreCopy } : {}),
   };
