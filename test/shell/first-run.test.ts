@@ -11,6 +11,8 @@ import { cleanEnv, cleanupTempDirs, makeTempDir, PACKAGE_ROOT, runCli, runProgra
 afterEach(cleanupTempDirs);
 
 const AGENT_PACKAGES = [
+  "@ampcode/cli",
+  "@ampcode/cli-linux-x64",
   "@anthropic-ai/claude-code",
   "@augmentcode/auggie",
   "@factory/cli",
