@@ -47,7 +47,11 @@ const WHY = {
   },
   "@augmentcode/auggie": { bin: "auggie", tests: "test/agents/kilo-droid-auggie-detect" },
   // Its launcher's install script puts the platform package's binary in place of bin/amp.exe.
-  "@ampcode/cli": { bin: "amp", tests: "test/agents/amp-detect, test/adapters/amp-home", binary: "@ampcode/cli-linux-x64" },
+  "@ampcode/cli": {
+    bin: "amp",
+    tests: "test/agents/amp-detect, test/adapters/amp-home",
+    binary: "@ampcode/cli-linux-x64",
+  },
 };
 
 /**
