@@ -102,14 +102,14 @@ describe("prepareAgentHome for Kilo, Droid, Auggie and Amp", () => {
     expect(r.env).toMatchObject({ AUGMENT_DISABLE_AUTO_UPDATE: "1" });
   });
 
-  it("Amp: its login and its settings, every command allowed and updates off; nothing else of the person's", async () => {
+  it("Amp: its login and its settings (not its MCP servers' tokens), every command allowed and updates off; nothing else of the person's", async () => {
     const s = await homeSetting();
     const secrets = '{"apiKey@https://ampcode.com/":"sgamp_user_x"}';
     put(join(s.realHome, ".local", "share", "amp", "secrets.json"), secrets);
     put(join(s.realHome, ".local", "share", "amp", "device-id.json"), '{"id":"theirs"}');
     put(
       join(s.realHome, ".config", "amp", "settings.json"),
-      '{"amp.showCosts":false,"amp.updates.mode":"auto"}',
+      '{"amp.showCosts":false,"amp.updates.mode":"auto","amp.mcpServers":{"x":{"env":{"TOKEN":"t"}}}}',
     );
     put(join(s.realHome, ".cache", "amp", "logs", "cli.log"), "their log");
     put(join(s.realHome, ".claude", ".credentials.json"), "{}");

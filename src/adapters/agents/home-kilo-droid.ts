@@ -146,8 +146,8 @@ export function seedAuggie(home: HomeFiles, ctx: AgentHomeContext): { env: Recor
 }
 
 /**
- * Amp: the person's settings (`~/.config/amp/settings.json`) with all commands allowed and
- * update checks off, and its login (`~/.local/share/amp/secrets.json`, where `amp login` keeps
+ * Amp: the person's settings (`~/.config/amp/settings.json`, but their MCP servers) with all
+ * commands allowed and update checks off, and its login (`~/.local/share/amp/secrets.json`, where `amp login` keeps
  * its API key); nothing else of theirs (threads are on Amp's service; no device id, no logs).
  */
 export function seedAmp(home: HomeFiles, ctx: AgentHomeContext): { env: Record<string, string> } {
@@ -157,8 +157,10 @@ export function seedAmp(home: HomeFiles, ctx: AgentHomeContext): { env: Record<s
     jsonOf(home.read(".config/amp/settings.json")) ??
     readPersonalJson(join(ctx.realHome, ".config", "amp", "settings.json")) ??
     {};
+  // Its MCP servers are left out: their entries carry their own tokens (env, headers).
+  const { "amp.mcpServers": _mcp, ...kept } = settings;
   writeJson(home, ".config/amp/settings.json", {
-    ...settings,
+    ...kept,
     "amp.dangerouslyAllowAll": true,
     "amp.updates.mode": "disabled",
   });
