@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Installs the real agent CLIs that the agent end-to-end tests drive (Claude Code, Codex, Gemini
- * CLI, OpenCode, Copilot CLI, Qwen Code, Pi, Cline, Kilo, Droid, Auggie: about 2.7 GB) into .cache/agent-clis, at the versions pinned with a lock in
+ * CLI, OpenCode, Copilot CLI, Qwen Code, Pi, Cline, Kilo, Droid, Auggie, Amp: about 2.8 GB) into .cache/agent-clis, at the versions pinned with a lock in
  * test/agent-clis/. Ballador itself, the demo and every other test need none of them, so they are
  * not devDependencies: a fresh clone's `npm install` stays small, and these install the first time
  * a test that uses them runs (test/helpers/agent-clis.ts) or when CI asks (.ci/run).
@@ -46,6 +46,12 @@ const WHY = {
     binary: "@factory/cli-linux-x64",
   },
   "@augmentcode/auggie": { bin: "auggie", tests: "test/agents/kilo-droid-auggie-detect" },
+  // Its launcher's install script puts the platform package's binary in place of bin/amp.exe.
+  "@ampcode/cli": {
+    bin: "amp",
+    tests: "test/agents/amp-detect, test/adapters/amp-home",
+    binary: "@ampcode/cli-linux-x64",
+  },
 };
 
 /**
@@ -158,7 +164,7 @@ function du(path) {
 async function install() {
   const started = Date.now();
   say(
-    `installing the real agent CLIs for the tests that drive them (once, about 2.7 GB, into ${shown(DEST)}; pinned in test/agent-clis/; the demo and the other tests need none of them):`,
+    `installing the real agent CLIs for the tests that drive them (once, about 2.8 GB, into ${shown(DEST)}; pinned in test/agent-clis/; the demo and the other tests need none of them):`,
   );
   for (const [name, why] of Object.entries(WHY)) {
     const binary = why.binary ? ` with ${why.binary} ${pins[why.binary]}` : "";

@@ -21,7 +21,7 @@ function files(root: string, rel = ""): string[] {
     .sort();
 }
 
-describe("prepareAgentHome for Kilo, Droid and Auggie", () => {
+describe("prepareAgentHome for Kilo, Droid, Auggie and Amp", () => {
   it("Kilo: its config folder and login, the files it writes at start already there, its traffic and snapshots off", async () => {
     const s = await homeSetting();
     put(join(s.realHome, ".config", "kilo", "kilo.json"), '{"model":"anthropic/x"}');
@@ -100,5 +100,33 @@ describe("prepareAgentHome for Kilo, Droid and Auggie", () => {
     const r = await prepareAgentHome(profileOf("auggie"), s.ctx);
     expect(files(s.home)).toEqual([".augment/session.json", ".augment/settings.json"]);
     expect(r.env).toMatchObject({ AUGMENT_DISABLE_AUTO_UPDATE: "1" });
+  });
+
+  it("Amp: its login and its settings (not its MCP servers' tokens), every command allowed and updates off; nothing else of the person's", async () => {
+    const s = await homeSetting();
+    const secrets = '{"apiKey@https://ampcode.com/":"sgamp_user_x"}';
+    put(join(s.realHome, ".local", "share", "amp", "secrets.json"), secrets);
+    put(join(s.realHome, ".local", "share", "amp", "device-id.json"), '{"id":"theirs"}');
+    put(
+      join(s.realHome, ".config", "amp", "settings.json"),
+      '{"amp.showCosts":false,"amp.updates.mode":"auto","amp.mcpServers":{"x":{"env":{"TOKEN":"t"}}}}',
+    );
+    put(join(s.realHome, ".cache", "amp", "logs", "cli.log"), "their log");
+    put(join(s.realHome, ".claude", ".credentials.json"), "{}");
+    put(join(s.realHome, ".augment", "session.json"), "{}");
+    await prepareAgentHome(profileOf("amp"), s.ctx);
+    expect(files(s.home)).toEqual([".config/amp/settings.json", ".local/share/amp/secrets.json"]);
+    expect(readFileSync(join(s.home, ".local", "share", "amp", "secrets.json"), "utf8")).toBe(secrets);
+    expect(json(join(s.home, ".config", "amp", "settings.json"))).toEqual({
+      "amp.showCosts": false,
+      "amp.dangerouslyAllowAll": true,
+      "amp.updates.mode": "disabled",
+    });
+  });
+
+  it("Amp without a login of the person's: its settings only, no secrets file made up", async () => {
+    const s = await homeSetting();
+    await prepareAgentHome(profileOf("amp"), s.ctx);
+    expect(files(s.home)).toEqual([".config/amp/settings.json"]);
   });
 });

@@ -31,6 +31,8 @@ describe("ballador agents", () => {
     // Every built-in preset but the scripted agent of the demo and the tests.
     expect(Object.keys(by).sort()).toEqual([
       "aider",
+      "amp",
+      "amp-headless",
       "auggie",
       "auggie-headless",
       "claude",

@@ -60,6 +60,8 @@ const COMMANDS: Record<string, { mode: string; command: string[] }> = {
   "droid-headless": { mode: "headless", command: ["droid", "exec", "--skip-permissions-unsafe", "{prompt}"] },
   auggie: { mode: "interactive", command: ["auggie", "{prompt}"] },
   "auggie-headless": { mode: "headless", command: ["auggie", "--print", "{prompt}"] },
+  amp: { mode: "interactive", command: ["amp", "--dangerously-allow-all", "{prompt}"] },
+  "amp-headless": { mode: "headless", command: ["amp", "--dangerously-allow-all", "-x", "{prompt}"] },
   "cursor-agent": { mode: "interactive", command: ["cursor-agent", "--force", "--trust", "{prompt}"] },
   "cursor-agent-headless": {
     mode: "headless",

@@ -1,6 +1,6 @@
 /**
  * scripts/install-agent-clis.mjs: the agent CLIs' on-demand install (issue 31). The real install
- * downloads about 2.7 GB from the registry, and tests reach no network: `npm` here is a stand-in
+ * downloads about 2.8 GB from the registry, and tests reach no network: `npm` here is a stand-in
  * on PATH that records its call, prints what npm prints on this machine (EBADENGINE for Claude
  * Code, Qwen Code, Cline) and leaves the eleven commands in node_modules/.bin. Everything else is the real script.
  */
@@ -45,7 +45,7 @@ npm warn EBADENGINE }
 EOF
 sleep 1.5
 mkdir -p node_modules/.bin
-for b in claude codex gemini opencode copilot qwen pi cline kilo droid auggie; do printf '#!/bin/sh\\n' > node_modules/.bin/$b; chmod +x node_modules/.bin/$b; done
+for b in claude codex gemini opencode copilot qwen pi cline kilo droid auggie amp; do printf '#!/bin/sh\\n' > node_modules/.bin/$b; chmod +x node_modules/.bin/$b; done
 echo "added 31 packages in 2s"
 `;
 
@@ -109,7 +109,18 @@ describe("installing the agent CLIs on demand", () => {
     expect(readFileSync(join(dest, "package-lock.json"), "utf8")).toBe(
       readFileSync(join(PACKAGE_ROOT, "test", "agent-clis", "package-lock.json"), "utf8"),
     );
-    for (const b of ["claude", "codex", "gemini", "opencode", "pi", "cline", "kilo", "droid", "auggie"])
+    for (const b of [
+      "claude",
+      "codex",
+      "gemini",
+      "opencode",
+      "pi",
+      "cline",
+      "kilo",
+      "droid",
+      "auggie",
+      "amp",
+    ])
       expect(existsSync(join(dest, "node_modules", ".bin", b)), b).toBe(true);
     expect(existsSync(`${dest}.lock`)).toBe(false);
   });

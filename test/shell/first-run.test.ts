@@ -11,6 +11,8 @@ import { cleanEnv, cleanupTempDirs, makeTempDir, PACKAGE_ROOT, runCli, runProgra
 afterEach(cleanupTempDirs);
 
 const AGENT_PACKAGES = [
+  "@ampcode/cli",
+  "@ampcode/cli-linux-x64",
   "@anthropic-ai/claude-code",
   "@augmentcode/auggie",
   "@factory/cli",
@@ -51,10 +53,10 @@ describe("the first run from a fresh clone", () => {
       ),
     );
     expect(agentish).toEqual([]);
-    // Where they went: exact versions, with a lock, for scripts/install-agent-clis.mjs.
+    // Where they went: exact versions (a prerelease tag is exact too: Amp's), with a lock, for scripts/install-agent-clis.mjs.
     const pins = json<Manifest>("test/agent-clis/package.json").dependencies ?? {};
     expect(Object.keys(pins).sort()).toEqual([...AGENT_PACKAGES].sort());
-    for (const version of Object.values(pins)) expect(version).toMatch(/^\d+\.\d+\.\d+$/);
+    for (const version of Object.values(pins)) expect(version).toMatch(/^\d+\.\d+\.\d+(-[0-9A-Za-z.]+)?$/);
     const pinnedLock = json<{ packages: Record<string, { version?: string }> }>(
       "test/agent-clis/package-lock.json",
     );

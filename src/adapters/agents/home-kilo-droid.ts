@@ -1,8 +1,9 @@
 /**
- * The seeding of Kilo Code's CLI's, Factory's Droid's and Augment's Auggie's HOME (see home.ts
+ * The seeding of Kilo Code's CLI's, Factory's Droid's, Augment's Auggie's and Amp's HOME (see home.ts
  * for the rules every seeding follows: the person's files read, never written; the run's HOME
  * written through HomeFiles). Measured with Kilo CLI 7.7.7 and Droid 0.225.2 against a local fake
- * Messages API; Auggie 0.36.0 only up to its login check (docs/specs/0010-agents.md).
+ * Messages API; Auggie 0.36.0 and Amp 0.0.1790142911 only up to their login checks
+ * (docs/specs/0010-agents.md).
  */
 import { join } from "node:path";
 import type { HomeFiles } from "../hostile/index.js";
@@ -142,4 +143,31 @@ export function seedAuggie(home: HomeFiles, ctx: AgentHomeContext): { env: Recor
   for (const file of ["session.json", "settings.json"])
     copyIfMissing(home, join(personal, file), `.augment/${file}`);
   return { env: { AUGMENT_DISABLE_AUTO_UPDATE: "1" } };
+}
+
+/**
+ * Amp: the person's settings (`~/.config/amp/settings.json`, but their MCP servers) with all
+ * commands allowed and update checks off, and its login (`~/.local/share/amp/secrets.json`, where `amp login` keeps
+ * its API key); nothing else of theirs (threads are on Amp's service; no device id, no logs).
+ */
+export function seedAmp(home: HomeFiles, ctx: AgentHomeContext): { env: Record<string, string> } {
+  home.dir(".config/amp");
+  home.dir(".local/share/amp");
+  const settings =
+    jsonOf(home.read(".config/amp/settings.json")) ??
+    readPersonalJson(join(ctx.realHome, ".config", "amp", "settings.json")) ??
+    {};
+  // Its MCP servers are left out: their entries carry their own tokens (env, headers).
+  const { "amp.mcpServers": _mcp, ...kept } = settings;
+  writeJson(home, ".config/amp/settings.json", {
+    ...kept,
+    "amp.dangerouslyAllowAll": true,
+    "amp.updates.mode": "disabled",
+  });
+  copyIfMissing(
+    home,
+    join(ctx.realHome, ".local", "share", "amp", "secrets.json"),
+    ".local/share/amp/secrets.json",
+  );
+  return { env: {} };
 }

@@ -28,7 +28,7 @@ import {
   withBalladorHooks,
   writeJson,
 } from "./home-json.js";
-import { seedAuggie, seedDroid, seedKilo, seedOpencodeLike } from "./home-kilo-droid.js";
+import { seedAmp, seedAuggie, seedDroid, seedKilo, seedOpencodeLike } from "./home-kilo-droid.js";
 import { seedCopilot, seedQwen } from "./home-more.js";
 import { seedCline, seedPi } from "./home-pi-cline.js";
 import { PRESETS, type Preset, presetBinary } from "./presets.js";
@@ -122,6 +122,8 @@ function seedAgent(
       return seedDroid(home, ctx);
     case "auggie":
       return seedAuggie(home, ctx);
+    case "amp":
+      return seedAmp(home, ctx);
     default:
       return { env: {} };
   }

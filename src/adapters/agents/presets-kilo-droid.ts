@@ -1,5 +1,5 @@
 /**
- * The built-in presets of Kilo Code's CLI, Factory's Droid and Augment's Auggie (issue 36), beside
+ * The built-in presets of Kilo Code's CLI, Factory's Droid, Augment's Auggie and Amp (issue 36), beside
  * presets.ts's: how each starts unattended, what it needs, and what was proven here with its real
  * binary (docs/specs/0010-agents.md has the measurements).
  */
@@ -78,6 +78,27 @@ const AUGGIE = {
   install: "npm install -g @augmentcode/auggie",
 } satisfies Partial<Preset>;
 
+const AMP = {
+  env: ["AMP_API_KEY", "AMP_URL"],
+  // Every request (threads are kept server-side, the model runs there) goes to Amp's service.
+  allowHosts: ["ampcode.com"],
+  writable: ["~/.config/amp", "~/.local/share/amp", "~/.cache/amp"],
+  // `threads continue --last`: the last thread of this checkout (a subcommand, so the retry of
+  // the interactive preset runs headless: its prompt would be read as a thread id there).
+  resume: ["threads", "continue", "--last"],
+  binary: "amp",
+  sessionState: ["~/.local/share/amp"],
+  firstRun:
+    "~/.config/amp/settings.json seeded from yours (all commands allowed, update checks off) and ~/.local/share/amp/secrets.json (its login)",
+  credentials: {
+    env: ["AMP_API_KEY"],
+    files: ["~/.local/share/amp/secrets.json"],
+    otherwise: "run `amp login` (it has no provider of your own: every request goes to ampcode.com)",
+  },
+  versionArgs: ["--version"],
+  install: "npm install -g @ampcode/cli",
+} satisfies Partial<Preset>;
+
 export const KILO_DROID_AUGGIE: Readonly<Record<string, Preset>> = {
   kilo: {
     ...KILO,
@@ -139,5 +160,22 @@ export const KILO_DROID_AUGGIE: Readonly<Record<string, Preset>> = {
     prompt: "arg",
     mode: "headless",
     description: "Augment's Auggie, one headless run (--print; needs an Augment login)",
+  },
+  amp: {
+    ...AMP,
+    // --dangerously-allow-all: hidden from its --help in this version, but parsed (an unknown
+    // option is refused); the seeded amp.dangerouslyAllowAll says the same.
+    command: ["amp", "--dangerously-allow-all", "{prompt}"],
+    prompt: "arg",
+    mode: "interactive",
+    resumeAs: "amp-headless",
+    description: "Amp, interactive with the prompt submitted (needs an Amp login)",
+  },
+  "amp-headless": {
+    ...AMP,
+    command: ["amp", "--dangerously-allow-all", "-x", "{prompt}"],
+    prompt: "arg",
+    mode: "headless",
+    description: "Amp, one headless run (-x; needs an Amp login)",
   },
 };

@@ -413,6 +413,7 @@ export const AGENTS = [
   "kilo",
   "droid",
   "auggie",
+  "amp",
 ] as const;
 
 export function presetNames(): string[] {
