@@ -1,20 +1,9 @@
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import type { AgentListed as Listed } from "../helpers/agent-clis.js";
 import { cleanupTempDirs, parseJson, repoWithStandInAgent } from "../helpers/cli.js";
 
 afterEach(cleanupTempDirs);
-
-interface Listed {
-  preset: string;
-  binary: string;
-  mode: string;
-  path: string | null;
-  version: string | null;
-  credentials: string[];
-  tested: string | null;
-  profileLines: string[];
-  profiles: string[];
-}
 
 describe("ballador agents", () => {
   it("lists every preset with its binary, version, mode, credentials, tested or not, and the line to add it", async () => {

@@ -8,21 +8,16 @@ import { mkdir, symlink } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { put } from "../adapters/home-setting.js";
-import { AGENT_BIN, AGENT_CLIS_TIMEOUT, installAgentClis } from "../helpers/agent-clis.js";
+import {
+  AGENT_BIN,
+  AGENT_CLIS_TIMEOUT,
+  installAgentClis,
+  type AgentListed as Listed,
+} from "../helpers/agent-clis.js";
 import { cleanupTempDirs, makeGitRepo, parseJson } from "../helpers/cli.js";
 
 beforeAll(installAgentClis, AGENT_CLIS_TIMEOUT);
 afterEach(cleanupTempDirs);
-
-interface Listed {
-  preset: string;
-  path: string | null;
-  version: string | null;
-  command: string[];
-  retryCommand: string[] | null;
-  credentials: string[];
-  missing: Array<{ problem: string; fix: string }>;
-}
 
 async function listed(withLogin: boolean) {
   const repo = await makeGitRepo();

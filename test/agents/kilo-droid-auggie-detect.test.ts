@@ -7,20 +7,16 @@
 import { mkdir, symlink } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { AGENT_BIN, AGENT_CLIS_TIMEOUT, installAgentClis } from "../helpers/agent-clis.js";
+import {
+  AGENT_BIN,
+  AGENT_CLIS_TIMEOUT,
+  installAgentClis,
+  type AgentListed as Listed,
+} from "../helpers/agent-clis.js";
 import { cleanupTempDirs, makeGitRepo, parseJson, runProgram } from "../helpers/cli.js";
 
 beforeAll(installAgentClis, AGENT_CLIS_TIMEOUT);
 afterEach(cleanupTempDirs);
-
-interface Listed {
-  preset: string;
-  path: string | null;
-  version: string | null;
-  command: string[];
-  retryCommand: string[] | null;
-  missing: Array<{ problem: string; fix: string }>;
-}
 
 describe("Kilo, Droid and Auggie detected", () => {
   it("with their versions, their commands and retries, and the fix named when they lack credentials", async () => {

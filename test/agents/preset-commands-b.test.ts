@@ -7,7 +7,12 @@
 import { mkdir, symlink } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { AGENT_BIN, AGENT_CLIS_TIMEOUT, installAgentClis } from "../helpers/agent-clis.js";
+import {
+  AGENT_BIN,
+  AGENT_CLIS_TIMEOUT,
+  installAgentClis,
+  type AgentListed as Listed,
+} from "../helpers/agent-clis.js";
 import { cleanupTempDirs, makeGitRepo, parseJson } from "../helpers/cli.js";
 
 beforeAll(installAgentClis, AGENT_CLIS_TIMEOUT);
@@ -20,16 +25,6 @@ const TABLE: Array<[string, string, string, string | null, string]> = [
   ["cline", "interactive", "cline --tui {prompt}", null, "3.0.65"],
   ["cline-headless", "headless", "cline {prompt}", null, "3.0.65"],
 ];
-
-interface Listed {
-  preset: string;
-  mode: string;
-  path: string | null;
-  version: string | null;
-  command: string[];
-  retryCommand: string[] | null;
-  tested: string | null;
-}
 
 /** `ballador agents --json` with only the pinned pi and cline on PATH, and where they are. */
 async function listed(): Promise<{ byName: Record<string, Listed>; bin: string }> {

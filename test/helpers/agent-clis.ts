@@ -30,3 +30,19 @@ export async function installAgentClis(): Promise<void> {
       `could not install the agent CLIs these tests drive (exit ${code}); run \`node scripts/install-agent-clis.mjs\` to see why`,
     );
 }
+
+/** One preset as `ballador agents --json` lists it (the fields the agent tests read). */
+export interface AgentListed {
+  preset: string;
+  binary: string;
+  mode: string;
+  path: string | null;
+  version: string | null;
+  command: string[];
+  retryCommand: string[] | null;
+  credentials: string[];
+  missing: Array<{ problem: string; fix: string }>;
+  tested: string | null;
+  profileLines: string[];
+  profiles: string[];
+}
