@@ -11,6 +11,7 @@ import { dirname } from "node:path";
 import { objectType, refsUnder, updateRef } from "../adapters/git/index.js";
 import {
   adoptOpStore,
+  gitStoreOf,
   importGitRefs,
   readAgentOp,
   readTaskOp,
@@ -21,6 +22,7 @@ import {
 import { runShell } from "../adapters/process/shell.js";
 import { runFolder } from "../adapters/runfolder/index.js";
 import type { JjPolicy, RunSandbox } from "../adapters/sandbox/index.js";
+import { adoptKeepRefs, seedKeepRefs } from "./run-jj-keep.js";
 
 /** Where a jj step started: the operation the copy was seeded with, and the task's commit then. */
 export interface JjStepStart {
@@ -57,6 +59,7 @@ export async function beforeJjStep(runDir: string, jj: JjPolicy): Promise<JjStep
   if (jj.opStoreCopy) {
     seedOpStore(jj.root, jj.opStoreCopy);
     seedRunObjects(jj.opStoreCopy, runFolder(runDir).agent.objects);
+    await seedKeepRefs(jj.root, gitStoreOf(jj.root), jj.opStoreCopy, runFolder(runDir).host.jjKeep);
   }
   return {
     root: jj.root,
@@ -78,9 +81,13 @@ export interface JjSync {
 export async function afterJjStep(runDir: string, start: JjStepStart, runId: string): Promise<JjSync> {
   const out: JjSync = { moved: null, violations: [], refused: null };
   // The agent's new operations and views first: the host reads its head from the real store.
-  if (start.opStoreCopy)
+  if (start.opStoreCopy) {
     for (const p of adoptOpStore(start.root, start.opStoreCopy).problems)
       out.violations.push(`jj operation store: ${p}`);
+    // The git objects were adopted before (afterSandboxedStep): a keep ref needs its commit there.
+    const keep = await adoptKeepRefs(start.root, start.opStoreCopy, runFolder(runDir).host.jjKeep);
+    for (const p of keep.problems) out.violations.push(`jj keep refs: ${p}`);
+  }
   const read = await readAgentOp(start.root, runFolder(runDir).agent.refs, {
     workspace: start.workspace,
     ownBookmark: start.bookmark,

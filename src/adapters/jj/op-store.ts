@@ -181,7 +181,8 @@ export function adoptOpStore(root: string, copyDir: string): { adopted: number; 
  * The git store's objects: jj's git backend ignores GIT_OBJECT_DIRECTORY (measured with 0.46) but
  * reads `info/alternates`. So the run's own objects folder is mounted over the real one, naming a
  * read-only mount of it as its alternate: jj reads the person's objects and writes new ones into
- * the run's folder, adopted after each step with the git runs' checks (run-objects.ts).
+ * the run's folder, adopted after each step with the git runs' checks (run-objects.ts). Its
+ * `refs/jj` is a per-run copy too: new keep refs are taken in only for commits the store has.
  */
 export function objectsMounts(
   gitStore: string,
@@ -192,6 +193,8 @@ export function objectsMounts(
   return [
     { from: own, to: real },
     { from: real, to: join(copyDir, "real-objects"), readOnly: true },
+    // refs/jj (jj's keep refs): the run's copy, seeded and taken in by src/run/run-jj-keep.ts.
+    { from: join(copyDir, "refs-jj"), to: join(gitStore, "refs", "jj") },
   ];
 }
 

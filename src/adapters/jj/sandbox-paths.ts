@@ -25,7 +25,8 @@ export interface AgentPaths {
  * `op_store/operations`, `views`, `store/extra` and `index` are per-run copies too (op-store.ts):
  * the agent adds files, never changes or removes the person's (and its index is discarded). With
  * `objectsCopy` as well, the git store's `objects` is the run's own folder with the real one as
- * its alternate (objectsMounts), adopted with the git runs' checks.
+ * its alternate (objectsMounts), adopted with the git runs' checks, and its `refs/jj` a per-run
+ * copy whose new keep refs are taken in only for commits the store has.
  */
 export function agentPaths(
   root: string,
@@ -46,7 +47,8 @@ export function agentPaths(
       ...(opStoreCopy ? [] : [join(repo, "index"), join(repo, "store", "extra")]),
       // With the run's own objects folder mounted over it (objectsMounts), not writable.
       ...(objectsCopy && opStoreCopy ? [] : [join(git, "objects")]),
-      join(git, "refs", "jj"),
+      // With the copies, a per-run copy mounted over it (objectsMounts; run-jj-keep.ts).
+      ...(objectsCopy && opStoreCopy ? [] : [join(git, "refs", "jj")]),
     ],
     readOnly: [
       join(repo, "config.toml"),

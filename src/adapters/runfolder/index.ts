@@ -159,6 +159,8 @@ export interface RunFolder {
      * plan holds the whole config (a notification webhook is a credential). Never in the sandbox.
      */
     plan: string;
+    /** A jj run's keep refs (refs/jj) its copy was seeded with, for the step's end. */
+    jjKeep: string;
     /** answers/: the supervisor's answers to the report helper's requests (readable inside). */
     answers: string;
   };
@@ -191,6 +193,7 @@ export function runFolder(runDir: string): RunFolder {
       stepPid: at("step.pgid"),
       policy: at("sandbox.json"),
       refCopy: at("refcopy.json"),
+      jjKeep: at("jj-keep.json"),
       plan: at("plan.json"),
       answers: at(ANSWERS_DIR),
     },
