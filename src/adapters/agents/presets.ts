@@ -230,7 +230,7 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
     mode: "interactive",
     description: "Claude Code, interactive in tmux, permissions skipped",
     tested:
-      "Claude Code 2.1.332 (pinned in test/agent-clis), interactive in tmux and sandboxed, against a local fake Messages API; retry resumes with --continue (test/agents/claude.e2e.test.ts)",
+      "Claude Code 2.1.337 (pinned in test/agent-clis), interactive in tmux and sandboxed, against a local fake Messages API; retry resumes with --continue (test/agents/claude.e2e.test.ts)",
   },
   "claude-headless": {
     ...CLAUDE,
@@ -239,7 +239,7 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
     mode: "headless",
     description: "Claude Code, one headless run (-p), permissions skipped",
     tested:
-      "Claude Code 2.1.332 (pinned in test/agent-clis), headless (-p) and sandboxed, against a local fake Messages API; retry resumes with --continue (test/agents/claude.e2e.test.ts)",
+      "Claude Code 2.1.337 (pinned in test/agent-clis), headless (-p) and sandboxed, against a local fake Messages API; retry resumes with --continue (test/agents/claude.e2e.test.ts)",
   },
   codex: {
     ...CODEX,
