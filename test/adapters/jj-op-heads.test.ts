@@ -90,6 +90,30 @@ describe.skipIf(!version)(`jj operation heads per run, real jj ${version ?? "(no
     expect(got2.problems).toEqual([]);
   });
 
+  it("a jj killed while it updated the heads (its lock, the start beside its new head) reads as the new head", async () => {
+    const ws = join(dir, "ws-kill");
+    const copy = join(dir, "run", "op-heads-kill");
+    await addWorkspace(repo, { name: "bl-kill", path: ws, parents: ["main"] });
+    const startOp = seedOpHeads(repo, copy);
+    const r = agent(ws, copy, "echo work > work && jj commit -m work");
+    expect(r.code, r.out).toBe(0);
+    const run = { workspace: "bl-kill", ownBookmark: "ballador/kill", startOp };
+    const clean = await readAgentOp(repo, copy, run);
+    expect(clean.problems).toEqual([]);
+    // What jj leaves when killed between adding its new head and removing the one it started from.
+    writeFileSync(join(copy, startOp), "");
+    writeFileSync(join(copy, "lock"), "");
+    const killed = await readAgentOp(repo, copy, run);
+    expect(killed.problems).toEqual([]);
+    expect(killed.op).toBe(clean.op);
+    expect(killed.head).toBe(clean.head);
+    // Anything more is still a problem: a third head.
+    writeFileSync(join(copy, "cd".repeat(64)), "");
+    const three = await readAgentOp(repo, copy, run);
+    expect(three.op).toBeNull();
+    expect(three.problems).toContain("3 operation heads (one expected)");
+  });
+
   it("a planted name or a second head in the copy is recorded, and no operation is taken", async () => {
     const copy = join(dir, "run", "op-heads");
     writeFileSync(join(copy, "not-an-op"), "");

@@ -57,7 +57,7 @@ export interface AgentOp {
 
 /**
  * Reads the run's copy after a step. Exactly one head is expected (jj leaves one after each of
- * its commands); its name must be an operation id with an operation in the store (jj loads it:
+ * its commands, or the start and its successor when killed mid-update); its name must be an operation id with an operation in the store (jj loads it:
  * `--at-op` fails on anything else). Anything else in the folder is a problem, recorded.
  */
 export async function readAgentOp(
@@ -66,9 +66,14 @@ export async function readAgentOp(
   run: { workspace: string; ownBookmark: string; startOp: string },
   opts: JjOptions = {},
 ): Promise<AgentOp> {
-  const { ids, strays } = headsIn(copyDir);
+  const found = headsIn(copyDir);
+  // A jj killed -9 while it updated the heads leaves its lock file and both heads (it adds the new
+  // one before it removes the old): jj itself reads that as the new head, and so does this. The
+  // copy is made anew before the next step, so a stale lock never blocks the agent's next jj.
+  const strays = found.strays.filter((s) => !(s === "lock" && lstatSync(join(copyDir, s)).isFile()));
+  const ids = found.ids.length === 2 ? found.ids.filter((id) => id !== run.startOp) : found.ids;
   const problems = strays.map((s) => `not an operation head: ${JSON.stringify(s)}`);
-  if (ids.length !== 1) problems.push(`${ids.length} operation heads (one expected)`);
+  if (ids.length !== 1) problems.push(`${found.ids.length} operation heads (one expected)`);
   const op = ids.length === 1 ? (ids[0] as string) : null;
   if (!op) return { op: null, head: null, moved: [], problems };
   const at = { ...opts };
