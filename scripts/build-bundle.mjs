@@ -11,7 +11,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
-import { sandboxRuntimePlugin } from "./sandbox-runtime-plugin.mjs";
+import { REQUIRE_BANNER, sandboxRuntimePlugin } from "./sandbox-runtime-plugin.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const RUNTIME = "@anthropic-ai/sandbox-runtime";
@@ -37,10 +37,7 @@ await build({
   platform: "node",
   target: "node20",
   plugins: [sandboxRuntimePlugin(root)],
-  // The inlined CommonJS (node-forge) requires Node's built-ins: ESM has no `require` of its own.
-  banner: {
-    js: 'import { createRequire as __ballador_require } from "node:module"; const require = __ballador_require(import.meta.url);',
-  },
+  banner: { js: REQUIRE_BANNER },
   chunkNames: "chunk-[hash]",
   logLevel: "warning",
 });

@@ -157,6 +157,10 @@ export function sandboxRuntimePlugin(root) {
  * inlined as dist/bundle has it, so the child runs Ballador's runtime, its scan and its hooks.
  * `outfile` belongs beside dist/bundle, whose vendor folder (seccomp) the runtime finds there.
  */
+/** Inlined CommonJS (node-forge) requires Node's built-ins, and ESM has no `require` of its own. */
+export const REQUIRE_BANNER =
+  'import { createRequire as __ballador_require } from "node:module"; const require = __ballador_require(import.meta.url);';
+
 export async function bundleWithRuntime(root, entry, outfile) {
   const { build } = await import("esbuild");
   await build({
@@ -167,9 +171,7 @@ export async function bundleWithRuntime(root, entry, outfile) {
     platform: "node",
     target: "node20",
     plugins: [sandboxRuntimePlugin(root)],
-    banner: {
-      js: 'import { createRequire as __ballador_require } from "node:module"; const require = __ballador_require(import.meta.url);',
-    },
+    banner: { js: REQUIRE_BANNER },
     logLevel: "warning",
   });
   return outfile;
