@@ -6,7 +6,7 @@
  */
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { lstatSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { closeSync, lstatSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 export const SSH_CONNECT_TIMEOUT_S = 20;
@@ -39,21 +39,25 @@ export function shareDir(dir: string, env: NodeJS.ProcessEnv = process.env): str
 }
 
 /**
- * Options sharing one connection per destination through a socket in `dir` (null: none). The
- * socket is named by a hash of `key` (what the destination is and which ssh_config names it):
- * %C would not fit a socket path under a deep folder.
+ * The socket sharing one connection to `key` (what the destination is and which ssh_config
+ * names it) in `dir`, named by a hash: %C would not fit a socket path under a deep folder.
  */
-function shareOptions(dir: string | null | undefined, key: string, env: NodeJS.ProcessEnv): string[] {
-  if (!dir) return [];
+function shareSocket(dir: string, key: string, env: NodeJS.ProcessEnv): string {
   const name = createHash("sha256")
     .update(`${key}\0${env.BALLADOR_SSH_CONFIG ?? ""}`)
     .digest("hex")
     .slice(0, SHARE_NAME);
+  return join(dir, name);
+}
+
+/** Options sharing one connection per destination through a socket in `dir` (null: none). */
+function shareOptions(dir: string | null | undefined, key: string, env: NodeJS.ProcessEnv): string[] {
+  if (!dir) return [];
   return [
     "-o",
     "ControlMaster=auto",
     "-o",
-    `ControlPath=${join(dir, name)}`,
+    `ControlPath=${shareSocket(dir, key, env)}`,
     "-o",
     `ControlPersist=${SHARE_PERSIST_S}`,
   ];
@@ -124,10 +128,15 @@ export function gitSshEnv(
   return { GIT_SSH_COMMAND: ["ssh", ...sshOptions(env), ...shared].map(shellWord).join(" ") };
 }
 
+/** Beside a shared connection's socket while it is being opened: the opener's pid. */
+const OPENING = ".opening";
+
 /**
  * Opens the shared connection to `target` (or to the git remote `remote`) in the background,
- * so that the sessions that follow find it open. Never waited for, never fails: a call that
- * finds no connection opens its own, as without sharing.
+ * so that the sessions that follow find it open (they wait for it: awaitShared). Never waited
+ * for, never fails: a session that finds no connection opens its own, as without sharing.
+ * Its remote command is `true`, not `-N`: one that loses the race to be the shared connection
+ * to a session started meanwhile then ends, where `-N` would hold its own connection forever.
  */
 export function warmConnection(
   to: { target: string } | { remote: string },
@@ -135,17 +144,82 @@ export function warmConnection(
   env: NodeJS.ProcessEnv = process.env,
 ): void {
   if (!share) return;
-  let args: string[];
-  if ("target" in to) args = [...sshOptionsFor(to.target, share, env), "-N", "--", to.target];
+  let target = "";
+  let key = "";
+  let port: string[] = [];
+  if ("target" in to) [target, key] = [to.target, `ssh ${to.target}`];
   else {
     const d = gitSshDestination(to.remote);
     if (!d) return;
-    const port = d.port ? ["-p", d.port] : [];
-    args = [...sshOptions(env), ...shareOptions(share, gitShareKey(d), env), ...port, "-N", "--", d.target];
+    [target, key, port] = [d.target, gitShareKey(d), d.port ? ["-p", d.port] : []];
   }
+  const socket = shareSocket(share, key, env);
+  if (exists(socket) || !claimOpening(socket)) return;
+  const args = [...sshOptions(env), ...shareOptions(share, key, env), ...port, "--", target, "true"];
   const child = spawn("ssh", args, { env, stdio: "ignore", detached: true });
   child.on("error", () => undefined);
   child.unref();
+  if (child.pid) writeFileSync(socket + OPENING, String(child.pid));
+}
+
+function exists(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Takes the opening of `socket`'s connection, unless an opener still alive holds it. */
+function claimOpening(socket: string): boolean {
+  try {
+    closeSync(openSync(socket + OPENING, "wx", 0o600));
+    return true;
+  } catch {
+    if (openerAlive(socket)) return false;
+    writeFileSync(socket + OPENING, "");
+    return true;
+  }
+}
+
+/** An opener of `socket` is at work: its mark is recent and its pid (when written) alive. */
+function openerAlive(socket: string): boolean {
+  try {
+    const mark = socket + OPENING;
+    if (Date.now() - statSync(mark).mtimeMs > SSH_CONNECT_TIMEOUT_S * 1000) return false;
+    const pid = Number(readFileSync(mark, "utf8"));
+    if (!Number.isInteger(pid) || pid <= 0) return true;
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Resolves once the shared connection an ssh `argv` would use is open, or nobody is opening it:
+ * two sessions that both find no socket each open their own connection (OpenSSH's
+ * ControlMaster=auto), so a session started while launch opens it waits for it. Bounded by
+ * the connect timeout; at once without sharing or with the socket there.
+ */
+export async function awaitShared(argv: readonly string[]): Promise<void> {
+  const opt = argv.find((a) => a.startsWith("ControlPath="));
+  if (!opt) return;
+  const socket = opt.slice("ControlPath=".length);
+  const until = Date.now() + SSH_CONNECT_TIMEOUT_S * 1000;
+  while (!exists(socket) && openerAlive(socket) && Date.now() < until) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** awaitShared for git talking to `share.remote` (see gitSshEnv). */
+export function awaitGitShared(
+  share: { dir: string | null; remote: string },
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<void> {
+  const d = gitSshDestination(share.remote);
+  return awaitShared(d && share.dir ? shareOptions(share.dir, gitShareKey(d), env) : []);
 }
 
 /** The file in a run folder holding the argv of the ssh its process opens first (see spawnPrepared). */
@@ -161,7 +235,7 @@ export function prepareSsh(runDir: string, argv: readonly string[]): void {
  * its stdio piped: its connection and the far side's start then overlap this process's own
  * start. Null when none was prepared or the file is not an argv of ssh.
  */
-export function spawnPrepared(runDir: string): ChildProcessWithoutNullStreams | null {
+export async function spawnPrepared(runDir: string): Promise<ChildProcessWithoutNullStreams | null> {
   let argv: unknown;
   try {
     argv = JSON.parse(readFileSync(join(runDir, PREPARED), "utf8"));
@@ -169,6 +243,7 @@ export function spawnPrepared(runDir: string): ChildProcessWithoutNullStreams | 
     return null;
   }
   if (!Array.isArray(argv) || argv[0] !== "ssh" || !argv.every((a) => typeof a === "string")) return null;
+  await awaitShared(argv as string[]);
   const child = spawn("ssh", argv.slice(1) as string[], { stdio: ["pipe", "pipe", "pipe"] });
   child.on("error", () => undefined);
   child.stdin.on("error", () => undefined);
@@ -195,14 +270,16 @@ const MAX_OUTPUT = 1 << 20;
  * Runs `remoteCommand` on `target` (through the remote login shell), with `input` on its stdin.
  * Never throws for the remote's failure: the exit code and output are in the result.
  */
-export function runSsh(
+export async function runSsh(
   target: string,
   remoteCommand: string,
   opts: { input?: Buffer | string; timeoutMs?: number; env?: NodeJS.ProcessEnv; share?: string | null } = {},
 ): Promise<SshResult> {
   const env = opts.env ?? process.env;
+  const argv = sshArgv(target, remoteCommand, env, opts.share);
+  await awaitShared(argv);
   return new Promise((resolve, reject) => {
-    const child = spawn("ssh", sshArgv(target, remoteCommand, env, opts.share), {
+    const child = spawn("ssh", argv, {
       env,
       stdio: ["pipe", "pipe", "pipe"],
     });

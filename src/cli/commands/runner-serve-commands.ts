@@ -68,8 +68,9 @@ export function registerRunnerServeCommands(program: Command): void {
     .argument("<run-dir>", "the run's folder")
     .action(async (runDir: string) => {
       // Its connection first: the runner's side starts while this process loads its code.
-      const early = spawnPrepared(runDir);
+      const opening = spawnPrepared(runDir);
       const { relay } = await import("../../run/index.js");
+      const early = await opening;
       try {
         process.exitCode = await relay(runDir, early);
       } catch (err) {

@@ -10,7 +10,7 @@ import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { git, resolveCommit } from "../../adapters/git/index.js";
 import { readProvisionSpec } from "../../adapters/runfolder/index.js";
-import { gitSshEnv } from "../../adapters/ssh/index.js";
+import { awaitGitShared, gitSshEnv } from "../../adapters/ssh/index.js";
 import { openProject, type Project } from "../../project/index.js";
 import { VERSION } from "../../version.js";
 import { openPrReview, openRequests, openUpdate } from "../steering.js";
@@ -180,6 +180,7 @@ async function pushStart(r: RelayRun, merge: readonly string[]): Promise<string[
     mergeRefs.push(refs.merge(i + 1));
   }
   say(`pushing the run's start to the runners' remote`);
+  await awaitGitShared({ dir: shareOf(r.project), remote: r.remote });
   await git(["push", "-q", "--no-verify", "--", r.remote, ...specs], {
     cwd: r.project.paths.root,
     env: gitSshEnv(process.env, { dir: shareOf(r.project), remote: r.remote }),
