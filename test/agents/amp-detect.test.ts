@@ -4,15 +4,15 @@
  * there is no key. Amp has no provider of one's own (every request goes to its service), so
  * that and its seeding (test/adapters/amp-home.test.ts) are what can be proven here.
  */
-import { mkdir, symlink } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { put } from "../adapters/home-setting.js";
 import {
-  AGENT_BIN,
   AGENT_CLIS_TIMEOUT,
   installAgentClis,
   type AgentListed as Listed,
+  pathWithOnly,
 } from "../helpers/agent-clis.js";
 import { cleanupTempDirs, makeGitRepo, parseJson } from "../helpers/cli.js";
 
@@ -25,10 +25,8 @@ async function listed(withLogin: boolean) {
   await mkdir(home);
   if (withLogin)
     put(join(home, ".local", "share", "amp", "secrets.json"), '{"apiKey@https://ampcode.com/":"k"}');
-  const bin = join(repo.parent, "bin");
-  await mkdir(bin);
-  await symlink(join(AGENT_BIN, "amp"), join(bin, "amp"));
-  const env: NodeJS.ProcessEnv = { PATH: `${bin}:/usr/bin:/bin`, HOME: home, AMP_API_KEY: undefined };
+  const { bin, PATH } = await pathWithOnly(repo.parent, ["amp"]);
+  const env: NodeJS.ProcessEnv = { PATH, HOME: home, AMP_API_KEY: undefined };
   const r = await repo.run(["agents", "--json"], { env });
   const by = Object.fromEntries(parseJson<{ agents: Listed[] }>(r).agents.map((a) => [a.preset, a]));
   return { bin, by };

@@ -4,14 +4,14 @@
  * Droid a Factory key or a model of one's own, Auggie its Augment login (it has no provider of
  * one's own, so that is all that can be proven of it here).
  */
-import { mkdir, symlink } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
-  AGENT_BIN,
   AGENT_CLIS_TIMEOUT,
   installAgentClis,
   type AgentListed as Listed,
+  pathWithOnly,
 } from "../helpers/agent-clis.js";
 import { cleanupTempDirs, makeGitRepo, parseJson, runProgram } from "../helpers/cli.js";
 
@@ -23,11 +23,8 @@ describe("Kilo, Droid and Auggie detected", () => {
     const repo = await makeGitRepo();
     const home = join(repo.parent, "home");
     await mkdir(home);
-    // Only these three on PATH: every pinned CLI answering --version at once is slow on a loaded machine.
-    const bin = join(repo.parent, "bin");
-    await mkdir(bin);
-    for (const b of ["kilo", "droid", "auggie"]) await symlink(join(AGENT_BIN, b), join(bin, b));
-    const env: NodeJS.ProcessEnv = { PATH: `${bin}:/usr/bin:/bin`, HOME: home };
+    const { bin, PATH } = await pathWithOnly(repo.parent, ["kilo", "droid", "auggie"]);
+    const env: NodeJS.ProcessEnv = { PATH, HOME: home };
     for (const name of ["ANTHROPIC_API_KEY", "OPENAI_API_KEY", "GEMINI_API_KEY", "FACTORY_API_KEY"])
       env[name] = undefined;
     // Each once before: in a fresh HOME on a loaded machine `kilo --version` took 10 s (its

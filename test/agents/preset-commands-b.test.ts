@@ -4,7 +4,7 @@
  * binaries with their versions; `ballador doctor` names what is missing (a login, an
  * allowlisted base URL) with its fix.
  */
-import { mkdir, symlink } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -12,6 +12,7 @@ import {
   AGENT_CLIS_TIMEOUT,
   installAgentClis,
   type AgentListed as Listed,
+  pathWithOnly,
 } from "../helpers/agent-clis.js";
 import { cleanupTempDirs, makeGitRepo, parseJson } from "../helpers/cli.js";
 
@@ -31,12 +32,8 @@ async function listed(): Promise<{ byName: Record<string, Listed>; bin: string }
   const repo = await makeGitRepo();
   const home = join(repo.parent, "home");
   await mkdir(home);
-  // Only these two on PATH: every other pinned CLI answering --version at once, on a loaded
-  // machine, took longer than the listing waits for one.
-  const bin = join(repo.parent, "bin");
-  await mkdir(bin);
-  for (const b of ["pi", "cline"]) await symlink(join(AGENT_BIN, b), join(bin, b));
-  const r = await repo.run(["agents", "--json"], { env: { PATH: `${bin}:/usr/bin:/bin`, HOME: home } });
+  const { bin, PATH } = await pathWithOnly(repo.parent, ["pi", "cline"]);
+  const r = await repo.run(["agents", "--json"], { env: { PATH, HOME: home } });
   const agents = parseJson<{ agents: Listed[] }>(r).agents;
   return { byName: Object.fromEntries(agents.map((a) => [a.preset, a])), bin };
 }

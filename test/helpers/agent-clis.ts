@@ -6,6 +6,7 @@
  * at least every 10 s); afterwards it finds them current and returns at once.
  */
 import { spawn } from "node:child_process";
+import { mkdir, symlink } from "node:fs/promises";
 import { join } from "node:path";
 import { PACKAGE_ROOT } from "./cli.js";
 
@@ -29,6 +30,20 @@ export async function installAgentClis(): Promise<void> {
     throw new Error(
       `could not install the agent CLIs these tests drive (exit ${code}); run \`node scripts/install-agent-clis.mjs\` to see why`,
     );
+}
+
+/**
+ * A PATH with only `names` of the pinned CLIs (links in `parent`/bin) before the system's: every
+ * pinned CLI answering --version at once, on a loaded machine, took longer than a listing waits.
+ */
+export async function pathWithOnly(
+  parent: string,
+  names: readonly string[],
+): Promise<{ bin: string; PATH: string }> {
+  const bin = join(parent, "bin");
+  await mkdir(bin);
+  for (const b of names) await symlink(join(AGENT_BIN, b), join(bin, b));
+  return { bin, PATH: `${bin}:/usr/bin:/bin` };
 }
 
 /** One preset as `ballador agents --json` lists it (the fields the agent tests read). */

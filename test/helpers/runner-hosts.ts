@@ -115,6 +115,22 @@ interface Made {
 const run = (cmd: string, args: string[], input?: string): string =>
   execFileSync(cmd, args, { encoding: "utf8", stdio: ["pipe", "pipe", "pipe"], ...(input ? { input } : {}) });
 
+/** Established connections to the first host's sshd, counted in its own network namespace. */
+export function sshdConnections(hosts: RunnerHosts): number {
+  const h = hosts.hosts[0] as RunnerHost;
+  const out = run("ip", [
+    "netns",
+    "exec",
+    h.netns,
+    "ss",
+    "-Htn",
+    "state",
+    "established",
+    `( sport = :${h.port} )`,
+  ]);
+  return out.split("\n").filter((l) => l.trim() !== "").length;
+}
+
 /** Starts the hosts, each runner user with a git identity (as a machine the team set up has). */
 export async function startRunnerHostsWithGit(hosts: HostSpec[]): Promise<RunnerHosts> {
   const started = await startRunnerHosts({ hosts });

@@ -10,19 +10,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { runSsh, shareDir, warmConnection } from "../../src/adapters/ssh/index.js";
-import { HAVE_RUNNER_HOSTS, type RunnerHosts } from "../helpers/runner-hosts.js";
+import { HAVE_RUNNER_HOSTS, sshdConnections } from "../helpers/runner-hosts.js";
 import { useRunnerHosts } from "../helpers/runner-project.js";
 import { waitFor } from "../helpers/runtime.js";
-
-function sshdConnections(hosts: RunnerHosts): number {
-  const h = hosts.hosts[0] as RunnerHosts["hosts"][number];
-  const out = execFileSync(
-    "ip",
-    ["netns", "exec", h.netns, "ss", "-Htn", "state", "established", `( sport = :${h.port} )`],
-    { encoding: "utf8" },
-  );
-  return out.split("\n").filter((l) => l.trim() !== "").length;
-}
 
 /** The ssh processes (openers, sessions, shared connections) using a socket in `dir`. */
 function sshUsing(dir: string): string[] {

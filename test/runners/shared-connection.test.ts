@@ -9,7 +9,7 @@
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { HAVE_RUNNER_HOSTS, type RunnerHosts } from "../helpers/runner-hosts.js";
+import { HAVE_RUNNER_HOSTS, sshdConnections } from "../helpers/runner-hosts.js";
 import { remoteProject, useRunnerHosts } from "../helpers/runner-project.js";
 import { cleanupProjects, commitAndDone, type Project, waitFor } from "../helpers/runtime.js";
 
@@ -28,17 +28,6 @@ async function agentStarted(p: Project, id: string): Promise<void> {
     `${id}'s agent to start on its runner`,
     90_000,
   );
-}
-
-/** Established connections to the runner's sshd, counted in its own network namespace. */
-function sshdConnections(hosts: RunnerHosts): number {
-  const h = hosts.hosts[0] as RunnerHosts["hosts"][number];
-  const out = execFileSync(
-    "ip",
-    ["netns", "exec", h.netns, "ss", "-Htn", "state", "established", `( sport = :${h.port} )`],
-    { encoding: "utf8" },
-  );
-  return out.split("\n").filter((l) => l.trim() !== "").length;
 }
 
 /**
