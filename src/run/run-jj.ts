@@ -17,7 +17,9 @@ import {
   readTaskOp,
   seedOpHeads,
   seedOpStore,
+  seedRunGitStore,
   seedRunObjects,
+  seedSecureConfigMetadata,
 } from "../adapters/jj/index.js";
 import { runShell } from "../adapters/process/shell.js";
 import { runFolder } from "../adapters/runfolder/index.js";
@@ -59,6 +61,8 @@ export async function beforeJjStep(runDir: string, jj: JjPolicy): Promise<JjStep
   if (jj.opStoreCopy) {
     seedOpStore(jj.root, jj.opStoreCopy);
     seedRunObjects(jj.opStoreCopy, runFolder(runDir).agent.objects);
+    seedRunGitStore(gitStoreOf(jj.root), jj.opStoreCopy);
+    seedSecureConfigMetadata(jj.root, runFolder(runDir).agent.home);
     await seedKeepRefs(jj.root, gitStoreOf(jj.root), jj.opStoreCopy, runFolder(runDir).host.jjKeep);
   }
   return {
