@@ -57,7 +57,7 @@ export async function beforeJjStep(runDir: string, jj: JjPolicy): Promise<JjStep
     mkdirSync(copy, { recursive: true });
     writeFileSync(`${copy}/${last}`, "");
     startOp = last;
-  } else startOp = seedOpHeads(jj.root, copy);
+  } else startOp = await seedOpHeads(jj.root, copy);
   if (jj.opStoreCopy) {
     seedOpStore(jj.root, jj.opStoreCopy);
     seedRunObjects(jj.opStoreCopy, runFolder(runDir).agent.objects);
