@@ -23,6 +23,7 @@ describe.skipIf(!version)(`jj runs in a cloned repository (jj ${version ?? "not 
     const p = await makeJjProject({}, { cloned: true });
     const git = join(p.dir, ".git");
     const packed = readFileSync(join(git, "packed-refs"), "utf8");
+    const config = readFileSync(join(git, "config"), "utf8");
     expect(packed).toContain("refs/remotes/origin/main");
     const originMain = await p.rev("refs/remotes/origin/main");
     await writePart(p, "a", {
@@ -35,6 +36,9 @@ describe.skipIf(!version)(`jj runs in a cloned repository (jj ${version ?? "not 
         { run: `git --git-dir ${git} update-ref -d refs/remotes/origin/main`, allow_fail: true },
         { run: `printf 'junk\\n' >> ${git}/packed-refs`, allow_fail: true },
         { run: `git --git-dir ${git} pack-refs --all`, allow_fail: true },
+        // Its git config replaced in its copy (the person's is read-only behind the link).
+        { run: `printf '[core]\\n\\thooksPath = /tmp/x\\n' >> ${git}/config`, allow_fail: true },
+        { run: `rm -f ${git}/config && printf '[core]\\n\\thooksPath = /tmp/x\\n' > ${git}/config` },
         { done: { summary: "wrote a.txt" } },
       ],
     });
@@ -47,6 +51,7 @@ describe.skipIf(!version)(`jj runs in a cloned repository (jj ${version ?? "not 
 
     // The person's packed refs as they were; the agent's change is the task's bookmark at home.
     expect(readFileSync(join(git, "packed-refs"), "utf8")).toBe(packed);
+    expect(readFileSync(join(git, "config"), "utf8")).toBe(config);
     expect(await p.rev("refs/remotes/origin/main")).toBe(originMain);
     expect(await p.git(["show", "ballador/a:a.txt"])).toBe("a\n");
     const head = await p.rev("ballador/a");
