@@ -21,7 +21,7 @@ import {
 import { join } from "node:path";
 import { writeUntrusted } from "../hostile/index.js";
 
-/** Mounted over their real places by `objectsMounts` (the run's objects, its keep-ref copy). */
+/** Mount points, not links: `objectsMounts` mounts the run's objects here (and its keep-ref copy at `refs/jj`). */
 const MOUNTED = new Set(["objects"]);
 /** Copied, not linked: git refuses a `HEAD` that is a link not naming `refs/`; a ref transaction locks and may rewrite `packed-refs`. */
 const COPIED = new Set(["HEAD", "packed-refs"]);
