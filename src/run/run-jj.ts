@@ -17,7 +17,9 @@ import {
   readTaskOp,
   seedOpHeads,
   seedOpStore,
+  seedRunGitStore,
   seedRunObjects,
+  seedSecureConfigMetadata,
 } from "../adapters/jj/index.js";
 import { runShell } from "../adapters/process/shell.js";
 import { runFolder } from "../adapters/runfolder/index.js";
@@ -55,10 +57,12 @@ export async function beforeJjStep(runDir: string, jj: JjPolicy): Promise<JjStep
     mkdirSync(copy, { recursive: true });
     writeFileSync(`${copy}/${last}`, "");
     startOp = last;
-  } else startOp = seedOpHeads(jj.root, copy);
+  } else startOp = await seedOpHeads(jj.root, copy);
   if (jj.opStoreCopy) {
     seedOpStore(jj.root, jj.opStoreCopy);
     seedRunObjects(jj.opStoreCopy, runFolder(runDir).agent.objects);
+    seedRunGitStore(gitStoreOf(jj.root), jj.opStoreCopy);
+    seedSecureConfigMetadata(jj.root, runFolder(runDir).agent.home);
     await seedKeepRefs(jj.root, gitStoreOf(jj.root), jj.opStoreCopy, runFolder(runDir).host.jjKeep);
   }
   return {

@@ -36,7 +36,7 @@ describe.skipIf(!version)(`jj operation heads per run, real jj ${version ?? "(no
     const ws = join(dir, "ws-task");
     const copy = join(dir, "run", "op-heads");
     await addWorkspace(repo, { name: "bl-task", path: ws, parents: ["main"] });
-    const startOp = seedOpHeads(repo, copy);
+    const startOp = await seedOpHeads(repo, copy);
     const before = await listBookmarks(repo);
     const headsBefore = readdirSync(realOpHeads(repo)).sort();
     const r = agent(
@@ -94,7 +94,7 @@ describe.skipIf(!version)(`jj operation heads per run, real jj ${version ?? "(no
     const ws = join(dir, "ws-kill");
     const copy = join(dir, "run", "op-heads-kill");
     await addWorkspace(repo, { name: "bl-kill", path: ws, parents: ["main"] });
-    const startOp = seedOpHeads(repo, copy);
+    const startOp = await seedOpHeads(repo, copy);
     const r = agent(ws, copy, "echo work > work && jj commit -m work");
     expect(r.code, r.out).toBe(0);
     const run = { workspace: "bl-kill", ownBookmark: "ballador/kill", startOp };
@@ -112,6 +112,34 @@ describe.skipIf(!version)(`jj operation heads per run, real jj ${version ?? "(no
     const three = await readAgentOp(repo, copy, run);
     expect(three.op).toBeNull();
     expect(three.problems).toContain("3 operation heads (one expected)");
+  });
+
+  it("two operation heads at seed time (two jj processes at once) are one merged start, as jj reads them: the other head's bookmarks do not look moved", async () => {
+    const ws = join(dir, "ws-two");
+    const copy = join(dir, "run", "op-heads-two");
+    await addWorkspace(repo, { name: "bl-two", path: ws, parents: ["main"] });
+    const jjAt = (args: string[]) =>
+      execFileSync(JJ, ["--repository", repo, "--ignore-working-copy", ...args], {
+        env: JJ_ENV,
+        encoding: "utf8",
+      });
+    const prior = jjAt(["op", "log", "--no-graph", "-n", "1", "-T", "id"]).trim();
+    // One head makes a bookmark; a jj that loaded the repository before it makes another.
+    jjAt(["bookmark", "create", "one", "-r", "main"]);
+    jjAt(["--at-op", prior, "bookmark", "create", "other", "-r", "main"]);
+    expect(readdirSync(realOpHeads(repo))).toHaveLength(2);
+    const startOp = await seedOpHeads(repo, copy);
+    expect(readdirSync(copy)).toEqual([startOp]);
+    const r = agent(ws, copy, "echo two > two && jj commit -m two");
+    expect(r.code, r.out).toBe(0);
+    const got = await readAgentOp(repo, copy, { workspace: "bl-two", ownBookmark: "ballador/two", startOp });
+    expect(got.problems).toEqual([]);
+    expect(got.moved).toEqual([]);
+    expect(got.head).toMatch(/^[0-9a-f]{40}$/);
+    // The person's repository keeps both bookmarks (jj merged the heads, as its next command would).
+    const home = await listBookmarks(repo);
+    expect(home.has("one") && home.has("other")).toBe(true);
+    await forgetWorkspace(repo, "bl-two");
   });
 
   it("a planted name or a second head in the copy is recorded, and no operation is taken", async () => {
@@ -158,7 +186,7 @@ describe.skipIf(!version)(`jj operation heads per run, real jj ${version ?? "(no
       const ws = join(dir, "co-task");
       const copy = join(dir, "co-run", "op-heads");
       await addWorkspace(co, { name: "bl-co", path: ws, parents: ["main"] });
-      const startOp = seedOpHeads(co, copy);
+      const startOp = await seedOpHeads(co, copy);
       const r = agent(
         ws,
         copy,

@@ -69,7 +69,7 @@ describe.skipIf(!version)(`jj after kill -9, real jj ${version ?? "(not installe
   it("an agent's jj killed -9 in the middle of its commits leaves one readable operation head", async () => {
     const ws = wsPath("bl-alive");
     const copy = join(dir, "run", "op-heads");
-    const startOp = seedOpHeads(repo, copy);
+    const startOp = await seedOpHeads(repo, copy);
     const args = [
       "--die-with-parent",
       ...sandboxArgs(

@@ -4,17 +4,35 @@
  * its commits; this jj first on PATH for Ballador and its agents.
  */
 import { execFileSync } from "node:child_process";
+import { mkdtempSync, renameSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import { JJ, JJ_BIN_DIR } from "../helpers/jj.js";
 import type { Step } from "../helpers/runtime.js";
 import { makeVerifyProject, type VerifyProject } from "../helpers/verification.js";
 
-export async function makeJjProject(config: Record<string, unknown> = {}): Promise<VerifyProject> {
+export async function makeJjProject(
+  config: Record<string, unknown> = {},
+  opts: { cloned?: boolean } = {},
+): Promise<VerifyProject> {
   const p = await makeVerifyProject({ sandbox: "bwrap", config: { vcs: "jj", ...config } });
   p.env.PATH = `${JJ_BIN_DIR}:${p.env.PATH ?? "/usr/bin:/bin"}`;
+  if (opts.cloned) cloneInPlace(p.dir);
   execFileSync(JJ, ["git", "init", "--colocate"], { cwd: p.dir, env: jjEnv(p), stdio: "ignore" });
   const waitState = p.waitState;
   p.waitState = (id, states, ms = 90_000) => waitState(id, states, ms);
   return p;
+}
+
+/**
+ * The checkout's git folder replaced by a `git clone` of it, as a person who cloned has: its
+ * `.git/packed-refs` holds the remote's refs (every clone and every `git gc` make one).
+ */
+function cloneInPlace(dir: string): void {
+  const tmp = mkdtempSync(`${dir}-clone-`);
+  execFileSync("git", ["clone", "-q", dir, join(tmp, "c")], { stdio: "ignore" });
+  rmSync(join(dir, ".git"), { recursive: true, force: true });
+  renameSync(join(tmp, "c", ".git"), join(dir, ".git"));
+  rmSync(tmp, { recursive: true, force: true });
 }
 
 function jjEnv(p: VerifyProject): NodeJS.ProcessEnv {

@@ -19,9 +19,10 @@ describe.skipIf(!version)(`jj's keep refs in a run (jj ${version ?? "not install
   it("an agent deleting the person's keep refs and adding one for a missing object changes nothing at home; its own is taken", async () => {
     const p = await makeJjProject();
     const keep = join(p.dir, ".git", "refs", "jj", "keep");
-    // Loose keep refs only: with any packed ref, jj cannot commit inside a run at all (it locks
-    // packed-refs, read-only there: spec 0015, measured). One more from a person's jj command.
+    // One more from a person's jj command; then every ref packed, as `git gc` leaves them: the
+    // run's copy holds them loose, its packed-refs is its own (spec 0015).
     await jjOut(p, ["describe", "-m", "the person's wip"]);
+    await p.git(["pack-refs", "--all"]);
     const keepRefs = async () =>
       await p.git(["for-each-ref", "--format=%(refname) %(objectname)", "refs/jj/"]);
     const before = (await keepRefs()).trim().split("\n");

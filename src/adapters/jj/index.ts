@@ -1,5 +1,6 @@
 // The jj adapter: every jj call Ballador makes goes through here (see docs/specs/0015-jujutsu.md).
 
+export { seedRunGitStore, seedSecureConfigMetadata } from "./git-store.js";
 export { type Expected, expectNow, guardCheck, type Violation } from "./guard.js";
 export { advanceBase, mergeCandidate } from "./merge.js";
 export {

@@ -33,16 +33,26 @@ function headsIn(dir: string): { ids: string[]; strays: string[] } {
 }
 
 /**
- * Makes (or refreshes) the run's copy in `copyDir` from the repository's current heads: the agent
- * starts from the person's latest operation. Returns the operation it starts from.
+ * Makes (or refreshes) the run's copy in `copyDir` from the repository's current operation: the
+ * agent starts from the person's latest. Returns the operation it starts from. Two or more heads
+ * (jj processes that ran at once, seen once under load) are what jj merges on its next load: the
+ * host lets jj do that (`op log` loads the repository at its heads and records the merge) and
+ * seeds the one operation jj loaded. Seeding them all made the agent's jj merge them inside the
+ * run, and every bookmark change of the heads but the first by name looked like the agent's.
  */
-export function seedOpHeads(root: string, copyDir: string): string {
+export async function seedOpHeads(root: string, copyDir: string, opts: JjOptions = {}): Promise<string> {
   const { ids } = headsIn(realOpHeads(root));
   if (ids.length === 0) throw new Error(`${realOpHeads(root)} holds no operation head`);
+  let start = ids[0] as string;
+  if (ids.length > 1) {
+    start = (await jj(root, ["op", "log", "--no-graph", "-n", "1", "-T", "id"], opts)).stdout.trim();
+    if (!OP_ID.test(start))
+      throw new Error(`jj op log named no operation: ${JSON.stringify(start.slice(0, 200))}`);
+  }
   rmSync(copyDir, { recursive: true, force: true });
   mkdirSync(copyDir, { recursive: true });
-  for (const id of ids) writeFileSync(join(copyDir, id), "");
-  return ids.sort()[0] as string;
+  writeFileSync(join(copyDir, start), "");
+  return start;
 }
 
 export interface AgentOp {

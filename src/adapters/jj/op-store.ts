@@ -21,6 +21,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { entryKind, readUntrusted, UntrustedPathError } from "../hostile/index.js";
+import { gitStoreMounts } from "./git-store.js";
 
 /**
  * The shared folders a run gets per-run copies of. `take`: new files are taken in after each step
@@ -191,6 +192,8 @@ export function objectsMounts(
 ): { from: string; to: string; readOnly?: true }[] {
   const real = join(gitStore, "objects");
   return [
+    // The git store itself is a per-run folder (git-store.ts), mounted first: the rest go into it.
+    ...gitStoreMounts(gitStore, copyDir),
     { from: own, to: real },
     { from: real, to: join(copyDir, "real-objects"), readOnly: true },
     // refs/jj (jj's keep refs): the run's copy, seeded and taken in by src/run/run-jj-keep.ts.

@@ -26,7 +26,8 @@ export interface AgentPaths {
  * the agent adds files, never changes or removes the person's (and its index is discarded). With
  * `objectsCopy` as well, the git store's `objects` is the run's own folder with the real one as
  * its alternate (objectsMounts), adopted with the git runs' checks, and its `refs/jj` a per-run
- * copy whose new keep refs are taken in only for commits the store has.
+ * copy whose new keep refs are taken in only for commits the store has; the git store folder itself
+ * is then a per-run folder of links (git-store.ts: jj locks `packed-refs` beside it).
  */
 export function agentPaths(
   root: string,
