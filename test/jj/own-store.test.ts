@@ -1,0 +1,202 @@
+/**
+ * Runs in a jj repository that is not colocated (`jj git init` without --colocate: no `.git`, the
+ * git store jj's own `.jj/repo/store/git`), end to end through bin/ballador.js with a real jj and
+ * bubblewrap: three parts (two independent, one stacked on both) reaching review, verified on a
+ * clean checkout and merged in dependency order, the base bookmark moved at home, cleanup
+ * forgetting the workspaces; a hostile agent moving the base and another bookmark of the person's
+ * and writing the store's config, hooks and branches; a supervisor killed -9, reconciled; and
+ * `pr` pushing from that store.
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { git } from "../helpers/cli.js";
+import { jjAvailable } from "../helpers/jj.js";
+import { alive, cleanupProjects, fileContains, gate, waitFor } from "../helpers/runtime.js";
+import { addBareRemote, ghStandIn, reviewBrief, writePart } from "../helpers/verification.js";
+import { agentJj, jjDone, jjOut, makeJjProject } from "./jj-project.js";
+
+afterEach(cleanupProjects);
+
+const version = jjAvailable();
+
+const workspaces = async (p: Parameters<typeof jjOut>[0]) =>
+  (await jjOut(p, ["workspace", "list", "-T", 'name ++ "\\n"']))
+    .split("\n")
+    .filter((n) => n.startsWith("bl-"))
+    .sort();
+
+describe.skipIf(!version)(`runs in a non-colocated jj repository (jj ${version ?? "not installed"})`, () => {
+  it("three parts, one stacked on two, reach review and merge in order; main moves at home; cleanup forgets", async () => {
+    const p = await makeJjProject({ stack: true }, { colocate: false });
+    expect(existsSync(join(p.dir, ".git"))).toBe(false);
+    await writePart(p, "a", {
+      steps: [
+        { write: { path: "a.txt", content: "draft\n" } },
+        { run: agentJj("describe -m 'first try at a'") },
+        ...jjDone("a.txt", "a\n", "add a"),
+      ],
+    });
+    await writePart(p, "b", { steps: jjDone("b.txt", "b\n", "add b") });
+    await writePart(p, "c", {
+      needs: ["a", "b"],
+      steps: [{ run: "test -f a.txt && test -f b.txt" }, ...jjDone("c.txt", "c\n", "add c")],
+    });
+    await p.ok(["queue"]);
+    await p.ok(["launch"]);
+    await p.reaches("a", "review");
+    await p.reaches("b", "review");
+    await p.ok(["launch"]);
+    await p.reaches("c", "review");
+
+    expect(await workspaces(p)).toEqual(["bl-a", "bl-b", "bl-c"]);
+    const bookmark = async (name: string) =>
+      (await jjOut(p, ["log", "--no-graph", "-r", name, "-T", "commit_id"])).trim();
+    for (const id of ["a", "b", "c"]) expect(await bookmark(`ballador/${id}`)).toBe(await p.rev(`ballador/${id}`));
+    expect(await p.git(["show", "ballador/c:a.txt"])).toBe("a\n");
+    expect(await p.git(["show", "ballador/c:b.txt"])).toBe("b\n");
+    for (const id of ["a", "b", "c"]) {
+      const clean = (await reviewBrief(p, id)).data.verification.filter((v) => v.kind === "clean");
+      expect(clean.at(-1)).toMatchObject({ passed: true, commit: await p.rev(`ballador/${id}`) });
+    }
+
+    // The person moves main with jj alone (no git branch moves with it until exported):
+    // Ballador's merge starts from that main, not from the store's stale branch.
+    await jjOut(p, ["commit", "-m", "the parts"]);
+    await jjOut(p, ["bookmark", "set", "main", "-r", "@-"]);
+    const mainBefore = await bookmark("main");
+    await p.ok(["merge", "a"]);
+    await p.ok(["merge", "b"]);
+    await p.ok(["merge", "c"]);
+    for (const id of ["a", "b", "c"]) expect((await p.task(id)).state).toBe("merged");
+    const mainAfter = await bookmark("main");
+    expect(mainAfter).toBe(await p.rev("main"));
+    expect(await p.git(["merge-base", "--is-ancestor", mainBefore, mainAfter]).then(() => true)).toBe(true);
+    for (const f of ["a.txt", "b.txt", "c.txt"])
+      expect(await jjOut(p, ["file", "show", "-r", "main", f])).toBe(`${f[0]}\n`);
+    expect(await jjOut(p, ["file", "show", "-r", "main", ".ballador/parts/a.md"])).toContain("a.txt");
+    // jj sees no conflicted bookmark: the store's branches and jj's view agree.
+    expect(await jjOut(p, ["bookmark", "list", "--conflicted"])).toBe("");
+
+    await p.ok(["cleanup", "--all"]);
+    expect(await workspaces(p)).toEqual([]);
+    expect(await jjOut(p, ["bookmark", "list", "-T", 'name ++ "\\n"'])).not.toContain("ballador/");
+    expect(existsSync(join(p.dir, ".git"))).toBe(false);
+  }, 300_000);
+
+  it("an agent moving main and another bookmark, and writing the store's config, hooks and branches: refused and recorded", async () => {
+    const p = await makeJjProject({}, { colocate: false });
+    const root = p.dir;
+    const store = join(root, ".jj", "repo", "store", "git");
+    await jjOut(p, ["bookmark", "create", "release", "-r", "main"]);
+    const storeConfig = readFileSync(join(store, "config"), "utf8");
+    await writePart(p, "evil", {
+      steps: [
+        { write: { path: "app.txt", content: "good\n" } },
+        { run: agentJj("bookmark set main -r @ --allow-backwards"), allow_fail: true },
+        { run: agentJj("bookmark set release -r @ --allow-backwards"), allow_fail: true },
+        { run: agentJj("bookmark create stolen -r @-"), allow_fail: true },
+        { run: `echo '[core]' >> ${store}/config`, allow_fail: true },
+        { run: `printf '#!/bin/sh\\ntouch /tmp/pwned\\n' > ${store}/hooks/reference-transaction`, allow_fail: true },
+        { run: `echo 0000000000000000000000000000000000000001 > ${store}/refs/heads/main`, allow_fail: true },
+        { run: `echo planted > ${root}/planted.txt`, allow_fail: true },
+        ...jjDone("evil.txt", "evil\n", "evil work"),
+      ],
+    });
+    const mainBefore = (await jjOut(p, ["log", "--no-graph", "-r", "main", "-T", "commit_id"])).trim();
+    await p.ok(["queue"]);
+    await p.ok(["launch"]);
+    expect((await p.waitState("evil", ["review", "failed"])).state).toBe("failed");
+    const notes = (await p.show("evil")).notes.map((n) => n.text).join("\n");
+    expect(notes).toContain("tried to move bookmark main");
+    expect(notes).toContain("tried to move bookmark release");
+    expect(notes).toContain("tried to create bookmark stolen");
+
+    for (const name of ["main", "release"]) {
+      expect((await jjOut(p, ["log", "--no-graph", "-r", name, "-T", "commit_id"])).trim()).toBe(mainBefore);
+      expect(await p.rev(name)).toBe(mainBefore);
+    }
+    expect(await jjOut(p, ["bookmark", "list", "-T", 'name ++ "\\n"'])).not.toContain("stolen");
+    expect(readFileSync(join(store, "config"), "utf8")).toBe(storeConfig);
+    expect(existsSync(join(store, "hooks", "reference-transaction"))).toBe(false);
+    expect(existsSync(join(root, "planted.txt"))).toBe(false);
+    expect(execFileSync("git", ["--git-dir", store, "fsck", "--no-dangling"], { encoding: "utf8" })).toBe("");
+    // Its own commit is taken, for a person to judge.
+    expect(await p.git(["show", "ballador/evil:evil.txt"])).toBe("evil\n");
+  }, 300_000);
+
+  it("kill -9 of a supervisor mid-run: reconciled, its work taken in, the retry continues to review", async () => {
+    const p = await makeJjProject({}, { colocate: false });
+    await writePart(p, "crashy", {
+      steps: [
+        { write: { path: "early.txt", content: "early\n" } },
+        {
+          run: `if [ -n "$(${agentJj("diff --name-only")})" ]; then ${agentJj("commit -m 'early work'")}; fi`,
+        },
+        gate(p, "crashy"),
+        ...jjDone("crashy.txt", "crashy\n", "add crashy"),
+      ],
+    });
+    await p.ok(["queue"]);
+    await p.ok(["launch"]);
+    const run = await waitFor(
+      async () => {
+        const r = (await p.show("crashy")).runs.at(-1);
+        return r && r.status === "running" && r.agentPid !== null && r.supervisorPid !== null
+          ? { supervisorPid: r.supervisorPid, agentPid: r.agentPid }
+          : undefined;
+      },
+      "the supervisor of crashy to start its agent",
+      90_000,
+    );
+    const runDir = (await p.show("crashy")).runs.at(-1)?.runDir as string;
+    await waitFor(
+      async () => ((await fileContains(join(runDir, "session.log"), "3/")) ? true : undefined),
+      "the agent at its gate",
+      60_000,
+    );
+    process.kill(run.supervisorPid, "SIGKILL");
+    await waitFor(async () => ((await p.sessions()).length === 0 ? true : undefined), "the session to close");
+    await waitFor(async () => (alive(run.agentPid) ? undefined : true), "the orphaned agent to end", 30_000);
+
+    await p.ok(["launch"]);
+    expect((await p.show("crashy")).runs[0]?.outcome).toBe("session-lost");
+    expect(await p.git(["log", "--format=%s", "main..ballador/crashy"])).toContain("early work");
+    await p.open("crashy");
+    await p.ok(["retry", "crashy"]);
+    await p.reaches("crashy", "review");
+    expect(
+      (await p.git(["log", "--format=%s", "main..ballador/crashy"])).split("\n").filter(Boolean),
+    ).toEqual(["add crashy", "early work"]);
+    expect(await workspaces(p)).toEqual(["bl-crashy"]);
+    await p.ok(["abandon", "crashy"]);
+    await p.ok(["cleanup", "crashy", "--force"]);
+    expect(await workspaces(p)).toEqual([]);
+  }, 300_000);
+
+  it("pr pushes the task's change from jj's own git store and opens the pull request", async () => {
+    const p = await makeJjProject({}, { colocate: false });
+    await writePart(p, "ship", { title: "Ship it", steps: jjDone("ship.txt", "ship\n", "ship it") });
+    await p.ok(["queue"]);
+    await p.ok(["launch"]);
+    await p.reaches("ship", "review");
+    // The remote is the store's (what `jj git remote add` writes).
+    const bare = await addBareRemote(p);
+    await p.git(["push", "-q", bare, "main"]);
+    const gh = await ghStandIn(p);
+
+    const r = await p.run(["pr", "ship", "--json"], { env: gh.env });
+    expect(r.code, r.stderr).toBe(0);
+    const pr = JSON.parse(r.stdout) as { url: string; branch: string; remote: string };
+    expect(pr).toMatchObject({ url: gh.url, branch: "ballador/ship", remote: "origin" });
+    const remote = await git(["ls-remote", bare, "refs/heads/ballador/ship"], p.parent, p.env);
+    expect(remote.split("\t")[0]).toBe(await p.rev("ballador/ship"));
+    expect(await git(["show", `${await p.rev("ballador/ship")}:ship.txt`], bare, p.env)).toBe("ship\n");
+    const argv = (await gh.calls())[0] ?? [];
+    expect(argv[argv.indexOf("--head") + 1]).toBe("ballador/ship");
+    expect(await gh.body()).toBe(await readFile(argv[argv.indexOf("--body-file") + 1] ?? "", "utf8"));
+    expect(await jjOut(p, ["git", "remote", "list"])).toContain("origin");
+  }, 300_000);
+});
