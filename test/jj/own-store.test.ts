@@ -4,11 +4,12 @@
  * bubblewrap: three parts (two independent, one stacked on both) reaching review, verified on a
  * clean checkout and merged in dependency order, the base bookmark moved at home, cleanup
  * forgetting the workspaces; a hostile agent moving the base and another bookmark of the person's
- * and writing the store's config, hooks and branches; a supervisor killed -9, reconciled; and
- * `pr` pushing from that store.
+ * and writing the store's config, hooks and branches; one deleting and forging the store's
+ * objects, keep refs and metadata tables; a supervisor killed -9, reconciled; and `pr` pushing
+ * from that store.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -21,6 +22,18 @@ import { agentJj, jjDone, jjOut, makeJjProject } from "./jj-project.js";
 afterEach(cleanupProjects);
 
 const version = jjAvailable();
+
+/** Every file under a folder (one level of subfolders) with its bytes. */
+function snapshot(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    if (e.isDirectory())
+      for (const f of readdirSync(join(dir, e.name)))
+        out.set(`${e.name}/${f}`, readFileSync(join(dir, e.name, f), "hex"));
+    else out.set(e.name, readFileSync(join(dir, e.name), "hex"));
+  }
+  return out;
+}
 
 const workspaces = async (p: Parameters<typeof jjOut>[0]) =>
   (await jjOut(p, ["workspace", "list", "-T", 'name ++ "\\n"']))
@@ -54,7 +67,8 @@ describe.skipIf(!version)(`runs in a non-colocated jj repository (jj ${version ?
     expect(await workspaces(p)).toEqual(["bl-a", "bl-b", "bl-c"]);
     const bookmark = async (name: string) =>
       (await jjOut(p, ["log", "--no-graph", "-r", name, "-T", "commit_id"])).trim();
-    for (const id of ["a", "b", "c"]) expect(await bookmark(`ballador/${id}`)).toBe(await p.rev(`ballador/${id}`));
+    for (const id of ["a", "b", "c"])
+      expect(await bookmark(`ballador/${id}`)).toBe(await p.rev(`ballador/${id}`));
     expect(await p.git(["show", "ballador/c:a.txt"])).toBe("a\n");
     expect(await p.git(["show", "ballador/c:b.txt"])).toBe("b\n");
     for (const id of ["a", "b", "c"]) {
@@ -99,7 +113,10 @@ describe.skipIf(!version)(`runs in a non-colocated jj repository (jj ${version ?
         { run: agentJj("bookmark set release -r @ --allow-backwards"), allow_fail: true },
         { run: agentJj("bookmark create stolen -r @-"), allow_fail: true },
         { run: `echo '[core]' >> ${store}/config`, allow_fail: true },
-        { run: `printf '#!/bin/sh\\ntouch /tmp/pwned\\n' > ${store}/hooks/reference-transaction`, allow_fail: true },
+        {
+          run: `printf '#!/bin/sh\\ntouch /tmp/pwned\\n' > ${store}/hooks/reference-transaction`,
+          allow_fail: true,
+        },
         { run: `echo 0000000000000000000000000000000000000001 > ${store}/refs/heads/main`, allow_fail: true },
         { run: `echo planted > ${root}/planted.txt`, allow_fail: true },
         ...jjDone("evil.txt", "evil\n", "evil work"),
@@ -125,6 +142,57 @@ describe.skipIf(!version)(`runs in a non-colocated jj repository (jj ${version ?
     expect(execFileSync("git", ["--git-dir", store, "fsck", "--no-dangling"], { encoding: "utf8" })).toBe("");
     // Its own commit is taken, for a person to judge.
     expect(await p.git(["show", "ballador/evil:evil.txt"])).toBe("evil\n");
+  }, 300_000);
+
+  it("an agent deleting and forging the store's objects, keep refs and metadata tables changes nothing at home", async () => {
+    const p = await makeJjProject({}, { colocate: false });
+    const repo = join(p.dir, ".jj", "repo");
+    const store = join(repo, "store", "git");
+    const objects = join(store, "objects");
+    const keep = join(store, "refs", "jj", "keep");
+    const extra = join(repo, "store", "extra");
+    await jjOut(p, ["describe", "-m", "the person's wip"]);
+    const keepRefs = async () =>
+      (await p.git(["for-each-ref", "--format=%(refname) %(objectname)", "refs/jj/"])).trim();
+    const keepBefore = (await keepRefs()).split("\n");
+    const objectsBefore = snapshot(objects);
+    const extraBefore = snapshot(extra);
+    const missing = "1".repeat(40);
+    await writePart(p, "vandal", {
+      steps: [
+        ...jjDone("vandal.txt", "v\n", "vandal work").slice(0, 2),
+        // The person's objects through the run's alternate (read-only), a forged loose object.
+        { run: `rm -f $(cat ${objects}/info/alternates)/??/*`, allow_fail: true },
+        { run: `mkdir -p ${objects}/ab && echo junk > ${objects}/ab/${"0".repeat(38)}` },
+        // Every keep ref of the person's deleted, one naming an object the store never gets.
+        { run: `rm -f ${keepBefore.map((l) => join(keep, l.split(" ")[1] ?? "")).join(" ")}` },
+        { run: `echo ${missing} > ${keep}/${missing}` },
+        // The metadata tables removed and replaced by junk.
+        { run: `for f in $(find ${extra} -maxdepth 1 -type l); do rm -f "$f" && echo junk > "$f"; done` },
+      ],
+    });
+    await p.ok(["queue"]);
+    await p.ok(["launch"]);
+    expect((await p.waitState("vandal", ["review", "failed"])).state).toBe("failed");
+
+    const objectsAfter = snapshot(objects);
+    for (const [name, bytes] of objectsBefore) expect(objectsAfter.get(name), name).toBe(bytes);
+    expect(objectsAfter.has(`ab/${"0".repeat(38)}`)).toBe(false);
+    const extraAfter = snapshot(extra);
+    for (const [name, bytes] of extraBefore)
+      if (!name.startsWith("heads/")) expect(extraAfter.get(name), name).toBe(bytes);
+    const keepAfter = (await keepRefs()).split("\n");
+    for (const line of keepBefore) expect(keepAfter).toContain(line);
+    expect(keepAfter.some((l) => l.includes(missing))).toBe(false);
+    await p.git(["fsck", "--no-dangling"]);
+    const notes = (await p.show("vandal")).notes.map((n) => n.text).join("\n");
+    expect(notes).toContain("git object refused: ab/");
+    expect(notes).toMatch(/deleted keep ref refs\/jj\/keep\/[0-9a-f]{40}/);
+    expect(notes).toMatch(/rewrote commit metadata table [0-9a-f]{12}/);
+    expect(await jjOut(p, ["log", "--no-graph", "-r", "ballador/vandal", "-T", "description"])).toContain(
+      "vandal work",
+    );
+    expect(await p.git(["show", "ballador/vandal:vandal.txt"])).toBe("v\n");
   }, 300_000);
 
   it("kill -9 of a supervisor mid-run: reconciled, its work taken in, the retry continues to review", async () => {
