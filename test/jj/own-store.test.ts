@@ -244,6 +244,19 @@ describe.skipIf(!version)(`runs in a non-colocated jj repository (jj ${version ?
     expect(await workspaces(p)).toEqual([]);
   }, 300_000);
 
+  it("vcs: git there is refused with the fix: git worktrees would live in jj's own store", async () => {
+    const p = await makeJjProject({ vcs: "git" }, { colocate: false });
+    await writePart(p, "plain", { steps: [{ done: { summary: "nothing" } }] });
+    await p.ok(["queue"]);
+    const r = await p.run(["launch", "plain"]);
+    expect(`${r.stdout}${r.stderr}`).toContain("set vcs: jj (or remove vcs: git) in .ballador/config.yaml");
+    expect((await p.task("plain")).state).not.toBe("running");
+    expect(await workspaces(p)).toEqual([]);
+    expect(
+      (await p.git(["worktree", "list", "--porcelain"])).split("\n").filter((l) => l.startsWith("worktree ")),
+    ).toHaveLength(1);
+  }, 120_000);
+
   it("pr pushes the task's change from jj's own git store and opens the pull request", async () => {
     const p = await makeJjProject({}, { colocate: false });
     await writePart(p, "ship", { title: "Ship it", steps: jjDone("ship.txt", "ship\n", "ship it") });
