@@ -60,3 +60,18 @@ export function ownStoreRootAbove(cwd: string): { root: string; store: string } 
 export async function exportGitRefs(root: string, opts: JjOptions = {}): Promise<void> {
   await jj(root, ["git", "export"], opts);
 }
+
+/**
+ * The files the person's working copy changes against its parent, as `git status --porcelain`
+ * lines would name them (`XY path`), for a repository with no git work tree (its own store is
+ * bare). jj snapshots the person's checkout first, as any jj command of theirs does: never call
+ * it on an agent's workspace.
+ */
+export async function workingCopyChanges(root: string, opts: JjOptions = {}): Promise<string> {
+  const r = await jj(root, ["diff", "--summary", "-r", "@"], { ...opts, touchWorkingCopy: true });
+  return r.stdout
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => `${line.slice(0, 1)}  ${line.slice(2)}`)
+    .join("\n");
+}
