@@ -5,8 +5,8 @@
  * clean checkout and merged in dependency order, the base bookmark moved at home, cleanup
  * forgetting the workspaces; a hostile agent moving the base and another bookmark of the person's
  * and writing the store's config, hooks and branches; one deleting and forging the store's
- * objects, keep refs and metadata tables; a supervisor killed -9, reconciled; and `pr` pushing
- * from that store.
+ * objects, keep refs and metadata tables; a supervisor killed -9, reconciled; `merge --squash`;
+ * `vcs: git` refused; and `pr` pushing from that store.
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
@@ -81,10 +81,16 @@ describe.skipIf(!version)(`runs in a non-colocated jj repository (jj ${version ?
     await jjOut(p, ["commit", "-m", "the parts"]);
     await jjOut(p, ["bookmark", "set", "main", "-r", "@-"]);
     const mainBefore = await bookmark("main");
-    await p.ok(["merge", "a"]);
-    await p.ok(["merge", "b"]);
-    await p.ok(["merge", "c"]);
-    for (const id of ["a", "b", "c"]) expect((await p.task(id)).state).toBe("merged");
+    for (const id of ["a", "b", "c"]) {
+      // Each merged result verified again before main moves.
+      const m = JSON.parse((await p.ok(["merge", id, "--json"])).stdout) as {
+        commit: string;
+        verified: boolean;
+      };
+      expect(m.verified).toBe(true);
+      expect(await bookmark("main")).toBe(m.commit);
+      expect((await p.task(id)).state).toBe("merged");
+    }
     const mainAfter = await bookmark("main");
     expect(mainAfter).toBe(await p.rev("main"));
     expect(await p.git(["merge-base", "--is-ancestor", mainBefore, mainAfter]).then(() => true)).toBe(true);
@@ -242,6 +248,37 @@ describe.skipIf(!version)(`runs in a non-colocated jj repository (jj ${version ?
     await p.ok(["abandon", "crashy"]);
     await p.ok(["cleanup", "crashy", "--force"]);
     expect(await workspaces(p)).toEqual([]);
+  }, 300_000);
+
+  it("merge --squash: the agent's iterative jj commits become one verified commit on main", async () => {
+    const p = await makeJjProject({}, { colocate: false });
+    await writePart(p, "iterate", {
+      steps: [
+        { write: { path: "feature.txt", content: "try 1\n" } },
+        { run: agentJj("commit -m 'wip: first try'") },
+        ...jjDone("feature.txt", "try 2\n", "wip: second try"),
+      ],
+    });
+    await p.ok(["queue"]);
+    await p.ok(["launch"]);
+    await p.reaches("iterate", "review");
+    await jjOut(p, ["commit", "-m", "the parts"]);
+    await jjOut(p, ["bookmark", "set", "main", "-r", "@-"]);
+    const bookmark = async (name: string) =>
+      (await jjOut(p, ["log", "--no-graph", "-r", name, "-T", "commit_id"])).trim();
+    const mainBefore = await bookmark("main");
+    const head = await p.rev("ballador/iterate");
+    const m = JSON.parse((await p.ok(["merge", "iterate", "--squash", "--json"])).stdout) as {
+      commit: string;
+      squashed: number | null;
+      verified: boolean;
+    };
+    expect(m).toMatchObject({ squashed: 2, verified: true });
+    expect(await bookmark("main")).toBe(m.commit);
+    expect(await bookmark("main-")).toBe(mainBefore);
+    expect(await jjOut(p, ["file", "show", "-r", "main", "feature.txt"])).toBe("try 2\n");
+    expect(await bookmark("ballador/iterate")).toBe(head);
+    expect(await jjOut(p, ["bookmark", "list", "--conflicted"])).toBe("");
   }, 300_000);
 
   it("vcs: git there is refused with the fix: git worktrees would live in jj's own store", async () => {
