@@ -22,7 +22,7 @@ const DESCRIPTIONS: Record<string, string> = {
   max_attempts: "Attempts per profile before the fallback, then failed. Default: 3",
   stack: "true: dependents start once their dependencies are in review, from their branches. Default: false",
   merge_strategy: "merge always makes a merge commit; ff fast-forwards when possible. Default: merge",
-  vcs: "git or jj (Jujutsu, minimum jj 0.46.0): which tool makes each run's isolated tree, a git worktree or a jj workspace (a colocated repository and a sandbox, see docs/jujutsu.md). Default (null): what the repository uses, jj when it has a .jj folder",
+  vcs: "git or jj (Jujutsu, minimum jj 0.46.0): which tool makes each run's isolated tree, a git worktree or a jj workspace (needs a sandbox; colocated or not, see docs/jujutsu.md; a jj repository that is not colocated takes only jj). Default (null): what the repository uses, jj when it has a .jj folder",
   reviewer:
     "A profile that reads verified work in a read-only sandbox and approves or requests changes. Default: none",
   remote: "Where `ballador pr` pushes. Default: origin",

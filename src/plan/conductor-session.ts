@@ -23,6 +23,7 @@ import {
 } from "../adapters/agents/profiles.js";
 import { listSpecs } from "../adapters/files/specs.js";
 import { commonDirOf, git } from "../adapters/git/index.js";
+import { ownGitStore, workingCopyChanges } from "../adapters/jj/index.js";
 import {
   buildConfinedPolicy,
   type MaskedSecret,
@@ -338,11 +339,12 @@ function runChild(
 
 /** Tracked and untracked files that differ from HEAD, outside `except` (relative to the root). */
 async function worktreeState(project: Project, except: string): Promise<Set<string>> {
-  const r = await git(["status", "--porcelain=v1", "-uall", "--ignored=no"], {
-    cwd: project.paths.root,
-    allowFail: true,
-  });
-  return changesOutside(r.stdout, except, relative(project.paths.root, project.paths.stateDir));
+  const root = project.paths.root;
+  const stateDir = relative(root, project.paths.stateDir);
+  // A jj repository with its own git store has no git work tree: jj names the changes.
+  if (ownGitStore(root) !== null) return changesOutside(await workingCopyChanges(root), except, stateDir);
+  const r = await git(["status", "--porcelain=v1", "-uall", "--ignored=no"], { cwd: root, allowFail: true });
+  return changesOutside(r.stdout, except, stateDir);
 }
 
 /**

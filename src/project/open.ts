@@ -5,7 +5,8 @@
  */
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { mainCheckoutRoot, NotAGitRepoError } from "../adapters/git/index.js";
+import { mainCheckoutRoot, NotAGitRepoError, useGitStore } from "../adapters/git/index.js";
+import { exportGitRefs, JJ_MINIMUM, ownStoreRootAbove } from "../adapters/jj/index.js";
 import type { TaskRow, TaskStore } from "../adapters/store/index.js";
 import { loadConfigCached } from "../config/cached.js";
 import { ConfigError } from "../config/errors.js";
@@ -34,6 +35,13 @@ export interface Project {
 }
 
 export async function findRoot(cwd: string): Promise<string> {
+  // A jj repository that is not colocated: its git store is `.jj/repo/store/git`, and every
+  // host-side git call in its root uses that store (docs/specs/0015-jujutsu.md).
+  const jjOwn = ownStoreRootAbove(cwd);
+  if (jjOwn) {
+    useGitStore(jjOwn.root, jjOwn.store);
+    return jjOwn.root;
+  }
   try {
     return await mainCheckoutRoot(cwd);
   } catch (err) {
@@ -83,6 +91,7 @@ export async function openProject(cwd: string, opts: { requireInit?: boolean } =
     throw err;
   }
   const paths = pathsFor(root, loaded.config);
+  if (opts.requireInit !== false) await exportJjBookmarks(root);
   // Imported here, not at the top: better-sqlite3 is a native module that --help and --version never need.
   const storeModule = await import("../adapters/store/index.js");
   let store: TaskStore | null = null;
@@ -101,6 +110,22 @@ export async function openProject(cwd: string, opts: { requireInit?: boolean } =
       store = null;
     },
   };
+}
+
+/**
+ * In a jj repository that is not colocated, jj's bookmarks become git branches of its store only
+ * when exported: done before a command reads the base or a task's bookmark through git.
+ */
+async function exportJjBookmarks(root: string): Promise<void> {
+  if (ownStoreRootAbove(root)?.root !== root) return;
+  try {
+    await exportGitRefs(root);
+  } catch (err) {
+    throw problems(
+      "jj_export_failed",
+      `${root} is a jj repository whose git store is .jj/repo/store/git; Ballador reads its bookmarks there after \`jj git export\`, which failed: ${(err as Error).message}. Install jj ${JJ_MINIMUM} or newer (ballador doctor), or fix what jj says`,
+    );
+  }
 }
 
 /** The task named on the command line, or the one error message every command gives. */

@@ -33,7 +33,7 @@ import {
   worktreePathFor,
 } from "../project/index.js";
 import type { LaunchFacts } from "./launch-facts.js";
-import { existingJjWorkspaceProblem, jjLaunchProblem } from "./launch-jj.js";
+import { existingJjWorkspaceProblem, jjLaunchProblem, ownStoreGitRunProblem } from "./launch-jj.js";
 import type { LaunchFailure, LaunchOptions, Started } from "./launch-types.js";
 import { rollbackFailedLaunch } from "./recover/index.js";
 import { prepareRelaySsh } from "./remote/ssh.js";
@@ -166,7 +166,7 @@ async function checkBeforeClaim(
         .at(-1) ?? null)
     : null;
   const jjRun = place.runner === null && projectVcs(project) === "jj";
-  const jjProblem = jjRun ? jjLaunchProblem(project) : null;
+  const jjProblem = jjRun ? jjLaunchProblem(project) : ownStoreGitRunProblem(project, place.runner !== null);
   if (jjProblem) return jjProblem;
   const worktreeProblem = place.runner
     ? null

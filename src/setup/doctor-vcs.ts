@@ -1,6 +1,6 @@
 /** doctor's checks of the tool that makes a run's isolated tree: git worktrees or jj workspaces. */
 import { dirname } from "node:path";
-import { atLeast, detectVcs, isColocated, JJ_MINIMUM, jjVersion } from "../adapters/jj/index.js";
+import { atLeast, detectVcs, isColocated, JJ_MINIMUM, jjVersion, ownGitStore } from "../adapters/jj/index.js";
 import type { Config } from "../config/schema.js";
 import type { Check } from "./doctor.js";
 
@@ -21,10 +21,23 @@ export async function vcsCheck({ config, root }: { config: Config; root: string 
     : found === "jj"
       ? "the repository has a .jj folder"
       : "default";
+  if (vcs === "git" && ownGitStore(root) !== null)
+    return [
+      {
+        name: "vcs",
+        ok: false,
+        detail: `vcs: git, but ${root} is a jj repository that is not colocated (its git store is .jj/repo/store/git): runs there must be jj workspaces`,
+        fix: "set vcs: jj (or remove vcs: git) in .ballador/config.yaml",
+      },
+    ];
   if (vcs === "git") return [{ name: "vcs", ok: true, detail: `git worktrees (${why})` }];
   const version = await jjVersion();
   const where =
-    found === "jj" ? (isColocated(root) ? "colocated with git" : "not colocated") : "no .jj folder here";
+    found === "jj"
+      ? isColocated(root)
+        ? "colocated with git"
+        : "not colocated: its git store is .jj/repo/store/git"
+      : "no .jj folder here";
   if (!version)
     return [
       {
@@ -52,15 +65,13 @@ export async function vcsCheck({ config, root }: { config: Config; root: string 
         fix: "run `jj git init --colocate` here, or set vcs: git",
       },
     ];
-  if (!isColocated(root) || config.sandbox.mode === "none")
+  if (config.sandbox.mode === "none")
     return [
       {
         name: "vcs",
         ok: false,
-        detail: `Jujutsu ${version} (${why}; ${where}), but runs in jj workspaces need a colocated repository and a sandbox`,
-        fix: isColocated(root)
-          ? "set sandbox.mode: bwrap (or auto) in .ballador/config.yaml, or set vcs: git"
-          : "run `jj git init --colocate` in a git checkout, or set vcs: git",
+        detail: `Jujutsu ${version} (${why}; ${where}), but runs in jj workspaces need a sandbox`,
+        fix: `set sandbox.mode: bwrap (or auto) in .ballador/config.yaml${ownGitStore(root) === null ? ", or set vcs: git" : ""}`,
       },
     ];
   return [

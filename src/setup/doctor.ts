@@ -163,7 +163,7 @@ async function repositoryCheck(ctx: DoctorContext): Promise<Check[]> {
   } catch (err) {
     const jjRoot = jjRootAbove(ctx.cwd);
     const fix = jjRoot
-      ? `${jjRoot} is a Jujutsu repository without a colocated git folder; Ballador finds projects through git: run \`jj git init --colocate\` in a new clone, or use a colocated one (docs/jujutsu.md)`
+      ? `${jjRoot} is a Jujutsu repository whose git store is elsewhere (\`jj git init --git-repo <path>\`); Ballador knows a colocated .git or jj's own .jj/repo/store/git: use a clone made by \`jj git init --colocate\` or plain \`jj git init\` (docs/jujutsu.md)`
       : "cd into a git repository";
     return [{ name: "repository", ok: false, detail: (err as Error).message, fix }];
   }

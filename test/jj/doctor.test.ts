@@ -1,10 +1,12 @@
 /**
  * `ballador doctor` in Jujutsu repositories, through the real executable and a real jj (Debian
  * unstable's, from scripts/install-jj.mjs; skipped loudly without it): `vcs` names the tool, the
- * jj version against the stated minimum, and a non-colocated repository gets its fix.
+ * jj version against the stated minimum; a non-colocated repository is recognised (by init too),
+ * and one whose git store is elsewhere gets its fix.
  */
 import { execFileSync } from "node:child_process";
-import { mkdir } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { cleanupTempDirs, makeGitRepo, makeTempDir, parseJson, runCli } from "../helpers/cli.js";
@@ -72,11 +74,46 @@ describe.skipIf(!version)(`doctor with Jujutsu ${version ?? "(not installed)"}`,
     expect(c.vcs).toMatchObject({ ok: true, detail: "git worktrees (default)" });
   });
 
-  it("a non-colocated jj repository is named, with the fix", async () => {
+  it("a non-colocated jj repository (its git store in .jj/repo/store/git) is recognised by init and doctor", async () => {
     const parent = await makeTempDir("bl-jj-");
     const dir = join(parent, "repo");
     await mkdir(dir);
+    const env = { PATH, HOME: join(parent, "home"), XDG_CONFIG_HOME: join(parent, "xdg") };
     execFileSync(JJ, ["git", "init", "--no-colocate"], {
+      cwd: dir,
+      env: { ...process.env, JJ_CONFIG: "/dev/null" },
+      stdio: "ignore",
+    });
+    expect(existsSync(join(dir, ".git"))).toBe(false);
+    const init = await runCli(["init", "--json"], { cwd: dir, env });
+    expect(init.code, init.stderr).toBe(0);
+    const config = await readFile(join(dir, ".ballador", "config.yaml"), "utf8");
+    expect(config).toMatch(/^base: main$/m);
+    const doctor = async () =>
+      Object.fromEntries(
+        parseJson<{ checks: Check[] }>(await runCli(["doctor", "--json"], { cwd: dir, env })).checks.map(
+          (x) => [x.name, x],
+        ),
+      );
+    const c = await doctor();
+    expect(c.repository).toMatchObject({ ok: true, detail: dir });
+    expect(c.vcs?.ok).toBe(true);
+    expect(c.vcs?.detail).toContain("not colocated: its git store is .jj/repo/store/git");
+    expect(c.vcs?.detail).toContain("each run gets a jj workspace");
+    // Git worktrees would live in jj's own store, which the person's jj does not import.
+    await writeFile(join(dir, ".ballador", "config.yaml"), `${config}\nvcs: git\n`);
+    expect((await doctor()).vcs).toMatchObject({
+      ok: false,
+      fix: "set vcs: jj (or remove vcs: git) in .ballador/config.yaml",
+    });
+  });
+
+  it("a jj repository whose git store is elsewhere (jj git init --git-repo) is named, with the fix", async () => {
+    const parent = await makeTempDir("bl-jj-");
+    const dir = join(parent, "repo");
+    await mkdir(dir);
+    execFileSync("git", ["init", "-q", "--bare", join(parent, "store.git")]);
+    execFileSync(JJ, ["git", "init", "--git-repo", join(parent, "store.git")], {
       cwd: dir,
       env: { ...process.env, JJ_CONFIG: "/dev/null" },
       stdio: "ignore",
@@ -88,6 +125,6 @@ describe.skipIf(!version)(`doctor with Jujutsu ${version ?? "(not installed)"}`,
     const c = Object.fromEntries(parseJson<{ checks: Check[] }>(r).checks.map((x) => [x.name, x]));
     expect(r.code).not.toBe(0);
     expect(c.repository?.ok).toBe(false);
-    expect(c.repository?.fix).toContain(`${dir} is a Jujutsu repository without a colocated git folder`);
+    expect(c.repository?.fix).toContain(`${dir} is a Jujutsu repository whose git store is elsewhere`);
   });
 });

@@ -1,23 +1,28 @@
 /**
- * A Ballador project in a colocated jj repository (vcs: jj, bubblewrap), for the end-to-end jj
- * tests: the verification project of test/helpers/verification.ts, made a jj repository after
- * its commits; this jj first on PATH for Ballador and its agents.
+ * A Ballador project in a jj repository (vcs: jj, bubblewrap), for the end-to-end jj tests: the
+ * verification project of test/helpers/verification.ts, made a jj repository after its commits;
+ * this jj first on PATH for Ballador and its agents. Colocated by default; `colocate: false` makes
+ * it a repository of `jj git init` without --colocate (its git store `.jj/repo/store/git`, no
+ * `.git`), and the project's `git` then reads that store.
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, renameSync, rmSync } from "node:fs";
+import { rename } from "node:fs/promises";
 import { join } from "node:path";
+import { git } from "../helpers/cli.js";
 import { JJ, JJ_BIN_DIR } from "../helpers/jj.js";
 import type { Step } from "../helpers/runtime.js";
 import { makeVerifyProject, type VerifyProject } from "../helpers/verification.js";
 
 export async function makeJjProject(
   config: Record<string, unknown> = {},
-  opts: { cloned?: boolean } = {},
+  opts: { cloned?: boolean; colocate?: boolean } = {},
 ): Promise<VerifyProject> {
   const p = await makeVerifyProject({ sandbox: "bwrap", config: { vcs: "jj", ...config } });
   p.env.PATH = `${JJ_BIN_DIR}:${p.env.PATH ?? "/usr/bin:/bin"}`;
   if (opts.cloned) cloneInPlace(p.dir);
-  execFileSync(JJ, ["git", "init", "--colocate"], { cwd: p.dir, env: jjEnv(p), stdio: "ignore" });
+  if (opts.colocate === false) await ownStore(p);
+  else execFileSync(JJ, ["git", "init", "--colocate"], { cwd: p.dir, env: jjEnv(p), stdio: "ignore" });
   const waitState = p.waitState;
   p.waitState = (id, states, ms = 90_000) => waitState(id, states, ms);
   return p;
@@ -33,6 +38,31 @@ function cloneInPlace(dir: string): void {
   rmSync(join(dir, ".git"), { recursive: true, force: true });
   renameSync(join(tmp, "c", ".git"), join(dir, ".git"));
   rmSync(tmp, { recursive: true, force: true });
+}
+
+/**
+ * The project's history moved into a repository of `jj git init` (not colocated): `.git` set
+ * aside, its main fetched into jj's own store by git (jj's fetch needs git 2.42), imported, and
+ * the person's working copy a new change on main (the snapshot of the files jj's init made is
+ * abandoned: the same files as main's).
+ */
+async function ownStore(p: VerifyProject): Promise<void> {
+  const src = join(p.parent, "source.git");
+  await rename(join(p.dir, ".git"), src);
+  const jjIn = (args: string[]) => execFileSync(JJ, args, { cwd: p.dir, env: jjEnv(p), stdio: "ignore" });
+  jjIn(["git", "init", "--no-colocate"]);
+  const store = join(p.dir, ".jj", "repo", "store", "git");
+  execFileSync("git", ["--git-dir", store, "fetch", "-q", src, "main:refs/heads/main"], { env: p.env });
+  rmSync(join(store, "FETCH_HEAD"), { force: true });
+  const first = execFileSync(JJ, ["log", "--no-graph", "-r", "@", "-T", "commit_id"], {
+    cwd: p.dir,
+    env: jjEnv(p),
+    encoding: "utf8",
+  }).trim();
+  jjIn(["git", "import"]);
+  jjIn(["new", "main"]);
+  jjIn(["abandon", first]);
+  p.git = (args) => git(["--git-dir", store, ...args], p.dir, p.env);
 }
 
 function jjEnv(p: VerifyProject): NodeJS.ProcessEnv {

@@ -28,8 +28,10 @@ export {
   type GitOptions,
   type GitResult,
   git,
+  gitStoreFor,
   hardenedArgs,
   NotAGitRepoError,
+  useGitStore,
   withGitFacts,
 } from "./run.js";
 export {

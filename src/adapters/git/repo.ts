@@ -1,7 +1,7 @@
 import { existsSync, lstatSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
-import { assertNotOption, type GitError, git, gitFailure, NotAGitRepoError } from "./run.js";
+import { assertNotOption, type GitError, git, gitFailure, gitStoreFor, NotAGitRepoError } from "./run.js";
 
 /** The top of the main checkout, even when `cwd` is inside a linked worktree. */
 export async function mainCheckoutRoot(cwd: string): Promise<string> {
@@ -102,6 +102,9 @@ function notARepoOr(
 
 /** The checked-out branch's short name, or null when HEAD is detached. */
 export async function currentBranch(cwd: string): Promise<string | null> {
+  // A jj repository's own git store is bare: no branch is checked out at its root (its HEAD
+  // names one all the same), so the base is moved with update-ref, never by a checkout's merge.
+  if (gitStoreFor(cwd) !== null) return null;
   const args = ["symbolic-ref", "--quiet", "HEAD"];
   const res = await git(args, { cwd, allowFail: true });
   // Exit 1 with --quiet means "HEAD is not a symbolic ref", i.e. detached.

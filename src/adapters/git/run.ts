@@ -52,12 +52,31 @@ const LOCATION_VARS = [
   "GIT_NAMESPACE",
 ];
 
-function childEnv(extra: NodeJS.ProcessEnv | undefined): NodeJS.ProcessEnv {
+/**
+ * Roots whose git repository is not at `<root>/.git`: a jj repository that is not colocated keeps
+ * its git store at `.jj/repo/store/git` (a bare repository). A call whose cwd is exactly such a
+ * root gets GIT_DIR set to that store; every other call discovers its repository as usual. Set
+ * only by the host for the person's root (findRoot), never from a path an agent wrote.
+ */
+const storeOfRoot = new Map<string, string>();
+
+/** Host-side git calls in `root` use the bare git repository `gitDir` (see storeOfRoot). */
+export function useGitStore(root: string, gitDir: string): void {
+  storeOfRoot.set(root, gitDir);
+}
+
+/** The bare git repository registered for `root` (useGitStore), or null. */
+export function gitStoreFor(root: string): string | null {
+  return storeOfRoot.get(root) ?? null;
+}
+
+function childEnv(extra: NodeJS.ProcessEnv | undefined, cwd: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const name of LOCATION_VARS) delete env[name];
   // Never block on a credential prompt: nobody is at this terminal for us.
   env.GIT_TERMINAL_PROMPT = "0";
-  return { ...env, ...extra };
+  const store = storeOfRoot.get(cwd);
+  return { ...env, ...extra, ...(store ? { GIT_DIR: store } : {}) };
 }
 
 // Large enough for a status or diff listing of a big monorepo.
@@ -280,7 +299,7 @@ function needsOverrides(args: readonly string[]): boolean {
 
 /** Runs git with an argument array (no shell), in `cwd`, hardened (see HARDENING). */
 export async function git(args: string[], opts: GitOptions): Promise<GitResult> {
-  const env = childEnv(opts.env);
+  const env = childEnv(opts.env, opts.cwd);
   const full = needsOverrides(args)
     ? await hardenedArgs(args, opts.cwd, env).catch(() => [...HARDENING, ...args])
     : [...HARDENING, ...args];
