@@ -64,4 +64,22 @@ describe.skipIf(!version)(`jj runs in a cloned repository (jj ${version ?? "not 
     expect((await p.task("a")).state).toBe("merged");
     expect(await jjOut(p, ["file", "show", "-r", "main", "a.txt"])).toBe("a\n");
   }, 300_000);
+
+  it("in a repository that is not colocated, with its store's refs packed (as `jj util gc` leaves them)", async () => {
+    const p = await makeJjProject({}, { colocate: false });
+    const store = join(p.dir, ".jj", "repo", "store", "git");
+    await p.git(["pack-refs", "--all"]);
+    const packed = readFileSync(join(store, "packed-refs"), "utf8");
+    expect(packed).toContain("refs/heads/main");
+    await writePart(p, "b", { steps: jjDone("b.txt", "b\n", "add b") });
+    await p.ok(["queue"]);
+    await p.ok(["launch"]);
+    const task = await p.waitState("b", ["review", "failed"]);
+    const log = readFileSync(join(await p.runDir("b"), "session.log"), "utf8");
+    expect(task.state, log).toBe("review");
+    expect(readFileSync(join(store, "packed-refs"), "utf8")).toBe(packed);
+    expect(await p.git(["show", "ballador/b:b.txt"])).toBe("b\n");
+    await p.ok(["merge", "b"]);
+    expect(await jjOut(p, ["file", "show", "-r", "main", "b.txt"])).toBe("b\n");
+  }, 300_000);
 });
