@@ -107,6 +107,28 @@ describe.skipIf(!version)(`jj operation heads per run, real jj ${version ?? "(no
     expect(killed.problems).toEqual([]);
     expect(killed.op).toBe(clean.op);
     expect(killed.head).toBe(clean.head);
+    // Killed at a later commit: its new head beside its parent, neither of them the start.
+    const first = clean.op as string;
+    for (const f of [startOp, "lock"]) rmSync(join(copy, f));
+    // One operation (nothing to snapshot), so its parent is the first.
+    const r2 = agent(ws, copy, "jj describe -m more");
+    expect(r2.code, r2.out).toBe(0);
+    const second = await readAgentOp(repo, copy, run);
+    expect(second.op).not.toBe(first);
+    writeFileSync(join(copy, first), "");
+    writeFileSync(join(copy, "lock"), "");
+    const later = await readAgentOp(repo, copy, run);
+    expect(later.problems).toEqual([]);
+    expect(later.op).toBe(second.op);
+    expect(later.head).toBe(second.head);
+    rmSync(join(copy, first));
+    // Two heads neither of which is the other's parent nor the start are a problem.
+    writeFileSync(join(copy, "ab".repeat(64)), "");
+    const unrelated = await readAgentOp(repo, copy, run);
+    expect(unrelated.op).toBeNull();
+    expect(unrelated.problems).toContain("2 operation heads (one expected)");
+    rmSync(join(copy, "ab".repeat(64)));
+    writeFileSync(join(copy, startOp), "");
     // Anything more is still a problem: a third head.
     writeFileSync(join(copy, "cd".repeat(64)), "");
     const three = await readAgentOp(repo, copy, run);

@@ -78,10 +78,13 @@ export async function readAgentOp(
 ): Promise<AgentOp> {
   const found = headsIn(copyDir);
   // A jj killed -9 while it updated the heads leaves its lock file and both heads (it adds the new
-  // one before it removes the old): jj itself reads that as the new head, and so does this. The
+  // one before it removes its parent): jj itself reads that as the new head, and so does this. The
   // copy is made anew before the next step, so a stale lock never blocks the agent's next jj.
   const strays = found.strays.filter((s) => !(s === "lock" && lstatSync(join(copyDir, s)).isFile()));
-  const ids = found.ids.length === 2 ? found.ids.filter((id) => id !== run.startOp) : found.ids;
+  const ids =
+    found.ids.length === 2
+      ? await newerOf(root, found.ids as [string, string], run.startOp, opts)
+      : found.ids;
   const problems = strays.map((s) => `not an operation head: ${JSON.stringify(s)}`);
   if (ids.length !== 1) problems.push(`${found.ids.length} operation heads (one expected)`);
   const op = ids.length === 1 ? (ids[0] as string) : null;
@@ -121,6 +124,28 @@ export async function readAgentOp(
   const heads = log.stdout.split("\n").filter(Boolean);
   if (heads.length !== 1) problems.push(`the workspace's change is ${heads.length} commits (one expected)`);
   return { op, head: heads.length === 1 ? (heads[0] as string) : null, moved, problems };
+}
+
+/**
+ * Of two operation heads, the newer: the one beside the run's start, or the one whose parent is
+ * the other (a jj killed between adding its new head and removing its parent's, at any of its
+ * commits); both when neither (recorded as a problem).
+ */
+async function newerOf(
+  root: string,
+  pair: [string, string],
+  start: string,
+  opts: JjOptions,
+): Promise<string[]> {
+  if (pair.includes(start)) return pair.filter((id) => id !== start);
+  for (const [id, other] of [pair, [pair[1], pair[0]]] as const) {
+    const log = await jj(root, ["--at-op", id, "op", "log", "--no-graph", "-n", "2", "-T", 'id ++ "\\n"'], {
+      ...opts,
+      allowFail: true,
+    });
+    if (log.code === 0 && log.stdout.split("\n")[1] === other) return [id];
+  }
+  return pair;
 }
 
 function bookmarksAt(root: string, op: string, opts: JjOptions): Promise<Map<string, string | null>> {
