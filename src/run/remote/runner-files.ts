@@ -1,11 +1,10 @@
-import { existsSync } from "node:fs";
-import { join } from "node:path";
-
 /**
  * The names of a runner's per-run records in the throwaway project's state folder (spec 0013),
  * apart from the code that reads them: a supervisor checks that they exist before it loads that
  * code (and the protocol's zod schemas with it), which only a run on a runner with secrets needs.
  */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 
 /** runner-masked.ts: the masked secrets' stand-ins and home's tunnel. */
 export const REMOTE_MASKED_FILE = "remote-masked.json";
