@@ -22,6 +22,8 @@ export const FULL_STACK_IN_FAST_FOLDERS = [
   "test/config/bad-input.test.ts",
   // A real jj in real bubblewrap sandboxes, repositories and workspaces per test (about 30 s).
   "test/adapters/jj*.test.ts",
+  // Real sshd hosts in network namespaces (spec 0013's shared connections), needing root.
+  "test/adapters/ssh-share-race.test.ts",
 ];
 
 // Not mergeConfig: it would append to `include` instead of narrowing it.

@@ -16,8 +16,16 @@ if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
   (await import(cache)).enableCompileCache();
   // The reads run most, exactly these words: the same document without commander's tree.
   const read = args.length === 2 && args[1] === "--json" && (args[0] === "status" || args[0] === "next");
+  // A remote run's two start-up processes, exactly these words: no command tree (spec 0013).
+  const relay = args.length === 3 && args[0] === "__runner-serve" && args[1] === "relay";
+  const serve = args.length === 2 && args[0] === "__runner-serve" && args[1] === "run";
   if (read) {
     const fast = await import(bundled ? "../dist/bundle/read-fast.js" : "../dist/cli/read-fast.js");
     await fast.runFastRead(args[0]);
+  } else if (relay || serve) {
+    const fast = await import(
+      bundled ? "../dist/bundle/runner-serve.js" : "../dist/cli/runner-serve-fast.js"
+    );
+    await (relay ? fast.relayMain(args[2]) : fast.serveRunMain());
   } else await import(bundled ? "../dist/bundle/cli.js" : "../dist/cli/entry.js");
 }

@@ -29,6 +29,8 @@ await build({
     "compile-cache": join(dist, "cli", "compile-cache.js"),
     // `status --json` and `next --json` without the command tree (bin/ballador.js).
     "read-fast": join(dist, "cli", "read-fast.js"),
+    // A remote run's relay and the runner's serve without the command tree (bin/ballador.js).
+    "runner-serve": join(dist, "cli", "runner-serve-fast.js"),
   },
   outdir: out,
   bundle: true,

@@ -31,7 +31,7 @@ import {
   verifyCommandFor,
 } from "../project/index.js";
 import { type McpSelection, mcpSelection } from "./mcp-servers.js";
-import { holdsRunnerSecrets } from "./remote/runner-secrets.js";
+import { holdsRunnerSecrets } from "./remote/runner-files.js";
 import { openPrReview, openRequests, openUpdate } from "./steering.js";
 
 /** A provisioning step that failed: its message is the task's failure reason. */

@@ -8,13 +8,14 @@
 import { type ChildProcessWithoutNullStreams as ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
+import { resolveProfile } from "../../adapters/agents/profiles.js";
 import { git, resolveCommit } from "../../adapters/git/index.js";
 import { readProvisionSpec } from "../../adapters/runfolder/index.js";
 import { awaitGitShared, gitSshEnv } from "../../adapters/ssh/index.js";
 import { openProject, type Project } from "../../project/index.js";
 import { VERSION } from "../../version.js";
 import { openPrReview, openRequests, openUpdate } from "../steering.js";
-import { type Masking, startMasking } from "./masking.js";
+import type { Masking } from "./masking.js";
 import { MAX_EVENT_LINE, parseEventLine, type RemoteEvent, type RunOrder, runRefs } from "./protocol.js";
 import {
   adopt,
@@ -25,7 +26,6 @@ import {
   saveRelayState,
   trustVerdict,
 } from "./relay-apply.js";
-import { runnerSecretsFor } from "./runner-secrets.js";
 import { balladorCommand, remoteOf, runnerNamed, shareOf, sshArgv } from "./ssh.js";
 
 type End = Extract<RemoteEvent, { t: "end" }>;
@@ -145,10 +145,15 @@ async function relayTo(r: RelayRun, claim: Claim): Promise<number> {
     pushed.catch(() => undefined);
     // Masked secrets stay here: the runner gets stand-ins and a tunnel to this process's proxy;
     // unless the person opted the runner in (secrets_at: runner): values in the order, held there.
-    const held = r.runner.secrets_at === "runner" ? await runnerSecretsFor(r, claim.profile) : null;
+    // Their code (and the sandbox runtime's proxy) loads only for a profile with secrets.
+    const secrets = Object.keys(resolveProfile(r.project.config, claim.profile).secrets).length > 0;
+    const held =
+      secrets && r.runner.secrets_at === "runner"
+        ? await (await import("./runner-secrets.js")).runnerSecretsFor(r, claim.profile)
+        : null;
     if (held)
       say(`secrets_at: runner: the secrets' values go to runner ${r.runner.name}, held in memory there`);
-    else masking = await startMasking(r, claim.profile);
+    else if (secrets) masking = await (await import("./masking.js")).startMasking(r, claim.profile);
     if (masking)
       say(`masked secrets stay home: runner ${r.runner.name} reaches their hosts through an SSH tunnel`);
     const masked = masking?.order;

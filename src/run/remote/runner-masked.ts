@@ -10,8 +10,9 @@ import { join } from "node:path";
 import { rootCertificates } from "node:tls";
 import type { Policy } from "../../adapters/sandbox/index.js";
 import { type MaskedOrder, MaskedOrderSchema } from "./protocol.js";
+import { REMOTE_MASKED_FILE } from "./runner-files.js";
 
-const FILE = "remote-masked.json";
+const FILE = REMOTE_MASKED_FILE;
 
 /** The trust variables the sandbox runtime sets for its own CA, set here for home's. */
 const CA_VARS = [

@@ -20,15 +20,11 @@ import { resolveSecrets, type SecretUse, splitSecrets } from "../sandboxing.js";
 import { remoteSecretsProblem } from "./masking-rules.js";
 import type { RunnerSecret } from "./protocol.js";
 import type { RelayRun } from "./relay-apply.js";
+import { RUNNER_SECRETS_FILE } from "./runner-files.js";
 
-const FILE = "runner-secrets.json";
+const FILE = RUNNER_SECRETS_FILE;
 /** The most a supervisor reads back from the keeper: the order's own bound on secrets. */
 const MAX_ANSWER = 64 * 256 * 1024 + 4096;
-
-/** Whether this (throwaway, runner-side) project holds a run's secrets from home. */
-export function holdsRunnerSecrets(stateDir: string): boolean {
-  return existsSync(join(stateDir, FILE));
-}
 
 /** Drops an earlier run's record (a continued project): a new order brings its own, or none. */
 export function forgetRunnerSecrets(stateDir: string): void {

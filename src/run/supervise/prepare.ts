@@ -3,14 +3,15 @@
  * environment (default-deny, masked secrets as stand-ins), start its sandbox and wrap its
  * command. Nothing here reads the config as it now stands: the run's plan is in its context.
  */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { prepareAgentHome } from "../../adapters/agents/home.js";
 import { resolveProfile } from "../../adapters/agents/profiles.js";
 import { resolveCommit } from "../../adapters/git/index.js";
 import type { RunSpec } from "../../adapters/runfolder/index.js";
 import { type MaskedSecret, RunSandbox } from "../../adapters/sandbox/index.js";
 import { mcpSelection } from "../mcp-servers.js";
-import { readRemoteMasked, remoteMaskedRun } from "../remote/runner-masked.js";
-import { runnerHeldSecrets } from "../remote/runner-secrets.js";
+import { holdsRunnerSecrets, REMOTE_MASKED_FILE } from "../remote/runner-files.js";
 import type { RefCopy } from "../run-refs.js";
 import { mcpForHome } from "../run-spec.js";
 import { beforeSandboxedStep } from "../run-steps.js";
@@ -64,10 +65,14 @@ export async function prepareAgent(ctx: RunContext): Promise<PreparedAgent> {
     const prepared = await agentEnvironment(spec);
     agent.env = prepared.env;
     // On a runner, masked secrets stay at home: stand-ins here, their hosts through the tunnel.
-    const remote = spec.sandbox ? readRemoteMasked(spec.stateDir) : null;
+    // Their code (and the protocol's zod schemas) loads only when the runner wrote their record.
+    const onRunner = spec.sandbox && existsSync(join(spec.stateDir, REMOTE_MASKED_FILE));
+    const remoteCode = onRunner ? await import("../remote/runner-masked.js") : null;
+    const remote = remoteCode?.readRemoteMasked(spec.stateDir) ?? null;
     if (spec.sandbox) {
       agent.copy = await beforeSandboxedStep(spec.repoRoot, paths.dir, spec.branch, spec.sandbox.jj);
-      const viaHome = remote ? remoteMaskedRun(spec.sandbox, remote, paths.dir) : null;
+      const viaHome =
+        remote && remoteCode ? remoteCode.remoteMaskedRun(spec.sandbox, remote, paths.dir) : null;
       agent.sandbox = await RunSandbox.start(viaHome?.policy ?? spec.sandbox, {
         runDir: paths.dir,
         tmp: spec.tmp,
@@ -116,7 +121,9 @@ export async function agentEnvironment(
     if (v !== undefined) env[name] = v;
   }
   // On a runner with secrets_at: runner the values came from home, held in memory by runner-serve.
-  const held = await runnerHeldSecrets(spec.stateDir, spec.profile);
+  const held = holdsRunnerSecrets(spec.stateDir)
+    ? await (await import("../remote/runner-secrets.js")).runnerHeldSecrets(spec.stateDir, spec.profile)
+    : null;
   const { passed, masked } = held ?? splitSecrets(spec.secrets, await resolveSecrets(spec, process.env));
   if (masked.length > 0 && !spec.sandbox) {
     throw new Error(`secret ${masked[0]?.name} is masked, which needs the sandbox (sandbox.mode is none)`);
