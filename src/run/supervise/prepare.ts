@@ -64,7 +64,7 @@ export async function prepareAgent(ctx: RunContext): Promise<PreparedAgent> {
     const prepared = await agentEnvironment(spec);
     agent.env = prepared.env;
     // On a runner, masked secrets stay at home: stand-ins here, their hosts through the tunnel.
-    const remote = spec.sandbox ? readRemoteMasked(spec.stateDir) : null;
+    const remote = spec.sandbox ? await readRemoteMasked(spec.stateDir) : null;
     if (spec.sandbox) {
       agent.copy = await beforeSandboxedStep(spec.repoRoot, paths.dir, spec.branch, spec.sandbox.jj);
       const viaHome = remote ? remoteMaskedRun(spec.sandbox, remote, paths.dir) : null;
