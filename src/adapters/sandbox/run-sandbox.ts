@@ -12,7 +12,13 @@ import { recordDenial } from "../runfolder/index.js";
 import type { Bind, Policy } from "./policy.js";
 import { type Placement, runtimePatched, setPlacements } from "./proxy-hooks.js";
 
-type Manager = typeof import("@anthropic-ai/sandbox-runtime").SandboxManager;
+/**
+ * The runtime's manager and CA maker from their own modules, not its index: the index also
+ * builds its config schemas with zod 3 (thousands of bound functions, ~1 MiB of heap in each
+ * supervisor) and re-exports its Windows and macOS helpers, none of which Ballador uses. The
+ * specifiers are literal, so the bundle inlines (and patches) these modules.
+ */
+type Manager = typeof import("@anthropic-ai/sandbox-runtime/dist/sandbox/sandbox-manager.js").SandboxManager;
 
 let manager: Manager | null = null;
 let initialized = false;
@@ -62,7 +68,7 @@ function runtimeBinaries(): Binaries {
 
 /** The runtime's manager, loaded once per process. */
 async function loadManager(): Promise<Manager> {
-  manager ??= (await import("@anthropic-ai/sandbox-runtime")).SandboxManager;
+  manager ??= (await import("@anthropic-ai/sandbox-runtime/dist/sandbox/sandbox-manager.js")).SandboxManager;
   return manager;
 }
 
@@ -466,7 +472,7 @@ function upstreamCaInEffect(files: readonly string[]): void {
  * reads its certificate (the runtime allows exactly that file), never its key.
  */
 async function writeRunCa(runDir: string): Promise<string> {
-  const { generateCa } = await import("@anthropic-ai/sandbox-runtime");
+  const { generateCa } = await import("@anthropic-ai/sandbox-runtime/dist/sandbox/mitm-ca.js");
   const dir = join(runDir, "proxy-ca");
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { mode: 0o700 });
