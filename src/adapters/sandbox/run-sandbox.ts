@@ -12,12 +12,6 @@ import { recordDenial } from "../runfolder/index.js";
 import type { Bind, Policy } from "./policy.js";
 import { type Placement, runtimePatched, setPlacements } from "./proxy-hooks.js";
 
-/**
- * The runtime's manager and CA maker from their own modules, not its index: the index also
- * builds its config schemas with zod 3 (thousands of bound functions, ~1 MiB of heap in each
- * supervisor) and re-exports its Windows and macOS helpers, none of which Ballador uses. The
- * specifiers are literal, so the bundle inlines (and patches) these modules.
- */
 type Manager = typeof import("@anthropic-ai/sandbox-runtime/dist/sandbox/sandbox-manager.js").SandboxManager;
 
 let manager: Manager | null = null;
@@ -66,7 +60,7 @@ function runtimeBinaries(): Binaries {
   return binaries;
 }
 
-/** The runtime's manager, loaded once per process. */
+/** The runtime's manager, once per process: its own module, not the index (zod 3, ~1 MiB of heap). */
 async function loadManager(): Promise<Manager> {
   manager ??= (await import("@anthropic-ai/sandbox-runtime/dist/sandbox/sandbox-manager.js")).SandboxManager;
   return manager;
