@@ -6,7 +6,7 @@
  * usual) but for the sandbox runtime (below). Node loads a few large files much faster than ninety small ones (docs/specs/0006).
  * Run by `npm run build`, ensure-setup and the test set-up, after tsc.
  */
-import { cpSync, rmSync } from "node:fs";
+import { cpSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -23,7 +23,6 @@ rmSync(out, { recursive: true, force: true });
 await build({
   entryPoints: {
     cli: join(dist, "cli", "entry.js"),
-    supervisor: join(dist, "cli", "supervisor-main.js"),
     "scripted-agent": join(dist, "scripted-agent", "entry.js"),
     // The launcher switches Node's compile cache on before it loads cli.js (bin/ballador.js).
     "compile-cache": join(dist, "cli", "compile-cache.js"),
@@ -43,6 +42,37 @@ await build({
   chunkNames: "chunk-[hash]",
   logLevel: "warning",
 });
+// Each run's supervisor: a build of its own (docs/specs/0017), so that what it loads is only
+// its own code (no chunk shared with the command tree), and without whitespace or comments:
+// V8 keeps every loaded file's text in the supervisor's heap for its whole life, and the
+// sandbox runtime's comments hold non-ASCII characters, which make V8 keep a file as two bytes
+// a character. Names are kept, so stack traces still name functions. Its chunks are named
+// apart, beside the rest (the runtime finds its vendor folder beside them).
+const supervisorBuild = await build({
+  entryPoints: { supervisor: join(dist, "cli", "supervisor-main.js") },
+  outdir: out,
+  bundle: true,
+  splitting: true,
+  format: "esm",
+  platform: "node",
+  target: "node20",
+  plugins: [sandboxRuntimePlugin(root)],
+  banner: { js: REQUIRE_BANNER },
+  chunkNames: "supervisor-[hash]",
+  minifyWhitespace: true,
+  logLevel: "warning",
+  metafile: true,
+});
+// esbuild escapes non-ASCII text in strings but not in regular expressions: one such character
+// would double the heap its file takes in every supervisor, so the build refuses it.
+for (const file of Object.keys(supervisorBuild.metafile.outputs)) {
+  const text = readFileSync(file, "utf8");
+  const at = text.search(/[^\x00-\x7f]/);
+  if (at >= 0)
+    throw new Error(
+      `build-bundle: ${file} holds a non-ASCII character (${JSON.stringify(text.slice(Math.max(0, at - 40), at + 10))}): write it as an escape (\\uXXXX) in the source`,
+    );
+}
 const vendor = join(runtimeDir, "vendor");
 for (const part of ["seccomp", "java-proxy-agent"]) {
   cpSync(join(vendor, part), join(out, "vendor", part), { recursive: true });

@@ -8,7 +8,8 @@ if (!runDir) {
 }
 // Before the supervisor's code loads (below), so Node 22+ takes it from the cache.
 enableCompileCache();
-const { supervise } = await import("../run/index.js");
+// The supervisor's own door, not run/'s: launch, cleanup and the remote relay are not its code.
+const { supervise } = await import("../run/supervise/index.js");
 try {
   process.exitCode = await supervise(runDir);
 } catch (err) {

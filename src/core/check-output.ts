@@ -107,7 +107,8 @@ export function trimOutput(output: string, maxLines = 40): string {
   const tail = lines.slice(-Math.floor(maxLines * 0.6));
   const head = lines
     .slice(0, -tail.length)
-    .filter((l) => /\b(fail|failed|error|assert|expected|✗|not ok)\b/i.test(l))
+    // ✗ written as an escape: the supervisor's bundle is kept ASCII (scripts/build-bundle.mjs).
+    .filter((l) => /\b(fail|failed|error|assert|expected|\u2717|not ok)\b/i.test(l))
     .slice(0, maxLines - tail.length);
   return [
     ...head,

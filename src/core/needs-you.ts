@@ -51,7 +51,8 @@ const ABOVE = 20;
 function questionAbove(rows: readonly string[]): string | null {
   if (/\?\s*$/.test(rows.at(-1) ?? "")) return null;
   for (const row of rows.slice(-ABOVE - 1, -1).reverse()) {
-    const text = row.replace(/^(?:[\s│|>*●◆✦•❯-]|\uFE0E)+|[\s│|]+$/gu, "");
+    // A TUI's frame and bullets (│ ● ◆ ✦ • ❯) as escapes: the supervisor's bundle is kept ASCII.
+    const text = row.replace(/^(?:[\s\u2502|>*\u25CF\u25C6\u2726\u2022\u276F-]|\uFE0E)+|[\s\u2502|]+$/gu, "");
     if (text.length > 1 && text.endsWith("?")) return text;
   }
   return null;

@@ -11,6 +11,10 @@ export function projectVcs(project: Project): Vcs {
   return project.config.vcs ?? detectVcs(project.paths.root);
 }
 
+export function isJjProject(project: Project): boolean {
+  return projectVcs(project) === "jj";
+}
+
 /** The jj workspace's name for a task (jj names `bl-<task>`; Ballador's prefix for reconcile). */
 export const JJ_WORKSPACE_PREFIX = "bl-";
 

@@ -12,9 +12,9 @@
  * Codex, Gemini CLI and OpenCode (headless) is proven with their real binaries (test/agents/*.e2e.test.ts).
  */
 import { execFile } from "node:child_process";
+import { createRequire } from "node:module";
 import { basename, join, resolve } from "node:path";
 import { promisify } from "node:util";
-import { parse as parseToml, stringify as stringifyToml } from "smol-toml";
 import { type CarryReport, carryInto, HomeFiles } from "../hostile/index.js";
 import {
   copyIfMissing,
@@ -37,6 +37,19 @@ import type { ResolvedProfile } from "./profiles.js";
 export { isObject, jsonOf, readPersonalJson };
 
 const exec = promisify(execFile);
+
+type Toml = typeof import("smol-toml");
+let toml: Toml | null = null;
+
+/**
+ * smol-toml is loaded when Codex's home is seeded, not when this module is: every supervisor
+ * loads this module, most for agents that have no TOML (spec 0017). Its CommonJS build,
+ * required synchronously.
+ */
+function tomlNow(): Toml {
+  toml ??= createRequire(import.meta.url)("smol-toml") as Toml;
+  return toml;
+}
 
 export interface AgentHomeContext {
   /** The run's HOME (inside the run folder when sandboxed; the real HOME when not). */
@@ -228,7 +241,7 @@ function seedCodex(home: HomeFiles, ctx: AgentHomeContext): { env: Record<string
   const text = ownText ?? readPersonal(join(personal, "config.toml")) ?? "";
   let config: Record<string, unknown>;
   try {
-    config = parseToml(text) as Record<string, unknown>;
+    config = tomlNow().parse(text) as Record<string, unknown>;
   } catch (err) {
     throw new Error(
       `${source} is not valid TOML (${(err as Error).message.split("\n")[0]}): fix it (Codex would refuse it too) or move it away`,
@@ -255,7 +268,7 @@ function seedCodex(home: HomeFiles, ctx: AgentHomeContext): { env: Record<string
     projects[path] = { ...(isObject(projects[path]) ? projects[path] : {}), trust_level: "trusted" };
   }
   config.projects = projects;
-  home.write(".codex/config.toml", `${stringifyToml(config)}\n`);
+  home.write(".codex/config.toml", `${tomlNow().stringify(config)}\n`);
   return { env: {} };
 }
 

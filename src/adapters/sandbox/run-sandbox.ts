@@ -12,7 +12,7 @@ import { recordDenial } from "../runfolder/index.js";
 import type { Bind, Policy } from "./policy.js";
 import { type Placement, runtimePatched, setPlacements } from "./proxy-hooks.js";
 
-type Manager = typeof import("@anthropic-ai/sandbox-runtime").SandboxManager;
+type Manager = typeof import("@anthropic-ai/sandbox-runtime/dist/sandbox/sandbox-manager.js").SandboxManager;
 
 let manager: Manager | null = null;
 let initialized = false;
@@ -60,9 +60,9 @@ function runtimeBinaries(): Binaries {
   return binaries;
 }
 
-/** The runtime's manager, loaded once per process. */
+/** The runtime's manager, once per process: its own module, not the index (zod 3, ~1 MiB of heap). */
 async function loadManager(): Promise<Manager> {
-  manager ??= (await import("@anthropic-ai/sandbox-runtime")).SandboxManager;
+  manager ??= (await import("@anthropic-ai/sandbox-runtime/dist/sandbox/sandbox-manager.js")).SandboxManager;
   return manager;
 }
 
@@ -466,7 +466,7 @@ function upstreamCaInEffect(files: readonly string[]): void {
  * reads its certificate (the runtime allows exactly that file), never its key.
  */
 async function writeRunCa(runDir: string): Promise<string> {
-  const { generateCa } = await import("@anthropic-ai/sandbox-runtime");
+  const { generateCa } = await import("@anthropic-ai/sandbox-runtime/dist/sandbox/mitm-ca.js");
   const dir = join(runDir, "proxy-ca");
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { mode: 0o700 });

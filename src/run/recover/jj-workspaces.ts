@@ -3,11 +3,7 @@ import { lstatSync, rmSync } from "node:fs";
 import { forgetWorkspace, reconcileWorkspaces } from "../../adapters/jj/index.js";
 import type { Project } from "../../project/index.js";
 import { worktreePathFor } from "../../project/index.js";
-import { JJ_WORKSPACE_PREFIX, jjOpFile, projectVcs } from "../vcs-names.js";
-
-export function isJjProject(project: Project): boolean {
-  return projectVcs(project) === "jj";
-}
+import { isJjProject, JJ_WORKSPACE_PREFIX, jjOpFile } from "../vcs-names.js";
 
 /**
  * Forgets the task's workspace and removes its folder (at the place Ballador computed: a link

@@ -2,17 +2,18 @@
  * Reconciling the store with the world after a crash. Observed facts (tmux sessions, processes,
  * worktrees) are compared with recorded claims (live runs, task states); what is certain is
  * repaired, the rest is reported.
+ *
+ * The repairs (rollback, a lost session's end, jj workspaces, a dead merge's leftovers) are
+ * loaded when one is due, not with this module: `status` reconciles at every call and never
+ * repairs, and their code (git, jj, run folders, the project's whole door) was most of what it
+ * loaded (spec 0017).
  */
 import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { isAlive } from "../../adapters/process/shell.js";
 import type { RunRow } from "../../adapters/store/index.js";
 import { type SessionInfo, Tmux, TmuxMissingError } from "../../adapters/tmux/index.js";
 import type { Project } from "../../project/index.js";
-import { reconcileMerges } from "../../project/index.js";
-import { takeInRunWork } from "../run-steps.js";
-import { endRunFailingTask } from "./end-run.js";
-import { reconcileJjWorkspaces } from "./jj-workspaces.js";
-import { rollbackProvisioning } from "./rollback.js";
 
 export interface ReconcileReport {
   repaired: string[];
@@ -48,11 +49,28 @@ async function reconcileRemote(
   if (line) (opts.repair ? report.repaired : report.disagreements).push(line);
 }
 
+async function rollBackInterrupted(project: Project, run: RunRow): Promise<string> {
+  const { rollbackProvisioning } = await import("./rollback.js");
+  const steps = await rollbackProvisioning(
+    project,
+    run,
+    "launch: interrupted (the process provisioning it died)",
+    "provisioning was interrupted",
+  );
+  return `${run.taskId}: interrupted launch rolled back${steps.length ? ` (${steps.join(", ")})` : ""}`;
+}
+
+/** A merge leaves its folder under merges/ while it runs: none there, none to look at. */
+async function deadMerges(project: Project, opts: { repair: boolean }): Promise<string[]> {
+  if (!existsSync(join(project.paths.stateDir, "merges"))) return [];
+  const { reconcileMerges } = await import("../../project/index.js");
+  return reconcileMerges(project.paths.root, project.paths.stateDir, opts.repair);
+}
+
 export async function reconcile(project: Project, opts: { repair: boolean }): Promise<ReconcileReport> {
   const store = project.store();
   const report: ReconcileReport = { repaired: [], disagreements: [] };
-  const merges = await reconcileMerges(project.paths.root, project.paths.stateDir, opts.repair);
-  (opts.repair ? report.repaired : report.disagreements).push(...merges);
+  (opts.repair ? report.repaired : report.disagreements).push(...(await deadMerges(project, opts)));
   const live = store.liveRuns();
   const sessions = await sessionsOf(project, live.length);
   const sessionNames = new Set((sessions ?? []).map((s) => s.name));
@@ -73,15 +91,7 @@ export async function reconcile(project: Project, opts: { repair: boolean }): Pr
         );
         continue;
       }
-      const steps = await rollbackProvisioning(
-        project,
-        run,
-        "launch: interrupted (the process provisioning it died)",
-        "provisioning was interrupted",
-      );
-      report.repaired.push(
-        `${run.taskId}: interrupted launch rolled back${steps.length ? ` (${steps.join(", ")})` : ""}`,
-      );
+      report.repaired.push(await rollBackInterrupted(project, run));
       continue;
     }
     if (sessions === null || sessionNames.has(run.session)) continue;
@@ -91,6 +101,7 @@ export async function reconcile(project: Project, opts: { repair: boolean }): Pr
       report.disagreements.push(`${what} (a run without a session)`);
       continue;
     }
+    const { markLost } = await import("./lost.js");
     await markLost(project, run);
     report.repaired.push(`${what}; marked failed (agent)`);
   }
@@ -123,22 +134,9 @@ export async function reconcile(project: Project, opts: { repair: boolean }): Pr
     });
     report.repaired.push(`${t.id}: was ${t.state} with no live run; marked failed`);
   }
-  if (opts.repair) report.repaired.push(...(await reconcileJjWorkspaces(project)));
-  return report;
-}
-
-async function markLost(project: Project, run: RunRow): Promise<void> {
-  const store = project.store();
-  const worktreeNote = existsSync(run.worktree) ? `worktree kept at ${run.worktree}` : "worktree is gone";
-  const detail = `the tmux session died without the supervisor recording an end; ${worktreeNote}`;
-  // Its commits are in the run's own object folder: the branch must not point at missing objects.
-  for (const v of await takeInRunWork(project.paths.root, run.runDir, run.id).catch(() => [])) {
-    store.addNote(run.taskId, run.id, "system", `sandbox: ${v}`);
+  if (opts.repair) {
+    const { reconcileJjWorkspaces } = await import("./jj-workspaces.js");
+    report.repaired.push(...(await reconcileJjWorkspaces(project)));
   }
-  endRunFailingTask(
-    store,
-    run,
-    { outcome: "session-lost", detail },
-    { cause: "reconcile: session died", actor: "reconcile", reason: "agent: session died without a report" },
-  );
+  return report;
 }

@@ -6,8 +6,9 @@ import { runFolder } from "../../adapters/runfolder/index.js";
 import type { RunRow } from "../../adapters/store/index.js";
 import { Tmux } from "../../adapters/tmux/index.js";
 import type { Project } from "../../project/index.js";
+import { isJjProject } from "../vcs-names.js";
 import { endRunFailingTask } from "./end-run.js";
-import { isJjProject, removeTaskWorkspace } from "./jj-workspaces.js";
+import { removeTaskWorkspace } from "./jj-workspaces.js";
 
 /**
  * A launch that failed after its claim (`message`: why): its launch log says so, then what it

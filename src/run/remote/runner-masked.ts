@@ -9,7 +9,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { rootCertificates } from "node:tls";
 import type { Policy } from "../../adapters/sandbox/index.js";
-import { type MaskedOrder, MaskedOrderSchema } from "./protocol.js";
+import type { MaskedOrder } from "./protocol.js";
 import { REMOTE_MASKED_FILE } from "./runner-files.js";
 
 const FILE = REMOTE_MASKED_FILE;
@@ -37,10 +37,15 @@ export function writeRemoteMasked(stateDir: string, masked: MaskedOrder): void {
   writeFileSync(join(stateDir, FILE), JSON.stringify(masked), { mode: 0o600 });
 }
 
-/** What runner-serve kept for this run, or null (a local run, or a run without masked secrets). */
-export function readRemoteMasked(stateDir: string): MaskedOrder | null {
+/**
+ * What runner-serve kept for this run, or null (a local run, or a run without masked secrets).
+ * The protocol's schemas (and zod with them) load only when there is a record to check: every
+ * supervisor loads this module (spec 0017).
+ */
+export async function readRemoteMasked(stateDir: string): Promise<MaskedOrder | null> {
   const file = join(stateDir, FILE);
   if (!existsSync(file)) return null;
+  const { MaskedOrderSchema } = await import("./protocol.js");
   const r = MaskedOrderSchema.safeParse(JSON.parse(readFileSync(file, "utf8")));
   if (!r.success) throw new Error(`${file} is not a masked-secrets record: ${r.error.issues[0]?.message}`);
   return r.data;

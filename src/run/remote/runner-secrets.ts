@@ -9,10 +9,10 @@
  */
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { z } from "zod";
 import { resolveProfile } from "../../adapters/agents/profiles.js";
 import type { MaskedSecret } from "../../adapters/sandbox/index.js";
 import { hostCovered, secretMode } from "../../core/secrets.js";
@@ -60,27 +60,41 @@ export async function runnerSecretsFor(r: RelayRun, profileName: string): Promis
   });
 }
 
+type Zod = typeof import("zod");
+let keptSchema: ReturnType<typeof makeKeptSchema> | null = null;
+
 /** What the state folder holds: where to ask, the token, how each secret is used. No value. */
-const KeptSchema = z
-  .object({
-    socket: z.string().max(200),
-    token: z.string().regex(/^[0-9a-f]{64}$/),
-    profile: z.string(),
-    uses: z.record(
-      z.string(),
-      z
-        .object({
-          mode: z.enum(["mask", "pass"]),
-          hosts: z.array(z.string()).optional(),
-          at: z.string().optional(),
-          extract: z.string().optional(),
-          header: z.string().optional(),
-          in_body: z.boolean().optional(),
-        })
-        .strict(),
-    ),
-  })
-  .strict();
+function makeKeptSchema({ z }: Zod) {
+  return z
+    .object({
+      socket: z.string().max(200),
+      token: z.string().regex(/^[0-9a-f]{64}$/),
+      profile: z.string(),
+      uses: z.record(
+        z.string(),
+        z
+          .object({
+            mode: z.enum(["mask", "pass"]),
+            hosts: z.array(z.string()).optional(),
+            at: z.string().optional(),
+            extract: z.string().optional(),
+            header: z.string().optional(),
+            in_body: z.boolean().optional(),
+          })
+          .strict(),
+      ),
+    })
+    .strict();
+}
+
+/**
+ * zod is required when a runner's record is read, not when this module loads: every supervisor
+ * loads this module, and zod's ~100 files cost each one tens of ms of CPU (spec 0017).
+ */
+function keptSchemaNow() {
+  keptSchema ??= makeKeptSchema(createRequire(import.meta.url)("zod") as Zod);
+  return keptSchema;
+}
 
 /**
  * The runner: holds the order's values in this process and answers the run's supervisor, which
@@ -154,7 +168,7 @@ export async function runnerHeldSecrets(
 ): Promise<{ passed: Record<string, string>; masked: MaskedSecret[] } | null> {
   const file = join(stateDir, FILE);
   if (!existsSync(file)) return null;
-  const kept = KeptSchema.parse(JSON.parse(readFileSync(file, "utf8")));
+  const kept = keptSchemaNow().parse(JSON.parse(readFileSync(file, "utf8")));
   if (kept.profile !== profile) return null;
   let values = held.get(kept.token);
   if (!values) {
