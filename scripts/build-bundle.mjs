@@ -6,9 +6,9 @@
  * usual) but for the sandbox runtime (below). Node loads a few large files much faster than ninety small ones (docs/specs/0006).
  * Run by `npm run build`, ensure-setup and the test set-up, after tsc.
  */
-import { cpSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { REQUIRE_BANNER, sandboxRuntimePlugin } from "./sandbox-runtime-plugin.mjs";
@@ -20,7 +20,7 @@ const runtimeDir = `${dirname(createRequire(import.meta.url).resolve(`${RUNTIME}
 
 const out = join(dist, "bundle");
 rmSync(out, { recursive: true, force: true });
-await build({
+const mainBuild = await build({
   entryPoints: {
     cli: join(dist, "cli", "entry.js"),
     "scripted-agent": join(dist, "scripted-agent", "entry.js"),
@@ -41,6 +41,7 @@ await build({
   banner: { js: REQUIRE_BANNER },
   chunkNames: "chunk-[hash]",
   logLevel: "warning",
+  metafile: true,
 });
 // Each run's supervisor: a build of its own (docs/specs/0017), so that what it loads is only
 // its own code (no chunk shared with the command tree), and without whitespace or comments:
@@ -73,6 +74,12 @@ for (const file of Object.keys(supervisorBuild.metafile.outputs)) {
       `build-bundle: ${file} holds a non-ASCII character (${JSON.stringify(text.slice(Math.max(0, at - 40), at + 10))}): write it as an escape (\\uXXXX) in the source`,
     );
 }
+// What each file of the bundle holds (its inputs, as paths from the package's root): the tests
+// that check what a process loads read it, since the supervisor's build keeps no path comments.
+const inputs = {};
+for (const meta of [mainBuild.metafile, supervisorBuild.metafile])
+  for (const [file, o] of Object.entries(meta.outputs)) inputs[basename(file)] = Object.keys(o.inputs).sort();
+writeFileSync(join(out, "inputs.json"), JSON.stringify(inputs));
 const vendor = join(runtimeDir, "vendor");
 for (const part of ["seccomp", "java-proxy-agent"]) {
   cpSync(join(vendor, part), join(out, "vendor", part), { recursive: true });

@@ -6,12 +6,10 @@
  * supervisor's start loads no zod (the runner's secrets records and the run protocol's schemas
  * load only on a runner that wrote them). Every module is recorded from inside the real process.
  */
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { BIN, cleanEnv, cleanupTempDirs, makeTempDir, PACKAGE_ROOT, runProgram } from "../helpers/cli.js";
-import { loadRecorder, loadsIn, packageLoads } from "../helpers/module-loads.js";
+import { loadRecorder, loadsIn, moduleLoads, packageLoads } from "../helpers/module-loads.js";
 
 afterEach(cleanupTempDirs);
 
@@ -25,15 +23,6 @@ async function loadsOf(dir: string, name: string, args: string[], input?: string
     timeoutMs: 60_000,
   });
   return { r, loads: await loadsIn(log) };
-}
-
-/** Loaded files of Ballador's that are, or (bundled) hold, the compiled module `dist/<path>`. */
-function holding(loads: string[], path: string): string[] {
-  return loads.filter((f) => {
-    if (!f.includes("/dist/")) return false;
-    const file = f.startsWith("file:") ? fileURLToPath(f) : f;
-    return file.endsWith(`/dist/${path}`) || readFileSync(file, "utf8").includes(`\n// dist/${path}\n`);
-  });
 }
 
 describe("a remote run's start-up processes", () => {
@@ -59,9 +48,9 @@ describe("a remote run's start-up processes", () => {
     const relay = await loadsOf(dir, "relay", [BIN, "__runner-serve", "relay", join(dir, "no-run")]);
     expect(relay.r.code).toBe(1);
     expect(relay.r.stderr).toContain("has no provision.json");
-    expect(holding(relay.loads, "run/remote/relay.js").length).toBeGreaterThan(0);
+    expect(moduleLoads(relay.loads, "run/remote/relay.js").length).toBeGreaterThan(0);
     expect(packageLoads(relay.loads, ["commander"])).toEqual([]);
-    expect(holding(relay.loads, "run/remote/masking.js")).toEqual([]);
+    expect(moduleLoads(relay.loads, "run/remote/masking.js")).toEqual([]);
   }, 120_000);
 
   it("a supervisor's start loads no zod", async () => {
@@ -72,7 +61,7 @@ describe("a remote run's start-up processes", () => {
     ]);
     expect(sup.r.code).toBe(1);
     // It loaded the run stage (the supervisor's code) before it failed on the missing folder.
-    expect(holding(sup.loads, "run/supervise/prepare.js").length).toBeGreaterThan(0);
+    expect(moduleLoads(sup.loads, "run/supervise/prepare.js").length).toBeGreaterThan(0);
     expect(packageLoads(sup.loads, ["zod"])).toEqual([]);
   }, 120_000);
 });

@@ -9,7 +9,8 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
-const HOOKS = `
+/** Node module hooks that append every resolved URL to the file given as `data.log`. */
+export const HOOKS = `
 import { appendFileSync } from "node:fs";
 let log;
 export function initialize(data) { log = data.log; }
@@ -42,15 +43,32 @@ export async function loadsIn(log: string): Promise<string[]> {
   return [...new Set((await readFile(log, "utf8")).split("\n").filter(Boolean))];
 }
 
+/** What each file of the bundle holds: its inputs, from the build's dist/bundle/inputs.json. */
+function bundleInputs(file: string): string[] {
+  const dir = file.slice(0, file.lastIndexOf("/"));
+  const all = JSON.parse(readFileSync(join(dir, "inputs.json"), "utf8")) as Record<string, string[]>;
+  return all[file.slice(dir.length + 1)] ?? [];
+}
+
+/** The loaded files that are, or (bundled) hold, an input matching `test` (a path from the root). */
+function loadsHolding(loads: readonly string[], test: (input: string) => boolean): string[] {
+  return loads.filter((f) => {
+    const path = f.startsWith("file:") ? fileURLToPath(f) : f;
+    const from =
+      path.indexOf("/node_modules/") >= 0 ? path.slice(path.lastIndexOf("/node_modules/") + 1) : null;
+    if (from && test(from)) return true;
+    return path.includes("/dist/bundle/") && bundleInputs(path).some(test);
+  });
+}
+
 /** The loaded files that are, or hold, a module of one of `packages`. */
 export function packageLoads(loads: readonly string[], packages: readonly string[]): string[] {
-  const alt = packages.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|");
-  const file = new RegExp(`/node_modules/(${alt})/`);
-  const inlined = new RegExp(`^// node_modules/(${alt})/`, "m");
-  return loads.filter((f) => {
-    if (file.test(f)) return true;
-    if (!f.includes("/dist/bundle/")) return false;
-    const path = f.startsWith("file:") ? fileURLToPath(f) : f;
-    return inlined.test(readFileSync(path, "utf8"));
-  });
+  return loadsHolding(loads, (i) => packages.some((p) => i.startsWith(`node_modules/${p}/`)));
+}
+
+/** The loaded files of Ballador's that are, or (bundled) hold, the compiled module `dist/<path>`. */
+export function moduleLoads(loads: readonly string[], path: string): string[] {
+  return loadsHolding(loads, (i) => i === `dist/${path}`).concat(
+    loads.filter((f) => (f.startsWith("file:") ? fileURLToPath(f) : f).endsWith(`/dist/${path}`)),
+  );
 }
