@@ -11,8 +11,8 @@ import { rename } from "node:fs/promises";
 import { join } from "node:path";
 import { git } from "../helpers/cli.js";
 import { JJ, JJ_BIN_DIR } from "../helpers/jj.js";
-import type { Step } from "../helpers/runtime.js";
-import { makeVerifyProject, type VerifyProject } from "../helpers/verification.js";
+import { alive, fileContains, gate, type Step, waitFor } from "../helpers/runtime.js";
+import { makeVerifyProject, type VerifyProject, writePart } from "../helpers/verification.js";
 
 export async function makeJjProject(
   config: Record<string, unknown> = {},
@@ -93,4 +93,45 @@ export function jjDone(path: string, content: string, message: string): Step[] {
     { run: agentJj(`commit -m '${message}'`) },
     { done: { summary: `wrote ${path}` } },
   ];
+}
+
+/**
+ * A part `id` whose agent commits early work with jj and waits at a gate; its supervisor is
+ * killed -9 there, and this returns once its session and its orphaned agent are gone.
+ */
+export async function killSupervisorAtGate(p: VerifyProject, id: string): Promise<void> {
+  await writePart(p, id, {
+    steps: [
+      { write: { path: "early.txt", content: "early\n" } },
+      // The retry runs the script again: early.txt is committed already then (jj would commit an empty change).
+      {
+        run: `if [ -n "$(${agentJj("diff --name-only")})" ]; then ${agentJj("commit -m 'early work'")}; fi`,
+      },
+      gate(p, id),
+      ...jjDone(`${id}.txt`, `${id}\n`, `add ${id}`),
+    ],
+  });
+  await p.ok(["queue"]);
+  await p.ok(["launch"]);
+  const run = await waitFor(
+    async () => {
+      const r = (await p.show(id)).runs.at(-1);
+      return r && r.status === "running" && r.agentPid !== null && r.supervisorPid !== null
+        ? { supervisorPid: r.supervisorPid, agentPid: r.agentPid }
+        : undefined;
+    },
+    `the supervisor of ${id} to start its agent`,
+    90_000,
+  );
+  // The agent is at its gate once its early commit is made (in its own chain of operations,
+  // the run's heads copy: not home yet).
+  const runDir = (await p.show(id)).runs.at(-1)?.runDir as string;
+  await waitFor(
+    async () => ((await fileContains(join(runDir, "session.log"), "3/")) ? true : undefined),
+    "the agent at its gate",
+    60_000,
+  );
+  process.kill(run.supervisorPid, "SIGKILL");
+  await waitFor(async () => ((await p.sessions()).length === 0 ? true : undefined), "the session to close");
+  await waitFor(async () => (alive(run.agentPid) ? undefined : true), "the orphaned agent to end", 30_000);
 }

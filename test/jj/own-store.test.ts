@@ -15,9 +15,9 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { git } from "../helpers/cli.js";
 import { jjAvailable } from "../helpers/jj.js";
-import { alive, cleanupProjects, fileContains, gate, waitFor } from "../helpers/runtime.js";
+import { cleanupProjects } from "../helpers/runtime.js";
 import { addBareRemote, ghStandIn, reviewBrief, writePart } from "../helpers/verification.js";
-import { agentJj, jjDone, jjOut, makeJjProject } from "./jj-project.js";
+import { agentJj, jjDone, jjOut, killSupervisorAtGate, makeJjProject } from "./jj-project.js";
 
 afterEach(cleanupProjects);
 
@@ -203,37 +203,7 @@ describe.skipIf(!version)(`runs in a non-colocated jj repository (jj ${version ?
 
   it("kill -9 of a supervisor mid-run: reconciled, its work taken in, the retry continues to review", async () => {
     const p = await makeJjProject({}, { colocate: false });
-    await writePart(p, "crashy", {
-      steps: [
-        { write: { path: "early.txt", content: "early\n" } },
-        {
-          run: `if [ -n "$(${agentJj("diff --name-only")})" ]; then ${agentJj("commit -m 'early work'")}; fi`,
-        },
-        gate(p, "crashy"),
-        ...jjDone("crashy.txt", "crashy\n", "add crashy"),
-      ],
-    });
-    await p.ok(["queue"]);
-    await p.ok(["launch"]);
-    const run = await waitFor(
-      async () => {
-        const r = (await p.show("crashy")).runs.at(-1);
-        return r && r.status === "running" && r.agentPid !== null && r.supervisorPid !== null
-          ? { supervisorPid: r.supervisorPid, agentPid: r.agentPid }
-          : undefined;
-      },
-      "the supervisor of crashy to start its agent",
-      90_000,
-    );
-    const runDir = (await p.show("crashy")).runs.at(-1)?.runDir as string;
-    await waitFor(
-      async () => ((await fileContains(join(runDir, "session.log"), "3/")) ? true : undefined),
-      "the agent at its gate",
-      60_000,
-    );
-    process.kill(run.supervisorPid, "SIGKILL");
-    await waitFor(async () => ((await p.sessions()).length === 0 ? true : undefined), "the session to close");
-    await waitFor(async () => (alive(run.agentPid) ? undefined : true), "the orphaned agent to end", 30_000);
+    await killSupervisorAtGate(p, "crashy");
 
     await p.ok(["launch"]);
     expect((await p.show("crashy")).runs[0]?.outcome).toBe("session-lost");

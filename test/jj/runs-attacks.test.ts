@@ -10,9 +10,9 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { jjAvailable } from "../helpers/jj.js";
-import { alive, cleanupProjects, fileContains, gate, waitFor } from "../helpers/runtime.js";
+import { cleanupProjects } from "../helpers/runtime.js";
 import { writePart } from "../helpers/verification.js";
-import { agentJj, jjDone, jjOut, makeJjProject } from "./jj-project.js";
+import { agentJj, jjDone, jjOut, killSupervisorAtGate, makeJjProject } from "./jj-project.js";
 
 afterEach(cleanupProjects);
 
@@ -81,40 +81,7 @@ describe.skipIf(!version)(`a hostile agent in a jj workspace (jj ${version ?? "n
 
   it("kill -9 of a supervisor mid-run: reconciled (its work taken in), the retry continues in the same workspace", async () => {
     const p = await makeJjProject();
-    await writePart(p, "crashy", {
-      steps: [
-        { write: { path: "early.txt", content: "early\n" } },
-        // The retry runs the script again: early.txt is committed already then (jj would commit an empty change).
-        {
-          run: `if [ -n "$(${agentJj("diff --name-only")})" ]; then ${agentJj("commit -m 'early work'")}; fi`,
-        },
-        gate(p, "crashy"),
-        ...jjDone("crashy.txt", "crashy\n", "add crashy"),
-      ],
-    });
-    await p.ok(["queue"]);
-    await p.ok(["launch"]);
-    const run = await waitFor(
-      async () => {
-        const r = (await p.show("crashy")).runs.at(-1);
-        return r && r.status === "running" && r.agentPid !== null && r.supervisorPid !== null
-          ? { supervisorPid: r.supervisorPid, agentPid: r.agentPid }
-          : undefined;
-      },
-      "the supervisor of crashy to start its agent",
-      90_000,
-    );
-    // The agent is at its gate once its early commit is made (in its own chain of operations,
-    // the run's heads copy: not home yet).
-    const runDir = (await p.show("crashy")).runs.at(-1)?.runDir as string;
-    await waitFor(
-      async () => ((await fileContains(join(runDir, "session.log"), "3/")) ? true : undefined),
-      "the agent at its gate",
-      60_000,
-    );
-    process.kill(run.supervisorPid, "SIGKILL");
-    await waitFor(async () => ((await p.sessions()).length === 0 ? true : undefined), "the session to close");
-    await waitFor(async () => (alive(run.agentPid) ? undefined : true), "the orphaned agent to end", 30_000);
+    await killSupervisorAtGate(p, "crashy");
 
     await p.ok(["launch"]);
     expect((await p.task("crashy")).state).toBe("failed");
