@@ -1,34 +1,13 @@
-/**
- * jj's `index` (rebuildable) and `store/extra` (commit metadata tables, named by their content's
- * hash) are shared by every workspace. Inside a run each is a per-run copy of links into a
- * read-only mount of the real folder: the index copy is discarded after each step (jj rebuilds
- * what it lacks), new metadata tables are taken in, never over an existing name. An agent that
- * deletes or rewrites the person's files there changes nothing at home. End to end through
- * bin/ballador.js with a real jj and bubblewrap.
- */
-import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { jjAvailable } from "../helpers/jj.js";
 import { cleanupProjects } from "../helpers/runtime.js";
 import { writePart } from "../helpers/verification.js";
-import { jjDone, jjOut, makeJjProject } from "./jj-project.js";
+import { filesIn, jjDone, jjOut, makeJjProject } from "./jj-project.js";
 
 afterEach(cleanupProjects);
 
 const version = jjAvailable();
-
-/** Every file under a folder (one level of subfolders) with its bytes. */
-function snapshot(dir: string): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    if (e.isDirectory())
-      for (const f of readdirSync(join(dir, e.name)))
-        out.set(`${e.name}/${f}`, readFileSync(join(dir, e.name, f), "hex"));
-    else out.set(e.name, readFileSync(join(dir, e.name), "hex"));
-  }
-  return out;
-}
 
 describe.skipIf(!version)(`the shared index and commit metadata (jj ${version ?? "not installed"})`, () => {
   it("an agent deleting and rewriting the person's index, metadata tables and git objects changes nothing at home; its own commit is taken", async () => {
@@ -57,20 +36,20 @@ describe.skipIf(!version)(`the shared index and commit metadata (jj ${version ??
       ],
     });
     const mainBefore = (await jjOut(p, ["log", "--no-graph", "-r", "main", "-T", "commit_id"])).trim();
-    const extraBefore = snapshot(extra);
-    const indexBefore = snapshot(index);
-    const objectsBefore = snapshot(objects);
+    const extraBefore = filesIn(extra);
+    const indexBefore = filesIn(index);
+    const objectsBefore = filesIn(objects);
     await p.ok(["queue"]);
     await p.ok(["launch"]);
     expect((await p.waitState("vandal", ["review", "failed"])).state).toBe("failed");
 
     // Home: every file the person had, as it was (new tables and heads may be added).
-    const extraAfter = snapshot(extra);
+    const extraAfter = filesIn(extra);
     for (const [name, bytes] of extraBefore)
       if (!name.startsWith("heads/")) expect(extraAfter.get(name), name).toBe(bytes);
-    const indexAfter = snapshot(index);
+    const indexAfter = filesIn(index);
     for (const [name, bytes] of indexBefore) expect(indexAfter.get(name), name).toBe(bytes);
-    const objectsAfter = snapshot(objects);
+    const objectsAfter = filesIn(objects);
     for (const [name, bytes] of objectsBefore) expect(objectsAfter.get(name), name).toBe(bytes);
     expect(objectsAfter.has(`ab/${"0".repeat(38)}`)).toBe(false);
     await p.git(["fsck", "--no-dangling"]);

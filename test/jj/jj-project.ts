@@ -6,7 +6,7 @@
  * `.git`), and the project's `git` then reads that store.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, renameSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { rename } from "node:fs/promises";
 import { join } from "node:path";
 import { git } from "../helpers/cli.js";
@@ -134,4 +134,16 @@ export async function killSupervisorAtGate(p: VerifyProject, id: string): Promis
   process.kill(run.supervisorPid, "SIGKILL");
   await waitFor(async () => ((await p.sessions()).length === 0 ? true : undefined), "the session to close");
   await waitFor(async () => (alive(run.agentPid) ? undefined : true), "the orphaned agent to end", 30_000);
+}
+
+/** Every file under a folder (one level of subfolders) with its bytes. */
+export function filesIn(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    if (e.isDirectory())
+      for (const f of readdirSync(join(dir, e.name)))
+        out.set(`${e.name}/${f}`, readFileSync(join(dir, e.name, f), "hex"));
+    else out.set(e.name, readFileSync(join(dir, e.name), "hex"));
+  }
+  return out;
 }

@@ -9,7 +9,7 @@
  * `vcs: git` refused; and `pr` pushing from that store.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -17,23 +17,11 @@ import { git } from "../helpers/cli.js";
 import { jjAvailable } from "../helpers/jj.js";
 import { cleanupProjects } from "../helpers/runtime.js";
 import { addBareRemote, ghStandIn, reviewBrief, writePart } from "../helpers/verification.js";
-import { agentJj, jjDone, jjOut, killSupervisorAtGate, makeJjProject } from "./jj-project.js";
+import { agentJj, filesIn, jjDone, jjOut, killSupervisorAtGate, makeJjProject } from "./jj-project.js";
 
 afterEach(cleanupProjects);
 
 const version = jjAvailable();
-
-/** Every file under a folder (one level of subfolders) with its bytes. */
-function snapshot(dir: string): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    if (e.isDirectory())
-      for (const f of readdirSync(join(dir, e.name)))
-        out.set(`${e.name}/${f}`, readFileSync(join(dir, e.name, f), "hex"));
-    else out.set(e.name, readFileSync(join(dir, e.name), "hex"));
-  }
-  return out;
-}
 
 const workspaces = async (p: Parameters<typeof jjOut>[0]) =>
   (await jjOut(p, ["workspace", "list", "-T", 'name ++ "\\n"']))
@@ -161,8 +149,8 @@ describe.skipIf(!version)(`runs in a non-colocated jj repository (jj ${version ?
     const keepRefs = async () =>
       (await p.git(["for-each-ref", "--format=%(refname) %(objectname)", "refs/jj/"])).trim();
     const keepBefore = (await keepRefs()).split("\n");
-    const objectsBefore = snapshot(objects);
-    const extraBefore = snapshot(extra);
+    const objectsBefore = filesIn(objects);
+    const extraBefore = filesIn(extra);
     const missing = "1".repeat(40);
     await writePart(p, "vandal", {
       steps: [
@@ -181,10 +169,10 @@ describe.skipIf(!version)(`runs in a non-colocated jj repository (jj ${version ?
     await p.ok(["launch"]);
     expect((await p.waitState("vandal", ["review", "failed"])).state).toBe("failed");
 
-    const objectsAfter = snapshot(objects);
+    const objectsAfter = filesIn(objects);
     for (const [name, bytes] of objectsBefore) expect(objectsAfter.get(name), name).toBe(bytes);
     expect(objectsAfter.has(`ab/${"0".repeat(38)}`)).toBe(false);
-    const extraAfter = snapshot(extra);
+    const extraAfter = filesIn(extra);
     for (const [name, bytes] of extraBefore)
       if (!name.startsWith("heads/")) expect(extraAfter.get(name), name).toBe(bytes);
     const keepAfter = (await keepRefs()).split("\n");
