@@ -11,7 +11,7 @@ import { createRequire } from "node:module";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
-import { REQUIRE_BANNER, sandboxRuntimePlugin } from "./sandbox-runtime-plugin.mjs";
+import { runtimeBuildOptions } from "./sandbox-runtime-plugin.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const RUNTIME = "@anthropic-ai/sandbox-runtime";
@@ -31,16 +31,10 @@ const mainBuild = await build({
     // A remote run's relay and the runner's serve without the command tree (bin/ballador.js).
     "runner-serve": join(dist, "cli", "runner-serve-fast.js"),
   },
+  ...runtimeBuildOptions(root),
   outdir: out,
-  bundle: true,
   splitting: true,
-  format: "esm",
-  platform: "node",
-  target: "node20",
-  plugins: [sandboxRuntimePlugin(root)],
-  banner: { js: REQUIRE_BANNER },
   chunkNames: "chunk-[hash]",
-  logLevel: "warning",
   metafile: true,
 });
 // Each run's supervisor: a build of its own (docs/specs/0017), so that what it loads is only
@@ -51,17 +45,11 @@ const mainBuild = await build({
 // apart, beside the rest (the runtime finds its vendor folder beside them).
 const supervisorBuild = await build({
   entryPoints: { supervisor: join(dist, "cli", "supervisor-main.js") },
+  ...runtimeBuildOptions(root),
   outdir: out,
-  bundle: true,
   splitting: true,
-  format: "esm",
-  platform: "node",
-  target: "node20",
-  plugins: [sandboxRuntimePlugin(root)],
-  banner: { js: REQUIRE_BANNER },
   chunkNames: "supervisor-[hash]",
   minifyWhitespace: true,
-  logLevel: "warning",
   metafile: true,
 });
 // esbuild escapes non-ASCII text in strings but not in regular expressions: one such character

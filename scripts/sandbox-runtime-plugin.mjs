@@ -169,11 +169,9 @@ export function sandboxRuntimePlugin(root) {
 export const REQUIRE_BANNER =
   'import { createRequire as __ballador_require } from "node:module"; const require = __ballador_require(import.meta.url);';
 
-export async function bundleWithRuntime(root, entry, outfile) {
-  const { build } = await import("esbuild");
-  await build({
-    entryPoints: [entry],
-    outfile,
+/** esbuild's options for an ES module bundle for Node 20 with the runtime inlined. */
+export function runtimeBuildOptions(root) {
+  return {
     bundle: true,
     format: "esm",
     platform: "node",
@@ -181,6 +179,11 @@ export async function bundleWithRuntime(root, entry, outfile) {
     plugins: [sandboxRuntimePlugin(root)],
     banner: { js: REQUIRE_BANNER },
     logLevel: "warning",
-  });
+  };
+}
+
+export async function bundleWithRuntime(root, entry, outfile) {
+  const { build } = await import("esbuild");
+  await build({ ...runtimeBuildOptions(root), entryPoints: [entry], outfile });
   return outfile;
 }
