@@ -7,18 +7,9 @@
  * runner").
  */
 import { createHmac, createPrivateKey, X509Certificate } from "node:crypto";
-import {
-  closeSync,
-  constants,
-  fstatSync,
-  lstatSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { lstatSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { readUntrusted } from "../hostile/index.js";
 
 /** The runtime's stand-in prefix: its registry's fast path looks for it. */
 const PREFIX = "fake_value_";
@@ -33,18 +24,14 @@ export interface RunCa {
   key: string;
 }
 
-/** A file of this process's user, read through no link, the only name of its content. */
-function readOwn(path: string, secret: boolean): string {
-  const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
-  try {
-    const s = fstatSync(fd);
-    const mine = s.uid === process.getuid?.();
-    if (!s.isFile() || !mine || s.nlink !== 1 || (secret && (s.mode & 0o077) !== 0))
-      throw new Error(`${path} is not this user's own file`);
-    return readFileSync(fd, "utf8");
-  } finally {
-    closeSync(fd);
-  }
+/** A file of this process's user in `dir`, read through no link, the only name of its content. */
+function readOwn(dir: string, file: string, secret: boolean): string {
+  const text = readUntrusted(dir, file, 64 * 1024);
+  const s = lstatSync(join(dir, file));
+  const mine = s.uid === process.getuid?.();
+  if (text === null || !mine || s.nlink !== 1 || (secret && (s.mode & 0o077) !== 0))
+    throw new Error(`${join(dir, file)} is not this user's own file`);
+  return text.toString("utf8");
 }
 
 /**
@@ -56,8 +43,8 @@ function keptCa(dir: string): RunCa | null {
   try {
     const d = lstatSync(dir);
     if (!d.isDirectory() || d.uid !== process.getuid?.() || (d.mode & 0o077) !== 0) return null;
-    const key = readOwn(join(dir, "ca.key"), true);
-    const cert = new X509Certificate(readOwn(join(dir, "ca.crt"), false));
+    const key = readOwn(dir, "ca.key", true);
+    const cert = new X509Certificate(readOwn(dir, "ca.crt", false));
     if (!cert.checkPrivateKey(createPrivateKey(key))) return null;
     if (Date.parse(cert.validTo) < Date.now() + MARGIN_MS) return null;
     return { dir, key };
