@@ -2,7 +2,7 @@
  * One process, one sandbox: the runtime keeps one manager per process, with its HTTP/SOCKS proxy
  * in this process; so the owner must spawn asynchronously and keep its event loop free.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import { pemCertificates } from "../../core/pem.js";
 import { hostCovered, hostMatches, hostOnly, maskContent } from "../../core/secrets.js";
@@ -11,6 +11,7 @@ import { findProgram } from "../agents/profiles.js";
 import { recordDenial } from "../runfolder/index.js";
 import type { Bind, Policy } from "./policy.js";
 import { type Placement, runtimePatched, setPlacements } from "./proxy-hooks.js";
+import { standInMinter, writeRunCa } from "./run-ca.js";
 
 type Manager = typeof import("@anthropic-ai/sandbox-runtime/dist/sandbox/sandbox-manager.js").SandboxManager;
 
@@ -27,6 +28,8 @@ const standIns = new Map<string, { name: string; hosts: string[] }>();
 let files: Array<{ at: string; content: string }> = [];
 /** The per-run CA's folder (host-only, in the run folder), removed when the sandbox stops. */
 let caDir: string | null = null;
+/** Derives stand-ins from the run's CA key (a proxy that must start again with the same ones); null: drawn at random. */
+let mint: ((name: string, real: string) => string) | null = null;
 /** A prewarm in flight: start() waits for it, then re-targets what it started. */
 let warming: Promise<void> | null = null;
 interface Binaries {
@@ -112,7 +115,8 @@ export class RunSandbox {
   /** Starts (or re-targets) this process's sandbox with the policy of one run. */
   static async start(
     policy: Policy,
-    opts: { runDir: string; tmp: string; masked?: readonly MaskedSecret[] },
+    // stable: keep the run folder's CA, derive the stand-ins from it (home's proxy of a remote run).
+    opts: { runDir: string; tmp: string; masked?: readonly MaskedSecret[]; stable?: { runId: string } },
   ): Promise<RunSandbox> {
     // The runtime reads CLAUDE_TMPDIR when wrapping: TMPDIR inside must be writable.
     process.env.CLAUDE_TMPDIR = opts.tmp;
@@ -125,7 +129,11 @@ export class RunSandbox {
     // TLS termination (and with it the injector) is fixed when the runtime starts: a process
     // that started without it restarts the runtime for a run with masked secrets.
     if (initialized && wanted.length > 0 && !manager.getMitmCA()) await RunSandbox.stopAll();
-    if (!initialized && wanted.length > 0) caDir = await writeRunCa(opts.runDir);
+    if (!initialized && wanted.length > 0) {
+      const ca = await writeRunCa(opts.runDir, opts.stable !== undefined);
+      caDir = ca.dir;
+      mint = opts.stable ? standInMinter(ca.key, opts.stable.runId) : null;
+    }
     denialsTo = opts.runDir;
     masked = wanted;
     await startRuntime(manager, runtimeConfig(policy, named, wanted));
@@ -258,6 +266,7 @@ export class RunSandbox {
     manager?.getSentinelRegistry().clear();
     if (caDir) rmSync(caDir, { recursive: true, force: true });
     caDir = null;
+    mint = null;
   }
 }
 
@@ -376,14 +385,19 @@ function registerStandIns(registry: Registry, wanted: readonly MaskedSecret[]): 
     placements.push({ standIn, real, hosts: m.hosts, header, inBody: m.inBody === true });
     return standIn;
   };
+  // The registry keeps a name's first stand-in; a derived one is given before the wrap asks.
+  const register = (name: string, real: string, hosts: string[]) =>
+    mint
+      ? registry.registerWithSentinel(name, mint(name, real), real, hosts)
+      : registry.register(name, real, hosts);
   for (const m of wanted) {
     if (m.at === undefined) {
-      place(m, registry.register(m.name, m.value, m.hosts), m.value);
+      place(m, register(m.name, m.value, m.hosts), m.value);
       continue;
     }
     // Keys of their own: a file's spans never share a stand-in with a variable.
     const content = maskContent(m.value, m.extract, (real, i) =>
-      place(m, registry.register(`ballador-file:${m.name}#${i}`, real, m.hosts), real),
+      place(m, register(`ballador-file:${m.name}#${i}`, real, m.hosts), real),
     );
     // Fail closed: a pattern that finds nothing gives no file rather than the real content.
     if (content === null) {
@@ -459,21 +473,6 @@ function upstreamCaInEffect(files: readonly string[]): void {
       );
     }
   }
-}
-
-/**
- * The run's own CA for TLS termination, in a host-only folder of the run folder: the sandbox
- * reads its certificate (the runtime allows exactly that file), never its key.
- */
-async function writeRunCa(runDir: string): Promise<string> {
-  const { generateCa } = await import("@anthropic-ai/sandbox-runtime/dist/sandbox/mitm-ca.js");
-  const dir = join(runDir, "proxy-ca");
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { mode: 0o700 });
-  const ca = generateCa({ cn: "ballador run CA", validityDays: 7 });
-  writeFileSync(join(dir, "ca.crt"), ca.certPem, { mode: 0o644 });
-  writeFileSync(join(dir, "ca.key"), ca.keyPem, { mode: 0o600 });
-  return dir;
 }
 
 /**

@@ -17,6 +17,7 @@ import { type Policy, RunSandbox } from "../../adapters/sandbox/index.js";
 import { runSsh } from "../../adapters/ssh/index.js";
 import type { Config } from "../../config/schema.js";
 import { hostCovered, hostMatches, hostOnly } from "../../core/secrets.js";
+import { shellQuote } from "../../core/shell.js";
 import { resolveSecrets, splitSecrets } from "../sandboxing.js";
 import { remoteSecretsProblem } from "./masking-rules.js";
 import type { MaskedOrder } from "./protocol.js";
@@ -43,19 +44,27 @@ function homePolicy(config: Config, hosts: string[]): Policy {
   };
 }
 
-/** The runner's end of the tunnel: an absolute path under its root (ssh does not expand `~`). */
+/**
+ * The runner's end of the tunnel: an absolute path under its root (ssh does not expand `~`).
+ * A socket left there by an earlier relay of this run (home killed: its ssh may still hold the
+ * forward) is removed first, in the same round trip, so a reopened relay binds it again.
+ */
 async function remoteSocket(runner: RunnerEntry, runId: string): Promise<string> {
-  let root = runner.root;
-  if (root === "~" || root.startsWith("~/")) {
-    const asked = await runSsh(runner.ssh, 'printf "%s" "$HOME"', { timeoutMs: 60_000 });
-    const home = asked.stdout.trim();
-    if (asked.code !== 0 || !home.startsWith("/"))
-      throw new Error(
-        `runner ${runner.name} did not say its home folder (${asked.stderr.trim().slice(0, 200)})`,
-      );
-    root = root === "~" ? home : join(home, root.slice(2));
-  }
-  const path = join(root, `tunnel-${createHash("sha256").update(runId).digest("hex").slice(0, 12)}.sock`);
+  const name = `tunnel-${createHash("sha256").update(runId).digest("hex").slice(0, 12)}.sock`;
+  const tilde = runner.root === "~" || runner.root.startsWith("~/");
+  const rel = runner.root === "~" ? name : join(runner.root.slice(2), name);
+  const target = tilde ? `"$HOME"/${shellQuote(rel)}` : shellQuote(join(runner.root, name));
+  const asked = await runSsh(
+    runner.ssh,
+    `f=${target}; if [ -S "$f" ]; then rm -f -- "$f"; fi; printf "%s" "$HOME"`,
+    { timeoutMs: 60_000 },
+  );
+  const home = asked.stdout.trim();
+  if (asked.code !== 0 || !home.startsWith("/"))
+    throw new Error(
+      `runner ${runner.name} did not say its home folder (${asked.stderr.trim().slice(0, 200)})`,
+    );
+  const path = tilde ? join(home, rel) : join(runner.root, name);
   if (!/^\/[A-Za-z0-9._/-]{1,100}$/.test(path))
     throw new Error(
       `runner ${runner.name}: the tunnel's socket ${JSON.stringify(path)} is too long or has characters a socket path here may not; give the runner a shorter root`,
@@ -142,6 +151,8 @@ export async function startMasking(r: RelayRun, profileName: string): Promise<Ma
     runDir: r.runDir,
     tmp: join(r.runDir, "tmp"),
     masked,
+    // A relay reopened by reconcile holds the same CA and stand-ins: the runner's agent keeps its first.
+    stable: { runId: r.runId },
   });
   const dir = mkdtempSync(join(tmpdir(), "bl-tunnel-"));
   const local = join(dir, "p.sock");
