@@ -147,3 +147,28 @@ export function filesIn(dir: string): Map<string, string> {
   }
   return out;
 }
+
+/**
+ * Parts a and b (a described once before its commit) and c stacked on both, queued and launched
+ * until all three are in review: a in two jj commits, b and c in one.
+ */
+export async function threePartsToReview(p: VerifyProject): Promise<void> {
+  await writePart(p, "a", {
+    steps: [
+      { write: { path: "a.txt", content: "draft\n" } },
+      { run: agentJj("describe -m 'first try at a'") },
+      ...jjDone("a.txt", "a\n", "add a"),
+    ],
+  });
+  await writePart(p, "b", { steps: jjDone("b.txt", "b\n", "add b") });
+  await writePart(p, "c", {
+    needs: ["a", "b"],
+    steps: [{ run: "test -f a.txt && test -f b.txt" }, ...jjDone("c.txt", "c\n", "add c")],
+  });
+  await p.ok(["queue"]);
+  await p.ok(["launch"]);
+  await p.reaches("a", "review");
+  await p.reaches("b", "review");
+  await p.ok(["launch"]);
+  await p.reaches("c", "review");
+}

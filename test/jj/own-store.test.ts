@@ -17,7 +17,15 @@ import { git } from "../helpers/cli.js";
 import { jjAvailable } from "../helpers/jj.js";
 import { cleanupProjects } from "../helpers/runtime.js";
 import { addBareRemote, ghStandIn, reviewBrief, writePart } from "../helpers/verification.js";
-import { agentJj, filesIn, jjDone, jjOut, killSupervisorAtGate, makeJjProject } from "./jj-project.js";
+import {
+  agentJj,
+  filesIn,
+  jjDone,
+  jjOut,
+  killSupervisorAtGate,
+  makeJjProject,
+  threePartsToReview,
+} from "./jj-project.js";
 
 afterEach(cleanupProjects);
 
@@ -33,24 +41,7 @@ describe.skipIf(!version)(`runs in a non-colocated jj repository (jj ${version ?
   it("three parts, one stacked on two, reach review and merge in order; main moves at home; cleanup forgets", async () => {
     const p = await makeJjProject({ stack: true }, { colocate: false });
     expect(existsSync(join(p.dir, ".git"))).toBe(false);
-    await writePart(p, "a", {
-      steps: [
-        { write: { path: "a.txt", content: "draft\n" } },
-        { run: agentJj("describe -m 'first try at a'") },
-        ...jjDone("a.txt", "a\n", "add a"),
-      ],
-    });
-    await writePart(p, "b", { steps: jjDone("b.txt", "b\n", "add b") });
-    await writePart(p, "c", {
-      needs: ["a", "b"],
-      steps: [{ run: "test -f a.txt && test -f b.txt" }, ...jjDone("c.txt", "c\n", "add c")],
-    });
-    await p.ok(["queue"]);
-    await p.ok(["launch"]);
-    await p.reaches("a", "review");
-    await p.reaches("b", "review");
-    await p.ok(["launch"]);
-    await p.reaches("c", "review");
+    await threePartsToReview(p);
 
     expect(await workspaces(p)).toEqual(["bl-a", "bl-b", "bl-c"]);
     const bookmark = async (name: string) =>

@@ -9,8 +9,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { jjAvailable } from "../helpers/jj.js";
 import { cleanupProjects } from "../helpers/runtime.js";
-import { briefSection, reviewBrief, writePart } from "../helpers/verification.js";
-import { agentJj, jjDone, jjOut, makeJjProject } from "./jj-project.js";
+import { briefSection, reviewBrief } from "../helpers/verification.js";
+import { jjOut, makeJjProject, threePartsToReview } from "./jj-project.js";
 
 afterEach(cleanupProjects);
 
@@ -19,24 +19,7 @@ const version = jjAvailable();
 describe.skipIf(!version)(`runs in jj workspaces (jj ${version ?? "not installed"})`, () => {
   it("three parts, one stacked on two, reach review in their workspaces and merge in order; the bookmark moves at home", async () => {
     const p = await makeJjProject({ stack: true });
-    await writePart(p, "a", {
-      steps: [
-        { write: { path: "a.txt", content: "draft\n" } },
-        { run: agentJj("describe -m 'first try at a'") },
-        ...jjDone("a.txt", "a\n", "add a"),
-      ],
-    });
-    await writePart(p, "b", { steps: jjDone("b.txt", "b\n", "add b") });
-    await writePart(p, "c", {
-      needs: ["a", "b"],
-      steps: [{ run: "test -f a.txt && test -f b.txt" }, ...jjDone("c.txt", "c\n", "add c")],
-    });
-    await p.ok(["queue"]);
-    await p.ok(["launch"]);
-    await p.reaches("a", "review");
-    await p.reaches("b", "review");
-    await p.ok(["launch"]);
-    await p.reaches("c", "review");
+    await threePartsToReview(p);
 
     // Each workspace is jj's, named for its task; each change is the task's bookmark at home.
     const workspaces = await jjOut(p, ["workspace", "list", "-T", 'name ++ "\\n"']);

@@ -7,7 +7,7 @@
  * still on no disk of the runner and in nothing the agent wrote.
  */
 import { describe, expect, it } from "vitest";
-import { maskedSecretConfig } from "../helpers/profiles.js";
+import { remoteSecretProject } from "../helpers/remote-secret-project.js";
 import { HAVE_RUNNER_HOSTS } from "../helpers/runner-hosts.js";
 import { filesHolding, filesOwnedBy } from "../helpers/runner-leaks.js";
 import { useRunnerHosts } from "../helpers/runner-project.js";
@@ -16,7 +16,6 @@ import {
   cleanupSandboxTests,
   expectInNoFile,
   leakPlaces,
-  makeSandboxProject,
   sessionLog,
   startHttpsHost,
   uniqueValue,
@@ -50,25 +49,15 @@ describe.skipIf(!HAVE_RUNNER_HOSTS)("masked secrets across a reopened relay (spe
       res.writeHead(ok ? 200 : expected === undefined ? 503 : 401, { "content-type": "text/plain" });
       res.end(ok ? "ok\n" : "no\n");
     });
-    const p = await makeSandboxProject({
-      allowHosts: ["127.0.0.1"],
-      config: {
-        ...maskedSecretConfig({
-          API_TOKEN: { env: "API_TOKEN", hosts: ["127.0.0.1"] },
-          TOKEN_FILE: {
-            env: "TOKEN_JSON",
-            hosts: ["127.0.0.1"],
-            at: "~/.config/tool/token.json",
-            extract: '"token": *"([^"]+)"',
-          },
-        }),
-        runners: [{ name: "r1", ssh: "r1", root: "~/ballador" }],
-        runners_remote: hosts.remote.url,
+    const p = await remoteSecretProject(hosts, {
+      API_TOKEN: { env: "API_TOKEN", hosts: ["127.0.0.1"] },
+      TOKEN_FILE: {
+        env: "TOKEN_JSON",
+        hosts: ["127.0.0.1"],
+        at: "~/.config/tool/token.json",
+        extract: '"token": *"([^"]+)"',
       },
     });
-    Object.assign(p.env, hosts.env);
-    const checked = await p.run(["runner", "check", "r1"], { timeoutMs: 240_000 });
-    expect(checked.code, checked.stdout + checked.stderr).toBe(0);
 
     const url = `https://127.0.0.1:${tls.port}`;
     const fileToken = `$(sed -n 's/.*"token": *"\\([^"]*\\)".*/\\1/p' "$HOME/.config/tool/token.json")`;

@@ -10,7 +10,7 @@
  */
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { maskedSecretConfig, type SecretSpec } from "../helpers/profiles.js";
+import { remoteSecretProject } from "../helpers/remote-secret-project.js";
 import { HAVE_RUNNER_HOSTS } from "../helpers/runner-hosts.js";
 import { filesHolding, filesOwnedBy, procValueHashes } from "../helpers/runner-leaks.js";
 import { useRunnerHosts } from "../helpers/runner-project.js";
@@ -20,8 +20,6 @@ import {
   expectInNoFile,
   filesContaining,
   leakPlaces,
-  makeSandboxProject,
-  type SandboxProject,
   sessionLog,
   startHttpsHost,
   uniqueValue,
@@ -54,23 +52,6 @@ function tunnelAttack(root: string, port: number): string {
 describe.skipIf(!HAVE_RUNNER_HOSTS)("masked secrets of a remote run (spec 0013)", () => {
   const hosts = useRunnerHosts([{ name: "r1" }], cleanupSandboxTests);
 
-  async function remoteSecretProject(secrets: Record<string, SecretSpec>): Promise<SandboxProject> {
-    const p = await makeSandboxProject({
-      allowHosts: ["127.0.0.1"],
-      config: {
-        ...maskedSecretConfig(secrets),
-        // A root under ~ (as the default is): the tunnel's socket path needs the runner's $HOME.
-        runners: [{ name: "r1", ssh: "r1", root: "~/ballador" }],
-        runners_remote: hosts.remote.url,
-      },
-    });
-    Object.assign(p.env, hosts.env);
-    // It sends the 7 MB bundle there the first time: slow on a loaded machine.
-    const checked = await p.run(["runner", "check", "r1"], { timeoutMs: 240_000 });
-    expect(checked.code, checked.stdout + checked.stderr).toBe(0);
-    return p;
-  }
-
   it("the agent on the runner holds a stand-in, the secret's host gets the value from home, and the value is on no disk of the runner", async () => {
     const h = hosts.hosts[0]!;
     const real = uniqueValue("tok-");
@@ -82,7 +63,7 @@ describe.skipIf(!HAVE_RUNNER_HOSTS)("masked secrets of a remote run (spec 0013)"
       res.end(`you sent: ${req.headers.authorization ?? ""}\n`);
     });
     const realFile = uniqueValue("file-tok-");
-    const p = await remoteSecretProject({
+    const p = await remoteSecretProject(hosts, {
       API_TOKEN: { env: "API_TOKEN", hosts: ["127.0.0.1"] },
       // A masked credential file: its content made at home, with the stand-in in the token's place.
       TOKEN_FILE: {
@@ -163,7 +144,7 @@ describe.skipIf(!HAVE_RUNNER_HOSTS)("masked secrets of a remote run (spec 0013)"
   }, 300_000);
 
   it("refuses a profile that passes a secret's value, naming the secret and the fix, and claims nothing", async () => {
-    const p = await remoteSecretProject({ PASS_TOKEN: { env: "PASS_TOKEN", mode: "pass" } });
+    const p = await remoteSecretProject(hosts, { PASS_TOKEN: { env: "PASS_TOKEN", mode: "pass" } });
     await p.part("passed", { steps: [{ done: "never" }] });
     await p.ok(["queue"]);
     const r = await p.run(["launch", "passed", "--on", "r1"], { env: { PASS_TOKEN: uniqueValue("p-") } });
