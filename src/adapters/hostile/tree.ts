@@ -264,6 +264,14 @@ export function freshFolder(path: string): void {
   if (entryKind(path) !== "dir") throw new UntrustedPathError(`${path} could not be made a plain folder`);
 }
 
+/**
+ * Makes root/rel a plain folder when it is not one, and every folder on the way: a link or a
+ * file met there is replaced, never followed (what an agent left in a tree the host writes in).
+ */
+export function plainFolderUntrusted(root: string, rel: string): string {
+  return makeParents(root, join(safeRelative(rel), "_"), true);
+}
+
 /** The parent folder a path would be written in; exported for callers that lstat it themselves. */
 export const parentOf = dirname;
 

@@ -20,7 +20,13 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
-import { entryKind, readUntrusted, UntrustedPathError } from "../hostile/index.js";
+import {
+  entryKind,
+  plainFolderUntrusted,
+  readUntrusted,
+  UntrustedPathError,
+  writeUntrusted,
+} from "../hostile/index.js";
 import { gitStoreMounts } from "./git-store.js";
 
 /**
@@ -201,12 +207,14 @@ export function objectsMounts(
   ];
 }
 
-/** Before a step: the run's objects folder names the read-only mount of the real one as its alternate. */
+/**
+ * Before a step: the run's objects folder names the read-only mount of the real one as its
+ * alternate. The agent wrote that folder in the last step: a link it left at `info`, `pack` or
+ * `info/alternates` is replaced, never followed (it would make the host write elsewhere).
+ */
 export function seedRunObjects(copyDir: string, own: string): void {
   const shadow = join(copyDir, "real-objects");
   mkdirSync(shadow, { recursive: true });
-  mkdirSync(join(own, "info"), { recursive: true });
-  mkdirSync(join(own, "pack"), { recursive: true });
-  rmSync(join(own, "info", "alternates"), { force: true });
-  writeFileSync(join(own, "info", "alternates"), `${shadow}\n`);
+  plainFolderUntrusted(own, "pack");
+  writeUntrusted(own, "info/alternates", `${shadow}\n`, 0o644, { replaceLinks: true });
 }
