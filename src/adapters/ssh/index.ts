@@ -8,6 +8,7 @@ import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { closeSync, lstatSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { isAlive } from "../process/shell.js";
 
 export const SSH_CONNECT_TIMEOUT_S = 20;
 /** How long a shared connection stays open once its last session has ended. */
@@ -77,13 +78,18 @@ export function sshOptions(env: NodeJS.ProcessEnv = process.env): string[] {
   ];
 }
 
+/** What names a runner's shared connection (its socket's hash): the sessions' and the opener's alike. */
+function sshShareKey(target: string): string {
+  return `ssh ${target}`;
+}
+
 /** Options before the destination, with its connection shared through a socket in `share`. */
 export function sshOptionsFor(
   target: string,
   share: string | null | undefined,
   env: NodeJS.ProcessEnv = process.env,
 ): string[] {
-  return [...sshOptions(env), ...shareOptions(share, `ssh ${target}`, env)];
+  return [...sshOptions(env), ...shareOptions(share, sshShareKey(target), env)];
 }
 
 /** argv of `ssh` running one remote command; `--` so a destination is never read as an option. */
@@ -112,6 +118,11 @@ function gitShareKey(d: { target: string; port: string | null }): string {
   return `git ${d.target} ${d.port ?? ""}`;
 }
 
+/** The person's own GIT_SSH_COMMAND is git's ssh (unless BALLADOR_SSH_CONFIG names Ballador's ssh_config). */
+function personsGitSsh(env: NodeJS.ProcessEnv): boolean {
+  return Boolean(env.GIT_SSH_COMMAND && !env.BALLADOR_SSH_CONFIG);
+}
+
 /**
  * The environment for git that talks to a runners_remote: ssh with BALLADOR_SSH_CONFIG, no
  * prompt, and with `share` the remote's connection shared (for `remote` only: its socket leads
@@ -122,7 +133,7 @@ export function gitSshEnv(
   env: NodeJS.ProcessEnv = process.env,
   share?: { dir: string | null; remote: string },
 ): Record<string, string> {
-  if (env.GIT_SSH_COMMAND && !env.BALLADOR_SSH_CONFIG) return {};
+  if (personsGitSsh(env)) return {};
   const d = share ? gitSshDestination(share.remote) : null;
   const shared = d ? shareOptions(share?.dir, gitShareKey(d), env) : [];
   return { GIT_SSH_COMMAND: ["ssh", ...sshOptions(env), ...shared].map(shellWord).join(" ") };
@@ -147,7 +158,7 @@ export function warmConnection(
   let target = "";
   let key = "";
   let port: string[] = [];
-  if ("target" in to) [target, key] = [to.target, `ssh ${to.target}`];
+  if ("target" in to) [target, key] = [to.target, sshShareKey(to.target)];
   else {
     const d = gitSshDestination(to.remote);
     if (!d) return;
@@ -190,8 +201,8 @@ function openerAlive(socket: string): boolean {
     if (Date.now() - statSync(mark).mtimeMs > SSH_CONNECT_TIMEOUT_S * 1000) return false;
     const pid = Number(readFileSync(mark, "utf8"));
     if (!Number.isInteger(pid) || pid <= 0) return true;
-    process.kill(pid, 0);
-    return true;
+    // An opener that ended unreaped (launch gone, a pid 1 that does not reap) is a zombie: dead.
+    return isAlive(pid);
   } catch {
     return false;
   }
@@ -219,7 +230,9 @@ export function awaitGitShared(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<void> {
   const d = gitSshDestination(share.remote);
-  return awaitShared(d && share.dir ? shareOptions(share.dir, gitShareKey(d), env) : []);
+  // The person's own ssh for git shares nothing of Ballador's: nothing to wait for.
+  const shared = d && share.dir && !personsGitSsh(env);
+  return awaitShared(shared ? shareOptions(share.dir, gitShareKey(d), env) : []);
 }
 
 /** The file in a run folder holding the argv of the ssh its process opens first (see spawnPrepared). */
