@@ -9,10 +9,8 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { rootCertificates } from "node:tls";
 import type { Policy } from "../../adapters/sandbox/index.js";
-import type { MaskedOrder } from "./protocol.js";
+import { type MaskedOrder, MaskedOrderSchema } from "./protocol.js";
 import { REMOTE_MASKED_FILE } from "./runner-files.js";
-
-const FILE = REMOTE_MASKED_FILE;
 
 /** The trust variables the sandbox runtime sets for its own CA, set here for home's. */
 const CA_VARS = [
@@ -30,22 +28,21 @@ const CA_VARS = [
 
 /** Drops an earlier run's record (a continued project): a new order brings its own, or none. */
 export function forgetRemoteMasked(stateDir: string): void {
-  rmSync(join(stateDir, FILE), { force: true });
+  rmSync(join(stateDir, REMOTE_MASKED_FILE), { force: true });
 }
 
 export function writeRemoteMasked(stateDir: string, masked: MaskedOrder): void {
-  writeFileSync(join(stateDir, FILE), JSON.stringify(masked), { mode: 0o600 });
+  writeFileSync(join(stateDir, REMOTE_MASKED_FILE), JSON.stringify(masked), { mode: 0o600 });
 }
 
 /**
  * What runner-serve kept for this run, or null (a local run, or a run without masked secrets).
- * The protocol's schemas (and zod with them) load only when there is a record to check: every
- * supervisor loads this module (spec 0017).
+ * A supervisor imports this module (and the protocol's zod schemas) only when the record is
+ * there (spec 0017).
  */
-export async function readRemoteMasked(stateDir: string): Promise<MaskedOrder | null> {
-  const file = join(stateDir, FILE);
+export function readRemoteMasked(stateDir: string): MaskedOrder | null {
+  const file = join(stateDir, REMOTE_MASKED_FILE);
   if (!existsSync(file)) return null;
-  const { MaskedOrderSchema } = await import("./protocol.js");
   const r = MaskedOrderSchema.safeParse(JSON.parse(readFileSync(file, "utf8")));
   if (!r.success) throw new Error(`${file} is not a masked-secrets record: ${r.error.issues[0]?.message}`);
   return r.data;

@@ -9,10 +9,10 @@
  */
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { z } from "zod";
 import { resolveProfile } from "../../adapters/agents/profiles.js";
 import type { MaskedSecret } from "../../adapters/sandbox/index.js";
 import { hostCovered, secretMode } from "../../core/secrets.js";
@@ -22,13 +22,12 @@ import type { RunnerSecret } from "./protocol.js";
 import type { RelayRun } from "./relay-apply.js";
 import { RUNNER_SECRETS_FILE } from "./runner-files.js";
 
-const FILE = RUNNER_SECRETS_FILE;
 /** The most a supervisor reads back from the keeper: the order's own bound on secrets. */
 const MAX_ANSWER = 64 * 256 * 1024 + 4096;
 
 /** Drops an earlier run's record (a continued project): a new order brings its own, or none. */
 export function forgetRunnerSecrets(stateDir: string): void {
-  rmSync(join(stateDir, FILE), { force: true });
+  rmSync(join(stateDir, RUNNER_SECRETS_FILE), { force: true });
 }
 
 /** Home: the profile's secrets with their values for the order, or null when it has none. */
@@ -60,41 +59,31 @@ export async function runnerSecretsFor(r: RelayRun, profileName: string): Promis
   });
 }
 
-type Zod = typeof import("zod");
-let keptSchema: ReturnType<typeof makeKeptSchema> | null = null;
-
-/** What the state folder holds: where to ask, the token, how each secret is used. No value. */
-function makeKeptSchema({ z }: Zod) {
-  return z
-    .object({
-      socket: z.string().max(200),
-      token: z.string().regex(/^[0-9a-f]{64}$/),
-      profile: z.string(),
-      uses: z.record(
-        z.string(),
-        z
-          .object({
-            mode: z.enum(["mask", "pass"]),
-            hosts: z.array(z.string()).optional(),
-            at: z.string().optional(),
-            extract: z.string().optional(),
-            header: z.string().optional(),
-            in_body: z.boolean().optional(),
-          })
-          .strict(),
-      ),
-    })
-    .strict();
-}
-
 /**
- * zod is required when a runner's record is read, not when this module loads: every supervisor
- * loads this module, and zod's ~100 files cost each one tens of ms of CPU (spec 0017).
+ * What the state folder holds: where to ask, the token, how each secret is used. No value.
+ * (This module, and zod with it, is imported only where such a record is made or read: a
+ * supervisor and the relay import it when their run has one, spec 0017.)
  */
-function keptSchemaNow() {
-  keptSchema ??= makeKeptSchema(createRequire(import.meta.url)("zod") as Zod);
-  return keptSchema;
-}
+const KeptSchema = z
+  .object({
+    socket: z.string().max(200),
+    token: z.string().regex(/^[0-9a-f]{64}$/),
+    profile: z.string(),
+    uses: z.record(
+      z.string(),
+      z
+        .object({
+          mode: z.enum(["mask", "pass"]),
+          hosts: z.array(z.string()).optional(),
+          at: z.string().optional(),
+          extract: z.string().optional(),
+          header: z.string().optional(),
+          in_body: z.boolean().optional(),
+        })
+        .strict(),
+    ),
+  })
+  .strict();
 
 /**
  * The runner: holds the order's values in this process and answers the run's supervisor, which
@@ -128,9 +117,9 @@ export async function keepSecrets(
     server.listen(socket, () => res());
   });
   server.unref();
-  const tmp = join(stateDir, `${FILE}.tmp`);
+  const tmp = join(stateDir, `${RUNNER_SECRETS_FILE}.tmp`);
   writeFileSync(tmp, JSON.stringify({ socket, token, profile, uses }), { mode: 0o600 });
-  renameSync(tmp, join(stateDir, FILE));
+  renameSync(tmp, join(stateDir, RUNNER_SECRETS_FILE));
   const close = () => {
     server.close();
     rmSync(dir, { recursive: true, force: true });
@@ -166,9 +155,9 @@ export async function runnerHeldSecrets(
   stateDir: string,
   profile: string,
 ): Promise<{ passed: Record<string, string>; masked: MaskedSecret[] } | null> {
-  const file = join(stateDir, FILE);
+  const file = join(stateDir, RUNNER_SECRETS_FILE);
   if (!existsSync(file)) return null;
-  const kept = keptSchemaNow().parse(JSON.parse(readFileSync(file, "utf8")));
+  const kept = KeptSchema.parse(JSON.parse(readFileSync(file, "utf8")));
   if (kept.profile !== profile) return null;
   let values = held.get(kept.token);
   if (!values) {

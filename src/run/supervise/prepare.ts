@@ -68,7 +68,7 @@ export async function prepareAgent(ctx: RunContext): Promise<PreparedAgent> {
     // Their code (and the protocol's zod schemas) loads only when the runner wrote their record.
     const onRunner = spec.sandbox && existsSync(join(spec.stateDir, REMOTE_MASKED_FILE));
     const remoteCode = onRunner ? await import("../remote/runner-masked.js") : null;
-    const remote = (await remoteCode?.readRemoteMasked(spec.stateDir)) ?? null;
+    const remote = remoteCode?.readRemoteMasked(spec.stateDir) ?? null;
     if (spec.sandbox) {
       agent.copy = await beforeSandboxedStep(spec.repoRoot, paths.dir, spec.branch, spec.sandbox.jj);
       const viaHome =
