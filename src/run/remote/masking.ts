@@ -17,7 +17,7 @@ import { type Policy, RunSandbox } from "../../adapters/sandbox/index.js";
 import { runSsh } from "../../adapters/ssh/index.js";
 import type { Config } from "../../config/schema.js";
 import { hostCovered, hostMatches, hostOnly } from "../../core/secrets.js";
-import { shellQuote } from "../../core/shell.js";
+import { remotePath } from "../../project/index.js";
 import { resolveSecrets, splitSecrets } from "../sandboxing.js";
 import { remoteSecretsProblem } from "./masking-rules.js";
 import type { MaskedOrder } from "./protocol.js";
@@ -52,8 +52,7 @@ function homePolicy(config: Config, hosts: string[]): Policy {
 async function remoteSocket(runner: RunnerEntry, runId: string): Promise<string> {
   const name = `tunnel-${createHash("sha256").update(runId).digest("hex").slice(0, 12)}.sock`;
   const tilde = runner.root === "~" || runner.root.startsWith("~/");
-  const rel = runner.root === "~" ? name : join(runner.root.slice(2), name);
-  const target = tilde ? `"$HOME"/${shellQuote(rel)}` : shellQuote(join(runner.root, name));
+  const target = remotePath(`${runner.root}/${name}`);
   const asked = await runSsh(
     runner.ssh,
     `f=${target}; if [ -S "$f" ]; then rm -f -- "$f"; fi; printf "%s" "$HOME"`,
@@ -64,7 +63,7 @@ async function remoteSocket(runner: RunnerEntry, runId: string): Promise<string>
     throw new Error(
       `runner ${runner.name} did not say its home folder (${asked.stderr.trim().slice(0, 200)})`,
     );
-  const path = tilde ? join(home, rel) : join(runner.root, name);
+  const path = tilde ? join(home, runner.root.slice(1), name) : join(runner.root, name);
   if (!/^\/[A-Za-z0-9._/-]{1,100}$/.test(path))
     throw new Error(
       `runner ${runner.name}: the tunnel's socket ${JSON.stringify(path)} is too long or has characters a socket path here may not; give the runner a shorter root`,
