@@ -22,8 +22,8 @@ import {
   resolveProfile,
 } from "../adapters/agents/profiles.js";
 import { listSpecs } from "../adapters/files/specs.js";
-import { commonDirOf, git } from "../adapters/git/index.js";
-import { ownGitStore, workingCopyChanges } from "../adapters/jj/index.js";
+import { commonDirOf, git, ownGitStore } from "../adapters/git/index.js";
+import { workingCopyChanges } from "../adapters/jj/index.js";
 import {
   buildConfinedPolicy,
   type MaskedSecret,

@@ -5,8 +5,13 @@
  */
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { mainCheckoutRoot, NotAGitRepoError, useGitStore } from "../adapters/git/index.js";
-import { exportGitRefs, JJ_MINIMUM, ownStoreRootAbove } from "../adapters/jj/index.js";
+import {
+  gitStoreFor,
+  mainCheckoutRoot,
+  NotAGitRepoError,
+  ownStoreRootAbove,
+  useGitStore,
+} from "../adapters/git/index.js";
 import type { TaskRow, TaskStore } from "../adapters/store/index.js";
 import { loadConfigCached } from "../config/cached.js";
 import { ConfigError } from "../config/errors.js";
@@ -117,7 +122,9 @@ export async function openProject(cwd: string, opts: { requireInit?: boolean } =
  * when exported: done before a command reads the base or a task's bookmark through git.
  */
 async function exportJjBookmarks(root: string): Promise<void> {
-  if (ownStoreRootAbove(root)?.root !== root) return;
+  // findRoot registered the store of such a root; jj's adapter loads only for one.
+  if (gitStoreFor(root) === null) return;
+  const { exportGitRefs, JJ_MINIMUM } = await import("../adapters/jj/index.js");
   try {
     await exportGitRefs(root);
   } catch (err) {

@@ -1,6 +1,7 @@
 /** What a launch checks in a project whose runs use jj workspaces (vcs: jj). */
 import { existsSync } from "node:fs";
-import { listWorkspaces, ownGitStore } from "../adapters/jj/index.js";
+import { ownGitStore } from "../adapters/git/index.js";
+import { listWorkspaces } from "../adapters/jj/index.js";
 import type { Project } from "../project/index.js";
 import { JJ_WORKSPACE_PREFIX } from "./vcs-names.js";
 

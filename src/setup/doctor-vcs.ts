@@ -1,6 +1,7 @@
 /** doctor's checks of the tool that makes a run's isolated tree: git worktrees or jj workspaces. */
 import { dirname } from "node:path";
-import { atLeast, detectVcs, isColocated, JJ_MINIMUM, jjVersion, ownGitStore } from "../adapters/jj/index.js";
+import { ownGitStore } from "../adapters/git/index.js";
+import { atLeast, detectVcs, isColocated, JJ_MINIMUM, jjVersion } from "../adapters/jj/index.js";
 import type { Config } from "../config/schema.js";
 import type { Check } from "./doctor.js";
 

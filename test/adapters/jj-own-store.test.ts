@@ -6,14 +6,15 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { currentBranch, git, resolveCommit, useGitStore } from "../../src/adapters/git/index.js";
 import {
-  addWorkspace,
-  exportGitRefs,
+  currentBranch,
+  git,
   ownGitStore,
   ownStoreRootAbove,
-  workingCopyChanges,
-} from "../../src/adapters/jj/index.js";
+  resolveCommit,
+  useGitStore,
+} from "../../src/adapters/git/index.js";
+import { addWorkspace, exportGitRefs, workingCopyChanges } from "../../src/adapters/jj/index.js";
 import { JJ, JJ_ENV, jjAvailable, useJjRepo } from "../helpers/jj.js";
 
 const version = jjAvailable();

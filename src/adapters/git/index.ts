@@ -1,5 +1,6 @@
 // The git adapter: every git call Ballador makes goes through here, as argument arrays.
 
+export { ownGitStore, ownStoreRootAbove } from "./jj-store.js";
 export { type Adoption, adoptObjects, checkLooseObject } from "./objects.js";
 export {
   blobAt,

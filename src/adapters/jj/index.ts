@@ -14,7 +14,7 @@ export {
   taskOpFile,
 } from "./op-heads.js";
 export { adoptOpStore, seedOpStore, seedRunObjects } from "./op-store.js";
-export { exportGitRefs, ownGitStore, ownStoreRootAbove, workingCopyChanges } from "./own-store.js";
+export { exportGitRefs, workingCopyChanges } from "./own-store.js";
 export { pushBookmark } from "./push.js";
 export { type ReconcileWorkspaces, reconcileWorkspaces } from "./reconcile.js";
 export { hostArgs, JjError, type JjOptions, type JjResult, jj } from "./run.js";
