@@ -7,10 +7,10 @@
  * existing ref. A person's keep ref deleted or rewritten in the copy is a violation, never undone
  * at home (the real refs were never writable).
  */
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { objectType, refsUnder, updateRef } from "../adapters/git/index.js";
-import { entryKind, readUntrustedText } from "../adapters/hostile/index.js";
+import { entryKind, freshFolder, readUntrustedText } from "../adapters/hostile/index.js";
 
 const PREFIX = "refs/jj/";
 /** jj's keep refs: named by the commit they keep, holding its id. */
@@ -22,12 +22,12 @@ export function keepCopy(opStoreCopy: string): string {
 }
 
 /** Makes the copy anew from the real refs under refs/jj; records their names in `seedFile` (host-only). */
-export async function seedKeepRefs(root: string, gitStore: string, opStoreCopy: string, seedFile: string) {
+export async function seedKeepRefs(root: string, opStoreCopy: string, seedFile: string) {
   const copy = keepCopy(opStoreCopy);
-  rmSync(copy, { recursive: true, force: true });
-  mkdirSync(join(copy, "keep"), { recursive: true });
-  // The mount point: jj makes it on its first commit.
-  mkdirSync(join(gitStore, "refs", "jj"), { recursive: true });
+  // The agent wrote it: removed without following its links. Its mount point is the per-run git
+  // folder's `refs/jj` (git-store.ts), never the person's store.
+  freshFolder(copy);
+  mkdirSync(join(copy, "keep"));
   const refs = await refsUnder(root, PREFIX);
   for (const [ref, id] of refs) {
     const file = join(copy, ref.slice(PREFIX.length));

@@ -63,7 +63,7 @@ export async function beforeJjStep(runDir: string, jj: JjPolicy): Promise<JjStep
     seedRunObjects(jj.opStoreCopy, runFolder(runDir).agent.objects);
     seedRunGitStore(gitStoreOf(jj.root), jj.opStoreCopy);
     seedSecureConfigMetadata(jj.root, runFolder(runDir).agent.home);
-    await seedKeepRefs(jj.root, gitStoreOf(jj.root), jj.opStoreCopy, runFolder(runDir).host.jjKeep);
+    await seedKeepRefs(jj.root, jj.opStoreCopy, runFolder(runDir).host.jjKeep);
   }
   return {
     root: jj.root,
