@@ -24,10 +24,11 @@ export function hookRunner(ctx: RunContext, violations: string[]): Hook {
     say(`hook ${name}: ${cmd}`);
     // The hook runs in the agent's tree with the agent's policy: the same care as the agent.
     let hookCopy: RefCopy | null = null;
+    let sandbox: RunSandbox | null = null;
     let wrapped: { file: string; args: string[] } | undefined;
     if (spec.sandbox) {
       hookCopy = await beforeSandboxedStep(spec.repoRoot, paths.dir, spec.branch, spec.sandbox.jj);
-      const sandbox = await RunSandbox.start(spec.sandbox, { runDir: paths.dir, tmp: spec.tmp });
+      sandbox = await RunSandbox.start(spec.sandbox, { runDir: paths.dir, tmp: spec.tmp });
       wrapped = await sandbox.wrapShell(cmd, spec.worktree);
     }
     await runShell(cmd, {
@@ -37,7 +38,7 @@ export function hookRunner(ctx: RunContext, violations: string[]): Hook {
       label: name,
       ...(wrapped ? { wrapped } : {}),
     });
-    if (hookCopy) violations.push(...(await takeInStep(ctx, hookCopy, `hook ${name}`)));
+    if (hookCopy) violations.push(...(await takeInStep(ctx, hookCopy, `hook ${name}`, sandbox)));
   };
 }
 
@@ -53,15 +54,23 @@ export function afterAgent(ctx: RunContext): void {
   for (const report of takeReports(ctx.paths.dir)) if (report.kind === "gate") handleReport(ctx, report);
 }
 
-/** After a sandboxed step: take in its objects and commits; say and record what it tried. */
-export async function takeInStep(ctx: RunContext, copy: RefCopy, step: string): Promise<string[]> {
+/**
+ * After a sandboxed step: take in its objects and commits; say and record what it tried. A jj
+ * step's snapshot runs in `sandbox`, the one the step ran in.
+ */
+export async function takeInStep(
+  ctx: RunContext,
+  copy: RefCopy,
+  step: string,
+  sandbox: RunSandbox | null,
+): Promise<string[]> {
   const { store, spec } = ctx;
   const after = await afterSandboxedStep(
     spec.repoRoot,
     ctx.paths.dir,
     copy,
     spec.runId,
-    await jjSnapshotIn(ctx, copy),
+    jjSnapshotIn(ctx, copy, sandbox),
   );
   if (after.snapshotFailed) {
     say(after.snapshotFailed);
@@ -78,12 +87,12 @@ export async function takeInStep(ctx: RunContext, copy: RefCopy, step: string): 
   return after.violations;
 }
 
-/** A jj step's snapshot runs in the run's sandbox with the agent's environment (snapshotJjStep). */
-async function jjSnapshotIn(ctx: RunContext, copy: RefCopy): Promise<JjSnapshotIn | undefined> {
+/** A jj step's snapshot runs in the step's sandbox with the agent's environment (snapshotJjStep). */
+function jjSnapshotIn(ctx: RunContext, copy: RefCopy, sandbox: RunSandbox | null): JjSnapshotIn | undefined {
   const { spec, paths } = ctx;
-  if (!copy.jj || !spec.sandbox) return undefined;
+  if (!copy.jj || !sandbox) return undefined;
   return {
-    sandbox: await RunSandbox.start(spec.sandbox, { runDir: paths.dir, tmp: spec.tmp }),
+    sandbox,
     env: spec.env,
     workspace: spec.worktree,
     logFile: paths.host.hooksLog,

@@ -121,7 +121,7 @@ async function superviseAttempt(ctx: RunContext): Promise<Next> {
     outcome = { kind: "exited", code: null, signal: null, error: agent.startError };
   } else {
     ({ outcome, exitCode } = await runAgent(ctx, agent.command, agent.env));
-    if (agent.copy) violations.push(...(await takeInStep(ctx, agent.copy, "agent")));
+    if (agent.copy) violations.push(...(await takeInStep(ctx, agent.copy, "agent", agent.sandbox)));
   }
   const hook = hookRunner(ctx, violations);
   await hook("after_run");
