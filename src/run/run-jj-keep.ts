@@ -11,15 +11,11 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { objectType, refsUnder, updateRef } from "../adapters/git/index.js";
 import { entryKind, freshFolder, readUntrustedText } from "../adapters/hostile/index.js";
+import { keepCopy } from "../adapters/jj/index.js";
 
 const PREFIX = "refs/jj/";
 /** jj's keep refs: named by the commit they keep, holding its id. */
 const KEEP = /^[0-9a-f]{40}$/;
-
-/** The run's copy (mounted over the store's refs/jj) and the host-only list of the refs it was seeded with. */
-export function keepCopy(opStoreCopy: string): string {
-  return join(opStoreCopy, "refs-jj");
-}
 
 /** Makes the copy anew from the real refs under refs/jj; records their names in `seedFile` (host-only). */
 export async function seedKeepRefs(root: string, opStoreCopy: string, seedFile: string) {

@@ -27,7 +27,7 @@ const MOUNTED = new Set(["objects"]);
 const COPIED = new Set(["HEAD", "packed-refs"]);
 
 /** The per-run git folder (mounted over the real git store) and where the real one is mounted read-only. */
-export function gitStoreCopy(copyDir: string): { copy: string; shadow: string } {
+function gitStoreCopy(copyDir: string): { copy: string; shadow: string } {
   return { copy: join(copyDir, "git"), shadow: join(copyDir, "real-git") };
 }
 

@@ -13,7 +13,7 @@ export {
   seedOpHeads,
   taskOpFile,
 } from "./op-heads.js";
-export { adoptOpStore, seedOpStore, seedRunObjects } from "./op-store.js";
+export { adoptOpStore, keepCopy, seedOpStore, seedRunObjects } from "./op-store.js";
 export { exportGitRefs, workingCopyChanges } from "./own-store.js";
 export { pushBookmark } from "./push.js";
 export { type ReconcileWorkspaces, reconcileWorkspaces } from "./reconcile.js";

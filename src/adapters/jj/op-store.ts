@@ -203,8 +203,13 @@ export function objectsMounts(
     { from: own, to: real },
     { from: real, to: join(copyDir, "real-objects"), readOnly: true },
     // refs/jj (jj's keep refs): the run's copy, seeded and taken in by src/run/run-jj-keep.ts.
-    { from: join(copyDir, "refs-jj"), to: join(gitStore, "refs", "jj") },
+    { from: keepCopy(copyDir), to: join(gitStore, "refs", "jj") },
   ];
+}
+
+/** The run's copy of the git store's refs/jj (jj's keep refs), mounted over the real one. */
+export function keepCopy(copyDir: string): string {
+  return join(copyDir, "refs-jj");
 }
 
 /**
