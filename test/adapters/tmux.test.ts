@@ -292,3 +292,15 @@ describe("Tmux", () => {
     expect((err as TmuxError).message).toContain("new-session");
   });
 });
+
+describe("Tmux, a server that quits while a session starts", () => {
+  it("new sessions start though the server's last session ends as they connect", async () => {
+    // Sessions whose process ends at once: the server quits over and over, some clients connect
+    // as it does (tmux prints "server exited unexpectedly"; 26 of 400 without the retry).
+    const starts = async (lane: number) => {
+      for (let i = 0; i < 60; i++)
+        await tmux.newSession({ name: `bl-q${lane}-${i}`, cwd: dir, command: ["true"] });
+    };
+    await Promise.all([0, 1, 2, 3].map(starts));
+  }, 60_000);
+});
