@@ -60,7 +60,8 @@ describe.skipIf(!version)(`a hostile agent in a jj workspace (jj ${version ?? "n
 
     const notes = async (id: string) => (await p.show(id)).notes.map((n) => n.text).join("\n");
     const evilNotes = await notes("evil");
-    expect(evilNotes).toContain("tried to move bookmark main");
+    // The run's end, named when it is not the refusal (a launch that failed leaves no notes).
+    expect(evilNotes, `evil: ${evil.reason}`).toContain("tried to move bookmark main");
     expect(evilNotes).toContain("tried to create bookmark stolen");
     expect(await notes("forger")).toMatch(/operation heads: .*(2 operation heads|not an operation head)/);
 
