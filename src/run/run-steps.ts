@@ -58,7 +58,7 @@ export async function afterSandboxedStep(
   if (copy.jj) {
     const failed = snapshot ? await snapshotJjStep(snapshot) : null;
     // Objects first (jj wrote them into the run's folder when it was mounted over the store's).
-    const adoption = copy.jj.opStoreCopy ? await adoptRunObjects(repo, runDir) : NO_ADOPTION;
+    const adoption = await adoptRunObjects(repo, runDir);
     const sync = await afterJjStep(runDir, copy.jj, runId);
     for (const r of adoption.refused) sync.violations.push(`git object refused: ${r}`);
     return { ...sync, adoption, ...(failed ? { snapshotFailed: failed } : {}) };
@@ -69,9 +69,6 @@ export async function afterSandboxedStep(
   for (const r of adoption.refused) sync.violations.push(`git object refused: ${r}`);
   return { ...sync, adoption };
 }
-
-/** A jj step without the copies adopts no git objects: jj wrote them in the store. */
-const NO_ADOPTION: Adoption = { adopted: 0, packs: 0, refused: [] };
 
 /** The copy a step started from, as recorded in the host-only run folder, or null. */
 export function recordedCopy(runDir: string): RefCopy | null {
