@@ -6,7 +6,7 @@
  * size), and the id must look like one before it goes on a command line.
  */
 import { join } from "node:path";
-import { firstJsonLine, isObj } from "../../core/usage.js";
+import { droidSessionHead } from "../../core/usage-records.js";
 import { namesUntrusted, readUntrustedEnds, UntrustedPathError } from "../hostile/index.js";
 
 const SESSION_ID = /^[A-Za-z0-9][A-Za-z0-9-]{0,99}$/;
@@ -36,8 +36,7 @@ export function latestDroidSession(home: string, worktree: string): string | nul
     const id = name.slice(0, -6);
     const ends = sessionEnds(home, join(rel, name));
     if (ends === null) continue;
-    const head = firstJsonLine(ends.head);
-    if (!isObj(head) || head.type !== "session_start" || head.cwd !== worktree || head.id !== id) continue;
+    if (droidSessionHead(ends.head, worktree)?.id !== id) continue;
     const stamps = [...(ends.head.match(STAMP) ?? []), ...(ends.tail.match(STAMP) ?? [])];
     const at = stamps.reduce((a, b) => (b > a ? b : a), "");
     if (!best || at > best.at) best = { id, at };
