@@ -8,6 +8,7 @@ import {
   count,
   firstJsonLine,
   isObj,
+  type Json,
   jsonLines,
   MAX_GEMINI_MESSAGES,
   modelName,
@@ -130,6 +131,16 @@ export function addQwenChat(
 }
 
 /**
+ * A Droid session's header, its first line `{type: "session_start", id, cwd}`, when it names
+ * `cwd` (another working directory's session is not this run's); else null. The usage reader and
+ * the session a retry continues (adapters/agents/droid-session.ts) check it alike.
+ */
+export function droidSessionHead(jsonl: string, cwd: string): Json | null {
+  const head = firstJsonLine(jsonl);
+  return isObj(head) && head.type === "session_start" && head.cwd === cwd ? head : null;
+}
+
+/**
  * Droid's session (`~/.factory/sessions/<cwd, / as ->/<id>.jsonl` beside `<id>.settings.json`,
  * Droid 0.225.2): the jsonl's first line `{type: "session_start", cwd}` (another working
  * directory is not this run's), its answers `{type: "message", timestamp, message: {role:
@@ -143,8 +154,7 @@ export function addDroidSession(
   settings: string,
   opts: { since: string | null; cwd: string; models: ReadonlyMap<string, string> },
 ): void {
-  const head = firstJsonLine(jsonl);
-  if (!isObj(head) || head.type !== "session_start" || head.cwd !== opts.cwd) return;
+  if (!droidSessionHead(jsonl, opts.cwd)) return;
   let answers = 0;
   let model: unknown;
   for (const d of jsonLines(jsonl, '"assistant"')) {

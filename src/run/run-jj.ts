@@ -34,8 +34,8 @@ export interface JjStepStart {
   opFile: string;
   startOp: string;
   own: string | null;
-  /** The per-run copies of the operation store (absent: the agent wrote the real one). */
-  opStoreCopy?: string;
+  /** The per-run copies of the operation store. */
+  opStoreCopy: string;
 }
 
 async function branchCommit(root: string, bookmark: string): Promise<string | null> {
@@ -58,13 +58,11 @@ export async function beforeJjStep(runDir: string, jj: JjPolicy): Promise<JjStep
     writeFileSync(`${copy}/${last}`, "");
     startOp = last;
   } else startOp = await seedOpHeads(jj.root, copy);
-  if (jj.opStoreCopy) {
-    seedOpStore(jj.root, jj.opStoreCopy);
-    seedRunObjects(jj.opStoreCopy, runFolder(runDir).agent.objects);
-    seedRunGitStore(gitStoreOf(jj.root), jj.opStoreCopy);
-    seedSecureConfigMetadata(jj.root, runFolder(runDir).agent.home);
-    await seedKeepRefs(jj.root, jj.opStoreCopy, runFolder(runDir).host.jjKeep);
-  }
+  seedOpStore(jj.root, jj.opStoreCopy);
+  seedRunObjects(jj.opStoreCopy, runFolder(runDir).agent.objects);
+  seedRunGitStore(gitStoreOf(jj.root), jj.opStoreCopy);
+  seedSecureConfigMetadata(jj.root, runFolder(runDir).agent.home);
+  await seedKeepRefs(jj.root, jj.opStoreCopy, runFolder(runDir).host.jjKeep);
   return {
     root: jj.root,
     workspace: jj.workspace,
@@ -72,7 +70,7 @@ export async function beforeJjStep(runDir: string, jj: JjPolicy): Promise<JjStep
     opFile: jj.opFile,
     startOp,
     own: await branchCommit(jj.root, jj.bookmark),
-    ...(jj.opStoreCopy ? { opStoreCopy: jj.opStoreCopy } : {}),
+    opStoreCopy: jj.opStoreCopy,
   };
 }
 
@@ -85,13 +83,11 @@ export interface JjSync {
 export async function afterJjStep(runDir: string, start: JjStepStart, runId: string): Promise<JjSync> {
   const out: JjSync = { moved: null, violations: [], refused: null };
   // The agent's new operations and views first: the host reads its head from the real store.
-  if (start.opStoreCopy) {
-    for (const p of adoptOpStore(start.root, start.opStoreCopy).problems)
-      out.violations.push(`jj operation store: ${p}`);
-    // The git objects were adopted before (afterSandboxedStep): a keep ref needs its commit there.
-    const keep = await adoptKeepRefs(start.root, start.opStoreCopy, runFolder(runDir).host.jjKeep);
-    for (const p of keep.problems) out.violations.push(`jj keep refs: ${p}`);
-  }
+  for (const p of adoptOpStore(start.root, start.opStoreCopy).problems)
+    out.violations.push(`jj operation store: ${p}`);
+  // The git objects were adopted before (afterSandboxedStep): a keep ref needs its commit there.
+  const keep = await adoptKeepRefs(start.root, start.opStoreCopy, runFolder(runDir).host.jjKeep);
+  for (const p of keep.problems) out.violations.push(`jj keep refs: ${p}`);
   const read = await readAgentOp(start.root, runFolder(runDir).agent.refs, {
     workspace: start.workspace,
     ownBookmark: start.bookmark,

@@ -44,9 +44,13 @@ export interface StepAfter extends RefSync {
 }
 
 /**
- * `snapshot`: for a jj step whose sandbox is still at hand, the workspace is snapshotted in it
- * first (snapshotJjStep), so edits made without a jj command are part of the change. A run
- * taken in after a stop or a crash has none: its edits wait for the next jj command there.
+ * Three stages, the same for a git and a jj run, each needing the one before: the jj workspace
+ * snapshotted (`snapshot`: for a jj step whose sandbox is still at hand, so edits made without a
+ * jj command are part of the change; a run taken in after a stop or a crash has none, its edits
+ * wait for the next jj command there); the run's objects adopted (checked; a jj run's were
+ * written into the run's folder mounted over the store's), since the task's ref may only point
+ * at a commit the repository has; then the task's own ref taken in from the copy (a git branch,
+ * or a jj run's operation and bookmark).
  */
 export async function afterSandboxedStep(
   repo: string,
@@ -55,23 +59,23 @@ export async function afterSandboxedStep(
   runId: string,
   snapshot?: JjSnapshotIn,
 ): Promise<StepAfter> {
-  if (copy.jj) {
-    const failed = snapshot ? await snapshotJjStep(snapshot) : null;
-    // Objects first (jj wrote them into the run's folder when it was mounted over the store's).
-    const adoption = copy.jj.opStoreCopy ? await adoptRunObjects(repo, runDir) : NO_ADOPTION;
-    const sync = await afterJjStep(runDir, copy.jj, runId);
-    for (const r of adoption.refused) sync.violations.push(`git object refused: ${r}`);
-    return { ...sync, adoption, ...(failed ? { snapshotFailed: failed } : {}) };
-  }
-  // Objects first: the branch may only point at a commit the repository has.
+  const snapshotFailed = copy.jj && snapshot ? await snapshotJjStep(snapshot) : null;
   const adoption = await adoptRunObjects(repo, runDir);
-  const sync = await syncOwnRef(repo, runDir, copy, runId);
-  for (const r of adoption.refused) sync.violations.push(`git object refused: ${r}`);
-  return { ...sync, adoption };
+  const sync = copy.jj
+    ? await afterJjStep(runDir, copy.jj, runId)
+    : await syncOwnRef(repo, runDir, copy, runId);
+  return {
+    ...sync,
+    violations: [...sync.violations, ...objectsRefused(adoption)],
+    adoption,
+    ...(snapshotFailed ? { snapshotFailed } : {}),
+  };
 }
 
-/** A jj step without the copies adopts no git objects: jj wrote them in the store. */
-const NO_ADOPTION: Adoption = { adopted: 0, packs: 0, refused: [] };
+/** The violations of an adoption: each object it refused. */
+function objectsRefused(adoption: Adoption): string[] {
+  return adoption.refused.map((r) => `git object refused: ${r}`);
+}
 
 /** The copy a step started from, as recorded in the host-only run folder, or null. */
 export function recordedCopy(runDir: string): RefCopy | null {
@@ -102,10 +106,7 @@ export function recordedCopy(runDir: string): RefCopy | null {
  */
 export async function takeInRunWork(repo: string, runDir: string, runId: string): Promise<string[]> {
   const copy = recordedCopy(runDir);
-  if (!copy) {
-    const adoption = await adoptRunObjects(repo, runDir);
-    return adoption.refused.map((r) => `git object refused: ${r}`);
-  }
+  if (!copy) return objectsRefused(await adoptRunObjects(repo, runDir));
   const after = await afterSandboxedStep(repo, runDir, copy, runId);
   return [...after.violations, ...(after.refused ? [after.refused] : [])];
 }

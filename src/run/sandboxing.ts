@@ -113,14 +113,18 @@ async function linkedWorktreeDir(
 }
 
 /**
- * What a jj run's agent may write: its workspace, the store's append-only folders, and the run's
- * copy of the operation heads (the run folder's `refs`, mounted over the real heads folder).
+ * What a jj run's agent may write: its workspace, and the run's copies of the store's folders its
+ * jj writes (the run folder's `refs`, `jjops` and `objects`, mounted over the real ones).
  */
 function jjPolicyFor(project: Project, run: PolicyRun): JjPolicy {
   const root = project.paths.root;
   const taskId = basename(run.worktree);
   const folder = runFolder(run.runDir);
-  const paths = agentPaths(root, run.worktree, folder.agent.refs, folder.agent.jjops, folder.agent.objects);
+  const paths = agentPaths(root, run.worktree, {
+    opHeads: folder.agent.refs,
+    opStore: folder.agent.jjops,
+    objects: folder.agent.objects,
+  });
   return {
     root,
     workspace: `${JJ_WORKSPACE_PREFIX}${taskId}`,

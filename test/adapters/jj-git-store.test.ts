@@ -73,13 +73,11 @@ describe("a jj run's git store", () => {
 
     // The sandbox mounts the copy over the real store first, then the real one read-only beside it,
     // then the run's objects and keep refs into the copy.
-    const mounts = agentPaths(
-      root,
-      join(dir, "ws"),
-      join(dir, "run", "refs"),
-      copyDir,
-      join(dir, "run", "objects"),
-    ).mounts;
+    const mounts = agentPaths(root, join(dir, "ws"), {
+      opHeads: join(dir, "run", "refs"),
+      opStore: copyDir,
+      objects: join(dir, "run", "objects"),
+    }).mounts;
     const at = (to: string) => mounts.findIndex((m) => m.to === to);
     expect(mounts[at(git)]?.from).toBe(copy);
     expect(mounts[at(shadow)]).toEqual({ from: git, to: shadow, readOnly: true });

@@ -9,7 +9,6 @@ import { describe, expect, it } from "vitest";
 import {
   addWorkspace,
   adoptCommit,
-  agentPaths,
   commitOf,
   forgetWorkspace,
   listBookmarks,
@@ -18,13 +17,14 @@ import {
   seedOpHeads,
 } from "../../src/adapters/jj/index.js";
 import { inSandbox, JJ, JJ_ENV, jjAvailable, useJjRepo } from "../helpers/jj.js";
+import { storeWritingPaths } from "./jj-store-paths.js";
 
 const version = jjAvailable();
 let dir = "";
 let repo = "";
 
 const agent = (workspace: string, copy: string, script: string) =>
-  inSandbox(agentPaths(repo, workspace, copy), workspace, script);
+  inSandbox(storeWritingPaths(repo, workspace, copy), workspace, script);
 
 describe.skipIf(!version)(`jj operation heads per run, real jj ${version ?? "(not installed)"}`, () => {
   useJjRepo("ballador-jjop-", ["main", "release"], (d, r) => {

@@ -8,13 +8,13 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
   addWorkspace,
-  agentPaths,
   listWorkspaces,
   readAgentOp,
   reconcileWorkspaces,
   seedOpHeads,
 } from "../../src/adapters/jj/index.js";
 import { JJ, JJ_ENV, jjAvailable, sandboxArgs, useJjRepo } from "../helpers/jj.js";
+import { storeWritingPaths } from "./jj-store-paths.js";
 
 const version = jjAvailable();
 let dir = "";
@@ -73,7 +73,7 @@ describe.skipIf(!version)(`jj after kill -9, real jj ${version ?? "(not installe
     const args = [
       "--die-with-parent",
       ...sandboxArgs(
-        agentPaths(repo, ws, copy),
+        storeWritingPaths(repo, ws, copy),
         ws,
         'i=0; while true; do i=$((i+1)); echo $i > n; jj commit -m "n $i" >/dev/null 2>&1; done',
       ),

@@ -9,7 +9,6 @@ import { describe, expect, it } from "vitest";
 import {
   addWorkspace,
   advanceBase,
-  agentPaths,
   atLeast,
   commitOf,
   commitsBetween,
@@ -30,14 +29,15 @@ import {
   taskHeadRevset,
 } from "../../src/adapters/jj/index.js";
 import { inSandbox, JJ, JJ_ENV, jjAvailable, useJjRepo } from "../helpers/jj.js";
+import { storeWritingPaths } from "./jj-store-paths.js";
 
 const version = jjAvailable();
 let dir = "";
 let repo = "";
 
-/** Runs a scripted agent's shell in its workspace under bubblewrap: writable only what agentPaths says. */
+/** Runs a scripted agent's shell in its workspace under bubblewrap, its jj writing the store (storeWritingPaths). */
 const agent = (workspace: string, script: string) =>
-  inSandbox(agentPaths(repo, workspace), workspace, script);
+  inSandbox(storeWritingPaths(repo, workspace), workspace, script);
 
 /** Verification on a clean checkout: a fresh workspace at exactly that commit, the verify command run there, forgotten after. */
 async function verifyCommit(commit: string, name: string): Promise<{ ok: boolean; files: string }> {

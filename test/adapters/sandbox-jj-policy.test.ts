@@ -33,6 +33,7 @@ const jj: JjPolicy = {
     join(root, ".git/config"),
   ],
   mounts: [{ from: join(runDir, "refs"), to: join(root, ".jj/repo/op_heads/heads") }],
+  opStoreCopy: join(runDir, "jjops"),
 };
 
 const input = {

@@ -1,15 +1,20 @@
 /**
- * The descriptor-level steps the link-safe doors share: reading a whole regular file from an
- * open descriptor, and the atomic write (a new temporary file, then a rename over the target).
+ * The descriptor-level steps the link-safe doors share: reading a regular file (whole, or a
+ * stretch of it) from an open descriptor, and the atomic write (a new temporary file, then a rename over the target).
  */
 import { closeSync, constants, openSync, readSync, renameSync, rmSync, writeSync } from "node:fs";
 
 /** Up to `size` bytes from the start of an open file (fewer if it shrank meanwhile). */
 export function readWhole(fd: number, size: number): Buffer {
+  return readAt(fd, 0, size);
+}
+
+/** Up to `size` bytes of an open file from byte `from` (fewer where the file ends). */
+export function readAt(fd: number, from: number, size: number): Buffer {
   const buf = Buffer.alloc(size);
   let off = 0;
   while (off < size) {
-    const n = readSync(fd, buf, off, size - off, off);
+    const n = readSync(fd, buf, off, size - off, from + off);
     if (n === 0) break;
     off += n;
   }

@@ -16,6 +16,7 @@ import {
   fstatSync,
   lstatSync,
   mkdirSync,
+  opendirSync,
   openSync,
   readdirSync,
   readlinkSync,
@@ -24,7 +25,7 @@ import {
   unlinkSync,
 } from "node:fs";
 import { dirname, isAbsolute, join, normalize, relative, sep } from "node:path";
-import { readWhole, writeThenRename } from "./fd-io.js";
+import { readAt, readWhole, writeThenRename } from "./fd-io.js";
 
 export class UntrustedPathError extends Error {
   override name = "UntrustedPathError";
@@ -68,11 +69,10 @@ function assertNoLinkOnTheWay(root: string, rel: string): void {
 }
 
 /**
- * Reads a regular file under `root`, at most `maxBytes` (more is an error: agent files have no
- * business being huge). Returns null when it does not exist. A link, a FIFO, a device or a folder
- * is an UntrustedPathError.
+ * Opens root/rel to read: a regular file only, not through a link, and (where /proc tells) the
+ * file under root that was asked for. Null when it does not exist; the caller closes the fd.
  */
-export function readUntrusted(root: string, rel: string, maxBytes = 4 * 1024 * 1024): Buffer | null {
+function openUntrusted(root: string, rel: string): { fd: number; path: string; size: number } | null {
   const safe = safeRelative(rel);
   const path = join(root, safe);
   let fd: number;
@@ -93,12 +93,72 @@ export function readUntrusted(root: string, rel: string, maxBytes = 4 * 1024 * 1
     else if (actual !== expected) {
       throw new UntrustedPathError(`${path} resolves outside its tree (to ${actual}); not read`);
     }
-    if (st.size > maxBytes)
-      throw new UntrustedPathError(`${path} is larger than ${maxBytes} bytes; not read`);
-    return readWhole(fd, st.size);
-  } finally {
+    return { fd, path, size: st.size };
+  } catch (err) {
     closeSync(fd);
+    throw err;
   }
+}
+
+/**
+ * Reads a regular file under `root`, at most `maxBytes` (more is an error: agent files have no
+ * business being huge). Returns null when it does not exist. A link, a FIFO, a device or a folder
+ * is an UntrustedPathError.
+ */
+export function readUntrusted(root: string, rel: string, maxBytes = 4 * 1024 * 1024): Buffer | null {
+  const file = openUntrusted(root, rel);
+  if (file === null) return null;
+  try {
+    if (file.size > maxBytes)
+      throw new UntrustedPathError(`${file.path} is larger than ${maxBytes} bytes; not read`);
+    return readWhole(file.fd, file.size);
+  } finally {
+    closeSync(file.fd);
+  }
+}
+
+/**
+ * The two ends of a regular file under `root`, opened as readUntrusted opens it, whatever its
+ * size: its first `head` bytes and its last `tail` bytes (the tail empty when the head holds it
+ * all), so a huge file costs what a small one does. Null when missing; UntrustedPathError as above.
+ */
+export function readUntrustedEnds(
+  root: string,
+  rel: string,
+  bytes: { head: number; tail: number },
+): { head: Buffer; tail: Buffer } | null {
+  const file = openUntrusted(root, rel);
+  if (file === null) return null;
+  try {
+    const head = readAt(file.fd, 0, Math.min(file.size, bytes.head));
+    const from = Math.max(head.length, file.size - bytes.tail);
+    const tail = from < file.size ? readAt(file.fd, from, file.size - from) : Buffer.alloc(0);
+    return { head, tail };
+  } finally {
+    closeSync(file.fd);
+  }
+}
+
+/**
+ * The names in the folder root/rel, at most `max` of them (in readdir order), when it and every
+ * folder on the way is a real folder (never listed through a link); [] when it is missing.
+ */
+export function namesUntrusted(root: string, rel: string, max: number): string[] {
+  const safe = safeRelative(rel);
+  try {
+    assertNoLinkOnTheWay(root, join(safe, "_"));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw err;
+  }
+  const dir = opendirSync(join(root, safe));
+  const names: string[] = [];
+  try {
+    for (let e = dir.readSync(); e !== null && names.length < max; e = dir.readSync()) names.push(e.name);
+  } finally {
+    dir.closeSync();
+  }
+  return names;
 }
 
 /** readUntrusted as text, or null when missing or unreadable for any reason (logged by the caller). */

@@ -18,7 +18,7 @@ export { exportGitRefs, workingCopyChanges } from "./own-store.js";
 export { pushBookmark } from "./push.js";
 export { type ReconcileWorkspaces, reconcileWorkspaces } from "./reconcile.js";
 export { hostArgs, JjError, type JjOptions, type JjResult, jj } from "./run.js";
-export { type AgentPaths, agentPaths } from "./sandbox-paths.js";
+export { type AgentPaths, agentPaths, type RunCopies } from "./sandbox-paths.js";
 export { squashRange } from "./squash.js";
 export { atLeast, detectVcs, gitStoreOf, isColocated, JJ_MINIMUM, jjVersion, type Vcs } from "./version.js";
 export {

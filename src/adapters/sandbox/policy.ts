@@ -61,9 +61,9 @@ export interface PolicyInput {
 }
 
 /**
- * The jj side of a run's policy (from the jj adapter's agentPaths): `write` the workspace and the
- * store's append-only folders, `readOnly` what stays read-only under them, `mounts` the per-run
- * copy of the operation heads. The names are the host's, for the steps after the sandboxed one.
+ * The jj side of a run's policy (from the jj adapter's agentPaths): `write` the workspace,
+ * `readOnly` what stays read-only beside it, `mounts` the per-run copies of the store's folders the
+ * agent's jj writes. The names are the host's, for the steps after the sandboxed one.
  */
 export interface JjPolicy {
   root: string;
@@ -75,7 +75,7 @@ export interface JjPolicy {
   readOnly: string[];
   mounts: { from: string; to: string; readOnly?: true }[];
   /** The per-run copies of jj's operation store (host folder), seeded and taken in around each step. */
-  opStoreCopy?: string;
+  opStoreCopy: string;
 }
 
 export interface Bind {

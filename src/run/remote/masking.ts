@@ -11,15 +11,15 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { connect, createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { resolveProfile } from "../../adapters/agents/profiles.js";
+import type { ResolvedProfile } from "../../adapters/agents/profiles.js";
 import { recordDenial } from "../../adapters/runfolder/index.js";
 import { type Policy, RunSandbox } from "../../adapters/sandbox/index.js";
 import { runSsh } from "../../adapters/ssh/index.js";
 import type { Config } from "../../config/schema.js";
-import { hostCovered, hostMatches, hostOnly } from "../../core/secrets.js";
+import { hostMatches, hostOnly } from "../../core/secrets.js";
 import { remotePath } from "../../project/index.js";
 import { resolveSecrets, splitSecrets } from "../sandboxing.js";
-import { remoteSecretsProblem } from "./masking-rules.js";
+import { checkRemoteSecrets } from "./masking-rules.js";
 import type { MaskedOrder } from "./protocol.js";
 import type { RelayRun } from "./relay-apply.js";
 import type { RunnerEntry } from "./ssh.js";
@@ -126,24 +126,13 @@ function listen(server: Server, path: string): Promise<void> {
 }
 
 /**
- * Starts home's side of a remote run's masked secrets, or null when its profile has none.
- * Throws (naming the secret, never its value) when a value cannot be had or a host is not
- * reachable under the run's allowlist.
+ * Starts home's side of a remote run's masked secrets (its profile has some). Throws (naming the
+ * secret, never its value) when a value cannot be had or a host is not reachable under the run's
+ * allowlist (checkRemoteSecrets).
  */
-export async function startMasking(r: RelayRun, profileName: string): Promise<Masking | null> {
+export async function startMasking(r: RelayRun, profile: ResolvedProfile): Promise<Masking> {
   const config = r.project.config;
-  const profile = resolveProfile(config, profileName);
-  if (Object.keys(profile.secrets).length === 0) return null;
-  const problem = remoteSecretsProblem(config, r.runner, profileName, profile.secrets);
-  if (problem) throw new Error(problem);
-  const allowed = [...config.sandbox.allow_hosts, ...profile.allowHosts];
-  for (const [name, spec] of Object.entries(profile.secrets)) {
-    const outside = (spec.hosts ?? []).find((h) => !hostCovered(h, allowed));
-    if (outside !== undefined)
-      throw new Error(
-        `secret ${name}: its host "${outside}" is not one the sandbox reaches; add it to sandbox.allow_hosts or the profile's allow_hosts in .ballador/config.yaml, or remove it from the secret's hosts`,
-      );
-  }
+  checkRemoteSecrets(config, r.runner, profile);
   const { masked } = splitSecrets(profile.secrets, await resolveSecrets(profile, process.env));
   const hosts = [...new Set(masked.flatMap((m) => m.hosts.map(hostOnly)))];
   const sandbox = await RunSandbox.start(homePolicy(config, hosts), {

@@ -146,14 +146,15 @@ async function relayTo(r: RelayRun, claim: Claim): Promise<number> {
     // Masked secrets stay here: the runner gets stand-ins and a tunnel to this process's proxy;
     // unless the person opted the runner in (secrets_at: runner): values in the order, held there.
     // Their code (and the sandbox runtime's proxy) loads only for a profile with secrets.
-    const secrets = Object.keys(resolveProfile(r.project.config, claim.profile).secrets).length > 0;
+    const profile = resolveProfile(r.project.config, claim.profile);
+    const secrets = Object.keys(profile.secrets).length > 0;
     const held =
       secrets && r.runner.secrets_at === "runner"
-        ? await (await import("./runner-secrets.js")).runnerSecretsFor(r, claim.profile)
+        ? await (await import("./runner-secrets.js")).runnerSecretsFor(r, profile)
         : null;
     if (held)
       say(`secrets_at: runner: the secrets' values go to runner ${r.runner.name}, held in memory there`);
-    else if (secrets) masking = await (await import("./masking.js")).startMasking(r, claim.profile);
+    else if (secrets) masking = await (await import("./masking.js")).startMasking(r, profile);
     if (masking)
       say(`masked secrets stay home: runner ${r.runner.name} reaches their hosts through an SSH tunnel`);
     const masked = masking?.order;

@@ -13,11 +13,11 @@ import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
-import { resolveProfile } from "../../adapters/agents/profiles.js";
+import type { ResolvedProfile } from "../../adapters/agents/profiles.js";
 import type { MaskedSecret } from "../../adapters/sandbox/index.js";
-import { hostCovered, secretMode } from "../../core/secrets.js";
+import { secretMode } from "../../core/secrets.js";
 import { resolveSecrets, type SecretUse, splitSecrets } from "../sandboxing.js";
-import { remoteSecretsProblem } from "./masking-rules.js";
+import { checkRemoteSecrets } from "./masking-rules.js";
 import type { RunnerSecret } from "./protocol.js";
 import type { RelayRun } from "./relay-apply.js";
 import { RUNNER_SECRETS_FILE } from "./runner-files.js";
@@ -30,22 +30,14 @@ export function forgetRunnerSecrets(stateDir: string): void {
   rmSync(join(stateDir, RUNNER_SECRETS_FILE), { force: true });
 }
 
-/** Home: the profile's secrets with their values for the order, or null when it has none. */
-export async function runnerSecretsFor(r: RelayRun, profileName: string): Promise<RunnerSecret[] | null> {
-  const config = r.project.config;
-  const profile = resolveProfile(config, profileName);
-  const specs = profile.secrets;
-  if (Object.keys(specs).length === 0) return null;
-  const problem = remoteSecretsProblem(config, r.runner, profileName, specs);
-  if (problem) throw new Error(problem);
-  const allowed = [...config.sandbox.allow_hosts, ...profile.allowHosts];
+/**
+ * Home: the run's profile's secrets (it has some) with their values for the order; checked
+ * first (checkRemoteSecrets).
+ */
+export async function runnerSecretsFor(r: RelayRun, profile: ResolvedProfile): Promise<RunnerSecret[]> {
+  checkRemoteSecrets(r.project.config, r.runner, profile);
   const values = await resolveSecrets(profile, process.env);
-  return Object.entries(specs).map(([name, spec]) => {
-    const outside = (spec.hosts ?? []).find((h) => !hostCovered(h, allowed));
-    if (outside !== undefined)
-      throw new Error(
-        `secret ${name}: its host "${outside}" is not one the sandbox reaches; add it to sandbox.allow_hosts or the profile's allow_hosts in .ballador/config.yaml, or remove it from the secret's hosts`,
-      );
+  return Object.entries(profile.secrets).map(([name, spec]) => {
     return {
       name,
       value: values[name] ?? "",
