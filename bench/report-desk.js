@@ -1,6 +1,6 @@
 /**
  * Child of bench/sections/report.js: the report desk of one run folder, polled as a supervisor
- * polls it (every 250 ms, the inbox's reports too). argv: <run folder>. On SIGTERM it prints
+ * polls it (every 250 ms, the inbox's reports too; every 25 ms while a check it asked is due). argv: <run folder>. On SIGTERM it prints
  * one JSON document: the CPU (user + system, ms) its polls took in all, the answered polls' share,
  * and how many requests it answered, so the section can add the supervisor's part of a `done`.
  */
@@ -16,7 +16,8 @@ let busyUs = 0;
 let idleUs = 0;
 let idlePolls = 0;
 let answered = 0;
-const timer = setInterval(() => {
+let timer;
+const poll = () => {
   const before = process.cpuUsage();
   const taken = desk.take();
   takeReports(runDir);
@@ -29,9 +30,11 @@ const timer = setInterval(() => {
     idleUs += us;
     idlePolls++;
   }
-}, 250);
+  timer = setTimeout(poll, desk.awaitingCheck() ? 25 : 250);
+};
+timer = setTimeout(poll, 250);
 process.on("SIGTERM", () => {
-  clearInterval(timer);
+  clearTimeout(timer);
   process.stdout.write(
     `${JSON.stringify({ busyMs: busyUs / 1000, idleMs: idleUs / 1000, idlePolls, answered })}\n`,
   );

@@ -89,7 +89,9 @@ async function branchFacts(project: Project, task: TaskRow, branch: string): Pro
   const span = await taskSpan(project, task.id, branch);
   const head = span?.head ?? null;
   const from = span?.fork ?? null;
-  const changed = head && from ? await changedFiles(root, from, head).catch(() => []) : [];
+  // null: git could not say (no merge base): the questions below then ask for themselves.
+  const listed = head && from ? await changedFiles(root, from, head).catch(() => null) : null;
+  const changed = listed ?? [];
   const diffStat = head && from ? await diffStatOf(root, from, head) : "";
   // Scope is judged on the task's own commits: a stacked branch also carries its dependencies'.
   const own = head ? await ownChangedFiles(project, task, head) : [];
@@ -103,10 +105,16 @@ async function branchFacts(project: Project, task: TaskRow, branch: string): Pro
             from,
             head,
             await baseVerifyInputs(root, from, verify, config.verify_inputs, config.bootstrap),
+            // `from` is the fork, an ancestor of head: the three-dot list is the two-dot one.
+            listed ?? undefined,
           )
         ).labels
       : [];
-  const dependencies = head && from ? await dependencyChangesBetween(root, from, head) : [];
+  // A package.json the branch did not touch has no dependency changes: no blob read.
+  const dependencies =
+    head && from && (listed === null || listed.includes("package.json"))
+      ? await dependencyChangesBetween(root, from, head)
+      : [];
   const specRel = task.spec ? relative(root, resolve(root, task.spec)) : null;
   let specChange: BriefData["specChange"] = null;
   if (specRel && head && from && !specRel.startsWith("..")) {

@@ -61,7 +61,8 @@ export async function keepSpan(
   const task = requireTask(project, taskId);
   // Once merged the base contains the branch: only the merge itself (pinned) says where it forked.
   if (task.state === "merged" && !pinned.head) return keptSpan(project, taskId);
-  const head = pinned.head ?? (await resolveCommit(root, task.branch ?? branchFor(project.config, task.id)));
+  const head =
+    pinned.head ?? (await resolveCommit(root, branchRef(task.branch ?? branchFor(project.config, task.id))));
   const base = pinned.base ?? (await resolveCommit(root, project.config.base));
   if (!head || !base) return null;
   const fork = await mergeBase(root, base, head);
@@ -104,9 +105,17 @@ export async function taskSpan(project: Project, taskId: string, branch: string)
     const fromMerge = merge ? await spanFromMerge(root, merge.commit) : null;
     if (fromMerge) return fromMerge;
   }
-  const head = await resolveCommit(root, branch);
+  const head = await resolveCommit(root, branchRef(branch));
   const base = await resolveCommit(root, project.config.base);
   if (!head) return null;
   if (!base) return { fork: head, head };
   return { fork: (await mergeBase(root, base, head)) ?? base, head };
+}
+
+/**
+ * The full ref of a task's branch: the spelling the supervisor's judgement asks too, so one
+ * reading answers both from one git process (issue 35), and never a tag of the same name.
+ */
+function branchRef(branch: string): string {
+  return `refs/heads/${branch}`;
 }

@@ -74,20 +74,27 @@ export interface VerifyInputChanges {
   labels: string[];
 }
 
-/** The verify inputs `commit` changed from `base` (two-dot: what the checkout would differ in). */
+/**
+ * The verify inputs `commit` changed from `base` (two-dot: what the checkout would differ in).
+ * `listed`: the paths that differ, when the caller already has them from git (`diff
+ * --name-only --no-renames` of the same two commits); otherwise git is asked here.
+ */
 export async function verifyInputChanges(
   repo: string,
   base: string,
   commit: string,
   inputs: BaseVerifyInputs,
+  listed?: readonly string[],
 ): Promise<VerifyInputChanges> {
-  const changed = splitNul(
-    (
-      await git(["diff", "--name-only", "-z", "--no-renames", "--end-of-options", base, commit, "--"], {
-        cwd: repo,
-      })
-    ).stdout,
-  );
+  const changed =
+    listed ??
+    splitNul(
+      (
+        await git(["diff", "--name-only", "-z", "--no-renames", "--end-of-options", base, commit, "--"], {
+          cwd: repo,
+        })
+      ).stdout,
+    );
   const files = changed.filter((p) => inputs.match(p));
   let manifest: VerifyInputChanges["manifest"] = null;
   if (changed.includes("package.json")) {

@@ -4,10 +4,10 @@
  * (`ballador hook`, as Claude Code's Notification and Stop hooks call it); after needs_you.nudge_after
  * Ballador types the unattended nudge into its terminal.
  */
-import { readFile } from "node:fs/promises";
+import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { parseJson } from "../helpers/cli.js";
+import { parseJson, runProgram } from "../helpers/cli.js";
 import {
   cleanupProjects,
   commitAndDone,
@@ -117,5 +117,37 @@ describe("needs you", () => {
     expect((await p.show("hooked")).notes.map((n) => n.text)).not.toContain(
       "needs you: nudged (nobody answered)",
     );
+  }, 120_000);
+
+  it("reads a quiet agent's screen once while nothing new appears on it, not at every poll", async () => {
+    const p = await makeProject({
+      config: { needs_you: { quiet: "1s", nudge_after: "10m" }, idle_timeout: "10m" },
+    });
+    // A tmux that notes each screen read, first on the PATH the supervisor inherits.
+    const bin = join(p.parent, "logging-bin");
+    const log = join(p.parent, "captures.log");
+    await mkdir(bin);
+    const real = (
+      await runProgram("sh", ["-c", "command -v tmux"], { cwd: p.parent, env: p.env })
+    ).stdout.trim();
+    await writeFile(
+      join(bin, "tmux"),
+      `#!/bin/sh\ncase " $* " in *" capture-pane "*) echo read >> '${log}' ;; esac\nexec '${real}' "$@"\n`,
+    );
+    await chmod(join(bin, "tmux"), 0o755);
+    p.env.PATH = `${bin}:${p.env.PATH}`;
+    await p.part("quiet", {
+      steps: [
+        { run: "sleep 8" },
+        ...commitAndDone("quiet.txt", "quiet\n", { commit: "quiet", done: "went on" }),
+      ],
+    });
+    await p.ok(["queue"]);
+    await p.ok(["launch", "quiet"]);
+    await p.reaches("quiet", "review");
+    const reads = (await readFile(log, "utf8").catch(() => "")).split("\n").filter(Boolean).length;
+    // Quiet past needs_you.quiet, so the screen was read; about 28 reads at one per poll before.
+    expect(reads).toBeGreaterThanOrEqual(1);
+    expect(reads).toBeLessThanOrEqual(3);
   }, 120_000);
 });

@@ -137,4 +137,23 @@ describe("the review brief", () => {
     expect(shown.stdout).toContain("diff --git a/src/greeting.txt b/src/greeting.txt");
     expect(shown.stdout).toContain("+hello");
   });
+
+  it("judges the task's branch, not a tag of the same name that points elsewhere", async () => {
+    const p = await makeVerifyProject({ sandbox: "bwrap" });
+    await writePart(p, "tagged", {
+      steps: [
+        { write: { path: "tagged.txt", content: "work\n" } },
+        { commit: "the task's work" },
+        { done: { summary: "work committed" } },
+      ],
+    });
+    await p.ok(["queue"]);
+    // A tag named like the task's branch, on the base: git resolves the bare name to the tag.
+    await p.git(["tag", "ballador/tagged", "main"]);
+    await p.ok(["launch"]);
+    expect((await p.waitState("tagged", ["review", "failed", "blocked"])).state).toBe("review");
+    const b = await reviewBrief(p, "tagged");
+    expect(b.data.head).toBe(await p.rev("refs/heads/ballador/tagged"));
+    expect(briefSection(b.markdown, "Diff")).toMatch(/tagged\.txt\s+\|\s+1 \+/);
+  });
 });

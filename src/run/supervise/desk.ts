@@ -47,8 +47,16 @@ export interface Accepted {
 /** How long an ending report waits for its helper to read the answer before the agent is stopped. */
 const ACK_WAIT_MS = 1500;
 
+/**
+ * After a check is asked, how long the supervisor looks at the inbox more often than at every
+ * poll: the helper answers a clean-tree check within milliseconds (a verify gate takes longer,
+ * and is then picked up at the usual poll).
+ */
+const CHECK_WATCH_MS = 2000;
+
 export class ReportDesk {
   private readonly pending = new Map<string, PendingDone>();
+  private checkAskedAt = 0;
 
   constructor(private readonly ctx: RunContext) {
     // A run folder made before the desk has none (its helper then takes the Node path).
@@ -69,6 +77,11 @@ export class ReportDesk {
     const kind = report.kind as AgentReportKind;
     if (!AGENT_REPORT_KINDS.includes(kind)) return null;
     return runRefusal(this.ctx.spec.role, kind, report.text);
+  }
+
+  /** Whether a helper was asked for a check just now (its answer is due within moments). */
+  awaitingCheck(): boolean {
+    return this.pending.size > 0 && Date.now() - this.checkAskedAt < CHECK_WATCH_MS;
   }
 
   /** Waits (briefly) until the helper of `request` has read its answer, so it can print it. */
@@ -92,6 +105,7 @@ export class ReportDesk {
     const gate = Boolean(spec.verify) && spec.stage?.kind !== "tests";
     if (r.allowDirty && !gate) return this.accept(r.name, doneReport(r.text, true));
     this.pending.set(r.name, { text: r.text, allowDirty: r.allowDirty, gate });
+    this.checkAskedAt = Date.now();
     const seconds = (spec.verifyTimeoutMs / 1000).toFixed(3);
     this.answer(
       r.name,

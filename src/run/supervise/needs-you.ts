@@ -18,6 +18,11 @@ export class NeedsYou {
   private waiting: { since: number; size: number; source: "hook" | "screen" } | null = null;
   private nudged = false;
   private quietUntil = 0;
+  /**
+   * The log's size when the screen was last read and showed no question. The screen changes
+   * only with output, which grows the log: until it grows, reading it again would say the same.
+   */
+  private readUnasked: number | null = null;
   private readonly policy: NeedsYouPolicy | undefined;
   private readonly tmux: Tmux | null;
   private readonly session: string;
@@ -67,10 +72,14 @@ export class NeedsYou {
     const p = this.policy;
     if (!p || !this.tmux) return;
     const now = Date.now();
-    if (!this.waiting && p.quietMs > 0 && now - lastActivity > p.quietMs) {
-      const screen = await this.tmux.capturePane(this.session).catch(() => "");
-      const asked = screenQuestion(screen, p.pattern);
+    // Once per quiet screen, not every poll: a `tmux capture-pane` process each 250 ms of a quiet
+    // agent was most of an idle supervisor's CPU (issue 35).
+    if (!this.waiting && p.quietMs > 0 && now - lastActivity > p.quietMs && this.readUnasked !== size) {
+      const screen = await this.tmux.capturePane(this.session).catch(() => null);
+      const asked = screen === null ? null : screenQuestion(screen, p.pattern);
       if (asked) this.wait(asked, "screen", size);
+      // A failed read is tried again at the next poll.
+      else if (screen !== null) this.readUnasked = size;
     }
     if (this.waiting && !this.nudged && p.nudgeAfterMs > 0 && now - this.waiting.since > p.nudgeAfterMs)
       await this.nudge(this.tmux, p);

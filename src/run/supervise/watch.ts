@@ -20,6 +20,8 @@ import { type Accepted, ReportDesk } from "./desk.js";
 import { NeedsYou } from "./needs-you.js";
 
 const POLL_MS = 250;
+/** The poll while a report helper's check is due (see ReportDesk.awaitingCheck). */
+const CHECK_POLL_MS = 25;
 const GRACE_MS = 3000;
 
 type Exit = { code: number | null; signal: string | null; error: string | null };
@@ -73,9 +75,10 @@ async function watchUntilEnd(
   // A refused done: typed into the session at once; quiet after it means the agent gave up.
   const refusal = new Refusal(store, spec);
   const needs = new NeedsYou(ctx);
-  const drain = reportDrain(ctx, refusal, needs);
+  const desk = new ReportDesk(ctx);
+  const drain = reportDrain(ctx, desk, refusal, needs);
   for (;;) {
-    await sleep(POLL_MS);
+    await sleep(desk.awaitingCheck() ? CHECK_POLL_MS : POLL_MS);
     const reported = await drain();
     if (reported) return reported;
     // Reports written just before exiting still count.
@@ -106,10 +109,14 @@ async function watchUntilEnd(
  * Takes the desk's requests and the inbox's reports in order; the first that ends the attempt is
  * returned (once its helper has read the answer, or after a short wait).
  */
-function reportDrain(ctx: RunContext, refusal: Refusal, needs: NeedsYou): () => Promise<Outcome | null> {
+function reportDrain(
+  ctx: RunContext,
+  desk: ReportDesk,
+  refusal: Refusal,
+  needs: NeedsYou,
+): () => Promise<Outcome | null> {
   // Reports after the one that ends the attempt wait for the next drain (or are dropped).
   const queued: Accepted[] = [];
-  const desk = new ReportDesk(ctx);
   return async () => {
     queued.push(...desk.take());
     for (const report of takeReports(ctx.spec.runDir)) {
