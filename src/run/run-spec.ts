@@ -137,23 +137,27 @@ export interface BaseFacts {
   spec: { text: string } | { missing: string } | null;
 }
 
-/** Reads them (two git processes at most), so provisioning can do it while the bootstrap runs. */
+/**
+ * Reads them (two git processes at most), so provisioning can do it while the bootstrap runs.
+ * `withSpec` false: a prompt of its own (a reviewer's) needs no spec.
+ */
 export async function baseFacts(
   project: Project,
   task: Pick<TaskRow, "verify" | "spec">,
+  withSpec = true,
 ): Promise<BaseFacts> {
   const [verify, spec] = await Promise.all([
     verifyCommandFor(project, task),
-    task.spec ? specOnBase(project, task.spec) : null,
+    withSpec && task.spec ? specOnBase(project, task.spec) : null,
   ]);
   return { for: { verify: task.verify, spec: task.spec }, verify, spec };
 }
 
 /** The facts read early when they were read for the task as it stands, else read now. */
-async function currentBaseFacts(project: Project, task: TaskRow, early?: Promise<BaseFacts | null>) {
-  const facts = early ? await early : null;
+async function currentBaseFacts(project: Project, task: TaskRow, input: RunSpecInput): Promise<BaseFacts> {
+  const facts = input.onBase ? await input.onBase : null;
   if (facts && facts.for.verify === task.verify && facts.for.spec === task.spec) return facts;
-  return baseFacts(project, task);
+  return baseFacts(project, task, input.promptOverride === undefined);
 }
 
 /** The prompt and the run file of one attempt; used by launch and by the supervisor's retries. */
@@ -172,7 +176,7 @@ export async function buildRunSpec(project: Project, input: RunSpecInput): Promi
   const { task, profile, identity, home, tmp, policy } = input;
   const config = project.config;
   const worktree = identity.worktree;
-  const onBase = await currentBaseFacts(project, task, input.onBase);
+  const onBase = await currentBaseFacts(project, task, input);
   const verify = onBase.verify;
   // Roles and pipelines (issue 16): the stage this run plays, and its section of the prompt.
   const pipeline = input.plan ? input.plan.pipeline : resolvedPipeline(config, task);
