@@ -154,7 +154,11 @@ export async function baseFacts(
 }
 
 /** The facts read early when they were read for the task as it stands, else read now. */
-async function currentBaseFacts(project: Project, task: TaskRow, input: RunSpecInput): Promise<BaseFacts> {
+export async function currentBaseFacts(
+  project: Project,
+  task: Pick<TaskRow, "verify" | "spec">,
+  input: Pick<RunSpecInput, "onBase" | "promptOverride">,
+): Promise<BaseFacts> {
   const facts = input.onBase ? await input.onBase : null;
   if (facts && facts.for.verify === task.verify && facts.for.spec === task.spec) return facts;
   return baseFacts(project, task, input.promptOverride === undefined);
