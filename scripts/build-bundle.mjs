@@ -11,7 +11,7 @@ import { createRequire } from "node:module";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
-import { runtimeBuildOptions } from "./sandbox-runtime-plugin.mjs";
+import { FORGE_FILE, runtimeBuildOptions } from "./sandbox-runtime-plugin.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const RUNTIME = "@anthropic-ai/sandbox-runtime";
@@ -68,6 +68,18 @@ const inputs = {};
 for (const meta of [mainBuild.metafile, supervisorBuild.metafile])
   for (const [file, o] of Object.entries(meta.outputs)) inputs[basename(file)] = Object.keys(o.inputs).sort();
 writeFileSync(join(out, "inputs.json"), JSON.stringify(inputs));
+// node-forge, which the runtime's chunks require from beside them on first use (masked secrets'
+// TLS termination only): one file, the runtime's own version of it (sandbox-runtime-plugin.mjs).
+await build({
+  entryPoints: [createRequire(join(runtimeDir, "package.json")).resolve("node-forge")],
+  bundle: true,
+  format: "cjs",
+  platform: "node",
+  target: "node20",
+  outfile: join(out, FORGE_FILE),
+  minifyWhitespace: true,
+  logLevel: "warning",
+});
 const vendor = join(runtimeDir, "vendor");
 for (const part of ["seccomp", "java-proxy-agent"]) {
   cpSync(join(vendor, part), join(out, "vendor", part), { recursive: true });

@@ -29,7 +29,7 @@ import { secretMode } from "../core/secrets.js";
 import type { Project } from "../project/index.js";
 import { rollbackFailedLaunch } from "./recover/index.js";
 import type { RefCopy } from "./run-refs.js";
-import { buildRunSpec, copyUntracked, ProvisionStepError } from "./run-spec.js";
+import { type BaseFacts, baseFacts, buildRunSpec, copyUntracked, ProvisionStepError } from "./run-spec.js";
 import { afterSandboxedStep, beforeSandboxedStep } from "./run-steps.js";
 import { policyForRun } from "./sandboxing.js";
 import { JJ_WORKSPACE_PREFIX, jjOpFile, projectVcs } from "./vcs-names.js";
@@ -130,11 +130,19 @@ async function provisionStages(
   copyUntracked(root, ps.worktree, config.copy, paths.host.launchLog);
 
   await startStepSandbox(config, policy, ps, state);
+  // What the prompt needs from the base (git, not the worktree) is read while the steps run;
+  // a failure here is left to the run file's own reading after them.
+  const onBase = startBaseFacts(project, ps);
   for (const command of config.bootstrap) await step(project, ps, state, "bootstrap", command, say);
   await step(project, ps, state, "before_launch", config.hooks.before_launch, say);
 
   phase("prompt");
-  return writeFirstRunSpec(project, ps, state, profile, policy);
+  return writeFirstRunSpec(project, ps, state, { profile, policy, onBase });
+}
+
+function startBaseFacts(project: Project, ps: ProvisionSpec): Promise<BaseFacts | null> {
+  const task = project.store().task(ps.taskId);
+  return task ? baseFacts(project, task).catch(() => null) : Promise.resolve(null);
 }
 
 /**
@@ -145,9 +153,9 @@ async function writeFirstRunSpec(
   project: Project,
   ps: ProvisionSpec,
   state: StepState,
-  profile: ResolvedProfile,
-  policy: Policy | null,
+  planned: { profile: ResolvedProfile; policy: Policy | null; onBase: Promise<BaseFacts | null> },
 ): Promise<RunSpec> {
+  const { profile, policy } = planned;
   const folder = runFolder(ps.runDir);
   const sandboxed = project.config.sandbox.mode !== "none";
   const spec = await buildRunSpec(project, {
@@ -173,6 +181,7 @@ async function writeFirstRunSpec(
     resume: ps.resume,
     previousHome: ps.previousRunDir && sandboxed ? runFolder(ps.previousRunDir).agent.home : null,
     realHome: ps.realHome,
+    onBase: planned.onBase,
   });
   writeRunSpec(spec);
   return spec;

@@ -125,6 +125,43 @@ export interface RunSpecInput {
   stageIndex?: number;
   /** The plan of the run this one follows (the supervisor's): kept, never resolved again. */
   plan?: RunPlan;
+  /** What the base says for this task, read while the bootstrap ran (baseFacts); null: read now. */
+  onBase?: Promise<BaseFacts | null>;
+}
+
+/** The task's verify command and spec as its base has them: read from git, never the worktree. */
+export interface BaseFacts {
+  /** The task's own fields they were read for: a task changed meanwhile is read again. */
+  for: Pick<TaskRow, "verify" | "spec">;
+  verify: string | null;
+  spec: { text: string } | { missing: string } | null;
+}
+
+/**
+ * Reads them (two git processes at most), so provisioning can do it while the bootstrap runs.
+ * `withSpec` false: a prompt of its own (a reviewer's) needs no spec.
+ */
+export async function baseFacts(
+  project: Project,
+  task: Pick<TaskRow, "verify" | "spec">,
+  withSpec = true,
+): Promise<BaseFacts> {
+  const [verify, spec] = await Promise.all([
+    verifyCommandFor(project, task),
+    withSpec && task.spec ? specOnBase(project, task.spec) : null,
+  ]);
+  return { for: { verify: task.verify, spec: task.spec }, verify, spec };
+}
+
+/** The facts read early when they were read for the task as it stands, else read now. */
+export async function currentBaseFacts(
+  project: Project,
+  task: Pick<TaskRow, "verify" | "spec">,
+  input: Pick<RunSpecInput, "onBase" | "promptOverride">,
+): Promise<BaseFacts> {
+  const facts = input.onBase ? await input.onBase : null;
+  if (facts && facts.for.verify === task.verify && facts.for.spec === task.spec) return facts;
+  return baseFacts(project, task, input.promptOverride === undefined);
 }
 
 /** The prompt and the run file of one attempt; used by launch and by the supervisor's retries. */
@@ -143,7 +180,8 @@ export async function buildRunSpec(project: Project, input: RunSpecInput): Promi
   const { task, profile, identity, home, tmp, policy } = input;
   const config = project.config;
   const worktree = identity.worktree;
-  const verify = await verifyCommandFor(project, task);
+  const onBase = await currentBaseFacts(project, task, input);
+  const verify = onBase.verify;
   // Roles and pipelines (issue 16): the stage this run plays, and its section of the prompt.
   const pipeline = input.plan ? input.plan.pipeline : resolvedPipeline(config, task);
   const stage = pipeline?.stages[input.stageIndex ?? task.stage] ?? null;
@@ -151,7 +189,7 @@ export async function buildRunSpec(project: Project, input: RunSpecInput): Promi
     throw new ProvisionStepError(
       `pipeline: task ${task.id} has passed every stage of its pipeline; merge it or retry it`,
     );
-  const prompt = input.promptOverride ?? (await runPrompt(project, input, verify, pipeline, stage));
+  const prompt = input.promptOverride ?? runPrompt(project, input, onBase, pipeline, stage);
   mkdirSync(identity.runDir, { recursive: true });
   writeFileSync(identity.promptFile, prompt, { flag: "w" });
   const env = { ...input.env, ...(await seededHomeEnv(project, input)) };
@@ -215,17 +253,18 @@ export async function buildRunSpec(project: Project, input: RunSpecInput): Promi
 }
 
 /** The implementer's prompt: the part, its spec as on the base, the stage's section, what is asked of it. */
-async function runPrompt(
+function runPrompt(
   project: Project,
   input: RunSpecInput,
-  verify: string | null,
+  onBase: BaseFacts,
   pipeline: Pipeline | null,
   stage: Stage | null,
-): Promise<string> {
+): string {
   const { task, identity } = input;
+  const verify = onBase.verify;
   // The spec as it stands on the base, read through git: never a file of the agent's tree,
   // which could be a link to one the agent may not read.
-  const spec = task.spec ? await specOnBase(project, task.spec) : null;
+  const spec = onBase.spec;
   const specPath = spec && "text" in spec ? task.spec : null;
   const stageSection =
     pipeline && stage
