@@ -5,8 +5,8 @@
  * it starts the runs is a dropped connection: each relay reattaches with `runner-serve run`, a
  * run whose start was cut short starts over, and every run reaches review exactly once.
  */
-import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { chownSync, existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { HAVE_RUNNER_HOSTS, type RunnerHost, sshdConnections } from "../helpers/runner-hosts.js";
@@ -31,6 +31,17 @@ const serves = (h: RunnerHost, kind: "hub" | "run") =>
 
 async function slowPart(p: Project, id: string, seconds: number): Promise<void> {
   await p.part(id, { steps: [{ sleep: seconds * 1000 }, ...commitAndDone(`${id}.txt`)] });
+}
+
+/** The relays' session logs (home's side of each run), for a failure's message. */
+async function relayLogs(p: Project, ids: readonly string[]): Promise<string> {
+  const out: string[] = [];
+  for (const id of ids) {
+    const run = (await p.show(id)).runs[0] as unknown as { runDir: string } | undefined;
+    const log = run ? join(run.runDir, "session.log") : "";
+    out.push(`${id}: ${log && existsSync(log) ? readFileSync(log, "utf8") : "(none)"}`);
+  }
+  return out.join("\n");
 }
 
 async function reviewedOnce(p: Project, ids: readonly string[]): Promise<void> {
@@ -75,7 +86,7 @@ describe.skipIf(!HAVE_RUNNER_HOSTS)("one runner-serve per runner and launch (spe
       120_000,
     );
     expect(serves(h, "hub").length).toBe(1);
-    expect(serves(h, "run").length).toBe(0);
+    expect(serves(h, "run").length, await relayLogs(p, ids)).toBe(0);
     expect(runnerProcesses(h).filter((x) => x.args.includes("supervisor")).length).toBeGreaterThanOrEqual(4);
     expect(sshdConnections(hosts)).toBe(1);
 
@@ -93,10 +104,12 @@ describe.skipIf(!HAVE_RUNNER_HOSTS)("one runner-serve per runner and launch (spe
     });
     const ids = ["k1", "k2", "k3"];
     for (const id of ids) await slowPart(p, id, 15);
+    await p.part("k4", { steps: commitAndDone("k4.txt") });
     await p.ok(["queue"]);
 
     const runs = join(h.home, "ballador", "runs");
-    const launched = p.ok(["launch", ...ids, "--on", "r1"]);
+    // launch waits for the agents' start, which the kill puts off by a reattach.
+    const launched = p.run(["launch", ...ids, "--on", "r1"], { timeoutMs: 180_000 });
     // The moment the serve has taken its first order (its run's folder made), it is killed.
     let killed = 0;
     for (const end = Date.now() + 120_000; killed === 0 && Date.now() < end; ) {
@@ -109,7 +122,8 @@ describe.skipIf(!HAVE_RUNNER_HOSTS)("one runner-serve per runner and launch (spe
       } else await new Promise((r) => setTimeout(r, 5));
     }
     expect(killed).toBeGreaterThan(0);
-    await launched;
+    const out = await launched;
+    expect(out.code, `${out.stdout}\n${out.stderr}\n${await relayLogs(p, ids)}`).toBe(0);
     await reviewedOnce(p, ids);
     // One supervisor's run per task on the runner: nothing started twice.
     const started = readdirSync(runs).filter((d) => {
@@ -123,6 +137,22 @@ describe.skipIf(!HAVE_RUNNER_HOSTS)("one runner-serve per runner and launch (spe
       const run = (await p.show(id)).runs[0] as unknown as { runDir: string };
       if (readFileSync(join(run.runDir, "session.log"), "utf8").includes("reattaching")) reattached += 1;
     }
-    expect(reattached).toBeGreaterThan(0);
+    expect(reattached, await relayLogs(p, ids)).toBeGreaterThan(0);
+    // A killed serve leaves its socket when it dies listening: one is made so here, for sure.
+    const serveDir = join(h.home, "ballador", "serve");
+    const stale = join(serveDir, "0123456789abcdef.sock");
+    const listener = spawn("socat", [`UNIX-LISTEN:${stale}`, "-"], { stdio: "ignore" });
+    await waitFor(async () => existsSync(stale) || undefined, "a listening socket", 20_000);
+    listener.kill("SIGKILL");
+    await new Promise((r) => listener.once("exit", r));
+    // The runner user's own, as a serve of theirs would have left it.
+    const owner = statSync(join(h.home, "ballador"));
+    chownSync(stale, owner.uid, owner.gid);
+    expect(existsSync(stale)).toBe(true);
+    // The next launch's serve clears it, and its own socket once its run has sent its order.
+    await p.ok(["launch", "k4", "--on", "r1"]);
+    await reviewedOnce(p, ["k4"]);
+    await waitFor(async () => serves(h, "hub").length === 0 || undefined, "the serve to end", 30_000);
+    expect(readdirSync(serveDir)).toEqual([]);
   }, 400_000);
 });

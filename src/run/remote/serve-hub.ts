@@ -9,8 +9,8 @@
  * streams, which the relays reattach with `__runner-serve run`, never the runs).
  */
 import { createHash, timingSafeEqual } from "node:crypto";
-import { chmodSync, mkdirSync, rmSync } from "node:fs";
-import { createServer, type Socket } from "node:net";
+import { chmodSync, mkdirSync, readdirSync, rmSync } from "node:fs";
+import { connect, createServer, type Socket } from "node:net";
 import { join } from "node:path";
 import type { RemoteEvent } from "./protocol.js";
 import { runnerRoot } from "./serve-prepare.js";
@@ -54,7 +54,7 @@ function sameToken(a: string, b: string): boolean {
   return timingSafeEqual(x, y);
 }
 
-type Serve = (order: Promise<string>, emit: (e: RemoteEvent) => void) => Promise<void>;
+type Serve = (order: Promise<string>, emit: (e: RemoteEvent) => void, gone: AbortSignal) => Promise<void>;
 
 /**
  * Listens until the plan's runs have all sent their orders (or ACCEPT_MS passed), serves each
@@ -91,6 +91,7 @@ export function serveHub(root: string, plan: HubPlan, serve: Serve): Promise<voi
       // Only this user: the socket's folder is 0700, the socket itself too.
       chmodSync(path, 0o600);
       timer = setTimeout(stopListening, ACCEPT_MS);
+      sweepDead(join(path, ".."), path);
     });
     server.on("close", () => {
       void Promise.allSettled([...streams]).then(async () => {
@@ -102,9 +103,30 @@ export function serveHub(root: string, plan: HubPlan, serve: Serve): Promise<voi
   });
 }
 
+/** Sockets of earlier serves that died (kill -9 leaves them): one nobody listens on is removed. */
+function sweepDead(dir: string, own: string): void {
+  let names: string[] = [];
+  try {
+    names = readdirSync(dir).filter((n) => /^[0-9a-f]{16}\.sock$/.test(n));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const path = join(dir, name);
+    if (path === own) continue;
+    const probe = connect(path);
+    probe.on("connect", () => probe.destroy());
+    probe.on("error", (err: NodeJS.ErrnoException) => {
+      if (err.code === "ECONNREFUSED") rmSync(path, { force: true });
+    });
+  }
+}
+
 /** One relay's connection: the token line, then its order to the end of its writing; then events. */
 async function serveOne(socket: Socket, token: string, take: () => boolean, serve: Serve): Promise<void> {
   socket.on("error", () => undefined);
+  const gone = new AbortController();
+  socket.on("close", () => gone.abort());
   const write = (e: unknown) => {
     if (!socket.destroyed) socket.write(`${JSON.stringify(e)}\n`);
   };
@@ -116,7 +138,7 @@ async function serveOne(socket: Socket, token: string, take: () => boolean, serv
   });
   try {
     await order;
-    await serve(order, write);
+    await serve(order, write, gone.signal);
   } catch (err) {
     const message = (err as Error).message.split("\n")[0]?.slice(0, 3000) ?? "error";
     write({
