@@ -140,9 +140,12 @@ export async function startOrFind(order: RunOrder): Promise<RunnerRun> {
     const earlier = JSON.parse(readFileSync(orderFile, "utf8")) as { taskId?: string };
     if (earlier.taskId !== order.taskId)
       throw new Error(`run ${order.runId} on this runner is another task's`);
+    // A start still under way in another serve (this one came by a reattach) is waited for.
+    await starterDone(dir);
     // A start cut short before its launch (its serve killed): nothing of it ran; it starts over.
     if (!existsSync(join(dir, "since.json")) && !existsSync(join(dir, "repo.path"))) {
       rmSync(join(dir, "repo"), { recursive: true, force: true });
+      writeFileSync(join(dir, STARTER), String(process.pid));
       return begin(order, dir);
     }
     return reattach(order, dir);
@@ -152,7 +155,38 @@ export async function startOrFind(order: RunOrder): Promise<RunnerRun> {
   writeFileSync(orderFile, JSON.stringify({ ...order, config: undefined, secrets: undefined }), {
     flag: "wx",
   });
+  writeFileSync(join(dir, STARTER), String(process.pid));
   return begin(order, dir);
+}
+
+/** The pid of the serve that starts a run, until its launch is done (since.json written). */
+const STARTER = "starter.pid";
+
+/** Written once the run's launch is done: a reattach after it never launches again. */
+const LAUNCHED = "launched";
+
+/** Resolves once the run's launch is done or its starter (another process) is gone. */
+async function starterDone(dir: string): Promise<void> {
+  for (;;) {
+    if (existsSync(join(dir, LAUNCHED))) return;
+    let pid = 0;
+    try {
+      pid = Number(readFileSync(join(dir, STARTER), "utf8"));
+    } catch {
+      return;
+    }
+    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || !alive(pid)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
 }
 
 /** The run started before: found again, launched now if its launch was cut short before its claim. */
@@ -167,10 +201,13 @@ async function reattach(order: RunOrder, dir: string): Promise<RunnerRun> {
   const at = since.at;
   const unclaimed =
     at !== undefined &&
+    !existsSync(join(dir, LAUNCHED)) &&
     (task?.state === "queued" || task?.state === "ready") &&
     !store.runsOf(order.taskId).some((r) => r.startedAt >= at);
   if (unclaimed) {
+    writeFileSync(join(dir, STARTER), String(process.pid));
     await launchOrder(project, order, existsSync(join(dir, "repo.path")));
+    writeFileSync(join(dir, LAUNCHED), "");
     return { dir, repo, project, reattached: false, since, note: null };
   }
   return { dir, repo, project, reattached: true, since, note: null };
@@ -194,6 +231,7 @@ async function begin(order: RunOrder, dir: string): Promise<RunnerRun> {
   const since = { ...sinceNow(project, order.taskId), at: new Date().toISOString() };
   writeFileSync(join(dir, "since.json"), JSON.stringify(since));
   await launchOrder(project, order, start === cont);
+  writeFileSync(join(dir, LAUNCHED), "");
   const note = typeof cont === "string" ? `a new conversation on the runner: ${cont}` : null;
   return { dir, repo, project, reattached: false, since, note };
 }
