@@ -80,19 +80,28 @@ export function serveHub(root: string, plan: HubPlan, serve: Serve): Promise<voi
     s.finally(() => streams.delete(s));
   });
   let timer: NodeJS.Timeout | null = null;
+  let closed = false;
   const stopListening = () => {
+    if (closed) return;
+    closed = true;
     if (timer) clearTimeout(timer);
     server.close();
     rmSync(path, { force: true });
   };
   return new Promise((resolve, reject) => {
     server.on("error", reject);
-    server.listen(path, () => {
-      // Only this user: the socket's folder is 0700, the socket itself too.
-      chmodSync(path, 0o600);
-      timer = setTimeout(stopListening, ACCEPT_MS);
-      sweepDead(join(path, ".."), path);
-    });
+    // Only this user: the socket's folder is 0700, and the socket is made 0600 (its bind, which
+    // happens within listen(), under this umask): no moment when it is open to others.
+    const umask = process.umask(0o177);
+    try {
+      server.listen(path, () => {
+        // Not holding the process open by itself: the server does, while it listens.
+        if (!closed) timer = setTimeout(stopListening, ACCEPT_MS).unref();
+        sweepDead(join(path, ".."), path);
+      });
+    } finally {
+      process.umask(umask);
+    }
     server.on("close", () => {
       void Promise.allSettled([...streams]).then(async () => {
         // Streams accepted just before the close may still be running.
