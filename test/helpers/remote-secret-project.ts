@@ -26,3 +26,20 @@ export async function remoteSecretProject(
   expect(checked.code, checked.stdout + checked.stderr).toBe(0);
   return p;
 }
+
+/**
+ * The two masked secrets both remote-secret tests use: a variable, and a credential file whose
+ * content is made at home with the stand-in in the token's place; both for 127.0.0.1.
+ */
+export const VARIABLE_AND_FILE: Record<string, SecretSpec> = {
+  API_TOKEN: { env: "API_TOKEN", hosts: ["127.0.0.1"] },
+  TOKEN_FILE: {
+    env: "TOKEN_JSON",
+    hosts: ["127.0.0.1"],
+    at: "~/.config/tool/token.json",
+    extract: '"token": *"([^"]+)"',
+  },
+};
+
+/** A shell command printing the token of VARIABLE_AND_FILE's file as the agent sees it. */
+export const FILE_TOKEN = `sed -n 's/.*"token": *"\\([^"]*\\)".*/\\1/p' "$HOME/.config/tool/token.json"`;

@@ -7,7 +7,7 @@
  * still on no disk of the runner and in nothing the agent wrote.
  */
 import { describe, expect, it } from "vitest";
-import { remoteSecretProject } from "../helpers/remote-secret-project.js";
+import { FILE_TOKEN, remoteSecretProject, VARIABLE_AND_FILE } from "../helpers/remote-secret-project.js";
 import { HAVE_RUNNER_HOSTS } from "../helpers/runner-hosts.js";
 import { filesHolding, filesOwnedBy } from "../helpers/runner-leaks.js";
 import { useRunnerHosts } from "../helpers/runner-project.js";
@@ -49,18 +49,10 @@ describe.skipIf(!HAVE_RUNNER_HOSTS)("masked secrets across a reopened relay (spe
       res.writeHead(ok ? 200 : expected === undefined ? 503 : 401, { "content-type": "text/plain" });
       res.end(ok ? "ok\n" : "no\n");
     });
-    const p = await remoteSecretProject(hosts, {
-      API_TOKEN: { env: "API_TOKEN", hosts: ["127.0.0.1"] },
-      TOKEN_FILE: {
-        env: "TOKEN_JSON",
-        hosts: ["127.0.0.1"],
-        at: "~/.config/tool/token.json",
-        extract: '"token": *"([^"]+)"',
-      },
-    });
+    const p = await remoteSecretProject(hosts, VARIABLE_AND_FILE);
 
     const url = `https://127.0.0.1:${tls.port}`;
-    const fileToken = `$(sed -n 's/.*"token": *"\\([^"]*\\)".*/\\1/p' "$HOME/.config/tool/token.json")`;
+    const fileToken = `$(${FILE_TOKEN})`;
     const both = (suffix: string) =>
       `curl -sS --fail --max-time 10 -H "Authorization: Bearer $API_TOKEN" '${url}/${suffix}' >> got.txt && ` +
       `curl -sS --fail --max-time 10 -H "Authorization: Bearer ${fileToken}" '${url}/${suffix}-file' >> got.txt`;

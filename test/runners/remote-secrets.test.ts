@@ -10,7 +10,7 @@
  */
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { remoteSecretProject } from "../helpers/remote-secret-project.js";
+import { FILE_TOKEN, remoteSecretProject, VARIABLE_AND_FILE } from "../helpers/remote-secret-project.js";
 import { HAVE_RUNNER_HOSTS } from "../helpers/runner-hosts.js";
 import { filesHolding, filesOwnedBy, procValueHashes } from "../helpers/runner-leaks.js";
 import { useRunnerHosts } from "../helpers/runner-project.js";
@@ -63,17 +63,8 @@ describe.skipIf(!HAVE_RUNNER_HOSTS)("masked secrets of a remote run (spec 0013)"
       res.end(`you sent: ${req.headers.authorization ?? ""}\n`);
     });
     const realFile = uniqueValue("file-tok-");
-    const p = await remoteSecretProject(hosts, {
-      API_TOKEN: { env: "API_TOKEN", hosts: ["127.0.0.1"] },
-      // A masked credential file: its content made at home, with the stand-in in the token's place.
-      TOKEN_FILE: {
-        env: "TOKEN_JSON",
-        hosts: ["127.0.0.1"],
-        at: "~/.config/tool/token.json",
-        extract: '"token": *"([^"]+)"',
-      },
-    });
-    const fileToken = `sed -n 's/.*"token": *"\\([^"]*\\)".*/\\1/p' "$HOME/.config/tool/token.json"`;
+    const p = await remoteSecretProject(hosts, VARIABLE_AND_FILE);
+    const fileToken = FILE_TOKEN;
     const steps: Step[] = [
       { run: `grep -q '"token": *"fake_value_' "$HOME/.config/tool/token.json"` },
       {
