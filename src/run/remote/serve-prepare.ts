@@ -9,7 +9,6 @@ import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { parse, stringify } from "yaml";
 import { git } from "../../adapters/git/index.js";
-import { isAlive } from "../../adapters/process/shell.js";
 import { gitSshEnv, shareDir } from "../../adapters/ssh/index.js";
 import { openProject, type Project } from "../../project/index.js";
 import { launch } from "../launch.js";
@@ -176,8 +175,17 @@ async function starterDone(dir: string): Promise<void> {
     } catch {
       return;
     }
-    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || !isAlive(pid)) return;
+    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || !alive(pid)) return;
     await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 
