@@ -6,7 +6,6 @@
  * call the same functions (runner-serve-commands.ts), so both ways behave alike.
  */
 import { spawnPrepared } from "../adapters/ssh/index.js";
-import { runnerErrorEnd } from "../core/runner-end.js";
 
 async function readStdin(max: number): Promise<string> {
   const chunks: Buffer[] = [];
@@ -29,7 +28,14 @@ export async function serveRunMain(): Promise<void> {
     const { serveRun } = await import("../run/index.js");
     await serveRun(order, write);
   } catch (err) {
-    write(runnerErrorEnd(err));
+    const message = (err as Error).message.split("\n")[0]?.slice(0, 3000) ?? "error";
+    write({
+      t: "end",
+      state: "failed",
+      reason: `launch: on the runner: ${message}`,
+      outcome: "runner-error",
+      commit: null,
+    });
     process.exitCode = 1;
   }
 }

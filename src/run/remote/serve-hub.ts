@@ -12,7 +12,6 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import { chmodSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { connect, createServer, type Socket } from "node:net";
 import { join } from "node:path";
-import { runnerErrorEnd } from "../../core/runner-end.js";
 import type { RemoteEvent } from "./protocol.js";
 import { runnerRoot } from "./serve-prepare.js";
 
@@ -150,7 +149,14 @@ async function serveOne(socket: Socket, token: string, take: () => boolean, serv
     await order;
     await serve(order, write, gone.signal);
   } catch (err) {
-    write(runnerErrorEnd(err));
+    const message = (err as Error).message.split("\n")[0]?.slice(0, 3000) ?? "error";
+    write({
+      t: "end",
+      state: "failed",
+      reason: `launch: on the runner: ${message}`,
+      outcome: "runner-error",
+      commit: null,
+    });
   } finally {
     socket.end();
   }
