@@ -19,14 +19,13 @@ if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
   // A remote run's two start-up processes, exactly these words: no command tree (spec 0013).
   const relay = args.length === 3 && args[0] === "__runner-serve" && args[1] === "relay";
   const serve = args.length === 2 && args[0] === "__runner-serve" && args[1] === "run";
-  const hub = args.length === 3 && args[0] === "__runner-serve" && args[1] === "hub";
   if (read) {
     const fast = await import(bundled ? "../dist/bundle/read-fast.js" : "../dist/cli/read-fast.js");
     await fast.runFastRead(args[0]);
-  } else if (relay || serve || hub) {
+  } else if (relay || serve) {
     const fast = await import(
       bundled ? "../dist/bundle/runner-serve.js" : "../dist/cli/runner-serve-fast.js"
     );
-    await (relay ? fast.relayMain(args[2]) : hub ? fast.serveHubMain(args[2]) : fast.serveRunMain());
+    await (relay ? fast.relayMain(args[2]) : fast.serveRunMain());
   } else await import(bundled ? "../dist/bundle/cli.js" : "../dist/cli/entry.js");
 }

@@ -40,21 +40,6 @@ export async function serveRunMain(): Promise<void> {
   }
 }
 
-/**
- * `__runner-serve hub <root>`: one serve for all of a launch's runs on this runner (its plan on
- * stdin, from home's launch); the relays reach it through its socket (spec 0013).
- */
-export async function serveHubMain(root: string): Promise<void> {
-  try {
-    const plan = await readStdin(4096);
-    const { serveHub } = await import("../run/index.js");
-    await serveHub(root, plan);
-  } catch (err) {
-    process.stderr.write(`[ballador] runner hub: ${(err as Error).message}\n`);
-    process.exitCode = 1;
-  }
-}
-
 /** `__runner-serve relay <run-dir>`: the process of a remote run's session at home. */
 export async function relayMain(runDir: string): Promise<void> {
   // Its connection first: the runner's side starts while this process loads its code.

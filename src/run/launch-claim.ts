@@ -36,7 +36,7 @@ import type { LaunchFacts } from "./launch-facts.js";
 import { existingJjWorkspaceProblem, jjLaunchProblem, ownStoreGitRunProblem } from "./launch-jj.js";
 import type { LaunchFailure, LaunchOptions, Started } from "./launch-types.js";
 import { rollbackFailedLaunch } from "./recover/index.js";
-import { type Hub, prepareRelaySsh } from "./remote/ssh.js";
+import { prepareRelaySsh } from "./remote/ssh.js";
 import { carriedNames } from "./run-spec.js";
 import { upstreamCaBundle } from "./sandboxing.js";
 import { projectVcs } from "./vcs-names.js";
@@ -54,8 +54,6 @@ interface RunPlace {
   session: string;
   /** The runner the run lives on (spec 0013); null: this machine. */
   runner: string | null;
-  /** The launch's serve on that runner, which the relay joins (spec 0013); null: its own. */
-  hub: Hub | null;
 }
 
 /** What the checks before the claim found: everything the run folder and session are made from. */
@@ -81,10 +79,10 @@ export async function claimAndOpen(
   profileName: string,
   opts: LaunchOptions,
   shared: LaunchFacts,
-  where: { launchId: string | null; runner: string | null; hub?: Hub | null },
+  where: { launchId: string | null; runner: string | null },
 ): Promise<ClaimOutcome> {
   const { launchId } = where;
-  const place = { ...runPlace(project, task, opts, where.runner), hub: where.hub ?? null };
+  const place = runPlace(project, task, opts, where.runner);
   const checked = await checkBeforeClaim(project, task, profileName, place, opts, shared);
   if (typeof checked === "string") return failLaunch(project, task, place, opts, checked);
   const claimedAt = new Date().toISOString();
@@ -97,12 +95,7 @@ export async function claimAndOpen(
   }
 }
 
-function runPlace(
-  project: Project,
-  task: TaskRow,
-  opts: LaunchOptions,
-  runner: string | null,
-): Omit<RunPlace, "hub"> {
+function runPlace(project: Project, task: TaskRow, opts: LaunchOptions, runner: string | null): RunPlace {
   const attempt = opts.attempt ?? launchAttempt(opts.resume === true, task.attempt);
   const runId = newRunId(task.id, attempt, new Date(), randomBytes(2).toString("hex"));
   return {
@@ -321,8 +314,7 @@ async function openSession(o: Opening): Promise<Started> {
   // A session of that name with no live run is an orphan from a crash: never run two.
   if (shared.sessions.has(session)) await shared.tmux.killSession(session).catch(() => undefined);
   const runner = o.place.runner;
-  if (runner)
-    prepareRelaySsh(project, runDir, runner, Object.keys(checked.profile.secrets).length, o.place.hub);
+  if (runner) prepareRelaySsh(project, runDir, runner, Object.keys(checked.profile.secrets).length);
   opts.onProgress?.(
     runner
       ? `  ${task.id}: session ${session} relays it to runner ${runner} (agent ${checked.profile.name}${sandboxed ? ", sandboxed there" : ", NO SANDBOX"})`

@@ -9,7 +9,6 @@
  * watch them provision (launch-wait.ts).
  */
 import { randomBytes } from "node:crypto";
-import { resolveProfile } from "../adapters/agents/profiles.js";
 import { withGitFacts } from "../adapters/git/index.js";
 import type { TaskRow } from "../adapters/store/index.js";
 import { newLaunchId } from "../core/ids.js";
@@ -31,7 +30,7 @@ import type { LaunchOptions, LaunchResult } from "./launch-types.js";
 import { awaitProvisioned } from "./launch-wait.js";
 import { reconcile } from "./recover/index.js";
 import { placeRuns } from "./remote/place.js";
-import { type Hub, startHubs, warmRunners } from "./remote/ssh.js";
+import { warmRunners } from "./remote/ssh.js";
 import { runnerProblem } from "./remote/usable.js";
 
 export { tmuxFor } from "./launch-facts.js";
@@ -93,19 +92,10 @@ async function claimReady(project: Project, opts: LaunchOptions): Promise<Launch
     project,
     [...places.values()].filter((p): p is string => p !== null),
   );
-  // One serve per runner for this launch's runs there, starting while the claims are made.
-  const { hubs, started } = startHubs(
-    project,
-    start.map((a) => ({ runner: places.get(a.id) ?? null, secrets: secretsOf(project, a.profile) })),
-  );
   if (start.length > 0) result.launch = openLaunch(project, opts);
   // Nothing to start (a conductor's beat with every machine full): no tmux or git call for it.
   if (start.length > 0)
-    sortOutcomes(
-      result,
-      await claimAll(project, start, byId, { places, hubs }, opts, result.launch?.id ?? null, node),
-    );
-  await started;
+    sortOutcomes(result, await claimAll(project, start, byId, places, opts, result.launch?.id ?? null, node));
   return result;
 }
 
@@ -125,31 +115,20 @@ async function claimAll(
   project: Project,
   start: readonly Assignment[],
   byId: ReadonlyMap<string, TaskRow>,
-  where: { places: ReadonlyMap<string, string | null>; hubs: ReadonlyMap<string, Hub> },
+  places: ReadonlyMap<string, string | null>,
   opts: LaunchOptions,
   launchId: string | null,
   node: string,
 ): Promise<ClaimOutcome[]> {
   const facts = await launchFacts(project, node);
   return Promise.all(
-    start.map((a) => {
-      const runner = where.places.get(a.id) ?? null;
-      return claimAndOpen(project, byId.get(a.id) as TaskRow, a.profile, opts, facts, {
+    start.map((a) =>
+      claimAndOpen(project, byId.get(a.id) as TaskRow, a.profile, opts, facts, {
         launchId,
-        runner,
-        hub: runner === null ? null : (where.hubs.get(runner) ?? null),
-      });
-    }),
+        runner: places.get(a.id) ?? null,
+      }),
+    ),
   );
-}
-
-/** How many secrets a profile has (a bad profile counts none: its claim fails with the reason). */
-function secretsOf(project: Project, profile: string): number {
-  try {
-    return Object.keys(resolveProfile(project.config, profile).secrets).length;
-  } catch {
-    return 0;
-  }
 }
 
 function sortOutcomes(result: LaunchResult, outcomes: readonly ClaimOutcome[]): void {

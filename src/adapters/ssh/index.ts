@@ -238,21 +238,9 @@ export function awaitGitShared(
 /** The file in a run folder holding the argv of the ssh its process opens first (see spawnPrepared). */
 const PREPARED = "early-ssh.json";
 
-/**
- * Writes the argv of an `ssh` that the run folder's process starts before anything else, and
- * `first`, a line it writes on that ssh's stdin at once (a launch's serve's token, spec 0013).
- */
-export function prepareSsh(runDir: string, argv: readonly string[], first?: string): void {
-  const doc = first === undefined ? argv : { argv, first };
-  writeFileSync(join(runDir, PREPARED), JSON.stringify(doc), { mode: 0o600 });
-}
-
-function preparedOf(doc: unknown): { argv: string[]; first: string | null } | null {
-  const o = doc as { argv?: unknown; first?: unknown } | null;
-  const argv = Array.isArray(doc) ? doc : o?.argv;
-  const first = !Array.isArray(doc) && typeof o?.first === "string" ? o.first : null;
-  if (!Array.isArray(argv) || argv[0] !== "ssh" || !argv.every((a) => typeof a === "string")) return null;
-  return { argv: argv as string[], first };
+/** Writes the argv of an `ssh` that the run folder's process starts before anything else. */
+export function prepareSsh(runDir: string, argv: readonly string[]): void {
+  writeFileSync(join(runDir, PREPARED), JSON.stringify(argv), { mode: 0o600 });
 }
 
 /**
@@ -261,18 +249,17 @@ function preparedOf(doc: unknown): { argv: string[]; first: string | null } | nu
  * start. Null when none was prepared or the file is not an argv of ssh.
  */
 export async function spawnPrepared(runDir: string): Promise<ChildProcessWithoutNullStreams | null> {
-  let prepared: ReturnType<typeof preparedOf>;
+  let argv: unknown;
   try {
-    prepared = preparedOf(JSON.parse(readFileSync(join(runDir, PREPARED), "utf8")));
+    argv = JSON.parse(readFileSync(join(runDir, PREPARED), "utf8"));
   } catch {
     return null;
   }
-  if (!prepared) return null;
-  await awaitShared(prepared.argv);
-  const child = spawn("ssh", prepared.argv.slice(1), { stdio: ["pipe", "pipe", "pipe"] });
+  if (!Array.isArray(argv) || argv[0] !== "ssh" || !argv.every((a) => typeof a === "string")) return null;
+  await awaitShared(argv as string[]);
+  const child = spawn("ssh", argv.slice(1) as string[], { stdio: ["pipe", "pipe", "pipe"] });
   child.on("error", () => undefined);
   child.stdin.on("error", () => undefined);
-  if (prepared.first !== null) child.stdin.write(`${prepared.first}\n`);
   return child;
 }
 

@@ -4,7 +4,7 @@
  * session at home. Not for people: the help of `runner` and `launch --on` are theirs.
  */
 import type { Command } from "commander";
-import { relayMain, serveHubMain, serveRunMain } from "../runner-serve-fast.js";
+import { relayMain, serveRunMain } from "../runner-serve-fast.js";
 
 export function registerRunnerServeCommands(program: Command): void {
   const serve = program
@@ -14,11 +14,6 @@ export function registerRunnerServeCommands(program: Command): void {
     .command("run")
     .description("read a run order on stdin, run it here, stream its events as JSON lines")
     .action(serveRunMain);
-  serve
-    .command("hub")
-    .description("serve all of a launch's runs here: its plan on stdin, the relays on its socket")
-    .argument("<root>", "the runner's root")
-    .action(serveHubMain);
   serve
     .command("status")
     .description("one JSON line: whether the run is live on this runner, and its end")

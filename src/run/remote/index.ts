@@ -16,13 +16,6 @@ export async function serveRun(...args: Parameters<Serve["serveRun"]>): ReturnTy
   return (await import("./serve.js")).serveRun(...args);
 }
 
-/** One serve for a launch's runs on this runner (serve-hub.ts): resolves when all are done. */
-export async function serveHub(root: string, planText: string): Promise<void> {
-  const hub = await import("./serve-hub.js");
-  const serve = await import("./serve.js");
-  return hub.serveHub(root, hub.parseHubPlan(planText), serve.serveRun);
-}
-
 export async function runStatus(...args: Parameters<Serve["runStatus"]>): ReturnType<Serve["runStatus"]> {
   return (await import("./serve.js")).runStatus(...args);
 }

@@ -34,8 +34,6 @@ export interface Since {
   event: number;
   verification: number;
   note: number;
-  /** When the run's launch began (a reattach launches it if no run was claimed since). */
-  at?: string;
 }
 
 export function sinceNow(project: Project, taskId: string): Since {

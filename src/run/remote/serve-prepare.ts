@@ -4,7 +4,7 @@
  * its config, the one task queued and launched with the runner's own supervisor. Nothing here
  * reaches home: the order is all the runner knows.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { parse, stringify } from "yaml";
@@ -25,13 +25,13 @@ export const RUNNER_SOCKET = "ballador-runner";
 const IDENTITY = ["-c", "user.name=Ballador", "-c", "user.email=ballador@localhost"];
 
 /** The runner's root as a path: "~/..." is the runner user's home (it arrives quoted, never expanded by a shell). */
-export function runnerRoot(root: string): string {
+function rootPath(root: string): string {
   return root === "~" ? homedir() : root.startsWith("~/") ? join(homedir(), root.slice(2)) : resolve(root);
 }
 
 /** Where a run lives on the runner: its own folder under the root. */
 export function runnerRunDir(root: string, runId: string): string {
-  return join(runnerRoot(root), "runs", runId);
+  return join(rootPath(root), "runs", runId);
 }
 
 /**
@@ -43,11 +43,11 @@ export async function runnerGitEnv(
 ): Promise<Record<string, string>> {
   if (process.env.GIT_SSH || process.env.GIT_SSH_COMMAND) return {};
   const own = await git(["config", "--get", "core.sshCommand"], {
-    cwd: runnerRoot(order.root),
+    cwd: rootPath(order.root),
     allowFail: true,
   });
   if (own.stdout.trim()) return {};
-  return gitSshEnv(process.env, { dir: shareDir(join(runnerRoot(order.root), "ssh")), remote: order.remote });
+  return gitSshEnv(process.env, { dir: shareDir(join(rootPath(order.root), "ssh")), remote: order.remote });
 }
 
 /** The plan as the runner's config: home's words, minus what stays home, pointed at the runner's base. */
@@ -136,85 +136,25 @@ export interface RunnerRun {
 export async function startOrFind(order: RunOrder): Promise<RunnerRun> {
   const dir = runnerRunDir(order.root, order.runId);
   const orderFile = join(dir, "order.json");
+  const sinceFile = join(dir, "since.json");
   if (existsSync(orderFile)) {
     const earlier = JSON.parse(readFileSync(orderFile, "utf8")) as { taskId?: string };
     if (earlier.taskId !== order.taskId)
       throw new Error(`run ${order.runId} on this runner is another task's`);
-    // A start still under way in another serve (this one came by a reattach) is waited for.
-    await starterDone(dir);
-    // A start cut short before its launch (its serve killed): nothing of it ran; it starts over.
-    if (!existsSync(join(dir, "since.json")) && !existsSync(join(dir, "repo.path"))) {
-      rmSync(join(dir, "repo"), { recursive: true, force: true });
-      writeFileSync(join(dir, STARTER), String(process.pid));
-      return begin(order, dir);
-    }
-    return reattach(order, dir);
+    const repo = repoOf(dir);
+    const project = await openProject(repo);
+    // A supervisor that has not asked yet asks this runner-serve (one that has keeps its own).
+    if (order.secrets) await keepSecrets(project.paths.stateDir, order.profile, order.secrets);
+    const since = existsSync(sinceFile)
+      ? (JSON.parse(readFileSync(sinceFile, "utf8")) as Since)
+      : { event: 0, verification: 0, note: 0 };
+    return { dir, repo, project, reattached: true, since, note: null };
   }
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   // Never a secret's value on the runner's disk: the order is kept without it.
   writeFileSync(orderFile, JSON.stringify({ ...order, config: undefined, secrets: undefined }), {
     flag: "wx",
   });
-  writeFileSync(join(dir, STARTER), String(process.pid));
-  return begin(order, dir);
-}
-
-/** The pid of the serve that starts a run, until its launch is done (since.json written). */
-const STARTER = "starter.pid";
-
-/** Written once the run's launch is done: a reattach after it never launches again. */
-const LAUNCHED = "launched";
-
-/** Resolves once the run's launch is done or its starter (another process) is gone. */
-async function starterDone(dir: string): Promise<void> {
-  for (;;) {
-    if (existsSync(join(dir, LAUNCHED))) return;
-    let pid = 0;
-    try {
-      pid = Number(readFileSync(join(dir, STARTER), "utf8"));
-    } catch {
-      return;
-    }
-    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || !alive(pid)) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
-/** The run started before: found again, launched now if its launch was cut short before its claim. */
-async function reattach(order: RunOrder, dir: string): Promise<RunnerRun> {
-  const repo = repoOf(dir);
-  const project = await openProject(repo);
-  // A supervisor that has not asked yet asks this runner-serve (one that has keeps its own).
-  if (order.secrets) await keepSecrets(project.paths.stateDir, order.profile, order.secrets);
-  const since = JSON.parse(readFileSync(join(dir, "since.json"), "utf8")) as Since;
-  const store = project.store();
-  const task = store.task(order.taskId);
-  const at = since.at;
-  const unclaimed =
-    at !== undefined &&
-    !existsSync(join(dir, LAUNCHED)) &&
-    (task?.state === "queued" || task?.state === "ready") &&
-    !store.runsOf(order.taskId).some((r) => r.startedAt >= at);
-  if (unclaimed) {
-    writeFileSync(join(dir, STARTER), String(process.pid));
-    await launchOrder(project, order, existsSync(join(dir, "repo.path")));
-    writeFileSync(join(dir, LAUNCHED), "");
-    return { dir, repo, project, reattached: false, since, note: null };
-  }
-  return { dir, repo, project, reattached: true, since, note: null };
-}
-
-/** The start proper: a throwaway project (or the earlier run's, continued), the task launched. */
-async function begin(order: RunOrder, dir: string): Promise<RunnerRun> {
   const cont = order.continueRun
     ? await continuation(order, (id) => runnerRunDir(order.root, id), runnerConfig(order.config))
     : null;
@@ -228,15 +168,8 @@ async function begin(order: RunOrder, dir: string): Promise<RunnerRun> {
   }
   if (order.masked) writeRemoteMasked(project.paths.stateDir, order.masked);
   if (order.secrets) await keepSecrets(project.paths.stateDir, order.profile, order.secrets);
-  const since = { ...sinceNow(project, order.taskId), at: new Date().toISOString() };
-  writeFileSync(join(dir, "since.json"), JSON.stringify(since));
-  await launchOrder(project, order, start === cont);
-  writeFileSync(join(dir, LAUNCHED), "");
-  const note = typeof cont === "string" ? `a new conversation on the runner: ${cont}` : null;
-  return { dir, repo, project, reattached: false, since, note };
-}
-
-async function launchOrder(project: Project, order: RunOrder, continued: boolean): Promise<void> {
+  const since = sinceNow(project, order.taskId);
+  writeFileSync(sinceFile, JSON.stringify(since));
   const result = await launch(project, {
     tasks: [order.taskId],
     actor: "runner",
@@ -244,12 +177,14 @@ async function launchOrder(project: Project, order: RunOrder, continued: boolean
     reconciled: true,
     previousFailure: order.previousFailure,
     attempt: order.attempt,
-    continueConversation: continued,
+    continueConversation: start === cont,
   });
   // A failed start is in the store (the task failed, with the reason) and streams back as its end.
   const deferred = result.deferred[0];
   if (result.started.length === 0 && result.failed.length === 0)
     throw new Error(`the runner could not launch: ${deferred?.why ?? "nothing started"}`);
+  const note = typeof cont === "string" ? `a new conversation on the runner: ${cont}` : null;
+  return { dir, repo, project, reattached: false, since, note };
 }
 
 /** A run of its own: a throwaway repository from the order's refs, the one task queued. */

@@ -3,11 +3,8 @@
  * (the person's ~/.ssh/config and agent, or BALLADOR_SSH_CONFIG), never a shell at home. The
  * remote side gets one command line, which its login shell splits: every word is quoted here.
  */
-import { spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import {
-  awaitShared,
   prepareSsh,
   runSsh,
   type SshResult,
@@ -76,77 +73,16 @@ export function warmRunners(project: Project, runners: Iterable<string>): void {
   if (remote) warmConnection({ remote }, share);
 }
 
-/** A launch's serve on one runner (serve-hub.ts): its socket's key and the token its relays send. */
-export interface Hub {
-  key: string;
-  token: string;
-}
-
-/**
- * Starts one serve per runner for this launch's runs there (spec 0013, "one serve per launch"),
- * in the background over the shared connection: `runs` are the launch's placed runs, with the
- * number of secrets of each one's profile (a run with secrets keeps its own `runner-serve run`:
- * its connection carries the masking tunnel). The plan goes on the serve's stdin, never in argv.
- */
-export function startHubs(
-  project: Project,
-  runs: ReadonlyArray<{ runner: string | null; secrets: number }>,
-): { hubs: Map<string, Hub>; started: Promise<unknown> } {
-  const counts = new Map<string, number>();
-  for (const r of runs)
-    if (r.runner !== null && r.secrets === 0) counts.set(r.runner, (counts.get(r.runner) ?? 0) + 1);
-  const hubs = new Map<string, Hub>();
-  const spawned: Promise<void>[] = [];
-  for (const [name, count] of counts) {
-    const runner = runnerNamed(project.config, name);
-    if (!runner) continue;
-    const hub = { key: randomBytes(8).toString("hex"), token: randomBytes(32).toString("hex") };
-    const command = balladorCommand(runner, ["__runner-serve", "hub", runner.root]);
-    const [, ...args] = sshArgv(runner, command, { share: shareOf(project) });
-    const plan = JSON.stringify({ ...hub, runs: count });
-    // After the shared connection is open (warmRunners), so the serve rides on it.
-    const started = awaitShared(args).then(() => {
-      const child = spawn("ssh", args, { stdio: ["pipe", "ignore", "ignore"], detached: true });
-      child.on("error", () => undefined);
-      child.stdin.on("error", () => undefined);
-      child.stdin.end(plan);
-      child.unref();
-    });
-    spawned.push(started);
-    hubs.set(name, hub);
-  }
-  return { hubs, started: Promise.all(spawned) };
-}
-
-/** The runner's side of a relay's connection to its launch's serve: wait for its socket, then join it. */
-function hubCommand(runner: RunnerEntry, hub: Hub): string {
-  const socket = remotePath(`${runner.root}/serve/${hub.key}.sock`);
-  // A POSIX shell whatever the login shell is; the socket is waited for ~20 s, then socat fails
-  // and the relay reattaches with `__runner-serve run` (the serve never started, or is gone).
-  const script =
-    's=$1; i=0; while [ ! -S "$s" ] && [ $i -lt 1000 ]; do sleep 0.02; i=$((i+1)); done; ' +
-    'exec socat -t 100000 - "UNIX-CONNECT:$s"';
-  return `sh -c ${shellWord(script)} sh ${socket}`;
-}
-
 /**
  * At launch, the relay's connection to its runner, prepared in the run folder: the relay starts
- * it before its own code loads, so the runner's side starts meanwhile. With the launch's serve
- * on that runner (`hub`), the connection joins it (the token its first line); without, it runs
- * `__runner-serve run`. None for a profile with secrets (its connection carries a tunnel, which
- * the relay sets up first).
+ * it before its own code loads, so the runner's Ballador starts meanwhile. None for a profile
+ * with secrets (its connection carries a tunnel, which the relay sets up first).
  */
-export function prepareRelaySsh(
-  project: Project,
-  runDir: string,
-  runnerName: string,
-  secrets: number,
-  hub: Hub | null,
-): void {
+export function prepareRelaySsh(project: Project, runDir: string, runnerName: string, secrets: number): void {
   const runner = runnerNamed(project.config, runnerName);
   if (!runner || secrets > 0) return;
-  const command = hub ? hubCommand(runner, hub) : balladorCommand(runner, ["__runner-serve", "run"]);
-  prepareSsh(runDir, sshArgv(runner, command, { share: shareOf(project) }), hub?.token);
+  const command = balladorCommand(runner, ["__runner-serve", "run"]);
+  prepareSsh(runDir, sshArgv(runner, command, { share: shareOf(project) }));
 }
 
 /**
